@@ -1,0 +1,71 @@
+"""graphflow: TensorFlow 2's programming model on numpy, numba and networkx.
+
+>>> import graphflow as tf
+>>> x = tf.Variable(3.0)
+>>> with tf.GradientTape() as tape:
+...     y = tf.square(x)
+>>> print(tape.gradient(y, x))
+tf.Tensor(6.0, shape=(), dtype=float32)
+"""
+import builtins as _builtins
+import types as _types
+
+from . import dtypes
+from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
+                     int32, int64, uint8)
+from .errors import InvalidArgumentError, OpError
+from .tensor import Tensor, TensorShape, TensorSpec, Variable, constant, convert_to_tensor, is_tensor
+from .tape import GradientTape
+from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
+from .ops.math_ops import (abs, add, argmax, argmin, cast, clip_by_value, cos, divide, equal, exp,
+                           floor, floordiv, greater, greater_equal, identity, less, less_equal, log,
+                           logical_and, logical_not, logical_or, matmul, maximum, minimum, mod,
+                           multiply, negative, not_equal, ones_like, pow, reduce_all, reduce_any,
+                           reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_prod,
+                           reduce_std, reduce_sum, reduce_variance, round, rsqrt, sigmoid, sign, sin,
+                           sqrt, square, squared_difference, stop_gradient, subtract, tanh, truediv,
+                           where, zeros_like)
+from .ops.shape_ops import (broadcast_to, concat, expand_dims, gather, one_hot, rank, reshape, shape,
+                            size, split, squeeze, stack, tile, transpose, unstack)
+from .ops.creation import eye, fill, linspace, ones, range, zeros
+from .ops.registry import OPS
+
+newaxis = None
+
+
+def _namespace(name, **members):
+    mod = _types.ModuleType(f"graphflow.{name}")
+    mod.__dict__.update(members)
+    return mod
+
+
+math = _namespace(
+    "math", abs=abs, add=add, argmax=argmax, argmin=argmin, cos=cos, divide=divide, equal=equal,
+    erf=_m.erf, exp=exp, floor=floor, floordiv=floordiv, floormod=_m.mod, greater=greater,
+    greater_equal=greater_equal, less=less, less_equal=less_equal, log=log, log1p=_m.log1p,
+    logical_and=logical_and, logical_not=logical_not, logical_or=logical_or, maximum=maximum,
+    minimum=minimum, mod=mod, multiply=multiply, negative=negative, not_equal=not_equal, pow=pow,
+    reciprocal=_m.reciprocal, reduce_all=reduce_all, reduce_any=reduce_any,
+    reduce_logsumexp=reduce_logsumexp, reduce_max=reduce_max, reduce_mean=reduce_mean,
+    reduce_min=reduce_min, reduce_prod=reduce_prod, reduce_std=reduce_std, reduce_sum=reduce_sum,
+    reduce_variance=reduce_variance, round=round, rsqrt=rsqrt, sigmoid=sigmoid, sign=sign, sin=sin,
+    softplus=_m.softplus, sqrt=sqrt, square=square, squared_difference=squared_difference,
+    subtract=subtract, tanh=tanh, truediv=truediv)
+nn = _namespace(
+    "nn", relu=_m.relu, relu6=_nn.relu6, leaky_relu=_nn.leaky_relu, elu=_nn.elu, gelu=_nn.gelu,
+    silu=_nn.silu, swish=_nn.swish, sigmoid=sigmoid, tanh=tanh, softplus=_m.softplus,
+    softmax=_nn.softmax, log_softmax=_nn.log_softmax, l2_loss=_nn.l2_loss, bias_add=_nn.bias_add,
+    moments=_nn.moments, softmax_cross_entropy_with_logits=_nn.softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits=_nn.sparse_softmax_cross_entropy_with_logits,
+    sigmoid_cross_entropy_with_logits=_nn.sigmoid_cross_entropy_with_logits)
+random = _namespace("random", normal=_r.normal, uniform=_r.uniform, set_seed=_r.set_seed,
+                    truncated_normal=_r.truncated_normal)
+
+
+def _matrix_transpose(a, name=None):
+    a = convert_to_tensor(a)
+    return transpose(a, list(_builtins.range(a.ndim - 2)) + [a.ndim - 1, a.ndim - 2])
+
+
+linalg = _namespace("linalg", matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye)
+errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError)

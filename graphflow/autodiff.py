@@ -1,0 +1,131 @@
+"""The one reverse-mode core, shared by the eager GradientTape and the graph gradient pass.
+
+It walks an ordered list of op applications (`Record`s) backwards, calls each op's VJP (written in
+graphflow ops, so in eager mode outer tapes record it and while tracing it adds adjoint nodes to
+the graph), sums cotangents, and un-broadcasts them in this one place. `None` means no gradient.
+"""
+from .dispatch import STATE
+from .ops.registry import OpDef, Aval
+
+
+class Record:
+    """One op application: `output = op(*inputs, **attrs)`."""
+    __slots__ = ("op", "inputs", "attrs", "output")
+
+    def __init__(self, op, inputs, attrs, output):
+        self.op, self.inputs, self.attrs, self.output = op, inputs, attrs, output
+
+
+# Reading a Variable: the "input" is the Variable itself, so gradients reach it as a source.
+READ = OpDef("read_variable", None, lambda v: Aval(tuple(v.shape), v.dtype.np),
+             lambda i, o, g: [g])
+
+
+def _floating(x):
+    return x.dtype.is_floating
+
+
+def unbroadcast(g, shape):
+    """Sum cotangent `g` down to `shape` (undo numpy broadcasting)."""
+    gs, shape = tuple(g.shape), tuple(shape)
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and gs[i + lead] != 1)
+    if axes:
+        g = reduce_sum(g, axes, keepdims=False)
+    return reshape(g, shape)
+
+
+def reachable(records, sources, differentiable=True):
+    """Records downstream of `sources` and the ids of every value they reach (through
+    differentiable ops with float outputs only, unless `differentiable` is False)."""
+    reach = {id(s) for s in sources}
+    useful = []
+    for r in records:
+        if differentiable and (r.op.vjp is None or not _floating(r.output)):
+            continue
+        for x in r.inputs:
+            if id(x) in reach:
+                reach.add(id(r.output))
+                useful.append(r)
+                break
+    return useful, reach
+
+
+def backward(records, targets, seeds, sources, adjoint_order=None):
+    """Cotangents of `sources` given cotangents `seeds` of `targets`; None where unconnected.
+
+    `adjoint_order` (graph mode) tags the nodes each VJP emits with the order and forward node.
+    """
+    useful, reach = reachable(records, sources)
+    src = {id(s) for s in sources}
+    ct = {}
+    for t, s in zip(targets, seeds):
+        if id(t) in reach:
+            ct[id(t)] = add(ct[id(t)], s) if id(t) in ct else s
+    for r in reversed(useful):
+        key = id(r.output)
+        g = ct.get(key) if key in src else ct.pop(key, None)
+        if g is None:
+            continue
+        if adjoint_order is not None:
+            STATE.adjoint = (adjoint_order, getattr(r.output, "_node", None))
+        try:
+            in_cts = r.op.vjp(r.inputs, r.output, g, **r.attrs)
+        finally:
+            STATE.adjoint = None if adjoint_order is None else STATE.adjoint
+        for x, gx in zip(r.inputs, in_cts):
+            if gx is None or id(x) not in reach or not _floating(x):
+                continue
+            if adjoint_order is not None:
+                STATE.adjoint = (adjoint_order, getattr(r.output, "_node", None))
+            gx = unbroadcast(gx, x.shape)
+            k = id(x)
+            ct[k] = add(ct[k], gx) if k in ct else gx
+        STATE.adjoint = None
+    return [ct.get(id(s)) for s in sources]
+
+
+def explain_none(records, target, source, watched, escaped):
+    """Why the gradient of `target` with respect to `source` is None, in words."""
+    if id(source) not in watched:
+        from .tensor import Variable
+        if isinstance(source, Variable) and not source.trainable:
+            return (f"the source is a non-trainable Variable ('{source.name}') that the tape "
+                    "never watched: call tape.watch(v) inside the tape")
+        return ("the source was not watched by the tape: call tape.watch(x) inside the `with` "
+                "block, or use a trainable Variable (and watch_accessed_variables=True)")
+    _, diff_reach = reachable(records, [source])
+    if id(target) in diff_reach:
+        return None
+    useful, reach = reachable(records, [source], differentiable=False)
+    # which recorded values lead to the target?
+    anc = {id(target)}
+    for r in reversed(records):
+        if id(r.output) in anc:
+            anc.update(id(x) for x in r.inputs)
+    cuts = []
+    for r in useful:
+        if id(r.output) in anc and any(id(x) in diff_reach for x in r.inputs):
+            reason = r.op.nondiff_reason
+            if r.op.name == "cast" and not r.output.dtype.is_floating:
+                reason = f"cast to {r.output.dtype.name} (integer/bool values carry no gradient)"
+            elif reason is None and not r.output.dtype.is_floating:
+                reason = f"{r.op.name} returns {r.output.dtype.name}"
+            if reason:
+                cuts.append(f"op `{r.op.name}`: {reason}")
+    if cuts:
+        return "the path from the source to the target is cut at " + "; ".join(dict.fromkeys(cuts))
+    esc = [e for e in escaped if id(e) in reach]
+    if esc:
+        return ("a value computed from the source left the tape through .numpy() (or a conversion "
+                "to a numpy array / Python number) and came back as a constant; keep the "
+                "computation in graphflow ops")
+    return ("the target does not depend on the source through any recorded op (was it computed "
+            "outside the tape, or from a copy made with numpy / Python numbers?)")
+
+
+from .ops.math_ops import add, reduce_sum  # noqa: E402
+from .ops.shape_ops import reshape  # noqa: E402

@@ -1,0 +1,115 @@
+"""TensorFlow-style dtype objects.
+
+>>> import graphflow as tf
+>>> tf.float32, tf.as_dtype("int32").is_integer
+(tf.float32, True)
+"""
+import builtins
+
+import numpy as np
+
+
+class DType:
+    """A tensor element type; wraps a numpy dtype and compares equal to its name."""
+
+    __slots__ = ("name", "np")
+
+    def __init__(self, name, np_dtype):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+
+    @property
+    def as_numpy_dtype(self):
+        return self.np.type
+
+    @property
+    def is_floating(self):
+        return self.np.kind == "f"
+
+    @property
+    def is_integer(self):
+        return self.np.kind in "iu"
+
+    @property
+    def is_bool(self):
+        return self.np.kind == "b"
+
+    @property
+    def base_dtype(self):
+        return self
+
+    @property
+    def size(self):
+        return self.np.itemsize
+
+    @property
+    def min(self):
+        return np.finfo(self.np).min if self.is_floating else np.iinfo(self.np).min
+
+    @property
+    def max(self):
+        return np.finfo(self.np).max if self.is_floating else np.iinfo(self.np).max
+
+    def __repr__(self):
+        return f"tf.{self.name}"
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self is other
+        try:
+            return as_dtype(other) is self
+        except TypeError:
+            return False
+
+    def __hash__(self):
+        return hash(self.name)
+
+
+float16 = DType("float16", np.float16)
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
+int32 = DType("int32", np.int32)
+int64 = DType("int64", np.int64)
+uint8 = DType("uint8", np.uint8)
+bool = DType("bool", np.bool_)  # noqa: A001 - TF's public name
+half, double = float16, float64
+
+_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool]
+_BY_NP = {d.np: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=float16, double=float64, float=float32)
+
+
+def as_dtype(x):
+    """Return the DType for a DType, name, numpy dtype or Python type.
+
+    >>> as_dtype("float32") is float32
+    True
+    """
+    if isinstance(x, DType):
+        return x
+    if isinstance(x, str):
+        try:
+            return _BY_NAME[x]
+        except KeyError:
+            raise TypeError(f"unknown dtype {x!r}; known: {sorted(_BY_NAME)}") from None
+    if x is float:
+        return float32
+    if x is int:
+        return int32
+    if x is builtins.bool:
+        return bool
+    try:
+        return _BY_NP[np.dtype(x)]
+    except (TypeError, KeyError):
+        raise TypeError(f"cannot interpret {x!r} as a graphflow dtype") from None
+
+
+def from_numpy(np_dtype):
+    """DType of a numpy dtype (fast path used on every tensor)."""
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        raise TypeError(f"numpy dtype {np_dtype} has no graphflow equivalent") from None

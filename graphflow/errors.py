@@ -1,0 +1,13 @@
+"""TensorFlow-style error classes (subclass the matching Python builtins so `except ValueError` works)."""
+
+
+class OpError(Exception):
+    """Base of graphflow's op errors."""
+
+
+class InvalidArgumentError(OpError, ValueError):
+    """An op got inputs of incompatible shapes, dtypes or values."""
+
+
+class UnimplementedError(OpError, NotImplementedError):
+    pass

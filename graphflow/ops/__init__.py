@@ -1,0 +1,1 @@
+"""The op table (registry) and the public op functions, grouped by family."""

@@ -1,0 +1,72 @@
+"""Tensor creation: ones, zeros, fill, eye, range, linspace (constants; folded into traced graphs).
+
+>>> import graphflow as tf
+>>> tf.range(3).numpy(), tf.eye(2).dtype
+(array([0, 1, 2], dtype=int32), tf.float32)
+"""
+import builtins
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..tensor import Tensor, convert_to_tensor
+
+
+def _shape(shape):
+    if isinstance(shape, Tensor):
+        shape = shape.numpy()
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def zeros(shape, dtype=_dt.float32, name=None):
+    """A tensor of zeros (float32 by default)."""
+    return convert_to_tensor(np.zeros(_shape(shape), _dt.as_dtype(dtype).np))
+
+
+def ones(shape, dtype=_dt.float32, name=None):
+    """A tensor of ones (float32 by default).
+
+    >>> print(ones((2, 1)))
+    tf.Tensor(
+    [[1.]
+     [1.]], shape=(2, 1), dtype=float32)
+    """
+    return convert_to_tensor(np.ones(_shape(shape), _dt.as_dtype(dtype).np))
+
+
+def fill(dims, value, name=None):
+    """A tensor of `dims` filled with `value` (dtype from the value, as TF)."""
+    v = convert_to_tensor(value)
+    return convert_to_tensor(np.full(_shape(dims), np.asarray(v._value), v.dtype.np))
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=None):
+    """Identity matrix (optionally batched)."""
+    m = np.eye(num_rows, num_columns, dtype=_dt.as_dtype(dtype).np)
+    if batch_shape:
+        m = np.broadcast_to(m, tuple(batch_shape) + m.shape).copy()
+    return convert_to_tensor(m)
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range"):
+    """Like Python's range; int32 for int arguments, float32 if any is a float."""
+    if limit is None:
+        start, limit = 0, start
+    vals = [float(v) if isinstance(v, Tensor) and v.dtype.is_floating else v
+            for v in (start, limit, delta)]
+    is_float = any(isinstance(v, float) for v in vals)
+    dt = _dt.as_dtype(dtype) if dtype is not None else (_dt.float32 if is_float else _dt.int32)
+    return convert_to_tensor(np.arange(*[np.asarray(v).item() if isinstance(v, Tensor) else v
+                                         for v in vals]).astype(dt.np))
+
+
+def linspace(start, stop, num, name=None, axis=0):
+    """`num` evenly spaced values from start to stop inclusive (float32 for Python floats)."""
+    s = convert_to_tensor(start)
+    dt = s.dtype if s.dtype.is_floating else _dt.float32
+    return convert_to_tensor(np.linspace(float(s), float(stop), int(num), axis=axis).astype(dt.np))
+
+
+_ = builtins

@@ -1,0 +1,522 @@
+"""Elementwise math, reductions, matmul and casts: the op table entries and their TF-named APIs.
+
+>>> import graphflow as tf
+>>> tf.reduce_sum(tf.constant([[1., 2.], [3., 4.]]), axis=0).numpy()
+array([4., 6.], dtype=float32)
+"""
+import numpy as np
+
+from .. import dtypes as _dt
+from ..dispatch import STATE, bind
+from ..tensor import Tensor
+from .convert import to_tensor, to_tensors
+from .registry import (ELEMENTWISE, REDUCTION, Aval, defop, elementwise_rule, normalize_axis,
+                       op_error, same_dtype)
+
+_NO = {}
+
+
+def _api(op, doc):
+    """Public wrapper for an elementwise op: converts arguments (weak scalars) and binds."""
+    n = op.name
+
+    def api(*args, name=None):
+        return bind(op, to_tensors(*args), _NO)
+    api.__name__ = api.__qualname__ = n
+    api.__doc__ = doc
+    return api
+
+
+def _fast_binary(op, ufunc):
+    """`x (op) y` with an inlined eager fast path for same-dtype float tensors (the common case);
+    anything else - tapes, tracing, broadcasting errors, conversions - takes the full `bind`."""
+    def api(x, y, name=None):
+        if type(x) is Tensor and type(y) is Tensor and STATE.graph is None and not STATE.tapes:
+            xv, yv = x._value, y._value
+            if xv.dtype is yv.dtype and xv.dtype.kind == "f":
+                try:
+                    r = Tensor.__new__(Tensor)
+                    r._value = ufunc(xv, yv)
+                    return r
+                except ValueError:
+                    pass
+        return bind(op, to_tensors(x, y), _NO)
+    api.__name__ = api.__qualname__ = op.name
+    return api
+
+
+# ------------------------------------------------------------------ elementwise unary
+def _unary(name, impl, vjp, template, kinds="f", doc=""):
+    op = defop(name, impl, elementwise_rule(name, kinds), vjp, template=template, kind=ELEMENTWISE)
+    return op, _api(op, doc)
+
+
+def _sigmoid(x):
+    # stable in both tails: exp of a non-positive number only
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+
+
+def _softplus(x):
+    return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype)
+
+
+def _erf(x):
+    from math import erf
+    return np.vectorize(erf, otypes=[x.dtype])(x) if np.ndim(x) else x.dtype.type(erf(x))
+
+
+NEG, negative = _unary("negative", np.negative, lambda i, o, g: [-g], "(-{0})", "fi",
+                       "Elementwise -x.")
+ABS, abs = _unary("abs", np.abs, lambda i, o, g: [g * sign(i[0])], "abs_({0})", "fi",
+                  "Elementwise |x|.")
+SIGN, sign = _unary("sign", np.sign, lambda i, o, g: [zeros_like(g)], "sign({0})", "fi",
+                    "Elementwise sign (-1, 0, 1); its gradient is zero.")
+SQRT, sqrt = _unary("sqrt", np.sqrt, lambda i, o, g: [g / (o * 2.0)], "sqrt({0})",
+                    doc="Elementwise square root.")
+RSQRT, rsqrt = _unary("rsqrt", lambda x: (1 / np.sqrt(x)).astype(x.dtype),
+                      lambda i, o, g: [g * (o * o * o) * -0.5], "(C(1) / sqrt({0}))",
+                      doc="Elementwise 1/sqrt(x).")
+EXP, exp = _unary("exp", np.exp, lambda i, o, g: [g * o], "exp({0})", doc="Elementwise e^x.")
+LOG, log = _unary("log", np.log, lambda i, o, g: [g / i[0]], "log({0})",
+                  doc="Elementwise natural logarithm.")
+LOG1P, log1p = _unary("log1p", np.log1p, lambda i, o, g: [g / (i[0] + 1.0)], "log1p({0})",
+                      doc="Elementwise log(1 + x), accurate for small x.")
+TANH, tanh = _unary("tanh", np.tanh, lambda i, o, g: [g * (1.0 - o * o)], "tanh({0})",
+                    doc="Elementwise hyperbolic tangent.")
+SIGMOID, sigmoid = _unary("sigmoid", _sigmoid, lambda i, o, g: [g * (o * (1.0 - o))],
+                          "sigmoid({0})", doc="Elementwise 1 / (1 + e^-x), stable in both tails.")
+SOFTPLUS, softplus = _unary("softplus", _softplus, lambda i, o, g: [g * sigmoid(i[0])],
+                            "softplus({0})", doc="Elementwise log(1 + e^x), stable.")
+RELU, relu = _unary("relu", lambda x: np.maximum(x, x.dtype.type(0)),
+                    lambda i, o, g: [where(greater(i[0], 0), g, zeros_like(g))],
+                    "max_({0}, C(0))", "fi", "Elementwise max(x, 0).")
+ERF, erf = _unary("erf", _erf, lambda i, o, g: [g * exp(-(i[0] * i[0])) * (2 / np.sqrt(np.pi))],
+                  "erf({0})", doc="Elementwise Gauss error function.")
+SIN, sin = _unary("sin", np.sin, lambda i, o, g: [g * cos(i[0])], "sin({0})", doc="Elementwise sine.")
+COS, cos = _unary("cos", np.cos, lambda i, o, g: [-(g * sin(i[0]))], "cos({0})",
+                  doc="Elementwise cosine.")
+FLOOR, floor = _unary("floor", np.floor, lambda i, o, g: [zeros_like(g)], "floor({0})",
+                      doc="Elementwise floor; zero gradient.")
+ROUND, round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)], "round_({0})",
+                      doc="Elementwise round half to even; zero gradient.")
+
+# ------------------------------------------------------------------ elementwise binary
+def _binary(name, impl, vjp, template, kinds="fiu", doc=""):
+    op = defop(name, impl, elementwise_rule(name, kinds), vjp, template=template, kind=ELEMENTWISE)
+    return op, _api(op, doc)
+
+
+ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g],
+            template="({0} + {1})", kind=ELEMENTWISE)
+SUB = defop("subtract", np.subtract, elementwise_rule("subtract"), lambda i, o, g: [g, -g],
+            template="({0} - {1})", kind=ELEMENTWISE)
+MUL = defop("multiply", np.multiply, elementwise_rule("multiply"),
+            lambda i, o, g: [g * i[1], g * i[0]], template="({0} * {1})", kind=ELEMENTWISE)
+add, subtract, multiply = _fast_binary(ADD, np.add), _fast_binary(SUB, np.subtract), \
+    _fast_binary(MUL, np.multiply)
+add.__doc__ = "x + y with broadcasting.\n\n>>> add(1., 2.).numpy()\n3.0"
+subtract.__doc__ = "x - y with broadcasting."
+multiply.__doc__ = "x * y with broadcasting."
+
+
+DIV, _divide = _binary("divide", np.divide, lambda i, o, g: [g / i[1], -(g * o) / i[1]],
+                       "({0} / {1})", "f", "x / y (float).")
+
+
+def divide(x, y, name=None):
+    """x / y; integer inputs are converted to float64 first as TF's truediv does.
+
+    >>> divide(1., 4.).numpy()
+    0.25
+    """
+    x, y = to_tensors(x, y)
+    if x.dtype.is_integer and y.dtype == x.dtype:
+        x, y = cast(x, _dt.float64), cast(y, _dt.float64)
+    return _divide(x, y)
+
+
+truediv = divide
+FLOORDIV = defop("floordiv", np.floor_divide, elementwise_rule("floordiv"),
+                 nondiff_reason="floordiv is piecewise constant", template="floordiv({0}, {1})",
+                 kind=ELEMENTWISE)
+floordiv = _api(FLOORDIV, "Elementwise floor(x / y); not differentiable.")
+MOD, mod = _binary("mod", np.mod, lambda i, o, g: [g, -(g * floor(i[0] / i[1]))],
+                   "mod_({0}, {1})", doc="Elementwise x mod y with the sign of y (floormod).")
+floormod = mod
+
+
+def _pow_vjp(i, o, g):
+    x, y = i
+    gx = g * y * pow(x, y - 1.0) if y.dtype.is_floating else g * cast(y, x.dtype) * pow(x, y - 1)
+    if not y.dtype.is_floating:
+        return [gx, None]
+    safe_log = log(where(greater(x, 0), x, ones_like(x)))
+    return [gx, g * o * where(greater(x, 0), safe_log, zeros_like(x))]
+
+
+POW, pow = _binary("pow", np.power, _pow_vjp, "pow_({0}, {1})", doc="Elementwise x ** y.")
+MAXIMUM, maximum = _binary(
+    "maximum", np.maximum,
+    lambda i, o, g: [where(greater_equal(i[0], i[1]), g, zeros_like(g)),
+                     where(less(i[0], i[1]), g, zeros_like(g))],
+    "max_({0}, {1})", doc="Elementwise max; ties send the gradient to x.")
+MINIMUM, minimum = _binary(
+    "minimum", np.minimum,
+    lambda i, o, g: [where(less_equal(i[0], i[1]), g, zeros_like(g)),
+                     where(greater(i[0], i[1]), g, zeros_like(g))],
+    "min_({0}, {1})", doc="Elementwise min; ties send the gradient to x.")
+
+
+def _cmp(name, impl, template, kinds="fiub"):
+    op = defop(name, impl, elementwise_rule(name, kinds, np.bool_),
+               nondiff_reason=f"{name} returns booleans", template=template, kind=ELEMENTWISE)
+    return op, _api(op, f"Elementwise {name}, returns bool.")
+
+
+EQUAL, equal = _cmp("equal", np.equal, "({0} == {1})")
+NOT_EQUAL, not_equal = _cmp("not_equal", np.not_equal, "({0} != {1})")
+LESS, less = _cmp("less", np.less, "({0} < {1})", "fiu")
+LESS_EQUAL, less_equal = _cmp("less_equal", np.less_equal, "({0} <= {1})", "fiu")
+GREATER, greater = _cmp("greater", np.greater, "({0} > {1})", "fiu")
+GREATER_EQUAL, greater_equal = _cmp("greater_equal", np.greater_equal, "({0} >= {1})", "fiu")
+LOGICAL_AND, logical_and = _cmp("logical_and", np.logical_and, "({0} and {1})", "b")
+LOGICAL_OR, logical_or = _cmp("logical_or", np.logical_or, "({0} or {1})", "b")
+LOGICAL_NOT = defop("logical_not", np.logical_not, elementwise_rule("logical_not", "b"),
+                    nondiff_reason="logical_not returns booleans", template="(not {0})",
+                    kind=ELEMENTWISE)
+logical_not = _api(LOGICAL_NOT, "Elementwise not.")
+
+
+def _where_rule(c, x, y):
+    if np.dtype(c.dtype) != np.bool_:
+        raise op_error("where", (c, x, y), "condition must be bool")
+    dt = same_dtype("where", (x, y))
+    from .registry import broadcast_shapes
+    return Aval(broadcast_shapes("where", (c, x, y)), dt)
+
+
+WHERE = defop("where", np.where, _where_rule,
+              lambda i, o, g: [None, where(i[0], g, zeros_like(g)), where(i[0], zeros_like(g), g)],
+              template="({1} if {0} else {2})", kind=ELEMENTWISE)
+
+
+def where(condition, x=None, y=None, name=None):
+    """Elementwise select: x where condition is True, else y (broadcasting).
+
+    >>> where(constant([True, False]), 1., 2.).numpy()
+    array([1., 2.], dtype=float32)
+    """
+    if x is None and y is None:
+        raise NotImplementedError("where(condition) without x and y (index form) is not supported")
+    c = to_tensor(condition)
+    x, y = to_tensors(x, y)
+    return bind(WHERE, [c, x, y], _NO)
+
+
+# ------------------------------------------------------------------ cast, identity, constants
+def _cast_rule(x, dtype):
+    return Aval(tuple(x.shape), np.dtype(dtype))
+
+
+def _cast_vjp(i, o, g, dtype):
+    x = i[0]
+    if x.dtype.is_floating and np.dtype(dtype).kind == "f":
+        return [cast(g, x.dtype)]
+    return [None]
+
+
+CAST = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_rule, _cast_vjp,
+             template="np.{dtype}({0})", kind=ELEMENTWISE)
+
+
+def cast(x, dtype, name=None):
+    """Convert to another dtype (float->int truncates toward zero, as TF does).
+
+    >>> cast(constant([1.7, -1.7]), "int32").numpy()
+    array([ 1, -1], dtype=int32)
+    """
+    x = to_tensor(x)
+    dt = _dt.as_dtype(dtype)
+    if x.dtype == dt:
+        return x
+    return bind(CAST, [x], {"dtype": dt.np.name})
+
+
+IDENTITY = defop("identity", lambda x: x, lambda x: Aval(tuple(x.shape), x.dtype),
+                 lambda i, o, g: [g], template="{0}", kind=ELEMENTWISE)
+STOP_GRADIENT = defop("stop_gradient", lambda x: x, lambda x: Aval(tuple(x.shape), x.dtype),
+                      nondiff_reason="stop_gradient blocks gradients by design",
+                      template="{0}", kind=ELEMENTWISE)
+ZEROS_LIKE = defop("zeros_like", np.zeros_like, lambda x: Aval(tuple(x.shape), x.dtype),
+                   nondiff_reason="zeros_like does not depend on the values of its input",
+                   template="C(0)", kind=ELEMENTWISE)
+ONES_LIKE = defop("ones_like", np.ones_like, lambda x: Aval(tuple(x.shape), x.dtype),
+                  nondiff_reason="ones_like does not depend on the values of its input",
+                  template="C(1)", kind=ELEMENTWISE)
+
+
+def identity(x, name=None):
+    """A copy of x (gradient passes through)."""
+    return bind(IDENTITY, [to_tensor(x)], _NO)
+
+
+def stop_gradient(x, name=None):
+    """x, but no gradient flows back through it."""
+    return bind(STOP_GRADIENT, [to_tensor(x)], _NO)
+
+
+def zeros_like(x, dtype=None, name=None):
+    """Zeros with the shape (and dtype) of x."""
+    out = bind(ZEROS_LIKE, [to_tensor(x)], _NO)
+    return cast(out, dtype) if dtype is not None else out
+
+
+def ones_like(x, dtype=None, name=None):
+    """Ones with the shape (and dtype) of x."""
+    out = bind(ONES_LIKE, [to_tensor(x)], _NO)
+    return cast(out, dtype) if dtype is not None else out
+
+
+# ------------------------------------------------------------------ compositions
+def square(x, name=None):
+    """x * x.
+
+    >>> square(3.).numpy()
+    9.0
+    """
+    x = to_tensor(x)
+    return multiply(x, x)
+
+
+def squared_difference(x, y, name=None):
+    d = subtract(x, y)
+    return d * d
+
+
+def reciprocal(x, name=None):
+    return divide(1.0, x) if not isinstance(x, (int, float)) else 1.0 / x
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """min(max(t, lo), hi).
+
+    >>> clip_by_value(constant([-2., 0.5, 3.]), 0., 1.).numpy()
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
+    t = to_tensor(t)
+    return minimum(maximum(t, clip_value_min), clip_value_max)
+
+
+# ------------------------------------------------------------------ reductions
+def _reduce_rule(name, kinds="fiu", out_dtype=None):
+    def rule(x, axis, keepdims):
+        same_dtype(name, (x,), kinds)
+        shape = tuple(x.shape)
+        axes = normalize_axis(name, axis, len(shape), (x,))
+        if keepdims:
+            out = tuple(1 if d in axes else s for d, s in enumerate(shape))
+        else:
+            out = tuple(s for d, s in enumerate(shape) if d not in axes)
+        return Aval(out, np.dtype(out_dtype or x.dtype))
+    return rule
+
+
+def _keep(g, x, axis, keepdims):
+    """Reshape a reduction's cotangent so it broadcasts against the input x."""
+    if keepdims:
+        return g
+    shape = list(x.shape)
+    for a in axis:
+        shape[a] = 1
+    return reshape(g, shape)
+
+
+def _sum_vjp(i, o, g, axis, keepdims):
+    return [broadcast_to(_keep(g, i[0], axis, keepdims), i[0].shape)]
+
+
+def _extreme_vjp(i, o, g, axis, keepdims):
+    x = i[0]
+    mask = cast(equal(x, _keep(o, x, axis, keepdims)), x.dtype)   # ties share the gradient
+    count = reduce_sum(mask, axis=axis, keepdims=True)
+    return [mask * (_keep(g, x, axis, keepdims) / count)]
+
+
+def _prod_vjp(i, o, g, axis, keepdims):
+    x = i[0]
+    return [_keep(g * o, x, axis, keepdims) / x]
+
+
+def _red(name, impl, vjp, template=None):
+    def fn(x, axis, keepdims):
+        return impl(x, axis=axis, keepdims=keepdims)
+    return defop(name, fn, _reduce_rule(name), vjp, template=template, kind=REDUCTION)
+
+
+SUM = _red("reduce_sum", np.sum, _sum_vjp, "+")
+MAX = _red("reduce_max", np.max, _extreme_vjp, "max")
+MIN = _red("reduce_min", np.min, _extreme_vjp, "min")
+PROD = _red("reduce_prod", np.prod, _prod_vjp, "*")
+
+
+def _reduce(op, x, axis, keepdims):
+    x = to_tensor(x)
+    axes = normalize_axis(op.name, axis, x.ndim, (x,))
+    return bind(op, [x], {"axis": axes, "keepdims": bool(keepdims)})
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
+    """Sum over `axis` (all axes if None).
+
+    >>> reduce_sum(constant([[1, 2], [3, 4]]), axis=1).numpy()
+    array([3, 7], dtype=int32)
+    """
+    return _reduce(SUM, input_tensor, axis, keepdims)
+
+
+def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    """Maximum over `axis`; the gradient is shared equally among ties."""
+    return _reduce(MAX, input_tensor, axis, keepdims)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    """Minimum over `axis`; the gradient is shared equally among ties."""
+    return _reduce(MIN, input_tensor, axis, keepdims)
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """Product over `axis` (gradient assumes no zero entries)."""
+    return _reduce(PROD, input_tensor, axis, keepdims)
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean over `axis`; integer inputs give an integer (truncated) mean, as in TF.
+
+    >>> reduce_mean(constant([1., 2., 3., 4.])).numpy()
+    2.5
+    """
+    x = to_tensor(input_tensor)
+    axes = normalize_axis("reduce_mean", axis, x.ndim, (x,))
+    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    s = reduce_sum(x, axes, keepdims)
+    if x.dtype.is_integer:
+        return floordiv(s, max(n, 1))
+    return s * (1.0 / n) if n else s / 0.0
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    x = to_tensor(input_tensor)
+    m = reduce_mean(x, axis, keepdims=True)
+    return reduce_mean(square(x - m), axis, keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    return sqrt(reduce_variance(input_tensor, axis, keepdims))
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    """log(sum(exp(x))) computed stably by subtracting the max."""
+    x = to_tensor(input_tensor)
+    m = stop_gradient(reduce_max(x, axis, keepdims=True))
+    out = log(reduce_sum(exp(x - m), axis, keepdims=True)) + m
+    return out if keepdims else squeeze(out, normalize_axis("reduce_logsumexp", axis, x.ndim))
+
+
+def _arg_rule(name):
+    def rule(x, axis, output_type):
+        shape = tuple(x.shape)
+        axes = normalize_axis(name, axis, len(shape), (x,))
+        return Aval(tuple(s for d, s in enumerate(shape) if d != axes[0]), np.dtype(output_type))
+    return rule
+
+
+ARGMAX = defop("argmax", lambda x, axis, output_type: np.argmax(x, axis).astype(output_type),
+               _arg_rule("argmax"), nondiff_reason="argmax returns integer indices")
+ARGMIN = defop("argmin", lambda x, axis, output_type: np.argmin(x, axis).astype(output_type),
+               _arg_rule("argmin"), nondiff_reason="argmin returns integer indices")
+
+
+def argmax(input, axis=None, output_type=_dt.int64, name=None):
+    """Index of the largest value along `axis` (default 0), as TF (int64 by default)."""
+    x = to_tensor(input)
+    return bind(ARGMAX, [x], {"axis": normalize_axis("argmax", 0 if axis is None else axis, x.ndim)[0],
+                              "output_type": _dt.as_dtype(output_type).np.name})
+
+
+def argmin(input, axis=None, output_type=_dt.int64, name=None):
+    """Index of the smallest value along `axis` (default 0)."""
+    x = to_tensor(input)
+    return bind(ARGMIN, [x], {"axis": normalize_axis("argmin", 0 if axis is None else axis, x.ndim)[0],
+                              "output_type": _dt.as_dtype(output_type).np.name})
+
+
+# ------------------------------------------------------------------ matmul
+def _matmul_impl(a, b, transpose_a, transpose_b):
+    if transpose_a:
+        a = np.swapaxes(a, -1, -2)
+    if transpose_b:
+        b = np.swapaxes(b, -1, -2)
+    return np.matmul(a, b)
+
+
+def _matmul_rule(a, b, transpose_a, transpose_b):
+    dt = same_dtype("matmul", (a, b), "fi")
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if len(sa) < 2 or len(sb) < 2:
+        raise op_error("matmul", (a, b), "both inputs need rank >= 2")
+    m, ka = (sa[-1], sa[-2]) if transpose_a else (sa[-2], sa[-1])
+    kb, n = (sb[-1], sb[-2]) if transpose_b else (sb[-2], sb[-1])
+    if ka != kb:
+        raise op_error("matmul", (a, b), f"inner dimensions differ: {ka} vs {kb}"
+                       + (f" (transpose_a={transpose_a}, transpose_b={transpose_b})"
+                          if transpose_a or transpose_b else ""))
+    try:
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise op_error("matmul", (a, b), "batch dimensions are not broadcast-compatible") from None
+    return Aval(tuple(batch) + (m, n), dt)
+
+
+def _matmul_vjp(i, o, g, transpose_a, transpose_b):
+    a, b = i
+    if not transpose_a and not transpose_b:
+        return [matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)]
+    if transpose_a and not transpose_b:
+        return [matmul(b, g, transpose_b=True), matmul(a, g)]
+    if not transpose_a and transpose_b:
+        return [matmul(g, b), matmul(g, a, transpose_a=True)]
+    return [matmul(b, g, transpose_a=True, transpose_b=True),
+            matmul(g, a, transpose_a=True, transpose_b=True)]
+
+
+MATMUL = defop("matmul", _matmul_impl, _matmul_rule, _matmul_vjp)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):
+    """Matrix product of the last two axes, batched over the leading ones (broadcast).
+
+    >>> matmul(ones((2, 3)), ones((3, 4))).shape
+    TensorShape([2, 4])
+    """
+    a, b = to_tensors(a, b)
+    return bind(MATMUL, [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)})
+
+
+def tensordot(a, b, axes, name=None):
+    raise NotImplementedError("tensordot is not implemented yet; use matmul with reshape")
+
+
+from .shape_ops import broadcast_to, reshape, squeeze  # noqa: E402
+from .creation import ones  # noqa: E402,F401  (used in doctests)
+from ..tensor import constant  # noqa: E402,F401
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical and over `axis`."""
+    return cast(reduce_min(cast(input_tensor, _dt.int32), axis, keepdims), _dt.bool)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical or over `axis`."""
+    return cast(reduce_max(cast(input_tensor, _dt.int32), axis, keepdims), _dt.bool)

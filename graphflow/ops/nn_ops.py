@@ -1,0 +1,116 @@
+"""Neural-network functions, written as compositions of primitives (numerically stable forms).
+
+>>> import graphflow as tf
+>>> tf.nn.softmax(tf.constant([0., 0.])).numpy()
+array([0.5, 0.5], dtype=float32)
+"""
+import numpy as np
+
+from .. import dtypes as _dt
+from .convert import to_tensor
+from .math_ops import (erf, exp, log, matmul, maximum, reduce_max, reduce_sum, relu, sigmoid,
+                       softplus, stop_gradient, tanh, abs, log1p, multiply, cast, reduce_mean)
+from .registry import op_error
+from .shape_ops import one_hot
+
+relu, sigmoid, tanh, softplus = relu, sigmoid, tanh, softplus
+
+
+def relu6(features, name=None):
+    from .math_ops import clip_by_value
+    return clip_by_value(features, 0.0, 6.0)
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    x = to_tensor(features)
+    return maximum(x, x * alpha)
+
+
+def elu(features, name=None):
+    from .math_ops import where, greater
+    x = to_tensor(features)
+    return where(greater(x, 0), x, exp(x) - 1.0)
+
+
+def gelu(features, approximate=False, name=None):
+    """Gaussian error linear unit: x * Phi(x) (tanh approximation if `approximate`)."""
+    x = to_tensor(features)
+    if approximate:
+        return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1.0 + erf(x * 0.7071067811865476))
+
+
+def silu(features, beta=1.0, name=None):
+    x = to_tensor(features)
+    return x * sigmoid(x * beta)
+
+
+swish = silu
+
+
+def softmax(logits, axis=-1, name=None):
+    """exp(x - max) / sum(exp(x - max)) along `axis` (stable)."""
+    x = to_tensor(logits)
+    e = exp(x - stop_gradient(reduce_max(x, axis, keepdims=True)))
+    return e / reduce_sum(e, axis, keepdims=True)
+
+
+def log_softmax(logits, axis=-1, name=None):
+    """x - logsumexp(x) along `axis` (stable)."""
+    x = to_tensor(logits)
+    z = x - stop_gradient(reduce_max(x, axis, keepdims=True))
+    return z - log(reduce_sum(exp(z), axis, keepdims=True))
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """-sum(labels * log_softmax(logits)) along `axis`; one loss per example."""
+    logits = to_tensor(logits)
+    labels = to_tensor(labels, logits.dtype)
+    if tuple(labels.shape) != tuple(logits.shape):
+        raise op_error("softmax_cross_entropy_with_logits", (labels, logits),
+                       "labels and logits must have the same shape")
+    return -reduce_sum(labels * log_softmax(logits, axis), axis)
+
+
+def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
+    """Cross-entropy with integer class labels of shape logits.shape[:-1]."""
+    logits = to_tensor(logits)
+    labels = to_tensor(labels)
+    if not labels.dtype.is_integer:
+        raise op_error("sparse_softmax_cross_entropy_with_logits", (labels, logits),
+                       "labels must be integer class indices")
+    if tuple(labels.shape) != tuple(logits.shape[:-1]):
+        raise op_error("sparse_softmax_cross_entropy_with_logits", (labels, logits),
+                       "labels must have shape logits.shape[:-1]")
+    oh = one_hot(labels, logits.shape[-1], dtype=logits.dtype)
+    return -reduce_sum(oh * log_softmax(logits), -1)
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """max(x, 0) - x * z + log(1 + exp(-|x|)), the stable form TF uses."""
+    x = to_tensor(logits)
+    z = to_tensor(labels, x.dtype)
+    return maximum(x, 0.0) - x * z + log1p(exp(-abs(x)))
+
+
+def l2_loss(t, name=None):
+    t = to_tensor(t)
+    return reduce_sum(t * t) * 0.5
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    return to_tensor(value) + bias
+
+
+def moments(x, axes, keepdims=False, name=None):
+    from .math_ops import square
+    x = to_tensor(x)
+    m = reduce_mean(x, axes, keepdims=True)
+    v = reduce_mean(square(x - stop_gradient(m)), axes, keepdims=True)
+    if not keepdims:
+        from .shape_ops import squeeze
+        m, v = squeeze(m, axes), squeeze(v, axes)
+    return m, v
+
+
+_ = (np, _dt, matmul, multiply, cast, softplus)

@@ -1,0 +1,403 @@
+"""Shape manipulation, indexing and gathering ops.
+
+>>> import graphflow as tf
+>>> tf.concat([tf.ones((1, 2)), tf.zeros((1, 2))], axis=0).shape
+TensorShape([2, 2])
+"""
+import numpy as np
+
+from .. import dtypes as _dt
+from ..dispatch import bind
+from ..tensor import Tensor
+from .convert import to_tensor, to_tensors
+from .registry import Aval, defop, normalize_axis, op_error, same_dtype
+
+_NO = {}
+
+
+# ------------------------------------------------------------------ reshape / transpose
+def _reshape_rule(x, shape):
+    if int(np.prod(x.shape, dtype=np.int64)) != int(np.prod(shape, dtype=np.int64)):
+        raise op_error("reshape", (x,), f"cannot reshape {int(np.prod(x.shape))} values into "
+                       f"shape {tuple(shape)}")
+    return Aval(tuple(shape), x.dtype)
+
+
+RESHAPE = defop("reshape", lambda x, shape: np.reshape(x, shape), _reshape_rule,
+                lambda i, o, g, shape: [reshape(g, i[0].shape)])
+
+
+def reshape(tensor, shape, name=None):
+    """Reshape; one dimension may be -1.
+
+    >>> reshape(constant([1, 2, 3, 4]), (2, -1)).shape
+    TensorShape([2, 2])
+    """
+    x = to_tensor(tensor)
+    shape = [int(s) for s in (shape.numpy() if isinstance(shape, Tensor) else shape)]
+    if shape.count(-1) > 1:
+        raise op_error("reshape", (x,), f"at most one -1 in shape {shape}")
+    if -1 in shape:
+        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        n = int(np.prod(x.shape, dtype=np.int64))
+        if known == 0 or n % known:
+            raise op_error("reshape", (x,), f"cannot reshape {n} values into shape {shape}")
+        shape[shape.index(-1)] = n // known
+    shape = tuple(shape)
+    if tuple(x.shape) == shape:
+        return x
+    return bind(RESHAPE, [x], {"shape": shape})
+
+
+def _transpose_rule(x, perm):
+    if sorted(perm) != list(range(len(x.shape))):
+        raise op_error("transpose", (x,), f"perm {perm} is not a permutation of the axes")
+    return Aval(tuple(x.shape[p] for p in perm), x.dtype)
+
+
+TRANSPOSE = defop("transpose", lambda x, perm: np.transpose(x, perm), _transpose_rule,
+                  lambda i, o, g, perm: [transpose(g, tuple(np.argsort(perm)))])
+
+
+def transpose(a, perm=None, conjugate=False, name=None):
+    """Permute axes (reverse them by default).
+
+    >>> transpose(ones((2, 3))).shape
+    TensorShape([3, 2])
+    """
+    x = to_tensor(a)
+    perm = tuple(range(x.ndim))[::-1] if perm is None else tuple(int(p) % max(x.ndim, 1) for p in perm)
+    if perm == tuple(range(x.ndim)):
+        return x
+    return bind(TRANSPOSE, [x], {"perm": perm})
+
+
+def expand_dims(input, axis, name=None):
+    """Insert a size-1 axis at `axis`."""
+    x = to_tensor(input)
+    axis = int(axis)
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise op_error("expand_dims", (x,), f"axis {axis} out of range for rank {x.ndim}")
+    shape = list(x.shape)
+    shape.insert(axis % (x.ndim + 1), 1)
+    return reshape(x, shape)
+
+
+def squeeze(input, axis=None, name=None):
+    """Remove size-1 axes (all of them, or those in `axis`)."""
+    x = to_tensor(input)
+    if axis is None:
+        axes = [i for i, s in enumerate(x.shape) if s == 1]
+    else:
+        axes = normalize_axis("squeeze", axis, x.ndim, (x,))
+        for a in axes:
+            if x.shape[a] != 1:
+                raise op_error("squeeze", (x,), f"cannot squeeze axis {a} of size {x.shape[a]}")
+    return reshape(x, [s for i, s in enumerate(x.shape) if i not in axes])
+
+
+# ------------------------------------------------------------------ broadcast_to / tile
+def _bcast_rule(x, shape):
+    try:
+        out = np.broadcast_shapes(tuple(x.shape), tuple(shape))
+    except ValueError:
+        out = None
+    if out != tuple(shape):
+        raise op_error("broadcast_to", (x,), f"cannot broadcast to shape {tuple(shape)}")
+    return Aval(tuple(shape), x.dtype)
+
+
+BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape), _bcast_rule,
+                     lambda i, o, g, shape: [g])   # autodiff's unbroadcast sums g back
+
+
+def broadcast_to(input, shape, name=None):
+    """Broadcast to `shape` with numpy rules."""
+    x = to_tensor(input)
+    shape = tuple(int(s) for s in shape)
+    if tuple(x.shape) == shape:
+        return x
+    return bind(BROADCAST_TO, [x], {"shape": shape})
+
+
+def _tile_rule(x, multiples):
+    if len(multiples) != len(x.shape):
+        raise op_error("tile", (x,), f"multiples {multiples} must have one entry per axis")
+    return Aval(tuple(s * m for s, m in zip(x.shape, multiples)), x.dtype)
+
+
+def _tile_vjp(i, o, g, multiples):
+    x = i[0]
+    inter = [d for m, s in zip(multiples, x.shape) for d in (m, s)]
+    return [reduce_sum(reshape(g, inter), axis=tuple(range(0, 2 * x.ndim, 2)))]
+
+
+TILE = defop("tile", lambda x, multiples: np.tile(x, multiples), _tile_rule, _tile_vjp)
+
+
+def tile(input, multiples, name=None):
+    """Repeat the tensor `multiples[i]` times along axis i."""
+    x = to_tensor(input)
+    return bind(TILE, [x], {"multiples": tuple(int(m) for m in multiples)})
+
+
+# ------------------------------------------------------------------ concat / stack / split
+def _concat_rule(*xs, axis):
+    dt = same_dtype("concat", xs)
+    r = len(xs[0].shape)
+    if any(len(x.shape) != r for x in xs):
+        raise op_error("concat", xs, "all inputs need the same rank")
+    out = list(xs[0].shape)
+    for x in xs[1:]:
+        for d in range(r):
+            if d != axis and x.shape[d] != out[d]:
+                raise op_error("concat", xs, f"dimension {d} differs")
+        out[axis] += x.shape[axis]
+    return Aval(tuple(out), dt)
+
+
+def _concat_vjp(i, o, g, axis):
+    outs, start = [], 0
+    for x in i:
+        n = x.shape[axis]
+        outs.append(g[(slice(None),) * axis + (slice(start, start + n),)])
+        start += n
+    return outs
+
+
+CONCAT = defop("concat", lambda *xs, axis: np.concatenate(xs, axis), _concat_rule, _concat_vjp)
+
+
+def concat(values, axis, name=None):
+    """Join tensors along an existing axis."""
+    xs = to_tensors(*values)
+    if not xs:
+        raise ValueError("concat: needs at least one tensor")
+    axis = normalize_axis("concat", axis, xs[0].ndim, xs)[0]
+    if len(xs) == 1:
+        return xs[0]
+    return bind(CONCAT, xs, {"axis": axis})
+
+
+def stack(values, axis=0, name=None):
+    """Join tensors along a new axis.
+
+    >>> stack([constant(1.), constant(2.)]).numpy()
+    array([1., 2.], dtype=float32)
+    """
+    xs = to_tensors(*values)
+    return concat([expand_dims(x, axis) for x in xs], axis)
+
+
+def unstack(value, num=None, axis=0, name=None):
+    x = to_tensor(value)
+    axis = normalize_axis("unstack", axis, x.ndim, (x,))[0]
+    return [x[(slice(None),) * axis + (k,)] for k in range(x.shape[axis])]
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name=None):
+    """Split into equal pieces (an int) or pieces of given sizes (a list)."""
+    x = to_tensor(value)
+    axis = normalize_axis("split", axis, x.ndim, (x,))[0]
+    n = x.shape[axis]
+    if isinstance(num_or_size_splits, int):
+        if n % num_or_size_splits:
+            raise op_error("split", (x,), f"axis {axis} of size {n} is not divisible into "
+                           f"{num_or_size_splits} pieces")
+        sizes = [n // num_or_size_splits] * num_or_size_splits
+    else:
+        sizes = [int(s) for s in num_or_size_splits]
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
+        if sum(sizes) != n:
+            raise op_error("split", (x,), f"sizes {sizes} do not add up to {n}")
+    outs, start = [], 0
+    for s in sizes:
+        outs.append(x[(slice(None),) * axis + (slice(start, start + s),)])
+        start += s
+    return outs
+
+
+# ------------------------------------------------------------------ indexing
+def index_spec(idx, shape=None):
+    """A hashable description of a basic numpy index (ints, slices, None, Ellipsis)."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    spec = []
+    for k in idx:
+        if isinstance(k, slice):
+            spec.append(("s", _int_or_none(k.start), _int_or_none(k.stop), _int_or_none(k.step)))
+        elif k is None:
+            spec.append(("n",))
+        elif k is Ellipsis:
+            spec.append(("e",))
+        elif isinstance(k, (int, np.integer)) or (isinstance(k, Tensor) and k._value is not None
+                                                  and k.ndim == 0 and k.dtype.is_integer):
+            spec.append(("i", int(k)))
+        else:
+            raise TypeError(f"unsupported index {k!r}: use ints, slices, None, ... "
+                            "or graphflow.gather for tensor indices")
+    return tuple(spec)
+
+
+def _int_or_none(v):
+    return None if v is None else int(v)
+
+
+def index_from_spec(spec):
+    out = []
+    for s in spec:
+        kind = s[0]
+        out.append(slice(*s[1:]) if kind == "s" else None if kind == "n" else
+                   Ellipsis if kind == "e" else s[1])
+    return tuple(out)
+
+
+def sliced_shape(shape, spec):
+    dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), tuple(shape), (0,) * len(shape))
+    return dummy[index_from_spec(spec)].shape
+
+
+def _getitem_rule(x, spec):
+    try:
+        return Aval(sliced_shape(x.shape, spec), x.dtype)
+    except IndexError as e:
+        raise op_error("getitem", (x,), f"index {index_from_spec(spec)} invalid: {e}") from None
+
+
+GETITEM = defop("getitem", lambda x, spec: np.asarray(x)[index_from_spec(spec)], _getitem_rule,
+                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)])
+
+
+def _getitem_grad_impl(g, shape, spec):
+    z = np.zeros(shape, g.dtype)
+    z[index_from_spec(spec)] = g
+    return z
+
+
+GETITEM_GRAD = defop("getitem_grad", _getitem_grad_impl,
+                     lambda g, shape, spec: Aval(tuple(shape), g.dtype),
+                     lambda i, o, g, shape, spec: [g[index_from_spec(spec)]])
+
+
+def getitem_grad(g, shape, spec):
+    """Scatter g into zeros of `shape` at the basic index `spec` (the VJP of getitem)."""
+    return bind(GETITEM_GRAD, [to_tensor(g)], {"shape": tuple(shape), "spec": spec})
+
+
+def getitem(x, idx):
+    """`x[idx]` for basic indices; a 1-D/any integer tensor index gathers along axis 0."""
+    x = to_tensor(x)
+    if isinstance(idx, Tensor) and idx.ndim > 0 or isinstance(idx, (list, np.ndarray)):
+        return gather(x, idx)
+    if isinstance(idx, Tensor) and idx._value is None:
+        return gather(x, idx)
+    spec = index_spec(idx)
+    return bind(GETITEM, [x], {"spec": spec})
+
+
+# ------------------------------------------------------------------ gather / one_hot
+def _gather_rule(p, idx, axis):
+    if np.dtype(idx.dtype).kind not in "iu":
+        raise op_error("gather", (p, idx), "indices must be integers")
+    s = tuple(p.shape)
+    return Aval(s[:axis] + tuple(idx.shape) + s[axis + 1:], p.dtype)
+
+
+def _gather_impl(p, idx, axis):
+    n = p.shape[axis]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"indices out of range [0, {n}) on axis {axis}")
+    return np.take(p, idx, axis=axis)
+
+
+GATHER = defop("gather", _gather_impl, _gather_rule,
+               lambda i, o, g, axis: [scatter_add(g, i[1], i[0].shape, axis), None])
+
+
+def _scatter_impl(g, idx, shape, axis):
+    z = np.zeros(shape, g.dtype)
+    zm = np.moveaxis(z, axis, 0)
+    gm = np.moveaxis(g, list(range(axis, axis + idx.ndim)), list(range(idx.ndim)))
+    np.add.at(zm, idx, gm)
+    return z
+
+
+SCATTER_ADD = defop("scatter_add", _scatter_impl,
+                    lambda g, idx, shape, axis: Aval(tuple(shape), g.dtype),
+                    lambda i, o, g, shape, axis: [gather(g, i[1], axis=axis), None])
+
+
+def scatter_add(updates, indices, shape, axis=0):
+    """zeros(shape) with `updates` summed in at `indices` along `axis` (the VJP of gather)."""
+    return bind(SCATTER_ADD, [to_tensor(updates), to_tensor(indices)],
+                {"shape": tuple(shape), "axis": int(axis)})
+
+
+def gather(params, indices, axis=None, batch_dims=0, name=None):
+    """Pick slices of `params` along `axis` at integer `indices`.
+
+    >>> gather(constant([10, 20, 30]), [2, 0]).numpy()
+    array([30, 10], dtype=int32)
+    """
+    if batch_dims:
+        raise NotImplementedError("gather: batch_dims is not supported")
+    p = to_tensor(params)
+    idx = to_tensor(indices, _dt.int32 if not isinstance(indices, Tensor) else None)
+    axis = normalize_axis("gather", 0 if axis is None else axis, p.ndim, (p,))[0]
+    return bind(GATHER, [p, idx], {"axis": axis})
+
+
+def _one_hot_impl(idx, depth, on, off, axis, dtype):
+    eye = (np.arange(depth) == idx[..., None])
+    out = np.where(eye, on, off).astype(dtype)
+    return np.moveaxis(out, -1, axis) if axis != -1 else out
+
+
+def _one_hot_rule(idx, depth, on, off, axis, dtype):
+    if np.dtype(idx.dtype).kind not in "iu":
+        raise op_error("one_hot", (idx,), "indices must be integers")
+    shape = list(idx.shape)
+    shape.insert(axis if axis != -1 else len(shape), depth)
+    return Aval(tuple(shape), np.dtype(dtype))
+
+
+ONE_HOT = defop("one_hot", _one_hot_impl, _one_hot_rule,
+                nondiff_reason="one_hot takes integer indices")
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """One-hot encode integer indices (float32 by default).
+
+    >>> one_hot([0, 2], 3).numpy()
+    array([[1., 0., 0.],
+           [0., 0., 1.]], dtype=float32)
+    """
+    idx = to_tensor(indices)
+    dt = _dt.as_dtype(dtype or _dt.float32)
+    return bind(ONE_HOT, [idx], {"depth": int(depth),
+                                 "on": 1 if on_value is None else float(on_value),
+                                 "off": 0 if off_value is None else float(off_value),
+                                 "axis": -1 if axis is None else int(axis), "dtype": dt.np.name})
+
+
+# ------------------------------------------------------------------ static shape helpers
+def shape(input, out_type=_dt.int32, name=None):
+    """The (static) shape as an int32 tensor."""
+    from ..tensor import convert_to_tensor
+    return convert_to_tensor(list(to_tensor(input).shape), out_type)
+
+
+def size(input, out_type=_dt.int32, name=None):
+    from ..tensor import convert_to_tensor
+    return convert_to_tensor(int(np.prod(to_tensor(input).shape, dtype=np.int64)), out_type)
+
+
+def rank(input, name=None):
+    from ..tensor import convert_to_tensor
+    return convert_to_tensor(to_tensor(input).ndim)
+
+
+from .math_ops import reduce_sum  # noqa: E402
+from ..tensor import constant  # noqa: E402,F401  (doctests)
+from .creation import ones  # noqa: E402,F401

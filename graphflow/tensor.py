@@ -1,0 +1,504 @@
+"""Tensor (immutable), SymbolicTensor (a graph value while tracing) and Variable (mutable state).
+
+>>> import graphflow as tf
+>>> v = tf.Variable(tf.ones((3, 1)))
+>>> v[0, 0].assign(3.)  # doctest: +ELLIPSIS
+<tf.Variable 'Variable:0' shape=(3, 1) dtype=float32, numpy=...>
+"""
+import numbers
+
+import numpy as np
+
+from . import dtypes as _dt
+from .dispatch import STATE
+from .errors import InvalidArgumentError
+
+
+class TensorShape(tuple):
+    """A tuple of dims (ints, or None when unknown) with TF's helpers."""
+
+    def __new__(cls, dims=()):
+        if dims is None:
+            dims = ()
+        return super().__new__(cls, tuple(None if d is None else int(d) for d in dims))
+
+    @property
+    def rank(self):
+        return len(self)
+
+    ndims = rank
+
+    @property
+    def dims(self):
+        return list(self)
+
+    def as_list(self):
+        return list(self)
+
+    def num_elements(self):
+        return None if None in self else int(np.prod(self, dtype=np.int64))
+
+    def is_fully_defined(self):
+        return None not in self
+
+    def is_compatible_with(self, other):
+        other = TensorShape(other)
+        return len(self) == len(other) and all(a is None or b is None or a == b
+                                               for a, b in zip(self, other))
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return TensorShape(r) if isinstance(i, slice) else r
+
+    def __repr__(self):
+        return f"TensorShape({list(self)})"
+
+    def __str__(self):
+        return "(" + ", ".join("None" if d is None else str(d) for d in self) + (",)" if len(self) == 1 else ")")
+
+
+class TensorSpec:
+    """Shape and dtype of a function argument, for `@function(input_signature=...)`.
+
+    >>> TensorSpec((None, 2), "float32")
+    TensorSpec(shape=(None, 2), dtype=tf.float32, name=None)
+    """
+
+    def __init__(self, shape, dtype=_dt.float32, name=None):
+        self.shape, self.dtype, self.name = TensorShape(shape), _dt.as_dtype(dtype), name
+
+    def is_compatible_with(self, x):
+        return self.dtype == x.dtype and self.shape.is_compatible_with(x.shape)
+
+    def __eq__(self, o):
+        return isinstance(o, TensorSpec) and (self.shape, self.dtype) == (o.shape, o.dtype)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+    def __repr__(self):
+        return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
+
+
+def _numpy_text(arr, is_repr=False):
+    text = repr(arr) if is_repr else str(arr)
+    return "\n" + text if "\n" in text else text
+
+
+class _TensorLike:
+    """Operators shared by Tensor and Variable; all of them go through the op table."""
+
+    __slots__ = ()
+    __array_priority__ = 100  # numpy defers `ndarray + tensor` to our reflected operators
+
+    def __add__(self, o): return _m.add(self, o)
+    def __radd__(self, o): return _m.add(o, self)
+    def __sub__(self, o): return _m.subtract(self, o)
+    def __rsub__(self, o): return _m.subtract(o, self)
+    def __mul__(self, o): return _m.multiply(self, o)
+    def __rmul__(self, o): return _m.multiply(o, self)
+    def __truediv__(self, o): return _m.divide(self, o)
+    def __rtruediv__(self, o): return _m.divide(o, self)
+    def __floordiv__(self, o): return _m.floordiv(self, o)
+    def __rfloordiv__(self, o): return _m.floordiv(o, self)
+    def __mod__(self, o): return _m.mod(self, o)
+    def __rmod__(self, o): return _m.mod(o, self)
+    def __pow__(self, o): return _m.pow(self, o)
+    def __rpow__(self, o): return _m.pow(o, self)
+    def __matmul__(self, o): return _m.matmul(self, o)
+    def __rmatmul__(self, o): return _m.matmul(o, self)
+    def __neg__(self): return _m.negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return _m.abs(self)
+    def __invert__(self): return _m.logical_not(self)
+    def __and__(self, o): return _m.logical_and(self, o)
+    def __rand__(self, o): return _m.logical_and(o, self)
+    def __or__(self, o): return _m.logical_or(self, o)
+    def __ror__(self, o): return _m.logical_or(o, self)
+    def __lt__(self, o): return _m.less(self, o)
+    def __le__(self, o): return _m.less_equal(self, o)
+    def __gt__(self, o): return _m.greater(self, o)
+    def __ge__(self, o): return _m.greater_equal(self, o)
+    # TF2: == and != are elementwise; tensors stay hashable by identity
+    def __eq__(self, o): return _m.equal(self, o)
+    def __ne__(self, o): return _m.not_equal(self, o)
+    __hash__ = object.__hash__
+
+    def __getitem__(self, idx): return _s.getitem(self, idx)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def get_shape(self):
+        return self.shape
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object: scalar tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iterating over a 0-d tensor is not allowed")
+        return (self[i] for i in range(self.shape[0]))
+
+
+class Tensor(_TensorLike):
+    """An immutable n-dimensional array.
+
+    >>> import graphflow as tf
+    >>> print(tf.constant([[1., 2.]]) * 2)
+    tf.Tensor([[2. 4.]], shape=(1, 2), dtype=float32)
+    """
+
+    __slots__ = ("_value", "_sliced", "__weakref__")
+
+    @classmethod
+    def _wrap(cls, value):
+        t = object.__new__(cls)
+        t._value = value
+        return t
+
+    @property
+    def shape(self):
+        return TensorShape(self._value.shape)
+
+    @property
+    def dtype(self):
+        return _dt.from_numpy(self._value.dtype)
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    def numpy(self):
+        """The value as a numpy array (a copy-free read-only view; a numpy scalar for 0-d)."""
+        if STATE.tapes:
+            for tape in STATE.tapes:
+                tape._note_escape(self)
+        v = self._value
+        if isinstance(v, np.ndarray):
+            v = v.view()
+            v.flags.writeable = False
+        return v
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._value)
+        return a.astype(dtype) if dtype is not None else a
+
+    def __setitem__(self, idx, value):
+        raise TypeError("'Tensor' object does not support item assignment: tensors are immutable. "
+                        "Use a graphflow.Variable and `v[idx].assign(value)` for mutable state.")
+
+    def assign(self, value):
+        """Only slices of Variables (`v[0, 0].assign(3.)`) can be assigned."""
+        ref = getattr(self, "_sliced", None)
+        if ref is None:
+            raise TypeError("tensors are immutable; only a slice of a Variable, like "
+                            "`v[0, 0].assign(3.)`, can be assigned")
+        var, idx = ref
+        return var._assign_slice(idx, value)
+
+    def _scalar(self, kind):
+        if self._value.size != 1:
+            raise TypeError(f"only single-element tensors can be converted to Python {kind.__name__}s "
+                            f"(shape {self.shape})")
+        return kind(self._value.reshape(()))
+
+    def __float__(self): return self._scalar(float)
+    def __int__(self): return self._scalar(int)
+    def __index__(self):
+        if self._value.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype.name}")
+        return self._scalar(int)
+    def __bool__(self): return self._scalar(bool)
+
+    def __format__(self, spec):
+        if self._value.ndim == 0:
+            return format(self._value.item(), spec)
+        return format(str(self), spec)
+
+    def __str__(self):
+        return f"tf.Tensor({_numpy_text(self._value)}, shape={self.shape}, dtype={self.dtype.name})"
+
+    def __repr__(self):
+        return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(self._value, True)}>")
+
+    def __reduce__(self):
+        return (constant, (np.asarray(self._value),))
+
+
+class SymbolicTensor(Tensor):
+    """The output of a graph node while a function is being traced; it has no value yet."""
+
+    __slots__ = ("_graph", "_node", "_shape", "_dtype")
+
+    @classmethod
+    def _make(cls, graph, node, shape, dtype):
+        t = object.__new__(cls)
+        t._value = None
+        t._graph, t._node, t._shape, t._dtype = graph, node, tuple(shape), np.dtype(dtype)
+        return t
+
+    @property
+    def shape(self):
+        return TensorShape(self._shape)
+
+    @property
+    def dtype(self):
+        return _dt.from_numpy(self._dtype)
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    def _no_value(self, what):
+        return TypeError(
+            f"{what} of a symbolic tensor (node {self._node}, op {self._graph.op_name(self._node)}, "
+            f"created at {self._graph.source(self._node)}): inside @function tensors have no value "
+            "at trace time. For tensor-dependent control flow use graphflow.cond / "
+            "graphflow.while_loop; to print each call use graphflow.print; or call "
+            "graphflow.config.run_functions_eagerly(True) to debug.")
+
+    def numpy(self):
+        raise self._no_value(".numpy()")
+
+    def __array__(self, dtype=None, copy=None):
+        raise self._no_value("converting to a numpy array")
+
+    def __bool__(self):
+        raise self._no_value("using as a Python bool (if/while/and/or)")
+
+    def __float__(self):
+        raise self._no_value("float()")
+
+    def __int__(self):
+        raise self._no_value("int()")
+
+    __index__ = __int__
+
+    def __format__(self, spec):
+        return format(str(self), spec)
+
+    def __str__(self):
+        return f"Tensor(\"node_{self._node}\", shape={self.shape}, dtype={self.dtype.name})"
+
+    __repr__ = __str__
+
+    def __reduce__(self):
+        raise self._no_value("pickling")
+
+
+class Variable(_TensorLike):
+    """Mutable state: a tensor value that `assign`, `assign_add`, `assign_sub` replace.
+
+    >>> import graphflow as tf
+    >>> v = tf.Variable(3.0)
+    >>> v.assign_add(1.0).numpy()
+    4.0
+    """
+
+    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None):
+        if initial_value is None:
+            raise ValueError("Variable needs an initial_value")
+        if callable(initial_value):
+            initial_value = initial_value()
+        if STATE.graph is not None:
+            STATE.graph.on_variable_created(self)
+            with STATE.graph.eager_scope():
+                t = convert_to_tensor(initial_value, dtype)
+        else:
+            t = convert_to_tensor(initial_value, dtype)
+        self._value = np.array(t._value)   # own copy: assign never aliases user arrays
+        self.trainable = bool(trainable)
+        self._name = name or "Variable"
+
+    # ---- reading ---------------------------------------------------------------
+    def _read(self):
+        """A Tensor with the current value; in a trace, a read node ordered after earlier assigns."""
+        if STATE.graph is not None:
+            return STATE.graph.read_variable(self)
+        t = Tensor._wrap(self._value)
+        if STATE.tapes:
+            for tape in STATE.tapes:
+                tape._record_read(self, t)
+        return t
+
+    def read_value(self):
+        return _m.identity(self._read())
+
+    value = read_value
+
+    def numpy(self):
+        if STATE.graph is not None:
+            raise TypeError("Variable.numpy() inside @function: the value is only known when the "
+                            "function runs; use the variable in graphflow ops instead")
+        v = self._value.view()
+        v.flags.writeable = False
+        return v if v.ndim else v[()]
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.numpy(), dtype=dtype)
+
+    @property
+    def shape(self):
+        return TensorShape(self._value.shape)
+
+    @property
+    def dtype(self):
+        return _dt.from_numpy(self._value.dtype)
+
+    @property
+    def name(self):
+        return self._name + ":0"
+
+    # ---- writing ---------------------------------------------------------------
+    def _check_value(self, value, shape, what):
+        t = convert_to_tensor(value, self.dtype) if not isinstance(value, (Tensor, Variable)) else value
+        if isinstance(t, Variable):
+            t = t._read()
+        if t.dtype != self.dtype:
+            raise InvalidArgumentError(f"{what}: cannot assign a {t.dtype.name} value to variable "
+                                       f"'{self.name}' of dtype {self.dtype.name}")
+        if tuple(t.shape) != tuple(shape):
+            raise InvalidArgumentError(f"{what}: shape mismatch: variable '{self.name}' has shape "
+                                       f"{TensorShape(shape)} but the value has shape {t.shape}")
+        return t
+
+    def assign(self, value, read_value=True):
+        """Replace the value (same shape and dtype)."""
+        t = self._check_value(value, self._value.shape, "assign")
+        if STATE.graph is not None:
+            STATE.graph.assign_variable(self, t, None)
+        else:
+            self._value = np.array(t._value)
+        return self
+
+    def assign_add(self, delta, read_value=True):
+        return self.assign(self._read() + delta)
+
+    def assign_sub(self, delta, read_value=True):
+        return self.assign(self._read() - delta)
+
+    def _assign_slice(self, idx, value):
+        spec = _s.index_spec(idx, self._value.shape)
+        shape = _s.sliced_shape(self._value.shape, spec)
+        t = self._check_value(value, shape, "assign to a slice")
+        if STATE.graph is not None:
+            STATE.graph.assign_variable(self, t, spec)
+        else:
+            new = self._value.copy()   # copy-on-write: tensors read earlier keep their values
+            new[_s.index_from_spec(spec)] = t._value
+            self._value = new
+        return self
+
+    def __getitem__(self, idx):
+        out = _s.getitem(self._read(), idx)
+        out._sliced = (self, idx)
+        return out
+
+    def __setitem__(self, idx, value):
+        raise TypeError("use `v[idx].assign(value)` to assign to a slice of a Variable")
+
+    # ---- conversions -----------------------------------------------------------
+    def __float__(self): return float(self._read())
+    def __int__(self): return int(self._read())
+    def __bool__(self): return bool(self._read())
+    def __format__(self, spec): return format(self._read(), spec)
+
+    def __repr__(self):
+        if STATE.graph is not None:
+            return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+        return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(self.numpy(), True)}>")
+
+
+# ------------------------------------------------------------------------- conversion
+def _python_dtype(x):
+    """TF's default dtypes for Python data: float -> float32, int -> int32, bool -> bool."""
+    a = np.asarray(x)
+    k = a.dtype.kind
+    if k == "f":
+        return a, _dt.float32
+    if k in "iu":
+        if a.size and (a.max() > 2**31 - 1 or a.min() < -2**31):
+            return a, _dt.int64
+        return a, _dt.int32
+    if k == "b":
+        return a, _dt.bool
+    raise TypeError(f"cannot convert {type(x).__name__} {x!r} to a tensor (numpy dtype {a.dtype})")
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """Turn a Tensor, Variable, numpy array or (nested) Python data into a Tensor.
+
+    >>> convert_to_tensor([1, 2]).dtype
+    tf.int32
+    """
+    if isinstance(value, Tensor):
+        if dtype is not None and _dt.as_dtype(dtype) != value.dtype:
+            raise InvalidArgumentError(f"convert_to_tensor: requested dtype {_dt.as_dtype(dtype).name} "
+                                       f"for a tensor of dtype {value.dtype.name}")
+        return value
+    if isinstance(value, Variable):
+        return convert_to_tensor(value._read(), dtype)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, _TensorLike) for v in _flat(value)):
+        return _s.stack([convert_to_tensor(v, dtype) for v in value])
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
+        src = value
+        target = _dt.as_dtype(dtype) if dtype is not None else _dt.from_numpy(value.dtype)
+    else:
+        src, default = _python_dtype(value)
+        target = _dt.as_dtype(dtype or dtype_hint or default)
+        if dtype is None and dtype_hint is not None and default.is_floating and not target.is_floating:
+            target = default
+    if src.dtype.kind == "f" and target.is_integer:
+        if not np.all(np.isfinite(src)) or np.any(src != np.round(src)):
+            raise InvalidArgumentError(f"cannot convert {value!r} to a tensor of dtype {target.name} "
+                                       "without losing the fractional part")
+    arr = np.array(src, dtype=target.np)
+    if STATE.graph is not None:
+        return STATE.graph.constant(arr)
+    return Tensor._wrap(arr if arr.ndim else arr[()])
+
+
+def _flat(xs):
+    for x in xs:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    """A constant tensor.
+
+    >>> constant(3.).dtype, constant([[1, 2]]).shape
+    (tf.float32, TensorShape([1, 2]))
+    """
+    if isinstance(value, (Tensor, Variable)):
+        value = np.asarray(value)
+    t = convert_to_tensor(value, dtype)
+    if shape is not None:
+        shape = tuple(shape)
+        if t.shape != shape:
+            arr = np.asarray(t._value)
+            if arr.size == 1:
+                arr = np.broadcast_to(arr.reshape(()), shape).copy()
+            elif arr.size == int(np.prod(shape)):
+                arr = arr.reshape(shape)
+            else:
+                raise InvalidArgumentError(f"constant: {arr.size} values do not fill shape {shape}")
+            t = convert_to_tensor(arr)
+    return t
+
+
+def is_tensor(x):
+    return isinstance(x, (Tensor, Variable))
+
+
+from . import dispatch as _dispatch  # noqa: E402
+_dispatch.Tensor = Tensor
+from .ops import math_ops as _m, shape_ops as _s  # noqa: E402  (ops import Tensor from here)
