@@ -319,8 +319,9 @@ class Variable(_TensorLike):
     def _read(self):
         """A Tensor with the current value; in a trace, a read node ordered after earlier assigns."""
         if STATE.graph is not None:
-            return STATE.graph.read_variable(self)
-        t = Tensor._wrap(self._value)
+            t = STATE.graph.read_variable(self)
+        else:
+            t = Tensor._wrap(self._value)
         if STATE.tapes:
             for tape in STATE.tapes:
                 tape._record_read(self, t)

@@ -1,0 +1,1 @@
+"""Executors for traced graphs: the numpy reference executor and the numba backend."""

@@ -1,0 +1,344 @@
+"""`@function`: trace a Python function into a graph once per input signature, then run the graph.
+
+>>> import graphflow as tf
+>>> @tf.function
+... def f(x):
+...     return tf.reduce_sum(x * x)
+>>> f(tf.constant([1., 2.])).numpy()
+5.0
+>>> f.get_concrete_function(tf.constant([1., 2.])).graph.number_of_nodes() > 0
+True
+
+Notes for users: Python `print()` runs at trace time only; use `graphflow.print` to print on
+every call. Python control flow on Python values is unrolled while tracing; tensor-dependent
+control flow needs `graphflow.cond` / `graphflow.while_loop`. Every retrace is explained in
+`f.retrace_log()` (which argument changed, from what to what, and where it was called).
+"""
+import functools
+import inspect
+import time
+import warnings
+
+import numpy as np
+
+from . import graph as _graph
+from .dispatch import STATE
+from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
+from .tape import _flatten
+
+
+class _Config:
+    run_functions_eagerly = False
+
+
+CONFIG = _Config()
+RETRACE_WARN_AFTER = 3
+
+
+def run_functions_eagerly(run_eagerly):
+    """Debugging switch: run @function bodies as plain Python (eager), not as graphs."""
+    CONFIG.run_functions_eagerly = bool(run_eagerly)
+
+
+def functions_run_eagerly():
+    return CONFIG.run_functions_eagerly
+
+
+# ------------------------------------------------------------------ signatures
+def _arg_key(x):
+    """The part of the trace cache key one argument contributes."""
+    if isinstance(x, Variable):
+        return ("Variable", id(x), x.dtype.name, tuple(x.shape))
+    if isinstance(x, (Tensor, np.ndarray)):
+        dt = x.dtype.name if isinstance(x, Tensor) else np.dtype(x.dtype).name
+        return ("Tensor", dt, tuple(x.shape))
+    try:
+        hash(x)
+        return ("python", type(x).__name__, x)
+    except TypeError:
+        return ("object", type(x).__name__, id(x))
+
+
+def _describe(k):
+    if k is None:
+        return "absent"
+    kind = k[0]
+    if kind == "Tensor":
+        return f"Tensor {k[1]}{list(k[2])}"
+    if kind == "Variable":
+        return f"Variable (id {k[1]:#x}) {k[2]}{list(k[3])}"
+    if kind == "python":
+        return f"Python {k[1]} {k[2]!r}"
+    return f"{k[1]} object (id {k[2]:#x})"
+
+
+class ConcreteFunction:
+    """One traced signature: the graph as traced, the optimized graph and its executor.
+
+    `graph` is the networkx.DiGraph of the optimized graph; `traced` and `optimized` are the
+    `graphflow.graph.Graph` wrappers; `stages` lists (pass name, Graph) after each pass.
+    """
+
+    def __init__(self, fn, traced, structure, n_leaves, backend, trace_seconds):
+        from .passes import run_pipeline
+        self.function = fn
+        self.traced = traced
+        self.structure = structure
+        self.trace_seconds = trace_seconds
+        self.stages = run_pipeline(traced)
+        self.optimized = self.stages[-1][1]
+        self.backend = backend
+        self._executor = _make_executor(self.optimized, backend)
+
+    @property
+    def graph(self):
+        return self.optimized.nx
+
+    def pretty(self, stage=None):
+        """Text dump of the optimized graph (or of a named pass stage, e.g. 'traced')."""
+        if stage is None:
+            return self.optimized.dump()
+        for name, g in self.stages:
+            if name == stage:
+                return g.dump()
+        raise KeyError(f"no stage {stage!r}; stages: {[n for n, _ in self.stages]}")
+
+    def _call_flat(self, arrays):
+        outs = self._executor.run(arrays)
+        return self.structure([Tensor._wrap(o) for o in outs])
+
+    def __call__(self, *args, **kwargs):
+        leaves = [x for x in _flatten((args, kwargs))[0]
+                  if isinstance(x, (Tensor, np.ndarray)) and not isinstance(x, SymbolicTensor)]
+        return self._call_flat([np.asarray(x._value if isinstance(x, Tensor) else x)
+                                for x in leaves])
+
+
+def _make_executor(graph, backend):
+    if backend == "numba":
+        try:
+            from .backends.numba import NumbaPlan
+        except ImportError:   # backend not available: the reference executor is always correct
+            backend = "numpy"
+        else:
+            return NumbaPlan(graph)
+    from .backends.numpy_exec import NumpyPlan
+    return NumpyPlan(graph)
+
+
+class Function:
+    """A Python function compiled to graphs on first call per input signature (`tf.function`)."""
+
+    def __init__(self, python_function, input_signature=None, jit_compile=None,
+                 reduce_retracing=False, name=None, autograph=True):
+        self._fn = python_function
+        self._sig = inspect.signature(python_function)
+        self.input_signature = (None if input_signature is None else
+                                [s if isinstance(s, TensorSpec) else TensorSpec(*s)
+                                 for s in input_signature])
+        self.jit_compile = jit_compile
+        self.reduce_retracing = reduce_retracing
+        self.name = name or getattr(python_function, "__name__", "function")
+        self._cache = {}
+        self._keys = []
+        self._log = []
+        self._bound = {}
+        functools.update_wrapper(self, python_function)
+
+    @property
+    def python_function(self):
+        return self._fn
+
+    # methods: `@function` on a method binds per instance (each instance its own traces)
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        f = self._bound.get(id(obj))
+        if f is None:
+            f = Function(functools.partial(self._fn, obj), self.input_signature, self.jit_compile,
+                         self.reduce_retracing, self.name)
+            f._sig = inspect.signature(functools.partial(self._fn, obj))
+            self._bound[id(obj)] = f
+        return f
+
+    @property
+    def backend(self):
+        return "numpy" if self.jit_compile is False else "numba"
+
+    def _bind_args(self, args, kwargs):
+        try:
+            ba = self._sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.name}(): {e}") from None
+        ba.apply_defaults()
+        return ba
+
+    def _check_signature(self, args):
+        spec = self.input_signature
+        if len(args) != len(spec):
+            raise TypeError(f"{self.name}: input_signature has {len(spec)} tensors but the call "
+                            f"passed {len(args)} positional arguments")
+        for i, (a, s) in enumerate(zip(args, spec)):
+            t = a if isinstance(a, (Tensor, Variable)) else convert_to_tensor(a, s.dtype)
+            if not s.is_compatible_with(t):
+                raise TypeError(f"{self.name}: argument {i} ({t.dtype.name}{list(t.shape)}) does "
+                                f"not match input_signature {s}")
+
+    def _key(self, ba):
+        return tuple((name, tuple(_arg_key(x) for x in _flatten(v)[0]))
+                     for name, v in ba.arguments.items())
+
+    def __call__(self, *args, **kwargs):
+        if CONFIG.run_functions_eagerly or STATE.graph is not None:
+            return self._fn(*args, **kwargs)   # nested in a trace: inline into the outer graph
+        if STATE.tapes:
+            # an outer eager tape must see the ops: run eagerly (same values, differentiable)
+            return self._fn(*args, **kwargs)
+        if self.input_signature is not None:
+            self._check_signature(args)
+        ba = self._bind_args(args, kwargs)
+        key = self._key(ba)
+        cf = self._cache.get(key)
+        if cf is None:
+            cf = self._trace(ba, key)
+        leaves = [x for x in _flatten(list(ba.arguments.values()))[0]
+                  if isinstance(x, (Tensor, np.ndarray))]
+        return cf._call_flat([x._value if isinstance(x, Tensor) else x for x in leaves])
+
+    def get_concrete_function(self, *args, **kwargs):
+        """The ConcreteFunction for these arguments (traced now if needed)."""
+        if not args and not kwargs and self.input_signature is not None:
+            args = [np.zeros([1 if d is None else d for d in s.shape], s.dtype.np)
+                    for s in self.input_signature]
+        ba = self._bind_args(args, kwargs)
+        key = self._key(ba)
+        return self._cache.get(key) or self._trace(ba, key)
+
+    def experimental_get_tracing_count(self):
+        return len(self._cache)
+
+    def retrace_log(self):
+        """One entry per trace: why it happened (which argument changed, from what to what)."""
+        return list(self._log)
+
+    def kernel_plan(self, *args, **kwargs):
+        """The backend's report for the traced signature of these arguments."""
+        cf = self.get_concrete_function(*args, **kwargs)
+        ex = cf._executor
+        return ex.report() if hasattr(ex, "report") else "numpy executor: one numpy call per node"
+
+    # ---- tracing -------------------------------------------------------------
+    def _explain(self, key, caller):
+        if not self._keys:
+            return f"first trace of {self.name} (called at {caller})"
+        prev = self._keys[-1]
+        diffs = []
+        pd, nd = dict(prev), dict(key)
+        for name in nd:
+            a, b = pd.get(name), nd[name]
+            if a == b:
+                continue
+            if a is None or len(a) != len(b):
+                diffs.append(f"argument `{name}` changed structure")
+                continue
+            for i, (ka, kb) in enumerate(zip(a, b)):
+                if ka != kb:
+                    where = f"`{name}`" + (f"[{i}]" if len(b) > 1 else "")
+                    diffs.append(f"argument {where} changed from {_describe(ka)} to {_describe(kb)}")
+        return (f"retrace #{len(self._keys) + 1} of {self.name} (called at {caller}): "
+                + "; ".join(diffs or ["new signature"]))
+
+    def _suggest(self, key):
+        kinds = {k[0] for _, ks in key for k in ks}
+        tips = []
+        if "python" in kinds:
+            tips.append("pass changing Python numbers as tensors (graphflow.constant) so they "
+                        "don't become part of the signature")
+        if "Tensor" in kinds:
+            tips.append("tensor shapes are part of the signature: keep batch sizes fixed "
+                        "(e.g. drop_remainder) or set input_signature")
+        return "; ".join(tips)
+
+    def _trace(self, ba, key):
+        caller = _graph.user_source()
+        why = self._explain(key, caller)
+        builder = _graph.GraphBuilder(self.name)
+        builder.allow_variable_creation = not self._cache
+        leaves, rebuild = _flatten(list(ba.arguments.values()))
+        names = [n for n, v in ba.arguments.items() for _ in _flatten(v)[0]]
+        sym, k = [], 0
+        saved = STATE.graph, STATE.tapes
+        STATE.graph, STATE.tapes = builder, []
+        t0 = time.perf_counter()
+        try:
+            for name, x in zip(names, leaves):
+                if isinstance(x, (Tensor, np.ndarray)):
+                    dt = x._value.dtype if isinstance(x, Tensor) else x.dtype
+                    sym.append(builder.parameter(k, name, x.shape, dt))
+                    k += 1
+                else:
+                    sym.append(x)
+            new_args = rebuild(sym)
+            out = self._call_bound(ba, new_args)
+            out_leaves, out_rebuild = _flatten(out)
+            ids, consts = [], {}
+            for i, o in enumerate(out_leaves):
+                if isinstance(o, Variable):
+                    o = o._read()
+                if isinstance(o, Tensor):
+                    ids.append(builder._node_of(o))
+                else:
+                    consts[i] = o
+            builder.outputs = ids
+        finally:
+            STATE.graph, STATE.tapes = saved
+        traced = builder.finish()
+        structure = _structure(out_rebuild, len(out_leaves), consts)
+        cf = ConcreteFunction(self, traced, structure, len(ids), self.backend,
+                              time.perf_counter() - t0)
+        self._cache[key] = cf
+        self._keys.append(key)
+        self._log.append(why)
+        if len(self._keys) > RETRACE_WARN_AFTER:
+            tip = self._suggest(key)
+            warnings.warn(f"{self.name} has been traced {len(self._keys)} times. {why}."
+                          + (f" Suggestion: {tip}." if tip else "")
+                          + " Use input_signature or reduce_retracing=True to limit retracing.",
+                          stacklevel=3)
+        return cf
+
+    def _call_bound(self, ba, new_args):
+        vals = dict(zip(ba.arguments.keys(), new_args))
+        args, kwargs = [], {}
+        for name, p in self._sig.parameters.items():
+            v = vals[name]
+            if p.kind == p.VAR_POSITIONAL:
+                args.extend(v)
+            elif p.kind == p.VAR_KEYWORD:
+                kwargs.update(v)
+            elif p.kind == p.KEYWORD_ONLY:
+                kwargs[name] = v
+            else:
+                args.append(v)
+        return self._fn(*args, **kwargs)
+
+
+def _structure(rebuild, n, consts):
+    """Map the executor's flat outputs back into the function's return structure."""
+    def build(tensors):
+        it = iter(tensors)
+        leaves = [consts[i] if i in consts else next(it) for i in range(n)]
+        return rebuild(leaves)
+    return build
+
+
+def function(func=None, input_signature=None, autograph=True, jit_compile=None,
+             reduce_retracing=False, experimental_relax_shapes=None, name=None, **_):
+    """Decorator: trace `func` into a graph per input signature (TF's `tf.function`).
+
+    `jit_compile=False` runs graphs on the numpy executor; otherwise the numba backend is used.
+    """
+    def wrap(f):
+        return Function(f, input_signature, jit_compile,
+                        reduce_retracing or bool(experimental_relax_shapes), name)
+    return wrap(func) if func is not None else wrap

@@ -1,0 +1,314 @@
+"""The graph IR: one `networkx.DiGraph` per traced signature.
+
+Nodes are integer ids with attributes
+    op      op name: a primitive from the op table, or one of the structural ops
+            'parameter', 'constant', 'read_variable', 'assign', 'print'
+    inputs  tuple of input node ids, in argument order (DiGraph has no parallel edges, so the
+            order lives here; edges carry `pos`, the tuple of argument positions)
+    attrs   dict of static attributes (hashable values, except 'value' of constants and 'var')
+    shape   tuple of ints;  dtype  numpy dtype
+    source  "file:line" of the user code that created the node
+    tags    dict: {'adjoint': order, 'forward': node id} for gradient nodes, 'cluster', ...
+Control edges (attribute `control=True`) order effects: reads/assigns of a variable, prints.
+
+>>> import graphflow as tf
+>>> @tf.function
+... def f(x):
+...     return x * 2.0 + 1.0
+>>> g = f.get_concrete_function(tf.constant([1., 2.])).graph
+>>> sorted(set(nx_ops(g)))
+['add', 'constant', 'multiply', 'parameter']
+"""
+import itertools
+import os
+import sys
+
+import networkx as nx
+import numpy as np
+
+from .dispatch import STATE
+from .errors import InvalidArgumentError
+from .ops.registry import OPS, Aval
+from .tensor import SymbolicTensor, Tensor
+
+STRUCTURAL = ("parameter", "constant", "read_variable", "assign", "print")
+EFFECTS = ("assign", "print")
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_source(skip_pkg=True):
+    """file:line of the innermost stack frame outside the graphflow package."""
+    f = sys._getframe(1)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not (skip_pkg and os.path.abspath(fn).startswith(_PKG_DIR)):
+            return f"{os.path.basename(fn)}:{f.f_lineno}"
+        f = f.f_back
+    return "?"
+
+
+def nx_ops(g):
+    """Op names of all nodes of a networkx graph (handy in doctests and tests)."""
+    return [d["op"] for _, d in g.nodes(data=True)]
+
+
+class Graph:
+    """A traced function: the DiGraph plus its parameter and output node lists.
+
+    `nx` is the networkx.DiGraph; `params` the parameter node ids in argument order; `outputs`
+    the returned node ids; `effects` the effect nodes in program order; `variables` the
+    Variables it reads or assigns (id -> Variable).
+    """
+
+    def __init__(self, name="graph"):
+        self.name = name
+        self.nx = nx.DiGraph()
+        self.params, self.outputs, self.effects = [], [], []
+        self.variables = {}
+        self._ids = itertools.count()
+
+    # ---- building ----------------------------------------------------------
+    def add_node(self, op, inputs=(), attrs=None, shape=(), dtype=np.float32, source=None,
+                 tags=None, control=()):
+        nid = next(self._ids)
+        self.nx.add_node(nid, op=op, inputs=tuple(inputs), attrs=attrs or {}, shape=tuple(shape),
+                         dtype=np.dtype(dtype), source=source or user_source(), tags=tags or {})
+        for pos, u in enumerate(inputs):
+            if self.nx.has_edge(u, nid):
+                self.nx.edges[u, nid]["pos"] += (pos,)
+            else:
+                self.nx.add_edge(u, nid, pos=(pos,), control=False)
+        for u in control:
+            if not self.nx.has_edge(u, nid):
+                self.nx.add_edge(u, nid, pos=(), control=True)
+        return nid
+
+    def node(self, nid):
+        return self.nx.nodes[nid]
+
+    def op_name(self, nid):
+        return self.nx.nodes[nid]["op"]
+
+    def source(self, nid):
+        return self.nx.nodes[nid]["source"]
+
+    def topo(self):
+        """Node ids in a deterministic topological order (ties broken by id)."""
+        return list(nx.lexicographical_topological_sort(self.nx))
+
+    def copy(self):
+        g = Graph(self.name)
+        g.nx = self.nx.copy()
+        for n in g.nx.nodes:   # attrs/tags dicts are per-node: copy so passes never alias
+            d = g.nx.nodes[n]
+            d["attrs"], d["tags"] = dict(d["attrs"]), dict(d["tags"])
+        g.params, g.outputs, g.effects = list(self.params), list(self.outputs), list(self.effects)
+        g.variables = dict(self.variables)
+        g._ids = itertools.count(max(self.nx.nodes, default=-1) + 1)
+        return g
+
+    def replace_uses(self, old, new):
+        """Make every consumer of `old` use `new` instead (outputs too)."""
+        for v in list(self.nx.successors(old)):
+            d = self.nx.nodes[v]
+            e = self.nx.edges[old, v]
+            if e["pos"]:
+                d["inputs"] = tuple(new if u == old else u for u in d["inputs"])
+                pos = e["pos"]
+                if self.nx.has_edge(new, v):
+                    self.nx.edges[new, v]["pos"] = tuple(sorted(self.nx.edges[new, v]["pos"] + pos))
+                    self.nx.edges[new, v]["control"] = False
+                else:
+                    self.nx.add_edge(new, v, pos=pos, control=False)
+                if e["control"] is False:
+                    self.nx.remove_edge(old, v)
+            else:  # a control edge: keep the ordering constraint on the new node
+                self.nx.remove_edge(old, v)
+                if not self.nx.has_edge(new, v) and new != v:
+                    self.nx.add_edge(new, v, pos=(), control=True)
+        self.outputs = [new if o == old else o for o in self.outputs]
+
+    def dump(self):
+        """Readable text: one line per node with op, inputs, shape, dtype, source, tags."""
+        lines = [f"graph {self.name}: params={self.params} outputs={self.outputs}"]
+        for n in self.topo():
+            d = self.nx.nodes[n]
+            attrs = {k: v for k, v in d["attrs"].items() if k not in ("value", "var")}
+            if d["op"] == "constant":
+                v = d["attrs"]["value"]
+                attrs["value"] = v.tolist() if np.size(v) <= 4 else f"<{np.size(v)} values>"
+            if "var" in d["attrs"]:
+                attrs["var"] = d["attrs"]["var"].name
+            ctrl = [u for u in self.nx.predecessors(n) if self.nx.edges[u, n]["control"]]
+            lines.append(
+                f"%{n:<4} = {d['op']}({', '.join(f'%{i}' for i in d['inputs'])})"
+                + (f" {attrs}" if attrs else "") + (f" after {ctrl}" if ctrl else "")
+                + f"  : {d['shape']} {d['dtype'].name}  @ {d['source']}"
+                + (f"  {d['tags']}" if d["tags"] else ""))
+        return "\n".join(lines)
+
+    __str__ = dump
+
+
+class GraphBuilder(Graph):
+    """The graph being traced: `bind` calls `add_op` while this is `STATE.graph`."""
+
+    def __init__(self, name="graph"):
+        super().__init__(name)
+        self._const_cache = {}
+        self._last_write = {}    # var id -> last assign node
+        self._reads_since = {}   # var id -> reads since that assign (must run before the next)
+        self._last_effect = None
+        self.created_variables = []
+        self.allow_variable_creation = True
+
+    # -- values --
+    def _node_of(self, t):
+        if isinstance(t, SymbolicTensor):
+            if t._graph is not self:
+                raise InvalidArgumentError(
+                    f"a symbolic tensor from another traced function (node {t._node}) was used "
+                    f"here at {user_source()}: return it from that function instead of capturing it")
+            return t._node
+        return self.constant(np.asarray(t._value))._node
+
+    def _sym(self, nid):
+        d = self.nx.nodes[nid]
+        return SymbolicTensor._make(self, nid, d["shape"], d["dtype"])
+
+    def constant(self, arr):
+        arr = np.asarray(arr)
+        key = None
+        if arr.size <= 16:  # dedupe small constants (scalars from Python code mostly)
+            key = (arr.dtype.str, arr.shape, arr.tobytes())
+            if key in self._const_cache:
+                return self._sym(self._const_cache[key])
+        arr = arr.copy()
+        arr.flags.writeable = False
+        nid = self.add_node("constant", (), {"value": arr}, arr.shape, arr.dtype,
+                            tags=self._tags())
+        if key is not None:
+            self._const_cache[key] = nid
+        return self._sym(nid)
+
+    def _tags(self):
+        adj = STATE.adjoint
+        return {"adjoint": adj[0], "forward": adj[1]} if adj else {}
+
+    def add_op(self, op, args, attrs):
+        ids = [self._node_of(a) for a in args]
+        avals = [Aval(self.nx.nodes[i]["shape"], self.nx.nodes[i]["dtype"]) for i in ids]
+        src = user_source()
+        try:
+            out = op.rule(*avals, **attrs)
+        except InvalidArgumentError as e:
+            raise InvalidArgumentError(f"{e}\n  while tracing, at {src}") from None
+        ctrl = [self._last_effect] if op.stateful and self._last_effect is not None else []
+        nid = self.add_node(op.name, ids, dict(attrs), out.shape, out.dtype, src, self._tags(), ctrl)
+        if op.stateful:
+            self._last_effect = nid
+            self.effects.append(nid)
+        return self._sym(nid)
+
+    def parameter(self, index, name, shape, dtype):
+        nid = self.add_node("parameter", (), {"index": index, "name": name}, shape, dtype)
+        self.params.append(nid)
+        return self._sym(nid)
+
+    # -- variables and effects --
+    def read_variable(self, var):
+        vid = id(var)
+        self.variables[vid] = var
+        ctrl = [self._last_write[vid]] if vid in self._last_write else []
+        nid = self.add_node("read_variable", (), {"var": var}, var._value.shape, var._value.dtype,
+                            tags=self._tags(), control=ctrl)
+        self._reads_since.setdefault(vid, []).append(nid)
+        return self._sym(nid)
+
+    def assign_variable(self, var, value, spec):
+        vid = id(var)
+        self.variables[vid] = var
+        ctrl = list(self._reads_since.pop(vid, []))
+        if vid in self._last_write:
+            ctrl.append(self._last_write[vid])
+        if self._last_effect is not None:
+            ctrl.append(self._last_effect)
+        nid = self.add_node("assign", (self._node_of(value),), {"var": var, "spec": spec},
+                            (), var._value.dtype, control=ctrl)
+        self._last_write[vid] = nid
+        self._last_effect = nid
+        self.effects.append(nid)
+        return nid
+
+    def print_effect(self, args, fmt):
+        ctrl = [self._last_effect] if self._last_effect is not None else []
+        nid = self.add_node("print", [self._node_of(a) for a in args], {"fmt": fmt}, (),
+                            np.float32, control=ctrl)
+        self._last_effect = nid
+        self.effects.append(nid)
+        return nid
+
+    def on_variable_created(self, var):
+        if not self.allow_variable_creation:
+            raise ValueError(
+                f"a Variable was created at {user_source()} while retracing a @function: "
+                "variables may only be created on the first trace. Create it outside the function "
+                "(or once, e.g. `if self.v is None: self.v = Variable(...)`).")
+        self.created_variables.append(var)
+
+    def eager_scope(self):
+        """Run code eagerly inside a trace (e.g. a Variable's initial value)."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope():
+            saved, STATE.graph = STATE.graph, None
+            try:
+                yield
+            finally:
+                STATE.graph = saved
+        return scope()
+
+    def adjoint_order_for(self, targets):
+        """Gradient pass number: one more than the highest adjoint order among the targets."""
+        orders = [0]
+        for t in targets:
+            if isinstance(t, SymbolicTensor) and t._graph is self:
+                orders.append(self.nx.nodes[t._node]["tags"].get("adjoint", 0))
+        return max(orders) + 1
+
+    def finish(self):
+        """Freeze into a plain Graph (drops the builder-only state)."""
+        g = Graph(self.name)
+        g.nx, g.params, g.outputs, g.effects = self.nx, self.params, self.outputs, self.effects
+        g.variables = self.variables
+        g._ids = self._ids
+        return g
+
+
+def verify(graph):
+    """Check the IR invariants; raises AssertionError naming the node. Returns the graph."""
+    g = graph.nx
+    assert nx.is_directed_acyclic_graph(g), "graph has a cycle"
+    for n, d in g.nodes(data=True):
+        op = d["op"]
+        ins = d["inputs"]
+        for pos, u in enumerate(ins):
+            assert g.has_edge(u, n) and pos in g.edges[u, n]["pos"], \
+                f"node {n} ({op}): input {pos} (node {u}) has no matching edge"
+        for u in g.predecessors(n):
+            e = g.edges[u, n]
+            assert e["control"] or all(ins[p] == u for p in e["pos"]), \
+                f"edge {u}->{n} positions {e['pos']} disagree with inputs {ins}"
+        if op in STRUCTURAL:
+            continue
+        assert op in OPS, f"node {n}: unknown op {op!r}"
+        avals = [Aval(g.nodes[u]["shape"], g.nodes[u]["dtype"]) for u in ins]
+        out = OPS[op].rule(*avals, **d["attrs"])
+        assert tuple(out.shape) == tuple(d["shape"]) and np.dtype(out.dtype) == d["dtype"], \
+            f"node {n} ({op}) says {d['shape']} {d['dtype']} but its rule gives {out.shape} {out.dtype}"
+    for o in graph.outputs:
+        assert o in g, f"output {o} is not a node"
+    for p in graph.params:
+        assert g.nodes[p]["op"] == "parameter", f"param {p} is not a parameter node"
+    return graph

@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def cse(graph):
+    return graph

@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def fold(graph):
+    return graph

@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def simplify(graph):
+    return graph
