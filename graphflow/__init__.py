@@ -29,6 +29,10 @@ from .ops.shape_ops import (broadcast_to, concat, expand_dims, gather, one_hot, 
                             size, split, squeeze, stack, tile, transpose, unstack)
 from .ops.creation import eye, fill, linspace, ones, range, zeros
 from .ops.registry import OPS
+from .function import Function, function
+from .control_flow import cond, gradients, print, while_loop
+from .graph import verify
+from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 
 newaxis = None
 
@@ -68,4 +72,5 @@ def _matrix_transpose(a, name=None):
 
 
 linalg = _namespace("linalg", matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye)
+config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre)
 errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError)

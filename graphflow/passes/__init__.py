@@ -1,7 +1,7 @@
 """Graph passes. Each is a named `Graph -> Graph` function; `PIPELINE` is the visible list.
 
 >>> [name for name, _ in PIPELINE]
-['verify', 'simplify', 'cse', 'fold', 'dce', 'verify']
+['verify', 'simplify', 'cse', 'fold', 'simplify', 'cse', 'dce', 'verify']
 """
 from ..graph import verify
 from .dce import dce
@@ -9,8 +9,9 @@ from .cse import cse
 from .fold import fold
 from .simplify import simplify
 
+# fold exposes new constants, so simplify/cse run again after it
 PIPELINE = [("verify", verify), ("simplify", simplify), ("cse", cse), ("fold", fold),
-            ("dce", dce), ("verify", verify)]
+            ("simplify", simplify), ("cse", cse), ("dce", dce), ("verify", verify)]
 
 
 def run_pipeline(graph, pipeline=None):

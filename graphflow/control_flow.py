@@ -1,0 +1,146 @@
+"""Control flow and graph-level utilities: cond, while_loop, print, gradients.
+
+>>> import graphflow as tf
+>>> @tf.function
+... def f(x):
+...     return tf.cond(tf.reduce_sum(x) > 0, lambda: x * 2.0, lambda: -x)
+>>> f(tf.constant([1., 2.])).numpy()
+array([2., 4.], dtype=float32)
+"""
+import sys
+
+import numpy as np
+
+from . import autodiff
+from .dispatch import STATE
+from .graph import user_source
+from .ops.math_ops import logical_and, ones_like, where
+from .ops.convert import to_tensor
+from .ops.registry import OPS
+from .tape import _flatten
+from .tensor import SymbolicTensor, Tensor, Variable
+
+
+def _symbolic(x):
+    return isinstance(x, SymbolicTensor)
+
+
+def cond(pred, true_fn=None, false_fn=None, name=None):
+    """`true_fn()` if pred else `false_fn()`.
+
+    Eagerly (or with a Python/known predicate) only the chosen branch runs. With a traced tensor
+    predicate both branches are traced and the result is selected elementwise with `where`
+    (values and gradients are exact; the untaken branch is computed too, so it must be free of
+    side effects — assign/print/random inside such branches raise an error).
+    """
+    if not _symbolic(pred):
+        return true_fn() if bool(pred) else false_fn()
+    g = STATE.graph
+    if tuple(pred.shape) != ():
+        raise ValueError(f"cond: the predicate must be a scalar, got shape {pred.shape} "
+                         f"(at {user_source()})")
+    n_eff = len(g.effects)
+    t_out, f_out = true_fn(), false_fn()
+    if len(g.effects) != n_eff:
+        raise NotImplementedError(
+            f"cond at {user_source()}: branches with side effects (assign, print, random ops) "
+            "under a tensor predicate are not supported; move the effect out of the branch, e.g. "
+            "v.assign(cond(pred, lambda: new, lambda: v))")
+    tl, rebuild = _flatten(t_out)
+    fl, _ = _flatten(f_out)
+    if len(tl) != len(fl):
+        raise ValueError(f"cond at {user_source()}: true_fn returned {len(tl)} values but "
+                         f"false_fn returned {len(fl)}")
+    return rebuild([where(pred, a, b) for a, b in zip(tl, fl)])
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
+               back_prop=True, swap_memory=False, maximum_iterations=None, name=None):
+    """Repeat `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`.
+
+    Eagerly, or when the condition is known at trace time, this is a Python loop (unrolled in
+    the graph). With a traced tensor condition it needs `maximum_iterations`: the loop is
+    unrolled that many times and iterations after the condition turns False keep the values
+    unchanged (masked with `where`), which keeps it differentiable.
+    """
+    single = not isinstance(loop_vars, (list, tuple))
+    vars_ = [loop_vars] if single else list(loop_vars)
+
+    def call(f, vs):
+        out = f(*vs)
+        return [out] if single else list(out) if isinstance(out, (list, tuple)) else [out]
+
+    c = cond(*vars_)
+    k = 0
+    while not _symbolic(c):
+        if not bool(c) or (maximum_iterations is not None and k >= maximum_iterations):
+            return vars_[0] if single else type(loop_vars)(vars_)
+        vars_ = call(body, vars_)
+        k += 1
+        c = cond(*vars_)
+    if maximum_iterations is None:
+        raise ValueError(
+            f"while_loop at {user_source()}: the loop condition depends on a traced tensor; pass "
+            "maximum_iterations=N (the loop is unrolled N times with masking), or make the "
+            "condition a Python value")
+    active = c
+    for _ in range(int(maximum_iterations) - k):
+        new = call(body, vars_)
+        vars_ = [where(active, to_tensor(n), to_tensor(v)) for n, v in zip(new, vars_)]
+        active = logical_and(active, cond(*vars_))
+    return vars_[0] if single else type(loop_vars)(vars_)
+
+
+def print(*inputs, output_stream=sys.stdout, sep=" ", end="\n", summarize=None, name=None):
+    """Print tensors every time the code runs (inside @function too, unlike Python's print)."""
+    parts, tensors = [], []
+    for x in inputs:
+        if isinstance(x, (Tensor, Variable)):
+            parts.append("{}")
+            tensors.append(to_tensor(x))
+        else:
+            parts.append(str(x).replace("{", "{{").replace("}", "}}"))
+    fmt = sep.join(parts) + end.replace("\n", "")
+    if STATE.graph is not None:
+        STATE.graph.print_effect(tensors, fmt)
+        return None
+    output_stream.write(fmt.format(*[np.asarray(t._value) for t in tensors]) + "\n"
+                        if end == "\n" else fmt.format(*[np.asarray(t._value) for t in tensors]))
+    return None
+
+
+def gradients(ys, xs, grad_ys=None, unconnected_gradients="none"):
+    """Graph-level gradient pass (TF1's `tf.gradients`): d(sum ys)/d xs inside a traced function.
+
+    Uses the same autodiff core as GradientTape, fed with the graph's nodes instead of a tape.
+    """
+    g = STATE.graph
+    if g is None:
+        raise RuntimeError("graphflow.gradients only works inside @function; use GradientTape "
+                           "in eager mode")
+    syms = {}
+
+    def sym(n):
+        if n not in syms:
+            syms[n] = g._sym(n)
+        return syms[n]
+
+    ys_l, _ = _flatten(ys)
+    xs_l, rebuild = _flatten(xs)
+    records = []
+    for n in g.topo():
+        d = g.nx.nodes[n]
+        if d["op"] == "read_variable":
+            records.append(autodiff.Record(autodiff.READ, (d["attrs"]["var"],), {}, sym(n)))
+        elif d["op"] in OPS:
+            records.append(autodiff.Record(OPS[d["op"]], tuple(sym(u) for u in d["inputs"]),
+                                           d["attrs"], sym(n)))
+    targets = [sym(y._node) for y in (to_tensor(y) for y in ys_l)]
+    sources = [x if isinstance(x, Variable) else sym(x._node) for x in xs_l]
+    seeds = ([ones_like(t) for t in targets] if grad_ys is None else
+             [to_tensor(s) for s in _flatten(grad_ys)[0]])
+    grads = autodiff.backward(records, targets, seeds, sources, g.adjoint_order_for(targets))
+    if unconnected_gradients == "zero":
+        from .ops.math_ops import zeros_like
+        grads = [zeros_like(s) if r is None else r for s, r in zip(sources, grads)]
+    return rebuild(grads)
