@@ -4,8 +4,8 @@
 >>> x = tf.Variable(3.0)
 >>> with tf.GradientTape() as tape:
 ...     y = tf.square(x)
->>> print(tape.gradient(y, x))
-tf.Tensor(6.0, shape=(), dtype=float32)
+>>> tape.gradient(y, x).numpy().item()
+6.0
 """
 import builtins as _builtins
 import types as _types

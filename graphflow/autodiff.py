@@ -22,7 +22,18 @@ READ = OpDef("read_variable", None, lambda v: Aval(tuple(v.shape), v.dtype.np),
 
 
 def _floating(x):
-    return x.dtype.is_floating
+    try:
+        return x._value.dtype.kind == "f"   # eager Tensor/Variable: skip the DType lookup
+    except AttributeError:                  # symbolic values have no `_value`
+        return x.dtype.is_floating
+
+
+def _raw_shape(x):
+    """x's shape as a plain tuple (eager: the numpy shape, no TensorShape built)."""
+    try:
+        return x._value.shape
+    except AttributeError:
+        return tuple(x.shape)
 
 
 def unbroadcast(g, shape):
@@ -41,11 +52,18 @@ def unbroadcast(g, shape):
 def reachable(records, sources, differentiable=True):
     """Records downstream of `sources` and the ids of every value they reach (through
     differentiable ops with float outputs only, unless `differentiable` is False)."""
-    reach = {id(s) for s in sources}
+    reach = set(map(id, sources))
     useful = []
     for r in records:
-        if differentiable and (r.op.vjp is None or not _floating(r.output)):
-            continue
+        if differentiable:
+            if r.op.vjp is None:
+                continue
+            try:   # inlined _floating: this loop runs for every recorded op
+                if r.output._value.dtype.kind != "f":
+                    continue
+            except AttributeError:
+                if not r.output.dtype.is_floating:
+                    continue
         for x in r.inputs:
             if id(x) in reach:
                 reach.add(id(r.output))
@@ -60,41 +78,70 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
     `adjoint_order` (graph mode) tags the nodes each VJP emits with the order and forward node.
     """
     useful, reach = reachable(records, sources)
-    src = {id(s) for s in sources}
+    src = set(map(id, sources))
     ct = {}
     for t, s in zip(targets, seeds):
-        if id(t) in reach:
-            ct[id(t)] = add(ct[id(t)], s) if id(t) in ct else s
+        k = id(t)
+        if k in reach:
+            ct[k] = add(ct[k], s) if k in ct else s
+    tagged = adjoint_order is not None
     for r in reversed(useful):
-        key = id(r.output)
+        out = r.output
+        key = id(out)
         g = ct.get(key) if key in src else ct.pop(key, None)
         if g is None:
             continue
-        if adjoint_order is not None:
-            STATE.adjoint = (adjoint_order, getattr(r.output, "_node", None))
+        if tagged:
+            STATE.adjoint = (adjoint_order, getattr(out, "_node", None))
         try:
-            in_cts = r.op.vjp(r.inputs, r.output, g, **r.attrs)
+            in_cts = r.op.vjp(r.inputs, out, g, **r.attrs) if r.attrs else r.op.vjp(r.inputs, out, g)
         finally:
-            STATE.adjoint = None if adjoint_order is None else STATE.adjoint
+            if not tagged:
+                STATE.adjoint = None
         for x, gx in zip(r.inputs, in_cts):
-            if gx is None or id(x) not in reach or not _floating(x):
+            if gx is None:
                 continue
-            if adjoint_order is not None:
-                STATE.adjoint = (adjoint_order, getattr(r.output, "_node", None))
-            gx = unbroadcast(gx, x.shape)
             k = id(x)
+            if k not in reach:
+                continue
+            try:   # eager values: compare raw numpy dtype kinds and shapes (no DType/TensorShape)
+                xv = x._value
+                if xv.dtype.kind != "f":
+                    continue
+                xs = xv.shape
+            except AttributeError:   # symbolic values
+                if not x.dtype.is_floating:
+                    continue
+                xs = tuple(x.shape)
+            try:
+                gs = gx._value.shape
+            except AttributeError:
+                gs = tuple(gx.shape)
+            if gs != xs:   # the common case (same shape) needs no op at all
+                if tagged:
+                    STATE.adjoint = (adjoint_order, getattr(out, "_node", None))
+                gx = unbroadcast(gx, xs)
             ct[k] = add(ct[k], gx) if k in ct else gx
         STATE.adjoint = None
     return [ct.get(id(s)) for s in sources]
 
 
-def explain_none(records, target, source, watched, escaped):
+def explain_none(records, target, source, watched, escaped, watch_accessed=True):
     """Why the gradient of `target` with respect to `source` is None, in words."""
+    escape_msg = ("a value computed from the source left the tape through .numpy() (or a "
+                  "conversion to a numpy array / Python number) and came back as a constant; keep "
+                  "the computation in graphflow ops")
     if id(source) not in watched:
+        if any(e is source for e in escaped):   # a Variable only ever read through .numpy()
+            return escape_msg
         from .tensor import Variable
         if isinstance(source, Variable) and not source.trainable:
             return (f"the source is a non-trainable Variable ('{source.name}') that the tape "
                     "never watched: call tape.watch(v) inside the tape")
+        if isinstance(source, Variable) and watch_accessed:
+            return (f"the Variable '{source.name}' was never read while the tape was recording: "
+                    "the target does not use it (or used it before the tape started or inside "
+                    "stop_recording)")
         return ("the source was not watched by the tape: call tape.watch(x) inside the `with` "
                 "block, or use a trainable Variable (and watch_accessed_variables=True)")
     _, diff_reach = reachable(records, [source])
@@ -120,9 +167,7 @@ def explain_none(records, target, source, watched, escaped):
         return "the path from the source to the target is cut at " + "; ".join(dict.fromkeys(cuts))
     esc = [e for e in escaped if id(e) in reach]
     if esc:
-        return ("a value computed from the source left the tape through .numpy() (or a conversion "
-                "to a numpy array / Python number) and came back as a constant; keep the "
-                "computation in graphflow ops")
+        return escape_msg
     return ("the target does not depend on the source through any recorded op (was it computed "
             "outside the tape, or from a copy made with numpy / Python numbers?)")
 

@@ -4,7 +4,7 @@
 >>> x = tf.Variable(3.0)
 >>> with tf.GradientTape() as tape:
 ...     y = tf.square(x)
->>> tape.gradient(y, x).numpy()
+>>> print(tape.gradient(y, x).numpy())
 6.0
 """
 import contextlib
@@ -16,8 +16,14 @@ from .errors import InvalidArgumentError
 from .tensor import Tensor, Variable
 
 
+def _first(leaves):
+    return leaves[0]
+
+
 def _flatten(x):
     """Nested list/tuple/dict -> (leaves, rebuild function)."""
+    if isinstance(x, _LEAF_TYPES):   # fast path: a single tensor or Variable
+        return [x], _first
     if isinstance(x, dict):
         keys = list(x)
         parts = [_flatten(x[k]) for k in keys]
@@ -41,7 +47,25 @@ def _flatten(x):
                 i += n
             return type(x)(out) if not hasattr(x, "_fields") else type(x)(*out)
         return [l for p in parts for l in p[0]], rebuild
-    return [x], lambda leaves: leaves[0]
+    return [x], _first
+
+
+_LEAF_TYPES = (Tensor, Variable)
+_is_float = autodiff._floating
+
+
+def _ones_seed(t):
+    """`ones_like(t)`, the default seed. Eager and unrecordable (no active tape watches `t`):
+    built directly, as bind would build it; else through the op, so outer tapes record it."""
+    if STATE.graph is None:
+        for tape in STATE.tapes:
+            if id(t) in tape._watched:
+                return ones_like(t)
+        v = t._value
+        out = Tensor.__new__(Tensor)
+        out._value = v.dtype.type(1) if v.ndim == 0 else _np.ones(v.shape, v.dtype)
+        return out
+    return ones_like(t)
 
 
 class GradientTape:
@@ -113,7 +137,8 @@ class GradientTape:
         self._records.append(autodiff.Record(autodiff.READ, (var,), {}, t))
 
     def _note_escape(self, t):
-        if id(t) in self._watched:
+        if id(t) in self._watched or (isinstance(t, Variable) and self._watch_accessed
+                                      and t.trainable):
             self._escaped.append(t)
 
     def _watch_one(self, x):
@@ -129,6 +154,16 @@ class GradientTape:
                 raise TypeError(f"GradientTape.watch: expected tensors or Variables, got "
                                 f"{type(x).__name__}")
             self._watch_one(x)
+
+    def _target(self, t):
+        """A Variable given as a target is read; the read is recorded on this tape even after
+        the `with` block, so `gradient(v, v)` is 1 as in TF."""
+        if not isinstance(t, Variable):
+            return t
+        r = t._read()
+        if self not in STATE.tapes:
+            self._record_read(t, r)
+        return r
 
     def watched_variables(self):
         """Variables watched so far, in the order first accessed."""
@@ -159,8 +194,6 @@ class GradientTape:
         `unconnected_gradients` is 'none' (TF's default) or 'zero'; `explain=True` warns with the
         reason for every None gradient.
         """
-        from .ops.math_ops import ones_like, zeros_like
-        from .ops.convert import to_tensor
         self._check_use()
         ts, _ = _flatten(target)
         srcs, rebuild = _flatten(sources)
@@ -168,22 +201,30 @@ class GradientTape:
             if not isinstance(s, (Tensor, Variable)):
                 raise TypeError(f"GradientTape.gradient: source {i} is a {type(s).__name__}, "
                                 "expected a tensor or Variable")
-            if not s.dtype.is_floating:
+            if not _is_float(s):
                 raise InvalidArgumentError(
                     f"GradientTape.gradient: source {i} has dtype {s.dtype.name} (shape "
                     f"{s.shape}); gradients are only defined for floating-point sources. "
                     "Cast it with graphflow.cast(x, graphflow.float32) before the computation.")
-        ts = [t._read() if isinstance(t, Variable) else t for t in ts]
+        ts = [self._target(t) for t in ts]
         for i, t in enumerate(ts):
             if not isinstance(t, Tensor):
                 raise TypeError(f"GradientTape.gradient: target {i} is a {type(t).__name__}")
-            if not t.dtype.is_floating:
+            if not _is_float(t):
                 raise InvalidArgumentError(f"GradientTape.gradient: target {i} has dtype "
                                            f"{t.dtype.name}; it must be a float tensor")
         if output_gradients is None:
-            seeds = [ones_like(t) for t in ts]
+            seeds = [_ones_seed(t) for t in ts]
         else:
-            seeds = [to_tensor(g, t.dtype) for g, t in zip(_flatten(output_gradients)[0], ts)]
+            gs = _flatten(output_gradients)[0]
+            if len(gs) != len(ts):
+                raise ValueError(f"GradientTape.gradient: {len(gs)} output_gradients for "
+                                 f"{len(ts)} targets")
+            seeds = [to_tensor(g, t.dtype) for g, t in zip(gs, ts)]
+            for i, (g, t) in enumerate(zip(seeds, ts)):
+                if tuple(g.shape) != tuple(t.shape):
+                    raise ValueError(f"GradientTape.gradient: output_gradients[{i}] has shape "
+                                     f"{g.shape} but target {i} has shape {t.shape}")
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("unconnected_gradients must be 'none' or 'zero'")
         grads = self._backward(ts, seeds, srcs)
@@ -199,14 +240,14 @@ class GradientTape:
         return rebuild(grads)
 
     def _explain(self, ts, s):
-        reasons = [autodiff.explain_none(self._records, t, s, self._watched, self._escaped)
-                   for t in ts]
+        reasons = [autodiff.explain_none(self._records, t, s, self._watched, self._escaped,
+                                         self._watch_accessed) for t in ts]
         reasons = [r for r in reasons if r]
         return reasons[0] if len(reasons) == len(ts) and reasons else "connected"
 
     def explain(self, target, sources):
         """For each source: None if the gradient is connected, else the reason it is None."""
-        ts = [t._read() if isinstance(t, Variable) else t for t in _flatten(target)[0]]
+        ts = [self._target(t) for t in _flatten(target)[0]]
         srcs, rebuild = _flatten(sources)
         out = []
         for s in srcs:
@@ -221,21 +262,25 @@ class GradientTape:
         from .tensor import convert_to_tensor
         import numpy as np
         self._check_use()
+        if unconnected_gradients not in ("none", "zero"):
+            raise ValueError("unconnected_gradients must be 'none' or 'zero'")
         srcs, rebuild = _flatten(sources)
-        t = target._read() if isinstance(target, Variable) else target
+        t = self._target(target)
         n = int(np.prod(t.shape, dtype=np.int64))
         rows = [[] for _ in srcs]
+        connected = [False] * len(srcs)
         for k in range(n):
             e = np.zeros(n, t.dtype.np)
             e[k] = 1
             seed = convert_to_tensor(e.reshape(tuple(t.shape)))
             gs = self._backward([t], [seed], srcs)
             for j, (s, g) in enumerate(zip(srcs, gs)):
+                connected[j] = connected[j] or g is not None
                 rows[j].append(zeros_like(s) if g is None else g)
         self._used = True
         out = []
-        for s, r in zip(srcs, rows):
-            if n == 0:
+        for s, r, c in zip(srcs, rows, connected):
+            if n == 0 or (not c and unconnected_gradients == "none"):
                 out.append(None)
                 continue
             j = reshape(stack(r), tuple(t.shape) + tuple(s.shape))
@@ -251,18 +296,28 @@ class GradientTape:
         from .tensor import convert_to_tensor
         import numpy as np
         self._check_use()
-        t = target._read() if isinstance(target, Variable) else target
+        t = self._target(target)
         b = t.shape[0]
         inner = tuple(t.shape[1:])
         m = int(np.prod(inner, dtype=np.int64))
-        cols = []
+        cols, connected = [], False
         for k in range(m):   # examples are independent: one backward pass per target element
             e = np.zeros((b, m), t.dtype.np)
             e[:, k] = 1
             g, = self._backward([t], [convert_to_tensor(e.reshape((b,) + inner))], [source])
+            connected = connected or g is not None
             cols.append(zeros_like(source) if g is None else g)
         self._used = True
+        if not connected and unconnected_gradients == "none":
+            if not self._persistent:
+                self._records = []
+            return None
         j = stack(cols, axis=1)
         if not self._persistent:
             self._records = []
         return reshape(j, (b,) + inner + tuple(source.shape[1:]))
+
+
+import numpy as _np  # noqa: E402
+from .ops.math_ops import ones_like, zeros_like  # noqa: E402  (tensor.py has loaded the ops)
+from .ops.convert import to_tensor  # noqa: E402

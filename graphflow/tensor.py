@@ -57,6 +57,15 @@ class TensorShape(tuple):
         return "(" + ", ".join("None" if d is None else str(d) for d in self) + (",)" if len(self) == 1 else ")")
 
 
+def _shape_of(np_shape, _new_tuple=tuple.__new__):
+    """TensorShape of a numpy shape (a tuple of Python ints) without re-validating each dim."""
+    return _new_tuple(TensorShape, np_shape)
+
+
+_new = object.__new__
+_BY_NP = _dt._BY_NP
+
+
 class TensorSpec:
     """Shape and dtype of a function argument, for `@function(input_signature=...)`.
 
@@ -81,6 +90,8 @@ class TensorSpec:
 
 
 def _numpy_text(arr, is_repr=False):
+    if np.ndim(arr) == 0:   # TF shows `numpy=3.0`, not numpy 2's `np.float32(3.0)`
+        return str(np.asarray(arr)[()])
     text = repr(arr) if is_repr else str(arr)
     return "\n" + text if "\n" in text else text
 
@@ -120,8 +131,8 @@ class _TensorLike:
     def __gt__(self, o): return _m.greater(self, o)
     def __ge__(self, o): return _m.greater_equal(self, o)
     # TF2: == and != are elementwise; tensors stay hashable by identity
-    def __eq__(self, o): return _m.equal(self, o)
-    def __ne__(self, o): return _m.not_equal(self, o)
+    def __eq__(self, o): return False if o is None else _m.equal(self, o)   # TF: `t == None`
+    def __ne__(self, o): return True if o is None else _m.not_equal(self, o)
     __hash__ = object.__hash__
 
     def __getitem__(self, idx): return _s.getitem(self, idx)
@@ -162,11 +173,14 @@ class Tensor(_TensorLike):
 
     @property
     def shape(self):
-        return TensorShape(self._value.shape)
+        return _shape_of(self._value.shape)   # numpy shapes are already tuples of ints
 
     @property
     def dtype(self):
-        return _dt.from_numpy(self._value.dtype)
+        try:
+            return _BY_NP[self._value.dtype]
+        except KeyError:
+            return _dt.from_numpy(self._value.dtype)   # raises the clear error
 
     @property
     def ndim(self):
@@ -174,16 +188,23 @@ class Tensor(_TensorLike):
 
     def numpy(self):
         """The value as a numpy array (a copy-free read-only view; a numpy scalar for 0-d)."""
-        if STATE.tapes:
-            for tape in STATE.tapes:
-                tape._note_escape(self)
+        self._escape()
         v = self._value
         if isinstance(v, np.ndarray):
+            if v.ndim == 0:
+                return v[()]   # a numpy scalar, as TF returns for 0-d tensors
             v = v.view()
             v.flags.writeable = False
         return v
 
+    def _escape(self):
+        """The value leaves graphflow (numpy / Python number): tapes note it for explanations."""
+        if STATE.tapes:
+            for tape in STATE.tapes:
+                tape._note_escape(self)
+
     def __array__(self, dtype=None, copy=None):
+        self._escape()
         a = np.asarray(self._value)
         return a.astype(dtype) if dtype is not None else a
 
@@ -204,6 +225,7 @@ class Tensor(_TensorLike):
         if self._value.size != 1:
             raise TypeError(f"only single-element tensors can be converted to Python {kind.__name__}s "
                             f"(shape {self.shape})")
+        self._escape()
         return kind(self._value.reshape(()))
 
     def __float__(self): return self._scalar(float)
@@ -296,7 +318,7 @@ class Variable(_TensorLike):
 
     >>> import graphflow as tf
     >>> v = tf.Variable(3.0)
-    >>> v.assign_add(1.0).numpy()
+    >>> print(v.assign_add(1.0).numpy())
     4.0
     """
 
@@ -307,6 +329,7 @@ class Variable(_TensorLike):
             initial_value = initial_value()
         if STATE.graph is not None:
             STATE.graph.on_variable_created(self)
+            initial_value = STATE.graph.lift(initial_value)   # traced value: computed now
             with STATE.graph.eager_scope():
                 t = convert_to_tensor(initial_value, dtype)
         else:
@@ -321,7 +344,10 @@ class Variable(_TensorLike):
         if STATE.graph is not None:
             t = STATE.graph.read_variable(self)
         else:
-            t = Tensor._wrap(self._value)
+            t = _new(Tensor)
+            v = self._value
+            # 0-d: a numpy scalar, like every other 0-d Tensor (numpy's scalar math is much cheaper)
+            t._value = v if v.ndim else v[()]
         if STATE.tapes:
             for tape in STATE.tapes:
                 tape._record_read(self, t)
@@ -336,6 +362,9 @@ class Variable(_TensorLike):
         if STATE.graph is not None:
             raise TypeError("Variable.numpy() inside @function: the value is only known when the "
                             "function runs; use the variable in graphflow ops instead")
+        if STATE.tapes:
+            for tape in STATE.tapes:
+                tape._note_escape(self)
         v = self._value.view()
         v.flags.writeable = False
         return v if v.ndim else v[()]
@@ -345,11 +374,14 @@ class Variable(_TensorLike):
 
     @property
     def shape(self):
-        return TensorShape(self._value.shape)
+        return _shape_of(self._value.shape)
 
     @property
     def dtype(self):
-        return _dt.from_numpy(self._value.dtype)
+        try:
+            return _BY_NP[self._value.dtype]
+        except KeyError:
+            return _dt.from_numpy(self._value.dtype)
 
     @property
     def name(self):
@@ -503,3 +535,5 @@ def is_tensor(x):
 from . import dispatch as _dispatch  # noqa: E402
 _dispatch.Tensor = Tensor
 from .ops import math_ops as _m, shape_ops as _s  # noqa: E402  (ops import Tensor from here)
+# Operators with an inlined eager fast path call it directly: one Python frame less per op.
+_TensorLike.__add__, _TensorLike.__sub__, _TensorLike.__mul__ = _m.add, _m.subtract, _m.multiply

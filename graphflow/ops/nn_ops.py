@@ -106,7 +106,9 @@ def moments(x, axes, keepdims=False, name=None):
     from .math_ops import square
     x = to_tensor(x)
     m = reduce_mean(x, axes, keepdims=True)
-    v = reduce_mean(square(x - stop_gradient(m)), axes, keepdims=True)
+    # no stop_gradient on m (TF has one): the first derivative is the same, the second is only
+    # correct without it
+    v = reduce_mean(square(x - m), axes, keepdims=True)
     if not keepdims:
         from .shape_ops import squeeze
         m, v = squeeze(m, axes), squeeze(v, axes)

@@ -63,7 +63,9 @@ def defop(name, impl, rule, vjp=None, **kw):
 
 # ---------------------------------------------------------------- shared shape/dtype rules
 def fmt_avals(avals):
-    return ", ".join(f"{tuple(a.shape)} {np.dtype(a.dtype).name}" for a in avals)
+    # avals may be numpy values, Avals, or Tensors (whose dtype is a DType wrapping .np)
+    return ", ".join(f"{tuple(a.shape)} {np.dtype(getattr(a.dtype, 'np', a.dtype)).name}"
+                     for a in avals)
 
 
 def op_error(opname, avals, msg):

@@ -200,7 +200,8 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     x = to_tensor(value)
     axis = normalize_axis("split", axis, x.ndim, (x,))[0]
     n = x.shape[axis]
-    if isinstance(num_or_size_splits, int):
+    if np.ndim(num_or_size_splits) == 0:   # an int, numpy int or scalar tensor
+        num_or_size_splits = int(num_or_size_splits)
         if n % num_or_size_splits:
             raise op_error("split", (x,), f"axis {axis} of size {n} is not divisible into "
                            f"{num_or_size_splits} pieces")

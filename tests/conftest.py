@@ -1,0 +1,140 @@
+"""Shared test helpers: an op recorder, a finite-difference gradient checker, and a guard that no
+test leaves a tape active (a leaked tape would silently record every later test's ops)."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.dispatch import STATE
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_state():
+    tapes_before = list(STATE.tapes)
+    yield
+    leaked = [t for t in STATE.tapes if t not in tapes_before]
+    STATE.tapes[:] = tapes_before
+    assert not leaked, f"test left {len(leaked)} tape(s) active"
+
+
+class Recorder:
+    """Sees every op application (`bind`) while active, via the tape protocol of `dispatch`.
+
+    >>> with Recorder() as rec:
+    ...     _ = tf.constant(1.) + 2.
+    >>> [r[0].name for r in rec.records]
+    ['add']
+    """
+
+    class _Everything:
+        def __contains__(self, _):
+            return True
+
+        def add(self, _):
+            pass
+
+    _watched = _Everything()   # for code asking active tapes "do you watch this value?"
+
+    def __init__(self):
+        self.records = []   # (op, args, attrs, out)
+
+    def __enter__(self):
+        STATE.tapes.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        STATE.tapes.remove(self)
+        return False
+
+    # the tape protocol used by dispatch / Tensor / Variable
+    def _record(self, op, args, attrs, out):
+        self.records.append((op, args, attrs, out))
+
+    def _record_read(self, var, t):
+        pass
+
+    def _note_escape(self, t):
+        pass
+
+    def ops(self):
+        return [r[0].name for r in self.records]
+
+
+def as_f64(t):
+    return t if t.dtype == tf.float64 else tf.cast(t, tf.float64)
+
+
+def check_grad(f, xs, order=2, seed=0, eps=None, rtol=1e-6, atol=1e-8):
+    """PyTensor-style verify_grad in float64.
+
+    f(*tensors) -> tensor (or list of tensors). Projects the output(s) onto fixed random weights
+    r to a scalar, then compares the directional derivative along a random direction v with a
+    central difference. With order=2 it also differentiates <grad f, v> again (nested tape) and
+    compares that along a second direction w with a central difference of <grad f, v>.
+    Returns the list of first-order gradients (numpy arrays) for extra checks.
+    """
+    rng = np.random.default_rng(seed)
+    xs = [np.asarray(x, np.float64) for x in xs]
+    outs0 = f(*[tf.constant(x) for x in xs])
+    outs0 = outs0 if isinstance(outs0, (list, tuple)) else [outs0]
+    rs = [rng.uniform(0.5, 1.5, size=tuple(o.shape)) * rng.choice([-1, 1], size=tuple(o.shape))
+          for o in outs0]
+    vs = [rng.standard_normal(x.shape) for x in xs]
+    ws = [rng.standard_normal(x.shape) for x in xs]
+
+    def scalar(ts):
+        outs = f(*ts)
+        outs = outs if isinstance(outs, (list, tuple)) else [outs]
+        total = tf.constant(0.0, tf.float64)
+        for o, r in zip(outs, rs):
+            total = total + tf.reduce_sum(as_f64(o) * tf.constant(r))
+        return total
+
+    def value(arrs):
+        return float(scalar([tf.constant(a) for a in arrs]))
+
+    def grads_at(arrs, tape_outer=None):
+        ts = [tf.constant(a) for a in arrs]
+        if tape_outer is not None:
+            tape_outer.watch(ts)
+        with tf.GradientTape() as tape:
+            tape.watch(ts)
+            y = scalar(ts)
+        gs = tape.gradient(y, ts, unconnected_gradients="zero")
+        return ts, gs
+
+    def directional(arrs):
+        _, gs = grads_at(arrs)
+        return sum(float(np.sum(np.asarray(g) * v)) for g, v in zip(gs, vs))
+
+    def close(a, n, what):
+        assert abs(a - n) <= atol + rtol * max(abs(a), abs(n), 1.0), \
+            f"{what}: analytic {a!r} vs numeric {n!r}"
+
+    # ---- first order
+    _, gs = grads_at(xs)
+    for g, x in zip(gs, xs):
+        assert g.dtype == tf.float64, f"gradient dtype {g.dtype} for a float64 source"
+        assert tuple(g.shape) == x.shape, f"gradient shape {g.shape} vs source shape {x.shape}"
+    e1 = eps or 1e-6
+    analytic = sum(float(np.sum(np.asarray(g) * v)) for g, v in zip(gs, vs))
+    numeric = (value([x + e1 * v for x, v in zip(xs, vs)])
+               - value([x - e1 * v for x, v in zip(xs, vs)])) / (2 * e1)
+    close(analytic, numeric, "first order")
+    if order < 2:
+        return [np.asarray(g) for g in gs]
+
+    # ---- second order: d/dx <grad f(x), v> along w
+    with tf.GradientTape() as outer:
+        ts, g1 = grads_at(xs, outer)
+        h = tf.constant(0.0, tf.float64)
+        for g, v in zip(g1, vs):
+            h = h + tf.reduce_sum(g * tf.constant(v))
+    g2 = outer.gradient(h, ts, unconnected_gradients="zero")
+    for g, x in zip(g2, xs):
+        assert tuple(g.shape) == x.shape and g.dtype == tf.float64
+    analytic2 = sum(float(np.sum(np.asarray(g) * w)) for g, w in zip(g2, ws))
+    e2 = eps or 1e-5
+    numeric2 = (directional([x + e2 * w for x, w in zip(xs, ws)])
+                - directional([x - e2 * w for x, w in zip(xs, ws)])) / (2 * e2)
+    close(analytic2, numeric2, "second order")
+    return [np.asarray(g) for g in gs]

@@ -1,0 +1,415 @@
+"""Gradient checks against central finite differences (float64, random projection), first and
+second order, for every differentiable primitive in `graphflow.OPS` and the important
+compositions built from them.
+
+Every case is checked twice: as written, and with its output squared. Squaring makes the first
+gradient depend on the op's own VJP applied to a value that depends on x, so the second-order
+check then proves that each VJP is itself differentiable (for linear ops like getitem, gather or
+transpose the unsquared second derivative is trivially zero).
+"""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.ops import shape_ops
+from graphflow.ops.registry import OPS
+
+from conftest import Recorder, check_grad
+
+R = np.random.default_rng(42)
+
+
+def rnd(*shape, lo=-2.0, hi=2.0):
+    return R.uniform(lo, hi, size=shape)
+
+
+def away0(*shape, lo=0.3, hi=2.0):
+    """Values with |x| in [lo, hi]: away from the kinks of abs/relu/sign/..."""
+    return R.uniform(lo, hi, size=shape) * R.choice([-1.0, 1.0], size=shape)
+
+
+def pos(*shape, lo=0.3, hi=2.5):
+    return R.uniform(lo, hi, size=shape)
+
+
+def distinct(*shape):
+    """Values with no ties (min gap 0.1), shuffled."""
+    n = int(np.prod(shape))
+    return R.permutation(np.linspace(-2, 2, n) + R.uniform(-0.02, 0.02, n)).reshape(shape)
+
+
+def grid(*shape, offset=0.0):
+    """Integers + offset + small noise: two grids with offsets 0 and 0.5 never come closer than
+    0.3, so maximum/minimum and floor/round stay away from ties and jumps."""
+    return R.integers(-3, 3, size=shape) + offset + R.uniform(-0.1, 0.1, size=shape)
+
+
+class G:
+    def __init__(self, f, xs, id="", order=2, eps=None, rtol=1e-6, square=True):
+        self.f, self.xs, self.id, self.order = f, xs, id, order
+        self.eps, self.rtol, self.square = eps, rtol, square
+
+
+def _mod_inputs(shape_x, shape_y):
+    """x = y * (k + u) with u in [0.2, 0.8]: away from the jumps of mod (shape_x is the
+    broadcast shape)."""
+    y = pos(*shape_y, lo=1.5, hi=3.0)
+    k = R.integers(-2, 3, size=shape_x)
+    return y * (k + R.uniform(0.2, 0.8, size=shape_x)), y
+
+
+SPEC = shape_ops.index_spec
+CONST_COND = R.random((3, 4)) > 0.5
+IDX = np.array([3, 0, 0, 2], np.int32)
+IDX2 = np.array([[1, 4], [0, 1]], np.int32)
+
+GRAD_CASES = {
+    # ------------------------------------------------------------ unary primitives
+    "negative": [G(tf.negative, [rnd(3, 2)]), G(lambda x: -x, [rnd(4)], "dunder")],
+    "abs": [G(tf.abs, [away0(3, 4)]), G(abs, [away0(5)], "dunder")],
+    "sign": [G(lambda x: tf.sign(x) * x, [away0(3, 4)])],
+    "sqrt": [G(tf.sqrt, [pos(3, 4)])],
+    "rsqrt": [G(tf.math.rsqrt, [pos(3, 4)])],
+    "exp": [G(tf.exp, [rnd(3, 4)])],
+    "log": [G(tf.math.log, [pos(3, 4)])],
+    "log1p": [G(tf.math.log1p, [pos(3, 4, lo=-0.5, hi=2.0)])],
+    "tanh": [G(tf.tanh, [rnd(3, 4)])],
+    "sigmoid": [G(tf.sigmoid, [rnd(3, 4, lo=-5, hi=5)])],
+    "softplus": [G(tf.math.softplus, [rnd(3, 4, lo=-5, hi=5)])],
+    "relu": [G(tf.nn.relu, [away0(3, 4)])],
+    "erf": [G(tf.math.erf, [rnd(3, 4)])],
+    "sin": [G(tf.sin, [rnd(3, 4)])],
+    "cos": [G(tf.cos, [rnd(3, 4)])],
+    "floor": [G(lambda x: tf.floor(x) * x, [grid(3, 4, offset=0.5)])],
+    "round": [G(lambda x: tf.round(x) * x, [grid(3, 4, offset=0.0)])],
+    "identity": [G(tf.identity, [rnd(3, 4)])],
+    "cast": [G(lambda x: tf.cast(x, tf.float32) * 3.0, [rnd(3, 4)], "f64->f32", eps=1e-2,
+               rtol=1e-4),
+             G(lambda x: tf.cast(tf.cast(x, tf.float32), tf.float64) * x, [rnd(3)],
+               "f32->f64", eps=1e-2, rtol=1e-4)],
+    # ------------------------------------------------------------ binary primitives
+    "add": [G(tf.add, [rnd(3, 4), rnd(3, 4)]), G(tf.add, [rnd(3, 1), rnd(1, 4)], "bcast"),
+            G(lambda x, y: x + y, [rnd(2, 3), rnd(3)], "bcast-row"),
+            G(lambda x: 2.0 + x, [rnd(3)], "radd")],
+    "subtract": [G(tf.subtract, [rnd(3, 1), rnd(1, 4)], "bcast"),
+                 G(lambda x: 2.0 - x, [rnd(3)], "rsub"),
+                 G(tf.subtract, [rnd(), rnd(2, 3)], "scalar")],
+    "multiply": [G(tf.multiply, [rnd(3, 4), rnd(3, 4)]),
+                 G(tf.multiply, [rnd(3, 1), rnd(1, 4)], "bcast"),
+                 G(lambda x, y: x * y, [rnd(2, 3), rnd(3)], "bcast-row"),
+                 G(lambda x: x * x * x, [rnd(4)], "cube")],
+    "divide": [G(tf.divide, [rnd(3, 4), away0(3, 4)]),
+               G(tf.divide, [rnd(3, 1), away0(1, 4)], "bcast"),
+               G(lambda x: 1.0 / x, [away0(4)], "rtruediv"),
+               G(tf.math.reciprocal, [away0(2, 2)], "reciprocal")],
+    "mod": [G(tf.math.mod, list(_mod_inputs((3, 4), (3, 4)))),
+            G(tf.math.mod, list(_mod_inputs((3, 4), (4,))), "bcast")],
+    "pow": [G(tf.pow, [pos(3, 4), rnd(3, 4)]),
+            G(tf.pow, [pos(3, 1), rnd(1, 4)], "bcast"),
+            G(lambda x: x ** 3.0, [rnd(5)], "cube-neg-base"),
+            G(lambda x: x ** 2, [rnd(5)], "int-exponent"),
+            G(lambda y: 2.0 ** y, [rnd(4)], "rpow")],
+    "maximum": [G(tf.maximum, [grid(3, 4), grid(3, 4, offset=0.5)]),
+                G(tf.maximum, [grid(3, 1), grid(1, 4, offset=0.5)], "bcast"),
+                G(tf.maximum, [grid(2, 3), grid(3, offset=0.5)], "bcast-row"),
+                G(lambda x: tf.nn.leaky_relu(x, 0.1), [away0(3, 4)], "leaky_relu")],
+    "minimum": [G(tf.minimum, [grid(3, 4), grid(3, 4, offset=0.5)]),
+                G(tf.minimum, [grid(3, 1), grid(1, 4, offset=0.5)], "bcast"),
+                G(tf.nn.relu6, [away0(4, 3, hi=5.5)], "relu6")],
+    "where": [G(lambda x, y: tf.where(CONST_COND, x, y), [rnd(3, 4), rnd(3, 4)]),
+              G(lambda x, y: tf.where(CONST_COND, x, y), [rnd(3, 1), rnd(4)], "bcast"),
+              G(lambda x: tf.where(x > 0, x * x, tf.exp(x)), [away0(3, 4)], "data-cond"),
+              G(tf.nn.elu, [away0(3, 4)], "elu")],
+    # ------------------------------------------------------------ reductions
+    "reduce_sum": [G(tf.reduce_sum, [rnd(3, 4)], "all"),
+                   G(lambda x: tf.reduce_sum(x, axis=1), [rnd(2, 3, 4)], "ax1"),
+                   G(lambda x: tf.reduce_sum(x, axis=[0, 2], keepdims=True), [rnd(2, 3, 4)],
+                     "keepdims")],
+    "reduce_max": [G(tf.reduce_max, [distinct(3, 4)], "all"),
+                   G(lambda x: tf.reduce_max(x, axis=0), [distinct(3, 4)], "ax0"),
+                   G(lambda x: tf.reduce_max(x, -1, keepdims=True), [distinct(2, 3, 4)], "keep")],
+    "reduce_min": [G(lambda x: tf.reduce_min(x, axis=1), [distinct(3, 4)], "ax1")],
+    "reduce_prod": [G(tf.reduce_prod, [away0(3, 2, lo=0.5, hi=1.5)], "all"),
+                    G(lambda x: tf.reduce_prod(x, 0, keepdims=True), [away0(3, 2, lo=0.5)],
+                      "keep")],
+    # ------------------------------------------------------------ matmul
+    "matmul": [G(tf.matmul, [rnd(2, 3), rnd(3, 4)]),
+               G(lambda a, b: tf.matmul(a, b, transpose_a=True), [rnd(3, 2), rnd(3, 4)], "ta"),
+               G(lambda a, b: tf.matmul(a, b, transpose_b=True), [rnd(2, 3), rnd(4, 3)], "tb"),
+               G(lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True),
+                 [rnd(3, 2), rnd(4, 3)], "tab"),
+               G(tf.matmul, [rnd(2, 2, 3), rnd(2, 3, 4)], "batched"),
+               G(tf.matmul, [rnd(2, 3), rnd(2, 3, 4)], "bcast-a"),
+               G(lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True),
+                 [rnd(2, 1, 3, 2), rnd(3, 4, 3)], "bcast-both-tab"),
+               G(lambda a, b: a @ b, [rnd(2, 3), rnd(3, 1)], "dunder")],
+    # ------------------------------------------------------------ shape ops
+    "reshape": [G(lambda x: tf.reshape(x, (4, 3)), [rnd(2, 6)]),
+                G(lambda x: tf.expand_dims(x, 1), [rnd(2, 3)], "expand_dims"),
+                G(lambda x: tf.squeeze(x), [rnd(2, 1, 3)], "squeeze")],
+    "transpose": [G(tf.transpose, [rnd(2, 3)]),
+                  G(lambda x: tf.transpose(x, [2, 0, 1]), [rnd(2, 3, 4)], "perm"),
+                  G(tf.linalg.matrix_transpose, [rnd(2, 3, 4)], "matrix_transpose")],
+    "broadcast_to": [G(lambda x: tf.broadcast_to(x, (2, 3, 4)), [rnd(3, 1)]),
+                     G(lambda x: tf.broadcast_to(x, (3,)), [rnd()], "scalar")],
+    "tile": [G(lambda x: tf.tile(x, [2, 3]), [rnd(2, 3)]),
+             G(lambda x: tf.tile(x, [1, 2, 2]), [rnd(2, 1, 3)], "3d")],
+    "concat": [G(lambda a, b: tf.concat([a, b], 0), [rnd(2, 3), rnd(1, 3)], "ax0"),
+               G(lambda a, b, c: tf.concat([a, b, c], axis=-1), [rnd(2, 1), rnd(2, 3), rnd(2, 2)],
+                 "three"),
+               G(lambda a, b: tf.stack([a, b], axis=1), [rnd(2, 3), rnd(2, 3)], "stack"),
+               G(lambda a, b: tf.stack([a, b]), [rnd(), rnd()], "stack-scalars")],
+    "getitem": [G(lambda x: x[1:3], [rnd(4, 3)], "slice"),
+                G(lambda x: x[::-2, 1], [rnd(5, 3)], "neg-step"),
+                G(lambda x: x[..., None, -1], [rnd(2, 3, 4)], "ellipsis-newaxis"),
+                G(lambda x: x[0, 1], [rnd(2, 3)], "scalar"),
+                G(lambda x: x[1:, :, ::2] * x[:-1, :, 1::2], [rnd(3, 2, 4)], "overlap"),
+                G(lambda x: tf.split(x, 3, axis=1), [rnd(2, 6)], "split"),
+                G(lambda x: tf.split(x, [1, 2], axis=0)[1], [rnd(3, 2)], "split-sizes"),
+                G(lambda x: tf.unstack(x)[1], [rnd(3, 2)], "unstack"),
+                G(lambda x: list(x)[0] * list(x)[2], [rnd(3, 2)], "iterate")],
+    "getitem_grad": [G(lambda g: shape_ops.getitem_grad(g, (4, 3), SPEC(slice(1, 3))),
+                       [rnd(2, 3)]),
+                     G(lambda g: shape_ops.getitem_grad(g, (2, 3, 3), SPEC((1, Ellipsis, -1))),
+                       [rnd(3)], "ellipsis")],
+    "gather": [G(lambda p: tf.gather(p, IDX), [rnd(5, 3)], "dup-ax0"),
+               G(lambda p: tf.gather(p, IDX2, axis=1), [rnd(3, 5)], "2d-ax1"),
+               G(lambda p: p[np.array([2, 2, 0])], [rnd(3, 2)], "fancy-index")],
+    "scatter_add": [G(lambda g: shape_ops.scatter_add(g, IDX, (4, 3), 0), [rnd(4, 3)]),
+                    G(lambda g: shape_ops.scatter_add(g, IDX2, (3, 5), 1), [rnd(3, 2, 2)], "ax1")],
+}
+
+LABELS = R.dirichlet(np.ones(4), size=3)
+SPARSE = np.array([0, 3, 1], np.int32)
+BIN = (R.random((3, 4)) > 0.5).astype(np.float64)
+
+COMPOSITIONS = {
+    "softmax": [G(tf.nn.softmax, [rnd(3, 4)]), G(lambda x: tf.nn.softmax(x, axis=0), [rnd(3, 4)],
+                                                  "axis0")],
+    "log_softmax": [G(tf.nn.log_softmax, [rnd(3, 4)]),
+                    G(lambda x: tf.nn.log_softmax(x, axis=0), [rnd(3, 4)], "axis0")],
+    "softmax_cross_entropy": [
+        G(lambda x: tf.nn.softmax_cross_entropy_with_logits(LABELS, x), [rnd(3, 4)], "logits"),
+        G(lambda z, x: tf.nn.softmax_cross_entropy_with_logits(z, x), [LABELS, rnd(3, 4)],
+          "labels-too")],
+    "sparse_softmax_cross_entropy": [
+        G(lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(SPARSE, x), [rnd(3, 4)])],
+    "sigmoid_cross_entropy": [
+        G(lambda x: tf.nn.sigmoid_cross_entropy_with_logits(labels=BIN, logits=x),
+          [away0(3, 4, hi=4)], "logits"),
+        G(lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+          [R.random((3, 4)), away0(3, 4)], "labels-too")],
+    "gelu": [G(tf.nn.gelu, [rnd(3, 4)]),
+             G(lambda x: tf.nn.gelu(x, approximate=True), [rnd(3, 4)], "tanh")],
+    "silu": [G(tf.nn.silu, [rnd(3, 4)])],
+    "reduce_mean": [G(tf.reduce_mean, [rnd(3, 4)]),
+                    G(lambda x: tf.reduce_mean(x, axis=1, keepdims=True), [rnd(3, 4)], "keep")],
+    "reduce_variance": [G(lambda x: tf.math.reduce_variance(x, axis=0), [rnd(4, 3)])],
+    "reduce_std": [G(lambda x: tf.math.reduce_std(x, axis=-1), [rnd(3, 4)])],
+    "reduce_logsumexp": [G(lambda x: tf.math.reduce_logsumexp(x, axis=1), [rnd(3, 4)]),
+                         G(tf.math.reduce_logsumexp, [rnd(3, 4)], "all")],
+    "moments": [G(lambda x: list(tf.nn.moments(x, axes=[0])), [rnd(5, 3)])],
+    "clip_by_value": [G(lambda x: tf.clip_by_value(x, -1.0, 1.0), [grid(3, 4, offset=0.5) / 1.5])],
+    "l2_loss": [G(tf.nn.l2_loss, [rnd(3, 4)])],
+    "squared_difference": [G(tf.math.squared_difference, [rnd(3, 1), rnd(4)])],
+    "square": [G(tf.square, [rnd(3, 4)])],
+    "mlp": [G(lambda x, w, b: tf.nn.softmax(tf.nn.relu(x @ w + b)), [rnd(4, 3), rnd(3, 5),
+                                                                       rnd(5)])],
+}
+
+ALL = {**GRAD_CASES, **COMPOSITIONS}
+PARAMS = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
+          for name, cs in ALL.items() for c in cs]
+
+
+def test_every_differentiable_op_has_a_gradient_case():
+    diff = {n for n, op in OPS.items() if op.vjp is not None}
+    missing = sorted(diff - set(GRAD_CASES))
+    assert not missing, f"differentiable ops without a case in GRAD_CASES: {missing}"
+    stale = sorted(set(GRAD_CASES) - diff)
+    assert not stale, f"GRAD_CASES for ops that are not differentiable primitives: {stale}"
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_CASES))
+def test_gradient_cases_apply_their_op(name):
+    for c in GRAD_CASES[name]:
+        with Recorder() as rec:
+            c.f(*[tf.constant(x) for x in c.xs])
+        assert name in rec.ops(), f"case {c.id!r} of {name} never applies it: {rec.ops()}"
+
+
+@pytest.mark.parametrize("name,case", PARAMS)
+def test_gradient(name, case):
+    check_grad(case.f, case.xs, order=case.order, eps=case.eps, rtol=case.rtol)
+
+
+def _squared(f):
+    def g(*ts):
+        out = f(*ts)
+        if isinstance(out, (list, tuple)):
+            return [o * o for o in out]
+        return out * out
+    return g
+
+
+@pytest.mark.parametrize("name,case", PARAMS)
+def test_gradient_of_squared(name, case):
+    """Second order of f(x)**2 goes through the VJP of each op inside f."""
+    check_grad(_squared(case.f), case.xs, order=case.order, eps=case.eps, rtol=case.rtol, seed=1)
+
+
+# ---------------------------------------------------------------- exact values / special cases
+def _grad(f, *xs):
+    ts = [tf.constant(np.asarray(x, np.float64)) for x in xs]
+    with tf.GradientTape() as tape:
+        tape.watch(ts)
+        y = f(*ts)
+    return [None if g is None else g.numpy() for g in tape.gradient(y, ts)]
+
+
+def test_reduce_max_ties_share_gradient():
+    g, = _grad(lambda x: tf.reduce_max(x), [1.0, 3.0, 3.0, 2.0])
+    np.testing.assert_allclose(g, [0, 0.5, 0.5, 0])
+
+
+def test_maximum_tie_goes_to_first_argument():
+    gx, gy = _grad(tf.maximum, [1.0, 2.0], [1.0, 3.0])
+    np.testing.assert_array_equal(gx, [1, 0])
+    np.testing.assert_array_equal(gy, [0, 1])
+
+
+def test_relu_gradient_at_zero_is_zero():
+    g, = _grad(tf.nn.relu, [-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(g, [0, 0, 1])
+
+
+def test_broadcast_gradient_shapes():
+    gx, gy = _grad(lambda x, y: x * y, np.ones((3, 1)), np.arange(4.0).reshape(1, 4))
+    np.testing.assert_allclose(gx, np.full((3, 1), 6.0))
+    np.testing.assert_allclose(gy, np.full((1, 4), 3.0))
+    gx, gy = _grad(lambda x, y: x + y, np.ones((2, 3)), np.ones(3))
+    np.testing.assert_allclose(gy, [2, 2, 2])
+    gx, = _grad(lambda x: tf.broadcast_to(x, (2, 3)) * tf.constant([[1.], [2.]], tf.float64),
+                np.ones(3))
+    np.testing.assert_allclose(gx, [3, 3, 3])
+
+
+def test_gather_duplicate_indices_accumulate():
+    g, = _grad(lambda p: tf.gather(p, [0, 0, 2, 0]), np.ones(3))
+    np.testing.assert_allclose(g, [3, 0, 1])
+
+
+def test_pow_gradient_wrt_exponent_at_zero_base_is_finite():
+    gx, gy = _grad(tf.pow, [0.0, 2.0], [2.0, 3.0])
+    np.testing.assert_allclose(gx, [0.0, 12.0])
+    np.testing.assert_allclose(gy, [0.0, 8 * np.log(2)])
+
+
+def test_softmax_cross_entropy_gradient_is_softmax_minus_labels():
+    x = np.array([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]])
+    z = np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5]])
+    g, = _grad(lambda x: tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(z, x)), x)
+    sm = np.exp(x) / np.exp(x).sum(1, keepdims=True)
+    np.testing.assert_allclose(g, sm - z, rtol=1e-12)
+
+
+def test_softmax_is_stable_and_differentiable_for_large_logits():
+    x = np.array([[1000.0, 0.0, -1000.0]])
+    g, = _grad(lambda x: tf.nn.log_softmax(x)[0, 1], x)
+    assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(g, [[-1.0, 1.0, 0.0]], atol=1e-12)
+
+
+def test_sigmoid_cross_entropy_extreme_logits():
+    x = np.array([-800.0, 800.0])
+    z = np.array([1.0, 0.0])
+    t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(t)
+        loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=t)
+    np.testing.assert_allclose(loss.numpy(), [800.0, 800.0])
+    np.testing.assert_allclose(tape.gradient(loss, t).numpy(), [-1.0, 1.0])
+
+
+@pytest.mark.parametrize("f", [tf.stop_gradient, lambda x: x // 2.0,
+                               lambda x: tf.cast(tf.cast(x, tf.int32), tf.float64),
+                               lambda x: tf.one_hot(tf.argmax(x), 3, dtype=tf.float64),
+                               lambda x: tf.cast(x > 0, tf.float64)],
+                         ids=["stop_gradient", "floordiv", "int-cast", "argmax", "compare"])
+def test_non_differentiable_paths_give_none(f):
+    g, = _grad(f, [0.5, 1.5, -2.0])
+    assert g is None
+
+
+def test_third_order_through_ops():
+    # d^3/dx^3 of sin(x) * exp(x) at x = 0.3: exp(x) * (2 cos x - 2 sin x)
+    x = tf.constant(0.3, tf.float64)
+    with tf.GradientTape() as t3:
+        t3.watch(x)
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = tf.sin(x) * tf.exp(x)
+            d1 = t1.gradient(y, x)
+        d2 = t2.gradient(d1, x)
+    d3 = t3.gradient(d2, x)
+    np.testing.assert_allclose(float(d3), np.exp(0.3) * (2 * np.cos(0.3) - 2 * np.sin(0.3)),
+                               rtol=1e-12)
+
+
+def test_float32_gradients_stay_float32():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.nn.softmax(x * 2.0) * tf.sqrt(x))
+    g = tape.gradient(y, x)
+    assert g.dtype == tf.float32
+
+
+# ---------------------------------------------------------------- properties (hypothesis)
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+
+def _np_unbroadcast(g, shape):
+    while g.ndim > len(shape):
+        g = g.sum(0)
+    for i, s in enumerate(shape):
+        if s == 1 and g.shape[i] != 1:
+            g = g.sum(i, keepdims=True)
+    return g
+
+
+@settings(max_examples=50, deadline=None, database=None, derandomize=True)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=4, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_broadcast_gradients_match_numpy(shapes, seed):
+    """d/dx sum(r * (x * y + z)) for random broadcastable shapes = unbroadcast(r * y)."""
+    rng = np.random.default_rng(seed)
+    x, y, z = (rng.standard_normal(s) for s in shapes.input_shapes)
+    r = rng.standard_normal(shapes.result_shape)
+    tx, ty, tz = tf.constant(x), tf.constant(y), tf.constant(z)
+    with tf.GradientTape() as tape:
+        tape.watch([tx, ty, tz])
+        out = tf.reduce_sum(tf.constant(r) * (tx * ty + tz))
+    gx, gy, gz = tape.gradient(out, [tx, ty, tz])
+    yb = np.broadcast_to(y, shapes.result_shape)
+    xb = np.broadcast_to(x, shapes.result_shape)
+    np.testing.assert_allclose(gx.numpy(), _np_unbroadcast(r * yb, x.shape), rtol=1e-12)
+    np.testing.assert_allclose(gy.numpy(), _np_unbroadcast(r * xb, y.shape), rtol=1e-12)
+    np.testing.assert_allclose(gz.numpy(), _np_unbroadcast(r, z.shape), rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(data=st.data(), shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+def test_getitem_gradient_matches_numpy(data, shape):
+    idx = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    x = tf.constant(np.ones(shape))
+    r = np.random.default_rng(0).standard_normal(np.ones(shape)[idx].shape)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(x[idx] * tf.constant(r))
+    expected = np.zeros(shape)
+    expected[idx] = r
+    np.testing.assert_array_equal(tape.gradient(y, x, unconnected_gradients="zero").numpy(),
+                                  expected)

@@ -1,0 +1,525 @@
+"""Table-driven test over every primitive in `graphflow.OPS`.
+
+Every registered op needs at least one case here (the coverage test fails otherwise). A case
+builds numpy inputs, calls the public API and gives a numpy reference. For every case we check
+(a) value, dtype and shape against numpy, (b) that the op's shape/dtype rule - run on abstract
+values only - predicts the actual output, (c) that the op's impl called directly with the
+recorded attrs reproduces the output, and (d) for elementwise ops, that the scalar template uses
+exactly the op's inputs.
+"""
+import math
+import string
+
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.ops import shape_ops
+from graphflow.ops.registry import ELEMENTWISE, OPS, Aval
+
+from conftest import Recorder
+
+
+class Case:
+    def __init__(self, inputs, api, ref=None, check=None, op=None, id=""):
+        self.inputs = inputs     # list of numpy arrays / numpy scalars
+        self.api = api           # (*tensors) -> Tensor (or list of Tensors)
+        self.ref = ref           # (*arrays) -> expected numpy array
+        self.check = check       # alternative: (numpy value) -> None, asserting properties
+        self.op = op             # filled in from the table key
+        self.id = id
+
+
+R = np.random.default_rng(1234)
+
+
+def f32(*shape, lo=-2.0, hi=2.0):
+    return R.uniform(lo, hi, size=shape).astype(np.float32)
+
+
+def f64(*shape, lo=-2.0, hi=2.0):
+    return R.uniform(lo, hi, size=shape).astype(np.float64)
+
+
+def i32(*shape, lo=-5, hi=6):
+    return R.integers(lo, hi, size=shape).astype(np.int32)
+
+
+def boolean(*shape):
+    return R.random(shape) > 0.5
+
+
+def _erf(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x).astype(x.dtype)
+
+
+def _sigmoid(x):
+    return (1 / (1 + np.exp(-x.astype(np.float64)))).astype(x.dtype)
+
+
+def _softplus(x):
+    return np.logaddexp(0, x.astype(np.float64)).astype(x.dtype)
+
+
+EXTREME = np.array([-100., -20., -1., 0., 0.5, 20., 100.], np.float32)
+
+
+def unary(api, ref, *inputs_list, ids=None):
+    return [Case([x], api, ref, id=str(i)) for i, x in enumerate(inputs_list)]
+
+
+def binary(api, ref, *pairs):
+    return [Case(list(p), api, ref, id=f"{np.shape(p[0])}-{np.shape(p[1])}-{np.asarray(p[0]).dtype}")
+            for p in pairs]
+
+
+BCAST_F = [(f32(3, 4), f32(3, 4)), (f32(3, 1), f32(1, 4)), (f32(2, 3), f32(3)),
+           (f32(), f32(2, 2)), (f64(2, 1, 3), f64(4, 1))]
+POS = lambda *s: f32(*s, lo=0.2, hi=3.0)  # noqa: E731
+
+
+def _getitem_cases():
+    x = f32(4, 5, 3)
+    idxs = [
+        (1,), (-1,), (slice(1, 3),), (slice(None, None, -1),), (slice(None, None, 2), 0),
+        (Ellipsis, 1), (None, 0), (slice(1, None), None, slice(None, None, -2), -1),
+        (0, 0, 0), (Ellipsis, None), (slice(-3, -1), slice(None), slice(None, None, -1)),
+    ]
+    return [Case([x], (lambda t, i=i: t[i]), (lambda a, i=i: a[i]), id=repr(i)) for i in idxs] + [
+        Case([i32(3, 4)], lambda t: t[1:, ::2], lambda a: a[1:, ::2], id="int"),
+        Case([f32(3)], lambda t: t[tf.constant(2)], lambda a: a[2], id="tensor-index"),
+    ]
+
+
+def _scatter_ref(g, idx, shape, axis):
+    out = np.zeros(shape, g.dtype)
+    np.add.at(np.moveaxis(out, axis, 0), idx,
+              np.moveaxis(g, list(range(axis, axis + idx.ndim)), list(range(idx.ndim))))
+    return out
+
+
+def _getitem_grad_ref(g, shape, idx):
+    z = np.zeros(shape, g.dtype)
+    z[idx] = g
+    return z
+
+
+def _random_check(kind, shape, dtype):
+    def check(v):
+        assert v.shape == shape and v.dtype == dtype
+        if kind == "normal":
+            assert abs(v.mean()) < 0.15 and 0.85 < v.std() < 1.15
+        elif kind == "truncated":
+            assert np.all(np.abs(v) <= 2) and abs(v.mean()) < 0.15 and 0.7 < v.std() < 0.95
+        else:
+            assert np.all((v >= 0) & (v < 1)) and 0.4 < v.mean() < 0.6
+    return check
+
+
+CASES = {
+    # ---------------------------------------------------------------- unary elementwise
+    "negative": unary(tf.negative, np.negative, f32(3, 2), i32(4), np.float32(2.5)),
+    "abs": unary(tf.abs, np.abs, f32(3, 2), i32(4), f64(2)),
+    "sign": unary(tf.sign, np.sign, np.array([-2., 0., 3.], np.float32), i32(5)),
+    "sqrt": unary(tf.sqrt, np.sqrt, POS(3, 2), f64(2, lo=0, hi=4)),
+    "rsqrt": unary(tf.math.rsqrt, lambda x: (1 / np.sqrt(x)).astype(x.dtype), POS(3, 2)),
+    "exp": unary(tf.exp, np.exp, f32(3, 2), f64(4)),
+    "log": unary(tf.math.log, np.log, POS(3, 2), f64(2, lo=0.1, hi=5)),
+    "log1p": unary(tf.math.log1p, np.log1p, f32(3, 2, lo=-0.5, hi=2.),
+                   np.array([1e-10, 1e-5], np.float64)),
+    "tanh": unary(tf.tanh, np.tanh, f32(3, 2), EXTREME),
+    "sigmoid": unary(tf.sigmoid, _sigmoid, f32(3, 2), EXTREME, f64(3)),
+    "softplus": unary(tf.math.softplus, _softplus, f32(3, 2), EXTREME),
+    "relu": unary(tf.nn.relu, lambda x: np.maximum(x, 0).astype(x.dtype), f32(3, 2), i32(6)),
+    "erf": unary(tf.math.erf, _erf, f32(3, 2), f64(5), np.float32(0.3)),
+    "sin": unary(tf.sin, np.sin, f32(3, 2)),
+    "cos": unary(tf.cos, np.cos, f32(3, 2)),
+    "floor": unary(tf.floor, np.floor, f32(3, 2), np.array([-1.5, -0.5, 0.5, 2.], np.float32)),
+    "round": unary(tf.round, np.round, np.array([-1.5, -0.5, 0.5, 1.5, 2.5, 0.3], np.float32)),
+    "identity": unary(tf.identity, lambda x: x, f32(3, 2), i32(3), boolean(2)),
+    "stop_gradient": unary(tf.stop_gradient, lambda x: x, f32(3, 2)),
+    "zeros_like": unary(tf.zeros_like, np.zeros_like, f32(3, 2), i32(4), boolean(2)),
+    "ones_like": unary(tf.ones_like, np.ones_like, f32(3, 2), i32(4)),
+    "logical_not": unary(tf.logical_not, np.logical_not, boolean(3, 2)),
+    # ---------------------------------------------------------------- binary elementwise
+    "add": binary(tf.add, np.add, *BCAST_F, (i32(3, 1), i32(1, 2))) + [
+        Case([f32(3)], lambda t: t + 1, lambda a: a + np.float32(1), id="weak-int-scalar"),
+        Case([f32(2, 2)], lambda t: np.ones((2, 2), np.float32) + t, lambda a: 1 + a, id="radd"),
+    ],
+    "subtract": binary(tf.subtract, np.subtract, *BCAST_F, (i32(2, 3), i32(3))) + [
+        Case([f32(3)], lambda t: 2 - t, lambda a: np.float32(2) - a, id="rsub"),
+    ],
+    "multiply": binary(tf.multiply, np.multiply, *BCAST_F, (i32(2, 3), i32(3))) + [
+        Case([f32(3)], lambda t: t * 0.5, lambda a: a * np.float32(0.5), id="weak-float"),
+    ],
+    "divide": binary(tf.divide, np.divide, (f32(3, 4), POS(3, 4)), (f32(3, 1), POS(1, 4)),
+                     (f64(2, 3), f64(3, lo=0.5, hi=2))) + [
+        Case([i32(4), np.array([1, 2, 3, 4], np.int32)], tf.divide,
+             lambda a, b: a.astype(np.float64) / b, id="int->float64"),
+        Case([POS(3)], lambda t: 1 / t, lambda a: np.float32(1) / a, id="rtruediv"),
+    ],
+    "floordiv": binary(tf.math.floordiv, np.floor_divide,
+                       (i32(3, 4), np.array([1, 2, 3, -2], np.int32)),
+                       (f32(3, 4), POS(4))) + [
+        Case([np.array([7, -7, 5], np.int32)], lambda t: t // 2,
+             lambda a: a // np.int32(2), id="dunder")],
+    "mod": binary(tf.math.mod, np.mod, (i32(3, 4), np.array([1, 2, 3, -2], np.int32)),
+                  (f32(3, 4), POS(4))),
+    "pow": binary(tf.pow, np.power, (POS(3, 4), f32(3, 4)), (POS(3, 1), f32(1, 4)),
+                  (np.array([1, 2, 3], np.int32), np.array([3, 2, 0], np.int32))) + [
+        Case([f32(3)], lambda t: t ** 2, lambda a: a ** np.float32(2), id="dunder-sq"),
+        Case([POS(3)], lambda t: 2. ** t, lambda a: np.float32(2) ** a, id="rpow"),
+    ],
+    "maximum": binary(tf.maximum, np.maximum, *BCAST_F, (i32(3, 1), i32(4))),
+    "minimum": binary(tf.minimum, np.minimum, *BCAST_F, (i32(3, 1), i32(4))),
+    "equal": binary(tf.equal, np.equal, (i32(3, 4), i32(3, 4)), (f32(3, 1), f32(4)),
+                    (boolean(3), boolean(3))),
+    "not_equal": binary(tf.not_equal, np.not_equal, (i32(3, 4), i32(4)),
+                        (boolean(2, 2), boolean(2))),
+    "less": binary(tf.less, np.less, (f32(3, 1), f32(1, 4)), (i32(5), i32(5))) + [
+        Case([f32(3)], lambda t: t < 0.5, lambda a: a < np.float32(0.5), id="dunder")],
+    "less_equal": binary(tf.less_equal, np.less_equal, (i32(3, 4), i32(4))) + [
+        Case([i32(4)], lambda t: t <= 0, lambda a: a <= 0, id="dunder")],
+    "greater": binary(tf.greater, np.greater, (f32(3, 1), f32(1, 4)), (i32(5), i32(5))) + [
+        Case([f32(3)], lambda t: t > 0., lambda a: a > 0, id="dunder")],
+    "greater_equal": binary(tf.greater_equal, np.greater_equal, (i32(3, 4), i32(4))) + [
+        Case([f32(3)], lambda t: t >= 0., lambda a: a >= 0, id="dunder")],
+    "logical_and": binary(tf.logical_and, np.logical_and, (boolean(3, 4), boolean(4))) + [
+        Case([boolean(3), boolean(3)], lambda a, b: a & b, np.logical_and, id="dunder")],
+    "logical_or": binary(tf.logical_or, np.logical_or, (boolean(3, 4), boolean(4))) + [
+        Case([boolean(3), boolean(3)], lambda a, b: a | b, np.logical_or, id="dunder")],
+    "where": [
+        Case([boolean(3, 4), f32(3, 4), f32(3, 4)], tf.where, np.where, id="same"),
+        Case([boolean(3, 1), f32(1, 4), f32(3, 1)], tf.where, np.where, id="bcast"),
+        Case([boolean(3), i32(3), i32(3)], tf.where, np.where, id="int"),
+        Case([boolean(2, 2), f32(2, 2)], lambda c, x: tf.where(c, x, 0.),
+             lambda c, x: np.where(c, x, np.float32(0)), id="weak"),
+    ],
+    "cast": [
+        Case([np.array([1.7, -1.7, 2.5, -0.2], np.float32)], lambda t: tf.cast(t, tf.int32),
+             lambda a: a.astype(np.int32), id="f32->i32 truncates"),
+        Case([i32(4)], lambda t: tf.cast(t, "float32"), lambda a: a.astype(np.float32), id="i->f"),
+        Case([boolean(4)], lambda t: tf.cast(t, tf.float32), lambda a: a.astype(np.float32),
+             id="bool->f"),
+        Case([f32(2, 3)], lambda t: tf.cast(t, tf.float64), lambda a: a.astype(np.float64),
+             id="f32->f64"),
+        Case([np.array([0., 2., -1.], np.float32)], lambda t: tf.cast(t, tf.bool),
+             lambda a: a.astype(bool), id="f->bool"),
+    ],
+    # ---------------------------------------------------------------- reductions
+    "reduce_sum": [
+        Case([f32(2, 3, 4)], lambda t: tf.reduce_sum(t), np.sum, id="all"),
+        Case([f32(2, 3, 4)], lambda t: tf.reduce_sum(t, axis=1), lambda a: a.sum(1), id="ax1"),
+        Case([f32(2, 3, 4)], lambda t: tf.reduce_sum(t, axis=[0, 2], keepdims=True),
+             lambda a: a.sum((0, 2), keepdims=True), id="keep"),
+        Case([f32(2, 3)], lambda t: tf.reduce_sum(t, axis=-1), lambda a: a.sum(-1), id="neg"),
+        Case([i32(3, 4)], lambda t: tf.reduce_sum(t, 0), lambda a: a.sum(0, dtype=np.int32),
+             id="int"),
+    ],
+    "reduce_max": [
+        Case([f32(2, 3, 4)], lambda t: tf.reduce_max(t), np.max, id="all"),
+        Case([f32(2, 3, 4)], lambda t: tf.reduce_max(t, axis=(0, -1), keepdims=True),
+             lambda a: a.max((0, 2), keepdims=True), id="keep"),
+        Case([i32(3, 4)], lambda t: tf.reduce_max(t, 1), lambda a: a.max(1), id="int"),
+    ],
+    "reduce_min": [
+        Case([f32(2, 3, 4)], lambda t: tf.reduce_min(t, 2), lambda a: a.min(2), id="ax2"),
+        Case([i32(3, 4)], lambda t: tf.reduce_min(t), np.min, id="int"),
+    ],
+    "reduce_prod": [
+        Case([f32(2, 3)], lambda t: tf.reduce_prod(t, 1), lambda a: a.prod(1), id="ax1"),
+        Case([i32(2, 3)], lambda t: tf.reduce_prod(t), lambda a: a.prod(dtype=np.int32),
+             id="int"),
+    ],
+    "argmax": [
+        Case([f32(3, 4)], lambda t: tf.argmax(t, 1), lambda a: a.argmax(1).astype(np.int64),
+             id="ax1-int64"),
+        Case([f32(3, 4)], lambda t: tf.argmax(t), lambda a: a.argmax(0).astype(np.int64),
+             id="default-axis0"),
+        Case([i32(3, 4)], lambda t: tf.argmax(t, -1, output_type=tf.int32),
+             lambda a: a.argmax(-1).astype(np.int32), id="int32"),
+    ],
+    "argmin": [
+        Case([f32(3, 4)], lambda t: tf.argmin(t, 1), lambda a: a.argmin(1).astype(np.int64)),
+    ],
+    # ---------------------------------------------------------------- matmul
+    "matmul": [
+        Case([f32(2, 3), f32(3, 4)], tf.matmul, np.matmul, id="2d"),
+        Case([f32(3, 2), f32(3, 4)], lambda a, b: tf.matmul(a, b, transpose_a=True),
+             lambda a, b: a.T @ b, id="ta"),
+        Case([f32(2, 3), f32(4, 3)], lambda a, b: tf.matmul(a, b, transpose_b=True),
+             lambda a, b: a @ b.T, id="tb"),
+        Case([f32(3, 2), f32(4, 3)],
+             lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True),
+             lambda a, b: a.T @ b.T, id="tab"),
+        Case([f32(5, 2, 3), f32(3, 4)], tf.matmul, np.matmul, id="batched"),
+        Case([f32(2, 1, 2, 3), f32(4, 3, 2)], tf.matmul, np.matmul, id="batch-bcast"),
+        Case([f64(2, 3), f64(2, 3, 4)], lambda a, b: a @ b, np.matmul, id="dunder"),
+        Case([i32(2, 3), i32(3, 2)], tf.matmul, np.matmul, id="int"),
+    ],
+    # ---------------------------------------------------------------- shape ops
+    "reshape": [
+        Case([f32(2, 3, 4)], lambda t: tf.reshape(t, (6, 4)), lambda a: a.reshape(6, 4)),
+        Case([f32(2, 3, 4)], lambda t: tf.reshape(t, [-1]), lambda a: a.reshape(-1), id="-1"),
+        Case([f32(1)], lambda t: tf.reshape(t, ()), lambda a: a.reshape(()), id="scalar"),
+        Case([f32(2, 3)], lambda t: tf.expand_dims(t, -1), lambda a: a[..., None], id="expand"),
+        Case([f32(2, 1, 3, 1)], lambda t: tf.squeeze(t), lambda a: a.squeeze(), id="squeeze"),
+        Case([f32(2, 1, 3, 1)], lambda t: tf.squeeze(t, [1]), lambda a: a.squeeze(1),
+             id="squeeze-ax"),
+    ],
+    "transpose": [
+        Case([f32(2, 3)], tf.transpose, np.transpose, id="2d"),
+        Case([f32(2, 3, 4)], lambda t: tf.transpose(t, [1, 2, 0]),
+             lambda a: a.transpose(1, 2, 0), id="perm"),
+        Case([f32(2, 3, 4)], tf.linalg.matrix_transpose, lambda a: a.swapaxes(-1, -2),
+             id="matrix_transpose"),
+    ],
+    "broadcast_to": [
+        Case([f32(3, 1)], lambda t: tf.broadcast_to(t, (2, 3, 4)),
+             lambda a: np.broadcast_to(a, (2, 3, 4))),
+        Case([np.float32(2.)], lambda t: tf.broadcast_to(t, [2]),
+             lambda a: np.broadcast_to(a, (2,)), id="scalar"),
+    ],
+    "tile": [
+        Case([f32(2, 3)], lambda t: tf.tile(t, [2, 3]), lambda a: np.tile(a, (2, 3))),
+        Case([i32(2, 1, 2)], lambda t: tf.tile(t, (1, 4, 1)), lambda a: np.tile(a, (1, 4, 1)),
+             id="int"),
+    ],
+    "concat": [
+        Case([f32(2, 3), f32(1, 3)], lambda a, b: tf.concat([a, b], 0),
+             lambda a, b: np.concatenate([a, b], 0), id="ax0"),
+        Case([f32(2, 3), f32(2, 1), f32(2, 2)], lambda *xs: tf.concat(list(xs), axis=-1),
+             lambda *xs: np.concatenate(xs, -1), id="3-ax-1"),
+        Case([f32(2), f32(3)], lambda a, b: tf.stack([a[0], b[1]]),
+             lambda a, b: np.stack([a[0], b[1]]), id="stack"),
+        Case([f32(2, 3), f32(2, 3)], lambda a, b: tf.stack([a, b], axis=1),
+             lambda a, b: np.stack([a, b], 1), id="stack-ax1"),
+    ],
+    "getitem": _getitem_cases() + [
+        Case([f32(5, 3)], lambda t: tf.split(t, 5)[2], lambda a: a[2:3], id="split"),
+        Case([f32(4, 3)], lambda t: tf.split(t, [1, -1, 1], axis=0)[1], lambda a: a[1:3],
+             id="split-sizes"),
+        Case([f32(3, 2)], lambda t: tf.unstack(t, axis=1)[1], lambda a: a[:, 1], id="unstack"),
+    ],
+    "getitem_grad": [
+        Case([f32(2, 3)], lambda g: shape_ops.getitem_grad(g, (4, 3), shape_ops.index_spec(
+            slice(1, 3))), lambda g: _getitem_grad_ref(g, (4, 3), slice(1, 3))),
+        Case([f32(3)], lambda g: shape_ops.getitem_grad(g, (2, 3, 3), shape_ops.index_spec(
+            (1, Ellipsis, -1))), lambda g: _getitem_grad_ref(g, (2, 3, 3), (1, Ellipsis, -1)),
+            id="ellipsis"),
+    ],
+    "gather": [
+        Case([f32(5, 3), np.array([4, 0, 0, 2], np.int32)], tf.gather,
+             lambda p, i: np.take(p, i, 0), id="ax0-dup"),
+        Case([f32(3, 5), np.array([[1, 4], [0, 0]], np.int32)], lambda p, i: tf.gather(p, i, axis=1),
+             lambda p, i: np.take(p, i, 1), id="ax1-2d"),
+        Case([i32(6), np.array([5, 1], np.int64)], tf.gather, lambda p, i: np.take(p, i),
+             id="int-int64idx"),
+        Case([f32(4, 2)], lambda p: p[np.array([3, 1])], lambda p: p[[3, 1]], id="getitem-list"),
+        Case([f32(4, 2)], lambda p: tf.gather(p, [3, 1]), lambda p: p[[3, 1]], id="py-list"),
+    ],
+    "scatter_add": [
+        Case([f32(4, 3), np.array([0, 2, 0, 1], np.int32)],
+             lambda g, i: shape_ops.scatter_add(g, i, (3, 3), 0),
+             lambda g, i: _scatter_ref(g, i, (3, 3), 0), id="ax0-dup"),
+        Case([f32(2, 2, 2), np.array([[1, 1], [0, 2]], np.int32)],
+             lambda g, i: shape_ops.scatter_add(g, i, (2, 3), 1),
+             lambda g, i: _scatter_ref(g, i, (2, 3), 1), id="ax1-2d"),
+    ],
+    "one_hot": [
+        Case([np.array([0, 2, 1], np.int32)], lambda i: tf.one_hot(i, 3),
+             lambda i: np.eye(3, dtype=np.float32)[i], id="basic"),
+        Case([np.array([[0, 3], [1, 1]], np.int32)], lambda i: tf.one_hot(i, 3),
+             lambda i: np.eye(4, 3, dtype=np.float32)[i], id="2d-out-of-range-is-zero"),
+        Case([np.array([0, 2], np.int32)], lambda i: tf.one_hot(i, 3, axis=0),
+             lambda i: np.eye(3, dtype=np.float32)[i].T, id="axis0"),
+        Case([np.array([1, 0], np.int64)],
+             lambda i: tf.one_hot(i, 2, on_value=5., off_value=-1., dtype=tf.float64),
+             lambda i: np.where(np.eye(2)[i] > 0, 5., -1.), id="on-off-f64"),
+    ],
+    # ---------------------------------------------------------------- random (stateful)
+    "random_normal": [
+        Case([], lambda: tf.random.normal((400, 5), seed=3),
+             check=_random_check("normal", (400, 5), np.float32)),
+        Case([], lambda: tf.random.normal([3], dtype=tf.float64),
+             check=_random_check("shape-only", (3,), np.float64) if False else
+             (lambda v: (v.shape == (3,) and v.dtype == np.float64) or pytest.fail(repr(v))),
+             id="f64"),
+    ],
+    "random_uniform": [
+        Case([], lambda: tf.random.uniform((400, 5), seed=3),
+             check=_random_check("uniform", (400, 5), np.float32)),
+    ],
+    "random_truncated_normal": [
+        Case([], lambda: tf.random.truncated_normal((400, 5), seed=3),
+             check=_random_check("truncated", (400, 5), np.float32)),
+    ],
+}
+
+for _name, _cases in CASES.items():
+    for _c in _cases:
+        _c.op = _name
+
+ALL = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op) for cs in CASES.values() for c in cs]
+
+
+# ------------------------------------------------------------------------------ table checks
+def test_every_op_has_a_case():
+    missing = sorted(set(OPS) - set(CASES))
+    assert not missing, f"ops without a case in tests/test_ops_table.py CASES: {missing}"
+    stale = sorted(set(CASES) - set(OPS))
+    assert not stale, f"CASES entries for ops that are not registered: {stale}"
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_declaration(name):
+    op = OPS[name]
+    assert op.name == name
+    assert callable(op.impl) and callable(op.rule)
+    if op.vjp is None:
+        assert isinstance(op.nondiff_reason, str) and op.nondiff_reason.strip(), \
+            f"op {name!r} has no vjp and no nondiff_reason"
+    else:
+        assert op.nondiff_reason is None, f"differentiable op {name!r} has a nondiff_reason"
+    if op.kind == ELEMENTWISE:
+        assert isinstance(op.template, str) and op.template.strip(), \
+            f"elementwise op {name!r} needs a scalar template"
+        assert not op.stateful
+
+
+def _template_fields(template):
+    fields = set()
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field is not None:
+            fields.add(field)
+    return fields
+
+
+def _to_tensor(x):
+    return tf.constant(x)
+
+
+def _values_equal(actual, expected):
+    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
+    assert actual.dtype == expected.dtype, f"dtype {actual.dtype} != {expected.dtype}"
+    if actual.dtype.kind == "f":
+        tol = 2e-6 if actual.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(actual, expected, rtol=tol, atol=tol)
+    else:
+        np.testing.assert_array_equal(actual, expected)
+
+
+@pytest.mark.parametrize("case", ALL)
+def test_case(case):
+    op = OPS[case.op]
+    tensors = [_to_tensor(x) for x in case.inputs]
+    tf.random.set_seed(7)
+    with Recorder() as rec:
+        out = case.api(*tensors)
+    assert isinstance(out, tf.Tensor)
+    actual = np.asarray(out.numpy())
+
+    # (a) the eager value against numpy
+    if case.check is not None:
+        case.check(actual)
+    else:
+        expected = np.asarray(case.ref(*[np.asarray(x) for x in case.inputs]))
+        _values_equal(actual, expected)
+    # numpy() of a 0-d tensor is a numpy scalar, of others a read-only array
+    if out.ndim == 0:
+        assert isinstance(out.numpy(), np.generic), type(out.numpy())
+    else:
+        assert isinstance(out.numpy(), np.ndarray)
+
+    # (b) the shape/dtype rule on abstract values, (c) impl with the recorded attrs,
+    # (d) the scalar template of elementwise ops
+    mine = [r for r in rec.records if r[0] is op]
+    assert mine, f"the case for {case.op!r} never applied it; ops seen: {rec.ops()}"
+    for (_, args, attrs, res) in mine:
+        avals = [Aval(tuple(a.shape), a.dtype.np) for a in args]
+        aval = op.rule(*avals, **attrs)
+        assert tuple(aval.shape) == tuple(res.shape), \
+            f"{case.op} rule says shape {aval.shape}, impl gave {tuple(res.shape)}"
+        assert np.dtype(aval.dtype) == res.dtype.np, \
+            f"{case.op} rule says dtype {aval.dtype}, impl gave {res.dtype.name}"
+        if not op.stateful:
+            again = np.asarray(op.impl(*[a._value for a in args], **attrs))
+            _values_equal(again, np.asarray(res._value))
+        if op.kind == ELEMENTWISE:
+            fields = _template_fields(op.template)
+            numeric = {f for f in fields if f.isdigit()}
+            # every input appears in the template (constant-valued ops like zeros_like use none)
+            assert numeric in ({str(i) for i in range(len(args))}, set()), \
+                f"template {op.template!r} of {case.op} does not use exactly its {len(args)} inputs"
+            if not numeric:
+                assert case.op in ("zeros_like", "ones_like"), op.template
+            named = fields - numeric
+            assert named <= set(attrs), f"template fields {named} are not attrs of {case.op}"
+
+
+# ------------------------------------------------------------------------------ properties
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+BINARY_FLOAT = [("add", tf.add, np.add), ("subtract", tf.subtract, np.subtract),
+                ("multiply", tf.multiply, np.multiply), ("maximum", tf.maximum, np.maximum),
+                ("minimum", tf.minimum, np.minimum), ("divide", tf.divide, np.divide),
+                ("pow", tf.pow, np.power), ("greater", tf.greater, np.greater),
+                ("equal", tf.equal, np.equal)]
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=3),
+       which=st.sampled_from(BINARY_FLOAT), seed=st.integers(0, 2**16),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_binary_broadcasting_matches_numpy(shapes, which, seed, dtype):
+    name, api, ref = which
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0.5, 2.0, shapes.input_shapes[0]).astype(dtype)
+    b = rng.uniform(0.5, 2.0, shapes.input_shapes[1]).astype(dtype)
+    out = api(tf.constant(a), tf.constant(b))
+    _values_equal(np.asarray(out.numpy()), np.asarray(ref(a, b)))
+    aval = OPS[name].rule(Aval(a.shape, a.dtype), Aval(b.shape, b.dtype))
+    assert tuple(aval.shape) == shapes.result_shape == tuple(out.shape)
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(s1=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+       s2=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+def test_incompatible_shapes_raise_like_numpy(s1, s2):
+    try:
+        expected = np.broadcast_shapes(s1, s2)
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="add: .*broadcast"):
+            tf.add(tf.ones(s1), tf.ones(s2))
+    else:
+        assert tuple(tf.add(tf.ones(s1), tf.ones(s2)).shape) == expected
+
+
+@settings(max_examples=80, deadline=None, database=None, derandomize=True)
+@given(data=st.data(), shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+def test_basic_indexing_matches_numpy(data, shape):
+    a = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    idx = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    out = tf.constant(a)[idx]
+    _values_equal(np.asarray(out.numpy()), np.asarray(a[idx]))
+    aval = OPS["getitem"].rule(Aval(shape, a.dtype), spec=shape_ops.index_spec(idx))
+    assert tuple(aval.shape) == a[idx].shape
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=4, max_side=3), data=st.data())
+def test_reductions_match_numpy(shape, data):
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    axis = data.draw(st.one_of(st.none(), st.lists(st.integers(-len(shape), len(shape) - 1),
+                                                   min_size=1, max_size=len(shape), unique=True)))
+    keep = data.draw(st.booleans())
+    np_axis = None if axis is None else tuple(sorted({x % len(shape) for x in axis}))
+    for api, ref in [(tf.reduce_sum, np.sum), (tf.reduce_max, np.max), (tf.reduce_min, np.min),
+                     (tf.reduce_mean, np.mean), (tf.reduce_prod, np.prod)]:
+        out = api(tf.constant(a), axis=axis, keepdims=keep)
+        expected = np.asarray(ref(a, axis=np_axis, keepdims=keep), np.float32)
+        assert out.shape == expected.shape
+        np.testing.assert_allclose(np.asarray(out.numpy()), expected, rtol=1e-5, atol=1e-6)
