@@ -15,7 +15,7 @@ from . import autodiff
 from .dispatch import STATE
 from .graph import user_source
 from .ops.math_ops import logical_and, ones_like, where
-from .ops.convert import to_tensor
+from .ops.convert import to_tensor, to_tensors
 from .ops.registry import OPS
 from .tape import _flatten
 from .tensor import SymbolicTensor, Tensor, Variable
@@ -51,7 +51,22 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     if len(tl) != len(fl):
         raise ValueError(f"cond at {user_source()}: true_fn returned {len(tl)} values but "
                          f"false_fn returned {len(fl)}")
-    return rebuild([where(pred, a, b) for a, b in zip(tl, fl)])
+    from .function import _describe_struct, _struct
+    if _struct(t_out) != _struct(f_out):
+        raise ValueError(f"cond at {user_source()}: true_fn returned "
+                         f"{_describe_struct(_struct(t_out))} but false_fn returned "
+                         f"{_describe_struct(_struct(f_out))}; both must return the same structure")
+    out = []
+    for i, (a, b) in enumerate(zip(tl, fl)):
+        a, b = to_tensors(a, b)   # Python numbers take the other branch's dtype
+        if tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype:
+            # `where` would broadcast silently, giving a result eager mode never produces
+            raise ValueError(
+                f"cond at {user_source()}: output {i} of true_fn is {a.dtype.name}"
+                f"{list(a.shape)} but false_fn's is {b.dtype.name}{list(b.shape)}; both "
+                "branches must return the same shapes and dtypes")
+        out.append(where(pred, a, b))
+    return rebuild(out)
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
@@ -91,8 +106,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return vars_[0] if single else type(loop_vars)(vars_)
 
 
-def print(*inputs, output_stream=sys.stdout, sep=" ", end="\n", summarize=None, name=None):
-    """Print tensors every time the code runs (inside @function too, unlike Python's print)."""
+def print(*inputs, output_stream=None, sep=" ", end="\n", summarize=None, name=None):
+    """Print tensors every time the code runs (inside @function too, unlike Python's print).
+
+    Tensors print like numpy prints them (`str(array)`); `output_stream` defaults to the
+    sys.stdout of the moment (so pytest's capsys and contextlib.redirect_stdout see it).
+    """
     parts, tensors = [], []
     for x in inputs:
         if isinstance(x, (Tensor, Variable)):
@@ -104,8 +123,10 @@ def print(*inputs, output_stream=sys.stdout, sep=" ", end="\n", summarize=None, 
     if STATE.graph is not None:
         STATE.graph.print_effect(tensors, fmt)
         return None
-    output_stream.write(fmt.format(*[np.asarray(t._value) for t in tensors]) + "\n"
-                        if end == "\n" else fmt.format(*[np.asarray(t._value) for t in tensors]))
+    if output_stream is None:
+        output_stream = sys.stdout
+    text = fmt.format(*[str(np.asarray(t._value)) for t in tensors])
+    output_stream.write(text + "\n" if end == "\n" else text)
     return None
 
 

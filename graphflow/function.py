@@ -4,7 +4,7 @@
 >>> @tf.function
 ... def f(x):
 ...     return tf.reduce_sum(x * x)
->>> f(tf.constant([1., 2.])).numpy()
+>>> print(f(tf.constant([1., 2.])).numpy())
 5.0
 >>> f.get_concrete_function(tf.constant([1., 2.])).graph.number_of_nodes() > 0
 True
@@ -13,11 +13,15 @@ Notes for users: Python `print()` runs at trace time only; use `graphflow.print`
 every call. Python control flow on Python values is unrolled while tracing; tensor-dependent
 control flow needs `graphflow.cond` / `graphflow.while_loop`. Every retrace is explained in
 `f.retrace_log()` (which argument changed, from what to what, and where it was called).
+Variables may be created on the first trace only (`if self.w is None: self.w = Variable(...)`);
+an initial value computed inside the trace (`tf.ones(shape)`, a random draw, even a value of
+the arguments) is evaluated once, at trace time, as TF lifts initializers out of the function.
 """
 import functools
 import inspect
 import time
 import warnings
+import weakref
 
 import numpy as np
 
@@ -57,6 +61,41 @@ def _arg_key(x):
         return ("python", type(x).__name__, x)
     except TypeError:
         return ("object", type(x).__name__, id(x))
+
+
+def _struct(v):
+    """The nesting of an argument (container types, lengths, dict keys); leaves are None.
+
+    Part of the cache key: `f({'a': x})` and `f({'b': x})` have the same leaves but must not
+    share a trace.
+    """
+    if isinstance(v, (Tensor, Variable)):
+        return None
+    if isinstance(v, dict):
+        return ("dict", type(v).__name__, tuple((k, _struct(x)) for k, x in v.items()))
+    if isinstance(v, (list, tuple)):
+        return ("seq", type(v).__name__, tuple(_struct(x) for x in v))
+    return None
+
+
+def _describe_struct(st):
+    if st is None:
+        return "a single value"
+    kind, name, items = st
+    if kind == "dict":
+        return f"{name} with keys {[k for k, _ in items]}"
+    return f"{name} of length {len(items)}"
+
+
+def _host_array(x):
+    """The array a tensor argument contributes: a Tensor's value, or a copy of a numpy array (as
+    `convert_to_tensor` copies in eager mode, so outputs never alias the caller's array)."""
+    return x._value if isinstance(x, Tensor) else np.array(x)
+
+
+def _output_array(o):
+    # eager mode keeps 0-d values as numpy scalars; do the same for graph outputs
+    return o[()] if isinstance(o, np.ndarray) and o.ndim == 0 else o
 
 
 def _describe(k):
@@ -105,13 +144,28 @@ class ConcreteFunction:
 
     def _call_flat(self, arrays):
         outs = self._executor.run(arrays)
-        return self.structure([Tensor._wrap(o) for o in outs])
+        return self.structure([Tensor._wrap(_output_array(o)) for o in outs])
 
     def __call__(self, *args, **kwargs):
-        leaves = [x for x in _flatten((args, kwargs))[0]
+        """Run this trace on arguments of its signature (bound like the Python function, so
+        keywords work; shapes and dtypes are checked, as the graph was built for them)."""
+        ba = self.function._bind_args(args, kwargs)
+        leaves = [x for x in _flatten(list(ba.arguments.values()))[0]
                   if isinstance(x, (Tensor, np.ndarray)) and not isinstance(x, SymbolicTensor)]
-        return self._call_flat([np.asarray(x._value if isinstance(x, Tensor) else x)
-                                for x in leaves])
+        params = self.traced.params
+        if len(leaves) != len(params):
+            raise TypeError(f"{self.function.name}: this concrete function takes {len(params)} "
+                            f"tensors, the call passed {len(leaves)}")
+        arrays = [_host_array(x) for x in leaves]
+        for a, p in zip(arrays, params):
+            d = self.traced.nx.nodes[p]
+            if tuple(a.shape) != tuple(d["shape"]) or np.dtype(a.dtype) != d["dtype"]:
+                raise TypeError(
+                    f"{self.function.name}: argument `{d['attrs']['name']}` is "
+                    f"{np.dtype(a.dtype).name}{list(a.shape)} but this concrete function was "
+                    f"traced for {d['dtype'].name}{list(d['shape'])}; call the Function instead "
+                    "(it traces new signatures)")
+        return self._call_flat(arrays)
 
 
 def _make_executor(graph, backend):
@@ -155,8 +209,18 @@ class Function:
             return self
         f = self._bound.get(id(obj))
         if f is None:
-            f = Function(functools.partial(self._fn, obj), self.input_signature, self.jit_compile,
-                         self.reduce_retracing, self.name)
+            try:   # hold the instance weakly: its traces go away with it (no leak, no id reuse)
+                ref = weakref.ref(obj)
+            except TypeError:
+                bound = functools.partial(self._fn, obj)
+            else:
+                fn = self._fn
+
+                def bound(*args, **kwargs):
+                    return fn(ref(), *args, **kwargs)
+                weakref.finalize(obj, self._bound.pop, id(obj), None)
+            f = Function(bound, self.input_signature, self.jit_compile, self.reduce_retracing,
+                         self.name)
             f._sig = inspect.signature(functools.partial(self._fn, obj))
             self._bound[id(obj)] = f
         return f
@@ -174,18 +238,37 @@ class Function:
         return ba
 
     def _check_signature(self, args):
+        """Validate the positional arguments against input_signature; returns them converted to
+        tensors (so `f([1., 2.])` traces with a float tensor, not a Python list)."""
         spec = self.input_signature
         if len(args) != len(spec):
             raise TypeError(f"{self.name}: input_signature has {len(spec)} tensors but the call "
                             f"passed {len(args)} positional arguments")
+        out = []
         for i, (a, s) in enumerate(zip(args, spec)):
             t = a if isinstance(a, (Tensor, Variable)) else convert_to_tensor(a, s.dtype)
             if not s.is_compatible_with(t):
                 raise TypeError(f"{self.name}: argument {i} ({t.dtype.name}{list(t.shape)}) does "
                                 f"not match input_signature {s}")
+            out.append(t)
+        return out
+
+    def _apply_signature(self, args, kwargs):
+        """input_signature arguments given by keyword move to their positions, then are checked
+        and converted (`f(x=[1., 2.])` works like `f([1., 2.])`)."""
+        if kwargs:
+            kwargs = dict(kwargs)
+            names = [n for n, p in self._sig.parameters.items()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            args = list(args)
+            for n in names[len(args):len(self.input_signature)]:
+                if n not in kwargs:
+                    break
+                args.append(kwargs.pop(n))
+        return self._check_signature(args), kwargs
 
     def _key(self, ba):
-        return tuple((name, tuple(_arg_key(x) for x in _flatten(v)[0]))
+        return tuple((name, tuple(_arg_key(x) for x in _flatten(v)[0]), _struct(v))
                      for name, v in ba.arguments.items())
 
     def __call__(self, *args, **kwargs):
@@ -195,7 +278,7 @@ class Function:
             # an outer eager tape must see the ops: run eagerly (same values, differentiable)
             return self._fn(*args, **kwargs)
         if self.input_signature is not None:
-            self._check_signature(args)
+            args, kwargs = self._apply_signature(args, kwargs)
         ba = self._bind_args(args, kwargs)
         key = self._key(ba)
         cf = self._cache.get(key)
@@ -203,13 +286,15 @@ class Function:
             cf = self._trace(ba, key)
         leaves = [x for x in _flatten(list(ba.arguments.values()))[0]
                   if isinstance(x, (Tensor, np.ndarray))]
-        return cf._call_flat([x._value if isinstance(x, Tensor) else x for x in leaves])
+        return cf._call_flat([_host_array(x) for x in leaves])
 
     def get_concrete_function(self, *args, **kwargs):
         """The ConcreteFunction for these arguments (traced now if needed)."""
         if not args and not kwargs and self.input_signature is not None:
             args = [np.zeros([1 if d is None else d for d in s.shape], s.dtype.np)
                     for s in self.input_signature]
+        if self.input_signature is not None:
+            args, kwargs = self._apply_signature(args, kwargs)
         ba = self._bind_args(args, kwargs)
         key = self._key(ba)
         return self._cache.get(key) or self._trace(ba, key)
@@ -233,13 +318,15 @@ class Function:
             return f"first trace of {self.name} (called at {caller})"
         prev = self._keys[-1]
         diffs = []
-        pd, nd = dict(prev), dict(key)
-        for name in nd:
-            a, b = pd.get(name), nd[name]
-            if a == b:
+        pd = {name: (ks, st) for name, ks, st in prev}
+        for name, b, st in key:
+            a, pst = pd.get(name, (None, None))
+            if a == b and pst == st:
                 continue
-            if a is None or len(a) != len(b):
-                diffs.append(f"argument `{name}` changed structure")
+            if a is None or len(a) != len(b) or pst != st:
+                diffs.append(f"argument `{name}` changed structure"
+                             + ("" if a is None else f" from {_describe_struct(pst)} "
+                                f"to {_describe_struct(st)}"))
                 continue
             for i, (ka, kb) in enumerate(zip(a, b)):
                 if ka != kb:
@@ -249,14 +336,28 @@ class Function:
                 + "; ".join(diffs or ["new signature"]))
 
     def _suggest(self, key):
-        kinds = {k[0] for _, ks in key for k in ks}
+        """Tips for what changed between the previous signature and `key`."""
+        prev = dict((name, (ks, st)) for name, ks, st in self._keys[-2]) if len(self._keys) > 1 \
+            else {}
+        kinds = set()
+        for name, ks, st in key:
+            pks, pst = prev.get(name, (None, None))
+            if pks is None or pst != st or len(pks) != len(ks):
+                kinds.add("structure")
+                continue
+            kinds |= {b[0] for a, b in zip(pks, ks) if a != b}
         tips = []
         if "python" in kinds:
             tips.append("pass changing Python numbers as tensors (graphflow.constant) so they "
                         "don't become part of the signature")
         if "Tensor" in kinds:
-            tips.append("tensor shapes are part of the signature: keep batch sizes fixed "
-                        "(e.g. drop_remainder) or set input_signature")
+            tips.append("tensor shapes and dtypes are part of the signature: keep batch sizes "
+                        "fixed (e.g. drop_remainder) and dtypes consistent")
+        if "structure" in kinds:
+            tips.append("keep the nesting (list/tuple/dict layout) of arguments the same")
+        if "Variable" in kinds or "object" in kinds:
+            tips.append("each Variable / Python object passed gets its own trace: capture it "
+                        "instead of passing it, or reuse the same one")
         return "; ".join(tips)
 
     def _trace(self, ba, key):
@@ -275,6 +376,7 @@ class Function:
                 if isinstance(x, (Tensor, np.ndarray)):
                     dt = x._value.dtype if isinstance(x, Tensor) else x.dtype
                     sym.append(builder.parameter(k, name, x.shape, dt))
+                    builder.param_values[sym[-1]._node] = _host_array(x)
                     k += 1
                 else:
                     sym.append(x)

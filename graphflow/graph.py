@@ -161,6 +161,7 @@ class GraphBuilder(Graph):
         self._last_effect = None
         self.created_variables = []
         self.allow_variable_creation = True
+        self.param_values = {}   # parameter node -> the traced call's array (see `lift`)
 
     # -- values --
     def _node_of(self, t):
@@ -256,6 +257,70 @@ class GraphBuilder(Graph):
                 "(or once, e.g. `if self.v is None: self.v = Variable(...)`).")
         self.created_variables.append(var)
 
+    def lift(self, value):
+        """The value of a traced tensor now, at trace time, as a plain Tensor (other values are
+        returned unchanged).
+
+        Used for a Variable's initial value computed inside a trace (`tf.Variable(tf.ones(s))`,
+        `tf.random.normal(...)`, even values computed from the arguments: TF lifts such
+        initializers out of the function). The nodes it depends on run once with the numpy
+        executor on the arguments of the call being traced; random draws among them become
+        constants holding the drawn value, so the function does not draw again on every call.
+        """
+        if not isinstance(value, SymbolicTensor):
+            return value
+        from .backends.numpy_exec import node_runner
+        node = self._node_of(value)
+        need, stack = {node}, [node]
+        while stack:   # data dependencies only: ordering edges do not carry values
+            for u in self.nx.nodes[stack.pop()]["inputs"]:
+                if u not in need:
+                    need.add(u)
+                    stack.append(u)
+        vals = {}
+        for n in nx.lexicographical_topological_sort(self.nx.subgraph(need)):
+            d = self.nx.nodes[n]
+            if d["op"] == "parameter":
+                if n not in self.param_values:
+                    raise ValueError(f"the initial value of a Variable created at {user_source()} "
+                                     "depends on an argument whose value is unknown")
+                vals[n] = self.param_values[n]
+            elif d["op"] == "constant":
+                vals[n] = d["attrs"]["value"]
+            elif d["op"] == "read_variable" and any(
+                    self.nx.nodes[u]["op"] == "assign" for u in self.nx.predecessors(n)):
+                raise ValueError(
+                    f"the initial value of a Variable created at {user_source()} reads variable "
+                    f"'{d['attrs']['var'].name}' after an assign in the same traced function; "
+                    "its value is only known when the function runs. Create the Variable "
+                    "outside the function, or from values known at trace time.")
+            else:
+                vals[n] = np.asarray(node_runner(d)(*[vals[u] for u in d["inputs"]]))
+        for n in need:   # freeze the random draws the initializer consumed
+            d = self.nx.nodes[n]
+            if d["op"] in OPS and OPS[d["op"]].stateful:
+                self._freeze_effect(n, vals[n])
+        return Tensor._wrap(vals[node])
+
+    def _freeze_effect(self, n, val):
+        """Turn stateful node n (a random draw) into a constant; keep the effect chain linked."""
+        d = self.nx.nodes[n]
+        preds = [u for u in self.nx.predecessors(n) if self.nx.edges[u, n]["control"]]
+        succs = [v for v in self.nx.successors(n) if self.nx.edges[n, v]["control"]]
+        for u in preds:
+            self.nx.remove_edge(u, n)
+        for v in succs:
+            self.nx.remove_edge(n, v)
+            for u in preds:
+                if not self.nx.has_edge(u, v):
+                    self.nx.add_edge(u, v, pos=(), control=True)
+        val = np.array(val, dtype=d["dtype"])
+        val.flags.writeable = False
+        d.update(op="constant", attrs={"value": val}, tags=dict(d["tags"], lifted=True))
+        self.effects.remove(n)
+        if self._last_effect == n:
+            self._last_effect = preds[0] if preds else None
+
     def eager_scope(self):
         """Run code eagerly inside a trace (e.g. a Variable's initial value)."""
         import contextlib
@@ -270,12 +335,16 @@ class GraphBuilder(Graph):
         return scope()
 
     def adjoint_order_for(self, targets):
-        """Gradient pass number: one more than the highest adjoint order among the targets."""
-        orders = [0]
-        for t in targets:
-            if isinstance(t, SymbolicTensor) and t._graph is self:
-                orders.append(self.nx.nodes[t._node]["tags"].get("adjoint", 0))
-        return max(orders) + 1
+        """Gradient pass number: one more than the highest adjoint order among the targets and
+        everything they are computed from (so d/dx of `sum(g * g)`, g a first-order gradient, is
+        a second-order pass although the sum itself is a forward node)."""
+        nodes = {t._node for t in targets if isinstance(t, SymbolicTensor) and t._graph is self}
+        seen = set(nodes)
+        for n in list(nodes):
+            seen |= nx.ancestors(self.nx, n)
+        # constants are shared (deduplicated) between forward and adjoint code: they say nothing
+        return max([0] + [self.nx.nodes[n]["tags"].get("adjoint", 0) for n in seen
+                          if self.nx.nodes[n]["op"] != "constant"]) + 1
 
     def finish(self):
         """Freeze into a plain Graph (drops the builder-only state)."""
@@ -286,8 +355,31 @@ class GraphBuilder(Graph):
         return g
 
 
+_STRUCTURAL_ARITY = {"parameter": 0, "constant": 0, "read_variable": 0, "assign": 1}
+_ARITY = {}
+
+
+def op_arity(op):
+    """Number of inputs an op takes, when the IR knows it (structural ops, and elementwise ops
+    from the inputs their scalar template uses); None when it varies (concat, print, ...)."""
+    if op in _STRUCTURAL_ARITY:
+        return _STRUCTURAL_ARITY[op]
+    if op not in _ARITY:
+        import string
+        t = OPS[op].template if op in OPS else None
+        fields = {int(f) for _, f, _, _ in string.Formatter().parse(t or "")
+                  if f is not None and f.isdigit()}
+        _ARITY[op] = max(fields) + 1 if fields else None
+    return _ARITY[op]
+
+
 def verify(graph):
-    """Check the IR invariants; raises AssertionError naming the node. Returns the graph."""
+    """Check the IR invariants; raises AssertionError naming the node. Returns the graph.
+
+    Acyclic; inputs and edges agree; arity; every node's shape/dtype is what its op's rule
+    gives (constants: what their value is); outputs, params and effects exist; effects are
+    totally ordered by paths (program order).
+    """
     g = graph.nx
     assert nx.is_directed_acyclic_graph(g), "graph has a cycle"
     for n, d in g.nodes(data=True):
@@ -298,17 +390,31 @@ def verify(graph):
                 f"node {n} ({op}): input {pos} (node {u}) has no matching edge"
         for u in g.predecessors(n):
             e = g.edges[u, n]
-            assert e["control"] or all(ins[p] == u for p in e["pos"]), \
+            assert e["control"] or all(p < len(ins) and ins[p] == u for p in e["pos"]), \
                 f"edge {u}->{n} positions {e['pos']} disagree with inputs {ins}"
+        arity = op_arity(op)
+        assert arity is None or len(ins) == arity, \
+            f"node {n} ({op}) has {len(ins)} inputs, the op takes {arity}"
+        if op == "constant":
+            v = d["attrs"]["value"]
+            assert tuple(np.shape(v)) == tuple(d["shape"]) and np.dtype(v.dtype) == d["dtype"], \
+                f"node {n} (constant) says {d['shape']} {d['dtype']} but holds {np.shape(v)} {v.dtype}"
         if op in STRUCTURAL:
             continue
         assert op in OPS, f"node {n}: unknown op {op!r}"
         avals = [Aval(g.nodes[u]["shape"], g.nodes[u]["dtype"]) for u in ins]
-        out = OPS[op].rule(*avals, **d["attrs"])
+        try:
+            out = OPS[op].rule(*avals, **d["attrs"])
+        except Exception as e:
+            raise AssertionError(f"node {n} ({op}): its rule rejects the inputs: {e}") from None
         assert tuple(out.shape) == tuple(d["shape"]) and np.dtype(out.dtype) == d["dtype"], \
             f"node {n} ({op}) says {d['shape']} {d['dtype']} but its rule gives {out.shape} {out.dtype}"
     for o in graph.outputs:
         assert o in g, f"output {o} is not a node"
     for p in graph.params:
-        assert g.nodes[p]["op"] == "parameter", f"param {p} is not a parameter node"
+        assert p in g and g.nodes[p]["op"] == "parameter", f"param {p} is not a parameter node"
+    for e in graph.effects:
+        assert e in g, f"effect {e} is not a node"
+    for a, b in zip(graph.effects, graph.effects[1:]):
+        assert nx.has_path(g, a, b), f"effects {a} and {b} are not ordered (program order)"
     return graph

@@ -26,7 +26,7 @@ def _assign(var, spec):
 
 def _print(fmt):
     def run(*vals):
-        print(fmt.format(*[np.asarray(v) for v in vals]))
+        print(fmt.format(*[str(np.asarray(v)) for v in vals]))   # as eager graphflow.print
     return run
 
 

@@ -19,9 +19,10 @@ def fold(graph):
             continue
         if int(np.prod(d["shape"], dtype=np.int64)) > MAX_FOLD_ELEMENTS:
             continue
-        val = np.asarray(op.impl(*[i["attrs"]["value"] for i in ins], **d["attrs"]),
-                         dtype=d["dtype"])
-        val = np.ascontiguousarray(val)
+        # np.array (not ascontiguousarray, which turns 0-d results into shape (1,)): an owned,
+        # C-contiguous copy with exactly the node's dtype
+        val = np.array(op.impl(*[i["attrs"]["value"] for i in ins], **d["attrs"]),
+                       dtype=d["dtype"], order="C")
         val.flags.writeable = False
         for u in set(d["inputs"]):
             g.remove_edge(u, n)

@@ -69,9 +69,10 @@ def simplify(graph, max_rounds=4):
     """Apply local rewrites until nothing changes; dead nodes are left for DCE."""
     for _ in range(max_rounds):
         changed = False
+        outputs = set(graph.outputs)
         for n in graph.topo():
-            if n not in graph.nx:
-                continue
+            if n not in graph.nx or (not graph.nx.succ[n] and n not in outputs):
+                continue   # dead (e.g. already replaced): rewriting it again only adds nodes
             r = _rewrite(graph, n)
             if r is not None and r != n:
                 graph.replace_uses(n, r)
