@@ -1,0 +1,177 @@
+"""Accuracy and special values of graphflow.backends.numba.vmath over the whole float32 range.
+
+Each function is evaluated the way the code generator uses it: inlined into an @njit loop
+compiled with vm.FASTMATH_FLAGS.  The reference is float64 numpy rounded to float32.
+"""
+import math
+import platform
+import re
+
+import numba
+import numpy as np
+import pytest
+
+from graphflow.backends.numba import vmath as vm
+
+# documented bounds, in ulp (the same numbers as in vmath's docstrings)
+MAX_ULP = {'exp': 1, 'expm1': 1, 'log': 1, 'log1p': 1, 'tanh': 2, 'sigmoid': 3,
+           'softplus': 2, 'erf': 2}
+NAMES = sorted(MAX_ULP)
+
+f32 = np.float32
+_FI = np.finfo(np.float32)
+_NEXT = lambda v, d: np.nextafter(f32(v), f32(d))  # noqa: E731
+_SPECIAL = [0.0, np.inf, np.nan, 1.0, 2.0, 0.5,
+            _FI.smallest_subnormal, np.uint32(0x007fffff).view(np.float32),  # subnormals
+            _FI.tiny, _FI.max, 1e-30, 1e-20, 1e-10, 1e-5, 1e-3,
+            88.72283172607421875, _NEXT(88.72283172607421875, np.inf),       # exp overflow
+            103.97208, 103.972084, 104.0, 87.33654, 87.33655,                  # exp underflow
+            17.32868, 18.0,                                                      # expm1 -> -1
+            9.0, 9.01, 9.02, 10.0, 3.9, 3.92, 3.93, 4.0,                          # tanh/erf -> 1
+            _NEXT(1.0, 0), _NEXT(1.0, 2), 0.29289323, 0.41421356, 0.70710677]
+
+
+def _inputs():
+    # every 4099th bit pattern: ~1M values spread over all binades, both signs, NaNs included
+    bits = np.arange(0, 2**32, 4099, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    special = np.array(_SPECIAL, dtype=np.float32)
+    dense = np.random.default_rng(0).uniform(-20, 20, 200_000).astype(np.float32)
+    return np.concatenate([bits, special, -special, dense])
+
+
+X = _inputs()
+_KERNELS = {}
+
+
+def _kernel(name):
+    """The codegen-style loop for vm.<name>_f32, compiled once per test session."""
+    if name not in _KERNELS:
+        fn = vm.FLOAT32_FUNCS[name]
+
+        @numba.njit(error_model='numpy', fastmath=vm.FASTMATH_FLAGS)
+        def k(x, out):
+            for i in range(x.shape[0]):
+                out[i] = fn(x[i])
+        _KERNELS[name] = k
+    return _KERNELS[name]
+
+
+def _run(name, x):
+    out = np.empty_like(x)
+    _kernel(name)(x, out)
+    return out
+
+
+def _erf64(x):
+    try:
+        from scipy.special import erf
+        return erf(x)
+    except ImportError:                       # math.erf on the values where erf is not +-1/NaN
+        out = np.sign(x)
+        m = np.abs(x) < 6
+        out[m] = np.frompyfunc(math.erf, 1, 1)(x[m]).astype(np.float64)
+        return out
+
+
+def _reference(name, x):
+    with np.errstate(all='ignore'):              # signalling NaNs, overflow in the cast back
+        x = x.astype(np.float64)
+        if name == 'sigmoid':
+            e = np.exp(-np.abs(x))
+            r = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        elif name == 'softplus':
+            r = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+        elif name == 'erf':
+            r = _erf64(x)
+        else:
+            r = getattr(np, name)(x)
+        return r.astype(np.float32)
+
+
+def ulp_distance(a, b):
+    """|a - b| in float32 ulps; both NaN -> 0, NaN vs number -> inf."""
+    def line(v):  # float32 bits -> monotonic integer line (-0 and +0 both map to 0)
+        u = v.view(np.uint32).astype(np.int64)
+        return np.where(u >= 0x80000000, 0x80000000 - u, u)
+    d = np.abs(line(a) - line(b)).astype(np.float64)
+    na, nb = np.isnan(a), np.isnan(b)
+    d[na & nb] = 0
+    d[na ^ nb] = np.inf
+    return d
+
+
+def test_ulp_distance():
+    a = np.array([1.0, -0.0, np.nan, np.nan, 1.0, -1.0], dtype=np.float32)
+    b = np.array([_NEXT(1.0, 2), 0.0, np.nan, 1.0, 1.0, _NEXT(-1.0, -2)], dtype=np.float32)
+    assert ulp_distance(a, b).tolist() == [1, 0, 0, np.inf, 0, 1]
+    tiny = np.array([_FI.smallest_subnormal], dtype=np.float32)
+    assert ulp_distance(tiny, -tiny).tolist() == [2]
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_accuracy_whole_range(name):
+    got, ref = _run(name, X), _reference(name, X)
+    d = ulp_distance(got, ref)
+    worst = int(np.argmax(d))
+    assert d[worst] <= MAX_ULP[name], (
+        f'{name}: {d[worst]} ulp at x={X[worst]!r}: got {got[worst]!r}, want {ref[worst]!r}')
+    # NaN exactly where numpy has NaN; infinities exact (FLT_MAX is only 1 ulp from inf)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+    inf = np.isinf(ref) | np.isinf(got)
+    np.testing.assert_array_equal(got[inf], ref[inf])
+
+
+INF, NAN = np.inf, np.nan
+SPECIAL_CASES = {
+    'exp': [(INF, INF), (-INF, 0.0), (0.0, 1.0), (89.0, INF), (-104.0, 0.0),
+            (88.72283172607421875, 3.4027985e38), (-103.97208, 1e-45)],
+    'expm1': [(INF, INF), (-INF, -1.0), (0.0, 0.0), (-18.0, -1.0), (89.0, INF)],
+    'log': [(0.0, -INF), (-0.0, -INF), (-1.0, NAN), (-INF, NAN), (INF, INF), (1.0, 0.0),
+            (_FI.smallest_subnormal, -103.27893)],
+    'log1p': [(-1.0, -INF), (-2.0, NAN), (-INF, NAN), (INF, INF), (0.0, 0.0), (1e-30, 1e-30)],
+    'tanh': [(INF, 1.0), (-INF, -1.0), (9.1, 1.0), (-9.1, -1.0), (1e4, 1.0), (0.0, 0.0),
+             (1e-30, 1e-30), (_FI.smallest_subnormal, _FI.smallest_subnormal)],
+    'sigmoid': [(INF, 1.0), (-INF, 0.0), (0.0, 0.5), (-200.0, 0.0), (200.0, 1.0)],
+    'softplus': [(INF, INF), (-INF, 0.0), (200.0, 200.0), (-200.0, 0.0)],
+    'erf': [(INF, 1.0), (-INF, -1.0), (4.0, 1.0), (-4.0, -1.0), (0.0, 0.0), (1e-30, 1.1283792e-30)],
+}
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_special_values(name):
+    cases = SPECIAL_CASES[name] + [(NAN, NAN)]
+    x = np.array([c[0] for c in cases], dtype=np.float32)
+    want = np.array([c[1] for c in cases], dtype=np.float32)
+    np.testing.assert_array_equal(_run(name, x), want)        # NaN == NaN for this assert
+
+
+def test_scalar_calls_are_float32():
+    """Usable outside a loop too, and no silent float64 promotion (one compile for all)."""
+    @numba.njit(fastmath=vm.FASTMATH_FLAGS)
+    def all_at(v):
+        return (vm.erf_f32(v), vm.exp_f32(v), vm.expm1_f32(v), vm.log_f32(v), vm.log1p_f32(v),
+                vm.sigmoid_f32(v), vm.softplus_f32(v), vm.tanh_f32(v))
+
+    x = np.array([0.5], dtype=np.float32)
+    got = all_at(x[0])
+    assert all(t == numba.float32 for t in all_at.nopython_signatures[0].return_type)
+    for name, v in zip(NAMES, got):                     # NAMES is sorted like the tuple
+        assert ulp_distance(np.array([v], dtype=np.float32), _reference(name, x))[0] <= 2, name
+
+
+def test_exports():
+    assert vm.FASTMATH_FLAGS == {'nsz', 'arcp', 'contract', 'afn', 'reassoc'}
+    assert set(MAX_ULP) <= set(vm.FLOAT32_FUNCS)
+    for name, fn in vm.FLOAT32_FUNCS.items():
+        assert getattr(vm, f'{name}_f32') is fn
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ('x86_64', 'amd64'), reason='x86 asm check')
+@pytest.mark.parametrize('name', ['exp', 'log', 'tanh', 'erf'])
+def test_loop_is_simd_vectorized(name):
+    k = _kernel(name)
+    if not k.signatures:
+        _run(name, X[:64])
+    asm = k.inspect_asm(k.signatures[0])
+    assert not re.search(r'call\w*\s+[^\n]*\b(exp|log|tanh|erf)\w*f\b', asm), 'libm call in loop'
+    assert re.search(r'\bv?(fmadd\w*|mul|add)ps\s+[^\n]*%[xyz]mm', asm), 'no packed float32 math'
