@@ -74,3 +74,4 @@ def _matrix_transpose(a, name=None):
 linalg = _namespace("linalg", matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye)
 config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre)
 errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError)
+from . import keras  # noqa: E402  (tf.keras: layers, models, losses, optimizers, metrics, ...)

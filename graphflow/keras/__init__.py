@@ -1,0 +1,66 @@
+"""graphflow.keras: Keras' high-level API on graphflow.
+
+>>> import numpy as np, graphflow as tf
+>>> model = tf.keras.Sequential([
+...     tf.keras.layers.Dense(8, activation="relu"),
+...     tf.keras.layers.Dense(2, activation="softmax")])
+>>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+...               metrics=["accuracy"], jit_compile=False)
+>>> x = np.random.rand(16, 4).astype("float32"); y = (x[:, 0] > 0.5).astype("int32")
+>>> hist = model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+>>> sorted(hist.history)
+['accuracy', 'loss']
+"""
+import types as _types
+
+import numpy as _np
+
+from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
+               regularizers)
+from .layers import Input, InputLayer, Layer
+from .models import Model, Sequential
+
+
+def _clear_session():
+    """Reset layer-name counters (the next Dense is 'dense' again)."""
+    layers.reset_names()
+
+
+def _set_random_seed(seed):
+    """Seed graphflow's random ops, numpy and Python's `random` (Keras' utils.set_random_seed)."""
+    import random as _random
+    from ..ops import random_ops as _r
+    _r.set_seed(seed)
+    _np.random.seed(seed)
+    _random.seed(seed)
+
+
+def _to_categorical(y, num_classes=None, dtype="float32"):
+    """One-hot encode integer class labels (numpy in, numpy out)."""
+    y = _np.asarray(y, dtype="int64")
+    shape = y.shape
+    if shape and shape[-1] == 1 and len(shape) > 1:
+        shape = shape[:-1]
+    y = y.reshape(-1)
+    n = int(num_classes) if num_classes is not None else int(y.max()) + 1
+    out = _np.zeros((y.size, n), dtype=dtype)
+    out[_np.arange(y.size), y] = 1
+    return out.reshape(shape + (n,))
+
+
+def _normalize(x, axis=-1, order=2):
+    x = _np.asarray(x)
+    norm = _np.linalg.norm(x, order, axis, keepdims=True)
+    return x / _np.where(norm == 0, 1, norm)
+
+
+backend = _types.ModuleType("graphflow.keras.backend")
+backend.__dict__.update(clear_session=_clear_session, floatx=lambda: "float32",
+                        epsilon=lambda: losses.EPSILON, backend=lambda: "graphflow")
+utils = _types.ModuleType("graphflow.keras.utils")
+utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_random_seed,
+                      normalize=_normalize)
+
+__all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
+           "models", "optimizers", "regularizers", "utils", "Input", "InputLayer", "Layer", "Model",
+           "Sequential"]

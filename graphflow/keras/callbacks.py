@@ -1,0 +1,385 @@
+"""Training callbacks (`keras.callbacks`) and the progress bar `fit` / `evaluate` print.
+
+>>> from graphflow.keras.callbacks import Progbar
+>>> import io; out = io.StringIO()
+>>> bar = Progbar(4, stream=out, interactive=False)
+>>> bar.update(4, {"loss": 0.5}, finalize=True)
+>>> out.getvalue().startswith("4/4 [==============================]")
+True
+"""
+import math
+import sys
+import time
+import warnings
+
+import numpy as np
+
+
+# ------------------------------------------------------------------ progress bar
+def _fmt_value(v):
+    v = float(v)
+    return f"{v:.4f}" if abs(v) > 1e-3 or v == 0 else f"{v:.4e}"
+
+
+def _fmt_time(seconds):
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds >= 60:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{int(seconds)}s"
+
+
+def _fmt_step(seconds):
+    if seconds >= 1:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+class Progbar:
+    """Keras' progress bar. verbose=1: a bar redrawn in place on a terminal (only the final line
+    otherwise); verbose=2: one summary line at the end."""
+
+    def __init__(self, target, width=30, verbose=1, interval=0.05, stream=None, interactive=None):
+        self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
+        self.stream = stream or sys.stdout
+        if interactive is None:
+            interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.interactive = interactive
+        self.start = time.perf_counter()
+        self._last = 0.0
+        self._prev_len = 0
+
+    def _line(self, current, values, finalize):
+        elapsed = time.perf_counter() - self.start
+        w = len(str(self.target)) if self.target else 1
+        metrics = "".join(f" - {k}: {_fmt_value(v)}" for k, v in values.items()
+                          if isinstance(v, (int, float, np.floating, np.integer)))
+        if self.verbose == 2:
+            return f"{current}/{self.target} - {_fmt_time(elapsed)}{metrics}"
+        if self.target:
+            frac = min(current / self.target, 1.0)
+            filled = int(self.width * frac)
+            bar = "=" * filled
+            if filled < self.width:
+                bar = (bar[:-1] + ">" if bar else ">") if current < self.target else bar
+            bar = bar + "." * (self.width - len(bar))
+            head = f"{current:>{w}}/{self.target} [{bar}]"
+        else:
+            head = f"{current}/Unknown"
+        per_step = elapsed / max(current, 1)
+        if finalize:
+            tail = f" - {_fmt_time(elapsed)} {_fmt_step(per_step)}"
+        else:
+            eta = per_step * (self.target - current) if self.target else 0.0
+            tail = f" - ETA: {_fmt_time(eta)}"
+        return head + tail + metrics
+
+    def update(self, current, values=None, finalize=None):
+        values = values or {}
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        if self.verbose == 0:
+            return
+        if not finalize:
+            if self.verbose != 1 or not self.interactive:
+                return
+            now = time.perf_counter()
+            if now - self._last < self.interval:
+                return
+            self._last = now
+        line = self._line(current, values, finalize)
+        if self.interactive and self.verbose == 1:
+            pad = max(self._prev_len - len(line), 0)
+            self.stream.write("\r" + line + " " * pad + ("\n" if finalize else ""))
+            self._prev_len = len(line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+# ------------------------------------------------------------------ callbacks
+class Callback:
+    """Base class: override the `on_*` hooks; `self.model` and `self.params` are set by fit."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+    on_batch_begin = on_train_batch_begin
+    on_batch_end = on_train_batch_end
+
+
+class CallbackList:
+    """Fans each hook out to a list of callbacks."""
+
+    def __init__(self, callbacks=None, model=None, **params):
+        self.callbacks = list(callbacks or [])
+        if model is not None:
+            for c in self.callbacks:
+                c.set_model(model)
+        for c in self.callbacks:
+            c.set_params(params)
+
+    def append(self, cb):
+        self.callbacks.append(cb)
+
+    def __getattr__(self, name):
+        if not name.startswith("on_"):
+            raise AttributeError(name)
+
+        def fan_out(*args, **kwargs):
+            for c in self.callbacks:
+                getattr(c, name)(*args, **kwargs)
+        return fan_out
+
+
+class History(Callback):
+    """Records the epoch logs: `history.history['loss']` is the list of epoch losses."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(v)
+        if self.model is not None:
+            self.model.history = self
+
+
+class ProgbarLogger(Callback):
+    """Prints `Epoch i/n` and the progress bar during fit (Keras' verbose=1 / 2)."""
+
+    def __init__(self, verbose=1, stream=None):
+        super().__init__()
+        self.verbose, self.stream = verbose, stream
+        self._bar = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.verbose:
+            out = self.stream or sys.stdout
+            out.write(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}\n")
+            out.flush()
+        self._bar = Progbar(self.params.get("steps"), verbose=self.verbose, stream=self.stream)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._bar is not None:
+            self._bar.update(batch + 1, logs, finalize=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._bar is not None:
+            self._bar.update(self.params.get("steps") or 0, logs, finalize=True)
+
+
+class LambdaCallback(Callback):
+    """A callback from functions: `LambdaCallback(on_epoch_end=lambda epoch, logs: ...)`."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
+                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
+        super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                     on_train_begin=on_train_begin, on_train_end=on_train_end,
+                     on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end,
+                     on_batch_begin=kwargs.pop("on_batch_begin", None),
+                     on_batch_end=kwargs.pop("on_batch_end", None), **kwargs)
+        for name, fn in hooks.items():
+            if fn is not None:
+                if name == "on_batch_begin":
+                    name = "on_train_batch_begin"
+                elif name == "on_batch_end":
+                    name = "on_train_batch_end"
+                setattr(self, name, fn)
+
+
+def _monitor_mode(monitor, mode):
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode == "auto":
+        mode = "max" if any(s in monitor for s in ("acc", "auc", "precision", "recall")) else "min"
+    return mode
+
+
+class EarlyStopping(Callback):
+    """Stop training when `monitor` stops improving for `patience` epochs."""
+
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        super().__init__()
+        self.monitor, self.min_delta, self.patience = monitor, abs(min_delta), patience
+        self.verbose, self.baseline = verbose, baseline
+        self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
+        self.mode = _monitor_mode(monitor, mode)
+        self.stopped_epoch = 0
+
+    def _better(self, a, b):
+        if b is None:
+            return True
+        return a < b - self.min_delta if self.mode == "min" else a > b + self.min_delta
+
+    def on_train_begin(self, logs=None):
+        self.wait, self.stopped_epoch = 0, 0
+        self.best, self.best_weights, self.best_epoch = self.baseline, None, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            warnings.warn(f"EarlyStopping: metric '{self.monitor}' is not available; available "
+                          f"metrics are {sorted(logs or {})}", stacklevel=2)
+            return
+        if epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if self._better(value, self.best):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch:
+            if self.verbose:
+                print(f"Restoring model weights from the end of the best epoch: "
+                      f"{self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch start: `schedule(epoch, lr) -> new lr`."""
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        opt = self.model.optimizer
+        lr = float(opt.learning_rate.numpy()) if hasattr(opt.learning_rate, "numpy") else None
+        try:
+            new = self.schedule(epoch, lr)
+        except TypeError:
+            new = self.schedule(epoch)
+        opt.learning_rate = float(new)
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate.numpy())
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by `factor` when `monitor` has not improved for `patience`."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError("ReduceLROnPlateau: factor must be < 1")
+        self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose
+        self.mode = _monitor_mode(monitor, mode)
+        self.min_delta, self.cooldown, self.min_lr = min_delta, cooldown, min_lr
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        opt = self.model.optimizer
+        if logs is not None:
+            logs["learning_rate"] = float(opt.learning_rate.numpy())
+        if value is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        better = self.best is None or (value < self.best - self.min_delta if self.mode == "min"
+                                       else value > self.best + self.min_delta)
+        if better:
+            self.best, self.wait = value, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = float(opt.learning_rate.numpy())
+                new = max(old * self.factor, self.min_lr)
+                if old > new:
+                    opt.learning_rate = new
+                    if self.verbose:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                              f"to {new}.")
+                self.cooldown_counter, self.wait = self.cooldown, 0
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as the batch loss is NaN or infinite."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True
+
+
+class ModelCheckpoint(Callback):
+    """Save the model's weights (`save_weights`) after each epoch, or only when `monitor`
+    improves (`save_best_only`). `filepath` may contain `{epoch}` and log keys."""
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=True, mode="auto", save_freq="epoch"):
+        super().__init__()
+        self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
+        self.save_best_only = save_best_only
+        self.mode = _monitor_mode(monitor, mode)
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_best_only:
+            value = logs.get(self.monitor)
+            if value is None:
+                warnings.warn(f"ModelCheckpoint: '{self.monitor}' not available; skipping",
+                              stacklevel=2)
+                return
+            if self.best is not None and not (value < self.best if self.mode == "min"
+                                              else value > self.best):
+                return
+            self.best = value
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        self.model.save_weights(path)

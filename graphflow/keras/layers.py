@@ -1,0 +1,797 @@
+"""Keras layers: the `Layer` base class and the common layers.
+
+A layer builds itself (creates its weights) on its first call, from the input shape. Calls
+work eagerly and inside `graphflow.function` traces alike; `training` propagates from an outer
+call (a model) to the layers it calls. Calling a layer on the output of `keras.Input` builds a
+functional model graph instead of computing.
+
+>>> import graphflow as tf
+>>> tf.keras.backend.clear_session()   # restart layer names at 'dense'
+>>> layer = tf.keras.layers.Dense(3)
+>>> layer(tf.ones((2, 4))).shape
+TensorShape([2, 3])
+>>> [w.name for w in layer.weights]
+['dense/kernel:0', 'dense/bias:0']
+"""
+import collections
+import inspect
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..dispatch import STATE
+from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
+from ..tape import _flatten
+from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
+from . import activations as _act, initializers as _init, regularizers as _reg
+
+# ------------------------------------------------------------------ names and call context
+_NAME_COUNTS = collections.defaultdict(int)
+_TRAINING = []   # stack of the `training` value of the enclosing layer calls
+
+
+def unique_name(base):
+    """'dense', then 'dense_1', 'dense_2', ... (reset by `keras.backend.clear_session()`)."""
+    n = _NAME_COUNTS[base]
+    _NAME_COUNTS[base] += 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def reset_names():
+    _NAME_COUNTS.clear()
+
+
+def _snake(name):
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and (not name[i - 1].isupper() or
+                                  (i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+def _is_dtype_name(s):
+    try:
+        _dt.as_dtype(s)
+        return True
+    except (TypeError, ValueError, KeyError):
+        return False
+
+
+def _batchless(shape):
+    """Shape with the batch dimension shown as None (Keras' convention)."""
+    shape = tuple(shape)
+    return TensorShape((None,) + shape[1:]) if shape else TensorShape(shape)
+
+
+def _map(fn, x):
+    leaves, rebuild = _flatten(x)
+    return rebuild([fn(v) for v in leaves])
+
+
+# ------------------------------------------------------------------ symbolic (functional API)
+class KerasTensor:
+    """A symbolic value in a functional model under construction: shape (batch dim None) and
+    dtype, plus the layer call that produced it."""
+
+    def __init__(self, shape, dtype, node=None, name=None):
+        self.shape = TensorShape(shape)
+        self.dtype = _dt.as_dtype(dtype)
+        self._node = node           # the _Node that produced it (None for an Input)
+        self._input_layer = None    # the InputLayer, for Inputs
+        self.name = name
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape} dtype={self.dtype.name} name={self.name}>"
+
+    def __array__(self, *a, **k):
+        raise TypeError("a KerasTensor (the output of keras.Input or of a layer called on one) is "
+                        "a placeholder for building a functional model; it has no value. Pass "
+                        "it to layers, then build `keras.Model(inputs, outputs)`.")
+
+    def _op(self, *a, **k):
+        raise TypeError("arithmetic on KerasTensors is not supported: use layers "
+                        "(keras.layers.Add, Multiply, Lambda, ...) to build functional models")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __matmul__ = _op
+
+
+class _Node:
+    """One layer call in a functional graph."""
+
+    def __init__(self, layer, inputs, kwargs, outputs):
+        self.layer, self.inputs, self.kwargs, self.outputs = layer, inputs, kwargs, outputs
+
+
+def _is_symbolic(x):
+    return any(isinstance(v, KerasTensor) for v in _flatten(x)[0])
+
+
+# ------------------------------------------------------------------ Layer
+class Layer:
+    """Base class of all layers.
+
+    Subclasses implement `build(input_shape)` (create weights with `add_weight`) and
+    `call(inputs, training=None)`. Layers and Variables assigned as attributes are tracked:
+    their weights appear in `weights` / `trainable_weights`.
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
+                 batch_input_shape=None, input_dim=None, batch_size=None, dynamic=False, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}")
+        self._name = name or unique_name(_snake(type(self).__name__))
+        self._trainable = bool(trainable)
+        self._dtype = _dt.as_dtype(dtype or _dt.float32)
+        self.built = False
+        self._own_weights = []
+        self._regularized = []
+        self._call_losses = []
+        self._input_shape_value = None
+        self._output_shape_value = None
+        self.activity_regularizer = None
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = TensorShape(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = TensorShape((batch_size,) + tuple(input_shape))
+        else:
+            self._batch_input_shape = None
+        params = inspect.signature(self.call).parameters
+        self._call_takes_training = "training" in params or any(
+            p.kind == p.VAR_KEYWORD for p in params.values())
+
+    # ---- properties -----------------------------------------------------------
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def dtype(self):
+        return self._dtype.name
+
+    @property
+    def compute_dtype(self):
+        return self._dtype.name
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+
+    @property
+    def input_shape(self):
+        if self._input_shape_value is None:
+            raise AttributeError(f"layer {self.name} has not been called yet: no input shape")
+        return self._input_shape_value
+
+    @property
+    def output_shape(self):
+        if self._output_shape_value is None:
+            raise AttributeError(f"layer {self.name} has not been called yet: no output shape")
+        return self._output_shape_value
+
+    # ---- tracking -------------------------------------------------------------
+    def _tracked_values(self):
+        for k, v in self.__dict__.items():
+            if k in ("_keras_parent",):
+                continue
+            if isinstance(v, (list, tuple)):
+                yield from v
+            elif isinstance(v, dict) and k not in ("_regularized",):
+                yield from v.values()
+            else:
+                yield v
+
+    def _sublayers(self):
+        """Directly tracked layers (attributes, lists/tuples/dicts of layers), in order."""
+        seen, out = {id(self)}, []
+        for v in self._tracked_values():
+            if isinstance(v, Layer) and id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        return out
+
+    def _flatten_layers(self, include_self=True):
+        seen, out = set(), []
+
+        def walk(layer):
+            if id(layer) in seen:
+                return
+            seen.add(id(layer))
+            out.append(layer)
+            for sub in layer._sublayers():
+                walk(sub)
+        walk(self)
+        return out if include_self else out[1:]
+
+    def _own_variables(self):
+        seen, out = set(), []
+        for v in list(self._own_weights) + [v for v in self._tracked_values()
+                                            if isinstance(v, Variable)]:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        return out
+
+    @staticmethod
+    def _dedupe(ws):
+        seen, out = set(), []
+        for w in ws:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out = [w for w in self._own_variables() if w.trainable]
+        for sub in self._sublayers():
+            out.extend(sub.trainable_weights)
+        return self._dedupe(out)
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self._dedupe(self._own_variables() +
+                                [w for s in self._sublayers() for w in s.weights])
+        out = [w for w in self._own_variables() if not w.trainable]
+        for sub in self._sublayers():
+            out.extend(sub.non_trainable_weights)
+        return self._dedupe(out)
+
+    @property
+    def weights(self):
+        return self._dedupe(self.trainable_weights + self.non_trainable_weights)
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def submodules(self):
+        return self._flatten_layers(include_self=False)
+
+    def count_params(self):
+        """Number of scalars in all weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             "layer isn't built. Call it on data (or call `build`) first.")
+        return int(sum(int(np.prod(tuple(w.shape), dtype=np.int64)) for w in self.weights))
+
+    def get_weights(self):
+        return [np.array(w.numpy()) for w in self.weights]
+
+    def set_weights(self, weights):
+        ws = self.weights
+        if len(weights) != len(ws):
+            raise ValueError(f"set_weights on layer '{self.name}': expected {len(ws)} arrays, "
+                             f"got {len(weights)}")
+        for w, value in zip(ws, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != tuple(w.shape):
+                raise ValueError(f"set_weights: weight '{w.name}' has shape {tuple(w.shape)}, "
+                                 f"the value has shape {value.shape}")
+            w.assign(value.astype(w.dtype.np))
+
+    # ---- weights ----------------------------------------------------------------
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
+                   trainable=True, constraint=None, **_):
+        """Create a weight Variable owned by this layer (initialized now). Keras 3's positional
+        order `add_weight(shape, initializer, ...)` is accepted too."""
+        if isinstance(name, (tuple, list, int)):   # Keras 3: shape first
+            name, shape, initializer = None, name, (shape if initializer is None else initializer)
+            if isinstance(dtype, str) and initializer is None and not _is_dtype_name(dtype):
+                initializer, dtype = dtype, None
+        if constraint is not None:
+            raise NotImplementedError("weight constraints are not supported")
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dt = _dt.as_dtype(dtype or self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dt.is_floating else "zeros"
+        init = _init.get(initializer)
+        name = name or f"variable_{len(self._own_weights)}"
+        v = Variable(lambda: init(shape, dt), trainable=trainable, name=f"{self.name}/{name}",
+                     dtype=dt)
+        self._own_weights.append(v)
+        reg = _reg.get(regularizer)
+        if reg is not None:
+            self._regularized.append((v, reg))
+        return v
+
+    add_variable = add_weight
+
+    # ---- losses -------------------------------------------------------------------
+    def add_loss(self, loss):
+        """Add a loss tensor (computed in `call`) to `layer.losses`."""
+        self._call_losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses added during the latest call plus weight-regularization penalties, of this
+        layer and its sublayers (computed now, so inside a traced step they are graph values)."""
+        out = list(self._call_losses)
+        if self.trainable:
+            out.extend(reg(v) for v, reg in self._regularized)
+        for sub in self._sublayers():
+            out.extend(sub.losses)
+        return out
+
+    # ---- building and calling -------------------------------------------------------
+    def build(self, input_shape):
+        """Create the layer's weights from the input shape (default: none)."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def _convert_inputs(self, inputs):
+        dt = self._dtype
+
+        def conv(x):
+            if isinstance(x, Variable):
+                x = x.read_value()
+            if isinstance(x, Tensor):
+                if x.dtype.is_floating and x.dtype != dt and dt.is_floating:
+                    return _m.cast(x, dt)
+                return x
+            if isinstance(x, (np.ndarray, np.generic, list, float, int)) and not isinstance(x, bool):
+                a = np.asarray(x)
+                if a.dtype.kind == "f" and dt.is_floating:
+                    a = a.astype(dt.np)
+                return convert_to_tensor(a)
+            return x
+        if isinstance(inputs, (Tensor, Variable, np.ndarray)):
+            return conv(inputs)
+        leaves = _flatten(inputs)[0]
+        if isinstance(inputs, (list, tuple)) and leaves and all(
+                isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in leaves):
+            return conv(np.asarray(inputs))   # nested lists of numbers: one tensor
+        return _map(conv, inputs)
+
+    def _maybe_build(self, inputs):
+        shapes = _map(lambda t: TensorShape(t.shape) if hasattr(t, "shape") else None, inputs)
+        if not self.built:
+            self.build(shapes)
+            self.built = True
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise TypeError(f"{self.name}: call needs an input")
+        if _is_symbolic(inputs):
+            return self._symbolic_call(inputs, args, kwargs)
+        kwargs.pop("mask", None)
+        training = kwargs.pop("training", None)
+        if training is None and _TRAINING:
+            training = _TRAINING[-1]
+        inputs = self._convert_inputs(inputs)
+        if not self.built:
+            self._maybe_build(inputs)
+        if training is not None and self._call_takes_training:
+            kwargs["training"] = bool(training) if not isinstance(training, Tensor) else training
+        self._call_losses = []
+        _TRAINING.append(training)
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _TRAINING.pop()
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(outputs) / float(max(outputs.shape[0], 1)))
+        self._input_shape_value = _map(
+            lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, inputs)
+        self._output_shape_value = _map(
+            lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, outputs)
+        return outputs
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        """Functional API: compute output shapes by running the layer once on a batch of zeros
+        (eagerly; this also builds it), and record the call as a graph node."""
+        if STATE.graph is not None:
+            raise TypeError("functional models must be built outside graphflow.function")
+        batch_known = {}
+
+        def zeros(kt):
+            shape = tuple(1 if d is None else d for d in kt.shape)
+            batch_known[id(kt)] = kt.shape[0] if len(kt.shape) else None
+            return convert_to_tensor(np.zeros(shape, kt.dtype.np))
+        concrete = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v, inputs)
+        out = self(concrete, *args, **kwargs)
+        batch = None
+        for kt in _flatten(inputs)[0]:
+            if isinstance(kt, KerasTensor) and kt.shape and kt.shape[0] is not None:
+                batch = kt.shape[0]
+        node = _Node(self, inputs, dict(kwargs, _args=args), None)
+
+        def sym(t):
+            shape = tuple(t.shape)
+            return KerasTensor((batch,) + shape[1:] if shape else shape, t.dtype, node,
+                               name=self.name)
+        node.outputs = _map(sym, out)
+        return node.outputs
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for an input shape (found by running the layer on zeros)."""
+        shape = tuple(1 if d is None else d for d in input_shape)
+        out = self(convert_to_tensor(np.zeros(shape, self._dtype.np)))
+        return _batchless(out.shape) if input_shape and input_shape[0] is None else out.shape
+
+    # ---- config and pickling ------------------------------------------------------------
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_call_losses"] = []   # values of the latest call (may belong to a finished trace)
+        return state
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__module__}.{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# ------------------------------------------------------------------ input
+class InputLayer(Layer):
+    """The entry point of a functional model (created by `keras.Input`); identity when called."""
+
+    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, shape=None,
+                 batch_shape=None, **kwargs):
+        shape = shape if shape is not None else input_shape
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if batch_shape is None:
+            batch_shape = (batch_size,) + tuple(shape or ())
+        self._batch_input_shape = TensorShape(batch_shape)
+        self.built = True
+        self._input_shape_value = self._output_shape_value = TensorShape(batch_shape)
+        self.output = KerasTensor(batch_shape, self._dtype, None, name=self.name)
+        self.output._input_layer = self
+
+    def call(self, inputs):
+        return inputs
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+    """A symbolic input for the functional API: `x = keras.Input(shape=(784,))`."""
+    if shape is None and batch_shape is None:
+        raise ValueError("keras.Input needs a shape (without the batch dimension)")
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
+                       batch_shape=batch_shape, **kwargs)
+    return layer.output
+
+
+# ------------------------------------------------------------------ core layers
+class Dense(Layer):
+    """`activation(inputs @ kernel + bias)`; the kernel is (input_dim, units)."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        if self.units <= 0:
+            raise ValueError(f"Dense: units must be positive, got {units}")
+        self.activation = _act.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _init.get(kernel_initializer)
+        self.bias_initializer = _init.get(bias_initializer)
+        self.kernel_regularizer = _reg.get(kernel_regularizer)
+        self.bias_regularizer = _reg.get(bias_regularizer)
+        self.activity_regularizer = _reg.get(activity_regularizer)
+        self.kernel = self.bias = None
+
+    def build(self, input_shape):
+        last = input_shape[-1]
+        if last is None:
+            raise ValueError(f"Dense layer {self.name}: the last dimension of the inputs must be "
+                             f"known, got shape {input_shape}")
+        self.kernel = self.add_weight("kernel", (last, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def call(self, inputs):
+        x = inputs
+        if x.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(f"Dense layer {self.name}: expected inputs with last dimension "
+                             f"{self.kernel.shape[0]}, got shape {x.shape}")
+        if x.ndim == 2:
+            y = _m.matmul(x, self.kernel)
+        else:
+            lead = tuple(x.shape[:-1])
+            y = _m.matmul(_s.reshape(x, (-1, x.shape[-1])), self.kernel)
+            y = _s.reshape(y, lead + (self.units,))
+        if self.use_bias:
+            y = y + self.bias
+        return self.activation(y)
+
+    def get_config(self):
+        return dict(super().get_config(), units=self.units,
+                    activation=_act.serialize(self.activation), use_bias=self.use_bias)
+
+
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = _act.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+
+class ReLU(Layer):
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def call(self, inputs):
+        return _act.relu(inputs, self.negative_slope, self.max_value, self.threshold)
+
+
+class LeakyReLU(Layer):
+    def __init__(self, negative_slope=0.3, alpha=None, **kwargs):
+        super().__init__(**kwargs)
+        self.negative_slope = negative_slope if alpha is None else alpha
+
+    def call(self, inputs):
+        return _nn.leaky_relu(inputs, self.negative_slope)
+
+
+class Softmax(Layer):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return _act.softmax(inputs, self.axis)
+
+
+class Flatten(Layer):
+    """Flatten all but the batch dimension: (N, a, b) -> (N, a*b); (N,) -> (N, 1)."""
+
+    def call(self, inputs):
+        if inputs.ndim == 0:
+            raise ValueError("Flatten needs inputs with a batch dimension")
+        if inputs.ndim == 1:
+            return _s.expand_dims(inputs, -1)
+        return _s.reshape(inputs, (inputs.shape[0], -1))
+
+
+class Reshape(Layer):
+    """Reshape all but the batch dimension to `target_shape` (one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+
+    def call(self, inputs):
+        return _s.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+
+class Dropout(Layer):
+    """Zero a `rate` fraction of the inputs (scaling the rest by 1/(1-rate)), only when called
+    with training=True (as `fit` does); identity otherwise."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= float(rate) < 1.0:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0.0:
+            return inputs
+        shape = tuple(inputs.shape)
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
+        u = _r.uniform(shape, dtype=inputs.dtype, seed=self.seed)
+        keep = _m.cast(_m.greater_equal(u, self.rate), inputs.dtype)
+        return inputs * keep * (1.0 / (1.0 - self.rate))
+
+    def get_config(self):
+        return dict(super().get_config(), rate=self.rate, seed=self.seed)
+
+
+class GaussianNoise(Layer):
+    """Add N(0, stddev^2) noise when training."""
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.stddev, self.seed = float(stddev), seed
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        return inputs + _r.normal(tuple(inputs.shape), 0.0, self.stddev, inputs.dtype, self.seed)
+
+
+class Lambda(Layer):
+    """Wrap an arbitrary function of the inputs as a layer (no weights)."""
+
+    def __init__(self, function, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+
+    def call(self, inputs):
+        return self.function(inputs)
+
+
+class Embedding(Layer):
+    """Integer indices (N, ...) -> vectors (N, ..., output_dim) from a trainable table."""
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, **kwargs):
+        kwargs.pop("input_length", None)
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = _init.RandomUniform() \
+            if embeddings_initializer == "uniform" else _init.get(embeddings_initializer)
+        self.embeddings_regularizer = _reg.get(embeddings_regularizer)
+
+    def _convert_inputs(self, inputs):
+        if isinstance(inputs, (Tensor, Variable)):
+            return convert_to_tensor(inputs)
+        return convert_to_tensor(np.asarray(inputs))
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                                          initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer)
+        self.built = True
+
+    def call(self, inputs):
+        idx = inputs if inputs.dtype.is_integer else _m.cast(inputs, _dt.int32)
+        return _s.gather(self.embeddings, idx)
+
+
+class BatchNormalization(Layer):
+    """Normalize with batch statistics when training (updating moving averages), with the moving
+    averages at inference: gamma * (x - mean) / sqrt(var + epsilon) + beta."""
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones", **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self._inits = (beta_initializer, gamma_initializer, moving_mean_initializer,
+                       moving_variance_initializer)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        self._axis = self.axis % rank
+        dim = input_shape[self._axis]
+        bi, gi, mi, vi = self._inits
+        self.gamma = self.add_weight("gamma", (dim,), initializer=gi) if self.scale else None
+        self.beta = self.add_weight("beta", (dim,), initializer=bi) if self.center else None
+        self.moving_mean = self.add_weight("moving_mean", (dim,), initializer=mi, trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", (dim,), initializer=vi,
+                                               trainable=False)
+        self.built = True
+
+    def call(self, inputs, training=None):
+        rank = inputs.ndim
+        reduce_axes = [a for a in range(rank) if a != self._axis]
+        shape = [1] * rank
+        shape[self._axis] = inputs.shape[self._axis]
+        if training and self.trainable:
+            mean, var = _nn.moments(inputs, reduce_axes)
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean.read_value() * m + _m.stop_gradient(mean) * (1 - m))
+            self.moving_variance.assign(self.moving_variance.read_value() * m
+                                        + _m.stop_gradient(var) * (1 - m))
+        else:
+            mean, var = self.moving_mean.read_value(), self.moving_variance.read_value()
+        inv = _m.rsqrt(var + self.epsilon)
+        if self.gamma is not None:
+            inv = inv * self.gamma
+        offset = -mean * inv
+        if self.beta is not None:
+            offset = offset + self.beta
+        return inputs * _s.reshape(inv, shape) + _s.reshape(offset, shape)
+
+
+class LayerNormalization(Layer):
+    """Normalize each example over `axis` (default the last): gamma * (x - mean)/sqrt(var + eps) + beta."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.epsilon, self.center, self.scale = axis, float(epsilon), center, scale
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
+        self._axes = sorted(a % rank for a in axes)
+        pshape = tuple(input_shape[a] for a in self._axes)
+        self.gamma = self.add_weight("gamma", pshape, initializer="ones") if self.scale else None
+        self.beta = self.add_weight("beta", pshape, initializer="zeros") if self.center else None
+        self.built = True
+
+    def call(self, inputs):
+        mean, var = _nn.moments(inputs, self._axes, keepdims=True)
+        y = (inputs - mean) * _m.rsqrt(var + self.epsilon)
+        bshape = [inputs.shape[a] if a in self._axes else 1 for a in range(inputs.ndim)]
+        if self.gamma is not None:
+            y = y * _s.reshape(self.gamma, bshape)
+        if self.beta is not None:
+            y = y + _s.reshape(self.beta, bshape)
+        return y
+
+
+# ------------------------------------------------------------------ merging layers
+class _Merge(Layer):
+    def _convert_inputs(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError(f"{type(self).__name__} layer needs a list of at least 2 inputs")
+        return [super(_Merge, self)._convert_inputs(x) for x in inputs]
+
+
+class Add(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+
+class Subtract(_Merge):
+    def call(self, inputs):
+        if len(inputs) != 2:
+            raise ValueError("Subtract needs exactly 2 inputs")
+        return inputs[0] - inputs[1]
+
+
+class Multiply(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out * x
+        return out
+
+
+class Average(_Merge):
+    def call(self, inputs):
+        return Add.call(self, inputs) * (1.0 / len(inputs))
+
+
+class Maximum(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = _m.maximum(out, x)
+        return out
+
+
+class Concatenate(_Merge):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return _s.concat(list(inputs), self.axis)
+
+
+def add(inputs, **kwargs):
+    return Add(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    return Concatenate(axis=axis, **kwargs)(inputs)

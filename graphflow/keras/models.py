@@ -1,0 +1,900 @@
+"""Keras models: `Model` (subclassed or functional), `Sequential`, and the training loop
+(`compile` / `fit` / `evaluate` / `predict`).
+
+The train step (forward pass, loss, GradientTape, optimizer update, metric updates) is ONE
+`graphflow.function`, traced once per batch shape: a full batch and, if the data does not divide
+evenly, the last partial batch. `compile(jit_compile=False)` runs the traced steps on the numpy
+executor (no numba compile time); the default uses graphflow's numba backend.
+`compile(run_eagerly=True)` runs the steps as plain eager Python (for debugging).
+
+>>> import numpy as np, graphflow as tf
+>>> model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+>>> model.compile(optimizer="sgd", loss="mse", jit_compile=False)
+>>> h = model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=2, verbose=0)
+>>> sorted(h.history), len(h.history["loss"])
+(['loss'], 2)
+"""
+import math
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..dispatch import STATE
+from ..function import function as _tf_function
+from ..ops import random_ops as _r
+from ..tape import GradientTape, _flatten
+from ..tensor import Tensor, TensorShape, Variable
+from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
+from .layers import InputLayer, KerasTensor, Layer
+
+_AUTO = "auto"
+
+
+# ------------------------------------------------------------------ data helpers
+def _tmap(fn, x):
+    leaves, rebuild = _flatten(x)
+    return rebuild([fn(v) for v in leaves])
+
+
+def _as_array(a):
+    """Training data as numpy: float64 becomes float32 (Keras' floatx), tensors are read."""
+    if a is None:
+        return None
+    if isinstance(a, (Tensor, Variable)):
+        a = np.asarray(a)
+    a = np.asarray(a)
+    if a.dtype.kind == "f" and a.dtype != np.float32:
+        a = a.astype(np.float32)
+    elif a.dtype.kind == "b":
+        a = a.astype(np.float32)
+    return a
+
+
+def _as_arrays(x):
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)) and x and all(
+            isinstance(v, (int, float, np.number)) for v in _flatten(x)[0]):
+        return _as_array(x)
+    return _tmap(_as_array, x)
+
+
+def _num_samples(*structs):
+    ns = {}
+    for s in structs:
+        if s is None:
+            continue
+        for a in _flatten(s)[0]:
+            if a.ndim == 0:
+                raise ValueError("training data must have a batch dimension (got a scalar)")
+            ns.setdefault(a.shape[0], []).append(a.shape)
+    if not ns:
+        raise ValueError("no data given")
+    if len(ns) > 1:
+        detail = "; ".join(f"{n} samples in arrays of shapes {v}" for n, v in ns.items())
+        raise ValueError(f"Data cardinality is ambiguous: {detail}. Make sure all arrays "
+                         "contain the same number of samples.")
+    return next(iter(ns))
+
+
+def _take(x, idx):
+    if x is None:
+        return None
+    return _tmap(lambda a: a[idx], x)
+
+
+def _unpack(data):
+    """(x,), (x, y) or (x, y, sample_weight) -> x, y, sample_weight."""
+    if isinstance(data, tuple):
+        if len(data) == 1:
+            return data[0], None, None
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+        raise ValueError(f"data should be (x,), (x, y) or (x, y, sample_weight); got a tuple of "
+                         f"length {len(data)}")
+    return data, None, None
+
+
+unpack_x_y_sample_weight = _unpack
+
+
+def _to_float(v):
+    if isinstance(v, (Tensor, Variable)):
+        v = np.asarray(v)
+    if isinstance(v, np.ndarray) and v.size == 1:
+        v = v.reshape(())
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return v
+
+
+def _to_logs(out):
+    if out is None:
+        return {}
+    if isinstance(out, dict):
+        return {k: _to_float(v) for k, v in out.items()}
+    if isinstance(out, (Tensor, Variable, float, np.floating)):
+        return {"loss": _to_float(out)}
+    raise TypeError(f"train_step / test_step should return a dict of metric values, got "
+                    f"{type(out).__name__}")
+
+
+def _readable_size(n_bytes):
+    units = ["Byte", "KB", "MB", "GB", "TB"]
+    size, i = float(n_bytes), 0
+    while size >= 1024 and i < len(units) - 1:
+        size /= 1024
+        i += 1
+    return f"{size:.2f} {units[i]}"
+
+
+def _resolve_verbose(verbose):
+    return 1 if verbose == _AUTO else int(verbose)
+
+
+# ------------------------------------------------------------------ compiled loss / metrics
+class LossesContainer:
+    """The compiled loss: the loss (one for all outputs, or one per output) weighted and summed,
+    plus regularization losses. Calling it also updates the model's 'loss' tracker (the Keras 2
+    `compiled_loss` API for custom train steps)."""
+
+    def __init__(self, loss, loss_weights=None, tracker=None):
+        self._spec = loss
+        self._weights = loss_weights
+        self._tracker = tracker
+        if isinstance(loss, dict):
+            raise NotImplementedError("a dict of losses (per named output) is not supported; "
+                                      "pass a list in output order")
+        self._losses = ([_losses.get(l) for l in loss] if isinstance(loss, (list, tuple))
+                        else _losses.get(loss))
+
+    @property
+    def loss_objects(self):
+        return self._losses if isinstance(self._losses, list) else [self._losses]
+
+    def total(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        if self._losses is None:
+            raise ValueError("the model was compiled without a loss; pass `loss=` to compile or "
+                             "override train_step")
+        yt, yp = _flatten(y_true)[0], _flatten(y_pred)[0]
+        if len(yt) != len(yp):
+            raise ValueError(f"the model has {len(yp)} outputs but {len(yt)} targets were given")
+        fns = self._losses if isinstance(self._losses, list) else [self._losses] * len(yp)
+        if len(fns) != len(yp):
+            raise ValueError(f"{len(fns)} losses were compiled for a model with {len(yp)} outputs")
+        weights = self._weights if self._weights is not None else [1.0] * len(yp)
+        total = None
+        for fn, t, p, w in zip(fns, yt, yp, weights):
+            v = fn(t, p, sample_weight)
+            v = v if w == 1.0 else v * float(w)
+            total = v if total is None else total + v
+        for r in regularization_losses or ():
+            total = total + r
+        return total
+
+    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        total = self.total(y_true, y_pred, sample_weight, regularization_losses)
+        if self._tracker is not None:
+            self._tracker.update_state(total, sample_weight=float(_batch_size(y_pred)))
+        return total
+
+
+def _batch_size(x):
+    for v in _flatten(x)[0]:
+        if hasattr(v, "shape") and len(v.shape):
+            return v.shape[0]
+    return 1
+
+
+class MetricsContainer:
+    """The compiled metrics, resolved against the first batch ('accuracy' picks the right
+    variant for the loss and shapes, as Keras does)."""
+
+    def __init__(self, metrics=None, weighted_metrics=None, loss=None):
+        if isinstance(metrics, dict):
+            raise NotImplementedError("a dict of metrics (per named output) is not supported")
+        self._specs = list(metrics or [])
+        self._weighted_specs = list(weighted_metrics or [])
+        self._loss = loss
+        self._metrics = None
+        self._weighted = None
+
+    @property
+    def built(self):
+        return self._metrics is not None
+
+    def build(self, y_true, y_pred):
+        yt, yp = _flatten(y_true)[0], _flatten(y_pred)[0]
+        if len(yp) > 1 and (self._specs or self._weighted_specs):
+            raise NotImplementedError("compiled metrics for models with several outputs are not "
+                                      "supported; compute them in a custom train_step")
+        ts = tuple(yt[0].shape) if yt and yt[0] is not None else None
+        ps = tuple(yp[0].shape) if yp else None
+        loss = self._loss[0] if isinstance(self._loss, (list, tuple)) else self._loss
+        self._metrics = [_metrics.get(m, loss, ts, ps) for m in self._specs]
+        self._weighted = [_metrics.get(m, loss, ts, ps) for m in self._weighted_specs]
+        for m in self._weighted:
+            if m.name in {x.name for x in self._metrics}:
+                m.name = "weighted_" + m.name
+
+    @property
+    def metrics(self):
+        return list(self._metrics or []) + list(self._weighted or [])
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if not self.built:
+            self.build(y_true, y_pred)
+        yt, yp = _flatten(y_true)[0], _flatten(y_pred)[0]
+        if not yp:
+            return
+        for m in self._metrics:
+            m.update_state(yt[0], yp[0])
+        for m in self._weighted:
+            m.update_state(yt[0], yp[0], sample_weight)
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+
+# ------------------------------------------------------------------ Model
+class Model(Layer):
+    """A layer with training: subclass it and define `call`, or build a functional model with
+    `Model(inputs, outputs)` from `keras.Input`."""
+
+    def __init__(self, *args, **kwargs):
+        inputs, outputs = kwargs.pop("inputs", None), kwargs.pop("outputs", None)
+        if args:
+            if len(args) > 2:
+                raise TypeError("Model(inputs, outputs, name=...) takes at most 2 positional args")
+            inputs = args[0]
+            if len(args) == 2:
+                outputs = args[1]
+        if (inputs is None) != (outputs is None):
+            raise ValueError("a functional Model needs both `inputs` and `outputs`")
+        base_kwargs = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype") if k in kwargs}
+        if outputs is not None and "name" not in base_kwargs:
+            from .layers import unique_name
+            base_kwargs["name"] = unique_name("model")
+        super().__init__(**base_kwargs)
+        if kwargs:
+            raise TypeError(f"Model: unexpected keyword arguments {sorted(kwargs)}")
+        self.optimizer = None
+        self.compiled_loss = None
+        self.compiled_metrics = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._is_compiled = False
+        self._run_eagerly = False
+        self.jit_compile = None
+        self._fns = {}
+        self._loss_tracker = None
+        self._functional = False
+        if outputs is not None:
+            self._init_functional(inputs, outputs)
+
+    # ---- functional API ---------------------------------------------------------
+    def _init_functional(self, inputs, outputs):
+        in_leaves = _flatten(inputs)[0]
+        for t in in_leaves:
+            if not isinstance(t, KerasTensor) or t._input_layer is None:
+                raise TypeError("Model(inputs, outputs): inputs must come from keras.Input(...)")
+        out_leaves = _flatten(outputs)[0]
+        for t in out_leaves:
+            if not isinstance(t, KerasTensor):
+                raise TypeError("Model(inputs, outputs): outputs must be the results of layers "
+                                f"called on keras.Input tensors, got {type(t).__name__}")
+        nodes, seen, needed_inputs = [], set(), []
+
+        def visit(kt):
+            node = kt._node
+            if node is None:
+                needed_inputs.append(kt)
+                return
+            if id(node) in seen:
+                return
+            seen.add(id(node))
+            for v in _flatten(node.inputs)[0]:
+                if isinstance(v, KerasTensor):
+                    visit(v)
+            nodes.append(node)
+        for t in out_leaves:
+            visit(t)
+        in_ids = {id(t) for t in in_leaves}
+        for t in needed_inputs:
+            if id(t) not in in_ids:
+                raise ValueError(f"Graph disconnected: the outputs depend on input {t.name}, which "
+                                 "is not among the model's inputs")
+        self._functional = True
+        self._fn_inputs, self._fn_outputs, self._fn_nodes = inputs, outputs, nodes
+        layers, ids = [t._input_layer for t in in_leaves], set()
+        for node in nodes:
+            if id(node.layer) not in ids and node.layer not in layers:
+                ids.add(id(node.layer))
+                layers.append(node.layer)
+        self._fn_layers = layers
+        self.inputs, self.outputs = in_leaves, out_leaves
+        self.built = True
+        self._input_shape_value = _tmap(lambda t: t.shape, inputs)
+        self._output_shape_value = _tmap(lambda t: t.shape, outputs)
+
+    def _call_functional(self, inputs, training=None):
+        in_leaves = _flatten(self._fn_inputs)[0]
+        if isinstance(inputs, dict) and not isinstance(self._fn_inputs, dict):
+            by_name = {t._input_layer.name: t for t in in_leaves}
+            vals = [inputs[t._input_layer.name] for t in in_leaves] if set(inputs) == set(by_name) \
+                else None
+            if vals is None:
+                raise ValueError(f"input dict keys {sorted(inputs)} do not match the model's "
+                                 f"input names {sorted(by_name)}")
+        else:
+            vals = _flatten(inputs)[0]
+        if len(vals) != len(in_leaves):
+            raise ValueError(f"model {self.name} expects {len(in_leaves)} inputs, got {len(vals)}")
+        values = {id(k): v for k, v in zip(in_leaves, vals)}
+        for node in self._fn_nodes:
+            kwargs = dict(node.kwargs)
+            args = kwargs.pop("_args", ())
+            x = _tmap(lambda v: values[id(v)] if isinstance(v, KerasTensor) else v, node.inputs)
+            out = node.layer(x, *args, **kwargs)
+            for k, v in zip(_flatten(node.outputs)[0], _flatten(out)[0]):
+                values[id(k)] = v
+        return _tmap(lambda k: values[id(k)], self._fn_outputs)
+
+    def call(self, inputs, training=None, mask=None):
+        if self._functional:
+            return self._call_functional(inputs, training)
+        raise NotImplementedError(f"{type(self).__name__}.call: subclasses of Model must define "
+                                  "call(self, inputs, training=None)")
+
+    # ---- structure --------------------------------------------------------------
+    @property
+    def layers(self):
+        if self._functional:
+            return list(self._fn_layers)
+        return self._sublayers()
+
+    def get_layer(self, name=None, index=None):
+        layers = self.layers
+        if index is not None:
+            return layers[index]
+        for l in layers:
+            if l.name == name:
+                return l
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in layers]}")
+
+    def _maybe_build(self, inputs):
+        if not self.built:
+            if type(self).build is not Model.build and type(self).build is not Sequential.build:
+                self.build(_tmap(lambda t: TensorShape(t.shape), inputs))
+            self.built = True
+
+    def build(self, input_shape):
+        """Build by calling the model once on a batch of zeros of `input_shape` (None -> 1)."""
+        if self._functional:
+            return
+        def zeros(shape):
+            return np.zeros(tuple(1 if d is None else d for d in shape), np.float32)
+        if isinstance(input_shape, (list, tuple)) and input_shape and \
+                isinstance(input_shape[0], (list, tuple)):
+            x = [zeros(s) for s in input_shape]
+        else:
+            x = zeros(input_shape)
+        saved = STATE.graph
+        if saved is not None:
+            raise ValueError("Model.build(input_shape) must be called outside graphflow.function")
+        self(x, training=False)
+        self.built = True
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False):
+        """Print the layer table: name (type), output shape, parameter count; then totals."""
+        if not self.built:
+            raise ValueError("This model has not yet been built. Build the model first by "
+                             "calling `build()` or by calling the model on a batch of data.")
+        print_fn = print_fn or print
+        line_length = line_length or 65
+        positions = positions or [0.45, 0.85, 1.0]
+        if positions[-1] <= 1:
+            positions = [int(line_length * p) for p in positions]
+        cols = ["Layer (type)", "Output Shape", "Param #"]
+
+        def row(fields):
+            line = ""
+            for i, f in enumerate(fields):
+                if i > 0:
+                    line = line[:-1] + " "
+                line += (" " if i == 0 else "") + str(f)
+                line = line[:positions[i]]
+                line += " " * (positions[i] - len(line))
+            return line
+
+        def shape_text(layer):
+            s = layer._output_shape_value
+            if s is None:
+                return "(unbuilt)" if not layer.built else "?"
+            if isinstance(s, (list, tuple)) and s and not isinstance(s, TensorShape):
+                return "[" + ", ".join(str(v) for v in _flatten(s)[0]) + "]"
+            return str(s)
+
+        print_fn(f'Model: "{self.name}"')
+        print_fn("_" * line_length)
+        print_fn(row(cols))
+        print_fn("=" * line_length)
+        layers = self.layers
+        for i, layer in enumerate(layers):
+            n = layer.count_params() if layer.built else 0
+            print_fn(row([f"{layer.name} ({type(layer).__name__})", shape_text(layer), n]))
+            if i < len(layers) - 1:
+                print_fn(" " * line_length)
+        print_fn("=" * line_length)
+
+        def size(ws):
+            return (sum(int(np.prod(tuple(w.shape), dtype=np.int64)) for w in ws),
+                    sum(int(np.prod(tuple(w.shape), dtype=np.int64)) * w.dtype.np.itemsize
+                        for w in ws))
+        tr, trb = size(self.trainable_weights)
+        nt, ntb = size(self.non_trainable_weights)
+        print_fn(f"Total params: {tr + nt:,} ({_readable_size(trb + ntb)})")
+        print_fn(f"Trainable params: {tr:,} ({_readable_size(trb)})")
+        print_fn(f"Non-trainable params: {nt:,} ({_readable_size(ntb)})")
+        print_fn("_" * line_length)
+
+    # ---- compile ----------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile=None, **kwargs):
+        """Configure training. `jit_compile=False` runs the traced steps on graphflow's numpy
+        executor; None/True on the numba backend; `run_eagerly=True` does not trace at all."""
+        if kwargs:
+            raise TypeError(f"compile: unexpected keyword arguments {sorted(kwargs)}")
+        self.optimizer = _opt.get(optimizer)
+        self.loss = loss
+        self._loss_tracker = _metrics.Mean(name="loss")
+        self.compiled_loss = LossesContainer(loss, loss_weights, self._loss_tracker)
+        self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, loss)
+        self._run_eagerly = bool(run_eagerly)
+        self.jit_compile = None if jit_compile == _AUTO else jit_compile
+        self._fns = {}
+        self._is_compiled = True
+
+    @property
+    def run_eagerly(self):
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._run_eagerly = bool(value)
+        self._fns = {}
+
+    def _assert_compiled(self):
+        if not self._is_compiled:
+            raise RuntimeError("You must compile your model before training/testing. Use "
+                               "`model.compile(optimizer, loss)`.")
+
+    @property
+    def metrics(self):
+        """The loss tracker, the compiled metrics, and Metric attributes of the model."""
+        out = []
+        if self._loss_tracker is not None:
+            out.append(self._loss_tracker)
+        if self.compiled_metrics is not None:
+            out.extend(self.compiled_metrics.metrics)
+        ids = {id(m) for m in out}
+        for v in self._tracked_values():
+            if isinstance(v, _metrics.Metric) and id(v) not in ids:
+                ids.add(id(v))
+                out.append(v)
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    # ---- steps ---------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of (y, y_pred) plus the model's regularization losses."""
+        return self.compiled_loss.total(y, y_pred, sample_weight, self.losses)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics; returns the current value of every metric."""
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        """One optimization step on a batch: forward, loss, gradients, update, metrics."""
+        x, y, sample_weight = _unpack(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self._loss_tracker.update_state(loss, sample_weight=float(_batch_size(x)))
+        variables = self.trainable_variables
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(grads, variables))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=float(_batch_size(x)))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        x, _, _ = _unpack(data)
+        return self(x, training=False)
+
+    def _make_function(self, kind):
+        key = (kind, tuple(id(v) for v in self.trainable_variables))
+        fn = self._fns.get(kind)
+        if fn is not None and fn[0] == key:
+            return fn[1]
+        step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+        if self._run_eagerly:
+            f = step
+        else:
+            def run(data):
+                return step(data)
+            run.__name__ = f"{kind}_function"
+            f = _tf_function(run, jit_compile=self.jit_compile, name=f"{kind}_function")
+        self._fns[kind] = (key, f)
+        return f
+
+    def make_train_function(self, force=False):
+        if force:
+            self._fns.pop("train", None)
+        return self._make_function("train")
+
+    def make_test_function(self, force=False):
+        if force:
+            self._fns.pop("test", None)
+        return self._make_function("test")
+
+    def make_predict_function(self, force=False):
+        if force:
+            self._fns.pop("predict", None)
+        return self._make_function("predict")
+
+    @property
+    def train_function(self):
+        return self._fns.get("train", (None, None))[1]
+
+    # ---- preparation ------------------------------------------------------------------
+    def _prepare(self, x, y, n_probe=2):
+        """Before tracing: build the model eagerly (on a couple of samples), resolve the
+        compiled metrics against real shapes, and create the optimizer's slots."""
+        probe = None
+        if not self.built or (self.compiled_metrics is not None and not self.compiled_metrics.built):
+            probe = self(_take(x, slice(0, n_probe)), training=False)
+        if self.compiled_metrics is not None and not self.compiled_metrics.built and y is not None:
+            self.compiled_metrics.build(_take(y, slice(0, n_probe)), probe)
+        if self.optimizer is not None:
+            self.optimizer.build(self.trainable_variables)
+
+    def _batches(self, n, batch_size, shuffle, steps=None):
+        if shuffle:
+            order = np.argsort(np.asarray(_r.uniform((n,), dtype=_dt.float64)), kind="stable")
+        else:
+            order = None
+        total = math.ceil(n / batch_size)
+        if steps is not None:
+            total = min(total, int(steps))
+        for i in range(total):
+            lo, hi = i * batch_size, min((i + 1) * batch_size, n)
+            yield i, (order[lo:hi] if order is not None else slice(lo, hi))
+
+    # ---- fit / evaluate / predict -------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=_AUTO, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None,
+            validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Train for `epochs` epochs of mini-batches; returns a `History` whose `.history`
+        maps 'loss', each metric, and 'val_*' (with validation data) to per-epoch values."""
+        self._assert_compiled()
+        if isinstance(x, tuple) and y is None and len(x) in (2, 3):
+            x, y, *rest = x
+            sample_weight = rest[0] if rest else sample_weight
+        verbose = _resolve_verbose(verbose)
+        batch_size = int(batch_size or 32)
+        x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
+        if y is None:
+            raise ValueError("fit: targets `y` are required with the compiled loss")
+        n = _num_samples(x, y, sw)
+        if class_weight is not None:
+            sw = self._class_weights(y, class_weight, sw)
+        val = None
+        if validation_data is not None:
+            vx, vy, vsw = _unpack(tuple(validation_data))
+            val = (_as_arrays(vx), _as_arrays(vy), _as_arrays(vsw))
+        elif validation_split:
+            if not 0.0 < validation_split < 1.0:
+                raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+            split = int(math.floor(n * (1.0 - validation_split)))
+            if split == 0 or split == n:
+                raise ValueError(f"validation_split={validation_split} leaves no training or no "
+                                 f"validation samples out of {n}")
+            val = (_take(x, slice(split, None)), _take(y, slice(split, None)),
+                   _take(sw, slice(split, None)))
+            x, y, sw = _take(x, slice(0, split)), _take(y, slice(0, split)), _take(sw, slice(0, split))
+            n = split
+        self._prepare(x, y)
+        train_fn = self.make_train_function()
+        steps = math.ceil(n / batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
+        history = _cb.History()
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(_cb.ProgbarLogger(verbose))
+        cbs.append(history)
+        cb = _cb.CallbackList(cbs, model=self, epochs=epochs, steps=steps, verbose=verbose,
+                              batch_size=batch_size, samples=n)
+        self.stop_training = False
+        cb.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cb.on_epoch_begin(epoch)
+            logs = {}
+            for step, idx in self._batches(n, batch_size, shuffle, steps):
+                cb.on_train_batch_begin(step)
+                data = (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ())
+                logs = _to_logs(train_fn(data))
+                cb.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
+                                         batch_size=validation_batch_size or batch_size,
+                                         steps=validation_steps, verbose=0, return_dict=True)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cb.on_epoch_end(epoch, epoch_logs)
+            logs = epoch_logs
+            if self.stop_training:
+                break
+        cb.on_train_end(logs)
+        self.history = history
+        return history
+
+    @staticmethod
+    def _class_weights(y, class_weight, sw):
+        y0 = _flatten(y)[0][0]
+        if y0.ndim >= 2 and y0.shape[-1] > 1:
+            cls = np.argmax(y0, axis=-1)
+        else:
+            cls = y0.reshape(y0.shape[0], -1)[:, 0]
+            cls = np.rint(cls).astype(np.int64)
+        w = np.array([class_weight.get(int(c), 1.0) for c in cls.reshape(-1)], np.float32)
+        w = w.reshape(cls.shape)
+        return w if sw is None else (sw * w).astype(np.float32)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=_AUTO, sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """Loss and metrics over the data: a scalar loss if there are no metrics, else
+        [loss, metric, ...] in `metrics_names` order (a dict with return_dict=True)."""
+        self._assert_compiled()
+        if isinstance(x, tuple) and y is None and len(x) in (2, 3):
+            x, y, *rest = x
+            sample_weight = rest[0] if rest else sample_weight
+        verbose = _resolve_verbose(verbose)
+        batch_size = int(batch_size or 32)
+        x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
+        n = _num_samples(x, y, sw)
+        self._prepare(x, y)
+        test_fn = self.make_test_function()
+        total = math.ceil(n / batch_size) if steps is None else min(math.ceil(n / batch_size), steps)
+        cb = _cb.CallbackList(callbacks, model=self, steps=total, verbose=verbose)
+        bar = _cb.Progbar(total, verbose=verbose) if verbose else None
+        self.reset_metrics()
+        cb.on_test_begin()
+        logs = {}
+        for step, idx in self._batches(n, batch_size, False, steps):
+            cb.on_test_batch_begin(step)
+            data = (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ())
+            logs = _to_logs(test_fn(data))
+            cb.on_test_batch_end(step, logs)
+            if bar is not None:
+                bar.update(step + 1, logs, finalize=False)
+        if bar is not None:
+            bar.update(total, logs, finalize=True)
+        cb.on_test_end(logs)
+        if return_dict:
+            return logs
+        names = [k for k in self.metrics_names if k in logs] + \
+            [k for k in logs if k not in self.metrics_names]
+        values = [logs[k] for k in names]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose=_AUTO, steps=None, callbacks=None):
+        """Model outputs for `x`, batch by batch, concatenated as numpy arrays."""
+        verbose = _resolve_verbose(verbose)
+        batch_size = int(batch_size or 32)
+        x = _as_arrays(x)
+        n = _num_samples(x)
+        if not self.built:
+            self(_take(x, slice(0, 2)), training=False)
+        predict_fn = self.make_predict_function()
+        total = math.ceil(n / batch_size) if steps is None else min(math.ceil(n / batch_size), steps)
+        bar = _cb.Progbar(total, verbose=verbose) if verbose else None
+        cb = _cb.CallbackList(callbacks, model=self)
+        cb.on_predict_begin()
+        outs = []
+        for step, idx in self._batches(n, batch_size, False, steps):
+            cb.on_predict_batch_begin(step)
+            out = predict_fn((_take(x, idx),))
+            outs.append(_tmap(lambda t: np.array(t), out))
+            cb.on_predict_batch_end(step, {"outputs": outs[-1]})
+            if bar is not None:
+                bar.update(step + 1, finalize=False)
+        if bar is not None:
+            bar.update(total, finalize=True)
+        cb.on_predict_end()
+        if not outs:
+            raise ValueError("predict: no data")
+        leaves0, rebuild = _flatten(outs[0])
+        cols = list(zip(*[_flatten(o)[0] for o in outs]))
+        return rebuild([np.concatenate(c, axis=0) for c in cols]) if len(leaves0) > 1 \
+            else np.concatenate([c for c in cols[0]], axis=0)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       reset_metrics=True, return_dict=False):
+        self._assert_compiled()
+        x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
+        if class_weight is not None:
+            sw = self._class_weights(y, class_weight, sw)
+        self._prepare(x, y)
+        if reset_metrics:
+            self.reset_metrics()
+        logs = _to_logs(self.make_train_function()((x, y) + ((sw,) if sw is not None else ())))
+        return self._format(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
+        self._assert_compiled()
+        x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
+        self._prepare(x, y)
+        if reset_metrics:
+            self.reset_metrics()
+        logs = _to_logs(self.make_test_function()((x, y) + ((sw,) if sw is not None else ())))
+        return self._format(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        x = _as_arrays(x)
+        if not self.built:
+            self(x, training=False)
+        return _tmap(lambda t: np.array(t), self.make_predict_function()((x,)))
+
+    def _format(self, logs, return_dict):
+        if return_dict:
+            return logs
+        values = [logs[k] for k in self.metrics_names if k in logs] or list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # ---- saving -------------------------------------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_fns"] = {}   # traced functions are rebuilt on demand
+        return state
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save the whole model (layers, weights, compile configuration, optimizer state) to
+        one file with pickle; `keras.models.load_model(filepath)` restores it. Custom layer and
+        model classes must be importable when loading (as with Keras' custom_objects)."""
+        import os
+        import pickle
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(filepath)
+        with open(filepath, "wb") as f:
+            pickle.dump({"format": "graphflow.keras/pickle-1", "model": self}, f,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write all weights (in `weights` order) to an .npz file."""
+        import os
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(filepath)
+        ws = self.weights
+        arrays = {f"w{i:04d}": np.array(w.numpy()) for i, w in enumerate(ws)}
+        names = np.array([w.name for w in ws])
+        with open(filepath, "wb") as f:
+            np.savez(f, __names__=names, **arrays)
+
+    def load_weights(self, filepath):
+        """Read weights written by `save_weights` (the model must be built the same way)."""
+        with np.load(filepath, allow_pickle=False) as data:
+            keys = sorted(k for k in data.files if k.startswith("w"))
+            self.set_weights([data[k] for k in keys])
+
+
+# ------------------------------------------------------------------ Sequential
+class Sequential(Model):
+    """A linear stack of layers. It builds when its input shape is known: from an `Input` /
+    `input_shape=` on the first layer, from `build(input_shape)`, or from the first data."""
+
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._layers_list = []
+        self._seq_input_shape = None
+        self._seq_input_dtype = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer):
+        if isinstance(layer, KerasTensor):
+            if layer._input_layer is None:
+                raise TypeError("Sequential.add: only keras.Input tensors or layers can be added")
+            layer = layer._input_layer
+        if isinstance(layer, InputLayer):
+            if self._layers_list:
+                raise ValueError("an Input must be the first element of a Sequential model")
+            self._seq_input_shape = layer._batch_input_shape
+            self._seq_input_dtype = layer._dtype
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
+        if not self._layers_list and self._seq_input_shape is None and \
+                layer._batch_input_shape is not None:
+            self._seq_input_shape = layer._batch_input_shape
+        self._layers_list.append(layer)
+        self._fns = {}
+        if self._seq_input_shape is not None:
+            self.built = False
+            self.build(self._seq_input_shape)
+
+    def pop(self):
+        if not self._layers_list:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers_list.pop()
+        self._fns = {}
+        return layer
+
+    @property
+    def layers(self):
+        return list(self._layers_list)
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._layers_list:
+            x = layer(x)
+        return x
+
+    def build(self, input_shape=None):
+        input_shape = input_shape if input_shape is not None else self._seq_input_shape
+        if input_shape is None:
+            raise ValueError("Sequential.build needs an input shape (or call the model on data)")
+        self._seq_input_shape = TensorShape(input_shape)
+        if not self._layers_list:
+            return
+        dt = self._seq_input_dtype or _dt.float32
+        x = np.zeros(tuple(1 if d is None else d for d in input_shape), dt.np)
+        if STATE.graph is not None:
+            raise ValueError("Sequential.build must be called outside graphflow.function")
+        self(x, training=False)
+        self.built = True
+
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model written by `Model.save`. The file is a pickle: only load files you trust."""
+    import pickle
+    with open(filepath, "rb") as f:
+        data = pickle.load(f)
+    if not isinstance(data, dict) or data.get("format") != "graphflow.keras/pickle-1":
+        raise ValueError(f"{filepath} is not a model saved by graphflow.keras Model.save")
+    model = data["model"]
+    if not compile:
+        model._is_compiled = False
+        model.optimizer = model.compiled_loss = model.compiled_metrics = None
+        model._loss_tracker = None
+    return model
