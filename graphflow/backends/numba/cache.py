@@ -1,0 +1,361 @@
+"""Kernel cache and compiler: in memory by structural key, on disk across processes.
+
+* The structural key of a kernel is a hash of its generated source (which depends on the op DAG,
+  dtypes, loop rank, broadcast pattern and layout - never on shapes) salted with the code
+  generator's version, numba's version and the hash of the runtime modules it inlines.
+* On disk (``$GRAPHFLOW_CACHE_DIR``, default ``~/.cache/graphflow``) every kernel is a module
+  ``kernels/gfk_<key>.py``; numba's own cache (``cache=True``) keeps the machine code beside it in
+  ``__pycache__``. Files are written to a temp file and moved with ``os.replace`` (atomic, so
+  concurrent processes are safe); a source file whose content does not match its name, or a numba
+  cache file that fails to load (truncated, corrupted), is deleted and the kernel recompiled.
+* Compilation runs on one background daemon thread (numba's compiler is serialized anyway) so a
+  traced function can run on numpy meanwhile; `Kernel.wait()` / `wait_all()` block until done.
+  ``GRAPHFLOW_SYNC_COMPILE=1`` (or ``SETTINGS.sync_compile = True``) compiles in the caller.
+"""
+import atexit
+import collections
+import glob
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+from .codegen import CODEGEN_VERSION
+
+
+class Settings:
+    """Backend switches (read when a plan is built)."""
+
+    def __init__(self):
+        self.sync_compile = os.environ.get("GRAPHFLOW_SYNC_COMPILE", "") not in ("", "0")
+        self.disk_cache = os.environ.get("GRAPHFLOW_DISK_CACHE", "1") not in ("", "0")
+
+    @property
+    def cache_dir(self):
+        d = os.environ.get("GRAPHFLOW_CACHE_DIR")
+        if not d:
+            d = os.path.join(os.environ.get("XDG_CACHE_HOME") or
+                             os.path.join(os.path.expanduser("~"), ".cache"), "graphflow")
+        return os.path.join(d, "kernels")
+
+
+SETTINGS = Settings()
+STATS = collections.Counter()      # 'compiled', 'disk_hits', 'memory_hits', 'recovered', 'failed'
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_salt = None
+
+
+def _get_salt():
+    global _salt
+    if _salt is None:
+        h = hashlib.sha256(CODEGEN_VERSION.encode())
+        h.update(sys.version.encode())
+        for name in ("vmath.py", "rt.py"):
+            with open(os.path.join(_HERE, name), "rb") as f:
+                h.update(f.read())
+        try:
+            from importlib.metadata import version
+            h.update(version("numba").encode())
+            h.update(version("llvmlite").encode())
+        except Exception:   # pragma: no cover - metadata missing
+            pass
+        _salt = h.hexdigest()
+    return _salt
+
+
+def kernel_key(source):
+    """The structural key: a content hash of the generated source (plus versions)."""
+    return hashlib.sha256((_get_salt() + source).encode()).hexdigest()[:24]
+
+
+class Kernel:
+    """One compiled (or compiling) kernel, shared by every plan whose cluster has its structure."""
+
+    def __init__(self, key, source, arg_types):
+        self.key, self.source, self.arg_types = key, source, arg_types
+        self.fn = None              # the numba dispatcher once compiled (compilation disabled)
+        self.state = "pending"      # pending | compiling | ready | failed
+        self.origin = None          # 'compiled' | 'disk' (numba cache hit)
+        self.error = None
+        self.compile_seconds = None
+        self.path = None
+        self.requests = 0
+        self._done = threading.Event()
+
+    def wait(self, timeout=None):
+        return self._done.wait(timeout)
+
+    @property
+    def ready(self):
+        return self.fn is not None
+
+    def __repr__(self):
+        return f"<Kernel {self.key} {self.state}>"
+
+
+_lock = threading.Lock()
+_kernels = {}
+_queue = collections.deque()
+_cv = threading.Condition(_lock)
+_worker = None
+_stopping = False
+_hold_until = 0.0
+#: the compiler thread waits this long (or until `kick()`) after a plan is built, so the first
+#: call runs on numpy without fighting the compiler for the GIL
+HOLD_SECONDS = 0.5
+#: GIL switch interval while compiling: numpy/BLAS release the GIL often, and with the default
+#: 5 ms the main thread would wait that long to get it back after every matmul
+COMPILE_SWITCH_INTERVAL = 0.0005
+
+
+def hold(seconds=HOLD_SECONDS):
+    """Delay background compilation for `seconds` (a plan about to run its first call)."""
+    global _hold_until
+    with _lock:
+        _hold_until = max(_hold_until, time.monotonic() + seconds)
+
+
+def kick():
+    """Start background compilation now."""
+    global _hold_until
+    with _lock:
+        if _hold_until:
+            _hold_until = 0.0
+            _cv.notify_all()
+
+
+def request(source, arg_types, sync=None):
+    """The Kernel for this source: from memory, else scheduled (or compiled now if `sync`)."""
+    key = kernel_key(source)
+    sync = SETTINGS.sync_compile if sync is None else sync
+    with _lock:
+        k = _kernels.get(key)
+        if k is None:
+            k = _kernels[key] = Kernel(key, source, arg_types)
+            if not sync:
+                _queue.append(k)
+                _ensure_worker()
+                _cv.notify()
+        else:
+            STATS["memory_hits"] += 1
+        k.requests += 1
+    if sync:
+        compile_kernel(k)
+        k.wait()
+    return k
+
+
+def _ensure_worker():
+    global _worker
+    if _worker is None or not _worker.is_alive():
+        _worker = threading.Thread(target=_work, name="graphflow-numba-compiler", daemon=True)
+        _worker.start()
+
+
+def _work():
+    saved = None
+    while True:
+        with _lock:
+            while not _stopping:
+                now = time.monotonic()
+                if _queue and now >= _hold_until:
+                    break
+                if not _queue and saved is not None:
+                    sys.setswitchinterval(saved)
+                    saved = None
+                _cv.wait(None if not _queue else _hold_until - now)
+            if _stopping:
+                return
+            k = _queue.popleft()
+        if saved is None:
+            saved = sys.getswitchinterval()
+            sys.setswitchinterval(min(saved, COMPILE_SWITCH_INTERVAL))
+        compile_kernel(k)
+
+
+@atexit.register
+def _stop_worker():
+    """Let a compile in flight finish before the interpreter (and LLVM) shut down."""
+    global _stopping
+    with _lock:
+        _stopping = True
+        _cv.notify_all()
+        w = _worker
+    if w is not None and w.is_alive():
+        w.join(timeout=30)
+
+
+def wait_all(timeout=None):
+    """Block until every requested kernel is compiled (or failed); True if all finished."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with _lock:
+        ks = list(_kernels.values())
+    for k in ks:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not k.wait(left):
+            return False
+    return True
+
+
+def pending():
+    with _lock:
+        return [k for k in _kernels.values() if not k._done.is_set()]
+
+
+# ------------------------------------------------------------------------------ compiling
+_setup_done = False
+_compile_lock = threading.RLock()
+
+
+def _setup():
+    """One-time: import numba, keep BLAS and numba within the usable cores."""
+    global _setup_done
+    if _setup_done:
+        return
+    import numba  # noqa: F401
+    from . import threads
+    threads.configure()
+    _setup_done = True
+
+
+def _numba_sig(arg_types):
+    from numba import types
+    from numba.np.numpy_support import from_dtype
+    out = []
+    for t in arg_types:
+        if t[0] == "i":
+            out.append(types.int64)
+        elif t[0] == "s":
+            out.append(from_dtype(np.dtype(t[1])))
+        else:
+            out.append(types.Array(from_dtype(np.dtype(t[1])), t[2], "C", readonly=t[3]))
+    return tuple(out)
+
+
+def _write_atomic(path, text):
+    d = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".py", dir=d)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _module_file(k):
+    """Path of the kernel's module on disk (written if missing or not matching its content)."""
+    d = SETTINGS.cache_dir
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, f"gfk_{k.key}.py")
+    try:
+        with open(path) as f:
+            ok = f.read() == k.source
+    except (OSError, UnicodeDecodeError):
+        ok = False
+    if not ok:
+        if os.path.exists(path):
+            STATS["recovered"] += 1
+            _purge_numba_cache(path)
+        _write_atomic(path, k.source)
+    return path
+
+
+def _purge_numba_cache(path, stats_path=None):
+    base = os.path.splitext(os.path.basename(path))[0]
+    dirs = {os.path.join(os.path.dirname(path), "__pycache__")}
+    if stats_path:
+        dirs.add(stats_path)
+    for d in dirs:
+        for f in glob.glob(os.path.join(glob.escape(d), glob.escape(base) + ".*")):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+
+
+def _load_module(name, path, source):
+    """Import the generated module (registered in sys.modules before executing it)."""
+    if path is None:
+        import types as _t
+        mod = _t.ModuleType(name)
+        mod.__file__ = f"<{name}>"
+        sys.modules[name] = mod
+        exec(compile(source, mod.__file__, "exec"), mod.__dict__)
+        return mod
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return mod
+
+
+def compile_kernel(k):
+    """Compile (or load from numba's disk cache) one kernel; never raises."""
+    with _compile_lock:
+        if k._done.is_set() or k.state == "compiling":
+            return
+        k.state = "compiling"
+    t0 = time.perf_counter()
+    try:
+        _setup()
+        sig = _numba_sig(k.arg_types)
+        name = f"gfk_{k.key}"
+        source = k.source
+        path = None
+        if SETTINGS.disk_cache:
+            try:
+                path = _module_file(k)
+            except OSError:
+                path = None        # read-only cache dir: compile in memory only
+        if path is None:
+            source = source.replace("cache=True", "cache=False")
+        mod = _load_module(name, path, source)
+        disp = mod.kernel
+        try:
+            disp.compile(sig)
+        except Exception:
+            if path is None:
+                raise
+            # a truncated or corrupted numba cache file: delete it and compile from scratch
+            STATS["recovered"] += 1
+            _purge_numba_cache(path, getattr(disp.stats, "cache_path", None))
+            mod = _load_module(name, path, source)
+            disp = mod.kernel
+            disp.compile(sig)
+        hits = sum(disp.stats.cache_hits.values()) if path is not None else 0
+        disp.disable_compile()
+        k.origin = "disk" if hits else "compiled"
+        STATS["disk_hits" if hits else "compiled"] += 1
+        k.path = path
+        k.fn = disp
+        k.state = "ready"
+    except Exception as e:   # the plan keeps running this cluster on numpy
+        k.error = f"{type(e).__name__}: {e}"
+        k.state = "failed"
+        STATS["failed"] += 1
+    finally:
+        k.compile_seconds = time.perf_counter() - t0
+        k._done.set()
+
+
+def clear_memory_cache():
+    """Forget compiled kernels (tests use it to force a reload from disk)."""
+    with _lock:
+        for key in list(_kernels):
+            if _kernels[key]._done.is_set():
+                del _kernels[key]

@@ -1,0 +1,316 @@
+"""Generate the Python source of one fused loop kernel from a `KernelSpec`.
+
+Pure Python (no numba import): the source text is also the kernel's structural cache key. It
+depends on the op DAG, dtypes, the collapsed loop rank, the broadcast pattern of every operand and
+the reduced axes - never on shapes: extents are the kernel's first arguments, so one compiled
+kernel serves every batch size.
+
+Layout of a generated kernel (see `KernelSpec`)::
+
+    @numba.njit(error_model='numpy', fastmath=KERNEL_FLAGS, cache=True, nogil=True)
+    def kernel(n0, n1, a0, s1, o0, r0):      # extents, operands, outputs, reduction outputs
+        for i0 in range(n0):
+            x0 = a0[i0, 0]                   # loads and loop-invariant math hoisted per level
+            acc0 = np.float64(0.0)           # reduction over the trailing axes
+            for i1 in range(n1):
+                v0 = np.float32(tanh_f32(...))
+                o0[i0, i1] = v0
+                acc0 = acc0 + np.float64(v0)
+            r0[i0, 0] = np.float32(acc0)
+"""
+import re
+
+import numpy as np
+
+from ...passes.fusion import template_of
+
+CODEGEN_VERSION = "gf-codegen-3"
+
+#: template function name -> implementation, by the dtype the node computes in
+_COMMON = {
+    "abs_": "np.abs", "sign": "np.sign", "sqrt": "np.sqrt", "sin": "np.sin", "cos": "np.cos",
+    "floor": "np.floor", "round_": "np.rint", "max_": "max_", "min_": "min_",
+    "mod_": "np.remainder", "pow_": "np.power", "floordiv": "np.floor_divide",
+}
+FUNCS_F32 = dict(_COMMON, exp="exp_f32", log="log_f32", log1p="log1p_f32", tanh="tanh_f32",
+                 sigmoid="sigmoid_f32", softplus="softplus_f32", erf="erf_f32",
+                 floordiv="floordiv_f32")
+FUNCS_F64 = dict(_COMMON, exp="np.exp", log="np.log", log1p="np.log1p", tanh="np.tanh",
+                 sigmoid="sigmoid_f64", softplus="softplus_f64", erf="erf_f64",
+                 floordiv="floordiv_f64")
+FUNCS_INT = dict(FUNCS_F64, floordiv="np.floor_divide", pow_="ipow_")
+
+
+def funcs_for(dtype):
+    """The template-name -> implementation map for nodes computing in `dtype`."""
+    return {"float32": FUNCS_F32, "float64": FUNCS_F64}.get(np.dtype(dtype).name, FUNCS_INT)
+
+
+_NAME_RE = re.compile(r"(?<![\w.])(" + "|".join(sorted(FUNCS_F32, key=len, reverse=True))
+                      + r"|C)\(")
+
+PARALLEL_MIN_ELEMENTS = 200_000     # below this a prange launch costs more than it saves
+PARALLEL_MIN_WORK = 4_000_000       # elements x op weight: memory-bound loops need more
+_HEAVY = frozenset(["exp", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "sin", "cos",
+                    "pow", "mod", "floordiv", "sqrt", "rsqrt", "divide"])
+
+
+def worth_parallel(ops, size):
+    """prange pays off for big loops with enough arithmetic per element (transcendental ops
+    weigh 8): a 200k-element `w - lr * g` is memory bound and faster serial."""
+    if size < PARALLEL_MIN_ELEMENTS:
+        return False
+    work = sum(8 if op in _HEAVY else 1 for op in ops)
+    return size * work >= PARALLEL_MIN_WORK
+REDUCE_CHUNKS = 64                  # partial sums of a parallel full reduction
+
+
+def np_type(dtype):
+    """Source text of the numpy scalar type, e.g. 'np.float32'."""
+    name = np.dtype(dtype).name
+    return "np.bool_" if name == "bool" else f"np.{name}"
+
+
+class Operand:
+    """A kernel input: 'a' (array, indexed with its broadcast pattern) or 's' (a scalar)."""
+    __slots__ = ("kind", "dtype", "pattern")
+
+    def __init__(self, kind, dtype, pattern):
+        self.kind, self.dtype, self.pattern = kind, np.dtype(dtype).name, tuple(pattern)
+
+
+class KNode:
+    """One fused op: `args` are ('in', operand index) or ('v', node index)."""
+    __slots__ = ("op", "args", "attrs", "dtype", "cdtype")
+
+    def __init__(self, op, args, attrs, dtype, cdtype):
+        self.op, self.args, self.attrs = op, tuple(args), attrs
+        self.dtype, self.cdtype = np.dtype(dtype).name, np.dtype(cdtype).name
+
+
+class KReduction:
+    """A reduction epilogue: combine `arg` (('v', j) or ('in', i)) with `kind` into an output."""
+    __slots__ = ("kind", "arg", "dtype")
+
+    def __init__(self, kind, arg, dtype):
+        self.kind, self.arg, self.dtype = kind, arg, np.dtype(dtype).name
+
+
+class KernelSpec:
+    """Everything the generated source depends on.
+
+    ndim        rank of the collapsed loop nest (>= 1)
+    reduced     tuple of bools per loop dim (True = reduced) or None without reductions
+    operands    [Operand]; patterns: True where the operand varies along that loop dim
+    nodes       [KNode] in topological order
+    outputs     indices into nodes of the full-domain values written out
+    reductions  [KReduction]; their outputs have extent 1 on reduced dims (keepdims layout)
+    parallel    prange over the outermost loop (or chunked partial reductions)
+    """
+
+    def __init__(self, ndim, reduced, operands, nodes, outputs, reductions, parallel):
+        self.ndim, self.reduced = ndim, reduced
+        self.operands, self.nodes = operands, nodes
+        self.outputs, self.reductions = list(outputs), list(reductions)
+        self.parallel = parallel
+
+    def arg_types(self):
+        """[('i',) extent | ('a', dtype, ndim, readonly) | ('s', dtype)] in argument order."""
+        ts = [("i",)] * self.ndim
+        for o in self.operands:
+            ts.append(("a", o.dtype, self.ndim, True) if o.kind == "a" else ("s", o.dtype))
+        ts += [("a", self.nodes[j].dtype, self.ndim, False) for j in self.outputs]
+        rnd = self.ndim if trailing_reduction(self) else 1
+        ts += [("a", r.dtype, rnd, False) for r in self.reductions]
+        return ts
+
+
+# ------------------------------------------------------------------------------- reductions
+def _acc_dtype(kind, dtype):
+    k = np.dtype(dtype).kind
+    if kind in ("sum", "prod"):
+        return "float64" if k == "f" else ("uint64" if k == "u" else "int64")
+    return np.dtype(dtype).name
+
+
+def _init(kind, acc):
+    dt = np.dtype(acc)
+    if kind == "sum":
+        v = "0"
+    elif kind == "prod":
+        v = "1"
+    elif dt.kind == "f":
+        v = "-np.inf" if kind == "max" else "np.inf"
+    else:
+        info = np.iinfo(dt)
+        v = str(info.min if kind == "max" else info.max)
+    return f"{np_type(acc)}({v})"
+
+
+def _combine(kind, acc, acc_dtype, val):
+    if kind == "sum":
+        return f"{acc} + {np_type(acc_dtype)}({val})"
+    if kind == "prod":
+        return f"{acc} * {np_type(acc_dtype)}({val})"
+    return f"{'max_' if kind == 'max' else 'min_'}({acc}, {val})"
+
+
+def trailing_reduction(spec):
+    """True if every reduced loop dim is inside every kept one (scalar accumulators, outputs in
+    the keepdims layout); else reduction outputs are flat arrays over the kept dims."""
+    red = spec.reduced
+    if not red:
+        return True
+    n_keep = sum(1 for r in red if not r)
+    return all(red[k] for k in range(n_keep, len(red)))
+
+
+# ------------------------------------------------------------------------------- generation
+def node_expr(node, refs):
+    """The scalar expression of one fused node, with typed constants and dtype-specific math."""
+    tmpl = template_of(node.op)
+    text = tmpl.format(*refs, **{k: v for k, v in node.attrs.items() if isinstance(v, str)})
+    funcs = funcs_for(node.cdtype)
+    ctype = np_type(node.cdtype)
+
+    def sub(m):
+        name = m.group(1)
+        return f"{ctype}(" if name == "C" else funcs[name] + "("
+    text = _NAME_RE.sub(sub, text).replace("np.bool(", "np.bool_(")
+    if node.dtype == "bool":
+        return text
+    return f"{np_type(node.dtype)}({text})"
+
+
+def generate(spec):
+    """Source text of a module defining `kernel` for `spec`."""
+    nd = spec.ndim
+    red = spec.reduced or (False,) * nd
+    reds = spec.reductions
+    idx_all = [f"i{k}" for k in range(nd)]
+
+    def index(pattern):
+        return ", ".join(f"i{k}" if p else "0" for k, p in enumerate(pattern))
+
+    # level of a value: the loop depth at which it is first known
+    op_level = []
+    for o in spec.operands:
+        lv = 0
+        for k, p in enumerate(o.pattern):
+            if p:
+                lv = k + 1
+        op_level.append(lv if o.kind == "a" else 0)
+    stmts = [[] for _ in range(nd + 1)]
+    ref_of, lvl_of = {}, {}
+    for i, o in enumerate(spec.operands):
+        if o.kind == "a":
+            ref_of[("in", i)] = f"x{i}"
+            stmts[op_level[i]].append(f"x{i} = a{i}[{index(o.pattern)}]")
+        else:
+            ref_of[("in", i)] = f"s{i}"
+        lvl_of[("in", i)] = op_level[i]
+    for j, n in enumerate(spec.nodes):
+        refs = [ref_of[a] for a in n.args]
+        lv = max([lvl_of[a] for a in n.args], default=0)
+        ref_of[("v", j)], lvl_of[("v", j)] = f"v{j}", lv
+        stmts[lv].append(f"v{j} = {node_expr(n, refs)}")
+    # drop loads nobody uses (e.g. the shape-only input of ones_like)
+    used = " ".join(s.split(" = ", 1)[1] for lv in stmts for s in lv)
+    used += " " + " ".join(ref_of[("v", j)] for j in spec.outputs)
+    used += " " + " ".join(ref_of[r.arg] for r in reds)
+    for lv in stmts:
+        lv[:] = [s for s in lv if not s.startswith("x") or re.search(
+            r"\b" + s.split(" = ")[0] + r"\b", used)]
+
+    # reductions: trailing (all reduced dims innermost) keeps scalar accumulators
+    n_keep = sum(1 for r in red if not r)
+    trailing = bool(reds) and all(red[k] for k in range(n_keep, nd))
+    chunked = spec.parallel and bool(reds) and trailing and n_keep == 0 and nd == 1
+    par_outer = spec.parallel and not chunked and (not reds or (trailing and n_keep > 0))
+    kidx = ", ".join("0" if red[k] else f"i{k}" for k in range(nd))
+    # non-trailing: accumulate into flat arrays over the kept dims (linear index `q`)
+    kept = [k for k in range(nd) if not red[k]]
+    nk = " * ".join(f"n{k}" for k in kept) or "1"
+    lin = "0"
+    for k in kept:
+        lin = f"i{k}" if lin == "0" else f"({lin}) * n{k} + i{k}"
+    direct = [not trailing and acc_dt_k == r.dtype
+              for acc_dt_k, r in zip([_acc_dtype(r.kind, r.dtype) for r in reds], reds)]
+    acc_dt = [_acc_dtype(r.kind, r.dtype) for r in reds]
+
+    args = [f"n{k}" for k in range(nd)]
+    args += [f"a{i}" if o.kind == "a" else f"s{i}" for i, o in enumerate(spec.operands)]
+    args += [f"o{k}" for k in range(len(spec.outputs))]
+    args += [f"r{k}" for k in range(len(reds))]
+    flags = "error_model='numpy', fastmath=KERNEL_FLAGS, cache=True, nogil=True"
+    if spec.parallel:
+        flags += ", parallel=True"
+    out = ["# graphflow fused kernel (generated by graphflow.backends.numba.codegen; do not edit)",
+           f"# {CODEGEN_VERSION}",
+           "import numpy as np",
+           "import numba",
+           "from graphflow.backends.numba.rt import *  # noqa: F401,F403",
+           "",
+           "",
+           f"@numba.njit({flags})",
+           f"def kernel({', '.join(args)}):"]
+
+    def emit(lines, ind):
+        out.extend("    " * ind + s for s in lines if s)
+
+    if reds and not trailing:
+        emit([f"nk = {nk}"], 1)
+        for k, r in enumerate(reds):
+            if not direct[k]:
+                emit([f"acc{k} = np.empty(nk, {np_type(acc_dt[k])})"], 1)
+            else:
+                emit([f"acc{k} = r{k}"], 1)
+        emit(["for q in range(nk):"], 1)
+        emit([f"acc{k}[q] = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], 2)
+    if chunked:
+        emit([f"p{k} = np.empty({REDUCE_CHUNKS}, {np_type(acc_dt[k])})"
+              for k in range(len(reds))], 1)
+        emit([f"step = (n0 + {REDUCE_CHUNKS - 1}) // {REDUCE_CHUNKS}"], 1)
+
+    def body(level, ind):
+        emit(stmts[level], ind)
+        if level == nd:
+            emit([f"o{k}[{', '.join(idx_all)}] = {ref_of[('v', j)]}"
+                  for k, j in enumerate(spec.outputs)], ind)
+            for k, r in enumerate(reds):
+                v = ref_of[r.arg]
+                if trailing:
+                    emit([f"acc{k} = {_combine(r.kind, f'acc{k}', acc_dt[k], v)}"], ind)
+                else:
+                    emit([f"q = {lin}" if k == 0 else "",
+                          f"acc{k}[q] = " + _combine(r.kind, f"acc{k}[q]", acc_dt[k], v)], ind)
+            return
+        if trailing and level == n_keep:
+            emit([f"acc{k} = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], ind)
+        if chunked and level == 0:
+            emit(["for c in numba.prange(%d):" % REDUCE_CHUNKS], ind)
+            ind += 1
+            emit([f"acc{k} = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], ind)
+            emit(["for i0 in range(c * step, min(n0, c * step + step)):"], ind)
+        else:
+            rng = "numba.prange" if par_outer and level == 0 else "range"
+            emit([f"for i{level} in {rng}(n{level}):"], ind)
+        body(level + 1, ind + 1)
+        if chunked and level == 0:
+            emit([f"p{k}[c] = acc{k}" for k in range(len(reds))], ind)
+            ind -= 1
+            emit([f"acc{k} = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], ind)
+            emit(["for c in range(%d):" % REDUCE_CHUNKS], ind)
+            emit([f"acc{k} = {_combine(r.kind, f'acc{k}', acc_dt[k], f'p{k}[c]')}"
+                  for k, r in enumerate(reds)], ind + 1)
+        if trailing and level == n_keep:
+            emit([f"r{k}[{kidx}] = {np_type(r.dtype)}(acc{k})" for k, r in enumerate(reds)],
+                 ind)
+
+    body(0, 1)
+    if reds and not trailing and not all(direct):
+        emit(["for q in range(nk):"], 1)
+        emit([f"r{k}[q] = {np_type(r.dtype)}(acc{k}[q])" for k, r in enumerate(reds)
+              if not direct[k]], 2)
+    out.append("")
+    return "\n".join(out)

@@ -1,0 +1,544 @@
+"""`NumbaPlan`: run a graph with fused, compiled kernels (numpy for everything else).
+
+Building a plan is cheap and never waits for a compiler: the graph is fused
+(`graphflow.passes.fusion.fuse`), every cluster's kernel source is generated, and the kernels are
+requested from the cache (`cache.request`). Until a cluster's kernel is ready the cluster runs on
+numpy (the op table's implementations, exactly like `NumpyPlan`); each call then switches to the
+compiled kernel by itself. `wait()` blocks until all of this plan's kernels are compiled.
+
+Per step at run time:
+  * numpy node: one `node_runner` call (effects - read_variable / assign / print - too, in
+    program order);
+  * cluster: the anchor matmul (np.matmul, i.e. BLAS), then one kernel call. Operands are viewed
+    with the collapsed loop shape (free for C-contiguous arrays; others are copied once), scalars
+    and uniform constants are passed as numpy scalars, outputs are allocated fresh.
+"""
+import threading
+import time
+
+import networkx as nx
+import numpy as np
+
+from ...ops.registry import OPS
+from ...passes.fusion import REDUCTIONS, SHAPE_ONLY, fuse, value_inputs
+from ..numpy_exec import node_runner, runtime_error
+from . import cache
+from .codegen import KernelSpec, KNode, KReduction, Operand, generate, worth_parallel
+
+_PAR_LOCK = threading.Lock()     # numba's workqueue layer must not run two parallel launches
+_tls = threading.local()
+
+
+def _compile(src, **ns):
+    """Define the function `call` from generated source with the names in `ns`."""
+    exec(compile(src, "<graphflow-numba-step>", "exec"), ns)
+    return ns["call"]
+
+
+def _fix_array(x, dt):
+    """An operand that is not a C-contiguous ndarray of the kernel's dtype: copy it once."""
+    return np.ascontiguousarray(x, dt)
+
+
+def _fix_scalar(x, dt):
+    return np.asarray(x, dt).reshape(-1)[0]
+
+
+def _ensure_threads():
+    if getattr(_tls, "threads", None) is None:
+        from .threads import set_kernel_threads
+        set_kernel_threads()
+        _tls.threads = True
+
+
+def _static_runner(d):
+    """node_runner, except that ones_like/zeros_like use the static shape (their input may be
+    skipped: only its shape matters)."""
+    if d["op"] in SHAPE_ONLY:
+        shape, dtype = d["shape"], d["dtype"]
+        fill = np.ones if d["op"] == "ones_like" else np.zeros
+        return lambda *_: fill(shape, dtype)
+    return node_runner(d)
+
+
+def _uniform_constant(value):
+    """The scalar a constant array is filled with, or None (folded zeros/ones become scalars)."""
+    v = np.asarray(value)
+    if v.size == 0:
+        return None
+    first = v.reshape(-1)[0]
+    if v.size == 1 or (v == first).all() or (v.dtype.kind == "f" and np.isnan(first)
+                                              and np.isnan(v).all()):
+        return v.dtype.type(first)
+    return None
+
+
+class _NodeStep:
+    kind = "node"
+
+    def __init__(self, plan, n):
+        d = plan.graph.nx.nodes[n]
+        self.plan, self.node, self.d = plan, n, d
+        self.out = plan.slot[n]
+        self.ins = tuple(plan.slot[u] for u in value_inputs(d))
+        self.fn = _static_runner(d)
+        self.fresh = d["op"] == "matmul"          # np.matmul always returns a new array
+        self.assign_fast = None
+        if d["op"] == "assign" and d["attrs"].get("spec") is None:
+            self.assign_fast = d["attrs"]["var"]
+
+        args = ", ".join(f"vals[{i}]" for i in self.ins)
+        pre = ("        if adopt(vals):\n            return\n"
+               if self.assign_fast is not None else "")
+        self.call = _compile(
+            "def call(vals):\n    try:\n" + pre
+            + f"        vals[{self.out}] = fn({args})\n"
+            "    except Exception as e:\n        raise error(e) from None\n",
+            fn=self.fn, adopt=self._adopt, error=self._error)
+
+
+    def __call__(self, vals):
+        return self.call(vals)
+
+    def _error(self, e):
+        return runtime_error(self.plan.graph, self.node, e)
+
+    def _adopt(self, vals):
+        """assign of a value this plan just allocated: hand the array over, no copy."""
+        u = self.d["inputs"][0]
+        prod = self.plan.producer.get(u)
+        if prod is None or not prod.fresh:
+            return False
+        v = vals[self.plan.slot[u]]
+        var = self.assign_fast
+        old = var._value
+        if type(v) is not np.ndarray or v.dtype != old.dtype or v.shape != old.shape:
+            return False
+        var._value = v
+        return True
+
+    def describe(self):
+        d = self.d
+        return f"numpy  %{self.node} {d['op']}  {d['shape']} {d['dtype'].name}  @ {d['source']}"
+
+
+class _ClusterStep:
+    kind = "cluster"
+
+    def __init__(self, plan, k, info, live):
+        g = plan.graph.nx
+        self.plan, self.k, self.info = plan, k, info
+        self.anchor = info["anchor"]
+        members = [m for m in info["nodes"] if m in live and m != self.anchor]
+        self.members = members
+        mset = set(members) | ({self.anchor} if self.anchor is not None else set())
+        self.fresh = False
+        self.kernel = None
+        self.why_numpy = None
+        self.last_error = None
+        # numpy fallback: the same nodes through the op table's implementations
+        fb = []
+        for m in ([self.anchor] if self.anchor is not None else []) + members:
+            d = g.nodes[m]
+            fb.append((plan.slot[m], _static_runner(d),
+                       tuple(plan.slot[u] for u in value_inputs(d)), m))
+        self.fallback_steps = fb
+        if self.anchor is not None:
+            d = g.nodes[self.anchor]
+            self.anchor_run = (plan.slot[self.anchor], node_runner(d),
+                               tuple(plan.slot[u] for u in d["inputs"]))
+        # which members are read outside (live consumers) or returned
+        outs = []
+        for m in members:
+            if m in plan.outputs_set or any(
+                    v in live and v not in mset and m in value_inputs(g.nodes[v])
+                    for v in g.successors(m)):
+                outs.append(m)
+        self.outs = outs
+        self.fresh_slots = {plan.slot[m] for m in outs}
+        self._build_spec(g, live)
+
+    # ------------------------------------------------------------------ kernel spec
+    def _build_spec(self, g, live):
+        info = self.info
+        dom = tuple(info["domain"])
+        size = int(np.prod(dom, dtype=np.int64)) if dom else 1
+        if not self.members:
+            self.why_numpy = "nothing to compute after the matmul"
+            return
+        if size <= 1:
+            self.why_numpy = "scalar domain: numpy is as fast and needs no compile"
+            return
+        nd = len(dom)
+        mset = set(self.members)
+        reds = [m for m in self.members if g.nodes[m]["op"] in REDUCTIONS]
+        axes = set(g.nodes[reds[0]]["attrs"]["axis"]) if reds else set()
+        # operands: values from outside (the anchor counts as outside: it runs first)
+        opnodes = []
+        for m in self.members:
+            for u in value_inputs(g.nodes[m]):
+                if u not in mset and u not in opnodes:
+                    opnodes.append(u)
+
+        def pattern(shape):
+            off = nd - len(shape)
+            return tuple(j >= off and shape[j - off] == dom[j] for j in range(nd))
+
+        pats = {u: pattern(tuple(g.nodes[u]["shape"])) for u in opnodes}
+        consts = {}
+        for u in opnodes:
+            d = g.nodes[u]
+            if int(np.prod(d["shape"], dtype=np.int64)) == 1:
+                pats[u] = (False,) * nd
+            if d["op"] == "constant":
+                c = _uniform_constant(d["attrs"]["value"])
+                if c is not None:
+                    consts[u] = c
+                    pats[u] = (False,) * nd
+        # collapse the loop nest: drop unit dims, merge neighbours that every operand and the
+        # reduction treat alike (valid for C-contiguous operands, which the run time ensures)
+        keep = [j for j in range(nd) if dom[j] != 1]
+        arrays = [u for u in opnodes if any(pats[u])]
+        groups = []
+        for j in keep:
+            sig = (tuple(pats[u][j] for u in arrays), j in axes)
+            if groups and groups[-1][0] == sig:
+                groups[-1][1].append(j)
+            else:
+                groups.append((sig, [j]))
+        cnd = len(groups)
+        ext = tuple(int(np.prod([dom[j] for j in js], dtype=np.int64)) for _, js in groups)
+        gpat = {u: tuple(pats[u][js[0]] for _, js in groups) for u in opnodes}
+        reduced = tuple(sig[1] for sig, _ in groups) if reds else None
+        # operands
+        operands, op_index, self.op_plan = [], {}, []
+        for u in opnodes:
+            d = g.nodes[u]
+            dt = d["dtype"]
+            op_index[u] = len(operands)
+            if u in consts:
+                operands.append(Operand("s", dt, (False,) * cnd))
+                self.op_plan.append(("const", None, None, dt, consts[u]))
+            elif not any(gpat[u]):
+                operands.append(Operand("s", dt, (False,) * cnd))
+                self.op_plan.append(("scalar", self.plan.slot[u], None, dt, None))
+            else:
+                operands.append(Operand("a", dt, gpat[u]))
+                view = tuple(e if p else 1 for e, p in zip(ext, gpat[u]))
+                known = u == self.anchor or u in self.plan.contiguous
+                self.op_plan.append(("known" if known else "array", self.plan.slot[u], view, dt,
+                                     tuple(d["shape"])))
+        # nodes
+        knodes, ref, kreds = [], {}, []
+        for u in opnodes:
+            ref[u] = ("in", op_index[u])
+        outs_full, outs_red = [], []
+        for m in self.members:
+            d = g.nodes[m]
+            args = [ref[u] for u in value_inputs(d)]
+            if d["op"] in REDUCTIONS:
+                kreds.append(KReduction(REDUCTIONS[d["op"]], args[0], d["dtype"]))
+                outs_red.append(m)
+                continue
+            cdt = g.nodes[d["inputs"][0]]["dtype"] if d["inputs"] else d["dtype"]
+            ref[m] = ("v", len(knodes))
+            knodes.append(KNode(d["op"], args, d["attrs"], d["dtype"], cdt))
+        outs_full = [m for m in self.outs if m not in outs_red]
+        trailing = not reds or all(reduced[j] for j in range(sum(not r for r in reduced), cnd))
+        parallel = (worth_parallel([g.nodes[m]["op"] for m in self.members], size)
+                    and trailing and (not reds or not all(reduced) or cnd == 1))
+        spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
+                          kreds, parallel)
+        self.spec = spec
+        self.source = generate(spec)
+        self.extents = ext
+        self.parallel = parallel
+        if not reds:
+            red_view = None
+        elif trailing:
+            red_view = tuple(1 if r else e for e, r in zip(ext, reduced))
+        else:
+            red_view = (int(np.prod([e for e, r in zip(ext, reduced) if not r], dtype=np.int64)),)
+        self.out_plan = []
+        for m in outs_full:
+            d = g.nodes[m]
+            self.out_plan.append((self.plan.slot[m], tuple(d["shape"]), d["dtype"], ext))
+        for m in outs_red:
+            d = g.nodes[m]
+            self.out_plan.append((self.plan.slot[m], tuple(d["shape"]), d["dtype"], red_view))
+        # reductions whose value nobody outside reads still need an output array
+        self.live_outs = {self.plan.slot[m] for m in self.outs}
+
+    def request(self, sync=None):
+        if self.why_numpy is None and self.kernel is None:
+            self.kernel = cache.request(self.source, self.spec.arg_types(), sync)
+        self._make_call()
+
+    # ------------------------------------------------------------------ running
+    def _make_call(self):
+        """Specialize the step into straight-line code: operands unrolled, static shapes, views
+        and constants baked in (a generic loop over operands costs several µs per kernel)."""
+        if self.why_numpy is not None or self.kernel is None:
+            self.call = self.run_numpy
+            return
+        ns = {"K": self.kernel, "numpy_path": self._numpy_path, "failed": self._failed,
+              "step": self, "ND": np.ndarray, "empty": np.empty, "fix": _fix_array,
+              "scalar": _fix_scalar, "threads": _ensure_threads, "LOCK": _PAR_LOCK}
+        body = []
+        if self.anchor is not None:
+            s, f, ins = self.anchor_run
+            ns["AF"] = f
+            body.append(f"vals[{s}] = AF({', '.join(f'vals[{i}]' for i in ins)})")
+        args = [str(e) for e in self.extents]
+        for j, (kind, s, view, dt, extra) in enumerate(self.op_plan):
+            ns[f"D{j}"] = dt
+            if kind == "const":
+                ns[f"C{j}"] = extra
+                args.append(f"C{j}")
+                continue
+            body.append(f"x{j} = vals[{s}]")
+            if kind == "scalar":
+                ns[f"T{j}"] = dt.type
+                body.append(f"if x{j}.__class__ is not T{j}: x{j} = scalar(x{j}, D{j})")
+                args.append(f"x{j}")
+                continue
+            if kind == "array":
+                body.append(f"if x{j}.__class__ is not ND or x{j}.dtype is not D{j} or "
+                            f"not x{j}.flags.c_contiguous: x{j} = fix(x{j}, D{j})")
+            args.append(f"x{j}" if extra == view else f"x{j}.reshape({view})")
+        for j, (s, shape, dt, view) in enumerate(self.out_plan):
+            ns[f"O{j}"] = dt
+            body.append(f"o{j} = empty({shape}, O{j})")
+            args.append(f"o{j}" if shape == view else f"o{j}.reshape({view})")
+        call = f"fn({', '.join(args)})"
+        if self.parallel:
+            body += ["threads()", "with LOCK:", f"    {call}"]
+        else:
+            body.append(call)
+        src = ["def call(vals):", "    fn = K.fn", "    if fn is None:",
+               "        return numpy_path(vals)", "    try:"]
+        src += ["        " + b for b in body]
+        src += ["    except Exception as e:", "        return failed(vals, e)"]
+        src += [f"    vals[{s}] = o{j}" for j, (s, _, _, _) in enumerate(self.out_plan)]
+        src += ["    step.fresh = True"]
+        self.call_source = "\n".join(src) + "\n"
+        self.call = _compile(self.call_source, **ns)
+
+    def __call__(self, vals):
+        return self.call(vals)
+
+    def _numpy_path(self, vals):
+        self.fresh = False
+        return self.run_numpy(vals)
+
+    def _failed(self, vals, e):
+        """The kernel raised: re-run on numpy (pinpoints a failing node, or recovers, e.g. from
+        an unexpected dtype) and remember the error for the report."""
+        self.last_error = f"{type(e).__name__}: {e}"
+        self.fresh = False
+        return self.run_numpy(vals)
+
+    def run_numpy(self, vals):
+        n = None
+        try:
+            for s, f, ins, n in self.fallback_steps:
+                vals[s] = f(*[vals[i] for i in ins])
+        except Exception as e:
+            raise runtime_error(self.plan.graph, n, e) from None
+
+    # ------------------------------------------------------------------ report
+    def describe(self):
+        g = self.plan.graph.nx
+        info = self.info
+        lines = []
+        nodes = ", ".join(f"%{m} {g.nodes[m]['op']}" for m in
+                          ([self.anchor] if self.anchor is not None else []) + self.members)
+        lines.append(f"kernel k{self.k}  [{info['kind']}]  domain {info['domain']}"
+                     + (f" -> loop {self.extents}" if self.why_numpy is None else ""))
+        lines.append(f"    nodes:   {nodes}")
+        if self.anchor is not None:
+            lines.append(f"    anchor:  %{self.anchor} matmul runs on numpy/BLAS (np.matmul); "
+                         "the loop is its epilogue")
+        ins = [u for u in info["inputs"]]
+        lines.append("    inputs:  " + ", ".join(f"%{u} {g.nodes[u]['op']} {g.nodes[u]['shape']}"
+                                               for u in ins))
+        lines.append("    outputs: " + (", ".join(f"%{m} {g.nodes[m]['op']}" for m in self.outs)
+                                        or "-"))
+        srcs = sorted({g.nodes[m]["source"] for m in self.members})
+        lines.append(f"    source:  {', '.join(srcs)}")
+        mine = set(info["nodes"])
+        for r in g.graph.get("fusion", []):
+            if r["fused"] or (r["node"] not in mine and r["input"] not in mine):
+                continue
+            edge = (f"%{r['input']} -> %{r['node']}" if r["input"] is not None
+                    else f"%{r['node']}")
+            lines.append(f"    stop:    {edge}: {r['reason']}")
+        if self.why_numpy is not None:
+            lines.append(f"    runs on numpy: {self.why_numpy}")
+            return "\n".join(lines)
+        k = self.kernel
+        if k is None:
+            lines.append("    kernel:  not requested")
+        else:
+            if k.state == "ready":
+                how = ("disk-cache hit (numba cache)" if k.origin == "disk" else
+                       "compiled (cache miss)")
+                if k.requests > 1:
+                    how += f"; shared by {k.requests} plans (memory cache)"
+                status = f"{how}, {k.compile_seconds:.3f} s"
+            elif k.state == "failed":
+                status = f"FAILED, runs on numpy: {k.error}"
+            else:
+                status = f"{k.state} (runs on numpy until ready)"
+            lines.append(f"    kernel:  {k.key}  {'parallel' if self.parallel else 'serial'}  "
+                         f"{status}")
+            if k.path:
+                lines.append(f"    file:    {k.path}")
+        if self.last_error:
+            lines.append(f"    last kernel error (numpy was used): {self.last_error}")
+        lines.append("    generated source:")
+        lines += ["        " + s for s in self.source.splitlines() if s and not s.startswith(
+            ("import", "from", "# graphflow"))]
+        return "\n".join(lines)
+
+
+class NumbaPlan:
+    """Execution plan of a graph on the numba backend; `run(list_of_arrays)` like `NumpyPlan`."""
+
+    def __init__(self, graph, sync=None):
+        t0 = time.perf_counter()
+        self.source_graph = graph
+        self.graph = g = fuse(graph.copy())
+        gx = g.nx
+        self.order = order = g.topo()
+        self.slot = {n: i for i, n in enumerate(order)}
+        self.outputs_set = set(g.outputs)
+        live = self._live()
+        self.init = [None] * len(order)
+        self.param_slots = [self.slot[p] for p in g.params]
+        self.out_slots = [self.slot[o] for o in g.outputs]
+        clusters = gx.graph.get("clusters", {})
+        # values known to be C-contiguous arrays when produced (kernel outputs, matmul, consts)
+        self.contiguous = set()
+        for n in order:
+            d = gx.nodes[n]
+            if d["op"] == "constant":
+                v = d["attrs"]["value"]
+                self.init[self.slot[n]] = v
+                if isinstance(v, np.ndarray) and v.flags.c_contiguous:
+                    self.contiguous.add(n)
+            elif d["op"] == "matmul" or "cluster" in d["tags"]:
+                self.contiguous.add(n)
+        # steps in an order of the cluster-condensed graph (effects keep program order)
+        unit = {}
+        for n in order:
+            k = gx.nodes[n]["tags"].get("cluster")
+            unit[n] = ("c", k) if k in clusters else ("n", n)
+        cg = nx.DiGraph()
+        pos = {}
+        for n in order:
+            u = unit[n]
+            cg.add_node(u)
+            pos[u] = min(pos.get(u, self.slot[n]), self.slot[n])
+        for a, b in gx.edges:
+            if unit[a] != unit[b]:
+                cg.add_edge(unit[a], unit[b])
+        self.steps, self.producer = [], {}
+        for u in nx.lexicographical_topological_sort(cg, key=pos.__getitem__):
+            if u[0] == "c":
+                info = clusters[u[1]]
+                if not any(m in live for m in info["nodes"]):
+                    continue
+                st = _ClusterStep(self, u[1], info, live)
+                for m in st.members + ([st.anchor] if st.anchor is not None else []):
+                    self.producer[m] = st
+            else:
+                n = u[1]
+                if n not in live or gx.nodes[n]["op"] in ("parameter", "constant"):
+                    continue
+                st = _NodeStep(self, n)
+                self.producer[n] = st
+            self.steps.append(st)
+        self.build_seconds = time.perf_counter() - t0
+        self.request(sync)
+
+    def _live(self):
+        """Nodes whose values an output or effect needs (shape-only inputs don't count)."""
+        gx = self.graph.nx
+        need = set()
+        stack = list(self.graph.outputs) + list(self.graph.effects)
+        while stack:
+            n = stack.pop()
+            if n in need:
+                continue
+            need.add(n)
+            d = gx.nodes[n]
+            stack.extend(value_inputs(d))
+            stack.extend(u for u, e in gx.pred[n].items() if e["control"])
+        return need
+
+    @property
+    def cluster_steps(self):
+        return [s for s in self.steps if s.kind == "cluster"]
+
+    @property
+    def kernels(self):
+        return [s.kernel for s in self.cluster_steps if s.kernel is not None]
+
+    def request(self, sync=None):
+        """Ask the cache for every kernel (compiled in the background unless `sync`; the
+        compiler starts when the first call has returned)."""
+        if not (cache.SETTINGS.sync_compile if sync is None else sync):
+            cache.hold()
+        for s in self.cluster_steps:
+            s.request(sync)
+        self._calls = [st.call for st in self.steps]
+        self._first = True
+
+    def wait(self, timeout=None):
+        """Block until all kernels of this plan are compiled; True if they all finished."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for k in self.kernels:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not k.wait(left):
+                return False
+        return True
+
+    @property
+    def ready(self):
+        return all(k.state in ("ready", "failed") for k in self.kernels)
+
+    def run(self, args):
+        vals = list(self.init)
+        for s, a in zip(self.param_slots, args):
+            vals[s] = a
+        if self._first:
+            try:
+                for call in self._calls:
+                    call(vals)
+            finally:
+                self._first = False
+                cache.kick()
+        else:
+            for call in self._calls:
+                call(vals)
+        return [vals[s] for s in self.out_slots]
+
+    # ------------------------------------------------------------------ report
+    def report(self):
+        """The kernel plan: each step, the nodes a kernel fused, why fusion stopped, the generated
+        source, compile time and cache hit or miss."""
+        ks = self.kernels
+        ready = sum(k.state == "ready" for k in ks)
+        lines = [f"numba kernel plan for graph '{self.graph.name}': {len(self.steps)} steps, "
+                 f"{len(self.cluster_steps)} fused clusters, {len(ks)} kernels "
+                 f"({ready} ready), plan built in {self.build_seconds * 1e3:.1f} ms"]
+        for i, st in enumerate(self.steps):
+            text = st.describe()
+            lines.append(f"[{i}] " + text)
+        return "\n".join(lines)
+
+    __str__ = report
+
+
+_ = OPS  # re-exported names used by tests

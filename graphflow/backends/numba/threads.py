@@ -1,0 +1,43 @@
+"""Keep BLAS and numba within the cores this process may use (no oversubscription).
+
+Kernels and BLAS calls run one after the other, so each pool may use every usable core, but never
+more: OpenBLAS/MKL are capped with threadpoolctl (when installed) and numba with
+`numba.set_num_threads`. ``GRAPHFLOW_NUM_THREADS`` overrides the count.
+"""
+import os
+
+_configured = None
+
+
+def usable_cores():
+    n = os.environ.get("GRAPHFLOW_NUM_THREADS")
+    if n:
+        return max(1, int(n))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def configure():
+    """Cap BLAS threads and numba's thread count at the usable cores; returns the count."""
+    global _configured
+    if _configured is not None:
+        return _configured
+    n = usable_cores()
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+        if any(p.get("num_threads", 0) > n for p in threadpool_info()):
+            threadpool_limits(n)
+    except Exception:   # threadpoolctl missing or a library it cannot drive: leave it
+        pass
+    _configured = n
+    return n
+
+
+def set_kernel_threads():
+    """Called on the thread that launches parallel kernels (numba's count is per thread)."""
+    import numba
+    n = min(configure(), numba.config.NUMBA_NUM_THREADS)
+    if numba.get_num_threads() != n:
+        numba.set_num_threads(n)

@@ -1,0 +1,378 @@
+"""Fusion: group nodes into clusters that one generated loop kernel can compute.
+
+`fuse(graph) -> graph` annotates the graph (it does not rewrite nodes):
+
+* every fused node gets ``tags['cluster'] = k``;
+* ``graph.nx.graph['clusters'][k]`` describes cluster k::
+
+      {'id': k, 'kind': 'elementwise' | 'reduction' | 'matmul+epilogue',
+       'domain': shape the loop nest iterates over,
+       'nodes': member ids in topological order (the anchor first),
+       'anchor': matmul node id run (by BLAS) before the loop, or None,
+       'reductions': reduction node ids (the cluster's epilogue), 'reduce_axes': tuple or None,
+       'inputs': ids of values read from outside, 'outputs': members whose values leave it}
+
+* ``graph.nx.graph['fusion']`` lists every decision as a dict with keys
+  ``node`` (consumer), ``input`` (producer, or None), ``cluster`` (or None), ``fused`` (bool)
+  and ``reason`` (why the edge was fused or why fusion stopped there: ``multiple consumers``,
+  ``reduction boundary``, ``matmul``, ``dtype``, ``shape``, ``not fusable``, ``convexity``).
+
+What fuses (the decisions depend on the op table only, never on a backend):
+
+* elementwise ops (``kind == 'elementwise'`` with a template: arithmetic, transcendental,
+  comparisons, ``where``, ``cast``) and ``broadcast_to``: a cluster's *domain* is the shape of
+  its elementwise members; inputs of other shapes are read with broadcasting (a producer of a
+  different shape is never pulled in, so no work is duplicated);
+* reductions (``reduce_sum/max/min/prod``) whose input has the cluster's domain join as its
+  epilogue; all reductions of one cluster reduce the same axes; nothing that reads a reduction
+  result can join the cluster that computes it (the reduction boundary);
+* a ``matmul`` anchors a cluster: elementwise consumers with its output shape (bias add,
+  activation, the SGD update) form the epilogue that runs right after the BLAS call;
+* clusters stay convex: a merge is refused when a path would leave the cluster and come back
+  (checked on all edges, including the control edges that order effects).
+"""
+from ..ops.registry import OPS
+
+FUSABLE_DTYPES = frozenset(["float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                            "uint16", "uint32", "uint64", "bool"])
+REDUCTIONS = {"reduce_sum": "sum", "reduce_max": "max", "reduce_min": "min", "reduce_prod": "prod"}
+#: ops whose input matters only through its (static) shape, never its values
+SHAPE_ONLY = frozenset(["ones_like", "zeros_like"])
+_SOURCES = frozenset(["parameter", "constant", "read_variable"])
+
+
+def template_of(op):
+    """The scalar expression template of a fusable elementwise op (broadcast_to reads its input)."""
+    if op == "broadcast_to":
+        return "{0}"
+    o = OPS.get(op)
+    return o.template if o is not None and o.kind == "elementwise" else None
+
+
+def value_inputs(d):
+    """Input ids whose *values* a node needs (shape-only inputs of ones_like/zeros_like excluded)."""
+    return () if d["op"] in SHAPE_ONLY else d["inputs"]
+
+
+def classify(g, n):
+    """('ew' | 'red' | 'mm' | None, domain shape, reason when None)."""
+    d = g.nodes[n]
+    op = d["op"]
+    dts = [d["dtype"].name] + [g.nodes[u]["dtype"].name for u in d["inputs"]]
+    if op == "matmul":
+        return "mm", tuple(d["shape"]), None
+    if op in REDUCTIONS:
+        bad = [t for t in dts if t not in FUSABLE_DTYPES]
+        if bad:
+            return None, None, f"dtype {bad[0]} is not supported by fused kernels"
+        return "red", tuple(g.nodes[d["inputs"][0]]["shape"]), None
+    if template_of(op) is not None:
+        bad = [t for t in dts if t not in FUSABLE_DTYPES]
+        if bad:
+            return None, None, f"dtype {bad[0]} is not supported by fused kernels"
+        return "ew", tuple(d["shape"]), None
+    if op in _SOURCES:
+        return None, None, f"{op} (an input of the graph)"
+    if op in ("assign", "print"):
+        return None, None, f"{op} is an effect (runs in program order)"
+    return None, None, f"{op} is not elementwise (runs on numpy)"
+
+
+class _Cluster:
+    __slots__ = ("nodes", "domain", "fusable", "anchor", "reductions", "reduce_axes", "mask")
+
+    def __init__(self, n, i, kind, dom, attrs):
+        self.nodes, self.domain, self.fusable = [n], dom, kind is not None
+        self.anchor = n if kind == "mm" else None
+        self.reductions = [n] if kind == "red" else []
+        self.reduce_axes = attrs["axis"] if kind == "red" else None
+        self.mask = 1 << i
+
+    def absorb(self, o):
+        self.nodes += o.nodes
+        self.reductions += o.reductions
+        if o.anchor is not None:
+            self.anchor = o.anchor
+        if o.reduce_axes is not None:
+            self.reduce_axes = o.reduce_axes
+        self.mask |= o.mask
+
+
+class _Reach:
+    """Ancestor/descendant bitmasks of every node in the *clustered* graph.
+
+    A cluster runs as one unit, so every ancestor of any member precedes every descendant of any
+    member: after each merge the masks are closed over the new cluster (`close`). Convexity
+    checks on these masks therefore see paths that pass through other clusters too.
+    """
+
+    def __init__(self, graph, order):
+        g = graph.nx
+        self.idx = idx = {n: i for i, n in enumerate(order)}
+        self.order = order
+        anc, desc = [0] * len(order), [0] * len(order)
+        for i, n in enumerate(order):
+            a = 0
+            for p in g.predecessors(n):
+                j = idx[p]
+                a |= anc[j] | (1 << j)
+            anc[i] = a
+        for i in range(len(order) - 1, -1, -1):
+            dsc = 0
+            for v in g.successors(order[i]):
+                j = idx[v]
+                dsc |= desc[j] | (1 << j)
+            desc[i] = dsc
+        self.anc, self.desc = anc, desc
+
+    def of(self, parts):
+        mask = anc = desc = 0
+        for c in parts:
+            mask |= c.mask
+            for m in c.nodes:
+                i = self.idx[m]
+                anc |= self.anc[i]
+                desc |= self.desc[i]
+        return mask, anc & ~mask, desc & ~mask
+
+    def violation(self, parts):
+        """None if the union of `parts` is convex, else a node on a path that leaves and
+        re-enters it."""
+        _, anc, desc = self.of(parts)
+        bad = anc & desc
+        return None if not bad else self.order[(bad & -bad).bit_length() - 1]
+
+    def depends(self, a, b):
+        """Is there a path between clusters a and b (either way)?"""
+        _, _, da = self.of([a])
+        _, _, db = self.of([b])
+        return bool(da & b.mask or db & a.mask)
+
+    def close(self, c):
+        mask, anc, desc = self.of([c])
+        up, down = anc | mask, desc | mask
+        d = desc
+        while d:
+            low = d & -d
+            j = low.bit_length() - 1
+            self.anc[j] |= up
+            d ^= low
+        a = anc
+        while a:
+            low = a & -a
+            j = low.bit_length() - 1
+            self.desc[j] |= down
+            a ^= low
+
+
+def _reads_reduction(parts, g, idx):
+    """A reduction is its cluster's epilogue: no member of the union may read its result."""
+    mask = 0
+    for c in parts:
+        mask |= c.mask
+    for c in parts:
+        for r in c.reductions:
+            for v in g.successors(r):
+                if mask >> idx[v] & 1:
+                    return (f"reduction boundary: %{v} reads the reduction %{r}, which must "
+                            "finish first")
+    return None
+
+
+def _anchor_conflict(parts, reach):
+    """A matmul anchor runs before its loop: no other member may feed it."""
+    anchors = [c for c in parts if c.anchor is not None]
+    if len(anchors) > 1:
+        return "matmul: a kernel runs at most one matmul"
+    if anchors:
+        a = reach.anc[reach.idx[anchors[0].anchor]]
+        if any(c.mask & a for c in parts if c is not anchors[0]):
+            return "matmul: its operands are computed by the other cluster"
+    return None
+
+
+def fuse(graph, siblings=True):
+    """Annotate `graph` with fusion clusters (see the module docstring); returns the graph.
+
+    With `siblings`, independent clusters over the same domain that read a common value are
+    merged too (horizontal fusion: the shared input is read once, one kernel launch instead of
+    several).
+    """
+    g = graph.nx
+    order = graph.topo()
+    reach = _Reach(graph, order)
+    idx = reach.idx
+    cl = {}            # node -> its _Cluster
+    kinds = {}
+    records = []
+    outputs = set(graph.outputs)
+
+    def rec(node, inp, fused, reason, cluster=None):
+        records.append({"node": node, "input": inp, "cluster": cluster, "fused": fused,
+                        "reason": reason})
+
+    for n in order:
+        d = g.nodes[n]
+        i = idx[n]
+        kind, dom, why = classify(g, n)
+        kinds[n] = (kind, dom)
+        me = _Cluster(n, i, kind, dom, d["attrs"])
+        if kind is None or kind == "mm":
+            cl[n] = me
+            for p in dict.fromkeys(value_inputs(d)):
+                pk = kinds[p][0]
+                if pk in ("ew", "red") or (pk == "mm" and kind is None):
+                    rec(n, p, False, ("matmul: operands of a BLAS call are materialized"
+                                      if kind == "mm" else f"not fusable: {why}"))
+            continue
+        chosen = []
+        for p in dict.fromkeys(value_inputs(d)):
+            c = cl[p]
+            pk = kinds[p][0]
+            reason = None
+            if not c.fusable:
+                if g.nodes[p]["op"] in _SOURCES:
+                    continue
+                reason = f"not fusable: {classify(g, p)[2]}"
+            elif any(c is x for x in chosen):
+                continue
+            elif pk == "red":
+                reason = "reduction boundary: the reduction must finish before its result is read"
+            elif c.domain != dom:
+                reason = (f"shape: {tuple(g.nodes[p]['shape'])} is broadcast into {dom}, "
+                          "so it is computed in its own loop")
+            elif any(cl[u] is c and kinds[u][0] == "red" for u in value_inputs(d)):
+                reason = "reduction boundary: this node also reads a reduction of that cluster"
+            elif kind == "red" and c.reduce_axes not in (None, d["attrs"]["axis"]):
+                reason = f"reduction axes differ ({c.reduce_axes} vs {d['attrs']['axis']})"
+            else:
+                parts = chosen + [c, me]
+                q = reach.violation(parts)
+                if q is not None:
+                    reason = (f"convexity: the path through %{q} would leave the cluster and "
+                              "come back")
+                else:
+                    reason = (_anchor_conflict(parts, reach)
+                              or _reads_reduction(parts[:-1], g, idx))
+                if reason is None:
+                    chosen.append(c)
+                    rec(n, p, True, "fused")
+                    continue
+            rec(n, p, False, reason)
+        if not chosen:
+            cl[n] = me
+            continue
+        root = chosen[0]
+        for x in chosen[1:]:
+            root.absorb(x)
+            for m in x.nodes:
+                cl[m] = root
+        root.absorb(me)
+        cl[n] = root
+        reach.close(root)
+
+    if siblings:
+        _merge_siblings(graph, order, reach, cl, rec)
+
+    # ---- number the clusters in program order and describe them
+    roots = []
+    for n in order:
+        c = cl[n]
+        if c.fusable and (len(c.nodes) > 1 or c.anchor is None) and all(c is not r
+                                                                         for r in roots):
+            roots.append(c)
+    clusters = {}
+    for k, c in enumerate(roots):
+        members = sorted(c.nodes, key=idx.__getitem__)
+        mset = set(members)
+        for m in members:
+            g.nodes[m]["tags"]["cluster"] = k
+        ins, outs = [], []
+        for m in members:
+            for u in value_inputs(g.nodes[m]):
+                if u not in mset and u not in ins:
+                    ins.append(u)
+        for m in members:
+            users = [v for v in g.successors(m)
+                     if v not in mset and not g.edges[m, v]["control"]]
+            if users or m in outputs:
+                outs.append(m)
+                inside = [v for v in g.successors(m) if v in mset]
+                names = ", ".join(f"%{v} {g.nodes[v]['op']}" for v in users[:4])
+                names += "" if len(users) <= 4 else f" and {len(users) - 4} more"
+                names += (" and the graph output" if names else "the graph output") \
+                    if m in outputs else ""
+                if inside:
+                    rec(m, None, False, f"multiple consumers: used inside cluster {k} and by "
+                        f"{names}, so its value is written out", k)
+                elif len(members) > 1:
+                    rec(m, None, False, f"cluster output: read by {names}", k)
+        kind = ("matmul+epilogue" if c.anchor is not None else
+                "reduction" if c.reductions else "elementwise")
+        clusters[k] = {"id": k, "kind": kind, "domain": tuple(c.domain), "nodes": members,
+                       "anchor": c.anchor,
+                       "reductions": sorted(c.reductions, key=idx.__getitem__),
+                       "reduce_axes": c.reduce_axes, "inputs": ins, "outputs": outs}
+    for r in records:
+        if r["cluster"] is None and r["fused"]:
+            r["cluster"] = g.nodes[r["node"]]["tags"].get("cluster")
+    g.graph["clusters"] = clusters
+    g.graph["fusion"] = records
+    return graph
+
+
+def _merge_siblings(graph, order, reach, cl, rec):
+    """Horizontal fusion: merge independent same-domain clusters that read a common value."""
+    g = graph.nx
+    idx = reach.idx
+    for u in order:
+        readers = []
+        for v in g.successors(u):
+            if g.edges[u, v]["control"] or u not in value_inputs(g.nodes[v]):
+                continue
+            c = cl[v]
+            if c.fusable and not any(c is r for r in readers) and \
+                    (len(c.nodes) > 1 or c.anchor is None):
+                readers.append(c)
+        if len(readers) < 2:
+            continue
+        readers.sort(key=lambda c: min(idx[m] for m in c.nodes))
+        while readers:
+            base = readers.pop(0)
+            rest = []
+            for c in readers:
+                reason = None
+                if c.domain != base.domain:
+                    reason = "shape"
+                elif None not in (c.reduce_axes, base.reduce_axes) and \
+                        c.reduce_axes != base.reduce_axes:
+                    reason = "reduction axes differ"
+                elif reach.depends(base, c):
+                    reason = "dependent"
+                elif _anchor_conflict([base, c], reach) is not None:
+                    reason = "matmul"
+                if reason is not None:
+                    rest.append(c)
+                    continue
+                first = min(c.nodes, key=idx.__getitem__)
+                base.absorb(c)
+                for m in c.nodes:
+                    cl[m] = base
+                reach.close(base)
+                rec(first, u, True, f"sibling: shares the input %{u} and the domain "
+                    f"{base.domain} with %{min(base.nodes, key=idx.__getitem__)}")
+            readers = rest
+
+
+def describe(graph):
+    """A short text summary of the fusion annotations (for dumps and the kernel plan)."""
+    g = graph.nx
+    lines = []
+    for k, c in g.graph.get("clusters", {}).items():
+        ops = ", ".join(f"%{n} {g.nodes[n]['op']}" for n in c["nodes"])
+        lines.append(f"cluster {k} ({c['kind']}, domain {c['domain']}): {ops}")
+    stops = [r for r in g.graph.get("fusion", []) if not r["fused"]]
+    for r in stops:
+        src = f"%{r['input']} -> " if r["input"] is not None else ""
+        lines.append(f"  stop {src}%{r['node']}: {r['reason']}")
+    return "\n".join(lines)

@@ -1,0 +1,142 @@
+"""The kernel cache: in memory per structure, on disk across processes, robust to damage.
+
+Child processes get their own GRAPHFLOW_CACHE_DIR (a tmp dir) so the user's cache is untouched.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.backends.numba import SETTINGS, STATS, cache
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CHILD = r"""
+import json, sys
+sys.path.insert(0, {root!r})
+import numpy as np
+import graphflow as tf
+from graphflow.backends.numba import STATS, SETTINGS
+SETTINGS.sync_compile = True
+
+@tf.function
+def f(x, y):
+    return tf.nn.relu(x * 2.0 - y) + tf.reduce_sum(y, 1, keepdims=True)
+
+x = np.arange(12, dtype=np.float32).reshape(3, 4)
+y = np.ones((3, 4), np.float32)
+out = f(x, y)
+plan = f.get_concrete_function(x, y)._executor
+print("RESULT" + json.dumps({{"stats": dict(STATS), "origins": [k.origin for k in plan.kernels],
+                             "states": [k.state for k in plan.kernels],
+                             "out": out.numpy().tolist()}}))
+"""
+EXPECTED = (np.maximum(np.arange(12, dtype=np.float32).reshape(3, 4) * 2 - 1, 0) + 4).tolist()
+
+
+def run_child(cache_dir, wait=True):
+    env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(cache_dir))
+    env.pop("GRAPHFLOW_SYNC_COMPILE", None)
+    p = subprocess.Popen([sys.executable, "-c", CHILD.format(root=ROOT)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return p if not wait else finish(p)
+
+
+def finish(p):
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err[-3000:]
+    line = [s for s in out.splitlines() if s.startswith("RESULT")][-1]
+    res = json.loads(line[len("RESULT"):])
+    assert res["out"] == EXPECTED
+    assert res["states"] and all(s == "ready" for s in res["states"])
+    return res
+
+
+def kernel_files(d):
+    return glob.glob(os.path.join(str(d), "kernels", "gfk_*.py"))
+
+
+def numba_files(d):
+    return glob.glob(os.path.join(str(d), "kernels", "__pycache__", "gfk_*.nb*"))
+
+
+def test_disk_cache_is_reused_by_a_new_process(tmp_path):
+    first = run_child(tmp_path)
+    assert set(first["origins"]) == {"compiled"} and first["stats"].get("compiled", 0) >= 1
+    assert kernel_files(tmp_path) and numba_files(tmp_path)
+    second = run_child(tmp_path)
+    assert set(second["origins"]) == {"disk"}
+    assert second["stats"].get("compiled", 0) == 0
+    assert second["stats"]["disk_hits"] == len(second["origins"])
+
+
+def test_truncated_cache_files_are_recompiled(tmp_path):
+    run_child(tmp_path)
+    for f in numba_files(tmp_path):              # truncate numba's index and data files
+        with open(f, "r+b") as fh:
+            fh.truncate(max(1, os.path.getsize(f) // 3))
+    res = run_child(tmp_path)
+    assert set(res["origins"]) == {"compiled"} and res["stats"].get("recovered", 0) >= 1
+    for f in kernel_files(tmp_path):             # truncate the generated sources
+        with open(f, "r+") as fh:
+            fh.truncate(40)
+    res = run_child(tmp_path)
+    assert res["stats"].get("recovered", 0) >= 1
+    res = run_child(tmp_path)                    # repaired: a clean disk hit again
+    assert set(res["origins"]) == {"disk"}
+
+
+def test_concurrent_processes_share_one_cache(tmp_path):
+    procs = [run_child(tmp_path, wait=False) for _ in range(2)]
+    for p in procs:
+        finish(p)
+    assert not glob.glob(os.path.join(str(tmp_path), "kernels", ".tmp-*"))
+    res = run_child(tmp_path)
+    assert set(res["origins"]) == {"disk"}
+
+
+@pytest.fixture
+def sync_compile():
+    old = SETTINGS.sync_compile
+    SETTINGS.sync_compile = True
+    yield
+    SETTINGS.sync_compile = old
+
+
+def test_same_structure_shares_one_kernel_in_memory(sync_compile):
+    def f1(a, b):
+        return tf.tanh(a) * b + 3.0
+
+    def f2(u, v):                     # same structure, other names, other constant value
+        return tf.tanh(u) * v + 5.0
+
+    x = tf.constant(np.linspace(-1, 1, 10).astype(np.float32))
+    g1, g2 = tf.function(f1), tf.function(f2)
+    r1 = g1(x, x)
+    hits = STATS["memory_hits"]
+    compiled = STATS["compiled"] + STATS["disk_hits"]
+    r2 = g2(x, x)
+    k1 = g1.get_concrete_function(x, x)._executor.kernels
+    k2 = g2.get_concrete_function(x, x)._executor.kernels
+    assert [k.key for k in k1] == [k.key for k in k2] and k1[0] is k2[0]
+    assert STATS["memory_hits"] == hits + 1
+    assert STATS["compiled"] + STATS["disk_hits"] == compiled
+    np.testing.assert_allclose(r2.numpy() - r1.numpy(), 2.0, rtol=1e-6)
+
+
+def test_key_ignores_shapes_but_not_structure():
+    from graphflow.backends.numba.codegen import KernelSpec, KNode, Operand, generate
+    a = KernelSpec(1, None, [Operand("a", "float32", (True,))],
+                   [KNode("exp", [("in", 0)], {}, "float32", "float32")], [0], [], False)
+    b = KernelSpec(1, None, [Operand("a", "float64", (True,))],
+                   [KNode("exp", [("in", 0)], {}, "float64", "float64")], [0], [], False)
+    sa, sb = generate(a), generate(b)
+    assert cache.kernel_key(sa) == cache.kernel_key(generate(a))
+    assert cache.kernel_key(sa) != cache.kernel_key(sb)
+    assert "exp_f32" in sa and "np.exp" in sb          # vmath for float32, numpy for float64
+    assert "np.float32(" in sa

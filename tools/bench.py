@@ -1,0 +1,356 @@
+"""graphflow benchmarks, measured as ratios against a baseline timed in the same process.
+
+Every workload is a function in `WORKLOADS` that returns `(graphflow_seconds, baseline_seconds)`
+per operation (median over repeats); the ratio graphflow / baseline is compared with the target.
+Comparing within one run keeps the numbers meaningful on a loaded machine (see
+/work/shared/PERFORMANCE.md).
+
+    python tools/bench.py                 # all workloads, 7 repeats each
+    python tools/bench.py --quick         # 3 repeats, shorter timing runs
+    python tools/bench.py --only eager_tape_square --json out.json
+
+Adding a workload: write `def my_workload(cfg): ... return gf_seconds, base_seconds` (use
+`measure(fn, cfg)` for both sides) and register it with `@workload("name", target_ratio)`.
+A workload without a numpy baseline returns `None` as baseline_seconds; its target is then an
+absolute time in seconds.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import timeit
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import graphflow as tf  # noqa: E402
+
+#: name -> (fn(cfg) -> (graphflow_seconds, baseline_seconds or None), target)
+WORKLOADS = {}
+
+
+def workload(name, target):
+    """Register `fn(cfg) -> (graphflow_seconds, baseline_seconds)` under `name`."""
+    def deco(fn):
+        WORKLOADS[name] = (fn, target)
+        return fn
+    return deco
+
+
+class Config:
+    def __init__(self, repeats=7, min_time=0.2):
+        self.repeats = repeats        # timeit repeats; the median is reported
+        self.min_time = min_time      # seconds per repeat (timeit's autorange picks `number`)
+
+
+def measure(fn, cfg):
+    """Median seconds per call of `fn()` over `cfg.repeats` timeit repeats (auto `number`)."""
+    timer = timeit.Timer(fn)
+    number = 1
+    while True:   # like Timer.autorange, but to cfg.min_time
+        t = timer.timeit(number)
+        if t >= cfg.min_time or number >= 10**8:
+            break
+        number = max(number * 2, int(number * cfg.min_time / max(t, 1e-9) * 1.1))
+    times = timer.repeat(repeat=cfg.repeats, number=number)
+    return statistics.median(times) / number
+
+
+def _numpy_add_2x2(cfg):
+    a = np.ones((2, 2), np.float32)
+    b = np.full((2, 2), 2.0, np.float32)
+    return measure(lambda: a + b, cfg)
+
+
+# ------------------------------------------------------------------------------ workloads
+@workload("eager_add_2x2", 5.0)
+def eager_add_2x2(cfg):
+    """`a + b` on two 2x2 float32 tensors, eager, vs numpy's a + b on 2x2 arrays."""
+    a = tf.ones((2, 2))
+    b = tf.fill((2, 2), 2.0)
+    assert (a + b).numpy().tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    return measure(lambda: a + b, cfg), _numpy_add_2x2(cfg)
+
+
+@workload("eager_tape_square", 50.0)
+def eager_tape_square(cfg):
+    """`with GradientTape() as t: y = v * v` then `t.gradient(y, v)` on a scalar Variable,
+    vs numpy's 2x2 add."""
+    v = tf.Variable(3.0)
+    GradientTape = tf.GradientTape
+
+    def step():
+        with GradientTape() as t:
+            y = v * v
+        return t.gradient(y, v)
+
+    assert float(step()) == 6.0
+    return measure(step, cfg), _numpy_add_2x2(cfg)
+
+
+# ------------------------------------------------------------------------------ numba backend
+def _wait_compiled():
+    """Block until the numba backend has compiled every kernel requested so far."""
+    try:
+        from graphflow.backends.numba import wait_all
+    except ImportError:
+        return
+    wait_all()
+
+
+def chain(x):
+    return tf.tanh(0.5 * x + 1) * tf.sigmoid(x) + x * x
+
+
+def _np_chain(x):
+    return np.tanh(0.5 * x + 1) * (1 / (1 + np.exp(-x))) + x * x
+
+
+def _chain_workload(cfg, fn, check=None):
+    """Time traced `fn` on 4M float32 against numpy's eager chain expression (same process)."""
+    x = np.random.default_rng(0).standard_normal(4_000_000).astype(np.float32)
+    xt = tf.constant(x)
+    f = tf.function(fn)
+    out = f(xt)                      # traces; kernels compile in the background
+    _wait_compiled()
+    out = f(xt).numpy()
+    if check is not None:
+        ref = check(x.astype(np.float64))
+        np.testing.assert_allclose(out, ref, rtol=2e-4, atol=2e-4 * np.abs(ref).max())
+    return measure(lambda: f(xt), cfg), measure(lambda: _np_chain(x), cfg)
+
+
+def _chain_grad_ref(x):
+    t, s = np.tanh(0.5 * x + 1), 1 / (1 + np.exp(-x))
+    return 0.5 * (1 - t * t) * s + t * s * (1 - s) + 2 * x
+
+
+def _chain_grad2_ref(x):
+    t, s = np.tanh(0.5 * x + 1), 1 / (1 + np.exp(-x))
+    dt, ds = 0.5 * (1 - t * t), s * (1 - s)
+    ddt, dds = -t * dt, ds * (1 - 2 * s)         # d/dx of dt and ds
+    return ddt * s + 2 * dt * ds + t * dds + 2
+
+
+@workload("chain_fwd_4M", 0.20)
+def chain_fwd_4m(cfg):
+    """`tanh(0.5*x + 1) * sigmoid(x) + x*x` on 4M float32 in @function vs numpy eager."""
+    return _chain_workload(cfg, chain, lambda x: _np_chain(x))
+
+
+@workload("chain_grad_4M", 0.25)
+def chain_grad_4m(cfg):
+    """gradient of reduce_sum(chain(x)) (tape inside @function) vs numpy's eager forward."""
+    def grad(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.reduce_sum(chain(x))
+        return t.gradient(y, x)
+    return _chain_workload(cfg, grad, _chain_grad_ref)
+
+
+@workload("chain_grad2_4M", 0.35)
+def chain_grad2_4m(cfg):
+    """gradient of reduce_sum(gradient(reduce_sum(chain(x)))) (nested tapes) vs numpy forward."""
+    def grad2(x):
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = tf.reduce_sum(chain(x))
+            g = t1.gradient(y, x)
+            z = tf.reduce_sum(g)
+        return t2.gradient(z, x)
+    return _chain_workload(cfg, grad2, _chain_grad2_ref)
+
+
+MLP_SIZES = (784, 256, 256, 10)
+
+
+def _mlp_init(seed=0):
+    rng = np.random.default_rng(seed)
+    ws = [(rng.standard_normal((a, b)) * np.sqrt(2 / a)).astype(np.float32)
+          for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:])]
+    bs = [np.zeros(b, np.float32) for b in MLP_SIZES[1:]]
+    x = rng.standard_normal((128, MLP_SIZES[0])).astype(np.float32)
+    y = rng.integers(0, MLP_SIZES[-1], 128).astype(np.int32)
+    return ws, bs, x, y
+
+
+def make_mlp_step(ws, bs, lr=0.1):
+    """(variables, @function step(x, y) -> loss): one SGD step of the ReLU MLP."""
+    params = []
+    for w, b in zip(ws, bs):
+        params += [tf.Variable(w), tf.Variable(b)]
+
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            h = x
+            for i in range(0, len(params), 2):
+                h = tf.matmul(h, params[i]) + params[i + 1]
+                if i < len(params) - 2:
+                    h = tf.nn.relu(h)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, h))
+        grads = tape.gradient(loss, params)
+        for p, g in zip(params, grads):
+            p.assign_sub(lr * g)
+        return loss
+    return params, step
+
+
+def _np_mlp_step(ws, bs, x, y, lr=np.float32(0.1)):
+    """The hand-written numpy step (in-place updates) that mlp_step is compared with."""
+    (w1, w2, w3), (b1, b2, b3) = ws, bs
+    n = x.shape[0]
+    h1 = x @ w1 + b1
+    a1 = np.maximum(h1, 0)
+    h2 = a1 @ w2 + b2
+    a2 = np.maximum(h2, 0)
+    z = a2 @ w3 + b3
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(1, keepdims=True)
+    r = np.arange(n)
+    loss = -np.mean(z[r, y] - np.log(s[:, 0]))
+    dz = e / s
+    dz[r, y] -= 1
+    dz /= n
+    gw3, gb3 = a2.T @ dz, dz.sum(0)
+    da2 = dz @ w3.T
+    da2 *= h2 > 0
+    gw2, gb2 = a1.T @ da2, da2.sum(0)
+    da1 = da2 @ w2.T
+    da1 *= h1 > 0
+    gw1, gb1 = x.T @ da1, da1.sum(0)
+    for p, g in zip((w1, w2, w3, b1, b2, b3), (gw1, gw2, gw3, gb1, gb2, gb3)):
+        p -= lr * g
+    return loss
+
+
+@workload("mlp_step", 0.90)
+def mlp_step(cfg):
+    """One SGD step of a 784-256-256-10 ReLU MLP (batch 128) in one @function vs numpy."""
+    ws, bs, x, y = _mlp_init()
+    params, step = make_mlp_step(ws, bs)
+    xt, yt = tf.constant(x), tf.constant(y)
+    ref_ws, ref_bs = [w.copy() for w in ws], [b.copy() for b in bs]
+    first = float(step(xt, yt))
+    _wait_compiled()
+    ref = float(_np_mlp_step(ref_ws, ref_bs, x, y))
+    assert abs(first - ref) <= 1e-4 * max(1.0, abs(ref)), (first, ref)
+    second = float(step(xt, yt))
+    ref2 = float(_np_mlp_step(ref_ws, ref_bs, x, y))
+    assert abs(second - ref2) <= 1e-4 * max(1.0, abs(ref2)), (second, ref2)
+    return measure(lambda: step(xt, yt), cfg), measure(lambda: _np_mlp_step(ws, bs, x, y), cfg)
+
+
+_FIRST_CALL_CHILD = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {tools!r})
+import bench
+tf = bench.tf
+ws, bs, x, y = bench._mlp_init()
+params, step = bench.make_mlp_step(ws, bs)
+xt, yt = tf.constant(x), tf.constant(y)
+t0 = time.perf_counter()
+loss = float(step(xt, yt))
+t1 = time.perf_counter()
+print("FIRST_CALL", t1 - t0, loss, flush=True)
+bench._wait_compiled()              # leave a complete disk cache for the warm run
+"""
+
+_first_call_result = {}
+
+
+def _first_call_times():
+    """(cold, warm) seconds to the first result of the MLP step in fresh processes."""
+    if not _first_call_result:
+        import subprocess
+        import tempfile
+        tools = os.path.dirname(os.path.abspath(__file__))
+        code = _FIRST_CALL_CHILD.format(root=os.path.dirname(tools), tools=tools)
+        with tempfile.TemporaryDirectory(prefix="gf-cache-") as d:
+            env = dict(os.environ, GRAPHFLOW_CACHE_DIR=d)
+            env.pop("GRAPHFLOW_SYNC_COMPILE", None)
+            for run_name in ("cold", "warm"):
+                out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                     capture_output=True, text=True).stdout
+                line = [s for s in out.splitlines() if s.startswith("FIRST_CALL")][0]
+                _first_call_result[run_name] = float(line.split()[1])
+    return _first_call_result["cold"], _first_call_result["warm"]
+
+
+@workload("mlp_first_call", 1.0)
+def mlp_first_call(cfg):
+    """Seconds from the first call of the MLP step to its result, fresh process, empty cache."""
+    return _first_call_times()[0], None
+
+
+@workload("mlp_first_call_warm", 0.3)
+def mlp_first_call_warm(cfg):
+    """Seconds from the first call of the MLP step to its result, fresh process, warm cache."""
+    return _first_call_times()[1], None
+
+
+# ------------------------------------------------------------------------------ driver
+def run(names, cfg):
+    rows = []
+    for name in names:
+        fn, target = WORKLOADS[name]
+        gf, base = fn(cfg)
+        if base is None:
+            ratio, ok = None, gf <= target
+        else:
+            ratio = gf / base
+            ok = ratio <= target
+        rows.append({"workload": name, "graphflow_us": gf * 1e6,
+                     "baseline_us": None if base is None else base * 1e6,
+                     "ratio": ratio, "target": target, "pass": bool(ok)})
+    return rows
+
+
+def _fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+
+def print_table(rows):
+    head = f"{'workload':<22} {'graphflow µs':>14} {'baseline µs':>12} {'ratio':>8} {'target':>8}  result"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        tgt = f"≤{r['target']:g}" + ("" if r["ratio"] is not None else " s")
+        print(f"{r['workload']:<22} {r['graphflow_us']:>14.3f} {_fmt(r['baseline_us'], '>12.3f')} "
+              f"{_fmt(r['ratio'], '>8.2f')} {tgt:>8}  {'PASS' if r['pass'] else 'MISS'}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="3 repeats of shorter timing runs")
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="run only this workload (repeatable); known: " + ", ".join(WORKLOADS))
+    p.add_argument("--repeats", type=int, default=None, help="timeit repeats (default 7, quick 3)")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
+    args = p.parse_args(argv)
+    names = args.only or list(WORKLOADS)
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        p.error(f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(WORKLOADS)}")
+    cfg = Config(repeats=args.repeats or (3 if args.quick else 7),
+                 min_time=0.05 if args.quick else 0.2)
+    rows = run(names, cfg)
+    print_table(rows)
+    if args.json:
+        meta = {"python": platform.python_version(), "numpy": np.__version__,
+                "machine": platform.machine(), "repeats": cfg.repeats, "quick": args.quick}
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "results": rows}, f, indent=2)
+        print(f"wrote {args.json}")
+    return 0 if all(r["pass"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
