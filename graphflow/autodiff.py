@@ -93,8 +93,12 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
             continue
         if tagged:
             STATE.adjoint = (adjoint_order, getattr(out, "_node", None))
+        op = r.op
         try:
-            in_cts = r.op.vjp(r.inputs, out, g, **r.attrs) if r.attrs else r.op.vjp(r.inputs, out, g)
+            if op is READ:   # the identity VJP, without the call
+                in_cts = (g,)
+            else:
+                in_cts = op.vjp(r.inputs, out, g, **r.attrs) if r.attrs else op.vjp(r.inputs, out, g)
         finally:
             if not tagged:
                 STATE.adjoint = None
@@ -117,13 +121,13 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
                 gs = gx._value.shape
             except AttributeError:
                 gs = tuple(gx.shape)
+            if tagged:   # tags the unbroadcast and accumulation nodes too
+                STATE.adjoint = (adjoint_order, getattr(out, "_node", None))
             if gs != xs:   # the common case (same shape) needs no op at all
-                if tagged:
-                    STATE.adjoint = (adjoint_order, getattr(out, "_node", None))
                 gx = unbroadcast(gx, xs)
             ct[k] = add(ct[k], gx) if k in ct else gx
         STATE.adjoint = None
-    return [ct.get(id(s)) for s in sources]
+    return list(map(ct.get, map(id, sources)))
 
 
 def explain_none(records, target, source, watched, escaped, watch_accessed=True):

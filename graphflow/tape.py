@@ -51,6 +51,8 @@ def _flatten(x):
 
 
 _LEAF_TYPES = (Tensor, Variable)
+_Record, _READ = autodiff.Record, autodiff.READ
+_ONES = {}   # numpy dtype -> scalar one (the seed of 0-d targets)
 _is_float = autodiff._floating
 
 
@@ -63,7 +65,11 @@ def _ones_seed(t):
                 return ones_like(t)
         v = t._value
         out = Tensor.__new__(Tensor)
-        out._value = v.dtype.type(1) if v.ndim == 0 else _np.ones(v.shape, v.dtype)
+        if v.ndim:
+            out._value = _np.ones(v.shape, v.dtype)
+        else:   # numpy scalars are immutable: share one per dtype
+            one = _ONES.get(v.dtype)
+            out._value = one if one is not None else _ONES.setdefault(v.dtype, v.dtype.type(1))
         return out
     return ones_like(t)
 
@@ -124,17 +130,17 @@ class GradientTape:
         for a in args:
             if id(a) in w:
                 w.add(id(out))
-                self._records.append(autodiff.Record(op, args, attrs, out))
+                self._records.append(_Record(op, args, attrs, out))
                 return
 
     def _record_read(self, var, t):
-        vid = id(var)
-        if vid not in self._watched:
+        w = self._watched
+        if id(var) not in w:
             if not (self._watch_accessed and var.trainable):
                 return
             self._watch_one(var)
-        self._watched.add(id(t))
-        self._records.append(autodiff.Record(autodiff.READ, (var,), {}, t))
+        w.add(id(t))
+        self._records.append(_Record(_READ, (var,), {}, t))
 
     def _note_escape(self, t):
         if id(t) in self._watched or (isinstance(t, Variable) and self._watch_accessed
@@ -177,7 +183,8 @@ class GradientTape:
 
     def _backward(self, targets, seeds, sources):
         was = self in STATE.tapes
-        self._pause()   # the VJP ops are recorded by outer tapes only (that is higher order)
+        if was:
+            STATE.tapes.remove(self)   # the VJP ops are recorded by outer tapes only (higher order)
         try:
             order = None
             if STATE.graph is not None:
@@ -195,6 +202,16 @@ class GradientTape:
         reason for every None gradient.
         """
         self._check_use()
+        if (type(target) is Tensor and output_gradients is None and not explain
+                and unconnected_gradients == "none" and isinstance(sources, _LEAF_TYPES)
+                and _is_float(target) and _is_float(sources)):
+            # Fast path for the common case: one eager target, one source, default options
+            # (the general path below gives the same result, with structure and error handling).
+            g, = self._backward([target], [_ones_seed(target)], [sources])
+            self._used = True
+            if not self._persistent:
+                self._records = []
+            return g
         ts, _ = _flatten(target)
         srcs, rebuild = _flatten(sources)
         for i, s in enumerate(srcs):
@@ -206,15 +223,16 @@ class GradientTape:
                     f"GradientTape.gradient: source {i} has dtype {s.dtype.name} (shape "
                     f"{s.shape}); gradients are only defined for floating-point sources. "
                     "Cast it with graphflow.cast(x, graphflow.float32) before the computation.")
-        ts = [self._target(t) for t in ts]
         for i, t in enumerate(ts):
+            if isinstance(t, Variable):
+                t = ts[i] = self._target(t)
             if not isinstance(t, Tensor):
                 raise TypeError(f"GradientTape.gradient: target {i} is a {type(t).__name__}")
             if not _is_float(t):
                 raise InvalidArgumentError(f"GradientTape.gradient: target {i} has dtype "
                                            f"{t.dtype.name}; it must be a float tensor")
         if output_gradients is None:
-            seeds = [_ones_seed(t) for t in ts]
+            seeds = list(map(_ones_seed, ts))
         else:
             gs = _flatten(output_gradients)[0]
             if len(gs) != len(ts):

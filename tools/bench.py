@@ -314,7 +314,8 @@ def run(names, cfg):
 
 
 def _fmt(x, spec):
-    return "-" if x is None else format(x, spec)
+    width = "".join(c for c in spec.split(".")[0] if c.isdigit())
+    return format("-", ">" + width) if x is None else format(x, spec)
 
 
 def print_table(rows):

@@ -49,20 +49,19 @@ def funcs_for(dtype):
 _NAME_RE = re.compile(r"(?<![\w.])(" + "|".join(sorted(FUNCS_F32, key=len, reverse=True))
                       + r"|C)\(")
 
-PARALLEL_MIN_ELEMENTS = 200_000     # below this a prange launch costs more than it saves
+PARALLEL_MIN_ELEMENTS = 200_000     # below this, splitting a loop costs more than it saves
 PARALLEL_MIN_WORK = 4_000_000       # elements x op weight: memory-bound loops need more
 _HEAVY = frozenset(["exp", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "sin", "cos",
                     "pow", "mod", "floordiv", "sqrt", "rsqrt", "divide"])
 
 
 def worth_parallel(ops, size):
-    """prange pays off for big loops with enough arithmetic per element (transcendental ops
-    weigh 8): a 200k-element `w - lr * g` is memory bound and faster serial."""
+    """Running a loop on all cores pays off for big loops with enough arithmetic per element
+    (transcendental ops weigh 8): a 200k-element `w - lr * g` is memory bound, faster serial."""
     if size < PARALLEL_MIN_ELEMENTS:
         return False
     work = sum(8 if op in _HEAVY else 1 for op in ops)
     return size * work >= PARALLEL_MIN_WORK
-REDUCE_CHUNKS = 64                  # partial sums of a parallel full reduction
 
 
 def np_type(dtype):
@@ -105,7 +104,8 @@ class KernelSpec:
     nodes       [KNode] in topological order
     outputs     indices into nodes of the full-domain values written out
     reductions  [KReduction]; their outputs have extent 1 on reduced dims (keepdims layout)
-    parallel    prange over the outermost loop (or chunked partial reductions)
+    parallel    numba.prange over the outermost loop (the plan runs big loops in chunks on
+                its own thread pool instead, so it passes False)
     """
 
     def __init__(self, ndim, reduced, operands, nodes, outputs, reductions, parallel):
@@ -225,8 +225,7 @@ def generate(spec):
     # reductions: trailing (all reduced dims innermost) keeps scalar accumulators
     n_keep = sum(1 for r in red if not r)
     trailing = bool(reds) and all(red[k] for k in range(n_keep, nd))
-    chunked = spec.parallel and bool(reds) and trailing and n_keep == 0 and nd == 1
-    par_outer = spec.parallel and not chunked and (not reds or (trailing and n_keep > 0))
+    par_outer = spec.parallel and (not reds or (trailing and n_keep > 0))
     kidx = ", ".join("0" if red[k] else f"i{k}" for k in range(nd))
     # non-trailing: accumulate into flat arrays over the kept dims (linear index `q`)
     kept = [k for k in range(nd) if not red[k]]
@@ -267,10 +266,6 @@ def generate(spec):
                 emit([f"acc{k} = r{k}"], 1)
         emit(["for q in range(nk):"], 1)
         emit([f"acc{k}[q] = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], 2)
-    if chunked:
-        emit([f"p{k} = np.empty({REDUCE_CHUNKS}, {np_type(acc_dt[k])})"
-              for k in range(len(reds))], 1)
-        emit([f"step = (n0 + {REDUCE_CHUNKS - 1}) // {REDUCE_CHUNKS}"], 1)
 
     def body(level, ind):
         emit(stmts[level], ind)
@@ -287,22 +282,9 @@ def generate(spec):
             return
         if trailing and level == n_keep:
             emit([f"acc{k} = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], ind)
-        if chunked and level == 0:
-            emit(["for c in numba.prange(%d):" % REDUCE_CHUNKS], ind)
-            ind += 1
-            emit([f"acc{k} = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], ind)
-            emit(["for i0 in range(c * step, min(n0, c * step + step)):"], ind)
-        else:
-            rng = "numba.prange" if par_outer and level == 0 else "range"
-            emit([f"for i{level} in {rng}(n{level}):"], ind)
+        rng = "numba.prange" if par_outer and level == 0 else "range"
+        emit([f"for i{level} in {rng}(n{level}):"], ind)
         body(level + 1, ind + 1)
-        if chunked and level == 0:
-            emit([f"p{k}[c] = acc{k}" for k in range(len(reds))], ind)
-            ind -= 1
-            emit([f"acc{k} = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], ind)
-            emit(["for c in range(%d):" % REDUCE_CHUNKS], ind)
-            emit([f"acc{k} = {_combine(r.kind, f'acc{k}', acc_dt[k], f'p{k}[c]')}"
-                  for k, r in enumerate(reds)], ind + 1)
         if trailing and level == n_keep:
             emit([f"r{k}[{kidx}] = {np_type(r.dtype)}(acc{k})" for k, r in enumerate(reds)],
                  ind)

@@ -13,7 +13,7 @@ Per step at run time:
     with the collapsed loop shape (free for C-contiguous arrays; others are copied once), scalars
     and uniform constants are passed as numpy scalars, outputs are allocated fresh.
 """
-import threading
+import sys
 import time
 
 import networkx as nx
@@ -24,9 +24,7 @@ from ...passes.fusion import REDUCTIONS, SHAPE_ONLY, fuse, value_inputs
 from ..numpy_exec import node_runner, runtime_error
 from . import cache
 from .codegen import KernelSpec, KNode, KReduction, Operand, generate, worth_parallel
-
-_PAR_LOCK = threading.Lock()     # numba's workqueue layer must not run two parallel launches
-_tls = threading.local()
+from .parallel import CHUNK_ELEMENTS, pool as _chunk_pool
 
 
 def _compile(src, **ns):
@@ -44,11 +42,85 @@ def _fix_scalar(x, dt):
     return np.asarray(x, dt).reshape(-1)[0]
 
 
-def _ensure_threads():
-    if getattr(_tls, "threads", None) is None:
-        from .threads import set_kernel_threads
-        set_kernel_threads()
-        _tls.threads = True
+_GEMMS = {}
+
+
+def _gemm(dtype):
+    """scipy's BLAS gemm for float32/float64 (None without scipy)."""
+    f = _GEMMS.get(dtype.name, False)
+    if f is False:
+        try:
+            from scipy.linalg import blas
+            f = {"float32": blas.sgemm, "float64": blas.dgemm}.get(dtype.name)
+        except Exception:
+            f = None
+        _GEMMS[dtype.name] = f
+    return f
+
+
+class _Inplace:
+    __slots__ = ("w", "a", "b", "c", "const", "ta", "tb", "out", "dtype", "shape", "refs")
+
+
+def _detect_update(plan, st, pos, step_of):
+    """Recognize `assign(v, read(v) - c * matmul(A, B))` computed by cluster step `st` (the SGD
+    update) and check that updating the old value's buffer in place is invisible: nothing reads
+    the old value after this step and no other read of the variable runs before its assign.
+    Returns an `_Inplace` (slots) or None."""
+    g = plan.graph.nx
+    m = st.anchor
+    if m is None or len(st.members) != 2:
+        return None
+    mul, sub = st.members
+    dm, dmul, dsub = g.nodes[m], g.nodes[mul], g.nodes[sub]
+    if dmul["op"] != "multiply" or dsub["op"] != "subtract" or st.outs != [sub]:
+        return None
+    if dm["dtype"].name not in ("float32", "float64") or len(dm["shape"]) != 2:
+        return None
+    a, b = dm["inputs"]
+    if any(len(g.nodes[u]["shape"]) != 2 for u in (a, b)):
+        return None
+    cands = [u for u in dmul["inputs"] if u != m]
+    if len(cands) != 1 or m not in dmul["inputs"] or dsub["inputs"][1] != mul:
+        return None
+    c = cands[0]
+    if int(np.prod(g.nodes[c]["shape"], dtype=np.int64)) != 1:
+        return None
+    w = dsub["inputs"][0]
+    dw = g.nodes[w]
+    if dw["op"] != "read_variable" or tuple(dw["shape"]) != tuple(dm["shape"]) or \
+            dw["dtype"] != dm["dtype"] or w in (a, b) or w in plan.outputs_set:
+        return None
+    var = dw["attrs"]["var"]
+    users = [v for v in g.successors(sub) if not g.edges[sub, v]["control"]]
+    if sub in plan.outputs_set or len(users) != 1:
+        return None
+    asg = users[0]
+    da = g.nodes[asg]
+    if da["op"] != "assign" or da["attrs"].get("spec") is not None or \
+            da["attrs"]["var"] is not var or asg not in step_of:
+        return None
+    if m in plan.outputs_set or any(v != mul for v in g.successors(m)):
+        return None
+    for v in g.successors(w):                 # every other reader of the old value runs first
+        if v not in (sub,) and not g.edges[w, v]["control"] and step_of.get(v, -1) >= pos:
+            return None
+    for n, d in g.nodes(data=True):           # other reads of the variable: not in between
+        if d["op"] == "read_variable" and n != w and d["attrs"]["var"] is var:
+            if pos <= step_of.get(n, -1) < step_of[asg]:
+                return None
+    ip = _Inplace()
+    ip.w, ip.a, ip.b = plan.slot[w], plan.slot[a], plan.slot[b]
+    if g.nodes[c]["op"] == "constant":
+        ip.c, ip.const = None, np.asarray(g.nodes[c]["attrs"]["value"]).reshape(-1)[0]
+    else:
+        ip.c, ip.const = plan.slot[c], None
+    ip.ta, ip.tb = bool(dm["attrs"]["transpose_a"]), bool(dm["attrs"]["transpose_b"])
+    ip.out, ip.dtype, ip.shape = plan.slot[sub], dm["dtype"], tuple(dm["shape"])
+    # references to the old value when this step alone holds it: the variable, its slot in
+    # `vals`, the local name and getrefcount's argument
+    ip.refs = 4
+    return ip
 
 
 def _static_runner(d):
@@ -82,10 +154,10 @@ class _NodeStep:
         self.out = plan.slot[n]
         self.ins = tuple(plan.slot[u] for u in value_inputs(d))
         self.fn = _static_runner(d)
-        self.fresh = d["op"] == "matmul"          # np.matmul always returns a new array
         self.assign_fast = None
         if d["op"] == "assign" and d["attrs"].get("spec") is None:
             self.assign_fast = d["attrs"]["var"]
+            self.value_slot = plan.slot[d["inputs"][0]]
 
         args = ", ".join(f"vals[{i}]" for i in self.ins)
         pre = ("        if adopt(vals):\n            return\n"
@@ -104,17 +176,17 @@ class _NodeStep:
         return runtime_error(self.plan.graph, self.node, e)
 
     def _adopt(self, vals):
-        """assign of a value this plan just allocated: hand the array over, no copy."""
-        u = self.d["inputs"][0]
-        prod = self.plan.producer.get(u)
-        if prod is None or not prod.fresh:
+        """assign without the copy when nothing but this run references the new value (an array
+        a kernel or BLAS just allocated): the variable takes the array over. A value that a
+        caller, an output or another slot also holds (refcount) or that is a view is copied."""
+        v = vals[self.value_slot]
+        old = self.assign_fast._value
+        if v is old:            # updated in place (see _inplace_run)
+            return True
+        if (v.__class__ is not np.ndarray or v.base is not None or v.dtype != old.dtype
+                or v.shape != old.shape or sys.getrefcount(v) > 3):  # slot, v, argument
             return False
-        v = vals[self.plan.slot[u]]
-        var = self.assign_fast
-        old = var._value
-        if type(v) is not np.ndarray or v.dtype != old.dtype or v.shape != old.shape:
-            return False
-        var._value = v
+        self.assign_fast._value = v
         return True
 
     def describe(self):
@@ -155,7 +227,6 @@ class _ClusterStep:
                     for v in g.successors(m)):
                 outs.append(m)
         self.outs = outs
-        self.fresh_slots = {plan.slot[m] for m in outs}
         self._build_spec(g, live)
 
     # ------------------------------------------------------------------ kernel spec
@@ -245,10 +316,12 @@ class _ClusterStep:
             knodes.append(KNode(d["op"], args, d["attrs"], d["dtype"], cdt))
         outs_full = [m for m in self.outs if m not in outs_red]
         trailing = not reds or all(reduced[j] for j in range(sum(not r for r in reduced), cnd))
+        # big loops run in chunks along the outermost loop dim on the chunk pool (serial
+        # kernels on slices): valid when that dim is not reduced
         parallel = (worth_parallel([g.nodes[m]["op"] for m in self.members], size)
-                    and trailing and (not reds or not all(reduced) or cnd == 1))
+                    and (not reds or (trailing and not reduced[0])))
         spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
-                          kreds, parallel)
+                          kreds, False)
         self.spec = spec
         self.source = generate(spec)
         self.extents = ext
@@ -279,17 +352,26 @@ class _ClusterStep:
         """Specialize the step into straight-line code: operands unrolled, static shapes, views
         and constants baked in (a generic loop over operands costs several µs per kernel)."""
         if self.why_numpy is not None or self.kernel is None:
-            self.call = self.run_numpy
+            if self.inplace is not None:
+                inplace, numpy_path = self._inplace_run, self._numpy_path
+
+                def call(vals):
+                    if not inplace(vals):
+                        numpy_path(vals)
+                self.call = call
+            else:
+                self.call = self.run_numpy
             return
         ns = {"K": self.kernel, "numpy_path": self._numpy_path, "failed": self._failed,
               "step": self, "ND": np.ndarray, "empty": np.empty, "fix": _fix_array,
-              "scalar": _fix_scalar, "threads": _ensure_threads, "LOCK": _PAR_LOCK}
+              "scalar": _fix_scalar}
         body = []
         if self.anchor is not None:
             s, f, ins = self.anchor_run
             ns["AF"] = f
             body.append(f"vals[{s}] = AF({', '.join(f'vals[{i}]' for i in ins)})")
         args = [str(e) for e in self.extents]
+        sliced = []                       # (arg index) of arrays cut along the outer loop dim
         for j, (kind, s, view, dt, extra) in enumerate(self.op_plan):
             ns[f"D{j}"] = dt
             if kind == "const":
@@ -305,18 +387,33 @@ class _ClusterStep:
             if kind == "array":
                 body.append(f"if x{j}.__class__ is not ND or x{j}.dtype is not D{j} or "
                             f"not x{j}.flags.c_contiguous: x{j} = fix(x{j}, D{j})")
+            if view[0] != 1:
+                sliced.append(len(args))
             args.append(f"x{j}" if extra == view else f"x{j}.reshape({view})")
         for j, (s, shape, dt, view) in enumerate(self.out_plan):
             ns[f"O{j}"] = dt
             body.append(f"o{j} = empty({shape}, O{j})")
+            if view[0] != 1:
+                sliced.append(len(args))
             args.append(f"o{j}" if shape == view else f"o{j}.reshape({view})")
-        call = f"fn({', '.join(args)})"
         if self.parallel:
-            body += ["threads()", "with LOCK:", f"    {call}"]
+            # views once, then each chunk calls the serial kernel on rows [lo, hi)
+            body += [f"w{i} = {a}" for i, a in enumerate(args) if i in sliced]
+            cargs = ["hi - lo"] + args[1:len(self.extents)] + [
+                f"w{i}[lo:hi]" if i in sliced else a
+                for i, a in enumerate(args) if i >= len(self.extents)]
+            row = int(np.prod(self.extents[1:], dtype=np.int64)) if len(self.extents) > 1 else 1
+            ns["POOL"] = _chunk_pool()
+            ns["ROWS"] = max(1, CHUNK_ELEMENTS // max(row, 1))
+            body += ["def chunk(lo, hi):", f"    fn({', '.join(cargs)})",
+                     f"POOL.run(chunk, {self.extents[0]}, ROWS)"]
         else:
-            body.append(call)
-        src = ["def call(vals):", "    fn = K.fn", "    if fn is None:",
-               "        return numpy_path(vals)", "    try:"]
+            body.append(f"fn({', '.join(args)})")
+        src = ["def call(vals):"]
+        if self.inplace is not None:
+            ns["INPLACE"] = self._inplace_run
+            src += ["    if INPLACE(vals):", "        return"]
+        src += ["    fn = K.fn", "    if fn is None:", "        return numpy_path(vals)", "    try:"]
         src += ["        " + b for b in body]
         src += ["    except Exception as e:", "        return failed(vals, e)"]
         src += [f"    vals[{s}] = o{j}" for j, (s, _, _, _) in enumerate(self.out_plan)]
@@ -326,6 +423,36 @@ class _ClusterStep:
 
     def __call__(self, vals):
         return self.call(vals)
+
+    inplace = None
+    inplace_runs = 0
+
+    def _inplace_run(self, vals):
+        """W - c * (A @ B) accumulated by BLAS into W's own buffer (gemm with beta=1), when this
+        step holds the only reference to W (the variable's old value). False: take the normal
+        path."""
+        ip = self.inplace
+        w = vals[ip.w]
+        if (w.__class__ is not np.ndarray or w.dtype is not ip.dtype or w.base is not None
+                or not w.flags.c_contiguous or not w.flags.writeable or w.shape != ip.shape
+                or sys.getrefcount(w) > ip.refs):
+            return False
+        gemm = _gemm(ip.dtype)
+        if gemm is None:
+            return False
+        a, b = vals[ip.a], vals[ip.b]
+        c = vals[ip.c] if ip.c is not None else ip.const
+        try:
+            alpha = -float(c.reshape(-1)[0] if hasattr(c, "reshape") else c)
+            # W.T (Fortran order) := alpha * op(B).T @ op(A).T + W.T
+            r = gemm(alpha, b.T, a.T, 1.0, w.T, trans_a=int(ip.tb), trans_b=int(ip.ta),
+                     overwrite_c=1)
+        except Exception:
+            return False
+        vals[ip.out] = w if r.base is w else np.ascontiguousarray(r.T)
+        self.fresh = True
+        self.inplace_runs += 1
+        return True
 
     def _numpy_path(self, vals):
         self.fresh = False
@@ -390,7 +517,7 @@ class _ClusterStep:
                 status = f"FAILED, runs on numpy: {k.error}"
             else:
                 status = f"{k.state} (runs on numpy until ready)"
-            lines.append(f"    kernel:  {k.key}  {'parallel' if self.parallel else 'serial'}  "
+            lines.append(f"    kernel:  {k.key}  {'chunked on all cores' if self.parallel else 'serial'}  "
                          f"{status}")
             if k.path:
                 lines.append(f"    file:    {k.path}")
@@ -459,6 +586,14 @@ class NumbaPlan:
                 st = _NodeStep(self, n)
                 self.producer[n] = st
             self.steps.append(st)
+        step_of = {}
+        for i, st in enumerate(self.steps):
+            for m in ([st.node] if st.kind == "node" else
+                      st.members + ([st.anchor] if st.anchor is not None else [])):
+                step_of[m] = i
+        for i, st in enumerate(self.steps):
+            if st.kind == "cluster":
+                st.inplace = _detect_update(self, st, i, step_of)
         self.build_seconds = time.perf_counter() - t0
         self.request(sync)
 

@@ -3,6 +3,10 @@
 Kernels and BLAS calls run one after the other, so each pool may use every usable core, but never
 more: OpenBLAS/MKL are capped with threadpoolctl (when installed) and numba with
 `numba.set_num_threads`. ``GRAPHFLOW_NUM_THREADS`` overrides the count.
+
+numba's threading layer is 'workqueue' unless NUMBA_THREADING_LAYER is set: OpenMP's spinning
+threads collapse when another process shares a core (measured on 2 cores with one busy: a 4M-element
+prange kernel took 8.0 ms with omp, 3.7 ms with workqueue, 4.3 ms serial).
 """
 import os
 
@@ -31,6 +35,9 @@ def configure():
             threadpool_limits(n)
     except Exception:   # threadpoolctl missing or a library it cannot drive: leave it
         pass
+    if "NUMBA_THREADING_LAYER" not in os.environ:
+        import numba
+        numba.config.THREADING_LAYER = "workqueue"
     _configured = n
     return n
 
