@@ -296,6 +296,35 @@ def mlp_first_call_warm(cfg):
     return _first_call_times()[1], None
 
 
+@workload("mlp_trace", 0.2)
+def mlp_trace(cfg):
+    """Seconds to trace the mlp_step function into a graph and run the passes (no compiling)."""
+    import time
+    ws, bs, x, y = _mlp_init()
+    _, step = make_mlp_step(ws, bs)
+    xt, yt = tf.constant(x), tf.constant(y)
+    times = []
+    for _ in range(cfg.repeats):
+        f = tf.function(step.python_function, jit_compile=False)
+        t0 = time.perf_counter()
+        f.get_concrete_function(xt, yt)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), None
+
+
+@workload("mlp_numpy_executor", 1.0)
+def mlp_numpy_executor(cfg):
+    """mlp_step on the numpy executor (jit_compile=False) vs the same Python step run eagerly:
+    the executor's per-call overhead must stay below eager execution's."""
+    ws, bs, x, y = _mlp_init()
+    _, step = make_mlp_step(ws, bs)
+    xt, yt = tf.constant(x), tf.constant(y)
+    graph_step = tf.function(step.python_function, jit_compile=False)
+    graph_step(xt, yt)
+    return (measure(lambda: graph_step(xt, yt), cfg),
+            measure(lambda: step.python_function(xt, yt), cfg))
+
+
 # ------------------------------------------------------------------------------ driver
 def run(names, cfg):
     rows = []
