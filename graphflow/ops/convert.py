@@ -1,4 +1,5 @@
 """Argument conversion shared by all op wrappers (TF's weak typing of Python scalars)."""
+from ..errors import InvalidArgumentError
 from ..tensor import Tensor, Variable, convert_to_tensor
 
 
@@ -10,13 +11,18 @@ def to_tensor(x, dtype=None):
     return convert_to_tensor(x, dtype)
 
 
-def to_tensors(*xs):
+def to_tensors(*xs, op=None):
     """Convert op arguments. Python scalars, lists and numpy arrays take the dtype of the first
     tensor argument (so `x * 0.5` stays float32), as TF converts them; mixed tensor dtypes are
-    left to the op's rule, which raises a clear error."""
+    left to the op's rule, which raises a clear error. `op` names the op in conversion errors."""
     dtype = None
     for x in xs:
         if isinstance(x, (Tensor, Variable)):
             dtype = x.dtype
             break
-    return [to_tensor(x, dtype) for x in xs]
+    try:
+        return [to_tensor(x, dtype) for x in xs]
+    except InvalidArgumentError as e:
+        if op is None:
+            raise
+        raise InvalidArgumentError(f"{op}: {e}") from None

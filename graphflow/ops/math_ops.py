@@ -23,7 +23,7 @@ def _api(op, doc):
     n = op.name
 
     def api(*args, name=None):
-        return bind(op, to_tensors(*args), _NO)
+        return bind(op, to_tensors(*args, op=n), _NO)
     api.__name__ = api.__qualname__ = n
     api.__doc__ = doc
     return api
@@ -42,7 +42,7 @@ def _fast_binary(op, ufunc):
                     return r
                 except ValueError:
                     pass
-        return bind(op, to_tensors(x, y), _NO)
+        return bind(op, to_tensors(x, y, op=op.name), _NO)
     api.__name__ = api.__qualname__ = op.name
     return api
 
@@ -504,7 +504,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):
     >>> matmul(ones((2, 3)), ones((3, 4))).shape
     TensorShape([2, 4])
     """
-    a, b = to_tensors(a, b)
+    a, b = to_tensors(a, b, op="matmul")
     return bind(MATMUL, [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)})
 
 
