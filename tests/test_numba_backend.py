@@ -159,6 +159,20 @@ def test_bool_templates():
     check_same(fn, x, y)
 
 
+def test_one_hot_fuses_with_its_consumers():
+    idx = np.array([[0, 3], [2, 9], [1, 1]], np.int32)
+    z = np.random.default_rng(13).standard_normal((3, 2, 4)).astype(np.float32)
+
+    def fn(i, z):
+        oh = tf.one_hot(i, 4)
+        return [oh * z + 1.0, tf.reduce_sum(tf.one_hot(i, 4, on_value=2.0, off_value=-1.0) * z, -1),
+                tf.one_hot(i[:, 0], 1) * 3.0]
+    plan = check_same(fn, idx, z)
+    fused = [m for s in plan.cluster_steps for m in s.members
+             if plan.graph.nx.nodes[m]["op"] == "one_hot"]
+    assert len(fused) >= 2
+
+
 # ------------------------------------------------------------------ reductions
 def test_reductions_every_axis():
     rng = np.random.default_rng(3)
@@ -302,6 +316,43 @@ def test_mlp_training_matches_numpy_executor():
     for word in ("matmul", "reduction boundary", "multiple consumers", "generated source",
                  "def kernel("):
         assert word in text
+
+
+def test_inplace_sgd_update_never_aliases_what_others_hold():
+    rng = np.random.default_rng(12)
+    w = tf.Variable(rng.standard_normal((6, 4)).astype(np.float32))
+    x = tf.constant(rng.standard_normal((5, 6)).astype(np.float32))
+    d = tf.constant(rng.standard_normal((5, 4)).astype(np.float32))
+
+    @tf.function
+    def sgd(x, d):
+        w.assign_sub(0.5 * tf.matmul(x, d, transpose_a=True))
+
+    ref = w.numpy().copy()
+    for _ in range(3):
+        sgd(x, d)
+        ref = ref - 0.5 * (x.numpy().T @ d.numpy())
+    np.testing.assert_allclose(w.numpy(), ref, rtol=1e-5, atol=1e-6)
+    step = [s for s in plan_of(sgd, x, d).cluster_steps if s.inplace is not None]
+    assert step and step[0].inplace_runs >= 2        # BLAS accumulated into w's own buffer
+    held = w.numpy()                                 # a view the user keeps
+    kept = held.copy()
+    sgd(x, d)
+    np.testing.assert_array_equal(held, kept)        # backed off: the view still sees old values
+    np.testing.assert_allclose(w.numpy(), ref - 0.5 * (x.numpy().T @ d.numpy()), rtol=1e-5,
+                               atol=1e-6)
+
+    # an assigned parameter is copied, not adopted: the caller may change its array later
+    v = tf.Variable(np.zeros(3, np.float32))
+
+    @tf.function
+    def put(a):
+        v.assign(a)
+
+    a = np.ones(3, np.float32)
+    put(a)
+    a[:] = 7
+    np.testing.assert_array_equal(v.numpy(), np.ones(3, np.float32))
 
 
 def test_effects_run_in_program_order(capsys):

@@ -28,8 +28,12 @@ What fuses (the decisions depend on the op table only, never on a backend):
   result can join the cluster that computes it (the reduction boundary);
 * a ``matmul`` anchors a cluster: elementwise consumers with its output shape (bias add,
   activation, the SGD update) form the epilogue that runs right after the BLAS call;
+* ``one_hot`` along the last axis is elementwise over its output (index == column);
+* siblings: independent clusters over the same domain that read a common value merge
+  (horizontal fusion: one launch, the shared input read once);
 * clusters stay convex: a merge is refused when a path would leave the cluster and come back
-  (checked on all edges, including the control edges that order effects).
+  (checked on all edges, including the control edges that order effects, with reachability
+  closed over the clusters formed so far, so paths through other clusters count too).
 """
 from ..ops.registry import OPS
 
@@ -41,16 +45,24 @@ SHAPE_ONLY = frozenset(["ones_like", "zeros_like"])
 _SOURCES = frozenset(["parameter", "constant", "read_variable"])
 
 
+#: one_hot along the last axis is elementwise over its output: on if index == column else off
+#: (`IDX` is the loop index of the last axis; its input broadcasts along that axis)
+ONE_HOT_TEMPLATE = "(C({on}) if {0} == IDX else C({off}))"
+
+
 def template_of(op):
-    """The scalar expression template of a fusable elementwise op (broadcast_to reads its input)."""
+    """The scalar expression template of a fusable elementwise op (broadcast_to reads its input;
+    one_hot compares its index with the column)."""
     if op == "broadcast_to":
         return "{0}"
+    if op == "one_hot":
+        return ONE_HOT_TEMPLATE
     o = OPS.get(op)
     return o.template if o is not None and o.kind == "elementwise" else None
 
 
 def value_inputs(d):
-    """Input ids whose *values* a node needs (shape-only inputs of ones_like/zeros_like excluded)."""
+    """Input ids whose *values* a node needs (not the shape-only input of ones_like/zeros_like)."""
     return () if d["op"] in SHAPE_ONLY else d["inputs"]
 
 
@@ -66,6 +78,8 @@ def classify(g, n):
         if bad:
             return None, None, f"dtype {bad[0]} is not supported by fused kernels"
         return "red", tuple(g.nodes[d["inputs"][0]]["shape"]), None
+    if op == "one_hot" and d["attrs"]["axis"] not in (-1, len(d["shape"]) - 1):
+        return None, None, "one_hot along an inner axis runs on numpy"
     if template_of(op) is not None:
         bad = [t for t in dts if t not in FUSABLE_DTYPES]
         if bad:
@@ -151,18 +165,19 @@ class _Reach:
     def close(self, c):
         mask, anc, desc = self.of([c])
         up, down = anc | mask, desc | mask
-        d = desc
-        while d:
-            low = d & -d
-            j = low.bit_length() - 1
-            self.anc[j] |= up
-            d ^= low
-        a = anc
-        while a:
-            low = a & -a
-            j = low.bit_length() - 1
-            self.desc[j] |= down
-            a ^= low
+        _or_into(self.anc, desc, up)
+        _or_into(self.desc, anc, down)
+
+
+def _or_into(masks, which, value):
+    """masks[j] |= value for every bit j set in `which` (bits found with str.find, C speed)."""
+    bits = bin(which)[:1:-1]           # bit 0 first
+    j = bits.find("1")
+    while j >= 0:
+        m = masks[j]
+        if m & value != value:
+            masks[j] = m | value
+        j = bits.find("1", j + 1)
 
 
 def _reads_reduction(parts, g, idx):
@@ -326,6 +341,8 @@ def _merge_siblings(graph, order, reach, cl, rec):
     g = graph.nx
     idx = reach.idx
     for u in order:
+        d = g.nodes[u]
+        small = d["op"] == "constant" or all(s == 1 for s in d["shape"])
         readers = []
         for v in g.successors(u):
             if g.edges[u, v]["control"] or u not in value_inputs(g.nodes[v]):
@@ -334,9 +351,10 @@ def _merge_siblings(graph, order, reach, cl, rec):
             if c.fusable and not any(c is r for r in readers) and \
                     (len(c.nodes) > 1 or c.anchor is None):
                 readers.append(c)
-        if len(readers) < 2:
-            continue
+        if len(readers) < 2 or (small and len(readers) > 8):
+            continue              # a scalar/constant read by many clusters: no traffic to save
         readers.sort(key=lambda c: min(idx[m] for m in c.nodes))
+        del readers[64:]          # bound the pairwise checks on hugely shared values
         while readers:
             base = readers.pop(0)
             rest = []

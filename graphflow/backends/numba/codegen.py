@@ -169,7 +169,11 @@ def trailing_reduction(spec):
 def node_expr(node, refs):
     """The scalar expression of one fused node, with typed constants and dtype-specific math."""
     tmpl = template_of(node.op)
-    text = tmpl.format(*refs, **{k: v for k, v in node.attrs.items() if isinstance(v, str)})
+    if node.op == "one_hot":     # constants of the output dtype, the last loop index
+        tmpl = tmpl.replace("IDX", node.attrs["_index"])
+        text = tmpl.format(*refs, on=repr(node.attrs["on"]), off=repr(node.attrs["off"]))
+    else:
+        text = tmpl.format(*refs, **{k: v for k, v in node.attrs.items() if isinstance(v, str)})
     funcs = funcs_for(node.cdtype)
     ctype = np_type(node.cdtype)
 
@@ -212,6 +216,8 @@ def generate(spec):
     for j, n in enumerate(spec.nodes):
         refs = [ref_of[a] for a in n.args]
         lv = max([lvl_of[a] for a in n.args], default=0)
+        if n.op == "one_hot" and n.attrs["_index"] != "0":     # reads loop index i<k>
+            lv = max(lv, int(n.attrs["_index"][1:]) + 1)
         ref_of[("v", j)], lvl_of[("v", j)] = f"v{j}", lv
         stmts[lv].append(f"v{j} = {node_expr(n, refs)}")
     # drop loads nobody uses (e.g. the shape-only input of ones_like)

@@ -6,12 +6,17 @@ requested from the cache (`cache.request`). Until a cluster's kernel is ready th
 numpy (the op table's implementations, exactly like `NumpyPlan`); each call then switches to the
 compiled kernel by itself. `wait()` blocks until all of this plan's kernels are compiled.
 
-Per step at run time:
+Per step at run time (each step is specialized into straight-line Python once):
   * numpy node: one `node_runner` call (effects - read_variable / assign / print - too, in
-    program order);
+    program order). An assign whose value nothing else references takes the array over instead
+    of copying it;
   * cluster: the anchor matmul (np.matmul, i.e. BLAS), then one kernel call. Operands are viewed
     with the collapsed loop shape (free for C-contiguous arrays; others are copied once), scalars
-    and uniform constants are passed as numpy scalars, outputs are allocated fresh.
+    and uniform constants are passed as numpy scalars, outputs are allocated fresh. Big loops run
+    in chunks on all cores (`parallel.ChunkPool`);
+  * the SGD update `assign(v, v - c * matmul(a, b))`: when the step holds the only reference to
+    the variable's old value (checked statically for program order and at run time by refcount),
+    BLAS gemm accumulates into that buffer (beta=1): no matmul temporary, no epilogue pass.
 """
 import sys
 import time
@@ -19,7 +24,6 @@ import time
 import networkx as nx
 import numpy as np
 
-from ...ops.registry import OPS
 from ...passes.fusion import REDUCTIONS, SHAPE_ONLY, fuse, value_inputs
 from ..numpy_exec import node_runner, runtime_error
 from . import cache
@@ -46,16 +50,56 @@ _GEMMS = {}
 
 
 def _gemm(dtype):
-    """scipy's BLAS gemm for float32/float64 (None without scipy)."""
+    """C := alpha * op(A) @ op(B) + C with numpy's own BLAS (cblas gemm through ctypes), or None.
+
+    numpy's BLAS, not scipy's: scipy bundles a second OpenBLAS whose idle threads would spin
+    against numpy's (measured: a 1.2 ms MLP step became 13 ms).
+    """
     f = _GEMMS.get(dtype.name, False)
     if f is False:
         try:
-            from scipy.linalg import blas
-            f = {"float32": blas.sgemm, "float64": blas.dgemm}.get(dtype.name)
+            f = _load_gemm(dtype)
         except Exception:
             f = None
         _GEMMS[dtype.name] = f
     return f
+
+
+def _load_gemm(dtype):
+    import ctypes
+    import glob
+    import os
+    base = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
+    libs = glob.glob(os.path.join(base, "numpy.libs", "*openblas*.so*"))
+    if not libs:
+        return None
+    lib = ctypes.CDLL(libs[0])
+    letter = {"float32": "s", "float64": "d"}.get(dtype.name)
+    if letter is None:
+        return None
+    for name, itype in ((f"scipy_cblas_{letter}gemm64_", ctypes.c_int64),
+                        (f"cblas_{letter}gemm64_", ctypes.c_int64),
+                        (f"scipy_cblas_{letter}gemm", ctypes.c_int),
+                        (f"cblas_{letter}gemm", ctypes.c_int)):
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            break
+    else:
+        return None
+    real = ctypes.c_float if letter == "s" else ctypes.c_double
+    ptr = ctypes.c_void_p
+    fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, itype, itype, itype, real, ptr,
+                   itype, ptr, itype, real, ptr, itype]
+    fn.restype = None
+    row_major, no_trans, trans = 101, 111, 112
+
+    def gemm(alpha, a, b, ta, tb, c):
+        """c (C-contiguous M x N) += alpha * op(a) @ op(b); a, b C-contiguous."""
+        m, n = c.shape
+        k = a.shape[0] if ta else a.shape[1]
+        fn(row_major, trans if ta else no_trans, trans if tb else no_trans, m, n, k, alpha,
+           a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], 1.0, c.ctypes.data, n)
+    return gemm
 
 
 class _Inplace:
@@ -117,10 +161,34 @@ def _detect_update(plan, st, pos, step_of):
         ip.c, ip.const = plan.slot[c], None
     ip.ta, ip.tb = bool(dm["attrs"]["transpose_a"]), bool(dm["attrs"]["transpose_b"])
     ip.out, ip.dtype, ip.shape = plan.slot[sub], dm["dtype"], tuple(dm["shape"])
-    # references to the old value when this step alone holds it: the variable, its slot in
-    # `vals`, the local name and getrefcount's argument
-    ip.refs = 4
+    ip.refs = _REFS_HELD + 1     # the variable holds it too
     return ip
+
+
+def _baseline_refs():
+    """sys.getrefcount of an array held only by a `vals` slot, read into a local (as the
+    specialized steps do): 3 on CPython 3.11 (slot, local, argument)."""
+    vals = [np.empty(1)]
+
+    def probe(vals):
+        v = vals[0]
+        return sys.getrefcount(v)
+    return probe(vals)
+
+
+_REFS_HELD = _baseline_refs()
+
+
+def _matmul_source(d, slots, ns):
+    """Source of a matmul node's call: np.matmul on `.T` views for 2-D operands (the op's impl
+    costs an extra Python frame and two swapaxes calls); None otherwise."""
+    if d["op"] != "matmul" or not all(len(s) == 2 for s in d["_in_shapes"]):
+        return None
+    ns["MM"] = np.matmul
+    a, b = slots
+    ta = ".T" if d["attrs"]["transpose_a"] else ""
+    tb = ".T" if d["attrs"]["transpose_b"] else ""
+    return f"MM(vals[{a}]{ta}, vals[{b}]{tb})"
 
 
 def _static_runner(d):
@@ -162,11 +230,13 @@ class _NodeStep:
         args = ", ".join(f"vals[{i}]" for i in self.ins)
         pre = ("        if adopt(vals):\n            return\n"
                if self.assign_fast is not None else "")
+        ns = dict(fn=self.fn, adopt=self._adopt, error=self._error)
+        expr = _matmul_source(dict(d, _in_shapes=[plan.graph.nx.nodes[u]["shape"]
+                                                  for u in d["inputs"]]), self.ins, ns)
         self.call = _compile(
             "def call(vals):\n    try:\n" + pre
-            + f"        vals[{self.out}] = fn({args})\n"
-            "    except Exception as e:\n        raise error(e) from None\n",
-            fn=self.fn, adopt=self._adopt, error=self._error)
+            + f"        vals[{self.out}] = {expr or f'fn({args})'}\n"
+            "    except Exception as e:\n        raise error(e) from None\n", **ns)
 
 
     def __call__(self, vals):
@@ -184,7 +254,7 @@ class _NodeStep:
         if v is old:            # updated in place (see _inplace_run)
             return True
         if (v.__class__ is not np.ndarray or v.base is not None or v.dtype != old.dtype
-                or v.shape != old.shape or sys.getrefcount(v) > 3):  # slot, v, argument
+                or v.shape != old.shape or sys.getrefcount(v) > _REFS_HELD):
             return False
         self.assign_fast._value = v
         return True
@@ -208,6 +278,7 @@ class _ClusterStep:
         self.kernel = None
         self.why_numpy = None
         self.last_error = None
+        self.absorbed = []
         # numpy fallback: the same nodes through the op table's implementations
         fb = []
         for m in ([self.anchor] if self.anchor is not None else []) + members:
@@ -255,7 +326,16 @@ class _ClusterStep:
             off = nd - len(shape)
             return tuple(j >= off and shape[j - off] == dom[j] for j in range(nd))
 
-        pats = {u: pattern(tuple(g.nodes[u]["shape"])) for u in opnodes}
+        # one_hot's index input broadcasts along the new last axis: view it as shape + (1,)
+        onehot_in = {g.nodes[m]["inputs"][0] for m in self.members
+                     if g.nodes[m]["op"] == "one_hot"}
+        for u in onehot_in:
+            if u in mset or any(u in value_inputs(g.nodes[m]) for m in self.members
+                                if g.nodes[m]["op"] != "one_hot"):
+                self.why_numpy = "one_hot's indices are also read elementwise in this cluster"
+                return
+        pats = {u: pattern(tuple(g.nodes[u]["shape"]) + ((1,) if u in onehot_in else ()))
+                for u in opnodes}
         consts = {}
         for u in opnodes:
             d = g.nodes[u]
@@ -283,6 +363,7 @@ class _ClusterStep:
         reduced = tuple(sig[1] for sig, _ in groups) if reds else None
         # operands
         operands, op_index, self.op_plan = [], {}, []
+        self.absorbed = []
         for u in opnodes:
             d = g.nodes[u]
             dt = d["dtype"]
@@ -296,9 +377,16 @@ class _ClusterStep:
             else:
                 operands.append(Operand("a", dt, gpat[u]))
                 view = tuple(e if p else 1 for e, p in zip(ext, gpat[u]))
-                known = u == self.anchor or u in self.plan.contiguous
-                self.op_plan.append(("known" if known else "array", self.plan.slot[u], view, dt,
-                                     tuple(d["shape"])))
+                src = u
+                if d["op"] == "reshape" and u not in self.plan.outputs_set:
+                    # read the reshape's input with the loop's view instead (same C order):
+                    # the numpy reshape step can then be dropped
+                    src = d["inputs"][0]
+                    self.absorbed.append(u)
+                known = src == self.anchor or src in self.plan.contiguous
+                shape = tuple(g.nodes[src]["shape"])
+                self.op_plan.append(("known" if known else "array", self.plan.slot[src], view,
+                                     dt, shape))
         # nodes
         knodes, ref, kreds = [], {}, []
         for u in opnodes:
@@ -312,8 +400,13 @@ class _ClusterStep:
                 outs_red.append(m)
                 continue
             cdt = g.nodes[d["inputs"][0]]["dtype"] if d["inputs"] else d["dtype"]
+            attrs = d["attrs"]
+            if d["op"] == "one_hot":
+                cdt = d["dtype"]
+                last = [k for k, (_, js) in enumerate(groups) if nd - 1 in js]
+                attrs = dict(attrs, _index=f"i{last[0]}" if last else "0")
             ref[m] = ("v", len(knodes))
-            knodes.append(KNode(d["op"], args, d["attrs"], d["dtype"], cdt))
+            knodes.append(KNode(d["op"], args, attrs, d["dtype"], cdt))
         outs_full = [m for m in self.outs if m not in outs_red]
         trailing = not reds or all(reduced[j] for j in range(sum(not r for r in reduced), cnd))
         # big loops run in chunks along the outermost loop dim on the chunk pool (serial
@@ -342,6 +435,8 @@ class _ClusterStep:
         # reductions whose value nobody outside reads still need an output array
         self.live_outs = {self.plan.slot[m] for m in self.outs}
 
+    pre_steps = ()
+
     def request(self, sync=None):
         if self.why_numpy is None and self.kernel is None:
             self.kernel = cache.request(self.source, self.spec.arg_types(), sync)
@@ -369,7 +464,11 @@ class _ClusterStep:
         if self.anchor is not None:
             s, f, ins = self.anchor_run
             ns["AF"] = f
-            body.append(f"vals[{s}] = AF({', '.join(f'vals[{i}]' for i in ins)})")
+            g = self.plan.graph.nx
+            d = g.nodes[self.anchor]
+            expr = _matmul_source(dict(d, _in_shapes=[g.nodes[u]["shape"] for u in d["inputs"]]),
+                                  ins, ns)
+            body.append(f"vals[{s}] = {expr or 'AF(' + ', '.join(f'vals[{i}]' for i in ins) + ')'}")
         args = [str(e) for e in self.extents]
         sliced = []                       # (arg index) of arrays cut along the outer loop dim
         for j, (kind, s, view, dt, extra) in enumerate(self.op_plan):
@@ -413,7 +512,8 @@ class _ClusterStep:
         if self.inplace is not None:
             ns["INPLACE"] = self._inplace_run
             src += ["    if INPLACE(vals):", "        return"]
-        src += ["    fn = K.fn", "    if fn is None:", "        return numpy_path(vals)", "    try:"]
+        src += ["    fn = K.fn", "    if fn is None:", "        return numpy_path(vals)",
+                "    try:"]
         src += ["        " + b for b in body]
         src += ["    except Exception as e:", "        return failed(vals, e)"]
         src += [f"    vals[{s}] = o{j}" for j, (s, _, _, _) in enumerate(self.out_plan)]
@@ -438,18 +538,14 @@ class _ClusterStep:
                 or sys.getrefcount(w) > ip.refs):
             return False
         gemm = _gemm(ip.dtype)
-        if gemm is None:
-            return False
         a, b = vals[ip.a], vals[ip.b]
-        c = vals[ip.c] if ip.c is not None else ip.const
-        try:
-            alpha = -float(c.reshape(-1)[0] if hasattr(c, "reshape") else c)
-            # W.T (Fortran order) := alpha * op(B).T @ op(A).T + W.T
-            r = gemm(alpha, b.T, a.T, 1.0, w.T, trans_a=int(ip.tb), trans_b=int(ip.ta),
-                     overwrite_c=1)
-        except Exception:
+        if (gemm is None or a.__class__ is not np.ndarray or b.__class__ is not np.ndarray
+                or a.dtype is not ip.dtype or b.dtype is not ip.dtype
+                or not a.flags.c_contiguous or not b.flags.c_contiguous):
             return False
-        vals[ip.out] = w if r.base is w else np.ascontiguousarray(r.T)
+        c = vals[ip.c] if ip.c is not None else ip.const
+        gemm(-float(c.reshape(-1)[0] if hasattr(c, "reshape") else c), a, b, ip.ta, ip.tb, w)
+        vals[ip.out] = w
         self.fresh = True
         self.inplace_runs += 1
         return True
@@ -468,6 +564,8 @@ class _ClusterStep:
     def run_numpy(self, vals):
         n = None
         try:
+            for s, f, ins, n in self.pre_steps:
+                vals[s] = f(*[vals[i] for i in ins])
             for s, f, ins, n in self.fallback_steps:
                 vals[s] = f(*[vals[i] for i in ins])
         except Exception as e:
@@ -511,16 +609,21 @@ class _ClusterStep:
                 how = ("disk-cache hit (numba cache)" if k.origin == "disk" else
                        "compiled (cache miss)")
                 if k.requests > 1:
-                    how += f"; shared by {k.requests} plans (memory cache)"
+                    how += f"; used by {k.requests} clusters of this process (memory cache)"
                 status = f"{how}, {k.compile_seconds:.3f} s"
             elif k.state == "failed":
                 status = f"FAILED, runs on numpy: {k.error}"
             else:
                 status = f"{k.state} (runs on numpy until ready)"
-            lines.append(f"    kernel:  {k.key}  {'chunked on all cores' if self.parallel else 'serial'}  "
+            how_run = "chunked on all cores" if self.parallel else "serial"
+            lines.append(f"    kernel:  {k.key}  {how_run}  "
                          f"{status}")
             if k.path:
                 lines.append(f"    file:    {k.path}")
+        if self.inplace is not None:
+            lines.append(f"    in-place: {g.nodes[self.members[1]]['op']} of the variable's old "
+                         "value by BLAS gemm into its own buffer when nothing else references "
+                         f"it ({self.inplace_runs} runs so far)")
         if self.last_error:
             lines.append(f"    last kernel error (numpy was used): {self.last_error}")
         lines.append("    generated source:")
@@ -586,16 +689,42 @@ class NumbaPlan:
                 st = _NodeStep(self, n)
                 self.producer[n] = st
             self.steps.append(st)
+        self._drop_absorbed(gx, live)
         step_of = {}
         for i, st in enumerate(self.steps):
             for m in ([st.node] if st.kind == "node" else
                       st.members + ([st.anchor] if st.anchor is not None else [])):
                 step_of[m] = i
+        for i, st in enumerate(self.steps):   # an absorbed reshape runs with its last reader
+            if st.kind == "cluster":
+                for u in st.absorbed:
+                    step_of[u] = max(step_of.get(u, -1), i)
         for i, st in enumerate(self.steps):
             if st.kind == "cluster":
                 st.inplace = _detect_update(self, st, i, step_of)
         self.build_seconds = time.perf_counter() - t0
         self.request(sync)
+
+    def _drop_absorbed(self, gx, live):
+        """Remove numpy reshape steps whose every live reader is a kernel reading the reshape's
+        input directly; those clusters' numpy fallbacks compute the reshape themselves."""
+        readers = {}
+        for st in self.cluster_steps:
+            for u in st.absorbed:
+                readers.setdefault(u, []).append(st)
+        drop = set()
+        for u, sts in readers.items():
+            mine = set()
+            for st in sts:
+                mine |= set(st.members)
+            users = [v for v in gx.successors(u) if v in live and u in value_inputs(gx.nodes[v])]
+            if u not in self.outputs_set and all(v in mine for v in users):
+                drop.add(u)
+                d = gx.nodes[u]
+                pre = (self.slot[u], node_runner(d), (self.slot[d["inputs"][0]],), u)
+                for st in sts:
+                    st.pre_steps = tuple(st.pre_steps) + (pre,)
+        self.steps = [st for st in self.steps if not (st.kind == "node" and st.node in drop)]
 
     def _live(self):
         """Nodes whose values an output or effect needs (shape-only inputs don't count)."""
@@ -675,5 +804,3 @@ class NumbaPlan:
 
     __str__ = report
 
-
-_ = OPS  # re-exported names used by tests

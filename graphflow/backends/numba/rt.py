@@ -12,9 +12,9 @@ import numpy as np
 from .vmath import (FASTMATH_FLAGS, erf_f32, exp_f32, log1p_f32, log_f32, sigmoid_f32,
                     softplus_f32, tanh_f32)
 
-__all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", "log_f32", "sigmoid_f32",
-           "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64", "softplus_f64", "erf_f64",
-           "floordiv_f32", "floordiv_f64", "ipow_"]
+__all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", "log_f32",
+           "sigmoid_f32", "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64",
+           "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_"]
 
 #: the kernels' flags: vmath's set without 'afn' and 'arcp', so 1/sqrt(0) stays inf (LLVM would
 #: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown)

@@ -1,8 +1,10 @@
 """Keep BLAS and numba within the cores this process may use (no oversubscription).
 
 Kernels and BLAS calls run one after the other, so each pool may use every usable core, but never
-more: OpenBLAS/MKL are capped with threadpoolctl (when installed) and numba with
-`numba.set_num_threads`. ``GRAPHFLOW_NUM_THREADS`` overrides the count.
+more: OpenBLAS/MKL are capped with threadpoolctl (when installed); big kernels run on the
+backend's own chunk pool (`parallel.py`: the caller plus usable_cores() - 1 threads) rather than
+numba's prange, so numba's thread pool is never started. ``GRAPHFLOW_NUM_THREADS`` overrides the
+count.
 
 numba's threading layer is 'workqueue' unless NUMBA_THREADING_LAYER is set: OpenMP's spinning
 threads collapse when another process shares a core (measured on 2 cores with one busy: a 4M-element
@@ -24,7 +26,7 @@ def usable_cores():
 
 
 def configure():
-    """Cap BLAS threads and numba's thread count at the usable cores; returns the count."""
+    """Cap BLAS threads at the usable cores, pick numba's workqueue layer; returns the count."""
     global _configured
     if _configured is not None:
         return _configured
@@ -40,11 +42,3 @@ def configure():
         numba.config.THREADING_LAYER = "workqueue"
     _configured = n
     return n
-
-
-def set_kernel_threads():
-    """Called on the thread that launches parallel kernels (numba's count is per thread)."""
-    import numba
-    n = min(configure(), numba.config.NUMBA_NUM_THREADS)
-    if numba.get_num_threads() != n:
-        numba.set_num_threads(n)
