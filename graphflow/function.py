@@ -128,6 +128,9 @@ class ConcreteFunction:
         self.optimized = self.stages[-1][1]
         self.backend = backend
         self._executor = _make_executor(self.optimized, backend)
+        fused = getattr(self._executor, "graph", None)
+        if fused is not None and fused is not self.optimized:
+            self.stages.append(("fuse", fused))   # the backend's clusters, for inspection
 
     @property
     def graph(self):

@@ -351,7 +351,7 @@ def gather(params, indices, axis=None, batch_dims=0, name=None):
 
 def _one_hot_impl(idx, depth, on, off, axis, dtype):
     eye = (np.arange(depth) == idx[..., None])
-    out = np.where(eye, on, off).astype(dtype)
+    out = eye.astype(dtype) if (on, off) == (1, 0) else np.where(eye, on, off).astype(dtype)
     return np.moveaxis(out, -1, axis) if axis != -1 else out
 
 

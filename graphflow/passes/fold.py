@@ -14,6 +14,10 @@ def fold(graph):
         op = OPS.get(d["op"])
         if op is None or op.stateful or not d["inputs"]:
             continue
+        # a big broadcast_to of a constant stays: a scalar the backends broadcast for free, not
+        # a materialized array (simplify already treats it as that constant)
+        if d["op"] == "broadcast_to" and int(np.prod(d["shape"], dtype=np.int64)) > 1024:
+            continue
         ins = [g.nodes[u] for u in d["inputs"]]
         if not all(i["op"] == "constant" for i in ins):
             continue

@@ -111,9 +111,8 @@ def save_html(path, stages, title="graphflow graph"):
     if hasattr(stages, "stages"):
         cf = stages
         stages = [("traced (forward + adjoint nodes)", cf.traced), ("optimized", cf.optimized)]
-        fused = getattr(cf._executor, "graph", None)
-        if fused is not None and fused is not cf.optimized:
-            stages.append(("fused kernels", fused))
+        if cf.stages[-1][0] == "fuse":
+            stages.append(("fused kernels", cf.stages[-1][1]))
     with open(path, "w") as f:
         f.write(render_html(stages, title))
     return path
