@@ -55,15 +55,8 @@ def reachable(records, sources, differentiable=True):
     reach = set(map(id, sources))
     useful = []
     for r in records:
-        if differentiable:
-            if r.op.vjp is None:
-                continue
-            try:   # inlined _floating: this loop runs for every recorded op
-                if r.output._value.dtype.kind != "f":
-                    continue
-            except AttributeError:
-                if not r.output.dtype.is_floating:
-                    continue
+        if differentiable and (r.op.vjp is None or not _floating(r.output)):
+            continue
         for x in r.inputs:
             if id(x) in reach:
                 reach.add(id(r.output))
@@ -108,22 +101,12 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
             k = id(x)
             if k not in reach:
                 continue
-            try:   # eager values: compare raw numpy dtype kinds and shapes (no DType/TensorShape)
-                xv = x._value
-                if xv.dtype.kind != "f":
-                    continue
-                xs = xv.shape
-            except AttributeError:   # symbolic values
-                if not x.dtype.is_floating:
-                    continue
-                xs = tuple(x.shape)
-            try:
-                gs = gx._value.shape
-            except AttributeError:
-                gs = tuple(gx.shape)
+            if not _floating(x):
+                continue
+            xs = _raw_shape(x)
             if tagged:   # tags the unbroadcast and accumulation nodes too
                 STATE.adjoint = (adjoint_order, getattr(out, "_node", None))
-            if gs != xs:   # the common case (same shape) needs no op at all
+            if _raw_shape(gx) != xs:   # the common case (same shape) needs no op at all
                 gx = unbroadcast(gx, xs)
             ct[k] = add(ct[k], gx) if k in ct else gx
         STATE.adjoint = None
