@@ -1,12 +1,24 @@
-"""The main demo: the seed walkthrough, a trained model, and a visualized graph.
+"""The main demo: the seed walkthrough, trained models, and a visualized graph.
 
     python examples/main.py
 """
 import os
 import runpy
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS = ("seed_walkthrough.py", "linear_classifier.py", "keras_mlp.py", "visualize_graph.py")
 
-for script in ("seed_walkthrough.py", "linear_classifier.py", "visualize_graph.py"):
-    print(f"\n{'=' * 20} examples/{script} {'=' * 20}")
-    runpy.run_path(os.path.join(HERE, script), run_name="__main__")
+failed = []
+for script in SCRIPTS:
+    print(f"\n{'=' * 20} examples/{script} {'=' * 20}", flush=True)
+    try:
+        runpy.run_path(os.path.join(HERE, script), run_name="__main__")
+    except SystemExit as e:   # the examples exit with their status; keep going, report at the end
+        if e.code not in (None, 0):
+            failed.append(script)
+if failed:
+    print(f"\nFAILED: {', '.join(failed)}")
+    sys.exit(1)
+print(f"\nAll {len(SCRIPTS)} demos ran. Open out/training_step_graph.html to see the traced, "
+      "differentiated, optimized and fused graphs.")
