@@ -15,7 +15,8 @@ from . import autodiff
 from .dispatch import STATE
 from .graph import user_source
 from .ops.math_ops import logical_and, ones_like, where
-from .ops.convert import to_tensor, to_tensors
+from .ops.convert import to_tensor
+from .ops import control_ops
 from .ops.registry import OPS
 from .tape import _flatten
 from .tensor import SymbolicTensor, Tensor, Variable
@@ -29,44 +30,21 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     """`true_fn()` if pred else `false_fn()`.
 
     Eagerly (or with a Python/known predicate) only the chosen branch runs. With a traced tensor
-    predicate both branches are traced and the result is selected elementwise with `where`
-    (values and gradients are exact; the untaken branch is computed too, so it must be free of
-    side effects — assign/print/random inside such branches raise an error).
+    predicate each branch is traced into its own sub-graph and the graph gets `cond` nodes (one
+    per result, see `graphflow.ops.control_ops`) that run only the taken branch - forward and
+    backward: the gradient is again a cond, so a NaN/inf the untaken branch would produce never
+    reaches values or gradients, and higher orders work. Branches must agree on structure,
+    shapes and dtypes, and must be free of side effects (assign/print/random inside such
+    branches raise an error).
     """
     if not _symbolic(pred):
         return true_fn() if bool(pred) else false_fn()
-    g = STATE.graph
+    src = user_source()
     if tuple(pred.shape) != ():
         raise ValueError(f"cond: the predicate must be a scalar, got shape {pred.shape} "
-                         f"(at {user_source()})")
-    n_eff = len(g.effects)
-    t_out, f_out = true_fn(), false_fn()
-    if len(g.effects) != n_eff:
-        raise NotImplementedError(
-            f"cond at {user_source()}: branches with side effects (assign, print, random ops) "
-            "under a tensor predicate are not supported; move the effect out of the branch, e.g. "
-            "v.assign(cond(pred, lambda: new, lambda: v))")
-    tl, rebuild = _flatten(t_out)
-    fl, _ = _flatten(f_out)
-    if len(tl) != len(fl):
-        raise ValueError(f"cond at {user_source()}: true_fn returned {len(tl)} values but "
-                         f"false_fn returned {len(fl)}")
-    from .function import _describe_struct, _struct
-    if _struct(t_out) != _struct(f_out):
-        raise ValueError(f"cond at {user_source()}: true_fn returned "
-                         f"{_describe_struct(_struct(t_out))} but false_fn returned "
-                         f"{_describe_struct(_struct(f_out))}; both must return the same structure")
-    out = []
-    for i, (a, b) in enumerate(zip(tl, fl)):
-        a, b = to_tensors(a, b)   # Python numbers take the other branch's dtype
-        if tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype:
-            # `where` would broadcast silently, giving a result eager mode never produces
-            raise ValueError(
-                f"cond at {user_source()}: output {i} of true_fn is {a.dtype.name}"
-                f"{list(a.shape)} but false_fn's is {b.dtype.name}{list(b.shape)}; both "
-                "branches must return the same shapes and dtypes")
-        out.append(where(pred, a, b))
-    return rebuild(out)
+                         f"(at {src})")
+    outs, rebuild = control_ops.build_cond(pred, true_fn, false_fn, src)
+    return rebuild(outs)
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
@@ -74,9 +52,14 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     """Repeat `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`.
 
     Eagerly, or when the condition is known at trace time, this is a Python loop (unrolled in
-    the graph). With a traced tensor condition it needs `maximum_iterations`: the loop is
-    unrolled that many times and iterations after the condition turns False keep the values
-    unchanged (masked with `where`), which keeps it differentiable.
+    the graph). With a traced tensor condition:
+      * without `maximum_iterations`: `while_loop` nodes whose condition and body are traced
+        sub-graphs, run until the condition is False (any number of iterations; forward only -
+        its gradient raises an error naming the loop);
+      * with `maximum_iterations=N`: the loop is unrolled N times and iterations after the
+        condition turns False keep the values unchanged (masked with `where`), which keeps it
+        differentiable.
+    Loop variables must keep their shapes and dtypes.
     """
     single = not isinstance(loop_vars, (list, tuple))
     vars_ = [loop_vars] if single else list(loop_vars)
@@ -94,10 +77,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         k += 1
         c = cond(*vars_)
     if maximum_iterations is None:
-        raise ValueError(
-            f"while_loop at {user_source()}: the loop condition depends on a traced tensor; pass "
-            "maximum_iterations=N (the loop is unrolled N times with masking), or make the "
-            "condition a Python value")
+        out = control_ops.build_while(cond, body, [to_tensor(v) for v in vars_], user_source(),
+                                      single)
+        return out[0] if single else type(loop_vars)(out)
     active = c
     for _ in range(int(maximum_iterations) - k):
         new = call(body, vars_)

@@ -402,6 +402,13 @@ def verify(graph):
         if op in STRUCTURAL:
             continue
         assert op in OPS, f"node {n}: unknown op {op!r}"
+        for sub in d["attrs"].values():   # cond / while_loop sub-graphs: checked once each
+            if getattr(sub, "graphs", None) is not None and not sub.verified:
+                for sg in sub.graphs:
+                    verify(sg)
+                    assert len(sg.params) == len(sub.in_avals), \
+                        f"node {n} ({op}): sub-graph {sg.name} has {len(sg.params)} parameters"
+                sub.verified = True
         avals = [Aval(g.nodes[u]["shape"], g.nodes[u]["dtype"]) for u in ins]
         try:
             out = OPS[op].rule(*avals, **d["attrs"])

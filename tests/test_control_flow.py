@@ -64,7 +64,8 @@ def test_cond_tensor_predicate_values_both_ways_one_trace():
         np.testing.assert_array_equal(a.numpy(), ea.numpy())
         assert float(d["s"]) == float(ed["s"])
     assert f.experimental_get_tracing_count() == 1
-    assert "where" in ops(f.get_concrete_function(tf.constant([1., 2.])))
+    graph_ops = ops(f.get_concrete_function(tf.constant([1., 2.])))
+    assert graph_ops.count("cond") == 2 and "where" not in graph_ops   # one cond node per output
 
 
 def _cond_grads(x):
@@ -87,8 +88,6 @@ def test_cond_gradients_traced_equal_eager(arr):
         np.testing.assert_allclose(t.numpy(), e.numpy(), rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="cond with a tensor predicate traces both branches and "
-                   "selects with `where`: a NaN/inf in the untaken branch's gradient leaks (0*inf)")
 def test_cond_untaken_branch_nan_does_not_leak_into_gradient():
     def body(x):
         with tf.GradientTape() as t:
@@ -219,17 +218,187 @@ def test_while_loop_gradients_traced_equal_eager():
             np.testing.assert_allclose(t.numpy(), e.numpy(), rtol=1e-12)
 
 
-def test_while_loop_tensor_condition_needs_maximum_iterations():
+def _grow(x):
+    return tf.while_loop(lambda x: tf.reduce_sum(x) < 100., lambda x: x * 2., [x])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_while_loop_without_maximum_iterations_is_a_loop_node(backend):
+    f = tf.function(_grow, jit_compile=False if backend == "numpy" else None)
+    for arr in ([1., 2.], [30., 40.], [200., 1.], [1e-3, 0.]):
+        x = tf.constant(arr)
+        np.testing.assert_array_equal(f(x)[0].numpy(), _grow(x)[0].numpy())   # eager: Python
+    assert f.experimental_get_tracing_count() == 1
+    cf = f.get_concrete_function(tf.constant([1., 2.]))
+    assert ops(cf).count("while_loop") == 1 and "multiply" not in ops(cf)   # not unrolled
+    for _, g in cf.stages:
+        tf.verify(g)
+
+
+def test_while_loop_node_several_variables_and_captures():
+    def body(x, n, scale):
+        i, acc, s = tf.while_loop(
+            lambda i, acc, s: tf.logical_and(i < n, tf.reduce_sum(tf.abs(acc)) < 1e6),
+            lambda i, acc, s: (i + 1, acc * scale + x, s + tf.reduce_sum(x)),
+            (tf.constant(0), tf.zeros_like(x), tf.constant(0.)))
+        return i, acc, s
+
+    f = fn(body)
+    x = tf.constant([1., -2., 0.5])
+    for n in (0, 1, 7, 1000):
+        for t, e in zip(f(x, tf.constant(n), tf.constant(1.5)), body(x, tf.constant(n),
+                                                                      tf.constant(1.5))):
+            np.testing.assert_allclose(t.numpy(), e.numpy(), rtol=1e-6)
+            assert t.dtype == e.dtype
+    assert f.experimental_get_tracing_count() == 1
+    assert ops(f.get_concrete_function(x, tf.constant(1), tf.constant(1.5))).count(
+        "while_loop") == 3   # one node per loop variable (they share the sub-graphs)
+
+
+def test_while_loop_without_maximum_iterations_gradient_error():
     @fn
     def f(x):
-        return tf.while_loop(lambda x: tf.reduce_sum(x) < 100., lambda x: x * 2., [x])
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.while_loop(lambda y: tf.reduce_sum(y) < 100., lambda y: y * x, x)
+        return t.gradient(y, x)
 
-    with pytest.raises(ValueError, match="maximum_iterations") as e:
+    with pytest.raises(NotImplementedError, match="gradient of while_loop without "
+                       "maximum_iterations is not supported.*pass maximum_iterations") as e:
+        f(tf.constant([1.5, 2.]))
+    assert f"{HERE}:{first_line(f) + 4}" in str(e.value)
+
+
+def test_while_loop_body_must_keep_shapes_error_names_the_line():
+    @fn
+    def f(x):
+        return tf.while_loop(lambda x: tf.reduce_sum(x) < 100., lambda x: tf.concat([x, x], 0), x)
+
+    with pytest.raises(ValueError, match=r"body returned float32\[4\] for loop variable 0, "
+                       r"which entered as float32\[2\]") as e:
         f(tf.constant([1., 2.]))
     assert f"{HERE}:{first_line(f) + 2}" in str(e.value)
-    # eagerly the same loop just runs
-    out = tf.while_loop(lambda x: tf.reduce_sum(x) < 100., lambda x: x * 2., [tf.constant([1., 2.])])
-    np.testing.assert_array_equal(out[0].numpy(), [64., 128.])
+
+    @fn
+    def g(x):
+        return tf.while_loop(lambda x: x < 100., lambda x: x * 2., x)
+
+    with pytest.raises(ValueError, match="condition must return a scalar") as e:
+        g(tf.constant([1., 2.]))
+    assert f"{HERE}:{first_line(g) + 2}" in str(e.value)
+
+
+# ------------------------------------------------------------------ cond nodes
+def _sqrt_or_neg(x):
+    with tf.GradientTape() as t2:
+        t2.watch(x)
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            y = tf.cond(x > 0., lambda: tf.sqrt(x), lambda: -x)
+        g = t1.gradient(y, x)
+    return y, g, t2.gradient(g, x, unconnected_gradients="zero")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("x,expect", [(-4., (4., -1., 0.)), (4., (2., 0.25, -1 / 32.))])
+def test_cond_untaken_branch_never_runs_first_and_second_order(backend, x, expect):
+    f = tf.function(_sqrt_or_neg, jit_compile=False if backend == "numpy" else None)
+    with np.errstate(all="raise"):     # the sqrt branch would warn (invalid) at x < 0
+        out = [float(v) for v in f(tf.constant(x, tf.float64))]
+    assert out == pytest.approx(expect, rel=1e-12)
+    assert [float(v) for v in _sqrt_or_neg(tf.constant(x, tf.float64))] == pytest.approx(expect)
+
+
+def test_cond_inside_default_backend_function():
+    @tf.function
+    def f(x, w):
+        h = tf.matmul(x, w)
+        y = tf.cond(tf.reduce_mean(h) > 0., lambda: tf.nn.relu(h) * 2. + 1., lambda: tf.tanh(h))
+        return tf.reduce_sum(y * y)
+
+    assert f.backend == "numba"
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    for w in (np.abs(rng.standard_normal((3, 2))), -np.abs(rng.standard_normal((3, 2)))):
+        w = tf.constant(w.astype(np.float32))
+        x_ = tf.constant(np.abs(x))
+        np.testing.assert_allclose(f(x_, w).numpy(), f.python_function(x_, w).numpy(), rtol=1e-5)
+    assert "cond" in ops(f.get_concrete_function(x_, w))
+
+
+def test_cond_reads_variables_in_the_outer_graph_and_gets_their_gradients():
+    v = tf.Variable([1., 2.])
+    w = tf.Variable(3.)
+
+    def body(x):
+        with tf.GradientTape() as t:
+            y = tf.cond(tf.reduce_sum(x) > 0., lambda: tf.reduce_sum(v * x) * w,
+                        lambda: tf.reduce_sum(v) - w)
+        gv, gw = t.gradient(y, [v, w])
+        v.assign_add(x)     # the read inside the branch happened before this assign
+        return y, gv, gw
+
+    f = fn(body)
+    for arr in ([1., 1.], [-1., -3.]):
+        v.assign([1., 2.])
+        ty = f(tf.constant(arr))
+        v.assign([1., 2.])
+        ey = body(tf.constant(arr))
+        for a, b in zip(ty, ey):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    assert f.experimental_get_tracing_count() == 1
+
+
+def _nested(x, y):
+    with tf.GradientTape(persistent=True) as t:
+        t.watch([x, y])
+        out = tf.cond(tf.reduce_sum(x) > 0.,
+                      lambda: tf.cond(tf.reduce_sum(y) > 0., lambda: tf.reduce_sum(x * y * y),
+                                      lambda: tf.reduce_sum(tf.sin(x) + y)),
+                      lambda: tf.reduce_sum(x * x) - tf.reduce_sum(y))
+    return [out] + t.gradient(out, [x, y])
+
+
+@pytest.mark.parametrize("sx,sy", [(1, 1), (1, -1), (-1, 1)])
+def test_nested_cond_captures_from_the_outermost_graph(sx, sy):
+    x = tf.constant([0.5 * sx, 1. * sx], tf.float64)
+    y = tf.constant([2. * sy, 0.3 * sy], tf.float64)
+    for t, e in zip(fn(_nested)(x, y), _nested(x, y)):
+        np.testing.assert_allclose(t.numpy(), e.numpy(), rtol=1e-12)
+
+
+def test_cse_keeps_distinct_cond_nodes_and_merges_nothing_else_wrongly():
+    @fn
+    def f(x):
+        p = tf.reduce_sum(x) > 0.
+        a = tf.cond(p, lambda: x * 2., lambda: x)
+        b = tf.cond(p, lambda: x * 3., lambda: x)     # same inputs, different branches
+        return a, b
+
+    a, b = f(tf.constant([1., 2.]))
+    np.testing.assert_array_equal(a.numpy(), [2., 4.])
+    np.testing.assert_array_equal(b.numpy(), [3., 6.])
+    assert ops(f.get_concrete_function(tf.constant([1., 2.]))).count("cond") == 2
+
+
+def test_graph_level_gradients_through_cond():
+    @fn
+    def f(x):
+        y = tf.cond(tf.reduce_sum(x) > 0., lambda: tf.reduce_sum(x ** 3), lambda: tf.reduce_sum(x))
+        return tf.gradients(y, x)
+
+    np.testing.assert_allclose(f(tf.constant([1., 2.])).numpy(), [3., 12.])
+    np.testing.assert_allclose(f(tf.constant([-1., -2.])).numpy(), [1., 1.])
+
+
+def test_cond_node_runs_eagerly_as_an_op():
+    from graphflow.ops import control_ops
+    x = tf.constant([4., 9.])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = control_ops.cond_op(tf.reduce_sum(x) > 0., lambda: tf.sqrt(x), lambda: -x)
+    np.testing.assert_allclose(y.numpy(), [2., 3.])
+    np.testing.assert_allclose(t.gradient(y, x).numpy(), [0.25, 1 / 6.])
 
 
 # ------------------------------------------------------------------ print

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import graphflow as tf
-from graphflow.ops import shape_ops
+from graphflow.ops import control_ops, shape_ops
 from graphflow.ops.registry import ELEMENTWISE, OPS, Aval
 
 from conftest import Recorder
@@ -336,6 +336,21 @@ CASES = {
         Case([np.array([1, 0], np.int64)],
              lambda i: tf.one_hot(i, 2, on_value=5., off_value=-1., dtype=tf.float64),
              lambda i: np.where(np.eye(2)[i] > 0, 5., -1.), id="on-off-f64"),
+    ],
+    # ---------------------------------------------------------------- control flow (sub-graphs)
+    "cond": [
+        Case([POS(3)], lambda x: control_ops.cond_op(tf.reduce_sum(x) > 0., lambda: tf.sin(x) * x,
+                                                     lambda: x * x),
+             lambda a: np.sin(a) * a, id="true"),
+        Case([-POS(2, 2)], lambda x: control_ops.cond_op(tf.reduce_sum(x) > 0., lambda: tf.sin(x),
+                                                         lambda: x * x),
+             lambda a: a * a, id="false"),
+    ],
+    "while_loop": [
+        Case([f32(3)], lambda x: control_ops.while_op(lambda i, y: i < 3,
+                                                      lambda i, y: (i + 1, y * 2.),
+                                                      [tf.constant(0), x])[1],
+             lambda a: a * 8),
     ],
     # ---------------------------------------------------------------- random (stateful)
     "random_normal": [

@@ -9,6 +9,10 @@ from ..errors import InvalidArgumentError
 from ..ops.registry import OPS
 from ..ops.shape_ops import index_from_spec
 
+# Counts plan runs (this executor's and the numba backend's): a control-flow node's memo of its
+# sub-graph results is valid only while no plan ran since (see ops/control_ops.Subgraphs).
+_RUNS = [0]
+
 
 def _assign(var, spec):
     if spec is None:
@@ -66,6 +70,7 @@ class NumpyPlan:
         self.out_slots = [self.slot[o] for o in graph.outputs]
 
     def run(self, args):
+        _RUNS[0] += 1
         vals = list(self.init)
         for s, a in zip(self.param_slots, args):
             vals[s] = a

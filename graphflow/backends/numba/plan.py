@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 
 from ...passes.fusion import REDUCTIONS, SHAPE_ONLY, fuse, value_inputs
-from ..numpy_exec import node_runner, runtime_error
+from ..numpy_exec import _RUNS, node_runner, runtime_error
 from . import cache
 from .codegen import KernelSpec, KNode, KReduction, Operand, generate, worth_parallel
 from .parallel import CHUNK_ELEMENTS, pool as _chunk_pool
@@ -773,6 +773,7 @@ class NumbaPlan:
         return all(k.state in ("ready", "failed") for k in self.kernels)
 
     def run(self, args):
+        _RUNS[0] += 1
         vals = list(self.init)
         for s, a in zip(self.param_slots, args):
             vals[s] = a

@@ -1,0 +1,419 @@
+"""Control-flow primitives: `cond` and `while_loop`, nodes that hold traced sub-graphs.
+
+Design (TF 2 semantics, single-output op table):
+
+* A branch (or a loop's condition/body) is traced into its own sub-graph by a `BranchBuilder`,
+  a GraphBuilder nested in the graph being built. Values the branch uses from enclosing graphs
+  are *captured*: each becomes a parameter of the sub-graph and an input of the node, so the
+  node's inputs are `[pred, *captures]` (cond) or `[*loop_vars, *captures]` (while_loop).
+  Variables read in a branch are read in the enclosing graph (so they stay ordered with its
+  assigns) and captured. Both sub-graphs of a node take the same parameter list.
+* The op table has single-output primitives, so a cond / while_loop with k results is k nodes
+  that share one `Subgraphs` object and differ in the `index` attr. The shared object memoizes
+  the last run (same input objects, no plan run in between), so the k nodes run the taken branch
+  (or the loop) once. CSE compares `Subgraphs` by identity: nodes are merged only when they hold
+  the same object and index, i.e. compute the same value.
+* cond's impl runs only the taken branch (a NumpyPlan of its optimized sub-graph); its VJP is
+  again a cond, whose branches replay the forward branch under a GradientTape and return the
+  gradients with respect to the captures. The untaken branch never runs, forward or backward
+  (no NaN leakage), and second order works because the VJP is itself made of graphflow ops.
+  The gradient branch recomputes the forward branch (nothing is stored between passes).
+* while_loop's impl runs the condition/body plans until the condition is False. It has no
+  gradient: `maximum_iterations` selects the differentiable masked unrolling instead.
+"""
+import numpy as np
+
+from ..dispatch import STATE, bind
+from ..errors import InvalidArgumentError
+from ..graph import GraphBuilder, user_source
+from ..tensor import SymbolicTensor, Tensor
+from .registry import OPS, Aval, defop, fmt_avals
+
+
+
+def _runs():
+    from ..backends.numpy_exec import _RUNS   # bumped by every plan run (numpy and numba)
+    return _RUNS[0]
+
+
+class Subgraphs:
+    """The traced sub-graphs of one cond (true, false) or while_loop (condition, body) node.
+
+    Immutable and shared by the node's per-output copies; compared and hashed by identity.
+    `in_avals` are the parameters' shapes/dtypes (the same for all sub-graphs), `out_avals` the
+    node outputs'. Plans are built lazily from the pass pipeline's optimized sub-graphs.
+    """
+
+    def __init__(self, kind, graphs, in_avals, out_avals, source, n_vars=0):
+        self.kind, self.graphs, self.source = kind, tuple(graphs), source
+        self.in_avals, self.out_avals, self.n_vars = tuple(in_avals), tuple(out_avals), n_vars
+        self._plans = None
+        self._memo = None
+        self.verified = False
+
+    def plans(self):
+        if self._plans is None:
+            from ..backends.numpy_exec import NumpyPlan
+            from ..passes import run_pipeline
+            self._plans = [NumpyPlan(run_pipeline(g)[-1][1]) for g in self.graphs]
+        return self._plans
+
+    def _memoized(self, args, compute):
+        m = self._memo
+        if m is not None and m[0] == _runs() and len(m[1]) == len(args) and \
+                all(a is b for a, b in zip(m[1], args)):
+            return m[2]
+        out = compute()
+        self._memo = (_runs(), tuple(args), out)
+        return out
+
+    def run_cond(self, pred, caps):
+        plans = self.plans()
+        return self._memoized((pred,) + caps,
+                              lambda: plans[0 if bool(pred) else 1].run(list(caps)))
+
+    def run_loop(self, xs):
+        cond_plan, body_plan = self.plans()
+        n = self.n_vars
+
+        def loop():
+            vs, caps = list(xs[:n]), list(xs[n:])
+            while bool(cond_plan.run(vs + caps)[0]):
+                vs = body_plan.run(vs + caps)
+            return vs
+        return self._memoized(xs, loop)
+
+    def __repr__(self):
+        return (f"<{self.kind} sub-graphs " + ", ".join(
+            f"{g.name}: {g.nx.number_of_nodes()} nodes" for g in self.graphs) + ">")
+
+
+# ------------------------------------------------------------------ tracing sub-graphs
+def _ckey(t):
+    if isinstance(t, SymbolicTensor):
+        return ("sym", id(t._graph), t._node)
+    return ("eager", id(t))
+
+
+class BranchBuilder(GraphBuilder):
+    """A sub-graph being traced inside another (or eagerly): a cond branch, a loop condition or
+    body. Leading parameters are explicit (loop variables); values from enclosing graphs - and
+    eager tensors an outer tape watches - are captured as further parameters, listed (as the
+    outer values) in `captures`."""
+
+    def __init__(self, name, parent, outer_tapes, outer_adjoint):
+        super().__init__(name)
+        self.parent, self.outer_tapes, self.outer_adjoint = parent, outer_tapes, outer_adjoint
+        self.captures = []
+        self._captured = {}
+        self.allow_variable_creation = False
+
+    def _ancestor(self, g):
+        p = self.parent
+        while p is not None:
+            if p is g:
+                return True
+            p = getattr(p, "parent", None)
+        return False
+
+    def capture(self, outer):
+        """The parameter node standing for `outer` (a value of the parent graph or eager)."""
+        k = _ckey(outer)
+        nid = self._captured.get(k)
+        if nid is None:
+            d = Aval(tuple(outer.shape), np.dtype(outer.dtype.np))
+            nid = self.add_node("parameter", (), {"index": len(self.params),
+                                                  "name": f"capture{len(self.captures)}"},
+                                d.shape, d.dtype, source=user_source())
+            self.params.append(nid)
+            self.captures.append(outer)
+            self._captured[k] = nid
+        return nid
+
+    def _outer(self):
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope():
+            saved = STATE.graph, STATE.tapes, STATE.adjoint
+            STATE.graph, STATE.tapes, STATE.adjoint = (self.parent, self.outer_tapes,
+                                                       self.outer_adjoint)
+            try:
+                yield
+            finally:
+                STATE.graph, STATE.tapes, STATE.adjoint = saved
+        return scope()
+
+    def _node_of(self, t):
+        if isinstance(t, SymbolicTensor):
+            if t._graph is self:
+                return t._node
+            if self._ancestor(t._graph):
+                if t._graph is not self.parent:   # a grand-parent's value: the parent captures it
+                    with self._outer():
+                        t = self.parent._sym(self.parent._node_of(t))
+                return self.capture(t)
+            return super()._node_of(t)   # raises: a tensor of an unrelated trace
+        if any(id(t) in tape._watched for tape in self.outer_tapes):
+            return self.capture(t)       # eager, watched: an input, so gradients reach it
+        return super()._node_of(t)
+
+    def read_variable(self, var):
+        with self._outer():
+            t = var._read()     # read in the enclosing graph (ordered with its assigns)
+        return self._sym(self.capture(t) if isinstance(t, SymbolicTensor) or any(
+            id(t) in tape._watched for tape in self.outer_tapes) else self._node_of(t))
+
+    def on_variable_created(self, var):
+        raise ValueError(f"a Variable was created at {user_source()} inside a cond branch or "
+                         "while_loop body with a tensor predicate; create it outside")
+
+    def output(self, value, dtype=None):
+        """Node id of a branch result (Python numbers converted in this graph, to `dtype`)."""
+        from .convert import to_tensor
+        saved = STATE.graph, STATE.tapes, STATE.adjoint
+        STATE.graph, STATE.tapes, STATE.adjoint = self, [], None
+        try:
+            return self._node_of(to_tensor(value, dtype))
+        finally:
+            STATE.graph, STATE.tapes, STATE.adjoint = saved
+
+
+def trace_branch(fn, name, inputs=()):
+    """Trace fn(*params) into a new BranchBuilder; inputs = [(shape, dtype)] of explicit params.
+    Returns (builder, fn's result)."""
+    b = BranchBuilder(name, STATE.graph, list(STATE.tapes), STATE.adjoint)
+    saved = STATE.graph, STATE.tapes, STATE.adjoint
+    STATE.graph, STATE.tapes, STATE.adjoint = b, [], None
+    try:
+        args = [b.parameter(i, f"arg{i}", s, d) for i, (s, d) in enumerate(inputs)]
+        out = fn(*args)
+    finally:
+        STATE.graph, STATE.tapes, STATE.adjoint = saved
+    return b, out
+
+
+def unify_captures(builders, n_explicit=0):
+    """Give all builders the same parameter list: explicit params, then the union of captures.
+    Returns the union (outer values, the node's capture inputs)."""
+    union, keys = [], set()
+    for b in builders:
+        for c in b.captures:
+            if _ckey(c) not in keys:
+                keys.add(_ckey(c))
+                union.append(c)
+    for b in builders:
+        for c in union:
+            b.capture(c)
+        b.params = b.params[:n_explicit] + [b._captured[_ckey(c)] for c in union]
+    return union
+
+
+def check_no_effects(builders, what, src):
+    if any(b.effects for b in builders):
+        raise NotImplementedError(
+            f"{what} at {src}: branches with side effects (assign, print, random ops) "
+            "under a tensor predicate are not supported; move the effect out of the branch, e.g. "
+            "v.assign(cond(pred, lambda: new, lambda: v))")
+
+
+def _aval(g, n):
+    d = g.nx.nodes[n]
+    return Aval(tuple(d["shape"]), np.dtype(d["dtype"]))
+
+
+# ------------------------------------------------------------------ cond
+def build_cond(pred, true_fn, false_fn, src, keep=None):
+    """cond with a tensor predicate as cond nodes (works eagerly too: the node runs at once).
+
+    Returns (flat outputs, rebuild); `keep()` (called after tracing) may say which outputs to
+    emit (others are None)."""
+    from ..function import _describe_struct, _struct
+    from ..tape import _flatten
+    bt, t_out = trace_branch(true_fn, "cond_true")
+    bf, f_out = trace_branch(false_fn, "cond_false")
+    check_no_effects([bt, bf], "cond", src)
+    tl, rebuild = _flatten(t_out)
+    fl, _ = _flatten(f_out)
+    if len(tl) != len(fl):
+        raise ValueError(f"cond at {src}: true_fn returned {len(tl)} values but "
+                         f"false_fn returned {len(fl)}")
+    if _struct(t_out) != _struct(f_out):
+        raise ValueError(f"cond at {src}: true_fn returned "
+                         f"{_describe_struct(_struct(t_out))} but false_fn returned "
+                         f"{_describe_struct(_struct(f_out))}; both must return the same structure")
+    touts, fouts = [], []
+    for i, (a, b) in enumerate(zip(tl, fl)):
+        dt = next((x.dtype for x in (a, b) if isinstance(x, Tensor) or hasattr(x, "_read")), None)
+        na, nb = bt.output(a, dt), bf.output(b, dt)
+        aa, ab = _aval(bt, na), _aval(bf, nb)
+        if aa != ab:
+            raise ValueError(
+                f"cond at {src}: output {i} of true_fn is {aa.dtype.name}"
+                f"{list(aa.shape)} but false_fn's is {ab.dtype.name}{list(ab.shape)}; both "
+                "branches must return the same shapes and dtypes")
+        touts.append(na)
+        fouts.append(nb)
+    bt.outputs, bf.outputs = touts, fouts
+    caps = unify_captures([bt, bf])
+    sg = Subgraphs("cond", [bt.finish(), bf.finish()], [_aval(bt, p) for p in bt.params],
+                   [_aval(bt, n) for n in touts], src)
+    emit = keep() if keep is not None else [True] * len(touts)
+    ins = [pred] + caps
+    outs = [bind(COND, ins, {"branches": sg, "index": i}) if e else None
+            for i, e in enumerate(emit)]
+    return outs, rebuild
+
+
+def cond_op(pred, true_fn, false_fn):
+    """`cond` as a node even for an eager predicate (the op-table primitive; tf.cond runs Python
+    branches eagerly instead)."""
+    from .convert import to_tensor
+    outs, rebuild = build_cond(to_tensor(pred), true_fn, false_fn, user_source())
+    return rebuild(outs)
+
+
+def _check_inputs(name, sg, avals):
+    if len(avals) != len(sg.in_avals) or any(
+            tuple(a.shape) != tuple(b.shape) or np.dtype(a.dtype) != np.dtype(b.dtype)
+            for a, b in zip(avals, sg.in_avals)):
+        raise InvalidArgumentError(f"{name}: inputs ({fmt_avals(avals)}) do not match the "
+                                   f"sub-graphs' parameters ({fmt_avals(sg.in_avals)})")
+
+
+def _cond_impl(pred, *caps, branches, index):
+    return branches.run_cond(pred, caps)[index]
+
+
+def _cond_rule(pred, *caps, branches, index):
+    if tuple(pred.shape) != ():
+        raise InvalidArgumentError(f"cond: the predicate must be a scalar, got shape "
+                                   f"{tuple(pred.shape)}")
+    _check_inputs("cond", branches, caps)
+    return branches.out_avals[index]
+
+
+def replay(graph, args):
+    """Apply graph's nodes again, as ops (`bind`) on `args`: its outputs in the current mode
+    (eager values, or nodes of the graph being traced) - so a tape can differentiate them."""
+    from ..tensor import convert_to_tensor
+    vals = dict(zip(graph.params, args))
+    for n in graph.topo():
+        if n in vals:
+            continue
+        d = graph.nx.nodes[n]
+        if d["op"] == "constant":
+            vals[n] = convert_to_tensor(d["attrs"]["value"])
+        elif d["op"] in OPS:
+            vals[n] = bind(OPS[d["op"]], [vals[u] for u in d["inputs"]], d["attrs"])
+        else:
+            raise NotImplementedError(f"cannot replay a {d['op']!r} node of {graph.name}")
+    return [vals[o] for o in graph.outputs]
+
+
+def _cond_vjp(inputs, out, ct, branches, index):
+    from ..tape import GradientTape
+    from .math_ops import zeros_like
+    pred, caps = inputs[0], list(inputs[1:])
+    diff = [k for k, c in enumerate(caps) if c.dtype.is_floating]
+    if not diff:
+        return [None] * len(inputs)
+    srcs = [caps[k] for k in diff]
+    nones = [None, None]
+
+    def grad_branch(b):
+        def fn():
+            with GradientTape() as tape:
+                tape.watch(srcs)
+                outs = replay(branches.graphs[b], caps)
+            gs = tape.gradient(outs[index], srcs, output_gradients=ct)
+            nones[b] = [g is None for g in gs]
+            return [zeros_like(s) if g is None else g for s, g in zip(srcs, gs)]
+        return fn
+
+    src = user_source()
+    if isinstance(pred, SymbolicTensor):
+        res, _ = build_cond(pred, grad_branch(0), grad_branch(1), src, keep=lambda: [
+            not (a and b) for a, b in zip(*nones)])
+    else:   # eager: only the taken branch's gradient runs
+        b = 0 if bool(pred._value) else 1
+        res = grad_branch(b)()
+        res = [None if none else r for r, none in zip(res, nones[b])]
+    cts = [None] * len(inputs)
+    for k, g in zip(diff, res):
+        cts[1 + k] = g
+    return cts
+
+
+COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp,
+             doc="Run the true or false sub-graph on the captures; output `index` of its results.")
+
+
+# ------------------------------------------------------------------ while_loop
+def build_while(cond, body, vars_, src, single=False):
+    """while_loop with a traced condition as while_loop nodes; vars_ are tensors (`single`: the
+    loop variable was given bare, so body returns one value). Returns the final variables."""
+    specs = [(tuple(v.shape), v.dtype.np) for v in vars_]
+    n = len(vars_)
+
+    def as_list(out):
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+    bc, c_out = trace_branch(lambda *a: cond(*a), "while_cond", specs)
+    bb, b_out = trace_branch(lambda *a: [body(*a)] if single else as_list(body(*a)),
+                             "while_body", specs)
+    check_no_effects([bc, bb], "while_loop", src)
+    cn = bc.output(c_out)
+    ca = _aval(bc, cn)
+    if ca.shape != ():
+        raise ValueError(f"while_loop at {src}: the condition must return a scalar, got "
+                         f"{ca.dtype.name}{list(ca.shape)}")
+    if len(b_out) != n:
+        raise ValueError(f"while_loop at {src}: body returned {len(b_out)} values for {n} loop "
+                         "variables")
+    outs = []
+    for i, (v, (s, dt)) in enumerate(zip(b_out, specs)):
+        nid = bb.output(v, vars_[i].dtype)
+        a = _aval(bb, nid)
+        if a != Aval(s, np.dtype(dt)):
+            raise ValueError(
+                f"while_loop at {src}: body returned {a.dtype.name}{list(a.shape)} for loop "
+                f"variable {i}, which entered as {np.dtype(dt).name}{list(s)}; loop variables "
+                "must keep their shapes and dtypes")
+        outs.append(nid)
+    bc.outputs, bb.outputs = [cn], outs
+    caps = unify_captures([bc, bb], n)
+    sg = Subgraphs("while_loop", [bc.finish(), bb.finish()], [_aval(bb, p) for p in bb.params],
+                   [Aval(s, np.dtype(d)) for s, d in specs], src, n_vars=n)
+    ins = list(vars_) + caps
+    return [bind(WHILE, ins, {"loop": sg, "index": i}) for i in range(n)]
+
+
+def while_op(cond, body, loop_vars):
+    """`while_loop` as nodes even for eager loop variables (the op-table primitive)."""
+    from .convert import to_tensor
+    single = not isinstance(loop_vars, (list, tuple))
+    vs = [to_tensor(v) for v in ([loop_vars] if single else loop_vars)]
+    out = build_while(cond, body, vs, user_source(), single)
+    return out[0] if single else type(loop_vars)(out)
+
+
+def _while_impl(*xs, loop, index):
+    return loop.run_loop(xs)[index]
+
+
+def _while_rule(*xs, loop, index):
+    _check_inputs("while_loop", loop, xs)
+    return loop.out_avals[index]
+
+
+def _while_vjp(inputs, out, ct, loop, index):
+    raise NotImplementedError(
+        f"gradient of while_loop without maximum_iterations is not supported (loop at "
+        f"{loop.source}); pass maximum_iterations=N to tf.while_loop (it is then unrolled N "
+        "times with masking, which is differentiable)")
+
+
+WHILE = defop("while_loop", _while_impl, _while_rule, _while_vjp,
+              doc="Run the body sub-graph while the condition sub-graph is True; output `index` "
+                  "of the final loop variables. Its VJP raises (use maximum_iterations).")
