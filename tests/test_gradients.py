@@ -424,3 +424,13 @@ def test_getitem_gradient_matches_numpy(data, shape):
     expected[idx] = r
     np.testing.assert_array_equal(tape.gradient(y, x, unconnected_gradients="zero").numpy(),
                                   expected)
+
+
+def test_reduce_prod_gradient_with_zeros_is_the_product_of_the_others():
+    x = np.array([[2., 0., 4.], [0., 0., 3.], [1., 2., 3.]])
+    v = tf.Variable(x)
+    with tf.GradientTape() as t:
+        y = tf.reduce_prod(v, axis=1)
+    g = t.gradient(y, v).numpy()
+    want = np.array([[np.prod(np.delete(r, i)) for i in range(3)] for r in x])
+    np.testing.assert_array_equal(g, want)

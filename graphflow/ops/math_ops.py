@@ -348,8 +348,17 @@ def _extreme_vjp(i, o, g, axis, keepdims):
 
 
 def _prod_vjp(i, o, g, axis, keepdims):
+    # d prod / d x_i = product of the other entries, computed without dividing by zero (as TF):
+    # no zero in the slice -> p / x_i; exactly one zero -> p_nonzero at the zero, 0 elsewhere;
+    # two or more zeros -> 0. Every branch stays finite, so second order has no NaN either.
     x = i[0]
-    return [_keep(g * o, x, axis, keepdims) / x]
+    is0 = equal(x, 0)
+    x1 = where(is0, ones_like(x), x)
+    p1 = reduce_prod(x1, axis, keepdims=True)                       # product of the non-zeros
+    n0 = reduce_sum(cast(is0, x.dtype), axis, keepdims=True)        # zeros per slice
+    one_zero = logical_and(equal(n0, 1.0), is0)
+    other = where(equal(n0, 0.0), p1 / x1, where(one_zero, p1 * ones_like(x), zeros_like(x)))
+    return [_keep(g, x, axis, keepdims) * other]
 
 
 def _red(name, impl, vjp, template=None):
@@ -391,7 +400,10 @@ def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
-    """Product over `axis` (gradient assumes no zero entries)."""
+    """Product over `axis`. The gradient is exact with zeros in the input (product of the other
+    entries, no division by zero); second derivatives are exact away from zeros and finite
+    (but not exact) at inputs that contain zeros, as in TF.
+    """
     return _reduce(PROD, input_tensor, axis, keepdims)
 
 
