@@ -101,15 +101,18 @@ def print(*inputs, output_stream=None, sep=" ", end="\n", summarize=None, name=N
             tensors.append(to_tensor(x))
         else:
             parts.append(str(x).replace("{", "{{").replace("}", "}}"))
-    fmt = sep.join(parts) + end.replace("\n", "")
+    fmt = sep.join(parts)
     if STATE.graph is not None:
-        STATE.graph.print_effect(tensors, fmt)
+        STATE.graph.print_effect(tensors, fmt, output_stream, end)
         return None
-    if output_stream is None:
-        output_stream = sys.stdout
-    text = fmt.format(*[str(np.asarray(t._value)) for t in tensors])
-    output_stream.write(text + "\n" if end == "\n" else text)
+    emit_print(fmt, [t._value for t in tensors], output_stream, end)
     return None
+
+
+def emit_print(fmt, values, output_stream=None, end="\n"):
+    """Write one `graphflow.print` line (eager mode and the graph executors share this)."""
+    stream = sys.stdout if output_stream is None else output_stream
+    stream.write(fmt.format(*[str(np.asarray(v)) for v in values]) + end)
 
 
 def gradients(ys, xs, grad_ys=None, unconnected_gradients="none"):

@@ -241,9 +241,10 @@ class GraphBuilder(Graph):
         self.effects.append(nid)
         return nid
 
-    def print_effect(self, args, fmt):
+    def print_effect(self, args, fmt, stream=None, end="\n"):
         ctrl = [self._last_effect] if self._last_effect is not None else []
-        nid = self.add_node("print", [self._node_of(a) for a in args], {"fmt": fmt}, (),
+        nid = self.add_node("print", [self._node_of(a) for a in args],
+                            {"fmt": fmt, "stream": stream, "end": end}, (),
                             np.float32, control=ctrl)
         self._last_effect = nid
         self.effects.append(nid)

@@ -434,3 +434,17 @@ def test_tf_print_eager_streams_and_braces(capsys):
 
     f(tf.constant(2))
     assert capsys.readouterr().out == "{x} 2\n"
+
+
+def test_tf_print_in_function_honours_output_stream_and_end():
+    import io
+    buf = io.StringIO()
+
+    @tf.function(jit_compile=False)
+    def f(x):
+        tf.print("x =", x, output_stream=buf, end="!\n")
+        return x
+
+    f(tf.constant([1., 2.]))
+    f(tf.constant([3., 4.]))
+    assert buf.getvalue() == "x = [1. 2.]!\nx = [3. 4.]!\n"

@@ -28,9 +28,12 @@ def _assign(var, spec):
     return run
 
 
-def _print(fmt):
+def _print(attrs):
+    from ..control_flow import emit_print
+    fmt, stream, end = attrs["fmt"], attrs.get("stream"), attrs.get("end", "\n")
+
     def run(*vals):
-        print(fmt.format(*[str(np.asarray(v)) for v in vals]))   # as eager graphflow.print
+        emit_print(fmt, vals, stream, end)
     return run
 
 
@@ -43,7 +46,7 @@ def node_runner(d):
     if op == "assign":
         return _assign(attrs["var"], attrs["spec"])
     if op == "print":
-        return _print(attrs["fmt"])
+        return _print(attrs)
     impl = OPS[op].impl
     if not attrs:
         return impl
