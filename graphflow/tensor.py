@@ -277,8 +277,10 @@ class SymbolicTensor(Tensor):
         return len(self._shape)
 
     def _no_value(self, what):
+        from .graph import user_source
         return TypeError(
-            f"{what} of a symbolic tensor (node {self._node}, op {self._graph.op_name(self._node)}, "
+            f"{what} at {user_source()} of a symbolic tensor (node {self._node}, op "
+            f"{self._graph.op_name(self._node)}, "
             f"created at {self._graph.source(self._node)}): inside @function tensors have no value "
             "at trace time. For tensor-dependent control flow use graphflow.cond / "
             "graphflow.while_loop; to print each call use graphflow.print; or call "
