@@ -92,6 +92,9 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
                 in_cts = (g,)
             else:
                 in_cts = op.vjp(r.inputs, out, g, **r.attrs) if r.attrs else op.vjp(r.inputs, out, g)
+        except BaseException:
+            STATE.adjoint = None   # a failing VJP must not leave later nodes tagged as adjoint
+            raise
         finally:
             if not tagged:
                 STATE.adjoint = None

@@ -42,12 +42,20 @@ class DType:
     def size(self):
         return self.np.itemsize
 
+    def _check_range(self):
+        if self.is_bool:
+            raise TypeError(f"Cannot find the minimum/maximum value of {self!r}")
+
     @property
     def min(self):
+        """Smallest representable value (TypeError for bool, as TF)."""
+        self._check_range()
         return np.finfo(self.np).min if self.is_floating else np.iinfo(self.np).min
 
     @property
     def max(self):
+        """Largest representable value (TypeError for bool, as TF)."""
+        self._check_range()
         return np.finfo(self.np).max if self.is_floating else np.iinfo(self.np).max
 
     def __repr__(self):

@@ -10,4 +10,4 @@ class InvalidArgumentError(OpError, ValueError):
 
 
 class UnimplementedError(OpError, NotImplementedError):
-    pass
+    """An op or option graphflow does not implement."""

@@ -45,6 +45,7 @@ def run_functions_eagerly(run_eagerly):
 
 
 def functions_run_eagerly():
+    """True if `run_functions_eagerly(True)` is in effect."""
     return CONFIG.run_functions_eagerly
 
 
@@ -371,8 +372,8 @@ class Function:
         leaves, rebuild = _flatten(list(ba.arguments.values()))
         names = [n for n, v in ba.arguments.items() for _ in _flatten(v)[0]]
         sym, k = [], 0
-        saved = STATE.graph, STATE.tapes
-        STATE.graph, STATE.tapes = builder, []
+        saved = STATE.graph, STATE.tapes, STATE.adjoint
+        STATE.graph, STATE.tapes, STATE.adjoint = builder, [], None
         t0 = time.perf_counter()
         try:
             for name, x in zip(names, leaves):
@@ -396,7 +397,7 @@ class Function:
                     consts[i] = o
             builder.outputs = ids
         finally:
-            STATE.graph, STATE.tapes = saved
+            STATE.graph, STATE.tapes, STATE.adjoint = saved
         traced = builder.finish()
         structure = _structure(out_rebuild, len(out_leaves), consts)
         cf = ConcreteFunction(self, traced, structure, len(ids), self.backend,

@@ -42,6 +42,11 @@ class TensorShape(tuple):
         return None not in self
 
     def is_compatible_with(self, other):
+        """Same rank, and equal dims wherever both are known.
+
+        >>> TensorShape([None, 2]).is_compatible_with((5, 2))
+        True
+        """
         other = TensorShape(other)
         return len(self) == len(other) and all(a is None or b is None or a == b
                                                for a, b in zip(self, other))
@@ -493,6 +498,10 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         if not np.all(np.isfinite(src)) or np.any(src != np.round(src)):
             raise InvalidArgumentError(f"cannot convert {value!r} to a tensor of dtype {target.name} "
                                        "without losing the fractional part")
+    if src.dtype.kind in "iu" and target.is_integer and src.size and (
+            src.min() < target.min or src.max() > target.max):   # numpy would wrap around
+        raise InvalidArgumentError(f"cannot convert {value!r} to a tensor of dtype {target.name}: "
+                                   f"values outside [{target.min}, {target.max}]")
     arr = np.array(src, dtype=target.np)
     if STATE.graph is not None:
         return STATE.graph.constant(arr)
@@ -515,6 +524,9 @@ def constant(value, dtype=None, shape=None, name=None):
     """
     if isinstance(value, (Tensor, Variable)):
         value = np.asarray(value)
+    if shape is not None and STATE.graph is not None:   # reshape the value, then add the node
+        with STATE.graph.eager_scope():
+            return convert_to_tensor(constant(value, dtype, shape)._value)
     t = convert_to_tensor(value, dtype)
     if shape is not None:
         shape = tuple(shape)
@@ -531,6 +543,11 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def is_tensor(x):
+    """True for graphflow Tensors and Variables.
+
+    >>> is_tensor(constant(1.)), is_tensor(1.)
+    (True, False)
+    """
     return isinstance(x, (Tensor, Variable))
 
 

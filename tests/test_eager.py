@@ -523,3 +523,73 @@ def test_dtype_objects():
     with pytest.raises(TypeError, match="float128"):
         tf.as_dtype("float128")
     assert tf.constant(1., tf.float16).dtype == tf.half
+
+
+# ============================================================== review regressions: TF semantics
+def test_reduce_mean_of_signed_ints_truncates_toward_zero():
+    # TF divides in C++: -3 / 2 == -1 (floor division would give -2)
+    assert tf.reduce_mean(tf.constant([-1, -2])).numpy() == -1
+    assert tf.reduce_mean(tf.constant([1, 2])).numpy() == 1
+    np.testing.assert_array_equal(tf.reduce_mean(tf.constant([[-3, 0], [5, 0]]), axis=1).numpy(),
+                                  [-1, 2])
+    assert tf.reduce_mean(tf.constant([3, 4], tf.uint8)).numpy() == 3
+
+
+def test_truediv_of_small_ints_is_float32_as_tf():
+    for dt, want in [(tf.int8, tf.float32), (tf.int16, tf.float32), (tf.uint8, tf.float32),
+                     (tf.int32, tf.float64), (tf.int64, tf.float64)]:
+        q = tf.constant([1, 3], dt) / tf.constant([2, 2], dt)
+        assert q.dtype == want, dt
+        np.testing.assert_allclose(q.numpy(), [0.5, 1.5])
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_reduce_logsumexp_of_all_minus_inf_is_minus_inf():
+    x = tf.constant([[-np.inf, -np.inf], [0., 0.]])
+    np.testing.assert_allclose(tf.reduce_logsumexp(x, axis=1).numpy(), [-np.inf, np.log(2.)],
+                               rtol=1e-6)
+
+
+def test_reduce_variance_and_std_reject_integer_inputs():
+    with pytest.raises(TypeError, match="reduce_variance.*int32"):
+        tf.math.reduce_variance(tf.constant([1, 2]))
+    with pytest.raises(TypeError, match="reduce_std"):
+        tf.math.reduce_std(tf.constant([1, 2]))
+    assert tf.math.reduce_variance(tf.constant([1., 2.])).numpy() == 0.25
+
+
+def test_reciprocal_returns_a_tensor():
+    r = tf.math.reciprocal(4.)
+    assert isinstance(r, tf.Tensor) and r.dtype == tf.float32 and r.numpy() == 0.25
+
+
+def test_leaky_relu_with_alpha_above_one():
+    # max(x, alpha * x) is wrong for alpha > 1; TF computes x if x > 0 else alpha * x
+    np.testing.assert_array_equal(tf.nn.leaky_relu(tf.constant([-1., 1.]), alpha=2.).numpy(),
+                                  [-2., 1.])
+
+
+def test_python_ints_out_of_range_for_the_dtype_raise():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="uint8"):
+        tf.constant(-1, tf.uint8)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="int8"):
+        tf.constant([1, 300], tf.int8)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="multiply"):
+        tf.constant([1], tf.uint8) * -1
+    assert tf.constant(255, tf.uint8).numpy() == 255
+
+
+def test_reduce_all_any_over_empty_axes():
+    assert tf.reduce_all(tf.constant([], tf.bool)).numpy() == True  # noqa: E712
+    assert tf.reduce_any(tf.constant([], tf.bool)).numpy() == False  # noqa: E712
+    np.testing.assert_array_equal(
+        tf.reduce_all(tf.constant([[True, False], [True, True]]), axis=1).numpy(), [False, True])
+    np.testing.assert_array_equal(
+        tf.reduce_any(tf.constant([[False, False], [True, False]]), axis=1).numpy(), [False, True])
+
+
+def test_bool_dtype_has_no_min_max():
+    with pytest.raises(TypeError, match="bool"):
+        tf.bool.min
+    with pytest.raises(TypeError, match="bool"):
+        tf.bool.max

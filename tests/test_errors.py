@@ -136,3 +136,52 @@ def test_python_conversion_errors():
         tf.constant([1, 2]) + 0.5
     with pytest.raises(TypeError):
         tf.constant(object())
+
+
+# ============================================================== review regressions
+def test_gather_rejects_negative_indices_as_tf():
+    msg = _message(lambda: tf.gather(tf.constant([1, 2, 3]), [-1]))
+    assert "gather" in msg and "[0, 3)" in msg
+
+
+def test_split_sizes_must_be_valid():
+    x = tf.ones((3,))
+    assert "split" in _message(lambda: tf.split(x, [5, -1]))       # -1 would be -2
+    assert "at most one" in _message(lambda: tf.split(x, [-1, -1]))
+    assert "split" in _message(lambda: tf.split(x, 0))
+    assert [t.shape[0] for t in tf.split(x, [1, -1])] == [1, 2]
+
+
+def test_transpose_perm_out_of_range_is_an_error_not_wrapped():
+    msg = _message(lambda: tf.transpose(tf.ones((2, 3)), [0, 3]))
+    assert "transpose" in msg and "(2, 3) float32" in msg
+    assert tf.transpose(tf.ones((2, 3)), [-1, 0]).shape == (3, 2)
+
+
+def test_concat_of_scalars_and_zero_step_slice_name_the_op():
+    assert "concat" in _message(lambda: tf.concat([tf.constant(1.), tf.constant(2.)], 0))
+    assert "getitem" in _message(lambda: tf.constant([1, 2, 3])[::0])
+
+
+def test_integer_division_by_zero_raises():
+    msg = _message(lambda: tf.constant([1]) // tf.constant([0]))
+    assert "floordiv" in msg and "division by zero" in msg
+    assert "mod" in _message(lambda: tf.constant([1]) % 0)
+
+    @tf.function(jit_compile=False)
+    def f(x, y):
+        return x // y
+    msg = _message(lambda: f(tf.constant([1]), tf.constant([0])))
+    assert "floordiv" in msg and "test_errors.py" in msg
+
+
+def test_sigmoid_cross_entropy_needs_equal_shapes():
+    msg = _message(lambda: tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones((2, 1)),
+                                                                   logits=tf.ones((2,))))
+    assert "same shape" in msg and "(2, 1) float32" in msg
+
+
+def test_one_hot_axis_out_of_range():
+    # the shape rule and the numpy impl disagreed for axis < -1
+    assert "one_hot" in _message(lambda: tf.one_hot([[0, 1]], 2, axis=-2))
+    assert tf.one_hot([[0, 1]], 2, axis=0).shape == (2, 1, 2)

@@ -833,3 +833,32 @@ def test_run_time_error_names_op_and_traced_line():
     with pytest.raises(tf.errors.InvalidArgumentError) as e:
         f(p, tf.constant([7]))
     assert "gather" in str(e.value) and HERE in str(e.value)
+
+
+def test_constant_with_shape_inside_function():
+    @tf.function(jit_compile=False)
+    def f():
+        return tf.constant(2., shape=(2, 2)), tf.constant([1, 2], shape=(2, 1))
+    a, b = f()
+    np.testing.assert_array_equal(a.numpy(), np.full((2, 2), 2., np.float32))
+    np.testing.assert_array_equal(b.numpy(), [[1], [2]])
+
+
+def test_failed_gradient_trace_leaves_no_adjoint_tag_behind():
+    from graphflow.dispatch import STATE
+
+    @tf.function(jit_compile=False)
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.while_loop(lambda v: tf.reduce_sum(v) < 10., lambda v: v * 2., x)
+        return tape.gradient(y, x)
+    with pytest.raises(NotImplementedError, match="while_loop"):
+        f(tf.constant([1.]))
+    assert STATE.graph is None and STATE.tapes == [] and STATE.adjoint is None
+
+    @tf.function(jit_compile=False)
+    def g(x):
+        return x + 1.
+    cf = g.get_concrete_function(tf.constant([1.]))
+    assert all("adjoint" not in d["tags"] for _, d in cf.traced.nx.nodes(data=True))

@@ -418,3 +418,12 @@ def test_verify_checks_effect_order():
     g.effects = g.effects + [12345]
     with pytest.raises(AssertionError, match="effect 12345"):
         verify(g)
+
+
+def test_fold_leaves_a_failing_node_to_fail_at_run_time_with_its_source():
+    # folding must not raise a bare numpy/IndexError at compile time
+    @tf.function(jit_compile=False)
+    def f():
+        return tf.gather(tf.constant([1, 2, 3]), tf.constant([5]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"gather .*test_passes\.py"):
+        f()

@@ -73,6 +73,7 @@ class NumpyPlan:
         self.out_slots = [self.slot[o] for o in graph.outputs]
 
     def run(self, args):
+        """Run the graph on parameter arrays; errors name the failing node's op and source."""
         _RUNS[0] += 1
         vals = list(self.init)
         for s, a in zip(self.param_slots, args):

@@ -4,6 +4,7 @@ from ..tensor import Tensor, Variable, convert_to_tensor
 
 
 def to_tensor(x, dtype=None):
+    """A Tensor as is, a Variable read, anything else converted (to `dtype` if given)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, Variable):

@@ -105,8 +105,7 @@ ROUND, round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)], "round
 
 # ------------------------------------------------------------------ elementwise binary
 def _binary(name, impl, vjp, template, kinds="fiu", doc=""):
-    op = defop(name, impl, elementwise_rule(name, kinds), vjp, template=template, kind=ELEMENTWISE)
-    return op, _api(op, doc)
+    return _unary(name, impl, vjp, template, kinds, doc)   # same table entry; wider default kinds
 
 
 ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g],
@@ -129,23 +128,34 @@ DIV, _divide = _binary("divide", np.divide, lambda i, o, g: [g / i[1], -(g * o) 
 
 
 def divide(x, y, name=None):
-    """x / y; integer inputs are converted to float64 first as TF's truediv does.
+    """x / y; integer inputs are converted to a float first as TF's truediv does: float32 for
+    (u)int8/int16, float64 for int32/int64.
 
     >>> print(divide(1., 4.).numpy())
     0.25
     """
     x, y = to_tensors(x, y)
     if x.dtype.is_integer and y.dtype == x.dtype:
-        x, y = cast(x, _dt.float64), cast(y, _dt.float64)
+        ft = _dt.float32 if x.dtype.size <= 2 else _dt.float64
+        x, y = cast(x, ft), cast(y, ft)
     return _divide(x, y)
 
 
 truediv = divide
-FLOORDIV = defop("floordiv", np.floor_divide, elementwise_rule("floordiv"),
+def _int_division(ufunc):
+    """`ufunc` that raises on an integer division by zero (numpy returns 0; TF errors)."""
+    def impl(x, y):
+        if y.dtype.kind in "iu" and not np.all(y):
+            raise ZeroDivisionError("integer division by zero")   # bind names the op
+        return ufunc(x, y)
+    return impl
+
+
+FLOORDIV = defop("floordiv", _int_division(np.floor_divide), elementwise_rule("floordiv"),
                  nondiff_reason="floordiv is piecewise constant", template="floordiv({0}, {1})",
                  kind=ELEMENTWISE)
 floordiv = _api(FLOORDIV, "Elementwise floor(x / y); not differentiable.")
-MOD, mod = _binary("mod", np.mod, lambda i, o, g: [g, -(g * floor(i[0] / i[1]))],
+MOD, mod = _binary("mod", _int_division(np.mod), lambda i, o, g: [g, -(g * floor(i[0] / i[1]))],
                    "mod_({0}, {1})", doc="Elementwise x mod y with the sign of y (floormod).")
 floormod = mod
 
@@ -294,12 +304,23 @@ def square(x, name=None):
 
 
 def squared_difference(x, y, name=None):
+    """(x - y) ** 2 elementwise.
+
+    >>> print(squared_difference(3., 1.).numpy())
+    4.0
+    """
     d = subtract(x, y)
     return d * d
 
 
 def reciprocal(x, name=None):
-    return divide(1.0, x) if not isinstance(x, (int, float)) else 1.0 / x
+    """1 / x elementwise (always a tensor, as in TF).
+
+    >>> print(reciprocal(4.).numpy())
+    0.25
+    """
+    x = to_tensor(x)
+    return divide(ones_like(x), x)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
@@ -408,7 +429,7 @@ def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over `axis`; integer inputs give an integer (truncated) mean, as in TF.
+    """Mean over `axis`; integer inputs give an integer mean truncated toward zero, as in TF.
 
     >>> print(reduce_mean(constant([1., 2., 3., 4.])).numpy())
     2.5
@@ -418,17 +439,33 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     s = reduce_sum(x, axes, keepdims)
     if x.dtype.is_integer:
+        if x.dtype.np.kind == "i":   # truncate toward zero (TF's C++ division), not floor
+            return sign(s) * floordiv(abs(s), max(n, 1))
         return floordiv(s, max(n, 1))
     return s * (1.0 / n) if n else s / 0.0
 
 
+def _require_float(name, x):
+    if not x.dtype.is_floating:
+        raise TypeError(f"{name}: input must be a float tensor, got {x.dtype.name} (shape "
+                        f"{x.shape}); cast it first, e.g. graphflow.cast(x, graphflow.float32)")
+
+
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """Variance over `axis` (float inputs only, as in TF).
+
+    >>> print(reduce_variance(constant([1., 2., 3., 4.])).numpy())
+    1.25
+    """
     x = to_tensor(input_tensor)
+    _require_float("reduce_variance", x)
     m = reduce_mean(x, axis, keepdims=True)
     return reduce_mean(square(x - m), axis, keepdims)
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """Standard deviation over `axis` (float inputs only, as in TF)."""
+    _require_float("reduce_std", to_tensor(input_tensor))
     return sqrt(reduce_variance(input_tensor, axis, keepdims))
 
 
@@ -436,6 +473,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     """log(sum(exp(x))) computed stably by subtracting the max."""
     x = to_tensor(input_tensor)
     m = stop_gradient(reduce_max(x, axis, keepdims=True))
+    m = where(less(abs(m), np.inf), m, zeros_like(m))   # all -inf (or inf) slice: no nan, as TF
     out = log(reduce_sum(exp(x - m), axis, keepdims=True)) + m
     return out if keepdims else squeeze(out, normalize_axis("reduce_logsumexp", axis, x.ndim))
 
@@ -521,6 +559,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):
 
 
 def tensordot(a, b, axes, name=None):
+    """Not implemented: raises NotImplementedError (use matmul with reshape)."""
     raise NotImplementedError("tensordot is not implemented yet; use matmul with reshape")
 
 
@@ -530,10 +569,14 @@ from ..tensor import constant  # noqa: E402,F401
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
-    """Logical and over `axis`."""
-    return cast(reduce_min(cast(input_tensor, _dt.int32), axis, keepdims), _dt.bool)
+    """Logical and over `axis` (True over an empty axis, as TF).
+
+    >>> print(reduce_all(constant([True, False])).numpy())
+    False
+    """
+    return cast(reduce_prod(cast(input_tensor, _dt.int32), axis, keepdims), _dt.bool)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
-    """Logical or over `axis`."""
-    return cast(reduce_max(cast(input_tensor, _dt.int32), axis, keepdims), _dt.bool)
+    """Logical or over `axis` (False over an empty axis, as TF)."""
+    return cast(reduce_sum(cast(input_tensor, _dt.int32), axis, keepdims), _dt.bool)

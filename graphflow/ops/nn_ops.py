@@ -12,21 +12,30 @@ from .math_ops import (erf, exp, log, matmul, maximum, reduce_max, reduce_sum, r
                        softplus, stop_gradient, tanh, abs, log1p, multiply, cast, reduce_mean)
 from .registry import op_error
 from .shape_ops import one_hot
+from ..tensor import constant  # noqa: F401  (doctests)
 
 relu, sigmoid, tanh, softplus = relu, sigmoid, tanh, softplus
 
 
 def relu6(features, name=None):
+    """min(max(x, 0), 6) elementwise."""
     from .math_ops import clip_by_value
     return clip_by_value(features, 0.0, 6.0)
 
 
 def leaky_relu(features, alpha=0.2, name=None):
+    """x if x > 0 else alpha * x (any alpha, also > 1, as TF).
+
+    >>> leaky_relu(constant([-1., 2.]), alpha=0.5).numpy()
+    array([-0.5,  2. ], dtype=float32)
+    """
+    from .math_ops import where, greater
     x = to_tensor(features)
-    return maximum(x, x * alpha)
+    return where(greater(x, 0), x, x * alpha)
 
 
 def elu(features, name=None):
+    """x if x > 0 else exp(x) - 1."""
     from .math_ops import where, greater
     x = to_tensor(features)
     return where(greater(x, 0), x, exp(x) - 1.0)
@@ -41,6 +50,7 @@ def gelu(features, approximate=False, name=None):
 
 
 def silu(features, beta=1.0, name=None):
+    """x * sigmoid(beta * x) (swish)."""
     x = to_tensor(features)
     return x * sigmoid(x * beta)
 
@@ -90,19 +100,29 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """max(x, 0) - x * z + log(1 + exp(-|x|)), the stable form TF uses."""
     x = to_tensor(logits)
     z = to_tensor(labels, x.dtype)
+    if tuple(z.shape) != tuple(x.shape):   # TF requires it; broadcasting would be silent
+        raise op_error("sigmoid_cross_entropy_with_logits", (z, x),
+                       "labels and logits must have the same shape")
     return maximum(x, 0.0) - x * z + log1p(exp(-abs(x)))
 
 
 def l2_loss(t, name=None):
+    """sum(t ** 2) / 2.
+
+    >>> print(l2_loss(constant([1., 2.])).numpy())
+    2.5
+    """
     t = to_tensor(t)
     return reduce_sum(t * t) * 0.5
 
 
 def bias_add(value, bias, data_format=None, name=None):
+    """value + bias, the bias broadcast along the last axis."""
     return to_tensor(value) + bias
 
 
 def moments(x, axes, keepdims=False, name=None):
+    """(mean, variance) of x over `axes`."""
     from .math_ops import square
     x = to_tensor(x)
     m = reduce_mean(x, axes, keepdims=True)

@@ -69,10 +69,12 @@ def fmt_avals(avals):
 
 
 def op_error(opname, avals, msg):
+    """InvalidArgumentError "op: msg (inputs: shapes dtypes)"."""
     return InvalidArgumentError(f"{opname}: {msg} (inputs: {fmt_avals(avals)})")
 
 
 def broadcast_shapes(opname, avals):
+    """numpy broadcast of the avals' shapes, or an op_error naming them."""
     shapes = [a.shape for a in avals]
     s0 = shapes[0]
     if all(s == s0 for s in shapes):
@@ -84,6 +86,7 @@ def broadcast_shapes(opname, avals):
 
 
 def same_dtype(opname, avals, kinds=None):
+    """The common dtype of avals (which must all agree, and be of numpy `kinds` if given)."""
     dt = avals[0].dtype
     for a in avals[1:]:
         if a.dtype != dt:

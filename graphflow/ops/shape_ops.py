@@ -66,7 +66,12 @@ def transpose(a, perm=None, conjugate=False, name=None):
     TensorShape([3, 2])
     """
     x = to_tensor(a)
-    perm = tuple(range(x.ndim))[::-1] if perm is None else tuple(int(p) % max(x.ndim, 1) for p in perm)
+    if perm is not None:
+        perm = [int(p) for p in perm]
+        if any(not -x.ndim <= p < x.ndim for p in perm):   # `%` would wrap them silently
+            raise op_error("transpose", (x,), f"perm {perm} has an axis out of range for rank "
+                           f"{x.ndim}")
+    perm = tuple(range(x.ndim))[::-1] if perm is None else tuple(p % max(x.ndim, 1) for p in perm)
     if perm == tuple(range(x.ndim)):
         return x
     return bind(TRANSPOSE, [x], {"perm": perm})
@@ -173,6 +178,8 @@ def concat(values, axis, name=None):
     xs = to_tensors(*values)
     if not xs:
         raise ValueError("concat: needs at least one tensor")
+    if xs[0].ndim == 0:
+        raise op_error("concat", xs, "cannot concatenate scalars (rank 0); use stack")
     axis = normalize_axis("concat", axis, xs[0].ndim, xs)[0]
     if len(xs) == 1:
         return xs[0]
@@ -190,28 +197,40 @@ def stack(values, axis=0, name=None):
 
 
 def unstack(value, num=None, axis=0, name=None):
+    """The slices of `value` along `axis`, as a list.
+
+    >>> [t.numpy() for t in unstack(constant([1, 2]))]
+    [np.int32(1), np.int32(2)]
+    """
     x = to_tensor(value)
     axis = normalize_axis("unstack", axis, x.ndim, (x,))[0]
     return [x[(slice(None),) * axis + (k,)] for k in range(x.shape[axis])]
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name=None):
-    """Split into equal pieces (an int) or pieces of given sizes (a list)."""
+    """Split into equal pieces (an int) or pieces of given sizes (a list; one size may be -1).
+
+    >>> [t.shape[0] for t in split(ones((5, 2)), [2, -1])]
+    [2, 3]
+    """
     x = to_tensor(value)
     axis = normalize_axis("split", axis, x.ndim, (x,))[0]
     n = x.shape[axis]
     if np.ndim(num_or_size_splits) == 0:   # an int, numpy int or scalar tensor
         num_or_size_splits = int(num_or_size_splits)
-        if n % num_or_size_splits:
+        if num_or_size_splits <= 0 or n % num_or_size_splits:
             raise op_error("split", (x,), f"axis {axis} of size {n} is not divisible into "
                            f"{num_or_size_splits} pieces")
         sizes = [n // num_or_size_splits] * num_or_size_splits
     else:
-        sizes = [int(s) for s in num_or_size_splits]
+        sizes = given = [int(s) for s in num_or_size_splits]
+        if sizes.count(-1) > 1:
+            raise op_error("split", (x,), f"sizes {sizes}: at most one size may be -1")
         if -1 in sizes:
+            sizes = list(sizes)
             sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
-        if sum(sizes) != n:
-            raise op_error("split", (x,), f"sizes {sizes} do not add up to {n}")
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise op_error("split", (x,), f"sizes {given} do not add up to {n}")
     outs, start = [], 0
     for s in sizes:
         outs.append(x[(slice(None),) * axis + (slice(start, start + s),)])
@@ -262,7 +281,7 @@ def sliced_shape(shape, spec):
 def _getitem_rule(x, spec):
     try:
         return Aval(sliced_shape(x.shape, spec), x.dtype)
-    except IndexError as e:
+    except (IndexError, ValueError) as e:   # ValueError: slice step zero
         raise op_error("getitem", (x,), f"index {index_from_spec(spec)} invalid: {e}") from None
 
 
@@ -307,7 +326,7 @@ def _gather_rule(p, idx, axis):
 
 def _gather_impl(p, idx, axis):
     n = p.shape[axis]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):   # TF (CPU): no negative indices either
         raise IndexError(f"indices out of range [0, {n}) on axis {axis}")
     return np.take(p, idx, axis=axis)
 
@@ -376,6 +395,8 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     """
     idx = to_tensor(indices)
     dt = _dt.as_dtype(dtype or _dt.float32)
+    if axis is not None and not -1 <= int(axis) <= idx.ndim:   # as TF: -1 or 0..rank
+        raise op_error("one_hot", (idx,), f"axis {axis} must be -1 or in [0, {idx.ndim}]")
     return bind(ONE_HOT, [idx], {"depth": int(depth),
                                  "on": 1 if on_value is None else float(on_value),
                                  "off": 0 if off_value is None else float(off_value),
@@ -390,11 +411,13 @@ def shape(input, out_type=_dt.int32, name=None):
 
 
 def size(input, out_type=_dt.int32, name=None):
+    """Number of elements (static), as an int32 tensor."""
     from ..tensor import convert_to_tensor
     return convert_to_tensor(int(np.prod(to_tensor(input).shape, dtype=np.int64)), out_type)
 
 
 def rank(input, name=None):
+    """Number of dimensions (static), as an int32 tensor."""
     from ..tensor import convert_to_tensor
     return convert_to_tensor(to_tensor(input).ndim)
 

@@ -44,8 +44,7 @@ def cse(graph):
         if key in seen:
             keep = seen[key]
             graph.replace_uses(n, keep)
-            if n not in graph.params:
-                graph.nx.remove_node(n)
+            graph.nx.remove_node(n)   # never a parameter: those are in _UNIQUE
         else:
             seen[key] = n
     return graph

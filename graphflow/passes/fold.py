@@ -25,8 +25,11 @@ def fold(graph):
             continue
         # np.array (not ascontiguousarray, which turns 0-d results into shape (1,)): an owned,
         # C-contiguous copy with exactly the node's dtype
-        val = np.array(op.impl(*[i["attrs"]["value"] for i in ins], **d["attrs"]),
-                       dtype=d["dtype"], order="C")
+        try:
+            out = op.impl(*[i["attrs"]["value"] for i in ins], **d["attrs"])
+        except Exception:   # e.g. an index out of range: leave the node, so the error is raised
+            continue        # when the graph runs, naming the op and the user's source line
+        val = np.array(out, dtype=d["dtype"], order="C")
         val.flags.writeable = False
         for u in set(d["inputs"]):
             g.remove_edge(u, n)

@@ -673,8 +673,15 @@ class NumbaPlan:
         for a, b in gx.edges:
             if unit[a] != unit[b]:
                 cg.add_edge(unit[a], unit[b])
+        late = self._late_units(cg, gx)
         self.steps, self.producer = [], {}
-        for u in nx.lexicographical_topological_sort(cg, key=pos.__getitem__):
+        # Schedule: the updates (units feeding only assigns, and the assigns) run as late as their
+        # dependencies allow, after all other work, so every reader of a variable's old value
+        # (forward and backward matmuls) has run before the variable's update: the update can
+        # then overwrite the old buffer in place (`_detect_update`) whatever the program order of
+        # the traced ops. Within each group, program order. Every edge is respected (control
+        # edges keep effects - assigns, reads after assigns, prints - in program order).
+        for u in nx.lexicographical_topological_sort(cg, key=lambda u: (u in late, pos[u])):
             if u[0] == "c":
                 info = clusters[u[1]]
                 if not any(m in live for m in info["nodes"]):
@@ -704,6 +711,15 @@ class NumbaPlan:
                 st.inplace = _detect_update(self, st, i, step_of)
         self.build_seconds = time.perf_counter() - t0
         self.request(sync)
+
+    @staticmethod
+    def _late_units(cg, gx):
+        """Units of the condensed graph `cg` to schedule last: assigns, and the units whose every
+        consumer is an assign (the update clusters computing variables' new values). Not their
+        ancestors: the backward pass must still run before them, it reads the old values."""
+        def is_assign(u):
+            return u[0] == "n" and gx.nodes[u[1]]["op"] == "assign"
+        return {u for u in cg if is_assign(u) or (cg.succ[u] and all(map(is_assign, cg.succ[u])))}
 
     def _drop_absorbed(self, gx, live):
         """Remove numpy reshape steps whose every live reader is a kernel reading the reshape's
