@@ -355,6 +355,34 @@ def test_inplace_sgd_update_never_aliases_what_others_hold():
     np.testing.assert_array_equal(v.numpy(), np.ones(3, np.float32))
 
 
+def test_update_runs_after_every_reader_of_the_old_value():
+    """The SGD update of w is traced before another matmul that reads w's old value: the plan
+    schedules updates last, so that reader runs first (and sees the old value) and the update
+    still accumulates into w's buffer in place."""
+    rng = np.random.default_rng(13)
+    w0 = rng.standard_normal((6, 4)).astype(np.float32)
+    w = tf.Variable(w0)
+    x = tf.constant(rng.standard_normal((5, 6)).astype(np.float32))
+    d = tf.constant(rng.standard_normal((5, 4)).astype(np.float32))
+
+    @tf.function
+    def f(x, d):
+        old = w.read_value()
+        w.assign(old - 0.5 * tf.matmul(x, d, transpose_a=True))
+        return tf.matmul(x, old)              # traced after the update, reads the old value
+
+    ref = w0.copy()
+    for _ in range(3):
+        out = f(x, d)
+        np.testing.assert_allclose(out.numpy(), x.numpy() @ ref, rtol=1e-5, atol=1e-5)
+        ref = ref - 0.5 * (x.numpy().T @ d.numpy())
+        np.testing.assert_allclose(w.numpy(), ref, rtol=1e-5, atol=1e-5)
+    plan = plan_of(f, x, d)
+    step = [s for s in plan.cluster_steps if s.inplace is not None]
+    assert step and step[0].inplace_runs >= 2
+    assert plan.steps.index(step[0]) > plan.steps.index(plan.producer[plan.graph.outputs[0]])
+
+
 def test_effects_run_in_program_order(capsys):
     v = tf.Variable(np.ones(4, np.float32))
 
@@ -584,3 +612,16 @@ def test_report_names_everything():
                  "reduction boundary"):
         assert word in text, word
     assert ("compiled (cache miss)" in text) or ("disk-cache hit" in text)
+
+
+def test_integer_division_by_zero_raises_on_the_numba_backend_too():
+    @tf.function
+    def f(a, b):
+        return a // b + a % b
+
+    a, ok, zero = tf.constant([4, 5]), tf.constant([2, 1]), tf.constant([2, 0])
+    np.testing.assert_array_equal(f(a, ok).numpy(), [2, 5])
+    f.get_concrete_function(a, ok)._executor.wait()
+    np.testing.assert_array_equal(f(a, ok).numpy(), [2, 5])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="division by zero"):
+        f(a, zero)

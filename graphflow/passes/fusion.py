@@ -84,6 +84,9 @@ def classify(g, n):
         bad = [t for t in dts if t not in FUSABLE_DTYPES]
         if bad:
             return None, None, f"dtype {bad[0]} is not supported by fused kernels"
+        if op in ("floordiv", "mod") and d["dtype"].kind in "iu":
+            # the numpy impl raises on integer division by zero; a kernel cannot, so keep it
+            return None, None, f"integer {op} checks for division by zero (runs on numpy)"
         return "ew", tuple(d["shape"]), None
     if op in _SOURCES:
         return None, None, f"{op} (an input of the graph)"
