@@ -8,6 +8,7 @@ Comparing within one run keeps the numbers meaningful on a loaded machine (see
     python tools/bench.py                 # all workloads, 7 repeats each
     python tools/bench.py --quick         # 3 repeats, shorter timing runs
     python tools/bench.py --only eager_tape_square --json out.json
+    python tools/bench.py --quick --peers # then the same workloads in PyTorch/JAX/TF, if installed
 
 Adding a workload: write `def my_workload(cfg): ... return gf_seconds, base_seconds` (use
 `measure(fn, cfg)` for both sides) and register it with `@workload("name", target_ratio)`.
@@ -364,6 +365,10 @@ def main(argv=None):
                    help="run only this workload (repeatable); known: " + ", ".join(WORKLOADS))
     p.add_argument("--repeats", type=int, default=None, help="timeit repeats (default 7, quick 3)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
+    p.add_argument("--peers", action="store_true",
+                   help="then run the workloads in each installed peer framework (PyTorch, JAX, "
+                        "TensorFlow; one subprocess each, see tools/bench_peers.py) and print "
+                        "one table of ratios")
     args = p.parse_args(argv)
     names = args.only or list(WORKLOADS)
     unknown = [n for n in names if n not in WORKLOADS]
@@ -373,11 +378,21 @@ def main(argv=None):
                  min_time=0.05 if args.quick else 0.2)
     rows = run(names, cfg)
     print_table(rows)
+    peers = None
+    if args.peers:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import bench_peers
+        print()
+        peers = bench_peers.run_peers(names, bench_peers.Config(cfg.repeats, cfg.min_time))
+        bench_peers.print_table(peers, rows, names)
     if args.json:
         meta = {"python": platform.python_version(), "numpy": np.__version__,
                 "machine": platform.machine(), "repeats": cfg.repeats, "quick": args.quick}
+        out = {"meta": meta, "results": rows}
+        if peers is not None:
+            out["peers"] = {c: {"meta": m, "results": r} for c, (m, r) in peers.items()}
         with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": rows}, f, indent=2)
+            json.dump(out, f, indent=2)
         print(f"wrote {args.json}")
     return 0 if all(r["pass"] for r in rows) else 1
 
