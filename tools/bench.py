@@ -12,6 +12,8 @@ Comparing within one run keeps the numbers meaningful on a loaded machine (see
 
 Adding a workload: write `def my_workload(cfg): ... return gf_seconds, base_seconds` (use
 `measure(fn, cfg)` for both sides) and register it with `@workload("name", target_ratio)`.
+The numpy inputs, baselines and `measure` live in tools/np_workloads.py, shared with
+tools/bench_peers.py.
 A workload without a numpy baseline returns `None` as baseline_seconds; its target is then an
 absolute time in seconds.
 """
@@ -21,12 +23,16 @@ import os
 import platform
 import statistics
 import sys
-import timeit
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+_TOOLS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(_TOOLS, ".."))
+if _TOOLS not in sys.path:      # np_workloads, bench_peers
+    sys.path.insert(0, _TOOLS)
 import graphflow as tf  # noqa: E402
+from np_workloads import (Config, chain_grad2_ref, chain_grad_ref, chain_input,  # noqa: E402
+                          measure, mlp_init, np_chain, np_mlp_step, numpy_add_2x2)
 
 #: name -> (fn(cfg) -> (graphflow_seconds, baseline_seconds or None), target)
 WORKLOADS = {}
@@ -40,31 +46,6 @@ def workload(name, target):
     return deco
 
 
-class Config:
-    def __init__(self, repeats=7, min_time=0.2):
-        self.repeats = repeats        # timeit repeats; the median is reported
-        self.min_time = min_time      # seconds per repeat (timeit's autorange picks `number`)
-
-
-def measure(fn, cfg):
-    """Median seconds per call of `fn()` over `cfg.repeats` timeit repeats (auto `number`)."""
-    timer = timeit.Timer(fn)
-    number = 1
-    while True:   # like Timer.autorange, but to cfg.min_time
-        t = timer.timeit(number)
-        if t >= cfg.min_time or number >= 10**8:
-            break
-        number = max(number * 2, int(number * cfg.min_time / max(t, 1e-9) * 1.1))
-    times = timer.repeat(repeat=cfg.repeats, number=number)
-    return statistics.median(times) / number
-
-
-def _numpy_add_2x2(cfg):
-    a = np.ones((2, 2), np.float32)
-    b = np.full((2, 2), 2.0, np.float32)
-    return measure(lambda: a + b, cfg)
-
-
 # ------------------------------------------------------------------------------ workloads
 @workload("eager_add_2x2", 5.0)
 def eager_add_2x2(cfg):
@@ -72,7 +53,7 @@ def eager_add_2x2(cfg):
     a = tf.ones((2, 2))
     b = tf.fill((2, 2), 2.0)
     assert (a + b).numpy().tolist() == [[3.0, 3.0], [3.0, 3.0]]
-    return measure(lambda: a + b, cfg), _numpy_add_2x2(cfg)
+    return measure(lambda: a + b, cfg), measure(numpy_add_2x2(), cfg)
 
 
 @workload("eager_tape_square", 50.0)
@@ -88,7 +69,7 @@ def eager_tape_square(cfg):
         return t.gradient(y, v)
 
     assert float(step()) == 6.0
-    return measure(step, cfg), _numpy_add_2x2(cfg)
+    return measure(step, cfg), measure(numpy_add_2x2(), cfg)
 
 
 # ------------------------------------------------------------------------------ numba backend
@@ -105,13 +86,9 @@ def chain(x):
     return tf.tanh(0.5 * x + 1) * tf.sigmoid(x) + x * x
 
 
-def _np_chain(x):
-    return np.tanh(0.5 * x + 1) * (1 / (1 + np.exp(-x))) + x * x
-
-
 def _chain_workload(cfg, fn, check=None):
     """Time traced `fn` on 4M float32 against numpy's eager chain expression (same process)."""
-    x = np.random.default_rng(0).standard_normal(4_000_000).astype(np.float32)
+    x = chain_input()
     xt = tf.constant(x)
     f = tf.function(fn)
     out = f(xt)                      # traces; kernels compile in the background
@@ -120,25 +97,13 @@ def _chain_workload(cfg, fn, check=None):
     if check is not None:
         ref = check(x.astype(np.float64))
         np.testing.assert_allclose(out, ref, rtol=2e-4, atol=2e-4 * np.abs(ref).max())
-    return measure(lambda: f(xt), cfg), measure(lambda: _np_chain(x), cfg)
-
-
-def _chain_grad_ref(x):
-    t, s = np.tanh(0.5 * x + 1), 1 / (1 + np.exp(-x))
-    return 0.5 * (1 - t * t) * s + t * s * (1 - s) + 2 * x
-
-
-def _chain_grad2_ref(x):
-    t, s = np.tanh(0.5 * x + 1), 1 / (1 + np.exp(-x))
-    dt, ds = 0.5 * (1 - t * t), s * (1 - s)
-    ddt, dds = -t * dt, ds * (1 - 2 * s)         # d/dx of dt and ds
-    return ddt * s + 2 * dt * ds + t * dds + 2
+    return measure(lambda: f(xt), cfg), measure(lambda: np_chain(x), cfg)
 
 
 @workload("chain_fwd_4M", 0.20)
 def chain_fwd_4m(cfg):
     """`tanh(0.5*x + 1) * sigmoid(x) + x*x` on 4M float32 in @function vs numpy eager."""
-    return _chain_workload(cfg, chain, lambda x: _np_chain(x))
+    return _chain_workload(cfg, chain, np_chain)
 
 
 @workload("chain_grad_4M", 0.25)
@@ -149,7 +114,7 @@ def chain_grad_4m(cfg):
             t.watch(x)
             y = tf.reduce_sum(chain(x))
         return t.gradient(y, x)
-    return _chain_workload(cfg, grad, _chain_grad_ref)
+    return _chain_workload(cfg, grad, chain_grad_ref)
 
 
 @workload("chain_grad2_4M", 0.35)
@@ -164,20 +129,7 @@ def chain_grad2_4m(cfg):
             g = t1.gradient(y, x)
             z = tf.reduce_sum(g)
         return t2.gradient(z, x)
-    return _chain_workload(cfg, grad2, _chain_grad2_ref)
-
-
-MLP_SIZES = (784, 256, 256, 10)
-
-
-def _mlp_init(seed=0):
-    rng = np.random.default_rng(seed)
-    ws = [(rng.standard_normal((a, b)) * np.sqrt(2 / a)).astype(np.float32)
-          for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:])]
-    bs = [np.zeros(b, np.float32) for b in MLP_SIZES[1:]]
-    x = rng.standard_normal((128, MLP_SIZES[0])).astype(np.float32)
-    y = rng.integers(0, MLP_SIZES[-1], 128).astype(np.int32)
-    return ws, bs, x, y
+    return _chain_workload(cfg, grad2, chain_grad2_ref)
 
 
 def make_mlp_step(ws, bs, lr=0.1):
@@ -202,50 +154,21 @@ def make_mlp_step(ws, bs, lr=0.1):
     return params, step
 
 
-def _np_mlp_step(ws, bs, x, y, lr=np.float32(0.1)):
-    """The hand-written numpy step (in-place updates) that mlp_step is compared with."""
-    (w1, w2, w3), (b1, b2, b3) = ws, bs
-    n = x.shape[0]
-    h1 = x @ w1 + b1
-    a1 = np.maximum(h1, 0)
-    h2 = a1 @ w2 + b2
-    a2 = np.maximum(h2, 0)
-    z = a2 @ w3 + b3
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    s = e.sum(1, keepdims=True)
-    r = np.arange(n)
-    loss = -np.mean(z[r, y] - np.log(s[:, 0]))
-    dz = e / s
-    dz[r, y] -= 1
-    dz /= n
-    gw3, gb3 = a2.T @ dz, dz.sum(0)
-    da2 = dz @ w3.T
-    da2 *= h2 > 0
-    gw2, gb2 = a1.T @ da2, da2.sum(0)
-    da1 = da2 @ w2.T
-    da1 *= h1 > 0
-    gw1, gb1 = x.T @ da1, da1.sum(0)
-    for p, g in zip((w1, w2, w3, b1, b2, b3), (gw1, gw2, gw3, gb1, gb2, gb3)):
-        p -= lr * g
-    return loss
-
-
 @workload("mlp_step", 0.90)
 def mlp_step(cfg):
     """One SGD step of a 784-256-256-10 ReLU MLP (batch 128) in one @function vs numpy."""
-    ws, bs, x, y = _mlp_init()
+    ws, bs, x, y = mlp_init()
     params, step = make_mlp_step(ws, bs)
     xt, yt = tf.constant(x), tf.constant(y)
     ref_ws, ref_bs = [w.copy() for w in ws], [b.copy() for b in bs]
     first = float(step(xt, yt))
     _wait_compiled()
-    ref = float(_np_mlp_step(ref_ws, ref_bs, x, y))
+    ref = float(np_mlp_step(ref_ws, ref_bs, x, y))
     assert abs(first - ref) <= 1e-4 * max(1.0, abs(ref)), (first, ref)
     second = float(step(xt, yt))
-    ref2 = float(_np_mlp_step(ref_ws, ref_bs, x, y))
+    ref2 = float(np_mlp_step(ref_ws, ref_bs, x, y))
     assert abs(second - ref2) <= 1e-4 * max(1.0, abs(ref2)), (second, ref2)
-    return measure(lambda: step(xt, yt), cfg), measure(lambda: _np_mlp_step(ws, bs, x, y), cfg)
+    return measure(lambda: step(xt, yt), cfg), measure(lambda: np_mlp_step(ws, bs, x, y), cfg)
 
 
 _FIRST_CALL_CHILD = r"""
@@ -254,7 +177,7 @@ sys.path.insert(0, {root!r})
 sys.path.insert(0, {tools!r})
 import bench
 tf = bench.tf
-ws, bs, x, y = bench._mlp_init()
+ws, bs, x, y = bench.mlp_init()
 params, step = bench.make_mlp_step(ws, bs)
 xt, yt = tf.constant(x), tf.constant(y)
 t0 = time.perf_counter()
@@ -301,7 +224,7 @@ def mlp_first_call_warm(cfg):
 def mlp_trace(cfg):
     """Seconds to trace the mlp_step function into a graph and run the passes (no compiling)."""
     import time
-    ws, bs, x, y = _mlp_init()
+    ws, bs, x, y = mlp_init()
     _, step = make_mlp_step(ws, bs)
     xt, yt = tf.constant(x), tf.constant(y)
     times = []
@@ -317,7 +240,7 @@ def mlp_trace(cfg):
 def mlp_numpy_executor(cfg):
     """mlp_step on the numpy executor (jit_compile=False) vs the same Python step run eagerly:
     the executor's per-call overhead must stay below eager execution's."""
-    ws, bs, x, y = _mlp_init()
+    ws, bs, x, y = mlp_init()
     _, step = make_mlp_step(ws, bs)
     xt, yt = tf.constant(x), tf.constant(y)
     graph_step = tf.function(step.python_function, jit_compile=False)
@@ -380,8 +303,7 @@ def main(argv=None):
     print_table(rows)
     peers = None
     if args.peers:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import bench_peers
+        import bench_peers              # tools/ is on sys.path (see the imports above)
         print()
         peers = bench_peers.run_peers(names, bench_peers.Config(cfg.repeats, cfg.min_time))
         bench_peers.print_table(peers, rows, names)

@@ -4,9 +4,9 @@ Each peer that happens to be importable runs in its own subprocess (so its impor
 pools never meet graphflow's or another peer's), pinned to the same 2 cores with 2 compute threads
 (and OMP_WAIT_POLICY=PASSIVE unless set: graphflow's numba pool does not spin either).
 Every workload is timed there as a ratio against the same numpy baseline timed in that same
-subprocess (the same baselines as tools/bench.py; here the repeats of a workload and of its
-baseline alternate and the ratio is the median of the per-repeat ratios), so the columns stay
-comparable on a loaded machine. A child that exceeds its time budget (PEERS) is stopped; the
+subprocess (the same baselines as tools/bench.py, both from tools/np_workloads.py; here the
+repeats of a workload and of its baseline alternate and the ratio is the median of the per-repeat
+ratios), so the columns stay comparable on a loaded machine. A child that exceeds its time budget (PEERS) is stopped; the
 workloads it finished are kept. A framework that is not installed is skipped with a one-line
 note: peers are never dependencies of graphflow or of its tests.
 
@@ -30,6 +30,12 @@ import timeit
 
 import numpy as np
 
+_TOOLS = os.path.dirname(os.path.abspath(__file__))
+if _TOOLS not in sys.path:      # np_workloads (numpy only: a child never imports graphflow)
+    sys.path.insert(0, _TOOLS)
+from np_workloads import (CHAIN_REFS, Config, calibrate, chain_input, mlp_init,  # noqa: E402
+                          np_chain, np_mlp_step, numpy_add_2x2)
+
 #: workload names, in bench.py's order
 PEER_WORKLOADS = ("eager_add_2x2", "eager_tape_square", "chain_fwd_4M", "chain_grad_4M",
                   "chain_grad2_4M", "mlp_step")
@@ -46,105 +52,20 @@ THREADS = 2
 _TAG = "PEER_RESULT "
 
 
-# ------------------------------------------------------------------------ shared with bench.py
-# The numpy baselines and inputs are copies of tools/bench.py's (`_numpy_add_2x2`, `_np_chain`,
-# `_mlp_init`, `_np_mlp_step`, the references) so that a child never imports graphflow: keep them
-# identical.
-def _calibrate(timer, cfg):
-    """bench.py's `measure` loop: calls per repeat so that one repeat lasts >= cfg.min_time."""
-    number = 1
-    while True:
-        t = timer.timeit(number)
-        if t >= cfg.min_time or number >= 10**8:
-            return number
-        number = max(number * 2, int(number * cfg.min_time / max(t, 1e-9) * 1.1))
-
-
+# ------------------------------------------------------------------------ timing
 def measure_pair(fn, base, cfg):
     """(median s/call of fn, median s/call of base, median of the per-repeat ratios).
 
-    Like bench.py's `measure` for both sides, but the repeats of `fn` and of its numpy baseline
+    Like np_workloads' `measure` for both sides, but the repeats of `fn` and of its numpy baseline
     alternate, so a load change on the shared machine hits both sides of a ratio alike."""
     tf_, tb = timeit.Timer(fn), timeit.Timer(base)
-    nf, nb = _calibrate(tf_, cfg), _calibrate(tb, cfg)
+    nf, nb = calibrate(tf_, cfg), calibrate(tb, cfg)
     fs, bs = [], []
     for _ in range(cfg.repeats):
         fs.append(tf_.timeit(nf) / nf)
         bs.append(tb.timeit(nb) / nb)
     return (statistics.median(fs), statistics.median(bs),
             statistics.median(f / b for f, b in zip(fs, bs)))
-
-
-def _numpy_add_2x2():
-    a = np.ones((2, 2), np.float32)
-    b = np.full((2, 2), 2.0, np.float32)
-    return lambda: a + b
-
-
-def _np_chain(x):
-    return np.tanh(0.5 * x + 1) * (1 / (1 + np.exp(-x))) + x * x
-
-
-def _chain_grad_ref(x):
-    t, s = np.tanh(0.5 * x + 1), 1 / (1 + np.exp(-x))
-    return 0.5 * (1 - t * t) * s + t * s * (1 - s) + 2 * x
-
-
-def _chain_grad2_ref(x):
-    t, s = np.tanh(0.5 * x + 1), 1 / (1 + np.exp(-x))
-    dt, ds = 0.5 * (1 - t * t), s * (1 - s)
-    ddt, dds = -t * dt, ds * (1 - 2 * s)
-    return ddt * s + 2 * dt * ds + t * dds + 2
-
-
-_CHAIN_REFS = {"chain_fwd_4M": _np_chain, "chain_grad_4M": _chain_grad_ref,
-               "chain_grad2_4M": _chain_grad2_ref}
-
-MLP_SIZES = (784, 256, 256, 10)
-
-
-def _mlp_init(seed=0):
-    rng = np.random.default_rng(seed)
-    ws = [(rng.standard_normal((a, b)) * np.sqrt(2 / a)).astype(np.float32)
-          for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:])]
-    bs = [np.zeros(b, np.float32) for b in MLP_SIZES[1:]]
-    x = rng.standard_normal((128, MLP_SIZES[0])).astype(np.float32)
-    y = rng.integers(0, MLP_SIZES[-1], 128).astype(np.int32)
-    return ws, bs, x, y
-
-
-def _np_mlp_step(ws, bs, x, y, lr=np.float32(0.1)):
-    (w1, w2, w3), (b1, b2, b3) = ws, bs
-    n = x.shape[0]
-    h1 = x @ w1 + b1
-    a1 = np.maximum(h1, 0)
-    h2 = a1 @ w2 + b2
-    a2 = np.maximum(h2, 0)
-    z = a2 @ w3 + b3
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    s = e.sum(1, keepdims=True)
-    r = np.arange(n)
-    loss = -np.mean(z[r, y] - np.log(s[:, 0]))
-    dz = e / s
-    dz[r, y] -= 1
-    dz /= n
-    gw3, gb3 = a2.T @ dz, dz.sum(0)
-    da2 = dz @ w3.T
-    da2 *= h2 > 0
-    gw2, gb2 = a1.T @ da2, da2.sum(0)
-    da1 = da2 @ w2.T
-    da1 *= h1 > 0
-    gw1, gb1 = x.T @ da1, da1.sum(0)
-    for p, g in zip((w1, w2, w3, b1, b2, b3), (gw1, gw2, gw3, gb1, gb2, gb3)):
-        p -= lr * g
-    return loss
-
-
-class Config:
-    def __init__(self, repeats=7, min_time=0.2):
-        self.repeats = repeats
-        self.min_time = min_time
 
 
 # ------------------------------------------------------------------------ per-framework builders
@@ -165,8 +86,7 @@ def _torch_builders(compiled):
         return torch.tanh(0.5 * x + 1) * torch.sigmoid(x) + x * x
 
     def x4m():
-        return torch.from_numpy(np.random.default_rng(0).standard_normal(4_000_000)
-                                .astype(np.float32))
+        return torch.from_numpy(chain_input())
 
     def add():
         a, b = torch.ones(2, 2), torch.full((2, 2), 2.0)
@@ -210,7 +130,7 @@ def _torch_builders(compiled):
         return run, lambda r: r.detach().numpy()
 
     def mlp():
-        ws, bs, x, y = _mlp_init()
+        ws, bs, x, y = mlp_init()
         params = []
         for w, b in zip(ws, bs):
             params += [torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)]
@@ -249,8 +169,7 @@ def _jax_builders():
         return jnp.tanh(0.5 * x + 1) * jax.nn.sigmoid(x) + x * x
 
     def x4m():
-        return jnp.asarray(np.random.default_rng(0).standard_normal(4_000_000)
-                           .astype(np.float32))
+        return jnp.asarray(chain_input())
 
     def add():
         a, b = jnp.ones((2, 2), jnp.float32), jnp.full((2, 2), 2.0, jnp.float32)
@@ -271,7 +190,7 @@ def _jax_builders():
     g2 = jax.grad(lambda x: g1(x).sum())
 
     def mlp():
-        ws, bs, x, y = _mlp_init()
+        ws, bs, x, y = mlp_init()
         params = []
         for w, b in zip(ws, bs):
             params += [jnp.asarray(w), jnp.asarray(b)]
@@ -312,7 +231,7 @@ def _tf_builders():
         return tf.tanh(0.5 * x + 1) * tf.sigmoid(x) + x * x
 
     def x4m():
-        return tf.constant(np.random.default_rng(0).standard_normal(4_000_000).astype(np.float32))
+        return tf.constant(chain_input())
 
     def add():
         a, b = tf.ones((2, 2)), tf.fill((2, 2), 2.0)
@@ -349,7 +268,7 @@ def _tf_builders():
         return factory
 
     def mlp():
-        ws, bs, x, y = _mlp_init()
+        ws, bs, x, y = mlp_init()
         params = []
         for w, b in zip(ws, bs):
             params += [tf.Variable(w), tf.Variable(b)]
@@ -393,25 +312,24 @@ def _check(name, out):
         np.testing.assert_allclose(out, np.full((2, 2), 3.0))
     elif name == "eager_tape_square":
         np.testing.assert_allclose(out, 6.0)
-    elif name in _CHAIN_REFS:
-        x = np.random.default_rng(0).standard_normal(4_000_000)
-        ref = _CHAIN_REFS[name](x)
+    elif name in CHAIN_REFS:
+        ref = CHAIN_REFS[name](chain_input(np.float64))
         np.testing.assert_allclose(out, ref, rtol=2e-4, atol=2e-4 * np.abs(ref).max())
     elif name == "mlp_step":
-        ws, bs, x, y = _mlp_init()
-        ref = float(_np_mlp_step(ws, bs, x, y))
+        ws, bs, x, y = mlp_init()
+        ref = float(np_mlp_step(ws, bs, x, y))
         assert abs(float(out) - ref) <= 1e-4 * max(1.0, abs(ref)), (float(out), ref)
 
 
 def _baseline(name):
     """The numpy baseline bench.py uses for `name`, as a callable."""
     if name in ("eager_add_2x2", "eager_tape_square"):
-        return _numpy_add_2x2()
-    if name in _CHAIN_REFS:
-        x = np.random.default_rng(0).standard_normal(4_000_000).astype(np.float32)
-        return lambda: _np_chain(x)
-    ws, bs, x, y = _mlp_init()
-    return lambda: _np_mlp_step(ws, bs, x, y)
+        return numpy_add_2x2()
+    if name in CHAIN_REFS:
+        x = chain_input()
+        return lambda: np_chain(x)
+    ws, bs, x, y = mlp_init()
+    return lambda: np_mlp_step(ws, bs, x, y)
 
 
 def child(peer, names, cfg):

@@ -1,0 +1,122 @@
+"""The reference inputs, numpy baselines and timing helper shared by tools/bench.py and
+tools/bench_peers.py.
+
+numpy only: bench_peers.py's children import this module and must never import graphflow (nor
+anything else that would meet a peer framework's imports or thread pools), so nothing here may
+import graphflow. Both scripts run from tools/ and put this folder on sys.path before importing it.
+"""
+import statistics
+import timeit
+
+import numpy as np
+
+
+# ------------------------------------------------------------------------------ timing
+class Config:
+    def __init__(self, repeats=7, min_time=0.2):
+        self.repeats = repeats        # timeit repeats; the median is reported
+        self.min_time = min_time      # seconds per repeat (timeit's autorange picks `number`)
+
+
+def calibrate(timer, cfg):
+    """Calls per repeat of `timer` so that one repeat lasts >= cfg.min_time (like
+    Timer.autorange, but to cfg.min_time)."""
+    number = 1
+    while True:
+        t = timer.timeit(number)
+        if t >= cfg.min_time or number >= 10**8:
+            return number
+        number = max(number * 2, int(number * cfg.min_time / max(t, 1e-9) * 1.1))
+
+
+def measure(fn, cfg):
+    """Median seconds per call of `fn()` over `cfg.repeats` timeit repeats (auto `number`)."""
+    timer = timeit.Timer(fn)
+    number = calibrate(timer, cfg)
+    times = timer.repeat(repeat=cfg.repeats, number=number)
+    return statistics.median(times) / number
+
+
+# ------------------------------------------------------------------------------ eager_* baseline
+def numpy_add_2x2():
+    """The baseline of the eager rows: numpy's a + b on two 2x2 float32 arrays, as a callable."""
+    a = np.ones((2, 2), np.float32)
+    b = np.full((2, 2), 2.0, np.float32)
+    return lambda: a + b
+
+
+# ------------------------------------------------------------------------------ chain_*_4M
+CHAIN_N = 4_000_000
+
+
+def chain_input(dtype=np.float32):
+    """The chain workloads' input: 4M standard normal draws (seed 0), as `dtype`."""
+    return np.random.default_rng(0).standard_normal(CHAIN_N).astype(dtype)
+
+
+def np_chain(x):
+    """numpy's eager `tanh(0.5*x + 1) * sigmoid(x) + x*x`: the chain rows' baseline."""
+    return np.tanh(0.5 * x + 1) * (1 / (1 + np.exp(-x))) + x * x
+
+
+def chain_grad_ref(x):
+    """d/dx of np_chain(x), elementwise (the reference for chain_grad_4M)."""
+    t, s = np.tanh(0.5 * x + 1), 1 / (1 + np.exp(-x))
+    return 0.5 * (1 - t * t) * s + t * s * (1 - s) + 2 * x
+
+
+def chain_grad2_ref(x):
+    """d2/dx2 of np_chain(x), elementwise (the reference for chain_grad2_4M)."""
+    t, s = np.tanh(0.5 * x + 1), 1 / (1 + np.exp(-x))
+    dt, ds = 0.5 * (1 - t * t), s * (1 - s)
+    ddt, dds = -t * dt, ds * (1 - 2 * s)         # d/dx of dt and ds
+    return ddt * s + 2 * dt * ds + t * dds + 2
+
+
+#: chain workload -> its numpy reference result
+CHAIN_REFS = {"chain_fwd_4M": np_chain, "chain_grad_4M": chain_grad_ref,
+              "chain_grad2_4M": chain_grad2_ref}
+
+
+# ------------------------------------------------------------------------------ mlp_step
+MLP_SIZES = (784, 256, 256, 10)
+
+
+def mlp_init(seed=0):
+    """(weights, biases, x, y) of the 784-256-256-10 ReLU MLP and one batch of 128."""
+    rng = np.random.default_rng(seed)
+    ws = [(rng.standard_normal((a, b)) * np.sqrt(2 / a)).astype(np.float32)
+          for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:])]
+    bs = [np.zeros(b, np.float32) for b in MLP_SIZES[1:]]
+    x = rng.standard_normal((128, MLP_SIZES[0])).astype(np.float32)
+    y = rng.integers(0, MLP_SIZES[-1], 128).astype(np.int32)
+    return ws, bs, x, y
+
+
+def np_mlp_step(ws, bs, x, y, lr=np.float32(0.1)):
+    """The hand-written numpy step (in-place updates) that mlp_step is compared with."""
+    (w1, w2, w3), (b1, b2, b3) = ws, bs
+    n = x.shape[0]
+    h1 = x @ w1 + b1
+    a1 = np.maximum(h1, 0)
+    h2 = a1 @ w2 + b2
+    a2 = np.maximum(h2, 0)
+    z = a2 @ w3 + b3
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(1, keepdims=True)
+    r = np.arange(n)
+    loss = -np.mean(z[r, y] - np.log(s[:, 0]))
+    dz = e / s
+    dz[r, y] -= 1
+    dz /= n
+    gw3, gb3 = a2.T @ dz, dz.sum(0)
+    da2 = dz @ w3.T
+    da2 *= h2 > 0
+    gw2, gb2 = a1.T @ da2, da2.sum(0)
+    da1 = da2 @ w2.T
+    da1 *= h1 > 0
+    gw1, gb1 = x.T @ da1, da1.sum(0)
+    for p, g in zip((w1, w2, w3, b1, b2, b3), (gw1, gw2, gw3, gb1, gb2, gb3)):
+        p -= lr * g
+    return loss
