@@ -5,8 +5,6 @@
 >>> v[0, 0].assign(3.)  # doctest: +ELLIPSIS
 <tf.Variable 'Variable:0' shape=(3, 1) dtype=float32, numpy=...>
 """
-import numbers
-
 import numpy as np
 
 from . import dtypes as _dt

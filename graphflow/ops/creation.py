@@ -4,8 +4,6 @@
 >>> tf.range(3).numpy(), tf.eye(2).dtype
 (array([0, 1, 2], dtype=int32), tf.float32)
 """
-import builtins
-
 import numpy as np
 
 from .. import dtypes as _dt
@@ -68,5 +66,3 @@ def linspace(start, stop, num, name=None, axis=0):
     dt = s.dtype if s.dtype.is_floating else _dt.float32
     return convert_to_tensor(np.linspace(float(s), float(stop), int(num), axis=axis).astype(dt.np))
 
-
-_ = builtins

@@ -4,17 +4,14 @@
 >>> tf.nn.softmax(tf.constant([0., 0.])).numpy()
 array([0.5, 0.5], dtype=float32)
 """
-import numpy as np
 
-from .. import dtypes as _dt
 from .convert import to_tensor
-from .math_ops import (erf, exp, log, matmul, maximum, reduce_max, reduce_sum, relu, sigmoid,
-                       softplus, stop_gradient, tanh, abs, log1p, multiply, cast, reduce_mean)
+from .math_ops import (erf, exp, log, maximum, reduce_max, reduce_sum, sigmoid,
+                       stop_gradient, tanh, abs, log1p, reduce_mean)
 from .registry import op_error
 from .shape_ops import one_hot
 from ..tensor import constant  # noqa: F401  (doctests)
 
-relu, sigmoid, tanh, softplus = relu, sigmoid, tanh, softplus
 
 
 def relu6(features, name=None):
@@ -134,5 +131,3 @@ def moments(x, axes, keepdims=False, name=None):
         m, v = squeeze(m, axes), squeeze(v, axes)
     return m, v
 
-
-_ = (np, _dt, matmul, multiply, cast, softplus)
