@@ -281,27 +281,26 @@ class Function:
         if STATE.tapes:
             # an outer eager tape must see the ops: run eagerly (same values, differentiable)
             return self._fn(*args, **kwargs)
+        cf, ba = self._lookup(args, kwargs)
+        leaves = [x for x in _flatten(list(ba.arguments.values()))[0]
+                  if isinstance(x, (Tensor, np.ndarray))]
+        return cf._call_flat([_host_array(x) for x in leaves])
+
+    def _lookup(self, args, kwargs):
+        """(ConcreteFunction for these arguments, traced now if new; their bound arguments)."""
         if self.input_signature is not None:
             args, kwargs = self._apply_signature(args, kwargs)
         ba = self._bind_args(args, kwargs)
         key = self._key(ba)
         cf = self._cache.get(key)
-        if cf is None:
-            cf = self._trace(ba, key)
-        leaves = [x for x in _flatten(list(ba.arguments.values()))[0]
-                  if isinstance(x, (Tensor, np.ndarray))]
-        return cf._call_flat([_host_array(x) for x in leaves])
+        return (cf if cf is not None else self._trace(ba, key)), ba
 
     def get_concrete_function(self, *args, **kwargs):
         """The ConcreteFunction for these arguments (traced now if needed)."""
         if not args and not kwargs and self.input_signature is not None:
             args = [np.zeros([1 if d is None else d for d in s.shape], s.dtype.np)
                     for s in self.input_signature]
-        if self.input_signature is not None:
-            args, kwargs = self._apply_signature(args, kwargs)
-        ba = self._bind_args(args, kwargs)
-        key = self._key(ba)
-        return self._cache.get(key) or self._trace(ba, key)
+        return self._lookup(args, kwargs)[0]
 
     def experimental_get_tracing_count(self):
         return len(self._cache)
@@ -410,7 +409,7 @@ class Function:
             warnings.warn(f"{self.name} has been traced {len(self._keys)} times. {why}."
                           + (f" Suggestion: {tip}." if tip else "")
                           + " Use input_signature or reduce_retracing=True to limit retracing.",
-                          stacklevel=3)
+                          stacklevel=4)   # _trace < _lookup < __call__ < user
         return cf
 
     def _call_bound(self, ba, new_args):

@@ -140,6 +140,18 @@ class _TensorLike:
 
     def __getitem__(self, idx): return _s.getitem(self, idx)
 
+    # Tensor and Variable hold their value in `_value` (SymbolicTensor overrides these)
+    @property
+    def shape(self):
+        return _shape_of(self._value.shape)   # numpy shapes are already tuples of ints
+
+    @property
+    def dtype(self):
+        try:
+            return _BY_NP[self._value.dtype]
+        except KeyError:
+            return _dt.from_numpy(self._value.dtype)   # raises the clear error
+
     @property
     def ndim(self):
         return len(self.shape)
@@ -173,17 +185,6 @@ class Tensor(_TensorLike):
         t = object.__new__(cls)
         t._value = value
         return t
-
-    @property
-    def shape(self):
-        return _shape_of(self._value.shape)   # numpy shapes are already tuples of ints
-
-    @property
-    def dtype(self):
-        try:
-            return _BY_NP[self._value.dtype]
-        except KeyError:
-            return _dt.from_numpy(self._value.dtype)   # raises the clear error
 
     @property
     def ndim(self):
@@ -376,17 +377,6 @@ class Variable(_TensorLike):
 
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self.numpy(), dtype=dtype)
-
-    @property
-    def shape(self):
-        return _shape_of(self._value.shape)
-
-    @property
-    def dtype(self):
-        try:
-            return _BY_NP[self._value.dtype]
-        except KeyError:
-            return _dt.from_numpy(self._value.dtype)
 
     @property
     def name(self):

@@ -61,8 +61,8 @@ def _svg(graph):
     for n, d in g.nodes(data=True):
         x, y = pos[n]
         tags = d["tags"]
-        fill = _FILL.get(d["op"]) or _FILL.get(tags.get("adjoint"), _FILL["forward"]) \
-            if "adjoint" in tags else _FILL.get(d["op"], _FILL["forward"])
+        fill = _FILL.get(d["op"]) or (_FILL.get(min(tags["adjoint"], 3)) if "adjoint" in tags
+                                      else _FILL["forward"])   # orders above 3 share a colour
         cl = tags.get("cluster")
         stroke = _CLUSTER[cl % len(_CLUSTER)] if cl is not None else "#374151"
         sw = 3 if cl is not None else 1
