@@ -593,3 +593,17 @@ def test_bool_dtype_has_no_min_max():
         tf.bool.min
     with pytest.raises(TypeError, match="bool"):
         tf.bool.max
+
+
+def test_reduce_max_min_of_empty_slices_give_the_identity_as_tf():
+    np.testing.assert_array_equal(tf.reduce_max(tf.zeros((0, 3)), axis=0).numpy(), [-np.inf] * 3)
+    np.testing.assert_array_equal(tf.reduce_min(tf.zeros((2, 0)), axis=1).numpy(), [np.inf] * 2)
+    assert int(tf.reduce_max(tf.zeros((0,), tf.int32))) == np.iinfo(np.int32).min
+
+
+def test_one_hot_dtype_follows_on_value_as_tf():
+    t = tf.one_hot([0, 2], 3, on_value=5, off_value=0)
+    assert t.dtype == tf.int32
+    np.testing.assert_array_equal(t.numpy(), [[5, 0, 0], [0, 0, 5]])
+    assert tf.one_hot([1], 2, on_value=2.0).dtype == tf.float32
+    assert tf.one_hot([1], 2).dtype == tf.float32

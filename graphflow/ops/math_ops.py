@@ -390,8 +390,22 @@ def _red(name, impl, vjp, template=None):
 
 
 SUM = _red("reduce_sum", np.sum, _sum_vjp, "+")
-MAX = _red("reduce_max", np.max, _extreme_vjp, "max")
-MIN = _red("reduce_min", np.min, _extreme_vjp, "min")
+def _empty_ok(np_reduce, lowest):
+    """max (lowest=True) / min of an empty slice give the identity: -inf/+inf for floats, the
+    integer limits for ints, as in TF (numpy would raise)."""
+    def impl(x, axis, keepdims):
+        if np.size(x):
+            return np_reduce(x, axis=axis, keepdims=keepdims)
+        if x.dtype.kind == "f":
+            init = -np.inf if lowest else np.inf
+        else:
+            init = np.iinfo(x.dtype).min if lowest else np.iinfo(x.dtype).max
+        return np_reduce(x, axis=axis, keepdims=keepdims, initial=init)
+    return impl
+
+
+MAX = _red("reduce_max", _empty_ok(np.max, True), _extreme_vjp, "max")
+MIN = _red("reduce_min", _empty_ok(np.min, False), _extreme_vjp, "min")
 PROD = _red("reduce_prod", np.prod, _prod_vjp, "*")
 
 

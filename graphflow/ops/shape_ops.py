@@ -387,14 +387,18 @@ ONE_HOT = defop("one_hot", _one_hot_impl, _one_hot_rule,
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
-    """One-hot encode integer indices (float32 by default).
+    """One-hot encode integer indices. The dtype is `dtype`, else that of `on_value`/`off_value`
+    (as TF infers it), else float32.
 
     >>> one_hot([0, 2], 3).numpy()
     array([[1., 0., 0.],
            [0., 0., 1.]], dtype=float32)
     """
     idx = to_tensor(indices)
-    dt = _dt.as_dtype(dtype or _dt.float32)
+    if dtype is None:
+        given = [v for v in (on_value, off_value) if v is not None]
+        dtype = to_tensor(given[0]).dtype if given else _dt.float32
+    dt = _dt.as_dtype(dtype)
     if axis is not None and not -1 <= int(axis) <= idx.ndim:   # as TF: -1 or 0..rank
         raise op_error("one_hot", (idx,), f"axis {axis} must be -1 or in [0, {idx.ndim}]")
     return bind(ONE_HOT, [idx], {"depth": int(depth),
