@@ -140,3 +140,43 @@ def test_key_ignores_shapes_but_not_structure():
     assert cache.kernel_key(sa) != cache.kernel_key(sb)
     assert "exp_f32" in sa and "np.exp" in sb          # vmath for float32, numpy for float64
     assert "np.float32(" in sa
+
+
+_WARNINGS_CHILD = r"""
+import warnings
+import graphflow as tf
+from graphflow.backends.numba.cache import pending
+
+before = list(warnings.filters)
+
+@tf.function
+def f(x):
+    return tf.tanh(x) * tf.exp(-x) + tf.sigmoid(x * 3.0)
+
+f(tf.ones(8))                     # returns on numpy; the kernel compiles in the background
+missed = leaked = rounds = 0
+while pending() or rounds < 50:   # warning-filter churn in the main thread meanwhile
+    rounds += 1
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        warnings.warn("probe")
+    missed += len(w) != 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+    leaked += warnings.filters[:1] == [("error", None, Warning, None, 0)]
+# numba's own compile-time filters (NumbaWarning 'always', an np.long 'ignore') may stay; every
+# filter of ours must still be there and no 'error' filter may have leaked
+kept = all(f in warnings.filters for f in before)
+no_error = all(f[0] != "error" for f in warnings.filters)
+print("RESULT", rounds, missed, leaked, kept and no_error)
+"""
+
+
+def test_background_compile_leaves_the_main_threads_warning_filters_alone(tmp_path):
+    env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(tmp_path))
+    env.pop("GRAPHFLOW_SYNC_COMPILE", None)
+    out = subprocess.run([sys.executable, "-c", _WARNINGS_CHILD], env=env, check=True,
+                         capture_output=True, text=True, timeout=300).stdout
+    rounds, missed, leaked, same = out.split("RESULT")[1].split()
+    assert int(rounds) >= 50
+    assert (int(missed), int(leaked), same) == (0, 0, "True"), out

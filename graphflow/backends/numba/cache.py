@@ -21,6 +21,7 @@ import os
 import sys
 import tempfile
 import threading
+import warnings
 import time
 
 import numpy as np
@@ -151,8 +152,31 @@ def request(source, arg_types, sync=None):
     return k
 
 
+class _CompileThreadSafeCatchWarnings(warnings.catch_warnings):
+    """numba enters `warnings.catch_warnings` while it compiles. That swaps the process-wide
+    filter list, so from the background compile thread it would undo the main thread's filters
+    (a `pytest.warns` block sees nothing) or leak them (a `simplefilter("error")` outliving its
+    block). In the compile thread it therefore does not swap the filter list (warnings raised
+    there go through the current filters, and the two filters numba adds while compiling - an
+    'always' for NumbaWarning, an 'ignore' for numpy's np.long FutureWarning - stay installed);
+    everywhere else it is the standard class."""
+
+    def __enter__(self):
+        self._inert = threading.current_thread() is _worker
+        if self._inert:
+            return [] if self._record else None
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        if not self._inert:
+            return super().__exit__(*exc)
+        return None
+
+
 def _ensure_worker():
     global _worker
+    if not issubclass(warnings.catch_warnings, _CompileThreadSafeCatchWarnings):
+        warnings.catch_warnings = _CompileThreadSafeCatchWarnings
     if _worker is None or not _worker.is_alive():
         _worker = threading.Thread(target=_work, name="graphflow-numba-compiler", daemon=True)
         _worker.start()
