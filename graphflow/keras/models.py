@@ -50,6 +50,16 @@ def _as_array(a):
     return a
 
 
+def _data_args(x, y, sample_weight, verbose, batch_size):
+    """fit/evaluate's shared argument handling: an (x, y[, sample_weight]) tuple in `x`, numpy
+    arrays, the resolved verbosity and the batch size (32 by default, as Keras)."""
+    if isinstance(x, tuple) and y is None and len(x) in (2, 3):
+        x, y, *rest = x
+        sample_weight = rest[0] if rest else sample_weight
+    return (_as_arrays(x), _as_arrays(y), _as_arrays(sample_weight), _resolve_verbose(verbose),
+            int(batch_size or 32))
+
+
 def _as_arrays(x):
     if x is None:
         return None
@@ -602,12 +612,7 @@ class Model(Layer):
         """Train for `epochs` epochs of mini-batches; returns a `History` whose `.history`
         maps 'loss', each metric, and 'val_*' (with validation data) to per-epoch values."""
         self._assert_compiled()
-        if isinstance(x, tuple) and y is None and len(x) in (2, 3):
-            x, y, *rest = x
-            sample_weight = rest[0] if rest else sample_weight
-        verbose = _resolve_verbose(verbose)
-        batch_size = int(batch_size or 32)
-        x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
+        x, y, sw, verbose, batch_size = _data_args(x, y, sample_weight, verbose, batch_size)
         if y is None:
             raise ValueError("fit: targets `y` are required with the compiled loss")
         n = _num_samples(x, y, sw)
@@ -685,12 +690,7 @@ class Model(Layer):
         """Loss and metrics over the data: a scalar loss if there are no metrics, else
         [loss, metric, ...] in `metrics_names` order (a dict with return_dict=True)."""
         self._assert_compiled()
-        if isinstance(x, tuple) and y is None and len(x) in (2, 3):
-            x, y, *rest = x
-            sample_weight = rest[0] if rest else sample_weight
-        verbose = _resolve_verbose(verbose)
-        batch_size = int(batch_size or 32)
-        x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
+        x, y, sw, verbose, batch_size = _data_args(x, y, sample_weight, verbose, batch_size)
         n = _num_samples(x, y, sw)
         self._prepare(x, y)
         test_fn = self.make_test_function()

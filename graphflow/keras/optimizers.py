@@ -34,18 +34,23 @@ class LearningRateSchedule:
         return {}
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """initial_learning_rate * decay_rate ** (step / decay_steps) (floored if staircase)."""
+class _StepDecay(LearningRateSchedule):
+    """Decay driven by p = step / decay_steps (floored if staircase)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
         self.decay_rate, self.staircase = decay_rate, staircase
 
-    def __call__(self, step):
+    def _progress(self, step):
         p = _m.cast(step, _dt.float32) / float(self.decay_steps)
-        if self.staircase:
-            p = _m.floor(p)
-        return self.initial_learning_rate * _m.pow(float(self.decay_rate), p)
+        return _m.floor(p) if self.staircase else p
+
+
+class ExponentialDecay(_StepDecay):
+    """initial_learning_rate * decay_rate ** (step / decay_steps) (floored if staircase)."""
+
+    def __call__(self, step):
+        return self.initial_learning_rate * _m.pow(float(self.decay_rate), self._progress(step))
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -53,16 +58,11 @@ class ExponentialDecay(LearningRateSchedule):
                 "staircase": self.staircase}
 
 
-class InverseTimeDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
-        self.decay_rate, self.staircase = decay_rate, staircase
+class InverseTimeDecay(_StepDecay):
+    """initial_learning_rate / (1 + decay_rate * step / decay_steps) (floored if staircase)."""
 
     def __call__(self, step):
-        p = _m.cast(step, _dt.float32) / float(self.decay_steps)
-        if self.staircase:
-            p = _m.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
