@@ -4,8 +4,11 @@ It walks an ordered list of op applications (`Record`s) backwards, calls each op
 graphflow ops, so in eager mode outer tapes record it and while tracing it adds adjoint nodes to
 the graph), sums cotangents, and un-broadcasts them in this one place. `None` means no gradient.
 """
-from .dispatch import STATE
-from .ops.registry import OpDef, Aval
+from . import state as _state
+from .ops.math_ops import add, reduce_sum
+from .ops.registry import READ_VARIABLE as READ
+from .ops.shape_ops import reshape
+from .tensor import Variable
 
 
 class Record:
@@ -16,12 +19,11 @@ class Record:
         self.op, self.inputs, self.attrs, self.output = op, inputs, attrs, output
 
 
-# Reading a Variable: the "input" is the Variable itself, so gradients reach it as a source.
-READ = OpDef("read_variable", None, lambda v: Aval(tuple(v.shape), v.dtype.np),
-             lambda i, o, g: [g])
+# Reading a Variable is recorded as READ with the Variable itself as the input, so gradients
+# reach it as a source (its VJP is the identity).
 
 
-def _floating(x):
+def is_floating(x):
     try:
         return x._value.dtype.kind == "f"   # eager Tensor/Variable: skip the DType lookup
     except AttributeError:                  # symbolic values have no `_value`
@@ -55,8 +57,9 @@ def reachable(records, sources, differentiable=True):
     reach = set(map(id, sources))
     useful = []
     for r in records:
-        if differentiable and (r.op.vjp is None or not _floating(r.output)):
-            continue
+        if differentiable and (r.op.vjp is None or not is_floating(r.output)) and not (
+                is_floating(r.output) and "gradient_error" in r.op.facts):
+            continue   # (ops with a gradient_error stay: backward raises if a cotangent arrives)
         for x in r.inputs:
             if id(x) in reach:
                 reach.add(id(r.output))
@@ -84,35 +87,30 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
         g = ct.get(key) if key in src else ct.pop(key, None)
         if g is None:
             continue
-        if tagged:
-            STATE.adjoint = (adjoint_order, getattr(out, "_node", None))
-        op = r.op
+        # graph mode: the nodes this VJP emits (unbroadcast and accumulation too) are tagged
+        token = _state.push(adjoint=(adjoint_order, getattr(out, "_node", None))) if tagged \
+            else None
         try:
+            op = r.op
             if op is READ:   # the identity VJP, without the call
                 in_cts = (g,)
+            elif op.vjp is None:   # no gradient, and a None result would mislead: say why
+                raise NotImplementedError(op.facts["gradient_error"](**r.attrs))
             else:
                 in_cts = op.vjp(r.inputs, out, g, **r.attrs) if r.attrs else op.vjp(r.inputs, out, g)
-        except BaseException:
-            STATE.adjoint = None   # a failing VJP must not leave later nodes tagged as adjoint
-            raise
+            for x, gx in zip(r.inputs, in_cts):
+                if gx is None:
+                    continue
+                k = id(x)
+                if k not in reach or not is_floating(x):
+                    continue
+                xs = _raw_shape(x)
+                if _raw_shape(gx) != xs:   # the common case (same shape) needs no op at all
+                    gx = unbroadcast(gx, xs)
+                ct[k] = add(ct[k], gx) if k in ct else gx
         finally:
-            if not tagged:
-                STATE.adjoint = None
-        for x, gx in zip(r.inputs, in_cts):
-            if gx is None:
-                continue
-            k = id(x)
-            if k not in reach:
-                continue
-            if not _floating(x):
-                continue
-            xs = _raw_shape(x)
-            if tagged:   # tags the unbroadcast and accumulation nodes too
-                STATE.adjoint = (adjoint_order, getattr(out, "_node", None))
-            if _raw_shape(gx) != xs:   # the common case (same shape) needs no op at all
-                gx = unbroadcast(gx, xs)
-            ct[k] = add(ct[k], gx) if k in ct else gx
-        STATE.adjoint = None
+            if token is not None:
+                _state.pop(token)
     return list(map(ct.get, map(id, sources)))
 
 
@@ -124,7 +122,6 @@ def explain_none(records, target, source, watched, escaped, watch_accessed=True)
     if id(source) not in watched:
         if any(e is source for e in escaped):   # a Variable only ever read through .numpy()
             return escape_msg
-        from .tensor import Variable
         if isinstance(source, Variable) and not source.trainable:
             return (f"the source is a non-trainable Variable ('{source.name}') that the tape "
                     "never watched: call tape.watch(v) inside the tape")
@@ -160,7 +157,3 @@ def explain_none(records, target, source, watched, escaped, watch_accessed=True)
         return escape_msg
     return ("the target does not depend on the source through any recorded op (was it computed "
             "outside the tape, or from a copy made with numpy / Python numbers?)")
-
-
-from .ops.math_ops import add, reduce_sum  # noqa: E402
-from .ops.shape_ops import reshape  # noqa: E402

@@ -7,19 +7,13 @@
 >>> f(tf.constant([1., 2.])).numpy()
 array([2., 4.], dtype=float32)
 """
-import sys
-
-import numpy as np
-
-from . import autodiff
-from .dispatch import STATE
+from . import autodiff, control_ops
+from . import state as _state
 from .graph import user_source
-from .ops.math_ops import logical_and, ones_like, where
-from .ops.convert import to_tensor
-from .ops import control_ops
-from .ops.registry import OPS
-from .tape import _flatten
-from .tensor import SymbolicTensor, Tensor, Variable
+from .nest import flatten
+from .ops.math_ops import logical_and, ones_like, where, zeros_like
+from .ops.registry import EFFECT, OPS, PRINT, READ_VARIABLE, SOURCE
+from .tensor import SymbolicTensor, Tensor, Variable, to_tensor
 
 
 def _symbolic(x):
@@ -31,7 +25,7 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
 
     Eagerly (or with a Python/known predicate) only the chosen branch runs. With a traced tensor
     predicate each branch is traced into its own sub-graph and the graph gets `cond` nodes (one
-    per result, see `graphflow.ops.control_ops`) that run only the taken branch - forward and
+    per result, see `graphflow.control_ops`) that run only the taken branch - forward and
     backward: the gradient is again a cond, so a NaN/inf the untaken branch would produce never
     reaches values or gradients, and higher orders work. Branches must agree on structure,
     shapes and dtypes, and must be free of side effects (assign/print/random inside such
@@ -102,17 +96,12 @@ def print(*inputs, output_stream=None, sep=" ", end="\n", summarize=None, name=N
         else:
             parts.append(str(x).replace("{", "{{").replace("}", "}}"))
     fmt = sep.join(parts)
-    if STATE.graph is not None:
-        STATE.graph.print_effect(tensors, fmt, output_stream, end)
-        return None
-    emit_print(fmt, [t._value for t in tensors], output_stream, end)
+    g = _state.current().graph
+    if g is not None:
+        g.print_effect(tensors, fmt, output_stream, end)
+    else:   # the op's implementation, as the graph executors run it
+        PRINT.impl(*[t._value for t in tensors], fmt=fmt, stream=output_stream, end=end)
     return None
-
-
-def emit_print(fmt, values, output_stream=None, end="\n"):
-    """Write one `graphflow.print` line (eager mode and the graph executors share this)."""
-    stream = sys.stdout if output_stream is None else output_stream
-    stream.write(fmt.format(*[str(np.asarray(v)) for v in values]) + end)
 
 
 def gradients(ys, xs, grad_ys=None, unconnected_gradients="none"):
@@ -120,7 +109,7 @@ def gradients(ys, xs, grad_ys=None, unconnected_gradients="none"):
 
     Uses the same autodiff core as GradientTape, fed with the graph's nodes instead of a tape.
     """
-    g = STATE.graph
+    g = _state.current().graph
     if g is None:
         raise RuntimeError("graphflow.gradients only works inside @function; use GradientTape "
                            "in eager mode")
@@ -131,22 +120,21 @@ def gradients(ys, xs, grad_ys=None, unconnected_gradients="none"):
             syms[n] = g._sym(n)
         return syms[n]
 
-    ys_l, _ = _flatten(ys)
-    xs_l, rebuild = _flatten(xs)
+    ys_l, _ = flatten(ys)
+    xs_l, rebuild = flatten(xs)
     records = []
     for n in g.topo():
         d = g.nx.nodes[n]
-        if d["op"] == "read_variable":
-            records.append(autodiff.Record(autodiff.READ, (d["attrs"]["var"],), {}, sym(n)))
-        elif d["op"] in OPS:
+        if d["op"] == READ_VARIABLE.name:   # recorded with the Variable as its input
+            records.append(autodiff.Record(READ_VARIABLE, (d["attrs"]["var"],), {}, sym(n)))
+        elif OPS[d["op"]].kind not in (SOURCE, EFFECT):
             records.append(autodiff.Record(OPS[d["op"]], tuple(sym(u) for u in d["inputs"]),
                                            d["attrs"], sym(n)))
     targets = [sym(y._node) for y in (to_tensor(y) for y in ys_l)]
     sources = [x if isinstance(x, Variable) else sym(x._node) for x in xs_l]
     seeds = ([ones_like(t) for t in targets] if grad_ys is None else
-             [to_tensor(s) for s in _flatten(grad_ys)[0]])
+             [to_tensor(s) for s in flatten(grad_ys)[0]])
     grads = autodiff.backward(records, targets, seeds, sources, g.adjoint_order_for(targets))
     if unconnected_gradients == "zero":
-        from .ops.math_ops import zeros_like
         grads = [zeros_like(s) if r is None else r for s, r in zip(sources, grads)]
     return rebuild(grads)

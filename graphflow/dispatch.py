@@ -1,30 +1,32 @@
-"""The one dispatch: every op application goes through `bind`, in eager mode and while tracing.
+"""The one dispatch: every op application goes through `bind`.
 
-eager:   check the shape/dtype rule, run the numpy impl, wrap a Tensor, record on active tapes;
-tracing: add a node to the graph being built and return a symbolic tensor (recorded on tapes too,
-         which is how `GradientTape` inside `@function` turns into the graph gradient pass).
+`bind(op, args, attrs)` hands the primitive to the current interpreter of this thread's trace
+state (`graphflow.state`):
+
+* eager (no graph being built): check the op's shape/dtype rule, run its numpy impl, wrap a
+  Tensor (`eager_apply`);
+* graph building (`state.graph`, a GraphBuilder): add a node, return a symbolic tensor.
+
+Then every recorder of the state sees the application (outermost first): GradientTapes record
+it (which is how a tape inside `@function` becomes the graph gradient pass), ForwardAccumulators
+compute the output's tangent with the op's JVP rule. A recorder pauses itself while it runs its
+own rules, so only the others see those ops (nesting gives higher orders).
+
+The eager fast paths live here too: `binary_operator` (`a + b` on two same-dtype float tensors
+with nothing recording) and `wrap`.
 """
 from operator import attrgetter
 
-from .ops.registry import op_error
+from . import state as _state
 from .errors import InvalidArgumentError
-
-
-class _State:
-    __slots__ = ("graph", "tapes", "adjoint")
-
-    def __init__(self):
-        self.graph = None     # GraphBuilder while tracing, else None
-        self.tapes = []       # active GradientTapes, innermost last
-        self.adjoint = None   # (order, forward node id) tag while a VJP emits graph nodes
-
-
-STATE = _State()
-
+from .ops.registry import OPS, op_error
+from .tensor import Tensor, convert_args
 
 _value_of = attrgetter("_value")
 _new = object.__new__
+_current = _state.current
 _RULE_OK = set()   # (op, shape, dtype, ...) signatures of attribute-free ops whose rule passed
+NO_ATTRS = {}
 
 
 def _rule_passed(op, vals):
@@ -51,27 +53,61 @@ def _rule_passed(op, vals):
     return True
 
 
-def bind(op, args, attrs):
-    """Apply primitive `op` to Tensors `args` with static `attrs`; returns a Tensor."""
-    g = STATE.graph
-    if g is not None:
-        out = g.add_op(op, args, attrs)
-    else:
-        vals = list(map(_value_of, args))
-        if attrs or not _rule_passed(op, vals):
-            op.rule(*vals, **attrs)  # raises a clear InvalidArgumentError naming op, shapes, dtypes
-        try:
-            val = op.impl(*vals, **attrs) if attrs else op.impl(*vals)
-        except InvalidArgumentError:
-            raise
-        except Exception as e:  # a numpy error the rule did not foresee: still name the op
-            raise op_error(op.name, vals, str(e)) from None
-        out = _new(Tensor)   # = Tensor._wrap(val), inlined
-        out._value = val
-    if STATE.tapes:
-        for tape in STATE.tapes:
-            tape._record(op, args, attrs, out)
+def wrap(value):
+    """An eager Tensor holding `value` (a numpy array, or a numpy scalar for 0-d)."""
+    out = _new(Tensor)
+    out._value = value
     return out
 
 
-Tensor = None  # set by tensor.py (which imports STATE from here)
+def eager_apply(op, args, attrs):
+    """The eager interpreter: rule check (raises a clear InvalidArgumentError naming op, shapes
+    and dtypes), numpy impl, wrapped result."""
+    vals = list(map(_value_of, args))
+    if attrs or not _rule_passed(op, vals):
+        op.rule(*vals, **attrs)
+    try:
+        val = op.impl(*vals, **attrs) if attrs else op.impl(*vals)
+    except InvalidArgumentError:
+        raise
+    except Exception as e:  # a numpy error the rule did not foresee: still name the op
+        raise op_error(op.name, vals, str(e)) from None
+    out = _new(Tensor)
+    out._value = val
+    return out
+
+
+def bind(op, args, attrs):
+    """Apply primitive `op` to Tensors `args` with static `attrs`; returns a Tensor."""
+    st = _current()
+    g = st.graph
+    out = g.add_op(op, args, attrs) if g is not None else eager_apply(op, args, attrs)
+    for rec in st.tapes:
+        rec._record(op, args, attrs, out)
+    return out
+
+
+def binary_operator(name, pyop, doc=None):
+    """The public function of binary op `name` (`graphflow.add`, `Tensor.__add__`, ...).
+
+    Fast path: two eager Tensors of the same float dtype with nothing recording run `pyop`
+    (Python's operator: identical to the ufunc on arrays, and numpy's cheap scalar math on 0-d
+    values) and skip conversion and rule lookup; anything else - tapes, tracing, broadcasting
+    errors, conversions - takes the full `bind`.
+    """
+    op = OPS[name]
+
+    def api(x, y, name=None):
+        if type(x) is Tensor and type(y) is Tensor and _current().idle:
+            xv, yv = x._value, y._value
+            if xv.dtype is yv.dtype and xv.dtype.kind == "f":
+                try:
+                    r = _new(Tensor)
+                    r._value = pyop(xv, yv)
+                    return r
+                except ValueError:
+                    pass
+        return bind(op, convert_args(x, y, op=op.name), NO_ATTRS)
+    api.__name__ = api.__qualname__ = op.name
+    api.__doc__ = doc
+    return api

@@ -11,3 +11,7 @@ class InvalidArgumentError(OpError, ValueError):
 
 class UnimplementedError(OpError, NotImplementedError):
     """An op or option graphflow does not implement."""
+
+
+class GraphError(Exception):
+    """A graph breaks an IR invariant (raised by `graphflow.graph.verify`, also under -O)."""

@@ -26,9 +26,9 @@ import weakref
 import numpy as np
 
 from . import graph as _graph
-from .dispatch import STATE
+from . import state as _state
 from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
-from .tape import _flatten
+from .nest import describe as describe_structure, flatten, structure
 
 
 class _Config:
@@ -62,30 +62,6 @@ def _arg_key(x):
         return ("python", type(x).__name__, x)
     except TypeError:
         return ("object", type(x).__name__, id(x))
-
-
-def _struct(v):
-    """The nesting of an argument (container types, lengths, dict keys); leaves are None.
-
-    Part of the cache key: `f({'a': x})` and `f({'b': x})` have the same leaves but must not
-    share a trace.
-    """
-    if isinstance(v, (Tensor, Variable)):
-        return None
-    if isinstance(v, dict):
-        return ("dict", type(v).__name__, tuple((k, _struct(x)) for k, x in v.items()))
-    if isinstance(v, (list, tuple)):
-        return ("seq", type(v).__name__, tuple(_struct(x) for x in v))
-    return None
-
-
-def _describe_struct(st):
-    if st is None:
-        return "a single value"
-    kind, name, items = st
-    if kind == "dict":
-        return f"{name} with keys {[k for k, _ in items]}"
-    return f"{name} of length {len(items)}"
 
 
 def _host_array(x):
@@ -154,7 +130,7 @@ class ConcreteFunction:
         """Run this trace on arguments of its signature (bound like the Python function, so
         keywords work; shapes and dtypes are checked, as the graph was built for them)."""
         ba = self.function._bind_args(args, kwargs)
-        leaves = [x for x in _flatten(list(ba.arguments.values()))[0]
+        leaves = [x for x in flatten(list(ba.arguments.values()))[0]
                   if isinstance(x, (Tensor, np.ndarray)) and not isinstance(x, SymbolicTensor)]
         params = self.traced.params
         if len(leaves) != len(params):
@@ -272,17 +248,18 @@ class Function:
         return self._check_signature(args), kwargs
 
     def _key(self, ba):
-        return tuple((name, tuple(_arg_key(x) for x in _flatten(v)[0]), _struct(v))
+        return tuple((name, tuple(_arg_key(x) for x in flatten(v)[0]), structure(v))
                      for name, v in ba.arguments.items())
 
     def __call__(self, *args, **kwargs):
-        if CONFIG.run_functions_eagerly or STATE.graph is not None:
+        st = _state.current()
+        if CONFIG.run_functions_eagerly or st.graph is not None:
             return self._fn(*args, **kwargs)   # nested in a trace: inline into the outer graph
-        if STATE.tapes:
+        if st.tapes:
             # an outer eager tape must see the ops: run eagerly (same values, differentiable)
             return self._fn(*args, **kwargs)
         cf, ba = self._lookup(args, kwargs)
-        leaves = [x for x in _flatten(list(ba.arguments.values()))[0]
+        leaves = [x for x in flatten(list(ba.arguments.values()))[0]
                   if isinstance(x, (Tensor, np.ndarray))]
         return cf._call_flat([_host_array(x) for x in leaves])
 
@@ -328,8 +305,8 @@ class Function:
                 continue
             if a is None or len(a) != len(b) or pst != st:
                 diffs.append(f"argument `{name}` changed structure"
-                             + ("" if a is None else f" from {_describe_struct(pst)} "
-                                f"to {_describe_struct(st)}"))
+                             + ("" if a is None else f" from {describe_structure(pst)} "
+                                f"to {describe_structure(st)}"))
                 continue
             for i, (ka, kb) in enumerate(zip(a, b)):
                 if ka != kb:
@@ -368,11 +345,10 @@ class Function:
         why = self._explain(key, caller)
         builder = _graph.GraphBuilder(self.name)
         builder.allow_variable_creation = not self._cache
-        leaves, rebuild = _flatten(list(ba.arguments.values()))
-        names = [n for n, v in ba.arguments.items() for _ in _flatten(v)[0]]
+        leaves, rebuild = flatten(list(ba.arguments.values()))
+        names = [n for n, v in ba.arguments.items() for _ in flatten(v)[0]]
         sym, k = [], 0
-        saved = STATE.graph, STATE.tapes, STATE.adjoint
-        STATE.graph, STATE.tapes, STATE.adjoint = builder, [], None
+        token = _state.push(graph=builder, tapes=(), adjoint=None)
         t0 = time.perf_counter()
         try:
             for name, x in zip(names, leaves):
@@ -385,7 +361,7 @@ class Function:
                     sym.append(x)
             new_args = rebuild(sym)
             out = self._call_bound(ba, new_args)
-            out_leaves, out_rebuild = _flatten(out)
+            out_leaves, out_rebuild = flatten(out)
             ids, consts = [], {}
             for i, o in enumerate(out_leaves):
                 if isinstance(o, Variable):
@@ -396,7 +372,7 @@ class Function:
                     consts[i] = o
             builder.outputs = ids
         finally:
-            STATE.graph, STATE.tapes, STATE.adjoint = saved
+            _state.pop(token)
         traced = builder.finish()
         structure = _structure(out_rebuild, len(out_leaves), consts)
         cf = ConcreteFunction(self, traced, structure, len(ids), self.backend,

@@ -1,14 +1,16 @@
 """The graph IR: one `networkx.DiGraph` per traced signature.
 
 Nodes are integer ids with attributes
-    op      op name: a primitive from the op table, or one of the structural ops
-            'parameter', 'constant', 'read_variable', 'assign', 'print'
+    op      op name: an entry of the op table (structural ops - parameter, constant,
+            read_variable, assign, print - are entries too)
     inputs  tuple of input node ids, in argument order (DiGraph has no parallel edges, so the
             order lives here; edges carry `pos`, the tuple of argument positions)
     attrs   dict of static attributes (hashable values, except 'value' of constants and 'var')
     shape   tuple of ints;  dtype  numpy dtype
     source  "file:line" of the user code that created the node
-    tags    dict: {'adjoint': order, 'forward': node id} for gradient nodes, 'cluster', ...
+    scope   the name scope path ("model/dense_1"), from graphflow.name_scope / Keras layers
+    tags    dict: {'adjoint': order, 'forward': node id} for gradient nodes (and tangent nodes
+            of forward mode, with 'tangent': True), 'cluster', ...
 Control edges (attribute `control=True`) order effects: reads/assigns of a variable, prints.
 
 >>> import graphflow as tf
@@ -26,13 +28,10 @@ import sys
 import networkx as nx
 import numpy as np
 
-from .dispatch import STATE
-from .errors import InvalidArgumentError
-from .ops.registry import OPS, Aval
+from . import state as _state
+from .errors import GraphError, InvalidArgumentError
+from .ops.registry import CONSTANT, OPS, PARAMETER, READ_VARIABLE, ASSIGN, PRINT, SOURCE, Aval
 from .tensor import SymbolicTensor, Tensor
-
-STRUCTURAL = ("parameter", "constant", "read_variable", "assign", "print")
-EFFECTS = ("assign", "print")
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -72,7 +71,8 @@ class Graph:
                  tags=None, control=()):
         nid = next(self._ids)
         self.nx.add_node(nid, op=op, inputs=tuple(inputs), attrs=attrs or {}, shape=tuple(shape),
-                         dtype=np.dtype(dtype), source=source or user_source(), tags=tags or {})
+                         dtype=np.dtype(dtype), source=source or user_source(), tags=tags or {},
+                         scope="/".join(_state.current().scope))
         for pos, u in enumerate(inputs):
             if self.nx.has_edge(u, nid):
                 self.nx.edges[u, nid]["pos"] += (pos,)
@@ -134,7 +134,7 @@ class Graph:
         for n in self.topo():
             d = self.nx.nodes[n]
             attrs = {k: v for k, v in d["attrs"].items() if k not in ("value", "var")}
-            if d["op"] == "constant":
+            if d["op"] == CONSTANT.name:
                 v = d["attrs"]["value"]
                 attrs["value"] = v.tolist() if np.size(v) <= 4 else f"<{np.size(v)} values>"
             if "var" in d["attrs"]:
@@ -151,7 +151,8 @@ class Graph:
 
 
 class GraphBuilder(Graph):
-    """The graph being traced: `bind` calls `add_op` while this is `STATE.graph`."""
+    """The graph being traced: the interpreter `bind` hands ops to while it is the state's
+    `graph` (`graphflow.state`)."""
 
     def __init__(self, name="graph"):
         super().__init__(name)
@@ -186,15 +187,20 @@ class GraphBuilder(Graph):
                 return self._sym(self._const_cache[key])
         arr = arr.copy()
         arr.flags.writeable = False
-        nid = self.add_node("constant", (), {"value": arr}, arr.shape, arr.dtype,
+        nid = self.add_node(CONSTANT.name, (), {"value": arr}, arr.shape, arr.dtype,
                             tags=self._tags())
         if key is not None:
             self._const_cache[key] = nid
         return self._sym(nid)
 
     def _tags(self):
-        adj = STATE.adjoint
-        return {"adjoint": adj[0], "forward": adj[1]} if adj else {}
+        adj = _state.current().adjoint
+        if not adj:
+            return {}
+        tags = {"adjoint": adj[0], "forward": adj[1]}
+        if len(adj) > 2:   # forward mode: ('tangent', True)
+            tags[adj[2]] = True
+        return tags
 
     def add_op(self, op, args, attrs):
         ids = [self._node_of(a) for a in args]
@@ -212,7 +218,7 @@ class GraphBuilder(Graph):
         return self._sym(nid)
 
     def parameter(self, index, name, shape, dtype):
-        nid = self.add_node("parameter", (), {"index": index, "name": name}, shape, dtype)
+        nid = self.add_node(PARAMETER.name, (), {"index": index, "name": name}, shape, dtype)
         self.params.append(nid)
         return self._sym(nid)
 
@@ -221,8 +227,8 @@ class GraphBuilder(Graph):
         vid = id(var)
         self.variables[vid] = var
         ctrl = [self._last_write[vid]] if vid in self._last_write else []
-        nid = self.add_node("read_variable", (), {"var": var}, var._value.shape, var._value.dtype,
-                            tags=self._tags(), control=ctrl)
+        nid = self.add_node(READ_VARIABLE.name, (), {"var": var}, var._value.shape,
+                            var._value.dtype, tags=self._tags(), control=ctrl)
         self._reads_since.setdefault(vid, []).append(nid)
         return self._sym(nid)
 
@@ -234,7 +240,7 @@ class GraphBuilder(Graph):
             ctrl.append(self._last_write[vid])
         if self._last_effect is not None:
             ctrl.append(self._last_effect)
-        nid = self.add_node("assign", (self._node_of(value),), {"var": var, "spec": spec},
+        nid = self.add_node(ASSIGN.name, (self._node_of(value),), {"var": var, "spec": spec},
                             (), var._value.dtype, control=ctrl)
         self._last_write[vid] = nid
         self._last_effect = nid
@@ -243,7 +249,7 @@ class GraphBuilder(Graph):
 
     def print_effect(self, args, fmt, stream=None, end="\n"):
         ctrl = [self._last_effect] if self._last_effect is not None else []
-        nid = self.add_node("print", [self._node_of(a) for a in args],
+        nid = self.add_node(PRINT.name, [self._node_of(a) for a in args],
                             {"fmt": fmt, "stream": stream, "end": end}, (),
                             np.float32, control=ctrl)
         self._last_effect = nid
@@ -270,7 +276,6 @@ class GraphBuilder(Graph):
         """
         if not isinstance(value, SymbolicTensor):
             return value
-        from .backends.numpy_exec import node_runner
         node = self._node_of(value)
         need, stack = {node}, [node]
         while stack:   # data dependencies only: ordering edges do not carry values
@@ -281,25 +286,24 @@ class GraphBuilder(Graph):
         vals = {}
         for n in nx.lexicographical_topological_sort(self.nx.subgraph(need)):
             d = self.nx.nodes[n]
-            if d["op"] == "parameter":
+            op = OPS[d["op"]]
+            if op is PARAMETER:
                 if n not in self.param_values:
                     raise ValueError(f"the initial value of a Variable created at {user_source()} "
                                      "depends on an argument whose value is unknown")
                 vals[n] = self.param_values[n]
-            elif d["op"] == "constant":
-                vals[n] = d["attrs"]["value"]
-            elif d["op"] == "read_variable" and any(
-                    self.nx.nodes[u]["op"] == "assign" for u in self.nx.predecessors(n)):
+                continue
+            if op is READ_VARIABLE and any(self.nx.nodes[u]["op"] == ASSIGN.name
+                                           for u in self.nx.predecessors(n)):
                 raise ValueError(
                     f"the initial value of a Variable created at {user_source()} reads variable "
                     f"'{d['attrs']['var'].name}' after an assign in the same traced function; "
                     "its value is only known when the function runs. Create the Variable "
                     "outside the function, or from values known at trace time.")
-            else:
-                vals[n] = np.asarray(node_runner(d)(*[vals[u] for u in d["inputs"]]))
+            vals[n] = np.asarray(op.impl(*[vals[u] for u in d["inputs"]], **d["attrs"]))
         for n in need:   # freeze the random draws the initializer consumed
             d = self.nx.nodes[n]
-            if d["op"] in OPS and OPS[d["op"]].stateful:
+            if OPS[d["op"]].stateful:
                 self._freeze_effect(n, vals[n])
         return Tensor._wrap(vals[node])
 
@@ -317,23 +321,15 @@ class GraphBuilder(Graph):
                     self.nx.add_edge(u, v, pos=(), control=True)
         val = np.array(val, dtype=d["dtype"])
         val.flags.writeable = False
-        d.update(op="constant", attrs={"value": val}, tags=dict(d["tags"], lifted=True))
+        d.update(op=CONSTANT.name, attrs={"value": val}, tags=dict(d["tags"], lifted=True))
         self.effects.remove(n)
         if self._last_effect == n:
             self._last_effect = preds[0] if preds else None
 
-    def eager_scope(self):
+    @staticmethod
+    def eager_scope():
         """Run code eagerly inside a trace (e.g. a Variable's initial value)."""
-        import contextlib
-
-        @contextlib.contextmanager
-        def scope():
-            saved, STATE.graph = STATE.graph, None
-            try:
-                yield
-            finally:
-                STATE.graph = saved
-        return scope()
+        return _state.using(graph=None)
 
     def adjoint_order_for(self, targets):
         """Gradient pass number: one more than the highest adjoint order among the targets and
@@ -345,7 +341,7 @@ class GraphBuilder(Graph):
             seen |= nx.ancestors(self.nx, n)
         # constants are shared (deduplicated) between forward and adjoint code: they say nothing
         return max([0] + [self.nx.nodes[n]["tags"].get("adjoint", 0) for n in seen
-                          if self.nx.nodes[n]["op"] != "constant"]) + 1
+                          if self.nx.nodes[n]["op"] != CONSTANT.name]) + 1
 
     def finish(self):
         """Freeze into a plain Graph (drops the builder-only state)."""
@@ -356,73 +352,69 @@ class GraphBuilder(Graph):
         return g
 
 
-_STRUCTURAL_ARITY = {"parameter": 0, "constant": 0, "read_variable": 0, "assign": 1}
-_ARITY = {}
-
-
 def op_arity(op):
-    """Number of inputs an op takes, when the IR knows it (structural ops, and elementwise ops
-    from the inputs their scalar template uses); None when it varies (concat, print, ...)."""
-    if op in _STRUCTURAL_ARITY:
-        return _STRUCTURAL_ARITY[op]
-    if op not in _ARITY:
-        import string
-        t = OPS[op].template if op in OPS else None
-        fields = {int(f) for _, f, _, _ in string.Formatter().parse(t or "")
-                  if f is not None and f.isdigit()}
-        _ARITY[op] = max(fields) + 1 if fields else None
-    return _ARITY[op]
+    """Number of inputs an op takes when the table states it (fact `arity`); None when it
+    varies (concat, print, cond, ...)."""
+    return OPS[op].facts.get("arity") if op in OPS else None
+
+
+def _check(ok, msg):
+    if not ok:
+        raise GraphError(msg)
 
 
 def verify(graph):
-    """Check the IR invariants; raises AssertionError naming the node. Returns the graph.
+    """Check the IR invariants; raises GraphError naming the node. Returns the graph.
 
-    Acyclic; inputs and edges agree; arity; every node's shape/dtype is what its op's rule
-    gives (constants: what their value is); outputs, params and effects exist; effects are
-    totally ordered by paths (program order).
+    Acyclic; inputs and edges agree; every op is in the table, with its arity; every node's
+    shape/dtype is what its op's rule gives (constants: what their value is); outputs, params
+    and effects exist; effects are totally ordered by paths (program order).
     """
     g = graph.nx
-    assert nx.is_directed_acyclic_graph(g), "graph has a cycle"
+    _check(nx.is_directed_acyclic_graph(g), f"graph {graph.name} has a cycle")
     for n, d in g.nodes(data=True):
         op = d["op"]
         ins = d["inputs"]
+        _check(op in OPS, f"node {n}: unknown op {op!r}")
+        opdef = OPS[op]
         for pos, u in enumerate(ins):
-            assert g.has_edge(u, n) and pos in g.edges[u, n]["pos"], \
-                f"node {n} ({op}): input {pos} (node {u}) has no matching edge"
+            _check(g.has_edge(u, n) and pos in g.edges[u, n]["pos"],
+                   f"node {n} ({op}): input {pos} (node {u}) has no matching edge")
         for u in g.predecessors(n):
             e = g.edges[u, n]
-            assert e["control"] or all(p < len(ins) and ins[p] == u for p in e["pos"]), \
-                f"edge {u}->{n} positions {e['pos']} disagree with inputs {ins}"
-        arity = op_arity(op)
-        assert arity is None or len(ins) == arity, \
-            f"node {n} ({op}) has {len(ins)} inputs, the op takes {arity}"
-        if op == "constant":
+            _check(e["control"] or all(p < len(ins) and ins[p] == u for p in e["pos"]),
+                   f"edge {u}->{n} positions {e['pos']} disagree with inputs {ins}")
+        arity = opdef.facts.get("arity")
+        _check(arity is None or len(ins) == arity,
+               f"node {n} ({op}) has {len(ins)} inputs, the op takes {arity}")
+        if opdef is CONSTANT:
             v = d["attrs"]["value"]
-            assert tuple(np.shape(v)) == tuple(d["shape"]) and np.dtype(v.dtype) == d["dtype"], \
-                f"node {n} (constant) says {d['shape']} {d['dtype']} but holds {np.shape(v)} {v.dtype}"
-        if op in STRUCTURAL:
+            _check(tuple(np.shape(v)) == tuple(d["shape"]) and np.dtype(v.dtype) == d["dtype"],
+                   f"node {n} (constant) says {d['shape']} {d['dtype']} but holds "
+                   f"{np.shape(v)} {v.dtype}")
+        if opdef.kind == SOURCE and opdef is not READ_VARIABLE:
             continue
-        assert op in OPS, f"node {n}: unknown op {op!r}"
         for sub in d["attrs"].values():   # cond / while_loop sub-graphs: checked once each
             if getattr(sub, "graphs", None) is not None and not sub.verified:
                 for sg in sub.graphs:
                     verify(sg)
-                    assert len(sg.params) == len(sub.in_avals), \
-                        f"node {n} ({op}): sub-graph {sg.name} has {len(sg.params)} parameters"
+                    _check(len(sg.params) == len(sub.in_avals),
+                           f"node {n} ({op}): sub-graph {sg.name} has {len(sg.params)} parameters")
                 sub.verified = True
         avals = [Aval(g.nodes[u]["shape"], g.nodes[u]["dtype"]) for u in ins]
         try:
-            out = OPS[op].rule(*avals, **d["attrs"])
+            out = opdef.rule(*avals, **d["attrs"])
         except Exception as e:
-            raise AssertionError(f"node {n} ({op}): its rule rejects the inputs: {e}") from None
-        assert tuple(out.shape) == tuple(d["shape"]) and np.dtype(out.dtype) == d["dtype"], \
-            f"node {n} ({op}) says {d['shape']} {d['dtype']} but its rule gives {out.shape} {out.dtype}"
+            raise GraphError(f"node {n} ({op}): its rule rejects the inputs: {e}") from None
+        _check(tuple(out.shape) == tuple(d["shape"]) and np.dtype(out.dtype) == d["dtype"],
+               f"node {n} ({op}) says {d['shape']} {d['dtype']} but its rule gives "
+               f"{out.shape} {out.dtype}")
     for o in graph.outputs:
-        assert o in g, f"output {o} is not a node"
+        _check(o in g, f"output {o} is not a node")
     for p in graph.params:
-        assert p in g and g.nodes[p]["op"] == "parameter", f"param {p} is not a parameter node"
+        _check(p in g and g.nodes[p]["op"] == PARAMETER.name, f"param {p} is not a parameter node")
     for e in graph.effects:
-        assert e in g, f"effect {e} is not a node"
+        _check(e in g, f"effect {e} is not a node")
     for a, b in zip(graph.effects, graph.effects[1:]):
-        assert nx.has_path(g, a, b), f"effects {a} and {b} are not ordered (program order)"
+        _check(nx.has_path(g, a, b), f"effects {a} and {b} are not ordered (program order)")
     return graph

@@ -10,68 +10,38 @@
 import contextlib
 import warnings
 
+import numpy as np
+
 from . import autodiff
-from .dispatch import STATE
+from . import state as _state
+from .dispatch import wrap
 from .errors import InvalidArgumentError
-from .tensor import Tensor, Variable
-
-
-def _first(leaves):
-    return leaves[0]
-
-
-def _flatten(x):
-    """Nested list/tuple/dict -> (leaves, rebuild function)."""
-    if isinstance(x, _LEAF_TYPES):   # fast path: a single tensor or Variable
-        return [x], _first
-    if isinstance(x, dict):
-        keys = list(x)
-        parts = [_flatten(x[k]) for k in keys]
-        sizes = [len(p[0]) for p in parts]
-
-        def rebuild(leaves):
-            out, i = {}, 0
-            for k, (_, rb), n in zip(keys, parts, sizes):
-                out[k] = rb(leaves[i:i + n])
-                i += n
-            return type(x)(out) if type(x) is not dict else out
-        return [l for p in parts for l in p[0]], rebuild
-    if isinstance(x, (list, tuple)):
-        parts = [_flatten(v) for v in x]
-        sizes = [len(p[0]) for p in parts]
-
-        def rebuild(leaves):
-            out, i = [], 0
-            for (_, rb), n in zip(parts, sizes):
-                out.append(rb(leaves[i:i + n]))
-                i += n
-            return type(x)(out) if not hasattr(x, "_fields") else type(x)(*out)
-        return [l for p in parts for l in p[0]], rebuild
-    return [x], _first
-
+from .nest import flatten
+from .ops.math_ops import ones_like, zeros_like
+from .ops.shape_ops import reshape, stack
+from .tensor import Tensor, Variable, convert_to_tensor, to_tensor
 
 _LEAF_TYPES = (Tensor, Variable)
 _Record, _READ = autodiff.Record, autodiff.READ
 _ONES = {}   # numpy dtype -> scalar one (the seed of 0-d targets)
-_is_float = autodiff._floating
+_is_float = autodiff.is_floating
 
 
 def _ones_seed(t):
     """`ones_like(t)`, the default seed. Eager and unrecordable (no active tape watches `t`):
-    built directly, as bind would build it; else through the op, so outer tapes record it."""
-    if STATE.graph is None:
-        for tape in STATE.tapes:
-            if id(t) in tape._watched:
-                return ones_like(t)
+    the eager value directly; else through the op, so outer tapes record it."""
+    st = _state.current()
+    if st.graph is None and not any(id(t) in getattr(r, "_watched", ()) for r in st.tapes):
         v = t._value
-        out = Tensor.__new__(Tensor)
         if v.ndim:
-            out._value = _np.ones(v.shape, v.dtype)
-        else:   # numpy scalars are immutable: share one per dtype
-            one = _ONES.get(v.dtype)
-            out._value = one if one is not None else _ONES.setdefault(v.dtype, v.dtype.type(1))
-        return out
+            return wrap(np.ones(v.shape, v.dtype))
+        one = _ONES.get(v.dtype)   # numpy scalars are immutable: share one per dtype
+        return wrap(one if one is not None else _ONES.setdefault(v.dtype, v.dtype.type(1)))
     return ones_like(t)
+
+
+def _without(tapes, rec):
+    return tuple(t for t in tapes if t is not rec)
 
 
 class GradientTape:
@@ -95,29 +65,25 @@ class GradientTape:
 
     # ---- context -------------------------------------------------------------
     def __enter__(self):
-        STATE.tapes.append(self)
+        st = _state.current()
+        _state.swap(st.replace(tapes=st.tapes + (self,)))
         self._active = True
         return self
 
     def __exit__(self, *exc):
-        self._pause()
+        st = _state.current()   # not a token reset: tapes may be exited out of order
+        _state.swap(st.replace(tapes=_without(st.tapes, self)))
         self._active = False
         return False
-
-    def _pause(self):
-        if self in STATE.tapes:
-            STATE.tapes.remove(self)
 
     @contextlib.contextmanager
     def stop_recording(self):
         """Ops inside this block are not recorded by this tape."""
-        was = self in STATE.tapes
-        self._pause()
+        token = _state.push(tapes=_without(_state.current().tapes, self))
         try:
             yield
         finally:
-            if was:
-                STATE.tapes.append(self)
+            _state.pop(token)
 
     def reset(self):
         """Forget everything recorded so far (the tape stays active)."""
@@ -155,7 +121,7 @@ class GradientTape:
 
     def watch(self, tensor):
         """Watch a tensor (or Variable, or a nested structure of them)."""
-        for x in _flatten(tensor)[0]:
+        for x in flatten(tensor)[0]:
             if not isinstance(x, (Tensor, Variable)):
                 raise TypeError(f"GradientTape.watch: expected tensors or Variables, got "
                                 f"{type(x).__name__}")
@@ -167,7 +133,7 @@ class GradientTape:
         if not isinstance(t, Variable):
             return t
         r = t._read()
-        if self not in STATE.tapes:
+        if self not in _state.current().tapes:
             self._record_read(t, r)
         return r
 
@@ -182,17 +148,17 @@ class GradientTape:
                                "of gradients (or jacobians); use GradientTape(persistent=True)")
 
     def _backward(self, targets, seeds, sources):
-        was = self in STATE.tapes
-        if was:
-            STATE.tapes.remove(self)   # the VJP ops are recorded by outer tapes only (higher order)
+        st = _state.current()
+        # the VJP ops are recorded by outer tapes only (higher order)
+        token = _state.push(tapes=_without(st.tapes, self)) if self in st.tapes else None
         try:
             order = None
-            if STATE.graph is not None:
-                order = STATE.graph.adjoint_order_for(targets)
+            if st.graph is not None:
+                order = st.graph.adjoint_order_for(targets)
             return autodiff.backward(self._records, targets, seeds, sources, order)
         finally:
-            if was:
-                STATE.tapes.append(self)
+            if token is not None:
+                _state.pop(token)
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients="none", explain=False):
@@ -212,8 +178,8 @@ class GradientTape:
             if not self._persistent:
                 self._records = []
             return g
-        ts, _ = _flatten(target)
-        srcs, rebuild = _flatten(sources)
+        ts, _ = flatten(target)
+        srcs, rebuild = flatten(sources)
         for i, s in enumerate(srcs):
             if not isinstance(s, (Tensor, Variable)):
                 raise TypeError(f"GradientTape.gradient: source {i} is a {type(s).__name__}, "
@@ -234,7 +200,7 @@ class GradientTape:
         if output_gradients is None:
             seeds = list(map(_ones_seed, ts))
         else:
-            gs = _flatten(output_gradients)[0]
+            gs = flatten(output_gradients)[0]
             if len(gs) != len(ts):
                 raise ValueError(f"GradientTape.gradient: {len(gs)} output_gradients for "
                                  f"{len(ts)} targets")
@@ -265,8 +231,8 @@ class GradientTape:
 
     def explain(self, target, sources):
         """For each source: None if the gradient is connected, else the reason it is None."""
-        ts = [self._target(t) for t in _flatten(target)[0]]
-        srcs, rebuild = _flatten(sources)
+        ts = [self._target(t) for t in flatten(target)[0]]
+        srcs, rebuild = flatten(sources)
         out = []
         for s in srcs:
             r = self._explain(ts, s)
@@ -275,14 +241,10 @@ class GradientTape:
 
     def jacobian(self, target, sources, unconnected_gradients="none", **_):
         """d target[i...] / d source[j...]: shape target.shape + source.shape."""
-        from .ops.shape_ops import reshape, stack
-        from .ops.math_ops import zeros_like
-        from .tensor import convert_to_tensor
-        import numpy as np
         self._check_use()
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("unconnected_gradients must be 'none' or 'zero'")
-        srcs, rebuild = _flatten(sources)
+        srcs, rebuild = flatten(sources)
         t = self._target(target)
         n = int(np.prod(t.shape, dtype=np.int64))
         rows = [[] for _ in srcs]
@@ -309,10 +271,6 @@ class GradientTape:
 
     def batch_jacobian(self, target, source, unconnected_gradients="none", **_):
         """Per-example Jacobians: target (b, ...) and source (b, ...) -> (b, t..., s...)."""
-        from .ops.shape_ops import reshape, stack
-        from .ops.math_ops import zeros_like
-        from .tensor import convert_to_tensor
-        import numpy as np
         self._check_use()
         t = self._target(target)
         b = t.shape[0]
@@ -334,8 +292,3 @@ class GradientTape:
         if not self._persistent:
             self._records = []
         return reshape(j, (b,) + inner + tuple(source.shape[1:]))
-
-
-import numpy as _np  # noqa: E402
-from .ops.math_ops import ones_like, zeros_like  # noqa: E402  (tensor.py has loaded the ops)
-from .ops.convert import to_tensor  # noqa: E402

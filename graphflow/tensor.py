@@ -8,8 +8,15 @@
 import numpy as np
 
 from . import dtypes as _dt
-from .dispatch import STATE
+from . import state as _state
 from .errors import InvalidArgumentError
+from .indexing import index_spec, sliced_shape
+from .ops.registry import ASSIGN
+
+#: The operators of Tensor and Variable: name -> function(x, y) (or (x) / (x, idx)). The op
+#: layer sits above this module and fills the table once at import (graphflow.ops); tensor.py
+#: cannot import it. Looked up per call, so there is one definition of each operator.
+OPERATORS = {}
 
 
 class TensorShape(tuple):
@@ -99,46 +106,57 @@ def _numpy_text(arr, is_repr=False):
     return "\n" + text if "\n" in text else text
 
 
+def _binary(name):
+    """(method, reflected method) calling the registered operator `name`."""
+    def method(self, other):
+        return OPERATORS[name](self, other)
+
+    def reflected(self, other):
+        return OPERATORS[name](other, self)
+    method.__name__, reflected.__name__ = f"__{name}__", f"__r{name}__"
+    return method, reflected
+
+
+def _unary(name):
+    def method(self):
+        return OPERATORS[name](self)
+    method.__name__ = f"__{name}__"
+    return method
+
+
 class _TensorLike:
     """Operators shared by Tensor and Variable; all of them go through the op table."""
 
     __slots__ = ()
     __array_priority__ = 100  # numpy defers `ndarray + tensor` to our reflected operators
 
-    def __add__(self, o): return _m.add(self, o)
-    def __radd__(self, o): return _m.add(o, self)
-    def __sub__(self, o): return _m.subtract(self, o)
-    def __rsub__(self, o): return _m.subtract(o, self)
-    def __mul__(self, o): return _m.multiply(self, o)
-    def __rmul__(self, o): return _m.multiply(o, self)
-    def __truediv__(self, o): return _m.divide(self, o)
-    def __rtruediv__(self, o): return _m.divide(o, self)
-    def __floordiv__(self, o): return _m.floordiv(self, o)
-    def __rfloordiv__(self, o): return _m.floordiv(o, self)
-    def __mod__(self, o): return _m.mod(self, o)
-    def __rmod__(self, o): return _m.mod(o, self)
-    def __pow__(self, o): return _m.pow(self, o)
-    def __rpow__(self, o): return _m.pow(o, self)
-    def __matmul__(self, o): return _m.matmul(self, o)
-    def __rmatmul__(self, o): return _m.matmul(o, self)
-    def __neg__(self): return _m.negative(self)
-    def __pos__(self): return self
-    def __abs__(self): return _m.abs(self)
-    def __invert__(self): return _m.logical_not(self)
-    def __and__(self, o): return _m.logical_and(self, o)
-    def __rand__(self, o): return _m.logical_and(o, self)
-    def __or__(self, o): return _m.logical_or(self, o)
-    def __ror__(self, o): return _m.logical_or(o, self)
-    def __lt__(self, o): return _m.less(self, o)
-    def __le__(self, o): return _m.less_equal(self, o)
-    def __gt__(self, o): return _m.greater(self, o)
-    def __ge__(self, o): return _m.greater_equal(self, o)
+    __add__, __radd__ = _binary("add")
+    __sub__, __rsub__ = _binary("subtract")
+    __mul__, __rmul__ = _binary("multiply")
+    __truediv__, __rtruediv__ = _binary("divide")
+    __floordiv__, __rfloordiv__ = _binary("floordiv")
+    __mod__, __rmod__ = _binary("mod")
+    __pow__, __rpow__ = _binary("pow")
+    __matmul__, __rmatmul__ = _binary("matmul")
+    __and__, __rand__ = _binary("logical_and")
+    __or__, __ror__ = _binary("logical_or")
+    __lt__ = _binary("less")[0]
+    __le__ = _binary("less_equal")[0]
+    __gt__ = _binary("greater")[0]
+    __ge__ = _binary("greater_equal")[0]
+    __neg__ = _unary("negative")
+    __abs__ = _unary("abs")
+    __invert__ = _unary("logical_not")
+
+    def __pos__(self):
+        return self
+
     # TF2: == and != are elementwise; tensors stay hashable by identity
-    def __eq__(self, o): return False if o is None else _m.equal(self, o)   # TF: `t == None`
-    def __ne__(self, o): return True if o is None else _m.not_equal(self, o)
+    def __eq__(self, o): return False if o is None else OPERATORS["equal"](self, o)   # `t == None`
+    def __ne__(self, o): return True if o is None else OPERATORS["not_equal"](self, o)
     __hash__ = object.__hash__
 
-    def __getitem__(self, idx): return _s.getitem(self, idx)
+    def __getitem__(self, idx): return OPERATORS["getitem"](self, idx)
 
     # Tensor and Variable hold their value in `_value` (SymbolicTensor overrides these)
     @property
@@ -203,9 +221,8 @@ class Tensor(_TensorLike):
 
     def _escape(self):
         """The value leaves graphflow (numpy / Python number): tapes note it for explanations."""
-        if STATE.tapes:
-            for tape in STATE.tapes:
-                tape._note_escape(self)
+        for tape in _state.current().tapes:
+            tape._note_escape(self)
 
     def __array__(self, dtype=None, copy=None):
         self._escape()
@@ -333,10 +350,11 @@ class Variable(_TensorLike):
             raise ValueError("Variable needs an initial_value")
         if callable(initial_value):
             initial_value = initial_value()
-        if STATE.graph is not None:
-            STATE.graph.on_variable_created(self)
-            initial_value = STATE.graph.lift(initial_value)   # traced value: computed now
-            with STATE.graph.eager_scope():
+        g = _state.current().graph
+        if g is not None:
+            g.on_variable_created(self)
+            initial_value = g.lift(initial_value)   # traced value: computed now
+            with _state.using(graph=None, tapes=(), adjoint=None):
                 t = convert_to_tensor(initial_value, dtype)
         else:
             t = convert_to_tensor(initial_value, dtype)
@@ -347,30 +365,30 @@ class Variable(_TensorLike):
     # ---- reading ---------------------------------------------------------------
     def _read(self):
         """A Tensor with the current value; in a trace, a read node ordered after earlier assigns."""
-        if STATE.graph is not None:
-            t = STATE.graph.read_variable(self)
-        else:
+        st = _state.current()
+        if st.graph is not None:
+            t = st.graph.read_variable(self)
+        else:   # READ_VARIABLE's semantics, inlined: the hottest op of every training step
             t = _new(Tensor)
             v = self._value
             # 0-d: a numpy scalar, like every other 0-d Tensor (numpy's scalar math is much cheaper)
             t._value = v if v.ndim else v[()]
-        if STATE.tapes:
-            for tape in STATE.tapes:
-                tape._record_read(self, t)
+        for tape in st.tapes:
+            tape._record_read(self, t)
         return t
 
     def read_value(self):
-        return _m.identity(self._read())
+        return OPERATORS["identity"](self._read())
 
     value = read_value
 
     def numpy(self):
-        if STATE.graph is not None:
+        st = _state.current()
+        if st.graph is not None:
             raise TypeError("Variable.numpy() inside @function: the value is only known when the "
                             "function runs; use the variable in graphflow ops instead")
-        if STATE.tapes:
-            for tape in STATE.tapes:
-                tape._note_escape(self)
+        for tape in st.tapes:
+            tape._note_escape(self)
         v = self._value.view()
         v.flags.writeable = False
         return v if v.ndim else v[()]
@@ -398,10 +416,15 @@ class Variable(_TensorLike):
     def assign(self, value, read_value=True):
         """Replace the value (same shape and dtype)."""
         t = self._check_value(value, self._value.shape, "assign")
-        if STATE.graph is not None:
-            STATE.graph.assign_variable(self, t, None)
+        return self._write(t, None)
+
+    def _write(self, t, spec):
+        """The assign effect: a graph node while tracing, else ASSIGN's implementation."""
+        g = _state.current().graph
+        if g is not None:
+            g.assign_variable(self, t, spec)
         else:
-            self._value = np.array(t._value)
+            ASSIGN.impl(t._value, var=self, spec=spec)
         return self
 
     def assign_add(self, delta, read_value=True):
@@ -411,19 +434,13 @@ class Variable(_TensorLike):
         return self.assign(self._read() - delta)
 
     def _assign_slice(self, idx, value):
-        spec = _s.index_spec(idx, self._value.shape)
-        shape = _s.sliced_shape(self._value.shape, spec)
+        spec = index_spec(idx)
+        shape = sliced_shape(self._value.shape, spec)
         t = self._check_value(value, shape, "assign to a slice")
-        if STATE.graph is not None:
-            STATE.graph.assign_variable(self, t, spec)
-        else:
-            new = self._value.copy()   # copy-on-write: tensors read earlier keep their values
-            new[_s.index_from_spec(spec)] = t._value
-            self._value = new
-        return self
+        return self._write(t, spec)
 
     def __getitem__(self, idx):
-        out = _s.getitem(self._read(), idx)
+        out = OPERATORS["getitem"](self._read(), idx)
         out._sliced = (self, idx)
         return out
 
@@ -437,7 +454,7 @@ class Variable(_TensorLike):
     def __format__(self, spec): return format(self._read(), spec)
 
     def __repr__(self):
-        if STATE.graph is not None:
+        if _state.current().graph is not None:
             return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(self.numpy(), True)}>")
@@ -473,7 +490,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if isinstance(value, Variable):
         return convert_to_tensor(value._read(), dtype)
     if isinstance(value, (list, tuple)) and any(isinstance(v, _TensorLike) for v in _flat(value)):
-        return _s.stack([convert_to_tensor(v, dtype) for v in value])
+        return OPERATORS["stack"]([convert_to_tensor(v, dtype) for v in value])
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
         src = value
         target = _dt.as_dtype(dtype) if dtype is not None else _dt.from_numpy(value.dtype)
@@ -491,8 +508,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         raise InvalidArgumentError(f"cannot convert {value!r} to a tensor of dtype {target.name}: "
                                    f"values outside [{target.min}, {target.max}]")
     arr = np.array(src, dtype=target.np)
-    if STATE.graph is not None:
-        return STATE.graph.constant(arr)
+    g = _state.current().graph
+    if g is not None:
+        return g.constant(arr)
     return Tensor._wrap(arr if arr.ndim else arr[()])
 
 
@@ -512,8 +530,8 @@ def constant(value, dtype=None, shape=None, name=None):
     """
     if isinstance(value, (Tensor, Variable)):
         value = np.asarray(value)
-    if shape is not None and STATE.graph is not None:   # reshape the value, then add the node
-        with STATE.graph.eager_scope():
+    if shape is not None and _state.current().graph is not None:   # reshape, then add the node
+        with _state.using(graph=None, tapes=(), adjoint=None):
             return convert_to_tensor(constant(value, dtype, shape)._value)
     t = convert_to_tensor(value, dtype)
     if shape is not None:
@@ -539,8 +557,35 @@ def is_tensor(x):
     return isinstance(x, (Tensor, Variable))
 
 
-from . import dispatch as _dispatch  # noqa: E402
-_dispatch.Tensor = Tensor
-from .ops import math_ops as _m, shape_ops as _s  # noqa: E402  (ops import Tensor from here)
-# Operators with an inlined eager fast path call it directly: one Python frame less per op.
-_TensorLike.__add__, _TensorLike.__sub__, _TensorLike.__mul__ = _m.add, _m.subtract, _m.multiply
+def to_tensor(x, dtype=None):
+    """A Tensor as is, a Variable read, anything else converted (to `dtype` if given).
+
+    >>> to_tensor(2).dtype
+    tf.int32
+    """
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Variable):
+        return x._read()
+    return convert_to_tensor(x, dtype)
+
+
+def convert_args(*xs, op=None):
+    """Convert op arguments. Python scalars, lists and numpy arrays take the dtype of the first
+    tensor argument (so `x * 0.5` stays float32), as TF converts them; mixed tensor dtypes are
+    left to the op's rule, which raises a clear error. `op` names the op in conversion errors.
+
+    >>> [t.dtype for t in convert_args(constant(1., dtype="float64"), 2)]
+    [tf.float64, tf.float64]
+    """
+    dtype = None
+    for x in xs:
+        if isinstance(x, (Tensor, Variable)):
+            dtype = x.dtype
+            break
+    try:
+        return [to_tensor(x, dtype) for x in xs]
+    except InvalidArgumentError as e:
+        if op is None:
+            raise
+        raise InvalidArgumentError(f"{op}: {e}") from None

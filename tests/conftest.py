@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 
 import graphflow as tf
-from graphflow.dispatch import STATE
+from graphflow import state as _state
 
 
 @pytest.fixture(autouse=True)
 def _no_leaked_state():
-    tapes_before = list(STATE.tapes)
+    before = _state.current()
     yield
-    leaked = [t for t in STATE.tapes if t not in tapes_before]
-    STATE.tapes[:] = tapes_before
+    leaked = [t for t in _state.current().tapes if t not in before.tapes]
+    _state.swap(before)
     assert not leaked, f"test left {len(leaked)} tape(s) active"
 
 
@@ -38,11 +38,11 @@ class Recorder:
         self.records = []   # (op, args, attrs, out)
 
     def __enter__(self):
-        STATE.tapes.append(self)
+        self._token = _state.push(tapes=_state.current().tapes + (self,))
         return self
 
     def __exit__(self, *exc):
-        STATE.tapes.remove(self)
+        _state.pop(self._token)
         return False
 
     # the tape protocol used by dispatch / Tensor / Variable

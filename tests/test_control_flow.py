@@ -392,7 +392,7 @@ def test_graph_level_gradients_through_cond():
 
 
 def test_cond_node_runs_eagerly_as_an_op():
-    from graphflow.ops import control_ops
+    from graphflow import control_ops
     x = tf.constant([4., 9.])
     with tf.GradientTape() as t:
         t.watch(x)

@@ -84,7 +84,9 @@ def test_every_op_is_traced_by_some_case():
         for c in cs:
             cf = fn(c.api).get_concrete_function(*[tf.constant(x) for x in c.inputs])
             seen |= {d["op"] for _, d in cf.traced.nx.nodes(data=True)}
-    assert not set(OPS) - seen, f"ops never traced: {sorted(set(OPS) - seen)}"
+    # structural ops (variable reads/assigns, print) are traced by their own tests
+    ops = {n for n, o in OPS.items() if o.kind not in ("source", "effect")}
+    assert not ops - seen, f"ops never traced: {sorted(ops - seen)}"
 
 
 def test_zero_d_outputs_match_eager_representation():
@@ -845,7 +847,7 @@ def test_constant_with_shape_inside_function():
 
 
 def test_failed_gradient_trace_leaves_no_adjoint_tag_behind():
-    from graphflow.dispatch import STATE
+    from graphflow import state as _state
 
     @tf.function(jit_compile=False)
     def f(x):
@@ -855,7 +857,7 @@ def test_failed_gradient_trace_leaves_no_adjoint_tag_behind():
         return tape.gradient(y, x)
     with pytest.raises(NotImplementedError, match="while_loop"):
         f(tf.constant([1.]))
-    assert STATE.graph is None and STATE.tapes == [] and STATE.adjoint is None
+    assert _state.current() is _state.IDLE
 
     @tf.function(jit_compile=False)
     def g(x):

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import graphflow as tf
-from graphflow.ops import control_ops, shape_ops
+from graphflow import control_ops
+from graphflow.ops import shape_ops
 from graphflow.ops.registry import OPS
 
 from conftest import Recorder, check_grad
@@ -235,7 +236,8 @@ PARAMS = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
 
 
 def test_every_differentiable_op_has_a_gradient_case():
-    diff = {n for n, op in OPS.items() if op.vjp is not None} - VJP_RAISES
+    # structural ops (read_variable) are covered by the tape and function tests
+    diff = {n for n, op in OPS.items() if op.vjp is not None and op.kind != "source"} - VJP_RAISES
     missing = sorted(diff - set(GRAD_CASES))
     assert not missing, f"differentiable ops without a case in GRAD_CASES: {missing}"
     stale = sorted(set(GRAD_CASES) - diff)

@@ -17,7 +17,7 @@ import pytest
 
 import graphflow as tf
 from graphflow.backends import numba as gnb
-from graphflow.backends.numba import SETTINGS, STATS
+from graphflow.backends.numba import SETTINGS, STATS, lowering
 from graphflow.backends.numba.plan import NumbaPlan
 from graphflow.dispatch import bind
 from graphflow.ops.registry import OPS
@@ -81,7 +81,7 @@ SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.7, 1e-30, -1e-30, 1e30, 88.0, -104
 
 
 def _elementwise_ops():
-    return sorted(n for n, o in OPS.items() if o.kind == "elementwise" and o.template)
+    return sorted(n for n, o in OPS.items() if o.kind == "elementwise" and lowering.template(n))
 
 
 def _apply_all(dtype, kinds):
@@ -92,7 +92,7 @@ def _apply_all(dtype, kinds):
         op = OPS[name]
         if name in ("where", "cast"):
             continue
-        fields = {int(f) for _, f, _, _ in string.Formatter().parse(op.template)
+        fields = {int(f) for _, f, _, _ in string.Formatter().parse(lowering.template(op.name))
                   if f is not None and f.isdigit()}
         arity = max(fields) + 1 if fields else 1      # ones_like/zeros_like: C(1), 1 input
         try:

@@ -5,6 +5,7 @@ import pytest
 
 import graphflow as tf
 from graphflow.backends.numpy_exec import NumpyPlan
+from graphflow.errors import GraphError
 from graphflow.graph import Graph, verify
 from graphflow.passes import PIPELINE, cse, dce, fold, run_pipeline, simplify
 from graphflow.passes.fold import MAX_FOLD_ELEMENTS
@@ -346,54 +347,54 @@ def test_verify_accepts_good_and_rejects_broken_graphs():
     g, p, e = _small_graph()
     assert verify(g) is g
     g.nx.nodes[e]["shape"] = (4,)
-    with pytest.raises(AssertionError, match="rule gives"):
+    with pytest.raises(GraphError, match="rule gives"):
         verify(g)
 
     g, p, e = _small_graph()
     g.nx.nodes[e]["dtype"] = np.dtype(np.float64)
-    with pytest.raises(AssertionError, match="float64"):
+    with pytest.raises(GraphError, match="float64"):
         verify(g)
 
     g, p, e = _small_graph()
     g.nx.remove_edge(p, e)
-    with pytest.raises(AssertionError, match="no matching edge"):
+    with pytest.raises(GraphError, match="no matching edge"):
         verify(g)
 
     g, p, e = _small_graph()
     g.nx.add_edge(e, p, pos=(), control=True)
-    with pytest.raises(AssertionError, match="cycle"):
+    with pytest.raises(GraphError, match="cycle"):
         verify(g)
 
     g, p, e = _small_graph()
     g.nx.nodes[e]["op"] = "no_such_op"
-    with pytest.raises(AssertionError, match="unknown op"):
+    with pytest.raises(GraphError, match="unknown op"):
         verify(g)
 
     g, p, e = _small_graph()
     g.outputs = [99]
-    with pytest.raises(AssertionError, match="output 99"):
+    with pytest.raises(GraphError, match="output 99"):
         verify(g)
 
     g, p, e = _small_graph()
     c = g.add_node("constant", (), {"value": np.zeros((1,), np.float32)}, (), np.float32)
-    with pytest.raises(AssertionError, match="constant"):
+    with pytest.raises(GraphError, match="constant"):
         verify(g)
 
     g, p, e = _small_graph()
     s = g.add_node("add", (p, e), {}, (3,), np.float32)
     g.nx.nodes[s]["inputs"] = (e, p)
-    with pytest.raises(AssertionError):
+    with pytest.raises(GraphError):
         verify(g)
 
     g, p, e = _small_graph()
     g.add_node("add", (p,), {}, (3,), np.float32)          # arity
-    with pytest.raises(AssertionError, match="has 1 inputs, the op takes 2"):
+    with pytest.raises(GraphError, match="has 1 inputs, the op takes 2"):
         verify(g)
 
     g, p, e = _small_graph()
     q = g.add_node("parameter", (), {"index": 1, "name": "y"}, (4,), np.float32)
     g.add_node("add", (p, q), {}, (3,), np.float32)        # the rule itself rejects it
-    with pytest.raises(AssertionError, match="rule rejects"):
+    with pytest.raises(GraphError, match="rule rejects"):
         verify(g)
 
 
@@ -412,11 +413,11 @@ def test_verify_checks_effect_order():
     verify(g)
     a, b = g.effects[:2]
     g.nx.remove_edge(a, b)                                  # drop the ordering edge
-    with pytest.raises(AssertionError, match="not ordered"):
+    with pytest.raises(GraphError, match="not ordered"):
         verify(g)
     g = cf.optimized.copy()
     g.effects = g.effects + [12345]
-    with pytest.raises(AssertionError, match="effect 12345"):
+    with pytest.raises(GraphError, match="effect 12345"):
         verify(g)
 
 

@@ -19,9 +19,9 @@ import inspect
 import numpy as np
 
 from .. import dtypes as _dt
-from ..dispatch import STATE
+from .. import state as _state
 from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
-from ..tape import _flatten
+from ..nest import flatten
 from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
 
@@ -66,7 +66,7 @@ def _batchless(shape):
 
 
 def _map(fn, x):
-    leaves, rebuild = _flatten(x)
+    leaves, rebuild = flatten(x)
     return rebuild([fn(v) for v in leaves])
 
 
@@ -109,7 +109,7 @@ class _Node:
 
 
 def _is_symbolic(x):
-    return any(isinstance(v, KerasTensor) for v in _flatten(x)[0])
+    return any(isinstance(v, KerasTensor) for v in flatten(x)[0])
 
 
 # ------------------------------------------------------------------ Layer
@@ -354,7 +354,7 @@ class Layer:
             return x
         if isinstance(inputs, (Tensor, Variable, np.ndarray)):
             return conv(inputs)
-        leaves = _flatten(inputs)[0]
+        leaves = flatten(inputs)[0]
         if isinstance(inputs, (list, tuple)) and leaves and all(
                 isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in leaves):
             return conv(np.asarray(inputs))   # nested lists of numbers: one tensor
@@ -401,7 +401,7 @@ class Layer:
     def _symbolic_call(self, inputs, args, kwargs):
         """Functional API: compute output shapes by running the layer once on a batch of zeros
         (eagerly; this also builds it), and record the call as a graph node."""
-        if STATE.graph is not None:
+        if _state.current().graph is not None:
             raise TypeError("functional models must be built outside graphflow.function")
         batch_known = {}
 
@@ -412,7 +412,7 @@ class Layer:
         concrete = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v, inputs)
         out = self(concrete, *args, **kwargs)
         batch = None
-        for kt in _flatten(inputs)[0]:
+        for kt in flatten(inputs)[0]:
             if isinstance(kt, KerasTensor) and kt.shape and kt.shape[0] is not None:
                 batch = kt.shape[0]
         node = _Node(self, inputs, dict(kwargs, _args=args), None)

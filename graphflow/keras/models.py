@@ -19,10 +19,11 @@ import math
 import numpy as np
 
 from .. import dtypes as _dt
-from ..dispatch import STATE
+from .. import state as _state
 from ..function import function as _tf_function
 from ..ops import random_ops as _r
-from ..tape import GradientTape, _flatten
+from ..nest import flatten
+from ..tape import GradientTape
 from ..tensor import Tensor, TensorShape, Variable
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from .layers import InputLayer, KerasTensor, Layer
@@ -32,7 +33,7 @@ _AUTO = "auto"
 
 # ------------------------------------------------------------------ data helpers
 def _tmap(fn, x):
-    leaves, rebuild = _flatten(x)
+    leaves, rebuild = flatten(x)
     return rebuild([fn(v) for v in leaves])
 
 
@@ -64,7 +65,7 @@ def _as_arrays(x):
     if x is None:
         return None
     if isinstance(x, (list, tuple)) and x and all(
-            isinstance(v, (int, float, np.number)) for v in _flatten(x)[0]):
+            isinstance(v, (int, float, np.number)) for v in flatten(x)[0]):
         return _as_array(x)
     return _tmap(_as_array, x)
 
@@ -74,7 +75,7 @@ def _num_samples(*structs):
     for s in structs:
         if s is None:
             continue
-        for a in _flatten(s)[0]:
+        for a in flatten(s)[0]:
             if a.ndim == 0:
                 raise ValueError("training data must have a batch dimension (got a scalar)")
             ns.setdefault(a.shape[0], []).append(a.shape)
@@ -169,7 +170,7 @@ class LossesContainer:
         if self._losses is None:
             raise ValueError("the model was compiled without a loss; pass `loss=` to compile or "
                              "override train_step")
-        yt, yp = _flatten(y_true)[0], _flatten(y_pred)[0]
+        yt, yp = flatten(y_true)[0], flatten(y_pred)[0]
         if len(yt) != len(yp):
             raise ValueError(f"the model has {len(yp)} outputs but {len(yt)} targets were given")
         fns = self._losses if isinstance(self._losses, list) else [self._losses] * len(yp)
@@ -193,7 +194,7 @@ class LossesContainer:
 
 
 def _batch_size(x):
-    for v in _flatten(x)[0]:
+    for v in flatten(x)[0]:
         if hasattr(v, "shape") and len(v.shape):
             return v.shape[0]
     return 1
@@ -217,7 +218,7 @@ class MetricsContainer:
         return self._metrics is not None
 
     def build(self, y_true, y_pred):
-        yt, yp = _flatten(y_true)[0], _flatten(y_pred)[0]
+        yt, yp = flatten(y_true)[0], flatten(y_pred)[0]
         if len(yp) > 1 and (self._specs or self._weighted_specs):
             raise NotImplementedError("compiled metrics for models with several outputs are not "
                                       "supported; compute them in a custom train_step")
@@ -237,7 +238,7 @@ class MetricsContainer:
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_true, y_pred)
-        yt, yp = _flatten(y_true)[0], _flatten(y_pred)[0]
+        yt, yp = flatten(y_true)[0], flatten(y_pred)[0]
         if not yp:
             return
         for m in self._metrics:
@@ -289,11 +290,11 @@ class Model(Layer):
 
     # ---- functional API ---------------------------------------------------------
     def _init_functional(self, inputs, outputs):
-        in_leaves = _flatten(inputs)[0]
+        in_leaves = flatten(inputs)[0]
         for t in in_leaves:
             if not isinstance(t, KerasTensor) or t._input_layer is None:
                 raise TypeError("Model(inputs, outputs): inputs must come from keras.Input(...)")
-        out_leaves = _flatten(outputs)[0]
+        out_leaves = flatten(outputs)[0]
         for t in out_leaves:
             if not isinstance(t, KerasTensor):
                 raise TypeError("Model(inputs, outputs): outputs must be the results of layers "
@@ -308,7 +309,7 @@ class Model(Layer):
             if id(node) in seen:
                 return
             seen.add(id(node))
-            for v in _flatten(node.inputs)[0]:
+            for v in flatten(node.inputs)[0]:
                 if isinstance(v, KerasTensor):
                     visit(v)
             nodes.append(node)
@@ -333,7 +334,7 @@ class Model(Layer):
         self._output_shape_value = _tmap(lambda t: t.shape, outputs)
 
     def _call_functional(self, inputs, training=None):
-        in_leaves = _flatten(self._fn_inputs)[0]
+        in_leaves = flatten(self._fn_inputs)[0]
         if isinstance(inputs, dict) and not isinstance(self._fn_inputs, dict):
             by_name = {t._input_layer.name: t for t in in_leaves}
             vals = [inputs[t._input_layer.name] for t in in_leaves] if set(inputs) == set(by_name) \
@@ -342,7 +343,7 @@ class Model(Layer):
                 raise ValueError(f"input dict keys {sorted(inputs)} do not match the model's "
                                  f"input names {sorted(by_name)}")
         else:
-            vals = _flatten(inputs)[0]
+            vals = flatten(inputs)[0]
         if len(vals) != len(in_leaves):
             raise ValueError(f"model {self.name} expects {len(in_leaves)} inputs, got {len(vals)}")
         values = {id(k): v for k, v in zip(in_leaves, vals)}
@@ -351,7 +352,7 @@ class Model(Layer):
             args = kwargs.pop("_args", ())
             x = _tmap(lambda v: values[id(v)] if isinstance(v, KerasTensor) else v, node.inputs)
             out = node.layer(x, *args, **kwargs)
-            for k, v in zip(_flatten(node.outputs)[0], _flatten(out)[0]):
+            for k, v in zip(flatten(node.outputs)[0], flatten(out)[0]):
                 values[id(k)] = v
         return _tmap(lambda k: values[id(k)], self._fn_outputs)
 
@@ -394,7 +395,7 @@ class Model(Layer):
             x = [zeros(s) for s in input_shape]
         else:
             x = zeros(input_shape)
-        saved = STATE.graph
+        saved = _state.current().graph
         if saved is not None:
             raise ValueError("Model.build(input_shape) must be called outside graphflow.function")
         self(x, training=False)
@@ -428,7 +429,7 @@ class Model(Layer):
             if s is None:
                 return "(unbuilt)" if not layer.built else "?"
             if isinstance(s, (list, tuple)) and s and not isinstance(s, TensorShape):
-                return "[" + ", ".join(str(v) for v in _flatten(s)[0]) + "]"
+                return "[" + ", ".join(str(v) for v in flatten(s)[0]) + "]"
             return str(s)
 
         print_fn(f'Model: "{self.name}"')
@@ -675,7 +676,7 @@ class Model(Layer):
 
     @staticmethod
     def _class_weights(y, class_weight, sw):
-        y0 = _flatten(y)[0][0]
+        y0 = flatten(y)[0][0]
         if y0.ndim >= 2 and y0.shape[-1] > 1:
             cls = np.argmax(y0, axis=-1)
         else:
@@ -743,8 +744,8 @@ class Model(Layer):
         cb.on_predict_end()
         if not outs:
             raise ValueError("predict: no data")
-        leaves0, rebuild = _flatten(outs[0])
-        cols = list(zip(*[_flatten(o)[0] for o in outs]))
+        leaves0, rebuild = flatten(outs[0])
+        cols = list(zip(*[flatten(o)[0] for o in outs]))
         return rebuild([np.concatenate(c, axis=0) for c in cols]) if len(leaves0) > 1 \
             else np.concatenate([c for c in cols[0]], axis=0)
 
@@ -878,7 +879,7 @@ class Sequential(Model):
             return
         dt = self._seq_input_dtype or _dt.float32
         x = np.zeros(tuple(1 if d is None else d for d in input_shape), dt.np)
-        if STATE.graph is not None:
+        if _state.current().graph is not None:
             raise ValueError("Sequential.build must be called outside graphflow.function")
         self(x, training=False)
         self.built = True

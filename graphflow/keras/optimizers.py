@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes as _dt
-from ..dispatch import STATE
+from .. import state as _state
 from ..ops import math_ops as _m
 from ..tensor import Tensor, Variable, convert_to_tensor
 
@@ -152,7 +152,7 @@ class Optimizer:
         for v in var_list:
             if id(v) in self._slots:
                 continue
-            if STATE.graph is not None and not STATE.graph.allow_variable_creation:
+            if _state.current().graph is not None and not _state.current().graph.allow_variable_creation:
                 raise ValueError(
                     f"{type(self).__name__}: variable '{v.name}' was first seen while retracing a "
                     "graphflow.function, where its optimizer slots cannot be created. Call "

@@ -10,7 +10,12 @@ from .. import dtypes as _dt
 from ..tensor import Tensor, convert_to_tensor
 
 
-def _shape(shape):
+def shape_tuple(shape):
+    """A shape argument (int, sequence or 1-D tensor) as a tuple of ints.
+
+    >>> shape_tuple(3), shape_tuple([2, 1])
+    ((3,), (2, 1))
+    """
     if isinstance(shape, Tensor):
         shape = shape.numpy()
     if isinstance(shape, (int, np.integer)):
@@ -20,7 +25,7 @@ def _shape(shape):
 
 def zeros(shape, dtype=_dt.float32, name=None):
     """A tensor of zeros (float32 by default)."""
-    return convert_to_tensor(np.zeros(_shape(shape), _dt.as_dtype(dtype).np))
+    return convert_to_tensor(np.zeros(shape_tuple(shape), _dt.as_dtype(dtype).np))
 
 
 def ones(shape, dtype=_dt.float32, name=None):
@@ -31,13 +36,13 @@ def ones(shape, dtype=_dt.float32, name=None):
     [[1.]
      [1.]], shape=(2, 1), dtype=float32)
     """
-    return convert_to_tensor(np.ones(_shape(shape), _dt.as_dtype(dtype).np))
+    return convert_to_tensor(np.ones(shape_tuple(shape), _dt.as_dtype(dtype).np))
 
 
 def fill(dims, value, name=None):
     """A tensor of `dims` filled with `value` (dtype from the value, as TF)."""
     v = convert_to_tensor(value)
-    return convert_to_tensor(np.full(_shape(dims), np.asarray(v._value), v.dtype.np))
+    return convert_to_tensor(np.full(shape_tuple(dims), np.asarray(v._value), v.dtype.np))
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=None):

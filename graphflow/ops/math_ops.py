@@ -9,10 +9,11 @@ import operator as _operator
 import numpy as np
 
 from .. import dtypes as _dt
-from ..dispatch import STATE, bind
-from ..tensor import Tensor
-from .convert import to_tensor, to_tensors
-from .registry import (ELEMENTWISE, REDUCTION, Aval, defop, elementwise_rule, normalize_axis,
+from ..dispatch import binary_operator, bind
+from ..tensor import OPERATORS, constant, convert_args, to_tensor
+from . import shape_ops as _s
+from .creation import ones  # noqa: F401  (used in doctests)
+from .registry import (ANCHOR, ELEMENTWISE, REDUCTION, Aval, defop, elementwise_rule, normalize_axis,
                        op_error, same_dtype)
 
 _NO = {}
@@ -23,33 +24,15 @@ def _api(op, doc):
     n = op.name
 
     def api(*args, name=None):
-        return bind(op, to_tensors(*args, op=n), _NO)
+        return bind(op, convert_args(*args, op=n), _NO)
     api.__name__ = api.__qualname__ = n
     api.__doc__ = doc
     return api
 
 
-def _fast_binary(op, ufunc):
-    """`x (op) y` with an inlined eager fast path for same-dtype float tensors (the common case);
-    anything else - tapes, tracing, broadcasting errors, conversions - takes the full `bind`."""
-    def api(x, y, name=None):
-        if type(x) is Tensor and type(y) is Tensor and STATE.graph is None and not STATE.tapes:
-            xv, yv = x._value, y._value
-            if xv.dtype is yv.dtype and xv.dtype.kind == "f":
-                try:
-                    r = Tensor.__new__(Tensor)
-                    r._value = ufunc(xv, yv)
-                    return r
-                except ValueError:
-                    pass
-        return bind(op, to_tensors(x, y, op=op.name), _NO)
-    api.__name__ = api.__qualname__ = op.name
-    return api
-
-
 # ------------------------------------------------------------------ elementwise unary
-def _unary(name, impl, vjp, template, kinds="f", doc=""):
-    op = defop(name, impl, elementwise_rule(name, kinds), vjp, template=template, kind=ELEMENTWISE)
+def _unary(name, impl, vjp, kinds="f", doc="", arity=1):
+    op = defop(name, impl, elementwise_rule(name, kinds), vjp, kind=ELEMENTWISE, arity=arity)
     return op, _api(op, doc)
 
 
@@ -68,63 +51,55 @@ def _erf(x):
     return np.vectorize(erf, otypes=[x.dtype])(x) if np.ndim(x) else x.dtype.type(erf(x))
 
 
-NEG, negative = _unary("negative", np.negative, lambda i, o, g: [-g], "(-{0})", "fi",
+NEG, negative = _unary("negative", np.negative, lambda i, o, g: [-g], "fi",
                        "Elementwise -x.")
-ABS, abs = _unary("abs", np.abs, lambda i, o, g: [g * sign(i[0])], "abs_({0})", "fi",
+ABS, abs = _unary("abs", np.abs, lambda i, o, g: [g * sign(i[0])], "fi",
                   "Elementwise |x|.")
-SIGN, sign = _unary("sign", np.sign, lambda i, o, g: [zeros_like(g)], "sign({0})", "fi",
+SIGN, sign = _unary("sign", np.sign, lambda i, o, g: [zeros_like(g)], "fi",
                     "Elementwise sign (-1, 0, 1); its gradient is zero.")
-SQRT, sqrt = _unary("sqrt", np.sqrt, lambda i, o, g: [g / (o * 2.0)], "sqrt({0})",
+SQRT, sqrt = _unary("sqrt", np.sqrt, lambda i, o, g: [g / (o * 2.0)],
                     doc="Elementwise square root.")
 RSQRT, rsqrt = _unary("rsqrt", lambda x: (1 / np.sqrt(x)).astype(x.dtype),
-                      lambda i, o, g: [g * (o * o * o) * -0.5], "(C(1) / sqrt({0}))",
+                      lambda i, o, g: [g * (o * o * o) * -0.5],
                       doc="Elementwise 1/sqrt(x).")
-EXP, exp = _unary("exp", np.exp, lambda i, o, g: [g * o], "exp({0})", doc="Elementwise e^x.")
-LOG, log = _unary("log", np.log, lambda i, o, g: [g / i[0]], "log({0})",
+EXP, exp = _unary("exp", np.exp, lambda i, o, g: [g * o], doc="Elementwise e^x.")
+LOG, log = _unary("log", np.log, lambda i, o, g: [g / i[0]],
                   doc="Elementwise natural logarithm.")
-LOG1P, log1p = _unary("log1p", np.log1p, lambda i, o, g: [g / (i[0] + 1.0)], "log1p({0})",
+LOG1P, log1p = _unary("log1p", np.log1p, lambda i, o, g: [g / (i[0] + 1.0)],
                       doc="Elementwise log(1 + x), accurate for small x.")
-TANH, tanh = _unary("tanh", np.tanh, lambda i, o, g: [g * (1.0 - o * o)], "tanh({0})",
+TANH, tanh = _unary("tanh", np.tanh, lambda i, o, g: [g * (1.0 - o * o)],
                     doc="Elementwise hyperbolic tangent.")
-SIGMOID, sigmoid = _unary("sigmoid", _sigmoid, lambda i, o, g: [g * (o * (1.0 - o))],
-                          "sigmoid({0})", doc="Elementwise 1 / (1 + e^-x), stable in both tails.")
-SOFTPLUS, softplus = _unary("softplus", _softplus, lambda i, o, g: [g * sigmoid(i[0])],
-                            "softplus({0})", doc="Elementwise log(1 + e^x), stable.")
+SIGMOID, sigmoid = _unary("sigmoid", _sigmoid, lambda i, o, g: [g * (o * (1.0 - o))], doc="Elementwise 1 / (1 + e^-x), stable in both tails.")
+SOFTPLUS, softplus = _unary("softplus", _softplus, lambda i, o, g: [g * sigmoid(i[0])], doc="Elementwise log(1 + e^x), stable.")
 RELU, relu = _unary("relu", lambda x: np.maximum(x, x.dtype.type(0)),
-                    lambda i, o, g: [where(greater(i[0], 0), g, zeros_like(g))],
-                    "max_({0}, C(0))", "fi", "Elementwise max(x, 0).")
-ERF, erf = _unary("erf", _erf, lambda i, o, g: [g * exp(-(i[0] * i[0])) * (2 / np.sqrt(np.pi))],
-                  "erf({0})", doc="Elementwise Gauss error function.")
-SIN, sin = _unary("sin", np.sin, lambda i, o, g: [g * cos(i[0])], "sin({0})", doc="Elementwise sine.")
-COS, cos = _unary("cos", np.cos, lambda i, o, g: [-(g * sin(i[0]))], "cos({0})",
+                    lambda i, o, g: [where(greater(i[0], 0), g, zeros_like(g))], "fi", "Elementwise max(x, 0).")
+ERF, erf = _unary("erf", _erf, lambda i, o, g: [g * exp(-(i[0] * i[0])) * (2 / np.sqrt(np.pi))], doc="Elementwise Gauss error function.")
+SIN, sin = _unary("sin", np.sin, lambda i, o, g: [g * cos(i[0])], doc="Elementwise sine.")
+COS, cos = _unary("cos", np.cos, lambda i, o, g: [-(g * sin(i[0]))],
                   doc="Elementwise cosine.")
-FLOOR, floor = _unary("floor", np.floor, lambda i, o, g: [zeros_like(g)], "floor({0})",
+FLOOR, floor = _unary("floor", np.floor, lambda i, o, g: [zeros_like(g)],
                       doc="Elementwise floor; zero gradient.")
-ROUND, round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)], "round_({0})",
+ROUND, round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)],
                       doc="Elementwise round half to even; zero gradient.")
 
 # ------------------------------------------------------------------ elementwise binary
-def _binary(name, impl, vjp, template, kinds="fiu", doc=""):
-    return _unary(name, impl, vjp, template, kinds, doc)   # same table entry; wider default kinds
+def _binary(name, impl, vjp, kinds="fiu", doc=""):
+    return _unary(name, impl, vjp, kinds, doc, arity=2)   # same table entry; wider default kinds
 
 
-ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g],
-            template="({0} + {1})", kind=ELEMENTWISE)
-SUB = defop("subtract", np.subtract, elementwise_rule("subtract"), lambda i, o, g: [g, -g],
-            template="({0} - {1})", kind=ELEMENTWISE)
+ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2)
+SUB = defop("subtract", np.subtract, elementwise_rule("subtract"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2)
 MUL = defop("multiply", np.multiply, elementwise_rule("multiply"),
-            lambda i, o, g: [g * i[1], g * i[0]], template="({0} * {1})", kind=ELEMENTWISE)
+            lambda i, o, g: [g * i[1], g * i[0]], kind=ELEMENTWISE, arity=2)
 # The fast path uses Python's operators: identical to the ufuncs on arrays, and numpy's scalar
 # math on 0-d values (~15x cheaper than calling a ufunc on two numpy scalars).
-add, subtract, multiply = _fast_binary(ADD, _operator.add), _fast_binary(SUB, _operator.sub), \
-    _fast_binary(MUL, _operator.mul)
-add.__doc__ = "x + y with broadcasting.\n\n>>> print(add(1., 2.).numpy())\n3.0"
-subtract.__doc__ = "x - y with broadcasting."
-multiply.__doc__ = "x * y with broadcasting."
+add = binary_operator("add", _operator.add,
+                      "x + y with broadcasting.\n\n>>> print(add(1., 2.).numpy())\n3.0")
+subtract = binary_operator("subtract", _operator.sub, "x - y with broadcasting.")
+multiply = binary_operator("multiply", _operator.mul, "x * y with broadcasting.")
 
 
-DIV, _divide = _binary("divide", np.divide, lambda i, o, g: [g / i[1], -(g * o) / i[1]],
-                       "({0} / {1})", "f", "x / y (float).")
+DIV, _divide = _binary("divide", np.divide, lambda i, o, g: [g / i[1], -(g * o) / i[1]], "f", "x / y (float).")
 
 
 def divide(x, y, name=None):
@@ -134,7 +109,7 @@ def divide(x, y, name=None):
     >>> print(divide(1., 4.).numpy())
     0.25
     """
-    x, y = to_tensors(x, y)
+    x, y = convert_args(x, y)
     if x.dtype.is_integer and y.dtype == x.dtype:
         ft = _dt.float32 if x.dtype.size <= 2 else _dt.float64
         x, y = cast(x, ft), cast(y, ft)
@@ -152,11 +127,10 @@ def _int_division(ufunc):
 
 
 FLOORDIV = defop("floordiv", _int_division(np.floor_divide), elementwise_rule("floordiv"),
-                 nondiff_reason="floordiv is piecewise constant", template="floordiv({0}, {1})",
-                 kind=ELEMENTWISE)
+                 nondiff_reason="floordiv is piecewise constant",
+                 kind=ELEMENTWISE, arity=2)
 floordiv = _api(FLOORDIV, "Elementwise floor(x / y); not differentiable.")
-MOD, mod = _binary("mod", _int_division(np.mod), lambda i, o, g: [g, -(g * floor(i[0] / i[1]))],
-                   "mod_({0}, {1})", doc="Elementwise x mod y with the sign of y (floormod).")
+MOD, mod = _binary("mod", _int_division(np.mod), lambda i, o, g: [g, -(g * floor(i[0] / i[1]))], doc="Elementwise x mod y with the sign of y (floormod).")
 floormod = mod
 
 
@@ -169,36 +143,34 @@ def _pow_vjp(i, o, g):
     return [gx, g * o * where(greater(x, 0), safe_log, zeros_like(x))]
 
 
-POW, pow = _binary("pow", np.power, _pow_vjp, "pow_({0}, {1})", doc="Elementwise x ** y.")
+POW, pow = _binary("pow", np.power, _pow_vjp, doc="Elementwise x ** y.")
 MAXIMUM, maximum = _binary(
     "maximum", np.maximum,
     lambda i, o, g: [where(greater_equal(i[0], i[1]), g, zeros_like(g)),
-                     where(less(i[0], i[1]), g, zeros_like(g))],
-    "max_({0}, {1})", doc="Elementwise max; ties send the gradient to x.")
+                     where(less(i[0], i[1]), g, zeros_like(g))], doc="Elementwise max; ties send the gradient to x.")
 MINIMUM, minimum = _binary(
     "minimum", np.minimum,
     lambda i, o, g: [where(less_equal(i[0], i[1]), g, zeros_like(g)),
-                     where(greater(i[0], i[1]), g, zeros_like(g))],
-    "min_({0}, {1})", doc="Elementwise min; ties send the gradient to x.")
+                     where(greater(i[0], i[1]), g, zeros_like(g))], doc="Elementwise min; ties send the gradient to x.")
 
 
-def _cmp(name, impl, template, kinds="fiub"):
-    op = defop(name, impl, elementwise_rule(name, kinds, np.bool_),
-               nondiff_reason=f"{name} returns booleans", template=template, kind=ELEMENTWISE)
+def _cmp(name, impl, kinds="fiub"):
+    op = defop(name, impl, elementwise_rule(name, kinds, np.bool_), arity=2,
+               nondiff_reason=f"{name} returns booleans", kind=ELEMENTWISE)
     return op, _api(op, f"Elementwise {name}, returns bool.")
 
 
-EQUAL, equal = _cmp("equal", np.equal, "({0} == {1})")
-NOT_EQUAL, not_equal = _cmp("not_equal", np.not_equal, "({0} != {1})")
-LESS, less = _cmp("less", np.less, "({0} < {1})", "fiu")
-LESS_EQUAL, less_equal = _cmp("less_equal", np.less_equal, "({0} <= {1})", "fiu")
-GREATER, greater = _cmp("greater", np.greater, "({0} > {1})", "fiu")
-GREATER_EQUAL, greater_equal = _cmp("greater_equal", np.greater_equal, "({0} >= {1})", "fiu")
-LOGICAL_AND, logical_and = _cmp("logical_and", np.logical_and, "({0} and {1})", "b")
-LOGICAL_OR, logical_or = _cmp("logical_or", np.logical_or, "({0} or {1})", "b")
+EQUAL, equal = _cmp("equal", np.equal)
+NOT_EQUAL, not_equal = _cmp("not_equal", np.not_equal)
+LESS, less = _cmp("less", np.less, "fiu")
+LESS_EQUAL, less_equal = _cmp("less_equal", np.less_equal, "fiu")
+GREATER, greater = _cmp("greater", np.greater, "fiu")
+GREATER_EQUAL, greater_equal = _cmp("greater_equal", np.greater_equal, "fiu")
+LOGICAL_AND, logical_and = _cmp("logical_and", np.logical_and, "b")
+LOGICAL_OR, logical_or = _cmp("logical_or", np.logical_or, "b")
 LOGICAL_NOT = defop("logical_not", np.logical_not, elementwise_rule("logical_not", "b"),
-                    nondiff_reason="logical_not returns booleans", template="(not {0})",
-                    kind=ELEMENTWISE)
+                    nondiff_reason="logical_not returns booleans",
+                    kind=ELEMENTWISE, arity=1)
 logical_not = _api(LOGICAL_NOT, "Elementwise not.")
 
 
@@ -211,8 +183,7 @@ def _where_rule(c, x, y):
 
 
 WHERE = defop("where", np.where, _where_rule,
-              lambda i, o, g: [None, where(i[0], g, zeros_like(g)), where(i[0], zeros_like(g), g)],
-              template="({1} if {0} else {2})", kind=ELEMENTWISE)
+              lambda i, o, g: [None, where(i[0], g, zeros_like(g)), where(i[0], zeros_like(g), g)], kind=ELEMENTWISE, arity=3)
 
 
 def where(condition, x=None, y=None, name=None):
@@ -224,7 +195,7 @@ def where(condition, x=None, y=None, name=None):
     if x is None and y is None:
         raise NotImplementedError("where(condition) without x and y (index form) is not supported")
     c = to_tensor(condition)
-    x, y = to_tensors(x, y)
+    x, y = convert_args(x, y)
     return bind(WHERE, [c, x, y], _NO)
 
 
@@ -240,8 +211,7 @@ def _cast_vjp(i, o, g, dtype):
     return [None]
 
 
-CAST = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_rule, _cast_vjp,
-             template="np.{dtype}({0})", kind=ELEMENTWISE)
+CAST = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_rule, _cast_vjp, kind=ELEMENTWISE, arity=1)
 
 
 def cast(x, dtype, name=None):
@@ -258,16 +228,15 @@ def cast(x, dtype, name=None):
 
 
 IDENTITY = defop("identity", lambda x: x, lambda x: Aval(tuple(x.shape), x.dtype),
-                 lambda i, o, g: [g], template="{0}", kind=ELEMENTWISE)
+                 lambda i, o, g: [g], kind=ELEMENTWISE, arity=1)
 STOP_GRADIENT = defop("stop_gradient", lambda x: x, lambda x: Aval(tuple(x.shape), x.dtype),
-                      nondiff_reason="stop_gradient blocks gradients by design",
-                      template="{0}", kind=ELEMENTWISE)
+                      nondiff_reason="stop_gradient blocks gradients by design", kind=ELEMENTWISE, arity=1)
 ZEROS_LIKE = defop("zeros_like", np.zeros_like, lambda x: Aval(tuple(x.shape), x.dtype),
-                   nondiff_reason="zeros_like does not depend on the values of its input",
-                   template="C(0)", kind=ELEMENTWISE)
+                   value_independent=True, arity=1,
+                   nondiff_reason="zeros_like does not depend on the values of its input", kind=ELEMENTWISE)
 ONES_LIKE = defop("ones_like", np.ones_like, lambda x: Aval(tuple(x.shape), x.dtype),
-                  nondiff_reason="ones_like does not depend on the values of its input",
-                  template="C(1)", kind=ELEMENTWISE)
+                  value_independent=True, arity=1,
+                  nondiff_reason="ones_like does not depend on the values of its input", kind=ELEMENTWISE)
 
 
 def identity(x, name=None):
@@ -354,11 +323,11 @@ def _keep(g, x, axis, keepdims):
     shape = list(x.shape)
     for a in axis:
         shape[a] = 1
-    return reshape(g, shape)
+    return _s.reshape(g, shape)
 
 
 def _sum_vjp(i, o, g, axis, keepdims):
-    return [broadcast_to(_keep(g, i[0], axis, keepdims), i[0].shape)]
+    return [_s.broadcast_to(_keep(g, i[0], axis, keepdims), i[0].shape)]
 
 
 def _extreme_vjp(i, o, g, axis, keepdims):
@@ -382,14 +351,14 @@ def _prod_vjp(i, o, g, axis, keepdims):
     return [_keep(g, x, axis, keepdims) * other]
 
 
-def _red(name, impl, vjp, template=None):
+def _red(name, impl, vjp, monoid):
     def fn(x, axis, keepdims):
         out = impl(x, axis=axis, keepdims=keepdims)
         return out if out.dtype == x.dtype else out.astype(x.dtype)  # numpy sums int32 as int64
-    return defop(name, fn, _reduce_rule(name), vjp, template=template, kind=REDUCTION)
+    return defop(name, fn, _reduce_rule(name), vjp, kind=REDUCTION, monoid=monoid, arity=1)
 
 
-SUM = _red("reduce_sum", np.sum, _sum_vjp, "+")
+SUM = _red("reduce_sum", np.sum, _sum_vjp, "sum")
 def _empty_ok(np_reduce, lowest):
     """max (lowest=True) / min of an empty slice give the identity: -inf/+inf for floats, the
     integer limits for ints, as in TF (numpy would raise)."""
@@ -406,7 +375,7 @@ def _empty_ok(np_reduce, lowest):
 
 MAX = _red("reduce_max", _empty_ok(np.max, True), _extreme_vjp, "max")
 MIN = _red("reduce_min", _empty_ok(np.min, False), _extreme_vjp, "min")
-PROD = _red("reduce_prod", np.prod, _prod_vjp, "*")
+PROD = _red("reduce_prod", np.prod, _prod_vjp, "prod")
 
 
 def _reduce(op, x, axis, keepdims):
@@ -489,7 +458,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     m = stop_gradient(reduce_max(x, axis, keepdims=True))
     m = where(less(abs(m), np.inf), m, zeros_like(m))   # all -inf (or inf) slice: no nan, as TF
     out = log(reduce_sum(exp(x - m), axis, keepdims=True)) + m
-    return out if keepdims else squeeze(out, normalize_axis("reduce_logsumexp", axis, x.ndim))
+    return out if keepdims else _s.squeeze(out, normalize_axis("reduce_logsumexp", axis, x.ndim))
 
 
 def _arg_rule(name):
@@ -501,9 +470,9 @@ def _arg_rule(name):
 
 
 ARGMAX = defop("argmax", lambda x, axis, output_type: np.argmax(x, axis).astype(output_type),
-               _arg_rule("argmax"), nondiff_reason="argmax returns integer indices")
+               _arg_rule("argmax"), nondiff_reason="argmax returns integer indices", arity=1)
 ARGMIN = defop("argmin", lambda x, axis, output_type: np.argmin(x, axis).astype(output_type),
-               _arg_rule("argmin"), nondiff_reason="argmin returns integer indices")
+               _arg_rule("argmin"), nondiff_reason="argmin returns integer indices", arity=1)
 
 
 def argmax(input, axis=None, output_type=_dt.int64, name=None):
@@ -559,7 +528,7 @@ def _matmul_vjp(i, o, g, transpose_a, transpose_b):
             matmul(g, a, transpose_a=True, transpose_b=True)]
 
 
-MATMUL = defop("matmul", _matmul_impl, _matmul_rule, _matmul_vjp)
+MATMUL = defop("matmul", _matmul_impl, _matmul_rule, _matmul_vjp, kind=ANCHOR, arity=2)
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):
@@ -568,18 +537,13 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):
     >>> matmul(ones((2, 3)), ones((3, 4))).shape
     TensorShape([2, 4])
     """
-    a, b = to_tensors(a, b, op="matmul")
+    a, b = convert_args(a, b, op="matmul")
     return bind(MATMUL, [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)})
 
 
 def tensordot(a, b, axes, name=None):
     """Not implemented: raises NotImplementedError (use matmul with reshape)."""
     raise NotImplementedError("tensordot is not implemented yet; use matmul with reshape")
-
-
-from .shape_ops import broadcast_to, reshape, squeeze  # noqa: E402
-from .creation import ones  # noqa: E402,F401  (used in doctests)
-from ..tensor import constant  # noqa: E402,F401
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
@@ -594,3 +558,12 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
     """Logical or over `axis` (False over an empty axis, as TF)."""
     return cast(reduce_sum(cast(input_tensor, _dt.int32), axis, keepdims), _dt.bool)
+
+
+# Tensor's operators are these functions (tensor.py sits below the ops and cannot import them)
+OPERATORS.update(
+    add=add, subtract=subtract, multiply=multiply, divide=divide, floordiv=floordiv, mod=mod,
+    pow=pow, matmul=matmul, logical_and=logical_and, logical_or=logical_or,
+    logical_not=logical_not, less=less, less_equal=less_equal, greater=greater,
+    greater_equal=greater_equal, equal=equal, not_equal=not_equal, negative=negative, abs=abs,
+    identity=identity)

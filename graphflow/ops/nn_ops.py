@@ -5,18 +5,16 @@
 array([0.5, 0.5], dtype=float32)
 """
 
-from .convert import to_tensor
-from .math_ops import (erf, exp, log, maximum, reduce_max, reduce_sum, sigmoid,
-                       stop_gradient, tanh, abs, log1p, reduce_mean)
+from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
+from .math_ops import (abs, clip_by_value, erf, exp, greater, log, log1p, maximum, reduce_max,
+                       reduce_mean, reduce_sum, sigmoid, square, stop_gradient, tanh, where)
 from .registry import op_error
-from .shape_ops import one_hot
-from ..tensor import constant  # noqa: F401  (doctests)
+from .shape_ops import one_hot, squeeze
 
 
 
 def relu6(features, name=None):
     """min(max(x, 0), 6) elementwise."""
-    from .math_ops import clip_by_value
     return clip_by_value(features, 0.0, 6.0)
 
 
@@ -26,14 +24,12 @@ def leaky_relu(features, alpha=0.2, name=None):
     >>> leaky_relu(constant([-1., 2.]), alpha=0.5).numpy()
     array([-0.5,  2. ], dtype=float32)
     """
-    from .math_ops import where, greater
     x = to_tensor(features)
     return where(greater(x, 0), x, x * alpha)
 
 
 def elu(features, name=None):
     """x if x > 0 else exp(x) - 1."""
-    from .math_ops import where, greater
     x = to_tensor(features)
     return where(greater(x, 0), x, exp(x) - 1.0)
 
@@ -120,14 +116,12 @@ def bias_add(value, bias, data_format=None, name=None):
 
 def moments(x, axes, keepdims=False, name=None):
     """(mean, variance) of x over `axes`."""
-    from .math_ops import square
     x = to_tensor(x)
     m = reduce_mean(x, axes, keepdims=True)
     # no stop_gradient on m (TF has one): the first derivative is the same, the second is only
     # correct without it
     v = reduce_mean(square(x - m), axes, keepdims=True)
     if not keepdims:
-        from .shape_ops import squeeze
         m, v = squeeze(m, axes), squeeze(v, axes)
     return m, v
 

@@ -10,6 +10,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
+from .creation import shape_tuple
+from .math_ops import cast, floor
 from .registry import Aval, defop
 
 _GLOBAL = {"seed": None, "rng": np.random.default_rng()}
@@ -39,16 +41,11 @@ def _rule(shape, dtype, seed, **_):
 NORMAL = defop("random_normal",
                lambda shape, dtype, seed: _rng(seed).standard_normal(shape).astype(dtype),
                _rule, nondiff_reason="random draws do not depend on differentiable inputs",
-               stateful=True)
+               effects=("random",))
 UNIFORM = defop("random_uniform",
                 lambda shape, dtype, seed: _rng(seed).random(shape).astype(dtype),
                 _rule, nondiff_reason="random draws do not depend on differentiable inputs",
-                stateful=True)
-
-
-def _shape(shape):
-    from .creation import _shape as s
-    return s(shape)
+                effects=("random",))
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):
@@ -58,7 +55,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None)
     TensorShape([3, 1])
     """
     dt = _dt.as_dtype(dtype)
-    z = bind(NORMAL, [], {"shape": _shape(shape), "dtype": dt.np.name, "seed": seed})
+    z = bind(NORMAL, [], {"shape": shape_tuple(shape), "dtype": dt.np.name, "seed": seed})
     return z * stddev + mean if (stddev != 1.0 or mean != 0.0) else z
 
 
@@ -68,11 +65,10 @@ def uniform(shape, minval=0, maxval=None, dtype=_dt.float32, seed=None, name=Non
     if dt.is_integer:
         if maxval is None:
             raise ValueError("random.uniform: integer dtypes need maxval")
-        u = bind(UNIFORM, [], {"shape": _shape(shape), "dtype": "float64", "seed": seed})
-        from .math_ops import cast, floor
+        u = bind(UNIFORM, [], {"shape": shape_tuple(shape), "dtype": "float64", "seed": seed})
         return cast(floor(u * float(maxval - minval) + float(minval)), dt)
     maxval = 1.0 if maxval is None else maxval
-    u = bind(UNIFORM, [], {"shape": _shape(shape), "dtype": dt.np.name, "seed": seed})
+    u = bind(UNIFORM, [], {"shape": shape_tuple(shape), "dtype": dt.np.name, "seed": seed})
     return u * (maxval - minval) + minval if (minval != 0 or maxval != 1.0) else u
 
 
@@ -88,11 +84,11 @@ def _truncated(shape, dtype, seed):
 
 TRUNCATED = defop("random_truncated_normal", _truncated, _rule,
                   nondiff_reason="random draws do not depend on differentiable inputs",
-                  stateful=True)
+                  effects=("random",))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):
     """Samples from N(mean, stddev^2), redrawn when beyond two standard deviations."""
     dt = _dt.as_dtype(dtype)
-    z = bind(TRUNCATED, [], {"shape": _shape(shape), "dtype": dt.np.name, "seed": seed})
+    z = bind(TRUNCATED, [], {"shape": shape_tuple(shape), "dtype": dt.np.name, "seed": seed})
     return z * stddev + mean if (stddev != 1.0 or mean != 0.0) else z

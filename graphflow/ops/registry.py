@@ -1,64 +1,174 @@
-"""The op table: every primitive is one `OpDef`, declared once with all it needs.
+"""The op table: every primitive is one `OpDef`, declared once with what it *means*.
 
-An op declares its numpy implementation, its shape/dtype rule, its VJP (written in graphflow
-ops, so gradients are differentiable again), and - for elementwise ops - the scalar expression
-template the numba code generator inlines.
+An op declares its numpy implementation (the reference semantics), its shape/dtype rule, its VJP
+and JVP (written in graphflow ops, so derivatives are differentiable again), its kind, its effects
+and - open-ended - any further facts passes may ask about (`op.facts`, e.g. a reduction's
+`monoid`). Structural ops (parameter, constant, read_variable, assign, print) are entries too, so
+passes and backends ask the table, never an op name. How a backend lowers an op (the numba
+backend's scalar code) lives in that backend, not here.
 
 >>> from graphflow.ops.registry import OPS
->>> OPS["add"].template
-'({0} + {1})'
+>>> OPS["add"].kind, OPS["reduce_sum"].facts["monoid"], OPS["assign"].effects
+('elementwise', 'sum', ('write',))
 """
+import sys
 from collections import namedtuple
 
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from ..indexing import index_from_spec
 
 #: Abstract value used by shape rules while tracing (numpy arrays have the same two fields).
 Aval = namedtuple("Aval", "shape dtype")
 
-ELEMENTWISE, REDUCTION, OTHER = "elementwise", "reduction", "other"
+# Kinds: what a pass may assume about an op's data flow.
+ELEMENTWISE = "elementwise"   # out[i] = f(in_k[broadcast i]); fusable into loop kernels
+REDUCTION = "reduction"       # combines the input over `axis` with a monoid (facts['monoid'])
+ANCHOR = "anchor"             # heavy op a backend runs with a library call (matmul, conv)
+SOURCE = "source"             # no value inputs: parameter, constant, variable read
+EFFECT = "effect"             # exists for its side effect (assign, print)
+CONTROL = "control"           # holds sub-graphs (cond, while_loop)
+OTHER = "other"               # data movement and everything else (reshape, gather, ...)
+KINDS = (ELEMENTWISE, REDUCTION, ANCHOR, SOURCE, EFFECT, CONTROL, OTHER)
+
+# Effects: ordered against each other in program order; 'read' only against writes.
+EFFECTS = ("read", "write", "io", "random", "collective")
 
 OPS = {}
+
+
+class Linear:
+    """JVP rule of an op linear in the inputs at `positions` (all if None): the output tangent
+    is the op itself applied to the tangents there (primals elsewhere), as JAX's `deflinear`."""
+    __slots__ = ("positions",)
+
+    def __init__(self, positions=None):
+        self.positions = positions
+
+    def __repr__(self):
+        return "linear" if self.positions is None else f"linear{self.positions}"
+
+
+class Bilinear:
+    """JVP rule of an op bilinear in its two inputs (multiply, matmul):
+    d op(a, b) = op(da, b) + op(a, db), as JAX's `defbilinear`."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "bilinear"
+
+
+LINEAR, BILINEAR = Linear(), Bilinear()
+
+
+def linear_in(*positions):
+    """JVP rule: linear in the inputs at `positions` (e.g. where's x and y, gather's params)."""
+    return Linear(tuple(positions))
 
 
 class OpDef:
     """One primitive op.
 
     impl(*arrays, **attrs) -> array         reference semantics (numpy)
-    rule(*avals, **attrs) -> Aval           shape/dtype rule; avals have .shape (tuple) and .dtype (np)
-    vjp(inputs, output, ct, **attrs) -> [input cotangent or None]  in graphflow ops
-    template                                scalar expression, e.g. "({0} * {1})" (elementwise only)
+    rule(*avals, **attrs) -> Aval           shape/dtype rule; avals have .shape (tuple) and .dtype
+    vjp(inputs, output, ct, **attrs) -> [input cotangent or None]   in graphflow ops
+    jvp(inputs, output, tangents, **attrs) -> output tangent or None (tangents: None = zero),
+                                            or LINEAR / linear_in(...) / BILINEAR
+    kind                                    one of KINDS
+    effects                                 tuple of EFFECTS (empty for pure ops)
+    nondiff_reason                          why there is no derivative (None if differentiable)
+    facts                                   anything else passes may ask (open-ended)
     """
 
-    __slots__ = ("name", "impl", "rule", "vjp", "template", "kind", "stateful", "nondiff_reason",
-                 "doc")
+    __slots__ = ("name", "impl", "rule", "vjp", "jvp", "kind", "effects", "nondiff_reason",
+                 "doc", "facts")
 
-    def __init__(self, name, impl, rule, vjp=None, template=None, kind=OTHER, stateful=False,
-                 nondiff_reason=None, doc=""):
-        self.name, self.impl, self.rule, self.vjp = name, impl, rule, vjp
-        self.template, self.kind, self.stateful = template, kind, stateful
-        # Why this op has no gradient (shown by GradientTape's explanations); None if differentiable.
+    def __init__(self, name, impl, rule, vjp=None, jvp=None, kind=OTHER, effects=(),
+                 nondiff_reason=None, doc="", facts=None):
+        self.name, self.impl, self.rule, self.vjp, self.jvp = name, impl, rule, vjp, jvp
+        self.kind, self.effects = kind, tuple(effects)
         self.nondiff_reason = nondiff_reason
         self.doc = doc
+        self.facts = dict(facts or {})
 
     @property
     def differentiable(self):
         return self.vjp is not None
 
+    @property
+    def stateful(self):
+        """True if the op has an effect ordered in program order (anything but a plain read)."""
+        return any(e != "read" for e in self.effects)
+
     def __repr__(self):
         return f"<op {self.name}>"
 
 
-def defop(name, impl, rule, vjp=None, **kw):
-    """Register a primitive op in the table and return its OpDef."""
+def defop(name, impl, rule, vjp=None, *, jvp=None, kind=OTHER, effects=(), nondiff_reason=None,
+          doc="", **facts):
+    """Register a primitive op in the table and return its OpDef.
+
+    Differentiable ops need both a `vjp` and a `jvp`; others state a `nondiff_reason`.
+    Extra keyword arguments are facts for passes (`monoid=`, `value_independent=`, ...).
+    """
     if name in OPS:
         raise ValueError(f"op {name!r} registered twice")
-    if vjp is None and kw.get("nondiff_reason") is None:
-        raise ValueError(f"op {name!r} needs a vjp or a nondiff_reason")
-    op = OpDef(name, impl, rule, vjp, **kw)
+    if kind not in KINDS:
+        raise ValueError(f"op {name!r}: unknown kind {kind!r}")
+    bad = set(effects) - set(EFFECTS)
+    if bad:
+        raise ValueError(f"op {name!r}: unknown effects {sorted(bad)}")
+    if vjp is None and nondiff_reason is None:
+        raise ValueError(f"op {name!r} needs a vjp (and a jvp), or a nondiff_reason")
+    op = OpDef(name, impl, rule, vjp, jvp, kind, effects, nondiff_reason, doc, facts)
     OPS[name] = op
     return op
+
+
+# ---------------------------------------------------------------- structural ops
+def _same(x):
+    return Aval(tuple(x.shape), x.dtype)
+
+
+def _no_rule(opname):
+    def rule(*avals, **attrs):
+        raise InvalidArgumentError(f"{opname}: a structural op; its node carries shape and dtype")
+    return rule
+
+
+def _read_impl(var):
+    return var._value
+
+
+def _assign_impl(value, var, spec):
+    """Store `value` into `var` (copy-on-write, so values read earlier keep theirs)."""
+    if spec is None:
+        var._value = np.array(value, dtype=var._value.dtype)
+    else:
+        new = var._value.copy()
+        new[index_from_spec(spec)] = value
+        var._value = new
+
+
+def _print_impl(*values, fmt, stream=None, end="\n"):
+    """Write one `graphflow.print` line; the stream is looked up at run time (sys.stdout of the
+    moment, so pytest's capsys and redirect_stdout see it)."""
+    out = sys.stdout if stream is None else stream
+    out.write(fmt.format(*[str(np.asarray(v)) for v in values]) + end)
+
+
+PARAMETER = defop("parameter", None, _no_rule("parameter"), kind=SOURCE, arity=0,
+                  nondiff_reason="a graph input (gradients reach it as a source)")
+CONSTANT = defop("constant", lambda value: value, _no_rule("constant"), kind=SOURCE, arity=0,
+                 nondiff_reason="a constant")
+READ_VARIABLE = defop("read_variable", _read_impl, lambda var: Aval(tuple(var.shape), var.dtype.np),
+                      lambda i, o, g: [g], jvp=LINEAR, kind=SOURCE, effects=("read",), arity=0)
+ASSIGN = defop("assign", _assign_impl, lambda value, var, spec: Aval((), value.dtype),
+               kind=EFFECT, effects=("write",), arity=1,
+               nondiff_reason="assign changes a Variable; it has no output value")
+PRINT = defop("print", _print_impl, lambda *xs, **attrs: Aval((), np.dtype(np.float32)), kind=EFFECT,
+              effects=("io",), nondiff_reason="print has no output value")
 
 
 # ---------------------------------------------------------------- shared shape/dtype rules

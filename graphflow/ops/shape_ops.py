@@ -8,9 +8,10 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
-from ..tensor import Tensor
-from .convert import to_tensor, to_tensors
-from .registry import Aval, defop, normalize_axis, op_error, same_dtype
+from ..tensor import OPERATORS, Tensor, constant, convert_args, convert_to_tensor, to_tensor
+from .creation import ones  # noqa: F401  (used in doctests)
+from ..indexing import index_from_spec, index_spec, sliced_shape
+from .registry import OPS, Aval, defop, normalize_axis, op_error, same_dtype
 
 _NO = {}
 
@@ -24,7 +25,7 @@ def _reshape_rule(x, shape):
 
 
 RESHAPE = defop("reshape", lambda x, shape: np.reshape(x, shape), _reshape_rule,
-                lambda i, o, g, shape: [reshape(g, i[0].shape)])
+                lambda i, o, g, shape: [reshape(g, i[0].shape)], arity=1)
 
 
 def reshape(tensor, shape, name=None):
@@ -56,7 +57,7 @@ def _transpose_rule(x, perm):
 
 
 TRANSPOSE = defop("transpose", lambda x, perm: np.transpose(x, perm), _transpose_rule,
-                  lambda i, o, g, perm: [transpose(g, tuple(np.argsort(perm)))])
+                  lambda i, o, g, perm: [transpose(g, tuple(np.argsort(perm)))], arity=1)
 
 
 def transpose(a, perm=None, conjugate=False, name=None):
@@ -113,7 +114,7 @@ def _bcast_rule(x, shape):
 
 
 BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape), _bcast_rule,
-                     lambda i, o, g, shape: [g])   # autodiff's unbroadcast sums g back
+                     lambda i, o, g, shape: [g], arity=1)   # autodiff's unbroadcast sums g back
 
 
 def broadcast_to(input, shape, name=None):
@@ -134,10 +135,12 @@ def _tile_rule(x, multiples):
 def _tile_vjp(i, o, g, multiples):
     x = i[0]
     inter = [d for m, s in zip(multiples, x.shape) for d in (m, s)]
-    return [reduce_sum(reshape(g, inter), axis=tuple(range(0, 2 * x.ndim, 2)))]
+    # reduce_sum is a math op (defined above this module): bind the table's primitive
+    return [bind(OPS["reduce_sum"], [reshape(g, inter)],
+                 {"axis": tuple(range(0, 2 * x.ndim, 2)), "keepdims": False})]
 
 
-TILE = defop("tile", lambda x, multiples: np.tile(x, multiples), _tile_rule, _tile_vjp)
+TILE = defop("tile", lambda x, multiples: np.tile(x, multiples), _tile_rule, _tile_vjp, arity=1)
 
 
 def tile(input, multiples, name=None):
@@ -175,7 +178,7 @@ CONCAT = defop("concat", lambda *xs, axis: np.concatenate(xs, axis), _concat_rul
 
 def concat(values, axis, name=None):
     """Join tensors along an existing axis."""
-    xs = to_tensors(*values)
+    xs = convert_args(*values)
     if not xs:
         raise ValueError("concat: needs at least one tensor")
     if xs[0].ndim == 0:
@@ -192,7 +195,7 @@ def stack(values, axis=0, name=None):
     >>> stack([constant(1.), constant(2.)]).numpy()
     array([1., 2.], dtype=float32)
     """
-    xs = to_tensors(*values)
+    xs = convert_args(*values)
     return concat([expand_dims(x, axis) for x in xs], axis)
 
 
@@ -239,45 +242,6 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
 
 
 # ------------------------------------------------------------------ indexing
-def index_spec(idx, shape=None):
-    """A hashable description of a basic numpy index (ints, slices, None, Ellipsis)."""
-    if not isinstance(idx, tuple):
-        idx = (idx,)
-    spec = []
-    for k in idx:
-        if isinstance(k, slice):
-            spec.append(("s", _int_or_none(k.start), _int_or_none(k.stop), _int_or_none(k.step)))
-        elif k is None:
-            spec.append(("n",))
-        elif k is Ellipsis:
-            spec.append(("e",))
-        elif isinstance(k, (int, np.integer)) or (isinstance(k, Tensor) and k._value is not None
-                                                  and k.ndim == 0 and k.dtype.is_integer):
-            spec.append(("i", int(k)))
-        else:
-            raise TypeError(f"unsupported index {k!r}: use ints, slices, None, ... "
-                            "or graphflow.gather for tensor indices")
-    return tuple(spec)
-
-
-def _int_or_none(v):
-    return None if v is None else int(v)
-
-
-def index_from_spec(spec):
-    out = []
-    for s in spec:
-        kind = s[0]
-        out.append(slice(*s[1:]) if kind == "s" else None if kind == "n" else
-                   Ellipsis if kind == "e" else s[1])
-    return tuple(out)
-
-
-def sliced_shape(shape, spec):
-    dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), tuple(shape), (0,) * len(shape))
-    return dummy[index_from_spec(spec)].shape
-
-
 def _getitem_rule(x, spec):
     try:
         return Aval(sliced_shape(x.shape, spec), x.dtype)
@@ -286,7 +250,7 @@ def _getitem_rule(x, spec):
 
 
 GETITEM = defop("getitem", lambda x, spec: np.asarray(x)[index_from_spec(spec)], _getitem_rule,
-                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)])
+                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)], arity=1)
 
 
 def _getitem_grad_impl(g, shape, spec):
@@ -297,7 +261,7 @@ def _getitem_grad_impl(g, shape, spec):
 
 GETITEM_GRAD = defop("getitem_grad", _getitem_grad_impl,
                      lambda g, shape, spec: Aval(tuple(shape), g.dtype),
-                     lambda i, o, g, shape, spec: [g[index_from_spec(spec)]])
+                     lambda i, o, g, shape, spec: [g[index_from_spec(spec)]], arity=1)
 
 
 def getitem_grad(g, shape, spec):
@@ -332,7 +296,7 @@ def _gather_impl(p, idx, axis):
 
 
 GATHER = defop("gather", _gather_impl, _gather_rule,
-               lambda i, o, g, axis: [scatter_add(g, i[1], i[0].shape, axis), None])
+               lambda i, o, g, axis: [scatter_add(g, i[1], i[0].shape, axis), None], arity=2)
 
 
 def _scatter_impl(g, idx, shape, axis):
@@ -345,7 +309,7 @@ def _scatter_impl(g, idx, shape, axis):
 
 SCATTER_ADD = defop("scatter_add", _scatter_impl,
                     lambda g, idx, shape, axis: Aval(tuple(shape), g.dtype),
-                    lambda i, o, g, shape, axis: [gather(g, i[1], axis=axis), None])
+                    lambda i, o, g, shape, axis: [gather(g, i[1], axis=axis), None], arity=2)
 
 
 def scatter_add(updates, indices, shape, axis=0):
@@ -383,7 +347,7 @@ def _one_hot_rule(idx, depth, on, off, axis, dtype):
 
 
 ONE_HOT = defop("one_hot", _one_hot_impl, _one_hot_rule,
-                nondiff_reason="one_hot takes integer indices")
+                nondiff_reason="one_hot takes integer indices", arity=1)
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
@@ -410,22 +374,17 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 # ------------------------------------------------------------------ static shape helpers
 def shape(input, out_type=_dt.int32, name=None):
     """The (static) shape as an int32 tensor."""
-    from ..tensor import convert_to_tensor
     return convert_to_tensor(list(to_tensor(input).shape), out_type)
 
 
 def size(input, out_type=_dt.int32, name=None):
     """Number of elements (static), as an int32 tensor."""
-    from ..tensor import convert_to_tensor
     return convert_to_tensor(int(np.prod(to_tensor(input).shape, dtype=np.int64)), out_type)
 
 
 def rank(input, name=None):
     """Number of dimensions (static), as an int32 tensor."""
-    from ..tensor import convert_to_tensor
     return convert_to_tensor(to_tensor(input).ndim)
 
 
-from .math_ops import reduce_sum  # noqa: E402
-from ..tensor import constant  # noqa: E402,F401  (doctests)
-from .creation import ones  # noqa: E402,F401
+OPERATORS.update(getitem=getitem, stack=stack)   # x[idx]; lists of tensors in convert_to_tensor

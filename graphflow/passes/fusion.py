@@ -35,52 +35,44 @@ What fuses (the decisions depend on the op table only, never on a backend):
   (checked on all edges, including the control edges that order effects, with reachability
   closed over the clusters formed so far, so paths through other clusters count too).
 """
-from ..ops.registry import OPS
+from ..ops.registry import ANCHOR, EFFECT, OPS, REDUCTION, SOURCE
 
 FUSABLE_DTYPES = frozenset(["float32", "float64", "int8", "int16", "int32", "int64", "uint8",
                             "uint16", "uint32", "uint64", "bool"])
-REDUCTIONS = {"reduce_sum": "sum", "reduce_max": "max", "reduce_min": "min", "reduce_prod": "prod"}
-#: ops whose input matters only through its (static) shape, never its values
-SHAPE_ONLY = frozenset(["ones_like", "zeros_like"])
-_SOURCES = frozenset(["parameter", "constant", "read_variable"])
-
-
-#: one_hot along the last axis is elementwise over its output: on if index == column else off
-#: (`IDX` is the loop index of the last axis; its input broadcasts along that axis)
-ONE_HOT_TEMPLATE = "(C({on}) if {0} == IDX else C({off}))"
-
-
-def template_of(op):
-    """The scalar expression template of a fusable elementwise op (broadcast_to reads its input;
-    one_hot compares its index with the column)."""
-    if op == "broadcast_to":
-        return "{0}"
-    if op == "one_hot":
-        return ONE_HOT_TEMPLATE
-    o = OPS.get(op)
-    return o.template if o is not None and o.kind == "elementwise" else None
 
 
 def value_inputs(d):
     """Input ids whose *values* a node needs (not the shape-only input of ones_like/zeros_like)."""
-    return () if d["op"] in SHAPE_ONLY else d["inputs"]
+    return () if OPS[d["op"]].facts.get("value_independent") else d["inputs"]
 
 
-def classify(g, n):
-    """('ew' | 'red' | 'mm' | None, domain shape, reason when None)."""
+def monoid(op):
+    """The combining monoid ('sum', 'max', ...) of a reduction op, else None."""
+    o = OPS[op]
+    return o.facts.get("monoid") if o.kind == REDUCTION else None
+
+
+def _is_source(op):
+    return OPS[op].kind == SOURCE
+
+
+def classify(g, n, lowerable=frozenset()):
+    """('ew' | 'red' | 'mm' | None, domain shape, reason when None). `lowerable`: the ops the
+    backend can compute element by element (its lowering table)."""
     d = g.nodes[n]
     op = d["op"]
+    kind = OPS[op].kind
     dts = [d["dtype"].name] + [g.nodes[u]["dtype"].name for u in d["inputs"]]
-    if op == "matmul":
+    if kind == ANCHOR:
         return "mm", tuple(d["shape"]), None
-    if op in REDUCTIONS:
+    if monoid(op) is not None:
         bad = [t for t in dts if t not in FUSABLE_DTYPES]
         if bad:
             return None, None, f"dtype {bad[0]} is not supported by fused kernels"
         return "red", tuple(g.nodes[d["inputs"][0]]["shape"]), None
     if op == "one_hot" and d["attrs"]["axis"] not in (-1, len(d["shape"]) - 1):
         return None, None, "one_hot along an inner axis runs on numpy"
-    if template_of(op) is not None:
+    if op in lowerable:
         bad = [t for t in dts if t not in FUSABLE_DTYPES]
         if bad:
             return None, None, f"dtype {bad[0]} is not supported by fused kernels"
@@ -88,9 +80,9 @@ def classify(g, n):
             # the numpy impl raises on integer division by zero; a kernel cannot, so keep it
             return None, None, f"integer {op} checks for division by zero (runs on numpy)"
         return "ew", tuple(d["shape"]), None
-    if op in _SOURCES:
+    if kind == SOURCE:
         return None, None, f"{op} (an input of the graph)"
-    if op in ("assign", "print"):
+    if kind == EFFECT:
         return None, None, f"{op} is an effect (runs in program order)"
     return None, None, f"{op} is not elementwise (runs on numpy)"
 
@@ -209,7 +201,7 @@ def _anchor_conflict(parts, reach):
     return None
 
 
-def fuse(graph, siblings=True):
+def fuse(graph, siblings=True, lowerable=frozenset()):
     """Annotate `graph` with fusion clusters (see the module docstring); returns the graph.
 
     With `siblings`, independent clusters over the same domain that read a common value are
@@ -232,7 +224,7 @@ def fuse(graph, siblings=True):
     for n in order:
         d = g.nodes[n]
         i = idx[n]
-        kind, dom, why = classify(g, n)
+        kind, dom, why = classify(g, n, lowerable)
         kinds[n] = (kind, dom)
         me = _Cluster(n, i, kind, dom, d["attrs"])
         if kind is None or kind == "mm":
@@ -249,9 +241,9 @@ def fuse(graph, siblings=True):
             pk = kinds[p][0]
             reason = None
             if not c.fusable:
-                if g.nodes[p]["op"] in _SOURCES:
+                if _is_source(g.nodes[p]["op"]):
                     continue
-                reason = f"not fusable: {classify(g, p)[2]}"
+                reason = f"not fusable: {classify(g, p, lowerable)[2]}"
             elif any(c is x for x in chosen):
                 continue
             elif pk == "red":

@@ -22,7 +22,7 @@ import re
 
 import numpy as np
 
-from ...passes.fusion import template_of
+from .lowering import HEAVY, template as template_of
 
 CODEGEN_VERSION = "gf-codegen-3"
 
@@ -51,16 +51,13 @@ _NAME_RE = re.compile(r"(?<![\w.])(" + "|".join(sorted(FUNCS_F32, key=len, rever
 
 PARALLEL_MIN_ELEMENTS = 200_000     # below this, splitting a loop costs more than it saves
 PARALLEL_MIN_WORK = 4_000_000       # elements x op weight: memory-bound loops need more
-_HEAVY = frozenset(["exp", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "sin", "cos",
-                    "pow", "mod", "floordiv", "sqrt", "rsqrt", "divide"])
-
 
 def worth_parallel(ops, size):
     """Running a loop on all cores pays off for big loops with enough arithmetic per element
     (transcendental ops weigh 8): a 200k-element `w - lr * g` is memory bound, faster serial."""
     if size < PARALLEL_MIN_ELEMENTS:
         return False
-    work = sum(8 if op in _HEAVY else 1 for op in ops)
+    work = sum(8 if op in HEAVY else 1 for op in ops)
     return size * work >= PARALLEL_MIN_WORK
 
 

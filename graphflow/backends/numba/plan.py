@@ -24,8 +24,10 @@ import time
 import networkx as nx
 import numpy as np
 
-from ...passes.fusion import REDUCTIONS, SHAPE_ONLY, fuse, value_inputs
-from ..numpy_exec import _RUNS, node_runner, runtime_error
+from ...evaluate import node_runner, note_run, runtime_error
+from ...ops.registry import OPS
+from ...passes.fusion import fuse, monoid, value_inputs
+from . import lowering
 from . import cache
 from .codegen import KernelSpec, KNode, KReduction, Operand, generate, worth_parallel
 from .parallel import CHUNK_ELEMENTS, pool as _chunk_pool
@@ -194,7 +196,7 @@ def _matmul_source(d, slots, ns):
 def _static_runner(d):
     """node_runner, except that ones_like/zeros_like use the static shape (their input may be
     skipped: only its shape matters)."""
-    if d["op"] in SHAPE_ONLY:
+    if OPS[d["op"]].facts.get("value_independent"):
         shape, dtype = d["shape"], d["dtype"]
         fill = np.ones if d["op"] == "ones_like" else np.zeros
         return lambda *_: fill(shape, dtype)
@@ -313,7 +315,7 @@ class _ClusterStep:
             return
         nd = len(dom)
         mset = set(self.members)
-        reds = [m for m in self.members if g.nodes[m]["op"] in REDUCTIONS]
+        reds = [m for m in self.members if monoid(g.nodes[m]["op"]) is not None]
         axes = set(g.nodes[reds[0]]["attrs"]["axis"]) if reds else set()
         # operands: values from outside (the anchor counts as outside: it runs first)
         opnodes = []
@@ -395,8 +397,8 @@ class _ClusterStep:
         for m in self.members:
             d = g.nodes[m]
             args = [ref[u] for u in value_inputs(d)]
-            if d["op"] in REDUCTIONS:
-                kreds.append(KReduction(REDUCTIONS[d["op"]], args[0], d["dtype"]))
+            if monoid(d["op"]) is not None:
+                kreds.append(KReduction(monoid(d["op"]), args[0], d["dtype"]))
                 outs_red.append(m)
                 continue
             cdt = g.nodes[d["inputs"][0]]["dtype"] if d["inputs"] else d["dtype"]
@@ -638,7 +640,7 @@ class NumbaPlan:
     def __init__(self, graph, sync=None):
         t0 = time.perf_counter()
         self.source_graph = graph
-        self.graph = g = fuse(graph.copy())
+        self.graph = g = fuse(graph.copy(), lowerable=lowering.SCALAR)
         gx = g.nx
         self.order = order = g.topo()
         self.slot = {n: i for i, n in enumerate(order)}
@@ -789,7 +791,7 @@ class NumbaPlan:
         return all(k.state in ("ready", "failed") for k in self.kernels)
 
     def run(self, args):
-        _RUNS[0] += 1
+        note_run()
         vals = list(self.init)
         for s, a in zip(self.param_slots, args):
             vals[s] = a

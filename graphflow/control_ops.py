@@ -23,17 +23,16 @@ Design (TF 2 semantics, single-output op table):
 """
 import numpy as np
 
-from ..dispatch import STATE, bind
-from ..errors import InvalidArgumentError
-from ..graph import GraphBuilder, user_source
-from ..tensor import SymbolicTensor, Tensor
-from .registry import OPS, Aval, defop, fmt_avals
-
-
-
-def _runs():
-    from ..backends.numpy_exec import _RUNS   # bumped by every plan run (numpy and numba)
-    return _RUNS[0]
+from . import state as _state
+from .dispatch import bind
+from .errors import InvalidArgumentError
+from .evaluate import NumpyPlan, run_count as _runs
+from .graph import GraphBuilder, user_source
+from .nest import describe as describe_structure, flatten, structure
+from .ops.math_ops import zeros_like
+from .ops.registry import CONTROL, OPS, Aval, defop, fmt_avals
+from .tape import GradientTape
+from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 
 
 class Subgraphs:
@@ -53,9 +52,7 @@ class Subgraphs:
 
     def plans(self):
         if self._plans is None:
-            from ..backends.numpy_exec import NumpyPlan
-            from ..passes import run_pipeline
-            self._plans = [NumpyPlan(run_pipeline(g)[-1][1]) for g in self.graphs]
+            self._plans = [NumpyPlan(g) for g in self.graphs]
         return self._plans
 
     def _memoized(self, args, compute):
@@ -131,18 +128,7 @@ class BranchBuilder(GraphBuilder):
         return nid
 
     def _outer(self):
-        import contextlib
-
-        @contextlib.contextmanager
-        def scope():
-            saved = STATE.graph, STATE.tapes, STATE.adjoint
-            STATE.graph, STATE.tapes, STATE.adjoint = (self.parent, self.outer_tapes,
-                                                       self.outer_adjoint)
-            try:
-                yield
-            finally:
-                STATE.graph, STATE.tapes, STATE.adjoint = saved
-        return scope()
+        return _state.using(graph=self.parent, tapes=self.outer_tapes, adjoint=self.outer_adjoint)
 
     def _node_of(self, t):
         if isinstance(t, SymbolicTensor):
@@ -170,26 +156,18 @@ class BranchBuilder(GraphBuilder):
 
     def output(self, value, dtype=None):
         """Node id of a branch result (Python numbers converted in this graph, to `dtype`)."""
-        from .convert import to_tensor
-        saved = STATE.graph, STATE.tapes, STATE.adjoint
-        STATE.graph, STATE.tapes, STATE.adjoint = self, [], None
-        try:
+        with _state.using(graph=self, tapes=(), adjoint=None):
             return self._node_of(to_tensor(value, dtype))
-        finally:
-            STATE.graph, STATE.tapes, STATE.adjoint = saved
 
 
 def trace_branch(fn, name, inputs=()):
     """Trace fn(*params) into a new BranchBuilder; inputs = [(shape, dtype)] of explicit params.
     Returns (builder, fn's result)."""
-    b = BranchBuilder(name, STATE.graph, list(STATE.tapes), STATE.adjoint)
-    saved = STATE.graph, STATE.tapes, STATE.adjoint
-    STATE.graph, STATE.tapes, STATE.adjoint = b, [], None
-    try:
+    st = _state.current()
+    b = BranchBuilder(name, st.graph, st.tapes, st.adjoint)
+    with _state.using(graph=b, tapes=(), adjoint=None):
         args = [b.parameter(i, f"arg{i}", s, d) for i, (s, d) in enumerate(inputs)]
         out = fn(*args)
-    finally:
-        STATE.graph, STATE.tapes, STATE.adjoint = saved
     return b, out
 
 
@@ -228,20 +206,18 @@ def build_cond(pred, true_fn, false_fn, src, keep=None):
 
     Returns (flat outputs, rebuild); `keep()` (called after tracing) may say which outputs to
     emit (others are None)."""
-    from ..function import _describe_struct, _struct
-    from ..tape import _flatten
     bt, t_out = trace_branch(true_fn, "cond_true")
     bf, f_out = trace_branch(false_fn, "cond_false")
     check_no_effects([bt, bf], "cond", src)
-    tl, rebuild = _flatten(t_out)
-    fl, _ = _flatten(f_out)
+    tl, rebuild = flatten(t_out)
+    fl, _ = flatten(f_out)
     if len(tl) != len(fl):
         raise ValueError(f"cond at {src}: true_fn returned {len(tl)} values but "
                          f"false_fn returned {len(fl)}")
-    if _struct(t_out) != _struct(f_out):
+    if structure(t_out) != structure(f_out):
         raise ValueError(f"cond at {src}: true_fn returned "
-                         f"{_describe_struct(_struct(t_out))} but false_fn returned "
-                         f"{_describe_struct(_struct(f_out))}; both must return the same structure")
+                         f"{describe_structure(structure(t_out))} but false_fn returned "
+                         f"{describe_structure(structure(f_out))}; both must return the same structure")
     touts, fouts = [], []
     for i, (a, b) in enumerate(zip(tl, fl)):
         dt = next((x.dtype for x in (a, b) if isinstance(x, Tensor) or hasattr(x, "_read")), None)
@@ -268,7 +244,6 @@ def build_cond(pred, true_fn, false_fn, src, keep=None):
 def cond_op(pred, true_fn, false_fn):
     """`cond` as a node even for an eager predicate (the op-table primitive; tf.cond runs Python
     branches eagerly instead)."""
-    from .convert import to_tensor
     outs, rebuild = build_cond(to_tensor(pred), true_fn, false_fn, user_source())
     return rebuild(outs)
 
@@ -296,7 +271,6 @@ def _cond_rule(pred, *caps, branches, index):
 def replay(graph, args):
     """Apply graph's nodes again, as ops (`bind`) on `args`: its outputs in the current mode
     (eager values, or nodes of the graph being traced) - so a tape can differentiate them."""
-    from ..tensor import convert_to_tensor
     vals = dict(zip(graph.params, args))
     for n in graph.topo():
         if n in vals:
@@ -312,8 +286,6 @@ def replay(graph, args):
 
 
 def _cond_vjp(inputs, out, ct, branches, index):
-    from ..tape import GradientTape
-    from .math_ops import zeros_like
     pred, caps = inputs[0], list(inputs[1:])
     diff = [k for k, c in enumerate(caps) if c.dtype.is_floating]
     if not diff:
@@ -345,7 +317,7 @@ def _cond_vjp(inputs, out, ct, branches, index):
     return cts
 
 
-COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp,
+COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp, kind=CONTROL,
              doc="Run the true or false sub-graph on the captures; output `index` of its results.")
 
 
@@ -391,7 +363,6 @@ def build_while(cond, body, vars_, src, single=False):
 
 def while_op(cond, body, loop_vars):
     """`while_loop` as nodes even for eager loop variables (the op-table primitive)."""
-    from .convert import to_tensor
     single = not isinstance(loop_vars, (list, tuple))
     vs = [to_tensor(v) for v in ([loop_vars] if single else loop_vars)]
     out = build_while(cond, body, vs, user_source(), single)
@@ -407,13 +378,14 @@ def _while_rule(*xs, loop, index):
     return loop.out_avals[index]
 
 
-def _while_vjp(inputs, out, ct, loop, index):
-    raise NotImplementedError(
-        f"gradient of while_loop without maximum_iterations is not supported (loop at "
-        f"{loop.source}); pass maximum_iterations=N to tf.while_loop (it is then unrolled N "
-        "times with masking, which is differentiable)")
+def _while_gradient_error(loop, index):
+    return (f"gradient of while_loop without maximum_iterations is not supported (loop at "
+            f"{loop.source}); pass maximum_iterations=N to tf.while_loop (it is then unrolled N "
+            "times with masking, which is differentiable)")
 
 
-WHILE = defop("while_loop", _while_impl, _while_rule, _while_vjp,
+WHILE = defop("while_loop", _while_impl, _while_rule, kind=CONTROL,
+              nondiff_reason="while_loop without maximum_iterations has no gradient yet",
+              gradient_error=_while_gradient_error,
               doc="Run the body sub-graph while the condition sub-graph is True; output `index` "
-                  "of the final loop variables. Its VJP raises (use maximum_iterations).")
+                  "of the final loop variables. No gradient (use maximum_iterations).")

@@ -1,0 +1,45 @@
+"""The numba backend's lowering table: the scalar expression each fusable op becomes.
+
+Semantics live in the op table (`graphflow.ops.registry`); this table only says how this
+backend computes one element. `{0}`, `{1}`, ... are the inputs' scalar values; `C(x)` is a
+constant of the node's compute dtype; names like `exp(...)`, `max_(...)` are resolved per dtype
+by `codegen.funcs_for` (vectorizable float32 implementations from `vmath`); `{dtype}` and other
+`{name}` fields are the node's string attributes. An op absent here runs on numpy.
+
+Adding a fusable op is one line here (its semantics are one entry in the op table).
+"""
+
+#: op name -> scalar expression template
+SCALAR = {
+    # unary
+    "negative": "(-{0})", "abs": "abs_({0})", "sign": "sign({0})", "sqrt": "sqrt({0})",
+    "rsqrt": "(C(1) / sqrt({0}))", "exp": "exp({0})", "log": "log({0})", "log1p": "log1p({0})",
+    "tanh": "tanh({0})", "sigmoid": "sigmoid({0})", "softplus": "softplus({0})",
+    "relu": "max_({0}, C(0))", "erf": "erf({0})", "sin": "sin({0})", "cos": "cos({0})",
+    "floor": "floor({0})", "round": "round_({0})",
+    # binary
+    "add": "({0} + {1})", "subtract": "({0} - {1})", "multiply": "({0} * {1})",
+    "divide": "({0} / {1})", "floordiv": "floordiv({0}, {1})", "mod": "mod_({0}, {1})",
+    "pow": "pow_({0}, {1})", "maximum": "max_({0}, {1})", "minimum": "min_({0}, {1})",
+    # comparisons and logic
+    "equal": "({0} == {1})", "not_equal": "({0} != {1})", "less": "({0} < {1})",
+    "less_equal": "({0} <= {1})", "greater": "({0} > {1})", "greater_equal": "({0} >= {1})",
+    "logical_and": "({0} and {1})", "logical_or": "({0} or {1})", "logical_not": "(not {0})",
+    # selection, conversion, copies
+    "where": "({1} if {0} else {2})", "cast": "np.{dtype}({0})", "identity": "{0}",
+    "stop_gradient": "{0}", "zeros_like": "C(0)", "ones_like": "C(1)",
+    # broadcast_to reads its input with broadcasting; one_hot compares its index with the
+    # column (`IDX`: the loop index of the last axis; its input broadcasts along that axis)
+    "broadcast_to": "{0}",
+    "one_hot": "(C({on}) if {0} == IDX else C({off}))",
+}
+
+#: Relative cost of one element (transcendental ops weigh 8): decides when a loop is worth
+#: running on all cores.
+HEAVY = frozenset(["exp", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "sin", "cos",
+                   "pow", "mod", "floordiv", "sqrt", "rsqrt", "divide"])
+
+
+def template(op):
+    """The scalar template of `op`, or None if this backend does not fuse it."""
+    return SCALAR.get(op)

@@ -1,0 +1,78 @@
+"""Per-thread (and per-asyncio-task) trace state: which interpreter runs ops, and who watches.
+
+The state is an immutable `TraceState` held in a `contextvars.ContextVar`: every thread starts
+with the idle eager state, and asyncio tasks get their own copy, so one thread tracing a
+`@function` never captures another thread's eager ops. Changes replace the whole state
+(`push`/`pop` with a token, or `swap` for out-of-order exits such as a tape's `__exit__`).
+
+Fields
+    graph      the GraphBuilder that `bind` adds nodes to while tracing (None: eager)
+    tapes      recorders watching every op, outermost first: GradientTapes and
+               ForwardAccumulators (each pauses itself while it runs its own rules)
+    adjoint    (order, forward node) tag for graph nodes a VJP/JVP emits, or None
+    scope      the name scope path (tuple of str), recorded on every graph node
+    idle       True when eager with no recorders: the operators' fast path may run
+
+>>> current().idle
+True
+"""
+import contextlib
+import contextvars
+
+__all__ = ["TraceState", "current", "push", "pop", "swap", "using", "IDLE"]
+
+
+class TraceState:
+    __slots__ = ("graph", "tapes", "adjoint", "scope", "idle")
+
+    def __init__(self, graph=None, tapes=(), adjoint=None, scope=()):
+        self.graph, self.tapes, self.adjoint, self.scope = graph, tuple(tapes), adjoint, scope
+        self.idle = graph is None and not self.tapes
+
+    def replace(self, **changes):
+        """A copy with some fields changed."""
+        kw = {"graph": self.graph, "tapes": self.tapes, "adjoint": self.adjoint,
+              "scope": self.scope}
+        kw.update(changes)
+        return TraceState(**kw)
+
+    def __repr__(self):
+        return (f"TraceState(graph={self.graph!r}, tapes={len(self.tapes)}, "
+                f"adjoint={self.adjoint}, scope={'/'.join(self.scope)!r})")
+
+
+IDLE = TraceState()
+_VAR = contextvars.ContextVar("graphflow_trace_state", default=IDLE)
+
+#: The calling thread's (or task's) TraceState.
+current = _VAR.get
+
+
+def push(**changes):
+    """Replace fields of the current state; returns a token for `pop` (strictly nested use)."""
+    return _VAR.set(_VAR.get().replace(**changes))
+
+
+def pop(token):
+    """Restore the state from before the `push` that returned `token`."""
+    _VAR.reset(token)
+
+
+def swap(state):
+    """Make `state` current without a token (for exits that need not be strictly nested)."""
+    _VAR.set(state)
+
+
+@contextlib.contextmanager
+def using(**changes):
+    """Run a block with some fields of the state replaced.
+
+    >>> with using(scope=("dense",)):
+    ...     current().scope
+    ('dense',)
+    """
+    token = push(**changes)
+    try:
+        yield current()
+    finally:
+        pop(token)
