@@ -16,6 +16,7 @@ from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, h
 from .errors import InvalidArgumentError, OpError
 from .tensor import Tensor, TensorShape, TensorSpec, Variable, constant, convert_to_tensor, is_tensor
 from .tape import GradientTape
+from . import autodiff
 from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
 from .ops.math_ops import (abs, add, argmax, argmin, cast, clip_by_value, cos, divide, equal, exp,
                            floor, floordiv, greater, greater_equal, identity, less, less_equal, log,

@@ -7,7 +7,8 @@
 >>> f(tf.constant([1., 2.])).numpy()
 array([2., 4.], dtype=float32)
 """
-from . import autodiff, control_ops
+from . import control_ops
+from .autodiff import reverse
 from . import state as _state
 from .graph import user_source
 from .nest import flatten
@@ -126,15 +127,15 @@ def gradients(ys, xs, grad_ys=None, unconnected_gradients="none"):
     for n in g.topo():
         d = g.nx.nodes[n]
         if d["op"] == READ_VARIABLE.name:   # recorded with the Variable as its input
-            records.append(autodiff.Record(READ_VARIABLE, (d["attrs"]["var"],), {}, sym(n)))
+            records.append(reverse.Record(READ_VARIABLE, (d["attrs"]["var"],), {}, sym(n)))
         elif OPS[d["op"]].kind not in (SOURCE, EFFECT):
-            records.append(autodiff.Record(OPS[d["op"]], tuple(sym(u) for u in d["inputs"]),
+            records.append(reverse.Record(OPS[d["op"]], tuple(sym(u) for u in d["inputs"]),
                                            d["attrs"], sym(n)))
     targets = [sym(y._node) for y in (to_tensor(y) for y in ys_l)]
     sources = [x if isinstance(x, Variable) else sym(x._node) for x in xs_l]
     seeds = ([ones_like(t) for t in targets] if grad_ys is None else
              [to_tensor(s) for s in flatten(grad_ys)[0]])
-    grads = autodiff.backward(records, targets, seeds, sources, g.adjoint_order_for(targets))
+    grads = reverse.backward(records, targets, seeds, sources, g.adjoint_order_for(targets))
     if unconnected_gradients == "zero":
         grads = [zeros_like(s) if r is None else r for s, r in zip(sources, grads)]
     return rebuild(grads)

@@ -30,7 +30,7 @@ from .evaluate import NumpyPlan, run_count as _runs
 from .graph import GraphBuilder, user_source
 from .nest import describe as describe_structure, flatten, structure
 from .ops.math_ops import zeros_like
-from .ops.registry import CONTROL, OPS, Aval, defop, fmt_avals
+from .ops.registry import CONTROL, OPS, VIA_VJP, Aval, defop, fmt_avals
 from .tape import GradientTape
 from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 
@@ -317,7 +317,7 @@ def _cond_vjp(inputs, out, ct, branches, index):
     return cts
 
 
-COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp, kind=CONTROL,
+COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp, jvp=VIA_VJP, kind=CONTROL,
              doc="Run the true or false sub-graph on the captures; output `index` of its results.")
 
 

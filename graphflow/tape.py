@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from . import autodiff
+from .autodiff import reverse
 from . import state as _state
 from .dispatch import wrap
 from .errors import InvalidArgumentError
@@ -22,9 +22,9 @@ from .ops.shape_ops import reshape, stack
 from .tensor import Tensor, Variable, convert_to_tensor, to_tensor
 
 _LEAF_TYPES = (Tensor, Variable)
-_Record, _READ = autodiff.Record, autodiff.READ
+_Record, _READ = reverse.Record, reverse.READ
 _ONES = {}   # numpy dtype -> scalar one (the seed of 0-d targets)
-_is_float = autodiff.is_floating
+_is_float = reverse.is_floating
 
 
 def _ones_seed(t):
@@ -155,7 +155,7 @@ class GradientTape:
             order = None
             if st.graph is not None:
                 order = st.graph.adjoint_order_for(targets)
-            return autodiff.backward(self._records, targets, seeds, sources, order)
+            return reverse.backward(self._records, targets, seeds, sources, order)
         finally:
             if token is not None:
                 _state.pop(token)
@@ -224,7 +224,7 @@ class GradientTape:
         return rebuild(grads)
 
     def _explain(self, ts, s):
-        reasons = [autodiff.explain_none(self._records, t, s, self._watched, self._escaped,
+        reasons = [reverse.explain_none(self._records, t, s, self._watched, self._escaped,
                                          self._watch_accessed) for t in ts]
         reasons = [r for r in reasons if r]
         return reasons[0] if len(reasons) == len(ts) and reasons else "connected"

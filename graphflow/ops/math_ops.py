@@ -13,7 +13,7 @@ from ..dispatch import binary_operator, bind
 from ..tensor import OPERATORS, constant, convert_args, to_tensor
 from . import shape_ops as _s
 from .creation import ones  # noqa: F401  (used in doctests)
-from .registry import (ANCHOR, ELEMENTWISE, REDUCTION, Aval, defop, elementwise_rule, normalize_axis,
+from .registry import (ANCHOR, BILINEAR, ELEMENTWISE, LINEAR, POINTWISE, linear_in, REDUCTION, Aval, defop, elementwise_rule, normalize_axis,
                        op_error, same_dtype)
 
 _NO = {}
@@ -31,8 +31,9 @@ def _api(op, doc):
 
 
 # ------------------------------------------------------------------ elementwise unary
-def _unary(name, impl, vjp, kinds="f", doc="", arity=1):
-    op = defop(name, impl, elementwise_rule(name, kinds), vjp, kind=ELEMENTWISE, arity=arity)
+def _unary(name, impl, vjp, kinds="f", doc="", arity=1, jvp=POINTWISE):
+    op = defop(name, impl, elementwise_rule(name, kinds), vjp, jvp=jvp, kind=ELEMENTWISE,
+               arity=arity)
     return op, _api(op, doc)
 
 
@@ -52,7 +53,7 @@ def _erf(x):
 
 
 NEG, negative = _unary("negative", np.negative, lambda i, o, g: [-g], "fi",
-                       "Elementwise -x.")
+                       "Elementwise -x.", jvp=LINEAR)
 ABS, abs = _unary("abs", np.abs, lambda i, o, g: [g * sign(i[0])], "fi",
                   "Elementwise |x|.")
 SIGN, sign = _unary("sign", np.sign, lambda i, o, g: [zeros_like(g)], "fi",
@@ -87,10 +88,10 @@ def _binary(name, impl, vjp, kinds="fiu", doc=""):
     return _unary(name, impl, vjp, kinds, doc, arity=2)   # same table entry; wider default kinds
 
 
-ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2)
-SUB = defop("subtract", np.subtract, elementwise_rule("subtract"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2)
+ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2, jvp=LINEAR)
+SUB = defop("subtract", np.subtract, elementwise_rule("subtract"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2, jvp=LINEAR)
 MUL = defop("multiply", np.multiply, elementwise_rule("multiply"),
-            lambda i, o, g: [g * i[1], g * i[0]], kind=ELEMENTWISE, arity=2)
+            lambda i, o, g: [g * i[1], g * i[0]], kind=ELEMENTWISE, arity=2, jvp=BILINEAR)
 # The fast path uses Python's operators: identical to the ufuncs on arrays, and numpy's scalar
 # math on 0-d values (~15x cheaper than calling a ufunc on two numpy scalars).
 add = binary_operator("add", _operator.add,
@@ -183,7 +184,7 @@ def _where_rule(c, x, y):
 
 
 WHERE = defop("where", np.where, _where_rule,
-              lambda i, o, g: [None, where(i[0], g, zeros_like(g)), where(i[0], zeros_like(g), g)], kind=ELEMENTWISE, arity=3)
+              lambda i, o, g: [None, where(i[0], g, zeros_like(g)), where(i[0], zeros_like(g), g)], kind=ELEMENTWISE, arity=3, jvp=linear_in(1, 2))
 
 
 def where(condition, x=None, y=None, name=None):
@@ -211,7 +212,7 @@ def _cast_vjp(i, o, g, dtype):
     return [None]
 
 
-CAST = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_rule, _cast_vjp, kind=ELEMENTWISE, arity=1)
+CAST = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_rule, _cast_vjp, kind=ELEMENTWISE, arity=1, jvp=LINEAR)
 
 
 def cast(x, dtype, name=None):
@@ -228,7 +229,7 @@ def cast(x, dtype, name=None):
 
 
 IDENTITY = defop("identity", lambda x: x, lambda x: Aval(tuple(x.shape), x.dtype),
-                 lambda i, o, g: [g], kind=ELEMENTWISE, arity=1)
+                 lambda i, o, g: [g], kind=ELEMENTWISE, arity=1, jvp=LINEAR)
 STOP_GRADIENT = defop("stop_gradient", lambda x: x, lambda x: Aval(tuple(x.shape), x.dtype),
                       nondiff_reason="stop_gradient blocks gradients by design", kind=ELEMENTWISE, arity=1)
 ZEROS_LIKE = defop("zeros_like", np.zeros_like, lambda x: Aval(tuple(x.shape), x.dtype),
@@ -351,14 +352,24 @@ def _prod_vjp(i, o, g, axis, keepdims):
     return [_keep(g, x, axis, keepdims) * other]
 
 
-def _red(name, impl, vjp, monoid):
+def _weighted_jvp(vjp):
+    """JVP of a reduction whose VJP is `broadcast(g) * weight(x)` (max, min, prod): the tangent
+    is the sum of tangent * weight over the reduced axes (the weight is the VJP at g = 1)."""
+    def jvp(i, o, tangents, axis, keepdims):
+        w = vjp(i, o, ones_like(o), axis=axis, keepdims=keepdims)[0]
+        return reduce_sum(w * tangents[0], axis, keepdims)
+    return jvp
+
+
+def _red(name, impl, vjp, monoid, jvp=None):
     def fn(x, axis, keepdims):
         out = impl(x, axis=axis, keepdims=keepdims)
         return out if out.dtype == x.dtype else out.astype(x.dtype)  # numpy sums int32 as int64
-    return defop(name, fn, _reduce_rule(name), vjp, kind=REDUCTION, monoid=monoid, arity=1)
+    return defop(name, fn, _reduce_rule(name), vjp, jvp=jvp, kind=REDUCTION, monoid=monoid,
+                 arity=1)
 
 
-SUM = _red("reduce_sum", np.sum, _sum_vjp, "sum")
+SUM = _red("reduce_sum", np.sum, _sum_vjp, "sum", LINEAR)
 def _empty_ok(np_reduce, lowest):
     """max (lowest=True) / min of an empty slice give the identity: -inf/+inf for floats, the
     integer limits for ints, as in TF (numpy would raise)."""
@@ -373,9 +384,11 @@ def _empty_ok(np_reduce, lowest):
     return impl
 
 
-MAX = _red("reduce_max", _empty_ok(np.max, True), _extreme_vjp, "max")
-MIN = _red("reduce_min", _empty_ok(np.min, False), _extreme_vjp, "min")
-PROD = _red("reduce_prod", np.prod, _prod_vjp, "prod")
+MAX = _red("reduce_max", _empty_ok(np.max, True), _extreme_vjp, "max",
+           _weighted_jvp(_extreme_vjp))
+MIN = _red("reduce_min", _empty_ok(np.min, False), _extreme_vjp, "min",
+           _weighted_jvp(_extreme_vjp))
+PROD = _red("reduce_prod", np.prod, _prod_vjp, "prod", _weighted_jvp(_prod_vjp))
 
 
 def _reduce(op, x, axis, keepdims):
@@ -528,7 +541,7 @@ def _matmul_vjp(i, o, g, transpose_a, transpose_b):
             matmul(g, a, transpose_a=True, transpose_b=True)]
 
 
-MATMUL = defop("matmul", _matmul_impl, _matmul_rule, _matmul_vjp, kind=ANCHOR, arity=2)
+MATMUL = defop("matmul", _matmul_impl, _matmul_rule, _matmul_vjp, kind=ANCHOR, arity=2, jvp=BILINEAR)
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):

@@ -59,7 +59,27 @@ class Bilinear:
         return "bilinear"
 
 
-LINEAR, BILINEAR = Linear(), Bilinear()
+class Pointwise:
+    """JVP rule of an elementwise op, derived from its VJP: the Jacobian is diagonal, so the
+    tangent of input k contributes `vjp(inputs, output, t_k)[k]` (the VJP multiplies by the
+    same partial derivative the JVP needs); contributions add up."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "pointwise"
+
+
+class ViaVjp:
+    """JVP rule derived from a differentiable VJP by linear transposition: J t is the gradient
+    with respect to u of <vjp(u), t>. Costs a second-order pass; for ops with no simpler rule
+    (cond, whose branches are sub-graphs)."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "via-vjp"
+
+
+LINEAR, BILINEAR, POINTWISE, VIA_VJP = Linear(), Bilinear(), Pointwise(), ViaVjp()
 
 
 def linear_in(*positions):
@@ -74,7 +94,8 @@ class OpDef:
     rule(*avals, **attrs) -> Aval           shape/dtype rule; avals have .shape (tuple) and .dtype
     vjp(inputs, output, ct, **attrs) -> [input cotangent or None]   in graphflow ops
     jvp(inputs, output, tangents, **attrs) -> output tangent or None (tangents: None = zero),
-                                            or LINEAR / linear_in(...) / BILINEAR
+                                            or LINEAR / linear_in(...) / BILINEAR / POINTWISE /
+                                            VIA_VJP (interpreted by graphflow.autodiff.forward)
     kind                                    one of KINDS
     effects                                 tuple of EFFECTS (empty for pure ops)
     nondiff_reason                          why there is no derivative (None if differentiable)
@@ -119,8 +140,8 @@ def defop(name, impl, rule, vjp=None, *, jvp=None, kind=OTHER, effects=(), nondi
     bad = set(effects) - set(EFFECTS)
     if bad:
         raise ValueError(f"op {name!r}: unknown effects {sorted(bad)}")
-    if vjp is None and nondiff_reason is None:
-        raise ValueError(f"op {name!r} needs a vjp (and a jvp), or a nondiff_reason")
+    if (vjp is None or jvp is None) and nondiff_reason is None:
+        raise ValueError(f"op {name!r} needs a vjp and a jvp, or a nondiff_reason")
     op = OpDef(name, impl, rule, vjp, jvp, kind, effects, nondiff_reason, doc, facts)
     OPS[name] = op
     return op

@@ -11,7 +11,7 @@ from ..dispatch import bind
 from ..tensor import OPERATORS, Tensor, constant, convert_args, convert_to_tensor, to_tensor
 from .creation import ones  # noqa: F401  (used in doctests)
 from ..indexing import index_from_spec, index_spec, sliced_shape
-from .registry import OPS, Aval, defop, normalize_axis, op_error, same_dtype
+from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 
 _NO = {}
 
@@ -25,7 +25,7 @@ def _reshape_rule(x, shape):
 
 
 RESHAPE = defop("reshape", lambda x, shape: np.reshape(x, shape), _reshape_rule,
-                lambda i, o, g, shape: [reshape(g, i[0].shape)], arity=1)
+                lambda i, o, g, shape: [reshape(g, i[0].shape)], arity=1, jvp=LINEAR)
 
 
 def reshape(tensor, shape, name=None):
@@ -57,7 +57,7 @@ def _transpose_rule(x, perm):
 
 
 TRANSPOSE = defop("transpose", lambda x, perm: np.transpose(x, perm), _transpose_rule,
-                  lambda i, o, g, perm: [transpose(g, tuple(np.argsort(perm)))], arity=1)
+                  lambda i, o, g, perm: [transpose(g, tuple(np.argsort(perm)))], arity=1, jvp=LINEAR)
 
 
 def transpose(a, perm=None, conjugate=False, name=None):
@@ -114,7 +114,7 @@ def _bcast_rule(x, shape):
 
 
 BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape), _bcast_rule,
-                     lambda i, o, g, shape: [g], arity=1)   # autodiff's unbroadcast sums g back
+                     lambda i, o, g, shape: [g], arity=1, jvp=LINEAR)   # autodiff's unbroadcast sums g back
 
 
 def broadcast_to(input, shape, name=None):
@@ -140,7 +140,7 @@ def _tile_vjp(i, o, g, multiples):
                  {"axis": tuple(range(0, 2 * x.ndim, 2)), "keepdims": False})]
 
 
-TILE = defop("tile", lambda x, multiples: np.tile(x, multiples), _tile_rule, _tile_vjp, arity=1)
+TILE = defop("tile", lambda x, multiples: np.tile(x, multiples), _tile_rule, _tile_vjp, arity=1, jvp=LINEAR)
 
 
 def tile(input, multiples, name=None):
@@ -173,7 +173,7 @@ def _concat_vjp(i, o, g, axis):
     return outs
 
 
-CONCAT = defop("concat", lambda *xs, axis: np.concatenate(xs, axis), _concat_rule, _concat_vjp)
+CONCAT = defop("concat", lambda *xs, axis: np.concatenate(xs, axis), _concat_rule, _concat_vjp, jvp=LINEAR)
 
 
 def concat(values, axis, name=None):
@@ -250,7 +250,7 @@ def _getitem_rule(x, spec):
 
 
 GETITEM = defop("getitem", lambda x, spec: np.asarray(x)[index_from_spec(spec)], _getitem_rule,
-                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)], arity=1)
+                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)], arity=1, jvp=LINEAR)
 
 
 def _getitem_grad_impl(g, shape, spec):
@@ -261,7 +261,7 @@ def _getitem_grad_impl(g, shape, spec):
 
 GETITEM_GRAD = defop("getitem_grad", _getitem_grad_impl,
                      lambda g, shape, spec: Aval(tuple(shape), g.dtype),
-                     lambda i, o, g, shape, spec: [g[index_from_spec(spec)]], arity=1)
+                     lambda i, o, g, shape, spec: [g[index_from_spec(spec)]], arity=1, jvp=LINEAR)
 
 
 def getitem_grad(g, shape, spec):
@@ -296,7 +296,7 @@ def _gather_impl(p, idx, axis):
 
 
 GATHER = defop("gather", _gather_impl, _gather_rule,
-               lambda i, o, g, axis: [scatter_add(g, i[1], i[0].shape, axis), None], arity=2)
+               lambda i, o, g, axis: [scatter_add(g, i[1], i[0].shape, axis), None], arity=2, jvp=linear_in(0))
 
 
 def _scatter_impl(g, idx, shape, axis):
@@ -309,7 +309,7 @@ def _scatter_impl(g, idx, shape, axis):
 
 SCATTER_ADD = defop("scatter_add", _scatter_impl,
                     lambda g, idx, shape, axis: Aval(tuple(shape), g.dtype),
-                    lambda i, o, g, shape, axis: [gather(g, i[1], axis=axis), None], arity=2)
+                    lambda i, o, g, shape, axis: [gather(g, i[1], axis=axis), None], arity=2, jvp=linear_in(0))
 
 
 def scatter_add(updates, indices, shape, axis=0):

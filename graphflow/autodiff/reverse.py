@@ -4,11 +4,11 @@ It walks an ordered list of op applications (`Record`s) backwards, calls each op
 graphflow ops, so in eager mode outer tapes record it and while tracing it adds adjoint nodes to
 the graph), sums cotangents, and un-broadcasts them in this one place. `None` means no gradient.
 """
-from . import state as _state
-from .ops.math_ops import add, reduce_sum
-from .ops.registry import READ_VARIABLE as READ
-from .ops.shape_ops import reshape
-from .tensor import Variable
+from .. import state as _state
+from ..ops.math_ops import add, reduce_sum
+from ..ops.registry import READ_VARIABLE as READ
+from ..ops.shape_ops import reshape
+from ..tensor import Variable
 
 
 class Record:
