@@ -16,6 +16,7 @@ from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, h
 from .errors import InvalidArgumentError, OpError
 from .tensor import Tensor, TensorShape, TensorSpec, Variable, constant, convert_to_tensor, is_tensor
 from .tape import GradientTape
+from .state import name_scope
 from . import autodiff
 from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
 from .ops.math_ops import (abs, add, argmax, argmin, cast, clip_by_value, cos, divide, equal, exp,
@@ -34,6 +35,7 @@ from .function import Function, function
 from .control_flow import cond, gradients, print, while_loop
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
+from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
 
 newaxis = None
 
@@ -75,4 +77,3 @@ def _matrix_transpose(a, name=None):
 linalg = _namespace("linalg", matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye)
 config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre)
 errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError)
-from . import keras  # noqa: E402  (tf.keras: layers, models, losses, optimizers, metrics, ...)

@@ -1,4 +1,24 @@
-"""TensorFlow-style error classes (subclass the matching Python builtins so `except ValueError` works)."""
+"""TensorFlow-style error classes (subclass the matching Python builtins so `except ValueError`
+works), and `user_source`: the user's line that errors name."""
+import os
+import sys
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_source(skip_pkg=True):
+    """file:line of the innermost stack frame outside the graphflow package.
+
+    >>> user_source().startswith("<doctest")
+    True
+    """
+    f = sys._getframe(1)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not (skip_pkg and os.path.abspath(fn).startswith(_PKG_DIR)):
+            return f"{os.path.basename(fn)}:{f.f_lineno}"
+        f = f.f_back
+    return "?"
 
 
 class OpError(Exception):

@@ -22,28 +22,14 @@ Control edges (attribute `control=True`) order effects: reads/assigns of a varia
 ['add', 'constant', 'multiply', 'parameter']
 """
 import itertools
-import os
-import sys
 
 import networkx as nx
 import numpy as np
 
 from . import state as _state
-from .errors import GraphError, InvalidArgumentError
+from .errors import GraphError, InvalidArgumentError, user_source
 from .ops.registry import CONSTANT, OPS, PARAMETER, READ_VARIABLE, ASSIGN, PRINT, SOURCE, Aval
 from .tensor import SymbolicTensor, Tensor
-_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def user_source(skip_pkg=True):
-    """file:line of the innermost stack frame outside the graphflow package."""
-    f = sys._getframe(1)
-    while f is not None:
-        fn = f.f_code.co_filename
-        if not (skip_pkg and os.path.abspath(fn).startswith(_PKG_DIR)):
-            return f"{os.path.basename(fn)}:{f.f_lineno}"
-        f = f.f_back
-    return "?"
 
 
 def nx_ops(g):

@@ -76,3 +76,30 @@ def using(**changes):
         yield current()
     finally:
         pop(token)
+
+
+class name_scope:
+    """TF's `tf.name_scope(name)`: graph nodes created inside record the scope path.
+
+    >>> with name_scope("model"):
+    ...     with name_scope("dense") as s:
+    ...         s, current().scope
+    ('model/dense/', ('model', 'dense'))
+    """
+
+    def __init__(self, name, default_name=None, values=None):
+        name = name or default_name
+        if not isinstance(name, str) or not name or "/" in name.strip("/"):
+            raise ValueError(f"name_scope: invalid scope name {name!r} (a non-empty string "
+                             "without '/')")
+        self.name = name.strip("/")
+        self._tokens = []
+
+    def __enter__(self):
+        scope = current().scope + (self.name,)
+        self._tokens.append(push(scope=scope))
+        return "/".join(scope) + "/"
+
+    def __exit__(self, *exc):
+        pop(self._tokens.pop())
+        return False

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import state as _state
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, user_source
 from .indexing import index_spec, sliced_shape
 from .ops.registry import ASSIGN
 
@@ -298,7 +298,6 @@ class SymbolicTensor(Tensor):
         return len(self._shape)
 
     def _no_value(self, what):
-        from .graph import user_source
         return TypeError(
             f"{what} at {user_source()} of a symbolic tensor (node {self._node}, op "
             f"{self._graph.op_name(self._node)}, "

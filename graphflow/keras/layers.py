@@ -387,7 +387,8 @@ class Layer:
         self._call_losses = []
         _TRAINING.append(training)
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            with _state.name_scope(self.name):   # every node of this call records the layer
+                outputs = self.call(inputs, *args, **kwargs)
         finally:
             _TRAINING.pop()
         if self.activity_regularizer is not None:

@@ -20,7 +20,8 @@ from .activations import logits_of
 EPSILON = 1e-7
 
 
-def _tensor(x, dtype=None):
+def as_tensor(x, dtype=None):
+    """x as a tensor (a Variable read), cast to `dtype` if given."""
     if isinstance(x, (Tensor, Variable)):
         t = convert_to_tensor(x)
         if dtype is not None and t.dtype != _dt.as_dtype(dtype):
@@ -32,8 +33,9 @@ def _tensor(x, dtype=None):
     return convert_to_tensor(a if dtype is None else a.astype(_dt.as_dtype(dtype).np))
 
 
-def _pred(y_pred):
-    t = _tensor(y_pred)
+def prediction(y_pred):
+    """Predictions as a float tensor."""
+    t = as_tensor(y_pred)
     return t if t.dtype.is_floating else _m.cast(t, _dt.float32)
 
 
@@ -51,22 +53,22 @@ def match_rank(y_true, y_pred):
 # ------------------------------------------------------------------ per-example functions
 def mean_squared_error(y_true, y_pred):
     """mean((y_pred - y_true)^2, axis=-1)"""
-    y_pred = _pred(y_pred)
-    y_true = match_rank(_tensor(y_true, y_pred.dtype), y_pred)
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
     return _m.reduce_mean(_m.square(y_pred - y_true), -1)
 
 
 def mean_absolute_error(y_true, y_pred):
     """mean(|y_pred - y_true|, axis=-1)"""
-    y_pred = _pred(y_pred)
-    y_true = match_rank(_tensor(y_true, y_pred.dtype), y_pred)
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
     return _m.reduce_mean(_m.abs(y_pred - y_true), -1)
 
 
 def huber(y_true, y_pred, delta=1.0):
     """0.5 e^2 where |e| <= delta, else delta (|e| - 0.5 delta); mean over the last axis."""
-    y_pred = _pred(y_pred)
-    y_true = match_rank(_tensor(y_true, y_pred.dtype), y_pred)
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
     e = _m.abs(y_pred - y_true)
     quad = _m.minimum(e, delta)
     return _m.reduce_mean(0.5 * quad * quad + delta * (e - quad), -1)
@@ -74,8 +76,8 @@ def huber(y_true, y_pred, delta=1.0):
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Elementwise binary cross-entropy, averaged over `axis` (one value per example)."""
-    y_pred = _pred(y_pred)
-    y_true = match_rank(_tensor(y_true, y_pred.dtype), y_pred)
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     logits = y_pred if from_logits else logits_of(y_pred, "sigmoid")
@@ -89,8 +91,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """-sum(y_true * log(p)) over `axis`, y_true one-hot (or a distribution)."""
-    y_pred = _pred(y_pred)
-    y_true = _tensor(y_true, y_pred.dtype)
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true, y_pred.dtype)
     if tuple(y_true.shape) != tuple(y_pred.shape):
         raise ValueError(f"categorical_crossentropy: labels of shape {y_true.shape} and "
                          f"predictions of shape {y_pred.shape} differ. For integer class labels "
@@ -111,10 +113,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, ignore_class=None):
     """Cross-entropy with integer class labels of shape y_pred.shape[:-1] (or with a trailing 1)."""
-    y_pred = _pred(y_pred)
+    y_pred = prediction(y_pred)
     if axis not in (-1, y_pred.ndim - 1):
         raise ValueError("sparse_categorical_crossentropy: only the last axis is supported")
-    y_true = _tensor(y_true)
+    y_true = as_tensor(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = _s.squeeze(y_true, [-1])
     if not y_true.dtype.is_integer:
@@ -142,8 +144,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
 
 
 def kl_divergence(y_true, y_pred):
-    y_pred = _pred(y_pred)
-    y_true = _m.clip_by_value(_tensor(y_true, y_pred.dtype), EPSILON, 1.0)
+    y_pred = prediction(y_pred)
+    y_true = _m.clip_by_value(as_tensor(y_true, y_pred.dtype), EPSILON, 1.0)
     y_pred = _m.clip_by_value(y_pred, EPSILON, 1.0)
     return _m.reduce_sum(y_true * _m.log(y_true / y_pred), -1)
 
@@ -164,7 +166,7 @@ def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size")
         raise ValueError(f"invalid loss reduction {reduction!r}; use one of "
                          "'sum_over_batch_size', 'sum', 'none'")
     if sample_weight is not None:
-        sw = _tensor(sample_weight, losses.dtype)
+        sw = as_tensor(sample_weight, losses.dtype)
         while sw.ndim > losses.ndim and sw.shape[-1] == 1:
             sw = _s.squeeze(sw, [-1])
         losses = losses * sw
@@ -183,7 +185,7 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in _REDUCTIONS:
             raise ValueError(f"invalid loss reduction {reduction!r}")
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = reduction
 
     def call(self, y_true, y_pred):
@@ -200,7 +202,8 @@ class Loss:
         return cls(**config)
 
 
-def _snake(name):
+def snake_case(name):
+    """`MeanSquaredError` -> `mean_squared_error` (Keras's default names)."""
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
 
@@ -286,7 +289,7 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if isinstance(identifier, str):
-        for key in (identifier, identifier.lower(), _snake(identifier)):
+        for key in (identifier, identifier.lower(), snake_case(identifier)):
             if key in _BY_NAME:
                 return _BY_NAME[key]()
         raise ValueError(f"Unknown loss function: {identifier!r}. Known: {sorted(_BY_NAME)}")

@@ -15,14 +15,14 @@ from .. import dtypes as _dt
 from ..ops import math_ops as _m, shape_ops as _s
 from ..tensor import Variable
 from . import losses as _losses
-from .losses import _pred, _snake, _tensor, match_rank
+from .losses import as_tensor, match_rank, prediction, snake_case
 
 
 class Metric:
     """Base class: `update_state(...)`, `result()`, `reset_state()`; state in `variables`."""
 
     def __init__(self, name=None, dtype=None):
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.dtype = _dt.as_dtype(dtype or _dt.float32)
         self._variables = []
 
@@ -83,14 +83,14 @@ class Reduce(Metric):
             self.count = self.add_variable(name="count")
 
     def update_state(self, values, sample_weight=None):
-        values = _tensor(values)
+        values = as_tensor(values)
         if values.dtype != self.dtype:
             values = _m.cast(values, self.dtype)
         if sample_weight is None:
             total = _m.reduce_sum(values)
             count = float(np.prod(tuple(values.shape), dtype=np.int64))
         else:   # as Keras: reduce values to the weights' rank, then a weighted sum
-            sw = _tensor(sample_weight, self.dtype)
+            sw = as_tensor(sample_weight, self.dtype)
             sw = match_rank(sw, values) if sw.ndim > values.ndim else sw
             if sw.ndim > values.ndim:
                 raise ValueError(f"{self.name}: sample_weight of shape {sw.shape} does not fit "
@@ -137,27 +137,27 @@ class MeanMetricWrapper(Mean):
 # ------------------------------------------------------------------ per-example functions
 def accuracy(y_true, y_pred):
     """1.0 where y_pred equals y_true exactly."""
-    y_pred = _tensor(y_pred)
-    y_true = match_rank(_tensor(y_true, y_pred.dtype), y_pred)
+    y_pred = as_tensor(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
     return _m.cast(_m.equal(y_true, y_pred), _dt.float32)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    y_pred = _pred(y_pred)
-    y_true = match_rank(_tensor(y_true, y_pred.dtype), y_pred)
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
     hit = _m.equal(y_true, _m.cast(_m.greater(y_pred, threshold), y_pred.dtype))
     return _m.reduce_mean(_m.cast(hit, _dt.float32), -1)
 
 
 def categorical_accuracy(y_true, y_pred):
-    y_pred = _pred(y_pred)
-    y_true = _tensor(y_true)
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true)
     return _m.cast(_m.equal(_m.argmax(y_true, -1), _m.argmax(y_pred, -1)), _dt.float32)
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    y_pred = _pred(y_pred)
-    y_true = _tensor(y_true)
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = _s.squeeze(y_true, [-1])
     if y_true.dtype.is_floating:
@@ -169,8 +169,8 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the true class (one-hot y_true) is among the k largest predictions."""
-    y_pred = _pred(y_pred)
-    y_true = _tensor(y_true, y_pred.dtype)
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true, y_pred.dtype)
     true_score = _m.reduce_sum(y_true * y_pred, -1, keepdims=True)
     rank = _m.reduce_sum(_m.cast(_m.greater(y_pred, true_score), _dt.float32), -1)
     return _m.cast(_m.less(rank, float(k)), _dt.float32)
@@ -216,8 +216,8 @@ class RootMeanSquaredError(Mean):
         super().__init__(name, dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = _pred(y_pred)
-        y_true = match_rank(_tensor(y_true, y_pred.dtype), y_pred)
+        y_pred = prediction(y_pred)
+        y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
         super().update_state(_m.square(y_pred - y_true), sample_weight)
 
     def result(self):
@@ -255,11 +255,11 @@ class _Confusion(Metric):
         self.false_negatives = self.add_variable(name="false_negatives")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = _pred(y_pred)
-        y_true = match_rank(_tensor(y_true, y_pred.dtype), y_pred)
+        y_pred = prediction(y_pred)
+        y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
         pred = _m.cast(_m.greater(y_pred, self.thresholds), self.dtype)
         true = _m.cast(_m.greater(y_true, 0.5), self.dtype)
-        w = 1.0 if sample_weight is None else match_rank(_tensor(sample_weight, self.dtype), pred)
+        w = 1.0 if sample_weight is None else match_rank(as_tensor(sample_weight, self.dtype), pred)
         self.true_positives.assign_add(_m.reduce_sum(pred * true * w))
         self.false_positives.assign_add(_m.reduce_sum(pred * (1.0 - true) * w))
         self.false_negatives.assign_add(_m.reduce_sum((1.0 - pred) * true * w))
@@ -336,7 +336,7 @@ def get(identifier, loss=None, y_true_shape=None, y_pred_shape=None):
             ce = {BinaryAccuracy: BinaryCrossentropy, CategoricalAccuracy: CategoricalCrossentropy,
                   SparseCategoricalAccuracy: SparseCategoricalCrossentropy}[cls]
             return ce(name=identifier)
-        for key in (identifier, identifier.lower(), _snake(identifier)):
+        for key in (identifier, identifier.lower(), snake_case(identifier)):
             if key in _BY_NAME:
                 return _BY_NAME[key](name=identifier)
         raise ValueError(f"Unknown metric: {identifier!r}. Known: {sorted(_BY_NAME)}")

@@ -13,7 +13,8 @@ from ..dispatch import binary_operator, bind
 from ..tensor import OPERATORS, constant, convert_args, to_tensor
 from . import shape_ops as _s
 from .creation import ones  # noqa: F401  (used in doctests)
-from .registry import (ANCHOR, BILINEAR, ELEMENTWISE, LINEAR, POINTWISE, linear_in, REDUCTION, Aval, defop, elementwise_rule, normalize_axis,
+from .registry import (ANCHOR, BILINEAR, ELEMENTWISE, LINEAR, POINTWISE, REDUCTION, Aval,
+                       broadcast_shapes, defop, elementwise_rule, linear_in, normalize_axis,
                        op_error, same_dtype)
 
 _NO = {}
@@ -179,7 +180,6 @@ def _where_rule(c, x, y):
     if np.dtype(c.dtype) != np.bool_:
         raise op_error("where", (c, x, y), "condition must be bool")
     dt = same_dtype("where", (x, y))
-    from .registry import broadcast_shapes
     return Aval(broadcast_shapes("where", (c, x, y)), dt)
 
 
