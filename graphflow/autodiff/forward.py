@@ -146,7 +146,14 @@ class ForwardAccumulator:
         _state.swap(st.replace(tapes=tuple(r for r in st.tapes if r is not self)))
         return False
 
-    # ---- the recorder protocol (called by dispatch / Variable) ----------------
+    # ---- the recorder protocol (called by dispatch / Variable / cond branches) --
+    @property
+    def _watched(self):
+        """Ids of the values that carry a tangent (what recorders call "watched": a cond
+        branch captures such eager values as inputs of the cond node, so the cond's JVP
+        sees their tangents)."""
+        return self._tangents
+
     def _record(self, op, args, attrs, out):
         tans = [self._tangents.get(id(a)) for a in args]
         if not any(t is not None for t in tans) or not is_floating(out):
