@@ -206,3 +206,328 @@ def test_forward_over_reverse_hvp(name, case):
         # gradient has an O(eps**2) truncation error near 1e-4)
         rtol = 1e-5 if case.rtol <= 1e-6 else 10 * case.rtol
         _close(_np(hv), (h - l) / (2 * eps), rtol, f"H v, input {k}", atol=1e-6)
+
+
+# ---------------------------------------------------------------- the ForwardAccumulator API
+def f64(x):
+    return tf.constant(np.asarray(x, np.float64))
+
+
+def test_jvp_function_returns_output_and_tangent():
+    y, t = jvp(lambda a, b: a * tf.exp(b), [f64([1., 2.]), f64([0., 1.])],
+               [f64([1., 0.]), f64([0., 1.])])
+    np.testing.assert_allclose(y.numpy(), [1., 2. * np.e])
+    np.testing.assert_allclose(t.numpy(), [1., 2. * np.e])
+    # Python numbers as primals are converted; an unconnected output has a zero tangent
+    y, t = jvp(lambda a: tf.zeros_like(a) + 1.0, [3.0], [1.0])
+    assert float(y) == 1.0 and float(t) == 0.0
+
+
+def test_nested_structures():
+    x, y, z = f64([1., 2.]), f64(3.), f64([[0.5]])
+    primals = {"a": x, "b": [y, (z,)]}
+    tangents = {"a": f64([1., -1.]), "b": [f64(2.), (f64([[4.]]),)]}
+    unrelated = f64(7.)
+    with ForwardAccumulator(primals, tangents) as acc:
+        p = x * y               # dp = dx*y + x*dy
+        q = tf.reduce_sum(z)    # dq = dz
+        r = unrelated * 2.0
+    out = acc.jvp({"p": p, "rest": (q, [r, x])})
+    assert set(out) == {"p", "rest"} and isinstance(out["rest"], tuple)
+    np.testing.assert_allclose(out["p"].numpy(), [1 * 3 + 1 * 2, -1 * 3 + 2 * 2])
+    np.testing.assert_allclose(out["rest"][0].numpy(), 4.)
+    assert out["rest"][1][0] is None                       # r does not depend on the primals
+    np.testing.assert_allclose(out["rest"][1][1].numpy(), [1., -1.])   # a primal's own tangent
+    zero = acc.jvp([r], unconnected_gradients="zero")[0]
+    assert zero.dtype == tf.float64 and tuple(zero.shape) == () and float(zero) == 0.0
+
+
+def test_variables_as_primals():
+    v = tf.Variable([1., 2.])
+    w = tf.Variable(np.array([3., 4.]))    # not a primal
+    with ForwardAccumulator(v, tf.constant([1., 0.5])) as acc:
+        a = v * v                          # each read carries the tangent
+        b = tf.reduce_sum(v.read_value())
+        c = tf.cast(w * 2.0, tf.float32) * v
+    np.testing.assert_allclose(acc.jvp(a).numpy(), [2., 2.])
+    np.testing.assert_allclose(float(acc.jvp(b)), 1.5)
+    np.testing.assert_allclose(acc.jvp(c).numpy(), [6., 4.])
+    assert acc.jvp(a).dtype == tf.float32
+    np.testing.assert_allclose(acc.jvp(v).numpy(), [1., 0.5])
+    # a Variable assigned inside the block: later reads carry the tangent again (reads of the
+    # primal), the assigned value itself is not tracked through the assign
+    with ForwardAccumulator(v, tf.constant([1., 1.])) as acc2:
+        v.assign(v * 3.0)
+        d = v * 1.0
+    np.testing.assert_allclose(d.numpy(), [3., 6.])
+    np.testing.assert_allclose(acc2.jvp(d).numpy(), [1., 1.])
+
+
+def test_variables_as_primals_inside_function():
+    v = tf.Variable(np.array([1., 2.]))
+
+    @tf.function(jit_compile=False)
+    def f(x, t):
+        with ForwardAccumulator([x, v], [t, tf.ones_like(t)]) as acc:
+            y = tf.sin(x) * v
+        return y, acc.jvp(y)
+
+    x, t = f64([0.3, 0.4]), f64([1., 2.])
+    y, ty = f(x, t)
+    np.testing.assert_allclose(y.numpy(), np.sin([.3, .4]) * [1, 2])
+    np.testing.assert_allclose(ty.numpy(), np.cos([.3, .4]) * [1, 2] * [1, 2] + np.sin([.3, .4]))
+    v.assign([2., 2.])   # the graph reads the variable when it runs
+    np.testing.assert_allclose(f(x, t)[1].numpy(),
+                               np.cos([.3, .4]) * [1, 2] * 2 + np.sin([.3, .4]))
+
+
+def test_unconnected_tangents():
+    x, k = f64([1., 2.]), f64([5., 6.])
+    with ForwardAccumulator(x, f64([1., 1.])) as acc:
+        y = k * 2.0                             # no dependence
+        i = tf.argmax(x * 3.0)                  # integer output: no tangent
+        s = tf.stop_gradient(x) * 2.0           # cut
+        e = tf.cast(x > 1.5, tf.float64) * k    # a comparison is piecewise constant
+    before = x * 1.0                            # after the block: not tracked
+    for t in (y, i, s, e, before):
+        assert acc.jvp(t) is None
+    z = acc.jvp([y, s, e, before], unconnected_gradients="zero")
+    for t in z:
+        assert t.dtype == tf.float64 and tuple(t.shape) == (2,)
+        np.testing.assert_array_equal(t.numpy(), [0., 0.])
+    zi = acc.jvp(i, unconnected_gradients="zero")
+    assert tuple(zi.shape) == () and zi.dtype == i.dtype
+    with pytest.raises(ValueError, match="unconnected_gradients"):
+        acc.jvp(y, unconnected_gradients="nan")
+
+
+def test_primal_computed_before_the_accumulator_is_not_a_primal_of_later_ops():
+    x = f64([1., 2.])
+    y = x * 2.0
+    with ForwardAccumulator(x, f64([1., 0.])) as acc:
+        z = y * y            # y was computed before: it carries no tangent
+        w = x * y
+    assert acc.jvp(z) is None
+    np.testing.assert_allclose(acc.jvp(w).numpy(), [2., 0.])
+
+
+@pytest.mark.parametrize("primals,tangents,exc,msg", [
+    (f64([1., 2.]), tf.constant([1., 2.]), InvalidArgumentError,
+     r"tangent 0 is float32\[2\] but its primal is float64\[2\]"),
+    (f64([1., 2.]), f64([1., 2., 3.]), InvalidArgumentError,
+     r"tangent 0 is float64\[3\] but its primal is float64\[2\]"),
+    ([f64(1.), f64([1., 2.])], [f64(1.), f64([[1., 2.]])], InvalidArgumentError,
+     r"tangent 1 is float64\[1, 2\] but its primal is float64\[2\]"),
+    (f64([1., 2.]), tf.constant([1, 2]), InvalidArgumentError,
+     r"tangent 0 is int32\[2\] but its primal is float64\[2\]"),
+    ([f64(1.), f64(2.)], [f64(1.)], ValueError, "2 primals but 1 tangents"),
+    (tf.constant([1, 2]), tf.constant([1, 2]), InvalidArgumentError,
+     "primal 0 has dtype int32; tangents need a float primal"),
+    (np.ones(2), np.ones(2), TypeError, "primal 0 is a ndarray, expected a tensor or Variable"),
+], ids=["dtype", "shape", "shape-second", "int-tangent", "count", "int-primal", "numpy-primal"])
+def test_shape_and_dtype_errors(primals, tangents, exc, msg):
+    with pytest.raises(exc, match=msg):
+        ForwardAccumulator(primals, tangents)
+
+
+def test_numpy_and_python_tangents_are_converted():
+    x = f64([1., 2.])
+    with ForwardAccumulator(x, np.array([1., 3.])) as acc:
+        y = x * x
+    np.testing.assert_allclose(acc.jvp(y).numpy(), [2., 12.])
+    s = tf.constant(2.0)
+    with ForwardAccumulator(s, 1.0) as acc:
+        y = s * s
+    assert acc.jvp(y).dtype == tf.float32 and float(acc.jvp(y)) == 4.0
+
+
+def test_tangent_nodes_are_tagged_in_the_traced_graph():
+    @tf.function(jit_compile=False)
+    def f(x, t):
+        y0 = tf.exp(x)                       # before the accumulator: plain forward code
+        with ForwardAccumulator(x, t) as acc:
+            y = tf.sin(x) * x
+        return y0, y, acc.jvp(y)
+
+    x, t = f64([0.3, 0.4]), f64([1., 2.])
+    _, y, ty = f(x, t)
+    np.testing.assert_allclose(ty.numpy(), (np.cos([.3, .4]) * [.3, .4] + np.sin([.3, .4]))
+                               * [1, 2])
+    nodes = dict(f.get_concrete_function(x, t).traced.nx.nodes(data=True))
+    tangent = {n for n, d in nodes.items() if d["tags"].get("tangent")}
+    forward = {n for n, d in nodes.items() if not d["tags"]}
+    assert tangent and forward
+    by_op = {d["op"] for n, d in nodes.items() if n in tangent}
+    assert {"cos", "multiply", "add"} <= by_op          # cos(x)*t*x + sin(x)*t
+    for n in tangent:
+        tags = nodes[n]["tags"]
+        assert tags["adjoint"] == 1 and tags["tangent"] is True
+        assert tags["forward"] in forward and nodes[tags["forward"]]["op"] in ("sin", "multiply")
+    assert not any(nodes[n]["op"] == "exp" for n in tangent)
+    # without an accumulator, nothing is tagged
+    g = tf.function(lambda x: tf.sin(x) * x, jit_compile=False)
+    assert all(not d["tags"] for _, d in g.get_concrete_function(x).traced.nx.nodes(data=True))
+
+
+def _f(x):
+    return tf.reduce_sum(tf.exp(x) * tf.sin(x[::-1]) + x * x * x)
+
+
+def _hess_np(x):
+    """Hessian of _f: diagonal terms of exp(x_i) sin(x_{n-1-i}) + x^3, plus the mixed ones."""
+    n = len(x)
+    h = np.zeros((n, n))
+    for i in range(n):
+        j = n - 1 - i
+        # d2/dxi2 of exp(xi) sin(xj) and mixed d2/dxi dxj
+        if i == j:
+            h[i, i] += np.exp(x[i]) * (np.sin(x[i]) + 2 * np.cos(x[i]) - np.sin(x[i]))
+        else:
+            h[i, i] += np.exp(x[i]) * np.sin(x[j])
+            h[j, j] += -np.exp(x[i]) * np.sin(x[j])
+            h[i, j] += np.exp(x[i]) * np.cos(x[j])
+            h[j, i] += np.exp(x[i]) * np.cos(x[j])
+        h[i, i] += 6 * x[i]
+    return h
+
+
+X3 = np.array([0.3, -0.7, 1.1])
+V3, W3 = np.array([1., 2., -1.]), np.array([0.5, -1., 2.])
+
+
+def test_hessian_reference_is_right():
+    eps = 1e-5
+    ts = lambda x: tape_grad(_f, x)   # noqa: E731
+    num = np.stack([(ts(X3 + eps * e) - ts(X3 - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(_hess_np(X3), num, rtol=1e-6, atol=1e-8)
+
+
+def tape_grad(f, x):
+    t = f64(x)
+    with tf.GradientTape() as tape:
+        tape.watch(t)
+        y = f(t)
+    return tape.gradient(y, t).numpy()
+
+
+def test_forward_over_forward_second_derivative():
+    x = f64(X3)
+    with ForwardAccumulator(x, f64(V3)) as outer:
+        with ForwardAccumulator(x, f64(W3)) as inner:
+            y = _f(x)
+        dy = inner.jvp(y)            # J w, computed while `outer` watches
+    d2 = outer.jvp(dy)               # v^T H w
+    assert outer.jvp(y) is not None  # the outer one sees the primal computation too
+    np.testing.assert_allclose(float(dy), tape_grad(_f, X3) @ W3, rtol=1e-12)
+    np.testing.assert_allclose(float(d2), V3 @ _hess_np(X3) @ W3, rtol=1e-12)
+    assert inner.jvp(outer.jvp(y)) is None   # the outer tangent was computed after `inner` ended
+
+
+def test_forward_over_forward_scalar_third_derivative():
+    x = f64(0.7)
+    one = f64(1.)
+    with ForwardAccumulator(x, one) as a3:
+        with ForwardAccumulator(x, one) as a2:
+            with ForwardAccumulator(x, one) as a1:
+                y = tf.sin(x) * tf.exp(x)
+            d1 = a1.jvp(y)
+        d2 = a2.jvp(d1)
+    d3 = a3.jvp(d2)
+    np.testing.assert_allclose(float(d3), np.exp(.7) * (2 * np.cos(.7) - 2 * np.sin(.7)),
+                               rtol=1e-12)
+
+
+def test_forward_over_reverse_hvp():
+    x = f64(X3)
+    with ForwardAccumulator(x, f64(V3)) as acc:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = _f(x)
+        g = tape.gradient(y, x)
+    np.testing.assert_allclose(acc.jvp(g).numpy(), _hess_np(X3) @ V3, rtol=1e-12)
+
+
+def test_reverse_over_forward_hvp():
+    x = f64(X3)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        with ForwardAccumulator(x, f64(V3)) as acc:
+            y = _f(x)
+        jv = acc.jvp(y)            # <grad f, v>, recorded by the tape
+    np.testing.assert_allclose(tape.gradient(jv, x).numpy(), _hess_np(X3) @ V3, rtol=1e-12)
+
+
+def test_hvps_inside_function():
+    @tf.function(jit_compile=False)
+    def hvps(x, v):
+        with ForwardAccumulator(x, v) as acc:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = _f(x)
+            g = tape.gradient(y, x)
+        fwd_over_rev = acc.jvp(g)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            with ForwardAccumulator(x, v) as acc:
+                y = _f(x)
+            jv = acc.jvp(y)
+        return fwd_over_rev, tape.gradient(jv, x)
+
+    a, b = hvps(f64(X3), f64(V3))
+    np.testing.assert_allclose(a.numpy(), _hess_np(X3) @ V3, rtol=1e-12)
+    np.testing.assert_allclose(b.numpy(), _hess_np(X3) @ V3, rtol=1e-12)
+
+
+def test_accumulator_state_is_restored_on_error():
+    from graphflow import state as _state
+    before = _state.current().tapes
+    x = f64([1., 2.])
+    with pytest.raises(InvalidArgumentError):
+        with ForwardAccumulator(x, f64([1., 1.])):
+            x + f64([1., 2., 3.])
+    assert _state.current().tapes == before
+
+
+def test_cond_with_eager_predicate_under_an_accumulator():
+    """cond branches capture values carrying a tangent (the accumulator's `_watched`), so
+    the tangent flows through the cond node."""
+    from graphflow import control_ops
+    x = f64([0.5, 1.0])
+    with ForwardAccumulator(x, f64([1., 2.])) as acc:
+        y = control_ops.cond_op(tf.constant(True), lambda: tf.sin(x), lambda: x)
+    np.testing.assert_allclose(acc.jvp(y).numpy(), np.cos([.5, 1.]) * [1, 2])
+
+
+def test_inner_recorders_do_not_see_an_outer_accumulators_tangents():
+    """As in TF, only recorders entered before an accumulator see its JVP computation: an inner
+    tape records the primal ops only (the outer accumulator still sees the tape's gradient ops,
+    which is what forward-over-reverse needs)."""
+    x = f64(X3)
+    with ForwardAccumulator(x, f64(V3)) as acc:
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = _f(x)
+        assert tape.gradient(acc.jvp(y), x) is None
+        g = tape.gradient(y, x)
+    np.testing.assert_allclose(acc.jvp(g).numpy(), _hess_np(X3) @ V3, rtol=1e-12)
+
+
+def test_nested_accumulators_cost_grows_geometrically_not_factorially():
+    """Each accumulator differentiates the primal ops and the JVPs of the accumulators inside
+    it only, so k nested accumulators cost about 3**k ops here (each one seeing every other's
+    rules would be O(k!))."""
+    import contextlib
+    x = f64(0.7)
+    counts = []
+    for k in (1, 2, 3, 4, 5):
+        with Recorder() as rec, contextlib.ExitStack() as stack:
+            accs = [stack.enter_context(ForwardAccumulator(x, f64(1.))) for _ in range(k)]
+            d = tf.sin(x) * tf.exp(x)
+            for a in reversed(accs):   # innermost first: d^k/dx^k
+                d = a.jvp(d)
+        counts.append(len(rec.records))
+        # d^k/dx^k of e^x sin x = 2^(k/2) e^x sin(x + k pi/4)
+        np.testing.assert_allclose(float(d), 2 ** (k / 2) * np.exp(.7) * np.sin(.7 + k * np.pi / 4),
+                                   rtol=1e-12)
+    ratios = [b / a for a, b in zip(counts, counts[1:])]
+    assert max(ratios) < 4, counts

@@ -5,7 +5,9 @@ application, and it computes the output's tangent from the inputs' tangents with
 rule from the op table - written in graphflow ops, so it runs eagerly, adds tangent nodes to the
 graph inside `@function` (tagged `{'adjoint': 1, 'forward': node, 'tangent': True}`), and is
 itself differentiable: a GradientTape outside or inside the accumulator gives
-forward-over-reverse or reverse-over-forward second derivatives (Hessian-vector products).
+reverse-over-forward or forward-over-reverse second derivatives (Hessian-vector products).
+Only recorders entered before an accumulator (outer ones) see its tangent computation, as in
+TF: an inner accumulator or tape does not differentiate an outer accumulator's JVPs.
 
 The table's shared rules are interpreted here: LINEAR / linear_in(...) (the op applied to the
 tangents), BILINEAR (product rule), POINTWISE (elementwise ops: from the VJP, whose Jacobian is
@@ -161,7 +163,16 @@ class ForwardAccumulator:
         if op.jvp is None:   # not differentiable (argmax, comparisons, random, ...)
             return
         st = _state.current()
-        changes = {"tapes": tuple(r for r in st.tapes if r is not self)}
+        # Only the recorders entered before this one (outer tapes and accumulators) see the
+        # tangent computation, as in TF: inner ones must not differentiate an outer
+        # accumulator's JVPs (`inner.jvp(outer.jvp(y))` is None), else every accumulator
+        # would also differentiate every other's rules and k nested ones cost O(k!) ops.
+        tapes = st.tapes
+        for i, r in enumerate(tapes):
+            if r is self:
+                tapes = tapes[:i]
+                break
+        changes = {"tapes": tapes}
         if st.graph is not None:   # tangent nodes are tagged like adjoint nodes
             changes["adjoint"] = (1, getattr(out, "_node", None), "tangent")
         token = _state.push(**changes)
