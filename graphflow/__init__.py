@@ -19,6 +19,7 @@ from .tape import GradientTape
 from .state import name_scope
 from . import autodiff
 from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
+from .ops import conv_ops as _cv
 from .ops.math_ops import (abs, add, argmax, argmin, cast, clip_by_value, cos, divide, equal, exp,
                            floor, floordiv, greater, greater_equal, identity, less, less_equal, log,
                            logical_and, logical_not, logical_or, matmul, maximum, minimum, mod,
@@ -64,7 +65,12 @@ nn = _namespace(
     softmax=_nn.softmax, log_softmax=_nn.log_softmax, l2_loss=_nn.l2_loss, bias_add=_nn.bias_add,
     moments=_nn.moments, softmax_cross_entropy_with_logits=_nn.softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy_with_logits=_nn.sparse_softmax_cross_entropy_with_logits,
-    sigmoid_cross_entropy_with_logits=_nn.sigmoid_cross_entropy_with_logits)
+    sigmoid_cross_entropy_with_logits=_nn.sigmoid_cross_entropy_with_logits,
+    conv1d=_cv.conv1d, conv2d=_cv.conv2d, depthwise_conv2d=_cv.depthwise_conv2d,
+    separable_conv2d=_cv.separable_conv2d, conv2d_transpose=_cv.conv2d_transpose,
+    conv1d_transpose=_cv.conv1d_transpose, max_pool=_cv.max_pool,
+    max_pool1d=_cv.max_pool1d, max_pool2d=_cv.max_pool2d, avg_pool=_cv.avg_pool,
+    avg_pool1d=_cv.avg_pool1d, avg_pool2d=_cv.avg_pool2d)
 random = _namespace("random", normal=_r.normal, uniform=_r.uniform, set_seed=_r.set_seed,
                     truncated_normal=_r.truncated_normal)
 

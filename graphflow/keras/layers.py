@@ -796,3 +796,25 @@ def add(inputs, **kwargs):
 
 def concatenate(inputs, axis=-1, **kwargs):
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+# ------------------------------------------------------------------ layers of other modules
+#: Convolution, pooling and image-shaping layers live in keras/conv_layers.py, which imports
+#: this module; they are exported here lazily (PEP 562) so `keras.layers.Conv2D` works.
+CONV_LAYER_NAMES = (
+    "Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "MaxPooling1D",
+    "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "MaxPool1D", "MaxPool2D", "AvgPool1D",
+    "AvgPool2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
+    "GlobalMaxPool2D", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Rescaling")
+
+
+def __getattr__(name):
+    if name in CONV_LAYER_NAMES:
+        from . import conv_layers
+        return getattr(conv_layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(CONV_LAYER_NAMES))

@@ -1,0 +1,650 @@
+"""Keras convolution, pooling and image-shaping layers (Keras 3 defaults: glorot_uniform kernels,
+zero biases, padding='valid', channels_last).
+
+>>> import graphflow as tf
+>>> from graphflow.keras.conv_layers import Conv2D, MaxPooling2D
+>>> conv = Conv2D(4, 3)
+>>> conv(tf.ones((2, 8, 8, 1))).shape, conv.count_params()
+(TensorShape([2, 6, 6, 4]), 40)
+>>> MaxPooling2D()(tf.ones((2, 6, 6, 4))).shape
+TensorShape([2, 3, 3, 4])
+"""
+import re
+
+import numpy as np
+
+from ..ops import conv_ops as _cv, math_ops as _m, shape_ops as _s
+from ..tensor import TensorShape, convert_to_tensor
+from . import activations as _act, initializers as _init, regularizers as _reg
+from .layers import Layer, unique_name
+
+
+def _keras_name(cls):
+    """Keras' default layer name: 'Conv2D' -> 'conv2d', 'MaxPooling2D' -> 'max_pooling2d'."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", cls.__name__)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def _tuple(v, n, what):
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    if len(v) != n:
+        raise ValueError(f"{what} must be an int or a tuple of {n} ints, got {v}")
+    return v
+
+
+def _data_format(df):
+    df = df or "channels_last"
+    if df not in ("channels_last", "channels_first"):
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {df!r}")
+    return df
+
+
+def _to_last(x, data_format):
+    """channels_first input -> channels_last (the ops are NHWC/NWC)."""
+    if data_format == "channels_first":
+        return _s.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+    return x
+
+
+def _from_last(y, data_format):
+    if data_format == "channels_first":
+        return _s.transpose(y, (0, y.ndim - 1) + tuple(range(1, y.ndim - 1)))
+    return y
+
+
+def _conv_length(n, k, stride, dilation, padding):
+    """Output length of a convolution/pooling (None stays None)."""
+    if n is None:
+        return None
+    eff = (k - 1) * dilation + 1
+    if padding in ("same", "causal"):
+        return -(-n // stride)
+    return (n - eff) // stride + 1
+
+
+def _transpose_length(n, k, stride, dilation, padding, output_padding):
+    """Output length of a transposed convolution (Keras' deconv_output_length)."""
+    if n is None:
+        return None
+    eff = k + (k - 1) * (dilation - 1)
+    if output_padding is None:
+        return n * stride + (max(eff - stride, 0) if padding == "valid" else 0)
+    pad = eff // 2 if padding == "same" else 0
+    return (n - 1) * stride + eff - 2 * pad + output_padding
+
+
+def _shape_with(input_shape, data_format, spatial, channels):
+    """Input shape with its spatial dims and channel count replaced."""
+    shape = list(input_shape)
+    if data_format == "channels_first":
+        return TensorShape([shape[0], channels] + list(spatial))
+    return TensorShape([shape[0]] + list(spatial) + [channels])
+
+
+def _spatial(input_shape, data_format, rank):
+    shape = tuple(input_shape)
+    return shape[2:2 + rank] if data_format == "channels_first" else shape[1:1 + rank]
+
+
+def _channels(input_shape, data_format):
+    return tuple(input_shape)[1 if data_format == "channels_first" else -1]
+
+
+class _NamedLayer(Layer):
+    def __init__(self, name=None, **kwargs):
+        super().__init__(name=name or unique_name(_keras_name(type(self))), **kwargs)
+
+
+# ------------------------------------------------------------------ convolutions
+class _Conv(_NamedLayer):
+    """Conv1D / Conv2D: `activation(conv(inputs, kernel) + bias)`, kernel (*kernel_size,
+    in_channels // groups, filters)."""
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        n = self.rank
+        self.filters = int(filters)
+        if self.filters <= 0:
+            raise ValueError(f"{type(self).__name__}: filters must be positive, got {filters}")
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size")
+        self.strides = _tuple(strides, n, "strides")
+        self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate")
+        self.padding = str(padding).lower()
+        allowed = ("valid", "same", "causal") if n == 1 else ("valid", "same")
+        if self.padding not in allowed:
+            raise ValueError(f"{type(self).__name__}: padding must be one of {allowed}, "
+                             f"got {padding!r}")
+        self.data_format = _data_format(data_format)
+        self.groups = int(groups)
+        if self.groups < 1 or self.filters % self.groups:
+            raise ValueError(f"{type(self).__name__}: filters ({filters}) must be divisible by "
+                             f"groups ({groups})")
+        if kernel_constraint is not None or bias_constraint is not None:
+            raise NotImplementedError("weight constraints are not supported")
+        self.activation = _act.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _init.get(kernel_initializer)
+        self.bias_initializer = _init.get(bias_initializer)
+        self.kernel_regularizer = _reg.get(kernel_regularizer)
+        self.bias_regularizer = _reg.get(bias_regularizer)
+        self.activity_regularizer = _reg.get(activity_regularizer)
+        self.kernel = self.bias = None
+
+    def build(self, input_shape):
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
+                             f"{self.rank + 2}, got shape {input_shape}")
+        c = _channels(input_shape, self.data_format)
+        if c is None:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: the channel dimension "
+                             f"of the inputs must be known, got shape {input_shape}")
+        if c % self.groups:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: input channels ({c}) "
+                             f"must be divisible by groups ({self.groups})")
+        self.kernel = self.add_weight("kernel", self.kernel_size + (c // self.groups, self.filters),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def _convolve(self, x):
+        if self.rank == 1:
+            padding = self.padding.upper()
+            if self.padding == "causal":
+                left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+                padding = [[0, 0], [left, 0], [0, 0]]
+            return _cv.conv1d(x, self.kernel, self.strides[0], padding,
+                              dilations=self.dilation_rate[0])
+        return _cv.conv2d(x, self.kernel, self.strides, self.padding.upper(),
+                          dilations=self.dilation_rate)
+
+    def call(self, inputs):
+        y = self._convolve(_to_last(inputs, self.data_format))
+        if self.use_bias:
+            y = y + self.bias
+        return _from_last(self.activation(y), self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [_conv_length(n, k, s, d, self.padding) for n, k, s, d in
+                   zip(_spatial(input_shape, self.data_format, self.rank), self.kernel_size,
+                       self.strides, self.dilation_rate)]
+        return _shape_with(input_shape, self.data_format, spatial, self.filters)
+
+    def get_config(self):
+        return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size,
+                    strides=self.strides, padding=self.padding, data_format=self.data_format,
+                    dilation_rate=self.dilation_rate, groups=self.groups,
+                    activation=_act.serialize(self.activation), use_bias=self.use_bias)
+
+
+class Conv1D(_Conv):
+    """1-D convolution over (batch, steps, channels); padding 'valid', 'same' or 'causal'."""
+    rank = 1
+
+
+class Conv2D(_Conv):
+    """2-D convolution over (batch, rows, cols, channels)."""
+    rank = 2
+
+
+class DepthwiseConv2D(_NamedLayer):
+    """Depthwise 2-D convolution: each input channel convolved with its own
+    `depth_multiplier` filters; kernel (kh, kw, channels, depth_multiplier)."""
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
+        self.strides = _tuple(strides, 2, "strides")
+        self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
+        self.padding = str(padding).lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"DepthwiseConv2D: padding must be 'valid' or 'same', got {padding!r}")
+        self.depth_multiplier = int(depth_multiplier)
+        self.data_format = _data_format(data_format)
+        if depthwise_constraint is not None or bias_constraint is not None:
+            raise NotImplementedError("weight constraints are not supported")
+        self.activation = _act.get(activation)
+        self.use_bias = bool(use_bias)
+        self.depthwise_initializer = _init.get(depthwise_initializer)
+        self.bias_initializer = _init.get(bias_initializer)
+        self.depthwise_regularizer = _reg.get(depthwise_regularizer)
+        self.bias_regularizer = _reg.get(bias_regularizer)
+        self.activity_regularizer = _reg.get(activity_regularizer)
+        self.kernel = self.bias = None
+
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(f"DepthwiseConv2D layer {self.name}: expected inputs of rank 4, "
+                             f"got shape {input_shape}")
+        c = _channels(input_shape, self.data_format)
+        self.kernel = self.add_weight("kernel", self.kernel_size + (c, self.depth_multiplier),
+                                      initializer=self.depthwise_initializer,
+                                      regularizer=self.depthwise_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (c * self.depth_multiplier,),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def call(self, inputs):
+        y = _cv.depthwise_conv2d(_to_last(inputs, self.data_format), self.kernel, self.strides,
+                                 self.padding.upper(), dilations=self.dilation_rate)
+        if self.use_bias:
+            y = y + self.bias
+        return _from_last(self.activation(y), self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [_conv_length(n, k, s, d, self.padding) for n, k, s, d in
+                   zip(_spatial(input_shape, self.data_format, 2), self.kernel_size,
+                       self.strides, self.dilation_rate)]
+        c = _channels(input_shape, self.data_format)
+        return _shape_with(input_shape, self.data_format, spatial,
+                           None if c is None else c * self.depth_multiplier)
+
+    def get_config(self):
+        return dict(super().get_config(), kernel_size=self.kernel_size, strides=self.strides,
+                    padding=self.padding, depth_multiplier=self.depth_multiplier,
+                    data_format=self.data_format, dilation_rate=self.dilation_rate,
+                    activation=_act.serialize(self.activation), use_bias=self.use_bias)
+
+
+class SeparableConv2D(_NamedLayer):
+    """Depthwise convolution then a 1x1 (pointwise) convolution to `filters` channels:
+    weights depthwise_kernel (kh, kw, C, M), pointwise_kernel (1, 1, C*M, filters), bias."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
+        self.strides = _tuple(strides, 2, "strides")
+        self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
+        self.padding = str(padding).lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"SeparableConv2D: padding must be 'valid' or 'same', got {padding!r}")
+        self.depth_multiplier = int(depth_multiplier)
+        self.data_format = _data_format(data_format)
+        if any(c is not None for c in (depthwise_constraint, pointwise_constraint,
+                                       bias_constraint)):
+            raise NotImplementedError("weight constraints are not supported")
+        self.activation = _act.get(activation)
+        self.use_bias = bool(use_bias)
+        self.depthwise_initializer = _init.get(depthwise_initializer)
+        self.pointwise_initializer = _init.get(pointwise_initializer)
+        self.bias_initializer = _init.get(bias_initializer)
+        self.depthwise_regularizer = _reg.get(depthwise_regularizer)
+        self.pointwise_regularizer = _reg.get(pointwise_regularizer)
+        self.bias_regularizer = _reg.get(bias_regularizer)
+        self.activity_regularizer = _reg.get(activity_regularizer)
+        self.depthwise_kernel = self.pointwise_kernel = self.bias = None
+
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(f"SeparableConv2D layer {self.name}: expected inputs of rank 4, "
+                             f"got shape {input_shape}")
+        c = _channels(input_shape, self.data_format)
+        m = self.depth_multiplier
+        self.depthwise_kernel = self.add_weight(
+            "depthwise_kernel", self.kernel_size + (c, m), initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer)
+        self.pointwise_kernel = self.add_weight(
+            "pointwise_kernel", (1, 1, c * m, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def call(self, inputs):
+        y = _cv.separable_conv2d(_to_last(inputs, self.data_format), self.depthwise_kernel,
+                                 self.pointwise_kernel, self.strides, self.padding.upper(),
+                                 dilations=self.dilation_rate)
+        if self.use_bias:
+            y = y + self.bias
+        return _from_last(self.activation(y), self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [_conv_length(n, k, s, d, self.padding) for n, k, s, d in
+                   zip(_spatial(input_shape, self.data_format, 2), self.kernel_size,
+                       self.strides, self.dilation_rate)]
+        return _shape_with(input_shape, self.data_format, spatial, self.filters)
+
+    def get_config(self):
+        return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size,
+                    strides=self.strides, padding=self.padding, data_format=self.data_format,
+                    dilation_rate=self.dilation_rate, depth_multiplier=self.depth_multiplier,
+                    activation=_act.serialize(self.activation), use_bias=self.use_bias)
+
+
+class Conv2DTranspose(_NamedLayer):
+    """Transposed 2-D convolution (the gradient of Conv2D in its input); kernel
+    (kh, kw, filters, in_channels); output size as Keras' deconv_output_length."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
+        self.strides = _tuple(strides, 2, "strides")
+        self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
+        self.output_padding = None if output_padding is None else _tuple(output_padding, 2,
+                                                                          "output_padding")
+        if self.output_padding is not None and any(
+                p >= s for p, s in zip(self.output_padding, self.strides)):
+            raise ValueError(f"Conv2DTranspose: output_padding {self.output_padding} must be "
+                             f"smaller than the strides {self.strides}")
+        self.padding = str(padding).lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"Conv2DTranspose: padding must be 'valid' or 'same', got {padding!r}")
+        self.data_format = _data_format(data_format)
+        if kernel_constraint is not None or bias_constraint is not None:
+            raise NotImplementedError("weight constraints are not supported")
+        self.activation = _act.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _init.get(kernel_initializer)
+        self.bias_initializer = _init.get(bias_initializer)
+        self.kernel_regularizer = _reg.get(kernel_regularizer)
+        self.bias_regularizer = _reg.get(bias_regularizer)
+        self.activity_regularizer = _reg.get(activity_regularizer)
+        self.kernel = self.bias = None
+
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(f"Conv2DTranspose layer {self.name}: expected inputs of rank 4, "
+                             f"got shape {input_shape}")
+        c = _channels(input_shape, self.data_format)
+        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, c),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def _spatial_out(self, spatial):
+        op = self.output_padding or (None, None)
+        return [_transpose_length(n, k, s, d, self.padding, p) for n, k, s, d, p in
+                zip(spatial, self.kernel_size, self.strides, self.dilation_rate, op)]
+
+    def call(self, inputs):
+        x = _to_last(inputs, self.data_format)
+        h, w = self._spatial_out(tuple(x.shape[1:3]))
+        y = _cv.conv2d_transpose(x, self.kernel, (x.shape[0], h, w, self.filters), self.strides,
+                                 self.padding.upper(), dilations=self.dilation_rate)
+        if self.use_bias:
+            y = y + self.bias
+        return _from_last(self.activation(y), self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        spatial = self._spatial_out(_spatial(input_shape, self.data_format, 2))
+        return _shape_with(input_shape, self.data_format, spatial, self.filters)
+
+    def get_config(self):
+        return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size,
+                    strides=self.strides, padding=self.padding,
+                    output_padding=self.output_padding, data_format=self.data_format,
+                    dilation_rate=self.dilation_rate, activation=_act.serialize(self.activation),
+                    use_bias=self.use_bias)
+
+
+# ------------------------------------------------------------------ pooling
+class _Pool(_NamedLayer):
+    rank = 2
+    default_pool = (2, 2)
+
+    def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        n = self.rank
+        self.pool_size = _tuple(self.default_pool if pool_size is None else pool_size, n,
+                                "pool_size")
+        self.strides = self.pool_size if strides is None else _tuple(strides, n, "strides")
+        self.padding = str(padding).lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', "
+                             f"got {padding!r}")
+        self.data_format = _data_format(data_format)
+
+    def call(self, inputs):
+        x = _to_last(inputs, self.data_format)
+        if self.rank == 1:
+            y = self._pool1d(x, self.pool_size[0], self.strides[0], self.padding.upper())
+        else:
+            y = self._pool2d(x, self.pool_size, self.strides, self.padding.upper())
+        return _from_last(y, self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [_conv_length(n, k, s, 1, self.padding) for n, k, s in
+                   zip(_spatial(input_shape, self.data_format, self.rank), self.pool_size,
+                       self.strides)]
+        return _shape_with(input_shape, self.data_format, spatial,
+                           _channels(input_shape, self.data_format))
+
+    def get_config(self):
+        return dict(super().get_config(), pool_size=self.pool_size, strides=self.strides,
+                    padding=self.padding, data_format=self.data_format)
+
+
+class MaxPooling1D(_Pool):
+    """Max over windows of `pool_size` steps (strides default to pool_size)."""
+    rank, default_pool = 1, 2
+    _pool1d = staticmethod(_cv.max_pool1d)
+
+
+class MaxPooling2D(_Pool):
+    """Max over (pool_size) windows (strides default to pool_size)."""
+    _pool2d = staticmethod(_cv.max_pool2d)
+
+
+class AveragePooling1D(_Pool):
+    """Average over windows of `pool_size` steps ('same': non-padding cells only, as TF)."""
+    rank, default_pool = 1, 2
+    _pool1d = staticmethod(_cv.avg_pool1d)
+
+
+class AveragePooling2D(_Pool):
+    """Average over (pool_size) windows ('same': non-padding cells only, as TF)."""
+    _pool2d = staticmethod(_cv.avg_pool2d)
+
+
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, \
+    AveragePooling2D
+
+
+class _GlobalPool(_NamedLayer):
+    rank = 2
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _data_format(data_format)
+        self.keepdims = bool(keepdims)
+
+    def _axes(self):
+        first = 2 if self.data_format == "channels_first" else 1
+        return tuple(range(first, first + self.rank))
+
+    def call(self, inputs):
+        if inputs.ndim != self.rank + 2:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
+                             f"{self.rank + 2}, got shape {inputs.shape}")
+        return self._reduce(inputs, self._axes(), keepdims=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        axes = self._axes()
+        if self.keepdims:
+            return TensorShape([1 if i in axes else d for i, d in enumerate(shape)])
+        return TensorShape([d for i, d in enumerate(shape) if i not in axes])
+
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format, keepdims=self.keepdims)
+
+
+class GlobalAveragePooling1D(_GlobalPool):
+    """Mean over the steps axis."""
+    rank = 1
+    _reduce = staticmethod(_m.reduce_mean)
+
+
+class GlobalAveragePooling2D(_GlobalPool):
+    """Mean over the two spatial axes."""
+    _reduce = staticmethod(_m.reduce_mean)
+
+
+class GlobalMaxPooling1D(_GlobalPool):
+    """Max over the steps axis."""
+    rank = 1
+    _reduce = staticmethod(_m.reduce_max)
+
+
+class GlobalMaxPooling2D(_GlobalPool):
+    """Max over the two spatial axes."""
+    _reduce = staticmethod(_m.reduce_max)
+
+
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D = (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D)
+
+
+# ------------------------------------------------------------------ shaping
+def _pairs(padding, what):
+    """int, (a, b) or ((t, b), (l, r)) -> ((t, b), (l, r))."""
+    if isinstance(padding, (int, np.integer)):
+        return ((int(padding),) * 2,) * 2
+    p = tuple(padding)
+    if len(p) != 2:
+        raise ValueError(f"{what} must be an int, a tuple of 2 ints or a tuple of 2 tuples of "
+                         f"2 ints, got {padding}")
+    if all(isinstance(v, (int, np.integer)) for v in p):
+        return ((int(p[0]),) * 2, (int(p[1]),) * 2)
+    out = tuple(tuple(int(v) for v in q) for q in p)
+    if any(len(q) != 2 or min(q) < 0 for q in out):
+        raise ValueError(f"{what} entries must be non-negative pairs, got {padding}")
+    return out
+
+
+class ZeroPadding2D(_NamedLayer):
+    """Pad rows and columns with zeros: padding int, (rows, cols) or ((top, bottom),
+    (left, right))."""
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _pairs(padding, "ZeroPadding2D padding")
+        self.data_format = _data_format(data_format)
+
+    def call(self, inputs):
+        x = _to_last(inputs, self.data_format)
+        for axis, (before, after) in zip((1, 2), self.padding):
+            parts = []
+            for n in (before, after):
+                shape = list(x.shape)
+                shape[axis] = n
+                parts.append(convert_to_tensor(np.zeros(shape, x.dtype.np)) if n else None)
+            pieces = [p for p in (parts[0], x, parts[1]) if p is not None]
+            if len(pieces) > 1:
+                x = _s.concat(pieces, axis)
+        return _from_last(x, self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [None if n is None else n + a + b for n, (a, b) in
+                   zip(_spatial(input_shape, self.data_format, 2), self.padding)]
+        return _shape_with(input_shape, self.data_format, spatial,
+                           _channels(input_shape, self.data_format))
+
+    def get_config(self):
+        return dict(super().get_config(), padding=self.padding, data_format=self.data_format)
+
+
+class Cropping2D(_NamedLayer):
+    """Crop rows and columns: cropping int, (rows, cols) or ((top, bottom), (left, right))."""
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _pairs(cropping, "Cropping2D cropping")
+        self.data_format = _data_format(data_format)
+
+    def call(self, inputs):
+        x = _to_last(inputs, self.data_format)
+        (t, b), (l, r) = self.cropping
+        h, w = x.shape[1:3]
+        if t + b >= h or l + r >= w:
+            raise ValueError(f"Cropping2D layer {self.name}: cropping {self.cropping} leaves "
+                             f"nothing of an input of shape {tuple(x.shape)}")
+        x = x[:, t:h - b, l:w - r, :]
+        return _from_last(x, self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [None if n is None else n - a - b for n, (a, b) in
+                   zip(_spatial(input_shape, self.data_format, 2), self.cropping)]
+        return _shape_with(input_shape, self.data_format, spatial,
+                           _channels(input_shape, self.data_format))
+
+    def get_config(self):
+        return dict(super().get_config(), cropping=self.cropping, data_format=self.data_format)
+
+
+class UpSampling2D(_NamedLayer):
+    """Repeat rows and columns `size` times (nearest-neighbour upsampling)."""
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        self.size = _tuple(size, 2, "size")
+        self.data_format = _data_format(data_format)
+        if interpolation != "nearest":
+            raise NotImplementedError(f"UpSampling2D: interpolation={interpolation!r} is not "
+                                      "supported yet (only 'nearest')")
+        self.interpolation = interpolation
+
+    def call(self, inputs):
+        x = _to_last(inputs, self.data_format)
+        n, h, w, c = x.shape
+        sh, sw = self.size
+        y = _s.broadcast_to(_s.reshape(x, (n, h, 1, w, 1, c)), (n, h, sh, w, sw, c))
+        return _from_last(_s.reshape(y, (n, h * sh, w * sw, c)), self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [None if n is None else n * s for n, s in
+                   zip(_spatial(input_shape, self.data_format, 2), self.size)]
+        return _shape_with(input_shape, self.data_format, spatial,
+                           _channels(input_shape, self.data_format))
+
+    def get_config(self):
+        return dict(super().get_config(), size=self.size, data_format=self.data_format,
+                    interpolation=self.interpolation)
+
+
+class Rescaling(_NamedLayer):
+    """inputs * scale + offset (e.g. Rescaling(1 / 255) for images), in the layer's dtype."""
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = scale, offset
+
+    def call(self, inputs):
+        x = inputs if inputs.dtype == self.dtype else _m.cast(inputs, self.dtype)
+        return x * self.scale + self.offset
+
+    def compute_output_shape(self, input_shape):
+        return TensorShape(input_shape)
+
+    def get_config(self):
+        return dict(super().get_config(), scale=self.scale, offset=self.offset)
