@@ -437,7 +437,7 @@ def test_forward_over_forward_scalar_third_derivative():
                                rtol=1e-12)
 
 
-def test_forward_over_reverse_hvp():
+def test_forward_over_reverse_hvp_of_a_function():
     x = f64(X3)
     with ForwardAccumulator(x, f64(V3)) as acc:
         with tf.GradientTape() as tape:
@@ -447,7 +447,7 @@ def test_forward_over_reverse_hvp():
     np.testing.assert_allclose(acc.jvp(g).numpy(), _hess_np(X3) @ V3, rtol=1e-12)
 
 
-def test_reverse_over_forward_hvp():
+def test_reverse_over_forward_hvp_of_a_function():
     x = f64(X3)
     with tf.GradientTape() as tape:
         tape.watch(x)
