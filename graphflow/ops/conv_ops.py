@@ -455,6 +455,59 @@ def conv2d_transpose(input, filters, output_shape, strides=1, padding="SAME", da
     return _nchw_out(y, flip)
 
 
+def conv2d_backprop_input(input_sizes, filters, out_backprop, strides=1, padding="VALID",
+                          data_format="NHWC", dilations=None, name=None):
+    """The gradient of conv2d in its input (TF 1's name): `input_sizes` (N, H, W, C), filters
+    (kh, kw, C, O), out_backprop (N, Ho, Wo, O) -> (N, H, W, C)."""
+    c, w = convert_args(out_backprop, filters, op="conv2d_backprop_input")
+    if data_format not in (None, "NHWC"):
+        raise ValueError("conv2d_backprop_input: only data_format='NHWC' is supported")
+    shape = tuple(int(s) for s in (input_sizes.numpy() if hasattr(input_sizes, "numpy")
+                                   else input_sizes))
+    strides = _tuple_n(strides, 2, "strides", 4)
+    dilations = _tuple_n(dilations, 2, "dilations", 4)
+    pads = _pads(padding, shape[1:3], tuple(w.shape[:2]), strides, dilations,
+                 "conv2d_backprop_input")
+    groups = shape[3] // w.shape[2] if w.ndim == 4 and w.shape[2] else 1
+    return bind(CONV2D_BACKPROP_INPUT, [c, w], dict(input_shape=shape, strides=strides, pads=pads,
+                                                    dilations=dilations, groups=groups))
+
+
+def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides=1, padding="VALID",
+                           data_format="NHWC", dilations=None, name=None):
+    """The gradient of conv2d in its filter (TF 1's name): input (N, H, W, C), `filter_sizes`
+    (kh, kw, C, O), out_backprop (N, Ho, Wo, O) -> (kh, kw, C, O)."""
+    x, c = convert_args(input, out_backprop, op="conv2d_backprop_filter")
+    if data_format not in (None, "NHWC"):
+        raise ValueError("conv2d_backprop_filter: only data_format='NHWC' is supported")
+    shape = tuple(int(s) for s in (filter_sizes.numpy() if hasattr(filter_sizes, "numpy")
+                                   else filter_sizes))
+    strides = _tuple_n(strides, 2, "strides", 4)
+    dilations = _tuple_n(dilations, 2, "dilations", 4)
+    pads = _pads(padding, tuple(x.shape[1:3]), shape[:2], strides, dilations,
+                 "conv2d_backprop_filter")
+    groups = x.shape[3] // shape[2] if x.ndim == 4 and shape[2] else 1
+    return bind(CONV2D_BACKPROP_FILTER, [x, c], dict(filter_shape=shape, strides=strides,
+                                                     pads=pads, dilations=dilations,
+                                                     groups=groups))
+
+
+def max_pool2d_grad(input, grad, ksize, strides=None, padding="VALID", name=None):
+    """The gradient of max_pool2d: `grad` (pooled shape) sent to each window's first maximum
+    of `input` (NHWC)."""
+    x, g = convert_args(input, grad, op="max_pool2d_grad")
+    ksize, strides, pads = _pool_args(x, ksize, strides, padding, "max_pool2d_grad")
+    return bind(MAX_POOL2D_GRAD, [x, g], dict(ksize=ksize, strides=strides, pads=pads))
+
+
+def max_pool2d_gather(input, values, ksize, strides=None, padding="VALID", name=None):
+    """`values` (the input's shape) picked at each window's first maximum of `input`: the
+    tangent of max_pool2d."""
+    x, v = convert_args(input, values, op="max_pool2d_gather")
+    ksize, strides, pads = _pool_args(x, ksize, strides, padding, "max_pool2d_gather")
+    return bind(MAX_POOL2D_GATHER, [x, v], dict(ksize=ksize, strides=strides, pads=pads))
+
+
 def conv1d_transpose(input, filters, output_shape, strides=1, padding="SAME", data_format="NWC",
                      dilations=None, name=None):
     """1-D conv2d_transpose: input (N, W, I), filters (k, O, I) -> output_shape (N, Wo, O)."""
