@@ -32,9 +32,9 @@ def _api(op, doc):
 
 
 # ------------------------------------------------------------------ elementwise unary
-def _unary(name, impl, vjp, kinds="f", doc="", arity=1, jvp=POINTWISE):
+def _unary(name, impl, vjp, kinds="f", doc="", arity=1, jvp=POINTWISE, **facts):
     op = defop(name, impl, elementwise_rule(name, kinds), vjp, jvp=jvp, kind=ELEMENTWISE,
-               arity=arity)
+               arity=arity, **facts)
     return op, _api(op, doc)
 
 
@@ -54,7 +54,7 @@ def _erf(x):
 
 
 NEG, negative = _unary("negative", np.negative, lambda i, o, g: [-g], "fi",
-                       "Elementwise -x.", jvp=LINEAR)
+                       "Elementwise -x.", involution=True, jvp=LINEAR)
 ABS, abs = _unary("abs", np.abs, lambda i, o, g: [g * sign(i[0])], "fi",
                   "Elementwise |x|.")
 SIGN, sign = _unary("sign", np.sign, lambda i, o, g: [zeros_like(g)], "fi",
@@ -85,14 +85,14 @@ ROUND, round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)],
                       doc="Elementwise round half to even; zero gradient.")
 
 # ------------------------------------------------------------------ elementwise binary
-def _binary(name, impl, vjp, kinds="fiu", doc=""):
-    return _unary(name, impl, vjp, kinds, doc, arity=2)   # same table entry; wider default kinds
+def _binary(name, impl, vjp, kinds="fiu", doc="", **facts):
+    return _unary(name, impl, vjp, kinds, doc, arity=2, **facts)   # same table entry; wider default kinds
 
 
-ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2, jvp=LINEAR)
-SUB = defop("subtract", np.subtract, elementwise_rule("subtract"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2, jvp=LINEAR)
+ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2, identity_element=0, jvp=LINEAR)
+SUB = defop("subtract", np.subtract, elementwise_rule("subtract"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2, right_identity=0, jvp=LINEAR)
 MUL = defop("multiply", np.multiply, elementwise_rule("multiply"),
-            lambda i, o, g: [g * i[1], g * i[0]], kind=ELEMENTWISE, arity=2, jvp=BILINEAR)
+            lambda i, o, g: [g * i[1], g * i[0]], kind=ELEMENTWISE, arity=2, identity_element=1, jvp=BILINEAR)
 # The fast path uses Python's operators: identical to the ufuncs on arrays, and numpy's scalar
 # math on 0-d values (~15x cheaper than calling a ufunc on two numpy scalars).
 add = binary_operator("add", _operator.add,
@@ -101,7 +101,7 @@ subtract = binary_operator("subtract", _operator.sub, "x - y with broadcasting."
 multiply = binary_operator("multiply", _operator.mul, "x * y with broadcasting.")
 
 
-DIV, _divide = _binary("divide", np.divide, lambda i, o, g: [g / i[1], -(g * o) / i[1]], "f", "x / y (float).")
+DIV, _divide = _binary("divide", np.divide, lambda i, o, g: [g / i[1], -(g * o) / i[1]], "f", "x / y (float).", right_identity=1)
 
 
 def divide(x, y, name=None):
@@ -130,9 +130,9 @@ def _int_division(ufunc):
 
 FLOORDIV = defop("floordiv", _int_division(np.floor_divide), elementwise_rule("floordiv"),
                  nondiff_reason="floordiv is piecewise constant",
-                 kind=ELEMENTWISE, arity=2)
+                 kind=ELEMENTWISE, arity=2, int_zero_division="raises")
 floordiv = _api(FLOORDIV, "Elementwise floor(x / y); not differentiable.")
-MOD, mod = _binary("mod", _int_division(np.mod), lambda i, o, g: [g, -(g * floor(i[0] / i[1]))], doc="Elementwise x mod y with the sign of y (floormod).")
+MOD, mod = _binary("mod", _int_division(np.mod), lambda i, o, g: [g, -(g * floor(i[0] / i[1]))], doc="Elementwise x mod y with the sign of y (floormod).", int_zero_division="raises")
 floormod = mod
 
 
@@ -229,14 +229,14 @@ def cast(x, dtype, name=None):
 
 
 IDENTITY = defop("identity", lambda x: x, lambda x: Aval(tuple(x.shape), x.dtype),
-                 lambda i, o, g: [g], kind=ELEMENTWISE, arity=1, jvp=LINEAR)
+                 lambda i, o, g: [g], kind=ELEMENTWISE, arity=1, copy=True, jvp=LINEAR)
 STOP_GRADIENT = defop("stop_gradient", lambda x: x, lambda x: Aval(tuple(x.shape), x.dtype),
-                      nondiff_reason="stop_gradient blocks gradients by design", kind=ELEMENTWISE, arity=1)
+                      nondiff_reason="stop_gradient blocks gradients by design", kind=ELEMENTWISE, arity=1, copy=True)
 ZEROS_LIKE = defop("zeros_like", np.zeros_like, lambda x: Aval(tuple(x.shape), x.dtype),
-                   value_independent=True, arity=1,
+                   value_independent=True, fill_value=0, arity=1,
                    nondiff_reason="zeros_like does not depend on the values of its input", kind=ELEMENTWISE)
 ONES_LIKE = defop("ones_like", np.ones_like, lambda x: Aval(tuple(x.shape), x.dtype),
-                  value_independent=True, arity=1,
+                  value_independent=True, fill_value=1, arity=1,
                   nondiff_reason="ones_like does not depend on the values of its input", kind=ELEMENTWISE)
 
 

@@ -25,7 +25,8 @@ def _reshape_rule(x, shape):
 
 
 RESHAPE = defop("reshape", lambda x, shape: np.reshape(x, shape), _reshape_rule,
-                lambda i, o, g, shape: [reshape(g, i[0].shape)], arity=1, jvp=LINEAR)
+                lambda i, o, g, shape: [reshape(g, i[0].shape)], arity=1, same_shape_noop=True,
+                composes="outer", c_order_view=True, jvp=LINEAR)
 
 
 def reshape(tensor, shape, name=None):
@@ -57,7 +58,7 @@ def _transpose_rule(x, perm):
 
 
 TRANSPOSE = defop("transpose", lambda x, perm: np.transpose(x, perm), _transpose_rule,
-                  lambda i, o, g, perm: [transpose(g, tuple(np.argsort(perm)))], arity=1, jvp=LINEAR)
+                  lambda i, o, g, perm: [transpose(g, tuple(np.argsort(perm)))], arity=1, composes="perm", jvp=LINEAR)
 
 
 def transpose(a, perm=None, conjugate=False, name=None):
@@ -114,7 +115,8 @@ def _bcast_rule(x, shape):
 
 
 BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape), _bcast_rule,
-                     lambda i, o, g, shape: [g], arity=1, jvp=LINEAR)   # autodiff's unbroadcast sums g back
+                     lambda i, o, g, shape: [g], arity=1, same_shape_noop=True, broadcast=True,
+                     fold_limit=1024, jvp=LINEAR)   # autodiff's unbroadcast sums g back
 
 
 def broadcast_to(input, shape, name=None):
@@ -347,7 +349,7 @@ def _one_hot_rule(idx, depth, on, off, axis, dtype):
 
 
 ONE_HOT = defop("one_hot", _one_hot_impl, _one_hot_rule,
-                nondiff_reason="one_hot takes integer indices", arity=1)
+                nondiff_reason="one_hot takes integer indices", arity=1, elementwise_over_output_axis=-1)
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):

@@ -1,9 +1,7 @@
 """Common-subexpression elimination: one node per distinct (op, inputs, attrs, ordering)."""
 import numpy as np
 
-from ..ops.registry import OPS
-
-_UNIQUE = ("parameter", "assign", "print")
+from ..ops.registry import OPS, PARAMETER
 
 
 def _freeze(v):
@@ -25,7 +23,8 @@ def node_key(graph, n):
     g = graph.nx
     d = g.nodes[n]
     op = d["op"]
-    if op in _UNIQUE or (op in OPS and OPS[op].stateful):
+    opdef = OPS.get(op)
+    if opdef is None or opdef is PARAMETER or opdef.stateful:   # effects and inputs stay unique
         return None
     ctrl = tuple(sorted(u for u in g.predecessors(n) if g.edges[u, n]["control"]))
     attrs = dict(d["attrs"])
@@ -44,7 +43,7 @@ def cse(graph):
         if key in seen:
             keep = seen[key]
             graph.replace_uses(n, keep)
-            graph.nx.remove_node(n)   # never a parameter: those are in _UNIQUE
+            graph.nx.remove_node(n)   # never a parameter: those stay unique
         else:
             seen[key] = n
     return graph

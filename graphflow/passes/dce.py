@@ -1,4 +1,11 @@
 """Dead-code elimination: keep only nodes that outputs or effects depend on."""
+from ..ops.registry import OPS
+
+
+def _plain_read(op):
+    """Reads state without changing it (a variable read): ordered only before later writes."""
+    opdef = OPS[op]
+    return bool(opdef.effects) and not opdef.stateful
 
 
 def dce(graph):
@@ -16,7 +23,7 @@ def dce(graph):
         for u in g.predecessors(n):
             if u in keep:
                 continue
-            if g.edges[u, n]["control"] and g.nodes[u]["op"] == "read_variable":
+            if g.edges[u, n]["control"] and _plain_read(g.nodes[u]["op"]):
                 continue   # needed only if some data use (or output) reaches it
             keep.add(u)
             stack.append(u)

@@ -1,7 +1,11 @@
-"""Constant folding: evaluate pure nodes whose inputs are all constants, at compile time."""
+"""Constant folding: evaluate pure nodes whose inputs are all constants, at compile time.
+
+An op's ``fold_limit`` fact caps the output size it is folded at (broadcast_to: a big broadcast
+of a constant stays a scalar the backends broadcast for free, not a materialized array).
+"""
 import numpy as np
 
-from ..ops.registry import OPS
+from ..ops.registry import CONSTANT, OPS
 
 MAX_FOLD_ELEMENTS = 1 << 16   # don't bake big arrays into the graph
 
@@ -14,14 +18,13 @@ def fold(graph):
         op = OPS.get(d["op"])
         if op is None or op.stateful or not d["inputs"]:
             continue
-        # a big broadcast_to of a constant stays: a scalar the backends broadcast for free, not
-        # a materialized array (simplify already treats it as that constant)
-        if d["op"] == "broadcast_to" and int(np.prod(d["shape"], dtype=np.int64)) > 1024:
-            continue
         ins = [g.nodes[u] for u in d["inputs"]]
-        if not all(i["op"] == "constant" for i in ins):
+        if not all(OPS[i["op"]] is CONSTANT for i in ins):
             continue
-        if int(np.prod(d["shape"], dtype=np.int64)) > MAX_FOLD_ELEMENTS:
+        # e.g. a big broadcast_to of a constant stays: a scalar the backends broadcast for free,
+        # not a materialized array (simplify already treats it as that constant)
+        if int(np.prod(d["shape"], dtype=np.int64)) > op.facts.get("fold_limit",
+                                                                   MAX_FOLD_ELEMENTS):
             continue
         # np.array (not ascontiguousarray, which turns 0-d results into shape (1,)): an owned,
         # C-contiguous copy with exactly the node's dtype
@@ -33,6 +36,6 @@ def fold(graph):
         val.flags.writeable = False
         for u in set(d["inputs"]):
             g.remove_edge(u, n)
-        d.update(op="constant", inputs=(), attrs={"value": val})
+        d.update(op=CONSTANT.name, inputs=(), attrs={"value": val})
         d["tags"] = dict(d["tags"], folded=True)
     return graph

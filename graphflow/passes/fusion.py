@@ -28,14 +28,16 @@ What fuses (the decisions depend on the op table only, never on a backend):
   result can join the cluster that computes it (the reduction boundary);
 * a ``matmul`` anchors a cluster: elementwise consumers with its output shape (bias add,
   activation, the SGD update) form the epilogue that runs right after the BLAS call;
-* ``one_hot`` along the last axis is elementwise over its output (index == column);
+* an op with the fact ``elementwise_over_output_axis`` (``one_hot``: -1) is elementwise over
+  its output when its ``axis`` attr is that axis (index == column); integer ops with
+  ``int_zero_division='raises'`` (floordiv, mod) stay on numpy, since a kernel cannot raise;
 * siblings: independent clusters over the same domain that read a common value merge
   (horizontal fusion: one launch, the shared input read once);
 * clusters stay convex: a merge is refused when a path would leave the cluster and come back
   (checked on all edges, including the control edges that order effects, with reachability
   closed over the clusters formed so far, so paths through other clusters count too).
 """
-from ..ops.registry import ANCHOR, EFFECT, OPS, REDUCTION, SOURCE
+from ..ops.registry import ANCHOR, CONSTANT, EFFECT, OPS, REDUCTION, SOURCE
 
 FUSABLE_DTYPES = frozenset(["float32", "float64", "int8", "int16", "int32", "int64", "uint8",
                             "uint16", "uint32", "uint64", "bool"])
@@ -70,13 +72,15 @@ def classify(g, n, lowerable=frozenset()):
         if bad:
             return None, None, f"dtype {bad[0]} is not supported by fused kernels"
         return "red", tuple(g.nodes[d["inputs"][0]]["shape"]), None
-    if op == "one_hot" and d["attrs"]["axis"] not in (-1, len(d["shape"]) - 1):
-        return None, None, "one_hot along an inner axis runs on numpy"
+    facts = OPS[op].facts
+    ax = facts.get("elementwise_over_output_axis")
+    if ax is not None and d["attrs"]["axis"] % len(d["shape"]) != ax % len(d["shape"]):
+        return None, None, f"{op} along another axis than {ax} runs on numpy"
     if op in lowerable:
         bad = [t for t in dts if t not in FUSABLE_DTYPES]
         if bad:
             return None, None, f"dtype {bad[0]} is not supported by fused kernels"
-        if op in ("floordiv", "mod") and d["dtype"].kind in "iu":
+        if facts.get("int_zero_division") == "raises" and d["dtype"].kind in "iu":
             # the numpy impl raises on integer division by zero; a kernel cannot, so keep it
             return None, None, f"integer {op} checks for division by zero (runs on numpy)"
         return "ew", tuple(d["shape"]), None
@@ -337,7 +341,7 @@ def _merge_siblings(graph, order, reach, cl, rec):
     idx = reach.idx
     for u in order:
         d = g.nodes[u]
-        small = d["op"] == "constant" or all(s == 1 for s in d["shape"])
+        small = OPS[d["op"]] is CONSTANT or all(s == 1 for s in d["shape"])
         readers = []
         for v in g.successors(u):
             if g.edges[u, v]["control"] or u not in value_inputs(g.nodes[v]):

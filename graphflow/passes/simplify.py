@@ -1,14 +1,33 @@
 """Algebraic simplification: x*1, x+0, -(-x), reshape-of-reshape, transpose pairs, identities,
-ones_like/zeros_like to constants. Rewrites never change shape, dtype or NaN behaviour."""
+ones_like/zeros_like to constants. Rewrites never change shape, dtype or NaN behaviour.
+
+Every rewrite is driven by a fact of the op table (never an op name):
+
+=====================  =====================================================================
+``copy``               the output is the input (identity, stop_gradient once traced)
+``identity_element``   ``op(x, e) == op(e, x) == x`` (add: 0, multiply: 1)
+``right_identity``     ``op(x, e) == x`` (subtract: 0, divide: 1)
+``involution``         ``op(op(x)) == x`` (negative)
+``same_shape_noop``    the op is the identity when the output shape equals the input's
+``composes``           ``'outer'``: ``op(op(x, a), b) == op(x, b)`` (reshape);
+                       ``'perm'``: two applications compose their ``perm`` attrs (transpose)
+``fill_value``         the output is this value everywhere (zeros_like, ones_like)
+``broadcast``          the output repeats the input's elements (a uniform input stays uniform)
+=====================  =====================================================================
+"""
 import numpy as np
+
+from ..ops.registry import CONSTANT, OPS
+from ..ops.shape_ops import BROADCAST_TO
 
 
 def _const(g, n):
     """The scalar value if node n is a constant with all-equal values, else None."""
     d = g.nodes[n]
-    if d["op"] == "broadcast_to":   # a broadcast constant is still that constant
+    op = OPS[d["op"]]
+    if op.facts.get("broadcast"):   # a broadcast constant is still that constant
         return _const(g, d["inputs"][0])
-    if d["op"] != "constant":
+    if op is not CONSTANT:
         return None
     v = d["attrs"]["value"]
     if v.size == 0:
@@ -26,41 +45,43 @@ def _rewrite(graph, n):
     """Return the node that can replace n, or None."""
     g = graph.nx
     d = g.nodes[n]
-    op, ins = d["op"], d["inputs"]
-    if op in ("identity", "stop_gradient"):   # gradients are built while tracing: now identities
+    name, ins = d["op"], d["inputs"]
+    facts = OPS[name].facts
+    if not facts:
+        return None
+    if facts.get("copy"):   # gradients are built while tracing: now identities
         return ins[0]
-    if op in ("multiply", "add", "subtract", "divide"):
+    unit = facts.get("identity_element", facts.get("right_identity"))
+    if unit is not None:
         a, b = ins
-        unit = 1 if op in ("multiply", "divide") else 0
         if _const(g, b) == unit and _same_type(g, a, n):
             return a
-        if op in ("multiply", "add") and _const(g, a) == unit and _same_type(g, b, n):
+        if "identity_element" in facts and _const(g, a) == unit and _same_type(g, b, n):
             return b
-    if op == "negative" and g.nodes[ins[0]]["op"] == "negative":
-        inner = g.nodes[ins[0]]["inputs"][0]
-        return inner
-    if op in ("reshape", "broadcast_to") and g.nodes[ins[0]]["shape"] == d["shape"]:
+    src = g.nodes[ins[0]] if ins else None
+    if facts.get("involution") and src["op"] == name:
+        return src["inputs"][0]
+    if facts.get("same_shape_noop") and src["shape"] == d["shape"]:
         return ins[0]
-    if op == "reshape" and g.nodes[ins[0]]["op"] == "reshape":
-        src = g.nodes[ins[0]]["inputs"][0]
-        return graph.add_node("reshape", (src,), {"shape": d["shape"]}, d["shape"], d["dtype"],
-                              d["source"], dict(d["tags"]))
-    if op == "transpose" and g.nodes[ins[0]]["op"] == "transpose":
-        p1 = g.nodes[ins[0]]["attrs"]["perm"]
-        p2 = d["attrs"]["perm"]
+    composes = facts.get("composes")
+    if composes == "outer" and src["op"] == name:
+        return graph.add_node(name, (src["inputs"][0],), dict(d["attrs"]), d["shape"],
+                              d["dtype"], d["source"], dict(d["tags"]))
+    if composes == "perm" and src["op"] == name:
+        p1, p2 = src["attrs"]["perm"], d["attrs"]["perm"]
         perm = tuple(p1[i] for i in p2)
-        src = g.nodes[ins[0]]["inputs"][0]
         if perm == tuple(range(len(perm))):
-            return src
-        return graph.add_node("transpose", (src,), {"perm": perm}, d["shape"], d["dtype"],
+            return src["inputs"][0]
+        return graph.add_node(name, (src["inputs"][0],), {"perm": perm}, d["shape"], d["dtype"],
                               d["source"], dict(d["tags"]))
-    if op in ("ones_like", "zeros_like"):
-        val = np.full((), 1 if op == "ones_like" else 0, d["dtype"])
-        c = graph.add_node("constant", (), {"value": val}, (), d["dtype"], d["source"],
+    fill = facts.get("fill_value")
+    if fill is not None:
+        val = np.full((), fill, d["dtype"])
+        c = graph.add_node(CONSTANT.name, (), {"value": val}, (), d["dtype"], d["source"],
                            dict(d["tags"]))
         if d["shape"] == ():
             return c
-        return graph.add_node("broadcast_to", (c,), {"shape": d["shape"]}, d["shape"],
+        return graph.add_node(BROADCAST_TO.name, (c,), {"shape": d["shape"]}, d["shape"],
                               d["dtype"], d["source"], dict(d["tags"]))
     return None
 

@@ -21,8 +21,9 @@ import os
 import sys
 import tempfile
 import threading
-import warnings
 import time
+import types
+import warnings
 
 import numpy as np
 
@@ -110,9 +111,6 @@ _hold_until = 0.0
 #: the compiler thread waits this long (or until `kick()`) after a plan is built, so the first
 #: call runs on numpy without fighting the compiler for the GIL
 HOLD_SECONDS = 0.5
-#: GIL switch interval while compiling: numpy/BLAS release the GIL often, and with the default
-#: 5 ms the main thread would wait that long to get it back after every matmul
-COMPILE_SWITCH_INTERVAL = 0.0005
 
 
 def hold(seconds=HOLD_SECONDS):
@@ -152,54 +150,84 @@ def request(source, arg_types, sync=None):
     return k
 
 
-class _CompileThreadSafeCatchWarnings(warnings.catch_warnings):
-    """numba enters `warnings.catch_warnings` while it compiles. That swaps the process-wide
-    filter list, so from the background compile thread it would undo the main thread's filters
-    (a `pytest.warns` block sees nothing) or leak them (a `simplefilter("error")` outliving its
-    block). In the compile thread it therefore does not swap the filter list (warnings raised
-    there go through the current filters, and the two filters numba adds while compiling - an
-    'always' for NumbaWarning, an 'ignore' for numpy's np.long FutureWarning - stay installed);
-    everywhere else it is the standard class."""
+class _NumbaWarnings(types.ModuleType):
+    """What numba's error module sees as `warnings` once the backend has set numba up.
+
+    While numba compiles it enters `warnings.catch_warnings(record=True)` and adds filters; both
+    swap process-wide state (the filter list, `showwarning`), so from the background compile
+    thread they would undo or leak the host's own filters (a `pytest.warns` block seeing nothing,
+    a `simplefilter("error")` outliving its block). Only numba's module is pointed at this
+    stand-in, and only in the backend's compile thread does it differ from `warnings`: there the
+    context manager and the filter calls are inert (warnings raised while compiling go through
+    the host's current filters). The host's `warnings` module is never touched.
+    """
+
+    def __init__(self):
+        super().__init__("warnings", warnings.__doc__)
+
+    def __getattr__(self, name):
+        return getattr(warnings, name)
+
+    @staticmethod
+    def catch_warnings(*args, **kwargs):
+        if threading.current_thread() is _worker:
+            return _InertCatch(kwargs.get("record", False))
+        return warnings.catch_warnings(*args, **kwargs)
+
+    @staticmethod
+    def simplefilter(*args, **kwargs):
+        if threading.current_thread() is not _worker:
+            warnings.simplefilter(*args, **kwargs)
+
+    @staticmethod
+    def filterwarnings(*args, **kwargs):
+        if threading.current_thread() is not _worker:
+            warnings.filterwarnings(*args, **kwargs)
+
+
+class _InertCatch:
+    """`catch_warnings` that swaps nothing (records nothing: yields an empty list if asked)."""
+    __slots__ = ("record",)
+
+    def __init__(self, record):
+        self.record = record
 
     def __enter__(self):
-        self._inert = threading.current_thread() is _worker
-        if self._inert:
-            return [] if self._record else None
-        return super().__enter__()
+        return [] if self.record else None
 
     def __exit__(self, *exc):
-        if not self._inert:
-            return super().__exit__(*exc)
         return None
+
+
+def _install_numba_warnings():
+    """Point numba's compile-time `warnings` uses at `_NumbaWarnings` (see there)."""
+    from numba.core import compiler, errors
+    for mod in (errors, compiler):
+        if not isinstance(getattr(mod, "warnings", None), _NumbaWarnings):
+            mod.warnings = _NUMBA_WARNINGS
+
+
+_NUMBA_WARNINGS = _NumbaWarnings()
 
 
 def _ensure_worker():
     global _worker
-    if not issubclass(warnings.catch_warnings, _CompileThreadSafeCatchWarnings):
-        warnings.catch_warnings = _CompileThreadSafeCatchWarnings
     if _worker is None or not _worker.is_alive():
         _worker = threading.Thread(target=_work, name="graphflow-numba-compiler", daemon=True)
         _worker.start()
 
 
 def _work():
-    saved = None
     while True:
         with _lock:
             while not _stopping:
                 now = time.monotonic()
                 if _queue and now >= _hold_until:
                     break
-                if not _queue and saved is not None:
-                    sys.setswitchinterval(saved)
-                    saved = None
                 _cv.wait(None if not _queue else _hold_until - now)
             if _stopping:
                 return
             k = _queue.popleft()
-        if saved is None:
-            saved = sys.getswitchinterval()
-            sys.setswitchinterval(min(saved, COMPILE_SWITCH_INTERVAL))
         compile_kernel(k)
 
 
@@ -245,6 +273,7 @@ def _setup():
     import numba  # noqa: F401
     from . import threads
     threads.configure()
+    _install_numba_warnings()
     _setup_done = True
 
 

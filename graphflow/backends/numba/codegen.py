@@ -166,11 +166,12 @@ def trailing_reduction(spec):
 def node_expr(node, refs):
     """The scalar expression of one fused node, with typed constants and dtype-specific math."""
     tmpl = template_of(node.op)
-    if node.op == "one_hot":     # constants of the output dtype, the last loop index
-        tmpl = tmpl.replace("IDX", node.attrs["_index"])
-        text = tmpl.format(*refs, on=repr(node.attrs["on"]), off=repr(node.attrs["off"]))
-    else:
-        text = tmpl.format(*refs, **{k: v for k, v in node.attrs.items() if isinstance(v, str)})
+    attrs = node.attrs
+    if "_index" in attrs:        # an indexed op (lowering.INDEXED): the loop index it reads
+        tmpl = tmpl.replace("IDX", attrs["_index"])
+    text = tmpl.format(*refs, **{k: v if isinstance(v, str) else repr(v)
+                                 for k, v in attrs.items()
+                                 if isinstance(v, (str, int, float, np.number))})
     funcs = funcs_for(node.cdtype)
     ctype = np_type(node.cdtype)
 
@@ -213,7 +214,7 @@ def generate(spec):
     for j, n in enumerate(spec.nodes):
         refs = [ref_of[a] for a in n.args]
         lv = max([lvl_of[a] for a in n.args], default=0)
-        if n.op == "one_hot" and n.attrs["_index"] != "0":     # reads loop index i<k>
+        if n.attrs.get("_index", "0") != "0":     # an indexed op reads loop index i<k>
             lv = max(lv, int(n.attrs["_index"][1:]) + 1)
         ref_of[("v", j)], lvl_of[("v", j)] = f"v{j}", lv
         stmts[lv].append(f"v{j} = {node_expr(n, refs)}")

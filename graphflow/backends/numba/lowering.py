@@ -4,7 +4,7 @@ Semantics live in the op table (`graphflow.ops.registry`); this table only says 
 backend computes one element. `{0}`, `{1}`, ... are the inputs' scalar values; `C(x)` is a
 constant of the node's compute dtype; names like `exp(...)`, `max_(...)` are resolved per dtype
 by `codegen.funcs_for` (vectorizable float32 implementations from `vmath`); `{dtype}` and other
-`{name}` fields are the node's string attributes. An op absent here runs on numpy.
+`{name}` fields are the node's attributes (strings as they are, numbers as literals). An op absent here runs on numpy.
 
 Adding a fusable op is one line here (its semantics are one entry in the op table).
 """
@@ -29,10 +29,15 @@ SCALAR = {
     "where": "({1} if {0} else {2})", "cast": "np.{dtype}({0})", "identity": "{0}",
     "stop_gradient": "{0}", "zeros_like": "C(0)", "ones_like": "C(1)",
     # broadcast_to reads its input with broadcasting; one_hot compares its index with the
-    # column (`IDX`: the loop index of the last axis; its input broadcasts along that axis)
+    # column (`IDX`, see INDEXED)
     "broadcast_to": "{0}",
     "one_hot": "(C({on}) if {0} == IDX else C({off}))",
 }
+
+#: op name -> output axis whose loop index the template reads as `IDX`. The op's input lacks
+#: that axis (the kernel reads it broadcast along it), and the op computes in its output dtype
+#: (`C(...)` constants, e.g. one_hot's on/off values, have the output's type).
+INDEXED = {"one_hot": -1}
 
 #: Relative cost of one element (transcendental ops weigh 8): decides when a loop is worth
 #: running on all cores.

@@ -1,0 +1,126 @@
+"""The SGD update in place: `assign(v, read(v) - c * matmul(A, B))` as one BLAS gemm.
+
+When the step computing the update holds the only reference to the variable's old value
+(checked statically for program order by `detect_update`, and at run time by refcount in
+`run`), BLAS gemm accumulates into that buffer (beta=1): no matmul temporary, no epilogue pass.
+The pattern is matched on op-table entries (objects), never on op names.
+"""
+import sys
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+from ...ops.math_ops import MATMUL, MUL, SUB
+from ...ops.registry import ASSIGN, CONSTANT, OPS, READ_VARIABLE
+from .blas import gemm
+
+
+def _baseline_refs():
+    """sys.getrefcount of an array held only by a `vals` slot, read into a local (as the
+    specialized steps do): 3 on CPython 3.11 (slot, local, argument)."""
+    vals = [np.empty(1)]
+
+    def probe(vals):
+        v = vals[0]
+        return sys.getrefcount(v)
+    return probe(vals)
+
+
+#: refcount of a value nothing but the running plan's slot references
+REFS_HELD = _baseline_refs()
+
+
+@dataclass(slots=True)
+class Inplace:
+    """Slots and static facts of one matched update `out = w - c * (op(a) @ op(b))`."""
+    w: int                  # slot of the variable's old value
+    a: int
+    b: int
+    c: Optional[int]        # slot of the scale, or None when it is the constant `const`
+    const: Any
+    ta: bool
+    tb: bool
+    out: int
+    dtype: np.dtype
+    shape: tuple
+    refs: int               # refcount of w when only this step and the variable hold it
+
+
+def detect_update(g, members, anchor, outs, pos, step_of, slot, outputs):
+    """An `Inplace` if the cluster step at position `pos` (its `anchor` matmul, its `members`
+    and the members `outs` read outside) computes the SGD update and updating the old value's
+    buffer in place is invisible: nothing reads the old value after this step and no other read
+    of the variable runs before its assign. Else None."""
+    m = anchor
+    if m is None or len(members) != 2:
+        return None
+    mul, sub = members
+    dm, dmul, dsub = g.nodes[m], g.nodes[mul], g.nodes[sub]
+    if OPS[dmul["op"]] is not MUL or OPS[dsub["op"]] is not SUB or outs != [sub]:
+        return None
+    if OPS[dm["op"]] is not MATMUL:
+        return None
+    if dm["dtype"].name not in ("float32", "float64") or len(dm["shape"]) != 2:
+        return None
+    a, b = dm["inputs"]
+    if any(len(g.nodes[u]["shape"]) != 2 for u in (a, b)):
+        return None
+    cands = [u for u in dmul["inputs"] if u != m]
+    if len(cands) != 1 or m not in dmul["inputs"] or dsub["inputs"][1] != mul:
+        return None
+    c = cands[0]
+    if int(np.prod(g.nodes[c]["shape"], dtype=np.int64)) != 1:
+        return None
+    w = dsub["inputs"][0]
+    dw = g.nodes[w]
+    if OPS[dw["op"]] is not READ_VARIABLE or tuple(dw["shape"]) != tuple(dm["shape"]) or \
+            dw["dtype"] != dm["dtype"] or w in (a, b) or w in outputs:
+        return None
+    var = dw["attrs"]["var"]
+    users = [v for v in g.successors(sub) if not g.edges[sub, v]["control"]]
+    if sub in outputs or len(users) != 1:
+        return None
+    asg = users[0]
+    da = g.nodes[asg]
+    if OPS[da["op"]] is not ASSIGN or da["attrs"].get("spec") is not None or \
+            da["attrs"]["var"] is not var or asg not in step_of:
+        return None
+    if m in outputs or any(v != mul for v in g.successors(m)):
+        return None
+    for v in g.successors(w):                 # every other reader of the old value runs first
+        if v not in (sub,) and not g.edges[w, v]["control"] and step_of.get(v, -1) >= pos:
+            return None
+    for n, d in g.nodes(data=True):           # other reads of the variable: not in between
+        if OPS[d["op"]] is READ_VARIABLE and n != w and d["attrs"]["var"] is var:
+            if pos <= step_of.get(n, -1) < step_of[asg]:
+                return None
+    dc = g.nodes[c]
+    if OPS[dc["op"]] is CONSTANT:
+        cslot, const = None, np.asarray(dc["attrs"]["value"]).reshape(-1)[0]
+    else:
+        cslot, const = slot[c], None
+    return Inplace(slot[w], slot[a], slot[b], cslot, const, bool(dm["attrs"]["transpose_a"]),
+                   bool(dm["attrs"]["transpose_b"]), slot[sub], dm["dtype"],
+                   tuple(dm["shape"]), REFS_HELD + 1)   # the variable holds w too
+
+
+def run(ip, vals):
+    """W - c * (A @ B) accumulated by BLAS into W's own buffer (gemm with beta=1), when the
+    caller holds the only reference to W (the variable's old value); False: not possible now,
+    take the normal path."""
+    w = vals[ip.w]
+    if (w.__class__ is not np.ndarray or w.dtype is not ip.dtype or w.base is not None
+            or not w.flags.c_contiguous or not w.flags.writeable or w.shape != ip.shape
+            or sys.getrefcount(w) > ip.refs):
+        return False
+    mm = gemm(ip.dtype)
+    a, b = vals[ip.a], vals[ip.b]
+    if (mm is None or a.__class__ is not np.ndarray or b.__class__ is not np.ndarray
+            or a.dtype is not ip.dtype or b.dtype is not ip.dtype
+            or not a.flags.c_contiguous or not b.flags.c_contiguous):
+        return False
+    c = vals[ip.c] if ip.c is not None else ip.const
+    mm(-float(c.reshape(-1)[0] if hasattr(c, "reshape") else c), a, b, ip.ta, ip.tb, w)
+    vals[ip.out] = w
+    return True

@@ -1,0 +1,216 @@
+"""Lower one fused cluster into a `KernelSpec` and the plans of its operands and outputs.
+
+`lower_cluster(...)` decides how the loop kernel of a cluster reads and writes its values:
+
+* the loop nest is the cluster's domain, collapsed: unit dims dropped, neighbouring dims that
+  every operand and the reduction treat alike merged (valid for C-contiguous operands, which the
+  run time ensures);
+* every operand (a value from outside the cluster; the anchor matmul counts as outside, it runs
+  first) becomes an `OperandPlan`: a baked-in constant, a scalar read from its slot, or an array
+  viewed with the loop's shape (copied once if it is not a C-contiguous array of its dtype);
+* every value leaving the cluster becomes an `OutputPlan` (allocated fresh per call);
+* ops the lowering table marks as indexed (`lowering.INDEXED`, one_hot) read a loop index.
+
+Pure planning: nothing here runs or compiles (see `plan._ClusterStep` for that).
+"""
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Optional
+
+import numpy as np
+
+from ...ops.registry import CONSTANT, OPS
+from ...passes.fusion import monoid, value_inputs
+from . import lowering
+from .codegen import KernelSpec, KNode, KReduction, Operand, generate, worth_parallel
+
+
+class OperandPlan(NamedTuple):
+    """How a kernel call gets one operand.
+
+    kind   'const'  - a uniform constant, passed as the numpy scalar `value`
+           'scalar' - a one-element value read from `slot`, passed as a numpy scalar
+           'known'  - an array from `slot` known to be C-contiguous with `dtype` when produced
+           'array'  - an array from `slot`, copied once if it is not C-contiguous of `dtype`
+    view   the shape the kernel sees (the collapsed loop shape, 1 where it broadcasts)
+    shape  the static shape of the value in `slot` (arrays)
+    """
+    kind: str
+    slot: Optional[int]
+    view: Optional[tuple]
+    dtype: np.dtype
+    value: Any = None
+    shape: Optional[tuple] = None
+
+
+class OutputPlan(NamedTuple):
+    """A value the kernel writes: allocated as `shape`/`dtype`, passed viewed as `view`, stored
+    into `slot`."""
+    slot: int
+    shape: tuple
+    dtype: np.dtype
+    view: tuple
+
+
+@dataclass
+class LoweredCluster:
+    spec: KernelSpec
+    source: str            # generated kernel module source (also its cache key)
+    extents: tuple         # the collapsed loop extents (the kernel's first arguments)
+    parallel: bool         # run in chunks along the outermost loop dim on all cores
+    operands: list         # [OperandPlan] in kernel argument order
+    outputs: list          # [OutputPlan]: full-domain outputs, then reduction outputs
+    absorbed: list         # reshape nodes whose input the kernel reads directly
+
+
+def uniform_constant(value):
+    """The scalar a constant array is filled with, or None (folded zeros/ones become scalars)."""
+    v = np.asarray(value)
+    if v.size == 0:
+        return None
+    first = v.reshape(-1)[0]
+    if v.size == 1 or (v == first).all() or (v.dtype.kind == "f" and np.isnan(first)
+                                              and np.isnan(v).all()):
+        return v.dtype.type(first)
+    return None
+
+
+def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
+    """(LoweredCluster, None), or (None, why the cluster runs on numpy).
+
+    g           the fused graph's networkx DiGraph
+    info        the cluster's fusion description (its 'domain')
+    members     live members in topological order, without the anchor
+    anchor      the matmul node run before the loop, or None
+    outs        members whose values are read outside the cluster or returned
+    slot        node -> value slot; contiguous: nodes known C-contiguous when produced
+    outputs     the graph's output nodes (a set)
+    """
+    dom = tuple(info["domain"])
+    size = int(np.prod(dom, dtype=np.int64)) if dom else 1
+    if not members:
+        return None, "nothing to compute after the matmul"
+    if size <= 1:
+        return None, "scalar domain: numpy is as fast and needs no compile"
+    nd = len(dom)
+    mset = set(members)
+    reds = [m for m in members if monoid(g.nodes[m]["op"]) is not None]
+    axes = set(g.nodes[reds[0]]["attrs"]["axis"]) if reds else set()
+    # operands: values from outside (the anchor counts as outside: it runs first)
+    opnodes = []
+    for m in members:
+        for u in value_inputs(g.nodes[m]):
+            if u not in mset and u not in opnodes:
+                opnodes.append(u)
+
+    def pattern(shape):
+        off = nd - len(shape)
+        return tuple(j >= off and shape[j - off] == dom[j] for j in range(nd))
+
+    # an indexed op's input (one_hot's indices) broadcasts along the indexed output axis: view
+    # it with a 1 inserted there
+    indexed = {m: lowering.INDEXED[g.nodes[m]["op"]] % nd for m in members
+               if g.nodes[m]["op"] in lowering.INDEXED}
+    index_in = {g.nodes[m]["inputs"][0]: ax for m, ax in indexed.items()}
+    for u in index_in:
+        if u in mset or any(u in value_inputs(g.nodes[m]) for m in members if m not in indexed):
+            return None, ("the input of an indexed op (e.g. one_hot's indices) is also read "
+                          "elementwise in this cluster")
+
+    def shape_in_loop(u):
+        s = tuple(g.nodes[u]["shape"])
+        if u in index_in:
+            ax = index_in[u] - (nd - len(s) - 1)
+            s = s[:ax] + (1,) + s[ax:]
+        return s
+    pats = {u: pattern(shape_in_loop(u)) for u in opnodes}
+    consts = {}
+    for u in opnodes:
+        d = g.nodes[u]
+        if int(np.prod(d["shape"], dtype=np.int64)) == 1:
+            pats[u] = (False,) * nd
+        if OPS[d["op"]] is CONSTANT:
+            c = uniform_constant(d["attrs"]["value"])
+            if c is not None:
+                consts[u] = c
+                pats[u] = (False,) * nd
+    # collapse the loop nest: drop unit dims, merge neighbours that every operand and the
+    # reduction treat alike (valid for C-contiguous operands, which the run time ensures)
+    keep = [j for j in range(nd) if dom[j] != 1]
+    arrays = [u for u in opnodes if any(pats[u])]
+    groups = []
+    for j in keep:
+        sig = (tuple(pats[u][j] for u in arrays), j in axes)
+        if groups and groups[-1][0] == sig:
+            groups[-1][1].append(j)
+        else:
+            groups.append((sig, [j]))
+    cnd = len(groups)
+    ext = tuple(int(np.prod([dom[j] for j in js], dtype=np.int64)) for _, js in groups)
+    gpat = {u: tuple(pats[u][js[0]] for _, js in groups) for u in opnodes}
+    reduced = tuple(sig[1] for sig, _ in groups) if reds else None
+    # operands
+    operands, op_index, op_plan, absorbed = [], {}, [], []
+    for u in opnodes:
+        d = g.nodes[u]
+        dt = d["dtype"]
+        op_index[u] = len(operands)
+        if u in consts:
+            operands.append(Operand("s", dt, (False,) * cnd))
+            op_plan.append(OperandPlan("const", None, None, dt, consts[u]))
+        elif not any(gpat[u]):
+            operands.append(Operand("s", dt, (False,) * cnd))
+            op_plan.append(OperandPlan("scalar", slot[u], None, dt))
+        else:
+            operands.append(Operand("a", dt, gpat[u]))
+            view = tuple(e if p else 1 for e, p in zip(ext, gpat[u]))
+            src = u
+            if OPS[d["op"]].facts.get("c_order_view") and u not in outputs:
+                # read the reshape's input with the loop's view instead (same C order):
+                # the numpy reshape step can then be dropped
+                src = d["inputs"][0]
+                absorbed.append(u)
+            known = src == anchor or src in contiguous
+            op_plan.append(OperandPlan("known" if known else "array", slot[src], view, dt,
+                                       shape=tuple(g.nodes[src]["shape"])))
+    # nodes
+    knodes, ref, kreds = [], {}, []
+    for u in opnodes:
+        ref[u] = ("in", op_index[u])
+    outs_red = []
+    for m in members:
+        d = g.nodes[m]
+        args = [ref[u] for u in value_inputs(d)]
+        if monoid(d["op"]) is not None:
+            kreds.append(KReduction(monoid(d["op"]), args[0], d["dtype"]))
+            outs_red.append(m)
+            continue
+        cdt = g.nodes[d["inputs"][0]]["dtype"] if d["inputs"] else d["dtype"]
+        attrs = d["attrs"]
+        if m in indexed:           # computes in its output dtype, reads the loop index
+            cdt = d["dtype"]
+            at = [k for k, (_, js) in enumerate(groups) if indexed[m] in js]
+            attrs = dict(attrs, _index=f"i{at[0]}" if at else "0")
+        ref[m] = ("v", len(knodes))
+        knodes.append(KNode(d["op"], args, attrs, d["dtype"], cdt))
+    outs_full = [m for m in outs if m not in outs_red]
+    trailing = not reds or all(reduced[j] for j in range(sum(not r for r in reduced), cnd))
+    # big loops run in chunks along the outermost loop dim on the chunk pool (serial
+    # kernels on slices): valid when that dim is not reduced
+    parallel = (worth_parallel([g.nodes[m]["op"] for m in members], size)
+                and (not reds or (trailing and not reduced[0])))
+    spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
+                      kreds, False)
+    if not reds:
+        red_view = None
+    elif trailing:
+        red_view = tuple(1 if r else e for e, r in zip(ext, reduced))
+    else:
+        red_view = (int(np.prod([e for e, r in zip(ext, reduced) if not r], dtype=np.int64)),)
+    out_plan = []
+    for m in outs_full:
+        d = g.nodes[m]
+        out_plan.append(OutputPlan(slot[m], tuple(d["shape"]), d["dtype"], ext))
+    for m in outs_red:
+        d = g.nodes[m]
+        out_plan.append(OutputPlan(slot[m], tuple(d["shape"]), d["dtype"], red_view))
+    return LoweredCluster(spec, generate(spec), ext, parallel, op_plan, out_plan, absorbed), None
