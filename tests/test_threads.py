@@ -246,7 +246,7 @@ def test_concurrent_first_calls_trace_a_signature_once():
     def f(x):
         entered.append(threading.current_thread().name)
         if len(entered) == 1:
-            second.wait(0.5)   # time for the other thread to enter the trace too, if it can
+            second.wait(1.0)   # time for the other thread to enter the trace too, if it can
         else:
             second.set()
         return x * 2.0
