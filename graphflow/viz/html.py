@@ -17,20 +17,40 @@ import html as _html
 import networkx as nx
 import numpy as np
 
+from ..ops.registry import CONSTANT, EFFECT, OPS, PARAMETER
+
 _FILL = {"forward": "#dbeafe", 1: "#fde68a", 2: "#fca5a5", 3: "#d8b4fe", "parameter": "#bbf7d0",
-         "constant": "#e5e7eb", "read_variable": "#a7f3d0", "assign": "#fdba74", "print": "#fdba74"}
+         "constant": "#e5e7eb", "read": "#a7f3d0", "effect": "#fdba74"}
 _CLUSTER = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"]
 W, H, GX, GY = 150, 38, 30, 60
 
 
+def _role(opname):
+    """The structural role of an op, from the op table: 'parameter', 'constant', 'read' (a
+    variable read), 'effect' (assign, print, ...) or None for a computing op."""
+    op = OPS.get(opname)
+    if op is None:
+        return None
+    if op is PARAMETER:
+        return "parameter"
+    if op is CONSTANT:
+        return "constant"
+    if op.kind == EFFECT or op.stateful:
+        return "effect"
+    if op.effects:
+        return "read"
+    return None
+
+
 def _label(d):
     op = d["op"]
-    if op == "constant":
+    role = _role(op)
+    if role == "constant":
         v = d["attrs"]["value"]
         return f"const {v.item():.4g}" if np.size(v) == 1 else f"const {list(d['shape'])}"
-    if op in ("read_variable", "assign"):
+    if "var" in d["attrs"]:
         return f"{op} {d['attrs']['var'].name}"
-    if op == "parameter":
+    if role == "parameter":
         return f"param {d['attrs'].get('name', '')}"
     return op
 
@@ -61,7 +81,7 @@ def _svg(graph):
     for n, d in g.nodes(data=True):
         x, y = pos[n]
         tags = d["tags"]
-        fill = _FILL.get(d["op"]) or (_FILL.get(min(tags["adjoint"], 3)) if "adjoint" in tags
+        fill = _FILL.get(_role(d["op"])) or (_FILL.get(min(tags["adjoint"], 3)) if "adjoint" in tags
                                       else _FILL["forward"])   # orders above 3 share a colour
         cl = tags.get("cluster")
         stroke = _CLUSTER[cl % len(_CLUSTER)] if cl is not None else "#374151"
@@ -85,8 +105,8 @@ def render_html(stages, title="graphflow graph"):
     legend = " ".join(f'<span style="background:{c};padding:2px 6px;margin:2px">{k}</span>'
                       for k, c in [("forward", _FILL["forward"]), ("adjoint order 1", _FILL[1]),
                                    ("adjoint order 2", _FILL[2]), ("parameter", _FILL["parameter"]),
-                                   ("variable read", _FILL["read_variable"]),
-                                   ("effect", _FILL["assign"]), ("constant", _FILL["constant"])])
+                                   ("variable read", _FILL["read"]),
+                                   ("effect", _FILL["effect"]), ("constant", _FILL["constant"])])
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_html.escape(title)}"
              "</title><style>body{font-family:sans-serif;margin:20px} section{margin-bottom:30px;"
              "overflow-x:auto} pre{background:#f3f4f6;padding:8px;font-size:11px}</style></head>"

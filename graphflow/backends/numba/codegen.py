@@ -22,29 +22,9 @@ import re
 
 import numpy as np
 
-from .lowering import HEAVY, template as template_of
+from .lowering import FUNCS_F32, HEAVY, funcs_for, template as template_of
 
 CODEGEN_VERSION = "gf-codegen-3"
-
-#: template function name -> implementation, by the dtype the node computes in
-_COMMON = {
-    "abs_": "np.abs", "sign": "np.sign", "sqrt": "np.sqrt", "sin": "np.sin", "cos": "np.cos",
-    "floor": "np.floor", "round_": "np.rint", "max_": "max_", "min_": "min_",
-    "mod_": "np.remainder", "pow_": "np.power", "floordiv": "np.floor_divide",
-}
-FUNCS_F32 = dict(_COMMON, exp="exp_f32", log="log_f32", log1p="log1p_f32", tanh="tanh_f32",
-                 sigmoid="sigmoid_f32", softplus="softplus_f32", erf="erf_f32",
-                 floordiv="floordiv_f32")
-FUNCS_F64 = dict(_COMMON, exp="np.exp", log="np.log", log1p="np.log1p", tanh="np.tanh",
-                 sigmoid="sigmoid_f64", softplus="softplus_f64", erf="erf_f64",
-                 floordiv="floordiv_f64")
-FUNCS_INT = dict(FUNCS_F64, floordiv="np.floor_divide", pow_="ipow_")
-
-
-def funcs_for(dtype):
-    """The template-name -> implementation map for nodes computing in `dtype`."""
-    return {"float32": FUNCS_F32, "float64": FUNCS_F64}.get(np.dtype(dtype).name, FUNCS_INT)
-
 
 _NAME_RE = re.compile(r"(?<![\w.])(" + "|".join(sorted(FUNCS_F32, key=len, reverse=True))
                       + r"|C)\(")

@@ -3,11 +3,12 @@
 Semantics live in the op table (`graphflow.ops.registry`); this table only says how this
 backend computes one element. `{0}`, `{1}`, ... are the inputs' scalar values; `C(x)` is a
 constant of the node's compute dtype; names like `exp(...)`, `max_(...)` are resolved per dtype
-by `codegen.funcs_for` (vectorizable float32 implementations from `vmath`); `{dtype}` and other
+by `funcs_for` below (vectorizable float32 implementations from `vmath`); `{dtype}` and other
 `{name}` fields are the node's attributes (strings as they are, numbers as literals). An op absent here runs on numpy.
 
 Adding a fusable op is one line here (its semantics are one entry in the op table).
 """
+import numpy as np
 
 #: op name -> scalar expression template
 SCALAR = {
@@ -48,3 +49,23 @@ HEAVY = frozenset(["exp", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", 
 def template(op):
     """The scalar template of `op`, or None if this backend does not fuse it."""
     return SCALAR.get(op)
+
+
+#: template function name -> implementation, by the dtype the node computes in
+_COMMON = {
+    "abs_": "np.abs", "sign": "np.sign", "sqrt": "np.sqrt", "sin": "np.sin", "cos": "np.cos",
+    "floor": "np.floor", "round_": "np.rint", "max_": "max_", "min_": "min_",
+    "mod_": "np.remainder", "pow_": "np.power", "floordiv": "np.floor_divide",
+}
+FUNCS_F32 = dict(_COMMON, exp="exp_f32", log="log_f32", log1p="log1p_f32", tanh="tanh_f32",
+                 sigmoid="sigmoid_f32", softplus="softplus_f32", erf="erf_f32",
+                 floordiv="floordiv_f32")
+FUNCS_F64 = dict(_COMMON, exp="np.exp", log="np.log", log1p="np.log1p", tanh="np.tanh",
+                 sigmoid="sigmoid_f64", softplus="softplus_f64", erf="erf_f64",
+                 floordiv="floordiv_f64")
+FUNCS_INT = dict(FUNCS_F64, floordiv="np.floor_divide", pow_="ipow_")
+
+
+def funcs_for(dtype):
+    """The template-name -> implementation map for nodes computing in `dtype`."""
+    return {"float32": FUNCS_F32, "float64": FUNCS_F64}.get(np.dtype(dtype).name, FUNCS_INT)
