@@ -3,8 +3,8 @@
 `bind(op, args, attrs)` hands the primitive to the current interpreter of this thread's trace
 state (`graphflow.state`):
 
-* eager (no graph being built): check the op's shape/dtype rule, run its numpy impl, wrap a
-  Tensor (`eager_apply`);
+* eager (no graph being built): check the op's shape/dtype rule (a passed check is
+  remembered per shapes/dtypes), run its numpy impl, wrap a Tensor;
 * graph building (`state.graph`, a GraphBuilder): add a node, return a symbolic tensor.
 
 Then every recorder of the state sees the application (outermost first): GradientTapes record
@@ -60,28 +60,24 @@ def wrap(value):
     return out
 
 
-def eager_apply(op, args, attrs):
-    """The eager interpreter: rule check (raises a clear InvalidArgumentError naming op, shapes
-    and dtypes), numpy impl, wrapped result."""
-    vals = list(map(_value_of, args))
-    if attrs or not _rule_passed(op, vals):
-        op.rule(*vals, **attrs)
-    try:
-        val = op.impl(*vals, **attrs) if attrs else op.impl(*vals)
-    except InvalidArgumentError:
-        raise
-    except Exception as e:  # a numpy error the rule did not foresee: still name the op
-        raise op_error(op.name, vals, str(e)) from None
-    out = _new(Tensor)
-    out._value = val
-    return out
-
-
 def bind(op, args, attrs):
     """Apply primitive `op` to Tensors `args` with static `attrs`; returns a Tensor."""
     st = _current()
     g = st.graph
-    out = g.add_op(op, args, attrs) if g is not None else eager_apply(op, args, attrs)
+    if g is not None:
+        out = g.add_op(op, args, attrs)
+    else:   # the eager interpreter, inline: it is the hot path of every eager op
+        vals = list(map(_value_of, args))
+        if attrs or not _rule_passed(op, vals):
+            op.rule(*vals, **attrs)
+        try:
+            val = op.impl(*vals, **attrs) if attrs else op.impl(*vals)
+        except InvalidArgumentError:
+            raise
+        except Exception as e:   # a numpy error the rule did not foresee: still name the op
+            raise op_error(op.name, vals, str(e)) from None
+        out = _new(Tensor)
+        out._value = val
     for rec in st.tapes:
         rec._record(op, args, attrs, out)
     return out

@@ -19,6 +19,7 @@ the arguments) is evaluated once, at trace time, as TF lifts initializers out of
 """
 import functools
 import inspect
+import threading
 import time
 import warnings
 import weakref
@@ -177,6 +178,7 @@ class Function:
         self._keys = []
         self._log = []
         self._bound = {}
+        self._lock = threading.RLock()
         functools.update_wrapper(self, python_function)
 
     @property
@@ -270,7 +272,12 @@ class Function:
         ba = self._bind_args(args, kwargs)
         key = self._key(ba)
         cf = self._cache.get(key)
-        return (cf if cf is not None else self._trace(ba, key)), ba
+        if cf is None:
+            with self._lock:   # threads calling a new signature at once: one traces it
+                cf = self._cache.get(key)
+                if cf is None:
+                    cf = self._trace(ba, key)
+        return cf, ba
 
     def get_concrete_function(self, *args, **kwargs):
         """The ConcreteFunction for these arguments (traced now if needed)."""

@@ -22,6 +22,9 @@ import contextvars
 __all__ = ["TraceState", "current", "push", "pop", "swap", "using", "IDLE"]
 
 
+_new = object.__new__
+
+
 class TraceState:
     __slots__ = ("graph", "tapes", "adjoint", "scope", "idle")
 
@@ -31,10 +34,17 @@ class TraceState:
 
     def replace(self, **changes):
         """A copy with some fields changed."""
-        kw = {"graph": self.graph, "tapes": self.tapes, "adjoint": self.adjoint,
-              "scope": self.scope}
-        kw.update(changes)
-        return TraceState(**kw)
+        get = changes.get
+        return TraceState(get("graph", self.graph), get("tapes", self.tapes),
+                          get("adjoint", self.adjoint), get("scope", self.scope))
+
+    def with_tapes(self, tapes):
+        """A copy with other recorders (a tuple). The hot case - every GradientTape enters and
+        leaves - so it skips __init__."""
+        s = _new(TraceState)
+        s.graph, s.tapes, s.adjoint, s.scope = self.graph, tapes, self.adjoint, self.scope
+        s.idle = self.graph is None and not tapes
+        return s
 
     def __repr__(self):
         return (f"TraceState(graph={self.graph!r}, tapes={len(self.tapes)}, "

@@ -31,7 +31,7 @@ def _ones_seed(t):
     """`ones_like(t)`, the default seed. Eager and unrecordable (no active tape watches `t`):
     the eager value directly; else through the op, so outer tapes record it."""
     st = _state.current()
-    if st.graph is None and not any(id(t) in getattr(r, "_watched", ()) for r in st.tapes):
+    if st.graph is None and not _watched_by(st.tapes, t):
         v = t._value
         if v.ndim:
             return wrap(np.ones(v.shape, v.dtype))
@@ -40,7 +40,17 @@ def _ones_seed(t):
     return ones_like(t)
 
 
+def _watched_by(recorders, t):
+    k = id(t)
+    for r in recorders:
+        if k in getattr(r, "_watched", ()):
+            return True
+    return False
+
+
 def _without(tapes, rec):
+    if tapes and tapes[-1] is rec:   # the usual, nested case
+        return tapes[:-1]
     return tuple(t for t in tapes if t is not rec)
 
 
@@ -62,17 +72,23 @@ class GradientTape:
         self._escaped = []
         self._used = False
         self._active = False
+        self._states = None   # (state before __enter__, state it set)
 
     # ---- context -------------------------------------------------------------
     def __enter__(self):
-        st = _state.current()
-        _state.swap(st.replace(tapes=st.tapes + (self,)))
+        prev = _state.current()
+        self._states = (prev, prev.with_tapes(prev.tapes + (self,)))
+        _state.swap(self._states[1])
         self._active = True
         return self
 
     def __exit__(self, *exc):
-        st = _state.current()   # not a token reset: tapes may be exited out of order
-        _state.swap(st.replace(tapes=_without(st.tapes, self)))
+        st = _state.current()
+        if st is self._states[1]:   # nested use: back to the state before __enter__
+            _state.swap(self._states[0])
+        else:                       # exited out of order: only this tape leaves
+            _state.swap(st.with_tapes(_without(st.tapes, self)))
+        self._states = None
         self._active = False
         return False
 

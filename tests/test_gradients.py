@@ -12,7 +12,7 @@ import pytest
 
 import graphflow as tf
 from graphflow import control_ops
-from graphflow.ops import shape_ops
+from graphflow.ops import conv_ops, shape_ops  # noqa: F401
 from graphflow.ops.registry import OPS
 
 from conftest import Recorder, check_grad
@@ -227,6 +227,24 @@ GRAD_CASES["cond"] = [
     G(lambda x: list(control_ops.cond_op(tf.reduce_max(x) > 0., lambda: (tf.sqrt(x), x * x),
                                          lambda: (x, tf.exp(x)))), [pos(3)], "two-outputs"),
 ]
+
+_POOL_X = distinct(1, 4, 4, 2)
+GRAD_CASES.update({
+    "conv2d": [G(lambda x, w: tf.nn.conv2d(x, w, (2, 1), "SAME", dilations=(1, 2)),
+                 [rnd(2, 5, 5, 2), rnd(3, 2, 2, 3)]),
+               G(lambda x, w: tf.nn.depthwise_conv2d(x, w, 1, "VALID"),
+                 [rnd(1, 4, 4, 2), rnd(2, 2, 2, 2)], "depthwise")],
+    "conv2d_backprop_input": [G(lambda c, w: tf.nn.conv2d_transpose(c, w, (2, 7, 7, 2), 2, "SAME"),
+                                [rnd(2, 4, 4, 3), rnd(3, 3, 2, 3)])],
+    "conv2d_backprop_filter": [G(lambda x, c: conv_ops.conv2d_backprop_filter(
+        x, (3, 2, 2, 3), c, (2, 1), "SAME"), [rnd(2, 5, 4, 2), rnd(2, 3, 4, 3)])],
+    "max_pool2d": [G(lambda x: tf.nn.max_pool2d(x, 3, 2, "SAME"), [distinct(2, 5, 5, 2)])],
+    "max_pool2d_grad": [G(lambda x, g: conv_ops.max_pool2d_grad(x, g, 2, 2, "VALID"),
+                          [_POOL_X, rnd(1, 2, 2, 2)])],
+    "max_pool2d_gather": [G(lambda x, v: conv_ops.max_pool2d_gather(x, v, 2, 2, "VALID"),
+                            [_POOL_X, rnd(1, 4, 4, 2)])],
+})
+# (and `from graphflow.ops import conv_ops, shape_ops` at the top)
 # ops whose VJP raises a clear error on purpose (tested in tests/test_control_flow.py)
 VJP_RAISES = {"while_loop"}
 

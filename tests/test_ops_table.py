@@ -16,7 +16,7 @@ import pytest
 import graphflow as tf
 from graphflow import control_ops
 from graphflow.backends.numba import lowering
-from graphflow.ops import shape_ops
+from graphflow.ops import conv_ops, shape_ops  # noqa: F401
 from graphflow.ops.registry import ELEMENTWISE, OPS, Aval
 
 from conftest import Recorder
@@ -372,6 +372,66 @@ CASES = {
              check=_random_check("truncated", (400, 5), np.float32)),
     ],
 }
+
+def _conv_ref(x, w, s=1):
+    """VALID convolution, stride s (einsum over the windows: a second, independent formula)."""
+    win = np.lib.stride_tricks.sliding_window_view(x, w.shape[:2], axis=(1, 2))[:, ::s, ::s]
+    return np.einsum("nhwcij,ijco->nhwo", win, w)
+
+
+def _conv_t_ref(c, w, shape):
+    """Transpose of the VALID stride-1 convolution: scatter each cell times the filter."""
+    y = np.zeros(shape, c.dtype)
+    for i in range(c.shape[1]):
+        for j in range(c.shape[2]):
+            y[:, i:i + w.shape[0], j:j + w.shape[1]] += np.einsum("no,ijco->nijc", c[:, i, j], w)
+    return y
+
+
+def _pool_ref(x, k, how):
+    win = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))[:, ::k, ::k]
+    return getattr(win, how)(axis=(-2, -1))
+
+
+CASES.update({
+    "conv2d": [
+        Case([f64(2, 5, 5, 3), f64(3, 3, 3, 4)], lambda x, w: tf.nn.conv2d(x, w, 2, "VALID"),
+             lambda x, w: _conv_ref(x, w, 2)),
+        Case([f32(1, 4, 4, 2), f32(1, 1, 2, 3)], lambda x, w: tf.nn.conv2d(x, w, 1, "SAME"),
+             lambda x, w: (x.astype(np.float64) @ w[0, 0].astype(np.float64)).astype(np.float32),
+             id="1x1-f32"),
+    ],
+    "conv2d_backprop_input": [
+        Case([f64(2, 3, 3, 4), f64(3, 3, 2, 4)],
+             lambda c, w: tf.nn.conv2d_transpose(c, w, (2, 5, 5, 2), 1, "VALID"),
+             lambda c, w: _conv_t_ref(c, w, (2, 5, 5, 2))),
+    ],
+    "conv2d_backprop_filter": [
+        Case([f64(2, 5, 5, 2), f64(2, 3, 3, 4)],
+             lambda x, c: conv_ops.conv2d_backprop_filter(x, (3, 3, 2, 4), c, 1, "VALID"),
+             lambda x, c: np.einsum("nhwcij,nhwo->ijco",
+                                    np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(1, 2)),
+                                    c)),
+    ],
+    "max_pool2d": [
+        Case([f32(2, 4, 6, 3)], lambda x: tf.nn.max_pool2d(x, 2, 2, "VALID"),
+             lambda x: _pool_ref(x, 2, "max")),
+    ],
+    "max_pool2d_grad": [
+        Case([f64(1, 4, 4, 2), f64(1, 2, 2, 2)],
+             lambda x, g: conv_ops.max_pool2d_grad(x, g, 2, 2, "VALID"),
+             lambda x, g: np.where(x == _pool_ref(x, 2, "max").repeat(2, 1).repeat(2, 2),
+                                   g.repeat(2, 1).repeat(2, 2), 0.0)),
+    ],
+    "max_pool2d_gather": [
+        Case([f64(1, 4, 4, 2), f64(1, 4, 4, 2)],
+             lambda x, v: conv_ops.max_pool2d_gather(x, v, 2, 2, "VALID"),
+             lambda x, v: _pool_ref(np.where(x == _pool_ref(x, 2, "max").repeat(2, 1)
+                                             .repeat(2, 2), v, -np.inf), 2, "max")),
+    ],
+})
+# (and `from graphflow.ops import conv_ops, shape_ops` at the top)
+
 
 for _name, _cases in CASES.items():
     for _c in _cases:

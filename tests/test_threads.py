@@ -196,7 +196,6 @@ def _worker(k, barrier, ref_ops):
 
 # (concurrent first calls of SHARED may trace a signature twice and warn about retracing: see
 # test_concurrent_first_calls_trace_a_signature_once)
-@pytest.mark.filterwarnings("ignore:.*has been traced:UserWarning")
 def test_tracing_eager_tapes_and_accumulators_from_many_threads():
     switch = sys.getswitchinterval()
     sys.setswitchinterval(1e-5)   # switch threads often: more interleavings
@@ -235,10 +234,9 @@ def _many_threads():
     assert SHARED.experimental_get_tracing_count() == 2   # one per signature
 
 
-@pytest.mark.xfail(strict=True, reason="Function has no tracing lock: first calls of one "
-                   "signature from two threads both trace it (double work, a doubled retrace log "
-                   "and spurious retracing warnings; TF's Function traces once under a lock)")
 def test_concurrent_first_calls_trace_a_signature_once():
+    """First calls of one signature from two threads: one traces it (a lock, as TF's
+    Function), the other waits and reuses the trace."""
     entered, second = [], threading.Event()
     barrier = threading.Barrier(2)
 
