@@ -6,6 +6,31 @@
 ...     y = tf.square(x)
 >>> tape.gradient(y, x).numpy().item()
 6.0
+
+Structure (imports point down only; tests/test_layers.py enforces it):
+
+1. base - `errors` (error classes, `user_source`), `dtypes`, `nest` (nested structures),
+   `indexing` (hashable basic-index specs).
+2. op table + trace state - `ops.registry`: every primitive once, with impl, shape/dtype rule,
+   VJP and JVP (in graphflow ops), kind, effects and open-ended facts; structural ops
+   (parameter, constant, read_variable, assign, print) are entries too. `state`: the per-thread
+   (contextvars) trace state - graph being built, recorders (tapes, accumulators), adjoint tag,
+   name scope.
+3. values - `tensor`: Tensor, SymbolicTensor, Variable, the one conversion (`convert_to_tensor`,
+   `convert_args`); operators are looked up in `tensor.OPERATORS`, filled by the op modules.
+4. dispatch + IR - `dispatch.bind`: hands each primitive to the current interpreter (eager, or
+   the GraphBuilder of `graph`), then to every recorder; `graph`: the networkx IR, builder,
+   typed `verify`; `evaluate`: the reference evaluator (numpy impls from the table).
+5. ops - `ops.math_ops`, `shape_ops`, `nn_ops`, `random_ops`, `conv_ops`, `creation`.
+6. autodiff + control flow - `autodiff.reverse` (the one reverse-mode core, shared by
+   `tape.GradientTape` and the graph gradient pass), `autodiff.forward` (ForwardAccumulator,
+   jvp), `control_ops` / `control_flow` (cond, while_loop, print, gradients).
+7. passes - simplify, cse, fold, dce, fusion: they ask the op table, never op names.
+8. backends - `schedule` (backend-neutral steps and liveness), `numpy_exec`, `numba/` (its own
+   lowering table, codegen, kernel cache, vector math, BLAS).
+9. function - `@function`: tracing, signatures, trace cache, retrace explanations; drives the
+   passes and a backend.
+10. applications - `keras`, `viz`.
 """
 import builtins as _builtins
 import types as _types
