@@ -58,6 +58,7 @@ from .ops.shape_ops import (broadcast_to, concat, expand_dims, gather, one_hot, 
 from .ops.creation import eye, fill, linspace, ones, range, zeros
 from .ops.registry import OPS
 from .function import Function, function
+from .module import Module, executing_eagerly, init_scope
 from .control_flow import cond, gradients, print, while_loop
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe

@@ -359,7 +359,8 @@ class Variable(_TensorLike):
             t = convert_to_tensor(initial_value, dtype)
         self._value = np.array(t._value)   # own copy: assign never aliases user arrays
         self.trainable = bool(trainable)
-        self._name = name or "Variable"
+        scope = _state.current().scope   # TF: a Variable's name includes the name scope
+        self._name = "/".join(scope + ((name or "Variable"),))
 
     # ---- reading ---------------------------------------------------------------
     def _read(self):

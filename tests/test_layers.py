@@ -24,8 +24,9 @@ LAYERS = [
                                  "graphflow.control_flow"]),
     ("passes", ["graphflow.passes"]),
     ("backends", ["graphflow.backends"]),
-    ("function", ["graphflow.function"]),
-    ("applications", ["graphflow.keras", "graphflow.viz", "graphflow.distribute"]),
+    ("function", ["graphflow.function", "graphflow.module"]),
+    ("applications", ["graphflow.keras", "graphflow.viz", "graphflow.distribute",
+                      "graphflow.data"]),
     ("package", ["graphflow"]),
 ]
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import state as _state
+from ..module import Module
 from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
 from ..nest import flatten
 from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
@@ -113,8 +114,8 @@ def _is_symbolic(x):
 
 
 # ------------------------------------------------------------------ Layer
-class Layer:
-    """Base class of all layers.
+class Layer(Module):
+    """Base class of all layers (a `tf.Module`).
 
     Subclasses implement `build(input_shape)` (create weights with `add_weight`) and
     `call(inputs, training=None)`. Layers and Variables assigned as attributes are tracked:
@@ -302,8 +303,9 @@ class Layer:
             initializer = "glorot_uniform" if dt.is_floating else "zeros"
         init = _init.get(initializer)
         name = name or f"variable_{len(self._own_weights)}"
-        v = Variable(lambda: init(shape, dt), trainable=trainable, name=f"{self.name}/{name}",
-                     dtype=dt)
+        with _state.using(scope=()):   # the name is complete: no enclosing scope prefix
+            v = Variable(lambda: init(shape, dt), trainable=trainable, name=f"{self.name}/{name}",
+                         dtype=dt)
         self._own_weights.append(v)
         reg = _reg.get(regularizer)
         if reg is not None:
