@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import state as _state
+from ..distribute import strategy as _ds
 from ..function import function as _tf_function
 from ..ops import random_ops as _r
 from ..nest import flatten
@@ -285,6 +286,7 @@ class Model(Layer):
         self._fns = {}
         self._loss_tracker = None
         self._functional = False
+        self._distribute_strategy = _ds.current_strategy()   # fit & co. run in its scope
         if outputs is not None:
             self._init_functional(inputs, outputs)
 
@@ -528,12 +530,16 @@ class Model(Layer):
         x, y, sample_weight = _unpack(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss = self.compute_loss(x, y, y_pred, sample_weight)
-        self._loss_tracker.update_state(loss, sample_weight=float(_batch_size(x)))
+            with _state.name_scope("loss"):
+                loss = self.compute_loss(x, y, y_pred, sample_weight)
+        with _state.name_scope("metrics"):
+            self._loss_tracker.update_state(loss, sample_weight=float(_batch_size(x)))
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)
+        grads = _ds.aggregate_gradients(grads, _batch_size(x))   # over workers, if distributed
         self.optimizer.apply_gradients(zip(grads, variables))
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+        with _state.name_scope("metrics"):
+            return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
         x, y, sample_weight = _unpack(data)
@@ -592,10 +598,12 @@ class Model(Layer):
             self.compiled_metrics.build(_take(y, slice(0, n_probe)), probe)
         if self.optimizer is not None:
             self.optimizer.build(self.trainable_variables)
+        _ds.sync_variables(self.variables + (self.optimizer.variables if self.optimizer else []))
 
     def _batches(self, n, batch_size, shuffle, steps=None):
         if shuffle:
             order = np.argsort(np.asarray(_r.uniform((n,), dtype=_dt.float64)), kind="stable")
+            order = _ds.broadcast_object(order)   # the same order on every worker
         else:
             order = None
         total = math.ceil(n / batch_size)
@@ -603,9 +611,10 @@ class Model(Layer):
             total = min(total, int(steps))
         for i in range(total):
             lo, hi = i * batch_size, min((i + 1) * batch_size, n)
-            yield i, (order[lo:hi] if order is not None else slice(lo, hi))
+            yield i, _ds.shard_indices(order[lo:hi] if order is not None else slice(lo, hi), n)
 
     # ---- fit / evaluate / predict -------------------------------------------------------
+    @_ds.in_model_strategy
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=_AUTO, callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None,
@@ -614,6 +623,7 @@ class Model(Layer):
         maps 'loss', each metric, and 'val_*' (with validation data) to per-epoch values."""
         self._assert_compiled()
         x, y, sw, verbose, batch_size = _data_args(x, y, sample_weight, verbose, batch_size)
+        verbose = verbose if _ds.is_chief() else 0   # only rank 0 prints
         if y is None:
             raise ValueError("fit: targets `y` are required with the compiled loss")
         n = _num_samples(x, y, sw)
@@ -656,7 +666,7 @@ class Model(Layer):
             for step, idx in self._batches(n, batch_size, shuffle, steps):
                 cb.on_train_batch_begin(step)
                 data = (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ())
-                logs = _to_logs(train_fn(data))
+                logs = _ds.global_metric_logs(self.metrics, _to_logs(train_fn(data)))
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -686,12 +696,14 @@ class Model(Layer):
         w = w.reshape(cls.shape)
         return w if sw is None else (sw * w).astype(np.float32)
 
+    @_ds.in_model_strategy
     def evaluate(self, x=None, y=None, batch_size=None, verbose=_AUTO, sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Loss and metrics over the data: a scalar loss if there are no metrics, else
         [loss, metric, ...] in `metrics_names` order (a dict with return_dict=True)."""
         self._assert_compiled()
         x, y, sw, verbose, batch_size = _data_args(x, y, sample_weight, verbose, batch_size)
+        verbose = verbose if _ds.is_chief() else 0   # only rank 0 prints
         n = _num_samples(x, y, sw)
         self._prepare(x, y)
         test_fn = self.make_test_function()
@@ -704,7 +716,7 @@ class Model(Layer):
         for step, idx in self._batches(n, batch_size, False, steps):
             cb.on_test_batch_begin(step)
             data = (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ())
-            logs = _to_logs(test_fn(data))
+            logs = _ds.global_metric_logs(self.metrics, _to_logs(test_fn(data)))
             cb.on_test_batch_end(step, logs)
             if bar is not None:
                 bar.update(step + 1, logs, finalize=False)
@@ -718,14 +730,16 @@ class Model(Layer):
         values = [logs[k] for k in names]
         return values[0] if len(values) == 1 else values
 
+    @_ds.in_model_strategy
     def predict(self, x, batch_size=None, verbose=_AUTO, steps=None, callbacks=None):
         """Model outputs for `x`, batch by batch, concatenated as numpy arrays."""
-        verbose = _resolve_verbose(verbose)
+        verbose = _resolve_verbose(verbose) if _ds.is_chief() else 0
         batch_size = int(batch_size or 32)
         x = _as_arrays(x)
         n = _num_samples(x)
         if not self.built:
             self(_take(x, slice(0, 2)), training=False)
+        _ds.sync_variables(self.variables)
         predict_fn = self.make_predict_function()
         total = math.ceil(n / batch_size) if steps is None else min(math.ceil(n / batch_size), steps)
         bar = _cb.Progbar(total, verbose=verbose) if verbose else None
@@ -735,7 +749,7 @@ class Model(Layer):
         for step, idx in self._batches(n, batch_size, False, steps):
             cb.on_predict_batch_begin(step)
             out = predict_fn((_take(x, idx),))
-            outs.append(_tmap(lambda t: np.array(t), out))
+            outs.append(_ds.gather_batches(_tmap(lambda t: np.array(t), out)))
             cb.on_predict_batch_end(step, {"outputs": outs[-1]})
             if bar is not None:
                 bar.update(step + 1, finalize=False)
@@ -789,33 +803,26 @@ class Model(Layer):
         return state
 
     def save(self, filepath, overwrite=True, **kwargs):
-        """Save the whole model (layers, weights, compile configuration, optimizer state) to
-        one file with pickle; `keras.models.load_model(filepath)` restores it. Custom layer and
-        model classes must be importable when loading (as with Keras' custom_objects)."""
-        import os
-        import pickle
-        if not overwrite and os.path.exists(filepath):
-            raise FileExistsError(filepath)
-        with open(filepath, "wb") as f:
-            pickle.dump({"format": "graphflow.keras/pickle-1", "model": self}, f,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+        """Save the whole model (architecture, weights, compile configuration, optimizer state)
+        as a Keras 3 `.keras` file, loadable by `keras.models.load_model` here and in Keras 3.
+        No pickle: see `graphflow.keras.saving`."""
+        from . import saving
+        if kwargs:
+            raise TypeError(f"Model.save: unexpected keyword arguments {sorted(kwargs)}")
+        saving.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write all weights (in `weights` order) to an .npz file."""
-        import os
-        if not overwrite and os.path.exists(filepath):
-            raise FileExistsError(filepath)
-        ws = self.weights
-        arrays = {f"w{i:04d}": np.array(w.numpy()) for i, w in enumerate(ws)}
-        names = np.array([w.name for w in ws])
-        with open(filepath, "wb") as f:
-            np.savez(f, __names__=names, **arrays)
+        """Write all weights to a Keras 3 `.weights.h5` (HDF5) file."""
+        from . import saving
+        saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
-        """Read weights written by `save_weights` (the model must be built the same way)."""
-        with np.load(filepath, allow_pickle=False) as data:
-            keys = sorted(k for k in data.files if k.startswith("w"))
-            self.set_weights([data[k] for k in keys])
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Read weights from a Keras 3 `.weights.h5` or `.keras` file (the model must be built
+        the same way)."""
+        from . import saving
+        if skip_mismatch:
+            raise NotImplementedError("load_weights(skip_mismatch=True) is not supported")
+        saving.load_weights(self, filepath)
 
 
 # ------------------------------------------------------------------ Sequential
@@ -887,15 +894,8 @@ class Sequential(Model):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Load a model written by `Model.save`. The file is a pickle: only load files you trust."""
-    import pickle
-    with open(filepath, "rb") as f:
-        data = pickle.load(f)
-    if not isinstance(data, dict) or data.get("format") != "graphflow.keras/pickle-1":
-        raise ValueError(f"{filepath} is not a model saved by graphflow.keras Model.save")
-    model = data["model"]
-    if not compile:
-        model._is_compiled = False
-        model.optimizer = model.compiled_loss = model.compiled_metrics = None
-        model._loss_tracker = None
-    return model
+    """Load a Keras 3 `.keras` file (written by graphflow or by Keras 3). Nothing in the file
+    is executed; see `graphflow.keras.saving.load_model`."""
+    from . import saving
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                             safe_mode=safe_mode)

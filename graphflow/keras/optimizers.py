@@ -247,17 +247,21 @@ class Optimizer:
         grads = [convert_to_tensor(g) for g, _ in pairs]
         grads = [_m.cast(g, v.dtype) if g.dtype != v.dtype else g for g, (_, v) in zip(grads, pairs)]
         grads = self._clip(grads)
-        lr = self._current_lr()
-        self._step = self.prepare_step(lr)
+        with _state.name_scope(self.name):
+            lr = self._current_lr()
+            self._step = self.prepare_step(lr)
         try:
             for g, (_, v) in zip(grads, pairs):
-                if self.weight_decay and id(v) not in self._exclude_wd and not any(
-                        n in v.name for n in getattr(self, "_exclude_wd_names", ())):
-                    v.assign_sub(v.read_value() * (lr * float(self.weight_decay)))
-                self.update_step(g, v, lr, self._slots[id(v)])
+                with _state.name_scope(self.name), _state.name_scope(   # viz groups per variable
+                        v.name.split(":")[0].replace("/", "_") or "var"):
+                    if self.weight_decay and id(v) not in self._exclude_wd and not any(
+                            n in v.name for n in getattr(self, "_exclude_wd_names", ())):
+                        v.assign_sub(v.read_value() * (lr * float(self.weight_decay)))
+                    self.update_step(g, v, lr, self._slots[id(v)])
         finally:
             self._step = None   # may hold values of a trace: never keep them past this call
-        self.iterations.assign_add(np.int64(1))
+        with _state.name_scope(self.name):
+            self.iterations.assign_add(np.int64(1))
         return self.iterations
 
     def minimize(self, loss, var_list, tape=None):

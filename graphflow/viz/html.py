@@ -1,138 +1,216 @@
-"""Standalone HTML/SVG rendering of a graph IR (no JavaScript libraries, no network).
+"""Standalone outputs of the visualizer: the interactive HTML page (works from ``file://``, no
+network: the graph as JSON, the page script inlined, and a static SVG of the default view for
+readers without JavaScript), SVG, Graphviz DOT (clusters per scope and per kernel; no Graphviz
+needed), JSON and text.
 
-Nodes are laid out in layers by depth; colour shows what the node is: forward op, adjoint of
-order 1/2/..., structural (parameter/constant/variable/effect), and fused kernels get a
-coloured outline per cluster. Hovering a node shows op, shape, dtype, source line and tags.
+JSON schema (``format="json"``): ``{"title", "consts", "stages": [view, ...]}``, each view
+``{"name", "count", "nodes": {id: {id, op, label, role, shape, dtype, bytes, source, scope,
+group, adj, fwd, tangent, kernel, inputs, consumers, attrs, chip, chips}}, "groups": {gid:
+{id, name, parent, children, nodes, size, layers, chains, segs}}, "edges": [[u, v, reason?]],
+"control": [[u, v]], "expanded": [gid, ...], "kernels"?: {k: {id, kind, domain, nodes}}}``.
 
 >>> import graphflow as tf
 >>> @tf.function(jit_compile=False)
 ... def f(x):
 ...     return tf.reduce_sum(x * x)
 >>> html = render_html([("optimized", f.get_concrete_function(tf.ones(3)).optimized)])
->>> html.startswith("<!DOCTYPE html>")
+>>> html.startswith("<!DOCTYPE html>") and 'data-status="loading"' in html
 True
 """
 import html as _html
+import json
+import linecache
+import os
 
-import networkx as nx
-import numpy as np
+from . import view as _v
 
-from ..ops.registry import CONSTANT, EFFECT, OPS, PARAMETER
-
-_FILL = {"forward": "#dbeafe", 1: "#fde68a", 2: "#fca5a5", 3: "#d8b4fe", "parameter": "#bbf7d0",
-         "constant": "#e5e7eb", "read": "#a7f3d0", "effect": "#fdba74"}
-_CLUSTER = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"]
-W, H, GX, GY = 150, 38, 30, 60
-
-
-def _role(opname):
-    """The structural role of an op, from the op table: 'parameter', 'constant', 'read' (a
-    variable read), 'effect' (assign, print, ...) or None for a computing op."""
-    op = OPS.get(opname)
-    if op is None:
-        return None
-    if op is PARAMETER:
-        return "parameter"
-    if op is CONSTANT:
-        return "constant"
-    if op.kind == EFFECT or op.stateful:
-        return "effect"
-    if op.effects:
-        return "read"
-    return None
-
-
-def _label(d):
-    op = d["op"]
-    role = _role(op)
-    if role == "constant":
-        v = d["attrs"]["value"]
-        return f"const {v.item():.4g}" if np.size(v) == 1 else f"const {list(d['shape'])}"
-    if "var" in d["attrs"]:
-        return f"{op} {d['attrs']['var'].name}"
-    if role == "parameter":
-        return f"param {d['attrs'].get('name', '')}"
-    return op
+FILL = {"forward": "#dbeafe", "1": "#fde68a", "2": "#fca5a5", "3": "#d8b4fe", "tangent": "#cffafe",
+        "parameter": "#bbf7d0", "constant": "#e5e7eb", "read": "#a7f3d0", "effect": "#fdba74"}
+CLUSTER = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"]
+CONSTS = {"NODE_H": _v.NODE_H, "GROUP_PAD": _v.GROUP_PAD, "HEADER": _v.HEADER, "GAP_X": _v.GAP_X,
+          "GAP_Y": _v.GAP_Y, "CHAR_W": _v.CHAR_W, "FILL": FILL, "CLUSTER": CLUSTER}
+CSS = """
+body{margin:0;font:13px sans-serif;display:grid;grid-template-columns:1fr 340px;
+grid-template-rows:auto 1fr;height:100vh;overflow:hidden}
+header{grid-column:1/3;padding:6px 10px;background:#1e293b;color:#f1f5f9;display:flex;gap:10px;
+align-items:center;flex-wrap:wrap} header h1{font-size:15px;margin:0 10px 0 0}
+#gf-svg{width:100%;height:100%;background:#fff;cursor:grab} #gf-info{overflow:auto;padding:8px;
+border-left:1px solid #cbd5e1;font-size:12px} #gf-info th{text-align:left;vertical-align:top;
+padding-right:6px;color:#475569} #gf-info td{word-break:break-all}
+.box text{font-family:monospace;text-anchor:middle;pointer-events:none} .l1{font-size:11px}
+.l2{font-size:9px;fill:#475569} .box{cursor:pointer} .box.grp rect{stroke-dasharray:4 2}
+.box.hit rect{stroke:#f43f5e;stroke-width:3} .box.sel rect{stroke:#000;stroke-width:3}
+.box.onpath rect{stroke:#16a34a;stroke-width:3}
+.frame rect{fill:#f8fafc;fill-opacity:.5;stroke:#94a3b8} .fh{font-size:11px;fill:#334155;
+cursor:pointer;font-weight:bold} .edge{fill:none;stroke:#94a3b8;stroke-width:1.2}
+.edge.stop{stroke:#ea580c;stroke-dasharray:5 3} .edge.near{stroke:#0f172a;stroke-width:2.2}
+#gf-stats{font-size:12px;color:#cbd5e1} .legend span{padding:1px 5px;margin-right:3px;color:#000}
+"""
 
 
-def _svg(graph):
-    g = graph.nx
-    depth = {}
-    for n in nx.topological_sort(g):
-        depth[n] = 1 + max((depth[u] for u in g.predecessors(n)), default=-1)
-    layers = {}
-    for n in sorted(g.nodes):
-        layers.setdefault(depth[n], []).append(n)
-    pos = {}
-    width = max((len(v) for v in layers.values()), default=1) * (W + GX) + GX
-    for k, ns in layers.items():
-        off = (width - len(ns) * (W + GX)) / 2
-        for i, n in enumerate(ns):
-            pos[n] = (off + i * (W + GX) + GX / 2, GY / 2 + k * (H + GY))
-    height = (max(layers, default=0) + 1) * (H + GY) + GY
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}">',
-           '<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
-           '<path d="M0,0 L8,4 L0,8 z" fill="#6b7280"/></marker></defs>']
-    for u, v, e in g.edges(data=True):
-        (x1, y1), (x2, y2) = pos[u], pos[v]
-        dash = ' stroke-dasharray="4,3"' if e.get("control") else ""
-        out.append(f'<line x1="{x1 + W / 2:.0f}" y1="{y1 + H:.0f}" x2="{x2 + W / 2:.0f}" '
-                   f'y2="{y2:.0f}" stroke="#6b7280"{dash} marker-end="url(#a)"/>')
-    for n, d in g.nodes(data=True):
-        x, y = pos[n]
-        tags = d["tags"]
-        fill = _FILL.get(_role(d["op"])) or (_FILL.get(min(tags["adjoint"], 3)) if "adjoint" in tags
-                                      else _FILL["forward"])   # orders above 3 share a colour
-        cl = tags.get("cluster")
-        stroke = _CLUSTER[cl % len(_CLUSTER)] if cl is not None else "#374151"
-        sw = 3 if cl is not None else 1
-        tip = (f"%{n} {d['op']} {d['shape']} {d['dtype'].name}\nsource: {d['source']}"
-               + (f"\ntags: {tags}" if tags else ""))
-        out.append(f'<g><title>{_html.escape(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" '
-                   f'width="{W}" height="{H}" rx="6" fill="{fill}" stroke="{stroke}" '
-                   f'stroke-width="{sw}"/>'
-                   f'<text x="{x + W / 2:.0f}" y="{y + 15:.0f}" font-size="12" text-anchor="middle"'
-                   f' font-family="monospace">{_html.escape(_label(d))[:22]}</text>'
-                   f'<text x="{x + W / 2:.0f}" y="{y + 30:.0f}" font-size="10" text-anchor="middle"'
-                   f' fill="#4b5563" font-family="monospace">%{n} {list(d["shape"])} '
-                   f'{d["dtype"].name}</text></g>')
-    out.append("</svg>")
+def _legend():
+    items = [("forward", "forward"), ("adjoint 1", "1"), ("adjoint 2", "2"), ("param", "parameter"),
+             ("effect", "effect"), ("const", "constant")]
+    return "".join(f'<span style="background:{FILL[k]}">{t}</span>' for t, k in items)
+
+
+def stage_views(stages):
+    """JSON-able views (with their default expansions) of a list of (name, Graph)."""
+    out = []
+    for name, graph in stages:
+        v = _v.build_view(graph, name)
+        v["expanded"] = sorted(_v.default_expanded(v))
+        out.append(v)
+    return out
+
+
+def _code(views):
+    code = {}
+    for v in views:
+        for r in v["nodes"].values():
+            src = r["source"]
+            if src and src not in code and ":" in src:
+                path, _, line = src.rpartition(":")
+                if line.isdigit():
+                    text = linecache.getline(path, int(line)).strip()
+                    if text:
+                        code[src] = text[:160]
+    return code
+
+
+def svg(v, expanded=None, standalone=True):
+    """Static SVG of one view (default expansion unless `expanded` is given)."""
+    expanded = set(v.get("expanded", ())) if expanded is None else set(expanded)
+    p = _v.place(v, expanded)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{p["width"]:.0f}" '
+           f'height="{p["height"]:.0f}" font-family="monospace">' if standalone else "",
+           '<defs><marker id="gf-arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" '
+           'orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#94a3b8"/></marker></defs>']
+    for gid, (x, y, w, h) in p["frames"].items():
+        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="8" '
+                   f'fill="#f8fafc" stroke="#94a3b8"/><text x="{x + 8:.1f}" y="{y + 14:.1f}" '
+                   f'font-size="11">{_html.escape(_v.group_text(v["groups"][gid]))}</text>')
+    for a, b, pts, reason in p["edges"]:
+        d = f"M{pts[0][0]:.1f},{pts[0][1]:.1f}" + "".join(
+            f" L{x:.1f},{y:.1f}" for x, y in pts[1:])
+        extra = f' stroke-dasharray="5 3"><title>fusion stopped: {_html.escape(reason)}</title>' \
+                '</path>' if reason else "/>"
+        out.append(f'<path d="{d}" fill="none" stroke="#94a3b8" marker-end="url(#gf-arrow)"'
+                   + extra)
+    for it, (x, y, w, h) in p["boxes"].items():
+        if isinstance(it, str) and it.startswith("g:"):
+            text, sub, fill = _v.group_text(v["groups"][it[2:]]), "group", "#f8fafc"
+        else:
+            r = v["nodes"][it]
+            text, sub = _v.node_text(r), f"%{it} {r['shape']} {r['dtype']}"
+            fill = FILL[r["role"]] if r["role"] != "op" else (
+                FILL[str(min(r["adj"], 3))] if r["adj"] else FILL["forward"])
+        maxc = int((w - 10) / _v.CHAR_W)
+        text = text if len(text) <= maxc else text[: maxc - 1] + "…"
+        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="5" '
+                   f'fill="{fill}" stroke="#475569"/><text x="{x + w / 2:.1f}" y="{y + 14:.1f}" '
+                   f'font-size="11" text-anchor="middle">{_html.escape(text)}</text>'
+                   f'<text x="{x + w / 2:.1f}" y="{y + 27:.1f}" font-size="9" fill="#475569" '
+                   f'text-anchor="middle">{_html.escape(sub[: maxc + 4])}</text>')
+    if standalone:
+        out.append("</svg>")
     return "\n".join(out)
 
 
 def render_html(stages, title="graphflow graph"):
-    """HTML page with one SVG section per (name, Graph) stage."""
-    legend = " ".join(f'<span style="background:{c};padding:2px 6px;margin:2px">{k}</span>'
-                      for k, c in [("forward", _FILL["forward"]), ("adjoint order 1", _FILL[1]),
-                                   ("adjoint order 2", _FILL[2]), ("parameter", _FILL["parameter"]),
-                                   ("variable read", _FILL["read"]),
-                                   ("effect", _FILL["effect"]), ("constant", _FILL["constant"])])
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_html.escape(title)}"
-             "</title><style>body{font-family:sans-serif;margin:20px} section{margin-bottom:30px;"
-             "overflow-x:auto} pre{background:#f3f4f6;padding:8px;font-size:11px}</style></head>"
-             f"<body><h1>{_html.escape(title)}</h1><p>{legend} — thick coloured outlines mark "
-             "fused kernels; dashed edges are ordering (control) edges; hover a node for its "
-             "source line.</p>"]
-    for name, graph in stages:
-        n = graph.nx.number_of_nodes()
-        parts.append(f"<section><h2>{_html.escape(name)} ({n} nodes)</h2>{_svg(graph)}"
-                     f"<details><summary>text dump</summary><pre>{_html.escape(graph.dump())}"
-                     "</pre></details></section>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    """The interactive page for a list of (name, Graph) stages (or prebuilt views)."""
+    views = [s if isinstance(s, dict) else None for s in stages]
+    if not all(views):
+        views = stage_views(stages)
+    data = {"title": title, "consts": CONSTS, "stages": views, "code": _code(views),
+            "initial": max([i for i, v in enumerate(views) if v["name"] != "fuse"] or [0])}
+    # the page opens on the optimized stage (the fused one is a click or a → away)
+    blob = json.dumps(data, separators=(",", ":"), default=str).replace("</", "<\\/")
+    with open(os.path.join(os.path.dirname(__file__), "page.js")) as f:
+        script = f.read()
+    first = views[data["initial"]]
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_html.escape(title)}'
+            f"</title><style>{CSS}</style></head><body data-status=\"loading\" data-errors=\"\">"
+            f'<header><h1>{_html.escape(title)}</h1><select id="gf-stage"></select>'
+            '<input id="gf-search" placeholder="/ search: text, op:, scope:, src:, adj:1, '
+            'kernel:0, regex" size="38"><button id="gf-fit">fit</button>'
+            '<button id="gf-all">expand all</button><button id="gf-none">collapse all</button>'
+            f'<span class="legend">{_legend()}</span><span id="gf-stats"></span></header>'
+            '<svg id="gf-svg"><defs><marker id="gf-arrow" markerWidth="8" markerHeight="8" '
+            'refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#94a3b8"/></marker>'
+            '</defs><g id="gf-world"></g></svg><div id="gf-info"></div>'
+            f'<div id="gf-static"><noscript>{svg(first)}</noscript></div>'
+            f'<script type="application/json" id="gf-data">{blob}</script>'
+            f"<script>{script}</script></body></html>")
+
+
+def stages_of(obj):
+    """(name, Graph) stages of a ConcreteFunction (traced, after each pass, fused), a Graph
+    or a list of stages."""
+    if hasattr(obj, "stages") and hasattr(obj, "traced"):
+        out, seen = [], {}
+        for name, g in obj.stages:
+            if name == "verify":
+                continue
+            seen[name] = seen.get(name, 0) + 1
+            out.append((name if seen[name] == 1 else f"{name} {seen[name]}", g))
+        return out
+    if hasattr(obj, "nx"):
+        return [(getattr(obj, "name", "graph"), obj)]
+    return list(obj)
 
 
 def save_html(path, stages, title="graphflow graph"):
-    """Write `render_html(stages)` to `path`; returns the path.
-
-    `stages` may also be a ConcreteFunction: its traced and optimized graphs (and the fused
-    graph if the backend made one) are shown.
-    """
-    if hasattr(stages, "stages"):
-        cf = stages
-        stages = [("traced (forward + adjoint nodes)", cf.traced), ("optimized", cf.optimized)]
-        if cf.stages[-1][0] == "fuse":
-            stages.append(("fused kernels", cf.stages[-1][1]))
+    """Write the page for `stages` (a ConcreteFunction, a Graph or (name, Graph) pairs) to
+    `path`; returns the path."""
     with open(path, "w") as f:
-        f.write(render_html(stages, title))
+        f.write(render_html(stages_of(stages), title))
     return path
+
+
+def dot(v):
+    """Graphviz DOT text: one cluster per group (scope, gradients/..., kernel)."""
+    lines = ["digraph graphflow {", "  node [shape=box, style=filled, fontname=monospace];"]
+
+    def emit(gid, ind):
+        grp = v["groups"][gid]
+        if gid:
+            lines.append(f'{ind}subgraph "cluster_{gid}" {{ label="{grp["name"]}";')
+        for n in grp["nodes"]:
+            r = v["nodes"][n]
+            fill = FILL[r["role"]] if r["role"] != "op" else (
+                FILL[str(min(r["adj"], 3))] if r["adj"] else FILL["forward"])
+            lab = _v.node_text(r).replace('"', "'")
+            lines.append(f'{ind}  n{n} [label="{lab}\\n{r["shape"]}", fillcolor="{fill}"];')
+        for c in grp["children"]:
+            emit(c, ind + "  ")
+        if gid:
+            lines.append(ind + "}")
+
+    emit("", "  ")
+    for e in v["edges"]:
+        extra = f' [style=dashed, label="{e[2]}"]' if len(e) > 2 else ""
+        lines.append(f"  n{e[0]} -> n{e[1]}{extra};")
+    for u, w in v["control"]:
+        lines.append(f"  n{u} -> n{w} [style=dotted];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def text(v):
+    """Indented text outline: groups and their nodes."""
+    out = []
+
+    def emit(gid, depth):
+        grp = v["groups"][gid]
+        if gid:
+            out.append("  " * (depth - 1) + f"[{_v.group_text(grp)}]")
+        for n in grp["nodes"]:
+            r = v["nodes"][n]
+            ins = ", ".join(f"%{u}" for u in r["inputs"])
+            out.append("  " * depth + f"%{n} = {_v.node_text(r)}({ins}) {r['shape']} {r['dtype']}")
+        for c in grp["children"]:
+            emit(c, depth + 1)
+
+    emit("", 0)
+    return "\n".join(out)

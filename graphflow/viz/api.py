@@ -1,0 +1,53 @@
+"""`graphflow.viz.render`: one entry point for every output format.
+
+>>> import graphflow as tf
+>>> @tf.function(jit_compile=False)
+... def f(x):
+...     with tf.name_scope("sq"):
+...         return tf.reduce_sum(x * x)
+>>> print(render(f, tf.ones(3), format="txt", stage="traced"))
+%0 = param x() [3] float32
+[sq (2)]
+  %1 = multiply(%0, %0) [3] float32
+  %2 = reduce_sum(%1) [] float32
+"""
+import json
+
+from . import html as _h
+
+
+def _concrete(obj, args):
+    if hasattr(obj, "get_concrete_function"):
+        return obj.get_concrete_function(*args)
+    return obj
+
+
+def render(obj, *example_args, path=None, stage=None, format="html", title=None):
+    """Render a `tf.function` (traced on `example_args`), a ConcreteFunction or a Graph.
+
+    format: "html" (interactive page with every stage), "svg" (default view), "dot", "json"
+    or "txt"; stage: a stage name ("traced", "dce", "fuse", ...; default: all stages for html,
+    the last one otherwise). Returns the text, and writes it to `path` when given.
+    """
+    cf = _concrete(obj, example_args)
+    stages = _h.stages_of(cf)
+    if stage is not None:
+        names = [n for n, _ in stages]
+        if stage not in names:
+            raise KeyError(f"render: no stage {stage!r}; stages: {names}")
+        stages = [stages[names.index(stage)]]
+    title = title or getattr(getattr(cf, "function", None), "name", None) or "graphflow graph"
+    if format == "html":
+        out = _h.render_html(stages, title)
+    elif format in ("svg", "dot", "txt", "json"):
+        views = _h.stage_views(stages if format == "json" else stages[-1:])
+        if format == "json":
+            out = json.dumps({"title": title, "consts": _h.CONSTS, "stages": views}, default=str)
+        else:
+            out = {"svg": _h.svg, "dot": _h.dot, "txt": _h.text}[format](views[0])
+    else:
+        raise ValueError(f"render: unknown format {format!r} (html, svg, dot, json, txt)")
+    if path is not None:
+        with open(path, "w") as f:
+            f.write(out)
+    return out

@@ -1,0 +1,282 @@
+// graphflow graph page: layout (same algorithm as graphflow/viz/view.py `place`), drawing,
+// pan/zoom, collapse/expand, search, info panel, stage picker. No network, no libraries.
+(function () {
+  "use strict";
+  var DATA = JSON.parse(document.getElementById("gf-data").textContent);
+  var C = DATA.consts, body = document.body, errors = [];
+  window.addEventListener("error", function (e) { errors.push(String(e.message)); body.dataset.errors = errors.join("; "); });
+  var NS = "http://www.w3.org/2000/svg";
+  var svg = document.getElementById("gf-svg"), world = document.getElementById("gf-world");
+  var info = document.getElementById("gf-info"), search = document.getElementById("gf-search");
+  var view, expanded, cur, selected = null, hits = {}, tf = {x: 0, y: 0, k: 1};
+  function el(tag, attrs, parent) {
+    var e = document.createElementNS(NS, tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function anc(gid) { var out = []; while (gid !== null && gid !== undefined) { out.push(gid); gid = view.groups[gid].parent; } return out; }
+  function itemIn(n, gid) {
+    var c = view.nodes[n].group;
+    if (c === gid) return String(n);
+    while (c !== null && view.groups[c].parent !== gid) c = view.groups[c].parent;
+    return c === null ? null : "g:" + c;
+  }
+  function boxW(t) { return Math.min(240, Math.max(56, Math.floor(t.length * C.CHAR_W) + 16)); }
+  function nodeText(r) {
+    var t = r.label;
+    if (r.chips && r.chips.length) t += " " + r.chips.slice(0, 2).join(" ") + (r.chips.length > 2 ? " …" : "");
+    return t;
+  }
+  function groupText(g) { return g.name + " (" + g.size + ")"; }
+  function visible(n) {
+    var ch = anc(view.nodes[n].group).reverse();
+    for (var i = 1; i < ch.length; i++) if (!expanded[ch[i]]) return "g:" + ch[i];
+    return String(n);
+  }
+  function place() {
+    var rel = {}, size = {};
+    function measure(gid) {
+      var g = view.groups[gid], dims = {}, up = {}, cx = {}, i, j;
+      g.layers.forEach(function (L) { L.forEach(function (it) {
+        it = String(it);
+        if (it.slice(0, 2) === "d:") dims[it] = [8, C.NODE_H];
+        else if (it.slice(0, 2) === "g:") dims[it] = expanded[it.slice(2)] ? measure(it.slice(2)) : [boxW("▸ " + groupText(view.groups[it.slice(2)])), C.NODE_H];
+        else dims[it] = [boxW(nodeText(view.nodes[it])), C.NODE_H];
+      }); });
+      g.segs.forEach(function (s) { (up[s[1]] = up[s[1]] || []).push(String(s[0])); });
+      var y = C.GROUP_PAD + (gid ? C.HEADER : 0), width = 0;
+      for (i = 0; i < g.layers.length; i++) {
+        var L = g.layers[i], h = 0, right = C.GROUP_PAD - C.GAP_X;
+        for (j = 0; j < L.length; j++) h = Math.max(h, dims[String(L[j])][1]);
+        for (j = 0; j < L.length; j++) {
+          var it = String(L[j]), w = dims[it][0], ps = (up[it] || []).filter(function (p) { return p in cx; });
+          var want = ps.length ? ps.reduce(function (a, p) { return a + cx[p]; }, 0) / ps.length - w / 2 : right + C.GAP_X;
+          var x = Math.max(want, right + C.GAP_X);
+          cx[it] = x + w / 2; rel[it] = [x, y, w, dims[it][1]]; right = x + w;
+        }
+        width = Math.max(width, right); y += h + C.GAP_Y;
+      }
+      size[gid] = [width + C.GROUP_PAD, y - C.GAP_Y + C.GROUP_PAD];
+      return size[gid];
+    }
+    measure("");
+    var boxes = {}, frames = {}, anchor = {};
+    function absolute(gid, ox, oy) {
+      view.groups[gid].layers.forEach(function (L) { L.forEach(function (it) {
+        it = String(it);
+        var r = rel[it], x = r[0] + ox, y = r[1] + oy;
+        if (it.slice(0, 2) === "d:") anchor[it] = [x + r[2] / 2, y + r[3] / 2];
+        else if (it.slice(0, 2) === "g:" && expanded[it.slice(2)]) { frames[it.slice(2)] = [x, y, r[2], r[3]]; absolute(it.slice(2), x, y); }
+        else boxes[it] = [x, y, r[2], r[3]];
+      }); });
+    }
+    absolute("", 0, 0);
+    var drawn = {}, list = [];
+    view.edges.forEach(function (e) {
+      var u = e[0], v = e[1], a = visible(u), b = visible(v), key = a + ">" + b;
+      if (a === b || drawn[key]) return;
+      var gu = anc(view.nodes[u].group), gv = anc(view.nodes[v].group), common = gu.filter(function (x) { return gv.indexOf(x) >= 0; })[0];
+      var ch = view.chainIndex[common + "|" + itemIn(u, common) + "|" + itemIn(v, common)] || [];
+      var A = boxes[a] || frames[a.slice(2)], B = boxes[b] || frames[b.slice(2)];
+      var pts = [[A[0] + A[2] / 2, A[1] + A[3]]];
+      ch.forEach(function (d) { if (anchor[d]) pts.push(anchor[d]); });
+      pts.push([B[0] + B[2] / 2, B[1]]);
+      drawn[key] = [a, b, pts, e[2] || null, u, v]; list.push(drawn[key]);
+    });
+    return {boxes: boxes, frames: frames, edges: list, width: size[""][0], height: size[""][1]};
+  }
+  function orient(a, b, c) { var v = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]); return v > 1e-9 ? 1 : (v < -1e-9 ? -1 : 0); }
+  function crossings(edges) {
+    var segs = [], total = 0, active = [];
+    edges.forEach(function (e, k) { for (var i = 0; i + 1 < e[2].length; i++) { var p = e[2][i], q = e[2][i + 1]; segs.push([Math.min(p[1], q[1]), Math.max(p[1], q[1]), p, q, k, e[0], e[1]]); } });
+    segs.sort(function (a, b) { return a[0] - b[0]; });
+    segs.forEach(function (s) {
+      active = active.filter(function (t) { return t[1] > s[0]; });
+      active.forEach(function (t) {
+        if (t[4] !== s[4] && t[5] !== s[5] && t[5] !== s[6] && t[6] !== s[5] && t[6] !== s[6] &&
+            orient(s[2], s[3], t[2]) * orient(s[2], s[3], t[3]) < 0 && orient(t[2], t[3], s[2]) * orient(t[2], t[3], s[3]) < 0) total++;
+      });
+      active.push(s);
+    });
+    return total;
+  }
+  function fill(r) {
+    if (r.role !== "op") return C.FILL[r.role];
+    if (r.adj) return C.FILL[String(Math.min(r.adj, 3))];
+    return r.tangent ? C.FILL.tangent : C.FILL.forward;
+  }
+  function path(pts) {
+    var d = "M" + pts[0][0] + "," + pts[0][1];
+    for (var i = 1; i < pts.length; i++) {
+      var p = pts[i - 1], q = pts[i], my = (p[1] + q[1]) / 2;
+      d += " C" + p[0] + "," + my + " " + q[0] + "," + my + " " + q[0] + "," + q[1];
+    }
+    return d;
+  }
+  function draw() {
+    var t0 = performance.now();
+    cur = place();
+    while (world.firstChild) world.removeChild(world.firstChild);
+    var gF = el("g", {}, world), gE = el("g", {}, world), gB = el("g", {}, world);
+    Object.keys(cur.frames).forEach(function (gid) {
+      var f = cur.frames[gid], g = el("g", {"class": "frame", "data-group": gid}, gF);
+      el("rect", {x: f[0], y: f[1], width: f[2], height: f[3], rx: 8}, g);
+      var t = el("text", {x: f[0] + 8, y: f[1] + 14, "class": "fh"}, g); t.textContent = "▾ " + groupText(view.groups[gid]);
+      t.addEventListener("click", function (ev) { ev.stopPropagation(); toggle(gid); });
+    });
+    cur.edges.forEach(function (e) {
+      var p = el("path", {d: path(e[2]), "class": "edge" + (e[3] ? " stop" : ""), "data-from": e[0], "data-to": e[1], "marker-end": "url(#gf-arrow)"}, gE);
+      if (e[3]) { p.setAttribute("data-reason", e[3]); var tt = el("title", {}, p); tt.textContent = "fusion stopped: " + e[3]; }
+    });
+    Object.keys(cur.boxes).forEach(function (it) {
+      var b = cur.boxes[it], isG = it.slice(0, 2) === "g:", r = isG ? null : view.nodes[it];
+      var g = el("g", {"class": "box" + (isG ? " grp" : "") + (hits[it] ? " hit" : "") + (selected === it ? " sel" : ""), "data-item": it}, gB);
+      el("rect", {x: b[0], y: b[1], width: b[2], height: b[3], rx: isG ? 8 : 5, fill: isG ? "#f8fafc" : fill(r),
+                  stroke: (!isG && r.kernel !== null && r.kernel !== undefined) ? C.CLUSTER[r.kernel % C.CLUSTER.length] : "#475569"}, g);
+      var text = isG ? "▸ " + groupText(view.groups[it.slice(2)]) : nodeText(r);
+      var maxc = Math.floor((b[2] - 10) / C.CHAR_W);
+      var t1 = el("text", {x: b[0] + b[2] / 2, y: b[1] + 14, "class": "l1"}, g); t1.textContent = text.length > maxc ? text.slice(0, maxc - 1) + "…" : text;
+      var sub = isG ? "group" : "%" + it + " " + JSON.stringify(r.shape) + " " + r.dtype;
+      var t2 = el("text", {x: b[0] + b[2] / 2, y: b[1] + 27, "class": "l2"}, g); t2.textContent = sub.length > maxc + 4 ? sub.slice(0, maxc + 3) + "…" : sub;
+      g.addEventListener("click", function (ev) { ev.stopPropagation(); if (isG) toggle(it.slice(2)); else select(it); });
+    });
+    var ms = performance.now() - t0;
+    body.dataset.boxes = Object.keys(cur.boxes).length;
+    body.dataset.crossings = crossings(cur.edges);
+    body.dataset.layoutMs = ms.toFixed(1);
+    body.dataset.width = Math.round(cur.width); body.dataset.height = Math.round(cur.height);
+    document.getElementById("gf-stats").textContent = view.count + " nodes · " + body.dataset.boxes + " boxes · " + body.dataset.crossings + " crossings · layout " + ms.toFixed(0) + " ms";
+    if (selected) highlight(selected);
+    saveHash();
+  }
+  function apply() { world.setAttribute("transform", "translate(" + tf.x + "," + tf.y + ") scale(" + tf.k + ")"); body.dataset.scale = tf.k.toFixed(3); }
+  function fit() {
+    var W = svg.clientWidth || 1400, H = svg.clientHeight || 900;
+    tf.k = Math.min(1.5, Math.min(W / (cur.width + 20), H / (cur.height + 20)));
+    tf.x = (W - cur.width * tf.k) / 2; tf.y = 10; apply();
+  }
+  function toggle(gid) { if (expanded[gid]) delete expanded[gid]; else expanded[gid] = true; draw(); }
+  function expandTo(n) { anc(view.nodes[n].group).forEach(function (g) { if (g) expanded[g] = true; }); }
+  function link(n) { return '<a href="#" data-node="' + n + '">%' + n + " " + esc(view.nodes[n].label) + "</a>"; }
+  function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
+  function select(n) {
+    n = String(n); selected = n;
+    var r = view.nodes[n];
+    if (visible(n) !== n) { expandTo(n); draw(); }
+    var partners = Object.keys(view.nodes).filter(function (m) { return String(view.nodes[m].fwd) === n; });
+    var kern = r.kernel !== null && r.kernel !== undefined && view.kernels ? view.kernels[r.kernel] : null;
+    var html = "<h3>%" + n + " " + esc(r.op) + "</h3><table>" +
+      "<tr><th>shape</th><td class='shape'>" + esc(JSON.stringify(r.shape)) + "</td></tr>" +
+      "<tr><th>dtype</th><td>" + esc(r.dtype) + "</td></tr><tr><th>bytes</th><td>" + r.bytes + "</td></tr>" +
+      "<tr><th>source</th><td class='source'>" + esc(r.source) + "</td></tr>" +
+      (DATA.code && DATA.code[r.source] ? "<tr><th></th><td><code>" + esc(DATA.code[r.source]) + "</code></td></tr>" : "") +
+      "<tr><th>scope</th><td>" + esc(r.scope) + "</td></tr><tr><th>group</th><td>" + esc(r.group) + "</td></tr>" +
+      (r.adj ? "<tr><th>adjoint</th><td>order " + r.adj + (r.fwd !== null && view.nodes[r.fwd] ? " of " + link(r.fwd) : "") + "</td></tr>" : "") +
+      (partners.length ? "<tr><th>adjoints</th><td>" + partners.map(link).join(" ") + "</td></tr>" : "") +
+      (kern ? "<tr><th>kernel</th><td>" + esc("kernel " + kern.id + " · " + kern.kind + " · " + kern.nodes.length + " ops") + "</td></tr>" : "") +
+      Object.keys(r.attrs).map(function (k) { return "<tr><th>" + esc(k) + "</th><td>" + esc(r.attrs[k]) + "</td></tr>"; }).join("") +
+      "<tr><th>inputs</th><td>" + r.inputs.map(link).join(" ") + "</td></tr>" +
+      "<tr><th>consumers</th><td>" + r.consumers.map(link).join(" ") + "</td></tr></table>";
+    info.innerHTML = html;
+    info.querySelectorAll("a[data-node]").forEach(function (a) { a.addEventListener("click", function (ev) { ev.preventDefault(); select(a.dataset.node); }); });
+    body.dataset.selected = n;
+    draw();
+  }
+  function highlight(n) {
+    var v = visible(n);
+    world.querySelectorAll(".edge").forEach(function (p) { if (p.dataset.from === v || p.dataset.to === v) p.classList.add("near"); });
+  }
+  function pathBetween(a, b) {   // node ids on a path a -> b (BFS over data edges), [] if none
+    var succ = {}, prev = {}, q = [String(a)], seen = {}; seen[a] = true;
+    view.edges.forEach(function (e) { (succ[e[0]] = succ[e[0]] || []).push(String(e[1])); });
+    while (q.length) {
+      var x = q.shift();
+      if (x === String(b)) { var out = [x]; while (prev[x] !== undefined) { x = prev[x]; out.unshift(x); } return out; }
+      (succ[x] || []).forEach(function (y) { if (!seen[y]) { seen[y] = true; prev[y] = x; q.push(y); } });
+    }
+    return [];
+  }
+  function matcher(q) {
+    var m = /^(op|scope|src|adj|kernel):(.*)$/.exec(q), re;
+    var field = m ? m[1] : null, s = m ? m[2] : q;
+    try { re = new RegExp(s, "i"); } catch (e) { re = new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i"); }
+    return function (r) {
+      if (field === "op") return re.test(r.op);
+      if (field === "scope") return re.test(r.scope) || re.test(r.group);
+      if (field === "src") return re.test(r.source);
+      if (field === "adj") return String(r.adj) === s;
+      if (field === "kernel") return r.kernel !== null && r.kernel !== undefined && String(r.kernel) === s;
+      return re.test(nodeText(r)) || re.test(r.op) || re.test(r.scope) || re.test(r.source) || re.test("%" + r.id);
+    };
+  }
+  function doSearch(q) {
+    var t0 = performance.now(); hits = {};
+    var found = [];
+    if (q) {
+      var f = matcher(q);
+      Object.keys(view.nodes).forEach(function (n) { var r = view.nodes[n]; if (!r.chip && f(r)) found.push(n); });
+      found.slice(0, 200).forEach(function (n) { hits[visible(n)] = true; });
+    }
+    body.dataset.hits = found.length;
+    draw();
+    body.dataset.searchMs = (performance.now() - t0).toFixed(1);
+    return found;
+  }
+  function saveHash() {
+    var h = "stage=" + encodeURIComponent(view.name) + "&open=" + Object.keys(expanded).map(encodeURIComponent).join(",") + (selected ? "&sel=" + selected : "");
+    try { history.replaceState(null, "", "#" + h); } catch (e) { /* file:// in some browsers */ }
+  }
+  function loadStage(i, keep) {
+    i = Math.max(0, Math.min(DATA.stages.length - 1, i));
+    view = DATA.stages[i];
+    if (!view.chainIndex) {
+      view.chainIndex = {};
+      Object.keys(view.groups).forEach(function (gid) { view.groups[gid].chains.forEach(function (c) { view.chainIndex[gid + "|" + c[0] + "|" + c[1]] = c[2]; }); });
+    }
+    if (!keep) { expanded = {}; view.expanded.forEach(function (g) { expanded[g] = true; }); }
+    selected = null; hits = {}; info.innerHTML = "<p>Click a node for its details. Click a group to expand or collapse it. <kbd>/</kbd> searches (text, op:, scope:, src:, adj:2, kernel:3, regex); ←/→ step through stages.</p>";
+    document.getElementById("gf-stage").value = i;
+    body.dataset.stage = view.name;
+    draw(); fit();
+  }
+  // ---- wiring --------------------------------------------------------------------------
+  var picker = document.getElementById("gf-stage");
+  DATA.stages.forEach(function (s, i) { var o = document.createElement("option"); o.value = i; o.textContent = s.name + " (" + s.count + " nodes)"; picker.appendChild(o); });
+  picker.addEventListener("change", function () { loadStage(+picker.value); });
+  search.addEventListener("input", function () { doSearch(search.value); });
+  document.getElementById("gf-fit").addEventListener("click", fit);
+  document.getElementById("gf-all").addEventListener("click", function () { Object.keys(view.groups).forEach(function (g) { if (g) expanded[g] = true; }); draw(); fit(); });
+  document.getElementById("gf-none").addEventListener("click", function () { expanded = {}; draw(); fit(); });
+  document.addEventListener("keydown", function (e) {
+    if (e.target === search) { if (e.key === "Escape") search.blur(); return; }
+    if (e.key === "/") { e.preventDefault(); search.focus(); }
+    else if (e.key === "ArrowRight" && +picker.value < DATA.stages.length - 1) loadStage(+picker.value + 1);
+    else if (e.key === "ArrowLeft" && +picker.value > 0) loadStage(+picker.value - 1);
+  });
+  var drag = null;
+  svg.addEventListener("mousedown", function (e) { drag = [e.clientX - tf.x, e.clientY - tf.y]; });
+  window.addEventListener("mousemove", function (e) { if (drag) { tf.x = e.clientX - drag[0]; tf.y = e.clientY - drag[1]; apply(); } });
+  window.addEventListener("mouseup", function () { drag = null; });
+  svg.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    var r = svg.getBoundingClientRect(), mx = e.clientX - r.left, my = e.clientY - r.top, k = tf.k * Math.exp(-e.deltaY * 0.0015);
+    tf.x = mx - (mx - tf.x) * k / tf.k; tf.y = my - (my - tf.y) * k / tf.k; tf.k = k; apply();
+  }, {passive: false});
+  window.gf = {select: select, toggle: toggle, search: doSearch, pathBetween: pathBetween, place: place, crossings: crossings,
+               stage: loadStage, expanded: function () { return Object.keys(expanded); }, view: function () { return view; },
+               expandAll: function () { Object.keys(view.groups).forEach(function (g) { if (g) expanded[g] = true; }); draw(); },
+               highlightPath: function (a, b) {
+                 var p = pathBetween(a, b); p.forEach(expandTo); draw();
+                 p.forEach(function (n) { var e = world.querySelector('[data-item="' + n + '"]'); if (e) e.classList.add("onpath"); });
+                 body.dataset.path = p.join(","); return p; }};
+  var stage0 = DATA.initial || 0, m = /stage=([^&]*)/.exec(location.hash);
+  if (m) DATA.stages.forEach(function (s, i) { if (s.name === decodeURIComponent(m[1])) stage0 = i; });
+  loadStage(stage0);
+  var om = /open=([^&]*)/.exec(location.hash);
+  if (om && om[1]) { expanded = {}; om[1].split(",").forEach(function (g) { g = decodeURIComponent(g); if (view.groups[g]) expanded[g] = true; }); draw(); fit(); }
+  document.getElementById("gf-static").remove();
+  body.dataset.errors = errors.join("; ");
+  body.dataset.readyMs = (performance.now()).toFixed(0);
+  body.dataset.status = "ready";
+})();

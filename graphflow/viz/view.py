@@ -1,0 +1,488 @@
+"""The visualizer's view model: a graph IR turned into nested groups, boxes, chips and edges,
+with a layered layout computed one group at a time.
+
+Groups come from the IR, never from op names: name scopes (``scope`` attr; Keras layers, the
+loss, the metrics and the optimizer open theirs), adjoint nodes mirrored under
+``gradients/<forward node's scope>`` per order (``gradients^2/...`` for order 2),
+forward-mode nodes under ``tangents/...``, fused kernels (``kernel k · kind · domain · n ops``)
+in the fused stage, and source lines when the graph has no scopes at all. A group with more
+than `SPLIT` direct members is split into parts in program order.
+
+Scalar constants and variable reads are *chips*: they are not boxes, they show in their
+consumers' labels (``multiply ·0.5``, ``matmul ⟵dense/kernel``), so they draw no long edges.
+
+Layout (`layout_groups`): for each group separately, its children (sub-groups as single items,
+and its own nodes) are layered by longest path over the data edges lifted to that level
+(control edges are not used), long edges get dummy waypoints, and barycentric sweeps (down and
+up, keeping the best) reduce crossings. Coordinates (`place`) are then assigned bottom-up from
+the sizes of the currently expanded/collapsed items; the page's script does the same when a
+group is toggled, so an expand never re-runs ordering for anything but nothing at all.
+
+>>> import graphflow as tf
+>>> @tf.function(jit_compile=False)
+... def f(x):
+...     with tf.name_scope("square"):
+...         y = x * x
+...     return tf.reduce_sum(y)
+>>> v = build_view(f.get_concrete_function(tf.ones(3)).traced)
+>>> sorted(g["name"] for g in v["groups"].values() if g["name"])
+['square']
+"""
+import re
+
+import networkx as nx
+import numpy as np
+
+from ..ops.registry import CONSTANT, EFFECT, OPS, PARAMETER
+
+SPLIT = 80                 # a group with more direct members than this is split into parts
+NODE_H, GROUP_PAD, HEADER, GAP_X, GAP_Y = 34, 10, 20, 18, 34
+CHAR_W, FONT = 6.6, 11
+
+
+def role(opname):
+    """'parameter' | 'constant' | 'read' | 'effect' | None (a computing op), from the op table."""
+    op = OPS.get(opname)
+    if op is None:
+        return None
+    if op is PARAMETER:
+        return "parameter"
+    if op is CONSTANT:
+        return "constant"
+    if op.kind == EFFECT or op.stateful:
+        return "effect"
+    if op.effects:
+        return "read"
+    return None
+
+
+def _fmt(v):
+    v = np.asarray(v)
+    return f"{v.item():.4g}" if v.size == 1 else f"{list(v.shape)}"
+
+
+def _var_name(d):
+    var = d["attrs"].get("var")
+    name = getattr(var, "name", None) or "var"
+    return name.split(":")[0]
+
+
+def node_label(d):
+    """A node's own label (without chips)."""
+    r = role(d["op"])
+    if r == "constant":
+        return "const " + _fmt(d["attrs"]["value"])
+    if r == "parameter":
+        return f"param {d['attrs'].get('name', '')}".strip()
+    if "var" in d["attrs"]:
+        return f"{d['op']} {_var_name(d)}"
+    return d["op"]
+
+
+def is_chip(g, n):
+    """Scalar constants and variable reads are drawn inside their consumers' boxes."""
+    d = g.nodes[n]
+    r = role(d["op"])
+    if r == "constant":
+        return np.size(d["attrs"]["value"]) == 1 and g.out_degree(n) > 0
+    return r == "read" and g.out_degree(n) > 0
+
+
+def chip_text(g, n):
+    d = g.nodes[n]
+    return "·" + _fmt(d["attrs"]["value"]) if role(d["op"]) == "constant" else "⟵" + _var_name(d)
+
+
+def _group_path(g, n, has_scopes, fused):
+    d = g.nodes[n]
+    tags = d.get("tags", {})
+    scope = [s for s in (d.get("scope") or "").split("/") if s]
+    if fused and tags.get("cluster") is not None:
+        c = g.graph["clusters"][tags["cluster"]]
+        dom = "×".join(str(x) for x in c["domain"]) or "scalar"
+        return [f"kernel {c['id']} · {c['kind']} · {dom} · {len(c['nodes'])} ops"]
+    adj = tags.get("adjoint")
+    if adj:
+        f = tags.get("forward")
+        fs = g.nodes[f].get("scope", "") if f in g else ""
+        fs = [s for s in (fs or "").split("/") if s] or scope
+        return ["gradients" if adj == 1 else f"gradients^{adj}"] + fs
+    if tags.get("tangent"):
+        return ["tangents"] + scope
+    if scope:
+        return scope
+    if not has_scopes and d.get("source"):
+        return [f"src {d['source']}"]
+    return []
+
+
+def build_view(graph, name="graph"):
+    """The JSON-able view of one `Graph`: nodes, groups (a tree), data/control edges, fusion
+    stop reasons on edges, and the per-group layered order (see `layout_groups`)."""
+    g = graph.nx
+    fused = bool(g.graph.get("clusters"))
+    has_scopes = any(d.get("scope") for _, d in g.nodes(data=True))
+    topo = list(nx.topological_sort(g))
+    rank = {n: i for i, n in enumerate(topo)}
+    groups = {"": {"id": "", "name": "", "parent": None, "children": [], "nodes": []}}
+
+    def group_of(path):
+        gid = ""
+        for i in range(len(path)):
+            nid = "/".join(path[: i + 1])
+            if nid not in groups:
+                groups[nid] = {"id": nid, "name": path[i], "parent": gid, "children": [],
+                               "nodes": []}
+                groups[gid]["children"].append(nid)
+            gid = nid
+        return gid
+
+    chips = {n for n in g if is_chip(g, n)}
+    nodes = {}
+    for n in topo:
+        d = g.nodes[n]
+        tags = d.get("tags", {})
+        ins = list(d.get("inputs", ()))
+        rec = {"id": n, "op": d["op"], "label": node_label(d), "role": role(d["op"]) or "op",
+               "shape": [None if s is None else int(s) for s in d["shape"]],
+               "dtype": np.dtype(d["dtype"]).name, "source": d.get("source") or "",
+               "scope": d.get("scope") or "", "adj": int(tags.get("adjoint") or 0),
+               "fwd": tags.get("forward"), "tangent": bool(tags.get("tangent")),
+               "kernel": tags.get("cluster"), "inputs": ins,
+               "consumers": sorted(g.successors(n), key=rank.get),
+               "attrs": {k: (_fmt(v) if isinstance(v, np.ndarray) else str(v))[:80]
+                         for k, v in d.get("attrs", {}).items()},
+               "chip": n in chips}
+        size = int(np.prod([s or 0 for s in d["shape"]])) if d["shape"] else 1
+        rec["bytes"] = size * np.dtype(d["dtype"]).itemsize
+        if n not in chips:
+            rec["chips"] = [chip_text(g, u) for u in dict.fromkeys(ins) if u in chips]
+            rec["group"] = group_of(_group_path(g, n, has_scopes, fused))
+            groups[rec["group"]]["nodes"].append(n)
+        nodes[n] = rec
+    _split_big(groups, nodes)
+    for n, rec in nodes.items():   # a chip lives in its first consumer's group (for search)
+        if rec["chip"]:
+            rec["group"] = nodes[rec["consumers"][0]]["group"]
+    reasons = {(f["input"], f["node"]): f["reason"] for f in g.graph.get("fusion", ())
+               if not f.get("fused") and f.get("input") is not None}
+    edges, control = [], []
+    for u, v, e in g.edges(data=True):
+        if u in chips:
+            continue
+        if e.get("control"):
+            control.append([u, v])
+        else:
+            rec = [u, v]
+            if (u, v) in reasons:
+                rec.append(reasons[(u, v)])
+            edges.append(rec)
+    view = {"name": name, "nodes": nodes, "groups": groups, "edges": edges, "control": control,
+            "count": g.number_of_nodes()}
+    if fused:
+        view["kernels"] = {c["id"]: {k: (list(v) if isinstance(v, tuple) else v)
+                                     for k, v in c.items() if k in ("id", "kind", "domain", "nodes")}
+                           for c in g.graph["clusters"].values()} \
+            if isinstance(g.graph["clusters"], dict) else {}
+    layout_groups(view)
+    return view
+
+
+def _split_big(groups, nodes):
+    for gid in list(groups):
+        grp = groups[gid]
+        items = len(grp["nodes"]) + len(grp["children"])
+        if len(grp["nodes"]) <= SPLIT or items <= SPLIT:
+            continue
+        members, grp["nodes"] = grp["nodes"], []
+        for k in range(0, len(members), SPLIT):
+            pid = (gid + "/" if gid else "") + f"part {k // SPLIT + 1}"
+            groups[pid] = {"id": pid, "name": f"part {k // SPLIT + 1}", "parent": gid,
+                           "children": [], "nodes": members[k: k + SPLIT]}
+            grp["children"].append(pid)
+            for n in groups[pid]["nodes"]:
+                nodes[n]["group"] = pid
+
+
+def ancestors(groups, gid):
+    """Group ids from `gid` up to the root '' (inclusive)."""
+    out = []
+    while gid is not None:
+        out.append(gid)
+        gid = groups[gid]["parent"]
+    return out
+
+
+def _item_in(groups, nodes, n, gid):
+    """The direct child of group `gid` (a sub-group id 'g:<id>' or node id) holding node n,
+    or None when n is not inside gid."""
+    cur = nodes[n]["group"]
+    if cur == gid:
+        return n
+    while cur is not None and groups[cur]["parent"] != gid:
+        cur = groups[cur]["parent"]
+    return None if cur is None else "g:" + cur
+
+
+def count_crossings(layers, edges):
+    """Crossings between consecutive layers (edges join layer i and i+1; by position)."""
+    pos = {x: i for L in layers for i, x in enumerate(L)}
+    by = {}
+    for a, b in edges:
+        by.setdefault(a, []).append(b)
+    total = 0
+    for L in layers[:-1]:
+        pairs = sorted((pos[a], pos[b]) for a in L for b in by.get(a, ()))
+        seen = []
+        for _, y in pairs:   # inversions (n is small per layer pair)
+            total += sum(1 for z in seen if z > y)
+            seen.append(y)
+    return total
+
+
+def order_layers(items, edges, first, sweeps=6):
+    """Layered order of `items` (list, in program order) for DAG `edges` (pairs): longest-path
+    layers, dummy items ('d:<k>') on long edges, barycentric sweeps. Returns (layers, chains)
+    where chains maps an edge (a, b) to its dummies."""
+    succ = {x: [] for x in items}
+    for a, b in edges:
+        succ[a].append(b)
+    layer = {}
+    for x in items:        # program order is a topological order of the lifted DAG
+        layer.setdefault(x, 0)
+        for y in succ[x]:
+            layer[y] = max(layer.get(y, 0), layer[x] + 1)
+    preds = {x: [] for x in items}
+    for a, b in edges:
+        preds[b].append(a)
+    for x in reversed(items):   # sources sit right above their first consumer, not on top
+        if not preds[x] and succ[x]:
+            layer[x] = min(layer[y] for y in succ[x]) - 1
+    n_layers = max(layer.values(), default=0) + 1
+    L = [[] for _ in range(n_layers)]
+    for x in items:
+        L[layer[x]].append(x)
+    chains, seg = {}, []
+    k = 0
+    for a, b in edges:
+        prev, chain = a, []
+        for lv in range(layer[a] + 1, layer[b]):
+            dnm = f"d:{first}:{k}"
+            k += 1
+            L[lv].append(dnm)
+            chain.append(dnm)
+            seg.append((prev, dnm))
+            prev = dnm
+        seg.append((prev, b))
+        chains[(a, b)] = chain
+    up, down = {}, {}
+    for a, b in seg:
+        down.setdefault(a, []).append(b)
+        up.setdefault(b, []).append(a)
+    best, best_c = [list(x) for x in L], count_crossings(L, seg)
+    for it in range(sweeps):
+        rng = range(1, n_layers) if it % 2 == 0 else range(n_layers - 2, -1, -1)
+        nb = up if it % 2 == 0 else down
+        for i in rng:
+            ref = L[i - 1] if it % 2 == 0 else L[i + 1]
+            rp = {x: j for j, x in enumerate(ref)}
+            cur = {x: j for j, x in enumerate(L[i])}
+
+            def key(x):
+                ps = [rp[p] for p in nb.get(x, ()) if p in rp]
+                return (sum(ps) / len(ps) if ps else cur[x], cur[x])
+            L[i].sort(key=key)
+        c = count_crossings(L, seg)
+        if c < best_c:
+            best, best_c = [list(x) for x in L], c
+        if best_c == 0:
+            break
+    return best, chains
+
+
+def layout_groups(view):
+    """Order every group's children (see the module docstring); stored as
+    ``group['layers']`` (lists of item ids: node ids, 'g:<group>' or 'd:...' dummies) and
+    ``group['chains']`` ([a, b, [dummies]])."""
+    groups, nodes = view["groups"], view["nodes"]
+    rank = {n: i for i, n in enumerate(nodes)}
+    first = {}
+    for n, rec in nodes.items():   # nodes are in topological order
+        if not rec["chip"]:
+            for gid in ancestors(groups, rec["group"]):
+                first.setdefault(gid, n)
+    lifted = {gid: {} for gid in groups}
+    for e in view["edges"]:
+        u, v = e[0], e[1]
+        gu, gv = ancestors(groups, nodes[u]["group"]), ancestors(groups, nodes[v]["group"])
+        common = next(x for x in gu if x in gv)
+        a, b = _item_in(groups, nodes, u, common), _item_in(groups, nodes, v, common)
+        if a != b:
+            lifted[common][(a, b)] = True
+    for k, (gid, grp) in enumerate(groups.items()):
+        items = [(first[c], "g:" + c) for c in grp["children"] if c in first] + \
+                [(n, n) for n in grp["nodes"]]
+        items = [x for _, x in sorted(items, key=lambda t: rank[t[0]])]
+        order = {x: i for i, x in enumerate(items)}
+        es = [(a, b) for (a, b) in lifted[gid] if order[a] < order[b]]
+        grp["layers"], chains = order_layers(items, es, k)
+        grp["chains"] = [[a, b, ch] for (a, b), ch in chains.items() if ch]
+        grp["segs"] = [[x, y] for (a, b), ch in chains.items()
+                       for x, y in zip([a] + ch, ch + [b])]
+        grp["size"] = sum(1 for n in nodes.values()
+                          if not n["chip"] and gid in ancestors(groups, n["group"]))
+
+
+def box_width(text):
+    return min(240, max(56, int(len(text) * CHAR_W) + 16))
+
+
+def node_text(rec):
+    t = rec["label"]
+    if rec.get("chips"):
+        t += " " + " ".join(rec["chips"][:2]) + (" …" if len(rec["chips"]) > 2 else "")
+    return t
+
+
+def group_text(grp):
+    return f"{grp['name']} ({grp['size']})"
+
+
+def group_box_width(grp):
+    return box_width("▸ " + group_text(grp))
+
+
+def _visible(view, n, expanded):
+    """The visible item showing node n: its id, or 'g:<outermost collapsed ancestor group>'."""
+    chain = ancestors(view["groups"], view["nodes"][n]["group"])[::-1]   # root first
+    for gid in chain[1:]:
+        if gid not in expanded:
+            return "g:" + gid
+    return n
+
+
+def place(view, expanded):
+    """Coordinates of the current view (`expanded`: set of expanded group ids; the root is
+    always expanded). Returns {'boxes': {item: (x, y, w, h)}, 'frames': {gid: (x, y, w, h)},
+    'edges': [(u_item, v_item, [(x, y), ...], reason)], 'width', 'height'}; the page's script
+    implements the same algorithm."""
+    groups, nodes = view["groups"], view["nodes"]
+    rel, size = {}, {}
+
+    def measure(gid):
+        grp = groups[gid]
+        dims = {}
+        for L in grp["layers"]:
+            for it in L:
+                if it.startswith("d:") if isinstance(it, str) else False:
+                    dims[it] = (8, NODE_H)
+                elif isinstance(it, str) and it.startswith("g:"):
+                    c = it[2:]
+                    dims[it] = measure(c) if c in expanded else \
+                        (group_box_width(groups[c]), NODE_H)
+                else:
+                    dims[it] = (box_width(node_text(nodes[it])), NODE_H)
+        up = {}
+        for a, b in grp["segs"]:
+            up.setdefault(b, []).append(a)
+        cx, y, width = {}, GROUP_PAD + (HEADER if gid else 0), 0
+        for L in grp["layers"]:
+            h = max(dims[it][1] for it in L)
+            right = GROUP_PAD - GAP_X
+            for it in L:
+                w = dims[it][0]
+                ps = [cx[p] for p in up.get(it, ()) if p in cx]
+                want = sum(ps) / len(ps) - w / 2 if ps else right + GAP_X
+                x = max(want, right + GAP_X)
+                cx[it] = x + w / 2
+                rel[it] = (x, y, w, dims[it][1])
+                right = x + w
+            width = max(width, right)
+            y += h + GAP_Y
+        size[gid] = (width + GROUP_PAD, y - GAP_Y + GROUP_PAD)
+        return size[gid]
+
+    measure("")
+    boxes, frames, anchor = {}, {}, {}
+
+    def absolute(gid, ox, oy):
+        for L in groups[gid]["layers"]:
+            for it in L:
+                x, y, w, h = rel[it]
+                x, y = x + ox, y + oy
+                if isinstance(it, str) and it.startswith("d:"):
+                    anchor[it] = (x + w / 2, y + h / 2)
+                elif isinstance(it, str) and it.startswith("g:") and it[2:] in expanded:
+                    frames[it[2:]] = (x, y, w, h)
+                    absolute(it[2:], x, y)
+                else:
+                    boxes[it] = (x, y, w, h)
+
+    absolute("", 0, 0)
+    chains = {}
+    for gid, grp in groups.items():
+        for a, b, ch in grp["chains"]:
+            chains[(gid, a, b)] = ch
+    drawn = {}
+    for e in view["edges"]:
+        u, v = e[0], e[1]
+        a, b = _visible(view, u, expanded), _visible(view, v, expanded)
+        if a == b or (a, b) in drawn:
+            continue
+        gu, gv = ancestors(groups, nodes[u]["group"]), ancestors(groups, nodes[v]["group"])
+        common = next(x for x in gu if x in gv)
+        ia, ib = _item_in(groups, nodes, u, common), _item_in(groups, nodes, v, common)
+        via = [anchor[d] for d in chains.get((common, ia, ib), ()) if d in anchor]
+        xa, ya, wa, ha = boxes[a] if a in boxes else frames[a[2:]]
+        xb, yb, wb, hb = boxes[b] if b in boxes else frames[b[2:]]
+        pts = [(xa + wa / 2, ya + ha)] + via + [(xb + wb / 2, yb)]
+        drawn[(a, b)] = (a, b, pts, e[2] if len(e) > 2 else None)
+    w, h = size[""]
+    return {"boxes": boxes, "frames": frames, "edges": list(drawn.values()), "width": w,
+            "height": h}
+
+
+def _cross(p, q, r, s):
+    def o(a, b, c):
+        v = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+        return (v > 1e-9) - (v < -1e-9)
+    return o(p, q, r) * o(p, q, s) < 0 and o(r, s, p) * o(r, s, q) < 0
+
+
+def crossings(edges):
+    """Proper crossings between the drawn edges' segments (edges sharing an endpoint box are
+    not compared); the page reports the same count as ``data-crossings``."""
+    segs = []
+    for k, (a, b, pts, _) in enumerate(edges):
+        for p, q in zip(pts, pts[1:]):
+            segs.append((min(p[1], q[1]), max(p[1], q[1]), p, q, k, a, b))
+    segs.sort(key=lambda s: s[0])
+    total, active = 0, []
+    for s in segs:
+        active = [t for t in active if t[1] > s[0]]
+        for t in active:
+            if t[4] != s[4] and not ({t[5], t[6]} & {s[5], s[6]}) and _cross(s[2], s[3], t[2], t[3]):
+                total += 1
+        active.append(s)
+    return total
+
+
+def default_expanded(view, max_boxes=36, max_crossings=30, max_size=(1650, 1050)):
+    """Groups expanded in the default view: breadth-first, biggest first, each kept only while
+    the view stays within `max_boxes` boxes, `max_crossings` crossings and `max_size` px."""
+    groups = view["groups"]
+    expanded = set()
+    cur = place(view, expanded)
+    frontier = sorted(groups[""]["children"], key=lambda c: -groups[c]["size"])
+    while frontier:
+        nxt = []
+        for c in frontier:
+            trial = expanded | {c}
+            p = place(view, trial)
+            if (len(p["boxes"]) <= max_boxes and p["width"] <= max_size[0]
+                    and p["height"] <= max_size[1]
+                    and crossings(p["edges"]) <= max(max_crossings, crossings(cur["edges"]))):
+                expanded, cur = trial, p
+                nxt += sorted(groups[c]["children"], key=lambda x: -groups[x]["size"])
+        frontier = nxt
+    return expanded
