@@ -506,7 +506,7 @@ def test_batchnorm_regularizer_and_weights_roundtrip(tmp_path):
     assert not np.allclose(bn.moving_mean.numpy(), 0)              # updated in the traced step
     assert len(model.losses) == 1 and float(model.losses[0]) > 0  # the L2 penalty
     ref = model.predict(x, verbose=0)
-    path = tmp_path / "w.npz"
+    path = tmp_path / "w.weights.h5"
     model.save_weights(str(path))
     for w in model.weights:
         w.assign(np.zeros(tuple(w.shape), np.float32))

@@ -17,6 +17,7 @@ import numpy as _np
 
 from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
                regularizers)
+from . import saving
 from .layers import Input, InputLayer, Layer
 from .models import Model, Sequential
 
@@ -62,5 +63,5 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       normalize=_normalize)
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "regularizers", "utils", "Input", "InputLayer", "Layer", "Model",
+           "models", "optimizers", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",
            "Sequential"]

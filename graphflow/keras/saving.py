@@ -1,0 +1,677 @@
+"""Keras 3 model files, both ways, with no code run on load.
+
+`save_model(model, "m.keras")` writes Keras 3's zip layout: `config.json` (Keras 3 class names
+and config keys: `{"module", "class_name", "config", "registered_name", "build_config",
+"compile_config"}`), `metadata.json` and `model.weights.h5` (Keras 3's HDF5 layout:
+`layers/<snake_case class name>[_<n>]/vars/<i>`, `optimizer/vars/<i>` with the iteration count,
+the learning rate and each trainable variable's slots in order, `vars` for the model itself).
+`load_model` reads such files written by Keras 3 or by graphflow. `save_weights` /
+`load_weights` use the same HDF5 layout in a `.weights.h5` file.
+
+Safety: no pickle anywhere. Classes are looked up by name among graphflow's Keras classes,
+`custom_objects=` and classes registered with `register_keras_serializable`; the `module`
+field of a config is never imported. `safe_mode=True` (the default) refuses serialized lambdas;
+zip members are read into memory, never extracted, and absolute or `..` member names are
+refused. HDF5 needs `h5py` (`pip install graphflow[keras]`).
+
+>>> import os, tempfile, numpy as np, graphflow as tf
+>>> model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+>>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+>>> model.save(path)
+>>> again = tf.keras.models.load_model(path)
+>>> x = np.ones((1, 3), "float32")
+>>> bool(np.allclose(again(x).numpy(), model(x).numpy()))
+True
+"""
+import datetime
+import inspect
+import io
+import json
+import os
+import re
+import zipfile
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..nest import flatten
+from ..tensor import Tensor, Variable
+from . import (activations as _act, initializers as _init, layers as _layers, losses as _losses,
+               metrics as _metrics, models as _models, optimizers as _opt,
+               regularizers as _reg)
+from .layers import InputLayer, KerasTensor, Layer
+
+KERAS_VERSION = "3.15.1"   # the Keras version whose layout these files follow
+_CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+_REGISTERED = {}
+
+
+class UnsafeFileError(ValueError):
+    """A model file that would need code execution (a lambda, a pickle) or escapes its target."""
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("Keras' HDF5 weight files need h5py: pip install h5py "
+                          "(or graphflow[keras])") from None
+    return h5py
+
+
+# ------------------------------------------------------------------ registry
+def register_keras_serializable(package="Custom", name=None):
+    """Class decorator: make a custom layer/model loadable by its registered name
+    `"<package>>(name)"` (as `keras.saving.register_keras_serializable`).
+
+    >>> import graphflow as tf
+    >>> @tf.keras.saving.register_keras_serializable(package="Demo")
+    ... class Twice(tf.keras.layers.Layer):
+    ...     def call(self, x):
+    ...         return 2 * x
+    >>> tf.keras.saving.get_registered_name(Twice)
+    'Demo>Twice'
+    """
+    def decorate(cls):
+        key = f"{package}>{name or cls.__name__}"
+        _REGISTERED[key] = cls
+        cls._registered_name = key
+        return cls
+    return decorate
+
+
+def get_registered_name(obj):
+    """The registered name of a class (or instance's class), or its class name."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return cls.__dict__.get("_registered_name", cls.__name__)
+
+
+def _builtin(module, class_name):
+    """Classes graphflow has, by Keras' module and class name (the module is only a hint)."""
+    spaces = {"layers": [_layers], "initializers": [_init], "regularizers": [_reg],
+              "optimizers": [_opt], "losses": [_losses], "metrics": [_metrics],
+              "models": [_models]}
+    part = (module or "").split(".")
+    order = [spaces[p] for p in part if p in spaces] + list(spaces.values())
+    for group in order:
+        for mod in group:
+            cls = getattr(mod, class_name, None)
+            if isinstance(cls, type):
+                return cls
+    if class_name in ("Functional", "Model"):
+        return _models.Model
+    return None
+
+
+def _lookup(cfg, custom_objects, what):
+    name, reg = cfg.get("class_name"), cfg.get("registered_name")
+    custom_objects = custom_objects or {}
+    for key in (reg, name):
+        if key and key in custom_objects:
+            return custom_objects[key]
+    for key in (reg, name):
+        if key and key in _REGISTERED:
+            return _REGISTERED[key]
+    cls = _builtin(cfg.get("module"), name) if isinstance(name, str) else None
+    if cls is None:
+        raise ValueError(f"Could not locate {what} class {name!r} (registered name {reg!r}): "
+                         "pass it in `custom_objects=` or register it with "
+                         "`keras.saving.register_keras_serializable`. Modules named in a file "
+                         "are never imported.")
+    return cls
+
+
+# ------------------------------------------------------------------ serialization
+def _snake_case(name):
+    """Keras' to_snake_case: 'BatchNormalization' -> 'batch_normalization', 'Conv2D' -> 'conv2d'."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _obj(module, cls_name, config, registered=None):
+    return {"module": module, "class_name": cls_name, "config": config,
+            "registered_name": registered}
+
+
+def _dtype_policy(name):
+    return _obj("keras", "DTypePolicy", {"name": name})
+
+
+def _jsonable(v, key=""):
+    """A config value as Keras 3 writes it."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (np.integer, np.floating, np.bool_)):
+        return v.item()
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _jsonable(x, k) for k, x in v.items()}
+    if isinstance(v, _dt.DType):
+        return v.name
+    if isinstance(v, _init.Initializer):
+        return _obj("keras.initializers", type(v).__name__, _jsonable(v.get_config()))
+    if isinstance(v, _reg.Regularizer):
+        return _obj("keras.regularizers", type(v).__name__, _jsonable(v.get_config()))
+    if isinstance(v, Layer):
+        return serialize_keras_object(v)
+    if callable(v):
+        name = getattr(v, "__name__", "")
+        if name == "<lambda>" or "<locals>" in getattr(v, "__qualname__", ""):
+            raise ValueError(f"cannot save {key or 'a value'}={v!r}: lambdas and local functions "
+                             "are Python code, which a .keras file does not hold safely; use a "
+                             "named activation or a registered custom layer")
+        return _act.serialize(v)
+    if hasattr(v, "get_config"):
+        return _obj("keras", type(v).__name__, _jsonable(v.get_config()))
+    if hasattr(v, "as_list"):
+        return _jsonable(v.as_list())
+    try:
+        return [_jsonable(x) for x in v]
+    except TypeError:
+        raise ValueError(f"cannot serialize config value {key}={v!r}") from None
+
+
+def _init_params(cls):
+    """Constructor parameter names along the MRO (until an __init__ without **kwargs)."""
+    names = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters
+        names += [p for p, v in params.items() if p != "self" and v.kind not in
+                  (v.VAR_KEYWORD, v.VAR_POSITIONAL) and p not in names]
+        if not any(v.kind == v.VAR_KEYWORD for v in params.values()):
+            break
+    return names
+
+
+_BASE_SKIP = {"input_shape", "batch_input_shape", "input_dim", "batch_size", "dynamic", "dtype",
+              "name", "trainable"}
+
+
+def layer_config(layer):
+    """A layer's Keras 3 config: its constructor arguments read back from same-named attributes,
+    overridden by its `get_config()`."""
+    if isinstance(layer, _layers.Lambda):
+        raise ValueError(f"cannot save Lambda layer {layer.name!r}: its function is Python code, "
+                         "which Keras only stores as unsafe bytecode; write a registered custom "
+                         "layer instead")
+    cfg = {"name": layer.name, "trainable": layer.trainable, "dtype": _dtype_policy(layer.dtype)}
+    if isinstance(layer, InputLayer):
+        return {"batch_shape": list(layer._batch_input_shape), "dtype": layer.dtype,
+                "sparse": False, "name": layer.name}
+    for p in _init_params(type(layer)):
+        if p in _BASE_SKIP or p.startswith("_"):
+            continue
+        if p in layer.__dict__ and not isinstance(layer.__dict__[p], (Variable, Tensor)):
+            cfg[p] = layer.__dict__[p]
+    own = layer.get_config()
+    own.pop("dtype", None)
+    cfg.update(own)
+    return {k: _jsonable(v, k) for k, v in cfg.items()}
+
+
+def serialize_keras_object(obj):
+    """The Keras 3 dict of a layer, model, optimizer, loss or metric."""
+    if isinstance(obj, _models.Model):
+        return _model_object(obj)
+    if isinstance(obj, Layer):
+        out = _obj("keras.layers", type(obj).__name__, layer_config(obj),
+                   _registered(obj))
+        shape = obj._input_shape_value
+        if obj.built and shape is not None and not isinstance(obj, InputLayer):
+            out["build_config"] = {"input_shape": _jsonable(shape)}
+        return out
+    if isinstance(obj, _opt.Optimizer):
+        return _obj("keras.optimizers", type(obj).__name__, _jsonable(obj.get_config()),
+                    _registered(obj))
+    if isinstance(obj, (str, type(None))):
+        return obj
+    kind = "keras.metrics" if isinstance(obj, _metrics.Metric) else "keras.losses"
+    return _obj(kind, type(obj).__name__, _jsonable(obj.get_config()), _registered(obj))
+
+
+def _registered(obj):
+    return type(obj).__dict__.get("_registered_name")
+
+
+def _history_map(model):
+    """id(KerasTensor) -> [layer name, node index, tensor index] for a functional model."""
+    hist, counts = {}, {}
+    for t in flatten_leaves(model._fn_inputs):
+        hist[id(t)] = [t._input_layer.name, 0, 0]
+    for node in model._fn_nodes:
+        i = counts.get(id(node.layer), 0)
+        counts[id(node.layer)] = i + 1
+        for j, t in enumerate(flatten_leaves(node.outputs)):
+            hist[id(t)] = [node.layer.name, i, j]
+        node._index = i
+    return hist
+
+
+def flatten_leaves(x):
+    return flatten(x)[0]
+
+
+def _encode_args(x, hist):
+    if isinstance(x, KerasTensor):
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": _jsonable(x.shape), "dtype": _dt.as_dtype(x.dtype).name,
+                           "keras_history": hist[id(x)]}}
+    if isinstance(x, (list, tuple)):
+        return [_encode_args(v, hist) for v in x]
+    if isinstance(x, dict):
+        return {k: _encode_args(v, hist) for k, v in x.items()}
+    return _jsonable(x)
+
+
+def _model_object(model):
+    base = {"name": model.name, "trainable": model.trainable, "dtype": _dtype_policy(model.dtype)}
+    if isinstance(model, _models.Sequential):
+        layers = []
+        if model._seq_input_shape is not None:
+            dt = model._seq_input_dtype or _dt.float32
+            layers.append(_obj("keras.layers", "InputLayer", {
+                "batch_shape": _jsonable(model._seq_input_shape), "dtype": _dt.as_dtype(dt).name,
+                "sparse": False, "name": "input_layer"}))
+        layers += [serialize_keras_object(l) for l in model.layers]
+        cfg = dict(base, layers=layers)
+        shape = model._seq_input_shape
+        if shape is None and model.built and model._input_shape_value is not None:
+            shape = [None] + list(model._input_shape_value)[1:]   # built from the first data
+        out = _obj("keras", "Sequential", cfg)
+        if shape is not None:
+            cfg["build_input_shape"] = _jsonable(shape)
+            out["build_config"] = {"input_shape": cfg["build_input_shape"]}
+    elif model._functional:
+        hist = _history_map(model)
+        nodes_of = {}
+        for node in model._fn_nodes:
+            kwargs = dict(node.kwargs)
+            extra = kwargs.pop("_args", ())
+            nodes_of.setdefault(id(node.layer), []).append(
+                {"args": _encode_args([node.inputs, *extra], hist),
+                 "kwargs": _encode_args(kwargs, hist)})
+        layers = []
+        for l in model.layers:
+            d = serialize_keras_object(l)
+            d["name"] = l.name
+            d["inbound_nodes"] = nodes_of.get(id(l), [])
+            layers.append(d)
+
+        def ends(struct):
+            leaves = [hist[id(t)] for t in flatten_leaves(struct)]
+            return leaves[0] if isinstance(struct, KerasTensor) else leaves
+        cfg = dict(base, layers=layers, input_layers=ends(model._fn_inputs),
+                   output_layers=ends(model._fn_outputs))
+        out = _obj("keras.src.models.functional", "Functional", cfg, "Functional")
+    else:   # a subclassed model: its registered class rebuilds it from get_config()
+        reg = _registered(model)
+        if reg is None:
+            raise ValueError(f"cannot save subclassed model {type(model).__name__}: register it "
+                             "with @keras.saving.register_keras_serializable() (and give it "
+                             "get_config/from_config if its constructor takes arguments)")
+        cfg = dict(base, **{k: v for k, v in model.get_config().items() if k not in base})
+        out = _obj(type(model).__module__, type(model).__name__, _jsonable(cfg), reg)
+        if model._input_shape_value is not None:
+            out["build_config"] = {"input_shape": _jsonable(model._input_shape_value)}
+    if model._is_compiled:
+        out["compile_config"] = {
+            "optimizer": serialize_keras_object(model.optimizer),
+            "loss": _jsonable_loss(model.loss),
+            "metrics": [_jsonable_loss(m) for m in model.compiled_metrics._specs] or None,
+            "loss_weights": None, "weighted_metrics": None, "run_eagerly": model._run_eagerly,
+            "steps_per_execution": 1, "jit_compile": model.jit_compile is not False}
+    return out
+
+
+def _jsonable_loss(v):
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_jsonable_loss(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _jsonable_loss(x) for k, x in v.items()}
+    if inspect.isfunction(v):
+        return _jsonable(v)
+    return serialize_keras_object(v)
+
+
+# ------------------------------------------------------------------ deserialization
+_IGNORABLE = {"sparse", "ragged", "optional", "quantization_config", "lora_rank", "lora_alpha",
+              "kernel_constraint", "bias_constraint", "use_ema", "ema_momentum",
+              "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps",
+              "input_axes", "output_axes", "synchronized", "beta_constraint", "gamma_constraint",
+              "embeddings_constraint", "mask_zero", "depthwise_constraint",
+              "pointwise_constraint", "renorm", "renorm_clipping", "renorm_momentum",
+              "rms_scaling", "data_format", "reduction", "activity_regularizer"}
+
+
+def _check_safe(cfg, safe_mode, where="config"):
+    """Refuse serialized Python code anywhere in a config (Keras' safe_mode)."""
+    if isinstance(cfg, dict):
+        if cfg.get("class_name") in ("__lambda__", "__bytes__") or \
+                (cfg.get("class_name") == "Lambda" and _has_code(cfg.get("config", {}))):
+            raise UnsafeFileError(
+                f"{where}: the file holds serialized Python code ({cfg.get('class_name')} "
+                f"{cfg.get('config', {}).get('name', '')!r}). Loading it would run that code; "
+                "graphflow never deserializes bytecode (safe_mode="
+                f"{safe_mode}). Rebuild the layer as a registered custom layer.")
+        for k, v in cfg.items():
+            _check_safe(v, safe_mode, where)
+    elif isinstance(cfg, list):
+        for v in cfg:
+            _check_safe(v, safe_mode, where)
+
+
+def _has_code(cfg):
+    fn = cfg.get("function") if isinstance(cfg, dict) else None
+    return fn is not None
+
+
+def _value(v, custom_objects, key=""):
+    """Turn nested Keras object dicts back into graphflow objects."""
+    if isinstance(v, dict) and "class_name" in v and "config" in v:
+        if v["class_name"] == "DTypePolicy":
+            return v["config"]["name"]
+        cls = _lookup(v, custom_objects, key or "object")
+        return _construct(cls, v["config"], custom_objects)
+    if isinstance(v, list):
+        return [_value(x, custom_objects) for x in v]
+    return v
+
+
+def _construct(cls, config, custom_objects):
+    if isinstance(cls, type) and issubclass(cls, _models.Model) and "layers" in config:
+        return _model_from_config(cls, config, custom_objects)
+    accepted = _init_params(cls)
+    has_var_kw = issubclass(cls, Layer)
+    kwargs = {}
+    for k, v in config.items():
+        v = _value(v, custom_objects, k)
+        if k == "dtype" and isinstance(v, dict):
+            v = v.get("config", {}).get("name")
+        if k in accepted or (has_var_kw and k in _BASE_SKIP | {"batch_shape"}):
+            kwargs[k] = v
+        elif k in _IGNORABLE or v is None or v is False:
+            continue
+        else:
+            raise ValueError(f"{cls.__name__}: the file sets {k}={v!r}, which graphflow's "
+                             f"{cls.__name__} does not support (it accepts {sorted(accepted)})")
+    if isinstance(cls, type) and issubclass(cls, Layer):
+        if issubclass(cls, InputLayer):
+            kwargs.pop("trainable", None)
+        kwargs = {k: (tuple(v) if isinstance(v, list) and k.endswith(("shape", "size",
+                                                                          "strides", "rate"))
+                      else v) for k, v in kwargs.items()}
+        from_config = getattr(cls, "from_config", None)
+        if from_config is not None and from_config.__func__ is not Layer.from_config.__func__:
+            return from_config(kwargs)
+    return cls(**kwargs)
+
+
+def _model_from_config(cls, config, custom_objects):
+    layer_cfgs = config["layers"]
+    if cls is _models.Sequential or issubclass(cls, _models.Sequential):
+        model = cls(name=config.get("name"))
+        for lc in layer_cfgs:
+            layer = _value(lc, custom_objects, "layer")
+            model.add(layer)
+        if not model.built and config.get("build_input_shape"):
+            model.build(tuple(config["build_input_shape"]))
+        return model
+    # functional: rebuild the layer graph node by node from inbound_nodes
+    layers = {lc["config"]["name"] if "name" not in lc else lc["name"]:
+              _value({k: v for k, v in lc.items() if k not in ("inbound_nodes",)},
+                     custom_objects, "layer") for lc in layer_cfgs}
+    outputs = {}
+    for name, layer in layers.items():
+        if isinstance(layer, InputLayer):
+            outputs[(name, 0)] = [layer.output]
+    pending = [(lc.get("name", lc["config"]["name"]), i, node)
+               for lc in layer_cfgs for i, node in enumerate(lc.get("inbound_nodes", []))]
+
+    def decode(x):
+        if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
+            lname, ni, ti = x["config"]["keras_history"]
+            return outputs[(lname, ni)][ti]
+        if isinstance(x, list):
+            return [decode(v) for v in x]
+        if isinstance(x, dict):
+            return {k: decode(v) for k, v in x.items()}
+        return x
+
+    def ready(x):
+        if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
+            lname, ni, _ = x["config"]["keras_history"]
+            return (lname, ni) in outputs
+        if isinstance(x, list):
+            return all(ready(v) for v in x)
+        if isinstance(x, dict):
+            return all(ready(v) for v in x.values())
+        return True
+    while pending:
+        progressed = False
+        for item in list(pending):
+            name, i, node = item
+            if not (ready(node.get("args", [])) and ready(node.get("kwargs", {}))):
+                continue
+            args, kwargs = decode(node.get("args", [])), decode(node.get("kwargs", {}))
+            out = layers[name](*args, **kwargs)
+            outputs[(name, i)] = flatten_leaves(out)
+            pending.remove(item)
+            progressed = True
+        if not progressed:
+            raise ValueError(f"functional config: layers {[p[0] for p in pending]} have inputs "
+                             "that no layer produces")
+
+    def ends(spec):
+        if spec and isinstance(spec[0], str):
+            return outputs[(spec[0], spec[1])][spec[2]]
+        return [ends(s) for s in spec]
+    return _models.Model(ends(config["input_layers"]), ends(config["output_layers"]),
+                         name=config.get("name"))
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
+    """Build a graphflow object (layer, model, optimizer, ...) from a Keras 3 config dict."""
+    _check_safe(config, safe_mode)
+    cls = _lookup(config, custom_objects, "object")
+    obj = _construct(cls, config.get("config", {}), custom_objects)
+    bc = config.get("build_config")
+    if isinstance(obj, Layer) and not obj.built and bc and bc.get("input_shape") is not None:
+        shape = bc["input_shape"]
+        if isinstance(obj, _models.Model):
+            obj.build(tuple(shape))
+        else:
+            obj.compute_output_shape(tuple(shape))
+    return obj
+
+
+# ------------------------------------------------------------------ weights (HDF5)
+def _own_vars(layer):
+    vs = layer._own_variables()
+    return [v for v in vs if v.trainable] + [v for v in vs if not v.trainable]
+
+
+def _walk(layer, path, out, seen):
+    """Keras 3's `_save_state` walk: path -> list of Variables (own variables at path/vars)."""
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    out[path + "vars"] = (layer.name, _own_vars(layer))
+    if isinstance(layer, _models.Model):
+        subs = [("layers", layer.layers)]
+    else:
+        subs = sorted(((k, v) for k, v in vars(layer).items() if not k.startswith("_")
+                       and (isinstance(v, Layer) or (isinstance(v, (list, tuple)) and v and
+                                                     all(isinstance(x, Layer) for x in v)))),
+                      key=lambda kv: kv[0])
+    for attr, child in subs:
+        if isinstance(child, Layer):
+            _walk(child, f"{path}{attr}/", out, seen)
+            continue
+        used = {}
+        for c in child:
+            name = _snake_case(type(c).__name__)
+            if name in used:
+                used[name] += 1
+                name = f"{name}_{used[name]}"
+            else:
+                used[name] = 0
+            _walk(c, f"{path}{attr}/{name}/", out, seen)
+
+
+def _model_vars(model):
+    out = {}
+    _walk(model, "", out, set())
+    if isinstance(model, _models.Sequential) and model._seq_input_shape is None:
+        pass
+    if model.optimizer is not None and getattr(model.optimizer, "built", False):
+        out["optimizer/vars"] = (model.optimizer.name, list(model.optimizer.variables))
+    return out
+
+
+def _write_h5(model, f):
+    h5 = _h5py()
+    with h5.File(f, "w") as h:
+        for path, (name, vs) in _model_vars(model).items():
+            g = h.require_group(path)
+            g.attrs["name"] = name
+            for i, v in enumerate(vs):
+                g.create_dataset(str(i), data=np.asarray(v.numpy()))
+
+
+def _read_h5(model, f, where):
+    h5 = _h5py()
+    try:
+        h = h5.File(f, "r")
+    except Exception as e:   # noqa: BLE001 -- any failure to open means a bad file
+        raise ValueError(f"{where}: not a readable HDF5 weights file ({type(e).__name__}: "
+                         f"{e})") from None
+    with h:
+        targets = _model_vars(model)
+        if model.optimizer is not None and "optimizer/vars" in h and \
+                "optimizer/vars" not in targets:
+            model.optimizer.build(model.trainable_variables)
+            targets["optimizer/vars"] = (model.optimizer.name, list(model.optimizer.variables))
+        for path, (name, vs) in targets.items():
+            if not vs:
+                continue
+            if path not in h:
+                raise ValueError(f"{where}: no weights for layer {name!r} (expected group "
+                                 f"{path!r}; the file has {_groups(h)})")
+            g = h[path]
+            if len(g) != len(vs):
+                raise ValueError(f"{where}: layer {name!r} expects {len(vs)} variables, the file "
+                                 f"has {len(g)} in {path!r}")
+            for i, v in enumerate(vs):
+                try:
+                    value = np.asarray(g[str(i)][()])
+                except Exception as e:   # noqa: BLE001
+                    raise ValueError(f"{where}: cannot read {path}/{i}: {e}") from None
+                if value.shape != tuple(v.shape):
+                    raise ValueError(f"{where}: {path}/{i} ({v.name}) has shape {value.shape} in "
+                                     f"the file, the model's variable has {tuple(v.shape)}")
+                v.assign(value.astype(v.dtype.np))
+
+
+def _groups(h):
+    out = []
+    h.visit(lambda n: out.append(n) if n.endswith("vars") else None)
+    return out
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Write the model's (and its built optimizer's) variables in Keras 3's `.weights.h5`
+    layout."""
+    if not str(filepath).endswith(".weights.h5"):
+        raise ValueError(f"save_weights: the filename must end in `.weights.h5` (Keras 3), got "
+                         f"{filepath!r}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(filepath)
+    _write_h5(model, filepath)
+
+
+def load_weights(model, filepath):
+    """Read a Keras 3 `.weights.h5` file (or the weights of a `.keras` file) into `model`."""
+    if str(filepath).endswith(".keras"):
+        with _open_zip(filepath) as z:
+            return _read_h5(model, io.BytesIO(_member(z, _WEIGHTS, filepath)), filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(filepath)
+    _read_h5(model, filepath, filepath)
+
+
+# ------------------------------------------------------------------ .keras files
+def save_model(model, filepath, overwrite=True):
+    """Write a Keras 3 `.keras` file (config.json, metadata.json, model.weights.h5)."""
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"Model.save: the filename must end in `.keras` (Keras 3 format), got "
+                         f"{filepath!r}; use save_weights('....weights.h5') for weights only")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(filepath)
+    config = serialize_keras_object(model)
+    meta = {"keras_version": KERAS_VERSION,
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+            "producer": "graphflow"}
+    buf = io.BytesIO()
+    _write_h5(model, buf)
+    with zipfile.ZipFile(filepath, "w") as z:
+        z.writestr(_METADATA, json.dumps(meta))
+        z.writestr(_CONFIG, json.dumps(config))
+        z.writestr(_WEIGHTS, buf.getvalue())
+
+
+def _open_zip(filepath):
+    if not zipfile.is_zipfile(filepath):
+        raise UnsafeFileError(f"{filepath}: not a Keras 3 `.keras` file (a zip archive). "
+                              "graphflow does not load pickled or other executable formats.")
+    z = zipfile.ZipFile(filepath)
+    for n in z.namelist():
+        parts = n.replace("\\", "/").split("/")
+        if n.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", n):
+            z.close()
+            raise UnsafeFileError(f"{filepath}: zip member {n!r} points outside the archive; "
+                                  "refusing to read this file")
+    return z
+
+
+def _member(z, name, filepath):
+    try:
+        return z.read(name)
+    except KeyError:
+        raise ValueError(f"{filepath}: the .keras file has no {name} (members: "
+                         f"{z.namelist()})") from None
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ValueError(f"{filepath}: corrupt member {name}: {e}") from None
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a `.keras` file written by Keras 3 or by graphflow. Nothing in the file is run:
+    classes come from graphflow, `custom_objects` or the registry, and serialized lambdas are
+    refused."""
+    filepath = os.fspath(filepath)
+    with _open_zip(filepath) as z:
+        try:
+            config = json.loads(_member(z, _CONFIG, filepath))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{filepath}: config.json is not valid JSON ({e})") from None
+        weights = _member(z, _WEIGHTS, filepath)
+    _check_safe(config, safe_mode, filepath)
+    model = deserialize_keras_object({k: v for k, v in config.items() if k != "compile_config"},
+                                     custom_objects, safe_mode)
+    cc = config.get("compile_config")
+    if compile and cc:
+        opt = _value(cc.get("optimizer"), custom_objects, "optimizer") \
+            if isinstance(cc.get("optimizer"), dict) else cc.get("optimizer") or "rmsprop"
+        loss = _value(cc.get("loss"), custom_objects, "loss")
+        metrics = _value(cc.get("metrics"), custom_objects, "metrics")
+        model.compile(optimizer=opt, loss=loss, metrics=metrics,
+                      jit_compile=cc.get("jit_compile", None))
+    _read_h5(model, io.BytesIO(weights), filepath)
+    return model
