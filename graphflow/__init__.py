@@ -59,6 +59,7 @@ from .ops.creation import eye, fill, linspace, ones, range, zeros
 from .ops.registry import OPS
 from .function import Function, function
 from .module import Module, executing_eagerly, init_scope
+from . import data  # tf.data: Dataset pipelines
 from .control_flow import cond, gradients, print, while_loop
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe

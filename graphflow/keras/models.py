@@ -26,6 +26,7 @@ from ..ops import random_ops as _r
 from ..nest import flatten
 from ..tape import GradientTape
 from ..tensor import Tensor, TensorShape, Variable
+from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from .layers import InputLayer, KerasTensor, Layer
 
@@ -55,11 +56,57 @@ def _as_array(a):
 def _data_args(x, y, sample_weight, verbose, batch_size):
     """fit/evaluate's shared argument handling: an (x, y[, sample_weight]) tuple in `x`, numpy
     arrays, the resolved verbosity and the batch size (32 by default, as Keras)."""
+    if isinstance(x, Dataset):   # batches come from the dataset
+        if y is not None or sample_weight is not None:
+            raise ValueError("with a Dataset as `x`, do not pass `y`/`sample_weight` (the "
+                             "dataset yields (x, y[, sample_weight]) batches)")
+        return x, None, None, _resolve_verbose(verbose), batch_size
     if isinstance(x, tuple) and y is None and len(x) in (2, 3):
         x, y, *rest = x
         sample_weight = rest[0] if rest else sample_weight
     return (_as_arrays(x), _as_arrays(y), _as_arrays(sample_weight), _resolve_verbose(verbose),
             int(batch_size or 32))
+
+
+def _dataset_element(e):
+    """One Dataset element as fit's data tuple: (x,), (x, y) or (x, y, sample_weight), numpy."""
+    e = e if isinstance(e, tuple) and not hasattr(e, "_fields") else (e,)
+    if len(e) > 3:
+        raise ValueError(f"a dataset for fit/evaluate/predict should yield x, (x, y) or "
+                         f"(x, y, sample_weight); got a tuple of length {len(e)}")
+    return tuple(_as_arrays(v) for v in e)
+
+
+def _dataset_batches(ds, steps, state=None):
+    """(step, data) for the batches of a Dataset; with `state` (a dict), one iterator is kept
+    across calls (Keras: with steps_per_epoch, epochs continue where the last one stopped)."""
+    if state is not None:
+        it = state.get("it")
+        if it is None:
+            it = state["it"] = iter(ds)
+    else:
+        it = iter(ds)
+    step = 0
+    while steps is None or step < steps:
+        try:
+            e = next(it)
+        except StopIteration:
+            if state is not None:
+                state["it"] = None
+            return
+        yield step, _dataset_element(e)
+        step += 1
+
+
+def _dataset_steps(ds, steps):
+    c = ds._cardinality
+    if steps is not None:
+        return int(steps)
+    if c < 0:
+        if c == -1:
+            raise ValueError("the dataset is infinite (repeat()): pass steps_per_epoch / steps")
+        return None
+    return c
 
 
 def _as_arrays(x):
@@ -624,16 +671,28 @@ class Model(Layer):
         self._assert_compiled()
         x, y, sw, verbose, batch_size = _data_args(x, y, sample_weight, verbose, batch_size)
         verbose = verbose if _ds.is_chief() else 0   # only rank 0 prints
-        if y is None:
+        ds = x if isinstance(x, Dataset) else None
+        if ds is not None:
+            if validation_split:
+                raise ValueError("fit: validation_split is not supported with a Dataset")
+            first = next(iter(ds), None)
+            if first is None:
+                raise ValueError("fit: the dataset is empty")
+            x, y, sw = _unpack(_dataset_element(first))
+            n, shuffle = None, False
+        elif y is None:
             raise ValueError("fit: targets `y` are required with the compiled loss")
-        n = _num_samples(x, y, sw)
+        else:
+            n = _num_samples(x, y, sw)
         if class_weight is not None:
             sw = self._class_weights(y, class_weight, sw)
         val = None
-        if validation_data is not None:
+        if isinstance(validation_data, Dataset):
+            val = (validation_data, None, None)
+        elif validation_data is not None:
             vx, vy, vsw = _unpack(tuple(validation_data))
             val = (_as_arrays(vx), _as_arrays(vy), _as_arrays(vsw))
-        elif validation_split:
+        elif validation_split and ds is None:
             if not 0.0 < validation_split < 1.0:
                 raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
             split = int(math.floor(n * (1.0 - validation_split)))
@@ -646,9 +705,13 @@ class Model(Layer):
             n = split
         self._prepare(x, y)
         train_fn = self.make_train_function()
-        steps = math.ceil(n / batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
+        if ds is not None:
+            steps = _dataset_steps(ds, steps_per_epoch)
+            ds_state = {} if steps_per_epoch is not None else None
+        else:
+            steps = math.ceil(n / batch_size)
+            if steps_per_epoch is not None:
+                steps = min(steps, int(steps_per_epoch))
         history = _cb.History()
         cbs = list(callbacks or [])
         if verbose:
@@ -663,9 +726,11 @@ class Model(Layer):
             self.reset_metrics()
             cb.on_epoch_begin(epoch)
             logs = {}
-            for step, idx in self._batches(n, batch_size, shuffle, steps):
+            batches = _dataset_batches(ds, steps, ds_state) if ds is not None else (
+                (step, (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ()))
+                for step, idx in self._batches(n, batch_size, shuffle, steps))
+            for step, data in batches:
                 cb.on_train_batch_begin(step)
-                data = (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ())
                 logs = _ds.global_metric_logs(self.metrics, _to_logs(train_fn(data)))
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -704,24 +769,35 @@ class Model(Layer):
         self._assert_compiled()
         x, y, sw, verbose, batch_size = _data_args(x, y, sample_weight, verbose, batch_size)
         verbose = verbose if _ds.is_chief() else 0   # only rank 0 prints
-        n = _num_samples(x, y, sw)
+        ds = x if isinstance(x, Dataset) else None
+        if ds is not None:
+            first = next(iter(ds), None)
+            if first is None:
+                raise ValueError("evaluate: the dataset is empty")
+            x, y, sw = _unpack(_dataset_element(first))
+            total = _dataset_steps(ds, steps)
+        else:
+            n = _num_samples(x, y, sw)
+            total = math.ceil(n / batch_size) if steps is None else \
+                min(math.ceil(n / batch_size), steps)
         self._prepare(x, y)
         test_fn = self.make_test_function()
-        total = math.ceil(n / batch_size) if steps is None else min(math.ceil(n / batch_size), steps)
         cb = _cb.CallbackList(callbacks, model=self, steps=total, verbose=verbose)
         bar = _cb.Progbar(total, verbose=verbose) if verbose else None
         self.reset_metrics()
         cb.on_test_begin()
         logs = {}
-        for step, idx in self._batches(n, batch_size, False, steps):
+        batches = _dataset_batches(ds, total) if ds is not None else (
+            (step, (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ()))
+            for step, idx in self._batches(n, batch_size, False, steps))
+        for step, data in batches:
             cb.on_test_batch_begin(step)
-            data = (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ())
             logs = _ds.global_metric_logs(self.metrics, _to_logs(test_fn(data)))
             cb.on_test_batch_end(step, logs)
             if bar is not None:
                 bar.update(step + 1, logs, finalize=False)
         if bar is not None:
-            bar.update(total, logs, finalize=True)
+            bar.update(total if total is not None else step + 1, logs, finalize=True)
         cb.on_test_end(logs)
         if return_dict:
             return logs
@@ -735,26 +811,36 @@ class Model(Layer):
         """Model outputs for `x`, batch by batch, concatenated as numpy arrays."""
         verbose = _resolve_verbose(verbose) if _ds.is_chief() else 0
         batch_size = int(batch_size or 32)
-        x = _as_arrays(x)
-        n = _num_samples(x)
+        ds = x if isinstance(x, Dataset) else None
+        if ds is not None:   # (x, y) elements: predict uses x
+            first = next(iter(ds), None)
+            if first is None:
+                raise ValueError("predict: the dataset is empty")
+            x = _dataset_element(first)[0]
+        else:
+            x = _as_arrays(x)
+            n = _num_samples(x)
         if not self.built:
             self(_take(x, slice(0, 2)), training=False)
         _ds.sync_variables(self.variables)
         predict_fn = self.make_predict_function()
-        total = math.ceil(n / batch_size) if steps is None else min(math.ceil(n / batch_size), steps)
+        total = _dataset_steps(ds, steps) if ds is not None else \
+            math.ceil(n / batch_size) if steps is None else min(math.ceil(n / batch_size), steps)
         bar = _cb.Progbar(total, verbose=verbose) if verbose else None
         cb = _cb.CallbackList(callbacks, model=self)
         cb.on_predict_begin()
         outs = []
-        for step, idx in self._batches(n, batch_size, False, steps):
+        batches = ((s, d[:1]) for s, d in _dataset_batches(ds, total)) if ds is not None else (
+            (step, (_take(x, idx),)) for step, idx in self._batches(n, batch_size, False, steps))
+        for step, data in batches:
             cb.on_predict_batch_begin(step)
-            out = predict_fn((_take(x, idx),))
+            out = predict_fn(data)
             outs.append(_ds.gather_batches(_tmap(lambda t: np.array(t), out)))
             cb.on_predict_batch_end(step, {"outputs": outs[-1]})
             if bar is not None:
                 bar.update(step + 1, finalize=False)
         if bar is not None:
-            bar.update(total, finalize=True)
+            bar.update(total if total is not None else len(outs), finalize=True)
         cb.on_predict_end()
         if not outs:
             raise ValueError("predict: no data")
