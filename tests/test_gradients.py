@@ -245,6 +245,11 @@ GRAD_CASES.update({
                             [_POOL_X, rnd(1, 4, 4, 2)])],
 })
 # (and `from graphflow.ops import conv_ops, shape_ops` at the top)
+
+GRAD_CASES.update({
+    "resize": [G(lambda x: tf.image.resize(x, (5, 3)), [rnd(2, 3, 4, 2)], "bilinear"),
+               G(lambda x: tf.image.resize(x, (2, 7), "nearest"), [rnd(1, 4, 3, 2)], "nearest")],
+})
 # ops whose VJP raises a clear error on purpose (tested in tests/test_control_flow.py)
 VJP_RAISES = {"while_loop"}
 
@@ -455,3 +460,4 @@ def test_reduce_prod_gradient_with_zeros_is_the_product_of_the_others():
     g = t.gradient(y, v).numpy()
     want = np.array([[np.prod(np.delete(r, i)) for i in range(3)] for r in x])
     np.testing.assert_array_equal(g, want)
+

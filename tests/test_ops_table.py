@@ -433,6 +433,49 @@ CASES.update({
 # (and `from graphflow.ops import conv_ops, shape_ops` at the top)
 
 
+
+def _resize_ref(x, size, method):
+    """Per-output-pixel loops over TF 2's half-pixel-centre formulas (independent of the impl's
+    interpolation matrices)."""
+    n, h, w, c = x.shape
+    ho, wo = size
+    out = np.zeros((n, ho, wo, c), x.dtype)
+    for i in range(ho):
+        for j in range(wo):
+            if method == "nearest":
+                si = min(int(math.floor((i + 0.5) * h / ho)), h - 1)
+                sj = min(int(math.floor((j + 0.5) * w / wo)), w - 1)
+                out[:, i, j] = x[:, si, sj]
+                continue
+            fy, fx = (i + 0.5) * h / ho - 0.5, (j + 0.5) * w / wo - 0.5
+            y0, x0 = math.floor(fy), math.floor(fx)
+            ay, ax = fy - y0, fx - x0
+            cy = lambda k: min(max(k, 0), h - 1)  # noqa: E731
+            cx = lambda k: min(max(k, 0), w - 1)  # noqa: E731
+            out[:, i, j] = ((1 - ay) * ((1 - ax) * x[:, cy(y0), cx(x0)] + ax * x[:, cy(y0), cx(x0 + 1)])
+                            + ay * ((1 - ax) * x[:, cy(y0 + 1), cx(x0)]
+                                    + ax * x[:, cy(y0 + 1), cx(x0 + 1)]))
+    return out
+
+
+CASES.update({
+    "resize": [
+        Case([f64(2, 3, 4, 2)], lambda x: tf.image.resize(x, (5, 7)),
+             lambda x: _resize_ref(x, (5, 7), "bilinear"), id="bilinear-up"),
+        Case([f32(1, 6, 5, 3)], lambda x: tf.image.resize(x, (4, 2), "nearest"),
+             lambda x: _resize_ref(x, (4, 2), "nearest"), id="nearest-down"),
+    ],
+    "projective_transform": [
+        # shift right by 1 and down by 2 with a constant fill
+        Case([f32(2, 4, 5, 3)],
+             lambda x: tf.image.transform(x, [1., 0., -1., 0., 1., -2., 0., 0.],
+                                          fill_mode="constant", fill_value=0.5),
+             lambda x: np.pad(x, ((0, 0), (2, 0), (1, 0), (0, 0)),
+                              constant_values=0.5)[:, :4, :5]),
+    ],
+})
+# (and `import math` at the top)
+
 for _name, _cases in CASES.items():
     for _c in _cases:
         _c.op = _name
@@ -602,3 +645,4 @@ def test_reductions_match_numpy(shape, data):
         expected = np.asarray(ref(a, axis=np_axis, keepdims=keep), np.float32)
         assert out.shape == expected.shape
         np.testing.assert_allclose(np.asarray(out.numpy()), expected, rtol=1e-5, atol=1e-6)
+

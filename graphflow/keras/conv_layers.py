@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from ..ops import conv_ops as _cv, math_ops as _m, shape_ops as _s
+from ..ops import conv_ops as _cv, image_ops as _im, math_ops as _m, shape_ops as _s
 from ..tensor import TensorShape, convert_to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
 from .layers import Layer, unique_name
@@ -603,21 +603,25 @@ class Cropping2D(_NamedLayer):
 
 
 class UpSampling2D(_NamedLayer):
-    """Repeat rows and columns `size` times (nearest-neighbour upsampling)."""
+    """Repeat rows and columns `size` times (interpolation 'nearest'), or resize by `size`
+    with bilinear interpolation ('bilinear', tf.image.resize's half-pixel centres)."""
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
         self.size = _tuple(size, 2, "size")
         self.data_format = _data_format(data_format)
-        if interpolation != "nearest":
+        if interpolation not in ("nearest", "bilinear"):
             raise NotImplementedError(f"UpSampling2D: interpolation={interpolation!r} is not "
-                                      "supported yet (only 'nearest')")
+                                      "supported (only 'nearest' and 'bilinear')")
         self.interpolation = interpolation
 
     def call(self, inputs):
         x = _to_last(inputs, self.data_format)
         n, h, w, c = x.shape
         sh, sw = self.size
+        if self.interpolation == "bilinear":
+            y = _im.resize(x, (h * sh, w * sw), "bilinear")
+            return _from_last(y, self.data_format)
         y = _s.broadcast_to(_s.reshape(x, (n, h, 1, w, 1, c)), (n, h, sh, w, sw, c))
         return _from_last(_s.reshape(y, (n, h * sh, w * sw, c)), self.data_format)
 

@@ -811,12 +811,20 @@ CONV_LAYER_NAMES = (
     "GlobalMaxPool2D", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Rescaling")
 
 
+#: The random image layers and spatial dropout live in keras/augmentation.py (same scheme).
+AUGMENTATION_LAYER_NAMES = ("RandomFlip", "RandomTranslation", "RandomZoom", "RandomRotation",
+                            "SpatialDropout1D", "SpatialDropout2D")
+
+
 def __getattr__(name):
     if name in CONV_LAYER_NAMES:
         from . import conv_layers
         return getattr(conv_layers, name)
+    if name in AUGMENTATION_LAYER_NAMES:
+        from . import augmentation
+        return getattr(augmentation, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(CONV_LAYER_NAMES))
+    return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES))

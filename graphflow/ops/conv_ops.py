@@ -222,19 +222,52 @@ def _fill_low(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _pool_windows(x, ksize, strides, pads, fill):
-    win = _windows(_pad(x, pads, fill), ksize, strides, (1, 1))       # N Ho Wo C kh kw
-    return win.reshape(win.shape[:4] + (-1,))
+def _taps(xp, ksize, strides, out_hw):
+    """The strided (N, Ho, Wo, C) view of each window tap (i, j) of the padded input, in
+    row-major tap order: pooling loops over the kh*kw taps, never over batch or channels."""
+    (kh, kw), (sh, sw), (ho, wo) = ksize, strides, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield i * kw + j, xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :]
+
+
+def _tiled(x, ksize, strides, pads):
+    """Non-overlapping windows tiling the input exactly (the usual 2x2/2 pool): the
+    (N, Ho, kh, Wo, kw, C) reshape of x, a view; else None."""
+    (kh, kw), (sh, sw) = ksize, strides
+    n, h, w, c = x.shape
+    if (kh, kw) != (sh, sw) or any(pads[0]) or any(pads[1]) or h % kh or w % kw:
+        return None
+    return x.reshape(n, h // kh, kh, w // kw, kw, c)
 
 
 def _argmax(x, ksize, strides, pads):
-    """Flat tap index (i * kw + j) of each window's first maximum: (N, Ho, Wo, C)."""
-    return np.argmax(_pool_windows(x, ksize, strides, pads, _fill_low(x.dtype)), axis=-1)
+    """Flat tap index (i * kw + j) of each window's first maximum: (N, Ho, Wo, C) ints.
+
+    The max over taps first, then per tap `equal to the max and no earlier tap was`: a few
+    elementwise passes (boolean-mask stores are ~10x slower)."""
+    xp = _pad(x, pads, _fill_low(x.dtype))
+    taps = [v for _, v in _taps(xp, ksize, strides,
+                                _out_hw(x.shape, ksize, strides, (1, 1), pads))]
+    m = _max_pool_impl(x, ksize, strides, pads)
+    dt = np.uint8 if len(taps) < 256 else np.int64
+    idx = np.zeros(m.shape, dt)
+    taken = np.zeros(m.shape, bool)
+    for t, v in enumerate(taps):
+        eq = np.equal(v, m)
+        eq &= ~taken
+        taken |= eq
+        if t:
+            idx += eq.astype(dt) * dt(t)
+    return idx
 
 
 def _max_pool_impl(x, ksize, strides, pads):
-    return np.ascontiguousarray(
-        _pool_windows(x, ksize, strides, pads, _fill_low(x.dtype)).max(axis=-1))
+    xp = _pad(x, pads, _fill_low(x.dtype))
+    out = None       # a running maximum over the taps' strided views (faster than a windows
+    for _, v in _taps(xp, ksize, strides, _out_hw(x.shape, ksize, strides, (1, 1), pads)):
+        out = v.copy() if out is None else np.maximum(out, v, out=out)     # reduction)
+    return out
 
 
 def _pool_shape(name, avals, x, ksize, strides, pads):
@@ -266,14 +299,16 @@ def _max_pool_grad_impl(x, g, ksize, strides, pads):
     k = _argmax(x, ksize, strides, pads)
     n, h, w, ch = x.shape
     (pt, pb), (pl, pr) = pads
-    (kh, kw), (sh, sw) = ksize, strides
-    ho, wo = g.shape[1:3]
     xp = np.zeros((n, h + pt + pb, w + pl + pr, ch), g.dtype)
     zero = g.dtype.type(0)
-    for i in range(kh):            # a loop over window taps, not over batch/channels
-        for j in range(kw):
-            xp[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw, :] += \
-                np.where(k == i * kw + j, g, zero)
+    tiles = _tiled(xp, ksize, strides, ((0, 0), (0, 0)))
+    if tiles is not None:              # disjoint windows: one masked store per tap
+        kw = ksize[1]
+        for t in range(ksize[0] * kw):
+            tiles[:, :, t // kw, :, t % kw, :] = np.where(k == t, g, zero)
+    else:
+        for t, v in _taps(xp, ksize, strides, g.shape[1:3]):
+            v += np.where(k == t, g, zero)
     return np.ascontiguousarray(xp[:, pt:pt + h, pl:pl + w, :])
 
 
@@ -292,8 +327,10 @@ def _max_pool_grad_vjp(i, o, g, ksize, strides, pads):
 
 def _max_pool_gather_impl(x, v, ksize, strides, pads):
     k = _argmax(x, ksize, strides, pads)
-    win = _pool_windows(v, ksize, strides, pads, 0)
-    return np.ascontiguousarray(np.take_along_axis(win, k[..., None], axis=-1)[..., 0])
+    out = np.zeros(k.shape, v.dtype)
+    for t, vt in _taps(_pad(v, pads), ksize, strides, k.shape[1:3]):
+        np.copyto(out, vt, where=k == t)
+    return out
 
 
 def _max_pool_gather_rule(x, v, ksize, strides, pads):

@@ -9,7 +9,7 @@ from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
 from .math_ops import (abs, clip_by_value, erf, exp, greater, log, log1p, maximum, reduce_max,
                        reduce_mean, reduce_sum, sigmoid, square, stop_gradient, tanh, where)
 from .registry import op_error
-from .shape_ops import one_hot, squeeze
+from .shape_ops import one_hot, reshape, squeeze
 
 
 
@@ -110,8 +110,22 @@ def l2_loss(t, name=None):
 
 
 def bias_add(value, bias, data_format=None, name=None):
-    """value + bias, the bias broadcast along the last axis."""
-    return to_tensor(value) + bias
+    """value + bias: a rank-1 bias along the channel axis (the last one, or axis 1 for
+    data_format 'NC...' such as 'NCHW'); other shapes are an error, as in TF.
+
+    >>> bias_add(constant([[1., 2.], [3., 4.]]), constant([10., 20.])).numpy()
+    array([[11., 22.],
+           [13., 24.]], dtype=float32)
+    """
+    x = to_tensor(value)
+    b = to_tensor(bias, x.dtype)
+    first = bool(data_format) and data_format.startswith("NC")
+    if x.ndim < 2 or b.ndim != 1 or b.shape[0] != x.shape[1 if first else -1]:
+        raise op_error("bias_add", (x, b), "needs a value of rank >= 2 and a rank-1 bias as long "
+                       f"as the value's channel axis ({'1' if first else 'last'})")
+    if first:
+        b = reshape(b, (-1,) + (1,) * (x.ndim - 2))
+    return x + b
 
 
 def moments(x, axes, keepdims=False, name=None):
