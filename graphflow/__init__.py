@@ -45,6 +45,7 @@ from .state import name_scope
 from . import autodiff
 from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
 from .ops import conv_ops as _cv
+from .ops import image_ops as _im
 from .ops.math_ops import (abs, add, argmax, argmin, cast, clip_by_value, cos, divide, equal, exp,
                            floor, floordiv, greater, greater_equal, identity, less, less_equal, log,
                            logical_and, logical_not, logical_or, matmul, maximum, minimum, mod,
@@ -98,6 +99,9 @@ nn = _namespace(
     conv1d_transpose=_cv.conv1d_transpose, max_pool=_cv.max_pool,
     max_pool1d=_cv.max_pool1d, max_pool2d=_cv.max_pool2d, avg_pool=_cv.avg_pool,
     avg_pool1d=_cv.avg_pool1d, avg_pool2d=_cv.avg_pool2d)
+image = _namespace("image", resize=_im.resize, ResizeMethod=_im.ResizeMethod,
+                   flip_left_right=_im.flip_left_right, flip_up_down=_im.flip_up_down,
+                   transform=_im.transform)
 random = _namespace("random", normal=_r.normal, uniform=_r.uniform, set_seed=_r.set_seed,
                     truncated_normal=_r.truncated_normal)
 
