@@ -383,3 +383,70 @@ class ModelCheckpoint(Callback):
         if self.verbose:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
         self.model.save_weights(path)
+
+
+class TensorBoard(Callback):
+    """Write TensorBoard logs: per-epoch scalars (`epoch_<metric>`) to `<log_dir>/train` and, with
+    validation data, `<log_dir>/validation` (Keras' layout); weight histograms every
+    `histogram_freq` epochs; with `write_graph`, the traced train step as a GraphDef whose
+    node names carry the Keras name scopes (TensorBoard's Graphs dashboard groups by them).
+    Event files are encoded by `graphflow.keras.event_file` (no TensorFlow needed).
+
+    >>> import tempfile, numpy as np, graphflow as tf
+    >>> from graphflow.keras import event_file
+    >>> d = tempfile.mkdtemp()
+    >>> m = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+    >>> m.compile("sgd", "mse", jit_compile=False)
+    >>> _ = m.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0,
+    ...           callbacks=[tf.keras.callbacks.TensorBoard(d)])
+    >>> import glob
+    >>> evs = event_file.read_events(glob.glob(d + "/train/events.out.tfevents.*")[0])
+    >>> [(e["step"], e["summary"][0]["tag"]) for e in evs if "summary" in e]
+    [(0, 'epoch_loss'), (1, 'epoch_loss')]
+    """
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 update_freq="epoch", **_ignored):
+        super().__init__()
+        from . import event_file
+        self._events = event_file
+        self.log_dir, self.histogram_freq = str(log_dir), int(histogram_freq)
+        self.write_graph, self.update_freq = bool(write_graph), update_freq
+        self._writers = {}
+        self._graph_written = False
+
+    def _writer(self, kind):
+        import os
+        if kind not in self._writers:
+            self._writers[kind] = self._events.EventFileWriter(os.path.join(self.log_dir, kind))
+        return self._writers[kind]
+
+    def _write_graph(self):
+        fn = getattr(self.model, "train_function", None)
+        cache = getattr(fn, "_cache", None) or {}
+        for cf in cache.values():
+            self._writer("train").add_graph(cf.traced)
+            self._graph_written = True
+            return
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.write_graph and not self._graph_written:
+            self._write_graph()
+        for k, v in (logs or {}).items():
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                continue
+            kind, name = ("validation", k[4:]) if k.startswith("val_") else ("train", k)
+            self._writer(kind).add_scalar(f"epoch_{name}", v, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            w = self._writer("train")
+            for var in self.model.weights:
+                w.add_histogram(var.name.split(":")[0], var.numpy(), epoch)
+        for w in self._writers.values():
+            w.flush()
+
+    def on_train_end(self, logs=None):
+        for w in self._writers.values():
+            w.close()
+        self._writers = {}
