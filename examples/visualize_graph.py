@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 import graphflow as tf
-from graphflow.viz import save_html
+from graphflow.viz import render, save_html
 
 
 @tf.function
@@ -33,7 +33,8 @@ def main(path="out/training_step_graph.html"):
     print(cf.pretty())
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     save_html(path, cf, "training_step: traced, differentiated, optimized, fused")
-    print(f"\nwrote {path}: {cf.traced.nx.number_of_nodes()} traced nodes -> "
+    render(cf, path=path.replace(".html", ".svg"), format="svg")
+    print(f"\nwrote {path} (and an .svg of its default view): {cf.traced.nx.number_of_nodes()} traced nodes -> "
           f"{cf.optimized.nx.number_of_nodes()} after the passes")
 
 
