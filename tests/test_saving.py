@@ -1,7 +1,7 @@
 """Keras 3 `.keras` / `.weights.h5` files both ways, and refusal of unsafe files.
 
 The `tests/data/keras_*.keras` fixtures were written by real Keras 3 (see
-tests/data/make_keras_fixtures.py for how); a round trip through Keras itself runs only when
+tools/make_keras_fixtures.py for how); a round trip through Keras itself runs only when
 `keras` is importable (never a dependency of the tests).
 """
 import io

@@ -1,7 +1,7 @@
-"""Produces the checked-in Keras 3 fixtures in this directory (run once, by hand, NOT by the tests):
+"""Produces the checked-in Keras 3 fixtures in tests/data/ (run once, by hand, NOT by the tests):
 
     python3 -m venv /tmp/kenv && /tmp/kenv/bin/pip install keras jax[cpu] h5py
-    KERAS_BACKEND=jax /tmp/kenv/bin/python tests/data/make_keras_fixtures.py
+    KERAS_BACKEND=jax /tmp/kenv/bin/python tools/make_keras_fixtures.py
 
 (Keras 3.15.1 on the JAX CPU backend.) For each model it writes `<name>.keras` (Model.save) and
 `<name>_io.npz` (inputs `x0`, `x1`, ... and Keras' prediction `y`); `keras_seq.weights.h5` is
@@ -13,7 +13,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data")
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)
 
