@@ -800,6 +800,44 @@ def concatenate(inputs, axis=-1, **kwargs):
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
+class Minimum(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = _m.minimum(out, x)
+        return out
+
+
+def subtract(inputs, **kwargs):
+    """Functional form of `Subtract`: `inputs[0] - inputs[1]`."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """Functional form of `Multiply`: the elementwise product of the inputs."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """Functional form of `Average`: the elementwise mean of the inputs.
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.average([tf.constant([1., 2.]), tf.constant([3., 6.])]).numpy().tolist()
+    [2.0, 4.0]
+    """
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """Functional form of `Maximum`: the elementwise maximum of the inputs."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """Functional form of `Minimum`: the elementwise minimum of the inputs."""
+    return Minimum(**kwargs)(inputs)
+
+
 # ------------------------------------------------------------------ layers of other modules
 #: Convolution, pooling and image-shaping layers live in keras/conv_layers.py, which imports
 #: this module; they are exported here lazily (PEP 562) so `keras.layers.Conv2D` works.

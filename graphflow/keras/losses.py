@@ -65,6 +65,18 @@ def mean_absolute_error(y_true, y_pred):
     return _m.reduce_mean(_m.abs(y_pred - y_true), -1)
 
 
+def mean_absolute_percentage_error(y_true, y_pred):
+    """100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7), axis=-1) (Keras' epsilon).
+
+    >>> float(mean_absolute_percentage_error([[2., 4.]], [[1., 5.]])[0])
+    37.5
+    """
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
+    diff = _m.abs((y_true - y_pred) / _m.maximum(_m.abs(y_true), 1e-7))
+    return 100.0 * _m.reduce_mean(diff, -1)
+
+
 def huber(y_true, y_pred, delta=1.0):
     """0.5 e^2 where |e| <= delta, else delta (|e| - 0.5 delta); mean over the last axis."""
     y_pred = prediction(y_pred)
@@ -231,6 +243,11 @@ class MeanAbsoluteError(LossFunctionWrapper):
         super().__init__(mean_absolute_error, reduction, name)
 
 
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
+        super().__init__(mean_absolute_percentage_error, reduction, name)
+
+
 class Huber(LossFunctionWrapper):
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss"):
         super().__init__(huber, reduction, name, delta=delta)
@@ -268,6 +285,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 _BY_NAME = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError,
     "huber": Huber, "huber_loss": Huber, "kl_divergence": KLDivergence, "kld": KLDivergence,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,

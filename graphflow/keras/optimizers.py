@@ -149,6 +149,8 @@ class Optimizer:
     # ---- slots -------------------------------------------------------------
     def build(self, var_list):
         """Create the slot variables of every variable in `var_list` not seen before."""
+        var_list = list(var_list)
+        self._built_variables = var_list   # the default of `apply(grads)`
         for v in var_list:
             if id(v) in self._slots:
                 continue
@@ -228,6 +230,29 @@ class Optimizer:
             scale = c / _m.maximum(_m.sqrt(total), c)
             return [g * scale for g in grads]
         return grads
+
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3: `apply(grads, variables)` - the same update as
+        `apply_gradients(zip(grads, variables))` (variables default to the ones the optimizer
+        was built with).
+
+        >>> import graphflow as tf
+        >>> v = tf.Variable(1.0)
+        >>> opt = tf.keras.optimizers.SGD(0.5)
+        >>> _ = opt.apply([tf.constant(2.0)], [v])
+        >>> float(v.numpy())
+        0.0
+        """
+        if trainable_variables is None:
+            trainable_variables = getattr(self, "_built_variables", None)
+            if trainable_variables is None:
+                raise ValueError("optimizer.apply(grads): pass the variables too (the optimizer "
+                                 "has not been built with a list of variables)")
+        grads, variables = list(grads), list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"optimizer.apply: {len(grads)} gradients for {len(variables)} "
+                             "variables")
+        return self.apply_gradients(zip(grads, variables))
 
     def apply_gradients(self, grads_and_vars, name=None, **_):
         """Update each variable from its gradient (None gradients are skipped, with a warning
