@@ -65,6 +65,7 @@ from .control_flow import cond, gradients, print, while_loop
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
+from . import distribute  # tf.distribute: data-parallel training over MPI
 
 newaxis = None
 

@@ -250,6 +250,16 @@ GRAD_CASES.update({
     "resize": [G(lambda x: tf.image.resize(x, (5, 3)), [rnd(2, 3, 4, 2)], "bilinear"),
                G(lambda x: tf.image.resize(x, (2, 7), "nearest"), [rnd(1, 4, 3, 2)], "nearest")],
 })
+# collectives on one process (values and gradients across 2 processes: tests/test_distribute.py)
+from graphflow.ops import collective_ops  # noqa: E402
+GRAD_CASES.update({
+    "all_reduce": [G(lambda x: collective_ops.all_reduce(x * x, "sum"), [rnd(3)]),
+                   G(lambda x: collective_ops.all_reduce(tf.sin(x), "mean"), [rnd(2, 2)], "mean")],
+    "broadcast": [G(lambda x: collective_ops.broadcast(tf.exp(x), 0), [rnd(3)])],
+    "reduce_to_root": [G(lambda x: collective_ops.reduce_to_root(x * x, 0), [rnd(3)])],
+    "all_gather": [G(lambda x: collective_ops.all_gather(tf.tanh(x)), [rnd(2, 2)])],
+    "reduce_scatter": [G(lambda x: collective_ops.reduce_scatter(x * x), [rnd(2, 3)])],
+})
 # ops whose VJP raises a clear error on purpose (tested in tests/test_control_flow.py)
 VJP_RAISES = {"while_loop"}
 

@@ -476,6 +476,20 @@ CASES.update({
 })
 # (and `import math` at the top)
 
+# collectives (one process: the single-process communicator; tests/test_distribute.py runs 2)
+from graphflow.ops import collective_ops  # noqa: E402
+CASES.update({
+    "all_reduce": [Case([f32(3, 2)], lambda x: collective_ops.all_reduce(x, "sum"), lambda a: a),
+                   Case([f64(4)], lambda x: collective_ops.all_reduce(x, "mean"), lambda a: a,
+                        id="mean")],
+    "broadcast": [Case([i32(3)], lambda x: collective_ops.broadcast(x, 0), lambda a: a)],
+    "reduce_to_root": [Case([f32(2, 3)], lambda x: collective_ops.reduce_to_root(x, 0),
+                            lambda a: a)],
+    "all_gather": [Case([f32(2, 3)], collective_ops.all_gather, lambda a: a)],
+    "reduce_scatter": [Case([f64(4, 2)], collective_ops.reduce_scatter, lambda a: a)],
+})
+
+
 for _name, _cases in CASES.items():
     for _c in _cases:
         _c.op = _name

@@ -1,0 +1,458 @@
+"""Distribution strategies with tf.distribute's API: data-parallel training, one replica per
+process, on MPI (or on one process, where every collective is the identity).
+
+Launch the same script on every worker (`mpiexec -n 2 python train.py`); each process is one
+replica. Inside `strategy.scope()`, models and their Keras `fit` / `evaluate` / `predict` shard
+every global batch across the workers, all-reduce the gradients (bucketed, as
+`CommunicationOptions(bytes_per_pack=...)` says) inside the one traced train step, start from
+rank 0's weights, and report metrics aggregated over all workers; only rank 0 prints.
+
+>>> import graphflow as tf
+>>> strategy = tf.distribute.MultiWorkerMirroredStrategy()   # not under mpiexec: one worker
+>>> strategy.num_replicas_in_sync
+1
+>>> with strategy.scope():
+...     total = strategy.reduce("sum", strategy.run(lambda: tf.constant(2.0)), axis=None)
+>>> float(total)
+2.0
+"""
+import contextlib
+import enum
+import functools
+import os
+import threading
+
+import numpy as np
+
+from ..nest import flatten
+from ..ops import collective_ops as _c
+from ..ops.math_ops import cast, reduce_sum
+from ..ops.shape_ops import concat, reshape
+from ..tensor import Tensor, Variable, constant, to_tensor
+from .mpi import MPICommunicator
+
+_LOCAL = threading.local()
+
+
+class ReduceOp(enum.Enum):
+    """How `Strategy.reduce` and `ReplicaContext.all_reduce` combine the replicas' values."""
+    SUM = "sum"
+    MEAN = "mean"
+
+
+def _reduce_op(op):
+    if isinstance(op, ReduceOp):
+        return op.value
+    name = str(op).lower()
+    if name not in ("sum", "mean"):
+        raise ValueError(f"reduce_op must be ReduceOp.SUM or ReduceOp.MEAN, got {op!r}")
+    return name
+
+
+class CommunicationOptions:
+    """Options of the collectives (TF's `tf.distribute.experimental.CommunicationOptions`).
+
+    bytes_per_pack: gradients are all-reduced in packs of about this many bytes (0: one pack per
+    dtype, i.e. one message per step). timeout_seconds: how long a collective may wait for the
+    other workers before failing with `DeadlineExceededError` (None: 600 s, or the
+    GRAPHFLOW_COLLECTIVE_TIMEOUT environment variable).
+    """
+
+    def __init__(self, bytes_per_pack=0, timeout_seconds=None, implementation=None):
+        if bytes_per_pack < 0:
+            raise ValueError(f"bytes_per_pack must be >= 0, got {bytes_per_pack}")
+        self.bytes_per_pack = int(bytes_per_pack)
+        self.timeout_seconds = timeout_seconds
+        self.implementation = implementation
+
+
+def launched_size():
+    """The number of workers the MPI launcher started (1 if not launched by mpiexec)."""
+    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_SIZE"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return 1
+
+
+def _default_communicator(options):
+    if launched_size() <= 1:
+        return _c.SINGLE_PROCESS
+    if not MPICommunicator.available():
+        raise ImportError("graphflow.distribute: this process was started by an MPI launcher "
+                          "but mpi4py cannot be imported; pip install 'graphflow[distributed]'")
+    return MPICommunicator(timeout_seconds=options.timeout_seconds)
+
+
+class Strategy:
+    """Data parallelism with one replica per process (see the module docstring).
+
+    communicator: a `Communicator` (default: MPI's world when launched by mpiexec with several
+    workers, else the single-process one). communication_options: `CommunicationOptions`.
+    """
+
+    def __init__(self, communicator=None, communication_options=None):
+        self.communication_options = communication_options or CommunicationOptions()
+        self.communicator = (communicator if communicator is not None
+                             else _default_communicator(self.communication_options))
+        self._synced = set()
+
+    @property
+    def num_replicas_in_sync(self):
+        """The number of workers (replicas) taking part in every step."""
+        return self.communicator.size
+
+    @property
+    def worker_index(self):
+        """This worker's rank (0 is the chief)."""
+        return self.communicator.rank
+
+    @property
+    def is_chief(self):
+        return self.communicator.rank == 0
+
+    @contextlib.contextmanager
+    def scope(self):
+        """Models, variables and traced steps built inside use this strategy."""
+        stack = _stack()
+        stack.append(self)
+        try:
+            with _c.using_communicator(self.communicator):
+                yield self
+        finally:
+            stack.pop()
+
+    # -- replica computations --
+    def run(self, fn, args=(), kwargs=None, options=None):
+        """Run `fn(*args, **kwargs)` as this worker's replica; returns its (per-replica) result.
+        Inside, `get_replica_context()` gives the replica context (for `all_reduce`)."""
+        with self.scope():
+            _LOCAL.replica = ReplicaContext(self)
+            try:
+                return fn(*args, **(kwargs or {}))
+            finally:
+                _LOCAL.replica = None
+
+    def all_reduce(self, reduce_op, values):
+        """Reduce a nested structure of tensors over the replicas, in few messages (packs of
+        `bytes_per_pack` bytes per dtype); returns the same structure."""
+        leaves, rebuild = flatten(values)
+        out = bucketed_all_reduce([to_tensor(v) for v in leaves], _reduce_op(reduce_op),
+                                  self.communicator, self.communication_options.bytes_per_pack)
+        return rebuild(out)
+
+    def reduce(self, reduce_op, value, axis=None):
+        """Combine a per-replica value over the replicas (and over `axis` of each, if given):
+        with axis, MEAN is the mean over all elements of all replicas along that axis.
+
+        >>> s = Strategy()
+        >>> float(s.reduce(ReduceOp.MEAN, constant([1.0, 3.0]), axis=0))
+        2.0
+        """
+        op = _reduce_op(reduce_op)
+        v = to_tensor(value)
+        if axis is None:
+            return _c.all_reduce(v, op, self.communicator)
+        total = _c.all_reduce(reduce_sum(v, axis=axis), "sum", self.communicator)
+        if op == "sum":
+            return total
+        n = np.prod([v.shape[a] for a in np.atleast_1d(axis)])
+        count = _c.all_reduce(constant(np.float64(n)), "sum", self.communicator)
+        return total / cast(count, v.dtype)
+
+    def gather(self, value, axis=0):
+        """The replicas' values concatenated along `axis` (only 0), on every worker."""
+        return _c.all_gather(to_tensor(value), axis, self.communicator)
+
+    def experimental_distribute_dataset(self, dataset, options=None):
+        """Iterate this worker's shard of every global batch of `dataset` (an iterable of
+        arrays, tuples or dicts of arrays; axis 0 is split evenly over the workers)."""
+        return DistributedDataset(dataset, self)
+
+    def distribute_datasets_from_function(self, dataset_fn, options=None):
+        """`dataset_fn(input_context)` gives this worker's batches directly."""
+        return dataset_fn(InputContext(self.num_replicas_in_sync, self.worker_index))
+
+    # -- host-side helpers (Keras uses them) --
+    def shard(self, array):
+        """This worker's part of a global batch: axis 0 split evenly (sizes differ by <= 1)."""
+        return shard_array(array, self.communicator)
+
+    def broadcast_variables(self, variables, root=0):
+        """Give `variables` the values they have on worker `root` (in one message)."""
+        variables = list(variables)
+        if self.communicator.size == 1 or not variables:
+            return
+        values = self.communicator.bcast_object([np.asarray(v.numpy()) for v in variables], root)
+        for v, val in zip(variables, values):
+            v.assign(val)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.communicator!r}>"
+
+
+class MultiWorkerMirroredStrategy(Strategy):
+    """Synchronous data parallelism over all workers (processes, on one or many machines)
+    started by an MPI launcher: `mpiexec -n 4 python train.py`, or with a hostfile across
+    machines. Variables are mirrored: every worker holds a full copy, kept identical."""
+
+    def __init__(self, cluster_resolver=None, communication_options=None, communicator=None):
+        super().__init__(communicator, communication_options)
+
+
+class MirroredStrategy(Strategy):
+    """Synchronous data parallelism over several processes on one machine (graphflow runs on
+    CPUs only: one replica per process, launched with `mpiexec -n N`). `devices` is accepted
+    for TF compatibility and ignored."""
+
+    def __init__(self, devices=None, cross_device_ops=None, communication_options=None,
+                 communicator=None):
+        super().__init__(communicator, communication_options)
+
+
+class ReplicaContext:
+    """What replica code inside `Strategy.run` sees (TF's `tf.distribute.ReplicaContext`)."""
+
+    def __init__(self, strategy):
+        self.strategy = strategy
+
+    @property
+    def num_replicas_in_sync(self):
+        return self.strategy.num_replicas_in_sync
+
+    @property
+    def replica_id_in_sync_group(self):
+        return constant(np.int32(self.strategy.worker_index))
+
+    def all_reduce(self, reduce_op, value):
+        return self.strategy.all_reduce(reduce_op, value)
+
+
+class InputContext:
+    """Which worker's input pipeline this is (TF's `tf.distribute.InputContext`)."""
+
+    def __init__(self, num_input_pipelines=1, input_pipeline_id=0, num_replicas_in_sync=None):
+        self.num_input_pipelines = num_input_pipelines
+        self.input_pipeline_id = input_pipeline_id
+        self.num_replicas_in_sync = num_replicas_in_sync or num_input_pipelines
+
+    def get_per_replica_batch_size(self, global_batch_size):
+        if global_batch_size % self.num_replicas_in_sync:
+            raise ValueError(f"global batch size {global_batch_size} is not divisible by "
+                             f"{self.num_replicas_in_sync} replicas")
+        return global_batch_size // self.num_replicas_in_sync
+
+
+class DistributedDataset:
+    """Yields this worker's shard of each global batch of an iterable."""
+
+    def __init__(self, dataset, strategy):
+        self.dataset, self.strategy = dataset, strategy
+
+    def __iter__(self):
+        for batch in self.dataset:
+            leaves, rebuild = flatten(batch)
+            yield rebuild([self.strategy.shard(np.asarray(x)) for x in leaves])
+
+
+# ------------------------------------------------------------------ module functions
+def _stack():
+    stack = getattr(_LOCAL, "stack", None)
+    if stack is None:
+        stack = _LOCAL.stack = []
+    return stack
+
+
+_DEFAULT = []
+
+
+def current_strategy():
+    """The strategy whose scope this thread is in, or None."""
+    stack = _stack()
+    return stack[-1] if stack else None
+
+
+def get_strategy():
+    """The current strategy, or the default single-process one outside any scope."""
+    s = current_strategy()
+    if s is not None:
+        return s
+    if not _DEFAULT:
+        _DEFAULT.append(Strategy(_c.SINGLE_PROCESS))
+    return _DEFAULT[0]
+
+
+def has_strategy():
+    """True inside a `strategy.scope()`."""
+    return current_strategy() is not None
+
+
+def in_cross_replica_context():
+    return getattr(_LOCAL, "replica", None) is None
+
+
+def get_replica_context():
+    """The replica context inside `Strategy.run` or outside any strategy; None in the
+    cross-replica context (inside a scope, outside `run`), as TF."""
+    r = getattr(_LOCAL, "replica", None)
+    if r is not None:
+        return r
+    return None if has_strategy() else ReplicaContext(get_strategy())
+
+
+def shard_array(array, comm):
+    """Rows of `array` (split evenly along axis 0) that worker `comm.rank` gets."""
+    n = np.shape(array)[0]
+    if n < comm.size:
+        raise ValueError(f"a global batch of {n} samples cannot be split over {comm.size} "
+                         "workers: use a batch size (and a data size) of at least one sample "
+                         "per worker per batch")
+    bounds = np.linspace(0, n, comm.size + 1).round().astype(int)
+    return array[bounds[comm.rank]:bounds[comm.rank + 1]]
+
+
+def bucketed_all_reduce(tensors, reduction, comm, bytes_per_pack=0):
+    """All-reduce a list of tensors in few messages: tensors of one dtype are flattened and
+    concatenated into packs of about `bytes_per_pack` bytes (0: a single pack), each pack is
+    one `all_reduce`, and the results are cut and reshaped back. Works eagerly and traced.
+
+    >>> [t.numpy().tolist() for t in bucketed_all_reduce(
+    ...     [constant([1.0, 2.0]), constant([[3.0]])], "sum", _c.SINGLE_PROCESS)]
+    [[1.0, 2.0], [[3.0]]]
+    """
+    out = [None] * len(tensors)
+    packs = {}   # dtype -> list of packs (lists of indices)
+    for i, t in enumerate(tensors):
+        if any(d is None for d in t.shape):   # unknown size: its own message
+            out[i] = _c.all_reduce(t, reduction, comm)
+            continue
+        nbytes = int(np.prod(t.shape, dtype=np.int64)) * t.dtype.np.itemsize
+        dt_packs = packs.setdefault(t.dtype.np, [[]])
+        current = dt_packs[-1]
+        used = sum(int(np.prod(tensors[j].shape, dtype=np.int64)) for j in current) * \
+            t.dtype.np.itemsize
+        if current and bytes_per_pack and used + nbytes > bytes_per_pack:
+            dt_packs.append([i])
+        else:
+            current.append(i)
+    for dt_packs in packs.values():
+        for pack in dt_packs:
+            if len(pack) == 1:
+                out[pack[0]] = _c.all_reduce(tensors[pack[0]], reduction, comm)
+                continue
+            flat = _c.all_reduce(concat([reshape(tensors[j], [-1]) for j in pack], 0),
+                                 reduction, comm)
+            start = 0
+            for j in pack:
+                size = int(np.prod(tensors[j].shape, dtype=np.int64))
+                out[j] = reshape(flat[start:start + size], tensors[j].shape)
+                start += size
+    return out
+
+
+# ------------------------------------------------------------------ Keras hooks
+def in_model_strategy(method):
+    """Decorator for Model.fit / evaluate / predict: run inside the strategy the model was
+    created under (if any), so traced steps get its collectives."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        strategy = getattr(self, "_distribute_strategy", None)
+        if strategy is None or current_strategy() is strategy:
+            return method(self, *args, **kwargs)
+        with strategy.scope():
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
+def aggregate_gradients(grads, local_batch_size):
+    """Under a strategy, the gradients of the global batch's mean loss from this worker's
+    gradients of its shard's mean loss: sum over workers of (shard size x gradient), divided
+    by the global batch size (exact for unequal shards). One bucketed all-reduce; the identity
+    (and no collective) outside a strategy."""
+    s = current_strategy()
+    if s is None:
+        return grads
+    present = [i for i, g in enumerate(grads) if g is not None]
+    if not present:
+        return grads
+    dtype = grads[present[0]].dtype
+    n = constant(np.asarray(float(local_batch_size), dtype.np))
+    vals = [grads[i] * cast(n, grads[i].dtype) for i in present] + [n]
+    summed = bucketed_all_reduce(vals, "sum", s.communicator,
+                                 s.communication_options.bytes_per_pack)
+    total = summed[-1]
+    out = list(grads)
+    for i, g in zip(present, summed[:-1]):
+        out[i] = g / cast(total, g.dtype)
+    return out
+
+
+def shard_indices(idx, n):
+    """This worker's part of a global batch given as a slice or index array over n samples."""
+    s = current_strategy()
+    if s is None or s.num_replicas_in_sync == 1:
+        return idx
+    return shard_array(np.arange(n)[idx], s.communicator)
+
+
+def broadcast_object(obj):
+    """Rank 0's `obj` on every worker (identity outside a strategy)."""
+    s = current_strategy()
+    return obj if s is None else s.communicator.bcast_object(obj, 0)
+
+
+def is_chief():
+    s = current_strategy()
+    return s is None or s.is_chief
+
+
+def sync_variables(variables):
+    """Once per set of variables: give them rank 0's values (model weights and optimizer
+    slots start identical on every worker)."""
+    s = current_strategy()
+    if s is None or s.num_replicas_in_sync == 1:
+        return
+    variables = [v for v in variables if isinstance(v, Variable)]
+    key = tuple(sorted(id(v) for v in variables))
+    if key in s._synced:
+        return
+    s.broadcast_variables(variables)
+    s._synced.add(key)
+
+
+def global_metric_logs(metrics, logs):
+    """Logs whose metric values are computed over all workers: the metrics' state variables
+    (sums and counts for every built-in metric) are summed over workers in one message, the
+    results read, and the local states restored."""
+    s = current_strategy()
+    if s is None or s.num_replicas_in_sync == 1 or not logs:
+        return logs
+    metrics = [m for m in metrics if m.name in logs and m.variables]
+    variables = [v for m in metrics for v in m.variables]
+    if not variables:
+        return logs
+    local = [np.array(v.numpy()) for v in variables]
+    flat = np.concatenate([x.astype(np.float64).ravel() for x in local])
+    summed = s.communicator.all_reduce(flat, "sum")
+    out, start = dict(logs), 0
+    try:
+        for v, x in zip(variables, local):
+            v.assign(summed[start:start + x.size].reshape(x.shape).astype(x.dtype))
+            start += x.size
+        for m in metrics:
+            r = m.result()
+            out[m.name] = float(np.asarray(r.numpy() if isinstance(r, Tensor) else r))
+    finally:
+        for v, x in zip(variables, local):
+            v.assign(x)
+    return out
+
+
+def gather_batches(local_out):
+    """Rank-ordered concatenation (axis 0) of every worker's outputs for one global batch."""
+    s = current_strategy()
+    if s is None or s.num_replicas_in_sync == 1:
+        return local_out
+    parts = s.communicator.allgather_object(local_out)
+    leaves0, rebuild = flatten(parts[0])
+    cols = zip(*[flatten(p)[0] for p in parts])
+    return rebuild([np.concatenate(c, axis=0) for c in cols]) if leaves0 else local_out
