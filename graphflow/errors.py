@@ -35,3 +35,7 @@ class UnimplementedError(OpError, NotImplementedError):
 
 class GraphError(Exception):
     """A graph breaks an IR invariant (raised by `graphflow.graph.verify`, also under -O)."""
+
+
+class DeadlineExceededError(OpError, TimeoutError):
+    """An operation did not finish in time (a collective whose peers died or hang)."""
