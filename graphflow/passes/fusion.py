@@ -193,6 +193,15 @@ def _reads_reduction(parts, g, idx):
     return None
 
 
+def _axes_conflict(parts):
+    """All reductions of one cluster reduce the same axes: the reason a union breaks that, or
+    None (checked over every part, so two producers with different axes never merge)."""
+    axes = {c.reduce_axes for c in parts if c.reduce_axes is not None}
+    if len(axes) > 1:
+        return "reduction axes differ (" + " vs ".join(str(a) for a in sorted(axes, key=str)) + ")"
+    return None
+
+
 def _anchor_conflict(parts, reach):
     """A matmul anchor runs before its loop: no other member may feed it."""
     anchors = [c for c in parts if c.anchor is not None]
@@ -257,8 +266,8 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                           "so it is computed in its own loop")
             elif any(cl[u] is c and kinds[u][0] == "red" for u in value_inputs(d)):
                 reason = "reduction boundary: this node also reads a reduction of that cluster"
-            elif kind == "red" and c.reduce_axes not in (None, d["attrs"]["axis"]):
-                reason = f"reduction axes differ ({c.reduce_axes} vs {d['attrs']['axis']})"
+            elif _axes_conflict(chosen + [c, me]) is not None:
+                reason = _axes_conflict(chosen + [c, me])
             else:
                 parts = chosen + [c, me]
                 q = reach.violation(parts)

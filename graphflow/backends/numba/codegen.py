@@ -24,7 +24,7 @@ import numpy as np
 
 from .lowering import FUNCS_F32, HEAVY, funcs_for, template as template_of
 
-CODEGEN_VERSION = "gf-codegen-3"
+CODEGEN_VERSION = "gf-codegen-4"
 
 _NAME_RE = re.compile(r"(?<![\w.])(" + "|".join(sorted(FUNCS_F32, key=len, reverse=True))
                       + r"|C)\(")
@@ -103,15 +103,26 @@ class KernelSpec:
 
 
 # ------------------------------------------------------------------------------- reductions
+def _keyed(kind, dtype):
+    """float max/min reduce integer keys (rt.maxkey_f32 ...): they vectorize, NaN still wins."""
+    return kind in ("max", "min") and np.dtype(dtype).name in ("float32", "float64")
+
+
 def _acc_dtype(kind, dtype):
     k = np.dtype(dtype).kind
     if kind in ("sum", "prod"):
         return "float64" if k == "f" else ("uint64" if k == "u" else "int64")
+    if _keyed(kind, dtype):
+        return "int32" if np.dtype(dtype).itemsize == 4 else "int64"
     return np.dtype(dtype).name
 
 
-def _init(kind, acc):
+def _init(kind, acc, dtype=None):
     dt = np.dtype(acc)
+    if dtype is not None and _keyed(kind, dtype):
+        inf = "-np.inf" if kind == "max" else "np.inf"
+        sfx = "f32" if np.dtype(dtype).itemsize == 4 else "f64"
+        return f"{kind}key_{sfx}({np_type(dtype)}({inf}))"
     if kind == "sum":
         v = "0"
     elif kind == "prod":
@@ -124,12 +135,22 @@ def _init(kind, acc):
     return f"{np_type(acc)}({v})"
 
 
-def _combine(kind, acc, acc_dtype, val):
+def _combine(kind, acc, acc_dtype, val, dtype=None):
     if kind == "sum":
         return f"{acc} + {np_type(acc_dtype)}({val})"
     if kind == "prod":
         return f"{acc} * {np_type(acc_dtype)}({val})"
+    if dtype is not None and _keyed(kind, dtype):
+        sfx = "f32" if np.dtype(dtype).itemsize == 4 else "f64"
+        return f"k{kind}_({acc}, {kind}key_{sfx}({val}))"
     return f"{'max_' if kind == 'max' else 'min_'}({acc}, {val})"
+
+
+def _final(kind, dtype, acc):
+    """The reduction's value from its accumulator."""
+    if _keyed(kind, dtype):
+        return f"unkey_{'f32' if np.dtype(dtype).itemsize == 4 else 'f64'}({acc})"
+    return f"{np_type(dtype)}({acc})"
 
 
 def trailing_reduction(spec):
@@ -249,7 +270,7 @@ def generate(spec):
             else:
                 emit([f"acc{k} = r{k}"], 1)
         emit(["for q in range(nk):"], 1)
-        emit([f"acc{k}[q] = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], 2)
+        emit([f"acc{k}[q] = {_init(r.kind, acc_dt[k], r.dtype)}" for k, r in enumerate(reds)], 2)
 
     def body(level, ind):
         emit(stmts[level], ind)
@@ -259,24 +280,24 @@ def generate(spec):
             for k, r in enumerate(reds):
                 v = ref_of[r.arg]
                 if trailing:
-                    emit([f"acc{k} = {_combine(r.kind, f'acc{k}', acc_dt[k], v)}"], ind)
+                    emit([f"acc{k} = {_combine(r.kind, f'acc{k}', acc_dt[k], v, r.dtype)}"], ind)
                 else:
                     emit([f"q = {lin}" if k == 0 else "",
-                          f"acc{k}[q] = " + _combine(r.kind, f"acc{k}[q]", acc_dt[k], v)], ind)
+                          f"acc{k}[q] = " + _combine(r.kind, f"acc{k}[q]", acc_dt[k], v, r.dtype)], ind)
             return
         if trailing and level == n_keep:
-            emit([f"acc{k} = {_init(r.kind, acc_dt[k])}" for k, r in enumerate(reds)], ind)
+            emit([f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}" for k, r in enumerate(reds)], ind)
         rng = "numba.prange" if par_outer and level == 0 else "range"
         emit([f"for i{level} in {rng}(n{level}):"], ind)
         body(level + 1, ind + 1)
         if trailing and level == n_keep:
-            emit([f"r{k}[{kidx}] = {np_type(r.dtype)}(acc{k})" for k, r in enumerate(reds)],
+            emit([f"r{k}[{kidx}] = {_final(r.kind, r.dtype, f'acc{k}')}" for k, r in enumerate(reds)],
                  ind)
 
     body(0, 1)
     if reds and not trailing and not all(direct):
         emit(["for q in range(nk):"], 1)
-        emit([f"r{k}[q] = {np_type(r.dtype)}(acc{k}[q])" for k, r in enumerate(reds)
+        emit([f"r{k}[q] = {_final(r.kind, r.dtype, f'acc{k}[q]')}" for k, r in enumerate(reds)
               if not direct[k]], 2)
     out.append("")
     return "\n".join(out)

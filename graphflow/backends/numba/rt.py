@@ -8,13 +8,18 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
-from .vmath import (FASTMATH_FLAGS, erf_f32, exp_f32, log1p_f32, log_f32, sigmoid_f32,
+from .vmath import (FASTMATH_FLAGS, bitcast_f32_to_i32, bitcast_i32_to_f32, erf_f32, exp_f32, log1p_f32, log_f32, sigmoid_f32,
                     softplus_f32, tanh_f32)
 
 __all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", "log_f32",
            "sigmoid_f32", "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64",
-           "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_"]
+           "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_",
+           "maxkey_f32", "minkey_f32", "unkey_f32", "maxkey_f64", "minkey_f64", "unkey_f64",
+           "kmax_", "kmin_"]
 
 #: the kernels' flags: vmath's set without 'afn' and 'arcp', so 1/sqrt(0) stays inf (LLVM would
 #: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown)
@@ -90,3 +95,77 @@ def ipow_(a, b):
         a = a * a
         e >>= 1
     return r if b >= 0 else r - r
+
+
+# ------------------------------------------------------------------ vectorizable max/min
+# A float max/min reduction with NaN propagation is a select on a float compare, which LLVM does
+# not vectorize without the no-NaNs flag. Instead the kernel reduces integer *keys*: the float's
+# bits with the magnitude bits flipped for negative values, so that integer order is float
+# order (-inf < ... < -0 < +0 < ... < inf), and NaN mapped to the top key (max) or the bottom
+# key (min), so that it wins as numpy's NaN does. Integer max/min reductions vectorize.
+# Decoding the winning key gives the float back; the NaN keys decode to a quiet NaN.
+# (Signed zeros: max(-0., +0.) is +0. and min is -0.; numpy's answer depends on the order.)
+@intrinsic
+def _f64_to_i64(typingctx, x):
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _i64_to_f64(typingctx, x):
+    if x != types.int64:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+    return types.float64(types.int64), codegen
+
+
+def _make_keys(I, F, to_int, to_float, inf_bits):
+    mag = I(np.iinfo(I).max)
+    top, bottom = I(np.iinfo(I).max), I(np.iinfo(I).min)
+    inf = I(inf_bits)
+    shift = I(np.dtype(I).itemsize * 8 - 1)
+    nan = F(np.nan)
+
+    @_inline
+    def maxkey(v):
+        """Order-preserving integer key of v; NaN -> the largest key."""
+        b = to_int(F(v))
+        k = I(b ^ I(I(b >> shift) & mag))
+        return top if I(b & mag) > inf else k
+
+    @_inline
+    def minkey(v):
+        """Order-preserving integer key of v; NaN -> the smallest key."""
+        b = to_int(F(v))
+        k = I(b ^ I(I(b >> shift) & mag))
+        return bottom if I(b & mag) > inf else k
+
+    @_inline
+    def unkey(k):
+        """The float whose key is k (either NaN key gives a quiet NaN)."""
+        f = to_float(I(k ^ I(I(k >> shift) & mag)))
+        return nan if (k == top or k == bottom) else f
+    return maxkey, minkey, unkey
+
+
+maxkey_f32, minkey_f32, unkey_f32 = _make_keys(np.int32, np.float32, bitcast_f32_to_i32,
+                                               bitcast_i32_to_f32, 0x7f800000)
+maxkey_f64, minkey_f64, unkey_f64 = _make_keys(np.int64, np.float64, _f64_to_i64, _i64_to_f64,
+                                               0x7ff0000000000000)
+
+
+@_inline
+def kmax_(a, b):
+    """max of two integer keys (a select: vectorizes as a reduction)."""
+    return a if a > b else b
+
+
+@_inline
+def kmin_(a, b):
+    return a if a < b else b
