@@ -32,7 +32,8 @@ if _TOOLS not in sys.path:      # np_workloads, bench_peers
     sys.path.insert(0, _TOOLS)
 import graphflow as tf  # noqa: E402
 from np_workloads import (Config, chain_grad2_ref, chain_grad_ref, chain_input,  # noqa: E402
-                          measure, mlp_init, np_chain, np_mlp_step, numpy_add_2x2)
+                          conv_init, measure, mlp_init, np_chain, np_conv_step, np_mlp_step,
+                          numpy_add_2x2)
 
 #: name -> (fn(cfg) -> (graphflow_seconds, baseline_seconds or None), target)
 WORKLOADS = {}
@@ -247,6 +248,43 @@ def mlp_numpy_executor(cfg):
     graph_step(xt, yt)
     return (measure(lambda: graph_step(xt, yt), cfg),
             measure(lambda: step.python_function(xt, yt), cfg))
+
+
+def make_conv_step(ws, lr=0.01):
+    """(variables, @function step(x, y) -> loss): one SGD step of Conv32-Pool-Conv64-Pool-Dense10
+    (sparse softmax cross-entropy), written with tf.nn ops."""
+    params = [tf.Variable(w) for w in ws]
+
+    @tf.function
+    def step(x, y):
+        w1, b1, w2, b2, w3, b3 = params
+        with tf.GradientTape() as tape:
+            h = tf.nn.relu(tf.nn.conv2d(x, w1, 1, "VALID") + b1)
+            h = tf.nn.max_pool2d(h, 2, 2, "VALID")
+            h = tf.nn.relu(tf.nn.conv2d(h, w2, 1, "VALID") + b2)
+            h = tf.nn.max_pool2d(h, 2, 2, "VALID")
+            logits = tf.matmul(tf.reshape(h, (h.shape[0], -1)), w3) + b3
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+        grads = tape.gradient(loss, params)
+        for p, g in zip(params, grads):
+            p.assign_sub(lr * g)
+        return loss
+    return params, step
+
+
+@workload("conv_step", 1.0)
+def conv_step(cfg):
+    """One SGD step of the issue-12 convnet (batch 64, 28x28x1) in one @function vs the same
+    step in numpy (im2col + matmul, hand-written backward pass)."""
+    ws, x, y = conv_init()
+    params, step = make_conv_step(ws)
+    xt, yt = tf.constant(x), tf.constant(y)
+    ref_ws = [w.copy() for w in ws]
+    first = float(step(xt, yt))
+    _wait_compiled()
+    ref = float(np_conv_step(ref_ws, x, y))
+    assert abs(first - ref) <= 1e-4 * max(1.0, abs(ref)), (first, ref)
+    return measure(lambda: step(xt, yt), cfg), measure(lambda: np_conv_step(ws, x, y), cfg)
 
 
 # ------------------------------------------------------------------------------ driver

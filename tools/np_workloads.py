@@ -120,3 +120,81 @@ def np_mlp_step(ws, bs, x, y, lr=np.float32(0.1)):
     for p, g in zip((w1, w2, w3, b1, b2, b3), (gw1, gw2, gw3, gb1, gb2, gb3)):
         p -= lr * g
     return loss
+
+
+# ------------------------------------------------------------------------------ conv_step
+def conv_init(seed=0, batch=64):
+    """Weights (w1, b1, w2, b2, w3, b3) of Conv32-Pool-Conv64-Pool-Dense10 on 28x28x1, and a
+    batch (x, y)."""
+    rng = np.random.default_rng(seed)
+    f32 = np.float32
+    ws = [rng.normal(0, 0.3, (3, 3, 1, 32)).astype(f32), np.zeros(32, f32),
+          rng.normal(0, 0.06, (3, 3, 32, 64)).astype(f32), np.zeros(64, f32),
+          rng.normal(0, 0.03, (1600, 10)).astype(f32), np.zeros(10, f32)]
+    x = rng.uniform(0, 1, (batch, 28, 28, 1)).astype(f32)
+    y = rng.integers(0, 10, batch).astype(np.int32)
+    return ws, x, y
+
+
+def _im2col3(x):
+    """VALID 3x3 stride-1 windows of NHWC x as (N*Ho*Wo, 9*C) rows (HWC order)."""
+    n, h, w, c = x.shape
+    ho, wo = h - 2, w - 2
+    cols = np.empty((n, ho, wo, 3, 3, c), x.dtype)
+    for i in range(3):
+        for j in range(3):
+            cols[:, :, :, i, j, :] = x[:, i:i + ho, j:j + wo, :]
+    return cols.reshape(n * ho * wo, 9 * c), (n, ho, wo)
+
+
+def _pool2(a):
+    n, h, w, c = a.shape
+    a = a[:, :h - h % 2, :w - w % 2]
+    return a.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+
+
+def _pool2_back(a, p, g):
+    n, h, w, c = a.shape
+    out = np.zeros_like(a)
+    ac = a[:, :h - h % 2, :w - w % 2]
+    mask = ac == np.repeat(np.repeat(p, 2, 1), 2, 2)
+    out[:, :h - h % 2, :w - w % 2] = mask * np.repeat(np.repeat(g, 2, 1), 2, 2)
+    return out
+
+
+def np_conv_step(ws, x, y, lr=np.float32(0.01)):
+    """One SGD step of the conv_step network in numpy (im2col + matmul), in place; the loss."""
+    w1, b1, w2, b2, w3, b3 = ws
+    n = x.shape[0]
+    c1, s1 = _im2col3(x)
+    z1 = (c1 @ w1.reshape(-1, 32) + b1).reshape(s1 + (32,))
+    a1 = np.maximum(z1, 0)
+    p1 = _pool2(a1)
+    c2, s2 = _im2col3(p1)
+    z2 = (c2 @ w2.reshape(-1, 64) + b2).reshape(s2 + (64,))
+    a2 = np.maximum(z2, 0)
+    p2 = _pool2(a2)
+    flat = p2.reshape(n, -1)
+    logits = flat @ w3 + b3
+    m = logits.max(1, keepdims=True)
+    e = np.exp(logits - m)
+    s = e.sum(1, keepdims=True)
+    loss = np.mean(np.log(s[:, 0]) + m[:, 0] - logits[np.arange(n), y])
+    d = e / s
+    d[np.arange(n), y] -= 1
+    d /= n
+    gw3, gb3 = flat.T @ d, d.sum(0)
+    dz2 = _pool2_back(a2, p2, (d @ w3.T).reshape(p2.shape)) * (z2 > 0)
+    dz2f = dz2.reshape(-1, 64)
+    gw2, gb2 = (c2.T @ dz2f).reshape(w2.shape), dz2f.sum(0)
+    dcols = (dz2f @ w2.reshape(-1, 64).T).reshape(s2 + (3, 3, 32))
+    dp1 = np.zeros_like(p1)
+    for i in range(3):
+        for j in range(3):
+            dp1[:, i:i + s2[1], j:j + s2[2], :] += dcols[:, :, :, i, j, :]
+    dz1 = _pool2_back(a1, p1, dp1) * (z1 > 0)
+    dz1f = dz1.reshape(-1, 32)
+    gw1, gb1 = (c1.T @ dz1f).reshape(w1.shape), dz1f.sum(0)
+    for w, g in zip(ws, (gw1, gb1, gw2, gb2, gw3, gb3)):
+        w -= lr * g
+    return loss
