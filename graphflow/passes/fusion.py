@@ -25,7 +25,9 @@ What fuses (the decisions depend on the op table only, never on a backend):
   different shape is never pulled in, so no work is duplicated);
 * reductions (``reduce_sum/max/min/prod``) whose input has the cluster's domain join as its
   epilogue; all reductions of one cluster reduce the same axes; nothing that reads a reduction
-  result can join the cluster that computes it (the reduction boundary);
+  result can join the cluster that computes it (the reduction boundary) - except row-locally:
+  a keepdims reduction over trailing axes (not all) read back over the same domain (softmax,
+  log-sum-exp, normalizations) stays in the cluster, which then runs in passes over each row;
 * a ``matmul`` anchors a cluster: elementwise consumers with its output shape (bias add,
   activation, the SGD update) form the epilogue that runs right after the BLAS call;
 * an op with the fact ``elementwise_over_output_axis`` (``one_hot``: -1) is elementwise over
@@ -179,13 +181,32 @@ def _or_into(masks, which, value):
         j = bits.find("1", j + 1)
 
 
+def row_local(g, r, dom):
+    """Can a reader over `dom` use reduction `r`'s result in r's own cluster? Yes when r reduces
+    trailing axes of `dom` (never all of them), keeps dims, and r's input has the domain `dom`:
+    the cluster then runs in passes over each row (reduce, then read the result back along the
+    row: softmax, log-sum-exp, normalization), the row staying in cache."""
+    d = g.nodes[r]
+    nd = len(dom)
+    axes = tuple(sorted(a % nd for a in d["attrs"]["axis"])) if nd else ()
+    if not axes or axes[0] == 0 or axes != tuple(range(axes[0], nd)):
+        return False
+    if tuple(g.nodes[d["inputs"][0]]["shape"]) != tuple(dom):
+        return False
+    return tuple(d["shape"]) == tuple(1 if j in axes else e for j, e in enumerate(dom))
+
+
 def _reads_reduction(parts, g, idx):
-    """A reduction is its cluster's epilogue: no member of the union may read its result."""
+    """A reduction is its cluster's epilogue: no member of the union may read its result
+    (except row-locally, see `_row_local`)."""
     mask = 0
     for c in parts:
         mask |= c.mask
     for c in parts:
         for r in c.reductions:
+            dom = g.nodes[g.nodes[r]["inputs"][0]]["shape"]
+            if row_local(g, r, tuple(dom)):
+                continue
             for v in g.successors(r):
                 if mask >> idx[v] & 1:
                     return (f"reduction boundary: %{v} reads the reduction %{r}, which must "
@@ -259,12 +280,15 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                 reason = f"not fusable: {classify(g, p, lowerable)[2]}"
             elif any(c is x for x in chosen):
                 continue
-            elif pk == "red":
+            elif pk == "red" and not row_local(g, p, dom):
                 reason = "reduction boundary: the reduction must finish before its result is read"
-            elif c.domain != dom:
+            elif pk == "red" and c.domain != dom:
+                reason = "shape: the reduction's domain differs from this node's"
+            elif pk != "red" and c.domain != dom:
                 reason = (f"shape: {tuple(g.nodes[p]['shape'])} is broadcast into {dom}, "
                           "so it is computed in its own loop")
-            elif any(cl[u] is c and kinds[u][0] == "red" for u in value_inputs(d)):
+            elif any(cl[u] is c and kinds[u][0] == "red" and not row_local(g, u, dom)
+                     for u in value_inputs(d)):
                 reason = "reduction boundary: this node also reads a reduction of that cluster"
             elif _axes_conflict(chosen + [c, me]) is not None:
                 reason = _axes_conflict(chosen + [c, me])

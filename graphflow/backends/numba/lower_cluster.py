@@ -181,6 +181,7 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
         d = g.nodes[m]
         args = [ref[u] for u in value_inputs(d)]
         if monoid(d["op"]) is not None:
+            ref[m] = ("r", len(kreds))      # read back row-locally by later members
             kreds.append(KReduction(monoid(d["op"]), args[0], d["dtype"]))
             outs_red.append(m)
             continue
