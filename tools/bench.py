@@ -288,6 +288,147 @@ def conv_step(cfg):
 
 
 # ------------------------------------------------------------------------------ driver
+# ------------------------------------------------------------------------------ issue 8 shapes
+def _ratio_workload(cfg, gf_fn, np_fn, *arrays, rtol=2e-4):
+    """Time traced `gf_fn` (numba backend, compiled) vs `np_fn` on the same float32 arrays."""
+    f = tf.function(gf_fn)
+    targs = [tf.constant(a) for a in arrays]
+    f(*targs)
+    _wait_compiled()
+    got = f(*targs)
+    got = got if isinstance(got, (list, tuple)) else [got]
+    want = np_fn(*arrays)
+    want = want if isinstance(want, (list, tuple)) else [want]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=rtol, atol=rtol * np.abs(b).max())
+    return measure(lambda: f(*targs), cfg), measure(lambda: np_fn(*arrays), cfg)
+
+
+def _rows():
+    return np.random.default_rng(0).standard_normal((4096, 1024)).astype(np.float32)
+
+
+def _np_softmax(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+@workload("row_max_4096x1024", 0.60)
+def row_max(cfg):
+    """reduce_max(x, axis=1) on (4096, 1024) float32 vs x.max(1)."""
+    return _ratio_workload(cfg, lambda x: tf.reduce_max(x, 1), lambda x: x.max(1), _rows())
+
+
+@workload("reduce_max_4M", 0.60)
+def reduce_max_4m(cfg):
+    """reduce_max over all 4M values vs x.max()."""
+    return _ratio_workload(cfg, tf.reduce_max, lambda x: x.max(), _rows())
+
+
+@workload("reduce_sum_4M", 0.60)
+def reduce_sum_4m(cfg):
+    """reduce_sum over all 4M values vs np.sum."""
+    return _ratio_workload(cfg, tf.reduce_sum, np.sum, _rows())
+
+
+@workload("softmax_4096x1024", 0.40)
+def softmax_rows(cfg):
+    """nn.softmax(x, axis=-1) vs numpy's stable softmax."""
+    return _ratio_workload(cfg, tf.nn.softmax, _np_softmax, _rows())
+
+
+@workload("softmax_grad_4096x1024", 0.45)
+def softmax_grad_rows(cfg):
+    """gradient of reduce_sum(softmax(x) * w) w.r.t. x vs numpy's hand-written gradient."""
+    def gf(x, w):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.reduce_sum(tf.nn.softmax(x) * w)
+        return t.gradient(y, x)
+
+    def ref(x, w):
+        s = _np_softmax(x)
+        g = s * w
+        return g - s * g.sum(-1, keepdims=True)
+    w = np.random.default_rng(1).standard_normal((4096, 1024)).astype(np.float32)
+    return _ratio_workload(cfg, gf, ref, _rows(), w)
+
+
+@workload("logsumexp_rows_4096x1024", 0.45)
+def logsumexp_rows(cfg):
+    """row-wise log-sum-exp (reduce_max, subtract, exp, reduce_sum, log) vs numpy."""
+    def gf(x):
+        m = tf.reduce_max(x, -1, keepdims=True)
+        return tf.math.log(tf.reduce_sum(tf.exp(x - m), -1, keepdims=True)) + m
+
+    def ref(x):
+        m = x.max(-1, keepdims=True)
+        return np.log(np.exp(x - m).sum(-1, keepdims=True)) + m
+    return _ratio_workload(cfg, gf, ref, _rows())
+
+
+@workload("exp_4M", 0.35)
+def exp_4m(cfg):
+    """exp(x) on 4M float32 vs np.exp."""
+    return _ratio_workload(cfg, tf.exp, np.exp, _rows())
+
+
+@workload("softmax_xent_fwd_bwd", 0.40)
+def softmax_xent(cfg):
+    """sparse softmax cross-entropy on (4096, 1024) logits, int labels: mean loss and its
+    gradient w.r.t. the logits, vs numpy's hand-written forward and backward."""
+    labels = np.random.default_rng(2).integers(0, 1024, 4096).astype(np.int32)
+
+    def gf(x, y):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, x))
+        return loss, t.gradient(loss, x)
+
+    def ref(x, y):
+        m = x.max(-1, keepdims=True)
+        e = np.exp(x - m)
+        s = e.sum(-1, keepdims=True)
+        rows = np.arange(len(y))
+        loss = np.mean(np.log(s[:, 0]) + m[:, 0] - x[rows, y])
+        g = e / s
+        g[rows, y] -= 1
+        return loss, g / len(y)
+    return _ratio_workload(cfg, gf, ref, _rows(), labels)
+
+
+@workload("layernorm_fwd_bwd", 0.40)
+def layernorm(cfg):
+    """layer normalization over the last axis of (4096, 1024) with scale and offset: output
+    and the gradients of reduce_sum(out * w) w.r.t. x, scale and offset, vs numpy."""
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((4096, 1024)).astype(np.float32)
+    gamma = rng.standard_normal(1024).astype(np.float32)
+    beta = rng.standard_normal(1024).astype(np.float32)
+
+    def gf(x, w, gamma, beta):
+        with tf.GradientTape() as t:
+            t.watch([x, gamma, beta])
+            mu = tf.reduce_mean(x, -1, keepdims=True)
+            var = tf.reduce_mean(tf.square(x - mu), -1, keepdims=True)
+            y = (x - mu) * tf.math.rsqrt(var + 1e-5) * gamma + beta
+            loss = tf.reduce_sum(y * w)
+        return [y] + t.gradient(loss, [x, gamma, beta])
+
+    def ref(x, w, gamma, beta):
+        n = x.shape[-1]
+        mu = x.mean(-1, keepdims=True)
+        xc = x - mu
+        r = 1.0 / np.sqrt((xc * xc).mean(-1, keepdims=True) + np.float32(1e-5))
+        xh = xc * r
+        y = xh * gamma + beta
+        gxh = w * gamma
+        gx = r / n * (n * gxh - gxh.sum(-1, keepdims=True)
+                      - xh * (gxh * xh).sum(-1, keepdims=True))
+        return [y, gx, (w * xh).sum(0), w.sum(0)]
+    return _ratio_workload(cfg, gf, ref, _rows(), w, gamma, beta, rtol=2e-3)
+
+
 def run(names, cfg):
     rows = []
     for name in names:
