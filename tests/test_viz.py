@@ -32,7 +32,8 @@ def mlp():
 def test_groups_follow_scopes_and_adjoints(mlp):
     v = V.build_view(mlp.traced)
     names = set(v["groups"])
-    assert {"sequential", "loss", "metrics", "adam", "gradients"} <= names
+    assert {"loss", "metrics", "gradients"} <= names     # layer names count up per process
+    assert any(n.startswith("sequential") for n in names) and any(n.startswith("adam") for n in names)
     g = mlp.traced.nx
     for n, r in v["nodes"].items():
         if r["chip"]:
