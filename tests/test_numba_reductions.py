@@ -224,3 +224,35 @@ def test_row_local_reduce_broadcast_reduce_matches_numpy(name, specials):
     passes = [c for c in g.graph["clusters"].values()
               if any(v in c["nodes"] for r in c["reductions"] for v in g.successors(r))]
     assert passes, "the reduction's reader did not join its cluster"
+
+
+# ------------------------------------------------------------------ split full reductions
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_split_full_reductions_match_numpy(dtype):
+    """Full reductions big enough to run on all cores reduce each chunk into a partial result and
+    combine the partials after (split-reduce): same values as numpy, NaN/inf still win, and an
+    elementwise output computed in the same kernel is complete."""
+    rng = np.random.default_rng(11)
+    if dtype == np.float32:
+        x = special(np.float32, (2048, 1024), 3)
+        clean = rng.standard_normal((2048, 1024)).astype(np.float32) + 100.0
+    else:
+        x = rng.integers(-1000, 1000, (2048, 1024)).astype(np.int32)
+        clean = x
+
+    def fn(x):
+        y = tf.abs(x) * 2
+        return y, tf.reduce_max(y), tf.reduce_min(x), tf.reduce_sum(x)
+    got, want, plan = both(fn, clean)
+    assert any(st.parallel and st.split for st in plan.cluster_steps), plan.report()
+    assert "split-reduce" in plan.report()
+    np.testing.assert_array_equal(got[0], want[0])
+    for a, b in zip(got[1:3], want[1:3]):
+        assert a.shape == b.shape == () and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    exact = clean.astype(np.float64).sum()
+    assert abs(float(got[3]) - exact) <= max(abs(float(want[3]) - exact), 1e-6 * abs(exact))
+    if dtype == np.float32:      # NaN anywhere wins max/min; sum of NaN data is NaN
+        got, want, _ = both(fn, x)
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)

@@ -60,6 +60,8 @@ class LoweredCluster:
     operands: list         # [OperandPlan] in kernel argument order
     outputs: list          # [OutputPlan]: full-domain outputs, then reduction outputs
     absorbed: list         # reshape nodes whose input the kernel reads directly
+    split: bool = False    # a full reduction run in chunks: per-chunk partial results,
+    #                        combined after (`plan._ClusterStep`)
 
 
 def uniform_constant(value):
@@ -197,8 +199,14 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     trailing = not reds or all(reduced[j] for j in range(sum(not r for r in reduced), cnd))
     # big loops run in chunks along the outermost loop dim on the chunk pool (serial
     # kernels on slices): valid when that dim is not reduced
+    # a full reduction (every loop dim reduced) splits too: each chunk reduces its rows into
+    # its own partial result, and the partials are combined afterwards (split-reduce)
+    # (not when the cluster reads a reduction back: that needs the whole result first)
+    split = (bool(reds) and trailing and all(reduced)
+             and not any(a[0] == "r" for n in knodes for a in n.args))
     parallel = (worth_parallel([g.nodes[m]["op"] for m in members], size)
-                and (not reds or (trailing and not reduced[0])))
+                and (not reds or (trailing and not reduced[0]) or split))
+    split = split and parallel
     spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
                       kreds, False)
     if not reds:
@@ -214,4 +222,5 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     for m in outs_red:
         d = g.nodes[m]
         out_plan.append(OutputPlan(slot[m], tuple(d["shape"]), d["dtype"], red_view))
-    return LoweredCluster(spec, generate(spec), ext, parallel, op_plan, out_plan, absorbed), None
+    return (LoweredCluster(spec, generate(spec), ext, parallel, op_plan, out_plan, absorbed, split),
+            None)

@@ -24,7 +24,8 @@ import time
 
 import numpy as np
 
-from ...evaluate import node_runner, note_run, runtime_error
+from ...dispatch import NUMERICS_CHECKS
+from ...evaluate import NumpyPlan, node_runner, note_run, runtime_error
 from ...ops.math_ops import MATMUL
 from ...ops.registry import ASSIGN, CONSTANT, OPS
 from ...passes.fusion import fuse, value_inputs
@@ -59,6 +60,25 @@ def _matmul_source(d, slots, ns):
     ta = ".T" if d["attrs"]["transpose_a"] else ""
     tb = ".T" if d["attrs"]["transpose_b"] else ""
     return f"MM(vals[{a}]{ta}, vals[{b}]{tb})"
+
+
+def _combiner(kind, dtype, shape):
+    """Combine the per-chunk partial results of a split full reduction (first axis) into the
+    reduction's value: sums and products in float64 (int64 for integers, which wrap like the
+    serial kernel), max/min with numpy (NaN propagates)."""
+    dtype = np.dtype(dtype)
+    wide = np.float64 if dtype.kind == "f" else (np.uint64 if dtype.kind == "u" else np.int64)
+    if kind in ("sum", "prod"):
+        red = np.sum if kind == "sum" else np.prod
+
+        def comb(p):
+            return red(p, axis=0, dtype=wide).astype(dtype).reshape(shape)
+    else:
+        red = np.max if kind == "max" else np.min
+
+        def comb(p):
+            return red(p, axis=0).reshape(shape)
+    return comb
 
 
 def _static_runner(d):
@@ -163,6 +183,7 @@ class _ClusterStep:
         if lo is not None:
             self.spec, self.source, self.extents = lo.spec, lo.source, lo.extents
             self.parallel, self.op_plan, self.out_plan = lo.parallel, lo.operands, lo.outputs
+            self.split = lo.split
 
     def request(self, sync=None):
         if self.why_numpy is None and self.kernel is None:
@@ -216,8 +237,21 @@ class _ClusterStep:
             if o.view[0] != 1:
                 sliced.append(len(args))
             args.append(f"x{j}" if o.shape == o.view else f"x{j}.reshape({o.view})")
+        row = int(np.prod(self.extents[1:], dtype=np.int64)) if len(self.extents) > 1 else 1
+        rows = max(1, CHUNK_ELEMENTS // max(row, 1))
+        nch = -(-self.extents[0] // rows)
+        partial = {}                      # arg index -> output j (split-reduce partials)
+        n_full = len(self.spec.outputs)
         for j, o in enumerate(self.out_plan):
             ns[f"O{j}"] = o.dtype
+            if self.parallel and self.split and j >= n_full:
+                # one partial result per chunk (the chunk's rows reduced), combined after
+                r = self.spec.reductions[j - n_full]
+                ns[f"COMB{j}"] = _combiner(r.kind, o.dtype, o.shape)
+                body.append(f"p{j} = empty({(nch,) + tuple(o.view[1:])}, O{j})")
+                partial[len(args)] = j
+                args.append(f"p{j}")
+                continue
             body.append(f"o{j} = empty({o.shape}, O{j})")
             if o.view[0] != 1:
                 sliced.append(len(args))
@@ -226,13 +260,14 @@ class _ClusterStep:
             # views once, then each chunk calls the serial kernel on rows [lo, hi)
             body += [f"w{i} = {a}" for i, a in enumerate(args) if i in sliced]
             cargs = ["hi - lo"] + args[1:len(self.extents)] + [
-                f"w{i}[lo:hi]" if i in sliced else a
+                f"w{i}[lo:hi]" if i in sliced else
+                (f"{a}[lo // ROWS:lo // ROWS + 1]" if i in partial else a)
                 for i, a in enumerate(args) if i >= len(self.extents)]
-            row = int(np.prod(self.extents[1:], dtype=np.int64)) if len(self.extents) > 1 else 1
             ns["POOL"] = _chunk_pool()
-            ns["ROWS"] = max(1, CHUNK_ELEMENTS // max(row, 1))
+            ns["ROWS"] = rows
             body += ["def chunk(lo, hi):", f"    fn({', '.join(cargs)})",
                      f"POOL.run(chunk, {self.extents[0]}, ROWS)"]
+            body += [f"o{j} = COMB{j}(p{j})" for j in partial.values()]
         else:
             body.append(f"fn({', '.join(args)})")
         src = ["def call(vals):"]
@@ -325,7 +360,9 @@ class _ClusterStep:
                 status = f"FAILED, runs on numpy: {k.error}"
             else:
                 status = f"{k.state} (runs on numpy until ready)"
-            how_run = "chunked on all cores" if self.parallel else "serial"
+            how_run = ("split-reduce on all cores (a partial result per chunk, combined after)"
+                       if self.parallel and self.split else
+                       "chunked on all cores" if self.parallel else "serial")
             lines.append(f"    kernel:  {k.key}  {how_run}  "
                          f"{status}")
             if k.path:
@@ -441,6 +478,10 @@ class NumbaPlan:
         return all(k.state in ("ready", "failed") for k in self.kernels)
 
     def run(self, args):
+        if NUMERICS_CHECKS:   # enable_check_numerics(): per-node checks on the reference evaluator
+            if getattr(self, "_checked", None) is None:
+                self._checked = NumpyPlan(self.source_graph)
+            return self._checked.run(args)
         note_run()
         vals = list(self.init)
         for s, a in zip(self.param_slots, args):
