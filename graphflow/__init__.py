@@ -66,6 +66,7 @@ from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
 from . import distribute  # tf.distribute: data-parallel training over MPI
+from . import debugging  # tf.debugging: check_numerics, enable_check_numerics, assert_*
 
 newaxis = None
 

@@ -27,6 +27,10 @@ _new = object.__new__
 _current = _state.current
 _RULE_OK = set()   # (op, shape, dtype, ...) signatures of attribute-free ops whose rule passed
 NO_ATTRS = {}
+#: Numerics checkers (graphflow.debugging.enable_check_numerics appends one; empty = off): each
+#: is called as `check(op, input_values, output_value)` after every eager op, and graph executors
+#: check every node's output while this list is non-empty.
+NUMERICS_CHECKS = []
 
 
 def _rule_passed(op, vals):
@@ -76,6 +80,8 @@ def bind(op, args, attrs):
             raise
         except Exception as e:   # a numpy error the rule did not foresee: still name the op
             raise op_error(op.name, vals, str(e)) from None
+        if NUMERICS_CHECKS:
+            NUMERICS_CHECKS[0](op, vals, val)
         out = _new(Tensor)
         out._value = val
     for rec in st.tapes:
@@ -94,7 +100,7 @@ def binary_operator(name, pyop, doc=None):
     op = OPS[name]
 
     def api(x, y, name=None):
-        if type(x) is Tensor and type(y) is Tensor and _current().idle:
+        if type(x) is Tensor and type(y) is Tensor and _current().idle and not NUMERICS_CHECKS:
             xv, yv = x._value, y._value
             if xv.dtype is yv.dtype and xv.dtype.kind == "f":
                 try:

@@ -11,6 +11,9 @@ costs one Python loop over the nodes.
 >>> f(tf.constant([1., 2.])).numpy()
 array([2., 4.], dtype=float32)
 """
+import numpy as np
+
+from .dispatch import NUMERICS_CHECKS
 from .errors import InvalidArgumentError
 from .ops.registry import OPS, PARAMETER, CONSTANT
 
@@ -63,6 +66,8 @@ class NumpyPlan:
         vals = list(self.init)
         for s, a in zip(self.param_slots, args):
             vals[s] = a
+        if NUMERICS_CHECKS:   # graphflow.debugging.enable_check_numerics(): check every node
+            return self._run_checked(vals)
         out = None
         try:
             for out, fn, ins in self.steps:
@@ -70,6 +75,55 @@ class NumpyPlan:
         except Exception as e:
             raise runtime_error(self.graph, self.order[out], e) from None
         return [vals[s] for s in self.out_slots]
+
+    def _run_checked(self, vals):
+        out = None
+        try:
+            for out, fn, ins in self.steps:
+                v = vals[out] = fn(*[vals[i] for i in ins])
+                if not all_finite(v):
+                    break
+            else:
+                out = None
+        except Exception as e:
+            raise runtime_error(self.graph, self.order[out], e) from None
+        if out is not None:
+            raise numerics_error(self.graph, self.order[out], vals[out])
+        return [vals[s] for s in self.out_slots]
+
+
+def all_finite(v):
+    """False if `v` is a float/complex array (or scalar) holding a NaN or an infinity."""
+    a = np.asarray(v) if not isinstance(v, np.ndarray) else v
+    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+
+
+def describe_nonfinite(v):
+    a = np.asarray(v)
+    kinds = [k for k, m in (("NaN", np.isnan(a)), ("+inf", np.isposinf(a)), ("-inf", np.isneginf(a)))
+             if m.any()]
+    first = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0]) if a.ndim else ()
+    return (f"{' and '.join(kinds)} in its {a.dtype.name}{list(a.shape)} output"
+            + (f" (first at index {list(first)})" if a.ndim else ""))
+
+
+def numerics_error(graph, node, value):
+    """The error for a graph node whose output is not finite: names the op, its source line and,
+    for an adjoint (gradient) node, the forward op it differentiates and that op's source line."""
+    d = graph.nx.nodes[node]
+    msg = (f"check_numerics: {d['op']} (node {node}, traced at {d['source']}) produced "
+           f"{describe_nonfinite(value)}")
+    tags = d.get("tags") or {}
+    if tags.get("adjoint"):
+        fwd = tags.get("forward")
+        kind = "tangent" if tags.get("tangent") else f"order-{tags['adjoint']} gradient"
+        if fwd is not None and fwd in graph.nx:
+            f = graph.nx.nodes[fwd]
+            msg += (f"; it is part of the {kind} of {f['op']} (node {fwd}) created at "
+                    f"{f['source']}")
+        else:
+            msg += f"; it is part of the {kind} of forward node {fwd}"
+    return InvalidArgumentError(msg)
 
 
 def runtime_error(graph, node, e):

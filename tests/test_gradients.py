@@ -260,6 +260,7 @@ GRAD_CASES.update({
     "all_gather": [G(lambda x: collective_ops.all_gather(tf.tanh(x)), [rnd(2, 2)])],
     "reduce_scatter": [G(lambda x: collective_ops.reduce_scatter(x * x), [rnd(2, 3)])],
 })
+GRAD_CASES["check_numerics"] = [G(lambda x: tf.debugging.check_numerics(tf.sin(x), "m"), [rnd(2, 3)])]
 # ops whose VJP raises a clear error on purpose (tested in tests/test_control_flow.py)
 VJP_RAISES = {"while_loop"}
 
@@ -471,3 +472,44 @@ def test_reduce_prod_gradient_with_zeros_is_the_product_of_the_others():
     want = np.array([[np.prod(np.delete(r, i)) for i in range(3)] for r in x])
     np.testing.assert_array_equal(g, want)
 
+
+
+# issue 10: more math, array and linear-algebra primitives
+from graphflow.ops import array_ops as _arr  # noqa: E402
+
+
+def _spd64(n):
+    a = R.uniform(-1, 1, size=(n, n))
+    return a @ a.T + n * np.eye(n)
+
+
+_PERM = np.argsort(R.random((3, 4)), axis=1).astype(np.int32)
+GRAD_CASES.update({
+    "expm1": [G(tf.math.expm1, [rnd(3, 4)])],
+    "atan": [G(tf.math.atan, [rnd(3, 4)])],
+    "atan2": [G(tf.math.atan2, [away0(3, 4), away0(3, 4)])],
+    "cumsum": [G(lambda x: tf.math.cumsum(x, 1), [rnd(3, 4)]),
+               G(lambda x: tf.math.cumsum(x, exclusive=True, reverse=True), [rnd(5)], "excl-rev")],
+    "take_along_axis": [G(tf.sort, [distinct(3, 4)]),
+                        G(lambda x: tf.math.top_k(x, 2)[0], [distinct(2, 5)], "top_k")],
+    "put_along_axis": [G(lambda g: _arr.put_along_axis(g, tf.constant(_PERM), (3, 4), 1),
+                         [rnd(3, 4)])],
+    "gather_nd": [G(lambda p: tf.gather_nd(p, [[0, 1], [2, 0], [0, 1]]), [rnd(3, 2, 2)])],
+    "scatter_nd": [G(lambda u: tf.scatter_nd([[1], [0], [1]], u, (3, 2)), [rnd(3, 2)])],
+    "einsum": [G(lambda a, b: tf.einsum("ij,jk->ik", a, b), [rnd(2, 3), rnd(3, 4)]),
+               G(lambda a, b: tf.einsum("bij,j->b", a, b), [rnd(2, 3, 4), rnd(4)], "sum-out"),
+               G(lambda a, b: tf.einsum("ij,kl->ijkl", a, b), [rnd(2, 2), rnd(2, 1)], "outer")],
+    "matrix_inverse": [G(tf.linalg.inv, [_spd64(3)])],
+    "matrix_determinant": [G(tf.linalg.det, [_spd64(3)])],
+    "matrix_solve": [G(tf.linalg.solve, [_spd64(3), rnd(3, 2)])],
+    "cholesky": [G(lambda a: tf.linalg.cholesky((a + tf.transpose(a)) * 0.5), [_spd64(3)])],
+})
+COMPOSITIONS.update({
+    "relu6": [G(tf.nn.relu6, [grid(3, 4, offset=0.5) + 2.0])],
+    "elu": [G(tf.nn.elu, [away0(3, 4)])],
+    "selu": [G(tf.nn.selu, [away0(3, 4)])],
+    "cumprod": [G(lambda x: tf.math.cumprod(x, 1), [rnd(2, 4)])],
+    "l2_normalize": [G(lambda x: tf.nn.l2_normalize(x, -1), [rnd(2, 3)])],
+    "roll_pad": [G(lambda x: tf.pad(tf.roll(x, 1, 1), [[1, 0], [0, 2]]), [rnd(2, 3)])],
+    "xlogy": [G(tf.math.xlogy, [rnd(3), pos(3)])],
+})

@@ -26,7 +26,7 @@ LAYERS = [
     ("backends", ["graphflow.backends"]),
     ("function", ["graphflow.function", "graphflow.module"]),
     ("applications", ["graphflow.keras", "graphflow.viz", "graphflow.distribute",
-                      "graphflow.data"]),
+                      "graphflow.data", "graphflow.debugging", "graphflow.summary"]),
     ("package", ["graphflow"]),
 ]
 

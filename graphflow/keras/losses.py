@@ -148,6 +148,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
     else:
         p = y_pred / _m.reduce_sum(y_pred, -1, keepdims=True)
         p = _m.clip_by_value(p, EPSILON, 1.0 - EPSILON)
+        y_true = _nn.check_labels(y_true, y_pred.shape[-1], "sparse_categorical_crossentropy")
         oh = _s.one_hot(y_true, y_pred.shape[-1], dtype=y_pred.dtype)
         loss = -_m.reduce_sum(oh * _m.log(p), -1)
     if valid is not None:

@@ -5,17 +5,65 @@
 array([0.5, 0.5], dtype=float32)
 """
 
+import numpy as np
+
 from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
-from .math_ops import (abs, clip_by_value, erf, exp, greater, log, log1p, maximum, reduce_max,
-                       reduce_mean, reduce_sum, sigmoid, square, stop_gradient, tanh, where)
-from .registry import op_error
-from .shape_ops import one_hot, reshape, squeeze
+from .math_ops import (abs, clip_by_value, erf, exp, expm1, greater, greater_equal, less, log,
+                       log1p, logical_and, maximum, minimum, reduce_max, reduce_mean, reduce_sum,
+                       rsqrt, sigmoid, square, stop_gradient, tanh, where, zeros_like)
+from .random_ops import uniform
+from ..dispatch import bind
+from ..errors import InvalidArgumentError
+from .registry import Aval, OTHER, defop, op_error
+from .shape_ops import gather, one_hot, reshape, squeeze
+
+
+def _check_labels_impl(labels, depth, op):
+    bad = (labels < 0) | (labels >= depth)
+    if np.any(bad):
+        i = tuple(int(k) for k in np.argwhere(np.asarray(bad))[0])
+        v = np.asarray(labels)[i]
+        raise InvalidArgumentError(
+            f"{op}: received a label value of {int(v)} (at index {list(i)} of the "
+            f"{np.asarray(labels).dtype.name}{list(np.shape(labels))} labels) which is outside "
+            f"the valid range of [0, {depth})")
+    return labels
+
+
+def _check_labels_rule(labels, depth, op):
+    if np.dtype(labels.dtype).kind not in "iu":
+        raise op_error("check_labels", (labels,), "labels must be integer class indices")
+    return Aval(tuple(labels.shape), labels.dtype)
+
+
+# The label check of sparse cross-entropies (TF raises InvalidArgumentError for a label outside
+# [0, num_classes), where one_hot alone would silently give a zero row and loss 0). Its own op
+# (kind OTHER, no lowering) so every executor runs it on numpy values, before one_hot.
+CHECK_LABELS = defop("check_labels", _check_labels_impl, _check_labels_rule, kind=OTHER, arity=1,
+                     checks=True, nondiff_reason="labels are integer class indices")
+
+
+def check_labels(labels, depth, op="check_labels"):
+    """`labels` unchanged; raises InvalidArgumentError naming the first label outside
+    [0, depth) and the range (`op` names the caller in the message).
+
+    >>> import graphflow as tf
+    >>> check_labels(tf.constant([0, 2]), 3).numpy()
+    array([0, 2], dtype=int32)
+    """
+    return bind(CHECK_LABELS, [to_tensor(labels)], {"depth": int(depth), "op": str(op)})
 
 
 
 def relu6(features, name=None):
-    """min(max(x, 0), 6) elementwise."""
-    return clip_by_value(features, 0.0, 6.0)
+    """min(max(x, 0), 6) elementwise; the gradient is 0 at x = 0 and x = 6, as TF.
+
+    >>> relu6(constant([-1., 3., 8.])).numpy()
+    array([0., 3., 6.], dtype=float32)
+    """
+    x = to_tensor(features)
+    inside = logical_and(greater(x, 0), less(x, 6))
+    return where(inside, x, clip_by_value(x, 0.0, 6.0))   # outside: where sends no gradient
 
 
 def leaky_relu(features, alpha=0.2, name=None):
@@ -29,9 +77,90 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 
 def elu(features, name=None):
-    """x if x > 0 else exp(x) - 1."""
+    """x if x > 0 else expm1(x) (accurate for tiny x; the untaken branch sees min(x, 0), so large
+    x give no inf/NaN in the gradient).
+
+    >>> elu(constant([-1e-8, 2.])).numpy()
+    array([-1.e-08,  2.e+00], dtype=float32)
+    """
     x = to_tensor(features)
-    return where(greater(x, 0), x, exp(x) - 1.0)
+    return where(greater(x, 0), x, expm1(minimum(x, 0.0)))
+
+
+def selu(features, name=None):
+    """scale * elu-like(x) with TF's constants (alpha 1.6732632..., scale 1.0507009...).
+
+    >>> selu(constant([1., 0.])).numpy().round(4)
+    array([1.0507, 0.    ], dtype=float32)
+    """
+    x = to_tensor(features)
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return scale * where(greater(x, 0), x, alpha * expm1(minimum(x, 0.0)))
+
+
+def softsign(features, name=None):
+    """x / (1 + |x|).
+
+    >>> softsign(constant([1., -3.])).numpy()
+    array([ 0.5 , -0.75], dtype=float32)
+    """
+    x = to_tensor(features)
+    return x / (abs(x) + 1.0)
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
+    """x / sqrt(max(sum(x**2, axis), epsilon)).
+
+    >>> l2_normalize(constant([3., 4.])).numpy()
+    array([0.6, 0.8], dtype=float32)
+    """
+    x = to_tensor(x)
+    ss = reduce_sum(x * x, axis, keepdims=True)
+    return x * rsqrt(maximum(ss, epsilon))
+
+
+def embedding_lookup(params, ids, max_norm=None, name=None):
+    """Rows of `params` at `ids` (a gather along axis 0).
+
+    >>> embedding_lookup(constant([[1., 2.], [3., 4.]]), [1]).numpy()
+    array([[3., 4.]], dtype=float32)
+    """
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise NotImplementedError("embedding_lookup: sharded params (a list) are not supported")
+        params = params[0]
+    return gather(params, ids)
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """(x - mean) * scale / sqrt(variance + eps) + offset (offset/scale may be None).
+
+    >>> batch_normalization(constant([2.]), 1., 4., None, None, 0.).numpy()
+    array([0.5], dtype=float32)
+    """
+    x = to_tensor(x)
+    inv = rsqrt(to_tensor(variance, x.dtype) + variance_epsilon)
+    if scale is not None:
+        inv = inv * scale
+    y = (x - mean) * inv
+    return y if offset is None else y + offset
+
+
+def dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """Zero entries with probability `rate` and scale the rest by 1 / (1 - rate).
+
+    >>> print(dropout(constant([1., 1.]), 0.0).numpy())
+    [1. 1.]
+    """
+    x = to_tensor(x)
+    rate = float(rate)
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout: rate must be in [0, 1), got {rate}")
+    if rate == 0:
+        return x
+    shape = tuple(x.shape) if noise_shape is None else tuple(int(s) for s in noise_shape)
+    keep = greater_equal(uniform(shape, dtype=x.dtype, seed=seed), rate)
+    return where(keep, x * (1.0 / (1.0 - rate)), zeros_like(x))
 
 
 def gelu(features, approximate=False, name=None):
@@ -85,6 +214,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     if tuple(labels.shape) != tuple(logits.shape[:-1]):
         raise op_error("sparse_softmax_cross_entropy_with_logits", (labels, logits),
                        "labels must have shape logits.shape[:-1]")
+    labels = check_labels(labels, logits.shape[-1], "sparse_softmax_cross_entropy_with_logits")
     oh = one_hot(labels, logits.shape[-1], dtype=logits.dtype)
     return -reduce_sum(oh * log_softmax(logits), -1)
 

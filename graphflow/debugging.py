@@ -1,0 +1,218 @@
+"""`tf.debugging`: numeric checks and assertions.
+
+* `check_numerics(x, message)`: an op (identity that raises InvalidArgumentError if `x` holds a
+  NaN or an infinity); its gradient checks the cotangent the same way.
+* `enable_check_numerics()` / `disable_check_numerics()`: while on, the first non-finite value
+  produced by *any* op raises InvalidArgumentError naming the op and the user's source line -
+  eager ops (checked in `graphflow.dispatch.bind`) and every node of `@function` graphs. For a
+  gradient (adjoint) node the error also names the forward op it differentiates and that op's
+  source line (TF and JAX only name an internal gradient op). While checking is on, graphs run
+  on the reference evaluator (`graphflow.evaluate`), also for `jit_compile=True`: compiled
+  kernels fuse many ops, so a per-op check needs the per-op executor.
+* the `assert_*` family (eager: raise InvalidArgumentError at once; they return None).
+
+>>> import graphflow as tf
+>>> tf.debugging.check_numerics(tf.constant([1.0, 2.0]), "ok").numpy()
+array([1., 2.], dtype=float32)
+>>> try:
+...     tf.debugging.check_numerics(tf.constant([1.0, float("nan")]), "bad x")
+... except tf.errors.InvalidArgumentError as e:
+...     print(str(e).split(" (")[0])
+check_numerics: bad x: NaN in its float32[2] input
+"""
+import numpy as np
+
+from . import dispatch as _dispatch
+from .dispatch import bind
+from .errors import InvalidArgumentError, user_source
+from .evaluate import all_finite, describe_nonfinite
+from .ops.registry import Aval, LINEAR, OTHER, defop, fmt_avals
+from .tensor import convert_to_tensor
+
+__all__ = ["check_numerics", "enable_check_numerics", "disable_check_numerics",
+           "assert_equal", "assert_less", "assert_greater", "assert_near", "assert_rank",
+           "assert_shapes", "assert_all_finite"]
+
+
+def _check_impl(x, message):
+    if not all_finite(x):
+        raise InvalidArgumentError(
+            f"check_numerics: {message}: {describe_nonfinite(x).replace('output', 'input')}")
+    return x
+
+
+def _check_vjp(i, o, g, message):
+    return [check_numerics(g, f"gradient of check_numerics({message!r})")]
+
+
+CHECK_NUMERICS = defop(
+    "check_numerics", _check_impl, lambda x, message: Aval(tuple(x.shape), x.dtype), _check_vjp,
+    jvp=LINEAR, kind=OTHER, arity=1, checks=True,
+    doc="identity that raises InvalidArgumentError on NaN/inf (a check: never folded away)")
+
+
+def check_numerics(tensor, message, name=None):
+    """`tensor` unchanged; raises InvalidArgumentError (with `message`) if it holds NaN or inf.
+
+    >>> import graphflow as tf
+    >>> x = tf.Variable([4.0])
+    >>> with tf.GradientTape() as t:
+    ...     y = tf.debugging.check_numerics(tf.sqrt(x), "sqrt")
+    >>> t.gradient(y, x).numpy()
+    array([0.25], dtype=float32)
+    """
+    x = convert_to_tensor(tensor)
+    return bind(CHECK_NUMERICS, [x], {"message": str(message)})
+
+
+# ------------------------------------------------------------------ global checking
+def _eager_check(op, vals, val):
+    if not all_finite(val):
+        raise InvalidArgumentError(
+            f"check_numerics: {op.name} at {user_source()} produced {describe_nonfinite(val)} "
+            f"(inputs: {fmt_avals(vals)})")
+
+
+def enable_check_numerics(stack_height_limit=30, path_length_limit=50):
+    """Raise InvalidArgumentError at the first NaN/inf any op produces (eager and in graphs).
+
+    >>> import graphflow as tf
+    >>> tf.debugging.enable_check_numerics()
+    >>> try:
+    ...     tf.math.log(tf.constant([0.0]))
+    ... except tf.errors.InvalidArgumentError as e:
+    ...     print(str(e).split(" at ")[0])
+    check_numerics: log
+    >>> tf.debugging.disable_check_numerics()
+    >>> tf.math.log(tf.constant([0.0])).numpy()
+    array([-inf], dtype=float32)
+    """
+    if not _dispatch.NUMERICS_CHECKS:
+        _dispatch.NUMERICS_CHECKS.append(_eager_check)
+
+
+def disable_check_numerics():
+    """Turn off `enable_check_numerics` (eager ops and graphs run unchecked again)."""
+    _dispatch.NUMERICS_CHECKS.clear()
+
+
+# ------------------------------------------------------------------ assertions
+def _np(x):
+    return np.asarray(convert_to_tensor(x)._value) if not isinstance(x, np.ndarray) else x
+
+
+def _fail(what, message, detail):
+    pre = f"{message}: " if message else ""
+    raise InvalidArgumentError(f"{pre}{what} failed at {user_source()}: {detail}")
+
+
+def _compare(name, pred, x, y, message, sym):
+    a, b = _np(x), _np(y)
+    ok = pred(a, b)
+    if not np.all(ok):
+        bad = np.argwhere(~np.broadcast_to(ok, np.broadcast_shapes(a.shape, b.shape)))
+        _fail(name, message, f"condition x {sym} y does not hold for {len(bad)} element(s); "
+              f"x = {a.tolist()}, y = {b.tolist()}")
+
+
+def assert_equal(x, y, message=None, summarize=None, name=None):
+    """Raise InvalidArgumentError unless x == y elementwise.
+
+    >>> import graphflow as tf
+    >>> tf.debugging.assert_equal(tf.constant([1, 2]), tf.constant([1, 2]))
+    >>> try:
+    ...     tf.debugging.assert_equal(tf.constant([1, 2]), tf.constant([1, 3]), message="m")
+    ... except tf.errors.InvalidArgumentError as e:
+    ...     print(str(e).split(" failed")[0])
+    m: assert_equal
+    """
+    _compare("assert_equal", np.equal, x, y, message, "==")
+
+
+def assert_less(x, y, message=None, summarize=None, name=None):
+    """Raise InvalidArgumentError unless x < y elementwise.
+
+    >>> import graphflow as tf
+    >>> tf.debugging.assert_less(tf.constant([1.0]), 2.0)
+    """
+    _compare("assert_less", np.less, x, y, message, "<")
+
+
+def assert_greater(x, y, message=None, summarize=None, name=None):
+    """Raise InvalidArgumentError unless x > y elementwise.
+
+    >>> import graphflow as tf
+    >>> tf.debugging.assert_greater(tf.constant([3.0]), 2.0)
+    """
+    _compare("assert_greater", np.greater, x, y, message, ">")
+
+
+def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=None):
+    """Raise unless |x - y| <= atol + rtol * |y| elementwise (TF's defaults: 10 * eps of the
+    dtype for both).
+
+    >>> import graphflow as tf
+    >>> tf.debugging.assert_near(tf.constant([1.0]), tf.constant([1.0000001]))
+    """
+    a, b = _np(x), _np(y)
+    eps = np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps
+    rtol = 10 * eps if rtol is None else rtol
+    atol = 10 * eps if atol is None else atol
+    _compare("assert_near", lambda u, v: np.abs(u - v) <= atol + rtol * np.abs(v), a, b, message,
+             f"~= (rtol={rtol:g}, atol={atol:g})")
+
+
+def assert_all_finite(x, message, name=None):
+    """Eager `check_numerics` (returns the checked tensor, like TF)."""
+    return check_numerics(x, message)
+
+
+def assert_rank(x, rank, message=None, name=None):
+    """Raise InvalidArgumentError unless `x` has rank `rank`.
+
+    >>> import graphflow as tf
+    >>> tf.debugging.assert_rank(tf.zeros([2, 3]), 2)
+    """
+    r = len(convert_to_tensor(x).shape)
+    if r != int(rank):
+        _fail("assert_rank", message, f"expected rank {int(rank)}, got rank {r} "
+              f"(shape {list(convert_to_tensor(x).shape)})")
+
+
+def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
+    """Check shapes against symbolic dims shared between tensors (TF's `assert_shapes`):
+    `shapes` is a list of (tensor, dims); a dim is an int, a name (must agree everywhere) or
+    None/'.' (anything); a str dims such as 'NHW' names one dim per letter.
+
+    >>> import graphflow as tf
+    >>> x, y = tf.zeros([2, 3]), tf.zeros([3])
+    >>> tf.debugging.assert_shapes([(x, ("N", "D")), (y, ("D",))])
+    >>> try:
+    ...     tf.debugging.assert_shapes([(x, ("N", "D")), (tf.zeros([4]), ("D",))])
+    ... except ValueError as e:
+    ...     print("dimension 'D'" in str(e))
+    True
+    """
+    known = {}
+    items = shapes.items() if isinstance(shapes, dict) else shapes
+    for k, (t, dims) in enumerate(items):
+        shape = list(convert_to_tensor(t).shape)
+        dims = list(dims)
+        if len(shape) != len(dims):
+            raise ValueError(f"{message + ': ' if message else ''}assert_shapes at "
+                             f"{user_source()}: tensor {k} has shape {shape}, expected rank "
+                             f"{len(dims)} ({dims})")
+        for i, (s, d) in enumerate(zip(shape, dims)):
+            if d is None or d == ".":
+                continue
+            if isinstance(d, str):
+                if d in known and known[d] != s:
+                    raise ValueError(
+                        f"{message + ': ' if message else ''}assert_shapes at {user_source()}: "
+                        f"dimension {d!r} is {known[d]} elsewhere but {s} in tensor {k} "
+                        f"(shape {shape})")
+                known[d] = s
+            elif int(d) != s:
+                raise ValueError(f"{message + ': ' if message else ''}assert_shapes at "
+                                 f"{user_source()}: tensor {k} has shape {shape}, dim {i} "
+                                 f"should be {int(d)}")

@@ -1,0 +1,107 @@
+"""tf.debugging: check_numerics (op + gradient), enable_check_numerics (eager, numpy executor,
+numba backend; adjoint nodes name their forward op and line), assert_*, sparse label checks."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.errors import InvalidArgumentError
+
+
+@pytest.fixture
+def checking():
+    tf.debugging.enable_check_numerics()
+    try:
+        yield
+    finally:
+        tf.debugging.disable_check_numerics()
+
+
+def test_check_numerics_op_and_gradient():
+    x = tf.Variable([4.0, 1.0])
+    with tf.GradientTape() as t:
+        y = tf.debugging.check_numerics(tf.sqrt(x), "sqrt of x")
+    np.testing.assert_allclose(t.gradient(y, x).numpy(), [0.25, 0.5])
+    with pytest.raises(InvalidArgumentError, match="sqrt of x: NaN"):
+        tf.debugging.check_numerics(tf.constant([np.nan]), "sqrt of x")
+    # the VJP checks the cotangent: an infinite upstream gradient is caught
+    z = tf.Variable([0.0])
+    with tf.GradientTape() as t:
+        y = tf.sqrt(tf.debugging.check_numerics(z, "z"))
+    with pytest.raises(InvalidArgumentError, match="gradient of check_numerics"):
+        t.gradient(y, z)
+
+
+def test_eager_check_names_op_and_line(checking):
+    with pytest.raises(InvalidArgumentError, match=r"check_numerics: log at test_debugging.py:\d+ "
+                       r"produced -inf"):
+        tf.math.log(tf.constant([1.0, 0.0]))
+    with pytest.raises(InvalidArgumentError, match="divide"):
+        tf.constant([1.0]) / tf.constant([0.0])   # the operator fast path is off while checking
+
+
+def test_disabled_by_default_and_after_disable(checking):
+    tf.debugging.disable_check_numerics()
+    assert np.isneginf(tf.math.log(tf.constant([0.0])).numpy()[0])
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_graph_adjoint_node_names_forward_op(checking, jit):
+    @tf.function(jit_compile=jit)
+    def grad(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.reduce_sum(tf.sqrt(x))   # FORWARD LINE
+        return t.gradient(y, x)
+    line = [i for i, l in enumerate(open(__file__), 1) if "# FORWARD LINE" in l and "[i" not in l][0]
+    with pytest.raises(InvalidArgumentError) as e:
+        grad(tf.constant([0.0, 1.0]))
+    msg = str(e.value)
+    assert "produced +inf" in msg and "gradient of sqrt" in msg, msg
+    assert f"test_debugging.py:{line}" in msg, msg
+    tf.debugging.disable_check_numerics()
+    np.testing.assert_allclose(grad(tf.constant([0.0, 1.0])).numpy(), [np.inf, 0.5])
+
+
+def test_asserts():
+    tf.debugging.assert_equal(tf.constant([1, 2]), tf.constant([1, 2]))
+    with pytest.raises(InvalidArgumentError, match="assert_equal"):
+        tf.debugging.assert_equal(tf.constant([1, 2]), tf.constant([1, 3]))
+    tf.debugging.assert_less(tf.constant([1.0]), 2.0)
+    with pytest.raises(InvalidArgumentError, match="x < y"):
+        tf.debugging.assert_less(tf.constant([3.0]), 2.0)
+    with pytest.raises(InvalidArgumentError):
+        tf.debugging.assert_greater(tf.constant([1.0]), 2.0)
+    tf.debugging.assert_near(tf.constant([1.0]), tf.constant([1.0 + 1e-7]))
+    with pytest.raises(InvalidArgumentError):
+        tf.debugging.assert_near(tf.constant([1.0]), tf.constant([1.1]))
+    tf.debugging.assert_rank(tf.zeros([2, 3]), 2)
+    with pytest.raises(InvalidArgumentError, match="rank 2, got rank 1"):
+        tf.debugging.assert_rank(tf.zeros([3]), 2)
+    with pytest.raises(ValueError, match="dimension 'D'"):
+        tf.debugging.assert_shapes([(tf.zeros([2, 3]), ("N", "D")), (tf.zeros([4]), ("D",))])
+
+
+LABEL_MSG = r"label value of 3 .* valid range of \[0, 3\)"
+
+
+@pytest.mark.parametrize("mode", ["eager", "numpy", "numba"])
+def test_sparse_label_out_of_range(mode):
+    logits = tf.constant(np.zeros((2, 3), np.float32))
+    labels = tf.constant([0, 3])
+    f = tf.nn.sparse_softmax_cross_entropy_with_logits
+    if mode != "eager":
+        f = tf.function(f, jit_compile=(mode == "numba"))
+    with pytest.raises(InvalidArgumentError, match=LABEL_MSG):
+        f(labels, logits)
+    np.testing.assert_allclose(f(tf.constant([0, 2]), logits).numpy(), [np.log(3)] * 2, rtol=1e-6)
+    loss = tf.keras.losses.SparseCategoricalCrossentropy()
+    with pytest.raises(InvalidArgumentError, match=LABEL_MSG):
+        loss(labels, tf.constant(np.full((2, 3), 1 / 3, np.float32)))
+
+
+def test_sparse_label_out_of_range_in_fit():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3)])
+    model.compile("sgd", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x = np.zeros((4, 2), np.float32)
+    with pytest.raises(InvalidArgumentError, match=r"label value of 5 .* \[0, 3\)"):
+        model.fit(x, np.array([0, 1, 5, 2]), epochs=1, verbose=0)
