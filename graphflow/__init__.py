@@ -54,6 +54,20 @@ from .ops.math_ops import (abs, add, argmax, argmin, cast, clip_by_value, cos, d
                            reduce_std, reduce_sum, reduce_variance, round, rsqrt, sigmoid, sign, sin,
                            sqrt, square, squared_difference, stop_gradient, subtract, tanh, truediv,
                            where, zeros_like)
+from .ops import array_ops as _a, linalg_ops as _la
+from .ops.array_ops import (argsort, boolean_mask, einsum, foldl, gather_nd, map_fn, meshgrid, pad,
+                            repeat, reverse, roll, scan, scatter_nd, sequence_mask, slice, sort,
+                            tensor_scatter_nd_add, tensor_scatter_nd_update, tensordot, unique,
+                            vectorized_map)
+from .ops.math_ops import add_n, atan, ceil, cosh, expm1, sinh, tan
+from .ops.math_ops import (abs, add, argmax, argmin, cast, clip_by_value, cos, divide, equal, exp,
+                           floor, floordiv, greater, greater_equal, identity, less, less_equal, log,
+                           logical_and, logical_not, logical_or, matmul, maximum, minimum, mod,
+                           multiply, negative, not_equal, ones_like, pow, reduce_all, reduce_any,
+                           reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_prod,
+                           reduce_std, reduce_sum, reduce_variance, round, rsqrt, sigmoid, sign, sin,
+                           sqrt, square, squared_difference, stop_gradient, subtract, tanh, truediv,
+                           where, zeros_like)
 from .ops.shape_ops import (broadcast_to, concat, expand_dims, gather, one_hot, rank, reshape, shape,
                             size, split, squeeze, stack, tile, transpose, unstack)
 from .ops.creation import eye, fill, linspace, ones, range, zeros
@@ -66,9 +80,9 @@ from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
 from . import distribute  # tf.distribute: data-parallel training over MPI
-from . import debugging  # tf.debugging: check_numerics, enable_check_numerics, assert_*
 
 newaxis = None
+__version__ = "2.21.0"   # the TensorFlow API version graphflow follows
 
 
 def _namespace(name, **members):
@@ -88,7 +102,13 @@ math = _namespace(
     reduce_min=reduce_min, reduce_prod=reduce_prod, reduce_std=reduce_std, reduce_sum=reduce_sum,
     reduce_variance=reduce_variance, round=round, rsqrt=rsqrt, sigmoid=sigmoid, sign=sign, sin=sin,
     softplus=_m.softplus, sqrt=sqrt, square=square, squared_difference=squared_difference,
-    subtract=subtract, tanh=tanh, truediv=truediv)
+    subtract=subtract, tanh=tanh, truediv=truediv,
+    expm1=_m.expm1, atan=_m.atan, atan2=_m.atan2, tan=_m.tan, sinh=_m.sinh, cosh=_m.cosh,
+    ceil=_m.ceil, log_sigmoid=_m.log_sigmoid, is_nan=_m.is_nan, is_inf=_m.is_inf,
+    is_finite=_m.is_finite, xlogy=_m.xlogy, divide_no_nan=_m.divide_no_nan,
+    logical_xor=_m.logical_xor, add_n=_m.add_n, reduce_euclidean_norm=_m.reduce_euclidean_norm,
+    cumsum=_a.cumsum, cumprod=_a.cumprod, top_k=_a.top_k, log_softmax=_nn.log_softmax,
+    softsign=_nn.softsign, rint=round)
 nn = _namespace(
     "nn", relu=_m.relu, relu6=_nn.relu6, leaky_relu=_nn.leaky_relu, elu=_nn.elu, gelu=_nn.gelu,
     silu=_nn.silu, swish=_nn.swish, sigmoid=sigmoid, tanh=tanh, softplus=_m.softplus,
@@ -100,7 +120,10 @@ nn = _namespace(
     separable_conv2d=_cv.separable_conv2d, conv2d_transpose=_cv.conv2d_transpose,
     conv1d_transpose=_cv.conv1d_transpose, max_pool=_cv.max_pool,
     max_pool1d=_cv.max_pool1d, max_pool2d=_cv.max_pool2d, avg_pool=_cv.avg_pool,
-    avg_pool1d=_cv.avg_pool1d, avg_pool2d=_cv.avg_pool2d)
+    avg_pool1d=_cv.avg_pool1d, avg_pool2d=_cv.avg_pool2d,
+    selu=_nn.selu, softsign=_nn.softsign, l2_normalize=_nn.l2_normalize,
+    embedding_lookup=_nn.embedding_lookup, batch_normalization=_nn.batch_normalization,
+    dropout=_nn.dropout, log_sigmoid=_m.log_sigmoid, top_k=_a.top_k)
 image = _namespace("image", resize=_im.resize, ResizeMethod=_im.ResizeMethod,
                    flip_left_right=_im.flip_left_right, flip_up_down=_im.flip_up_down,
                    transform=_im.transform)
@@ -113,6 +136,43 @@ def _matrix_transpose(a, name=None):
     return transpose(a, list(_builtins.range(a.ndim - 2)) + [a.ndim - 1, a.ndim - 2])
 
 
-linalg = _namespace("linalg", matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye)
+linalg = _namespace("linalg", matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye,
+                    inv=_la.inv, det=_la.det, solve=_la.solve, cholesky=_la.cholesky,
+                    trace=_la.trace, einsum=einsum, tensordot=tensordot)
 config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre)
 errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError)
+
+
+def where(condition, x=None, y=None, name=None):
+    """`tf.where`: select x/y by condition, or (no x/y) the coordinates of the True entries.
+
+    >>> where(constant([False, True])).numpy()
+    array([[1]])
+    """
+    if x is None and y is None:
+        return _a.where_indices(condition)
+    return _m.where(condition, x, y)
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """t scaled so its L2 norm (over `axes`) is at most clip_norm.
+
+    >>> clip_by_norm(constant([3., 4.]), 1.).numpy()
+    array([0.6, 0.8], dtype=float32)
+    """
+    t = convert_to_tensor(t)
+    n = sqrt(reduce_sum(square(t), axes, keepdims=True))
+    return t * clip_norm / maximum(n, clip_norm)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """(clipped list, global norm): every tensor scaled by clip_norm / max(global_norm, clip_norm).
+
+    >>> c, n = clip_by_global_norm([constant([3.]), constant([4.])], 1.); float(n)
+    5.0
+    """
+    ts = [None if t is None else convert_to_tensor(t) for t in t_list]
+    gn = use_norm if use_norm is not None else sqrt(add_n([reduce_sum(square(t)) for t in ts if t is not None]))
+    scale = clip_norm / maximum(gn, clip_norm)
+    return [None if t is None else t * cast(scale, t.dtype) for t in ts], gn
+

@@ -40,8 +40,16 @@ def ones(shape, dtype=_dt.float32, name=None):
 
 
 def fill(dims, value, name=None):
-    """A tensor of `dims` filled with `value` (dtype from the value, as TF)."""
+    """A tensor of `dims` filled with `value` (dtype from the value, as TF); `value` may be a
+    symbolic tensor inside @function (then it is a broadcast, differentiable in `value`).
+
+    >>> fill([2], 9).numpy()
+    array([9, 9], dtype=int32)
+    """
     v = convert_to_tensor(value)
+    if v._value is None:   # symbolic: broadcast it
+        from .shape_ops import broadcast_to
+        return broadcast_to(v, shape_tuple(dims))
     return convert_to_tensor(np.full(shape_tuple(dims), np.asarray(v._value), v.dtype.np))
 
 
@@ -68,6 +76,20 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):
 def linspace(start, stop, num, name=None, axis=0):
     """`num` evenly spaced values from start to stop inclusive (float32 for Python floats)."""
     s = convert_to_tensor(start)
+    e = convert_to_tensor(stop)
     dt = s.dtype if s.dtype.is_floating else _dt.float32
-    return convert_to_tensor(np.linspace(float(s), float(stop), int(num), axis=axis).astype(dt.np))
+    if s._value is None or e._value is None:   # symbolic start/stop inside @function
+        if s.ndim or e.ndim or axis != 0:
+            raise NotImplementedError("linspace: symbolic start/stop must be scalars (axis 0)")
+        n = int(num)
+        frac = convert_to_tensor(np.arange(n) / max(n - 1, 1), dt)
+        s = s if s.dtype == dt else _cast(s, dt)
+        e = e if e.dtype == dt else _cast(e, dt)
+        return s + (e - s) * frac
+    return convert_to_tensor(np.linspace(float(s), float(e), int(num), axis=axis).astype(dt.np))
+
+
+def _cast(x, dt):
+    from .math_ops import cast
+    return cast(x, dt)
 

@@ -580,3 +580,162 @@ OPERATORS.update(
     logical_not=logical_not, less=less, less_equal=less_equal, greater=greater,
     greater_equal=greater_equal, equal=equal, not_equal=not_equal, negative=negative, abs=abs,
     identity=identity)
+
+
+# ------------------------------------------------------------------ more elementwise math
+EXPM1, expm1 = _unary("expm1", np.expm1, lambda i, o, g: [g * (o + 1.0)],
+                      doc="Elementwise e^x - 1, accurate for small x.\n\n"
+                          ">>> print(expm1(constant(0.)).numpy())\n0.0")
+ATAN, atan = _unary("atan", np.arctan, lambda i, o, g: [g / (i[0] * i[0] + 1.0)],
+                    doc="Elementwise arctangent.\n\n>>> print(atan(constant(0.)).numpy())\n0.0")
+
+
+def _atan2_vjp(i, o, g):
+    y, x = i
+    r2 = y * y + x * x
+    return [g * x / r2, -(g * y) / r2]
+
+
+ATAN2, atan2 = _binary("atan2", np.arctan2, _atan2_vjp, "f",
+                       "Elementwise angle of the point (x, y): atan2(y, x).\n\n"
+                       ">>> print(atan2(constant(1.), constant(1.)).numpy().round(4))\n0.7854")
+
+
+def tan(x, name=None):
+    """sin(x) / cos(x).
+
+    >>> print(tan(constant(0.)).numpy())
+    0.0
+    """
+    x = to_tensor(x)
+    return sin(x) / cos(x)
+
+
+def sinh(x, name=None):
+    """(e^x - e^-x) / 2 (via expm1: accurate near 0).
+
+    >>> print(sinh(constant(0.)).numpy())
+    0.0
+    """
+    x = to_tensor(x)
+    return (expm1(x) - expm1(-x)) * 0.5
+
+
+def cosh(x, name=None):
+    """(e^x + e^-x) / 2.
+
+    >>> print(cosh(constant(0.)).numpy())
+    1.0
+    """
+    x = to_tensor(x)
+    return (exp(x) + exp(-x)) * 0.5
+
+
+def ceil(x, name=None):
+    """Smallest integer >= x elementwise (-floor(-x)); zero gradient.
+
+    >>> ceil(constant([1.2, -1.2])).numpy()
+    array([ 2., -1.], dtype=float32)
+    """
+    return -floor(-to_tensor(x))
+
+
+def log_sigmoid(x, name=None):
+    """log(sigmoid(x)) = -softplus(-x), stable in both tails.
+
+    >>> print(log_sigmoid(constant(0.)).numpy().round(4))
+    -0.6931
+    """
+    return -softplus(-to_tensor(x))
+
+
+def is_nan(x, name=None):
+    """True where x is NaN.
+
+    >>> is_nan(constant([1., np.nan, np.inf])).numpy()
+    array([False,  True, False])
+    """
+    x = to_tensor(x)
+    return not_equal(x, x)
+
+
+def is_inf(x, name=None):
+    """True where x is +inf or -inf.
+
+    >>> is_inf(constant([1., np.nan, -np.inf])).numpy()
+    array([False, False,  True])
+    """
+    x = to_tensor(x)
+    return equal(abs(x), np.inf)
+
+
+def is_finite(x, name=None):
+    """True where x is neither NaN nor infinite.
+
+    >>> is_finite(constant([1., np.nan, np.inf])).numpy()
+    array([ True, False, False])
+    """
+    x = to_tensor(x)
+    return less(abs(x), np.inf)
+
+
+def xlogy(x, y, name=None):
+    """x * log(y), and 0 where x == 0 (also where y == 0); gradients stay finite there.
+
+    >>> xlogy(constant([0., 2.]), constant([0., 1.])).numpy()
+    array([0., 0.], dtype=float32)
+    """
+    x, y = convert_args(x, y, op="xlogy")
+    x0 = equal(x, 0)
+    safe_y = where(x0, ones_like(y), y)
+    return where(x0, zeros_like(x * y), x * log(safe_y))
+
+
+def divide_no_nan(x, y, name=None):
+    """x / y, and 0 where y == 0.
+
+    >>> divide_no_nan(constant([1., 1.]), constant([0., 2.])).numpy()
+    array([0. , 0.5], dtype=float32)
+    """
+    x, y = convert_args(x, y, op="divide_no_nan")
+    y0 = equal(y, 0)
+    safe_y = where(y0, ones_like(y), y)
+    return where(y0, zeros_like(x * y), x / safe_y)
+
+
+def logical_xor(x, y, name=None):
+    """Elementwise exclusive or of bools.
+
+    >>> logical_xor(constant([True, True]), constant([True, False])).numpy()
+    array([False,  True])
+    """
+    x, y = convert_args(x, y, op="logical_xor")
+    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)))
+
+
+def add_n(inputs, name=None):
+    """Elementwise sum of a list of same-shaped tensors.
+
+    >>> add_n([constant([1., 2.]), constant([3., 4.])]).numpy()
+    array([4., 6.], dtype=float32)
+    """
+    xs = convert_args(*inputs, op="add_n")
+    if not xs:
+        raise ValueError("add_n: needs at least one tensor")
+    for x in xs[1:]:
+        if tuple(x.shape) != tuple(xs[0].shape):
+            raise op_error("add_n", xs, "all inputs need the same shape")
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x
+    return out
+
+
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    """sqrt(sum(x**2)) over `axis`.
+
+    >>> print(reduce_euclidean_norm(constant([3., 4.])).numpy())
+    5.0
+    """
+    x = to_tensor(input_tensor)
+    return sqrt(reduce_sum(x * x, axis, keepdims))

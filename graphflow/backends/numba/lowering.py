@@ -17,11 +17,12 @@ SCALAR = {
     "rsqrt": "(C(1) / sqrt({0}))", "exp": "exp({0})", "log": "log({0})", "log1p": "log1p({0})",
     "tanh": "tanh({0})", "sigmoid": "sigmoid({0})", "softplus": "softplus({0})",
     "relu": "max_({0}, C(0))", "erf": "erf({0})", "sin": "sin({0})", "cos": "cos({0})",
-    "floor": "floor({0})", "round": "round_({0})",
+    "floor": "floor({0})", "round": "round_({0})", "expm1": "expm1({0})", "atan": "atan({0})",
     # binary
     "add": "({0} + {1})", "subtract": "({0} - {1})", "multiply": "({0} * {1})",
     "divide": "({0} / {1})", "floordiv": "floordiv({0}, {1})", "mod": "mod_({0}, {1})",
     "pow": "pow_({0}, {1})", "maximum": "max_({0}, {1})", "minimum": "min_({0}, {1})",
+    "atan2": "atan2({0}, {1})",
     # comparisons and logic
     "equal": "({0} == {1})", "not_equal": "({0} != {1})", "less": "({0} < {1})",
     "less_equal": "({0} <= {1})", "greater": "({0} > {1})", "greater_equal": "({0} >= {1})",
@@ -43,7 +44,8 @@ INDEXED = {"one_hot": -1}
 #: Relative cost of one element (transcendental ops weigh 8): decides when a loop is worth
 #: running on all cores.
 HEAVY = frozenset(["exp", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "sin", "cos",
-                   "pow", "mod", "floordiv", "sqrt", "rsqrt", "divide"])
+                   "pow", "mod", "floordiv", "sqrt", "rsqrt", "divide",
+                   "expm1", "atan", "atan2"])
 
 
 def template(op):
@@ -56,6 +58,7 @@ _COMMON = {
     "abs_": "np.abs", "sign": "np.sign", "sqrt": "np.sqrt", "sin": "np.sin", "cos": "np.cos",
     "floor": "np.floor", "round_": "np.rint", "max_": "max_", "min_": "min_",
     "mod_": "np.remainder", "pow_": "np.power", "floordiv": "np.floor_divide",
+    "expm1": "np.expm1", "atan": "np.arctan", "atan2": "np.arctan2",
 }
 FUNCS_F32 = dict(_COMMON, exp="exp_f32", log="log_f32", log1p="log1p_f32", tanh="tanh_f32",
                  sigmoid="sigmoid_f32", softplus="softplus_f32", erf="erf_f32",

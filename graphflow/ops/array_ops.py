@@ -1,0 +1,611 @@
+"""Array ops beyond the basics: cumsum, sort/argsort/top_k, gather_nd/scatter_nd, einsum,
+slice/reverse/roll/pad/repeat/meshgrid, sequence_mask, tensordot, boolean_mask, map_fn.
+
+Primitives here: cumsum, argsort, take_along_axis / put_along_axis (sort's gather and its VJP),
+gather_nd / scatter_nd, einsum. The rest are compositions of table ops.
+
+>>> import graphflow as tf
+>>> tf.math.cumsum(tf.constant([1, 2, 3])).numpy()
+array([1, 3, 6], dtype=int32)
+"""
+import builtins as _builtins
+import string as _string
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..dispatch import bind
+from ..tensor import Tensor, constant, convert_args, to_tensor  # noqa: F401  (constant: doctests)
+from . import math_ops as _m
+from . import shape_ops as _s
+from .registry import LINEAR, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
+
+_NO = {}
+
+
+# ------------------------------------------------------------------ cumsum
+def _cumsum_impl(x, axis, exclusive, reverse):
+    if reverse:
+        x = np.flip(x, axis)
+    c = np.cumsum(x, axis=axis, dtype=x.dtype)
+    if exclusive:
+        c = np.concatenate([np.zeros_like(np.take(c, [0], axis)), np.take(c, np.arange(c.shape[axis] - 1), axis)], axis) if c.shape[axis] else c
+    return np.flip(c, axis) if reverse else c
+
+
+CUMSUM = defop("cumsum", _cumsum_impl,
+               lambda x, axis, exclusive, reverse: Aval(tuple(x.shape), same_dtype("cumsum", (x,), "fiu")),
+               lambda i, o, g, axis, exclusive, reverse: [cumsum(g, axis, exclusive, not reverse)],
+               jvp=LINEAR, arity=1)
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative sum along `axis` (`exclusive`: leave out the current entry; `reverse`: from the end).
+
+    >>> cumsum(constant([1., 2., 3.]), exclusive=True, reverse=True).numpy()
+    array([5., 3., 0.], dtype=float32)
+    """
+    x = to_tensor(x)
+    axis = normalize_axis("cumsum", int(axis), x.ndim, (x,))[0]
+    return bind(CUMSUM, [x], {"axis": axis, "exclusive": bool(exclusive), "reverse": bool(reverse)})
+
+
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative product along `axis` (a loop of multiplies over the static axis length, so
+    zeros and signs are exact and gradients need no division).
+
+    >>> cumprod(constant([1., 2., 3.])).numpy()
+    array([1., 2., 6.], dtype=float32)
+    """
+    x = to_tensor(x)
+    axis = normalize_axis("cumprod", int(axis), x.ndim, (x,))[0]
+    parts = _s.unstack(x, axis=axis)
+    if reverse:
+        parts = parts[::-1]
+    outs, acc = [], None
+    for p in parts:
+        if exclusive:
+            outs.append(_m.ones_like(p) if acc is None else acc)
+            acc = p if acc is None else acc * p
+        else:
+            acc = p if acc is None else acc * p
+            outs.append(acc)
+    if reverse:
+        outs = outs[::-1]
+    return _s.stack(outs, axis) if outs else x
+
+
+# ------------------------------------------------------------------ sort / argsort / top_k
+def _argsort_impl(x, axis, descending):
+    key = -x if descending and x.dtype.kind == "f" else x
+    if descending and x.dtype.kind != "f":
+        idx = np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+        idx = x.shape[axis] - 1 - idx
+        return idx.astype(np.int32)
+    return np.argsort(key, axis=axis, kind="stable").astype(np.int32)
+
+
+ARGSORT = defop("argsort", _argsort_impl,
+                lambda x, axis, descending: Aval(tuple(x.shape), np.dtype(np.int32)),
+                nondiff_reason="argsort returns integer indices", arity=1)
+
+
+def _along_rule(name):
+    def rule(x, idx, axis):
+        if np.dtype(idx.dtype).kind not in "iu" or len(idx.shape) != len(x.shape):
+            raise op_error(name, (x, idx), "indices must be integers of the same rank")
+        return Aval(tuple(idx.shape), x.dtype)
+    return rule
+
+
+def _full_index(idx, axis):
+    ix = list(np.indices(idx.shape, sparse=True))
+    ix[axis] = idx
+    return tuple(ix)
+
+
+def _put_along_impl(g, idx, shape, axis):
+    z = np.zeros(shape, g.dtype)
+    np.add.at(z, _full_index(idx, axis), g)
+    return z
+
+
+TAKE_ALONG = defop("take_along_axis", lambda x, idx, axis: np.take_along_axis(x, idx, axis),
+                   _along_rule("take_along_axis"),
+                   lambda i, o, g, axis: [put_along_axis(g, i[1], i[0].shape, axis), None],
+                   jvp=linear_in(0), arity=2)
+PUT_ALONG = defop("put_along_axis", _put_along_impl,
+                  lambda g, idx, shape, axis: Aval(tuple(shape), g.dtype),
+                  lambda i, o, g, shape, axis: [take_along_axis(g, i[1], axis), None],
+                  jvp=linear_in(0), arity=2)
+
+
+def take_along_axis(x, indices, axis):
+    """x's entries at `indices` along `axis` (numpy's take_along_axis).
+
+    >>> take_along_axis(constant([[1, 2, 3]]), constant([[2, 0]]), 1).numpy()
+    array([[3, 1]], dtype=int32)
+    """
+    x, idx = to_tensor(x), to_tensor(indices)
+    return bind(TAKE_ALONG, [x, idx], {"axis": normalize_axis("take_along_axis", axis, x.ndim, (x,))[0]})
+
+
+def put_along_axis(updates, indices, shape, axis):
+    """zeros(shape) with `updates` summed in at `indices` along `axis` (take_along_axis' VJP)."""
+    return bind(PUT_ALONG, [to_tensor(updates), to_tensor(indices)],
+                {"shape": tuple(shape), "axis": int(axis)})
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """Indices that sort `values` along `axis` (stable), int32.
+
+    >>> argsort(constant([1., 10., 26.9, 2.8, 166.32, 62.3])).numpy()
+    array([0, 3, 1, 2, 5, 4], dtype=int32)
+    """
+    x = to_tensor(values)
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(f"argsort: direction must be 'ASCENDING' or 'DESCENDING', got {direction!r}")
+    axis = normalize_axis("argsort", axis, x.ndim, (x,))[0]
+    return bind(ARGSORT, [x], {"axis": axis, "descending": direction == "DESCENDING"})
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """`values` sorted along `axis`; the gradient flows back to the original positions.
+
+    >>> sort(constant([1., 10., 26.9, 2.8, 166.32, 62.3]), direction="DESCENDING").numpy()
+    array([166.32,  62.3 ,  26.9 ,  10.  ,   2.8 ,   1.  ], dtype=float32)
+    """
+    x = to_tensor(values)
+    return take_along_axis(x, argsort(x, axis, direction), axis)
+
+
+def top_k(input, k=1, sorted=True, name=None):
+    """(values, indices) of the k largest entries along the last axis (ties: lower index first).
+
+    >>> v, i = top_k(constant([1., 5., 3.]), 2); v.numpy(), i.numpy()
+    (array([5., 3.], dtype=float32), array([1, 2], dtype=int32))
+    """
+    x = to_tensor(input)
+    k = int(k)
+    if not 0 <= k <= x.shape[-1]:
+        raise op_error("top_k", (x,), f"k={k} is out of range for a last axis of size {x.shape[-1]}")
+    idx = argsort(x, -1, "DESCENDING")[..., :k]
+    return take_along_axis(x, idx, x.ndim - 1), idx
+
+
+# ------------------------------------------------------------------ gather_nd / scatter_nd
+def _nd_index(idx, shape, opname):
+    d = idx.shape[-1]
+    for a in range(d):
+        if idx.size and (idx[..., a].min() < 0 or idx[..., a].max() >= shape[a]):
+            raise IndexError(f"{opname}: indices out of range [0, {shape[a]}) on axis {a}")
+    return tuple(np.moveaxis(idx, -1, 0))
+
+
+def _gather_nd_rule(p, idx):
+    if np.dtype(idx.dtype).kind not in "iu" or not idx.shape or idx.shape[-1] > len(p.shape):
+        raise op_error("gather_nd", (p, idx), "indices must be integers with a last axis no longer than params' rank")
+    return Aval(tuple(idx.shape[:-1]) + tuple(p.shape[idx.shape[-1]:]), p.dtype)
+
+
+def _scatter_nd_impl(u, idx, shape):
+    z = np.zeros(shape, u.dtype)
+    np.add.at(z, _nd_index(idx, shape, "scatter_nd"), u)
+    return z
+
+
+def _scatter_nd_rule(u, idx, shape):
+    want = tuple(idx.shape[:-1]) + tuple(shape[idx.shape[-1]:])
+    if np.dtype(idx.dtype).kind not in "iu" or tuple(u.shape) != want:
+        raise op_error("scatter_nd", (u, idx), f"updates must have shape {want} for shape {tuple(shape)}")
+    return Aval(tuple(shape), u.dtype)
+
+
+GATHER_ND = defop("gather_nd", lambda p, idx: p[_nd_index(idx, p.shape, "gather_nd")], _gather_nd_rule,
+                  lambda i, o, g: [scatter_nd(i[1], g, i[0].shape), None], jvp=linear_in(0), arity=2)
+SCATTER_ND = defop("scatter_nd", _scatter_nd_impl, _scatter_nd_rule,
+                   lambda i, o, g, shape: [gather_nd(g, i[1]), None], jvp=linear_in(0), arity=2)
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """Slices of `params` at the index tuples in the last axis of `indices`.
+
+    >>> gather_nd(constant([[1, 2], [3, 4]]), [[1, 0], [0, 1]]).numpy()
+    array([3, 2], dtype=int32)
+    """
+    if batch_dims:
+        raise NotImplementedError("gather_nd: batch_dims > 0 is not supported")
+    p = to_tensor(params)
+    idx = to_tensor(indices, None if isinstance(indices, Tensor) else _dt.int32)
+    return bind(GATHER_ND, [p, idx], _NO)
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """zeros(shape) with `updates` added at `indices` (duplicates add up, as TF).
+
+    >>> scatter_nd([[4], [3], [1], [7]], constant([9, 10, 11, 12]), [8]).numpy()
+    array([ 0, 11,  0, 10,  9,  0,  0, 12], dtype=int32)
+    """
+    idx = to_tensor(indices, None if isinstance(indices, Tensor) else _dt.int32)
+    shape = tuple(int(s) for s in (shape.numpy() if isinstance(shape, Tensor) else shape))
+    return bind(SCATTER_ND, [to_tensor(updates), idx], {"shape": shape})
+
+
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    """`tensor` with the entries at `indices` replaced by `updates` (unique indices).
+
+    >>> tensor_scatter_nd_update(constant([1, 2, 3]), [[1]], constant([9])).numpy()
+    array([1, 9, 3], dtype=int32)
+    """
+    t = to_tensor(tensor)
+    u = to_tensor(updates, t.dtype)
+    hit = scatter_nd(indices, _m.ones_like(u), t.shape)
+    return _m.where(_m.greater(hit, 0), scatter_nd(indices, u, t.shape), t)
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    """`tensor` plus `updates` added at `indices`.
+
+    >>> tensor_scatter_nd_add(constant([1, 2, 3]), [[1], [1]], constant([5, 5])).numpy()
+    array([ 1, 12,  3], dtype=int32)
+    """
+    t = to_tensor(tensor)
+    return t + scatter_nd(indices, to_tensor(updates, t.dtype), t.shape)
+
+
+# ------------------------------------------------------------------ einsum
+def _parse_einsum(equation, n):
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise NotImplementedError(f"einsum: ellipsis ('...') is not supported: {equation!r}")
+    if "->" in eq:
+        ins, out = eq.split("->")
+    else:
+        ins = eq
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    subs = ins.split(",")
+    if len(subs) != n:
+        raise ValueError(f"einsum: equation {equation!r} names {len(subs)} operands, got {n}")
+    return subs, out
+
+
+def _einsum_rule(*xs, equation):
+    subs, out = _parse_einsum(equation, len(xs))
+    dt = same_dtype("einsum", xs, "fi")
+    sizes = {}
+    for s, x in zip(subs, xs):
+        if len(s) != len(x.shape):
+            raise op_error("einsum", xs, f"subscripts {s!r} do not match an operand of rank {len(x.shape)}")
+        for c, d in zip(s, x.shape):
+            if sizes.setdefault(c, d) != d and d != 1 and sizes[c] != 1:
+                raise op_error("einsum", xs, f"index {c!r} has sizes {sizes[c]} and {d}")
+            sizes[c] = max(sizes[c], d)
+    return Aval(tuple(sizes[c] for c in out), dt)
+
+
+def _einsum_vjp(i, o, g, equation):
+    subs, out = _parse_einsum(equation, len(i))
+    grads = []
+    for k, x in enumerate(i):
+        sk = subs[k]
+        if len(set(sk)) != len(sk):
+            raise NotImplementedError(f"einsum gradient: repeated index in operand {sk!r} of {equation!r}")
+        others = [s for j, s in enumerate(subs) if j != k]
+        present = set(out).union(*others) if others else set(out)
+        kept = "".join(c for c in sk if c in present)
+        gk = einsum(",".join([out] + others) + "->" + kept, g, *[x2 for j, x2 in enumerate(i) if j != k])
+        if kept != sk:
+            gk = _s.reshape(gk, [x.shape[a] if c in present else 1 for a, c in enumerate(sk)])
+        grads.append(_s.broadcast_to(gk, x.shape) if tuple(gk.shape) != tuple(x.shape) else gk)
+    return grads
+
+
+def _einsum_jvp(i, o, tangents, equation):
+    out = None
+    for k, t in enumerate(tangents):
+        if t is None:
+            continue
+        term = einsum(equation, *[t if j == k else x for j, x in enumerate(i)])
+        out = term if out is None else out + term
+    return out
+
+
+EINSUM = defop("einsum", lambda *xs, equation: np.einsum(equation, *xs), _einsum_rule, _einsum_vjp,
+               jvp=_einsum_jvp)
+
+
+def einsum(equation, *inputs, name=None, **_):
+    """Einstein summation over named indices (no ellipsis; gradients need no repeated index
+    within one operand).
+
+    >>> einsum("ij,jk->ik", constant([[1., 2.]]), constant([[3.], [4.]])).numpy()
+    array([[11.]], dtype=float32)
+    """
+    xs = convert_args(*inputs, op="einsum")
+    return bind(EINSUM, xs, {"equation": equation.replace(" ", "")})
+
+
+def tensordot(a, b, axes, name=None):
+    """Sum over the given axes of a and b (an int n: last n of a with first n of b).
+
+    >>> tensordot(constant([[1., 2.], [3., 4.]]), constant([1., 1.]), 1).numpy()
+    array([3., 7.], dtype=float32)
+    """
+    a, b = convert_args(a, b, op="tensordot")
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        ax_a, ax_b = list(_builtins.range(a.ndim - n, a.ndim)), list(_builtins.range(n))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [int(v) % a.ndim for v in np.atleast_1d(ax_a)]
+        ax_b = [int(v) % b.ndim for v in np.atleast_1d(ax_b)]
+    letters = iter(_string.ascii_letters)
+    sa = [next(letters) for _ in _builtins.range(a.ndim)]
+    sb = [next(letters) for _ in _builtins.range(b.ndim)]
+    for i, j in zip(ax_a, ax_b):
+        sb[j] = sa[i]
+    out = [c for k, c in enumerate(sa) if k not in ax_a] + [c for k, c in enumerate(sb) if k not in ax_b]
+    return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
+
+
+# ------------------------------------------------------------------ slicing compositions
+def slice(input_, begin, size, name=None):
+    """The block of `input_` starting at `begin` with `size` (-1: to the end).
+
+    >>> slice(constant([[1, 2, 3], [4, 5, 6]]), [1, 0], [1, 2]).numpy()
+    array([[4, 5]], dtype=int32)
+    """
+    x = to_tensor(input_)
+    begin = [int(v) for v in (begin.numpy() if isinstance(begin, Tensor) else np.atleast_1d(begin))]
+    size = [int(v) for v in (size.numpy() if isinstance(size, Tensor) else np.atleast_1d(size))]
+    if len(begin) != x.ndim or len(size) != x.ndim:
+        raise op_error("slice", (x,), f"begin {begin} and size {size} need one entry per axis")
+    idx = []
+    for b, s, d in zip(begin, size, x.shape):
+        e = d if s == -1 else b + s
+        if not 0 <= b <= e <= d:
+            raise op_error("slice", (x,), f"begin {begin} / size {size} out of bounds")
+        idx.append(_builtins.slice(b, e))
+    return x[tuple(idx)]
+
+
+def reverse(tensor, axis, name=None):
+    """Reverse the entries along each axis in `axis`.
+
+    >>> reverse(constant([[1, 2], [3, 4]]), [1]).numpy()
+    array([[2, 1],
+           [4, 3]], dtype=int32)
+    """
+    x = to_tensor(tensor)
+    axes = normalize_axis("reverse", list(np.atleast_1d(axis)), x.ndim, (x,))
+    return x[tuple(_builtins.slice(None, None, -1) if a in axes else _builtins.slice(None)
+                   for a in _builtins.range(x.ndim))]
+
+
+def roll(input, shift, axis, name=None):
+    """Shift entries cyclically along `axis` (lists of shifts and axes allowed).
+
+    >>> roll(constant([0, 1, 2, 3, 4]), 2, 0).numpy()
+    array([3, 4, 0, 1, 2], dtype=int32)
+    """
+    x = to_tensor(input)
+    shifts, axes = np.atleast_1d(shift), np.atleast_1d(axis)
+    total = {}
+    for s, a in zip(shifts, axes):
+        a = normalize_axis("roll", int(a), x.ndim, (x,))[0]
+        total[a] = total.get(a, 0) + int(s)
+    for a, s in total.items():
+        n = x.shape[a]
+        s = s % n if n else 0
+        if s:
+            pre = (_builtins.slice(None),) * a
+            x = _s.concat([x[pre + (_builtins.slice(n - s, None),)], x[pre + (_builtins.slice(0, n - s),)]], a)
+    return x
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """Pad with `constant_values` (mode CONSTANT), or mirror (REFLECT / SYMMETRIC).
+
+    >>> pad(constant([[1, 2]]), [[1, 0], [0, 1]]).numpy()
+    array([[0, 0, 0],
+           [1, 2, 0]], dtype=int32)
+    """
+    x = to_tensor(tensor)
+    pads = np.asarray(paddings.numpy() if isinstance(paddings, Tensor) else paddings, np.int64)
+    if pads.shape != (x.ndim, 2) or (pads < 0).any():
+        raise op_error("pad", (x,), f"paddings {pads.tolist()} must be [rank, 2] non-negative")
+    mode = mode.upper()
+    for a in _builtins.range(x.ndim):
+        lo, hi = int(pads[a, 0]), int(pads[a, 1])
+        if not lo and not hi:
+            continue
+        pre = (_builtins.slice(None),) * a
+        n = x.shape[a]
+        if mode == "CONSTANT":
+            def block(k):
+                shp = list(x.shape)
+                shp[a] = k
+                return _s.broadcast_to(to_tensor(constant_values, x.dtype), shp)
+            parts = [block(lo)] if lo else []
+            parts.append(x)
+            parts += [block(hi)] if hi else []
+        elif mode in ("REFLECT", "SYMMETRIC"):
+            o = 1 if mode == "REFLECT" else 0
+            if lo > n - o or hi > n - o:
+                raise op_error("pad", (x,), f"{mode} padding of {max(lo, hi)} is too large for axis {a} of size {n}")
+            parts = ([x[pre + (_builtins.slice(lo - 1 + o, o - 1 if o - 1 >= 0 else None, -1),)]] if lo else [])
+            parts.append(x)
+            if hi:
+                parts.append(x[pre + (_builtins.slice(n - 1 - o, n - 2 - o - hi + 1 - 1 if n - 2 - o - hi >= 0 else None, -1),)])
+        else:
+            raise ValueError(f"pad: unknown mode {mode!r}")
+        x = _s.concat(parts, a)
+    return x
+
+
+def repeat(input, repeats, axis=None, name=None):
+    """Repeat each entry `repeats` times along `axis` (flattened if None).
+
+    >>> repeat(constant([1, 2]), 2, 0).numpy()
+    array([1, 1, 2, 2], dtype=int32)
+    """
+    x = to_tensor(input)
+    if axis is None:
+        x, axis = _s.reshape(x, [-1]), 0
+    axis = normalize_axis("repeat", axis, x.ndim, (x,))[0]
+    reps = np.broadcast_to(np.asarray(repeats.numpy() if isinstance(repeats, Tensor) else repeats), (x.shape[axis],))
+    return _s.gather(x, np.repeat(np.arange(x.shape[axis]), reps).astype(np.int32), axis=axis)
+
+
+def meshgrid(*args, indexing="xy", **kwargs):
+    """Coordinate grids from 1-D tensors (indexing 'xy' or 'ij').
+
+    >>> [g.numpy().tolist() for g in meshgrid(constant([1, 2]), constant([3, 4, 5]))][0]
+    [[1, 2], [1, 2], [1, 2]]
+    """
+    xs = [_s.reshape(to_tensor(a), [-1]) for a in args]
+    n = len(xs)
+    shape = [x.shape[0] for x in xs]
+    if indexing == "xy" and n >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    outs = []
+    for k, x in enumerate(xs):
+        pos = k
+        if indexing == "xy" and n >= 2 and k < 2:
+            pos = 1 - k
+        s = [1] * n
+        s[pos] = x.shape[0]
+        outs.append(_s.broadcast_to(_s.reshape(x, s), shape))
+    return outs
+
+
+def sequence_mask(lengths, maxlen=None, dtype=_dt.bool, name=None):
+    """mask[..., j] = j < lengths[...].
+
+    >>> sequence_mask(constant([1, 3]), 4).numpy().astype(int)
+    array([[1, 0, 0, 0],
+           [1, 1, 1, 0]])
+    """
+    ln = to_tensor(lengths)
+    if maxlen is None:
+        maxlen = int(np.max(ln.numpy())) if ln.shape else int(ln.numpy())
+    r = to_tensor(np.arange(int(maxlen)), ln.dtype)
+    m = _m.less(r, _s.expand_dims(ln, -1))
+    return m if _dt.as_dtype(dtype) == _dt.bool else _m.cast(m, dtype)
+
+
+# ------------------------------------------------------------------ data-dependent shapes (eager)
+def _eager_value(x, opname):
+    if x._value is None:
+        raise op_error(opname, (x,), "the output shape depends on the values, so it needs an eager "
+                       "(or constant) input; inside @function use a fixed-shape alternative")
+    return np.asarray(x._value)
+
+
+def boolean_mask(tensor, mask, axis=None, name=None):
+    """The entries (slices) of `tensor` where `mask` is True; a gather, so it is differentiable.
+    The mask must have a value (eager or a constant): the output shape depends on it.
+
+    >>> boolean_mask(constant([1, 2, 3]), constant([True, False, True])).numpy()
+    array([1, 3], dtype=int32)
+    """
+    x, m = to_tensor(tensor), to_tensor(mask)
+    axis = 0 if axis is None else int(axis)
+    mv = _eager_value(m, "boolean_mask")
+    lead = x.shape[:axis]
+    x2 = _s.reshape(x, list(lead) + [int(np.prod(x.shape[axis:axis + mv.ndim]))] + list(x.shape[axis + mv.ndim:]))
+    return _s.gather(x2, np.flatnonzero(mv.reshape(-1)).astype(np.int32), axis=axis)
+
+
+def where_indices(condition):
+    """The int64 coordinates of the True entries (`tf.where(condition)`), for a valued condition.
+
+    >>> where_indices(constant([[True, False], [False, True]])).numpy()
+    array([[0, 0],
+           [1, 1]])
+    """
+    c = to_tensor(condition)
+    return to_tensor(np.argwhere(_eager_value(c, "where") != 0).astype(np.int64))
+
+
+def unique(x, out_idx=_dt.int32, name=None):
+    """(y, idx): the unique values in order of first appearance and each entry's index in y.
+
+    >>> y, i = unique(constant([1, 1, 2, 4, 4, 4, 7, 8, 8])); y.numpy(), i.numpy()
+    (array([1, 2, 4, 7, 8], dtype=int32), array([0, 0, 1, 2, 2, 2, 3, 4, 4], dtype=int32))
+    """
+    xv = _eager_value(to_tensor(x), "unique")
+    _, first, inv = np.unique(xv, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return (to_tensor(xv[np.sort(first)]), to_tensor(rank[inv.reshape(-1)].astype(_dt.as_dtype(out_idx).np)))
+
+
+# ------------------------------------------------------------------ map_fn
+def map_fn(fn, elems, dtype=None, fn_output_signature=None, parallel_iterations=None,
+           back_prop=True, swap_memory=False, infer_shape=True, name=None):
+    """Apply `fn` to each slice along axis 0 of `elems` (a tensor or a nest of tensors) and stack.
+    Runs as an unrolled Python loop over the static length of axis 0, eagerly and when traced
+    (each step becomes graph nodes), so gradients work in both.
+
+    >>> map_fn(lambda t: t * t, constant([1., 2., 3.])).numpy()
+    array([1., 4., 9.], dtype=float32)
+    """
+    flat, pack = _flatten_simple(elems)
+    flat = [to_tensor(e) for e in flat]
+    n = flat[0].shape[0]
+    outs = [fn(pack([e[k] for e in flat])) for k in _builtins.range(n)]
+    if not outs:
+        raise op_error("map_fn", flat, "cannot map over an empty axis 0 (output shape unknown)")
+    _, pack_out = _flatten_simple(outs[0])
+    cols = list(zip(*[_flatten_simple(o)[0] for o in outs]))
+    return pack_out([_s.stack(list(c)) for c in cols])
+
+
+def _flatten_simple(x):
+    """(leaves, rebuild) for a tensor, a tuple/list or a dict of tensors (one level)."""
+    if isinstance(x, dict):
+        keys = list(x)
+        return [x[k] for k in keys], lambda vs: dict(zip(keys, vs))
+    if isinstance(x, (tuple, list)):
+        return list(x), lambda vs: type(x)(vs)
+    return [x], lambda vs: vs[0]
+
+
+vectorized_map = map_fn
+
+
+def foldl(fn, elems, initializer=None, name=None, **_):
+    """Fold `fn(acc, x)` over axis 0 from the left (unrolled over the static length).
+
+    >>> print(foldl(lambda a, x: a + x, constant([1, 2, 3])).numpy())
+    6
+    """
+    x = to_tensor(elems)
+    items = [x[k] for k in _builtins.range(x.shape[0])]
+    acc = items.pop(0) if initializer is None else initializer
+    for it in items:
+        acc = fn(acc, it)
+    return acc
+
+
+def scan(fn, elems, initializer=None, reverse=False, name=None, **_):
+    """Running `fn(acc, x)` over axis 0, stacking every accumulator (unrolled; single tensors).
+
+    >>> scan(lambda a, x: a + x, constant([1, 2, 3, 4])).numpy()
+    array([ 1,  3,  6, 10], dtype=int32)
+    """
+    x = to_tensor(elems)
+    items = [x[k] for k in _builtins.range(x.shape[0])]
+    if reverse:
+        items = items[::-1]
+    outs = []
+    acc = initializer
+    for k, it in enumerate(items):
+        acc = it if acc is None and k == 0 else fn(acc, it)
+        outs.append(acc)
+    if reverse:
+        outs = outs[::-1]
+    return _s.stack(outs)
