@@ -46,14 +46,6 @@ from . import autodiff
 from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
 from .ops import conv_ops as _cv
 from .ops import image_ops as _im
-from .ops.math_ops import (abs, add, argmax, argmin, cast, clip_by_value, cos, divide, equal, exp,
-                           floor, floordiv, greater, greater_equal, identity, less, less_equal, log,
-                           logical_and, logical_not, logical_or, matmul, maximum, minimum, mod,
-                           multiply, negative, not_equal, ones_like, pow, reduce_all, reduce_any,
-                           reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_prod,
-                           reduce_std, reduce_sum, reduce_variance, round, rsqrt, sigmoid, sign, sin,
-                           sqrt, square, squared_difference, stop_gradient, subtract, tanh, truediv,
-                           where, zeros_like)
 from .ops import array_ops as _a, linalg_ops as _la
 from .ops.array_ops import (argsort, boolean_mask, einsum, foldl, gather_nd, map_fn, meshgrid, pad,
                             repeat, reverse, roll, scan, scatter_nd, sequence_mask, slice, sort,
@@ -80,6 +72,7 @@ from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
 from . import distribute  # tf.distribute: data-parallel training over MPI
+from . import debugging  # tf.debugging: check_numerics, enable_check_numerics, assert_*
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows

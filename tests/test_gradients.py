@@ -260,6 +260,7 @@ GRAD_CASES.update({
     "all_gather": [G(lambda x: collective_ops.all_gather(tf.tanh(x)), [rnd(2, 2)])],
     "reduce_scatter": [G(lambda x: collective_ops.reduce_scatter(x * x), [rnd(2, 3)])],
 })
+GRAD_CASES["check_numerics"] = [G(lambda x: tf.debugging.check_numerics(tf.sin(x), "m"), [rnd(2, 3)])]
 # ops whose VJP raises a clear error on purpose (tested in tests/test_control_flow.py)
 VJP_RAISES = {"while_loop"}
 

@@ -489,6 +489,14 @@ CASES.update({
     "reduce_scatter": [Case([f64(4, 2)], collective_ops.reduce_scatter, lambda a: a)],
 })
 
+# tf.debugging.check_numerics and the sparse cross-entropy label check (identities on good input)
+from graphflow.ops import nn_ops as _nn_ops  # noqa: E402
+CASES.update({
+    "check_numerics": [Case([f32(2, 3)], lambda x: tf.debugging.check_numerics(x, "m"),
+                            lambda a: a)],
+    "check_labels": [Case([np.array([0, 2, 1], np.int32)],
+                          lambda i: _nn_ops.check_labels(i, 3), lambda a: a)],
+})
 
 for _name, _cases in CASES.items():
     for _c in _cases:

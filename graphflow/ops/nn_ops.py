@@ -5,13 +5,53 @@
 array([0.5, 0.5], dtype=float32)
 """
 
+import numpy as np
+
 from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
 from .math_ops import (abs, clip_by_value, erf, exp, expm1, greater, greater_equal, less, log,
                        log1p, logical_and, maximum, minimum, reduce_max, reduce_mean, reduce_sum,
                        rsqrt, sigmoid, square, stop_gradient, tanh, where, zeros_like)
 from .random_ops import uniform
-from .registry import op_error
+from ..dispatch import bind
+from ..errors import InvalidArgumentError
+from .registry import Aval, OTHER, defop, op_error
 from .shape_ops import gather, one_hot, reshape, squeeze
+
+
+def _check_labels_impl(labels, depth, op):
+    bad = (labels < 0) | (labels >= depth)
+    if np.any(bad):
+        i = tuple(int(k) for k in np.argwhere(np.asarray(bad))[0])
+        v = np.asarray(labels)[i]
+        raise InvalidArgumentError(
+            f"{op}: received a label value of {int(v)} (at index {list(i)} of the "
+            f"{np.asarray(labels).dtype.name}{list(np.shape(labels))} labels) which is outside "
+            f"the valid range of [0, {depth})")
+    return labels
+
+
+def _check_labels_rule(labels, depth, op):
+    if np.dtype(labels.dtype).kind not in "iu":
+        raise op_error("check_labels", (labels,), "labels must be integer class indices")
+    return Aval(tuple(labels.shape), labels.dtype)
+
+
+# The label check of sparse cross-entropies (TF raises InvalidArgumentError for a label outside
+# [0, num_classes), where one_hot alone would silently give a zero row and loss 0). Its own op
+# (kind OTHER, no lowering) so every executor runs it on numpy values, before one_hot.
+CHECK_LABELS = defop("check_labels", _check_labels_impl, _check_labels_rule, kind=OTHER, arity=1,
+                     checks=True, nondiff_reason="labels are integer class indices")
+
+
+def check_labels(labels, depth, op="check_labels"):
+    """`labels` unchanged; raises InvalidArgumentError naming the first label outside
+    [0, depth) and the range (`op` names the caller in the message).
+
+    >>> import graphflow as tf
+    >>> check_labels(tf.constant([0, 2]), 3).numpy()
+    array([0, 2], dtype=int32)
+    """
+    return bind(CHECK_LABELS, [to_tensor(labels)], {"depth": int(depth), "op": str(op)})
 
 
 
@@ -174,6 +214,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     if tuple(labels.shape) != tuple(logits.shape[:-1]):
         raise op_error("sparse_softmax_cross_entropy_with_logits", (labels, logits),
                        "labels must have shape logits.shape[:-1]")
+    labels = check_labels(labels, logits.shape[-1], "sparse_softmax_cross_entropy_with_logits")
     oh = one_hot(labels, logits.shape[-1], dtype=logits.dtype)
     return -reduce_sum(oh * log_softmax(logits), -1)
 
