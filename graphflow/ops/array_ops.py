@@ -437,7 +437,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
             parts = ([x[pre + (_builtins.slice(lo - 1 + o, o - 1 if o - 1 >= 0 else None, -1),)]] if lo else [])
             parts.append(x)
             if hi:
-                parts.append(x[pre + (_builtins.slice(n - 1 - o, n - 2 - o - hi + 1 - 1 if n - 2 - o - hi >= 0 else None, -1),)])
+                stop = n - 1 - o - hi
+                parts.append(x[pre + (_builtins.slice(n - 1 - o, stop if stop >= 0 else None, -1),)])
         else:
             raise ValueError(f"pad: unknown mode {mode!r}")
         x = _s.concat(parts, a)

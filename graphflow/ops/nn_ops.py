@@ -8,7 +8,7 @@ array([0.5, 0.5], dtype=float32)
 import numpy as np
 
 from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
-from .math_ops import (abs, clip_by_value, erf, exp, expm1, greater, greater_equal, less, log,
+from .math_ops import (relu, abs, clip_by_value, erf, exp, expm1, greater, greater_equal, less, log,
                        log1p, logical_and, maximum, minimum, reduce_max, reduce_mean, reduce_sum,
                        rsqrt, sigmoid, square, stop_gradient, tanh, where, zeros_like)
 from .random_ops import uniform
@@ -62,8 +62,8 @@ def relu6(features, name=None):
     array([0., 3., 6.], dtype=float32)
     """
     x = to_tensor(features)
-    inside = logical_and(greater(x, 0), less(x, 6))
-    return where(inside, x, clip_by_value(x, 0.0, 6.0))   # outside: where sends no gradient
+    # relu's gradient is 0 at 0; minimum sends a tie's gradient to its first argument (the 6)
+    return minimum(6.0, relu(x))
 
 
 def leaky_relu(features, alpha=0.2, name=None):
