@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from graphflow.backends.numba import vmath as vm
+from graphflow.backends.numba.rt import wide_vectors
 
 # documented bounds, in ulp (the same numbers as in vmath's docstrings)
 MAX_ULP = {'exp': 1, 'expm1': 1, 'log': 1, 'log1p': 1, 'tanh': 2, 'sigmoid': 3,
@@ -44,12 +45,14 @@ _KERNELS = {}
 
 
 def _kernel(name):
-    """The codegen-style loop for vm.<name>_f32, compiled once per test session."""
+    """The codegen-style loop for vm.<name>_f32 (512-bit vectors allowed, as in the generated
+    kernels), compiled once per test session."""
     if name not in _KERNELS:
         fn = vm.FLOAT32_FUNCS[name]
 
         @numba.njit(error_model='numpy', fastmath=vm.FASTMATH_FLAGS)
         def k(x, out):
+            wide_vectors()
             for i in range(x.shape[0]):
                 out[i] = fn(x[i])
         _KERNELS[name] = k
@@ -175,3 +178,23 @@ def test_loop_is_simd_vectorized(name):
     asm = k.inspect_asm(k.signatures[0])
     assert not re.search(r'call\w*\s+[^\n]*\b(exp|log|tanh|erf)\w*f\b', asm), 'libm call in loop'
     assert re.search(r'\bv?(fmadd\w*|mul|add)ps\s+[^\n]*%[xyz]mm', asm), 'no packed float32 math'
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ('x86_64', 'amd64'), reason='x86 asm check')
+def test_kernels_use_512_bit_vectors_on_avx512():
+    """`rt.wide_vectors()` lifts LLVM's prefer-256-bit on AVX-512 CPUs for that kernel only."""
+    import llvmlite.binding as ll
+    k = _kernel('exp')
+    if not k.signatures:
+        _run('exp', X[:64])
+    asm = k.inspect_asm(k.signatures[0])
+    if '+avx512f' in ll.get_host_cpu_features().flatten():
+        assert re.search(r'\bv\w+ps\s+[^\n]*%zmm', asm), 'no 512-bit packed float32 math'
+
+    @numba.njit(error_model='numpy', fastmath=vm.FASTMATH_FLAGS)
+    def narrow(x, out):
+        for i in range(x.shape[0]):
+            out[i] = vm.exp_f32(x[i])
+    out = np.empty_like(X)
+    narrow(X, out)
+    np.testing.assert_array_equal(out.view(np.int32), _run('exp', X).view(np.int32))

@@ -24,7 +24,7 @@ import numpy as np
 
 from .lowering import FUNCS_F32, HEAVY, funcs_for, template as template_of
 
-CODEGEN_VERSION = "gf-codegen-4"
+CODEGEN_VERSION = "gf-codegen-5"
 
 _NAME_RE = re.compile(r"(?<![\w.])(" + "|".join(sorted(FUNCS_F32, key=len, reverse=True))
                       + r"|C)\(")
@@ -197,7 +197,8 @@ def _header(spec, args):
             "",
             "",
             f"@numba.njit({flags})",
-            f"def kernel({', '.join(args)}):"]
+            f"def kernel({', '.join(args)}):",
+            "    wide_vectors()"]
 
 
 def _generate_passes(spec):
@@ -401,7 +402,8 @@ def generate(spec):
            "",
            "",
            f"@numba.njit({flags})",
-           f"def kernel({', '.join(args)}):"]
+           f"def kernel({', '.join(args)}):",
+           "    wide_vectors()"]
 
     def emit(lines, ind):
         out.extend("    " * ind + s for s in lines if s)

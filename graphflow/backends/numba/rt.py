@@ -19,11 +19,30 @@ __all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", 
            "sigmoid_f32", "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64",
            "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_",
            "maxkey_f32", "minkey_f32", "unkey_f32", "maxkey_f64", "minkey_f64", "unkey_f64",
-           "kmax_", "kmin_"]
+           "kmax_", "kmin_", "wide_vectors"]
 
 #: the kernels' flags: vmath's set without 'afn' and 'arcp', so 1/sqrt(0) stays inf (LLVM would
 #: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown)
 KERNEL_FLAGS = set(FASTMATH_FLAGS) - {"afn", "arcp"}
+
+@intrinsic
+def wide_vectors(typingctx):
+    """Let LLVM vectorize the calling kernel with 512-bit vectors where the CPU has AVX-512.
+
+    LLVM's x86 targets with AVX-512 (skylake-avx512 ... emeraldrapids) set `prefer-256-bit`, so
+    the loop vectorizer stops at ymm registers; the per-function attribute
+    `"prefer-vector-width"="512"` lifts that for this kernel only (no process-wide setting;
+    other numba code keeps its defaults). On CPUs without AVX-512 it changes nothing. Measured
+    on a serial float32 exp loop (4M values): 106 ymm -> 102 zmm instructions, ~1.4x faster.
+    The generated kernels call it as their first statement.
+    """
+    def codegen(context, builder, sig, args):
+        # llvmlite's FunctionAttributes only admits keyword attributes; a quoted string
+        # attribute is valid LLVM IR, so add it to the underlying set directly
+        set.add(builder.function.attributes, '"prefer-vector-width"="512"')
+        return context.get_dummy_value()
+    return types.none(), codegen
+
 
 _inline = numba.njit(inline="always", error_model="numpy", fastmath=FASTMATH_FLAGS)
 
