@@ -65,6 +65,8 @@ from .ops.shape_ops import (broadcast_to, concat, expand_dims, gather, one_hot, 
 from .ops.creation import eye, fill, linspace, ones, range, zeros
 from .ops.registry import OPS
 from .function import Function, function
+from . import autograph
+from .autograph import TensorArray
 from .module import Module, executing_eagerly, init_scope
 from . import data  # tf.data: Dataset pipelines
 from .control_flow import cond, gradients, print, while_loop
@@ -129,7 +131,18 @@ def _matrix_transpose(a, name=None):
     return transpose(a, list(_builtins.range(a.ndim - 2)) + [a.ndim - 1, a.ndim - 2])
 
 
-linalg = _namespace("linalg", matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye,
+def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):
+    """Euclidean (2-) norm of all entries, or along `axis` (TF's `tf.norm`, default ord only).
+
+    >>> float(norm(constant([3.0, 4.0])))
+    5.0
+    """
+    if ord not in ("euclidean", "fro", 2, 2.0) :
+        raise NotImplementedError(f"tf.norm: ord={ord!r} (only the euclidean norm)")
+    return sqrt(reduce_sum(square(tensor), axis=axis, keepdims=keepdims))
+
+
+linalg = _namespace("linalg", norm=norm, matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye,
                     inv=_la.inv, det=_la.det, solve=_la.solve, cholesky=_la.cholesky,
                     trace=_la.trace, einsum=einsum, tensordot=tensordot)
 config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre)

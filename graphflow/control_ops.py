@@ -30,7 +30,7 @@ from .evaluate import NumpyPlan, run_count as _runs
 from .graph import GraphBuilder, user_source
 from .nest import describe as describe_structure, flatten, structure
 from .ops.math_ops import zeros_like
-from .ops.registry import CONTROL, OPS, VIA_VJP, Aval, defop, fmt_avals
+from .ops.registry import CONTROL, EFFECT, OPS, VIA_VJP, Aval, defop, fmt_avals
 from .tape import GradientTape
 from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 
@@ -49,6 +49,8 @@ class Subgraphs:
         self._plans = None
         self._memo = None
         self.verified = False
+        # sub-graphs that print/assign: the nodes are ordered effects and never folded
+        self.has_effects = any(g.effects for g in self.graphs)
 
     def plans(self):
         if self._plans is None:
@@ -145,6 +147,8 @@ class BranchBuilder(GraphBuilder):
         return super()._node_of(t)
 
     def read_variable(self, var):
+        if id(var) in self._last_write:   # assigned in this branch: read it here, after that
+            return super().read_variable(var)
         with self._outer():
             t = var._read()     # read in the enclosing graph (ordered with its assigns)
         return self._sym(self.capture(t) if isinstance(t, SymbolicTensor) or any(
@@ -187,12 +191,31 @@ def unify_captures(builders, n_explicit=0):
     return union
 
 
-def check_no_effects(builders, what, src):
-    if any(b.effects for b in builders):
+def check_effects(builders, what, src, writes=True):
+    """The Variables the sub-graphs assign. Prints (and, unless `writes` is False, assigns) may
+    run inside a branch or loop body; random ops may not."""
+    kinds = {e for b in builders for n in b.effects
+             for e in OPS[b.nx.nodes[n]["op"]].effects}
+    bad = kinds & ({"random", "collective"} | (set() if writes else {"write"}))
+    if bad:
         raise NotImplementedError(
-            f"{what} at {src}: branches with side effects (assign, print, random ops) "
-            "under a tensor predicate are not supported; move the effect out of the branch, e.g. "
+            f"{what} at {src}: {'/'.join(sorted(bad))} effects inside a branch or loop body with "
+            "a tensor condition are not supported; move them out, e.g. "
             "v.assign(cond(pred, lambda: new, lambda: v))")
+    out = []
+    for b in builders:
+        for var in b.variables.values():
+            if id(var) in b._last_write and all(v is not var for v in out):
+                out.append(var)
+    return out
+
+
+def chain_effects(outs, sg, writes):
+    """Order the nodes of an effectful cond/while_loop in the enclosing graph's effects."""
+    g = _state.current().graph
+    if not sg.has_effects or g is None:
+        return
+    g.chain_effect([o._node for o in outs if o is not None], writes)
 
 
 def _aval(g, n):
@@ -208,7 +231,7 @@ def build_cond(pred, true_fn, false_fn, src, keep=None):
     emit (others are None)."""
     bt, t_out = trace_branch(true_fn, "cond_true")
     bf, f_out = trace_branch(false_fn, "cond_false")
-    check_no_effects([bt, bf], "cond", src)
+    writes = check_effects([bt, bf], "cond", src)
     tl, rebuild = flatten(t_out)
     fl, _ = flatten(f_out)
     if len(tl) != len(fl):
@@ -230,14 +253,21 @@ def build_cond(pred, true_fn, false_fn, src, keep=None):
                 "branches must return the same shapes and dtypes")
         touts.append(na)
         fouts.append(nb)
+    n_out = len(touts)
+    if bt.effects or bf.effects:   # one more output, a token that runs the effects
+        touts.append(bt.output(True))
+        fouts.append(bf.output(True))
     bt.outputs, bf.outputs = touts, fouts
     caps = unify_captures([bt, bf])
     sg = Subgraphs("cond", [bt.finish(), bf.finish()], [_aval(bt, p) for p in bt.params],
                    [_aval(bt, n) for n in touts], src)
-    emit = keep() if keep is not None else [True] * len(touts)
+    emit = keep() if keep is not None else [True] * n_out
     ins = [pred] + caps
     outs = [bind(COND, ins, {"branches": sg, "index": i}) if e else None
             for i, e in enumerate(emit)]
+    if sg.has_effects:
+        token = bind(COND, ins, {"branches": sg, "index": n_out})
+        chain_effects(outs + [token], sg, writes)
     return outs, rebuild
 
 
@@ -278,6 +308,8 @@ def replay(graph, args):
         d = graph.nx.nodes[n]
         if d["op"] == "constant":
             vals[n] = convert_to_tensor(d["attrs"]["value"])
+        elif d["op"] in OPS and OPS[d["op"]].kind == EFFECT:
+            continue   # prints/assigns ran in the forward pass (they have no value)
         elif d["op"] in OPS:
             vals[n] = bind(OPS[d["op"]], [vals[u] for u in d["inputs"]], d["attrs"])
         else:
@@ -334,7 +366,7 @@ def build_while(cond, body, vars_, src, single=False):
     bc, c_out = trace_branch(lambda *a: cond(*a), "while_cond", specs)
     bb, b_out = trace_branch(lambda *a: [body(*a)] if single else as_list(body(*a)),
                              "while_body", specs)
-    check_no_effects([bc, bb], "while_loop", src)
+    check_effects([bc, bb], "while_loop", src, writes=False)
     cn = bc.output(c_out)
     ca = _aval(bc, cn)
     if ca.shape != ():
@@ -358,7 +390,9 @@ def build_while(cond, body, vars_, src, single=False):
     sg = Subgraphs("while_loop", [bc.finish(), bb.finish()], [_aval(bb, p) for p in bb.params],
                    [Aval(s, np.dtype(d)) for s, d in specs], src, n_vars=n)
     ins = list(vars_) + caps
-    return [bind(WHILE, ins, {"loop": sg, "index": i}) for i in range(n)]
+    outs = [bind(WHILE, ins, {"loop": sg, "index": i}) for i in range(n)]
+    chain_effects(outs, sg, [])
+    return outs
 
 
 def while_op(cond, body, loop_vars):

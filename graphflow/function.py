@@ -26,6 +26,7 @@ import weakref
 
 import numpy as np
 
+from . import autograph as _autograph
 from . import graph as _graph
 from . import state as _state
 from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
@@ -166,7 +167,12 @@ class Function:
 
     def __init__(self, python_function, input_signature=None, jit_compile=None,
                  reduce_retracing=False, name=None, autograph=True):
-        self._fn = python_function
+        self._python_fn = python_function
+        self.autograph = autograph
+        # AutoGraph: trace the converted source (Python if/while/for on tensors -> graph
+        # control flow); the original runs when conversion is off or impossible
+        conv = _autograph.convert_cached(python_function) if autograph else None
+        self._fn = conv if conv is not None else python_function
         self._sig = inspect.signature(python_function)
         self.input_signature = (None if input_signature is None else
                                 [s if isinstance(s, TensorSpec) else TensorSpec(*s)
@@ -183,7 +189,7 @@ class Function:
 
     @property
     def python_function(self):
-        return self._fn
+        return self._python_fn
 
     # methods: `@function` on a method binds per instance (each instance its own traces)
     def __get__(self, obj, objtype=None):
@@ -202,7 +208,7 @@ class Function:
                     return fn(ref(), *args, **kwargs)
                 weakref.finalize(obj, self._bound.pop, id(obj), None)
             f = Function(bound, self.input_signature, self.jit_compile, self.reduce_retracing,
-                         self.name)
+                         self.name, autograph=False)   # self._fn is converted already
             f._sig = inspect.signature(functools.partial(self._fn, obj))
             self._bound[id(obj)] = f
         return f
@@ -428,5 +434,5 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     """
     def wrap(f):
         return Function(f, input_signature, jit_compile,
-                        reduce_retracing or bool(experimental_relax_shapes), name)
+                        reduce_retracing or bool(experimental_relax_shapes), name, autograph)
     return wrap(func) if func is not None else wrap

@@ -233,6 +233,26 @@ class GraphBuilder(Graph):
         self.effects.append(nid)
         return nid
 
+    def chain_effect(self, nids, writes=()):
+        """Make existing nodes `nids` effects in program order (a cond/while_loop whose
+        sub-graphs print or assign): each runs after the previous effect (and after the reads
+        of the Variables in `writes`); the last becomes the latest effect and the last write of
+        those Variables."""
+        for nid in nids:
+            ctrl = [self._last_effect] if self._last_effect is not None else []
+            for var in writes:
+                ctrl += self._reads_since.get(id(var), [])
+            for u in ctrl:
+                if u != nid and not self.nx.has_edge(u, nid):
+                    self.nx.add_edge(u, nid, pos=(), control=True)
+        last = nids[-1]
+        for var in writes:
+            self.variables[id(var)] = var
+            self._reads_since.pop(id(var), None)
+            self._last_write[id(var)] = last
+        self._last_effect = last
+        self.effects.append(last)
+
     def print_effect(self, args, fmt, stream=None, end="\n"):
         ctrl = [self._last_effect] if self._last_effect is not None else []
         nid = self.add_node(PRINT.name, [self._node_of(a) for a in args],

@@ -117,9 +117,10 @@ def test_cond_errors_name_the_line():
     def effect(x):
         return tf.cond(tf.reduce_sum(x) > 0., lambda: v.assign(1.).read_value(), lambda: x[0])
 
-    with pytest.raises(NotImplementedError, match="side effects"):
-        effect(tf.constant([1., 2.]))
-    assert float(v.numpy()) == 0.
+    # side effects inside a tensor-conditioned branch run when (and only when) it is taken
+    assert float(effect(tf.constant([-1., 2.]))) == 1. and float(v.numpy()) == 1.
+    v.assign(0.)
+    assert float(effect(tf.constant([-3., 2.]))) == -3. and float(v.numpy()) == 0.
 
     @fn
     def mismatch(x):

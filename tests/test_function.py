@@ -345,7 +345,7 @@ def test_python_print_at_trace_time_tf_print_every_call(capsys):
 
 
 def test_symbolic_tensor_as_python_bool_names_line_and_cond():
-    @fn
+    @fn(autograph=False)   # with AutoGraph (the default) the `if` becomes a cond
     def f(x):
         if tf.reduce_sum(x) > 0:
             return x
@@ -357,6 +357,9 @@ def test_symbolic_tensor_as_python_bool_names_line_and_cond():
     msg = str(e.value)
     assert if_line in msg
     assert "graphflow.cond" in msg and "Python bool" in msg
+    converted = fn(f.python_function)
+    assert converted(tf.constant([1., 2.])).numpy().tolist() == [1., 2.]
+    assert converted(tf.constant([-1., -2.])).numpy().tolist() == [1., 2.]
     for bad in (lambda x: float(x), lambda x: x.numpy(), lambda x: np.asarray(x)):
         with pytest.raises(TypeError, match="symbolic tensor"):
             fn(bad)(tf.constant(1.))

@@ -24,7 +24,7 @@ LAYERS = [
                                  "graphflow.control_flow"]),
     ("passes", ["graphflow.passes"]),
     ("backends", ["graphflow.backends"]),
-    ("function", ["graphflow.function", "graphflow.module"]),
+    ("function", ["graphflow.autograph", "graphflow.function", "graphflow.module"]),
     ("applications", ["graphflow.keras", "graphflow.viz", "graphflow.distribute",
                       "graphflow.data", "graphflow.debugging", "graphflow.summary"]),
     ("package", ["graphflow"]),

@@ -16,8 +16,10 @@ def fold(graph):
     for n in graph.topo():
         d = g.nodes[n]
         op = OPS.get(d["op"])
-        if op is None or op.stateful or not d["inputs"]:
+        if op is None or op.stateful or not d["inputs"] or n in graph.effects:
             continue
+        if any(getattr(v, "has_effects", False) for v in d["attrs"].values()):
+            continue   # a cond/while_loop whose sub-graphs print/assign: runs at run time
         ins = [g.nodes[u] for u in d["inputs"]]
         if not all(OPS[i["op"]] is CONSTANT for i in ins):
             continue

@@ -1,0 +1,320 @@
+"""AutoGraph's runtime operators: what converted code calls (as `ag__.<name>`).
+
+Each operator looks at its condition or iterable: a Python value (or an eager tensor) runs the
+statement as plain Python - so Python-valued conditions keep exact Python semantics (evaluated,
+or unrolled, at trace time) as in TF - while a traced tensor turns it into graph control flow:
+`if` -> `cond` nodes, `while`/`for` over a tensor or `tf.range` -> one `while_loop` node.
+"""
+import contextvars
+import inspect
+
+import numpy as np
+
+from .. import control_flow, control_ops
+from .. import state as _state
+from ..errors import user_source
+from ..ops import creation, math_ops, shape_ops
+from ..tensor import SymbolicTensor, Tensor, Variable, to_tensor
+from .tensor_array import TensorArray
+
+
+class Undefined:
+    """The value of a variable before its first assignment (in converted code)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def _fail(self, *a, **k):
+        raise UnboundLocalError(f"local variable '{self.name}' is used before it is assigned "
+                                f"(at {user_source()})")
+
+    __getattr__ = __call__ = __bool__ = __add__ = __radd__ = __sub__ = __mul__ = __getitem__ = \
+        __iter__ = __len__ = __float__ = __int__ = __neg__ = __truediv__ = _fail
+
+    def __repr__(self):
+        return f"<undefined {self.name}>"
+
+
+# True while a loop body is traced once to learn the shapes of variables it first assigns
+_PROBING = contextvars.ContextVar("graphflow_autograph_probing", default=False)
+
+
+def retval(v):
+    return None if isinstance(v, Undefined) else v
+
+
+def _is_tensor_cond(x):
+    return isinstance(x, SymbolicTensor)
+
+
+# ------------------------------------------------------------------ expressions
+def not_(x):
+    return math_ops.logical_not(x) if _is_tensor_cond(x) else not x
+
+
+def and_(*fns):
+    v = fns[0]()
+    for f in fns[1:]:
+        if _is_tensor_cond(v):
+            v = math_ops.logical_and(v, f())
+        elif not v:
+            return v
+        else:
+            v = f()
+    return v
+
+
+def or_(*fns):
+    v = fns[0]()
+    for f in fns[1:]:
+        if _is_tensor_cond(v):
+            v = math_ops.logical_or(v, f())
+        elif v:
+            return v
+        else:
+            v = f()
+    return v
+
+
+def if_exp(test, body, orelse, lineno=None):
+    if _is_tensor_cond(test):
+        return control_flow.cond(test, body, orelse)
+    return body() if test else orelse()
+
+
+# ------------------------------------------------------------------ calls
+def _library(f):
+    mod = getattr(f, "__module__", None) or ""
+    return (mod.split(".")[0] in ("graphflow", "numpy", "numba", "networkx", "builtins",
+                                  "functools", "math", "typing", "collections", "abc")
+            or mod.startswith("_"))
+
+
+def converted_call(f):
+    """`f` converted (user functions that are not library code nor `do_not_convert`), else f."""
+    from .api import convert_cached   # noqa: the api module imports this one (same package)
+    if inspect.ismethod(f) and inspect.isfunction(f.__func__) and not _library(f.__func__):
+        g = convert_cached(f.__func__)
+        return f if g is None else g.__get__(f.__self__)
+    if inspect.isfunction(f) and not _library(f) and f.__name__ != "<lambda>":
+        g = convert_cached(f)
+        return f if g is None else g
+    return f
+
+
+# ------------------------------------------------------------------ if
+def _tensorizable(v):
+    return isinstance(v, (Tensor, Variable, bool, int, float, np.generic))
+
+
+def if_stmt(test, true_fn, false_fn, vars_, names, lineno=None):
+    """`if test:` with the statement's assigned variables `vars_` (named `names`)."""
+    if not _is_tensor_cond(test):
+        return true_fn(*vars_) if test else false_fn(*vars_)
+    if _PROBING.get():   # only shapes/dtypes matter: take each variable from a branch defining it
+        return tuple(a if not isinstance(a, Undefined) else b
+                     for a, b in zip(true_fn(*vars_), false_fn(*vars_)))
+    src = user_source()
+    seen = {}
+
+    def split(out, branch):
+        out = list(out)
+        kinds = []
+        for n, v in zip(names, out):
+            kinds.append("undef" if isinstance(v, Undefined) else
+                         "ta" if isinstance(v, TensorArray) else
+                         "tensor" if _tensorizable(v) else "python")
+        if branch == "true":
+            seen["kinds"], seen["out"] = kinds, out
+        else:
+            for n, a, b, va, vb in zip(names, seen["kinds"], kinds, seen["out"], out):
+                if (a == "undef") != (b == "undef"):
+                    which = "else" if a != "undef" else "if"
+                    if n == "retval_":
+                        raise ValueError(
+                            f"a return statement inside a tensor-dependent `if` (line {lineno}, "
+                            f"at {src}) needs a return on the other branch too: the function "
+                            "must return a value on every path of a converted condition")
+                    raise ValueError(f"'{n}' must also be initialized in the {which} branch "
+                                     f"(tensor-dependent `if` at line {lineno}, {src})")
+                if a == "python" or b == "python":
+                    if va is not vb:
+                        raise ValueError(
+                            f"'{n}' is a Python value ({type(va).__name__}) that the branches of "
+                            f"a tensor-dependent `if` (line {lineno}, {src}) set differently; "
+                            "only tensors can depend on a tensor condition")
+        flat = []
+        for k, v in zip(kinds, out):
+            if k == "tensor":
+                flat.append(v)
+            elif k == "ta":
+                flat.append(v._as_tensor())
+        return flat
+
+    res = control_flow.cond(test, lambda: split(true_fn(*vars_), "true"),
+                            lambda: split(false_fn(*vars_), "false"))
+    res = list(res) if isinstance(res, (list, tuple)) else [res]
+    out, it = [], iter(res)
+    for k, v in zip(seen["kinds"], seen["out"]):
+        if k == "tensor":
+            out.append(next(it))
+        elif k == "ta":
+            out.append(v._with_tensor(next(it)))
+        else:
+            out.append(v)
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ loops
+def _as_state(v):
+    if isinstance(v, Variable):
+        return v
+    if isinstance(v, (bool, int, float, np.generic, Tensor)):
+        return to_tensor(v)
+    return v
+
+
+def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
+    """Run the loop as one while_loop node over the tensor-valued variables."""
+    vars_ = list(vars_)
+    undefined = [i for i, v in enumerate(vars_) if isinstance(v, Undefined)]
+    if undefined or any(isinstance(v, TensorArray) and v._buf is None for v in vars_):
+        # values first assigned in the loop: one trial trace of the body tells their
+        # shapes/dtypes; they start as zeros (as TF does)
+        probe_vars = [v._probe_copy() if isinstance(v, TensorArray) else v for v in vars_]
+        tok = _PROBING.set(True)
+        try:
+            b, out = control_ops.trace_branch(lambda: list(body_fn(*probe_vars)), "loop_probe")
+        finally:
+            _PROBING.reset(tok)
+        for i, (v, o) in enumerate(zip(vars_, out)):
+            if isinstance(v, Undefined) and isinstance(o, (Tensor, bool, int, float)):
+                o = to_tensor(o)
+                vars_[i] = creation.zeros(o.shape, o.dtype)
+            elif isinstance(v, TensorArray) and v._buf is None and isinstance(o, TensorArray):
+                vars_[i] = v._init_like(o)
+    kinds = []
+    for v in vars_:
+        kinds.append("undef" if isinstance(v, Undefined) else "ta" if isinstance(v, TensorArray)
+                     else "tensor" if isinstance(v, (Tensor, Variable, bool, int, float,
+                                                     np.generic)) else "python")
+    entry = [(_as_state(v)._as_tensor() if k == "ta" else to_tensor(_as_state(v)))
+             if k in ("tensor", "ta") else v for k, v in zip(kinds, vars_)]
+    pos = [i for i, k in enumerate(kinds) if k in ("tensor", "ta")]
+
+    def full(flat):
+        vals = list(vars_)
+        for i, t in zip(pos, flat):
+            vals[i] = vars_[i]._with_tensor(t) if kinds[i] == "ta" else t
+        return vals
+
+    def cond(*flat):
+        return test_fn(*full(flat))
+
+    def body(*flat):
+        out = list(body_fn(*full(flat)))
+        res = []
+        for i, (n, k, v, o) in enumerate(zip(names, kinds, vars_, out)):
+            if k == "undef":
+                continue
+            if k == "python":
+                if o is not v:
+                    raise ValueError(
+                        f"'{n}' is a Python {type(v).__name__} that changes inside a "
+                        f"tensor-dependent loop (line {lineno}, {src}); only tensors can be "
+                        "loop variables (use a TensorArray to collect values)")
+                continue
+            if isinstance(o, Undefined):
+                raise ValueError(f"'{n}' is deleted or undefined in the loop body (line "
+                                 f"{lineno}, {src})")
+            t = o._as_tensor() if isinstance(o, TensorArray) else to_tensor(
+                o, entry[i].dtype if not isinstance(o, Tensor) else None)
+            e = entry[i]
+            if t.dtype != e.dtype:
+                raise TypeError(f"'{n}' has dtype {e.dtype.name} before the loop, but dtype "
+                                f"{t.dtype.name} after one iteration (loop at line {lineno}, "
+                                f"{src}); loop variables must keep their dtype")
+            if tuple(t.shape) != tuple(e.shape):
+                raise ValueError(f"'{n}' has shape {list(e.shape)} before the loop, but shape "
+                                 f"{list(t.shape)} after one iteration (loop at line {lineno}, "
+                                 f"{src}); loop variables must keep their shape")
+            res.append(t)
+        return res
+
+    flat = [entry[i] for i in pos]
+    outs = control_ops.build_while(cond, body, flat, src) if flat else []
+    return tuple(full(outs))
+
+
+def while_stmt(test_fn, body_fn, vars_, names, lineno=None):
+    """`while test:` over the loop's assigned variables."""
+    vars_ = tuple(vars_)
+    while True:
+        t = test_fn(*vars_)
+        if _is_tensor_cond(t):
+            return _tensor_loop(test_fn, body_fn, vars_, names, lineno, user_source())
+        if not t:
+            return vars_
+        vars_ = tuple(body_fn(*vars_))
+
+
+class RangeIter:
+    """`tf.range(start, limit, delta)` with traced bounds, iterated by a converted `for`."""
+
+    def __init__(self, start, limit, delta):
+        self.start, self.limit, self.delta = start, limit, delta
+
+
+def range_iter(f, *args, **kwargs):
+    """The iterable of a `for` statement whose iterable is a call (`tf.range` special-cased)."""
+    if f is creation.range and any(isinstance(a, SymbolicTensor) for a in args) and not kwargs:
+        start, limit, delta = (0, args[0], 1) if len(args) == 1 else (tuple(args) + (1,))[:3]
+        return RangeIter(*[to_tensor(v) if not isinstance(v, Tensor) else v
+                           for v in (start, limit, delta)])
+    return converted_call(f)(*args, **kwargs)
+
+
+def for_stmt(iterable, extra_test, body_fn, vars_, names, lineno=None):
+    """`for target in iterable:` over the loop's assigned variables."""
+    vars_ = tuple(vars_)
+    if isinstance(iterable, RangeIter):
+        r = iterable
+        dt = math_ops.cast
+        start, limit, delta = r.start, dt(r.limit, r.start.dtype), dt(r.delta, r.start.dtype)
+
+        def test(i, *vs):
+            more = math_ops.where(delta > 0, i < limit, i > limit)
+            return and_(lambda: more, lambda: True if extra_test is None else extra_test(*vs))
+
+        def body(i, *vs):
+            return (i + delta,) + tuple(body_fn(i, *vs))
+        return _tensor_loop(test, body, (start,) + vars_, ("<iterate>",) + tuple(names), lineno,
+                            user_source())[1:]
+    if isinstance(iterable, SymbolicTensor):
+        x = iterable
+        if not x.shape or x.shape[0] is None:
+            n = shape_ops.shape(x)[0]
+        else:
+            n = int(x.shape[0])
+
+        def test(i, *vs):
+            return and_(lambda: i < n, lambda: True if extra_test is None else extra_test(*vs))
+
+        def body(i, *vs):
+            return (i + 1,) + tuple(body_fn(x[i], *vs))
+        return _tensor_loop(test, body, (to_tensor(0),) + vars_, ("<iterate>",) + tuple(names),
+                            lineno, user_source())[1:]
+    for item in iterable:
+        if extra_test is not None:
+            t = extra_test(*vars_)
+            if _is_tensor_cond(t):
+                raise NotImplementedError(
+                    f"a break/return depending on a tensor inside a Python `for` loop (line "
+                    f"{lineno}, {user_source()}) is not supported; iterate over a tensor or "
+                    "tf.range instead")
+            if not t:
+                break
+        vars_ = tuple(body_fn(item, *vars_))
+    return vars_
