@@ -221,6 +221,65 @@ def mlp_first_call_warm(cfg):
     return _first_call_times()[1], None
 
 
+_FIRST_100_CHILD = r"""
+import time
+t0 = time.perf_counter()
+import sys
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {tools!r})
+import bench
+tf = bench.tf
+ws, bs, x, y = bench.mlp_init()
+params, step = bench.make_mlp_step(ws, bs)
+xt, yt = tf.constant(x), tf.constant(y)
+calls = []
+for i in range(100):
+    c0 = time.perf_counter()
+    loss = float(step(xt, yt))
+    calls.append(time.perf_counter() - c0)
+t1 = time.perf_counter()
+print("FIRST_100", t1 - t0, max(calls[1:]), flush=True)
+bench._wait_compiled()              # leave a complete disk cache for the warm run
+"""
+
+_first_100_result = {}
+
+
+def _first_100_times():
+    """{'cold'|'warm': (seconds for import + first 100 mlp_step calls, slowest call after the
+    first)} in fresh processes, with an empty and then a warm kernel cache."""
+    if not _first_100_result:
+        import subprocess
+        import tempfile
+        tools = os.path.dirname(os.path.abspath(__file__))
+        code = _FIRST_100_CHILD.format(root=os.path.dirname(tools), tools=tools)
+        with tempfile.TemporaryDirectory(prefix="gf-cache-") as d:
+            env = dict(os.environ, GRAPHFLOW_CACHE_DIR=d)
+            env.pop("GRAPHFLOW_SYNC_COMPILE", None)
+            for run_name in ("cold", "warm"):
+                out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                     capture_output=True, text=True).stdout
+                line = [s for s in out.splitlines() if s.startswith("FIRST_100")][0]
+                _first_100_result[run_name] = tuple(float(v) for v in line.split()[1:3])
+                print(f"  mlp_first_100_steps ({run_name}): {_first_100_result[run_name][0]:.3f} s,"
+                      f" slowest call after the first {_first_100_result[run_name][1] * 1e3:.1f} ms",
+                      file=sys.stderr)
+    return _first_100_result
+
+
+@workload("mlp_first_100_steps", 0.8)
+def mlp_first_100_steps(cfg):
+    """Wall time of the first 100 mlp_step calls in a fresh process, import included, with an
+    empty kernel cache (target 0.8 s; the slowest single call is printed on stderr)."""
+    return _first_100_times()["cold"][0], None
+
+
+@workload("mlp_first_100_steps_warm", 0.3)
+def mlp_first_100_steps_warm(cfg):
+    """The same with a warm kernel cache (target 0.3 s)."""
+    return _first_100_times()["warm"][0], None
+
+
 @workload("mlp_trace", 0.2)
 def mlp_trace(cfg):
     """Seconds to trace the mlp_step function into a graph and run the passes (no compiling)."""
