@@ -97,6 +97,9 @@ def convert_cached(f):
     lambda, already converted)."""
     if getattr(f, _NO_CONVERT, False) or getattr(f, "__graphflow_converted__", False):
         return None
+    if isinstance(f, types.MethodType):   # a bound method: convert the function, bind again
+        g = convert_cached(f.__func__)
+        return None if g is None else types.MethodType(g, f.__self__)
     try:
         return _CACHE[f]
     except KeyError:
