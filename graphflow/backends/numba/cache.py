@@ -217,7 +217,47 @@ def _ensure_worker():
         _worker.start()
 
 
+#: the compile thread lets other threads take the GIL at least this often (seconds) while a
+#: plan has run recently (see `_GilYielder`)
+YIELD_EVERY = 0.0005
+YIELD_FOR = 0.0001
+ACTIVE_WINDOW = 1.0
+_last_run = [0.0]
+
+
+def note_run():
+    """A plan ran a call now: the compile thread yields the GIL often for the next second."""
+    _last_run[0] = time.monotonic()
+
+
+class _GilYielder:
+    """A profile hook for the compile thread only (`sys.setprofile` is per thread): numba's
+    compiler is pure Python for long stretches and holds the GIL; a thread that wants it back
+    (a traced step running on numpy meanwhile, which drops the GIL around every BLAS call) would
+    wait a whole switch interval (5 ms) each time. Every `YIELD_EVERY` seconds, while a plan has
+    run within `ACTIVE_WINDOW`, the compile thread sleeps `YIELD_FOR` so a waiting thread gets
+    the GIL at once. Nothing process-wide changes (no switch interval, no other thread's hooks).
+    """
+    __slots__ = ("n", "due")
+
+    def __init__(self):
+        self.n = 0
+        self.due = time.perf_counter() + YIELD_EVERY
+
+    def __call__(self, frame, event, arg):
+        self.n += 1
+        if self.n & 63:
+            return
+        now = time.perf_counter()
+        if now < self.due:
+            return
+        self.due = now + YIELD_EVERY
+        if time.monotonic() - _last_run[0] < ACTIVE_WINDOW:
+            time.sleep(YIELD_FOR)
+
+
 def _work():
+    sys.setprofile(_GilYielder())      # this thread only
     while True:
         with _lock:
             while not _stopping:
