@@ -131,6 +131,36 @@ class VarianceScaling(Initializer):
                 "seed": self.seed}
 
 
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times `gain`, as Keras 3 draws it: QR of a standard normal
+    matrix (shape flattened to (prod(shape[:-1]), shape[-1])), columns sign-fixed by diag(R).
+
+    >>> import numpy as np
+    >>> q = Orthogonal(seed=1)((3, 3)).numpy()
+    >>> bool(np.allclose(q @ q.T, np.eye(3), atol=1e-5))
+    True
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, got {shape}")
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        flat = (max(rows, cols), min(rows, cols))
+        a = _r.normal(flat, 0.0, 1.0, _dt.float64, self.seed).numpy()
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return convert_to_tensor((self.gain * q.reshape(shape)).astype(_dtype(dtype).np))
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
 def _preset(name, scale, mode, distribution):
     class Preset(VarianceScaling):
         def __init__(self, seed=None):
@@ -155,13 +185,14 @@ random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, T
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
 variance_scaling = VarianceScaling
+orthogonal = Orthogonal
 
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
     "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_normal": HeNormal,
     "he_uniform": HeUniform, "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
-    "variance_scaling": VarianceScaling,
+    "variance_scaling": VarianceScaling, "orthogonal": Orthogonal,
 }
 
 

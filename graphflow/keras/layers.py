@@ -854,7 +854,14 @@ AUGMENTATION_LAYER_NAMES = ("RandomFlip", "RandomTranslation", "RandomZoom", "Ra
                             "SpatialDropout1D", "SpatialDropout2D")
 
 
+#: Recurrent layers and cells live in keras/recurrent.py (same scheme).
+RECURRENT_LAYER_NAMES = ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell")
+
+
 def __getattr__(name):
+    if name in RECURRENT_LAYER_NAMES:
+        from . import recurrent
+        return getattr(recurrent, name)
     if name in CONV_LAYER_NAMES:
         from . import conv_layers
         return getattr(conv_layers, name)
@@ -865,4 +872,5 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES))
+    return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES)
+                  | set(RECURRENT_LAYER_NAMES))

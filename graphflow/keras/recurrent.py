@@ -1,0 +1,357 @@
+"""Keras recurrent layers: `SimpleRNN`, `LSTM`, `GRU`, their cells and the `RNN(cell)` wrapper,
+with Keras 3 defaults and weight layout (kernel (input, k*units) glorot_uniform, recurrent_kernel
+(units, k*units) orthogonal, zero bias; LSTM gates i, f, c, o with unit_forget_bias; GRU gates
+z, r, h with reset_after=True and bias (2, 3*units)).
+
+The time loop is a Python loop over the static time dimension: eagerly it runs step by step, and
+under `graphflow.function` it is unrolled into the graph (one cell's ops per step), so reverse
+mode, second order and forward mode work through it as through any graph.
+
+>>> import graphflow as tf
+>>> from graphflow.keras.recurrent import LSTM
+>>> lstm = LSTM(4, return_sequences=True)
+>>> lstm(tf.ones((2, 5, 3))).shape, lstm.count_params()
+(TensorShape([2, 5, 4]), 128)
+"""
+import numpy as np
+
+from ..ops import math_ops as _m, shape_ops as _s
+from ..tensor import TensorShape
+from . import activations as _act, initializers as _init, regularizers as _reg
+from .layers import Layer
+
+
+def _no_dropout(owner, dropout, recurrent_dropout):
+    if dropout or recurrent_dropout:
+        raise NotImplementedError(f"{owner}: dropout / recurrent_dropout are not supported yet "
+                                  f"(got dropout={dropout}, recurrent_dropout={recurrent_dropout})")
+
+
+def _input_dim(owner, input_shape):
+    shape = tuple(input_shape)
+    if not shape or shape[-1] is None:
+        raise ValueError(f"{owner}: the last dimension of the inputs must be known, "
+                         f"got shape {shape}")
+    return int(shape[-1])
+
+
+class _Cell(Layer):
+    """Shared constructor of the built-in cells."""
+    n_gates = 1
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        if self.units <= 0:
+            raise ValueError(f"{type(self).__name__}: units must be positive, got {units}")
+        _no_dropout(type(self).__name__, dropout, recurrent_dropout)
+        self.activation = _act.get(activation)
+        self.recurrent_activation = _act.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _init.get(kernel_initializer)
+        self.recurrent_initializer = _init.get(recurrent_initializer)
+        self.bias_initializer = _init.get(bias_initializer)
+        self.kernel_regularizer = _reg.get(kernel_regularizer)
+        self.recurrent_regularizer = _reg.get(recurrent_regularizer)
+        self.bias_regularizer = _reg.get(bias_regularizer)
+        self.bias = None
+
+    @property
+    def state_size(self):
+        return self.units
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def _bias_shape(self):
+        return (self.n_gates * self.units,)
+
+    def _bias_init(self):
+        return self.bias_initializer
+
+    def build(self, input_shape):
+        d, k = _input_dim(type(self).__name__, input_shape), self.n_gates * self.units
+        self.kernel = self.add_weight("kernel", (d, k), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, k),
+                                                initializer=self.recurrent_initializer,
+                                                regularizer=self.recurrent_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", self._bias_shape(), initializer=self._bias_init(),
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def get_config(self):
+        return dict(super().get_config(), units=self.units,
+                    activation=_act.serialize(self.activation),
+                    recurrent_activation=_act.serialize(self.recurrent_activation),
+                    use_bias=self.use_bias)
+
+
+class SimpleRNNCell(_Cell):
+    """One step of a fully connected RNN: `h = activation(x @ kernel + h_prev @ recurrent_kernel
+    + bias)`; `call(x, states) -> (h, [h])`.
+
+    >>> import graphflow as tf
+    >>> cell = SimpleRNNCell(2)
+    >>> h, states = cell(tf.ones((1, 3)), [tf.zeros((1, 2))])
+    >>> h.shape, cell.count_params()
+    (TensorShape([1, 2]), 12)
+    """
+
+    def __init__(self, units, activation="tanh", **kwargs):
+        kwargs.pop("recurrent_activation", None)
+        super().__init__(units, activation=activation, **kwargs)
+
+    def call(self, inputs, states):
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        z = _m.matmul(inputs, self.kernel)
+        if self.use_bias:
+            z = z + self.bias
+        h = self.activation(z + _m.matmul(h_prev, self.recurrent_kernel))
+        return h, [h]
+
+
+class _UnitForgetBias(_init.Initializer):
+    """LSTM bias: `bias_initializer` everywhere except ones for the forget gate."""
+
+    def __init__(self, base, units):
+        self.base, self.units = base, units
+
+    def __call__(self, shape, dtype=None):
+        u = self.units
+        return _s.concat([self.base((u,), dtype), _init.Ones()((u,), dtype),
+                          self.base((2 * u,), dtype)], 0)
+
+
+class LSTMCell(_Cell):
+    """One LSTM step (Keras gate order i, f, c, o): `z = x @ kernel + h @ recurrent_kernel + bias`,
+    `c = f * c_prev + i * activation(z_c)`, `h = o * activation(c)`; states `[h, c]`.
+
+    >>> import graphflow as tf
+    >>> cell = LSTMCell(2)
+    >>> h, (h2, c) = cell(tf.ones((1, 3)), [tf.zeros((1, 2)), tf.zeros((1, 2))])
+    >>> c.shape, cell.count_params(), cell.bias.numpy().tolist()
+    (TensorShape([1, 2]), 48, [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    """
+    n_gates = 4
+
+    def __init__(self, units, unit_forget_bias=True, **kwargs):
+        kwargs.pop("implementation", None)
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    def _bias_init(self):
+        if self.unit_forget_bias:
+            return _UnitForgetBias(self.bias_initializer, self.units)
+        return self.bias_initializer
+
+    def call(self, inputs, states):
+        h_prev, c_prev = states
+        z = _m.matmul(inputs, self.kernel) + _m.matmul(h_prev, self.recurrent_kernel)
+        if self.use_bias:
+            z = z + self.bias
+        zi, zf, zc, zo = _s.split(z, 4, axis=-1)
+        i = self.recurrent_activation(zi)
+        f = self.recurrent_activation(zf)
+        c = f * c_prev + i * self.activation(zc)
+        o = self.recurrent_activation(zo)
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        return dict(super().get_config(), unit_forget_bias=self.unit_forget_bias)
+
+
+class GRUCell(_Cell):
+    """One GRU step (Keras gate order z, r, h). With `reset_after=True` (the Keras 3 default, the
+    cuDNN layout) the bias is (2, 3*units) — input and recurrent biases — and the reset gate
+    multiplies `h @ recurrent_kernel_h + recurrent_bias_h`; `h = z * h_prev + (1 - z) * hh`.
+
+    >>> import graphflow as tf
+    >>> cell = GRUCell(2)
+    >>> h, _ = cell(tf.ones((1, 3)), [tf.zeros((1, 2))])
+    >>> h.shape, cell.count_params(), tuple(cell.bias.shape)
+    (TensorShape([1, 2]), 42, (2, 6))
+    """
+    n_gates = 3
+
+    def __init__(self, units, reset_after=True, **kwargs):
+        kwargs.pop("implementation", None)
+        super().__init__(units, **kwargs)
+        self.reset_after = bool(reset_after)
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def call(self, inputs, states):
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        u = self.units
+        mx = _m.matmul(inputs, self.kernel)
+        if self.use_bias:
+            mx = mx + (self.bias[0] if self.reset_after else self.bias)
+        x_z, x_r, x_h = _s.split(mx, 3, axis=-1)
+        if self.reset_after:
+            mh = _m.matmul(h_prev, self.recurrent_kernel)
+            if self.use_bias:
+                mh = mh + self.bias[1]
+            r_z, r_r, r_h = _s.split(mh, 3, axis=-1)
+            z = self.recurrent_activation(x_z + r_z)
+            r = self.recurrent_activation(x_r + r_r)
+            r_h = r * r_h
+        else:
+            r_zr = _m.matmul(h_prev, self.recurrent_kernel[:, :2 * u])
+            r_z, r_r = _s.split(r_zr, 2, axis=-1)
+            z = self.recurrent_activation(x_z + r_z)
+            r = self.recurrent_activation(x_r + r_r)
+            r_h = _m.matmul(r * h_prev, self.recurrent_kernel[:, 2 * u:])
+        hh = self.activation(x_h + r_h)
+        h = z * h_prev + (1.0 - z) * hh
+        return h, [h]
+
+    def get_config(self):
+        return dict(super().get_config(), reset_after=self.reset_after)
+
+
+def _sizes(state_size):
+    return list(state_size) if isinstance(state_size, (list, tuple)) else [state_size]
+
+
+class RNN(Layer):
+    """Run a cell over the time axis of (batch, time, features) inputs.
+
+    The cell is any layer with `state_size` (int or list of ints) and
+    `call(inputs, states) -> (output, new_states)`. Outputs: the last output, or all of them
+    with `return_sequences=True` (in processing order, so reversed with `go_backwards=True`, as in
+    Keras); with `return_state=True` a list `[output, *final_states]`. The time dimension must be
+    static: the loop is a Python loop, unrolled when traced by `graphflow.function`.
+
+    >>> import graphflow as tf
+    >>> out, h = RNN(SimpleRNNCell(3), return_state=True)(tf.ones((2, 4, 5)))
+    >>> out.shape, h.shape
+    (TensorShape([2, 3]), TensorShape([2, 3]))
+    """
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        if isinstance(cell, (list, tuple)):
+            raise NotImplementedError("RNN: stacked cells (a list of cells) are not supported yet")
+        if stateful:
+            raise NotImplementedError("RNN: stateful=True is not supported yet")
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        if len(shape) != 3:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank 3 "
+                             f"(batch, time, features), got shape {shape}")
+        if not self.cell.built:
+            self.cell.build(TensorShape((shape[0], shape[2])))
+            self.cell.built = True
+        self.built = True
+
+    def _initial_state(self, inputs):
+        zero = _m.zeros_like(inputs[:, 0, :1])    # (batch, 1): follows a dynamic batch size
+        return [zero * np.zeros((n,), inputs.dtype.np) for n in _sizes(self.cell.state_size)]
+
+    def call(self, inputs, initial_state=None, training=None):
+        steps = inputs.shape[1]
+        if steps is None:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: the number of time steps "
+                             f"must be static (the loop is unrolled), got shape {inputs.shape}")
+        if initial_state is None:
+            states = self._initial_state(inputs)
+        else:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
+                else [initial_state]
+            if len(states) != len(_sizes(self.cell.state_size)):
+                raise ValueError(f"{type(self).__name__} layer {self.name}: initial_state has "
+                                 f"{len(states)} tensors, the cell has "
+                                 f"{len(_sizes(self.cell.state_size))} states")
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        outputs = []
+        for t in order:
+            out, states = self.cell.call(inputs[:, t, :], states)
+            states = list(states) if isinstance(states, (list, tuple)) else [states]
+            if self.return_sequences:
+                outputs.append(out)
+        result = _s.stack(outputs, axis=1) if self.return_sequences else out
+        if self.return_state:
+            return [result] + states
+        return result
+
+    def get_config(self):
+        return dict(super().get_config(), return_sequences=self.return_sequences,
+                    return_state=self.return_state, go_backwards=self.go_backwards)
+
+
+class _Builtin(RNN):
+    cell_class = None
+
+    def __init__(self, units, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, name=None, dtype=None, trainable=True,
+                 input_shape=None, batch_input_shape=None, batch_size=None, **cell_kwargs):
+        cell = self.cell_class(units, dtype=dtype, trainable=trainable, **cell_kwargs)
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, name=name,
+                         dtype=dtype, trainable=trainable, input_shape=input_shape,
+                         batch_input_shape=batch_input_shape, batch_size=batch_size)
+
+    @property
+    def units(self):
+        return self.cell.units
+
+    def get_config(self):
+        cfg = dict(self.cell.get_config())
+        for k in ("name", "trainable", "dtype"):
+            cfg.pop(k, None)
+        return dict(super().get_config(), **cfg)
+
+
+class SimpleRNN(_Builtin):
+    """Fully connected RNN layer (Keras 3 defaults: tanh, glorot_uniform kernel, orthogonal
+    recurrent kernel, zero bias); parameters `units * (input + units + 1)`. See `RNN` for the
+    time loop (unrolled when traced).
+
+    >>> import graphflow as tf
+    >>> SimpleRNN(4)(tf.ones((2, 3, 5))).shape
+    TensorShape([2, 4])
+    """
+    cell_class = SimpleRNNCell
+
+
+class LSTM(_Builtin):
+    """Long short-term memory layer (Keras 3 layout and defaults, unit_forget_bias=True);
+    parameters `4 * units * (input + units + 1)`; `return_state=True` gives `[out, h, c]`.
+    See `RNN` for the time loop (unrolled when traced).
+
+    >>> import graphflow as tf
+    >>> out, h, c = LSTM(4, return_state=True)(tf.ones((2, 3, 5)))
+    >>> out.shape, c.shape
+    (TensorShape([2, 4]), TensorShape([2, 4]))
+    """
+    cell_class = LSTMCell
+
+
+class GRU(_Builtin):
+    """Gated recurrent unit layer (Keras 3 layout, reset_after=True: bias (2, 3*units));
+    parameters `3 * units * (input + units + 2)`. See `RNN` for the time loop (unrolled when
+    traced).
+
+    >>> import graphflow as tf
+    >>> GRU(4, return_sequences=True)(tf.ones((2, 3, 5))).shape
+    TensorShape([2, 3, 4])
+    """
+    cell_class = GRUCell
