@@ -1,0 +1,254 @@
+"""Recurrent layers (graphflow/keras/recurrent.py) against a numpy reference of the Keras 3
+equations with the same weights; shapes, parameter counts, summary, gradients, a tiny fit."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow import keras
+from graphflow.keras import recurrent as rnn
+
+
+def sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def ref_simple(x, k, rk, b, backwards=False):
+    h = np.zeros((x.shape[0], rk.shape[0]))
+    seq = []
+    for t in (range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])):
+        h = np.tanh(x[:, t] @ k + h @ rk + b)
+        seq.append(h)
+    return np.stack(seq, 1), [h]
+
+
+def ref_lstm(x, k, rk, b, backwards=False):
+    u = rk.shape[0]
+    h = c = np.zeros((x.shape[0], u))
+    seq = []
+    for t in (range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])):
+        z = x[:, t] @ k + h @ rk + b
+        i, f, g, o = sig(z[:, :u]), sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), sig(z[:, 3 * u:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        seq.append(h)
+    return np.stack(seq, 1), [h, c]
+
+
+def ref_gru(x, k, rk, b, backwards=False):
+    u = rk.shape[0]
+    h = np.zeros((x.shape[0], u))
+    seq = []
+    for t in (range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])):
+        mx = x[:, t] @ k + b[0]
+        mh = h @ rk + b[1]
+        z = sig(mx[:, :u] + mh[:, :u])
+        r = sig(mx[:, u:2 * u] + mh[:, u:2 * u])
+        hh = np.tanh(mx[:, 2 * u:] + r * mh[:, 2 * u:])
+        h = z * h + (1 - z) * hh
+        seq.append(h)
+    return np.stack(seq, 1), [h]
+
+
+CASES = [(rnn.SimpleRNN, ref_simple), (rnn.LSTM, ref_lstm), (rnn.GRU, ref_gru)]
+
+
+def _randomize(layer, rng):
+    """Random (non-default) weights, so every gate and bias position matters."""
+    layer.set_weights([rng.normal(0, 0.5, w.shape) for w in layer.get_weights()])
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+@pytest.mark.parametrize("cls,ref", CASES, ids=["simple_rnn", "lstm", "gru"])
+def test_outputs_match_numpy_reference(cls, ref, backwards):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 4, 3))
+    layer = cls(5, return_sequences=True, return_state=True, go_backwards=backwards,
+                dtype="float64")
+    layer(x)
+    _randomize(layer, rng)
+    out = layer(x)
+    seq, states = ref(x, *layer.get_weights(), backwards=backwards)
+    np.testing.assert_allclose(out[0].numpy(), seq, rtol=1e-12, atol=1e-12)
+    assert len(out) == 1 + len(states)
+    for got, want in zip(out[1:], states):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+    last = cls(5, go_backwards=backwards, dtype="float64")
+    last(x)
+    last.set_weights(layer.get_weights())
+    np.testing.assert_allclose(last(x).numpy(), seq[:, -1], rtol=1e-12, atol=1e-12)
+    # traced (unrolled) graph gives the same values
+    traced = tf.function(lambda v: last(v), jit_compile=False)(tf.constant(x))
+    np.testing.assert_allclose(traced.numpy(), seq[:, -1], rtol=1e-12, atol=1e-12)
+
+
+def test_gru_reset_before_matches_reference():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 3, 2))
+    layer = rnn.GRU(3, reset_after=False, dtype="float64")
+    layer(x)
+    _randomize(layer, rng)
+    k, rk, b = layer.get_weights()
+    assert b.shape == (9,)
+    h = np.zeros((2, 3))
+    for t in range(3):
+        mx = x[:, t] @ k + b
+        z = sig(mx[:, :3] + h @ rk[:, :3])
+        r = sig(mx[:, 3:6] + h @ rk[:, 3:6])
+        hh = np.tanh(mx[:, 6:] + (r * h) @ rk[:, 6:])
+        h = z * h + (1 - z) * hh
+    np.testing.assert_allclose(layer(x).numpy(), h, rtol=1e-12)
+    assert layer.count_params() == 3 * 3 * (2 + 3 + 1)
+
+
+@pytest.mark.parametrize("cls,count,n_states", [
+    (rnn.SimpleRNN, lambda d, u: u * (d + u + 1), 1),
+    (rnn.LSTM, lambda d, u: 4 * u * (d + u + 1), 2),
+    (rnn.GRU, lambda d, u: 3 * u * (d + u + 2), 1)], ids=["simple_rnn", "lstm", "gru"])
+def test_shapes_and_parameter_counts(cls, count, n_states):
+    x = tf.ones((3, 7, 6))
+    layer = cls(4)
+    assert layer(x).shape == (3, 4)
+    assert layer.count_params() == count(6, 4)
+    seq = cls(4, return_sequences=True)(x)
+    assert seq.shape == (3, 7, 4)
+    out = cls(4, return_state=True)(x)
+    assert isinstance(out, list) and len(out) == 1 + n_states
+    assert all(o.shape == (3, 4) for o in out)
+    k = {rnn.SimpleRNN: 4, rnn.LSTM: 16, rnn.GRU: 12}[cls]
+    bias = (2, 12) if cls is rnn.GRU else (k,)
+    assert [tuple(w.shape) for w in layer.weights] == [(6, k), (4, k), bias]   # Keras layout
+
+
+def test_keras3_defaults():
+    tf.random.set_seed(3)
+    layer = rnn.LSTM(3)
+    layer(tf.ones((1, 2, 4)))
+    k, rk, b = layer.get_weights()
+    np.testing.assert_allclose(rk @ rk.T, np.eye(3), atol=1e-5)   # (3, 12): orthonormal rows
+    np.testing.assert_array_equal(b, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])   # unit_forget_bias
+    limit = np.sqrt(6 / (4 + 12))
+    assert np.abs(k).max() <= limit
+    assert rnn.LSTM(3).cell.activation is keras.activations.get("tanh")
+    assert keras.layers.GRU(2).cell.reset_after
+    assert keras.layers.LSTM is rnn.LSTM and keras.layers.SimpleRNNCell is rnn.SimpleRNNCell
+
+
+def test_initial_state_and_rnn_wrapper_with_custom_cell():
+    class MinimalCell(keras.layers.Layer):
+        def __init__(self, units, **kw):
+            super().__init__(**kw)
+            self.units = self.state_size = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+            self.built = True
+
+        def call(self, inputs, states):
+            h = tf.matmul(inputs, self.kernel) + states[0]
+            return h, [h]
+
+    x = np.random.default_rng(2).normal(size=(2, 3, 4)).astype(np.float32)
+    layer = rnn.RNN(MinimalCell(2), return_sequences=True)
+    out = layer(x, initial_state=[tf.ones((2, 2))])
+    k = layer.cell.kernel.numpy()
+    np.testing.assert_allclose(out.numpy(), 1 + np.cumsum(x @ k, axis=1), rtol=1e-5)
+    assert layer.count_params() == 8
+
+
+def test_summary_shapes(capsys):
+    model = keras.Sequential([keras.Input((5, 3)), rnn.LSTM(4, return_sequences=True),
+                              rnn.GRU(2), keras.layers.Dense(1)])
+    model.summary()
+    text = capsys.readouterr().out
+    assert "(None, 5, 4)" in text and "(None, 2)" in text
+    assert model.count_params() == 4 * 4 * (3 + 4 + 1) + 3 * 2 * (4 + 2 + 2) + 3
+    assert str(model.count_params()) in text
+
+
+def test_gradient_matches_finite_differences():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 3, 2))
+    for cls in (rnn.SimpleRNN, rnn.LSTM, rnn.GRU):
+        layer = cls(2, dtype="float64")
+        layer(x)
+        _randomize(layer, rng)
+        xt = tf.constant(x)
+
+        def loss():
+            return tf.reduce_sum(layer(xt) ** 2)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            value = loss()
+        grads = tape.gradient(value, [xt] + layer.trainable_weights)
+        # weights: central differences on the kernel's first entries and the whole bias
+        for w, g in zip(layer.trainable_weights, grads[1:]):
+            base = w.numpy().copy()
+            flat = base.reshape(-1)
+            for j in range(min(flat.size, 5)):
+                eps = 1e-6
+                plus, minus = flat.copy(), flat.copy()
+                plus[j] += eps
+                minus[j] -= eps
+                w.assign(plus.reshape(base.shape))
+                fp = loss().numpy()
+                w.assign(minus.reshape(base.shape))
+                fm = loss().numpy()
+                w.assign(base)
+                np.testing.assert_allclose(g.numpy().reshape(-1)[j], (fp - fm) / (2 * eps),
+                                           rtol=1e-5, atol=1e-8)
+        # input
+        gx = grads[0].numpy()
+        for idx in [(0, 0, 0), (1, 2, 1), (0, 1, 1)]:
+            d = np.zeros_like(x)
+            d[idx] = 1e-6
+            fd = (tf.reduce_sum(layer(tf.constant(x + d)) ** 2).numpy()
+                  - tf.reduce_sum(layer(tf.constant(x - d)) ** 2).numpy()) / 2e-6
+            np.testing.assert_allclose(gx[idx], fd, rtol=1e-5, atol=1e-8)
+
+
+def test_second_order_through_traced_lstm():
+    """d/dx of (d loss / dx . v), traced: matches finite differences of the first gradient."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(1, 2, 2))
+    layer = rnn.LSTM(2, dtype="float64")
+    layer(x)
+    _randomize(layer, rng)
+    v = rng.normal(size=x.shape)
+
+    def grad(xv):
+        xt = tf.constant(xv)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = tf.reduce_sum(layer(xt) ** 2)
+        return tape.gradient(y, xt)
+
+    @tf.function(jit_compile=False)
+    def hvp(xt):
+        with tf.GradientTape() as outer:
+            outer.watch(xt)
+            with tf.GradientTape() as inner:
+                inner.watch(xt)
+                y = tf.reduce_sum(layer(xt) ** 2)
+            g = inner.gradient(y, xt)
+            gv = tf.reduce_sum(g * tf.constant(v))
+        return outer.gradient(gv, xt)
+    got = hvp(tf.constant(x)).numpy()
+    eps = 1e-6
+    fd = (grad(x + eps * v).numpy() - grad(x - eps * v).numpy()) / (2 * eps)
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-8)
+
+
+def test_lstm_model_trains_on_sequence_sign_task():
+    """Embedding + LSTM + Dense learns the sign of a sequence's sum of +-1 tokens."""
+    tf.random.set_seed(0)
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, 2, size=(128, 5))           # 0 -> -1, 1 -> +1
+    y = (tokens.sum(1) * 2 - 5 > 0).astype(np.float32)  # odd length: no ties
+    model = keras.Sequential([keras.layers.Embedding(2, 4), rnn.LSTM(8),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy", metrics=["accuracy"],
+                  jit_compile=False)
+    hist = model.fit(tokens, y, batch_size=32, epochs=6, verbose=0)
+    loss = hist.history["loss"]
+    assert loss[-1] < 0.6 * loss[0], loss
+    assert hist.history["accuracy"][-1] > 0.8
