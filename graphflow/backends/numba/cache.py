@@ -116,6 +116,7 @@ HOLD_SECONDS = 0.5
 def hold(seconds=HOLD_SECONDS):
     """Delay background compilation for `seconds` (a plan about to run its first call)."""
     global _hold_until
+    note_run()
     with _lock:
         _hold_until = max(_hold_until, time.monotonic() + seconds)
 
@@ -256,8 +257,25 @@ class _GilYielder:
             time.sleep(YIELD_FOR)
 
 
+def _warm_up():
+    """Start numba (import, target context with its registries: ~0.5-1 s of mostly Python, the
+    bulk of a warm-cache first load) as soon as the first plan asks for a kernel, not after the
+    hold: it overlaps the first call, which runs on numpy meanwhile and gets the GIL back within
+    `YIELD_EVERY` (the plan's `hold` counts as activity)."""
+    if os.environ.get("GRAPHFLOW_NUMBA_WARMUP", "1") in ("", "0"):
+        return
+    try:
+        with _compile_lock:
+            _setup()
+            from numba.core.registry import cpu_target
+            cpu_target.target_context.refresh()
+    except Exception:       # compile_kernel reports any real problem per kernel
+        pass
+
+
 def _work():
     sys.setprofile(_GilYielder())      # this thread only
+    _warm_up()
     while True:
         with _lock:
             while not _stopping:
