@@ -256,3 +256,15 @@ def test_split_full_reductions_match_numpy(dtype):
         got, want, _ = both(fn, x)
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)
+
+
+def test_split_reduction_without_helper_threads(monkeypatch):
+    """On one usable core the chunk pool runs every chunk in one call: the partials it does not
+    write hold the monoid's identity, so the combined result is still exact."""
+    from graphflow.backends.numba import parallel
+    monkeypatch.setattr(parallel, "_pool", parallel.ChunkPool(0))
+    x = np.random.default_rng(12).standard_normal((2050, 1024)).astype(np.float32)
+    got, want, plan = both(lambda x: [tf.reduce_max(x), tf.reduce_min(x)], x)
+    assert any(st.split for st in plan.cluster_steps)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)

@@ -62,6 +62,19 @@ def _matmul_source(d, slots, ns):
     return f"MM(vals[{a}]{ta}, vals[{b}]{tb})"
 
 
+def _identity(kind, dtype):
+    """The identity of a reduction monoid in `dtype` (0, 1, the lowest/highest value)."""
+    dtype = np.dtype(dtype)
+    if kind in ("sum", "prod"):
+        return dtype.type(0 if kind == "sum" else 1)
+    if dtype.kind == "b":
+        return np.bool_(kind == "min")
+    if dtype.kind == "f":
+        return dtype.type(-np.inf if kind == "max" else np.inf)
+    info = np.iinfo(dtype)
+    return dtype.type(info.min if kind == "max" else info.max)
+
+
 def _combiner(kind, dtype, shape):
     """Combine the per-chunk partial results of a split full reduction (first axis) into the
     reduction's value: sums and products in float64 (int64 for integers, which wrap like the
@@ -206,7 +219,7 @@ class _ClusterStep:
                 self.call = self.run_numpy
             return
         ns = {"K": self.kernel, "numpy_path": self._numpy_path, "failed": self._failed,
-              "step": self, "ND": np.ndarray, "empty": np.empty, "fix": _fix_array,
+              "step": self, "ND": np.ndarray, "empty": np.empty, "full": np.full, "fix": _fix_array,
               "scalar": _fix_scalar}
         body = []
         if self.anchor is not None:
@@ -248,7 +261,10 @@ class _ClusterStep:
                 # one partial result per chunk (the chunk's rows reduced), combined after
                 r = self.spec.reductions[j - n_full]
                 ns[f"COMB{j}"] = _combiner(r.kind, o.dtype, o.shape)
-                body.append(f"p{j} = empty({(nch,) + tuple(o.view[1:])}, O{j})")
+                # filled with the monoid's identity: the pool may run several chunks in one
+                # call (e.g. no helper threads), which writes only that call's partial
+                ns[f"ID{j}"] = _identity(r.kind, o.dtype)
+                body.append(f"p{j} = full({(nch,) + tuple(o.view[1:])}, ID{j}, O{j})")
                 partial[len(args)] = j
                 args.append(f"p{j}")
                 continue
