@@ -11,6 +11,9 @@
 * Compilation runs on one background daemon thread (numba's compiler is serialized anyway) so a
   traced function can run on numpy meanwhile; `Kernel.wait()` / `wait_all()` block until done.
   ``GRAPHFLOW_SYNC_COMPILE=1`` (or ``SETTINGS.sync_compile = True``) compiles in the caller.
+  The compile thread starts numba as soon as the first kernel is requested (`_warm_up`) and,
+  while a plan runs, hands the GIL back every `YIELD_EVERY` seconds (`_GilYielder`, a profile
+  hook on that thread only), so the calls running on numpy meanwhile are not starved.
 """
 import atexit
 import collections
