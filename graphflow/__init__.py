@@ -75,6 +75,7 @@ from .function import functions_run_eagerly as _fre, run_functions_eagerly as _r
 from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
 from . import distribute  # tf.distribute: data-parallel training over MPI
 from . import debugging  # tf.debugging: check_numerics, enable_check_numerics, assert_*
+from . import summary  # tf.summary: TensorBoard event files
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows

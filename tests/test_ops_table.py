@@ -15,6 +15,7 @@ import pytest
 
 import graphflow as tf
 from graphflow import control_ops
+from graphflow.ops import array_ops as _arr, linalg_ops as _lin  # noqa: F401
 from graphflow.backends.numba import lowering
 from graphflow.ops import conv_ops, shape_ops  # noqa: F401
 from graphflow.ops.registry import ELEMENTWISE, OPS, Aval
@@ -498,6 +499,69 @@ CASES.update({
                           lambda i: _nn_ops.check_labels(i, 3), lambda a: a)],
 })
 
+# issue 10: more math, array and linear-algebra primitives
+
+
+def _spd(n, batch=()):
+    a = R.uniform(-1, 1, size=batch + (n, n))
+    return (a @ np.swapaxes(a, -1, -2) + n * np.eye(n)).astype(np.float32)
+
+
+def _nd_scatter_ref(u, idx, shape):
+    z = np.zeros(shape, u.dtype)
+    np.add.at(z, tuple(np.moveaxis(idx, -1, 0)), u)
+    return z
+
+
+def _put_along_ref(g, idx, shape, axis):
+    z = np.zeros(shape, g.dtype)
+    ix = list(np.indices(idx.shape, sparse=True))
+    ix[axis] = idx
+    np.add.at(z, tuple(ix), g)
+    return z
+
+
+_PERM = np.argsort(R.random((3, 4)), axis=1).astype(np.int32)
+CASES.update({
+    "expm1": unary(tf.math.expm1, np.expm1, f32(3, 2), np.array([1e-7, -1e-7, 0.], np.float32),
+                   f64(4)),
+    "atan": unary(tf.math.atan, np.arctan, f32(3, 2), f64(4)),
+    "atan2": binary(tf.math.atan2, np.arctan2, (f32(3, 4), f32(3, 4)), (f32(3, 1), f32(1, 4)),
+                    (f64(2), f64(2))),
+    "cumsum": [Case([f32(3, 4)], lambda x: tf.math.cumsum(x, 1), lambda a: np.cumsum(a, 1)),
+               Case([i32(5)], lambda x: tf.math.cumsum(x, exclusive=True, reverse=True),
+                    lambda a: (np.flip(np.cumsum(np.flip(a))) - a).astype(a.dtype), id="excl-rev")],
+    "argsort": [Case([f32(3, 5)], tf.argsort, lambda a: np.argsort(a, -1).astype(np.int32)),
+                Case([i32(6)], lambda x: tf.argsort(x, direction="DESCENDING"),
+                     lambda a: np.argsort(-a.astype(np.int64), kind="stable").astype(np.int32),
+                     id="desc")],
+    "take_along_axis": [Case([f32(3, 4), _PERM], lambda x, i: _arr.take_along_axis(x, i, 1),
+                             lambda a, i: np.take_along_axis(a, i, 1))],
+    "put_along_axis": [Case([f32(3, 4), _PERM[:, :2]],
+                            lambda g, i: _arr.put_along_axis(g[:, :2] * 0 + g[:, :2], i, (3, 4), 1),
+                            lambda g, i: _put_along_ref(g[:, :2], i, (3, 4), 1))],
+    "gather_nd": [Case([f32(3, 4, 2), np.array([[0, 1], [2, 3], [0, 1]], np.int32)],
+                       tf.gather_nd, lambda p, i: p[tuple(i.T)]),
+                  Case([f32(3, 4), np.array([[2], [0]], np.int32)], tf.gather_nd,
+                       lambda p, i: p[i[:, 0]], id="rows")],
+    "scatter_nd": [Case([f32(3, 2), np.array([[1], [0], [1]], np.int32)],
+                        lambda u, i: tf.scatter_nd(i, u, (4, 2)),
+                        lambda u, i: _nd_scatter_ref(u, i, (4, 2)))],
+    "einsum": [Case([f32(2, 3), f32(3, 4)], lambda a, b: tf.einsum("ij,jk->ik", a, b),
+                    lambda a, b: a @ b),
+               Case([f32(2, 3, 4), f32(2, 4)], lambda a, b: tf.einsum("bij,bj->bi", a, b),
+                    lambda a, b: np.einsum("bij,bj->bi", a, b), id="batched"),
+               Case([f32(3, 3)], lambda a: tf.einsum("ii", a), lambda a: np.trace(a), id="trace")],
+    "matrix_inverse": [Case([_spd(3)], tf.linalg.inv, np.linalg.inv),
+                       Case([_spd(2, (2,))], tf.linalg.inv, np.linalg.inv, id="batch")],
+    "matrix_determinant": [Case([f32(3, 3)], tf.linalg.det,
+                                lambda a: np.float32(np.linalg.det(a)))],
+    "matrix_solve": [Case([_spd(3), f32(3, 2)], tf.linalg.solve, np.linalg.solve)],
+    "cholesky": [Case([_spd(3)], tf.linalg.cholesky, np.linalg.cholesky),
+                 Case([_spd(2, (2,))], tf.linalg.cholesky, np.linalg.cholesky, id="batch")],
+})
+
+
 for _name, _cases in CASES.items():
     for _c in _cases:
         _c.op = _name
@@ -667,68 +731,3 @@ def test_reductions_match_numpy(shape, data):
         expected = np.asarray(ref(a, axis=np_axis, keepdims=keep), np.float32)
         assert out.shape == expected.shape
         np.testing.assert_allclose(np.asarray(out.numpy()), expected, rtol=1e-5, atol=1e-6)
-
-
-
-# issue 10: more math, array and linear-algebra primitives
-from graphflow.ops import array_ops as _arr, linalg_ops as _lin  # noqa: E402
-
-
-def _spd(n, batch=()):
-    a = R.uniform(-1, 1, size=batch + (n, n))
-    return (a @ np.swapaxes(a, -1, -2) + n * np.eye(n)).astype(np.float32)
-
-
-def _nd_scatter_ref(u, idx, shape):
-    z = np.zeros(shape, u.dtype)
-    np.add.at(z, tuple(np.moveaxis(idx, -1, 0)), u)
-    return z
-
-
-def _put_along_ref(g, idx, shape, axis):
-    z = np.zeros(shape, g.dtype)
-    ix = list(np.indices(idx.shape, sparse=True))
-    ix[axis] = idx
-    np.add.at(z, tuple(ix), g)
-    return z
-
-
-_PERM = np.argsort(R.random((3, 4)), axis=1).astype(np.int32)
-CASES.update({
-    "expm1": unary(tf.math.expm1, np.expm1, f32(3, 2), np.array([1e-7, -1e-7, 0.], np.float32),
-                   f64(4)),
-    "atan": unary(tf.math.atan, np.arctan, f32(3, 2), f64(4)),
-    "atan2": binary(tf.math.atan2, np.arctan2, (f32(3, 4), f32(3, 4)), (f32(3, 1), f32(1, 4)),
-                    (f64(2), f64(2))),
-    "cumsum": [Case([f32(3, 4)], lambda x: tf.math.cumsum(x, 1), lambda a: np.cumsum(a, 1)),
-               Case([i32(5)], lambda x: tf.math.cumsum(x, exclusive=True, reverse=True),
-                    lambda a: np.flip(np.cumsum(np.flip(a))) - a, id="excl-rev")],
-    "argsort": [Case([f32(3, 5)], tf.argsort, lambda a: np.argsort(a, -1).astype(np.int32)),
-                Case([i32(6)], lambda x: tf.argsort(x, direction="DESCENDING"),
-                     lambda a: np.argsort(-a.astype(np.int64), kind="stable").astype(np.int32),
-                     id="desc")],
-    "take_along_axis": [Case([f32(3, 4), _PERM], lambda x, i: _arr.take_along_axis(x, i, 1),
-                             lambda a, i: np.take_along_axis(a, i, 1))],
-    "put_along_axis": [Case([f32(3, 4), _PERM[:, :2]],
-                            lambda g, i: _arr.put_along_axis(g[:, :2] * 0 + g[:, :2], i, (3, 4), 1),
-                            lambda g, i: _put_along_ref(g[:, :2], i, (3, 4), 1))],
-    "gather_nd": [Case([f32(3, 4, 2), np.array([[0, 1], [2, 3], [0, 1]], np.int32)],
-                       tf.gather_nd, lambda p, i: p[tuple(i.T)]),
-                  Case([f32(3, 4), np.array([[2], [0]], np.int32)], tf.gather_nd,
-                       lambda p, i: p[i[:, 0]], id="rows")],
-    "scatter_nd": [Case([f32(3, 2), np.array([[1], [0], [1]], np.int32)],
-                        lambda u, i: tf.scatter_nd(i, u, (4, 2)),
-                        lambda u, i: _nd_scatter_ref(u, i, (4, 2)))],
-    "einsum": [Case([f32(2, 3), f32(3, 4)], lambda a, b: tf.einsum("ij,jk->ik", a, b),
-                    lambda a, b: a @ b),
-               Case([f32(2, 3, 4), f32(2, 4)], lambda a, b: tf.einsum("bij,bj->bi", a, b),
-                    lambda a, b: np.einsum("bij,bj->bi", a, b), id="batched"),
-               Case([f32(3, 3)], lambda a: tf.einsum("ii", a), lambda a: np.trace(a), id="trace")],
-    "matrix_inverse": [Case([_spd(3)], tf.linalg.inv, np.linalg.inv),
-                       Case([_spd(2, (2,))], tf.linalg.inv, np.linalg.inv, id="batch")],
-    "matrix_determinant": [Case([f32(3, 3)], tf.linalg.det,
-                                lambda a: np.float32(np.linalg.det(a)))],
-    "matrix_solve": [Case([_spd(3), f32(3, 2)], tf.linalg.solve, np.linalg.solve)],
-    "cholesky": [Case([_spd(3)], tf.linalg.cholesky, np.linalg.cholesky),
-                 Case([_spd(2, (2,))], tf.linalg.cholesky, np.linalg.cholesky, id="batch")],
-})
