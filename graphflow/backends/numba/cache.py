@@ -222,11 +222,14 @@ def _ensure_worker():
 
 
 #: the compile thread lets other threads take the GIL at least this often (seconds) while a
-#: plan has run recently (see `_GilYielder`)
+#: plan has run recently, and pauses (up to MAX_PAUSE at a time) while a plan's call is running
+#: (see `_GilYielder`)
 YIELD_EVERY = 0.0005
 YIELD_FOR = 0.0001
+MAX_PAUSE = 0.004
 ACTIVE_WINDOW = 1.0
 _last_run = [0.0]
+_running = [0]          # plan calls in progress (any thread)
 
 
 def note_run():
@@ -234,13 +237,26 @@ def note_run():
     _last_run[0] = time.monotonic()
 
 
+def run_started():
+    """A plan call starts (the compile thread pauses until it ends, at most MAX_PAUSE)."""
+    _running[0] += 1
+    _last_run[0] = time.monotonic()
+
+
+def run_ended():
+    _running[0] -= 1
+
+
 class _GilYielder:
-    """A profile hook for the compile thread only (`sys.setprofile` is per thread): numba's
-    compiler is pure Python for long stretches and holds the GIL; a thread that wants it back
-    (a traced step running on numpy meanwhile, which drops the GIL around every BLAS call) would
-    wait a whole switch interval (5 ms) each time. Every `YIELD_EVERY` seconds, while a plan has
-    run within `ACTIVE_WINDOW`, the compile thread sleeps `YIELD_FOR` so a waiting thread gets
-    the GIL at once. Nothing process-wide changes (no switch interval, no other thread's hooks).
+    """A profile hook for the compile thread only (`sys.setprofile` is per thread).
+
+    numba's compiler is pure Python for long stretches and holds the GIL; a step running on
+    numpy meanwhile drops the GIL around every BLAS/ufunc call and would then wait up to a whole
+    switch interval (5 ms) to get it back - per op, so a 60-op step took 20-100x longer. Every
+    `YIELD_EVERY` seconds the hook checks: while a plan call is running it sleeps (GIL released)
+    until the call ends, at most `MAX_PAUSE` at a time (so compiling still progresses); else, if
+    a plan ran within `ACTIVE_WINDOW`, it sleeps `YIELD_FOR` so a waiting thread gets the GIL.
+    Nothing process-wide changes (no switch interval, no other thread's hooks).
     """
     __slots__ = ("n", "due")
 
@@ -255,9 +271,13 @@ class _GilYielder:
         now = time.perf_counter()
         if now < self.due:
             return
-        self.due = now + YIELD_EVERY
-        if time.monotonic() - _last_run[0] < ACTIVE_WINDOW:
+        if _running[0] > 0:
+            end = now + MAX_PAUSE
+            while _running[0] > 0 and time.perf_counter() < end:
+                time.sleep(YIELD_FOR)
+        elif time.monotonic() - _last_run[0] < ACTIVE_WINDOW:
             time.sleep(YIELD_FOR)
+        self.due = time.perf_counter() + YIELD_EVERY
 
 
 def _warm_up():

@@ -502,16 +502,20 @@ class NumbaPlan:
         vals = list(self.init)
         for s, a in zip(self.param_slots, args):
             vals[s] = a
-        if self._first:
-            try:
+        cache.run_started()         # the compile thread pauses meanwhile (cache._GilYielder)
+        try:
+            if self._first:
+                try:
+                    for call in self._calls:
+                        call(vals)
+                finally:
+                    self._first = False
+                    cache.kick()
+            else:
                 for call in self._calls:
                     call(vals)
-            finally:
-                self._first = False
-                cache.kick()
-        else:
-            for call in self._calls:
-                call(vals)
+        finally:
+            cache.run_ended()
         return [vals[s] for s in self.out_slots]
 
     # ------------------------------------------------------------------ report
