@@ -666,3 +666,43 @@ def test_compile_thread_hands_the_gil_back_quickly():
     with_hook, without = latency(True), latency(False)
     assert sys.getswitchinterval() == interval and sys.getprofile() is None
     assert with_hook < 0.6 * without, (with_hook, without)
+
+
+def test_compile_thread_pauses_while_a_plan_call_runs():
+    """While a plan call is running (`cache.run_started`), the compile thread's hook sleeps with
+    the GIL released (at most MAX_PAUSE at a time): a thread dropping and retaking the GIL in a
+    loop barely waits, and the compile thread still makes progress."""
+    import threading
+    import time
+    from graphflow.backends.numba import cache as kcache
+    stop, progress = threading.Event(), [0]
+
+    def busy():
+        sys.setprofile(kcache._GilYielder())
+
+        def f(i):
+            return i * 2
+        while not stop.is_set():
+            for i in range(1000):
+                f(i)
+            progress[0] += 1
+    th = threading.Thread(target=busy)
+    th.start()
+    time.sleep(0.02)
+    kcache.run_started()
+    try:
+        lat = []
+        t_end = time.perf_counter() + 0.05
+        while time.perf_counter() < t_end:
+            t0 = time.perf_counter()
+            time.sleep(0)
+            lat.append(time.perf_counter() - t0)
+        before = progress[0]
+        time.sleep(0.03)         # not running Python: the compile thread still progresses
+        moved = progress[0] > before
+    finally:
+        kcache.run_ended()
+        stop.set()
+        th.join()
+    assert sorted(lat)[len(lat) // 2] < 0.001, sorted(lat)[len(lat) // 2]
+    assert moved
