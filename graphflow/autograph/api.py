@@ -12,6 +12,7 @@ import ast
 import functools
 import inspect
 import textwrap
+import threading
 import types
 import weakref
 
@@ -19,6 +20,9 @@ from . import operators
 from .transformer import convert_function_def
 
 _CACHE = weakref.WeakKeyDictionary()
+# One conversion at a time: CPython's `ast` constructors are not safe to run from several threads
+# at once ("AST constructor recursion depth mismatch"), and the cache is filled once per function.
+_CONVERT_LOCK = threading.RLock()
 _NO_CONVERT = "__graphflow_do_not_convert__"
 
 
@@ -34,7 +38,7 @@ def do_not_convert(func=None):
     return func
 
 
-def _parse(f):
+def _parse(f):   # callers hold _CONVERT_LOCK
     src = textwrap.dedent(inspect.getsource(f))
     tree = ast.parse(src)
     fdef = tree.body[0]
@@ -55,6 +59,11 @@ def _converted_tree(f):
 
 def to_code(func, recursive=True, experimental_optional_features=None):
     """The Python source AutoGraph generates for `func` (TF's `tf.autograph.to_code`)."""
+    with _CONVERT_LOCK:
+        return _to_code(func)
+
+
+def _to_code(func):
     func = getattr(func, "python_function", func)
     _, fdef = _converted_tree(func)
     return ast.unparse(fdef) + "\n"
@@ -63,6 +72,11 @@ def to_code(func, recursive=True, experimental_optional_features=None):
 def convert(f):
     """The converted function for `f` (a new function object with f's globals, closure and
     defaults). Raises if f's source is unavailable."""
+    with _CONVERT_LOCK:
+        return _convert(f)
+
+
+def _convert(f):
     tree, fdef = _converted_tree(f)
     free = list(f.__code__.co_freevars)
     # a factory whose parameters make `ag__` and f's free variables closure variables of the
@@ -100,15 +114,16 @@ def convert_cached(f):
     if isinstance(f, types.MethodType):   # a bound method: convert the function, bind again
         g = convert_cached(f.__func__)
         return None if g is None else types.MethodType(g, f.__self__)
-    try:
-        return _CACHE[f]
-    except KeyError:
-        pass
-    except TypeError:
-        return None
-    try:
-        g = convert(f)
-    except (OSError, TypeError, SyntaxError, ValueError, StopIteration):
-        g = None
-    _CACHE[f] = g
-    return g
+    with _CONVERT_LOCK:
+        try:
+            return _CACHE[f]
+        except KeyError:
+            pass
+        except TypeError:
+            return None
+        try:
+            g = _convert(f)
+        except (OSError, TypeError, SyntaxError, ValueError, StopIteration):
+            g = None
+        _CACHE[f] = g
+        return g
