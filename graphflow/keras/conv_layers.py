@@ -16,7 +16,7 @@ import numpy as np
 from ..ops import conv_ops as _cv, image_ops as _im, math_ops as _m, shape_ops as _s
 from ..tensor import TensorShape, convert_to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
-from .layers import Layer, unique_name
+from .layers import Layer, configure_kernel_bias, unique_name
 
 
 def _keras_name(cls):
@@ -126,16 +126,9 @@ class _Conv(_NamedLayer):
         if self.groups < 1 or self.filters % self.groups:
             raise ValueError(f"{type(self).__name__}: filters ({filters}) must be divisible by "
                              f"groups ({groups})")
-        if kernel_constraint is not None or bias_constraint is not None:
-            raise NotImplementedError("weight constraints are not supported")
-        self.activation = _act.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _init.get(kernel_initializer)
-        self.bias_initializer = _init.get(bias_initializer)
-        self.kernel_regularizer = _reg.get(kernel_regularizer)
-        self.bias_regularizer = _reg.get(bias_regularizer)
-        self.activity_regularizer = _reg.get(activity_regularizer)
-        self.kernel = self.bias = None
+        configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer,
+                              kernel_constraint, bias_constraint)
 
     def build(self, input_shape):
         if len(input_shape) != self.rank + 2:
@@ -214,16 +207,9 @@ class DepthwiseConv2D(_NamedLayer):
             raise ValueError(f"DepthwiseConv2D: padding must be 'valid' or 'same', got {padding!r}")
         self.depth_multiplier = int(depth_multiplier)
         self.data_format = _data_format(data_format)
-        if depthwise_constraint is not None or bias_constraint is not None:
-            raise NotImplementedError("weight constraints are not supported")
-        self.activation = _act.get(activation)
-        self.use_bias = bool(use_bias)
-        self.depthwise_initializer = _init.get(depthwise_initializer)
-        self.bias_initializer = _init.get(bias_initializer)
-        self.depthwise_regularizer = _reg.get(depthwise_regularizer)
-        self.bias_regularizer = _reg.get(bias_regularizer)
-        self.activity_regularizer = _reg.get(activity_regularizer)
-        self.kernel = self.bias = None
+        configure_kernel_bias(self, activation, use_bias, depthwise_initializer, bias_initializer,
+                              depthwise_regularizer, bias_regularizer, activity_regularizer,
+                              depthwise_constraint, bias_constraint, kernel="depthwise")
 
     def build(self, input_shape):
         if len(input_shape) != 4:
@@ -357,16 +343,9 @@ class Conv2DTranspose(_NamedLayer):
         if self.padding not in ("valid", "same"):
             raise ValueError(f"Conv2DTranspose: padding must be 'valid' or 'same', got {padding!r}")
         self.data_format = _data_format(data_format)
-        if kernel_constraint is not None or bias_constraint is not None:
-            raise NotImplementedError("weight constraints are not supported")
-        self.activation = _act.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _init.get(kernel_initializer)
-        self.bias_initializer = _init.get(bias_initializer)
-        self.kernel_regularizer = _reg.get(kernel_regularizer)
-        self.bias_regularizer = _reg.get(bias_regularizer)
-        self.activity_regularizer = _reg.get(activity_regularizer)
-        self.kernel = self.bias = None
+        configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer,
+                              kernel_constraint, bias_constraint)
 
     def build(self, input_shape):
         if len(input_shape) != 4:

@@ -480,6 +480,28 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
 
 
 # ------------------------------------------------------------------ core layers
+def configure_kernel_bias(layer, activation, use_bias, kernel_initializer, bias_initializer,
+                          kernel_regularizer, bias_regularizer, activity_regularizer,
+                          kernel_constraint=None, bias_constraint=None, kernel="kernel"):
+    """The weight options Dense and the convolution layers share, under Keras's argument
+    names; `kernel` prefixes the kernel's options ('depthwise' for DepthwiseConv2D).
+
+    >>> d = Dense(2, activation="relu", kernel_regularizer="l2")
+    >>> d.use_bias, d.kernel, type(d.kernel_regularizer).__name__
+    (True, None, 'L2')
+    """
+    if kernel_constraint is not None or bias_constraint is not None:
+        raise NotImplementedError("weight constraints are not supported")
+    layer.activation = _act.get(activation)
+    layer.use_bias = bool(use_bias)
+    setattr(layer, f"{kernel}_initializer", _init.get(kernel_initializer))
+    layer.bias_initializer = _init.get(bias_initializer)
+    setattr(layer, f"{kernel}_regularizer", _reg.get(kernel_regularizer))
+    layer.bias_regularizer = _reg.get(bias_regularizer)
+    layer.activity_regularizer = _reg.get(activity_regularizer)
+    layer.kernel = layer.bias = None
+
+
 class Dense(Layer):
     """`activation(inputs @ kernel + bias)`; the kernel is (input_dim, units)."""
 
@@ -490,14 +512,8 @@ class Dense(Layer):
         self.units = int(units)
         if self.units <= 0:
             raise ValueError(f"Dense: units must be positive, got {units}")
-        self.activation = _act.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _init.get(kernel_initializer)
-        self.bias_initializer = _init.get(bias_initializer)
-        self.kernel_regularizer = _reg.get(kernel_regularizer)
-        self.bias_regularizer = _reg.get(bias_regularizer)
-        self.activity_regularizer = _reg.get(activity_regularizer)
-        self.kernel = self.bias = None
+        configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer)
 
     def build(self, input_shape):
         last = input_shape[-1]
