@@ -14,6 +14,7 @@ TensorShape([2, 3])
 ['dense/kernel:0', 'dense/bias:0']
 """
 import collections
+import contextvars
 import inspect
 
 import numpy as np
@@ -28,7 +29,9 @@ from . import activations as _act, initializers as _init, regularizers as _reg
 
 # ------------------------------------------------------------------ names and call context
 _NAME_COUNTS = collections.defaultdict(int)
-_TRAINING = []   # stack of the `training` value of the enclosing layer calls
+# The `training` value of the enclosing layer call (per thread and asyncio task, like the trace
+# state: a layer called in another thread must not inherit this call's mode).
+_TRAINING = contextvars.ContextVar("graphflow_keras_training", default=None)
 
 
 def unique_name(base):
@@ -379,20 +382,20 @@ class Layer(Module):
             return self._symbolic_call(inputs, args, kwargs)
         kwargs.pop("mask", None)
         training = kwargs.pop("training", None)
-        if training is None and _TRAINING:
-            training = _TRAINING[-1]
+        if training is None:
+            training = _TRAINING.get()
         inputs = self._convert_inputs(inputs)
         if not self.built:
             self._maybe_build(inputs)
         if training is not None and self._call_takes_training:
             kwargs["training"] = bool(training) if not isinstance(training, Tensor) else training
         self._call_losses = []
-        _TRAINING.append(training)
+        token = _TRAINING.set(training)
         try:
             with _state.name_scope(self.name):   # every node of this call records the layer
                 outputs = self.call(inputs, *args, **kwargs)
         finally:
-            _TRAINING.pop()
+            _TRAINING.reset(token)
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(outputs) / float(max(outputs.shape[0], 1)))
         self._input_shape_value = _map(
