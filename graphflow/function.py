@@ -38,6 +38,10 @@ class _Config:
 
 
 CONFIG = _Config()
+#: Callables `hook(concrete_function)` run before every execution of a traced graph; the
+#: extension point for tools above this layer (`graphflow.summary.trace_on`). Empty: no cost
+#: beyond one loop setup per call.
+CALL_HOOKS = []
 RETRACE_WARN_AFTER = 3
 
 
@@ -125,6 +129,8 @@ class ConcreteFunction:
         raise KeyError(f"no stage {stage!r}; stages: {[n for n, _ in self.stages]}")
 
     def _call_flat(self, arrays):
+        for hook in CALL_HOOKS:   # e.g. tf.summary.trace_on collecting executed graphs
+            hook(self)
         outs = self._executor.run(arrays)
         return self.structure([Tensor._wrap(_output_array(o)) for o in outs])
 

@@ -20,10 +20,11 @@ import types
 
 import numpy as np
 
+from .function import CALL_HOOKS
 from .keras.event_file import EventFileWriter
 
 __all__ = ["create_file_writer", "scalar", "histogram", "text", "graph", "flush", "record_if",
-           "experimental", "SummaryWriter"]
+           "trace_on", "trace_off", "trace_export", "experimental", "SummaryWriter"]
 
 _DEFAULT = []      # stack of default writers
 _STEP = [None]     # experimental.set_step
@@ -117,11 +118,62 @@ def text(name, data, step=None, description=None):
 def graph(graph_data):
     """Write a traced graph (a ConcreteFunction, graphflow Graph or networkx DiGraph) as a
     GraphDef for TensorBoard's graph dashboard; True if written."""
+    return _write_graph(graph_data, _STEP[0] or 0)
+
+
+def _write_graph(graph_data, step):
     if not _DEFAULT or not _RECORD[0]:
         return False
     g = getattr(graph_data, "optimized", graph_data)
-    _DEFAULT[-1]._w.add_graph(g, step=_STEP[0] or 0)
+    _DEFAULT[-1]._w.add_graph(g, step=step)
     return True
+
+
+_TRACED = []       # concrete functions executed since trace_on (in order, each once)
+
+
+def _collect(cf):
+    if all(c is not cf for c in _TRACED):
+        _TRACED.append(cf)
+
+
+def trace_on(graph=True, profiler=False, profiler_outdir=None):
+    """Start collecting the graphs of the `@function`s that run from now on (TF's
+    `tf.summary.trace_on`); `trace_export` writes them. `profiler` is not supported.
+
+    >>> import graphflow as tf, tempfile
+    >>> writer = tf.summary.create_file_writer(tempfile.mkdtemp())
+    >>> f = tf.function(lambda x: x * 2.0)
+    >>> tf.summary.trace_on(graph=True)
+    >>> _ = f(tf.constant(1.0))
+    >>> with writer.as_default():
+    ...     tf.summary.trace_export("f", step=0)
+    True
+    """
+    if profiler:
+        raise NotImplementedError("tf.summary.trace_on: profiler=True is not supported")
+    trace_off()
+    if graph:
+        _TRACED.clear()
+        CALL_HOOKS.append(_collect)
+
+
+def trace_off():
+    """Stop collecting graphs (without exporting them)."""
+    while _collect in CALL_HOOKS:
+        CALL_HOOKS.remove(_collect)
+
+
+def trace_export(name, step=None, profiler_outdir=None):
+    """Write the graphs collected since `trace_on` to the default writer (as `graph` does) and
+    stop collecting; True if a graph was written (TF writes the last one under `name`)."""
+    trace_off()
+    step = (_STEP[0] or 0) if step is None else int(step)
+    written = False
+    for cf in _TRACED:
+        written = _write_graph(cf, step) or written
+    _TRACED.clear()
+    return written
 
 
 def flush(writer=None, name=None):

@@ -47,3 +47,34 @@ def test_summary_requires_step(tmp_path):
         with pytest.raises(ValueError, match="no step"):
             tf.summary.scalar("x", 1.0)
     w.close()
+
+
+def test_trace_on_export_writes_the_graphs_that_ran(tmp_path):
+    @tf.function
+    def before(x):
+        return x - 1.0
+
+    @tf.function
+    def step(x):
+        with tf.name_scope("traced_step"):
+            return tf.sin(x) * 3.0
+
+    before(tf.constant([1.0]))               # runs before trace_on: not collected
+    w = tf.summary.create_file_writer(str(tmp_path))
+    tf.summary.trace_on(graph=True)
+    step(tf.constant([1.0]))
+    step(tf.constant([2.0]))                 # the same graph again: written once
+    with w.as_default():
+        assert tf.summary.trace_export("step_trace", step=3)
+        assert not tf.summary.trace_export("again", step=4)   # collection stopped at export
+    w.close()
+    acc = ea.EventAccumulator(str(tmp_path))
+    acc.Reload()
+    names = [n.name for n in acc.Graph().node]
+    assert any(n.startswith("traced_step/") for n in names), names
+    assert not any("subtract" in n for n in names), names   # `before` ran outside the trace
+    tf.summary.trace_on()
+    tf.summary.trace_off()                   # off without export: nothing collects any more
+    step(tf.constant([1.0]))
+    from graphflow.function import CALL_HOOKS
+    assert CALL_HOOKS == []
