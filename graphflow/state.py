@@ -68,9 +68,9 @@ def pop(token):
     _VAR.reset(token)
 
 
-def swap(state):
-    """Make `state` current without a token (for exits that need not be strictly nested)."""
-    _VAR.set(state)
+#: Make a state current without restoring it later (for exits that need not be strictly
+#: nested, like a tape's); the ContextVar's own `set`, so no Python frame on the tape hot path.
+swap = _VAR.set
 
 
 @contextlib.contextmanager

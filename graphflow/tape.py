@@ -31,21 +31,17 @@ def _ones_seed(t):
     """`ones_like(t)`, the default seed. Eager and unrecordable (no active tape watches `t`):
     the eager value directly; else through the op, so outer tapes record it."""
     st = _state.current()
-    if st.graph is None and not _watched_by(st.tapes, t):
+    if st.graph is None:
+        k = id(t)
+        for r in st.tapes:   # an active tape watching t records the seed op
+            if k in getattr(r, "_watched", ()):
+                return ones_like(t)
         v = t._value
         if v.ndim:
             return wrap(np.ones(v.shape, v.dtype))
         one = _ONES.get(v.dtype)   # numpy scalars are immutable: share one per dtype
         return wrap(one if one is not None else _ONES.setdefault(v.dtype, v.dtype.type(1)))
     return ones_like(t)
-
-
-def _watched_by(recorders, t):
-    k = id(t)
-    for r in recorders:
-        if k in getattr(r, "_watched", ()):
-            return True
-    return False
 
 
 def _without(tapes, rec):
