@@ -24,6 +24,7 @@ from .tensor import Tensor, Variable, convert_to_tensor, to_tensor
 _LEAF_TYPES = (Tensor, Variable)
 _Record, _READ = reverse.Record, reverse.READ
 _ONES = {}   # numpy dtype -> scalar one (the seed of 0-d targets)
+_current, _swap = _state.current, _state.swap
 _is_float = reverse.is_floating
 
 
@@ -68,23 +69,23 @@ class GradientTape:
         self._escaped = []
         self._used = False
         self._active = False
-        self._states = None   # (state before __enter__, state it set)
+        self._prev = self._mine = None   # the state before __enter__, and the one it set
 
     # ---- context -------------------------------------------------------------
     def __enter__(self):
-        prev = _state.current()
-        self._states = (prev, prev.with_tapes(prev.tapes + (self,)))
-        _state.swap(self._states[1])
+        self._prev = prev = _current()
+        self._mine = mine = prev.with_tapes(prev.tapes + (self,))
+        _swap(mine)
         self._active = True
         return self
 
     def __exit__(self, *exc):
-        st = _state.current()
-        if st is self._states[1]:   # nested use: back to the state before __enter__
-            _state.swap(self._states[0])
-        else:                       # exited out of order: only this tape leaves
-            _state.swap(st.with_tapes(_without(st.tapes, self)))
-        self._states = None
+        st = _current()
+        if st is self._mine:   # nested use: back to the state before __enter__
+            _swap(self._prev)
+        else:                  # exited out of order: only this tape leaves
+            _swap(st.with_tapes(_without(st.tapes, self)))
+        self._prev = self._mine = None
         self._active = False
         return False
 
