@@ -92,6 +92,20 @@ def _channels(input_shape, data_format):
     return tuple(input_shape)[1 if data_format == "channels_first" else -1]
 
 
+def _epilogue(layer, y):
+    """Bias, activation and the layer's data format, after any convolution (channels last)."""
+    if layer.use_bias:
+        y = y + layer.bias
+    return _from_last(layer.activation(y), layer.data_format)
+
+
+def _conv_spatial(layer, input_shape, rank):
+    """The output's spatial extents of a (non-transposed) convolution layer."""
+    return [_conv_length(n, k, s, d, layer.padding) for n, k, s, d in
+            zip(_spatial(input_shape, layer.data_format, rank), layer.kernel_size,
+                layer.strides, layer.dilation_rate)]
+
+
 class _NamedLayer(Layer):
     def __init__(self, name=None, **kwargs):
         super().__init__(name=name or unique_name(_keras_name(type(self))), **kwargs)
@@ -162,14 +176,10 @@ class _Conv(_NamedLayer):
 
     def call(self, inputs):
         y = self._convolve(_to_last(inputs, self.data_format))
-        if self.use_bias:
-            y = y + self.bias
-        return _from_last(self.activation(y), self.data_format)
+        return _epilogue(self, y)
 
     def compute_output_shape(self, input_shape):
-        spatial = [_conv_length(n, k, s, d, self.padding) for n, k, s, d in
-                   zip(_spatial(input_shape, self.data_format, self.rank), self.kernel_size,
-                       self.strides, self.dilation_rate)]
+        spatial = _conv_spatial(self, input_shape, self.rank)
         return _shape_with(input_shape, self.data_format, spatial, self.filters)
 
     def get_config(self):
@@ -228,14 +238,10 @@ class DepthwiseConv2D(_NamedLayer):
     def call(self, inputs):
         y = _cv.depthwise_conv2d(_to_last(inputs, self.data_format), self.kernel, self.strides,
                                  self.padding.upper(), dilations=self.dilation_rate)
-        if self.use_bias:
-            y = y + self.bias
-        return _from_last(self.activation(y), self.data_format)
+        return _epilogue(self, y)
 
     def compute_output_shape(self, input_shape):
-        spatial = [_conv_length(n, k, s, d, self.padding) for n, k, s, d in
-                   zip(_spatial(input_shape, self.data_format, 2), self.kernel_size,
-                       self.strides, self.dilation_rate)]
+        spatial = _conv_spatial(self, input_shape, 2)
         c = _channels(input_shape, self.data_format)
         return _shape_with(input_shape, self.data_format, spatial,
                            None if c is None else c * self.depth_multiplier)
@@ -302,14 +308,10 @@ class SeparableConv2D(_NamedLayer):
         y = _cv.separable_conv2d(_to_last(inputs, self.data_format), self.depthwise_kernel,
                                  self.pointwise_kernel, self.strides, self.padding.upper(),
                                  dilations=self.dilation_rate)
-        if self.use_bias:
-            y = y + self.bias
-        return _from_last(self.activation(y), self.data_format)
+        return _epilogue(self, y)
 
     def compute_output_shape(self, input_shape):
-        spatial = [_conv_length(n, k, s, d, self.padding) for n, k, s, d in
-                   zip(_spatial(input_shape, self.data_format, 2), self.kernel_size,
-                       self.strides, self.dilation_rate)]
+        spatial = _conv_spatial(self, input_shape, 2)
         return _shape_with(input_shape, self.data_format, spatial, self.filters)
 
     def get_config(self):
@@ -370,9 +372,7 @@ class Conv2DTranspose(_NamedLayer):
         h, w = self._spatial_out(tuple(x.shape[1:3]))
         y = _cv.conv2d_transpose(x, self.kernel, (x.shape[0], h, w, self.filters), self.strides,
                                  self.padding.upper(), dilations=self.dilation_rate)
-        if self.use_bias:
-            y = y + self.bias
-        return _from_last(self.activation(y), self.data_format)
+        return _epilogue(self, y)
 
     def compute_output_shape(self, input_shape):
         spatial = self._spatial_out(_spatial(input_shape, self.data_format, 2))
