@@ -188,25 +188,35 @@ print("FIRST_CALL", t1 - t0, loss, flush=True)
 bench._wait_compiled()              # leave a complete disk cache for the warm run
 """
 
-_first_call_result = {}
+_FRESH_RESULTS = {}
 
 
-def _first_call_times():
-    """(cold, warm) seconds to the first result of the MLP step in fresh processes."""
-    if not _first_call_result:
+def _fresh_process_runs(child, marker):
+    """{'cold'|'warm': the floats after `marker` in the output of `child` (a template filled
+    with the repository and tools paths)} from two fresh processes sharing a new kernel cache:
+    the first starts it empty, the second warm. Each child runs once per bench process."""
+    if marker not in _FRESH_RESULTS:
         import subprocess
         import tempfile
         tools = os.path.dirname(os.path.abspath(__file__))
-        code = _FIRST_CALL_CHILD.format(root=os.path.dirname(tools), tools=tools)
+        code = child.format(root=os.path.dirname(tools), tools=tools)
+        result = {}
         with tempfile.TemporaryDirectory(prefix="gf-cache-") as d:
             env = dict(os.environ, GRAPHFLOW_CACHE_DIR=d)
             env.pop("GRAPHFLOW_SYNC_COMPILE", None)
             for run_name in ("cold", "warm"):
                 out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
                                      capture_output=True, text=True).stdout
-                line = [s for s in out.splitlines() if s.startswith("FIRST_CALL")][0]
-                _first_call_result[run_name] = float(line.split()[1])
-    return _first_call_result["cold"], _first_call_result["warm"]
+                line = [s for s in out.splitlines() if s.startswith(marker)][0]
+                result[run_name] = tuple(float(v) for v in line.split()[1:])
+        _FRESH_RESULTS[marker] = result
+    return _FRESH_RESULTS[marker]
+
+
+def _first_call_times():
+    """(cold, warm) seconds to the first result of the MLP step in fresh processes."""
+    r = _fresh_process_runs(_FIRST_CALL_CHILD, "FIRST_CALL")
+    return r["cold"][0], r["warm"][0]
 
 
 @workload("mlp_first_call", 1.0)
@@ -242,29 +252,16 @@ print("FIRST_100", t1 - t0, max(calls[1:]), flush=True)
 bench._wait_compiled()              # leave a complete disk cache for the warm run
 """
 
-_first_100_result = {}
-
-
 def _first_100_times():
     """{'cold'|'warm': (seconds for import + first 100 mlp_step calls, slowest call after the
     first)} in fresh processes, with an empty and then a warm kernel cache."""
-    if not _first_100_result:
-        import subprocess
-        import tempfile
-        tools = os.path.dirname(os.path.abspath(__file__))
-        code = _FIRST_100_CHILD.format(root=os.path.dirname(tools), tools=tools)
-        with tempfile.TemporaryDirectory(prefix="gf-cache-") as d:
-            env = dict(os.environ, GRAPHFLOW_CACHE_DIR=d)
-            env.pop("GRAPHFLOW_SYNC_COMPILE", None)
-            for run_name in ("cold", "warm"):
-                out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                     capture_output=True, text=True).stdout
-                line = [s for s in out.splitlines() if s.startswith("FIRST_100")][0]
-                _first_100_result[run_name] = tuple(float(v) for v in line.split()[1:3])
-                print(f"  mlp_first_100_steps ({run_name}): {_first_100_result[run_name][0]:.3f} s,"
-                      f" slowest call after the first {_first_100_result[run_name][1] * 1e3:.1f} ms",
-                      file=sys.stderr)
-    return _first_100_result
+    first = "FIRST_100" not in _FRESH_RESULTS
+    result = _fresh_process_runs(_FIRST_100_CHILD, "FIRST_100")
+    if first:
+        for run_name, (total, slowest) in result.items():
+            print(f"  mlp_first_100_steps ({run_name}): {total:.3f} s, slowest call after the "
+                  f"first {slowest * 1e3:.1f} ms", file=sys.stderr)
+    return result
 
 
 @workload("mlp_first_100_steps", 0.8)
