@@ -499,17 +499,22 @@ def conv2d_transpose(input, filters, output_shape, strides=1, padding="SAME", da
     return _nchw_out(y, flip)
 
 
+def _backprop_args(opname, sizes, strides, dilations, data_format):
+    """The static arguments of the TF 1 backprop functions: sizes (a list or 1-D tensor) as a
+    tuple, strides and dilations as 2-tuples; NHWC only."""
+    if data_format not in (None, "NHWC"):
+        raise ValueError(f"{opname}: only data_format='NHWC' is supported")
+    shape = tuple(int(s) for s in (sizes.numpy() if hasattr(sizes, "numpy") else sizes))
+    return (shape, _tuple_n(strides, 2, "strides", 4), _tuple_n(dilations, 2, "dilations", 4))
+
+
 def conv2d_backprop_input(input_sizes, filters, out_backprop, strides=1, padding="VALID",
                           data_format="NHWC", dilations=None, name=None):
     """The gradient of conv2d in its input (TF 1's name): `input_sizes` (N, H, W, C), filters
     (kh, kw, C, O), out_backprop (N, Ho, Wo, O) -> (N, H, W, C)."""
     c, w = convert_args(out_backprop, filters, op="conv2d_backprop_input")
-    if data_format not in (None, "NHWC"):
-        raise ValueError("conv2d_backprop_input: only data_format='NHWC' is supported")
-    shape = tuple(int(s) for s in (input_sizes.numpy() if hasattr(input_sizes, "numpy")
-                                   else input_sizes))
-    strides = _tuple_n(strides, 2, "strides", 4)
-    dilations = _tuple_n(dilations, 2, "dilations", 4)
+    shape, strides, dilations = _backprop_args("conv2d_backprop_input", input_sizes, strides,
+                                               dilations, data_format)
     pads = _pads(padding, shape[1:3], tuple(w.shape[:2]), strides, dilations,
                  "conv2d_backprop_input")
     groups = shape[3] // w.shape[2] if w.ndim == 4 and w.shape[2] else 1
@@ -522,12 +527,8 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides=1, padding
     """The gradient of conv2d in its filter (TF 1's name): input (N, H, W, C), `filter_sizes`
     (kh, kw, C, O), out_backprop (N, Ho, Wo, O) -> (kh, kw, C, O)."""
     x, c = convert_args(input, out_backprop, op="conv2d_backprop_filter")
-    if data_format not in (None, "NHWC"):
-        raise ValueError("conv2d_backprop_filter: only data_format='NHWC' is supported")
-    shape = tuple(int(s) for s in (filter_sizes.numpy() if hasattr(filter_sizes, "numpy")
-                                   else filter_sizes))
-    strides = _tuple_n(strides, 2, "strides", 4)
-    dilations = _tuple_n(dilations, 2, "dilations", 4)
+    shape, strides, dilations = _backprop_args("conv2d_backprop_filter", filter_sizes, strides,
+                                               dilations, data_format)
     pads = _pads(padding, tuple(x.shape[1:3]), shape[:2], strides, dilations,
                  "conv2d_backprop_filter")
     groups = x.shape[3] // shape[2] if x.ndim == 4 and shape[2] else 1
