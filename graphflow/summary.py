@@ -1,5 +1,6 @@
-"""`tf.summary`: TensorBoard logs (scalars, histograms, text, graphs) through
-`graphflow.keras.event_file` (TFRecord framing + event protos, no TensorFlow needed).
+"""`tf.summary`: TensorBoard logs (scalars, histograms, text, graphs) written through
+`graphflow.keras.event_file`, i.e. the `tensorboard` package's own writer and protos (the
+optional extra `graphflow[tensorboard]`; TensorFlow itself is not needed).
 
 Like TF: `create_file_writer(logdir)`, `with writer.as_default(step=...)`, the summary functions
 take `step=` or use `tf.summary.experimental.set_step`, and return False (writing nothing) when
@@ -12,7 +13,7 @@ no default writer is set or `record_if(False)` is active.
 ...     tf.summary.scalar("loss", 0.5, step=2)
 True
 >>> w.close()
->>> [(e["step"], e["summary"][0]["simple_value"]) for e in read_events(w.path) if "summary" in e]
+>>> [(e.step, v.simple_value) for e in read_events(w.path) for v in e.summary.value]
 [(2, 0.5)]
 """
 import contextlib

@@ -390,7 +390,8 @@ class TensorBoard(Callback):
     validation data, `<log_dir>/validation` (Keras' layout); weight histograms every
     `histogram_freq` epochs; with `write_graph`, the traced train step as a GraphDef whose
     node names carry the Keras name scopes (TensorBoard's Graphs dashboard groups by them).
-    Event files are encoded by `graphflow.keras.event_file` (no TensorFlow needed).
+    Event files are written by TensorBoard's own writer (`graphflow.keras.event_file`; needs the
+    extra `graphflow[tensorboard]`, not TensorFlow).
 
     >>> import tempfile, numpy as np, graphflow as tf
     >>> from graphflow.keras import event_file
@@ -401,7 +402,7 @@ class TensorBoard(Callback):
     ...           callbacks=[tf.keras.callbacks.TensorBoard(d)])
     >>> import glob
     >>> evs = event_file.read_events(glob.glob(d + "/train/events.out.tfevents.*")[0])
-    >>> [(e["step"], e["summary"][0]["tag"]) for e in evs if "summary" in e]
+    >>> [(e.step, v.tag) for e in evs for v in e.summary.value]
     [(0, 'epoch_loss'), (1, 'epoch_loss')]
     """
 
