@@ -513,3 +513,24 @@ COMPOSITIONS.update({
     "roll_pad": [G(lambda x: tf.pad(tf.roll(x, 1, 1), [[1, 0], [0, 2]]), [rnd(2, 3)])],
     "xlogy": [G(tf.math.xlogy, [rnd(3), pos(3)])],
 })
+
+
+# custom_gradient (issue 10): grad_fn is the true derivative (in graphflow ops, so second order
+# differentiates it again); two outputs sum per-output contributions
+def _custom_sin(x):
+    @tf.custom_gradient
+    def f(x):
+        return tf.sin(x), lambda dy: dy * tf.cos(x)
+    return f(x)
+
+
+def _custom_two(a, b):
+    @tf.custom_gradient
+    def f(a, b):
+        return (a * b, tf.exp(a)), lambda da, db: (da * b + db * tf.exp(a), da * a)
+    p, e = f(a, b)
+    return p * e
+
+
+GRAD_CASES["custom_gradient"] = [G(_custom_sin, [rnd(3, 2)]),
+                                 G(_custom_two, [rnd(3), rnd(3)], "two-outputs")]

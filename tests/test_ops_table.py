@@ -731,3 +731,14 @@ def test_reductions_match_numpy(shape, data):
         expected = np.asarray(ref(a, axis=np_axis, keepdims=keep), np.float32)
         assert out.shape == expected.shape
         np.testing.assert_allclose(np.asarray(out.numpy()), expected, rtol=1e-5, atol=1e-6)
+
+
+# custom_gradient (issue 10): the node is y unchanged; its VJP is the user's grad_fn
+def _sin_custom(x):
+    @tf.custom_gradient
+    def f(x):
+        return tf.sin(x) * 1.0, lambda dy: dy * tf.cos(x)
+    return f(x)
+
+
+CASES["custom_gradient"] = [Case([f32(3, 2)], _sin_custom, np.sin, op="custom_gradient")]
