@@ -14,7 +14,8 @@ array([2., 4.], dtype=float32)
 import numpy as np
 
 from .dispatch import NUMERICS_CHECKS
-from .errors import InvalidArgumentError
+from .graph import bind_dims, specialize
+from .errors import DeadlineExceededError, InvalidArgumentError
 from .ops.registry import OPS, PARAMETER, CONSTANT
 
 # Counts plan runs (this evaluator's and compiled backends'): a control-flow node's memo of its
@@ -92,6 +93,65 @@ class NumpyPlan:
         return [vals[s] for s in self.out_slots]
 
 
+class PerShapePlan:
+    """Runs a graph with unknown dims (`graphflow.shapes.Dim`): at each call the dims are bound
+    from the argument shapes (`graphflow.graph.bind_dims`, which also runs the graph's dim
+    checks) and the call goes to a backend plan made by `make_plan` for that concrete shape
+    (`graphflow.graph.specialize`). Plans are kept per argument shapes, so a call costs one
+    tuple of shapes and one dict lookup more than the plan itself; a new shape costs a plan
+    (kernels are cached by source, so a compiled backend does not compile again).
+
+    >>> import graphflow as tf
+    >>> f = tf.function(lambda x: x * 2.0, input_signature=[tf.TensorSpec((None,))],
+    ...                 jit_compile=False)
+    >>> f(tf.constant([1., 2.])).numpy(), f(tf.constant([3.])).numpy()
+    (array([2., 4.], dtype=float32), array([6.], dtype=float32))
+    >>> f.experimental_get_tracing_count()
+    1
+    """
+
+    MAX_PLANS = 32
+
+    def __init__(self, graph, make_plan):
+        self.graph = graph
+        self.make_plan = make_plan
+        self.plans = {}     # tuple of argument shapes -> (dims, plan)
+        self.last = None
+
+    def plan_for(self, args):
+        """(dims, plan) for arguments of these shapes (binding and checking the dims)."""
+        key = tuple(np.shape(a) for a in args)
+        hit = self.plans.get(key)
+        if hit is None:
+            env = bind_dims(self.graph, args)
+            if len(self.plans) >= self.MAX_PLANS:
+                self.plans.pop(next(iter(self.plans)))
+            hit = self.plans[key] = (env, self.make_plan(specialize(self.graph, env)))
+        self.last = hit[1]
+        return hit
+
+    def run(self, args):
+        try:
+            plan = self.plans[tuple(map(np.shape, args))][1]
+        except KeyError:
+            plan = self.plan_for(args)[1]
+        return plan.run(args)
+
+    def report(self):
+        head = (f"symbolic shapes: one plan per argument shapes ({len(self.plans)} so far: "
+                + "; ".join(", ".join(f"{k}={v}" for k, v in env.items())
+                            for env, _ in self.plans.values()) + ")")
+        last = self.last
+        if last is None or not hasattr(last, "report"):
+            return head
+        return head + "\nlatest:\n" + last.report()
+
+    def __getattr__(self, name):   # wait / ready / kernels ...: the latest plan's
+        if name.startswith("__") or self.last is None:
+            raise AttributeError(name)
+        return getattr(self.last, name)
+
+
 def all_finite(v):
     """False if `v` is a float/complex array (or scalar) holding a NaN or an infinity."""
     a = np.asarray(v) if not isinstance(v, np.ndarray) else v
@@ -127,9 +187,13 @@ def numerics_error(graph, node, value):
 
 
 def runtime_error(graph, node, e):
-    """An error raised while running a graph, naming the node's op and the user's source line."""
+    """An error raised while running a graph, naming the node's op and the user's source line.
+    InvalidArgumentError, except a DeadlineExceededError (a collective whose peers died or
+    hang) keeps its type, as in TF, so `except tf.errors.DeadlineExceededError` works on a
+    traced step too."""
     d = graph.nx.nodes[node]
+    cls = DeadlineExceededError if isinstance(e, DeadlineExceededError) else InvalidArgumentError
     ins = ", ".join(f"{graph.nx.nodes[u]['shape']} {graph.nx.nodes[u]['dtype'].name}"
                     for u in d["inputs"])
-    return InvalidArgumentError(f"{d['op']} (node {node}, traced at {d['source']}) failed at run "
+    return cls(f"{d['op']} (node {node}, traced at {d['source']}) failed at run "
                                 f"time: {e} (inputs: {ins})")

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import autograph as _autograph
 from . import graph as _graph
+from . import shapes as _shapes
 from . import state as _state
 from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
 from .nest import describe as describe_structure, flatten, structure
@@ -57,7 +58,10 @@ def functions_run_eagerly():
 
 # ------------------------------------------------------------------ signatures
 def _arg_key(x):
-    """The part of the trace cache key one argument contributes."""
+    """The part of the trace cache key one argument contributes (a TensorSpec stands for any
+    tensor it is compatible with: its None dims stay unknown in the trace)."""
+    if isinstance(x, TensorSpec):
+        return ("Tensor", x.dtype.name, tuple(x.shape))
     if isinstance(x, Variable):
         return ("Variable", id(x), x.dtype.name, tuple(x.shape))
     if isinstance(x, (Tensor, np.ndarray)):
@@ -147,7 +151,9 @@ class ConcreteFunction:
         arrays = [_host_array(x) for x in leaves]
         for a, p in zip(arrays, params):
             d = self.traced.nx.nodes[p]
-            if tuple(a.shape) != tuple(d["shape"]) or np.dtype(a.dtype) != d["dtype"]:
+            if len(a.shape) != len(d["shape"]) or np.dtype(a.dtype) != d["dtype"] or any(
+                    not isinstance(sd, _shapes.Dim) and sd != ad
+                    for sd, ad in zip(d["shape"], a.shape)):
                 raise TypeError(
                     f"{self.function.name}: argument `{d['attrs']['name']}` is "
                     f"{np.dtype(a.dtype).name}{list(a.shape)} but this concrete function was "
@@ -157,6 +163,9 @@ class ConcreteFunction:
 
 
 def _make_executor(graph, backend):
+    if graph.symbolic:   # unknown dims: one backend plan per concrete shape, bound per call
+        from .evaluate import PerShapePlan
+        return PerShapePlan(graph, lambda g: _make_executor(g, backend))
     if backend == "numba":
         try:
             from .backends.numba import NumbaPlan
@@ -186,7 +195,8 @@ class Function:
         self.jit_compile = jit_compile
         self.reduce_retracing = reduce_retracing
         self.name = name or getattr(python_function, "__name__", "function")
-        self._cache = {}
+        self._cache = {}     # trace key (shapes may hold None: unknown dims) -> ConcreteFunction
+        self._alias = {}     # concrete call key -> the ConcreteFunction serving it
         self._keys = []
         self._log = []
         self._bound = {}
@@ -262,8 +272,68 @@ class Function:
         return self._check_signature(args), kwargs
 
     def _key(self, ba):
-        return tuple((name, tuple(_arg_key(x) for x in flatten(v)[0]), structure(v))
-                     for name, v in ba.arguments.items())
+        key = tuple((name, tuple(_arg_key(x) for x in flatten(v)[0]), structure(v))
+                    for name, v in ba.arguments.items())
+        if self.input_signature is not None:   # the signature's None dims stay unknown
+            names = [n for n, p in self._sig.parameters.items()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            spec = dict(zip(names, self.input_signature))
+            key = tuple((name, tuple(("Tensor", lk[1], tuple(spec[name].shape))
+                                     if name in spec and lk[0] == "Tensor" else lk for lk in ks), st)
+                        for name, ks, st in key)
+        return key
+
+    @staticmethod
+    def _matches(pattern, key):
+        """True if trace key `pattern` (tensor dims may be None: unknown) serves call `key`."""
+        if len(pattern) != len(key):
+            return False
+        for (n1, ks1, st1), (n2, ks2, st2) in zip(pattern, key):
+            if n1 != n2 or st1 != st2 or len(ks1) != len(ks2):
+                return False
+            for a, b in zip(ks1, ks2):
+                if a == b:
+                    continue
+                if a[0] != "Tensor" or b[0] != "Tensor" or a[1] != b[1] or len(a[2]) != len(b[2]):
+                    return False
+                if any(da is not None and not isinstance(da, _shapes.Dim) and da != db
+                       for da, db in zip(a[2], b[2])):
+                    return False
+        return True
+
+    def _relax(self, key):
+        """reduce_retracing (TF's rule): a trace key with the tensor dims that differ from an
+        earlier trace's generalized to None, and a note for the retrace log; (None, '') if no
+        earlier trace differs in tensor dims only."""
+        for prev in reversed(self._keys):
+            if len(prev) != len(key):
+                continue
+            out, notes, ok = [], [], True
+            for (n1, ks1, st1), (n2, ks2, st2) in zip(prev, key):
+                if n1 != n2 or st1 != st2 or len(ks1) != len(ks2):
+                    ok = False
+                    break
+                leaves = []
+                for i, (a, b) in enumerate(zip(ks1, ks2)):
+                    if a == b:
+                        leaves.append(b)
+                        continue
+                    if a[0] != "Tensor" or b[0] != "Tensor" or a[1] != b[1] \
+                            or len(a[2]) != len(b[2]):
+                        ok = False
+                        break
+                    dims = tuple(None if da != db else db for da, db in zip(a[2], b[2]))
+                    axes = [j for j, d in enumerate(dims) if d is None and b[2][j] is not None]
+                    where = f"`{n2}`" + (f"[{i}]" if len(ks2) > 1 else "")
+                    notes.append(f"{where} dims {axes}")
+                    leaves.append(("Tensor", b[1], dims))
+                if not ok:
+                    break
+                out.append((n2, tuple(leaves), st2))
+            if ok:
+                return tuple(out), ("reduce_retracing: generalized " + ", ".join(notes)
+                                    + " to None (unknown); this trace serves every size there")
+        return None, ""
 
     def __call__(self, *args, **kwargs):
         st = _state.current()
@@ -283,22 +353,41 @@ class Function:
             args, kwargs = self._apply_signature(args, kwargs)
         ba = self._bind_args(args, kwargs)
         key = self._key(ba)
-        cf = self._cache.get(key)
+        cf = self._cache.get(key) or self._alias.get(key)
         if cf is None:
             with self._lock:   # threads calling a new signature at once: one traces it
-                cf = self._cache.get(key)
+                cf = self._cache.get(key) or self._alias.get(key)
                 if cf is None:
-                    cf = self._trace(ba, key)
+                    for pattern, c in self._cache.items():
+                        if self._matches(pattern, key):
+                            cf = c
+                            break
+                    else:
+                        relaxed, note = self._relax(key) if self.reduce_retracing else (None, "")
+                        cf = self._trace(ba, relaxed or key, note)
+                    if cf is not self._cache.get(key):
+                        if len(self._alias) > 1024:
+                            self._alias.clear()
+                        self._alias[key] = cf
         return cf, ba
 
     def get_concrete_function(self, *args, **kwargs):
-        """The ConcreteFunction for these arguments (traced now if needed)."""
+        """The ConcreteFunction for these arguments (traced now if needed). Arguments may be
+        TensorSpecs; their None dims stay unknown in the graph:
+
+        >>> import graphflow as tf
+        >>> f = tf.function(lambda x: tf.reduce_sum(x, axis=1))
+        >>> cf = f.get_concrete_function(tf.TensorSpec((None, 4)))
+        >>> cf.graph.nodes[cf.optimized.outputs[0]]["shape"]
+        (None,)
+        """
         if not args and not kwargs and self.input_signature is not None:
             args = [np.zeros([1 if d is None else d for d in s.shape], s.dtype.np)
                     for s in self.input_signature]
         return self._lookup(args, kwargs)[0]
 
     def experimental_get_tracing_count(self):
+        """Number of traces (graphs) this function made; one serves every shape it matches."""
         return len(self._cache)
 
     def retrace_log(self):
@@ -359,22 +448,32 @@ class Function:
                         "instead of passing it, or reuse the same one")
         return "; ".join(tips)
 
-    def _trace(self, ba, key):
+    def _trace(self, ba, key, note=""):
         caller = _graph.user_source()
-        why = self._explain(key, caller)
+        why = self._explain(key, caller) + (f"; {note}" if note else "")
         builder = _graph.GraphBuilder(self.name)
         builder.allow_variable_creation = not self._cache
         leaves, rebuild = flatten(list(ba.arguments.values()))
         names = [n for n, v in ba.arguments.items() for _ in flatten(v)[0]]
+        leaf_keys = [lk for _, ks, _ in key for lk in ks]
         sym, k = [], 0
         token = _state.push(graph=builder, tapes=(), adjoint=None)
         t0 = time.perf_counter()
         try:
-            for name, x in zip(names, leaves):
-                if isinstance(x, (Tensor, np.ndarray)):
-                    dt = x._value.dtype if isinstance(x, Tensor) else x.dtype
-                    sym.append(builder.parameter(k, name, x.shape, dt))
-                    builder.param_values[sym[-1]._node] = _host_array(x)
+            n_dims = 0
+            for name, x, lk in zip(names, leaves, leaf_keys):
+                if isinstance(x, (Tensor, np.ndarray, TensorSpec)):
+                    shape = []
+                    for d in lk[2]:   # None in the key: an unknown dim, a fresh symbol
+                        if d is None:
+                            d = _shapes.Dim(f"d{n_dims}")
+                            n_dims += 1
+                        shape.append(d)
+                    dt = (x.dtype.np if isinstance(x, TensorSpec) else
+                          x._value.dtype if isinstance(x, Tensor) else x.dtype)
+                    sym.append(builder.parameter(k, name, tuple(shape), dt))
+                    if not isinstance(x, TensorSpec):
+                        builder.param_values[sym[-1]._node] = _host_array(x)
                     k += 1
                 else:
                     sym.append(x)

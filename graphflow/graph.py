@@ -28,7 +28,9 @@ import numpy as np
 
 from . import state as _state
 from .errors import GraphError, InvalidArgumentError, user_source
-from .ops.registry import CONSTANT, OPS, PARAMETER, READ_VARIABLE, ASSIGN, PRINT, SOURCE, Aval
+from .ops.registry import (CONSTANT, OPS, PARAMETER, READ_VARIABLE, ASSIGN, PRINT, SOURCE, Aval,
+                           op_error)
+from . import shapes as _shapes
 from .tensor import SymbolicTensor, Tensor
 
 
@@ -42,7 +44,9 @@ class Graph:
 
     `nx` is the networkx.DiGraph; `params` the parameter node ids in argument order; `outputs`
     the returned node ids; `effects` the effect nodes in program order; `variables` the
-    Variables it reads or assigns (id -> Variable).
+    Variables it reads or assigns (id -> Variable). Shapes may hold unknown dims
+    (`graphflow.shapes.Dim`); `dim_checks` lists the run-time checks shape rules asked for
+    (op name, input avals, attrs, source, [(dim, dim, kind)]), run by `bind_dims`.
     """
 
     def __init__(self, name="graph"):
@@ -50,6 +54,7 @@ class Graph:
         self.nx = nx.DiGraph()
         self.params, self.outputs, self.effects = [], [], []
         self.variables = {}
+        self.dim_checks = []
         self._ids = itertools.count()
 
     # ---- building ----------------------------------------------------------
@@ -90,8 +95,14 @@ class Graph:
             d["attrs"], d["tags"] = dict(d["attrs"]), dict(d["tags"])
         g.params, g.outputs, g.effects = list(self.params), list(self.outputs), list(self.effects)
         g.variables = dict(self.variables)
+        g.dim_checks = list(self.dim_checks)
         g._ids = itertools.count(max(self.nx.nodes, default=-1) + 1)
         return g
+
+    @property
+    def symbolic(self):
+        """True if some parameter shape holds an unknown dim (the graph serves many shapes)."""
+        return any(not _shapes.is_static(self.nx.nodes[p]["shape"]) for p in self.params)
 
     def replace_uses(self, old, new):
         """Make every consumer of `old` use `new` instead (outputs too)."""
@@ -192,10 +203,14 @@ class GraphBuilder(Graph):
         ids = [self._node_of(a) for a in args]
         avals = [Aval(self.nx.nodes[i]["shape"], self.nx.nodes[i]["dtype"]) for i in ids]
         src = user_source()
+        _shapes.take_checks()
         try:
             out = op.rule(*avals, **attrs)
         except InvalidArgumentError as e:
             raise InvalidArgumentError(f"{e}\n  while tracing, at {src}") from None
+        checks = _shapes.take_checks()
+        if checks:   # equalities of unknown dims the rule could not decide: checked per call
+            self.dim_checks.append((op.name, tuple(avals), dict(attrs), src, checks))
         ctrl = [self._last_effect] if op.stateful and self._last_effect is not None else []
         nid = self.add_node(op.name, ids, dict(attrs), out.shape, out.dtype, src, self._tags(), ctrl)
         if op.stateful:
@@ -354,8 +369,64 @@ class GraphBuilder(Graph):
         g = Graph(self.name)
         g.nx, g.params, g.outputs, g.effects = self.nx, self.params, self.outputs, self.effects
         g.variables = self.variables
+        g.dim_checks = self.dim_checks
         g._ids = self._ids
         return g
+
+
+def bind_dims(graph, arrays):
+    """The values of a graph's unknown dims for a call with parameter `arrays` (symbol name ->
+    int), after running the graph's dim checks; a failing check raises the error eager mode
+    gives for those shapes (the op, its input shapes), plus the user's source line."""
+    env = {}
+    g = graph.nx
+    for p, a in zip(graph.params, arrays):
+        d = g.nodes[p]
+        shape = d["shape"]
+        if len(shape) != np.ndim(a):
+            raise InvalidArgumentError(f"argument `{d['attrs']['name']}` has rank {np.ndim(a)}, "
+                                       f"the graph takes rank {len(shape)} {shape}")
+        for sd, ad in zip(shape, np.shape(a)):
+            if isinstance(sd, _shapes.Dim) and sd.is_symbol():
+                name = str(sd)
+                if env.setdefault(name, ad) != ad:
+                    raise InvalidArgumentError(
+                        f"argument `{d['attrs']['name']}` has shape {list(np.shape(a))}: unknown "
+                        f"dim {name} is {ad} there but {env[name]} in an earlier argument")
+    for p, a in zip(graph.params, arrays):
+        d = g.nodes[p]
+        want = _shapes.evaluate(d["shape"], env)
+        if tuple(want) != tuple(np.shape(a)):
+            raise InvalidArgumentError(f"argument `{d['attrs']['name']}` has shape "
+                                       f"{list(np.shape(a))}, the graph takes {list(want)}")
+    for opname, avals, attrs, src, checks in graph.dim_checks:
+        if all(_shapes.check_holds(a, b, kind, env) for a, b, kind in checks):
+            continue
+        concrete = [Aval(_shapes.evaluate(tuple(av.shape), env), av.dtype) for av in avals]
+        try:
+            OPS[opname].rule(*concrete, **_shapes.evaluate(attrs, env))
+            msg = None
+        except InvalidArgumentError as e:
+            msg = str(e)
+        if msg is None:
+            msg = str(op_error(opname, concrete, "unknown dimensions disagree: " + ", ".join(
+                f"{a} = {_shapes.evaluate(a, env)} vs {b} = {_shapes.evaluate(b, env)}"
+                for a, b, _ in checks)))
+        raise InvalidArgumentError(f"{msg}\n  at run time, for the node traced at {src}")
+    return env
+
+
+def specialize(graph, env):
+    """A copy of `graph` with its unknown dims replaced by the ints of `env` (shapes and attrs),
+    for backends that plan per concrete shape."""
+    g = graph.copy()
+    for n, d in g.nx.nodes(data=True):
+        if _shapes.has_dim(d["shape"]):
+            d["shape"] = _shapes.evaluate(d["shape"], env)
+        if d["attrs"] and _shapes.has_dim(d["attrs"]):
+            d["attrs"] = _shapes.evaluate(d["attrs"], env)
+    g.dim_checks = []
+    return g
 
 
 def op_arity(op):

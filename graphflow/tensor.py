@@ -12,6 +12,7 @@ from . import state as _state
 from .errors import InvalidArgumentError, user_source
 from .indexing import index_spec, sliced_shape
 from .ops.registry import ASSIGN
+from .shapes import Dim
 
 #: The operators of Tensor and Variable: name -> function(x, y) (or (x) / (x, idx)). The op
 #: layer sits above this module and fills the table once at import (graphflow.ops); tensor.py
@@ -20,12 +21,14 @@ OPERATORS = {}
 
 
 class TensorShape(tuple):
-    """A tuple of dims (ints, or None when unknown) with TF's helpers."""
+    """A tuple of dims (ints, or None when unknown) with TF's helpers. Inside a trace an unknown
+    dim is a symbolic `graphflow.shapes.Dim` (it prints as None and equals None)."""
 
     def __new__(cls, dims=()):
         if dims is None:
             dims = ()
-        return super().__new__(cls, tuple(None if d is None else int(d) for d in dims))
+        return super().__new__(cls, tuple(d if d is None or isinstance(d, Dim) else int(d)
+                                          for d in dims))
 
     @property
     def rank(self):
@@ -54,6 +57,7 @@ class TensorShape(tuple):
         """
         other = TensorShape(other)
         return len(self) == len(other) and all(a is None or b is None or a == b
+                                               or isinstance(a, Dim) or isinstance(b, Dim)
                                                for a, b in zip(self, other))
 
     def __getitem__(self, i):
@@ -335,6 +339,12 @@ class SymbolicTensor(Tensor):
         raise self._no_value("pickling")
 
 
+#: Callables `hook(variable)` run after every `Variable` is created: the extension point for layers
+#: above (`graphflow.distribute` gives a variable created in a strategy's scope worker 0's
+#: initial value). Empty: no cost beyond one loop setup per variable.
+VARIABLE_CREATED_HOOKS = []
+
+
 class Variable(_TensorLike):
     """Mutable state: a tensor value that `assign`, `assign_add`, `assign_sub` replace.
 
@@ -361,6 +371,8 @@ class Variable(_TensorLike):
         self.trainable = bool(trainable)
         scope = _state.current().scope   # TF: a Variable's name includes the name scope
         self._name = "/".join(scope + ((name or "Variable"),))
+        for hook in VARIABLE_CREATED_HOOKS:
+            hook(self)
 
     # ---- reading ---------------------------------------------------------------
     def _read(self):

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..indexing import index_from_spec
+from ..shapes import Dim, require_equal
 
 #: Abstract value used by shape rules while tracing (numpy arrays have the same two fields).
 Aval = namedtuple("Aval", "shape dtype")
@@ -210,10 +211,35 @@ def broadcast_shapes(opname, avals):
     s0 = shapes[0]
     if all(s == s0 for s in shapes):
         return tuple(s0)
+    if any(isinstance(d, Dim) for s in shapes for d in s):
+        return _broadcast_symbolic(opname, avals, shapes)
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
         raise op_error(opname, avals, "shapes are not broadcast-compatible") from None
+
+
+def _broadcast_symbolic(opname, avals, shapes):
+    """Broadcast with unknown dims: 1 gives way; an unknown dim against another dim is assumed
+    to agree (or be 1) and a run-time check is recorded (`graphflow.shapes.require_equal`)."""
+    n = max(len(s) for s in shapes)
+    out = []
+    for i in range(n):
+        dims = [s[i - n + len(s)] for s in shapes if i - n + len(s) >= 0]
+        r = 1
+        for d in dims:
+            if isinstance(d, int) and d == 1:
+                continue
+            if isinstance(r, int) and r == 1:
+                r = d
+            elif r != d:
+                # a known dim wins (an unknown one must equal it or be 1)
+                a, b = (d, r) if isinstance(r, Dim) and not isinstance(d, Dim) else (r, d)
+                if not require_equal(a, b, "broadcast"):
+                    raise op_error(opname, avals, "shapes are not broadcast-compatible")
+                r = a
+        out.append(r)
+    return tuple(out)
 
 
 def same_dtype(opname, avals, kinds=None):
