@@ -44,7 +44,13 @@ padding-right:6px;color:#475569} #gf-info td{word-break:break-all}
 .frame rect{fill:#f8fafc;fill-opacity:.5;stroke:#94a3b8} .fh{font-size:11px;fill:#334155;
 cursor:pointer;font-weight:bold} .edge{fill:none;stroke:#94a3b8;stroke-width:1.2}
 .edge.stop{stroke:#ea580c;stroke-dasharray:5 3} .edge.near{stroke:#0f172a;stroke-width:2.2}
-#gf-stats{font-size:12px;color:#cbd5e1} .legend span{padding:1px 5px;margin-right:3px;color:#000}
+#gf-stats{font-size:12px;color:#cbd5e1}
+.box.partner rect{stroke:#7c3aed;stroke-width:3} .box.added rect{stroke:#16a34a;stroke-width:2.5}
+.box.changed rect{stroke:#2563eb;stroke-width:2.5;stroke-dasharray:3 2}
+#gf-mini{position:fixed;right:350px;bottom:10px;width:220px;height:150px;background:#fff;
+border:1px solid #94a3b8;box-shadow:0 1px 4px #0003;cursor:crosshair}
+#gf-mini-view{fill:#3b82f622;stroke:#2563eb;vector-effect:non-scaling-stroke}
+#gf-mini text{display:none} .legend span{padding:1px 5px;margin-right:3px;color:#000}
 """
 
 
@@ -54,14 +60,39 @@ def _legend():
     return "".join(f'<span style="background:{FILL[k]}">{t}</span>' for t, k in items)
 
 
-def stage_views(stages):
-    """JSON-able views (with their default expansions) of a list of (name, Graph)."""
+def stage_views(stages, diffs=True):
+    """JSON-able views (with their default expansions) of a list of (name, Graph); with
+    `diffs`, each view after the first gets ``diff``: the nodes added, removed and changed (op,
+    inputs, shape or label) since the previous stage (node ids are kept by every pass).
+
+    >>> import graphflow as tf
+    >>> @tf.function(jit_compile=False)
+    ... def f(x):
+    ...     return x * 1.0 + x * 1.0
+    >>> vs = stage_views(f.get_concrete_function(tf.ones(2)).stages[:4])
+    >>> [v["name"] for v in vs], vs[3]["diff"]["removed"]
+    (['traced', 'verify', 'simplify', 'cse'], [3])
+    """
+    labels = _v.variable_labels([g.nx for _, g in stages])
     out = []
     for name, graph in stages:
-        v = _v.build_view(graph, name)
+        v = _v.build_view(graph, name, labels)
         v["expanded"] = sorted(_v.default_expanded(v))
+        if diffs and out:
+            v["diff"] = diff(out[-1], v)
         out.append(v)
     return out
+
+
+def diff(prev, view):
+    """{'prev', 'added', 'removed', 'changed'}: node ids of `view` vs the view `prev`."""
+    a, b = prev["nodes"], view["nodes"]
+
+    def key(r):
+        return r["op"], list(r["inputs"]), r["shape"], r["label"]
+    return {"prev": prev["name"], "added": [n for n in b if n not in a],
+            "removed": [n for n in a if n not in b],
+            "changed": [n for n in b if n in a and key(a[n]) != key(b[n])]}
 
 
 def _code(views):
@@ -135,10 +166,15 @@ def render_html(stages, title="graphflow graph"):
             '<input id="gf-search" placeholder="/ search: text, op:, scope:, src:, adj:1, '
             'kernel:0, regex" size="38"><button id="gf-fit">fit</button>'
             '<button id="gf-all">expand all</button><button id="gf-none">collapse all</button>'
+            '<label>adjoints <select id="gf-mode"><option value="grouped">grouped</option>'
+            '<option value="hidden">hidden</option><option value="mirror">mirror</option>'
+            '</select></label>'
             f'<span class="legend">{_legend()}</span><span id="gf-stats"></span></header>'
             '<svg id="gf-svg"><defs><marker id="gf-arrow" markerWidth="8" markerHeight="8" '
             'refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#94a3b8"/></marker>'
-            '</defs><g id="gf-world"></g></svg><div id="gf-info"></div>'
+            '</defs><g id="gf-world"><g id="gf-content"></g></g></svg><div id="gf-info"></div>'
+            '<svg id="gf-mini" preserveAspectRatio="xMidYMid meet"><use href="#gf-content"/>'
+            '<rect id="gf-mini-view"/></svg>'
             f'<div id="gf-static"><noscript>{svg(first)}</noscript></div>'
             f'<script type="application/json" id="gf-data">{blob}</script>'
             f"<script>{script}</script></body></html>")

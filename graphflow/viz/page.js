@@ -8,7 +8,8 @@
   var NS = "http://www.w3.org/2000/svg";
   var svg = document.getElementById("gf-svg"), world = document.getElementById("gf-world");
   var info = document.getElementById("gf-info"), search = document.getElementById("gf-search");
-  var view, expanded, cur, selected = null, hits = {}, tf = {x: 0, y: 0, k: 1};
+  var view, expanded, cur, selected = null, hits = {}, tf = {x: 0, y: 0, k: 1}, mode = "grouped", partners = {};
+  var content = document.getElementById("gf-content"), mini = document.getElementById("gf-mini"), miniView = document.getElementById("gf-mini-view");
   function el(tag, attrs, parent) {
     var e = document.createElementNS(NS, tag);
     for (var k in attrs) e.setAttribute(k, attrs[k]);
@@ -28,16 +29,35 @@
     if (r.chips && r.chips.length) t += " " + r.chips.slice(0, 2).join(" ") + (r.chips.length > 2 ? " …" : "");
     return t;
   }
-  function groupText(g) { return g.name + " (" + g.size + ")"; }
-  function visible(n) {
-    var ch = anc(view.nodes[n].group).reverse();
-    for (var i = 1; i < ch.length; i++) if (!expanded[ch[i]]) return "g:" + ch[i];
-    return String(n);
+  function groupText(g) { return g.series ? g.name + " ×" + g.series : g.name + " (" + g.size + ")"; }
+  // modes: "grouped" (adjoints in gradients/... groups), "hidden" (adjoints left out), "mirror"
+  // (forward as in hidden; each adjoint order in a column beside it, every item level with its
+  // forward partner)
+  function lay(g) { return mode !== "grouped" && g.alt ? g.alt : g; }
+  function visible(n) {   // the forward-side item showing node n (null: hidden / in a column)
+    var ch = anc(view.nodes[n].group).reverse(), hide = mode !== "grouped";
+    for (var i = 1; i < ch.length; i++) {
+      if (hide && view.groups[ch[i]].adj) return null;
+      if (!expanded[ch[i]]) return "g:" + ch[i];
+    }
+    return hide && view.nodes[n].adj ? null : String(n);
+  }
+  function members(gid) {   // non-chip nodes of a group's subtree (cached per view)
+    var m = view.memberCache[gid];
+    if (m) return m;
+    m = view.groups[gid].nodes.map(String);
+    view.groups[gid].children.forEach(function (c) { m = m.concat(members(c)); });
+    return (view.memberCache[gid] = m);
+  }
+  function mirrorOpen(gid) {
+    if (expanded[gid] || /^gradients(\^\d+)?$/.test(gid)) return true;
+    var f = gid.replace(/^gradients(\^\d+)?\//, "");
+    return f !== gid && !!expanded[f];
   }
   function place() {
     var rel = {}, size = {};
     function measure(gid) {
-      var g = view.groups[gid], dims = {}, up = {}, cx = {}, i, j;
+      var g = lay(view.groups[gid]), dims = {}, up = {}, cx = {}, i, j;
       g.layers.forEach(function (L) { L.forEach(function (it) {
         it = String(it);
         if (it.slice(0, 2) === "d:") dims[it] = [8, C.NODE_H];
@@ -63,7 +83,7 @@
     measure("");
     var boxes = {}, frames = {}, anchor = {};
     function absolute(gid, ox, oy) {
-      view.groups[gid].layers.forEach(function (L) { L.forEach(function (it) {
+      lay(view.groups[gid]).layers.forEach(function (L) { L.forEach(function (it) {
         it = String(it);
         var r = rel[it], x = r[0] + ox, y = r[1] + oy;
         if (it.slice(0, 2) === "d:") anchor[it] = [x + r[2] / 2, y + r[3] / 2];
@@ -72,19 +92,76 @@
       }); });
     }
     absolute("", 0, 0);
-    var drawn = {}, list = [];
+    var W = size[""][0], H = size[""][1], col = {};
+    if (mode === "mirror") { var m = mirror(boxes, frames, W); col = m.col; W = m.width; H = Math.max(H, m.height); }
+    function shown(n) { var x = visible(n); return x !== null ? x : (col[n] || null); }
+    var drawn = {}, list = [], index = mode === "grouped" ? view.chainIndex : view.chainIndexAlt;
     view.edges.forEach(function (e) {
-      var u = e[0], v = e[1], a = visible(u), b = visible(v), key = a + ">" + b;
-      if (a === b || drawn[key]) return;
-      var gu = anc(view.nodes[u].group), gv = anc(view.nodes[v].group), common = gu.filter(function (x) { return gv.indexOf(x) >= 0; })[0];
-      var ch = view.chainIndex[common + "|" + itemIn(u, common) + "|" + itemIn(v, common)] || [];
-      var A = boxes[a] || frames[a.slice(2)], B = boxes[b] || frames[b.slice(2)];
-      var pts = [[A[0] + A[2] / 2, A[1] + A[3]]];
-      ch.forEach(function (d) { if (anchor[d]) pts.push(anchor[d]); });
-      pts.push([B[0] + B[2] / 2, B[1]]);
+      var u = e[0], v = e[1], a = shown(u), b = shown(v), key = a + ">" + b;
+      if (a === null || b === null || a === b || drawn[key]) return;
+      var A = boxes[a] || frames[a.slice(2)], B = boxes[b] || frames[b.slice(2)], pts;
+      if (col[u] || col[v]) {   // an edge to or from a mirror column: straight, side to side
+        if (B[1] >= A[1] + A[3]) pts = [[A[0] + A[2] / 2, A[1] + A[3]], [B[0] + B[2] / 2, B[1]]];
+        else if (A[1] >= B[1] + B[3]) pts = [[A[0] + A[2] / 2, A[1]], [B[0] + B[2] / 2, B[1] + B[3]]];
+        else pts = A[0] < B[0] ? [[A[0] + A[2], A[1] + A[3] / 2], [B[0], B[1] + B[3] / 2]] : [[A[0], A[1] + A[3] / 2], [B[0] + B[2], B[1] + B[3] / 2]];
+      } else {
+        var gu = anc(view.nodes[u].group), gv = anc(view.nodes[v].group), common = gu.filter(function (x) { return gv.indexOf(x) >= 0; })[0];
+        var ch = index[common + "|" + itemIn(u, common) + "|" + itemIn(v, common)] || [];
+        pts = [[A[0] + A[2] / 2, A[1] + A[3]]];
+        ch.forEach(function (d) { if (anchor[d]) pts.push(anchor[d]); });
+        pts.push([B[0] + B[2] / 2, B[1]]);
+      }
       drawn[key] = [a, b, pts, e[2] || null, u, v]; list.push(drawn[key]);
     });
-    return {boxes: boxes, frames: frames, edges: list, width: size[""][0], height: size[""][1]};
+    return {boxes: boxes, frames: frames, edges: list, width: W, height: H, col: col};
+  }
+  // mirror mode: adjoint items (nodes, or collapsed adjoint groups; an adjoint group opens with
+  // its forward counterpart) in one column per order right of the forward drawing, each at the
+  // height of its forward partner (a group: of its highest partner), pushed down only to avoid
+  // overlap. Returns {col: node -> its column item, width, height}; adds to boxes/frames.
+  function mirror(boxes, frames, x0) {
+    var items = [], col = {}, order = {};
+    function add(it, k) { items.push([it, k]); }
+    function walkAdj(gid) {   // an adjoint group's visible items in the column
+      var g = view.groups[gid];
+      g.nodes.forEach(function (n) { if (!view.nodes[n].chip) add(String(n), view.nodes[n].adj); });
+      g.children.forEach(function (c) { if (mirrorOpen(c)) walkAdj(c); else add("g:" + c, view.groups[c].adj); });
+    }
+    function walk(gid) {      // find the adjoint items below the forward structure
+      var g = view.groups[gid];
+      g.nodes.forEach(function (n) { if (view.nodes[n].adj && !view.nodes[n].chip) add(String(n), view.nodes[n].adj); });
+      g.children.forEach(function (c) {
+        var gc = view.groups[c];
+        if (gc.adj) { if (mirrorOpen(c)) walkAdj(c); else add("g:" + c, gc.adj); }
+        else walk(c);
+      });
+    }
+    walk("");
+    items.forEach(function (p) { var it = p[0]; (it.slice(0, 2) === "g:" ? members(it.slice(2)) : [it]).forEach(function (n) { col[n] = it; }); order[it] = p[1]; });
+    var maxK = items.reduce(function (a, p) { return Math.max(a, p[1]); }, 0), x = x0 + 3 * C.GAP_X, bottom = 0;
+    function pos(n) {   // where node n is drawn already (forward side or a lower-order column)
+      var it = visible(n); if (it === null) it = col[n];
+      return it ? (boxes[it] || frames[it.slice(2)]) : null;
+    }
+    for (var k = 1; k <= maxK; k++) {
+      var these = items.filter(function (p) { return p[1] === k; }).map(function (p, i) {
+        var it = p[0], ys = (it.slice(0, 2) === "g:" ? members(it.slice(2)) : [it]).map(function (n) {
+          var f = view.nodes[n].fwd, b = f !== null && f !== undefined && view.nodes[f] ? pos(String(f)) : null;
+          return b && b !== boxes[it] ? b[1] : Infinity; });
+        var text = it.slice(0, 2) === "g:" ? "▸ " + groupText(view.groups[it.slice(2)]) : nodeText(view.nodes[it]);
+        return [it, Math.min.apply(null, ys.concat([Infinity])), i, boxW(text)];
+      });
+      if (!these.length) continue;
+      these.sort(function (a, b) { return a[1] - b[1] || a[2] - b[2]; });
+      var w = these.reduce(function (a, t) { return Math.max(a, t[3]); }, 0), y = -Infinity;
+      these.forEach(function (t) {
+        var want = t[1] === Infinity ? y : t[1];
+        y = Math.max(want, y === -Infinity ? C.GROUP_PAD : y);
+        boxes[t[0]] = [x + (w - t[3]) / 2, y, t[3], C.NODE_H]; y += C.NODE_H + 8;
+      });
+      bottom = Math.max(bottom, y); x += w + 3 * C.GAP_X;
+    }
+    return {col: col, width: x, height: bottom + C.GROUP_PAD};
   }
   function orient(a, b, c) { var v = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]); return v > 1e-9 ? 1 : (v < -1e-9 ? -1 : 0); }
   function crossings(edges) {
@@ -117,8 +194,8 @@
   function draw() {
     var t0 = performance.now();
     cur = place();
-    while (world.firstChild) world.removeChild(world.firstChild);
-    var gF = el("g", {}, world), gE = el("g", {}, world), gB = el("g", {}, world);
+    while (content.firstChild) content.removeChild(content.firstChild);
+    var gF = el("g", {}, content), gE = el("g", {}, content), gB = el("g", {}, content);
     Object.keys(cur.frames).forEach(function (gid) {
       var f = cur.frames[gid], g = el("g", {"class": "frame", "data-group": gid}, gF);
       el("rect", {x: f[0], y: f[1], width: f[2], height: f[3], rx: 8}, g);
@@ -131,7 +208,8 @@
     });
     Object.keys(cur.boxes).forEach(function (it) {
       var b = cur.boxes[it], isG = it.slice(0, 2) === "g:", r = isG ? null : view.nodes[it];
-      var g = el("g", {"class": "box" + (isG ? " grp" : "") + (hits[it] ? " hit" : "") + (selected === it ? " sel" : ""), "data-item": it}, gB);
+      var g = el("g", {"class": "box" + (isG ? " grp" : "") + (hits[it] ? " hit" : "") + (selected === it ? " sel" : "") + (partners[it] ? " partner" : "") +
+                        (cur.col[isG ? members(it.slice(2))[0] : it] ? " mirror" : "") + diffClass(it), "data-item": it}, gB);
       el("rect", {x: b[0], y: b[1], width: b[2], height: b[3], rx: isG ? 8 : 5, fill: isG ? "#f8fafc" : fill(r),
                   stroke: (!isG && r.kernel !== null && r.kernel !== undefined) ? C.CLUSTER[r.kernel % C.CLUSTER.length] : "#475569"}, g);
       var text = isG ? "▸ " + groupText(view.groups[it.slice(2)]) : nodeText(r);
@@ -146,11 +224,30 @@
     body.dataset.crossings = crossings(cur.edges);
     body.dataset.layoutMs = ms.toFixed(1);
     body.dataset.width = Math.round(cur.width); body.dataset.height = Math.round(cur.height);
-    document.getElementById("gf-stats").textContent = view.count + " nodes · " + body.dataset.boxes + " boxes · " + body.dataset.crossings + " crossings · layout " + ms.toFixed(0) + " ms";
+    var d = view.diff, dtext = d ? " · vs " + d.prev + ": +" + d.added.length + " −" + d.removed.length + " ~" + d.changed.length : "";
+    document.getElementById("gf-stats").textContent = view.count + " nodes · " + body.dataset.boxes + " boxes · " + body.dataset.crossings + " crossings · layout " + ms.toFixed(0) + " ms" + dtext;
     if (selected) highlight(selected);
+    mini.setAttribute("viewBox", "0 0 " + Math.max(1, cur.width) + " " + Math.max(1, cur.height));
+    miniRect();
     saveHash();
   }
-  function apply() { world.setAttribute("transform", "translate(" + tf.x + "," + tf.y + ") scale(" + tf.k + ")"); body.dataset.scale = tf.k.toFixed(3); }
+  function diffClass(it) {   // nodes added / changed since the previous stage (a group: if any member is)
+    var D = view.diffSets; if (!D) return "";
+    if (it.slice(0, 2) !== "g:") return D.added[it] ? " added" : (D.changed[it] ? " changed" : "");
+    var ms = members(it.slice(2));
+    for (var i = 0; i < ms.length; i++) if (D.added[ms[i]] || D.changed[ms[i]]) return " changed";
+    return "";
+  }
+  function miniRect() {     // the canvas's viewport on the minimap
+    var W = svg.clientWidth || 1400, H = svg.clientHeight || 900, r = [-tf.x / tf.k, -tf.y / tf.k, W / tf.k, H / tf.k];
+    miniView.setAttribute("x", r[0]); miniView.setAttribute("y", r[1]); miniView.setAttribute("width", r[2]); miniView.setAttribute("height", r[3]);
+    body.dataset.viewport = r.map(function (v) { return v.toFixed(1); }).join(",");
+  }
+  function centerOn(x, y) {  // world point (x, y) to the canvas centre
+    var W = svg.clientWidth || 1400, H = svg.clientHeight || 900;
+    tf.x = W / 2 - x * tf.k; tf.y = H / 2 - y * tf.k; apply();
+  }
+  function apply() { world.setAttribute("transform", "translate(" + tf.x + "," + tf.y + ") scale(" + tf.k + ")"); body.dataset.scale = tf.k.toFixed(3); if (cur) miniRect(); }
   function fit() {
     var W = svg.clientWidth || 1400, H = svg.clientHeight || 900;
     tf.k = Math.min(1.5, Math.min(W / (cur.width + 20), H / (cur.height + 20)));
@@ -163,8 +260,11 @@
   function select(n) {
     n = String(n); selected = n;
     var r = view.nodes[n];
-    if (visible(n) !== n) { expandTo(n); draw(); }
-    var partners = Object.keys(view.nodes).filter(function (m) { return String(view.nodes[m].fwd) === n; });
+    if (mode === "hidden" && r.adj) { mode = "grouped"; document.getElementById("gf-mode").value = mode; }
+    if (shown(n) !== n) { expandTo(n); draw(); }
+    var adjs = Object.keys(view.nodes).filter(function (m) { return String(view.nodes[m].fwd) === n; });
+    partners = {};   // the forward partner and the adjoints, highlighted
+    adjs.concat(r.fwd !== null && r.fwd !== undefined && view.nodes[r.fwd] ? [String(r.fwd)] : []).forEach(function (m) { var it = shown(m); if (it && it !== n) partners[it] = true; });
     var kern = r.kernel !== null && r.kernel !== undefined && view.kernels ? view.kernels[r.kernel] : null;
     var html = "<h3>%" + n + " " + esc(r.op) + "</h3><table>" +
       "<tr><th>shape</th><td class='shape'>" + esc(JSON.stringify(r.shape)) + "</td></tr>" +
@@ -173,7 +273,8 @@
       (DATA.code && DATA.code[r.source] ? "<tr><th></th><td><code>" + esc(DATA.code[r.source]) + "</code></td></tr>" : "") +
       "<tr><th>scope</th><td>" + esc(r.scope) + "</td></tr><tr><th>group</th><td>" + esc(r.group) + "</td></tr>" +
       (r.adj ? "<tr><th>adjoint</th><td>order " + r.adj + (r.fwd !== null && view.nodes[r.fwd] ? " of " + link(r.fwd) : "") + "</td></tr>" : "") +
-      (partners.length ? "<tr><th>adjoints</th><td>" + partners.map(link).join(" ") + "</td></tr>" : "") +
+      (adjs.length ? "<tr><th>adjoints</th><td>" + adjs.map(link).join(" ") + "</td></tr>" : "") +
+      (view.diffSets && (view.diffSets.added[n] || view.diffSets.changed[n]) ? "<tr><th>stage</th><td>" + (view.diffSets.added[n] ? "added" : "changed") + " by " + esc(view.name) + "</td></tr>" : "") +
       (kern ? "<tr><th>kernel</th><td>" + esc("kernel " + kern.id + " · " + kern.kind + " · " + kern.nodes.length + " ops") + "</td></tr>" : "") +
       Object.keys(r.attrs).map(function (k) { return "<tr><th>" + esc(k) + "</th><td>" + esc(r.attrs[k]) + "</td></tr>"; }).join("") +
       "<tr><th>inputs</th><td>" + r.inputs.map(link).join(" ") + "</td></tr>" +
@@ -183,8 +284,9 @@
     body.dataset.selected = n;
     draw();
   }
+  function shown(n) { var v = visible(n); return v !== null ? v : ((cur && cur.col[n]) || null); }
   function highlight(n) {
-    var v = visible(n);
+    var v = shown(n);
     world.querySelectorAll(".edge").forEach(function (p) { if (p.dataset.from === v || p.dataset.to === v) p.classList.add("near"); });
   }
   function pathBetween(a, b) {   // node ids on a path a -> b (BFS over data edges), [] if none
@@ -198,7 +300,7 @@
     return [];
   }
   function matcher(q) {
-    var m = /^(op|scope|src|adj|kernel):(.*)$/.exec(q), re;
+    var m = /^(op|scope|src|adj|kernel|diff):(.*)$/.exec(q), re;
     var field = m ? m[1] : null, s = m ? m[2] : q;
     try { re = new RegExp(s, "i"); } catch (e) { re = new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i"); }
     return function (r) {
@@ -206,6 +308,7 @@
       if (field === "scope") return re.test(r.scope) || re.test(r.group);
       if (field === "src") return re.test(r.source);
       if (field === "adj") return String(r.adj) === s;
+      if (field === "diff") return !!(view.diffSets && view.diffSets[s] && view.diffSets[s][r.id]);
       if (field === "kernel") return r.kernel !== null && r.kernel !== undefined && String(r.kernel) === s;
       return re.test(nodeText(r)) || re.test(r.op) || re.test(r.scope) || re.test(r.source) || re.test("%" + r.id);
     };
@@ -216,7 +319,7 @@
     if (q) {
       var f = matcher(q);
       Object.keys(view.nodes).forEach(function (n) { var r = view.nodes[n]; if (!r.chip && f(r)) found.push(n); });
-      found.slice(0, 200).forEach(function (n) { hits[visible(n)] = true; });
+      found.slice(0, 200).forEach(function (n) { var it = shown(n); if (it) hits[it] = true; });
     }
     body.dataset.hits = found.length;
     draw();
@@ -224,29 +327,71 @@
     return found;
   }
   function saveHash() {
-    var h = "stage=" + encodeURIComponent(view.name) + "&open=" + Object.keys(expanded).map(encodeURIComponent).join(",") + (selected ? "&sel=" + selected : "");
+    var h = "stage=" + encodeURIComponent(view.name) + "&adj=" + mode + "&open=" + Object.keys(expanded).map(encodeURIComponent).join(",") + (selected ? "&sel=" + selected : "");
     try { history.replaceState(null, "", "#" + h); } catch (e) { /* file:// in some browsers */ }
   }
-  function loadStage(i, keep) {
+  function index(gid, chains, into) { chains.forEach(function (c) { into[gid + "|" + c[0] + "|" + c[1]] = c[2]; }); }
+  function anchorNode() {   // the selected node, else the node box nearest the canvas centre
+    if (!cur) return null;
+    if (selected && cur.boxes[selected]) return selected;
+    var W = svg.clientWidth || 1400, H = svg.clientHeight || 900, cx = (W / 2 - tf.x) / tf.k, cy = (H / 2 - tf.y) / tf.k, best = null, bd = Infinity;
+    Object.keys(cur.boxes).forEach(function (it) {
+      if (it.slice(0, 2) === "g:") return;
+      var b = cur.boxes[it], d = Math.pow(b[0] + b[2] / 2 - cx, 2) + Math.pow(b[1] + b[3] / 2 - cy, 2);
+      if (d < bd) { bd = d; best = it; }
+    });
+    return best;
+  }
+  // Switching stage keeps the expanded groups that exist in both and the view anchored: the
+  // selected node (or the node nearest the centre) stays where it was on screen.
+  function loadStage(i, fresh) {
     i = Math.max(0, Math.min(DATA.stages.length - 1, i));
+    var anchor = fresh ? null : anchorNode(), at = null, keepSel = selected;
+    if (anchor) { var b0 = cur.boxes[anchor]; at = [tf.x + (b0[0] + b0[2] / 2) * tf.k, tf.y + (b0[1] + b0[3] / 2) * tf.k]; }
+    var old = expanded;
     view = DATA.stages[i];
     if (!view.chainIndex) {
-      view.chainIndex = {};
-      Object.keys(view.groups).forEach(function (gid) { view.groups[gid].chains.forEach(function (c) { view.chainIndex[gid + "|" + c[0] + "|" + c[1]] = c[2]; }); });
+      view.chainIndex = {}; view.chainIndexAlt = {}; view.memberCache = {};
+      Object.keys(view.groups).forEach(function (gid) { var g = view.groups[gid]; index(gid, g.chains, view.chainIndex); index(gid, (g.alt || g).chains, view.chainIndexAlt); });
+      if (view.diff) { view.diffSets = {}; ["added", "removed", "changed"].forEach(function (k) { var o = view.diffSets[k] = {}; view.diff[k].forEach(function (n) { o[n] = true; }); }); }
     }
-    if (!keep) { expanded = {}; view.expanded.forEach(function (g) { expanded[g] = true; }); }
-    selected = null; hits = {}; info.innerHTML = "<p>Click a node for its details. Click a group to expand or collapse it. <kbd>/</kbd> searches (text, op:, scope:, src:, adj:2, kernel:3, regex); ←/→ step through stages.</p>";
+    expanded = {}; view.expanded.forEach(function (g) { expanded[g] = true; });
+    if (!fresh && old) Object.keys(old).forEach(function (g) { if (view.groups[g]) expanded[g] = true; });
+    selected = null; hits = {}; partners = {};
+    var d = view.diff;
+    info.innerHTML = "<p>Click a node for its details. Click a group to expand or collapse it. <kbd>/</kbd> searches (text, op:, scope:, src:, adj:2, kernel:3, diff:added, regex); ←/→ step through stages.</p>" +
+      (d ? "<p class='diff'>vs " + esc(d.prev) + ": " + d.added.length + " added, " + d.changed.length + " changed, " + d.removed.length + " removed" +
+           (d.removed.length ? ": " + d.removed.slice(0, 40).map(function (n) { return "%" + n + " " + esc(DATA.stages[i - 1] && DATA.stages[i - 1].nodes[n] ? DATA.stages[i - 1].nodes[n].op : ""); }).join(", ") : "") + "</p>" : "");
     document.getElementById("gf-stage").value = i;
     body.dataset.stage = view.name;
-    draw(); fit();
+    if (keepSel && view.nodes[keepSel] && shown(keepSel) === null) expandTo(keepSel);
+    draw();
+    if (keepSel && view.nodes[keepSel]) selected = keepSel;
+    if (anchor && view.nodes[anchor] && shown(anchor) === anchor && cur.boxes[anchor]) {
+      var b = cur.boxes[anchor];
+      tf.x = at[0] - (b[0] + b[2] / 2) * tf.k; tf.y = at[1] - (b[1] + b[3] / 2) * tf.k; apply();
+      body.dataset.anchor = anchor;
+    } else { fit(); body.dataset.anchor = ""; }
+    if (selected) draw();
   }
+  function setMode(m) { mode = m; document.getElementById("gf-mode").value = m; body.dataset.mode = m; draw(); fit(); }
   // ---- wiring --------------------------------------------------------------------------
   var picker = document.getElementById("gf-stage");
   DATA.stages.forEach(function (s, i) { var o = document.createElement("option"); o.value = i; o.textContent = s.name + " (" + s.count + " nodes)"; picker.appendChild(o); });
   picker.addEventListener("change", function () { loadStage(+picker.value); });
+  document.getElementById("gf-mode").addEventListener("change", function (e) { setMode(e.target.value); });
+  mini.addEventListener("click", function (e) {   // the minimap: click to centre the view there
+    var p = mini.createSVGPoint(); p.x = e.clientX; p.y = e.clientY;
+    var q = p.matrixTransform(mini.getScreenCTM().inverse()); centerOn(q.x, q.y);
+  });
   search.addEventListener("input", function () { doSearch(search.value); });
   document.getElementById("gf-fit").addEventListener("click", fit);
-  document.getElementById("gf-all").addEventListener("click", function () { Object.keys(view.groups).forEach(function (g) { if (g) expanded[g] = true; }); draw(); fit(); });
+  function expandAll() {
+    var t0 = performance.now();
+    Object.keys(view.groups).forEach(function (g) { if (g) expanded[g] = true; }); draw();
+    body.dataset.expandAllMs = (performance.now() - t0).toFixed(1);
+  }
+  document.getElementById("gf-all").addEventListener("click", function () { expandAll(); fit(); });
   document.getElementById("gf-none").addEventListener("click", function () { expanded = {}; draw(); fit(); });
   document.addEventListener("keydown", function (e) {
     if (e.target === search) { if (e.key === "Escape") search.blur(); return; }
@@ -265,14 +410,16 @@
   }, {passive: false});
   window.gf = {select: select, toggle: toggle, search: doSearch, pathBetween: pathBetween, place: place, crossings: crossings,
                stage: loadStage, expanded: function () { return Object.keys(expanded); }, view: function () { return view; },
-               expandAll: function () { Object.keys(view.groups).forEach(function (g) { if (g) expanded[g] = true; }); draw(); },
+               expandAll: expandAll, mode: setMode, centerOn: centerOn, current: function () { return cur; },
                highlightPath: function (a, b) {
                  var p = pathBetween(a, b); p.forEach(expandTo); draw();
                  p.forEach(function (n) { var e = world.querySelector('[data-item="' + n + '"]'); if (e) e.classList.add("onpath"); });
                  body.dataset.path = p.join(","); return p; }};
-  var stage0 = DATA.initial || 0, m = /stage=([^&]*)/.exec(location.hash);
+  var stage0 = DATA.initial || 0, m = /stage=([^&]*)/.exec(location.hash), am = /adj=(grouped|hidden|mirror)/.exec(location.hash);
   if (m) DATA.stages.forEach(function (s, i) { if (s.name === decodeURIComponent(m[1])) stage0 = i; });
-  loadStage(stage0);
+  if (am) { mode = am[1]; document.getElementById("gf-mode").value = mode; }
+  body.dataset.mode = mode;
+  loadStage(stage0, true);
   var om = /open=([^&]*)/.exec(location.hash);
   if (om && om[1]) { expanded = {}; om[1].split(",").forEach(function (g) { g = decodeURIComponent(g); if (view.groups[g]) expanded[g] = true; }); draw(); fit(); }
   document.getElementById("gf-static").remove();

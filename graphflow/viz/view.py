@@ -36,6 +36,7 @@ import numpy as np
 from ..ops.registry import CONSTANT, EFFECT, OPS, PARAMETER
 
 SPLIT = 80                 # a group with more direct members than this is split into parts
+SERIES_MIN = 3             # this many identical consecutive sibling groups collapse into a series
 NODE_H, GROUP_PAD, HEADER, GAP_X, GAP_Y = 34, 10, 20, 18, 34
 CHAR_W, FONT = 6.6, 11
 
@@ -61,13 +62,45 @@ def _fmt(v):
     return f"{v.item():.4g}" if v.size == 1 else f"{list(v.shape)}"
 
 
-def _var_name(d):
+def _var_name(d, labels=None):
     var = d["attrs"].get("var")
+    if labels and id(var) in labels:
+        return labels[id(var)]
     name = getattr(var, "name", None) or "var"
     return name.split(":")[0]
 
 
-def node_label(d):
+def variable_labels(graphs):
+    """{id(variable): label} over `graphs` (networkx graphs): the variable's name without
+    ``:0``, and a ``_1``, ``_2``... suffix for the second, third... distinct variable with the
+    same name (TF names every unnamed Variable ``Variable:0``).
+
+    >>> import graphflow as tf
+    >>> a, b = tf.Variable(1.0), tf.Variable(2.0)
+    >>> @tf.function(jit_compile=False)
+    ... def f():
+    ...     return a + b
+    >>> g = f.get_concrete_function().traced.nx
+    >>> sorted(variable_labels([g]).values())
+    ['Variable', 'Variable_1']
+    """
+    labels, used = {}, set()
+    for g in graphs:
+        for n in sorted(g):
+            var = g.nodes[n]["attrs"].get("var")
+            if var is None or id(var) in labels:
+                continue
+            base = (getattr(var, "name", None) or "var").split(":")[0]
+            name, k = base, 0
+            while name in used:
+                k += 1
+                name = f"{base}_{k}"
+            used.add(name)
+            labels[id(var)] = name
+    return labels
+
+
+def node_label(d, labels=None):
     """A node's own label (without chips)."""
     r = role(d["op"])
     if r == "constant":
@@ -75,7 +108,7 @@ def node_label(d):
     if r == "parameter":
         return f"param {d['attrs'].get('name', '')}".strip()
     if "var" in d["attrs"]:
-        return f"{d['op']} {_var_name(d)}"
+        return f"{d['op']} {_var_name(d, labels)}"
     return d["op"]
 
 
@@ -88,9 +121,10 @@ def is_chip(g, n):
     return r == "read" and g.out_degree(n) > 0
 
 
-def chip_text(g, n):
+def chip_text(g, n, labels=None):
     d = g.nodes[n]
-    return "·" + _fmt(d["attrs"]["value"]) if role(d["op"]) == "constant" else "⟵" + _var_name(d)
+    return "·" + _fmt(d["attrs"]["value"]) if role(d["op"]) == "constant" else \
+        "⟵" + _var_name(d, labels)
 
 
 def _group_path(g, n, has_scopes, fused):
@@ -116,10 +150,12 @@ def _group_path(g, n, has_scopes, fused):
     return []
 
 
-def build_view(graph, name="graph"):
+def build_view(graph, name="graph", labels=None):
     """The JSON-able view of one `Graph`: nodes, groups (a tree), data/control edges, fusion
-    stop reasons on edges, and the per-group layered order (see `layout_groups`)."""
+    stop reasons on edges, and the per-group layered order (see `layout_groups`). `labels`:
+    variable labels shared by several stages (see `variable_labels`)."""
     g = graph.nx
+    labels = labels if labels is not None else variable_labels([g])
     fused = bool(g.graph.get("clusters"))
     has_scopes = any(d.get("scope") for _, d in g.nodes(data=True))
     topo = list(nx.topological_sort(g))
@@ -143,7 +179,7 @@ def build_view(graph, name="graph"):
         d = g.nodes[n]
         tags = d.get("tags", {})
         ins = list(d.get("inputs", ()))
-        rec = {"id": n, "op": d["op"], "label": node_label(d), "role": role(d["op"]) or "op",
+        rec = {"id": n, "op": d["op"], "label": node_label(d, labels), "role": role(d["op"]) or "op",
                "shape": [None if s is None else int(s) for s in d["shape"]],
                "dtype": np.dtype(d["dtype"]).name, "source": d.get("source") or "",
                "scope": d.get("scope") or "", "adj": int(tags.get("adjoint") or 0),
@@ -156,11 +192,12 @@ def build_view(graph, name="graph"):
         size = int(np.prod([s or 0 for s in d["shape"]])) if d["shape"] else 1
         rec["bytes"] = size * np.dtype(d["dtype"]).itemsize
         if n not in chips:
-            rec["chips"] = [chip_text(g, u) for u in dict.fromkeys(ins) if u in chips]
+            rec["chips"] = [chip_text(g, u, labels) for u in dict.fromkeys(ins) if u in chips]
             rec["group"] = group_of(_group_path(g, n, has_scopes, fused))
             groups[rec["group"]]["nodes"].append(n)
         nodes[n] = rec
     _split_big(groups, nodes)
+    _series(groups, nodes)
     for n, rec in nodes.items():   # a chip lives in its first consumer's group (for search)
         if rec["chip"]:
             rec["group"] = nodes[rec["consumers"][0]]["group"]
@@ -202,6 +239,66 @@ def _split_big(groups, nodes):
             grp["children"].append(pid)
             for n in groups[pid]["nodes"]:
                 nodes[n]["group"] = pid
+
+
+def _signature(groups, nodes, gid, memo):
+    """A group's structure without names or shapes: every node of its subtree in program
+    order as (op, number of chips, inputs as local indices or -1 for outside), and its number
+    of sub-groups. Equal signatures = identical blocks (layers, unrolled steps)."""
+    if gid in memo:
+        return memo[gid]
+    members = []
+
+    def walk(g):
+        members.extend(groups[g]["nodes"])
+        for c in groups[g]["children"]:
+            walk(c)
+    walk(gid)
+    members.sort()
+    local = {n: i for i, n in enumerate(members)}
+    memo[gid] = (tuple((nodes[n]["op"], len(nodes[n].get("chips", ())),
+                        tuple(local.get(u, -1) for u in nodes[n]["inputs"])) for n in members),
+                 len(groups[gid]["children"]))
+    return memo[gid]
+
+
+def _series(groups, nodes, min_run=SERIES_MIN):
+    """Runs of >= `min_run` consecutive sibling groups with equal signatures (40 identical
+    Dense layers, unrolled steps) become one series group ``dense_1…dense_40 ×40`` whose
+    children are the members (group ids stay; only the tree gains a level)."""
+    memo = {}
+    first = {}
+    for n in sorted(nodes):
+        if not nodes[n]["chip"]:
+            for gid in ancestors(groups, nodes[n]["group"]):
+                first.setdefault(gid, n)
+    for gid in list(groups):
+        grp = groups[gid]
+        if len(grp["children"]) < min_run or grp.get("series"):
+            continue
+        items = sorted([(first[c], c) for c in grp["children"] if c in first] +
+                       [(n, None) for n in grp["nodes"]])
+        runs, cur = [], []
+        for _, c in items:
+            if c is not None and cur and _signature(groups, nodes, c, memo) == \
+                    _signature(groups, nodes, cur[0], memo):
+                cur.append(c)
+                continue
+            if len(cur) >= min_run:
+                runs.append(cur)
+            cur = [c] if c is not None else []
+        if len(cur) >= min_run:
+            runs.append(cur)
+        for run in runs:
+            a, b = groups[run[0]]["name"], groups[run[-1]]["name"]
+            sid = (gid + "/" if gid else "") + f"×{a}…{b}"
+            groups[sid] = {"id": sid, "name": f"{a}…{b}", "series": len(run), "parent": gid,
+                           "children": list(run), "nodes": []}
+            at = grp["children"].index(run[0])
+            grp["children"] = [c for c in grp["children"] if c not in run]
+            grp["children"].insert(at, sid)
+            for c in run:
+                groups[c]["parent"] = sid
 
 
 def ancestors(groups, gid):
@@ -319,18 +416,38 @@ def layout_groups(view):
         a, b = _item_in(groups, nodes, u, common), _item_in(groups, nodes, v, common)
         if a != b:
             lifted[common][(a, b)] = True
+    size, adj = {gid: 0 for gid in groups}, {gid: 0 for gid in groups}
+    for n, rec in nodes.items():
+        if not rec["chip"]:
+            for gid in ancestors(groups, rec["group"]):
+                size[gid] += 1
+                adj[gid] = rec["adj"] if size[gid] == 1 else min(adj[gid], rec["adj"])
+    for gid, grp in groups.items():
+        grp["size"], grp["adj"] = size[gid], adj[gid]
+
+    def order(grp, items, tag):
+        pos = {x: i for i, x in enumerate(items)}
+        es = [(a, b) for (a, b) in lifted[grp["id"]] if a in pos and b in pos and pos[a] < pos[b]]
+        layers, chains = order_layers(items, es, tag)
+        return {"layers": layers, "chains": [[a, b, ch] for (a, b), ch in chains.items() if ch],
+                "segs": [[x, y] for (a, b), ch in chains.items()
+                         for x, y in zip([a] + ch, ch + [b])]}
+
     for k, (gid, grp) in enumerate(groups.items()):
         items = [(first[c], "g:" + c) for c in grp["children"] if c in first] + \
                 [(n, n) for n in grp["nodes"]]
         items = [x for _, x in sorted(items, key=lambda t: rank[t[0]])]
-        order = {x: i for i, x in enumerate(items)}
-        es = [(a, b) for (a, b) in lifted[gid] if order[a] < order[b]]
-        grp["layers"], chains = order_layers(items, es, k)
-        grp["chains"] = [[a, b, ch] for (a, b), ch in chains.items() if ch]
-        grp["segs"] = [[x, y] for (a, b), ch in chains.items()
-                       for x, y in zip([a] + ch, ch + [b])]
-        grp["size"] = sum(1 for n in nodes.values()
-                          if not n["chip"] and gid in ancestors(groups, n["group"]))
+        grp.update(order(grp, items, k))
+        fwd = [x for x in items if not _adjoint_item(view, x)]
+        if len(fwd) < len(items):    # the layout with adjoints hidden (modes hidden, mirror)
+            grp["alt"] = order(grp, fwd, f"{k}h")
+
+
+def _adjoint_item(view, it):
+    """True for an adjoint node or a group holding only adjoint nodes."""
+    if isinstance(it, str) and it.startswith("g:"):
+        return view["groups"][it[2:]]["adj"] > 0
+    return view["nodes"][it]["adj"] > 0
 
 
 def box_width(text):
@@ -345,6 +462,8 @@ def node_text(rec):
 
 
 def group_text(grp):
+    if grp.get("series"):
+        return f"{grp['name']} ×{grp['series']}"
     return f"{grp['name']} ({grp['size']})"
 
 
@@ -352,27 +471,34 @@ def group_box_width(grp):
     return box_width("▸ " + group_text(grp))
 
 
-def _visible(view, n, expanded):
-    """The visible item showing node n: its id, or 'g:<outermost collapsed ancestor group>'."""
+def _visible(view, n, expanded, hide_adjoint=False):
+    """The visible item showing node n: its id, or 'g:<outermost collapsed ancestor group>';
+    None when adjoints are hidden and n is one or sits in an adjoint-only group."""
     chain = ancestors(view["groups"], view["nodes"][n]["group"])[::-1]   # root first
     for gid in chain[1:]:
+        if hide_adjoint and view["groups"][gid]["adj"]:
+            return None
         if gid not in expanded:
             return "g:" + gid
-    return n
+    return None if hide_adjoint and view["nodes"][n]["adj"] else n
 
 
-def place(view, expanded):
+def _lay(grp, hide_adjoint):
+    return grp["alt"] if hide_adjoint and "alt" in grp else grp
+
+
+def place(view, expanded, mode="grouped"):
     """Coordinates of the current view (`expanded`: set of expanded group ids; the root is
-    always expanded). Returns {'boxes': {item: (x, y, w, h)}, 'frames': {gid: (x, y, w, h)},
+    always expanded; `mode` "grouped" or "hidden": adjoint nodes left out). Returns {'boxes': {item: (x, y, w, h)}, 'frames': {gid: (x, y, w, h)},
     'edges': [(u_item, v_item, [(x, y), ...], reason)], 'width', 'height'}; the page's script
     implements the same algorithm."""
     groups, nodes = view["groups"], view["nodes"]
-    rel, size = {}, {}
+    rel, size, hide = {}, {}, mode != "grouped"
 
     def measure(gid):
         grp = groups[gid]
         dims = {}
-        for L in grp["layers"]:
+        for L in _lay(grp, hide)["layers"]:
             for it in L:
                 if it.startswith("d:") if isinstance(it, str) else False:
                     dims[it] = (8, NODE_H)
@@ -383,10 +509,10 @@ def place(view, expanded):
                 else:
                     dims[it] = (box_width(node_text(nodes[it])), NODE_H)
         up = {}
-        for a, b in grp["segs"]:
+        for a, b in _lay(grp, hide)["segs"]:
             up.setdefault(b, []).append(a)
         cx, y, width = {}, GROUP_PAD + (HEADER if gid else 0), 0
-        for L in grp["layers"]:
+        for L in _lay(grp, hide)["layers"]:
             h = max(dims[it][1] for it in L)
             right = GROUP_PAD - GAP_X
             for it in L:
@@ -406,7 +532,7 @@ def place(view, expanded):
     boxes, frames, anchor = {}, {}, {}
 
     def absolute(gid, ox, oy):
-        for L in groups[gid]["layers"]:
+        for L in _lay(groups[gid], hide)["layers"]:
             for it in L:
                 x, y, w, h = rel[it]
                 x, y = x + ox, y + oy
@@ -421,13 +547,13 @@ def place(view, expanded):
     absolute("", 0, 0)
     chains = {}
     for gid, grp in groups.items():
-        for a, b, ch in grp["chains"]:
+        for a, b, ch in _lay(grp, hide)["chains"]:
             chains[(gid, a, b)] = ch
     drawn = {}
     for e in view["edges"]:
         u, v = e[0], e[1]
-        a, b = _visible(view, u, expanded), _visible(view, v, expanded)
-        if a == b or (a, b) in drawn:
+        a, b = _visible(view, u, expanded, hide), _visible(view, v, expanded, hide)
+        if a is None or b is None or a == b or (a, b) in drawn:
             continue
         gu, gv = ancestors(groups, nodes[u]["group"]), ancestors(groups, nodes[v]["group"])
         common = next(x for x in gu if x in gv)
