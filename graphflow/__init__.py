@@ -77,6 +77,7 @@ from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ..
 from . import distribute  # tf.distribute: data-parallel training over MPI
 from . import debugging  # tf.debugging: check_numerics, enable_check_numerics, assert_*
 from . import summary  # tf.summary: TensorBoard event files
+from . import viz  # graph visualizer; also ConcreteFunction.visualize / _repr_html_
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows

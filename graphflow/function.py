@@ -43,6 +43,9 @@ CONFIG = _Config()
 #: extension point for tools above this layer (`graphflow.summary.trace_on`). Empty: no cost
 #: beyond one loop setup per call.
 CALL_HOOKS = []
+#: Visualizer entry point(s) `visualize(concrete_function, path=None, **kw) -> page` (graphflow.viz
+#: adds its own on import); `ConcreteFunction.visualize` and `_repr_html_` use the last one.
+VISUALIZERS = []
 RETRACE_WARN_AFTER = 3
 
 
@@ -131,6 +134,24 @@ class ConcreteFunction:
             if name == stage:
                 return g.dump()
         raise KeyError(f"no stage {stage!r}; stages: {[n for n, _ in self.stages]}")
+
+    def visualize(self, path=None, **kw):
+        """This trace's graph page (every stage; see `graphflow.viz.render` for `stage`,
+        `format`, `title`), written to `path` when given; shown inline in a notebook.
+
+        >>> import graphflow as tf
+        >>> @tf.function(jit_compile=False)
+        ... def f(x):
+        ...     return x * 2.0
+        >>> f.get_concrete_function(tf.ones(2)).visualize().html.startswith("<!DOCTYPE html>")
+        True
+        """
+        if not VISUALIZERS:
+            raise ImportError("ConcreteFunction.visualize needs graphflow.viz (import it)")
+        return VISUALIZERS[-1](self, path=path, **kw)
+
+    def _repr_html_(self):
+        return self.visualize()._repr_html_()
 
     def _call_flat(self, arrays):
         for hook in CALL_HOOKS:   # e.g. tf.summary.trace_on collecting executed graphs

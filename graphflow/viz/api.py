@@ -11,6 +11,7 @@
   %1 = multiply(%0, %0) [3] float32
   %2 = reduce_sum(%1) [] float32
 """
+import html as _html
 import json
 
 from . import html as _h
@@ -51,3 +52,41 @@ def render(obj, *example_args, path=None, stage=None, format="html", title=None)
         with open(path, "w") as f:
             f.write(out)
     return out
+
+
+class Page:
+    """A rendered graph: `.text` (html, svg, dot, json or txt), `.format`, `.html` (the
+    page, when html), `save(path)`; shown inline in Jupyter (`_repr_html_`: the page in an
+    isolated iframe, so several pages in one notebook do not share ids or state).
+
+    >>> Page("<svg/>", "svg")._repr_html_()
+    '<svg/>'
+    """
+
+    def __init__(self, text, format="html"):
+        self.text, self.format = text, format
+
+    @property
+    def html(self):
+        return self.text if self.format == "html" else None
+
+    def save(self, path):
+        with open(path, "w") as f:
+            f.write(self.text)
+        return path
+
+    def _repr_html_(self):
+        if self.format == "svg":
+            return self.text
+        if self.format != "html":
+            return "<pre>" + _html.escape(self.text) + "</pre>"
+        return ('<iframe style="width:100%;height:640px;border:1px solid #cbd5e1" '
+                f'sandbox="allow-scripts" srcdoc="{_html.escape(self.text, quote=True)}"></iframe>')
+
+    def __str__(self):
+        return self.text
+
+
+def visualize(cf, path=None, stage=None, format="html", title=None):
+    """`ConcreteFunction.visualize`: `render` wrapped in a `Page` (inline in notebooks)."""
+    return Page(render(cf, path=path, stage=stage, format=format, title=title), format)
