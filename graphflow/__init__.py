@@ -71,6 +71,7 @@ from .module import Module, executing_eagerly, init_scope
 from . import data  # tf.data: Dataset pipelines
 from .control_flow import cond, gradients, print, while_loop
 from .custom_gradient import custom_gradient
+from .py_func import numpy_function, py_function
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...

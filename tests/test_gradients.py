@@ -534,3 +534,9 @@ def _custom_two(a, b):
 
 GRAD_CASES["custom_gradient"] = [G(_custom_sin, [rnd(3, 2)]),
                                  G(_custom_two, [rnd(3), rnd(3)], "two-outputs")]
+
+# py_function (issue 10): the VJP re-runs the function under a tape (itself a py_function)
+GRAD_CASES["py_function"] = [
+    G(lambda x: tf.py_function(lambda v: tf.sin(v) * v, [x], tf.float64), [rnd(3, 2)]),
+    G(lambda a, b: tf.py_function(lambda u, v: [u * v, tf.exp(u)], [a, b],
+                                  [tf.float64, tf.float64])[1] * b, [rnd(3), rnd(3)], "two")]

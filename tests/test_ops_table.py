@@ -742,3 +742,10 @@ def _sin_custom(x):
 
 
 CASES["custom_gradient"] = [Case([f32(3, 2)], _sin_custom, np.sin, op="custom_gradient")]
+
+# py_function / numpy_function (issue 10): Python at run time, one node per output
+CASES["py_function"] = [Case([f32(3, 2)], lambda x: tf.py_function(lambda v: tf.sin(v), [x],
+                                                                   tf.float32), np.sin,
+                             op="py_function")]
+CASES["numpy_function"] = [Case([f32(4)], lambda x: tf.numpy_function(
+    lambda v: np.cumsum(v), [x], tf.float32), np.cumsum, op="numpy_function")]
