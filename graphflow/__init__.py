@@ -38,7 +38,7 @@ import types as _types
 from . import dtypes
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
                      int32, int64, uint8)
-from .errors import InvalidArgumentError, OpError
+from .errors import DeadlineExceededError, InvalidArgumentError, OpError
 from .tensor import Tensor, TensorShape, TensorSpec, Variable, constant, convert_to_tensor, is_tensor
 from .tape import GradientTape
 from .state import name_scope
@@ -72,6 +72,7 @@ from . import data  # tf.data: Dataset pipelines
 from .control_flow import cond, gradients, print, while_loop
 from .custom_gradient import custom_gradient
 from .py_func import numpy_function, py_function
+from .api_extras import ensure_shape, hessians
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
@@ -150,7 +151,8 @@ linalg = _namespace("linalg", norm=norm, matmul=matmul, matrix_transpose=_matrix
                     inv=_la.inv, det=_la.det, solve=_la.solve, cholesky=_la.cholesky,
                     trace=_la.trace, einsum=einsum, tensordot=tensordot)
 config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre)
-errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError)
+errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError,
+                    DeadlineExceededError=DeadlineExceededError)
 
 
 def where(condition, x=None, y=None, name=None):

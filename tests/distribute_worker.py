@@ -4,7 +4,9 @@
 
 MODE: "collectives" (each collective's value and gradient), "fit" (Keras fit under
 MultiWorkerMirroredStrategy; rank 0 saves the weights, losses and predictions), "hang" (rank 1
-stops answering: the others must fail with DeadlineExceededError), "kill" (rank 1 dies mid-fit).
+stops answering: the others must fail with DeadlineExceededError), "kill" (rank 1 dies mid-fit),
+"resume" (fit with Dropout and keras.callbacks.BackupAndRestore in OUT_DIR/backup; with KILL_AT=k
+rank 1 kills itself at the start of epoch k; rank 0 saves the final weights).
 """
 import json
 import os
@@ -22,10 +24,11 @@ def data(n=48, d=5, seed=0):
     return x, y
 
 
-def make_model(tf, d=5):
+def make_model(tf, d=5, dropout=0.0):
     tf.random.set_seed(1)
-    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="tanh", input_shape=(d,)),
-                                 tf.keras.layers.Dense(1)])
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="tanh", input_shape=(d,))] +
+                                ([tf.keras.layers.Dropout(dropout)] if dropout else []) +
+                                [tf.keras.layers.Dense(1)])
     model.compile(optimizer=tf.keras.optimizers.Adam(0.05), loss="mse", metrics=["mae"],
                   jit_compile=False)
     return model
@@ -75,6 +78,13 @@ def main(mode, out):
             res["reduce_mean_axis"] = float(strategy.reduce("mean", x, axis=0))
             res["dataset"] = [b.tolist() for b in strategy.experimental_distribute_dataset(
                 [np.arange(6), np.arange(6, 10)])]
+            # per-replica random streams, eager and traced; variables start as worker 0's
+            tf.random.set_seed(7)
+            draws = [tf.random.uniform((3,)), tf.random.normal((2,), seed=5),
+                     tf.function(lambda: tf.random.uniform((2,)))()]
+            res["random"] = [c.all_gather(tf.reshape(t, (1, -1))).numpy().tolist() for t in draws]
+            v = tf.Variable(np.full(3, float(rank)))
+            res["variable"] = c.all_gather(tf.reshape(v, (1, 3))).numpy().tolist()
     elif mode == "fit":
         with strategy.scope():
             model = make_model(tf)
@@ -82,6 +92,20 @@ def main(mode, out):
             model.jit_compile = True
         history, ev, pred = fit(tf, model)
         res.update(history=history, evaluate=ev, pred=pred.tolist(),
+                   weights=[w.tolist() for w in model.get_weights()])
+    elif mode == "resume":
+        with strategy.scope():
+            model = make_model(tf, dropout=0.5)
+        kill_at = int(os.environ.get("KILL_AT", "-1"))
+
+        class Kill(tf.keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                if epoch == kill_at and rank == 1:
+                    os.kill(os.getpid(), 9)
+        x, y = data()
+        h = model.fit(x, y, batch_size=12, epochs=4, verbose=0, callbacks=[
+            tf.keras.callbacks.BackupAndRestore(os.path.join(out, "backup")), Kill()])
+        res.update(epochs=h.epoch, loss=h.history["loss"],
                    weights=[w.tolist() for w in model.get_weights()])
     elif mode in ("hang", "kill"):
         with strategy.scope():
@@ -94,7 +118,7 @@ def main(mode, out):
             time.sleep(120)   # hang
         model.fit(x, y, batch_size=12, epochs=1, verbose=0)
     if rank == 0:
-        with open(os.path.join(out, f"{mode}.json"), "w") as f:
+        with open(os.path.join(out, os.environ.get("OUT_NAME", f"{mode}.json")), "w") as f:
             json.dump(res, f)
 
 

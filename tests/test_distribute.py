@@ -16,7 +16,7 @@ import pytest
 
 import graphflow as tf
 from graphflow.distribute import strategy as ds
-from graphflow.ops import collective_ops as c
+from graphflow.ops import collective_ops as c, random_ops
 from graphflow.ops.registry import OPS
 
 from conftest import Recorder
@@ -149,6 +149,126 @@ def test_keras_fit_under_single_process_strategy_matches_plain_fit():
     assert "all_reduce" in [d["op"] for _, d in cf.optimized.nx.nodes(data=True)]
 
 
+class FakeWorker(c.SingleProcessCommunicator):
+    """Worker `rank` of `size` in one process: collectives return what worker 0 would send
+    (`zero`) or raise `error` - enough to test the hooks that do not need real peers."""
+
+    def __init__(self, rank=1, size=2, error=None):
+        self.rank, self.size, self.error = rank, size, error
+
+    def broadcast(self, x, root):
+        return np.zeros_like(x)   # worker 0's value, in these tests
+
+    def all_reduce(self, x, reduction):
+        if self.error is not None:
+            raise self.error
+        return np.array(x, copy=True)
+
+    def allgather_object(self, obj):
+        return [obj] * self.size
+
+
+def test_random_streams_per_replica_worker0_draws_like_one_process():
+    def draws():
+        tf.random.set_seed(7)
+        return np.concatenate([tf.random.uniform((3,)).numpy(),
+                               tf.random.normal((2,), seed=5).numpy(),
+                               tf.function(lambda: tf.random.uniform((2,)))().numpy()])
+    one = draws()
+    with c.using_communicator(FakeWorker(rank=0)):
+        np.testing.assert_array_equal(draws(), one)   # worker 0 == a single process
+    with c.using_communicator(FakeWorker(rank=1)):
+        r1 = draws()
+        np.testing.assert_array_equal(draws(), r1)    # reproducible
+    with c.using_communicator(FakeWorker(rank=2, size=3)):
+        r2 = draws()
+    assert not np.isclose(one, r1).any() and not np.isclose(r1, r2).any()
+    # get_state / set_state repeat every stream, worker 0's and the others'
+    with c.using_communicator(FakeWorker(rank=1)):
+        tf.random.set_seed(3)
+        tf.random.uniform((2,), seed=1)
+        state = random_ops.get_state()
+        a = [tf.random.uniform((4,)).numpy(), tf.random.uniform((2,), seed=1).numpy()]
+        random_ops.set_state(state)
+        b = [tf.random.uniform((4,)).numpy(), tf.random.uniform((2,), seed=1).numpy()]
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_variables_created_in_a_multi_worker_scope_take_worker0_values():
+    s = tf.distribute.MultiWorkerMirroredStrategy(communicator=FakeWorker(rank=1))
+    outside = tf.Variable([1.0, 2.0])
+    with s.scope():
+        v = tf.Variable([1.0, 2.0])
+        layer = tf.keras.layers.Dense(2)
+        layer.build((None, 3))
+    np.testing.assert_array_equal(outside.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(v.numpy(), [0.0, 0.0])   # FakeWorker's "worker 0" value
+    np.testing.assert_array_equal(layer.kernel.numpy(), np.zeros((3, 2)))
+
+
+def test_deadline_in_a_traced_step_stays_a_deadline_exceeded_error():
+    err = tf.errors.DeadlineExceededError("all_reduce: the collective did not complete within 1 s")
+    s = tf.distribute.MultiWorkerMirroredStrategy(communicator=FakeWorker(rank=0, error=err))
+
+    @tf.function
+    def step(x):
+        return c.all_reduce(x * 2.0, "sum")
+    with s.scope():
+        with pytest.raises(tf.errors.DeadlineExceededError,
+                           match=r"all_reduce \(node \d+, traced at test_distribute.py:\d+\).*"
+                                 r"did not complete within 1 s"):
+            step(tf.constant([1.0]))
+
+
+def test_chief_only_callbacks_run_on_worker0_only():
+    calls = []
+
+    class Log(tf.keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append((self.name, tf.distribute.get_strategy().worker_index))
+
+    class ChiefLog(Log):
+        chief_only = True   # as ModelCheckpoint and TensorBoard
+    assert tf.keras.callbacks.ModelCheckpoint.chief_only and tf.keras.callbacks.TensorBoard.chief_only
+    a, b = Log(), ChiefLog()
+    a.name, b.name = "all", "chief"
+    cbs = tf.keras.callbacks.CallbackList([a, b])
+    for rank in (0, 1):
+        with tf.distribute.MultiWorkerMirroredStrategy(communicator=FakeWorker(rank=rank)).scope():
+            cbs.on_epoch_end(0, {"loss": 1.0})
+    cbs.on_epoch_end(0, {"loss": 1.0})   # no strategy: one process is the chief
+    assert calls == [("all", 0), ("chief", 0), ("all", 1), ("all", 0), ("chief", 0)]
+
+
+def test_backup_and_restore_resumes_with_identical_results(tmp_path):
+    x, y = worker.data()
+
+    class Crash(tf.keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("simulated crash")
+
+    def run(callbacks):
+        model = worker.make_model(tf, dropout=0.5)   # dropout: the random streams must resume too
+        h = model.fit(x, y, batch_size=12, epochs=4, verbose=0, callbacks=callbacks)
+        return model, h
+    full, h_full = run([])
+    backup = tf.keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run([backup, Crash()])
+    assert (tmp_path / "backup" / backup.FILENAME).exists()
+    resumed, h = run([backup])
+    assert h.epoch == [2, 3]
+    np.testing.assert_allclose(h.history["loss"], h_full.history["loss"][2:], rtol=1e-6)
+    for a, b in zip(full.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(full.optimizer.iterations.numpy(), resumed.optimizer.iterations.numpy())
+    assert not (tmp_path / "backup" / backup.FILENAME).exists()   # deleted after finishing
+    with pytest.raises(ValueError, match="save_freq must be 'epoch'"):
+        tf.keras.callbacks.BackupAndRestore(str(tmp_path), save_freq=10)
+
+
 # ------------------------------------------------------------------ several processes (MPI)
 def _mpi_reason():
     if shutil.which("mpiexec") is None and not os.path.exists(
@@ -197,6 +317,18 @@ def test_mpi_collectives_values_and_gradients(tmp_path):
     np.testing.assert_allclose(r["traced"], 2 * (x0 + x1) + x0)
     assert r["reduce_mean_axis"] == pytest.approx(np.concatenate([x0, x1]).mean())
     assert r["dataset"] == [[0, 1, 2], [6, 7]]
+    # per-replica random streams: worker 0 draws what one process draws, worker 1 its own stream
+    def draws():
+        tf.random.set_seed(7)
+        return [tf.random.uniform((3,)).numpy(), tf.random.normal((2,), seed=5).numpy(),
+                tf.function(lambda: tf.random.uniform((2,)))().numpy()]
+    one = draws()
+    with c.using_communicator(FakeWorker(rank=1)):
+        other = draws()
+    for got, a, b in zip(r["random"], one, other):
+        np.testing.assert_allclose(got[0], a, rtol=1e-6)
+        np.testing.assert_allclose(got[1], b, rtol=1e-6)
+    np.testing.assert_array_equal(r["variable"], np.zeros((2, 3)))   # worker 0's initial value
 
 
 @needs_mpi
@@ -222,11 +354,25 @@ def test_mpi_hanging_worker_fails_the_job_with_a_clear_error_within_the_timeout(
     out = p.stdout + p.stderr
     assert p.returncode != 0
     assert "did not complete within 3 s on worker 0 of 2" in out, out[-3000:]
-    assert "all_reduce" in out and elapsed < 60
+    assert "all_reduce" in out and "DeadlineExceededError" in out and elapsed < 60
 
 
 @needs_mpi
-def test_mpi_killed_worker_fails_the_job(tmp_path):
-    p, elapsed = _mpiexec("kill", tmp_path, timeout=90, WORKER_TIMEOUT=5)
-    assert p.returncode != 0 and elapsed < 60, p.stdout + p.stderr
-    assert not (tmp_path / "kill.json").exists()
+def test_mpi_killed_worker_fails_the_job_and_a_restart_resumes_identically(tmp_path):
+    (tmp_path / "full").mkdir()
+    full, _ = _mpiexec("resume", tmp_path / "full")   # uninterrupted
+    assert full.returncode == 0, full.stdout + full.stderr
+    (tmp_path / "job").mkdir()
+    killed, elapsed = _mpiexec("resume", tmp_path / "job", timeout=90, WORKER_TIMEOUT=5, KILL_AT=2)
+    assert killed.returncode != 0 and elapsed < 60, killed.stdout + killed.stderr
+    assert not (tmp_path / "job" / "resume.json").exists()
+    assert (tmp_path / "job" / "backup" / "graphflow_backup.pkl").exists()
+    again, _ = _mpiexec("resume", tmp_path / "job")   # the same command, restarted
+    assert again.returncode == 0, again.stdout + again.stderr
+    a = json.load(open(tmp_path / "full" / "resume.json"))
+    b = json.load(open(tmp_path / "job" / "resume.json"))
+    assert a["epochs"] == [0, 1, 2, 3] and b["epochs"] == [2, 3]
+    np.testing.assert_allclose(b["loss"], a["loss"][2:], rtol=1e-6)
+    for u, v in zip(a["weights"], b["weights"]):
+        np.testing.assert_allclose(v, u, rtol=1e-6, atol=1e-7)
+    assert not (tmp_path / "job" / "backup" / "graphflow_backup.pkl").exists()

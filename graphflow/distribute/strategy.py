@@ -21,14 +21,16 @@ import enum
 import functools
 import os
 import threading
+import weakref
 
 import numpy as np
 
+from .. import state as _state
 from ..nest import flatten
 from ..ops import collective_ops as _c
 from ..ops.math_ops import cast, reduce_sum
 from ..ops.shape_ops import concat, reshape
-from ..tensor import Tensor, Variable, constant, to_tensor
+from ..tensor import VARIABLE_CREATED_HOOKS, Tensor, Variable, constant, to_tensor
 from .mpi import MPICommunicator
 
 _LOCAL = threading.local()
@@ -95,6 +97,7 @@ class Strategy:
         self.communicator = (communicator if communicator is not None
                              else _default_communicator(self.communication_options))
         self._synced = set()
+        self._synced_ids = weakref.WeakValueDictionary()   # id -> variable synced at creation
 
     @property
     def num_replicas_in_sync(self):
@@ -112,7 +115,11 @@ class Strategy:
 
     @contextlib.contextmanager
     def scope(self):
-        """Models, variables and traced steps built inside use this strategy."""
+        """Models, variables and traced steps built inside use this strategy. A variable
+        created inside starts with worker 0's initial value on every worker (its creation is a
+        collective: every worker creates the same variables in the same order)."""
+        if self.communicator.size > 1 and _broadcast_new_variable not in VARIABLE_CREATED_HOOKS:
+            VARIABLE_CREATED_HOOKS.append(_broadcast_new_variable)
         stack = _stack()
         stack.append(self)
         try:
@@ -255,6 +262,22 @@ class DistributedDataset:
 
 
 # ------------------------------------------------------------------ module functions
+def _broadcast_new_variable(var):
+    """The variable-creation hook: inside a multi-worker strategy's scope, worker 0's initial
+    value (one message of the variable's size, with the collective deadline)."""
+    s = current_strategy()
+    if s is None or s.num_replicas_in_sync == 1:
+        return
+    with _state.using(graph=None, tapes=(), adjoint=None):   # host side, even while tracing
+        value = np.asarray(var.numpy())
+        if value.dtype.kind in "biuf":
+            value = s.communicator.broadcast(value, 0)
+        else:
+            value = s.communicator.bcast_object(value, 0)
+        var.assign(value)
+    s._synced_ids[id(var)] = var
+
+
 def _stack():
     stack = getattr(_LOCAL, "stack", None)
     if stack is None:
@@ -401,8 +424,21 @@ def broadcast_object(obj):
 
 
 def is_chief():
+    """True on worker 0 (the chief) or outside a strategy: the worker that prints and writes."""
     s = current_strategy()
     return s is None or s.is_chief
+
+
+def worker_index():
+    """This worker's rank under the current strategy (0 outside one)."""
+    s = current_strategy()
+    return 0 if s is None else s.worker_index
+
+
+def allgather_object(obj):
+    """Every worker's `obj`, in rank order (`[obj]` outside a strategy)."""
+    s = current_strategy()
+    return [obj] if s is None else s.communicator.allgather_object(obj)
 
 
 def sync_variables(variables):
@@ -411,8 +447,11 @@ def sync_variables(variables):
     s = current_strategy()
     if s is None or s.num_replicas_in_sync == 1:
         return
-    variables = [v for v in variables if isinstance(v, Variable)]
+    variables = [v for v in variables
+                 if isinstance(v, Variable) and s._synced_ids.get(id(v)) is not v]   # not at creation
     key = tuple(sorted(id(v) for v in variables))
+    if not variables:
+        return
     if key in s._synced:
         return
     s.broadcast_variables(variables)

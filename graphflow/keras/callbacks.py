@@ -14,6 +14,9 @@ import warnings
 
 import numpy as np
 
+from ..distribute import strategy as _ds
+from ..ops import random_ops as _random
+
 
 # ------------------------------------------------------------------ progress bar
 def _fmt_value(v):
@@ -101,7 +104,12 @@ class Progbar:
 
 # ------------------------------------------------------------------ callbacks
 class Callback:
-    """Base class: override the `on_*` hooks; `self.model` and `self.params` are set by fit."""
+    """Base class: override the `on_*` hooks; `self.model` and `self.params` are set by fit.
+
+    `chief_only = True` (ModelCheckpoint, TensorBoard): under a multi-worker distribution
+    strategy only worker 0 runs the callback's hooks (the others would write the same files).
+    """
+    chief_only = False
 
     def __init__(self):
         self.model = None
@@ -151,8 +159,10 @@ class CallbackList:
             raise AttributeError(name)
 
         def fan_out(*args, **kwargs):
+            chief = _ds.is_chief()
             for c in self.callbacks:
-                getattr(c, name)(*args, **kwargs)
+                if chief or not c.chief_only:
+                    getattr(c, name)(*args, **kwargs)
         return fan_out
 
 
@@ -357,7 +367,9 @@ class TerminateOnNaN(Callback):
 
 class ModelCheckpoint(Callback):
     """Save the model's weights (`save_weights`) after each epoch, or only when `monitor`
-    improves (`save_best_only`). `filepath` may contain `{epoch}` and log keys."""
+    improves (`save_best_only`). `filepath` may contain `{epoch}` and log keys. Under a
+    multi-worker strategy only worker 0 saves (the weights are the same on every worker)."""
+    chief_only = True
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=True, mode="auto", save_freq="epoch"):
@@ -406,6 +418,8 @@ class TensorBoard(Callback):
     [(0, 'epoch_loss'), (1, 'epoch_loss')]
     """
 
+    chief_only = True   # under a multi-worker strategy only worker 0 writes logs
+
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  update_freq="epoch", **_ignored):
         super().__init__()
@@ -451,3 +465,103 @@ class TensorBoard(Callback):
         for w in self._writers.values():
             w.close()
         self._writers = {}
+
+
+class BackupAndRestore(Callback):
+    """Back up the training state at the end of every epoch so that a job that was killed
+    (or a worker that died) resumes, when restarted with the same script, from the last
+    completed epoch, with the same results as an uninterrupted run.
+
+    The backup (`<backup_dir>/graphflow_backup.pkl`, replaced atomically) holds the epoch, the
+    model's and the optimizer's variables and every worker's random streams (shuffling,
+    dropout). On `on_train_begin` worker 0 reads it and sends it to all workers (the other
+    machines need no shared file system); `fit` then starts at the next epoch. Under a
+    multi-worker strategy only worker 0 writes. With `delete_checkpoint` (default) the backup
+    is removed when training finishes. `save_freq="epoch"` only (graphflow resumes at epoch
+    boundaries).
+
+    >>> import tempfile, numpy as np, graphflow as tf
+    >>> d = tempfile.mkdtemp()
+    >>> m = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+    >>> m.compile("sgd", "mse", jit_compile=False)
+    >>> class Stop(tf.keras.callbacks.Callback):    # simulate a crash during epoch 3
+    ...     def on_epoch_begin(self, epoch, logs=None):
+    ...         if epoch == 2: raise RuntimeError("killed")
+    >>> backup = tf.keras.callbacks.BackupAndRestore(d)
+    >>> try: m.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=4, verbose=0, callbacks=[backup, Stop()])
+    ... except RuntimeError: pass
+    >>> h = m.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=4, verbose=0, callbacks=[backup])
+    >>> h.epoch      # resumed: epochs 3 and 4 only
+    [2, 3]
+    """
+    FILENAME = "graphflow_backup.pkl"
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True,
+                 save_before_preemption=False):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("BackupAndRestore: backup_dir must be a non-empty path")
+        if save_freq != "epoch":
+            raise ValueError(f"BackupAndRestore: save_freq must be 'epoch' (graphflow resumes at "
+                             f"epoch boundaries), got {save_freq!r}")
+        self.backup_dir, self.delete_checkpoint = str(backup_dir), bool(delete_checkpoint)
+        self.save_freq = save_freq
+
+    @property
+    def path(self):
+        import os
+        return os.path.join(self.backup_dir, self.FILENAME)
+
+    def _variables(self):
+        opt = getattr(self.model, "optimizer", None)
+        return list(self.model.variables) + (list(opt.variables) if opt is not None else [])
+
+    def on_train_begin(self, logs=None):
+        import os
+        import pickle
+        state = None
+        if _ds.is_chief() and os.path.exists(self.path):
+            with open(self.path, "rb") as f:
+                state = pickle.load(f)
+        state = _ds.broadcast_object(state)
+        if state is None:
+            return
+        variables = self._variables()
+        if len(variables) != len(state["variables"]) or any(
+                tuple(v.shape) != np.shape(a) for v, a in zip(variables, state["variables"])):
+            raise ValueError(
+                f"BackupAndRestore: the backup in {self.backup_dir} holds "
+                f"{len(state['variables'])} variables with shapes "
+                f"{[np.shape(a) for a in state['variables']]}, the model and optimizer have "
+                f"{len(variables)} with {[tuple(v.shape) for v in variables]}: a different model; "
+                "delete the backup to start afresh")
+        for v, a in zip(variables, state["variables"]):
+            v.assign(a)
+        streams = state["random"]
+        rank = _ds.worker_index()
+        if len(streams) != _ds.get_strategy().num_replicas_in_sync:
+            warnings.warn(f"BackupAndRestore: the backup was written by {len(streams)} workers, "
+                          "this job has a different number; random streams are not restored",
+                          stacklevel=2)
+        else:
+            _random.set_state(streams[rank])
+        self.model._initial_epoch = state["epoch"]   # fit starts at the epoch after the backup
+
+    def on_epoch_end(self, epoch, logs=None):
+        import os
+        import pickle
+        streams = _ds.allgather_object(_random.get_state())   # every worker's streams
+        if not _ds.is_chief():
+            return
+        state = {"epoch": epoch + 1, "random": streams,
+                 "variables": [np.array(v.numpy()) for v in self._variables()]}
+        os.makedirs(self.backup_dir, exist_ok=True)
+        tmp = f"{self.path}.tmp{os.getpid()}"
+        with open(tmp, "wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)   # atomic: a kill mid-write leaves the previous backup
+
+    def on_train_end(self, logs=None):
+        import os
+        if self.delete_checkpoint and _ds.is_chief() and os.path.exists(self.path):
+            os.remove(self.path)

@@ -721,6 +721,9 @@ class Model(Layer):
                               batch_size=batch_size, samples=n)
         self.stop_training = False
         cb.on_train_begin()
+        resumed = getattr(self, "_initial_epoch", None)   # set by callbacks.BackupAndRestore
+        if resumed is not None:
+            initial_epoch, self._initial_epoch = resumed, None
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()

@@ -1,6 +1,12 @@
 """Random ops with TF's seeding: `set_seed` makes a program reproducible; an op seed picks its own
 stream. Random draws are stateful graph nodes (a traced function draws anew on every call).
 
+Per-replica streams: inside a distribution strategy's scope (`graphflow.distribute`), worker r > 0
+draws from its own streams, derived from (global seed, op seed, r); worker 0 draws exactly what a
+single process would. So dropout and augmentation differ across replicas, reproducibly, while a
+one-worker run is unchanged. `get_state` / `set_state` capture and restore every stream
+(`keras.callbacks.BackupAndRestore` uses them to resume a run with identical draws).
+
 >>> import graphflow as tf
 >>> tf.random.set_seed(0); a = tf.random.normal((2,))
 >>> tf.random.set_seed(0); bool(tf.reduce_all(a == tf.random.normal((2,))))
@@ -10,6 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
+from .collective_ops import current_communicator
 from .creation import shape_tuple
 from .math_ops import cast, floor
 from .registry import Aval, defop
@@ -26,12 +33,46 @@ def set_seed(seed):
 
 
 def _rng(seed):
-    if seed is None:
+    replica = current_communicator().rank
+    if seed is None and replica == 0:
         return _GLOBAL["rng"]
-    key = (_GLOBAL["seed"], seed)   # op seed: its own reproducible stream
+    # op seed: its own reproducible stream; worker r > 0: its own stream per (global, op) seed
+    key = (_GLOBAL["seed"], seed) if replica == 0 else (_GLOBAL["seed"], seed, replica)
     if key not in _OP_STREAMS:
-        _OP_STREAMS[key] = np.random.default_rng([0 if key[0] is None else key[0] + 1, seed])
+        if replica and key[0] is None and seed is None:   # unseeded: fresh entropy, as worker 0
+            _OP_STREAMS[key] = np.random.default_rng()
+        else:
+            g = 0 if key[0] is None else key[0] + 1
+            _OP_STREAMS[key] = np.random.default_rng(
+                [g, seed] if replica == 0 else
+                [g, 0 if seed is None else seed + 1, _REPLICA_TAG, replica])
     return _OP_STREAMS[key]
+
+
+_REPLICA_TAG = 0x5EED   # keeps replica streams apart from any (global seed, op seed) pair
+
+
+def get_state():
+    """A copy of every random stream's state (the global one, and one per op seed and
+    replica), for `set_state`.
+
+    >>> set_seed(5); s = get_state(); a = uniform((2,)).numpy()
+    >>> set_state(s); bool((uniform((2,)).numpy() == a).all())
+    True
+    """
+    return {"seed": _GLOBAL["seed"], "global": _GLOBAL["rng"].bit_generator.state,
+            "streams": {k: g.bit_generator.state for k, g in _OP_STREAMS.items()}}
+
+
+def set_state(state):
+    """Restore the random streams `get_state` captured: later draws repeat the earlier ones."""
+    _GLOBAL["seed"] = state["seed"]
+    _GLOBAL["rng"] = np.random.default_rng()
+    _GLOBAL["rng"].bit_generator.state = state["global"]
+    _OP_STREAMS.clear()
+    for k, st in state["streams"].items():
+        g = _OP_STREAMS[k] = np.random.default_rng()
+        g.bit_generator.state = st
 
 
 def _rule(shape, dtype, seed, **_):
