@@ -38,7 +38,17 @@ def test_graph_def_names_scopes_inputs_and_shapes(tmp_path):
         with tf.name_scope("block"):
             return tf.reduce_sum(tf.exp(x) * 2.0)
 
-    cf = f.get_concrete_function(tf.constant(np.ones((2, 3), np.float32)))
+    @tf.function
+    def g(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        return tape.gradient(y, x)
+
+    x = tf.constant(np.ones((2, 3), np.float32))
+    cf = f.get_concrete_function(x)
+    grads = {n.name for n in ev.graph_def(g.get_concrete_function(x).traced).node}
+    assert any(n.startswith("gradients/block/multiply_") for n in grads), sorted(grads)
     gd = ev.graph_def(cf.traced)
     by_name = {n.name: n for n in gd.node}
     exp = [n for n in gd.node if n.op == "exp"]

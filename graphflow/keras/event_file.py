@@ -89,14 +89,19 @@ def _shape_proto(shape):
 def graph_def(graph):
     """A graphflow `Graph` (or networkx DiGraph with graphflow node attributes) as a TensorFlow
     `GraphDef`: one NodeDef per node named `<name scope>/<op>_<id>` (TensorBoard groups nodes by
-    the Keras layer that made them); data inputs in argument order, ordering edges as `^name`
+    the Keras layer that made them; adjoint nodes go under `gradients/<forward scope>` as in TF); data inputs in argument order, ordering edges as `^name`
     control inputs; attrs `dtype`, `_output_shapes` and `source` (the user's line)."""
     nxg = getattr(graph, "nx", graph)
     av, gp = tb("attr_value_pb2").AttrValue, tb("graph_pb2")
     names = {}
     for n, d in nxg.nodes(data=True):
-        base = f"{d['op']}_{n}"
-        names[n] = f"{d['scope']}/{base}" if d.get("scope") else base
+        tags = d.get("tags") or {}
+        scope = d.get("scope") or ""
+        if tags.get("adjoint"):
+            # as in TF: an adjoint node sits under `gradients/` + its forward node's scope
+            fwd = nxg.nodes[tags["forward"]] if tags.get("forward") in nxg.nodes else d
+            scope = "/".join(s for s in ("gradients", fwd.get("scope") or "") if s)
+        names[n] = f"{scope}/{d['op']}_{n}" if scope else f"{d['op']}_{n}"
     out = gp.GraphDef(versions=tb("versions_pb2").VersionDef(producer=27))
     for n in sorted(nxg.nodes):
         d = nxg.nodes[n]
