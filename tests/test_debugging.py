@@ -105,3 +105,21 @@ def test_sparse_label_out_of_range_in_fit():
     x = np.zeros((4, 2), np.float32)
     with pytest.raises(InvalidArgumentError, match=r"label value of 5 .* \[0, 3\)"):
         model.fit(x, np.array([0, 1, 5, 2]), epochs=1, verbose=0)
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_terminate_on_nan_stops_fit_at_the_first_bad_batch(capsys):
+    # a learning rate of 1e30 makes the loss overflow after the first update
+    x = np.linspace(-1, 1, 64, dtype=np.float32).reshape(32, 2)
+    y = x.sum(1, keepdims=True) * 100
+    m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    m.compile(tf.keras.optimizers.SGD(1e30), "mse", jit_compile=False)
+    seen = []
+    cb = tf.keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda b, logs: seen.append(logs["loss"]))
+    hist = m.fit(x, y, epochs=5, batch_size=4, verbose=0,
+                 callbacks=[cb, tf.keras.callbacks.TerminateOnNaN()])
+    assert np.isfinite(seen[0]) and not np.isfinite(seen[-1])
+    assert all(np.isfinite(seen[:-1])) and len(seen) < 8     # stopped inside epoch 1
+    assert len(hist.history["loss"]) == 1
+    assert "Invalid loss, terminating training" in capsys.readouterr().out
