@@ -30,7 +30,8 @@ from .evaluate import NumpyPlan, run_count as _runs
 from .graph import GraphBuilder, user_source
 from .nest import describe as describe_structure, flatten, structure
 from .ops.math_ops import zeros_like
-from .ops.registry import CONTROL, EFFECT, OPS, VIA_VJP, Aval, defop, fmt_avals
+from .ops.registry import CONTROL, EFFECT, OPS, VIA_VJP, Aval, defop, fmt_avals, linear_in
+from .autodiff.forward import ForwardAccumulator
 from .tape import GradientTape
 from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 
@@ -48,6 +49,7 @@ class Subgraphs:
         self.in_avals, self.out_avals, self.n_vars = tuple(in_avals), tuple(out_avals), n_vars
         self._plans = None
         self._memo = None
+        self.record = False   # while_loop: keep every iteration's variables (set by the VJP)
         self.verified = False
         # sub-graphs that print/assign: the nodes are ordered effects and never folded
         self.has_effects = any(g.effects for g in self.graphs)
@@ -72,15 +74,41 @@ class Subgraphs:
                               lambda: plans[0 if bool(pred) else 1].run(list(caps)))
 
     def run_loop(self, xs):
+        """Final loop variables; with `record` set (a gradient asked for the history) also the
+        stacked inputs of every body call per variable and the trip count."""
         cond_plan, body_plan = self.plans()
         n = self.n_vars
+        record = self.record
 
         def loop():
             vs, caps = list(xs[:n]), list(xs[n:])
+            hist = [] if record else None
             while bool(cond_plan.run(vs + caps)[0]):
+                if record:
+                    hist.append(vs)
                 vs = body_plan.run(vs + caps)
-            return vs
-        return self._memoized(xs, loop)
+            if not record:
+                return vs
+            stacks = [np.stack([np.asarray(h[j]) for h in hist]) if hist else
+                      np.zeros((0,) + tuple(np.shape(xs[j])), np.asarray(xs[j]).dtype)
+                      for j in range(n)]
+            return list(vs) + stacks + [np.int32(len(hist))]
+        out = self._memoized(xs, loop)
+        if record and len(out) == n:   # memo from a run without the history: run again
+            self._memo = None
+            out = self._memoized(xs, loop)
+        return out
+
+    def loop_aval(self, index):
+        """Aval of while_loop output `index`: final variable (< n), history stack of variable
+        index - n (< 2n, leading dimension unknown: the trip count), trip count (2n)."""
+        n = self.n_vars
+        if index < n:
+            return self.out_avals[index]
+        if index < 2 * n:
+            a = self.out_avals[index - n]
+            return Aval((None,) + tuple(a.shape), a.dtype)
+        return Aval((), np.dtype(np.int32))
 
     def __repr__(self):
         return (f"<{self.kind} sub-graphs " + ", ".join(
@@ -278,9 +306,13 @@ def cond_op(pred, true_fn, false_fn):
     return rebuild(outs)
 
 
+def _dims_match(have, want):
+    return len(have) == len(want) and all(w is None or h == w for h, w in zip(have, want))
+
+
 def _check_inputs(name, sg, avals):
     if len(avals) != len(sg.in_avals) or any(
-            tuple(a.shape) != tuple(b.shape) or np.dtype(a.dtype) != np.dtype(b.dtype)
+            not _dims_match(tuple(a.shape), tuple(b.shape)) or np.dtype(a.dtype) != np.dtype(b.dtype)
             for a, b in zip(avals, sg.in_avals)):
         raise InvalidArgumentError(f"{name}: inputs ({fmt_avals(avals)}) do not match the "
                                    f"sub-graphs' parameters ({fmt_avals(sg.in_avals)})")
@@ -354,9 +386,10 @@ COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp, jvp=VIA_VJP, kind=CONTRO
 
 
 # ------------------------------------------------------------------ while_loop
-def build_while(cond, body, vars_, src, single=False):
+def build_while(cond, body, vars_, src, single=False, with_loop=False):
     """while_loop with a traced condition as while_loop nodes; vars_ are tensors (`single`: the
-    loop variable was given bare, so body returns one value). Returns the final variables."""
+    loop variable was given bare, so body returns one value). Returns the final variables
+    (`with_loop`: also the Subgraphs and the node inputs, for more outputs of the same loop)."""
     specs = [(tuple(v.shape), v.dtype.np) for v in vars_]
     n = len(vars_)
 
@@ -392,7 +425,7 @@ def build_while(cond, body, vars_, src, single=False):
     ins = list(vars_) + caps
     outs = [bind(WHILE, ins, {"loop": sg, "index": i}) for i in range(n)]
     chain_effects(outs, sg, [])
-    return outs
+    return (outs, sg, ins) if with_loop else outs
 
 
 def while_op(cond, body, loop_vars):
@@ -409,17 +442,165 @@ def _while_impl(*xs, loop, index):
 
 def _while_rule(*xs, loop, index):
     _check_inputs("while_loop", loop, xs)
-    return loop.out_avals[index]
+    if not 0 <= index <= 2 * loop.n_vars:
+        raise InvalidArgumentError(f"while_loop: output index {index} out of range for "
+                                   f"{loop.n_vars} loop variables")
+    return loop.loop_aval(index)
 
 
-def _while_gradient_error(loop, index):
-    return (f"gradient of while_loop without maximum_iterations is not supported (loop at "
-            f"{loop.source}); pass maximum_iterations=N to tf.while_loop (it is then unrolled N "
-            "times with masking, which is differentiable)")
+# Gradients. Output `index` of a loop with n variables is: the final variable (index < n), the
+# history of variable index-n - its value entering each body call, stacked (index < 2n) - or the
+# trip count (2n). The forward loop keeps the history once a gradient asks for it (as TF's
+# while_v2 pushes intermediates on a stack); the VJP is a second while_loop running backwards
+# over it: at step k it reads the variables entering body call k, replays the body under a
+# GradientTape and pulls the cotangents back through it, summing the captures' cotangents.
+# Being made of graphflow ops (while_loop, replay, reads of the history), the VJP is itself
+# differentiable. The JVP is one loop over (variables, tangents): the body replayed under a
+# ForwardAccumulator.
+def _history_read_rule(h, k):
+    if tuple(k.shape) != () or np.dtype(k.dtype).kind not in "iu":
+        raise InvalidArgumentError(f"loop_history_read: the step must be an integer scalar, got "
+                                   f"{fmt_avals([k])}")
+    if len(h.shape) < 1:
+        raise InvalidArgumentError(f"loop_history_read: needs a stacked history, got "
+                                   f"{fmt_avals([h])}")
+    return Aval(tuple(h.shape)[1:], h.dtype)
 
 
-WHILE = defop("while_loop", _while_impl, _while_rule, kind=CONTROL,
-              nondiff_reason="while_loop without maximum_iterations has no gradient yet",
-              gradient_error=_while_gradient_error,
+def _history_grad_impl(h, k, g):
+    out = np.zeros(h.shape, h.dtype)
+    out[int(k)] = g
+    return out
+
+
+def _history_grad_rule(h, k, g):
+    _history_read_rule(h, k)
+    if tuple(g.shape) != tuple(h.shape)[1:] or np.dtype(g.dtype) != np.dtype(h.dtype):
+        raise InvalidArgumentError(f"loop_history_grad: the row must match the history's rows "
+                                   f"(inputs: {fmt_avals([h, k, g])})")
+    return Aval(tuple(h.shape), h.dtype)
+
+
+HISTORY_READ = defop(
+    "loop_history_read", lambda h, k: h[int(k)], _history_read_rule,
+    lambda i, o, g: [bind(HISTORY_GRAD, [i[0], i[1], g], {}), None], jvp=linear_in(0),
+    doc="Row `k` of a while_loop's history stack (the variables entering body call k).")
+HISTORY_GRAD = defop(
+    "loop_history_grad", _history_grad_impl, _history_grad_rule,
+    lambda i, o, g: [None, None, bind(HISTORY_READ, [g, i[1]], {})], jvp=linear_in(2),
+    doc="Zeros shaped like the history `h` with row `k` set to `g` (loop_history_read's VJP).")
+
+
+def history_read(h, k):
+    """Row `k` of a loop history `h` (the op the while_loop VJP reads its stack with).
+
+    >>> import graphflow as tf
+    >>> history_read(tf.constant([[1., 2.], [3., 4.]]), tf.constant(1)).numpy()
+    array([3., 4.], dtype=float32)
+    """
+    return bind(HISTORY_READ, [to_tensor(h), to_tensor(k)], {})
+
+
+def history_grad(h, k, g):
+    """Zeros shaped like `h` with row `k` set to `g` (the VJP of `history_read`).
+
+    >>> import graphflow as tf
+    >>> history_grad(tf.zeros([2, 2]), tf.constant(0), tf.constant([5., 6.])).numpy()
+    array([[5., 6.],
+           [0., 0.]], dtype=float32)
+    """
+    return bind(HISTORY_GRAD, [to_tensor(h), to_tensor(k), to_tensor(g)], {})
+
+
+def _fill(ts, like):
+    return [zeros_like(x) if t is None else t for t, x in zip(ts, like)]
+
+
+def _floating(x):
+    return x.dtype.is_floating
+
+
+def _while_vjp(inputs, out, ct, loop, index):
+    n = loop.n_vars
+    if index == 2 * n:
+        return [None] * len(inputs)
+    vars_, caps = list(inputs[:n]), list(inputs[n:])
+    fv = [j for j in range(n) if _floating(vars_[j])]
+    fc = [j for j in range(len(caps)) if _floating(caps[j])]
+    if not fv or not (fv or fc):
+        return [None] * len(inputs)
+    j_out = index if index < n else index - n
+    loop.record = True
+    hists = [bind(WHILE, list(inputs), {"loop": loop, "index": n + j}) for j in range(n)]
+    trips = bind(WHILE, list(inputs), {"loop": loop, "index": 2 * n})
+    body_graph = loop.graphs[1]
+    src = loop.source
+    # reverse loop variables: step k, cotangents of the float variables, of the float captures
+    ct0 = [ct if (j == j_out and index < n) else zeros_like(vars_[j]) for j in fv]
+    cc0 = [zeros_like(caps[j]) for j in fc]
+
+    def rcond(k, *_):
+        return k >= 0
+
+    def rbody(k, *cts):
+        cv, cc = list(cts[:len(fv)]), list(cts[len(fv):])
+        vs = [bind(HISTORY_READ, [h, k], {}) for h in hists]
+        srcs = [vs[j] for j in fv] + [caps[j] for j in fc]
+        with GradientTape() as tape:
+            tape.watch(srcs)
+            outs = replay(body_graph, vs + caps)
+        gs = _fill(tape.gradient([outs[j] for j in fv], srcs, output_gradients=cv), srcs)
+        new_cv = gs[:len(fv)]
+        if index >= n:   # a cotangent for the history itself: row k joins variable j_out's
+            p = fv.index(j_out)
+            new_cv[p] = new_cv[p] + bind(HISTORY_READ, [ct, k], {})
+        new_cc = [a + b for a, b in zip(cc, gs[len(fv):])]
+        return [k - 1] + new_cv + new_cc
+
+    res = build_while(rcond, rbody, [trips - 1] + ct0 + cc0, src)
+    cts = [None] * len(inputs)
+    for p, j in enumerate(fv):
+        cts[j] = res[1 + p]
+    for p, j in enumerate(fc):
+        cts[n + j] = res[1 + len(fv) + p]
+    return cts
+
+
+def _while_jvp(inputs, out, tangents, loop, index):
+    n = loop.n_vars
+    if index == 2 * n:
+        return None
+    vars_, caps = list(inputs[:n]), list(inputs[n:])
+    tv, tc = list(tangents[:n]), list(tangents[n:])
+    fv = [j for j in range(n) if _floating(vars_[j])]
+    fc = [j for j in range(len(caps)) if tc[j] is not None]
+    j_out = index if index < n else index - n
+    if j_out not in fv or (all(tv[j] is None for j in fv) and not fc):
+        return None
+    cond_graph, body_graph = loop.graphs
+    cap_t = [tc[j] for j in fc]
+
+    def tcond(*xs):
+        return replay(cond_graph, list(xs[:n]) + caps)[0]
+
+    def tbody(*xs):
+        vs, ts = list(xs[:n]), list(xs[n:])
+        prim = [vs[j] for j in fv] + [caps[j] for j in fc]
+        with ForwardAccumulator(prim, ts + cap_t) as acc:
+            outs = replay(body_graph, vs + caps)
+        return outs + _fill([acc.jvp(outs[j]) for j in fv], [outs[j] for j in fv])
+
+    _, sg, ins = build_while(tcond, tbody, vars_ + _fill([tv[j] for j in fv],
+                                                         [vars_[j] for j in fv]),
+                             loop.source, with_loop=True)
+    p = n + fv.index(j_out)
+    if index < n:
+        return bind(WHILE, ins, {"loop": sg, "index": p})
+    sg.record = True
+    return bind(WHILE, ins, {"loop": sg, "index": sg.n_vars + p})
+
+
+WHILE = defop("while_loop", _while_impl, _while_rule, _while_vjp, jvp=_while_jvp, kind=CONTROL,
               doc="Run the body sub-graph while the condition sub-graph is True; output `index` "
-                  "of the final loop variables. No gradient (use maximum_iterations).")
+                  "of the final loop variables (index < n), of the stacked variables entering "
+                  "each body call (< 2n) or the trip count (2n).")

@@ -256,18 +256,114 @@ def test_while_loop_node_several_variables_and_captures():
         "while_loop") == 3   # one node per loop variable (they share the sub-graphs)
 
 
-def test_while_loop_without_maximum_iterations_gradient_error():
+def _newton_like(x, s):
+    """A loop whose trip count depends on the data (no maximum_iterations)."""
+    _, y = tf.while_loop(lambda i, y: tf.reduce_sum(y * y) < 50.,
+                         lambda i, y: (i + 1, tf.sin(y) * s + y * 1.5), (tf.constant(0), x))
+    return tf.reduce_sum(y * y)
+
+
+def _first_and_second(x, s):
+    with tf.GradientTape() as t2:
+        t2.watch(x)
+        with tf.GradientTape() as t1:
+            t1.watch([x, s])
+            loss = _newton_like(x, s)
+        gx, gs = t1.gradient(loss, [x, s])
+        z = tf.reduce_sum(gx * tf.constant([1., 2.], tf.float64))
+    return loss, gx, gs, t2.gradient(z, x)
+
+
+def _fd(f, x, eps=1e-6):
+    x = np.asarray(x, np.float64)
+    out = []
+    for i in range(x.size):
+        d = np.zeros_like(x)
+        d.flat[i] = eps
+        out.append((f(x + d) - f(x - d)) / (2 * eps))
+    out = np.array(out)   # row i: d f / d x_i
+    return out.reshape(x.shape) if out.ndim == 1 else out
+
+
+@pytest.mark.parametrize("backend", ["eager-op", "numpy", "numba"])
+def test_while_loop_gradients_without_maximum_iterations_match_finite_differences(backend):
+    x0, s0 = np.array([0.7, 1.1]), np.array([0.3, -0.2])
+    s = tf.constant(s0)
+    loss_np = lambda x: float(_newton_like(tf.constant(x), s))   # eager: a Python loop
+
+    def grad_np(x):
+        with tf.GradientTape() as t:
+            xt = tf.constant(x)
+            t.watch(xt)
+            loss = _newton_like(xt, s)
+        return t.gradient(loss, xt).numpy()
+
+    if backend == "eager-op":   # the while_loop primitive run eagerly (a node, not Python)
+        from graphflow import control_ops
+
+        def run(x, s):
+            with tf.GradientTape() as t:
+                t.watch([x, s])
+                _, y = control_ops.while_op(lambda i, y: tf.reduce_sum(y * y) < 50.,
+                                            lambda i, y: (i + 1, tf.sin(y) * s + y * 1.5),
+                                            [tf.constant(0), x])
+                loss = tf.reduce_sum(y * y)
+            return (loss,) + tuple(t.gradient(loss, [x, s]))
+        loss, gx, gs = run(tf.constant(x0), s)
+    else:
+        f = tf.function(_first_and_second, jit_compile=False if backend == "numpy" else None)
+        loss, gx, gs, hx = f(tf.constant(x0), s)
+        assert ops(f.get_concrete_function(tf.constant(x0), s)).count("while_loop") >= 3
+        hess = _fd(lambda x: grad_np(x) @ np.array([1., 2.]), x0, 1e-5)
+        np.testing.assert_allclose(hx.numpy(), hess, rtol=1e-5)
+    np.testing.assert_allclose(float(loss), loss_np(x0), rtol=1e-12)
+    np.testing.assert_allclose(gx.numpy(), _fd(loss_np, x0), rtol=1e-6)
+    np.testing.assert_allclose(
+        gs.numpy(), _fd(lambda v: float(_newton_like(tf.constant(x0), tf.constant(v))), s0),
+        rtol=1e-6)
+
+
+def test_while_loop_forward_mode_and_forward_over_reverse():
+    x0, s0 = np.array([0.7, 1.1]), np.array([0.3, -0.2])
+    s, v = tf.constant(s0), np.array([0.4, -1.3])
+
+    @fn
+    def jvp(x):
+        with tf.autodiff.ForwardAccumulator(x, tf.constant(v)) as acc:
+            loss = _newton_like(x, s)
+        return acc.jvp(loss)
+
+    @fn
+    def hvp(x):   # forward over reverse: a Hessian-vector product
+        with tf.autodiff.ForwardAccumulator(x, tf.constant(v)) as acc:
+            with tf.GradientTape() as t:
+                t.watch(x)
+                loss = _newton_like(x, s)
+            g = t.gradient(loss, x)
+        return acc.jvp(g)
+
+    loss_np = lambda x: float(_newton_like(tf.constant(x), s))
+    np.testing.assert_allclose(float(jvp(tf.constant(x0))), _fd(loss_np, x0) @ v, rtol=1e-6)
+    _, gx, _, _ = _first_and_second(tf.constant(x0), s)
+    h = _fd(lambda x: _first_and_second(tf.constant(x), s)[1].numpy(), x0, 1e-5)
+    np.testing.assert_allclose(hvp(tf.constant(x0)).numpy(), h.T @ v, rtol=1e-5)
+
+
+def test_while_loop_gradient_zero_trips_and_integer_outputs():
     @fn
     def f(x):
         with tf.GradientTape() as t:
             t.watch(x)
-            y = tf.while_loop(lambda y: tf.reduce_sum(y) < 100., lambda y: y * x, x)
-        return t.gradient(y, x)
+            i, y = tf.while_loop(lambda i, y: tf.reduce_max(y) < 1., lambda i, y: (i + 1, y * 2.),
+                                 (tf.constant(0), x))
+            loss = tf.reduce_sum(y * y)
+        return i, t.gradient(loss, x)
 
-    with pytest.raises(NotImplementedError, match="gradient of while_loop without "
-                       "maximum_iterations is not supported.*pass maximum_iterations") as e:
-        f(tf.constant([1.5, 2.]))
-    assert f"{HERE}:{first_line(f) + 4}" in str(e.value)
+    for arr, trips in (([2., 3.], 0), ([0.3, 0.1], 2), ([0.01, 0.002], 7)):
+        i, g = f(tf.constant(arr))
+        assert int(i) == trips
+        np.testing.assert_allclose(g.numpy(), 2 * np.array(arr) * 4. ** trips, rtol=1e-6)
+    assert f.experimental_get_tracing_count() == 1
 
 
 def test_while_loop_body_must_keep_shapes_error_names_the_line():

@@ -262,7 +262,19 @@ GRAD_CASES.update({
 })
 GRAD_CASES["check_numerics"] = [G(lambda x: tf.debugging.check_numerics(tf.sin(x), "m"), [rnd(2, 3)])]
 # ops whose VJP raises a clear error on purpose (tested in tests/test_control_flow.py)
-VJP_RAISES = {"while_loop"}
+VJP_RAISES = set()
+GRAD_CASES["while_loop"] = [   # a data-dependent trip count (fixed under the small FD steps)
+    G(lambda x, s: control_ops.while_op(
+        lambda i, y: tf.reduce_sum(y * y) < 30.,
+        lambda i, y: (i + 1, tf.sin(y) * s + y * 1.5), [tf.constant(0), x])[1],
+      [np.array([0.7, 1.1]), np.array([0.3, -0.2])]),
+    G(lambda x: control_ops.while_op(lambda y: tf.reduce_max(y) > 0.5, lambda y: y * 0.8,
+                                     [x])[0], [np.array([0.1, 0.2])], "zero-trips"),
+]
+GRAD_CASES["loop_history_read"] = [
+    G(lambda h: control_ops.history_read(tf.sin(h), tf.constant(1)), [rnd(3, 2)])]
+GRAD_CASES["loop_history_grad"] = [
+    G(lambda h, g: control_ops.history_grad(h, tf.constant(2), tf.exp(g)), [rnd(3, 2), rnd(2)])]
 
 ALL = {**GRAD_CASES, **COMPOSITIONS}
 PARAMS = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)

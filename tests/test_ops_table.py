@@ -355,6 +355,13 @@ CASES = {
                                                       [tf.constant(0), x])[1],
              lambda a: a * 8),
     ],
+    "loop_history_read": [
+        Case([f32(4, 3), np.int32(2)], control_ops.history_read, lambda h, k: h[k]),
+    ],
+    "loop_history_grad": [
+        Case([f64(3, 2), np.int32(1), f64(2)], control_ops.history_grad,
+             lambda h, k, g: np.where(np.arange(3)[:, None] == k, g, 0.)),
+    ],
     # ---------------------------------------------------------------- random (stateful)
     "random_normal": [
         Case([], lambda: tf.random.normal((400, 5), seed=3),

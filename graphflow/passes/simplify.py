@@ -75,7 +75,7 @@ def _rewrite(graph, n):
         return graph.add_node(name, (src["inputs"][0],), {"perm": perm}, d["shape"], d["dtype"],
                               d["source"], dict(d["tags"]))
     fill = facts.get("fill_value")
-    if fill is not None:
+    if fill is not None and not any(s is None for s in d["shape"]):   # (None: a loop's history)
         val = np.full((), fill, d["dtype"])
         c = graph.add_node(CONSTANT.name, (), {"value": val}, (), d["dtype"], d["source"],
                            dict(d["tags"]))

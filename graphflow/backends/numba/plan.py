@@ -98,7 +98,7 @@ def _static_runner(d):
     """node_runner, except that value-independent ops (ones_like/zeros_like) use the static
     shape (their input may be skipped: only its shape matters)."""
     facts = OPS[d["op"]].facts
-    if facts.get("value_independent"):
+    if facts.get("value_independent") and value_inputs(d) == ():
         shape, dtype, fill = d["shape"], d["dtype"], facts["fill_value"]
         return lambda *_: np.full(shape, fill, dtype)
     return node_runner(d)
