@@ -41,6 +41,11 @@ SCALAR = {
 #: (`C(...)` constants, e.g. one_hot's on/off values, have the output's type).
 INDEXED = {"one_hot": -1}
 
+#: ops this backend computes with its own hand-written kernels instead of the op table's numpy
+#: impl (module `conv`: im2col/col2im + BLAS convolutions, max pooling; `conv.runner(node)`)
+KERNELS = frozenset(["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "max_pool2d",
+                     "max_pool2d_grad", "max_pool2d_gather"])
+
 #: Relative cost of one element (transcendental ops weigh 8): decides when a loop is worth
 #: running on all cores.
 HEAVY = frozenset(["exp", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "sin", "cos",

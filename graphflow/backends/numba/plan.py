@@ -30,7 +30,7 @@ from ...ops.math_ops import MATMUL
 from ...ops.registry import ASSIGN, CONSTANT, OPS
 from ...passes.fusion import fuse, value_inputs
 from .. import schedule as sched
-from . import cache, inplace, lowering
+from . import cache, conv, inplace, lowering
 from .lower_cluster import lower_cluster
 from .parallel import CHUNK_ELEMENTS, pool as _chunk_pool
 
@@ -96,7 +96,12 @@ def _combiner(kind, dtype, shape):
 
 def _static_runner(d):
     """node_runner, except that value-independent ops (ones_like/zeros_like) use the static
-    shape (their input may be skipped: only its shape matters)."""
+    shape (their input may be skipped: only its shape matters); ops with the backend's own
+    kernels (`lowering.KERNELS`) use them."""
+    if d["op"] in lowering.KERNELS:
+        run = conv.runner(d)
+        if run is not None:
+            return run
     facts = OPS[d["op"]].facts
     if facts.get("value_independent") and value_inputs(d) == ():
         shape, dtype, fill = d["shape"], d["dtype"], facts["fill_value"]
@@ -179,7 +184,7 @@ class _ClusterStep:
         self.fallback_steps = fb
         if self.anchor is not None:
             d = g.nodes[self.anchor]
-            self.anchor_run = (plan.slot[self.anchor], node_runner(d),
+            self.anchor_run = (plan.slot[self.anchor], _static_runner(d),
                                tuple(plan.slot[u] for u in d["inputs"]))
         # which members are read outside (live consumers) or returned
         outs = []
@@ -468,7 +473,11 @@ class NumbaPlan:
 
     @property
     def kernels(self):
-        return [s.kernel for s in self.cluster_steps if s.kernel is not None]
+        ks = [s.kernel for s in self.cluster_steps if s.kernel is not None]
+        for st in self.steps:     # hand-written kernels of node steps and anchors (conv.py)
+            fn = st.fn if st.kind == "node" else getattr(st, "anchor_run", (None, None))[1]
+            ks += [k for k in getattr(fn, "kernels", ()) if k not in ks]
+        return ks
 
     def request(self, sync=None):
         """Ask the cache for every kernel (compiled in the background unless `sync`; the
