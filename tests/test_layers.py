@@ -23,7 +23,7 @@ LAYERS = [
     ("ops", ["graphflow.ops"]),
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",
                                  "graphflow.control_flow", "graphflow.custom_gradient",
-                                 "graphflow.py_func"]),
+                                 "graphflow.py_func", "graphflow.api_extras"]),
     ("passes", ["graphflow.passes"]),
     ("backends", ["graphflow.backends"]),
     ("function", ["graphflow.autograph", "graphflow.function", "graphflow.module"]),

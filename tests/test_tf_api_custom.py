@@ -278,3 +278,38 @@ def test_py_function_tensorspec_tout_skips_the_trace_run_and_checks_shapes():
         return tf.py_function(f, [x], tf.TensorSpec([3], tf.float32))
     with pytest.raises(InvalidArgumentError, match=r"py_function f .*shape \(4,\)"):
         bad(tf.constant([1., 2.]))
+
+
+# ------------------------------------------------------------------ hessians / ensure_shape
+@pytest.mark.parametrize("jit", BACKENDS)
+def test_hessians_match_analytic(jit):
+    a = np.array([[2., 1.], [1., 3.]])
+
+    @tf.function(jit_compile=jit)
+    def h(x, y):
+        ax = tf.reshape(tf.matmul(tf.constant(a), tf.reshape(x, (2, 1))), (2,))
+        f = tf.reduce_sum(x ** 3) * y + 0.5 * tf.reduce_sum(x * ax)
+        return tf.hessians(f, [x, y])
+    x = np.array([1.0, -2.0])
+    hx, hy = h(tf.constant(x), tf.constant(2.0, tf.float64))
+    np.testing.assert_allclose(hx.numpy(), np.diag(6 * x * 2.0) + a, rtol=1e-12)
+    assert hy.shape == () and float(hy) == 0.0
+
+
+def test_hessians_outside_function_raises():
+    with pytest.raises(RuntimeError, match="hessians"):
+        tf.hessians(tf.constant(1.0), [tf.constant(1.0)])
+
+
+def test_ensure_shape():
+    x = tf.constant([[1., 2.]])
+    np.testing.assert_array_equal(tf.ensure_shape(x, [None, 2]).numpy(), [[1., 2.]])
+    with pytest.raises(InvalidArgumentError, match=r"ensure_shape.*\(1, 2\).*\[3\]"):
+        tf.ensure_shape(x, [3])
+
+    @tf.function
+    def f(x):
+        return tf.ensure_shape(x, [2]) * 2.0
+    assert f(tf.constant([1., 2.])).numpy().tolist() == [2., 4.]
+    with pytest.raises(ValueError, match="ensure_shape"):
+        f(tf.constant([1., 2., 3.]))
