@@ -21,6 +21,27 @@ def user_source(skip_pkg=True):
     return "?"
 
 
+_APP_DIRS = tuple(os.path.join(_PKG_DIR, d) + os.sep for d in ("keras", "distribute", "data"))
+
+
+def library_frame():
+    """'file:line Qual.name' of the innermost stack frame in graphflow's application packages
+    (keras, distribute, data) -- e.g. ``layers.py:120 Dense.call`` for a node a Keras layer
+    adds -- or None outside them. Node sources keep it beside the user's line.
+
+    >>> library_frame() is None
+    True
+    """
+    f = sys._getframe(1)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if fn.startswith(_APP_DIRS):
+            name = getattr(f.f_code, "co_qualname", f.f_code.co_name)
+            return f"{os.path.basename(fn)}:{f.f_lineno} {name}"
+        f = f.f_back
+    return None
+
+
 class OpError(Exception):
     """Base of graphflow's op errors."""
 

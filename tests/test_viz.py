@@ -151,3 +151,103 @@ def test_cli_show(tmp_path, monkeypatch, capsys):
         main(["show", "vizmod:g"])
     main(["show", "vizmod:f", "--arg", "float32[2]", "-o", str(tmp_path / "f.html")])
     assert (tmp_path / "f.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def blocks_cf(n=5):
+    @tf.function(jit_compile=False)
+    def f(x, w):
+        with tf.GradientTape() as t:
+            t.watch(w)
+            h = x
+            for i in range(n):
+                with tf.name_scope(f"block_{i}"):
+                    h = tf.tanh(tf.matmul(h, w) + 1.0)
+            with tf.name_scope("head"):
+                y = tf.reduce_sum(h * h)
+        return y, t.gradient(y, w)
+    return f.get_concrete_function(tf.ones((2, 3)), tf.ones((3, 3)))
+
+
+def _subtree(v, gid):
+    grp = v["groups"][gid]
+    return list(grp["nodes"]) + [n for c in grp["children"] for n in _subtree(v, c)]
+
+
+def test_series_of_identical_blocks():
+    cf = blocks_cf(5)
+    v = V.build_view(cf.traced)
+    series = {gid: g for gid, g in v["groups"].items() if g.get("series")}
+    fwd = series["×block_0…block_4"]
+    assert V.group_text(fwd) == "block_0…block_4 ×5" and fwd["parent"] == ""
+    assert fwd["children"] == [f"block_{i}" for i in range(5)]
+    ops = [[v["nodes"][n]["op"] for n in _subtree(v, c)] for c in fwd["children"]]
+    assert all(o == ops[0] for o in ops) and "matmul" in ops[0]
+    assert "head" in v["groups"][""]["children"]       # a different block stays outside
+    grad = [g for gid, g in series.items() if gid.startswith("gradients")]
+    assert grad and all(v["nodes"][n]["adj"] == 1 for g in grad for n in _subtree(v, g["id"]))
+    for gid, g in v["groups"].items():                 # the tree stays consistent
+        assert all(v["groups"][c]["parent"] == gid for c in g["children"])
+        assert all(v["nodes"][n]["group"] == gid for n in g["nodes"])
+    assert not any(g.get("series") for g in V.build_view(blocks_cf(2).traced)["groups"].values())
+    p = V.place(v, set())                               # a series is one box when collapsed
+    assert "g:×block_0…block_4" in p["boxes"]
+
+
+def test_hidden_adjoints_layout():
+    cf = blocks_cf(3)
+    v = V.build_view(cf.traced)
+    p = V.place(v, set(v["groups"]), "hidden")
+    fwd = {n for n, r in v["nodes"].items() if not r["chip"] and not r["adj"]}
+    assert set(p["boxes"]) == fwd
+    g = cf.traced.nx
+    assert {(a, b) for a, b, _, _ in p["edges"]} == \
+        {(u, w) for u, w, e in g.edges(data=True) if u in fwd and w in fwd and not e.get("control")}
+    assert len(V.place(v, set(v["groups"]))["boxes"]) > len(fwd)
+
+
+def test_stage_diffs_match_networkx():
+    cf = blocks_cf(3)
+    stages = H.stages_of(cf)
+    views = H.stage_views(stages)
+    changed_somewhere = False
+    for (_, g0), (_, g1), v in zip(stages, stages[1:], views[1:]):
+        a, b = set(g0.nx), set(g1.nx)
+        d = v["diff"]
+        assert set(d["added"]) == b - a and set(d["removed"]) == a - b
+        assert set(d["changed"]) <= a & b
+        changed_somewhere |= bool(d["added"] or d["removed"] or d["changed"])
+    assert changed_somewhere and "diff" not in views[0]
+
+
+def test_unnamed_variables_get_distinct_labels():
+    a, b = tf.Variable(np.ones(2, "float32")), tf.Variable(np.ones(2, "float32"))
+
+    @tf.function(jit_compile=False)
+    def f(x):
+        return tf.reduce_sum(a * x + b)
+    v = json.loads(render(f, tf.ones(2), format="json", stage="traced"))["stages"][0]
+    chips = [c for r in v["nodes"].values() for c in r.get("chips", ())]
+    assert sorted(c for c in chips if c.startswith("⟵")) == ["⟵Variable", "⟵Variable_1"]
+
+
+def test_source_keeps_user_line_and_library_frame(mlp):
+    g = mlp.traced.nx
+    mm = [d for _, d in g.nodes(data=True) if d["op"] == "matmul" and not d["tags"]]
+    assert mm and all(d["source"].startswith("test_viz.py:") for d in mm)   # the fit() line
+    assert all(d["frame"].startswith("layers.py:") and d["frame"].endswith("Dense.call")
+               for d in mm)
+    v = V.build_view(mlp.traced)
+    assert {v["nodes"][n]["frame"] for n in g if g.nodes[n]["op"] == "matmul"
+            and not g.nodes[n]["tags"]} == {d["frame"] for d in mm}
+
+
+def test_visualize_and_repr_html(tmp_path):
+    import html as _html
+    cf = blocks_cf(2)
+    page = cf.visualize(str(tmp_path / "p.html"))
+    assert (tmp_path / "p.html").read_text() == page.html and page.html.startswith("<!DOCTYPE")
+    frame = cf._repr_html_()
+    assert frame.startswith("<iframe") and 'sandbox="allow-scripts"' in frame
+    src = frame.split('srcdoc="', 1)[1].rsplit('"></iframe>', 1)[0]
+    assert _html.unescape(src) == page.html
+    assert cf.visualize(format="svg", stage="traced")._repr_html_().startswith("<svg")

@@ -5,9 +5,13 @@ needed), JSON and text.
 
 JSON schema (``format="json"``): ``{"title", "consts", "stages": [view, ...]}``, each view
 ``{"name", "count", "nodes": {id: {id, op, label, role, shape, dtype, bytes, source, scope,
-group, adj, fwd, tangent, kernel, inputs, consumers, attrs, chip, chips}}, "groups": {gid:
-{id, name, parent, children, nodes, size, layers, chains, segs}}, "edges": [[u, v, reason?]],
-"control": [[u, v]], "expanded": [gid, ...], "kernels"?: {k: {id, kind, domain, nodes}}}``.
+frame, group, adj, fwd, tangent, kernel, inputs, consumers, attrs, chip, chips}}, "groups":
+{gid: {id, name, parent, children, nodes, size, adj, layers, chains, segs, series?, alt?}},
+"edges": [[u, v, reason?]], "control": [[u, v]], "expanded": [gid, ...],
+"kernels"?: {k: {id, kind, domain, nodes}},
+"diff"?: {prev, added, removed, changed}}``. ``frame``: the innermost graphflow application
+frame (``layers.py:120 Dense.call``) beside the user's ``source`` line; ``series``: the number
+of identical member groups; ``alt``: the group's layout with adjoint items left out.
 
 >>> import graphflow as tf
 >>> @tf.function(jit_compile=False)

@@ -271,6 +271,7 @@
       "<tr><th>dtype</th><td>" + esc(r.dtype) + "</td></tr><tr><th>bytes</th><td>" + r.bytes + "</td></tr>" +
       "<tr><th>source</th><td class='source'>" + esc(r.source) + "</td></tr>" +
       (DATA.code && DATA.code[r.source] ? "<tr><th></th><td><code>" + esc(DATA.code[r.source]) + "</code></td></tr>" : "") +
+      (r.frame ? "<tr><th>in</th><td class='frame'>" + esc(r.frame) + "</td></tr>" : "") +
       "<tr><th>scope</th><td>" + esc(r.scope) + "</td></tr><tr><th>group</th><td>" + esc(r.group) + "</td></tr>" +
       (r.adj ? "<tr><th>adjoint</th><td>order " + r.adj + (r.fwd !== null && view.nodes[r.fwd] ? " of " + link(r.fwd) : "") + "</td></tr>" : "") +
       (adjs.length ? "<tr><th>adjoints</th><td>" + adjs.map(link).join(" ") + "</td></tr>" : "") +
@@ -306,7 +307,7 @@
     return function (r) {
       if (field === "op") return re.test(r.op);
       if (field === "scope") return re.test(r.scope) || re.test(r.group);
-      if (field === "src") return re.test(r.source);
+      if (field === "src") return re.test(r.source) || re.test(r.frame || "");
       if (field === "adj") return String(r.adj) === s;
       if (field === "diff") return !!(view.diffSets && view.diffSets[s] && view.diffSets[s][r.id]);
       if (field === "kernel") return r.kernel !== null && r.kernel !== undefined && String(r.kernel) === s;

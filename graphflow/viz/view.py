@@ -182,6 +182,7 @@ def build_view(graph, name="graph", labels=None):
         rec = {"id": n, "op": d["op"], "label": node_label(d, labels), "role": role(d["op"]) or "op",
                "shape": [None if s is None else int(s) for s in d["shape"]],
                "dtype": np.dtype(d["dtype"]).name, "source": d.get("source") or "",
+               "frame": d.get("frame") or "",
                "scope": d.get("scope") or "", "adj": int(tags.get("adjoint") or 0),
                "fwd": tags.get("forward"), "tangent": bool(tags.get("tangent")),
                "kernel": tags.get("cluster"), "inputs": ins,
@@ -489,7 +490,8 @@ def _lay(grp, hide_adjoint):
 
 def place(view, expanded, mode="grouped"):
     """Coordinates of the current view (`expanded`: set of expanded group ids; the root is
-    always expanded; `mode` "grouped" or "hidden": adjoint nodes left out). Returns {'boxes': {item: (x, y, w, h)}, 'frames': {gid: (x, y, w, h)},
+    always expanded; `mode` "grouped" or "hidden": adjoint nodes left out). Returns
+    {'boxes': {item: (x, y, w, h)}, 'frames': {gid: (x, y, w, h)},
     'edges': [(u_item, v_item, [(x, y), ...], reason)], 'width', 'height'}; the page's script
     implements the same algorithm."""
     groups, nodes = view["groups"], view["nodes"]
