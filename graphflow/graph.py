@@ -9,6 +9,7 @@ Nodes are integer ids with attributes
     shape   tuple of ints;  dtype  numpy dtype
     source  "file:line" of the user code that created the node
     scope   the name scope path ("model/dense_1"), from graphflow.name_scope / Keras layers
+    frame   the innermost graphflow application frame ("layers.py:120 Dense.call") or None
     tags    dict: {'adjoint': order, 'forward': node id} for gradient nodes (and tangent nodes
             of forward mode, with 'tangent': True), 'cluster', ...
 Control edges (attribute `control=True`) order effects: reads/assigns of a variable, prints.
@@ -27,7 +28,7 @@ import networkx as nx
 import numpy as np
 
 from . import state as _state
-from .errors import GraphError, InvalidArgumentError, user_source
+from .errors import GraphError, InvalidArgumentError, library_frame, user_source
 from .ops.registry import (CONSTANT, OPS, PARAMETER, READ_VARIABLE, ASSIGN, PRINT, SOURCE, Aval,
                            op_error)
 from . import shapes as _shapes
@@ -63,7 +64,7 @@ class Graph:
         nid = next(self._ids)
         self.nx.add_node(nid, op=op, inputs=tuple(inputs), attrs=attrs or {}, shape=tuple(shape),
                          dtype=np.dtype(dtype), source=source or user_source(), tags=tags or {},
-                         scope="/".join(_state.current().scope))
+                         scope="/".join(_state.current().scope), frame=library_frame())
         for pos, u in enumerate(inputs):
             if self.nx.has_edge(u, nid):
                 self.nx.edges[u, nid]["pos"] += (pos,)
