@@ -204,14 +204,18 @@ class GraphBuilder(Graph):
         ids = [self._node_of(a) for a in args]
         avals = [Aval(self.nx.nodes[i]["shape"], self.nx.nodes[i]["dtype"]) for i in ids]
         src = user_source()
-        _shapes.take_checks()
         try:
             out = op.rule(*avals, **attrs)
         except InvalidArgumentError as e:
             raise InvalidArgumentError(f"{e}\n  while tracing, at {src}") from None
-        checks = _shapes.take_checks()
-        if checks:   # equalities of unknown dims the rule could not decide: checked per call
-            self.dim_checks.append((op.name, tuple(avals), dict(attrs), src, checks))
+        # equalities of unknown dims the rule (or the composition calling it) could not
+        # decide: checked when a call binds the dims
+        for a, b, kind, ctx in _shapes.take_checks():
+            name, cavals, cattrs, msg = (op.name, tuple(avals), dict(attrs), None) \
+                if ctx is None else (ctx[0], tuple(Aval(tuple(x.shape), getattr(x.dtype, "np",
+                                                                              x.dtype))
+                                                   for x in ctx[1]), {}, ctx[2])
+            self.dim_checks.append((name, cavals, cattrs, src, [(a, b, kind)], msg))
         ctrl = [self._last_effect] if op.stateful and self._last_effect is not None else []
         nid = self.add_node(op.name, ids, dict(attrs), out.shape, out.dtype, src, self._tags(), ctrl)
         if op.stateful:
@@ -400,19 +404,22 @@ def bind_dims(graph, arrays):
         if tuple(want) != tuple(np.shape(a)):
             raise InvalidArgumentError(f"argument `{d['attrs']['name']}` has shape "
                                        f"{list(np.shape(a))}, the graph takes {list(want)}")
-    for opname, avals, attrs, src, checks in graph.dim_checks:
+    for opname, avals, attrs, src, checks, msg in graph.dim_checks:
         if all(_shapes.check_holds(a, b, kind, env) for a, b, kind in checks):
             continue
         concrete = [Aval(_shapes.evaluate(tuple(av.shape), env), av.dtype) for av in avals]
-        try:
-            OPS[opname].rule(*concrete, **_shapes.evaluate(attrs, env))
-            msg = None
-        except InvalidArgumentError as e:
-            msg = str(e)
-        if msg is None:
-            msg = str(op_error(opname, concrete, "unknown dimensions disagree: " + ", ".join(
-                f"{a} = {_shapes.evaluate(a, env)} vs {b} = {_shapes.evaluate(b, env)}"
-                for a, b, _ in checks)))
+        text = None
+        if msg is None and opname in OPS:   # the op's own rule gives eager mode's error
+            try:
+                OPS[opname].rule(*concrete, **_shapes.evaluate(attrs, env))
+            except InvalidArgumentError as e:
+                text = str(e)
+        if text is None:
+            text = str(op_error(opname, concrete, (msg or "shapes disagree") + " (unknown dims: "
+                                + ", ".join(f"{a} = {_shapes.evaluate(a, env)} vs {b} = "
+                                            f"{_shapes.evaluate(b, env)}"
+                                            for a, b, _ in checks) + ")"))
+        msg = text
         raise InvalidArgumentError(f"{msg}\n  at run time, for the node traced at {src}")
     return env
 
@@ -484,6 +491,8 @@ def verify(graph):
             out = opdef.rule(*avals, **d["attrs"])
         except Exception as e:
             raise GraphError(f"node {n} ({op}): its rule rejects the inputs: {e}") from None
+        finally:
+            _shapes.take_checks()   # recorded while tracing already
         _check(tuple(out.shape) == tuple(d["shape"]) and np.dtype(out.dtype) == d["dtype"],
                f"node {n} ({op}) says {d['shape']} {d['dtype']} but its rule gives "
                f"{out.shape} {out.dtype}")

@@ -140,11 +140,14 @@ class Dim:
         return self._hash
 
     def _lower_bound(self):
-        lb = 0
+        lb = 0   # symbols are >= 1, opaque terms >= 0; a negative coefficient: unbounded
         for m, c in self.terms:
-            if c < 0:
+            if not m:
+                lb += c
+            elif c < 0:
                 return None
-            lb += c if all(isinstance(a, str) for a in m) else 0
+            else:
+                lb += c if all(isinstance(a, str) for a in m) else 0
         return lb
 
     def _compare(self, o, op):
@@ -154,7 +157,7 @@ class Dim:
         lb = d._lower_bound()
         if lb is not None and lb >= 1:
             return op in (">", ">=")
-        if lb is not None and op in (">=", "<"):
+        if lb is not None and lb >= 0 and op in (">=", "<"):
             return op == ">="
         lbn = (-d)._lower_bound()
         if lbn is not None and lbn >= 1:
@@ -365,15 +368,16 @@ def dmax(a, b):
 _PENDING = threading.local()
 
 
-def require_equal(a, b, kind="equal"):
+def require_equal(a, b, kind="equal", context=None):
     """Whether dims `a` and `b` may agree: False if both are known and differ; True if equal;
     otherwise True and a check is recorded that the executor runs when it binds the dims
-    (`kind` 'equal', or 'broadcast': `b` may also be 1).
+    (`kind` 'equal', or 'broadcast': `b` may also be 1). `context` (op name, input avals)
+    names the op for the error; without it the check belongs to the op whose rule is running.
 
     >>> require_equal(3, 3), require_equal(3, 4), require_equal(Dim("b"), 4)
     (True, False, True)
     >>> take_checks()
-    [(None, 4, 'equal')]
+    [(None, 4, 'equal', None)]
     """
     if a == b and not (a is None or b is None):
         return True
@@ -382,7 +386,7 @@ def require_equal(a, b, kind="equal"):
     lst = getattr(_PENDING, "checks", None)
     if lst is None:
         lst = _PENDING.checks = []
-    lst.append((a, b, kind))
+    lst.append((a, b, kind, context))
     return True
 
 

@@ -68,7 +68,8 @@ class TensorShape(tuple):
         return f"TensorShape({list(self)})"
 
     def __str__(self):
-        return "(" + ", ".join("None" if d is None else str(d) for d in self) + (",)" if len(self) == 1 else ")")
+        return "(" + ", ".join("None" if d is None or isinstance(d, Dim) else str(d)
+                              for d in self) + (",)" if len(self) == 1 else ")")
 
 
 def _shape_of(np_shape, _new_tuple=tuple.__new__):

@@ -12,6 +12,7 @@ from .. import dtypes as _dt
 from ..dispatch import binary_operator, bind
 from ..tensor import OPERATORS, constant, convert_args, to_tensor
 from . import shape_ops as _s
+from ..shapes import Dim, prod as _dprod
 from .creation import ones  # noqa: F401  (used in doctests)
 from .registry import (ANCHOR, BILINEAR, ELEMENTWISE, LINEAR, POINTWISE, REDUCTION, Aval,
                        broadcast_shapes, defop, elementwise_rule, linear_in, normalize_axis,
@@ -432,8 +433,13 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """
     x = to_tensor(input_tensor)
     axes = normalize_axis("reduce_mean", axis, x.ndim, (x,))
-    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    n = _dprod([x.shape[a] for a in axes])
     s = reduce_sum(x, axes, keepdims)
+    if isinstance(n, Dim):   # unknown count: a `dims` node, bound when the graph runs
+        nt = _s.dims_value(n, x.dtype)
+        if x.dtype.is_integer:
+            return sign(s) * floordiv(abs(s), nt) if x.dtype.np.kind == "i" else floordiv(s, nt)
+        return s * (1.0 / nt)
     if x.dtype.is_integer:
         if x.dtype.np.kind == "i":   # truncate toward zero (TF's C++ division), not floor
             return sign(s) * floordiv(abs(s), max(n, 1))

@@ -14,7 +14,7 @@ from .math_ops import (relu, abs, clip_by_value, erf, exp, expm1, greater, great
 from .random_ops import uniform
 from ..dispatch import bind
 from ..errors import InvalidArgumentError
-from .registry import Aval, OTHER, defop, op_error
+from .registry import Aval, OTHER, defop, op_error, shapes_agree
 from .shape_ops import gather, one_hot, reshape, squeeze
 
 
@@ -211,7 +211,8 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     if not labels.dtype.is_integer:
         raise op_error("sparse_softmax_cross_entropy_with_logits", (labels, logits),
                        "labels must be integer class indices")
-    if tuple(labels.shape) != tuple(logits.shape[:-1]):
+    if not shapes_agree("sparse_softmax_cross_entropy_with_logits", (labels, logits),
+                        labels.shape, logits.shape[:-1], "labels must have shape logits.shape[:-1]"):
         raise op_error("sparse_softmax_cross_entropy_with_logits", (labels, logits),
                        "labels must have shape logits.shape[:-1]")
     labels = check_labels(labels, logits.shape[-1], "sparse_softmax_cross_entropy_with_logits")

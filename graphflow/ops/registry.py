@@ -242,6 +242,17 @@ def _broadcast_symbolic(opname, avals, shapes):
     return tuple(out)
 
 
+def shapes_agree(opname, avals, s1, s2, msg="shapes must agree"):
+    """True if shapes `s1` and `s2` may be equal: same rank, known dims equal; pairs involving
+    unknown dims are checked at run time, failing with op_error(opname, avals, msg) (for
+    compositions that compare shapes in Python before binding ops)."""
+    s1, s2 = tuple(s1), tuple(s2)
+    if len(s1) != len(s2):
+        return False
+    return all([require_equal(a, b, "equal", (opname, tuple(avals), msg))
+                for a, b in zip(s1, s2)])
+
+
 def same_dtype(opname, avals, kinds=None):
     """The common dtype of avals (which must all agree, and be of numpy `kinds` if given)."""
     dt = avals[0].dtype

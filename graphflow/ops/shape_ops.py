@@ -12,14 +12,17 @@ from ..tensor import OPERATORS, Tensor, constant, convert_args, convert_to_tenso
 from .creation import ones  # noqa: F401  (used in doctests)
 from ..indexing import index_from_spec, index_spec, sliced_shape
 from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
+from .registry import SOURCE, broadcast_shapes
+from ..errors import InvalidArgumentError
+from ..shapes import Dim, prod as _dprod, require_equal
 
 _NO = {}
 
 
 # ------------------------------------------------------------------ reshape / transpose
 def _reshape_rule(x, shape):
-    if int(np.prod(x.shape, dtype=np.int64)) != int(np.prod(shape, dtype=np.int64)):
-        raise op_error("reshape", (x,), f"cannot reshape {int(np.prod(x.shape))} values into "
+    if not require_equal(_dprod(x.shape), _dprod(shape)):
+        raise op_error("reshape", (x,), f"cannot reshape {_dprod(x.shape)} values into "
                        f"shape {tuple(shape)}")
     return Aval(tuple(shape), x.dtype)
 
@@ -36,13 +39,13 @@ def reshape(tensor, shape, name=None):
     TensorShape([2, 2])
     """
     x = to_tensor(tensor)
-    shape = [int(s) for s in (shape.numpy() if isinstance(shape, Tensor) else shape)]
+    shape = list(static_dims(shape))
     if shape.count(-1) > 1:
         raise op_error("reshape", (x,), f"at most one -1 in shape {shape}")
     if -1 in shape:
-        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-        n = int(np.prod(x.shape, dtype=np.int64))
-        if known == 0 or n % known:
+        known = _dprod([s for s in shape if s != -1])
+        n = _dprod(x.shape)
+        if known == 0 or not require_equal(n % known, 0):   # unknown dims: checked at run time
             raise op_error("reshape", (x,), f"cannot reshape {n} values into shape {shape}")
         shape[shape.index(-1)] = n // known
     shape = tuple(shape)
@@ -106,10 +109,12 @@ def squeeze(input, axis=None, name=None):
 # ------------------------------------------------------------------ broadcast_to / tile
 def _bcast_rule(x, shape):
     try:
-        out = np.broadcast_shapes(tuple(x.shape), tuple(shape))
-    except ValueError:
+        out = broadcast_shapes("broadcast_to", (x, Aval(tuple(shape), x.dtype)))
+    except InvalidArgumentError:
         out = None
-    if out != tuple(shape):
+    if out is None or len(out) != len(shape) or any(
+            not (a == b or isinstance(b, Dim) and require_equal(a, b))
+            for a, b in zip(out, shape)):
         raise op_error("broadcast_to", (x,), f"cannot broadcast to shape {tuple(shape)}")
     return Aval(tuple(shape), x.dtype)
 
@@ -122,7 +127,7 @@ BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
 def broadcast_to(input, shape, name=None):
     """Broadcast to `shape` with numpy rules."""
     x = to_tensor(input)
-    shape = tuple(int(s) for s in shape)
+    shape = static_dims(shape)
     if tuple(x.shape) == shape:
         return x
     return bind(BROADCAST_TO, [x], {"shape": shape})
@@ -160,7 +165,7 @@ def _concat_rule(*xs, axis):
     out = list(xs[0].shape)
     for x in xs[1:]:
         for d in range(r):
-            if d != axis and x.shape[d] != out[d]:
+            if d != axis and not require_equal(x.shape[d], out[d]):
                 raise op_error("concat", xs, f"dimension {d} differs")
         out[axis] += x.shape[axis]
     return Aval(tuple(out), dt)
@@ -278,8 +283,20 @@ def getitem(x, idx):
         return gather(x, idx)
     if isinstance(idx, Tensor) and idx._value is None:
         return gather(x, idx)
+    dims = _dims_of(x)
+    if dims is not None and isinstance(idx, (int, np.integer, slice)):   # tf.shape(x)[0]
+        return dims_value(dims[idx], x.dtype)   # (raises IndexError out of range, as a tuple)
     spec = index_spec(idx)
     return bind(GETITEM, [x], {"spec": spec})
+
+
+def _dims_of(t):
+    """The dims a traced `dims` node holds (`graphflow.shape(x)` in a trace), else None."""
+    g = getattr(t, "_graph", None)
+    if g is None:
+        return None
+    d = g.nx.nodes[t._node]
+    return d["attrs"]["dims"] if d["op"] == DIMS.name else None
 
 
 # ------------------------------------------------------------------ gather / one_hot
@@ -373,15 +390,75 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
                                  "axis": -1 if axis is None else int(axis), "dtype": dt.np.name})
 
 
-# ------------------------------------------------------------------ static shape helpers
+# ------------------------------------------------------------------ shapes as values
+def _dims_rule(*, dims, dtype):
+    return Aval((len(dims),) if isinstance(dims, tuple) else (), np.dtype(dtype))
+
+
+def _dims_impl(*, dims, dtype):
+    return np.array(dims, dtype=dtype)
+
+
+DIMS = defop("dims", _dims_impl, _dims_rule, kind=SOURCE, arity=0,
+             value_of_dims=lambda attrs: _dims_impl(**attrs),
+             nondiff_reason="a shape: integer sizes known when the function runs",
+             doc="the value of (possibly unknown) dims: a tuple -> 1-D, one dim -> 0-d")
+
+
+def dims_value(dims, dtype=_dt.int32):
+    """A tensor holding `dims` (a tuple -> 1-D, one dim -> scalar); unknown dims
+    (`graphflow.shapes.Dim`) make it a `dims` node whose value is bound when the graph runs,
+    known ones a constant.
+
+    >>> dims_value((2, 3)).numpy()
+    array([2, 3], dtype=int32)
+    """
+    dt = _dt.as_dtype(dtype)
+    if isinstance(dims, Dim) or (isinstance(dims, tuple) and any(isinstance(d, Dim) for d in dims)):
+        return bind(DIMS, [], {"dims": dims, "dtype": dt.np.name})
+    return convert_to_tensor(np.array(dims, dtype=dt.np), dt)
+
+
+def static_dims(shape):
+    """A shape argument (ints, Dims, 0-d tensors, or a 1-D int tensor - also a traced
+    `graphflow.shape(x)`) as a tuple of ints and Dims.
+
+    >>> static_dims([2, constant(3)]), static_dims(constant([4, 5]))
+    ((2, 3), (4, 5))
+    """
+    if isinstance(shape, Tensor):
+        v = _static_value(shape)
+        return tuple(v) if isinstance(v, tuple) else tuple(int(s) for s in np.reshape(v, -1))
+    if isinstance(shape, (int, np.integer, Dim)):
+        shape = (shape,)
+    out = []
+    for s in shape:
+        if isinstance(s, Tensor):
+            s = _static_value(s)
+            s = s if isinstance(s, Dim) else int(np.reshape(s, ()))
+        out.append(s if isinstance(s, Dim) else int(s))
+    return tuple(out)
+
+
+def _static_value(t):
+    """The value of a tensor known while tracing: a constant's array, a `dims` node's dims."""
+    dims = _dims_of(t)
+    return t.numpy() if dims is None else dims
+
+
 def shape(input, out_type=_dt.int32, name=None):
-    """The (static) shape as an int32 tensor."""
-    return convert_to_tensor(list(to_tensor(input).shape), out_type)
+    """The shape as an int32 tensor; while tracing, unknown dims are bound when the graph
+    runs (one trace serves every batch size).
+
+    >>> shape(ones((2, 3))).numpy()
+    array([2, 3], dtype=int32)
+    """
+    return dims_value(tuple(to_tensor(input).shape), out_type)
 
 
 def size(input, out_type=_dt.int32, name=None):
-    """Number of elements (static), as an int32 tensor."""
-    return convert_to_tensor(int(np.prod(to_tensor(input).shape, dtype=np.int64)), out_type)
+    """Number of elements, as an int32 tensor (bound at run time for unknown dims)."""
+    return dims_value(_dprod(to_tensor(input).shape), out_type)
 
 
 def rank(input, name=None):

@@ -6,6 +6,7 @@ of a constant stays a scalar the backends broadcast for free, not a materialized
 import numpy as np
 
 from ..ops.registry import CONSTANT, OPS
+from ..shapes import is_static
 
 MAX_FOLD_ELEMENTS = 1 << 16   # don't bake big arrays into the graph
 
@@ -21,8 +22,8 @@ def fold(graph):
         if any(getattr(v, "has_effects", False) for v in d["attrs"].values()):
             continue   # a cond/while_loop whose sub-graphs print/assign: runs at run time
         ins = [g.nodes[u] for u in d["inputs"]]
-        if not all(OPS[i["op"]] is CONSTANT for i in ins):
-            continue
+        if not all(OPS[i["op"]] is CONSTANT for i in ins) or not is_static(d["shape"]):
+            continue   # (an output of unknown dims, e.g. a broadcast to the batch: runs then)
         # e.g. a big broadcast_to of a constant stays: a scalar the backends broadcast for free,
         # not a materialized array (simplify already treats it as that constant)
         if int(np.prod(d["shape"], dtype=np.int64)) > op.facts.get("fold_limit",

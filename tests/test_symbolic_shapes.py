@@ -1,0 +1,124 @@
+"""Unknown dimensions (issue 9): one trace serves every batch size."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.shapes import Dim, evaluate, prod, require_equal, take_checks
+
+
+def test_dim_arithmetic_is_symbolic_and_prints_none():
+    b, t = Dim("b"), Dim("t")
+    assert (b * t * 4) // (t * 4) == b and (b * 4) // 4 == b
+    assert b * 3 - b * 3 == 0 and isinstance(b + 1 - 1, Dim)
+    assert str(b * 2 + 1) == "2*b + 1" and repr(b) == "None"
+    assert str(tf.TensorShape((b, 4))) == "(None, 4)" and b == None   # noqa: E711 (TF's None)
+    assert evaluate(((b * t) // 3, b % 2, prod((b, t, 2))), {"b": 7, "t": 6}) == (14, 1, 84)
+    assert b >= 1 and not b < 1 and b + 1 > b
+    with pytest.raises(TypeError, match="cannot decide"):
+        b < 5
+    with pytest.raises(TypeError, match="unknown dimension b"):
+        np.zeros((b, 2))
+    take_checks()
+    assert require_equal(b, b) and require_equal(b, 3) and not require_equal(2, 3)
+    assert take_checks() == [(b, 3, "equal", None)]
+
+
+def _mlp_step():
+    rng = np.random.default_rng(0)
+    w1 = tf.Variable(rng.normal(size=(4, 16)).astype("float32") * .3)
+    b1 = tf.Variable(np.zeros(16, "float32"))
+    w2 = tf.Variable(rng.normal(size=(16, 3)).astype("float32") * .3)
+
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            h = tf.nn.relu(tf.matmul(x, w1) + b1)
+            logits = tf.reshape(tf.matmul(h, w2), [-1, 3])
+            loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            loss = loss + tf.reduce_mean(tf.square(logits)) * 0.1
+        return [loss, tf.nn.softmax(logits)] + tape.gradient(loss, [w1, b1, w2])
+    return step
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_one_trace_for_every_batch_size_matches_eager(jit):
+    step = _mlp_step()
+    sig = [tf.TensorSpec((None, 4)), tf.TensorSpec((None,), tf.int32)]
+    f = tf.function(step, input_signature=sig, jit_compile=jit)
+    rng = np.random.default_rng(1)
+    for b in (1, 7, 128, 1000):
+        x = rng.normal(size=(b, 4)).astype("float32")
+        y = rng.integers(0, 3, b).astype("int32")
+        if jit:   # the compiled kernels, not the numpy fallback while they compile
+            f.get_concrete_function(x, y)._executor.plan_for([x, y])[1].wait()
+        got = f(x, y)
+        want = step(tf.constant(x), tf.constant(y))
+        assert got[1].shape == (b, 3)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=2e-5, atol=1e-6)
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_concrete_function_of_a_spec_has_unknown_dims():
+    f = tf.function(lambda x: tf.reduce_sum(x * 2.0, axis=1))
+    cf = f.get_concrete_function(tf.TensorSpec((None, 4)))
+    g = cf.graph
+    assert str(tf.TensorShape(g.nodes[cf.optimized.params[0]]["shape"])) == "(None, 4)"
+    assert "(None, 4) float32" in cf.pretty()
+    np.testing.assert_allclose(cf(tf.ones((5, 4))).numpy(), np.full(5, 8.0))
+    assert f.experimental_get_tracing_count() == 1
+    np.testing.assert_allclose(f(tf.ones((2, 4))).numpy(), [8.0, 8.0])
+    assert f.experimental_get_tracing_count() == 1   # the spec's trace serves the call
+
+
+def _line_of(marker):
+    with open(__file__) as fh:
+        return next(i for i, line in enumerate(fh, 1) if marker in line and "_line_of" not in line)
+
+
+def test_mismatched_unknown_dims_name_op_shapes_and_line():
+    @tf.function(input_signature=[tf.TensorSpec((None, 4)), tf.TensorSpec((None, 4))])
+    def f(x, y):
+        return x + y   # the line the error names
+    np.testing.assert_allclose(f(np.ones((3, 4), "f4"), np.ones((3, 4), "f4")).numpy(), 2.0)
+    with pytest.raises(tf.errors.InvalidArgumentError) as e:
+        f(np.ones((3, 4), "f4"), np.ones((5, 4), "f4"))
+    msg = str(e.value)
+    assert "add: shapes are not broadcast-compatible (inputs: (3, 4) float32, (5, 4) float32)" \
+        in msg and f"test_symbolic_shapes.py:{_line_of('# the line the error names')}" in msg
+
+    @tf.function(input_signature=[tf.TensorSpec((None, 3)), tf.TensorSpec((None,), tf.int32)])
+    def xent(logits, labels):
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"sparse_softmax_cross_entropy_with_logits: labels must have shape"
+                             r".*\(inputs: \(5,\) int32, \(2, 3\) float32\)"):
+        xent(np.zeros((2, 3), "f4"), np.zeros(5, "i4"))
+
+
+def test_reduce_retracing_generalizes_after_two_sizes():
+    f = tf.function(lambda x: tf.reduce_mean(x, axis=0) * tf.cast(tf.shape(x)[0], tf.float32),
+                    reduce_retracing=True)
+    for b in (2, 3, 5, 9):
+        x = np.arange(b * 2, dtype="f4").reshape(b, 2)
+        np.testing.assert_allclose(f(x).numpy(), x.sum(0), rtol=1e-6)
+    assert f.experimental_get_tracing_count() == 2
+    assert "reduce_retracing: generalized `x` dims [0] to None" in f.retrace_log()[1]
+    f(np.ones((4, 3), "f4"))   # another trailing size: generalizes that dim too
+    assert f.experimental_get_tracing_count() == 3
+
+
+def test_shape_and_size_are_run_time_values():
+    @tf.function(input_signature=[tf.TensorSpec((None, None, 2))])
+    def f(x):
+        flat = tf.reshape(x, [tf.shape(x)[0], -1])
+        return tf.shape(x), tf.size(x), flat, tf.reshape(flat, tf.shape(x))
+    for shape in ((1, 1, 2), (3, 5, 2)):
+        x = np.arange(np.prod(shape), dtype="f4").reshape(shape)
+        s, n, flat, back = f(x)
+        assert s.numpy().tolist() == list(shape) and int(n) == x.size
+        assert s.dtype == tf.int32
+        np.testing.assert_array_equal(flat.numpy(), x.reshape(shape[0], -1))
+        np.testing.assert_array_equal(back.numpy(), x)
+    assert f.experimental_get_tracing_count() == 1
+    assert tf.shape(tf.ones((2, 3))).numpy().tolist() == [2, 3]   # eager: a constant
