@@ -47,8 +47,7 @@ FUSABLE_DTYPES = frozenset(["float32", "float64", "int8", "int16", "int32", "int
 
 def value_inputs(d):
     """Input ids whose *values* a node needs (not the shape-only input of ones_like/zeros_like)."""
-    return () if OPS[d["op"]].facts.get("value_independent") and not any(
-        s is None for s in d["shape"]) else d["inputs"]   # (None: the size comes at run time)
+    return () if OPS[d["op"]].facts.get("value_independent") else d["inputs"]
 
 
 def monoid(op):
@@ -68,8 +67,6 @@ def classify(g, n, lowerable=frozenset()):
     op = d["op"]
     kind = OPS[op].kind
     dts = [d["dtype"].name] + [g.nodes[u]["dtype"].name for u in d["inputs"]]
-    if any(s is None for x in [d] + [g.nodes[u] for u in d["inputs"]] for s in x["shape"]):
-        return None, None, f"{op}: a size known only at run time (a while_loop's history)"
     if kind == ANCHOR:
         return "mm", tuple(d["shape"]), None
     if monoid(op) is not None:
@@ -97,7 +94,8 @@ def classify(g, n, lowerable=frozenset()):
 
 
 class _Cluster:
-    __slots__ = ("nodes", "domain", "fusable", "anchor", "reductions", "reduce_axes", "mask")
+    __slots__ = ("nodes", "domain", "fusable", "anchor", "reductions", "reduce_axes", "mask",
+                 "rows")
 
     def __init__(self, n, i, kind, dom, attrs):
         self.nodes, self.domain, self.fusable = [n], dom, kind is not None
@@ -105,9 +103,11 @@ class _Cluster:
         self.reductions = [n] if kind == "red" else []
         self.reduce_axes = attrs["axis"] if kind == "red" else None
         self.mask = 1 << i
+        self.rows = set()        # row members: values over the kept dims (see `row_shape`)
 
     def absorb(self, o):
         self.nodes += o.nodes
+        self.rows |= o.rows
         self.reductions += o.reductions
         if o.anchor is not None:
             self.anchor = o.anchor
@@ -199,19 +199,53 @@ def row_local(g, r, dom):
     return tuple(d["shape"]) == tuple(1 if j in axes else e for j, e in enumerate(dom))
 
 
+def row_shape(g, r):
+    """The keepdims shape of trailing reduction `r`'s result (its input's shape with the reduced
+    axes set to 1) when r reduces trailing axes of its input, never all of them; else None.
+    Such a result can be read back row by row in r's own cluster (keepdims or not)."""
+    d = g.nodes[r]
+    dom = tuple(g.nodes[d["inputs"][0]]["shape"])
+    nd = len(dom)
+    axes = tuple(sorted(a % nd for a in d["attrs"]["axis"])) if nd else ()
+    if not axes or axes[0] == 0 or axes != tuple(range(axes[0], nd)):
+        return None
+    return tuple(1 if j in axes else e for j, e in enumerate(dom))
+
+
+def _cluster_row_shape(g, c):
+    """The row shape of cluster `c` (see `row_shape`) from its reductions over its domain."""
+    for r in c.reductions:
+        if tuple(g.nodes[g.nodes[r]["inputs"][0]]["shape"]) == tuple(c.domain):
+            rs = row_shape(g, r)
+            if rs is not None:
+                return rs
+    return None
+
+
+def _row_value(g, p, c):
+    """Is `p` a per-row value of cluster `c`: a trailing row reduction or a row member?"""
+    if p in c.rows:
+        return True
+    return (p in c.reductions and
+            tuple(g.nodes[g.nodes[p]["inputs"][0]]["shape"]) == tuple(c.domain) and
+            row_shape(g, p) is not None)
+
+
 def _reads_reduction(parts, g, idx):
     """A reduction is its cluster's epilogue: no member of the union may read its result
-    (except row-locally, see `_row_local`)."""
+    (except row-locally: see `row_local`, and row members, see `_row_join`)."""
     mask = 0
+    rows = set()
     for c in parts:
         mask |= c.mask
+        rows |= c.rows
     for c in parts:
         for r in c.reductions:
             dom = g.nodes[g.nodes[r]["inputs"][0]]["shape"]
             if row_local(g, r, tuple(dom)):
                 continue
             for v in g.successors(r):
-                if mask >> idx[v] & 1:
+                if mask >> idx[v] & 1 and v not in rows:
                     return (f"reduction boundary: %{v} reads the reduction %{r}, which must "
                             "finish first")
     return None
@@ -264,6 +298,16 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
         kind, dom, why = classify(g, n, lowerable)
         kinds[n] = (kind, dom)
         me = _Cluster(n, i, kind, dom, d["attrs"])
+        rc = _row_join(g, n, kind, cl, reach, me)
+        if rc is not None:
+            c, p = rc
+            c.absorb(me)
+            c.rows.add(n)
+            cl[n] = c
+            reach.close(c)
+            rec(n, p, True, "row-local: computed once per row of the cluster's domain "
+                f"{tuple(c.domain)} (its shape {tuple(d['shape'])} is the row reductions')")
+            continue
         if kind is None or kind == "mm":
             cl[n] = me
             for p in dict.fromkeys(value_inputs(d)):
@@ -287,7 +331,8 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                 reason = "reduction boundary: the reduction must finish before its result is read"
             elif pk == "red" and c.domain != dom:
                 reason = "shape: the reduction's domain differs from this node's"
-            elif pk != "red" and c.domain != dom:
+            elif pk != "red" and c.domain != dom and not (p in c.rows and
+                                                          _cluster_row_shape(g, c) is not None):
                 reason = (f"shape: {tuple(g.nodes[p]['shape'])} is broadcast into {dom}, "
                           "so it is computed in its own loop")
             elif any(cl[u] is c and kinds[u][0] == "red" and not row_local(g, u, dom)
@@ -362,13 +407,42 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
         clusters[k] = {"id": k, "kind": kind, "domain": tuple(c.domain), "nodes": members,
                        "anchor": c.anchor,
                        "reductions": sorted(c.reductions, key=idx.__getitem__),
-                       "reduce_axes": c.reduce_axes, "inputs": ins, "outputs": outs}
+                       "reduce_axes": c.reduce_axes, "inputs": ins, "outputs": outs,
+                       "rows": sorted(c.rows, key=idx.__getitem__)}
     for r in records:
         if r["cluster"] is None and r["fused"]:
             r["cluster"] = g.nodes[r["node"]]["tags"].get("cluster")
     g.graph["clusters"] = clusters
     g.graph["fusion"] = records
     return graph
+
+
+def _row_join(g, n, kind, cl, reach, me):
+    """(cluster, input) when node `n` joins a cluster as a *row member*: an elementwise node
+    (or a reshape that is a C-order view) whose shape is the cluster's row shape (its domain
+    with the trailing reduced axes set to 1) and that reads a per-row value of that cluster (a
+    row reduction or another row member): log(sum) in log-sum-exp, 1/sum and the reshape of a
+    non-keepdims sum in softmax gradients. The cluster computes it once per row between its
+    passes, so readers over the full domain can stay in the cluster too. Else None."""
+    d = g.nodes[n]
+    shape = tuple(d["shape"])
+    view = kind is None and OPS[d["op"]].facts.get("c_order_view") and len(d["inputs"]) == 1
+    if kind != "ew" and not view:
+        return None
+    for p in dict.fromkeys(value_inputs(d)):
+        c = cl.get(p)
+        if c is None or not c.fusable or c.anchor is not None:
+            continue
+        rs = _cluster_row_shape(g, c)
+        if rs is None or shape != rs or not _row_value(g, p, c):
+            continue
+        if view and p not in c.rows and not any(
+                r == p and tuple(g.nodes[r]["shape"]) != rs for r in c.reductions):
+            continue        # a reshape joins only to view a non-keepdims reduction or row value
+        if reach.violation([c, me]) is not None:
+            continue
+        return c, p
+    return None
 
 
 def _merge_siblings(graph, order, reach, cl, rec):

@@ -81,15 +81,20 @@ class KernelSpec:
     nodes       [KNode] in topological order
     outputs     indices into nodes of the full-domain values written out
     reductions  [KReduction]; their outputs have extent 1 on reduced dims (keepdims layout)
+    row_outputs ('v', j) / ('r', k) values computed once per row (row members of the cluster,
+                see passes.fusion), written like reduction outputs after them
     parallel    numba.prange over the outermost loop (the plan runs big loops in chunks on
                 its own thread pool instead, so it passes False)
     """
 
-    def __init__(self, ndim, reduced, operands, nodes, outputs, reductions, parallel):
+    def __init__(self, ndim, reduced, operands, nodes, outputs, reductions, parallel,
+                 row_outputs=(), row_dtypes=()):
         self.ndim, self.reduced = ndim, reduced
         self.operands, self.nodes = operands, nodes
         self.outputs, self.reductions = list(outputs), list(reductions)
         self.parallel = parallel
+        self.row_outputs = list(row_outputs)
+        self.row_dtypes = [np.dtype(t).name for t in row_dtypes]
 
     def arg_types(self):
         """[('i',) extent | ('a', dtype, ndim, readonly) | ('s', dtype)] in argument order."""
@@ -99,6 +104,7 @@ class KernelSpec:
         ts += [("a", self.nodes[j].dtype, self.ndim, False) for j in self.outputs]
         rnd = self.ndim if trailing_reduction(self) else 1
         ts += [("a", r.dtype, rnd, False) for r in self.reductions]
+        ts += [("a", t, self.ndim, False) for t in self.row_dtypes]
         return ts
 
 
@@ -249,6 +255,8 @@ def _generate_passes(spec):
                 rk = reds[a[1]]
                 rphase[a[1]] = ref_info(rk.arg)[1]
         lv = max([ref_info(a)[0] for a in deps], default=0)
+        if n.attrs.get("_index", "0") != "0":     # an indexed op reads loop index i<k>
+            lv = max(lv, int(n.attrs["_index"][1:]) + 1)
         ph = max([ref_info(a)[1] for a in deps], default=0)
         refs = [ref_info(a)[4] for a in deps]
         info[("v", j)] = (lv, ph, f"v{j} = {node_expr(n, refs)}", tuple(deps), f"v{j}")
@@ -260,16 +268,18 @@ def _generate_passes(spec):
                 [ref_info(o)[1] for o in outs], default=0)
     loops = sorted(set(rphase.values()) | ({final} if outs else set()))
 
-    def closure(roots):
+    def closure(roots, stop=frozenset()):
         need, stack = set(), list(roots)
         while stack:
             a = stack.pop()
             if a[0] == "r" or a in need:
                 continue
             need.add(a)
-            stack.extend(info[a][3])
+            if a not in stop:
+                stack.extend(info[a][3])
         return need
-    allneed = closure(outs + [r.arg for r in reds])
+    rows = spec.row_outputs
+    allneed = closure(outs + [r.arg for r in reds] + [a for a in rows if a[0] != "r"])
     keys = [("in", i) for i in range(len(spec.operands))] + order
     acc_dt = [_acc_dtype(r.kind, r.dtype) for r in reds]
     kidx = ", ".join("0" if red[k] else f"i{k}" for k in range(nd))
@@ -279,6 +289,7 @@ def _generate_passes(spec):
     args += [f"a{i}" if o.kind == "a" else f"s{i}" for i, o in enumerate(spec.operands)]
     args += [f"o{k}" for k in range(len(spec.outputs))]
     args += [f"r{k}" for k in range(len(reds))]
+    args += [f"p{k}" for k in range(len(rows))]
     out = _header(spec, args)
 
     def emit(lines, ind):
@@ -288,9 +299,29 @@ def _generate_passes(spec):
         return [info[a][2] for a in keys if a in allneed and info[a][0] == level
                 and info[a][2] and pred(a)]
 
+    # transcendental values that several passes need are computed once, in the first of them,
+    # and kept in a per-row scratch buffer (the row stays in L1) for the later passes
+    def phase_roots(q):
+        roots = [r.arg for k, r in enumerate(reds) if rphase[k] == q]
+        return roots + (outs if q == final else [])
+    uses = {}
+    for q in loops:
+        for a in closure(phase_roots(q)):
+            if a[0] == "v" and info[a][0] == nd and spec.nodes[a[1]].op in HEAVY:
+                uses.setdefault(a, []).append(q)
+    stored = {a: qs[0] for a, qs in uses.items() if len(qs) > 1}
+    inner_idx = ", ".join(f"i{k}" for k in range(n_keep, nd))
+
+    def stmt(a, q):
+        if a in stored and q > stored[a]:
+            return [f"{info[a][4]} = t{a[1]}[{inner_idx}]"]
+        if a in stored:
+            return [info[a][2], f"t{a[1]}[{inner_idx}] = {info[a][4]}"]
+        return [info[a][2]]
+
     def inner(level, ind, need, q):
-        emit([info[a][2] for a in keys if a in need and info[a][0] == level and info[a][2]],
-             ind)
+        emit([t for a in keys if a in need and info[a][0] == level and info[a][2]
+              for t in stmt(a, q)], ind)
         if level == nd:
             if q == final:
                 emit([f"o{k}[{idx_all}] = {ref_info(('v', j))[4]}"
@@ -317,13 +348,20 @@ def _generate_passes(spec):
                   for k, r in enumerate(reds) if rphase[k] == q], ind)
             roots = [r.arg for k, r in enumerate(reds) if rphase[k] == q]
             roots += outs if q == final else []
-            need = {a for a in closure(roots) if info[a][0] > n_keep}
+            later = frozenset(a for a, q0 in stored.items() if q > q0)
+            need = {a for a in closure(roots, later) if info[a][0] > n_keep}
             inner(n_keep, ind, need, q)
             for k, r in enumerate(reds):
                 if rphase[k] == q:
                     emit([f"red{k} = {_final(r.kind, r.dtype, f'acc{k}')}",
                           f"r{k}[{kidx}] = red{k}"], ind)
             done = q
+        # row values computed after the last pass, then the row outputs
+        emit(stmts_at(n_keep, lambda a, done=done: info[a][1] > done), ind)
+        emit([f"p{k}[{kidx}] = {ref_info(a)[4]}" for k, a in enumerate(rows)], ind)
+    scratch = [f"t{a[1]} = np.empty(({', '.join(f'n{k}' for k in range(n_keep, nd))},), "
+               f"{np_type(spec.nodes[a[1]].dtype)})" for a in sorted(stored)]
+    emit(scratch, 1)
     outer(0, 1)
     out.append("")
     return "\n".join(out)

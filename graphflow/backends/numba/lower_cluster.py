@@ -179,9 +179,13 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     for u in opnodes:
         ref[u] = ("in", op_index[u])
     outs_red = []
+    rows = set(info.get("rows", ()))
     for m in members:
         d = g.nodes[m]
         args = [ref[u] for u in value_inputs(d)]
+        if m in rows and OPS[d["op"]].facts.get("c_order_view"):
+            ref[m] = args[0]                # a row member that only views a row value
+            continue
         if monoid(d["op"]) is not None:
             ref[m] = ("r", len(kreds))      # read back row-locally by later members
             kreds.append(KReduction(monoid(d["op"]), args[0], d["dtype"]))
@@ -195,7 +199,8 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
             attrs = dict(attrs, _index=f"i{at[0]}" if at else "0")
         ref[m] = ("v", len(knodes))
         knodes.append(KNode(d["op"], args, attrs, d["dtype"], cdt))
-    outs_full = [m for m in outs if m not in outs_red]
+    outs_row = [m for m in outs if m in rows]
+    outs_full = [m for m in outs if m not in outs_red and m not in rows]
     trailing = not reds or all(reduced[j] for j in range(sum(not r for r in reduced), cnd))
     # big loops run in chunks along the outermost loop dim on the chunk pool (serial
     # kernels on slices): valid when that dim is not reduced
@@ -208,7 +213,8 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
                 and (not reds or (trailing and not reduced[0]) or split))
     split = split and parallel
     spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
-                      kreds, False)
+                      kreds, False, row_outputs=[ref[m] for m in outs_row],
+                      row_dtypes=[g.nodes[m]["dtype"] for m in outs_row])
     if not reds:
         red_view = None
     elif trailing:
@@ -219,7 +225,7 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     for m in outs_full:
         d = g.nodes[m]
         out_plan.append(OutputPlan(slot[m], tuple(d["shape"]), d["dtype"], ext))
-    for m in outs_red:
+    for m in outs_red + outs_row:          # row outputs: one value per row, like reductions
         d = g.nodes[m]
         out_plan.append(OutputPlan(slot[m], tuple(d["shape"]), d["dtype"], red_view))
     return (LoweredCluster(spec, generate(spec), ext, parallel, op_plan, out_plan, absorbed, split),
