@@ -376,3 +376,16 @@ def test_mpi_killed_worker_fails_the_job_and_a_restart_resumes_identically(tmp_p
     for u, v in zip(a["weights"], b["weights"]):
         np.testing.assert_allclose(v, u, rtol=1e-6, atol=1e-7)
     assert not (tmp_path / "job" / "backup" / "graphflow_backup.pkl").exists()
+
+
+@needs_mpi
+def test_mpi_scaling_benchmark_runs_one_all_reduce_per_step_and_keeps_workers_in_sync(tmp_path):
+    out = tmp_path / "bench.json"
+    p = subprocess.run([sys.executable, os.path.join(HERE, "..", "tools", "bench_distributed.py"),
+                        "--workers", "2", "--modes", "strong", "--steps", "3", "--warmup", "1",
+                        "--numpy", "--json", str(out)], capture_output=True, text=True, timeout=240)
+    assert p.returncode == 0, p.stdout + p.stderr
+    (row,) = json.load(open(out))["rows"]
+    assert row["workers"] == 2 and row["global_batch"] == 128 and row["per_worker_batch"] == 64
+    assert row["weights_agree"] and row["collectives_per_step"] == 1   # one bucketed message
+    assert row["samples_per_s"] > 0 and all(0 <= s <= 1 for s in row["comm_share"])
