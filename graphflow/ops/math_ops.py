@@ -339,11 +339,39 @@ def _extreme_vjp(i, o, g, axis, keepdims):
     return [mask * (_keep(g, x, axis, keepdims) / count)]
 
 
+def _exclusive_cumprod0(x):
+    """Exclusive cumulative product along axis 0 of a 2-D x, by a Hillis-Steele scan: log2(n)
+    multiplies of shifted copies (no division, so zeros, infs, overflow and underflow give
+    what the products give)."""
+    n = x.shape[0]
+    p, k = x, 1
+    while k < n:
+        p = p * _s.concat([ones_like(p[:k]), p[:n - k]], 0)
+        k *= 2
+    return _s.concat([ones_like(p[:1]), p[:n - 1]], 0)
+
+
 def _prod_vjp(i, o, g, axis, keepdims):
-    # d prod / d x_i = product of the other entries, computed without dividing by zero (as TF):
-    # no zero in the slice -> p / x_i; exactly one zero -> p_nonzero at the zero, 0 elsewhere;
-    # two or more zeros -> 0. Every branch stays finite, so second order has no NaN either.
+    # d prod / d x_i = product of the other entries = (exclusive product from the left) *
+    # (exclusive product from the right), as TF computes it: only multiplies, so an inf/NaN in
+    # the slice, overflow or underflow of the product do not leak into the other entries, and
+    # second order differentiates the products again.
     x = i[0]
+    shape = tuple(x.shape)
+    if all(isinstance(d, int) for d in shape) and axis:
+        rest = [a for a in range(len(shape)) if a not in axis]
+        perm = list(axis) + rest
+        n = int(np.prod([shape[a] for a in axis], dtype=np.int64))
+        m = int(np.prod([shape[a] for a in rest], dtype=np.int64))
+        if n > 0:
+            xt = _s.reshape(_s.transpose(x, perm), (n, m))
+            left = _exclusive_cumprod0(xt)
+            right = _exclusive_cumprod0(xt[::-1])[::-1]
+            others = _s.reshape(left * right, [shape[a] for a in perm])
+            others = _s.transpose(others, [perm.index(a) for a in range(len(shape))])
+            return [_keep(g, x, axis, keepdims) * others]
+    # unknown sizes: no zero in the slice -> p / x_i; exactly one zero -> p_nonzero at the
+    # zero, 0 elsewhere; two or more zeros -> 0
     is0 = equal(x, 0)
     x1 = where(is0, ones_like(x), x)
     p1 = reduce_prod(x1, axis, keepdims=True)                       # product of the non-zeros

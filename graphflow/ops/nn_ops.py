@@ -216,8 +216,9 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         raise op_error("sparse_softmax_cross_entropy_with_logits", (labels, logits),
                        "labels must have shape logits.shape[:-1]")
     labels = check_labels(labels, logits.shape[-1], "sparse_softmax_cross_entropy_with_logits")
-    oh = one_hot(labels, logits.shape[-1], dtype=logits.dtype)
-    return -reduce_sum(oh * log_softmax(logits), -1)
+    oh = one_hot(labels, logits.shape[-1], on_value=True, off_value=False, dtype="bool")
+    ls = log_softmax(logits)   # select, not multiply: 0 * (-inf) of a -inf logit is NaN
+    return -reduce_sum(where(oh, ls, zeros_like(ls)), -1)
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
@@ -227,7 +228,10 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     if tuple(z.shape) != tuple(x.shape):   # TF requires it; broadcasting would be silent
         raise op_error("sigmoid_cross_entropy_with_logits", (z, x),
                        "labels and logits must have the same shape")
-    return maximum(x, 0.0) - x * z + log1p(exp(-abs(x)))
+    # TF's selects (not max/abs): at x == 0 the gradient is 1 - z - 1/2 = 0.5 - z, as in TF
+    pos = greater_equal(x, 0.0)
+    zero = zeros_like(x)
+    return where(pos, x, zero) - x * z + log1p(exp(where(pos, -x, x)))
 
 
 def l2_loss(t, name=None):

@@ -263,7 +263,7 @@ def same_dtype(opname, avals, kinds=None):
                            "use graphflow.cast to convert one of them")
     if kinds is not None and np.dtype(dt).kind not in kinds:
         raise op_error(opname, avals, f"dtype {np.dtype(dt).name} not supported (needs "
-                       + {"f": "a float", "fi": "a number", "fiu": "a number", "b": "a bool",
+                       + {"f": "a float", "fi": "a float or signed integer", "fiu": "a number", "b": "a bool",
                           "fiub": "any"}.get(kinds, kinds) + " dtype)")
     return np.dtype(dt)
 
