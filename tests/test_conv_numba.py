@@ -1,0 +1,198 @@
+"""The numba backend's convolution and pooling kernels (graphflow/backends/numba/conv.py).
+
+* each kernel-backed op (`lowering.KERNELS`) against its numpy reference impl on odd geometry:
+  strides larger than the kernel, padding larger than the input, 1x1 images, batch 1, channel 1,
+  dilations, the direct and the im2col + gemm paths, 1x1 (gemm-only) convolutions, ties and NaN
+  in max pooling;
+* a conv net step traced on the numba backend against the numpy executor;
+* gradients of the compiled path against central finite differences (float64).
+
+Kernels compile in the caller (`sync_compile`) and are shared by every test through the kernel
+cache: one compile per kernel and dtype.
+"""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.backends.numba import SETTINGS, conv, lowering, wait_all
+from graphflow.backends.numba.plan import NumbaPlan
+from graphflow.ops import conv_ops as C
+from graphflow.ops.registry import OPS
+
+R = np.random.default_rng(7)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _sync_compile():
+    old = SETTINGS.sync_compile
+    SETTINGS.sync_compile = True
+    yield
+    SETTINGS.sync_compile = old
+
+
+def run_both(op, attrs, *xs, tol=1e-5):
+    """The op by its kernels (compiled) and by the numpy impl; they must agree."""
+    want = OPS[op].impl(*xs, **attrs)
+    d = {"op": op, "attrs": attrs, "dtype": want.dtype, "shape": want.shape}
+    f = conv.runner(d)
+    assert f is not None and f.kernels
+    assert all(k.state == "ready" for k in f.kernels), [k.error for k in f.kernels]
+    got = f(*xs)
+    assert got.shape == want.shape and got.dtype == want.dtype, (got.shape, want.shape)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol, err_msg=op)
+    return got
+
+
+# (N, H, W, C), (kh, kw, O), strides, dilations, pads
+CONV_GEOMETRY = [
+    ((2, 7, 6, 3), (3, 2, 4), (1, 2), (1, 1), ((1, 2), (0, 1))),     # direct (K = 18)
+    ((2, 6, 5, 8), (3, 3, 5), (1, 1), (1, 1), ((1, 1), (1, 1))),     # im2col + gemm (K = 72)
+    ((3, 5, 5, 6), (1, 1, 3), (1, 1), (1, 1), ((0, 0), (0, 0))),     # 1x1: the gemm alone
+    ((1, 6, 7, 2), (2, 3, 2), (2, 1), (2, 1), ((3, 3), (2, 2))),     # dilated, padded
+    ((1, 1, 1, 1), (3, 3, 2), (3, 3), (1, 1), ((1, 1), (1, 1))),     # 1x1 image, batch 1, C 1
+    ((2, 9, 9, 40), (1, 1, 3), (4, 4), (1, 1), ((0, 0), (0, 0))),    # stride > kernel (gemm)
+    ((1, 2, 2, 1), (2, 2, 1), (5, 5), (1, 1), ((4, 4), (4, 4))),     # padding > input
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs, ws, strides, dil, pads", CONV_GEOMETRY)
+def test_conv_kernels_match_numpy(xs, ws, strides, dil, pads, dtype):
+    x = R.standard_normal(xs).astype(dtype)
+    kh, kw, o = ws
+    w = R.standard_normal((kh, kw, xs[3], o)).astype(dtype)
+    a = dict(strides=strides, pads=pads, dilations=dil, groups=1)
+    y = run_both("conv2d", a, x, w)
+    ct = R.standard_normal(y.shape).astype(dtype)
+    run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w)
+    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct)
+
+
+POOL_GEOMETRY = [
+    ((2, 6, 6, 3), (2, 2), (2, 2), ((0, 0), (0, 0))),     # the usual tiling 2x2/2
+    ((2, 7, 5, 2), (3, 2), (1, 2), ((1, 1), (0, 1))),     # overlapping, padded
+    ((1, 3, 3, 1), (2, 2), (3, 3), ((2, 2), (2, 2))),     # stride > window, all-padding windows
+    ((1, 1, 1, 4), (1, 1), (1, 1), ((0, 0), (0, 0))),     # 1x1 image
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs, k, s, pads", POOL_GEOMETRY)
+def test_pool_kernels_match_numpy(xs, k, s, pads, dtype):
+    x = np.round(R.standard_normal(xs) * 2).astype(dtype)      # many ties
+    a = dict(ksize=k, strides=s, pads=pads)
+    y = run_both("max_pool2d", a, x)
+    g = R.standard_normal(y.shape).astype(dtype)
+    run_both("max_pool2d_grad", a, x, g)
+    run_both("max_pool2d_gather", a, x, R.standard_normal(x.shape).astype(dtype))
+
+
+def test_pool_ties_nan_and_inf_follow_the_reference():
+    """Ties: the first maximum gets the gradient; a NaN window max propagates and sends the
+    gradient to tap 0; -inf inputs next to -inf padding pick the padding (the impl's rule)."""
+    x = np.zeros((1, 4, 4, 2), np.float32)
+    x[0, 1, 1, 0] = np.nan
+    x[0, 2:, 2:, 1] = -np.inf
+    x[0, 0, 2, 1] = 5.0
+    a = dict(ksize=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0)))
+    y = run_both("max_pool2d", a, x)
+    assert np.isnan(y[0, 0, 0, 0]) and y[0, 1, 1, 1] == -np.inf
+    g = np.arange(1, 9, dtype=np.float32).reshape(1, 2, 2, 2)
+    run_both("max_pool2d_grad", a, x, g)
+    a = dict(ksize=(3, 3), strides=(2, 2), pads=((1, 1), (1, 1)))
+    y = run_both("max_pool2d", a, x)
+    run_both("max_pool2d_grad", a, x, R.standard_normal(y.shape).astype(np.float32))
+
+
+def test_runner_declines_what_it_does_not_compute():
+    base = {"attrs": dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=2),
+            "dtype": np.dtype("float32"), "shape": (1, 2, 2, 2), "op": "conv2d"}
+    assert conv.runner(base) is None                                   # grouped
+    assert conv.runner(dict(base, op="add")) is None                   # not a conv op
+    ints = {"op": "max_pool2d", "attrs": dict(ksize=(2, 2), strides=(2, 2),
+                                              pads=((0, 0), (0, 0))),
+            "dtype": np.dtype("int32"), "shape": (1, 1, 1, 1)}
+    assert conv.runner(ints) is None                                   # integer pooling
+    assert lowering.KERNELS == set(conv._RUNNERS)
+
+
+# ------------------------------------------------------------------ traced on the numba backend
+def _net(dtype):
+    f = lambda *s: tf.Variable(R.normal(0, 0.3, s).astype(dtype))   # noqa: E731
+    return [f(3, 3, 1, 4), f(4), f(3, 3, 4, 6), f(6), f(12, 3)]
+
+
+def _loss(params, x, y):
+    w1, b1, w2, b2, w3 = params
+    h = tf.nn.relu(tf.nn.conv2d(x, w1, 1, "SAME") + b1)
+    h = tf.nn.max_pool2d(h, 2, 2, "VALID")
+    h = tf.nn.relu(tf.nn.conv2d(h, w2, (2, 1), "VALID") + b2)     # im2col path (K = 36)
+    h = tf.nn.max_pool2d(h, (1, 2), (1, 2), "SAME")
+    logits = tf.matmul(tf.reshape(h, (h.shape[0], -1)), w3)
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+
+
+def _step_fn(params):
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = _loss(params, x, y)
+        return [loss] + tape.gradient(loss, params)
+    return step
+
+
+def test_conv_step_numba_equals_numpy_executor():
+    params = _net(np.float32)
+    x = tf.constant(R.uniform(0, 1, (3, 10, 8, 1)).astype(np.float32))
+    y = tf.constant(np.array([0, 2, 1], np.int32))
+    step = _step_fn(params)
+    fj, fn = tf.function(step), tf.function(step, jit_compile=False)
+    got, want = fj(x, y), fn(x, y)
+    plan = fj.get_concrete_function(x, y)._executor
+    assert isinstance(plan, NumbaPlan)
+    wait_all()
+    assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
+    names = {k.source.splitlines()[1].split()[2] for k in plan.kernels
+             if k.source.startswith("# graphflow conv kernel")}
+    assert {"direct_fwd", "im2col", "maxpool", "maxpool_grad", "direct_bf", "col2im"} <= names
+    got = fj(x, y)       # all kernels compiled now
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-6)
+
+
+def test_compiled_gradients_match_finite_differences():
+    """float64: d loss / d (input, every weight) of the compiled step vs central differences
+    of the compiled loss along a random direction."""
+    params = _net(np.float64)
+    x0 = R.uniform(0, 1, (2, 10, 8, 1))
+    y = tf.constant(np.array([1, 2], np.int32))
+
+    @tf.function
+    def loss_and_grads(x, y):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = _loss(params, x, y)
+        return [loss] + tape.gradient(loss, [x] + params)
+
+    @tf.function
+    def loss_at(x, y):
+        return _loss(params, x, y)
+
+    loss_and_grads(tf.constant(x0), y)
+    loss_at(tf.constant(x0), y)
+    wait_all()
+    out = loss_and_grads(tf.constant(x0), y)
+    grads = [g.numpy() for g in out[1:]]
+    values = [x0] + [p.numpy() for p in params]
+    eps = 1e-6
+    for i, g in enumerate(grads):
+        v = R.standard_normal(g.shape)
+
+        def at(t):
+            vals = [a.copy() for a in values]
+            vals[i] = vals[i] + t * v
+            for p, a in zip(params, vals[1:]):
+                p.assign(a)
+            return float(loss_at(tf.constant(vals[0]), y))
+        fd = (at(eps) - at(-eps)) / (2 * eps)
+        at(0.0)
+        np.testing.assert_allclose(np.sum(g * v), fd, rtol=1e-6, atol=1e-8, err_msg=f"input {i}")
