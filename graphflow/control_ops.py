@@ -44,8 +44,9 @@ class Subgraphs:
     node outputs'. Plans are built lazily from the pass pipeline's optimized sub-graphs.
     """
 
-    def __init__(self, kind, graphs, in_avals, out_avals, source, n_vars=0):
+    def __init__(self, kind, graphs, in_avals, out_avals, source, n_vars=0, trip_count=None):
         self.kind, self.graphs, self.source = kind, tuple(graphs), source
+        self.trip_count = trip_count   # while_loop: known at trace time (checked when it runs)
         self.in_avals, self.out_avals, self.n_vars = tuple(in_avals), tuple(out_avals), n_vars
         self._plans = None
         self._memo = None
@@ -75,24 +76,29 @@ class Subgraphs:
 
     def run_loop(self, xs):
         """Final loop variables; with `record` set (a gradient asked for the history) also the
-        stacked inputs of every body call per variable and the trip count."""
+        history of each variable (its values entering every body call, then its final value:
+        trip count + 1 rows) and the trip count."""
         cond_plan, body_plan = self.plans()
         n = self.n_vars
         record = self.record
 
         def loop():
             vs, caps = list(xs[:n]), list(xs[n:])
-            hist = [] if record else None
+            hist, k = [], 0
             while bool(cond_plan.run(vs + caps)[0]):
                 if record:
                     hist.append(vs)
                 vs = body_plan.run(vs + caps)
+                k += 1
+            if self.trip_count is not None and k != self.trip_count:
+                raise InvalidArgumentError(
+                    f"while_loop at {self.source}: ran {k} iterations, but was traced for "
+                    f"exactly {self.trip_count}")
             if not record:
                 return vs
-            stacks = [np.stack([np.asarray(h[j]) for h in hist]) if hist else
-                      np.zeros((0,) + tuple(np.shape(xs[j])), np.asarray(xs[j]).dtype)
-                      for j in range(n)]
-            return list(vs) + stacks + [np.int32(len(hist))]
+            hist.append(vs)
+            stacks = [np.stack([np.asarray(h[j]) for h in hist]) for j in range(n)]
+            return list(vs) + stacks + [np.int32(len(hist) - 1)]
         out = self._memoized(xs, loop)
         if record and len(out) == n:   # memo from a run without the history: run again
             self._memo = None
@@ -100,14 +106,16 @@ class Subgraphs:
         return out
 
     def loop_aval(self, index):
-        """Aval of while_loop output `index`: final variable (< n), history stack of variable
-        index - n (< 2n, leading dimension unknown: the trip count), trip count (2n)."""
+        """Aval of while_loop output `index`: final variable (< n), history of variable
+        index - n (< 2n; leading dimension trip count + 1, None unless `trip_count` is known),
+        trip count (2n)."""
         n = self.n_vars
         if index < n:
             return self.out_avals[index]
         if index < 2 * n:
             a = self.out_avals[index - n]
-            return Aval((None,) + tuple(a.shape), a.dtype)
+            rows = None if self.trip_count is None else self.trip_count + 1
+            return Aval((rows,) + tuple(a.shape), a.dtype)
         return Aval((), np.dtype(np.int32))
 
     def __repr__(self):
@@ -386,10 +394,12 @@ COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp, jvp=VIA_VJP, kind=CONTRO
 
 
 # ------------------------------------------------------------------ while_loop
-def build_while(cond, body, vars_, src, single=False, with_loop=False):
+def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_count=None):
     """while_loop with a traced condition as while_loop nodes; vars_ are tensors (`single`: the
     loop variable was given bare, so body returns one value). Returns the final variables
-    (`with_loop`: also the Subgraphs and the node inputs, for more outputs of the same loop)."""
+    (`with_loop`: also the Subgraphs and the node inputs, for more outputs of the same loop).
+    `trip_count`: the number of iterations, if known when tracing (the histories then have
+    static shapes; running a different number of times is an error)."""
     specs = [(tuple(v.shape), v.dtype.np) for v in vars_]
     n = len(vars_)
 
@@ -421,7 +431,8 @@ def build_while(cond, body, vars_, src, single=False, with_loop=False):
     bc.outputs, bb.outputs = [cn], outs
     caps = unify_captures([bc, bb], n)
     sg = Subgraphs("while_loop", [bc.finish(), bb.finish()], [_aval(bb, p) for p in bb.params],
-                   [Aval(s, np.dtype(d)) for s, d in specs], src, n_vars=n)
+                   [Aval(s, np.dtype(d)) for s, d in specs], src, n_vars=n,
+                   trip_count=trip_count)
     ins = list(vars_) + caps
     outs = [bind(WHILE, ins, {"loop": sg, "index": i}) for i in range(n)]
     chain_effects(outs, sg, [])
@@ -512,6 +523,15 @@ def history_grad(h, k, g):
     return bind(HISTORY_GRAD, [to_tensor(h), to_tensor(k), to_tensor(g)], {})
 
 
+def loop_output(loop, inputs, index):
+    """Output `index` of the while_loop whose Subgraphs and node inputs `build_while(...,
+    with_loop=True)` returned: a final variable (< n), a variable's history (< 2n: the values
+    entering each iteration, then the final one) or the trip count (2n)."""
+    if loop.n_vars <= index < 2 * loop.n_vars:
+        loop.record = True
+    return bind(WHILE, list(inputs), {"loop": loop, "index": int(index)})
+
+
 def _fill(ts, like):
     return [zeros_like(x) if t is None else t for t, x in zip(ts, like)]
 
@@ -527,16 +547,18 @@ def _while_vjp(inputs, out, ct, loop, index):
     vars_, caps = list(inputs[:n]), list(inputs[n:])
     fv = [j for j in range(n) if _floating(vars_[j])]
     fc = [j for j in range(len(caps)) if _floating(caps[j])]
-    if not fv or not (fv or fc):
-        return [None] * len(inputs)
     j_out = index if index < n else index - n
+    if j_out not in fv:
+        return [None] * len(inputs)
     loop.record = True
     hists = [bind(WHILE, list(inputs), {"loop": loop, "index": n + j}) for j in range(n)]
     trips = bind(WHILE, list(inputs), {"loop": loop, "index": 2 * n})
     body_graph = loop.graphs[1]
     src = loop.source
     # reverse loop variables: step k, cotangents of the float variables, of the float captures
-    ct0 = [ct if (j == j_out and index < n) else zeros_like(vars_[j]) for j in fv]
+    ct0 = [zeros_like(vars_[j]) for j in fv]
+    if j_out in fv:   # the final value (or the history's last row) gets the cotangent
+        ct0[fv.index(j_out)] = ct if index < n else bind(HISTORY_READ, [ct, trips], {})
     cc0 = [zeros_like(caps[j]) for j in fc]
 
     def rcond(k, *_):
@@ -592,7 +614,7 @@ def _while_jvp(inputs, out, tangents, loop, index):
 
     _, sg, ins = build_while(tcond, tbody, vars_ + _fill([tv[j] for j in fv],
                                                          [vars_[j] for j in fv]),
-                             loop.source, with_loop=True)
+                             loop.source, with_loop=True, trip_count=loop.trip_count)
     p = n + fv.index(j_out)
     if index < n:
         return bind(WHILE, ins, {"loop": sg, "index": p})

@@ -252,3 +252,32 @@ def test_lstm_model_trains_on_sequence_sign_task():
     loss = hist.history["loss"]
     assert loss[-1] < 0.6 * loss[0], loss
     assert hist.history["accuracy"][-1] > 0.8
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("cls", [rnn.SimpleRNN, rnn.LSTM, rnn.GRU], ids=["simple", "lstm", "gru"])
+def test_traced_time_loop_is_one_while_node_with_eager_values_and_gradients(cls, backend):
+    rng = np.random.default_rng(7)
+    x = tf.constant(rng.normal(size=(2, 6, 3)))
+    layer = cls(4, return_sequences=True, return_state=True, go_backwards=True,
+                dtype="float64")
+    layer(x)
+    _randomize(layer, rng)
+    r = tf.constant(rng.normal(size=(2, 6, 4)))
+
+    def run(xt):
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            out = layer(xt)
+            loss = tf.reduce_sum(out[0] * r) + tf.reduce_sum(out[-1] ** 2)
+        return [loss] + out + tape.gradient(loss, [xt] + layer.trainable_weights)
+
+    want = run(x)   # eager: a Python loop over the steps
+    f = tf.function(run, jit_compile=False if backend == "numpy" else None)
+    got = f(x)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-10, atol=1e-12)
+    graph_ops = [d["op"] for _, d in f.get_concrete_function(x).graph.nodes(data=True)]
+    assert "while_loop" in graph_ops
+    assert graph_ops.count("matmul") == 0   # not unrolled: the cell's matmuls are in the body

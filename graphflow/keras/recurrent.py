@@ -15,8 +15,10 @@ mode, second order and forward mode work through it as through any graph.
 """
 import numpy as np
 
+from .. import control_ops
+from ..graph import user_source
 from ..ops import math_ops as _m, shape_ops as _s
-from ..tensor import TensorShape
+from ..tensor import SymbolicTensor, TensorShape, to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
 from .layers import Layer
 
@@ -280,6 +282,9 @@ class RNN(Layer):
                 raise ValueError(f"{type(self).__name__} layer {self.name}: initial_state has "
                                  f"{len(states)} tensors, the cell has "
                                  f"{len(_sizes(self.cell.state_size))} states")
+        if isinstance(inputs, SymbolicTensor):   # traced: one while_loop node over time
+            result, states = self._loop_node(inputs, states, steps)
+            return [result] + states if self.return_state else result
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
         for t in order:
@@ -291,6 +296,33 @@ class RNN(Layer):
         if self.return_state:
             return [result] + states
         return result
+
+    def _loop_node(self, inputs, states, steps):
+        """The time loop as one while_loop node (trip count `steps`, known when tracing); the
+        outputs of every step are the history of the loop's `output` variable, so nothing is
+        written per step beyond what the gradient needs anyway."""
+        xs = _s.transpose(inputs, (1, 0, 2))     # (time, batch, features): row t is step t
+        n_s = len(states)
+        out_size = getattr(self.cell, "output_size", None) or _sizes(self.cell.state_size)[0]
+        out0 = _m.zeros_like(inputs[:, 0, :1]) * np.zeros((int(out_size),), inputs.dtype.np)
+        back = self.go_backwards
+
+        def body(t, *vs):
+            x = control_ops.history_read(xs, (steps - 1 - t) if back else t)
+            out, new = self.cell.call(x, list(vs[:n_s]))
+            new = list(new) if isinstance(new, (list, tuple)) else [new]
+            return [t + 1] + new + [out]
+
+        vars_ = [to_tensor(np.int32(0))] + [to_tensor(s) for s in states] + [out0]
+        finals, loop, ins = control_ops.build_while(
+            lambda t, *_: t < steps, body, vars_, user_source(), with_loop=True,
+            trip_count=steps)
+        if self.return_sequences:   # rows 1..steps of the output's history, batch first
+            hist = control_ops.loop_output(loop, ins, loop.n_vars + n_s + 1)
+            result = _s.transpose(hist[1:], (1, 0, 2))
+        else:
+            result = finals[n_s + 1]
+        return result, list(finals[1:n_s + 1])
 
     def get_config(self):
         return dict(super().get_config(), return_sequences=self.return_sequences,
