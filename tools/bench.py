@@ -343,6 +343,79 @@ def conv_step(cfg):
     return measure(lambda: step(xt, yt), cfg), measure(lambda: np_conv_step(ws, x, y), cfg)
 
 
+def np_conv2d_ref(x, w, stride, padding):
+    """numpy's NHWC convolution: `sliding_window_view` + `tensordot` (the conv2d_fwd baseline);
+    padding 'VALID' or 'SAME' (TF's arithmetic)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    kh, kw = w.shape[:2]
+    if padding == "SAME":
+        from graphflow.ops.conv_ops import same_pads
+        pads = [same_pads(x.shape[1 + a], w.shape[a], stride, 1) for a in (0, 1)]
+        x = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
+    win = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
+    return np.tensordot(win, w, axes=([3, 4, 5], [2, 0, 1]))
+
+
+def _conv_fwd_workload(cfg, in_shape, k, out_ch, stride, padding):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(in_shape).astype(np.float32)
+    w = (rng.standard_normal((k, k, in_shape[3], out_ch)) * 0.1).astype(np.float32)
+
+    def gf(x, w):
+        return tf.nn.conv2d(x, w, stride, padding)
+    return _ratio_workload(cfg, gf, lambda x, w: np_conv2d_ref(x, w, stride, padding), x, w,
+                           rtol=1e-4)
+
+
+@workload("conv2d_fwd_3x3_28x28x32", 1.0)
+def conv2d_fwd_3x3(cfg):
+    """conv2d alone: 3x3, 32 -> 64 channels on 64x28x28x32 (SAME) vs numpy's
+    sliding_window_view + tensordot."""
+    return _conv_fwd_workload(cfg, (64, 28, 28, 32), 3, 64, 1, "SAME")
+
+
+@workload("conv2d_fwd_1x1_14x14x128", 1.0)
+def conv2d_fwd_1x1(cfg):
+    """conv2d alone: 1x1, 128 -> 128 channels on 64x14x14x128 vs the numpy reference."""
+    return _conv_fwd_workload(cfg, (64, 14, 14, 128), 1, 128, 1, "VALID")
+
+
+@workload("conv2d_fwd_5x5_s2", 1.0)
+def conv2d_fwd_5x5_s2(cfg):
+    """conv2d alone: 5x5 stride 2, 16 -> 32 channels on 64x28x28x16 (SAME) vs the numpy
+    reference."""
+    return _conv_fwd_workload(cfg, (64, 28, 28, 16), 5, 32, 2, "SAME")
+
+
+_CONV_FIRST_100_CHILD = _FIRST_100_CHILD.replace(
+    "ws, bs, x, y = bench.mlp_init()\nparams, step = bench.make_mlp_step(ws, bs)",
+    "import np_workloads\nws, x, y = np_workloads.conv_init()\n"
+    "params, step = bench.make_conv_step(ws)").replace("FIRST_100", "CONV_FIRST_100")
+
+
+def _conv_first_100_times():
+    first = "CONV_FIRST_100" not in _FRESH_RESULTS
+    result = _fresh_process_runs(_CONV_FIRST_100_CHILD, "CONV_FIRST_100")
+    if first:
+        for run_name, (total, slowest) in result.items():
+            print(f"  conv_first_100_steps ({run_name}): {total:.3f} s, slowest call after the "
+                  f"first {slowest * 1e3:.1f} ms", file=sys.stderr)
+    return result
+
+
+@workload("conv_first_100_steps", 6.0)
+def conv_first_100_steps(cfg):
+    """Wall time of the first 100 conv_step calls in a fresh process, import included, with an
+    empty kernel cache (the slowest single call is printed on stderr)."""
+    return _conv_first_100_times()["cold"][0], None
+
+
+@workload("conv_first_100_steps_warm", 4.0)
+def conv_first_100_steps_warm(cfg):
+    """The same with a warm kernel cache."""
+    return _conv_first_100_times()["warm"][0], None
+
+
 # ------------------------------------------------------------------------------ driver
 # ------------------------------------------------------------------------------ issue 8 shapes
 def _ratio_workload(cfg, gf_fn, np_fn, *arrays, rtol=2e-4):
