@@ -47,7 +47,8 @@ FUSABLE_DTYPES = frozenset(["float32", "float64", "int8", "int16", "int32", "int
 
 def value_inputs(d):
     """Input ids whose *values* a node needs (not the shape-only input of ones_like/zeros_like)."""
-    return () if OPS[d["op"]].facts.get("value_independent") else d["inputs"]
+    return () if OPS[d["op"]].facts.get("value_independent") and not any(
+        s is None for s in d["shape"]) else d["inputs"]   # (None: the size comes at run time)
 
 
 def monoid(op):
@@ -67,6 +68,8 @@ def classify(g, n, lowerable=frozenset()):
     op = d["op"]
     kind = OPS[op].kind
     dts = [d["dtype"].name] + [g.nodes[u]["dtype"].name for u in d["inputs"]]
+    if any(s is None for x in [d] + [g.nodes[u] for u in d["inputs"]] for s in x["shape"]):
+        return None, None, f"{op}: a size known only at run time (a while_loop's history)"
     if kind == ANCHOR:
         return "mm", tuple(d["shape"]), None
     if monoid(op) is not None:
