@@ -202,7 +202,7 @@ class Function:
     """A Python function compiled to graphs on first call per input signature (`tf.function`)."""
 
     def __init__(self, python_function, input_signature=None, jit_compile=None,
-                 reduce_retracing=False, name=None, autograph=True):
+                 reduce_retracing=False, name=None, autograph=True, batch_dim=None):
         self._python_fn = python_function
         self.autograph = autograph
         # AutoGraph: trace the converted source (Python if/while/for on tensors -> graph
@@ -215,6 +215,9 @@ class Function:
                                  for s in input_signature])
         self.jit_compile = jit_compile
         self.reduce_retracing = reduce_retracing
+        # a `graphflow.shapes.Dim` shared by the leading axis of every tensor argument (Keras'
+        # steps: one trace serves every batch size, the ragged last batch included)
+        self.batch_dim = batch_dim
         self.name = name or getattr(python_function, "__name__", "function")
         self._cache = {}     # trace key (shapes may hold None: unknown dims) -> ConcreteFunction
         self._alias = {}     # concrete call key -> the ConcreteFunction serving it
@@ -245,7 +248,8 @@ class Function:
                     return fn(ref(), *args, **kwargs)
                 weakref.finalize(obj, self._bound.pop, id(obj), None)
             f = Function(bound, self.input_signature, self.jit_compile, self.reduce_retracing,
-                         self.name, autograph=False)   # self._fn is converted already
+                         self.name, autograph=False,   # self._fn is converted already
+                         batch_dim=self.batch_dim)
             f._sig = inspect.signature(functools.partial(self._fn, obj))
             self._bound[id(obj)] = f
         return f
@@ -301,6 +305,11 @@ class Function:
             spec = dict(zip(names, self.input_signature))
             key = tuple((name, tuple(("Tensor", lk[1], tuple(spec[name].shape))
                                      if name in spec and lk[0] == "Tensor" else lk for lk in ks), st)
+                        for name, ks, st in key)
+        if self.batch_dim is not None:
+            b = self.batch_dim
+            key = tuple((name, tuple(("Tensor", lk[1], (b,) + tuple(lk[2][1:]))
+                                     if lk[0] == "Tensor" and lk[2] else lk for lk in ks), st)
                         for name, ks, st in key)
         return key
 
@@ -553,12 +562,19 @@ def _structure(rebuild, n, consts):
 
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,
-             reduce_retracing=False, experimental_relax_shapes=None, name=None, **_):
+             reduce_retracing=False, experimental_relax_shapes=None, name=None, batch_dim=None,
+             **_):
     """Decorator: trace `func` into a graph per input signature (TF's `tf.function`).
+
+    Unknown dims serve many shapes with one trace: None in `input_signature` (or in a TensorSpec
+    passed to `get_concrete_function`); `reduce_retracing=True` generalizes the dims that
+    changed after a second shape (TF's rule); `batch_dim` (a `graphflow.shapes.Dim`, a graphflow
+    extension Keras uses) makes the leading axis of every tensor argument that one unknown dim.
 
     `jit_compile=False` runs graphs on the numpy executor; otherwise the numba backend is used.
     """
     def wrap(f):
         return Function(f, input_signature, jit_compile,
-                        reduce_retracing or bool(experimental_relax_shapes), name, autograph)
+                        reduce_retracing or bool(experimental_relax_shapes), name, autograph,
+                        batch_dim=batch_dim)
     return wrap(func) if func is not None else wrap

@@ -9,6 +9,8 @@ import operator
 
 import numpy as np
 
+from .shapes import Dim, dmax, dmin
+
 
 def index_spec(idx):
     """A hashable description of a basic index. Integers may be anything with `__index__`
@@ -47,6 +49,62 @@ def index_from_spec(spec):
 
 
 def sliced_shape(shape, spec):
-    """The shape of `array_of(shape)[spec]`, computed on a zero-stride view (no data)."""
+    """The shape of `array_of(shape)[spec]`, computed on a zero-stride view (no data); with
+    unknown dims (`graphflow.shapes.Dim`), symbolically.
+
+    >>> from graphflow.shapes import Dim
+    >>> b = Dim("b")
+    >>> [str(d) for d in sliced_shape((b, 4), index_spec((slice(1, None), 0)))]
+    ['b - 1']
+    """
+    if any(isinstance(d, Dim) for d in shape):
+        return _symbolic_sliced_shape(tuple(shape), spec)
     dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), tuple(shape), (0,) * len(shape))
     return dummy[index_from_spec(spec)].shape
+
+
+def _symbolic_sliced_shape(shape, spec):
+    consumed = sum(1 for k in spec if k[0] in "is")
+    if sum(1 for k in spec if k[0] == "e") > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if consumed > len(shape):
+        raise IndexError(f"too many indices for a rank-{len(shape)} value")
+    out, axis = [], 0
+    for k in spec:
+        if k[0] == "n":
+            out.append(1)
+        elif k[0] == "e":
+            n = len(shape) - consumed
+            out.extend(shape[axis:axis + n])
+            axis += n
+        elif k[0] == "i":
+            d, i = shape[axis], k[1]
+            if not isinstance(d, Dim) and not -d <= i < d:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} with size {d}")
+            axis += 1
+        else:
+            d = shape[axis]
+            out.append(_slice_len(d, *k[1:]) if isinstance(d, Dim)
+                       else len(range(*slice(*k[1:]).indices(d))))
+            axis += 1
+    return tuple(out) + tuple(shape[axis:])
+
+
+def _slice_len(d, start, stop, step):
+    """Length of `range(d)[start:stop:step]` for an unknown dim d (symbolic)."""
+    step = 1 if step is None else step
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    if step < 0:
+        if start is None and stop is None:
+            return d if step == -1 else (d - step - 1) // -step
+        raise IndexError("a negative-step slice with bounds on an unknown dim is not supported "
+                         "while tracing")
+
+    def clamp(v, default):
+        if v is None:
+            return default
+        return dmin(v, d) if v >= 0 else dmax(d + v, 0)
+    lo, hi = clamp(start, 0), clamp(stop, d)
+    n = dmax(hi - lo, 0)
+    return n if step == 1 else (n + step - 1) // step

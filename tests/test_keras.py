@@ -335,8 +335,8 @@ def test_fit_blobs_reaches_high_accuracy_and_history():
     assert hist.epoch == list(range(8)) and model.history is hist
     assert hist.history["loss"][-1] < hist.history["loss"][0]
     assert hist.history["accuracy"][-1] > 0.95 and hist.history["val_accuracy"][-1] > 0.95
-    # 300 training samples / 32: a full batch and the last partial batch -> exactly 2 traces
-    assert model.train_function.experimental_get_tracing_count() == 2
+    # 300 training samples / 32: the last partial batch reuses the trace (unknown batch dim)
+    assert model.train_function.experimental_get_tracing_count() == 1
     assert model.metrics_names == ["loss", "accuracy"]
 
 

@@ -188,6 +188,8 @@ def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size")
     total = _m.reduce_sum(losses)
     if reduction == "sum":
         return total
+    if None in losses.shape:   # unknown dims (a traced step serving every batch size)
+        return total / _m.maximum(_s.size(losses, losses.dtype), 1.0)
     n = int(np.prod(tuple(losses.shape), dtype=np.int64))
     return total / float(max(n, 1))
 

@@ -88,7 +88,8 @@ class Reduce(Metric):
             values = _m.cast(values, self.dtype)
         if sample_weight is None:
             total = _m.reduce_sum(values)
-            count = float(np.prod(tuple(values.shape), dtype=np.int64))
+            count = _s.size(values, _dt.float32) if None in values.shape else \
+                float(np.prod(tuple(values.shape), dtype=np.int64))   # unknown dims: run time
         else:   # as Keras: reduce values to the weights' rank, then a weighted sum
             sw = as_tensor(sample_weight, self.dtype)
             sw = match_rank(sw, values) if sw.ndim > values.ndim else sw

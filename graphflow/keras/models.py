@@ -23,6 +23,8 @@ from .. import state as _state
 from ..distribute import strategy as _ds
 from ..function import function as _tf_function
 from ..ops import random_ops as _r
+from ..ops import shape_ops as _s
+from ..shapes import Dim
 from ..nest import flatten
 from ..tape import GradientTape
 from ..tensor import Tensor, TensorShape, Variable
@@ -94,7 +96,7 @@ def _dataset_batches(ds, steps, state=None):
             if state is not None:
                 state["it"] = None
             return
-        yield step, _dataset_element(e)
+        yield step, _ds.shard_batch(_dataset_element(e))   # this worker's rows
         step += 1
 
 
@@ -200,33 +202,52 @@ class LossesContainer:
     plus regularization losses. Calling it also updates the model's 'loss' tracker (the Keras 2
     `compiled_loss` API for custom train steps)."""
 
-    def __init__(self, loss, loss_weights=None, tracker=None):
+    def __init__(self, loss, loss_weights=None, tracker=None, output_names=None):
         self._spec = loss
         self._weights = loss_weights
         self._tracker = tracker
-        if isinstance(loss, dict):
-            raise NotImplementedError("a dict of losses (per named output) is not supported; "
-                                      "pass a list in output order")
-        self._losses = ([_losses.get(l) for l in loss] if isinstance(loss, (list, tuple))
-                        else _losses.get(loss))
+        self._output_names = output_names   # names of the model's outputs (dict specs)
+        if isinstance(loss, dict):   # Keras 3: one loss per output name (None: no loss)
+            self._losses = {k: None if v is None else _losses.get(v) for k, v in loss.items()}
+        else:
+            self._losses = ([_losses.get(l) for l in loss] if isinstance(loss, (list, tuple))
+                            else _losses.get(loss))
 
     @property
     def loss_objects(self):
+        if isinstance(self._losses, dict):
+            return [l for l in self._losses.values() if l is not None]
         return self._losses if isinstance(self._losses, list) else [self._losses]
 
     def total(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
         if self._losses is None:
             raise ValueError("the model was compiled without a loss; pass `loss=` to compile or "
                              "override train_step")
-        yt, yp = flatten(y_true)[0], flatten(y_pred)[0]
+        names = None
+        if isinstance(self._losses, dict) or isinstance(self._weights, dict) or \
+                isinstance(y_true, dict):
+            names = output_names_of(y_pred, self._output_names)
+        yp = [y_pred[n] for n in names] if isinstance(y_pred, dict) and names else \
+            flatten(y_pred)[0]
+        yt = [y_true.get(n) for n in names] if isinstance(y_true, dict) else flatten(y_true)[0]
         if len(yt) != len(yp):
             raise ValueError(f"the model has {len(yp)} outputs but {len(yt)} targets were given")
-        fns = self._losses if isinstance(self._losses, list) else [self._losses] * len(yp)
+        if isinstance(self._losses, dict):
+            unknown = sorted(set(self._losses) - set(names))
+            if unknown:
+                raise ValueError(f"compile(loss=...) names outputs {unknown} the model does not "
+                                 f"have; its outputs are {names}")
+            fns = [self._losses.get(n) for n in names]
+        else:
+            fns = self._losses if isinstance(self._losses, list) else [self._losses] * len(yp)
         if len(fns) != len(yp):
             raise ValueError(f"{len(fns)} losses were compiled for a model with {len(yp)} outputs")
-        weights = self._weights if self._weights is not None else [1.0] * len(yp)
+        weights = ([self._weights.get(n, 1.0) for n in names] if isinstance(self._weights, dict)
+                   else self._weights if self._weights is not None else [1.0] * len(yp))
         total = None
         for fn, t, p, w in zip(fns, yt, yp, weights):
+            if fn is None:
+                continue
             v = fn(t, p, sample_weight)
             v = v if w == 1.0 else v * float(w)
             total = v if total is None else total + v
@@ -237,24 +258,46 @@ class LossesContainer:
     def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
         total = self.total(y_true, y_pred, sample_weight, regularization_losses)
         if self._tracker is not None:
-            self._tracker.update_state(total, sample_weight=float(_batch_size(y_pred)))
+            self._tracker.update_state(total, sample_weight=_batch_weight(y_pred))
         return total
 
 
+def output_names_of(y_pred, output_names):
+    """Names of a model's outputs, in the order of its flattened predictions: the keys of dict
+    predictions, else the model's `output_names` (the output layers' names, as in Keras 3)."""
+    if isinstance(y_pred, dict):
+        return list(y_pred)
+    if output_names is None:
+        raise ValueError("losses/metrics given per output name need a model with named outputs "
+                         "(a functional or Sequential model, or one returning a dict)")
+    return list(output_names)
+
+
 def _batch_size(x):
+    """The leading dim of the first tensor in `x` (an unknown `Dim` in a traced step)."""
     for v in flatten(x)[0]:
         if hasattr(v, "shape") and len(v.shape):
             return v.shape[0]
     return 1
 
 
+def _batch_weight(x):
+    """The batch size as a weight: a float, or - an unknown dim while tracing - a float32
+    value bound when the step runs."""
+    n = _batch_size(x)
+    return _s.dims_value(n, _dt.float32) if isinstance(n, Dim) else float(n)
+
+
 class MetricsContainer:
     """The compiled metrics, resolved against the first batch ('accuracy' picks the right
     variant for the loss and shapes, as Keras does)."""
 
-    def __init__(self, metrics=None, weighted_metrics=None, loss=None):
-        if isinstance(metrics, dict):
-            raise NotImplementedError("a dict of metrics (per named output) is not supported")
+    def __init__(self, metrics=None, weighted_metrics=None, loss=None, output_names=None):
+        self._per_output = metrics if isinstance(metrics, dict) else None
+        self._output_names = output_names
+        self._routes = []   # (output index, metric) of per-output metrics
+        if self._per_output is not None:
+            metrics = []
         self._specs = list(metrics or [])
         self._weighted_specs = list(weighted_metrics or [])
         self._loss = loss
@@ -266,6 +309,29 @@ class MetricsContainer:
         return self._metrics is not None
 
     def build(self, y_true, y_pred):
+        if self._per_output is not None:   # Keras 3: {output name: metrics}, named out_metric
+            names = output_names_of(y_pred, self._output_names)
+            unknown = sorted(set(self._per_output) - set(names))
+            if unknown:
+                raise ValueError(f"compile(metrics=...) names outputs {unknown} the model does "
+                                 f"not have; its outputs are {names}")
+            yp = [y_pred[n] for n in names] if isinstance(y_pred, dict) else flatten(y_pred)[0]
+            yt = [y_true.get(n) for n in names] if isinstance(y_true, dict) else \
+                flatten(y_true)[0]
+            self._routes = []
+            for i, n in enumerate(names):
+                specs = self._per_output.get(n) or []
+                specs = specs if isinstance(specs, (list, tuple)) else [specs]
+                loss = self._loss.get(n) if isinstance(self._loss, dict) else \
+                    self._loss[i] if isinstance(self._loss, (list, tuple)) else self._loss
+                for spec in specs:
+                    m = _metrics.get(spec, loss, tuple(yt[i].shape), tuple(yp[i].shape))
+                    if len(names) > 1:
+                        m.name = f"{n}_{m.name}"
+                    self._routes.append((i, m))
+            self._metrics = [m for _, m in self._routes]
+            self._weighted = []
+            return
         yt, yp = flatten(y_true)[0], flatten(y_pred)[0]
         if len(yp) > 1 and (self._specs or self._weighted_specs):
             raise NotImplementedError("compiled metrics for models with several outputs are not "
@@ -286,6 +352,14 @@ class MetricsContainer:
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_true, y_pred)
+        if self._per_output is not None:
+            names = output_names_of(y_pred, self._output_names)
+            yp = [y_pred[n] for n in names] if isinstance(y_pred, dict) else flatten(y_pred)[0]
+            yt = [y_true.get(n) for n in names] if isinstance(y_true, dict) else \
+                flatten(y_true)[0]
+            for i, m in self._routes:
+                m.update_state(yt[i], yp[i], sample_weight)
+            return
         yt, yp = flatten(y_true)[0], flatten(y_pred)[0]
         if not yp:
             return
@@ -515,12 +589,23 @@ class Model(Layer):
         self.optimizer = _opt.get(optimizer)
         self.loss = loss
         self._loss_tracker = _metrics.Mean(name="loss")
-        self.compiled_loss = LossesContainer(loss, loss_weights, self._loss_tracker)
-        self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, loss)
+        names = self.output_names
+        self.compiled_loss = LossesContainer(loss, loss_weights, self._loss_tracker, names)
+        self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, loss, names)
         self._run_eagerly = bool(run_eagerly)
         self.jit_compile = None if jit_compile == _AUTO else jit_compile
         self._fns = {}
         self._is_compiled = True
+
+    @property
+    def output_names(self):
+        """Names of the outputs (the layers producing them, as in Keras 3); None for a
+        subclassed model."""
+        outs = self.__dict__.get("outputs")
+        if outs is None:
+            return None
+        return [t._node.layer.name if t._node is not None else t._input_layer.name
+                for t in outs]
 
     @property
     def run_eagerly(self):
@@ -580,7 +665,7 @@ class Model(Layer):
             with _state.name_scope("loss"):
                 loss = self.compute_loss(x, y, y_pred, sample_weight)
         with _state.name_scope("metrics"):
-            self._loss_tracker.update_state(loss, sample_weight=float(_batch_size(x)))
+            self._loss_tracker.update_state(loss, sample_weight=_batch_weight(x))
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)
         grads = _ds.aggregate_gradients(grads, _batch_size(x))   # over workers, if distributed
@@ -592,7 +677,7 @@ class Model(Layer):
         x, y, sample_weight = _unpack(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(loss, sample_weight=float(_batch_size(x)))
+        self._loss_tracker.update_state(loss, sample_weight=_batch_weight(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -600,7 +685,11 @@ class Model(Layer):
         return self(x, training=False)
 
     def _make_function(self, kind):
-        key = (kind, tuple(id(v) for v in self.trainable_variables))
+        # one trace per step kind: the leading (batch) axis of the data is an unknown dim, so
+        # the ragged last batch and other batch sizes reuse the trace (not under a distribution
+        # strategy, whose gradient aggregation needs the batch size as a number)
+        batch = _ds.current_strategy() is None
+        key = (kind, tuple(id(v) for v in self.trainable_variables), batch)
         fn = self._fns.get(kind)
         if fn is not None and fn[0] == key:
             return fn[1]
@@ -611,7 +700,8 @@ class Model(Layer):
             def run(data):
                 return step(data)
             run.__name__ = f"{kind}_function"
-            f = _tf_function(run, jit_compile=self.jit_compile, name=f"{kind}_function")
+            f = _tf_function(run, jit_compile=self.jit_compile, name=f"{kind}_function",
+                             batch_dim=Dim("batch") if batch else None)
         self._fns[kind] = (key, f)
         return f
 
@@ -632,7 +722,18 @@ class Model(Layer):
 
     @property
     def train_function(self):
+        """The traced train step (None before fit / train_on_batch), as in Keras 3."""
         return self._fns.get("train", (None, None))[1]
+
+    @property
+    def test_function(self):
+        """The traced test step (None before evaluate / test_on_batch)."""
+        return self._fns.get("test", (None, None))[1]
+
+    @property
+    def predict_function(self):
+        """The traced predict step (None before predict / predict_on_batch)."""
+        return self._fns.get("predict", (None, None))[1]
 
     # ---- preparation ------------------------------------------------------------------
     def _prepare(self, x, y, n_probe=2):
@@ -959,6 +1060,48 @@ class Sequential(Model):
     @property
     def layers(self):
         return list(self._layers_list)
+
+    def _symbolic_graph(self):
+        """(inputs, outputs) of the Sequential as a functional graph: a keras.Input of the
+        model's input shape, passed through the layers (Keras 3 builds the same)."""
+        if self._seq_input_shape is None or not self._layers_list:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined inputs yet "
+                                 "(give it a keras.Input or build it with an input shape)")
+        key = tuple(id(l) for l in self._layers_list)
+        cached = self.__dict__.get("_sym_graph")
+        if cached is None or cached[0] != key:
+            from .layers import Input
+            inp = Input(batch_shape=tuple(self._seq_input_shape),
+                        dtype=self._seq_input_dtype or _dt.float32)
+            x = inp
+            for layer in self._layers_list:
+                x = layer(x)
+            cached = (key, [inp], [x])
+            self.__dict__["_sym_graph"] = cached
+        return cached[1], cached[2]
+
+    @property
+    def inputs(self):
+        """[the model's keras.Input] (Keras 3: a Sequential with a known input shape is a
+        functional graph); AttributeError while the input shape is unknown."""
+        return list(self._symbolic_graph()[0])
+
+    @property
+    def outputs(self):
+        """[the KerasTensor the last layer produces from `inputs`]."""
+        return list(self._symbolic_graph()[1])
+
+    @property
+    def input(self):
+        return self.inputs[0]
+
+    @property
+    def output(self):
+        return self.outputs[0]
+
+    @property
+    def output_names(self):
+        return [self._layers_list[-1].name] if self._layers_list else None
 
     def call(self, inputs, training=None, mask=None):
         x = inputs

@@ -7,25 +7,50 @@
 import numpy as np
 
 from .. import dtypes as _dt
+from ..ops.registry import OPS
+from ..shapes import Dim
 from ..tensor import Tensor, convert_to_tensor
 
 
+def _traced_dims(t):
+    """The dims a traced shape value holds (`graphflow.shape(x)` while tracing), else None."""
+    g = getattr(t, "_graph", None)
+    if g is None:
+        return None
+    d = g.nx.nodes[t._node]
+    return d["attrs"]["dims"] if "value_of_dims" in OPS[d["op"]].facts else None
+
+
 def shape_tuple(shape):
-    """A shape argument (int, sequence or 1-D tensor) as a tuple of ints.
+    """A shape argument (int, sequence or 1-D tensor) as a tuple of ints; while tracing,
+    unknown dims (`graphflow.shapes.Dim`) stay symbolic.
 
     >>> shape_tuple(3), shape_tuple([2, 1])
     ((3,), (2, 1))
     """
     if isinstance(shape, Tensor):
+        dims = _traced_dims(shape)
+        if dims is not None:
+            return (dims,) if isinstance(dims, Dim) else tuple(dims)
         shape = shape.numpy()
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(s) for s in shape)
+    if isinstance(shape, (int, np.integer, Dim)):
+        shape = (shape,)
+    return tuple(s if isinstance(s, Dim) else
+                 (_traced_dims(s) or int(s)) if isinstance(s, Tensor) else int(s) for s in shape)
+
+
+def _filled(shape, value, dtype):
+    """A tensor of `shape` filled with `value`: a constant, or - unknown dims - a broadcast."""
+    dims = shape_tuple(shape)
+    if any(isinstance(d, Dim) for d in dims):
+        from .shape_ops import broadcast_to   # the layer above; only for unknown dims
+        return broadcast_to(convert_to_tensor(np.asarray(value, dtype)), dims)
+    return convert_to_tensor(np.full(dims, value, dtype))
 
 
 def zeros(shape, dtype=_dt.float32, name=None):
     """A tensor of zeros (float32 by default)."""
-    return convert_to_tensor(np.zeros(shape_tuple(shape), _dt.as_dtype(dtype).np))
+    return _filled(shape, 0, _dt.as_dtype(dtype).np)
 
 
 def ones(shape, dtype=_dt.float32, name=None):
@@ -36,7 +61,7 @@ def ones(shape, dtype=_dt.float32, name=None):
     [[1.]
      [1.]], shape=(2, 1), dtype=float32)
     """
-    return convert_to_tensor(np.ones(shape_tuple(shape), _dt.as_dtype(dtype).np))
+    return _filled(shape, 1, _dt.as_dtype(dtype).np)
 
 
 def fill(dims, value, name=None):
@@ -50,7 +75,7 @@ def fill(dims, value, name=None):
     if v._value is None:   # symbolic: broadcast it
         from .shape_ops import broadcast_to
         return broadcast_to(v, shape_tuple(dims))
-    return convert_to_tensor(np.full(shape_tuple(dims), np.asarray(v._value), v.dtype.np))
+    return _filled(dims, np.asarray(v._value), v.dtype.np)
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=None):
