@@ -1,0 +1,93 @@
+"""Keras 3 API details of issue 10: Sequential.inputs/outputs, per-output loss/metric dicts in
+compile for multi-output functional models, custom objects through register_keras_serializable
+and from_config(custom_objects=). Values against numpy."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+
+keras = tf.keras
+
+
+def test_sequential_inputs_outputs_feature_extractor():
+    # Sequential guide: "Feature extraction with a Sequential model"
+    initial_model = keras.Sequential([keras.Input(shape=(5,)),
+                                      keras.layers.Dense(4, activation="relu", name="h"),
+                                      keras.layers.Dense(3, name="out")])
+    assert len(initial_model.inputs) == 1 and len(initial_model.outputs) == 1
+    assert tuple(initial_model.inputs[0].shape) == (None, 5)
+    assert tuple(initial_model.outputs[0].shape) == (None, 3)
+    assert initial_model.output_names == ["out"]
+    x = np.random.default_rng(0).normal(size=(2, 5)).astype("float32")
+    extractor = keras.Model(inputs=initial_model.inputs, outputs=initial_model.outputs)
+    out = extractor(x)
+    out = out[0] if isinstance(out, (list, tuple)) else out
+    np.testing.assert_allclose(out.numpy(), initial_model(x).numpy(), rtol=1e-6)
+    k1, b1, k2, b2 = [w.numpy() for w in initial_model.weights]
+    np.testing.assert_allclose(out.numpy(), np.maximum(x @ k1 + b1, 0) @ k2 + b2, rtol=1e-5,
+                               atol=1e-6)
+    # no new weights: the extractor shares the layers
+    assert len(extractor.weights) == 4
+
+
+def test_sequential_without_input_shape_has_no_inputs():
+    m = keras.Sequential([keras.layers.Dense(2)])
+    assert not hasattr(m, "inputs")
+    with pytest.raises(AttributeError, match="no defined inputs"):
+        m.outputs
+
+
+def _two_output_model():
+    inp = keras.Input(shape=(3,), name="x")
+    h = keras.layers.Dense(4, activation="tanh", name="hidden")(inp)
+    score = keras.layers.Dense(1, name="score")(h)
+    cls = keras.layers.Dense(2, name="cls")(h)
+    return keras.Model(inputs=inp, outputs=[score, cls])
+
+
+def _data():
+    r = np.random.default_rng(1)
+    return (r.normal(size=(8, 3)).astype("float32"), r.normal(size=(8, 1)).astype("float32"),
+            r.integers(0, 2, size=(8,)).astype("int32"))
+
+
+def _sce(y, logits):
+    z = logits - logits.max(-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    return -logp[np.arange(len(y)), y].mean()
+
+
+def test_per_output_loss_and_metric_dicts():
+    model = _two_output_model()
+    assert model.output_names == ["score", "cls"]
+    model.compile(optimizer="sgd",
+                  loss={"score": "mse",
+                        "cls": keras.losses.SparseCategoricalCrossentropy(from_logits=True)},
+                  loss_weights={"score": 2.0, "cls": 0.5},
+                  metrics={"cls": ["accuracy"], "score": ["mae"]})
+    x, y1, y2 = _data()
+    res = model.evaluate(x, {"score": y1, "cls": y2}, verbose=0, return_dict=True)
+    p1, p2 = [p.numpy() for p in model(x)]
+    want = 2.0 * np.mean((p1 - y1) ** 2) + 0.5 * _sce(y2, p2)
+    np.testing.assert_allclose(res["loss"], want, rtol=1e-5)
+    np.testing.assert_allclose(res["score_mae"], np.mean(np.abs(p1 - y1)), rtol=1e-5)
+    np.testing.assert_allclose(res["cls_accuracy"], np.mean(p2.argmax(-1) == y2), rtol=1e-6)
+    # targets as a list in output order give the same
+    res2 = model.evaluate(x, [y1, y2], verbose=0, return_dict=True)
+    np.testing.assert_allclose(res2["loss"], res["loss"], rtol=1e-6)
+    hist = model.fit(x, {"score": y1, "cls": y2}, epochs=2, batch_size=4, verbose=0)
+    assert set(hist.history) == {"loss", "score_mae", "cls_accuracy"}
+    assert hist.history["loss"][1] < hist.history["loss"][0] + 1.0
+
+
+def test_loss_dict_with_an_output_left_out_and_unknown_names():
+    model = _two_output_model()
+    model.compile(optimizer="sgd", loss={"score": "mse"})
+    x, y1, y2 = _data()
+    res = model.evaluate(x, {"score": y1}, verbose=0, return_dict=True)
+    p1 = model(x)[0].numpy()
+    np.testing.assert_allclose(res["loss"], np.mean((p1 - y1) ** 2), rtol=1e-5)
+    bad = _two_output_model()
+    bad.compile(optimizer="sgd", loss={"scores": "mse"})
+    with pytest.raises(ValueError, match=r"\['scores'\].*\['score', 'cls'\]"):
+        bad.evaluate(x, {"score": y1, "cls": y2}, verbose=0)
