@@ -24,6 +24,12 @@ def data(n=48, d=5, seed=0):
     return x, y
 
 
+def dataset(tf):
+    """The data as a tf.data pipeline (seeded shuffle: the same order on every worker)."""
+    x, y = data()
+    return tf.data.Dataset.from_tensor_slices((x, y)).shuffle(48, seed=3).batch(12)
+
+
 def make_model(tf, d=5, dropout=0.0):
     tf.random.set_seed(1)
     model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="tanh", input_shape=(d,))] +
@@ -93,6 +99,11 @@ def main(mode, out):
         history, ev, pred = fit(tf, model)
         res.update(history=history, evaluate=ev, pred=pred.tolist(),
                    weights=[w.tolist() for w in model.get_weights()])
+        with strategy.scope():
+            ds_model = make_model(tf)
+        ds_model.fit(dataset(tf), epochs=2, verbose=0)   # each worker: its rows of each batch
+        res.update(dataset_weights=[w.tolist() for w in ds_model.get_weights()],
+                   dataset_evaluate=ds_model.evaluate(dataset(tf), verbose=0))
     elif mode == "resume":
         with strategy.scope():
             model = make_model(tf, dropout=0.5)

@@ -241,6 +241,19 @@ def test_chief_only_callbacks_run_on_worker0_only():
     assert calls == [("all", 0), ("chief", 0), ("all", 1), ("all", 0), ("chief", 0)]
 
 
+def test_fit_on_a_dataset_under_a_strategy_trains_on_this_workers_rows_of_each_batch():
+    x, y = worker.data()
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(12)
+    sharded = worker.make_model(tf)
+    with tf.distribute.MultiWorkerMirroredStrategy(communicator=FakeWorker(rank=1)).scope():
+        sharded.fit(ds, epochs=2, verbose=0)   # worker 1 of 2: rows 6..11 of every batch of 12
+    rows = np.concatenate([np.arange(i + 6, i + 12) for i in range(0, 48, 12)])
+    plain = worker.make_model(tf)
+    plain.fit(x[rows], y[rows], batch_size=6, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(plain.get_weights(), sharded.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
 def test_backup_and_restore_resumes_with_identical_results(tmp_path):
     x, y = worker.data()
 
@@ -346,6 +359,12 @@ def test_mpi_fit_matches_one_process_on_the_same_global_batches(tmp_path, jit, b
     for k in ev:
         assert r["evaluate"][k] == pytest.approx(ev[k], rel=1e-4)
     np.testing.assert_allclose(np.asarray(r["pred"]), pred, rtol=1e-4, atol=1e-5)
+    ds_model = worker.make_model(tf)
+    ds_model.fit(worker.dataset(tf), epochs=2, verbose=0)
+    for a, b in zip(ds_model.get_weights(), r["dataset_weights"]):
+        np.testing.assert_allclose(np.asarray(b), a, rtol=1e-4, atol=1e-5)
+    assert r["dataset_evaluate"] == pytest.approx(
+        ds_model.evaluate(worker.dataset(tf), verbose=0), rel=1e-4)
 
 
 @needs_mpi

@@ -417,6 +417,18 @@ def shard_indices(idx, n):
     return shard_array(np.arange(n)[idx], s.communicator)
 
 
+def shard_batch(batch):
+    """This worker's rows of a global batch (a nested structure of arrays or tensors) under a
+    multi-worker strategy; the batch itself otherwise. Keras fit / evaluate / predict apply it
+    to each batch of a `tf.data.Dataset`, which every worker reads in the same order (give
+    `shuffle` a seed), as `experimental_distribute_dataset` does."""
+    s = current_strategy()
+    if s is None or s.num_replicas_in_sync == 1:
+        return batch
+    leaves, rebuild = flatten(batch)
+    return rebuild([None if x is None else s.shard(np.asarray(x)) for x in leaves])
+
+
 def broadcast_object(obj):
     """Rank 0's `obj` on every worker (identity outside a strategy)."""
     s = current_strategy()
