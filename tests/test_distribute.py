@@ -145,7 +145,7 @@ def test_keras_fit_under_single_process_strategy_matches_plain_fit():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
     np.testing.assert_allclose(p1, p2, rtol=1e-5, atol=1e-6)
-    cf = model.make_train_function().get_concrete_function((x[:12], y[:12]))   # traced by fit
+    cf = model.train_function.get_concrete_function((x[:12], y[:12]))   # traced by fit
     assert "all_reduce" in [d["op"] for _, d in cf.optimized.nx.nodes(data=True)]
 
 
