@@ -142,6 +142,7 @@ class BranchBuilder(GraphBuilder):
         self.captures = []
         self._captured = {}
         self.allow_variable_creation = False
+        self.read_inside = set()   # ids of Variables read here each time (a loop assigns them)
 
     def _ancestor(self, g):
         p = self.parent
@@ -183,8 +184,8 @@ class BranchBuilder(GraphBuilder):
         return super()._node_of(t)
 
     def read_variable(self, var):
-        if id(var) in self._last_write:   # assigned in this branch: read it here, after that
-            return super().read_variable(var)
+        if id(var) in self._last_write or id(var) in self.read_inside:
+            return super().read_variable(var)   # assigned here: read it here, after that
         with self._outer():
             t = var._read()     # read in the enclosing graph (ordered with its assigns)
         return self._sym(self.capture(t) if isinstance(t, SymbolicTensor) or any(
@@ -200,11 +201,13 @@ class BranchBuilder(GraphBuilder):
             return self._node_of(to_tensor(value, dtype))
 
 
-def trace_branch(fn, name, inputs=()):
-    """Trace fn(*params) into a new BranchBuilder; inputs = [(shape, dtype)] of explicit params.
+def trace_branch(fn, name, inputs=(), read_inside=()):
+    """Trace fn(*params) into a new BranchBuilder; inputs = [(shape, dtype)] of explicit params;
+    `read_inside`: Variables read inside the sub-graph every time it runs (not captured).
     Returns (builder, fn's result)."""
     st = _state.current()
     b = BranchBuilder(name, st.graph, st.tapes, st.adjoint)
+    b.read_inside = {id(v) for v in read_inside}
     with _state.using(graph=b, tapes=(), adjoint=None):
         args = [b.parameter(i, f"arg{i}", s, d) for i, (s, d) in enumerate(inputs)]
         out = fn(*args)
@@ -406,10 +409,16 @@ def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_coun
     def as_list(out):
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
-    bc, c_out = trace_branch(lambda *a: cond(*a), "while_cond", specs)
-    bb, b_out = trace_branch(lambda *a: [body(*a)] if single else as_list(body(*a)),
-                             "while_body", specs)
-    check_effects([bc, bb], "while_loop", src, writes=False)
+    def trace(read_inside=()):
+        bc, c_out = trace_branch(lambda *a: cond(*a), "while_cond", specs, read_inside)
+        bb, b_out = trace_branch(lambda *a: [body(*a)] if single else as_list(body(*a)),
+                                 "while_body", specs, read_inside)
+        return bc, c_out, bb, b_out
+
+    bc, c_out, bb, b_out = trace()
+    writes = check_effects([bc, bb], "while_loop", src)
+    if writes:   # Variables the body assigns are read afresh in every iteration: trace again
+        bc, c_out, bb, b_out = trace(writes)
     cn = bc.output(c_out)
     ca = _aval(bc, cn)
     if ca.shape != ():
@@ -435,7 +444,7 @@ def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_coun
                    trip_count=trip_count)
     ins = list(vars_) + caps
     outs = [bind(WHILE, ins, {"loop": sg, "index": i}) for i in range(n)]
-    chain_effects(outs, sg, [])
+    chain_effects(outs, sg, writes)
     return (outs, sg, ins) if with_loop else outs
 
 
@@ -550,6 +559,11 @@ def _while_vjp(inputs, out, ct, loop, index):
     j_out = index if index < n else index - n
     if j_out not in fv:
         return [None] * len(inputs)
+    if any(d["op"] == "read_variable" for g in loop.graphs for _, d in g.nx.nodes(data=True)):
+        raise NotImplementedError(
+            f"gradient of the while_loop at {loop.source}: its body assigns a Variable it reads, "
+            "so earlier iterations' values are gone; carry the value as a loop variable instead "
+            "and assign it after the loop")
     loop.record = True
     hists = [bind(WHILE, list(inputs), {"loop": loop, "index": n + j}) for j in range(n)]
     trips = bind(WHILE, list(inputs), {"loop": loop, "index": 2 * n})

@@ -545,3 +545,49 @@ def test_tf_print_in_function_honours_output_stream_and_end():
     f(tf.constant([1., 2.]))
     f(tf.constant([3., 4.]))
     assert buf.getvalue() == "x = [1. 2.]!\nx = [3. 4.]!\n"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_assign_inside_while_loop_body_reads_previous_iteration(backend, capsys):
+    v, w = tf.Variable(1.), tf.Variable(2.)
+
+    @tf.function(jit_compile=False if backend == "numpy" else None)
+    def f(n):
+        def body(i):
+            v.assign(v * 2. + w)     # reads the value the previous iteration assigned
+            tf.print("it", i, v)
+            return i + 1
+        i, = tf.while_loop(lambda i: i < n, body, [tf.constant(0)])
+        return i, v.read_value() + 0.   # read after the loop: ordered after it
+
+    for n, want in ((3, [4., 10., 22.]), (0, []), (1, [4.])):
+        v.assign(1.)
+        i, after = f(tf.constant(n))
+        assert int(i) == n and float(after) == (want[-1] if want else 1.) == v.numpy()
+        assert capsys.readouterr().out == "".join(f"it {k} {x}\n" for k, x in enumerate(want))
+    assert f.experimental_get_tracing_count() == 1
+    assert ops(f.get_concrete_function(tf.constant(3))).count("while_loop") == 1
+
+
+def test_autograph_loop_assigns_variable_and_gradient_through_it_is_refused():
+    acc = tf.Variable(0.)
+
+    @fn
+    def total(x):
+        for i in tf.range(tf.shape(x)[0]):
+            acc.assign_add(x[i] * tf.cast(i + 1, tf.float32))
+        return acc.read_value()
+
+    acc.assign(0.)
+    np.testing.assert_allclose(total(tf.constant([1., 2., 3.])).numpy(), 14.)
+    np.testing.assert_allclose(acc.numpy(), 14.)
+
+    @fn
+    def grad(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.while_loop(lambda y: tf.reduce_sum(y) < 10.,
+                              lambda y: (acc.assign(acc + 1.), y * x + acc)[1], x)
+        return t.gradient(y, x)
+    with pytest.raises(NotImplementedError, match="assigns a Variable it reads"):
+        grad(tf.constant([1.5, 2.]))
