@@ -63,7 +63,10 @@ def test_click_matmul_shows_shape_and_source(page_of):
     mm = next(n for n in g if g.nodes[n]["op"] == "matmul" and not g.nodes[n]["tags"])
     page.evaluate(f"gf.select({mm})")
     page.click(f'[data-item="{mm}"]')
-    assert page.inner_text("#gf-info .shape") == str(list(g.nodes[mm]["shape"])).replace(" ", "")
+    # the unknown batch dim (Keras steps trace once for every batch size) shows its name
+    want = "[" + ",".join(str(d) if isinstance(d, int) else f'"{d}"'
+                          for d in g.nodes[mm]["shape"]) + "]"
+    assert page.inner_text("#gf-info .shape") == want and '"batch"' in want
     assert page.inner_text("#gf-info .source") == g.nodes[mm]["source"]
 
 
@@ -108,7 +111,7 @@ def test_search(page_of):
 def test_fusion_stop_reasons_on_edges(page_of):
     cf, page, _ = page_of
     page.evaluate("gf.stage(1e9)")            # the last stage: fused
-    assert state(page)["stage"] == "fuse"
+    assert state(page)["stage"].startswith("fuse")
     page.evaluate("gf.expandAll()")
     v = page.evaluate("gf.view()")
     want = {e[2] for e in v["edges"] if len(e) > 2}

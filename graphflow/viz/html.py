@@ -152,13 +152,48 @@ def svg(v, expanded=None, standalone=True):
     return "\n".join(out)
 
 
+_DEFAULTS = {"tangent": False, "kernel": None, "fwd": None, "chip": False, "chips": [],
+             "frame": "", "adj": 0, "role": "op", "dtype": "float32", "attrs": {}}
+
+
+def compact(views):
+    """The page's copy of `views`: node fields at their default left out, and a node record
+    equal to the previous stage's listed in ``same`` instead of repeated, ``consumers`` left
+    out (the page script restores all three); passes change few nodes, so many stages cost
+    little more than one.
+
+    >>> a = {"nodes": {1: {"id": 1, "adj": 0, "op": "x"}}}
+    >>> b = {"nodes": {1: {"id": 1, "adj": 0, "op": "x"}, 2: {"id": 2, "adj": 1, "op": "y"}}}
+    >>> [(c["nodes"], c.get("same")) for c in compact([a, b])]
+    [({1: {'id': 1, 'op': 'x'}}, None), ({2: {'id': 2, 'adj': 1, 'op': 'y'}}, [1])]
+    """
+    out, prev = [], {}
+    for v in views:
+        nodes, same = {}, []
+        for n, r in v["nodes"].items():
+            if prev.get(n) == r:
+                same.append(n)
+            else:   # consumers are rebuilt from inputs; label and group default to op and scope
+                nodes[n] = {k: x for k, x in r.items() if k != "consumers"
+                            and (k not in _DEFAULTS or x != _DEFAULTS[k])
+                            and not (k == "label" and x == r["op"])
+                            and not (k == "group" and x == r["scope"])}
+        c = dict(v, nodes=nodes)
+        if same:
+            c["same"] = same
+        out.append(c)
+        prev = v["nodes"]
+    return out
+
+
 def render_html(stages, title="graphflow graph"):
     """The interactive page for a list of (name, Graph) stages (or prebuilt views)."""
     views = [s if isinstance(s, dict) else None for s in stages]
     if not all(views):
         views = stage_views(stages)
-    data = {"title": title, "consts": CONSTS, "stages": views, "code": _code(views),
-            "initial": max([i for i, v in enumerate(views) if v["name"] != "fuse"] or [0])}
+    data = {"title": title, "consts": CONSTS, "stages": compact(views), "code": _code(views),
+            "initial": max([i for i, v in enumerate(views) if not v["name"].startswith("fuse")]
+                           or [0])}
     # the page opens on the optimized stage (the fused one is a click or a → away)
     blob = json.dumps(data, separators=(",", ":"), default=str).replace("</", "<\\/")
     with open(os.path.join(os.path.dirname(__file__), "page.js")) as f:
@@ -184,9 +219,13 @@ def render_html(stages, title="graphflow graph"):
             f"<script>{script}</script></body></html>")
 
 
+MAX_SHAPE_STAGES = 2
+
+
 def stages_of(obj):
-    """(name, Graph) stages of a ConcreteFunction (traced, after each pass, fused), a Graph
-    or a list of stages."""
+    """(name, Graph) stages of a ConcreteFunction (traced, after each pass, fused; a trace
+    with unknown dims: the fused plan of each of the first `MAX_SHAPE_STAGES` argument shapes
+    it ran with), a Graph or a list of stages."""
     if hasattr(obj, "stages") and hasattr(obj, "traced"):
         out, seen = [], {}
         for name, g in obj.stages:
@@ -194,6 +233,13 @@ def stages_of(obj):
                 continue
             seen[name] = seen.get(name, 0) + 1
             out.append((name if seen[name] == 1 else f"{name} {seen[name]}", g))
+        # a trace with unknown dims is planned (and fused) per concrete shape when it runs
+        plans = getattr(getattr(obj, "_executor", None), "plans", None) or {}
+        for key, (_, plan) in list(plans.items())[:MAX_SHAPE_STAGES]:
+            fused = getattr(plan, "graph", None)
+            if fused is not None and fused.nx.graph.get("clusters") is not None:
+                shapes = ",".join("×".join(map(str, s)) or "scalar" for s in key)
+                out.append((f"fuse ({shapes})", fused))
         return out
     if hasattr(obj, "nx"):
         return [(getattr(obj, "name", "graph"), obj)]

@@ -3,6 +3,16 @@
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("gf-data").textContent);
+  var DEFAULTS = {tangent: false, kernel: null, fwd: null, chip: false, chips: [], frame: "", adj: 0, role: "op", dtype: "float32", attrs: {}};
+  DATA.stages.forEach(function (v, i) {   // undo html.compact: defaults, shared records, consumers
+    var own = Object.keys(v.nodes);
+    own.forEach(function (n) { var r = v.nodes[n]; for (var k in DEFAULTS) if (!(k in r)) r[k] = DEFAULTS[k];
+      if (!("label" in r)) r.label = r.op; if (!("group" in r)) r.group = r.scope; });
+    (v.same || []).forEach(function (n) { v.nodes[n] = DATA.stages[i - 1].nodes[n]; });
+    var cons = {};
+    Object.keys(v.nodes).forEach(function (n) { v.nodes[n].inputs.forEach(function (u) { var c = cons[u] = cons[u] || []; if (c.indexOf(+n) < 0) c.push(+n); }); });
+    own.forEach(function (n) { v.nodes[n].consumers = cons[n] || []; });
+  });
   var C = DATA.consts, body = document.body, errors = [];
   window.addEventListener("error", function (e) { errors.push(String(e.message)); body.dataset.errors = errors.join("; "); });
   var NS = "http://www.w3.org/2000/svg";
@@ -221,15 +231,21 @@
     });
     var ms = performance.now() - t0;
     body.dataset.boxes = Object.keys(cur.boxes).length;
-    body.dataset.crossings = crossings(cur.edges);
+    // the crossing count is a report, not part of drawing: big views count it when idle
+    var drawn = cur;
+    if (cur.edges.length <= 600) body.dataset.crossings = crossings(cur.edges);
+    else { body.dataset.crossings = ""; setTimeout(function () { if (cur === drawn) { body.dataset.crossings = crossings(drawn.edges); stats(ms); } }, 0); }
+    stats(ms);
     body.dataset.layoutMs = ms.toFixed(1);
     body.dataset.width = Math.round(cur.width); body.dataset.height = Math.round(cur.height);
-    var d = view.diff, dtext = d ? " · vs " + d.prev + ": +" + d.added.length + " −" + d.removed.length + " ~" + d.changed.length : "";
-    document.getElementById("gf-stats").textContent = view.count + " nodes · " + body.dataset.boxes + " boxes · " + body.dataset.crossings + " crossings · layout " + ms.toFixed(0) + " ms" + dtext;
     if (selected) highlight(selected);
     mini.setAttribute("viewBox", "0 0 " + Math.max(1, cur.width) + " " + Math.max(1, cur.height));
     miniRect();
     saveHash();
+  }
+  function stats(ms) {
+    var d = view.diff, dtext = d ? " · vs " + d.prev + ": +" + d.added.length + " −" + d.removed.length + " ~" + d.changed.length : "";
+    document.getElementById("gf-stats").textContent = view.count + " nodes · " + body.dataset.boxes + " boxes · " + (body.dataset.crossings || "…") + " crossings · layout " + ms.toFixed(0) + " ms" + dtext;
   }
   function diffClass(it) {   // nodes added / changed since the previous stage (a group: if any member is)
     var D = view.diffSets; if (!D) return "";
@@ -268,7 +284,7 @@
     var kern = r.kernel !== null && r.kernel !== undefined && view.kernels ? view.kernels[r.kernel] : null;
     var html = "<h3>%" + n + " " + esc(r.op) + "</h3><table>" +
       "<tr><th>shape</th><td class='shape'>" + esc(JSON.stringify(r.shape)) + "</td></tr>" +
-      "<tr><th>dtype</th><td>" + esc(r.dtype) + "</td></tr><tr><th>bytes</th><td>" + r.bytes + "</td></tr>" +
+      "<tr><th>dtype</th><td>" + esc(r.dtype) + "</td></tr><tr><th>bytes</th><td>" + (r.bytes === null ? "depends on " + r.shape.filter(function (d) { return typeof d !== "number"; }).join(", ") : r.bytes) + "</td></tr>" +
       "<tr><th>source</th><td class='source'>" + esc(r.source) + "</td></tr>" +
       (DATA.code && DATA.code[r.source] ? "<tr><th></th><td><code>" + esc(DATA.code[r.source]) + "</code></td></tr>" : "") +
       (r.frame ? "<tr><th>in</th><td class='frame'>" + esc(r.frame) + "</td></tr>" : "") +
@@ -323,7 +339,7 @@
       found.slice(0, 200).forEach(function (n) { var it = shown(n); if (it) hits[it] = true; });
     }
     body.dataset.hits = found.length;
-    draw();
+    content.querySelectorAll(".box").forEach(function (e) { e.classList.toggle("hit", !!hits[e.dataset.item]); });
     body.dataset.searchMs = (performance.now() - t0).toFixed(1);
     return found;
   }

@@ -28,6 +28,7 @@ group is toggled, so an expand never re-runs ordering for anything but nothing a
 >>> sorted(g["name"] for g in v["groups"].values() if g["name"])
 ['square']
 """
+import operator
 import re
 
 import networkx as nx
@@ -98,6 +99,26 @@ def variable_labels(graphs):
             used.add(name)
             labels[id(var)] = name
     return labels
+
+
+def _dim(s):
+    """A dim for the page: an int, or the symbolic dim's text ('batch', '2*n'); None unknown."""
+    if s is None:
+        return None
+    try:
+        return operator.index(s)
+    except TypeError:
+        return str(s)
+
+
+def _attr_text(v, labels):
+    """Short text of an attribute value; never the repr of a variable's or array's data."""
+    if isinstance(v, np.ndarray):
+        return _fmt(v)
+    if id(v) in labels or (hasattr(v, "shape") and hasattr(v, "dtype") and hasattr(v, "name")):
+        name = labels.get(id(v)) or str(getattr(v, "name", "")).split(":")[0]
+        return f"{name} {list(getattr(v, 'shape', ()))} {getattr(v, 'dtype', '')}"[:80]
+    return str(v)[:80]
 
 
 def node_label(d, labels=None):
@@ -180,18 +201,18 @@ def build_view(graph, name="graph", labels=None):
         tags = d.get("tags", {})
         ins = list(d.get("inputs", ()))
         rec = {"id": n, "op": d["op"], "label": node_label(d, labels), "role": role(d["op"]) or "op",
-               "shape": [None if s is None else int(s) for s in d["shape"]],
+               "shape": [_dim(s) for s in d["shape"]],
                "dtype": np.dtype(d["dtype"]).name, "source": d.get("source") or "",
                "frame": d.get("frame") or "",
                "scope": d.get("scope") or "", "adj": int(tags.get("adjoint") or 0),
                "fwd": tags.get("forward"), "tangent": bool(tags.get("tangent")),
                "kernel": tags.get("cluster"), "inputs": ins,
                "consumers": sorted(g.successors(n), key=rank.get),
-               "attrs": {k: (_fmt(v) if isinstance(v, np.ndarray) else str(v))[:80]
-                         for k, v in d.get("attrs", {}).items()},
+               "attrs": {k: _attr_text(v, labels) for k, v in d.get("attrs", {}).items()},
                "chip": n in chips}
-        size = int(np.prod([s or 0 for s in d["shape"]])) if d["shape"] else 1
-        rec["bytes"] = size * np.dtype(d["dtype"]).itemsize
+        known = [x for x in rec["shape"] if isinstance(x, int)]
+        rec["bytes"] = int(np.prod(known)) * np.dtype(d["dtype"]).itemsize \
+            if len(known) == len(rec["shape"]) else None     # None: depends on unknown dims
         if n not in chips:
             rec["chips"] = [chip_text(g, u, labels) for u in dict.fromkeys(ins) if u in chips]
             rec["group"] = group_of(_group_path(g, n, has_scopes, fused))
