@@ -281,3 +281,63 @@ def test_traced_time_loop_is_one_while_node_with_eager_values_and_gradients(cls,
     graph_ops = [d["op"] for _, d in f.get_concrete_function(x).graph.nodes(data=True)]
     assert "while_loop" in graph_ops
     assert graph_ops.count("matmul") == 0   # not unrolled: the cell's matmuls are in the body
+
+
+def _ref_masked(cls, x, w, dp, rdp):
+    """The Keras 3 step equations with the input mask on x_t and the recurrent mask on the h that
+    multiplies the recurrent kernel (the same masks at every step)."""
+    k, rk, b = w
+    u = rk.shape[0]
+    h = c = np.zeros((x.shape[0], u))
+    seq = []
+    for t in range(x.shape[1]):
+        xt, hr = x[:, t] * dp, h * rdp
+        if cls is rnn.LSTM:
+            z = xt @ k + hr @ rk + b
+            i, f, g, o = (sig(z[:, :u]), sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]),
+                          sig(z[:, 3 * u:]))
+            c = f * c + i * g
+            h = o * np.tanh(c)
+        else:
+            mx, mh = xt @ k + b[0], hr @ rk + b[1]
+            z = sig(mx[:, :u] + mh[:, :u])
+            r = sig(mx[:, u:2 * u] + mh[:, u:2 * u])
+            h = z * h + (1 - z) * np.tanh(mx[:, 2 * u:] + r * mh[:, 2 * u:])
+        seq.append(h)
+    return np.stack(seq, 1)
+
+
+@pytest.mark.parametrize("traced", [False, True])
+@pytest.mark.parametrize("cls", [rnn.LSTM, rnn.GRU], ids=["lstm", "gru"])
+def test_dropout_and_recurrent_dropout_masks_follow_keras(cls, traced):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 5, 3))
+    layer = cls(4, dropout=0.5, recurrent_dropout=0.25, return_sequences=True, dtype="float64",
+                seed=1)
+    plain = cls(4, return_sequences=True, dtype="float64")
+    layer(x), plain(x)
+    _randomize(layer, rng)
+    plain.set_weights(layer.get_weights())
+    seen = []
+    make = layer.cell.make_masks
+
+    def record(*a):
+        make(*a)
+        seen.append(layer.cell.masks)
+    layer.cell.make_masks = record
+
+    def call(v):   # the output and this call's masks (graph values when traced)
+        out = layer(v, training=True)
+        return [out] + list(seen[-1])
+    if traced:
+        call = tf.function(call, jit_compile=False)
+    out, dp, rdp = [t.numpy() for t in call(tf.constant(x))]
+    assert dp.shape == (16, 3) and rdp.shape == (16, 4)
+    assert set(np.unique(dp)) <= {0.0, 2.0} and set(np.unique(rdp)) <= {0.0, 1 / 0.75}
+    assert 0.2 < (dp == 0).mean() < 0.8 and 0.0 < (rdp == 0).mean() < 0.6
+    np.testing.assert_allclose(out, _ref_masked(cls, x, layer.get_weights(), dp, rdp),
+                               rtol=1e-12, atol=1e-12)
+    # inference (training=False, the default) ignores dropout; masks never leak out of a call
+    np.testing.assert_allclose(layer(x).numpy(), plain(x).numpy(), rtol=1e-12)
+    assert layer.cell.masks == (None, None)
+    assert layer.get_config()["dropout"] == 0.5 and layer.get_config()["recurrent_dropout"] == 0.25

@@ -17,16 +17,17 @@ import numpy as np
 
 from .. import control_ops
 from ..graph import user_source
-from ..ops import math_ops as _m, shape_ops as _s
+from ..ops import math_ops as _m, random_ops as _r, shape_ops as _s
 from ..tensor import SymbolicTensor, TensorShape, to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
 from .layers import Layer
 
 
-def _no_dropout(owner, dropout, recurrent_dropout):
-    if dropout or recurrent_dropout:
-        raise NotImplementedError(f"{owner}: dropout / recurrent_dropout are not supported yet "
-                                  f"(got dropout={dropout}, recurrent_dropout={recurrent_dropout})")
+def _dropout_mask(like, rate, seed):
+    """Keras' RNN dropout mask: ones shaped like `like` with a `rate` fraction zeroed and the rest
+    scaled by 1/(1-rate); drawn once per layer call and shared by every time step."""
+    u = _r.uniform(tuple(like.shape), dtype=like.dtype, seed=seed)
+    return _m.cast(_m.greater_equal(u, rate), like.dtype) * (1.0 / (1.0 - rate))
 
 
 def _input_dim(owner, input_shape):
@@ -49,7 +50,10 @@ class _Cell(Layer):
         self.units = int(units)
         if self.units <= 0:
             raise ValueError(f"{type(self).__name__}: units must be positive, got {units}")
-        _no_dropout(type(self).__name__, dropout, recurrent_dropout)
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self.seed = seed
+        self.masks = (None, None)   # (input, recurrent) dropout masks, set by RNN while training
         self.activation = _act.get(activation)
         self.recurrent_activation = _act.get(recurrent_activation)
         self.use_bias = bool(use_bias)
@@ -87,11 +91,26 @@ class _Cell(Layer):
                                         regularizer=self.bias_regularizer)
         self.built = True
 
+    def make_masks(self, step_input, h, training):
+        """Draw this call's dropout masks (Keras semantics: only when training, one mask for the
+        inputs and one for the recurrent state, the same at every step); None = no dropout."""
+        dp, rdp = self.dropout, self.recurrent_dropout
+        self.masks = (_dropout_mask(step_input, dp, self.seed) if training and 0 < dp < 1
+                      else None,
+                      _dropout_mask(h, rdp, self.seed) if training and 0 < rdp < 1 else None)
+
+    def _masked(self, inputs, h):
+        """(inputs, h) with the dropout masks applied (h only where it is multiplied by the
+        recurrent kernel)."""
+        dp, rdp = self.masks
+        return (inputs if dp is None else inputs * dp), (h if rdp is None else h * rdp)
+
     def get_config(self):
         return dict(super().get_config(), units=self.units,
                     activation=_act.serialize(self.activation),
                     recurrent_activation=_act.serialize(self.recurrent_activation),
-                    use_bias=self.use_bias)
+                    use_bias=self.use_bias, dropout=self.dropout,
+                    recurrent_dropout=self.recurrent_dropout, seed=self.seed)
 
 
 class SimpleRNNCell(_Cell):
@@ -111,10 +130,11 @@ class SimpleRNNCell(_Cell):
 
     def call(self, inputs, states):
         h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        inputs, h_rec = self._masked(inputs, h_prev)
         z = _m.matmul(inputs, self.kernel)
         if self.use_bias:
             z = z + self.bias
-        h = self.activation(z + _m.matmul(h_prev, self.recurrent_kernel))
+        h = self.activation(z + _m.matmul(h_rec, self.recurrent_kernel))
         return h, [h]
 
 
@@ -158,7 +178,8 @@ class LSTMCell(_Cell):
 
     def call(self, inputs, states):
         h_prev, c_prev = states
-        z = _m.matmul(inputs, self.kernel) + _m.matmul(h_prev, self.recurrent_kernel)
+        inputs, h_rec = self._masked(inputs, h_prev)
+        z = _m.matmul(inputs, self.kernel) + _m.matmul(h_rec, self.recurrent_kernel)
         if self.use_bias:
             z = z + self.bias
         zi, zf, zc, zo = _s.split(z, 4, axis=-1)
@@ -197,12 +218,13 @@ class GRUCell(_Cell):
     def call(self, inputs, states):
         h_prev = states[0] if isinstance(states, (list, tuple)) else states
         u = self.units
+        inputs, h_rec = self._masked(inputs, h_prev)
         mx = _m.matmul(inputs, self.kernel)
         if self.use_bias:
             mx = mx + (self.bias[0] if self.reset_after else self.bias)
         x_z, x_r, x_h = _s.split(mx, 3, axis=-1)
         if self.reset_after:
-            mh = _m.matmul(h_prev, self.recurrent_kernel)
+            mh = _m.matmul(h_rec, self.recurrent_kernel)
             if self.use_bias:
                 mh = mh + self.bias[1]
             r_z, r_r, r_h = _s.split(mh, 3, axis=-1)
@@ -210,11 +232,11 @@ class GRUCell(_Cell):
             r = self.recurrent_activation(x_r + r_r)
             r_h = r * r_h
         else:
-            r_zr = _m.matmul(h_prev, self.recurrent_kernel[:, :2 * u])
+            r_zr = _m.matmul(h_rec, self.recurrent_kernel[:, :2 * u])
             r_z, r_r = _s.split(r_zr, 2, axis=-1)
             z = self.recurrent_activation(x_z + r_z)
             r = self.recurrent_activation(x_r + r_r)
-            r_h = _m.matmul(r * h_prev, self.recurrent_kernel[:, 2 * u:])
+            r_h = _m.matmul(r * h_rec, self.recurrent_kernel[:, 2 * u:])
         hh = self.activation(x_h + r_h)
         h = z * h_prev + (1.0 - z) * hh
         return h, [h]
@@ -282,6 +304,16 @@ class RNN(Layer):
                 raise ValueError(f"{type(self).__name__} layer {self.name}: initial_state has "
                                  f"{len(states)} tensors, the cell has "
                                  f"{len(_sizes(self.cell.state_size))} states")
+        make_masks = getattr(self.cell, "make_masks", None)
+        if make_masks is not None:
+            make_masks(inputs[:, 0, :], states[0], training)
+        try:
+            return self._run(inputs, states, steps)
+        finally:
+            if make_masks is not None:
+                self.cell.masks = (None, None)
+
+    def _run(self, inputs, states, steps):
         if isinstance(inputs, SymbolicTensor):   # traced: one while_loop node over time
             result, states = self._loop_node(inputs, states, steps)
             return [result] + states if self.return_state else result
