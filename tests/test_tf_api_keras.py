@@ -91,3 +91,85 @@ def test_loss_dict_with_an_output_left_out_and_unknown_names():
     bad.compile(optimizer="sgd", loss={"scores": "mse"})
     with pytest.raises(ValueError, match=r"\['scores'\].*\['score', 'cls'\]"):
         bad.evaluate(x, {"score": y1, "cls": y2}, verbose=0)
+
+
+# ------------------------------------------------------------------ custom objects
+class CustomDense(keras.layers.Layer):   # the functional API guide's layer: no **kwargs
+    def __init__(self, units=32):
+        super().__init__()
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units),
+                                 initializer="random_normal", trainable=True)
+        self.b = self.add_weight(shape=(self.units,), initializer="random_normal",
+                                 trainable=True)
+
+    def call(self, inputs):
+        return tf.matmul(inputs, self.w) + self.b
+
+    def get_config(self):
+        return {"units": self.units}
+
+
+def test_functional_from_config_with_custom_objects():
+    # functional API guide: "Extend the API using custom layers"
+    inputs = keras.Input((4,))
+    outputs = CustomDense(10)(inputs)
+    model = keras.Model(inputs, outputs)
+    config = model.get_config()
+    assert [l["class_name"] for l in config["layers"]] == ["InputLayer", "CustomDense"]
+    new_model = keras.Model.from_config(config, custom_objects={"CustomDense": CustomDense})
+    assert isinstance(new_model.layers[1], CustomDense) and new_model.layers[1].units == 10
+    new_model.set_weights(model.get_weights())
+    x = np.random.default_rng(2).normal(size=(3, 4)).astype("float32")
+    np.testing.assert_allclose(new_model(x).numpy(), model(x).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="CustomDense.*custom_objects"):
+        keras.Model.from_config(config)
+
+
+@keras.saving.register_keras_serializable(package="Issue10")
+class Scale(keras.layers.Layer):
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor})
+        return config
+
+
+def test_registered_layer_roundtrips_through_sequential_config():
+    assert keras.saving.get_registered_name(Scale) == "Issue10>Scale"
+    assert keras.saving.get_registered_object("Issue10>Scale") is Scale
+    assert keras.saving.get_registered_object("Issue10>Nope") is None
+    m = keras.Sequential([keras.Input(shape=(3,)), Scale(3.0, name="sc"),
+                          keras.layers.Dense(2, name="d")])
+    m2 = keras.Sequential.from_config(m.get_config())   # no custom_objects: the registry
+    assert isinstance(m2.layers[0], Scale) and m2.layers[0].factor == 3.0
+    assert [l.name for l in m2.layers] == ["sc", "d"]
+    m2.set_weights(m.get_weights())
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    k, b = [w.numpy() for w in m.weights]
+    np.testing.assert_allclose(m2(x).numpy(), (3.0 * x) @ k + b, rtol=1e-6)
+
+
+def test_subclassed_model_from_config_calls_the_constructor():
+    class Net(keras.Model):
+        def __init__(self, hidden=3, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = hidden
+            self.d = keras.layers.Dense(hidden)
+
+        def call(self, x):
+            return self.d(x)
+
+        def get_config(self):
+            return {"hidden": self.hidden}
+    n = Net.from_config(Net(5).get_config())
+    assert isinstance(n, Net) and n.hidden == 5
+    assert n(np.ones((1, 2), "float32")).shape == (1, 5)

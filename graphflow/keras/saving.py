@@ -86,6 +86,22 @@ def get_registered_name(obj):
     return cls.__dict__.get("_registered_name", cls.__name__)
 
 
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The class registered (or given in `custom_objects` / `module_objects`) under `name`,
+    else None (Keras 3's `keras.saving.get_registered_object`).
+
+    >>> @register_keras_serializable(package="Demo2")
+    ... class Thrice(_layers.Layer):
+    ...     pass
+    >>> get_registered_object("Demo2>Thrice") is Thrice, get_registered_object("Demo2>None")
+    (True, None)
+    """
+    for objs in (custom_objects, _REGISTERED, module_objects):
+        if objs and name in objs:
+            return objs[name]
+    return None
+
+
 def _builtin(module, class_name):
     """Classes graphflow has, by Keras' module and class name (the module is only a hint)."""
     spaces = {"layers": [_layers], "initializers": [_init], "regularizers": [_reg],
@@ -388,7 +404,10 @@ def _construct(cls, config, custom_objects):
     if isinstance(cls, type) and issubclass(cls, _models.Model) and "layers" in config:
         return _model_from_config(cls, config, custom_objects)
     accepted = _init_params(cls)
-    has_var_kw = issubclass(cls, Layer)
+    # base layer arguments (name, trainable, dtype, ...) reach Layer.__init__ only through a
+    # chain of **kwargs; a custom layer whose __init__ takes just its own arguments (the guides'
+    # CustomDense(units)) gets only those
+    has_var_kw = issubclass(cls, Layer) and "name" in accepted
     kwargs = {}
     for k, v in config.items():
         v = _value(v, custom_objects, k)
@@ -396,7 +415,7 @@ def _construct(cls, config, custom_objects):
             v = v.get("config", {}).get("name")
         if k in accepted or (has_var_kw and k in _BASE_SKIP | {"batch_shape"}):
             kwargs[k] = v
-        elif k in _IGNORABLE or v is None or v is False:
+        elif k in _IGNORABLE or v is None or v is False or (k in _BASE_SKIP and not has_var_kw):
             continue
         else:
             raise ValueError(f"{cls.__name__}: the file sets {k}={v!r}, which graphflow's "
@@ -474,6 +493,23 @@ def _model_from_config(cls, config, custom_objects):
         return [ends(s) for s in spec]
     return _models.Model(ends(config["input_layers"]), ends(config["output_layers"]),
                          name=config.get("name"))
+
+
+def model_from_config(cls, config, custom_objects=None):
+    """`Model.from_config` / `Sequential.from_config` (Keras 3): a functional or Sequential
+    config (it lists `layers`) rebuilds the layer graph, looking custom classes up in
+    `custom_objects`, then the registry; any other config is `cls(**config)` (a subclassed
+    model's own get_config)."""
+    seq = isinstance(cls, type) and issubclass(cls, _models.Sequential)
+    functional = "layers" in config and "input_layers" in config and (
+        cls is _models.Model or cls.__init__ is _models.Model.__init__)
+    if (seq and "layers" in config) or functional:
+        return _model_from_config(cls, config, custom_objects)
+    try:
+        return cls(**config)
+    except TypeError as e:
+        raise TypeError(f"{cls.__name__}.from_config: {e}. A subclassed model whose __init__ "
+                        "does not take its get_config() entries needs its own from_config") from None
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
