@@ -122,3 +122,43 @@ def test_shape_and_size_are_run_time_values():
         np.testing.assert_array_equal(back.numpy(), x)
     assert f.experimental_get_tracing_count() == 1
     assert tf.shape(tf.ones((2, 3))).numpy().tolist() == [2, 3]   # eager: a constant
+
+
+def _keras_model(run_eagerly):
+    from graphflow import keras
+    tf.random.set_seed(3)
+    m = keras.Sequential([keras.Input((2, 4)), keras.layers.Flatten(),
+                          keras.layers.Dense(16, activation="relu"),
+                          keras.layers.Reshape((4, 4)), keras.layers.Flatten(),
+                          keras.layers.Dense(3)])
+    m.compile(optimizer=keras.optimizers.SGD(0.1), metrics=["accuracy"], jit_compile=False,
+              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+              run_eagerly=run_eagerly)
+    return m
+
+
+def test_keras_fit_evaluate_predict_trace_three_times_and_match_eager():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(70, 2, 4)).astype("float32")   # 70 = 2 * 32 + a ragged 6
+    y = rng.integers(0, 3, 70).astype("int32")
+    results = []
+    for eager in (True, False):
+        m = _keras_model(eager)
+        h = m.fit(x, y, batch_size=32, epochs=2, verbose=0, shuffle=False)
+        ev = m.evaluate(x, y, batch_size=48, verbose=0)
+        p = m.predict(x, batch_size=64, verbose=0)
+        results.append((h.history["loss"], ev, p, m.get_weights()))
+    m_traced = m
+    counts = [f.experimental_get_tracing_count() for f in
+              (m_traced.train_function, m_traced.test_function, m_traced.predict_function)]
+    assert counts == [1, 1, 1]
+    (h1, e1, p1, w1), (h2, e2, p2, w2) = results
+    np.testing.assert_allclose(h1, h2, rtol=1e-5)
+    np.testing.assert_allclose(e1, e2, rtol=1e-5)
+    np.testing.assert_allclose(p1, p2, rtol=1e-5, atol=1e-6)
+    for a, b in zip(w1, w2):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    g = m_traced.train_function.get_concrete_function(
+        (x[:5], y[:5])).traced.nx
+    assert any(str(tf.TensorShape(d["shape"])) == "(None, 2, 4)" for _, d in g.nodes(data=True)
+               if d["op"] == "parameter")

@@ -150,6 +150,7 @@ class Layer(Module):
         params = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in params or any(
             p.kind == p.VAR_KEYWORD for p in params.values())
+        self._call_takes_mask = "mask" in params
 
     # ---- properties -----------------------------------------------------------
     @property
@@ -380,7 +381,9 @@ class Layer(Module):
             raise TypeError(f"{self.name}: call needs an input")
         if _is_symbolic(inputs):
             return self._symbolic_call(inputs, args, kwargs)
-        kwargs.pop("mask", None)
+        mask = kwargs.pop("mask", None)
+        if mask is not None and self._call_takes_mask:
+            kwargs["mask"] = mask
         training = kwargs.pop("training", None)
         if training is None:
             training = _TRAINING.get()
@@ -435,6 +438,14 @@ class Layer(Module):
         shape = tuple(1 if d is None else d for d in input_shape)
         out = self(convert_to_tensor(np.zeros(shape, self._dtype.np)))
         return _batchless(out.shape) if input_shape and input_shape[0] is None else out.shape
+
+    #: Keras masking: True if the layer passes its input's mask (timesteps to skip) on unchanged
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output given its input's (Keras: `Sequential` propagates it
+        and passes it as `mask=` to layers whose `call` takes one, e.g. the recurrent layers)."""
+        return mask if self.supports_masking else None
 
     # ---- config and pickling ------------------------------------------------------------
     def get_config(self):
@@ -594,7 +605,9 @@ class Flatten(Layer):
             raise ValueError("Flatten needs inputs with a batch dimension")
         if inputs.ndim == 1:
             return _s.expand_dims(inputs, -1)
-        return _s.reshape(inputs, (inputs.shape[0], -1))
+        rest = tuple(inputs.shape[1:])   # -1 for the batch: any batch size, as in Keras
+        return _s.reshape(inputs, (-1, int(np.prod(rest))) if None not in rest
+                          else (inputs.shape[0], -1))
 
 
 class Reshape(Layer):
@@ -605,12 +618,15 @@ class Reshape(Layer):
         self.target_shape = tuple(int(d) for d in target_shape)
 
     def call(self, inputs):
-        return _s.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+        if -1 in self.target_shape:
+            return _s.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+        return _s.reshape(inputs, (-1,) + self.target_shape)   # any batch size
 
 
 class Dropout(Layer):
     """Zero a `rate` fraction of the inputs (scaling the rest by 1/(1-rate)), only when called
     with training=True (as `fit` does); identity otherwise."""
+    supports_masking = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -660,10 +676,11 @@ class Embedding(Layer):
     """Integer indices (N, ...) -> vectors (N, ..., output_dim) from a trainable table."""
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, **kwargs):
+                 embeddings_regularizer=None, mask_zero=False, **kwargs):
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.mask_zero = bool(mask_zero)   # index 0 is padding: the output mask is inputs != 0
         self.embeddings_initializer = _init.RandomUniform() \
             if embeddings_initializer == "uniform" else _init.get(embeddings_initializer)
         self.embeddings_regularizer = _reg.get(embeddings_regularizer)
@@ -682,6 +699,11 @@ class Embedding(Layer):
     def call(self, inputs):
         idx = inputs if inputs.dtype.is_integer else _m.cast(inputs, _dt.int32)
         return _s.gather(self.embeddings, idx)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return _m.not_equal(convert_to_tensor(inputs), 0)
 
 
 class BatchNormalization(Layer):
