@@ -29,7 +29,8 @@ from .. import state as _state
 from ..nest import flatten
 from ..ops import collective_ops as _c
 from ..ops.math_ops import cast, reduce_sum
-from ..ops.shape_ops import concat, reshape
+from ..ops.shape_ops import concat, dims_value, reshape
+from ..shapes import Dim
 from ..tensor import VARIABLE_CREATED_HOOKS, Tensor, Variable, constant, to_tensor
 from .mpi import MPICommunicator
 
@@ -390,7 +391,8 @@ def aggregate_gradients(grads, local_batch_size):
     """Under a strategy, the gradients of the global batch's mean loss from this worker's
     gradients of its shard's mean loss: sum over workers of (shard size x gradient), divided
     by the global batch size (exact for unequal shards). One bucketed all-reduce; the identity
-    (and no collective) outside a strategy."""
+    (and no collective) outside a strategy. `local_batch_size`: a number, or the unknown batch
+    `Dim` of a step traced once for every batch size (its value is bound at run time)."""
     s = current_strategy()
     if s is None:
         return grads
@@ -398,7 +400,9 @@ def aggregate_gradients(grads, local_batch_size):
     if not present:
         return grads
     dtype = grads[present[0]].dtype
-    n = constant(np.asarray(float(local_batch_size), dtype.np))
+    # a number, or an unknown (symbolic) batch dim of a step traced once for all batch sizes
+    n = dims_value(local_batch_size, dtype) if isinstance(local_batch_size, Dim) else \
+        constant(np.asarray(float(local_batch_size), dtype.np))
     vals = [grads[i] * cast(n, grads[i].dtype) for i in present] + [n]
     summed = bucketed_all_reduce(vals, "sum", s.communicator,
                                  s.communication_options.bytes_per_pack)

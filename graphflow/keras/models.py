@@ -524,28 +524,6 @@ class Model(Layer):
         self(x, training=False)
         self.built = True
 
-    def get_config(self):
-        """Keras 3's config: the layer graph of a functional or Sequential model (what
-        `from_config` rebuilds); a subclassed model's own (or the base layer) config.
-
-        >>> import graphflow as tf
-        >>> m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1, name="d")])
-        >>> [l["class_name"] for l in m.get_config()["layers"]]
-        ['InputLayer', 'Dense']
-        """
-        if self.__dict__.get("_functional") or isinstance(self, Sequential):
-            from . import saving
-            return saving.serialize_keras_object(self)["config"]
-        return super().get_config()
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """Rebuild a model from `get_config()`: the layer graph of a functional/Sequential
-        config (custom layer classes from `custom_objects` or the
-        `register_keras_serializable` registry), else `cls(**config)`."""
-        from . import saving
-        return saving.model_from_config(cls, config, custom_objects)
-
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False):
         """Print the layer table: name (type), output shape, parameter count; then totals."""
@@ -708,10 +686,10 @@ class Model(Layer):
 
     def _make_function(self, kind):
         # one trace per step kind: the leading (batch) axis of the data is an unknown dim, so
-        # the ragged last batch and other batch sizes reuse the trace (not under a distribution
-        # strategy, whose gradient aggregation needs the batch size as a number)
-        batch = _ds.current_strategy() is None
-        key = (kind, tuple(id(v) for v in self.trainable_variables), batch)
+        # the ragged last batch and other batch sizes reuse the trace (also under a
+        # distribution strategy: the gradient aggregation binds the batch size at run time)
+        batch = True
+        key = (kind, tuple(id(v) for v in self.trainable_variables), _ds.current_strategy())
         fn = self._fns.get(kind)
         if fn is not None and fn[0] == key:
             return fn[1]
@@ -1127,8 +1105,10 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
-        for layer in self._layers_list:
-            x = layer(x)
+        for layer in self._layers_list:   # Keras masking: each layer's output mask goes on
+            y = layer(x, mask=mask) if mask is not None else layer(x)
+            mask = layer.compute_mask(x, mask)
+            x = y
         return x
 
     def build(self, input_shape=None):
