@@ -524,6 +524,28 @@ class Model(Layer):
         self(x, training=False)
         self.built = True
 
+    def get_config(self):
+        """Keras 3's config: the layer graph of a functional or Sequential model (what
+        `from_config` rebuilds); a subclassed model's own (or the base layer) config.
+
+        >>> import graphflow as tf
+        >>> m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1, name="d")])
+        >>> [l["class_name"] for l in m.get_config()["layers"]]
+        ['InputLayer', 'Dense']
+        """
+        if self.__dict__.get("_functional") or isinstance(self, Sequential):
+            from . import saving
+            return saving.serialize_keras_object(self)["config"]
+        return super().get_config()
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild a model from `get_config()`: the layer graph of a functional/Sequential
+        config (custom layer classes from `custom_objects` or the
+        `register_keras_serializable` registry), else `cls(**config)`."""
+        from . import saving
+        return saving.model_from_config(cls, config, custom_objects)
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False):
         """Print the layer table: name (type), output shape, parameter count; then totals."""
