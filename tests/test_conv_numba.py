@@ -154,6 +154,10 @@ def test_conv_step_numba_equals_numpy_executor():
     names = {k.source.splitlines()[1].split()[2] for k in plan.kernels
              if k.source.startswith("# graphflow conv kernel")}
     assert {"direct_fwd", "im2col", "maxpool", "maxpool_grad", "direct_bf", "col2im"} <= names
+    report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
+    assert "conv2d: direct numba loop (kh*kw*C = 9 <= 32); kernels ready" in report
+    assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 36)" in report
+    assert "max_pool2d_grad" in report and "windows tile the input" in report
     got = fj(x, y)       # all kernels compiled now
     for a, b in zip(got, want):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-6)

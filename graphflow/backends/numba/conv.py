@@ -44,7 +44,7 @@ from . import cache
 from .parallel import CHUNK_ELEMENTS, pool
 
 #: bump when a kernel's text changes meaning (part of every kernel's source, hence its key)
-CONV_KERNELS_VERSION = "conv-kernels-1"
+CONV_KERNELS_VERSION = "conv-kernels-2"
 
 _HEAD = """# graphflow conv kernel (graphflow.backends.numba.conv; do not edit)
 # {version} {name} {dtype}
@@ -161,6 +161,32 @@ def kernel(x, g, out, kh, kw, sh, sw, pt, pl, low):
     wo = g.shape[2]
     best = np.empty(c, x.dtype)
     arg = np.empty(c, np.int64)
+    if kh == sh and kw == sw and pt == 0 and pl == 0 and ho * kh == h and wo * kw == w:
+        # windows tile the input: every cell is written once (g at the argmax, else 0) - no
+        # zero fill, no scatter; rows as 1-D views (contiguous channel loops vectorize)
+        for b in range(n):
+            for oy in range(ho):
+                for ox in range(wo):
+                    y0 = oy * kh
+                    x0 = ox * kw
+                    xr = x[b, y0, x0]
+                    for ch in range(c):
+                        best[ch] = xr[ch]
+                        arg[ch] = 0
+                    for t in range(1, kh * kw):
+                        xr = x[b, y0 + t // kw, x0 + t % kw]
+                        for ch in range(c):
+                            xv = xr[ch]
+                            m = best[ch]
+                            up = xv > m or (xv != xv and m == m)
+                            best[ch] = xv if up else m
+                            arg[ch] = (t if xv == xv else 0) if up else arg[ch]
+                    gr = g[b, oy, ox]
+                    for t in range(kh * kw):
+                        orow = out[b, y0 + t // kw, x0 + t % kw]
+                        for ch in range(c):
+                            orow[ch] = gr[ch] if arg[ch] == t else 0
+        return
     for b in range(n):
         for y in range(h):
             for xx in range(w):
@@ -502,6 +528,32 @@ def _max_pool_gather(d, impl, dt):
         _batched(k.fn, per, (_c(x, dt), _c(v, dt), out), kh, kw, sh, sw, pt, pl, low)
         return out
     return fast, [k]
+
+
+def describe(d, in_shapes, fn=None):
+    """How the backend computes node `d` with inputs of `in_shapes` (for the kernel plan);
+    `fn`: its runner (its kernels' states are reported)."""
+    op, a = d["op"], d["attrs"]
+    if op.startswith("max_pool"):
+        how = "direct numba loop (windows tile the input: no scatter)" if (
+            op == "max_pool2d_grad" and tuple(a["ksize"]) == tuple(a["strides"])
+            and not any(a["pads"][0]) and not any(a["pads"][1])) else "direct numba loop"
+    else:
+        wshape = in_shapes[1] if op != "conv2d_backprop_filter" else a["filter_shape"]
+        kh, kw, ci = tuple(wshape)[:3]
+        if _direct(kh, kw, ci):
+            how = f"direct numba loop (kh*kw*C = {kh * kw * ci} <= {DIRECT_MAX_K})"
+        elif _pointwise(a, kh, kw):
+            how = "BLAS gemm alone (1x1, stride 1, no padding)"
+        elif op == "conv2d_backprop_input":
+            how = f"BLAS gemm + numba col2im (kh*kw*C = {kh * kw * ci})"
+        else:
+            how = f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci})"
+    ks = getattr(fn, "kernels", None)
+    if ks is None:
+        return f"{how}: not used (runs the numpy impl)"
+    states = ", ".join(sorted({k.state for k in ks}))
+    return f"{how}; kernels {states}"
 
 
 _RUNNERS = {"conv2d": _conv2d, "conv2d_backprop_input": _backprop_input,

@@ -156,7 +156,14 @@ class _NodeStep:
 
     def describe(self):
         d = self.d
-        return f"numpy  %{self.node} {d['op']}  {d['shape']} {d['dtype'].name}  @ {d['source']}"
+        own = getattr(self.fn, "kernels", None) is not None      # conv.py's kernels
+        text = (f"{'numba' if own else 'numpy'}  %{self.node} {d['op']}  {d['shape']} "
+                f"{d['dtype'].name}  @ {d['source']}")
+        if d["op"] in lowering.KERNELS:
+            g = self.plan.graph.nx
+            text += "\n    kernels: " + conv.describe(d, [g.nodes[u]["shape"] for u in d["inputs"]],
+                                                       self.fn)
+        return text
 
 
 class _ClusterStep:
@@ -348,8 +355,14 @@ class _ClusterStep:
                      + (f" -> loop {self.extents}" if self.why_numpy is None else ""))
         lines.append(f"    nodes:   {nodes}")
         if self.anchor is not None:
-            lines.append(f"    anchor:  %{self.anchor} matmul runs on numpy/BLAS (np.matmul); "
-                         "the loop is its epilogue")
+            ad = g.nodes[self.anchor]
+            if ad["op"] in lowering.KERNELS:
+                lines.append(f"    anchor:  %{self.anchor} {ad['op']}: " + conv.describe(
+                    ad, [g.nodes[u]["shape"] for u in ad["inputs"]], self.anchor_run[1])
+                    + "; the loop is its epilogue")
+            else:
+                lines.append(f"    anchor:  %{self.anchor} matmul runs on numpy/BLAS "
+                             "(np.matmul); the loop is its epilogue")
         ins = [u for u in info["inputs"]]
         lines.append("    inputs:  " + ", ".join(f"%{u} {g.nodes[u]['op']} {g.nodes[u]['shape']}"
                                                for u in ins))
