@@ -251,3 +251,18 @@ def test_visualize_and_repr_html(tmp_path):
     src = frame.split('srcdoc="', 1)[1].rsplit('"></iframe>', 1)[0]
     assert _html.unescape(src) == page.html
     assert cf.visualize(format="svg", stage="traced")._repr_html_().startswith("<svg")
+
+
+def deep_mlp_cf(n_layers=40, width=16):
+    """The train step of a `n_layers`-layer Keras MLP (~2,400 traced nodes at 40)."""
+    tf.keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(8, width)).astype("float32")
+    y = np.random.default_rng(1).integers(0, 4, 8).astype("int32")
+    m = tf.keras.Sequential(
+        [tf.keras.layers.Dense(width, activation="relu", input_shape=(width,))]
+        + [tf.keras.layers.Dense(width, activation="relu") for _ in range(n_layers - 2)]
+        + [tf.keras.layers.Dense(4)])
+    m.compile(optimizer="adam",
+              loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    m.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    return list(m.train_function._cache.values())[0]

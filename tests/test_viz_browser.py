@@ -21,20 +21,26 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def page_of(tmp_path_factory):
+def browser():
+    with sync_playwright() as p:   # one Playwright (its sync API allows one at a time)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page_of(tmp_path_factory, browser):
     from test_viz import keras_mlp_cf
     cf = keras_mlp_cf()
     path = str(tmp_path_factory.mktemp("viz") / "mlp.html")
     save_html(path, cf, "keras mlp train step")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1740, "height": 940})
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto("file://" + path)
-        page.wait_for_selector('body[data-status="ready"]', timeout=30000)
-        yield cf, page, errors
-        browser.close()
+    page = browser.new_page(viewport={"width": 1740, "height": 940})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("file://" + path)
+    page.wait_for_selector('body[data-status="ready"]', timeout=30000)
+    yield cf, page, errors
+    page.close()
 
 
 def state(page):
@@ -118,3 +124,135 @@ def test_fusion_stop_reasons_on_edges(page_of):
     drawn = set(page.evaluate("Array.from(document.querySelectorAll('.edge.stop'))"
                               ".map(e => e.dataset.reason)"))
     assert want and want == drawn
+
+
+def test_minimap_click_centres_the_view(page_of):
+    _, page, _ = page_of
+    page.evaluate("gf.stage(0, true)")
+    cur = page.evaluate("[gf.current().width, gf.current().height]")
+    vb = [float(x) for x in page.get_attribute("#gf-mini", "viewBox").split()]
+    assert vb == [0, 0, max(1, cur[0]), max(1, cur[1])]
+    box = page.locator("#gf-mini").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    x, y, w, h = [float(v) for v in state(page)["viewport"].split(",")]
+    # the minimap keeps the aspect ratio (meet): its centre is the drawing's centre
+    assert abs(x + w / 2 - cur[0] / 2) < 2 and abs(y + h / 2 - cur[1] / 2) < 2
+    rect = [float(page.get_attribute("#gf-mini-view", a)) for a in ("x", "y", "width", "height")]
+    assert rect == pytest.approx([x, y, w, h], abs=0.2)
+
+
+def test_adjoint_modes(page_of):
+    cf, page, _ = page_of
+    from graphflow.viz import view as V
+    page.evaluate("gf.stage(0, true)")
+    v = V.build_view(cf.traced)
+    page.evaluate("gf.mode('hidden')")
+    page.evaluate("gf.expandAll()")
+    items = page.evaluate("Object.keys(gf.current().boxes)")
+    p = V.place(v, set(v["groups"]), "hidden")
+    assert sorted(items) == sorted(str(n) for n in p["boxes"])
+    assert all(v["nodes"][int(n)]["adj"] == 0 for n in items)
+    assert int(state(page)["crossings"]) == V.crossings(p["edges"])
+    page.evaluate("gf.mode('mirror')")
+    cur = page.evaluate("gf.current()")
+    boxes = cur["boxes"]
+    fwd_w = p["width"]
+    col = {n: it for n, it in cur["col"].items()}
+    adj_nodes = [n for n, r in v["nodes"].items() if r["adj"] and not r["chip"]]
+    assert sorted(int(n) for n in col) == sorted(adj_nodes)     # every adjoint in a column
+    for k in (1, 2):
+        items = [it for it in boxes if it in col.values() and
+                 (v["groups"][it[2:]]["adj"] if it.startswith("g:") else v["nodes"][int(it)]["adj"]) == k]
+        assert all(boxes[it][0] > fwd_w for it in items)
+        # each item sits level with (or, to avoid overlap, below) its forward partner, and the
+        # column keeps the partners' top-to-bottom order
+        want = {}
+        for it in items:
+            members = [n for n, c in col.items() if c == it]
+            ys = [boxes[str(v["nodes"][int(n)]["fwd"])][1] if str(v["nodes"][int(n)]["fwd"]) in boxes
+                  else None for n in members]
+            ys = [y for y in ys if y is not None]
+            if ys:
+                want[it] = min(ys)
+        assert all(boxes[it][1] >= want[it] - 1e-6 for it in want)
+        order = sorted(want, key=lambda it: boxes[it][1])
+        assert [want[it] for it in order] == sorted(want[it] for it in order)
+        if k == 1:   # the topmost is level with its partner (nothing above pushes it)
+            assert want and abs(boxes[order[0]][1] - want[order[0]]) < 1e-6
+    # selecting a forward matmul highlights its adjoints
+    g = cf.traced.nx
+    mm = next(n for n in g if g.nodes[n]["op"] == "matmul" and not g.nodes[n]["tags"])
+    page.evaluate(f"gf.select({mm})")
+    partners = set(page.evaluate("Array.from(document.querySelectorAll('.box.partner'))"
+                                 ".map(e => e.dataset.item)"))
+    adjs = {str(n) for n in g if g.nodes[n]["tags"].get("forward") == mm}
+    assert adjs and partners == {col[n] for n in adjs}
+    page.evaluate("gf.mode('grouped')")
+
+
+def test_stage_diff_and_stable_view(page_of):
+    cf, page, _ = page_of
+    names = page.evaluate("gf.stage(0, true) || Array.from(document.querySelectorAll('#gf-stage option')).map(o => o.textContent)")
+    cse = next(i for i, n in enumerate(names) if n.startswith("cse"))
+    page.evaluate(f"gf.stage({cse - 1}, true)")
+    g = cf.traced.nx
+    keep = next(n for n in g if g.nodes[n]["op"] == "matmul" and not g.nodes[n]["tags"])
+    page.evaluate(f"gf.select({keep})")
+    before = page.locator(f'[data-item="{keep}"]').bounding_box()
+    page.keyboard.press("ArrowRight")
+    s = state(page)
+    assert s["stage"].startswith("cse") and s["anchor"] == str(keep)
+    after = page.locator(f'[data-item="{keep}"]').bounding_box()
+    assert abs(after["x"] - before["x"]) < 1 and abs(after["y"] - before["y"]) < 1
+    v = page.evaluate("gf.view()")
+    d = v["diff"]
+    assert d["removed"]                                   # CSE merged something
+    page.evaluate("gf.expandAll()")
+    added = set(page.evaluate("Array.from(document.querySelectorAll('.box.added'))"
+                              ".map(e => e.dataset.item)"))
+    changed = set(page.evaluate("Array.from(document.querySelectorAll('.box.changed:not(.grp)'))"
+                                ".map(e => e.dataset.item)"))
+    assert added == {str(n) for n in d["added"] if not v["nodes"][str(n)]["chip"]}
+    assert changed == {str(n) for n in d["changed"] if not v["nodes"][str(n)]["chip"]}
+    assert sorted(page.evaluate("gf.search('diff:changed')")) == \
+        sorted(str(n) for n in d["changed"] if not v["nodes"][str(n)]["chip"])
+
+
+@pytest.fixture(scope="module")
+def deep_page(tmp_path_factory, browser):
+    from test_viz import deep_mlp_cf
+    from graphflow.viz import html as H
+    cf = deep_mlp_cf()
+    path = str(tmp_path_factory.mktemp("viz") / "deep.html")
+    save_html(path, [s for s in H.stages_of(cf) if s[0] in ("traced", "dce")], "deep mlp")
+    page = browser.new_page(viewport={"width": 1740, "height": 940})
+    page.goto("file://" + path)
+    page.wait_for_selector('body[data-status="ready"]', timeout=60000)
+    yield cf, path, page
+    page.close()
+
+
+def test_2500_nodes_series_and_timings(deep_page, capsys):
+    cf, path, page = deep_page
+    page.evaluate("gf.stage(0, true)")
+    s = state(page)
+    n = len(cf.traced.nx)
+    assert s["errors"] == "" and n > 2300 and s["stage"] == "traced"
+    assert float(s["readyMs"]) <= 3000 and os.path.getsize(path) <= 1.5e6
+    assert int(s["boxes"]) <= 40
+    groups = page.evaluate("gf.view().groups")
+    series = [g for g in groups.values() if g.get("series")]
+    assert any(g["series"] >= 36 and g["parent"].startswith("sequential") for g in series)
+    one = page.evaluate("Array.from(document.querySelectorAll('.box.grp')).map(e => e.dataset.item)")[0]
+    page.click(f'[data-item="{one}"]')
+    toggle_ms = float(state(page)["layoutMs"])
+    search_ms = float(page.evaluate("gf.search('op:matmul') && document.body.dataset.searchMs"))
+    page.evaluate("gf.expandAll()")
+    s = state(page)
+    assert int(s["boxes"]) == sum(1 for r in page.evaluate("Object.values(gf.view().nodes)")
+                                  if not r["chip"])
+    with capsys.disabled():   # the measured figures, for the issue's targets
+        print(f"\n[viz 2,500 nodes] {n} nodes, page {os.path.getsize(path) / 1e6:.2f} MB, ready "
+              f"{s['readyMs']} ms, expand {toggle_ms:.0f} ms, search {search_ms:.1f} ms, "
+              f"expand-all {s['expandAllMs']} ms ({s['boxes']} boxes)")
+    assert toggle_ms <= 300 and search_ms <= 100 and float(s["expandAllMs"]) <= 5000
