@@ -19,6 +19,7 @@ from ..tensor import Tensor, constant, convert_args, to_tensor  # noqa: F401  (c
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import LINEAR, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
+from ..shapes import require_equal
 
 _NO = {}
 
@@ -278,7 +279,8 @@ def _einsum_rule(*xs, equation):
         if len(s) != len(x.shape):
             raise op_error("einsum", xs, f"subscripts {s!r} do not match an operand of rank {len(x.shape)}")
         for c, d in zip(s, x.shape):
-            if sizes.setdefault(c, d) != d and d != 1 and sizes[c] != 1:
+            if sizes.setdefault(c, d) != d and d != 1 and sizes[c] != 1 \
+                    and not require_equal(sizes[c], d, "broadcast"):
                 raise op_error("einsum", xs, f"index {c!r} has sizes {sizes[c]} and {d}")
             sizes[c] = max(sizes[c], d)
     return Aval(tuple(sizes[c] for c in out), dt)

@@ -12,6 +12,7 @@ from ..tensor import constant, convert_args, to_tensor  # noqa: F401  (constant:
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import ANCHOR, Aval, defop, op_error, same_dtype
+from ..shapes import require_equal
 
 _NO = {}
 
@@ -23,7 +24,7 @@ def _mT(x):
 def _square_rule(name, out="same"):
     def rule(a):
         dt = same_dtype(name, (a,), "f")
-        if len(a.shape) < 2 or a.shape[-1] != a.shape[-2]:
+        if len(a.shape) < 2 or not require_equal(a.shape[-1], a.shape[-2]):
             raise op_error(name, (a,), "needs square matrices in the last two axes")
         return Aval(tuple(a.shape) if out == "same" else tuple(a.shape[:-2]), dt)
     return rule
@@ -79,8 +80,9 @@ def det(input, name=None):
 
 def _solve_rule(a, b):
     dt = same_dtype("matrix_solve", (a, b), "f")
-    if len(a.shape) < 2 or a.shape[-1] != a.shape[-2] or len(b.shape) != len(a.shape) \
-            or b.shape[-2] != a.shape[-1] or tuple(b.shape[:-2]) != tuple(a.shape[:-2]):
+    if len(a.shape) < 2 or not require_equal(a.shape[-1], a.shape[-2]) \
+            or len(b.shape) != len(a.shape) or not require_equal(b.shape[-2], a.shape[-1]) \
+            or not all([require_equal(p, q) for p, q in zip(b.shape[:-2], a.shape[:-2])]):
         raise op_error("matrix_solve", (a, b), "needs square matrices and right-hand sides [..., n, k]")
     return Aval(tuple(b.shape), dt)
 

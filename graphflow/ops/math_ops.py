@@ -12,11 +12,13 @@ from .. import dtypes as _dt
 from ..dispatch import binary_operator, bind
 from ..tensor import OPERATORS, constant, convert_args, to_tensor
 from . import shape_ops as _s
-from ..shapes import Dim, prod as _dprod
+from ..errors import InvalidArgumentError
+from ..shapes import Dim, is_static, prod as _dprod, require_equal
 from .creation import ones  # noqa: F401  (used in doctests)
 from .registry import (ANCHOR, BILINEAR, ELEMENTWISE, LINEAR, POINTWISE, REDUCTION, Aval,
                        broadcast_shapes, defop, elementwise_rule, linear_in, normalize_axis,
                        op_error, same_dtype)
+from .registry import OPS as _OPS
 
 _NO = {}
 
@@ -30,6 +32,13 @@ def _api(op, doc):
     api.__name__ = api.__qualname__ = n
     api.__doc__ = doc
     return api
+
+
+# ------------------------------------------------------------------ complex convention
+def _cj(x):
+    """conj(x) for a complex x, else x itself (no node): VJPs of holomorphic ops multiply the
+    cotangent by conj(f'(z)), TF's convention for complex gradients."""
+    return bind(_OPS["conj"], [x], _NO) if x.dtype.is_complex else x
 
 
 # ------------------------------------------------------------------ elementwise unary
@@ -54,19 +63,19 @@ def _erf(x):
     return np.vectorize(erf, otypes=[x.dtype])(x) if np.ndim(x) else x.dtype.type(erf(x))
 
 
-NEG, negative = _unary("negative", np.negative, lambda i, o, g: [-g], "fi",
+NEG, negative = _unary("negative", np.negative, lambda i, o, g: [-g], "fic",
                        "Elementwise -x.", involution=True, jvp=LINEAR)
 ABS, abs = _unary("abs", np.abs, lambda i, o, g: [g * sign(i[0])], "fi",
                   "Elementwise |x|.")
 SIGN, sign = _unary("sign", np.sign, lambda i, o, g: [zeros_like(g)], "fi",
                     "Elementwise sign (-1, 0, 1); its gradient is zero.")
-SQRT, sqrt = _unary("sqrt", np.sqrt, lambda i, o, g: [g / (o * 2.0)],
+SQRT, sqrt = _unary("sqrt", np.sqrt, lambda i, o, g: [g / (_cj(o) * 2.0)], "fc",
                     doc="Elementwise square root.")
 RSQRT, rsqrt = _unary("rsqrt", lambda x: (1 / np.sqrt(x)).astype(x.dtype),
                       lambda i, o, g: [g * (o * o * o) * -0.5],
                       doc="Elementwise 1/sqrt(x).")
-EXP, exp = _unary("exp", np.exp, lambda i, o, g: [g * o], doc="Elementwise e^x.")
-LOG, log = _unary("log", np.log, lambda i, o, g: [g / i[0]],
+EXP, exp = _unary("exp", np.exp, lambda i, o, g: [g * _cj(o)], "fc", doc="Elementwise e^x.")
+LOG, log = _unary("log", np.log, lambda i, o, g: [g / _cj(i[0])], "fc",
                   doc="Elementwise natural logarithm.")
 LOG1P, log1p = _unary("log1p", np.log1p, lambda i, o, g: [g / (i[0] + 1.0)],
                       doc="Elementwise log(1 + x), accurate for small x.")
@@ -90,10 +99,10 @@ def _binary(name, impl, vjp, kinds="fiu", doc="", **facts):
     return _unary(name, impl, vjp, kinds, doc, arity=2, **facts)   # same table entry; wider default kinds
 
 
-ADD = defop("add", np.add, elementwise_rule("add"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2, identity_element=0, jvp=LINEAR)
-SUB = defop("subtract", np.subtract, elementwise_rule("subtract"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2, right_identity=0, jvp=LINEAR)
-MUL = defop("multiply", np.multiply, elementwise_rule("multiply"),
-            lambda i, o, g: [g * i[1], g * i[0]], kind=ELEMENTWISE, arity=2, identity_element=1, jvp=BILINEAR)
+ADD = defop("add", np.add, elementwise_rule("add", "fiuc"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2, identity_element=0, jvp=LINEAR)
+SUB = defop("subtract", np.subtract, elementwise_rule("subtract", "fiuc"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2, right_identity=0, jvp=LINEAR)
+MUL = defop("multiply", np.multiply, elementwise_rule("multiply", "fiuc"),
+            lambda i, o, g: [g * _cj(i[1]), g * _cj(i[0])], kind=ELEMENTWISE, arity=2, identity_element=1, jvp=BILINEAR)
 # The fast path uses Python's operators: identical to the ufuncs on arrays, and numpy's scalar
 # math on 0-d values (~15x cheaper than calling a ufunc on two numpy scalars).
 add = binary_operator("add", _operator.add,
@@ -102,7 +111,7 @@ subtract = binary_operator("subtract", _operator.sub, "x - y with broadcasting."
 multiply = binary_operator("multiply", _operator.mul, "x * y with broadcasting.")
 
 
-DIV, _divide = _binary("divide", np.divide, lambda i, o, g: [g / i[1], -(g * o) / i[1]], "f", "x / y (float).", right_identity=1)
+DIV, _divide = _binary("divide", np.divide, lambda i, o, g: [g / _cj(i[1]), -(g * _cj(o)) / _cj(i[1])], "fc", "x / y (float).", right_identity=1)
 
 
 def divide(x, y, name=None):
@@ -390,15 +399,15 @@ def _weighted_jvp(vjp):
     return jvp
 
 
-def _red(name, impl, vjp, monoid, jvp=None):
+def _red(name, impl, vjp, monoid, jvp=None, kinds="fiu"):
     def fn(x, axis, keepdims):
         out = impl(x, axis=axis, keepdims=keepdims)
         return out if out.dtype == x.dtype else out.astype(x.dtype)  # numpy sums int32 as int64
-    return defop(name, fn, _reduce_rule(name), vjp, jvp=jvp, kind=REDUCTION, monoid=monoid,
+    return defop(name, fn, _reduce_rule(name, kinds), vjp, jvp=jvp, kind=REDUCTION, monoid=monoid,
                  arity=1)
 
 
-SUM = _red("reduce_sum", np.sum, _sum_vjp, "sum", LINEAR)
+SUM = _red("reduce_sum", np.sum, _sum_vjp, "sum", LINEAR, kinds="fiuc")
 def _empty_ok(np_reduce, lowest):
     """max (lowest=True) / min of an empty slice give the identity: -inf/+inf for floats, the
     integer limits for ints, as in TF (numpy would raise)."""
@@ -552,13 +561,14 @@ def _matmul_rule(a, b, transpose_a, transpose_b):
         raise op_error("matmul", (a, b), "both inputs need rank >= 2")
     m, ka = (sa[-1], sa[-2]) if transpose_a else (sa[-2], sa[-1])
     kb, n = (sb[-1], sb[-2]) if transpose_b else (sb[-2], sb[-1])
-    if ka != kb:
+    if not require_equal(ka, kb):   # unknown dims: checked when the graph runs
         raise op_error("matmul", (a, b), f"inner dimensions differ: {ka} vs {kb}"
                        + (f" (transpose_a={transpose_a}, transpose_b={transpose_b})"
                           if transpose_a or transpose_b else ""))
     try:
-        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
-    except ValueError:
+        batch = (np.broadcast_shapes(sa[:-2], sb[:-2]) if is_static(sa + sb) else
+                 broadcast_shapes("matmul", (Aval(sa[:-2], dt), Aval(sb[:-2], dt))))
+    except (ValueError, InvalidArgumentError):
         raise op_error("matmul", (a, b), "batch dimensions are not broadcast-compatible") from None
     return Aval(tuple(batch) + (m, n), dt)
 

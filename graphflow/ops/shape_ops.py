@@ -228,7 +228,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     n = x.shape[axis]
     if np.ndim(num_or_size_splits) == 0:   # an int, numpy int or scalar tensor
         num_or_size_splits = int(num_or_size_splits)
-        if num_or_size_splits <= 0 or n % num_or_size_splits:
+        if num_or_size_splits <= 0 or not require_equal(n % num_or_size_splits, 0):
             raise op_error("split", (x,), f"axis {axis} of size {n} is not divisible into "
                            f"{num_or_size_splits} pieces")
         sizes = [n // num_or_size_splits] * num_or_size_splits
