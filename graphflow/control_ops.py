@@ -27,12 +27,13 @@ from . import state as _state
 from .dispatch import bind
 from .errors import InvalidArgumentError
 from .evaluate import NumpyPlan, run_count as _runs
-from .graph import GraphBuilder, user_source
+from .graph import GraphBuilder, specialize, user_source
 from .nest import describe as describe_structure, flatten, structure
 from .ops.math_ops import zeros_like
 from .ops.registry import CONTROL, EFFECT, OPS, VIA_VJP, Aval, defop, fmt_avals, linear_in
 from .autodiff.forward import ForwardAccumulator
 from .tape import GradientTape
+from .shapes import evaluate, has_dim
 from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 
 
@@ -51,9 +52,34 @@ class Subgraphs:
         self._plans = None
         self._memo = None
         self.record = False   # while_loop: keep every iteration's variables (set by the VJP)
+        self._has_dims = None
+        self._specialized = {}
         self.verified = False
         # sub-graphs that print/assign: the nodes are ordered effects and never folded
         self.has_effects = any(g.effects for g in self.graphs)
+
+    def has_dims(self):
+        """True if a shape here holds an unknown dim (`graphflow.shapes.Dim`)."""
+        if self._has_dims is None:
+            self._has_dims = has_dim([tuple(a.shape) for a in self.in_avals + self.out_avals]) \
+                or any(has_dim(d["shape"]) or has_dim(d["attrs"])
+                       for g in self.graphs for _, d in g.nx.nodes(data=True))
+        return self._has_dims
+
+    def evaluate_dims(self, env):
+        """A copy with the unknown dims replaced by the ints of `env` (what `graphflow.graph.
+        specialize` does to the enclosing graph, for a call of concrete shapes)."""
+        if not self.has_dims():
+            return self
+        key = tuple(sorted(env.items()))
+        if key in self._specialized:   # the loop's per-output nodes keep sharing one object
+            return self._specialized[key]
+        sg = self._specialized[key] = Subgraphs(self.kind, [specialize(g, env) for g in self.graphs],
+                       [Aval(evaluate(tuple(a.shape), env), a.dtype) for a in self.in_avals],
+                       [Aval(evaluate(tuple(a.shape), env), a.dtype) for a in self.out_avals],
+                       self.source, self.n_vars, self.trip_count)
+        sg.record = self.record
+        return sg
 
     def plans(self):
         if self._plans is None:

@@ -320,6 +320,8 @@ def evaluate(x, env):
     if type(x) is dict:
         return {k: evaluate(v, env) for k, v in x.items()} if any(
             _has_dim(v) for v in x.values()) else x
+    if hasattr(type(x), "evaluate_dims"):   # e.g. a cond/while_loop's sub-graphs
+        return x.evaluate_dims(env)
     return x
 
 
@@ -330,6 +332,8 @@ def _has_dim(x):
         return any(_has_dim(y) for y in x)
     if type(x) is dict:
         return any(_has_dim(y) for y in x.values())
+    if hasattr(type(x), "has_dims"):   # an object holding shapes (a cond/while_loop's sub-graphs)
+        return x.has_dims()
     return False
 
 

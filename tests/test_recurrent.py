@@ -341,3 +341,114 @@ def test_dropout_and_recurrent_dropout_masks_follow_keras(cls, traced):
     np.testing.assert_allclose(layer(x).numpy(), plain(x).numpy(), rtol=1e-12)
     assert layer.cell.masks == (None, None)
     assert layer.get_config()["dropout"] == 0.5 and layer.get_config()["recurrent_dropout"] == 0.25
+
+
+def _ref_lstm_masked(x, m, k, rk, b, zero_output=False):
+    """ref_lstm where a False mask entry keeps the states and repeats the previous output."""
+    u = rk.shape[0]
+    h = c = out = np.zeros((x.shape[0], u))
+    seq = []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ k + h @ rk + b
+        i, f, g, o = sig(z[:, :u]), sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), sig(z[:, 3 * u:])
+        c_new = f * c + i * g
+        h_new = o * np.tanh(c_new)
+        mt = m[:, t:t + 1]
+        h, c = np.where(mt, h_new, h), np.where(mt, c_new, c)
+        out = np.where(mt, h_new, 0. if zero_output else out)
+        seq.append(out)
+    return np.stack(seq, 1), h, c
+
+
+@pytest.mark.parametrize("zero_output", [False, True])
+@pytest.mark.parametrize("traced", [False, True])
+def test_lstm_mask_argument_keeps_states_on_masked_steps(traced, zero_output):
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(3, 5, 2))
+    m = np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 0, 1, 0, 1]], bool)
+    layer = rnn.LSTM(4, return_sequences=True, return_state=True, dtype="float64",
+                     zero_output_for_mask=zero_output)
+    layer(x)
+    _randomize(layer, rng)
+    call = lambda v, mm: layer(v, mask=mm)   # noqa: E731
+    if traced:
+        call = tf.function(call, jit_compile=False)
+    seq, h, c = [t.numpy() for t in call(tf.constant(x), tf.constant(m))]
+    want = _ref_lstm_masked(x, m, *layer.get_weights(), zero_output=zero_output)
+    for got, w in zip((seq, h, c), want):
+        np.testing.assert_allclose(got, w, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("first", ["embedding", "masking"])
+def test_padded_sequences_in_sequential_give_the_unpadded_result(first):
+    """Keras' promise: with Embedding(mask_zero=True) or Masking, padding does not change the
+    result (right padding: the last state is that of the last real step; left padding: the
+    initial zero state is carried over the pads)."""
+    rng = np.random.default_rng(2)
+    tokens = np.array([[3, 1, 4, 0, 0, 0], [0, 0, 2, 7, 1, 8], [5, 9, 2, 6, 5, 3]])
+    if first == "embedding":
+        front = [keras.layers.Embedding(10, 3, mask_zero=True)]
+    else:
+        table = rng.normal(size=(10, 3))
+        table[0] = 0.
+        front = [keras.layers.Lambda(lambda t: tf.gather(tf.constant(table), t)),
+                 rnn.Masking(0.0)]
+    model = keras.Sequential(front + [rnn.GRU(4), keras.layers.Dense(1)])
+    model(tokens)
+    out = model(tokens).numpy()
+    np.testing.assert_allclose(model.predict(tokens, verbose=0), out, rtol=1e-5)   # traced
+    for row, real in ((0, [3, 1, 4]), (1, [2, 7, 1, 8]), (2, list(tokens[2]))):
+        alone = model(np.array([real])).numpy()
+        np.testing.assert_allclose(out[row], alone[0], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(model(np.array([[3, 1, 4, 2, 2, 2]])).numpy(), out[0])   # not masked
+
+
+def test_bidirectional_concat_and_merge_modes_match_two_references():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(2, 4, 3))
+    bi = rnn.Bidirectional(rnn.LSTM(5, return_sequences=True, dtype="float64"))
+    bi(x)
+    _randomize(bi, rng)
+    w = bi.get_weights()
+    assert len(w) == 6 and bi.count_params() == 2 * 4 * 5 * (3 + 5 + 1)
+    assert bi.forward_layer.name.startswith("forward_") and \
+        bi.backward_layer.name.startswith("backward_")
+    fw, _ = ref_lstm(x, *w[:3])
+    bw, _ = ref_lstm(x, *w[3:], backwards=True)
+    bw = bw[:, ::-1]   # back in time order
+    np.testing.assert_allclose(bi(x).numpy(), np.concatenate([fw, bw], -1), rtol=1e-12)
+    traced = tf.function(lambda v: bi(v), jit_compile=False)(tf.constant(x))
+    np.testing.assert_allclose(traced.numpy(), np.concatenate([fw, bw], -1), rtol=1e-12)
+    for mode, f in (("sum", np.add), ("mul", np.multiply), ("ave", lambda a, b: (a + b) / 2)):
+        other = rnn.Bidirectional(rnn.LSTM(5, return_sequences=True, dtype="float64"),
+                                  merge_mode=mode)
+        other(x)
+        other.set_weights(w)
+        np.testing.assert_allclose(other(x).numpy(), f(fw, bw), rtol=1e-12)
+    last = rnn.Bidirectional(rnn.GRU(2, return_state=True, dtype="float64"), merge_mode=None)
+    out_f, out_b, h_f, h_b = last(x)
+    np.testing.assert_allclose(out_f.numpy(), h_f.numpy())
+    np.testing.assert_allclose(out_b.numpy(), h_b.numpy())
+    np.testing.assert_allclose(h_f.numpy(), ref_gru(x, *last.get_weights()[:3])[1][0],
+                               rtol=1e-12)
+    np.testing.assert_allclose(h_b.numpy(), ref_gru(x, *last.get_weights()[3:],
+                                                    backwards=True)[1][0], rtol=1e-12)
+    with pytest.raises(ValueError, match="merge_mode"):
+        rnn.Bidirectional(rnn.LSTM(2), merge_mode="max")
+
+
+def test_bidirectional_trains_with_masked_embeddings():
+    tf.random.set_seed(1)
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(2, 7, size=96)
+    tokens = np.zeros((96, 6), np.int64)
+    for i, n in enumerate(lengths):
+        tokens[i, :n] = rng.integers(1, 3, size=n)   # 1 -> -1, 2 -> +1, 0 = padding
+    y = ((2 * tokens - 3) * (tokens > 0)).sum(1) > 0
+    model = keras.Sequential([keras.layers.Embedding(3, 4, mask_zero=True),
+                              rnn.Bidirectional(rnn.LSTM(6)),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy", metrics=["accuracy"],
+                  jit_compile=False)
+    hist = model.fit(tokens, y.astype(np.float32), batch_size=32, epochs=8, verbose=0)
+    assert hist.history["loss"][-1] < 0.6 * hist.history["loss"][0], hist.history["loss"]

@@ -13,11 +13,13 @@ mode, second order and forward mode work through it as through any graph.
 >>> lstm(tf.ones((2, 5, 3))).shape, lstm.count_params()
 (TensorShape([2, 5, 4]), 128)
 """
+import copy
+
 import numpy as np
 
-from .. import control_ops
+from .. import control_ops, dtypes as _dt
 from ..graph import user_source
-from ..ops import math_ops as _m, random_ops as _r, shape_ops as _s
+from ..ops import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
 from ..tensor import SymbolicTensor, TensorShape, to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
 from .layers import Layer
@@ -275,6 +277,7 @@ class RNN(Layer):
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
 
     def build(self, input_shape):
         shape = tuple(input_shape)
@@ -290,8 +293,12 @@ class RNN(Layer):
         zero = _m.zeros_like(inputs[:, 0, :1])    # (batch, 1): follows a dynamic batch size
         return [zero * np.zeros((n,), inputs.dtype.np) for n in _sizes(self.cell.state_size)]
 
-    def call(self, inputs, initial_state=None, training=None):
+    def call(self, inputs, initial_state=None, mask=None, training=None):
         steps = inputs.shape[1]
+        if mask is not None:
+            mask = to_tensor(mask)
+            if mask.dtype != _dt.bool:
+                mask = _m.cast(mask, _dt.bool)
         if steps is None:
             raise ValueError(f"{type(self).__name__} layer {self.name}: the number of time steps "
                              f"must be static (the loop is unrolled), got shape {inputs.shape}")
@@ -308,20 +315,35 @@ class RNN(Layer):
         if make_masks is not None:
             make_masks(inputs[:, 0, :], states[0], training)
         try:
-            return self._run(inputs, states, steps)
+            return self._run(inputs, states, steps, mask)
         finally:
             if make_masks is not None:
                 self.cell.masks = (None, None)
 
-    def _run(self, inputs, states, steps):
+    def _step(self, x, states, prev_out, m):
+        """One cell step; at masked steps (m False) the states stay and the output is the
+        previous one (zeros with `zero_output_for_mask`), as Keras' rnn does."""
+        out, new = self.cell.call(x, list(states))
+        new = list(new) if isinstance(new, (list, tuple)) else [new]
+        if m is not None:   # (batch, 1)
+            new = [_m.where(m, a, b) for a, b in zip(new, states)]
+            out = _m.where(m, out, _m.zeros_like(out) if self.zero_output_for_mask else prev_out)
+        return out, new
+
+    def _zero_output(self, inputs):
+        size = getattr(self.cell, "output_size", None) or _sizes(self.cell.state_size)[0]
+        return _m.zeros_like(inputs[:, 0, :1]) * np.zeros((int(size),), inputs.dtype.np)
+
+    def _run(self, inputs, states, steps, mask):
         if isinstance(inputs, SymbolicTensor):   # traced: one while_loop node over time
-            result, states = self._loop_node(inputs, states, steps)
+            result, states = self._loop_node(inputs, states, steps, mask)
             return [result] + states if self.return_state else result
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
+        out = self._zero_output(inputs)
         for t in order:
-            out, states = self.cell.call(inputs[:, t, :], states)
-            states = list(states) if isinstance(states, (list, tuple)) else [states]
+            out, states = self._step(inputs[:, t, :], states, out,
+                                     None if mask is None else mask[:, t:t + 1])
             if self.return_sequences:
                 outputs.append(out)
         result = _s.stack(outputs, axis=1) if self.return_sequences else out
@@ -329,23 +351,23 @@ class RNN(Layer):
             return [result] + states
         return result
 
-    def _loop_node(self, inputs, states, steps):
+    def _loop_node(self, inputs, states, steps, mask):
         """The time loop as one while_loop node (trip count `steps`, known when tracing); the
         outputs of every step are the history of the loop's `output` variable, so nothing is
         written per step beyond what the gradient needs anyway."""
         xs = _s.transpose(inputs, (1, 0, 2))     # (time, batch, features): row t is step t
+        ms = None if mask is None else _s.expand_dims(_s.transpose(mask, (1, 0)), -1)
         n_s = len(states)
-        out_size = getattr(self.cell, "output_size", None) or _sizes(self.cell.state_size)[0]
-        out0 = _m.zeros_like(inputs[:, 0, :1]) * np.zeros((int(out_size),), inputs.dtype.np)
         back = self.go_backwards
 
         def body(t, *vs):
-            x = control_ops.history_read(xs, (steps - 1 - t) if back else t)
-            out, new = self.cell.call(x, list(vs[:n_s]))
-            new = list(new) if isinstance(new, (list, tuple)) else [new]
+            k = (steps - 1 - t) if back else t
+            out, new = self._step(control_ops.history_read(xs, k), vs[:n_s], vs[n_s],
+                                  None if ms is None else control_ops.history_read(ms, k))
             return [t + 1] + new + [out]
 
-        vars_ = [to_tensor(np.int32(0))] + [to_tensor(s) for s in states] + [out0]
+        vars_ = [to_tensor(np.int32(0))] + [to_tensor(s) for s in states] + \
+            [self._zero_output(inputs)]
         finals, loop, ins = control_ops.build_while(
             lambda t, *_: t < steps, body, vars_, user_source(), with_loop=True,
             trip_count=steps)
@@ -356,9 +378,13 @@ class RNN(Layer):
             result = finals[n_s + 1]
         return result, list(finals[1:n_s + 1])
 
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.return_sequences else None
+
     def get_config(self):
         return dict(super().get_config(), return_sequences=self.return_sequences,
-                    return_state=self.return_state, go_backwards=self.go_backwards)
+                    return_state=self.return_state, go_backwards=self.go_backwards,
+                    zero_output_for_mask=self.zero_output_for_mask)
 
 
 class _Builtin(RNN):
@@ -366,10 +392,12 @@ class _Builtin(RNN):
 
     def __init__(self, units, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, name=None, dtype=None, trainable=True,
-                 input_shape=None, batch_input_shape=None, batch_size=None, **cell_kwargs):
+                 input_shape=None, batch_input_shape=None, batch_size=None,
+                 zero_output_for_mask=False, **cell_kwargs):
         cell = self.cell_class(units, dtype=dtype, trainable=trainable, **cell_kwargs)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, name=name,
+                         zero_output_for_mask=zero_output_for_mask,
                          dtype=dtype, trainable=trainable, input_shape=input_shape,
                          batch_input_shape=batch_input_shape, batch_size=batch_size)
 
@@ -419,3 +447,116 @@ class GRU(_Builtin):
     TensorShape([2, 3, 4])
     """
     cell_class = GRUCell
+
+
+class Masking(Layer):
+    """Skip time steps whose features all equal `mask_value`: zeroes them and gives the next
+    layers the mask `any(inputs != mask_value, axis=-1)` (recurrent layers then carry their state
+    over those steps), as Keras' Masking.
+
+    >>> import graphflow as tf
+    >>> x = tf.constant([[[1., 2.], [0., 0.]]])
+    >>> Masking(0.0).compute_mask(x).numpy()
+    array([[ True, False]])
+    """
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+
+    def compute_mask(self, inputs, mask=None):
+        return _m.reduce_any(_m.not_equal(to_tensor(inputs), self.mask_value), axis=-1)
+
+    def call(self, inputs):
+        keep = _m.reduce_any(_m.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return inputs * _m.cast(keep, inputs.dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), mask_value=self.mask_value)
+
+
+def _reversed_copy(layer):
+    """A new, unbuilt layer like `layer` that runs the other way in time (Keras: from its config
+    with go_backwards flipped; an RNN with a custom cell is copied before it is built)."""
+    cfg = dict(layer.get_config(), go_backwards=not layer.go_backwards,
+               name="backward_" + layer.name)
+    try:
+        return type(layer).from_config(cfg)
+    except TypeError:
+        if layer.built:
+            raise ValueError(f"Bidirectional: cannot make the backward copy of the built layer "
+                             f"{layer.name} from its config; pass backward_layer=") from None
+        out = copy.deepcopy(layer)
+        out.go_backwards, out._name = not layer.go_backwards, cfg["name"]
+        return out
+
+
+class Bidirectional(Layer):
+    """Run a recurrent layer forwards and a copy of it backwards over the sequence and merge the
+    two (`merge_mode` 'concat' (default), 'sum', 'ave', 'mul', or None for a list). With
+    `return_sequences` the backward outputs are put back in time order before merging; with
+    `return_state` the forward then the backward final states follow the output. Weights: the
+    forward layer's, then the backward layer's (Keras' layout).
+
+    >>> import graphflow as tf
+    >>> bi = Bidirectional(LSTM(3, return_sequences=True))
+    >>> bi(tf.ones((2, 4, 5))).shape, bi.count_params()
+    (TensorShape([2, 4, 6]), 216)
+    """
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        if merge_mode not in ("concat", "sum", "ave", "mul", None):
+            raise ValueError(f"Bidirectional: merge_mode must be 'concat', 'sum', 'ave', 'mul' or "
+                             f"None, got {merge_mode!r}")
+        if not isinstance(layer, RNN):
+            raise ValueError(f"Bidirectional: needs a recurrent layer, got {type(layer).__name__}")
+        kwargs.setdefault("dtype", layer.dtype)   # inputs are converted as the layer would
+        super().__init__(**kwargs)
+        backward = _reversed_copy(layer) if backward_layer is None else backward_layer
+        if backward.go_backwards == layer.go_backwards:
+            raise ValueError("Bidirectional: backward_layer must have go_backwards="
+                             f"{not layer.go_backwards}")
+        layer._name = "forward_" + layer.name
+        self.forward_layer, self.backward_layer = layer, backward
+        self.merge_mode = merge_mode
+        self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
+        if weights is not None:
+            self._initial_weights = weights
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        kw = {"mask": mask, "training": training}
+        fw_state = bw_state = None
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            fw_state, bw_state = list(initial_state[:half]), list(initial_state[half:])
+        y = self.forward_layer(inputs, initial_state=fw_state, **kw)
+        y_rev = self.backward_layer(inputs, initial_state=bw_state, **kw)
+        states = []
+        if self.return_state:
+            states = list(y[1:]) + list(y_rev[1:])
+            y, y_rev = y[0], y_rev[0]
+        if self.return_sequences:
+            y_rev = _a.reverse(y_rev, [1])
+        if self.merge_mode == "concat":
+            out = _s.concat([y, y_rev], axis=-1)
+        elif self.merge_mode == "sum":
+            out = y + y_rev
+        elif self.merge_mode == "ave":
+            out = (y + y_rev) * 0.5
+        elif self.merge_mode == "mul":
+            out = y * y_rev
+        else:
+            out = [y, y_rev]
+        if self.return_state:
+            return (out if isinstance(out, list) else [out]) + states
+        return out
+
+    def build(self, input_shape):
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.return_sequences else None
+
+    def get_config(self):
+        return dict(super().get_config(), merge_mode=self.merge_mode)
