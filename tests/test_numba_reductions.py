@@ -293,3 +293,77 @@ def test_split_reduction_without_helper_threads(monkeypatch):
     assert any(st.split for st in plan.cluster_steps)
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------ hypothesis: row programs
+ROW_UNARY = [tf.abs, tf.negative, lambda v: tf.math.log(tf.abs(v) + 1.0), tf.tanh,
+             lambda v: v * 0.5 + 1.0]
+ROW_REDUCE = ["reduce_sum", "reduce_max", "reduce_min", "reduce_mean"]
+
+
+@st.composite
+def row_programs(draw):
+    """reduce (trailing axes, keepdims or not: then reshaped back) -> row-level ops ->
+    full-domain readers -> another reduction; several chained."""
+    steps = []
+    for _ in range(draw(st.integers(1, 3))):
+        steps.append((draw(st.sampled_from(ROW_REDUCE)), draw(st.sampled_from([-1, (1, 2)])),
+                      draw(st.booleans()), draw(st.sampled_from(range(len(ROW_UNARY)))),
+                      draw(st.sampled_from(range(len(ROW_UNARY))))))
+    return steps, draw(st.sampled_from(["plain", "specials", "zeros", "overflow"]))
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(row_programs())
+def test_random_row_programs_match_numpy(prog):
+    """Row members (ops over the reduced row shape between passes), row outputs and reshapes of
+    non-keepdims reductions give numpy's values, NaN/inf/signed zeros included."""
+    steps, data = prog
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((4, 3, 6)).astype(np.float32)
+    if data == "specials":
+        x = special(np.float32, (4, 3, 6), 22)
+    elif data == "zeros":
+        x[rng.random(x.shape) < 0.5] = -0.0
+    elif data == "overflow":
+        x *= np.float32(3e37)
+
+    def fn(x):
+        outs, v = [], x
+        for red, ax, keep, u_row, u_full in steps:
+            r = getattr(tf, red)(v, ax, keepdims=keep)
+            if not keep:
+                r = tf.reshape(r, (4, 1, 1) if ax == (1, 2) else (4, 3, 1))
+            r = ROW_UNARY[u_row](r)
+            outs.append(r)                        # a row output
+            v = ROW_UNARY[u_full](v - r) * v       # read back over the full domain
+        outs.append(v)
+        return outs
+    got, want, plan = both(fn, x)
+    for a, b in zip(got, want):
+        assert a.shape == b.shape
+        finite = np.abs(b[np.isfinite(b)])
+        scale = max(1.0, float(finite.max()) if finite.size else 1.0)
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5 * scale, equal_nan=True)
+        z = (b == 0) & (a == 0)
+        np.testing.assert_array_equal(np.signbit(a[z]), np.signbit(b[z]))
+
+
+def test_signed_zeros_and_ties_match_numpy():
+    """-0. survives kernels as in numpy: no 'nsz' fast-math flag (-(x - x) is -0.),
+    tanh(-0.) and log1p(-0.) are -0., mod(0., -1.) is -0., and maximum/minimum/relu return
+    the second operand on ties as numpy does (maximum(-0., 0.) is 0.)."""
+    x = np.array([-0.0, 0.0, -1.0, 2.0, np.nan, -np.inf] * 11, np.float32)
+    z = np.zeros_like(x)
+
+    def fn(x, z):
+        return [tf.tanh(x), tf.math.log1p(x), tf.math.floormod(x * 0.0, -1.0),
+                tf.math.floormod(x, 1.5), tf.nn.relu(x), tf.maximum(x, z), tf.maximum(z, x),
+                tf.minimum(x, z), tf.minimum(z, x), -(x - x) * 2.0, tf.sin(x) * -1.0]
+    got, want, plan = both(fn, x, z)
+    assert plan.kernels
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=0, equal_nan=True)  # tanh: 2 ulp
+        nan = np.isnan(b)
+        np.testing.assert_array_equal(np.signbit(a[~nan]), np.signbit(b[~nan]))

@@ -434,7 +434,7 @@ def _row_join(g, n, kind, cl, reach, me):
         return None
     for p in dict.fromkeys(value_inputs(d)):
         c = cl.get(p)
-        if c is None or not c.fusable or c.anchor is not None:
+        if c is None or not c.fusable:
             continue
         rs = _cluster_row_shape(g, c)
         if rs is None or shape != rs or not _row_value(g, p, c):

@@ -130,7 +130,7 @@ def _init(kind, acc, dtype=None):
         sfx = "f32" if np.dtype(dtype).itemsize == 4 else "f64"
         return f"{kind}key_{sfx}({np_type(dtype)}({inf}))"
     if kind == "sum":
-        v = "0"
+        v = "-0.0" if dt.kind == "f" else "0"   # the exact identity: sum of -0s is -0 (numpy)
     elif kind == "prod":
         v = "1"
     elif dt.kind == "f":

@@ -19,11 +19,12 @@ __all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", 
            "sigmoid_f32", "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64",
            "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_",
            "maxkey_f32", "minkey_f32", "unkey_f32", "maxkey_f64", "minkey_f64", "unkey_f64",
-           "kmax_", "kmin_", "wide_vectors"]
+           "kmax_", "kmin_", "wide_vectors", "fmod_"]
 
 #: the kernels' flags: vmath's set without 'afn' and 'arcp', so 1/sqrt(0) stays inf (LLVM would
-#: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown)
-KERNEL_FLAGS = set(FASTMATH_FLAGS) - {"afn", "arcp"}
+#: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown),
+#: and without 'nsz', so signed zeros come out as numpy's (-(x - x) is -0, not +0)
+KERNEL_FLAGS = set(FASTMATH_FLAGS) - {"afn", "arcp", "nsz"}
 
 @intrinsic
 def wide_vectors(typingctx):
@@ -49,14 +50,25 @@ _inline = numba.njit(inline="always", error_model="numpy", fastmath=FASTMATH_FLA
 
 @_inline
 def max_(a, b):
-    """np.maximum: NaN-propagating (a select, so it vectorizes)."""
-    return a if (a >= b or a != a) else b
+    """np.maximum: NaN-propagating (a select, so it vectorizes); on ties b, as numpy
+    (maximum(-0., 0.) is 0., maximum(0., -0.) is -0.)."""
+    return a if (a > b or a != a) else b
 
 
 @_inline
 def min_(a, b):
-    """np.minimum: NaN-propagating."""
-    return a if (a <= b or a != a) else b
+    """np.minimum: NaN-propagating; on ties b, as numpy."""
+    return a if (a < b or a != a) else b
+
+
+@_inline
+def fmod_(a, b):
+    """np.remainder for floats (numpy's npy_divmod): the result has b's sign, a zero result
+    too (mod(0., -1.) is -0.); mod(x, 0) and mod(inf, y) are NaN."""
+    mod = np.fmod(a, b)
+    fix = mod != 0 and (b < 0) != (mod < 0)
+    res = mod + b if fix else mod
+    return np.copysign(mod - mod, b) if mod == 0 else res
 
 
 @_inline

@@ -295,6 +295,7 @@ def log1p_f32(x):
     res = _log_core(f, _f(k))
     res = res if x < _INF else x
     res = _NAN if x < -_ONE else res
+    res = x if x == _ZERO else res                  # log1p(-0) = -0, as numpy
     return -_INF if x == -_ONE else res
 
 
@@ -315,6 +316,7 @@ def tanh_f32(x):
     t = bitcast_i32_to_f32(_i(_i(n + _LOG_BIAS) << 23))
     e = _fma_nr(t, em1, t - _ONE)                   # expm1(2x), accurate near 0
     res = e / (e + _TWO)                            # at |x| = 10, e + 2 rounds to e: exact +-1
+    res = x if x == _ZERO else res                  # tanh(-0) = -0, as numpy
     return res if x == x else x
 
 
