@@ -478,7 +478,9 @@ class BackupAndRestore(Callback):
     machines need no shared file system); `fit` then starts at the next epoch. Under a
     multi-worker strategy only worker 0 writes. With `delete_checkpoint` (default) the backup
     is removed when training finishes. `save_freq="epoch"` only (graphflow resumes at epoch
-    boundaries).
+    boundaries). Arrays given to `fit` resume exactly (their shuffling draws from the saved
+    streams); a `tf.data` pipeline is not part of the backup, so a `Dataset.shuffle` that
+    reshuffles each iteration gives the resumed epochs other orders (as in TF).
 
     >>> import tempfile, numpy as np, graphflow as tf
     >>> d = tempfile.mkdtemp()
