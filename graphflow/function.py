@@ -424,6 +424,11 @@ class Function:
         """One entry per trace: why it happened (which argument changed, from what to what)."""
         return list(self._log)
 
+    def autograph_report(self):
+        """Which `if`/`while`/`for` statements AutoGraph made graph control flow and which ran as
+        Python while tracing, with line numbers (`graphflow.autograph.report`)."""
+        return _autograph.report(self)
+
     def kernel_plan(self, *args, **kwargs):
         """The backend's report for the traced signature of these arguments."""
         cf = self.get_concrete_function(*args, **kwargs)

@@ -290,3 +290,49 @@ def test_to_code_do_not_convert_and_autograph_false():
     with pytest.raises(TypeError, match="Python bool"):
         fn(f, autograph=False)(tf.constant(3))
     assert int(fn(f)(tf.constant(3))) == 0
+
+
+def test_print_of_tensors_becomes_tf_print_and_python_values_print_at_trace_time(capsys):
+    @fn
+    def f(x):
+        print("tracing", 3)                 # Python values only: once, while tracing
+        for i in tf.range(2):
+            print("step", i, x * 2.0, sep="|")   # tensors: every run, every iteration
+        return x
+
+    f(tf.constant([1., 2.]))
+    assert capsys.readouterr().out == "tracing 3\nstep|0|[2. 4.]\nstep|1|[2. 4.]\n"
+    f(tf.constant([0.5, 1.]))
+    assert capsys.readouterr().out == "step|0|[1. 2.]\nstep|1|[1. 2.]\n"
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_autograph_report_lists_graph_and_python_statements_with_lines():
+    @fn
+    def f(x, n):
+        for _ in range(2):                       # Python: unrolled
+            x = x + 1.0
+        if n > 3:                                # tensor condition: cond
+            x = x * 2.0
+        while tf.reduce_sum(x) < tf.cast(n, tf.float32) * 10.0:   # while_loop node
+            x = x * 1.5
+        for v in x:                              # over a tensor: while_loop node
+            n = n + tf.cast(v > 0, tf.int32)
+        y = 1 if x.shape[0] == 2 else 0          # Python conditional expression
+        return x, n + y
+
+    f(tf.constant([1., 2.]), tf.constant(5))
+    first = f.python_function.__code__.co_firstlineno
+    text = f.autograph_report()
+    assert text.splitlines()[0] == f"AutoGraph report for {f.python_function.__qualname__} " \
+        f"({HERE}):"
+    want = [(2, "for -> Python: iterates a Python range"),
+            (4, "if -> graph: cond nodes"),
+            (6, "while -> graph: one while_loop node"),
+            (8, "for -> graph: one while_loop node over the tensor's first axis"),
+            (10, "x if c else y -> Python")]
+    lines = text.splitlines()[1:]
+    assert len(lines) == len(want), text
+    for line, (off, what) in zip(lines, want):
+        assert line.startswith(f"  line {first + off}: {what}"), (line, text)
+    assert tf.autograph.report(f) == text

@@ -17,10 +17,10 @@ Python condition runs as Python at trace time. `autograph=False` or `do_not_conv
 """
 import types as _types
 
-from .api import convert, convert_cached, do_not_convert, to_code
+from .api import convert, convert_cached, do_not_convert, report, to_code
 from .tensor_array import TensorArray
 
 experimental = _types.SimpleNamespace(do_not_convert=do_not_convert)
 
-__all__ = ["convert", "convert_cached", "do_not_convert", "to_code", "TensorArray",
+__all__ = ["convert", "convert_cached", "do_not_convert", "report", "to_code", "TensorArray",
            "experimental"]

@@ -11,6 +11,7 @@ True
 import ast
 import functools
 import inspect
+import os
 import textwrap
 import threading
 import types
@@ -127,3 +128,47 @@ def convert_cached(f):
             g = None
         _CACHE[f] = g
         return g
+
+
+def _code_lines(code):
+    """Line numbers of `code` and of the functions nested in it."""
+    out = {code.co_firstlineno}
+    out.update(ln for _, _, ln in code.co_lines() if ln is not None)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            out |= _code_lines(c)
+    return out
+
+
+def report(func):
+    """What AutoGraph did with each `if`/`while`/`for`/conditional expression of `func` (a
+    function or `tf.function`) in the traces so far: graph control flow (a cond / while_loop
+    node) or Python evaluated while tracing, with line numbers - the question "did my loop
+    become a graph loop?" answered without reading generated code (TF has no such report).
+
+    >>> import graphflow as tf
+    >>> @tf.function
+    ... def f(x, n):
+    ...     for i in range(2):
+    ...         x = x + 1.0
+    ...     while tf.reduce_sum(x) < n:
+    ...         x = x * 2.0
+    ...     return x
+    >>> _ = f(tf.constant([1.0]), tf.constant(10.0))
+    >>> print(f.autograph_report())  # doctest: +ELLIPSIS
+    AutoGraph report for f (<doctest ...>):
+      line 3: for -> Python: iterates a Python range (unrolled while tracing)
+      line 5: while -> graph: one while_loop node (tensor condition)
+    """
+    f = getattr(func, "python_function", func)
+    f = getattr(f, "__func__", f)
+    code = f.__code__
+    lines = _code_lines(code)
+    rows = sorted((ln, e) for (fl, ln), e in list(operators.REPORT.items())
+                  if fl == code.co_filename and code.co_firstlineno <= ln <= max(lines))
+    out = [f"AutoGraph report for {f.__qualname__} ({os.path.basename(code.co_filename)}):"]
+    for ln, e in rows:
+        out += [f"  line {ln}: {e['statement']} -> {how}" for how in e["runs"]]
+    if not rows:
+        out.append("  no converted control flow statement has run yet")
+    return "\n".join(out)

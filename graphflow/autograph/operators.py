@@ -5,7 +5,9 @@ statement as plain Python - so Python-valued conditions keep exact Python semant
 or unrolled, at trace time) as in TF - while a traced tensor turns it into graph control flow:
 `if` -> `cond` nodes, `while`/`for` over a tensor or `tf.range` -> one `while_loop` node.
 """
+import builtins
 import contextvars
+import sys
 import inspect
 
 import numpy as np
@@ -78,9 +80,26 @@ def or_(*fns):
     return v
 
 
+#: What AutoGraph did with each converted statement it ran, for `report`:
+#: (file, line) -> {"statement": "if"/"while"/"for"/"x if c else y", "runs": {outcome text}}
+REPORT = {}
+
+
+def _note(frame, lineno, statement, outcome):
+    """Record how the statement at `lineno` of the converted code in `frame` ran."""
+    if lineno is None or _PROBING.get():
+        return
+    e = REPORT.setdefault((frame.f_code.co_filename, lineno),
+                          {"statement": statement, "runs": {}})
+    e["runs"][outcome] = None   # (a dict: insertion-ordered set)
+
+
 def if_exp(test, body, orelse, lineno=None):
     if _is_tensor_cond(test):
+        _note(sys._getframe(1), lineno, "x if c else y", "graph: cond nodes (tensor condition)")
         return control_flow.cond(test, body, orelse)
+    _note(sys._getframe(1), lineno, "x if c else y",
+          "Python: the condition is a Python value (evaluated while tracing)")
     return body() if test else orelse()
 
 
@@ -92,9 +111,21 @@ def _library(f):
             or mod.startswith("_"))
 
 
+def print_(*objects, sep=" ", end="\n", file=None, flush=False):
+    """AutoGraph's `print` (as TF's): with a tensor among the arguments it prints every time the
+    graph runs, tensors as their values (`tf.print`); otherwise it is Python's print, which runs
+    once, while tracing."""
+    if any(isinstance(o, (Tensor, Variable)) for o in objects):
+        return control_flow.print(*objects, output_stream=file, sep=sep, end=end)
+    return builtins.print(*objects, sep=sep, end=end, file=file, flush=flush)
+
+
 def converted_call(f):
-    """`f` converted (user functions that are not library code nor `do_not_convert`), else f."""
+    """`f` converted (user functions that are not library code nor `do_not_convert`), else f;
+    Python's `print` becomes `print_`."""
     from .api import convert_cached   # noqa: the api module imports this one (same package)
+    if f is builtins.print:
+        return print_
     if inspect.ismethod(f) and inspect.isfunction(f.__func__) and not _library(f.__func__):
         g = convert_cached(f.__func__)
         return f if g is None else g.__get__(f.__self__)
@@ -112,7 +143,10 @@ def _tensorizable(v):
 def if_stmt(test, true_fn, false_fn, vars_, names, lineno=None):
     """`if test:` with the statement's assigned variables `vars_` (named `names`)."""
     if not _is_tensor_cond(test):
+        _note(sys._getframe(1), lineno, "if",
+              "Python: the condition is a Python value (evaluated while tracing)")
         return true_fn(*vars_) if test else false_fn(*vars_)
+    _note(sys._getframe(1), lineno, "if", "graph: cond nodes (tensor condition)")
     if _PROBING.get():   # only shapes/dtypes matter: take each variable from a branch defining it
         return tuple(a if not isinstance(a, Undefined) else b
                      for a, b in zip(true_fn(*vars_), false_fn(*vars_)))
@@ -251,13 +285,20 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
 def while_stmt(test_fn, body_fn, vars_, names, lineno=None):
     """`while test:` over the loop's assigned variables."""
     vars_ = tuple(vars_)
+    frame, k = sys._getframe(1), 0
     while True:
         t = test_fn(*vars_)
         if _is_tensor_cond(t):
+            _note(frame, lineno, "while", "graph: one while_loop node (tensor condition)" + (
+                f", after {k} iteration(s) unrolled while the condition was a Python value"
+                if k else ""))
             return _tensor_loop(test_fn, body_fn, vars_, names, lineno, user_source())
         if not t:
+            _note(frame, lineno, "while", f"Python: the condition is a Python value; {k} "
+                  "iteration(s) unrolled while tracing")
             return vars_
         vars_ = tuple(body_fn(*vars_))
+        k += 1
 
 
 class RangeIter:
@@ -279,7 +320,9 @@ def range_iter(f, *args, **kwargs):
 def for_stmt(iterable, extra_test, body_fn, vars_, names, lineno=None):
     """`for target in iterable:` over the loop's assigned variables."""
     vars_ = tuple(vars_)
+    frame = sys._getframe(1)
     if isinstance(iterable, RangeIter):
+        _note(frame, lineno, "for", "graph: one while_loop node over tf.range (tensor bounds)")
         r = iterable
         dt = math_ops.cast
         start, limit, delta = r.start, dt(r.limit, r.start.dtype), dt(r.delta, r.start.dtype)
@@ -293,6 +336,7 @@ def for_stmt(iterable, extra_test, body_fn, vars_, names, lineno=None):
         return _tensor_loop(test, body, (start,) + vars_, ("<iterate>",) + tuple(names), lineno,
                             user_source())[1:]
     if isinstance(iterable, SymbolicTensor):
+        _note(frame, lineno, "for", "graph: one while_loop node over the tensor's first axis")
         x = iterable
         if not x.shape or x.shape[0] is None:
             n = shape_ops.shape(x)[0]
@@ -306,6 +350,8 @@ def for_stmt(iterable, extra_test, body_fn, vars_, names, lineno=None):
             return (i + 1,) + tuple(body_fn(x[i], *vs))
         return _tensor_loop(test, body, (to_tensor(0),) + vars_, ("<iterate>",) + tuple(names),
                             lineno, user_source())[1:]
+    _note(frame, lineno, "for", f"Python: iterates a Python {type(iterable).__name__} "
+          "(unrolled while tracing)")
     for item in iterable:
         if extra_test is not None:
             t = extra_test(*vars_)
