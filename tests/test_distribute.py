@@ -146,7 +146,14 @@ def test_keras_fit_under_single_process_strategy_matches_plain_fit():
     np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
     np.testing.assert_allclose(p1, p2, rtol=1e-5, atol=1e-6)
     cf = model.train_function.get_concrete_function((x[:12], y[:12]))   # traced by fit
-    assert "all_reduce" in [d["op"] for _, d in cf.optimized.nx.nodes(data=True)]
+    ops = [d["op"] for _, d in cf.optimized.nx.nodes(data=True)]
+    assert "all_reduce" not in ops   # one worker: no collective in the step (it is the identity)
+    with tf.distribute.MultiWorkerMirroredStrategy(communicator=FakeWorker(rank=0)).scope():
+        two = worker.make_model(tf)
+        two.fit(x, y, batch_size=12, epochs=1, verbose=0)
+    cf = two.train_function.get_concrete_function((x[:6], y[:6]))
+    ops = [d["op"] for _, d in cf.optimized.nx.nodes(data=True)]
+    assert ops.count("all_reduce") == 1   # two workers: the gradients in one bucketed message
 
 
 class FakeWorker(c.SingleProcessCommunicator):

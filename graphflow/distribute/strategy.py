@@ -391,10 +391,10 @@ def aggregate_gradients(grads, local_batch_size):
     """Under a strategy, the gradients of the global batch's mean loss from this worker's
     gradients of its shard's mean loss: sum over workers of (shard size x gradient), divided
     by the global batch size (exact for unequal shards). One bucketed all-reduce; the identity
-    (and no collective) outside a strategy. `local_batch_size`: a number, or the unknown batch
+    (and no collective) outside a strategy or with one worker. `local_batch_size`: a number, or the unknown batch
     `Dim` of a step traced once for every batch size (its value is bound at run time)."""
     s = current_strategy()
-    if s is None:
+    if s is None or s.num_replicas_in_sync == 1:   # one worker: every collective is the identity
         return grads
     present = [i for i, g in enumerate(grads) if g is not None]
     if not present:
