@@ -44,7 +44,7 @@ from . import cache
 from .parallel import CHUNK_ELEMENTS, pool
 
 #: bump when a kernel's text changes meaning (part of every kernel's source, hence its key)
-CONV_KERNELS_VERSION = "conv-kernels-2"
+CONV_KERNELS_VERSION = "conv-kernels-3"
 
 _HEAD = """# graphflow conv kernel (graphflow.backends.numba.conv; do not edit)
 # {version} {name} {dtype}
@@ -61,20 +61,37 @@ def kernel(x, cols, kh, kw, sh, sw, dh, dw, pt, pl):
     n, h, w, c = x.shape
     ho = cols.shape[1]
     wo = cols.shape[2]
+    x3 = x.reshape((n, h, w * c))
+    span = kw * c
     for b in range(n):
         for oy in range(ho):
             for ox in range(wo):
+                row = cols[b, oy, ox]
+                ix0 = ox * sw - pl
+                inside = dw == 1 and ix0 >= 0 and ix0 + kw <= w
                 for i in range(kh):
                     iy = oy * sh - pt + i * dh
-                    for j in range(kw):
-                        ix = ox * sw - pl + j * dw
-                        base = (i * kw + j) * c
-                        if iy >= 0 and iy < h and ix >= 0 and ix < w:
-                            for ch in range(c):
-                                cols[b, oy, ox, base + ch] = x[b, iy, ix, ch]
-                        else:
-                            for ch in range(c):
-                                cols[b, oy, ox, base + ch] = 0
+                    base = i * span
+                    if iy < 0 or iy >= h:
+                        for e in range(span):
+                            row[base + e] = 0
+                    elif inside:
+                        # the row's kw taps are kw * c contiguous input values: one copy
+                        xr = x3[b, iy]
+                        off = ix0 * c
+                        for e in range(span):
+                            row[base + e] = xr[off + e]
+                    else:
+                        xr = x3[b, iy]
+                        for j in range(kw):
+                            ix = ix0 + j * dw
+                            bj = base + j * c
+                            if ix >= 0 and ix < w:
+                                for ch in range(c):
+                                    row[bj + ch] = xr[ix * c + ch]
+                            else:
+                                for ch in range(c):
+                                    row[bj + ch] = 0
 """
 
 _COL2IM = _FLAGS + """
