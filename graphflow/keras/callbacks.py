@@ -506,6 +506,9 @@ class BackupAndRestore(Callback):
         if save_freq != "epoch":
             raise ValueError(f"BackupAndRestore: save_freq must be 'epoch' (graphflow resumes at "
                              f"epoch boundaries), got {save_freq!r}")
+        if save_before_preemption:
+            raise NotImplementedError("BackupAndRestore: save_before_preemption=True (a backup "
+                                      "on a preemption signal) is not implemented")
         self.backup_dir, self.delete_checkpoint = str(backup_dir), bool(delete_checkpoint)
         self.save_freq = save_freq
 
