@@ -89,7 +89,15 @@ def test_fusion_stop_reasons_on_edges(mlp):
              and not v["nodes"][f["input"]]["chip"]}
     got = {(e[0], e[1]): e[2] for e in v["edges"] if len(e) > 2}
     assert stops and got == {k: r for k, r in stops.items() if g.nx.has_edge(*k)}
-    assert any(gid.startswith("kernel ") for gid in v["groups"])
+    kernels = [gid for gid, grp in v["groups"].items() if grp["name"].startswith("kernel ")]
+    assert kernels and any(v["groups"][k]["parent"] for k in kernels)   # nested in scopes
+    for k in kernels:   # a kernel sits in the deepest group holding all its members
+        parent = v["groups"][k]["parent"]
+        while v["groups"][parent].get("series"):    # identical kernels may form a series
+            parent = v["groups"][parent]["parent"]
+        members = [n for n in v["groups"][k]["nodes"]]
+        paths = [H._v._group_path(g.nx, n, True, False) for n in members]
+        assert all("/".join(p).startswith(parent) for p in paths)
 
 
 def test_render_formats():

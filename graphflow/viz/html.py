@@ -171,8 +171,9 @@ def compact(views):
     for v in views:
         nodes, same = {}, []
         for n, r in v["nodes"].items():
-            if prev.get(n) == r:
-                same.append(n)
+            p = prev.get(n)
+            if p is not None and all(p.get(k) == x for k, x in r.items() if k != "consumers"):
+                same.append(n)     # (consumers are rebuilt per stage)
             else:   # consumers are rebuilt from inputs; label and group default to op and scope
                 nodes[n] = {k: x for k, x in r.items() if k != "consumers"
                             and (k not in _DEFAULTS or x != _DEFAULTS[k])

@@ -8,10 +8,10 @@
     var own = Object.keys(v.nodes);
     own.forEach(function (n) { var r = v.nodes[n]; for (var k in DEFAULTS) if (!(k in r)) r[k] = DEFAULTS[k];
       if (!("label" in r)) r.label = r.op; if (!("group" in r)) r.group = r.scope; });
-    (v.same || []).forEach(function (n) { v.nodes[n] = DATA.stages[i - 1].nodes[n]; });
+    (v.same || []).forEach(function (n) { v.nodes[n] = Object.assign({}, DATA.stages[i - 1].nodes[n]); });
     var cons = {};
     Object.keys(v.nodes).forEach(function (n) { v.nodes[n].inputs.forEach(function (u) { var c = cons[u] = cons[u] || []; if (c.indexOf(+n) < 0) c.push(+n); }); });
-    own.forEach(function (n) { v.nodes[n].consumers = cons[n] || []; });
+    Object.keys(v.nodes).forEach(function (n) { v.nodes[n].consumers = cons[n] || []; });
   });
   var C = DATA.consts, body = document.body, errors = [];
   window.addEventListener("error", function (e) { errors.push(String(e.message)); body.dataset.errors = errors.join("; "); });

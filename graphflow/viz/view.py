@@ -148,14 +148,30 @@ def chip_text(g, n, labels=None):
         "⟵" + _var_name(d, labels)
 
 
-def _group_path(g, n, has_scopes, fused):
+def _kernel_paths(g, has_scopes):
+    """{cluster id: group path}: a fused kernel's box sits in the deepest group holding all
+    its members (their common scope prefix), so the fused stage keeps the scope tree."""
+    out = {}
+    cl = g.graph["clusters"]
+    for cid, c in (cl.items() if isinstance(cl, dict) else enumerate(cl)):
+        paths = [_group_path(g, n, has_scopes, False) for n in c["nodes"] if n in g]
+        common = paths[0] if paths else []
+        for p in paths[1:]:
+            k = 0
+            while k < min(len(common), len(p)) and common[k] == p[k]:
+                k += 1
+            common = common[:k]
+        dom = "×".join(str(x) for x in c["domain"]) or "scalar"
+        out[cid] = common + [f"kernel {c['id']} · {c['kind']} · {dom} · {len(c['nodes'])} ops"]
+    return out
+
+
+def _group_path(g, n, has_scopes, fused, kernels=None):
     d = g.nodes[n]
     tags = d.get("tags", {})
     scope = [s for s in (d.get("scope") or "").split("/") if s]
     if fused and tags.get("cluster") is not None:
-        c = g.graph["clusters"][tags["cluster"]]
-        dom = "×".join(str(x) for x in c["domain"]) or "scalar"
-        return [f"kernel {c['id']} · {c['kind']} · {dom} · {len(c['nodes'])} ops"]
+        return kernels[tags["cluster"]]
     adj = tags.get("adjoint")
     if adj:
         f = tags.get("forward")
@@ -194,6 +210,7 @@ def build_view(graph, name="graph", labels=None):
             gid = nid
         return gid
 
+    kernels = _kernel_paths(g, has_scopes) if fused else None
     chips = {n for n in g if is_chip(g, n)}
     nodes = {}
     for n in topo:
@@ -215,7 +232,7 @@ def build_view(graph, name="graph", labels=None):
             if len(known) == len(rec["shape"]) else None     # None: depends on unknown dims
         if n not in chips:
             rec["chips"] = [chip_text(g, u, labels) for u in dict.fromkeys(ins) if u in chips]
-            rec["group"] = group_of(_group_path(g, n, has_scopes, fused))
+            rec["group"] = group_of(_group_path(g, n, has_scopes, fused, kernels))
             groups[rec["group"]]["nodes"].append(n)
         nodes[n] = rec
     _split_big(groups, nodes)
@@ -312,7 +329,7 @@ def _series(groups, nodes, min_run=SERIES_MIN):
         if len(cur) >= min_run:
             runs.append(cur)
         for run in runs:
-            a, b = groups[run[0]]["name"], groups[run[-1]]["name"]
+            a, b = (groups[c]["name"].split(" · ")[0] for c in (run[0], run[-1]))
             sid = (gid + "/" if gid else "") + f"×{a}…{b}"
             groups[sid] = {"id": sid, "name": f"{a}…{b}", "series": len(run), "parent": gid,
                            "children": list(run), "nodes": []}
