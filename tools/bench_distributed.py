@@ -8,7 +8,8 @@ inside it (graphflow.distribute, the mechanism Keras `fit` uses), this reports:
   of 128 split over the N workers;
 - the communication share of a step: the time spent inside the collectives (measured by a
   communicator wrapper around MPI's, so it includes waiting for the slower worker) over the
-  step time, on worker 0.
+  step time, per worker; and the same all-reduce timed alone after a barrier (the transfer
+  itself, without the waiting).
 
 Every worker is limited to one thread (NUMBA_NUM_THREADS, OMP/OPENBLAS/MKL threads = 1) so N
 workers use N cores; on a machine with fewer free cores than workers the figures say so.
@@ -132,6 +133,14 @@ def worker(mode, steps, warmup, jit=True):
         timed.barrier()
         wall = time.perf_counter() - t0
     comm_s = timed.seconds
+    # the same all-reduce alone (all workers ready): its transfer time, apart from waiting
+    flat = np.zeros(sum(int(np.prod(p.shape)) for p in params) + 1, np.float32)
+    alone = []
+    for _ in range(10):
+        timed.barrier()
+        t = time.perf_counter()
+        comm.all_reduce(flat, "sum")
+        alone.append(time.perf_counter() - t)
     stats = timed.allgather_object({"comm": comm_s, "wall": wall, "calls": timed.calls})
     # the weights must agree on every worker after the steps
     digest = float(sum(np.asarray(p.numpy(), np.float64).sum() for p in params))
@@ -143,6 +152,7 @@ def worker(mode, steps, warmup, jit=True):
             "step_ms": 1e3 * wall / steps,
             "comm_share": [s["comm"] / s["wall"] for s in stats],
             "collectives_per_step": stats[0]["calls"] / steps,
+            "all_reduce_alone_ms": 1e3 * float(np.median(alone)), "message_bytes": flat.nbytes,
             "weights_agree": bool(np.ptp(digests) <= 1e-6 * max(1.0, abs(digests[0])))}),
             flush=True)
 
@@ -200,7 +210,9 @@ def main():
             print(f"{mode:6s} workers={n} global batch={r['global_batch']:4d}: "
                   f"{r['samples_per_s']:8.0f} samples/s  step {r['step_ms']:6.1f} ms  "
                   f"speedup {r['speedup']:.2f}x  communication share {share} "
-                  f"({r['collectives_per_step']:.0f} collective(s)/step)  "
+                  f"({r['collectives_per_step']:.0f} collective(s)/step; the "
+                  f"{r['message_bytes'] / 1e6:.1f} MB all-reduce alone: "
+                  f"{r['all_reduce_alone_ms']:.2f} ms)  "
                   f"weights agree: {r['weights_agree']}", flush=True)
     if cores is not None and max(args.workers) > cores:
         print(f"note: {max(args.workers)} workers on {cores} cores: the workers share cores")
