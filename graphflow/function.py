@@ -296,16 +296,23 @@ class Function:
                 args.append(kwargs.pop(n))
         return self._check_signature(args), kwargs
 
-    def _key(self, ba):
-        key = tuple((name, tuple(_arg_key(x) for x in flatten(v)[0]), structure(v))
-                    for name, v in ba.arguments.items())
-        if self.input_signature is not None:   # the signature's None dims stay unknown
+    def _spec_keys(self):
+        """{argument name: its trace key part} of the input_signature's tensors (their None
+        dims stay unknown in the trace)."""
+        sk = self.__dict__.get("_spec_key_cache")
+        if sk is None:
             names = [n for n, p in self._sig.parameters.items()
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            spec = dict(zip(names, self.input_signature))
-            key = tuple((name, tuple(("Tensor", lk[1], tuple(spec[name].shape))
-                                     if name in spec and lk[0] == "Tensor" else lk for lk in ks), st)
-                        for name, ks, st in key)
+            sk = self._spec_key_cache = {
+                n: (("Tensor", s.dtype.name, tuple(s.shape)),)
+                for n, s in zip(names, self.input_signature or ())}
+        return sk
+
+    def _key(self, ba):
+        sk = self._spec_keys()
+        key = tuple((name, sk[name], None) if name in sk and isinstance(v, Tensor) else
+                    (name, tuple(_arg_key(x) for x in flatten(v)[0]), structure(v))
+                    for name, v in ba.arguments.items())
         if self.batch_dim is not None:
             b = self.batch_dim
             key = tuple((name, tuple(("Tensor", lk[1], (b,) + tuple(lk[2][1:]))

@@ -425,14 +425,18 @@ def bind_dims(graph, arrays):
 
 
 def specialize(graph, env):
-    """A copy of `graph` with its unknown dims replaced by the ints of `env` (shapes and attrs),
-    for backends that plan per concrete shape."""
+    """A copy of `graph` with its unknown dims replaced by the ints of `env` (shapes and attrs;
+    attribute values with an `evaluate_dims(env)` method - sub-graphs - are replaced by its
+    result), for backends that plan per concrete shape."""
     g = graph.copy()
     for n, d in g.nx.nodes(data=True):
         if _shapes.has_dim(d["shape"]):
             d["shape"] = _shapes.evaluate(d["shape"], env)
         if d["attrs"] and _shapes.has_dim(d["attrs"]):
             d["attrs"] = _shapes.evaluate(d["attrs"], env)
+        for k, v in d["attrs"].items():   # e.g. cond/while_loop sub-graphs
+            if hasattr(v, "evaluate_dims"):
+                d["attrs"][k] = v.evaluate_dims(env)
     g.dim_checks = []
     return g
 
