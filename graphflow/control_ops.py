@@ -54,6 +54,7 @@ class Subgraphs:
         self.record = False   # while_loop: keep every iteration's variables (set by the VJP)
         self._has_dims = None
         self._specialized = {}
+        self._make_plan, self._backends = NumpyPlan, {}
         self.verified = False
         # sub-graphs that print/assign: the nodes are ordered effects and never folded
         self.has_effects = any(g.effects for g in self.graphs)
@@ -81,9 +82,23 @@ class Subgraphs:
         sg.record = self.record
         return sg
 
+    def with_backend(self, make_plan):
+        """A copy whose sub-graphs run as `make_plan(graph)` plans (a backend running the
+        enclosing graph asks for its own plans; one copy per backend, shared by the node's
+        per-output copies so the loop still runs once)."""
+        if make_plan is self._make_plan:
+            return self
+        sg = self._backends.get(make_plan)
+        if sg is None:
+            sg = self._backends[make_plan] = Subgraphs(
+                self.kind, self.graphs, self.in_avals, self.out_avals, self.source, self.n_vars,
+                self.trip_count)
+            sg.record, sg._make_plan = self.record, make_plan
+        return sg
+
     def plans(self):
         if self._plans is None:
-            self._plans = [NumpyPlan(g) for g in self.graphs]
+            self._plans = [self._make_plan(g) for g in self.graphs]
         return self._plans
 
     def _memoized(self, args, compute):

@@ -106,6 +106,10 @@ def _static_runner(d):
     if facts.get("value_independent") and value_inputs(d) == ():
         shape, dtype, fill = d["shape"], d["dtype"], facts["fill_value"]
         return lambda *_: np.full(shape, fill, dtype)
+    if any(hasattr(type(v), "with_backend") for v in d["attrs"].values()):
+        # a cond/while_loop: its sub-graphs run on this backend too
+        d = dict(d, attrs={k: v.with_backend(NumbaPlan) if hasattr(type(v), "with_backend")
+                           else v for k, v in d["attrs"].items()})
     return node_runner(d)
 
 
