@@ -591,3 +591,18 @@ def test_autograph_loop_assigns_variable_and_gradient_through_it_is_refused():
         return t.gradient(y, x)
     with pytest.raises(NotImplementedError, match="assigns a Variable it reads"):
         grad(tf.constant([1.5, 2.]))
+
+
+def test_while_loop_sub_graphs_run_on_the_numba_backend_with_it():
+    from graphflow.backends.numba.plan import NumbaPlan
+    f = tf.function(_grow)   # default backend: numba
+    np.testing.assert_array_equal(f(tf.constant([1., 2.]))[0].numpy(), [32., 64.])
+    loops = {id(d["attrs"]["loop"]): d["attrs"]["loop"] for g in
+             [f.get_concrete_function(tf.constant([1., 2.])).graph]
+             for _, d in g.nodes(data=True) if d["op"] == "while_loop"}
+    assert len(loops) == 1
+    sg, = loops.values()
+    numba_copy = sg.with_backend(NumbaPlan)
+    assert numba_copy is not sg and sg.with_backend(NumbaPlan) is numba_copy   # one per backend
+    assert numba_copy._plans is not None and all(isinstance(p, NumbaPlan)
+                                                  for p in numba_copy.plans())
