@@ -596,7 +596,7 @@ def test_autograph_loop_assigns_variable_and_gradient_through_it_is_refused():
 def test_while_loop_sub_graphs_run_on_the_numba_backend_with_it():
     from graphflow.backends.numba.plan import NumbaPlan
     f = tf.function(_grow)   # default backend: numba
-    np.testing.assert_array_equal(f(tf.constant([1., 2.]))[0].numpy(), [32., 64.])
+    np.testing.assert_array_equal(f(tf.constant([1., 2.]))[0].numpy(), [64., 128.])
     loops = {id(d["attrs"]["loop"]): d["attrs"]["loop"] for g in
              [f.get_concrete_function(tf.constant([1., 2.])).graph]
              for _, d in g.nodes(data=True) if d["op"] == "while_loop"}
