@@ -219,3 +219,28 @@ def test_every_gradient_case_traces_with_unknown_leading_dims():
                                            err_msg=op)
             n += 1
     assert n > 100
+
+
+def test_functional_api_infers_shapes_from_op_rules():
+    from graphflow import keras
+    seen = []
+
+    class Probe(keras.layers.Layer):
+        def call(self, x):
+            seen.append(type(x).__name__)
+            return tf.reshape(x, [-1, 2, x.shape[-1] // 2]) * 2.0
+
+    class NeedsSizes(keras.layers.Layer):   # Python code on sizes: the zeros fallback
+        def call(self, x):
+            return x[: int(x.shape[0])] + 1.0
+
+    inp = keras.Input((6,))
+    h = Probe()(keras.layers.Dense(6)(inp))
+    out = NeedsSizes()(keras.layers.Flatten()(h))
+    assert seen == ["SymbolicTensor"]   # traced once with an unknown batch, no zeros run
+    assert str(h.shape) == "(None, 2, 3)" and str(out.shape) == "(None, 6)"
+    m = keras.Model(inp, out)
+    x = np.random.default_rng(0).normal(size=(5, 6)).astype("float32")
+    np.testing.assert_allclose(m(x).numpy(), m.layers[-1](m.layers[-2](
+        m.layers[-3](m.layers[-4](x)))).numpy())   # eager calls (a traced step would need
+    # tf.shape in NeedsSizes, as in TF where x.shape[0] is None)

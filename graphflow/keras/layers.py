@@ -21,7 +21,9 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import state as _state
+from .. import graph as _graph
 from ..module import Module
+from ..shapes import Dim
 from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
 from ..nest import flatten
 from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
@@ -408,18 +410,19 @@ class Layer(Module):
         return outputs
 
     def _symbolic_call(self, inputs, args, kwargs):
-        """Functional API: compute output shapes by running the layer once on a batch of zeros
-        (eagerly; this also builds it), and record the call as a graph node."""
+        """Functional API: the output shapes come from the op rules - the layer (built from the
+        input shapes) is traced once, in a throwaway graph, on inputs whose unknown dims are
+        symbolic; a layer whose Python code needs concrete sizes runs once on a batch of zeros
+        instead. The call is recorded as a graph node."""
         if _state.current().graph is not None:
             raise TypeError("functional models must be built outside graphflow.function")
-        batch_known = {}
-
-        def zeros(kt):
-            shape = tuple(1 if d is None else d for d in kt.shape)
-            batch_known[id(kt)] = kt.shape[0] if len(kt.shape) else None
-            return convert_to_tensor(np.zeros(shape, kt.dtype.np))
-        concrete = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v, inputs)
-        out = self(concrete, *args, **kwargs)
+        out = self._traced_shapes(inputs, args, kwargs)
+        if out is None:
+            def zeros(kt):
+                shape = tuple(1 if d is None else d for d in kt.shape)
+                return convert_to_tensor(np.zeros(shape, kt.dtype.np))
+            concrete = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v, inputs)
+            out = self(concrete, *args, **kwargs)
         batch = None
         for kt in flatten(inputs)[0]:
             if isinstance(kt, KerasTensor) and kt.shape and kt.shape[0] is not None:
@@ -427,11 +430,37 @@ class Layer(Module):
         node = _Node(self, inputs, dict(kwargs, _args=args), None)
 
         def sym(t):
-            shape = tuple(t.shape)
+            shape = tuple(None if isinstance(d, Dim) else d for d in t.shape)
             return KerasTensor((batch,) + shape[1:] if shape else shape, t.dtype, node,
                                name=self.name)
         node.outputs = _map(sym, out)
         return node.outputs
+
+    def _traced_shapes(self, inputs, args, kwargs):
+        """The layer's outputs (symbolic tensors: their shapes) traced on KerasTensor inputs,
+        or None if the layer cannot be built or traced with unknown dims."""
+        kts = [v for v in flatten(inputs)[0] if isinstance(v, KerasTensor)]
+        try:
+            if not self.built:
+                self._maybe_build(inputs)
+        except Exception:
+            return None
+        builder = _graph.GraphBuilder(f"{self.name}_shapes")
+        ids = {id(kt): i for i, kt in enumerate(kts)}
+
+        def param(kt):
+            i = ids[id(kt)]
+            shape = tuple((Dim("batch") if a == 0 else Dim(f"d{i}_{a}")) if d is None else d
+                          for a, d in enumerate(kt.shape))
+            return builder.parameter(i, f"input_{i}", shape, kt.dtype.np)
+        token = _state.push(graph=builder, tapes=(), adjoint=None)
+        try:
+            return self(_map(lambda v: param(v) if isinstance(v, KerasTensor) else v, inputs),
+                        *args, **kwargs)
+        except Exception:
+            return None
+        finally:
+            _state.pop(token)
 
     def compute_output_shape(self, input_shape):
         """Output shape for an input shape (found by running the layer on zeros)."""
