@@ -29,8 +29,9 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     per result, see `graphflow.control_ops`) that run only the taken branch - forward and
     backward: the gradient is again a cond, so a NaN/inf the untaken branch would produce never
     reaches values or gradients, and higher orders work. Branches must agree on structure,
-    shapes and dtypes, and must be free of side effects (assign/print/random inside such
-    branches raise an error).
+    shapes and dtypes. They may assign Variables, print and draw random numbers (only the taken
+    branch does, in program order); a gradient through a branch that draws random numbers
+    raises an error (its replay would draw anew).
     """
     if not _symbolic(pred):
         return true_fn() if bool(pred) else false_fn()
@@ -49,8 +50,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     Eagerly, or when the condition is known at trace time, this is a Python loop (unrolled in
     the graph). With a traced tensor condition:
       * without `maximum_iterations`: `while_loop` nodes whose condition and body are traced
-        sub-graphs, run until the condition is False (any number of iterations; forward only -
-        its gradient raises an error naming the loop);
+        sub-graphs, run until the condition is False (any number of iterations). Gradients
+        (first and higher order, reverse and forward mode) record the loop variables of every
+        iteration and run a second loop backwards over them. The body may assign Variables
+        (read afresh every iteration), print and draw random numbers (then it has no gradient);
       * with `maximum_iterations=N`: the loop is unrolled N times and iterations after the
         condition turns False keep the values unchanged (masked with `where`), which keeps it
         differentiable.

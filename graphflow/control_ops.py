@@ -272,11 +272,11 @@ def unify_captures(builders, n_explicit=0):
 
 
 def check_effects(builders, what, src, writes=True):
-    """The Variables the sub-graphs assign. Prints (and, unless `writes` is False, assigns) may
-    run inside a branch or loop body; random ops may not."""
+    """The Variables the sub-graphs assign. Prints, random draws (and, unless `writes` is False,
+    assigns) may run inside a branch or loop body; collectives may not."""
     kinds = {e for b in builders for n in b.effects
              for e in OPS[b.nx.nodes[n]["op"]].effects}
-    bad = kinds & ({"random", "collective"} | (set() if writes else {"write"}))
+    bad = kinds & ({"collective"} | (set() if writes else {"write"}))
     if bad:
         raise NotImplementedError(
             f"{what} at {src}: {'/'.join(sorted(bad))} effects inside a branch or loop body with "
@@ -401,11 +401,27 @@ def replay(graph, args):
     return [vals[o] for o in graph.outputs]
 
 
+def check_replayable(sg, what):
+    """Gradients replay the sub-graphs: refuse (saying why) when they draw random numbers, which a
+    replay would draw anew."""
+    for g in sg.graphs:
+        for _, d in g.nx.nodes(data=True):
+            for v in d["attrs"].values():   # nested cond/while_loop
+                if isinstance(v, Subgraphs):
+                    check_replayable(v, what)
+            if d["op"] in OPS and "random" in OPS[d["op"]].effects:
+                raise NotImplementedError(
+                    f"gradient of the {what} at {sg.source}: its {g.name} draws random numbers "
+                    f"({d['op']} at {d.get('source')}), which the gradient's replay would draw "
+                    "anew; draw them outside (e.g. all steps' noise at once) and pass them in")
+
+
 def _cond_vjp(inputs, out, ct, branches, index):
     pred, caps = inputs[0], list(inputs[1:])
     diff = [k for k, c in enumerate(caps) if c.dtype.is_floating]
     if not diff:
         return [None] * len(inputs)
+    check_replayable(branches, "cond")
     srcs = [caps[k] for k in diff]
     nones = [None, None]
 
@@ -605,6 +621,7 @@ def _while_vjp(inputs, out, ct, loop, index):
             f"gradient of the while_loop at {loop.source}: its body assigns a Variable it reads, "
             "so earlier iterations' values are gone; carry the value as a loop variable instead "
             "and assign it after the loop")
+    check_replayable(loop, "while_loop")
     loop.record = True
     hists = [bind(WHILE, list(inputs), {"loop": loop, "index": n + j}) for j in range(n)]
     trips = bind(WHILE, list(inputs), {"loop": loop, "index": 2 * n})
@@ -654,6 +671,7 @@ def _while_jvp(inputs, out, tangents, loop, index):
     j_out = index if index < n else index - n
     if j_out not in fv or (all(tv[j] is None for j in fv) and not fc):
         return None
+    check_replayable(loop, "while_loop")
     cond_graph, body_graph = loop.graphs
     cap_t = [tc[j] for j in fc]
 

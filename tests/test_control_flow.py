@@ -606,3 +606,36 @@ def test_while_loop_sub_graphs_run_on_the_numba_backend_with_it():
     assert numba_copy is not sg and sg.with_backend(NumbaPlan) is numba_copy   # one per backend
     assert numba_copy._plans is not None and all(isinstance(p, NumbaPlan)
                                                   for p in numba_copy.plans())
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_random_draws_inside_loop_bodies_and_branches(backend):
+    def walk(n):
+        x = tf.zeros([3])
+        i = tf.constant(0)
+        while i < n:                       # AutoGraph: one while_loop node
+            x = x + tf.random.normal([3])
+            if tf.reduce_sum(x) > 100.:    # a cond whose branch draws too
+                x = x - tf.random.uniform([3])
+            i += 1
+        return x
+
+    f = tf.function(walk, jit_compile=False if backend == "numpy" else None)
+    tf.random.set_seed(7)
+    want = walk(tf.constant(5)).numpy()     # eager: a Python loop drawing in the same order
+    tf.random.set_seed(7)
+    got = f(tf.constant(5)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert not np.allclose(f(tf.constant(5)).numpy(), got)   # a new draw on every call
+    assert f.experimental_get_tracing_count() == 1
+    assert "while_loop" in ops(f.get_concrete_function(tf.constant(5)))
+
+    @fn
+    def grad(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.while_loop(lambda y: tf.reduce_sum(y) < 10.,
+                              lambda y: y * x + tf.random.uniform([2]), x)
+        return t.gradient(y, x)
+    with pytest.raises(NotImplementedError, match="draws random numbers.*draw them outside"):
+        grad(tf.constant([1.5, 2.]))
