@@ -274,3 +274,24 @@ def deep_mlp_cf(n_layers=40, width=16):
               loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     m.fit(x, y, epochs=1, batch_size=8, verbose=0)
     return list(m.train_function._cache.values())[0]
+
+
+def test_stages_share_one_layout_positions_stable(mlp):
+    stages = H.stages_of(mlp)
+    views = H.stage_views(stages)
+    plain = [v for v in views if not v["name"].startswith("fuse")]
+    assert len(plain) > 3 and all(v["groups"] is plain[0]["groups"] for v in plain)
+    every = set(plain[0]["groups"])
+    places = [V.place(v, every) for v in plain]
+    moved = 0
+    for (a, pa), (b, pb) in zip(zip(plain, places), zip(plain[1:], places[1:])):
+        common = set(pa["boxes"]) & set(pb["boxes"])
+        assert common
+        moved += sum(pa["boxes"][k] != pb["boxes"][k] for k in common)
+        # the nodes dropped since the previous stage keep their slots, as ghosts
+        gone = {n for n in a["nodes"] if n not in b["nodes"] and not a["nodes"][n]["chip"]}
+        assert gone <= set(pb["ghosts"]) and not set(pb["ghosts"]) & set(b["nodes"])
+    assert moved == 0
+    # the fused stage has its own layout (kernels); the page keeps one copy of the shared one
+    page = json.loads(H.render_html(stages).split('id="gf-data">')[1].split("</script>")[0])
+    assert [s["groups"] is None for s in page["stages"]][1:len(plain)] == [True] * (len(plain) - 1)

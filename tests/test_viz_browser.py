@@ -43,6 +43,17 @@ def page_of(tmp_path_factory, browser):
     page.close()
 
 
+_VIEWS = {}
+
+
+def python_views(cf):
+    """The Python side's views of the page's stages (the same layout the page draws)."""
+    from graphflow.viz import html as H
+    if id(cf) not in _VIEWS:
+        _VIEWS[id(cf)] = H.stage_views(H.stages_of(cf))
+    return _VIEWS[id(cf)]
+
+
 def state(page):
     return page.evaluate("Object.assign({}, document.body.dataset)")
 
@@ -57,7 +68,7 @@ def test_default_view_meets_targets(page_of):
     assert 11 * float(s["scale"]) >= 9, s          # fitted into the 1400x900 canvas
     # the page's crossing count equals the Python layout's for the same view
     from graphflow.viz import view as V
-    v = V.build_view(cf.optimized)
+    v = python_views(cf)[page.evaluate("+document.getElementById('gf-stage').value")]
     p = V.place(v, set(page.evaluate("gf.expanded()")))
     assert int(s["crossings"]) == V.crossings(p["edges"])
     assert int(s["boxes"]) == len(p["boxes"])
@@ -145,7 +156,7 @@ def test_adjoint_modes(page_of):
     cf, page, _ = page_of
     from graphflow.viz import view as V
     page.evaluate("gf.stage(0, true)")
-    v = V.build_view(cf.traced)
+    v = python_views(cf)[0]
     page.evaluate("gf.mode('hidden')")
     page.evaluate("gf.expandAll()")
     items = page.evaluate("Object.keys(gf.current().boxes)")

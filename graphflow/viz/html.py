@@ -54,7 +54,9 @@ cursor:pointer;font-weight:bold} .edge{fill:none;stroke:#94a3b8;stroke-width:1.2
 #gf-mini{position:fixed;right:350px;bottom:10px;width:220px;height:150px;background:#fff;
 border:1px solid #94a3b8;box-shadow:0 1px 4px #0003;cursor:crosshair}
 #gf-mini-view{fill:#3b82f622;stroke:#2563eb;vector-effect:non-scaling-stroke}
-#gf-mini text{display:none} .legend span{padding:1px 5px;margin-right:3px;color:#000}
+#gf-mini text{display:none} .ghost rect{fill:none;stroke:#cbd5e1;stroke-dasharray:2 3}
+.ghost.removed rect{stroke:#dc2626;stroke-dasharray:4 3} .ghost text{text-anchor:middle;
+font-family:monospace;fill:#dc2626} .legend span{padding:1px 5px;margin-right:3px;color:#000}
 """
 
 
@@ -78,9 +80,15 @@ def stage_views(stages, diffs=True):
     (['traced', 'verify', 'simplify', 'cse'], [3])
     """
     labels = _v.variable_labels([g.nx for _, g in stages])
+    # the stages before fusion share one layout (of their union) so that every node keeps its
+    # place from stage to stage; a fused stage (kernels) has its own
+    plain = [g for _, g in stages if not g.nx.graph.get("clusters")]
+    union = _v.union_graph([g.nx for g in plain]) if len(plain) > 1 else None
+    shared = _v.build_view(_v.UnionGraph(union), "union", labels) if union is not None else None
     out = []
     for name, graph in stages:
-        v = _v.build_view(graph, name, labels)
+        on = shared if shared is not None and any(graph is g for g in plain) else None
+        v = _v.build_view(graph, name, labels, on=on)
         v["expanded"] = sorted(_v.default_expanded(v))
         if diffs and out:
             v["diff"] = diff(out[-1], v)
@@ -117,6 +125,7 @@ def svg(v, expanded=None, standalone=True):
     """Static SVG of one view (default expansion unless `expanded` is given)."""
     expanded = set(v.get("expanded", ())) if expanded is None else set(expanded)
     p = _v.place(v, expanded)
+    sizes = v.get("sizes")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{p["width"]:.0f}" '
            f'height="{p["height"]:.0f}" font-family="monospace">' if standalone else "",
            '<defs><marker id="gf-arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" '
@@ -124,7 +133,7 @@ def svg(v, expanded=None, standalone=True):
     for gid, (x, y, w, h) in p["frames"].items():
         out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="8" '
                    f'fill="#f8fafc" stroke="#94a3b8"/><text x="{x + 8:.1f}" y="{y + 14:.1f}" '
-                   f'font-size="11">{_html.escape(_v.group_text(v["groups"][gid]))}</text>')
+                   f'font-size="11">{_html.escape(_v.group_text(v["groups"][gid], sizes))}</text>')
     for a, b, pts, reason in p["edges"]:
         d = f"M{pts[0][0]:.1f},{pts[0][1]:.1f}" + "".join(
             f" L{x:.1f},{y:.1f}" for x, y in pts[1:])
@@ -134,7 +143,7 @@ def svg(v, expanded=None, standalone=True):
                    + extra)
     for it, (x, y, w, h) in p["boxes"].items():
         if isinstance(it, str) and it.startswith("g:"):
-            text, sub, fill = _v.group_text(v["groups"][it[2:]]), "group", "#f8fafc"
+            text, sub, fill = _v.group_text(v["groups"][it[2:]], sizes), "group", "#f8fafc"
         else:
             r = v["nodes"][it]
             text, sub = _v.node_text(r), f"%{it} {r['shape']} {r['dtype']}"
@@ -168,7 +177,7 @@ def compact(views):
     [({1: {'id': 1, 'op': 'x'}}, None), ({2: {'id': 2, 'adj': 1, 'op': 'y'}}, [1])]
     """
     out, prev = [], {}
-    for v in views:
+    for v in views:   # groups/slots None: the previous stage's (the same layout)
         nodes, same = {}, []
         for n, r in v["nodes"].items():
             p = prev.get(n)
@@ -182,6 +191,9 @@ def compact(views):
         c = dict(v, nodes=nodes)
         if same:
             c["same"] = same
+        for k in ("groups", "slots"):   # the layout shared by the stages before fusion
+            if out and k in v and v[k] is views[len(out) - 1].get(k):
+                c[k] = None
         out.append(c)
         prev = v["nodes"]
     return out
@@ -264,6 +276,8 @@ def dot(v):
         if gid:
             lines.append(f'{ind}subgraph "cluster_{gid}" {{ label="{grp["name"]}";')
         for n in grp["nodes"]:
+            if n not in v["nodes"]:      # a node of another stage sharing the layout
+                continue
             r = v["nodes"][n]
             fill = FILL[r["role"]] if r["role"] != "op" else (
                 FILL[str(min(r["adj"], 3))] if r["adj"] else FILL["forward"])
@@ -291,8 +305,12 @@ def text(v):
     def emit(gid, depth):
         grp = v["groups"][gid]
         if gid:
-            out.append("  " * (depth - 1) + f"[{_v.group_text(grp)}]")
+            if not v.get("sizes", {gid: 1}).get(gid):
+                return
+            out.append("  " * (depth - 1) + f"[{_v.group_text(grp, v.get('sizes'))}]")
         for n in grp["nodes"]:
+            if n not in v["nodes"]:
+                continue
             r = v["nodes"][n]
             ins = ", ".join(f"%{u}" for u in r["inputs"])
             out.append("  " * depth + f"%{n} = {_v.node_text(r)}({ins}) {r['shape']} {r['dtype']}")

@@ -9,6 +9,8 @@
     own.forEach(function (n) { var r = v.nodes[n]; for (var k in DEFAULTS) if (!(k in r)) r[k] = DEFAULTS[k];
       if (!("label" in r)) r.label = r.op; if (!("group" in r)) r.group = r.scope; });
     (v.same || []).forEach(function (n) { v.nodes[n] = Object.assign({}, DATA.stages[i - 1].nodes[n]); });
+    if (v.groups === null) v.groups = DATA.stages[i - 1].groups;
+    if (v.slots === null) v.slots = DATA.stages[i - 1].slots;
     var cons = {};
     Object.keys(v.nodes).forEach(function (n) { v.nodes[n].inputs.forEach(function (u) { var c = cons[u] = cons[u] || []; if (c.indexOf(+n) < 0) c.push(+n); }); });
     Object.keys(v.nodes).forEach(function (n) { v.nodes[n].consumers = cons[n] || []; });
@@ -39,7 +41,9 @@
     if (r.chips && r.chips.length) t += " " + r.chips.slice(0, 2).join(" ") + (r.chips.length > 2 ? " …" : "");
     return t;
   }
-  function groupText(g) { return g.series ? g.name + " ×" + g.series : g.name + " (" + g.size + ")"; }
+  // a group's box is as wide as its label over all stages sharing the layout (g.size); the
+  // label shows this stage's count (view.sizes)
+  function groupText(g, all) { return g.series ? g.name + " ×" + g.series : g.name + " (" + (all || !view.sizes ? g.size : (view.sizes[g.id] || 0)) + ")"; }
   // modes: "grouped" (adjoints in gradients/... groups), "hidden" (adjoints left out), "mirror"
   // (forward as in hidden; each adjoint order in a column beside it, every item level with its
   // forward partner)
@@ -55,7 +59,7 @@
   function members(gid) {   // non-chip nodes of a group's subtree (cached per view)
     var m = view.memberCache[gid];
     if (m) return m;
-    m = view.groups[gid].nodes.map(String);
+    m = view.groups[gid].nodes.map(String).filter(function (n) { return view.nodes[n]; });
     view.groups[gid].children.forEach(function (c) { m = m.concat(members(c)); });
     return (view.memberCache[gid] = m);
   }
@@ -71,8 +75,8 @@
       g.layers.forEach(function (L) { L.forEach(function (it) {
         it = String(it);
         if (it.slice(0, 2) === "d:") dims[it] = [8, C.NODE_H];
-        else if (it.slice(0, 2) === "g:") dims[it] = expanded[it.slice(2)] ? measure(it.slice(2)) : [boxW("▸ " + groupText(view.groups[it.slice(2)])), C.NODE_H];
-        else dims[it] = [boxW(nodeText(view.nodes[it])), C.NODE_H];
+        else if (it.slice(0, 2) === "g:") dims[it] = expanded[it.slice(2)] ? measure(it.slice(2)) : [boxW("▸ " + groupText(view.groups[it.slice(2)], true)), C.NODE_H];
+        else dims[it] = [view.slots && it in view.slots ? view.slots[it] : boxW(nodeText(view.nodes[it])), C.NODE_H];
       }); });
       g.segs.forEach(function (s) { (up[s[1]] = up[s[1]] || []).push(String(s[0])); });
       var y = C.GROUP_PAD + (gid ? C.HEADER : 0), width = 0;
@@ -91,14 +95,15 @@
       return size[gid];
     }
     measure("");
-    var boxes = {}, frames = {}, anchor = {};
+    var boxes = {}, frames = {}, anchor = {}, ghosts = {};
     function absolute(gid, ox, oy) {
       lay(view.groups[gid]).layers.forEach(function (L) { L.forEach(function (it) {
         it = String(it);
         var r = rel[it], x = r[0] + ox, y = r[1] + oy;
         if (it.slice(0, 2) === "d:") anchor[it] = [x + r[2] / 2, y + r[3] / 2];
         else if (it.slice(0, 2) === "g:" && expanded[it.slice(2)]) { frames[it.slice(2)] = [x, y, r[2], r[3]]; absolute(it.slice(2), x, y); }
-        else boxes[it] = [x, y, r[2], r[3]];
+        else if (view.nodes[it] || (it.slice(0, 2) === "g:" && (!view.sizes || view.sizes[it.slice(2)]))) boxes[it] = [x, y, r[2], r[3]];
+        else ghosts[it] = [x, y, r[2], r[3]];   // a node of another stage: its slot stays
       }); });
     }
     absolute("", 0, 0);
@@ -123,7 +128,7 @@
       }
       drawn[key] = [a, b, pts, e[2] || null, u, v]; list.push(drawn[key]);
     });
-    return {boxes: boxes, frames: frames, edges: list, width: W, height: H, col: col};
+    return {boxes: boxes, frames: frames, edges: list, width: W, height: H, col: col, ghosts: ghosts};
   }
   // mirror mode: adjoint items (nodes, or collapsed adjoint groups; an adjoint group opens with
   // its forward counterpart) in one column per order right of the forward drawing, each at the
@@ -134,14 +139,15 @@
     function add(it, k) { items.push([it, k]); }
     function walkAdj(gid) {   // an adjoint group's visible items in the column
       var g = view.groups[gid];
-      g.nodes.forEach(function (n) { if (!view.nodes[n].chip) add(String(n), view.nodes[n].adj); });
-      g.children.forEach(function (c) { if (mirrorOpen(c)) walkAdj(c); else add("g:" + c, view.groups[c].adj); });
+      g.nodes.forEach(function (n) { if (view.nodes[n] && !view.nodes[n].chip) add(String(n), view.nodes[n].adj); });
+      g.children.forEach(function (c) { if (view.sizes && !view.sizes[c]) return; if (mirrorOpen(c)) walkAdj(c); else add("g:" + c, view.groups[c].adj); });
     }
     function walk(gid) {      // find the adjoint items below the forward structure
       var g = view.groups[gid];
-      g.nodes.forEach(function (n) { if (view.nodes[n].adj && !view.nodes[n].chip) add(String(n), view.nodes[n].adj); });
+      g.nodes.forEach(function (n) { if (view.nodes[n] && view.nodes[n].adj && !view.nodes[n].chip) add(String(n), view.nodes[n].adj); });
       g.children.forEach(function (c) {
         var gc = view.groups[c];
+        if (view.sizes && !view.sizes[c]) return;
         if (gc.adj) { if (mirrorOpen(c)) walkAdj(c); else add("g:" + c, gc.adj); }
         else walk(c);
       });
@@ -215,6 +221,12 @@
     cur.edges.forEach(function (e) {
       var p = el("path", {d: path(e[2]), "class": "edge" + (e[3] ? " stop" : ""), "data-from": e[0], "data-to": e[1], "marker-end": "url(#gf-arrow)"}, gE);
       if (e[3]) { p.setAttribute("data-reason", e[3]); var tt = el("title", {}, p); tt.textContent = "fusion stopped: " + e[3]; }
+    });
+    Object.keys(cur.ghosts).forEach(function (it) {   // removed since the previous stage: labelled
+      var b = cur.ghosts[it], D = view.diffSets, prev = DATA.stages[+picker.value - 1];
+      var gone = D && D.removed[it] && prev && prev.nodes[it], g = el("g", {"class": "ghost" + (gone ? " removed" : ""), "data-ghost": it}, gF);
+      el("rect", {x: b[0], y: b[1], width: b[2], height: b[3], rx: 5}, g);
+      if (gone) { var t = el("text", {x: b[0] + b[2] / 2, y: b[1] + 20, "class": "l2"}, g); t.textContent = "✕ " + nodeText(prev.nodes[it]); }
     });
     Object.keys(cur.boxes).forEach(function (it) {
       var b = cur.boxes[it], isG = it.slice(0, 2) === "g:", r = isG ? null : view.nodes[it];

@@ -187,12 +187,50 @@ def _group_path(g, n, has_scopes, fused, kernels=None):
     return []
 
 
-def build_view(graph, name="graph", labels=None):
+def union_graph(graphs):
+    """The union of several stages' networkx graphs (node ids are kept by every pass; a node's
+    attributes from the last graph holding it), or None when it is not a DAG."""
+    u = nx.compose_all(graphs)
+    if not nx.is_directed_acyclic_graph(u):
+        return None
+    # a node is a chip in the union only where it is one in every stage (a pass may turn a
+    # node into a constant under the same id)
+    u.graph["not_chip"] = {n for g in graphs for n in g if not is_chip(g, n)}
+    return u
+
+
+class UnionGraph:
+    """A networkx graph (`union_graph`) where `build_view` wants a Graph."""
+
+    def __init__(self, g):
+        self.nx = g
+
+
+def build_view(graph, name="graph", labels=None, on=None):
     """The JSON-able view of one `Graph`: nodes, groups (a tree), data/control edges, fusion
     stop reasons on edges, and the per-group layered order (see `layout_groups`). `labels`:
-    variable labels shared by several stages (see `variable_labels`)."""
+    variable labels shared by several stages (see `variable_labels`).
+
+    `on`: the view of the union of several stages' graphs (`union_graph`), whose groups and
+    layout this view shares, so a node has the same place in every stage; the union's nodes
+    missing here keep their slots as ``ghosts``, ``sizes`` counts this stage's nodes per group.
+
+    >>> import graphflow as tf
+    >>> @tf.function(jit_compile=False)
+    ... def f(x):
+    ...     return x * 1.0 + x * 1.0
+    >>> st = f.get_concrete_function(tf.ones(2)).stages
+    >>> shared = build_view(UnionGraph(union_graph([g.nx for _, g in st])))
+    >>> a, b = build_view(st[0][1], "traced", on=shared), build_view(st[-1][1], "dce", on=shared)
+    >>> every = set(shared["groups"])
+    >>> same_place = place(a, every)["boxes"][4] == place(b, every)["boxes"][4]
+    >>> a["groups"] is b["groups"], b["ghosts"], same_place
+    (True, [2, 3], True)
+    """
     g = graph.nx
     labels = labels if labels is not None else variable_labels([g])
+    if on is not None:
+        return _on_shared(g, name, labels, on)
     fused = bool(g.graph.get("clusters"))
     has_scopes = any(d.get("scope") for _, d in g.nodes(data=True))
     topo = list(nx.topological_sort(g))
@@ -211,27 +249,14 @@ def build_view(graph, name="graph", labels=None):
         return gid
 
     kernels = _kernel_paths(g, has_scopes) if fused else None
-    chips = {n for n in g if is_chip(g, n)}
+    chips = {n for n in g if is_chip(g, n)} - g.graph.get("not_chip", set())
     nodes = {}
     for n in topo:
-        d = g.nodes[n]
-        tags = d.get("tags", {})
-        ins = list(d.get("inputs", ()))
-        rec = {"id": n, "op": d["op"], "label": node_label(d, labels), "role": role(d["op"]) or "op",
-               "shape": [_dim(s) for s in d["shape"]],
-               "dtype": np.dtype(d["dtype"]).name, "source": d.get("source") or "",
-               "frame": d.get("frame") or "",
-               "scope": d.get("scope") or "", "adj": int(tags.get("adjoint") or 0),
-               "fwd": tags.get("forward"), "tangent": bool(tags.get("tangent")),
-               "kernel": tags.get("cluster"), "inputs": ins,
-               "consumers": sorted(g.successors(n), key=rank.get),
-               "attrs": {k: _attr_text(v, labels) for k, v in d.get("attrs", {}).items()},
-               "chip": n in chips}
-        known = [x for x in rec["shape"] if isinstance(x, int)]
-        rec["bytes"] = int(np.prod(known)) * np.dtype(d["dtype"]).itemsize \
-            if len(known) == len(rec["shape"]) else None     # None: depends on unknown dims
+        rec = _record(g, n, labels, rank)
+        rec["chip"] = n in chips
         if n not in chips:
-            rec["chips"] = [chip_text(g, u, labels) for u in dict.fromkeys(ins) if u in chips]
+            rec["chips"] = [chip_text(g, u, labels) for u in dict.fromkeys(rec["inputs"])
+                            if u in chips]
             rec["group"] = group_of(_group_path(g, n, has_scopes, fused, kernels))
             groups[rec["group"]]["nodes"].append(n)
         nodes[n] = rec
@@ -239,7 +264,40 @@ def build_view(graph, name="graph", labels=None):
     _series(groups, nodes)
     for n, rec in nodes.items():   # a chip lives in its first consumer's group (for search)
         if rec["chip"]:
-            rec["group"] = nodes[rec["consumers"][0]]["group"]
+            rec["group"] = next((nodes[c]["group"] for c in rec["consumers"]
+                                 if "group" in nodes[c]), "")
+    edges, control = _edges(g, chips)
+    view = {"name": name, "nodes": nodes, "groups": groups, "edges": edges, "control": control,
+            "count": g.number_of_nodes()}
+    if fused:
+        view["kernels"] = {c["id"]: {k: (list(v) if isinstance(v, tuple) else v)
+                                     for k, v in c.items() if k in ("id", "kind", "domain", "nodes")}
+                           for c in g.graph["clusters"].values()} \
+            if isinstance(g.graph["clusters"], dict) else {}
+    layout_groups(view)
+    view["slots"] = {n: box_width(node_text(r)) for n, r in nodes.items() if not r["chip"]}
+    return view
+
+
+def _record(g, n, labels, rank):
+    d = g.nodes[n]
+    tags = d.get("tags", {})
+    rec = {"id": n, "op": d["op"], "label": node_label(d, labels), "role": role(d["op"]) or "op",
+           "shape": [_dim(s) for s in d["shape"]],
+           "dtype": np.dtype(d["dtype"]).name, "source": d.get("source") or "",
+           "frame": d.get("frame") or "",
+           "scope": d.get("scope") or "", "adj": int(tags.get("adjoint") or 0),
+           "fwd": tags.get("forward"), "tangent": bool(tags.get("tangent")),
+           "kernel": tags.get("cluster"), "inputs": list(d.get("inputs", ())),
+           "consumers": sorted(g.successors(n), key=rank.get),
+           "attrs": {k: _attr_text(v, labels) for k, v in d.get("attrs", {}).items()}}
+    known = [x for x in rec["shape"] if isinstance(x, int)]
+    rec["bytes"] = int(np.prod(known)) * np.dtype(d["dtype"]).itemsize \
+        if len(known) == len(rec["shape"]) else None     # None: depends on unknown dims
+    return rec
+
+
+def _edges(g, chips):
     reasons = {(f["input"], f["node"]): f["reason"] for f in g.graph.get("fusion", ())
                if not f.get("fused") and f.get("input") is not None}
     edges, control = [], []
@@ -253,15 +311,28 @@ def build_view(graph, name="graph", labels=None):
             if (u, v) in reasons:
                 rec.append(reasons[(u, v)])
             edges.append(rec)
-    view = {"name": name, "nodes": nodes, "groups": groups, "edges": edges, "control": control,
-            "count": g.number_of_nodes()}
-    if fused:
-        view["kernels"] = {c["id"]: {k: (list(v) if isinstance(v, tuple) else v)
-                                     for k, v in c.items() if k in ("id", "kind", "domain", "nodes")}
-                           for c in g.graph["clusters"].values()} \
-            if isinstance(g.graph["clusters"], dict) else {}
-    layout_groups(view)
-    return view
+    return edges, control
+
+
+def _on_shared(g, name, labels, on):
+    rank = {n: i for i, n in enumerate(nx.topological_sort(g))}
+    chips = {n for n in g if on["nodes"][n]["chip"]}
+    nodes, sizes = {}, {}
+    for n in sorted(g, key=rank.get):
+        rec = _record(g, n, labels, rank)
+        rec["chip"] = n in chips
+        rec["group"] = on["nodes"][n]["group"]
+        if n not in chips:
+            rec["chips"] = [chip_text(g, u, labels) for u in dict.fromkeys(rec["inputs"])
+                            if u in chips]
+            for gid in ancestors(on["groups"], rec["group"]):
+                sizes[gid] = sizes.get(gid, 0) + 1
+        nodes[n] = rec
+    edges, control = _edges(g, chips)
+    return {"name": name, "nodes": nodes, "groups": on["groups"], "slots": on["slots"],
+            "edges": edges, "control": control, "count": g.number_of_nodes(),
+            "sizes": sizes, "ghosts": [n for n, r in on["nodes"].items()
+                                       if not r["chip"] and n not in g]}
 
 
 def _split_big(groups, nodes):
@@ -500,10 +571,12 @@ def node_text(rec):
     return t
 
 
-def group_text(grp):
+def group_text(grp, sizes=None):
+    """A group's label: 'name (nodes)', or 'first…last ×N' for a series; `sizes`: a stage's
+    own counts when it shares the layout of several stages."""
     if grp.get("series"):
         return f"{grp['name']} ×{grp['series']}"
-    return f"{grp['name']} ({grp['size']})"
+    return f"{grp['name']} ({grp['size'] if sizes is None else sizes.get(grp['id'], 0)})"
 
 
 def group_box_width(grp):
@@ -534,6 +607,7 @@ def place(view, expanded, mode="grouped"):
     implements the same algorithm."""
     groups, nodes = view["groups"], view["nodes"]
     rel, size, hide = {}, {}, mode != "grouped"
+    slots = view.get("slots", {})
 
     def measure(gid):
         grp = groups[gid]
@@ -546,8 +620,9 @@ def place(view, expanded, mode="grouped"):
                     c = it[2:]
                     dims[it] = measure(c) if c in expanded else \
                         (group_box_width(groups[c]), NODE_H)
-                else:
-                    dims[it] = (box_width(node_text(nodes[it])), NODE_H)
+                else:   # a node's slot (the same in every stage sharing the layout)
+                    dims[it] = (slots[it] if it in slots else box_width(node_text(nodes[it])),
+                                NODE_H)
         up = {}
         for a, b in _lay(grp, hide)["segs"]:
             up.setdefault(b, []).append(a)
@@ -569,7 +644,7 @@ def place(view, expanded, mode="grouped"):
         return size[gid]
 
     measure("")
-    boxes, frames, anchor = {}, {}, {}
+    boxes, frames, anchor, ghosts = {}, {}, {}, {}
 
     def absolute(gid, ox, oy):
         for L in _lay(groups[gid], hide)["layers"]:
@@ -581,8 +656,11 @@ def place(view, expanded, mode="grouped"):
                 elif isinstance(it, str) and it.startswith("g:") and it[2:] in expanded:
                     frames[it[2:]] = (x, y, w, h)
                     absolute(it[2:], x, y)
-                else:
+                elif it in nodes or (isinstance(it, str) and it.startswith("g:")
+                                     and view.get("sizes", {it[2:]: 1}).get(it[2:])):
                     boxes[it] = (x, y, w, h)
+                else:      # a node (or all-ghost group) of another stage: its slot stays
+                    ghosts[it] = (x, y, w, h)
 
     absolute("", 0, 0)
     chains = {}
@@ -605,7 +683,7 @@ def place(view, expanded, mode="grouped"):
         drawn[(a, b)] = (a, b, pts, e[2] if len(e) > 2 else None)
     w, h = size[""]
     return {"boxes": boxes, "frames": frames, "edges": list(drawn.values()), "width": w,
-            "height": h}
+            "height": h, "ghosts": ghosts}
 
 
 def _cross(p, q, r, s):
