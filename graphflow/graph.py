@@ -326,12 +326,24 @@ class GraphBuilder(Graph):
                     f"'{d['attrs']['var'].name}' after an assign in the same traced function; "
                     "its value is only known when the function runs. Create the Variable "
                     "outside the function, or from values known at trace time.")
-            vals[n] = np.asarray(op.impl(*[vals[u] for u in d["inputs"]], **d["attrs"]))
+            attrs = d["attrs"]
+            if _shapes.has_dim(attrs):   # unknown dims: the sizes of the call being traced
+                attrs = _shapes.evaluate(attrs, self._traced_dims())
+            vals[n] = np.asarray(op.impl(*[vals[u] for u in d["inputs"]], **attrs))
         for n in need:   # freeze the random draws the initializer consumed
             d = self.nx.nodes[n]
             if OPS[d["op"]].stateful:
                 self._freeze_effect(n, vals[n])
         return Tensor._wrap(vals[node])
+
+    def _traced_dims(self):
+        """{symbol: size} of the unknown dims in the traced call's arguments."""
+        env = {}
+        for p, v in self.param_values.items():
+            for sd, ad in zip(self.nx.nodes[p]["shape"], np.shape(v)):
+                if isinstance(sd, _shapes.Dim) and sd.is_symbol():
+                    env[str(sd)] = ad
+        return env
 
     def _freeze_effect(self, n, val):
         """Turn stateful node n (a random draw) into a constant; keep the effect chain linked."""

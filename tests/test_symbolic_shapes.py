@@ -244,3 +244,17 @@ def test_functional_api_infers_shapes_from_op_rules():
     np.testing.assert_allclose(m(x).numpy(), m.layers[-1](m.layers[-2](
         m.layers[-3](m.layers[-4](x)))).numpy())   # eager calls (a traced step would need
     # tf.shape in NeedsSizes, as in TF where x.shape[0] is None)
+
+
+def test_shapes_from_tf_shape_and_variable_initializers_in_a_symbolic_trace():
+    box = {}
+
+    @tf.function(input_signature=[tf.TensorSpec((None, 3))])
+    def f(x):
+        if "v" not in box:   # initial value lifted out of the trace: the traced call's sizes
+            box["v"] = tf.Variable(tf.reduce_sum(tf.ones(tf.shape(x))) + tf.zeros(tf.shape(x)[1:]))
+        y = tf.reshape(x, tf.shape(x)) + tf.zeros(tf.shape(x)) + tf.fill(tf.shape(x), 1.0)
+        return y + box["v"]
+    np.testing.assert_allclose(f(np.ones((2, 3), "f4")).numpy(), np.full((2, 3), 8.0))
+    np.testing.assert_allclose(f(np.ones((4, 3), "f4")).numpy(), np.full((4, 3), 8.0))
+    assert f.experimental_get_tracing_count() == 1

@@ -7,17 +7,21 @@
 import numpy as np
 
 from .. import dtypes as _dt
-from ..ops.registry import OPS
+from ..ops.registry import CONSTANT, OPS
 from ..shapes import Dim
 from ..tensor import Tensor, convert_to_tensor
 
 
 def _traced_dims(t):
-    """The dims a traced shape value holds (`graphflow.shape(x)` while tracing), else None."""
+    """The dims a traced shape value holds (`graphflow.shape(x)` while tracing, or a constant),
+    else None."""
     g = getattr(t, "_graph", None)
     if g is None:
         return None
     d = g.nx.nodes[t._node]
+    if OPS[d["op"]] is CONSTANT:
+        v = d["attrs"]["value"]
+        return tuple(int(s) for s in v.reshape(-1)) if v.ndim else int(v)
     return d["attrs"]["dims"] if "value_of_dims" in OPS[d["op"]].facts else None
 
 
@@ -31,12 +35,17 @@ def shape_tuple(shape):
     if isinstance(shape, Tensor):
         dims = _traced_dims(shape)
         if dims is not None:
-            return (dims,) if isinstance(dims, Dim) else tuple(dims)
+            return tuple(dims) if isinstance(dims, tuple) else (dims,)
         shape = shape.numpy()
     if isinstance(shape, (int, np.integer, Dim)):
         shape = (shape,)
     return tuple(s if isinstance(s, Dim) else
-                 (_traced_dims(s) or int(s)) if isinstance(s, Tensor) else int(s) for s in shape)
+                 _scalar_dim(s) if isinstance(s, Tensor) else int(s) for s in shape)
+
+
+def _scalar_dim(t):
+    d = _traced_dims(t)
+    return int(t) if d is None else d
 
 
 def _filled(shape, value, dtype):

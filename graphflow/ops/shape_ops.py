@@ -443,6 +443,10 @@ def static_dims(shape):
 def _static_value(t):
     """The value of a tensor known while tracing: a constant's array, a `dims` node's dims."""
     dims = _dims_of(t)
+    if dims is None and getattr(t, "_graph", None) is not None:
+        d = t._graph.nx.nodes[t._node]
+        if OPS[d["op"]].kind == SOURCE and "value" in d["attrs"]:   # a constant
+            return d["attrs"]["value"]
     return t.numpy() if dims is None else dims
 
 
