@@ -17,6 +17,21 @@ a `Dim` prints as `None`, as TF prints unknown dims (`str(d)` or `d.name` give i
 Where a shape rule needs an equality it cannot decide (two unknown dims that must agree), it
 calls `require_equal`; the graph builder collects those checks and executors run them when they
 bind the dims of a call (`graphflow.graph.bind_dims`).
+
+Where unknown dims come from: None in `@function(input_signature=...)` or in a TensorSpec given
+to `get_concrete_function`, `reduce_retracing=True` (after a second shape), `function(batch_dim=)`
+(Keras' steps: the leading axis of every argument). Executors bind them per call: a
+`graphflow.evaluate.PerShapePlan` keeps one backend plan per argument shapes, made from the
+graph with the dims filled in (`graphflow.graph.specialize`); numba kernels are shared between
+sizes (their source does not depend on extents), so a new size costs a plan (~1 ms), no compile.
+`graphflow.shape(x)` / `size(x)` while tracing are `dims` nodes bound the same way.
+
+Not covered (a clear TypeError or op error at trace time): slices whose bounds are unknown
+dims (`split` of an unknown axis into pieces), `unstack`/Python loops over an unknown axis,
+einsum broadcasting an unknown dim against a known one, `projective_transform`'s output size,
+negative-step slices with bounds on an unknown axis; a broadcast of an unknown dim against a
+known one assumes the known one wins (an unknown dim that is 1 at run time is reported as a
+mismatch rather than broadcast).
 """
 import numbers
 import threading
