@@ -452,3 +452,46 @@ def test_bidirectional_trains_with_masked_embeddings():
                   jit_compile=False)
     hist = model.fit(tokens, y.astype(np.float32), batch_size=32, epochs=8, verbose=0)
     assert hist.history["loss"][-1] < 0.6 * hist.history["loss"][0], hist.history["loss"]
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_stateful_lstm_continues_from_the_previous_call(traced):
+    rng = np.random.default_rng(21)
+    x = rng.normal(size=(2, 6, 3))
+    whole = rnn.LSTM(4, return_sequences=True, dtype="float64")
+    whole(x)
+    _randomize(whole, rng)
+    layer = rnn.LSTM(4, return_sequences=True, stateful=True, dtype="float64")
+    layer(x[:, :3])
+    layer.set_weights(whole.get_weights())
+    layer.reset_state()
+    assert len(layer.weights) == 3 and [tuple(v.shape) for v in layer.states] == [(2, 4)] * 2
+    call = tf.function(lambda v: layer(v), jit_compile=False) if traced else layer
+    first = call(tf.constant(x[:, :3])).numpy()
+    second = call(tf.constant(x[:, 3:])).numpy()
+    want = whole(x).numpy()
+    np.testing.assert_allclose(np.concatenate([first, second], 1), want, rtol=1e-12)
+    np.testing.assert_allclose(layer.states[0].numpy(), want[:, -1], rtol=1e-12)
+    layer.reset_state()
+    np.testing.assert_allclose(call(tf.constant(x[:, :3])).numpy(), want[:, :3], rtol=1e-12)
+    assert layer.get_config()["stateful"] is True
+    with pytest.raises(ValueError, match="stateful=True needs a static batch size"):
+        rnn.LSTM(2, stateful=True).build((None, 3, 2))
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_stacked_cells_equal_the_layers_one_after_the_other(traced):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(2, 5, 3))
+    stacked = rnn.RNN([rnn.LSTMCell(4, dtype="float64"), rnn.GRUCell(3, dtype="float64")],
+                      return_sequences=True, return_state=True, dtype="float64")
+    stacked(x)
+    _randomize(stacked, rng)
+    w = stacked.get_weights()
+    assert len(w) == 6 and isinstance(stacked.cell, rnn.StackedRNNCells)
+    call = tf.function(lambda v: stacked(v), jit_compile=False) if traced else stacked
+    seq, h1, c1, h2 = [t.numpy() for t in call(tf.constant(x))]
+    mid, (h1_ref, c1_ref) = ref_lstm(x, *w[:3])
+    want, (h2_ref,) = ref_gru(mid, *w[3:])
+    for got, ref in ((seq, want), (h1, h1_ref), (c1, c1_ref), (h2, h2_ref)):
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)

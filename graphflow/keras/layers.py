@@ -926,7 +926,7 @@ AUGMENTATION_LAYER_NAMES = ("RandomFlip", "RandomTranslation", "RandomZoom", "Ra
 
 #: Recurrent layers and cells live in keras/recurrent.py (same scheme).
 RECURRENT_LAYER_NAMES = ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
-                         "Masking", "Bidirectional")
+                         "Masking", "Bidirectional", "StackedRNNCells")
 
 
 def __getattr__(name):

@@ -20,7 +20,7 @@ import numpy as np
 from .. import control_ops, dtypes as _dt
 from ..graph import user_source
 from ..ops import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
-from ..tensor import SymbolicTensor, TensorShape, to_tensor
+from ..tensor import SymbolicTensor, TensorShape, Variable, to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
 from .layers import Layer
 
@@ -251,6 +251,79 @@ def _sizes(state_size):
     return list(state_size) if isinstance(state_size, (list, tuple)) else [state_size]
 
 
+class _StateStore:
+    """Holds a stateful RNN's state Variables out of the layer's weights (as Keras 3)."""
+    vars = None
+
+
+class StackedRNNCells(Layer):
+    """Cells applied one after the other at each step (Keras' `StackedRNNCells`; `RNN([c1, c2])`
+    makes one): each cell's output is the next one's input; the states are all cells' states,
+    in order; the output is the last cell's.
+
+    >>> import graphflow as tf
+    >>> rnn = RNN([LSTMCell(3), GRUCell(2)], return_state=True)
+    >>> [tuple(t.shape) for t in rnn(tf.ones((4, 5, 6)))]
+    [(4, 2), (4, 3), (4, 3), (4, 2)]
+    """
+
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        self.cells = list(cells)
+
+    @property
+    def state_size(self):
+        return [n for c in self.cells for n in _sizes(c.state_size)]
+
+    @property
+    def output_size(self):
+        last = self.cells[-1]
+        return getattr(last, "output_size", None) or _sizes(last.state_size)[0]
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for c in self.cells:
+            if not c.built:
+                c.build(TensorShape(shape))
+                c.built = True
+            shape = shape[:-1] + (getattr(c, "output_size", None) or _sizes(c.state_size)[0],)
+        self.built = True
+
+    def _split(self, states):
+        out, k = [], 0
+        for c in self.cells:
+            n = len(_sizes(c.state_size))
+            out.append(list(states[k:k + n]))
+            k += n
+        return out
+
+    def make_masks(self, step_input, h, training):
+        del h
+        x = step_input
+        for c, st in zip(self.cells, self._split(self._mask_states)):
+            if hasattr(c, "make_masks"):
+                c.make_masks(x, st[0], training)
+            size = getattr(c, "output_size", None) or _sizes(c.state_size)[0]
+            x = _m.zeros_like(st[0][:, :1]) * np.zeros((int(size),), st[0].dtype.np)
+
+    @property
+    def masks(self):
+        return tuple(getattr(c, "masks", (None, None)) for c in self.cells)
+
+    @masks.setter
+    def masks(self, value):
+        for c in self.cells:
+            if hasattr(c, "masks"):
+                c.masks = (None, None)
+
+    def call(self, inputs, states):
+        x, new = inputs, []
+        for c, st in zip(self.cells, self._split(list(states))):
+            x, ns = c.call(x, st)
+            new += list(ns) if isinstance(ns, (list, tuple)) else [ns]
+        return x, new
+
+
 class RNN(Layer):
     """Run a cell over the time axis of (batch, time, features) inputs.
 
@@ -269,11 +342,12 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
-            raise NotImplementedError("RNN: stacked cells (a list of cells) are not supported yet")
-        if stateful:
-            raise NotImplementedError("RNN: stateful=True is not supported yet")
+            cell = StackedRNNCells(cell)
         super().__init__(**kwargs)
         self.cell = cell
+        self.stateful = bool(stateful)
+        self._state_store = _StateStore()   # stateful: the state Variables (not weights)
+        self._last_states = None
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
@@ -287,7 +361,28 @@ class RNN(Layer):
         if not self.cell.built:
             self.cell.build(TensorShape((shape[0], shape[2])))
             self.cell.built = True
+        if self.stateful and self._state_store.vars is None:
+            if shape[0] is None or not isinstance(shape[0], int):
+                raise ValueError(f"{type(self).__name__} layer {self.name}: stateful=True needs a "
+                                 f"static batch size (pass batch_size= or batch_input_shape=), "
+                                 f"got inputs of shape {shape}")
+            self._state_store.vars = [
+                Variable(np.zeros((shape[0], n), np.dtype(self.dtype)), trainable=False,
+                         name=f"{self.name}/rnn_state_{i}")
+                for i, n in enumerate(_sizes(self.cell.state_size))]
         self.built = True
+
+    @property
+    def states(self):
+        """The state Variables of a stateful layer (None otherwise, or before it is built)."""
+        return self._state_store.vars
+
+    def reset_state(self):
+        """Zero the states of a stateful layer (Keras: between independent sequences)."""
+        for v in self._state_store.vars or ():
+            v.assign(np.zeros(tuple(v.shape), v.dtype.np))
+
+    reset_states = reset_state
 
     def _initial_state(self, inputs):
         zero = _m.zeros_like(inputs[:, 0, :1])    # (batch, 1): follows a dynamic batch size
@@ -302,7 +397,9 @@ class RNN(Layer):
         if steps is None:
             raise ValueError(f"{type(self).__name__} layer {self.name}: the number of time steps "
                              f"must be static (the loop is unrolled), got shape {inputs.shape}")
-        if initial_state is None:
+        if initial_state is None and self.stateful:
+            states = [v.read_value() for v in self._state_store.vars]
+        elif initial_state is None:
             states = self._initial_state(inputs)
         else:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
@@ -313,10 +410,20 @@ class RNN(Layer):
                                  f"{len(_sizes(self.cell.state_size))} states")
         make_masks = getattr(self.cell, "make_masks", None)
         if make_masks is not None:
+            if isinstance(self.cell, StackedRNNCells):
+                self.cell._mask_states = states
             make_masks(inputs[:, 0, :], states[0], training)
         try:
-            return self._run(inputs, states, steps, mask)
+            out = self._run(inputs, states, steps, mask)
+            if self.stateful:   # the final states start the next call
+                finals = out[1:] if self.return_state else self._last_states
+                for v, st in zip(self._state_store.vars, finals):
+                    v.assign(st)
+            return out
         finally:
+            self._last_states = None
+            if isinstance(self.cell, StackedRNNCells):
+                self.cell._mask_states = None
             if make_masks is not None:
                 self.cell.masks = (None, None)
 
@@ -337,6 +444,7 @@ class RNN(Layer):
     def _run(self, inputs, states, steps, mask):
         if isinstance(inputs, SymbolicTensor):   # traced: one while_loop node over time
             result, states = self._loop_node(inputs, states, steps, mask)
+            self._last_states = states
             return [result] + states if self.return_state else result
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
@@ -347,6 +455,7 @@ class RNN(Layer):
             if self.return_sequences:
                 outputs.append(out)
         result = _s.stack(outputs, axis=1) if self.return_sequences else out
+        self._last_states = states
         if self.return_state:
             return [result] + states
         return result
@@ -384,7 +493,7 @@ class RNN(Layer):
     def get_config(self):
         return dict(super().get_config(), return_sequences=self.return_sequences,
                     return_state=self.return_state, go_backwards=self.go_backwards,
-                    zero_output_for_mask=self.zero_output_for_mask)
+                    stateful=self.stateful, zero_output_for_mask=self.zero_output_for_mask)
 
 
 class _Builtin(RNN):
