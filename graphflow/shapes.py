@@ -29,9 +29,10 @@ sizes (their source does not depend on extents), so a new size costs a plan (~1 
 Not covered (a clear TypeError or op error at trace time): slices whose bounds are unknown
 dims (`split` of an unknown axis into pieces), `unstack`/Python loops over an unknown axis,
 einsum broadcasting an unknown dim against a known one, `projective_transform`'s output size,
-negative-step slices with bounds on an unknown axis; a broadcast of an unknown dim against a
-known one assumes the known one wins (an unknown dim that is 1 at run time is reported as a
-mismatch rather than broadcast).
+negative-step slices with bounds on an unknown axis. Broadcasting: an unknown dim against a
+known n gives n (the unknown one must be n or 1 at run time); two different unknown dims give
+the first, so the second must equal it or be 1 (the first being 1 while the second is not is
+reported as a mismatch at run time, where eager mode would broadcast).
 """
 import numbers
 import threading
@@ -390,7 +391,8 @@ _PENDING = threading.local()
 def require_equal(a, b, kind="equal", context=None):
     """Whether dims `a` and `b` may agree: False if both are known and differ; True if equal;
     otherwise True and a check is recorded that the executor runs when it binds the dims
-    (`kind` 'equal', or 'broadcast': `b` may also be 1). `context` (op name, input avals)
+    (`kind` 'equal', or 'broadcast': `b` may also be 1 - the shape rule's result holds `a`).
+    `context` (op name, input avals, message)
     names the op for the error; without it the check belongs to the op whose rule is running.
 
     >>> require_equal(3, 3), require_equal(3, 4), require_equal(Dim("b"), 4)
@@ -419,4 +421,4 @@ def take_checks():
 def check_holds(a, b, kind, env):
     """Run one recorded check on the ints of `env`."""
     va, vb = evaluate(a, env), evaluate(b, env)
-    return va == vb or (kind == "broadcast" and (vb == 1 or va == 1))
+    return va == vb or (kind == "broadcast" and vb == 1)
