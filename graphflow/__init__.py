@@ -73,6 +73,9 @@ from .control_flow import cond, gradients, print, while_loop
 from .custom_gradient import custom_gradient
 from .py_func import numpy_function, py_function
 from .api_extras import ensure_shape, hessians
+from .ops import complex_ops as _cx
+from .ops.complex_ops import abs, complex  # noqa: A001 (complex-aware abs)
+from .dtypes import complex64, complex128
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
@@ -108,7 +111,8 @@ math = _namespace(
     is_finite=_m.is_finite, xlogy=_m.xlogy, divide_no_nan=_m.divide_no_nan,
     logical_xor=_m.logical_xor, add_n=_m.add_n, reduce_euclidean_norm=_m.reduce_euclidean_norm,
     cumsum=_a.cumsum, cumprod=_a.cumprod, top_k=_a.top_k, log_softmax=_nn.log_softmax,
-    softsign=_nn.softsign, rint=round)
+    softsign=_nn.softsign, rint=round, real=_cx.real, imag=_cx.imag, conj=_cx.conj,
+    angle=_cx.angle)
 nn = _namespace(
     "nn", relu=_m.relu, relu6=_nn.relu6, leaky_relu=_nn.leaky_relu, elu=_nn.elu, gelu=_nn.gelu,
     silu=_nn.silu, swish=_nn.swish, sigmoid=sigmoid, tanh=tanh, softplus=_m.softplus,

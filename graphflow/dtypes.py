@@ -31,6 +31,15 @@ class DType:
         return self.np.kind in "iu"
 
     @property
+    def is_complex(self):
+        return self.np.kind == "c"
+
+    @property
+    def real_dtype(self):
+        """The dtype of the real and imaginary parts (complex64 -> float32); self otherwise."""
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    @property
     def is_bool(self):
         return self.np.kind == "b"
 
@@ -81,10 +90,12 @@ int16 = DType("int16", np.int16)
 int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 uint8 = DType("uint8", np.uint8)
+complex64 = DType("complex64", np.complex64)
+complex128 = DType("complex128", np.complex128)
 bool = DType("bool", np.bool_)  # noqa: A001 - TF's public name
 half, double = float16, float64
 
-_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool]
+_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool, complex64, complex128]
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32)
@@ -109,6 +120,8 @@ def as_dtype(x):
         return int32
     if x is builtins.bool:
         return bool
+    if x is complex:
+        return complex128
     try:
         return _BY_NP[np.dtype(x)]
     except (TypeError, KeyError):

@@ -486,6 +486,8 @@ def _python_dtype(x):
         return a, _dt.int32
     if k == "b":
         return a, _dt.bool
+    if k == "c":   # TF: Python complex -> complex128
+        return a, _dt.complex128
     raise TypeError(f"cannot convert {type(x).__name__} {x!r} to a tensor (numpy dtype {a.dtype})")
 
 
@@ -504,7 +506,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         return convert_to_tensor(value._read(), dtype)
     if isinstance(value, (list, tuple)) and any(isinstance(v, _TensorLike) for v in _flat(value)):
         return OPERATORS["stack"]([convert_to_tensor(v, dtype) for v in value])
-    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiubc":
         src = value
         target = _dt.as_dtype(dtype) if dtype is not None else _dt.from_numpy(value.dtype)
     else:

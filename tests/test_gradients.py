@@ -552,3 +552,16 @@ GRAD_CASES["py_function"] = [
     G(lambda x: tf.py_function(lambda v: tf.sin(v) * v, [x], tf.float64), [rnd(3, 2)]),
     G(lambda a, b: tf.py_function(lambda u, v: [u * v, tf.exp(u)], [a, b],
                                   [tf.float64, tf.float64])[1] * b, [rnd(3), rnd(3)], "two")]
+
+# complex numbers (issue 10): real -> complex -> real compositions, so finite differences apply;
+# TF's convention (gradient dL/dx + i dL/dy) makes these the true real gradients
+GRAD_CASES.update({
+    "complex": [G(lambda x, y: tf.math.real(tf.complex(x, y) * tf.complex(y, x)), [rnd(3), rnd(3)])],
+    "real": [G(lambda x, y: tf.math.real(tf.exp(tf.complex(x, y))), [rnd(2, 2), rnd(2, 2)])],
+    "imag": [G(lambda x, y: tf.math.imag(tf.complex(x, y) / tf.complex(y, x)),
+               [away0(3), away0(3)])],
+    "conj": [G(lambda x, y: tf.math.real(tf.math.conj(tf.complex(x, y)) * tf.complex(x * x, y)),
+               [rnd(3), rnd(3)])],
+    "complex_abs": [G(lambda x, y: tf.abs(tf.complex(x, y) * tf.complex(x, x + y)),
+                      [away0(4), away0(4)])],
+})

@@ -756,3 +756,20 @@ CASES["py_function"] = [Case([f32(3, 2)], lambda x: tf.py_function(lambda v: tf.
                              op="py_function")]
 CASES["numpy_function"] = [Case([f32(4)], lambda x: tf.numpy_function(
     lambda v: np.cumsum(v), [x], tf.float32), np.cumsum, op="numpy_function")]
+
+# complex numbers (issue 10)
+def _cplx(*shape):
+    return (f32(*shape) + 1j * f32(*shape)).astype(np.complex64)
+
+
+CASES.update({
+    "complex": [Case([f32(3, 2), f32(3, 2)], tf.complex, lambda a, b: (a + 1j * b).astype(np.complex64)),
+                Case([f64(3, 1), f64(4)], tf.complex, lambda a, b: a + 1j * b, id="bcast-f64")],
+    "real": [Case([_cplx(3, 2)], tf.math.real, np.real)],
+    "imag": [Case([_cplx(4)], tf.math.imag, np.imag)],
+    "conj": [Case([_cplx(2, 3)], tf.math.conj, np.conj)],
+    "complex_abs": [Case([_cplx(3, 2)], tf.abs, np.abs)],
+})
+for _name in ("complex", "real", "imag", "conj", "complex_abs"):
+    for _c in CASES[_name]:
+        _c.op = _name

@@ -25,7 +25,7 @@ from ..dispatch import bind
 from ..errors import InvalidArgumentError
 from ..nest import flatten
 from ..ops.math_ops import add, multiply, reduce_sum, zeros_like
-from ..ops.registry import Bilinear, Linear, Pointwise, ViaVjp
+from ..ops.registry import OPS, Bilinear, Linear, Pointwise, ViaVjp
 from ..ops.shape_ops import broadcast_to
 from ..tensor import Tensor, Variable, to_tensor
 from .reverse import Record, backward, is_floating
@@ -63,6 +63,11 @@ def tangent_of(op, args, attrs, out, tangents):
         return _sum([None if ta is None else _apply(op, [ta, b], attrs),
                      None if tb is None else _apply(op, [a, tb], attrs)])
     if isinstance(rule, Pointwise):
+        if out.dtype.is_complex:   # VJPs hold conj(f'(z)) (TF's convention): J t = conj(vjp(conj t))
+            cj = OPS["conj"]
+            return _sum([None if t is None else bind(cj, [op.vjp(args, out, bind(cj, [t], {}),
+                                                                 **attrs)[k]], {})
+                         for k, t in enumerate(tangents)])
         return _sum([None if t is None else op.vjp(args, out, t, **attrs)[k]
                      for k, t in enumerate(tangents)])
     if isinstance(rule, ViaVjp):

@@ -24,10 +24,11 @@ class Record:
 
 
 def is_floating(x):
+    """True for values that carry gradients: float and complex dtypes."""
     try:
-        return x._value.dtype.kind == "f"   # eager Tensor/Variable: skip the DType lookup
-    except AttributeError:                  # symbolic values have no `_value`
-        return x.dtype.is_floating
+        return x._value.dtype.kind in "fc"   # eager Tensor/Variable: skip the DType lookup
+    except AttributeError:                   # symbolic values have no `_value`
+        return x.dtype.is_floating or x.dtype.is_complex
 
 
 def _raw_shape(x):

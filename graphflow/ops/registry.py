@@ -264,7 +264,9 @@ def same_dtype(opname, avals, kinds=None):
     if kinds is not None and np.dtype(dt).kind not in kinds:
         raise op_error(opname, avals, f"dtype {np.dtype(dt).name} not supported (needs "
                        + {"f": "a float", "fi": "a float or signed integer", "fiu": "a number", "b": "a bool",
-                          "fiub": "any"}.get(kinds, kinds) + " dtype)")
+                          "fiub": "any", "fc": "a float or complex",
+                          "fic": "a float, complex or signed integer",
+                          "fiuc": "a number"}.get(kinds, kinds) + " dtype)")
     return np.dtype(dt)
 
 
