@@ -295,3 +295,19 @@ def test_stages_share_one_layout_positions_stable(mlp):
     # the fused stage has its own layout (kernels); the page keeps one copy of the shared one
     page = json.loads(H.render_html(stages).split('id="gf-data">')[1].split("</script>")[0])
     assert [s["groups"] is None for s in page["stages"]][1:len(plain)] == [True] * (len(plain) - 1)
+
+
+def test_render_adjoint_modes():
+    cf = blocks_cf(2)
+    g = cf.optimized.nx
+    hidden = render(cf, format="svg", adjoints="hidden")
+    grouped = render(cf, format="svg")
+    assert "gradients" in grouped and "gradients" not in hidden
+    v = H.stage_views(H.stages_of(cf))[-1]
+    p = V.place(v, set(v["expanded"]), "hidden")
+    assert hidden.count("<rect") - hidden.count('rx="8"') == \
+        sum(1 for it in p["boxes"] if not str(it).startswith("g:"))
+    page = render(cf, adjoints="mirror")
+    assert '"mode":"mirror"' in page and len(g) > 0
+    with pytest.raises(ValueError, match="mirror: the html page draws it"):
+        render(cf, format="svg", adjoints="mirror")

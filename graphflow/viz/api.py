@@ -23,13 +23,20 @@ def _concrete(obj, args):
     return obj
 
 
-def render(obj, *example_args, path=None, stage=None, format="html", title=None):
+def render(obj, *example_args, path=None, stage=None, format="html", title=None,
+           adjoints="grouped"):
     """Render a `tf.function` (traced on `example_args`), a ConcreteFunction or a Graph.
 
     format: "html" (interactive page with every stage), "svg" (default view), "dot", "json"
     or "txt"; stage: a stage name ("traced", "dce", "fuse", ...; default: all stages for html,
-    the last one otherwise). Returns the text, and writes it to `path` when given.
+    the last one otherwise); adjoints: "grouped" (under gradients/...), "hidden" or, for the
+    page, "mirror" (a column per order beside the forward nodes) -- the page's initial mode.
+    Returns the text, and writes it to `path` when given.
     """
+    if adjoints not in ("grouped", "hidden", "mirror") or \
+            (adjoints == "mirror" and format not in ("html",)):
+        raise ValueError(f"render: adjoints={adjoints!r} with format={format!r}: use grouped or "
+                         "hidden (mirror: the html page draws it)")
     cf = _concrete(obj, example_args)
     stages = _h.stages_of(cf)
     if stage is not None:
@@ -39,13 +46,14 @@ def render(obj, *example_args, path=None, stage=None, format="html", title=None)
         stages = [stages[names.index(stage)]]
     title = title or getattr(getattr(cf, "function", None), "name", None) or "graphflow graph"
     if format == "html":
-        out = _h.render_html(stages, title)
+        out = _h.render_html(stages, title, adjoints)
     elif format in ("svg", "dot", "txt", "json"):
         views = _h.stage_views(stages if format == "json" else stages[-1:])
         if format == "json":
             out = json.dumps({"title": title, "consts": _h.CONSTS, "stages": views}, default=str)
         else:
-            out = {"svg": _h.svg, "dot": _h.dot, "txt": _h.text}[format](views[0])
+            out = _h.svg(views[0], mode=adjoints) if format == "svg" else \
+                {"dot": _h.dot, "txt": _h.text}[format](views[0])
     else:
         raise ValueError(f"render: unknown format {format!r} (html, svg, dot, json, txt)")
     if path is not None:

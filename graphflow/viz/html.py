@@ -121,10 +121,10 @@ def _code(views):
     return code
 
 
-def svg(v, expanded=None, standalone=True):
+def svg(v, expanded=None, standalone=True, mode="grouped"):
     """Static SVG of one view (default expansion unless `expanded` is given)."""
     expanded = set(v.get("expanded", ())) if expanded is None else set(expanded)
-    p = _v.place(v, expanded)
+    p = _v.place(v, expanded, mode)
     sizes = v.get("sizes")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{p["width"]:.0f}" '
            f'height="{p["height"]:.0f}" font-family="monospace">' if standalone else "",
@@ -199,12 +199,13 @@ def compact(views):
     return out
 
 
-def render_html(stages, title="graphflow graph"):
+def render_html(stages, title="graphflow graph", adjoints="grouped"):
     """The interactive page for a list of (name, Graph) stages (or prebuilt views)."""
     views = [s if isinstance(s, dict) else None for s in stages]
     if not all(views):
         views = stage_views(stages)
     data = {"title": title, "consts": CONSTS, "stages": compact(views), "code": _code(views),
+            "mode": adjoints,
             "initial": max([i for i, v in enumerate(views) if not v["name"].startswith("fuse")]
                            or [0])}
     # the page opens on the optimized stage (the fused one is a click or a → away)
@@ -212,6 +213,7 @@ def render_html(stages, title="graphflow graph"):
     with open(os.path.join(os.path.dirname(__file__), "page.js")) as f:
         script = f.read()
     first = views[data["initial"]]
+    static_mode = "hidden" if adjoints == "hidden" else "grouped"   # (mirror: the script)
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_html.escape(title)}'
             f"</title><style>{CSS}</style></head><body data-status=\"loading\" data-errors=\"\">"
             f'<header><h1>{_html.escape(title)}</h1><select id="gf-stage"></select>'
@@ -227,7 +229,7 @@ def render_html(stages, title="graphflow graph"):
             '</defs><g id="gf-world"><g id="gf-content"></g></g></svg><div id="gf-info"></div>'
             '<svg id="gf-mini" preserveAspectRatio="xMidYMid meet"><use href="#gf-content"/>'
             '<rect id="gf-mini-view"/></svg>'
-            f'<div id="gf-static"><noscript>{svg(first)}</noscript></div>'
+            f'<div id="gf-static"><noscript>{svg(first, mode=static_mode)}</noscript></div>'
             f'<script type="application/json" id="gf-data">{blob}</script>'
             f"<script>{script}</script></body></html>")
 

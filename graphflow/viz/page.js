@@ -446,11 +446,13 @@
                  body.dataset.path = p.join(","); return p; }};
   var stage0 = DATA.initial || 0, m = /stage=([^&]*)/.exec(location.hash), am = /adj=(grouped|hidden|mirror)/.exec(location.hash);
   if (m) DATA.stages.forEach(function (s, i) { if (s.name === decodeURIComponent(m[1])) stage0 = i; });
-  if (am) { mode = am[1]; document.getElementById("gf-mode").value = mode; }
+  mode = am ? am[1] : (DATA.mode || "grouped"); document.getElementById("gf-mode").value = mode;
   body.dataset.mode = mode;
   loadStage(stage0, true);
   var om = /open=([^&]*)/.exec(location.hash);
   if (om && om[1]) { expanded = {}; om[1].split(",").forEach(function (g) { g = decodeURIComponent(g); if (view.groups[g]) expanded[g] = true; }); draw(); fit(); }
+  var sm = /sel=(\d+)/.exec(location.hash);
+  if (sm && view.nodes[sm[1]]) select(sm[1]);
   document.getElementById("gf-static").remove();
   body.dataset.errors = errors.join("; ");
   body.dataset.readyMs = (performance.now()).toFixed(0);
