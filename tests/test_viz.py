@@ -157,8 +157,10 @@ def test_cli_show(tmp_path, monkeypatch, capsys):
     assert "reduce_sum" in capsys.readouterr().out
     with pytest.raises(SystemExit, match=r"no function 'g'; tf.functions there: \['f'\]"):
         main(["show", "vizmod:g"])
-    main(["show", "vizmod:f", "--arg", "float32[2]", "-o", str(tmp_path / "f.html")])
-    assert (tmp_path / "f.html").read_text().startswith("<!DOCTYPE html>")
+    main(["show", "vizmod:f", "--arg", "float32[2]", "-o", str(tmp_path / "f.html"),
+          "--adjoints", "mirror"])
+    page = (tmp_path / "f.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and '"mode":"mirror"' in page
 
 
 def blocks_cf(n=5):

@@ -85,6 +85,8 @@ def test_click_matmul_shows_shape_and_source(page_of):
                           for d in g.nodes[mm]["shape"]) + "]"
     assert page.inner_text("#gf-info .shape") == want and '"batch"' in want
     assert page.inner_text("#gf-info .source") == g.nodes[mm]["source"]
+    frame = page.inner_text("#gf-info .frame")       # the layer code that added the node
+    assert frame == g.nodes[mm]["frame"] and frame.endswith("Dense.call")
 
 
 def test_expand_collapse_layer(page_of):

@@ -2,6 +2,7 @@
 
     graphflow-viz run train.py -o graphs.html        # every function traced during the run
     graphflow-viz show module:function --arg float32[64,2] -o f.html [--format svg]
+                  [--stage dce] [--adjoints grouped|hidden|mirror]
 """
 import argparse
 import gc
@@ -52,6 +53,7 @@ def main(argv=None):
     s.add_argument("-o", "--output", default=None)
     s.add_argument("--format", default="html", choices=["html", "svg", "dot", "json", "txt"])
     s.add_argument("--stage", default=None)
+    s.add_argument("--adjoints", default="grouped", choices=["grouped", "hidden", "mirror"])
     a, rest = ap.parse_known_args(argv)
     if a.cmd == "run":
         sys.argv = [a.script] + rest
@@ -74,7 +76,7 @@ def main(argv=None):
         names = [k for k, v in vars(m).items() if hasattr(v, "get_concrete_function")]
         raise SystemExit(f"{mod} has no function {fn!r}; tf.functions there: {names}")
     out = render(getattr(m, fn), *[parse_arg(x) for x in a.arg], path=a.output,
-                 format=a.format, stage=a.stage)
+                 format=a.format, stage=a.stage, adjoints=a.adjoints)
     if a.output is None:
         print(out)
     else:
