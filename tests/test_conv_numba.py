@@ -104,10 +104,24 @@ def test_pool_ties_nan_and_inf_follow_the_reference():
     run_both("max_pool2d_grad", a, x, R.standard_normal(y.shape).astype(np.float32))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs, kh, kw, groups, o, strides, pads", [
+    ((2, 6, 5, 4), 3, 3, 4, 8, (1, 1), ((1, 1), (1, 1))),      # depthwise, multiplier 2
+    ((1, 5, 7, 6), 2, 3, 2, 4, (2, 1), ((0, 1), (2, 0))),      # 2 groups of 3 -> 2 channels
+])
+def test_grouped_conv_kernels_match_numpy(xs, kh, kw, groups, o, strides, pads, dtype):
+    x = R.standard_normal(xs).astype(dtype)
+    w = R.standard_normal((kh, kw, xs[3] // groups, o)).astype(dtype)
+    a = dict(strides=strides, pads=pads, dilations=(1, 1), groups=groups)
+    y = run_both("conv2d", a, x, w)
+    ct = R.standard_normal(y.shape).astype(dtype)
+    run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w)
+    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct)
+
+
 def test_runner_declines_what_it_does_not_compute():
     base = {"attrs": dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=2),
             "dtype": np.dtype("float32"), "shape": (1, 2, 2, 2), "op": "conv2d"}
-    assert conv.runner(base) is None                                   # grouped
     assert conv.runner(dict(base, op="add")) is None                   # not a conv op
     ints = {"op": "max_pool2d", "attrs": dict(ksize=(2, 2), strides=(2, 2),
                                               pads=((0, 0), (0, 0))),
@@ -200,3 +214,25 @@ def test_compiled_gradients_match_finite_differences():
         fd = (at(eps) - at(-eps)) / (2 * eps)
         at(0.0)
         np.testing.assert_allclose(np.sum(g * v), fd, rtol=1e-6, atol=1e-8, err_msg=f"input {i}")
+
+
+def test_depthwise_separable_and_avg_pool_numba_equals_numpy_executor():
+    x = tf.constant(R.standard_normal((2, 7, 6, 3)).astype(np.float32))
+    dw = tf.Variable(R.standard_normal((3, 3, 3, 2)).astype(np.float32))
+    pw = tf.Variable(R.standard_normal((1, 1, 6, 4)).astype(np.float32))
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            h = tf.nn.separable_conv2d(x, dw, pw, 1, "SAME")
+            h = tf.nn.avg_pool2d(tf.nn.relu(h), 3, 2, "SAME")
+            loss = tf.reduce_sum(h * h)
+        return [loss] + tape.gradient(loss, [dw, pw])
+
+    fj, fn = tf.function(step), tf.function(step, jit_compile=False)
+    fj(x)
+    wait_all()
+    plan = fj.get_concrete_function(x)._executor
+    assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
+    assert "direct numba loop (3 groups)" in fj.kernel_plan(x)
+    for a, b in zip(fj(x), fn(x)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-5)

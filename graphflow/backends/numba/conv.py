@@ -18,10 +18,13 @@ builds the call a plan step makes):
   first maximum (NaN-propagating max, then the first tap equal to it - the numpy impl's rule) and
   scatters into the input's shape without materializing the argmax.
 
-Measured (2 cores, float32, batch 64): im2col + gemm beat a direct numba loop for every shape of
-the conv_step bench (the direct kernel cannot use BLAS's register blocking), so all convolutions
-here are im2col + gemm. Grouped convolutions (depthwise, groups > 1) and non-float dtypes stay on
-the numpy impl.
+Which per shape (measured, 2 cores, float32, batch 64, 3x3): im2col + gemm is faster when the
+reduction kh*kw*C is large (C=32: ~1.5-2x, BLAS's register blocking); a direct numba loop is
+faster when it is small (C=1, the first layer of a convnet: the gemm's inner dimension is 9 and
+the column buffer dominates; the direct loops also degrade far less than OpenBLAS when other
+processes load the cores). So: im2col + gemm above `DIRECT_MAX_K`, direct loops below it and for
+every grouped (depthwise) convolution - also average pooling, a depthwise convolution with a ones
+filter. Non-float dtypes stay on the numpy impl.
 
 Kernels are generated module sources requested from the kernel cache (`cache.request`: compiled
 in the background thread, kept on disk); until they are ready a node runs on the numpy impl, so
@@ -44,7 +47,7 @@ from . import cache
 from .parallel import CHUNK_ELEMENTS, pool
 
 #: bump when a kernel's text changes meaning (part of every kernel's source, hence its key)
-CONV_KERNELS_VERSION = "conv-kernels-3"
+CONV_KERNELS_VERSION = "conv-kernels-4"
 
 _HEAD = """# graphflow conv kernel (graphflow.backends.numba.conv; do not edit)
 # {version} {name} {dtype}
@@ -245,16 +248,18 @@ _FAST = ("@numba.njit(cache=True, nogil=True, error_model='numpy', boundscheck=F
          "fastmath={'reassoc', 'contract', 'nsz'})")
 
 _DIRECT_FWD = _FAST + """
-def kernel(x, w, out, sh, sw, dh, dw, pt, pl):
+def kernel(x, w, out, sh, sw, dh, dw, pt, pl, groups):
     n, h, wd, c = x.shape
-    kh, kw, _, o = w.shape
+    kh, kw, cg, o = w.shape
+    og = o // groups
     ho = out.shape[1]
     wo = out.shape[2]
     for b in range(n):
         for oy in range(ho):
             for ox in range(wo):
+                orow = out[b, oy, ox]
                 for q in range(o):
-                    out[b, oy, ox, q] = 0
+                    orow[q] = 0
                 for i in range(kh):
                     iy = oy * sh - pt + i * dh
                     if iy < 0 or iy >= h:
@@ -263,29 +268,35 @@ def kernel(x, w, out, sh, sw, dh, dw, pt, pl):
                         ix = ox * sw - pl + j * dw
                         if ix < 0 or ix >= wd:
                             continue
-                        for ch in range(c):
-                            xv = x[b, iy, ix, ch]
-                            for q in range(o):
-                                out[b, oy, ox, q] += xv * w[i, j, ch, q]
+                        xr = x[b, iy, ix]
+                        for gi in range(groups):
+                            for ch in range(cg):
+                                xv = xr[gi * cg + ch]
+                                wr = w[i, j, ch]
+                                for q in range(gi * og, gi * og + og):
+                                    orow[q] += xv * wr[q]
 """
 
 # the filter gradient of a batch slice into its own partial sum part[0] (summed by the caller)
 _DIRECT_BF = _FAST + """
-def kernel(x, ct, part, sh, sw, dh, dw, pt, pl):
+def kernel(x, ct, part, sh, sw, dh, dw, pt, pl, groups):
     n, h, wd, c = x.shape
     ho = ct.shape[1]
     wo = ct.shape[2]
     kh = part.shape[1]
     kw = part.shape[2]
+    cg = part.shape[3]
     o = part.shape[4]
+    og = o // groups
     for i in range(kh):
         for j in range(kw):
-            for ch in range(c):
+            for ch in range(cg):
                 for q in range(o):
                     part[0, i, j, ch, q] = 0
     for b in range(n):
         for oy in range(ho):
             for ox in range(wo):
+                cr = ct[b, oy, ox]
                 for i in range(kh):
                     iy = oy * sh - pt + i * dh
                     if iy < 0 or iy >= h:
@@ -294,16 +305,20 @@ def kernel(x, ct, part, sh, sw, dh, dw, pt, pl):
                         ix = ox * sw - pl + j * dw
                         if ix < 0 or ix >= wd:
                             continue
-                        for ch in range(c):
-                            xv = x[b, iy, ix, ch]
-                            for q in range(o):
-                                part[0, i, j, ch, q] += xv * ct[b, oy, ox, q]
+                        xr = x[b, iy, ix]
+                        for gi in range(groups):
+                            for ch in range(cg):
+                                xv = xr[gi * cg + ch]
+                                pr = part[0, i, j, ch]
+                                for q in range(gi * og, gi * og + og):
+                                    pr[q] += xv * cr[q]
 """
 
 _DIRECT_BI = _FAST + """
-def kernel(ct, w, xg, sh, sw, dh, dw, pt, pl):
+def kernel(ct, w, xg, sh, sw, dh, dw, pt, pl, groups):
     n, h, wd, c = xg.shape
-    kh, kw, _, o = w.shape
+    kh, kw, cg, o = w.shape
+    og = o // groups
     ho = ct.shape[1]
     wo = ct.shape[2]
     for b in range(n):
@@ -313,6 +328,7 @@ def kernel(ct, w, xg, sh, sw, dh, dw, pt, pl):
                     xg[b, y, x, ch] = 0
         for oy in range(ho):
             for ox in range(wo):
+                cr = ct[b, oy, ox]
                 for i in range(kh):
                     iy = oy * sh - pt + i * dh
                     if iy < 0 or iy >= h:
@@ -321,11 +337,14 @@ def kernel(ct, w, xg, sh, sw, dh, dw, pt, pl):
                         ix = ox * sw - pl + j * dw
                         if ix < 0 or ix >= wd:
                             continue
-                        for ch in range(c):
-                            acc = xg[b, iy, ix, ch]
-                            for q in range(o):
-                                acc += ct[b, oy, ox, q] * w[i, j, ch, q]
-                            xg[b, iy, ix, ch] = acc
+                        xr = xg[b, iy, ix]
+                        for gi in range(groups):
+                            for ch in range(cg):
+                                wr = w[i, j, ch]
+                                acc = xr[gi * cg + ch]
+                                for q in range(gi * og, gi * og + og):
+                                    acc += cr[q] * wr[q]
+                                xr[gi * cg + ch] = acc
 """
 
 _BODIES = {"im2col": (_IM2COL, (True, False), 8),
@@ -333,9 +352,9 @@ _BODIES = {"im2col": (_IM2COL, (True, False), 8),
            "maxpool": (_MAXPOOL, (True, False), 6),
            "maxpool_grad": (_MAXPOOL_GRAD, (True, True, False), 6),
            "maxpool_gather": (_MAXPOOL_GATHER, (True, True, False), 6),
-           "direct_fwd": (_DIRECT_FWD, (True, True, False), 6),
-           "direct_bf": (_DIRECT_BF, (True, True, False), 6),
-           "direct_bi": (_DIRECT_BI, (True, True, False), 6)}
+           "direct_fwd": (_DIRECT_FWD, (True, True, False), 7),
+           "direct_bf": (_DIRECT_BF, (True, True, False), 7),
+           "direct_bi": (_DIRECT_BI, (True, True, False), 7)}
 _FLOATS = ("float32", "float64")
 
 
@@ -378,7 +397,7 @@ def _c(a, dt):
 
 def _geometry(a):
     (sh, sw), (dh, dw), ((pt, _), (pl, _)) = a["strides"], a["dilations"], a["pads"]
-    return sh, sw, dh, dw, pt, pl
+    return sh, sw, dh, dw, pt, pl, int(a.get("groups", 1))
 
 
 def _pointwise(a, kh, kw):
@@ -405,23 +424,24 @@ def _with_kernels(fast, kernels, impl, attrs):
 DIRECT_MAX_K = 32
 
 
-def _direct(kh, kw, c):
-    return kh * kw * c <= DIRECT_MAX_K
+def _direct(kh, kw, c, groups=1):
+    """Direct loops for a small reduction and for every grouped (depthwise) convolution."""
+    return groups > 1 or kh * kw * c <= DIRECT_MAX_K
 
 
 def _conv2d(d, impl, dt):
     a = d["attrs"]
-    sh, sw, dh, dw, pt, pl = _geometry(a)
+    sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     shape = tuple(d["shape"])
     ho, wo = shape[1:3]
     direct, im2col = request("direct_fwd", dt.name), request("im2col", dt.name)
 
     def fast(x, w):
         kh, kw, ci, o = w.shape
-        if _direct(kh, kw, ci):
+        if _direct(kh, kw, ci, groups):
             out = np.empty(shape, dt)
             _batched(direct.fn, ho * wo * o * kh * kw * ci, (_c(x, dt),), _c(w, dt), out,
-                     sh, sw, dh, dw, pt, pl, sliced_after=(out,))
+                     sh, sw, dh, dw, pt, pl, groups, sliced_after=(out,))
             return out
         x = _c(x, dt)
         w2 = _c(w, dt).reshape(kh * kw * ci, o)
@@ -436,17 +456,17 @@ def _conv2d(d, impl, dt):
 
 def _backprop_input(d, impl, dt):
     a = d["attrs"]
-    sh, sw, dh, dw, pt, pl = _geometry(a)
+    sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     n, h, wd, c = a["input_shape"]
     direct, col2im = request("direct_bi", dt.name), request("col2im", dt.name)
 
     def fast(ct, w):
         kh, kw, ci, o = w.shape
         ct = _c(ct, dt)
-        if _direct(kh, kw, ci):
+        if _direct(kh, kw, ci, groups):
             xg = np.empty((n, h, wd, c), dt)
-            _batched(direct.fn, ct[0].size * kh * kw * c, (ct,), _c(w, dt), xg,
-                     sh, sw, dh, dw, pt, pl, sliced_after=(xg,))
+            _batched(direct.fn, ct[0].size * kh * kw * ci, (ct,), _c(w, dt), xg,
+                     sh, sw, dh, dw, pt, pl, groups, sliced_after=(xg,))
             return xg
         w2 = _c(w, dt).reshape(kh * kw * ci, o)
         ho, wo = ct.shape[1:3]
@@ -462,9 +482,9 @@ def _backprop_input(d, impl, dt):
 
 def _backprop_filter(d, impl, dt):
     a = d["attrs"]
-    sh, sw, dh, dw, pt, pl = _geometry(a)
+    sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     kh, kw, ci, o = a["filter_shape"]
-    if _direct(kh, kw, ci):
+    if _direct(kh, kw, ci, groups):
         k = request("direct_bf", dt.name)
 
         def fast(x, ct):
@@ -475,7 +495,7 @@ def _backprop_filter(d, impl, dt):
 
             def chunk(lo, hi):
                 k.fn(x[lo:hi], ct[lo:hi], parts[lo // rows:lo // rows + 1], sh, sw, dh, dw,
-                     pt, pl)
+                     pt, pl, groups)
             if len(parts) == 1:
                 chunk(0, n)
                 return parts[0]
@@ -558,7 +578,10 @@ def describe(d, in_shapes, fn=None):
     else:
         wshape = in_shapes[1] if op != "conv2d_backprop_filter" else a["filter_shape"]
         kh, kw, ci = tuple(wshape)[:3]
-        if _direct(kh, kw, ci):
+        groups = a.get("groups", 1)
+        if groups > 1:
+            how = f"direct numba loop ({groups} groups)"
+        elif _direct(kh, kw, ci):
             how = f"direct numba loop (kh*kw*C = {kh * kw * ci} <= {DIRECT_MAX_K})"
         elif _pointwise(a, kh, kw):
             how = "BLAS gemm alone (1x1, stride 1, no padding)"
@@ -580,12 +603,11 @@ _RUNNERS = {"conv2d": _conv2d, "conv2d_backprop_input": _backprop_input,
 
 def runner(d):
     """The callable computing node `d` (a graph node's attribute dict) with this module's
-    kernels, or None when they do not apply (another op, a non-float dtype, a grouped
-    convolution, an input dtype differing from the output's); it runs the op table's numpy
+    kernels, or None when they do not apply (another op, a non-float dtype); it runs the op table's numpy
     impl until its kernels are compiled. `.kernels` lists the cache entries it uses."""
     make = _RUNNERS.get(d["op"])
     dt = np.dtype(d["dtype"])
-    if make is None or dt.name not in _FLOATS or d["attrs"].get("groups", 1) != 1:
+    if make is None or dt.name not in _FLOATS:
         return None
     fast, kernels = make(d, OPS[d["op"]].impl, dt)
     return _with_kernels(fast, kernels, OPS[d["op"]].impl, d["attrs"])
