@@ -434,7 +434,22 @@ class Layer(Module):
             return KerasTensor((batch,) + shape[1:] if shape else shape, t.dtype, node,
                                name=self.name)
         node.outputs = _map(sym, out)
+        self.__dict__.setdefault("_sym_output", node.outputs)   # `layer.output`: the first call
         return node.outputs
+
+    @property
+    def output(self):
+        """The KerasTensor(s) this layer produced when first called on keras.Input values
+        (Keras' `layer.output`, e.g. for feature extractors); AttributeError before that."""
+        out = self.__dict__.get("_sym_output")
+        if out is None:
+            raise AttributeError(f"Layer {self.name!r} has never been called on a keras.Input, so "
+                                 "it has no defined output")
+        return out
+
+    @output.setter
+    def output(self, value):
+        self.__dict__["_sym_output"] = value
 
     def _traced_shapes(self, inputs, args, kwargs):
         """The layer's outputs (symbolic tensors: their shapes) traced on KerasTensor inputs,
