@@ -28,6 +28,12 @@ What fuses (the decisions depend on the op table only, never on a backend):
   result can join the cluster that computes it (the reduction boundary) - except row-locally:
   a keepdims reduction over trailing axes (not all) read back over the same domain (softmax,
   log-sum-exp, normalizations) stays in the cluster, which then runs in passes over each row;
+* row members: an elementwise op over the cluster's *row shape* (its domain with the trailing
+  reduced axes set to 1) that reads a row reduction or another row member (``log(sum)``,
+  ``rsqrt(var + eps)``), and a C-order reshape of a non-keepdims row reduction back to the row
+  shape (what gradients emit), join the cluster: they are computed once per row between the
+  passes, so log-softmax, cross-entropy and layer norm with their gradients stay one kernel
+  (``clusters[k]['rows']`` lists them; a row member read outside is written once per row);
 * a ``matmul`` anchors a cluster: elementwise consumers with its output shape (bias add,
   activation, the SGD update) form the epilogue that runs right after the BLAS call;
 * an op with the fact ``elementwise_over_output_axis`` (``one_hot``: -1) is elementwise over

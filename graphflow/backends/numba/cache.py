@@ -91,6 +91,7 @@ class Kernel:
         self.compile_seconds = None
         self.path = None
         self.requests = 0
+        self.vector = None          # what LLVM vectorized (`vector_report`), when known
         self._done = threading.Event()
 
     def wait(self, timeout=None):
@@ -438,6 +439,71 @@ def _load_module(name, path, source):
     return mod
 
 
+def innermost_loops(source):
+    """The number of innermost `for` loops in a generated kernel's source."""
+    fors = [(len(l) - len(l.lstrip()), i) for i, l in enumerate(source.splitlines())
+            if l.lstrip().startswith("for ")]
+    lines = source.splitlines()
+    n = 0
+    for ind, i in fors:
+        inner = False
+        for l in lines[i + 1:]:
+            if l.strip() and len(l) - len(l.lstrip()) <= ind:
+                break
+            if l.lstrip().startswith("for "):
+                inner = True
+                break
+        n += not inner
+    return n
+
+
+def vector_report(llvm_ir, source):
+    r"""What LLVM's loop vectorizer did to a kernel, from its optimized IR: the vectorized loop
+    bodies (named `vector.body`; a loop versioned or unswitched by LLVM can have several, a
+    vectorized remainder `vec.epilog.vector.body` is not counted) against the innermost loops
+    of the source, and the widest vector type (float lanes first).
+
+    >>> vector_report("vector.body:\n  %a = fadd <16 x float> %x, %y", "for i in r:\n    x")
+    'SIMD: 1 vector loop body for 1 innermost loop (widest 16 x float)'
+    >>> vector_report("", "for i in r:\n    x")
+    'scalar: no loop vectorized (1 innermost loop)'
+    """
+    import re
+    k = len(re.findall(r"^vector\.body[\d.]*:", llvm_ir, re.M))
+    n = innermost_loops(source)
+    loops = f"{n} innermost loop{'s' if n != 1 else ''}"
+    if not k:
+        return f"scalar: no loop vectorized ({loops})"
+    lanes = [(t in ("float", "double"), int(m), t)
+             for m, t in re.findall(r"<(\d+) x (float|double|i32|i64)>", llvm_ir)]
+    widest = f" (widest {max(lanes)[1]} x {max(lanes)[2]})" if lanes else ""
+    return (f"{'SIMD' if k >= n else 'partly SIMD'}: {k} vector loop bod"
+            f"{'ies' if k != 1 else 'y'} for {loops}{widest}")
+
+
+def _vector_info(disp, source, path, hits):
+    """What LLVM vectorized: read from the optimized IR of a fresh compile (and kept beside the
+    kernel's module on disk), or from that file for a disk-cache hit (numba cannot show the IR
+    of cached code). None if unknown."""
+    side = None if path is None else path[:-3] + ".vec.txt"
+    if hits:
+        try:
+            with open(side) as f:
+                return f.read().strip() or None
+        except (OSError, TypeError):
+            return None
+    try:
+        text = vector_report("\n".join(disp.inspect_llvm().values()), source)
+    except Exception:       # inspection is a report, never a reason to fail a kernel
+        return None
+    if side is not None:
+        try:
+            _write_atomic(side, text + "\n")
+        except OSError:
+            pass
+    return text
+
+
 def compile_kernel(k):
     """Compile (or load from numba's disk cache) one kernel; never raises."""
     with _compile_lock:
@@ -472,6 +538,7 @@ def compile_kernel(k):
             disp = mod.kernel
             disp.compile(sig)
         hits = sum(disp.stats.cache_hits.values()) if path is not None else 0
+        k.vector = _vector_info(disp, source, path, hits)
         disp.disable_compile()
         k.origin = "disk" if hits else "compiled"
         STATS["disk_hits" if hits else "compiled"] += 1

@@ -94,12 +94,12 @@ def _combiner(kind, dtype, shape):
     return comb
 
 
-def _static_runner(d):
+def _static_runner(d, g=None):
     """node_runner, except that value-independent ops (ones_like/zeros_like) use the static
     shape (their input may be skipped: only its shape matters); ops with the backend's own
-    kernels (`lowering.KERNELS`) use them."""
+    kernels (`lowering.KERNELS`) use them (`g`: the graph, for the inputs' static shapes)."""
     if d["op"] in lowering.KERNELS:
-        run = conv.runner(d)
+        run = conv.runner(d, None if g is None else [g.nodes[u]["shape"] for u in d["inputs"]])
         if run is not None:
             return run
     facts = OPS[d["op"]].facts
@@ -121,7 +121,7 @@ class _NodeStep:
         self.plan, self.node, self.d = plan, n, d
         self.out = plan.slot[n]
         self.ins = tuple(plan.slot[u] for u in value_inputs(d))
-        self.fn = _static_runner(d)
+        self.fn = _static_runner(d, plan.graph.nx)
         self.assign_fast = None
         if OPS[d["op"]] is ASSIGN and d["attrs"].get("spec") is None:
             self.assign_fast = d["attrs"]["var"]
@@ -190,12 +190,12 @@ class _ClusterStep:
         fb = []
         for m in ([self.anchor] if self.anchor is not None else []) + members:
             d = g.nodes[m]
-            fb.append((plan.slot[m], _static_runner(d),
+            fb.append((plan.slot[m], _static_runner(d, g),
                        tuple(plan.slot[u] for u in value_inputs(d)), m))
         self.fallback_steps = fb
         if self.anchor is not None:
             d = g.nodes[self.anchor]
-            self.anchor_run = (plan.slot[self.anchor], _static_runner(d),
+            self.anchor_run = (plan.slot[self.anchor], _static_runner(d, g),
                                tuple(plan.slot[u] for u in d["inputs"]))
         # which members are read outside (live consumers) or returned
         outs = []
@@ -403,6 +403,8 @@ class _ClusterStep:
                        "chunked on all cores" if self.parallel else "serial")
             lines.append(f"    kernel:  {k.key}  {how_run}  "
                          f"{status}")
+            if k.vector:
+                lines.append(f"    simd:    {k.vector}")
             if k.path:
                 lines.append(f"    file:    {k.path}")
         if self.inplace is not None:
