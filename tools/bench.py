@@ -32,8 +32,8 @@ if _TOOLS not in sys.path:      # np_workloads, bench_peers
     sys.path.insert(0, _TOOLS)
 import graphflow as tf  # noqa: E402
 from np_workloads import (Config, chain_grad2_ref, chain_grad_ref, chain_input,  # noqa: E402
-                          conv_init, measure, mlp_init, np_chain, np_conv_step, np_mlp_step,
-                          numpy_add_2x2)
+                          conv_init, lstm_init, measure, mlp_init, np_chain, np_conv_step,
+                          np_lstm_step, np_mlp_step, numpy_add_2x2)
 
 #: name -> (fn(cfg) -> (graphflow_seconds, baseline_seconds or None), target)
 WORKLOADS = {}
@@ -375,6 +375,37 @@ def conv_step(cfg):
     ref = float(np_conv_step(ref_ws, x, y))
     assert abs(first - ref) <= 1e-4 * max(1.0, abs(ref)), (first, ref)
     return measure(lambda: step(xt, yt), cfg), measure(lambda: np_conv_step(ws, x, y), cfg)
+
+
+@workload("lstm_step", 1.0)
+def lstm_step(cfg):
+    """One SGD step of a Keras LSTM (batch 64, 100 steps, 32 features, 64 units; loss on the
+    last h) in one @function - the time loop is one while_loop node, its gradient a reverse
+    while_loop over the recorded steps - vs the same step in numpy (hand-written BPTT). The
+    peers' LSTMs are not in bench_peers.py yet."""
+    k, rk, bias, x, y = lstm_init()
+    layer = tf.keras.layers.LSTM(k.shape[1] // 4)
+    layer(tf.constant(x[:, :1]))
+    layer.set_weights([k, rk, bias])
+    params = layer.trainable_variables
+
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((layer(x) - y) ** 2)
+        for p, g in zip(params, tape.gradient(loss, params)):
+            p.assign_sub(0.01 * g)
+        return loss
+    xt, yt = tf.constant(x), tf.constant(y)
+    ref = [a.copy() for a in (k, rk, bias)]
+    first = float(step(xt, yt))
+    _wait_compiled()
+    want = float(np_lstm_step(*ref, x, y))
+    assert abs(first - want) <= 1e-4 * max(1.0, abs(want)), (first, want)
+    second, want2 = float(step(xt, yt)), float(np_lstm_step(*ref, x, y))
+    assert abs(second - want2) <= 1e-4 * max(1.0, abs(want2)), (second, want2)
+    return measure(lambda: step(xt, yt), cfg), measure(lambda: np_lstm_step(k, rk, bias, x, y),
+                                                       cfg)
 
 
 def np_conv2d_ref(x, w, stride, padding):

@@ -198,3 +198,62 @@ def np_conv_step(ws, x, y, lr=np.float32(0.01)):
     for w, g in zip(ws, (gw1, gb1, gw2, gb2, gw3, gb3)):
         w -= lr * g
     return loss
+
+
+# ------------------------------------------------------------------------------ lstm_step
+LSTM_SIZES = (64, 100, 32, 64)   # batch, time steps, features, units
+
+
+def lstm_init(seed=0):
+    """(kernel, recurrent_kernel, bias, x, y) of the lstm_step workload (Keras 3 layout: gates
+    i, f, c, o; forget bias 1), one batch of sequences and regression targets for the last h."""
+    b, t, f, u = LSTM_SIZES
+    rng = np.random.default_rng(seed)
+    k = (rng.standard_normal((f, 4 * u)) * np.sqrt(1 / f)).astype(np.float32)
+    rk = (rng.standard_normal((u, 4 * u)) * np.sqrt(1 / u)).astype(np.float32)
+    bias = np.zeros(4 * u, np.float32)
+    bias[u:2 * u] = 1.0
+    x = rng.standard_normal((b, t, f)).astype(np.float32)
+    y = rng.standard_normal((b, u)).astype(np.float32)
+    return k, rk, bias, x, y
+
+
+def _sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def np_lstm_step(k, rk, bias, x, y, lr=np.float32(0.01)):
+    """Hand-written numpy LSTM train step: forward over time keeping the gates, loss
+    mean((h_T - y)^2), backpropagation through time, in-place SGD. Returns the loss."""
+    n, steps, _ = x.shape
+    u = rk.shape[0]
+    h = np.zeros((n, u), np.float32)
+    c = np.zeros((n, u), np.float32)
+    cache = []
+    for t in range(steps):
+        z = x[:, t] @ k + h @ rk + bias
+        i, f, g, o = _sig(z[:, :u]), _sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), \
+            _sig(z[:, 3 * u:])
+        c_new = f * c + i * g
+        tc = np.tanh(c_new)
+        cache.append((h, c, i, f, g, o, tc))
+        h, c = o * tc, c_new
+    d = h - y
+    loss = np.mean(d * d)
+    dh = 2.0 * d / d.size
+    dc = np.zeros_like(c)
+    gk, grk, gb = np.zeros_like(k), np.zeros_like(rk), np.zeros_like(bias)
+    for t in range(steps - 1, -1, -1):
+        h_prev, c_prev, i, f, g, o, tc = cache[t]
+        do = dh * tc
+        dc = dc + dh * o * (1 - tc * tc)
+        dz = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                             dc * i * (1 - g * g), do * o * (1 - o)], axis=1)
+        gk += x[:, t].T @ dz
+        grk += h_prev.T @ dz
+        gb += dz.sum(0)
+        dh = dz @ rk.T
+        dc = dc * f
+    for p, gr in ((k, gk), (rk, grk), (bias, gb)):
+        p -= lr * gr
+    return np.float32(loss)
