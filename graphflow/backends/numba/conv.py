@@ -429,12 +429,21 @@ def _direct(kh, kw, c, groups=1):
     return groups > 1 or kh * kw * c <= DIRECT_MAX_K
 
 
-def _conv2d(d, impl, dt):
+def _pair(name_direct, name_cols, dt, wshape, groups):
+    """The kernels a convolution with filter shape `wshape` needs: (direct, columns), the
+    unneeded one None (both when the filter's shape is not static)."""
+    known = wshape is not None and all(isinstance(v, (int, np.integer)) for v in wshape[:3])
+    use_direct = known and _direct(*wshape[:3], groups)
+    return (request(name_direct, dt.name) if use_direct or not known else None,
+            request(name_cols, dt.name) if not use_direct else None)
+
+
+def _conv2d(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     shape = tuple(d["shape"])
     ho, wo = shape[1:3]
-    direct, im2col = request("direct_fwd", dt.name), request("im2col", dt.name)
+    direct, im2col = _pair("direct_fwd", "im2col", dt, in_shapes and in_shapes[1], groups)
 
     def fast(x, w):
         kh, kw, ci, o = w.shape
@@ -451,14 +460,14 @@ def _conv2d(d, impl, dt):
         cols = np.empty((n, ho, wo, kh * kw * c), dt)
         _batched(im2col.fn, ho * wo * kh * kw * c, (x, cols), kh, kw, sh, sw, dh, dw, pt, pl)
         return (cols.reshape(n * ho * wo, -1) @ w2).reshape(n, ho, wo, o)
-    return fast, [direct, im2col]
+    return fast, [k for k in (direct, im2col) if k is not None]
 
 
-def _backprop_input(d, impl, dt):
+def _backprop_input(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     n, h, wd, c = a["input_shape"]
-    direct, col2im = request("direct_bi", dt.name), request("col2im", dt.name)
+    direct, col2im = _pair("direct_bi", "col2im", dt, in_shapes and in_shapes[1], groups)
 
     def fast(ct, w):
         kh, kw, ci, o = w.shape
@@ -477,10 +486,10 @@ def _backprop_input(d, impl, dt):
         _batched(col2im.fn, ho * wo * kh * kw * c, (cols.reshape(n, ho, wo, -1), xg),
                  kh, kw, sh, sw, dh, dw, pt, pl)
         return xg
-    return fast, [direct, col2im]
+    return fast, [k for k in (direct, col2im) if k is not None]
 
 
-def _backprop_filter(d, impl, dt):
+def _backprop_filter(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     kh, kw, ci, o = a["filter_shape"]
@@ -527,7 +536,7 @@ def _pool_geometry(a):
     return kh, kw, sh, sw, pt, pl
 
 
-def _max_pool(d, impl, dt):
+def _max_pool(d, impl, dt, in_shapes):
     kh, kw, sh, sw, pt, pl = _pool_geometry(d["attrs"])
     k = request("maxpool", dt.name)
     shape, low = tuple(d["shape"]), dt.type(-np.inf)
@@ -540,7 +549,7 @@ def _max_pool(d, impl, dt):
     return fast, [k]
 
 
-def _max_pool_grad(d, impl, dt):
+def _max_pool_grad(d, impl, dt, in_shapes):
     kh, kw, sh, sw, pt, pl = _pool_geometry(d["attrs"])
     k = request("maxpool_grad", dt.name)
     shape, low = tuple(d["shape"]), dt.type(-np.inf)
@@ -554,7 +563,7 @@ def _max_pool_grad(d, impl, dt):
     return fast, [k]
 
 
-def _max_pool_gather(d, impl, dt):
+def _max_pool_gather(d, impl, dt, in_shapes):
     kh, kw, sh, sw, pt, pl = _pool_geometry(d["attrs"])
     k = request("maxpool_gather", dt.name)
     shape, low = tuple(d["shape"]), dt.type(-np.inf)
@@ -601,13 +610,14 @@ _RUNNERS = {"conv2d": _conv2d, "conv2d_backprop_input": _backprop_input,
             "max_pool2d_grad": _max_pool_grad, "max_pool2d_gather": _max_pool_gather}
 
 
-def runner(d):
-    """The callable computing node `d` (a graph node's attribute dict) with this module's
-    kernels, or None when they do not apply (another op, a non-float dtype); it runs the op table's numpy
+def runner(d, in_shapes=None):
+    """The callable computing node `d` (a graph node's attribute dict; `in_shapes` its inputs'
+    static shapes, which pick the kernels a convolution needs) with this module's kernels, or
+    None when they do not apply (another op, a non-float dtype); it runs the op table's numpy
     impl until its kernels are compiled. `.kernels` lists the cache entries it uses."""
     make = _RUNNERS.get(d["op"])
     dt = np.dtype(d["dtype"])
     if make is None or dt.name not in _FLOATS:
         return None
-    fast, kernels = make(d, OPS[d["op"]].impl, dt)
+    fast, kernels = make(d, OPS[d["op"]].impl, dt, in_shapes)
     return _with_kernels(fast, kernels, OPS[d["op"]].impl, d["attrs"])
