@@ -73,7 +73,8 @@ def test_layer_build_weights_names_and_trainable():
     assert not d.built and d.weights == []
     d(np.zeros((1, 3), np.float32))
     assert d.built
-    assert [w.name for w in d.weights] == ["dense/kernel:0", "dense/bias:0"]
+    assert [w.name for w in d.weights] == ["kernel", "bias"]   # Keras 3: name and path
+    assert [w.path for w in d.weights] == ["dense/kernel", "dense/bias"]
     assert d.count_params() == 8
     assert L.Dense(1).name == "dense_1"
     d.trainable = False

@@ -182,7 +182,7 @@ def test_keras_layers_are_modules_and_modules_find_them():
     with tf.name_scope("outer"):
         d = tf.keras.layers.Dense(1, name="d_scoped")
         d(tf.ones((1, 2)))
-    assert d.kernel.name == "d_scoped/kernel:0"
+    assert d.kernel.path == "d_scoped/kernel" and d.kernel.name == "kernel"
 
 
 def test_training_loop_over_module():   # guide: basic_training_loops, the linear model

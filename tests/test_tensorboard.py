@@ -91,7 +91,7 @@ def test_callback_scalars_histograms_graph_events(tmp_path):
              if v.tag == "epoch_loss"]
     np.testing.assert_allclose(vloss, hist.history["val_loss"], rtol=1e-6)
     kernel = model.layers[0].kernel
-    h = hists[kernel.name.split(":")[0]][-1]
+    h = hists[kernel.path][-1]
     assert h.num == 12 and sum(h.bucket) == 12
     np.testing.assert_allclose(h.sum, kernel.numpy().sum(), rtol=1e-5)
     graphs = [e.graph_def for e in tev if e.graph_def]
@@ -114,7 +114,7 @@ def test_callback_files_read_by_tensorboard(tmp_path):
     np.testing.assert_allclose([s.value for s in acc.Scalars("epoch_loss")],
                                hist.history["loss"], rtol=1e-6)
     assert [s.step for s in acc.Scalars("epoch_loss")] == [0, 1, 2]
-    kname = model.layers[0].kernel.name.split(":")[0]
+    kname = model.layers[0].kernel.path
     assert kname in tags["histograms"]
     assert acc.Histograms(kname)[-1].histogram_value.num == 12
     g = acc.Graph()

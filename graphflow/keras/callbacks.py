@@ -457,7 +457,7 @@ class TensorBoard(Callback):
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             w = self._writer("train")
             for var in self.model.weights:
-                w.add_histogram(var.name.split(":")[0], var.numpy(), epoch)
+                w.add_histogram(getattr(var, "path", var.name.split(":")[0]), var.numpy(), epoch)
         for w in self._writers.values():
             w.flush()
 

@@ -10,8 +10,8 @@ functional model graph instead of computing.
 >>> layer = tf.keras.layers.Dense(3)
 >>> layer(tf.ones((2, 4))).shape
 TensorShape([2, 3])
->>> [w.name for w in layer.weights]
-['dense/kernel:0', 'dense/bias:0']
+>>> [w.name for w in layer.weights], [w.path for w in layer.weights]   # Keras 3 names
+(['kernel', 'bias'], ['dense/kernel', 'dense/bias'])
 """
 import collections
 import contextvars
@@ -77,6 +77,26 @@ def _map(fn, x):
 
 
 # ------------------------------------------------------------------ symbolic (functional API)
+class KerasVariable(Variable):
+    """A layer weight (made by `add_weight`). Keras 3 names it by its own name - `kernel` - and
+    gives the layer-qualified name as `path` (`dense/kernel`), where a tf.Variable's name is
+    `dense/kernel:0`.
+
+    >>> import graphflow as tf
+    >>> d = tf.keras.layers.Dense(1, name="d")
+    >>> d.build((None, 2)); d.kernel.name, d.kernel.path
+    ('kernel', 'd/kernel')
+    """
+
+    @property
+    def name(self):
+        return self._name.rsplit("/", 1)[-1]
+
+    @property
+    def path(self):
+        return self._name
+
+
 class KerasTensor:
     """A symbolic value in a functional model under construction: shape (batch dim None) and
     dtype, plus the layer call that produced it."""
@@ -310,8 +330,8 @@ class Layer(Module):
         init = _init.get(initializer)
         name = name or f"variable_{len(self._own_weights)}"
         with _state.using(scope=()):   # the name is complete: no enclosing scope prefix
-            v = Variable(lambda: init(shape, dt), trainable=trainable, name=f"{self.name}/{name}",
-                         dtype=dt)
+            v = KerasVariable(lambda: init(shape, dt), trainable=trainable,
+                              name=f"{self.name}/{name}", dtype=dt)
         self._own_weights.append(v)
         reg = _reg.get(regularizer)
         if reg is not None:

@@ -168,7 +168,7 @@ class Optimizer:
     def add_variable_from_reference(self, reference_variable, name, initializer="zeros"):
         """A slot variable shaped like `reference_variable` (zeros by default)."""
         value = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer)
-        base = reference_variable.name.split(":")[0]
+        base = getattr(reference_variable, "path", reference_variable.name.split(":")[0])
         return Variable(np.full(tuple(reference_variable.shape), value, reference_variable.dtype.np),
                         trainable=False, name=f"{self.name}/{base}_{name}")
 
@@ -278,7 +278,7 @@ class Optimizer:
         try:
             for g, (_, v) in zip(grads, pairs):
                 with _state.name_scope(self.name), _state.name_scope(   # viz groups per variable
-                        v.name.split(":")[0].replace("/", "_") or "var"):
+                        getattr(v, "path", v.name.split(":")[0]).replace("/", "_") or "var"):
                     if self.weight_decay and id(v) not in self._exclude_wd and not any(
                             n in v.name for n in getattr(self, "_exclude_wd_names", ())):
                         v.assign_sub(v.read_value() * (lr * float(self.weight_decay)))
