@@ -313,3 +313,25 @@ def test_render_adjoint_modes():
     assert '"mode":"mirror"' in page and len(g) > 0
     with pytest.raises(ValueError, match="mirror: the html page draws it"):
         render(cf, format="svg", adjoints="mirror")
+
+
+def test_unrolled_steps_become_a_series():
+    @tf.function(jit_compile=False)
+    def rnn(xs, w, u):
+        h = tf.zeros((2, 3))
+        for t in range(6):        # a Python loop: unrolled while tracing, no name scopes
+            h = tf.tanh(tf.matmul(xs[t], w) + tf.matmul(h, u))
+        return tf.reduce_sum(h)
+    cf = rnn.get_concrete_function(tf.ones((6, 2, 3)), tf.ones((3, 3)), tf.ones((3, 3)))
+    v = V.build_view(cf.traced)
+    series = [g for g in v["groups"].values() if g.get("series")]
+    assert len(series) == 1 and series[0]["series"] >= 5, [V.group_text(g) for g in series]
+    steps = series[0]["children"]
+    ops = [[v["nodes"][n]["op"] for n in v["groups"][s]["nodes"]] for s in steps]
+    assert all(o == ops[0] for o in ops) and sorted(ops[0]).count("matmul") == 2
+    # every step's nodes follow the previous step's (program order) and feed the next one
+    g = cf.traced.nx
+    for a, b in zip(steps, steps[1:]):
+        na, nb = v["groups"][a]["nodes"], v["groups"][b]["nodes"]
+        assert max(na) < min(nb) and any(g.has_edge(x, y) for x in na for y in nb)
+    assert not any(g.get("series") for g in V.build_view(blocks_cf(2).traced)["groups"].values())

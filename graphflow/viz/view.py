@@ -67,13 +67,13 @@ def _var_name(d, labels=None):
     var = d["attrs"].get("var")
     if labels and id(var) in labels:
         return labels[id(var)]
-    name = getattr(var, "name", None) or "var"
+    name = getattr(var, "path", None) or getattr(var, "name", None) or "var"
     return name.split(":")[0]
 
 
 def variable_labels(graphs):
-    """{id(variable): label} over `graphs` (networkx graphs): the variable's name without
-    ``:0``, and a ``_1``, ``_2``... suffix for the second, third... distinct variable with the
+    """{id(variable): label} over `graphs` (networkx graphs): the variable's path (Keras) or
+    name without ``:0``, and a ``_1``, ``_2``... suffix for the second, third... distinct variable with the
     same name (TF names every unnamed Variable ``Variable:0``).
 
     >>> import graphflow as tf
@@ -91,7 +91,8 @@ def variable_labels(graphs):
             var = g.nodes[n]["attrs"].get("var")
             if var is None or id(var) in labels:
                 continue
-            base = (getattr(var, "name", None) or "var").split(":")[0]
+            base = (getattr(var, "path", None) or getattr(var, "name", None)
+                    or "var").split(":")[0]     # Keras 3: path 'dense/kernel', name 'kernel'
             name, k = base, 0
             while name in used:
                 k += 1
@@ -116,7 +117,8 @@ def _attr_text(v, labels):
     if isinstance(v, np.ndarray):
         return _fmt(v)
     if id(v) in labels or (hasattr(v, "shape") and hasattr(v, "dtype") and hasattr(v, "name")):
-        name = labels.get(id(v)) or str(getattr(v, "name", "")).split(":")[0]
+        name = labels.get(id(v)) or str(getattr(v, "path", None) or getattr(v, "name", "")
+                                         ).split(":")[0]
         return f"{name} {list(getattr(v, 'shape', ()))} {getattr(v, 'dtype', '')}"[:80]
     return str(v)[:80]
 
@@ -260,6 +262,7 @@ def build_view(graph, name="graph", labels=None, on=None):
             rec["group"] = group_of(_group_path(g, n, has_scopes, fused, kernels))
             groups[rec["group"]]["nodes"].append(n)
         nodes[n] = rec
+    _steps(groups, nodes)
     _split_big(groups, nodes)
     _series(groups, nodes)
     for n, rec in nodes.items():   # a chip lives in its first consumer's group (for search)
@@ -333,6 +336,62 @@ def _on_shared(g, name, labels, on):
             "edges": edges, "control": control, "count": g.number_of_nodes(),
             "sizes": sizes, "ghosts": [n for n, r in on["nodes"].items()
                                        if not r["chip"] and n not in g]}
+
+
+def _repeat(keys, max_period=200):
+    """(start, period, count) of the longest stretch of `keys` made of >= SERIES_MIN equal
+    consecutive blocks (period >= 3), or None. Keys are (op, chips, input offsets). The
+    blocks are aligned to the end of the stretch: an unrolled loop's first iteration often
+    differs (it reads the initial state), its last one ends the loop."""
+    n, best = len(keys), None
+    for p in range(3, min(max_period, n // SERIES_MIN) + 1):
+        i = 0
+        while i + p < n:
+            if keys[i] != keys[i + p]:
+                i += 1
+                continue
+            j = i
+            while j + p < n and keys[j] == keys[j + p]:
+                j += 1
+            end = j + p                     # keys[i:end] has period p
+            count = (end - i) // p
+            if count >= SERIES_MIN:
+                st = end - count * p        # blocks end where the stretch ends
+
+                if best is None or count * p > best[1] * best[2]:
+                    best = (st, p, count)
+            i = j + 1
+    return best
+
+
+def _steps(groups, nodes, min_nodes=12):
+    """Unrolled loops without name scopes: in a group whose own nodes (program order) repeat
+    one block of ops >= SERIES_MIN times -- same ops, inputs at the same offsets -- each
+    repetition becomes a group ``step k`` (then `_series` shows them as one ×N box)."""
+    for gid in list(groups):
+        grp = groups[gid]
+        own = sorted(grp["nodes"])
+        if len(own) < min_nodes:
+            continue
+        pos = {n: i for i, n in enumerate(own)}
+        keys = [(nodes[n]["op"], len(nodes[n].get("chips", ())),
+                 tuple(i - pos[u] if u in pos else None for u in nodes[n]["inputs"]))
+                for i, n in enumerate(own)]
+        hit = _repeat(keys)
+        if hit is None:
+            continue
+        start, p, count = hit
+        inside = set()
+        for k in range(count):
+            sid = (gid + "/" if gid else "") + f"step {k + 1}"
+            block = own[start + k * p: start + (k + 1) * p]
+            groups[sid] = {"id": sid, "name": f"step {k + 1}", "parent": gid, "children": [],
+                           "nodes": block}
+            grp["children"].append(sid)
+            inside.update(block)
+            for n in block:
+                nodes[n]["group"] = sid
+        grp["nodes"] = [n for n in grp["nodes"] if n not in inside]
 
 
 def _split_big(groups, nodes):
