@@ -336,3 +336,44 @@ def test_autograph_report_lists_graph_and_python_statements_with_lines():
     for line, (off, what) in zip(lines, want):
         assert line.startswith(f"  line {first + off}: {what}"), (line, text)
     assert tf.autograph.report(f) == text
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_gradients_through_converted_loops_first_and_second_order(backend):
+    """A `while` until convergence-like condition and a `for` over tf.range, converted to
+    while_loop nodes (no maximum_iterations): gradient and Hessian-vector product vs finite
+    differences of the eager function."""
+    def model(x, n):
+        y = x
+        while tf.reduce_sum(y * y) < 20.:        # data-dependent trip count
+            y = y * 1.3 + tf.sin(y) * 0.1
+        acc = tf.zeros_like(x)
+        for i in tf.range(n):                    # tensor bound
+            acc = acc + tf.cos(y * tf.cast(i + 1, tf.float64)) / tf.cast(i + 1, tf.float64)
+        return tf.reduce_sum(acc * x)
+
+    def grads(x, n):
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = model(x, n)
+            g = t1.gradient(y, x)
+            gv = tf.reduce_sum(g * tf.constant([0.7, -1.1], tf.float64))
+        return y, g, t2.gradient(gv, x)
+
+    f = tf.function(grads, jit_compile=False if backend == "numpy" else None)
+    x0, n = np.array([0.4, 0.9]), tf.constant(3)
+    y, g, hv = [t.numpy() for t in f(tf.constant(x0), n)]
+    assert f.experimental_get_tracing_count() == 1
+    assert "while_loop" in [d["op"] for _, d in
+                            f.get_concrete_function(tf.constant(x0), n).graph.nodes(data=True)]
+    value = lambda x: float(model(tf.constant(x), n))   # noqa: E731  (eager: Python loops)
+    grad = lambda x: grads(tf.constant(x), n)[1].numpy()   # noqa: E731
+    np.testing.assert_allclose(y, value(x0), rtol=1e-12)
+    eps = 1e-6
+    fd = np.array([(value(x0 + eps * e) - value(x0 - eps * e)) / (2 * eps) for e in np.eye(2)])
+    np.testing.assert_allclose(g, fd, rtol=1e-5)
+    v = np.array([0.7, -1.1])
+    fd2 = np.array([(grad(x0 + 1e-5 * e) - grad(x0 - 1e-5 * e)) @ v / 2e-5 for e in np.eye(2)])
+    np.testing.assert_allclose(hv, fd2, rtol=1e-4)
