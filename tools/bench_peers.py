@@ -35,10 +35,11 @@ if _TOOLS not in sys.path:      # np_workloads (numpy only: a child never import
     sys.path.insert(0, _TOOLS)
 from np_workloads import (CHAIN_REFS, Config, calibrate, chain_input, mlp_init,  # noqa: E402
                           np_chain, np_mlp_step, numpy_add_2x2)
+from np_workloads import conv_init, np_conv_step  # noqa: E402
 
 #: workload names, in bench.py's order
 PEER_WORKLOADS = ("eager_add_2x2", "eager_tape_square", "chain_fwd_4M", "chain_grad_4M",
-                  "chain_grad2_4M", "mlp_step")
+                  "chain_grad2_4M", "mlp_step", "conv_step")
 
 #: column -> (module that must be importable, child time budget in seconds)
 PEERS = {
@@ -153,9 +154,37 @@ def _torch_builders(compiled):
             return loss
         return step, lambda r: r.detach().numpy()
 
+    def convnet():
+        """bench.py's conv_step: NHWC weights as given, run as NCHW (PyTorch's layout)."""
+        ws, x, y = conv_init()
+        w1, b1, w2, b2, w3, b3 = ws
+        params = [torch.tensor(w1.transpose(3, 2, 0, 1).copy(), requires_grad=True),
+                  torch.tensor(b1, requires_grad=True),
+                  torch.tensor(w2.transpose(3, 2, 0, 1).copy(), requires_grad=True),
+                  torch.tensor(b2, requires_grad=True),
+                  torch.tensor(w3, requires_grad=True), torch.tensor(b3, requires_grad=True)]
+        xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+        yt = torch.from_numpy(y).long()
+
+        def forward(x, y):
+            c1, d1, c2, d2, d, e = params
+            h = F.max_pool2d(torch.relu(F.conv2d(x, c1, d1)), 2)
+            h = F.max_pool2d(torch.relu(F.conv2d(h, c2, d2)), 2)
+            h = h.permute(0, 2, 3, 1).reshape(h.shape[0], -1)     # NHWC flatten order
+            return F.cross_entropy(h @ d + e, y)
+        fwd_loss = comp(forward)
+
+        def step():
+            loss = fwd_loss(xt, yt)
+            grads = torch.autograd.grad(loss, params)
+            with torch.no_grad():
+                torch._foreach_add_(params, grads, alpha=-0.01)
+            return loss
+        return step, lambda r: r.detach().numpy()
+
     eager = {"eager_add_2x2": add, "eager_tape_square": tape}
     return dict({} if compiled else eager, chain_fwd_4M=fwd, chain_grad_4M=grad,
-                chain_grad2_4M=grad2, mlp_step=mlp)
+                chain_grad2_4M=grad2, mlp_step=mlp, conv_step=convnet)
 
 
 def _jax_builders():
@@ -290,8 +319,31 @@ def _tf_builders():
             return loss
         return (lambda: step(xt, yt)), lambda r: r.numpy()
 
+    def convnet():
+        ws, x, y = conv_init()
+        params = [tf.Variable(w) for w in ws]
+        xt, yt = tf.constant(x), tf.constant(y)
+
+        @tf.function
+        def step(x, y):
+            w1, b1, w2, b2, w3, b3 = params
+            with tf.GradientTape() as tape:
+                h = tf.nn.relu(tf.nn.conv2d(x, w1, 1, "VALID") + b1)
+                h = tf.nn.max_pool2d(h, 2, 2, "VALID")
+                h = tf.nn.relu(tf.nn.conv2d(h, w2, 1, "VALID") + b2)
+                h = tf.nn.max_pool2d(h, 2, 2, "VALID")
+                logits = tf.matmul(tf.reshape(h, (h.shape[0], -1)), w3) + b3
+                loss = tf.reduce_mean(
+                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            grads = tape.gradient(loss, params)
+            for p, g in zip(params, grads):
+                p.assign_sub(0.01 * g)
+            return loss
+        return (lambda: step(xt, yt)), lambda r: r.numpy()
+
     return {"eager_add_2x2": add, "eager_tape_square": tape, "chain_fwd_4M": traced(chain),
-            "chain_grad_4M": traced(grad), "chain_grad2_4M": traced(grad2), "mlp_step": mlp}
+            "chain_grad_4M": traced(grad), "chain_grad2_4M": traced(grad2), "mlp_step": mlp,
+            "conv_step": convnet}
 
 
 # ------------------------------------------------------------------------ child process
@@ -319,6 +371,10 @@ def _check(name, out):
         ws, bs, x, y = mlp_init()
         ref = float(np_mlp_step(ws, bs, x, y))
         assert abs(float(out) - ref) <= 1e-4 * max(1.0, abs(ref)), (float(out), ref)
+    elif name == "conv_step":
+        ws, x, y = conv_init()
+        ref = float(np_conv_step(ws, x, y))
+        assert abs(float(out) - ref) <= 1e-4 * max(1.0, abs(ref)), (float(out), ref)
 
 
 def _baseline(name):
@@ -328,6 +384,9 @@ def _baseline(name):
     if name in CHAIN_REFS:
         x = chain_input()
         return lambda: np_chain(x)
+    if name == "conv_step":
+        ws, x, y = conv_init()
+        return lambda: np_conv_step(ws, x, y)
     ws, bs, x, y = mlp_init()
     return lambda: np_mlp_step(ws, bs, x, y)
 
