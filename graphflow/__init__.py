@@ -72,7 +72,7 @@ from . import data  # tf.data: Dataset pipelines
 from .control_flow import cond, gradients, print, while_loop
 from .custom_gradient import custom_gradient
 from .py_func import numpy_function, py_function
-from .api_extras import ensure_shape, hessians
+from .api_extras import UnconnectedGradients, ensure_shape, hessians
 from .ops import complex_ops as _cx
 from .ops.complex_ops import abs, complex  # noqa: A001 (complex-aware abs)
 from .dtypes import complex64, complex128

@@ -9,6 +9,8 @@
 array([[ 6.,  0.],
        [ 0., 12.]], dtype=float32)
 """
+import enum
+
 import numpy as np
 
 from . import state as _state
@@ -19,7 +21,23 @@ from .ops.math_ops import identity, zeros_like
 from .ops.shape_ops import reshape, stack
 from .tensor import TensorShape, to_tensor
 
-__all__ = ["hessians", "ensure_shape"]
+__all__ = ["hessians", "ensure_shape", "UnconnectedGradients"]
+
+
+class UnconnectedGradients(str, enum.Enum):
+    """`tf.UnconnectedGradients`: what `gradient` returns for a source the target does not
+    depend on. The members equal the strings the tape also accepts.
+
+    >>> import graphflow as tf
+    >>> x, y = tf.constant(1.0), tf.constant(2.0)
+    >>> with tf.GradientTape() as t:
+    ...     t.watch([x, y])
+    ...     z = x * 3.0
+    >>> t.gradient(z, y, unconnected_gradients=tf.UnconnectedGradients.ZERO).numpy()
+    np.float32(0.0)
+    """
+    NONE = "none"
+    ZERO = "zero"
 
 
 def hessians(ys, xs, gate_gradients=False, aggregation_method=None, name="hessians"):

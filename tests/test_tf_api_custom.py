@@ -313,3 +313,22 @@ def test_ensure_shape():
     assert f(tf.constant([1., 2.])).numpy().tolist() == [2., 4.]
     with pytest.raises(ValueError, match="ensure_shape"):
         f(tf.constant([1., 2., 3.]))
+
+
+def test_py_function_and_numpy_function_in_dataset_map():
+    # tf.data guide pattern: arbitrary Python inside a traced Dataset.map
+    ds = tf.data.Dataset.range(4).map(lambda i: tf.py_function(lambda v: v * 2, [i], tf.int64))
+    assert [int(x) for x in ds] == [0, 2, 4, 6]
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(6.0).reshape(3, 2)).map(
+        lambda x: tf.numpy_function(lambda a: a[::-1].copy(), [x], tf.float64))
+    np.testing.assert_array_equal(np.stack([x.numpy() for x in ds]), [[1., 0.], [3., 2.], [5., 4.]])
+
+
+def test_unconnected_gradients_enum():
+    x, y = tf.constant([1.0, 2.0]), tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch([x, y])
+        z = tf.reduce_sum(x * x)
+    assert t.gradient(z, y, unconnected_gradients=tf.UnconnectedGradients.NONE) is None
+    g = t.gradient(z, [x, y], unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    assert g[0].numpy().tolist() == [2.0, 4.0] and float(g[1]) == 0.0
