@@ -3,9 +3,13 @@ with Keras 3 defaults and weight layout (kernel (input, k*units) glorot_uniform,
 (units, k*units) orthogonal, zero bias; LSTM gates i, f, c, o with unit_forget_bias; GRU gates
 z, r, h with reset_after=True and bias (2, 3*units)).
 
-The time loop is a Python loop over the static time dimension: eagerly it runs step by step, and
-under `graphflow.function` it is unrolled into the graph (one cell's ops per step), so reverse
-mode, second order and forward mode work through it as through any graph.
+The time loop runs over the static time dimension: eagerly step by step (a Python loop), and
+under `graphflow.function` as one `while_loop` node whose body is the cell (the graph does not
+grow with the sequence length); its gradient is a second while_loop running backwards over the
+recorded steps, so reverse mode, second order and forward mode work through it. Keras semantics
+for `dropout`/`recurrent_dropout` (one mask per call, while training), masking (`mask=`, from
+`Embedding(mask_zero=True)` or `Masking`), `stateful`, `go_backwards`, stacked cells and
+`Bidirectional`.
 
 >>> import graphflow as tf
 >>> from graphflow.keras.recurrent import LSTM
@@ -200,6 +204,8 @@ class GRUCell(_Cell):
     """One GRU step (Keras gate order z, r, h). With `reset_after=True` (the Keras 3 default, the
     cuDNN layout) the bias is (2, 3*units) — input and recurrent biases — and the reset gate
     multiplies `h @ recurrent_kernel_h + recurrent_bias_h`; `h = z * h_prev + (1 - z) * hh`.
+    `recurrent_dropout` masks the h multiplied by the recurrent kernel (Keras 3's default GRU
+    implementation silently ignores it; this follows its implementation=1, with one mask).
 
     >>> import graphflow as tf
     >>> cell = GRUCell(2)
@@ -331,7 +337,8 @@ class RNN(Layer):
     `call(inputs, states) -> (output, new_states)`. Outputs: the last output, or all of them
     with `return_sequences=True` (in processing order, so reversed with `go_backwards=True`, as in
     Keras); with `return_state=True` a list `[output, *final_states]`. The time dimension must be
-    static: the loop is a Python loop, unrolled when traced by `graphflow.function`.
+    static: eagerly the loop is a Python loop; traced by `graphflow.function` it is one
+    while_loop node (see the module docstring).
 
     >>> import graphflow as tf
     >>> out, h = RNN(SimpleRNNCell(3), return_state=True)(tf.ones((2, 4, 5)))
@@ -396,7 +403,7 @@ class RNN(Layer):
                 mask = _m.cast(mask, _dt.bool)
         if steps is None:
             raise ValueError(f"{type(self).__name__} layer {self.name}: the number of time steps "
-                             f"must be static (the loop is unrolled), got shape {inputs.shape}")
+                             f"must be static, got shape {inputs.shape}")
         if initial_state is None and self.stateful:
             states = [v.read_value() for v in self._state_store.vars]
         elif initial_state is None:
@@ -524,7 +531,7 @@ class _Builtin(RNN):
 class SimpleRNN(_Builtin):
     """Fully connected RNN layer (Keras 3 defaults: tanh, glorot_uniform kernel, orthogonal
     recurrent kernel, zero bias); parameters `units * (input + units + 1)`. See `RNN` for the
-    time loop (unrolled when traced).
+    time loop (one while_loop node when traced).
 
     >>> import graphflow as tf
     >>> SimpleRNN(4)(tf.ones((2, 3, 5))).shape
@@ -536,7 +543,7 @@ class SimpleRNN(_Builtin):
 class LSTM(_Builtin):
     """Long short-term memory layer (Keras 3 layout and defaults, unit_forget_bias=True);
     parameters `4 * units * (input + units + 1)`; `return_state=True` gives `[out, h, c]`.
-    See `RNN` for the time loop (unrolled when traced).
+    See `RNN` for the time loop (one while_loop node when traced).
 
     >>> import graphflow as tf
     >>> out, h, c = LSTM(4, return_state=True)(tf.ones((2, 3, 5)))
@@ -548,8 +555,8 @@ class LSTM(_Builtin):
 
 class GRU(_Builtin):
     """Gated recurrent unit layer (Keras 3 layout, reset_after=True: bias (2, 3*units));
-    parameters `3 * units * (input + units + 2)`. See `RNN` for the time loop (unrolled when
-    traced).
+    parameters `3 * units * (input + units + 2)`. See `RNN` for the time loop (one while_loop
+    node when traced).
 
     >>> import graphflow as tf
     >>> GRU(4, return_sequences=True)(tf.ones((2, 3, 5))).shape
