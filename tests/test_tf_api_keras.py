@@ -173,3 +173,21 @@ def test_subclassed_model_from_config_calls_the_constructor():
     n = Net.from_config(Net(5).get_config())
     assert isinstance(n, Net) and n.hidden == 5
     assert n(np.ones((1, 2), "float32")).shape == (1, 5)
+
+
+def test_per_output_compile_dicts_survive_save_and_load(tmp_path):
+    model = _two_output_model()
+    model.compile(optimizer="sgd",
+                  loss={"score": "mse",
+                        "cls": keras.losses.SparseCategoricalCrossentropy(from_logits=True)},
+                  loss_weights={"score": 2.0, "cls": 0.5},
+                  metrics={"cls": ["accuracy"], "score": ["mae"]})
+    x, y1, y2 = _data()
+    want = model.evaluate(x, {"score": y1, "cls": y2}, verbose=0, return_dict=True)
+    path = str(tmp_path / "two.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    got = loaded.evaluate(x, {"score": y1, "cls": y2}, verbose=0, return_dict=True)
+    assert set(got) == set(want)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-6)

@@ -338,10 +338,20 @@ def _model_object(model):
         out["compile_config"] = {
             "optimizer": serialize_keras_object(model.optimizer),
             "loss": _jsonable_loss(model.loss),
-            "metrics": [_jsonable_loss(m) for m in model.compiled_metrics._specs] or None,
-            "loss_weights": None, "weighted_metrics": None, "run_eagerly": model._run_eagerly,
+            "metrics": _compiled_metrics_config(model.compiled_metrics),
+            "loss_weights": _jsonable(model.compiled_loss._weights),
+            "weighted_metrics": None, "run_eagerly": model._run_eagerly,
             "steps_per_execution": 1, "jit_compile": model.jit_compile is not False}
     return out
+
+
+def _compiled_metrics_config(container):
+    """compile(metrics=...) as given: a list, or a dict per output name (Keras 3)."""
+    per_output = getattr(container, "_per_output", None)
+    if per_output is not None:
+        return {k: _jsonable_loss(v if isinstance(v, (list, tuple)) else [v])
+                for k, v in per_output.items()}
+    return [_jsonable_loss(m) for m in container._specs] or None
 
 
 def _jsonable_loss(v):
@@ -397,6 +407,8 @@ def _value(v, custom_objects, key=""):
         return _construct(cls, v["config"], custom_objects)
     if isinstance(v, list):
         return [_value(x, custom_objects) for x in v]
+    if isinstance(v, dict):   # per-output losses / metrics: {output name: object}
+        return {k: _value(x, custom_objects, key) for k, x in v.items()}
     return v
 
 
@@ -708,6 +720,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         loss = _value(cc.get("loss"), custom_objects, "loss")
         metrics = _value(cc.get("metrics"), custom_objects, "metrics")
         model.compile(optimizer=opt, loss=loss, metrics=metrics,
+                      loss_weights=cc.get("loss_weights"),
                       jit_compile=cc.get("jit_compile", None))
     _read_h5(model, io.BytesIO(weights), filepath)
     return model
