@@ -65,7 +65,7 @@ def main(argv=None):
         for name, cf in fns:   # the optimized graph of each function, picker by name
             stages.append((f"{name}", cf.optimized))
         with open(a.output, "w") as f:
-            f.write(_h.render_html(stages, f"graphs of {a.script}"))
+            f.write(_h.render_html(stages, f"graphs of {a.script}", related=False))
         del keep
         print(f"wrote {a.output}: {len(stages)} traced functions")
         return 0

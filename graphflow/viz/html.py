@@ -68,8 +68,10 @@ def _legend():
 
 def stage_views(stages, diffs=True):
     """JSON-able views (with their default expansions) of a list of (name, Graph); with
-    `diffs`, each view after the first gets ``diff``: the nodes added, removed and changed (op,
-    inputs, shape or label) since the previous stage (node ids are kept by every pass).
+    `diffs` (the stages of one trace), each view after the first gets ``diff``: the nodes added,
+    removed and changed (op, inputs, shape or label) since the previous stage (node ids are kept
+    by every pass), and the stages before fusion share one layout; without (unrelated graphs,
+    e.g. several functions), each has its own.
 
     >>> import graphflow as tf
     >>> @tf.function(jit_compile=False)
@@ -82,7 +84,7 @@ def stage_views(stages, diffs=True):
     labels = _v.variable_labels([g.nx for _, g in stages])
     # the stages before fusion share one layout (of their union) so that every node keeps its
     # place from stage to stage; a fused stage (kernels) has its own
-    plain = [g for _, g in stages if not g.nx.graph.get("clusters")]
+    plain = [g for _, g in stages if not g.nx.graph.get("clusters")] if diffs else []
     union = _v.union_graph([g.nx for g in plain]) if len(plain) > 1 else None
     shared = _v.build_view(_v.UnionGraph(union), "union", labels) if union is not None else None
     out = []
@@ -199,11 +201,12 @@ def compact(views):
     return out
 
 
-def render_html(stages, title="graphflow graph", adjoints="grouped"):
-    """The interactive page for a list of (name, Graph) stages (or prebuilt views)."""
+def render_html(stages, title="graphflow graph", adjoints="grouped", related=True):
+    """The interactive page for a list of (name, Graph) stages (or prebuilt views);
+    `related=False` for graphs that are not stages of one trace (no diffs, no shared layout)."""
     views = [s if isinstance(s, dict) else None for s in stages]
     if not all(views):
-        views = stage_views(stages)
+        views = stage_views(stages, diffs=related)
     data = {"title": title, "consts": CONSTS, "stages": compact(views), "code": _code(views),
             "mode": adjoints,
             "initial": max([i for i, v in enumerate(views) if not v["name"].startswith("fuse")]
