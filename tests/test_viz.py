@@ -342,19 +342,19 @@ def test_cli_run_keeps_functions_apart(tmp_path, monkeypatch, capsys):
     script = tmp_path / "two_fns.py"
     script.write_text(
         "import graphflow as tf\n"
-        "@tf.function(jit_compile=False)\ndef f(x):\n    return tf.reduce_sum(tf.sin(x) * x)\n"
-        "@tf.function(jit_compile=False)\ndef g(x):\n    return tf.exp(x) + 1.0\n"
-        "f(tf.ones(3)); g(tf.ones(2))\n")
+        "@tf.function(jit_compile=False)\ndef fn_sin(x):\n    return tf.reduce_sum(tf.sin(x) * x)\n"
+        "@tf.function(jit_compile=False)\ndef fn_exp(x):\n    return tf.exp(x) + 1.0\n"
+        "fn_sin(tf.ones(3)); fn_exp(tf.ones(2))\n")
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "run.html"
     main(["run", str(script), "-o", str(out)])
     assert "traced functions" in capsys.readouterr().out   # (+ any live in this process)
     data = json.loads(out.read_text().split('id="gf-data">')[1].split("</script>")[0])
     names = [s["name"] for s in data["stages"]]
-    assert {"f", "g"} <= set(names)
+    assert {"fn_sin", "fn_exp"} <= set(names)
     for s in data["stages"]:   # unrelated graphs: no diff, each its own layout
-        if s["name"] not in ("f", "g"):
+        if s["name"] not in ("fn_sin", "fn_exp"):
             continue
         assert "diff" not in s and s["groups"] is not None and "ghosts" not in s
         ops = {r["op"] for r in s["nodes"].values()}
-        assert ("sin" in ops) == (s["name"] == "f") and ("exp" in ops) == (s["name"] == "g")
+        assert ("sin" in ops) == (s["name"] == "fn_sin") and ("exp" in ops) == (s["name"] == "fn_exp")
