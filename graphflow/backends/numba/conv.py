@@ -374,11 +374,21 @@ def request(name, dtype, sync=None):
     return cache.request(kernel_source(name, dtype), types, sync)
 
 
+#: at most this many batch chunks per kernel call: each chunk costs a hand-over between
+#: threads, which on a loaded machine (a helper thread descheduled) can take milliseconds
+MAX_CHUNKS = 8
+
+
+def _rows(n, per_image):
+    """Images per chunk: about CHUNK_ELEMENTS of work, in at most MAX_CHUNKS chunks."""
+    return max(1, CHUNK_ELEMENTS // max(1, per_image), -(-n // MAX_CHUNKS))
+
+
 def _batched(fn, per_image, arrays, *rest, sliced_after=()):
     """fn(*[a[lo:hi] for a in arrays], *rest) over batch chunks on the chunk pool; the arrays
     in `sliced_after` (which must also be in `rest`) are cut to the same batch rows."""
     n = arrays[0].shape[0]
-    rows = max(1, CHUNK_ELEMENTS // max(1, per_image))
+    rows = _rows(n, per_image)
     if n <= rows:
         fn(*arrays, *rest)
         return
@@ -499,7 +509,7 @@ def _backprop_filter(d, impl, dt, in_shapes):
         def fast(x, ct):
             x, ct = _c(x, dt), _c(ct, dt)
             n = x.shape[0]
-            rows = max(1, CHUNK_ELEMENTS // max(1, ct[0].size * kh * kw * ci))
+            rows = _rows(n, ct[0].size * kh * kw * ci)
             parts = np.empty((-(-n // rows), kh, kw, ci, o), dt)
 
             def chunk(lo, hi):
