@@ -104,3 +104,51 @@ def test_forward_mode_through_complex_ops():
     with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 1.0], tf.float64)) as acc:
         y = tf.abs(tf.exp(tf.complex(x, 2.0 * x)))   # = exp(x)
     np.testing.assert_allclose(acc.jvp(y).numpy(), np.exp(x.numpy()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("jit", [pytest.param("eager"), pytest.param(False, id="numpy"),
+                                 pytest.param(None, id="numba")])
+def test_matmul_trig_cast_gradients(jit):
+    a = np.array([[1 + 2j, 0.5 - 1j], [2j, 3]], np.complex128)
+    b = np.array([[1 - 1j], [2 + 0.5j]], np.complex128)
+    r = np.array([0.3, -0.7])
+
+    def f(A, B, R):
+        with tf.GradientTape() as tape:
+            tape.watch([A, B, R])
+            L = tf.reduce_sum(tf.abs(tf.matmul(A, B)) ** 2) \
+                + tf.reduce_sum(tf.math.real(tf.sin(A) * tf.tanh(A) + tf.cos(A))) \
+                + tf.reduce_sum(tf.math.imag(tf.cast(R, tf.complex128) * B[:, 0] * 1j))
+        return L, tape.gradient(L, [A, B, R])
+    if jit != "eager":
+        f = tf.function(f, jit_compile=jit)
+    L, (ga, gb, gr) = f(tf.constant(a), tf.constant(b), tf.constant(r))
+
+    def lnp(a, b, r):
+        return (np.sum(np.abs(a @ b) ** 2) + np.sum(np.real(np.sin(a) * np.tanh(a) + np.cos(a)))
+                + np.sum(np.imag(r * b[:, 0] * 1j)))
+    np.testing.assert_allclose(float(L), lnp(a, b, r), rtol=1e-12)
+    eps = 1e-6
+
+    def num(x, which):
+        g = np.zeros_like(x)
+        for idx in np.ndindex(x.shape):
+            for unit in ((1.0, 1j) if x.dtype.kind == "c" else (1.0,)):
+                e = np.zeros_like(x)
+                e[idx] = eps * unit
+                args = [a, b, r]
+                hi, lo = list(args), list(args)
+                hi[which], lo[which] = x + e, x - e
+                d = (lnp(*hi) - lnp(*lo)) / (2 * eps)
+                g[idx] += d * (1 if unit == 1.0 else 1j)
+        return g
+    np.testing.assert_allclose(ga.numpy(), num(a, 0), rtol=1e-6)
+    np.testing.assert_allclose(gb.numpy(), num(b, 1), rtol=1e-6)
+    assert gr.dtype == tf.float64
+    np.testing.assert_allclose(gr.numpy(), num(r, 2), rtol=1e-6)
+
+
+def test_complex_equality():
+    z = tf.constant([1 + 1j, 2 - 1j])
+    assert tf.equal(z, tf.constant([1 + 1j, 2 + 1j])).numpy().tolist() == [True, False]
+    assert tf.not_equal(z, z).numpy().tolist() == [False, False]

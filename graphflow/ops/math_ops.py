@@ -79,15 +79,15 @@ LOG, log = _unary("log", np.log, lambda i, o, g: [g / _cj(i[0])], "fc",
                   doc="Elementwise natural logarithm.")
 LOG1P, log1p = _unary("log1p", np.log1p, lambda i, o, g: [g / (i[0] + 1.0)],
                       doc="Elementwise log(1 + x), accurate for small x.")
-TANH, tanh = _unary("tanh", np.tanh, lambda i, o, g: [g * (1.0 - o * o)],
+TANH, tanh = _unary("tanh", np.tanh, lambda i, o, g: [g * _cj(1.0 - o * o)], "fc",
                     doc="Elementwise hyperbolic tangent.")
 SIGMOID, sigmoid = _unary("sigmoid", _sigmoid, lambda i, o, g: [g * (o * (1.0 - o))], doc="Elementwise 1 / (1 + e^-x), stable in both tails.")
 SOFTPLUS, softplus = _unary("softplus", _softplus, lambda i, o, g: [g * sigmoid(i[0])], doc="Elementwise log(1 + e^x), stable.")
 RELU, relu = _unary("relu", lambda x: np.maximum(x, x.dtype.type(0)),
                     lambda i, o, g: [where(greater(i[0], 0), g, zeros_like(g))], "fi", "Elementwise max(x, 0).")
 ERF, erf = _unary("erf", _erf, lambda i, o, g: [g * exp(-(i[0] * i[0])) * (2 / np.sqrt(np.pi))], doc="Elementwise Gauss error function.")
-SIN, sin = _unary("sin", np.sin, lambda i, o, g: [g * cos(i[0])], doc="Elementwise sine.")
-COS, cos = _unary("cos", np.cos, lambda i, o, g: [-(g * sin(i[0]))],
+SIN, sin = _unary("sin", np.sin, lambda i, o, g: [g * _cj(cos(i[0]))], "fc", doc="Elementwise sine.")
+COS, cos = _unary("cos", np.cos, lambda i, o, g: [-(g * _cj(sin(i[0])))], "fc",
                   doc="Elementwise cosine.")
 FLOOR, floor = _unary("floor", np.floor, lambda i, o, g: [zeros_like(g)],
                       doc="Elementwise floor; zero gradient.")
@@ -167,6 +167,7 @@ MINIMUM, minimum = _binary(
 
 
 def _cmp(name, impl, kinds="fiub"):
+    kinds = kinds + "c" if name in ("equal", "not_equal") else kinds   # complex: ==, != only
     op = defop(name, impl, elementwise_rule(name, kinds, np.bool_), arity=2,
                nondiff_reason=f"{name} returns booleans", kind=ELEMENTWISE)
     return op, _api(op, f"Elementwise {name}, returns bool.")
@@ -217,8 +218,8 @@ def _cast_rule(x, dtype):
 
 def _cast_vjp(i, o, g, dtype):
     x = i[0]
-    if x.dtype.is_floating and np.dtype(dtype).kind == "f":
-        return [cast(g, x.dtype)]
+    if x.dtype.np.kind in "fc" and np.dtype(dtype).kind in "fc":
+        return [cast(g, x.dtype)]   # real <-> complex: the real part goes back (TF)
     return [None]
 
 
@@ -555,7 +556,7 @@ def _matmul_impl(a, b, transpose_a, transpose_b):
 
 
 def _matmul_rule(a, b, transpose_a, transpose_b):
-    dt = same_dtype("matmul", (a, b), "fi")
+    dt = same_dtype("matmul", (a, b), "fic")
     sa, sb = tuple(a.shape), tuple(b.shape)
     if len(sa) < 2 or len(sb) < 2:
         raise op_error("matmul", (a, b), "both inputs need rank >= 2")
@@ -574,7 +575,7 @@ def _matmul_rule(a, b, transpose_a, transpose_b):
 
 
 def _matmul_vjp(i, o, g, transpose_a, transpose_b):
-    a, b = i
+    a, b = _cj(i[0]), _cj(i[1])   # complex: dA = g conj(B)^T, dB = conj(A)^T g
     if not transpose_a and not transpose_b:
         return [matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)]
     if transpose_a and not transpose_b:
