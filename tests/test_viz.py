@@ -358,3 +358,17 @@ def test_cli_run_keeps_functions_apart(tmp_path, monkeypatch, capsys):
         assert "diff" not in s and s["groups"] is not None and "ghosts" not in s
         ops = {r["op"] for r in s["nodes"].values()}
         assert ("sin" in ops) == (s["name"] == "fn_sin") and ("exp" in ops) == (s["name"] == "fn_exp")
+
+
+def test_kernel_sources_in_fused_stage(mlp):
+    stages = H.stages_of(mlp)
+    name, fused = stages[-1]
+    srcs = H.kernel_sources(mlp)[id(fused)]
+    steps = {str(s.info["id"]): s for p in [p for _, p in mlp._executor.plans.values()]
+             if p.graph is fused for s in p.cluster_steps}
+    assert srcs and set(srcs) == {k for k, s in steps.items()
+                                  if getattr(s, "source", None) or s.why_numpy}
+    v = H.stage_views(stages, sources=H.kernel_sources(mlp))[-1]
+    for k, text in srcs.items():
+        assert v["kernels"][k]["source"] == text
+    assert any("def " in t for t in srcs.values())          # generated kernel code

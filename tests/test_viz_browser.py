@@ -137,6 +137,11 @@ def test_fusion_stop_reasons_on_edges(page_of):
     drawn = set(page.evaluate("Array.from(document.querySelectorAll('.edge.stop'))"
                               ".map(e => e.dataset.reason)"))
     assert want and want == drawn
+    # a kernel member's info panel shows the kernel's generated code
+    k, member = next((k, kern["nodes"][-1]) for k, kern in v["kernels"].items()
+                     if "def " in kern.get("source", ""))
+    page.evaluate(f"gf.select({member})")
+    assert page.inner_text("#gf-info .ksrc").strip() == v["kernels"][k]["source"].strip()
 
 
 def test_minimap_click_centres_the_view(page_of):

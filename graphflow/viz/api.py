@@ -46,7 +46,7 @@ def render(obj, *example_args, path=None, stage=None, format="html", title=None,
         stages = [stages[names.index(stage)]]
     title = title or getattr(getattr(cf, "function", None), "name", None) or "graphflow graph"
     if format == "html":
-        out = _h.render_html(stages, title, adjoints)
+        out = _h.render_html(stages, title, adjoints, sources=_h.kernel_sources(cf))
     elif format in ("svg", "dot", "txt", "json"):
         views = _h.stage_views(stages if format == "json" else stages[-1:])
         if format == "json":

@@ -54,7 +54,8 @@ cursor:pointer;font-weight:bold} .edge{fill:none;stroke:#94a3b8;stroke-width:1.2
 #gf-mini{position:fixed;right:350px;bottom:10px;width:220px;height:150px;background:#fff;
 border:1px solid #94a3b8;box-shadow:0 1px 4px #0003;cursor:crosshair}
 #gf-mini-view{fill:#3b82f622;stroke:#2563eb;vector-effect:non-scaling-stroke}
-#gf-mini text{display:none} .ghost rect{fill:none;stroke:#cbd5e1;stroke-dasharray:2 3}
+.ksrc{font-size:10px;white-space:pre;overflow:auto;max-height:320px;word-break:normal;
+background:#f8fafc;padding:4px;margin:0} #gf-mini text{display:none} .ghost rect{fill:none;stroke:#cbd5e1;stroke-dasharray:2 3}
 .ghost.removed rect{stroke:#dc2626;stroke-dasharray:4 3} .ghost text{text-anchor:middle;
 font-family:monospace;fill:#dc2626} .legend span{padding:1px 5px;margin-right:3px;color:#000}
 """
@@ -66,7 +67,7 @@ def _legend():
     return "".join(f'<span style="background:{FILL[k]}">{t}</span>' for t, k in items)
 
 
-def stage_views(stages, diffs=True):
+def stage_views(stages, diffs=True, sources=None):
     """JSON-able views (with their default expansions) of a list of (name, Graph); with
     `diffs` (the stages of one trace), each view after the first gets ``diff``: the nodes added,
     removed and changed (op, inputs, shape or label) since the previous stage (node ids are kept
@@ -91,6 +92,9 @@ def stage_views(stages, diffs=True):
     for name, graph in stages:
         on = shared if shared is not None and any(graph is g for g in plain) else None
         v = _v.build_view(graph, name, labels, on=on)
+        for k, text in (sources or {}).get(id(graph), {}).items():   # kernels' generated code
+            if k in v.get("kernels", {}):
+                v["kernels"][k]["source"] = text
         v["expanded"] = sorted(_v.default_expanded(v))
         if diffs and out:
             v["diff"] = diff(out[-1], v)
@@ -201,12 +205,13 @@ def compact(views):
     return out
 
 
-def render_html(stages, title="graphflow graph", adjoints="grouped", related=True):
+def render_html(stages, title="graphflow graph", adjoints="grouped", related=True,
+                sources=None):
     """The interactive page for a list of (name, Graph) stages (or prebuilt views);
     `related=False` for graphs that are not stages of one trace (no diffs, no shared layout)."""
     views = [s if isinstance(s, dict) else None for s in stages]
     if not all(views):
-        views = stage_views(stages, diffs=related)
+        views = stage_views(stages, diffs=related, sources=sources)
     data = {"title": title, "consts": CONSTS, "stages": compact(views), "code": _code(views),
             "mode": adjoints,
             "initial": max([i for i, v in enumerate(views) if not v["name"].startswith("fuse")]
@@ -268,8 +273,29 @@ def save_html(path, stages, title="graphflow graph"):
     """Write the page for `stages` (a ConcreteFunction, a Graph or (name, Graph) pairs) to
     `path`; returns the path."""
     with open(path, "w") as f:
-        f.write(render_html(stages_of(stages), title))
+        f.write(render_html(stages_of(stages), title, sources=kernel_sources(stages)))
     return path
+
+
+def kernel_sources(obj):
+    """{id(fused Graph): {cluster id: text}}: the code each fused kernel of a ConcreteFunction's
+    plans runs (the numba backend's generated source, or why the cluster runs on numpy)."""
+    ex = getattr(obj, "_executor", None)
+    plans = [p for _, p in getattr(ex, "plans", {}).values()] if hasattr(ex, "plans") else [ex]
+    out = {}
+    for plan in plans:
+        graph = getattr(plan, "graph", None)
+        if graph is None or not hasattr(plan, "cluster_steps"):
+            continue
+        srcs = {}
+        for step in plan.cluster_steps:
+            info = getattr(step, "info", None) or {}
+            text = getattr(step, "source", None) or (
+                f"runs on numpy: {step.why_numpy}" if getattr(step, "why_numpy", None) else None)
+            if "id" in info and text:
+                srcs[str(info["id"])] = text
+        out[id(graph)] = srcs
+    return out
 
 
 def dot(v):

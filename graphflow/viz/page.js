@@ -304,7 +304,8 @@
       (r.adj ? "<tr><th>adjoint</th><td>order " + r.adj + (r.fwd !== null && view.nodes[r.fwd] ? " of " + link(r.fwd) : "") + "</td></tr>" : "") +
       (adjs.length ? "<tr><th>adjoints</th><td>" + adjs.map(link).join(" ") + "</td></tr>" : "") +
       (view.diffSets && (view.diffSets.added[n] || view.diffSets.changed[n]) ? "<tr><th>stage</th><td>" + (view.diffSets.added[n] ? "added" : "changed") + " by " + esc(view.name) + "</td></tr>" : "") +
-      (kern ? "<tr><th>kernel</th><td>" + esc("kernel " + kern.id + " · " + kern.kind + " · " + kern.nodes.length + " ops") + "</td></tr>" : "") +
+      (kern ? "<tr><th>kernel</th><td>" + esc("kernel " + kern.id + " · " + kern.kind + " · " + kern.nodes.length + " ops") + "</td></tr>" +
+              (kern.source ? "<tr><th>code</th><td><pre class='ksrc'>" + esc(kern.source) + "</pre></td></tr>" : "") : "") +
       Object.keys(r.attrs).map(function (k) { return "<tr><th>" + esc(k) + "</th><td>" + esc(r.attrs[k]) + "</td></tr>"; }).join("") +
       "<tr><th>inputs</th><td>" + r.inputs.map(link).join(" ") + "</td></tr>" +
       "<tr><th>consumers</th><td>" + r.consumers.map(link).join(" ") + "</td></tr></table>";

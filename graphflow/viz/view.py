@@ -273,7 +273,7 @@ def build_view(graph, name="graph", labels=None, on=None):
     view = {"name": name, "nodes": nodes, "groups": groups, "edges": edges, "control": control,
             "count": g.number_of_nodes()}
     if fused:
-        view["kernels"] = {c["id"]: {k: (list(v) if isinstance(v, tuple) else v)
+        view["kernels"] = {str(c["id"]): {k: (list(v) if isinstance(v, tuple) else v)
                                      for k, v in c.items() if k in ("id", "kind", "domain", "nodes")}
                            for c in g.graph["clusters"].values()} \
             if isinstance(g.graph["clusters"], dict) else {}
