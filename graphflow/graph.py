@@ -449,6 +449,11 @@ def specialize(graph, env):
         for k, v in d["attrs"].items():   # e.g. cond/while_loop sub-graphs
             if hasattr(v, "evaluate_dims"):
                 d["attrs"][k] = v.evaluate_dims(env)
+        value_of = OPS[d["op"]].facts.get("value_of_dims")
+        if value_of is not None:   # graphflow.shape(x) and friends: now a constant
+            val = np.array(value_of(d["attrs"]), dtype=d["dtype"])
+            val.flags.writeable = False
+            d.update(op=CONSTANT.name, attrs={"value": val})
     g.dim_checks = []
     return g
 

@@ -498,7 +498,11 @@ class Layer(Module):
             _state.pop(token)
 
     def compute_output_shape(self, input_shape):
-        """Output shape for an input shape (found by running the layer on zeros)."""
+        """Output shape for an input shape: from the op rules (the layer traced on symbolic
+        unknown dims), or by running the layer on zeros if it needs concrete sizes."""
+        out = self._traced_shapes(KerasTensor(input_shape, self._dtype), (), {})
+        if out is not None and hasattr(out, "shape"):
+            return TensorShape(tuple(None if isinstance(d, Dim) else d for d in out.shape))
         shape = tuple(1 if d is None else d for d in input_shape)
         out = self(convert_to_tensor(np.zeros(shape, self._dtype.np)))
         return _batchless(out.shape) if input_shape and input_shape[0] is None else out.shape
