@@ -416,9 +416,10 @@ def check_replayable(sg, what):
                     "anew; draw them outside (e.g. all steps' noise at once) and pass them in")
 
 
-def _cond_vjp(inputs, out, ct, branches, index):
+def _cond_vjp(inputs, out, ct, branches, index, needed=None):
     pred, caps = inputs[0], list(inputs[1:])
-    diff = [k for k, c in enumerate(caps) if c.dtype.is_floating]
+    diff = [k for k, c in enumerate(caps) if c.dtype.is_floating and (
+        needed is None or needed[1 + k])]
     if not diff:
         return [None] * len(inputs)
     check_replayable(branches, "cond")
@@ -449,7 +450,7 @@ def _cond_vjp(inputs, out, ct, branches, index):
     return cts
 
 
-COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp, jvp=VIA_VJP, kind=CONTROL,
+COND = defop("cond", _cond_impl, _cond_rule, _cond_vjp, jvp=VIA_VJP, kind=CONTROL, vjp_needed=True,
              doc="Run the true or false sub-graph on the captures; output `index` of its results.")
 
 
@@ -606,13 +607,14 @@ def _floating(x):
     return x.dtype.is_floating
 
 
-def _while_vjp(inputs, out, ct, loop, index):
+def _while_vjp(inputs, out, ct, loop, index, needed=None):
     n = loop.n_vars
     if index == 2 * n:
         return [None] * len(inputs)
     vars_, caps = list(inputs[:n]), list(inputs[n:])
     fv = [j for j in range(n) if _floating(vars_[j])]
-    fc = [j for j in range(len(caps)) if _floating(caps[j])]
+    # (cotangents of captures no source reaches, e.g. an RNN's input data, are not computed)
+    fc = [j for j in range(len(caps)) if _floating(caps[j]) and (needed is None or needed[n + j])]
     j_out = index if index < n else index - n
     if j_out not in fv:
         return [None] * len(inputs)
@@ -696,6 +698,7 @@ def _while_jvp(inputs, out, tangents, loop, index):
 
 
 WHILE = defop("while_loop", _while_impl, _while_rule, _while_vjp, jvp=_while_jvp, kind=CONTROL,
+              vjp_needed=True,
               doc="Run the body sub-graph while the condition sub-graph is True; output `index` "
                   "of the final loop variables (index < n), of the stacked variables entering "
                   "each body call (< 2n) or the trip count (2n).")

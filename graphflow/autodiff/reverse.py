@@ -97,6 +97,9 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
                 in_cts = (g,)
             elif op.vjp is None:   # no gradient, and a None result would mislead: say why
                 raise NotImplementedError(op.facts["gradient_error"](**r.attrs))
+            elif "vjp_needed" in op.facts:   # (cond/while_loop) skips inputs no source reaches
+                in_cts = op.vjp(r.inputs, out, g, needed=tuple(
+                    id(x) in reach and is_floating(x) for x in r.inputs), **r.attrs)
             else:
                 in_cts = op.vjp(r.inputs, out, g, **r.attrs) if r.attrs else op.vjp(r.inputs, out, g)
             for x, gx in zip(r.inputs, in_cts):
