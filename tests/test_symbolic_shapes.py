@@ -57,6 +57,13 @@ def test_one_trace_for_every_batch_size_matches_eager(jit):
         for g, w in zip(got, want):
             np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=2e-5, atol=1e-6)
     assert f.experimental_get_tracing_count() == 1
+    if jit:   # the kernel plan names the bound dims; every size shares the same kernels
+        report = f.kernel_plan(x, y)
+        assert report.startswith("symbolic shapes: one plan per argument shapes (4 so far")
+        assert "d0=1000, d1=1000" in report
+        plans = f.get_concrete_function(x, y)._executor.plans   # (batch 1 has size-1 axes)
+        assert len({tuple(k.key for k in p.kernels) for (b, _), (_, p) in plans.items()
+                    if b[0] in (7, 128)}) == 1
 
 
 def test_concrete_function_of_a_spec_has_unknown_dims():
