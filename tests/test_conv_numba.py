@@ -236,3 +236,28 @@ def test_depthwise_separable_and_avg_pool_numba_equals_numpy_executor():
     assert "direct numba loop (3 groups)" in fj.kernel_plan(x)
     for a, b in zip(fj(x), fn(x)):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-5)
+
+
+def test_unknown_batch_dim_one_trace_two_batch_sizes():
+    """The kernels take their shapes from the values: a signature with an unknown batch dim
+    runs batches of 3 and 5 on one trace, equal to the numpy executor."""
+    w = tf.Variable(R.standard_normal((3, 3, 2, 4)).astype(np.float32))
+
+    def f(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            h = tf.nn.max_pool2d(tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME")), 2, 2, "VALID")
+            loss = tf.reduce_sum(h * h)
+        return [h] + t.gradient(loss, [x, w])
+
+    spec = [tf.TensorSpec((None, 6, 6, 2), tf.float32)]
+    fj = tf.function(f, input_signature=spec)
+    fn = tf.function(f, input_signature=spec, jit_compile=False)
+    for n in (3, 5):
+        x = tf.constant(R.uniform(-1, 1, (n, 6, 6, 2)).astype(np.float32))
+        fj(x)
+        wait_all()
+        for a, b in zip(fj(x), fn(x)):
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-5)
+    assert fj.experimental_get_tracing_count() == 1

@@ -42,6 +42,7 @@ array([[ 5.,  7.],
 """
 import numpy as np
 
+from ...ops.conv_ops import out_size
 from ...ops.registry import OPS
 from . import cache
 from .parallel import CHUNK_ELEMENTS, pool
@@ -451,14 +452,15 @@ def _pair(name_direct, name_cols, dt, wshape, groups):
 def _conv2d(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
-    shape = tuple(d["shape"])
-    ho, wo = shape[1:3]
     direct, im2col = _pair("direct_fwd", "im2col", dt, in_shapes and in_shapes[1], groups)
 
     def fast(x, w):
         kh, kw, ci, o = w.shape
+        # shapes from the values (the node's static shape may have unknown dims)
+        ho = out_size(x.shape[1], kh, sh, dh, a["pads"][0])
+        wo = out_size(x.shape[2], kw, sw, dw, a["pads"][1])
         if _direct(kh, kw, ci, groups):
-            out = np.empty(shape, dt)
+            out = np.empty((x.shape[0], ho, wo, o), dt)
             _batched(direct.fn, ho * wo * o * kh * kw * ci, (_c(x, dt),), _c(w, dt), out,
                      sh, sw, dh, dw, pt, pl, groups, sliced_after=(out,))
             return out
@@ -476,14 +478,14 @@ def _conv2d(d, impl, dt, in_shapes):
 def _backprop_input(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
-    n, h, wd, c = a["input_shape"]
+    _, h, wd, c = a["input_shape"]     # the batch: from the cotangent
     direct, col2im = _pair("direct_bi", "col2im", dt, in_shapes and in_shapes[1], groups)
 
     def fast(ct, w):
         kh, kw, ci, o = w.shape
         ct = _c(ct, dt)
         if _direct(kh, kw, ci, groups):
-            xg = np.empty((n, h, wd, c), dt)
+            xg = np.empty((ct.shape[0], h, wd, c), dt)
             _batched(direct.fn, ct[0].size * kh * kw * ci, (ct,), _c(w, dt), xg,
                      sh, sw, dh, dw, pt, pl, groups, sliced_after=(xg,))
             return xg
@@ -491,9 +493,9 @@ def _backprop_input(d, impl, dt, in_shapes):
         ho, wo = ct.shape[1:3]
         cols = ct.reshape(-1, o) @ w2.T
         if _pointwise(a, kh, kw):
-            return cols.reshape(n, h, wd, c)
-        xg = np.empty((n, h, wd, c), dt)
-        _batched(col2im.fn, ho * wo * kh * kw * c, (cols.reshape(n, ho, wo, -1), xg),
+            return cols.reshape(ct.shape[0], h, wd, c)
+        xg = np.empty((ct.shape[0], h, wd, c), dt)
+        _batched(col2im.fn, ho * wo * kh * kw * c, (cols.reshape(ct.shape[0], ho, wo, -1), xg),
                  kh, kw, sh, sw, dh, dw, pt, pl)
         return xg
     return fast, [k for k in (direct, col2im) if k is not None]
@@ -546,15 +548,20 @@ def _pool_geometry(a):
     return kh, kw, sh, sw, pt, pl
 
 
+def _pooled(xshape, a):
+    """The pooled shape of an input of shape `xshape`."""
+    return (xshape[0],) + tuple(out_size(xshape[1 + ax], a["ksize"][ax], a["strides"][ax], 1,
+                                         a["pads"][ax]) for ax in (0, 1)) + (xshape[3],)
+
+
 def _max_pool(d, impl, dt, in_shapes):
     kh, kw, sh, sw, pt, pl = _pool_geometry(d["attrs"])
     k = request("maxpool", dt.name)
-    shape, low = tuple(d["shape"]), dt.type(-np.inf)
-    per = int(np.prod(shape[1:])) * kh * kw
+    low = dt.type(-np.inf)
 
     def fast(x):
-        out = np.empty(shape, dt)
-        _batched(k.fn, per, (_c(x, dt), out), kh, kw, sh, sw, pt, pl, low)
+        out = np.empty(_pooled(x.shape, d["attrs"]), dt)
+        _batched(k.fn, out[0].size * kh * kw, (_c(x, dt), out), kh, kw, sh, sw, pt, pl, low)
         return out
     return fast, [k]
 
@@ -562,11 +569,11 @@ def _max_pool(d, impl, dt, in_shapes):
 def _max_pool_grad(d, impl, dt, in_shapes):
     kh, kw, sh, sw, pt, pl = _pool_geometry(d["attrs"])
     k = request("maxpool_grad", dt.name)
-    shape, low = tuple(d["shape"]), dt.type(-np.inf)
+    low = dt.type(-np.inf)
 
     def fast(x, g):
         g = _c(g, dt)
-        out = np.empty(shape, dt)
+        out = np.empty(x.shape, dt)
         per = int(np.prod(g.shape[1:])) * kh * kw * 2
         _batched(k.fn, per, (_c(x, dt), g, out), kh, kw, sh, sw, pt, pl, low)
         return out
@@ -576,12 +583,12 @@ def _max_pool_grad(d, impl, dt, in_shapes):
 def _max_pool_gather(d, impl, dt, in_shapes):
     kh, kw, sh, sw, pt, pl = _pool_geometry(d["attrs"])
     k = request("maxpool_gather", dt.name)
-    shape, low = tuple(d["shape"]), dt.type(-np.inf)
-    per = int(np.prod(shape[1:])) * kh * kw * 2
+    low = dt.type(-np.inf)
 
     def fast(x, v):
-        out = np.empty(shape, dt)
-        _batched(k.fn, per, (_c(x, dt), _c(v, dt), out), kh, kw, sh, sw, pt, pl, low)
+        out = np.empty(_pooled(x.shape, d["attrs"]), dt)
+        _batched(k.fn, out[0].size * kh * kw * 2, (_c(x, dt), _c(v, dt), out), kh, kw, sh, sw,
+                 pt, pl, low)
         return out
     return fast, [k]
 
