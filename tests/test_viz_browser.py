@@ -274,3 +274,24 @@ def test_2500_nodes_series_and_timings(deep_page, capsys):
               f"{s['readyMs']} ms, expand {toggle_ms:.0f} ms, search {search_ms:.1f} ms, "
               f"expand-all {s['expandAllMs']} ms ({s['boxes']} boxes)")
     assert toggle_ms <= 300 and search_ms <= 100 and float(s["expandAllMs"]) <= 5000
+
+
+def test_trace_inputs_outputs_and_stage_history(page_of):
+    cf, page, _ = page_of
+    page.evaluate("gf.stage(0, true)")
+    v = page.evaluate("gf.view()")
+    g = nx.DiGraph([(int(e[0]), int(e[1])) for e in v["edges"]])
+    g.add_nodes_from(int(n) for n in v["nodes"])
+    mm = next(int(n) for n, r in v["nodes"].items() if r["op"] == "matmul" and not r["adj"])
+    page.evaluate(f"gf.select({mm})")
+    page.click("#gf-info button[data-trace='in']")
+    assert int(state(page)["traced"]) == len(nx.ancestors(g, mm))
+    assert sorted(int(x) for x in page.evaluate(f"gf.trace({mm}, 'out')")) == \
+        sorted(nx.descendants(g, mm))
+    # which pass added / removed a node: from the stages it lives in
+    stages = python_views(cf)
+    names = [s["name"] for s in stages]
+    gone = next(int(n) for n in stages[0]["nodes"] if int(n) not in stages[-1]["nodes"])
+    first_out = next(i for i, s in enumerate(stages) if gone not in s["nodes"])
+    assert page.evaluate(f"gf.history({gone})") == f"since traced · removed by {names[first_out]}"
+    assert page.inner_text("#gf-info .history") == page.evaluate(f"gf.history({mm})")

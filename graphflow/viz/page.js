@@ -308,11 +308,33 @@
               (kern.source ? "<tr><th>code</th><td><pre class='ksrc'>" + esc(kern.source) + "</pre></td></tr>" : "") : "") +
       Object.keys(r.attrs).map(function (k) { return "<tr><th>" + esc(k) + "</th><td>" + esc(r.attrs[k]) + "</td></tr>"; }).join("") +
       "<tr><th>inputs</th><td>" + r.inputs.map(link).join(" ") + "</td></tr>" +
-      "<tr><th>consumers</th><td>" + r.consumers.map(link).join(" ") + "</td></tr></table>";
+      "<tr><th>consumers</th><td>" + r.consumers.map(link).join(" ") + "</td></tr>" +
+      (DATA.related !== false ? "<tr><th>stages</th><td class='history'>" + esc(history(n)) + "</td></tr>" : "") + "</table>" +
+      "<p><button data-trace='in'>trace inputs</button> <button data-trace='out'>trace outputs</button></p>";
     info.innerHTML = html;
     info.querySelectorAll("a[data-node]").forEach(function (a) { a.addEventListener("click", function (ev) { ev.preventDefault(); select(a.dataset.node); }); });
+    info.querySelectorAll("button[data-trace]").forEach(function (b) { b.addEventListener("click", function () { trace(n, b.dataset.trace); }); });
     body.dataset.selected = n;
     draw();
+  }
+  function history(n) {   // the stages (of one trace) a node lives in: which pass added / removed it
+    var first = null, gone = null;
+    DATA.stages.forEach(function (s, i) {
+      var has = !!s.nodes[n];
+      if (has && first === null) first = i;
+      if (!has && first !== null && gone === null) gone = i;
+    });
+    if (first === null) return "";
+    return (first ? "added by " : "since ") + DATA.stages[first].name + (gone !== null ? " · removed by " + DATA.stages[gone].name : " · kept to the last stage");
+  }
+  function trace(n, dir) {   // every node n reads from ("in") or feeds ("out"), over data edges
+    var adj = {}, seen = {}, q = [String(n)];
+    view.edges.forEach(function (e) { var a = String(dir === "in" ? e[1] : e[0]), b = String(dir === "in" ? e[0] : e[1]); (adj[a] = adj[a] || []).push(b); });
+    while (q.length) { var x = q.pop(); (adj[x] || []).forEach(function (y) { if (!seen[y]) { seen[y] = true; q.push(y); } }); }
+    hits = {}; Object.keys(seen).forEach(function (m) { var it = shown(m); if (it) hits[it] = true; });
+    content.querySelectorAll(".box").forEach(function (e) { e.classList.toggle("hit", !!hits[e.dataset.item]); });
+    body.dataset.traced = Object.keys(seen).length;
+    return Object.keys(seen);
   }
   function shown(n) { var v = visible(n); return v !== null ? v : ((cur && cur.col[n]) || null); }
   function highlight(n) {
@@ -440,7 +462,7 @@
   }, {passive: false});
   window.gf = {select: select, toggle: toggle, search: doSearch, pathBetween: pathBetween, place: place, crossings: crossings,
                stage: loadStage, expanded: function () { return Object.keys(expanded); }, view: function () { return view; },
-               expandAll: expandAll, mode: setMode, centerOn: centerOn, current: function () { return cur; },
+               expandAll: expandAll, mode: setMode, trace: trace, history: history, centerOn: centerOn, current: function () { return cur; },
                highlightPath: function (a, b) {
                  var p = pathBetween(a, b); p.forEach(expandTo); draw();
                  p.forEach(function (n) { var e = world.querySelector('[data-item="' + n + '"]'); if (e) e.classList.add("onpath"); });
