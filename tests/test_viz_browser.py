@@ -295,3 +295,51 @@ def test_trace_inputs_outputs_and_stage_history(page_of):
     first_out = next(i for i, s in enumerate(stages) if gone not in s["nodes"])
     assert page.evaluate(f"gf.history({gone})") == f"since traced · removed by {names[first_out]}"
     assert page.inner_text("#gf-info .history") == page.evaluate(f"gf.history({mm})")
+
+
+def test_second_order_and_unrolled_pages_in_every_mode(tmp_path, browser):
+    import graphflow as tf
+    from test_viz import blocks_cf
+
+    @tf.function(jit_compile=False)
+    def hess(x):
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                with tf.name_scope("f"):
+                    y = tf.reduce_sum(tf.sin(x) * x)
+            g = t1.gradient(y, x)
+            s = tf.reduce_sum(g * g)
+        return t2.gradient(s, x)
+    pages = {"hess": hess.get_concrete_function(tf.ones(3)), "blocks": blocks_cf(4)}
+    for name, cf in pages.items():
+        path = str(tmp_path / f"{name}.html")
+        save_html(path, cf, name)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto("file://" + path)
+        page.wait_for_selector('body[data-status="ready"]')
+        n_stages = page.evaluate("document.querySelectorAll('#gf-stage option').length")
+        for mode in ("grouped", "hidden", "mirror"):
+            page.evaluate(f"gf.mode('{mode}')")
+            for i in range(n_stages):
+                page.evaluate(f"gf.stage({i})")
+                page.evaluate("gf.expandAll()")
+                cur = page.evaluate("gf.current()")
+                v = page.evaluate("gf.view()")
+                present = {n for n, r in v["nodes"].items() if not r["chip"]}
+                shown = set(cur["boxes"]) | set(cur["col"])
+                if mode == "hidden":
+                    assert shown == {n for n in present if not v["nodes"][n]["adj"]}
+                else:    # every node of the stage is drawn once expanded
+                    assert present <= shown
+                assert not (set(cur["ghosts"]) & present)
+        if name == "hess":
+            page.evaluate("gf.mode('mirror')")
+            cols = {v2["nodes"][n]["adj"] for v2 in [page.evaluate("gf.view()")]
+                    for n in page.evaluate("Object.keys(gf.current().col)")}
+            assert cols == {1, 2}          # an order-1 and an order-2 column
+        assert errors == [] and state(page)["errors"] == ""
+        page.close()
