@@ -30,6 +30,7 @@ from .evaluate import NumpyPlan, run_count as _runs
 from .graph import GraphBuilder, specialize, user_source
 from .nest import describe as describe_structure, flatten, structure
 from .ops.math_ops import zeros_like
+from .ops.shape_ops import gather
 from .ops.registry import CONTROL, EFFECT, OPS, VIA_VJP, Aval, defop, fmt_avals, linear_in
 from .autodiff.forward import ForwardAccumulator
 from .tape import GradientTape
@@ -382,10 +383,12 @@ def _cond_rule(pred, *caps, branches, index):
     return branches.out_avals[index]
 
 
-def replay(graph, args):
+def replay(graph, args, hook=None, vals=None):
     """Apply graph's nodes again, as ops (`bind`) on `args`: its outputs in the current mode
-    (eager values, or nodes of the graph being traced) - so a tape can differentiate them."""
-    vals = dict(zip(graph.params, args))
+    (eager values, or nodes of the graph being traced) - so a tape can differentiate them.
+    `hook(node, value)` sees each value as it is made; `vals` (a dict) receives all of them."""
+    vals = {} if vals is None else vals
+    vals.update(zip(graph.params, args))
     for n in graph.topo():
         if n in vals:
             continue
@@ -398,6 +401,8 @@ def replay(graph, args):
             vals[n] = bind(OPS[d["op"]], [vals[u] for u in d["inputs"]], d["attrs"])
         else:
             raise NotImplementedError(f"cannot replay a {d['op']!r} node of {graph.name}")
+        if hook is not None:
+            hook(n, vals[n])
     return [vals[o] for o in graph.outputs]
 
 
@@ -569,6 +574,38 @@ HISTORY_GRAD = defop(
     doc="Zeros shaped like the history `h` with row `k` set to `g` (loop_history_read's VJP).")
 
 
+def _history_scatter_impl(h, idx, rows):
+    out = np.zeros(h.shape, h.dtype)
+    np.add.at(out, np.asarray(idx, np.intp), rows)
+    return out
+
+
+def _history_scatter_rule(h, idx, rows):
+    if np.dtype(idx.dtype).kind not in "iu" or len(idx.shape) != 1 or \
+            tuple(rows.shape)[1:] != tuple(h.shape)[1:] or np.dtype(rows.dtype) != np.dtype(h.dtype):
+        raise InvalidArgumentError(
+            f"loop_history_scatter: needs integer row indices (k,) and rows (k, *row shape) of the "
+            f"history's dtype (inputs: {fmt_avals([h, idx, rows])})")
+    return Aval(tuple(h.shape), h.dtype)
+
+
+HISTORY_SCATTER = defop(
+    "loop_history_scatter", _history_scatter_impl, _history_scatter_rule,
+    lambda i, o, g: [None, None, gather(g, i[1])], jvp=linear_in(2),
+    doc="Zeros shaped like `h` with `rows[i]` added at row `idx[i]` (a while_loop VJP's "
+        "cotangent of a captured sequence it reads rows of).")
+
+
+def history_scatter(h, idx, rows):
+    """Zeros shaped like `h` with each `rows[i]` added into row `idx[i]`.
+
+    >>> import graphflow as tf
+    >>> history_scatter(tf.zeros([3]), tf.constant([2, 0, 2]), tf.constant([1., 2., 3.])).numpy()
+    array([2., 0., 4.], dtype=float32)
+    """
+    return bind(HISTORY_SCATTER, [to_tensor(h), to_tensor(idx), to_tensor(rows)], {})
+
+
 def history_read(h, k):
     """Row `k` of a loop history `h` (the op the while_loop VJP reads its stack with).
 
@@ -629,36 +666,73 @@ def _while_vjp(inputs, out, ct, loop, index, needed=None):
     trips = bind(WHILE, list(inputs), {"loop": loop, "index": 2 * n})
     body_graph = loop.graphs[1]
     src = loop.source
-    # reverse loop variables: step k, cotangents of the float variables, of the float captures
+    # Captures the body only reads rows of (an RNN's input sequence: loop_history_read(c, t))
+    # get their cotangent as one row per read and step, carried as reverse-loop variables and
+    # summed into place after the loop (loop_history_scatter) - not as a full-size accumulator
+    # updated every step. Other float captures are accumulated.
+    g = body_graph.nx
+    sparse, dense = [], []
+    for j in fc:
+        p = body_graph.params[n + j]
+        users = list(g.successors(p))
+        if users and all(g.nodes[u]["op"] == HISTORY_READ.name and g.nodes[u]["inputs"][0] == p
+                         and g.nodes[u]["inputs"][1] != p for u in users):
+            sparse += [(j, u) for u in users]
+        else:
+            dense.append(j)
+    # reverse loop variables: step k, cotangents of the float variables, of the dense captures,
+    # then for each sparse read its row cotangent and row index
     ct0 = [zeros_like(vars_[j]) for j in fv]
     if j_out in fv:   # the final value (or the history's last row) gets the cotangent
         ct0[fv.index(j_out)] = ct if index < n else bind(HISTORY_READ, [ct, trips], {})
-    cc0 = [zeros_like(caps[j]) for j in fc]
+    cc0 = [zeros_like(caps[j]) for j in dense]
+    row0 = [zeros_like(bind(HISTORY_READ, [caps[j], to_tensor(np.int32(0))], {}))
+            for j, _ in sparse]
+    idx0 = [to_tensor(np.zeros((), g.nodes[g.nodes[u]["inputs"][1]]["dtype"]))
+            for _, u in sparse]
+    nv, nd, ns = len(fv), len(dense), len(sparse)
 
     def rcond(k, *_):
         return k >= 0
 
     def rbody(k, *cts):
-        cv, cc = list(cts[:len(fv)]), list(cts[len(fv):])
+        cv, cc = list(cts[:nv]), list(cts[nv:nv + nd])
         vs = [bind(HISTORY_READ, [h, k], {}) for h in hists]
-        srcs = [vs[j] for j in fv] + [caps[j] for j in fc]
+        srcs = [vs[j] for j in fv] + [caps[j] for j in dense]
+        rows, vals = {}, {}
+        watch = {u for _, u in sparse}
         with GradientTape() as tape:
             tape.watch(srcs)
-            outs = replay(body_graph, vs + caps)
-        gs = _fill(tape.gradient([outs[j] for j in fv], srcs, output_gradients=cv), srcs)
-        new_cv = gs[:len(fv)]
+
+            def hook(node, value):
+                if node in watch:   # a row read of a sparse capture: a source of its own
+                    tape.watch(value)
+                    rows[node] = value
+            outs = replay(body_graph, vs + caps, hook, vals)
+        read_vals = [rows[u] for _, u in sparse]
+        gs = _fill(tape.gradient([outs[j] for j in fv], srcs + read_vals, output_gradients=cv),
+                   srcs + read_vals)
+        new_cv = gs[:nv]
         if index >= n:   # a cotangent for the history itself: row k joins variable j_out's
             p = fv.index(j_out)
             new_cv[p] = new_cv[p] + bind(HISTORY_READ, [ct, k], {})
-        new_cc = [a + b for a, b in zip(cc, gs[len(fv):])]
-        return [k - 1] + new_cv + new_cc
+        new_cc = [a + b for a, b in zip(cc, gs[nv:nv + nd])]
+        idxs = [vals[g.nodes[u]["inputs"][1]] for _, u in sparse]
+        return [k - 1] + new_cv + new_cc + gs[nv + nd:] + idxs
 
-    res = build_while(rcond, rbody, [trips - 1] + ct0 + cc0, src)
+    res, rloop, rins = build_while(rcond, rbody, [trips - 1] + ct0 + cc0 + row0 + idx0, src,
+                                   with_loop=True, trip_count=loop.trip_count)
     cts = [None] * len(inputs)
     for p, j in enumerate(fv):
         cts[j] = res[1 + p]
-    for p, j in enumerate(fc):
-        cts[n + j] = res[1 + len(fv) + p]
+    for p, j in enumerate(dense):
+        cts[n + j] = res[1 + nv + p]
+    base = 1 + nv + nd
+    for p, (j, _) in enumerate(sparse):   # the rows of every step, summed into place
+        rows = loop_output(rloop, rins, rloop.n_vars + base + p)
+        idx = loop_output(rloop, rins, rloop.n_vars + base + ns + p)
+        part = bind(HISTORY_SCATTER, [caps[j], idx, rows], {})
+        cts[n + j] = part if cts[n + j] is None else cts[n + j] + part
     return cts
 
 

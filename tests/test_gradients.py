@@ -273,6 +273,9 @@ GRAD_CASES["while_loop"] = [   # a data-dependent trip count (fixed under the sm
 ]
 GRAD_CASES["loop_history_read"] = [
     G(lambda h: control_ops.history_read(tf.sin(h), tf.constant(1)), [rnd(3, 2)])]
+GRAD_CASES["loop_history_scatter"] = [
+    G(lambda h, r: control_ops.history_scatter(h, tf.constant([1, 0, 1]), tf.sin(r)),
+      [rnd(2, 3), rnd(3, 3)])]
 GRAD_CASES["loop_history_grad"] = [
     G(lambda h, g: control_ops.history_grad(h, tf.constant(2), tf.exp(g)), [rnd(3, 2), rnd(2)])]
 

@@ -362,6 +362,10 @@ CASES = {
         Case([f64(3, 2), np.int32(1), f64(2)], control_ops.history_grad,
              lambda h, k, g: np.where(np.arange(3)[:, None] == k, g, 0.)),
     ],
+    "loop_history_scatter": [
+        Case([f32(3, 2), np.array([2, 0, 2, 1], np.int32), f32(4, 2)], control_ops.history_scatter,
+             lambda h, i, r: np.stack([r[1], r[3], r[0] + r[2]])),
+    ],
     # ---------------------------------------------------------------- random (stateful)
     "random_normal": [
         Case([], lambda: tf.random.normal((400, 5), seed=3),
