@@ -179,16 +179,17 @@ def test_adjoint_modes(page_of):
     adj_nodes = [n for n, r in v["nodes"].items() if r["adj"] and not r["chip"]]
     assert sorted(int(n) for n in col) == sorted(adj_nodes)     # every adjoint in a column
     for k in (1, 2):
-        items = [it for it in boxes if it in col.values() and
-                 (v["groups"][it[2:]]["adj"] if it.startswith("g:") else v["nodes"][int(it)]["adj"]) == k]
+        def order_of(it):
+            return v["groups"][it[2:]]["adj"] if it.startswith("g:") else v["nodes"][int(it)]["adj"]
+        items = [it for it in boxes if it in col.values() and order_of(it) == k]
         assert all(boxes[it][0] > fwd_w for it in items)
         # each item sits level with (or, to avoid overlap, below) its forward partner, and the
         # column keeps the partners' top-to-bottom order
         want = {}
         for it in items:
             members = [n for n, c in col.items() if c == it]
-            ys = [boxes[str(v["nodes"][int(n)]["fwd"])][1] if str(v["nodes"][int(n)]["fwd"]) in boxes
-                  else None for n in members]
+            fwds = [str(v["nodes"][int(n)]["fwd"]) for n in members]
+            ys = [boxes[f][1] if f in boxes else None for f in fwds]
             ys = [y for y in ys if y is not None]
             if ys:
                 want[it] = min(ys)
@@ -210,7 +211,9 @@ def test_adjoint_modes(page_of):
 
 def test_stage_diff_and_stable_view(page_of):
     cf, page, _ = page_of
-    names = page.evaluate("gf.stage(0, true) || Array.from(document.querySelectorAll('#gf-stage option')).map(o => o.textContent)")
+    page.evaluate("gf.stage(0, true)")
+    names = page.evaluate("Array.from(document.querySelectorAll('#gf-stage option'))"
+                          ".map(o => o.textContent)")
     cse = next(i for i, n in enumerate(names) if n.startswith("cse"))
     page.evaluate(f"gf.stage({cse - 1}, true)")
     g = cf.traced.nx
@@ -261,7 +264,8 @@ def test_2500_nodes_series_and_timings(deep_page, capsys):
     groups = page.evaluate("gf.view().groups")
     series = [g for g in groups.values() if g.get("series")]
     assert any(g["series"] >= 36 and g["parent"].startswith("sequential") for g in series)
-    one = page.evaluate("Array.from(document.querySelectorAll('.box.grp')).map(e => e.dataset.item)")[0]
+    one = page.evaluate("Array.from(document.querySelectorAll('.box.grp'))"
+                        ".map(e => e.dataset.item)")[0]
     page.click(f'[data-item="{one}"]')
     toggle_ms = float(state(page)["layoutMs"])
     search_ms = float(page.evaluate("gf.search('op:matmul') && document.body.dataset.searchMs"))

@@ -73,8 +73,8 @@ def _var_name(d, labels=None):
 
 def variable_labels(graphs):
     """{id(variable): label} over `graphs` (networkx graphs): the variable's path (Keras) or
-    name without ``:0``, and a ``_1``, ``_2``... suffix for the second, third... distinct variable with the
-    same name (TF names every unnamed Variable ``Variable:0``).
+    name without ``:0``, and a ``_1``, ``_2``... suffix for the second, third... distinct
+    variable with the same name (TF names every unnamed Variable ``Variable:0``).
 
     >>> import graphflow as tf
     >>> a, b = tf.Variable(1.0), tf.Variable(2.0)
