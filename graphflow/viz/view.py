@@ -5,8 +5,11 @@ Groups come from the IR, never from op names: name scopes (``scope`` attr; Keras
 loss, the metrics and the optimizer open theirs), adjoint nodes mirrored under
 ``gradients/<forward node's scope>`` per order (``gradients^2/...`` for order 2),
 forward-mode nodes under ``tangents/...``, fused kernels (``kernel k · kind · domain · n ops``)
-in the fused stage, and source lines when the graph has no scopes at all. A group with more
-than `SPLIT` direct members is split into parts in program order.
+in the fused stage (inside the deepest group holding all their members), and source lines
+when the graph has no scopes at all. A group whose own nodes repeat one block of ops >= 3 times
+(an unrolled loop) gets a ``step k`` group per repetition; a group with more than `SPLIT` direct
+members is split into parts in program order; >= `SERIES_MIN` consecutive identical sibling
+groups (40 Dense layers, the steps) become one series ``dense_1…dense_40 ×40``.
 
 Scalar constants and variable reads are *chips*: they are not boxes, they show in their
 consumers' labels (``multiply ·0.5``, ``matmul ⟵dense/kernel``), so they draw no long edges.
@@ -16,7 +19,10 @@ and its own nodes) are layered by longest path over the data edges lifted to tha
 (control edges are not used), long edges get dummy waypoints, and barycentric sweeps (down and
 up, keeping the best) reduce crossings. Coordinates (`place`) are then assigned bottom-up from
 the sizes of the currently expanded/collapsed items; the page's script does the same when a
-group is toggled, so an expand never re-runs ordering for anything but nothing at all.
+group is toggled, so an expand never re-runs ordering for anything but nothing at all. Groups
+with adjoint items also keep a layout without them (``alt``: modes "hidden" and "mirror"; the
+page draws the mirror columns). The stages of one trace share the layout of their union graph
+(`union_graph`, `build_view(..., on=...)`), so a node keeps its place in every stage.
 
 >>> import graphflow as tf
 >>> @tf.function(jit_compile=False)
