@@ -495,3 +495,27 @@ def test_stacked_cells_equal_the_layers_one_after_the_other(traced):
     want, (h2_ref,) = ref_gru(mid, *w[3:])
     for got, ref in ((seq, want), (h1, h1_ref), (c1, c1_ref), (h2, h2_ref)):
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_recurrent_models_save_and_load_as_keras_files(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 5, 2)).astype(np.float32)
+    x[0, 3:] = 0.0   # padding, masked
+    model = keras.Sequential([
+        rnn.Masking(0.0),
+        rnn.Bidirectional(rnn.LSTM(4, return_sequences=True, dropout=0.1)),
+        rnn.Bidirectional(rnn.GRU(3, reset_after=False), merge_mode="sum"),
+        keras.layers.Dense(1)])
+    want = model(x).numpy()
+    cfg = model.layers[1].get_config()
+    assert cfg["merge_mode"] == "concat" and cfg["layer"]["class_name"] == "LSTM"
+    assert cfg["backward_layer"]["config"]["go_backwards"] is True
+    lstm_cfg = cfg["layer"]["config"]
+    assert "cell" not in lstm_cfg and lstm_cfg["dropout"] == 0.1 and lstm_cfg["units"] == 4
+    path = str(tmp_path / "rnn.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded(x).numpy(), want)
+    assert [type(l).__name__ for l in loaded.layers] == ["Masking", "Bidirectional",
+                                                         "Bidirectional", "Dense"]
+    assert loaded.layers[2].merge_mode == "sum" and not loaded.layers[2].forward_layer.cell.reset_after

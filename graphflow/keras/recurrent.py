@@ -18,6 +18,7 @@ for `dropout`/`recurrent_dropout` (one mask per call, while training), masking (
 (TensorShape([2, 5, 4]), 128)
 """
 import copy
+import inspect
 
 import numpy as np
 
@@ -517,6 +518,32 @@ class _Builtin(RNN):
                          dtype=dtype, trainable=trainable, input_shape=input_shape,
                          batch_input_shape=batch_input_shape, batch_size=batch_size)
 
+    def __init_subclass__(cls, **kwargs):
+        # each layer's __init__ states its cell's arguments too (activation, dropout, ...), so
+        # tools reading constructor signatures (the .keras loader) see every config key
+        super().__init_subclass__(**kwargs)
+        if cls.cell_class is None or "__init__" in cls.__dict__:
+            return
+
+        def __init__(self, units, **kw):
+            _Builtin.__init__(self, units, **kw)
+        P = inspect.Parameter
+        params, seen = [P("self", P.POSITIONAL_OR_KEYWORD)], {"self"}
+        mro = cls.cell_class.__mro__
+        for klass in mro[:mro.index(_Cell) + 1] + (_Builtin,):
+            init = klass.__dict__.get("__init__")
+            if init is None:
+                continue
+            for name, p in inspect.signature(init).parameters.items():
+                if name not in seen and p.kind not in (P.VAR_KEYWORD, P.VAR_POSITIONAL):
+                    seen.add(name)
+                    params.append(p.replace(kind=P.KEYWORD_ONLY) if len(params) > 1
+                                  else p.replace(kind=P.POSITIONAL_OR_KEYWORD))
+        # (no **kwargs: the RNN base's `cell` is not an argument of these layers, as in Keras)
+        __init__.__signature__ = inspect.Signature(params)
+        __init__.__doc__ = f"{cls.__name__}(units, ...): the RNN arguments and {cls.cell_class.__name__}'s."
+        cls.__init__ = __init__
+
     @property
     def units(self):
         return self.cell.units
@@ -633,7 +660,8 @@ class Bidirectional(Layer):
         if backward.go_backwards == layer.go_backwards:
             raise ValueError("Bidirectional: backward_layer must have go_backwards="
                              f"{not layer.go_backwards}")
-        layer._name = "forward_" + layer.name
+        if not layer.name.startswith("forward_"):
+            layer._name = "forward_" + layer.name
         self.forward_layer, self.backward_layer = layer, backward
         self.merge_mode = merge_mode
         self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
@@ -675,4 +703,7 @@ class Bidirectional(Layer):
         return mask if self.return_sequences else None
 
     def get_config(self):
-        return dict(super().get_config(), merge_mode=self.merge_mode)
+        from .saving import serialize_keras_object   # (saving imports the layer modules)
+        return dict(super().get_config(), merge_mode=self.merge_mode,
+                    layer=serialize_keras_object(self.forward_layer),
+                    backward_layer=serialize_keras_object(self.backward_layer))
