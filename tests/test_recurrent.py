@@ -519,3 +519,15 @@ def test_recurrent_models_save_and_load_as_keras_files(tmp_path):
     assert [type(l).__name__ for l in loaded.layers] == ["Masking", "Bidirectional",
                                                          "Bidirectional", "Dense"]
     assert loaded.layers[2].merge_mode == "sum" and not loaded.layers[2].forward_layer.cell.reset_after
+
+
+def test_functional_model_propagates_the_embedding_mask():
+    tokens = np.array([[4, 2, 0, 0], [1, 3, 3, 2]])
+    inp = keras.Input((4,), dtype="int32")
+    h = keras.layers.Embedding(5, 3, mask_zero=True)(inp)
+    h = keras.layers.Dropout(0.5)(h)            # passes the mask on
+    out = keras.layers.Dense(1)(rnn.LSTM(3)(h))
+    model = keras.Model(inp, out)
+    got = model(tokens).numpy()
+    np.testing.assert_allclose(got[0], model(tokens[:1, :2]).numpy()[0], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(got[0], model(np.array([[4, 2, 1, 1]])).numpy()[0])

@@ -470,13 +470,21 @@ class Model(Layer):
         if len(vals) != len(in_leaves):
             raise ValueError(f"model {self.name} expects {len(in_leaves)} inputs, got {len(vals)}")
         values = {id(k): v for k, v in zip(in_leaves, vals)}
+        masks = {}   # Keras masking along single-tensor edges: id(KerasTensor) -> mask
         for node in self._fn_nodes:
             kwargs = dict(node.kwargs)
             args = kwargs.pop("_args", ())
             x = _tmap(lambda v: values[id(v)] if isinstance(v, KerasTensor) else v, node.inputs)
+            mask = masks.get(id(node.inputs)) if isinstance(node.inputs, KerasTensor) else None
+            if mask is not None and "mask" not in kwargs:
+                kwargs["mask"] = mask
             out = node.layer(x, *args, **kwargs)
             for k, v in zip(flatten(node.outputs)[0], flatten(out)[0]):
                 values[id(k)] = v
+            if isinstance(node.outputs, KerasTensor) and isinstance(node.inputs, KerasTensor):
+                out_mask = node.layer.compute_mask(x, mask)
+                if out_mask is not None:
+                    masks[id(node.outputs)] = out_mask
         return _tmap(lambda k: values[id(k)], self._fn_outputs)
 
     def call(self, inputs, training=None, mask=None):
