@@ -373,3 +373,16 @@ def test_kernel_sources_in_fused_stage(mlp):
     for k, text in srcs.items():
         assert v["kernels"][k]["source"] == text
     assert any("def " in t for t in srcs.values())          # generated kernel code
+
+
+def test_updates_lane(mlp):
+    v = H.stage_views(H.stages_of(mlp))[0]
+    lanes = 0
+    for gid, grp in v["groups"].items():
+        eff = [x for L in grp["layers"] for x in L if not str(x).startswith(("g:", "d:"))
+               and v["nodes"][x]["role"] == "effect" and not any(
+                   a == x for a, _ in grp["segs"])]
+        if eff:   # effects feeding nothing in their group share its last layer
+            assert all(x in grp["layers"][-1] for x in eff), gid
+            lanes += 1
+    assert lanes

@@ -512,10 +512,11 @@ def count_crossings(layers, edges):
     return total
 
 
-def order_layers(items, edges, first, sweeps=6):
+def order_layers(items, edges, first, sweeps=6, lane=()):
     """Layered order of `items` (list, in program order) for DAG `edges` (pairs): longest-path
-    layers, dummy items ('d:<k>') on long edges, barycentric sweeps. Returns (layers, chains)
-    where chains maps an edge (a, b) to its dummies."""
+    layers, dummy items ('d:<k>') on long edges, barycentric sweeps. Items in `lane` that feed
+    nothing here (effects: variable updates) share the last layer, an updates lane. Returns
+    (layers, chains) where chains maps an edge (a, b) to its dummies."""
     succ = {x: [] for x in items}
     for a, b in edges:
         succ[a].append(b)
@@ -531,6 +532,9 @@ def order_layers(items, edges, first, sweeps=6):
         if not preds[x] and succ[x]:
             layer[x] = min(layer[y] for y in succ[x]) - 1
     n_layers = max(layer.values(), default=0) + 1
+    for x in lane:
+        if x in layer and not succ[x]:
+            layer[x] = n_layers - 1
     L = [[] for _ in range(n_layers)]
     for x in items:
         L[layer[x]].append(x)
@@ -603,7 +607,9 @@ def layout_groups(view):
     def order(grp, items, tag):
         pos = {x: i for i, x in enumerate(items)}
         es = [(a, b) for (a, b) in lifted[grp["id"]] if a in pos and b in pos and pos[a] < pos[b]]
-        layers, chains = order_layers(items, es, tag)
+        lane = [x for x in items if not str(x).startswith("g:") and view["nodes"][x]["role"]
+                == "effect"]
+        layers, chains = order_layers(items, es, tag, lane=lane)
         return {"layers": layers, "chains": [[a, b, ch] for (a, b), ch in chains.items() if ch],
                 "segs": [[x, y] for (a, b), ch in chains.items()
                          for x, y in zip([a] + ch, ch + [b])]}
