@@ -99,6 +99,9 @@ _ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool, compl
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32)
+#: TF's DataType enum (types.proto): tf.as_dtype(1) is float32
+_BY_ENUM = {1: float32, 2: float64, 3: int32, 4: uint8, 5: int16, 6: int8, 8: complex64,
+            9: int64, 10: bool, 18: complex128, 19: float16}
 
 
 def as_dtype(x):
@@ -122,6 +125,12 @@ def as_dtype(x):
         return bool
     if x is complex:
         return complex128
+    if isinstance(x, int) and not isinstance(x, builtins.bool):   # TF's DataType enum values
+        try:
+            return _BY_ENUM[x]
+        except KeyError:
+            raise TypeError(f"{x} is not a TF DataType enum value graphflow supports "
+                            f"({sorted(_BY_ENUM)})") from None
     try:
         return _BY_NP[np.dtype(x)]
     except (TypeError, KeyError):

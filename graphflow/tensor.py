@@ -599,6 +599,9 @@ def convert_args(*xs, op=None):
             dtype = x.dtype
             break
     try:
+        if dtype is None and xs:   # no tensor: the first value's dtype converts the rest (TF's
+            first = to_tensor(xs[0])   # args_to_matching_eager: tf.maximum(0., [1, -1]) is float)
+            return [first] + [to_tensor(x, first.dtype) for x in xs[1:]]
         return [to_tensor(x, dtype) for x in xs]
     except InvalidArgumentError as e:
         if op is None:

@@ -102,3 +102,25 @@ def test_uint8_negative_abs_say_unsigned_is_unsupported(fn):
         fn(tf.constant([1, 200], tf.uint8))
     np.testing.assert_array_equal(fn(tf.constant([1, -7], tf.int8)).numpy(),
                                   fn.__name__ == "abs" and [1, 7] or [-1, 7])
+
+
+def test_python_values_take_the_first_arguments_dtype():
+    # TF (args_to_matching_eager): with no tensor among the arguments, the first value's dtype
+    # converts the others
+    r = tf.multiply(np.array([1., 2.]), 42)
+    assert r.dtype == tf.float64 and r.numpy().tolist() == [42., 84.]
+    r = tf.maximum(0., [1, -1])
+    assert r.dtype == tf.float32 and r.numpy().tolist() == [1., 0.]
+    assert tf.add(2, tf.constant(1.5)).dtype == tf.float32   # a tensor still decides
+    with pytest.raises(InvalidArgumentError, match="2.5.*int32"):
+        tf.add(1, 2.5)
+
+
+def test_dtype_given_as_tf_enum_number():
+    # TF's DataType enum: 1 float32, 3 int32, 9 int64, 18 complex128
+    z = tf.zeros(1, 1)
+    assert z.dtype == tf.float32 and z.numpy().tolist() == [0.0]
+    assert [tf.as_dtype(n) for n in (1, 3, 9, 18)] == [tf.float32, tf.int32, tf.int64,
+                                                       tf.complex128]
+    with pytest.raises(TypeError, match="enum"):
+        tf.as_dtype(7)   # DT_STRING
