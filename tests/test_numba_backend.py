@@ -175,6 +175,19 @@ def test_one_hot_fuses_with_its_consumers():
     assert len(fused) >= 2
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32])
+def test_one_hot_compares_in_the_indices_width_only_when_the_depth_fits(dtype):
+    """int32 labels are compared with the loop index cast to int32 (full SIMD width); int8
+    labels with depth 300 must not be (the index would wrap): out-of-range labels give zeros."""
+    info = np.iinfo(dtype)
+    idx = np.array([0, 5, 127, 299, info.min, info.max, 200 % (info.max + 1)], np.int64)
+    idx = np.clip(idx, info.min, info.max).astype(dtype)
+    z = np.random.default_rng(14).standard_normal((7, 300)).astype(np.float32)
+    plan = check_same(lambda i, z: tf.one_hot(i, 300) * z, idx, z, exact=True)
+    src = "\n".join(st.source for st in plan.cluster_steps if st.why_numpy is None)
+    assert ("np.int32(i" in src) == (dtype == np.int32), src
+
+
 # ------------------------------------------------------------------ reductions
 def test_reductions_every_axis():
     rng = np.random.default_rng(3)

@@ -367,3 +367,21 @@ def test_signed_zeros_and_ties_match_numpy():
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=0, equal_nan=True)  # tanh: 2 ulp
         nan = np.isnan(b)
         np.testing.assert_array_equal(np.signbit(a[~nan]), np.signbit(b[~nan]))
+
+
+def test_row_values_broadcast_into_a_bigger_domain_stay_outside():
+    """A row member read by a node over a bigger domain (here (2, rows, cols)) is written out;
+    that node runs in its own loop, never in the row cluster's."""
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    z = rng.standard_normal((2, 3, 5)).astype(np.float32)
+
+    def fn(x, z):
+        r = tf.math.log(tf.reduce_sum(tf.exp(x), -1, keepdims=True))
+        return [x - r, r + z, tf.reduce_sum(r * z, -1)]
+    got, want, plan = both(fn, x, z)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=2e-6)
+    for c in plan.graph.nx.graph["clusters"].values():
+        shapes = {tuple(plan.graph.nx.nodes[m]["shape"]) for m in c["nodes"]}
+        assert (2, 3, 5) not in shapes or c["domain"] == (2, 3, 5), c

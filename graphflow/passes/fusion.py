@@ -340,8 +340,7 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                 reason = "reduction boundary: the reduction must finish before its result is read"
             elif pk == "red" and c.domain != dom:
                 reason = "shape: the reduction's domain differs from this node's"
-            elif pk != "red" and c.domain != dom and not (p in c.rows and
-                                                          _cluster_row_shape(g, c) is not None):
+            elif pk != "red" and c.domain != dom:
                 reason = (f"shape: {tuple(g.nodes[p]['shape'])} is broadcast into {dom}, "
                           "so it is computed in its own loop")
             elif any(cl[u] is c and kinds[u][0] == "red" and not row_local(g, u, dom)

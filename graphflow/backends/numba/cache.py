@@ -74,9 +74,12 @@ def _get_salt():
     return _salt
 
 
-def kernel_key(source):
-    """The structural key: a content hash of the generated source (plus versions)."""
-    return hashlib.sha256((_get_salt() + source).encode()).hexdigest()[:24]
+def kernel_key(source, arg_types=()):
+    """The structural key: a content hash of the generated source and the argument types it
+    is compiled for (plus versions). The types count: two kernels can share their source text
+    (e.g. a one_hot over int8 or uint8 indices) yet need different compiled signatures."""
+    return hashlib.sha256((_get_salt() + source + repr(list(arg_types))).encode()
+                          ).hexdigest()[:24]
 
 
 class Kernel:
@@ -136,7 +139,7 @@ def kick():
 
 def request(source, arg_types, sync=None):
     """The Kernel for this source: from memory, else scheduled (or compiled now if `sync`)."""
-    key = kernel_key(source)
+    key = kernel_key(source, arg_types)
     sync = SETTINGS.sync_compile if sync is None else sync
     with _lock:
         k = _kernels.get(key)

@@ -175,7 +175,10 @@ def node_expr(node, refs):
     tmpl = template_of(node.op)
     attrs = node.attrs
     if "_index" in attrs:        # an indexed op (lowering.INDEXED): the loop index it reads
-        tmpl = tmpl.replace("IDX", attrs["_index"])
+        idx = attrs["_index"]
+        if "_index_dtype" in attrs:      # the loop index cast to the indices' narrower dtype
+            idx = f"{np_type(attrs['_index_dtype'])}({idx})"
+        tmpl = tmpl.replace("IDX", idx)
     text = tmpl.format(*refs, **{k: v if isinstance(v, str) else repr(v)
                                  for k, v in attrs.items()
                                  if isinstance(v, (str, int, float, np.number))})

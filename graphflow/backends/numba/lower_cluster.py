@@ -197,6 +197,10 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
             cdt = d["dtype"]
             at = [k for k, (_, js) in enumerate(groups) if indexed[m] in js]
             attrs = dict(attrs, _index=f"i{at[0]}" if at else "0")
+            idt = np.dtype(g.nodes[d["inputs"][0]]["dtype"])
+            if idt.kind in "iu" and idt.itemsize < 8 and dom[indexed[m]] <= np.iinfo(idt).max:
+                # compare in the indices' own width (int32 labels: 16 lanes, not 8 of int64)
+                attrs["_index_dtype"] = idt.name
         ref[m] = ("v", len(knodes))
         knodes.append(KNode(d["op"], args, attrs, d["dtype"], cdt))
     outs_row = [m for m in outs if m in rows]
