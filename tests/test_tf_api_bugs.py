@@ -124,3 +124,13 @@ def test_dtype_given_as_tf_enum_number():
                                                        tf.complex128]
     with pytest.raises(TypeError, match="enum"):
         tf.as_dtype(7)   # DT_STRING
+
+
+def test_initializer_callables_get_dtype_by_keyword():
+    # Keras calls initializers as init(shape, dtype=...): tf.random.normal / tf.zeros work
+    tf.random.set_seed(0)
+    d = tf.keras.layers.Dense(3, kernel_initializer=tf.random.normal, bias_initializer=tf.zeros)
+    y = d(np.ones((1, 2), "float32"))
+    assert d.kernel.dtype == tf.float32 and d.kernel.shape == (2, 3)
+    np.testing.assert_array_equal(d.bias.numpy(), np.zeros(3, np.float32))
+    np.testing.assert_allclose(y.numpy(), d.kernel.numpy().sum(0, keepdims=True), rtol=1e-6)

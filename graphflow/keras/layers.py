@@ -330,7 +330,8 @@ class Layer(Module):
         init = _init.get(initializer)
         name = name or f"variable_{len(self._own_weights)}"
         with _state.using(scope=()):   # the name is complete: no enclosing scope prefix
-            v = KerasVariable(lambda: init(shape, dt), trainable=trainable,
+            # dtype by keyword, as Keras calls initializers (kernel_initializer=tf.random.normal)
+            v = KerasVariable(lambda: init(shape, dtype=dt), trainable=trainable,
                               name=f"{self.name}/{name}", dtype=dt)
         self._own_weights.append(v)
         reg = _reg.get(regularizer)
