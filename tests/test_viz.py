@@ -379,7 +379,7 @@ def test_updates_lane(mlp):
     v = H.stage_views(H.stages_of(mlp))[0]
     lanes = 0
     for gid, grp in v["groups"].items():
-        eff = [x for L in grp["layers"] for x in L if not str(x).startswith(("g:", "d:"))
+        eff = [x for L in grp["layers"] for x in L if x in v["nodes"]
                and v["nodes"][x]["role"] == "effect" and not any(
                    a == x for a, _ in grp["segs"])]
         if eff:   # effects feeding nothing in their group share its last layer
