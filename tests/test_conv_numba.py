@@ -45,10 +45,10 @@ def run_both(op, attrs, *xs, tol=1e-5):
 
 # (N, H, W, C), (kh, kw, O), strides, dilations, pads
 CONV_GEOMETRY = [
-    ((2, 7, 6, 3), (3, 2, 4), (1, 2), (1, 1), ((1, 2), (0, 1))),     # direct (K = 18)
+    ((2, 7, 6, 3), (3, 2, 4), (1, 2), (1, 1), ((1, 2), (0, 1))),     # im2col (K = 18)
     ((2, 6, 5, 8), (3, 3, 5), (1, 1), (1, 1), ((1, 1), (1, 1))),     # im2col + gemm (K = 72)
     ((3, 5, 5, 6), (1, 1, 3), (1, 1), (1, 1), ((0, 0), (0, 0))),     # 1x1: the gemm alone
-    ((1, 6, 7, 2), (2, 3, 2), (2, 1), (2, 1), ((3, 3), (2, 2))),     # dilated, padded
+    ((1, 6, 7, 2), (2, 3, 2), (2, 1), (2, 1), ((3, 3), (2, 2))),     # direct, dilated, padded
     ((1, 1, 1, 1), (3, 3, 2), (3, 3), (1, 1), ((1, 1), (1, 1))),     # 1x1 image, batch 1, C 1
     ((2, 9, 9, 40), (1, 1, 3), (4, 4), (1, 1), ((0, 0), (0, 0))),    # stride > kernel (gemm)
     ((1, 2, 2, 1), (2, 2, 1), (5, 5), (1, 1), ((4, 4), (4, 4))),     # padding > input
@@ -169,7 +169,7 @@ def test_conv_step_numba_equals_numpy_executor():
              if k.source.startswith("# graphflow conv kernel")}
     assert {"direct_fwd", "im2col", "maxpool", "maxpool_grad", "direct_bf", "col2im"} <= names
     report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
-    assert "conv2d: direct numba loop (kh*kw*C = 9 <= 32); kernels ready" in report
+    assert "conv2d: direct numba loop (kh*kw*C = 9 <= 16); kernels ready" in report
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 36)" in report
     assert "max_pool2d_grad" in report and "windows tile the input" in report
     got = fj(x, y)       # all kernels compiled now

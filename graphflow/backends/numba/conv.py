@@ -455,9 +455,10 @@ def _with_kernels(fast, kernels, impl, attrs):
 
 
 #: the largest reduction (kh*kw*C) convolved directly; above it im2col + gemm is faster
-#: (measured, float32, batch 64, 3x3: C=1 direct ~5x faster fwd and filter gradient, C=3 ~2.5x,
-#: C=8 even fwd, C=32 im2col + gemm ~1.5x faster)
-DIRECT_MAX_K = 32
+#: (measured, float32, batch 64, 3x3, shared machine, best of 40: C=1 direct 1.5 ms vs 1.6 ms
+#: forward, 2.3 vs 2.2 ms filter gradient, and in the median 2.8 vs 71 ms - OpenBLAS suffers
+#: far more from a loaded machine; C=3 im2col + gemm 2.3 ms vs 12 ms; C=32 gemm ~2x faster)
+DIRECT_MAX_K = 16
 
 
 def _direct(kh, kw, c, groups=1):
