@@ -122,3 +122,80 @@ def test_functional_guide_multi_input_multi_output_ticket_model():
     np.testing.assert_allclose(got, want, rtol=1e-5)
     hist = model.fit(data, targets, epochs=2, batch_size=32, verbose=0)
     assert len(hist.history["loss"]) == 2 and np.all(np.isfinite(hist.history["loss"]))
+
+
+def test_callbacks_guide_log_keys():
+    # Keras guide "writing your own callbacks": every hook gets a logs dict ({} when empty)
+    out = []
+
+    class CustomCallback(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            out.append(f"Starting training; got log keys: {list(logs.keys())}")
+
+        def on_train_end(self, logs=None):
+            out.append(f"Stop training; got log keys: {list(logs.keys())}")
+
+        def on_epoch_begin(self, epoch, logs=None):
+            out.append(f"Start epoch {epoch} of training; got log keys: {list(logs.keys())}")
+
+        def on_epoch_end(self, epoch, logs=None):
+            out.append(f"End epoch {epoch} of training; got log keys: {list(logs.keys())}")
+
+        def on_test_begin(self, logs=None):
+            out.append(f"Start testing; got log keys: {list(logs.keys())}")
+
+        def on_test_end(self, logs=None):
+            out.append(f"Stop testing; got log keys: {list(logs.keys())}")
+
+        def on_predict_begin(self, logs=None):
+            out.append(f"Start predicting; got log keys: {list(logs.keys())}")
+
+        def on_predict_end(self, logs=None):
+            out.append(f"Stop predicting; got log keys: {list(logs.keys())}")
+
+        def on_train_batch_begin(self, batch, logs=None):
+            out.append(f"...Training: start of batch {batch}; got log keys: {list(logs.keys())}")
+
+        def on_train_batch_end(self, batch, logs=None):
+            out.append(f"...Training: end of batch {batch}; got log keys: {list(logs.keys())}")
+
+        def on_test_batch_begin(self, batch, logs=None):
+            out.append(f"...Evaluating: start of batch {batch}; got log keys: {list(logs.keys())}")
+
+        def on_test_batch_end(self, batch, logs=None):
+            out.append(f"...Evaluating: end of batch {batch}; got log keys: {list(logs.keys())}")
+
+        def on_predict_batch_begin(self, batch, logs=None):
+            out.append(f"...Predicting: start of batch {batch}; got log keys: {list(logs.keys())}")
+
+        def on_predict_batch_end(self, batch, logs=None):
+            out.append(f"...Predicting: end of batch {batch}; got log keys: {list(logs.keys())}")
+
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.1),
+                  loss="mean_squared_error", metrics=["mean_absolute_error"])
+    x = np.random.default_rng(4).random((8, 784)).astype("float32")
+    y = np.random.default_rng(5).random((8,)).astype("float32")
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, validation_split=0.0,
+              callbacks=[CustomCallback()])
+    model.evaluate(x, y, batch_size=8, verbose=0, callbacks=[CustomCallback()])
+    model.predict(x, batch_size=8, verbose=0, callbacks=[CustomCallback()])
+    m = "['loss', 'mean_absolute_error']"
+    assert out == [
+        "Starting training; got log keys: []",
+        "Start epoch 0 of training; got log keys: []",
+        "...Training: start of batch 0; got log keys: []",
+        f"...Training: end of batch 0; got log keys: {m}",
+        "...Training: start of batch 1; got log keys: []",
+        f"...Training: end of batch 1; got log keys: {m}",
+        f"End epoch 0 of training; got log keys: {m}",
+        f"Stop training; got log keys: {m}",
+        "Start testing; got log keys: []",
+        "...Evaluating: start of batch 0; got log keys: []",
+        f"...Evaluating: end of batch 0; got log keys: {m}",
+        f"Stop testing; got log keys: {m}",
+        "Start predicting; got log keys: []",
+        "...Predicting: start of batch 0; got log keys: []",
+        "...Predicting: end of batch 0; got log keys: ['outputs']",
+        "Stop predicting; got log keys: []",
+    ]

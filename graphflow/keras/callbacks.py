@@ -140,6 +140,11 @@ class Callback:
     on_batch_end = on_train_batch_end
 
 
+#: hooks whose only argument is `logs` (the others take an epoch or batch index first)
+_LOGS_ONLY_HOOKS = frozenset(f"on_{m}_{e}" for m in ("train", "test", "predict")
+                             for e in ("begin", "end"))
+
+
 class CallbackList:
     """Fans each hook out to a list of callbacks."""
 
@@ -159,6 +164,15 @@ class CallbackList:
             raise AttributeError(name)
 
         def fan_out(*args, **kwargs):
+            # Keras 3 hands every hook a logs dict - {} where it has none - never None
+            n = 1 if name in _LOGS_ONLY_HOOKS else 2
+            if "logs" in kwargs:
+                if kwargs["logs"] is None:
+                    kwargs["logs"] = {}
+            elif len(args) == n - 1:
+                args = args + ({},)
+            elif len(args) == n and args[-1] is None:
+                args = args[:-1] + ({},)
             chief = _ds.is_chief()
             for c in self.callbacks:
                 if chief or not c.chief_only:
