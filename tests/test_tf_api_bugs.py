@@ -134,3 +134,26 @@ def test_initializer_callables_get_dtype_by_keyword():
     assert d.kernel.dtype == tf.float32 and d.kernel.shape == (2, 3)
     np.testing.assert_array_equal(d.bias.numpy(), np.zeros(3, np.float32))
     np.testing.assert_allclose(y.numpy(), d.kernel.numpy().sum(0, keepdims=True), rtol=1e-6)
+
+
+def test_dense_casts_integer_inputs_to_its_compute_dtype():
+    # training-loop guide: uint8 MNIST rows fed straight to Dense (Keras 3's matmul promotes)
+    keras = tf.keras
+    inputs = keras.Input(shape=(6,))
+    model = keras.Model(inputs, keras.layers.Dense(3, name="predictions")(inputs))
+    xb = np.random.default_rng(0).integers(0, 255, (4, 6)).astype(np.uint8)
+    k, b = [w.numpy() for w in model.weights]
+    want = xb.astype(np.float32) @ k + b
+    out = model(xb, training=True)
+    assert out.dtype == tf.float32
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-5)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(model(x, training=True))
+        return y, tape.gradient(y, model.trainable_weights)
+    y, (gk, gb) = step(xb)
+    np.testing.assert_allclose(float(y), want.sum(), rtol=1e-5)
+    np.testing.assert_allclose(gk.numpy(), np.repeat(xb.astype(np.float32).sum(0)[:, None], 3, 1),
+                               rtol=1e-6)

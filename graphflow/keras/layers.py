@@ -598,6 +598,15 @@ class Dense(Layer):
         configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
                               kernel_regularizer, bias_regularizer, activity_regularizer)
 
+    def _convert_inputs(self, inputs):
+        x = super()._convert_inputs(inputs)
+        # Keras 3's matmul promotes integer inputs with the float kernel (a uint8 image batch
+        # works): cast them to the compute dtype
+        if isinstance(x, Tensor) and (x.dtype.is_integer or x.dtype.is_bool) and \
+                self._dtype.is_floating:
+            x = _m.cast(x, self._dtype)
+        return x
+
     def build(self, input_shape):
         last = input_shape[-1]
         if last is None:
