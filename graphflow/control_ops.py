@@ -645,15 +645,22 @@ def _floating(x):
 
 
 def _while_vjp(inputs, out, ct, loop, index, needed=None):
+    return _while_group_vjp(inputs, {index: ct}, loop, needed=needed)
+
+
+def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
+    """The VJP of all outputs of one loop at once (`cts_by_index`: output index -> cotangent):
+    one reverse loop whatever number of its outputs get cotangents (the autodiff core groups the
+    per-output nodes, fact `vjp_group`)."""
     n = loop.n_vars
-    if index == 2 * n:
-        return [None] * len(inputs)
     vars_, caps = list(inputs[:n]), list(inputs[n:])
     fv = [j for j in range(n) if _floating(vars_[j])]
     # (cotangents of captures no source reaches, e.g. an RNN's input data, are not computed)
     fc = [j for j in range(len(caps)) if _floating(caps[j]) and (needed is None or needed[n + j])]
-    j_out = index if index < n else index - n
-    if j_out not in fv:
+    final_ct = {j: c for j, c in cts_by_index.items() if j < n and j in fv and c is not None}
+    hist_ct = {j - n: c for j, c in cts_by_index.items()
+               if n <= j < 2 * n and j - n in fv and c is not None}
+    if not final_ct and not hist_ct:
         return [None] * len(inputs)
     if any(d["op"] == "read_variable" for g in loop.graphs for _, d in g.nx.nodes(data=True)):
         raise NotImplementedError(
@@ -682,9 +689,13 @@ def _while_vjp(inputs, out, ct, loop, index, needed=None):
             dense.append(j)
     # reverse loop variables: step k, cotangents of the float variables, of the dense captures,
     # then for each sparse read its row cotangent and row index
-    ct0 = [zeros_like(vars_[j]) for j in fv]
-    if j_out in fv:   # the final value (or the history's last row) gets the cotangent
-        ct0[fv.index(j_out)] = ct if index < n else bind(HISTORY_READ, [ct, trips], {})
+    ct0 = []   # the final values get their cotangents (and their histories' last rows)
+    for j in fv:
+        c = final_ct.get(j)
+        if j in hist_ct:
+            row = bind(HISTORY_READ, [hist_ct[j], trips], {})
+            c = row if c is None else c + row
+        ct0.append(zeros_like(vars_[j]) if c is None else c)
     cc0 = [zeros_like(caps[j]) for j in dense]
     row0 = [zeros_like(bind(HISTORY_READ, [caps[j], to_tensor(np.int32(0))], {}))
             for j, _ in sparse]
@@ -713,9 +724,9 @@ def _while_vjp(inputs, out, ct, loop, index, needed=None):
         gs = _fill(tape.gradient([outs[j] for j in fv], srcs + read_vals, output_gradients=cv),
                    srcs + read_vals)
         new_cv = gs[:nv]
-        if index >= n:   # a cotangent for the history itself: row k joins variable j_out's
-            p = fv.index(j_out)
-            new_cv[p] = new_cv[p] + bind(HISTORY_READ, [ct, k], {})
+        for j, hc in hist_ct.items():   # a cotangent for a history: its row k joins variable j's
+            p = fv.index(j)
+            new_cv[p] = new_cv[p] + bind(HISTORY_READ, [hc, k], {})
         new_cc = [a + b for a, b in zip(cc, gs[nv:nv + nd])]
         idxs = [vals[g.nodes[u]["inputs"][1]] for _, u in sparse]
         return [k - 1] + new_cv + new_cc + gs[nv + nd:] + idxs
@@ -772,7 +783,8 @@ def _while_jvp(inputs, out, tangents, loop, index):
 
 
 WHILE = defop("while_loop", _while_impl, _while_rule, _while_vjp, jvp=_while_jvp, kind=CONTROL,
-              vjp_needed=True,
+              vjp_needed=True, vjp_group=lambda loop, index: (loop, index),
+              group_vjp=_while_group_vjp,
               doc="Run the body sub-graph while the condition sub-graph is True; output `index` "
                   "of the final loop variables (index < n), of the stacked variables entering "
                   "each body call (< 2n) or the trip count (2n).")

@@ -639,3 +639,31 @@ def test_random_draws_inside_loop_bodies_and_branches(backend):
         return t.gradient(y, x)
     with pytest.raises(NotImplementedError, match="draws random numbers.*draw them outside"):
         grad(tf.constant([1.5, 2.]))
+
+
+def test_one_reverse_loop_for_all_outputs_of_a_loop():
+    def loss(a, b, n):
+        i, x, y = tf.while_loop(lambda i, x, y: i < n,
+                                lambda i, x, y: (i + 1, x * y + 1., tf.sin(x) + y),
+                                (tf.constant(0), a, b))
+        return tf.reduce_sum(x * 2.) + tf.reduce_sum(y * y)
+
+    @fn
+    def grad(a, b, n):
+        with tf.GradientTape() as t:
+            t.watch([a, b])
+            value = loss(a, b, n)
+        return t.gradient(value, [a, b])
+
+    a0, b0, n = np.array([0.3, -0.2]), np.array([0.5, 0.1]), tf.constant(4)
+    ga, gb = [g.numpy() for g in grad(tf.constant(a0), tf.constant(b0), n)]
+    with tf.GradientTape() as t:   # eager: the Python loop
+        a, b = tf.constant(a0), tf.constant(b0)
+        t.watch([a, b])
+        value = loss(a, b, n)
+    want = t.gradient(value, [a, b])
+    np.testing.assert_allclose(ga, want[0].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gb, want[1].numpy(), rtol=1e-12)
+    g = grad.get_concrete_function(tf.constant(a0), tf.constant(b0), n).graph
+    loops = {id(d["attrs"]["loop"]) for _, d in g.nodes(data=True) if d["op"] == "while_loop"}
+    assert len(loops) == 2   # the forward loop and one reverse loop (not one per output)

@@ -82,10 +82,37 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
         if k in reach:
             ct[k] = add(ct[k], s) if k in ct else s
     tagged = adjoint_order is not None
-    for r in reversed(useful):
+    # Ops with the fact `vjp_group` (a while_loop's per-output nodes) are differentiated together:
+    # at the group's earliest record (when every consumer of every member has given its
+    # cotangent) one call of facts["group_vjp"] gets all members' cotangents.
+    group_of = {}
+    for i, r in enumerate(useful):
+        if "vjp_group" in r.op.facts:
+            k, part = r.op.facts["vjp_group"](**r.attrs)
+            group_of.setdefault((id(r.op), id(k), tuple(map(id, r.inputs))), []).append((i, part))
+    lead = {}
+    for members in group_of.values():
+        for i, _ in members:
+            lead[i] = members if i == members[0][0] else None
+    for pos in range(len(useful) - 1, -1, -1):
+        r = useful[pos]
         out = r.output
         key = id(out)
-        g = ct.get(key) if key in src else ct.pop(key, None)
+        members = lead.get(pos, False)
+        if members is None:
+            continue   # a later member of a group: its cotangent waits for the group's lead
+        if members:
+            parts = {}
+            for i, part in members:
+                k = id(useful[i].output)
+                gm = ct.get(k) if k in src else ct.pop(k, None)
+                if gm is not None:
+                    parts[part] = gm
+            if not parts:
+                continue
+            g = parts
+        else:
+            g = ct.get(key) if key in src else ct.pop(key, None)
         if g is None:
             continue
         # graph mode: the nodes this VJP emits (unbroadcast and accumulation too) are tagged
@@ -97,6 +124,9 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
                 in_cts = (g,)
             elif op.vjp is None:   # no gradient, and a None result would mislead: say why
                 raise NotImplementedError(op.facts["gradient_error"](**r.attrs))
+            elif members:
+                in_cts = op.facts["group_vjp"](r.inputs, g, needed=tuple(
+                    id(x) in reach and is_floating(x) for x in r.inputs), **r.attrs)
             elif "vjp_needed" in op.facts:   # (cond/while_loop) skips inputs no source reaches
                 in_cts = op.vjp(r.inputs, out, g, needed=tuple(
                     id(x) in reach and is_floating(x) for x in r.inputs), **r.attrs)
