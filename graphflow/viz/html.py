@@ -54,6 +54,8 @@ cursor:pointer;font-weight:bold} .edge{fill:none;stroke:#94a3b8;stroke-width:1.2
 #gf-mini{position:fixed;right:350px;bottom:10px;width:220px;height:150px;background:#fff;
 border:1px solid #94a3b8;box-shadow:0 1px 4px #0003;cursor:crosshair}
 #gf-mini-view{fill:#3b82f622;stroke:#2563eb;vector-effect:non-scaling-stroke}
+#gf-mini-frames{fill:#f1f5f9;stroke:#94a3b8;vector-effect:non-scaling-stroke}
+#gf-mini-boxes{fill:#64748b}
 .ksrc{font-size:10px;white-space:pre;overflow:auto;max-height:320px;word-break:normal;
 background:#f8fafc;padding:4px;margin:0} #gf-mini text{display:none} .ghost rect{fill:none;stroke:#cbd5e1;stroke-dasharray:2 3}
 .ghost.removed rect{stroke:#dc2626;stroke-dasharray:4 3} .ghost text{text-anchor:middle;
@@ -235,8 +237,8 @@ def render_html(stages, title="graphflow graph", adjoints="grouped", related=Tru
             '<svg id="gf-svg"><defs><marker id="gf-arrow" markerWidth="8" markerHeight="8" '
             'refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#94a3b8"/></marker>'
             '</defs><g id="gf-world"><g id="gf-content"></g></g></svg><div id="gf-info"></div>'
-            '<svg id="gf-mini" preserveAspectRatio="xMidYMid meet"><use href="#gf-content"/>'
-            '<rect id="gf-mini-view"/></svg>'
+            '<svg id="gf-mini" preserveAspectRatio="xMidYMid meet"><path id="gf-mini-frames"/>'
+            '<path id="gf-mini-boxes"/><rect id="gf-mini-view"/></svg>'
             f'<div id="gf-static"><noscript>{svg(first, mode=static_mode)}</noscript></div>'
             f'<script type="application/json" id="gf-data">{blob}</script>'
             f"<script>{script}</script></body></html>")

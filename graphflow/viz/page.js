@@ -252,6 +252,10 @@
     body.dataset.width = Math.round(cur.width); body.dataset.height = Math.round(cur.height);
     if (selected) highlight(selected);
     mini.setAttribute("viewBox", "0 0 " + Math.max(1, cur.width) + " " + Math.max(1, cur.height));
+    // the minimap: frames and boxes as two paths (cheap at thousands of boxes; no text, no edges)
+    function rects(m) { var d = []; Object.keys(m).forEach(function (k) { var b = m[k]; d.push("M" + b[0].toFixed(0) + "," + b[1].toFixed(0) + "h" + b[2].toFixed(0) + "v" + b[3].toFixed(0) + "h" + (-b[2]).toFixed(0) + "z"); }); return d.join(""); }
+    document.getElementById("gf-mini-frames").setAttribute("d", rects(cur.frames));
+    document.getElementById("gf-mini-boxes").setAttribute("d", rects(cur.boxes));
     miniRect();
     saveHash();
   }
