@@ -173,37 +173,50 @@ _DEFAULTS = {"tangent": False, "kernel": None, "fwd": None, "chip": False, "chip
              "frame": "", "adj": 0, "role": "op", "dtype": "float32", "attrs": {}}
 
 
-def compact(views):
-    """The page's copy of `views`: node fields at their default left out, and a node record
-    equal to the previous stage's listed in ``same`` instead of repeated, ``consumers`` left
-    out (the page script restores all three); passes change few nodes, so many stages cost
-    little more than one.
+def compact(views, chain=True):
+    """The page's copy of `views`: node fields at their default left out; a node record equal
+    to the previous stage's listed in ``same``, one differing in a few fields given as a
+    ``patch`` of those fields; ``consumers`` left out (the page script restores all of it).
+    Passes change few nodes, so many stages cost little more than one (`chain=False`: the
+    views are unrelated graphs, each stored whole).
 
-    >>> a = {"nodes": {1: {"id": 1, "adj": 0, "op": "x"}}}
-    >>> b = {"nodes": {1: {"id": 1, "adj": 0, "op": "x"}, 2: {"id": 2, "adj": 1, "op": "y"}}}
-    >>> [(c["nodes"], c.get("same")) for c in compact([a, b])]
-    [({1: {'id': 1, 'op': 'x'}}, None), ({2: {'id': 2, 'adj': 1, 'op': 'y'}}, [1])]
+    >>> a = {"nodes": {1: {"id": 1, "adj": 0, "op": "x", "shape": [2]}}}
+    >>> b = {"nodes": {1: {"id": 1, "adj": 0, "op": "x", "shape": [2]},
+    ...                2: {"id": 2, "adj": 1, "op": "y", "shape": [2]}}}
+    >>> c = {"nodes": {1: {"id": 1, "adj": 0, "op": "x", "shape": [3]}}}
+    >>> [(v["nodes"], v.get("same"), v.get("patch")) for v in compact([a, b, c])]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [({1: {'id': 1, 'op': 'x', 'shape': [2]}}, None, None),
+     ({2: {'id': 2, 'adj': 1, 'op': 'y', 'shape': [2]}}, [1], None), ({}, None, {1: {'shape': [3]}})]
     """
     out, prev = [], {}
     for v in views:   # groups/slots None: the previous stage's (the same layout)
-        nodes, same = {}, []
+        nodes, same, patch = {}, [], {}
         for n, r in v["nodes"].items():
             p = prev.get(n)
-            if p is not None and all(p.get(k) == x for k, x in r.items() if k != "consumers"):
-                same.append(n)     # (consumers are rebuilt per stage)
-            else:   # consumers are rebuilt from inputs; label and group default to op and scope
-                nodes[n] = {k: x for k, x in r.items() if k != "consumers"
-                            and (k not in _DEFAULTS or x != _DEFAULTS[k])
-                            and not (k == "label" and x == r["op"])
-                            and not (k == "group" and x == r["scope"])}
+            if p is not None and set(p) == set(r):
+                d = {k: x for k, x in r.items() if k != "consumers" and p[k] != x}
+                if not d:
+                    same.append(n)     # (consumers are rebuilt per stage)
+                    continue
+                if 2 * len(d) < len(r):
+                    patch[n] = d
+                    continue
+            # consumers are rebuilt from inputs; label and group default to op and scope
+            nodes[n] = {k: x for k, x in r.items() if k != "consumers"
+                        and (k not in _DEFAULTS or x != _DEFAULTS[k])
+                        and not (k == "label" and x == r["op"])
+                        and not (k == "group" and x == r["scope"])}
         c = dict(v, nodes=nodes)
         if same:
             c["same"] = same
+        if patch:
+            c["patch"] = patch
         for k in ("groups", "slots"):   # the layout shared by the stages before fusion
             if out and k in v and v[k] is views[len(out) - 1].get(k):
                 c[k] = None
         out.append(c)
-        prev = v["nodes"]
+        prev = v["nodes"] if chain else {}
     return out
 
 
@@ -214,7 +227,7 @@ def render_html(stages, title="graphflow graph", adjoints="grouped", related=Tru
     views = [s if isinstance(s, dict) else None for s in stages]
     if not all(views):
         views = stage_views(stages, diffs=related, sources=sources)
-    data = {"title": title, "consts": CONSTS, "stages": compact(views), "code": _code(views),
+    data = {"title": title, "consts": CONSTS, "stages": compact(views, related), "code": _code(views),
             "mode": adjoints,
             "initial": max([i for i, v in enumerate(views) if not v["name"].startswith("fuse")]
                            or [0])}

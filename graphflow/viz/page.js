@@ -9,6 +9,7 @@
     own.forEach(function (n) { var r = v.nodes[n]; for (var k in DEFAULTS) if (!(k in r)) r[k] = DEFAULTS[k];
       if (!("label" in r)) r.label = r.op; if (!("group" in r)) r.group = r.scope; });
     (v.same || []).forEach(function (n) { v.nodes[n] = Object.assign({}, DATA.stages[i - 1].nodes[n]); });
+    Object.keys(v.patch || {}).forEach(function (n) { v.nodes[n] = Object.assign({}, DATA.stages[i - 1].nodes[n], v.patch[n]); });
     if (v.groups === null) v.groups = DATA.stages[i - 1].groups;
     if (v.slots === null) v.slots = DATA.stages[i - 1].slots;
     var cons = {};
