@@ -242,10 +242,9 @@ def test_stage_diff_and_stable_view(page_of):
 @pytest.fixture(scope="module")
 def deep_page(tmp_path_factory, browser):
     from test_viz import deep_mlp_cf
-    from graphflow.viz import html as H
     cf = deep_mlp_cf()
     path = str(tmp_path_factory.mktemp("viz") / "deep.html")
-    save_html(path, [s for s in H.stages_of(cf) if s[0] in ("traced", "dce")], "deep mlp")
+    save_html(path, cf, "deep mlp")     # every stage, the fused one included
     page = browser.new_page(viewport={"width": 1740, "height": 940})
     page.goto("file://" + path)
     page.wait_for_selector('body[data-status="ready"]', timeout=60000)

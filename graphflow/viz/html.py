@@ -212,8 +212,9 @@ def compact(views, chain=True):
             c["same"] = same
         if patch:
             c["patch"] = patch
-        for k in ("groups", "slots"):   # the layout shared by the stages before fusion
-            if out and k in v and v[k] is views[len(out) - 1].get(k):
+        for k in ("groups", "slots", "edges", "control"):   # shared with the previous stage
+            if chain and out and k in v and (v[k] is views[len(out) - 1].get(k)
+                                             or v[k] == views[len(out) - 1].get(k)):
                 c[k] = None
         out.append(c)
         prev = v["nodes"] if chain else {}

@@ -10,8 +10,7 @@
       if (!("label" in r)) r.label = r.op; if (!("group" in r)) r.group = r.scope; });
     (v.same || []).forEach(function (n) { v.nodes[n] = Object.assign({}, DATA.stages[i - 1].nodes[n]); });
     Object.keys(v.patch || {}).forEach(function (n) { v.nodes[n] = Object.assign({}, DATA.stages[i - 1].nodes[n], v.patch[n]); });
-    if (v.groups === null) v.groups = DATA.stages[i - 1].groups;
-    if (v.slots === null) v.slots = DATA.stages[i - 1].slots;
+    ["groups", "slots", "edges", "control"].forEach(function (k) { if (v[k] === null) v[k] = DATA.stages[i - 1][k]; });
     var cons = {};
     Object.keys(v.nodes).forEach(function (n) { v.nodes[n].inputs.forEach(function (u) { var c = cons[u] = cons[u] || []; if (c.indexOf(+n) < 0) c.push(+n); }); });
     Object.keys(v.nodes).forEach(function (n) { v.nodes[n].consumers = cons[n] || []; });

@@ -169,9 +169,13 @@ def _kernel_paths(g, has_scopes):
             while k < min(len(common), len(p)) and common[k] == p[k]:
                 k += 1
             common = common[:k]
-        dom = "×".join(str(x) for x in c["domain"]) or "scalar"
-        out[cid] = common + [f"kernel {c['id']} · {c['kind']} · {dom} · {len(c['nodes'])} ops"]
+        out[cid] = common + [f"kernel {c['id']}"]    # (a short id; `_kernel_label` names it)
     return out
+
+
+def _kernel_label(c):
+    dom = "×".join(str(x) for x in c["domain"]) or "scalar"
+    return f"kernel {c['id']} · {c['kind']} · {dom} · {len(c['nodes'])} ops"
 
 
 def _group_path(g, n, has_scopes, fused, kernels=None):
@@ -268,6 +272,12 @@ def build_view(graph, name="graph", labels=None, on=None):
             rec["group"] = group_of(_group_path(g, n, has_scopes, fused, kernels))
             groups[rec["group"]]["nodes"].append(n)
         nodes[n] = rec
+    if fused:   # kernel groups: id 'kernel k', name 'kernel k · kind · domain · n ops'
+        cl = g.graph["clusters"]
+        names = {f"kernel {c['id']}": _kernel_label(c)
+                 for c in (cl.values() if isinstance(cl, dict) else cl)}
+        for grp in groups.values():
+            grp["name"] = names.get(grp["name"], grp["name"])
     _steps(groups, nodes)
     _split_big(groups, nodes)
     _series(groups, nodes)
