@@ -278,6 +278,11 @@ class Tensor(_TensorLike):
         return (constant, (np.asarray(self._value),))
 
 
+class SymbolicValueError(TypeError, AttributeError):
+    """The value of a symbolic tensor was asked for while tracing: a TypeError, and an
+    AttributeError as TF raises for `.numpy()` of a graph tensor (guides catch either)."""
+
+
 class SymbolicTensor(Tensor):
     """The output of a graph node while a function is being traced; it has no value yet."""
 
@@ -303,7 +308,7 @@ class SymbolicTensor(Tensor):
         return len(self._shape)
 
     def _no_value(self, what):
-        return TypeError(
+        return SymbolicValueError(
             f"{what} at {user_source()} of a symbolic tensor (node {self._node}, op "
             f"{self._graph.op_name(self._node)}, "
             f"created at {self._graph.source(self._node)}): inside @function tensors have no value "

@@ -157,3 +157,19 @@ def test_dense_casts_integer_inputs_to_its_compute_dtype():
     np.testing.assert_allclose(float(y), want.sum(), rtol=1e-5)
     np.testing.assert_allclose(gk.numpy(), np.repeat(xb.astype(np.float32).sum(0)[:, None], 3, 1),
                                rtol=1e-6)
+
+
+def test_leaked_symbolic_tensor_raises_attribute_and_type_error():
+    # tf.function guide ("leaking tensors"): TF's graph tensor has no .numpy (AttributeError);
+    # graphflow's message says where the tensor was made, and is a TypeError too
+    leak = []
+
+    @tf.function
+    def f(x):
+        leak.append(x * 2.0)
+        return x
+    f(tf.constant(1.0))
+    with pytest.raises(AttributeError, match=r"\.numpy\(\).*symbolic tensor"):
+        leak[0].numpy()
+    with pytest.raises(TypeError):
+        float(leak[0])
