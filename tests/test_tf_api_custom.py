@@ -332,3 +332,30 @@ def test_unconnected_gradients_enum():
     assert t.gradient(z, y, unconnected_gradients=tf.UnconnectedGradients.NONE) is None
     g = t.gradient(z, [x, y], unconnected_gradients=tf.UnconnectedGradients.ZERO)
     assert g[0].numpy().tolist() == [2.0, 4.0] and float(g[1]) == 0.0
+
+
+@tf.custom_gradient
+def _grad_reverse(x):
+    return tf.identity(x), lambda dy: -dy
+
+
+class _GradReverse(tf.keras.layers.Layer):
+    def call(self, x):
+        return _grad_reverse(x)
+
+
+@pytest.mark.parametrize("jit", BACKENDS)
+def test_custom_gradient_layer_in_a_traced_fit(jit):
+    # a gradient-reversal layer: the same SGD step as without it, with the opposite sign
+    keras = tf.keras
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
+    ks = []
+    for extra in ([_GradReverse()], []):
+        m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(
+            1, use_bias=False, kernel_initializer="ones")] + extra)
+        m.compile(keras.optimizers.SGD(0.1), "mse", jit_compile=jit)
+        m.fit(x, y, epochs=1, batch_size=4, verbose=0)
+        ks.append(m.weights[0].numpy().ravel())
+    # d mse / d k = 2 * (3 - 0) * 1 = 6 per entry; SGD(0.1): 1 - 0.6 = 0.4, reversed 1.6
+    np.testing.assert_allclose(ks[1], [0.4] * 3, rtol=1e-6)
+    np.testing.assert_allclose(ks[0], [1.6] * 3, rtol=1e-6)
