@@ -224,3 +224,15 @@ def test_round_trip_through_real_keras(tmp_path):
     km.save(back)
     np.testing.assert_allclose(k.models.load_model(back)(x).numpy(), model(x).numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_embedding_lstm_masking_round_trip(tmp_path):
+    # Embedding's required input_dim is part of its config (a base-layer argument elsewhere)
+    m = k.Sequential([k.Input((5,), dtype="int32"), k.layers.Embedding(10, 3, mask_zero=True),
+                      k.layers.LSTM(4), k.layers.Dense(2)])
+    path = str(tmp_path / "emb.keras")
+    m.save(path)
+    cfg = json.loads(zipfile.ZipFile(path).read("config.json"))["config"]["layers"]
+    assert cfg[1]["config"]["input_dim"] == 10 and cfg[1]["config"]["mask_zero"] is True
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    np.testing.assert_array_equal(k.models.load_model(path)(x).numpy(), m(x).numpy())

@@ -208,6 +208,13 @@ _BASE_SKIP = {"input_shape", "batch_input_shape", "input_dim", "batch_size", "dy
               "name", "trainable"}
 
 
+def _required_params(cls):
+    """The parameters of `cls.__init__` without a default value."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    return {p.name for p in params if p.default is p.empty
+            and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+
+
 def layer_config(layer):
     """A layer's Keras 3 config: its constructor arguments read back from same-named attributes,
     overridden by its `get_config()`."""
@@ -219,8 +226,10 @@ def layer_config(layer):
     if isinstance(layer, InputLayer):
         return {"batch_shape": list(layer._batch_input_shape), "dtype": layer.dtype,
                 "sparse": False, "name": layer.name}
+    required = _required_params(type(layer))
     for p in _init_params(type(layer)):
-        if p in _BASE_SKIP or p.startswith("_"):
+        # a base argument a layer requires itself (Embedding's input_dim) is part of its config
+        if (p in _BASE_SKIP and p not in required) or p.startswith("_"):
             continue
         if p in layer.__dict__ and not isinstance(layer.__dict__[p], (Variable, Tensor)):
             cfg[p] = layer.__dict__[p]
