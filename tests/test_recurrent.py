@@ -280,7 +280,9 @@ def test_traced_time_loop_is_one_while_node_with_eager_values_and_gradients(cls,
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-10, atol=1e-12)
     graph_ops = [d["op"] for _, d in f.get_concrete_function(x).graph.nodes(data=True)]
     assert "while_loop" in graph_ops
-    assert graph_ops.count("matmul") == 0   # not unrolled: the cell's matmuls are in the body
+    # not unrolled: the recurrent matmuls are in the loop bodies; outside are only the hoisted
+    # input projections (all steps' x_t @ kernel as one matmul) and their gradients
+    assert graph_ops.count("matmul") <= 5
 
 
 def _ref_masked(cls, x, w, dp, rdp):
