@@ -6,12 +6,17 @@ needed), JSON and text.
 JSON schema (``format="json"``): ``{"title", "consts", "stages": [view, ...]}``, each view
 ``{"name", "count", "nodes": {id: {id, op, label, role, shape, dtype, bytes, source, scope,
 frame, group, adj, fwd, tangent, kernel, inputs, consumers, attrs, chip, chips}}, "groups":
-{gid: {id, name, parent, children, nodes, size, adj, layers, chains, segs, series?, alt?}},
+{gid: {id, name, parent, children, nodes, size, adj, layers, chains, segs, series?, alt?,
+control?}},
 "edges": [[u, v, reason?]], "control": [[u, v]], "expanded": [gid, ...],
 "kernels"?: {k: {id, kind, domain, nodes}},
 "diff"?: {prev, added, removed, changed}}``. ``frame``: the innermost graphflow application
 frame (``layers.py:120 Dense.call``) beside the user's ``source`` line; ``series``: the number
 of identical member groups; ``alt``: the group's layout with adjoint items left out.
+``control`` (a node that is a cond / while_loop output, and that node's group): {kind, name,
+source, inputs, parts, loop_vars?, captures?, trip_count?, adjoint?, output?}; its group holds
+the sub-graphs' nodes in sub-groups ``cond``/``body`` or ``true``/``false`` (see
+`view.inline_control`), collapsed in the default view.
 
 >>> import graphflow as tf
 >>> @tf.function(jit_compile=False)
@@ -151,7 +156,9 @@ def svg(v, expanded=None, standalone=True, mode="grouped"):
                    + extra)
     for it, (x, y, w, h) in p["boxes"].items():
         if isinstance(it, str) and it.startswith("g:"):
-            text, sub, fill = _v.group_text(v["groups"][it[2:]], sizes), "group", "#f8fafc"
+            grp = v["groups"][it[2:]]
+            text, fill = _v.group_text(grp, sizes), "#f8fafc"
+            sub = _v.control_brief(grp["control"]) if "control" in grp else "group"
         else:
             r = v["nodes"][it]
             text, sub = _v.node_text(r), f"%{it} {r['shape']} {r['dtype']}"

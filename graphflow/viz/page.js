@@ -216,7 +216,7 @@
       var f = cur.frames[gid], g = el("g", {"class": "frame", "data-group": gid}, gF);
       el("rect", {x: f[0], y: f[1], width: f[2], height: f[3], rx: 8}, g);
       var t = el("text", {x: f[0] + 8, y: f[1] + 14, "class": "fh"}, g); t.textContent = "▾ " + groupText(view.groups[gid]);
-      t.addEventListener("click", function (ev) { ev.stopPropagation(); toggle(gid); });
+      t.addEventListener("click", function (ev) { ev.stopPropagation(); toggle(gid); groupInfo(gid); });
     });
     cur.edges.forEach(function (e) {
       var p = el("path", {d: path(e[2]), "class": "edge" + (e[3] ? " stop" : ""), "data-from": e[0], "data-to": e[1], "marker-end": "url(#gf-arrow)"}, gE);
@@ -237,9 +237,9 @@
       var text = isG ? "▸ " + groupText(view.groups[it.slice(2)]) : nodeText(r);
       var maxc = Math.floor((b[2] - 10) / C.CHAR_W);
       var t1 = el("text", {x: b[0] + b[2] / 2, y: b[1] + 14, "class": "l1"}, g); t1.textContent = text.length > maxc ? text.slice(0, maxc - 1) + "…" : text;
-      var sub = isG ? "group" : "%" + it + " " + JSON.stringify(r.shape) + " " + r.dtype;
+      var sub = isG ? groupSub(view.groups[it.slice(2)]) : "%" + it + " " + JSON.stringify(r.shape) + " " + r.dtype;
       var t2 = el("text", {x: b[0] + b[2] / 2, y: b[1] + 27, "class": "l2"}, g); t2.textContent = sub.length > maxc + 4 ? sub.slice(0, maxc + 3) + "…" : sub;
-      g.addEventListener("click", function (ev) { ev.stopPropagation(); if (isG) toggle(it.slice(2)); else select(it); });
+      g.addEventListener("click", function (ev) { ev.stopPropagation(); if (isG) { toggle(it.slice(2)); groupInfo(it.slice(2)); } else select(it); });
     });
     var ms = performance.now() - t0;
     body.dataset.boxes = Object.keys(cur.boxes).length;
@@ -285,6 +285,28 @@
     tf.k = Math.min(1.5, Math.min(W / (cur.width + 20), H / (cur.height + 20)));
     tf.x = (W - cur.width * tf.k) / 2; tf.y = 10; apply();
   }
+  // a cond / while_loop is one group box (its outputs, and its sub-graphs in sub-groups)
+  function groupSub(g) {
+    var c = g.control;
+    if (!c) return "group";
+    var t = c.kind === "cond" ? "cond · 2 branches" : "loop · " + c.loop_vars + " vars · trips " + (typeof c.trip_count === "number" ? c.trip_count : "?");
+    return t + (c.adjoint && /^(reverse|adjoint)/.test(c.adjoint) ? " · adjoint" : "");
+  }
+  function controlRows(c) {
+    var rows = [["control", c.kind + " · " + c.name], ["defined at", c.source], ["sub-graphs", c.parts.join(", ")]];
+    if (c.kind === "while_loop") rows.push(["trip count", typeof c.trip_count === "number" ? c.trip_count + " (known when traced)" : c.trip_count],
+                                           ["loop vars", c.loop_vars + " (+ " + c.captures + " captured values)"]);
+    if (c.output) rows.push(["this output", c.output]);
+    if (c.adjoint) rows.push(["gradient", c.adjoint]);
+    return rows.map(function (r) { return "<tr><th>" + esc(r[0]) + "</th><td class='ctl'>" + esc(r[1]) + "</td></tr>"; }).join("");
+  }
+  function groupInfo(gid) {   // a cond / while_loop group's facts in the info panel
+    var g = view.groups[gid];
+    if (!g || !g.control) return;
+    info.innerHTML = "<h3>" + esc(g.control.name) + "</h3><table>" + controlRows(g.control) + "</table><p>" +
+      (expanded[gid] ? "Expanded: its outputs, and its sub-graphs in the groups " + (g.control.kind === "cond" ? "true / false" : "cond / body") + "." : "Click to show its sub-graphs.") + "</p>";
+    body.dataset.groupInfo = gid;
+  }
   function toggle(gid) { if (expanded[gid]) delete expanded[gid]; else expanded[gid] = true; draw(); }
   function expandTo(n) { anc(view.nodes[n].group).forEach(function (g) { if (g) expanded[g] = true; }); }
   function link(n) { return '<a href="#" data-node="' + n + '">%' + n + " " + esc(view.nodes[n].label) + "</a>"; }
@@ -304,6 +326,7 @@
       "<tr><th>source</th><td class='source'>" + esc(r.source) + "</td></tr>" +
       (DATA.code && DATA.code[r.source] ? "<tr><th></th><td><code>" + esc(DATA.code[r.source]) + "</code></td></tr>" : "") +
       (r.frame ? "<tr><th>in</th><td class='frame'>" + esc(r.frame) + "</td></tr>" : "") +
+      (r.control ? controlRows(r.control) : "") +
       "<tr><th>scope</th><td>" + esc(r.scope) + "</td></tr><tr><th>group</th><td>" + esc(r.group) + "</td></tr>" +
       (r.adj ? "<tr><th>adjoint</th><td>order " + r.adj + (r.fwd !== null && view.nodes[r.fwd] ? " of " + link(r.fwd) : "") + "</td></tr>" : "") +
       (adjs.length ? "<tr><th>adjoints</th><td>" + adjs.map(link).join(" ") + "</td></tr>" : "") +
@@ -464,7 +487,7 @@
     var r = svg.getBoundingClientRect(), mx = e.clientX - r.left, my = e.clientY - r.top, k = tf.k * Math.exp(-e.deltaY * 0.0015);
     tf.x = mx - (mx - tf.x) * k / tf.k; tf.y = my - (my - tf.y) * k / tf.k; tf.k = k; apply();
   }, {passive: false});
-  window.gf = {select: select, toggle: toggle, search: doSearch, pathBetween: pathBetween, place: place, crossings: crossings,
+  window.gf = {select: select, toggle: toggle, groupInfo: groupInfo, search: doSearch, pathBetween: pathBetween, place: place, crossings: crossings,
                stage: loadStage, expanded: function () { return Object.keys(expanded); }, view: function () { return view; },
                expandAll: expandAll, mode: setMode, trace: trace, history: history, centerOn: centerOn, current: function () { return cur; },
                highlightPath: function (a, b) {

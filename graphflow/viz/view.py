@@ -36,10 +36,12 @@ page draws the mirror columns). The stages of one trace share the layout of thei
 """
 import operator
 import re
+import weakref
 
 import networkx as nx
 import numpy as np
 
+from ..control_ops import Subgraphs
 from ..ops.registry import CONSTANT, EFFECT, OPS, PARAMETER
 
 SPLIT = 80                 # a group with more direct members than this is split into parts
@@ -180,6 +182,15 @@ def _kernel_label(c):
 
 def _group_path(g, n, has_scopes, fused, kernels=None):
     d = g.nodes[n]
+    if "home" in d:        # a node of a loop's / cond's sub-graph: in its group's sub-group
+        return _group_path(g, d["home"], has_scopes, fused, kernels) + d["sub"]
+    if "ctl_group" in d:   # a while_loop / cond output: in the group of its control node
+        return _plain_path(g, n, has_scopes, fused, kernels) + [d["ctl_group"]]
+    return _plain_path(g, n, has_scopes, fused, kernels)
+
+
+def _plain_path(g, n, has_scopes, fused, kernels=None):
+    d = g.nodes[n]
     tags = d.get("tags", {})
     scope = [s for s in (d.get("scope") or "").split("/") if s]
     if fused and tags.get("cluster") is not None:
@@ -202,6 +213,7 @@ def _group_path(g, n, has_scopes, fused, kernels=None):
 def union_graph(graphs):
     """The union of several stages' networkx graphs (node ids are kept by every pass; a node's
     attributes from the last graph holding it), or None when it is not a DAG."""
+    graphs = [inline_control(x) for x in graphs]
     u = nx.compose_all(graphs)
     if not nx.is_directed_acyclic_graph(u):
         return None
@@ -209,6 +221,184 @@ def union_graph(graphs):
     # node into a constant under the same id)
     u.graph["not_chip"] = {n for g in graphs for n in g if not is_chip(g, n)}
     return u
+
+
+STRIDE = 10 ** 6            # ids of inlined sub-graph nodes: (anchor + 1) * STRIDE + part * SUB + id
+SUB = STRIDE // 2
+_INLINED = weakref.WeakKeyDictionary()
+_ANCHOR = weakref.WeakKeyDictionary()   # Subgraphs -> its first node id (stable over stages)
+
+
+def _control_sg(d):
+    for k in ("loop", "branches"):
+        v = d.get("attrs", {}).get(k)
+        if isinstance(v, Subgraphs):
+            return v
+    return None
+
+
+def _output_text(sg, index):
+    if sg.kind == "cond":
+        return f"output {index} (of the taken branch)"
+    n = sg.n_vars
+    if index < n:
+        return f"final value of loop variable {index}"
+    if index < 2 * n:
+        return (f"history of loop variable {index - n}: its value entering every iteration, "
+                "stacked (recorded for the gradient)")
+    return "trip count (recorded for the gradient)"
+
+
+def control_info(g, family, sg, anchor):
+    """The info panel's facts about one cond / while_loop (`family`: its per-output nodes)."""
+    adj = [int(g.nodes[m].get("tags", {}).get("adjoint") or 0) for m in family]
+    fwd = {g.nodes[m].get("tags", {}).get("forward") for m in family} - {None}
+    info = {"kind": sg.kind, "name": f"{sg.kind} %{anchor}", "source": sg.source,
+            "inputs": len(sg.in_avals), "parts": [f"{gr.name}: {gr.nx.number_of_nodes()} nodes"
+                                                 for gr in sg.graphs]}
+    if sg.kind == "while_loop":
+        info.update(loop_vars=sg.n_vars, captures=len(sg.in_avals) - sg.n_vars,
+                    trip_count=sg.trip_count if sg.trip_count is not None else
+                    "unknown until it runs (the condition decides)")
+        finals = [a for a, m in zip(adj, family)
+                  if int(g.nodes[m]["attrs"].get("index", 0)) < sg.n_vars]
+        reverse = bool(finals) and min(finals) > 0
+        if reverse:
+            info["adjoint"] = (f"reverse loop (adjoint order {min(adj)}"
+                               + (" of %" + ", %".join(map(str, sorted(fwd))) if fwd else "")
+                               + "): runs the forward iterations backwards over their "
+                               "recorded history")
+        elif max(adj) > 0:
+            info["adjoint"] = ("forward loop whose history outputs (loop variables per "
+                               "iteration, trip count) are recorded for its gradient")
+    elif min(adj) > 0:
+        info["adjoint"] = f"adjoint order {min(adj)}: the gradient's cond, replaying the branch"
+    return info
+
+
+def control_brief(ctl):
+    """The second line of a collapsed cond / while_loop box.
+
+    >>> control_brief({"kind": "while_loop", "loop_vars": 2, "trip_count": None})
+    'loop · 2 vars · trips ?'
+    """
+    if ctl["kind"] == "cond":
+        t = "cond · 2 branches"
+    else:
+        trips = ctl.get("trip_count")
+        t = f"loop · {ctl['loop_vars']} vars · trips {trips if isinstance(trips, int) else '?'}"
+    return t + (" · adjoint" if ctl.get("adjoint", "").startswith(("reverse", "adjoint")) else "")
+
+
+def inline_control(g):
+    """A copy of networkx graph `g` where every cond / while_loop carries its sub-graphs as
+    nodes (nested to any depth while the ids stay exact in JSON): each control node (the
+    per-output nodes of one loop share a ``Subgraphs``) gets ``ctl_group`` (its group, e.g.
+    ``while_loop %4``: one box until expanded), the sub-graph nodes ``home`` (that node) and
+    ``sub`` (their sub-group: ``cond``/``body`` or ``true``/``false``, then their own scopes
+    relative to the loop's). The loop's inputs feed the sub-graphs' parameters (``var i``,
+    ``cap j``), the sub-graphs' outputs feed the loop's outputs, and every node gets
+    ``control`` facts for the info panel. Sub-graph node ids are ``(anchor + 1) * STRIDE +
+    part * SUB + id`` (anchor: the loop's first node id when first seen), the same in every
+    stage.
+
+    >>> import graphflow as tf
+    >>> @tf.function(jit_compile=False)
+    ... def f(x, n):
+    ...     return tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, y * 2.0), [0, x])[1]
+    >>> g = inline_control(f.get_concrete_function(tf.ones(2), tf.constant(3)).traced.nx)
+    >>> sorted({d["sub"][0] for _, d in g.nodes(data=True) if "home" in d})
+    ['body', 'cond']
+    """
+    if g.graph.get("inlined"):
+        return g
+    if g in _INLINED:
+        return _INLINED[g]
+    h = None
+    todo = list(g.nodes)
+    while todo:
+        fams = {}
+        for n in todo:
+            sg = _control_sg((h or g).nodes[n])
+            if sg is not None:
+                fams.setdefault(id(sg), (sg, []))[1].append(n)
+        todo = []
+        for sg, family in fams.values():
+            family.sort()
+            anchor = _ANCHOR.setdefault(sg, family[0])
+            base = (anchor + 1) * STRIDE
+            if h is None:
+                h = g.copy()
+            info = control_info(h, family, sg, anchor)
+            name = info["name"]
+            for m in family:
+                d = h.nodes[m]
+                d["ctl_group"] = name
+                d["control"] = dict(info, output=_output_text(sg, int(d["attrs"].get("index", 0))))
+            if base + len(sg.graphs) * SUB >= 2 ** 53 or any(
+                    max(gr.nx, default=0) >= SUB for gr in sg.graphs):
+                continue          # (too deeply nested for exact ids): one node, no body
+            home = min(family, key=lambda m: (int(h.nodes[m].get("tags", {}).get("adjoint")
+                                                     or 0), m))
+            ins = list(h.nodes[home]["inputs"])
+            caps = ins[1:] if sg.kind == "cond" else ins
+            fam_adj = min(int(h.nodes[m].get("tags", {}).get("adjoint") or 0) for m in family)
+            outer = [s for s in (h.nodes[home].get("scope") or "").split("/") if s]
+            parts = ["true", "false"] if sg.kind == "cond" else ["cond", "body"]
+            outs = []
+            for k, (part, gr) in enumerate(zip(parts, sg.graphs)):
+                off = base + k * SUB
+                gn = gr.nx
+                pidx = {p: i for i, p in enumerate(gr.params)}
+                for x, dx in gn.nodes(data=True):
+                    tags = dict(dx.get("tags", {}))
+                    a = max(int(tags.get("adjoint") or 0), fam_adj)
+                    if a:
+                        tags["adjoint"] = a
+                    if tags.get("forward") in gn:
+                        tags["forward"] = tags["forward"] + off
+                    else:
+                        tags.pop("forward", None)
+                    scope = [s for s in (dx.get("scope") or "").split("/") if s]
+                    rel = scope[len(outer):] if scope[:len(outer)] == outer else []
+                    nd = dict(dx, tags=tags, home=home, sub=[part] + rel,
+                              inputs=tuple(u + off for u in dx.get("inputs", ())))
+                    if x in pidx:
+                        i = pidx[x]
+                        n_vars = sg.n_vars if sg.kind == "while_loop" else 0
+                        nd["attrs"] = dict(dx.get("attrs", {}), name=f"var {i}" if i < n_vars
+                                           else f"cap {i - n_vars}")
+                        if i < len(caps):
+                            nd["inputs"] = (caps[i],)
+                    nd.pop("ctl_group", None)
+                    h.add_node(x + off, **nd)
+                    if _control_sg(nd) is not None:
+                        todo.append(x + off)
+                for u, v, e in gn.edges(data=True):
+                    h.add_edge(u + off, v + off, **e)
+                for p, i in pidx.items():
+                    if i < len(caps):
+                        h.add_edge(caps[i], p + off)
+                outs.append([o + off for o in gr.outputs])
+            for m in family:
+                for u in set(caps):
+                    if h.has_edge(u, m) and not h.edges[u, m].get("control"):
+                        h.remove_edge(u, m)
+                i = int(h.nodes[m]["attrs"].get("index", 0))
+                if sg.kind == "cond":
+                    srcs = [o[i] for o in outs if i < len(o)]
+                elif i < 2 * sg.n_vars:
+                    srcs = [outs[1][i % sg.n_vars]]
+                else:
+                    srcs = [outs[0][0]]
+                for o in srcs:
+                    h.add_edge(o, m)
+    if h is None:
+        _INLINED[g] = g
+        return g
+    h.graph["inlined"] = True
+    _INLINED[g] = h
+    return h
 
 
 class UnionGraph:
@@ -239,10 +429,10 @@ def build_view(graph, name="graph", labels=None, on=None):
     >>> a["groups"] is b["groups"], b["ghosts"], same_place
     (True, [2, 3], True)
     """
-    g = graph.nx
+    g = inline_control(graph.nx)
     labels = labels if labels is not None else variable_labels([g])
     if on is not None:
-        return _on_shared(g, name, labels, on)
+        return _on_shared(g, name, labels, on, graph.nx.number_of_nodes())
     fused = bool(g.graph.get("clusters"))
     has_scopes = any(d.get("scope") for _, d in g.nodes(data=True))
     topo = list(nx.topological_sort(g))
@@ -271,6 +461,9 @@ def build_view(graph, name="graph", labels=None, on=None):
                             if u in chips]
             rec["group"] = group_of(_group_path(g, n, has_scopes, fused, kernels))
             groups[rec["group"]]["nodes"].append(n)
+            if "ctl_group" in g.nodes[n]:   # a cond / while_loop's group: its facts
+                groups[rec["group"]].setdefault(
+                    "control", {k: v for k, v in rec["control"].items() if k != "output"})
         nodes[n] = rec
     if fused:   # kernel groups: id 'kernel k', name 'kernel k · kind · domain · n ops'
         cl = g.graph["clusters"]
@@ -287,7 +480,7 @@ def build_view(graph, name="graph", labels=None, on=None):
                                  if "group" in nodes[c]), "")
     edges, control = _edges(g, chips)
     view = {"name": name, "nodes": nodes, "groups": groups, "edges": edges, "control": control,
-            "count": g.number_of_nodes()}
+            "count": graph.nx.number_of_nodes()}   # (the sub-graphs' nodes not counted)
     if fused:
         view["kernels"] = {str(c["id"]): {k: (list(v) if isinstance(v, tuple) else v)
                                      for k, v in c.items() if k in ("id", "kind", "domain", "nodes")}
@@ -310,6 +503,8 @@ def _record(g, n, labels, rank):
            "kernel": tags.get("cluster"), "inputs": list(d.get("inputs", ())),
            "consumers": sorted(g.successors(n), key=rank.get),
            "attrs": {k: _attr_text(v, labels) for k, v in d.get("attrs", {}).items()}}
+    if "control" in d:
+        rec["control"] = {k: v for k, v in d["control"].items()}
     known = [x for x in rec["shape"] if isinstance(x, int)]
     rec["bytes"] = int(np.prod(known)) * np.dtype(d["dtype"]).itemsize \
         if len(known) == len(rec["shape"]) else None     # None: depends on unknown dims
@@ -333,7 +528,7 @@ def _edges(g, chips):
     return edges, control
 
 
-def _on_shared(g, name, labels, on):
+def _on_shared(g, name, labels, on, count=None):
     rank = {n: i for i, n in enumerate(nx.topological_sort(g))}
     chips = {n for n in g if on["nodes"][n]["chip"]}
     nodes, sizes = {}, {}
@@ -349,8 +544,8 @@ def _on_shared(g, name, labels, on):
         nodes[n] = rec
     edges, control = _edges(g, chips)
     return {"name": name, "nodes": nodes, "groups": on["groups"], "slots": on["slots"],
-            "edges": edges, "control": control, "count": g.number_of_nodes(),
-            "sizes": sizes, "ghosts": [n for n, r in on["nodes"].items()
+            "edges": edges, "control": control,
+            "count": g.number_of_nodes() if count is None else count, "sizes": sizes, "ghosts": [n for n, r in on["nodes"].items()
                                        if not r["chip"] and n not in g]}
 
 
@@ -794,7 +989,8 @@ def crossings(edges):
 
 def default_expanded(view, max_boxes=36, max_crossings=30, max_size=(1650, 1050)):
     """Groups expanded in the default view: breadth-first, biggest first, each kept only while
-    the view stays within `max_boxes` boxes, `max_crossings` crossings and `max_size` px."""
+    the view stays within `max_boxes` boxes, `max_crossings` crossings and `max_size` px. A
+    cond / while_loop stays one box (its group collapsed) until the reader expands it."""
     groups = view["groups"]
     expanded = set()
     cur = place(view, expanded)
@@ -802,6 +998,8 @@ def default_expanded(view, max_boxes=36, max_crossings=30, max_size=(1650, 1050)
     while frontier:
         nxt = []
         for c in frontier:
+            if "control" in groups[c]:
+                continue
             trial = expanded | {c}
             p = place(view, trial)
             if (len(p["boxes"]) <= max_boxes and p["width"] <= max_size[0]
