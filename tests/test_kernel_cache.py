@@ -180,3 +180,52 @@ def test_background_compile_leaves_the_main_threads_warning_filters_alone(tmp_pa
     rounds, missed, leaked, same = out.split("RESULT")[1].split()
     assert int(rounds) >= 50
     assert (int(missed), int(leaked), same) == (0, 0, "True"), out
+
+
+ASYNC_CHILD = r"""
+import json, sys
+sys.path.insert(0, {root!r})
+import numpy as np
+import graphflow as tf
+from graphflow.backends.numba import wait_all
+
+@tf.function
+def f(x, y):
+    return tf.nn.relu(x * 2.0 - y) + tf.reduce_sum(y, 1, keepdims=True)
+
+x = np.arange(12, dtype=np.float32).reshape(3, 4)
+y = np.ones((3, 4), np.float32)
+first = f(x, y).numpy().tolist()          # runs on numpy while the kernels are made
+wait_all()
+plan = f.get_concrete_function(x, y)._executor
+out = f(x, y).numpy().tolist()
+print("RESULT" + json.dumps({{
+    "first": first, "out": out, "fresh": [s.fresh for s in plan.cluster_steps],
+    "origins": [k.origin for k in plan.kernels], "where": [k.compiler for k in plan.kernels],
+    "process_errors": [k.process_error for k in plan.kernels],
+    "registries_loaded": "numba.np.polynomial.polynomial_core" in sys.modules}}))
+"""
+
+
+def test_background_misses_compile_in_a_process_and_hits_load_without_registries(tmp_path):
+    """Background compiles run in the compiler process (`compile_worker.py`: this process only
+    loads the result from the disk cache), and a warm start loads cached kernels without numba's
+    lowering registries (`cache._load_cached`); values equal numpy's either way."""
+    def run():
+        env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(tmp_path))
+        env.pop("GRAPHFLOW_SYNC_COMPILE", None)
+        env.pop("GRAPHFLOW_COMPILE_PROCESS", None)
+        out = subprocess.run([sys.executable, "-c", ASYNC_CHILD.format(root=ROOT)], env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+        line = [s for s in out.stdout.splitlines() if s.startswith("RESULT")][-1]
+        res = json.loads(line[len("RESULT"):])
+        assert res["first"] == EXPECTED and res["out"] == EXPECTED
+        assert res["fresh"] and all(res["fresh"])       # the last call ran the kernels
+        return res
+    cold = run()
+    assert set(cold["origins"]) == {"compiled"}, cold
+    assert set(cold["where"]) == {"process"} and not any(cold["process_errors"])
+    warm = run()
+    assert set(warm["origins"]) == {"disk"}
+    assert not warm["registries_loaded"]

@@ -10,6 +10,10 @@
   cache file that fails to load (truncated, corrupted), is deleted and the kernel recompiled.
 * Compilation runs on one background daemon thread (numba's compiler is serialized anyway) so a
   traced function can run on numpy meanwhile; `Kernel.wait()` / `wait_all()` block until done.
+  That thread only *loads* kernels: a cache miss is compiled by the compiler process
+  (`compile_worker.py`, its own GIL and core; ``GRAPHFLOW_COMPILE_PROCESS=0`` compiles on the
+  thread instead), then loaded from the disk cache like a hit. Loading skips numba's lowering
+  registries (`_load_cached`: ~5-10 ms per kernel instead of a 0.5-0.8 s first load).
   ``GRAPHFLOW_SYNC_COMPILE=1`` (or ``SETTINGS.sync_compile = True``) compiles in the caller.
   The compile thread starts numba as soon as the first kernel is requested (`_warm_up`) and,
   while a plan runs, hands the GIL back every `YIELD_EVERY` seconds (`_GilYielder`, a profile
@@ -31,6 +35,7 @@ import warnings
 import numpy as np
 
 from .codegen import CODEGEN_VERSION
+from .compile_worker import innermost_loops, numba_signature, vector_report
 
 
 class Settings:
@@ -95,6 +100,8 @@ class Kernel:
         self.path = None
         self.requests = 0
         self.vector = None          # what LLVM vectorized (`vector_report`), when known
+        self.compiler = "thread"    # where a miss was compiled: 'thread' | 'process'
+        self.process_error = None   # why the compiler process could not (then: this process)
         self._done = threading.Event()
 
     def wait(self, timeout=None):
@@ -285,17 +292,20 @@ class _GilYielder:
 
 
 def _warm_up():
-    """Start numba (import, target context with its registries: ~0.5-1 s of mostly Python, the
-    bulk of a warm-cache first load) as soon as the first plan asks for a kernel, not after the
-    hold: it overlaps the first call, which runs on numpy meanwhile and gets the GIL back within
-    `YIELD_EVERY` (the plan's `hold` counts as activity)."""
+    """Start numba (import, code generator, runtime: ~0.2-0.3 s of mostly Python) as soon as
+    the first plan asks for a kernel, not after the hold: it overlaps the first call, which runs
+    on numpy meanwhile and gets the GIL back within `YIELD_EVERY` (the plan's `hold` counts as
+    activity). The lowering registries (`target_context.refresh()`, another 0.5-0.8 s) are left
+    to the first kernel that really compiles: loading cached kernels does not need them
+    (`_load_cached`)."""
     if os.environ.get("GRAPHFLOW_NUMBA_WARMUP", "1") in ("", "0"):
         return
     try:
         with _compile_lock:
             _setup()
             from numba.core.registry import cpu_target
-            cpu_target.target_context.refresh()
+            from numba.core.runtime import rtsys
+            rtsys.initialize(cpu_target.target_context)
     except Exception:       # compile_kernel reports any real problem per kernel
         pass
 
@@ -326,6 +336,7 @@ def _stop_worker():
         w = _worker
     if w is not None and w.is_alive():
         w.join(timeout=30)
+    _process.stop()
 
 
 def wait_all(timeout=None):
@@ -362,18 +373,54 @@ def _setup():
     _setup_done = True
 
 
-def _numba_sig(arg_types):
-    from numba import types
-    from numba.np.numpy_support import from_dtype
-    out = []
-    for t in arg_types:
-        if t[0] == "i":
-            out.append(types.int64)
-        elif t[0] == "s":
-            out.append(from_dtype(np.dtype(t[1])))
-        else:
-            out.append(types.Array(from_dtype(np.dtype(t[1])), t[2], "C", readonly=t[3]))
-    return tuple(out)
+_numba_sig = numba_signature
+
+
+class _CompilerProcess:
+    """The compiler process (`compile_worker.py`), started at the first cache miss of a
+    background compile; `compile(path, name, arg_types)` -> None when done, else the error."""
+
+    def __init__(self):
+        self.proc = None
+        self.broken = False
+
+    def compile(self, path, name, arg_types):
+        import json
+        import subprocess
+        if self.broken:
+            return "compiler process unavailable"
+        try:
+            if self.proc is None or self.proc.poll() is not None:
+                code = ("import importlib.util as u; s = u.spec_from_file_location("
+                        f"'gf_compile_worker', {_WORKER_PATH!r}); m = u.module_from_spec(s); "
+                        "s.loader.exec_module(m); m.main()")
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, text=True, bufsize=1)
+            self.proc.stdin.write(json.dumps({"path": path, "name": name,
+                                              "arg_types": [list(t) for t in arg_types]}) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()      # blocks without the GIL
+            if not line:
+                raise OSError("the compiler process exited")
+            reply = json.loads(line)
+        except (OSError, ValueError) as e:
+            self.broken = True
+            return f"{type(e).__name__}: {e}"
+        return None if reply.get("ok") else reply.get("error", "failed")
+
+    def stop(self):
+        p, self.proc = self.proc, None
+        if p is not None and p.poll() is None:
+            try:
+                p.stdin.close()
+                p.wait(timeout=5)
+            except Exception:
+                p.kill()
+
+
+_WORKER_PATH = os.path.join(_HERE, "compile_worker.py")
+_process = _CompilerProcess()
 
 
 def _write_atomic(path, text):
@@ -442,48 +489,6 @@ def _load_module(name, path, source):
     return mod
 
 
-def innermost_loops(source):
-    """The number of innermost `for` loops in a generated kernel's source."""
-    fors = [(len(l) - len(l.lstrip()), i) for i, l in enumerate(source.splitlines())
-            if l.lstrip().startswith("for ")]
-    lines = source.splitlines()
-    n = 0
-    for ind, i in fors:
-        inner = False
-        for l in lines[i + 1:]:
-            if l.strip() and len(l) - len(l.lstrip()) <= ind:
-                break
-            if l.lstrip().startswith("for "):
-                inner = True
-                break
-        n += not inner
-    return n
-
-
-def vector_report(llvm_ir, source):
-    r"""What LLVM's loop vectorizer did to a kernel, from its optimized IR: the vectorized loop
-    bodies (named `vector.body`; a loop versioned or unswitched by LLVM can have several, a
-    vectorized remainder `vec.epilog.vector.body` is not counted) against the innermost loops
-    of the source, and the widest vector type (float lanes first).
-
-    >>> vector_report("vector.body:\n  %a = fadd <16 x float> %x, %y", "for i in r:\n    x")
-    'SIMD: 1 vector loop body for 1 innermost loop (widest 16 x float)'
-    >>> vector_report("", "for i in r:\n    x")
-    'scalar: no loop vectorized (1 innermost loop)'
-    """
-    import re
-    k = len(re.findall(r"^vector\.body[\d.]*:", llvm_ir, re.M))
-    n = innermost_loops(source)
-    loops = f"{n} innermost loop{'s' if n != 1 else ''}"
-    if not k:
-        return f"scalar: no loop vectorized ({loops})"
-    lanes = [(t in ("float", "double"), int(m), t)
-             for m, t in re.findall(r"<(\d+) x (float|double|i32|i64)>", llvm_ir)]
-    widest = f" (widest {max(lanes)[1]} x {max(lanes)[2]})" if lanes else ""
-    return (f"{'SIMD' if k >= n else 'partly SIMD'}: {k} vector loop bod"
-            f"{'ies' if k != 1 else 'y'} for {loops}{widest}")
-
-
 def _vector_info(disp, source, path, hits):
     """What LLVM vectorized: read from the optimized IR of a fresh compile (and kept beside the
     kernel's module on disk), or from that file for a disk-cache hit (numba cannot show the IR
@@ -507,6 +512,54 @@ def _vector_info(disp, source, path, hits):
     return text
 
 
+def _load_cached(disp, sig, source):
+    """Load a kernel's machine code from numba's disk cache without `target_context.refresh()`;
+    True if it was there.
+
+    numba's own path (`Dispatcher.compile` -> `Cache.load_overload`) refreshes the target
+    context first: it imports and installs every lowering registry (~60 numba modules, 0.5-0.8 s
+    of mostly Python on this machine) that only *compiling* needs. Rebuilding cached code needs
+    the code generator and the runtime (NRT: array arguments are unboxed through it), which is
+    what is set up here; the rest is numba's own `_load_overload` / `add_overload`. Kernels with
+    `parallel=True` (their code calls numba's thread pool, whose symbols only the full set-up
+    registers) and anything unexpected take numba's normal path.
+    """
+    if "parallel=True" in source:
+        return False
+    impl = getattr(disp, "_cache", None)
+    if impl is None or not hasattr(impl, "_load_overload"):
+        return False
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.runtime import rtsys
+    ctx = disp.targetctx
+    with global_compiler_lock:
+        rtsys.initialize(ctx)
+        cres = impl._load_overload(sig, ctx)
+        if cres is None:
+            return False
+        if not cres.objectmode:
+            ctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+        disp.add_overload(cres)
+    disp._cache_hits[sig] += 1
+    return True
+
+
+#: compile cache misses of background requests in the compiler process (`compile_worker.py`)
+#: rather than on the compile thread (``GRAPHFLOW_COMPILE_PROCESS=0``: in this process)
+COMPILE_PROCESS = os.environ.get("GRAPHFLOW_COMPILE_PROCESS", "1") not in ("", "0")
+
+
+def _in_process_elsewhere(k, path, name):
+    """Compile kernel `k` (module file `path`) in the compiler process; True if it did. Only
+    for the background compile thread: a synchronous compile stays in the caller."""
+    if not COMPILE_PROCESS or threading.current_thread() is not _worker:
+        return False
+    err = _process.compile(path, name, k.arg_types)
+    if err is not None:
+        k.process_error = err
+    return err is None
+
+
 def compile_kernel(k):
     """Compile (or load from numba's disk cache) one kernel; never raises."""
     with _compile_lock:
@@ -514,6 +567,7 @@ def compile_kernel(k):
             return
         k.state = "compiling"
     t0 = time.perf_counter()
+    elsewhere = False
     try:
         _setup()
         sig = _numba_sig(k.arg_types)
@@ -530,7 +584,11 @@ def compile_kernel(k):
         mod = _load_module(name, path, source)
         disp = mod.kernel
         try:
-            disp.compile(sig)
+            if path is None or not _load_cached(disp, sig, source):
+                if not (_in_process_elsewhere(k, path, name) and _load_cached(disp, sig, source)):
+                    disp.compile(sig)
+                else:
+                    elsewhere = True
         except Exception:
             if path is None:
                 raise
@@ -542,6 +600,9 @@ def compile_kernel(k):
             disp.compile(sig)
         hits = sum(disp.stats.cache_hits.values()) if path is not None else 0
         k.vector = _vector_info(disp, source, path, hits)
+        if elsewhere:       # compiled now by the compiler process, loaded from its cache files
+            hits = 0
+            k.compiler = "process"
         disp.disable_compile()
         k.origin = "disk" if hits else "compiled"
         STATS["disk_hits" if hits else "compiled"] += 1

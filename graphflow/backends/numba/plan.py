@@ -390,7 +390,8 @@ class _ClusterStep:
         else:
             if k.state == "ready":
                 how = ("disk-cache hit (numba cache)" if k.origin == "disk" else
-                       "compiled (cache miss)")
+                       "compiled in the compiler process (cache miss)"
+                       if getattr(k, "compiler", "") == "process" else "compiled (cache miss)")
                 if k.requests > 1:
                     how += f"; used by {k.requests} clusters of this process (memory cache)"
                 status = f"{how}, {k.compile_seconds:.3f} s"
