@@ -119,6 +119,31 @@ def test_grouped_conv_kernels_match_numpy(xs, kh, kw, groups, o, strides, pads, 
     run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct)
 
 
+def test_gemm_chunks_and_forward_columns_for_the_filter_gradient():
+    """A batch big enough to split into gemm chunks on the chunk pool (BLAS single-threaded
+    meanwhile, its thread count restored after); the filter gradient of the same run reuses the
+    forward's im2col columns, a later run (the input changed in place) recomputes them."""
+    from graphflow.evaluate import note_run
+    x = R.standard_normal((16, 10, 10, 8)).astype(np.float32)
+    w = R.standard_normal((3, 3, 8, 7)).astype(np.float32)
+    a = dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=1)
+    assert conv._gemm_rows(16, 8 * 8 * 72 * 8) < 16 or not conv.pool().helpers
+    blas = [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()]
+    note_run()
+    y = run_both("conv2d", a, x, w)
+    key = (3, 3, 1, 1, 1, 1, ((0, 0), (0, 0)), "float32")
+    assert conv.COLUMNS.get(key, x) is not None
+    ct = R.standard_normal(y.shape).astype(np.float32)
+    # float32 sums of 1,024 products in another order (per-chunk partial sums)
+    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct, tol=2e-4)
+    run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w, tol=2e-4)
+    note_run()
+    assert conv.COLUMNS.get(key, x) is None
+    x *= 2
+    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct, tol=4e-4)
+    assert [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()] == blas
+
+
 def test_runner_declines_what_it_does_not_compute():
     base = {"attrs": dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=2),
             "dtype": np.dtype("float32"), "shape": (1, 2, 2, 2), "op": "conv2d"}

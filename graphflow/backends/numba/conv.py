@@ -4,15 +4,19 @@ The ops (`graphflow.ops.conv_ops`) keep their numpy reference implementations; t
 how the numba backend computes them instead (`lowering.KERNELS` lists the ops, `runner(node)`
 builds the call a plan step makes):
 
-* ``conv2d``: im2col by a numba kernel (padding, strides and dilations handled inline: no padded
-  copy, no strided view copy) into a scratch (N*Ho*Wo, kh*kw*C) buffer, then one BLAS sgemm/dgemm
-  (``np.matmul``) with the HWIO filter viewed as (kh*kw*C, O); a 1x1 stride-1 unpadded conv is
-  the gemm alone. The bias add and activation after it are the cluster's fused epilogue (the
-  fusion pass treats conv2d as an anchor, exactly like matmul), one pass over the output.
-* ``conv2d_backprop_input``: one gemm (cotangent @ filter^T) into columns, then col2im by a
-  numba kernel (accumulating the overlapping windows) - no padded buffer, no loop over taps in
-  Python.
-* ``conv2d_backprop_filter``: im2col, then one gemm (columns^T @ cotangent).
+* ``conv2d``: per chunk of a few images (on the chunk pool), im2col by a numba kernel (padding,
+  strides and dilations handled inline: no padded copy, no strided view copy) into that chunk's
+  rows of a (N, Ho*Wo, kh*kw*C) buffer, then one BLAS sgemm/dgemm (``np.matmul``) of those rows
+  with the HWIO filter viewed as (kh*kw*C, O) straight into the output's rows (the columns are
+  still in cache); BLAS runs single-threaded meanwhile (`SINGLE_BLAS`: the pool's threads are
+  the parallelism; BLAS threads next to them oversubscribe the cores). A 1x1 stride-1 unpadded
+  conv is the gemm alone. The bias add and activation after it are the cluster's fused
+  epilogue (the fusion pass treats conv2d as an anchor, exactly like matmul).
+* ``conv2d_backprop_input``: per batch chunk, one gemm (cotangent @ filter^T) into columns, then
+  col2im by a numba kernel (accumulating the overlapping windows).
+* ``conv2d_backprop_filter``: per batch chunk, columns^T @ cotangent into that chunk's partial
+  sum (added after). The columns are the forward's when the same run computed them for the
+  same input (`COLUMNS`), else im2col again.
 * ``max_pool2d`` / ``max_pool2d_grad`` / ``max_pool2d_gather``: direct loops (window taps outer,
   channels inner: the inner loop is contiguous and vectorizes); the gradient finds each window's
   first maximum (NaN-propagating max, then the first tap equal to it - the numpy impl's rule) and
@@ -40,8 +44,11 @@ a plan never waits for the compiler. Big loops split over the batch on the chunk
 array([[ 5.,  7.],
        [13., 15.]], dtype=float32)
 """
+import threading
+
 import numpy as np
 
+from ...evaluate import run_count
 from ...ops.conv_ops import out_size
 from ...ops.registry import OPS
 from . import cache
@@ -475,6 +482,100 @@ def _pair(name_direct, name_cols, dt, wshape, groups):
             request(name_cols, dt.name) if not use_direct else None)
 
 
+class _SingleThreadedBlas:
+    """While a gemm-per-batch-chunk job runs on the chunk pool, BLAS (OpenBLAS/MKL/BLIS, through
+    threadpoolctl) uses one thread per call: the pool's threads are the parallelism. BLAS's own
+    threads next to the pool's would oversubscribe the cores, and OpenBLAS's thread hand-over
+    collapses on a loaded machine (measured, 2 cores at load 5-7: a 7744x288x64 sgemm median
+    10.6 ms on 1 thread, 20 ms on 2; a (64,10)x(10,1600) product 0.05 ms vs 48 ms). Nested and
+    concurrent uses count: the first entrant saves the thread counts, the last restores them."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved = None
+        self.ctls = None
+
+    def controllers(self):
+        if self.ctls is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+                self.ctls = [c for c in ThreadpoolController().lib_controllers
+                             if c.user_api == "blas"]
+            except Exception:        # threadpoolctl missing or unusable: leave BLAS alone
+                self.ctls = []
+        return self.ctls
+
+    def __enter__(self):
+        with self.lock:
+            if not self.depth:
+                ctls = self.controllers()
+                self.saved = [c.get_num_threads() for c in ctls]
+                for c, k in zip(ctls, self.saved):
+                    if k != 1:
+                        c.set_num_threads(1)
+            self.depth += 1
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.depth -= 1
+            if not self.depth:
+                for c, k in zip(self.ctls, self.saved):
+                    if k != 1:
+                        c.set_num_threads(k)
+
+
+SINGLE_BLAS = _SingleThreadedBlas()
+
+
+def _gemm_rows(n, per_image):
+    """Images per gemm chunk (all of them without helper threads)."""
+    return _rows(n, per_image) if pool().helpers else n
+
+
+def _gemm_chunks(chunk, n, per_image):
+    """chunk(lo, hi) (an im2col/gemm/col2im on batch rows [lo, hi)) over the batch on the chunk
+    pool, BLAS single-threaded meanwhile; one chunk: called directly (BLAS keeps its threads)."""
+    rows = _gemm_rows(n, per_image)
+    if n <= rows:
+        chunk(0, n)
+        return
+    with SINGLE_BLAS:
+        pool().run(chunk, n, rows)
+
+
+class _ColumnMemo:
+    """The forward pass's im2col columns, kept for the filter gradient of the same run: the
+    backward conv2d_backprop_filter of a conv2d reads the same input array, so within one plan
+    run (`evaluate.run_count()`) an entry keyed by the geometry and the input's identity (the
+    memo holds the array, so its id stays unique) is the same columns - no second im2col. At
+    most `limit` bytes of columns per thread; entries of older runs are dropped."""
+
+    def __init__(self, limit=256 << 20):
+        self.local = threading.local()
+        self.limit = limit
+
+    def _entries(self):
+        run = run_count()
+        loc = self.local
+        if getattr(loc, "run", None) != run:
+            loc.run, loc.entries, loc.bytes = run, {}, 0
+        return loc
+
+    def put(self, key, x, cols):
+        loc = self._entries()
+        if loc.bytes + cols.nbytes <= self.limit:
+            loc.entries[key + (id(x),)] = (x, cols)
+            loc.bytes += cols.nbytes
+
+    def get(self, key, x):
+        hit = self._entries().entries.get(key + (id(x),))
+        return hit[1] if hit is not None and hit[0] is x else None
+
+
+COLUMNS = _ColumnMemo()
+
+
 def _conv2d(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
@@ -495,9 +596,18 @@ def _conv2d(d, impl, dt, in_shapes):
         n, h, wd, c = x.shape
         if _pointwise(a, kh, kw):
             return (x.reshape(-1, c) @ w2).reshape(n, h, wd, o)
-        cols = np.empty((n, ho, wo, kh * kw * c), dt)
-        _batched(im2col.fn, ho * wo * kh * kw * c, (x, cols), kh, kw, sh, sw, dh, dw, pt, pl)
-        return (cols.reshape(n * ho * wo, -1) @ w2).reshape(n, ho, wo, o)
+        k = kh * kw * c
+        cols = np.empty((n, ho * wo, k), dt)
+        out = np.empty((n, ho * wo, o), dt)
+        cols4 = cols.reshape(n, ho, wo, k)
+
+        def chunk(lo, hi):
+            # im2col and gemm of a few images: the columns are still in cache for the gemm
+            im2col.fn(x[lo:hi], cols4[lo:hi], kh, kw, sh, sw, dh, dw, pt, pl)
+            np.matmul(cols[lo:hi].reshape(-1, k), w2, out=out[lo:hi].reshape(-1, o))
+        _gemm_chunks(chunk, n, ho * wo * k * (o + 1))
+        COLUMNS.put((kh, kw, sh, sw, dh, dw, tuple(map(tuple, a["pads"])), dt.name), x, cols4)
+        return out.reshape(n, ho, wo, o)
     return fast, [k for k in (direct, im2col) if k is not None]
 
 
@@ -510,19 +620,25 @@ def _backprop_input(d, impl, dt, in_shapes):
     def fast(ct, w):
         kh, kw, ci, o = w.shape
         ct = _c(ct, dt)
+        n = ct.shape[0]
         if _direct(kh, kw, ci, groups):
-            xg = np.empty((ct.shape[0], h, wd, c), dt)
+            xg = np.empty((n, h, wd, c), dt)
             _batched(direct.fn, ct[0].size * kh * kw * ci, (ct,), _c(w, dt), xg,
                      sh, sw, dh, dw, pt, pl, groups, sliced_after=(xg,))
             return xg
-        w2 = _c(w, dt).reshape(kh * kw * ci, o)
+        w2t = _c(w, dt).reshape(kh * kw * ci, o).T
         ho, wo = ct.shape[1:3]
-        cols = ct.reshape(-1, o) @ w2.T
         if _pointwise(a, kh, kw):
-            return cols.reshape(ct.shape[0], h, wd, c)
-        xg = np.empty((ct.shape[0], h, wd, c), dt)
-        _batched(col2im.fn, ho * wo * kh * kw * c, (cols.reshape(ct.shape[0], ho, wo, -1), xg),
-                 kh, kw, sh, sw, dh, dw, pt, pl)
+            return (ct.reshape(-1, o) @ w2t).reshape(n, h, wd, c)
+        k = kh * kw * c
+        xg = np.empty((n, h, wd, c), dt)
+        ct2 = ct.reshape(n, ho * wo, o)
+
+        def chunk(lo, hi):
+            cols = ct2[lo:hi].reshape(-1, o) @ w2t
+            col2im.fn(cols.reshape(hi - lo, ho, wo, k), xg[lo:hi], kh, kw, sh, sw, dh, dw,
+                      pt, pl)
+        _gemm_chunks(chunk, n, ho * wo * k * (o + 1))
         return xg
     return fast, [k for k in (direct, col2im) if k is not None]
 
@@ -550,22 +666,43 @@ def _backprop_filter(d, impl, dt, in_shapes):
             return parts.sum(0)
         return fast, [k]
     im2col = request("im2col", dt.name)
+    key = (kh, kw, sh, sw, dh, dw, tuple(map(tuple, a["pads"])), dt.name)
+    pointwise = _pointwise(a, kh, kw)
 
     def fast(x, ct):
         x = _c(x, dt)
         n, h, wd, c = x.shape
         ho, wo = ct.shape[1:3]
-        c2 = _c(ct, dt).reshape(-1, o)
-        if _pointwise(a, kh, kw):
-            cols = x.reshape(-1, c)
+        kk = kh * kw * c
+        c2 = _c(ct, dt).reshape(n, ho * wo, o)
+        memo = False
+        if pointwise:
+            cols = x.reshape(n, h * wd, c)
         else:
-            cols = np.empty((n, ho, wo, kh * kw * c), dt)
-            _batched(im2col.fn, ho * wo * kh * kw * c, (x, cols), kh, kw, sh, sw, dh, dw,
-                     pt, pl)
-            cols = cols.reshape(n * ho * wo, -1)
-        # BLAS is much slower for some operand orders: the longer side becomes the rows
-        out = cols.T @ c2 if cols.shape[1] >= o else (c2.T @ cols).T
-        return np.ascontiguousarray(out, dt).reshape(kh, kw, ci, o)
+            cols = COLUMNS.get(key, x)
+            memo = cols is not None
+            if not memo:
+                cols = np.empty((n, ho, wo, kk), dt)
+            cols = cols.reshape(n, ho * wo, kk)
+        rows = _gemm_rows(n, ho * wo * kk * (o + 1))
+        parts = np.empty((-(-n // rows), kk, o), dt)
+
+        def chunk(lo, hi):
+            cc = cols[lo:hi]
+            if not (memo or pointwise):
+                im2col.fn(x[lo:hi], cc.reshape(hi - lo, ho, wo, kk), kh, kw, sh, sw, dh, dw,
+                          pt, pl)
+            cc = cc.reshape(-1, kk)
+            g = c2[lo:hi].reshape(-1, o)
+            # BLAS is much slower for some operand orders: the longer side becomes the rows
+            p = parts[lo // rows]
+            if kk >= o:
+                np.matmul(cc.T, g, out=p)
+            else:
+                np.matmul(g.T, cc, out=p.T)
+        _gemm_chunks(chunk, n, ho * wo * kk * (o + 1))
+        out = parts[0] if len(parts) == 1 else parts.sum(0)
+        return out.reshape(kh, kw, ci, o)
     return fast, [im2col]
 
 
