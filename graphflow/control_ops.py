@@ -658,7 +658,13 @@ HISTORY_GRAD = defop(
 
 def _history_scatter_impl(h, idx, rows):
     out = np.zeros(h.shape, h.dtype)
-    np.add.at(out, np.asarray(idx, np.intp), rows)
+    idx = np.asarray(idx, np.intp)
+    if idx.size and out.shape[0]:
+        idx = np.where(idx < 0, idx + out.shape[0], idx)
+        if np.unique(idx).size == idx.size:   # distinct rows (a loop reading each row once):
+            out[idx] = rows                   # a plain scatter, much faster than ufunc.at
+            return out
+    np.add.at(out, idx, rows)
     return out
 
 
@@ -824,8 +830,9 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         cts[n + j] = res[1 + nv + p]
     base = 1 + nv + nd
     for p, (j, _) in enumerate(sparse):   # the rows of every step, summed into place
-        rows = loop_output(rloop, rins, rloop.n_vars + base + p)
-        idx = loop_output(rloop, rins, rloop.n_vars + base + ns + p)
+        # (row 0 of a history is the variables' initial value, a zero row at index 0: skipped)
+        rows = loop_output(rloop, rins, rloop.n_vars + base + p)[1:]
+        idx = loop_output(rloop, rins, rloop.n_vars + base + ns + p)[1:]
         part = bind(HISTORY_SCATTER, [caps[j], idx, rows], {})
         cts[n + j] = part if cts[n + j] is None else cts[n + j] + part
     return cts

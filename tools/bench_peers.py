@@ -36,10 +36,11 @@ if _TOOLS not in sys.path:      # np_workloads (numpy only: a child never import
 from np_workloads import (CHAIN_REFS, Config, calibrate, chain_input, mlp_init,  # noqa: E402
                           np_chain, np_mlp_step, numpy_add_2x2)
 from np_workloads import conv_init, np_conv_step  # noqa: E402
+from np_workloads import lstm_init, np_lstm_step  # noqa: E402
 
 #: workload names, in bench.py's order
 PEER_WORKLOADS = ("eager_add_2x2", "eager_tape_square", "chain_fwd_4M", "chain_grad_4M",
-                  "chain_grad2_4M", "mlp_step", "conv_step")
+                  "chain_grad2_4M", "mlp_step", "conv_step", "lstm_step")
 
 #: column -> (module that must be importable, child time budget in seconds)
 PEERS = {
@@ -182,9 +183,35 @@ def _torch_builders(compiled):
             return loss
         return step, lambda r: r.detach().numpy()
 
+    def lstm():
+        """bench.py's lstm_step with torch.nn.LSTM (gate order i, f, g, o as Keras'; weights
+        transposed, the Keras bias as bias_ih and a zero bias_hh)."""
+        k, rk, bias, x, y = lstm_init()
+        net = torch.nn.LSTM(k.shape[0], rk.shape[0], batch_first=True)
+        with torch.no_grad():
+            net.weight_ih_l0.copy_(torch.from_numpy(k.T.copy()))
+            net.weight_hh_l0.copy_(torch.from_numpy(rk.T.copy()))
+            net.bias_ih_l0.copy_(torch.from_numpy(bias))
+            net.bias_hh_l0.zero_()
+        params = list(net.parameters())
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+        def forward(x, y):
+            _, (h, _) = net(x)
+            return ((h[0] - y) ** 2).mean()
+        fwd_loss = comp(forward)
+
+        def step():
+            loss = fwd_loss(xt, yt)
+            grads = torch.autograd.grad(loss, params)
+            with torch.no_grad():
+                torch._foreach_add_(params, grads, alpha=-0.01)
+            return loss
+        return step, lambda r: r.detach().numpy()
+
     eager = {"eager_add_2x2": add, "eager_tape_square": tape}
     return dict({} if compiled else eager, chain_fwd_4M=fwd, chain_grad_4M=grad,
-                chain_grad2_4M=grad2, mlp_step=mlp, conv_step=convnet)
+                chain_grad2_4M=grad2, mlp_step=mlp, conv_step=convnet, lstm_step=lstm)
 
 
 def _jax_builders():
@@ -341,9 +368,28 @@ def _tf_builders():
             return loss
         return (lambda: step(xt, yt)), lambda r: r.numpy()
 
+    def lstm():
+        """bench.py's lstm_step: a Keras LSTM in a tf.function train step."""
+        k, rk, bias, x, y = lstm_init()
+        layer = tf.keras.layers.LSTM(rk.shape[0])
+        layer(tf.constant(x[:, :1]))
+        layer.set_weights([k, rk, bias])
+        params = layer.trainable_variables
+        xt, yt = tf.constant(x), tf.constant(y)
+
+        @tf.function
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean((layer(x) - y) ** 2)
+            grads = tape.gradient(loss, params)
+            for p, g in zip(params, grads):
+                p.assign_sub(0.01 * g)
+            return loss
+        return (lambda: step(xt, yt)), lambda r: r.numpy()
+
     return {"eager_add_2x2": add, "eager_tape_square": tape, "chain_fwd_4M": traced(chain),
             "chain_grad_4M": traced(grad), "chain_grad2_4M": traced(grad2), "mlp_step": mlp,
-            "conv_step": convnet}
+            "conv_step": convnet, "lstm_step": lstm}
 
 
 # ------------------------------------------------------------------------ child process
@@ -375,6 +421,9 @@ def _check(name, out):
         ws, x, y = conv_init()
         ref = float(np_conv_step(ws, x, y))
         assert abs(float(out) - ref) <= 1e-4 * max(1.0, abs(ref)), (float(out), ref)
+    elif name == "lstm_step":
+        ref = float(np_lstm_step(*lstm_init()))
+        assert abs(float(out) - ref) <= 1e-4 * max(1.0, abs(ref)), (float(out), ref)
 
 
 def _baseline(name):
@@ -387,6 +436,9 @@ def _baseline(name):
     if name == "conv_step":
         ws, x, y = conv_init()
         return lambda: np_conv_step(ws, x, y)
+    if name == "lstm_step":
+        k, rk, bias, x, y = lstm_init()
+        return lambda: np_lstm_step(k, rk, bias, x, y)
     ws, bs, x, y = mlp_init()
     return lambda: np_mlp_step(ws, bs, x, y)
 
