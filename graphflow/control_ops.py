@@ -830,9 +830,10 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         cts[n + j] = res[1 + nv + p]
     base = 1 + nv + nd
     for p, (j, _) in enumerate(sparse):   # the rows of every step, summed into place
-        # (row 0 of a history is the variables' initial value, a zero row at index 0: skipped)
-        rows = loop_output(rloop, rins, rloop.n_vars + base + p)[1:]
-        idx = loop_output(rloop, rins, rloop.n_vars + base + ns + p)[1:]
+        rows = loop_output(rloop, rins, rloop.n_vars + base + p)
+        idx = loop_output(rloop, rins, rloop.n_vars + base + ns + p)
+        if loop.trip_count is not None:   # row 0 (the initial zero row at index 0) skipped:
+            rows, idx = rows[1:], idx[1:]  # then every row index is distinct, a plain scatter
         part = bind(HISTORY_SCATTER, [caps[j], idx, rows], {})
         cts[n + j] = part if cts[n + j] is None else cts[n + j] + part
     return cts
