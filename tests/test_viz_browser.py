@@ -351,3 +351,53 @@ def test_second_order_and_unrolled_pages_in_every_mode(tmp_path, browser):
             assert cols == {1, 2}          # an order-1 and an order-2 column
         assert errors == [] and state(page)["errors"] == ""
         page.close()
+
+
+def test_loop_node_expands_to_its_body(tmp_path, browser):
+    """An AutoGraph-converted loop is one box; clicking it shows its cond/body groups, clicking
+    the body shows the body's nodes; a loop output's info panel tells the trip count; every
+    node of every stage is drawn in every adjoint mode when all is expanded."""
+    import graphflow as tf
+    from test_viz_control import loop_and_branch
+    cf = loop_and_branch.get_concrete_function(tf.constant([0.5, 1.0, 1.5]), tf.constant(3))
+    path = str(tmp_path / "loop.html")
+    save_html(path, cf, "loop")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("file://" + path)
+    page.wait_for_selector('body[data-status="ready"]')
+    v = page.evaluate("gf.view()")
+    loop = next(gid for gid, g in v["groups"].items()
+                if g.get("control", {}).get("kind") == "while_loop" and not g["adj"])
+    box = page.locator(f'[data-item="g:{loop}"]')
+    assert box.count() == 1 and "loop · 2 vars · trips ?" in box.text_content()
+    body = [str(n) for n in v["groups"][loop + "/body"]["nodes"]]
+    assert not any(page.locator(f'[data-item="{n}"]').count() for n in body)
+    box.click(timeout=5000)
+    assert "trip count" in page.inner_text("#gf-info") and state(page)["groupInfo"] == loop
+    page.click("#gf-fit")
+    page.click(f'[data-item="g:{loop}/body"]', timeout=5000)
+    assert all(page.locator(f'[data-item="{n}"]').count() == 1 for n in body)
+    out = next(n for n in v["groups"][loop]["nodes"] if str(n) in v["nodes"])   # (not a ghost)
+    page.evaluate(f"gf.select({out})")
+    info = page.inner_text("#gf-info")
+    assert "unknown until it runs" in info and "final value of loop variable" in info
+    bad = page.evaluate("""() => {
+      const bad = [], n = document.querySelectorAll('#gf-stage option').length;
+      for (const mode of ['grouped', 'hidden', 'mirror']) {
+        gf.mode(mode);
+        for (let i = 0; i < n; i++) {
+          gf.stage(i); gf.expandAll();
+          const cur = gf.current(), v = gf.view();
+          const shown = new Set(Object.keys(cur.boxes).concat(Object.keys(cur.col)));
+          for (const [id, r] of Object.entries(v.nodes)) {
+            if (r.chip) continue;
+            if (shown.has(id) !== !(mode === 'hidden' && r.adj) || id in cur.ghosts) bad.push([mode, v.name, id]);
+          }
+        }
+      }
+      return bad; }""")
+    assert bad == []
+    assert errors == [] and state(page)["errors"] == ""
+    page.close()
