@@ -528,6 +528,16 @@ class _SingleThreadedBlas:
 SINGLE_BLAS = _SingleThreadedBlas()
 
 
+def single_threaded_matmul(a, b):
+    """np.matmul(a, b) with BLAS on one thread (for products too small to gain from more).
+
+    >>> single_threaded_matmul(np.ones((2, 3)), np.ones((3, 1))).ravel()
+    array([3., 3.])
+    """
+    with SINGLE_BLAS:
+        return np.matmul(a, b)
+
+
 def _gemm_rows(n, per_image):
     """Images per gemm chunk (all of them without helper threads)."""
     return _rows(n, per_image) if pool().helpers else n
