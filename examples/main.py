@@ -30,4 +30,5 @@ if failed:
     print(f"\nFAILED: {', '.join(failed)}")
     sys.exit(1)
 print(f"\nAll {len(SCRIPTS)} demos ran. Open out/training_step_graph.html to see the traced, "
-      "differentiated, optimized and fused graphs.")
+      "differentiated, optimized and fused graphs (and out/linear_classifier_graph.html, "
+      "keras_mlp_graph.html, second_order_graph.html, lstm_graph.html).")

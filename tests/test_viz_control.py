@@ -169,3 +169,23 @@ def test_keras_rnn_loop_has_known_trip_count():
     assert V.control_brief(ctl[rev[0]]) == f"loop · {ctl[rev[0]]['loop_vars']} vars · trips 5 · adjoint"
     ops = {v["nodes"][n]["op"] for n in _subtree(v, fwd[0] + "/body")}
     assert {"matmul", "tanh"} <= ops
+
+
+def test_example_pages():
+    """examples/visualize_graph.py's pages: the linear classifier, a Keras model, a
+    second-order gradient and an LSTM (its loop one box)."""
+    import os
+    import runpy
+    ex = runpy.run_path(os.path.join(os.path.dirname(__file__), "..", "examples",
+                                     "visualize_graph.py"))
+    pages = ex["more_pages"]()
+    assert set(pages) == {"linear_classifier", "keras_mlp", "second_order", "lstm"}
+    views = {k: V.build_view(cf.traced) for k, (_, cf) in pages.items()}
+    assert "gradients^2" in views["second_order"]["groups"]
+    assert any(g.startswith("mlp") for g in views["keras_mlp"]["groups"])
+    ops = [r["op"] for r in views["linear_classifier"]["nodes"].values()]
+    assert ops.count("assign") == 2 and "matmul" in ops
+    loops = [g for g in views["lstm"]["groups"].values() if "control" in g]
+    assert {g["control"]["trip_count"] for g in loops} == {6}
+    html = H.render_html(H.stages_of(pages["lstm"][1]))
+    assert "while_loop" in html and 'data-status="loading"' in html
