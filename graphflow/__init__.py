@@ -47,6 +47,7 @@ from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _
 from .ops import conv_ops as _cv
 from .ops import image_ops as _im
 from .ops import array_ops as _a, linalg_ops as _la
+from .ops import segment_ops as _seg, special_ops as _sp
 from .ops.array_ops import (argsort, boolean_mask, einsum, foldl, gather_nd, map_fn, meshgrid, pad,
                             repeat, reverse, roll, scan, scatter_nd, sequence_mask, slice, sort,
                             tensor_scatter_nd_add, tensor_scatter_nd_update, tensordot, unique,
@@ -154,6 +155,15 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):
 linalg = _namespace("linalg", norm=norm, matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye,
                     inv=_la.inv, det=_la.det, solve=_la.solve, cholesky=_la.cholesky,
                     trace=_la.trace, einsum=einsum, tensordot=tensordot)
+# special functions, segment reductions, decompositions (issue 10)
+math.__dict__.update(
+    lgamma=_sp.lgamma, digamma=_sp.digamma, polygamma=_sp.polygamma, erfc=_sp.erfc,
+    erfinv=_sp.erfinv, segment_sum=_seg.segment_sum, segment_mean=_seg.segment_mean,
+    segment_max=_seg.segment_max, segment_min=_seg.segment_min,
+    unsorted_segment_sum=_seg.unsorted_segment_sum, unsorted_segment_mean=_seg.unsorted_segment_mean,
+    unsorted_segment_max=_seg.unsorted_segment_max, unsorted_segment_min=_seg.unsorted_segment_min)
+linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
+                       triangular_solve=_la.triangular_solve)
 config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre)
 errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError,
                     DeadlineExceededError=DeadlineExceededError)

@@ -64,6 +64,9 @@ def _arg_key(x):
     """The part of the trace cache key one argument contributes (a TensorSpec stands for any
     tensor it is compatible with: its None dims stay unknown in the trace)."""
     if isinstance(x, TensorSpec):
+        if x.unknown_rank:
+            raise ValueError(f"{x}: graphflow traces once per rank (every dim may be None, as in "
+                             "TensorSpec([None, None])); give the rank to trace for")
         return ("Tensor", x.dtype.name, tuple(x.shape))
     if isinstance(x, Variable):
         return ("Variable", id(x), x.dtype.name, tuple(x.shape))
@@ -303,14 +306,15 @@ class Function:
         if sk is None:
             names = [n for n, p in self._sig.parameters.items()
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            sk = self._spec_key_cache = {
-                n: (("Tensor", s.dtype.name, tuple(s.shape)),)
+            sk = self._spec_key_cache = {   # unknown rank: one trace per rank (None below)
+                n: s.dtype.name if s.unknown_rank else (("Tensor", s.dtype.name, tuple(s.shape)),)
                 for n, s in zip(names, self.input_signature or ())}
         return sk
 
     def _key(self, ba):
         sk = self._spec_keys()
-        key = tuple((name, sk[name], None) if name in sk and isinstance(v, Tensor) else
+        key = tuple((name, (("Tensor", sk[name], (None,) * v.ndim),) if isinstance(sk[name], str)
+                     else sk[name], None) if name in sk and isinstance(v, Tensor) else
                     (name, tuple(_arg_key(x) for x in flatten(v)[0]), structure(v))
                     for name, v in ba.arguments.items())
         if self.batch_dim is not None:
@@ -419,6 +423,8 @@ class Function:
         (None,)
         """
         if not args and not kwargs and self.input_signature is not None:
+            for s in self.input_signature:
+                _arg_key(s)   # an unknown rank has no single trace: says so
             args = [np.zeros([1 if d is None else d for d in s.shape], s.dtype.np)
                     for s in self.input_signature]
         return self._lookup(args, kwargs)[0]
@@ -493,14 +499,49 @@ class Function:
     def _trace(self, ba, key, note=""):
         caller = _graph.user_source()
         why = self._explain(key, caller) + (f"; {note}" if note else "")
+        t0 = time.perf_counter()
+        first = not self._cache
+        builder, out_leaves, out_rebuild, ids, consts = self._trace_once(ba, key, first)
+        if first and builder.created_variables:
+            # TF's rule: a first trace that created Variables is traced again, with creation
+            # forbidden; a function that creates a Variable on every call fails here (its
+            # variables must be singletons: created once, or outside the function)
+            try:
+                builder, out_leaves, out_rebuild, ids, consts = self._trace_once(ba, key, False)
+            except _VariableCreatedAgain:
+                raise ValueError(
+                    f"{self.name}: tf.function only supports singleton tf.Variables created on "
+                    "the first call. Make sure the tf.Variable is only created once or created "
+                    f"outside tf.function (called at {caller}). See "
+                    "https://www.tensorflow.org/guide/function#creating_tfvariables for more "
+                    "information.") from None
+        traced = builder.finish()
+        structure = _structure(out_rebuild, len(out_leaves), consts)
+        cf = ConcreteFunction(self, traced, structure, len(ids), self.backend,
+                              time.perf_counter() - t0)
+        self._cache[key] = cf
+        self._keys.append(key)
+        self._log.append(why)
+        if len(self._keys) > RETRACE_WARN_AFTER:
+            tip = self._suggest(key)
+            warnings.warn(f"{self.name} has been traced {len(self._keys)} times. {why}."
+                          + (f" Suggestion: {tip}." if tip else "")
+                          + " Use input_signature or reduce_retracing=True to limit retracing.",
+                          stacklevel=4)   # _trace < _lookup < __call__ < user
+        return cf
+
+    def _trace_once(self, ba, key, allow_create):
+        """Run the Python function on symbolic arguments: (builder, output leaves, their
+        rebuild, output node ids, {leaf index: Python value returned as it is})."""
         builder = _graph.GraphBuilder(self.name)
-        builder.allow_variable_creation = not self._cache
+        builder.allow_variable_creation = allow_create
+        if not allow_create and not self._cache:
+            builder.on_variable_created = _refuse_variable
         leaves, rebuild = flatten(list(ba.arguments.values()))
         names = [n for n, v in ba.arguments.items() for _ in flatten(v)[0]]
         leaf_keys = [lk for _, ks, _ in key for lk in ks]
         sym, k = [], 0
         token = _state.push(graph=builder, tapes=(), adjoint=None)
-        t0 = time.perf_counter()
         try:
             n_dims = 0
             for name, x, lk in zip(names, leaves, leaf_keys):
@@ -526,6 +567,8 @@ class Function:
             for i, o in enumerate(out_leaves):
                 if isinstance(o, Variable):
                     o = o._read()
+                elif isinstance(o, _NUMBERS) and np.asarray(o).dtype.kind in "biufc":
+                    o = convert_to_tensor(o)   # TF returns Python numbers/arrays as tensors
                 if isinstance(o, Tensor):
                     ids.append(builder._node_of(o))
                 else:
@@ -533,20 +576,7 @@ class Function:
             builder.outputs = ids
         finally:
             _state.pop(token)
-        traced = builder.finish()
-        structure = _structure(out_rebuild, len(out_leaves), consts)
-        cf = ConcreteFunction(self, traced, structure, len(ids), self.backend,
-                              time.perf_counter() - t0)
-        self._cache[key] = cf
-        self._keys.append(key)
-        self._log.append(why)
-        if len(self._keys) > RETRACE_WARN_AFTER:
-            tip = self._suggest(key)
-            warnings.warn(f"{self.name} has been traced {len(self._keys)} times. {why}."
-                          + (f" Suggestion: {tip}." if tip else "")
-                          + " Use input_signature or reduce_retracing=True to limit retracing.",
-                          stacklevel=4)   # _trace < _lookup < __call__ < user
-        return cf
+        return builder, out_leaves, out_rebuild, ids, consts
 
     def _call_bound(self, ba, new_args):
         vals = dict(zip(ba.arguments.keys(), new_args))
@@ -562,6 +592,19 @@ class Function:
             else:
                 args.append(v)
         return self._fn(*args, **kwargs)
+
+
+#: returned values converted to tensors (TF: "returns Python numbers as tensors"); None, strings
+#: and other objects are returned as they are
+_NUMBERS = (bool, int, float, complex, np.generic, np.ndarray)
+
+
+class _VariableCreatedAgain(Exception):
+    pass
+
+
+def _refuse_variable(var):
+    raise _VariableCreatedAgain()
 
 
 def _structure(rebuild, n, consts):

@@ -83,25 +83,33 @@ _BY_NP = _dt._BY_NP
 
 class TensorSpec:
     """Shape and dtype of a function argument, for `@function(input_signature=...)`.
+    `shape=None` is an unknown rank: any shape matches (`@function` then traces once per rank,
+    with every dim unknown).
 
     >>> TensorSpec((None, 2), "float32")
     TensorSpec(shape=(None, 2), dtype=tf.float32, name=None)
+    >>> TensorSpec(None).is_compatible_with(constant([[1., 2.]]))
+    True
     """
 
     def __init__(self, shape, dtype=_dt.float32, name=None):
+        self.unknown_rank = shape is None
         self.shape, self.dtype, self.name = TensorShape(shape), _dt.as_dtype(dtype), name
 
     def is_compatible_with(self, x):
-        return self.dtype == x.dtype and self.shape.is_compatible_with(x.shape)
+        return self.dtype == x.dtype and (self.unknown_rank
+                                          or self.shape.is_compatible_with(x.shape))
 
     def __eq__(self, o):
-        return isinstance(o, TensorSpec) and (self.shape, self.dtype) == (o.shape, o.dtype)
+        return isinstance(o, TensorSpec) and (self.shape, self.dtype, self.unknown_rank) == \
+            (o.shape, o.dtype, o.unknown_rank)
 
     def __hash__(self):
-        return hash((self.shape, self.dtype))
+        return hash((self.shape, self.dtype, self.unknown_rank))
 
     def __repr__(self):
-        return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
+        shape = "<unknown>" if self.unknown_rank else self.shape
+        return f"TensorSpec(shape={shape}, dtype={self.dtype!r}, name={self.name!r})"
 
 
 def _numpy_text(arr, is_repr=False):

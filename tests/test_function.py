@@ -391,7 +391,7 @@ def test_variable_created_inside_first_trace_only():
     cf = d.__call__.get_concrete_function(x)
     assert not any(OPS.get(o) is not None and OPS[o].stateful for o in nx_ops(cf.graph))
     # a retrace would create a second set of variables: a clear error instead
-    with pytest.raises(ValueError, match="only be created on the first trace") as e:
+    with pytest.raises(ValueError, match="singleton tf.Variables created on the first call") as e:
         @fn
         def g(x):
             v = tf.Variable(1.)

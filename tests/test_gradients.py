@@ -568,3 +568,53 @@ GRAD_CASES.update({
     "complex_abs": [G(lambda x, y: tf.abs(tf.complex(x, y) * tf.complex(x, x + y)),
                       [away0(4), away0(4)])],
 })
+
+# special functions, segment reductions, decompositions (issue 10, second wave)
+_USEG = np.array([2, -1, 0, 2, 1, 2], np.int32)   # every segment non-empty, one id dropped
+_SEGS = np.array([0, 0, 1, 1, 1, 2], np.int32)
+
+
+def _near_diag(n, *batch):
+    """Matrices with well separated eigen/singular values (distinct: the gradients need it)."""
+    return np.diag(np.arange(1.0, n + 1) * 1.5) + R.uniform(-0.3, 0.3, size=batch + (n, n))
+
+
+def _eigh_f(a):
+    e, v = tf.linalg.eigh(a)   # eigenvectors up to sign: v * v is sign-free
+    return tf.concat([e[..., None, :], v * v], -2)
+
+
+def _svd_f(a):
+    s, u, v = tf.linalg.svd(a)   # column signs flip in pairs: u * u, v * v, u_ij v_ij are free
+    k = s.shape[-1]
+    return tf.concat([s[..., None, :], u * u, v * v, u[..., :k, :] * v[..., :k, :]], -2)
+
+
+GRAD_CASES.update({
+    "lgamma": [G(tf.math.lgamma, [pos(3, 4, lo=0.3, hi=5.0)]),
+               G(tf.math.lgamma, [np.array([-2.5, -0.4, 3.3])], "negative")],
+    "digamma": [G(tf.math.digamma, [pos(3, 4, lo=0.3, hi=5.0)])],
+    "polygamma": [G(lambda x: tf.math.polygamma(tf.constant(2., tf.float64), x),
+                    [pos(4, lo=0.5, hi=3.0)])],
+    "erfc": [G(tf.math.erfc, [rnd(3, 4)])],
+    "erfinv": [G(tf.math.erfinv, [rnd(3, 4, lo=-0.9, hi=0.9)])],
+    "unsorted_segment_sum": [
+        G(lambda d: tf.math.unsorted_segment_sum(d, _USEG, 3), [rnd(6, 2)]),
+        G(lambda d: tf.math.segment_mean(tf.sin(d), _SEGS), [rnd(6)], "mean")],
+    "unsorted_segment_max": [
+        G(lambda d: tf.math.unsorted_segment_max(d, _USEG, 3), [distinct(6, 2)]),
+        G(lambda d: tf.math.segment_min(d, _SEGS), [distinct(6)], "min")],
+    "matrix_triangular_solve": [
+        G(tf.linalg.triangular_solve, [_spd64(3), rnd(3, 2)]),
+        G(lambda a, b: tf.linalg.triangular_solve(a, b, lower=False, adjoint=True),
+          [_spd64(3), rnd(3, 2)], "upper-adjoint")],
+    "self_adjoint_eig": [G(_eigh_f, [_near_diag(3)]), G(_eigh_f, [_near_diag(2, 2)], "batch")],
+    "svd": [G(_svd_f, [_near_diag(3)], "square"),
+            G(_svd_f, [np.concatenate([_near_diag(3), rnd(1, 3)])], "tall"),
+            G(_svd_f, [np.concatenate([_near_diag(2, 2), rnd(2, 2, 1)], -1)], "wide-batch")],
+})
+
+# cases added after PARAMS was built (above) join the parametrized tests too: pytest reads
+# the list object at collection, after this module ran
+PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
+             for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]

@@ -777,3 +777,115 @@ CASES.update({
 for _name in ("complex", "real", "imag", "conj", "complex_abs"):
     for _c in CASES[_name]:
         _c.op = _name
+
+# special functions, segment reductions, decompositions (issue 10, second wave)
+import scipy.special as _sps  # noqa: E402
+
+
+def _via64(fn):
+    return lambda *xs: fn(*[np.asarray(x, np.float64) for x in xs]).astype(np.asarray(xs[-1]).dtype)
+
+
+_SEG_IDS = np.array([0, 0, 1, 3, 3, 3], np.int32)
+_USEG_IDS = np.array([2, -1, 0, 2, 1, 2], np.int32)
+
+
+def _useg_sum_ref(d, ids, n):
+    out = np.zeros((n,) + d.shape[1:], d.dtype)
+    for i, s in enumerate(ids):
+        if s >= 0:
+            out[s] += d[i]
+    return out
+
+
+def _useg_max_ref(d, ids, n, empty):
+    low = np.finfo(d.dtype).min if d.dtype.kind == "f" else np.iinfo(d.dtype).min
+    out = np.full((n,) + d.shape[1:], low, d.dtype)
+    for i, s in enumerate(ids):
+        if s >= 0:
+            out[s] = np.maximum(out[s], d[i])
+    if empty == "zero":
+        out[[k for k in range(n) if k not in ids]] = 0
+    return out
+
+
+def _sym(n, batch=()):
+    a = R.uniform(-1, 1, size=batch + (n, n))
+    return (a + np.swapaxes(a, -1, -2)).astype(np.float32)
+
+
+def _eigh_check(a):
+    def check(v):
+        e, vec = v[..., 0, :], v[..., 1:, :]
+        np.testing.assert_allclose(e, np.linalg.eigvalsh(a), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(vec @ (e[..., None] * np.swapaxes(vec, -1, -2)), a, atol=1e-5)
+    return check
+
+
+def _svd_check(a, full=False):
+    def check(v):
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        s, u, vv = v[..., 0, :k], v[..., 1:1 + m, :k], v[..., 1 + m:, :k]
+        np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose((u * s[..., None, :]) @ np.swapaxes(vv, -1, -2), a, atol=1e-5)
+    return check
+
+
+_EIG_IN, _SVD_IN, _SVD_TALL = _sym(3), f32(2, 3, 4), f32(4, 2)
+CASES.update({
+    "lgamma": [Case([f32(3, 2, lo=0.1, hi=6.0)], tf.math.lgamma, _via64(_sps.gammaln)),
+               Case([f64(5, lo=-4.5, hi=8.0)], tf.math.lgamma, _sps.gammaln, id="f64-negative")],
+    "digamma": [Case([f32(3, 2, lo=0.1, hi=6.0)], tf.math.digamma, _via64(_sps.digamma)),
+                Case([f64(5, lo=-3.5, hi=30.0)], tf.math.digamma, _sps.digamma, id="f64")],
+    "polygamma": [Case([np.float64(2.0), f64(4, lo=0.2, hi=9.0)], tf.math.polygamma,
+                       lambda a, x: _sps.polygamma(2, x)),
+                  Case([np.array([0., 1., 3.], np.float32), f32(2, 3, lo=0.5, hi=4.0)],
+                       tf.math.polygamma,
+                       lambda a, x: _sps.polygamma(a.astype(int), x.astype(np.float64)).astype(np.float32),
+                       id="orders")],
+    "erfc": [Case([f32(3, 2, lo=-3, hi=3)], tf.math.erfc, _via64(_sps.erfc)),
+             Case([f64(4, lo=0, hi=9)], tf.math.erfc, _sps.erfc, id="tail")],
+    "erfinv": [Case([f32(3, 2, lo=-0.99, hi=0.99)], tf.math.erfinv, _via64(_sps.erfinv)),
+               Case([np.array([-1., -0.999999, 0., 1e-9, 0.5, 1.], np.float64)], tf.math.erfinv,
+                    _sps.erfinv, id="f64-edges")],
+    "unsorted_segment_sum": [
+        Case([f32(6, 2)], lambda d: tf.math.unsorted_segment_sum(d, _USEG_IDS, 4),
+             lambda d: _useg_sum_ref(d, _USEG_IDS, 4)),
+        Case([i32(6)], lambda d: tf.math.segment_sum(d, _SEG_IDS),
+             lambda d: _useg_sum_ref(d, _SEG_IDS, 4), id="sorted-int"),
+        Case([f32(6, 3)], lambda d: tf.math.segment_mean(d, _SEG_IDS),
+             lambda d: _useg_sum_ref(d, _SEG_IDS, 4)
+             / np.maximum(np.bincount(_SEG_IDS, minlength=4), 1)[:, None].astype(np.float32),
+             id="mean")],
+    "unsorted_segment_max": [
+        Case([f32(6, 2)], lambda d: tf.math.unsorted_segment_max(d, _USEG_IDS, 4),
+             lambda d: _useg_max_ref(d, _USEG_IDS, 4, "lowest")),
+        Case([f32(6)], lambda d: tf.math.segment_max(d, _SEG_IDS),
+             lambda d: _useg_max_ref(d, _SEG_IDS, 4, "zero"), id="sorted"),
+        Case([i32(6)], lambda d: tf.math.segment_min(d, _SEG_IDS),
+             lambda d: -_useg_max_ref(-d, _SEG_IDS, 4, "zero"), id="min-int")],
+    "matrix_triangular_solve": [
+        Case([_spd(3), f32(3, 2)], tf.linalg.triangular_solve,
+             lambda a, b: np.linalg.solve(np.tril(a), b).astype(np.float32)),
+        Case([_spd(3, (2,)), f32(2, 3, 1)],
+             lambda a, b: tf.linalg.triangular_solve(a, b, lower=False, adjoint=True),
+             lambda a, b: np.linalg.solve(np.swapaxes(np.triu(a), -1, -2), b).astype(np.float32),
+             id="upper-adjoint")],
+    "self_adjoint_eig": [Case([_EIG_IN], lambda a: tf.concat(
+        [tf.linalg.eigh(a)[0][None], tf.linalg.eigh(a)[1]], 0), check=_eigh_check(_EIG_IN))],
+    "svd": [Case([_SVD_IN], lambda a: tf.concat([tf.linalg.svd(a)[0][:, None], tf.linalg.svd(a)[1],
+                                                 tf.linalg.svd(a)[2]], 1),
+                 check=_svd_check(_SVD_IN)),
+            Case([_SVD_TALL], lambda a: tf.linalg.svd(a, compute_uv=False),
+                 lambda a: np.linalg.svd(a, compute_uv=False), id="values-tall")],
+})
+for _name in ("lgamma", "digamma", "polygamma", "erfc", "erfinv", "unsorted_segment_sum",
+              "unsorted_segment_max", "matrix_triangular_solve", "self_adjoint_eig", "svd"):
+    for _c in CASES[_name]:
+        _c.op = _name
+
+# cases added after ALL was built (above) join the parametrized test_case too: the list object
+# is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
+ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
+          for cs in CASES.values() for c in cs]

@@ -11,7 +11,7 @@ from ..dispatch import bind
 from ..tensor import constant, convert_args, to_tensor  # noqa: F401  (constant: doctests)
 from . import math_ops as _m
 from . import shape_ops as _s
-from .registry import ANCHOR, Aval, defop, op_error, same_dtype
+from .registry import ANCHOR, VIA_VJP, Aval, defop, op_error, same_dtype
 from ..shapes import require_equal
 
 _NO = {}
@@ -179,3 +179,186 @@ def trace(x, name=None):
     mask = np.eye(x.shape[-2], x.shape[-1])
     del n
     return _m.reduce_sum(x * to_tensor(mask, x.dtype), [-2, -1])
+
+
+# ------------------------------------------------------------------ triangular_solve
+def _tri_mask(n, lower, dtype):
+    return to_tensor(np.tril(np.ones((n, n))) if lower else np.triu(np.ones((n, n))), dtype)
+
+
+def _trisolve_impl(a, b, lower=True, adjoint=False):
+    t = np.tril(a) if lower else np.triu(a)
+    if adjoint:
+        t = np.swapaxes(t, -1, -2)
+    try:
+        return np.linalg.solve(t, b).astype(a.dtype)
+    except np.linalg.LinAlgError:
+        raise ValueError("the triangular matrix is singular (a zero on its diagonal)") from None
+
+
+def _trisolve_rule(a, b, lower=True, adjoint=False):
+    return _solve_rule(a, b)
+
+
+def _trisolve_vjp(i, o, g, lower=True, adjoint=False):
+    # TF's linalg_grad.py: gb = solve(A^H, g); gA = -gb c^H (or -c gb^H), in A's triangle
+    gb = triangular_solve(i[0], g, lower=lower, adjoint=not adjoint)
+    ga = -_m.matmul(o, gb, transpose_b=True) if adjoint else -_m.matmul(gb, o, transpose_b=True)
+    return [ga * _tri_mask(i[0].shape[-1], lower, ga.dtype), gb]
+
+
+def _trisolve_jvp(i, o, t, lower=True, adjoint=False):
+    ta, tb = t
+    rhs = tb
+    if ta is not None:
+        ta = ta * _tri_mask(i[0].shape[-1], lower, ta.dtype)
+        d = -_m.matmul(_mT(ta) if adjoint else ta, o)
+        rhs = d if rhs is None else rhs + d
+    return None if rhs is None else triangular_solve(i[0], rhs, lower=lower, adjoint=adjoint)
+
+
+TRISOLVE = defop("matrix_triangular_solve", _trisolve_impl, _trisolve_rule, _trisolve_vjp,
+                 jvp=_trisolve_jvp, kind=ANCHOR, arity=2)
+
+
+def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
+    """X with T @ X = rhs, T the lower (or upper) triangle of `matrix` (the other entries are
+    not read), or T^T @ X = rhs with adjoint=True.
+
+    >>> triangular_solve(constant([[2., 0.], [1., 1.]]), constant([[2.], [3.]])).numpy()
+    array([[1.],
+           [2.]], dtype=float32)
+    """
+    a, b = convert_args(matrix, rhs, op="matrix_triangular_solve")
+    return bind(TRISOLVE, [a, b], {"lower": bool(lower), "adjoint": bool(adjoint)})
+
+
+# ------------------------------------------------------------------ eigh, svd
+# Every primitive has one output: the decompositions return their factors packed into one
+# array (eigh: row 0 = eigenvalues, rows 1.. = eigenvectors; svd: s, then U, then V stacked
+# along axis -2), the public functions slice them apart, and the VJPs (TF's linalg_grad.py)
+# read the cotangents of the pieces the same way.
+def _offdiag_reciprocal(x):
+    """1 / (x_j - x_i) at [i, j] off the diagonal, 0 on it (TF's f matrix)."""
+    n = x.shape[-1]
+    eye = to_tensor(np.eye(n), x.dtype)
+    d = _s.expand_dims(x, -2) - _s.expand_dims(x, -1)
+    return (1.0 - eye) / (d + eye)
+
+
+def _diag(x):
+    return _s.expand_dims(x, -2) * to_tensor(np.eye(x.shape[-1]), x.dtype)
+
+
+def _eigh_impl(a):
+    e, v = np.linalg.eigh(a, UPLO="L")
+    return np.concatenate([e[..., None, :], v], axis=-2).astype(a.dtype)
+
+
+def _eigh_rule(a):
+    sq = _square_rule("self_adjoint_eig")(a)
+    n = a.shape[-1]
+    return Aval(tuple(a.shape[:-2]) + (n + 1, n), sq.dtype)
+
+
+def _eigh_vjp(i, o, g):
+    e, v = o[..., 0, :], o[..., 1:, :]
+    ge, gv = g[..., 0, :], g[..., 1:, :]
+    inner = _diag(ge) + _offdiag_reciprocal(e) * _m.matmul(v, gv, transpose_a=True)
+    ga = _m.matmul(v, _m.matmul(inner, v, transpose_b=True))
+    # the op reads the lower triangle only: the gradient lives there (diagonal counted once)
+    return [_phi(ga + _mT(ga))]
+
+
+EIGH = defop("self_adjoint_eig", _eigh_impl, _eigh_rule, _eigh_vjp, jvp=VIA_VJP, kind=ANCHOR,
+             arity=1)
+
+
+def eigh(tensor, name=None):
+    """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix; only the lower
+    triangle is read (TF). Gradients need distinct eigenvalues.
+
+    >>> e, v = eigh(constant([[2., 1.], [1., 2.]])); e.numpy()
+    array([1., 3.], dtype=float32)
+    """
+    p = bind(EIGH, [to_tensor(tensor)], _NO)
+    return p[..., 0, :], p[..., 1:, :]
+
+
+def eigvalsh(tensor, name=None):
+    """Eigenvalues (ascending) of each symmetric matrix.
+
+    >>> eigvalsh(constant([[2., 0.], [0., 1.]])).numpy()
+    array([1., 2.], dtype=float32)
+    """
+    return eigh(tensor)[0]
+
+
+def _svd_dims(shape, full_matrices):
+    m, n = shape[-2], shape[-1]
+    k = min(m, n)
+    return m, n, k, (max(m, n) if full_matrices else k)
+
+
+def _svd_impl(a, full_matrices=False):
+    m, n, k, w = _svd_dims(a.shape, full_matrices)
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    out = np.zeros(a.shape[:-2] + (1 + m + n, w), a.dtype)
+    out[..., 0, :k] = s
+    out[..., 1:1 + m, :u.shape[-1]] = u
+    out[..., 1 + m:, :vh.shape[-2]] = np.swapaxes(vh, -1, -2)
+    return out
+
+
+def _svd_rule(a, full_matrices=False):
+    dt = same_dtype("svd", (a,), "f")
+    if len(a.shape) < 2 or not all(isinstance(d, int) for d in a.shape[-2:]):
+        raise op_error("svd", (a,), "needs matrices [..., m, n] with m and n known")
+    m, n, k, w = _svd_dims(a.shape, full_matrices)
+    return Aval(tuple(a.shape[:-2]) + (1 + m + n, w), dt)
+
+
+def _svd_vjp(i, o, g, full_matrices=False):
+    m, n = i[0].shape[-2], i[0].shape[-1]
+    k = min(m, n)
+    if full_matrices and m != n:
+        raise NotImplementedError("svd: the gradient with full_matrices=True needs square "
+                                  "matrices (use full_matrices=False)")
+    s, u, v = o[..., 0, :k], o[..., 1:1 + m, :k], o[..., 1 + m:, :k]
+    gs, gu, gv = g[..., 0, :k], g[..., 1:1 + m, :k], g[..., 1 + m:, :k]
+    adjoint = m > n   # TF: differentiate A^T = V S U^T instead, transpose at the end
+    if adjoint:
+        m, n, u, v, gu, gv = n, m, v, u, gv, gu
+    # TF's _SvdGrad (full_matrices=False)
+    f = _offdiag_reciprocal(s * s)
+    s_mat = _diag(s)
+    f_u = f * _m.matmul(u, gu, transpose_a=True)
+    f_v = f * _m.matmul(v, gv, transpose_a=True)
+    inner = _diag(gs) + _m.matmul(f_u + _mT(f_u), s_mat) + _m.matmul(s_mat, f_v + _mT(f_v))
+    ga = _m.matmul(u, _m.matmul(inner, v, transpose_b=True))
+    if m != n:
+        gvt = _mT(gv)
+        term2 = gvt - _m.matmul(_m.matmul(gvt, v), v, transpose_b=True)
+        ga = ga + _m.matmul(u / _s.expand_dims(s, -2), term2)
+    return [_mT(ga) if adjoint else ga]
+
+
+SVD = defop("svd", _svd_impl, _svd_rule, _svd_vjp, jvp=VIA_VJP, kind=ANCHOR, arity=1)
+
+
+def svd(tensor, full_matrices=False, compute_uv=True, name=None):
+    """Singular value decomposition A = U diag(s) V^T: returns (s, u, v) as TF (s descending),
+    or s alone with compute_uv=False. Gradients need distinct non-zero singular values.
+
+    >>> s, u, v = svd(constant([[3., 0.], [0., -2.]])); s.numpy()
+    array([3., 2.], dtype=float32)
+    """
+    a = to_tensor(tensor)
+    p = bind(SVD, [a], {"full_matrices": bool(full_matrices)})
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    s = p[..., 0, :k]
+    if not compute_uv:
+        return s
+    ku, kv = (m, n) if full_matrices else (k, k)
+    return s, p[..., 1:1 + m, :ku], p[..., 1 + m:, :kv]

@@ -1,0 +1,240 @@
+"""Segment reductions (`tf.math.segment_*` / `unsorted_segment_*`): two primitives,
+`unsorted_segment_sum` and `unsorted_segment_max`, with a static `num_segments` attr; mean, min
+and the sorted variants are compositions. Negative segment ids are dropped (TF). VJPs as TF's
+math_grad.py: a gather of the cotangent (negative ids get zero); max splits it evenly among ties.
+
+>>> import graphflow as tf
+>>> tf.math.segment_sum(tf.constant([1., 2., 3., 4.]), tf.constant([0, 0, 1, 1])).numpy()
+array([3., 7.], dtype=float32)
+"""
+import numpy as np
+
+from .. import dtypes as _dt
+from ..dispatch import bind
+from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
+from . import math_ops as _m
+from . import shape_ops as _s
+from .registry import OTHER, Aval, defop, linear_in, op_error, same_dtype
+from ..shapes import require_equal
+
+
+def _rule(name):
+    def rule(data, ids, num_segments, **_):
+        dt = same_dtype(name, (data,), "fi")
+        r = len(ids.shape)
+        if np.dtype(ids.dtype).kind not in "iu" or len(data.shape) < r or not all(
+                [require_equal(a, b) for a, b in zip(data.shape[:r], ids.shape)]):
+            raise op_error(name, (data, ids), "segment_ids must be integers shaped like a prefix "
+                           "of data's shape")
+        return Aval((num_segments,) + tuple(data.shape[r:]), dt)
+    return rule
+
+
+def _flat(data, ids, n, name):
+    r = ids.ndim
+    fi = ids.reshape(-1).astype(np.int64)
+    if fi.size and fi.max() >= n:
+        raise ValueError(f"segment id {int(fi.max())} is out of range [0, {n})")
+    d = data.reshape((-1,) + data.shape[r:])
+    keep = fi >= 0
+    return fi[keep], d[keep]
+
+
+def _sum_impl(data, ids, num_segments):
+    fi, d = _flat(data, ids, num_segments, "unsorted_segment_sum")
+    out = np.zeros((num_segments,) + data.shape[ids.ndim:], data.dtype)
+    np.add.at(out, fi, d)
+    return out
+
+
+def _max_impl(data, ids, num_segments, empty="lowest"):
+    fi, d = _flat(data, ids, num_segments, "unsorted_segment_max")
+    dt = data.dtype
+    low = np.finfo(dt).min if dt.kind == "f" else np.iinfo(dt).min
+    out = np.full((num_segments,) + data.shape[ids.ndim:], low, dt)
+    np.maximum.at(out, fi, d)
+    if empty == "zero":
+        seen = np.zeros(num_segments, bool)
+        seen[fi] = True
+        out[~seen] = 0
+    return out
+
+
+def _gather_drop_negatives(x, ids):
+    """x[ids] with zeros where ids < 0 (TF's _GatherDropNegatives), and the keep mask (bool,
+    broadcastable against the result)."""
+    zero = _m.zeros_like(ids)
+    keep = _m.greater_equal(ids, zero)
+    got = _s.gather(x, _m.maximum(ids, zero))
+    for _ in range(got.ndim - ids.ndim):
+        keep = _s.expand_dims(keep, -1)
+    return _m.where(keep, got, _m.zeros_like(got)), keep
+
+
+def _sum_vjp(i, o, g, num_segments):
+    return [_gather_drop_negatives(g, i[1])[0], None]
+
+
+SUM = defop("unsorted_segment_sum", _sum_impl, _rule("unsorted_segment_sum"), _sum_vjp,
+            jvp=linear_in(0), kind=OTHER, arity=2)
+
+
+def _selection(i, o, num_segments):
+    data, ids = i
+    got, keep = _gather_drop_negatives(o, ids)
+    sel = _m.logical_and(_m.equal(data, got), keep)
+    count = unsorted_segment_sum(_m.cast(sel, data.dtype), ids, num_segments)
+    return sel, _m.maximum(count, _m.ones_like(count))
+
+
+def _max_vjp(i, o, g, num_segments, empty="lowest"):
+    sel, count = _selection(i, o, num_segments)
+    share = _gather_drop_negatives(g / count, i[1])[0]
+    return [_m.where(sel, share, _m.zeros_like(share)), None]
+
+
+def _max_jvp(i, o, t, num_segments, empty="lowest"):
+    if t[0] is None:
+        return None
+    sel, count = _selection(i, o, num_segments)
+    return unsorted_segment_sum(_m.where(sel, t[0], _m.zeros_like(t[0])), i[1], num_segments) / count
+
+
+MAX = defop("unsorted_segment_max", _max_impl, _rule("unsorted_segment_max"), _max_vjp,
+            jvp=_max_jvp, kind=OTHER, arity=2)
+
+
+def _known(x):
+    """The value of `x` if it has one while tracing too (Python/numpy values, eager tensors,
+    graph constants), else None."""
+    if isinstance(x, (int, np.integer, np.ndarray, list, tuple)):
+        return np.asarray(x)
+    if getattr(x, "_value", None) is not None:
+        return np.asarray(x._value)
+    g = getattr(x, "_graph", None)
+    if g is not None and g.nx.nodes[x._node]["op"] == "constant":
+        return np.asarray(g.nx.nodes[x._node]["attrs"]["value"])
+    return None
+
+
+def _static_count(num_segments, opname):
+    v = _known(num_segments)
+    if v is None:
+        raise op_error(opname, (to_tensor(num_segments),), "num_segments must have a value (a "
+                       "Python int, or an eager or constant tensor): it is the output's leading dim")
+    return int(v)
+
+
+def _num_from_ids(segment_ids, opname):
+    """max(id) + 1 of sorted segment ids (their value is needed: it is the output's size)."""
+    v = _known(segment_ids)
+    if v is None:
+        raise op_error(opname, (to_tensor(segment_ids),), "the output size is max(segment_ids) + "
+                       "1, so the ids need a value (eager or constant); inside @function use "
+                       "unsorted_segment_* with num_segments")
+    v = v.reshape(-1)
+    if v.size and (np.any(np.diff(v) < 0) or v[0] < 0):
+        raise op_error(opname, (to_tensor(segment_ids),), "segment ids must be sorted and "
+                       "non-negative")
+    return int(v[-1]) + 1 if v.size else 0
+
+
+def _args(data, segment_ids):
+    return to_tensor(data), to_tensor(segment_ids, _dt.int32 if not hasattr(segment_ids, "dtype")
+                                      else None)
+
+
+def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
+    """Sums of the rows of `data` per segment id (ids in any order; negative ids dropped).
+
+    >>> unsorted_segment_sum(constant([1., 2., 3.]), constant([1, 0, 1]), 2).numpy()
+    array([2., 4.], dtype=float32)
+    """
+    data, ids = _args(data, segment_ids)
+    n = _static_count(num_segments, "unsorted_segment_sum")
+    return bind(SUM, [data, ids], {"num_segments": n})
+
+
+def unsorted_segment_max(data, segment_ids, num_segments, name=None):
+    """Maxima per segment id; an empty segment gives the dtype's lowest value (TF).
+
+    >>> unsorted_segment_max(constant([1., 5., 3.]), constant([1, 1, 0]), 2).numpy()
+    array([3., 5.], dtype=float32)
+    """
+    data, ids = _args(data, segment_ids)
+    n = _static_count(num_segments, "unsorted_segment_max")
+    return bind(MAX, [data, ids], {"num_segments": n, "empty": "lowest"})
+
+
+def unsorted_segment_min(data, segment_ids, num_segments, name=None):
+    """Minima per segment id (empty segments: the dtype's largest value).
+
+    >>> unsorted_segment_min(constant([1., 5., 3.]), constant([1, 1, 0]), 2).numpy()
+    array([3., 1.], dtype=float32)
+    """
+    return -unsorted_segment_max(-to_tensor(data), segment_ids, num_segments)
+
+
+def _mean(data, ids, n):
+    total = bind(SUM, [data, ids], {"num_segments": n})
+    count = bind(SUM, [_m.ones_like(ids, data.dtype), ids], {"num_segments": n})
+    count = _m.maximum(count, _m.ones_like(count))
+    for _ in range(total.ndim - 1):
+        count = _s.expand_dims(count, -1)
+    return total / count
+
+
+def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
+    """Means per segment id (empty segments: 0).
+
+    >>> unsorted_segment_mean(constant([1., 5., 3.]), constant([1, 1, 0]), 3).numpy()
+    array([3., 3., 0.], dtype=float32)
+    """
+    data, ids = _args(data, segment_ids)
+    return _mean(data, ids, _static_count(num_segments, "unsorted_segment_mean"))
+
+
+def segment_sum(data, segment_ids, name=None):
+    """Sums per segment of sorted ids; the output has max(id) + 1 rows (empty ones are 0).
+
+    >>> segment_sum(constant([[1, 2], [3, 4], [5, 6]]), constant([0, 0, 2])).numpy()
+    array([[4, 6],
+           [0, 0],
+           [5, 6]], dtype=int32)
+    """
+    n = _num_from_ids(segment_ids, "segment_sum")
+    data, ids = _args(data, segment_ids)
+    return bind(SUM, [data, ids], {"num_segments": n})
+
+
+def segment_mean(data, segment_ids, name=None):
+    """Means per segment of sorted ids (empty segments: 0).
+
+    >>> segment_mean(constant([1., 2., 6.]), constant([0, 0, 1])).numpy()
+    array([1.5, 6. ], dtype=float32)
+    """
+    n = _num_from_ids(segment_ids, "segment_mean")
+    data, ids = _args(data, segment_ids)
+    return _mean(data, ids, n)
+
+
+def segment_max(data, segment_ids, name=None):
+    """Maxima per segment of sorted ids (empty segments: 0, as TF).
+
+    >>> segment_max(constant([1., 4., 2.]), constant([0, 0, 2])).numpy()
+    array([4., 0., 2.], dtype=float32)
+    """
+    n = _num_from_ids(segment_ids, "segment_max")
+    data, ids = _args(data, segment_ids)
+    return bind(MAX, [data, ids], {"num_segments": n, "empty": "zero"})
+
+
+def segment_min(data, segment_ids, name=None):
+    """Minima per segment of sorted ids (empty segments: 0).
+
+    >>> segment_min(constant([1., 4., 2.]), constant([0, 0, 1])).numpy()
+    array([1., 2.], dtype=float32)
+    """
+    n = _num_from_ids(segment_ids, "segment_min")
+    data, ids = _args(data, segment_ids)
+    return -bind(MAX, [-data, ids], {"num_segments": n, "empty": "zero"})
