@@ -278,7 +278,7 @@ class Function:
                             f"passed {len(args)} positional arguments")
         out = []
         for i, (a, s) in enumerate(zip(args, spec)):
-            t = a if isinstance(a, (Tensor, Variable)) else convert_to_tensor(a, s.dtype)
+            t = a if isinstance(a, (Tensor, Variable, TensorSpec)) else convert_to_tensor(a, s.dtype)
             if not s.is_compatible_with(t):
                 raise TypeError(f"{self.name}: argument {i} ({t.dtype.name}{list(t.shape)}) does "
                                 f"not match input_signature {s}")
@@ -311,10 +311,21 @@ class Function:
                 for n, s in zip(names, self.input_signature or ())}
         return sk
 
+    @staticmethod
+    def _signature_key(part, v):
+        """Trace key part of input_signature argument `v` (a Tensor, or a TensorSpec given to
+        get_concrete_function); `part` is the spec's, or its dtype name for an unknown rank (a
+        trace per rank, every dim unknown)."""
+        if not isinstance(part, str):
+            return part
+        if isinstance(v, TensorSpec):
+            return (_arg_key(v),)
+        return (("Tensor", part, (None,) * v.ndim),)
+
     def _key(self, ba):
         sk = self._spec_keys()
-        key = tuple((name, (("Tensor", sk[name], (None,) * v.ndim),) if isinstance(sk[name], str)
-                     else sk[name], None) if name in sk and isinstance(v, Tensor) else
+        key = tuple((name, self._signature_key(sk[name], v), None)
+                    if name in sk and isinstance(v, (Tensor, TensorSpec)) else
                     (name, tuple(_arg_key(x) for x in flatten(v)[0]), structure(v))
                     for name, v in ba.arguments.items())
         if self.batch_dim is not None:

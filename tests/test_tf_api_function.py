@@ -1,0 +1,108 @@
+"""`@function` behaviour the TF guides rely on (issue 10): Python values returned as tensors,
+`TensorSpec(shape=None)` as an unknown rank, and TF's ValueError for a Variable created on every
+call. Cells of tensorflow/docs site/en/guide/function.ipynb run unchanged; values are what the
+guide prints."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+
+
+@pytest.mark.parametrize("jit", [False, None], ids=["numpy", "numba"])
+def test_python_values_are_returned_as_tensors(jit):
+    @tf.function(jit_compile=jit)
+    def f(x):
+        return 1, 2.5, [True, x * 2], None, {"k": np.float64(3.0)}, "text"
+
+    one, half, (flag, twice), none, d, text = f(tf.constant(1.0))
+    assert isinstance(one, tf.Tensor) and one.dtype == tf.int32 and one.numpy() == 1
+    assert half.dtype == tf.float32 and half.numpy() == np.float32(2.5)
+    assert flag.dtype == tf.bool and bool(flag.numpy()) is True
+    assert twice.numpy() == np.float32(2.0)
+    assert d["k"].dtype == tf.float64 and d["k"].numpy() == 3.0
+    assert none is None and text == "text"   # no tensor for these: returned as they are
+
+
+def test_python_constant_return_from_the_guide():
+    # guide/function: "a function that returns a Python constant ... returns a tensor"
+    @tf.function
+    def constant_fn():
+        return 3
+
+    out = constant_fn()
+    assert isinstance(out, tf.Tensor) and out.numpy() == 3 and out.shape == ()
+
+
+def test_unknown_rank_input_signature_accepts_every_shape():
+    @tf.function(input_signature=[tf.TensorSpec(shape=None, dtype=tf.float32)])
+    def g(x):
+        return tf.reduce_sum(x * 2.0)
+
+    assert g(tf.constant(3.0)).numpy() == 6.0                       # a scalar, not "the" shape
+    assert g(tf.constant([1.0, 2.0])).numpy() == 6.0
+    assert g(tf.constant([1.0, 2.0, 3.0])).numpy() == 12.0          # same rank: same trace
+    assert g(tf.constant([[1.0], [4.0]])).numpy() == 10.0
+    assert g.experimental_get_tracing_count() == 3                  # one trace per rank
+    with pytest.raises(TypeError, match="input_signature"):
+        g(tf.constant([1, 2]))                                      # the dtype still counts
+    spec = tf.TensorSpec(shape=None)
+    assert spec.unknown_rank and spec.is_compatible_with(tf.zeros((2, 3, 4)))
+    assert "unknown" in repr(spec) and spec != tf.TensorSpec(shape=())
+
+
+def test_unknown_rank_dims_stay_unknown_in_the_trace():
+    @tf.function(input_signature=[tf.TensorSpec(shape=None, dtype=tf.float32)])
+    def shape_of(x):
+        return tf.shape(x)
+
+    np.testing.assert_array_equal(shape_of(tf.zeros((2, 5))).numpy(), [2, 5])
+    np.testing.assert_array_equal(shape_of(tf.zeros((3, 1))).numpy(), [3, 1])
+    assert shape_of.experimental_get_tracing_count() == 1
+    with pytest.raises(ValueError, match="once per rank"):
+        shape_of.get_concrete_function(tf.TensorSpec(shape=None))
+    cf = shape_of.get_concrete_function(tf.TensorSpec(shape=[None, None]))
+    np.testing.assert_array_equal(cf(tf.zeros((4, 2))).numpy(), [4, 2])
+
+
+def test_variable_created_on_every_call_raises_tfs_value_error():
+    # guide/function "Creating tf.Variables": the first call already fails
+    @tf.function
+    def f(x):
+        v = tf.Variable(1.0)
+        return v
+
+    with pytest.raises(ValueError, match="tf.function only supports singleton tf.Variables "
+                                         "created on the first call"):
+        f(1.0)
+
+
+def test_variable_created_once_counts_like_the_guide():
+    class Count(tf.Module):
+        def __init__(self):
+            self.count = None
+
+        @tf.function
+        def __call__(self):
+            if self.count is None:
+                self.count = tf.Variable(0)
+            return self.count.assign_add(1)
+
+    c = Count()
+    assert c().numpy() == 1
+    assert c().numpy() == 2
+    assert len(c.variables) == 1
+
+
+def test_variable_created_in_the_first_trace_reads_its_initial_value():
+    w = []
+
+    @tf.function
+    def f(x):
+        if not w:
+            w.append(tf.Variable(tf.ones_like(x) * 3.0))
+        return w[0] * x
+
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [3.0, 6.0])
+    w[0].assign([1.0, 1.0])
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [1.0, 2.0])
+    assert len(w) == 1 and f.experimental_get_tracing_count() == 1
