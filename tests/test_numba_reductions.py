@@ -295,6 +295,56 @@ def test_split_reduction_without_helper_threads(monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_split_column_reductions_match_numpy(dtype):
+    """Column reductions (axis 0 of (N, C): bias/scale gradients) big enough for all cores: each
+    chunk of rows reduces into its own partial row, the rows are combined after; same values as
+    numpy for sum/max/min/mean (integers exact; float sums within numpy's error of float64),
+    NaN/inf still win, an odd row count (a short last chunk) included."""
+    rng = np.random.default_rng(13)
+    if dtype == np.float32:
+        x = rng.standard_normal((4099, 1024)).astype(np.float32) + 10.0
+    else:
+        x = rng.integers(-1000, 1000, (4099, 1024)).astype(np.int32)
+
+    def fn(x):
+        return (tf.reduce_sum(x, 0), tf.reduce_max(x, axis=0), tf.reduce_min(x, 0),
+                tf.reduce_mean(x, 0, keepdims=True))
+    got, want, plan = both(fn, x)
+    assert sum(st.split == "leading" for st in plan.cluster_steps) >= 1, plan.report()
+    assert "partial row per chunk" in plan.report()
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype
+    for a, b in zip(got[1:3], want[1:3]):
+        np.testing.assert_array_equal(a, b)
+    if dtype == np.int32:
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[3], want[3])
+    else:
+        exact = x.astype(np.float64).sum(0)
+        err, ref_err = np.abs(got[0] - exact), np.abs(want[0] - exact)
+        assert (err <= np.maximum(ref_err, 1e-6 * np.abs(exact))).all()
+        mean = exact / x.shape[0]
+        err, ref_err = np.abs(got[3][0] - mean), np.abs(want[3][0] - mean)
+        assert (err <= np.maximum(ref_err, 1e-6 * np.abs(mean))).all()
+        bad = x.copy()
+        bad[5, 3], bad[4000, 7], bad[2000, 9] = np.nan, np.inf, -np.inf
+        got, want, _ = both(fn, bad)
+        for a, b in zip(got, want):     # NaN and +-inf exactly where numpy has them
+            np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_split_column_reduction_without_helper_threads(monkeypatch):
+    """One usable core: the column partials the single call does not write hold the identity."""
+    from graphflow.backends.numba import parallel
+    monkeypatch.setattr(parallel, "_pool", parallel.ChunkPool(0))
+    x = np.random.default_rng(14).standard_normal((4100, 1024)).astype(np.float32)
+    got, want, plan = both(lambda x: [tf.reduce_max(x, 0), tf.reduce_sum(x * 2.0, 0)], x)
+    assert any(st.split == "leading" for st in plan.cluster_steps), plan.report()
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-3)
+
 # ------------------------------------------------------------------ hypothesis: row programs
 ROW_UNARY = [tf.abs, tf.negative, lambda v: tf.math.log(tf.abs(v) + 1.0), tf.tanh,
              lambda v: v * 0.5 + 1.0]

@@ -60,8 +60,9 @@ class LoweredCluster:
     operands: list         # [OperandPlan] in kernel argument order
     outputs: list          # [OutputPlan]: full-domain outputs, then reduction outputs
     absorbed: list         # reshape nodes whose input the kernel reads directly
-    split: bool = False    # a full reduction run in chunks: per-chunk partial results,
-    #                        combined after (`plan._ClusterStep`)
+    split: object = None   # 'full' (every loop dim reduced) or 'leading' (a column
+    #                        reduction): run in chunks of rows with per-chunk partial results,
+    #                        combined after (`plan._ClusterStep`); None: not split
 
 
 def uniform_constant(value):
@@ -211,11 +212,16 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     # a full reduction (every loop dim reduced) splits too: each chunk reduces its rows into
     # its own partial result, and the partials are combined afterwards (split-reduce)
     # (not when the cluster reads a reduction back: that needs the whole result first)
-    split = (bool(reds) and trailing and all(reduced)
-             and not any(a[0] == "r" for n in knodes for a in n.args))
+    # a column reduction (the leading loop dims reduced, e.g. a bias gradient: axis 0 of (N, C))
+    # splits the same way: each chunk of rows sums into its own partial row, combined after
+    readback = any(a[0] == "r" for n in knodes for a in n.args)
+    leading = (bool(reds) and not trailing and reduced[0]
+               and list(reduced) == sorted(reduced, reverse=True))
+    split = ("full" if bool(reds) and trailing and all(reduced) else
+             "leading" if leading else None) if not readback else None
     parallel = (worth_parallel([g.nodes[m]["op"] for m in members], size)
-                and (not reds or (trailing and not reduced[0]) or split))
-    split = split and parallel
+                and (not reds or (trailing and not reduced[0]) or bool(split)))
+    split = split if parallel else None
     spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
                       kreds, False, row_outputs=[ref[m] for m in outs_row],
                       row_dtypes=[g.nodes[m]["dtype"] for m in outs_row])

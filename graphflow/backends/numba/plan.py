@@ -87,7 +87,7 @@ def _identity(kind, dtype):
 
 
 def _combiner(kind, dtype, shape):
-    """Combine the per-chunk partial results of a split full reduction (first axis) into the
+    """Combine the per-chunk partial results of a split reduction (first axis) into the
     reduction's value: sums and products in float64 (int64 for integers, which wrap like the
     serial kernel), max/min with numpy (NaN propagates)."""
     dtype = np.dtype(dtype)
@@ -291,7 +291,10 @@ class _ClusterStep:
                 # filled with the monoid's identity: the pool may run several chunks in one
                 # call (e.g. no helper threads), which writes only that call's partial
                 ns[f"ID{j}"] = _identity(r.kind, o.dtype)
-                body.append(f"p{j} = full({(nch,) + tuple(o.view[1:])}, ID{j}, O{j})")
+                # (a column reduction's partial is a row: the kernel writes its 1-D result)
+                lead = self.split == "leading"
+                body.append(f"p{j} = full({(nch,) + tuple(o.view[0 if lead else 1:])}, "
+                            f"ID{j}, O{j})")
                 partial[len(args)] = j
                 args.append(f"p{j}")
                 continue
@@ -304,7 +307,8 @@ class _ClusterStep:
             body += [f"w{i} = {a}" for i, a in enumerate(args) if i in sliced]
             cargs = ["hi - lo"] + args[1:len(self.extents)] + [
                 f"w{i}[lo:hi]" if i in sliced else
-                (f"{a}[lo // ROWS:lo // ROWS + 1]" if i in partial else a)
+                (f"{a}[lo // ROWS]" if i in partial and self.split == "leading" else
+                 f"{a}[lo // ROWS:lo // ROWS + 1]" if i in partial else a)
                 for i, a in enumerate(args) if i >= len(self.extents)]
             ns["POOL"] = _chunk_pool()
             ns["ROWS"] = rows
@@ -410,7 +414,9 @@ class _ClusterStep:
                 status = f"FAILED, runs on numpy: {k.error}"
             else:
                 status = f"{k.state} (runs on numpy until ready)"
-            how_run = ("split-reduce on all cores (a partial result per chunk, combined after)"
+            how_run = ("split-reduce on all cores (a partial row per chunk of rows, summed "
+                       "after)" if self.parallel and self.split == "leading" else
+                       "split-reduce on all cores (a partial result per chunk, combined after)"
                        if self.parallel and self.split else
                        "chunked on all cores" if self.parallel else "serial")
             lines.append(f"    kernel:  {k.key}  {how_run}  "
