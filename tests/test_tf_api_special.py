@@ -1,0 +1,136 @@
+"""Special functions, segment reductions and decompositions (issue 10): the examples of TF's API
+pages run unchanged (values as the pages print them), identities the functions must satisfy,
+and the same values traced in `@function` on both executors."""
+import math
+
+import numpy as np
+import pytest
+
+import graphflow as tf
+
+
+def test_lgamma_api_page_example():
+    x = tf.constant([0, 0.5, 1, 4.5, -4, -5.6])
+    got = tf.math.lgamma(x).numpy()
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, [np.inf, 0.5723649, 0., 2.4537368, np.inf, -4.6477685],
+                               rtol=1e-6)
+    assert float(tf.math.lgamma(5.0)) == pytest.approx(3.1780539)   # log(4!)
+
+
+def test_segment_api_page_examples():
+    c = tf.constant([[1, 2, 3, 4], [4, 3, 2, 1], [5, 6, 7, 8]])
+    np.testing.assert_array_equal(tf.math.segment_max(c, tf.constant([0, 0, 1])).numpy(),
+                                  [[4, 3, 3, 4], [5, 6, 7, 8]])
+    np.testing.assert_array_equal(tf.math.segment_sum(c, tf.constant([0, 0, 1])).numpy(),
+                                  [[5, 5, 5, 5], [5, 6, 7, 8]])
+    np.testing.assert_array_equal(tf.math.segment_min(c, tf.constant([0, 0, 1])).numpy(),
+                                  [[1, 2, 2, 1], [5, 6, 7, 8]])
+    cf = tf.constant([[1.0, 2, 3, 4], [4, 3, 2, 1], [5, 6, 7, 8]])
+    np.testing.assert_allclose(tf.math.segment_mean(cf, tf.constant([0, 0, 1])).numpy(),
+                               [[2.5, 2.5, 2.5, 2.5], [5, 6, 7, 8]])
+    u = tf.constant([[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1]])
+    np.testing.assert_array_equal(
+        tf.math.unsorted_segment_sum(u, segment_ids=[0, 1, 0], num_segments=2).numpy(),
+        [[5, 5, 5, 5], [5, 6, 7, 8]])
+    np.testing.assert_array_equal(
+        tf.math.unsorted_segment_max(u, segment_ids=[0, 1, 0], num_segments=2).numpy(),
+        [[4, 3, 3, 4], [5, 6, 7, 8]])
+    out = tf.math.unsorted_segment_max(tf.constant([1.0]), [0], 2).numpy()
+    assert out[1] == np.finfo(np.float32).min   # empty: the lowest value (TF)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="sorted"):
+        tf.math.segment_sum(c, tf.constant([1, 0, 1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="unsorted_segment_sum.*out of range"):
+        tf.math.unsorted_segment_sum(c, [0, 5, 1], 2)
+
+
+def test_special_function_identities():
+    x = np.linspace(0.2, 7.0, 15)
+    t = tf.constant(x)
+    # digamma(x + 1) = digamma(x) + 1/x; polygamma(1, x + 1) = polygamma(1, x) - 1/x^2
+    np.testing.assert_allclose(tf.math.digamma(t + 1.0).numpy(),
+                               tf.math.digamma(t).numpy() + 1 / x, rtol=1e-13, atol=1e-13)
+    one = tf.constant(1.0, tf.float64)
+    np.testing.assert_allclose(tf.math.polygamma(one, t + 1.0).numpy(),
+                               tf.math.polygamma(one, t).numpy() - 1 / x ** 2, rtol=1e-12)
+    assert float(tf.math.digamma(tf.constant(1.0, tf.float64))) == pytest.approx(-0.5772156649015329, abs=1e-15)
+    # erfinv inverts erf; erfc = 1 - erf, accurate far in the tail
+    u = tf.constant(np.linspace(-0.999, 0.999, 21))
+    np.testing.assert_allclose(tf.math.erf(tf.math.erfinv(u)).numpy(), u.numpy(), atol=1e-15)
+    assert float(tf.math.erfc(tf.constant(10.0, tf.float64))) == pytest.approx(math.erfc(10.0), rel=1e-14)
+    np.testing.assert_array_equal(tf.math.erfinv(tf.constant([-1.0, 1.0, 2.0])).numpy(),
+                                  [-np.inf, np.inf, np.nan])
+
+
+def test_lgamma_gradient_is_digamma_and_digamma_gradient_is_trigamma():
+    x = tf.constant([0.5, 1.0, 3.5], tf.float64)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.math.lgamma(x)
+        g = inner.gradient(y, x)
+    h = outer.gradient(g, x)
+    np.testing.assert_allclose(g.numpy(), tf.math.digamma(x).numpy())
+    np.testing.assert_allclose(h.numpy(), [math.pi ** 2 / 2, math.pi ** 2 / 6,
+                                           float(tf.math.polygamma(tf.constant(1.0, tf.float64),
+                                                                   tf.constant(3.5, tf.float64)))])
+
+
+def test_decompositions_reconstruct_and_match_numpy():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(2, 4, 3))
+    s, u, v = tf.linalg.svd(tf.constant(a))
+    np.testing.assert_allclose(tf.matmul(u * s[:, None, :], v, transpose_b=True).numpy(), a,
+                               atol=1e-12)
+    np.testing.assert_allclose(s.numpy(), np.linalg.svd(a, compute_uv=False))
+    s_full, u_full, v_full = tf.linalg.svd(tf.constant(a), full_matrices=True)
+    assert u_full.shape == (2, 4, 4) and v_full.shape == (2, 3, 3)
+    sym = a[0, :3] @ a[0, :3].T
+    e, vec = tf.linalg.eigh(tf.constant(sym))
+    np.testing.assert_allclose(e.numpy(), np.linalg.eigvalsh(sym))
+    np.testing.assert_allclose(vec.numpy() @ np.diag(e.numpy()) @ vec.numpy().T, sym, atol=1e-12)
+    # only the lower triangle is read (TF)
+    np.testing.assert_allclose(tf.linalg.eigvalsh(tf.constant(np.tril(sym))).numpy(),
+                               np.linalg.eigvalsh(sym))
+    low = np.tril(sym) + 3 * np.eye(3)
+    b = rng.normal(size=(3, 2))
+    np.testing.assert_allclose(tf.linalg.triangular_solve(tf.constant(low + np.triu(sym, 1)),
+                                                          tf.constant(b)).numpy(),
+                               np.linalg.solve(low, b))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="svd"):
+        tf.linalg.svd(tf.constant([1.0, 2.0]))
+
+
+def test_eigh_gradient_of_the_largest_eigenvalue_is_its_projector():
+    a = tf.constant([[2.0, 1.0], [1.0, 3.0]], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        top = tf.linalg.eigh(a)[0][-1]
+    v = np.linalg.eigh(a.numpy())[1][:, -1]
+    p = np.outer(v, v)
+    # d lambda / dA = v v^T over symmetric A; TF's convention: the lower triangle carries it
+    np.testing.assert_allclose(tape.gradient(top, a).numpy(), np.tril(p + p.T) - np.diag(np.diag(p)))
+
+
+@pytest.mark.parametrize("jit", [False, None], ids=["numpy", "numba"])
+def test_new_ops_traced_match_eager(jit):
+    rng = np.random.default_rng(5)
+    a = tf.constant(rng.normal(size=(3, 3)) + 3 * np.eye(3))
+    d = tf.constant(rng.uniform(0.5, 3.0, size=(6, 2)))
+    ids = tf.constant([0, 2, 1, 2, 0, 2])
+
+    def f(a, d, ids):
+        with tf.GradientTape() as tape:
+            tape.watch([a, d])
+            s = tf.linalg.svd(a)[0]
+            e = tf.linalg.eigh(a + tf.transpose(a))[0]
+            seg = tf.math.unsorted_segment_max(tf.math.lgamma(d) + tf.math.erfc(d), ids, 3)
+            x = tf.linalg.triangular_solve(a, tf.math.digamma(d[:3]))
+            loss = tf.reduce_sum(s * e) + tf.reduce_sum(seg * seg) + tf.reduce_sum(x)
+        return [loss] + tape.gradient(loss, [a, d])
+
+    want = f(a, d, ids)
+    got = tf.function(f, jit_compile=jit)(a, d, ids)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-10, atol=1e-12)
