@@ -311,8 +311,14 @@ def test_render_adjoint_modes():
         sum(1 for it in p["boxes"] if not str(it).startswith("g:"))
     page = render(cf, adjoints="mirror")
     assert '"mode":"mirror"' in page and len(g) > 0
-    with pytest.raises(ValueError, match="mirror: the html page draws it"):
-        render(cf, format="svg", adjoints="mirror")
+    # the svg draws mirror mode too: every adjoint item in a column right of the forward drawing
+    mirror = render(cf, format="svg", adjoints="mirror")
+    pm = V.place(v, set(v["expanded"]), "mirror")
+    assert pm["col"] and mirror.count('rx="5"') == len(pm["boxes"])
+    assert all(pm["boxes"][it][0] >= p["width"] for it in set(pm["col"].values()))
+    assert all(v["nodes"][n]["adj"] for n in pm["col"])
+    with pytest.raises(ValueError, match="mirror: the html page and the svg draw it"):
+        render(cf, format="dot", adjoints="mirror")
 
 
 def test_unrolled_steps_become_a_series():

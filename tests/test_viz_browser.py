@@ -349,6 +349,7 @@ def test_second_order_and_unrolled_pages_in_every_mode(tmp_path, browser):
             cols = {v2["nodes"][n]["adj"] for v2 in [page.evaluate("gf.view()")]
                     for n in page.evaluate("Object.keys(gf.current().col)")}
             assert cols == {1, 2}          # an order-1 and an order-2 column
+            same_mirror_layout(page, cf)
         assert errors == [] and state(page)["errors"] == ""
         page.close()
 
@@ -399,5 +400,20 @@ def test_loop_node_expands_to_its_body(tmp_path, browser):
       }
       return bad; }""")
     assert bad == []
+    same_mirror_layout(page, cf)         # (the last stage, all expanded, reverse loops mirrored)
+    page.evaluate("gf.stage(0)")
+    same_mirror_layout(page, cf)
     assert errors == [] and state(page)["errors"] == ""
     page.close()
+
+
+def same_mirror_layout(page, cf):
+    """The page's mirror-mode boxes are the Python layout's (`view.place(..., "mirror")`, which
+    the svg export draws)."""
+    from graphflow.viz import view as V
+    page.evaluate("gf.mode('mirror')")
+    v = python_views(cf)[page.evaluate("+document.getElementById('gf-stage').value")]
+    pm = V.place(v, set(page.evaluate("gf.expanded()")), "mirror")
+    js = page.evaluate("gf.current().boxes")
+    assert pm["col"] and set(js) == {str(k) for k in pm["boxes"]}
+    assert all(abs(js[str(k)][i] - b[i]) < 0.01 for k, b in pm["boxes"].items() for i in range(4))

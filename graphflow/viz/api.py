@@ -30,13 +30,14 @@ def render(obj, *example_args, path=None, stage=None, format="html", title=None,
     format: "html" (interactive page with every stage), "svg" (default view), "dot", "json"
     or "txt"; stage: a stage name ("traced", "dce", "fuse", ...; default: all stages for html,
     the last one otherwise); adjoints: "grouped" (under gradients/...), "hidden" or, for the
-    page, "mirror" (a column per order beside the forward nodes) -- the page's initial mode.
+    page and the svg, "mirror" (a column per order beside the forward nodes) -- the page's
+    initial mode.
     Returns the text, and writes it to `path` when given.
     """
     if adjoints not in ("grouped", "hidden", "mirror") or \
-            (adjoints == "mirror" and format not in ("html",)):
+            (adjoints == "mirror" and format not in ("html", "svg")):
         raise ValueError(f"render: adjoints={adjoints!r} with format={format!r}: use grouped or "
-                         "hidden (mirror: the html page draws it)")
+                         "hidden (mirror: the html page and the svg draw it)")
     cf = _concrete(obj, example_args)
     stages = _h.stages_of(cf)
     if stage is not None:

@@ -877,10 +877,12 @@ def _lay(grp, hide_adjoint):
 
 def place(view, expanded, mode="grouped"):
     """Coordinates of the current view (`expanded`: set of expanded group ids; the root is
-    always expanded; `mode` "grouped" or "hidden": adjoint nodes left out). Returns
+    always expanded; `mode` "grouped", "hidden" (adjoint nodes left out) or "mirror" (the
+    forward drawing as in "hidden", each adjoint order in a column on its right, every item
+    level with its forward partner; see `mirror_columns`). Returns
     {'boxes': {item: (x, y, w, h)}, 'frames': {gid: (x, y, w, h)},
-    'edges': [(u_item, v_item, [(x, y), ...], reason)], 'width', 'height'}; the page's script
-    implements the same algorithm."""
+    'edges': [(u_item, v_item, [(x, y), ...], reason)], 'width', 'height', 'col': {node:
+    its column item}}; the page's script implements the same algorithm."""
     groups, nodes = view["groups"], view["nodes"]
     rel, size, hide = {}, {}, mode != "grouped"
     slots = view.get("slots", {})
@@ -943,11 +945,32 @@ def place(view, expanded, mode="grouped"):
     for gid, grp in groups.items():
         for a, b, ch in _lay(grp, hide)["chains"]:
             chains[(gid, a, b)] = ch
+    w, h = size[""]
+    col = {}
+    if mode == "mirror":
+        col, w, h2 = mirror_columns(view, expanded, boxes, frames, w)
+        h = max(h, h2)
+
+    def shown(n):
+        x = _visible(view, n, expanded, hide)
+        return x if x is not None else col.get(n)
     drawn = {}
     for e in view["edges"]:
         u, v = e[0], e[1]
-        a, b = _visible(view, u, expanded, hide), _visible(view, v, expanded, hide)
+        a, b = shown(u), shown(v)
         if a is None or b is None or a == b or (a, b) in drawn:
+            continue
+        if u in col or v in col:   # to or from a mirror column: straight, side to side
+            xa, ya, wa, ha = boxes[a] if a in boxes else frames[a[2:]]
+            xb, yb, wb, hb = boxes[b] if b in boxes else frames[b[2:]]
+            if yb >= ya + ha:
+                pts = [(xa + wa / 2, ya + ha), (xb + wb / 2, yb)]
+            elif ya >= yb + hb:
+                pts = [(xa + wa / 2, ya), (xb + wb / 2, yb + hb)]
+            else:
+                pts = [(xa + wa, ya + ha / 2), (xb, yb + hb / 2)] if xa < xb else \
+                    [(xa, ya + ha / 2), (xb + wb, yb + hb / 2)]
+            drawn[(a, b)] = (a, b, pts, e[2] if len(e) > 2 else None)
             continue
         gu, gv = ancestors(groups, nodes[u]["group"]), ancestors(groups, nodes[v]["group"])
         common = next(x for x in gu if x in gv)
@@ -957,9 +980,95 @@ def place(view, expanded, mode="grouped"):
         xb, yb, wb, hb = boxes[b] if b in boxes else frames[b[2:]]
         pts = [(xa + wa / 2, ya + ha)] + via + [(xb + wb / 2, yb)]
         drawn[(a, b)] = (a, b, pts, e[2] if len(e) > 2 else None)
-    w, h = size[""]
     return {"boxes": boxes, "frames": frames, "edges": list(drawn.values()), "width": w,
-            "height": h, "ghosts": ghosts}
+            "height": h, "ghosts": ghosts, "col": col}
+
+
+def _members(view, gid):
+    grp = view["groups"][gid]
+    out = [n for n in grp["nodes"] if n in view["nodes"]]
+    for c in grp["children"]:
+        out += _members(view, c)
+    return out
+
+
+def mirror_columns(view, expanded, boxes, frames, x0):
+    """Mode "mirror" (`place`): adjoint items -- nodes, or collapsed adjoint groups; an adjoint
+    group opens with its forward counterpart -- in one column per order right of the forward
+    drawing (which ends at `x0`), each at the height of its forward partner (a group: of its
+    highest partner), pushed down only to avoid overlap. Adds to `boxes`; returns ({node: its
+    column item}, width, height). The page's script does the same."""
+    groups, nodes, sizes = view["groups"], view["nodes"], view.get("sizes")
+    items = []
+
+    def is_open(gid):
+        if gid in expanded or re.fullmatch(r"gradients(\^\d+)?", gid):
+            return True
+        f = re.sub(r"^gradients(\^\d+)?/", "", gid)
+        return f != gid and f in expanded
+
+    def walk_adj(gid):
+        grp = groups[gid]
+        items.extend((n, nodes[n]["adj"]) for n in grp["nodes"]
+                     if n in nodes and not nodes[n]["chip"])
+        for c in grp["children"]:
+            if sizes is not None and not sizes.get(c):
+                continue
+            if is_open(c):
+                walk_adj(c)
+            else:
+                items.append(("g:" + c, groups[c]["adj"]))
+
+    def walk(gid):
+        grp = groups[gid]
+        items.extend((n, nodes[n]["adj"]) for n in grp["nodes"]
+                     if n in nodes and nodes[n]["adj"] and not nodes[n]["chip"])
+        for c in grp["children"]:
+            if sizes is not None and not sizes.get(c):
+                continue
+            if groups[c]["adj"]:
+                if is_open(c):
+                    walk_adj(c)
+                else:
+                    items.append(("g:" + c, groups[c]["adj"]))
+            else:
+                walk(c)
+    walk("")
+    col = {}
+    for it, _ in items:
+        for n in (_members(view, it[2:]) if isinstance(it, str) and it.startswith("g:")
+                  else [it]):
+            col[n] = it
+
+    def pos(n):   # where node n is drawn already (forward side or a lower-order column)
+        it = _visible(view, n, expanded, True)
+        it = it if it is not None else col.get(n)
+        return None if it is None else (boxes.get(it) or frames.get(it[2:])
+                                        if isinstance(it, str) else boxes.get(it))
+    x, bottom = x0 + 3 * GAP_X, 0
+    for k in range(1, max((a for _, a in items), default=0) + 1):
+        these = []
+        for i, (it, a) in enumerate(x for x in items if x[1] == k):
+            grp = isinstance(it, str) and it.startswith("g:")
+            ys = []
+            for n in (_members(view, it[2:]) if grp else [it]):
+                f = nodes[n]["fwd"]
+                b = pos(f) if f is not None and f in nodes else None
+                ys.append(b[1] if b and b is not boxes.get(it) else float("inf"))
+            text = "▸ " + group_text(groups[it[2:]], sizes) if grp else node_text(nodes[it])
+            these.append((it, min(ys + [float("inf")]), i, box_width(text)))
+        if not these:
+            continue
+        these.sort(key=lambda t: (t[1], t[2]))
+        w, y = max(t[3] for t in these), None
+        for it, want, _, bw in these:
+            want = y if want == float("inf") else want
+            y = max(GROUP_PAD if want is None else want, GROUP_PAD if y is None else y)
+            boxes[it] = (x + (w - bw) / 2, y, bw, NODE_H)
+            y += NODE_H + 8
+        bottom = max(bottom, y)
+        x += w + 3 * GAP_X
+    return col, x, bottom + GROUP_PAD
 
 
 def _cross(p, q, r, s):
