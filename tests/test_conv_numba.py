@@ -144,6 +144,14 @@ def test_gemm_chunks_and_forward_columns_for_the_filter_gradient():
     assert [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()] == blas
 
 
+@pytest.mark.parametrize("xs, ws, strides, dil, pads", [CONV_GEOMETRY[0], CONV_GEOMETRY[3],
+                                                        CONV_GEOMETRY[6]])
+def test_direct_loops_for_ungrouped_convs(monkeypatch, xs, ws, strides, dil, pads):
+    """The direct loops' ungrouped path (used below `DIRECT_MAX_K`, 0 by default)."""
+    monkeypatch.setattr(conv, "DIRECT_MAX_K", 64)
+    test_conv_kernels_match_numpy(xs, ws, strides, dil, pads, np.float32)
+
+
 def test_runner_declines_what_it_does_not_compute():
     base = {"attrs": dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=2),
             "dtype": np.dtype("float32"), "shape": (1, 2, 2, 2), "op": "conv2d"}
@@ -192,9 +200,9 @@ def test_conv_step_numba_equals_numpy_executor():
     assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
     names = {k.source.splitlines()[1].split()[2] for k in plan.kernels
              if k.source.startswith("# graphflow conv kernel")}
-    assert {"direct_fwd", "im2col", "maxpool", "maxpool_grad", "direct_bf", "col2im"} <= names
+    assert {"im2col", "maxpool", "maxpool_grad", "col2im"} <= names
     report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
-    assert "conv2d: direct numba loop (kh*kw*C = 9 <= 16); kernels ready" in report
+    assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 9)" in report
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 36)" in report
     assert "max_pool2d_grad" in report and "windows tile the input" in report
     got = fj(x, y)       # all kernels compiled now

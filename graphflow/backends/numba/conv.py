@@ -22,13 +22,14 @@ builds the call a plan step makes):
   first maximum (NaN-propagating max, then the first tap equal to it - the numpy impl's rule) and
   scatters into the input's shape without materializing the argmax.
 
-Which per shape (measured, 2 cores, float32, batch 64, 3x3): im2col + gemm is faster when the
-reduction kh*kw*C is large (C=32: ~1.5-2x, BLAS's register blocking); a direct numba loop is
-faster when it is small (C=1, the first layer of a convnet: the gemm's inner dimension is 9 and
-the column buffer dominates; the direct loops also degrade far less than OpenBLAS when other
-processes load the cores). So: im2col + gemm above `DIRECT_MAX_K`, direct loops below it and for
-every grouped (depthwise) convolution - also average pooling, a depthwise convolution with a ones
-filter. Non-float dtypes stay on the numpy impl.
+Which per shape (measured, 2 cores, float32, batch 64, 3x3): im2col + gemm (per batch chunk,
+single-threaded BLAS, the forward's columns reused by the filter gradient) is faster down to the
+smallest reduction (C=1, a convnet's first layer: forward + filter gradient 13 ms vs 25 ms for
+the direct loops, medians interleaved in one process at load 8; C=32: ~2x). Earlier, with BLAS
+on its own threads next to the chunk pool, OpenBLAS collapsed on a loaded machine and direct
+loops won for kh*kw*C <= 16; `DIRECT_MAX_K` keeps that switch (0 now: no ungrouped convolution
+runs direct). Direct loops compute every grouped (depthwise) convolution - also average
+pooling, a depthwise convolution with a ones filter. Non-float dtypes stay on the numpy impl.
 
 Kernels are generated module sources requested from the kernel cache (`cache.request`: compiled
 in the background thread, kept on disk); until they are ready a node runs on the numpy impl, so
@@ -461,11 +462,11 @@ def _with_kernels(fast, kernels, impl, attrs):
     return call
 
 
-#: the largest reduction (kh*kw*C) convolved directly; above it im2col + gemm is faster
-#: (measured, float32, batch 64, 3x3, shared machine, best of 40: C=1 direct 1.5 ms vs 1.6 ms
-#: forward, 2.3 vs 2.2 ms filter gradient, and in the median 2.8 vs 71 ms - OpenBLAS suffers
-#: far more from a loaded machine; C=3 im2col + gemm 2.3 ms vs 12 ms; C=32 gemm ~2x faster)
-DIRECT_MAX_K = 16
+#: the largest reduction (kh*kw*C) of an ungrouped convolution convolved directly; above it
+#: im2col + gemm. Measured (float32, batch 64, 28x28x1 -> 3x3x32, forward + filter gradient,
+#: medians of 20 interleaved, load 8): direct 25.5 ms, im2col + gemm 13.3 ms (best 19.7 vs 7.9).
+#: Before the gemms ran per batch chunk on single-threaded BLAS, direct loops won up to 16.
+DIRECT_MAX_K = 0
 
 
 def _direct(kh, kw, c, groups=1):
