@@ -164,8 +164,11 @@ class ConcreteFunction:
 
     def __call__(self, *args, **kwargs):
         """Run this trace on arguments of its signature (bound like the Python function, so
-        keywords work; shapes and dtypes are checked, as the graph was built for them)."""
-        ba = self.function._bind_args(args, kwargs)
+        keywords work; shapes and dtypes are checked, as the graph was built for them). The
+        trace's Python arguments are part of it: they may be left out, and must be the same."""
+        traced = getattr(self, "traced_arguments", None)
+        ba = (self.function._bind_args(args, kwargs) if traced is None else
+              _bind_to_trace(self.function, traced, args, kwargs))
         leaves = [x for x in flatten(list(ba.arguments.values()))[0]
                   if isinstance(x, (Tensor, np.ndarray)) and not isinstance(x, SymbolicTensor)]
         params = self.traced.params
@@ -433,9 +436,12 @@ class Function:
         >>> cf.graph.nodes[cf.optimized.outputs[0]]["shape"]
         (None,)
         """
+        if not args and not kwargs and self.input_signature is not None \
+                and any(s.unknown_rank for s in self.input_signature):
+            args = list(self.input_signature)
+        if any(isinstance(x, TensorSpec) and x.unknown_rank for x in flatten([args, kwargs])[0]):
+            return AnyRankConcreteFunction(self, self._bind_args(args, kwargs))
         if not args and not kwargs and self.input_signature is not None:
-            for s in self.input_signature:
-                _arg_key(s)   # an unknown rank has no single trace: says so
             args = [np.zeros([1 if d is None else d for d in s.shape], s.dtype.np)
                     for s in self.input_signature]
         return self._lookup(args, kwargs)[0]
@@ -530,6 +536,7 @@ class Function:
         structure = _structure(out_rebuild, len(out_leaves), consts)
         cf = ConcreteFunction(self, traced, structure, len(ids), self.backend,
                               time.perf_counter() - t0)
+        cf.traced_arguments = dict(ba.arguments)
         self._cache[key] = cf
         self._keys.append(key)
         self._log.append(why)
@@ -603,6 +610,100 @@ class Function:
             else:
                 args.append(v)
         return self._fn(*args, **kwargs)
+
+
+def _has_tensor(v):
+    return any(isinstance(x, (Tensor, np.ndarray, TensorSpec)) for x in flatten(v)[0])
+
+
+def _python_key(v):
+    return tuple(_arg_key(x) for x in flatten(v)[0]), structure(v)
+
+
+def _safe_repr(v):
+    try:
+        return repr(v)
+    except Exception:   # e.g. a half-initialized object
+        return f"<{type(v).__name__} object>"
+
+
+def _bind_to_trace(fn, traced, args, kwargs):
+    """Bind a concrete function's call against the arguments it was traced with: Python
+    (non-tensor) arguments are baked into the graph, so they may be left out and, if given,
+    must equal the traced ones (TF raises TypeError otherwise)."""
+    tensor_names = [n for n, tv in traced.items() if _has_tensor(tv)]
+    try:
+        if len(args) == len(tensor_names) and len(args) < len(traced):
+            # TF: positional arguments fill the tensor parameters (the Python ones are fixed)
+            ba = fn._sig.bind_partial(**dict(zip(tensor_names, args)), **kwargs)
+        else:
+            ba = fn._sig.bind_partial(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{fn.name}(): {e}") from None
+    given, out = ba.arguments, {}
+    for name, tv in traced.items():
+        if name not in given:
+            if _has_tensor(tv):
+                raise TypeError(f"{fn.name}(): missing the tensor argument `{name}`")
+            out[name] = tv
+            continue
+        v = given[name]
+        if not _has_tensor(tv) and _python_key(v) != _python_key(tv):
+            raise TypeError(f"{fn.name}(): this concrete function was traced with `{name}`="
+                            f"{_safe_repr(tv)}, not {_safe_repr(v)} (Python arguments are part "
+                            "of the trace: call the Function to trace the new value)")
+        out[name] = v
+    ba.arguments = out
+    return ba
+
+
+class AnyRankConcreteFunction:
+    """What `get_concrete_function` returns for a `TensorSpec(shape=None)` argument. TF builds
+    one graph for every rank; graphflow's graphs have a known rank, so this traces once per rank
+    a call brings (every dim unknown) and runs that trace. Python arguments are fixed as for a
+    ConcreteFunction.
+
+    >>> import graphflow as tf
+    >>> square = tf.function(lambda a, b: a ** b).get_concrete_function(
+    ...     a=tf.TensorSpec(None, tf.float32), b=2)
+    >>> print(square(tf.constant(10.0)).numpy(), square(tf.constant([1., 3.])).numpy())
+    100.0 [1. 9.]
+    """
+
+    def __init__(self, fn, ba):
+        self.function, self.traced_arguments = fn, dict(ba.arguments)
+        self._by_rank = {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.traced_arguments.items())
+        return f"<AnyRankConcreteFunction {self.function.name}({args})>"
+
+    def __call__(self, *args, **kwargs):
+        ba = _bind_to_trace(self.function, self.traced_arguments, args, kwargs)
+        specs, ranks = {}, []
+        for name, tv in self.traced_arguments.items():
+            tleaves = flatten(tv)[0]
+            vleaves, rebuild = flatten(ba.arguments[name])
+            if len(tleaves) != len(vleaves):
+                raise TypeError(f"{self.function.name}(): argument `{name}` changed structure")
+            leaves = []
+            for t, v in zip(tleaves, vleaves):
+                if isinstance(t, TensorSpec):
+                    v = v if isinstance(v, Tensor) else convert_to_tensor(v, t.dtype)
+                    if not t.is_compatible_with(v):
+                        raise TypeError(f"{self.function.name}(): argument `{name}` is "
+                                        f"{v.dtype.name}{list(v.shape)}, not {t}")
+                    ranks.append(v.ndim)
+                    v = TensorSpec((None,) * v.ndim if t.unknown_rank else t.shape, t.dtype)
+                leaves.append(v)
+            specs[name] = rebuild(leaves)
+        cf = self._by_rank.get(tuple(ranks))
+        if cf is None:
+            sba = self.function._sig.bind_partial()
+            sba.arguments = specs
+            cf = self._by_rank[tuple(ranks)] = self.function.get_concrete_function(
+                *sba.args, **sba.kwargs)
+        return cf(*ba.args, **ba.kwargs)
 
 
 #: returned values converted to tensors (TF: "returns Python numbers as tensors"); None, strings

@@ -58,10 +58,96 @@ def test_unknown_rank_dims_stay_unknown_in_the_trace():
     np.testing.assert_array_equal(shape_of(tf.zeros((2, 5))).numpy(), [2, 5])
     np.testing.assert_array_equal(shape_of(tf.zeros((3, 1))).numpy(), [3, 1])
     assert shape_of.experimental_get_tracing_count() == 1
-    with pytest.raises(ValueError, match="once per rank"):
-        shape_of.get_concrete_function(tf.TensorSpec(shape=None))
     cf = shape_of.get_concrete_function(tf.TensorSpec(shape=[None, None]))
     np.testing.assert_array_equal(cf(tf.zeros((4, 2))).numpy(), [4, 2])
+    any_rank = shape_of.get_concrete_function()          # the signature's unknown rank
+    np.testing.assert_array_equal(any_rank(tf.zeros((1, 2, 3))).numpy(), [1, 2, 3])
+    np.testing.assert_array_equal(any_rank(tf.zeros(())).numpy(), np.zeros(0, np.int32))
+    with pytest.raises(TypeError):
+        any_rank(tf.zeros((2,), tf.int32))
+
+
+def test_concrete_function_with_an_unknown_rank_spec_and_a_python_argument():
+    # guide/function "Obtaining concrete functions"
+    @tf.function
+    def pow(a, b):
+        return a ** b
+
+    square = pow.get_concrete_function(a=tf.TensorSpec(None, tf.float32), b=2)
+    assert square(tf.constant(10.0)) == 100
+    np.testing.assert_allclose(square(tf.constant([[1.0, 3.0]])).numpy(), [[1.0, 9.0]])
+    with pytest.raises(TypeError):
+        square(tf.constant(10.0), b=3)
+    cube = pow.get_concrete_function(tf.TensorSpec([None]), 3)
+    np.testing.assert_allclose(cube(tf.constant([2.0, 3.0])).numpy(), [8.0, 27.0])
+    np.testing.assert_allclose(cube(tf.constant([2.0]), 3).numpy(), [8.0])   # same value: fine
+
+
+def test_concrete_functions_capture_python_state_like_the_guide():
+    # guide/function "Depending on Python global and free variables"
+    class SimpleModel(tf.Module):
+        def __init__(self):
+            # These values are *not* tf.Variables.
+            self.bias = 0.
+            self.weight = 2.
+
+    def evaluate(model, x):
+        return model.weight * x + model.bias
+
+    x = tf.constant(10.)
+    new_model = SimpleModel()
+    evaluate_no_bias = tf.function(evaluate).get_concrete_function(new_model, x)
+    assert evaluate_no_bias(x).numpy() == 20.0     # positional x: the tensor parameter
+    new_model.bias += 5.0
+    evaluate_with_bias = tf.function(evaluate).get_concrete_function(new_model, x)
+    assert evaluate_with_bias(x).numpy() == 25.0
+    assert evaluate_no_bias(x).numpy() == 20.0
+
+    class BetterModel:
+        def __init__(self):
+            self.bias = tf.Variable(0.)
+            self.weight = tf.Variable(2.)
+
+    better_evaluate = tf.function(evaluate)
+    better_model = BetterModel()
+    assert better_evaluate(better_model, x).numpy() == 20.0
+    better_model.bias.assign_add(5.0)
+    assert better_evaluate(better_model, x).numpy() == 25.0
+
+
+def test_python_side_effects_and_init_scope_like_the_guide():
+    class Model(tf.Module):
+        def __init__(self):
+            self.v = tf.Variable(0)
+            self.counter = 0
+
+        @tf.function
+        def __call__(self):
+            if self.counter == 0:
+                # A python side-effect
+                self.counter += 1
+                self.v.assign_add(1)
+            return self.v
+
+    m = Model()
+    assert [int(m().numpy()) for _ in range(3)] == [1, 2, 3]
+
+    class Lifted(tf.Module):
+        def __init__(self):
+            self.v = tf.Variable(0)
+            self.counter = 0
+
+        @tf.function
+        def __call__(self):
+            if self.counter == 0:
+                # Lifts ops out of function-building graphs
+                with tf.init_scope():
+                    self.counter += 1
+                    self.v.assign_add(1)
+            return self.v
+
+    m = Lifted()
+    assert [int(m().numpy()) for _ in range(3)] == [1, 1, 1]
 
 
 def test_variable_created_on_every_call_raises_tfs_value_error():
