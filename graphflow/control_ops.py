@@ -38,6 +38,47 @@ from .shapes import evaluate, has_dim
 from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 
 
+#: a loop body whose every matmul has at most this many multiply-adds runs with one BLAS thread
+#: (an RNN step's gemms, e.g. (64, 64) @ (64, 256): 1M). Per-iteration gemms that small gain
+#: little from a second thread, and lose badly when another process holds a core: measured on 2
+#: shared cores under load 6, (64, 64) @ (64, 256) took 1.5-3.1 ms with numpy's 2 OpenBLAS
+#: threads and 0.08-0.11 ms with one.
+SMALL_LOOP_GEMM = 1 << 22
+_BLAS = []
+
+
+def _one_blas_thread():
+    """A context limiting BLAS (numpy's OpenBLAS/MKL) to one thread (11 us to enter and leave)."""
+    if not _BLAS:
+        from threadpoolctl import ThreadpoolController
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
+
+
+def _gemm_size(g, d):
+    """Multiply-adds of a matmul node of graph `g` (None: a dim unknown)."""
+    a = g.nx.nodes[d["inputs"][0]]["shape"]
+    k = a[-2] if d["attrs"].get("transpose_a") else a[-1]
+    dims = tuple(d["shape"]) + (k,)
+    if not all(isinstance(x, (int, np.integer)) for x in dims):
+        return None
+    return int(np.prod(dims))
+
+
+def small_gemms(graphs):
+    """True if the graphs (nested sub-graphs included) have matmuls and all of them are at most
+    SMALL_LOOP_GEMM multiply-adds (see `SMALL_LOOP_GEMM`)."""
+    sizes = []
+    for g in graphs:
+        for _, d in g.nx.nodes(data=True):
+            if d["op"] == MATMUL.name:
+                sizes.append(_gemm_size(g, d))
+            for v in d["attrs"].values():
+                if isinstance(v, Subgraphs) and not small_gemms(v.graphs):
+                    return False
+    return bool(sizes) and all(x is not None and x <= SMALL_LOOP_GEMM for x in sizes)
+
+
 class Subgraphs:
     """The traced sub-graphs of one cond (true, false) or while_loop (condition, body) node.
 
@@ -52,8 +93,11 @@ class Subgraphs:
         self.in_avals, self.out_avals, self.n_vars = tuple(in_avals), tuple(out_avals), n_vars
         self._plans = None
         self._memo = None
-        self.record = False   # while_loop: keep every iteration's variables (set by the VJP)
+        # while_loop: the variables whose every iteration's value is kept (a gradient or
+        # loop_output asks; one set shared by this object's copies)
+        self.record = set()
         self._has_dims = None
+        self._small = None
         self._specialized = {}
         self._make_plan, self._backends = NumpyPlan, {}
         self.verified = False
@@ -122,27 +166,36 @@ class Subgraphs:
         trip count + 1 rows) and the trip count."""
         cond_plan, body_plan = self.plans()
         n = self.n_vars
-        record = self.record
+        rec = tuple(sorted(self.record))
+        if self._small is None:
+            self._small = small_gemms(self.graphs)
 
         def loop():
+            if self._small:   # small per-iteration gemms: one BLAS thread (SMALL_LOOP_GEMM)
+                with _one_blas_thread():
+                    return run()
+            return run()
+
+        def run():
             vs, caps = list(xs[:n]), list(xs[n:])
             hist, k = [], 0
             while bool(cond_plan.run(vs + caps)[0]):
-                if record:
-                    hist.append(vs)
+                if rec:
+                    hist.append([vs[j] for j in rec])
                 vs = body_plan.run(vs + caps)
                 k += 1
             if self.trip_count is not None and k != self.trip_count:
                 raise InvalidArgumentError(
                     f"while_loop at {self.source}: ran {k} iterations, but was traced for "
                     f"exactly {self.trip_count}")
-            if not record:
-                return vs
-            hist.append(vs)
-            stacks = [np.stack([np.asarray(h[j]) for h in hist]) for j in range(n)]
-            return list(vs) + stacks + [np.int32(len(hist) - 1)]
+            stacks = [None] * n
+            if rec:
+                hist.append([vs[j] for j in rec])
+                for i, j in enumerate(rec):
+                    stacks[j] = np.stack([np.asarray(h[i]) for h in hist])
+            return list(vs) + stacks + [np.int32(k), rec]
         out = self._memoized(xs, loop)
-        if record and len(out) == n:   # memo from a run without the history: run again
+        if out[-1] != rec:   # memo from a run recording fewer histories: run again
             self._memo = None
             out = self._memoized(xs, loop)
         return out
@@ -720,7 +773,7 @@ def loop_output(loop, inputs, index):
     with_loop=True)` returned: a final variable (< n), a variable's history (< 2n: the values
     entering each iteration, then the final one) or the trip count (2n)."""
     if loop.n_vars <= index < 2 * loop.n_vars:
-        loop.record = True
+        loop.record.add(int(index) - loop.n_vars)
     return bind(WHILE, list(inputs), {"loop": loop, "index": int(index)})
 
 
@@ -756,10 +809,13 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
             "so earlier iterations' values are gone; carry the value as a loop variable instead "
             "and assign it after the loop")
     check_replayable(loop, "while_loop")
-    loop.record = True
-    hists = [bind(WHILE, list(inputs), {"loop": loop, "index": n + j}) for j in range(n)]
-    trips = bind(WHILE, list(inputs), {"loop": loop, "index": 2 * n})
     body_graph = loop.graphs[1]
+    # only the variables the body reads need their history (others replay as stand-ins)
+    used = [body_graph.nx.out_degree(body_graph.params[j]) > 0 for j in range(n)]
+    loop.record.update(j for j in range(n) if used[j])
+    hists = [bind(WHILE, list(inputs), {"loop": loop, "index": n + j}) if used[j] else None
+             for j in range(n)]
+    trips = bind(WHILE, list(inputs), {"loop": loop, "index": 2 * n})
     src = loop.source
     # Captures the body only reads rows of (an RNN's input sequence: loop_history_read(c, t))
     # get their cotangent as one row per read and step, carried as reverse-loop variables and
@@ -798,7 +854,8 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
 
     def rbody(k, *cts):
         cv, cc = list(cts[:nv]), list(cts[nv:nv + nd])
-        vs = [bind(HISTORY_READ, [h, k], {}) for h in hists]
+        vs = [bind(HISTORY_READ, [h, k], {}) if h is not None else zeros_like(v)
+              for h, v in zip(hists, vars_)]
         srcs = [vs[j] for j in fv] + [caps[j] for j in dense]
         rows, vals = {}, {}
         watch = {u for _, u in sparse}
@@ -870,7 +927,7 @@ def _while_jvp(inputs, out, tangents, loop, index):
     p = n + fv.index(j_out)
     if index < n:
         return bind(WHILE, ins, {"loop": sg, "index": p})
-    sg.record = True
+    sg.record.add(p)
     return bind(WHILE, ins, {"loop": sg, "index": sg.n_vars + p})
 
 
