@@ -189,3 +189,55 @@ def test_example_pages():
     assert {g["control"]["trip_count"] for g in loops} == {6}
     html = H.render_html(H.stages_of(pages["lstm"][1]))
     assert "while_loop" in html and 'data-status="loading"' in html
+
+
+@tf.function(jit_compile=False)
+def nested(x, n):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x
+        for i in tf.range(n):
+            for j in tf.range(n):
+                if tf.reduce_sum(y) > 100.0:
+                    y = y * 0.5
+                else:
+                    y = y * x + 1.0
+        z = tf.reduce_sum(y)
+    return z, tape.gradient(z, x)
+
+
+def test_nested_loops_nest_their_groups():
+    cf = nested.get_concrete_function(tf.constant([0.1, 0.2]), tf.constant(2))
+    g = V.inline_control(cf.traced.nx)
+    assert nx_is_dag(g) and V.inline_control(g) is g
+    v = V.build_view(cf.traced)
+    assert len(v["nodes"]) == g.number_of_nodes() and v["count"] == cf.traced.nx.number_of_nodes()
+    ctl = {gid: x["control"]["kind"] for gid, x in v["groups"].items() if "control" in x}
+    # forward: loop > body > loop > body > cond, each a group inside the one before
+    chain = [gid for gid in ctl if not v["groups"][gid]["adj"]]
+    inner = [gid for gid in chain if ctl[gid] == "cond"]
+    assert len(inner) == 1
+    parts = inner[0].split("/")
+    kinds = [ctl.get("/".join(parts[:k + 1])) for k in range(len(parts))]
+    assert [k for k in kinds if k] == ["while_loop", "while_loop", "cond"]
+    assert [p for p, k in zip(parts, kinds) if not k][-2:] == ["body", "body"]
+    # the reverse loop holds the inner loop's reverse loop, whose body holds the cond's gradient
+    rev = [gid for gid in ctl if v["groups"][gid]["control"].get("adjoint", "").startswith(
+        ("reverse", "adjoint"))]
+    assert sorted(ctl[r] for r in rev) == ["cond", "while_loop", "while_loop"]
+    assert all(gid.startswith("gradients/") for gid in rev)
+    # every inlined sub-graph is there whole (no two copies share ids), op for op
+    homes = {}
+    for n, d in g.nodes(data=True):
+        if "home" in d:
+            homes.setdefault(d["home"], []).append(n)
+    assert len(homes) == 6          # 3 forward + 3 gradient control nodes inlined
+    for m, ns in homes.items():
+        sg = g.nodes[m]["attrs"].get("loop") or g.nodes[m]["attrs"]["branches"]
+        assert sorted(g.nodes[n]["op"] for n in ns) == sorted(
+            d["op"] for sub in sg.graphs for _, d in sub.nx.nodes(data=True))
+
+
+def nx_is_dag(g):
+    import networkx as nx
+    return nx.is_directed_acyclic_graph(g)

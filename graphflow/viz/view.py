@@ -183,10 +183,11 @@ def _kernel_label(c):
 def _group_path(g, n, has_scopes, fused, kernels=None):
     d = g.nodes[n]
     if "home" in d:        # a node of a loop's / cond's sub-graph: in its group's sub-group
-        return _group_path(g, d["home"], has_scopes, fused, kernels) + d["sub"]
-    if "ctl_group" in d:   # a while_loop / cond output: in the group of its control node
-        return _plain_path(g, n, has_scopes, fused, kernels) + [d["ctl_group"]]
-    return _plain_path(g, n, has_scopes, fused, kernels)
+        path = _group_path(g, d["home"], has_scopes, fused, kernels) + d["sub"]
+    else:
+        path = _plain_path(g, n, has_scopes, fused, kernels)
+    # a while_loop / cond output: in the group of its control node (nested: inside the body)
+    return path + [d["ctl_group"]] if "ctl_group" in d else path
 
 
 def _plain_path(g, n, has_scopes, fused, kernels=None):
@@ -223,8 +224,12 @@ def union_graph(graphs):
     return u
 
 
-STRIDE = 10 ** 6            # ids of inlined sub-graph nodes: (anchor + 1) * STRIDE + part * SUB + id
+# ids of inlined sub-graph nodes: FIRST + block * STRIDE + part * SUB + id (a block per
+# inlined loop / cond, numbered in the order first seen, so the same in every stage)
+FIRST, STRIDE = 10 ** 9, 10 ** 6
 SUB = STRIDE // 2
+_BLOCKS = weakref.WeakKeyDictionary()   # Subgraphs -> {anchor: block}
+_NEXT_BLOCK = [0]
 _INLINED = weakref.WeakKeyDictionary()
 _ANCHOR = weakref.WeakKeyDictionary()   # Subgraphs -> its first node id (stable over stages)
 
@@ -298,9 +303,9 @@ def inline_control(g):
     ``sub`` (their sub-group: ``cond``/``body`` or ``true``/``false``, then their own scopes
     relative to the loop's). The loop's inputs feed the sub-graphs' parameters (``var i``,
     ``cap j``), the sub-graphs' outputs feed the loop's outputs, and every node gets
-    ``control`` facts for the info panel. Sub-graph node ids are ``(anchor + 1) * STRIDE +
-    part * SUB + id`` (anchor: the loop's first node id when first seen), the same in every
-    stage.
+    ``control`` facts for the info panel. Sub-graph node ids are ``FIRST + block * STRIDE +
+    part * SUB + id``, one block per inlined loop / cond (keyed by its ``Subgraphs`` and its
+    anchor: its first node id when first seen), so they are the same in every stage.
 
     >>> import graphflow as tf
     >>> @tf.function(jit_compile=False)
@@ -314,7 +319,7 @@ def inline_control(g):
         return g
     if g in _INLINED:
         return _INLINED[g]
-    h = None
+    h, used = None, set()
     todo = list(g.nodes)
     while todo:
         fams = {}
@@ -323,10 +328,20 @@ def inline_control(g):
             if sg is not None:
                 fams.setdefault(id(sg), (sg, []))[1].append(n)
         todo = []
-        for sg, family in fams.values():
+        for sg, family in sorted(fams.values(), key=lambda f: min(f[1])):
             family.sort()
+            # the anchor this Subgraphs had in an earlier stage (a pass may have removed that
+            # node since), unless that id is now another node's or another family's (a loop
+            # replayed inside a gradient's loop shares its Subgraphs)
             anchor = _ANCHOR.setdefault(sg, family[0])
-            base = (anchor + 1) * STRIDE
+            if anchor in used or (anchor not in family and anchor in (h or g)):
+                anchor = family[0]
+            used.add(anchor)
+            blocks = _BLOCKS.setdefault(sg, {})
+            if anchor not in blocks:
+                blocks[anchor] = _NEXT_BLOCK[0]
+                _NEXT_BLOCK[0] += 1
+            base = FIRST + blocks[anchor] * STRIDE
             if h is None:
                 h = g.copy()
             info = control_info(h, family, sg, anchor)
@@ -335,9 +350,8 @@ def inline_control(g):
                 d = h.nodes[m]
                 d["ctl_group"] = name
                 d["control"] = dict(info, output=_output_text(sg, int(d["attrs"].get("index", 0))))
-            if base + len(sg.graphs) * SUB >= 2 ** 53 or any(
-                    max(gr.nx, default=0) >= SUB for gr in sg.graphs):
-                continue          # (too deeply nested for exact ids): one node, no body
+            if base >= 2 ** 53 or any(max(gr.nx, default=0) >= SUB for gr in sg.graphs):
+                continue          # (ids would not be exact in JSON): one node, no body
             home = min(family, key=lambda m: (int(h.nodes[m].get("tags", {}).get("adjoint")
                                                      or 0), m))
             ins = list(h.nodes[home]["inputs"])
