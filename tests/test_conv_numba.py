@@ -152,6 +152,29 @@ def test_direct_loops_for_ungrouped_convs(monkeypatch, xs, ws, strides, dil, pad
     test_conv_kernels_match_numpy(xs, ws, strides, dil, pads, np.float32)
 
 
+def test_epilogue_fused_per_batch_chunk_equals_numpy_executor():
+    """bias + activation after a conv2d run per batch chunk of the anchor (several chunks:
+    batch 16), for the im2col, the 1x1 (gemm alone) and the grouped (direct) convolution."""
+    x = tf.constant(R.standard_normal((16, 10, 10, 8)).astype(np.float32))
+    w3 = tf.constant(R.standard_normal((3, 3, 8, 7)).astype(np.float32))
+    w1 = tf.constant(R.standard_normal((1, 1, 8, 5)).astype(np.float32))
+    wd = tf.constant(R.standard_normal((3, 3, 8, 2)).astype(np.float32))
+    b = tf.constant(R.standard_normal(7).astype(np.float32))
+
+    def f(x):
+        a = tf.nn.relu(tf.nn.conv2d(x, w3, 1, "SAME") + b)
+        c = tf.tanh(tf.nn.conv2d(x, w1, 1, "VALID") * 0.5)
+        d = tf.nn.relu(tf.nn.depthwise_conv2d(x, wd, (1, 1, 1, 1), "VALID") - 0.1)
+        return a, c, d
+    fj, fn = tf.function(f), tf.function(f, jit_compile=False)
+    fj(x)
+    wait_all()
+    report = fj.kernel_plan(x)
+    assert report.count("run on each batch chunk as the anchor finishes it") == 3, report
+    for got, want in zip(fj(x), fn(x)):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+
+
 def test_runner_declines_what_it_does_not_compute():
     base = {"attrs": dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=2),
             "dtype": np.dtype("float32"), "shape": (1, 2, 2, 2), "op": "conv2d"}
@@ -204,6 +227,7 @@ def test_conv_step_numba_equals_numpy_executor():
     report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 9)" in report
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 36)" in report
+    assert "the loop is its epilogue, run on each batch chunk as the anchor finishes it" in report
     assert "max_pool2d_grad" in report and "windows tile the input" in report
     got = fj(x, y)       # all kernels compiled now
     for a, b in zip(got, want):

@@ -450,15 +450,30 @@ def _pointwise(a, kh, kw):
         a["pads"][0]) and not any(a["pads"][1])
 
 
-def _with_kernels(fast, kernels, impl, attrs):
+def _with_kernels(fast, kernels, impl, attrs, fused=False):
     """The call: `fast` once every kernel is compiled, the numpy impl until then (and for a
-    kernel that failed to compile)."""
+    kernel that failed to compile). `fused`: also `call.fused(*xs, out, then, rows_per_image)`,
+    which computes into `out` (of the node's shape and dtype) and calls `then(lo, hi)` for each
+    batch chunk as soon as it is done, on the thread that computed it, with rows [lo, hi) of
+    the output viewed as (batch * rows_per_image, -1): a fused epilogue (e.g. bias + relu)
+    reads a chunk while it is still in cache."""
     def call(*xs):
         for k in kernels:
             if k.fn is None:
                 return impl(*xs, **attrs)
         return fast(*xs)
     call.kernels = kernels
+    if fused:
+        def fused_call(*args):
+            *xs, out, then, rows_per_image = args
+            for k in kernels:
+                if k.fn is None:
+                    out[...] = impl(*xs, **attrs)
+                    n = out.shape[0] * rows_per_image
+                    pool().run(then, n, _rows(out.shape[0], out[0].size) * rows_per_image)
+                    return out
+            return fast(*xs, out=out, then=then, rows_per_image=rows_per_image)
+        call.fused = fused_call
     return call
 
 
@@ -592,33 +607,54 @@ def _conv2d(d, impl, dt, in_shapes):
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     direct, im2col = _pair("direct_fwd", "im2col", dt, in_shapes and in_shapes[1], groups)
 
-    def fast(x, w):
+    def fast(x, w, out=None, then=None, rows_per_image=1):
         kh, kw, ci, o = w.shape
         # shapes from the values (the node's static shape may have unknown dims)
         ho = out_size(x.shape[1], kh, sh, dh, a["pads"][0])
         wo = out_size(x.shape[2], kw, sw, dw, a["pads"][1])
-        if _direct(kh, kw, ci, groups):
-            out = np.empty((x.shape[0], ho, wo, o), dt)
-            _batched(direct.fn, ho * wo * o * kh * kw * ci, (_c(x, dt),), _c(w, dt), out,
-                     sh, sw, dh, dw, pt, pl, groups, sliced_after=(out,))
-            return out
+        n = x.shape[0]
+        if out is None:
+            out = np.empty((n, ho, wo, o), dt)
         x = _c(x, dt)
+        if _direct(kh, kw, ci, groups):
+            w = _c(w, dt)
+
+            def chunk(lo, hi):
+                direct.fn(x[lo:hi], w, out[lo:hi], sh, sw, dh, dw, pt, pl, groups)
+                if then is not None:
+                    then(lo * rows_per_image, hi * rows_per_image)
+            rows = _rows(n, ho * wo * o * kh * kw * ci)
+            if n <= rows:
+                chunk(0, n)
+            else:
+                pool().run(chunk, n, rows)
+            return out
         w2 = _c(w, dt).reshape(kh * kw * ci, o)
-        n, h, wd, c = x.shape
+        c = x.shape[3]
+        o2 = out.reshape(n, -1, o)
         if _pointwise(a, kh, kw):
-            return (x.reshape(-1, c) @ w2).reshape(n, h, wd, o)
+            x2 = x.reshape(n, -1, c)
+
+            def chunk(lo, hi):
+                np.matmul(x2[lo:hi].reshape(-1, c), w2, out=o2[lo:hi].reshape(-1, o))
+                if then is not None:
+                    then(lo * rows_per_image, hi * rows_per_image)
+            _gemm_chunks(chunk, n, ho * wo * c * o)
+            return out
         k = kh * kw * c
         cols = np.empty((n, ho * wo, k), dt)
-        out = np.empty((n, ho * wo, o), dt)
         cols4 = cols.reshape(n, ho, wo, k)
 
         def chunk(lo, hi):
-            # im2col and gemm of a few images: the columns are still in cache for the gemm
+            # im2col and gemm of a few images: the columns are still in cache for the gemm,
+            # the output rows for the epilogue (`then`)
             im2col.fn(x[lo:hi], cols4[lo:hi], kh, kw, sh, sw, dh, dw, pt, pl)
-            np.matmul(cols[lo:hi].reshape(-1, k), w2, out=out[lo:hi].reshape(-1, o))
+            np.matmul(cols[lo:hi].reshape(-1, k), w2, out=o2[lo:hi].reshape(-1, o))
+            if then is not None:
+                then(lo * rows_per_image, hi * rows_per_image)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1))
         COLUMNS.put((kh, kw, sh, sw, dh, dw, tuple(map(tuple, a["pads"])), dt.name), x, cols4)
-        return out.reshape(n, ho, wo, o)
+        return out
     return fast, [k for k in (direct, im2col) if k is not None]
 
 
@@ -811,4 +847,9 @@ def runner(d, in_shapes=None):
     if make is None or dt.name not in _FLOATS:
         return None
     fast, kernels = make(d, OPS[d["op"]].impl, dt, in_shapes)
-    return _with_kernels(fast, kernels, OPS[d["op"]].impl, d["attrs"])
+    return _with_kernels(fast, kernels, OPS[d["op"]].impl, d["attrs"], d["op"] in FUSED_EPILOGUE)
+
+
+#: ops whose runner offers `.fused` (see `_with_kernels`): the plan runs a cluster's epilogue
+#: per batch chunk of the anchor, on the thread that computed the chunk
+FUSED_EPILOGUE = frozenset(["conv2d"])

@@ -249,7 +249,14 @@ class _ClusterStep:
               "step": self, "ND": np.ndarray, "empty": np.empty, "full": np.full, "fix": _fix_array,
               "scalar": _fix_scalar}
         body = []
-        if self.anchor is not None:
+        fused = self._fused_anchor()
+        if fused is not None:
+            # the anchor computes into A batch chunk by batch chunk and runs the epilogue's
+            # chunk(lo, hi) on each as soon as it is done (`conv.FUSED_EPILOGUE`)
+            s, f, ins = self.anchor_run
+            ns["AFZ"], ns["AD"] = f.fused, fused[1]
+            body.append(f"vals[{s}] = A = empty({fused[0]}, AD)")
+        elif self.anchor is not None:
             s, f, ins = self.anchor_run
             ns["AF"] = f
             g = self.plan.graph.nx
@@ -302,7 +309,7 @@ class _ClusterStep:
             if o.view[0] != 1:
                 sliced.append(len(args))
             args.append(f"o{j}" if o.shape == o.view else f"o{j}.reshape({o.view})")
-        if self.parallel:
+        if self.parallel or fused is not None:
             # views once, then each chunk calls the serial kernel on rows [lo, hi)
             body += [f"w{i} = {a}" for i, a in enumerate(args) if i in sliced]
             cargs = ["hi - lo"] + args[1:len(self.extents)] + [
@@ -312,8 +319,12 @@ class _ClusterStep:
                 for i, a in enumerate(args) if i >= len(self.extents)]
             ns["POOL"] = _chunk_pool()
             ns["ROWS"] = rows
-            body += ["def chunk(lo, hi):", f"    fn({', '.join(cargs)})",
-                     f"POOL.run(chunk, {self.extents[0]}, ROWS)"]
+            body += ["def chunk(lo, hi):", f"    fn({', '.join(cargs)})"]
+            if fused is not None:
+                ins = ", ".join(f"vals[{i}]" for i in self.anchor_run[2])
+                body.append(f"AFZ({ins}, A, chunk, {self.extents[0] // fused[0][0]})")
+            else:
+                body.append(f"POOL.run(chunk, {self.extents[0]}, ROWS)")
             body += [f"o{j} = COMB{j}(p{j})" for j in partial.values()]
         else:
             body.append(f"fn({', '.join(args)})")
@@ -329,6 +340,27 @@ class _ClusterStep:
         src += ["    step.fresh = True"]
         self.call_source = "\n".join(src) + "\n"
         self.call = _compile(self.call_source, **ns)
+
+    def _fused_anchor(self):
+        """(shape, dtype) of an anchor whose runner runs this epilogue per batch chunk
+        (`conv.FUSED_EPILOGUE`), or None: the anchor's shape is static, the loop's rows are
+        whole images, the epilogue is chunked and has no per-chunk partial reductions, and it
+        reads the anchor's output in the anchor's dtype (no conversion copy)."""
+        if self.anchor is None or len(self.out_plan) > len(self.spec.outputs) or (
+                not self.parallel and getattr(self.spec, "reductions", ())):
+            return None
+        if getattr(self.anchor_run[1], "fused", None) is None:
+            return None
+        d = self.plan.graph.nx.nodes[self.anchor]
+        shape, slot = d["shape"], self.anchor_run[0]
+        if not all(isinstance(v, (int, np.integer)) and v > 0 for v in shape) or \
+                self.extents[0] % shape[0]:
+            return None
+        if any(o.kind != "const" and o.slot == slot and (
+                o.kind not in ("array", "known") or o.dtype != d["dtype"])
+               for o in self.op_plan):
+            return None
+        return tuple(int(v) for v in shape), d["dtype"]
 
     def __call__(self, vals):
         return self.call(vals)
@@ -378,7 +410,9 @@ class _ClusterStep:
             if ad["op"] in lowering.KERNELS:
                 lines.append(f"    anchor:  %{self.anchor} {ad['op']}: " + conv.describe(
                     ad, [g.nodes[u]["shape"] for u in ad["inputs"]], self.anchor_run[1])
-                    + "; the loop is its epilogue")
+                    + ("; the loop is its epilogue, run on each batch chunk as the anchor "
+                       "finishes it" if self.why_numpy is None and self._fused_anchor()
+                       else "; the loop is its epilogue"))
             else:
                 lines.append(f"    anchor:  %{self.anchor} matmul runs on numpy/BLAS "
                              "(np.matmul); the loop is its epilogue")
