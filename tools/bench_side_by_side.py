@@ -1,0 +1,144 @@
+"""graphflow and its peers on one workload, timed in turns: the fair comparison on a loaded machine.
+
+tools/bench_peers.py times each peer in its own subprocess, one after the other, as a ratio to a
+numpy baseline; on a shared machine whose load changes by the minute (and where the numpy
+baseline's own OpenBLAS threads suffer most from it) those ratios drift. Here every peer's
+subprocess is started first and kept waiting on its stdin; then, round after round, graphflow
+runs `--calls` steps in this process and each peer runs as many in its subprocess, one after the
+other, so every column sees the same load. Reported: each column's median time per step, and the
+median over rounds of graphflow's time / the peer's time (the ratio the issue's targets are stated
+in: <= 1.0 means graphflow is at least as fast).
+
+    python tools/bench_side_by_side.py conv_step --peer-python /tmp/peervenv/bin/python
+    python tools/bench_side_by_side.py mlp_step --peer torch --rounds 30
+
+Peer subprocesses are set up as tools/bench_peers.py does (2 compute threads, non-spinning
+OpenMP); `--peer-python` names an interpreter (e.g. a separate virtualenv) that has the peers
+installed, since they are never graphflow's dependencies.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+_TOOLS = os.path.dirname(os.path.abspath(__file__))
+if _TOOLS not in sys.path:
+    sys.path.insert(0, _TOOLS)
+import bench_peers  # noqa: E402  (numpy only at import)
+
+#: workloads with a graphflow builder here (bench.py's names)
+WORKLOADS = ("mlp_step", "conv_step")
+
+
+def _graphflow(name):
+    """bench.py's step for `name` in this process: a callable running one step."""
+    import bench
+    import graphflow as tf
+    from np_workloads import conv_init, mlp_init
+    if name == "conv_step":
+        ws, x, y = conv_init()
+        _, step = bench.make_conv_step(ws)
+    else:
+        ws, bs, x, y = mlp_init()
+        _, step = bench.make_mlp_step(ws, bs)
+    xt, yt = tf.constant(x), tf.constant(y)
+    step(xt, yt)
+    bench._wait_compiled()
+    step(xt, yt)
+    return lambda: step(xt, yt)
+
+
+def serve(peer, name):
+    """Child: build `name` for `peer`, then for each stdin line N run N steps and print their
+    times (seconds) as a JSON list."""
+    builders = {"torch": lambda: bench_peers._torch_builders(False),
+                "torch.compile": lambda: bench_peers._torch_builders(True),
+                "tf": bench_peers._tf_builders, "jax": bench_peers._jax_builders}[peer]()
+    fn, _ = builders[name]()
+    fn()
+    fn()
+    print("READY", flush=True)
+    for line in sys.stdin:
+        n = int(line)
+        ts = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+        print(json.dumps(ts), flush=True)
+
+
+def _start(peer, name, python):
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(bench_peers.THREADS)
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    p = subprocess.Popen([python, os.path.abspath(__file__), name, "--serve", peer],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    line = p.stdout.readline()
+    if not line.startswith("READY"):
+        p.kill()
+        return None
+    return p
+
+
+def _timed(fn, n):
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return ts
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("workload", choices=WORKLOADS)
+    ap.add_argument("--peer", action="append", choices=list(bench_peers.PEERS))
+    ap.add_argument("--peer-python", default=sys.executable)
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--calls", type=int, default=3, help="steps per column per round")
+    ap.add_argument("--serve", choices=list(bench_peers.PEERS), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.serve:
+        serve(args.serve, args.workload)
+        return 0
+    peers = {}
+    for peer in args.peer or ["torch", "tf"]:
+        p = _start(peer, args.workload, args.peer_python)
+        if p is None:
+            print(f"{peer}: could not start (not installed in {args.peer_python}?)")
+        else:
+            peers[peer] = p
+    gf = _graphflow(args.workload)
+    times = {c: [] for c in ["graphflow", *peers]}
+    ratios = {c: [] for c in peers}
+    for _ in range(args.rounds):
+        mine = statistics.median(_timed(gf, args.calls))
+        times["graphflow"].append(mine)
+        for peer, p in peers.items():
+            p.stdin.write(f"{args.calls}\n")
+            p.stdin.flush()
+            theirs = statistics.median(json.loads(p.stdout.readline()))
+            times[peer].append(theirs)
+            ratios[peer].append(mine / theirs)
+    for p in peers.values():
+        p.stdin.close()
+        p.wait()
+    print(f"{args.workload}: {args.rounds} rounds of {args.calls} steps per column, in turns")
+    for c, v in times.items():
+        extra = ("" if c == "graphflow" else
+                 f"   graphflow/{c} = {statistics.median(ratios[c]):.2f} "
+                 f"(rounds {min(ratios[c]):.2f}-{max(ratios[c]):.2f})")
+        print(f"  {c:14s} median {statistics.median(v) * 1e3:8.2f} ms  "
+              f"best round {min(v) * 1e3:8.2f} ms{extra}")
+    print("  load: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
