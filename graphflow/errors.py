@@ -50,6 +50,11 @@ class InvalidArgumentError(OpError, ValueError):
     """An op got inputs of incompatible shapes, dtypes or values."""
 
 
+class LeakedTensorError(InvalidArgumentError, TypeError):
+    """A symbolic tensor of one traced function used in another (also a TypeError, which TF
+    raises there and its function guide catches)."""
+
+
 class UnimplementedError(OpError, NotImplementedError):
     """An op or option graphflow does not implement."""
 

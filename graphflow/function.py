@@ -446,6 +446,36 @@ class Function:
                     for s in self.input_signature]
         return self._lookup(args, kwargs)[0]
 
+    def pretty_printed_concrete_signatures(self, verbose=True):
+        """The traces: each one's arguments (dtype and shape, or the Python value) and outputs.
+
+        >>> import graphflow as tf
+        >>> double = tf.function(lambda a: a + a)
+        >>> _ = double(tf.constant(1)); _ = double(tf.constant([1.5]))
+        >>> print(double.pretty_printed_concrete_signatures())
+        <lambda>(a)
+          Args:
+            a: Tensor int32[]
+          Returns:
+            int32 Tensor, shape=()
+        <BLANKLINE>
+        <lambda>(a)
+          Args:
+            a: Tensor float32[1]
+          Returns:
+            float32 Tensor, shape=(1,)
+        """
+        from .tensor import TensorShape
+        out = []
+        for key, cf in self._cache.items():
+            g = cf.traced.nx
+            args = [f"    {name}: " + ", ".join(_describe(k) for k in ks) for name, ks, _ in key]
+            rets = [f"    {np.dtype(g.nodes[o]['dtype']).name} Tensor, "
+                    f"shape={TensorShape(g.nodes[o]['shape'])}" for o in cf.traced.outputs]
+            out.append(f"{self.name}({', '.join(name for name, _, _ in key)})\n  Args:\n"
+                       + "\n".join(args) + "\n  Returns:\n" + ("\n".join(rets) or "    None"))
+        return "\n\n".join(out)
+
     def experimental_get_tracing_count(self):
         """Number of traces (graphs) this function made; one serves every shape it matches."""
         return len(self._cache)

@@ -28,7 +28,7 @@ import networkx as nx
 import numpy as np
 
 from . import state as _state
-from .errors import GraphError, InvalidArgumentError, library_frame, user_source
+from .errors import GraphError, InvalidArgumentError, LeakedTensorError, library_frame, user_source
 from .ops.registry import (CONSTANT, OPS, PARAMETER, READ_VARIABLE, ASSIGN, PRINT, SOURCE, Aval,
                            op_error)
 from . import shapes as _shapes
@@ -166,7 +166,7 @@ class GraphBuilder(Graph):
     def _node_of(self, t):
         if isinstance(t, SymbolicTensor):
             if t._graph is not self:
-                raise InvalidArgumentError(
+                raise LeakedTensorError(
                     f"a symbolic tensor from another traced function (node {t._node}) was used "
                     f"here at {user_source()}: return it from that function instead of capturing it")
             return t._node

@@ -192,3 +192,55 @@ def test_variable_created_in_the_first_trace_reads_its_initial_value():
     w[0].assign([1.0, 1.0])
     np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [1.0, 2.0])
     assert len(w) == 1 and f.experimental_get_tracing_count() == 1
+
+
+def test_recursive_function_with_python_argument_traces_per_value():
+    # guide/function "Recursive tf.functions are not supported" (a Python argument: one trace
+    # per value, the recursion unrolls while tracing)
+    traced = []
+
+    @tf.function
+    def recursive_fn(n):
+        if n > 0:
+            traced.append(n)
+            return recursive_fn(n - 1)
+        else:
+            return 1
+
+    out = recursive_fn(5)
+    assert isinstance(out, tf.Tensor) and out.numpy() == 1
+    assert traced == [5, 4, 3, 2, 1]
+
+
+def test_leaked_tensor_used_in_another_function_is_a_type_error():
+    # guide/function "Leaking tf.Tensors": capturing a leaked graph tensor raises TypeError
+    leaked = {}
+
+    @tf.function
+    def leaky_function(a):
+        leaked["x"] = a + 1  # Bad - leaks local tensor
+        return leaked["x"]   # Good - uses local tensor
+
+    assert leaky_function(tf.constant(1)).numpy() == 2
+    with pytest.raises(AttributeError):
+        leaked["x"].numpy()
+
+    @tf.function
+    def captures_leaked_tensor(b):
+        b += leaked["x"]  # Bad - `x` is leaked from `leaky_function`
+        return b
+
+    with pytest.raises(TypeError, match="another traced function"):
+        captures_leaked_tensor(tf.constant(2))
+
+
+def test_pretty_printed_concrete_signatures_lists_every_trace():
+    @tf.function
+    def double(a):
+        return a + a
+
+    double(tf.constant(1))
+    double(tf.constant(1.1))
+    text = double.pretty_printed_concrete_signatures()
+    assert text.count("double(a)") == 2
+    assert "a: Tensor int32[]" in text and "float32 Tensor, shape=()" in text

@@ -80,6 +80,9 @@ def convert(f):
 def _convert(f):
     tree, fdef = _converted_tree(f)
     free = list(f.__code__.co_freevars)
+    # renamed inside the factory: a module-level f calling itself by name (recursion) must look
+    # the name up in its globals, not in a factory cell that is never filled
+    fdef.name = "__ag_converted_" + f.__name__
     # a factory whose parameters make `ag__` and f's free variables closure variables of the
     # converted function; its cells are then replaced by f's own cells (shared, live)
     args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in ["ag__"] + free],
@@ -95,7 +98,10 @@ def _convert(f):
     code = compile(tree, f.__code__.co_filename, "exec")
     fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in fcode.co_consts if isinstance(c, types.CodeType)
-                 and c.co_name == f.__name__)
+                 and c.co_name == fdef.name)
+    inner = inner.replace(co_name=f.__name__)
+    if hasattr(inner, "co_qualname"):   # Python >= 3.11: tracebacks show the qualified name
+        inner = inner.replace(co_qualname=f.__qualname__)
     cells = dict(zip(free, f.__closure__ or ()))
     cells["ag__"] = types.CellType(operators)
     closure = tuple(cells[n] if n in cells else types.CellType() for n in inner.co_freevars)
