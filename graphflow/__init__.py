@@ -33,6 +33,8 @@ Structure (imports point down only; tests/test_layers.py enforces it):
 10. applications - `keras`, `viz`.
 """
 import builtins as _builtins
+import collections as _collections
+import contextlib as _contextlib
 import types as _types
 
 from . import dtypes
@@ -164,7 +166,38 @@ math.__dict__.update(
     unsorted_segment_max=_seg.unsorted_segment_max, unsorted_segment_min=_seg.unsorted_segment_min)
 linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
                        triangular_solve=_la.triangular_solve)
-config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre)
+PhysicalDevice = _collections.namedtuple("PhysicalDevice", "name device_type")
+LogicalDevice = _collections.namedtuple("LogicalDevice", "name device_type")
+
+
+def device(device_name):
+    """Device scope (`tf.device`): graphflow computes on the CPU, so any device name is accepted
+    and ops run there (as TF with soft placement when the device is absent).
+
+    >>> with device("GPU:0"):
+    ...     (constant(2.0) * 3.0).numpy()
+    np.float32(6.0)
+    """
+    return _contextlib.nullcontext()
+
+
+def _list_devices(kind):
+    def list_devices(device_type=None):
+        """The devices graphflow computes on: one CPU (`tf.config.list_physical_devices`).
+
+        >>> config.list_physical_devices("GPU")
+        []
+        """
+        if device_type not in (None, "CPU"):
+            return []
+        return [kind("/physical_device:CPU:0" if kind is PhysicalDevice else
+                     "/device:CPU:0", "CPU")]
+    return list_devices
+
+
+config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=_fre,
+                   list_physical_devices=_list_devices(PhysicalDevice),
+                   list_logical_devices=_list_devices(LogicalDevice))
 errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError,
                     DeadlineExceededError=DeadlineExceededError)
 

@@ -199,3 +199,23 @@ def test_callbacks_guide_log_keys():
         "...Predicting: end of batch 0; got log keys: ['outputs']",
         "Stop predicting; got log keys: []",
     ]
+
+
+def test_variable_guide_device_placement_cells():
+    # guide/variable "Placing variables and tensors": run on the CPU whatever the device name
+    with tf.device('CPU:0'):
+        # Create some tensors
+        a = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        b = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+        c = tf.matmul(a, b)
+    np.testing.assert_allclose(c.numpy(), [[22., 28.], [49., 64.]])
+    with tf.device('CPU:0'):
+        a = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        b = tf.Variable([[1.0, 2.0, 3.0]])
+    with tf.device('GPU:0'):
+        # Element-wise multiply
+        k = a * b
+    np.testing.assert_allclose(k.numpy(), [[1., 4., 9.], [4., 10., 18.]])
+    # guide/basics: no GPU here, so the guide's else branch
+    assert not tf.config.list_physical_devices('GPU')
+    assert [d.device_type for d in tf.config.list_physical_devices()] == ["CPU"]
