@@ -351,8 +351,10 @@ MAX_POOL2D = defop("max_pool2d", _max_pool_impl, _max_pool_rule, _max_pool_vjp,
                    doc="Max over each window (NHWC); ties: the first maximum gets the gradient.")
 MAX_POOL2D_GRAD = defop(
     "max_pool2d_grad", _max_pool_grad_impl, _max_pool_grad_rule, _max_pool_grad_vjp,
-    jvp=linear_in(1), kind=OTHER, arity=2,
+    jvp=linear_in(1), kind=ANCHOR, arity=2,
     doc="Scatter g (pooled shape) to each window's argmax of x; linear in g.")
+# (an anchor: computed by a backend's own kernel, the elementwise ops after it - the relu
+# gradient of a conv-relu-pool block - fused as its epilogue)
 MAX_POOL2D_GATHER = defop(
     "max_pool2d_gather", _max_pool_gather_impl, _max_pool_gather_rule, _max_pool_gather_vjp,
     jvp=linear_in(1), kind=OTHER, arity=2,

@@ -452,11 +452,12 @@ def _pointwise(a, kh, kw):
 
 def _with_kernels(fast, kernels, impl, attrs, fused=False):
     """The call: `fast` once every kernel is compiled, the numpy impl until then (and for a
-    kernel that failed to compile). `fused`: also `call.fused(*xs, out, then, rows_per_image)`,
-    which computes into `out` (of the node's shape and dtype) and calls `then(lo, hi)` for each
-    batch chunk as soon as it is done, on the thread that computed it, with rows [lo, hi) of
-    the output viewed as (batch * rows_per_image, -1): a fused epilogue (e.g. bias + relu)
-    reads a chunk while it is still in cache."""
+    kernel that failed to compile). `fused`: also `call.fused(*xs, out, then, rows_per_image,
+    images)`, which computes into `out` (of the node's shape and dtype) in chunks of `images`
+    batch entries and calls `then(lo, hi)` for each chunk as soon as it is done, on the thread
+    that computed it, with rows [lo, hi) of the output viewed as (batch * rows_per_image, -1):
+    a fused epilogue (e.g. bias + relu) reads a chunk while it is still in cache; the chunk
+    k = lo // (images * rows_per_image) may keep per-chunk partial sums."""
     def call(*xs):
         for k in kernels:
             if k.fn is None:
@@ -465,14 +466,13 @@ def _with_kernels(fast, kernels, impl, attrs, fused=False):
     call.kernels = kernels
     if fused:
         def fused_call(*args):
-            *xs, out, then, rows_per_image = args
+            *xs, out, then, rows_per_image, images = args
             for k in kernels:
                 if k.fn is None:
                     out[...] = impl(*xs, **attrs)
-                    n = out.shape[0] * rows_per_image
-                    pool().run(then, n, _rows(out.shape[0], out[0].size) * rows_per_image)
+                    pool().run(then, out.shape[0] * rows_per_image, images * rows_per_image)
                     return out
-            return fast(*xs, out=out, then=then, rows_per_image=rows_per_image)
+            return fast(*xs, out=out, then=then, rows_per_image=rows_per_image, images=images)
         call.fused = fused_call
     return call
 
@@ -559,10 +559,11 @@ def _gemm_rows(n, per_image):
     return _rows(n, per_image) if pool().helpers else n
 
 
-def _gemm_chunks(chunk, n, per_image):
+def _gemm_chunks(chunk, n, per_image, rows=None):
     """chunk(lo, hi) (an im2col/gemm/col2im on batch rows [lo, hi)) over the batch on the chunk
-    pool, BLAS single-threaded meanwhile; one chunk: called directly (BLAS keeps its threads)."""
-    rows = _gemm_rows(n, per_image)
+    pool, `rows` images at a time (default: by `per_image`, the work per image), BLAS
+    single-threaded meanwhile; one chunk: called directly (BLAS keeps its threads)."""
+    rows = rows or _gemm_rows(n, per_image)
     if n <= rows:
         chunk(0, n)
         return
@@ -607,7 +608,7 @@ def _conv2d(d, impl, dt, in_shapes):
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     direct, im2col = _pair("direct_fwd", "im2col", dt, in_shapes and in_shapes[1], groups)
 
-    def fast(x, w, out=None, then=None, rows_per_image=1):
+    def fast(x, w, out=None, then=None, rows_per_image=1, images=None):
         kh, kw, ci, o = w.shape
         # shapes from the values (the node's static shape may have unknown dims)
         ho = out_size(x.shape[1], kh, sh, dh, a["pads"][0])
@@ -623,7 +624,7 @@ def _conv2d(d, impl, dt, in_shapes):
                 direct.fn(x[lo:hi], w, out[lo:hi], sh, sw, dh, dw, pt, pl, groups)
                 if then is not None:
                     then(lo * rows_per_image, hi * rows_per_image)
-            rows = _rows(n, ho * wo * o * kh * kw * ci)
+            rows = images or _rows(n, ho * wo * o * kh * kw * ci)
             if n <= rows:
                 chunk(0, n)
             else:
@@ -639,7 +640,7 @@ def _conv2d(d, impl, dt, in_shapes):
                 np.matmul(x2[lo:hi].reshape(-1, c), w2, out=o2[lo:hi].reshape(-1, o))
                 if then is not None:
                     then(lo * rows_per_image, hi * rows_per_image)
-            _gemm_chunks(chunk, n, ho * wo * c * o)
+            _gemm_chunks(chunk, n, ho * wo * c * o, images)
             return out
         k = kh * kw * c
         cols = np.empty((n, ho * wo, k), dt)
@@ -652,7 +653,7 @@ def _conv2d(d, impl, dt, in_shapes):
             np.matmul(cols[lo:hi].reshape(-1, k), w2, out=o2[lo:hi].reshape(-1, o))
             if then is not None:
                 then(lo * rows_per_image, hi * rows_per_image)
-        _gemm_chunks(chunk, n, ho * wo * k * (o + 1))
+        _gemm_chunks(chunk, n, ho * wo * k * (o + 1), images)
         COLUMNS.put((kh, kw, sh, sw, dh, dw, tuple(map(tuple, a["pads"])), dt.name), x, cols4)
         return out
     return fast, [k for k in (direct, im2col) if k is not None]
@@ -781,11 +782,21 @@ def _max_pool_grad(d, impl, dt, in_shapes):
     k = request("maxpool_grad", dt.name)
     low = dt.type(-np.inf)
 
-    def fast(x, g):
-        g = _c(g, dt)
-        out = np.empty(x.shape, dt)
-        per = int(np.prod(g.shape[1:])) * kh * kw * 2
-        _batched(k.fn, per, (_c(x, dt), g, out), kh, kw, sh, sw, pt, pl, low)
+    def fast(x, g, out=None, then=None, rows_per_image=1, images=None):
+        g, x = _c(g, dt), _c(x, dt)
+        if out is None:
+            out = np.empty(x.shape, dt)
+        n = x.shape[0]
+
+        def chunk(lo, hi):
+            k.fn(x[lo:hi], g[lo:hi], out[lo:hi], kh, kw, sh, sw, pt, pl, low)
+            if then is not None:
+                then(lo * rows_per_image, hi * rows_per_image)
+        rows = images or _rows(n, int(np.prod(g.shape[1:])) * kh * kw * 2)
+        if n <= rows:
+            chunk(0, n)
+        else:
+            pool().run(chunk, n, rows)
         return out
     return fast, [k]
 
@@ -852,4 +863,4 @@ def runner(d, in_shapes=None):
 
 #: ops whose runner offers `.fused` (see `_with_kernels`): the plan runs a cluster's epilogue
 #: per batch chunk of the anchor, on the thread that computed the chunk
-FUSED_EPILOGUE = frozenset(["conv2d"])
+FUSED_EPILOGUE = frozenset(["conv2d", "max_pool2d_grad"])

@@ -286,6 +286,11 @@ class _ClusterStep:
             args.append(f"x{j}" if o.shape == o.view else f"x{j}.reshape({o.view})")
         row = int(np.prod(self.extents[1:], dtype=np.int64)) if len(self.extents) > 1 else 1
         rows = max(1, CHUNK_ELEMENTS // max(row, 1))
+        if fused is not None:
+            # the anchor's batch chunks: ceil(N / MAX_CHUNKS) images each (partial sums per chunk)
+            per_image = self.extents[0] // fused[0][0]
+            images = -(-fused[0][0] // conv.MAX_CHUNKS)
+            rows = images * per_image
         nch = -(-self.extents[0] // rows)
         partial = {}                      # arg index -> output j (split-reduce partials)
         n_full = len(self.spec.outputs)
@@ -322,7 +327,7 @@ class _ClusterStep:
             body += ["def chunk(lo, hi):", f"    fn({', '.join(cargs)})"]
             if fused is not None:
                 ins = ", ".join(f"vals[{i}]" for i in self.anchor_run[2])
-                body.append(f"AFZ({ins}, A, chunk, {self.extents[0] // fused[0][0]})")
+                body.append(f"AFZ({ins}, A, chunk, {per_image}, {images})")
             else:
                 body.append(f"POOL.run(chunk, {self.extents[0]}, ROWS)")
             body += [f"o{j} = COMB{j}(p{j})" for j in partial.values()]
@@ -344,10 +349,9 @@ class _ClusterStep:
     def _fused_anchor(self):
         """(shape, dtype) of an anchor whose runner runs this epilogue per batch chunk
         (`conv.FUSED_EPILOGUE`), or None: the anchor's shape is static, the loop's rows are
-        whole images, the epilogue is chunked and has no per-chunk partial reductions, and it
-        reads the anchor's output in the anchor's dtype (no conversion copy)."""
-        if self.anchor is None or len(self.out_plan) > len(self.spec.outputs) or (
-                not self.parallel and getattr(self.spec, "reductions", ())):
+        whole images, reductions over the rows (if any) are split into per-chunk partials,
+        and it reads the anchor's output in the anchor's dtype (no conversion copy)."""
+        if self.anchor is None or (not self.parallel and getattr(self.spec, "reductions", ())):
             return None
         if getattr(self.anchor_run[1], "fused", None) is None:
             return None
