@@ -820,9 +820,22 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
     # Captures the body only reads rows of (an RNN's input sequence: loop_history_read(c, t))
     # get their cotangent as one row per read and step, carried as reverse-loop variables and
     # summed into place after the loop (loop_history_scatter) - not as a full-size accumulator
-    # updated every step. Other float captures are accumulated.
+    # updated every step. Captures the body only multiplies by, as the right operand of 2-D
+    # matmuls `a @ w` (an RNN's recurrent kernel), get their cotangent as one matmul after the
+    # loop: each step's `a` and the cotangent of `a @ w` are carried out as rows, then
+    # dw = A^T @ G over all steps at once (one big gemm instead of one small one per step).
+    # Other float captures are accumulated.
     g = body_graph.nx
-    sparse, dense = [], []
+    sparse, dense, deferred = [], [], []
+
+    def static(nid):
+        return all(isinstance(x, (int, np.integer)) for x in g.nodes[nid]["shape"])
+
+    def right_matmul(u, p):
+        d = g.nodes[u]
+        return d["op"] == MATMUL.name and d["inputs"][1] == p and d["inputs"][0] != p and \
+            not d["attrs"].get("transpose_a") and len(d["shape"]) == 2 and static(u) and \
+            static(d["inputs"][0]) and len(g.nodes[p]["shape"]) == 2
     for j in fc:
         p = body_graph.params[n + j]
         users = list(g.successors(p))
@@ -831,6 +844,8 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         if all(g.nodes[u]["op"] == HISTORY_READ.name and g.nodes[u]["inputs"][0] == p
                          and g.nodes[u]["inputs"][1] != p for u in users):
             sparse += [(j, u) for u in users]
+        elif loop.trip_count is not None and all(right_matmul(u, p) for u in users):
+            deferred += [(j, u) for u in users]
         else:
             dense.append(j)
     # reverse loop variables: step k, cotangents of the float variables, of the dense captures,
@@ -847,6 +862,8 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
             for j, _ in sparse]
     idx0 = [to_tensor(np.zeros((), g.nodes[g.nodes[u]["inputs"][1]]["dtype"]))
             for _, u in sparse]
+    mm0 = [to_tensor(np.zeros(g.nodes[x]["shape"], g.nodes[x]["dtype"]))
+           for _, u in deferred for x in (u, g.nodes[u]["inputs"][0])]
     nv, nd, ns = len(fv), len(dense), len(sparse)
 
     def rcond(k, *_):
@@ -858,7 +875,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
               for h, v in zip(hists, vars_)]
         srcs = [vs[j] for j in fv] + [caps[j] for j in dense]
         rows, vals = {}, {}
-        watch = {u for _, u in sparse}
+        watch = {u for _, u in sparse} | {u for _, u in deferred}
         with GradientTape() as tape:
             tape.watch(srcs)
 
@@ -867,19 +884,23 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
                     tape.watch(value)
                     rows[node] = value
             outs = replay(body_graph, vs + caps, hook, vals)
-        read_vals = [rows[u] for _, u in sparse]
+        read_vals = [rows[u] for _, u in sparse] + [rows[u] for _, u in deferred]
         gs = _fill(tape.gradient([outs[j] for j in fv], srcs + read_vals, output_gradients=cv),
                    srcs + read_vals)
+        mm = []   # per deferred matmul: the cotangent of its output and its left operand
+        for q, (_, u) in enumerate(deferred):
+            mm += [gs[nv + nd + ns + q], vals[g.nodes[u]["inputs"][0]]]
+        gs = gs[:nv + nd + ns]
         new_cv = gs[:nv]
         for j, hc in hist_ct.items():   # a cotangent for a history: its row k joins variable j's
             p = fv.index(j)
             new_cv[p] = new_cv[p] + bind(HISTORY_READ, [hc, k], {})
         new_cc = [a + b for a, b in zip(cc, gs[nv:nv + nd])]
         idxs = [vals[g.nodes[u]["inputs"][1]] for _, u in sparse]
-        return [k - 1] + new_cv + new_cc + gs[nv + nd:] + idxs
+        return [k - 1] + new_cv + new_cc + gs[nv + nd:] + idxs + mm
 
-    res, rloop, rins = build_while(rcond, rbody, [trips - 1] + ct0 + cc0 + row0 + idx0, src,
-                                   with_loop=True, trip_count=loop.trip_count)
+    res, rloop, rins = build_while(rcond, rbody, [trips - 1] + ct0 + cc0 + row0 + idx0 + mm0,
+                                   src, with_loop=True, trip_count=loop.trip_count)
     cts = [None] * len(inputs)
     for p, j in enumerate(fv):
         cts[j] = res[1 + p]
@@ -892,6 +913,15 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         if loop.trip_count is not None:   # row 0 (the initial zero row at index 0) skipped:
             rows, idx = rows[1:], idx[1:]  # then every row index is distinct, a plain scatter
         part = bind(HISTORY_SCATTER, [caps[j], idx, rows], {})
+        cts[n + j] = part if cts[n + j] is None else cts[n + j] + part
+    base += 2 * ns
+    for q, (j, u) in enumerate(deferred):   # dw = A^T @ G over all steps (row 0: the zeros)
+        gz = loop_output(rloop, rins, rloop.n_vars + base + 2 * q)[1:]
+        a = loop_output(rloop, rins, rloop.n_vars + base + 2 * q + 1)[1:]
+        gz = reshape(gz, (-1, g.nodes[u]["shape"][-1]))
+        a = reshape(a, (-1, g.nodes[g.nodes[u]["inputs"][0]]["shape"][-1]))
+        part = bind(MATMUL, [gz, a] if g.nodes[u]["attrs"].get("transpose_b") else [a, gz],
+                    {"transpose_a": True, "transpose_b": False})
         cts[n + j] = part if cts[n + j] is None else cts[n + j] + part
     return cts
 
