@@ -163,7 +163,9 @@ math.__dict__.update(
     erfinv=_sp.erfinv, segment_sum=_seg.segment_sum, segment_mean=_seg.segment_mean,
     segment_max=_seg.segment_max, segment_min=_seg.segment_min,
     unsorted_segment_sum=_seg.unsorted_segment_sum, unsorted_segment_mean=_seg.unsorted_segment_mean,
-    unsorted_segment_max=_seg.unsorted_segment_max, unsorted_segment_min=_seg.unsorted_segment_min)
+    unsorted_segment_max=_seg.unsorted_segment_max, unsorted_segment_min=_seg.unsorted_segment_min,
+    bincount=_seg.bincount)
+searchsorted = _seg.searchsorted
 linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
                        triangular_solve=_la.triangular_solve)
 PhysicalDevice = _collections.namedtuple("PhysicalDevice", "name device_type")

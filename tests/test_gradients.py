@@ -614,6 +614,10 @@ GRAD_CASES.update({
             G(_svd_f, [np.concatenate([_near_diag(2, 2), rnd(2, 2, 1)], -1)], "wide-batch")],
 })
 
+GRAD_CASES["unsorted_segment_sum"].append(
+    G(lambda w: tf.math.bincount(np.array([1, 1, 3, 0, 3], np.int32), weights=tf.exp(w)),
+      [rnd(5)], "bincount-weights"))
+
 # cases added after PARAMS was built (above) join the parametrized tests too: pytest reads
 # the list object at collection, after this module ran
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)

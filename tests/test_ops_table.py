@@ -885,6 +885,27 @@ for _name in ("lgamma", "digamma", "polygamma", "erfc", "erfinv", "unsorted_segm
     for _c in CASES[_name]:
         _c.op = _name
 
+# bincount (a segment sum) and searchsorted
+_BIN = np.array([1, 1, 2, 5, 0, 7], np.int32)
+CASES["unsorted_segment_sum"] += [
+    Case([f32(3)], lambda x: tf.math.bincount(tf.constant(_BIN)) + tf.cast(tf.size(x), tf.int32),
+         lambda x: np.bincount(_BIN).astype(np.int32) + 3, id="bincount"),
+    Case([_BIN], lambda a: tf.math.bincount(a, minlength=8, maxlength=8),
+         lambda a: np.bincount(a, minlength=8).astype(np.int32), id="bincount-fixed-size"),
+    Case([f32(6)], lambda w: tf.math.bincount(_BIN, weights=w, maxlength=6),
+         lambda w: np.bincount(_BIN[_BIN < 6], w[_BIN < 6], minlength=6).astype(np.float32),
+         id="bincount-weights")]
+_SORTED = np.sort(f32(2, 5), axis=-1)
+CASES["searchsorted"] = [
+    Case([_SORTED, f32(2, 3)], tf.searchsorted,
+         lambda s, v: np.stack([np.searchsorted(a, b) for a, b in zip(s, v)]).astype(np.int32)),
+    Case([np.array([1, 3, 3, 5], np.int32), np.array([3, 6, 0], np.int32)],
+         lambda s, v: tf.searchsorted(s, v, side="right"),
+         lambda s, v: np.searchsorted(s, v, side="right").astype(np.int32), id="right-int")]
+for _name in ("unsorted_segment_sum", "searchsorted"):
+    for _c in CASES[_name]:
+        _c.op = _name
+
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

@@ -238,3 +238,79 @@ def segment_min(data, segment_ids, name=None):
     n = _num_from_ids(segment_ids, "segment_min")
     data, ids = _args(data, segment_ids)
     return -bind(MAX, [-data, ids], {"num_segments": n, "empty": "zero"})
+
+
+# ------------------------------------------------------------------ bincount, searchsorted
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32, name=None,
+             axis=None):
+    """Counts of each value 0, 1, ... in the non-negative integers `arr` (summed `weights`
+    instead, if given: differentiable in them). The output size is max(arr) + 1 (at least
+    `minlength`, at most `maxlength`; larger values are dropped), so `arr` needs a value unless
+    minlength == maxlength.
+
+    >>> bincount(constant([1, 1, 2, 5])).numpy()
+    array([0, 2, 1, 0, 0, 1], dtype=int32)
+    """
+    if axis not in (None, 0):
+        raise NotImplementedError("bincount: only axis=None (the whole array) is supported")
+    if minlength is not None and maxlength is not None and int(minlength) == int(maxlength):
+        n = int(minlength)
+    else:
+        v = _known(arr)
+        if v is None:
+            raise op_error("bincount", (to_tensor(arr),), "the output size is max(arr) + 1, so "
+                           "arr needs a value (eager or constant) unless minlength == maxlength")
+        if v.size and v.min() < 0:
+            raise op_error("bincount", (to_tensor(arr),), "arr must be non-negative")
+        n = int(v.max()) + 1 if v.size else 0
+        if minlength is not None:
+            n = max(n, int(minlength))
+        if maxlength is not None:
+            n = min(n, int(maxlength))
+    ids = _s.reshape(to_tensor(arr, _dt.int32 if not hasattr(arr, "dtype") else None), [-1])
+    # values >= n are dropped: map them to -1 (negative ids are dropped by the segment sum)
+    ids = _m.where(_m.less(ids, _m.cast(n, ids.dtype)), ids, -_m.ones_like(ids))
+    if weights is None:
+        w = _m.ones_like(ids, _dt.as_dtype(dtype))
+    else:
+        w = _s.reshape(to_tensor(weights), [-1])
+    return bind(SUM, [w, ids], {"num_segments": n})
+
+
+def _searchsorted_impl(seq, values, side="left", out_type="int32"):
+    s2 = seq.reshape(-1, seq.shape[-1])
+    v2 = values.reshape(-1, values.shape[-1])
+    out = np.stack([np.searchsorted(a, b, side=side) for a, b in zip(s2, v2)]) if len(s2) else \
+        np.zeros(v2.shape, np.int64)
+    return out.reshape(values.shape).astype(out_type)
+
+
+def _searchsorted_rule(seq, values, side="left", out_type="int32"):
+    same_dtype("searchsorted", (seq, values), "fiu")
+    if len(seq.shape) < 1 or len(seq.shape) != len(values.shape) or not all(
+            [require_equal(a, b) for a, b in zip(seq.shape[:-1], values.shape[:-1])]):
+        raise op_error("searchsorted", (seq, values), "sorted_sequence and values need the same "
+                       "rank and the same leading dims (the last axis is searched)")
+    return Aval(tuple(values.shape), np.dtype(out_type))
+
+
+SEARCHSORTED = defop("searchsorted", _searchsorted_impl, _searchsorted_rule, None, kind=OTHER,
+                     arity=2, nondiff_reason="integer positions: piecewise constant, no gradient")
+
+
+def searchsorted(sorted_sequence, values, side="left", out_type=_dt.int32, name=None):
+    """For each of `values`, the index where it would be inserted into the (innermost axis of)
+    `sorted_sequence` to keep it sorted; side 'left' or 'right' for ties (TF's searchsorted).
+
+    >>> searchsorted(constant([[0., 3., 9., 10.]]), constant([[2., 3., 11.]])).numpy()
+    array([[1, 1, 4]], dtype=int32)
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    seq, vals = to_tensor(sorted_sequence), to_tensor(values)
+    squeeze = seq.ndim == 1 and vals.ndim == 0
+    if squeeze:
+        vals = _s.reshape(vals, [1])
+    out = bind(SEARCHSORTED, [seq, vals], {"side": side,
+                                           "out_type": _dt.as_dtype(out_type).name})
+    return _s.reshape(out, []) if squeeze else out
