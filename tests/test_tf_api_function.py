@@ -244,3 +244,78 @@ def test_pretty_printed_concrete_signatures_lists_every_trace():
     text = double.pretty_printed_concrete_signatures()
     assert text.count("double(a)") == 2
     assert "a: Tensor int32[]" in text and "float32 Tensor, shape=()" in text
+
+
+def test_intro_to_graphs_cells(capsys):
+    # guide/intro_to_graphs, cells run unchanged; values as the guide prints them
+    def simple_relu(x):
+        if tf.greater(x, 0):
+            return x
+        else:
+            return 0
+
+    tf_simple_relu = tf.function(simple_relu)
+    assert tf_simple_relu(tf.constant(1)).numpy() == 1
+    assert tf_simple_relu(tf.constant(-1)).numpy() == 0
+
+    @tf.function
+    def my_relu(x):
+        return tf.maximum(0., x)
+
+    assert my_relu(tf.constant(5.5)).numpy() == np.float32(5.5)
+    np.testing.assert_array_equal(my_relu([1, -1]).numpy(), np.float32([1., 0.]))
+    np.testing.assert_array_equal(my_relu(tf.constant([3., -3.])).numpy(), np.float32([3., 0.]))
+    # These two calls do *not* create new graphs.
+    my_relu(tf.constant(-2.5))
+    my_relu(tf.constant([-1., 1.]))
+    assert my_relu.experimental_get_tracing_count() == 3
+    assert my_relu.pretty_printed_concrete_signatures().count("my_relu(x)") == 3
+
+    @tf.function
+    def get_MSE(y_true, y_pred):
+        print("Calculating MSE!")
+        sq_diff = tf.pow(y_true - y_pred, 2)
+        return tf.reduce_mean(sq_diff)
+
+    y_true = tf.constant([1, 5, 2, 8, 0])
+    y_pred = tf.constant([3, 5, 1, 4, 0])
+    capsys.readouterr()
+    for _ in range(3):
+        error = get_MSE(y_true, y_pred)
+    assert capsys.readouterr().out.count("Calculating MSE!") == 1   # traced once
+    assert error.numpy() == (4 + 0 + 1 + 16 + 0) // 5               # int32 mean
+    tf.config.run_functions_eagerly(True)
+    try:
+        for _ in range(3):
+            error = get_MSE(y_true, y_pred)
+    finally:
+        tf.config.run_functions_eagerly(False)
+    assert capsys.readouterr().out.count("Calculating MSE!") == 3   # eager: every call
+
+    def unused_return_eager(x):
+        tf.gather(x, [1])  # unused
+        return x
+
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        unused_return_eager(tf.constant([0.0]))
+
+    @tf.function
+    def unused_return_graph(x):
+        tf.gather(x, [1])  # unused
+        return x
+
+    # Only needed operations are run during graph execution. The error is not raised.
+    np.testing.assert_array_equal(unused_return_graph(tf.constant([0.0])).numpy(), [0.0])
+
+    @tf.function
+    def a_function_with_python_side_effect(x):
+        print("Tracing!")  # An eager-only side effect.
+        return x * x + tf.constant(2)
+
+    capsys.readouterr()
+    assert a_function_with_python_side_effect(tf.constant(2)).numpy() == 6
+    assert a_function_with_python_side_effect(tf.constant(3)).numpy() == 11
+    assert capsys.readouterr().out.count("Tracing!") == 1
+    assert a_function_with_python_side_effect(2).numpy() == 6
+    assert a_function_with_python_side_effect(3).numpy() == 11
+    assert capsys.readouterr().out.count("Tracing!") == 2   # a Python argument retraces
