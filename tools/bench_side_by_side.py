@@ -11,6 +11,8 @@ in: <= 1.0 means graphflow is at least as fast).
 
     python tools/bench_side_by_side.py conv_step --peer-python /tmp/peervenv/bin/python
     python tools/bench_side_by_side.py mlp_step --peer torch --rounds 30
+    git worktree add /tmp/before <commit> && python tools/bench_side_by_side.py conv_step \
+        --baseline-tree /tmp/before      # a before/after column too
 
 Peer subprocesses are set up as tools/bench_peers.py does (2 compute threads, non-spinning
 OpenMP); `--peer-python` names an interpreter (e.g. a separate virtualenv) that has the peers
@@ -53,11 +55,15 @@ def _graphflow(name):
 
 def serve(peer, name):
     """Child: build `name` for `peer`, then for each stdin line N run N steps and print their
-    times (seconds) as a JSON list."""
-    builders = {"torch": lambda: bench_peers._torch_builders(False),
-                "torch.compile": lambda: bench_peers._torch_builders(True),
-                "tf": bench_peers._tf_builders, "jax": bench_peers._jax_builders}[peer]()
-    fn, _ = builders[name]()
+    times (seconds) as a JSON list. Peer "graphflow": graphflow as found on sys.path (another
+    checkout via PYTHONPATH, see --baseline-tree)."""
+    if peer == "graphflow":
+        fn = _graphflow(name)
+    else:
+        builders = {"torch": lambda: bench_peers._torch_builders(False),
+                    "torch.compile": lambda: bench_peers._torch_builders(True),
+                    "tf": bench_peers._tf_builders, "jax": bench_peers._jax_builders}[peer]()
+        fn, _ = builders[name]()
     fn()
     fn()
     print("READY", flush=True)
@@ -71,14 +77,23 @@ def serve(peer, name):
         print(json.dumps(ts), flush=True)
 
 
-def _start(peer, name, python):
+def _start(peer, name, python, tree=None):
     env = dict(os.environ)
+    if tree is not None:     # graphflow from another checkout, its tools/ for bench.py
+        env["PYTHONPATH"] = os.pathsep.join([tree, os.path.join(tree, "tools")])
+        env.pop("OPENBLAS_NUM_THREADS", None)
+        return _popen([python, os.path.join(_TOOLS, "bench_side_by_side.py"), name,
+                       "--serve", "graphflow"], env, cwd=tree)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(bench_peers.THREADS)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    p = subprocess.Popen([python, os.path.abspath(__file__), name, "--serve", peer],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    return _popen([python, os.path.abspath(__file__), name, "--serve", peer], env)
+
+
+def _popen(cmd, env, cwd=None):
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+                         cwd=cwd)
     line = p.stdout.readline()
     if not line.startswith("READY"):
         p.kill()
@@ -102,7 +117,11 @@ def main(argv=None):
     ap.add_argument("--peer-python", default=sys.executable)
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--calls", type=int, default=3, help="steps per column per round")
-    ap.add_argument("--serve", choices=list(bench_peers.PEERS), help=argparse.SUPPRESS)
+    ap.add_argument("--baseline-tree", metavar="PATH",
+                    help="also graphflow from this checkout (e.g. a `git worktree` of an older "
+                         "commit) in a subprocess: a before/after column under the same load")
+    ap.add_argument("--serve", choices=list(bench_peers.PEERS) + ["graphflow"],
+                    help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve:
         serve(args.serve, args.workload)
@@ -114,6 +133,12 @@ def main(argv=None):
             print(f"{peer}: could not start (not installed in {args.peer_python}?)")
         else:
             peers[peer] = p
+    if args.baseline_tree:
+        p = _start("graphflow", args.workload, sys.executable, args.baseline_tree)
+        if p is None:
+            print(f"graphflow from {args.baseline_tree}: could not start")
+        else:
+            peers["baseline"] = p
     gf = _graphflow(args.workload)
     times = {c: [] for c in ["graphflow", *peers]}
     ratios = {c: [] for c in peers}
