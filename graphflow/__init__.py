@@ -167,7 +167,15 @@ math.__dict__.update(
     bincount=_seg.bincount)
 searchsorted = _seg.searchsorted
 linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
-                       triangular_solve=_la.triangular_solve)
+                       triangular_solve=_la.triangular_solve, diag=_la.diag,
+                       diag_part=_la.diag_part, set_diag=_la.set_diag, band_part=_la.band_part,
+                       adjoint=_la.adjoint, matvec=_la.matvec, logdet=_la.logdet,
+                       slogdet=_la.slogdet, cholesky_solve=_la.cholesky_solve, lstsq=_la.lstsq,
+                       pinv=_la.pinv, cross=_la.cross, global_norm=_la.global_norm,
+                       l2_normalize=_nn.l2_normalize)
+math.__dict__.update(asin=_m.asin, acos=_m.acos, asinh=_m.asinh, acosh=_m.acosh, atanh=_m.atanh,
+                     count_nonzero=_m.count_nonzero, softmax=_nn.softmax)
+cumsum = _a.cumsum
 PhysicalDevice = _collections.namedtuple("PhysicalDevice", "name device_type")
 LogicalDevice = _collections.namedtuple("LogicalDevice", "name device_type")
 

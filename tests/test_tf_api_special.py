@@ -134,3 +134,73 @@ def test_new_ops_traced_match_eager(jit):
     got = tf.function(f, jit_compile=jit)(a, d, ids)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------ compositions
+from conftest import check_grad  # noqa: E402
+
+_R = np.random.default_rng(11)
+
+
+@pytest.mark.parametrize("fn,ref,lo,hi", [
+    (tf.math.asin, np.arcsin, -0.9, 0.9), (tf.math.acos, np.arccos, -0.9, 0.9),
+    (tf.math.asinh, np.arcsinh, -3.0, 3.0), (tf.math.acosh, np.arccosh, 1.2, 4.0),
+    (tf.math.atanh, np.arctanh, -0.9, 0.9)], ids=["asin", "acos", "asinh", "acosh", "atanh"])
+def test_inverse_trig_values_and_gradients(fn, ref, lo, hi):
+    x = _R.uniform(lo, hi, size=(3, 4))
+    np.testing.assert_allclose(fn(tf.constant(x)).numpy(), ref(x), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(fn(tf.constant(x, tf.float32)).numpy(), ref(x).astype(np.float32),
+                               rtol=2e-6, atol=1e-6)
+    check_grad(fn, [x])
+
+
+def test_asinh_is_odd_and_exact_near_zero():
+    x = np.array([-1e-10, 0.0, 1e-10, -50.0, 50.0])
+    np.testing.assert_allclose(tf.math.asinh(tf.constant(x)).numpy(), np.arcsinh(x), rtol=1e-15)
+    check_grad(tf.math.asinh, [np.array([0.0, 1e-3])])   # gradient 1 at exactly 0
+
+
+def test_linalg_compositions_match_numpy():
+    a = _R.normal(size=(4, 3))
+    b = _R.normal(size=(4, 2))
+    spd = a.T @ a + np.eye(3)
+    t = tf.constant
+    np.testing.assert_allclose(tf.linalg.lstsq(t(a), t(b)).numpy(),
+                               np.linalg.lstsq(a, b, rcond=None)[0], atol=1e-12)
+    np.testing.assert_allclose(tf.linalg.lstsq(t(a.T), t(b[:3])).numpy(),
+                               np.linalg.lstsq(a.T, b[:3], rcond=None)[0], atol=1e-12)
+    np.testing.assert_allclose(tf.linalg.pinv(t(a)).numpy(), np.linalg.pinv(a), atol=1e-12)
+    np.testing.assert_allclose(tf.linalg.logdet(t(spd)).numpy(), np.linalg.slogdet(spd)[1])
+    sign, logabs = tf.linalg.slogdet(t(a[:3]))
+    np.testing.assert_allclose([sign.numpy(), logabs.numpy()], np.linalg.slogdet(a[:3]))
+    np.testing.assert_allclose(tf.linalg.cholesky_solve(tf.linalg.cholesky(t(spd)), t(b[:3])).numpy(),
+                               np.linalg.solve(spd, b[:3]))
+    np.testing.assert_array_equal(tf.linalg.band_part(t(a), 1, 0).numpy(), np.tril(np.triu(a, -1)))
+    np.testing.assert_array_equal(tf.linalg.band_part(t(a), -1, 0).numpy(), np.tril(a))
+    np.testing.assert_array_equal(tf.linalg.diag_part(t(a)).numpy(), np.diag(a))
+    np.testing.assert_array_equal(tf.linalg.diag_part(t(a.T)).numpy(), np.diag(a.T))
+    want = a.copy()
+    np.fill_diagonal(want, [1., 2., 3.])
+    np.testing.assert_array_equal(tf.linalg.set_diag(t(a), [1., 2., 3.]).numpy(), want)
+    np.testing.assert_array_equal(tf.linalg.diag(t([1., 2.])).numpy(), np.diag([1., 2.]))
+    np.testing.assert_allclose(tf.linalg.matvec(t(a), t(a[0])).numpy(), a @ a[0])
+    np.testing.assert_allclose(tf.linalg.cross(t(a[:, :3]), t(b[:, :1] * a[:, ::-1])).numpy(),
+                               np.cross(a[:, :3], b[:, :1] * a[:, ::-1]))
+    assert float(tf.linalg.global_norm([t(a), None, t(b)])) == pytest.approx(
+        np.sqrt((a ** 2).sum() + (b ** 2).sum()))
+    assert tf.math.count_nonzero(t([[0, 1], [2, 0]]), axis=1).numpy().tolist() == [1, 1]
+
+
+def test_linalg_composition_gradients():
+    a = _R.normal(size=(4, 3))
+    b = _R.normal(size=(4, 2))
+    spd = a.T @ a + np.eye(3)
+    check_grad(lambda x, y: tf.linalg.lstsq(x, y), [a, b])
+    check_grad(tf.linalg.pinv, [a])
+    check_grad(lambda x: tf.linalg.logdet(x @ tf.transpose(x) + tf.eye(3, dtype=tf.float64)),
+               [a[:3]])
+    check_grad(lambda x: tf.linalg.band_part(x, 0, 1) * x, [a])
+    check_grad(lambda x, y: tf.linalg.cross(x, y), [a[:, :3], b[:, :1] * a])
+    # cholesky's gradient is taken over symmetric inputs (TF): differentiate through sym(x)
+    check_grad(lambda x: tf.linalg.cholesky_solve(
+        tf.linalg.cholesky((x + tf.transpose(x)) * 0.5), tf.constant(b[:3])), [spd])

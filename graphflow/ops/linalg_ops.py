@@ -9,6 +9,7 @@ import numpy as np
 
 from ..dispatch import bind
 from ..tensor import constant, convert_args, to_tensor  # noqa: F401  (constant: doctests)
+from . import complex_ops as _cx
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import ANCHOR, VIA_VJP, Aval, defop, op_error, same_dtype
@@ -362,3 +363,184 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
         return s
     ku, kv = (m, n) if full_matrices else (k, k)
     return s, p[..., 1:1 + m, :ku], p[..., 1 + m:, :kv]
+
+
+# ------------------------------------------------------------------ compositions
+# (no primitives of their own: their gradients come from the ops they are made of)
+def _eye_like(x, m, n):
+    return to_tensor(np.eye(m, n), x.dtype)
+
+
+def diag(diagonal, name=None):
+    """Square matrices with `diagonal` ([..., n]) on the main diagonal (`tf.linalg.diag`, k=0).
+
+    >>> diag(constant([1., 2.])).numpy()
+    array([[1., 0.],
+           [0., 2.]], dtype=float32)
+    """
+    d = to_tensor(diagonal)
+    n = d.shape[-1]
+    return _s.expand_dims(d, -1) * _eye_like(d, n, n)
+
+
+def diag_part(input, name=None):
+    """The main diagonal of each matrix ([..., min(m, n)]).
+
+    >>> diag_part(constant([[1., 2.], [3., 4.]])).numpy()
+    array([1., 4.], dtype=float32)
+    """
+    x = to_tensor(input)
+    m, n = x.shape[-2], x.shape[-1]
+    d = _m.reduce_sum(x * _eye_like(x, m, n), -1)
+    return d if m <= n else d[..., :n]
+
+
+def set_diag(input, diagonal, name=None):
+    """`input` with its main diagonal replaced by `diagonal` ([..., min(m, n)]).
+
+    >>> set_diag(constant([[1., 2.], [3., 4.]]), constant([0., 0.])).numpy()
+    array([[0., 2.],
+           [3., 0.]], dtype=float32)
+    """
+    x, d = convert_args(input, diagonal, op="set_diag")
+    m, n = x.shape[-2], x.shape[-1]
+    eye = _eye_like(x, m, n)
+    placed = _s.expand_dims(d, -1) * eye if m <= n else _s.expand_dims(d, -2) * eye
+    return x * (1.0 - eye) + placed
+
+
+def band_part(input, num_lower, num_upper, name=None):
+    """Entries within `num_lower` diagonals below and `num_upper` above the main one, zeros
+    elsewhere (a negative count keeps that whole triangle), as TF's band_part.
+
+    >>> band_part(constant([[1., 2., 3.], [4., 5., 6.], [7., 8., 9.]]), 0, -1).numpy()
+    array([[1., 2., 3.],
+           [0., 5., 6.],
+           [0., 0., 9.]], dtype=float32)
+    """
+    x = to_tensor(input)
+    m, n = x.shape[-2], x.shape[-1]
+    i, j = np.arange(m)[:, None], np.arange(n)[None, :]
+    keep = ((int(num_lower) < 0) | (i - j <= int(num_lower))) & \
+        ((int(num_upper) < 0) | (j - i <= int(num_upper)))
+    return _m.where(to_tensor(np.broadcast_to(keep, (m, n))), x, _m.zeros_like(x))
+
+
+def adjoint(matrix, name=None):
+    """Conjugate transpose of each matrix in the last two axes.
+
+    >>> adjoint(constant([[1., 2.], [3., 4.]])).numpy()
+    array([[1., 3.],
+           [2., 4.]], dtype=float32)
+    """
+    x = to_tensor(matrix)
+    t = _mT(x)
+    return _cx.conj(t) if x.dtype.is_complex else t
+
+
+def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
+    """Matrix times vector: a [..., m, n] @ b [..., n] -> [..., m].
+
+    >>> matvec(constant([[1., 2.], [3., 4.]]), constant([1., 1.])).numpy()
+    array([3., 7.], dtype=float32)
+    """
+    a, b = convert_args(a, b, op="matvec")
+    if adjoint_a:
+        a = adjoint(a)
+    return _s.squeeze(_m.matmul(a, _s.expand_dims(b, -1), transpose_a=transpose_a), -1)
+
+
+def logdet(matrix, name=None):
+    """log det of each Hermitian positive-definite matrix, 2 sum(log(diag(cholesky))) (no
+    overflow where det itself would).
+
+    >>> print(round(float(logdet(constant([[4., 0.], [0., 9.]]))), 4))
+    3.5835
+    """
+    return 2.0 * _m.reduce_sum(_m.log(diag_part(cholesky(matrix))), -1)
+
+
+def slogdet(input, name=None):
+    """(sign, log|det|) of each square matrix (computed from det: may overflow for huge
+    determinants, where TF's LU-based version does not).
+
+    >>> s, l = slogdet(constant([[0., 2.], [3., 0.]])); print(s.numpy(), l.numpy().round(4))
+    -1.0 1.7918
+    """
+    d = det(input)
+    return _m.sign(d), _m.log(_m.abs(d))
+
+
+def cholesky_solve(chol, rhs, name=None):
+    """X with A X = rhs, given A's Cholesky factor L (A = L L^T): two triangular solves.
+
+    >>> cholesky_solve(constant([[2., 0.], [1., 1.]]), constant([[4.], [3.]])).numpy()
+    array([[0.5],
+           [1. ]], dtype=float32)
+    """
+    y = triangular_solve(chol, rhs, lower=True)
+    return triangular_solve(chol, y, lower=True, adjoint=True)
+
+
+def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
+    """Least-squares solutions of matrix @ X ~= rhs (TF's fast path: regularized normal
+    equations solved with a Cholesky factorization; matrix [..., m, n], rhs [..., m, k]).
+
+    >>> lstsq(constant([[1., 0.], [0., 1.], [1., 1.]]), constant([[1.], [2.], [3.]])).numpy().round(4)
+    array([[1.],
+           [2.]], dtype=float32)
+    """
+    a, b = convert_args(matrix, rhs, op="lstsq")
+    m, n = a.shape[-2], a.shape[-1]
+    lam = float(l2_regularizer)
+    if m >= n:
+        gram = _m.matmul(a, a, transpose_a=True) + lam * _eye_like(a, n, n)
+        return cholesky_solve(cholesky(gram), _m.matmul(a, b, transpose_a=True))
+    gram = _m.matmul(a, a, transpose_b=True) + lam * _eye_like(a, m, m)
+    return _m.matmul(a, cholesky_solve(cholesky(gram), b), transpose_a=True)
+
+
+def pinv(a, rcond=None, validate_args=False, name=None):
+    """Moore-Penrose pseudo-inverse via the SVD; singular values at most rcond * max(s) count
+    as zero (default rcond: 10 * max(m, n) * eps, as TF).
+
+    >>> pinv(constant([[2., 0.], [0., 0.]])).numpy()
+    array([[0.5, 0. ],
+           [0. , 0. ]], dtype=float32)
+    """
+    x = to_tensor(a)
+    m, n = x.shape[-2], x.shape[-1]
+    if rcond is None:
+        rcond = 10.0 * max(m, n) * np.finfo(x.dtype.np).eps
+    s, u, v = svd(x)
+    cutoff = float(rcond) * _m.reduce_max(s, -1, keepdims=True)
+    big = _m.greater(s, cutoff)
+    s_inv = _m.where(big, 1.0 / _m.where(big, s, _m.ones_like(s)), _m.zeros_like(s))
+    return _m.matmul(v * _s.expand_dims(s_inv, -2), u, transpose_b=True)
+
+
+def cross(a, b, name=None):
+    """Cross product of 3-vectors along the last axis.
+
+    >>> cross(constant([1., 0., 0.]), constant([0., 1., 0.])).numpy()
+    array([0., 0., 1.], dtype=float32)
+    """
+    a, b = convert_args(a, b, op="cross")
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise op_error("cross", (a, b), "needs 3-vectors in the last axis")
+    return _s.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+                     a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                     a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], -1)
+
+
+def global_norm(t_list, name=None):
+    """sqrt of the sum of squares of every entry of every tensor in `t_list` (None skipped).
+
+    >>> print(global_norm([constant([3.]), constant([[4.]])]).numpy())
+    5.0
+    """
+    ts = [to_tensor(t) for t in t_list if t is not None]
+    total = _m.reduce_sum(ts[0] * ts[0])
+    for t in ts[1:]:
+        total = total + _m.reduce_sum(t * t)
+    return _m.sqrt(total)

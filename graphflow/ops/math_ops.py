@@ -784,3 +784,70 @@ def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
     """
     x = to_tensor(input_tensor)
     return sqrt(reduce_sum(x * x, axis, keepdims))
+
+
+# ------------------------------------------------------------------ inverse trig / hyperbolic
+# compositions of primitives (their gradients come out of the chain rule, second order too)
+def asin(x, name=None):
+    """Elementwise arcsine, atan2(x, sqrt(1 - x^2)) (NaN outside [-1, 1]).
+
+    >>> print(asin(constant(1.0)).numpy().round(4))
+    1.5708
+    """
+    x = to_tensor(x)
+    return atan2(x, sqrt((1.0 - x) * (1.0 + x)))
+
+
+def acos(x, name=None):
+    """Elementwise arccosine, atan2(sqrt(1 - x^2), x).
+
+    >>> print(acos(constant(1.0)).numpy())
+    0.0
+    """
+    x = to_tensor(x)
+    return atan2(sqrt((1.0 - x) * (1.0 + x)), x)
+
+
+def asinh(x, name=None):
+    """Elementwise inverse hyperbolic sine, sign(x) log(|x| + sqrt(x^2 + 1)) (odd, no
+    cancellation for negative x).
+
+    >>> print(asinh(constant(0.0)).numpy())
+    0.0
+    """
+    x = to_tensor(x)
+    neg = less(x, zeros_like(x))
+    a = where(neg, -x, x)              # |x| whose gradient at 0 is 1 (abs' is 0 there)
+    r = log1p(a + a * a / (sqrt(a * a + 1.0) + 1.0))
+    return where(neg, -r, r)
+
+
+def acosh(x, name=None):
+    """Elementwise inverse hyperbolic cosine, log(x + sqrt(x^2 - 1)) for x >= 1.
+
+    >>> print(acosh(constant(1.0)).numpy())
+    0.0
+    """
+    x = to_tensor(x)
+    return log(x + sqrt((x - 1.0) * (x + 1.0)))
+
+
+def atanh(x, name=None):
+    """Elementwise inverse hyperbolic tangent, log1p(2x / (1 - x)) / 2 (+-inf at +-1).
+
+    >>> print(atanh(constant(0.0)).numpy())
+    0.0
+    """
+    x = to_tensor(x)
+    return log1p(2.0 * x / (1.0 - x)) * 0.5
+
+
+def count_nonzero(input, axis=None, keepdims=False, dtype=_dt.int64, name=None):
+    """Number of non-zero entries (along `axis`), int64 as TF.
+
+    >>> print(count_nonzero(constant([[0, 1], [2, 0]])).numpy())
+    2
+    """
+    x = to_tensor(input)
+    nz = cast(not_equal(x, zeros_like(x)), dtype)
+    return reduce_sum(nz, axis=axis, keepdims=keepdims)
