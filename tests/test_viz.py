@@ -317,6 +317,8 @@ def test_render_adjoint_modes():
     assert pm["col"] and mirror.count('rx="5"') == len(pm["boxes"])
     assert all(pm["boxes"][it][0] >= p["width"] for it in set(pm["col"].values()))
     assert all(v["nodes"][n]["adj"] for n in pm["col"])
+    static = page.split("<noscript>")[1].split("</noscript>")[0]   # the page's no-JS view
+    assert static.count('rx="5"') == len(pm["boxes"])
     with pytest.raises(ValueError, match="mirror: the html page and the svg draw it"):
         render(cf, format="dot", adjoints="mirror")
 

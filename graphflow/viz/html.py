@@ -244,7 +244,7 @@ def render_html(stages, title="graphflow graph", adjoints="grouped", related=Tru
     with open(os.path.join(os.path.dirname(__file__), "page.js")) as f:
         script = f.read()
     first = views[data["initial"]]
-    static_mode = "hidden" if adjoints == "hidden" else "grouped"   # (mirror: the script)
+    static_mode = adjoints if adjoints in ("hidden", "mirror") else "grouped"
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_html.escape(title)}'
             f"</title><style>{CSS}</style></head><body data-status=\"loading\" data-errors=\"\">"
             f'<header><h1>{_html.escape(title)}</h1><select id="gf-stage"></select>'
