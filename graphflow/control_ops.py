@@ -577,12 +577,11 @@ def hoist_row_matmuls(b, n_explicit):
         if cv is None or wv is None or len(wv.shape) != 2 or len(cv.shape) != 3:
             continue
         shape = tuple(cv.shape)
-        with b._outer():
-            if all(isinstance(s, int) for s in shape):   # one (rows*batch, k) @ (k, n) gemm
-                big = reshape(bind(MATMUL, [reshape(cv, (-1, shape[-1])), wv], d["attrs"]),
-                              shape[:2] + (d["shape"][-1],))
-            else:
-                big = bind(MATMUL, [cv, wv], d["attrs"])
+        if not all(isinstance(s, (int, np.integer)) for s in shape + tuple(d["shape"])):
+            continue   # (a history of unknown length, an unknown batch: left in the loop)
+        with b._outer():   # one (rows*batch, k) @ (k, n) gemm
+            big = reshape(bind(MATMUL, [reshape(cv, (-1, shape[-1])), wv], d["attrs"]),
+                          shape[:2] + (d["shape"][-1],))
         pc = b.capture(big)
         inv[pc] = big
         new = b.add_node(HISTORY_READ.name, (pc, k), {}, d["shape"], d["dtype"],
@@ -821,7 +820,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
     # get their cotangent as one row per read and step, carried as reverse-loop variables and
     # summed into place after the loop (loop_history_scatter) - not as a full-size accumulator
     # updated every step. Captures the body only multiplies by, as the right operand of 2-D
-    # matmuls `a @ w` (an RNN's recurrent kernel), get their cotangent as one matmul after the
+    # matmuls `a @ w` (an RNN's recurrent kernel; static row shapes, known trip count), get their cotangent as one matmul after the
     # loop: each step's `a` and the cotangent of `a @ w` are carried out as rows, then
     # dw = A^T @ G over all steps at once (one big gemm instead of one small one per step).
     # Other float captures are accumulated.
@@ -915,7 +914,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         part = bind(HISTORY_SCATTER, [caps[j], idx, rows], {})
         cts[n + j] = part if cts[n + j] is None else cts[n + j] + part
     base += 2 * ns
-    for q, (j, u) in enumerate(deferred):   # dw = A^T @ G over all steps (row 0: the zeros)
+    for q, (j, u) in enumerate(deferred):   # dw = A^T @ G over all steps (row 0: zeros)
         gz = loop_output(rloop, rins, rloop.n_vars + base + 2 * q)[1:]
         a = loop_output(rloop, rins, rloop.n_vars + base + 2 * q + 1)[1:]
         gz = reshape(gz, (-1, g.nodes[u]["shape"][-1]))
