@@ -195,12 +195,13 @@ def f(x, y):
 
 x = np.arange(12, dtype=np.float32).reshape(3, 4)
 y = np.ones((3, 4), np.float32)
+ready0 = f.get_concrete_function(x, y)._executor.ready
 first = f(x, y).numpy().tolist()          # runs on numpy while the kernels are made
 wait_all()
 plan = f.get_concrete_function(x, y)._executor
 out = f(x, y).numpy().tolist()
 print("RESULT" + json.dumps({{
-    "first": first, "out": out, "fresh": [s.fresh for s in plan.cluster_steps],
+    "ready0": ready0, "first": first, "out": out, "fresh": [s.fresh for s in plan.cluster_steps],
     "origins": [k.origin for k in plan.kernels], "where": [k.compiler for k in plan.kernels],
     "process_errors": [k.process_error for k in plan.kernels],
     "registries_loaded": "numba.np.polynomial.polynomial_core" in sys.modules}}))
@@ -209,8 +210,9 @@ print("RESULT" + json.dumps({{
 
 def test_background_misses_compile_in_a_process_and_hits_load_without_registries(tmp_path):
     """Background compiles run in the compiler process (`compile_worker.py`: this process only
-    loads the result from the disk cache), and a warm start loads cached kernels without numba's
-    lowering registries (`cache._load_cached`); values equal numpy's either way."""
+    loads the result from the disk cache), and a warm start loads every cached kernel before the
+    first call (`cache.load_now`) without numba's lowering registries (`cache._load_cached`);
+    values equal numpy's either way."""
     def run():
         env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(tmp_path))
         env.pop("GRAPHFLOW_SYNC_COMPILE", None)
@@ -226,6 +228,8 @@ def test_background_misses_compile_in_a_process_and_hits_load_without_registries
     cold = run()
     assert set(cold["origins"]) == {"compiled"}, cold
     assert set(cold["where"]) == {"process"} and not any(cold["process_errors"])
+    assert not cold["ready0"]
     warm = run()
     assert set(warm["origins"]) == {"disk"}
     assert not warm["registries_loaded"]
+    assert warm["ready0"]       # a warm start loads every kernel before the first call

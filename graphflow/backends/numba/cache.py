@@ -44,6 +44,9 @@ class Settings:
     def __init__(self):
         self.sync_compile = os.environ.get("GRAPHFLOW_SYNC_COMPILE", "") not in ("", "0")
         self.disk_cache = os.environ.get("GRAPHFLOW_DISK_CACHE", "1") not in ("", "0")
+        # 'sync': a plan whose kernels are all in the disk cache loads them before its first
+        # call (`load_now`); 'background': on the compile thread while calls run on numpy
+        self.warm_load = os.environ.get("GRAPHFLOW_WARM_LOAD", "sync")
 
     @property
     def cache_dir(self):
@@ -312,7 +315,8 @@ def _warm_up():
 
 def _work():
     sys.setprofile(_GilYielder())      # this thread only
-    _warm_up()
+    if not COMPILE_PROCESS:
+        _warm_up()
     while True:
         with _lock:
             while not _stopping:
@@ -323,7 +327,14 @@ def _work():
             if _stopping:
                 return
             k = _queue.popleft()
-        compile_kernel(k)
+        sent = _send_misses(k)
+        if k not in sent:
+            compile_kernel(k)
+        for b in sent:                  # loaded as the compiler process finishes each
+            err = _process.result()
+            if err is not None:
+                b.process_error, b.compiler = err, "thread"
+            compile_kernel(b)
 
 
 @atexit.register
@@ -378,17 +389,19 @@ _numba_sig = numba_signature
 
 class _CompilerProcess:
     """The compiler process (`compile_worker.py`), started at the first cache miss of a
-    background compile; `compile(path, name, arg_types)` -> None when done, else the error."""
+    background compile. `submit` sends a kernel module (requests queue up in the pipe, so the
+    process never idles while this one loads), `result` reads the next answer in order."""
 
     def __init__(self):
         self.proc = None
         self.broken = False
 
-    def compile(self, path, name, arg_types):
+    def submit(self, path, name, arg_types):
+        """Queue a compile; False if the process is unavailable."""
         import json
         import subprocess
         if self.broken:
-            return "compiler process unavailable"
+            return False
         try:
             if self.proc is None or self.proc.poll() is not None:
                 code = ("import importlib.util as u; s = u.spec_from_file_location("
@@ -400,11 +413,20 @@ class _CompilerProcess:
             self.proc.stdin.write(json.dumps({"path": path, "name": name,
                                               "arg_types": [list(t) for t in arg_types]}) + "\n")
             self.proc.stdin.flush()
+        except OSError:
+            self.broken = True
+            return False
+        return True
+
+    def result(self):
+        """None when the next submitted kernel compiled, else why not."""
+        import json
+        try:
             line = self.proc.stdout.readline()      # blocks without the GIL
             if not line:
                 raise OSError("the compiler process exited")
             reply = json.loads(line)
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, AttributeError) as e:
             self.broken = True
             return f"{type(e).__name__}: {e}"
         return None if reply.get("ok") else reply.get("error", "failed")
@@ -549,19 +571,78 @@ def _load_cached(disp, sig, source):
 COMPILE_PROCESS = os.environ.get("GRAPHFLOW_COMPILE_PROCESS", "1") not in ("", "0")
 
 
-def _in_process_elsewhere(k, path, name):
-    """Compile kernel `k` (module file `path`) in the compiler process; True if it did. Only
-    for the background compile thread: a synchronous compile stays in the caller."""
-    if not COMPILE_PROCESS or threading.current_thread() is not _worker:
+def _send_misses(k):
+    """Hand kernel `k` and every other queued kernel not in the disk cache to the compiler
+    process (their modules written first); the kernels sent, in order. Nothing needs numba
+    here, so this process imports it only when the first compiled kernel is loaded."""
+    if not COMPILE_PROCESS or not SETTINGS.disk_cache or _process.broken or _on_disk(k):
+        return []
+    with _lock:
+        more = list(_queue)
+    more = [q for q in more if not _on_disk(q)]
+    with _lock:
+        for q in more:
+            try:
+                _queue.remove(q)
+            except ValueError:
+                pass
+    sent, rest = [], []
+    for b in [k] + more:
+        try:
+            path = _module_file(b)
+        except OSError:
+            path = None
+        if path is not None and _process.submit(path, f"gfk_{b.key}", b.arg_types):
+            b.compiler = "process"
+            sent.append(b)
+        else:
+            rest.append(b)
+    if rest:
+        with _lock:
+            _queue.extendleft(reversed(rest))
+    return sent
+
+
+def _on_disk(k):
+    """True if kernel `k` looks compiled in the disk cache (its module and numba's index)."""
+    d = SETTINGS.cache_dir
+    return (os.path.exists(os.path.join(d, f"gfk_{k.key}.py")) and bool(glob.glob(
+        glob.escape(os.path.join(d, "__pycache__", f"gfk_{k.key}.")) + "*.nbi")))
+
+
+def load_now(kernels):
+    """Load `kernels` in the calling thread when every pending one is in the disk cache (a warm
+    start: numba's import plus ~5-10 ms per kernel, once, instead of a loader thread competing
+    with the calls that run on numpy meanwhile for the GIL); True if it did. A kernel that turns
+    out not to load goes back to the background queue.
+
+    Off with ``GRAPHFLOW_WARM_LOAD=background``.
+    """
+    if not SETTINGS.disk_cache or SETTINGS.warm_load != "sync":
         return False
-    err = _process.compile(path, name, k.arg_types)
-    if err is not None:
-        k.process_error = err
-    return err is None
+    ks = [k for k in kernels if not k._done.is_set()]
+    if not ks or not all(_on_disk(k) for k in ks):
+        return False
+    with _lock:
+        for k in ks:
+            try:
+                _queue.remove(k)
+            except ValueError:      # the compile thread has it already
+                pass
+    for k in ks:
+        if k.state == "pending":
+            compile_kernel(k, load_only=True)
+        if k.state == "pending":    # not loadable after all: compile it in the background
+            with _lock:
+                _queue.append(k)
+                _ensure_worker()
+                _cv.notify()
+    return True
 
 
-def compile_kernel(k):
-    """Compile (or load from numba's disk cache) one kernel; never raises."""
+def compile_kernel(k, load_only=False):
+    """Compile (or load from numba's disk cache) one kernel; never raises. `load_only`: only a
+    disk-cache hit is loaded; otherwise the kernel is left pending."""
     with _compile_lock:
         if k._done.is_set() or k.state == "compiling":
             return
@@ -581,14 +662,26 @@ def compile_kernel(k):
                 path = None        # read-only cache dir: compile in memory only
         if path is None:
             source = source.replace("cache=True", "cache=False")
-        mod = _load_module(name, path, source)
+        if load_only:
+            try:
+                mod = _load_module(name, path, source) if path is not None else None
+                hit = mod is not None and _load_cached(mod.kernel, sig, source)
+            except Exception:
+                hit = False
+            if not hit:
+                k.state = "pending"
+                return
+        else:
+            mod = _load_module(name, path, source)
         disp = mod.kernel
         try:
-            if path is None or not _load_cached(disp, sig, source):
-                if not (_in_process_elsewhere(k, path, name) and _load_cached(disp, sig, source)):
-                    disp.compile(sig)
-                else:
-                    elsewhere = True
+            if load_only:
+                pass
+            elif path is None or not _load_cached(disp, sig, source):
+                k.compiler = "thread"
+                disp.compile(sig)
+            elif k.compiler == "process":
+                elsewhere = True
         except Exception:
             if path is None:
                 raise
@@ -615,7 +708,8 @@ def compile_kernel(k):
         STATS["failed"] += 1
     finally:
         k.compile_seconds = time.perf_counter() - t0
-        k._done.set()
+        if k.state != "pending":
+            k._done.set()
 
 
 def clear_memory_cache():

@@ -128,6 +128,10 @@ def _compile(req):
 def main():
     """Serve compile requests from stdin until it closes."""
     _bare_packages()
+    try:        # the steps the host runs meanwhile come first on a busy machine
+        os.nice(int(os.environ.get("GRAPHFLOW_COMPILE_NICE", "10")))
+    except (OSError, AttributeError, ValueError):
+        pass
     if "NUMBA_THREADING_LAYER" not in os.environ:
         os.environ["NUMBA_THREADING_LAYER"] = "workqueue"
     try:    # start numba while the host gets its first request ready

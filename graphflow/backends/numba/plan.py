@@ -561,6 +561,8 @@ class NumbaPlan:
             cache.hold()
         for s in self.cluster_steps:
             s.request(sync)
+        if not (cache.SETTINGS.sync_compile if sync is None else sync):
+            cache.load_now(self.kernels)      # a warm start: all in the disk cache
         self._calls = [st.call for st in self.steps]
         self._first = True
 
