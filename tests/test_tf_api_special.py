@@ -204,3 +204,23 @@ def test_linalg_composition_gradients():
     # cholesky's gradient is taken over symmetric inputs (TF): differentiate through sym(x)
     check_grad(lambda x: tf.linalg.cholesky_solve(
         tf.linalg.cholesky((x + tf.transpose(x)) * 0.5), tf.constant(b[:3])), [spd])
+
+
+def test_special_functions_match_scipy_over_wide_ranges():
+    sps = pytest.importorskip("scipy.special")
+    x = np.linspace(-30.3, 60.0, 20001)
+    x = x[np.abs(x - np.round(x)) > 1e-3]                 # away from the poles
+    big = np.array([1e-300, 1e-8, 0.5, 171.5, 1e5, 1e10])
+    for fn, ref, xs in [(tf.math.lgamma, sps.gammaln, np.concatenate([x, big])),
+                        (tf.math.digamma, sps.digamma, np.concatenate([x, big])),
+                        (tf.math.erfc, sps.erfc, np.linspace(-6, 26, 2001))]:
+        got, want = fn(tf.constant(xs)).numpy(), ref(xs)
+        # near the roots of lgamma and digamma the error is absolute (~1e-15)
+        np.testing.assert_allclose(got, want, rtol=2e-13, atol=1e-14, err_msg=fn.__name__)
+    u = np.concatenate([np.linspace(-0.999999, 0.999999, 20001), [1e-300, -1e-17, 0.5]])
+    np.testing.assert_allclose(tf.math.erfinv(tf.constant(u)).numpy(), sps.erfinv(u), rtol=1e-14)
+    pos = np.linspace(0.05, 40.0, 2001)
+    for n in (1, 2, 4):
+        np.testing.assert_allclose(
+            tf.math.polygamma(tf.constant(float(n), tf.float64), tf.constant(pos)).numpy(),
+            sps.polygamma(n, pos), rtol=1e-13)
