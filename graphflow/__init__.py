@@ -172,7 +172,7 @@ linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
                        adjoint=_la.adjoint, matvec=_la.matvec, logdet=_la.logdet,
                        slogdet=_la.slogdet, cholesky_solve=_la.cholesky_solve, lstsq=_la.lstsq,
                        pinv=_la.pinv, cross=_la.cross, global_norm=_la.global_norm,
-                       l2_normalize=_nn.l2_normalize)
+                       l2_normalize=_nn.l2_normalize, qr=_la.qr)
 math.__dict__.update(asin=_m.asin, acos=_m.acos, asinh=_m.asinh, acosh=_m.acosh, atanh=_m.atanh,
                      count_nonzero=_m.count_nonzero, softmax=_nn.softmax)
 cumsum = _a.cumsum

@@ -618,6 +618,15 @@ GRAD_CASES["unsorted_segment_sum"].append(
     G(lambda w: tf.math.bincount(np.array([1, 1, 3, 0, 3], np.int32), weights=tf.exp(w)),
       [rnd(5)], "bincount-weights"))
 
+
+def _qr_f(a):
+    q, r = tf.linalg.qr(a)   # LAPACK's signs are locally smooth: q and r themselves are checked
+    return tf.concat([tf.reshape(q, [-1]), tf.reshape(r, [-1])], 0)
+
+
+GRAD_CASES["qr"] = [G(_qr_f, [_near_diag(3) + rnd(3, 3) * 0.3], "square"),
+                    G(_qr_f, [rnd(4, 3)], "deep"), G(_qr_f, [rnd(2, 2, 4)], "wide-batch")]
+
 # cases added after PARAMS was built (above) join the parametrized tests too: pytest reads
 # the list object at collection, after this module ran
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)

@@ -906,6 +906,28 @@ for _name in ("unsorted_segment_sum", "searchsorted"):
     for _c in CASES[_name]:
         _c.op = _name
 
+
+def _qr_check(a, full=False):
+    def check(v):
+        m, n = a.shape[-2:]
+        kq = m if full else min(m, n)
+        q, r = v[..., :m, :kq], v[..., m:, :n]
+        np.testing.assert_allclose(q @ r, a, atol=1e-5)
+        np.testing.assert_allclose(np.swapaxes(q, -1, -2) @ q, np.broadcast_to(np.eye(kq), q.shape[:-2] + (kq, kq)), atol=1e-5)
+        np.testing.assert_array_equal(r, np.triu(r))
+    return check
+
+
+_QR_DEEP, _QR_WIDE = f32(4, 3), f32(2, 2, 4)
+CASES["qr"] = [
+    Case([_QR_DEEP], lambda a: tf.concat(tf.linalg.qr(a), -2), check=_qr_check(_QR_DEEP)),
+    Case([_QR_WIDE], lambda a: tf.linalg.qr(a)[1], check=lambda v: np.testing.assert_allclose(
+        np.abs(v), np.abs(np.linalg.qr(_QR_WIDE)[1]), atol=1e-5), id="wide-batch"),
+    Case([_QR_DEEP], lambda a: tf.linalg.qr(a, full_matrices=True)[0],
+         check=lambda v: np.testing.assert_allclose(v.T @ v, np.eye(4), atol=1e-5), id="full")]
+for _c in CASES["qr"]:
+    _c.op = "qr"
+
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

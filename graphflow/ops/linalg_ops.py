@@ -544,3 +544,76 @@ def global_norm(t_list, name=None):
     for t in ts[1:]:
         total = total + _m.reduce_sum(t * t)
     return _m.sqrt(total)
+
+
+# ------------------------------------------------------------------ qr
+# packed like eigh/svd: rows 0..m-1 hold Q, rows m.. hold R (both padded to a common width)
+def _qr_dims(shape, full_matrices):
+    m, n = shape[-2], shape[-1]
+    k = min(m, n)
+    kq = m if full_matrices else k
+    return m, n, kq, max(kq, n)
+
+
+def _qr_impl(a, full_matrices=False):
+    m, n, kq, w = _qr_dims(a.shape, full_matrices)
+    q, r = np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
+    out = np.zeros(a.shape[:-2] + (m + kq, w), a.dtype)
+    out[..., :m, :kq] = q
+    out[..., m:, :n] = r
+    return out
+
+
+def _qr_rule(a, full_matrices=False):
+    dt = same_dtype("qr", (a,), "f")
+    if len(a.shape) < 2 or not all(isinstance(d, int) for d in a.shape[-2:]):
+        raise op_error("qr", (a,), "needs matrices [..., m, n] with m and n known")
+    m, n, kq, w = _qr_dims(a.shape, full_matrices)
+    return Aval(tuple(a.shape[:-2]) + (m + kq, w), dt)
+
+
+def _tri_right(x, r):
+    """x @ inv(r)^T for upper-triangular r (TF's _TriangularSolve in linalg_grad.py)."""
+    return _mT(triangular_solve(r, _mT(x), lower=False))
+
+
+def _qr_grad_deep(q, r, dq, dr):
+    # TF's _QrGradSquareAndDeepMatrices (m >= n, reduced)
+    qdq = _m.matmul(q, dq, transpose_a=True)
+    rdr = _m.matmul(r, dr, transpose_b=True)
+    low = band_part(qdq - _mT(qdq) + rdr - _mT(rdr), -1, 0)
+    return _m.matmul(q, dr + _tri_right(low, r)) + _tri_right(dq - _m.matmul(q, qdq), r)
+
+
+def _qr_vjp(i, o, g, full_matrices=False):
+    m, n = i[0].shape[-2], i[0].shape[-1]
+    k = min(m, n)
+    if full_matrices and m > n:
+        raise NotImplementedError("qr: no gradient with full_matrices=True and more rows than "
+                                  "columns (as TF)")
+    q, r = o[..., :m, :k], o[..., m:, :n]
+    dq, dr = g[..., :m, :k], g[..., m:, :n]
+    if m >= n:
+        return [_qr_grad_deep(q, r, dq, dr)]
+    # TF: split a = [x, y], r = [u, v] and reduce to the square case
+    y, u = i[0][..., :, m:], r[..., :, :m]
+    dv, du = dr[..., :, m:], dr[..., :, :m]
+    dx = _qr_grad_deep(q, u, dq + _m.matmul(y, dv, transpose_b=True), du)
+    return [_s.concat([dx, _m.matmul(q, dv)], -1)]
+
+
+QR = defop("qr", _qr_impl, _qr_rule, _qr_vjp, jvp=VIA_VJP, kind=ANCHOR, arity=1)
+
+
+def qr(input, full_matrices=False, name=None):
+    """(q, r) with input = q @ r, q orthonormal columns, r upper triangular (LAPACK's signs);
+    gradients as TF's (not for full_matrices with more rows than columns).
+
+    >>> q, r = qr(constant([[3., 0.], [4., 5.]])); print(abs(r.numpy()).round(4))
+    [[5. 4.]
+     [0. 3.]]
+    """
+    a = to_tensor(input)
+    p = bind(QR, [a], {"full_matrices": bool(full_matrices)})
+    m, n, kq, _ = _qr_dims(a.shape, full_matrices)
+    return p[..., :m, :kq], p[..., m:, :n]
