@@ -108,7 +108,11 @@ class Kernel:
         self._done = threading.Event()
 
     def wait(self, timeout=None):
-        return self._done.wait(timeout)
+        _waiting[0] += 1            # a thread blocked here: the compile thread runs unthrottled
+        try:
+            return self._done.wait(timeout)
+        finally:
+            _waiting[0] -= 1
 
     @property
     def ready(self):
@@ -244,6 +248,7 @@ MAX_PAUSE = 0.004
 ACTIVE_WINDOW = 1.0
 _last_run = [0.0]
 _running = [0]          # plan calls in progress (any thread)
+_waiting = [0]          # threads blocked in Kernel.wait (wait_all, a plan's wait)
 
 
 def note_run():
@@ -269,8 +274,11 @@ class _GilYielder:
     switch interval (5 ms) to get it back - per op, so a 60-op step took 20-100x longer. Every
     `YIELD_EVERY` seconds the hook checks: while a plan call is running it sleeps (GIL released)
     until the call ends, at most `MAX_PAUSE` at a time (so compiling still progresses); else, if
-    a plan ran within `ACTIVE_WINDOW`, it sleeps `YIELD_FOR` so a waiting thread gets the GIL.
-    Nothing process-wide changes (no switch interval, no other thread's hooks).
+    a plan ran within `ACTIVE_WINDOW` and no thread is blocked in `Kernel.wait`, it sleeps
+    `YIELD_FOR` so a waiting thread gets the GIL.
+    Nothing process-wide changes (no switch interval, no other thread's hooks). With the
+    compiler process and the warm-start `load_now`, this thread only loads kernels (~5-10 ms
+    each) and imports numba once.
     """
     __slots__ = ("n", "due")
 
@@ -289,7 +297,7 @@ class _GilYielder:
             end = now + MAX_PAUSE
             while _running[0] > 0 and time.perf_counter() < end:
                 time.sleep(YIELD_FOR)
-        elif time.monotonic() - _last_run[0] < ACTIVE_WINDOW:
+        elif not _waiting[0] and time.monotonic() - _last_run[0] < ACTIVE_WINDOW:
             time.sleep(YIELD_FOR)
         self.due = time.perf_counter() + YIELD_EVERY
 
