@@ -227,6 +227,7 @@ def test_conv_step_numba_equals_numpy_executor():
     report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 9)" in report
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 36)" in report
+    assert "with the forward's columns when this run made them" in report
     assert "the loop is its epilogue, run on each batch chunk as the anchor finishes it" in report
     assert "max_pool2d_grad" in report and "windows tile the input" in report
     got = fj(x, y)       # all kernels compiled now

@@ -833,9 +833,14 @@ def describe(d, in_shapes, fn=None):
         elif _pointwise(a, kh, kw):
             how = "BLAS gemm alone (1x1, stride 1, no padding)"
         elif op == "conv2d_backprop_input":
-            how = f"BLAS gemm + numba col2im (kh*kw*C = {kh * kw * ci})"
+            how = (f"BLAS gemm + numba col2im (kh*kw*C = {kh * kw * ci}), per batch chunk on "
+                   "single-threaded BLAS")
+        elif op == "conv2d_backprop_filter":
+            how = (f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci}), per batch chunk on "
+                   "single-threaded BLAS, with the forward's columns when this run made them")
         else:
-            how = f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci})"
+            how = (f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci}), per batch chunk on "
+                   "single-threaded BLAS")
     ks = getattr(fn, "kernels", None)
     if ks is None:
         return f"{how}: not used (runs the numpy impl)"
