@@ -108,11 +108,15 @@ class Kernel:
         self._done = threading.Event()
 
     def wait(self, timeout=None):
-        _waiting[0] += 1            # a thread blocked here: the compile thread runs unthrottled
+        if self._done.is_set():
+            return True
+        with _waiting_lock:         # a thread blocked here: the compile thread runs unthrottled
+            _waiting[0] += 1
         try:
             return self._done.wait(timeout)
         finally:
-            _waiting[0] -= 1
+            with _waiting_lock:
+                _waiting[0] -= 1
 
     @property
     def ready(self):
@@ -249,6 +253,7 @@ ACTIVE_WINDOW = 1.0
 _last_run = [0.0]
 _running = [0]          # plan calls in progress (any thread)
 _waiting = [0]          # threads blocked in Kernel.wait (wait_all, a plan's wait)
+_waiting_lock = threading.Lock()
 
 
 def note_run():
