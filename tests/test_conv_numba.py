@@ -144,6 +144,23 @@ def test_gemm_chunks_and_forward_columns_for_the_filter_gradient():
     assert [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()] == blas
 
 
+def test_columns_made_block_by_block_when_not_kept(monkeypatch):
+    """Columns bigger than `COLUMNS.largest` are made a few images at a time (here 2 of each
+    chunk's images per block) in all three convolutions, and not kept for the filter gradient."""
+    from graphflow.evaluate import note_run
+    monkeypatch.setattr(conv.COLUMNS, "largest", 0)
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 2 * 8 * 8 * 72 * 4)
+    x = R.standard_normal((16, 10, 10, 8)).astype(np.float32)
+    w = R.standard_normal((3, 3, 8, 7)).astype(np.float32)
+    a = dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=1)
+    note_run()
+    y = run_both("conv2d", a, x, w, tol=1e-4)
+    assert conv.COLUMNS.get((3, 3, 1, 1, 1, 1, ((0, 0), (0, 0)), "float32"), x) is None
+    ct = R.standard_normal(y.shape).astype(np.float32)
+    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct, tol=2e-4)
+    run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w, tol=2e-4)
+
+
 @pytest.mark.parametrize("xs, ws, strides, dil, pads", [CONV_GEOMETRY[0], CONV_GEOMETRY[3],
                                                         CONV_GEOMETRY[6]])
 def test_direct_loops_for_ungrouped_convs(monkeypatch, xs, ws, strides, dil, pads):

@@ -554,6 +554,16 @@ def single_threaded_matmul(a, b):
         return np.matmul(a, b)
 
 
+#: columns of at most this many bytes are made at a time when they are not kept (about the
+#: L2 cache: an im2col block is still in cache for its gemm)
+BLOCK_BYTES = 1 << 20
+
+
+def _block_images(per_image_bytes):
+    """Images per im2col/col2im block."""
+    return max(1, BLOCK_BYTES // max(1, per_image_bytes))
+
+
 def _gemm_rows(n, per_image):
     """Images per gemm chunk (all of them without helper threads)."""
     return _rows(n, per_image) if pool().helpers else n
@@ -576,11 +586,16 @@ class _ColumnMemo:
     backward conv2d_backprop_filter of a conv2d reads the same input array, so within one plan
     run (`evaluate.run_count()`) an entry keyed by the geometry and the input's identity (the
     memo holds the array, so its id stays unique) is the same columns - no second im2col. At
-    most `limit` bytes of columns per thread; entries of older runs are dropped."""
+    most `limit` bytes of columns per thread, `largest` per convolution; entries of older runs
+    are dropped."""
 
-    def __init__(self, limit=256 << 20):
+    def __init__(self, limit=64 << 20, largest=16 << 20):
         self.local = threading.local()
         self.limit = limit
+        #: a convolution whose columns are bigger makes them block by block and does not keep
+        #: them (the filter gradient makes them again, also block by block): whole columns that
+        #: size no longer fit any cache, and fresh pages cost more than the second im2col
+        self.largest = largest
 
     def _entries(self):
         run = run_count()
@@ -643,18 +658,26 @@ def _conv2d(d, impl, dt, in_shapes):
             _gemm_chunks(chunk, n, ho * wo * c * o, images)
             return out
         k = kh * kw * c
-        cols = np.empty((n, ho * wo, k), dt)
-        cols4 = cols.reshape(n, ho, wo, k)
+        keep = n * ho * wo * k * dt.itemsize <= COLUMNS.largest
+        ib = _block_images(ho * wo * k * dt.itemsize)
+        if keep:        # all columns, kept for the filter gradient
+            cols4 = np.empty((n, ho, wo, k), dt)
 
         def chunk(lo, hi):
-            # im2col and gemm of a few images: the columns are still in cache for the gemm,
-            # the output rows for the epilogue (`then`)
-            im2col.fn(x[lo:hi], cols4[lo:hi], kh, kw, sh, sw, dh, dw, pt, pl)
-            np.matmul(cols[lo:hi].reshape(-1, k), w2, out=o2[lo:hi].reshape(-1, o))
+            # im2col and gemm of a few images at a time: the columns are still in cache for
+            # the gemm, the output rows for the epilogue (`then`)
+            buf = None if keep else np.empty((min(ib, hi - lo), ho, wo, k), dt)
+            for b0 in range(lo, hi, ib):
+                b1 = min(hi, b0 + ib)
+                cb = cols4[b0:b1] if keep else buf[:b1 - b0]
+                im2col.fn(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
+                np.matmul(cb.reshape(-1, k), w2, out=o2[b0:b1].reshape(-1, o))
             if then is not None:
                 then(lo * rows_per_image, hi * rows_per_image)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1), images)
-        COLUMNS.put((kh, kw, sh, sw, dh, dw, tuple(map(tuple, a["pads"])), dt.name), x, cols4)
+        if keep:
+            COLUMNS.put((kh, kw, sh, sw, dh, dw, tuple(map(tuple, a["pads"])), dt.name), x,
+                        cols4)
         return out
     return fast, [k for k in (direct, im2col) if k is not None]
 
@@ -682,10 +705,15 @@ def _backprop_input(d, impl, dt, in_shapes):
         xg = np.empty((n, h, wd, c), dt)
         ct2 = ct.reshape(n, ho * wo, o)
 
+        ib = _block_images(ho * wo * k * dt.itemsize)
+
         def chunk(lo, hi):
-            cols = ct2[lo:hi].reshape(-1, o) @ w2t
-            col2im.fn(cols.reshape(hi - lo, ho, wo, k), xg[lo:hi], kh, kw, sh, sw, dh, dw,
-                      pt, pl)
+            buf = np.empty((min(ib, hi - lo), ho, wo, k), dt)
+            for b0 in range(lo, hi, ib):
+                b1 = min(hi, b0 + ib)
+                cb = buf[:b1 - b0]
+                np.matmul(ct2[b0:b1].reshape(-1, o), w2t, out=cb.reshape(-1, k))
+                col2im.fn(cb, xg[b0:b1], kh, kw, sh, sw, dh, dw, pt, pl)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1))
         return xg
     return fast, [k for k in (direct, col2im) if k is not None]
@@ -723,31 +751,33 @@ def _backprop_filter(d, impl, dt, in_shapes):
         ho, wo = ct.shape[1:3]
         kk = kh * kw * c
         c2 = _c(ct, dt).reshape(n, ho * wo, o)
-        memo = False
-        if pointwise:
-            cols = x.reshape(n, h * wd, c)
-        else:
-            cols = COLUMNS.get(key, x)
-            memo = cols is not None
-            if not memo:
-                cols = np.empty((n, ho, wo, kk), dt)
+        cols = x.reshape(n, h * wd, c) if pointwise else COLUMNS.get(key, x)
+        have = cols is not None          # the forward's columns (or the input, for 1x1)
+        if have:
             cols = cols.reshape(n, ho * wo, kk)
         rows = _gemm_rows(n, ho * wo * kk * (o + 1))
         parts = np.empty((-(-n // rows), kk, o), dt)
+        ib = _block_images(ho * wo * kk * dt.itemsize)
+
+        def product(cc, g, p, add):
+            # BLAS is much slower for some operand orders: the longer side becomes the rows
+            r = cc.T @ g if kk >= o else (g.T @ cc).T
+            if add:
+                p += r
+            else:
+                p[...] = r
 
         def chunk(lo, hi):
-            cc = cols[lo:hi]
-            if not (memo or pointwise):
-                im2col.fn(x[lo:hi], cc.reshape(hi - lo, ho, wo, kk), kh, kw, sh, sw, dh, dw,
-                          pt, pl)
-            cc = cc.reshape(-1, kk)
-            g = c2[lo:hi].reshape(-1, o)
-            # BLAS is much slower for some operand orders: the longer side becomes the rows
             p = parts[lo // rows]
-            if kk >= o:
-                np.matmul(cc.T, g, out=p)
-            else:
-                np.matmul(g.T, cc, out=p.T)
+            if have:
+                product(cols[lo:hi].reshape(-1, kk), c2[lo:hi].reshape(-1, o), p, False)
+                return
+            buf = np.empty((min(ib, hi - lo), ho, wo, kk), dt)
+            for b0 in range(lo, hi, ib):     # im2col a few images at a time (in cache)
+                b1 = min(hi, b0 + ib)
+                cb = buf[:b1 - b0]
+                im2col.fn(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
+                product(cb.reshape(-1, kk), c2[b0:b1].reshape(-1, o), p, b0 > lo)
         _gemm_chunks(chunk, n, ho * wo * kk * (o + 1))
         out = parts[0] if len(parts) == 1 else parts.sum(0)
         return out.reshape(kh, kw, ci, o)
