@@ -14,8 +14,12 @@ every call. Python control flow on Python values is unrolled while tracing; tens
 control flow needs `graphflow.cond` / `graphflow.while_loop`. Every retrace is explained in
 `f.retrace_log()` (which argument changed, from what to what, and where it was called).
 Variables may be created on the first trace only (`if self.w is None: self.w = Variable(...)`);
-an initial value computed inside the trace (`tf.ones(shape)`, a random draw, even a value of
-the arguments) is evaluated once, at trace time, as TF lifts initializers out of the function.
+as TF, a first trace that created Variables is traced once more with creation forbidden, so a
+function creating a Variable on every call raises TF's ValueError ("tf.function only supports
+singleton tf.Variables created on the first call") at once. An initial value computed inside
+the trace (`tf.ones(shape)`, a random draw, even a value of the arguments) is evaluated once, at
+trace time, as TF lifts initializers out of the function. Python numbers returned by the
+function come back as tensors; `TensorSpec(shape=None)` (unknown rank) traces once per rank.
 """
 import functools
 import inspect
