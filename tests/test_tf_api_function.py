@@ -319,3 +319,29 @@ def test_intro_to_graphs_cells(capsys):
     assert a_function_with_python_side_effect(2).numpy() == 6
     assert a_function_with_python_side_effect(3).numpy() == 11
     assert capsys.readouterr().out.count("Tracing!") == 2   # a Python argument retraces
+
+
+def test_variable_check_retraces_only_functions_that_create_variables(capsys):
+    @tf.function
+    def plain(x):
+        print("tracing plain")
+        return x * 2.0
+
+    plain(tf.constant(1.0))
+    assert capsys.readouterr().out.count("tracing plain") == 1
+
+    holder = []
+
+    @tf.function
+    def creates(x):
+        print("tracing creates")
+        if not holder:
+            holder.append(tf.Variable(3.0))
+        return holder[0] * x
+
+    assert creates(tf.constant(2.0)).numpy() == 6.0
+    # as TF: traced again with creation forbidden (Python side effects run twice)
+    assert capsys.readouterr().out.count("tracing creates") == 2
+    assert creates.experimental_get_tracing_count() == 1 and len(holder) == 1
+    assert creates(tf.constant(3.0)).numpy() == 9.0
+    assert capsys.readouterr().out.count("tracing creates") == 0
