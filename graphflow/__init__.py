@@ -160,7 +160,7 @@ linalg = _namespace("linalg", norm=norm, matmul=matmul, matrix_transpose=_matrix
 # special functions, segment reductions, decompositions (issue 10)
 math.__dict__.update(
     lgamma=_sp.lgamma, digamma=_sp.digamma, polygamma=_sp.polygamma, erfc=_sp.erfc,
-    erfinv=_sp.erfinv, segment_sum=_seg.segment_sum, segment_mean=_seg.segment_mean,
+    erfinv=_sp.erfinv, zeta=_sp.zeta, segment_sum=_seg.segment_sum, segment_mean=_seg.segment_mean,
     segment_max=_seg.segment_max, segment_min=_seg.segment_min,
     unsorted_segment_sum=_seg.unsorted_segment_sum, unsorted_segment_mean=_seg.unsorted_segment_mean,
     unsorted_segment_max=_seg.unsorted_segment_max, unsorted_segment_min=_seg.unsorted_segment_min,

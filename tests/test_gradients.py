@@ -627,6 +627,9 @@ def _qr_f(a):
 GRAD_CASES["qr"] = [G(_qr_f, [_near_diag(3) + rnd(3, 3) * 0.3], "square"),
                     G(_qr_f, [rnd(4, 3)], "deep"), G(_qr_f, [rnd(2, 2, 4)], "wide-batch")]
 
+GRAD_CASES["zeta"] = [G(lambda q: tf.math.zeta(tf.constant(3.0, tf.float64), q),
+                        [pos(4, lo=0.5, hi=3.0)])]
+
 # cases added after PARAMS was built (above) join the parametrized tests too: pytest reads
 # the list object at collection, after this module ran
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)

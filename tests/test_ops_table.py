@@ -928,6 +928,14 @@ CASES["qr"] = [
 for _c in CASES["qr"]:
     _c.op = "qr"
 
+CASES["zeta"] = [Case([f64(3, 2, lo=1.5, hi=5.0), f64(3, 2, lo=0.5, hi=4.0)], tf.math.zeta,
+                      _sps.zeta),
+                 Case([np.float32(2.0), f32(4, lo=0.5, hi=3.0)], tf.math.zeta,
+                      lambda x, q: _sps.zeta(np.float64(x), q.astype(np.float64)).astype(np.float32),
+                      id="f32-bcast")]
+for _c in CASES["zeta"]:
+    _c.op = "zeta"
+
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

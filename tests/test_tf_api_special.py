@@ -220,7 +220,10 @@ def test_special_functions_match_scipy_over_wide_ranges():
     u = np.concatenate([np.linspace(-0.999999, 0.999999, 20001), [1e-300, -1e-17, 0.5]])
     np.testing.assert_allclose(tf.math.erfinv(tf.constant(u)).numpy(), sps.erfinv(u), rtol=1e-14)
     pos = np.linspace(0.05, 40.0, 2001)
-    for n in (1, 2, 4):
+    for sx in (1.5, 3.0, 12.0, 30.0):
+        np.testing.assert_allclose(tf.math.zeta(sx, tf.constant(pos)).numpy(), sps.zeta(sx, pos),
+                                   rtol=1e-13)
+    for n in (1, 2, 4, 15):
         np.testing.assert_allclose(
             tf.math.polygamma(tf.constant(float(n), tf.float64), tf.constant(pos)).numpy(),
             sps.polygamma(n, pos), rtol=1e-13)

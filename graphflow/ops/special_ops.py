@@ -97,8 +97,9 @@ def _hurwitz_zeta64(s, q):
     bad = (q <= 0) & (q == np.floor(q))
     y = np.where(bad, 1.0, q)
     acc = np.zeros_like(y)
-    while True:
-        m = y < _SHIFT
+    shift = np.maximum(_SHIFT, np.where(np.isfinite(s), s, 0.0) + 12.0)   # the series converges
+    while True:                                                        # for y well above s
+        m = y < shift
         if not m.any():
             break
         acc = acc + np.where(m, y ** -s, 0.0)
@@ -228,3 +229,29 @@ def erfinv(x, name=None):
     0.476936
     """
     return bind(ERFINV, [to_tensor(x)], _NO)
+
+
+def _zeta(x, q):
+    s64, q64 = np.broadcast_arrays(_f64(x), _f64(q))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        res = _hurwitz_zeta64(s64, q64)
+        res = np.where(s64 == 1.0, np.inf, np.where(s64 < 1.0, np.nan, res))
+        # a non-positive q: defined for integer s only (poles at q = 0, -1, ...: +inf)
+        res = np.where((q64 <= 0) & (s64 != np.floor(s64)), np.nan, res)
+    return _out(res, q)
+
+
+ZETA = defop("zeta", _zeta, elementwise_rule("zeta", "f"),
+             lambda i, o, g: [None, -(g * i[0] * zeta(i[0] + 1.0, i[1]))], jvp=POINTWISE,
+             kind=OTHER, arity=2, elementwise=True)
+
+
+def zeta(x, q, name=None):
+    """Hurwitz zeta function sum_k (q + k)^-x (x > 1); differentiable in q (d/dq = -x zeta(x+1,
+    q)), as TF.
+
+    >>> print(round(float(zeta(2.0, 1.0)), 6))   # pi^2 / 6
+    1.644934
+    """
+    x, q = convert_args(x, q, op="zeta")
+    return bind(ZETA, [x, q], _NO)
