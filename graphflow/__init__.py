@@ -164,7 +164,8 @@ math.__dict__.update(
     segment_max=_seg.segment_max, segment_min=_seg.segment_min,
     unsorted_segment_sum=_seg.unsorted_segment_sum, unsorted_segment_mean=_seg.unsorted_segment_mean,
     unsorted_segment_max=_seg.unsorted_segment_max, unsorted_segment_min=_seg.unsorted_segment_min,
-    bincount=_seg.bincount)
+    bincount=_seg.bincount, segment_prod=_seg.segment_prod,
+    unsorted_segment_prod=_seg.unsorted_segment_prod)
 searchsorted = _seg.searchsorted
 linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
                        triangular_solve=_la.triangular_solve, diag=_la.diag,

@@ -630,6 +630,12 @@ GRAD_CASES["qr"] = [G(_qr_f, [_near_diag(3) + rnd(3, 3) * 0.3], "square"),
 GRAD_CASES["zeta"] = [G(lambda q: tf.math.zeta(tf.constant(3.0, tf.float64), q),
                         [pos(4, lo=0.5, hi=3.0)])]
 
+GRAD_CASES["unsorted_segment_prod"] = [
+    G(lambda d: tf.math.unsorted_segment_prod(d, _USEG, 3), [away0(6, 2)]),
+    # a zero in a segment: the gradient there is the product of the others (TF)
+    G(lambda d: tf.math.segment_prod(d * tf.constant([1., 0., 1., 1., 1., 1.], tf.float64),
+                                     _SEGS), [away0(6)], "zero")]
+
 # cases added after PARAMS was built (above) join the parametrized tests too: pytest reads
 # the list object at collection, after this module ran
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)

@@ -936,6 +936,23 @@ CASES["zeta"] = [Case([f64(3, 2, lo=1.5, hi=5.0), f64(3, 2, lo=0.5, hi=4.0)], tf
 for _c in CASES["zeta"]:
     _c.op = "zeta"
 
+
+def _useg_prod_ref(d, ids, n):
+    out = np.ones((n,) + d.shape[1:], d.dtype)
+    for i, s in enumerate(ids):
+        if s >= 0:
+            out[s] *= d[i]
+    return out
+
+
+CASES["unsorted_segment_prod"] = [
+    Case([f32(6, 2)], lambda d: tf.math.unsorted_segment_prod(d, _USEG_IDS, 4),
+         lambda d: _useg_prod_ref(d, _USEG_IDS, 4)),
+    Case([i32(6)], lambda d: tf.math.segment_prod(d, _SEG_IDS),
+         lambda d: _useg_prod_ref(d, _SEG_IDS, 4), id="sorted-int")]
+for _c in CASES["unsorted_segment_prod"]:
+    _c.op = "unsorted_segment_prod"
+
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

@@ -14,7 +14,7 @@ from ..dispatch import bind
 from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
 from . import math_ops as _m
 from . import shape_ops as _s
-from .registry import OTHER, Aval, defop, linear_in, op_error, same_dtype
+from .registry import OTHER, VIA_VJP, Aval, defop, linear_in, op_error, same_dtype
 from ..shapes import require_equal
 
 
@@ -314,3 +314,52 @@ def searchsorted(sorted_sequence, values, side="left", out_type=_dt.int32, name=
     out = bind(SEARCHSORTED, [seq, vals], {"side": side,
                                            "out_type": _dt.as_dtype(out_type).name})
     return _s.reshape(out, []) if squeeze else out
+
+
+# ------------------------------------------------------------------ products
+def _prod_impl(data, ids, num_segments):
+    fi, d = _flat(data, ids, num_segments, "unsorted_segment_prod")
+    out = np.ones((num_segments,) + data.shape[ids.ndim:], data.dtype)
+    np.multiply.at(out, fi, d)
+    return out
+
+
+def _prod_vjp(i, o, g, num_segments):
+    # TF's _UnsortedSegmentProdGrad: zeros handled apart (one zero: the product of the others;
+    # two or more: 0), with a safe divisor so no NaN hides in an untaken branch
+    data, ids = i
+    zero = _m.equal(data, _m.zeros_like(data))
+    n_zero = unsorted_segment_sum(_m.cast(zero, data.dtype), ids, num_segments)
+    g = _m.where(_m.greater(n_zero, _m.ones_like(n_zero)), _m.zeros_like(g), g)
+    safe = _m.where(zero, _m.ones_like(data), data)
+    nonzero_prod = bind(PROD, [safe, ids], {"num_segments": num_segments})
+    got_prod = _gather_drop_negatives(o, ids)[0]
+    got_nonzero = _gather_drop_negatives(nonzero_prod, ids)[0]
+    partial = _m.where(zero, got_nonzero, got_prod / safe)
+    return [_gather_drop_negatives(g, ids)[0] * partial, None]
+
+
+PROD = defop("unsorted_segment_prod", _prod_impl, _rule("unsorted_segment_prod"), _prod_vjp,
+             jvp=VIA_VJP, kind=OTHER, arity=2)
+
+
+def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
+    """Products per segment id (empty segments: 1; negative ids dropped).
+
+    >>> unsorted_segment_prod(constant([2., 3., 4.]), constant([1, 0, 1]), 2).numpy()
+    array([3., 8.], dtype=float32)
+    """
+    data, ids = _args(data, segment_ids)
+    return bind(PROD, [data, ids], {"num_segments": _static_count(num_segments,
+                                                                  "unsorted_segment_prod")})
+
+
+def segment_prod(data, segment_ids, name=None):
+    """Products per segment of sorted ids (empty segments: 1, as TF).
+
+    >>> segment_prod(constant([2., 3., 4.]), constant([0, 0, 2])).numpy()
+    array([6., 1., 4.], dtype=float32)
+    """
+    n = _num_from_ids(segment_ids, "segment_prod")
+    data, ids = _args(data, segment_ids)
+    return bind(PROD, [data, ids], {"num_segments": n})
