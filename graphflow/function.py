@@ -570,7 +570,7 @@ class Function:
         structure = _structure(out_rebuild, len(out_leaves), consts)
         cf = ConcreteFunction(self, traced, structure, len(ids), self.backend,
                               time.perf_counter() - t0)
-        cf.traced_arguments = dict(ba.arguments)
+        cf.traced_arguments = _spec_arguments(ba.arguments)
         self._cache[key] = cf
         self._keys.append(key)
         self._log.append(why)
@@ -644,6 +644,18 @@ class Function:
             else:
                 args.append(v)
         return self._fn(*args, **kwargs)
+
+
+def _spec_arguments(arguments):
+    """The trace's arguments with tensors replaced by TensorSpecs (what a concrete function
+    needs to bind calls, without keeping the traced call's arrays alive)."""
+    out = {}
+    for name, v in arguments.items():
+        leaves, rebuild = flatten(v)
+        out[name] = rebuild([TensorSpec(tuple(x.shape), x.dtype)
+                             if isinstance(x, (Tensor, np.ndarray)) and not isinstance(x, Variable)
+                             else x for x in leaves])
+    return out
 
 
 def _has_tensor(v):
