@@ -5,7 +5,7 @@ numpy baseline; on a shared machine whose load changes by the minute (and where 
 baseline's own OpenBLAS threads suffer most from it) those ratios drift. Here every peer's
 subprocess is started first and kept waiting on its stdin; then, round after round, graphflow
 runs `--calls` steps in this process and each peer runs as many in its subprocess, one after the
-other, so every column sees the same load. Reported: each column's median time per step, and the
+other (in an order that rotates every round), so every column sees the same load. Reported: each column's median time per step, and the
 median over rounds of graphflow's time / the peer's time (the ratio the issue's targets are stated
 in: <= 1.0 means graphflow is at least as fast).
 
@@ -142,15 +142,22 @@ def main(argv=None):
     gf = _graphflow(args.workload)
     times = {c: [] for c in ["graphflow", *peers]}
     ratios = {c: [] for c in peers}
-    for _ in range(args.rounds):
-        mine = statistics.median(_timed(gf, args.calls))
-        times["graphflow"].append(mine)
-        for peer, p in peers.items():
-            p.stdin.write(f"{args.calls}\n")
-            p.stdin.flush()
-            theirs = statistics.median(json.loads(p.stdout.readline()))
-            times[peer].append(theirs)
-            ratios[peer].append(mine / theirs)
+    cols = list(times)
+    for r in range(args.rounds):
+        # the order rotates every round: a column's leftovers (e.g. OpenBLAS threads that spin
+        # ~0.1 s after a call) hit each other column equally often
+        now = {}
+        for c in cols[r % len(cols):] + cols[:r % len(cols)]:
+            if c == "graphflow":
+                now[c] = statistics.median(_timed(gf, args.calls))
+            else:
+                peers[c].stdin.write(f"{args.calls}\n")
+                peers[c].stdin.flush()
+                now[c] = statistics.median(json.loads(peers[c].stdout.readline()))
+        for c, v in now.items():
+            times[c].append(v)
+            if c != "graphflow":
+                ratios[c].append(now["graphflow"] / v)
     for p in peers.values():
         p.stdin.close()
         p.wait()
