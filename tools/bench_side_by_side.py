@@ -14,6 +14,10 @@ in: <= 1.0 means graphflow is at least as fast).
     git worktree add /tmp/before <commit> && python tools/bench_side_by_side.py conv_step \
         --baseline-tree /tmp/before      # a before/after column too
 
+Caveat: a process whose BLAS threads spin after a call (OpenBLAS does for ~0.1 s) slows the
+column measured right after it, rotation or not; for a before/after of graphflow versions whose
+BLAS threading differs, also compare whole processes run one after the other.
+
 Peer subprocesses are set up as tools/bench_peers.py does (2 compute threads, non-spinning
 OpenMP); `--peer-python` names an interpreter (e.g. a separate virtualenv) that has the peers
 installed, since they are never graphflow's dependencies.
