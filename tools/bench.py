@@ -481,7 +481,7 @@ def _conv_first_100_times():
     first = "CONV_FIRST_100" not in _FRESH_RESULTS
     result = _fresh_process_runs(_CONV_FIRST_100_CHILD, "CONV_FIRST_100")
     if first:
-        for run_name, (total, slowest) in result.items():
+        for run_name, (total, slowest, *_) in result.items():
             print(f"  conv_first_100_steps ({run_name}): {total:.3f} s, slowest call after the "
                   f"first {slowest * 1e3:.1f} ms", file=sys.stderr)
     return result
