@@ -556,7 +556,8 @@ class NumbaPlan:
 
     def request(self, sync=None):
         """Ask the cache for every kernel (compiled in the background unless `sync`; the
-        compiler starts when the first call has returned)."""
+        compiler starts when the first call has returned). When every kernel is in the disk
+        cache they are loaded now (`cache.load_now`), so even the first call runs compiled."""
         if not (cache.SETTINGS.sync_compile if sync is None else sync):
             cache.hold()
         for s in self.cluster_steps:
