@@ -746,3 +746,30 @@ def test_kernel_plan_says_what_llvm_vectorized(tmp_path, monkeypatch):
     assert k2.origin == "disk" and k2.vector == k.vector
     assert kcache.innermost_loops("for a in b:\n    for c in d:\n        x\n    for e in f:\n"
                                   "        y\nfor g in h:\n    z\n") == 3
+
+
+def test_compile_thread_is_not_throttled_while_a_thread_waits_for_a_kernel():
+    """Right after a plan call the compile thread's hook sleeps YIELD_FOR at each check (so a
+    thread running numpy gets the GIL); not while a thread is blocked in Kernel.wait (it needs
+    the compile thread to finish, nothing else wants the GIL)."""
+    import time
+    from graphflow.backends.numba import cache as kcache
+
+    def check_seconds():
+        best = 1.0
+        for _ in range(20):
+            hook = kcache._GilYielder()
+            hook.n, hook.due = 63, 0.0          # the next event checks
+            kcache.note_run()
+            t0 = time.perf_counter()
+            hook(None, "call", None)
+            best = min(best, time.perf_counter() - t0)
+        return best
+    assert check_seconds() >= kcache.YIELD_FOR
+    with kcache._waiting_lock:
+        kcache._waiting[0] += 1
+    try:
+        assert check_seconds() < kcache.YIELD_FOR / 2
+    finally:
+        with kcache._waiting_lock:
+            kcache._waiting[0] -= 1
