@@ -617,10 +617,14 @@ def _send_misses(k):
 
 
 def _on_disk(k):
-    """True if kernel `k` looks compiled in the disk cache (its module and numba's index)."""
+    """True if kernel `k` looks compiled in the disk cache (its module and numba's index; with
+    ``NUMBA_CACHE_DIR`` numba keeps the index elsewhere: the module alone counts, a miss found
+    when loading goes back to the background)."""
     d = SETTINGS.cache_dir
-    return (os.path.exists(os.path.join(d, f"gfk_{k.key}.py")) and bool(glob.glob(
-        glob.escape(os.path.join(d, "__pycache__", f"gfk_{k.key}.")) + "*.nbi")))
+    if not os.path.exists(os.path.join(d, f"gfk_{k.key}.py")):
+        return False
+    return bool(os.environ.get("NUMBA_CACHE_DIR")) or bool(glob.glob(
+        glob.escape(os.path.join(d, "__pycache__", f"gfk_{k.key}.")) + "*.nbi"))
 
 
 def load_now(kernels):
