@@ -15,9 +15,12 @@
   thread instead), then loaded from the disk cache like a hit. Loading skips numba's lowering
   registries (`_load_cached`: ~5-10 ms per kernel instead of a 0.5-0.8 s first load).
   ``GRAPHFLOW_SYNC_COMPILE=1`` (or ``SETTINGS.sync_compile = True``) compiles in the caller.
-  The compile thread starts numba as soon as the first kernel is requested (`_warm_up`) and,
-  while a plan runs, hands the GIL back every `YIELD_EVERY` seconds (`_GilYielder`, a profile
-  hook on that thread only), so the calls running on numpy meanwhile are not starved.
+* A warm start (every kernel of a plan in the disk cache) loads them in the caller before the
+  first call (`load_now`: numba's import plus ~5-10 ms per kernel), so no call runs on numpy
+  next to a loader; ``GRAPHFLOW_WARM_LOAD=background`` loads on the compile thread instead.
+  That thread imports numba when it first needs it and, while a plan runs, hands the GIL back
+  every `YIELD_EVERY` seconds (`_GilYielder`, a profile hook on that thread only), so the calls
+  running on numpy meanwhile are not starved.
 """
 import atexit
 import collections
