@@ -38,6 +38,14 @@ from .shapes import evaluate, has_dim
 from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 
 
+#: Move per-step gemms out of while_loops (`hoist_row_matmuls`: x_t @ w before the loop, and in
+#: the VJP the gradient of a right-multiplied capture as one A^T @ G after the reverse loop). Off
+#: by default: the big gemms this makes run on numpy's multi-threaded OpenBLAS, which on a loaded
+#: machine collapses; measured on 2 shared cores at load 5-7 (Keras LSTM train step, batch 64,
+#: 100 steps, 32 features, 64 units; processes interleaved): 2.7-4.4x slower with it than
+#: without, and equal (1.00) with OPENBLAS_NUM_THREADS=1. Values and gradients are the same.
+HOIST_LOOP_GEMMS = False
+
 #: a loop body whose every matmul has at most this many multiply-adds runs with one BLAS thread
 #: (an RNN step's gemms, e.g. (64, 64) @ (64, 256): 1M). Per-iteration gemms that small gain
 #: little from a second thread, and lose badly when another process holds a core: measured on 2
@@ -544,7 +552,7 @@ def hoist_row_matmuls(b, n_explicit):
     instead of one small one per iteration; an RNN's input projection x_t @ kernel is this).
     Reverse mode then gets `w`'s gradient as one matmul after the reverse loop too (the rows'
     cotangents are scattered into C's, whose matmul VJP runs outside). Returns the number of
-    matmuls hoisted.
+    matmuls hoisted. `build_while` applies it when `HOIST_LOOP_GEMMS` is set (off by default).
 
     >>> import graphflow as tf
     >>> xs, w = tf.ones((5, 2, 3)), tf.ones((3, 4))
@@ -633,7 +641,7 @@ def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_coun
                 "must keep their shapes and dtypes")
         outs.append(nid)
     bc.outputs, bb.outputs = [cn], outs
-    if not writes:
+    if not writes and HOIST_LOOP_GEMMS:
         hoist_row_matmuls(bb, n)
     caps = unify_captures([bc, bb], n)
     sg = Subgraphs("while_loop", [bc.finish(), bb.finish()], [_aval(bb, p) for p in bb.params],
@@ -843,7 +851,8 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         if all(g.nodes[u]["op"] == HISTORY_READ.name and g.nodes[u]["inputs"][0] == p
                          and g.nodes[u]["inputs"][1] != p for u in users):
             sparse += [(j, u) for u in users]
-        elif loop.trip_count is not None and all(right_matmul(u, p) for u in users):
+        elif HOIST_LOOP_GEMMS and loop.trip_count is not None and \
+                all(right_matmul(u, p) for u in users):
             deferred += [(j, u) for u in users]
         else:
             dense.append(j)

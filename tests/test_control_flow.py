@@ -691,11 +691,13 @@ def _rnn_fd_ref(xs, w, u, h0):
 
 @pytest.mark.parametrize("known", [True, False], ids=["trips-known", "trips-unknown"])
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
-def test_loop_hoists_row_matmuls_and_defers_weight_gradients(backend, known):
+def test_loop_hoists_row_matmuls_and_defers_weight_gradients(backend, known, monkeypatch):
     """x_t @ w (a row of a captured sequence times a captured matrix) runs as one matmul before
     the loop; the gradient of the right-multiplied u is one A^T @ G after the reverse loop (and
     w's too, through the hoisted matmul); values and first/second order gradients are unchanged."""
+    from graphflow import control_ops
     from graphflow.control_ops import Subgraphs
+    monkeypatch.setattr(control_ops, "HOIST_LOOP_GEMMS", True)
     rng = np.random.default_rng(3)
     xs0, w0, u0 = rng.normal(size=(5, 2, 3)), rng.normal(size=(3, 4)) * .5, \
         rng.normal(size=(4, 4)) * .5

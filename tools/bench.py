@@ -394,17 +394,11 @@ def conv_step(cfg):
     return measure(lambda: step(xt, yt), cfg), measure(lambda: np_conv_step(ws, x, y), cfg)
 
 
-@workload("lstm_step", 1.0)
-def lstm_step(cfg):
-    """One SGD step of a Keras LSTM (batch 64, 100 steps, 32 features, 64 units; loss on the
-    last h) in one @function - the time loop is one while_loop node, its gradient a reverse
-    while_loop over the recorded steps - vs the same step in numpy (hand-written BPTT). The
-    input projection x_t @ kernel of all steps is one gemm before the loop and the kernels'
-    gradients are gemms after the reverse loop (control_ops' loop hoisting and deferred
-    gradients). Peers: torch.nn.LSTM and a Keras LSTM in TF in bench_peers.py."""
-    k, rk, bias, x, y = lstm_init()
+def make_lstm_step(k, rk, bias, features, lr=0.01):
+    """(params, step): a Keras LSTM with these weights and its @function SGD step on
+    mean((h_T - y)^2) (the lstm_step workload; also tools/bench_side_by_side.py's)."""
     layer = tf.keras.layers.LSTM(k.shape[1] // 4)
-    layer(tf.constant(x[:, :1]))
+    layer(tf.zeros((1, 1, features)))
     layer.set_weights([k, rk, bias])
     params = layer.trainable_variables
 
@@ -413,8 +407,21 @@ def lstm_step(cfg):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean((layer(x) - y) ** 2)
         for p, g in zip(params, tape.gradient(loss, params)):
-            p.assign_sub(0.01 * g)
+            p.assign_sub(lr * g)
         return loss
+    return params, step
+
+
+@workload("lstm_step", 1.0)
+def lstm_step(cfg):
+    """One SGD step of a Keras LSTM (batch 64, 100 steps, 32 features, 64 units; loss on the
+    last h) in one @function - the time loop is one while_loop node, its gradient a reverse
+    while_loop over the recorded steps - vs the same step in numpy (hand-written BPTT).
+    (graphflow.control_ops.HOIST_LOOP_GEMMS = True makes x_t @ kernel one gemm before the loop
+    and the kernels' gradients gemms after the reverse loop; off by default, see there.)
+    Peers: torch.nn.LSTM and a Keras LSTM in TF in bench_peers.py / bench_side_by_side.py."""
+    k, rk, bias, x, y = lstm_init()
+    _, step = make_lstm_step(k, rk, bias, x.shape[2])
     xt, yt = tf.constant(x), tf.constant(y)
     ref = [a.copy() for a in (k, rk, bias)]
     first = float(step(xt, yt))

@@ -36,7 +36,7 @@ if _TOOLS not in sys.path:
 import bench_peers  # noqa: E402  (numpy only at import)
 
 #: workloads with a graphflow builder here (bench.py's names)
-WORKLOADS = ("mlp_step", "conv_step")
+WORKLOADS = ("mlp_step", "conv_step", "lstm_step")
 
 
 def _graphflow(name):
@@ -47,6 +47,10 @@ def _graphflow(name):
     if name == "conv_step":
         ws, x, y = conv_init()
         _, step = bench.make_conv_step(ws)
+    elif name == "lstm_step":
+        from np_workloads import lstm_init
+        k, rk, bias, x, y = lstm_init()
+        _, step = bench.make_lstm_step(k, rk, bias, x.shape[2])
     else:
         ws, bs, x, y = mlp_init()
         _, step = bench.make_mlp_step(ws, bs)
