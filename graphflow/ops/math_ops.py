@@ -38,7 +38,10 @@ def _api(op, doc):
 def _cj(x):
     """conj(x) for a complex x, else x itself (no node): VJPs of holomorphic ops multiply the
     cotangent by conj(f'(z)), TF's convention for complex gradients."""
-    return bind(_OPS["conj"], [x], _NO) if x.dtype.is_complex else x
+    v = getattr(x, "_value", None)   # eager values: read numpy's kind, skip the DType lookup
+    if (v.dtype.kind if v is not None else x.dtype.np.kind) != "c":
+        return x
+    return bind(_OPS["conj"], [x], _NO)
 
 
 # ------------------------------------------------------------------ elementwise unary
