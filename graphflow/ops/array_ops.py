@@ -9,6 +9,7 @@ gather_nd / scatter_nd, einsum. The rest are compositions of table ops.
 array([1, 3, 6], dtype=int32)
 """
 import builtins as _builtins
+import collections
 import string as _string
 
 import numpy as np
@@ -160,18 +161,24 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     return take_along_axis(x, argsort(x, axis, direction), axis)
 
 
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
 def top_k(input, k=1, sorted=True, name=None):
-    """(values, indices) of the k largest entries along the last axis (ties: lower index first).
+    """(values, indices) of the k largest entries along the last axis (ties: lower index first),
+    as TF's namedtuple `TopKV2`.
 
     >>> v, i = top_k(constant([1., 5., 3.]), 2); v.numpy(), i.numpy()
     (array([5., 3.], dtype=float32), array([1, 2], dtype=int32))
+    >>> top_k(constant([1., 5., 3.])).values.numpy()
+    array([5.], dtype=float32)
     """
     x = to_tensor(input)
     k = int(k)
     if not 0 <= k <= x.shape[-1]:
         raise op_error("top_k", (x,), f"k={k} is out of range for a last axis of size {x.shape[-1]}")
     idx = argsort(x, -1, "DESCENDING")[..., :k]
-    return take_along_axis(x, idx, x.ndim - 1), idx
+    return TopKV2(take_along_axis(x, idx, x.ndim - 1), idx)
 
 
 # ------------------------------------------------------------------ gather_nd / scatter_nd
