@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(_TOOLS, ".."))
 if _TOOLS not in sys.path:      # np_workloads, bench_peers
     sys.path.insert(0, _TOOLS)
 import graphflow as tf  # noqa: E402
+import tf_steps  # noqa: E402
 from np_workloads import (Config, chain_grad2_ref, chain_grad_ref, chain_input,  # noqa: E402
                           conv_init, lstm_init, measure, mlp_init, np_chain, np_conv_step,
                           np_lstm_step, np_mlp_step, numpy_add_2x2)
@@ -135,24 +136,7 @@ def chain_grad2_4m(cfg):
 
 def make_mlp_step(ws, bs, lr=0.1):
     """(variables, @function step(x, y) -> loss): one SGD step of the ReLU MLP."""
-    params = []
-    for w, b in zip(ws, bs):
-        params += [tf.Variable(w), tf.Variable(b)]
-
-    @tf.function
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            h = x
-            for i in range(0, len(params), 2):
-                h = tf.matmul(h, params[i]) + params[i + 1]
-                if i < len(params) - 2:
-                    h = tf.nn.relu(h)
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, h))
-        grads = tape.gradient(loss, params)
-        for p, g in zip(params, grads):
-            p.assign_sub(lr * g)
-        return loss
-    return params, step
+    return tf_steps.make_mlp_step(tf, ws, bs, lr)
 
 
 @workload("mlp_step", 0.90)
@@ -360,23 +344,7 @@ def mlp_numpy_executor(cfg):
 def make_conv_step(ws, lr=0.01):
     """(variables, @function step(x, y) -> loss): one SGD step of Conv32-Pool-Conv64-Pool-Dense10
     (sparse softmax cross-entropy), written with tf.nn ops."""
-    params = [tf.Variable(w) for w in ws]
-
-    @tf.function
-    def step(x, y):
-        w1, b1, w2, b2, w3, b3 = params
-        with tf.GradientTape() as tape:
-            h = tf.nn.relu(tf.nn.conv2d(x, w1, 1, "VALID") + b1)
-            h = tf.nn.max_pool2d(h, 2, 2, "VALID")
-            h = tf.nn.relu(tf.nn.conv2d(h, w2, 1, "VALID") + b2)
-            h = tf.nn.max_pool2d(h, 2, 2, "VALID")
-            logits = tf.matmul(tf.reshape(h, (h.shape[0], -1)), w3) + b3
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
-        grads = tape.gradient(loss, params)
-        for p, g in zip(params, grads):
-            p.assign_sub(lr * g)
-        return loss
-    return params, step
+    return tf_steps.make_conv_step(tf, ws, lr)
 
 
 @workload("conv_step", 1.0)
@@ -397,19 +365,7 @@ def conv_step(cfg):
 def make_lstm_step(k, rk, bias, features, lr=0.01):
     """(params, step): a Keras LSTM with these weights and its @function SGD step on
     mean((h_T - y)^2) (the lstm_step workload; also tools/bench_side_by_side.py's)."""
-    layer = tf.keras.layers.LSTM(k.shape[1] // 4)
-    layer(tf.zeros((1, 1, features)))
-    layer.set_weights([k, rk, bias])
-    params = layer.trainable_variables
-
-    @tf.function
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean((layer(x) - y) ** 2)
-        for p, g in zip(params, tape.gradient(loss, params)):
-            p.assign_sub(lr * g)
-        return loss
-    return params, step
+    return tf_steps.make_lstm_step(tf, k, rk, bias, features, lr)
 
 
 @workload("lstm_step", 1.0)

@@ -37,6 +37,7 @@ from np_workloads import (CHAIN_REFS, Config, calibrate, chain_input, mlp_init, 
                           np_chain, np_mlp_step, numpy_add_2x2)
 from np_workloads import conv_init, np_conv_step  # noqa: E402
 from np_workloads import lstm_init, np_lstm_step  # noqa: E402
+import tf_steps  # noqa: E402
 
 #: workload names, in bench.py's order
 PEER_WORKLOADS = ("eager_add_2x2", "eager_tape_square", "chain_fwd_4M", "chain_grad_4M",
@@ -325,66 +326,21 @@ def _tf_builders():
 
     def mlp():
         ws, bs, x, y = mlp_init()
-        params = []
-        for w, b in zip(ws, bs):
-            params += [tf.Variable(w), tf.Variable(b)]
+        _, step = tf_steps.make_mlp_step(tf, ws, bs)
         xt, yt = tf.constant(x), tf.constant(y)
-
-        @tf.function
-        def step(x, y):
-            with tf.GradientTape() as tape:
-                h = x
-                for i in range(0, len(params), 2):
-                    h = tf.matmul(h, params[i]) + params[i + 1]
-                    if i < len(params) - 2:
-                        h = tf.nn.relu(h)
-                loss = tf.reduce_mean(
-                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=h))
-            grads = tape.gradient(loss, params)
-            for p, g in zip(params, grads):
-                p.assign_sub(0.1 * g)
-            return loss
         return (lambda: step(xt, yt)), lambda r: r.numpy()
 
     def convnet():
         ws, x, y = conv_init()
-        params = [tf.Variable(w) for w in ws]
+        _, step = tf_steps.make_conv_step(tf, ws)
         xt, yt = tf.constant(x), tf.constant(y)
-
-        @tf.function
-        def step(x, y):
-            w1, b1, w2, b2, w3, b3 = params
-            with tf.GradientTape() as tape:
-                h = tf.nn.relu(tf.nn.conv2d(x, w1, 1, "VALID") + b1)
-                h = tf.nn.max_pool2d(h, 2, 2, "VALID")
-                h = tf.nn.relu(tf.nn.conv2d(h, w2, 1, "VALID") + b2)
-                h = tf.nn.max_pool2d(h, 2, 2, "VALID")
-                logits = tf.matmul(tf.reshape(h, (h.shape[0], -1)), w3) + b3
-                loss = tf.reduce_mean(
-                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
-            grads = tape.gradient(loss, params)
-            for p, g in zip(params, grads):
-                p.assign_sub(0.01 * g)
-            return loss
         return (lambda: step(xt, yt)), lambda r: r.numpy()
 
     def lstm():
         """bench.py's lstm_step: a Keras LSTM in a tf.function train step."""
         k, rk, bias, x, y = lstm_init()
-        layer = tf.keras.layers.LSTM(rk.shape[0])
-        layer(tf.constant(x[:, :1]))
-        layer.set_weights([k, rk, bias])
-        params = layer.trainable_variables
+        _, step = tf_steps.make_lstm_step(tf, k, rk, bias, x.shape[2])
         xt, yt = tf.constant(x), tf.constant(y)
-
-        @tf.function
-        def step(x, y):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean((layer(x) - y) ** 2)
-            grads = tape.gradient(loss, params)
-            for p, g in zip(params, grads):
-                p.assign_sub(0.01 * g)
-            return loss
         return (lambda: step(xt, yt)), lambda r: r.numpy()
 
     return {"eager_add_2x2": add, "eager_tape_square": tape, "chain_fwd_4M": traced(chain),
