@@ -132,6 +132,16 @@ def _torch_builders(compiled):
             return torch.autograd.grad(g.sum(), x)[0]
         return run, lambda r: r.detach().numpy()
 
+    def sgd(fwd_loss, params, lr, xt, yt):
+        """(step, to_numpy): the loss, its gradients and one in-place SGD update."""
+        def step():
+            loss = fwd_loss(xt, yt)
+            grads = torch.autograd.grad(loss, params)
+            with torch.no_grad():
+                torch._foreach_add_(params, grads, alpha=-lr)
+            return loss
+        return step, lambda r: r.detach().numpy()
+
     def mlp():
         ws, bs, x, y = mlp_init()
         params = []
@@ -146,15 +156,7 @@ def _torch_builders(compiled):
                 if i < len(params) - 2:
                     h = torch.relu(h)
             return F.cross_entropy(h, y)
-        fwd_loss = comp(forward)
-
-        def step():
-            loss = fwd_loss(xt, yt)
-            grads = torch.autograd.grad(loss, params)
-            with torch.no_grad():
-                torch._foreach_add_(params, grads, alpha=-0.1)
-            return loss
-        return step, lambda r: r.detach().numpy()
+        return sgd(comp(forward), params, 0.1, xt, yt)
 
     def convnet():
         """bench.py's conv_step: NHWC weights as given, run as NCHW (PyTorch's layout)."""
@@ -174,15 +176,7 @@ def _torch_builders(compiled):
             h = F.max_pool2d(torch.relu(F.conv2d(h, c2, d2)), 2)
             h = h.permute(0, 2, 3, 1).reshape(h.shape[0], -1)     # NHWC flatten order
             return F.cross_entropy(h @ d + e, y)
-        fwd_loss = comp(forward)
-
-        def step():
-            loss = fwd_loss(xt, yt)
-            grads = torch.autograd.grad(loss, params)
-            with torch.no_grad():
-                torch._foreach_add_(params, grads, alpha=-0.01)
-            return loss
-        return step, lambda r: r.detach().numpy()
+        return sgd(comp(forward), params, 0.01, xt, yt)
 
     def lstm():
         """bench.py's lstm_step with torch.nn.LSTM (gate order i, f, g, o as Keras'; weights
@@ -200,15 +194,7 @@ def _torch_builders(compiled):
         def forward(x, y):
             _, (h, _) = net(x)
             return ((h[0] - y) ** 2).mean()
-        fwd_loss = comp(forward)
-
-        def step():
-            loss = fwd_loss(xt, yt)
-            grads = torch.autograd.grad(loss, params)
-            with torch.no_grad():
-                torch._foreach_add_(params, grads, alpha=-0.01)
-            return loss
-        return step, lambda r: r.detach().numpy()
+        return sgd(comp(forward), params, 0.01, xt, yt)
 
     eager = {"eager_add_2x2": add, "eager_tape_square": tape}
     return dict({} if compiled else eager, chain_fwd_4M=fwd, chain_grad_4M=grad,
