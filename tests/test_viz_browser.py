@@ -324,25 +324,7 @@ def test_second_order_and_unrolled_pages_in_every_mode(tmp_path, browser):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto("file://" + path)
         page.wait_for_selector('body[data-status="ready"]')
-        # every mode x stage, checked in the page (one round trip): fully expanded, every node
-        # of the stage is drawn (hidden: exactly the forward ones), none as a ghost
-        bad = page.evaluate("""() => {
-          const bad = [], n = document.querySelectorAll('#gf-stage option').length;
-          for (const mode of ['grouped', 'hidden', 'mirror']) {
-            gf.mode(mode);
-            for (let i = 0; i < n; i++) {
-              gf.stage(i); gf.expandAll();
-              const cur = gf.current(), v = gf.view();
-              const shown = new Set(Object.keys(cur.boxes).concat(Object.keys(cur.col)));
-              for (const [id, r] of Object.entries(v.nodes)) {
-                if (r.chip) continue;
-                const want = !(mode === 'hidden' && r.adj);
-                if (shown.has(id) !== want || id in cur.ghosts) bad.push([mode, v.name, id]);
-              }
-              for (const it of shown) if (!it.startsWith('g:') && !(it in v.nodes)) bad.push([mode, v.name, it]);
-            }
-          }
-          return bad; }""")
+        bad = undrawn_nodes(page)
         assert bad == []
         if name == "hess":
             page.evaluate("gf.mode('mirror')")
@@ -384,7 +366,20 @@ def test_loop_node_expands_to_its_body(tmp_path, browser):
     page.evaluate(f"gf.select({out})")
     info = page.inner_text("#gf-info")
     assert "unknown until it runs" in info and "final value of loop variable" in info
-    bad = page.evaluate("""() => {
+    bad = undrawn_nodes(page)
+    assert bad == []
+    same_mirror_layout(page, cf)         # (the last stage, all expanded, reverse loops mirrored)
+    page.evaluate("gf.stage(0)")
+    same_mirror_layout(page, cf)
+    assert errors == [] and state(page)["errors"] == ""
+    page.close()
+
+
+def undrawn_nodes(page):
+    """Every adjoint mode x stage, checked in the page (one round trip): fully expanded, every
+    node of the stage is drawn (hidden: exactly the forward ones), none as a ghost, and nothing
+    drawn that is not a node or group; [(mode, stage, id)] of the offenders."""
+    return page.evaluate("""() => {
       const bad = [], n = document.querySelectorAll('#gf-stage option').length;
       for (const mode of ['grouped', 'hidden', 'mirror']) {
         gf.mode(mode);
@@ -394,17 +389,13 @@ def test_loop_node_expands_to_its_body(tmp_path, browser):
           const shown = new Set(Object.keys(cur.boxes).concat(Object.keys(cur.col)));
           for (const [id, r] of Object.entries(v.nodes)) {
             if (r.chip) continue;
-            if (shown.has(id) !== !(mode === 'hidden' && r.adj) || id in cur.ghosts) bad.push([mode, v.name, id]);
+            const want = !(mode === 'hidden' && r.adj);
+            if (shown.has(id) !== want || id in cur.ghosts) bad.push([mode, v.name, id]);
           }
+          for (const it of shown) if (!it.startsWith('g:') && !(it in v.nodes)) bad.push([mode, v.name, it]);
         }
       }
       return bad; }""")
-    assert bad == []
-    same_mirror_layout(page, cf)         # (the last stage, all expanded, reverse loops mirrored)
-    page.evaluate("gf.stage(0)")
-    same_mirror_layout(page, cf)
-    assert errors == [] and state(page)["errors"] == ""
-    page.close()
 
 
 def same_mirror_layout(page, cf):
