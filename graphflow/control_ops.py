@@ -24,6 +24,7 @@ Design (TF 2 semantics, single-output op table):
 import numpy as np
 
 from . import state as _state
+from .blas_threads import SINGLE_BLAS, SMALL_GEMM
 from .dispatch import bind
 from .errors import InvalidArgumentError
 from .evaluate import NumpyPlan, run_count as _runs
@@ -46,23 +47,6 @@ from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 #: without, and equal (1.00) with OPENBLAS_NUM_THREADS=1. Values and gradients are the same.
 HOIST_LOOP_GEMMS = False
 
-#: a loop body whose every matmul has at most this many multiply-adds runs with one BLAS thread
-#: (an RNN step's gemms, e.g. (64, 64) @ (64, 256): 1M). Per-iteration gemms that small gain
-#: little from a second thread, and lose badly when another process holds a core: measured on 2
-#: shared cores under load 6, (64, 64) @ (64, 256) took 1.5-3.1 ms with numpy's 2 OpenBLAS
-#: threads and 0.08-0.11 ms with one.
-SMALL_LOOP_GEMM = 1 << 22
-_BLAS = []
-
-
-def _one_blas_thread():
-    """A context limiting BLAS (numpy's OpenBLAS/MKL) to one thread (11 us to enter and leave)."""
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api="blas")
-
-
 def _gemm_size(g, d):
     """Multiply-adds of a matmul node of graph `g` (None: a dim unknown)."""
     a = g.nx.nodes[d["inputs"][0]]["shape"]
@@ -75,7 +59,8 @@ def _gemm_size(g, d):
 
 def small_gemms(graphs):
     """True if the graphs (nested sub-graphs included) have matmuls and all of them are at most
-    SMALL_LOOP_GEMM multiply-adds (see `SMALL_LOOP_GEMM`)."""
+    SMALL_GEMM multiply-adds (`graphflow.blas_threads`: an RNN step's products; one BLAS thread
+    runs them faster)."""
     sizes = []
     for g in graphs:
         for _, d in g.nx.nodes(data=True):
@@ -84,7 +69,7 @@ def small_gemms(graphs):
             for v in d["attrs"].values():
                 if isinstance(v, Subgraphs) and not small_gemms(v.graphs):
                     return False
-    return bool(sizes) and all(x is not None and x <= SMALL_LOOP_GEMM for x in sizes)
+    return bool(sizes) and all(x is not None and x <= SMALL_GEMM for x in sizes)
 
 
 class Subgraphs:
@@ -179,8 +164,8 @@ class Subgraphs:
             self._small = small_gemms(self.graphs)
 
         def loop():
-            if self._small:   # small per-iteration gemms: one BLAS thread (SMALL_LOOP_GEMM)
-                with _one_blas_thread():
+            if self._small:   # small per-iteration gemms: one BLAS thread (SMALL_GEMM)
+                with SINGLE_BLAS:
                     return run()
             return run()
 

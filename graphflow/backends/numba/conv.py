@@ -49,6 +49,7 @@ import threading
 
 import numpy as np
 
+from ...blas_threads import SINGLE_BLAS
 from ...evaluate import run_count
 from ...ops.conv_ops import out_size
 from ...ops.registry import OPS
@@ -496,62 +497,6 @@ def _pair(name_direct, name_cols, dt, wshape, groups):
     use_direct = known and _direct(*wshape[:3], groups)
     return (request(name_direct, dt.name) if use_direct or not known else None,
             request(name_cols, dt.name) if not use_direct else None)
-
-
-class _SingleThreadedBlas:
-    """While a gemm-per-batch-chunk job runs on the chunk pool, BLAS (OpenBLAS/MKL/BLIS, through
-    threadpoolctl) uses one thread per call: the pool's threads are the parallelism. BLAS's own
-    threads next to the pool's would oversubscribe the cores, and OpenBLAS's thread hand-over
-    collapses on a loaded machine (measured, 2 cores at load 5-7: a 7744x288x64 sgemm median
-    10.6 ms on 1 thread, 20 ms on 2; a (64,10)x(10,1600) product 0.05 ms vs 48 ms). Nested and
-    concurrent uses count: the first entrant saves the thread counts, the last restores them."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.depth = 0
-        self.saved = None
-        self.ctls = None
-
-    def controllers(self):
-        if self.ctls is None:
-            try:
-                from threadpoolctl import ThreadpoolController
-                self.ctls = [c for c in ThreadpoolController().lib_controllers
-                             if c.user_api == "blas"]
-            except Exception:        # threadpoolctl missing or unusable: leave BLAS alone
-                self.ctls = []
-        return self.ctls
-
-    def __enter__(self):
-        with self.lock:
-            if not self.depth:
-                ctls = self.controllers()
-                self.saved = [c.get_num_threads() for c in ctls]
-                for c, k in zip(ctls, self.saved):
-                    if k != 1:
-                        c.set_num_threads(1)
-            self.depth += 1
-
-    def __exit__(self, *exc):
-        with self.lock:
-            self.depth -= 1
-            if not self.depth:
-                for c, k in zip(self.ctls, self.saved):
-                    if k != 1:
-                        c.set_num_threads(k)
-
-
-SINGLE_BLAS = _SingleThreadedBlas()
-
-
-def single_threaded_matmul(a, b):
-    """np.matmul(a, b) with BLAS on one thread (for products too small to gain from more).
-
-    >>> single_threaded_matmul(np.ones((2, 3)), np.ones((3, 1))).ravel()
-    array([3., 3.])
-    """
-    with SINGLE_BLAS:
-        return np.matmul(a, b)
 
 
 #: columns of at most this many bytes are made at a time when they are not kept (about the

@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from ...blas_threads import SMALL_GEMM, single_threaded_matmul
 from ...dispatch import NUMERICS_CHECKS
 from ...evaluate import NumpyPlan, node_runner, note_run, runtime_error
 from ...ops.math_ops import MATMUL
@@ -62,15 +63,8 @@ def _matmul_source(d, slots, ns):
     (m, k), (_, n) = (s[::-1] if t else s for s, t in zip(
         d["_in_shapes"], (d["attrs"]["transpose_a"], d["attrs"]["transpose_b"])))
     if all(isinstance(v, (int, np.integer)) for v in (m, k, n)) and m * k * n < SMALL_GEMM:
-        ns["MM"] = conv.single_threaded_matmul
+        ns["MM"] = single_threaded_matmul
     return f"MM(vals[{a}]{ta}, vals[{b}]{tb})"
-
-
-#: 2-D matmuls of fewer multiply-adds than this call BLAS single-threaded (`conv.SINGLE_BLAS`):
-#: OpenBLAS splits products from 2^18 multiply-adds over its threads, and waking them costs
-#: more than such a product (measured, 2 cores at load 5: (64,10)x(10,1600) 0.05 ms on one
-#: thread, median 15-48 ms on two; quiet: 0.033 vs 0.034 ms)
-SMALL_GEMM = 1 << 22
 
 
 def _identity(kind, dtype):

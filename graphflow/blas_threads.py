@@ -1,0 +1,80 @@
+"""BLAS on one thread where more threads lose: one counted switch for every caller.
+
+numpy's OpenBLAS/MKL split a product over their own threads. On a 2-core machine that is a loss
+for small products (waking the threads costs more than the product) and when other threads are
+the parallelism (the numba backend's chunk pool); on a loaded machine OpenBLAS's thread hand-over
+collapses. `SINGLE_BLAS` (a context) makes BLAS run on one thread while any user is inside it;
+`SMALL_GEMM` is where a product counts as small (the numba plan's 2-D matmuls, the per-iteration
+products of a while_loop body).
+
+>>> import numpy as np
+>>> with SINGLE_BLAS:
+...     float(np.ones((2, 3)) @ np.ones(3) @ np.ones(2))
+6.0
+"""
+import threading
+
+import numpy as np
+
+#: products of fewer multiply-adds than this run with one BLAS thread. OpenBLAS splits products
+#: from 2^18 multiply-adds over its threads, and waking them costs more than such a product
+#: (measured, 2 cores at load 5: (64,10)x(10,1600) 0.05 ms on one thread, median 15-48 ms on
+#: two; quiet: 0.033 vs 0.034 ms; an RNN step's (64,64)x(64,256) at load 6: 1.5-3.1 ms on two
+#: threads, 0.08-0.11 ms on one)
+SMALL_GEMM = 1 << 22
+
+
+class _SingleThreadedBlas:
+    """While a gemm-per-batch-chunk job runs on the chunk pool, BLAS (OpenBLAS/MKL/BLIS, through
+    threadpoolctl) uses one thread per call: the pool's threads are the parallelism. BLAS's own
+    threads next to the pool's would oversubscribe the cores, and OpenBLAS's thread hand-over
+    collapses on a loaded machine (measured, 2 cores at load 5-7: a 7744x288x64 sgemm median
+    10.6 ms on 1 thread, 20 ms on 2; a (64,10)x(10,1600) product 0.05 ms vs 48 ms). Nested and
+    concurrent uses count: the first entrant saves the thread counts, the last restores them."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved = None
+        self.ctls = None
+
+    def controllers(self):
+        if self.ctls is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+                self.ctls = [c for c in ThreadpoolController().lib_controllers
+                             if c.user_api == "blas"]
+            except Exception:        # threadpoolctl missing or unusable: leave BLAS alone
+                self.ctls = []
+        return self.ctls
+
+    def __enter__(self):
+        with self.lock:
+            if not self.depth:
+                ctls = self.controllers()
+                self.saved = [c.get_num_threads() for c in ctls]
+                for c, k in zip(ctls, self.saved):
+                    if k != 1:
+                        c.set_num_threads(1)
+            self.depth += 1
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.depth -= 1
+            if not self.depth:
+                for c, k in zip(self.ctls, self.saved):
+                    if k != 1:
+                        c.set_num_threads(k)
+
+
+SINGLE_BLAS = _SingleThreadedBlas()
+
+
+def single_threaded_matmul(a, b):
+    """np.matmul(a, b) with BLAS on one thread (for products too small to gain from more).
+
+    >>> single_threaded_matmul(np.ones((2, 3)), np.ones((3, 1))).ravel()
+    array([3., 3.])
+    """
+    with SINGLE_BLAS:
+        return np.matmul(a, b)
