@@ -200,7 +200,9 @@ def test_runner_declines_what_it_does_not_compute():
                                               pads=((0, 0), (0, 0))),
             "dtype": np.dtype("int32"), "shape": (1, 1, 1, 1)}
     assert conv.runner(ints) is None                                   # integer pooling
-    assert lowering.KERNELS == set(conv._RUNNERS)
+    # every op of lowering.KERNELS has its runner and every runner an op
+    assert sorted(lowering.KERNELS.values()) == sorted(conv._RUNNERS)
+    assert lowering.FUSED_EPILOGUE <= set(lowering.KERNELS)
 
 
 # ------------------------------------------------------------------ traced on the numba backend

@@ -53,7 +53,7 @@ from ...blas_threads import SINGLE_BLAS
 from ...evaluate import run_count
 from ...ops.conv_ops import out_size
 from ...ops.registry import OPS
-from . import cache
+from . import cache, lowering
 from .parallel import CHUNK_ELEMENTS, pool
 
 #: bump when a kernel's text changes meaning (part of every kernel's source, hence its key)
@@ -792,13 +792,13 @@ def _max_pool_gather(d, impl, dt, in_shapes):
 def describe(d, in_shapes, fn=None):
     """How the backend computes node `d` with inputs of `in_shapes` (for the kernel plan);
     `fn`: its runner (its kernels' states are reported)."""
-    op, a = d["op"], d["attrs"]
-    if op.startswith("max_pool"):
+    kind, a = lowering.KERNELS.get(d["op"]), d["attrs"]   # the runner's name
+    if kind.startswith("max_pool"):
         how = "direct numba loop (windows tile the input: no scatter)" if (
-            op == "max_pool2d_grad" and tuple(a["ksize"]) == tuple(a["strides"])
+            kind == "max_pool_grad" and tuple(a["ksize"]) == tuple(a["strides"])
             and not any(a["pads"][0]) and not any(a["pads"][1])) else "direct numba loop"
     else:
-        wshape = in_shapes[1] if op != "conv2d_backprop_filter" else a["filter_shape"]
+        wshape = in_shapes[1] if kind != "backprop_filter" else a["filter_shape"]
         kh, kw, ci = tuple(wshape)[:3]
         groups = a.get("groups", 1)
         if groups > 1:
@@ -807,10 +807,10 @@ def describe(d, in_shapes, fn=None):
             how = f"direct numba loop (kh*kw*C = {kh * kw * ci} <= {DIRECT_MAX_K})"
         elif _pointwise(a, kh, kw):
             how = "BLAS gemm alone (1x1, stride 1, no padding)"
-        elif op == "conv2d_backprop_input":
+        elif kind == "backprop_input":
             how = (f"BLAS gemm + numba col2im (kh*kw*C = {kh * kw * ci}), per batch chunk on "
                    "single-threaded BLAS")
-        elif op == "conv2d_backprop_filter":
+        elif kind == "backprop_filter":
             how = (f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci}), per batch chunk on "
                    "single-threaded BLAS, with the forward's columns when this run made them")
         else:
@@ -823,9 +823,10 @@ def describe(d, in_shapes, fn=None):
     return f"{how}; kernels {states}"
 
 
-_RUNNERS = {"conv2d": _conv2d, "conv2d_backprop_input": _backprop_input,
-            "conv2d_backprop_filter": _backprop_filter, "max_pool2d": _max_pool,
-            "max_pool2d_grad": _max_pool_grad, "max_pool2d_gather": _max_pool_gather}
+# by runner name (`lowering.KERNELS` says which op each serves)
+_RUNNERS = {"conv2d": _conv2d, "backprop_input": _backprop_input,
+            "backprop_filter": _backprop_filter, "max_pool": _max_pool,
+            "max_pool_grad": _max_pool_grad, "max_pool_gather": _max_pool_gather}
 
 
 def runner(d, in_shapes=None):
@@ -833,14 +834,10 @@ def runner(d, in_shapes=None):
     static shapes, which pick the kernels a convolution needs) with this module's kernels, or
     None when they do not apply (another op, a non-float dtype); it runs the op table's numpy
     impl until its kernels are compiled. `.kernels` lists the cache entries it uses."""
-    make = _RUNNERS.get(d["op"])
+    make = _RUNNERS.get(lowering.KERNELS.get(d["op"]))
     dt = np.dtype(d["dtype"])
     if make is None or dt.name not in _FLOATS:
         return None
     fast, kernels = make(d, OPS[d["op"]].impl, dt, in_shapes)
-    return _with_kernels(fast, kernels, OPS[d["op"]].impl, d["attrs"], d["op"] in FUSED_EPILOGUE)
-
-
-#: ops whose runner offers `.fused` (see `_with_kernels`): the plan runs a cluster's epilogue
-#: per batch chunk of the anchor, on the thread that computed the chunk
-FUSED_EPILOGUE = frozenset(["conv2d", "max_pool2d_grad"])
+    return _with_kernels(fast, kernels, OPS[d["op"]].impl, d["attrs"],
+                         d["op"] in lowering.FUSED_EPILOGUE)

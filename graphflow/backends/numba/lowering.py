@@ -42,9 +42,15 @@ SCALAR = {
 INDEXED = {"one_hot": -1}
 
 #: ops this backend computes with its own hand-written kernels instead of the op table's numpy
-#: impl (module `conv`: im2col/col2im + BLAS convolutions, max pooling; `conv.runner(node)`)
-KERNELS = frozenset(["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "max_pool2d",
-                     "max_pool2d_grad", "max_pool2d_gather"])
+#: impl (module `conv`: im2col/col2im + BLAS convolutions, max pooling; `conv.runner(node)`),
+#: each with the name of the conv runner that builds them
+KERNELS = {"conv2d": "conv2d", "conv2d_backprop_input": "backprop_input",
+           "conv2d_backprop_filter": "backprop_filter", "max_pool2d": "max_pool",
+           "max_pool2d_grad": "max_pool_grad", "max_pool2d_gather": "max_pool_gather"}
+
+#: of those, the ops whose runner offers `.fused`: the plan runs a cluster's epilogue per batch
+#: chunk of the anchor, on the thread that computed the chunk (see `conv.runner`)
+FUSED_EPILOGUE = frozenset(["conv2d", "max_pool2d_grad"])
 
 #: Relative cost of one element (transcendental ops weigh 8): decides when a loop is worth
 #: running on all cores.

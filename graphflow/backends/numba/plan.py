@@ -246,7 +246,7 @@ class _ClusterStep:
         fused = self._fused_anchor()
         if fused is not None:
             # the anchor computes into A batch chunk by batch chunk and runs the epilogue's
-            # chunk(lo, hi) on each as soon as it is done (`conv.FUSED_EPILOGUE`)
+            # chunk(lo, hi) on each as soon as it is done (`lowering.FUSED_EPILOGUE`)
             s, f, ins = self.anchor_run
             ns["AFZ"], ns["AD"] = f.fused, fused[1]
             body.append(f"vals[{s}] = A = empty({fused[0]}, AD)")
@@ -342,7 +342,7 @@ class _ClusterStep:
 
     def _fused_anchor(self):
         """(shape, dtype) of an anchor whose runner runs this epilogue per batch chunk
-        (`conv.FUSED_EPILOGUE`), or None: the anchor's shape is static, the loop's rows are
+        (`lowering.FUSED_EPILOGUE`), or None: the anchor's shape is static, the loop's rows are
         whole images, reductions over the rows (if any) are split into per-chunk partials,
         and it reads the anchor's output in the anchor's dtype (no conversion copy)."""
         if self.anchor is None or (not self.parallel and getattr(self.spec, "reductions", ())):
