@@ -32,7 +32,8 @@ from .graph import GraphBuilder, specialize, user_source
 from .nest import describe as describe_structure, flatten, structure
 from .ops.math_ops import MATMUL, zeros_like
 from .ops.shape_ops import gather, reshape
-from .ops.registry import CONTROL, EFFECT, OPS, VIA_VJP, Aval, defop, fmt_avals, linear_in
+from .ops.registry import (CONSTANT, CONTROL, EFFECT, OPS, PARAMETER, READ_VARIABLE, VIA_VJP,
+                           Aval, defop, fmt_avals, linear_in)
 from .autodiff.forward import ForwardAccumulator
 from .tape import GradientTape
 from .shapes import evaluate, has_dim
@@ -246,7 +247,7 @@ class BranchBuilder(GraphBuilder):
         nid = self._captured.get(k)
         if nid is None:
             d = Aval(tuple(outer.shape), np.dtype(outer.dtype.np))
-            nid = self.add_node("parameter", (), {"index": len(self.params),
+            nid = self.add_node(PARAMETER.name, (), {"index": len(self.params),
                                                   "name": f"capture{len(self.captures)}"},
                                 d.shape, d.dtype, source=user_source())
             self.params.append(nid)
@@ -439,7 +440,7 @@ def replay(graph, args, hook=None, vals=None):
         if n in vals:
             continue
         d = graph.nx.nodes[n]
-        if d["op"] == "constant":
+        if d["op"] == CONSTANT.name:
             vals[n] = convert_to_tensor(d["attrs"]["value"])
         elif d["op"] in OPS and OPS[d["op"]].kind == EFFECT:
             continue   # prints/assigns ran in the forward pass (they have no value)
@@ -513,7 +514,7 @@ def _drop_dead(b, nid, n_explicit):
     if nid not in g or g.out_degree(nid) or nid in b.outputs:
         return
     d = g.nodes[nid]
-    if d["op"] == "parameter":
+    if d["op"] == PARAMETER.name:
         i = b.params.index(nid)
         if i < n_explicit:
             return
@@ -554,7 +555,7 @@ def hoist_row_matmuls(b, n_explicit):
         if nid in inv:
             return inv[nid]
         d = g.nodes[nid]
-        if d["op"] == "constant":
+        if d["op"] == CONSTANT.name:
             return convert_to_tensor(d["attrs"]["value"])
         return None
 
@@ -795,7 +796,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
                if n <= j < 2 * n and j - n in fv and c is not None}
     if not final_ct and not hist_ct:
         return [None] * len(inputs)
-    if any(d["op"] == "read_variable" for g in loop.graphs for _, d in g.nx.nodes(data=True)):
+    if any(d["op"] == READ_VARIABLE.name for g in loop.graphs for _, d in g.nx.nodes(data=True)):
         raise NotImplementedError(
             f"gradient of the while_loop at {loop.source}: its body assigns a Variable it reads, "
             "so earlier iterations' values are gone; carry the value as a loop variable instead "

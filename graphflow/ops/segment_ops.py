@@ -14,7 +14,7 @@ from ..dispatch import bind
 from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
 from . import math_ops as _m
 from . import shape_ops as _s
-from .registry import OTHER, VIA_VJP, Aval, defop, linear_in, op_error, same_dtype
+from .registry import CONSTANT, OPS, OTHER, VIA_VJP, Aval, defop, linear_in, op_error, same_dtype
 from ..shapes import require_equal
 
 
@@ -112,7 +112,7 @@ def _known(x):
     if getattr(x, "_value", None) is not None:
         return np.asarray(x._value)
     g = getattr(x, "_graph", None)
-    if g is not None and g.nx.nodes[x._node]["op"] == "constant":
+    if g is not None and OPS[g.nx.nodes[x._node]["op"]] is CONSTANT:
         return np.asarray(g.nx.nodes[x._node]["attrs"]["value"])
     return None
 

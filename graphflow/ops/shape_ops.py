@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..dispatch import bind
 from ..tensor import OPERATORS, Tensor, constant, convert_args, convert_to_tensor, to_tensor
-from .creation import ones  # noqa: F401  (used in doctests)
+from .creation import ones, shape_tuple  # noqa: F401  (ones: used in doctests)
 from ..indexing import index_from_spec, index_spec, sliced_shape
 from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 from .registry import SOURCE, broadcast_shapes
@@ -39,7 +39,7 @@ def reshape(tensor, shape, name=None):
     TensorShape([2, 2])
     """
     x = to_tensor(tensor)
-    shape = list(static_dims(shape))
+    shape = list(shape_tuple(shape))
     if shape.count(-1) > 1:
         raise op_error("reshape", (x,), f"at most one -1 in shape {shape}")
     if -1 in shape:
@@ -127,7 +127,7 @@ BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
 def broadcast_to(input, shape, name=None):
     """Broadcast to `shape` with numpy rules."""
     x = to_tensor(input)
-    shape = static_dims(shape)
+    shape = shape_tuple(shape)
     if tuple(x.shape) == shape:
         return x
     return bind(BROADCAST_TO, [x], {"shape": shape})
@@ -417,37 +417,6 @@ def dims_value(dims, dtype=_dt.int32):
     if isinstance(dims, Dim) or (isinstance(dims, tuple) and any(isinstance(d, Dim) for d in dims)):
         return bind(DIMS, [], {"dims": dims, "dtype": dt.np.name})
     return convert_to_tensor(np.array(dims, dtype=dt.np), dt)
-
-
-def static_dims(shape):
-    """A shape argument (ints, Dims, 0-d tensors, or a 1-D int tensor - also a traced
-    `graphflow.shape(x)`) as a tuple of ints and Dims.
-
-    >>> static_dims([2, constant(3)]), static_dims(constant([4, 5]))
-    ((2, 3), (4, 5))
-    """
-    if isinstance(shape, Tensor):
-        v = _static_value(shape)
-        return tuple(v) if isinstance(v, tuple) else tuple(int(s) for s in np.reshape(v, -1))
-    if isinstance(shape, (int, np.integer, Dim)):
-        shape = (shape,)
-    out = []
-    for s in shape:
-        if isinstance(s, Tensor):
-            s = _static_value(s)
-            s = s if isinstance(s, Dim) else int(np.reshape(s, ()))
-        out.append(s if isinstance(s, Dim) else int(s))
-    return tuple(out)
-
-
-def _static_value(t):
-    """The value of a tensor known while tracing: a constant's array, a `dims` node's dims."""
-    dims = _dims_of(t)
-    if dims is None and getattr(t, "_graph", None) is not None:
-        d = t._graph.nx.nodes[t._node]
-        if OPS[d["op"]].kind == SOURCE and "value" in d["attrs"]:   # a constant
-            return d["attrs"]["value"]
-    return t.numpy() if dims is None else dims
 
 
 def shape(input, out_type=_dt.int32, name=None):
