@@ -280,7 +280,11 @@ class Layer(Module):
 
     @property
     def weights(self):
-        return self._dedupe(self.trainable_weights + self.non_trainable_weights)
+        """Own weights (trainable ones first, as created), then each sublayer's weights; the
+        order does not change when layers are frozen (Keras 3)."""
+        own = self._own_variables()
+        return self._dedupe([w for w in own if w.trainable] + [w for w in own if not w.trainable]
+                            + [w for s in self._sublayers() for w in s.weights])
 
     variables = weights
     trainable_variables = trainable_weights

@@ -1071,9 +1071,17 @@ class Sequential(Model):
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
-        if not self._layers_list and self._seq_input_shape is None and \
-                layer._batch_input_shape is not None:
-            self._seq_input_shape = layer._batch_input_shape
+        if not self._layers_list and self._seq_input_shape is None:
+            if layer._batch_input_shape is not None:
+                self._seq_input_shape = layer._batch_input_shape
+            else:   # Keras 3: a first layer with defined inputs (a model) gives the shape
+                try:
+                    first_inputs = layer.inputs
+                except AttributeError:
+                    first_inputs = None
+                if isinstance(first_inputs, (list, tuple)) and len(first_inputs) == 1:
+                    self._seq_input_shape = first_inputs[0].shape
+                    self._seq_input_dtype = first_inputs[0].dtype
         self._layers_list.append(layer)
         self._fns = {}
         if self._seq_input_shape is not None:
