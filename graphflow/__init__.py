@@ -86,6 +86,7 @@ from . import distribute  # tf.distribute: data-parallel training over MPI
 from . import debugging  # tf.debugging: check_numerics, enable_check_numerics, assert_*
 from . import summary  # tf.summary: TensorBoard event files
 from . import viz  # graph visualizer; also ConcreteFunction.visualize / _repr_html_
+from . import checkpoint as _ckpt  # tf.train: object-based checkpoints (issue 10)
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows
@@ -177,6 +178,9 @@ linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
 math.__dict__.update(asin=_m.asin, acos=_m.acos, asinh=_m.asinh, acosh=_m.acosh, atanh=_m.atanh,
                      count_nonzero=_m.count_nonzero, softmax=_nn.softmax)
 cumsum = _a.cumsum
+train = _namespace("train", Checkpoint=_ckpt.Checkpoint, CheckpointManager=_ckpt.CheckpointManager,
+                   latest_checkpoint=_ckpt.latest_checkpoint, load_checkpoint=_ckpt.load_checkpoint,
+                   list_variables=_ckpt.list_variables, CheckpointReader=_ckpt.CheckpointReader)
 PhysicalDevice = _collections.namedtuple("PhysicalDevice", "name device_type")
 LogicalDevice = _collections.namedtuple("LogicalDevice", "name device_type")
 

@@ -28,7 +28,8 @@ LAYERS = [
     ("backends", ["graphflow.backends"]),
     ("function", ["graphflow.autograph", "graphflow.function", "graphflow.module"]),
     ("applications", ["graphflow.keras", "graphflow.viz", "graphflow.distribute",
-                      "graphflow.data", "graphflow.debugging", "graphflow.summary"]),
+                      "graphflow.data", "graphflow.debugging", "graphflow.summary",
+                      "graphflow.checkpoint"]),
     ("package", ["graphflow"]),
 ]
 
