@@ -55,9 +55,27 @@ def _normalize(x, axis=-1, order=2):
     return x / _np.where(norm == 0, 1, norm)
 
 
+def _get_value(x):
+    """numpy value of a Variable / tensor / number (tf.keras.backend.get_value)."""
+    return x.numpy() if hasattr(x, "numpy") else _np.asarray(x)
+
+
+def _set_value(x, value):
+    """Assign `value` to the Variable `x` (tf.keras.backend.set_value)."""
+    x.assign(_np.asarray(value, dtype=x.dtype.np))
+
+
+def _random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """tf.keras.backend.random_normal: a normal sample of `shape` (traced inside fit)."""
+    from ..ops import random_ops as _r
+    return _r.normal(shape, mean=mean, stddev=stddev, dtype=dtype or "float32", seed=seed)
+
+
 backend = _types.ModuleType("graphflow.keras.backend")
 backend.__dict__.update(clear_session=_clear_session, floatx=lambda: "float32",
-                        epsilon=lambda: losses.EPSILON, backend=lambda: "graphflow")
+                        epsilon=lambda: losses.EPSILON, backend=lambda: "graphflow",
+                        get_value=_get_value, set_value=_set_value,
+                        random_normal=_random_normal)
 utils = _types.ModuleType("graphflow.keras.utils")
 utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_random_seed,
                       normalize=_normalize)

@@ -873,7 +873,8 @@ class Model(Layer):
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                          batch_size=validation_batch_size or batch_size,
-                                         steps=validation_steps, verbose=0, return_dict=True)
+                                         steps=validation_steps, verbose=0, return_dict=True,
+                                         callbacks=cb)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             logs = epoch_logs
@@ -916,7 +917,9 @@ class Model(Layer):
                 min(math.ceil(n / batch_size), steps)
         self._prepare(x, y)
         test_fn = self.make_test_function()
-        cb = _cb.CallbackList(callbacks, model=self, steps=total, verbose=verbose)
+        # fit's validation passes its own CallbackList: the fit callbacks see on_test_* (Keras 3)
+        cb = callbacks if isinstance(callbacks, _cb.CallbackList) else \
+            _cb.CallbackList(callbacks, model=self, steps=total, verbose=verbose)
         bar = _cb.Progbar(total, verbose=verbose) if verbose else None
         self.reset_metrics()
         cb.on_test_begin()
