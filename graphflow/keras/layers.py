@@ -153,6 +153,8 @@ class Layer(Module):
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}")
         self._name = name or unique_name(_snake(type(self).__name__))
         self._trainable = bool(trainable)
+        if isinstance(dtype, dict):   # a Keras 3 DTypePolicy config (get_config()['dtype'])
+            dtype = dtype.get("config", {}).get("name")
         self._dtype = _dt.as_dtype(dtype or _dt.float32)
         self.built = False
         self._own_weights = []
@@ -522,7 +524,14 @@ class Layer(Module):
 
     # ---- config and pickling ------------------------------------------------------------
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """name, trainable and the dtype policy, as Keras 3 gives them:
+
+        >>> tf.keras.layers.Dense(2, name="d").get_config()["dtype"]["config"]
+        {'name': 'float32'}
+        """
+        return {"name": self.name, "trainable": self.trainable,
+                "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                          "config": {"name": self.dtype}, "registered_name": None}}
 
     def __getstate__(self):
         state = dict(self.__dict__)

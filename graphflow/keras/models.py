@@ -221,8 +221,14 @@ class LossesContainer:
 
     def total(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
         if self._losses is None:
-            raise ValueError("the model was compiled without a loss; pass `loss=` to compile or "
-                             "override train_step")
+            if regularization_losses:   # Keras 3: compile() without a loss trains on add_loss
+                regs = list(regularization_losses)
+                total = regs[0]
+                for r in regs[1:]:
+                    total = total + r
+                return total
+            raise ValueError("the model was compiled without a loss and adds none with add_loss;"
+                             " pass `loss=` to compile or override train_step")
         names = None
         if isinstance(self._losses, dict) or isinstance(self._weights, dict) or \
                 isinstance(y_true, dict):
