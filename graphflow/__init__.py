@@ -87,6 +87,7 @@ from . import debugging  # tf.debugging: check_numerics, enable_check_numerics, 
 from . import summary  # tf.summary: TensorBoard event files
 from . import viz  # graph visualizer; also ConcreteFunction.visualize / _repr_html_
 from . import checkpoint as _ckpt  # tf.train: object-based checkpoints (issue 10)
+from . import saved_model  # tf.saved_model: save/load a Module's variables and traced graphs
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows

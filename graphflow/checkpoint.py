@@ -90,8 +90,9 @@ def _children(obj):
 
 def object_graph(root):
     """Breadth-first walk of the object graph from `root`: ({id: path} of every object, first
-    (shortest) path wins, [(path, Variable)], [(path, optimizer)])."""
-    paths, variables, optimizers = {id(root): ""}, [], []
+    (shortest) path wins, [(path, Variable)], [(path, optimizer)], [(path, other object)] with
+    the root first)."""
+    paths, variables, optimizers, nodes = {id(root): ""}, [], [], [("", root)]
     queue = [root]
     while queue:
         obj = queue.pop(0)
@@ -106,13 +107,14 @@ def object_graph(root):
             else:
                 if isinstance(child, Optimizer):
                     optimizers.append((path, child))
+                nodes.append((path, child))
                 queue.append(child)
-    return paths, variables, optimizers
+    return paths, variables, optimizers, nodes
 
 
 def collect(root):
     """{checkpoint key: Variable} of everything reachable from `root` (slots included)."""
-    paths, variables, optimizers = object_graph(root)
+    paths, variables, optimizers, _ = object_graph(root)
     out = {f"{p}/{VALUE}": v for p, v in variables}
     for opath, opt in optimizers:
         for vid, slots in opt._slots.items():
@@ -293,7 +295,7 @@ def _assign(var, value, key):
 def restore_into(root, values, path):
     """Assign `values` ({key: array}) to the Variables reachable from `root`; optimizer slots
     are created for variables the checkpoint has slots of. Returns a `LoadStatus`."""
-    _, variables, optimizers = object_graph(root)
+    _, variables, optimizers, _ = object_graph(root)
     for opath, opt in optimizers:   # create the slots the checkpoint holds values for
         need = []
         for vpath, var in variables:
@@ -322,18 +324,7 @@ def _defer(root, pending):
     Variable assigned later to one of their attributes is restored then."""
     if not pending:
         return
-    paths, _, _ = object_graph(root)
-    objs = {}
-    queue = [root]
-    seen = {id(root)}
-    while queue:
-        o = queue.pop(0)
-        if isinstance(o, Checkpoint):
-            objs[paths[id(o)]] = o
-        for _, c in _children(o):
-            if id(c) not in seen and not isinstance(c, Variable):
-                seen.add(id(c))
-                queue.append(c)
+    objs = {p: o for p, o in object_graph(root)[3] if isinstance(o, Checkpoint)}
     for key, value in pending.items():
         parts = key[:-len("/" + VALUE)].split("/") if key.endswith(VALUE) else None
         if not parts or SLOT in parts:

@@ -29,7 +29,7 @@ LAYERS = [
     ("function", ["graphflow.autograph", "graphflow.function", "graphflow.module"]),
     ("applications", ["graphflow.keras", "graphflow.viz", "graphflow.distribute",
                       "graphflow.data", "graphflow.debugging", "graphflow.summary",
-                      "graphflow.checkpoint"]),
+                      "graphflow.checkpoint", "graphflow.saved_model"]),
     ("package", ["graphflow"]),
 ]
 
