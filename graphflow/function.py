@@ -28,6 +28,7 @@ import time
 import warnings
 import weakref
 
+import networkx as nx
 import numpy as np
 
 from . import autograph as _autograph
@@ -36,6 +37,7 @@ from . import shapes as _shapes
 from . import state as _state
 from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
 from .nest import describe as describe_structure, flatten, structure
+from .graph_def import FuncGraph
 
 
 class _Config:
@@ -131,7 +133,11 @@ class ConcreteFunction:
 
     @property
     def graph(self):
-        return self.optimized.nx
+        """The optimized graph's DiGraph, with TF's `as_graph_def()` (a `graph_def.FuncGraph`)."""
+        g = self.optimized.nx
+        if type(g) is nx.DiGraph:
+            g.__class__ = FuncGraph   # same object and data, plus the inspection methods
+        return g
 
     def pretty(self, stage=None):
         """Text dump of the optimized graph (or of a named pass stage, e.g. 'traced')."""

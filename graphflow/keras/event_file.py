@@ -18,6 +18,8 @@ import time
 
 import numpy as np
 
+from ..graph_def import graph_def as plain_graph_def
+
 _TB_MODULES = {
     "event_pb2": "tensorboard.compat.proto.event_pb2",
     "summary_pb2": "tensorboard.compat.proto.summary_pb2",
@@ -88,35 +90,23 @@ def _shape_proto(shape):
 
 def graph_def(graph):
     """A graphflow `Graph` (or networkx DiGraph with graphflow node attributes) as a TensorFlow
-    `GraphDef`: one NodeDef per node named `<name scope>/<op>_<id>` (TensorBoard groups nodes by
-    the Keras layer that made them; adjoint nodes go under `gradients/<forward scope>` as in TF); data inputs in argument order, ordering edges as `^name`
-    control inputs; attrs `dtype`, `_output_shapes` and `source` (the user's line)."""
-    nxg = getattr(graph, "nx", graph)
+    `GraphDef` proto: `graphflow.graph_def`'s nodes (names carry the name scopes, so TensorBoard
+    groups nodes by the Keras layer that made them; adjoint nodes under `gradients/<forward
+    scope>` as in TF; data inputs in argument order, ordering edges as `^name` control inputs)
+    with attrs `dtype`, `_output_shapes` and `source` (the user's line)."""
     av, gp = tb("attr_value_pb2").AttrValue, tb("graph_pb2")
-    names = {}
-    for n, d in nxg.nodes(data=True):
-        tags = d.get("tags") or {}
-        scope = d.get("scope") or ""
-        if tags.get("adjoint"):
-            # as in TF: an adjoint node sits under `gradients/` + its forward node's scope
-            fwd = nxg.nodes[tags["forward"]] if tags.get("forward") in nxg.nodes else d
-            scope = "/".join(s for s in ("gradients", fwd.get("scope") or "") if s)
-        names[n] = f"{scope}/{d['op']}_{n}" if scope else f"{d['op']}_{n}"
     out = gp.GraphDef(versions=tb("versions_pb2").VersionDef(producer=27))
-    for n in sorted(nxg.nodes):
-        d = nxg.nodes[n]
-        node = out.node.add(name=names[n], op=str(d["op"]))
-        node.input.extend(names[u] for u in d.get("inputs", ()))
-        node.input.extend("^" + names[u] for u in sorted(nxg.predecessors(n))
-                          if nxg.edges[u, n].get("control"))
-        dt = d.get("dtype")
-        if dt is not None and np.dtype(dt).name in _TF_DTYPES:
-            node.attr["dtype"].CopyFrom(av(type=_TF_DTYPES[np.dtype(dt).name]))
-        if d.get("shape") is not None:
+    for nd in plain_graph_def(graph).node:
+        node = out.node.add(name=nd.name, op=nd.op)
+        node.input.extend(nd.input)
+        dt = nd.attr.get("dtype")
+        if dt is not None and dt.name in _TF_DTYPES:
+            node.attr["dtype"].CopyFrom(av(type=_TF_DTYPES[dt.name]))
+        if "_output_shapes" in nd.attr:
             node.attr["_output_shapes"].CopyFrom(
-                av(list=av.ListValue(shape=[_shape_proto(d["shape"])])))
-        if d.get("source"):
-            node.attr["source"].CopyFrom(av(s=str(d["source"]).encode("utf-8")))
+                av(list=av.ListValue(shape=[_shape_proto(nd.attr["_output_shapes"][0])])))
+        if nd.attr.get("source"):
+            node.attr["source"].CopyFrom(av(s=nd.attr["source"].encode("utf-8")))
     return out
 
 
