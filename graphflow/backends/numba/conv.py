@@ -45,6 +45,7 @@ a plan never waits for the compiler. Big loops split over the batch on the chunk
 array([[ 5.,  7.],
        [13., 15.]], dtype=float32)
 """
+import textwrap
 import threading
 
 import numpy as np
@@ -252,24 +253,29 @@ def kernel(x, v, out, kh, kw, sh, sw, pt, pl, low):
                         out[b, oy, ox, ch] = 0
 """
 
-# direct convolutions (no columns): for a small reduction (kh*kw*C), where a gemm with a short
-# inner dimension and the column buffer cost more than these loops (vectorized over O)
+# direct convolutions (no columns): every grouped (depthwise) convolution, and an ungrouped one
+# with a reduction kh*kw*C of at most DIRECT_MAX_K. The forward, filter-gradient and
+# input-gradient kernels walk the same window loop nest - each output pixel (b, oy, ox), each
+# tap (i, j) of its window that lies inside the input, each channel ch (of group gi) of the input
+# row `xr` at (b, iy, ix) - and differ only in their set-up and in what one tap does
+# (`_window_walk` fills those parts into `_WINDOW_WALK`); the inner loops run over output
+# channels (contiguous: they vectorize).
 _FAST = ("@numba.njit(cache=True, nogil=True, error_model='numpy', boundscheck=False, "
          "fastmath={'reassoc', 'contract', 'nsz'})")
 
-_DIRECT_FWD = _FAST + """
-def kernel(x, w, out, sh, sw, dh, dw, pt, pl, groups):
-    n, h, wd, c = x.shape
-    kh, kw, cg, o = w.shape
+_WINDOW_WALK = """
+def kernel({args}, sh, sw, dh, dw, pt, pl, groups):
+    n, h, wd, c = {rows}.shape
+    kh, kw, cg, o = {filter_shape}
     og = o // groups
-    ho = out.shape[1]
-    wo = out.shape[2]
+    ho = {pixels}.shape[1]
+    wo = {pixels}.shape[2]
+{setup}
     for b in range(n):
+{per_image}
         for oy in range(ho):
             for ox in range(wo):
-                orow = out[b, oy, ox]
-                for q in range(o):
-                    orow[q] = 0
+{per_pixel}
                 for i in range(kh):
                     iy = oy * sh - pt + i * dh
                     if iy < 0 or iy >= h:
@@ -278,109 +284,91 @@ def kernel(x, w, out, sh, sw, dh, dw, pt, pl, groups):
                         ix = ox * sw - pl + j * dw
                         if ix < 0 or ix >= wd:
                             continue
-                        xr = x[b, iy, ix]
+                        xr = {rows}[b, iy, ix]
                         if groups == 1:     # (a loop with a variable start: ~5x slower)
                             for ch in range(cg):
-                                xv = xr[ch]
-                                wr = w[i, j, ch]
-                                for q in range(o):
-                                    orow[q] += xv * wr[q]
+{dense}
                             continue
                         for gi in range(groups):
                             for ch in range(cg):
-                                xv = xr[gi * cg + ch]
-                                wr = w[i, j, ch, gi * og:gi * og + og]
-                                og_row = orow[gi * og:gi * og + og]
-                                for q in range(og):
-                                    og_row[q] += xv * wr[q]
+{grouped}
 """
+
+
+def _window_walk(args, rows, filter_shape, pixels, dense, grouped, setup="", per_image="",
+                 per_pixel=""):
+    """A direct-convolution kernel's source: `_WINDOW_WALK` with these parts (`rows`: the NHWC
+    array whose row at each tap is `xr`, `pixels`: the array with the output's spatial shape;
+    the code parts are written unindented)."""
+    def part(code, depth):
+        return textwrap.indent(textwrap.dedent(code).strip("\n"), " " * depth)
+    return _FAST + _WINDOW_WALK.format(
+        args=args, rows=rows, filter_shape=filter_shape, pixels=pixels,
+        setup=part(setup, 4), per_image=part(per_image, 8), per_pixel=part(per_pixel, 16),
+        dense=part(dense, 32), grouped=part(grouped, 32))
+
+
+_DIRECT_FWD = _window_walk(
+    "x, w, out", "x", "w.shape", "out",
+    per_pixel="""
+        orow = out[b, oy, ox]
+        for q in range(o):
+            orow[q] = 0""",
+    dense="""
+        xv = xr[ch]
+        wr = w[i, j, ch]
+        for q in range(o):
+            orow[q] += xv * wr[q]""",
+    grouped="""
+        xv = xr[gi * cg + ch]
+        wr = w[i, j, ch, gi * og:gi * og + og]
+        og_row = orow[gi * og:gi * og + og]
+        for q in range(og):
+            og_row[q] += xv * wr[q]""")
 
 # the filter gradient of a batch slice into its own partial sum part[0] (summed by the caller)
-_DIRECT_BF = _FAST + """
-def kernel(x, ct, part, sh, sw, dh, dw, pt, pl, groups):
-    n, h, wd, c = x.shape
-    ho = ct.shape[1]
-    wo = ct.shape[2]
-    kh = part.shape[1]
-    kw = part.shape[2]
-    cg = part.shape[3]
-    o = part.shape[4]
-    og = o // groups
-    for i in range(kh):
-        for j in range(kw):
-            for ch in range(cg):
-                for q in range(o):
-                    part[0, i, j, ch, q] = 0
-    for b in range(n):
-        for oy in range(ho):
-            for ox in range(wo):
-                cr = ct[b, oy, ox]
-                for i in range(kh):
-                    iy = oy * sh - pt + i * dh
-                    if iy < 0 or iy >= h:
-                        continue
-                    for j in range(kw):
-                        ix = ox * sw - pl + j * dw
-                        if ix < 0 or ix >= wd:
-                            continue
-                        xr = x[b, iy, ix]
-                        if groups == 1:
-                            for ch in range(cg):
-                                xv = xr[ch]
-                                pr = part[0, i, j, ch]
-                                for q in range(o):
-                                    pr[q] += xv * cr[q]
-                            continue
-                        for gi in range(groups):
-                            crg = cr[gi * og:gi * og + og]
-                            for ch in range(cg):
-                                xv = xr[gi * cg + ch]
-                                pr = part[0, i, j, ch, gi * og:gi * og + og]
-                                for q in range(og):
-                                    pr[q] += xv * crg[q]
-"""
+_DIRECT_BF = _window_walk(
+    "x, ct, part", "x", "part.shape[1:]", "ct",
+    setup="""
+        for i in range(kh):
+            for j in range(kw):
+                for ch in range(cg):
+                    for q in range(o):
+                        part[0, i, j, ch, q] = 0""",
+    per_pixel="cr = ct[b, oy, ox]",
+    dense="""
+        xv = xr[ch]
+        pr = part[0, i, j, ch]
+        for q in range(o):
+            pr[q] += xv * cr[q]""",
+    grouped="""
+        xv = xr[gi * cg + ch]
+        crg = cr[gi * og:gi * og + og]
+        pr = part[0, i, j, ch, gi * og:gi * og + og]
+        for q in range(og):
+            pr[q] += xv * crg[q]""")
 
-_DIRECT_BI = _FAST + """
-def kernel(ct, w, xg, sh, sw, dh, dw, pt, pl, groups):
-    n, h, wd, c = xg.shape
-    kh, kw, cg, o = w.shape
-    og = o // groups
-    ho = ct.shape[1]
-    wo = ct.shape[2]
-    for b in range(n):
+_DIRECT_BI = _window_walk(
+    "ct, w, xg", "xg", "w.shape", "ct",
+    per_image="""
         for y in range(h):
             for x in range(wd):
                 for ch in range(c):
-                    xg[b, y, x, ch] = 0
-        for oy in range(ho):
-            for ox in range(wo):
-                cr = ct[b, oy, ox]
-                for i in range(kh):
-                    iy = oy * sh - pt + i * dh
-                    if iy < 0 or iy >= h:
-                        continue
-                    for j in range(kw):
-                        ix = ox * sw - pl + j * dw
-                        if ix < 0 or ix >= wd:
-                            continue
-                        xr = xg[b, iy, ix]
-                        if groups == 1:
-                            for ch in range(cg):
-                                wr = w[i, j, ch]
-                                acc = xr[ch]
-                                for q in range(o):
-                                    acc += cr[q] * wr[q]
-                                xr[ch] = acc
-                            continue
-                        for gi in range(groups):
-                            crg = cr[gi * og:gi * og + og]
-                            for ch in range(cg):
-                                wr = w[i, j, ch, gi * og:gi * og + og]
-                                acc = xr[gi * cg + ch]
-                                for q in range(og):
-                                    acc += crg[q] * wr[q]
-                                xr[gi * cg + ch] = acc
-"""
+                    xg[b, y, x, ch] = 0""",
+    per_pixel="cr = ct[b, oy, ox]",
+    dense="""
+        wr = w[i, j, ch]
+        acc = xr[ch]
+        for q in range(o):
+            acc += cr[q] * wr[q]
+        xr[ch] = acc""",
+    grouped="""
+        crg = cr[gi * og:gi * og + og]
+        wr = w[i, j, ch, gi * og:gi * og + og]
+        acc = xr[gi * cg + ch]
+        for q in range(og):
+            acc += crg[q] * wr[q]
+        xr[gi * cg + ch] = acc""")
 
 _BODIES = {"im2col": (_IM2COL, (True, False), 8),
            "col2im": (_COL2IM, (True, False), 8),
