@@ -591,6 +591,7 @@ class Function:
     def _trace_once(self, ba, key, allow_create):
         """Run the Python function on symbolic arguments: (builder, output leaves, their
         rebuild, output node ids, {leaf index: Python value returned as it is})."""
+        _shapes.take_checks()   # none left over from a trace that failed half-way
         builder = _graph.GraphBuilder(self.name)
         builder.allow_variable_creation = allow_create
         if not allow_create and not self._cache:

@@ -207,7 +207,11 @@ class GraphBuilder(Graph):
         try:
             out = op.rule(*avals, **attrs)
         except InvalidArgumentError as e:
+            _shapes.take_checks()   # a failed op leaves no checks for the next one
             raise InvalidArgumentError(f"{e}\n  while tracing, at {src}") from None
+        except BaseException:
+            _shapes.take_checks()
+            raise
         # equalities of unknown dims the rule (or the composition calling it) could not
         # decide: checked when a call binds the dims
         for a, b, kind, ctx in _shapes.take_checks():

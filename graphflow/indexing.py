@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .shapes import Dim, dmax, dmin
+from .shapes import Dim, dmax, dmin, require_equal
 
 
 def index_spec(idx):
@@ -35,7 +35,7 @@ def index_spec(idx):
 
 
 def _int_or_none(v):
-    return None if v is None else operator.index(v)
+    return v if v is None or isinstance(v, Dim) else operator.index(v)
 
 
 def index_from_spec(spec):
@@ -57,7 +57,8 @@ def sliced_shape(shape, spec):
     >>> [str(d) for d in sliced_shape((b, 4), index_spec((slice(1, None), 0)))]
     ['b - 1']
     """
-    if any(isinstance(d, Dim) for d in shape):
+    if any(isinstance(d, Dim) for d in shape) or any(
+            isinstance(v, Dim) for k in spec if k[0] == "s" for v in k[1:]):
         return _symbolic_sliced_shape(tuple(shape), spec)
     dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), tuple(shape), (0,) * len(shape))
     return dummy[index_from_spec(spec)].shape
@@ -84,27 +85,31 @@ def _symbolic_sliced_shape(shape, spec):
             axis += 1
         else:
             d = shape[axis]
-            out.append(_slice_len(d, *k[1:]) if isinstance(d, Dim)
-                       else len(range(*slice(*k[1:]).indices(d))))
+            out.append(len(range(*slice(*k[1:]).indices(d))) if not isinstance(d, Dim)
+                       and not any(isinstance(v, Dim) for v in k[1:]) else _slice_len(d, *k[1:]))
             axis += 1
     return tuple(out) + tuple(shape[axis:])
 
 
 def _slice_len(d, start, stop, step):
-    """Length of `range(d)[start:stop:step]` for an unknown dim d (symbolic)."""
+    """Length of `range(d)[start:stop:step]` when d or a bound is an unknown dim (symbolic;
+    bounds clamped as numpy does, a `min`/`max` dim where that is undecided). A bound that is
+    an unknown dim (e.g. `x[:x.shape[0] // 2]`, or split's offsets) must not be negative when
+    the graph runs (checked then): numpy would count it from the end."""
     step = 1 if step is None else step
     if step == 0:
         raise ValueError("slice step cannot be zero")
-    if step < 0:
-        if start is None and stop is None:
-            return d if step == -1 else (d - step - 1) // -step
-        raise IndexError("a negative-step slice with bounds on an unknown dim is not supported "
-                         "while tracing")
+    last = d if step > 0 else d - 1    # positions run over [0, d) forwards, [-1, d - 1] back
+    first = 0 if step > 0 else -1
 
     def clamp(v, default):
         if v is None:
             return default
-        return dmin(v, d) if v >= 0 else dmax(d + v, 0)
-    lo, hi = clamp(start, 0), clamp(stop, d)
-    n = dmax(hi - lo, 0)
+        if isinstance(v, Dim):
+            require_equal(dmax(v, 0), v)
+            return dmin(v, last)
+        return dmin(v, last) if v >= 0 else dmax(d + v, first)
+    lo, hi = clamp(start, 0 if step > 0 else d - 1), clamp(stop, d if step > 0 else -1)
+    n = dmax(hi - lo if step > 0 else lo - hi, 0)
+    step = abs(step)
     return n if step == 1 else (n + step - 1) // step

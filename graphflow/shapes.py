@@ -26,18 +26,22 @@ graph with the dims filled in (`graphflow.graph.specialize`); numba kernels are 
 sizes (their source does not depend on extents), so a new size costs a plan (~1 ms), no compile.
 `graphflow.shape(x)` / `size(x)` while tracing are `dims` nodes bound the same way.
 
-Not covered (a clear TypeError or op error at trace time): slices whose bounds are unknown
-dims (`split` of an unknown axis into pieces), `unstack`/Python loops over an unknown axis,
-einsum broadcasting an unknown dim against a known one, `projective_transform`'s output size,
-negative-step slices with bounds on an unknown axis. Broadcasting: an unknown dim against a
-known n gives n (the unknown one must be n or 1 at run time); two different unknown dims give
-the first, so the second must equal it or be 1 (the first being 1 while the second is not is
-reported as a mismatch at run time, where eager mode would broadcast).
+Broadcasting (`broadcast_dim`): an unknown dim against a known n gives n (the unknown one must be
+n or 1 at run time); two different unknown dims give a derived dim `bcast(a, b)`, known when a
+call binds the dims, so either may be 1 as in eager mode; the gradient sums back to the input's
+shape with `sum_to_shape`, whose broadcast axes are decided at run time. Slices may have unknown
+dims as bounds (split's offsets; clamped as numpy does, as `min`/`max` dims).
+
+Not covered (a clear error at trace time): `unstack` of an unknown axis without `num=` (TF's
+"Cannot infer argument `num`"), Python loops over an unknown axis, slice bounds that are unknown
+dims and negative when the graph runs (numpy would count them from the end; a run-time check
+fails), einsum's ellipsis.
 """
 import numbers
 import threading
 
-__all__ = ["Dim", "is_static", "evaluate", "prod", "require_equal", "take_checks", "symbols"]
+__all__ = ["Dim", "is_static", "evaluate", "prod", "require_equal", "take_checks", "symbols",
+           "broadcast_dim"]
 
 
 def _atom_key(a):
@@ -311,6 +315,8 @@ def _eval_atom(a, env):
         return min(args)
     if fn == "max":
         return max(args)
+    if fn == "bcast":   # broadcast of dims: each is 1 or the common size (checked beside)
+        return max(args)
     raise ValueError(f"unknown dimension function {fn}")
 
 
@@ -384,6 +390,42 @@ def dmax(a, b):
         return Dim._opaque("max", a, b)
 
 
+def broadcast_dim(a, b):
+    """The numpy broadcast of dims `a` and `b`, or None if they cannot broadcast. A pair it
+    cannot decide at trace time records a run-time check (`require_equal`): an unknown dim
+    against a known n gives n (the unknown one must be n or 1); two different unknown dims give
+    a derived dim `bcast(a, b)` whose value is known when the call binds the dims (either may
+    be 1, as in eager mode; sizes that are neither 1 nor equal fail the check).
+
+    >>> a, b = Dim("a"), Dim("b")
+    >>> broadcast_dim(a, 1) == a, broadcast_dim(a, 4), str(broadcast_dim(a, b))
+    (True, 4, 'bcast(a, b)')
+    >>> evaluate(broadcast_dim(a, b), {"a": 1, "b": 5}), broadcast_dim(3, 4)
+    (5, None)
+    >>> [kind for _, _, kind, _ in take_checks()]
+    ['broadcast', 'broadcast_any', 'broadcast_any']
+    """
+    if a == b and not (a is None or b is None):
+        return a
+    if not isinstance(a, Dim) and a == 1:
+        return b
+    if not isinstance(b, Dim) and b == 1:
+        return a
+    if not isinstance(a, Dim) and not isinstance(b, Dim):
+        return None
+    if not isinstance(a, Dim) or not isinstance(b, Dim):   # a known dim wins
+        known, unknown = (a, b) if isinstance(b, Dim) else (b, a)
+        require_equal(known, unknown, "broadcast")
+        return known
+    require_equal(a, b, "broadcast_any")
+    args = set()
+    for d in (a, b):   # bcast(bcast(a, b), c) == bcast(a, b, c)
+        atom = d.terms[0][0][0] if len(d.terms) == 1 and d.terms[0][1] == 1 \
+            and len(d.terms[0][0]) == 1 else None
+        args.update(atom[1:] if isinstance(atom, tuple) and atom[0] == "bcast" else (d,))
+    return Dim._opaque("bcast", *sorted(args, key=str))
+
+
 # ---------------------------------------------------------------- run-time checks
 _PENDING = threading.local()
 
@@ -391,7 +433,8 @@ _PENDING = threading.local()
 def require_equal(a, b, kind="equal", context=None):
     """Whether dims `a` and `b` may agree: False if both are known and differ; True if equal;
     otherwise True and a check is recorded that the executor runs when it binds the dims
-    (`kind` 'equal', or 'broadcast': `b` may also be 1 - the shape rule's result holds `a`).
+    (`kind` 'equal', 'broadcast': `b` may also be 1 - the shape rule's result holds `a` - or
+    'broadcast_any': either may be 1).
     `context` (op name, input avals, message)
     names the op for the error; without it the check belongs to the op whose rule is running.
 
@@ -421,4 +464,5 @@ def take_checks():
 def check_holds(a, b, kind, env):
     """Run one recorded check on the ints of `env`."""
     va, vb = evaluate(a, env), evaluate(b, env)
-    return va == vb or (kind == "broadcast" and vb == 1)
+    return va == vb or (kind == "broadcast" and vb == 1) or (
+        kind == "broadcast_any" and (va == 1 or vb == 1))

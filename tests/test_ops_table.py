@@ -366,6 +366,12 @@ CASES = {
         Case([f32(3, 2), np.array([2, 0, 2, 1], np.int32), f32(4, 2)], control_ops.history_scatter,
              lambda h, i, r: np.stack([r[1], r[3], r[0] + r[2]])),
     ],
+    "loop_saved_read": [   # row k of the saved stack (which stands for op(*xs))
+        Case([f32(2, 3, 4), f32(3, 2), f32(2, 4)],
+             lambda h, a, b: control_ops.saved_read(h, tf.constant(1), "matmul", [a, b],
+                                                    {"transpose_a": False, "transpose_b": False}),
+             lambda h, a, b: h[1]),
+    ],
     # ---------------------------------------------------------------- random (stateful)
     "random_normal": [
         Case([], lambda: tf.random.normal((400, 5), seed=3),
@@ -952,6 +958,14 @@ CASES["unsorted_segment_prod"] = [
          lambda d: _useg_prod_ref(d, _SEG_IDS, 4), id="sorted-int")]
 for _c in CASES["unsorted_segment_prod"]:
     _c.op = "unsorted_segment_prod"
+
+CASES["sum_to_shape"] = [   # the gradient of a broadcast decided at run time (issue 9)
+    Case([f32(2, 3, 4)], lambda g: shape_ops.sum_to_shape(g, (3, 1)),
+         lambda g: g.sum(axis=(0, 2)).reshape(3, 1)),
+    Case([f32(4, 3)], lambda g: shape_ops.sum_to_shape(g, (1, 3)),
+         lambda g: g.sum(axis=0, keepdims=True), id="keep-rank")]
+for _c in CASES["sum_to_shape"]:
+    _c.op = "sum_to_shape"
 
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran

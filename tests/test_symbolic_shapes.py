@@ -172,9 +172,8 @@ def test_keras_fit_evaluate_predict_trace_three_times_and_match_eager():
 
 
 #: op cases that do not trace with an unknown leading dim (see the module docstring of
-#: graphflow/shapes.py): split into pieces of a symbolic size (slice bounds must be ints),
-#: einsum's broadcasting compare, projective_transform's output size
-KNOWN_UNSUPPORTED = {"getitem", "einsum", "projective_transform"}
+#: graphflow/shapes.py)
+KNOWN_UNSUPPORTED = set()
 
 
 def _unknown_leading(xs):
@@ -265,3 +264,63 @@ def test_shapes_from_tf_shape_and_variable_initializers_in_a_symbolic_trace():
     np.testing.assert_allclose(f(np.ones((2, 3), "f4")).numpy(), np.full((2, 3), 8.0))
     np.testing.assert_allclose(f(np.ones((4, 3), "f4")).numpy(), np.full((4, 3), 8.0))
     assert f.experimental_get_tracing_count() == 1
+
+
+def _pieces_and_broadcasts(x, y, z):
+    """x (None, None), y (None, 3), z (None, 3): split/slices/einsum/broadcasts of unknown
+    dims, and their gradients."""
+    with tf.GradientTape() as tape:
+        tape.watch([x, y, z])
+        a, b = tf.split(x, 2, axis=0)                   # pieces of size d0 // 2
+        first, rest = tf.split(x, [1, -1], axis=1)      # sizes 1 and d1 - 1
+        mid = tf.split(x, [1, -1, 1], axis=1)[1]
+        s = (tf.reduce_sum(a * b) + tf.reduce_sum(first) * 2.0 + tf.reduce_sum(rest ** 2)
+             + tf.reduce_sum(mid * 3.0)
+             + tf.reduce_sum(x[::-1] * x) + tf.reduce_sum(x[-3:] ** 2) + tf.reduce_sum(x[1:-1])
+             + tf.reduce_sum(x[:, ::-2] ** 2) + tf.reduce_sum(x[-2::-1] * 0.5)
+             + tf.reduce_sum(x[: x.shape[0] // 2] ** 3))
+        yz = y * z + y                                   # two different unknown dims
+        e = tf.einsum("bi,bi->b", y, z)                  # einsum's broadcast of them
+        s = s + tf.reduce_sum(yz ** 2) + tf.reduce_sum(e ** 2)
+    return [s, yz, e] + tape.gradient(s, [x, y, z])
+
+
+_SIZES = [((4, 5), 3, 3), ((2, 3), 1, 4), ((6, 4), 5, 1), ((2, 3), 1, 1)]
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_split_slices_einsum_and_two_unknown_dims_broadcast_trace_once(jit):
+    f = tf.function(_pieces_and_broadcasts, jit_compile=jit, input_signature=[
+        tf.TensorSpec((None, None)), tf.TensorSpec((None, 3)), tf.TensorSpec((None, 3))])
+    rng = np.random.default_rng(2)
+    for xs, ny, nz in _SIZES:   # either unknown dim may be 1 (eager broadcasts it)
+        args = [rng.normal(size=s).astype("float32") for s in (xs, (ny, 3), (nz, 3))]
+        if jit:   # the compiled kernels, not the numpy fallback while they compile
+            f.get_concrete_function(*args)._executor.plan_for(args)[1].wait()
+        got = f(*args)
+        want = _pieces_and_broadcasts(*[tf.constant(a) for a in args])
+        assert got[1].shape == (max(ny, nz), 3)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=2e-5, atol=1e-5)
+    assert f.experimental_get_tracing_count() == 1
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"multiply: shapes are not broadcast-compatible \(inputs: \(2, 3\) "
+                             r"float32, \(3, 3\) float32\)\n.*at run time.*test_symbolic_shapes"):
+        f(*[np.ones(s, "float32") for s in ((2, 2), (2, 3), (3, 3))])
+
+
+def test_split_and_unstack_of_unknown_axes_check_sizes_at_run_time():
+    with pytest.raises(ValueError, match=r"Cannot infer argument `num` from shape \(None, 3\)"):
+        tf.function(tf.unstack, input_signature=[tf.TensorSpec((None, 3))])(np.ones((2, 3)))
+    f = tf.function(lambda x: tf.unstack(x, num=2), input_signature=[tf.TensorSpec((None, 3))])
+    np.testing.assert_array_equal(f(np.eye(2, 3, dtype="f4"))[1].numpy(), [0, 1, 0])
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"unstack: num=2 pieces do not match the size of axis 0 "
+                             r"\(.*\) \(inputs: \(3, 3\) float32\)"):
+        f(np.ones((3, 3), "f4"))
+    g = tf.function(lambda x: tf.split(x, [1, -1, 2]), input_signature=[tf.TensorSpec((None,))])
+    assert [t.numpy().tolist() for t in g(np.arange(4.0, dtype="f4"))] == [[0], [1], [2, 3]]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"split: sizes \[1, -1, 2\] do not add up to the size of axis 0"):
+        g(np.ones(2, "f4"))
+    assert g.experimental_get_tracing_count() == 1

@@ -7,7 +7,8 @@ the graph), sums cotangents, and un-broadcasts them in this one place. `None` me
 from .. import state as _state
 from ..ops.math_ops import add, reduce_sum
 from ..ops.registry import READ_VARIABLE as READ
-from ..ops.shape_ops import reshape
+from ..ops.shape_ops import reshape, sum_to_shape
+from ..shapes import Dim
 from ..tensor import Variable
 
 
@@ -45,6 +46,8 @@ def unbroadcast(g, shape):
     if gs == shape:
         return g
     lead = len(gs) - len(shape)
+    if any(isinstance(s, Dim) and s != t for s, t in zip(shape, gs[lead:])):
+        return sum_to_shape(g, shape)   # an unknown dim, 1 or not: decided at run time
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and gs[i + lead] != 1)
     if axes:

@@ -20,7 +20,7 @@ from ..tensor import Tensor, constant, convert_args, to_tensor  # noqa: F401  (c
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import LINEAR, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
-from ..shapes import require_equal
+from ..shapes import broadcast_dim
 
 _NO = {}
 
@@ -286,10 +286,10 @@ def _einsum_rule(*xs, equation):
         if len(s) != len(x.shape):
             raise op_error("einsum", xs, f"subscripts {s!r} do not match an operand of rank {len(x.shape)}")
         for c, d in zip(s, x.shape):
-            if sizes.setdefault(c, d) != d and d != 1 and sizes[c] != 1 \
-                    and not require_equal(sizes[c], d, "broadcast"):
+            r = broadcast_dim(sizes.get(c, 1), d)   # unknown dims: checked at run time
+            if r is None:
                 raise op_error("einsum", xs, f"index {c!r} has sizes {sizes[c]} and {d}")
-            sizes[c] = max(sizes[c], d)
+            sizes[c] = r
     return Aval(tuple(sizes[c] for c in out), dt)
 
 
@@ -304,6 +304,8 @@ def _einsum_vjp(i, o, g, equation):
         present = set(out).union(*others) if others else set(out)
         kept = "".join(c for c in sk if c in present)
         gk = einsum(",".join([out] + others) + "->" + kept, g, *[x2 for j, x2 in enumerate(i) if j != k])
+        # indices where x has size 1 and another operand does not (numpy broadcasts them)
+        gk = _s.sum_to_shape(gk, [x.shape[a] for a, c in enumerate(sk) if c in present])
         if kept != sk:
             gk = _s.reshape(gk, [x.shape[a] if c in present else 1 for a, c in enumerate(sk)])
         grads.append(_s.broadcast_to(gk, x.shape) if tuple(gk.shape) != tuple(x.shape) else gk)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..indexing import index_from_spec
-from ..shapes import Dim, require_equal
+from ..shapes import Dim, broadcast_dim, require_equal
 
 #: Abstract value used by shape rules while tracing (numpy arrays have the same two fields).
 Aval = namedtuple("Aval", "shape dtype")
@@ -220,24 +220,17 @@ def broadcast_shapes(opname, avals):
 
 
 def _broadcast_symbolic(opname, avals, shapes):
-    """Broadcast with unknown dims: 1 gives way; an unknown dim against another dim is assumed
-    to agree (or be 1) and a run-time check is recorded (`graphflow.shapes.require_equal`)."""
+    """Broadcast with unknown dims (`graphflow.shapes.broadcast_dim`: pairs it cannot decide
+    are checked at run time)."""
     n = max(len(s) for s in shapes)
     out = []
     for i in range(n):
-        dims = [s[i - n + len(s)] for s in shapes if i - n + len(s) >= 0]
         r = 1
-        for d in dims:
-            if isinstance(d, int) and d == 1:
-                continue
-            if isinstance(r, int) and r == 1:
-                r = d
-            elif r != d:
-                # a known dim wins (an unknown one must equal it or be 1)
-                a, b = (d, r) if isinstance(r, Dim) and not isinstance(d, Dim) else (r, d)
-                if not require_equal(a, b, "broadcast"):
+        for s in shapes:
+            if i - n + len(s) >= 0:
+                r = broadcast_dim(r, s[i - n + len(s)])
+                if r is None:
                     raise op_error(opname, avals, "shapes are not broadcast-compatible")
-                r = a
         out.append(r)
     return tuple(out)
 

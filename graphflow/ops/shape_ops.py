@@ -14,7 +14,7 @@ from ..indexing import index_from_spec, index_spec, sliced_shape
 from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 from .registry import SOURCE, broadcast_shapes
 from ..errors import InvalidArgumentError
-from ..shapes import Dim, prod as _dprod, require_equal
+from ..shapes import Dim, dmax, prod as _dprod, require_equal
 
 _NO = {}
 
@@ -124,6 +124,41 @@ BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                      fold_limit=1024, jvp=LINEAR)   # autodiff's unbroadcast sums g back
 
 
+def _sum_to_shape_impl(g, shape):
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and g.shape[i + lead] != 1)
+    return np.reshape(np.sum(g, axis=axes, dtype=g.dtype) if axes else g, shape)
+
+
+def _sum_to_shape_rule(g, shape):
+    lead = len(g.shape) - len(shape)
+    if lead < 0 or any(not isinstance(s, Dim) and not isinstance(t, Dim) and s not in (1, t)
+                       for s, t in zip(shape, g.shape[lead:])):
+        raise op_error("sum_to_shape", (g,), f"cannot sum to shape {tuple(shape)}")
+    return Aval(tuple(shape), g.dtype)
+
+
+# The transpose of broadcast_to: the gradient of a broadcast whose broadcast axes are known only
+# at run time (an unknown dim that may be 1), e.g. x of shape (None, 3) + y of shape (4, 3).
+SUM_TO_SHAPE = defop("sum_to_shape", _sum_to_shape_impl, _sum_to_shape_rule,
+                     lambda i, o, g, shape: [broadcast_to(g, i[0].shape)], arity=1, jvp=LINEAR)
+
+
+def sum_to_shape(g, shape):
+    """Sum `g` over the axes numpy broadcasting added or stretched to reach its shape from
+    `shape` (the transpose of `broadcast_to`; which axes is decided when the graph runs).
+
+    >>> sum_to_shape(ones((2, 3)), (1, 3)).numpy()
+    array([[2., 2., 2.]], dtype=float32)
+    """
+    g = to_tensor(g)
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    return bind(SUM_TO_SHAPE, [g], {"shape": shape})
+
+
 def broadcast_to(input, shape, name=None):
     """Broadcast to `shape` with numpy rules."""
     x = to_tensor(input)
@@ -214,7 +249,16 @@ def unstack(value, num=None, axis=0, name=None):
     """
     x = to_tensor(value)
     axis = normalize_axis("unstack", axis, x.ndim, (x,))[0]
-    return [x[(slice(None),) * axis + (k,)] for k in range(x.shape[axis])]
+    n = x.shape[axis]
+    if num is not None:
+        msg = f"num={num} pieces do not match the size of axis {axis}"
+        if not require_equal(n, int(num), "equal", ("unstack", (x,), msg)):
+            raise op_error("unstack", (x,), msg)
+        n = int(num)
+    elif isinstance(n, Dim):   # TF's error: the number of outputs is part of the graph
+        raise ValueError(f"Cannot infer argument `num` from shape {x.shape} (unstack of axis "
+                         f"{axis}, unknown while tracing: pass num=)")
+    return [x[(slice(None),) * axis + (k,)] for k in range(n)]
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name=None):
@@ -239,11 +283,19 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
         if -1 in sizes:
             sizes = list(sizes)
             sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
-        if sum(sizes) != n or any(s < 0 for s in sizes):
-            raise op_error("split", (x,), f"sizes {given} do not add up to {n}")
+        msg = f"sizes {given} do not add up to the size of axis {axis}" + (
+            "" if isinstance(n, Dim) else f" ({n})")
+        ctx = ("split", (x,), msg)   # unknown dims: checked when the graph runs
+        if any(not isinstance(s, Dim) and s < 0 for s in sizes) or not all(
+                [require_equal(sum(sizes), n, "equal", ctx)]
+                + [require_equal(dmax(s, 0), s, "equal", ctx) for s in sizes if isinstance(s, Dim)]):
+            raise op_error("split", (x,), msg)
     outs, start = [], 0
     for s in sizes:
-        outs.append(x[(slice(None),) * axis + (slice(start, start + s),)])
+        piece = x[(slice(None),) * axis + (slice(start, start + s),)]
+        if piece.shape[axis] != s:   # unknown sizes: the slice's clamped length is s here
+            piece = reshape(piece, tuple(x.shape)[:axis] + (s,) + tuple(x.shape)[axis + 1:])
+        outs.append(piece)
         start += s
     return outs
 
