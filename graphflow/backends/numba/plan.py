@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from ...blas_threads import SMALL_GEMM, single_threaded_matmul
+from ...blas_threads import SINGLE_BLAS, SMALL_GEMM, single_threaded_matmul
 from ...dispatch import NUMERICS_CHECKS
 from ...evaluate import NumpyPlan, node_runner, note_run, runtime_error
 from ...ops.math_ops import MATMUL
@@ -32,6 +32,7 @@ from ...ops.registry import ASSIGN, CONSTANT, OPS
 from ...passes.fusion import fuse, value_inputs
 from .. import schedule as sched
 from . import cache, conv, inplace, lowering
+from .blas_choice import BlasChoice
 from .lower_cluster import lower_cluster
 from .parallel import CHUNK_ELEMENTS, pool as _chunk_pool
 
@@ -116,6 +117,24 @@ def _static_runner(d, g=None):
         d = dict(d, attrs={k: v.with_backend(NumbaPlan) if hasattr(type(v), "with_backend")
                            else v for k, v in d["attrs"].items()})
     return node_runner(d)
+
+
+def _has_big_gemm(gx, order):
+    """True if a matmul of the graph has SMALL_GEMM or more multiply-adds (or unknown dims):
+    its BLAS call may run on several threads."""
+    for n in order:
+        d = gx.nodes[n]
+        if OPS[d["op"]] is not MATMUL:
+            continue
+        a, b = (gx.nodes[u]["shape"] for u in d["inputs"][:2])
+        if len(a) < 2 or len(b) < 2:
+            continue
+        dims = list(d["shape"]) + [a[-2] if d["attrs"].get("transpose_a") else a[-1]]
+        if not all(isinstance(v, (int, np.integer)) for v in dims):
+            return True
+        if int(np.prod(dims, dtype=np.int64)) >= SMALL_GEMM:
+            return True
+    return False
 
 
 class _NodeStep:
@@ -512,6 +531,9 @@ class NumbaPlan:
             if st.kind == "cluster":
                 st.inplace = inplace.detect_update(gx, st.members, st.anchor, st.outs, i,
                                                    step_of, self.slot, self.outputs_set)
+        # a plan with a big product chooses BLAS's thread count by timing its calls
+        self.blas_choice = BlasChoice() if _has_big_gemm(gx, s.order) else None
+        self._blas_ready = False
         self.build_seconds = time.perf_counter() - t0
         self.request(sync)
 
@@ -592,12 +614,32 @@ class NumbaPlan:
                 finally:
                     self._first = False
                     cache.kick()
+            elif self.blas_choice is not None:
+                self._run_choosing(vals)
             else:
                 for call in self._calls:
                     call(vals)
         finally:
             cache.run_ended()
         return [vals[s] for s in self.out_slots]
+
+    def _run_choosing(self, vals):
+        """Run the steps with BLAS on its own threads or on one, as `blas_choice` says, and
+        time the call for it (timings restart when every kernel is ready)."""
+        choice = self.blas_choice
+        if not self._blas_ready and self.ready:
+            self._blas_ready = True
+            choice.reset()
+        single = choice.begin()
+        t0 = time.perf_counter()
+        if single:
+            with SINGLE_BLAS:
+                for call in self._calls:
+                    call(vals)
+        else:
+            for call in self._calls:
+                call(vals)
+        choice.end(single, time.perf_counter() - t0)
 
     # ------------------------------------------------------------------ report
     def report(self):
@@ -608,6 +650,8 @@ class NumbaPlan:
         lines = [f"numba kernel plan for graph '{self.graph.name}': {len(self.steps)} steps, "
                  f"{len(self.cluster_steps)} fused clusters, {len(ks)} kernels "
                  f"({ready} ready), plan built in {self.build_seconds * 1e3:.1f} ms"]
+        if self.blas_choice is not None:
+            lines.append(self.blas_choice.describe())
         for i, st in enumerate(self.steps):
             text = st.describe()
             lines.append(f"[{i}] " + text)

@@ -1,0 +1,130 @@
+"""Per plan: run its calls with BLAS on its own threads or on one, whichever measures faster now.
+
+On a quiet 2-core machine a step made of mid-size products gains from OpenBLAS's second thread;
+when other processes share the cores, OpenBLAS's thread hand-over collapses (measured, 2 cores at
+load 4-5, the 784-256-256-10 MLP step of tools/bench.py: 250 ms per call on BLAS's 2 threads,
+5 ms on one). No fixed size threshold is right on both machines, so a plan with a big product
+(`SMALL_GEMM` or more multiply-adds; smaller ones always run on one thread) times its own calls:
+
+  * the first measured call runs with BLAS's threads, the second with one (`SINGLE_BLAS`);
+    the faster of the two becomes the plan's mode;
+  * each mode's cost is the mean of its last `WINDOW` calls (kept across switches: the mean,
+    not the median, as rare long stalls are what BLAS's threads cost on a loaded machine);
+  * every `interval` calls one call tries the other mode. When that makes the other mode's cost
+    less than `MARGIN` x the current one's, the plan switches. A slow trial doubles the interval
+    (up to `MAX_INTERVAL`), so trials of a losing mode cost ever less; a fast trial of a mode
+    whose older calls were slow keeps it (its window fills with calls of the conditions now);
+  * when the current mode's cost rises above the other's / `MARGIN` (the load changed) the plan
+    switches back; right after a winning trial that counts as a lost trial (the interval
+    doubles), else trials start again every `FIRST_INTERVAL` calls.
+
+Calls made while some of the plan's kernels still run on numpy are timed apart from compiled
+calls (the statistics restart when the plan becomes ready). `GRAPHFLOW_BLAS_THREADS=auto`
+(default) | `multi` | `single` fixes the choice. `describe()` is the plan report's line.
+
+>>> c = BlasChoice()
+>>> single = c.begin(); c.end(single, 0.250)      # BLAS's threads: 250 ms
+>>> single = c.begin(); c.end(single, 0.005)      # one thread: 5 ms
+>>> c.single, c.begin()
+(True, True)
+"""
+import os
+
+#: calls between trials of the other mode: starts here, doubles after each losing trial
+FIRST_INTERVAL = 8
+MAX_INTERVAL = 1024
+#: the plan switches when the other mode's cost is below MARGIN x this one's
+MARGIN = 0.85
+#: recent calls per mode whose mean is the mode's cost
+WINDOW = 16
+
+
+def _setting():
+    v = os.environ.get("GRAPHFLOW_BLAS_THREADS", "auto").strip().lower()
+    return v if v in ("auto", "multi", "single") else "auto"
+
+
+class BlasChoice:
+    """The chooser of one plan: `single = begin()` before a call, `end(single, seconds)` after.
+    """
+
+    __slots__ = ("single", "times", "calls", "next_trial", "interval", "phase", "trials",
+                 "switches", "fixed", "entered", "entered_by_trial")
+
+    def __init__(self):
+        self.fixed = _setting()
+        self.reset()
+        self.trials = self.switches = 0
+
+    def reset(self):
+        """Forget the timings (the plan's calls changed: e.g. all kernels are ready now)."""
+        self.single = self.fixed == "single"
+        self.times = {False: [], True: []}
+        self.calls = 0
+        self.interval = FIRST_INTERVAL
+        self.next_trial = None
+        self.entered, self.entered_by_trial = 0, False
+        self.phase = 0 if self.fixed == "auto" else 2     # 0, 1: the two probe calls
+
+    def begin(self):
+        """True if this call should run with BLAS on one thread."""
+        if self.phase < 2:
+            return self.phase == 1
+        if self.next_trial is not None and self.calls >= self.next_trial:
+            return not self.single
+        return self.single
+
+    def end(self, single, seconds):
+        """Record the call that ran with `single` and took `seconds`; maybe change mode."""
+        self.calls += 1
+        ts = self.times[single]
+        ts.append(seconds)
+        if len(ts) > WINDOW:
+            del ts[0]
+        if self.phase < 2:
+            self.phase += 1
+            if self.phase == 2:
+                self.single = self.times[True][-1] < self.times[False][-1]
+                self.next_trial = self.calls + self.interval
+            return
+        if single != self.single:            # a trial of the other mode
+            self.trials += 1
+            if self.cost(single) < MARGIN * self.cost(self.single):
+                self._switch(by_trial=True)
+            # a fast trial of a mode whose older calls were slow keeps the interval (the
+            # conditions may have changed, e.g. the load went away, or it was luck)
+            elif seconds >= MARGIN * self.cost(self.single):
+                self.interval = min(MAX_INTERVAL, self.interval * 2)
+            self.next_trial = self.calls + self.interval
+        elif self.cost(not single) < MARGIN * self.cost(single):
+            # this mode got slower than the other (e.g. the load changed)
+            recent = self.calls - self.entered <= WINDOW and self.entered_by_trial
+            # right after a winning trial: the trial was luck (count it as lost)
+            self.interval = (min(MAX_INTERVAL, self.interval * 2) if recent else FIRST_INTERVAL)
+            self._switch(by_trial=False)
+            self.next_trial = self.calls + self.interval
+
+    def _switch(self, by_trial):
+        self.single = not self.single
+        self.switches += 1
+        self.entered, self.entered_by_trial = self.calls, by_trial
+
+    def cost(self, single):
+        """The mean of the mode's recent calls (the mean, not the median: on a loaded machine
+        BLAS's threads are mostly fast with rare 100 ms stalls, and those stalls are the cost)."""
+        ts = self.times[single]
+        return sum(ts) / len(ts) if ts else float("inf")
+
+    def describe(self):
+        """One line for the plan report."""
+        if self.fixed != "auto":
+            return f"BLAS threads: {self.fixed} (GRAPHFLOW_BLAS_THREADS)"
+        if self.phase < 2:
+            return "BLAS threads: not measured yet (the first two compiled calls probe both)"
+
+        def med(s):
+            return f"{self.cost(s) * 1e3:.2f} ms" if self.times[s] else "-"
+        return (f"BLAS threads: {'one' if self.single else 'its own'} (recent mean "
+                f"{med(True)} on one thread, {med(False)} on BLAS's threads; {self.trials} "
+                f"trials, {self.switches} switches, next trial in "
+                f"{max(0, self.next_trial - self.calls)} calls)")

@@ -1,0 +1,72 @@
+"""The numba plan's BLAS thread choice (graphflow.backends.numba.blas_choice): the mode that
+measures faster wins, a losing trial costs ever less, and the plan's results do not depend on it."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.backends.numba import blas_choice
+from graphflow.backends.numba.blas_choice import BlasChoice
+
+
+def _drive(choice, cost, calls):
+    """Run `calls` calls whose time is cost(single, i); the list of modes used."""
+    used = []
+    for i in range(calls):
+        single = choice.begin()
+        used.append(single)
+        choice.end(single, cost(single, i))
+    return used
+
+
+def test_loaded_machine_picks_one_thread_and_trials_get_rarer():
+    c = BlasChoice()
+    used = _drive(c, lambda single, i: 0.005 if single else 0.250, 2000)
+    assert used[:2] == [False, True] and c.single
+    trials = [i for i, s in enumerate(used[2:]) if not s]
+    gaps = np.diff(trials)
+    assert len(trials) <= 10 and all(b >= a for a, b in zip(gaps, gaps[1:]))
+    assert gaps[-1] >= 256
+
+
+def test_quiet_machine_keeps_blas_threads():
+    c = BlasChoice()
+    used = _drive(c, lambda single, i: 0.0013 if single else 0.0010, 300)
+    assert not c.single and sum(used) <= 8
+
+
+def test_rare_stalls_count_and_load_changes_are_followed():
+    # BLAS's threads: 1 ms, but a 100 ms stall every 4th call -> mean 26 ms > one thread's 2 ms
+    c = BlasChoice()
+    _drive(c, lambda single, i: 0.002 if single else (0.1 if i % 4 == 3 else 0.001), 200)
+    assert c.single
+    # the load goes away: one thread stays at 2 ms, BLAS's threads now 1 ms: a trial switches
+    _drive(c, lambda single, i: 0.002 if single else 0.001, 3000)
+    assert not c.single and c.switches >= 2
+
+
+def test_fixed_setting(monkeypatch):
+    monkeypatch.setenv("GRAPHFLOW_BLAS_THREADS", "single")
+    c = BlasChoice()
+    assert _drive(c, lambda single, i: 1.0 if single else 0.001, 50) == [True] * 50
+    assert "GRAPHFLOW_BLAS_THREADS" in c.describe()
+
+
+def test_plan_with_big_matmul_chooses_and_results_match():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((128, 256)).astype(np.float32)
+    b = rng.standard_normal((256, 160)).astype(np.float32)       # 5.2M multiply-adds
+
+    @tf.function
+    def f(x, w):
+        return tf.nn.relu(tf.matmul(x, w)) + 1.0
+    want = np.maximum(a @ b, 0) + 1
+    for _ in range(12):
+        np.testing.assert_allclose(f(a, b).numpy(), want, rtol=1e-5, atol=1e-4)
+    cf = f.get_concrete_function(a, b)
+    plan = cf._executor
+    assert plan.blas_choice is not None and plan.blas_choice.phase == 2
+    assert "BLAS threads:" in plan.report()
+    small = tf.function(lambda x, w: tf.matmul(x, w))
+    small(a[:4, :8], b[:8, :4])
+    assert small.get_concrete_function(a[:4, :8], b[:8, :4])._executor.blas_choice is None
+    assert blas_choice.FIRST_INTERVAL <= blas_choice.MAX_INTERVAL
