@@ -34,7 +34,7 @@ from .ops.math_ops import MATMUL, zeros_like
 from .ops.shape_ops import gather, reshape
 from .ops.registry import (CONSTANT, CONTROL, EFFECT, OPS, PARAMETER, READ_VARIABLE, VIA_VJP,
                            Aval, defop, fmt_avals, linear_in)
-from .autodiff.forward import ForwardAccumulator
+from .autodiff.forward import ForwardAccumulator, tangent_of
 from .tape import GradientTape
 from .shapes import evaluate, has_dim
 from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
@@ -47,6 +47,11 @@ from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 #: 100 steps, 32 features, 64 units; processes interleaved): 2.7-4.4x slower with it than
 #: without, and equal (1.00) with OPENBLAS_NUM_THREADS=1. Values and gradients are the same.
 HOIST_LOOP_GEMMS = False
+
+#: ops of a while_loop body whose per-iteration results the forward loop keeps for the reverse
+#: loop (which otherwise recomputes them when it replays the body): the products (an RNN step's
+#: x_t @ kernel and h @ recurrent_kernel); cheap elementwise values are recomputed, fused.
+SAVED_OPS = {MATMUL.name}
 
 def _gemm_size(g, d):
     """Multiply-adds of a matmul node of graph `g` (None: a dim unknown)."""
@@ -73,6 +78,27 @@ def small_gemms(graphs):
     return bool(sizes) and all(x is not None and x <= SMALL_GEMM for x in sizes)
 
 
+class _Rows:
+    """The rows of one loop history as they come: copied into one buffer when their number is
+    known (`rows`), else listed and stacked at the end."""
+
+    def __init__(self, rows):
+        self.rows, self.buf, self.list = rows, None, []
+
+    def add(self, v):
+        if self.rows is None:
+            self.list.append(np.asarray(v))
+            return
+        if self.buf is None:
+            v = np.asarray(v)
+            self.buf, self.k = np.empty((self.rows,) + v.shape, v.dtype), 0
+        self.buf[self.k] = v
+        self.k += 1
+
+    def stack(self):
+        return np.stack(self.list) if self.buf is None else self.buf
+
+
 class Subgraphs:
     """The traced sub-graphs of one cond (true, false) or while_loop (condition, body) node.
 
@@ -90,6 +116,11 @@ class Subgraphs:
         # while_loop: the variables whose every iteration's value is kept (a gradient or
         # loop_output asks; one set shared by this object's copies)
         self.record = set()
+        # while_loop: body nodes (ids) whose every iteration's value the forward loop stacks for
+        # the reverse loop, which then reads them instead of recomputing them (`SAVED_OPS`;
+        # output 2n+1+q is saved[q]'s stack; one list shared by this object's copies)
+        self.saved = []
+        self._plans_saved = 0
         self._has_dims = None
         self._small = None
         self._specialized = {}
@@ -118,7 +149,7 @@ class Subgraphs:
                        [Aval(evaluate(tuple(a.shape), env), a.dtype) for a in self.in_avals],
                        [Aval(evaluate(tuple(a.shape), env), a.dtype) for a in self.out_avals],
                        self.source, self.n_vars, self.trip_count)
-        sg.record = self.record
+        sg.record, sg.saved = self.record, self.saved
         return sg
 
     def with_backend(self, make_plan):
@@ -132,12 +163,17 @@ class Subgraphs:
             sg = self._backends[make_plan] = Subgraphs(
                 self.kind, self.graphs, self.in_avals, self.out_avals, self.source, self.n_vars,
                 self.trip_count)
-            sg.record, sg._make_plan = self.record, make_plan
+            sg.record, sg.saved, sg._make_plan = self.record, self.saved, make_plan
         return sg
 
     def plans(self):
-        if self._plans is None:
-            self._plans = [self._make_plan(g) for g in self.graphs]
+        ns = len(self.saved)
+        if self._plans is None or self._plans_saved != ns:
+            graphs = list(self.graphs)
+            if ns:   # the body's plan also returns the saved nodes' values
+                graphs[1] = graphs[1].copy()
+                graphs[1].outputs = graphs[1].outputs + list(self.saved)
+            self._plans, self._plans_saved = [self._make_plan(g) for g in graphs], ns
         return self._plans
 
     def _memoized(self, args, compute):
@@ -157,10 +193,12 @@ class Subgraphs:
     def run_loop(self, xs):
         """Final loop variables; with `record` set (a gradient asked for the history) also the
         history of each variable (its values entering every body call, then its final value:
-        trip count + 1 rows) and the trip count."""
+        trip count + 1 rows) and the trip count; then the stacks of the `saved` body values (one
+        row per body call)."""
         cond_plan, body_plan = self.plans()
-        n = self.n_vars
-        rec = tuple(sorted(self.record))
+        n, ns = self.n_vars, self._plans_saved
+        key = (tuple(sorted(self.record)), ns)
+        rec = key[0]
         if self._small is None:
             self._small = small_gemms(self.graphs)
 
@@ -172,32 +210,48 @@ class Subgraphs:
 
         def run():
             vs, caps = list(xs[:n]), list(xs[n:])
-            hist, k = [], 0
+            trip = self.trip_count
+            hist = [_Rows(None if trip is None else trip + 1) for _ in rec]
+            saved = [_Rows(trip) for _ in range(ns)]
+            k = 0
             while bool(cond_plan.run(vs + caps)[0]):
-                if rec:
-                    hist.append([vs[j] for j in rec])
+                if trip is not None and k == trip:
+                    raise InvalidArgumentError(
+                        f"while_loop at {self.source}: runs more than the {trip} iterations it "
+                        "was traced for")
+                for h, j in zip(hist, rec):
+                    h.add(vs[j])
                 vs = body_plan.run(vs + caps)
+                for q in range(ns):
+                    saved[q].add(vs[n + q])
+                del vs[n:]
                 k += 1
-            if self.trip_count is not None and k != self.trip_count:
+            if trip is not None and k != trip:
                 raise InvalidArgumentError(
                     f"while_loop at {self.source}: ran {k} iterations, but was traced for "
-                    f"exactly {self.trip_count}")
+                    f"exactly {trip}")
             stacks = [None] * n
-            if rec:
-                hist.append([vs[j] for j in rec])
-                for i, j in enumerate(rec):
-                    stacks[j] = np.stack([np.asarray(h[i]) for h in hist])
-            return list(vs) + stacks + [np.int32(k), rec]
+            for h, j in zip(hist, rec):
+                h.add(vs[j])
+                stacks[j] = h.stack()
+            return vs + stacks + [np.int32(k)] + [
+                r.stack() if k else self._no_rows(q) for q, r in enumerate(saved)] + [key]
         out = self._memoized(xs, loop)
-        if out[-1] != rec:   # memo from a run recording fewer histories: run again
+        if out[-1] != key:   # memo from a run recording fewer histories: run again
             self._memo = None
             out = self._memoized(xs, loop)
         return out
 
+    def _no_rows(self, q):
+        """The stack of saved value q after zero iterations (unknown dims: 0)."""
+        d = self.graphs[1].nx.nodes[self.saved[q]]
+        return np.zeros((0,) + tuple(x if isinstance(x, (int, np.integer)) else 0
+                                     for x in d["shape"]), d["dtype"])
+
     def loop_aval(self, index):
         """Aval of while_loop output `index`: final variable (< n), history of variable
         index - n (< 2n; leading dimension trip count + 1, None unless `trip_count` is known),
-        trip count (2n)."""
+        trip count (2n), stack of saved body value index - 2n - 1 (trip count rows)."""
         n = self.n_vars
         if index < n:
             return self.out_avals[index]
@@ -205,6 +259,9 @@ class Subgraphs:
             a = self.out_avals[index - n]
             rows = None if self.trip_count is None else self.trip_count + 1
             return Aval((rows,) + tuple(a.shape), a.dtype)
+        if index > 2 * n:
+            d = self.graphs[1].nx.nodes[self.saved[index - 2 * n - 1]]
+            return Aval((self.trip_count,) + tuple(d["shape"]), np.dtype(d["dtype"]))
         return Aval((), np.dtype(np.int32))
 
     def __repr__(self):
@@ -430,17 +487,20 @@ def _cond_rule(pred, *caps, branches, index):
     return branches.out_avals[index]
 
 
-def replay(graph, args, hook=None, vals=None):
+def replay(graph, args, hook=None, vals=None, override=None):
     """Apply graph's nodes again, as ops (`bind`) on `args`: its outputs in the current mode
     (eager values, or nodes of the graph being traced) - so a tape can differentiate them.
-    `hook(node, value)` sees each value as it is made; `vals` (a dict) receives all of them."""
+    `hook(node, value)` sees each value as it is made; `vals` (a dict) receives all of them;
+    `override` maps nodes to functions making their value from their inputs' values instead."""
     vals = {} if vals is None else vals
     vals.update(zip(graph.params, args))
     for n in graph.topo():
         if n in vals:
             continue
         d = graph.nx.nodes[n]
-        if d["op"] == CONSTANT.name:
+        if override and n in override:
+            vals[n] = override[n]([vals[u] for u in d["inputs"]])
+        elif d["op"] == CONSTANT.name:
             vals[n] = convert_to_tensor(d["attrs"]["value"])
         elif d["op"] in OPS and OPS[d["op"]].kind == EFFECT:
             continue   # prints/assigns ran in the forward pass (they have no value)
@@ -653,7 +713,7 @@ def _while_impl(*xs, loop, index):
 
 def _while_rule(*xs, loop, index):
     _check_inputs("while_loop", loop, xs)
-    if not 0 <= index <= 2 * loop.n_vars:
+    if not 0 <= index <= 2 * loop.n_vars + len(loop.saved):
         raise InvalidArgumentError(f"while_loop: output index {index} out of range for "
                                    f"{loop.n_vars} loop variables")
     return loop.loop_aval(index)
@@ -728,6 +788,44 @@ HISTORY_SCATTER = defop(
     lambda i, o, g: [None, None, gather(g, i[1])], jvp=linear_in(2),
     doc="Zeros shaped like `h` with `rows[i]` added at row `idx[i]` (a while_loop VJP's "
         "cotangent of a captured sequence it reads rows of).")
+
+
+def _saved_read_rule(h, k, *xs, op, attrs):
+    row = _history_read_rule(h, k)
+    want = OPS[op].rule(*xs, **dict(attrs))
+    static = all(isinstance(x, (int, np.integer)) for x in tuple(row.shape) + tuple(want.shape))
+    if (static and tuple(row.shape) != tuple(want.shape)) or \
+            np.dtype(row.dtype) != np.dtype(want.dtype):
+        raise InvalidArgumentError(
+            f"loop_saved_read: the saved rows must be {op}'s results, got rows "
+            f"{fmt_avals([row])} for {op}({fmt_avals(xs)}) = {fmt_avals([want])}")
+    return want
+
+
+SAVED_READ = defop(
+    "loop_saved_read", lambda h, k, *xs, op, attrs: h[int(k)], _saved_read_rule,
+    lambda i, o, g, op, attrs: [None, None] + list(OPS[op].vjp(list(i[2:]), o, g, **dict(attrs))),
+    jvp=lambda i, o, t, op, attrs: tangent_of(OPS[op], list(i[2:]), dict(attrs), o, list(t[2:])),
+    doc="`op(*xs)`'s value read from row `k` of a stack the forward while_loop saved (inputs "
+        "h, k, *xs); its derivatives are op's with respect to xs. The reverse loop's replay of "
+        "the body reads saved matmul results with it instead of recomputing them.")
+
+
+def saved_read(h, k, op, xs, attrs):
+    """Row `k` of `h`, standing for `op(*xs, **attrs)` (which it must equal; `attrs`: all of
+    op's attributes, as its nodes hold them): differentiated as that op, computed as a read.
+
+    >>> import graphflow as tf
+    >>> a, b = tf.constant([[1., 2.]]), tf.constant([[3.], [4.]])
+    >>> with tf.GradientTape() as t:
+    ...     t.watch(a)
+    ...     y = saved_read(tf.stack([a @ b]), tf.constant(0), "matmul", [a, b],
+    ...                    {"transpose_a": False, "transpose_b": False})
+    >>> y.numpy().tolist(), t.gradient(y, a).numpy().tolist()
+    ([[11.0]], [[3.0, 4.0]])
+    """
+    return bind(SAVED_READ, [to_tensor(h), to_tensor(k)] + [to_tensor(x) for x in xs],
+                {"op": op, "attrs": tuple(sorted(attrs.items()))})
 
 
 def history_scatter(h, idx, rows):
@@ -810,6 +908,22 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
              for j in range(n)]
     trips = bind(WHILE, list(inputs), {"loop": loop, "index": 2 * n})
     src = loop.source
+    # The body's costly values (`SAVED_OPS`, i.e. matmuls) that vary per iteration: the forward
+    # loop stacks them (as TF's while_v2 keeps its intermediates) and the reverse loop's replay
+    # reads row k (loop_saved_read, differentiated as the op) instead of recomputing them.
+    gb, varying = body_graph.nx, set(body_graph.params[:n])
+    saved = {}
+    for m in body_graph.topo():
+        d = gb.nodes[m]
+        if not any(u in varying for u in d["inputs"]):
+            continue   # (loop-invariant: recomputed)
+        varying.add(m)
+        if d["op"] not in SAVED_OPS:
+            continue
+        if m not in loop.saved:
+            loop.saved.append(m)
+        saved[m] = bind(WHILE, list(inputs), {"loop": loop,
+                                              "index": 2 * n + 1 + loop.saved.index(m)})
     # Captures the body only reads rows of (an RNN's input sequence: loop_history_read(c, t))
     # get their cotangent as one row per read and step, carried as reverse-loop variables and
     # summed into place after the loop (loop_history_scatter) - not as a full-size accumulator
@@ -877,7 +991,10 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
                 if node in watch:   # a row read of a sparse capture: a source of its own
                     tape.watch(value)
                     rows[node] = value
-            outs = replay(body_graph, vs + caps, hook, vals)
+            outs = replay(body_graph, vs + caps, hook, vals, {
+                m: (lambda xs, m=m, stack=stack: saved_read(stack, k, gb.nodes[m]["op"], xs,
+                                               gb.nodes[m]["attrs"]))
+                for m, stack in saved.items()})
         read_vals = [rows[u] for _, u in sparse] + [rows[u] for _, u in deferred]
         gs = _fill(tape.gradient([outs[j] for j in fv], srcs + read_vals, output_gradients=cv),
                    srcs + read_vals)

@@ -278,6 +278,14 @@ GRAD_CASES["loop_history_scatter"] = [
       [rnd(2, 3), rnd(3, 3)])]
 GRAD_CASES["loop_history_grad"] = [
     G(lambda h, g: control_ops.history_grad(h, tf.constant(2), tf.exp(g)), [rnd(3, 2), rnd(2)])]
+_NT = {"transpose_a": False, "transpose_b": False}   # matmul's attrs
+GRAD_CASES["loop_saved_read"] = [   # the saved rows equal the op's value; derivatives: the op's
+    G(lambda a, b: control_ops.saved_read(
+        tf.stop_gradient(tf.stack([a @ b * 0., tf.sin(a) @ b])), tf.constant(1), "matmul",
+        [tf.sin(a), b], _NT), [rnd(3, 2), rnd(2, 4)]),
+    G(lambda a, b: control_ops.saved_read(
+        tf.stop_gradient(tf.stack([tf.matmul(a, b, transpose_b=True)])), tf.constant(0),
+        "matmul", [a, b], dict(_NT, transpose_b=True)), [rnd(3, 2), rnd(4, 2)], "transpose_b")]
 
 ALL = {**GRAD_CASES, **COMPOSITIONS}
 PARAMS = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)

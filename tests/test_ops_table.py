@@ -366,6 +366,12 @@ CASES = {
         Case([f32(3, 2), np.array([2, 0, 2, 1], np.int32), f32(4, 2)], control_ops.history_scatter,
              lambda h, i, r: np.stack([r[1], r[3], r[0] + r[2]])),
     ],
+    "loop_saved_read": [   # row k of the saved stack (which stands for op(*xs))
+        Case([f32(2, 3, 4), f32(3, 2), f32(2, 4)],
+             lambda h, a, b: control_ops.saved_read(h, tf.constant(1), "matmul", [a, b],
+                                                    {"transpose_a": False, "transpose_b": False}),
+             lambda h, a, b: h[1]),
+    ],
     # ---------------------------------------------------------------- random (stateful)
     "random_normal": [
         Case([], lambda: tf.random.normal((400, 5), seed=3),
