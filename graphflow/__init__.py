@@ -88,6 +88,10 @@ from . import summary  # tf.summary: TensorBoard event files
 from . import viz  # graph visualizer; also ConcreteFunction.visualize / _repr_html_
 from . import checkpoint as _ckpt  # tf.train: object-based checkpoints (issue 10)
 from . import saved_model  # tf.saved_model: save/load a Module's variables and traced graphs
+from . import ragged as _rg, sparse, strings as _str  # string, ragged and sparse tensors (eager)
+from .ragged import RaggedTensor
+from .sparse import SparseTensor
+from .dtypes import string
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows
@@ -179,6 +183,22 @@ linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
 math.__dict__.update(asin=_m.asin, acos=_m.acos, asinh=_m.asinh, acosh=_m.acosh, atanh=_m.atanh,
                      count_nonzero=_m.count_nonzero, softmax=_nn.softmax)
 cumsum = _a.cumsum
+strings = _namespace("strings", format=_str.string_format, **{
+    n: getattr(_str, n) for n in _str.__all__ if n not in ("decode_raw", "string_format")})
+io = _namespace("io", decode_raw=_str.decode_raw)
+ragged = _namespace("ragged", constant=_rg.constant, map_flat_values=_rg.map_flat_values,
+                    stack=_rg.stack, range=_rg.ragged_range, RaggedTensor=RaggedTensor)
+# ops that also take RaggedTensors (TF's dispatch for ragged arguments)
+concat = _rg.dispatch(concat, _rg.concat)
+for _name in ("add", "subtract", "multiply", "divide", "truediv", "maximum", "minimum", "equal",
+              "greater", "less", "square", "sqrt", "abs", "negative", "exp", "log", "cast"):
+    globals()[_name] = _rg.elementwise(globals()[_name], binary=_name not in (
+        "square", "sqrt", "abs", "negative", "exp", "log", "cast"))
+    if _name in math.__dict__:
+        math.__dict__[_name] = globals()[_name]
+for _name in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"):
+    globals()[_name] = _rg.dispatch(globals()[_name], _rg.reduce(_name))
+    math.__dict__[_name] = globals()[_name]
 train = _namespace("train", Checkpoint=_ckpt.Checkpoint, CheckpointManager=_ckpt.CheckpointManager,
                    latest_checkpoint=_ckpt.latest_checkpoint, load_checkpoint=_ckpt.load_checkpoint,
                    list_variables=_ckpt.list_variables, CheckpointReader=_ckpt.CheckpointReader)

@@ -487,6 +487,24 @@ class Variable(_TensorLike):
 
 
 # ------------------------------------------------------------------------- conversion
+def bytes_array(a, what=None):
+    """Object array of Python `bytes` from an array of str/bytes (str encoded as UTF-8).
+
+    >>> bytes_array(np.array(["a", "é"])).tolist()
+    [b'a', b'\\xc3\\xa9']
+    """
+    a = np.asarray(a)
+    out = np.empty(a.shape, dtype=object)
+    for idx, v in np.ndenumerate(a):
+        if isinstance(v, str):
+            v = v.encode("utf-8")
+        elif not isinstance(v, bytes):
+            raise TypeError(f"cannot convert {type(what).__name__} {what!r} to a tensor: "
+                            f"{type(v).__name__} {v!r} among strings")
+        out[idx] = bytes(v)
+    return out
+
+
 def _python_dtype(x):
     """TF's default dtypes for Python data: float -> float32, int -> int32, bool -> bool."""
     a = np.asarray(x)
@@ -501,6 +519,8 @@ def _python_dtype(x):
         return a, _dt.bool
     if k == "c":   # TF: Python complex -> complex128
         return a, _dt.complex128
+    if k in "USO":   # strings: an object array of UTF-8 encoded bytes (dtype tf.string)
+        return bytes_array(a, x), _dt.string
     raise TypeError(f"cannot convert {type(x).__name__} {x!r} to a tensor (numpy dtype {a.dtype})")
 
 
@@ -539,7 +559,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     g = _state.current().graph
     if g is not None:
         return g.constant(arr)
-    return Tensor._wrap(arr if arr.ndim else arr[()])
+    return Tensor._wrap(arr if arr.ndim or target is _dt.string else arr[()])
 
 
 def _flat(xs):

@@ -419,8 +419,9 @@ def test_constant_with_shape_and_dtype():
         tf.constant([1.5], dtype=tf.int32)
     with pytest.raises(ValueError):
         tf.constant([1, 2, 3], shape=(2, 2))
+    assert tf.constant("abc").dtype == tf.string   # string tensors (issue 10)
     with pytest.raises(TypeError):
-        tf.constant("abc")
+        tf.constant(object())
 
 
 def test_cast():

@@ -21,7 +21,7 @@ LAYERS = [
     ("values", ["graphflow.tensor"]),
     ("dispatch + IR", ["graphflow.dispatch", "graphflow.graph", "graphflow.evaluate",
                        "graphflow.graph_def"]),
-    ("ops", ["graphflow.ops"]),
+    ("ops", ["graphflow.ops", "graphflow.ragged", "graphflow.strings", "graphflow.sparse"]),
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",
                                  "graphflow.control_flow", "graphflow.custom_gradient",
                                  "graphflow.py_func", "graphflow.api_extras"]),

@@ -1,0 +1,316 @@
+"""`tf.strings` (and `tf.io.decode_raw`): string tensors, eager only.
+
+A `tf.string` tensor holds a numpy object array of Python `bytes` (str is stored UTF-8
+encoded, as TF does); `.numpy()` gives bytes. These ops run on those arrays with Python's string
+methods; they are not graph ops (inside `@function` string tensors are constants only). Results
+that are ragged in TF (splitting a 1-D tensor) are `tf.RaggedTensor`s.
+
+>>> import graphflow as tf
+>>> tf.strings.split(tf.constant("Gray wolf"), sep=" ")
+<tf.Tensor: shape=(2,), dtype=string, numpy=array([b'Gray', b'wolf'], dtype=object)>
+>>> tf.strings.length(tf.constant(["a", "bcd"])).numpy()
+array([1, 3], dtype=int32)
+"""
+import re
+
+import numpy as np
+
+from . import dtypes as _dt
+from . import state as _state
+from .ragged import RaggedTensor
+from .tensor import Tensor, bytes_array, convert_to_tensor
+
+__all__ = ["length", "split", "substr", "upper", "lower", "join", "reduce_join", "to_number",
+           "as_string", "unicode_decode", "unicode_encode", "unicode_split", "bytes_split",
+           "strip", "regex_replace", "regex_full_match", "string_format", "decode_raw"]
+
+
+def _strings(x, op):
+    """The object array of bytes of string tensor (or Python strings) `x`."""
+    if _state.current().graph is not None:
+        raise NotImplementedError(f"tf.strings.{op}: string ops run eagerly only (graphflow "
+                                  "graphs hold numbers; use it outside @function)")
+    t = x if isinstance(x, Tensor) else convert_to_tensor(x, _dt.string)
+    if t.dtype != _dt.string:
+        raise TypeError(f"tf.strings.{op}: expects a string tensor, got {t.dtype.name}"
+                        f"{list(t.shape)}")
+    return np.asarray(t._value, dtype=object)
+
+
+def _wrap(arr, dtype):
+    arr = np.asarray(arr, dtype=dtype.np) if dtype is not _dt.string else arr
+    return Tensor._wrap(arr if arr.ndim or dtype is _dt.string else arr[()])
+
+
+def _map(fn, arr, dtype):
+    out = np.empty(arr.shape, dtype=object if dtype is _dt.string else dtype.np)
+    for idx, v in np.ndenumerate(arr):
+        out[idx] = fn(v)
+    return _wrap(out, dtype)
+
+
+def _on_values(x, op, fn, dtype):
+    """Apply `fn` to every string of a Tensor or of a RaggedTensor's flat values."""
+    if isinstance(x, RaggedTensor):
+        return x.with_flat_values(_on_values(x.flat_values, op, fn, dtype))
+    return _map(fn, _strings(x, op), dtype)
+
+
+def _chars(b, unit):
+    return b.decode("utf-8") if unit == "UTF8_CHAR" else b
+
+
+def length(input, unit="BYTE", name=None):
+    """Length of each string in bytes, or in characters with unit="UTF8_CHAR".
+
+    >>> length(["🥳", "ab"], unit="UTF8_CHAR").numpy()
+    array([1, 2], dtype=int32)
+    """
+    return _on_values(input, "length", lambda b: len(_chars(b, unit)), _dt.int32)
+
+
+def upper(input, encoding="", name=None):
+    """ASCII upper case (`tf.strings.upper`).
+
+    >>> upper("Duck").numpy()
+    b'DUCK'
+    """
+    return _on_values(input, "upper", bytes.upper, _dt.string)
+
+
+def lower(input, encoding="", name=None):
+    """ASCII lower case.
+
+    >>> lower("Duck").numpy()
+    b'duck'
+    """
+    return _on_values(input, "lower", bytes.lower, _dt.string)
+
+
+def strip(input, name=None):
+    """Leading and trailing whitespace removed.
+
+    >>> strip("  a b ").numpy()
+    b'a b'
+    """
+    return _on_values(input, "strip", bytes.strip, _dt.string)
+
+
+def substr(input, pos, len, unit="BYTE", name=None):   # noqa: A002 (TF's argument names)
+    """The `len` bytes (or UTF-8 characters) from `pos` of each string (negative pos counts
+    from the end).
+
+    >>> substr(["hello", "world"], 1, 3).numpy().tolist()
+    [b'ell', b'orl']
+    """
+    def cut(b):
+        s = _chars(b, unit)
+        p = pos + builtins_len(s) if pos < 0 else pos
+        if p > builtins_len(s) or p < 0:
+            raise ValueError(f"tf.strings.substr: pos {pos} out of range for {b!r}")
+        r = s[p:p + len]
+        return r.encode("utf-8") if unit == "UTF8_CHAR" else r
+    return _on_values(input, "substr", cut, _dt.string)
+
+
+builtins_len = len
+
+
+def _split_one(b, sep, maxsplit):
+    return b.split(None if sep in (None, b"", "") else
+                   (sep.encode() if isinstance(sep, str) else sep), maxsplit)
+
+
+def _rows(arr, fn, dtype, op):
+    """A scalar string -> 1-D Tensor of fn(string); a 1-D tensor -> RaggedTensor of rows."""
+    if arr.ndim == 0:
+        return _wrap(np.array(fn(arr[()]) + [], dtype=object if dtype is _dt.string
+                              else dtype.np), dtype)
+    if arr.ndim != 1:
+        raise ValueError(f"tf.strings.{op}: input must be a scalar or a vector, got shape "
+                         f"{list(arr.shape)}")
+    rows = [fn(b) for b in arr]
+    values = np.empty(sum(builtins_len(r) for r in rows), dtype=object if dtype is _dt.string
+                      else dtype.np)
+    values[:] = [v for r in rows for v in r] if values.size else []
+    return RaggedTensor.from_row_lengths(_wrap(values, dtype), [builtins_len(r) for r in rows])
+
+
+def split(input, sep=None, maxsplit=-1, name=None):
+    """Split each string at `sep` (whitespace runs when None): a 1-D tensor for a scalar, a
+    RaggedTensor for a vector.
+
+    >>> print(split(["Gray wolf", "Quick brown fox"]))
+    <tf.RaggedTensor [[b'Gray', b'wolf'], [b'Quick', b'brown', b'fox']]>
+    """
+    arr = _strings(input, "split")
+    return _rows(arr, lambda b: _split_one(b, sep, maxsplit), _dt.string, "split")
+
+
+def bytes_split(input, name=None):
+    """Each string as a list of 1-byte strings.
+
+    >>> bytes_split("Duck").numpy().tolist()
+    [b'D', b'u', b'c', b'k']
+    """
+    return _rows(_strings(input, "bytes_split"), lambda b: [b[i:i + 1] for i in range(len(b))],
+                 _dt.string, "bytes_split")
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
+    """Each string as a list of its characters (UTF-8 encoded).
+
+    >>> unicode_split("アヒル", "UTF-8").numpy().tolist()[0]
+    b'\\xe3\\x82\\xa2'
+    """
+    return _rows(_strings(input, "unicode_split"),
+                 lambda b: [c.encode("utf-8") for c in b.decode(input_encoding, errors)],
+                 _dt.string, "unicode_split")
+
+
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533, name=None):
+    """Each string as its Unicode code points (int32).
+
+    >>> unicode_decode("アヒル 🦆", "UTF-8").numpy()
+    array([ 12450,  12498,  12523,     32, 129414], dtype=int32)
+    """
+    return _rows(_strings(input, "unicode_decode"),
+                 lambda b: [ord(c) for c in b.decode(input_encoding, errors)], _dt.int32,
+                 "unicode_decode")
+
+
+def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533, name=None):
+    """Code points (a 1-D tensor, or a RaggedTensor of rows) encoded as strings.
+
+    >>> unicode_encode([104, 105], "UTF-8").numpy()
+    b'hi'
+    """
+    def enc(cps):
+        return "".join(chr(int(c)) for c in cps).encode(output_encoding, errors)
+    if isinstance(input, RaggedTensor):
+        return _wrap(bytes_array(np.array([enc(r) for r in input.to_list()] or [], dtype=object)),
+                     _dt.string)
+    a = np.asarray(convert_to_tensor(input))
+    if a.ndim == 1:
+        return _wrap(np.array(enc(a), dtype=object), _dt.string)
+    return _wrap(np.array([enc(r) for r in a.reshape(-1, a.shape[-1])], dtype=object)
+                 .reshape(a.shape[:-1]), _dt.string)
+
+
+def join(inputs, separator="", name=None):
+    """Elementwise concatenation of string tensors (broadcast), with `separator` between.
+
+    >>> join([["a", "b"], ["x", "y"]], separator="-").numpy().tolist()
+    [b'a-x', b'b-y']
+    """
+    sep = separator.encode() if isinstance(separator, str) else separator
+    arrs = np.broadcast_arrays(*[_strings(x, "join") for x in inputs])
+    out = np.empty(arrs[0].shape, dtype=object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = sep.join(a[idx] for a in arrs)
+    return _wrap(out, _dt.string)
+
+
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """Strings joined along `axis` (all of them when None).
+
+    >>> reduce_join([["a", "b"], ["c", "d"]], axis=1).numpy().tolist()
+    [b'ab', b'cd']
+    """
+    sep = separator.encode() if isinstance(separator, str) else separator
+    a = _strings(inputs, "reduce_join")
+    if axis is None:
+        out = np.array(sep.join(a.ravel().tolist()), dtype=object)
+        return _wrap(out.reshape((1,) * a.ndim) if keepdims else out, _dt.string)
+    axis = axis % a.ndim
+    moved = np.moveaxis(a, axis, -1)
+    out = np.empty(moved.shape[:-1], dtype=object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = sep.join(moved[idx].tolist())
+    return _wrap(np.expand_dims(out, axis) if keepdims else out, _dt.string)
+
+
+def to_number(string_tensor, out_type=_dt.float32, name=None):
+    """Strings parsed as numbers of `out_type` (InvalidArgument-style ValueError naming the
+    string when one does not parse).
+
+    >>> to_number(["1", "10", "100"]).numpy()
+    array([  1.,  10., 100.], dtype=float32)
+    """
+    out_type = _dt.as_dtype(out_type)
+    parse = float if out_type.is_floating else int
+
+    def num(b):
+        try:
+            return parse(b.decode("utf-8"))
+        except ValueError:
+            raise ValueError(f"tf.strings.to_number: StringToNumberOp could not correctly "
+                             f"convert string: {b.decode('utf-8', 'replace')}") from None
+    return _on_values(string_tensor, "to_number", num, out_type)
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
+              name=None):
+    """Numbers formatted as strings (floats with 6 decimals by default, as TF's `%f`).
+
+    >>> as_string([3.5, 2.0], precision=2).numpy().tolist()
+    [b'3.50', b'2.00']
+    """
+    t = convert_to_tensor(input)
+    a = np.asarray(t._value)
+    if t.dtype.is_floating:
+        code = "g" if shortest else ("e" if scientific else "f")
+        spec = f"{fill}{width if width >= 0 else ''}{'.' + str(precision) if precision >= 0 else ''}{code}"
+    elif t.dtype.is_bool:
+        return _map(lambda v: b"true" if v else b"false", a, _dt.string)
+    else:
+        spec = f"{fill}{width if width >= 0 else ''}d"
+    return _map(lambda v: format(v, spec).encode(), a, _dt.string)
+
+
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
+    """Matches of regular expression `pattern` replaced by `rewrite` (`\\1` groups).
+
+    >>> regex_replace("a1b22", r"\\d+", "#").numpy()
+    b'a#b#'
+    """
+    rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+    rw = rewrite.encode() if isinstance(rewrite, str) else rewrite
+    return _on_values(input, "regex_replace",
+                      lambda b: rx.sub(rw, b, count=0 if replace_global else 1), _dt.string)
+
+
+def regex_full_match(input, pattern, name=None):
+    """True where the whole string matches `pattern`.
+
+    >>> regex_full_match(["ab", "abc"], "a.").numpy()
+    array([ True, False])
+    """
+    rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+    return _on_values(input, "regex_full_match", lambda b: rx.fullmatch(b) is not None, _dt.bool)
+
+
+def string_format(template, inputs, placeholder="{}", summarize=3, name=None):
+    """`template` with each `placeholder` replaced by the next input's value (`tf.strings.format`).
+
+    >>> string_format("x={} y={}", [1, 2.5]).numpy()
+    b'x=1 y=2.5'
+    """
+    parts = template.split(placeholder)
+    vals = [np.asarray(convert_to_tensor(v)._value) for v in inputs]
+    text = parts[0] + "".join(str(v) + p for v, p in zip(vals, parts[1:]))
+    return _wrap(np.array(text.encode(), dtype=object), _dt.string)
+
+
+def decode_raw(input_bytes, out_type, little_endian=True, fixed_length=None, name=None):
+    """The bytes of each string reinterpreted as numbers of `out_type` (`tf.io.decode_raw`).
+
+    >>> decode_raw("Duck", "uint8").numpy()
+    array([ 68, 117,  99, 107], dtype=uint8)
+    """
+    dt = _dt.as_dtype(out_type)
+    a = _strings(input_bytes, "decode_raw")
+    npdt = dt.np.newbyteorder("<" if little_endian else ">")
+    rows = [np.frombuffer(b, dtype=npdt).astype(dt.np) for b in a.ravel()]
+    out = np.stack(rows).reshape(a.shape + (-1,)) if rows else np.zeros(a.shape + (0,), dt.np)
+    return Tensor._wrap(out)
