@@ -18,6 +18,7 @@ import numpy as _np
 from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
                regularizers)
 from . import saving
+from .py_dataset import PyDataset as _PyDataset
 from .layers import Input, InputLayer, Layer
 from .models import Model, Sequential
 
@@ -78,7 +79,7 @@ backend.__dict__.update(clear_session=_clear_session, floatx=lambda: "float32",
                         random_normal=_random_normal)
 utils = _types.ModuleType("graphflow.keras.utils")
 utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_random_seed,
-                      normalize=_normalize)
+                      normalize=_normalize, PyDataset=_PyDataset, Sequence=_PyDataset)
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
            "models", "optimizers", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",

@@ -125,8 +125,17 @@ class Callback:
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        """Keras: by default calls `on_batch_begin` (the older name of this hook)."""
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        """Keras: by default calls `on_batch_end` (the older name of this hook)."""
+        self.on_batch_end(batch, logs=logs)
+
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
     def on_test_batch_begin(self, batch, logs=None): pass
@@ -136,8 +145,6 @@ class Callback:
     def on_predict_batch_begin(self, batch, logs=None): pass
     def on_predict_batch_end(self, batch, logs=None): pass
 
-    on_batch_begin = on_train_batch_begin
-    on_batch_end = on_train_batch_end
 
 
 #: hooks whose only argument is `logs` (the others take an epoch or batch index first)
@@ -380,27 +387,60 @@ class TerminateOnNaN(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save the model's weights (`save_weights`) after each epoch, or only when `monitor`
-    improves (`save_best_only`). `filepath` may contain `{epoch}` and log keys. Under a
-    multi-worker strategy only worker 0 saves (the weights are the same on every worker)."""
+    """Save the model after each epoch (`save_freq="epoch"`) or every `save_freq` batches,
+    or only when `monitor` improves (`save_best_only`). As in Keras 3, a `.keras` filepath
+    saves the whole model (`model.save`) and `save_weights_only=True` / a `.weights.h5` path
+    saves the weights. `filepath` may contain `{epoch}`, `{batch}` and log keys
+    (`"ckpt-loss={loss:.2f}.keras"`). Under a multi-worker strategy only worker 0 saves.
+
+    >>> ModelCheckpoint("m.weights.h5", save_weights_only=True).save_freq
+    'epoch'
+    """
     chief_only = True
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=True, mode="auto", save_freq="epoch"):
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
         super().__init__()
         self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
         self.save_best_only = save_best_only
+        self.save_weights_only = bool(save_weights_only) or \
+            self.filepath.endswith(".weights.h5")
+        if not self.save_weights_only and not self.filepath.endswith(".keras"):
+            raise ValueError("ModelCheckpoint: the filepath must end in `.keras` to save the "
+                             "whole model, or pass save_weights_only=True with a `.weights.h5` "
+                             f"filepath (Keras 3); got {self.filepath!r}")
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive "
+                             f"integer (batches), got {save_freq!r}")
+        self.save_freq = save_freq
         self.mode = _monitor_mode(monitor, mode)
-        self.best = None
+        self.best = initial_value_threshold
+        self._batches_seen = 0
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches_seen += 1
+        if self.save_freq != "epoch" and self._batches_seen % self.save_freq == 0:
+            self._save(self._epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs or {})
+
+    def _save(self, epoch, batch, logs):
+        fmt = dict(logs, epoch=epoch + 1)
+        if batch is not None:
+            fmt["batch"] = batch + 1
+        path = self.filepath.format(**fmt)
         if self.save_best_only:
             value = logs.get(self.monitor)
             if value is None:
                 warnings.warn(f"ModelCheckpoint: '{self.monitor}' not available; skipping",
-                              stacklevel=2)
+                              stacklevel=3)
                 return
             if self.best is not None and not (value < self.best if self.mode == "min"
                                               else value > self.best):
@@ -408,7 +448,10 @@ class ModelCheckpoint(Callback):
             self.best = value
         if self.verbose:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        self.model.save_weights(path)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
 
 
 class TensorBoard(Callback):

@@ -408,7 +408,7 @@ class Layer(Module):
             inputs = kwargs.pop("inputs")
         else:
             raise TypeError(f"{self.name}: call needs an input")
-        if _is_symbolic(inputs):
+        if _is_symbolic((inputs, args, kwargs)):   # also call(targets, logits) on two Inputs
             return self._symbolic_call(inputs, args, kwargs)
         mask = kwargs.pop("mask", None)
         if mask is not None and self._call_takes_mask:
@@ -448,10 +448,11 @@ class Layer(Module):
             def zeros(kt):
                 shape = tuple(1 if d is None else d for d in kt.shape)
                 return convert_to_tensor(np.zeros(shape, kt.dtype.np))
-            concrete = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v, inputs)
-            out = self(concrete, *args, **kwargs)
+            concrete = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v,
+                            (inputs, args, kwargs))
+            out = self(concrete[0], *concrete[1], **concrete[2])
         batch = None
-        for kt in flatten(inputs)[0]:
+        for kt in flatten((inputs, args, kwargs))[0]:
             if isinstance(kt, KerasTensor) and kt.shape and kt.shape[0] is not None:
                 batch = kt.shape[0]
         node = _Node(self, inputs, dict(kwargs, _args=args), None)
@@ -481,7 +482,7 @@ class Layer(Module):
     def _traced_shapes(self, inputs, args, kwargs):
         """The layer's outputs (symbolic tensors: their shapes) traced on KerasTensor inputs,
         or None if the layer cannot be built or traced with unknown dims."""
-        kts = [v for v in flatten(inputs)[0] if isinstance(v, KerasTensor)]
+        kts = [v for v in flatten((inputs, args, kwargs))[0] if isinstance(v, KerasTensor)]
         try:
             if not self.built:
                 self._maybe_build(inputs)
@@ -497,8 +498,9 @@ class Layer(Module):
             return builder.parameter(i, f"input_{i}", shape, kt.dtype.np)
         token = _state.push(graph=builder, tapes=(), adjoint=None)
         try:
-            return self(_map(lambda v: param(v) if isinstance(v, KerasTensor) else v, inputs),
-                        *args, **kwargs)
+            inputs, args, kwargs = _map(lambda v: param(v) if isinstance(v, KerasTensor) else v,
+                                        (inputs, args, kwargs))
+            return self(inputs, *args, **kwargs)
         except Exception:
             return None
         finally:

@@ -31,6 +31,7 @@ from ..tensor import Tensor, TensorShape, Variable
 from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from .layers import InputLayer, KerasTensor, Layer
+from .py_dataset import PyDataset
 
 _AUTO = "auto"
 
@@ -58,6 +59,8 @@ def _as_array(a):
 def _data_args(x, y, sample_weight, verbose, batch_size):
     """fit/evaluate's shared argument handling: an (x, y[, sample_weight]) tuple in `x`, numpy
     arrays, the resolved verbosity and the batch size (32 by default, as Keras)."""
+    if isinstance(x, PyDataset):
+        x = x.as_dataset()
     if isinstance(x, Dataset):   # batches come from the dataset
         if y is not None or sample_weight is not None:
             raise ValueError("with a Dataset as `x`, do not pass `y`/`sample_weight` (the "
@@ -438,7 +441,7 @@ class Model(Layer):
             if id(node) in seen:
                 return
             seen.add(id(node))
-            for v in flatten(node.inputs)[0]:
+            for v in flatten((node.inputs, node.kwargs))[0]:   # kwargs hold _args too
                 if isinstance(v, KerasTensor):
                     visit(v)
             nodes.append(node)
@@ -478,9 +481,9 @@ class Model(Layer):
         values = {id(k): v for k, v in zip(in_leaves, vals)}
         masks = {}   # Keras masking along single-tensor edges: id(KerasTensor) -> mask
         for node in self._fn_nodes:
-            kwargs = dict(node.kwargs)
+            x, kwargs = _tmap(lambda v: values[id(v)] if isinstance(v, KerasTensor) else v,
+                              (node.inputs, dict(node.kwargs)))
             args = kwargs.pop("_args", ())
-            x = _tmap(lambda v: values[id(v)] if isinstance(v, KerasTensor) else v, node.inputs)
             mask = masks.get(id(node.inputs)) if isinstance(node.inputs, KerasTensor) else None
             if mask is not None and "mask" not in kwargs:
                 kwargs["mask"] = mask
@@ -817,7 +820,7 @@ class Model(Layer):
                 raise ValueError("fit: the dataset is empty")
             x, y, sw = _unpack(_dataset_element(first))
             n, shuffle = None, False
-        elif y is None:
+        elif y is None and getattr(self.compiled_loss, "_losses", None) is not None:
             raise ValueError("fit: targets `y` are required with the compiled loss")
         else:
             n = _num_samples(x, y, sw)
@@ -954,6 +957,7 @@ class Model(Layer):
         """Model outputs for `x`, batch by batch, concatenated as numpy arrays."""
         verbose = _resolve_verbose(verbose) if _ds.is_chief() else 0
         batch_size = int(batch_size or 32)
+        x = x.as_dataset() if isinstance(x, PyDataset) else x
         ds = x if isinstance(x, Dataset) else None
         if ds is not None:   # (x, y) elements: predict uses x
             first = next(iter(ds), None)
