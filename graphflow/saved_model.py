@@ -40,6 +40,8 @@ import warnings
 import numpy as np
 
 from . import dtypes as _dt, state as _state
+from .custom_gradient import CUSTOM_GRADIENT
+from .errors import LeakedTensorError
 from .checkpoint import VALUE, collect, object_graph, read_values, write_values
 from .function import AnyRankConcreteFunction, ConcreteFunction, Function
 from .graph import Graph
@@ -49,7 +51,7 @@ from .ops.registry import CONSTANT, OPS, READ_VARIABLE
 from .dispatch import bind
 from .tensor import Tensor, TensorSpec, Variable, convert_to_tensor
 
-__all__ = ["save", "load", "SAVED_MODEL_FILE"]
+__all__ = ["save", "load", "SaveOptions", "LoadOptions", "SAVED_MODEL_FILE"]
 
 FORMAT = "graphflow-saved-model-1"
 SAVED_MODEL_FILE = "saved_model.pkl"
@@ -71,9 +73,10 @@ def _variables_path(export_dir):
 
 # ------------------------------------------------------------------ save
 def _concretes(f):
-    """The traced ConcreteFunctions of Function `f` (an input_signature one is traced now)."""
+    """The traced ConcreteFunctions of Function `f` (an input_signature one is traced now; for
+    an unknown-rank signature, for the ranks in ANY_RANK_TRACED)."""
     if not f._cache and f.input_signature is not None:
-        f.get_concrete_function()
+        _expand(f.get_concrete_function())
     return list(f._cache.values())
 
 
@@ -111,15 +114,91 @@ class _Pickler(pickle.Pickler):
         return None
 
 
+class SavedGradient:
+    """A custom gradient (`tf.custom_gradient`'s grad_fn) as saved: its trace, replayed as ops
+    when the loaded function is differentiated (so it is differentiable again)."""
+
+    def __init__(self, record):
+        self.record = record
+        self._fn = None
+
+    def __call__(self, index, ct):
+        if self._fn is None:
+            self._fn = RestoredConcreteFunction(self.record)
+        return list(self._fn(ct))
+
+    def __getstate__(self):
+        return {"record": self.record, "_fn": None}
+
+    def __repr__(self):
+        return f"<saved custom gradient {self.record['name']}>"
+
+
+def _grad_caller(grad, index):
+    def call(ct):   # a closure, not default arguments: those would be traced arguments
+        return list(grad(index, ct))
+    return call
+
+
+def _save_custom_gradients(g, name):
+    """The graph's DiGraph with every custom_gradient node's grad_fn traced and saved as a
+    `SavedGradient` (TF's experimental_custom_gradients=True)."""
+    nodes = [n for n, d in g.nx.nodes(data=True) if d["op"] == CUSTOM_GRADIENT.name
+             and not isinstance(d["attrs"]["grad"], SavedGradient)]
+    if not nodes:
+        return g.nx
+    out = g.nx.copy()
+    done = {}
+    for n in nodes:
+        d = out.nodes[n]
+        grad, index = d["attrs"]["grad"], d["attrs"]["index"]
+        if (id(grad), index) not in done:
+            spec = TensorSpec([x if isinstance(x, int) else None for x in d["shape"]],
+                              _dt.from_numpy(np.dtype(d["dtype"])))
+            fn = Function(_grad_caller(grad, index), name=f"{name}_grad")
+            try:
+                gcf = fn.get_concrete_function(spec)
+            except LeakedTensorError as e:
+                raise ValueError(
+                    f"tf.saved_model.save: the custom gradient {grad!r} in {name} uses tensors of "
+                    f"the forward pass ({e}); graphflow saves custom gradients that depend on "
+                    "their upstream gradient and the function's inputs only") from None
+            done[(id(grad), index)] = SavedGradient(_graph_record(gcf, f"{name}_grad"))
+        d["attrs"] = dict(d["attrs"], grad=done[(id(grad), index)])
+    return out
+
+
 def _graph_record(cf, name):
     g = cf.traced
     structure = cf.structure([_Out(i) for i in range(len(g.outputs))])
     sig = [(n, p.kind) for n, p in cf.function._sig.parameters.items()]
-    return {"name": name, "graph": {"name": g.name, "nx": g.nx, "params": list(g.params),
+    return {"name": name, "graph": {"name": g.name, "nx": _save_custom_gradients(g, name),
+                                    "params": list(g.params),
                                     "outputs": list(g.outputs), "effects": list(g.effects),
                                     "variables": list(g.variables.values()),
                                     "dim_checks": list(g.dim_checks)},
             "structure": structure, "signature": sig, "arguments": cf.traced_arguments}
+
+
+class SaveOptions:
+    """Options of `save` (`tf.saved_model.SaveOptions`): graphflow saves custom gradients
+    (`experimental_custom_gradients=True`, TF's default); other options are accepted and have
+    no effect."""
+
+    def __init__(self, namespace_whitelist=None, save_debug_info=False, function_aliases=None,
+                 experimental_io_device=None, experimental_variable_policy=None,
+                 experimental_custom_gradients=True, **kwargs):
+        if not experimental_custom_gradients:
+            raise NotImplementedError("SaveOptions(experimental_custom_gradients=False): "
+                                      "graphflow always saves custom gradients")
+        self.experimental_custom_gradients = True
+
+
+class LoadOptions:
+    """Options of `load` (`tf.saved_model.LoadOptions`); accepted, no effect."""
+
+    def __init__(self, **kwargs):
+        self.options = kwargs
 
 
 def save(obj, export_dir, signatures=None, options=None):
