@@ -18,6 +18,7 @@ import numpy as _np
 from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
                regularizers)
 from . import saving
+from . import random
 from .py_dataset import PyDataset as _PyDataset
 from .layers import Input, InputLayer, Layer
 from .models import Model, Sequential
@@ -82,5 +83,5 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       normalize=_normalize, PyDataset=_PyDataset, Sequence=_PyDataset)
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",
+           "models", "optimizers", "random", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",
            "Sequential"]

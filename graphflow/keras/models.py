@@ -779,7 +779,12 @@ class Model(Layer):
         """Before tracing: build the model eagerly (on a couple of samples), resolve the
         compiled metrics against real shapes, and create the optimizer's slots."""
         probe = None
-        if not self.built or (self.compiled_metrics is not None and not self.compiled_metrics.built):
+        if type(self).call is Model.call and not self._functional:
+            # no forward pass of its own (a GAN driving sub-models in its train_step): nothing
+            # to probe; it counts as built once its sublayers are (Keras 3)
+            self.built = all(l.built for l in self._flatten_layers(include_self=False))
+        elif not self.built or (self.compiled_metrics is not None and
+                                not self.compiled_metrics.built):
             probe = self(_take(x, slice(0, n_probe)), training=False)
         if self.compiled_metrics is not None and not self.compiled_metrics.built and y is not None:
             self.compiled_metrics.build(_take(y, slice(0, n_probe)), probe)

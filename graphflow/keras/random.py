@@ -1,0 +1,63 @@
+"""keras.random: Keras 3's random functions, `seed=` an int or a `SeedGenerator`.
+
+Both kinds of seed select a reproducible stream that advances with every draw (as an op seed
+does in `tf.random`): the values repeat when the program runs again, and differ from draw to
+draw - also inside a traced `train_step`, where each run draws anew. (Keras 3 makes an int
+seed stateless - the same values on every call; pass a `SeedGenerator` there for new values.)
+
+>>> import graphflow as tf
+>>> gen = tf.keras.random.SeedGenerator(1337)
+>>> a = tf.keras.random.normal((2, 3), seed=gen)
+>>> b = tf.keras.random.uniform((2, 3), minval=1.0, maxval=2.0, seed=gen)
+>>> a.shape, bool(((b.numpy() >= 1) & (b.numpy() < 2)).all())
+(TensorShape([2, 3]), True)
+"""
+from ..ops import random_ops as _r
+
+
+class SeedGenerator:
+    """The state of a random stream (Keras 3): pass it as `seed=` to keras.random functions
+    and random layers; each draw continues the stream."""
+
+    def __init__(self, seed=None, name=None, **kwargs):
+        if seed is None:
+            import numpy as np
+            seed = int(np.random.randint(0, 2 ** 31 - 1))
+        self.seed = int(seed)
+        self.name = name or "seed_generator"
+
+    def next(self, ordered=True):
+        """The op seed the next draw uses."""
+        return self.seed
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+def _op_seed(seed):
+    if isinstance(seed, SeedGenerator):
+        return seed.next()
+    return None if seed is None else int(seed)
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Samples from N(mean, stddev^2)."""
+    return _r.normal(shape, mean=mean, stddev=stddev, dtype=dtype or "float32",
+                     seed=_op_seed(seed))
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Samples from U[minval, maxval)."""
+    return _r.uniform(shape, minval=minval, maxval=maxval, dtype=dtype or "float32",
+                      seed=_op_seed(seed))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Samples from N(mean, stddev^2) redrawn outside two standard deviations."""
+    return _r.truncated_normal(shape, mean=mean, stddev=stddev, dtype=dtype or "float32",
+                               seed=_op_seed(seed))
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    """Integers drawn uniformly from [minval, maxval)."""
+    return _r.uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=_op_seed(seed))
