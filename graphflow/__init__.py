@@ -184,12 +184,13 @@ math.__dict__.update(asin=_m.asin, acos=_m.acos, asinh=_m.asinh, acosh=_m.acosh,
                      count_nonzero=_m.count_nonzero, softmax=_nn.softmax)
 cumsum = _a.cumsum
 strings = _namespace("strings", format=_str.string_format, **{
-    n: getattr(_str, n) for n in _str.__all__ if n not in ("decode_raw", "string_format")})
+    n: getattr(_str, n) for n in _str.__all__ if n not in ("decode_raw", "string_format", "add")})
 io = _namespace("io", decode_raw=_str.decode_raw)
 ragged = _namespace("ragged", constant=_rg.constant, map_flat_values=_rg.map_flat_values,
                     stack=_rg.stack, range=_rg.ragged_range, RaggedTensor=RaggedTensor)
 # ops that also take RaggedTensors (TF's dispatch for ragged arguments)
 concat = _rg.dispatch(concat, _rg.concat)
+add = _str.add   # strings are concatenated, as TF's tf.add
 for _name in ("add", "subtract", "multiply", "divide", "truediv", "maximum", "minimum", "equal",
               "greater", "less", "square", "sqrt", "abs", "negative", "exp", "log", "cast"):
     globals()[_name] = _rg.elementwise(globals()[_name], binary=_name not in (

@@ -93,8 +93,9 @@ def _host_array(x):
 
 
 def _output_array(o):
-    # eager mode keeps 0-d values as numpy scalars; do the same for graph outputs
-    return o[()] if isinstance(o, np.ndarray) and o.ndim == 0 else o
+    # eager mode keeps 0-d values as numpy scalars; do the same for graph outputs (0-d strings
+    # stay arrays: a Tensor's value has a shape)
+    return o[()] if isinstance(o, np.ndarray) and o.ndim == 0 and o.dtype.kind != "O" else o
 
 
 def _describe(k):

@@ -17,12 +17,57 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import state as _state
+from .dispatch import bind
+from .ops import math_ops as _m  # noqa: F401 (fills OPERATORS["add"], wrapped below)
+from .ops.registry import OTHER, Aval, broadcast_shapes, defop, op_error
 from .ragged import RaggedTensor
-from .tensor import Tensor, bytes_array, convert_to_tensor
+from .tensor import OPERATORS, Tensor, bytes_array, convert_to_tensor
 
-__all__ = ["length", "split", "substr", "upper", "lower", "join", "reduce_join", "to_number",
+__all__ = ["add", "length", "split", "substr", "upper", "lower", "join", "reduce_join", "to_number",
            "as_string", "unicode_decode", "unicode_encode", "unicode_split", "bytes_split",
            "strip", "regex_replace", "regex_full_match", "string_format", "decode_raw"]
+
+
+# ------------------------------------------------------------------ `+` on strings (a graph op)
+def _concat_rule(a, b):
+    if np.dtype(a.dtype) != np.dtype(object) or np.dtype(b.dtype) != np.dtype(object):
+        raise op_error("string_concat", (a, b), "needs two string tensors")
+    return Aval(broadcast_shapes("string_concat", (a, b)), np.dtype(object))
+
+
+def _concat_impl(a, b):
+    return np.asarray(np.add(a, b), dtype=object)   # a 0-d result stays an array of bytes
+
+
+STRING_CONCAT = defop(
+    "string_concat", _concat_impl, _concat_rule, kind=OTHER,
+    nondiff_reason="strings have no gradient",
+    doc="Elementwise concatenation of two string tensors (broadcast): TF's `+` on strings.")
+
+
+def _is_string(x):
+    if isinstance(x, (str, bytes)):
+        return True
+    dt = getattr(x, "dtype", None)
+    return dt is not None and not isinstance(x, np.ndarray) and dt == _dt.string
+
+
+def _string_aware(add_fn):
+    def add(x, y, name=None):
+        """x + y; for string tensors, their concatenation (as TF's `tf.add` on strings).
+
+        >>> add(convert_to_tensor("a"), "b").numpy()
+        b'ab'
+        """
+        if _is_string(x) or _is_string(y):
+            return bind(STRING_CONCAT, [convert_to_tensor(x, _dt.string),
+                                        convert_to_tensor(y, _dt.string)], {})
+        return add_fn(x, y)
+    return add
+
+
+#: `+` / `tf.add` take strings too (Tensor operators look OPERATORS up at call time)
+add = OPERATORS["add"] = _string_aware(OPERATORS["add"])
 
 
 def _strings(x, op):

@@ -967,6 +967,18 @@ CASES["sum_to_shape"] = [   # the gradient of a broadcast decided at run time (i
 for _c in CASES["sum_to_shape"]:
     _c.op = "sum_to_shape"
 
+def _bytes_obj(*items):
+    out = np.empty(len(items), dtype=object)
+    out[:] = list(items)
+    return out
+
+
+CASES["string_concat"] = [   # `+` on string tensors (issue 10)
+    Case([_bytes_obj(b"a", b"bc"), _bytes_obj(b"x", b"")], lambda a, b: a + b,
+         lambda a, b: np.add(a, b).astype(object))]
+for _c in CASES["string_concat"]:
+    _c.op = "string_concat"
+
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

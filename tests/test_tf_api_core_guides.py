@@ -416,3 +416,34 @@ def test_basic_training_loops():
     keras_model.fit(x, y, epochs=10, batch_size=1000, verbose=0)
     np.testing.assert_allclose([keras_model.w.numpy(), keras_model.b.numpy()], [w, b],
                                rtol=1e-4)
+
+
+# ------------------------------------------------------------------ function guide: tracing
+def test_function_guide_tracing_with_strings():
+    traces = []   # the guide prints "Tracing with <symbolic tensor>" here (see below)
+
+    @tf.function
+    def double(a):
+        traces.append(a.dtype)
+        return a + a
+
+    out = printed(lambda: [print(double(tf.constant(1))), print(double(tf.constant(1.1))),
+                           print(double(tf.constant("a")))])
+    assert out == ("tf.Tensor(2, shape=(), dtype=int32)\n"
+                   "tf.Tensor(2.2, shape=(), dtype=float32)\n"
+                   "tf.Tensor(b'aa', shape=(), dtype=string)\n")
+    assert traces == [tf.int32, tf.float32, tf.string]
+    # no retrace for a new string of the same signature
+    assert printed(lambda: print(double(tf.constant("b")))) == (
+        "tf.Tensor(b'bb', shape=(), dtype=string)\n")
+    assert len(traces) == 3
+    double_strings = double.get_concrete_function(tf.constant("a"))
+    assert double_strings(tf.constant("a")).numpy() == b"aa"
+    assert double_strings(a=tf.constant("b")).numpy() == b"bb"
+    from_spec = double.get_concrete_function(tf.TensorSpec(shape=[], dtype=tf.string))
+    assert from_spec(tf.constant("c")).numpy() == b"cc"
+    with pytest.raises(TypeError):   # TF: InvalidArgumentError
+        double_strings(tf.constant(1))
+    lines = [f'{node.input} -> {node.name}' for node in double_strings.graph.as_graph_def().node]
+    assert lines[0] == "[] -> a" and lines[1].startswith("['a', 'a'] -> ")
+    assert (tf.constant(["x", "y"]) + "!").numpy().tolist() == [b"x!", b"y!"]
