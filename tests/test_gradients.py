@@ -286,6 +286,13 @@ GRAD_CASES["loop_saved_read"] = [   # the saved rows equal the op's value; deriv
     G(lambda a, b: control_ops.saved_read(
         tf.stop_gradient(tf.stack([tf.matmul(a, b, transpose_b=True)])), tf.constant(0),
         "matmul", [a, b], dict(_NT, transpose_b=True)), [rnd(3, 2), rnd(4, 2)], "transpose_b")]
+# slices of one axis are differentiated together (one concat, zeros in gaps; a slice taken twice
+# sums); other groups of getitems of one tensor sum their scatters
+GRAD_CASES["getitem"] += [
+    G(lambda x: [tf.sin(p) * (k + 1.) for k, p in enumerate(tf.split(x, 4, axis=-1))],
+      [rnd(2, 8)], "split-gates"),
+    G(lambda x: x[:, 1:3] * x[:, 5:6] + tf.reduce_sum(x[:, 1:3]), [rnd(3, 6)], "gaps-twice"),
+    G(lambda x: x[:, :2] * x[1:, 2:4][0], [rnd(2, 4)], "mixed-axes")]
 
 ALL = {**GRAD_CASES, **COMPOSITIONS}
 PARAMS = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)

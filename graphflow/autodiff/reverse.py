@@ -109,8 +109,8 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
             for i, part in members:
                 k = id(useful[i].output)
                 gm = ct.get(k) if k in src else ct.pop(k, None)
-                if gm is not None:
-                    parts[part] = gm
+                if gm is not None:   # (two members may be the same part: x[0] twice)
+                    parts[part] = add(parts[part], gm) if part in parts else gm
             if not parts:
                 continue
             g = parts

@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..dispatch import bind
 from ..tensor import OPERATORS, Tensor, constant, convert_args, convert_to_tensor, to_tensor
-from .creation import ones, shape_tuple  # noqa: F401  (ones: used in doctests)
+from .creation import ones, shape_tuple, zeros  # noqa: F401  (ones: used in doctests)
 from ..indexing import index_from_spec, index_spec, sliced_shape
 from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 from .registry import SOURCE, broadcast_shapes
@@ -308,8 +308,60 @@ def _getitem_rule(x, spec):
         raise op_error("getitem", (x,), f"index {index_from_spec(spec)} invalid: {e}") from None
 
 
+def _slice_tiles(specs, shape):
+    """(axis, [(start, stop, spec)] by start) if every spec slices one and the same axis with unit
+    step and static bounds (all other axes whole) and the slices do not overlap; else None."""
+    axis, tiles = None, []
+    for spec in specs:
+        if len(spec) != len(shape) or any(s[0] != "s" for s in spec):
+            return None
+        own = [a for a, s in enumerate(spec) if tuple(s[1:]) != (None, None, None)]
+        if len(own) != 1 or axis not in (None, own[0]):
+            return None
+        axis = own[0]
+        _, start, stop, step = spec[axis]
+        n = shape[axis]
+        start, stop = (0 if start is None else start), (n if stop is None else stop)
+        if step not in (None, 1) or not all(isinstance(v, (int, np.integer)) and 0 <= v <= n
+                                            for v in (n, start, stop)):
+            return None
+        tiles.append((int(start), int(stop), spec))
+    tiles.sort(key=lambda t: t[0])
+    if any(b[0] < a[1] for a, b in zip(tiles, tiles[1:])):
+        return None
+    return axis, tiles
+
+
+def _getitem_group_vjp(inputs, cts, spec=None, needed=None):
+    """The VJP of all getitems of one tensor at once (`cts`: spec -> cotangent; the autodiff
+    core groups them, fact `vjp_group`): slices of one axis (a split, an RNN's gates) get their
+    cotangents joined by one concat (zeros in the gaps), not a zeros-sized scatter per slice
+    summed up; other indexings get the sum of their getitem_grads."""
+    shape = inputs[0].shape
+    tiles = _slice_tiles(list(cts), tuple(shape)) if len(cts) > 1 else None
+    if tiles is None:
+        out = None
+        for sp, g in cts.items():
+            part = getitem_grad(g, shape, sp)
+            out = part if out is None else out + part
+        return [out]
+    axis, parts, pos = tiles[0], [], 0
+    for start, stop, sp in tiles[1] + [(shape[axis], shape[axis], None)]:
+        if start > pos:
+            gap = list(shape)
+            gap[axis] = start - pos
+            parts.append(zeros(tuple(gap), inputs[0].dtype))
+        if sp is not None:
+            parts.append(cts[sp])
+        pos = stop
+    return [concat(parts, axis)]
+
+
+_GETITEM_GROUP = ("getitem",)   # every getitem of one tensor is in one VJP group
+
 GETITEM = defop("getitem", lambda x, spec: np.asarray(x)[index_from_spec(spec)], _getitem_rule,
-                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)], arity=1, jvp=LINEAR)
+                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)], arity=1, jvp=LINEAR,
+                vjp_group=lambda spec: (_GETITEM_GROUP, spec), group_vjp=_getitem_group_vjp)
 
 
 def _getitem_grad_impl(g, shape, spec):
