@@ -6,8 +6,11 @@ does), writes every Variable to `export_dir/variables/variables` (graphflow's ch
 and every traced concrete function of every `@function` attribute (methods and functions stored
 on the objects; an `input_signature` function not traced yet is traced first) as its graph IR:
 the networkx DiGraph with its node attributes, the parameters' specs and the output structure,
-pickled with Variables as references (`export_dir/saved_model.pkl`). A Python callable inside a
-graph (`py_function`, `custom_gradient`) is saved by reference, so loading then needs its module.
+pickled with Variables as references (`export_dir/saved_model.pkl`). Loading accepts only the
+graph IR's own types (numpy arrays, networkx graphs, graphflow IR classes): a file naming any
+other Python object (which a pickle could call while loading) is refused. Custom gradients are
+traced and saved as graphs; graphs holding other Python callables (`py_function`) cannot be
+saved.
 
 `load(export_dir)` rebuilds the objects (Modules with the same attribute names), Variables with
 the saved values, and each function as a callable that runs the saved graphs (compiled, like a
@@ -30,11 +33,13 @@ cannot read it, nor graphflow TF's SavedModels.
 >>> float(loaded(tf.constant(3.0))), list(loaded.signatures)
 (6.0, ['serving_default'])
 """
+import functools
 import inspect
 import io
 import itertools
 import os
 import pickle
+import types
 import warnings
 
 import numpy as np
@@ -111,6 +116,10 @@ class _Pickler(pickle.Pickler):
             return ("variable", self.keys[id(obj)][0])
         if isinstance(obj, _dt.DType):   # DTypes are singletons: compare by identity
             return ("dtype", obj.name)
+        if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)) and (
+                getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)) \
+                not in SAFE_FUNCTIONS:
+            raise pickle.PicklingError(f"the Python function {obj!r} in a graph (py_function?)")
         return None
 
 
@@ -171,7 +180,7 @@ def _save_custom_gradients(g, name):
 def _graph_record(cf, name):
     g = cf.traced
     structure = cf.structure([_Out(i) for i in range(len(g.outputs))])
-    sig = [(n, p.kind) for n, p in cf.function._sig.parameters.items()]
+    sig = [(n, int(p.kind)) for n, p in cf.function._sig.parameters.items()]
     return {"name": name, "graph": {"name": g.name, "nx": _save_custom_gradients(g, name),
                                     "params": list(g.params),
                                     "outputs": list(g.outputs), "effects": list(g.effects),
@@ -257,13 +266,53 @@ def save(obj, export_dir, signatures=None, options=None):
 
 
 # ------------------------------------------------------------------ load
+#: what a SavedModel file may name (anything else is refused: a pickle could otherwise call any
+#: Python function while loading): classes of the graph IR's modules, and these functions
+IR_MODULES = frozenset({
+    "graphflow.graph", "graphflow.control_ops", "graphflow.shapes", "graphflow.indexing",
+    "graphflow.tensor", "graphflow.ops.registry", "graphflow.saved_model", "graphflow.evaluate",
+    "graphflow.backends.numba.plan", "networkx.classes.digraph", "networkx.classes.graph",
+    "networkx.classes.coreviews", "networkx.classes.reportviews"})
+SAFE_FUNCTIONS = frozenset({
+    ("graphflow.shapes", "_rebuild"), ("numpy", "dtype"), ("numpy", "ndarray"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+    ("itertools", "count"), ("builtins", "set"), ("builtins", "frozenset"),
+    ("builtins", "slice"), ("builtins", "complex"), ("builtins", "range"),
+    ("builtins", "Ellipsis")})
+
+
 class _Unpickler(pickle.Unpickler):
+    """Loads a SavedModel's graphs: Variables and DTypes by reference, and only the graph IR's
+    own types (`IR_MODULES`, `SAFE_FUNCTIONS`)."""
+
     def __init__(self, file, variables):
         super().__init__(file)
         self.variables = variables
 
+    def find_class(self, module, name):
+        obj = None
+        if (module, name) in SAFE_FUNCTIONS or module.startswith("numpy.dtypes"):
+            obj = super().find_class(module, name)
+        elif module in IR_MODULES and "." not in name:
+            obj = super().find_class(module, name)
+            if not isinstance(obj, type):
+                obj = None
+        if obj is None:
+            raise pickle.UnpicklingError(
+                f"tf.saved_model.load: refusing {module}.{name}: a SavedModel holds graph IR "
+                "types only (this one would run other Python code while loading)")
+        return obj
+
     def persistent_load(self, pid):
         return self.variables[pid[1]] if pid[0] == "variable" else _dt.as_dtype(pid[1])
+
+
+_KINDS = {int(k): k for k in (inspect.Parameter.POSITIONAL_ONLY,
+                               inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                               inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.KEYWORD_ONLY,
+                               inspect.Parameter.VAR_KEYWORD)}
 
 
 class _SavedSignature:
@@ -271,7 +320,7 @@ class _SavedSignature:
 
     def __init__(self, name, params):
         self.name = name
-        self._sig = inspect.Signature([inspect.Parameter(n, k) for n, k in params])
+        self._sig = inspect.Signature([inspect.Parameter(n, _KINDS[k]) for n, k in params])
 
     def _bind_args(self, args, kwargs):
         ba = self._sig.bind(*args, **kwargs)
@@ -452,7 +501,7 @@ def load(export_dir, tags=None, options=None):
                                 "saved_model.pb)")
     values = read_values(_variables_path(export_dir))
     with open(path, "rb") as f:
-        head = pickle.load(f)
+        head = _Unpickler(f, {}).load()
         if head.get("format") != FORMAT:
             raise ValueError(f"{export_dir}: unknown SavedModel format {head.get('format')!r}")
         variables = {k: Variable(values[k], name=n.split(":")[0], trainable=t)

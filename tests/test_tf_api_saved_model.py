@@ -164,3 +164,21 @@ def test_submodules_and_lists_are_restored(tmp_path):
     np.testing.assert_allclose(twice(x).numpy(), 2 * want, rtol=1e-6)
     with pytest.raises(FileNotFoundError, match="saved_model.pkl"):
         tf.saved_model.load(str(tmp_path))
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.remove, ("/nonexistent/graphflow-test",))
+
+
+def test_load_refuses_anything_but_graph_ir_types(tmp_path):
+    import pickle
+    m = tf.Module()
+    m.v = tf.Variable(1.0)
+    tf.saved_model.save(m, str(tmp_path))
+    path = tmp_path / tf.saved_model.SAVED_MODEL_FILE
+    with open(path, "wb") as f:   # a valid header, then a payload calling os.remove
+        pickle.dump({"format": "graphflow-saved-model-1", "variables": {}}, f)
+        pickle.dump(_Evil(), f)
+    with pytest.raises(pickle.UnpicklingError, match="refusing posix.remove|refusing os.remove"):
+        tf.saved_model.load(str(tmp_path))
