@@ -35,6 +35,9 @@ Structure (imports point down only; tests/test_layers.py enforces it):
 import builtins as _builtins
 import collections as _collections
 import contextlib as _contextlib
+import glob as _glob
+import os as _os
+import shutil as _shutil
 import types as _types
 
 from . import dtypes
@@ -185,7 +188,10 @@ math.__dict__.update(asin=_m.asin, acos=_m.acos, asinh=_m.asinh, acosh=_m.acosh,
 cumsum = _a.cumsum
 strings = _namespace("strings", format=_str.string_format, **{
     n: getattr(_str, n) for n in _str.__all__ if n not in ("decode_raw", "string_format", "add")})
-io = _namespace("io", decode_raw=_str.decode_raw)
+io = _namespace("io", decode_raw=_str.decode_raw, gfile=_namespace(
+    "io.gfile", exists=_os.path.exists, isdir=_os.path.isdir, listdir=_os.listdir,
+    makedirs=lambda path: _os.makedirs(path, exist_ok=True), mkdir=_os.mkdir, remove=_os.remove,
+    rmtree=_shutil.rmtree, rename=_os.replace, glob=_glob.glob, GFile=open))
 ragged = _namespace("ragged", constant=_rg.constant, map_flat_values=_rg.map_flat_values,
                     stack=_rg.stack, range=_rg.ragged_range, RaggedTensor=RaggedTensor)
 # ops that also take RaggedTensors (TF's dispatch for ragged arguments)
