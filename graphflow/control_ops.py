@@ -33,7 +33,7 @@ from .nest import describe as describe_structure, flatten, structure
 from .ops.math_ops import MATMUL, zeros_like
 from .ops.shape_ops import gather, reshape
 from .ops.registry import (CONSTANT, CONTROL, EFFECT, OPS, PARAMETER, READ_VARIABLE, VIA_VJP,
-                           Aval, defop, fmt_avals, linear_in)
+                           Aval, defop, fmt_avals, linear_in, shapes_agree)
 from .autodiff.forward import ForwardAccumulator, tangent_of
 from .tape import GradientTape
 from .shapes import evaluate, has_dim
@@ -680,7 +680,8 @@ def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_coun
     for i, (v, (s, dt)) in enumerate(zip(b_out, specs)):
         nid = bb.output(v, vars_[i].dtype)
         a = _aval(bb, nid)
-        if a != Aval(s, np.dtype(dt)):
+        if a.dtype != np.dtype(dt) or not shapes_agree(   # unknown dims: checked at run time
+                "while_loop", (a,), a.shape, s, f"loop variable {i} must keep its shape {s}"):
             raise ValueError(
                 f"while_loop at {src}: body returned {a.dtype.name}{list(a.shape)} for loop "
                 f"variable {i}, which entered as {np.dtype(dt).name}{list(s)}; loop variables "
@@ -746,7 +747,9 @@ def _history_grad_impl(h, k, g):
 
 def _history_grad_rule(h, k, g):
     _history_read_rule(h, k)
-    if tuple(g.shape) != tuple(h.shape)[1:] or np.dtype(g.dtype) != np.dtype(h.dtype):
+    if not shapes_agree("loop_history_grad", (h, k, g), g.shape, tuple(h.shape)[1:],
+                        "the row must match the history's rows") \
+            or np.dtype(g.dtype) != np.dtype(h.dtype):   # (unknown dims: checked at run time)
         raise InvalidArgumentError(f"loop_history_grad: the row must match the history's rows "
                                    f"(inputs: {fmt_avals([h, k, g])})")
     return Aval(tuple(h.shape), h.dtype)
@@ -775,8 +778,10 @@ def _history_scatter_impl(h, idx, rows):
 
 
 def _history_scatter_rule(h, idx, rows):
-    if np.dtype(idx.dtype).kind not in "iu" or len(idx.shape) != 1 or \
-            tuple(rows.shape)[1:] != tuple(h.shape)[1:] or np.dtype(rows.dtype) != np.dtype(h.dtype):
+    if np.dtype(idx.dtype).kind not in "iu" or len(idx.shape) != 1 or len(rows.shape) < 1 \
+            or not shapes_agree("loop_history_scatter", (h, idx, rows), tuple(rows.shape)[1:],
+                                tuple(h.shape)[1:], "rows must have the history's row shape") \
+            or np.dtype(rows.dtype) != np.dtype(h.dtype):
         raise InvalidArgumentError(
             f"loop_history_scatter: needs integer row indices (k,) and rows (k, *row shape) of the "
             f"history's dtype (inputs: {fmt_avals([h, idx, rows])})")

@@ -320,9 +320,12 @@ class Function:
         if sk is None:
             names = [n for n, p in self._sig.parameters.items()
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            sk = self._spec_key_cache = {   # unknown rank: one trace per rank (None below)
-                n: s.dtype.name if s.unknown_rank else (("Tensor", s.dtype.name, tuple(s.shape)),)
-                for n, s in zip(names, self.input_signature or ())}
+            parts = [s.dtype.name if s.unknown_rank else (("Tensor", s.dtype.name, tuple(s.shape)),)
+                     for s in self.input_signature or ()]   # unknown rank: a trace per rank
+            sk = self._spec_key_cache = dict(zip(names, parts))
+            var = [n for n, p in self._sig.parameters.items() if p.kind == p.VAR_POSITIONAL]
+            if var and len(parts) > len(names):   # f(*args): the rest of the signature
+                sk[var[0]] = _VarParts(parts[len(names):])
         return sk
 
     @staticmethod
@@ -340,6 +343,10 @@ class Function:
         sk = self._spec_keys()
         key = tuple((name, self._signature_key(sk[name], v), None)
                     if name in sk and isinstance(v, (Tensor, TensorSpec)) else
+                    (name, tuple(lk for p, x in zip(sk[name], v)
+                                 for lk in self._signature_key(p, x)), structure(v))
+                    if name in sk and isinstance(sk[name], _VarParts) and len(v) == len(
+                        sk[name]) and all(isinstance(x, (Tensor, TensorSpec)) for x in v) else
                     (name, tuple(_arg_key(x) for x in flatten(v)[0]), structure(v))
                     for name, v in ba.arguments.items())
         if self.batch_dim is not None:
@@ -780,6 +787,10 @@ def _structure(rebuild, n, consts):
         leaves = [consts[i] if i in consts else next(it) for i in range(n)]
         return rebuild(leaves)
     return build
+
+
+class _VarParts(tuple):
+    """The trace key parts of the input_signature tensors that a `*args` parameter takes."""
 
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,

@@ -160,14 +160,21 @@ class Dim:
         return self._hash
 
     def _lower_bound(self):
-        lb = 0   # symbols are >= 1, opaque terms >= 0; a negative coefficient: unbounded
+        """A lower bound of the value (symbols are >= 1), or None if unbounded below."""
+        lb = 0
         for m, c in self.terms:
             if not m:
                 lb += c
-            elif c < 0:
+                continue
+            if c < 0:
                 return None
-            else:
-                lb += c if all(isinstance(a, str) for a in m) else 0
+            p = 1
+            for a in m:
+                la = 1 if isinstance(a, str) else _atom_lower_bound(a)
+                if la is None or la < 0:
+                    return None
+                p *= la
+            lb += c * p
         return lb
 
     def _compare(self, o, op):
@@ -229,6 +236,26 @@ class Dim:
 
     def __reduce__(self):
         return (_rebuild, (self.terms,))
+
+
+def _lower(x):
+    return x if not isinstance(x, Dim) else x._lower_bound()
+
+
+def _atom_lower_bound(a):
+    """Lower bound of an opaque term (floordiv/mod/min/max/bcast of dims), None if unbounded:
+    floordiv of a negative value is negative, so only what the arguments' bounds give."""
+    fn, args = a[0], [_lower(x) for x in a[1:]]
+    if fn in ("floordiv", "mod"):
+        num, den = args
+        if num is None or num < 0 or isinstance(a[2], Dim) and (den is None or den < 1) \
+                or not isinstance(a[2], Dim) and a[2] < 1:
+            return None
+        return 0 if fn == "mod" else (num // a[2] if not isinstance(a[2], Dim) else 0)
+    if fn == "min":
+        return None if any(x is None for x in args) else min(args)
+    known = [x for x in args if x is not None]   # max, bcast: at least any argument's bound
+    return max(known) if known else None
 
 
 def _rebuild(terms):
@@ -443,15 +470,40 @@ def require_equal(a, b, kind="equal", context=None):
     >>> take_checks()
     [(None, 4, 'equal', None)]
     """
-    if a == b and not (a is None or b is None):
-        return True
+    if a == b and not (a is None or b is None) or a is None and b is None:
+        return True   # (None: an unknown dim without a symbol, e.g. in a loop's history)
     if not isinstance(a, Dim) and not isinstance(b, Dim):
+        return False
+    if kind == "equal" and isinstance(a - b, int):   # e.g. n + 1 and n: never equal
         return False
     lst = getattr(_PENDING, "checks", None)
     if lst is None:
         lst = _PENDING.checks = []
     lst.append((a, b, kind, context))
     return True
+
+
+def require_differ(a, b, context=None):
+    """Whether dims `a` and `b` may differ: False if they are equal; if undecided, True and a
+    run-time check that they differ is recorded (as `require_equal`).
+
+    >>> require_differ(Dim("b"), 1), require_differ(2, 2), take_checks()[0][2]
+    (True, False, 'differ')
+    """
+    if a == b and not (a is None or b is None):
+        return False
+    if isinstance(a, Dim) or isinstance(b, Dim):
+        lst = getattr(_PENDING, "checks", None)
+        if lst is None:
+            lst = _PENDING.checks = []
+        lst.append((a, b, "differ", context))
+    return True
+
+
+def checks_pending():
+    """True if checks were recorded (this thread) that no op has taken yet: a composition that
+    would return its input unchanged binds an op anyway, so they reach the graph."""
+    return bool(getattr(_PENDING, "checks", None))
 
 
 def take_checks():
@@ -464,5 +516,7 @@ def take_checks():
 def check_holds(a, b, kind, env):
     """Run one recorded check on the ints of `env`."""
     va, vb = evaluate(a, env), evaluate(b, env)
+    if kind == "differ":
+        return va != vb
     return va == vb or (kind == "broadcast" and vb == 1) or (
         kind == "broadcast_any" and (va == 1 or vb == 1))

@@ -18,6 +18,7 @@ from .dispatch import wrap
 from .errors import InvalidArgumentError
 from .nest import flatten
 from .ops.math_ops import ones_like, zeros_like
+from .ops.registry import shapes_agree
 from .ops.shape_ops import reshape, stack
 from .tensor import Tensor, Variable, convert_to_tensor, to_tensor
 
@@ -219,7 +220,8 @@ class GradientTape:
                                  f"{len(ts)} targets")
             seeds = [to_tensor(g, t.dtype) for g, t in zip(gs, ts)]
             for i, (g, t) in enumerate(zip(seeds, ts)):
-                if tuple(g.shape) != tuple(t.shape):
+                if not shapes_agree("GradientTape.gradient", (g, t), g.shape, t.shape,
+                                    f"output_gradients[{i}] must have target {i}'s shape"):
                     raise ValueError(f"GradientTape.gradient: output_gradients[{i}] has shape "
                                      f"{g.shape} but target {i} has shape {t.shape}")
         if unconnected_gradients not in ("none", "zero"):

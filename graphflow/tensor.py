@@ -198,7 +198,12 @@ class _TensorLike:
     def __iter__(self):
         if not self.shape:
             raise TypeError("iterating over a 0-d tensor is not allowed")
-        return (self[i] for i in range(self.shape[0]))
+        n = self.shape[0]
+        if not isinstance(n, (int, np.integer)):   # TF's error for an unknown dim in a trace
+            raise TypeError("Cannot iterate over a tensor with unknown first dimension (its "
+                            "size is known when the function runs: use tf.unstack(x, num=) or "
+                            "a tf.while_loop over tf.shape(x)[0])")
+        return (self[i] for i in range(n))
 
 
 class Tensor(_TensorLike):

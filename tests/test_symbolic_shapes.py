@@ -172,8 +172,9 @@ def test_keras_fit_evaluate_predict_trace_three_times_and_match_eager():
 
 
 #: op cases that do not trace with an unknown leading dim (see the module docstring of
-#: graphflow/shapes.py)
-KNOWN_UNSUPPORTED = set()
+#: graphflow/shapes.py): qr/svd of a 2-D input need its matrix dims known (the outputs' shapes
+#: depend on min(m, n))
+KNOWN_UNSUPPORTED = {"qr", "svd"}
 
 
 def _unknown_leading(xs):
@@ -194,8 +195,12 @@ def test_every_op_case_traces_with_unknown_leading_dims_and_matches_eager():
         try:
             got = f(*ins)
             for a, b in zip(*[v if isinstance(v, (list, tuple)) else [v] for v in (got, want)]):
-                np.testing.assert_allclose(np.asarray(a.numpy(), float),
-                                           np.asarray(b.numpy(), float), rtol=1e-5, atol=1e-6)
+                a, b = np.asarray(a.numpy()), np.asarray(b.numpy())
+                if a.dtype.kind in "OSU":   # strings
+                    np.testing.assert_array_equal(a, b)
+                else:
+                    np.testing.assert_allclose(a.astype(complex), b.astype(complex), rtol=1e-5,
+                                               atol=1e-6)
         except (TypeError, tf.errors.InvalidArgumentError) as e:
             failed.setdefault(case.op, str(e))
     assert set(failed) <= KNOWN_UNSUPPORTED, failed
@@ -218,7 +223,11 @@ def test_every_gradient_case_traces_with_unknown_leading_dims():
                 return [s] + [tf.zeros_like(v) if g is None else g
                               for g, v in zip(t.gradient(s, list(a)), a)]
             ins = [tf.constant(x) for x in xs]
-            got = tf.function(fn, jit_compile=False, input_signature=_unknown_leading(xs))(*ins)
+            try:
+                got = tf.function(fn, jit_compile=False, input_signature=_unknown_leading(xs))(*ins)
+            except (ValueError, TypeError) as e:   # unstack/iteration of the unknown axis:
+                assert "Cannot i" in str(e), (op, e)   # TF's errors too
+                continue
             for a, b in zip(got, fn(*ins)):
                 np.testing.assert_allclose(np.asarray(a.numpy(), float),
                                            np.asarray(b.numpy(), float), rtol=1e-5, atol=1e-6,
@@ -324,3 +333,37 @@ def test_split_and_unstack_of_unknown_axes_check_sizes_at_run_time():
                        match=r"split: sizes \[1, -1, 2\] do not add up to the size of axis 0"):
         g(np.ones(2, "f4"))
     assert g.experimental_get_tracing_count() == 1
+
+
+def test_conv_and_pooling_of_unknown_image_sizes_trace_once():
+    w = tf.constant(np.random.default_rng(4).normal(size=(3, 3, 3, 4)).astype("float32"))
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.conv2d(x, w, 2, "SAME")
+            p = tf.nn.max_pool2d(y, 2, 2, "SAME") + tf.nn.avg_pool2d(y, 2, 2, "SAME")
+            s = tf.reduce_sum(tf.square(p)) + tf.reduce_sum(tf.nn.conv2d(x, w, 1, "VALID"))
+        return [p, tape.gradient(s, x)]
+    f = tf.function(step, input_signature=[tf.TensorSpec((None, None, None, 3))],
+                    jit_compile=False)
+    rng = np.random.default_rng(5)
+    for shape in ((2, 7, 8, 3), (1, 5, 5, 3), (1, 6, 9, 3)):
+        x = rng.normal(size=shape).astype("float32")
+        for g, e in zip(f(x), step(tf.constant(x))):
+            np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-4, atol=1e-5)
+    assert f.experimental_get_tracing_count() == 1
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"conv2d: the \(dilated\) filter is "
+                       r"larger than the padded input.*\(inputs: \(1, 2, 5, 3\) float32"):
+        f(np.ones((1, 2, 5, 3), "float32"))
+
+
+def test_squeeze_and_varargs_signatures_with_unknown_dims():
+    f = tf.function(lambda *xs: tf.squeeze(xs[0]) + tf.squeeze(xs[1], [1]),
+                    input_signature=[tf.TensorSpec((None, 1)), tf.TensorSpec((None, 1))])
+    np.testing.assert_allclose(f(np.ones((3, 1), "f4"), np.ones((3, 1), "f4")).numpy(), [2.] * 3)
+    np.testing.assert_allclose(f(np.ones((2, 1), "f4"), np.ones((1, 1), "f4")).numpy(), [2.] * 2)
+    assert f.experimental_get_tracing_count() == 1   # the *args took the signature's specs
+    with pytest.raises(tf.errors.InvalidArgumentError,   # eager would drop the unknown axis too
+                       match=r"squeeze: axis 0 \(unknown while tracing, so kept\) has size 1"):
+        f(np.ones((1, 1), "f4"), np.ones((1, 1), "f4"))

@@ -20,6 +20,7 @@ from ..tensor import Tensor, constant, convert_args, to_tensor  # noqa: F401  (c
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import LINEAR, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
+from .registry import shapes_agree
 from ..shapes import broadcast_dim
 
 _NO = {}
@@ -204,8 +205,10 @@ def _scatter_nd_impl(u, idx, shape):
 
 def _scatter_nd_rule(u, idx, shape):
     want = tuple(idx.shape[:-1]) + tuple(shape[idx.shape[-1]:])
-    if np.dtype(idx.dtype).kind not in "iu" or tuple(u.shape) != want:
-        raise op_error("scatter_nd", (u, idx), f"updates must have shape {want} for shape {tuple(shape)}")
+    msg = f"updates must have shape {want} for shape {tuple(shape)}"
+    if np.dtype(idx.dtype).kind not in "iu" or not shapes_agree("scatter_nd", (u, idx), u.shape,
+                                                                 want, msg):
+        raise op_error("scatter_nd", (u, idx), msg)
     return Aval(tuple(shape), u.dtype)
 
 
@@ -235,7 +238,7 @@ def scatter_nd(indices, updates, shape, name=None):
     array([ 0, 11,  0, 10,  9,  0,  0, 12], dtype=int32)
     """
     idx = to_tensor(indices, None if isinstance(indices, Tensor) else _dt.int32)
-    shape = tuple(int(s) for s in (shape.numpy() if isinstance(shape, Tensor) else shape))
+    shape = _s.shape_tuple(shape)   # unknown dims stay symbolic
     return bind(SCATTER_ND, [to_tensor(updates), idx], {"shape": shape})
 
 

@@ -27,7 +27,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..dispatch import bind
 from ..tensor import constant, convert_args, to_tensor
+from ..shapes import Dim, dmax, require_equal
 from .registry import ANCHOR, BILINEAR, OTHER, Aval, defop, linear_in, op_error, same_dtype
+from .registry import shapes_agree
+from .math_ops import ones_like
 from .shape_ops import reshape, transpose
 
 _NO = {}
@@ -57,14 +60,20 @@ def same_pads(n, k, stride, dilation):
     """TF's SAME padding (before, after) along one axis: output ceil(n / stride), the extra
     cell (if odd) at the end."""
     eff = (k - 1) * dilation + 1
-    out = -(-n // stride)
-    total = max((out - 1) * stride + eff - n, 0)
+    out = (n + stride - 1) // stride
+    total = dmax((out - 1) * stride + eff - n, 0)   # (symbolic for an unknown n)
     return (total // 2, total - total // 2)
 
 
 def _out_hw(shape, ksize, strides, dilations, pads):
     return tuple(out_size(shape[1 + a], ksize[a], strides[a], dilations[a], pads[a])
                  for a in (0, 1))
+
+
+def _at_least_one(opname, avals, dims, msg):
+    """False if a known dim is < 1; an unknown one is checked when the graph runs."""
+    return all([d >= 1 if not isinstance(d, Dim) else
+                require_equal(dmax(d, 1), d, "equal", (opname, avals, msg)) for d in dims])
 
 
 def _float_dtype(opname, avals):
@@ -113,7 +122,8 @@ def _conv2d_rule(x, w, strides, pads, dilations, groups):
     dt = _float_dtype(name, (x, w))
     _check_filter(name, (x, w), x.shape[3], tuple(w.shape), groups)
     ho, wo = _out_hw(tuple(x.shape), tuple(w.shape[:2]), strides, dilations, pads)
-    if ho < 1 or wo < 1:
+    if not _at_least_one(name, (x, w), (ho, wo), "the (dilated) filter is larger than the "
+                         f"padded input (output would be {ho}x{wo})"):
         raise op_error(name, (x, w), f"the (dilated) filter is larger than the padded input "
                        f"(output would be {ho}x{wo})")
     return Aval((x.shape[0], ho, wo, w.shape[3]), dt)
@@ -156,9 +166,10 @@ def _bi_rule(c, w, input_shape, strides, pads, dilations, groups):
     _check_filter(name, (c, w), input_shape[3], tuple(w.shape), groups)
     want = (input_shape[0],) + _out_hw(input_shape, tuple(w.shape[:2]), strides, dilations,
                                         pads) + (w.shape[3],)
-    if tuple(c.shape) != want:
-        raise op_error(name, (c, w), f"a convolution of an input of shape {tuple(input_shape)} "
-                       f"gives shape {want}, not the cotangent's {tuple(c.shape)}")
+    msg = f"a convolution of an input of shape {tuple(input_shape)} gives shape {want}, not " \
+          f"the cotangent's {tuple(c.shape)}"
+    if not shapes_agree(name, (c, w), c.shape, want, msg):   # unknown dims: at run time
+        raise op_error(name, (c, w), msg)
     return Aval(tuple(input_shape), dt)
 
 
@@ -193,9 +204,9 @@ def _bf_rule(x, c, filter_shape, strides, pads, dilations, groups):
     _check_filter(name, (x, c), x.shape[3], tuple(filter_shape), groups)
     want = (x.shape[0],) + _out_hw(tuple(x.shape), tuple(filter_shape[:2]), strides, dilations,
                                    pads) + (filter_shape[3],)
-    if tuple(c.shape) != want:
-        raise op_error(name, (x, c), f"a convolution of this input gives shape {want}, not the "
-                       f"cotangent's {tuple(c.shape)}")
+    msg = f"a convolution of this input gives shape {want}, not the cotangent's {tuple(c.shape)}"
+    if not shapes_agree(name, (x, c), c.shape, want, msg):   # unknown dims: at run time
+        raise op_error(name, (x, c), msg)
     return Aval(tuple(filter_shape), dt)
 
 
@@ -274,7 +285,8 @@ def _pool_shape(name, avals, x, ksize, strides, pads):
     if len(x.shape) != 4:
         raise op_error(name, avals, "the input must have rank 4 (NHWC)")
     ho, wo = _out_hw(tuple(x.shape), ksize, strides, (1, 1), pads)
-    if ho < 1 or wo < 1:
+    if not _at_least_one(name, avals, (ho, wo), f"the pooling window {tuple(ksize)} is larger "
+                         "than the padded input"):
         raise op_error(name, avals, f"the pooling window {tuple(ksize)} is larger than the "
                        f"padded input (output would be {ho}x{wo})")
     return (x.shape[0], ho, wo, x.shape[3])
@@ -315,8 +327,9 @@ def _max_pool_grad_impl(x, g, ksize, strides, pads):
 def _max_pool_grad_rule(x, g, ksize, strides, pads):
     name = "max_pool2d_grad"
     want = _pool_shape(name, (x, g), x, ksize, strides, pads)
-    if tuple(g.shape) != want:
-        raise op_error(name, (x, g), f"the cotangent must have the pooled shape {want}")
+    msg = f"the cotangent must have the pooled shape {want}"
+    if not shapes_agree(name, (x, g), g.shape, want, msg):
+        raise op_error(name, (x, g), msg)
     return Aval(tuple(x.shape), same_dtype(name, (g,), "f"))
 
 
@@ -335,8 +348,9 @@ def _max_pool_gather_impl(x, v, ksize, strides, pads):
 
 def _max_pool_gather_rule(x, v, ksize, strides, pads):
     name = "max_pool2d_gather"
-    if tuple(v.shape) != tuple(x.shape):
-        raise op_error(name, (x, v), "the values must have the shape of the pooled input")
+    msg = "the values must have the shape of the pooled input"
+    if not shapes_agree(name, (x, v), v.shape, x.shape, msg):
+        raise op_error(name, (x, v), msg)
     return Aval(_pool_shape(name, (x, v), x, ksize, strides, pads),
                 same_dtype(name, (v,), "f"))
 
@@ -598,6 +612,11 @@ def avg_pool2d(input, ksize, strides=None, padding="VALID", data_format="NHWC", 
     c = x.shape[3]
     ones = constant(np.ones(ksize + (1, c), x.dtype.np))
     y = bind(CONV2D, [x, ones], dict(strides=strides, pads=pads, dilations=(1, 1), groups=c))
+    if any(isinstance(d, Dim) for d in x.shape[1:3]):   # unknown sizes: counts at run time
+        counts = bind(CONV2D, [ones_like(x[:1, :, :, :1]), constant(np.ones(ksize + (1, 1),
+                                                                         x.dtype.np))],
+                      dict(strides=strides, pads=pads, dilations=(1, 1), groups=1))
+        return _nchw_out(y / counts, flip)
     counts = _conv2d_impl(np.ones((1,) + tuple(x.shape[1:3]) + (1,)), np.ones(ksize + (1, 1)),
                           strides, pads, (1, 1), 1)
     return _nchw_out(y * constant((1.0 / counts).astype(x.dtype.np)), flip)

@@ -21,7 +21,7 @@ import numpy as np
 from ..dispatch import bind
 from ..tensor import to_tensor
 from .math_ops import cast
-from .registry import LINEAR, OTHER, Aval, defop, op_error, same_dtype
+from .registry import LINEAR, OTHER, Aval, defop, op_error, same_dtype, shapes_agree
 from .shape_ops import expand_dims, reshape, tile
 
 METHODS = ("bilinear", "nearest")
@@ -205,7 +205,8 @@ def _transform_rule(x, t, interpolation, fill_mode, fill_value):
     name = "projective_transform"
     if len(x.shape) != 4:
         raise op_error(name, (x, t), "the images must have rank 4 (NHWC)")
-    if tuple(t.shape) != (x.shape[0], 8):
+    if not shapes_agree(name, (x, t), t.shape, (x.shape[0], 8), "transforms must have shape "
+                        "(batch, 8)"):   # an unknown batch: checked at run time
         raise op_error(name, (x, t), "transforms must have shape (batch, 8)")
     if interpolation not in METHODS or fill_mode not in FILL_MODES:
         raise op_error(name, (x, t), f"interpolation must be one of {METHODS} and fill_mode one "

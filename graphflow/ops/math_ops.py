@@ -17,7 +17,7 @@ from ..shapes import Dim, is_static, prod as _dprod, require_equal
 from .creation import ones  # noqa: F401  (used in doctests)
 from .registry import (ANCHOR, BILINEAR, ELEMENTWISE, LINEAR, POINTWISE, REDUCTION, Aval,
                        broadcast_shapes, defop, elementwise_rule, linear_in, normalize_axis,
-                       op_error, same_dtype)
+                       op_error, same_dtype, shapes_agree)
 from .registry import OPS as _OPS
 
 _NO = {}
@@ -771,7 +771,7 @@ def add_n(inputs, name=None):
     if not xs:
         raise ValueError("add_n: needs at least one tensor")
     for x in xs[1:]:
-        if tuple(x.shape) != tuple(xs[0].shape):
+        if not shapes_agree("add_n", xs, x.shape, xs[0].shape, "all inputs need the same shape"):
             raise op_error("add_n", xs, "all inputs need the same shape")
     out = xs[0]
     for x in xs[1:]:

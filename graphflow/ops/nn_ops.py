@@ -198,7 +198,8 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """-sum(labels * log_softmax(logits)) along `axis`; one loss per example."""
     logits = to_tensor(logits)
     labels = to_tensor(labels, logits.dtype)
-    if tuple(labels.shape) != tuple(logits.shape):
+    if not shapes_agree("softmax_cross_entropy_with_logits", (labels, logits), labels.shape,
+                        logits.shape, "labels and logits must have the same shape"):
         raise op_error("softmax_cross_entropy_with_logits", (labels, logits),
                        "labels and logits must have the same shape")
     return -reduce_sum(labels * log_softmax(logits, axis), axis)
@@ -225,7 +226,8 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """max(x, 0) - x * z + log(1 + exp(-|x|)), the stable form TF uses."""
     x = to_tensor(logits)
     z = to_tensor(labels, x.dtype)
-    if tuple(z.shape) != tuple(x.shape):   # TF requires it; broadcasting would be silent
+    if not shapes_agree("sigmoid_cross_entropy_with_logits", (z, x), z.shape, x.shape,
+                        "labels and logits must have the same shape"):   # TF requires it
         raise op_error("sigmoid_cross_entropy_with_logits", (z, x),
                        "labels and logits must have the same shape")
     # TF's selects (not max/abs): at x == 0 the gradient is 1 - z - 1/2 = 0.5 - z, as in TF

@@ -14,7 +14,7 @@ from ..indexing import index_from_spec, index_spec, sliced_shape
 from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 from .registry import SOURCE, broadcast_shapes
 from ..errors import InvalidArgumentError
-from ..shapes import Dim, dmax, prod as _dprod, require_equal
+from ..shapes import Dim, checks_pending, dmax, prod as _dprod, require_differ, require_equal
 
 _NO = {}
 
@@ -49,7 +49,7 @@ def reshape(tensor, shape, name=None):
             raise op_error("reshape", (x,), f"cannot reshape {n} values into shape {shape}")
         shape[shape.index(-1)] = n // known
     shape = tuple(shape)
-    if tuple(x.shape) == shape:
+    if tuple(x.shape) == shape and not checks_pending():   # (a node carries pending checks)
         return x
     return bind(RESHAPE, [x], {"shape": shape})
 
@@ -96,13 +96,18 @@ def expand_dims(input, axis, name=None):
 def squeeze(input, axis=None, name=None):
     """Remove size-1 axes (all of them, or those in `axis`)."""
     x = to_tensor(input)
-    if axis is None:
+    if axis is None:   # unknown dims stay (the rank is part of the graph): they must not be 1
         axes = [i for i, s in enumerate(x.shape) if s == 1]
+        for a, s in enumerate(x.shape):
+            if isinstance(s, Dim):
+                require_differ(s, 1, ("squeeze", (x,), f"axis {a} (unknown while tracing, so "
+                                      "kept) has size 1 at run time: pass axis= to squeeze it"))
     else:
         axes = normalize_axis("squeeze", axis, x.ndim, (x,))
         for a in axes:
-            if x.shape[a] != 1:
-                raise op_error("squeeze", (x,), f"cannot squeeze axis {a} of size {x.shape[a]}")
+            msg = f"cannot squeeze axis {a} of size {x.shape[a]}"
+            if not require_equal(x.shape[a], 1, "equal", ("squeeze", (x,), msg)):
+                raise op_error("squeeze", (x,), msg)
     return reshape(x, [s for i, s in enumerate(x.shape) if i not in axes])
 
 
@@ -188,7 +193,7 @@ TILE = defop("tile", lambda x, multiples: np.tile(x, multiples), _tile_rule, _ti
 def tile(input, multiples, name=None):
     """Repeat the tensor `multiples[i]` times along axis i."""
     x = to_tensor(input)
-    return bind(TILE, [x], {"multiples": tuple(int(m) for m in multiples)})
+    return bind(TILE, [x], {"multiples": shape_tuple(multiples)})   # unknown dims stay symbolic
 
 
 # ------------------------------------------------------------------ concat / stack / split
