@@ -18,7 +18,7 @@ import numpy as _np
 from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
                regularizers)
 from . import saving
-from . import random
+from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
 from .layers import Input, InputLayer, Layer
 from .models import Model, Sequential
@@ -80,8 +80,12 @@ backend.__dict__.update(clear_session=_clear_session, floatx=lambda: "float32",
                         random_normal=_random_normal)
 utils = _types.ModuleType("graphflow.keras.utils")
 utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_random_seed,
-                      normalize=_normalize, PyDataset=_PyDataset, Sequence=_PyDataset)
+                      normalize=_normalize, PyDataset=_PyDataset, Sequence=_PyDataset,
+                      custom_object_scope=saving.custom_object_scope,
+                      CustomObjectScope=saving.custom_object_scope,
+                      get_custom_objects=saving.get_custom_objects,
+                      register_keras_serializable=saving.register_keras_serializable)
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "random", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",
+           "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",
            "Sequential"]

@@ -143,4 +143,15 @@ def get(identifier):
 
 
 def serialize(fn):
+    """A built-in activation's name; a function registered with
+    `keras.saving.register_keras_serializable` as Keras 3 writes it (a `builtins.function`
+    config holding its registered name); else the function's name.
+
+    >>> serialize(relu)
+    'relu'
+    """
+    registered = getattr(fn, "_registered_name", None)
+    if registered is not None and _BY_NAME.get(getattr(fn, "__name__", "")) is not fn:
+        return {"module": "builtins", "class_name": "function", "config": registered,
+                "registered_name": "function"}
     return getattr(fn, "__name__", repr(fn))

@@ -205,6 +205,9 @@ def get(identifier):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
+    if isinstance(identifier, dict) and "class_name" in identifier:   # a Keras config dict
+        cls = type(get(identifier["class_name"]))
+        return cls(**(identifier.get("config") or {}))
     if isinstance(identifier, str):
         key = identifier if identifier in _BY_NAME else \
             "".join("_" + c.lower() if c.isupper() else c for c in identifier).lstrip("_")

@@ -138,6 +138,20 @@ def _is_symbolic(x):
     return any(isinstance(v, KerasTensor) for v in flatten(x)[0])
 
 
+def serialize(layer):
+    """A layer's Keras 3 config dict (module, class_name, config, registered_name):
+    `keras.saving.serialize_keras_object` for layers."""
+    from .saving import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """The layer of a `serialize()` dict (custom classes from `custom_objects`, a
+    `custom_object_scope` or the registry)."""
+    from .saving import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)
+
+
 # ------------------------------------------------------------------ Layer
 class Layer(Module):
     """Base class of all layers (a `tf.Module`).
@@ -528,7 +542,7 @@ class Layer(Module):
     def get_config(self):
         """name, trainable and the dtype policy, as Keras 3 gives them:
 
-        >>> tf.keras.layers.Dense(2, name="d").get_config()["dtype"]["config"]
+        >>> Dense(2, name="d").get_config()["dtype"]["config"]
         {'name': 'float32'}
         """
         return {"name": self.name, "trainable": self.trainable,
@@ -578,6 +592,19 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
 
 
 # ------------------------------------------------------------------ core layers
+def keras_object_config(obj, module):
+    """An initializer's / regularizer's Keras 3 dict ({module, class_name, config,
+    registered_name}); None for None; a plain function as it is.
+
+    >>> keras_object_config(_init.get("zeros"), "keras.initializers")["class_name"]
+    'Zeros'
+    """
+    if obj is None or not hasattr(obj, "get_config"):
+        return obj
+    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
+            "registered_name": None}
+
+
 def configure_kernel_bias(layer, activation, use_bias, kernel_initializer, bias_initializer,
                           kernel_regularizer, bias_regularizer, activity_regularizer,
                           kernel_constraint=None, bias_constraint=None, kernel="kernel"):
@@ -605,13 +632,15 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.units = int(units)
         if self.units <= 0:
             raise ValueError(f"Dense: units must be positive, got {units}")
         configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
-                              kernel_regularizer, bias_regularizer, activity_regularizer)
+                              kernel_regularizer, bias_regularizer, activity_regularizer,
+                              kernel_constraint, bias_constraint)
 
     def _convert_inputs(self, inputs):
         x = super()._convert_inputs(inputs)
@@ -650,8 +679,18 @@ class Dense(Layer):
         return self.activation(y)
 
     def get_config(self):
+        """Keras 3's Dense config (initializers and regularizers as Keras object dicts)."""
         return dict(super().get_config(), units=self.units,
-                    activation=_act.serialize(self.activation), use_bias=self.use_bias)
+                    activation=_act.serialize(self.activation), use_bias=self.use_bias,
+                    kernel_initializer=keras_object_config(self.kernel_initializer,
+                                                           "keras.initializers"),
+                    bias_initializer=keras_object_config(self.bias_initializer,
+                                                         "keras.initializers"),
+                    kernel_regularizer=keras_object_config(self.kernel_regularizer,
+                                                           "keras.regularizers"),
+                    bias_regularizer=keras_object_config(self.bias_regularizer,
+                                                         "keras.regularizers"),
+                    kernel_constraint=None, bias_constraint=None)
 
 
 class Activation(Layer):

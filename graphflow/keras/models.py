@@ -1049,6 +1049,19 @@ class Model(Layer):
             raise TypeError(f"Model.save: unexpected keyword arguments {sorted(kwargs)}")
         saving.save_model(self, filepath, overwrite=overwrite)
 
+    def to_json(self, **kwargs):
+        """The model's architecture as a JSON string (Keras 3: its serialized config), for
+        `keras.models.model_from_json`.
+
+        >>> import graphflow as tf, json
+        >>> m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> json.loads(m.to_json())["class_name"]
+        'Sequential'
+        """
+        import json
+        from . import saving
+        return json.dumps(saving.serialize_keras_object(self), **kwargs)
+
     def save_weights(self, filepath, overwrite=True):
         """Write all weights to a Keras 3 `.weights.h5` (HDF5) file."""
         from . import saving
@@ -1189,3 +1202,34 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from . import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile,
                              safe_mode=safe_mode)
+
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """`model.save(filepath)` (a Keras 3 `.keras` file)."""
+    model.save(filepath, overwrite=overwrite, **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model (fresh weights) from `Model.to_json()`'s string; custom classes from
+    `custom_objects`, a `custom_object_scope` or the registry."""
+    import json
+    from . import saving
+    return saving.deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
+
+
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
+                recursive=False, **kwargs):
+    """A new model of the same architecture with freshly initialized weights (Keras 3: from
+    the model's config; compile state and weight values are not copied).
+
+    >>> import graphflow as tf
+    >>> m = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    >>> c = tf.keras.models.clone_model(m)
+    >>> c is m, c.count_params()
+    (False, 8)
+    """
+    if input_tensors is not None or clone_function is not None or call_function is not None:
+        raise NotImplementedError("clone_model: input_tensors / clone_function / call_function "
+                                  "are not supported; the clone is rebuilt from the config")
+    return type(model).from_config(model.get_config())
+

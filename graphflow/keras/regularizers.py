@@ -60,9 +60,14 @@ l1, l2, l1_l2 = L1, L2, L1L2
 def get(identifier):
     if identifier is None:
         return None
+    table = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
+    if isinstance(identifier, dict) and "class_name" in identifier:   # a Keras config dict
+        key = identifier["class_name"].lower()
+        if key not in table:
+            raise ValueError(f"Unknown regularizer: {identifier['class_name']!r}")
+        return table[key](**(identifier.get("config") or {}))
     if isinstance(identifier, str):
         key = identifier.lower()
-        table = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
         if key not in table:
             raise ValueError(f"Unknown regularizer: {identifier!r}")
         return table[key]()

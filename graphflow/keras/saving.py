@@ -80,6 +80,44 @@ def register_keras_serializable(package="Custom", name=None):
     return decorate
 
 
+def get_custom_objects():
+    """The global registry of custom objects, by registered name (`"package>name"`) - the
+    dict `register_keras_serializable` fills; clear it with `.clear()` (Keras 3)."""
+    return _REGISTERED
+
+
+_SCOPES = []   # dicts of the custom_object_scope blocks being run, innermost last
+
+
+class custom_object_scope:
+    """`with custom_object_scope({"CustomLayer": CustomLayer}):` - loading and deserializing
+    inside the block find these classes/functions by name (Keras 3's scope).
+
+    >>> class Scoped(_layers.Layer):
+    ...     pass
+    >>> cfg = {"module": None, "class_name": "Scoped", "config": {}, "registered_name": None}
+    >>> with custom_object_scope({"Scoped": Scoped}):
+    ...     type(deserialize_keras_object(cfg)).__name__
+    'Scoped'
+    """
+
+    def __init__(self, custom_objects=None, *more):
+        self.custom_objects = dict(custom_objects or {})
+        for d in more:
+            self.custom_objects.update(d or {})
+
+    def __enter__(self):
+        _SCOPES.append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc):
+        _SCOPES.remove(self.custom_objects)
+        return False
+
+
+CustomObjectScope = custom_object_scope
+
+
 def get_registered_name(obj):
     """The registered name of a class (or instance's class), or its class name."""
     cls = obj if isinstance(obj, type) else type(obj)
@@ -122,9 +160,10 @@ def _builtin(module, class_name):
 def _lookup(cfg, custom_objects, what):
     name, reg = cfg.get("class_name"), cfg.get("registered_name")
     custom_objects = custom_objects or {}
-    for key in (reg, name):
-        if key and key in custom_objects:
-            return custom_objects[key]
+    for objs in [custom_objects] + _SCOPES[::-1]:
+        for key in (reg, name):
+            if key and key in objs:
+                return objs[key]
     for key in (reg, name):
         if key and key in _REGISTERED:
             return _REGISTERED[key]
@@ -174,6 +213,9 @@ def _jsonable(v, key=""):
         return serialize_keras_object(v)
     if callable(v):
         name = getattr(v, "__name__", "")
+        registered = getattr(v, "_registered_name", None)
+        if registered is not None:   # Keras 3's form of a registered function
+            return _obj("builtins", "function", registered, "function")
         if name == "<lambda>" or "<locals>" in getattr(v, "__qualname__", ""):
             raise ValueError(f"cannot save {key or 'a value'}={v!r}: lambdas and local functions "
                              "are Python code, which a .keras file does not hold safely; use a "
@@ -243,9 +285,9 @@ def serialize_keras_object(obj):
     """The Keras 3 dict of a layer, model, optimizer, loss or metric."""
     if isinstance(obj, _models.Model):
         return _model_object(obj)
-    if isinstance(obj, Layer):
-        out = _obj("keras.layers", type(obj).__name__, layer_config(obj),
-                   _registered(obj))
+    if isinstance(obj, Layer):   # a registered custom layer has no Keras module (Keras 3)
+        out = _obj(None if _registered(obj) else "keras.layers", type(obj).__name__,
+                   layer_config(obj), _registered(obj))
         shape = obj._input_shape_value
         if obj.built and shape is not None and not isinstance(obj, InputLayer):
             out["build_config"] = {"input_shape": _jsonable(shape)}
@@ -255,6 +297,9 @@ def serialize_keras_object(obj):
                     _registered(obj))
     if isinstance(obj, (str, type(None))):
         return obj
+    if isinstance(obj, (_init.Initializer, _reg.Regularizer)) or callable(obj) and \
+            not isinstance(obj, (_metrics.Metric, _losses.Loss)):
+        return _jsonable(obj)
     kind = "keras.metrics" if isinstance(obj, _metrics.Metric) else "keras.losses"
     return _obj(kind, type(obj).__name__, _jsonable(obj.get_config()), _registered(obj))
 
@@ -412,6 +457,8 @@ def _value(v, custom_objects, key=""):
     if isinstance(v, dict) and "class_name" in v and "config" in v:
         if v["class_name"] == "DTypePolicy":
             return v["config"]["name"]
+        if v["class_name"] == "function" and isinstance(v["config"], str):
+            return _function(v["config"], custom_objects)
         cls = _lookup(v, custom_objects, key or "object")
         return _construct(cls, v["config"], custom_objects)
     if isinstance(v, list):
@@ -419,6 +466,21 @@ def _value(v, custom_objects, key=""):
     if isinstance(v, dict):   # per-output losses / metrics: {output name: object}
         return {k: _value(x, custom_objects, key) for k, x in v.items()}
     return v
+
+
+def _function(name, custom_objects):
+    """A function saved by name (`"package>name"` when registered): from `custom_objects`,
+    a custom_object_scope, the registry, or the built-in activations."""
+    short = name.split(">")[-1]
+    for objs in [custom_objects or {}] + _SCOPES[::-1] + [_REGISTERED]:
+        for key in (name, short):
+            if key in objs:
+                return objs[key]
+    try:
+        return _act.get(short)
+    except ValueError:
+        raise ValueError(f"Could not locate function {name!r}: pass it in `custom_objects=` or "
+                         "register it with `keras.saving.register_keras_serializable`") from None
 
 
 def _construct(cls, config, custom_objects):
@@ -429,13 +491,13 @@ def _construct(cls, config, custom_objects):
     # chain of **kwargs; a custom layer whose __init__ takes just its own arguments (the guides'
     # CustomDense(units)) gets only those
     has_var_kw = issubclass(cls, Layer) and "name" in accepted
-    kwargs = {}
+    kwargs, raw = {}, {}   # raw: the config's own values, for a class's own from_config
     for k, v in config.items():
-        v = _value(v, custom_objects, k)
+        raw_v, v = v, _value(v, custom_objects, k)
         if k == "dtype" and isinstance(v, dict):
             v = v.get("config", {}).get("name")
         if k in accepted or (has_var_kw and k in _BASE_SKIP | {"batch_shape"}):
-            kwargs[k] = v
+            kwargs[k], raw[k] = v, raw_v
         elif k in _IGNORABLE or v is None or v is False or (k in _BASE_SKIP and not has_var_kw):
             continue
         else:
@@ -449,7 +511,13 @@ def _construct(cls, config, custom_objects):
                       else v) for k, v in kwargs.items()}
         from_config = getattr(cls, "from_config", None)
         if from_config is not None and from_config.__func__ is not Layer.from_config.__func__:
-            return from_config(kwargs)
+            # Keras 3 hands a class's own from_config the config as saved: nested layers stay
+            # config dicts, which it deserializes itself (keras.layers.deserialize)
+            raw = {k: kwargs[k] if not isinstance(raw[k], dict) or "class_name" not in raw[k]
+                   or raw[k].get("class_name") in ("DTypePolicy", "function") else raw[k]
+                   for k in kwargs}
+            with custom_object_scope(custom_objects):
+                return from_config(raw)
     return cls(**kwargs)
 
 
