@@ -12,7 +12,7 @@ seed stateless - the same values on every call; pass a `SeedGenerator` there for
 >>> a.shape, bool(((b.numpy() >= 1) & (b.numpy() < 2)).all())
 (TensorShape([2, 3]), True)
 """
-from ..ops import random_ops as _r
+from ..ops import nn_ops as _nn, random_ops as _r
 
 
 class SeedGenerator:
@@ -61,3 +61,8 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 def randint(shape, minval, maxval, dtype="int32", seed=None):
     """Integers drawn uniformly from [minval, maxval)."""
     return _r.uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=_op_seed(seed))
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """Zero each entry with probability `rate` and scale the rest by 1 / (1 - rate)."""
+    return _nn.dropout(inputs, rate, noise_shape=noise_shape, seed=_op_seed(seed))
