@@ -341,16 +341,16 @@ def _two_io_model(timesteps=None):
                        outputs=[score_output, class_output])
 
 
-@pytest.mark.xfail(reason="conv2d's shape rule compares an unknown (symbolic) length with 1 "
-                   "(graphflow/ops/conv_ops.py, outside graphflow/keras), and the fallback "
-                   "build on zeros takes the unknown length as 1", strict=False)
 def test_multi_io_model_with_unknown_timesteps():
+    # Conv1D on (None, 10): the output length is unknown (None), not 1
     model = _two_io_model()
     assert model.output_shape == [(None, 1), (None, 5)]
+    conv1d = [l for l in model.layers if isinstance(l, keras.layers.Conv1D)][0]
+    assert conv1d.output.shape == (None, None, 3)
 
 
 def test_multi_input_multi_output():
-    model = _two_io_model(20)   # the guide leaves the timesteps unknown (None): see above
+    model = _two_io_model()
     r = np.random.RandomState(0)
     img_data = r.random_sample(size=(20, 32, 32, 3))
     ts_data = r.random_sample(size=(20, 20, 10))

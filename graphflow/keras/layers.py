@@ -127,6 +127,14 @@ class KerasTensor:
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __matmul__ = _op
 
 
+class _ShapeOnly:
+    """A layer output's shape and dtype (dims that vary with the input's unknown dims are
+    symbolic `Dim`s), for building the KerasTensor of a layer probed on zeros."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
 class _Node:
     """One layer call in a functional graph."""
 
@@ -459,12 +467,7 @@ class Layer(Module):
             raise TypeError("functional models must be built outside graphflow.function")
         out = self._traced_shapes(inputs, args, kwargs)
         if out is None:
-            def zeros(kt):
-                shape = tuple(1 if d is None else d for d in kt.shape)
-                return convert_to_tensor(np.zeros(shape, kt.dtype.np))
-            concrete = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v,
-                            (inputs, args, kwargs))
-            out = self(concrete[0], *concrete[1], **concrete[2])
+            out = self._probed_shapes(inputs, args, kwargs)
         batch = None
         for kt in flatten((inputs, args, kwargs))[0]:
             if isinstance(kt, KerasTensor) and kt.shape and kt.shape[0] is not None:
@@ -478,6 +481,40 @@ class Layer(Module):
         node.outputs = _map(sym, out)
         self.__dict__.setdefault("_sym_output", node.outputs)   # `layer.output`: the first call
         return node.outputs
+
+    #: the sizes an unknown non-batch dim takes when a layer must run on zeros to find its
+    #: output shapes (two sizes: an output dim that follows them is unknown too)
+    _PROBE_SIZES = (7, 8)
+
+    def _probed_shapes(self, inputs, args, kwargs):
+        """Output shapes from running the layer on zeros (batch 1): unknown non-batch input
+        dims take two probe sizes in turn, and output dims that differ between the runs are
+        unknown (not 1, the size a single run would give them)."""
+        kts = [v for v in flatten((inputs, args, kwargs))[0] if isinstance(v, KerasTensor)]
+        unknown = any(d is None for kt in kts for d in tuple(kt.shape)[1:])
+
+        def run(size):
+            def zeros(kt):
+                shape = tuple((1 if a == 0 else size) if d is None else d
+                              for a, d in enumerate(kt.shape))
+                return convert_to_tensor(np.zeros(shape, kt.dtype.np))
+            c = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v,
+                     (inputs, args, kwargs))
+            return self(c[0], *c[1], **c[2])
+        first = run(self._PROBE_SIZES[0])
+        if not unknown:
+            return first
+        second = run(self._PROBE_SIZES[1])
+        leaves, rebuild = flatten(first)
+        marked = []
+        for a, b in zip(leaves, flatten(second)[0]):
+            if hasattr(a, "shape") and hasattr(b, "shape"):
+                dims = tuple(da if da == db else Dim("probe")
+                             for da, db in zip(tuple(a.shape), tuple(b.shape)))
+                marked.append(_ShapeOnly(dims, a.dtype))
+            else:
+                marked.append(a)
+        return rebuild(marked)
 
     @property
     def output(self):
