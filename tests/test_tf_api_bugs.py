@@ -122,8 +122,9 @@ def test_dtype_given_as_tf_enum_number():
     assert z.dtype == tf.float32 and z.numpy().tolist() == [0.0]
     assert [tf.as_dtype(n) for n in (1, 3, 9, 18)] == [tf.float32, tf.int32, tf.int64,
                                                        tf.complex128]
+    assert tf.as_dtype(7) == tf.string   # DT_STRING
     with pytest.raises(TypeError, match="enum"):
-        tf.as_dtype(7)   # DT_STRING
+        tf.as_dtype(14)   # DT_BFLOAT16
 
 
 def test_initializer_callables_get_dtype_by_keyword():
