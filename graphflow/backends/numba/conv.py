@@ -295,13 +295,17 @@ def kernel({args}, sh, sw, dh, dw, pt, pl, groups):
 """
 
 
-def _window_walk(args, rows, filter_shape, pixels, dense, grouped, setup="", per_image="",
-                 per_pixel=""):
+def _window_walk(args, rows, filter_shape, pixels, tap, setup="", per_image="", per_pixel=""):
     """A direct-convolution kernel's source: `_WINDOW_WALK` with these parts (`rows`: the NHWC
     array whose row at each tap is `xr`, `pixels`: the array with the output's spatial shape;
-    the code parts are written unindented)."""
+    code parts unindented). `tap` is what one tap does for input channel `{c}` with the output
+    channels `{n}` of its group (`{gs}`: that slice of a 1-D row, `{g}`: the same as a last
+    index): written once, filled in for the ungrouped loop (the whole rows) and the grouped one."""
     def part(code, depth):
         return textwrap.indent(textwrap.dedent(code).strip("\n"), " " * depth)
+    dense = tap.format(c="ch", n="o", gs="", g="")
+    grouped = tap.format(c="gi * cg + ch", n="og", gs="[gi * og:gi * og + og]",
+                         g=", gi * og:gi * og + og")
     return _FAST + _WINDOW_WALK.format(
         args=args, rows=rows, filter_shape=filter_shape, pixels=pixels,
         setup=part(setup, 4), per_image=part(per_image, 8), per_pixel=part(per_pixel, 16),
@@ -314,16 +318,11 @@ _DIRECT_FWD = _window_walk(
         orow = out[b, oy, ox]
         for q in range(o):
             orow[q] = 0""",
-    dense="""
-        xv = xr[ch]
-        wr = w[i, j, ch]
-        for q in range(o):
-            orow[q] += xv * wr[q]""",
-    grouped="""
-        xv = xr[gi * cg + ch]
-        wr = w[i, j, ch, gi * og:gi * og + og]
-        og_row = orow[gi * og:gi * og + og]
-        for q in range(og):
+    tap="""
+        xv = xr[{c}]
+        wr = w[i, j, ch{g}]
+        og_row = orow{gs}
+        for q in range({n}):
             og_row[q] += xv * wr[q]""")
 
 # the filter gradient of a batch slice into its own partial sum part[0] (summed by the caller)
@@ -336,16 +335,11 @@ _DIRECT_BF = _window_walk(
                     for q in range(o):
                         part[0, i, j, ch, q] = 0""",
     per_pixel="cr = ct[b, oy, ox]",
-    dense="""
-        xv = xr[ch]
-        pr = part[0, i, j, ch]
-        for q in range(o):
-            pr[q] += xv * cr[q]""",
-    grouped="""
-        xv = xr[gi * cg + ch]
-        crg = cr[gi * og:gi * og + og]
-        pr = part[0, i, j, ch, gi * og:gi * og + og]
-        for q in range(og):
+    tap="""
+        xv = xr[{c}]
+        crg = cr{gs}
+        pr = part[0, i, j, ch{g}]
+        for q in range({n}):
             pr[q] += xv * crg[q]""")
 
 _DIRECT_BI = _window_walk(
@@ -356,19 +350,13 @@ _DIRECT_BI = _window_walk(
                 for ch in range(c):
                     xg[b, y, x, ch] = 0""",
     per_pixel="cr = ct[b, oy, ox]",
-    dense="""
-        wr = w[i, j, ch]
-        acc = xr[ch]
-        for q in range(o):
-            acc += cr[q] * wr[q]
-        xr[ch] = acc""",
-    grouped="""
-        crg = cr[gi * og:gi * og + og]
-        wr = w[i, j, ch, gi * og:gi * og + og]
-        acc = xr[gi * cg + ch]
-        for q in range(og):
+    tap="""
+        crg = cr{gs}
+        wr = w[i, j, ch{g}]
+        acc = xr[{c}]
+        for q in range({n}):
             acc += crg[q] * wr[q]
-        xr[gi * cg + ch] = acc""")
+        xr[{c}] = acc""")
 
 _BODIES = {"im2col": (_IM2COL, (True, False), 8),
            "col2im": (_COL2IM, (True, False), 8),

@@ -5,8 +5,9 @@ glibc's malloc serves a big request (above its mmap threshold, 128 KiB rising to
 with a fresh `mmap` and unmaps it on `free`, and it trims the heap's top above a threshold: the
 next run's arrays then land on new pages, and every first touch of a 4 KiB page is a page fault
 (the kernel zeroes the page; ~3 µs each in this virtual machine). Measured on the issue-12
-convnet step (batch 64, 2 cores, glibc defaults vs both thresholds raised, interleaved in one
-process at load 5): ~1,500-6,500 page faults per step and 58 ms vs 51 faults and 36 ms.
+convnet step (batch 64, 2 cores): ~1,500 page faults per step with glibc's defaults, ~10 with
+the thresholds raised; interleaved in one process at load 5, every big array on fresh pages
+(6,500 faults per step) took 58 ms a step, none (51 faults) 36 ms.
 
 `keep_freed_memory()` raises glibc's mmap and trim thresholds (`mallopt`) once per process, the
 way TensorFlow's and PyTorch's caching allocators keep freed blocks: the process keeps its peak
