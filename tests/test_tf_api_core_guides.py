@@ -299,15 +299,7 @@ def test_intro_to_graphs_cells():
         return inner_function(x, tf.constant([[2.0], [3.0]]), tf.constant(4.0))
     assert outer_function(tf.constant([[1.0, 2.0]])).numpy().tolist() == [[12.0]]
 
-    def simple_relu(x):
-        if tf.greater(x, 0):
-            return x
-        else:
-            return 0
-    tf_simple_relu = tf.function(simple_relu)
-    assert tf_simple_relu(tf.constant(1)).numpy() == 1
-    assert tf_simple_relu(tf.constant(-1)).numpy() == 0
-
+    # simple_relu: tests/test_tf_api_graphs.py and test_tf_api_function.py
     @tf.function
     def my_relu(x):
         return tf.maximum(0., x)
@@ -367,15 +359,17 @@ def test_basic_training_loops():
     tf.random.set_seed(0)
     y = x * TRUE_W + TRUE_B + tf.random.normal(shape=[NUM_EXAMPLES])
 
-    class MyModel(tf.Module):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.w = tf.Variable(5.0)
-            self.b = tf.Variable(0.0)
+    def linear_model(base, method):   # the guide's MyModel (tf.Module) and MyModelKeras
+        class Linear(base):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.w = tf.Variable(5.0)   # the guide's start: w = 5, b = 0
+                self.b = tf.Variable(0.0)
 
-        def __call__(self, x):
-            return self.w * x + self.b
+        setattr(Linear, method, lambda self, x: self.w * x + self.b)
+        return Linear
 
+    MyModel = linear_model(tf.Module, "__call__")
     model = MyModel()
     assert str(model.variables) == (
         "(<tf.Variable 'Variable:0' shape=() dtype=float32, numpy=0.0>, "
@@ -401,15 +395,7 @@ def test_basic_training_loops():
         train(model, x, y, learning_rate=0.1)
     np.testing.assert_allclose([model.w.numpy(), model.b.numpy()], [w, b], rtol=1e-4)
 
-    class MyModelKeras(tf.keras.Model):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.w = tf.Variable(5.0)
-            self.b = tf.Variable(0.0)
-
-        def call(self, x):
-            return self.w * x + self.b
-
+    MyModelKeras = linear_model(tf.keras.Model, "call")
     keras_model = MyModelKeras()
     keras_model.compile(run_eagerly=False, optimizer=tf.keras.optimizers.SGD(learning_rate=0.1),
                         loss=tf.keras.losses.mean_squared_error)

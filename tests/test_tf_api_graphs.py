@@ -16,21 +16,22 @@ def test_function_guide_obtaining_graphs():
     assert [op.type for op in graph.get_operations()] == ["parameter", "add"]
 
 
-def test_intro_to_graphs_graph_def_text():
-    def simple_relu(x):
-        if tf.greater(x, 0):
-            return x
-        else:
-            return 0
+def test_graph_def_text_of_a_control_flow_graph():
+    # intro to graphs prints `get_concrete_function(...).graph.as_graph_def()` (its simple_relu
+    # is tested in test_tf_api_function.py); here a loop's graph
+    @tf.function
+    def countdown(n):
+        while n > 0:
+            n -= 1
+        return n
 
-    tf_simple_relu = tf.function(simple_relu)
-    gd = tf_simple_relu.get_concrete_function(tf.constant(1)).graph.as_graph_def()
+    gd = countdown.get_concrete_function(tf.constant(3)).graph.as_graph_def()
     text = str(gd)
-    assert text.startswith("node {\n  name: \"x\"") and "versions {" in text
+    assert text.startswith("node {\n  name: \"n\"") and "versions {" in text
     names = {n.name for n in gd.node}
     assert all(i.lstrip("^") in names for n in gd.node for i in n.input)
-    assert any(n.op == "cond" for n in gd.node) or any(n.op == "where" for n in gd.node)
-    assert float(tf_simple_relu(tf.constant(-1))) == 0 and float(tf_simple_relu(tf.constant(3))) == 3
+    assert any(n.op == "while_loop" for n in gd.node), [n.op for n in gd.node]
+    assert int(countdown(tf.constant(3))) == 0
 
 
 def test_scopes_and_control_inputs():
