@@ -276,6 +276,13 @@ class Function:
         return "numpy" if self.jit_compile is False else "numba"
 
     def _bind_args(self, args, kwargs):
+        plain = self.__dict__.get("_plain")
+        if plain is None or plain[0] is not self._sig:   # names of a plain positional signature
+            ps = self._sig.parameters.values()
+            plain = self._plain = (self._sig, tuple(p.name for p in ps) if all(
+                p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in ps) else ())
+        if not kwargs and plain[1] and len(args) == len(plain[1]):   # the common call: no
+            return inspect.BoundArguments(self._sig, dict(zip(plain[1], args)))   # bind()
         try:
             ba = self._sig.bind(*args, **kwargs)
         except TypeError as e:
@@ -291,11 +298,17 @@ class Function:
             raise TypeError(f"{self.name}: input_signature has {len(spec)} tensors but the call "
                             f"passed {len(args)} positional arguments")
         out = []
+        seen = self.__dict__.setdefault("_compatible", set())   # (position, dtype, shape) seen
         for i, (a, s) in enumerate(zip(args, spec)):
             t = a if isinstance(a, (Tensor, Variable, TensorSpec)) else convert_to_tensor(a, s.dtype)
-            if not s.is_compatible_with(t):
-                raise TypeError(f"{self.name}: argument {i} ({t.dtype.name}{list(t.shape)}) does "
-                                f"not match input_signature {s}")
+            v = getattr(t, "_value", None)   # an eager value: its array's dtype and shape
+            k = (i, v.dtype, v.shape) if type(v) is np.ndarray else None
+            if k is None or k not in seen:
+                if not s.is_compatible_with(t):
+                    raise TypeError(f"{self.name}: argument {i} ({t.dtype.name}{list(t.shape)}) "
+                                    f"does not match input_signature {s}")
+                if k is not None and len(seen) < 4096:
+                    seen.add(k)
             out.append(t)
         return out
 
