@@ -21,7 +21,8 @@ from .ops import array_ops as _a, math_ops as _m, shape_ops as _s, segment_ops a
 from .tensor import Tensor, TensorShape, convert_to_tensor
 
 __all__ = ["SparseTensor", "to_dense", "from_dense", "add", "sparse_dense_matmul", "reorder",
-           "reduce_sum", "map_values", "concat", "slice", "to_indicator", "retain", "eye"]
+           "reduce_sum", "reduce_max", "transpose", "map_values", "concat", "slice",
+           "to_indicator", "retain", "eye"]
 
 
 def _np(t):
@@ -164,6 +165,38 @@ def reduce_sum(sp_input, axis=None, keepdims=False, output_is_sparse=False, name
     return _m.reduce_sum(to_dense(sp_input), axis=axis, keepdims=keepdims)
 
 
+def transpose(sp_input, perm=None, name=None):
+    """Dims permuted by `perm` (reversed by default), entries re-sorted in row-major order.
+
+    >>> transpose(SparseTensor([[0, 3]], [15], [3, 10])).indices.numpy().tolist()
+    [[3, 0]]
+    """
+    perm = list(range(sp_input.ndim))[::-1] if perm is None else [int(p) for p in perm]
+    idx = _np(sp_input.indices)[:, perm]
+    return reorder(SparseTensor(idx, sp_input.values, [_dims(sp_input)[p] for p in perm]))
+
+
+def reduce_max(sp_input, axis=None, keepdims=False, output_is_sparse=False, name=None):
+    """Max over the stored values only (implicit zeros are not counted, as TF), over `axis`
+    (positions with no stored value get the dtype's lowest value).
+
+    >>> reduce_max(from_dense([-5, 0, -3])).numpy()
+    np.int32(-3)
+    """
+    vals, idx, dims = _np(sp_input.values), _np(sp_input.indices), _dims(sp_input)
+    info = np.finfo(vals.dtype) if vals.dtype.kind == "f" else np.iinfo(vals.dtype)
+    if axis is None:
+        out = np.asarray(vals.max() if vals.size else info.min, vals.dtype)
+        return Tensor._wrap(out.reshape([1] * len(dims)) if keepdims else out[()])
+    axes = sorted({int(a) % len(dims) for a in np.atleast_1d(axis)})
+    keep = [i for i in range(len(dims)) if i not in axes]
+    out = np.full([dims[i] for i in keep], info.min, vals.dtype)
+    np.maximum.at(out, tuple(idx[:, keep].T), vals)
+    if keepdims:
+        out = np.expand_dims(out, axes)
+    return Tensor._wrap(out)
+
+
 def map_values(op, *args, **kwargs):
     """`op` applied to the values of the SparseTensor arguments (same indices).
 
@@ -195,7 +228,7 @@ def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None):
 def slice(sp_input, start, size, name=None):   # noqa: A001 (TF's name)
     """The entries inside the box [start, start + size), re-based to start."""
     idx, start, size = _np(sp_input.indices), np.asarray(start), np.asarray(size)
-    dims = np.minimum(np.asarray(_dims(sp_input)) - start, size)
+    dims = np.maximum(np.minimum(np.asarray(_dims(sp_input)) - start, size), 0)
     keep = np.all((idx >= start) & (idx < start + dims), axis=1)
     return SparseTensor(idx[keep] - start, _s.gather(sp_input.values, np.nonzero(keep)[0]),
                         dims.tolist())

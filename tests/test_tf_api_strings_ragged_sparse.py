@@ -174,6 +174,21 @@ def test_sparse_guide():
                                   tf.sparse.to_dense(sparse_pattern_B).numpy()[:, 5:])
     st2_plus_1 = tf.sparse.map_values(tf.add, st2, 1)
     assert st2_plus_1.values.numpy().tolist() == [2, 9, 4]
+    # a slice past the end is empty (TF: shape (8, 0))
+    sparse_slice_C = tf.sparse.slice(sparse_pattern_C, start=[0, 10], size=[8, 6])
+    assert tf.sparse.to_dense(sparse_slice_C).shape == (8, 0)
+
+    @tf.function
+    def f(x, y):
+        return tf.sparse.sparse_dense_matmul(x, y)
+    a = tf.sparse.SparseTensor(indices=[[0, 3], [2, 4]], values=[15, 25], dense_shape=[3, 10])
+    b = tf.sparse.to_dense(tf.sparse.transpose(a))
+    assert str(f(a, b)) == ("tf.Tensor(\n[[225   0   0]\n [  0   0   0]\n [  0   0 625]], "
+                            "shape=(3, 3), dtype=int32)")
+    # stored values only, unlike the dense reduction
+    assert str(tf.sparse.reduce_max(tf.sparse.from_dense([-5, 0, -3]))) == (
+        "tf.Tensor(-3, shape=(), dtype=int32)")
+    assert str(tf.math.reduce_max([-5, 0, -3])) == "tf.Tensor(0, shape=(), dtype=int32)"
 
 
 def test_sparse_ops_differentiable_and_traced():
