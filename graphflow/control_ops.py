@@ -46,12 +46,17 @@ from .tensor import SymbolicTensor, Tensor, convert_to_tensor, to_tensor
 #: machine collapses; measured on 2 shared cores at load 5-7 (Keras LSTM train step, batch 64,
 #: 100 steps, 32 features, 64 units; processes interleaved): 2.7-4.4x slower with it than
 #: without, and equal (1.00) with OPENBLAS_NUM_THREADS=1. Values and gradients are the same.
+#: Re-measured with the products saved for the reverse loop (`SAVED_OPS`; one process, the two
+#: builds' steps interleaved, CPU time, load 4-6): 1.05-1.08x with it, 1.05x on one BLAS thread,
+#: deferring only the kernels' gradients 1.01-1.02x: an RNN step's (64,64)x(64,256) gemm already
+#: runs near one core's peak, and the rows the big gemms need cost a copy and a scatter.
 HOIST_LOOP_GEMMS = False
 
 #: ops of a while_loop body whose per-iteration results the forward loop keeps for the reverse
 #: loop (which otherwise recomputes them when it replays the body): the products (an RNN step's
 #: x_t @ kernel and h @ recurrent_kernel); cheap elementwise values are recomputed, fused.
 SAVED_OPS = {MATMUL.name}
+
 
 def _gemm_size(g, d):
     """Multiply-adds of a matmul node of graph `g` (None: a dim unknown)."""
@@ -721,11 +726,13 @@ def _while_rule(*xs, loop, index):
 
 
 # Gradients. Output `index` of a loop with n variables is: the final variable (index < n), the
-# history of variable index-n - its value entering each body call, stacked (index < 2n) - or the
-# trip count (2n). The forward loop keeps the history once a gradient asks for it (as TF's
-# while_v2 pushes intermediates on a stack); the VJP is a second while_loop running backwards
-# over it: at step k it reads the variables entering body call k, replays the body under a
-# GradientTape and pulls the cotangents back through it, summing the captures' cotangents.
+# history of variable index-n - its value entering each body call, stacked (index < 2n) - the
+# trip count (2n) or the stack of a saved body value (> 2n: `SAVED_OPS` results, one row per
+# body call). The forward loop keeps the histories and saved values once a gradient asks for them
+# (as TF's while_v2 pushes intermediates on a stack); the VJP is a second while_loop running
+# backwards over them: at step k it reads the variables entering body call k, replays the body
+# under a GradientTape - reading the saved products (loop_saved_read) instead of recomputing
+# them - and pulls the cotangents back through it, summing the captures' cotangents.
 # Being made of graphflow ops (while_loop, replay, reads of the history), the VJP is itself
 # differentiable. The JVP is one loop over (variables, tangents): the body replayed under a
 # ForwardAccumulator.
