@@ -196,6 +196,8 @@ ragged = _namespace("ragged", constant=_rg.constant, map_flat_values=_rg.map_fla
                     stack=_rg.stack, range=_rg.ragged_range, RaggedTensor=RaggedTensor)
 # ops that also take RaggedTensors (TF's dispatch for ragged arguments)
 concat = _rg.dispatch(concat, _rg.concat)
+tile, reverse, map_fn = (_rg.dispatch(tile, _rg.tile), _rg.dispatch(reverse, _rg.reverse),
+                         _rg.dispatch(map_fn, _rg.map_fn))
 add = _str.add   # strings are concatenated, as TF's tf.add
 for _name in ("add", "subtract", "multiply", "divide", "truediv", "maximum", "minimum", "equal",
               "greater", "less", "square", "sqrt", "abs", "negative", "exp", "log", "cast"):

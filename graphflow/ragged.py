@@ -16,10 +16,13 @@ take RaggedTensors (graphflow's package wraps them with `dispatch`).
 import numpy as np
 
 from . import dtypes as _dt
+from .errors import InvalidArgumentError
+from .sparse import SparseTensor
 from .tensor import Tensor, TensorShape, convert_to_tensor
 
 __all__ = ["RaggedTensor", "constant", "map_flat_values", "dispatch", "concat", "reduce",
-           "row_splits_to_segment_ids", "stack", "ragged_range", "elementwise"]
+           "row_splits_to_segment_ids", "stack", "ragged_range", "elementwise", "reverse",
+           "tile", "map_fn"]
 
 
 def _splits(x, what):
@@ -86,6 +89,26 @@ class RaggedTensor:
         return cls.from_row_lengths(values, counts, validate=validate)
 
     @classmethod
+    def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True,
+                                name=None):
+        """Rows of `uniform_row_length` values each (a uniform, not ragged, dim: shown as a
+        number in `shape`)."""
+        n = values.nrows() if isinstance(values, RaggedTensor) else values.shape[0] \
+            if isinstance(values, Tensor) else len(values)
+        k = int(uniform_row_length)
+        rows = (n // k if k else int(nrows or 0)) if nrows is None else int(nrows)
+        out = cls.from_row_splits(values, np.arange(rows + 1) * k, validate=validate)
+        out._uniform = k
+        return out
+
+    @classmethod
+    def from_sparse(cls, st_input, name=None):
+        """Rows of a 2-D SparseTensor whose entries are left-aligned in each row."""
+        idx = np.asarray(st_input.indices._value)
+        nrows = int(np.asarray(st_input.dense_shape._value)[0])
+        return cls.from_value_rowids(st_input.values, idx[:, 0], nrows=nrows)
+
+    @classmethod
     def from_nested_row_splits(cls, flat_values, nested_row_splits, name=None, validate=True):
         out = flat_values
         for s in reversed(list(nested_row_splits)):
@@ -135,9 +158,29 @@ class RaggedTensor:
 
     @property
     def shape(self):
-        """(nrows, None, ..., inner dense dims): ragged dims are None."""
+        """(nrows, None, ..., inner dense dims): ragged dims are None (uniform ones a number)."""
         inner = list(self._values.shape)[1:]
-        return TensorShape([len(self._row_splits) - 1, None] + inner)
+        return TensorShape([len(self._row_splits) - 1, getattr(self, "_uniform", None)] + inner)
+
+    def bounding_shape(self, axis=None, name=None, out_type=_dt.int64):
+        """The smallest dense shape holding every row (int64).
+
+        >>> constant([["Hi"], ["How", "are", "you"]]).bounding_shape().numpy()
+        array([2, 3])
+        """
+        dims = list(np.asarray(self.to_tensor()._value).shape)
+        out = np.array(dims, np.int64)
+        return Tensor._wrap(out if axis is None else out[axis])
+
+    def to_sparse(self, name=None):
+        """A SparseTensor of the same entries (rows left-aligned)."""
+        dense_shape = self.bounding_shape().numpy()
+        if self.ragged_rank != 1 or self._values.ndim != 1:
+            raise NotImplementedError("RaggedTensor.to_sparse: rank 2 only")
+        ids = row_splits_to_segment_ids(self._row_splits)
+        cols = np.arange(len(ids)) - self._row_splits[ids]
+        return SparseTensor(np.stack([ids, cols], 1).astype(np.int64), self._values,
+                            dense_shape)
 
     @property
     def ndim(self):
@@ -223,32 +266,46 @@ class RaggedTensor:
             if not 0 <= i < n:
                 raise IndexError(f"RaggedTensor row {first} out of range for {n} rows")
             row = self._values[int(self._row_splits[i]):int(self._row_splits[i + 1])]
-            return row[rest] if rest else row
+            return _index(row, rest) if rest else row
         if not isinstance(first, slice):
             raise TypeError(f"RaggedTensor indices: int or slice, got {type(first).__name__}")
         idx = range(self.nrows())[first]
         rows = [self[i] for i in idx]
         if rest:
-            rows = [r[rest] for r in rows]
+            rows = [_index(r, rest) for r in rows]
         return _from_rows(rows, self._values)
 
     # ---- operators: elementwise on the flat values ----------------------------
     def _binary(self, other, fn):
+        """fn(self, other) elementwise, with TF's ragged broadcasting: a dense operand aligns with
+        the trailing dims; where it meets the ragged dim its size must be 1, where it meets the
+        rows it has one entry per row (or 1)."""
         if isinstance(other, RaggedTensor):
             if not _same_splits(self, other):
-                raise ValueError("RaggedTensor op: the operands' row partitions differ "
-                                 f"({self.row_lengths().numpy().tolist()} vs "
-                                 f"{other.row_lengths().numpy().tolist()})")
+                raise InvalidArgumentError(
+                    "RaggedTensor op: the operands' row partitions differ (row splits "
+                    f"{[r.numpy().tolist() for r in self.nested_row_splits]} vs "
+                    f"{[r.numpy().tolist() for r in other.nested_row_splits]})")
             return self.with_flat_values(fn(self.flat_values, other.flat_values))
-        o = convert_to_tensor(other, dtype=None) if not isinstance(other, Tensor) else other
-        if o.ndim == 0:
-            return self.with_flat_values(fn(self.flat_values, o))
-        if o.ndim == 1 and self.ragged_rank == 1 and self._values.ndim == 1 \
-                and o.shape[0] == self.nrows():   # one value per row, broadcast along the row
-            per = Tensor._wrap(np.asarray(o._value)[row_splits_to_segment_ids(self._row_splits)])
-            return self.with_flat_values(fn(self.flat_values, per))
-        raise ValueError(f"RaggedTensor op with a dense operand of shape {list(o.shape)}: "
-                         "scalars, per-row vectors or RaggedTensors of the same rows only")
+        o = other if isinstance(other, Tensor) else convert_to_tensor(other)
+        inner = self.ndim - 2            # dims after the ragged one
+        if o.ndim <= inner:
+            return self.with_values(_apply(self._values, o, fn))
+        a = np.asarray(o._value)
+        if a.shape[a.ndim - inner - 1] != 1:
+            raise InvalidArgumentError(
+                f"RaggedTensor op: a dense operand of shape {list(a.shape)} meets the ragged "
+                f"dimension with size {a.shape[a.ndim - inner - 1]} (only 1 broadcasts there); "
+                f"the ragged operand has shape {self.shape}")
+        a = np.squeeze(a, a.ndim - inner - 1)
+        if a.ndim > inner:               # it reaches the rows: one entry per row, or 1
+            if a.shape[0] not in (1, self.nrows()):
+                raise InvalidArgumentError(
+                    f"RaggedTensor op: {a.shape[0]} entries for {self.nrows()} rows")
+            a = a[0] if a.shape[0] == 1 else a[row_splits_to_segment_ids(self._row_splits)]
+            if a.ndim <= inner:
+                a = a[None]             # per value: aligned with the values' leading dim
+        return self.with_values(_apply(self._values, Tensor._wrap(a), fn))
 
     def __add__(self, o):
         return self._binary(o, lambda a, b: a + b)
@@ -287,6 +344,19 @@ class RaggedTensor:
         return self._binary(o, lambda a, b: a > b)
 
     __hash__ = object.__hash__
+
+
+def _index(t, key):
+    """t[key] for a row (a RaggedTensor, or a Tensor: strings too, whose scalars stay 0-d
+    arrays)."""
+    if isinstance(t, RaggedTensor) or np.asarray(t._value).dtype != object:
+        return t[key]
+    return Tensor._wrap(np.asarray(np.asarray(t._value)[key], dtype=object))
+
+
+def _apply(values, o, fn):
+    """fn on a RaggedTensor's `values` (a Tensor, or a RaggedTensor: broadcast again)."""
+    return values._binary(o, fn) if isinstance(values, RaggedTensor) else fn(values, o)
 
 
 def _same_splits(a, b):
@@ -394,6 +464,53 @@ def stack(values, axis=0, name=None):
         raise NotImplementedError("tf.ragged.stack: axis 0 only")
     rows = [v if isinstance(v, (RaggedTensor, Tensor)) else convert_to_tensor(v) for v in values]
     return _from_rows(rows, rows[0])
+
+
+def reverse(tensor, axis, name=None):
+    """`tf.reverse` of a RaggedTensor: axis 0 reverses the rows, axis 1 each row.
+
+    >>> print(reverse(constant([[1, 2], [3]]), [1]))
+    <tf.RaggedTensor [[2, 1], [3]]>
+    """
+    rt, out = tensor, tensor
+    for ax in np.atleast_1d(axis):
+        ax = int(ax) % rt.ndim
+        rows = out._rows()
+        if ax == 0:
+            out = _from_rows(rows[::-1], out._values)
+        elif ax == 1 and out.ragged_rank == 1:
+            out = _from_rows([r[::-1] for r in rows], out._values)
+        else:
+            raise NotImplementedError(f"tf.reverse of a RaggedTensor along axis {ax}")
+    return out
+
+
+def tile(input, multiples, name=None):   # noqa: A002 (TF's argument name)
+    """`tf.tile` of a rank-2 RaggedTensor: rows repeated multiples[0] times, each row's values
+    multiples[1] times.
+
+    >>> print(tile(constant([[3, 1], [], [6]]), [1, 2]))
+    <tf.RaggedTensor [[3, 1, 3, 1], [], [6, 6]]>
+    """
+    m0, m1 = (int(m) for m in np.asarray(convert_to_tensor(multiples)._value))
+    if input.ragged_rank != 1:
+        raise NotImplementedError("tf.tile of a RaggedTensor: rank 2 only")
+    rows = [Tensor._wrap(np.tile(np.asarray(r._value), m1)) for r in input._rows()] * m0
+    return _from_rows(rows, input._values)
+
+
+def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
+           swap_memory=False, infer_shape=True, name=None, fn_output_signature=None):
+    """`tf.map_fn` over the rows of a RaggedTensor: rows give a RaggedTensor, scalars a dense
+    vector.
+
+    >>> print(map_fn(lambda r: r * r, constant([[3, 1], [], [6]])))
+    <tf.RaggedTensor [[9, 1], [], [36]]>
+    """
+    outs = [fn(r) for r in elems._rows()]
+    if outs and all(isinstance(o, Tensor) and o.ndim == 0 for o in outs):
+        return Tensor._wrap(np.stack([np.asarray(o._value) for o in outs]))
+    return _from_rows(outs, elems._values)
 
 
 def ragged_range(starts, limits=None, deltas=1, dtype=None, name=None):

@@ -90,7 +90,13 @@ def _dims(st):
 
 
 def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
-    """The dense tensor (missing entries `default_value`, 0 by default)."""
+    """The dense tensor (missing entries `default_value`, 0 by default; b'' for strings)."""
+    if sp_input.dtype == _dt.string:   # strings: eager numpy (no graph op fills strings)
+        out = np.full(_dims(sp_input), b"" if default_value is None else
+                      (default_value.encode() if isinstance(default_value, str)
+                       else default_value), dtype=object)
+        out[tuple(_np(sp_input.indices).T)] = _np(sp_input.values)
+        return Tensor._wrap(out)
     dense = _a.scatter_nd(sp_input.indices, sp_input.values, _dims(sp_input))
     if default_value is None or default_value == 0:
         return dense

@@ -94,6 +94,55 @@ def test_ragged_guide_overview():
     assert tf.reduce_max(digits, axis=0).numpy().tolist() == [6, 9, 4, 1]
 
 
+def test_ragged_guide_dispatch_broadcasting_and_conversions():
+    digits = tf.ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert str(tf.tile(digits, [1, 2])) == (
+        "<tf.RaggedTensor [[3, 1, 4, 1, 3, 1, 4, 1], [], [5, 9, 2, 5, 9, 2], [6, 6], []]>")
+    assert str(tf.map_fn(tf.math.square, digits)) == (
+        "<tf.RaggedTensor [[9, 1, 16, 1], [], [25, 81, 4], [36], []]>")
+    x = tf.ragged.constant([[1, 2], [3], [4, 5, 6]])
+    assert str(tf.concat([x, tf.reverse(x, [1])], 1)) == (
+        "<tf.RaggedTensor [[1, 2, 2, 1], [3, 3], [4, 5, 6, 6, 5, 4]]>")
+    # broadcasting (the guide's examples)
+    x = tf.ragged.constant([[10, 87, 12], [19, 53], [12, 32]])
+    assert str(x + [[1000], [2000], [3000]]) == (
+        "<tf.RaggedTensor [[1010, 1087, 1012], [2019, 2053], [3012, 3032]]>")
+    x = tf.ragged.constant([[[1, 2], [3, 4], [5, 6]], [[7, 8]]], ragged_rank=1)
+    assert str(x + tf.constant([[10]])) == (
+        "<tf.RaggedTensor [[[11, 12], [13, 14], [15, 16]], [[17, 18]]]>")
+    x = tf.ragged.constant([[[[1], [2]], [], [[3]], [[4]]], [[[5], [6]], [[7]]]], ragged_rank=2)
+    assert str(x + tf.constant([10, 20, 30])) == (
+        "<tf.RaggedTensor [[[[11, 21, 31], [12, 22, 32]], [], [[13, 23, 33]], [[14, 24, 34]]], "
+        "[[[15, 25, 35], [16, 26, 36]], [[17, 27, 37]]]]>")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="ragged dimension"):
+        tf.ragged.constant([[1, 2], [3, 4, 5, 6], [7]]) + tf.ones([3, 4], tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="row partitions differ"):
+        tf.ragged.constant([[1, 2, 3], [4], [5, 6]]) + tf.ragged.constant([[10, 20], [30, 40], [50]])
+    # conversions and strings
+    queries = tf.ragged.constant([['Who', 'is', 'Dan', 'Smith'], ['Pause'],
+                                  ['Will', 'it', 'rain', 'later', 'today']])
+    assert str(queries[1, 0]) == "tf.Tensor(b'Pause', shape=(), dtype=string)"
+    assert str(queries[:, -1:]) == "<tf.RaggedTensor [[b'Smith'], [b'Pause'], [b'today']]>"
+    st = tf.sparse.SparseTensor(indices=[[0, 0], [2, 0], [2, 1]], values=['a', 'b', 'c'],
+                                dense_shape=[3, 3])
+    assert str(tf.RaggedTensor.from_sparse(st)) == "<tf.RaggedTensor [[b'a'], [], [b'b', b'c']]>"
+    assert tf.ragged.constant([["Hi"], ["How", "are", "you"]]).bounding_shape().numpy().tolist() \
+        == [2, 3]
+    ragged_x = tf.ragged.constant([["John"], ["a", "big", "dog"], ["my", "cat"]])
+    ragged_y = tf.ragged.constant([["fell", "asleep"], ["barked"], ["is", "fuzzy"]])
+    sparse_result = tf.sparse.concat(sp_inputs=[ragged_x.to_sparse(), ragged_y.to_sparse()],
+                                     axis=1)
+    assert tf.sparse.to_dense(sparse_result, '').numpy().tolist() == [
+        [b'John', b'', b'', b'fell', b'asleep'], [b'a', b'big', b'dog', b'barked', b''],
+        [b'my', b'cat', b'', b'is', b'fuzzy']]
+    rt = tf.RaggedTensor.from_uniform_row_length(
+        values=tf.RaggedTensor.from_row_splits(values=[10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+                                               row_splits=[0, 3, 5, 9, 10]),
+        uniform_row_length=2)
+    assert str(rt) == "<tf.RaggedTensor [[[10, 11, 12], [13, 14]], [[15, 16, 17, 18], [19]]]>"
+    assert "Shape: {}".format(rt.shape) == "Shape: (2, 2, None)" and rt.ragged_rank == 2
+
+
 def test_ragged_constructors():
     for rt in [tf.RaggedTensor.from_value_rowids(values=[3, 1, 4, 1, 5, 9, 2],
                                                  value_rowids=[0, 0, 0, 0, 2, 2, 3]),
