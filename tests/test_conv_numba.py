@@ -73,6 +73,8 @@ POOL_GEOMETRY = [
     ((2, 7, 5, 2), (3, 2), (1, 2), ((1, 1), (0, 1))),     # overlapping, padded
     ((1, 3, 3, 1), (2, 2), (3, 3), ((2, 2), (2, 2))),     # stride > window, all-padding windows
     ((1, 1, 1, 4), (1, 1), (1, 1), ((0, 0), (0, 0))),     # 1x1 image
+    ((2, 7, 6, 3), (3, 3), (2, 1), ((0, 0), (0, 0))),     # overlapping, all windows inside
+    ((1, 5, 5, 2), (2, 2), (2, 2), ((0, 0), (0, 0))),     # 2x2/2 on an odd size (VALID)
 ]
 
 
@@ -85,6 +87,28 @@ def test_pool_kernels_match_numpy(xs, k, s, pads, dtype):
     g = R.standard_normal(y.shape).astype(dtype)
     run_both("max_pool2d_grad", a, x, g)
     run_both("max_pool2d_gather", a, x, R.standard_normal(x.shape).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs, k, s, pads", POOL_GEOMETRY)
+def test_pool_gradient_by_the_forwards_argmax_taps(xs, k, s, pads, dtype):
+    """The gradient of the run whose forward pooled the same input scatters by the forward's
+    argmax taps (POOL_TAPS); in a later run it finds them again: both equal the numpy impl
+    (ties, NaN and -inf included)."""
+    from graphflow.evaluate import note_run
+    x = np.round(R.standard_normal(xs) * 2).astype(dtype)      # many ties
+    x.reshape(-1)[::7] = np.nan
+    x.reshape(-1)[3::11] = -np.inf
+    a = dict(ksize=k, strides=s, pads=pads)
+    key = conv._pool_key(*conv._pool_geometry(a), np.dtype(dtype))
+    note_run()
+    y = run_both("max_pool2d", a, x)
+    g = R.standard_normal(y.shape).astype(dtype)
+    assert conv.POOL_TAPS.get(key, x) is not None
+    by_taps = run_both("max_pool2d_grad", a, x, g)
+    note_run()
+    assert conv.POOL_TAPS.get(key, x) is None
+    np.testing.assert_array_equal(run_both("max_pool2d_grad", a, x, g), by_taps)
 
 
 def test_pool_ties_nan_and_inf_follow_the_reference():
@@ -242,7 +266,7 @@ def test_conv_step_numba_equals_numpy_executor():
     assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
     names = {k.source.splitlines()[1].split()[2] for k in plan.kernels
              if k.source.startswith("# graphflow conv kernel")}
-    assert {"im2col", "maxpool", "maxpool_grad", "col2im"} <= names
+    assert {"im2col", "maxpool_arg", "maxpool_grad", "maxpool_grad_arg", "col2im"} <= names
     report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 9)" in report
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 36)" in report

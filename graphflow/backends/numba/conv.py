@@ -18,9 +18,11 @@ builds the call a plan step makes):
   sum (added after). The columns are the forward's when the same run computed them for the
   same input (`COLUMNS`), else im2col again.
 * ``max_pool2d`` / ``max_pool2d_grad`` / ``max_pool2d_gather``: direct loops (window taps outer,
-  channels inner: the inner loop is contiguous and vectorizes); the gradient finds each window's
-  first maximum (NaN-propagating max, then the first tap equal to it - the numpy impl's rule) and
-  scatters into the input's shape without materializing the argmax.
+  channels inner: the inner loop is contiguous and vectorizes). The forward also writes each
+  window's argmax tap (uint8, `POOL_TAPS`, kept for the run like `COLUMNS`): the gradient of
+  the same run scatters by it without reading the input again; otherwise the gradient finds
+  each window's first maximum itself (NaN-propagating max, then the first tap equal to it - the
+  numpy impl's rule) and scatters into the input's shape.
 
 Which per shape (measured, 2 cores, float32, batch 64, 3x3): im2col + gemm (per batch chunk,
 single-threaded BLAS, the forward's columns reused by the filter gradient) is faster down to the
@@ -253,6 +255,76 @@ def kernel(x, v, out, kh, kw, sh, sw, pt, pl, low):
                         out[b, oy, ox, ch] = 0
 """
 
+# max pooling that also writes each window's argmax tap (uint8; the same first-maximum rule as
+# the gradient's): the gradient of the same run then scatters by it without reading x again
+_MAXPOOL_ARG = _FLAGS + """
+def kernel(x, out, taps, kh, kw, sh, sw, pt, pl, low):
+    n, h, w, c = x.shape
+    ho = out.shape[1]
+    wo = out.shape[2]
+    if pt == 0 and pl == 0 and (ho - 1) * sh + kh <= h and (wo - 1) * sw + kw <= w:
+        # every window inside the input: no bounds checks, rows as 1-D views (the channel
+        # loops vectorize); the same rule as _ARGMAX
+        for b in range(n):
+            for oy in range(ho):
+                for ox in range(wo):
+                    orow = out[b, oy, ox]
+                    trow = taps[b, oy, ox]
+                    xr = x[b, oy * sh, ox * sw]
+                    for ch in range(c):
+                        orow[ch] = xr[ch]
+                        trow[ch] = 0
+                    for t in range(1, kh * kw):
+                        xr = x[b, oy * sh + t // kw, ox * sw + t % kw]
+                        for ch in range(c):
+                            xv = xr[ch]
+                            m = orow[ch]
+                            up = xv > m or (xv != xv and m == m)
+                            orow[ch] = xv if up else m
+                            trow[ch] = (t if xv == xv else 0) if up else trow[ch]
+        return
+    best = np.empty(c, x.dtype)
+    arg = np.empty(c, np.int64)
+    for b in range(n):
+        for oy in range(ho):
+            for ox in range(wo):""" + _ARGMAX + """
+                for ch in range(c):
+                    out[b, oy, ox, ch] = best[ch]
+                    taps[b, oy, ox, ch] = arg[ch]
+"""
+
+_MAXPOOL_GRAD_ARG = _FLAGS + """
+def kernel(taps, g, out, kh, kw, sh, sw, pt, pl, low):
+    n, h, w, c = out.shape
+    ho = g.shape[1]
+    wo = g.shape[2]
+    if kh == sh and kw == sw and pt == 0 and pl == 0 and ho * kh == h and wo * kw == w:
+        # windows tile the input: every cell written once (g at the argmax, else 0)
+        for b in range(n):
+            for oy in range(ho):
+                for ox in range(wo):
+                    gr = g[b, oy, ox]
+                    tr = taps[b, oy, ox]
+                    for t in range(kh * kw):
+                        orow = out[b, oy * kh + t // kw, ox * kw + t % kw]
+                        for ch in range(c):
+                            orow[ch] = gr[ch] if tr[ch] == t else 0
+        return
+    for b in range(n):
+        for y in range(h):
+            for xx in range(w):
+                for ch in range(c):
+                    out[b, y, xx, ch] = 0
+        for oy in range(ho):
+            for ox in range(wo):
+                for ch in range(c):
+                    t = np.int64(taps[b, oy, ox, ch])
+                    iy = oy * sh - pt + t // kw
+                    ix = ox * sw - pl + t % kw
+                    if iy >= 0 and iy < h and ix >= 0 and ix < w:
+                        out[b, iy, ix, ch] += g[b, oy, ox, ch]
+"""
+
 # direct convolutions (no columns): every grouped (depthwise) convolution, and an ungrouped one
 # with a reduction kh*kw*C of at most DIRECT_MAX_K. The forward, filter-gradient and
 # input-gradient kernels walk the same window loop nest - each output pixel (b, oy, ox), each
@@ -363,10 +435,14 @@ _BODIES = {"im2col": (_IM2COL, (True, False), 8),
            "maxpool": (_MAXPOOL, (True, False), 6),
            "maxpool_grad": (_MAXPOOL_GRAD, (True, True, False), 6),
            "maxpool_gather": (_MAXPOOL_GATHER, (True, True, False), 6),
+           "maxpool_arg": (_MAXPOOL_ARG, (True, False, False), 6),
+           "maxpool_grad_arg": (_MAXPOOL_GRAD_ARG, (True, True, False), 6),
            "direct_fwd": (_DIRECT_FWD, (True, True, False), 7),
            "direct_bf": (_DIRECT_BF, (True, True, False), 7),
            "direct_bi": (_DIRECT_BI, (True, True, False), 7)}
 _FLOATS = ("float32", "float64")
+#: kernels with a uint8 array of argmax taps: its argument position
+_TAPS_ARG = {"maxpool_arg": 2, "maxpool_grad_arg": 0}
 
 
 def kernel_source(name, dtype):
@@ -378,7 +454,9 @@ def kernel_source(name, dtype):
 def request(name, dtype, sync=None):
     """The cache's Kernel for `name` on `dtype` arrays (compiled in the background)."""
     _, readonly, nints = _BODIES[name]
-    types = [("a", dtype, 5 if (name == "direct_bf" and j == 2) else 4, ro)
+    taps = _TAPS_ARG.get(name)        # the argmax-tap array's position (uint8)
+    types = [("a", "uint8" if j == taps else dtype,
+              5 if (name == "direct_bf" and j == 2) else 4, ro)
              for j, ro in enumerate(readonly)] + [("i",)] * nints
     if name.startswith("maxpool"):
         types.append(("s", dtype))
@@ -502,13 +580,14 @@ def _gemm_chunks(chunk, n, per_image, rows=None):
         pool().run(chunk, n, rows)
 
 
-class _ColumnMemo:
-    """The forward pass's im2col columns, kept for the filter gradient of the same run: the
-    backward conv2d_backprop_filter of a conv2d reads the same input array, so within one plan
-    run (`evaluate.run_count()`) an entry keyed by the geometry and the input's identity (the
-    memo holds the array, so its id stays unique) is the same columns - no second im2col. At
-    most `limit` bytes of columns per thread, `largest` per convolution; entries of older runs
-    are dropped."""
+class _RunMemo:
+    """What a forward kernel made from its input, kept for the gradient of the same run: the
+    backward op reads the same input array, so within one plan run (`evaluate.run_count()`) an
+    entry keyed by the geometry and the input's identity (the memo holds the array, so its id
+    stays unique) is still valid. `COLUMNS`: conv2d's im2col columns for its filter gradient
+    (no second im2col); `POOL_TAPS`: max_pool2d's argmax taps for its gradient (which then
+    scatters without reading the input again). At most `limit` bytes per thread, `largest` per
+    entry; entries of older runs are dropped."""
 
     def __init__(self, limit=64 << 20, largest=16 << 20):
         self.local = threading.local()
@@ -536,7 +615,9 @@ class _ColumnMemo:
         return hit[1] if hit is not None and hit[0] is x else None
 
 
-COLUMNS = _ColumnMemo()
+COLUMNS = _RunMemo()
+#: uint8 argmax taps: a quarter of the pooled output's float32 bytes
+POOL_TAPS = _RunMemo(limit=16 << 20, largest=8 << 20)
 
 
 def _conv2d(d, impl, dt, in_shapes):
@@ -716,14 +797,27 @@ def _pooled(xshape, a):
                                          a["pads"][ax]) for ax in (0, 1)) + (xshape[3],)
 
 
+def _pool_key(kh, kw, sh, sw, pt, pl, dt):
+    return ("pool", kh, kw, sh, sw, pt, pl, dt.name)
+
+
 def _max_pool(d, impl, dt, in_shapes):
     kh, kw, sh, sw, pt, pl = _pool_geometry(d["attrs"])
-    k = request("maxpool", dt.name)
+    # the argmax taps fit uint8 below 256 taps (always, for any usual window)
+    k = request("maxpool_arg" if kh * kw < 256 else "maxpool", dt.name)
+    key = _pool_key(kh, kw, sh, sw, pt, pl, dt)
     low = dt.type(-np.inf)
 
     def fast(x):
+        x = _c(x, dt)
         out = np.empty(_pooled(x.shape, d["attrs"]), dt)
-        _batched(k.fn, out[0].size * kh * kw, (_c(x, dt), out), kh, kw, sh, sw, pt, pl, low)
+        if kh * kw >= 256:
+            _batched(k.fn, out[0].size * kh * kw, (x, out), kh, kw, sh, sw, pt, pl, low)
+            return out
+        taps = np.empty(out.shape, np.uint8)
+        _batched(k.fn, out[0].size * kh * kw, (x, out, taps), kh, kw, sh, sw, pt, pl, low)
+        if taps.nbytes <= POOL_TAPS.largest:
+            POOL_TAPS.put(key, x, taps)
         return out
     return fast, [k]
 
@@ -731,6 +825,8 @@ def _max_pool(d, impl, dt, in_shapes):
 def _max_pool_grad(d, impl, dt, in_shapes):
     kh, kw, sh, sw, pt, pl = _pool_geometry(d["attrs"])
     k = request("maxpool_grad", dt.name)
+    ka = request("maxpool_grad_arg", dt.name) if kh * kw < 256 else None
+    key = _pool_key(kh, kw, sh, sw, pt, pl, dt)
     low = dt.type(-np.inf)
 
     def fast(x, g, out=None, then=None, rows_per_image=1, images=None):
@@ -738,9 +834,13 @@ def _max_pool_grad(d, impl, dt, in_shapes):
         if out is None:
             out = np.empty(x.shape, dt)
         n = x.shape[0]
+        taps = POOL_TAPS.get(key, x) if ka is not None else None   # the forward's argmax
 
         def chunk(lo, hi):
-            k.fn(x[lo:hi], g[lo:hi], out[lo:hi], kh, kw, sh, sw, pt, pl, low)
+            if taps is not None:
+                ka.fn(taps[lo:hi], g[lo:hi], out[lo:hi], kh, kw, sh, sw, pt, pl, low)
+            else:
+                k.fn(x[lo:hi], g[lo:hi], out[lo:hi], kh, kw, sh, sw, pt, pl, low)
             if then is not None:
                 then(lo * rows_per_image, hi * rows_per_image)
         rows = images or _rows(n, int(np.prod(g.shape[1:])) * kh * kw * 2)
@@ -749,7 +849,7 @@ def _max_pool_grad(d, impl, dt, in_shapes):
         else:
             pool().run(chunk, n, rows)
         return out
-    return fast, [k]
+    return fast, [k] + ([ka] if ka is not None else [])
 
 
 def _max_pool_gather(d, impl, dt, in_shapes):
@@ -773,6 +873,10 @@ def describe(d, in_shapes, fn=None):
         how = "direct numba loop (windows tile the input: no scatter)" if (
             kind == "max_pool_grad" and tuple(a["ksize"]) == tuple(a["strides"])
             and not any(a["pads"][0]) and not any(a["pads"][1])) else "direct numba loop"
+        if kind == "max_pool":
+            how += ", keeping each window's argmax tap for the gradient"
+        elif kind == "max_pool_grad":
+            how += ", by the forward's argmax taps when this run made them (else found again)"
     else:
         wshape = in_shapes[1] if kind != "backprop_filter" else a["filter_shape"]
         kh, kw, ci = tuple(wshape)[:3]
