@@ -70,6 +70,10 @@ class DType:
     def __repr__(self):
         return f"tf.{self.name}"
 
+    def __str__(self):
+        """As TF prints a dtype: `print(tf.float32)` shows <dtype: 'float32'>."""
+        return f"<dtype: '{self.name}'>"
+
     def __eq__(self, other):
         if isinstance(other, DType):
             return self is other

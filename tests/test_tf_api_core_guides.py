@@ -433,3 +433,49 @@ def test_function_guide_tracing_with_strings():
     lines = [f'{node.input} -> {node.name}' for node in double_strings.graph.as_graph_def().node]
     assert lines[0] == "[] -> a" and lines[1].startswith("['a', 'a'] -> ")
     assert (tf.constant(["x", "y"]) + "!").numpy().tolist() == [b"x!", b"y!"]
+
+
+# ------------------------------------------------------------------ tensor guide
+def test_tensor_guide_printed_values():
+    assert str(tf.constant(4)) == "tf.Tensor(4, shape=(), dtype=int32)"
+    assert str(tf.constant([2.0, 3.0, 4.0])) == "tf.Tensor([2. 3. 4.], shape=(3,), dtype=float32)"
+    assert str(tf.constant([[1, 2], [3, 4], [5, 6]], dtype=tf.float16)) == (
+        "tf.Tensor(\n[[1. 2.]\n [3. 4.]\n [5. 6.]], shape=(3, 2), dtype=float16)")
+    a, b = tf.constant([[1, 2], [3, 4]]), tf.constant([[1, 1], [1, 1]])
+    assert str(tf.add(a, b)) == "tf.Tensor(\n[[2 3]\n [4 5]], shape=(2, 2), dtype=int32)"
+    assert str(a @ b) == "tf.Tensor(\n[[3 3]\n [7 7]], shape=(2, 2), dtype=int32)"
+    c = tf.constant([[4.0, 5.0], [10.0, 1.0]])
+    assert str(tf.reduce_max(c)) == "tf.Tensor(10.0, shape=(), dtype=float32)"
+    assert str(tf.math.argmax(c)) == "tf.Tensor([1 0], shape=(2,), dtype=int64)"
+    np.testing.assert_allclose(tf.nn.softmax(c).numpy(),
+                               [[2.6894143e-01, 7.3105860e-01], [9.9987662e-01, 1.2339458e-04]],
+                               rtol=1e-6)
+    assert repr(tf.convert_to_tensor([1, 2, 3])) == (
+        "<tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 2, 3], dtype=int32)>")
+    assert repr(tf.reduce_max(np.array([1, 2, 3]))) == "<tf.Tensor: shape=(), dtype=int64, numpy=3>"
+    rank_4_tensor = tf.zeros([3, 2, 4, 5])
+    out = printed(lambda: (
+        print("Type of every element:", rank_4_tensor.dtype),
+        print("Number of axes:", rank_4_tensor.ndim),
+        print("Shape of tensor:", rank_4_tensor.shape),
+        print("Elements along axis 0 of tensor:", rank_4_tensor.shape[0]),
+        print("Elements along the last axis of tensor:", rank_4_tensor.shape[-1]),
+        print("Total number of elements (3*2*4*5): ", tf.size(rank_4_tensor).numpy())))
+    assert out == ("Type of every element: <dtype: 'float32'>\nNumber of axes: 4\n"
+                   "Shape of tensor: (3, 2, 4, 5)\nElements along axis 0 of tensor: 3\n"
+                   "Elements along the last axis of tensor: 5\n"
+                   "Total number of elements (3*2*4*5):  120\n")
+    assert repr(tf.rank(rank_4_tensor)) == "<tf.Tensor: shape=(), dtype=int32, numpy=4>"
+    assert repr(tf.shape(rank_4_tensor)) == (
+        "<tf.Tensor: shape=(4,), dtype=int32, numpy=array([3, 2, 4, 5], dtype=int32)>")
+    rank_1_tensor = tf.constant([0, 1, 1, 2, 3, 5, 8, 13, 21, 34])
+    assert str(rank_1_tensor[::-1].numpy()) == "[34 21 13  8  5  3  2  1  1  0]"
+    x = tf.constant([[1], [2], [3]])
+    assert (x.shape.as_list(), tf.reshape(x, [1, 3]).shape) == ([3, 1], (1, 3))
+    the_f64_tensor = tf.constant([2.2, 3.3, 4.4], dtype=tf.float64)
+    the_u8_tensor = tf.cast(tf.cast(the_f64_tensor, dtype=tf.float16), dtype=tf.uint8)
+    assert str(the_u8_tensor) == "tf.Tensor([2 3 4], shape=(3,), dtype=uint8)"
+    assert str(tf.multiply(tf.reshape(tf.constant([1, 2, 3]), [3, 1]), tf.range(1, 5))) == (
+        "tf.Tensor(\n[[ 1  2  3  4]\n [ 2  4  6  8]\n [ 3  6  9 12]], shape=(3, 4), dtype=int32)")
+    assert str(tf.broadcast_to(tf.constant([1, 2, 3]), [3, 3])) == (
+        "tf.Tensor(\n[[1 2 3]\n [1 2 3]\n [1 2 3]], shape=(3, 3), dtype=int32)")
