@@ -38,8 +38,25 @@ def _int_or_none(v):
     return v if v is None or isinstance(v, Dim) else operator.index(v)
 
 
+_INDEX_OF = {}   # spec -> index: a node's spec is converted once, not at every run
+
+
 def index_from_spec(spec):
-    """The numpy index a spec stands for."""
+    """The numpy index a spec stands for (memoized per spec: getitem runs it per call, e.g. an
+    RNN's gate slices at every step)."""
+    try:
+        return _INDEX_OF[spec]
+    except KeyError:
+        pass
+    except TypeError:   # (an unhashable spec)
+        return _index_from_spec(spec)
+    index = _index_from_spec(spec)
+    if len(_INDEX_OF) < 65536 and all(type(v) in (str, int, type(None)) for s in spec for v in s):
+        _INDEX_OF[spec] = index   # (ints only: unknown dims are compared symbolically)
+    return index
+
+
+def _index_from_spec(spec):
     out = []
     for s in spec:
         kind = s[0]
