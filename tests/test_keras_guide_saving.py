@@ -37,6 +37,15 @@ def test_save_and_load(tmp_path):
                                reconstructed_model.predict(test_input, verbose=0), rtol=1e-5)
 
 
+@pytest.fixture(autouse=True)
+def _keep_registry():
+    """The guide clears the global registry; other test modules' registrations come back."""
+    saved = dict(keras.saving.get_custom_objects())
+    yield
+    keras.saving.get_custom_objects().clear()
+    keras.saving.get_custom_objects().update(saved)
+
+
 def _custom_objects():
     keras.saving.get_custom_objects().clear()
 
