@@ -187,21 +187,11 @@ _ARGMAX = """
                                 arg[ch] = (t if xv == xv else 0) if up else arg[ch]
 """
 
-_MAXPOOL_GRAD = _FLAGS + """
-def kernel(x, g, out, kh, kw, sh, sw, pt, pl, low):
-    n, h, w, c = x.shape
-    ho = g.shape[1]
-    wo = g.shape[2]
-    best = np.empty(c, x.dtype)
-    arg = np.empty(c, np.int64)
-    if kh == sh and kw == sw and pt == 0 and pl == 0 and ho * kh == h and wo * kw == w:
-        # windows tile the input: every cell is written once (g at the argmax, else 0) - no
-        # zero fill, no scatter; rows as 1-D views (contiguous channel loops vectorize)
-        for b in range(n):
-            for oy in range(ho):
-                for ox in range(wo):
-                    y0 = oy * kh
-                    x0 = ox * kw
+# the same for a window at (b, oy, ox) that lies inside the input (no padding, no bounds checks):
+# rows as 1-D views, contiguous channel loops (they vectorize); y0, x0: its top-left cell
+_ARGMAX_INSIDE = """
+                    y0 = oy * sh
+                    x0 = ox * sw
                     xr = x[b, y0, x0]
                     for ch in range(c):
                         best[ch] = xr[ch]
@@ -214,6 +204,21 @@ def kernel(x, g, out, kh, kw, sh, sw, pt, pl, low):
                             up = xv > m or (xv != xv and m == m)
                             best[ch] = xv if up else m
                             arg[ch] = (t if xv == xv else 0) if up else arg[ch]
+"""
+
+_MAXPOOL_GRAD = _FLAGS + """
+def kernel(x, g, out, kh, kw, sh, sw, pt, pl, low):
+    n, h, w, c = x.shape
+    ho = g.shape[1]
+    wo = g.shape[2]
+    best = np.empty(c, x.dtype)
+    arg = np.empty(c, np.int64)
+    if kh == sh and kw == sw and pt == 0 and pl == 0 and ho * kh == h and wo * kw == w:
+        # windows tile the input: every cell is written once (g at the argmax, else 0) - no
+        # zero fill, no scatter
+        for b in range(n):
+            for oy in range(ho):
+                for ox in range(wo):""" + _ARGMAX_INSIDE + """
                     gr = g[b, oy, ox]
                     for t in range(kh * kw):
                         orow = out[b, y0 + t // kw, x0 + t % kw]
@@ -262,29 +267,16 @@ def kernel(x, out, taps, kh, kw, sh, sw, pt, pl, low):
     n, h, w, c = x.shape
     ho = out.shape[1]
     wo = out.shape[2]
-    if pt == 0 and pl == 0 and (ho - 1) * sh + kh <= h and (wo - 1) * sw + kw <= w:
-        # every window inside the input: no bounds checks, rows as 1-D views (the channel
-        # loops vectorize); the same rule as _ARGMAX
-        for b in range(n):
-            for oy in range(ho):
-                for ox in range(wo):
-                    orow = out[b, oy, ox]
-                    trow = taps[b, oy, ox]
-                    xr = x[b, oy * sh, ox * sw]
-                    for ch in range(c):
-                        orow[ch] = xr[ch]
-                        trow[ch] = 0
-                    for t in range(1, kh * kw):
-                        xr = x[b, oy * sh + t // kw, ox * sw + t % kw]
-                        for ch in range(c):
-                            xv = xr[ch]
-                            m = orow[ch]
-                            up = xv > m or (xv != xv and m == m)
-                            orow[ch] = xv if up else m
-                            trow[ch] = (t if xv == xv else 0) if up else trow[ch]
-        return
     best = np.empty(c, x.dtype)
     arg = np.empty(c, np.int64)
+    if pt == 0 and pl == 0 and (ho - 1) * sh + kh <= h and (wo - 1) * sw + kw <= w:
+        for b in range(n):
+            for oy in range(ho):
+                for ox in range(wo):""" + _ARGMAX_INSIDE + """
+                    for ch in range(c):
+                        out[b, oy, ox, ch] = best[ch]
+                        taps[b, oy, ox, ch] = arg[ch]
+        return
     for b in range(n):
         for oy in range(ho):
             for ox in range(wo):""" + _ARGMAX + """
