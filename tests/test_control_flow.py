@@ -323,6 +323,48 @@ def test_while_loop_gradients_without_maximum_iterations_match_finite_difference
         rtol=1e-6)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_while_loop_gradient_reads_saved_products_for_any_trip_count(backend):
+    """A loop whose trip count is a tensor (unknown when tracing) and whose body multiplies by
+    a matrix: the forward loop stacks the products for the reverse loop (loop_saved_read; no
+    rows after zero trips), and first and second derivatives match finite differences."""
+    rng = np.random.default_rng(5)
+    x0, w0, v = rng.normal(size=(2, 3)), rng.normal(size=(3, 3)) * 0.6, rng.normal(size=(2, 3))
+
+    def loss(x, w, n):
+        _, y = tf.while_loop(lambda i, y: i < n,
+                             lambda i, y: (i + 1, tf.tanh(y @ w) + 0.5 * y), (tf.constant(0), x))
+        return tf.reduce_sum(y * y)
+
+    def run(x, w, n):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as t:
+                t.watch([x, w])
+                val = loss(x, w, n)
+            gx, gw = t.gradient(val, [x, w])
+            gv = tf.reduce_sum(gx * v)
+        return val, gx, gw, outer.gradient(gv, x)
+
+    f = tf.function(run, jit_compile=False if backend == "numpy" else None)
+    for trips in (0, 1, 5):
+        n = tf.constant(trips)
+        val, gx, gw, hv = f(tf.constant(x0), tf.constant(w0), n)
+        l_np = lambda x, w: float(loss(tf.constant(x), tf.constant(w), n))
+        np.testing.assert_allclose(float(val), l_np(x0, w0), rtol=1e-12)
+        np.testing.assert_allclose(gx.numpy(), _fd(lambda x: l_np(x, w0), x0), rtol=1e-6,
+                                   atol=1e-9)
+        np.testing.assert_allclose(gw.numpy(), _fd(lambda w: l_np(x0, w), w0), rtol=1e-6,
+                                   atol=1e-9)
+        g_np = lambda x: float(np.sum(run(tf.constant(x), tf.constant(w0), n)[1].numpy() * v))
+        np.testing.assert_allclose(hv.numpy(), _fd(g_np, x0, 1e-5), rtol=1e-5, atol=1e-8)
+    assert f.experimental_get_tracing_count() == 1
+    bodies = [d["attrs"]["loop"].graphs[1] for _, d in
+              f.get_concrete_function(tf.constant(x0), tf.constant(w0), n).graph.nodes(data=True)
+              if d["op"] == "while_loop"]
+    assert any(d["op"] == "loop_saved_read" for b in bodies for _, d in b.nx.nodes(data=True))
+
+
 def test_while_loop_forward_mode_and_forward_over_reverse():
     x0, s0 = np.array([0.7, 1.1]), np.array([0.3, -0.2])
     s, v = tf.constant(s0), np.array([0.4, -1.3])

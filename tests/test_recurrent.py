@@ -316,6 +316,27 @@ def test_lstm_gradient_loop_reads_saved_products_and_joins_the_gate_cotangents()
     assert rev["matmul"] <= 4   # dh, the kernels' gradients (and dx): no forward product
 
 
+def test_lstm_gradient_with_unknown_batch_reads_saved_products_per_shape():
+    """One trace with an unknown batch dim serves two batch sizes; the saved products' stacks
+    take each call's shape, and the gradients equal the eager loop's."""
+    rng = np.random.default_rng(4)
+    layer = rnn.LSTM(3, dtype="float64")
+    layer(tf.zeros((1, 4, 2), tf.float64))
+    _randomize(layer, rng)
+
+    def run(xt):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(layer(xt) ** 2)
+        return tape.gradient(loss, layer.trainable_weights)
+
+    f = tf.function(run, input_signature=[tf.TensorSpec((None, 4, 2), tf.float64)])
+    for b in (2, 5):
+        x = tf.constant(rng.normal(size=(b, 4, 2)))
+        for g, w in zip(f(x), run(x)):
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-10, atol=1e-12)
+    assert f.experimental_get_tracing_count() == 1
+
+
 def _ref_masked(cls, x, w, dp, rdp):
     """The Keras 3 step equations with the input mask on x_t and the recurrent mask on the h that
     multiplies the recurrent kernel (the same masks at every step)."""
