@@ -641,7 +641,9 @@ class Function:
                 else:
                     sym.append(x)
             new_args = rebuild(sym)
-            out = self._call_bound(ba, new_args)
+            with _shapes.unifying() as unified:   # dims an equality check ties are one
+                out = self._call_bound(ba, new_args)
+            builder.dim_aliases = dict(unified.aliases)   # (verify re-runs rules with them)
             out_leaves, out_rebuild = flatten(out)
             ids, consts = [], {}
             for i, o in enumerate(out_leaves):

@@ -56,6 +56,7 @@ class Graph:
         self.params, self.outputs, self.effects = [], [], []
         self.variables = {}
         self.dim_checks = []
+        self.dim_aliases = {}   # symbols equality checks unified while tracing (shapes.unifying)
         self._ids = itertools.count()
 
     # ---- building ----------------------------------------------------------
@@ -97,6 +98,7 @@ class Graph:
         g.params, g.outputs, g.effects = list(self.params), list(self.outputs), list(self.effects)
         g.variables = dict(self.variables)
         g.dim_checks = list(self.dim_checks)
+        g.dim_aliases = dict(getattr(self, "dim_aliases", {}))
         g._ids = itertools.count(max(self.nx.nodes, default=-1) + 1)
         return g
 
@@ -205,7 +207,11 @@ class GraphBuilder(Graph):
         avals = [Aval(self.nx.nodes[i]["shape"], self.nx.nodes[i]["dtype"]) for i in ids]
         src = user_source()
         try:
-            out = op.rule(*avals, **attrs)
+            if self.dim_aliases and not _shapes.unifying_active():   # e.g. a later gradient
+                with _shapes.unifying(self.dim_aliases):             # pass on a finished trace
+                    out = op.rule(*avals, **attrs)
+            else:
+                out = op.rule(*avals, **attrs)
         except InvalidArgumentError as e:
             _shapes.take_checks()   # a failed op leaves no checks for the next one
             raise InvalidArgumentError(f"{e}\n  while tracing, at {src}") from None
@@ -391,6 +397,7 @@ class GraphBuilder(Graph):
         g.nx, g.params, g.outputs, g.effects = self.nx, self.params, self.outputs, self.effects
         g.variables = self.variables
         g.dim_checks = self.dim_checks
+        g.dim_aliases = self.dim_aliases
         g._ids = self._ids
         return g
 
@@ -480,6 +487,11 @@ def verify(graph):
     shape/dtype is what its op's rule gives (constants: what their value is); outputs, params
     and effects exist; effects are totally ordered by paths (program order).
     """
+    with _shapes.unifying(getattr(graph, "dim_aliases", None)):   # as the trace's rules ran
+        return _verify(graph)
+
+
+def _verify(graph):
     g = graph.nx
     _check(nx.is_directed_acyclic_graph(g), f"graph {graph.name} has a cycle")
     for n, d in g.nodes(data=True):

@@ -185,7 +185,8 @@ def _graph_record(cf, name):
                                     "params": list(g.params),
                                     "outputs": list(g.outputs), "effects": list(g.effects),
                                     "variables": list(g.variables.values()),
-                                    "dim_checks": list(g.dim_checks)},
+                                    "dim_checks": list(g.dim_checks),
+                                    "dim_aliases": dict(g.dim_aliases)},
             "structure": structure, "signature": sig, "arguments": cf.traced_arguments}
 
 
@@ -332,6 +333,7 @@ def _rebuild_graph(rec):
     g = Graph(rec["name"])
     g.nx, g.params, g.outputs = rec["nx"], rec["params"], rec["outputs"]
     g.effects, g.dim_checks = rec["effects"], rec["dim_checks"]
+    g.dim_aliases = rec.get("dim_aliases", {})   # (graphflow.shapes.unifying)
     g.variables = {id(v): v for v in rec["variables"]}
     g._ids = itertools.count(max(g.nx.nodes, default=-1) + 1)
     return g

@@ -417,6 +417,48 @@ def dmax(a, b):
         return Dim._opaque("max", a, b)
 
 
+class unifying:
+    """Within this context (a trace), symbols that a recorded equality check ties together
+    (`require_equal(d1, d0)`, e.g. labels and logits of one batch) are one dim for the shape
+    rules that follow (`canonical`): `x[d0] * y[d1]` then has shape (d0,), not bcast(d0, d1).
+    The check still runs when a call binds the dims, before the graph runs.
+
+    >>> with unifying():
+    ...     _ = require_equal(Dim("d1"), Dim("d0"))
+    ...     str(broadcast_dim(Dim("d0"), Dim("d1")))
+    'd0'
+    >>> _ = take_checks()
+    """
+
+    def __init__(self, aliases=None):
+        self.initial = aliases or {}
+
+    def __enter__(self):   # (nested: the outer context's unions hold too)
+        self.saved = getattr(_PENDING, "aliases", None)
+        self.aliases = _PENDING.aliases = dict(self.saved or {}, **self.initial)
+        return self
+
+    def __exit__(self, *exc):
+        _PENDING.aliases = self.saved
+
+
+def unifying_active():
+    """True inside a `unifying` context (this thread)."""
+    return getattr(_PENDING, "aliases", None) is not None
+
+
+def canonical(d):
+    """`d` with a symbol unified with another (see `unifying`) replaced by that one."""
+    aliases = getattr(_PENDING, "aliases", None)
+    if not aliases or not isinstance(d, Dim) or not d.is_symbol():
+        return d
+    name = d.terms[0][0][0]
+    seen = 0
+    while name in aliases and seen < 64:
+        name, seen = aliases[name], seen + 1
+    return Dim(name) if seen else d
+
+
 def broadcast_dim(a, b):
     """The numpy broadcast of dims `a` and `b`, or None if they cannot broadcast. A pair it
     cannot decide at trace time records a run-time check (`require_equal`): an unknown dim
@@ -432,6 +474,7 @@ def broadcast_dim(a, b):
     >>> [kind for _, _, kind, _ in take_checks()]
     ['broadcast', 'broadcast_any', 'broadcast_any']
     """
+    a, b = canonical(a), canonical(b)
     if a == b and not (a is None or b is None):
         return a
     if not isinstance(a, Dim) and a == 1:
@@ -470,12 +513,18 @@ def require_equal(a, b, kind="equal", context=None):
     >>> take_checks()
     [(None, 4, 'equal', None)]
     """
+    a, b = canonical(a), canonical(b)
     if a == b and not (a is None or b is None) or a is None and b is None:
         return True   # (None: an unknown dim without a symbol, e.g. in a loop's history)
     if not isinstance(a, Dim) and not isinstance(b, Dim):
         return False
     if kind == "equal" and isinstance(a - b, int):   # e.g. n + 1 and n: never equal
         return False
+    aliases = getattr(_PENDING, "aliases", None)
+    if kind == "equal" and aliases is not None and isinstance(a, Dim) and isinstance(b, Dim) \
+            and a.is_symbol() and b.is_symbol():   # the rest of the trace takes them as one
+        (x, y) = sorted((str(a), str(b)))
+        aliases[y] = x
     lst = getattr(_PENDING, "checks", None)
     if lst is None:
         lst = _PENDING.checks = []

@@ -367,3 +367,23 @@ def test_squeeze_and_varargs_signatures_with_unknown_dims():
     with pytest.raises(tf.errors.InvalidArgumentError,   # eager would drop the unknown axis too
                        match=r"squeeze: axis 0 \(unknown while tracing, so kept\) has size 1"):
         f(np.ones((1, 1), "f4"), np.ones((1, 1), "f4"))
+
+
+def test_dims_an_equality_check_ties_are_one_dim_for_the_rest_of_the_trace():
+    @tf.function(input_signature=[tf.TensorSpec((None, 3)), tf.TensorSpec((None,), tf.int32)])
+    def f(logits, labels):
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+            s = tf.reduce_sum(loss * tf.cast(labels, tf.float32))   # labels' dim is logits'
+        return s, tape.gradient(s, logits)
+    cf = f.get_concrete_function(tf.TensorSpec((None, 3)), tf.TensorSpec((None,), tf.int32))
+    ops = {d["op"] for _, d in cf.optimized.nx.nodes(data=True)}
+    shapes = {str(d["shape"][0]) for _, d in cf.optimized.nx.nodes(data=True) if d["shape"]}
+    assert "sum_to_shape" not in ops and not any("bcast" in s for s in shapes), (ops, shapes)
+    x, y = np.random.default_rng(6).normal(size=(4, 3)).astype("f4"), np.arange(4) % 3
+    want = f.python_function(tf.constant(x), tf.constant(y.astype("i4")))
+    for g, w in zip(f(x, y.astype("i4")), want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must have shape"):
+        f(x, y[:3].astype("i4"))   # the check that tied them still runs
