@@ -39,8 +39,8 @@ import bench_peers  # noqa: E402  (numpy only at import)
 WORKLOADS = ("mlp_step", "conv_step", "lstm_step")
 
 
-def _graphflow(name):
-    """bench.py's step for `name` in this process: a callable running one step."""
+def graphflow_step(name):
+    """bench.py's step for `name` in this process: (its tf.function, its argument tensors)."""
     import bench
     import graphflow as tf
     from np_workloads import conv_init, mlp_init
@@ -54,11 +54,17 @@ def _graphflow(name):
     else:
         ws, bs, x, y = mlp_init()
         _, step = bench.make_mlp_step(ws, bs)
-    xt, yt = tf.constant(x), tf.constant(y)
-    step(xt, yt)
+    return step, (tf.constant(x), tf.constant(y))
+
+
+def _graphflow(name):
+    """A callable running one step of `name` (kernels compiled)."""
+    import bench
+    step, args = graphflow_step(name)
+    step(*args)
     bench._wait_compiled()
-    step(xt, yt)
-    return lambda: step(xt, yt)
+    step(*args)
+    return lambda: step(*args)
 
 
 def serve(peer, name):

@@ -25,24 +25,7 @@ _TOOLS = os.path.dirname(os.path.abspath(__file__))
 if _TOOLS not in sys.path:
     sys.path.insert(0, _TOOLS)
 import bench  # noqa: E402
-import graphflow as tf  # noqa: E402
-from np_workloads import conv_init, lstm_init, mlp_init  # noqa: E402
-
-
-def _step(name):
-    """(tf.function step, its argument tensors) of bench.py's workload `name`."""
-    if name == "conv_step":
-        ws, x, y = conv_init()
-        _, step = bench.make_conv_step(ws)
-    elif name == "lstm_step":
-        k, rk, bias, x, y = lstm_init()
-        _, step = bench.make_lstm_step(k, rk, bias, x.shape[2])
-    elif name == "mlp_step":
-        ws, bs, x, y = mlp_init()
-        _, step = bench.make_mlp_step(ws, bs)
-    else:
-        raise SystemExit(f"unknown workload {name!r}: conv_step, mlp_step or lstm_step")
-    return step, (tf.constant(x), tf.constant(y))
+from bench_side_by_side import WORKLOADS, graphflow_step  # noqa: E402
 
 
 def _usage():
@@ -58,7 +41,9 @@ def main(argv=None):
     p.add_argument("--hot", action="store_true")
     p.add_argument("--plan", action="store_true")
     a = p.parse_args(argv)
-    step, args = _step(a.workload)
+    if a.workload not in WORKLOADS:
+        raise SystemExit(f"unknown workload {a.workload!r}: one of {', '.join(WORKLOADS)}")
+    step, args = graphflow_step(a.workload)
     step(*args)
     bench._wait_compiled()
     for _ in range(3):
