@@ -177,9 +177,9 @@ def test_multiple_inputs_and_outputs():
         loss_weights={"priority": 1.0, "department": 0.2},
     )
     r = np.random.RandomState(0)
-    n = 64   # the guide uses 1280 samples, bodies of 100 words
+    n = 32   # the guide uses 1280 samples, bodies of 100 words
     title_data = r.randint(num_words, size=(n, 10))
-    body_data = r.randint(num_words, size=(n, 12))
+    body_data = r.randint(num_words, size=(n, 6))
     tags_data = r.randint(2, size=(n, num_tags)).astype("float32")
     priority_targets = r.random_sample(size=(n, 1))
     dept_targets = r.randint(2, size=(n, num_departments))

@@ -20,10 +20,10 @@ def get_model():
 
 def _mnist_like():
     r = np.random.default_rng(0)
-    y = r.integers(0, 10, 384).astype("uint8")
+    y = r.integers(0, 10, 192).astype("uint8")
     protos = r.integers(0, 256, (10, 784))
-    x = np.clip(protos[y] + r.integers(-40, 40, (384, 784)), 0, 255).astype("uint8")
-    return x[:256], y[:256], x[256:], y[256:]
+    x = np.clip(protos[y] + r.integers(-40, 40, (192, 784)), 0, 255).astype("uint8")
+    return x[:128], y[:128], x[128:], y[128:]
 
 
 batch_size = 32
@@ -65,7 +65,7 @@ def test_first_end_to_end_loop_with_uint8_pixels():
                 # uint8 pixels are cast to the layer's float32 (Keras 3)
                 np.testing.assert_allclose(float(loss_value), _sce_logits(
                     y_batch_train.numpy(), _forward(before, x_batch_train.numpy())), rtol=1e-4)
-    assert step == 7
+    assert step == 3
     logits = model(x_train).numpy()
     assert _sce_logits(y_train, logits) < first
 
@@ -234,7 +234,7 @@ def test_gan_training_loop():
         g_optimizer.apply(grads, generator.trainable_weights)
         return d_loss, g_loss, generated_images
 
-    all_digits = _mnist_like()[0][:8].astype("float32") / 255.0
+    all_digits = _mnist_like()[0][:4].astype("float32") / 255.0   # one step
     all_digits = np.reshape(all_digits, (-1, 28, 28, 1))
     dataset = tf.data.Dataset.from_tensor_slices(all_digits)
     dataset = dataset.shuffle(buffer_size=1024).batch(batch_size)
@@ -246,7 +246,7 @@ def test_gan_training_loop():
         assert 0.0 < float(d_loss) < 2.0 and 0.0 < float(g_loss) < 2.0
         if step > 10:
             break
-    assert step == 1
+    assert step == 0
     # both optimizers moved their own model's weights
     assert all(not np.array_equal(a, w.numpy()) for a, w in
                zip(d0, discriminator.trainable_weights))
