@@ -52,44 +52,22 @@ def convert_to_numpy(x):
     return _np.asarray(x.numpy() if hasattr(x, "numpy") else x)
 
 
-def sum(x, axis=None, keepdims=False):
-    """Sum over `axis` (all axes by default)."""
-    return _m.reduce_sum(x, axis=axis, keepdims=keepdims)
+def _reduction(reduce, name, what):
+    def op(x, axis=None, keepdims=False):
+        return reduce(x, axis=axis, keepdims=keepdims)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{what} over `axis` (all axes by default), keeping reduced axes with keepdims."
+    return op
 
 
-def mean(x, axis=None, keepdims=False):
-    """Mean over `axis` (all axes by default)."""
-    return _m.reduce_mean(x, axis=axis, keepdims=keepdims)
-
-
-def max(x, axis=None, keepdims=False):
-    """Maximum over `axis`."""
-    return _m.reduce_max(x, axis=axis, keepdims=keepdims)
-
-
-def min(x, axis=None, keepdims=False):
-    """Minimum over `axis`."""
-    return _m.reduce_min(x, axis=axis, keepdims=keepdims)
-
-
-def prod(x, axis=None, keepdims=False):
-    """Product over `axis`."""
-    return _m.reduce_prod(x, axis=axis, keepdims=keepdims)
-
-
-def std(x, axis=None, keepdims=False):
-    """Standard deviation over `axis`."""
-    return _m.reduce_std(x, axis=axis, keepdims=keepdims)
-
-
-def var(x, axis=None, keepdims=False):
-    """Variance over `axis`."""
-    return _m.reduce_variance(x, axis=axis, keepdims=keepdims)
-
-
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) over `axis`, computed stably."""
-    return _m.reduce_logsumexp(x, axis=axis, keepdims=keepdims)
+sum = _reduction(_m.reduce_sum, "sum", "Sum")
+mean = _reduction(_m.reduce_mean, "mean", "Mean")
+max = _reduction(_m.reduce_max, "max", "Maximum")
+min = _reduction(_m.reduce_min, "min", "Minimum")
+prod = _reduction(_m.reduce_prod, "prod", "Product")
+std = _reduction(_m.reduce_std, "std", "Standard deviation")
+var = _reduction(_m.reduce_variance, "var", "Variance")
+logsumexp = _reduction(_m.reduce_logsumexp, "logsumexp", "log(sum(exp(x))), computed stably,")
 
 
 def concatenate(xs, axis=0):
