@@ -131,12 +131,11 @@ def _add_nr(typingctx, a, b):
 _f = np.float32
 _i = np.int32
 
-_ZERO, _HALF, _NHALF, _ONE, _TWO = _f(0.0), _f(0.5), _f(-0.5), _f(1.0), _f(2.0)
+_ZERO, _NHALF, _ONE, _TWO = _f(0.0), _f(-0.5), _f(1.0), _f(2.0)
 _INF, _NAN = _f(np.inf), _f(np.nan)
 _FLT_MIN = _f(1.17549435e-38)
 _TWO25 = _f(33554432.0)                    # 2**25: scales any subnormal into the normal range
 _TWO_M64 = _f(5.421010862427522e-20)       # 2**-64
-_ONE_EXP = _i(0x00800000)                  # 1 in the exponent field
 
 # Cody-Waite split of ln2: _LN2_HI has few mantissa bits so n*_LN2_HI is exact for |n| <= 2**9
 _LOG2E = _f(1.44269504088896341)
@@ -163,10 +162,21 @@ _LOG_BIAS, _LOG_BIAS_SUB = _i(127), _i(127 + 25)
 
 
 # ---------------------------------------------------------------------------------------------
+_SHIFT = _f(12582912.0)                    # 1.5 * 2**23: x*log2e + _SHIFT holds round(x*log2e)
+_SHIFT_BITS = _i(0x4B400000)               # ... in its low mantissa bits
+_SCALE64 = _i(64 << 23)                    # 64 in the exponent field
+
+
 @_vm
 def _exp_reduce(xc):
-    """xc = n*ln2 + r, |r| <= ln2/2; returns (n as int32, expm1(r))."""
-    n = np.floor(xc * _LOG2E + _HALF)
+    """xc = n*ln2 + r, |r| <= ln2/2, n = round(xc / ln2); returns (tb, expm1(r)).
+
+    tb are the bits of the round-to-integer shifter t = xc*log2e + 1.5*2**23, whose low bits
+    hold n: n = tb - _SHIFT_BITS, and n << 23 = tb << 23 (the shifter's own bits shift out),
+    with no float -> int conversion (fewer instructions per vector than floor + convert).
+    """
+    t = _fma_nr(xc, _LOG2E, _SHIFT)                 # strict: `reassoc` would cancel the shift
+    n = _add_nr(t, -_SHIFT)                         # round(xc * log2e), exactly
     # n*_LN2_HI is exact and so is the subtraction; strict order, else `reassoc` factors
     # n*(_LN2_HI + _LN2_LO) into one rounded ln2: 5 ulp at |x| ~ 88
     r = _fma_nr(n, _NLN2_LO, _fma_nr(n, _NLN2_HI, xc))
@@ -175,33 +185,7 @@ def _exp_reduce(xc):
     p = p * r + _EP3
     p = p * r + _EP4
     p = p * r + _EP5
-    return _i(n), p * (r * r) + r
-
-
-@_vm
-def _scale_pow2(y, n):
-    """y * 2**n for y in [0.7, 1.5], n in [-150, 128], overflow to inf handled by the caller.
-
-    Normal results: add n to the exponent field (exact, integer-only, so fastmath reassociation
-    cannot turn it into an overflowing 2**n factor).  Subnormal results (n <= -126): one
-    correctly-rounded multiply (y/2) * 2**(n+1), y/2 by decrementing y's exponent field.
-    (Integer ops are wrapped in int32 casts: numba widens int32 arithmetic to int64, which
-    would halve the SIMD width; the casts let LLVM narrow it back.)
-    """
-    yb = bitcast_f32_to_i32(y)
-    normal = bitcast_i32_to_f32(_i(yb + _i(n << 23)))
-    # 2**(n+1) = 2**(n+65) * 2**-64: both factors normal, product an exact subnormal power of
-    # two, so any association of the three-factor product still rounds only once
-    # (n clamped so lanes that take the normal path never make subnormals: microcode assists)
-    ns = n if n < -126 else _i(-126)
-    p2 = bitcast_i32_to_f32(_i(_i(ns + 192) << 23)) * _TWO_M64
-    sub = bitcast_i32_to_f32(_i(yb - _ONE_EXP)) * p2
-    return sub if n <= -126 else normal
-
-
-_SHIFT = _f(12582912.0)                    # 1.5 * 2**23: x*log2e + _SHIFT holds round(x*log2e)
-_SHIFT_BITS = _i(0x4B400000)               # ... in its low mantissa bits
-_SCALE64 = _i(64 << 23)                    # 64 in the exponent field
+    return bitcast_f32_to_i32(t), p * (r * r) + r
 
 
 @_vm
@@ -220,16 +204,8 @@ def exp_f32(x):
     x = _f(x)
     xc = x if x < _EXP_XMAX else _EXP_XMAX
     xc = xc if xc > _EXP_XMIN else _EXP_XMIN
-    t = _fma_nr(xc, _LOG2E, _SHIFT)                 # strict: `reassoc` would cancel the shift
-    n = _add_nr(t, -_SHIFT)                         # round(xc * log2e), exactly
-    r = _fma_nr(n, _NLN2_LO, _fma_nr(n, _NLN2_HI, xc))
-    p = _EP0 * r + _EP1
-    p = p * r + _EP2
-    p = p * r + _EP3
-    p = p * r + _EP4
-    p = p * r + _EP5
-    y = p * (r * r) + r + _ONE                      # exp(r) in [0.7, 1.5]
-    tb = bitcast_f32_to_i32(t)
+    tb, em1 = _exp_reduce(xc)
+    y = em1 + _ONE                                  # exp(r) in [0.7, 1.5]
     nb = _i(tb << 23)                               # n << 23: _SHIFT's own bits shift out
     small = _i(tb - _SHIFT_BITS) < _i(-64)
     sb = _i(nb + _SCALE64) if small else nb         # y * 2**(n+64) stays normal and exact
@@ -249,13 +225,14 @@ def expm1_f32(x):
     x = _f(x)
     xc = x if x < _EXP_XMAX else _EXP_XMAX
     xc = xc if xc > _EXPM1_XMIN else _EXPM1_XMIN
-    n, em1 = _exp_reduce(xc)
+    tb, em1 = _exp_reduce(xc)
+    n = _i(tb - _SHIFT_BITS)
     # n <= 24: 2^n*expm1(r) + (2^n - 1); both terms exact, one rounding in the sum
     nn = n if n < 24 else _i(24)
     t = bitcast_i32_to_f32(_i(_i(nn + _LOG_BIAS) << 23))
     small = _fma_nr(t, em1, t - _ONE)
-    # n > 24: the -1 is below half an ulp of exp(x); reuse exp's overflow-safe scaling
-    big = _scale_pow2(em1 + _ONE, n) - _ONE
+    # n > 24: the -1 is below half an ulp of exp(x) = (1 + expm1(r)) * 2**n, always normal here
+    big = bitcast_i32_to_f32(_i(bitcast_f32_to_i32(em1 + _ONE) + _i(tb << 23))) - _ONE
     res = small if n <= 24 else big
     res = _INF if x > _EXP_XMAX else res
     return res if x == x else x
@@ -336,7 +313,8 @@ def tanh_f32(x):
     x = _f(x)
     xc = x if x < _TANH_CLAMP else _TANH_CLAMP      # NaN-killing clamps: no NaN reaches fptosi
     xc = xc if xc > -_TANH_CLAMP else -_TANH_CLAMP
-    n, em1 = _exp_reduce(xc + xc)                   # 2x = n*ln2 + r, |n| <= 29
+    tb, em1 = _exp_reduce(xc + xc)                  # 2x = n*ln2 + r, |n| <= 29
+    n = _i(tb - _SHIFT_BITS)
     t = bitcast_i32_to_f32(_i(_i(n + _LOG_BIAS) << 23))
     e = _fma_nr(t, em1, t - _ONE)                   # expm1(2x), accurate near 0
     res = e / (e + _TWO)                            # at |x| = 10, e + 2 rounds to e: exact +-1
