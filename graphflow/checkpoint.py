@@ -5,7 +5,9 @@ A checkpoint saves the Variables reachable from its root by attribute name (the 
 `tf.train.Checkpoint(step=..., net=net, optimizer=opt)` saves `net`'s variables under keys such
 as `net/l1/kernel/.ATTRIBUTES/VARIABLE_VALUE` (TF's key names), a Keras optimizer's `iterations`
 and learning rate, and its slot variables under the key of the variable they belong to
-(`net/l1/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE`). Restoring matches keys
+(`net/l1/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE`); the layers of
+Sequential and functional models are `layer_with_weights-<i>` (and `layer-<i>`), as in TF's
+Keras checkpoints, so either kind restores the other. Restoring matches keys
 by path, so any object with the same attribute structure restores (a `Checkpoint` standing in
 for a layer included); a Variable assigned later to an attribute of a restored `Checkpoint`
 object takes its value then (TF's deferred restoration, for `Checkpoint` objects and optimizer
@@ -38,6 +40,7 @@ import numpy as np
 from . import dtypes as _dt
 from .module import Module
 from .tensor import Variable
+from .keras.models import Model, Sequential
 from .keras.optimizers import Optimizer
 
 __all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "load_checkpoint",
@@ -72,6 +75,11 @@ def _children(obj):
         ignored = getattr(obj, "_TF_MODULE_IGNORED_PROPERTIES", ())
         items = sorted(((k, v) for k, v in vars(obj).items() if k not in ignored),
                        key=lambda kv: (kv[0].startswith("_"), kv[0]))
+        if type(obj) in (Model, Sequential):   # functional / Sequential: TF's layer names first
+            layers = obj.layers
+            weighted = [lyr for lyr in layers if lyr.weights]
+            items = ([(f"layer_with_weights-{i}", lyr) for i, lyr in enumerate(weighted)]
+                     + [(f"layer-{i}", lyr) for i, lyr in enumerate(layers)] + items)
     out = []
     for name, value in items:
         if _trackable(value):

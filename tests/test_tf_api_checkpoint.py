@@ -150,3 +150,23 @@ def test_module_checkpoint_write_read_and_lists(tmp_path):
         bad.read(path)
     with pytest.raises(FileNotFoundError):
         tf.train.Checkpoint().restore(str(tmp_path / "nothing"))
+
+
+def test_sequential_and_functional_models_share_tf_layer_keys(tmp_path):
+    seq = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4),
+                               tf.keras.layers.Dense(2)])
+    opt = tf.keras.optimizers.Adam(0.01)
+    seq.compile(optimizer=opt, loss="mse")
+    seq.fit(np.ones((4, 3), np.float32), np.ones((4, 2), np.float32), verbose=0, epochs=2)
+    path = tf.train.Checkpoint(model=seq, optimizer=opt).save(str(tmp_path / "ckpt"))
+    keys = [k for k, _ in tf.train.list_variables(path)]
+    assert "model/layer_with_weights-1/kernel/.ATTRIBUTES/VARIABLE_VALUE" in keys   # TF's names
+    assert ("model/layer_with_weights-0/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/"
+            "VARIABLE_VALUE") in keys
+    inp = tf.keras.Input((3,))
+    fn = tf.keras.Model(inp, tf.keras.layers.Dense(2)(tf.keras.layers.Dense(4)(inp)))
+    opt2 = tf.keras.optimizers.Adam(0.01)
+    tf.train.Checkpoint(model=fn, optimizer=opt2).restore(path).assert_consumed()
+    for a, b in zip(seq.get_weights(), fn.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert int(opt2.iterations) == int(opt.iterations) == 2
