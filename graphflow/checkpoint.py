@@ -43,7 +43,7 @@ from .tensor import Variable
 from .keras.models import Model, Sequential
 from .keras.optimizers import Optimizer
 
-__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "load_checkpoint",
+__all__ = ["Checkpoint", "CheckpointManager", "ListWrapper", "latest_checkpoint", "load_checkpoint",
            "list_variables", "CheckpointReader"]
 
 FORMAT = "graphflow-checkpoint-1"
@@ -96,19 +96,21 @@ def _children(obj):
     return out
 
 
-def object_graph(root):
+def object_graph(root, aliases=None):
     """Breadth-first walk of the object graph from `root`: ({id: path} of every object, first
     (shortest) path wins, [(path, Variable)], [(path, optimizer)], [(path, other object)] with
-    the root first)."""
+    the root first). `aliases` (a list) receives (other path, path) of objects reached again."""
     paths, variables, optimizers, nodes = {id(root): ""}, [], [], [("", root)]
     queue = [root]
     while queue:
         obj = queue.pop(0)
         base = paths[id(obj)]
         for name, child in _children(obj):
-            if id(child) in paths:
-                continue
             path = f"{base}/{name}" if base else name
+            if id(child) in paths:
+                if aliases is not None and paths[id(child)]:
+                    aliases.append((path, paths[id(child)]))
+                continue
             paths[id(child)] = path
             if isinstance(child, Variable):
                 variables.append((path, child))
@@ -118,6 +120,21 @@ def object_graph(root):
                 nodes.append((path, child))
                 queue.append(child)
     return paths, variables, optimizers, nodes
+
+
+def alias_keys(root, keys):
+    """{other key: key} for the `keys` reachable from `root` along a second path too (a
+    Variable listed and also mapped: either restores it)."""
+    found = []
+    object_graph(root, found)
+    out = {}
+    for alias, canon in found:
+        for k in keys:
+            if k.startswith(canon + "/") and SLOT not in k[len(canon):]:
+                a = alias + k[len(canon):]
+                if a not in keys:
+                    out.setdefault(a, k)
+    return out
 
 
 def collect(root):
@@ -138,8 +155,9 @@ def _data_path(prefix):
     return f"{prefix}.data-00000-of-00001"
 
 
-def write_values(prefix, values):
-    """Write {key: array} as checkpoint `prefix` (`.index` + `.data-00000-of-00001`)."""
+def write_values(prefix, values, aliases=None):
+    """Write {key: array} as checkpoint `prefix` (`.index` + `.data-00000-of-00001`);
+    `aliases` ({other key: key}) are stored in the index."""
     d = os.path.dirname(prefix)
     if d:
         os.makedirs(d, exist_ok=True)
@@ -149,14 +167,16 @@ def write_values(prefix, values):
     with open(_data_path(prefix), "wb") as f:
         f.write(buf.getvalue())
     index = {"format": FORMAT, "keys": [[k, list(a.shape), a.dtype.str]
-                                        for k, a in arrays.items()]}
+                                        for k, a in arrays.items()],
+             "aliases": dict(aliases or {})}
     with open(prefix + ".index", "w") as f:
         json.dump(index, f)
     return prefix
 
 
-def read_values(prefix):
-    """{key: array} of checkpoint `prefix` (a clear error if it is missing or not ours)."""
+def read_values(prefix, aliases=False):
+    """{key: array} of checkpoint `prefix` (a clear error if it is missing or not ours); with
+    `aliases`, also ({other key: key}) the index's aliases."""
     if not os.path.exists(prefix + ".index"):
         raise FileNotFoundError(f"no checkpoint at {prefix!r} (expected {prefix}.index and "
                                 f"{_data_path(prefix)})")
@@ -169,7 +189,8 @@ def read_values(prefix):
         raise ValueError(f"{prefix}: not a graphflow checkpoint (graphflow cannot read "
                          "TensorFlow's checkpoint files)")
     with np.load(_data_path(prefix)) as z:
-        return {k: z[f"t{i}"] for i, (k, _, _) in enumerate(index["keys"])}
+        values = {k: z[f"t{i}"] for i, (k, _, _) in enumerate(index["keys"])}
+    return (values, dict(index.get("aliases", {}))) if aliases else values
 
 
 def _state_path(directory):
@@ -300,9 +321,11 @@ def _assign(var, value, key):
     var.assign(value.astype(var.dtype.np, copy=False))
 
 
-def restore_into(root, values, path):
-    """Assign `values` ({key: array}) to the Variables reachable from `root`; optimizer slots
-    are created for variables the checkpoint has slots of. Returns a `LoadStatus`."""
+def restore_into(root, values, path, aliases=None):
+    """Assign `values` ({key: array}; `aliases` {other key: key}) to the Variables reachable
+    from `root`; optimizer slots are created for variables the checkpoint has slots of.
+    Returns a `LoadStatus`."""
+    aliases = aliases or {}
     _, variables, optimizers, _ = object_graph(root)
     for opath, opt in optimizers:   # create the slots the checkpoint holds values for
         need = []
@@ -318,12 +341,15 @@ def restore_into(root, values, path):
     targets = collect(root)
     used = set()
     for key, var in targets.items():
-        if key in values:
-            _assign(var, values[key], key)
-            used.add(key)
-    unmatched = [k for k in targets if k not in values]
+        src = key if key in values else aliases.get(key)
+        if src in values:
+            _assign(var, values[src], key)
+            used.add(src)
+    unmatched = [k for k in targets if k not in values and aliases.get(k) not in values]
     unused = set(values) - used
-    _defer(root, {k: values[k] for k in unused})
+    pending = {k: values[k] for k in unused}
+    pending.update({a: values[k] for a, k in aliases.items() if k in unused})
+    _defer(root, pending)
     return LoadStatus(path, unused, unmatched)
 
 
@@ -337,9 +363,11 @@ def _defer(root, pending):
         parts = key[:-len("/" + VALUE)].split("/") if key.endswith(VALUE) else None
         if not parts or SLOT in parts:
             continue
-        owner = "/".join(parts[:-1])
-        if owner in objs:
-            objs[owner]._pending[parts[-1]] = (key, value)
+        for k in range(len(parts) - 1, -1, -1):   # the nearest Checkpoint object above it
+            owner = "/".join(parts[:k])
+            if owner in objs:
+                objs[owner]._pending["/".join(parts[k:])] = (key, value)
+                break
 
 
 # ------------------------------------------------------------------ Checkpoint
@@ -370,12 +398,21 @@ class Checkpoint:
             setattr(self, k, v)
 
     def __setattr__(self, name, value):
+        if not name.startswith("_") and type(value) is list:
+            value = ListWrapper(value, self, name)
         object.__setattr__(self, name, value)
         if not name.startswith("_") and (_trackable(value) or isinstance(value, (list, dict))):
             self._objects[name] = value
-            hit = self._pending.pop(name, None)
-            if hit is not None and isinstance(value, Variable):
-                _assign(value, hit[1], hit[0])
+            self._take_pending(name, value)
+            if isinstance(value, (list, dict)):
+                for k, v in (value.items() if isinstance(value, dict) else enumerate(value)):
+                    self._take_pending(f"{name}/{k}", v)
+
+    def _take_pending(self, path, value):
+        """A value restored before `value` was attached at `path` (deferred restoration)."""
+        hit = self._pending.pop(path, None) if isinstance(value, Variable) else None
+        if hit is not None:
+            _assign(value, hit[1], hit[0])
 
     @property
     def save_counter(self):
@@ -387,13 +424,11 @@ class Checkpoint:
             self._objects.setdefault("save_counter", self._save_counter)
         return self._save_counter
 
-    def _values(self):
-        self.save_counter  # noqa: B018 (created before collecting, so it is saved)
-        return {k: v.numpy() for k, v in collect(self).items()}
-
     def write(self, file_prefix, options=None):
         """Write the checkpoint to exactly `file_prefix`; returns it."""
-        return write_values(os.fspath(file_prefix), self._values())
+        self.save_counter  # noqa: B018 (created before collecting, so it is saved)
+        values = {k: v.numpy() for k, v in collect(self).items()}
+        return write_values(os.fspath(file_prefix), values, alias_keys(self, values))
 
     def save(self, file_prefix, options=None):
         """Write `file_prefix-<save_counter + 1>`, record it as the directory's latest; returns
@@ -416,7 +451,24 @@ class Checkpoint:
             return LoadStatus(None, (), ())
         path = _resolve(os.fspath(save_path))
         self.save_counter  # noqa: B018
-        return restore_into(self, read_values(path), path)
+        values, aliases = read_values(path, aliases=True)
+        return restore_into(self, values, path, aliases)
+
+
+class ListWrapper(list):
+    """A list attribute of a `Checkpoint`: appending a Variable restores it if a restore saw a
+    value for that position (TF's `ListWrapper`)."""
+
+    def __init__(self, items, owner, name):
+        super().__init__(items)
+        self._owner, self._name = owner, name
+
+    def append(self, value):
+        super().append(value)
+        self._owner._take_pending(f"{self._name}/{len(self) - 1}", value)
+
+    def __repr__(self):
+        return f"ListWrapper({list.__repr__(self)})"
 
 
 class CheckpointManager:

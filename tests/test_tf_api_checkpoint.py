@@ -170,3 +170,26 @@ def test_sequential_and_functional_models_share_tf_layer_keys(tmp_path):
     for a, b in zip(seq.get_weights(), fn.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert int(opt2.iterations) == int(opt.iterations) == 2
+
+
+def test_checkpoint_guide_lists_and_dicts(tmp_path):
+    # "Saving object-based checkpoints": a Variable both listed and mapped restores by either
+    save = tf.train.Checkpoint()
+    save.listed = [tf.Variable(1.)]
+    save.listed.append(tf.Variable(2.))
+    save.mapped = {'one': save.listed[0]}
+    save.mapped['two'] = save.listed[1]
+    save_path = save.save(str(tmp_path / 'tf_list_example'))
+    assert [k for k, _ in tf.train.list_variables(save_path)] == [
+        'listed/0/.ATTRIBUTES/VARIABLE_VALUE', 'listed/1/.ATTRIBUTES/VARIABLE_VALUE',
+        'save_counter/.ATTRIBUTES/VARIABLE_VALUE']   # stored once
+    restore = tf.train.Checkpoint()
+    v2 = tf.Variable(0.)
+    restore.mapped = {'two': v2}
+    restore.restore(save_path)
+    assert v2.numpy() == 2.
+    restore.listed = []
+    assert str(restore.listed) == "ListWrapper([])"
+    v1 = tf.Variable(0.)
+    restore.listed.append(v1)   # restored from the restore() above (deferred)
+    assert v1.numpy() == 1.
