@@ -52,6 +52,9 @@ def test_fixed_setting(monkeypatch):
 
 
 def test_plan_with_big_matmul_chooses_and_results_match():
+    from graphflow.blas_threads import SINGLE_BLAS
+    if not any(c.get_num_threads() > 1 for c in SINGLE_BLAS.controllers()):
+        pytest.skip("BLAS runs on one thread here: no choice to make")
     rng = np.random.default_rng(0)
     a = rng.standard_normal((128, 256)).astype(np.float32)
     b = rng.standard_normal((256, 160)).astype(np.float32)       # 5.2M multiply-adds
@@ -70,3 +73,23 @@ def test_plan_with_big_matmul_chooses_and_results_match():
     small(a[:4, :8], b[:8, :4])
     assert small.get_concrete_function(a[:4, :8], b[:8, :4])._executor.blas_choice is None
     assert blas_choice.FIRST_INTERVAL <= blas_choice.MAX_INTERVAL
+
+
+def test_no_choice_when_blas_has_one_thread():
+    from graphflow.blas_threads import SINGLE_BLAS
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((128, 256)).astype(np.float32)
+    b = rng.standard_normal((256, 160)).astype(np.float32)
+    f = tf.function(lambda x, w: tf.matmul(x, w) * 2.0)
+    with SINGLE_BLAS:         # BLAS is on one thread from the plan's first ready call on
+        f(a, b)
+        plan = f.get_concrete_function(a, b)._executor
+        plan.wait()
+        plan._blas_ready = False
+        SINGLE_BLAS.depth, depth = 0, SINGLE_BLAS.depth     # as if it were the process setting
+        try:
+            for _ in range(3):
+                np.testing.assert_allclose(f(a, b).numpy(), 2 * (a @ b), rtol=1e-5, atol=1e-4)
+        finally:
+            SINGLE_BLAS.depth = depth
+    assert plan.blas_choice is None and "BLAS threads:" not in plan.report()

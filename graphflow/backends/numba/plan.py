@@ -627,9 +627,11 @@ class NumbaPlan:
         """Run the steps with BLAS on its own threads or on one, as `blas_choice` says, and
         time the call for it (timings restart when every kernel is ready)."""
         choice = self.blas_choice
-        if not self._blas_ready and self.ready:
+        if not self._blas_ready and self.ready and not SINGLE_BLAS.depth:
             self._blas_ready = True
             choice.reset()
+            if not any(c.get_num_threads() > 1 for c in SINGLE_BLAS.controllers()):
+                self.blas_choice = None     # BLAS on one thread anyway: nothing to choose
         single = choice.begin()
         t0 = time.perf_counter()
         if single:
