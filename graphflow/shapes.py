@@ -16,7 +16,8 @@ a `Dim` prints as `None`, as TF prints unknown dims (`str(d)` or `d.name` give i
 
 Where a shape rule needs an equality it cannot decide (two unknown dims that must agree), it
 calls `require_equal`; the graph builder collects those checks and executors run them when they
-bind the dims of a call (`graphflow.graph.bind_dims`).
+bind the dims of a call (`graphflow.graph.bind_dims`). Within a trace (`unifying`), two symbols
+such a check ties (labels and logits given as two None dims) are one dim from then on.
 
 Where unknown dims come from: None in `@function(input_signature=...)` or in a TensorSpec given
 to `get_concrete_function`, `reduce_retracing=True` (after a second shape), `function(batch_dim=)`
@@ -35,13 +36,15 @@ dims as bounds (split's offsets; clamped as numpy does, as `min`/`max` dims).
 Not covered (a clear error at trace time): `unstack` of an unknown axis without `num=` (TF's
 "Cannot infer argument `num`"), Python loops over an unknown axis, slice bounds that are unknown
 dims and negative when the graph runs (numpy would count them from the end; a run-time check
-fails), einsum's ellipsis.
+fails), einsum's ellipsis, `squeeze()` without `axis=` of an unknown dim that is 1 at run time
+(the rank is part of the graph: a run-time error says to pass `axis=`), qr/svd of matrices whose
+own dims are unknown.
 """
 import numbers
 import threading
 
-__all__ = ["Dim", "is_static", "evaluate", "prod", "require_equal", "take_checks", "symbols",
-           "broadcast_dim"]
+__all__ = ["Dim", "is_static", "evaluate", "prod", "require_equal", "require_differ",
+           "take_checks", "symbols", "broadcast_dim", "unifying", "canonical"]
 
 
 def _atom_key(a):
