@@ -862,9 +862,12 @@ def describe(d, in_shapes, fn=None):
     `fn`: its runner (its kernels' states are reported)."""
     kind, a = lowering.KERNELS.get(d["op"]), d["attrs"]   # the runner's name
     if kind.startswith("max_pool"):
+        hw = tuple(in_shapes[0])[1:3] if in_shapes and len(in_shapes[0]) == 4 else (None, None)
         how = "direct numba loop (windows tile the input: no scatter)" if (
             kind == "max_pool_grad" and tuple(a["ksize"]) == tuple(a["strides"])
-            and not any(a["pads"][0]) and not any(a["pads"][1])) else "direct numba loop"
+            and not any(a["pads"][0]) and not any(a["pads"][1])
+            and all(isinstance(v, (int, np.integer)) and v % k == 0
+                    for v, k in zip(hw, a["ksize"]))) else "direct numba loop"
         if kind == "max_pool":
             how += ", keeping each window's argmax tap for the gradient"
         elif kind == "max_pool_grad":
