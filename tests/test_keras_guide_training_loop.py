@@ -174,7 +174,7 @@ def test_losses_tracked_by_the_model():
                                rtol=1e-4)
 
 
-def test_gan_training_loop():
+def test_gan_training_loop(tmp_path):
     discriminator = keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1)),
@@ -244,6 +244,14 @@ def test_gan_training_loop():
         d_loss, g_loss, generated_images = train_step(real_images)
         assert generated_images.shape == (4, 28, 28, 1)
         assert 0.0 < float(d_loss) < 2.0 and 0.0 < float(g_loss) < 2.0
+        if step % 100 == 0:
+            # Save one generated image
+            img = keras.utils.array_to_img(generated_images[0] * 255.0, scale=False)
+            img.save(str(tmp_path / f"generated_img_{step}.png"))
+            assert img.size == (28, 28) and img.mode == "L"
+            np.testing.assert_array_equal(
+                keras.utils.img_to_array(img)[..., 0],
+                (generated_images[0].numpy()[..., 0] * 255.0).astype("uint8"))
         if step > 10:
             break
     assert step == 0

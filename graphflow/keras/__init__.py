@@ -20,6 +20,7 @@ from . import (activations, callbacks, initializers, layers, losses, metrics, mo
 from . import saving
 from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
+from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array
 from .layers import Input, InputLayer, Layer
 from .models import Model, Sequential
 
@@ -84,7 +85,8 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       custom_object_scope=saving.custom_object_scope,
                       CustomObjectScope=saving.custom_object_scope,
                       get_custom_objects=saving.get_custom_objects,
-                      register_keras_serializable=saving.register_keras_serializable)
+                      register_keras_serializable=saving.register_keras_serializable,
+                      array_to_img=_array_to_img, img_to_array=_img_to_array)
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
            "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",
