@@ -37,8 +37,8 @@ Not covered (a clear error at trace time): `unstack` of an unknown axis without 
 "Cannot infer argument `num`"), Python loops over an unknown axis, slice bounds that are unknown
 dims and negative when the graph runs (numpy would count them from the end; a run-time check
 fails), einsum's ellipsis, `squeeze()` without `axis=` of an unknown dim that is 1 at run time
-(the rank is part of the graph: a run-time error says to pass `axis=`), qr/svd of matrices whose
-own dims are unknown.
+(the rank is part of the graph: a run-time error says to pass `axis=`), the gradients of qr/svd
+when it is unknown at trace time whether the matrices have more rows or more columns (as TF).
 """
 import numbers
 import threading

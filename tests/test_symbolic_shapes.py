@@ -172,9 +172,8 @@ def test_keras_fit_evaluate_predict_trace_three_times_and_match_eager():
 
 
 #: op cases that do not trace with an unknown leading dim (see the module docstring of
-#: graphflow/shapes.py): qr/svd of a 2-D input need its matrix dims known (the outputs' shapes
-#: depend on min(m, n))
-KNOWN_UNSUPPORTED = {"qr", "svd"}
+#: graphflow/shapes.py)
+KNOWN_UNSUPPORTED = set()
 
 
 def _unknown_leading(xs):
@@ -225,8 +224,10 @@ def test_every_gradient_case_traces_with_unknown_leading_dims():
             ins = [tf.constant(x) for x in xs]
             try:
                 got = tf.function(fn, jit_compile=False, input_signature=_unknown_leading(xs))(*ins)
-            except (ValueError, TypeError) as e:   # unstack/iteration of the unknown axis:
-                assert "Cannot i" in str(e), (op, e)   # TF's errors too
+            except (ValueError, TypeError) as e:   # unstack/iteration of the unknown axis,
+                # qr/svd gradients of matrices with an unknown row count: TF's errors too
+                assert "Cannot i" in str(e) or (
+                    op in ("qr", "svd") and "more rows or more columns" in str(e)), (op, e)
                 continue
             for a, b in zip(got, fn(*ins)):
                 np.testing.assert_allclose(np.asarray(a.numpy(), float),

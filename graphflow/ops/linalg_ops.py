@@ -13,7 +13,7 @@ from . import complex_ops as _cx
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import ANCHOR, VIA_VJP, Aval, defop, op_error, same_dtype
-from ..shapes import require_equal
+from ..shapes import dmax, dmin, require_equal
 
 _NO = {}
 
@@ -297,8 +297,8 @@ def eigvalsh(tensor, name=None):
 
 def _svd_dims(shape, full_matrices):
     m, n = shape[-2], shape[-1]
-    k = min(m, n)
-    return m, n, k, (max(m, n) if full_matrices else k)
+    k = dmin(m, n)
+    return m, n, k, (dmax(m, n) if full_matrices else k)
 
 
 def _svd_impl(a, full_matrices=False):
@@ -313,21 +313,34 @@ def _svd_impl(a, full_matrices=False):
 
 def _svd_rule(a, full_matrices=False):
     dt = same_dtype("svd", (a,), "f")
-    if len(a.shape) < 2 or not all(isinstance(d, int) for d in a.shape[-2:]):
-        raise op_error("svd", (a,), "needs matrices [..., m, n] with m and n known")
+    if len(a.shape) < 2:
+        raise op_error("svd", (a,), "needs matrices [..., m, n]")
     m, n, k, w = _svd_dims(a.shape, full_matrices)
     return Aval(tuple(a.shape[:-2]) + (1 + m + n, w), dt)
 
 
+def _tall_or_wide(op, a):
+    """(m > n, m < n) of matrices `a` — the gradients' formulas differ, so (as in TF) an order
+    undecidable while tracing is an error."""
+    m, n = a.shape[-2], a.shape[-1]
+    try:
+        return m > n, m < n
+    except TypeError:
+        raise op_error(op, (a,), "the gradient needs to know at trace time whether the matrices "
+                       "have more rows or more columns: give m and n in the input_signature"
+                       ) from None
+
+
 def _svd_vjp(i, o, g, full_matrices=False):
     m, n = i[0].shape[-2], i[0].shape[-1]
-    k = min(m, n)
-    if full_matrices and m != n:
+    k = dmin(m, n)
+    tall, wide = _tall_or_wide("svd", i[0])
+    if full_matrices and (tall or wide):
         raise NotImplementedError("svd: the gradient with full_matrices=True needs square "
                                   "matrices (use full_matrices=False)")
     s, u, v = o[..., 0, :k], o[..., 1:1 + m, :k], o[..., 1 + m:, :k]
     gs, gu, gv = g[..., 0, :k], g[..., 1:1 + m, :k], g[..., 1 + m:, :k]
-    adjoint = m > n   # TF: differentiate A^T = V S U^T instead, transpose at the end
+    adjoint = tall   # TF: differentiate A^T = V S U^T instead, transpose at the end
     if adjoint:
         m, n, u, v, gu, gv = n, m, v, u, gv, gu
     # TF's _SvdGrad (full_matrices=False)
@@ -337,7 +350,7 @@ def _svd_vjp(i, o, g, full_matrices=False):
     f_v = f * _m.matmul(v, gv, transpose_a=True)
     inner = _diag(gs) + _m.matmul(f_u + _mT(f_u), s_mat) + _m.matmul(s_mat, f_v + _mT(f_v))
     ga = _m.matmul(u, _m.matmul(inner, v, transpose_b=True))
-    if m != n:
+    if tall or wide:
         gvt = _mT(gv)
         term2 = gvt - _m.matmul(_m.matmul(gvt, v), v, transpose_b=True)
         ga = ga + _m.matmul(u / _s.expand_dims(s, -2), term2)
@@ -357,7 +370,7 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     a = to_tensor(tensor)
     p = bind(SVD, [a], {"full_matrices": bool(full_matrices)})
     m, n = a.shape[-2], a.shape[-1]
-    k = min(m, n)
+    k = dmin(m, n)
     s = p[..., 0, :k]
     if not compute_uv:
         return s
@@ -550,9 +563,9 @@ def global_norm(t_list, name=None):
 # packed like eigh/svd: rows 0..m-1 hold Q, rows m.. hold R (both padded to a common width)
 def _qr_dims(shape, full_matrices):
     m, n = shape[-2], shape[-1]
-    k = min(m, n)
+    k = dmin(m, n)
     kq = m if full_matrices else k
-    return m, n, kq, max(kq, n)
+    return m, n, kq, dmax(kq, n)
 
 
 def _qr_impl(a, full_matrices=False):
@@ -566,8 +579,8 @@ def _qr_impl(a, full_matrices=False):
 
 def _qr_rule(a, full_matrices=False):
     dt = same_dtype("qr", (a,), "f")
-    if len(a.shape) < 2 or not all(isinstance(d, int) for d in a.shape[-2:]):
-        raise op_error("qr", (a,), "needs matrices [..., m, n] with m and n known")
+    if len(a.shape) < 2:
+        raise op_error("qr", (a,), "needs matrices [..., m, n]")
     m, n, kq, w = _qr_dims(a.shape, full_matrices)
     return Aval(tuple(a.shape[:-2]) + (m + kq, w), dt)
 
@@ -587,13 +600,14 @@ def _qr_grad_deep(q, r, dq, dr):
 
 def _qr_vjp(i, o, g, full_matrices=False):
     m, n = i[0].shape[-2], i[0].shape[-1]
-    k = min(m, n)
-    if full_matrices and m > n:
+    k = dmin(m, n)
+    tall, wide = _tall_or_wide("qr", i[0])
+    if full_matrices and tall:
         raise NotImplementedError("qr: no gradient with full_matrices=True and more rows than "
                                   "columns (as TF)")
     q, r = o[..., :m, :k], o[..., m:, :n]
     dq, dr = g[..., :m, :k], g[..., m:, :n]
-    if m >= n:
+    if not wide:
         return [_qr_grad_deep(q, r, dq, dr)]
     # TF: split a = [x, y], r = [u, v] and reduce to the square case
     y, u = i[0][..., :, m:], r[..., :, :m]
