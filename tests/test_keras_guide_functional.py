@@ -24,7 +24,7 @@ def _mnist_model():
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_model")
 
 
-def test_inputs_layers_and_summary():
+def test_inputs_layers_and_summary(tmp_path):
     inputs = keras.Input(shape=(784,))
     img_inputs = keras.Input(shape=(32, 32, 3))
     assert inputs.shape == (None, 784) and img_inputs.shape == (None, 32, 32, 3)
@@ -35,6 +35,13 @@ def test_inputs_layers_and_summary():
     assert "Total params: 55,050" in text and 'Model: "mnist_model"' in text
     assert model.count_params() == 55050
     assert len(model.layers) == 4 and isinstance(model.layers[0], keras.InputLayer)
+    keras.utils.plot_model(model, str(tmp_path / "my_first_model.png"))
+    keras.utils.plot_model(model, str(tmp_path / "my_first_model_with_shape_info.png"),
+                           show_shapes=True)
+    from PIL import Image
+    small = Image.open(tmp_path / "my_first_model.png")
+    big = Image.open(tmp_path / "my_first_model_with_shape_info.png")
+    assert big.size[1] > small.size[1] > 4 * 30   # four boxes in a column, taller with shapes
 
 
 def _sce(y, logits):
@@ -152,12 +159,20 @@ def _ticket_model(num_words, num_tags, num_departments):
                        outputs=[priority_pred, department_pred])
 
 
-def test_multiple_inputs_and_outputs():
+def test_multiple_inputs_and_outputs(tmp_path):
     num_tags = 12
     num_words = 10000
     num_departments = 4
     model = _ticket_model(num_words, num_tags, num_departments)
     assert model.count_params() == 1392097   # Keras 3.15
+    keras.utils.plot_model(model, str(tmp_path / "multi_input_and_output_model.png"),
+                           show_shapes=True)
+    from graphflow.keras.plot import layer_graph
+    names, edges = layer_graph(model)
+    assert names[:3] == ["title", "body", "tags"]
+    assert ("tags", [l.name for l in model.layers if isinstance(l, keras.layers.Concatenate)][0]
+            ) in edges
+    assert len(edges) == 9
     num_words = 500   # a smaller vocabulary to train fast
     model = _ticket_model(num_words, num_tags, num_departments)
     model.compile(

@@ -349,8 +349,11 @@ def test_multi_io_model_with_unknown_timesteps():
     assert conv1d.output.shape == (None, None, 3)
 
 
-def test_multi_input_multi_output():
+def test_multi_input_multi_output(tmp_path):
     model = _two_io_model()
+    keras.utils.plot_model(model, str(tmp_path / "multi_input_and_output_model.png"),
+                           show_shapes=True)
+    assert (tmp_path / "multi_input_and_output_model.png").stat().st_size > 0
     r = np.random.RandomState(0)
     img_data = r.random_sample(size=(20, 32, 32, 3))
     ts_data = r.random_sample(size=(20, 20, 10))

@@ -21,6 +21,7 @@ from . import saving
 from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
 from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array
+from .plot import plot_model as _plot_model
 from .layers import Input, InputLayer, Layer
 from .models import Model, Sequential
 
@@ -86,7 +87,8 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       CustomObjectScope=saving.custom_object_scope,
                       get_custom_objects=saving.get_custom_objects,
                       register_keras_serializable=saving.register_keras_serializable,
-                      array_to_img=_array_to_img, img_to_array=_img_to_array)
+                      array_to_img=_array_to_img, img_to_array=_img_to_array,
+                      plot_model=_plot_model)
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
            "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",
