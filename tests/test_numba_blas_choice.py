@@ -45,10 +45,10 @@ def test_rare_stalls_count_and_load_changes_are_followed():
 
 
 def test_fixed_setting(monkeypatch):
-    monkeypatch.setenv("GRAPHFLOW_BLAS_THREADS", "single")
+    monkeypatch.setenv("GRAPHFLOW_PLAN_THREADS", "single")
     c = BlasChoice()
     assert _drive(c, lambda single, i: 1.0 if single else 0.001, 50) == [True] * 50
-    assert "GRAPHFLOW_BLAS_THREADS" in c.describe()
+    assert "GRAPHFLOW_PLAN_THREADS" in c.describe()
 
 
 def test_plan_with_big_matmul_chooses_and_results_match():
@@ -68,7 +68,7 @@ def test_plan_with_big_matmul_chooses_and_results_match():
     cf = f.get_concrete_function(a, b)
     plan = cf._executor
     assert plan.blas_choice is not None and plan.blas_choice.phase == 2
-    assert "BLAS threads:" in plan.report()
+    assert "threads:" in plan.report()
     small = tf.function(lambda x, w: tf.matmul(x, w))
     small(a[:4, :8], b[:8, :4])
     assert small.get_concrete_function(a[:4, :8], b[:8, :4])._executor.blas_choice is None
@@ -92,4 +92,27 @@ def test_no_choice_when_blas_has_one_thread():
                 np.testing.assert_allclose(f(a, b).numpy(), 2 * (a @ b), rtol=1e-5, atol=1e-4)
         finally:
             SINGLE_BLAS.depth = depth
-    assert plan.blas_choice is None and "BLAS threads:" not in plan.report()
+    assert plan.blas_choice is None and "threads:" not in plan.report()
+
+
+@pytest.mark.parametrize("mode", ["single", "multi"])
+def test_chunk_pool_kernels_give_the_same_values_on_one_thread(monkeypatch, mode):
+    """A plan whose kernels run on the chunk pool (elementwise and split reduction) computes
+    the same values on one thread (`parallel.ONE_THREAD`) as on all cores."""
+    monkeypatch.setenv("GRAPHFLOW_PLAN_THREADS", mode)
+    x = np.random.default_rng(2).standard_normal(1 << 19).astype(np.float32)
+    want = np.exp(x.astype(np.float64))             # vmath's exp is within 1 ulp of it
+
+    @tf.function
+    def f(v):
+        return tf.exp(v), tf.reduce_sum(tf.tanh(v))
+    for _ in range(3):
+        e, s = f(x)
+        np.testing.assert_allclose(e.numpy(), want, rtol=1.2e-7)
+        np.testing.assert_allclose(float(s), np.tanh(x.astype(np.float64)).sum(), rtol=1e-5)
+    plan = f.get_concrete_function(x)._executor
+    plan.wait()
+    e, s = f(x)
+    np.testing.assert_allclose(e.numpy(), want, rtol=1.2e-7)
+    if any(getattr(st, "parallel", False) for st in plan.cluster_steps):
+        assert plan.blas_choice is not None and plan.blas_choice.single == (mode == "single")

@@ -1,15 +1,19 @@
-"""Per plan: run its calls with BLAS on its own threads or on one, whichever measures faster now.
+"""Per plan: run its calls on all cores or on one thread, whichever measures faster now.
 
-On a quiet 2-core machine a step made of mid-size products gains from OpenBLAS's second thread;
-when other processes share the cores, OpenBLAS's thread hand-over collapses (measured, 2 cores at
+On a quiet 2-core machine a step made of mid-size products gains from OpenBLAS's second thread,
+and a big elementwise or reduction kernel from the chunk pool's helper (`parallel.py`). When
+other processes share the cores both collapse: OpenBLAS's thread hand-over (measured, 2 cores at
 load 4-5, the 784-256-256-10 MLP step of tools/bench.py: 250 ms per call on BLAS's 2 threads,
-5 ms on one). No fixed size threshold is right on both machines, so a plan with a big product
-(`SMALL_GEMM` or more multiply-adds; smaller ones always run on one thread) times its own calls:
+5 ms on one), and a chunk pool job whose helper is preempted while it holds a chunk (the call
+waits for it). No fixed threshold is right on both machines, so a plan with a big product
+(`SMALL_GEMM` or more multiply-adds; smaller ones always run on one thread) or a kernel on the
+chunk pool times its own calls ("one thread" = `SINGLE_BLAS` and `parallel.ONE_THREAD`; plans
+with the conv kernels are left to their own choices):
 
-  * the first measured call runs with BLAS's threads, the second with one (`SINGLE_BLAS`);
-    the faster of the two becomes the plan's mode;
+  * the first measured call runs on all cores, the second on one thread; the faster of the
+    two becomes the plan's mode;
   * each mode's cost is the mean of its last `WINDOW` calls (kept across switches: the mean,
-    not the median, as rare long stalls are what BLAS's threads cost on a loaded machine);
+    not the median, as rare long stalls are what more threads cost on a loaded machine);
   * every `interval` calls one call tries the other mode. When that makes the other mode's cost
     less than `MARGIN` x the current one's, the plan switches. A slow trial doubles the interval
     (up to `MAX_INTERVAL`), so trials of a losing mode cost ever less; a fast trial of a mode
@@ -19,11 +23,11 @@ load 4-5, the 784-256-256-10 MLP step of tools/bench.py: 250 ms per call on BLAS
     doubles), else trials start again every `FIRST_INTERVAL` calls.
 
 Calls made while some of the plan's kernels still run on numpy are timed apart from compiled
-calls (the statistics restart when the plan becomes ready). `GRAPHFLOW_BLAS_THREADS=auto`
+calls (the statistics restart when the plan becomes ready). `GRAPHFLOW_PLAN_THREADS=auto`
 (default) | `multi` | `single` fixes the choice. `describe()` is the plan report's line.
 
 >>> c = BlasChoice()
->>> single = c.begin(); c.end(single, 0.250)      # BLAS's threads: 250 ms
+>>> single = c.begin(); c.end(single, 0.250)      # all cores: 250 ms
 >>> single = c.begin(); c.end(single, 0.005)      # one thread: 5 ms
 >>> c.single, c.begin()
 (True, True)
@@ -40,7 +44,7 @@ WINDOW = 16
 
 
 def _setting():
-    v = os.environ.get("GRAPHFLOW_BLAS_THREADS", "auto").strip().lower()
+    v = os.environ.get("GRAPHFLOW_PLAN_THREADS", "auto").strip().lower()
     return v if v in ("auto", "multi", "single") else "auto"
 
 
@@ -67,7 +71,7 @@ class BlasChoice:
         self.phase = 0 if self.fixed == "auto" else 2     # 0, 1: the two probe calls
 
     def begin(self):
-        """True if this call should run with BLAS on one thread."""
+        """True if this call should run on one thread."""
         if self.phase < 2:
             return self.phase == 1
         if self.next_trial is not None and self.calls >= self.next_trial:
@@ -111,20 +115,20 @@ class BlasChoice:
 
     def cost(self, single):
         """The mean of the mode's recent calls (the mean, not the median: on a loaded machine
-        BLAS's threads are mostly fast with rare 100 ms stalls, and those stalls are the cost)."""
+        more threads are mostly fast with rare 100 ms stalls, and those stalls are the cost)."""
         ts = self.times[single]
         return sum(ts) / len(ts) if ts else float("inf")
 
     def describe(self):
         """One line for the plan report."""
         if self.fixed != "auto":
-            return f"BLAS threads: {self.fixed} (GRAPHFLOW_BLAS_THREADS)"
+            return f"threads: {self.fixed} (GRAPHFLOW_PLAN_THREADS)"
         if self.phase < 2:
-            return "BLAS threads: not measured yet (the first two compiled calls probe both)"
+            return "threads: not measured yet (the first two compiled calls probe both)"
 
         def med(s):
             return f"{self.cost(s) * 1e3:.2f} ms" if self.times[s] else "-"
-        return (f"BLAS threads: {'one' if self.single else 'its own'} (recent mean "
-                f"{med(True)} on one thread, {med(False)} on BLAS's threads; {self.trials} "
+        return (f"threads: {'one' if self.single else 'all cores'} (BLAS, chunk pool; recent mean "
+                f"{med(True)} on one thread, {med(False)} on all cores; {self.trials} "
                 f"trials, {self.switches} switches, next trial in "
                 f"{max(0, self.next_trial - self.calls)} calls)")

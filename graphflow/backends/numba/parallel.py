@@ -75,8 +75,9 @@ class ChunkPool:
                 job.work()       # never raises: chunk errors are stored on the job
 
     def run(self, fn, n, chunk=CHUNK_ELEMENTS):
-        """Call fn(lo, hi) for consecutive chunks covering [0, n); returns when all are done."""
-        if n <= chunk or not self.helpers:
+        """Call fn(lo, hi) for consecutive chunks covering [0, n); returns when all are done
+        (inside `ONE_THREAD`: one call fn(0, n) on the calling thread)."""
+        if n <= chunk or not self.helpers or ONE_THREAD.depth:
             fn(0, n)
             return
         with self._run_lock:            # one job at a time (callers on several threads queue)
@@ -94,6 +95,31 @@ class ChunkPool:
             raise job.error
 
 
+class _OneThread:
+    """While any user is inside (counted, nestable), every chunk pool job runs on its caller's
+    thread alone: a plan that measured one core faster than all of them (`blas_choice`), e.g.
+    when other processes share the cores and a helper thread preempted while it holds a chunk
+    would make the whole call wait for it.
+
+    >>> with ONE_THREAD:
+    ...     pool().run(lambda lo, hi: print(lo, hi), 10, chunk=4)
+    0 10
+    """
+
+    def __init__(self):
+        self.depth = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        with self._lock:
+            self.depth += 1
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self.depth -= 1
+
+
+ONE_THREAD = _OneThread()
 _pool = None
 
 

@@ -34,7 +34,7 @@ from .. import schedule as sched
 from . import cache, conv, inplace, lowering
 from .blas_choice import BlasChoice
 from .lower_cluster import lower_cluster
-from .parallel import CHUNK_ELEMENTS, pool as _chunk_pool
+from .parallel import CHUNK_ELEMENTS, ONE_THREAD, pool as _chunk_pool
 
 
 def _compile(src, **ns):
@@ -531,8 +531,12 @@ class NumbaPlan:
             if st.kind == "cluster":
                 st.inplace = inplace.detect_update(gx, st.members, st.anchor, st.outs, i,
                                                    step_of, self.slot, self.outputs_set)
-        # a plan with a big product chooses BLAS's thread count by timing its calls
-        self.blas_choice = BlasChoice() if _has_big_gemm(gx, s.order) else None
+        # a plan with a big product or a kernel on the chunk pool chooses between one thread
+        # and all cores by timing its calls (not with the conv kernels: they choose themselves)
+        self._multi = (_has_big_gemm(gx, s.order),
+                       any(getattr(st, "parallel", False) for st in self.cluster_steps))
+        conv_ops = any(gx.nodes[n]["op"] in lowering.KERNELS for n in s.order)
+        self.blas_choice = BlasChoice() if any(self._multi) and not conv_ops else None
         self._blas_ready = False
         self.build_seconds = time.perf_counter() - t0
         self.request(sync)
@@ -624,18 +628,21 @@ class NumbaPlan:
         return [vals[s] for s in self.out_slots]
 
     def _run_choosing(self, vals):
-        """Run the steps with BLAS on its own threads or on one, as `blas_choice` says, and
-        time the call for it (timings restart when every kernel is ready)."""
+        """Run the steps on all cores (BLAS's threads, the chunk pool) or on this thread alone,
+        as `blas_choice` says, and time the call for it (timings restart when every kernel is
+        ready)."""
         choice = self.blas_choice
         if not self._blas_ready and self.ready and not SINGLE_BLAS.depth:
             self._blas_ready = True
             choice.reset()
-            if not any(c.get_num_threads() > 1 for c in SINGLE_BLAS.controllers()):
-                self.blas_choice = None     # BLAS on one thread anyway: nothing to choose
+            gemm, chunks = self._multi
+            if not (chunks and _chunk_pool().helpers) and not (gemm and any(
+                    c.get_num_threads() > 1 for c in SINGLE_BLAS.controllers())):
+                self.blas_choice = None     # one thread anyway: nothing to choose
         single = choice.begin()
         t0 = time.perf_counter()
         if single:
-            with SINGLE_BLAS:
+            with SINGLE_BLAS, ONE_THREAD:
                 for call in self._calls:
                     call(vals)
         else:
