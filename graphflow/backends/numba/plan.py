@@ -18,6 +18,8 @@ Per step at run time (each step is specialized into straight-line Python once):
     in chunks on all cores (`parallel.ChunkPool`);
   * the SGD update `assign(v, v - c * matmul(a, b))` runs as one in-place BLAS gemm when that
     is invisible (`inplace.py`).
+A plan with a big product or a chunked kernel times its calls and runs them on all cores or on
+one thread, whichever is faster on the machine now (`blas_choice.py`; a line of the report).
 """
 import sys
 import time
