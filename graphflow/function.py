@@ -219,12 +219,15 @@ class Function:
     """A Python function compiled to graphs on first call per input signature (`tf.function`)."""
 
     def __init__(self, python_function, input_signature=None, jit_compile=None,
-                 reduce_retracing=False, name=None, autograph=True, batch_dim=None):
+                 reduce_retracing=False, name=None, autograph=True, batch_dim=None,
+                 autograph_options=None):
         self._python_fn = python_function
         self.autograph = autograph
         # AutoGraph: trace the converted source (Python if/while/for on tensors -> graph
         # control flow); the original runs when conversion is off or impossible
         conv = _autograph.convert_cached(python_function) if autograph else None
+        if conv is not None and _autograph.uses_builtin_functions(autograph_options):
+            conv = _autograph.with_builtin_functions(conv)
         self._fn = conv if conv is not None else python_function
         self._sig = inspect.signature(python_function)
         self.input_signature = (None if input_signature is None else
@@ -810,7 +813,7 @@ class _VarParts(tuple):
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,
              reduce_retracing=False, experimental_relax_shapes=None, name=None, batch_dim=None,
-             **_):
+             experimental_autograph_options=None, **_):
     """Decorator: trace `func` into a graph per input signature (TF's `tf.function`).
 
     Unknown dims serve many shapes with one trace: None in `input_signature` (or in a TensorSpec
@@ -819,9 +822,12 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     extension Keras uses) makes the leading axis of every tensor argument that one unknown dim.
 
     `jit_compile=False` runs graphs on the numpy executor; otherwise the numba backend is used.
+    AutoGraph leaves `print` as Python's (it runs while tracing), as TF does; with
+    `experimental_autograph_options=tf.autograph.experimental.Feature.BUILTIN_FUNCTIONS` a
+    `print` of tensors prints their values every time the graph runs.
     """
     def wrap(f):
         return Function(f, input_signature, jit_compile,
                         reduce_retracing or bool(experimental_relax_shapes), name, autograph,
-                        batch_dim=batch_dim)
+                        batch_dim=batch_dim, autograph_options=experimental_autograph_options)
     return wrap(func) if func is not None else wrap

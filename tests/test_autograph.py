@@ -292,19 +292,30 @@ def test_to_code_do_not_convert_and_autograph_false():
     assert int(fn(f)(tf.constant(3))) == 0
 
 
-def test_print_of_tensors_becomes_tf_print_and_python_values_print_at_trace_time(capsys):
-    @fn
-    def f(x):
+def test_print_runs_while_tracing_as_tf_and_prints_at_run_time_with_builtin_functions(capsys):
+    # TF 2.21 (checked): AutoGraph leaves `print` alone unless the optional feature
+    # BUILTIN_FUNCTIONS is on: it runs once, while tracing, and shows the symbolic tensor
+    def body(x):
         print("tracing", 3)                 # Python values only: once, while tracing
         for i in tf.range(2):
-            print("step", i, x * 2.0, sep="|")   # tensors: every run, every iteration
+            print("step", i, x * 2.0, sep="|")
         return x
 
+    f = fn(body)
     f(tf.constant([1., 2.]))
-    assert capsys.readouterr().out == "tracing 3\nstep|0|[2. 4.]\nstep|1|[2. 4.]\n"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "tracing 3" and len(out) == 2 and out[1].startswith("step|")
+    assert "shape=(2,)" in out[1]           # the symbolic tensor, printed once
     f(tf.constant([0.5, 1.]))
+    assert capsys.readouterr().out == ""
+
+    g = tf.function(body, experimental_autograph_options=(
+        tf.autograph.experimental.Feature.BUILTIN_FUNCTIONS,))
+    g(tf.constant([1., 2.]))                # tensors: every run, every iteration
+    assert capsys.readouterr().out == "tracing 3\nstep|0|[2. 4.]\nstep|1|[2. 4.]\n"
+    g(tf.constant([0.5, 1.]))
     assert capsys.readouterr().out == "step|0|[1. 2.]\nstep|1|[1. 2.]\n"
-    assert f.experimental_get_tracing_count() == 1
+    assert g.experimental_get_tracing_count() == 1
 
 
 def test_autograph_report_lists_graph_and_python_statements_with_lines():

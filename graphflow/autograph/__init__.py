@@ -15,12 +15,40 @@ Python condition runs as Python at trace time. `autograph=False` or `do_not_conv
 >>> int(collatz_steps(tf.constant(27)))
 111
 """
+import enum as _enum
 import types as _types
 
 from .api import convert, convert_cached, do_not_convert, report, to_code
+from .operators import with_builtin_functions
 from .tensor_array import TensorArray
 
-experimental = _types.SimpleNamespace(do_not_convert=do_not_convert)
+
+class Feature(_enum.Enum):
+    """AutoGraph's optional features (`tf.autograph.experimental.Feature`). graphflow acts on
+    BUILTIN_FUNCTIONS (`print` with tensor arguments prints at run time, as `tf.print`) and
+    ALL; the others are accepted (their conversions are always on or have no counterpart).
+    """
+    ALL = "ALL"
+    AUTO_CONTROL_DEPS = "AUTO_CONTROL_DEPS"
+    ASSERT_STATEMENTS = "ASSERT_STATEMENTS"
+    BUILTIN_FUNCTIONS = "BUILTIN_FUNCTIONS"
+    EQUALITY_OPERATORS = "EQUALITY_OPERATORS"
+    LISTS = "LISTS"
+    NAME_SCOPES = "NAME_SCOPES"
+
+
+def uses_builtin_functions(options):
+    """True if `experimental_autograph_options` (a Feature or a tuple of them) turns on
+    BUILTIN_FUNCTIONS.
+
+    >>> uses_builtin_functions((Feature.LISTS,)), uses_builtin_functions(Feature.ALL)
+    (False, True)
+    """
+    opts = options if isinstance(options, (tuple, list, set)) else (options,)
+    return any(o in (Feature.ALL, Feature.BUILTIN_FUNCTIONS) for o in opts)
+
+
+experimental = _types.SimpleNamespace(do_not_convert=do_not_convert, Feature=Feature)
 
 __all__ = ["convert", "convert_cached", "do_not_convert", "report", "to_code", "TensorArray",
-           "experimental"]
+           "experimental", "Feature", "uses_builtin_functions", "with_builtin_functions"]

@@ -7,6 +7,7 @@ or unrolled, at trace time) as in TF - while a traced tensor turns it into graph
 """
 import builtins
 import contextvars
+import functools
 import sys
 import inspect
 
@@ -112,20 +113,38 @@ def _library(f):
 
 
 def print_(*objects, sep=" ", end="\n", file=None, flush=False):
-    """AutoGraph's `print` (as TF's): with a tensor among the arguments it prints every time the
-    graph runs, tensors as their values (`tf.print`); otherwise it is Python's print, which runs
-    once, while tracing."""
+    """AutoGraph's `print` with `Feature.BUILTIN_FUNCTIONS` (as TF's): with a tensor among the
+    arguments it prints every time the graph runs, tensors as their values (`tf.print`);
+    otherwise it is Python's print, which runs once, while tracing."""
     if any(isinstance(o, (Tensor, Variable)) for o in objects):
         return control_flow.print(*objects, output_stream=file, sep=sep, end=end)
     return builtins.print(*objects, sep=sep, end=end, file=file, flush=flush)
 
 
+# TF converts builtins (print -> a run-time print) only with the optional feature
+# BUILTIN_FUNCTIONS; by default `print` stays Python's and runs while tracing
+_BUILTINS = contextvars.ContextVar("graphflow_autograph_builtins", default=False)
+
+
+def with_builtin_functions(f):
+    """`f` with AutoGraph's optional BUILTIN_FUNCTIONS feature on while it runs (its `print`
+    calls, and those of the user functions it calls, print at run time)."""
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        tok = _BUILTINS.set(True)
+        try:
+            return f(*args, **kwargs)
+        finally:
+            _BUILTINS.reset(tok)
+    return run
+
+
 def converted_call(f):
     """`f` converted (user functions that are not library code nor `do_not_convert`), else f;
-    Python's `print` becomes `print_`."""
+    Python's `print` becomes `print_` with the BUILTIN_FUNCTIONS feature."""
     from .api import convert_cached   # noqa: the api module imports this one (same package)
     if f is builtins.print:
-        return print_
+        return print_ if _BUILTINS.get() else f
     if inspect.ismethod(f) and inspect.isfunction(f.__func__) and not _library(f.__func__):
         g = convert_cached(f.__func__)
         return f if g is None else g.__get__(f.__self__)
