@@ -55,6 +55,11 @@ class LeakedTensorError(InvalidArgumentError, TypeError):
     raises there and its function guide catches)."""
 
 
+class ArgumentMismatchError(InvalidArgumentError, TypeError):
+    """A concrete function called with a tensor of another dtype or shape than it was traced
+    for (TF raises InvalidArgumentError; also a TypeError, as graphflow raised before)."""
+
+
 class UnimplementedError(OpError, NotImplementedError):
     """An op or option graphflow does not implement."""
 

@@ -35,6 +35,8 @@ from . import autograph as _autograph
 from . import graph as _graph
 from . import shapes as _shapes
 from . import state as _state
+from .dtypes import as_dtype
+from .errors import ArgumentMismatchError
 from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
 from .nest import describe as describe_structure, flatten, structure
 from .graph_def import FuncGraph
@@ -192,10 +194,11 @@ class ConcreteFunction:
             if len(a.shape) != len(d["shape"]) or np.dtype(a.dtype) != d["dtype"] or any(
                     not isinstance(sd, _shapes.Dim) and sd != ad
                     for sd, ad in zip(d["shape"], a.shape)):
-                raise TypeError(
+                raise ArgumentMismatchError(
                     f"{self.function.name}: argument `{d['attrs']['name']}` is "
-                    f"{np.dtype(a.dtype).name}{list(a.shape)} but this concrete function was "
-                    f"traced for {d['dtype'].name}{list(d['shape'])}; call the Function instead "
+                    f"{as_dtype(a.dtype).name}{list(a.shape)} but this concrete function was "
+                    f"traced for {as_dtype(d['dtype']).name}{list(d['shape'])}; call the Function "
+                    "instead "
                     "(it traces new signatures)")
         return self._call_flat(arrays)
 
@@ -770,8 +773,9 @@ class AnyRankConcreteFunction:
                 if isinstance(t, TensorSpec):
                     v = v if isinstance(v, Tensor) else convert_to_tensor(v, t.dtype)
                     if not t.is_compatible_with(v):
-                        raise TypeError(f"{self.function.name}(): argument `{name}` is "
-                                        f"{v.dtype.name}{list(v.shape)}, not {t}")
+                        raise ArgumentMismatchError(
+                            f"{self.function.name}(): argument `{name}` is "
+                            f"{v.dtype.name}{list(v.shape)}, not {t}")
                     ranks.append(v.ndim)
                     v = TensorSpec((None,) * v.ndim if t.unknown_rank else t.shape, t.dtype)
                 leaves.append(v)

@@ -345,3 +345,18 @@ def test_variable_check_retraces_only_functions_that_create_variables(capsys):
     assert creates.experimental_get_tracing_count() == 1 and len(holder) == 1
     assert creates(tf.constant(3.0)).numpy() == 9.0
     assert capsys.readouterr().out.count("tracing creates") == 0
+
+
+def test_concrete_function_called_with_another_dtype_raises_invalid_argument():
+    # the function guide: double_strings(tf.constant(1)) -> InvalidArgumentError (TF 2.21);
+    # it is also a TypeError, and the message names TF's dtypes
+    @tf.function
+    def double(a):
+        return a + a
+    double_strings = double.get_concrete_function(tf.constant("a"))
+    assert double_strings(tf.constant("a")).numpy() == b"aa"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"int32\[\].*traced for string\[\]"):
+        double_strings(tf.constant(1))
+    floats = double.get_concrete_function(tf.TensorSpec((None,), tf.float32))
+    with pytest.raises(TypeError, match="float32"):
+        floats(tf.constant([1, 2]))
