@@ -59,8 +59,14 @@ def _container_items(value, name):
     return [(f"{name}/{i}", v) for i, v in enumerate(value)]
 
 
+def _stateful(x):
+    """A non-Variable object with a saved state of its own (a `tf.data` iterator's position):
+    it has `_checkpoint_state()`, `_restore_checkpoint_state(array)` and a `CHECKPOINT_KEY`."""
+    return hasattr(type(x), "_checkpoint_state")
+
+
 def _trackable(x):
-    return isinstance(x, (Variable, Module, Optimizer, Checkpoint))
+    return isinstance(x, (Variable, Module, Optimizer, Checkpoint)) or _stateful(x)
 
 
 def _children(obj):
@@ -137,10 +143,13 @@ def alias_keys(root, keys):
     return out
 
 
-def collect(root):
-    """{checkpoint key: Variable} of everything reachable from `root` (slots included)."""
-    paths, variables, optimizers, _ = object_graph(root)
+def collect(root, states=True):
+    """{checkpoint key: Variable} of everything reachable from `root` (slots included; with
+    `states`, stateful objects such as dataset iterators too: see `value_of`)."""
+    paths, variables, optimizers, nodes = object_graph(root)
     out = {f"{p}/{VALUE}": v for p, v in variables}
+    if states:
+        out.update((f"{p}/{o.CHECKPOINT_KEY}", o) for p, o in nodes if _stateful(o))
     for opath, opt in optimizers:
         for vid, slots in opt._slots.items():
             var = opt._tracked.get(vid)
@@ -314,7 +323,14 @@ class LoadStatus:
         return None
 
 
+def value_of(x):
+    """The array a checkpoint stores for `x` (a Variable's value, an iterator's state)."""
+    return x._checkpoint_state() if _stateful(x) else x.numpy()
+
+
 def _assign(var, value, key):
+    if _stateful(var):
+        return var._restore_checkpoint_state(value)
     if tuple(var.shape) != tuple(value.shape):
         raise ValueError(f"restoring {key!r}: the checkpoint holds shape {list(value.shape)}, "
                          f"the Variable '{var.name}' has shape {list(var.shape)}")
@@ -427,7 +443,7 @@ class Checkpoint:
     def write(self, file_prefix, options=None):
         """Write the checkpoint to exactly `file_prefix`; returns it."""
         self.save_counter  # noqa: B018 (created before collecting, so it is saved)
-        values = {k: v.numpy() for k, v in collect(self).items()}
+        values = {k: value_of(v) for k, v in collect(self).items()}
         return write_values(os.fspath(file_prefix), values, alias_keys(self, values))
 
     def save(self, file_prefix, options=None):

@@ -220,7 +220,7 @@ def save(obj, export_dir, signatures=None, options=None):
     """
     export_dir = os.fspath(export_dir)
     _, variables, _, nodes = object_graph(obj)
-    keys = {id(v): (k, v) for k, v in collect(obj).items()}
+    keys = {id(v): (k, v) for k, v in collect(obj, states=False).items()}
     objects, found = {}, []   # path -> {"name", "attrs": {attr: ref}, "functions"}
     for path, o in nodes:
         rec = objects[path] = {"name": getattr(o, "name", None) if isinstance(o, Module) else None,

@@ -193,3 +193,26 @@ def test_checkpoint_guide_lists_and_dicts(tmp_path):
     v1 = tf.Variable(0.)
     restore.listed.append(v1)   # restored from the restore() above (deferred)
     assert v1.numpy() == 1.
+
+
+def test_dataset_iterator_position_is_checkpointed(tmp_path):
+    # the training-checkpoints guide's Checkpoint(step=..., optimizer=..., net=..., iterator=...)
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(20.)).repeat(2).batch(3)
+    it = iter(ds)
+    ckpt = tf.train.Checkpoint(step=tf.Variable(1), iterator=it)
+    for _ in range(4):
+        next(it)
+    path = ckpt.save(str(tmp_path / "ckpt"))
+    want = next(it).numpy()
+    np.testing.assert_array_equal(want, [12., 13., 14.])
+    for _ in range(3):
+        next(it)
+    ckpt.restore(path)
+    np.testing.assert_array_equal(next(it).numpy(), want)
+    assert ("iterator/.ATTRIBUTES/ITERATOR_STATE", []) in tf.train.list_variables(str(tmp_path))
+    fresh = iter(ds)   # a new process's iterator resumes there too
+    tf.train.Checkpoint(step=tf.Variable(0), iterator=fresh).restore(path).assert_consumed()
+    np.testing.assert_array_equal(fresh.get_next().numpy(), want)
+    short = iter(tf.data.Dataset.range(2))
+    with pytest.raises(ValueError, match="ends after 2 elements"):
+        tf.train.Checkpoint(step=tf.Variable(0), iterator=short).restore(path)

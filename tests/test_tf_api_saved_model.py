@@ -35,8 +35,8 @@ def test_custom_module_save_load_fine_tune(tmp_path, capsys):
     assert imported(tf.constant(3.)).numpy() == 3
     imported.mutate(tf.constant(2.))
     assert imported(tf.constant(3.)).numpy() == 6
-    # no Python runs: the saved graphs do (graphflow's AutoGraph made the print a graph print)
-    assert "Tracing with 3.0" in capsys.readouterr().out
+    # no Python runs, the saved graphs do: the trace-time print is not repeated (as TF)
+    assert "Tracing with" not in capsys.readouterr().out
     assert module.v.numpy() == 1.0                  # the loaded Variables are their own
     with pytest.raises(TypeError, match="saved traces"):
         imported(tf.constant([1.0, 2.0]))           # only the traced signature was saved

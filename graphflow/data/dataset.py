@@ -26,7 +26,7 @@ from ..nest import flatten
 from ..ops import shape_ops as _s
 from ..tensor import Tensor, TensorSpec, Variable, convert_to_tensor
 
-__all__ = ["Dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
+__all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
 
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
@@ -226,7 +226,7 @@ class Dataset:
             with _state.using(graph=None, tapes=(), adjoint=None):
                 elements = list(self._make())
             return iter(elements)
-        return self._make()
+        return Iterator(self)
 
     def as_numpy_iterator(self):
         """Iterate with numpy values instead of Tensors.
@@ -501,6 +501,57 @@ class Dataset:
 
     def with_options(self, options, name=None):
         return self
+
+
+class Iterator:
+    """`iter(dataset)` in eager mode (TF's `tf.data.Iterator`): `next(it)` / `it.get_next()`,
+    and a position that `tf.train.Checkpoint(iterator=it)` saves and restores. Restoring runs
+    the pipeline again from its start up to that element: exact for deterministic pipelines (a
+    `shuffle` with a seed included); an unseeded shuffle draws a new order (TF restores its
+    buffer).
+
+    >>> import graphflow as tf
+    >>> it = iter(tf.data.Dataset.range(5))
+    >>> int(next(it)), int(it.get_next())
+    (0, 1)
+    >>> it._restore_checkpoint_state(np.array(4)); int(next(it))
+    4
+    """
+
+    #: the suffix of its checkpoint key (TF's)
+    CHECKPOINT_KEY = ".ATTRIBUTES/ITERATOR_STATE"
+
+    def __init__(self, dataset):
+        self._dataset, self._it, self._position = dataset, dataset._make(), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        x = next(self._it)
+        self._position += 1
+        return x
+
+    def get_next(self):
+        """The next element (raises `StopIteration` at the end, as `next`)."""
+        return next(self)
+
+    @property
+    def element_spec(self):
+        return self._dataset.element_spec
+
+    def _checkpoint_state(self):
+        return np.array(self._position, np.int64)
+
+    def _restore_checkpoint_state(self, value):
+        n = int(np.asarray(value))
+        self._it, self._position = self._dataset._make(), 0
+        for _ in range(n):
+            try:
+                next(self)
+            except StopIteration:
+                raise ValueError(f"restoring a dataset iterator at element {n}: the pipeline "
+                                 f"ends after {self._position} elements") from None
 
 
 def _flatten_up_to(spec, value):
