@@ -3,9 +3,15 @@ guides/writing_your_own_callbacks.py), run with `import graphflow as tf; from gr
 keras`. MNIST is replaced by generated data of the same shape (no downloads); call orders and
 log keys are what Keras 3.15 gives for the same cells."""
 import numpy as np
+import pytest
 
 import graphflow as tf
 from graphflow import keras
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
 
 
 def get_model():

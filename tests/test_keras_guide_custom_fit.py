@@ -10,6 +10,11 @@ from graphflow import keras
 from graphflow.keras import layers
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
+
+
 class CustomModel(keras.Model):
     def train_step(self, data):
         x, y = data

@@ -3,10 +3,16 @@
 generated arrays of the same shapes and VGG19 (a download) is left out; parameter counts are
 what Keras 3.15 gives for the same cells."""
 import numpy as np
+import pytest
 
 import graphflow as tf
 from graphflow import keras
 from graphflow.keras import layers
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
 
 
 def _summary_text(model):

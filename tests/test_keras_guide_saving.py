@@ -13,6 +13,11 @@ from graphflow import keras
 from graphflow.keras import ops
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
+
+
 def get_model():
     inputs = keras.Input(shape=(32,))
     outputs = keras.layers.Dense(1)(inputs)

@@ -9,6 +9,11 @@ from graphflow import keras
 from graphflow.keras import layers
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
+
+
 def _summary_text(model):
     lines = []
     model.summary(print_fn=lambda s, **kw: lines.append(s))

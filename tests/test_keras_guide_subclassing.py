@@ -10,6 +10,11 @@ from graphflow import keras
 from graphflow.keras import layers
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
+
+
 class Linear(keras.layers.Layer):
     def __init__(self, units=32, input_dim=32):
         super().__init__()

@@ -3,9 +3,15 @@ guides/making_new_layers_and_models_via_subclassing.py, written with `keras.ops`
 `keras.random`), run with `from graphflow import keras; from graphflow.keras import ops`.
 MNIST is replaced by generated data (no downloads), with fewer steps."""
 import numpy as np
+import pytest
 
 from graphflow import keras
 from graphflow.keras import layers, ops
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
 
 
 class Linear(keras.layers.Layer):

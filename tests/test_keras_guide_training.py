@@ -12,6 +12,11 @@ from graphflow import keras
 from graphflow.keras import layers
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
+
+
 def _data():
     r = np.random.default_rng(0)
     x = r.random((448, 784)).astype("float32")
