@@ -115,8 +115,6 @@ def test_custom_losses():
         np.mean((oh - p) ** 2) + 0.1 * np.mean((0.5 - p) ** 2), rtol=1e-4)
 
 
-@pytest.mark.xfail(reason="tf.one_hot rejects float indices (graphflow/ops/shape_ops.py, "
-                   "outside graphflow/keras; issue 10's bug list)", strict=False)
 def test_one_hot_of_float_labels():
     y_train_one_hot = tf.one_hot(y_train, depth=10)
     np.testing.assert_array_equal(y_train_one_hot.numpy(), np.eye(10)[y_train.astype(int)])

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
-from ..tensor import OPERATORS, Tensor, constant, convert_args, convert_to_tensor, to_tensor
+from ..tensor import OPERATORS, Tensor, Variable, constant, convert_args, convert_to_tensor, to_tensor
 from .creation import ones, shape_tuple, zeros  # noqa: F401  (ones: used in doctests)
 from ..indexing import index_from_spec, index_spec, sliced_shape
 from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
@@ -485,7 +485,14 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     >>> one_hot([0, 2], 3).numpy()
     array([[1., 0., 0.],
            [0., 0., 1.]], dtype=float32)
+
+    Float numpy arrays / Python lists are truncated to int64 indices as TF converts them (the
+    Keras training guide's float labels); a float Tensor is an error, as in TF.
     """
+    if not isinstance(indices, (Tensor, Variable)):
+        arr = np.asarray(indices)
+        if arr.dtype.kind == "f":
+            indices = arr.astype(np.int64)
     idx = to_tensor(indices)
     if dtype is None:
         given = [v for v in (on_value, off_value) if v is not None]
