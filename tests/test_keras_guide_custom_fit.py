@@ -237,10 +237,6 @@ def _generator(latent_dim, transpose):
     )
 
 
-@pytest.mark.xfail(reason="Conv2DTranspose in a traced step whose batch size is a run-time value "
-                   "(tf.shape(real_images)[0]): conv2d_transpose needs a concrete output_shape "
-                   "(graphflow/ops/conv_ops.py, conv_layers.py: outside graphflow/keras's "
-                   "models/layers)", strict=False)
 def test_gan_with_fit_conv_transpose_generator():
     _run_gan(transpose=True)
 

@@ -32,6 +32,7 @@ from .registry import ANCHOR, BILINEAR, OTHER, Aval, defop, linear_in, op_error,
 from .registry import shapes_agree
 from .math_ops import ones_like
 from .shape_ops import reshape, transpose
+from .creation import shape_tuple
 
 _NO = {}
 
@@ -499,8 +500,7 @@ def conv2d_transpose(input, filters, output_shape, strides=1, padding="SAME", da
     `output_shape` (N, Ho, Wo, O)."""
     x, w = convert_args(input, filters, op="conv2d_transpose")
     x, flip = _nchw_in(x, data_format)
-    out = [int(s) for s in (output_shape.numpy() if hasattr(output_shape, "numpy")
-                            else output_shape)]
+    out = list(shape_tuple(output_shape))   # (traced: tf.shape's dims stay symbolic)
     if flip:
         out = [out[0], out[2], out[3], out[1]]
     if x.ndim != 4 or w.ndim != 4 or len(out) != 4:
@@ -520,7 +520,7 @@ def _backprop_args(opname, sizes, strides, dilations, data_format):
     tuple, strides and dilations as 2-tuples; NHWC only."""
     if data_format not in (None, "NHWC"):
         raise ValueError(f"{opname}: only data_format='NHWC' is supported")
-    shape = tuple(int(s) for s in (sizes.numpy() if hasattr(sizes, "numpy") else sizes))
+    shape = shape_tuple(sizes)
     return (shape, _tuple_n(strides, 2, "strides", 4), _tuple_n(dilations, 2, "dilations", 4))
 
 

@@ -13,16 +13,31 @@ from ..tensor import Tensor, convert_to_tensor
 
 
 def _traced_dims(t):
-    """The dims a traced shape value holds (`graphflow.shape(x)` while tracing, or a constant),
-    else None."""
+    """The dims a traced shape value holds (`graphflow.shape(x)` while tracing, or a constant,
+    or those put together by reshape/expand_dims/stack/concat, e.g. `tf.stack([b, 10])` with
+    `b = tf.shape(x)[0]`), else None."""
     g = getattr(t, "_graph", None)
-    if g is None:
-        return None
-    d = g.nx.nodes[t._node]
-    if OPS[d["op"]] is CONSTANT:
+    return None if g is None else _node_dims(g.nx, t._node)
+
+
+def _node_dims(nx, n):
+    d = nx.nodes[n]
+    op = OPS[d["op"]]
+    if op is CONSTANT:
         v = d["attrs"]["value"]
+        if v.dtype.kind not in "iu":
+            return None
         return tuple(int(s) for s in v.reshape(-1)) if v.ndim else int(v)
-    return d["attrs"]["dims"] if "value_of_dims" in OPS[d["op"]].facts else None
+    if "value_of_dims" in op.facts:
+        return d["attrs"]["dims"]
+    if d["op"] in ("reshape", "expand_dims", "concat") and len(d["shape"]) <= 1 and (
+            d["op"] != "concat" or d["attrs"].get("axis") in (0, -1)):
+        parts = [_node_dims(nx, u) for u in d["inputs"]]
+        if any(p is None for p in parts):
+            return None
+        flat = tuple(x for p in parts for x in (p if isinstance(p, tuple) else (p,)))
+        return flat if d["shape"] else (flat[0] if len(flat) == 1 else None)
+    return None
 
 
 def shape_tuple(shape):
