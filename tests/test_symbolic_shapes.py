@@ -388,3 +388,21 @@ def test_dims_an_equality_check_ties_are_one_dim_for_the_rest_of_the_trace():
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-5)
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels must have shape"):
         f(x, y[:3].astype("i4"))   # the check that tied them still runs
+
+
+def test_shape_arguments_stacked_from_run_time_dims_trace_once():
+    w = tf.constant(np.random.RandomState(0).rand(3, 3, 2, 4).astype("float32"))
+
+    @tf.function(input_signature=[tf.TensorSpec((None, 5, 5, 4))])
+    def f(x):
+        b = tf.shape(x)[0]
+        return (tf.nn.conv2d_transpose(x, w, tf.stack([b, 10, 10, 2]), strides=2),
+                tf.reshape(x, tf.stack([b, -1])), tf.zeros(tf.stack([b, 2])))
+    for n in (1, 3):
+        x = np.random.RandomState(n).rand(n, 5, 5, 4).astype("float32")
+        y, r, z = f(x)
+        np.testing.assert_allclose(
+            y.numpy(), tf.nn.conv2d_transpose(x, w, [n, 10, 10, 2], strides=2).numpy(),
+            rtol=1e-6)
+        assert r.shape == (n, 100) and z.shape == (n, 2)
+    assert f.experimental_get_tracing_count() == 1
