@@ -184,7 +184,8 @@ linalg.__dict__.update(eigh=_la.eigh, eigvalsh=_la.eigvalsh, svd=_la.svd,
                        pinv=_la.pinv, cross=_la.cross, global_norm=_la.global_norm,
                        l2_normalize=_nn.l2_normalize, qr=_la.qr)
 math.__dict__.update(asin=_m.asin, acos=_m.acos, asinh=_m.asinh, acosh=_m.acosh, atanh=_m.atanh,
-                     count_nonzero=_m.count_nonzero, softmax=_nn.softmax)
+                     count_nonzero=_m.count_nonzero, softmax=_nn.softmax,
+                     l2_normalize=_nn.l2_normalize)
 cumsum = _a.cumsum
 strings = _namespace("strings", format=_str.string_format, **{
     n: getattr(_str, n) for n in _str.__all__ if n not in ("decode_raw", "string_format", "add")})

@@ -94,8 +94,8 @@ COS, cos = _unary("cos", np.cos, lambda i, o, g: [-(g * _cj(sin(i[0])))], "fc",
                   doc="Elementwise cosine.")
 FLOOR, floor = _unary("floor", np.floor, lambda i, o, g: [zeros_like(g)],
                       doc="Elementwise floor; zero gradient.")
-ROUND, round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)],
-                      doc="Elementwise round half to even; zero gradient.")
+ROUND, round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)], "fi",
+                      doc="Elementwise round half to even (integers unchanged, as TF); zero gradient.")
 
 # ------------------------------------------------------------------ elementwise binary
 def _binary(name, impl, vjp, kinds="fiu", doc="", **facts):
@@ -135,7 +135,7 @@ truediv = divide
 def _int_division(ufunc):
     """`ufunc` that raises on an integer division by zero (numpy returns 0; TF errors)."""
     def impl(x, y):
-        if y.dtype.kind in "iu" and not np.all(y):
+        if y.dtype.kind in "iu" and not np.all(y) and np.broadcast(x, y).size:
             raise ZeroDivisionError("integer division by zero")   # bind names the op
         return ufunc(x, y)
     return impl
@@ -162,11 +162,14 @@ POW, pow = _binary("pow", np.power, _pow_vjp, doc="Elementwise x ** y.")
 MAXIMUM, maximum = _binary(
     "maximum", np.maximum,
     lambda i, o, g: [where(greater_equal(i[0], i[1]), g, zeros_like(g)),
-                     where(less(i[0], i[1]), g, zeros_like(g))], doc="Elementwise max; ties send the gradient to x.")
+                     where(greater_equal(i[0], i[1]), zeros_like(g), g)],
+    doc="Elementwise max; ties send the gradient to x, and so as TF does, y gets the rest (also where "
+        "a NaN makes both comparisons false).")
 MINIMUM, minimum = _binary(
     "minimum", np.minimum,
     lambda i, o, g: [where(less_equal(i[0], i[1]), g, zeros_like(g)),
-                     where(greater(i[0], i[1]), g, zeros_like(g))], doc="Elementwise min; ties send the gradient to x.")
+                     where(less_equal(i[0], i[1]), zeros_like(g), g)],
+    doc="Elementwise min; ties send the gradient to x, y gets the rest (also at NaNs), as TF.")
 
 
 def _cmp(name, impl, kinds="fiub"):
@@ -436,6 +439,8 @@ PROD = _red("reduce_prod", np.prod, _prod_vjp, "prod", _weighted_jvp(_prod_vjp))
 def _reduce(op, x, axis, keepdims):
     x = to_tensor(x)
     axes = normalize_axis(op.name, axis, x.ndim, (x,))
+    if not axes:   # nothing to reduce (axis=[] or a scalar): x itself, as TF (keeps -0.0, and
+        return identity(x)   # the gradient is g even where the VJP's weight would be inf/NaN)
     return bind(op, [x], {"axis": axes, "keepdims": bool(keepdims)})
 
 

@@ -48,13 +48,13 @@ def _lgamma64(x):
     for i in range(1, len(_LANCZOS)):
         acc = acc + _LANCZOS[i] / (z + i)
     t = z + _LANCZOS_G + 0.5
-    res = 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(acc)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):   # inf - inf at x = inf: set below
+        res = 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(acc)
         xb = np.where(bad, 0.5, x)
         s = np.abs(np.sin(math.pi * (xb - np.round(xb))))   # exact reduction: sin has period pi
         res = np.where(refl, math.log(math.pi) - np.log(s) - res, res)
     res = np.where((x == 1.0) | (x == 2.0), 0.0, res)   # exact zeros (Gamma = 1), as TF
-    return np.where(bad, np.inf, res)
+    return np.where(bad | (x == np.inf), np.inf, res)
 
 
 def _lgamma(x):
