@@ -395,8 +395,26 @@ def test_basic_training_loops():
         train(model, x, y, learning_rate=0.1)
     np.testing.assert_allclose([model.w.numpy(), model.b.numpy()], [w, b], rtol=1e-4)
 
+    # the guide's MyModelKeras: with Keras 3 (TF 2.21's tf.keras, checked) raw tf.Variable
+    # attributes are no Keras weights - fit warns and trains nothing; add_weight trains
     MyModelKeras = linear_model(tf.keras.Model, "call")
     keras_model = MyModelKeras()
+    assert keras_model.trainable_variables == [] and keras_model.variables == []
+    keras_model.compile(run_eagerly=False, optimizer=tf.keras.optimizers.SGD(learning_rate=0.1),
+                        loss=tf.keras.losses.mean_squared_error)
+    with pytest.warns(UserWarning, match="does not have any trainable weights"):
+        keras_model.fit(x, y, epochs=10, batch_size=1000, verbose=0)
+    assert (keras_model.w.numpy(), keras_model.b.numpy()) == (5.0, 0.0)
+
+    class MyModelKeras3(tf.keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.w = self.add_weight(shape=(), initializer=tf.keras.initializers.Constant(5.0))
+            self.b = self.add_weight(shape=(), initializer="zeros")
+
+        def call(self, x):
+            return self.w * x + self.b
+    keras_model = MyModelKeras3()
     keras_model.compile(run_eagerly=False, optimizer=tf.keras.optimizers.SGD(learning_rate=0.1),
                         loss=tf.keras.losses.mean_squared_error)
     keras_model.fit(x, y, epochs=10, batch_size=1000, verbose=0)

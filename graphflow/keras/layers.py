@@ -266,9 +266,11 @@ class Layer(Module):
         return out if include_self else out[1:]
 
     def _own_variables(self):
+        # Keras 3: Keras variables (add_weight, keras.Variable) assigned to attributes are
+        # weights; a raw tf.Variable attribute is not (TF 2.21's tf.keras leaves it out too)
         seen, out = set(), []
         for v in list(self._own_weights) + [v for v in self._tracked_values()
-                                            if isinstance(v, Variable)]:
+                                            if isinstance(v, KerasVariable)]:
             if id(v) not in seen:
                 seen.add(id(v))
                 out.append(v)

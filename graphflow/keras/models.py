@@ -15,6 +15,7 @@ executor (no numba compile time); the default uses graphflow's numba backend.
 (['loss'], 2)
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -706,9 +707,12 @@ class Model(Layer):
         with _state.name_scope("metrics"):
             self._loss_tracker.update_state(loss, sample_weight=_batch_weight(x))
         variables = self.trainable_variables
-        grads = tape.gradient(loss, variables)
-        grads = _ds.aggregate_gradients(grads, _batch_size(x))   # over workers, if distributed
-        self.optimizer.apply_gradients(zip(grads, variables))
+        if variables:
+            grads = tape.gradient(loss, variables)
+            grads = _ds.aggregate_gradients(grads, _batch_size(x))   # over workers, if any
+            self.optimizer.apply_gradients(zip(grads, variables))
+        else:   # as Keras 3 (e.g. raw tf.Variable attributes, which are no Keras weights)
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         with _state.name_scope("metrics"):
             return self.compute_metrics(x, y, y_pred, sample_weight)
 
