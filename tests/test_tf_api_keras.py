@@ -191,3 +191,20 @@ def test_per_output_compile_dicts_survive_save_and_load(tmp_path):
     assert set(got) == set(want)
     for k in want:
         np.testing.assert_allclose(got[k], want[k], rtol=1e-6)
+
+
+def test_keras_variable_attribute_is_a_weight_raw_tf_variable_is_not():
+    # Keras 3 (and TF 2.21's tf.keras): only Keras variables are tracked as layer weights
+    class L(tf.keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.scale = tf.keras.Variable([1.0, 2.0], name="scale")
+            self.raw = tf.Variable(3.0)
+            self.k = tf.keras.Variable("zeros", shape=(2,), trainable=False, name="k")
+
+        def call(self, x):
+            return x * self.scale * self.raw + self.k
+    layer = L()
+    np.testing.assert_array_equal(layer(tf.ones((1, 2))).numpy(), [[3.0, 6.0]])
+    assert [w.name for w in layer.trainable_weights] == ["scale"]
+    assert [w.name for w in layer.non_trainable_weights] == ["k"]

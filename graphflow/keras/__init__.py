@@ -22,8 +22,30 @@ from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
 from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array
 from .plot import plot_model as _plot_model
-from .layers import Input, InputLayer, Layer
+from .layers import Input, InputLayer, KerasVariable as _KerasVariable, Layer
 from .models import Model, Sequential
+
+
+def Variable(initializer, shape=None, dtype=None, trainable=True, autocast=True,
+             aggregation="none", name=None):
+    """A Keras variable (Keras 3's `keras.Variable`): assigned to a layer attribute it is one of
+    the layer's weights, where a raw `tf.Variable` is not. `initializer` is a value, or an
+    initializer (name or callable) called with `shape` and `dtype`.
+
+    >>> import graphflow as tf
+    >>> v = tf.keras.Variable("ones", shape=(2,), name="scale"); v.numpy(), v.name
+    (array([1., 1.], dtype=float32), 'scale')
+    """
+    from .. import dtypes as _dt
+    dt = _dt.as_dtype(dtype or "float32")
+    if callable(initializer) or isinstance(initializer, (str, dict)):
+        if shape is None:
+            raise ValueError("keras.Variable: an initializer needs a `shape`")
+        init = initializers.get(initializer)
+        value = lambda: init(tuple(shape), dtype=dt)   # noqa: E731
+    else:
+        value = _np.asarray(getattr(initializer, "numpy", lambda: initializer)(), dt.np)
+    return _KerasVariable(value, trainable=trainable, name=name or "variable", dtype=dt)
 
 
 def _clear_session():
@@ -91,5 +113,5 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       plot_model=_plot_model)
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
-           "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model",
+           "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model", "Variable",
            "Sequential"]
