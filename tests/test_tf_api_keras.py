@@ -208,3 +208,20 @@ def test_keras_variable_attribute_is_a_weight_raw_tf_variable_is_not():
     np.testing.assert_array_equal(layer(tf.ones((1, 2))).numpy(), [[3.0, 6.0]])
     assert [w.name for w in layer.trainable_weights] == ["scale"]
     assert [w.name for w in layer.non_trainable_weights] == ["k"]
+
+
+def test_dot_layer_as_keras_3():
+    # shapes/values checked against Keras 3.15 (jax): batch dot products along `axes`
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(4, 5, 3).astype("float32"), rng.rand(4, 5, 6).astype("float32")
+    out = tf.keras.layers.Dot(axes=1)([x, y]).numpy()
+    np.testing.assert_allclose(out, np.einsum("bdn,bdm->bnm", x, y), rtol=1e-5)
+    x2 = rng.rand(4, 3, 5).astype("float32")
+    np.testing.assert_allclose(tf.keras.layers.Dot(axes=(2, 1))([x2, x2.transpose(0, 2, 1)]),
+                               x2 @ x2.transpose(0, 2, 1), rtol=1e-5)
+    a, b = tf.keras.Input((5,)), tf.keras.Input((5,))
+    model = tf.keras.Model([a, b], tf.keras.layers.dot([a, b], axes=1, normalize=True))
+    xa, xb = rng.rand(3, 5).astype("float32"), rng.rand(3, 5).astype("float32")
+    cos = (xa * xb).sum(1) / np.linalg.norm(xa, axis=1) / np.linalg.norm(xb, axis=1)
+    np.testing.assert_allclose(model.predict([xa, xb], verbose=0)[:, 0], cos, rtol=1e-5)
+    assert tf.keras.layers.Dot(axes=1).get_config()["axes"] == 1

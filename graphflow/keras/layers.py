@@ -1050,6 +1050,50 @@ def minimum(inputs, **kwargs):
     return Minimum(**kwargs)(inputs)
 
 
+class Dot(_Merge):
+    """The dot product of two samples along `axes` (Keras' `Dot`): (batch, d) x (batch, d) ->
+    (batch, 1); (batch, n, d) x (batch, m, d) with axes=2 -> (batch, n, m). `normalize=True`
+    L2-normalizes along the axes first (cosine proximity).
+
+    >>> import graphflow as tf
+    >>> x, y = tf.constant([[1., 2.], [3., 4.]]), tf.constant([[5., 6.], [7., 8.]])
+    >>> tf.keras.layers.Dot(axes=1)([x, y]).numpy().tolist()
+    [[17.0], [53.0]]
+    """
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axes, self.normalize = axes, normalize
+
+    def call(self, inputs):
+        if len(inputs) != 2:
+            raise ValueError(f"Dot layer {self.name} needs exactly 2 inputs, got {len(inputs)}")
+        x, y = inputs
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        ax, ay = [a % t.ndim for a, t in zip(axes, (x, y))]
+        if x.ndim not in (2, 3) or y.ndim != x.ndim or ax == 0 or ay == 0:
+            raise ValueError(f"Dot layer {self.name}: needs two inputs of rank 2 or 3 and axes "
+                             f"other than the batch axis, got shapes {tuple(x.shape)}, "
+                             f"{tuple(y.shape)} and axes={self.axes}")
+        if self.normalize:
+            x, y = _nn.l2_normalize(x, axis=ax), _nn.l2_normalize(y, axis=ay)
+        if x.ndim == 2:
+            return _m.reduce_sum(x * y, axis=1, keepdims=True)
+        if ax == 1:   # contract x's last axis and y's middle one: a batched matmul
+            x = _s.transpose(x, [0, 2, 1])
+        if ay == 2:
+            y = _s.transpose(y, [0, 2, 1])
+        return _m.matmul(x, y)
+
+    def get_config(self):
+        return dict(super().get_config(), axes=self.axes, normalize=self.normalize)
+
+
+def dot(inputs, axes, normalize=False, **kwargs):
+    """Functional form of `Dot`."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+
+
 # ------------------------------------------------------------------ layers of other modules
 #: Convolution, pooling and image-shaping layers live in keras/conv_layers.py, which imports
 #: this module; they are exported here lazily (PEP 562) so `keras.layers.Conv2D` works.
