@@ -10,6 +10,8 @@
 Kernels compile in the caller (`sync_compile`) and are shared by every test through the kernel
 cache: one compile per kernel and dtype.
 """
+import types
+
 import numpy as np
 import pytest
 
@@ -109,6 +111,32 @@ def test_pool_gradient_by_the_forwards_argmax_taps(xs, k, s, pads, dtype):
     note_run()
     assert conv.POOL_TAPS.get(key, x) is None
     np.testing.assert_array_equal(run_both("max_pool2d_grad", a, x, g), by_taps)
+    # the kernel finding the maxima again was requested by that call (not up front)
+    assert conv.request("maxpool_grad", np.dtype(dtype).name).state == "ready"
+
+
+def test_pool_gradient_without_taps_runs_numpy_while_its_kernel_compiles(monkeypatch):
+    """A max-pool gradient whose forward made no taps in this run asks for the kernel finding
+    the maxima again only then; until it is compiled that call (plain and fused with an
+    epilogue) runs the numpy impl."""
+    from graphflow.evaluate import note_run
+    real = conv.request
+    pending = types.SimpleNamespace(fn=None, state="pending")
+    monkeypatch.setattr(conv, "request", lambda name, dt, sync=None:
+                        pending if name == "maxpool_grad" else real(name, dt, sync))
+    x = np.round(R.standard_normal((4, 6, 6, 3)) * 2).astype(np.float32)
+    a = dict(ksize=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0)))
+    g = R.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    want = OPS["max_pool2d_grad"].impl(x, g, **a)
+    d = {"op": "max_pool2d_grad", "attrs": a, "dtype": want.dtype, "shape": want.shape}
+    f = conv.runner(d)
+    assert [k.state for k in f.kernels] == ["ready"]       # the taps kernel only
+    note_run()
+    np.testing.assert_array_equal(f(x, g), want)
+    out, rows = np.empty_like(want), []
+    f.fused(x, g, out, lambda lo, hi: rows.append((lo, hi)), 36, 2)
+    np.testing.assert_array_equal(out, want)
+    assert sorted(rows) == [(0, 72), (72, 144)]
 
 
 def test_pool_ties_nan_and_inf_follow_the_reference():
@@ -266,7 +294,8 @@ def test_conv_step_numba_equals_numpy_executor():
     assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
     names = {k.source.splitlines()[1].split()[2] for k in plan.kernels
              if k.source.startswith("# graphflow conv kernel")}
-    assert {"im2col", "maxpool_arg", "maxpool_grad", "maxpool_grad_arg", "col2im"} <= names
+    assert {"im2col", "maxpool_arg", "maxpool_grad_arg", "col2im"} <= names
+    assert "maxpool_grad" not in names       # each gradient has its forward's taps
     report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 9)" in report
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 36)" in report
