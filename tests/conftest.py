@@ -138,3 +138,17 @@ def check_grad(f, xs, order=2, seed=0, eps=None, rtol=1e-6, atol=1e-8):
                 - directional([x - e2 * w for x, w in zip(xs, ws)])) / (2 * e2)
     close(analytic2, numeric2, "second order")
     return [np.asarray(g) for g in gs]
+
+
+@pytest.fixture
+def keras_seeded():
+    """Seed weights and random ops (`keras.utils.set_random_seed(0)`): the Keras guide modules
+    use it for every test (`pytestmark`), so each cell gives the same values every run."""
+    tf.keras.utils.set_random_seed(0)
+
+
+def summary_text(model):
+    """What `model.summary()` prints, as one string."""
+    lines = []
+    model.summary(print_fn=lambda s, **kw: lines.append(s))
+    return "\n".join(lines)

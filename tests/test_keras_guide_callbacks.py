@@ -9,9 +9,7 @@ import graphflow as tf
 from graphflow import keras
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
+pytestmark = pytest.mark.usefixtures("keras_seeded")   # conftest: the same values every run
 
 
 def get_model():

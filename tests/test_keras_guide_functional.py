@@ -8,17 +8,10 @@ import pytest
 import graphflow as tf
 from graphflow import keras
 from graphflow.keras import layers
+from conftest import summary_text
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
-
-
-def _summary_text(model):
-    lines = []
-    model.summary(print_fn=lambda s, **kw: lines.append(s))
-    return "\n".join(lines)
+pytestmark = pytest.mark.usefixtures("keras_seeded")   # conftest: the same values every run
 
 
 def _mnist_model():
@@ -36,7 +29,7 @@ def test_inputs_layers_and_summary(tmp_path):
     assert inputs.shape == (None, 784) and img_inputs.shape == (None, 32, 32, 3)
     assert inputs.dtype == "float32"
     model = _mnist_model()
-    text = _summary_text(model)
+    text = summary_text(model)
     # Keras 3.15: 55,050 params; layers input_layer, dense, dense_1, dense_2
     assert "Total params: 55,050" in text and 'Model: "mnist_model"' in text
     assert model.count_params() == 55050
@@ -106,7 +99,7 @@ def _decoder_layers(x):
 def test_autoencoder_and_nested_models():
     encoder_input, encoder_output = _encoder()
     encoder = keras.Model(encoder_input, encoder_output, name="encoder")
-    assert "Total params: 18,672" in _summary_text(encoder)   # Keras 3.15
+    assert "Total params: 18,672" in summary_text(encoder)   # Keras 3.15
     decoder_output = _decoder_layers(encoder_output)
     autoencoder = keras.Model(encoder_input, decoder_output, name="autoencoder")
     # Keras 3.15: 28,241 params, output (None, 28, 28, 1), 13 layers
@@ -242,7 +235,7 @@ def test_toy_resnet():
     outputs = layers.Dense(10)(x)
     model = keras.Model(inputs, outputs, name="toy_resnet")
     # Keras 3.15: 223,242 params, 15 layers
-    assert "Total params: 223,242" in _summary_text(model) and len(model.layers) == 15
+    assert "Total params: 223,242" in summary_text(model) and len(model.layers) == 15
     r = np.random.default_rng(0)
     x_train = r.random((16, 32, 32, 3)).astype("float32")
     y_train = keras.utils.to_categorical(r.integers(0, 10, (16, 1)), 10)

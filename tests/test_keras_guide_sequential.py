@@ -7,17 +7,10 @@ import pytest
 import graphflow as tf
 from graphflow import keras
 from graphflow.keras import layers
+from conftest import summary_text
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
-
-
-def _summary_text(model):
-    lines = []
-    model.summary(print_fn=lambda s, **kw: lines.append(s))
-    return "\n".join(lines)
+pytestmark = pytest.mark.usefixtures("keras_seeded")   # conftest: the same values every run
 
 
 def test_sequential_equals_chained_layers():
@@ -77,7 +70,7 @@ def test_weights_created_on_first_call():
     x = tf.ones((1, 4))
     y = model(x)
     assert len(model.weights) == 6  # the guide prints 6
-    text = _summary_text(model)
+    text = summary_text(model)
     # Keras 3.15: Total params: 35 (10 + 9 + 16)
     assert "Total params: 35" in text
     assert model.count_params() == 35
@@ -87,7 +80,7 @@ def test_input_object_and_input_shape():
     model = keras.Sequential()
     model.add(keras.Input(shape=(4,)))
     model.add(layers.Dense(2, activation="relu"))
-    text = _summary_text(model)
+    text = summary_text(model)
     assert "Total params: 10" in text
     # the Input object is not part of model.layers (Keras 3.15: [<Dense name=dense_3, built=True>])
     assert len(model.layers) == 1 and isinstance(model.layers[0], layers.Dense)
@@ -96,7 +89,7 @@ def test_input_object_and_input_shape():
     model = keras.Sequential()
     model.add(layers.Dense(2, activation="relu", input_shape=(4,)))
     assert model.count_params() == 10 and model.built
-    assert "Total params: 10" in _summary_text(model)
+    assert "Total params: 10" in summary_text(model)
 
 
 def test_add_summary_debugging_workflow():
@@ -105,7 +98,7 @@ def test_add_summary_debugging_workflow():
     model.add(layers.Conv2D(32, 5, strides=2, activation="relu"))
     model.add(layers.Conv2D(32, 3, activation="relu"))
     model.add(layers.MaxPooling2D(3))
-    text = _summary_text(model)
+    text = summary_text(model)
     # Keras 3.15: output (None, 40, 40, 32), 11680 params
     assert "(None, 40, 40, 32)" in text and "Total params: 11,680" in text
     assert model.output_shape == (None, 40, 40, 32)

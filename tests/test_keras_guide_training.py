@@ -12,9 +12,7 @@ from graphflow import keras
 from graphflow.keras import layers
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    keras.utils.set_random_seed(0)   # weights and random ops: the same values every run
+pytestmark = pytest.mark.usefixtures("keras_seeded")   # conftest: the same values every run
 
 
 def _data():
