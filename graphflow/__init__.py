@@ -10,7 +10,8 @@
 Structure (imports point down only; tests/test_layers.py enforces it):
 
 1. base - `errors` (error classes, `user_source`), `dtypes`, `nest` (nested structures),
-   `indexing` (hashable basic-index specs).
+   `indexing` (hashable basic-index specs), `shapes` (symbolic dims and their run-time
+   checks), `blas_threads` (the one-BLAS-thread switch).
 2. op table + trace state - `ops.registry`: every primitive once, with impl, shape/dtype rule,
    VJP and JVP (in graphflow ops), kind, effects and open-ended facts; structural ops
    (parameter, constant, read_variable, assign, print) are entries too. `state`: the per-thread
@@ -20,17 +21,22 @@ Structure (imports point down only; tests/test_layers.py enforces it):
    `convert_args`); operators are looked up in `tensor.OPERATORS`, filled by the op modules.
 4. dispatch + IR - `dispatch.bind`: hands each primitive to the current interpreter (eager, or
    the GraphBuilder of `graph`), then to every recorder; `graph`: the networkx IR, builder,
-   typed `verify`; `evaluate`: the reference evaluator (numpy impls from the table).
-5. ops - `ops.math_ops`, `shape_ops`, `nn_ops`, `random_ops`, `conv_ops`, `creation`.
+   typed `verify`; `evaluate`: the reference evaluator (numpy impls from the table) and
+   `PerShapePlan` (one backend plan per concrete shape of a graph with unknown dims).
+5. ops - `ops.math_ops`, `shape_ops`, `array_ops`, `linalg_ops`, `nn_ops`, `random_ops`,
+   `conv_ops`, `image_ops`, `complex_ops`, `special_ops`, `segment_ops`, `collective_ops`,
+   `creation`; `strings`, `ragged`, `sparse` (eager string/ragged/sparse tensors).
 6. autodiff + control flow - `autodiff.reverse` (the one reverse-mode core, shared by
    `tape.GradientTape` and the graph gradient pass), `autodiff.forward` (ForwardAccumulator,
-   jvp), `control_ops` / `control_flow` (cond, while_loop, print, gradients).
+   jvp), `control_ops` / `control_flow` (cond, while_loop, print, gradients), `custom_gradient`,
+   `py_func`.
 7. passes - simplify, cse, fold, dce, fusion: they ask the op table, never op names.
 8. backends - `schedule` (backend-neutral steps and liveness), `numpy_exec`, `numba/` (its own
    lowering table, codegen, kernel cache, vector math, BLAS).
 9. function - `@function`: tracing, signatures, trace cache, retrace explanations; drives the
-   passes and a backend.
-10. applications - `keras`, `viz`.
+   passes and a backend; `autograph`, `module` (tf.Module), `graph_def`.
+10. applications - `keras`, `viz`, `data`, `distribute`, `checkpoint`, `saved_model`,
+   `debugging`, `summary`.
 """
 import builtins as _builtins
 import collections as _collections
