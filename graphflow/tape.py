@@ -15,7 +15,6 @@ import numpy as np
 from .autodiff import reverse
 from . import state as _state
 from .dispatch import wrap
-from .errors import InvalidArgumentError
 from .nest import flatten
 from .ops.math_ops import ones_like, zeros_like
 from .ops.registry import shapes_agree
@@ -139,6 +138,9 @@ class GradientTape:
             if not isinstance(x, (Tensor, Variable)):
                 raise TypeError(f"GradientTape.watch: expected tensors or Variables, got "
                                 f"{type(x).__name__}")
+            if not _is_float(x):   # TF's warning; its gradients will be None
+                warnings.warn("The dtype of the watched tensor must be floating (e.g. "
+                              f"tf.float32), got tf.{x.dtype.name}", stacklevel=2)
             self._watch_one(x)
 
     def _target(self, t):
@@ -198,19 +200,11 @@ class GradientTape:
             if not isinstance(s, (Tensor, Variable)):
                 raise TypeError(f"GradientTape.gradient: source {i} is a {type(s).__name__}, "
                                 "expected a tensor or Variable")
-            if not _is_float(s):
-                raise InvalidArgumentError(
-                    f"GradientTape.gradient: source {i} has dtype {s.dtype.name} (shape "
-                    f"{s.shape}); gradients are only defined for floating-point sources. "
-                    "Cast it with graphflow.cast(x, graphflow.float32) before the computation.")
         for i, t in enumerate(ts):
             if isinstance(t, Variable):
                 t = ts[i] = self._target(t)
             if not isinstance(t, Tensor):
                 raise TypeError(f"GradientTape.gradient: target {i} is a {type(t).__name__}")
-            if not _is_float(t):
-                raise InvalidArgumentError(f"GradientTape.gradient: target {i} has dtype "
-                                           f"{t.dtype.name}; it must be a float tensor")
         if output_gradients is None:
             seeds = list(map(_ones_seed, ts))
         else:
@@ -226,7 +220,11 @@ class GradientTape:
                                      f"{g.shape} but target {i} has shape {t.shape}")
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("unconnected_gradients must be 'none' or 'zero'")
-        grads = self._backward(ts, seeds, srcs)
+        # as TF: integer/bool sources get None (watch warned), integer targets contribute nothing
+        keep = [i for i, t in enumerate(ts) if _is_float(t)]
+        grads = (self._backward([ts[i] for i in keep], [seeds[i] for i in keep], srcs) if keep
+                 else [None] * len(srcs))
+        grads = [g if _is_float(s) else None for g, s in zip(grads, srcs)]
         if explain:
             for s, g in zip(srcs, grads):
                 if g is None:

@@ -282,13 +282,23 @@ def test_jacobian_is_differentiable():
     np.testing.assert_allclose(outer.gradient(s, x).numpy(), 6 * x.numpy())
 
 
-def test_gradient_of_int_source_raises():
+def test_gradient_of_int_source_or_target_is_none_as_tf():
+    # TF 2.21 (checked): watching an int tensor warns; int sources get None, int targets
+    # contribute nothing
     i = tf.constant([1, 2])
-    with tf.GradientTape() as tape:
-        tape.watch(i)
+    v, x = tf.Variable(2), tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        with pytest.warns(UserWarning, match="must be floating.*int32"):
+            tape.watch(i)
         y = tf.cast(i, tf.float32) * 2.
-    with pytest.raises(ValueError, match="int32"):
-        tape.gradient(y, i)
+        z, w = v * v, x * x
+        k = tf.cast(x, tf.int32)
+    assert tape.gradient(y, i) is None
+    assert tape.gradient(z, v) is None
+    gv, gx = tape.gradient(w, [v, x])
+    assert gv is None and gx.numpy() == 4.0
+    assert tape.gradient(k, x) is None
+    assert tape.gradient([w, k], x).numpy() == 4.0
 
 
 def test_tape_does_not_record_when_inactive():
