@@ -60,6 +60,11 @@ class ArgumentMismatchError(InvalidArgumentError, TypeError):
     for (TF raises InvalidArgumentError; also a TypeError, as graphflow raised before)."""
 
 
+class DTypeConversionError(InvalidArgumentError, TypeError):
+    """A value that cannot take the requested dtype, e.g. the Python float 2.0 as int32 (TF
+    raises TypeError there; also an InvalidArgumentError, as graphflow raised before)."""
+
+
 class UnimplementedError(OpError, NotImplementedError):
     """An op or option graphflow does not implement."""
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import state as _state
-from .errors import InvalidArgumentError, user_source
+from .errors import DTypeConversionError, InvalidArgumentError, user_source
 from .indexing import index_spec, sliced_shape
 from .ops.registry import ASSIGN
 from .shapes import Dim
@@ -553,6 +553,10 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         if dtype is None and dtype_hint is not None and default.is_floating and not target.is_floating:
             target = default
     if src.dtype.kind == "f" and target.is_integer:
+        if not isinstance(value, (np.ndarray, np.generic)):   # TF: never for Python floats
+            raise DTypeConversionError(f"cannot convert {value!r} to a tensor of dtype "
+                                       f"{target.name} (a Python float never converts to an "
+                                       "integer dtype, as in TF; cast explicitly)")
         if not np.all(np.isfinite(src)) or np.any(src != np.round(src)):
             raise InvalidArgumentError(f"cannot convert {value!r} to a tensor of dtype {target.name} "
                                        "without losing the fractional part")
@@ -644,4 +648,4 @@ def convert_args(*xs, op=None):
     except InvalidArgumentError as e:
         if op is None:
             raise
-        raise InvalidArgumentError(f"{op}: {e}") from None
+        raise type(e)(f"{op}: {e}") from None

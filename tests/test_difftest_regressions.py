@@ -83,3 +83,16 @@ def test_integer_mod_by_zero_only_raises_for_a_nonempty_result():
 
 def test_math_l2_normalize():
     np.testing.assert_allclose(tf.math.l2_normalize([3.0, 4.0]).numpy(), [0.6, 0.8], rtol=1e-6)
+
+
+def test_python_float_never_converts_to_an_int_tensor():
+    # TF: `int_tensor * 2.0` raises TypeError (Cannot convert 2.0 to EagerTensor of dtype int32),
+    # integral or not; Python ints still adopt the tensor's dtype, numpy values keep working
+    i = tf.constant([1, 2, 3])
+    for f in (lambda: i * 2.0, lambda: tf.maximum(i, 2.0), lambda: tf.constant(2.0, tf.int32)):
+        with pytest.raises(TypeError, match="2.0.*int32"):
+            f()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="multiply.*int32"):
+        i * 2.0
+    assert (i * 2).dtype == tf.int32
+    np.testing.assert_array_equal((i + np.float64(2.0)).numpy(), [3, 4, 5])

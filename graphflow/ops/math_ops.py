@@ -94,8 +94,19 @@ COS, cos = _unary("cos", np.cos, lambda i, o, g: [-(g * _cj(sin(i[0])))], "fc",
                   doc="Elementwise cosine.")
 FLOOR, floor = _unary("floor", np.floor, lambda i, o, g: [zeros_like(g)],
                       doc="Elementwise floor; zero gradient.")
-ROUND, round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)], "fi",
-                      doc="Elementwise round half to even (integers unchanged, as TF); zero gradient.")
+ROUND, _round = _unary("round", np.round, lambda i, o, g: [zeros_like(g)],
+                       doc="Elementwise round half to even; zero gradient.")
+
+
+def round(x, name=None):
+    """Elementwise round half to even (integer tensors are returned unchanged, as TF); zero
+    gradient.
+
+    >>> round(constant([0.5, 1.5, -2.5])).numpy()
+    array([ 0.,  2., -2.], dtype=float32)
+    """
+    x = to_tensor(x)
+    return identity(x) if x.dtype.is_integer else _round(x)
 
 # ------------------------------------------------------------------ elementwise binary
 def _binary(name, impl, vjp, kinds="fiu", doc="", **facts):
