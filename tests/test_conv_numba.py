@@ -307,6 +307,34 @@ def test_conv_step_numba_equals_numpy_executor():
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-6)
 
 
+def test_calls_run_on_one_thread_while_a_kernel_compiles(monkeypatch):
+    """While a kernel of the plan is still compiling, its calls (after the first) run with BLAS
+    and the chunk pool on one thread (the compiler process needs the other core), with the same
+    values; once every kernel is ready they run on all cores again."""
+    from graphflow.backends.numba.parallel import ONE_THREAD
+    from graphflow.blas_threads import SINGLE_BLAS
+    params = _net(np.float32)
+    x = tf.constant(R.uniform(0, 1, (4, 10, 8, 1)).astype(np.float32))
+    y = tf.constant(np.array([0, 2, 1, 1], np.int32))
+    fj, fn = tf.function(_step_fn(params)), tf.function(_step_fn(params), jit_compile=False)
+    want = fn(x, y)
+    fj(x, y)
+    plan = fj.get_concrete_function(x, y)._executor
+    wait_all()
+    monkeypatch.setattr(plan.kernels[0], "state", "compiling")     # as if still compiling
+    plan._pending = True
+    seen, first = [], plan._calls[0]
+    plan._calls[0] = lambda vals: (seen.append((SINGLE_BLAS.depth, ONE_THREAD.depth)),
+                                   first(vals))
+    pending = fj(x, y)
+    monkeypatch.undo()
+    ready = fj(x, y)
+    assert seen == [(1, 1), (0, 0)] and not plan._pending
+    for a, b, c in zip(pending, ready, want):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(a.numpy(), c.numpy(), rtol=2e-5, atol=2e-6)
+
+
 def test_compiled_gradients_match_finite_differences():
     """float64: d loss / d (input, every weight) of the compiled step vs central differences
     of the compiled loss along a random direction."""
