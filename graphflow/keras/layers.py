@@ -1115,7 +1115,19 @@ RECURRENT_LAYER_NAMES = ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LS
                          "Masking", "Bidirectional", "StackedRNNCells")
 
 
+#: Statistics-learning preprocessing layers live in keras/preprocessing.py, attention layers in
+#: keras/attention.py (same scheme).
+PREPROCESSING_LAYER_NAMES = ("Normalization",)
+ATTENTION_LAYER_NAMES = ("MultiHeadAttention", "EinsumDense")
+
+
 def __getattr__(name):
+    if name in PREPROCESSING_LAYER_NAMES:
+        from . import preprocessing
+        return getattr(preprocessing, name)
+    if name in ATTENTION_LAYER_NAMES:
+        from . import attention
+        return getattr(attention, name)
     if name in RECURRENT_LAYER_NAMES:
         from . import recurrent
         return getattr(recurrent, name)
@@ -1130,4 +1142,5 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES)
-                  | set(RECURRENT_LAYER_NAMES))
+                  | set(RECURRENT_LAYER_NAMES) | set(PREPROCESSING_LAYER_NAMES)
+                  | set(ATTENTION_LAYER_NAMES))

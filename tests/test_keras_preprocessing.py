@@ -1,0 +1,98 @@
+"""keras.layers.Normalization against Keras 3.15 (reference values in
+tests/data/keras_attention_ref.npz: `norm/*` from `Normalization(axis=(1, 2)).adapt(x)` and
+`norm_inv/y` from `Normalization(mean=[1., 2.], variance=[4., 9.], invert=True)(ones((2, 2)))`)."""
+import os
+
+import numpy as np
+import pytest
+
+import graphflow as tf
+from conftest import summary_text
+
+pytestmark = pytest.mark.usefixtures("keras_seeded")
+
+REF = np.load(os.path.join(os.path.dirname(__file__), "data", "keras_attention_ref.npz"))
+
+
+def test_adapt_multi_axis_matches_keras():
+    layer = tf.keras.layers.Normalization(axis=(1, 2))
+    x = REF["norm/x"]
+    layer.adapt(x)
+    np.testing.assert_allclose(layer.adapt_mean.numpy(), REF["norm/mean"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.adapt_variance.numpy(), REF["norm/var"], rtol=1e-5)
+    np.testing.assert_allclose(layer(x).numpy(), REF["norm/y"], rtol=1e-5, atol=1e-5)
+    assert [(w.name, tuple(w.shape), w.trainable) for w in layer.weights] == [
+        ("mean", (2, 3), False), ("variance", (2, 3), False), ("count", (), False)]
+    assert layer.count_params() == 13
+
+
+def test_formula_epsilon_and_invert():
+    # Keras 3: (x - mean) / max(sqrt(var), 1e-7); a zero variance divides by 1e-7
+    layer = tf.keras.layers.Normalization(mean=[1., 2.], variance=[4., 0.])
+    np.testing.assert_allclose(layer(np.array([[3., 2.5]])).numpy(), [[1.0, 0.5 / 1e-7]],
+                               rtol=1e-5)
+    inv = tf.keras.layers.Normalization(mean=[1., 2.], variance=[4., 9.], invert=True)
+    np.testing.assert_allclose(inv(np.ones((2, 2), np.float32)).numpy(), REF["norm_inv/y"])
+    assert inv.weights == [] and inv.get_config()["mean"] == [1.0, 2.0]
+    cfg = inv.get_config()
+    assert (cfg["axis"], cfg["invert"], cfg["variance"]) == ((-1,), True, [4.0, 9.0])
+    assert tf.keras.layers.Normalization().get_config()["mean"] is None
+    # round trip: normalize then invert gives the input back
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32) * 3 + 1
+    n = tf.keras.layers.Normalization()
+    n.adapt(x)
+    back = tf.keras.layers.Normalization(mean=n.adapt_mean.numpy(),
+                                         variance=n.adapt_variance.numpy(), invert=True)
+    np.testing.assert_allclose(back(n(x)).numpy(), x, rtol=1e-5, atol=1e-5)
+
+
+def test_adapt_sources_agree():
+    x = np.random.default_rng(1).standard_normal((10, 3)).astype(np.float32) * [1, 2, 3] + 5
+    expect_mean, expect_var = x.mean(0), x.var(0)
+    sources = {"array": x, "tensor": tf.constant(x),
+               "batched": tf.data.Dataset.from_tensor_slices(x).batch(3),   # uneven batches
+               "unbatched": tf.data.Dataset.from_tensor_slices(x),   # Keras batches it by 128
+               "pairs": tf.data.Dataset.from_tensor_slices((x, x[:, :1])).batch(4),
+               "list": [x[:4], x[4:]]}
+    for name, data in sources.items():
+        layer = tf.keras.layers.Normalization()
+        layer.adapt(data)
+        np.testing.assert_allclose(layer.adapt_mean.numpy(), expect_mean, rtol=1e-5,
+                                   err_msg=name)
+        np.testing.assert_allclose(layer.adapt_variance.numpy(), expect_var, rtol=1e-4,
+                                   err_msg=name)
+    scalar = tf.keras.layers.Normalization(axis=None)
+    scalar.adapt(x)
+    np.testing.assert_allclose(scalar.adapt_mean.numpy(), x.mean(), rtol=1e-5)
+
+
+def test_in_functional_model_fit_and_trace():
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((32, 3)) * [1, 10, 100] + [0, 5, -50]).astype(np.float32)
+    y = (x @ np.array([[1.], [0.1], [0.01]])).astype(np.float32)
+    norm = tf.keras.layers.Normalization()
+    norm.adapt(x)
+    inp = tf.keras.Input((3,))
+    model = tf.keras.Model(inp, tf.keras.layers.Dense(1)(norm(inp)))
+    text = summary_text(model)
+    assert "Non-trainable params: 7" in text and "Trainable params: 4" in text
+    model.compile(tf.keras.optimizers.SGD(0.1), "mse")
+    loss0 = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, epochs=20, batch_size=8, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < 0.05 * loss0
+    np.testing.assert_allclose(norm.adapt_mean.numpy(), x.mean(0), rtol=1e-5)   # not trained
+    # a traced call reads the statistics at run time: a later adapt() is seen without retracing
+    f = tf.function(lambda t: norm(t))
+    f(x[:2])
+    norm.adapt(x * 2)
+    np.testing.assert_allclose(f(x[:2]).numpy(), (x[:2] - 2 * x.mean(0)) / (2 * x.std(0)),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="both `mean` and `variance`"):
+        tf.keras.layers.Normalization(mean=1.)
+    layer = tf.keras.layers.Normalization()
+    layer.adapt(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="incompatible shape"):
+        layer.adapt(np.ones((4, 2)))
