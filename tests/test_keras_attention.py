@@ -169,3 +169,20 @@ def test_errors_name_the_layer():
     m = tf.keras.layers.MultiHeadAttention(1, 2)
     with pytest.raises(ValueError, match="value` and `key"):
         m(np.ones((1, 2, 3)), np.ones((1, 4, 3)), key=np.ones((1, 5, 3)))
+
+
+def test_causal_mask_with_unknown_lengths():
+    """A transformer decoder traced once for any sequence length: the causal mask comes from the
+    scores' run-time shape (Keras' cumsum rule), same values as the eager call."""
+    m = tf.keras.layers.MultiHeadAttention(2, 4)
+    f = tf.function(lambda x: m(query=x, value=x, key=x, use_causal_mask=True),
+                    input_signature=[tf.TensorSpec((None, None, 8))])
+    rng = np.random.default_rng(5)
+    for steps in (3, 5):
+        x = rng.standard_normal((2, steps, 8)).astype(np.float32)
+        np.testing.assert_allclose(f(x).numpy(), m(x, x, use_causal_mask=True).numpy(),
+                                   rtol=1e-5, atol=1e-6)
+    # only the causal part of the scores is nonzero
+    x = rng.standard_normal((1, 4, 8)).astype(np.float32)
+    _, s = m(x, x, use_causal_mask=True, return_attention_scores=True)
+    assert np.all((s.numpy()[0] > 0) == np.tril(np.ones((4, 4), bool)))

@@ -23,8 +23,10 @@ _MASKED = -1e9
 
 
 def _shape_of(x):
-    return None if x is None else tuple(None if d is None else int(d) for d in
-                                        (x.shape if hasattr(x, "shape") else np.shape(x)))
+    """A static shape: unknown (or symbolic, while tracing) dims are None."""
+    return None if x is None else tuple(
+        int(d) if isinstance(d, (int, np.integer)) else None
+        for d in (x.shape if hasattr(x, "shape") else np.shape(x)))
 
 
 def _weight_configs(layer):
@@ -267,9 +269,15 @@ class MultiHeadAttention(Layer):
             kwargs["key"] = key
         return super().__call__(query, value, **kwargs)
 
-    def _causal_mask(self, query, value):
-        t, s = query.shape[1], value.shape[1]
-        return np.tril(np.ones((1, t, s), bool))   # row >= column, as Keras' cumsum rule
+    @staticmethod
+    def _causal_mask(scores):
+        """True where key step <= query step, for the (…, T, S) scores: a constant when T and
+        S are known, else Keras' cumsum rule on ones of the scores' run-time shape."""
+        t, s = _shape_of(scores)[-2:]
+        if t is not None and s is not None:
+            return np.tril(np.ones((t, s), bool))
+        ones = _m.ones_like(scores, dtype="int32")
+        return _m.greater_equal(_a.cumsum(ones, axis=-2), _a.cumsum(ones, axis=-1))
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
@@ -283,9 +291,6 @@ class MultiHeadAttention(Layer):
             if m is not None:
                 m = _s.expand_dims(_m.cast(m, "bool"), -2)
                 mask = m if mask is None else _m.logical_and(mask, m)
-        if use_causal_mask:
-            c = self._causal_mask(query, value)
-            mask = c if mask is None else _m.logical_and(mask, c)
         if attention_mask is not None:
             a = self._convert_inputs(attention_mask)
             a = _m.greater(a, 0.5) if a.dtype.name != "bool" else a
@@ -299,6 +304,10 @@ class MultiHeadAttention(Layer):
             mask = _m.cast(mask, "bool")
             for _ in range(scores.ndim - mask.ndim):
                 mask = _s.expand_dims(mask, -len(self.attention_axes) * 2 - 1)
+        if use_causal_mask:   # the last two score axes are (query steps, key steps)
+            c = self._causal_mask(scores)
+            mask = c if mask is None else _m.logical_and(mask, c)
+        if mask is not None:
             scores = _m.where(mask, scores, _MASKED)
         probs = _nn.softmax(scores, axis=list(self._norm_axes))
         if mask is not None:   # a fully masked row gives zeros, not a uniform distribution
