@@ -96,3 +96,18 @@ def test_python_float_never_converts_to_an_int_tensor():
         i * 2.0
     assert (i * 2).dtype == tf.int32
     np.testing.assert_array_equal((i + np.float64(2.0)).numpy(), [3, 4, 5])
+
+
+def test_autograph_does_not_convert_a_function_whose_source_file_changed(tmp_path, monkeypatch):
+    # AutoGraph re-reads the source file: after an edit, the text at f's line is another
+    # function; converting it ran that function with f's closure (seen when a harness file was
+    # edited during a run). f runs as written instead.
+    p = tmp_path / "gf_stale_src.py"
+    p.write_text("def make(k):\n    def forward(x):\n        return x + k\n    return forward\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import gf_stale_src
+    f = gf_stale_src.make(2.0)
+    p.write_text("# new first line\ndef other(a, b, c):\n    return a\n")
+    import linecache
+    linecache.clearcache()
+    assert tf.function(f, jit_compile=False)(tf.constant(1.0)).numpy() == 3.0

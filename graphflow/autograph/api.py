@@ -45,6 +45,14 @@ def _parse(f):   # callers hold _CONVERT_LOCK
     fdef = tree.body[0]
     if not isinstance(fdef, ast.FunctionDef):
         raise ValueError(f"cannot convert {f!r}: not a def statement")
+    a, code = fdef.args, f.__code__
+    params = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
+    params += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+    if fdef.name != f.__name__ or params != list(code.co_varnames[:len(params)]):
+        # the file changed since f was defined (inspect reads it again): converting that text
+        # would run another function with f's closure; run f as written instead
+        raise ValueError(f"cannot convert {f!r}: its source file no longer holds it at line "
+                         f"{code.co_firstlineno}")
     first = f.__code__.co_firstlineno
     top = min([fdef.lineno] + [d.lineno for d in fdef.decorator_list])   # = co_firstlineno
     ast.increment_lineno(tree, first - top)
