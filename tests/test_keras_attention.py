@@ -186,3 +186,21 @@ def test_causal_mask_with_unknown_lengths():
     x = rng.standard_normal((1, 4, 8)).astype(np.float32)
     _, s = m(x, x, use_causal_mask=True, return_attention_scores=True)
     assert np.all((s.numpy()[0] > 0) == np.tril(np.ones((4, 4), bool)))
+
+
+def test_keras_file_loads_and_round_trips(tmp_path):
+    """tests/data/keras_mha.keras: written by Keras 3.15.1 (JAX) - Normalization adapted to
+    random data, MultiHeadAttention(2, 3, output_shape=6)(h, h, use_causal_mask=True), Dense(1);
+    keras_mha_io.npz holds Keras' predictions. The weights land in Keras' groups
+    (`query_dense/vars`, ...) and the build config is Keras' `shapes_dict`."""
+    data = os.path.join(os.path.dirname(__file__), "data")
+    io = np.load(os.path.join(data, "keras_mha_io.npz"))
+    model = tf.keras.models.load_model(os.path.join(data, "keras_mha.keras"))
+    np.testing.assert_allclose(model(io["x"]).numpy(), io["y"], rtol=1e-5, atol=1e-6)
+    mha = model.layers[2]
+    assert mha.get_build_config() == {"shapes_dict": {"query_shape": [None, 4, 5],
+                                                      "value_shape": [None, 4, 5]}}
+    path = str(tmp_path / "again.keras")
+    model.save(path)
+    again = tf.keras.models.load_model(path)
+    np.testing.assert_allclose(again(io["x"]).numpy(), io["y"], rtol=1e-5, atol=1e-6)

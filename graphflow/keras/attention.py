@@ -207,13 +207,9 @@ class MultiHeadAttention(Layer):
                               kernel_constraint, bias_constraint)
         # handed to the projections, as Keras
         self._activity, self.activity_regularizer = self.activity_regularizer, None
-        self._query_dense = self._key_dense = self._value_dense = self._output_dense = None
-
-    # Keras' property names for the projections
-    query_dense = property(lambda self: self._query_dense)
-    key_dense = property(lambda self: self._key_dense)
-    value_dense = property(lambda self: self._value_dense)
-    output_dense = property(lambda self: self._output_dense)
+        # the projections, under Keras' (property) names: weights in this order, and a
+        # .keras file's groups `query_dense/vars`, ... as Keras 3 writes them
+        self.query_dense = self.key_dense = self.value_dense = self.output_dense = None
 
     def _dense(self, equation, output_shape, bias_axes, name, input_shape):
         layer = EinsumDense(equation, output_shape, bias_axes=bias_axes if self.use_bias else None,
@@ -242,9 +238,9 @@ class MultiHeadAttention(Layer):
         def proj(shape, dims, name):
             eq, bias, rank = _proj_equation(len(shape) - 1, 1, 2)
             return self._dense(eq, [None] * (rank - 1 - 2) + list(dims), bias, name, shape)
-        self._query_dense = proj(query_shape, heads, "query")
-        self._key_dense = proj(key_shape, heads, "key")
-        self._value_dense = proj(value_shape, (self.num_heads, self.value_dim), "value")
+        self.query_dense = proj(query_shape, heads, "query")
+        self.key_dense = proj(key_shape, heads, "key")
+        self.value_dense = proj(value_shape, (self.num_heads, self.value_dim), "value")
         rank = len(value_shape) + 1
         axes = tuple(range(1, rank - 2)) if self.attention_axes is None else \
             tuple(a if a >= 0 else (rank - 1) + a for a in self.attention_axes)
@@ -255,15 +251,28 @@ class MultiHeadAttention(Layer):
         self._dropout_layer = Dropout(self.dropout, seed=self.seed, dtype=self._dtype)
         out_dims = self._output_shape or (query_shape[-1],)
         eq, bias, rank_out = _proj_equation(len(query_shape) - 1, 2, len(out_dims))
-        self._output_dense = self._dense(
+        self.output_dense = self._dense(
             eq, [None] * (rank_out - 1 - len(out_dims)) + list(out_dims), bias,
             "attention_output", query_shape[:-1] + (self.num_heads, self.value_dim))
+        self._build_shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if key_shape is not value_shape:
+            self._build_shapes["key_shape"] = key_shape
         self.built = True
+
+    def get_build_config(self):
+        """Keras 3's build config of a layer built from several shapes (saved in .keras files)."""
+        shapes = getattr(self, "_build_shapes", None)
+        return None if shapes is None else {"shapes_dict": {k: list(v) for k, v in shapes.items()}}
+
+    def build_from_config(self, config):
+        """Build from a saved build config (Keras 3's `shapes_dict`)."""
+        if config and "shapes_dict" in config:
+            self.build(**{k: tuple(v) for k, v in config["shapes_dict"].items()})
 
     def __call__(self, query, value=None, key=None, **kwargs):
         if value is None:
             raise TypeError(f"MultiHeadAttention {self.name}: call needs `query` and `value`")
-        if self._query_dense is None:
+        if self.query_dense is None:
             self.build(_shape_of(query), _shape_of(value), _shape_of(key))
         if key is not None:
             kwargs["key"] = key
@@ -295,9 +304,9 @@ class MultiHeadAttention(Layer):
             a = self._convert_inputs(attention_mask)
             a = _m.greater(a, 0.5) if a.dtype.name != "bool" else a
             mask = a if mask is None else _m.logical_and(a, mask)
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
+        q = self.query_dense(query)
+        k = self.key_dense(key)
+        v = self.value_dense(value)
         q = q * (1.0 / math.sqrt(float(self.key_dim)))
         scores = _a.einsum(self._dot_product_equation, k, q)
         if mask is not None:
@@ -313,7 +322,7 @@ class MultiHeadAttention(Layer):
         if mask is not None:   # a fully masked row gives zeros, not a uniform distribution
             probs = _m.where(mask, probs, 0.0)
         dropped = self._dropout_layer(probs, training=training) if self.dropout > 0 else probs
-        out = self._output_dense(_a.einsum(self._combine_equation, dropped, v))
+        out = self.output_dense(_a.einsum(self._combine_equation, dropped, v))
         return (out, probs) if return_attention_scores else out
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):

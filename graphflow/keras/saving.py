@@ -289,7 +289,10 @@ def serialize_keras_object(obj):
         out = _obj(None if _registered(obj) else "keras.layers", type(obj).__name__,
                    layer_config(obj), _registered(obj))
         shape = obj._input_shape_value
-        if obj.built and shape is not None and not isinstance(obj, InputLayer):
+        own = obj.get_build_config() if hasattr(obj, "get_build_config") else None
+        if own:   # a layer built from several shapes (MultiHeadAttention: `shapes_dict`)
+            out["build_config"] = _jsonable(own)
+        elif obj.built and shape is not None and not isinstance(obj, InputLayer):
             out["build_config"] = {"input_shape": _jsonable(shape)}
         return out
     if isinstance(obj, _opt.Optimizer):
@@ -607,7 +610,9 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
     cls = _lookup(config, custom_objects, "object")
     obj = _construct(cls, config.get("config", {}), custom_objects)
     bc = config.get("build_config")
-    if isinstance(obj, Layer) and not obj.built and bc and bc.get("input_shape") is not None:
+    if isinstance(obj, Layer) and not obj.built and bc and hasattr(obj, "build_from_config"):
+        obj.build_from_config(bc)
+    elif isinstance(obj, Layer) and not obj.built and bc and bc.get("input_shape") is not None:
         shape = bc["input_shape"]
         if isinstance(obj, _models.Model):
             obj.build(tuple(shape))
