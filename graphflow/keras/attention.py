@@ -158,7 +158,9 @@ class MultiHeadAttention(Layer):
 
     Call: `mha(query, value, key=None, attention_mask=None, return_attention_scores=False,
     training=None, use_causal_mask=False)`; `attention_mask` (batch, T, S) is True (or > 0.5) where
-    query position t may attend to key position s.
+    query position t may attend to key position s; `query_mask` (batch, T) / `value_mask`,
+    `key_mask` (batch, S) combine with it (in a functional model they are the Keras masks of the
+    query/value/key, e.g. from `Embedding(mask_zero=True)`; the output keeps the query's).
 
     >>> import numpy as np
     >>> mha = MultiHeadAttention(num_heads=2, key_dim=3)
@@ -319,7 +321,11 @@ class MultiHeadAttention(Layer):
         if mask is not None:
             scores = _m.where(mask, scores, _MASKED)
         probs = _nn.softmax(scores, axis=list(self._norm_axes))
-        if mask is not None:   # a fully masked row gives zeros, not a uniform distribution
+        # Keras 3 zeroes a fully masked row's weights on its softmax path (dropout, scores
+        # returned, or attention over several axes); its fused `dot_product_attention` path
+        # (all other calls) leaves them uniform: the same split here, for the same outputs
+        fused = not (self.dropout > 0 or return_attention_scores or q.ndim != 4)
+        if mask is not None and not fused:
             probs = _m.where(mask, probs, 0.0)
         dropped = self._dropout_layer(probs, training=training) if self.dropout > 0 else probs
         out = self.output_dense(_a.einsum(self._combine_equation, dropped, v))

@@ -14,6 +14,7 @@ executor (no numba compile time); the default uses graphflow's numba backend.
 >>> sorted(h.history), len(h.history["loss"])
 (['loss'], 2)
 """
+import inspect
 import math
 import warnings
 
@@ -384,6 +385,27 @@ class MetricsContainer:
 
 
 # ------------------------------------------------------------------ Model
+
+def _arg_masks(node, masks, given):
+    """Keras 3's rule for a call parameter `<name>_mask`: it gets the Keras mask of the call's
+    tensor argument `<name>` (MultiHeadAttention's query/value/key masks), unless passed.
+
+    >>> class Pair(Layer):
+    ...     def call(self, a, b, b_mask=None):
+    ...         return a
+    >>> from types import SimpleNamespace
+    >>> a, b = object(), object()   # the call's KerasTensors (only their identity counts)
+    >>> node = SimpleNamespace(layer=Pair(), inputs=a, kwargs={"_args": (b,)})
+    >>> _arg_masks(node, {id(b): "mask of b"}, {})
+    {'b_mask': 'mask of b'}
+    """
+    params = list(inspect.signature(node.layer.call).parameters)
+    named = dict(zip(params, (node.inputs,) + tuple(node.kwargs.get("_args", ()))))
+    named.update((k, v) for k, v in node.kwargs.items() if k in params)
+    return {f"{k}_mask": masks[id(v)] for k, v in named.items()
+            if f"{k}_mask" in params and given.get(f"{k}_mask") is None and id(v) in masks}
+
+
 class Model(Layer):
     """A layer with training: subclass it and define `call`, or build a functional model with
     `Model(inputs, outputs)` from `keras.Input`."""
@@ -488,6 +510,7 @@ class Model(Layer):
             mask = masks.get(id(node.inputs)) if isinstance(node.inputs, KerasTensor) else None
             if mask is not None and "mask" not in kwargs:
                 kwargs["mask"] = mask
+            kwargs.update(_arg_masks(node, masks, kwargs))
             out = node.layer(x, *args, **kwargs)
             for k, v in zip(flatten(node.outputs)[0], flatten(out)[0]):
                 values[id(k)] = v
