@@ -111,3 +111,17 @@ def test_autograph_does_not_convert_a_function_whose_source_file_changed(tmp_pat
     import linecache
     linecache.clearcache()
     assert tf.function(f, jit_compile=False)(tf.constant(1.0)).numpy() == 3.0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reduction_of_a_reduction_over_size_one_axes(mode):
+    # numba: a fused cluster whose reduction reads another reduction's result directly (x of
+    # shape (3, 1): both reduce axis 1) went to the single-pass generator: KeyError ('r', 0)
+    x = np.array([[1.0], [-2.0], [3.5]], np.float32)
+
+    def f(x):
+        m = tf.reduce_mean(x, axis=1, keepdims=True)
+        return tf.reduce_sum(m, 0) + tf.reduce_max(m, -1)[..., None]
+    np.testing.assert_allclose(run(mode, f, x).numpy(), x.sum(0) + x, rtol=1e-6)
+    out = run(mode, lambda x: tf.reduce_sum(tf.reduce_sum(x, 1, keepdims=True), 1), x)
+    np.testing.assert_array_equal(out.numpy(), x[:, 0])

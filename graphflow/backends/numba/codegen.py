@@ -372,7 +372,8 @@ def _generate_passes(spec):
 
 def generate(spec):
     """Source text of a module defining `kernel` for `spec`."""
-    if any(a[0] == "r" for n in spec.nodes for a in n.args):
+    if any(a[0] == "r" for n in spec.nodes for a in n.args) or any(
+            r.arg[0] == "r" for r in spec.reductions):   # also a reduction of a reduction
         return _generate_passes(spec)
     nd = spec.ndim
     red = spec.reduced or (False,) * nd
