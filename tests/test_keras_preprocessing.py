@@ -96,3 +96,68 @@ def test_errors():
     layer.adapt(np.ones((4, 3)))
     with pytest.raises(ValueError, match="incompatible shape"):
         layer.adapt(np.ones((4, 2)))
+
+
+# Keras 3.15.1 (JAX backend) printed these; adapt() there needs TensorFlow, so its
+# update_state/finalize_state (the same summary code) made the adapted boundaries
+def test_discretization_matches_keras():
+    d = tf.keras.layers.Discretization(bin_boundaries=[0., 1., 2.])
+    y = d(np.array([[-1.5, 1.0, 3.4, .5], [0.0, 3.0, 1.3, 0.0]]))
+    assert y.dtype == tf.int32
+    np.testing.assert_array_equal(y.numpy(), [[0, 2, 3, 1], [1, 3, 2, 1]])
+    data = np.random.default_rng(0).standard_normal((1000,)).astype("float32")
+    d = tf.keras.layers.Discretization(num_bins=5)
+    d.adapt(data)
+    np.testing.assert_allclose(d.bin_boundaries, [-0.8496066927909851, -0.3048001825809479,
+                                                  0.17602071166038513, 0.7710492014884949],
+                               rtol=1e-6)
+    np.testing.assert_array_equal(d(np.array([[-1., 0.5]])).numpy(), [[0, 3]])
+    cfg = d.get_config()
+    assert (cfg["num_bins"], cfg["epsilon"], cfg["output_mode"], cfg["dtype"]) == \
+        (5, 0.01, "int", "float32")
+    assert tf.keras.layers.Discretization.from_config(cfg).bin_boundaries == d.bin_boundaries
+    batched = tf.keras.layers.Discretization(num_bins=5)   # two batches: merged summaries
+    batched.adapt(tf.data.Dataset.from_tensor_slices(data).batch(300).take(1).concatenate(
+        tf.data.Dataset.from_tensors(data[300:])))
+    np.testing.assert_allclose(batched.bin_boundaries, [-0.8302938938140869, -0.30652379989624023,
+                                                        0.2019093781709671, 0.7778904438018799],
+                               rtol=1e-6)
+    one_hot = tf.keras.layers.Discretization(bin_boundaries=[0., 1.], output_mode="one_hot")
+    np.testing.assert_array_equal(one_hot(np.array([[-1.], [0.5], [3.]])).numpy(), np.eye(3))
+    multi = tf.keras.layers.Discretization(bin_boundaries=[0., 1.], output_mode="multi_hot")
+    np.testing.assert_array_equal(multi(np.array([[-1., 3.], [0.5, .6]])).numpy(),
+                                  [[1, 0, 1], [0, 1, 0]])
+    f = tf.function(lambda x: multi(x))   # traced: the same
+    np.testing.assert_array_equal(f(np.array([[-1., 3.], [0.5, .6]])).numpy(),
+                                  [[1, 0, 1], [0, 1, 0]])
+
+
+def test_category_encoding_matches_keras():
+    x = np.array([[0, 1], [0, 0], [1, 2], [3, 1]])
+    one = tf.keras.layers.CategoryEncoding(num_tokens=4, output_mode="one_hot")
+    np.testing.assert_array_equal(one(np.array([3, 2, 0, 1])).numpy(), np.eye(4)[[3, 2, 0, 1]])
+    multi = tf.keras.layers.CategoryEncoding(num_tokens=4)
+    y = multi(x)
+    assert y.dtype == tf.float32
+    np.testing.assert_array_equal(y.numpy(), [[1, 1, 0, 0], [1, 0, 0, 0], [0, 1, 1, 0],
+                                              [0, 1, 0, 1]])
+    count = tf.keras.layers.CategoryEncoding(num_tokens=4, output_mode="count")
+    w = np.array([[.1, .2], [.1, .1], [.2, .3], [.4, .2]])
+    np.testing.assert_allclose(count(x, count_weights=w).numpy(),
+                               [[.1, .2, 0, 0], [.2, 0, 0, 0], [0, .2, .3, 0], [0, .2, 0, .4]],
+                               rtol=1e-6)
+    np.testing.assert_array_equal(count(np.array([[0, 1, 1], [0, 0, 3]])).numpy(),
+                                  [[1, 2, 0, 0], [2, 0, 0, 1]])
+    assert {k: count.get_config()[k] for k in ("num_tokens", "output_mode")} == \
+        {"num_tokens": 4, "output_mode": "count"}
+    assert count.count_params() == 0
+    with pytest.raises(ValueError, match="count_weights"):
+        multi(x, count_weights=w)
+    # in a model: Input -> CategoryEncoding -> Dense trains
+    inp = tf.keras.Input((2,), dtype="int32")
+    model = tf.keras.Model(inp, tf.keras.layers.Dense(1)(multi(inp)))
+    model.compile(tf.keras.optimizers.Adam(0.1), "mse")
+    target = np.array([[1.], [2.], [3.], [4.]], np.float32)
+    loss0 = model.evaluate(x, target, verbose=0)
+    model.fit(x, target, epochs=60, verbose=0)
+    assert model.evaluate(x, target, verbose=0) < 0.05 * loss0

@@ -1117,7 +1117,7 @@ RECURRENT_LAYER_NAMES = ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LS
 
 #: Statistics-learning preprocessing layers live in keras/preprocessing.py, attention layers in
 #: keras/attention.py (same scheme).
-PREPROCESSING_LAYER_NAMES = ("Normalization",)
+PREPROCESSING_LAYER_NAMES = ("Normalization", "Discretization", "CategoryEncoding")
 ATTENTION_LAYER_NAMES = ("MultiHeadAttention", "EinsumDense")
 
 

@@ -1,4 +1,5 @@
-"""Keras preprocessing layers that learn statistics from data with `adapt`: `Normalization`.
+"""Keras preprocessing layers: `Normalization` and `Discretization` (which learn statistics from
+data with `adapt`) and `CategoryEncoding`.
 
 >>> import numpy as np, graphflow as tf
 >>> norm = tf.keras.layers.Normalization()
@@ -205,3 +206,188 @@ class Normalization(Layer):
         return dict(super().get_config(), axis=self.axis, invert=self.invert,
                     mean=np.array(self.input_mean).tolist(),
                     variance=np.array(self.input_variance).tolist())
+
+
+# ------------------------------------------------------------------ categorical encodings
+def encode_categorical(indices, output_mode, depth, dtype, count_weights=None):
+    """Keras 3's encoding of integer `indices` (< depth): 'int' (as they are), 'one_hot' (a
+    trailing size-1 axis is replaced), 'multi_hot' (1 where an index occurs in the row) or
+    'count' (occurrences per row, or the sum of `count_weights`).
+
+    >>> from graphflow import constant
+    >>> encode_categorical(constant([[0, 1, 1]]), "count", 3, "float32").numpy()
+    array([[1., 2., 0.]], dtype=float32)
+    """
+    if output_mode == "int":
+        return _m.cast(indices, dtype)
+    x = indices if indices.ndim else _s.reshape(indices, (1,))
+    if output_mode == "one_hot":
+        if x.ndim > 1 and x.shape[-1] == 1:
+            x = _s.reshape(x, tuple(x.shape[:-1]))
+        return _s.one_hot(x, depth, dtype=dtype)
+    axis = 1 if x.ndim > 1 else 0
+    hot = _s.one_hot(x, depth, dtype=dtype if count_weights is None else count_weights.dtype)
+    if output_mode == "multi_hot":
+        return _m.reduce_max(hot, axis)
+    if count_weights is not None:
+        hot = hot * _s.expand_dims(count_weights, -1)
+    return _m.reduce_sum(hot, axis)
+
+
+def _check_mode(layer, mode, allowed):
+    if mode not in allowed:
+        raise ValueError(f"{type(layer).__name__} {layer.name}: unknown output_mode {mode!r}; "
+                         f"expected one of {allowed}")
+
+
+class CategoryEncoding(Layer):
+    """Encode integer category indices (< num_tokens) as Keras 3: `output_mode` 'multi_hot'
+    (default; 'binary' is its old name), 'one_hot' or 'count' (optionally weighted by
+    `count_weights`).
+
+    >>> import numpy as np
+    >>> CategoryEncoding(num_tokens=4)(np.array([[0, 1], [1, 3]])).numpy()
+    array([[1., 1., 0., 0.],
+           [0., 1., 0., 1.]], dtype=float32)
+    """
+
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        output_mode = "multi_hot" if output_mode == "binary" else output_mode
+        _check_mode(self, output_mode, ("count", "one_hot", "multi_hot"))
+        if num_tokens is None or num_tokens < 1:
+            raise ValueError(f"CategoryEncoding {self.name}: num_tokens must be set and >= 1 (use "
+                             f"IntegerLookup if it is unknown). Received: num_tokens={num_tokens}")
+        if sparse:
+            raise NotImplementedError("CategoryEncoding: sparse outputs are not supported")
+        self.num_tokens, self.output_mode, self.sparse = int(num_tokens), output_mode, False
+
+    def _convert_inputs(self, inputs):
+        x = super()._convert_inputs(inputs)
+        return _m.cast(x, "int32") if isinstance(x, Tensor) and not x.dtype.is_integer else x
+
+    def call(self, inputs, count_weights=None):
+        if count_weights is not None:
+            if self.output_mode != "count":
+                raise ValueError(f"CategoryEncoding {self.name}: `count_weights` is not used when "
+                                 f"`output_mode` is not 'count'. Received "
+                                 f"`count_weights={count_weights}`.")
+            count_weights = self._convert_inputs_float(count_weights)
+        return encode_categorical(inputs, self.output_mode, self.num_tokens, self._dtype,
+                                  count_weights)
+
+    def _convert_inputs_float(self, x):
+        x = Layer._convert_inputs(self, x)
+        return _m.cast(x, self._dtype) if x.dtype != self._dtype else x
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if not shape:
+            return (self.num_tokens,)
+        if self.output_mode == "one_hot" and (shape[-1] != 1 or len(shape) == 1):
+            return shape + (self.num_tokens,)
+        return shape[:-1] + (self.num_tokens,)
+
+    def get_config(self):
+        return dict(super().get_config(), num_tokens=self.num_tokens,
+                    output_mode=self.output_mode)
+
+
+# Keras 3's approximate quantiles for Discretization.adapt (its summarize / merge / compress)
+def _summarize(values, epsilon):
+    values = np.sort(np.reshape(values, [-1]))
+    step = max(np.size(values) / (1.0 / epsilon), 1)
+    boundaries = values[int(step - 1)::int(step)]
+    return np.stack([boundaries, np.ones_like(boundaries) * step])
+
+
+def _compress(summary, epsilon):
+    if summary.shape[1] * epsilon < 1:
+        return summary
+    percents = epsilon + np.arange(0.0, 1.0, epsilon)
+    cum = summary[1].cumsum()
+    cum_pct = cum / cum[-1]
+    bins = np.interp(percents, cum_pct, summary[0])
+    cum = np.interp(percents, cum_pct, cum)
+    return np.stack((bins, cum - np.concatenate((np.array([0]), cum[:-1])))).astype("float32")
+
+
+class Discretization(Layer):
+    """Bucket numbers by `bin_boundaries` (x < b[0] -> 0, b[i-1] <= x < b[i] -> i, as
+    `np.digitize`), or by `num_bins` approximate quantiles learned with `adapt` (Keras 3's
+    summary with relative error `epsilon`); `output_mode` 'int' (int32), 'one_hot',
+    'multi_hot' or 'count'.
+
+    >>> import numpy as np
+    >>> Discretization(bin_boundaries=[0., 1., 2.])(np.array([[-1.5, 1.0, 3.4, .5]])).numpy()
+    array([[0, 2, 3, 1]], dtype=int32)
+    >>> d = Discretization(num_bins=4)
+    >>> d.adapt(np.array([[-1.5, 1.0, 3.4, .5], [0.0, 3.0, 1.3, 0.0]]))
+    >>> np.round(d.bin_boundaries, 6).tolist()
+    [0.0, 0.5, 1.3]
+    """
+
+    def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
+                 sparse=False, dtype=None, name=None, **kwargs):
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        _check_mode(self, output_mode, ("int", "one_hot", "multi_hot", "count"))
+        if sparse:
+            raise NotImplementedError("Discretization: sparse outputs are not supported")
+        if num_bins is not None and num_bins < 0:
+            raise ValueError("`num_bins` must be greater than or equal to 0. "
+                             f"Received: `num_bins={num_bins}`")
+        if (num_bins is None) == (bin_boundaries is None):
+            raise ValueError(f"Discretization {self.name}: set exactly one of `num_bins` and "
+                             f"`bin_boundaries`. Received: `num_bins={num_bins}` and "
+                             f"`bin_boundaries={bin_boundaries}`")
+        self.bin_boundaries = None if bin_boundaries is None else list(bin_boundaries)
+        self.num_bins, self.epsilon, self.output_mode = num_bins, epsilon, output_mode
+        self.sparse = False
+        self._summary = None if self.bin_boundaries else np.array([[], []], "float32")
+
+    def adapt(self, data, steps=None):
+        """Learn `num_bins - 1` boundaries: the approximate quantiles of all values in `data`
+        (an array or tensor, a `tf.data.Dataset` or an iterable of batches)."""
+        if self.num_bins is None:
+            raise ValueError("Cannot adapt a Discretization layer that has been initialized with "
+                             "`bin_boundaries`, use `num_bins` instead.")
+        if isinstance(data, (np.ndarray, Tensor, Variable)) or not hasattr(data, "__iter__"):
+            batches = [data]
+        else:
+            batches = itertools.islice(data, steps) if steps is not None else data
+        summary = np.array([[], []], "float32")
+        for b in batches:
+            b = _as_array(_first(b)).astype("float32")
+            merged = np.concatenate((_summarize(b, self.epsilon), summary), axis=1)
+            summary = _compress(np.take(merged, np.argsort(merged[0]), axis=1), self.epsilon)
+        self._summary = summary
+        self.bin_boundaries = _compress(summary, 1.0 / self.num_bins)[0, :-1].tolist()
+
+    def call(self, inputs):
+        if self.bin_boundaries is None:
+            raise ValueError("You need to either pass the `bin_boundaries` argument at "
+                             "construction time or call `adapt(dataset)` before you can start "
+                             "using the `Discretization` layer.")
+        x = inputs if inputs.dtype.is_floating else _m.cast(inputs, "float32")
+        bounds = np.asarray(self.bin_boundaries, x.dtype.np)
+        # the number of boundaries <= x (np.digitize's index), a comparison per boundary
+        idx = _m.reduce_sum(_m.cast(_m.greater_equal(_s.expand_dims(x, -1), bounds), "int32"),
+                            -1) if bounds.size else _m.cast(x * 0, "int32")
+        return encode_categorical(idx, self.output_mode, len(self.bin_boundaries) + 1,
+                                  "int32" if self.output_mode == "int" else self._dtype)
+
+    def get_config(self):
+        """Keras 3's config (its own keys: no `trainable`, the dtype as a name)."""
+        return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,
+                "epsilon": self.epsilon, "output_mode": self.output_mode, "sparse": False,
+                "name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        bounds = config.pop("bin_boundaries", None) if config.get("num_bins") is not None \
+            else None
+        layer = cls(**config)
+        if bounds is not None:   # adapted: both set in the config (Keras 3)
+            layer.bin_boundaries = list(bounds)
+        return layer
