@@ -518,6 +518,45 @@ def program_case(seed):
     return Case(f"program/{seed}/{dt}", prog, [xa, xb])
 
 
+def fusion_case(seed):
+    """A random chain of reductions (any axis, keepdims or not), broadcasts back and elementwise
+    ops over shapes with size-1 dims: what the numba backend fuses into one kernel."""
+    r = np.random.default_rng(10_000 + seed)
+    dt = ["float32", "float64"][seed % 2]
+    shapes = [(3, 1), (1, 4), (2, 3, 4), (3, 4), (1, 1), (4, 1, 2), (2, 1, 3, 1)]
+    shp = shapes[int(r.integers(0, len(shapes)))]
+    steps = [(int(r.integers(0, 8)), int(r.integers(0, 1 << 30))) for _ in range(int(r.integers(2, 8)))]
+    x0 = gen(r, shp, dt, "special" if seed % 5 == 4 else "normal")
+
+    def prog(tf, x):
+        v = x
+        for code, s in steps:
+            rr = np.random.default_rng(s)
+            nd = len(v.shape)
+            ax = int(rr.integers(-nd, nd)) if nd else None
+            red = [tf.reduce_sum, tf.reduce_max, tf.reduce_min, tf.reduce_mean][int(rr.integers(0, 4))]
+            if code == 0:
+                v = red(v, axis=ax, keepdims=bool(rr.integers(0, 2)))
+            elif code == 1:
+                v = v - red(v, axis=ax, keepdims=True)
+            elif code == 2:
+                e = tf.exp(v - tf.reduce_max(v, axis=ax, keepdims=True))
+                v = e / tf.reduce_sum(e, axis=ax, keepdims=True)
+            elif code == 3:
+                v = [tf.tanh, tf.sigmoid, tf.square, tf.abs, tf.nn.relu][int(rr.integers(0, 5))](v)
+            elif code == 4:
+                v = tf.reshape(v, (-1,)) if rr.integers(0, 2) else tf.expand_dims(v, int(rr.integers(0, nd + 1)))
+            elif code == 5 and nd >= 2:
+                v = tf.transpose(v)
+            elif code == 6:
+                v = v * red(v, axis=ax, keepdims=True) + red(v * v, axis=ax, keepdims=True)
+            else:
+                v = red(red(v, axis=ax, keepdims=True), axis=ax, keepdims=bool(rr.integers(0, 2)))
+        return v
+
+    return Case(f"fusion/{seed}/{dt}/{shp}", prog, [x0])
+
+
 # ----------------------------------------------------------------------------- running
 
 def _cotangent(shape, dtype):
@@ -589,7 +628,8 @@ def run_case(tf, case, mode):
 
 
 def all_cases(n_programs):
-    return op_cases() + [program_case(s) for s in range(n_programs)]
+    return (op_cases() + [program_case(s) for s in range(n_programs)]
+            + [fusion_case(s) for s in range(n_programs)])
 
 
 TOL = {"float16": (1e-2, 1e-2), "float32": (2e-5, 1e-5), "float64": (1e-11, 1e-12)}
@@ -691,7 +731,7 @@ def main(argv):
     for k, c in enumerate(all_cases(n_prog)):
         if only not in c.name or c.name not in ref:
             continue
-        if every > 1 and k % every and not c.name.startswith("program/"):
+        if every > 1 and k % every and not c.name.startswith(("program/", "fusion/")):
             continue
         for m in modes:
             counts[m] += 1
