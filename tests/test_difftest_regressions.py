@@ -125,3 +125,13 @@ def test_reduction_of_a_reduction_over_size_one_axes(mode):
     np.testing.assert_allclose(run(mode, f, x).numpy(), x.sum(0) + x, rtol=1e-6)
     out = run(mode, lambda x: tf.reduce_sum(tf.reduce_sum(x, 1, keepdims=True), 1), x)
     np.testing.assert_array_equal(out.numpy(), x[:, 0])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sign_of_negative_zero_is_positive_zero(mode, dtype):
+    # numpy/TF: sign(-0.) is 0.; numba's np.sign returned -0. in fused kernels
+    x = np.array([-0.0, 0.0, 2.0, -3.0, np.nan, -np.inf], dtype)
+    out = run(mode, lambda x: tf.sign(x) * 2.0, x).numpy()
+    np.testing.assert_array_equal(out, [0, 0, 2, -2, np.nan, -2])
+    assert not np.signbit(out[0])

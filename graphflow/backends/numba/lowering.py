@@ -71,13 +71,14 @@ _COMMON = {
     "mod_": "np.remainder", "pow_": "np.power", "floordiv": "np.floor_divide",
     "expm1": "np.expm1", "atan": "np.arctan", "atan2": "np.arctan2",
 }
-FUNCS_F32 = dict(_COMMON, mod_="fmod_", exp="exp_f32", log="log_f32", log1p="log1p_f32", tanh="tanh_f32",
+FUNCS_F32 = dict(_COMMON, mod_="fmod_", sign="sign_f32", exp="exp_f32", log="log_f32", log1p="log1p_f32", tanh="tanh_f32",
                  sigmoid="sigmoid_f32", softplus="softplus_f32", erf="erf_f32",
                  floordiv="floordiv_f32")
-FUNCS_F64 = dict(_COMMON, mod_="fmod_", exp="np.exp", log="np.log", log1p="np.log1p", tanh="np.tanh",
+FUNCS_F64 = dict(_COMMON, mod_="fmod_", sign="sign_f64", exp="np.exp", log="np.log", log1p="np.log1p", tanh="np.tanh",
                  sigmoid="sigmoid_f64", softplus="softplus_f64", erf="erf_f64",
                  floordiv="floordiv_f64")
-FUNCS_INT = dict(FUNCS_F64, floordiv="np.floor_divide", pow_="ipow_", mod_="np.remainder")
+FUNCS_INT = dict(FUNCS_F64, floordiv="np.floor_divide", pow_="ipow_", mod_="np.remainder",
+                 sign="np.sign")
 
 
 def funcs_for(dtype):

@@ -19,7 +19,7 @@ __all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", 
            "sigmoid_f32", "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64",
            "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_",
            "maxkey_f32", "minkey_f32", "unkey_f32", "maxkey_f64", "minkey_f64", "unkey_f64",
-           "kmax_", "kmin_", "wide_vectors", "fmod_"]
+           "kmax_", "kmin_", "wide_vectors", "fmod_", "sign_f32", "sign_f64"]
 
 #: the kernels' flags: vmath's set without 'afn' and 'arcp', so 1/sqrt(0) stays inf (LLVM would
 #: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown),
@@ -59,6 +59,19 @@ def max_(a, b):
 def min_(a, b):
     """np.minimum: NaN-propagating; on ties b, as numpy."""
     return a if (a < b or a != a) else b
+
+
+@_inline
+def sign_f32(a):
+    """np.sign for float32: sign(-0.) is 0. (numba's np.sign gives -0.), NaN stays NaN."""
+    return np.float32(1.0) if a > 0 else (np.float32(-1.0) if a < 0 else (
+        a if a != a else np.float32(0.0)))
+
+
+@_inline
+def sign_f64(a):
+    """np.sign for float64 (sign(-0.) is 0.)."""
+    return 1.0 if a > 0 else (-1.0 if a < 0 else (a if a != a else 0.0))
 
 
 @_inline
