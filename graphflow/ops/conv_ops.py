@@ -141,20 +141,26 @@ def _bi_impl(c, w, input_shape, strides, pads, dilations, groups):
     n, h, wd, ch = input_shape
     kh, kw, cg, o = w.shape
     ho, wo = c.shape[1:3]
-    if groups == 1:
-        cols = (c.reshape(-1, o) @ w.reshape(-1, o).T).reshape(n, ho, wo, kh, kw, ch)
+    if groups == 1:                # one gemm per filter tap, added as it comes (no columns)
+        c2 = c.reshape(-1, o)
+
+        def tap(i, j):
+            return (c2 @ w[i, j].T).reshape(n, ho, wo, ch)
     else:
         g = groups
         cols = np.einsum("nhwgo,ijcgo->nhwijgc", c.reshape(n, ho, wo, g, o // g),
                          w.reshape(kh, kw, cg, g, o // g), optimize=True)
         cols = cols.reshape(n, ho, wo, kh, kw, ch)
+
+        def tap(i, j):
+            return cols[:, :, :, i, j, :]
     (pt, pb), (pl, pr) = pads
     (sh, sw), (dh, dw) = strides, dilations
     xp = np.zeros((n, h + pt + pb, wd + pl + pr, ch), c.dtype)
     for i in range(kh):            # a loop over filter taps (col2im), not over batch/channels
         for j in range(kw):
             xp[:, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-               j * dw:j * dw + sw * (wo - 1) + 1:sw, :] += cols[:, :, :, i, j, :]
+               j * dw:j * dw + sw * (wo - 1) + 1:sw, :] += tap(i, j)
     return np.ascontiguousarray(xp[:, pt:pt + h, pl:pl + wd, :])
 
 
