@@ -135,3 +135,19 @@ def test_sign_of_negative_zero_is_positive_zero(mode, dtype):
     out = run(mode, lambda x: tf.sign(x) * 2.0, x).numpy()
     np.testing.assert_array_equal(out, [0, 0, 2, -2, np.nan, -2])
     assert not np.signbit(out[0])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_linspace_is_differentiable_in_start_and_stop(mode):
+    # TF: linspace = [start, start + i * (stop - start) / (num - 1), stop], differentiable;
+    # graphflow's eager path computed it in numpy (zero gradient). Integers give float64.
+    def f(a, b):
+        with tf.GradientTape() as t:
+            t.watch([a, b])
+            y = tf.linspace(a, b, 5)
+            loss = tf.reduce_sum(y * tf.constant([1.0, 2.0, 3.0, 4.0, 5.0]))
+        return y, t.gradient(loss, [a, b])
+    y, (ga, gb) = run(mode, f, np.float32(1.0), np.float32(3.0))
+    np.testing.assert_allclose(y.numpy(), [1.0, 1.5, 2.0, 2.5, 3.0])
+    assert float(ga) == 5.0 and float(gb) == 10.0
+    assert tf.linspace(1, 3, 3).dtype == tf.float64 and tf.linspace(2.0, 1.0, 1).numpy() == [2.0]

@@ -447,6 +447,56 @@ def op_cases():
                       [gen(r, (1, 5, 5, 2), dt)]))
         c.append(Case(f"avg_pool/{dt}", lambda tf, x: tf.nn.avg_pool2d(x, 2, 2, "SAME"),
                       [gen(r, (1, 5, 5, 2), dt)]))
+    # control flow, batched/broadcast matmul, more APIs
+    for dt in ["float32", "float64"]:
+        r = _rng(f"extra{dt}")
+        x, y = gen(r, (3, 4), dt), gen(r, (4,), dt)
+        X = lambda n, f, *xs: c.append(Case(f"{n}/{dt}", f, list(xs)))  # noqa: E731
+        X("cond_true", lambda tf, x: tf.cond(tf.reduce_sum(x) > -100.0, lambda: tf.sin(x) * x,
+                                              lambda: x * 2.0), x)
+        X("cond_false", lambda tf, x: tf.cond(tf.reduce_sum(x) > 100.0, lambda: tf.sin(x) * x,
+                                               lambda: x * 2.0), x)
+        X("while", lambda tf, x: tf.while_loop(lambda i, v: i < 3, lambda i, v: (
+            i + 1, tf.tanh(v) * 1.5 + tf.reduce_mean(v, 0)), [tf.constant(0), x])[1], x)
+        X("while_shrink", lambda tf, x: tf.while_loop(lambda v: tf.reduce_sum(tf.abs(v)) > 1.0,
+                                                      lambda v: v * 0.5, [x])[0], x)
+        X("map_fn", lambda tf, x: tf.map_fn(lambda r: tf.reduce_sum(r * r), x), x)
+        X("scan", lambda tf, x: tf.scan(lambda a, r: a * 0.5 + r, x), x)
+        X("foldl", lambda tf, x: tf.foldl(lambda a, r: a + tf.sin(r), x), x)
+        X("matmul_bcast", lambda tf, a, b: tf.matmul(a, b), gen(r, (2, 1, 2, 3), dt),
+          gen(r, (4, 3, 2), dt))
+        X("matvec", lambda tf, a, v: tf.linalg.matvec(a, v), x, y)
+        X("tensordot", lambda tf, a, b: tf.tensordot(a, b, 1), x, y)
+        X("tensordot_ax", lambda tf, a, b: tf.tensordot(a, b, [[1], [0]]), x, gen(r, (4, 2), dt))
+        X("outer_einsum", lambda tf, a, b: tf.einsum("ij,k->ijk", a, b), x, y)
+        X("getitem_stride_grad", lambda tf, a: a[::2, 1::2] * a[1:, :2][:2], x)
+        X("gather_grad_dup", lambda tf, a: tf.gather(a, [0, 0, 2, 1, 0]) * 2.0, x)
+        X("stack_unstack", lambda tf, a: tf.stack(tf.unstack(a, axis=1)[::-1], axis=0), x)
+        X("split_concat", lambda tf, a: tf.concat(tf.split(a, 2, axis=1)[::-1], 0), x)
+        X("norm_fro", lambda tf, a: tf.norm(a, ord="fro", axis=[0, 1]), x)
+        X("norm_1", lambda tf, a: tf.norm(a, ord=1, axis=1), x)
+        X("cumsum_grad", lambda tf, a: tf.math.cumsum(a * a, axis=1, reverse=True), x)
+        X("logsumexp_ax", lambda tf, a: tf.reduce_logsumexp(a, axis=0, keepdims=True), x)
+        X("softmax_ax0", lambda tf, a: tf.nn.softmax(a, axis=0), x)
+        X("bias_add", lambda tf, a, b: tf.nn.bias_add(a, b), x, y)
+        X("linspace", lambda tf, a: tf.linspace(a[0, 0], a[1, 1], 5), x)
+        X("range_like", lambda tf, a: a[0] * tf.cast(tf.range(4), a.dtype), x)
+        X("clip_norm", lambda tf, a: tf.clip_by_norm(a, 1.0), x)
+        X("relu_x_where", lambda tf, a: tf.where(a > 0, a * a, tf.zeros_like(a)), x)
+        X("squared_norm", lambda tf, a: tf.reduce_sum(tf.square(a), axis=-1) ** 0.5, x)
+        X("pow_frac", lambda tf, a: tf.pow(tf.abs(a) + 0.1, 1.7), x)
+        X("sqrt_of_sum", lambda tf, a: tf.sqrt(tf.reduce_sum(a * a) + 1e-3), x)
+        X("dropout_like", lambda tf, a: a * tf.cast(a > 0.0, a.dtype), x)
+    for dt in ["int32", "int64"]:
+        r = _rng(f"intdiv{dt}")
+        a, b = gen(r, (3, 4), dt), gen(r, (3, 4), dt, "pos") * np.where(gen(r, (3, 4), "bool"), 1, -1).astype(dt)
+        for nm in ("floordiv", "floormod", "truncatediv", "truncatemod"):
+            c.append(Case(f"intdiv_{nm}/{dt}", lambda tf, a, b, nm=nm: getattr(tf.math, nm)(a, b),
+                          [a, b]))
+        c.append(Case(f"int_mean/{dt}", lambda tf, a: tf.reduce_mean(a, axis=1), [a]))
+        c.append(Case(f"int_abs_min/{dt}", lambda tf, a: tf.abs(a * 0 + np.iinfo(dt).min), [a]))
+        c.append(Case(f"int_pow/{dt}", lambda tf, a: tf.pow(a, 3), [a]))
+        c.append(Case(f"int_div_scalar/{dt}", lambda tf, a: a / 4, [a]))
     return c
 
 

@@ -123,18 +123,32 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):
 
 
 def linspace(start, stop, num, name=None, axis=0):
-    """`num` evenly spaced values from start to stop inclusive (float32 for Python floats)."""
+    """`num` evenly spaced values from start to stop inclusive (float32 for Python floats,
+    float64 for integers, as TF).
+
+    Scalar start/stop are computed as TF does - [start, start + i * (stop - start) / (num - 1)
+    for 0 < i < num - 1, stop] - in graphflow ops, so the result is differentiable in start
+    and stop, eagerly and inside @function.
+
+    >>> linspace(0., 1., 5).numpy()
+    array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float32)
+    """
     s = convert_to_tensor(start)
     e = convert_to_tensor(stop)
-    dt = s.dtype if s.dtype.is_floating else _dt.float32
-    if s._value is None or e._value is None:   # symbolic start/stop inside @function
-        if s.ndim or e.ndim or axis != 0:
-            raise NotImplementedError("linspace: symbolic start/stop must be scalars (axis 0)")
+    dt = s.dtype if s.dtype.is_floating else _dt.float64   # integers: float64, as TF 2.21
+    if s.ndim == 0 and e.ndim == 0 and axis in (0, -1):
+        from .math_ops import add, multiply, subtract, divide
+        from .shape_ops import concat, reshape
         n = int(num)
-        frac = convert_to_tensor(np.arange(n) / max(n - 1, 1), dt)
         s = s if s.dtype == dt else _cast(s, dt)
         e = e if e.dtype == dt else _cast(e, dt)
-        return s + (e - s) * frac
+        if n <= 1:
+            return reshape(s, (1,))[:max(n, 0)]
+        step = divide(subtract(e, s), convert_to_tensor(n - 1, dt))
+        inner = add(s, multiply(step, convert_to_tensor(np.arange(1, n - 1), dt)))
+        return concat([reshape(s, (1,)), inner, reshape(e, (1,))], 0)
+    if s._value is None or e._value is None:   # symbolic start/stop inside @function
+        raise NotImplementedError("linspace: symbolic start/stop must be scalars (axis 0)")
     return convert_to_tensor(np.linspace(float(s), float(e), int(num), axis=axis).astype(dt.np))
 
 
