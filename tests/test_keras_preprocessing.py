@@ -161,3 +161,24 @@ def test_category_encoding_matches_keras():
     loss0 = model.evaluate(x, target, verbose=0)
     model.fit(x, target, epochs=60, verbose=0)
     assert model.evaluate(x, target, verbose=0) < 0.05 * loss0
+
+
+def test_regression_tutorial_one_feature():
+    """TF's basic regression tutorial: a Normalization(input_shape=[1], axis=None) adapted to a
+    1-D feature column, then Dense(1), fitted on the 1-D column itself (Keras 3 gives the data
+    the model's trailing axis of size 1)."""
+    rng = np.random.default_rng(3)
+    hp = rng.uniform(50, 200, 64)
+    target = (40 - 0.15 * hp + rng.normal(0, 1, 64)).astype(np.float32)
+    normalizer = tf.keras.layers.Normalization(input_shape=[1], axis=None)
+    normalizer.adapt(hp)
+    np.testing.assert_allclose(normalizer.mean.numpy(), [hp.mean()], rtol=1e-6)
+    model = tf.keras.Sequential([normalizer, tf.keras.layers.Dense(units=1)])
+    assert model.predict(hp[:10], verbose=0).shape == (10, 1)
+    model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.1),
+                  loss="mean_squared_error")
+    model.fit(hp, target, epochs=40, verbose=0)
+    # the least-squares line through the data
+    slope, intercept = np.polyfit(hp, target, 1)
+    np.testing.assert_allclose(model.predict(np.array([100., 150.]), verbose=0)[:, 0],
+                               intercept + slope * np.array([100., 150.]), atol=0.5)

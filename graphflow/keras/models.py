@@ -386,6 +386,25 @@ class MetricsContainer:
 
 # ------------------------------------------------------------------ Model
 
+
+def adjust_input_rank(x, ref_shape):
+    """Keras 3's input rank rule for models with known input shapes: data one rank short of an
+    input whose last dim is 1 gets that axis (a 1-D feature column for `Input((1,))`, as in the
+    TF regression tutorial), data with an extra trailing 1 loses it; other ranks pass as given.
+
+    >>> import numpy as np
+    >>> adjust_input_rank(np.zeros(5), (None, 1)).shape
+    TensorShape([5, 1])
+    """
+    if ref_shape is None or not hasattr(x, "shape"):
+        return x
+    rank, ref = len(x.shape), tuple(ref_shape)
+    if rank == len(ref) - 1 and ref and ref[-1] == 1:
+        return _s.expand_dims(x, -1)
+    if rank == len(ref) + 1 and x.shape[-1] == 1:
+        return _s.squeeze(x, [-1])
+    return x
+
 def _arg_masks(node, masks, given):
     """Keras 3's rule for a call parameter `<name>_mask`: it gets the Keras mask of the call's
     tensor argument `<name>` (MultiHeadAttention's query/value/key masks), unless passed.
@@ -501,6 +520,7 @@ class Model(Layer):
             vals = flatten(inputs)[0]
         if len(vals) != len(in_leaves):
             raise ValueError(f"model {self.name} expects {len(in_leaves)} inputs, got {len(vals)}")
+        vals = [adjust_input_rank(v, k.shape) for v, k in zip(vals, in_leaves)]
         values = {id(k): v for k, v in zip(in_leaves, vals)}
         masks = {}   # Keras masking along single-tensor edges: id(KerasTensor) -> mask
         for node in self._fn_nodes:
@@ -1200,7 +1220,7 @@ class Sequential(Model):
         return [self._layers_list[-1].name] if self._layers_list else None
 
     def call(self, inputs, training=None, mask=None):
-        x = inputs
+        x = adjust_input_rank(inputs, self._seq_input_shape)
         for layer in self._layers_list:   # Keras masking: each layer's output mask goes on
             y = layer(x, mask=mask) if mask is not None else layer(x)
             mask = layer.compute_mask(x, mask)

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from ..ops import math_ops as _m, shape_ops as _s
-from ..tensor import Tensor, Variable
+from ..tensor import Tensor, Variable, convert_to_tensor
 from .layers import Layer
 
 #: Keras 3's `backend.epsilon()`: the floor of the standard deviation Normalization divides by
@@ -22,6 +22,10 @@ EPSILON = 1e-7
 def _first(batch):
     """The features of a dataset element (an `(x, y)` tuple gives x)."""
     return batch[0] if isinstance(batch, tuple) else batch
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
 def _as_array(x):
@@ -46,6 +50,10 @@ class Normalization(Layer):
     (['mean', 'variance', 'count'], 3)
     >>> Normalization(mean=2., variance=4.)(np.array([[4.]])).numpy()
     array([[1.]], dtype=float32)
+    >>> features = Normalization()
+    >>> features.adapt(np.array([[1., 10.], [3., 30.]]))
+    >>> features.mean.numpy()   # the broadcast shape, as Keras 3
+    array([[ 2., 20.]], dtype=float32)
     """
     supports_masking = True
 
@@ -189,6 +197,17 @@ class Normalization(Layer):
         # read now, so a traced model sees the values of a later adapt()
         return (_s.reshape(self.adapt_mean.read_value(), self._broadcast_shape),
                 _s.reshape(self.adapt_variance.read_value(), self._broadcast_shape))
+
+    @property
+    def mean(self):
+        """The mean in the inputs' broadcast shape (Keras 3: the TF regression tutorial's
+        `normalizer.mean.numpy()` gives shape (1, features)); None before `build`/`adapt`."""
+        return None if not self.built else _as_tensor(self._statistics()[0])
+
+    @property
+    def variance(self):
+        """The variance in the inputs' broadcast shape; None before `build`/`adapt`."""
+        return None if not self.built else _as_tensor(self._statistics()[1])
 
     def call(self, inputs):
         mean, var = self._statistics()
