@@ -307,6 +307,19 @@ def test_conv_step_numba_equals_numpy_executor():
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-6)
 
 
+@pytest.mark.parametrize("groups", [1, 4])      # im2col + gemm, direct (grouped)
+def test_filter_gradient_on_one_thread(groups):
+    """Inside ONE_THREAD the chunk pool runs every chunk in one call: the filter gradient's
+    per-chunk partial sums must still add up (they were left uninitialized)."""
+    from graphflow.backends.numba.parallel import ONE_THREAD
+    x = R.standard_normal((16, 9, 9, 8)).astype(np.float32)
+    ct = R.standard_normal((16, 7, 7, 8)).astype(np.float32)
+    a = dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=groups,
+             filter_shape=(3, 3, 8 // groups, 8))
+    with ONE_THREAD:
+        run_both("conv2d_backprop_filter", a, x, ct, tol=1e-4)
+
+
 def test_calls_run_on_one_thread_while_a_kernel_compiles(monkeypatch):
     """While a kernel of the plan is still compiling, its calls (after the first) run with BLAS
     and the chunk pool on one thread (the compiler process needs the other core), with the same

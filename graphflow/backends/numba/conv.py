@@ -555,6 +555,13 @@ def _block_images(per_image_bytes):
     return max(1, BLOCK_BYTES // max(1, per_image_bytes))
 
 
+def _partials(shape, dt):
+    """Per-chunk partial sums (summed after), zeros: the chunk pool may run several chunks in
+    one call (inside `ONE_THREAD`, or without helper threads: fn(0, n)), which then writes only
+    the first partial - uninitialized others made the filter gradient garbage."""
+    return np.zeros(shape, dt)
+
+
 def _gemm_rows(n, per_image):
     """Images per gemm chunk (all of them without helper threads)."""
     return _rows(n, per_image) if pool().helpers else n
@@ -724,7 +731,7 @@ def _backprop_filter(d, impl, dt, in_shapes):
             x, ct = _c(x, dt), _c(ct, dt)
             n = x.shape[0]
             rows = _rows(n, ct[0].size * kh * kw * ci)
-            parts = np.empty((-(-n // rows), kh, kw, ci, o), dt)
+            parts = _partials((-(-n // rows), kh, kw, ci, o), dt)
 
             def chunk(lo, hi):
                 k.fn(x[lo:hi], ct[lo:hi], parts[lo // rows:lo // rows + 1], sh, sw, dh, dw,
@@ -750,7 +757,7 @@ def _backprop_filter(d, impl, dt, in_shapes):
         if have:
             cols = cols.reshape(n, ho * wo, kk)
         rows = _gemm_rows(n, ho * wo * kk * (o + 1))
-        parts = np.empty((-(-n // rows), kk, o), dt)
+        parts = _partials((-(-n // rows), kk, o), dt)
         ib = _block_images(ho * wo * kk * dt.itemsize)
 
         def product(cc, g, p, add):
