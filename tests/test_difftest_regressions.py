@@ -125,6 +125,13 @@ def test_reduction_of_a_reduction_over_size_one_axes(mode):
     np.testing.assert_allclose(run(mode, f, x).numpy(), x.sum(0) + x, rtol=1e-6)
     out = run(mode, lambda x: tf.reduce_sum(tf.reduce_sum(x, 1, keepdims=True), 1), x)
     np.testing.assert_array_equal(out.numpy(), x[:, 0])
+    # ... and in the multi-pass generator, when no node reads the inner reduction (KeyError 0)
+    y = np.arange(4.0).reshape(4, 1)
+
+    def g(y):
+        m = tf.reduce_sum(tf.reduce_sum(y, 1, keepdims=True), 1, keepdims=True)
+        return tf.exp(m - tf.reduce_max(m, 1, keepdims=True))
+    np.testing.assert_allclose(run(mode, g, y).numpy(), np.ones((4, 1)))
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -246,6 +246,8 @@ def _generate_passes(spec):
     def ref_info(a):
         if a[0] == "r":
             k = a[1]
+            if k not in rphase:   # a reduction of a reduction: the inner one's phase first
+                rphase[k] = ref_info(reds[k].arg)[1]
             return (n_keep, rphase[k] + 1, None, (), f"red{k}")
         return info[a]
     order = []
