@@ -237,8 +237,14 @@ class GradientTape:
         return rebuild(grads)
 
     def _explain(self, ts, s):
-        reasons = [reverse.explain_none(self._records, t, s, self._watched, self._escaped,
-                                         self._watch_accessed) for t in ts]
+        if not _is_float(s):
+            return (f"the source has dtype {s.dtype.name} (shape {s.shape}): gradients are only "
+                    "defined for floating-point sources; cast it with "
+                    "graphflow.cast(x, graphflow.float32) before the computation")
+        reasons = [f"the target has dtype {t.dtype.name}: integer/bool targets carry no gradient"
+                   if not _is_float(t) else
+                   reverse.explain_none(self._records, t, s, self._watched, self._escaped,
+                                        self._watch_accessed) for t in ts]
         reasons = [r for r in reasons if r]
         return reasons[0] if len(reasons) == len(ts) and reasons else "connected"
 
