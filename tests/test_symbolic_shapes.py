@@ -406,3 +406,24 @@ def test_shape_arguments_stacked_from_run_time_dims_trace_once():
             rtol=1e-6)
         assert r.shape == (n, 100) and z.shape == (n, 2)
     assert f.experimental_get_tracing_count() == 1
+
+
+def test_range_of_run_time_dims_traces_once():
+    # positions of a sequence of unknown length (keras.io's transformer example)
+    @tf.function(input_signature=[tf.TensorSpec((None, None))])
+    def f(x):
+        n = tf.shape(x)[-1]
+        return (tf.range(start=0, limit=n, delta=1), tf.range(1, n, 2), tf.range(n, 0, -2),
+                tf.range(tf.shape(x)[0] + 1), tf.zeros([n * 2, 1]))
+    for shape in ((2, 5), (1, 1), (3, 0)):
+        b, n = shape
+        got = [t.numpy().ravel().tolist() for t in f(np.zeros(shape, "float32"))]
+        assert got == [list(range(n)), list(range(1, n, 2)), list(range(n, 0, -2)),
+                       list(range(b + 1)), [0.0] * (2 * n)]
+    assert f.experimental_get_tracing_count() == 1
+
+    @tf.function
+    def g(x):
+        return tf.range(tf.reduce_sum(x))   # a value, not a dim: TF's shape would be unknown
+    with pytest.raises(tf.errors.InvalidArgumentError, match="range: .*Python ints or run-time dims"):
+        g(tf.constant([1, 2]))

@@ -8,8 +8,14 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..ops.registry import CONSTANT, OPS
-from ..shapes import Dim
+from ..shapes import Dim, dmax as _dmax
 from ..tensor import Tensor, convert_to_tensor
+
+
+#: scalar integer ops whose result is again a dim when their operands are (traced shape values)
+_DIM_ARITHMETIC = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b,
+                   "multiply": lambda a, b: a * b, "floordiv": lambda a, b: a // b,
+                   "negative": lambda a: -a, "cast": lambda a: a}
 
 
 def _traced_dims(t):
@@ -30,6 +36,11 @@ def _node_dims(nx, n):
         return tuple(int(s) for s in v.reshape(-1)) if v.ndim else int(v)
     if "value_of_dims" in op.facts:
         return d["attrs"]["dims"]
+    if d["op"] in _DIM_ARITHMETIC and not d["shape"] and np.dtype(d["dtype"]).kind in "iu":
+        args = [_node_dims(nx, u) for u in d["inputs"]]   # n + 1, n // 2, cast(n, int64), ...
+        if any(a is None or isinstance(a, tuple) for a in args):
+            return None
+        return _DIM_ARITHMETIC[d["op"]](*args)
     if d["op"] in ("reshape", "expand_dims", "concat") and len(d["shape"]) <= 1 and (
             d["op"] != "concat" or d["attrs"].get("axis") in (0, -1)):
         parts = [_node_dims(nx, u) for u in d["inputs"]]
@@ -111,15 +122,43 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=No
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):
-    """Like Python's range; int32 for int arguments, float32 if any is a float."""
+    """Like Python's range; int32 for int arguments, float32 if any is a float. While tracing,
+    bounds that are run-time dims (`tf.range(tf.shape(x)[-1])`, positions of a sequence of
+    unknown length) give a tensor of run-time length; other value-dependent bounds are an error.
+    """
     if limit is None:
         start, limit = 0, start
+    if any(isinstance(v, Tensor) and getattr(v, "_graph", None) is not None
+           for v in (start, limit, delta)):
+        return _traced_range(start, limit, delta, dtype)
     vals = [float(v) if isinstance(v, Tensor) and v.dtype.is_floating else v
             for v in (start, limit, delta)]
     is_float = any(isinstance(v, float) for v in vals)
     dt = _dt.as_dtype(dtype) if dtype is not None else (_dt.float32 if is_float else _dt.int32)
     return convert_to_tensor(np.arange(*[np.asarray(v).item() if isinstance(v, Tensor) else v
                                          for v in vals]).astype(dt.np))
+
+
+def _traced_range(start, limit, delta, dtype):
+    """`range` of traced bounds that hold dims: start + delta * [0, 1, ..., n - 1] with the
+    length n a (symbolic) dim, known when the graph runs."""
+    from .array_ops import cumsum          # the layers above: only for traced bounds
+    from .math_ops import add, cast, multiply
+    from .registry import op_error
+    args = [convert_to_tensor(v) for v in (start, limit, delta)]
+    dims = [_traced_dims(a) if a.ndim == 0 and a.dtype.is_integer else None for a in args]
+    if any(d is None for d in dims):
+        raise op_error("range", args, "inside @function the bounds must be Python ints or run-time "
+                       "dims (from tf.shape / tf.size): the output length depends on them")
+    s, l, d = dims
+    if isinstance(d, Dim) or d == 0:
+        raise op_error("range", args, f"delta must be a non-zero Python int here, got {d}")
+    n = (l - s + d - 1) // d if d > 0 else (s - l - d - 1) // (-d)
+    n = n if isinstance(n, int) else _dmax(n, 0)
+    n = max(n, 0) if isinstance(n, int) else n
+    dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int32
+    iota = cumsum(_filled((n,), 1, dt.np), exclusive=True)
+    return add(cast(args[0], dt), multiply(iota, cast(args[2], dt)))
 
 
 def linspace(start, stop, num, name=None, axis=0):
