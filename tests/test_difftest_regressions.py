@@ -158,3 +158,12 @@ def test_linspace_is_differentiable_in_start_and_stop(mode):
     np.testing.assert_allclose(y.numpy(), [1.0, 1.5, 2.0, 2.5, 3.0])
     assert float(ga) == 5.0 and float(gb) == 10.0
     assert tf.linspace(1, 3, 3).dtype == tf.float64 and tf.linspace(2.0, 1.0, 1).numpy() == [2.0]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bool_times_operator_is_logical_and(mode):
+    # TF 2.21: `b * c` on bool tensors is logical_and (tf.multiply itself rejects bool)
+    b, c = np.array([True, False, True]), np.array([True, True, False])
+    np.testing.assert_array_equal(run(mode, lambda b, c: b * c, b, c).numpy(), b & c)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="multiply.*bool"):
+        tf.multiply(b, c)

@@ -637,9 +637,17 @@ def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
     return cast(reduce_sum(cast(input_tensor, _dt.int32), axis, keepdims), _dt.bool)
 
 
+def _mul_operator(x, y):
+    """`x * y`: as TF's operator, logical_and when a tensor operand is bool (tf.multiply itself
+    rejects bool)."""
+    if any(getattr(t, "dtype", None) == _dt.bool for t in (x, y)):
+        return logical_and(x, y)
+    return multiply(x, y)
+
+
 # Tensor's operators are these functions (tensor.py sits below the ops and cannot import them)
 OPERATORS.update(
-    add=add, subtract=subtract, multiply=multiply, divide=divide, floordiv=floordiv, mod=mod,
+    add=add, subtract=subtract, multiply=_mul_operator, divide=divide, floordiv=floordiv, mod=mod,
     pow=pow, matmul=matmul, logical_and=logical_and, logical_or=logical_or,
     logical_not=logical_not, less=less, less_equal=less_equal, greater=greater,
     greater_equal=greater_equal, equal=equal, not_equal=not_equal, negative=negative, abs=abs,
