@@ -778,10 +778,11 @@ def main(argv):
         return
     counts, bad = {m: 0 for m in modes}, []
     every = int(argv[argv.index("--sample") + 1]) if "--sample" in argv else 1
+    offset = int(argv[argv.index("--offset") + 1]) if "--offset" in argv else 0
     for k, c in enumerate(all_cases(n_prog)):
         if only not in c.name or c.name not in ref:
             continue
-        if every > 1 and k % every and not c.name.startswith(("program/", "fusion/")):
+        if every > 1 and k % every != offset and not c.name.startswith(("program/", "fusion/")):
             continue
         for m in modes:
             counts[m] += 1
