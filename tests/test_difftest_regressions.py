@@ -167,3 +167,12 @@ def test_bool_times_operator_is_logical_and(mode):
     np.testing.assert_array_equal(run(mode, lambda b, c: b * c, b, c).numpy(), b & c)
     with pytest.raises(tf.errors.InvalidArgumentError, match="multiply.*bool"):
         tf.multiply(b, c)
+
+
+def test_compiler_process_submit_after_stop_is_refused_quietly():
+    # at exit, stop() cleared the process while the background thread was queueing a compile:
+    # "AttributeError: 'NoneType' object has no attribute 'stdin'" in graphflow-numba-compiler
+    from graphflow.backends.numba import cache
+    p = cache._CompilerProcess()
+    p.stop()
+    assert p.submit("/nonexistent.py", "gfk_x", []) is False and p.proc is None

@@ -421,17 +421,18 @@ class _CompilerProcess:
         if self.broken:
             return False
         try:
-            if self.proc is None or self.proc.poll() is not None:
+            p = self.proc   # one reference: stop() (at exit) may clear self.proc meanwhile
+            if p is None or p.poll() is not None:
                 code = ("import importlib.util as u; s = u.spec_from_file_location("
                         f"'gf_compile_worker', {_WORKER_PATH!r}); m = u.module_from_spec(s); "
                         "s.loader.exec_module(m); m.main()")
-                self.proc = subprocess.Popen(
+                p = self.proc = subprocess.Popen(
                     [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
-            self.proc.stdin.write(json.dumps({"path": path, "name": name,
-                                              "arg_types": [list(t) for t in arg_types]}) + "\n")
-            self.proc.stdin.flush()
-        except OSError:
+            p.stdin.write(json.dumps({"path": path, "name": name,
+                                      "arg_types": [list(t) for t in arg_types]}) + "\n")
+            p.stdin.flush()
+        except (OSError, ValueError):   # ValueError: the pipe was closed by stop()
             self.broken = True
             return False
         return True
@@ -450,6 +451,7 @@ class _CompilerProcess:
         return None if reply.get("ok") else reply.get("error", "failed")
 
     def stop(self):
+        self.broken = True   # at exit: no new process from a compile still being queued
         p, self.proc = self.proc, None
         if p is not None and p.poll() is None:
             try:
