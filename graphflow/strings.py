@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from . import dtypes as _dt
+from .errors import InvalidArgumentError
 from . import state as _state
 from .dispatch import bind
 from .ops import math_ops as _m  # noqa: F401 (fills OPERATORS["add"], wrapped below)
@@ -59,10 +60,13 @@ def _string_aware(add_fn):
         >>> add(convert_to_tensor("a"), "b").numpy()
         b'ab'
         """
-        if _is_string(x) or _is_string(y):
-            return bind(STRING_CONCAT, [convert_to_tensor(x, _dt.string),
-                                        convert_to_tensor(y, _dt.string)], {})
-        return add_fn(x, y)
+        try:   # numbers first: the hot path pays nothing for the string check
+            return add_fn(x, y)
+        except (InvalidArgumentError, TypeError):   # add's rule rejects string operands
+            if not (_is_string(x) or _is_string(y)):
+                raise
+        return bind(STRING_CONCAT, [convert_to_tensor(x, _dt.string),
+                                    convert_to_tensor(y, _dt.string)], {})
     return add
 
 

@@ -640,9 +640,12 @@ def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
 def _mul_operator(x, y):
     """`x * y`: as TF's operator, logical_and when a tensor operand is bool (tf.multiply itself
     rejects bool)."""
-    if any(getattr(t, "dtype", None) == _dt.bool for t in (x, y)):
-        return logical_and(x, y)
-    return multiply(x, y)
+    try:   # numbers first: the hot path pays nothing for the bool check
+        return multiply(x, y)
+    except InvalidArgumentError:   # multiply's rule rejects bool (its dtype check comes first)
+        if not any(getattr(t, "dtype", None) == _dt.bool for t in (x, y)):
+            raise
+    return logical_and(x, y)
 
 
 # Tensor's operators are these functions (tensor.py sits below the ops and cannot import them)
