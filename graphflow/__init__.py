@@ -158,15 +158,7 @@ def _matrix_transpose(a, name=None):
     return transpose(a, list(_builtins.range(a.ndim - 2)) + [a.ndim - 1, a.ndim - 2])
 
 
-def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):
-    """Euclidean (2-) norm of all entries, or along `axis` (TF's `tf.norm`, default ord only).
-
-    >>> float(norm(constant([3.0, 4.0])))
-    5.0
-    """
-    if ord not in ("euclidean", "fro", 2, 2.0) :
-        raise NotImplementedError(f"tf.norm: ord={ord!r} (only the euclidean norm)")
-    return sqrt(reduce_sum(square(tensor), axis=axis, keepdims=keepdims))
+norm = _la.norm
 
 
 linalg = _namespace("linalg", norm=norm, matmul=matmul, matrix_transpose=_matrix_transpose, eye=eye,

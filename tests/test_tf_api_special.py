@@ -227,3 +227,26 @@ def test_special_functions_match_scipy_over_wide_ranges():
         np.testing.assert_allclose(
             tf.math.polygamma(tf.constant(float(n), tf.float64), tf.constant(pos)).numpy(),
             sps.polygamma(n, pos), rtol=1e-13)
+
+
+@pytest.mark.parametrize("ord_, axis", [("euclidean", None), (1, None), (np.inf, 1), (3, 0),
+                                        ("fro", (0, 1)), (1, (0, 1)), (np.inf, (1, 0)),
+                                        (2, (0, 1))])
+def test_norm_orders_and_axes_as_numpy_with_gradients(ord_, axis):
+    from conftest import check_grad
+    x = np.array([[1.5, -2.0, 0.7], [0.3, 2.5, -1.1]])
+    got = tf.norm(x, ord=ord_, axis=axis).numpy()
+    flat = axis is None
+    want = np.linalg.norm(x.ravel() if flat else x, ord=2 if ord_ == "euclidean" else ord_,
+                          axis=None if flat else axis)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    kept = tf.norm(x, ord=ord_, axis=axis, keepdims=True).shape
+    assert kept == ((1, 1) if flat else np.linalg.norm(x, ord=ord_, axis=axis, keepdims=True).shape)
+    check_grad(lambda t: tf.norm(t, ord=ord_, axis=axis), [x], order=1 if ord_ == np.inf else 2)
+
+
+def test_norm_rejects_what_tf_rejects():
+    with pytest.raises(ValueError, match="'fro' is not supported for a vector"):
+        tf.norm(np.ones(3), ord="fro")
+    with pytest.raises(ValueError, match="matrix norm"):
+        tf.norm(np.ones((2, 2)), ord=3, axis=[0, 1])

@@ -546,6 +546,59 @@ def cross(a, b, name=None):
                      a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], -1)
 
 
+def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):
+    """TF's `tf.norm` / `tf.linalg.norm`: a vector norm over all entries (axis=None) or along
+    one axis - ord 'euclidean' (= 2), 1, np.inf or any p > 0 - or a matrix norm over a 2-tuple
+    of axes - 'euclidean'/'fro' (Frobenius), 1 (max column sum), np.inf (max row sum), 2 (the
+    largest singular value).
+
+    >>> float(norm(constant([3.0, -4.0]))), float(norm(constant([3.0, -4.0]), ord=1))
+    (5.0, 7.0)
+    >>> float(norm(constant([[1., -2.], [3., 4.]]), ord=np.inf, axis=[-2, -1]))
+    7.0
+    """
+    x = to_tensor(tensor)
+    axes = None if axis is None else tuple(int(a) for a in np.atleast_1d(axis))
+    matrix = axes is not None and len(axes) == 2
+    if axes is not None and len(axes) not in (1, 2):
+        raise ValueError(f"norm: axis must be None, an int or a 2-tuple of ints, got {axis!r}")
+    p = ord
+    ok = p in ("euclidean", "fro", 1, 2, np.inf) if matrix else (
+        p == "euclidean" or (not isinstance(p, str) and float(p) > 0))
+    if not ok:
+        raise ValueError(f"norm: ord={ord!r} is not supported for a "
+                         f"{'matrix' if matrix else 'vector'} norm (TF: vector norms take "
+                         "'euclidean', 1, 2, np.inf or any p > 0; matrix norms 'euclidean', "
+                         "'fro', 1, 2, np.inf)")
+    a = _cx.abs(x) if x.dtype.is_complex else x
+    if not matrix:
+        ax = None if axes is None else axes[0]
+        if p in ("euclidean", 2):
+            return _m.sqrt(_m.reduce_sum(_m.square(a), axis=ax, keepdims=keepdims))
+        if p == 1:
+            return _m.reduce_sum(_m.abs(a), axis=ax, keepdims=keepdims)
+        if p == np.inf:
+            return _m.reduce_max(_m.abs(a), axis=ax, keepdims=keepdims)
+        pw = _m.pow(_m.abs(a), float(p))
+        return _m.pow(_m.reduce_sum(pw, axis=ax, keepdims=keepdims), 1.0 / float(p))
+    r0, r1 = (ax_ % x.ndim for ax_ in axes)
+    if r0 == r1:
+        raise ValueError(f"norm: the two matrix axes are the same ({axis!r})")
+    if p in ("euclidean", "fro"):
+        return _m.sqrt(_m.reduce_sum(_m.square(a), axis=[r0, r1], keepdims=keepdims))
+    if p == 2:   # the largest singular value of the matrices on axes (r0, r1)
+        rest = [i for i in range(x.ndim) if i not in (r0, r1)]
+        s = svd(_s.transpose(a, rest + [r0, r1]), compute_uv=False)[..., 0]
+        if keepdims:
+            for i in sorted((r0, r1)):
+                s = _s.expand_dims(s, i)
+        return s
+    rows, cols = (r0, r1) if p == 1 else (r1, r0)   # 1: sum over rows, then max over columns
+    out = _m.reduce_max(_m.reduce_sum(_m.abs(a), axis=rows, keepdims=True), axis=cols,
+                        keepdims=True)
+    return out if keepdims else _s.squeeze(out, axis=sorted((r0, r1)))
+
+
 def global_norm(t_list, name=None):
     """sqrt of the sum of squares of every entry of every tensor in `t_list` (None skipped).
 
