@@ -250,3 +250,18 @@ def test_norm_rejects_what_tf_rejects():
         tf.norm(np.ones(3), ord="fro")
     with pytest.raises(ValueError, match="matrix norm"):
         tf.norm(np.ones((2, 2)), ord=3, axis=[0, 1])
+
+
+@pytest.mark.parametrize("eq, sa, sb", [
+    ("...ij,...jk->...ik", (2, 1, 2, 3), (3, 3, 2)), ("...ij,jk", (2, 2, 3), (3, 2)),
+    ("b...d,bd->b...", (2, 3, 2), (2, 2)), ("...i,...i", (2, 3), (2, 3)), ("i...->...", (3, 2), None)])
+def test_einsum_ellipsis_as_numpy_with_gradients(eq, sa, sb):
+    from conftest import check_grad
+    rng = np.random.RandomState(1)
+    xs = [rng.randn(*sa)] + ([rng.randn(*sb)] if sb else [])
+    np.testing.assert_allclose(tf.einsum(eq, *xs).numpy(), np.einsum(eq, *xs), rtol=1e-12)
+    check_grad(lambda *t: tf.einsum(eq, *t), xs)
+    f = tf.function(lambda *t: tf.einsum(eq, *t), input_signature=[
+        tf.TensorSpec((None,) + x.shape[1:], tf.float64) for x in xs])
+    if eq.startswith("..."):   # an unknown leading dim inside the ellipsis: one trace
+        np.testing.assert_allclose(f(*xs).numpy(), np.einsum(eq, *xs), rtol=1e-12)

@@ -329,15 +329,61 @@ EINSUM = defop("einsum", lambda *xs, equation: np.einsum(equation, *xs), _einsum
                jvp=_einsum_jvp)
 
 
+def _expand_ellipsis(eq, xs):
+    """`eq` with each `...` spelled out in unused letters (right-aligned across operands, as
+    numpy), and operands whose ellipsis dims are 1 against a larger size broadcast to it."""
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(xs):
+        raise ValueError(f"einsum: the equation {eq!r} names {len(terms)} operands, "
+                         f"got {len(xs)}")
+    pool = [c for c in _string.ascii_letters if c not in eq]
+    ranks = [x.ndim - len(t.replace("...", "")) if "..." in t else 0 for t, x in zip(terms, xs)]
+    if min(ranks) < 0:
+        raise ValueError(f"einsum: an operand of {eq!r} has fewer dims than its indices "
+                         f"(shapes {[tuple(x.shape) for x in xs]})")
+    m = max(ranks)
+    ell = "".join(pool[:m])
+    size = {}   # each ellipsis letter's size: the largest static one (others 1 broadcast)
+    for t, x, r in zip(terms, xs, ranks):
+        for k, c in enumerate(ell[m - r:]):
+            d = x.shape[t.index("...") + k]
+            if isinstance(d, int) and d != 1:
+                size[c] = d
+    out_xs = []
+    for t, x, r in zip(terms, xs, ranks):
+        if "..." in t and r:
+            pre = t.index("...")
+            shape = list(x.shape)
+            for k, c in enumerate(ell[m - r:]):
+                if shape[pre + k] == 1 and size.get(c, 1) != 1:
+                    shape[pre + k] = size[c]
+            if shape != list(x.shape):
+                x = _s.broadcast_to(x, shape)
+        out_xs.append(x)
+    terms = [t.replace("...", ell[m - r:]) for t, r in zip(terms, ranks)]
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:   # implicit output: the ellipsis dims, then the indices that appear once, sorted
+        counts = collections.Counter("".join(terms))
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    return ",".join(terms) + "->" + out, out_xs
+
+
 def einsum(equation, *inputs, name=None, **_):
-    """Einstein summation over named indices (no ellipsis; gradients need no repeated index
-    within one operand).
+    """Einstein summation over named indices; `...` stands for the leading dims (broadcast as
+    numpy). Gradients need no repeated index within one operand.
 
     >>> einsum("ij,jk->ik", constant([[1., 2.]]), constant([[3.], [4.]])).numpy()
     array([[11.]], dtype=float32)
+    >>> einsum("...ij,...jk->...ik", constant(np.ones((2, 1, 3))), constant(np.ones((3, 4)))).shape
+    TensorShape([2, 1, 4])
     """
     xs = convert_args(*inputs, op="einsum")
-    return bind(EINSUM, xs, {"equation": equation.replace(" ", "")})
+    eq = equation.replace(" ", "")
+    if "..." in eq:
+        eq, xs = _expand_ellipsis(eq, xs)
+    return bind(EINSUM, xs, {"equation": eq})
 
 
 def tensordot(a, b, axes, name=None):
