@@ -36,8 +36,7 @@ dims as bounds (split's offsets; clamped as numpy does, as `min`/`max` dims).
 Not covered (a clear error at trace time): `unstack` of an unknown axis without `num=` (TF's
 "Cannot infer argument `num`"), Python loops over an unknown axis, slice bounds that are unknown
 dims and negative when the graph runs (numpy would count them from the end; a run-time check
-fails), an einsum `...` dim of size 1 against an unknown one in another operand (no
-broadcast: the sizes must agree), `squeeze()` without `axis=` of an unknown dim that is 1 at run time
+fails), `squeeze()` without `axis=` of an unknown dim that is 1 at run time
 (the rank is part of the graph: a run-time error says to pass `axis=`), the gradients of qr/svd
 when it is unknown at trace time whether the matrices have more rows or more columns (as TF).
 """
