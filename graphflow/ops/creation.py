@@ -12,12 +12,6 @@ from ..shapes import Dim, dmax as _dmax
 from ..tensor import Tensor, convert_to_tensor
 
 
-#: scalar integer ops whose result is again a dim when their operands are (traced shape values)
-_DIM_ARITHMETIC = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b,
-                   "multiply": lambda a, b: a * b, "floordiv": lambda a, b: a // b,
-                   "negative": lambda a: -a, "cast": lambda a: a}
-
-
 def _traced_dims(t):
     """The dims a traced shape value holds (`graphflow.shape(x)` while tracing, or a constant,
     or those put together by reshape/expand_dims/stack/concat, e.g. `tf.stack([b, 10])` with
@@ -36,18 +30,22 @@ def _node_dims(nx, n):
         return tuple(int(s) for s in v.reshape(-1)) if v.ndim else int(v)
     if "value_of_dims" in op.facts:
         return d["attrs"]["dims"]
-    if d["op"] in _DIM_ARITHMETIC and not d["shape"] and np.dtype(d["dtype"]).kind in "iu":
-        args = [_node_dims(nx, u) for u in d["inputs"]]   # n + 1, n // 2, cast(n, int64), ...
-        if any(a is None or isinstance(a, tuple) for a in args):
+    # facts of the table: `joins_dims` (reshape, concat: tf.stack([n, 10])) and `dim_value`
+    # (scalar int arithmetic: n + 1, n // 2, -n, cast(n)) carry dims through shape values
+    joins, f = "joins_dims" in op.facts, op.facts.get("dim_value")
+    if (joins or f) and len(d["shape"]) <= 1 and np.dtype(d["dtype"]).kind in "iu":
+        args = [_node_dims(nx, u) for u in d["inputs"]]
+        if any(a is None for a in args):
             return None
-        return _DIM_ARITHMETIC[d["op"]](*args)
-    if d["op"] in ("reshape", "expand_dims", "concat") and len(d["shape"]) <= 1 and (
-            d["op"] != "concat" or d["attrs"].get("axis") in (0, -1)):
-        parts = [_node_dims(nx, u) for u in d["inputs"]]
-        if any(p is None for p in parts):
+        if joins:
+            flat = tuple(x for a in args for x in (a if isinstance(a, tuple) else (a,)))
+            return flat if d["shape"] else (flat[0] if len(flat) == 1 else None)
+        if d["shape"] or any(isinstance(a, tuple) for a in args):
             return None
-        flat = tuple(x for p in parts for x in (p if isinstance(p, tuple) else (p,)))
-        return flat if d["shape"] else (flat[0] if len(flat) == 1 else None)
+        try:
+            return f(*args)
+        except (TypeError, ZeroDivisionError):
+            return None
     return None
 
 

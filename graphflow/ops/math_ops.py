@@ -67,7 +67,8 @@ def _erf(x):
 
 
 NEG, negative = _unary("negative", np.negative, lambda i, o, g: [-g], "fic",
-                       "Elementwise -x.", involution=True, jvp=LINEAR)
+                       "Elementwise -x.", involution=True, jvp=LINEAR,
+                       dim_value=_operator.neg)
 ABS, abs = _unary("abs", np.abs, lambda i, o, g: [g * sign(i[0])], "fi",
                   "Elementwise |x|.")
 SIGN, sign = _unary("sign", np.sign, lambda i, o, g: [zeros_like(g)], "fi",
@@ -113,10 +114,13 @@ def _binary(name, impl, vjp, kinds="fiu", doc="", **facts):
     return _unary(name, impl, vjp, kinds, doc, arity=2, **facts)   # same table entry; wider default kinds
 
 
-ADD = defop("add", np.add, elementwise_rule("add", "fiuc"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2, identity_element=0, jvp=LINEAR)
-SUB = defop("subtract", np.subtract, elementwise_rule("subtract", "fiuc"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2, right_identity=0, jvp=LINEAR)
+ADD = defop("add", np.add, elementwise_rule("add", "fiuc"), lambda i, o, g: [g, g], kind=ELEMENTWISE, arity=2, identity_element=0, jvp=LINEAR,
+            dim_value=_operator.add)
+SUB = defop("subtract", np.subtract, elementwise_rule("subtract", "fiuc"), lambda i, o, g: [g, -g], kind=ELEMENTWISE, arity=2, right_identity=0, jvp=LINEAR,
+            dim_value=_operator.sub)
 MUL = defop("multiply", np.multiply, elementwise_rule("multiply", "fiuc"),
-            lambda i, o, g: [g * _cj(i[1]), g * _cj(i[0])], kind=ELEMENTWISE, arity=2, identity_element=1, jvp=BILINEAR)
+            lambda i, o, g: [g * _cj(i[1]), g * _cj(i[0])], kind=ELEMENTWISE, arity=2, identity_element=1, jvp=BILINEAR,
+            dim_value=_operator.mul)
 # The fast path uses Python's operators: identical to the ufuncs on arrays, and numpy's scalar
 # math on 0-d values (~15x cheaper than calling a ufunc on two numpy scalars).
 add = binary_operator("add", _operator.add,
@@ -154,7 +158,8 @@ def _int_division(ufunc):
 
 FLOORDIV = defop("floordiv", _int_division(np.floor_divide), elementwise_rule("floordiv"),
                  nondiff_reason="floordiv is piecewise constant",
-                 kind=ELEMENTWISE, arity=2, int_zero_division="raises")
+                 kind=ELEMENTWISE, arity=2, int_zero_division="raises",
+                 dim_value=_operator.floordiv)
 floordiv = _api(FLOORDIV, "Elementwise floor(x / y); not differentiable.")
 MOD, mod = _binary("mod", _int_division(np.mod), lambda i, o, g: [g, -(g * floor(i[0] / i[1]))], doc="Elementwise x mod y with the sign of y (floormod).", int_zero_division="raises")
 floormod = mod
@@ -240,7 +245,8 @@ def _cast_vjp(i, o, g, dtype):
     return [None]
 
 
-CAST = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_rule, _cast_vjp, kind=ELEMENTWISE, arity=1, jvp=LINEAR)
+CAST = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_rule, _cast_vjp, kind=ELEMENTWISE, arity=1, jvp=LINEAR,
+             dim_value=lambda a: a)
 
 
 def cast(x, dtype, name=None):

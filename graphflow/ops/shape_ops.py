@@ -29,7 +29,7 @@ def _reshape_rule(x, shape):
 
 RESHAPE = defop("reshape", lambda x, shape: np.reshape(x, shape), _reshape_rule,
                 lambda i, o, g, shape: [reshape(g, i[0].shape)], arity=1, same_shape_noop=True,
-                composes="outer", c_order_view=True, jvp=LINEAR)
+                composes="outer", c_order_view=True, jvp=LINEAR, joins_dims=True)
 
 
 def reshape(tensor, shape, name=None):
@@ -220,7 +220,8 @@ def _concat_vjp(i, o, g, axis):
     return outs
 
 
-CONCAT = defop("concat", lambda *xs, axis: np.concatenate(xs, axis), _concat_rule, _concat_vjp, jvp=LINEAR)
+CONCAT = defop("concat", lambda *xs, axis: np.concatenate(xs, axis), _concat_rule, _concat_vjp, jvp=LINEAR,
+               joins_dims=True)
 
 
 def concat(values, axis, name=None):
