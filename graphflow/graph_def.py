@@ -18,6 +18,8 @@ scope>`, as in TF, so TensorBoard groups them.
 import networkx as nx
 import numpy as np
 
+from .ops.registry import PARAMETER
+
 __all__ = ["GraphDef", "NodeDef", "FuncGraph", "graph_def", "node_names"]
 
 
@@ -75,7 +77,7 @@ def node_names(nxg):
             fwd = nxg.nodes[tags["forward"]] if tags.get("forward") in nxg.nodes else d
             scope = "/".join(s for s in ("gradients", fwd.get("scope") or "") if s)
         base = f"{d['op']}_{n}"
-        pname = (d.get("attrs") or {}).get("name") if d["op"] == "parameter" else None
+        pname = (d.get("attrs") or {}).get("name") if d["op"] == PARAMETER.name else None
         if isinstance(pname, str) and pname:
             base = pname
         names[n] = f"{scope}/{base}" if scope else base
