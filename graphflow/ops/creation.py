@@ -7,7 +7,7 @@
 import numpy as np
 
 from .. import dtypes as _dt
-from ..ops.registry import CONSTANT, OPS
+from ..ops.registry import CONSTANT, OPS, op_error
 from ..shapes import Dim, dmax as _dmax
 from ..tensor import Tensor, convert_to_tensor
 
@@ -142,7 +142,6 @@ def _traced_range(start, limit, delta, dtype):
     length n a (symbolic) dim, known when the graph runs."""
     from .array_ops import cumsum          # the layers above: only for traced bounds
     from .math_ops import add, cast, multiply
-    from .registry import op_error
     args = [convert_to_tensor(v) for v in (start, limit, delta)]
     dims = [_traced_dims(a) if a.ndim == 0 and a.dtype.is_integer else None for a in args]
     if any(d is None for d in dims):
@@ -152,8 +151,7 @@ def _traced_range(start, limit, delta, dtype):
     if isinstance(d, Dim) or d == 0:
         raise op_error("range", args, f"delta must be a non-zero Python int here, got {d}")
     n = (l - s + d - 1) // d if d > 0 else (s - l - d - 1) // (-d)
-    n = n if isinstance(n, int) else _dmax(n, 0)
-    n = max(n, 0) if isinstance(n, int) else n
+    n = _dmax(n, 0)   # an int when decidable, else a run-time max
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int32
     iota = cumsum(_filled((n,), 1, dt.np), exclusive=True)
     return add(cast(args[0], dt), multiply(iota, cast(args[2], dt)))
