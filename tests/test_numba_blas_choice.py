@@ -8,6 +8,10 @@ from graphflow.backends.numba import blas_choice
 from graphflow.backends.numba.blas_choice import BlasChoice
 
 
+def _IDLE():
+    return False        # an idle machine: trials on all cores are never skipped
+
+
 def _drive(choice, cost, calls):
     """Run `calls` calls whose time is cost(single, i); the list of modes used."""
     used = []
@@ -19,7 +23,7 @@ def _drive(choice, cost, calls):
 
 
 def test_loaded_machine_picks_one_thread_and_trials_get_rarer():
-    c = BlasChoice()
+    c = BlasChoice(busy=_IDLE)
     used = _drive(c, lambda single, i: 0.005 if single else 0.250, 2000)
     assert used[:2] == [False, True] and c.single
     trials = [i for i, s in enumerate(used[2:]) if not s]
@@ -29,14 +33,14 @@ def test_loaded_machine_picks_one_thread_and_trials_get_rarer():
 
 
 def test_quiet_machine_keeps_blas_threads():
-    c = BlasChoice()
+    c = BlasChoice(busy=_IDLE)
     used = _drive(c, lambda single, i: 0.0013 if single else 0.0010, 300)
     assert not c.single and sum(used) <= 8
 
 
 def test_rare_stalls_count_and_load_changes_are_followed():
     # BLAS's threads: 1 ms, but a 100 ms stall every 4th call -> mean 26 ms > one thread's 2 ms
-    c = BlasChoice()
+    c = BlasChoice(busy=_IDLE)
     _drive(c, lambda single, i: 0.002 if single else (0.1 if i % 4 == 3 else 0.001), 200)
     assert c.single
     # the load goes away: one thread stays at 2 ms, BLAS's threads now 1 ms: a trial switches
@@ -46,7 +50,7 @@ def test_rare_stalls_count_and_load_changes_are_followed():
 
 def test_fixed_setting(monkeypatch):
     monkeypatch.setenv("GRAPHFLOW_PLAN_THREADS", "single")
-    c = BlasChoice()
+    c = BlasChoice(busy=_IDLE)
     assert _drive(c, lambda single, i: 1.0 if single else 0.001, 50) == [True] * 50
     assert "GRAPHFLOW_PLAN_THREADS" in c.describe()
 
@@ -116,3 +120,31 @@ def test_chunk_pool_kernels_give_the_same_values_on_one_thread(monkeypatch, mode
     np.testing.assert_allclose(e.numpy(), want, rtol=1.2e-7)
     if any(getattr(st, "parallel", False) for st in plan.cluster_steps):
         assert plan.blas_choice is not None and plan.blas_choice.single == (mode == "single")
+
+
+def test_no_call_on_all_cores_while_no_core_is_idle():
+    """While other threads take the cores, neither the probe nor a trial runs on all cores
+    (each would wait for a time slice: 25-130 ms against ~1.5 ms for the MLP step on a loaded
+    2-core machine); once a core is idle again, the trials resume and a faster mode wins."""
+    load = [True]
+    c = BlasChoice(busy=lambda: load[0])
+    used = _drive(c, lambda single, i: 0.002 if single else 0.001, 200)
+    assert all(used) and c.single and c.skipped >= 200 // blas_choice.FIRST_INTERVAL - 1
+    assert c.interval == blas_choice.FIRST_INTERVAL      # skipped trials do not count as lost
+    load[0] = False
+    used = _drive(c, lambda single, i: 0.002 if single else 0.001, 40)
+    assert not c.single and not all(used)
+    assert "skipped: no idle core" in c.describe()
+
+
+def test_busy_reads_the_running_count(monkeypatch):
+    """busy(): other runnable threads (the reader excluded) against the usable cores."""
+    monkeypatch.setenv("GRAPHFLOW_NUM_THREADS", "2")
+    for running, want in ((1, False), (2, True), (5, True)):
+        monkeypatch.setattr(blas_choice, "others_running", lambda r=running: r - 1)
+        assert blas_choice.busy() is want
+    monkeypatch.setattr(blas_choice, "others_running", lambda: None)   # no /proc: never busy
+    assert blas_choice.busy() is False
+    monkeypatch.setenv("GRAPHFLOW_NUM_THREADS", "8")
+    monkeypatch.setattr(blas_choice, "others_running", lambda: 3)
+    assert blas_choice.busy() is False

@@ -22,17 +22,26 @@ with the conv kernels are left to their own choices):
     switches back; right after a winning trial that counts as a lost trial (the interval
     doubles), else trials start again every `FIRST_INTERVAL` calls.
 
+A call on all cores (the first probe, a trial) is skipped while the machine has no idle core:
+another thread is runnable right now (`busy()`: the running count of /proc/loadavg, an
+instantaneous figure that costs ~10 us to read, read only when such a call is due). Such a call
+costs a loaded 2-core machine 25-130 ms against ~1.5 ms on one thread (the MLP step of
+tools/bench.py: the first 100 calls of a fresh process at load 2-3 had two to four of them); a
+skipped trial is postponed by the current interval without counting as a lost one.
+
 Calls made while some of the plan's kernels still run on numpy are timed apart from compiled
 calls (the statistics restart when the plan becomes ready). `GRAPHFLOW_PLAN_THREADS=auto`
 (default) | `multi` | `single` fixes the choice. `describe()` is the plan report's line.
 
->>> c = BlasChoice()
+>>> c = BlasChoice(busy=lambda: False)            # as on an idle machine
 >>> single = c.begin(); c.end(single, 0.250)      # all cores: 250 ms
 >>> single = c.begin(); c.end(single, 0.005)      # one thread: 5 ms
 >>> c.single, c.begin()
 (True, True)
 """
 import os
+
+from .threads import usable_cores
 
 #: calls between trials of the other mode: starts here, doubles after each losing trial
 FIRST_INTERVAL = 8
@@ -41,6 +50,31 @@ MAX_INTERVAL = 1024
 MARGIN = 0.85
 #: recent calls per mode whose mean is the mode's cost
 WINDOW = 16
+
+
+def others_running():
+    """Threads other than the caller that are runnable on the machine right now (the
+    'running/total' field of /proc/loadavg counts the reader too); None where unknown.
+
+    >>> n = others_running(); n is None or n >= 0
+    True
+    """
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            return max(0, int(f.read().split()[3].split(b"/")[0]) - 1)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def busy():
+    """True if no core is idle now: at least `usable_cores() - 1` (and at least one) other
+    threads are runnable, so a call on all cores would wait for a time slice.
+
+    >>> busy() in (True, False)
+    True
+    """
+    n = others_running()
+    return n is not None and n >= max(1, usable_cores() - 1)
 
 
 def _setting():
@@ -53,12 +87,13 @@ class BlasChoice:
     """
 
     __slots__ = ("single", "times", "calls", "next_trial", "interval", "phase", "trials",
-                 "switches", "fixed", "entered", "entered_by_trial")
+                 "switches", "fixed", "entered", "entered_by_trial", "busy", "skipped")
 
-    def __init__(self):
+    def __init__(self, busy=busy):
         self.fixed = _setting()
+        self.busy = busy            # () -> True when a call on all cores should wait
         self.reset()
-        self.trials = self.switches = 0
+        self.trials = self.switches = self.skipped = 0
 
     def reset(self):
         """Forget the timings (the plan's calls changed: e.g. all kernels are ready now)."""
@@ -73,8 +108,15 @@ class BlasChoice:
     def begin(self):
         """True if this call should run on one thread."""
         if self.phase < 2:
+            if self.phase == 0 and self.busy():     # no probe on all cores now: one thread
+                self.skipped += 1
+                self.phase = 1
             return self.phase == 1
         if self.next_trial is not None and self.calls >= self.next_trial:
+            if self.single and self.busy():         # postpone the trial on all cores
+                self.skipped += 1
+                self.next_trial = self.calls + self.interval
+                return True
             return not self.single
         return self.single
 
@@ -88,7 +130,7 @@ class BlasChoice:
         if self.phase < 2:
             self.phase += 1
             if self.phase == 2:
-                self.single = self.times[True][-1] < self.times[False][-1]
+                self.single = self.cost(True) < self.cost(False)
                 self.next_trial = self.calls + self.interval
             return
         if single != self.single:            # a trial of the other mode
@@ -130,5 +172,6 @@ class BlasChoice:
             return f"{self.cost(s) * 1e3:.2f} ms" if self.times[s] else "-"
         return (f"threads: {'one' if self.single else 'all cores'} (BLAS, chunk pool; recent mean "
                 f"{med(True)} on one thread, {med(False)} on all cores; {self.trials} "
-                f"trials, {self.switches} switches, next trial in "
+                f"trials ({self.skipped} skipped: no idle core), {self.switches} switches, "
+                f"next trial in "
                 f"{max(0, self.next_trial - self.calls)} calls)")
