@@ -435,3 +435,31 @@ def test_row_values_broadcast_into_a_bigger_domain_stay_outside():
     for c in plan.graph.nx.graph["clusters"].values():
         shapes = {tuple(plan.graph.nx.nodes[m]["shape"]) for m in c["nodes"]}
         assert (2, 3, 5) not in shapes or c["domain"] == (2, 3, 5), c
+
+
+# ------------------------------------------------------------------ reductions of transposes
+@pytest.mark.parametrize("perm,axes,keepdims", [
+    ((1, 0, 2), (1,), False), ((2, 0, 1), (0,), True), ((2, 0, 1), (1,), False),
+    ((2, 1, 0), (0, 2), True), ((1, 2, 0), (2,), False), ((2, 1, 0), (0, 1, 2), False)])
+def test_reduction_of_a_transpose_reads_the_input_in_place(perm, axes, keepdims):
+    """reduce(transpose(x, perm), axes) reduces x over the permuted axes (simplify), so the
+    kernel needs no transposed copy; the kept axes are transposed after only if their order
+    changed. Values (NaN, inf, signed zeros) equal numpy's on the transposed array."""
+    x = special(np.float32, (6, 7, 8), 11)
+
+    def fn(x):
+        xt = tf.transpose(x, perm)
+        return [tf.reduce_sum(tf.abs(xt) * 0.5, axes, keepdims=keepdims),
+                tf.reduce_max(xt, axes, keepdims=keepdims)]
+    got, want, plan = both(fn, x)
+    xt = np.transpose(x, perm)
+    refs = [np.sum(np.abs(xt) * np.float32(0.5), axis=axes, keepdims=keepdims),
+            np.max(xt, axis=axes, keepdims=keepdims)]
+    for a, b, r in zip(got, want, refs):
+        assert a.shape == b.shape == r.shape
+        np.testing.assert_allclose(a, r, rtol=1e-5)
+        np.testing.assert_allclose(b, r, rtol=1e-5)
+    g = plan.graph.nx
+    # no reduction reads a transpose (reduce_max reads x itself)
+    assert not [n for n in g if g.nodes[n]["op"].startswith("reduce_") and
+                g.nodes[g.nodes[n]["inputs"][0]]["op"] == "transpose"]
