@@ -1120,8 +1120,19 @@ RECURRENT_LAYER_NAMES = ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LS
 PREPROCESSING_LAYER_NAMES = ("Normalization", "Discretization", "CategoryEncoding")
 ATTENTION_LAYER_NAMES = ("MultiHeadAttention", "EinsumDense")
 
+#: More core layers (wrappers, reshaping, normalization, attention, ...) live in
+#: keras/layers_extra.py (same scheme).
+EXTRA_LAYER_NAMES = (
+    "InputSpec", "Identity", "ELU", "PReLU", "GaussianDropout", "AlphaDropout",
+    "ActivityRegularization", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding3D",
+    "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D", "GroupNormalization",
+    "UnitNormalization", "Wrapper", "TimeDistributed", "Attention", "AdditiveAttention")
+
 
 def __getattr__(name):
+    if name in EXTRA_LAYER_NAMES:
+        from . import layers_extra
+        return getattr(layers_extra, name)
     if name in PREPROCESSING_LAYER_NAMES:
         from . import preprocessing
         return getattr(preprocessing, name)
@@ -1143,4 +1154,4 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES)
                   | set(RECURRENT_LAYER_NAMES) | set(PREPROCESSING_LAYER_NAMES)
-                  | set(ATTENTION_LAYER_NAMES))
+                  | set(ATTENTION_LAYER_NAMES) | set(EXTRA_LAYER_NAMES))
