@@ -34,6 +34,7 @@ from ...ops.registry import ASSIGN, CONSTANT, OPS
 from ...passes.fusion import fuse, value_inputs
 from .. import schedule as sched
 from . import cache, conv, heap, inplace, lowering
+from . import loop as loop_lowering
 from .blas_choice import BlasChoice
 from .lower_cluster import lower_cluster
 from .parallel import CHUNK_ELEMENTS, ONE_THREAD, pool as _chunk_pool
@@ -51,9 +52,38 @@ def _compile(src, **ns):
     return ns["call"]
 
 
-def _fix_array(x, dt):
-    """An operand that is not a C-contiguous ndarray of the kernel's dtype: copy it once."""
-    return np.ascontiguousarray(x, dt)
+def _fix_array(x, dt, tile=256):
+    """An operand that is not a C-contiguous ndarray of the kernel's dtype: copy it once.
+
+    A transposed view (its fastest axis is not the last) is copied in tiles over those two
+    axes, so the reads and writes of a tile stay in cache: numpy's own copy of a transposed
+    (4096, 1024) float32 walks the input column by column, 7x a plain copy on this machine;
+    by tiles 2.5x (measured interleaved, load 4).
+
+    >>> x = np.arange(6.0).reshape(2, 3).T
+    >>> _fix_array(x, np.float32, tile=2)
+    array([[0., 3.],
+           [1., 4.],
+           [2., 5.]], dtype=float32)
+    """
+    x = np.asarray(x)
+    nd = x.ndim
+    big = [k for k in range(nd) if x.shape[k] > 1]
+    if len(big) < 2 or x.size < tile * tile:
+        return np.ascontiguousarray(x, dt)
+    fast = min(big, key=lambda k: abs(x.strides[k]))
+    last = big[-1]
+    if fast == last:                  # rows already contiguous: numpy copies them fast
+        return np.ascontiguousarray(x, dt)
+    out = np.empty(x.shape, dt)
+    idx = [slice(None)] * nd
+    for i in range(0, x.shape[fast], tile):
+        idx[fast] = slice(i, i + tile)
+        for j in range(0, x.shape[last], tile):
+            idx[last] = slice(j, j + tile)
+            t = tuple(idx)
+            np.copyto(out[t], x[t], casting="unsafe")
+    return out
 
 
 def _fix_scalar(x, dt):
@@ -548,6 +578,12 @@ class NumbaPlan:
         self._blas_ready = False
         self.build_seconds = time.perf_counter() - t0
         self.request(sync)
+
+    @staticmethod
+    def loop_driver(sg, cond_plan, body_plan, rec, ns):
+        """A while_loop's condition and body plans (of this class) as one compiled loop
+        (`loop.loop_driver`): (driver, None) or (None, why the loop runs step by step)."""
+        return loop_lowering.loop_driver(sg, cond_plan, body_plan, rec, ns)
 
     def _drop_absorbed(self, gx, live):
         """Remove numpy reshape steps whose every live reader is a kernel reading the reshape's
