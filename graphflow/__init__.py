@@ -47,6 +47,7 @@ import shutil as _shutil
 import types as _types
 
 from . import dtypes
+from .lazy import lazy_attributes as _lazy_attributes
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
                      int32, int64, uint8)
 from .errors import DeadlineExceededError, InvalidArgumentError, OpError
@@ -80,7 +81,6 @@ from .function import Function, function
 from . import autograph
 from .autograph import TensorArray
 from .module import Module, executing_eagerly, init_scope
-from . import data  # tf.data: Dataset pipelines
 from .control_flow import cond, gradients, print, while_loop
 from .custom_gradient import custom_gradient
 from .py_func import numpy_function, py_function
@@ -90,17 +90,24 @@ from .ops.complex_ops import abs, complex  # noqa: A001 (complex-aware abs)
 from .dtypes import complex64, complex128
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
-from . import keras  # tf.keras: layers, models, losses, optimizers, metrics, ...
-from . import distribute  # tf.distribute: data-parallel training over MPI
-from . import debugging  # tf.debugging: check_numerics, enable_check_numerics, assert_*
-from . import summary  # tf.summary: TensorBoard event files
 from . import viz  # graph visualizer; also ConcreteFunction.visualize / _repr_html_
 from . import checkpoint as _ckpt  # tf.train: object-based checkpoints (issue 10)
-from . import saved_model  # tf.saved_model: save/load a Module's variables and traced graphs
 from . import ragged as _rg, sparse, strings as _str  # string, ragged and sparse tensors (eager)
 from .ragged import RaggedTensor
 from .sparse import SparseTensor
 from .dtypes import string
+
+
+# the application subpackages are imported at first use (`tf.keras`, `tf.data`, ...; PEP 562):
+# `import graphflow` then costs numpy and graphflow's core only (see graphflow.lazy)
+__getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
+    "data",          # tf.data: Dataset pipelines
+    "keras",         # tf.keras: layers, models, losses, optimizers, metrics, ...
+    "distribute",    # tf.distribute: data-parallel training over MPI
+    "debugging",     # tf.debugging: check_numerics, enable_check_numerics, assert_*
+    "summary",       # tf.summary: TensorBoard event files
+    "saved_model"))  # tf.saved_model: save/load a Module's variables and traced graphs
+
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows

@@ -40,8 +40,6 @@ import numpy as np
 from . import dtypes as _dt
 from .module import Module
 from .tensor import Variable
-from .keras.models import Model, Sequential
-from .keras.optimizers import Optimizer
 
 __all__ = ["Checkpoint", "CheckpointManager", "ListWrapper", "latest_checkpoint", "load_checkpoint",
            "list_variables", "CheckpointReader"]
@@ -65,12 +63,21 @@ def _stateful(x):
     return hasattr(type(x), "_checkpoint_state")
 
 
+def _keras():
+    """keras's (Model, Sequential, Optimizer), imported at the first checkpoint rather than with
+    graphflow (`tf.keras` is loaded on first use)."""
+    from .keras.models import Model, Sequential
+    from .keras.optimizers import Optimizer
+    return Model, Sequential, Optimizer
+
+
 def _trackable(x):
-    return isinstance(x, (Variable, Module, Optimizer, Checkpoint)) or _stateful(x)
+    return isinstance(x, (Variable, Module, _keras()[2], Checkpoint)) or _stateful(x)
 
 
 def _children(obj):
     """(name, child) pairs of one node of the object graph: public attributes first, sorted."""
+    Model, Sequential, Optimizer = _keras()
     if isinstance(obj, Checkpoint):
         items = list(obj._objects.items())
     elif isinstance(obj, Optimizer):
@@ -121,7 +128,7 @@ def object_graph(root, aliases=None):
             if isinstance(child, Variable):
                 variables.append((path, child))
             else:
-                if isinstance(child, Optimizer):
+                if isinstance(child, _keras()[2]):
                     optimizers.append((path, child))
                 nodes.append((path, child))
                 queue.append(child)

@@ -28,7 +28,6 @@ import time
 import warnings
 import weakref
 
-import networkx as nx
 import numpy as np
 
 from . import autograph as _autograph
@@ -39,7 +38,9 @@ from .dtypes import as_dtype
 from .errors import ArgumentMismatchError
 from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
 from .nest import describe as describe_structure, flatten, structure
-from .graph_def import FuncGraph
+from .lazy import lazy_module
+
+nx = lazy_module("networkx")   # imported at the first trace, not with graphflow
 
 
 class _Config:
@@ -139,6 +140,7 @@ class ConcreteFunction:
         """The optimized graph's DiGraph, with TF's `as_graph_def()` (a `graph_def.FuncGraph`)."""
         g = self.optimized.nx
         if type(g) is nx.DiGraph:
+            from .graph_def import FuncGraph   # here: its base class is networkx's (lazy)
             g.__class__ = FuncGraph   # same object and data, plus the inspection methods
         return g
 

@@ -24,7 +24,6 @@ Control edges (attribute `control=True`) order effects: reads/assigns of a varia
 """
 import itertools
 
-import networkx as nx
 import numpy as np
 
 from . import state as _state
@@ -33,6 +32,9 @@ from .ops.registry import (CONSTANT, OPS, PARAMETER, READ_VARIABLE, ASSIGN, PRIN
                            op_error)
 from . import shapes as _shapes
 from .tensor import SymbolicTensor, Tensor
+from .lazy import lazy_module
+
+nx = lazy_module("networkx")   # imported at the first trace, not with graphflow
 
 
 def nx_ops(g):

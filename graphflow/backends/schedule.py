@@ -21,10 +21,12 @@ compiled backend can lower the same units into its own kernels.
 from dataclasses import dataclass
 from typing import Optional
 
-import networkx as nx
 
 from ..ops.registry import CONSTANT, OPS, PARAMETER
 from ..passes.fusion import value_inputs
+from ..lazy import lazy_module
+
+nx = lazy_module("networkx")   # imported at the first trace, not with graphflow
 
 CLUSTER, NODE = "cluster", "node"
 

@@ -38,11 +38,13 @@ import operator
 import re
 import weakref
 
-import networkx as nx
 import numpy as np
 
 from ..control_ops import Subgraphs
 from ..ops.registry import CONSTANT, EFFECT, OPS, PARAMETER
+from ..lazy import lazy_module
+
+nx = lazy_module("networkx")   # imported at the first trace, not with graphflow
 
 SPLIT = 80                 # a group with more direct members than this is split into parts
 SERIES_MIN = 3             # this many identical consecutive sibling groups collapse into a series

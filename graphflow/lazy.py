@@ -1,0 +1,78 @@
+"""Imports deferred to first use, so that `import graphflow` stays cheap.
+
+`lazy_module(name)` is a stand-in for a module that is imported when one of its attributes is
+first read (networkx: ~100 ms of a ~215 ms `import graphflow` on a quiet machine, needed only
+once a function is traced). After that first read the stand-in holds the module's attributes
+itself, so later reads cost what a module's do. The real module is imported through the normal
+import system (thread-safe, registered in `sys.modules` as usual); the stand-in is never put in
+`sys.modules`, so other code importing the module gets the real one.
+
+`lazy_attributes(module_globals, table)` gives a package the PEP 562 `__getattr__` and
+`__dir__` for attributes whose submodule is imported on first access (`tf.keras`, `tf.data`):
+the value is then stored in the package's namespace, so later reads are plain lookups.
+
+>>> json = lazy_module("json")
+>>> json.dumps([1, 2])
+'[1, 2]'
+"""
+import functools
+import importlib
+import sys
+import types
+
+
+class LazyModule(types.ModuleType):
+    """A module imported when one of its attributes is first read (see `lazy_module`)."""
+
+    def __getattr__(self, attr):
+        real = importlib.import_module(self.__name__)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attr)
+
+    def __dir__(self):
+        return dir(importlib.import_module(self.__name__))
+
+    def __repr__(self):
+        state = "loaded" if "__file__" in self.__dict__ else "not loaded yet"
+        return f"<lazy module {self.__name__!r} ({state})>"
+
+
+def lazy_module(name):
+    """The module `name` if it is imported already, else a `LazyModule` standing for it.
+
+    >>> lazy_module("sys") is sys
+    True
+    """
+    mod = sys.modules.get(name)
+    return mod if mod is not None else LazyModule(name)
+
+
+def lazy_attributes(module_globals, submodules=(), table=None):
+    """(`__getattr__`, `__dir__`) for a package (PEP 562) whose attributes are computed on first
+    access: each name in `submodules` is the package's submodule of that name, imported then;
+    `table` maps other names to functions of no arguments returning their value. The value is
+    stored in `module_globals`, so later reads are plain lookups.
+
+    >>> ns = {"__name__": "json"}
+    >>> ns["__getattr__"], ns["__dir__"] = lazy_attributes(ns, ["decoder"], {"answer": lambda: 42})
+    >>> ns["__getattr__"]("answer"), ns["answer"], ns["__getattr__"]("decoder").__name__
+    (42, 42, 'json.decoder')
+    >>> sorted(n for n in ns["__dir__"]() if not n.startswith("_"))
+    ['answer', 'decoder']
+    """
+    package = module_globals["__name__"]
+    makers = dict(table or {})
+    for name in submodules:
+        makers[name] = functools.partial(importlib.import_module, f"{package}.{name}")
+
+    def __getattr__(name):
+        make = makers.get(name)
+        if make is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = make()
+        module_globals[name] = value
+        return value
+
+    def __dir__():
+        return sorted(set(module_globals) | set(makers))
+    return __getattr__, __dir__

@@ -1,0 +1,89 @@
+"""`import graphflow` is cheap: networkx, numba and the application subpackages (keras, data,
+distribute, debugging, summary, saved_model) are imported at first use (graphflow.lazy), and
+everything reached through them works as before."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from graphflow.lazy import LazyModule, lazy_attributes, lazy_module
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+DEFERRED = ["networkx", "numba", "graphflow.keras", "graphflow.data", "graphflow.distribute",
+            "graphflow.debugging", "graphflow.summary", "graphflow.saved_model"]
+
+
+def _fresh(code):
+    """Run `code` in a fresh interpreter; the JSON it prints last."""
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_import_graphflow_defers_the_heavy_modules_and_first_use_loads_them():
+    r = _fresh(f"""
+        import json, sys
+        import graphflow as tf
+        deferred = {DEFERRED!r}
+        loaded_at_import = [m for m in deferred if m in sys.modules]
+        x = tf.Variable(3.0)
+        with tf.GradientTape() as tape:           # eager mode and tapes need none of them
+            y = x * x
+        grad = float(tape.gradient(y, x))
+        eager_loaded = [m for m in deferred if m in sys.modules]
+        listed = all(n in dir(tf) for n in ("keras", "data", "summary", "saved_model"))
+        dense = tf.keras.layers.Dense(2, kernel_initializer="ones")
+        from graphflow.keras import layers
+        same = layers.Dense is tf.keras.layers.Dense and tf.keras is sys.modules["graphflow.keras"]
+        dense_out = dense(tf.constant([[1.0, 2.0]])).numpy().tolist()
+        ds = [int(v) for v in tf.data.Dataset.from_tensor_slices([1, 2, 3]).map(lambda v: v * 2)]
+        f = tf.function(lambda v: tf.reduce_sum(v * v), jit_compile=False)
+        traced = float(f(tf.constant([1.0, 2.0])))
+        try:
+            tf.no_such_thing
+            missing = None
+        except AttributeError as e:
+            missing = str(e)
+        print(json.dumps(dict(loaded_at_import=loaded_at_import, grad=grad, same=same,
+                              eager_loaded=eager_loaded, listed=listed, dense=dense_out, ds=ds,
+                              traced=traced, nx="networkx" in sys.modules, missing=missing)))
+    """)
+    assert r["loaded_at_import"] == [] and r["eager_loaded"] == []
+    assert r["grad"] == 6.0 and r["listed"] and r["same"]
+    assert r["dense"] == [[3.0, 3.0]] and r["ds"] == [2, 4, 6]
+    assert r["traced"] == 5.0 and r["nx"]          # the first trace imported networkx
+    assert "no_such_thing" in r["missing"] and "graphflow" in r["missing"]
+
+
+def test_lazy_module_stands_in_until_first_use(tmp_path):
+    name = "graphflow_lazy_probe_mod"
+    assert name not in sys.modules
+    path = str(tmp_path)
+    (tmp_path / (name + ".py")).write_text("VALUE = 41\ndef inc(v):\n    return v + 1\n")
+    sys.path.insert(0, path)
+    try:
+        m = lazy_module(name)
+        assert isinstance(m, LazyModule) and name not in sys.modules
+        assert "not loaded yet" in repr(m)
+        assert m.inc(m.VALUE) == 42                  # first read imports it
+        assert name in sys.modules and m.inc is sys.modules[name].inc
+        assert "VALUE" in m.__dict__ and "loaded" in repr(m)   # later reads: plain lookups
+        assert lazy_module(name) is sys.modules[name]          # once imported: the module
+        with pytest.raises(AttributeError):
+            m.missing
+    finally:
+        sys.path.remove(path)
+        sys.modules.pop(name, None)
+
+
+def test_lazy_attributes_store_the_value_once():
+    calls = []
+    ns = {"__name__": "pkg"}
+    getattr_, dir_ = lazy_attributes(ns, table={"thing": lambda: calls.append(1) or "value"})
+    assert "thing" in dir_() and "thing" not in ns
+    assert getattr_("thing") == "value" and ns["thing"] == "value" and calls == [1]
+    with pytest.raises(AttributeError, match="'pkg' has no attribute 'other'"):
+        getattr_("other")
