@@ -1127,12 +1127,18 @@ EXTRA_LAYER_NAMES = (
     "ActivityRegularization", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding3D",
     "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D", "GroupNormalization",
     "UnitNormalization", "Wrapper", "TimeDistributed", "Attention", "AdditiveAttention")
+#: Image preprocessing layers (resizing, cropping, contrast, brightness): keras/image_layers.py.
+IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
+                     "RandomBrightness")
 
 
 def __getattr__(name):
     if name in EXTRA_LAYER_NAMES:
         from . import layers_extra
         return getattr(layers_extra, name)
+    if name in IMAGE_LAYER_NAMES:
+        from . import image_layers
+        return getattr(image_layers, name)
     if name in PREPROCESSING_LAYER_NAMES:
         from . import preprocessing
         return getattr(preprocessing, name)
@@ -1154,4 +1160,5 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES)
                   | set(RECURRENT_LAYER_NAMES) | set(PREPROCESSING_LAYER_NAMES)
-                  | set(ATTENTION_LAYER_NAMES) | set(EXTRA_LAYER_NAMES))
+                  | set(ATTENTION_LAYER_NAMES) | set(EXTRA_LAYER_NAMES)
+                  | set(IMAGE_LAYER_NAMES))

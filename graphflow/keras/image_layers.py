@@ -1,0 +1,281 @@
+"""Keras 3 image preprocessing layers: Resizing, CenterCrop, RandomCrop, RandomContrast and
+RandomBrightness. Inputs are images (H, W, C) or batches (N, H, W, C) (channels_first with
+`data_format`); outputs are in the layer's dtype (float32).
+
+As in Keras 3, the random layers transform when called directly (their `training` defaults to
+True) and inside `fit`, and are the identity at inference (`predict`, `training=False`); the
+random draws are graphflow random ops, so a traced training step draws new ones on every call.
+
+>>> import numpy as np, graphflow as tf
+>>> x = np.arange(48.0, dtype="float32").reshape(1, 6, 8, 1)
+>>> tf.keras.layers.CenterCrop(2, 2)(x).numpy()[0, :, :, 0].tolist()
+[[19.0, 20.0], [27.0, 28.0]]
+>>> tf.keras.layers.Resizing(3, 4)(x).shape
+TensorShape([1, 3, 4, 1])
+"""
+import numpy as np
+
+from ..ops import array_ops as _a, creation as _c, image_ops as _im, math_ops as _m
+from ..ops import random_ops as _r, shape_ops as _s
+from ..tensor import TensorShape, to_tensor
+from .layers import Layer
+
+
+def _data_format(df):
+    df = df or "channels_last"
+    if df not in ("channels_last", "channels_first"):
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {df!r}")
+    return df
+
+
+class _ImageLayer(Layer):
+    """Plumbing: the float cast, unbatched and channels_first inputs; subclasses implement
+    `_apply(x, training)` on a float NHWC batch."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _data_format(data_format)
+
+    def _hw_axes(self, ndim):
+        return (ndim - 2, ndim - 1) if self.data_format == "channels_first" else \
+            (ndim - 3, ndim - 2)
+
+    def call(self, inputs, training=True):
+        x = to_tensor(inputs)
+        if x.ndim not in (3, 4):
+            raise ValueError(f"{type(self).__name__} layer {self.name}: expected images of rank 3 "
+                             f"or 4 (batch), got shape {tuple(x.shape)}")
+        if x.dtype.name != self.dtype:
+            x = _m.cast(x, self.dtype)
+        batched = x.ndim == 4
+        if not batched:
+            x = _s.expand_dims(x, 0)
+        first = self.data_format == "channels_first"
+        if first:
+            x = _s.transpose(x, (0, 2, 3, 1))
+        y = self._apply(x, training)
+        if first:
+            y = _s.transpose(y, (0, 3, 1, 2))
+        return y if batched else _s.squeeze(y, 0)
+
+    def _out_hw(self, h, w):
+        return h, w
+
+    def compute_output_shape(self, input_shape):
+        s = list(input_shape)
+        a, b = self._hw_axes(len(s))
+        s[a], s[b] = self._out_hw(s[a], s[b])
+        return TensorShape(s)
+
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format)
+
+
+def _aspect_crop(h, w, th, tw):
+    """Keras' centred crop box of the target aspect ratio: (top, left, height, width)."""
+    ch = max(min(h, int(float(w * th) / tw)), 1)
+    cw = max(min(w, int(float(h * tw) / th)), 1)
+    return int(float(h - ch) / 2), int(float(w - cw) / 2), ch, cw
+
+
+class Resizing(_ImageLayer):
+    """Resize images to (height, width) ('bilinear' or 'nearest', half-pixel centres as Keras'
+    backends); `crop_to_aspect_ratio` first takes the largest centred crop of the target
+    aspect ratio, `pad_to_aspect_ratio` pads (with `fill_value`) to it instead.
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.Resizing(2, 2)(tf.ones((4, 4, 3))).shape
+    TensorShape([2, 2, 3])
+    """
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
+                 antialias=False, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height, self.width = int(height), int(width)
+        if interpolation not in ("bilinear", "nearest"):
+            raise NotImplementedError(f"Resizing: interpolation {interpolation!r} is not "
+                                      "supported (supported: 'bilinear', 'nearest')")
+        if fill_mode != "constant":
+            raise ValueError("Invalid value for argument `fill_mode`. Only `'constant'` is "
+                             f"supported. Received: fill_mode={fill_mode}")
+        if pad_to_aspect_ratio and crop_to_aspect_ratio:
+            raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be "
+                             "`True`.")
+        self.interpolation = interpolation
+        self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
+        self.fill_mode, self.fill_value = fill_mode, fill_value
+        self.antialias = bool(antialias)
+
+    def _apply(self, x, training):
+        h, w = x.shape[1], x.shape[2]
+        th, tw = self.height, self.width
+        if self.crop_to_aspect_ratio:
+            top, left, ch, cw = _aspect_crop(h, w, th, tw)
+            x = x[:, top:top + ch, left:left + cw]
+        elif self.pad_to_aspect_ratio:
+            ph, pw = max(h, int(float(w * th) / tw)), max(w, int(float(h * tw) / th))
+            top, left = int(float(ph - h) / 2), int(float(pw - w) / 2)
+            if top > 0 or left > 0:
+                x = _a.pad(x, [[0, 0], [top, top], [left, left], [0, 0]],
+                           constant_values=self.fill_value)
+        if tuple(x.shape[1:3]) == (th, tw):
+            return x
+        return _im.resize(x, (th, tw), method=self.interpolation, antialias=self.antialias)
+
+    def _out_hw(self, h, w):
+        return self.height, self.width
+
+    def get_config(self):
+        return dict(super().get_config(), height=self.height, width=self.width,
+                    interpolation=self.interpolation,
+                    crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+                    pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
+                    fill_value=self.fill_value, antialias=self.antialias)
+
+
+class CenterCrop(_ImageLayer):
+    """The centred (height, width) crop of each image; an image smaller than that along an
+    axis is instead cropped to the target aspect ratio and resized (Keras' smart_resize).
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.CenterCrop(4, 10)(tf.ones((2, 6, 8, 1))).shape
+    TensorShape([2, 4, 10, 1])
+    """
+
+    def __init__(self, height, width, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def _apply(self, x, training):
+        h, w = x.shape[1], x.shape[2]
+        th, tw = self.height, self.width
+        if h >= th and w >= tw:
+            top, left = (h - th) // 2, (w - tw) // 2
+            return x[:, top:top + th, left:left + tw]
+        top, left, ch, cw = _aspect_crop(h, w, th, tw)
+        return _im.resize(x[:, top:top + ch, left:left + cw], (th, tw))
+
+    def _out_hw(self, h, w):
+        return self.height, self.width
+
+    def get_config(self):
+        return dict(super().get_config(), height=self.height, width=self.width)
+
+
+class RandomCrop(_ImageLayer):
+    """When training, crop a random (height, width) window (one offset for the batch, as
+    Keras); for an image not larger than that on both axes, Keras 3.15 slices (height, width)
+    from the corner of the centred crop of the target aspect ratio and resizes what it gets. At inference the images pass through unchanged (Keras 3.15).
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.RandomCrop(4, 4, seed=1)(tf.ones((2, 6, 8, 1))).shape
+    TensorShape([2, 4, 4, 1])
+    """
+
+    def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
+        super().__init__(data_format=data_format, name=name, **kwargs)
+        self.height, self.width = int(height), int(width)
+        self.seed = seed if seed is not None else int(np.random.randint(1, 1e9))
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        h, w = x.shape[1], x.shape[2]
+        th, tw = self.height, self.width
+        if not (isinstance(h, (int, np.integer)) and isinstance(w, (int, np.integer))):
+            raise ValueError("RandomCrop requires the input to have a fully defined height and "
+                             f"width. Received: images.shape={tuple(x.shape)}")
+        if h > th and w > tw:
+            top = _m.cast(_r.uniform((), 0.0, float(h - th + 1), seed=self.seed), "int32")
+            left = _m.cast(_r.uniform((), 0.0, float(w - tw + 1), seed=self.seed), "int32")
+            x = _s.gather(x, top + _c.range(th), axis=1)
+            return _s.gather(x, left + _c.range(tw), axis=2)
+        top, left, _, _ = _aspect_crop(h, w, th, tw)
+        x = x[:, top:top + th, left:left + tw]   # Keras slices the target size from there
+        return x if tuple(x.shape[1:3]) == (th, tw) else _im.resize(x, (th, tw))
+
+    def _out_hw(self, h, w):
+        return self.height, self.width
+
+    def get_config(self):
+        return dict(super().get_config(), height=self.height, width=self.width, seed=self.seed)
+
+
+def _factor(factor, bounds, what):
+    """Keras 3's `_set_factor`: a number f -> (max(-|f|, lo), |f|); a pair -> sorted."""
+    msg = (f"The `factor` argument should be a number (or a list of two numbers) in the range "
+           f"[{bounds[0]}, {bounds[1]}]. Received: factor={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2 or factor[0] > bounds[1] or factor[1] < bounds[0]:
+            raise ValueError(f"{what}: {msg}")
+        return tuple(sorted(factor))
+    if isinstance(factor, (int, float, np.integer, np.floating)):
+        if factor < bounds[0] or factor > bounds[1]:
+            raise ValueError(f"{what}: {msg}")
+        f = abs(factor)
+        return (max(-f, bounds[0]), f)
+    raise ValueError(f"{what}: {msg}")
+
+
+class _RandomColor(_ImageLayer):
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _factor(factor, self._BOUNDS, type(self).__name__)
+        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+            raise ValueError(f"{type(self).__name__}: value_range must be a tuple or list of "
+                             f"two numbers, got {value_range}")
+        self.value_range = value_range
+        self.seed = seed
+
+    def _per_image(self, x, lo, hi):
+        return _r.uniform(_s.stack([_s.shape(x)[0], 1, 1, 1]) if not isinstance(
+            x.shape[0], (int, np.integer)) else (x.shape[0], 1, 1, 1), lo, hi, dtype=x.dtype,
+            seed=self.seed)
+
+    def get_config(self):
+        return dict(super().get_config(), factor=self.factor, value_range=self.value_range,
+                    seed=self.seed)
+
+
+class RandomContrast(_RandomColor):
+    """When training, scale each image's deviation from its per-channel mean by a random
+    factor in [1 - factor[0], 1 + factor[1]] (Keras 3's bounds: a number f gives (0, f)), then
+    clip to `value_range`.
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.RandomContrast(0.5)(tf.ones((2, 2, 1)), training=False).shape
+    TensorShape([2, 2, 1])
+    """
+    _BOUNDS = (0, 1)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        f = self._per_image(x, 1.0 - self.factor[0], 1.0 + self.factor[1])
+        mean = _m.reduce_mean(x, axis=[1, 2], keepdims=True)
+        y = (x - mean) * f + mean
+        return _m.clip_by_value(y, float(self.value_range[0]), float(self.value_range[1]))
+
+
+class RandomBrightness(_RandomColor):
+    """When training, add a random delta in [factor[0], factor[1]] times the value range's
+    width to each image, then clip to `value_range`.
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.RandomBrightness(0.2).factor
+    (-0.2, 0.2)
+    """
+    _BOUNDS = (-1, 1)
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(factor, value_range, seed, **kwargs)
+        self.value_range = sorted(value_range)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        lo, hi = self.value_range
+        delta = self._per_image(x, self.factor[0], self.factor[1]) * float(hi - lo)
+        return _m.clip_by_value(x + delta, float(lo), float(hi))
