@@ -25,7 +25,7 @@ import numpy as np
 
 from . import state as _state
 from .blas_threads import SINGLE_BLAS, SMALL_GEMM
-from .dispatch import bind
+from .dispatch import NUMERICS_CHECKS, bind
 from .errors import InvalidArgumentError
 from .evaluate import NumpyPlan, run_count as _runs
 from .graph import GraphBuilder, specialize, user_source
@@ -130,6 +130,7 @@ class Subgraphs:
         self._small = None
         self._specialized = {}
         self._make_plan, self._backends = NumpyPlan, {}
+        self._drivers, self.loop_lowering = {}, None
         self.verified = False
         # sub-graphs that print/assign: the nodes are ordered effects and never folded
         self.has_effects = any(g.effects for g in self.graphs)
@@ -179,6 +180,7 @@ class Subgraphs:
                 graphs[1] = graphs[1].copy()
                 graphs[1].outputs = graphs[1].outputs + list(self.saved)
             self._plans, self._plans_saved = [self._make_plan(g) for g in graphs], ns
+            self._drivers = {}
         return self._plans
 
     def _memoized(self, args, compute):
@@ -207,11 +209,15 @@ class Subgraphs:
         if self._small is None:
             self._small = small_gemms(self.graphs)
 
+        driver = self._driver(cond_plan, body_plan, rec, ns)
+
         def loop():
+            go = run if driver is None or not driver.ready or NUMERICS_CHECKS else \
+                (lambda: driver.run(xs, key))
             if self._small:   # small per-iteration gemms: one BLAS thread (SMALL_GEMM)
                 with SINGLE_BLAS:
-                    return run()
-            return run()
+                    return go()
+            return go()
 
         def run():
             vs, caps = list(xs[:n]), list(xs[n:])
@@ -246,6 +252,20 @@ class Subgraphs:
             self._memo = None
             out = self._memoized(xs, loop)
         return out
+
+    def _driver(self, cond_plan, body_plan, rec, ns):
+        """The backend's compiled form of the whole loop (the plan class's `loop_driver`: the
+        numba backend runs condition and body as one numba function), or None: run the plans
+        step by step. One per set of recorded histories and saved values; `loop_lowering` says
+        why a loop is not compiled."""
+        make = getattr(self._make_plan, "loop_driver", None)
+        if make is None:
+            return None
+        k = (rec, ns)
+        if k not in self._drivers:
+            self._drivers[k], why = make(self, cond_plan, body_plan, rec, ns)
+            self.loop_lowering = why or "one compiled loop"
+        return self._drivers[k]
 
     def _no_rows(self, q):
         """The stack of saved value q after zero iterations (unknown dims: 0)."""

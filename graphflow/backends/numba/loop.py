@@ -1,0 +1,377 @@
+"""A while_loop whose condition and body plans are all compiled kernels, gemms and row reads, run
+as ONE numba function: the whole time loop inside compiled code, no Python per step.
+
+`NumbaPlan` runs a loop body as one plan call per iteration: each step (a kernel call, a BLAS
+gemm, a row read, a slice) is a few microseconds of Python - for an RNN step (a (64,64)x(64,256)
+gemm and a 64x64 gate kernel, 10-40 us of work each) that overhead is as large as the work. When
+every step of both plans can be written as numba code, `loop_driver` generates one module: the
+kernels' own sources (renamed), then `kernel(vars..., captures..., constants..., histories...,
+saved stacks..., trip)` that runs the condition and the body until the condition is False,
+writing the rows of the recorded histories and of the saved body values (`Subgraphs.record`,
+`Subgraphs.saved`) into buffers allocated once. It is compiled like any kernel (`cache.request`:
+the compiler process, the disk cache); until it is ready the loop runs step by step as before.
+
+Lowered: kernel clusters (serial, not in place) with their operands as the plan passes them
+(contiguous views reshaped to the kernel's loop shape; strided slices are copied inside numba,
+which costs a tight loop rather than a numpy call), scalar clusters (`lowering.SCALAR`
+templates, e.g. the step counter `t + 1`, `t < n`), 2-D matmuls (`np.dot`: BLAS gemm), row
+reads of histories and saved stacks, basic slices, concat, reshape, zeros/ones_like. A loop with
+anything else (effects, unknown dims, no static trip count, ...) is not lowered: `why` says why.
+Values are the same as the step-by-step plan's: the same kernels, the same gemm.
+"""
+import re
+
+import numpy as np
+
+from ...blas_threads import SINGLE_BLAS
+from ...evaluate import note_run
+from ...ops.math_ops import MATMUL
+from ...ops.registry import OPS
+from ...passes.fusion import value_inputs
+from . import cache, lowering
+
+#: set False to run every while_loop step by step (the plan per iteration), e.g. to compare
+ENABLED = True
+
+_SCALARS = (np.bool_, np.integer, np.floating)
+
+
+def _lit(v, dtype):
+    """Source of the numpy scalar `v` of `dtype`, exact (float32 values are exact doubles)."""
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return f"np.bool_({bool(v)})"
+    if dt.kind == "f":
+        return f"np.{dt.name}({float(v)!r})" if np.isfinite(v) else \
+            f"np.{dt.name}(np.{'nan' if np.isnan(v) else ('inf' if v > 0 else '-np.inf')})"
+    return f"np.{dt.name}({int(v)})"
+
+
+def _cast(expr, dtype):
+    dt = np.dtype(dtype)
+    return f"np.bool_({expr})" if dt.kind == "b" else f"np.{dt.name}({expr})"
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Emitter:
+    """Source lines of one plan (condition or body) run once inside the driver; node values are
+    local names `<prefix><slot>`; `consts` collects the array constants the code reads (driver
+    arguments)."""
+
+    def __init__(self, plan, prefix, kernels, consts):
+        self.plan, self.p, self.kernels, self.consts = plan, prefix, kernels, consts
+        self.g = plan.graph.nx
+        self.node_of = {s: n for n, s in plan.slot.items()}
+        self.lines = []
+        self.notc = set()       # names of arrays that may not be C-contiguous (slices)
+
+    def name(self, slot):
+        return f"{self.p}{slot}"
+
+    def shape(self, slot):
+        return tuple(self.g.nodes[self.node_of[slot]]["shape"])
+
+    def dtype(self, slot):
+        return np.dtype(self.g.nodes[self.node_of[slot]]["dtype"])
+
+    def ref(self, slot):
+        """The expression of a slot's value: a computed name or a baked-in constant."""
+        n = self.node_of[slot]
+        if self.plan.init[slot] is not None and self.g.nodes[n]["op"] == "constant":
+            v = np.asarray(self.plan.init[slot])
+            if v.ndim == 0:
+                return _lit(v[()], v.dtype)
+            key = ("const", id(self.plan), slot)
+            if key not in self.consts:
+                self.consts[key] = (f"k{len(self.consts)}", np.ascontiguousarray(v))
+            return self.consts[key][0]
+        return self.name(slot)
+
+    def carray(self, slot, dtype=None):
+        """The slot's array, C-contiguous (copied inside numba if it is a slice) of `dtype`."""
+        e = self.ref(slot)
+        if e in self.notc:
+            e = f"np.ascontiguousarray({e})"
+        if dtype is not None and np.dtype(dtype) != self.dtype(slot):
+            e = f"{e}.astype(np.{np.dtype(dtype).name})"
+        return e
+
+    def emit(self, text):
+        self.lines.append(text)
+
+    # ---------------------------------------------------------------- steps
+    def run(self):
+        for st in self.plan.steps:
+            if st.kind == "cluster":
+                self.cluster(st)
+            else:
+                self.node(st.node, st.d)
+
+    def node(self, n, d):
+        op = d["op"]
+        slot = self.plan.slot[n]
+        out = self.name(slot)
+        ins = [self.plan.slot[u] for u in value_inputs(d)]
+        if OPS[op] is MATMUL:
+            self.matmul(n, d, out)
+        elif op in ("loop_history_read", "loop_saved_read"):
+            self.emit(f"{out} = {self.ref(ins[0])}[{self.ref(ins[1])}]")
+            if len(d["shape"]) == 0:
+                self.emit(f"{out} = {_cast(out, d['dtype'])}")
+        elif op == "getitem":
+            idx = []
+            for s in d["attrs"]["spec"]:
+                if s[0] == "s" and all(v is None or type(v) is int for v in s[1:]):
+                    idx.append(":".join("" if v is None else str(v) for v in s[1:]))
+                elif s[0] == "i" and type(s[1]) is int:
+                    idx.append(str(s[1]))
+                else:
+                    raise _Unsupported(f"getitem %{n} with index {s}")
+            if not d["shape"]:
+                raise _Unsupported(f"getitem %{n} of one element")
+            self.emit(f"{out} = {self.ref(ins[0])}[{', '.join(idx)}]")
+            self.notc.add(out)
+        elif op == "concat":
+            axis = d["attrs"]["axis"]
+            parts = ", ".join(self.carray(i) for i in ins)
+            self.emit(f"{out} = np.concatenate(({parts},), axis={int(axis)})")
+        elif op == "reshape":
+            if not self.shape(ins[0]):
+                raise _Unsupported(f"reshape %{n} of a scalar")
+            self.emit(f"{out} = {self.carray(ins[0])}.reshape({tuple(d['shape'])})")
+        elif op in ("zeros_like", "ones_like"):
+            fill = 0 if op == "zeros_like" else 1
+            dt = np.dtype(d["dtype"])
+            self.emit(f"{out} = np.full({tuple(d['shape'])}, {_lit(fill, dt)})" if d["shape"]
+                      else f"{out} = {_lit(fill, dt)}")
+        else:
+            raise _Unsupported(f"{op} %{n} runs on numpy (no numba lowering for it in a loop)")
+
+    def matmul(self, n, d, out):
+        a, b = (self.plan.slot[u] for u in d["inputs"])
+        if len(self.shape(a)) != 2 or len(self.shape(b)) != 2 or \
+                np.dtype(d["dtype"]).kind != "f":
+            raise _Unsupported(f"matmul %{n} is not a 2-D float product")
+        ta = ".T" if d["attrs"].get("transpose_a") else ""
+        tb = ".T" if d["attrs"].get("transpose_b") else ""
+        self.emit(f"{out} = np.dot({self.carray(a)}{ta}, {self.carray(b)}{tb})")
+
+    def scalar_member(self, m):
+        """A member of a scalar-domain cluster as one numba expression (its lowering template)."""
+        d = self.g.nodes[m]
+        tpl = lowering.template(d["op"])
+        if tpl is None or lowering.INDEXED.get(d["op"]) is not None:
+            raise _Unsupported(f"{d['op']} %{m} in a scalar cluster")
+        ins = [self.plan.slot[u] for u in value_inputs(d)]
+        args = []
+        for i in ins:
+            e = self.ref(i)
+            if self.shape(i):
+                e = f"{self.carray(i)}.reshape(-1)[0]"
+            args.append(e)
+        cdt = self.g.nodes[d["inputs"][0]]["dtype"] if d["inputs"] else d["dtype"]
+        funcs = lowering.funcs_for(cdt)
+        attrs = {k: (v.name if isinstance(v, np.dtype) else v) for k, v in d["attrs"].items()}
+        expr = tpl.format(*args, **attrs)
+        expr = re.sub(r"\bC\(([^()]*)\)", lambda mt: _lit(float(mt.group(1)), cdt)
+                      if np.dtype(cdt).kind == "f" else _lit(int(float(mt.group(1))), cdt), expr)
+        expr = re.sub(r"\b([a-z_][a-z0-9_]*)\(", lambda mt: funcs.get(mt.group(1),
+                                                                      mt.group(1)) + "(", expr)
+        self.emit(f"{self.name(self.plan.slot[m])} = {_cast(expr, d['dtype'])}")
+
+    def cluster(self, st):
+        if st.anchor is not None:
+            d = self.g.nodes[st.anchor]
+            if OPS[d["op"]] is not MATMUL:
+                raise _Unsupported(f"{d['op']} %{st.anchor} (a hand-written kernel)")
+            self.matmul(st.anchor, d, self.name(self.plan.slot[st.anchor]))
+        if st.why_numpy is not None:
+            if not st.members:
+                return
+            if any(self.g.nodes[m]["shape"] for m in st.members):
+                raise _Unsupported(f"cluster k{st.k} runs on numpy: {st.why_numpy}")
+            for m in st.members:
+                self.scalar_member(m)
+            return
+        if st.kernel is None or st.parallel or st.inplace is not None or \
+                st._fused_anchor() is not None:
+            raise _Unsupported(f"cluster k{st.k} runs in chunks or in place")
+        kname = self.kernels.setdefault(st.kernel.key, (f"kernel_{len(self.kernels)}",
+                                                        st.source))[0]
+        args = [str(int(e)) for e in st.extents]
+        for o in st.op_plan:
+            if o.kind == "const":
+                args.append(_lit(o.value, o.dtype))
+            elif o.kind == "scalar":
+                e = self.ref(o.slot)
+                if self.shape(o.slot):
+                    e = f"{self.carray(o.slot)}.reshape(-1)[0]"
+                args.append(_cast(e, o.dtype))
+            else:
+                e = self.carray(o.slot, o.dtype)
+                args.append(e if tuple(o.shape) == tuple(o.view) else f"{e}.reshape({o.view})")
+        outs = []
+        for j, o in enumerate(st.out_plan):
+            name = self.name(o.slot)
+            self.emit(f"{name} = np.empty({tuple(o.shape)}, np.{np.dtype(o.dtype).name})")
+            args.append(name if tuple(o.shape) == tuple(o.view) else f"{name}.reshape({o.view})")
+            outs.append((name, o))
+        self.emit(f"{kname}({', '.join(args)})")
+        for name, o in outs:   # (a 0-d output: its value, as the step-by-step loop's scalars)
+            if not o.shape:
+                self.emit(f"{name} = {name}[()]")
+
+
+def _arg_type(shape, dtype):
+    return ("a", np.dtype(dtype).name, len(shape), False) if len(shape) else \
+        ("s", np.dtype(dtype).name)
+
+
+class LoopDriver:
+    """The compiled loop of one while_loop (for one set of recorded histories and saved values).
+    `run(xs)` returns what `Subgraphs.run_loop` returns; `kernel.fn` is None until compiled."""
+
+    def __init__(self, sg, source, arg_types, consts, rec, ns, sync=None):
+        self.sg, self.rec, self.ns = sg, rec, ns
+        self.consts = [c for _, c in consts]
+        self.source = source
+        self.kernel = cache.request(source, arg_types, sync)
+        self.runs = 0
+
+    @property
+    def ready(self):
+        return self.kernel.fn is not None
+
+    def run(self, xs, key):
+        sg, n = self.sg, self.sg.n_vars
+        args = []
+        for x, a in zip(xs, sg.in_avals):
+            dt = np.dtype(a.dtype)
+            if len(a.shape):
+                x = np.asarray(x)
+                if x.dtype != dt or not x.flags.c_contiguous or not x.flags.writeable:
+                    x = np.array(x, dt, order="C")
+            else:
+                x = dt.type(np.asarray(x).reshape(-1)[0])
+            args.append(x)
+        trip = sg.trip_count
+        hist = [np.empty((trip + 1,) + tuple(sg.in_avals[j].shape), sg.in_avals[j].dtype)
+                for j in self.rec]
+        saved = []
+        for q in range(self.ns):
+            d = sg.graphs[1].nx.nodes[sg.saved[q]]
+            saved.append(np.empty((trip,) + tuple(d["shape"]), d["dtype"]))
+        note_run()
+        out = self.kernel.fn(*args, *self.consts, *hist, *saved, trip)
+        self.runs += 1
+        k, status = int(out[n]), int(out[n + 1])
+        if status:
+            from ...errors import InvalidArgumentError
+            raise InvalidArgumentError(
+                f"while_loop at {sg.source}: runs more than the {trip} iterations it was traced "
+                "for")
+        if k != trip:
+            from ...errors import InvalidArgumentError
+            raise InvalidArgumentError(
+                f"while_loop at {sg.source}: ran {k} iterations, but was traced for exactly "
+                f"{trip}")
+        vs = []
+        for v, a in zip(out[:n], sg.out_avals):
+            vs.append(v if len(a.shape) else np.dtype(a.dtype).type(v))
+        stacks = [None] * n
+        for h, j in zip(hist, self.rec):
+            stacks[j] = h
+        return vs + stacks + [np.int32(k)] + saved + [key]
+
+
+def _blas_of_numba():
+    """numba's np.dot calls scipy's BLAS, a library apart from numpy's: load it now and let
+    `SINGLE_BLAS` (one BLAS thread for small products) control it too."""
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401
+    except ImportError:
+        return
+    if SINGLE_BLAS.ctls is not None and not SINGLE_BLAS.depth and len(SINGLE_BLAS.ctls) < 2:
+        with SINGLE_BLAS.lock:
+            SINGLE_BLAS.ctls = None
+
+
+def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
+    """(LoopDriver, None) for the while_loop `sg` whose plans are `cond_plan`/`body_plan`, or
+    (None, why it runs step by step). `rec`: the variables whose histories are kept; `ns`: the
+    number of saved body values (the body plan's extra outputs)."""
+    if not ENABLED:
+        return None, "loop lowering is off (loop.ENABLED)"
+    if sg.trip_count is None:
+        return None, "the trip count is known only at run time"
+    if sg.has_dims():
+        return None, "a shape has an unknown dim"
+    if sg.has_effects:
+        return None, "the loop has effects (assign, print)"
+    n = sg.n_vars
+    _blas_of_numba()
+    kernels, consts = {}, {}
+    try:
+        ce = _Emitter(cond_plan, "c", kernels, consts)
+        ce.run()
+        be = _Emitter(body_plan, "b", kernels, consts)
+        be.run()
+    except _Unsupported as e:
+        return None, str(e)
+    except Exception as e:   # noqa: BLE001 (an unexpected step: step by step, say why)
+        return None, f"{type(e).__name__}: {e}"
+    params = [f"v{j}" for j in range(n)] + [f"p{j}" for j in range(len(sg.in_avals) - n)]
+    cnames = [c[0] for c in consts.values()]
+    hnames = [f"H{j}" for j in rec]
+    snames = [f"S{q}" for q in range(ns)]
+    ind = "        "
+    body = ["@numba.njit(error_model='numpy', fastmath=KERNEL_FLAGS, cache=True, nogil=True)",
+            f"def kernel({', '.join(params + cnames + hnames + snames + ['trip'])}):",
+            "    k = 0", "    while True:"]
+    for s, pname in zip(cond_plan.param_slots, params):
+        body.append(f"{ind}{ce.name(s)} = {pname}")
+    body += [ind + ln for ln in ce.lines]
+    body += [f"{ind}if not {ce.ref(cond_plan.out_slots[0])}:", f"{ind}    break",
+             f"{ind}if k == trip:",
+             f"{ind}    return ({''.join(f'v{j}, ' for j in range(n))}k, 1)"]
+    for j, h in zip(rec, hnames):
+        body.append(f"{ind}{h}[k] = v{j}")
+    for s, pname in zip(body_plan.param_slots, params):
+        body.append(f"{ind}{be.name(s)} = {pname}")
+    body += [ind + ln for ln in be.lines]
+    outs = body_plan.out_slots
+    for q in range(ns):
+        body.append(f"{ind}S{q}[k] = {be.ref(outs[n + q])}")
+    news = []
+    for j in range(n):
+        a = sg.out_avals[j]
+        e = be.carray(outs[j], a.dtype) if len(a.shape) else _cast(be.ref(outs[j]), a.dtype)
+        if len(a.shape) and be.ref(outs[j]) in params:   # a variable passed through unchanged
+            e = be.ref(outs[j])
+        news.append(e)
+    body.append(f"{ind}{', '.join(f'v{j}' for j in range(n))}{',' if n == 1 else ''} = "
+                f"{', '.join(news)}{',' if n == 1 else ''}")
+    body.append(f"{ind}k += 1")
+    for j, h in zip(rec, hnames):
+        body.append(f"    {h}[k] = v{j}")
+    body.append(f"    return ({''.join(f'v{j}, ' for j in range(n))}k, 0)")
+    parts = ["# graphflow fused loop (generated by graphflow.backends.numba.loop; do not edit)",
+             "import numpy as np", "import numba",
+             "from graphflow.backends.numba.rt import *  # noqa: F401,F403", ""]
+    for key, (kname, src) in kernels.items():
+        text = "\n".join(ln for ln in src.splitlines()
+                         if not ln.startswith(("import ", "from ", "# graphflow")))
+        parts.append(re.sub(r"\bdef kernel\(", f"def {kname}(", text))
+    source = "\n".join(parts + ["", ""] + body) + "\n"
+    arg_types = [_arg_type(a.shape, a.dtype) for a in sg.in_avals]
+    arg_types += [("a", c.dtype.name, c.ndim, False) for _, c in consts.values()]
+    arg_types += [("a", np.dtype(sg.in_avals[j].dtype).name, len(sg.in_avals[j].shape) + 1,
+                   False) for j in rec]
+    for q in range(ns):
+        d = sg.graphs[1].nx.nodes[sg.saved[q]]
+        arg_types.append(("a", np.dtype(d["dtype"]).name, len(d["shape"]) + 1, False))
+    arg_types.append(("i",))
+    return LoopDriver(sg, source, arg_types, list(consts.values()), rec, ns, sync), None
