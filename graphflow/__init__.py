@@ -41,9 +41,6 @@ Structure (imports point down only; tests/test_layers.py enforces it):
 import builtins as _builtins
 import collections as _collections
 import contextlib as _contextlib
-import glob as _glob
-import os as _os
-import shutil as _shutil
 import types as _types
 
 from . import dtypes
@@ -51,6 +48,7 @@ from .lazy import lazy_attributes as _lazy_attributes
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
                      int32, int64, uint8)
 from .errors import DeadlineExceededError, InvalidArgumentError, OpError
+from . import errors as _errors_mod
 from .tensor import Tensor, TensorShape, TensorSpec, Variable, constant, convert_to_tensor, is_tensor
 from .tape import GradientTape
 from .state import name_scope
@@ -96,6 +94,8 @@ from . import ragged as _rg, sparse, strings as _str  # string, ragged and spars
 from .ragged import RaggedTensor
 from .sparse import SparseTensor
 from .dtypes import string
+from . import io  # tf.io: files, TFRecords, tf.train.Example parsing, CSV
+from .io import proto as _proto
 
 
 # the application subpackages are imported at first use (`tf.keras`, `tf.data`, ...; PEP 562):
@@ -194,10 +194,6 @@ math.__dict__.update(asin=_m.asin, acos=_m.acos, asinh=_m.asinh, acosh=_m.acosh,
 cumsum = _a.cumsum
 strings = _namespace("strings", format=_str.string_format, **{
     n: getattr(_str, n) for n in _str.__all__ if n not in ("decode_raw", "string_format", "add")})
-io = _namespace("io", decode_raw=_str.decode_raw, gfile=_namespace(
-    "io.gfile", exists=_os.path.exists, isdir=_os.path.isdir, listdir=_os.listdir,
-    makedirs=lambda path: _os.makedirs(path, exist_ok=True), mkdir=_os.mkdir, remove=_os.remove,
-    rmtree=_shutil.rmtree, rename=_os.replace, glob=_glob.glob, GFile=open))
 ragged = _namespace("ragged", constant=_rg.constant, map_flat_values=_rg.map_flat_values,
                     stack=_rg.stack, range=_rg.ragged_range, RaggedTensor=RaggedTensor)
 # ops that also take RaggedTensors (TF's dispatch for ragged arguments)
@@ -217,6 +213,9 @@ for _name in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_p
 train = _namespace("train", Checkpoint=_ckpt.Checkpoint, CheckpointManager=_ckpt.CheckpointManager,
                    latest_checkpoint=_ckpt.latest_checkpoint, load_checkpoint=_ckpt.load_checkpoint,
                    list_variables=_ckpt.list_variables, CheckpointReader=_ckpt.CheckpointReader)
+train.__dict__.update({n: getattr(_proto, n) for n in (  # tf.train.Example and friends
+    "Example", "SequenceExample", "Features", "Feature", "FeatureList", "FeatureLists",
+    "BytesList", "FloatList", "Int64List")})
 PhysicalDevice = _collections.namedtuple("PhysicalDevice", "name device_type")
 LogicalDevice = _collections.namedtuple("LogicalDevice", "name device_type")
 
@@ -251,6 +250,8 @@ config = _namespace("config", run_functions_eagerly=_rfe, functions_run_eagerly=
                    list_logical_devices=_list_devices(LogicalDevice))
 errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError=OpError,
                     DeadlineExceededError=DeadlineExceededError)
+errors.__dict__.update({n: getattr(_errors_mod, n) for n in (
+    "NotFoundError", "DataLossError", "OutOfRangeError", "UnimplementedError")})
 
 
 def where(condition, x=None, y=None, name=None):

@@ -75,3 +75,15 @@ class GraphError(Exception):
 
 class DeadlineExceededError(OpError, TimeoutError):
     """An operation did not finish in time (a collective whose peers died or hang)."""
+
+
+class NotFoundError(OpError, FileNotFoundError):
+    """A file or other named entity does not exist (TF's `tf.errors.NotFoundError`)."""
+
+
+class DataLossError(OpError):
+    """Unrecoverable data corruption, e.g. a TFRecord whose checksum does not match."""
+
+
+class OutOfRangeError(OpError, IndexError):
+    """Iteration past the end of the input (TF's `tf.errors.OutOfRangeError`)."""

@@ -1,5 +1,9 @@
 """`tf.data`: input pipelines (`Dataset`), built on numpy.
 
+Modules: `dataset` (Dataset: sources and transformations, Iterator), `structure` (elements:
+nested structures of tensors; batching, padding, user functions), `readers` (text, TFRecord,
+fixed-length and CSV files), `options` (tf.data.Options).
+
 >>> import graphflow as tf
 >>> [int(x) for x in tf.data.Dataset.range(3).repeat(2)]
 [0, 1, 2, 0, 1, 2]
@@ -7,12 +11,38 @@
 import types as _types
 
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
+from .options import (AutoShardPolicy, AutotuneOptions, DistributeOptions, ExternalStatePolicy,
+                      OptimizationOptions, Options, ThreadingOptions)
+from .readers import (CsvDataset, FixedLengthRecordDataset, TextLineDataset, TFRecordDataset,
+                      TFRecordWriter, make_csv_dataset)
+
+
+
+def _save(dataset, path, compression=None, shard_func=None, checkpoint_args=None):
+    """`tf.data.experimental.save`: `dataset.save(path, ...)`."""
+    return dataset.save(path, compression, shard_func, checkpoint_args)
+
 
 experimental = _types.ModuleType("graphflow.data.experimental")
-experimental.AUTOTUNE = AUTOTUNE
-experimental.INFINITE_CARDINALITY = INFINITE_CARDINALITY
-experimental.UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY
-experimental.cardinality = lambda dataset: dataset.cardinality()
+experimental.__dict__.update(
+    AUTOTUNE=AUTOTUNE, INFINITE_CARDINALITY=INFINITE_CARDINALITY,
+    UNKNOWN_CARDINALITY=UNKNOWN_CARDINALITY, cardinality=lambda dataset: dataset.cardinality(),
+    Counter=Dataset.counter, CsvDataset=CsvDataset, make_csv_dataset=make_csv_dataset,
+    TFRecordWriter=TFRecordWriter, AutoShardPolicy=AutoShardPolicy,
+    ExternalStatePolicy=ExternalStatePolicy, DistributeOptions=DistributeOptions,
+    OptimizationOptions=OptimizationOptions, ThreadingOptions=ThreadingOptions,
+    sample_from_datasets=Dataset.sample_from_datasets,
+    choose_from_datasets=Dataset.choose_from_datasets, save=_save, load=Dataset.load,
+    get_single_element=lambda dataset: dataset.get_single_element(),
+    rejection_resample=lambda class_func, target_dist, initial_dist=None, seed=None:
+        lambda ds: ds.rejection_resample(class_func, target_dist, initial_dist, seed),
+    bucket_by_sequence_length=lambda *a, **k: lambda ds: ds.bucket_by_sequence_length(*a, **k),
+    group_by_window=lambda *a, **k: lambda ds: ds.group_by_window(*a, **k),
+    scan=lambda initial_state, scan_func: lambda ds: ds.scan(initial_state, scan_func),
+    unbatch=lambda: lambda ds: ds.unbatch(), ignore_errors=lambda: lambda ds: ds.ignore_errors(),
+    dense_to_ragged_batch=lambda batch_size, drop_remainder=False, row_splits_dtype=None:
+        lambda ds: ds.ragged_batch(batch_size, drop_remainder))
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
-           "experimental"]
+           "experimental", "Options", "AutotuneOptions", "TextLineDataset", "TFRecordDataset",
+           "FixedLengthRecordDataset", "ThreadingOptions"]

@@ -13,7 +13,10 @@ signature, run with the numpy executor), as TF does.
 >>> [(float(x), int(y)) for x, y in xs.skip(1)]
 [(2.0, 1), (3.0, 0)]
 """
+import collections
 import itertools
+import json
+import os
 import queue
 import threading
 
@@ -21,10 +24,17 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import state as _state
-from ..function import Function
+from ..errors import InvalidArgumentError
+from ..io import files as _files
+from ..io import tfrecord as _tfrecord
+from ..io.proto import BytesList
 from ..nest import flatten
-from ..ops import shape_ops as _s
-from ..tensor import Tensor, TensorSpec, Variable, convert_to_tensor
+from ..ragged import RaggedTensor
+from ..ragged import constant as _ragged_constant
+from ..tensor import Tensor, TensorSpec, convert_to_tensor, bytes_array
+from .options import Options
+from .structure import (ElementFunction, call_unpacked, convert, convert_output, flatten_up_to,
+                        map_structure, pad_stack, spec_from_json, spec_of, spec_to_json, stack)
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
 
@@ -33,51 +43,8 @@ INFINITE_CARDINALITY = -1
 UNKNOWN_CARDINALITY = -2
 
 
-def _structure(x):
-    """Tuples, namedtuples and dicts are structures; everything else (lists included, as in TF)
-    is one tensor."""
-    if isinstance(x, dict):
-        return {k: _structure(v) for k, v in x.items()}
-    if isinstance(x, tuple):
-        vals = [_structure(v) for v in x]
-        return type(x)(*vals) if hasattr(x, "_fields") else tuple(vals)
-    if isinstance(x, Tensor):
-        return x
-    return convert_to_tensor(x)
-
-
-def _map_structure(fn, x):
-    leaves, rebuild = flatten(x)
-    return rebuild([fn(v) for v in leaves])
-
-
-def _spec_of(x):
-    return _map_structure(lambda t: TensorSpec(t.shape, t.dtype), x)
-
-
 def _where(what):
     return f"tf.data.Dataset.{what}"
-
-
-def _call(fn, element):
-    """TF calls a map/filter function with a tuple element unpacked as arguments."""
-    if isinstance(element, tuple) and not hasattr(element, "_fields"):
-        return fn(*element)
-    return fn(element)
-
-
-def _stack(elements, what):
-    """Stack a list of equal-structure elements along a new first axis."""
-    cols = list(zip(*[flatten(e)[0] for e in elements]))
-    _, rebuild = flatten(elements[0])
-    out = []
-    for col in cols:
-        shapes = {tuple(t.shape) for t in col}
-        if len(shapes) > 1:
-            raise ValueError(f"{what}: cannot batch elements of different shapes {sorted(shapes)}; "
-                             "use padded_batch, or map them to one shape first")
-        out.append(convert_to_tensor(np.stack([np.asarray(t._value) for t in col])))
-    return rebuild(out)
 
 
 class Dataset:
@@ -88,10 +55,15 @@ class Dataset:
     iterate it with `for`, `as_numpy_iterator()` or pass it to Keras `fit`.
     """
 
-    def __init__(self, make_iterator, cardinality=UNKNOWN_CARDINALITY, spec=None):
+    def __init__(self, make_iterator, cardinality=UNKNOWN_CARDINALITY, spec=None, options=None):
         self._make = make_iterator
         self._cardinality = cardinality
         self._spec = spec
+        self._options = options
+
+    def _derive(self, make_iterator, cardinality=UNKNOWN_CARDINALITY, spec=None):
+        """A dataset made from this one (it keeps this one's options)."""
+        return Dataset(make_iterator, cardinality, spec, self._options)
 
     # ---- sources ------------------------------------------------------------------
     @staticmethod
@@ -103,7 +75,7 @@ class Dataset:
         >>> [{k: v.numpy().tolist() for k, v in e.items()} for e in ds]
         [{'a': 1, 'b': [3, 4]}, {'a': 2, 'b': [5, 6]}]
         """
-        value = _structure(tensors)
+        value = convert(tensors)
         leaves, rebuild = flatten(value)
         if not leaves:
             raise ValueError("from_tensor_slices: no tensors given")
@@ -131,19 +103,19 @@ class Dataset:
         >>> [t.numpy().tolist() for t in tf.data.Dataset.from_tensors([1, 2])]
         [[1, 2]]
         """
-        value = _structure(tensors)
-        return Dataset(lambda: iter([value]), 1, _spec_of(value))
+        value = convert(tensors)
+        return Dataset(lambda: iter([value]), 1, spec_of(value))
 
     @staticmethod
-    def range(*args, dtype=_dt.int64, name=None):
+    def range(*args, dtype=_dt.int64, output_type=None, name=None):
         """Like Python's range, as int64 scalars (or `dtype`).
 
         >>> import graphflow as tf
         >>> [int(v) for v in tf.data.Dataset.range(1, 8, 3)]
         [1, 4, 7]
         """
-        r = range(*args)
-        dt = _dt.as_dtype(dtype)
+        r = range(*(int(a) for a in args))
+        dt = _dt.as_dtype(output_type if output_type is not None else dtype)
 
         def make():
             for i in r:
@@ -170,7 +142,7 @@ class Dataset:
         elif output_types is not None:
             shapes = output_shapes
             if shapes is None:
-                shapes = _map_structure(lambda _: None, output_types)
+                shapes = map_structure(lambda _: None, output_types)
             ts, _ = flatten(output_types)
             ss = flatten(shapes)[0] if shapes is not None else [None] * len(ts)
             specs = flatten(output_types)[1](
@@ -181,7 +153,7 @@ class Dataset:
 
         def make():
             for item in generator(*(args or ())):
-                leaves = _flatten_up_to(specs, item)
+                leaves = flatten_up_to(specs, item)
                 if len(leaves) != len(spec_leaves):
                     raise ValueError(f"from_generator: the generator yielded {item!r}, which does "
                                      f"not match the declared structure {specs}")
@@ -236,7 +208,7 @@ class Dataset:
         [0, 1, 2]
         """
         for e in self:
-            yield _map_structure(lambda t: t.numpy(), e)
+            yield map_structure(lambda t: t.numpy(), e)
 
     def cardinality(self):
         """Number of elements: -1 (INFINITE) for an endless dataset, -2 (UNKNOWN) if not known."""
@@ -256,7 +228,7 @@ class Dataset:
             first = next(iter(self), None)
             if first is None:
                 raise ValueError("element_spec of an empty dataset of unknown structure")
-            self._spec = _spec_of(first)
+            self._spec = spec_of(first)
         return self._spec
 
     def __repr__(self):
@@ -276,13 +248,12 @@ class Dataset:
         >>> [float(v) for v in ds.map(lambda x, y: x * y)]
         [3.0, 8.0]
         """
-        fn = Function(lambda *a: _structure_out(_call(map_func, a[0] if len(a) == 1 else a)),
-                      jit_compile=False, name=getattr(map_func, "__name__", "map_func"))
+        fn = ElementFunction(map_func, "map")
 
         def make():
             for e in self._make():
                 yield fn(e)
-        return Dataset(make, self._cardinality)
+        return self._derive(make, self._cardinality)
 
     def filter(self, predicate, name=None):
         """Keep the elements where `predicate` is True.
@@ -291,8 +262,7 @@ class Dataset:
         >>> [int(v) for v in tf.data.Dataset.range(6).filter(lambda x: x % 2 == 0)]
         [0, 2, 4]
         """
-        fn = Function(lambda *a: _call(predicate, a[0] if len(a) == 1 else a), jit_compile=False,
-                      name=getattr(predicate, "__name__", "predicate"))
+        fn = ElementFunction(predicate, "filter", output=lambda x: x)
 
         def make():
             for e in self._make():
@@ -302,7 +272,7 @@ class Dataset:
                                     f"{keep!r}")
                 if bool(np.asarray(keep)):
                     yield e
-        return Dataset(make, UNKNOWN_CARDINALITY, self._spec)
+        return self._derive(make, UNKNOWN_CARDINALITY, self._spec)
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):
@@ -322,18 +292,18 @@ class Dataset:
             for e in self._make():
                 buf.append(e)
                 if len(buf) == batch_size:
-                    yield _stack(buf, "batch")
+                    yield stack(buf, "batch")
                     buf = []
             if buf and not drop_remainder:
-                yield _stack(buf, "batch")
+                yield stack(buf, "batch")
         c = self._cardinality
         if c >= 0:
             c = c // batch_size if drop_remainder else -(-c // batch_size)
         spec = None
         if self._spec is not None:
-            spec = _map_structure(lambda s: TensorSpec(
+            spec = map_structure(lambda s: TensorSpec(
                 (batch_size if drop_remainder else None,) + tuple(s.shape), s.dtype), self._spec)
-        return Dataset(make, c, spec)
+        return self._derive(make, c, spec)
 
     def unbatch(self, name=None):
         """Split every element along its first axis (the inverse of `batch`)."""
@@ -342,7 +312,7 @@ class Dataset:
                 leaves, rebuild = flatten(e)
                 for i in range(int(leaves[0].shape[0])):
                     yield rebuild([convert_to_tensor(np.asarray(t._value)[i]) for t in leaves])
-        return Dataset(make, UNKNOWN_CARDINALITY)
+        return self._derive(make, UNKNOWN_CARDINALITY)
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
         """TF's buffered shuffle: fill a buffer of `buffer_size` elements, emit a random one and
@@ -371,7 +341,7 @@ class Dataset:
                 buf[i] = e
             while buf:
                 yield buf.pop(int(rng.integers(len(buf))))
-        return Dataset(make, self._cardinality, self._spec)
+        return self._derive(make, self._cardinality, self._spec)
 
     def repeat(self, count=None, name=None):
         """Iterate the dataset `count` times (forever if None or -1)."""
@@ -390,7 +360,7 @@ class Dataset:
             c = INFINITE_CARDINALITY if c != 0 else 0
         elif c >= 0:
             c *= count
-        return Dataset(make, c, self._spec)
+        return self._derive(make, c, self._spec)
 
     def take(self, count, name=None):
         """The first `count` elements (all if -1)."""
@@ -399,7 +369,7 @@ class Dataset:
             return self
         c = self._cardinality
         c = min(c, count) if c >= 0 else (count if c == INFINITE_CARDINALITY else c)
-        return Dataset(lambda: itertools.islice(self._make(), count), c, self._spec)
+        return self._derive(lambda: itertools.islice(self._make(), count), c, self._spec)
 
     def skip(self, count, name=None):
         """All but the first `count` elements."""
@@ -408,15 +378,15 @@ class Dataset:
         if c >= 0:
             c = max(c - count, 0) if count >= 0 else 0
         if count < 0:
-            return Dataset(lambda: iter(()), 0, self._spec)
-        return Dataset(lambda: itertools.islice(self._make(), count, None), c, self._spec)
+            return self._derive(lambda: iter(()), 0, self._spec)
+        return self._derive(lambda: itertools.islice(self._make(), count, None), c, self._spec)
 
     def concatenate(self, dataset, name=None):
         """This dataset's elements, then `dataset`'s."""
         a, b = self._cardinality, dataset._cardinality
         c = a + b if a >= 0 and b >= 0 else (INFINITE_CARDINALITY if INFINITE_CARDINALITY in (a, b)
                                             else UNKNOWN_CARDINALITY)
-        return Dataset(lambda: itertools.chain(self._make(), dataset._make()), c, self._spec)
+        return self._derive(lambda: itertools.chain(self._make(), dataset._make()), c, self._spec)
 
     def enumerate(self, start=0, name=None):
         """(index, element) pairs, the index an int64 scalar.
@@ -428,7 +398,7 @@ class Dataset:
         def make():
             for i, e in enumerate(self._make(), start):
                 yield convert_to_tensor(np.int64(i)), e
-        return Dataset(make, self._cardinality)
+        return self._derive(make, self._cardinality)
 
     def cache(self, filename="", name=None):
         """Keep the elements of the first complete iteration in memory; later iterations read
@@ -444,7 +414,7 @@ class Dataset:
                 seen.append(e)
                 yield e
             store["elements"] = seen
-        return Dataset(make, self._cardinality, self._spec)
+        return self._derive(make, self._cardinality, self._spec)
 
     def prefetch(self, buffer_size=AUTOTUNE, name=None):
         """Produce up to `buffer_size` elements ahead in a background thread (AUTOTUNE: 2).
@@ -481,7 +451,7 @@ class Dataset:
                     yield item
             finally:
                 stop.set()
-        return Dataset(make, self._cardinality, self._spec)
+        return self._derive(make, self._cardinality, self._spec)
 
     def reduce(self, initial_state, reduce_func, name=None):
         """Fold the elements into a state: `reduce_func(state, element) -> state`.
@@ -490,9 +460,9 @@ class Dataset:
         >>> int(tf.data.Dataset.range(5).reduce(tf.constant(0, tf.int64), lambda s, x: s + x))
         10
         """
-        state = _structure(initial_state)
+        state = convert(initial_state)
         for e in self:
-            state = _structure_out(reduce_func(state, e))
+            state = convert_output(reduce_func(state, e))
         return state
 
     def apply(self, transformation_func):
@@ -500,7 +470,637 @@ class Dataset:
         return transformation_func(self)
 
     def with_options(self, options, name=None):
-        return self
+        """The same dataset with `options` (a `tf.data.Options`) merged into its options; the
+        options are stored and returned by `options()` (graphflow's pipelines run in the
+        consumer's thread, with `prefetch` as the only background work).
+
+        >>> import graphflow as tf
+        >>> o = tf.data.Options(); o.deterministic = False
+        >>> tf.data.Dataset.range(3).with_options(o).options().deterministic
+        False
+        """
+        if not isinstance(options, Options):
+            raise TypeError(f"with_options: expected a tf.data.Options, got {options!r}")
+        merged = self.options().merge(options)
+        return Dataset(self._make, self._cardinality, self._spec, merged)
+
+    def options(self):
+        """The `tf.data.Options` of this dataset (set with `with_options`)."""
+        return self._options if self._options is not None else Options()
+
+    # ---- more sources -----------------------------------------------------------------------
+    @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The file names matching `file_pattern` (a glob, or a list of them), as strings;
+        shuffled unless `shuffle=False` (then sorted). No match raises InvalidArgumentError.
+
+        >>> import graphflow as tf
+        >>> tf.data.Dataset.list_files("/nonexistent/*")
+        Traceback (most recent call last):
+        ...
+        graphflow.errors.InvalidArgumentError: Dataset.list_files: expect at least one file matching '/nonexistent/*'
+        """
+        names = _files.matching_files(file_pattern)
+        if int(names.shape[0]) == 0:
+            raise InvalidArgumentError(f"Dataset.list_files: expect at least one file matching "
+                                       f"{file_pattern!r}")
+        ds = Dataset.from_tensor_slices(names)
+        if shuffle is None or shuffle:
+            ds = ds.shuffle(int(names.shape[0]), seed=seed)
+        return ds
+
+    @staticmethod
+    def random(seed=None, rerandomize_each_iteration=None, name=None):
+        """An endless dataset of pseudo-random int64 values; with `seed`, every iteration gives
+        the same sequence unless `rerandomize_each_iteration`.
+
+        >>> import graphflow as tf
+        >>> a = list(tf.data.Dataset.random(seed=4).take(3).as_numpy_iterator())
+        >>> a == list(tf.data.Dataset.random(seed=4).take(3).as_numpy_iterator())
+        True
+        """
+        epoch = itertools.count()
+        base = np.random.SeedSequence().entropy if seed is None else int(seed)
+
+        def make():
+            rng = np.random.default_rng(
+                [base, next(epoch) if (rerandomize_each_iteration or seed is None) else 0])
+            while True:
+                for v in rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, 64,
+                                      dtype=np.int64, endpoint=True):
+                    yield convert_to_tensor(v)
+        return Dataset(make, INFINITE_CARDINALITY, TensorSpec((), _dt.int64))
+
+    @staticmethod
+    def counter(start=0, step=1, dtype=_dt.int64, name=None):
+        """`tf.data.experimental.Counter`: start, start + step, ... forever.
+
+        >>> import graphflow as tf
+        >>> [int(v) for v in tf.data.experimental.Counter(start=2, step=5).take(3)]
+        [2, 7, 12]
+        """
+        dt = _dt.as_dtype(dtype)
+
+        def make():
+            for i in itertools.count(start, step):
+                yield convert_to_tensor(np.asarray(i, dt.np))
+        return Dataset(make, INFINITE_CARDINALITY, TensorSpec((), dt))
+
+    @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Elements drawn at random from `datasets`, dataset i with probability `weights[i]`
+        (uniform if None). An exhausted dataset drops out (its weight is shared by the rest)
+        unless `stop_on_empty_dataset`, which ends the result there.
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.sample_from_datasets(
+        ...     [tf.data.Dataset.range(0, 3), tf.data.Dataset.range(10, 13)], seed=1)
+        >>> sorted(int(v) for v in ds)
+        [0, 1, 2, 10, 11, 12]
+        """
+        datasets = list(datasets)
+        if not datasets:
+            raise ValueError("sample_from_datasets: no datasets given")
+        w = np.ones(len(datasets)) if weights is None else np.asarray(
+            weights.numpy() if isinstance(weights, Tensor) else weights, np.float64)
+        if w.shape != (len(datasets),) or (w < 0).any():
+            raise ValueError(f"sample_from_datasets: weights {w.tolist()} must be "
+                             f"{len(datasets)} non-negative numbers, one per dataset")
+        epoch = itertools.count()
+        base = np.random.SeedSequence().entropy if seed is None else int(seed)
+
+        def make():
+            rng = np.random.default_rng(
+                [base, next(epoch) if (rerandomize_each_iteration or seed is None) else 0])
+            its = [d._make() for d in datasets]
+            live = w.copy()
+            while live.sum() > 0:
+                i = int(rng.choice(len(its), p=live / live.sum()))
+                try:
+                    yield next(its[i])
+                except StopIteration:
+                    if stop_on_empty_dataset:
+                        return
+                    live[i] = 0
+        cards = [d._cardinality for d in datasets]
+        card = INFINITE_CARDINALITY if all(c == INFINITE_CARDINALITY for c in cards) else \
+            UNKNOWN_CARDINALITY
+        return Dataset(make, card, datasets[0]._spec)
+
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+        """Element i comes from `datasets[choice_i]`, where `choice_dataset` yields int64
+        scalars. An exhausted chosen dataset ends the result if `stop_on_empty_dataset`, and is
+        skipped otherwise.
+
+        >>> import graphflow as tf
+        >>> datasets = [tf.data.Dataset.from_tensors("foo").repeat(),
+        ...             tf.data.Dataset.from_tensors("bar").repeat(),
+        ...             tf.data.Dataset.from_tensors("baz").repeat()]
+        >>> choice = tf.data.Dataset.range(3).repeat(2)
+        >>> [v.decode() for v in tf.data.Dataset.choose_from_datasets(datasets, choice)
+        ...  .as_numpy_iterator()]
+        ['foo', 'bar', 'baz', 'foo', 'bar', 'baz']
+        """
+        datasets = list(datasets)
+
+        def make():
+            its = [d._make() for d in datasets]
+            done = [False] * len(its)
+            for c in choice_dataset._make():
+                if not isinstance(c, Tensor) or c.dtype != _dt.int64 or c.shape.rank != 0:
+                    raise TypeError("choose_from_datasets: choice_dataset must yield int64 "
+                                    f"scalars, got {c!r}")
+                i = int(c)
+                if not 0 <= i < len(its):
+                    raise InvalidArgumentError(f"choose_from_datasets: choice {i} is out of "
+                                               f"range for {len(its)} datasets")
+                if done[i]:
+                    continue
+                try:
+                    yield next(its[i])
+                except StopIteration:
+                    if stop_on_empty_dataset:
+                        return
+                    done[i] = True
+                    if all(done):
+                        return
+        return Dataset(make, UNKNOWN_CARDINALITY, datasets[0]._spec)
+
+    @staticmethod
+    def load(path, element_spec=None, compression=None, reader_func=None):
+        """A dataset written by `Dataset.save` (its shards read in order, or as
+        `reader_func(dataset of shard datasets)` returns).
+
+        >>> import graphflow as tf, tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> tf.data.Dataset.range(3).map(lambda x: (x, x * 2)).save(d)
+        >>> [(int(a), int(b)) for a, b in tf.data.Dataset.load(d)]
+        [(0, 0), (1, 2), (2, 4)]
+        """
+        path = os.fspath(path)
+        meta_path = os.path.join(path, "dataset_spec.json")
+        if not os.path.exists(meta_path):
+            raise InvalidArgumentError(f"Dataset.load: {path} holds no saved dataset "
+                                       "(no dataset_spec.json)")
+        with open(meta_path) as f:
+            meta = json.load(f)
+        spec = element_spec if element_spec is not None else spec_from_json(meta["spec"])
+        leaves, rebuild = flatten(spec)
+        comp = _tfrecord.compression_of(compression if compression is not None
+                                        else meta.get("compression"))
+
+        def shard(fn):
+            def make():
+                for rec in _tfrecord.read_records(os.path.join(path, fn), comp):
+                    parts = BytesList.FromString(rec).value
+                    yield rebuild([_files.parse_tensor(b, s.dtype) for b, s in zip(parts, leaves)])
+            return Dataset(make, UNKNOWN_CARDINALITY, spec)
+        shards = [shard(fn) for fn in meta["shards"]]
+        if reader_func is not None:
+            return reader_func(Dataset(lambda: iter(shards), len(shards)))
+
+        def make_all():
+            for s in shards:
+                yield from s._make()
+        return Dataset(make_all, meta.get("cardinality", UNKNOWN_CARDINALITY), spec)
+
+    def save(self, path, compression=None, shard_func=None, checkpoint_args=None):
+        """Write the dataset to the directory `path` for `Dataset.load`: a JSON description
+        of the element structure and TFRecord shards holding each element's tensors as
+        `TensorProto`s (`shard_func(element) -> int64` picks the shard; default one)."""
+        path = os.fspath(path)
+        os.makedirs(path, exist_ok=True)
+        comp = _tfrecord.compression_of(compression)
+        writers, count, spec = {}, 0, None
+        try:
+            for e in self:
+                if spec is None:
+                    spec = spec_of(e)
+                k = 0 if shard_func is None else int(call_unpacked(shard_func, e))
+                if k not in writers:
+                    writers[k] = _tfrecord.TFRecordWriter(
+                        os.path.join(path, f"shard_{k:05d}.tfrecord"), comp)
+                parts = [_files.serialize_tensor(t).numpy() for t in flatten(e)[0]]
+                writers[k].write(BytesList(value=parts).SerializeToString())
+                count += 1
+        finally:
+            for w in writers.values():
+                w.close()
+        if spec is None:
+            spec = self._spec
+        meta = {"spec": spec_to_json(spec), "cardinality": count, "compression": comp,
+                "shards": [f"shard_{k:05d}.tfrecord" for k in sorted(writers)]}
+        with open(os.path.join(path, "dataset_spec.json"), "w") as f:
+            json.dump(meta, f)
+
+    # ---- more transformations -----------------------------------------------------------
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False, name=None):
+        """Batch elements of different shapes: each component is padded to `padded_shapes`
+        (None dims, or no `padded_shapes`: the largest size in the batch) with
+        `padding_values` (default 0, or b"" for strings; one scalar applies to all).
+
+        >>> import graphflow as tf
+        >>> A = tf.data.Dataset.range(1, 5, output_type=tf.int32).map(lambda x: tf.fill([x], x))
+        >>> [b.tolist() for b in A.padded_batch(2).as_numpy_iterator()]
+        [[[1, 0], [2, 2]], [[3, 3, 3, 0], [4, 4, 4, 4]]]
+        >>> [b.tolist() for b in A.padded_batch(2, padded_shapes=5, padding_values=-1)
+        ...  .as_numpy_iterator()][0]
+        [[1, -1, -1, -1, -1], [2, 2, -1, -1, -1]]
+        """
+        batch_size = int(batch_size)
+        if batch_size <= 0:
+            raise ValueError(f"padded_batch: batch_size must be positive, got {batch_size}")
+
+        def make():
+            buf = []
+            for e in self._make():
+                buf.append(e)
+                if len(buf) == batch_size:
+                    yield pad_stack(buf, "padded_batch", padded_shapes, padding_values)
+                    buf = []
+            if buf and not drop_remainder:
+                yield pad_stack(buf, "padded_batch", padded_shapes, padding_values)
+        c = self._cardinality
+        if c >= 0:
+            c = c // batch_size if drop_remainder else -(-c // batch_size)
+        return self._derive(make, c)
+
+    def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=_dt.int64,
+                     name=None):
+        """Batch elements of different shapes into RaggedTensors (scalar components into
+        dense vectors).
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.range(6).map(lambda x: tf.range(x)).ragged_batch(2)
+        >>> [b.to_list() for b in ds]
+        [[[], [0]], [[0, 1], [0, 1, 2]], [[0, 1, 2, 3], [0, 1, 2, 3, 4]]]
+        """
+        batch_size = int(batch_size)
+        splits_dt = _dt.as_dtype(row_splits_dtype)
+
+        def to_ragged(buf):
+            cols = list(zip(*[flatten(e)[0] for e in buf]))
+            rebuild = flatten(buf[0])[1]
+            out = []
+            for col in cols:
+                arrays = [np.asarray(t._value) for t in col]
+                if arrays[0].ndim == 0:
+                    out.append(convert_to_tensor(np.stack(arrays), col[0].dtype))
+                elif arrays[0].ndim == 1:
+                    splits = np.concatenate([[0], np.cumsum([a.shape[0] for a in arrays])])
+                    out.append(RaggedTensor.from_row_splits(
+                        convert_to_tensor(np.concatenate(arrays), col[0].dtype),
+                        splits.astype(splits_dt.np)))
+                else:
+                    out.append(_ragged_constant([a.tolist() for a in arrays], col[0].dtype))
+            return rebuild(out)
+
+        def make():
+            buf = []
+            for e in self._make():
+                buf.append(e)
+                if len(buf) == batch_size:
+                    yield to_ragged(buf)
+                    buf = []
+            if buf and not drop_remainder:
+                yield to_ragged(buf)
+        c = self._cardinality
+        if c >= 0:
+            c = c // batch_size if drop_remainder else -(-c // batch_size)
+        return self._derive(make, c)
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """A dataset of windows: window k holds the input elements k*shift + i*stride for
+        i < size (shift defaults to size). Each window is a structure of Datasets like the
+        elements (a tuple element gives a tuple of datasets). Windows at the end may be
+        shorter unless `drop_remainder`.
+
+        >>> import graphflow as tf
+        >>> [[int(v) for v in w] for w in tf.data.Dataset.range(7).window(3, 2)]
+        [[0, 1, 2], [2, 3, 4], [4, 5, 6], [6]]
+        >>> [[int(v) for v in w] for w in tf.data.Dataset.range(7).window(3, 1, 2, True)]
+        [[0, 2, 4], [1, 3, 5], [2, 4, 6]]
+        """
+        size, stride = int(size), int(stride)
+        shift = size if shift is None else int(shift)
+        if size <= 0 or shift <= 0 or stride <= 0:
+            raise ValueError(f"window: size ({size}), shift ({shift}) and stride ({stride}) "
+                             "must be positive")
+
+        def as_datasets(items):
+            leaves = [flatten(e)[0] for e in items]
+            rebuild = flatten(items[0])[1]
+            out = []
+            for col in zip(*leaves):
+                col = list(col)
+                out.append(Dataset(lambda col=col: iter(col), len(col), spec_of(col[0])))
+            return rebuild(out)
+
+        def make():
+            it = self._make()
+            buf, base, start, exhausted = collections.deque(), 0, 0, False
+            while True:
+                need = start + (size - 1) * stride
+                while not exhausted and base + len(buf) <= need:
+                    try:
+                        buf.append(next(it))
+                    except StopIteration:
+                        exhausted = True
+                got = [buf[i - base] for i in range(start, need + 1, stride)
+                       if i - base < len(buf)]
+                if not got or (drop_remainder and len(got) < size):
+                    return
+                yield as_datasets(got)
+                start += shift
+                while buf and base < start:
+                    buf.popleft()
+                    base += 1
+                if exhausted and base > start:
+                    return
+        return self._derive(make, UNKNOWN_CARDINALITY)
+
+    def flat_map(self, map_func, name=None):
+        """`map_func(element)` returns a Dataset; their elements, one dataset after another.
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.from_tensor_slices([[1, 2], [3, 4]])
+        >>> [int(v) for v in ds.flat_map(tf.data.Dataset.from_tensor_slices)]
+        [1, 2, 3, 4]
+        """
+        def make():
+            for e in self._make():
+                yield from _as_dataset(call_unpacked(map_func, e), "flat_map")._make()
+        return self._derive(make, UNKNOWN_CARDINALITY)
+
+    def interleave(self, map_func, cycle_length=None, block_length=None,
+                   num_parallel_calls=None, deterministic=None, name=None):
+        """Interleave the datasets `map_func(element)`: `cycle_length` of them are open at a
+        time, and `block_length` consecutive elements are taken from each in turn (TF's order;
+        `num_parallel_calls` is accepted, the order is always the deterministic one).
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.range(1, 6).interleave(
+        ...     lambda x: tf.data.Dataset.from_tensors(x).repeat(6), cycle_length=2, block_length=4)
+        >>> [int(v) for v in ds]   # doctest: +NORMALIZE_WHITESPACE
+        [1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 4, 4, 5, 5, 5, 5,
+         5, 5]
+        """
+        cycle = os.cpu_count() or 1 if cycle_length is None or int(cycle_length) < 0 else \
+            int(cycle_length)
+        block = 1 if block_length is None else int(block_length)
+        if cycle <= 0 or block <= 0:
+            raise ValueError(f"interleave: cycle_length ({cycle}) and block_length ({block}) "
+                             "must be positive")
+
+        def make():
+            inputs = self._make()
+            slots = [None] * cycle
+            idx = taken = n_open = 0
+            end_of_input = False
+            while not end_of_input or n_open:
+                if slots[idx] is not None:
+                    try:
+                        e = next(slots[idx])
+                    except StopIteration:
+                        slots[idx] = None
+                        n_open -= 1
+                        idx, taken = (idx + 1) % cycle, 0
+                        continue
+                    yield e
+                    taken += 1
+                    if taken == block:
+                        idx, taken = (idx + 1) % cycle, 0
+                elif not end_of_input:
+                    try:
+                        x = next(inputs)
+                    except StopIteration:
+                        end_of_input = True
+                        continue
+                    slots[idx] = _as_dataset(call_unpacked(map_func, x), "interleave")._make()
+                    n_open += 1
+                else:
+                    idx, taken = (idx + 1) % cycle, 0
+        return self._derive(make, UNKNOWN_CARDINALITY)
+
+    def scan(self, initial_state, scan_func, name=None):
+        """A running state: `scan_func(state, element) -> (new_state, output)`; the outputs.
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.range(10).scan(tf.constant(0, tf.int64),
+        ...                                     lambda state, i: (state + i, state + i))
+        >>> [int(v) for v in ds]
+        [0, 1, 3, 6, 10, 15, 21, 28, 36, 45]
+        """
+        init = convert(initial_state)
+        fn = ElementFunction(scan_func, "scan", unpack=False)
+
+        def make():
+            state = init
+            for e in self._make():
+                out = fn(state, e)
+                if not isinstance(out, tuple) or len(out) != 2:
+                    raise TypeError("scan: scan_func must return a pair (new_state, "
+                                    f"output_element), got {out!r}")
+                new_state, value = out
+                if [a.dtype for a in flatten(new_state)[0]] != \
+                        [b.dtype for b in flatten(state)[0]]:
+                    raise TypeError(f"scan: the new state {new_state!r} does not have the "
+                                    f"structure and dtypes of the initial state {init!r}")
+                state = new_state
+                yield value
+        return self._derive(make, self._cardinality)
+
+    def group_by_window(self, key_func, reduce_func, window_size=None, window_size_func=None,
+                        name=None):
+        """Group elements by `key_func(element)` (an int64 scalar); a group that reaches its
+        window size (`window_size`, or `window_size_func(key)`) becomes the dataset
+        `reduce_func(key, window_dataset)`, whose elements are emitted; at the end the
+        remaining groups are reduced in key order.
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.range(10).group_by_window(
+        ...     key_func=lambda x: x % 2, reduce_func=lambda key, ds: ds.batch(5), window_size=5)
+        >>> [b.tolist() for b in ds.as_numpy_iterator()]
+        [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]
+        """
+        if (window_size is None) == (window_size_func is None):
+            raise ValueError("group_by_window: give exactly one of window_size and "
+                             "window_size_func")
+        key_fn = ElementFunction(key_func, "group_by_window key_func")
+
+        def flush(key, items):
+            ds = Dataset(lambda items=items: iter(items), len(items), spec_of(items[0]))
+            return _as_dataset(reduce_func(convert_to_tensor(np.int64(key)), ds),
+                               "group_by_window")._make()
+
+        def make():
+            groups = {}
+            for e in self._make():
+                k = key_fn(e)
+                if not isinstance(k, Tensor) or k.dtype != _dt.int64 or k.shape.rank != 0:
+                    raise TypeError(f"group_by_window: key_func must return an int64 scalar, "
+                                    f"got {k!r}")
+                k = int(k)
+                size = window_size if window_size_func is None else window_size_func(
+                    convert_to_tensor(np.int64(k)))
+                groups.setdefault(k, []).append(e)
+                if len(groups[k]) >= int(size):
+                    yield from flush(k, groups.pop(k))
+            for k in sorted(groups):
+                yield from flush(k, groups[k])
+        return self._derive(make, UNKNOWN_CARDINALITY)
+
+    def bucket_by_sequence_length(self, element_length_func, bucket_boundaries,
+                                  bucket_batch_sizes, padded_shapes=None, padding_values=None,
+                                  pad_to_bucket_boundary=False, no_padding=False,
+                                  drop_remainder=False, name=None):
+        """Batch elements of similar length together: `element_length_func(element)` puts an
+        element in the bucket b with boundaries[b-1] <= length < boundaries[b]; each bucket
+        is padded-batched with its `bucket_batch_sizes[b]` (TF's group_by_window recipe).
+
+        >>> import graphflow as tf
+        >>> elements = [[0], [1, 2, 3, 4], [5, 6, 7], [7, 8, 9, 10, 11], [13, 14, 15, 16, 19, 20],
+        ...             [21, 22]]
+        >>> ds = tf.data.Dataset.from_generator(lambda: elements, tf.int64, output_shapes=[None])
+        >>> ds = ds.bucket_by_sequence_length(lambda e: tf.shape(e)[0], [3, 5], [2, 2, 2])
+        >>> [b.tolist() for b in ds.as_numpy_iterator()]
+        [[[1, 2, 3, 4], [5, 6, 7, 0]], [[7, 8, 9, 10, 11, 0], [13, 14, 15, 16, 19, 20]], [[0, 0], [21, 22]]]
+        """
+        boundaries = [int(b) for b in bucket_boundaries]
+        sizes = [int(b) for b in bucket_batch_sizes]
+        if len(sizes) != len(boundaries) + 1:
+            raise ValueError(f"bucket_by_sequence_length: len(bucket_batch_sizes) "
+                             f"({len(sizes)}) must be len(bucket_boundaries) + 1 "
+                             f"({len(boundaries) + 1})")
+        edges = np.array(boundaries)
+        length_fn = ElementFunction(element_length_func, "bucket_by_sequence_length")
+
+        def key(*args):
+            n = int(length_fn(args[0] if len(args) == 1 else args))
+            return convert_to_tensor(np.int64(np.searchsorted(edges, n, side="right")))
+
+        def reduce(bucket, ds):
+            b = int(bucket)
+            if no_padding:
+                return ds.batch(sizes[b], drop_remainder=drop_remainder)
+            shapes = padded_shapes
+            if pad_to_bucket_boundary:
+                if b == len(boundaries):
+                    raise InvalidArgumentError(
+                        "bucket_by_sequence_length: with pad_to_bucket_boundary=True, elements "
+                        f"must have length < max(bucket_boundaries) = {boundaries[-1]}")
+                spec = ds.element_spec
+                shapes = map_structure(lambda s: [boundaries[b] - 1] + [None] * (
+                    len(s.shape) - 1), spec) if shapes is None else shapes
+            return ds.padded_batch(sizes[b], shapes, padding_values, drop_remainder)
+        return self.group_by_window(key, reduce, window_size_func=lambda b: sizes[int(b)])
+
+    def rejection_resample(self, class_func, target_dist, initial_dist=None, seed=None,
+                           name=None):
+        """Resample to the class distribution `target_dist`: yields (class, element) pairs,
+        keeping an element of class c with probability proportional to target[c] / initial[c]
+        (`initial_dist`, or estimated from the classes seen so far).
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.from_tensor_slices([0] * 90 + [1] * 10).repeat()
+        >>> ds = ds.rejection_resample(lambda x: x, [0.5, 0.5], [0.9, 0.1], seed=0)
+        >>> labels = [int(c) for c, _ in ds.take(400)]
+        >>> 0.4 < sum(labels) / 400 < 0.6
+        True
+        """
+        target = np.asarray(target_dist.numpy() if isinstance(target_dist, Tensor)
+                            else target_dist, np.float64)
+        initial = None if initial_dist is None else np.asarray(
+            initial_dist.numpy() if isinstance(initial_dist, Tensor) else initial_dist, np.float64)
+        class_fn = ElementFunction(class_func, "rejection_resample")
+        epoch = itertools.count()
+        base = np.random.SeedSequence().entropy if seed is None else int(seed)
+
+        def make():
+            rng = np.random.default_rng([base, next(epoch)])
+            counts = np.zeros(len(target))
+            for e in self._make():
+                c = int(class_fn(e))
+                if not 0 <= c < len(target):
+                    raise InvalidArgumentError(f"rejection_resample: class {c} is out of range "
+                                               f"for target_dist of {len(target)} classes")
+                counts[c] += 1
+                init = initial if initial is not None else counts / counts.sum()
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = np.where(init > 0, target / init, 0.0)
+                if rng.random() < ratio[c] / ratio.max():
+                    yield convert_to_tensor(np.int32(c)), e
+        return self._derive(make, UNKNOWN_CARDINALITY)
+
+    def get_single_element(self, name=None):
+        """The only element of a one-element dataset (InvalidArgumentError otherwise).
+
+        >>> import graphflow as tf
+        >>> int(tf.data.Dataset.from_tensors(7).get_single_element())
+        7
+        """
+        it = self._make()
+        try:
+            first = next(it)
+        except StopIteration:
+            raise InvalidArgumentError("get_single_element: Dataset was empty.") from None
+        for _ in it:
+            raise InvalidArgumentError("get_single_element: Dataset had more than one element.")
+        return first
+
+    def shard(self, num_shards, index, name=None):
+        """Every `num_shards`-th element, starting at `index`.
+
+        >>> import graphflow as tf
+        >>> [int(v) for v in tf.data.Dataset.range(10).shard(3, 1)]
+        [1, 4, 7]
+        """
+        n, i = int(num_shards), int(index)
+        if n <= 0 or not 0 <= i < n:
+            raise InvalidArgumentError(f"shard: index {i} must be in [0, num_shards={n})")
+        c = self._cardinality
+        if c >= 0:
+            c = (c - i + n - 1) // n if c > i else 0
+        return self._derive(lambda: itertools.islice(self._make(), i, None, n), c, self._spec)
+
+    def unique(self, name=None):
+        """The elements (scalars) without repeats, in first-seen order."""
+        def make():
+            seen = set()
+            for e in self._make():
+                k = np.asarray(e._value).item()
+                if k not in seen:
+                    seen.add(k)
+                    yield e
+        return self._derive(make, UNKNOWN_CARDINALITY, self._spec)
+
+    def take_while(self, predicate, name=None):
+        """Elements while `predicate(element)` is True."""
+        fn = ElementFunction(predicate, "take_while", output=lambda x: x)
+
+        def make():
+            for e in self._make():
+                if not bool(np.asarray(fn(e))):
+                    return
+                yield e
+        return self._derive(make, UNKNOWN_CARDINALITY, self._spec)
+
+    def ignore_errors(self, log_warning=False, name=None):
+        """Drop elements whose computation raises an error (TF's ignore_errors)."""
+        def make():
+            it = self._make()
+            while True:
+                try:
+                    yield next(it)
+                except StopIteration:
+                    return
+                except Exception:   # noqa: BLE001 - TF drops the element and goes on
+                    continue
+        return self._derive(make, UNKNOWN_CARDINALITY, self._spec)
+
 
 
 class Iterator:
@@ -554,32 +1154,8 @@ class Iterator:
                                  f"ends after {self._position} elements") from None
 
 
-def _flatten_up_to(spec, value):
-    """The values of `value` at the leaves of the structure `spec` (deeper lists stay values)."""
-    if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            return [value]
-        return [v for k in spec for v in _flatten_up_to(spec[k], value.get(k))]
-    if isinstance(spec, (tuple, list)):
-        if not isinstance(value, (tuple, list)) or len(value) != len(spec):
-            return [value]
-        return [v for s, x in zip(spec, value) for v in _flatten_up_to(s, x)]
-    return [value]
-
-
-def _structure_out(x):
-    """A map function's result: Tensors kept, Python/numpy values converted (tuples/dicts kept
-    as structures)."""
-    if isinstance(x, Variable):
-        return x.read_value()
-    if isinstance(x, dict):
-        return {k: _structure_out(v) for k, v in x.items()}
-    if isinstance(x, tuple):
-        vals = [_structure_out(v) for v in x]
-        return type(x)(*vals) if hasattr(x, "_fields") else tuple(vals)
-    if isinstance(x, list):   # a list of tensors is one tensor (TF packs it)
-        return _s.stack([_structure_out(v) for v in x]) if x else convert_to_tensor(x)
-    if isinstance(x, Tensor) or hasattr(x, "_graph"):
-        return x
-    return convert_to_tensor(x)
-
+def _as_dataset(x, what):
+    if not isinstance(x, Dataset):
+        raise TypeError(f"{what}: the function must return a tf.data.Dataset, got "
+                        f"{type(x).__name__} {x!r}")
+    return x

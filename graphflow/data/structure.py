@@ -1,0 +1,254 @@
+"""Elements of `tf.data` datasets: nested structures (tuples, namedtuples, dicts) of Tensors
+(also RaggedTensors, SparseTensors and, for `window`, Datasets); how to batch and pad them,
+describe them (`TensorSpec`s, also as JSON for `Dataset.save`), and how to run a user
+function on them (`ElementFunction`: traced per element signature as TF, or eager).
+
+>>> import numpy as np
+>>> a, b = convert({"x": [1, 2]}), convert({"x": [3]})
+>>> pad_stack([a, b], "padded_batch")["x"].numpy().tolist()
+[[1, 2], [3, 0]]
+"""
+import numpy as np
+
+from .. import dtypes as _dt
+from ..function import Function
+from ..nest import flatten
+from ..ops import shape_ops as _s
+from ..ragged import RaggedTensor
+from ..sparse import SparseTensor
+from ..tensor import Tensor, TensorShape, TensorSpec, Variable, convert_to_tensor
+
+__all__ = ["convert", "convert_output", "map_structure", "spec_of", "flatten_up_to", "stack",
+           "pad_stack", "call_unpacked", "ElementFunction", "spec_to_json", "spec_from_json",
+           "is_composite"]
+
+
+def is_composite(x):
+    """RaggedTensor, SparseTensor and Dataset values are element leaves as they are."""
+    return isinstance(x, (RaggedTensor, SparseTensor)) or hasattr(x, "_make")
+
+
+def convert(x):
+    """An element from user values: tuples, namedtuples and dicts are structures; everything
+    else (lists included, as in TF) is one tensor."""
+    if isinstance(x, dict):
+        return type(x)((k, convert(v)) for k, v in x.items()) if type(x) is not dict else \
+            {k: convert(v) for k, v in x.items()}
+    if isinstance(x, tuple):
+        vals = [convert(v) for v in x]
+        return type(x)(*vals) if hasattr(x, "_fields") else tuple(vals)
+    if isinstance(x, Tensor) or is_composite(x):
+        return x
+    return convert_to_tensor(x)
+
+
+def convert_output(x):
+    """A user function's result as an element: Tensors kept, Python/numpy values converted, a
+    list of tensors packed into one tensor (as TF)."""
+    if isinstance(x, Variable):
+        return x.read_value()
+    if isinstance(x, dict):
+        return type(x)((k, convert_output(v)) for k, v in x.items()) if type(x) is not dict \
+            else {k: convert_output(v) for k, v in x.items()}
+    if isinstance(x, tuple):
+        vals = [convert_output(v) for v in x]
+        return type(x)(*vals) if hasattr(x, "_fields") else tuple(vals)
+    if isinstance(x, list):
+        return _s.stack([convert_output(v) for v in x]) if x else convert_to_tensor(x)
+    if isinstance(x, Tensor) or hasattr(x, "_graph") or is_composite(x):
+        return x
+    return convert_to_tensor(x)
+
+
+def map_structure(fn, x):
+    leaves, rebuild = flatten(x)
+    return rebuild([fn(v) for v in leaves])
+
+
+def _leaf_spec(t):
+    if isinstance(t, (Tensor,)) or hasattr(t, "_graph"):
+        return TensorSpec(t.shape, t.dtype)
+    if isinstance(t, RaggedTensor):
+        return TensorSpec(TensorShape([t.shape[0]] + [None] * (len(t.shape) - 1)), t.dtype)
+    if isinstance(t, SparseTensor):
+        return TensorSpec(t.dense_shape.numpy().tolist(), t.values.dtype)
+    if hasattr(t, "_make"):
+        return t   # a window's dataset describes itself
+    return TensorSpec(np.shape(t), _dt.as_dtype(np.asarray(t).dtype))
+
+
+def spec_of(x):
+    return map_structure(_leaf_spec, x)
+
+
+def flatten_up_to(spec, value):
+    """The values of `value` at the leaves of the structure `spec` (deeper lists stay values).
+    """
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            return [value]
+        return [v for k in spec for v in flatten_up_to(spec[k], value.get(k))]
+    if isinstance(spec, (tuple, list)):
+        if not isinstance(value, (tuple, list)) or len(value) != len(spec):
+            return [value]
+        return [v for s, x in zip(spec, value) for v in flatten_up_to(s, x)]
+    return [value]
+
+
+def _columns(elements):
+    cols = list(zip(*[flatten(e)[0] for e in elements]))
+    return cols, flatten(elements[0])[1]
+
+
+def stack(elements, what):
+    """Stack a list of equal-structure elements along a new first axis."""
+    cols, rebuild = _columns(elements)
+    out = []
+    for col in cols:
+        shapes = {tuple(t.shape) for t in col}
+        if len(shapes) > 1:
+            raise ValueError(f"{what}: cannot batch elements of different shapes {sorted(shapes)}; "
+                             "use padded_batch or ragged_batch, or map them to one shape first")
+        out.append(convert_to_tensor(np.stack([np.asarray(t._value) for t in col]), col[0].dtype))
+    return rebuild(out)
+
+
+def _pad_value(v, dtype, what):
+    if v is None:
+        return b"" if dtype == _dt.string else np.zeros((), dtype.np)
+    v = v.numpy() if isinstance(v, Tensor) else v
+    if dtype == _dt.string:
+        return v.encode() if isinstance(v, str) else (v.item() if isinstance(v, np.ndarray) else v)
+    a = np.asarray(v)
+    if a.shape != ():
+        raise ValueError(f"{what}: padding values must be scalars, got shape {list(a.shape)}")
+    return a.astype(dtype.np)
+
+
+def _target_shape(shapes, padded, j, what):
+    ranks = {len(s) for s in shapes}
+    if len(ranks) > 1:
+        raise ValueError(f"{what}: component {j} has elements of different ranks: "
+                         f"{sorted(set(shapes))}")
+    rank = ranks.pop()
+    biggest = [max(s[d] for s in shapes) for d in range(rank)]
+    if padded is None:
+        return biggest
+    if isinstance(padded, TensorShape):
+        padded = padded.as_list() if padded.rank is not None else None
+        if padded is None:
+            return biggest
+    if isinstance(padded, Tensor):
+        padded = padded.numpy().tolist()
+    if isinstance(padded, (int, np.integer)):
+        padded = [int(padded)]
+    padded = list(padded)
+    if len(padded) != rank:
+        raise ValueError(f"{what}: padded shape {padded} of component {j} has rank "
+                         f"{len(padded)}, but its elements have rank {rank}")
+    out = []
+    for d, (p, b) in enumerate(zip(padded, biggest)):
+        if p is None or int(p) < 0:
+            out.append(b)
+        elif b > int(p):
+            raise ValueError(f"{what}: an element of component {j} has size {b} in dimension "
+                             f"{d}, larger than its padded shape {padded}")
+        else:
+            out.append(int(p))
+    return out
+
+
+def pad_stack(elements, what, padded_shapes=None, padding_values=None):
+    """Stack elements whose components differ in shape, each padded to `padded_shapes` (per
+    component: a shape whose None / -1 dims take the largest size in the batch) with
+    `padding_values` (per component, or one scalar for all; default 0 / b"")."""
+    cols, rebuild = _columns(elements)
+    n = len(cols)
+    shapes = [None] * n if padded_shapes is None else flatten_up_to(elements[0], padded_shapes)
+    values = [None] * n if padding_values is None else flatten_up_to(elements[0], padding_values)
+    if len(shapes) == 1 and n > 1 and padded_shapes is not None:
+        raise ValueError(f"{what}: padded_shapes {padded_shapes!r} does not match the element "
+                         f"structure (of {n} components)")
+    if len(values) == 1 and n > 1:
+        values = values * n
+    if len(shapes) != n or len(values) != n:
+        raise ValueError(f"{what}: padded_shapes / padding_values do not match the element "
+                         f"structure (of {n} components)")
+    out = []
+    for j, col in enumerate(cols):
+        arrays = [np.asarray(t._value) for t in col]
+        dtype = col[0].dtype
+        target = _target_shape([a.shape for a in arrays], shapes[j], j, what)
+        fill = _pad_value(values[j], dtype, what)
+        res = np.empty([len(arrays)] + target, dtype=object if dtype == _dt.string else dtype.np)
+        res[...] = fill
+        for i, a in enumerate(arrays):
+            res[(i,) + tuple(slice(0, s) for s in a.shape)] = a
+        out.append(convert_to_tensor(res, dtype))
+    return rebuild(out)
+
+
+def call_unpacked(fn, element):
+    """TF calls a dataset function with a tuple element unpacked as arguments."""
+    if isinstance(element, tuple) and not hasattr(element, "_fields"):
+        return fn(*element)
+    return fn(element)
+
+
+def _traceable(x):
+    for t in flatten(x)[0]:
+        if not isinstance(t, Tensor) or t.dtype == _dt.string:
+            return False
+    return True
+
+
+class ElementFunction:
+    """A user function over dataset elements (map, filter, scan, ...). It is traced with
+    `graphflow.function` once per element signature and run as a graph, as TF does; it runs
+    eagerly instead when an element holds strings, ragged or sparse values, or when tracing
+    fails (graphflow graphs hold numbers and need static shapes, so e.g. `tf.fill([x], x)` or
+    the `tf.strings` / `tf.io` parsing ops run eagerly). After one failed trace it stays eager.
+
+    `unpack`: a tuple element is passed as separate arguments (map, filter); otherwise the
+    arguments are passed as given (scan's `(state, element)`).
+    """
+
+    def __init__(self, fn, what, unpack=True, output=convert_output):
+        self.fn, self.what, self.unpack, self.output = fn, what, unpack, output
+        self.eager = False
+        self._traced = Function(self._python, jit_compile=False, reduce_retracing=True,
+                                name=getattr(fn, "__name__", what))
+
+    def _python(self, *args):
+        if self.unpack:
+            return self.output(call_unpacked(self.fn, args[0]))
+        return self.output(self.fn(*args))
+
+    def __call__(self, *args):
+        if not self.eager and _traceable(args):
+            try:
+                return self._traced(*args)
+            except Exception:   # noqa: BLE001 - run eagerly; a real error is raised there
+                self.eager = True
+        return self._python(*args)
+
+
+def spec_to_json(spec):
+    """A JSON-able description of an element structure of TensorSpecs."""
+    if isinstance(spec, dict):
+        return {"dict": [[k, spec_to_json(v)] for k, v in spec.items()]}
+    if isinstance(spec, tuple):
+        return {"tuple": [spec_to_json(v) for v in spec]}
+    if isinstance(spec, TensorSpec):
+        return {"shape": spec.shape.as_list() if spec.shape.rank is not None else None,
+                "dtype": spec.dtype.name}
+    raise TypeError(f"Dataset.save: cannot describe an element component {spec!r} "
+                    "(only Tensors in tuples/dicts are saved)")
+
+
+def spec_from_json(j):
+    if "dict" in j:
+        return {k: spec_from_json(v) for k, v in j["dict"]}
+    if "tuple" in j:
+        return tuple(spec_from_json(v) for v in j["tuple"])
+    return TensorSpec(j["shape"], _dt.as_dtype(j["dtype"]))

@@ -1,0 +1,27 @@
+"""`tf.io`: files (`read_file`, `write_file`, `gfile`, `matching_files`), TFRecord files
+(`TFRecordWriter`, `TFRecordOptions`), tensors as bytes (`serialize_tensor`, `parse_tensor`,
+`decode_raw`), `tf.train.Example` parsing (`FixedLenFeature`, `VarLenFeature`,
+`FixedLenSequenceFeature`, `RaggedFeature`, `parse_example`, `parse_single_example`) and CSV
+(`decode_csv`). All run eagerly on numpy arrays of bytes (graphflow graphs hold numbers);
+`tf.data` runs a map function that uses them eagerly.
+
+Modules: `proto` (protocol-buffer wire and text format; the `tf.train.Example` messages and
+TF's `TensorProto`), `tfrecord` (crc32c, framing, compression), `files`, `parsing`.
+
+>>> import graphflow as tf, os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "d.tfrecord")
+>>> with tf.io.TFRecordWriter(path) as w:
+...     w.write(tf.io.serialize_tensor(tf.constant([1.5, 2.5])).numpy())
+>>> [tf.io.parse_tensor(r, tf.float32).numpy().tolist() for r in tf.data.TFRecordDataset(path)]
+[[1.5, 2.5]]
+"""
+from ..strings import decode_raw
+from .files import gfile, matching_files, parse_tensor, read_file, serialize_tensor, write_file
+from .parsing import (FixedLenFeature, FixedLenSequenceFeature, RaggedFeature, VarLenFeature,
+                      decode_csv, parse_example, parse_single_example)
+from .tfrecord import TFRecordOptions, TFRecordWriter
+
+__all__ = ["decode_raw", "gfile", "matching_files", "parse_tensor", "read_file",
+           "serialize_tensor", "write_file", "FixedLenFeature", "FixedLenSequenceFeature",
+           "RaggedFeature", "VarLenFeature", "decode_csv", "parse_example",
+           "parse_single_example", "TFRecordOptions", "TFRecordWriter"]
