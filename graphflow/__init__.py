@@ -83,6 +83,10 @@ from .control_flow import cond, gradients, print, while_loop
 from .custom_gradient import custom_gradient
 from .py_func import numpy_function, py_function
 from .api_extras import UnconnectedGradients, ensure_shape, hessians
+from .api_extras import case, group, no_op, recompute_grad, switch_case
+from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
+from .ops import misc_ops as _mo, signal_ops as _sig
+from .dtypes import uint16, uint32, uint64
 from .ops import complex_ops as _cx
 from .ops.complex_ops import abs, complex  # noqa: A001 (complex-aware abs)
 from .dtypes import complex64, complex128
@@ -287,3 +291,32 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     scale = clip_norm / maximum(gn, clip_norm)
     return [None if t is None else t * cast(scale, t.dtype) for t in ts], gn
 
+# TF core API breadth (follow-up to issue 10): tf.signal, tf.random's samplers / stateless ops /
+# Generator, and more tf.math, tf.nn and top-level functions
+signal = _namespace("signal", **{_n: getattr(_sig, _n) for _n in _sig.__all__})
+random.__dict__.update(
+    categorical=_r.categorical, shuffle=_r.shuffle, gamma=_r.gamma, poisson=_r.poisson,
+    stateless_normal=_r.stateless_normal, stateless_uniform=_r.stateless_uniform,
+    stateless_truncated_normal=_r.stateless_truncated_normal,
+    stateless_categorical=_r.stateless_categorical, stateless_binomial=_r.stateless_binomial,
+    stateless_gamma=_r.stateless_gamma, stateless_poisson=_r.stateless_poisson,
+    Generator=_r.Generator, Algorithm=_r.Algorithm,
+    get_global_generator=_r.get_global_generator, set_global_generator=_r.set_global_generator,
+    experimental=_namespace("random.experimental", Generator=_r.Generator,
+                            stateless_split=_r.stateless_split,
+                            stateless_fold_in=_r.stateless_fold_in,
+                            get_global_generator=_r.get_global_generator,
+                            set_global_generator=_r.set_global_generator))
+math.__dict__.update({_n: getattr(_mo, _n) for _n in (
+    "polyval", "confusion_matrix", "in_top_k", "bessel_i0e", "bessel_i1e", "bessel_i0",
+    "bessel_i1", "multiply_no_nan", "truncatediv", "truncatemod", "invert_permutation",
+    "is_non_decreasing", "is_strictly_increasing", "lbeta", "xlog1py", "xdivy", "scalar_mul")})
+nn.__dict__.update(weighted_cross_entropy_with_logits=_mo.weighted_cross_entropy_with_logits,
+                   in_top_k=_mo.in_top_k)
+(strided_slice, bitcast, histogram_fixed_width, histogram_fixed_width_bins, get_static_value,
+ identity_n, unique_with_counts, tensor_scatter_nd_sub, tensor_scatter_nd_max,
+ tensor_scatter_nd_min, truncatediv, truncatemod, invert_permutation, scalar_mul) = (
+    _mo.strided_slice, _mo.bitcast, _mo.histogram_fixed_width, _mo.histogram_fixed_width_bins,
+    _mo.get_static_value, _mo.identity_n, _mo.unique_with_counts, _mo.tensor_scatter_nd_sub,
+    _mo.tensor_scatter_nd_max, _mo.tensor_scatter_nd_min, _mo.truncatediv, _mo.truncatemod,
+    _mo.invert_permutation, _mo.scalar_mul)

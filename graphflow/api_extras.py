@@ -1,5 +1,6 @@
-"""Small TF API functions built on the autodiff core and the shape rules: `tf.hessians` and
-`tf.ensure_shape`.
+"""Small TF API functions built on the autodiff core, control flow and the shape rules:
+`tf.hessians`, `tf.ensure_shape`, `tf.recompute_grad`, `tf.switch_case`, `tf.case`,
+`tf.no_op`, `tf.group`.
 
 >>> import graphflow as tf
 >>> @tf.function
@@ -10,18 +11,20 @@ array([[ 6.,  0.],
        [ 0., 12.]], dtype=float32)
 """
 import enum
+import functools
 
 import numpy as np
 
 from . import state as _state
-from .control_flow import gradients
+from .control_flow import cond, gradients
 from .errors import InvalidArgumentError, user_source
 from .nest import flatten
-from .ops.math_ops import identity, zeros_like
+from .ops.math_ops import equal, identity, zeros_like
 from .ops.shape_ops import reshape, stack
 from .tensor import TensorShape, to_tensor
 
-__all__ = ["hessians", "ensure_shape", "UnconnectedGradients"]
+__all__ = ["hessians", "ensure_shape", "UnconnectedGradients", "recompute_grad", "switch_case",
+           "case", "no_op", "group"]
 
 
 class UnconnectedGradients(str, enum.Enum):
@@ -80,3 +83,128 @@ def ensure_shape(x, shape, name=None):
             f"ensure_shape: shape of tensor {tuple(x.shape)} ({x.dtype.name}) is not compatible "
             f"with expected shape {list(want)} (at {user_source()})")
     return identity(x)
+
+
+def recompute_grad(f):
+    """`tf.recompute_grad`: `f` with the same values and gradients. (TF recomputes `f`'s
+    activations in the backward pass to save memory; graphflow keeps them, so this only
+    trades nothing - the results, first and higher order gradients are those of `f`.)
+
+    >>> import graphflow as tf
+    >>> g = tf.recompute_grad(lambda x: tf.sin(x) * x)
+    >>> x = tf.constant(1.0)
+    >>> with tf.GradientTape() as t:
+    ...     t.watch(x)
+    ...     y = g(x)
+    >>> round(float(t.gradient(y, x)), 6) == round(float(np.cos(1.0) + np.sin(1.0)), 6)
+    True
+    """
+    @functools.wraps(f)
+    def inner(*args, **kwargs):
+        return f(*args, **kwargs)
+    return inner
+
+
+def _static_index(v):
+    """A Python int if `v` is known now (Python value or eager tensor), else None."""
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    try:
+        return int(np.asarray(to_tensor(v).numpy()))
+    except Exception:   # a symbolic tensor while tracing
+        return None
+
+
+def _select(index, keys, fns, default):
+    """cond chain: fns[i] where index == keys[i], else default (traced index)."""
+    if not keys:
+        return default()
+    k, fn = keys[0], fns[0]
+    return cond(equal(index, k), fn, lambda: _select(index, keys[1:], fns[1:], default))
+
+
+def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
+    """`tf.switch_case`: run `branch_fns[branch_index]` (a list, a dict {int: fn} or (int, fn)
+    pairs); an index with no branch runs `default` (the last branch if None), as TF. A traced
+    index gives a chain of `cond`s (only the taken branch runs).
+
+    >>> import graphflow as tf
+    >>> fns = [lambda: tf.constant(10), lambda: tf.constant(20)]
+    >>> int(tf.switch_case(tf.constant(1), fns)), int(tf.switch_case(7, fns))
+    (20, 20)
+    """
+    if isinstance(branch_fns, dict):
+        pairs = sorted(branch_fns.items())
+    elif branch_fns and isinstance(branch_fns[0], (tuple, list)):
+        pairs = sorted((int(k), fn) for k, fn in branch_fns)
+    else:
+        pairs = list(enumerate(branch_fns))
+    if not pairs:
+        raise ValueError("switch_case: branch_fns must not be empty")
+    for _, fn in pairs:
+        if not callable(fn):
+            raise TypeError(f"switch_case: branch functions must be callable, got {fn!r}")
+    default = pairs[-1][1] if default is None else default
+    idx = _static_index(branch_index)
+    if idx is not None:
+        return dict(pairs).get(idx, default)()
+    index = to_tensor(branch_index)
+    return _select(index, [k for k, _ in pairs], [fn for _, fn in pairs], default)
+
+
+def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"):
+    """`tf.case`: the fn of the first (pred, fn) pair whose pred is True, else `default` (the
+    last fn if None; eagerly an InvalidArgumentError when no pred holds then, as TF's
+    run-time check). `exclusive=True` also checks that at most one pred holds (eagerly).
+
+    >>> import graphflow as tf
+    >>> x = tf.constant(3)
+    >>> int(tf.case([(x < 2, lambda: tf.constant(1)), (x < 5, lambda: tf.constant(2))],
+    ...             default=lambda: tf.constant(3)))
+    2
+    """
+    pairs = list(pred_fn_pairs.items()) if isinstance(pred_fn_pairs, dict) else \
+        list(pred_fn_pairs)
+    if not pairs:
+        if default is None:
+            raise ValueError("case: pred_fn_pairs must not be empty without a default")
+        return default()
+    statics = [_static_bool(p) for p, _ in pairs]
+    if all(s is not None for s in statics):
+        true = [i for i, s in enumerate(statics) if s]
+        if exclusive and len(true) > 1:
+            raise InvalidArgumentError(f"case: more than one condition evaluated as True "
+                                       f"(exclusive=True): pairs {true} (at {user_source()})")
+        if true:
+            return pairs[true[0]][1]()
+        if default is None:
+            raise InvalidArgumentError("case: none of the conditions evaluated as True and "
+                                       f"there is no default (at {user_source()})")
+        return default()
+    default = pairs[-1][1] if default is None else default
+
+    def chain(rest):
+        if not rest:
+            return default()
+        (p, fn), tail = rest[0], rest[1:]
+        return cond(p, fn, lambda: chain(tail))
+    return chain(pairs)
+
+
+def _static_bool(p):
+    if isinstance(p, (bool, np.bool_)):
+        return bool(p)
+    try:
+        return bool(np.asarray(to_tensor(p).numpy()))
+    except Exception:   # a symbolic tensor while tracing
+        return None
+
+
+def no_op(name=None):
+    """`tf.no_op`: does nothing (graphflow orders effects itself; there is no op to return)."""
+    return None
+
+
+def group(*inputs, **kwargs):
+    """`tf.group`: graphflow runs every effect in program order already; returns None."""
+    return None

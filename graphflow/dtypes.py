@@ -94,6 +94,9 @@ int16 = DType("int16", np.int16)
 int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 uint8 = DType("uint8", np.uint8)
+uint16 = DType("uint16", np.uint16)
+uint32 = DType("uint32", np.uint32)
+uint64 = DType("uint64", np.uint64)
 complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
 bool = DType("bool", np.bool_)  # noqa: A001 - TF's public name
@@ -102,13 +105,13 @@ string = DType("string", np.object_)
 half, double = float16, float64
 
 _ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool, complex64, complex128,
-        string]
+        string, uint16, uint32, uint64]
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32)
 #: TF's DataType enum (types.proto): tf.as_dtype(1) is float32
 _BY_ENUM = {1: float32, 2: float64, 3: int32, 4: uint8, 5: int16, 6: int8, 7: string, 8: complex64,
-            9: int64, 10: bool, 18: complex128, 19: float16}
+            9: int64, 10: bool, 18: complex128, 19: float16, 17: uint16, 22: uint32, 23: uint64}
 
 
 def as_dtype(x):

@@ -655,6 +655,19 @@ GRAD_CASES["sum_to_shape"] = [G(lambda g: shape_ops.sum_to_shape(g * g, (3, 1)),
                               G(lambda g: shape_ops.sum_to_shape(g, (1, 3)), [rnd(4, 3)],
                                 "keep-rank")]
 
+# TF core API breadth: tf.signal (fft primitive; rfft/irfft compositions) and Bessel functions
+GRAD_CASES["fft"] = [
+    G(lambda x, y: tf.math.real(tf.signal.fft(tf.complex(x, y * x))), [rnd(2, 4), rnd(2, 4)]),
+    G(lambda x: tf.math.imag(tf.signal.ifft2d(tf.complex(tf.sin(x), x))), [rnd(3, 4)],
+      "ifft2d"),
+    G(lambda x: tf.math.abs(tf.signal.rfft(x)), [rnd(2, 6)], "rfft-abs"),
+    G(lambda x: tf.signal.irfft(tf.complex(x, x * x), fft_length=[5]), [rnd(2, 3)], "irfft"),
+    G(lambda x: tf.math.real(tf.signal.stft(x, 4, 2, fft_length=8)), [rnd(10)], "stft")]
+GRAD_CASES["bessel_i0e"] = [G(tf.math.bessel_i0e, [away0(3, 4, lo=0.2, hi=6.0)]),
+                            G(tf.math.bessel_i0, [rnd(4)], "i0")]
+GRAD_CASES["bessel_i1e"] = [G(tf.math.bessel_i1e, [away0(3, 4, lo=0.2, hi=6.0)]),
+                            G(tf.math.bessel_i1, [rnd(4)], "i1")]
+
 # cases added after PARAMS was built (above) join the parametrized tests too: pytest reads
 # the list object at collection, after this module ran
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)

@@ -15,7 +15,7 @@ PKG = os.path.join(os.path.dirname(__file__), "..", "graphflow")
 #: (layer, module prefixes), lowest first. A module belongs to the first layer with the longest
 #: matching prefix; a new module must be placed here (the test fails for unplaced modules).
 LAYERS = [
-    ("base", ["graphflow.errors", "graphflow.dtypes", "graphflow.nest", "graphflow.indexing",
+    ("base", ["graphflow.errors", "graphflow.dtypes", "graphflow.nest", "graphflow.nest_api", "graphflow.indexing",
               "graphflow.shapes", "graphflow.blas_threads", "graphflow.lazy"]),
     ("op table + trace state", ["graphflow.ops.registry", "graphflow.state"]),
     ("values", ["graphflow.tensor"]),
@@ -31,7 +31,7 @@ LAYERS = [
     ("function", ["graphflow.autograph", "graphflow.function", "graphflow.module"]),
     ("applications", ["graphflow.keras", "graphflow.viz", "graphflow.distribute",
                       "graphflow.data", "graphflow.debugging", "graphflow.summary",
-                      "graphflow.checkpoint", "graphflow.saved_model"]),
+                      "graphflow.checkpoint", "graphflow.saved_model", "graphflow.experimental"]),
     ("package", ["graphflow"]),
 ]
 

@@ -979,6 +979,96 @@ CASES["string_concat"] = [   # `+` on string tensors (issue 10)
 for _c in CASES["string_concat"]:
     _c.op = "string_concat"
 
+# TF core API breadth: tf.random samplers / stateless ops / Generator, tf.signal's fft,
+# tf.bitcast, tf.math.bessel_i0e / i1e
+def _stats_check(shape, dtype, mean, var, lo=None, hi=None, tol=0.1):
+    def check(v):
+        assert v.shape == shape and v.dtype == dtype, (v.shape, v.dtype)
+        assert abs(v.mean() - mean) < tol * max(1.0, abs(mean)), v.mean()
+        assert abs(v.var() - var) < 2 * tol * max(1.0, var), v.var()
+        if lo is not None:
+            assert v.min() >= lo and v.max() <= hi, (v.min(), v.max())
+    return check
+
+
+_SHUF = np.arange(12, dtype=np.float32).reshape(6, 2)
+CASES["random_draw"] = [
+    Case([], lambda: tf.random.categorical(tf.math.log([[0.2, 0.8]]), 4000, seed=1),
+         check=_stats_check((1, 4000), np.int64, 0.8, 0.16, 0, 1), id="categorical"),
+    Case([], lambda: tf.random.gamma([4000], 3.0, 2.0, seed=2),
+         check=_stats_check((4000,), np.float32, 1.5, 0.75, 0, np.inf), id="gamma"),
+    Case([], lambda: tf.random.poisson([4000], 4.0, dtype=tf.int32, seed=3),
+         check=_stats_check((4000,), np.int32, 4.0, 4.0, 0, 100), id="poisson"),
+    Case([_SHUF], lambda x: tf.random.shuffle(x, seed=4),
+         check=lambda v: np.testing.assert_array_equal(v[np.argsort(v[:, 0])], _SHUF),
+         id="shuffle"),
+    Case([], lambda: tf.random.Generator.from_seed(5).normal([4000], dtype=tf.float64),
+         check=_stats_check((4000,), np.float64, 0.0, 1.0), id="generator-normal"),
+    Case([], lambda: tf.random.Generator.from_seed(6).uniform([4000], 3, 7, dtype=tf.int64),
+         check=_stats_check((4000,), np.int64, 4.5, 1.25, 3, 6), id="generator-int")]
+CASES["stateless_random"] = [
+    Case([], lambda: tf.random.stateless_normal([4000], seed=[1, 2]),
+         check=_stats_check((4000,), np.float32, 0.0, 1.0), id="normal"),
+    Case([], lambda: tf.random.stateless_uniform([4000], seed=[3, 4], minval=2., maxval=4.),
+         check=_stats_check((4000,), np.float32, 3.0, 1 / 3, 2.0, 4.0), id="uniform"),
+    Case([], lambda: tf.random.stateless_uniform([4000], [5, 6], 0, 10, tf.int32),
+         check=_stats_check((4000,), np.int32, 4.5, 8.25, 0, 9), id="uniform-int"),
+    Case([], lambda: tf.random.stateless_truncated_normal([4000], [7, 8], dtype=tf.float64),
+         check=_stats_check((4000,), np.float64, 0.0, 0.774, -2.0, 2.0), id="truncated"),
+    Case([], lambda: tf.random.stateless_binomial([4000], [9, 1], counts=10., probs=0.3),
+         check=_stats_check((4000,), np.int32, 3.0, 2.1, 0, 10), id="binomial"),
+    Case([np.log(np.array([[0.5, 0.5, 0.0], [0.0, 0.1, 0.9]], np.float32) + 1e-30)],
+         lambda lg: tf.random.stateless_categorical(lg, 3000, seed=[2, 2]),
+         check=lambda v: (v.shape == (2, 3000) and v.dtype == np.int64 and
+                          abs(v[0].mean() - 0.5) < 0.05 and abs(v[1].mean() - 1.9) < 0.05
+                          and set(np.unique(v[0])) <= {0, 1}) or pytest.fail(str(v)),
+         id="categorical")]
+
+
+def _c64(*shape):
+    return (f32(*shape) + 1j * f32(*shape)).astype(np.complex64)
+
+
+def _close(ref, tol=1e-5):
+    def check(v):
+        r = np.asarray(ref())
+        assert v.shape == r.shape and v.dtype == r.dtype, (v.shape, v.dtype, r.shape, r.dtype)
+        np.testing.assert_allclose(v, r, rtol=tol, atol=tol)
+    return check
+
+
+_FFT_X, _FFT_R = _c64(3, 8), f32(2, 6)
+CASES["fft"] = [
+    Case([_FFT_X], tf.signal.fft, lambda z: np.fft.fftn(z, axes=(-1,)).astype(np.complex64)),
+    Case([_FFT_X], tf.signal.ifft2d,
+         lambda z: np.fft.ifftn(z, axes=(-2, -1)).astype(np.complex64), id="ifft2d"),
+    Case([(f64(2, 3, 4) + 1j * f64(2, 3, 4))], tf.signal.fft3d,
+         lambda z: np.fft.fftn(z, axes=(-3, -2, -1)), id="fft3d-c128"),
+    Case([_FFT_R], tf.signal.rfft, check=_close(lambda: np.fft.rfft(_FFT_R)), id="rfft"),
+    Case([_FFT_R], lambda x: tf.signal.irfft(tf.signal.rfft(x), fft_length=[5]),
+         check=_close(lambda: np.fft.irfft(np.fft.rfft(_FFT_R), 5).astype(np.float32)),
+         id="irfft-odd"),
+    Case([_FFT_R], tf.signal.rfft2d, check=_close(lambda: np.fft.rfft2(_FFT_R)), id="rfft2d")]
+_BITS = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [255, 255, 255, 255]], np.uint8)
+CASES["bitcast"] = [
+    Case([f32(3)], lambda x: tf.bitcast(x, tf.int32), lambda a: a.view(np.int32)),
+    Case([_BITS], lambda x: tf.bitcast(x, tf.int32), lambda a: a.view(np.int32)[:, 0],
+         id="narrow-to-wide"),
+    Case([np.array([1, -2], np.int32)], lambda x: tf.bitcast(x, tf.uint16),
+         lambda a: a.view(np.uint16).reshape(2, 2), id="wide-to-narrow")]
+_BESSEL_X = np.concatenate([f64(8, lo=-40, hi=40), [0.0, 1e-9, -2.0, 30.0, 31.0, -1e4]])
+CASES["bessel_i0e"] = [Case([_BESSEL_X], tf.math.bessel_i0e, _sps.i0e),
+                       Case([f32(3, 2, lo=-5, hi=5)], tf.math.bessel_i0e,
+                            lambda x: _sps.i0e(x.astype(np.float64)).astype(np.float32),
+                            id="f32")]
+CASES["bessel_i1e"] = [Case([_BESSEL_X], tf.math.bessel_i1e, _sps.i1e),
+                       Case([f32(3, 2, lo=-5, hi=5)], tf.math.bessel_i1e,
+                            lambda x: _sps.i1e(x.astype(np.float64)).astype(np.float32),
+                            id="f32")]
+for _name in ("random_draw", "stateless_random", "fft", "bitcast", "bessel_i0e", "bessel_i1e"):
+    for _c in CASES[_name]:
+        _c.op = _name
+
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

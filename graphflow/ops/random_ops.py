@@ -12,17 +12,24 @@ one-worker run is unchanged. `get_state` / `set_state` capture and restore every
 >>> tf.random.set_seed(0); bool(tf.reduce_all(a == tf.random.normal((2,))))
 True
 """
+import enum
+import itertools
+import weakref
+
 import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
+from ..errors import InvalidArgumentError
+from ..tensor import to_tensor
 from .collective_ops import current_communicator
 from .creation import shape_tuple
 from .math_ops import cast, floor
-from .registry import Aval, defop
+from .registry import Aval, broadcast_shapes, defop, op_error
 
 _GLOBAL = {"seed": None, "rng": np.random.default_rng()}
 _OP_STREAMS = {}
+_GLOBAL_GENERATOR = {}   # "g" -> the Generator get_global_generator returns
 
 
 def set_seed(seed):
@@ -30,6 +37,7 @@ def set_seed(seed):
     _GLOBAL["seed"] = None if seed is None else int(seed)
     _GLOBAL["rng"] = np.random.default_rng(seed)
     _OP_STREAMS.clear()
+    _GLOBAL_GENERATOR.clear()
 
 
 def _rng(seed):
@@ -133,3 +141,493 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, 
     dt = _dt.as_dtype(dtype)
     z = bind(TRUNCATED, [], {"shape": shape_tuple(shape), "dtype": dt.np.name, "seed": seed})
     return z * stddev + mean if (stddev != 1.0 or mean != 0.0) else z
+
+
+# ---------------------------------------------------------------- more distributions (TF's
+# tf.random.categorical / shuffle / gamma / poisson, stateless_* and tf.random.Generator).
+# One table of samplers, (rng, sample_shape, dtype, *params) -> array, shared by two
+# primitives: `random_draw` (stateful: the global/op-seed streams or a Generator's own stream)
+# and `stateless_random` (pure: the stream is a function of its seed tensor only).
+def _to_dtype(v, dtype):
+    v = np.asarray(v).astype(dtype)
+    return v[()] if v.ndim == 0 else v
+
+
+def _s_truncated(rng, shape, dtype):
+    z = rng.standard_normal(shape)
+    bad = np.abs(z) > 2
+    while bad.any():   # redraw outside two standard deviations, as TF does
+        z[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(z) > 2
+    return _to_dtype(z, dtype)
+
+
+_U64 = (1 << 64) - 1
+
+
+def _s_uniform_int(rng, shape, dtype, minval, maxval):
+    return _to_dtype(rng.integers(int(minval), int(maxval), size=shape, dtype=np.int64), dtype)
+
+
+def _s_full_int(rng, shape, dtype):
+    info = np.iinfo(dtype)
+    return _to_dtype(rng.integers(info.min, info.max, size=shape, dtype=dtype, endpoint=True),
+                     dtype)
+
+
+def _s_categorical(rng, shape, dtype, logits):
+    lg = np.asarray(logits, np.float64)
+    if lg.ndim != 2:
+        raise InvalidArgumentError(
+            f"random.categorical: logits must be 2-D [batch_size, num_classes], got shape "
+            f"{lg.shape}")
+    p = np.exp(lg - np.max(lg, axis=1, keepdims=True))
+    cdf = np.cumsum(p, axis=1)
+    u = rng.random((lg.shape[0],) + tuple(shape)) * cdf[:, -1:]
+    out = np.stack([np.searchsorted(c, ui, side="right") for c, ui in zip(cdf, u)]) \
+        if lg.shape[0] else np.zeros((0,) + tuple(shape), np.int64)
+    return _to_dtype(np.minimum(out, lg.shape[1] - 1), dtype)
+
+
+def _s_gamma(rng, shape, dtype, alpha, beta):
+    a, b = np.broadcast_arrays(np.asarray(alpha, np.float64), np.asarray(beta, np.float64))
+    return _to_dtype(rng.standard_gamma(a, size=tuple(shape) + a.shape) / b, dtype)
+
+
+def _s_poisson(rng, shape, dtype, lam):
+    lam = np.asarray(lam, np.float64)
+    return _to_dtype(rng.poisson(lam, size=tuple(shape) + lam.shape), dtype)
+
+
+def _s_binomial(rng, shape, dtype, counts, probs):
+    c = np.broadcast_to(np.asarray(counts, np.float64), shape)
+    p = np.broadcast_to(np.asarray(probs, np.float64), shape)
+    return _to_dtype(rng.binomial(c.astype(np.int64), p, size=shape), dtype)
+
+
+def _s_shuffle(rng, shape, dtype, value):
+    v = np.asarray(value)
+    return v if v.ndim == 0 else v[rng.permutation(v.shape[0])]
+
+
+def _s_fold_in(rng, shape, dtype, data):
+    k = rng.integers(0, _U64, size=2, dtype=np.uint64, endpoint=True)
+    sub = np.random.Philox(key=[int(k[0]) ^ (int(data) & _U64), int(k[1])])
+    return _s_full_int(np.random.Generator(sub), shape, dtype)
+
+
+_SAMPLERS = {
+    "normal": lambda rng, shape, dtype: _to_dtype(rng.standard_normal(shape), dtype),
+    "uniform": lambda rng, shape, dtype: _to_dtype(rng.random(shape), dtype),
+    "truncated_normal": _s_truncated, "uniform_int": _s_uniform_int, "full_int": _s_full_int,
+    "categorical": _s_categorical, "gamma": _s_gamma, "poisson": _s_poisson,
+    "binomial": _s_binomial, "shuffle": _s_shuffle, "fold_in": _s_fold_in,
+}
+
+
+def _sample_rule(opname, dist, shape, dtype, params):
+    """Output Aval of a sampler: the sample shape, then the parameters' batch shape."""
+    if dist not in _SAMPLERS:
+        raise op_error(opname, params, f"unknown distribution {dist!r}")
+    shape = tuple(shape)
+    if dist == "categorical":
+        if len(params[0].shape) != 2:
+            raise op_error(opname, params, "logits must be 2-D [batch_size, num_classes]")
+        return Aval((params[0].shape[0],) + shape, np.dtype(dtype))
+    if dist == "gamma":
+        return Aval(shape + tuple(broadcast_shapes(opname, params)), np.dtype(dtype))
+    if dist == "poisson":
+        return Aval(shape + tuple(params[0].shape), np.dtype(dtype))
+    if dist == "shuffle":
+        return Aval(tuple(params[0].shape), params[0].dtype)
+    return Aval(shape, np.dtype(dtype))
+
+
+_GENERATORS = weakref.WeakValueDictionary()   # id -> Generator (the op attr names the id)
+
+
+def _draw_impl(*params, dist, shape, dtype, seed, generator):
+    rng = _rng(seed) if generator is None else _GENERATORS[generator]._rng
+    return _SAMPLERS[dist](rng, tuple(shape), np.dtype(dtype), *params)
+
+
+def _draw_rule(*params, dist, shape, dtype, seed, generator):
+    return _sample_rule("random_draw", dist, shape, dtype, params)
+
+
+DRAW = defop("random_draw", _draw_impl, _draw_rule, effects=("random",),
+             nondiff_reason="random draws (categorical, shuffle, gamma, poisson, Generator "
+                            "draws): graphflow has no reparameterization gradients")
+
+def _philox(seed):
+    """The numpy Philox stream that a stateless op's seed (two integers) names."""
+    s = np.asarray(seed).reshape(-1)
+    if s.shape[0] != 2:
+        raise InvalidArgumentError(f"stateless random ops: seed must have shape [2], not "
+                                   f"{np.shape(seed)}")
+    return np.random.Generator(np.random.Philox(key=[int(s[0]) & _U64, int(s[1]) & _U64]))
+
+
+def _stateless_impl(seed, *params, dist, shape, dtype):
+    return _SAMPLERS[dist](_philox(seed), tuple(shape), np.dtype(dtype), *params)
+
+
+def _stateless_rule(seed, *params, dist, shape, dtype):
+    if np.dtype(seed.dtype).kind not in "iu" or len(seed.shape) != 1 or \
+            (isinstance(seed.shape[0], int) and seed.shape[0] != 2):
+        raise op_error("stateless_random", (seed,) + params,
+                       "seed must be an integer tensor of shape [2]")
+    return _sample_rule("stateless_random", dist, shape, dtype, params)
+
+
+STATELESS = defop("stateless_random", _stateless_impl, _stateless_rule,
+                  nondiff_reason="a pure function of an integer seed; samples have no "
+                                 "gradient in graphflow")
+
+
+def _draw(dist, shape, dtype, params=(), seed=None, generator=None):
+    return bind(DRAW, [to_tensor(p) for p in params],
+                {"dist": dist, "shape": shape_tuple(shape), "dtype": np.dtype(dtype).name,
+                 "seed": seed, "generator": generator})
+
+
+def _seed_tensor(seed):
+    s = to_tensor(seed)
+    if s.dtype.np.kind not in "iu":
+        raise ValueError(f"stateless random ops: seed must be an integer tensor of shape [2], "
+                         f"got {s.dtype.name}")
+    return s
+
+
+def _stateless(dist, shape, seed, dtype, params=()):
+    return bind(STATELESS, [_seed_tensor(seed)] + [to_tensor(p) for p in params],
+                {"dist": dist, "shape": shape_tuple(shape), "dtype": np.dtype(dtype).name})
+
+
+def _scale_shift(z, mean, stddev):
+    return z * stddev + mean if (_is_const(stddev, 1) is False or _is_const(mean, 0) is False) \
+        else z
+
+
+def _is_const(v, c):
+    return isinstance(v, (int, float)) and v == c
+
+
+def _uniform_from(unit, int_draw, dt, minval, maxval, opname):
+    """U[minval, maxval): floats from the unit draw `unit()`, integers from `int_draw(lo, hi)`."""
+    if dt.is_integer:
+        if maxval is None:
+            if minval not in (0, None):
+                raise ValueError(f"{opname}: integer dtypes need both minval and maxval")
+            return None
+        return int_draw(minval, maxval)
+    maxval = 1.0 if maxval is None else maxval
+    minval = 0.0 if minval is None else minval
+    u = unit()
+    return u if (_is_const(minval, 0) and _is_const(maxval, 1)) else \
+        u * (to_tensor(maxval, dt) - to_tensor(minval, dt)) + to_tensor(minval, dt)
+
+
+def categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    """`tf.random.categorical`: `num_samples` class indices per row of the 2-D `logits`
+    (unnormalized log-probabilities), int64 unless `dtype` says otherwise.
+
+    >>> s = categorical([[0., -1e9]], 5)
+    >>> s.shape, s.dtype, s.numpy().tolist()
+    (TensorShape([1, 5]), tf.int64, [[0, 0, 0, 0, 0]])
+    """
+    return _draw("categorical", (int(num_samples),), _dt.as_dtype(dtype or _dt.int64).np,
+                 [logits], seed)
+
+
+def shuffle(value, seed=None, name=None):
+    """`tf.random.shuffle`: `value` with its first dimension randomly permuted.
+
+    >>> sorted(shuffle([3, 1, 2]).numpy().tolist())
+    [1, 2, 3]
+    """
+    v = to_tensor(value)
+    return _draw("shuffle", (), v.dtype.np, [v], seed)
+
+
+def gamma(shape, alpha, beta=None, dtype=_dt.float32, seed=None, name=None):
+    """`tf.random.gamma`: Gamma(alpha, beta) samples (beta is the rate), of shape
+    `shape + broadcast(alpha, beta).shape`.
+
+    >>> gamma([4], [1., 2.]).shape
+    TensorShape([4, 2])
+    """
+    dt = _dt.as_dtype(dtype)
+    return _draw("gamma", shape, dt.np, [to_tensor(alpha, dt), to_tensor(1.0 if beta is None
+                                                                          else beta, dt)], seed)
+
+
+def poisson(shape, lam, dtype=_dt.float32, seed=None, name=None):
+    """`tf.random.poisson`: Poisson(lam) samples of shape `shape + lam.shape`.
+
+    >>> poisson([3], [1.5, 4.0], dtype="int32").dtype
+    tf.int32
+    """
+    return _draw("poisson", shape, _dt.as_dtype(dtype).np, [to_tensor(lam, _dt.float32)], seed)
+
+
+# ---------------------------------------------------------------- stateless
+def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=_dt.float32, name=None, alg=None):
+    """`tf.random.stateless_normal`: the same `seed` (two integers) gives the same values.
+
+    >>> a = stateless_normal([2, 3], seed=[1, 2])
+    >>> bool((a.numpy() == stateless_normal([2, 3], seed=[1, 2]).numpy()).all()), a.dtype
+    (True, tf.float32)
+    """
+    return _scale_shift(_stateless("normal", shape, seed, _dt.as_dtype(dtype).np), mean, stddev)
+
+
+def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=_dt.float32, name=None,
+                               alg=None):
+    """`tf.random.stateless_truncated_normal`: normal samples redrawn beyond two standard
+    deviations; a function of `seed`.
+
+    >>> bool(abs(stateless_truncated_normal([100], [3, 4]).numpy()).max() <= 2.0)
+    True
+    """
+    return _scale_shift(_stateless("truncated_normal", shape, seed, _dt.as_dtype(dtype).np),
+                        mean, stddev)
+
+
+def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=_dt.float32, name=None,
+                      alg=None):
+    """`tf.random.stateless_uniform`: U[minval, maxval) as a function of `seed`; integer dtypes
+    need both bounds, or neither (then the dtype's full range).
+
+    >>> stateless_uniform([4], seed=[7, 0], minval=0, maxval=10, dtype="int32").dtype
+    tf.int32
+    """
+    dt = _dt.as_dtype(dtype)
+    out = _uniform_from(lambda: _stateless("uniform", shape, seed, dt.np),
+                        lambda lo, hi: _stateless("uniform_int", shape, seed, dt.np,
+                                                  [to_tensor(lo, dt), to_tensor(hi, dt)]),
+                        dt, minval, maxval, "stateless_uniform")
+    return _stateless("full_int", shape, seed, dt.np) if out is None else out
+
+
+def stateless_categorical(logits, num_samples, seed, dtype=_dt.int64, name=None):
+    """`tf.random.stateless_categorical`: as `categorical`, a function of `seed`.
+
+    >>> stateless_categorical([[-1e9, 0.]], 3, seed=[1, 1]).numpy().tolist()
+    [[1, 1, 1]]
+    """
+    return _stateless("categorical", (int(num_samples),), seed, _dt.as_dtype(dtype).np, [logits])
+
+
+def stateless_binomial(shape, seed, counts, probs, output_dtype=_dt.int32, name=None):
+    """`tf.random.stateless_binomial`: Binomial(counts, probs) (broadcast to `shape`).
+
+    >>> v = stateless_binomial([3], seed=[1, 2], counts=[10., 20., 30.], probs=0.5).numpy()
+    >>> bool(((v >= 0) & (v <= [10, 20, 30])).all())
+    True
+    """
+    dt = _dt.as_dtype(output_dtype).np
+    return _stateless("binomial", shape, seed, dt, [to_tensor(counts, _dt.float32),
+                                                    to_tensor(probs, _dt.float32)])
+
+
+def stateless_gamma(shape, seed, alpha, beta=None, dtype=_dt.float32, name=None):
+    """`tf.random.stateless_gamma`: as `gamma`, a function of `seed`.
+
+    >>> stateless_gamma([2], seed=[1, 2], alpha=[1., 3., 5.]).shape
+    TensorShape([2, 3])
+    """
+    dt = _dt.as_dtype(dtype)
+    return _stateless("gamma", shape, seed, dt.np, [to_tensor(alpha, dt),
+                                                    to_tensor(1.0 if beta is None else beta, dt)])
+
+
+def stateless_poisson(shape, seed, lam, dtype=_dt.int32, name=None):
+    """`tf.random.stateless_poisson`: as `poisson`, a function of `seed`.
+
+    >>> stateless_poisson([5], seed=[1, 2], lam=3.).dtype
+    tf.int32
+    """
+    return _stateless("poisson", shape, seed, _dt.as_dtype(dtype).np,
+                      [to_tensor(lam, _dt.float32)])
+
+
+def stateless_split(seed, num=2, alg=None):
+    """`tf.random.experimental.stateless_split`: `num` new seeds (int64, shape [num, 2]) derived
+    from `seed`.
+
+    >>> stateless_split([1, 2], 3).shape
+    TensorShape([3, 2])
+    """
+    return _stateless("full_int", (int(num), 2), seed, np.int64)
+
+
+def stateless_fold_in(seed, data, alg=None):
+    """`tf.random.experimental.stateless_fold_in`: a new seed (int64, shape [2]) from `seed` and
+    an integer `data`.
+
+    >>> stateless_fold_in([1, 2], 5).shape
+    TensorShape([2])
+    """
+    return _stateless("fold_in", (2,), seed, np.int64, [to_tensor(data, _dt.int64)])
+
+
+# ---------------------------------------------------------------- tf.random.Generator
+class Algorithm(enum.Enum):
+    """`tf.random.Algorithm`: the bit generator a Generator uses (graphflow: numpy's Philox for
+    all of them; the names are accepted for TF code)."""
+    PHILOX = 1
+    THREEFRY = 2
+    AUTO_SELECT = 3
+
+
+class Generator:
+    """`tf.random.Generator`: a random stream of its own (numpy's Philox), independent of the
+    global seed. `from_seed(s)` is reproducible; draws inside `@function` are stateful graph
+    nodes (each call of the traced function draws anew from the generator).
+
+    >>> g = Generator.from_seed(1234)
+    >>> a = g.normal((2, 3)).numpy()
+    >>> g.reset_from_seed(1234); bool((g.normal((2, 3)).numpy() == a).all())
+    True
+    >>> len(g.split(3)), g.uniform([2], 0, 10, dtype="int64").dtype
+    (3, tf.int64)
+    """
+    _count = itertools.count()
+
+    def __init__(self, copy_from=None, state=None, alg=None):
+        self._id = next(Generator._count)
+        _GENERATORS[self._id] = self
+        self.algorithm = (alg if isinstance(alg, Algorithm) else Algorithm.PHILOX).value
+        self._rng = np.random.Generator(np.random.Philox())
+        if copy_from is not None:
+            self._rng.bit_generator.state = copy_from._rng.bit_generator.state
+        elif state is not None:
+            self.reset(state)
+
+    @classmethod
+    def from_seed(cls, seed, alg=None):
+        """A generator whose stream is a function of `seed` (an integer)."""
+        g = cls(alg=alg)
+        g.reset_from_seed(seed)
+        return g
+
+    @classmethod
+    def from_non_deterministic_state(cls, alg=None):
+        """A generator seeded from the operating system's entropy."""
+        return cls(alg=alg)
+
+    @classmethod
+    def from_state(cls, state, alg=None):
+        """A generator at the given `state` (as `.state` returns it)."""
+        return cls(state=state, alg=alg)
+
+    def reset_from_seed(self, seed):
+        """Restart the stream from `seed`."""
+        self._rng = np.random.Generator(np.random.Philox(key=int(seed) & _U64))
+
+    def reset(self, state):
+        """Restart the stream from a `.state` value."""
+        st = np.asarray(getattr(state, "numpy", lambda: state)(), np.int64).reshape(-1)
+        if st.shape[0] != 13:
+            raise ValueError(f"Generator: a state has 13 int64 entries (graphflow's Philox "
+                             f"layout, from .state), got shape {st.shape}")
+        u = st.view(np.uint64)
+        bg = np.random.Philox()
+        bg.state = {"bit_generator": "Philox",
+                    "state": {"counter": u[0:4].copy(), "key": u[4:6].copy()},
+                    "buffer": u[6:10].copy(), "buffer_pos": int(u[10]),
+                    "has_uint32": int(u[11]), "uinteger": int(u[12])}
+        self._rng = np.random.Generator(bg)
+
+    @property
+    def state(self):
+        """The stream's position: int64 [13] (numpy Philox's counter, key and output buffer;
+        TF's Philox state is [3], but an exact restart of numpy's stream needs the buffer).
+        `Generator.from_state(g.state)` continues exactly where `g` is."""
+        return to_tensor(self._checkpoint_state())
+
+    # a tf.train.Checkpoint saves and restores the stream position (graphflow.checkpoint)
+    CHECKPOINT_KEY = ".ATTRIBUTES/GENERATOR_STATE"
+
+    def _checkpoint_state(self):
+        s = self._rng.bit_generator.state
+        tail = np.array([s["buffer_pos"], s["has_uint32"], s["uinteger"]], np.uint64)
+        u = np.concatenate([np.asarray(s["state"]["counter"], np.uint64),   # no float64 mixing
+                            np.asarray(s["state"]["key"], np.uint64),
+                            np.asarray(s["buffer"], np.uint64), tail])
+        return u.view(np.int64)
+
+    def _restore_checkpoint_state(self, value):
+        self.reset(value)
+
+    def _draw(self, dist, shape, dtype, params=()):
+        return _draw(dist, shape, dtype, params, generator=self._id)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=_dt.float32, name=None):
+        """Normal samples from this generator."""
+        return _scale_shift(self._draw("normal", shape, _dt.as_dtype(dtype).np), mean, stddev)
+
+    def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=_dt.float32, name=None):
+        """Normal samples redrawn beyond two standard deviations."""
+        return _scale_shift(self._draw("truncated_normal", shape, _dt.as_dtype(dtype).np), mean,
+                            stddev)
+
+    def uniform(self, shape, minval=0, maxval=None, dtype=_dt.float32, name=None):
+        """U[minval, maxval); integer dtypes need both bounds."""
+        dt = _dt.as_dtype(dtype)
+        out = _uniform_from(lambda: self._draw("uniform", shape, dt.np),
+                            lambda lo, hi: self._draw("uniform_int", shape, dt.np,
+                                                      [to_tensor(lo, dt), to_tensor(hi, dt)]),
+                            dt, minval, maxval, "Generator.uniform")
+        if out is None:
+            raise ValueError("Generator.uniform: integer dtypes need maxval (or use "
+                             "uniform_full_int)")
+        return out
+
+    def uniform_full_int(self, shape, dtype=_dt.uint64, name=None):
+        """Integers over the dtype's whole range."""
+        return self._draw("full_int", shape, _dt.as_dtype(dtype).np)
+
+    def binomial(self, shape, counts, probs, dtype=_dt.int32, name=None):
+        """Binomial(counts, probs) samples (broadcast to `shape`)."""
+        return self._draw("binomial", shape, _dt.as_dtype(dtype).np,
+                          [to_tensor(counts, _dt.float32), to_tensor(probs, _dt.float32)])
+
+    def make_seeds(self, count=1):
+        """`count` seeds for stateless ops: int64 of shape [2, count]."""
+        return self._draw("full_int", (2, int(count)), np.int64)
+
+    def split(self, count=1):
+        """`count` new generators whose streams are derived from (and advance) this one."""
+        keys = self._rng.integers(0, _U64, size=(int(count), 2), dtype=np.uint64, endpoint=True)
+        out = []
+        for k in keys:
+            g = Generator(alg=Algorithm(self.algorithm))
+            g._rng = np.random.Generator(np.random.Philox(key=[int(k[0]), int(k[1])]))
+            out.append(g)
+        return out
+
+    def skip(self, delta):
+        """Advance the stream as if `delta` numbers had been drawn."""
+        self._rng.bit_generator.advance(int(delta))
+
+
+def get_global_generator():
+    """`tf.random.get_global_generator`: the process-wide Generator (seeded from the global
+    seed when `set_seed` was called, otherwise from entropy).
+
+    >>> get_global_generator() is get_global_generator()
+    True
+    """
+    g = _GLOBAL_GENERATOR.get("g")
+    if g is None:
+        g = _GLOBAL_GENERATOR["g"] = (Generator.from_non_deterministic_state()
+                                      if _GLOBAL["seed"] is None
+                                      else Generator.from_seed(_GLOBAL["seed"]))
+    return g
+
+
+def set_global_generator(generator):
+    """`tf.random.set_global_generator`: make `generator` the process-wide one."""
+    _GLOBAL_GENERATOR["g"] = generator

@@ -1,0 +1,9 @@
+"""`tf.experimental`: `tf.experimental.numpy` (a thin NumPy-style alias set over graphflow ops).
+
+>>> import graphflow as tf
+>>> tf.experimental.numpy.arange(3).numpy()
+array([0, 1, 2])
+"""
+from . import numpy  # noqa: A004 (TF's name)
+
+__all__ = ["numpy"]

@@ -1,0 +1,198 @@
+"""`tf.nest`: TF's public functions on nested structures - `flatten`, `pack_sequence_as`,
+`map_structure`, `assert_same_structure`, `is_nested` - with TF's rules: lists, tuples,
+namedtuples and mappings nest (mappings flatten in sorted key order and are rebuilt in their
+own order); everything else - tensors, arrays, strings, None, sets - is a leaf.
+
+(`graphflow.nest` is the package's internal helper, whose `flatten` also returns a rebuild
+function; this module is what `tf.nest` shows.)
+
+>>> import graphflow as tf
+>>> tf.nest.flatten({"b": [1, 2], "a": (3, None)})
+[3, None, 1, 2]
+>>> tf.nest.map_structure(lambda v: v * 10, {"x": 1, "y": [2, (3,)]})
+{'x': 10, 'y': [20, (30,)]}
+>>> tf.nest.pack_sequence_as(((0, 0), [0]), ["a", "b", "c"])
+(('a', 'b'), ['c'])
+
+`expand_composites=True` is accepted; SparseTensor / RaggedTensor stay leaves (graphflow does
+not split them into their component tensors).
+"""
+import collections.abc as _abc
+
+__all__ = ["flatten", "pack_sequence_as", "map_structure", "assert_same_structure", "is_nested"]
+
+
+def _is_namedtuple(x):
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def is_nested(seq):
+    """True if `seq` is a list, tuple (incl. namedtuple) or mapping - something `tf.nest`
+    descends into; False for tensors, arrays, strings, numbers, None and sets.
+
+    >>> is_nested([1]), is_nested({"a": 1}), is_nested("ab"), is_nested(None)
+    (True, True, False, False)
+    """
+    return isinstance(seq, (list, tuple, _abc.Mapping))
+
+
+def _sorted_keys(d):
+    try:
+        return sorted(d)
+    except TypeError:
+        raise TypeError("nest only supports dicts with sortable keys.") from None
+
+
+def _children(x):
+    """The direct children of a nested value, in flattening order."""
+    if isinstance(x, _abc.Mapping):
+        return [x[k] for k in _sorted_keys(x)]
+    return list(x)
+
+
+def flatten(structure, expand_composites=False):
+    """The leaves of `structure`, depth first (mappings in sorted key order); a leaf gives
+    `[leaf]`.
+
+    >>> flatten([1, (2, [3]), {"z": 4, "a": 5}])
+    [1, 2, 3, 5, 4]
+    >>> flatten(None)
+    [None]
+    """
+    out = []
+
+    def walk(x):
+        if is_nested(x):
+            for c in _children(x):
+                walk(c)
+        else:
+            out.append(x)
+    walk(structure)
+    return out
+
+
+def _rebuild(template, children):
+    """A value shaped like the nested `template` holding `children` (in flattening order)."""
+    if isinstance(template, _abc.Mapping):
+        by_key = dict(zip(_sorted_keys(template), children))
+        items = [(k, by_key[k]) for k in template]   # the mapping's own order
+        if type(template) is dict:
+            return dict(items)
+        if isinstance(template, _abc.MutableMapping) and hasattr(template, "default_factory"):
+            out = type(template)(template.default_factory)
+            out.update(items)
+            return out
+        return type(template)(items)
+    if _is_namedtuple(template):
+        return type(template)(*children)
+    return type(template)(children)
+
+
+def pack_sequence_as(structure, flat_sequence, expand_composites=False):
+    """`flat_sequence` packed into the nesting of `structure` (the inverse of `flatten`).
+
+    >>> pack_sequence_as({"b": 0, "a": [0, 0]}, [1, 2, 3])
+    {'b': 3, 'a': [1, 2]}
+    """
+    flat = list(flat_sequence) if is_nested(flat_sequence) else None
+    if flat is None:
+        raise TypeError(f"Attempted to pack value:\n  {flat_sequence!r}\ninto a structure, but "
+                        "found incompatible type `{type(flat_sequence).__name__}` instead.")
+    if not is_nested(structure):
+        if len(flat) != 1:
+            raise ValueError(f"The target structure is of type `{type(structure).__name__}`\n  "
+                             f"{structure!r}\nHowever the input is a sequence "
+                             f"({type(flat_sequence).__name__}) of length {len(flat)}.\n  "
+                             f"{flat_sequence!r}\nnest cannot guarantee that it is safe to map "
+                             "one to the other.")
+        return flat[0]
+    n_leaves = len(flatten(structure))
+    if n_leaves != len(flat):
+        raise ValueError(
+            f"Could not pack sequence. Structure had {n_leaves} atoms, but flat_sequence had "
+            f"{len(flat)} items.  Structure: {structure!r}, flat_sequence: {flat!r}.")
+    pos = [0]
+
+    def pack(s):
+        if not is_nested(s):
+            v = flat[pos[0]]
+            pos[0] += 1
+            return v
+        return _rebuild(s, [pack(c) for c in _children(s)])
+    return pack(structure)
+
+
+def _type_name(x):
+    return type(x).__name__
+
+
+def _same_type(a, b):
+    if type(a) is type(b):
+        return True
+    if _is_namedtuple(a) and _is_namedtuple(b):   # same name and fields count as one type (TF)
+        return type(a).__name__ == type(b).__name__ and type(a)._fields == type(b)._fields
+    return isinstance(a, _abc.Mapping) and isinstance(b, _abc.Mapping)
+
+
+def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):
+    """Raise ValueError if the two structures nest differently (kinds, lengths, dict keys), or
+    TypeError if `check_types` and a pair of containers differ in type (list vs tuple).
+
+    >>> assert_same_structure([1, (2, 3)], ["a", ("b", "c")])
+    >>> assert_same_structure([1, 2], (1, 2))
+    Traceback (most recent call last):
+    ...
+    TypeError: The two structures don't have the same sequence type. Input structure has type <class 'list'>, while shallow structure has type <class 'tuple'>.
+    """
+    def fail(detail):
+        raise ValueError("The two structures don't have the same nested structure.\n\n"
+                         f"First structure: {nest1!r}\n\nSecond structure: {nest2!r}\n\n"
+                         f"More specifically: {detail}")
+
+    def walk(a, b):
+        na, nb = is_nested(a), is_nested(b)
+        if na != nb:
+            fail(f"Substructure \"{a!r}\" is a sequence, while substructure \"{b!r}\" is not"
+                 if na else f"Substructure \"{b!r}\" is a sequence, while substructure "
+                 f"\"{a!r}\" is not")
+        if not na:
+            return
+        if check_types and not _same_type(a, b):
+            raise TypeError("The two structures don't have the same sequence type. Input "
+                            f"structure has type {type(a)}, while shallow structure has type "
+                            f"{type(b)}.")
+        if isinstance(a, _abc.Mapping) != isinstance(b, _abc.Mapping):
+            fail(f"{_type_name(a)} and {_type_name(b)} are different kinds of containers")
+        if isinstance(a, _abc.Mapping) and set(a) != set(b):
+            fail(f"The two dictionaries don't have the same set of keys. First structure has "
+                 f"keys {sorted(a, key=repr)}, while second structure has keys "
+                 f"{sorted(b, key=repr)}.")
+        ca, cb = _children(a), _children(b)
+        if len(ca) != len(cb):
+            fail(f"Substructure \"{a!r}\" has length {len(ca)}, while substructure "
+                 f"\"{b!r}\" has length {len(cb)}")
+        for x, y in zip(ca, cb):
+            walk(x, y)
+    walk(nest1, nest2)
+
+
+def map_structure(func, *structure, **kwargs):
+    """`func` applied to the leaves of the structures (which must nest alike), packed into the
+    first structure's nesting. Keyword `check_types` (default True) as `assert_same_structure`.
+
+    >>> map_structure(lambda a, b: a + b, (1, [2]), (10, [20]))
+    (11, [22])
+    """
+    if not callable(func):
+        raise TypeError(f"func must be callable, got: {func!r}")
+    if not structure:
+        raise ValueError("Must provide at least one structure")
+    check_types = kwargs.pop("check_types", True)
+    kwargs.pop("expand_composites", None)
+    if kwargs:
+        raise ValueError(f"Only valid keyword arguments are `check_types` and "
+                         f"`expand_composites`, not: `{sorted(kwargs)}`")
+    for other in structure[1:]:
+        assert_same_structure(structure[0], other, check_types=check_types)
+    flats = [flatten(s) for s in structure]
+    return pack_sequence_as(structure[0], [func(*leaves) for leaves in zip(*flats)])

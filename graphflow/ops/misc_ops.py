@@ -1,0 +1,540 @@
+"""More of TF's core API: `tf.strided_slice`, `tf.bitcast`, `tf.histogram_fixed_width`,
+`tf.math.polyval / confusion_matrix / in_top_k / bessel_i0e / bessel_i1e / ...`,
+`tf.nn.weighted_cross_entropy_with_logits`, `tf.tensor_scatter_nd_sub/max/min`,
+`tf.unique_with_counts`, `tf.identity_n`, `tf.get_static_value`.
+
+Compositions of existing ops where TF's own are (their gradients follow); three primitives:
+`bitcast` (no derivative: it reinterprets bits) and `bessel_i0e` / `bessel_i1e` (numerically
+stable exponentially scaled Bessel functions; VJPs in graphflow ops, so they differentiate
+again).
+
+>>> import graphflow as tf
+>>> x = tf.reshape(tf.range(24), [2, 3, 4])
+>>> tf.strided_slice(x, [0, 1], [2, 3], [1, 1], shrink_axis_mask=1).numpy()
+array([[ 4,  5,  6,  7],
+       [ 8,  9, 10, 11]], dtype=int32)
+"""
+import builtins as _builtins
+import math
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..dispatch import bind
+from ..tensor import Tensor, constant, to_tensor
+from . import array_ops as _a, math_ops as _m, segment_ops as _seg, shape_ops as _s
+from .registry import POINTWISE, Aval, defop, op_error
+from .special_ops import lgamma
+
+__all__ = ["strided_slice", "bitcast", "histogram_fixed_width", "histogram_fixed_width_bins",
+           "polyval", "confusion_matrix", "in_top_k", "bessel_i0e", "bessel_i1e", "bessel_i0",
+           "bessel_i1", "weighted_cross_entropy_with_logits", "tensor_scatter_nd_sub",
+           "tensor_scatter_nd_max", "tensor_scatter_nd_min", "unique_with_counts",
+           "identity_n", "get_static_value", "multiply_no_nan", "truncatediv", "truncatemod",
+           "invert_permutation", "is_non_decreasing", "is_strictly_increasing", "lbeta",
+           "xlog1py", "xdivy", "scalar_mul"]
+
+_NO = {}
+
+
+def get_static_value(tensor, partial=False):
+    """The value of `tensor` as a numpy array if it is known without running a graph (an eager
+    tensor, a Python or numpy value), else None.
+
+    >>> get_static_value(constant([1, 2]))
+    array([1, 2], dtype=int32)
+    """
+    if isinstance(tensor, Tensor):
+        try:
+            return tensor.numpy()
+        except Exception:   # a symbolic tensor while tracing: not known statically
+            return None
+    if hasattr(tensor, "numpy"):   # a Variable
+        return tensor.numpy()
+    try:
+        return np.asarray(tensor)
+    except Exception:
+        return None
+
+
+def _static_ints(v, what, opname):
+    val = get_static_value(v)
+    if val is None or val.dtype == object:
+        raise ValueError(f"{opname}: `{what}` must be known while tracing (a constant), got {v!r}")
+    return [int(i) for i in np.asarray(val).reshape(-1)]
+
+
+# ---------------------------------------------------------------- strided_slice
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """`tf.strided_slice`: the slice `input_[begin:end:strides]` spelled as TF's op; bit i of a
+    mask applies to entry i of the spec: begin_mask / end_mask ignore begin[i] / end[i],
+    ellipsis_mask makes entry i `...`, new_axis_mask inserts an axis, shrink_axis_mask takes
+    the single index begin[i] (dropping the axis). Same as Python indexing, so differentiable.
+
+    >>> strided_slice(constant([0, 1, 2, 3, 4, 5]), [1], [-1], [2]).numpy()
+    array([1, 3], dtype=int32)
+    >>> strided_slice(constant([[1, 2], [3, 4]]), [0, 1], [0, 2], end_mask=1).numpy()
+    array([[2],
+           [4]], dtype=int32)
+    """
+    b = _static_ints(begin, "begin", "strided_slice")
+    e = _static_ints(end, "end", "strided_slice")
+    s = [1] * len(b) if strides is None else _static_ints(strides, "strides", "strided_slice")
+    if not len(b) == len(e) == len(s):
+        raise ValueError(f"strided_slice: begin, end and strides must have the same length, got "
+                         f"{len(b)}, {len(e)}, {len(s)}")
+    if 0 in s:
+        raise ValueError("strided_slice: strides must be non-zero")
+    spec = []
+    for i in _builtins.range(len(b)):
+        bit = 1 << i
+        if ellipsis_mask & bit:
+            spec.append(Ellipsis)
+        elif new_axis_mask & bit:
+            spec.append(None)
+        elif shrink_axis_mask & bit:
+            spec.append(b[i])
+        else:
+            spec.append(_builtins.slice(None if begin_mask & bit else b[i],
+                                        None if end_mask & bit else e[i], s[i]))
+    x = to_tensor(input_ if var is None else var)
+    return x[tuple(spec)]
+
+
+# ---------------------------------------------------------------- bitcast
+def _bitcast_impl(x, type):   # noqa: A002
+    x = np.asarray(x)
+    if not x.flags.c_contiguous:
+        x = x.copy()
+    out_dt = np.dtype(type)
+    a, b = x.dtype.itemsize, out_dt.itemsize
+    if a == b:
+        y = x.view(out_dt)
+    elif a > b:
+        y = x.reshape(x.shape + (1,)).view(out_dt)
+    else:
+        y = x.view(out_dt).reshape(x.shape[:-1])
+    return y[()] if y.ndim == 0 else y
+
+
+def _bitcast_rule(x, type):   # noqa: A002
+    a, b = np.dtype(x.dtype).itemsize, np.dtype(type).itemsize
+    shape = tuple(x.shape)
+    if np.dtype(x.dtype).kind in "Ob" or np.dtype(type).kind in "Ob":
+        raise op_error("bitcast", (x,), f"cannot bitcast {np.dtype(x.dtype).name} to "
+                       f"{np.dtype(type).name} (numbers only)")
+    if a == b:
+        return Aval(shape, np.dtype(type))
+    if a > b:
+        return Aval(shape + (a // b,), np.dtype(type))
+    if not shape or shape[-1] != b // a:
+        raise op_error("bitcast", (x,), f"the last dimension must be {b // a} to bitcast "
+                       f"{np.dtype(x.dtype).name} to {np.dtype(type).name}")
+    return Aval(shape[:-1], np.dtype(type))
+
+
+BITCAST = defop("bitcast", _bitcast_impl, _bitcast_rule,
+                nondiff_reason="bitcast reinterprets bits; it has no derivative")
+
+
+def bitcast(input, type, name=None):   # noqa: A002
+    """`tf.bitcast`: the bits of `input` read as `type`; a wider input dtype gains a last axis
+    of size in/out bytes, a narrower one loses its last axis (which must be out/in bytes).
+
+    >>> bitcast(constant(1.0), "int32").numpy()
+    np.int32(1065353216)
+    >>> bitcast(constant([1, 0], dtype="uint8"), "int16").numpy()
+    np.int16(1)
+    """
+    return bind(BITCAST, [to_tensor(input)], {"type": _dt.as_dtype(type).np.name})
+
+
+# ---------------------------------------------------------------- histograms
+def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=_dt.int32, name=None):
+    """The bin (0 .. nbins-1) of each value for `nbins` equal bins over value_range = [lo, hi];
+    values below lo go to bin 0, above hi to the last bin (TF).
+
+    >>> histogram_fixed_width_bins(constant([-1., 0., 1.5, 2., 5., 15.]), [0., 5.], 5).numpy()
+    array([0, 0, 1, 2, 4, 4], dtype=int32)
+    """
+    v = to_tensor(values)
+    rng = to_tensor(value_range, v.dtype)
+    lo, hi = rng[0], rng[1]
+    scaled = _m.cast(v - lo, _dt.float64) / _m.cast(hi - lo, _dt.float64)
+    n = int(_static_ints(nbins, "nbins", "histogram_fixed_width")[0])
+    idx = _m.clip_by_value(_m.floor(scaled * float(n)), 0.0, float(n - 1))
+    return _m.cast(idx, dtype)
+
+
+def histogram_fixed_width(values, value_range, nbins=100, dtype=_dt.int32, name=None):
+    """`tf.histogram_fixed_width`: counts of `values` in `nbins` equal bins over
+    value_range = [lo, hi] (outliers counted in the first / last bin).
+
+    >>> histogram_fixed_width(constant([-1., 0., 1.5, 2., 5., 15.]), [0., 5.], 5).numpy()
+    array([2, 1, 1, 0, 2], dtype=int32)
+    """
+    n = int(_static_ints(nbins, "nbins", "histogram_fixed_width")[0])
+    idx = _s.reshape(histogram_fixed_width_bins(values, value_range, n, _dt.int32), [-1])
+    return _seg.unsorted_segment_sum(_m.ones_like(idx), idx, n) if _dt.as_dtype(dtype) == \
+        _dt.int32 else _m.cast(_seg.unsorted_segment_sum(_m.ones_like(idx), idx, n), dtype)
+
+
+# ---------------------------------------------------------------- small math
+def polyval(coeffs, x, name=None):
+    """`tf.math.polyval`: coeffs[0] * x**(n-1) + ... + coeffs[n-1] (Horner's rule).
+
+    >>> polyval([2., 0., 1.], constant(3.)).numpy()
+    np.float32(19.0)
+    """
+    x = to_tensor(x)
+    if not isinstance(coeffs, (list, tuple)):
+        raise ValueError("polyval: coeffs must be a list of tensors or numbers")
+    if not coeffs:
+        return _m.zeros_like(x)
+    p = to_tensor(coeffs[0], x.dtype)
+    for c in coeffs[1:]:
+        p = p * x + to_tensor(c, x.dtype)
+    return p
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dt.int32,
+                     name=None):
+    """`tf.math.confusion_matrix`: entry [i, j] counts (or sums the weights of) the examples
+    with label i predicted as j; `num_classes` defaults to 1 + the largest label or prediction.
+
+    >>> confusion_matrix([1, 2, 4], [2, 2, 4]).numpy()
+    array([[0, 0, 0, 0, 0],
+           [0, 0, 1, 0, 0],
+           [0, 0, 1, 0, 0],
+           [0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 1]], dtype=int32)
+    """
+    lab = _m.cast(_s.reshape(to_tensor(labels), [-1]), _dt.int64)
+    pred = _m.cast(_s.reshape(to_tensor(predictions), [-1]), _dt.int64)
+    if num_classes is None:
+        lv, pv = get_static_value(lab), get_static_value(pred)
+        if lv is None or pv is None:
+            raise ValueError("confusion_matrix: pass num_classes while tracing")
+        num_classes = int(max(lv.max(initial=-1), pv.max(initial=-1))) + 1
+    n = int(num_classes)
+    dt = _dt.as_dtype(dtype)
+    w = _m.ones_like(lab) if weights is None else _s.reshape(to_tensor(weights), [-1])
+    return _a.scatter_nd(_s.stack([lab, pred], 1), _m.cast(w, dt), [n, n])
+
+
+def in_top_k(targets, predictions, k, name=None):
+    """`tf.math.in_top_k(targets, predictions, k)`: whether each row's target class is among
+    its k largest predictions (ties at the boundary count as in; a non-finite prediction
+    or an out-of-range target gives False, as TF).
+
+    >>> in_top_k([0, 1], [[0.1, 0.9, 0.5], [0.3, 0.3, 0.4]], 2).numpy()
+    array([False,  True])
+    """
+    p = to_tensor(predictions)
+    t = _m.cast(to_tensor(targets), _dt.int32)
+    n_cls = p.shape[-1]
+    ok = _m.logical_and(_m.greater_equal(t, 0), _m.less(t, n_cls))
+    safe = _m.where(ok, t, _m.zeros_like(t))
+    hit = _m.cast(_s.one_hot(safe, n_cls), _dt.bool)
+    tp = _m.reduce_sum(_m.where(hit, p, _m.zeros_like(p)), 1)
+    above = _m.reduce_sum(_m.cast(_m.greater(p, _s.expand_dims(tp, 1)), _dt.int32), 1)
+    return _m.logical_and(_m.logical_and(ok, _m.is_finite(tp)), _m.less(above, int(k)))
+
+
+def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
+    """`tf.nn.weighted_cross_entropy_with_logits`: sigmoid cross-entropy with the positive
+    term weighted by `pos_weight`, in TF's stable form
+    (1 - z) x + (1 + (q - 1) z) (log1p(exp(-|x|)) + max(-x, 0)).
+
+    >>> round(float(weighted_cross_entropy_with_logits(1., 0., 2.)), 6) == round(2 * math.log(2), 6)
+    True
+    """
+    x = to_tensor(logits)
+    z = to_tensor(labels, x.dtype)
+    q = to_tensor(pos_weight, x.dtype)
+    log_weight = 1.0 + (q - 1.0) * z
+    return (1.0 - z) * x + log_weight * (_m.log1p(_m.exp(-_m.abs(x))) + _m.relu(-x))
+
+
+def multiply_no_nan(x, y, name=None):
+    """x * y, but 0 where y is 0 even if x is inf or NaN.
+
+    >>> multiply_no_nan(constant([np.inf, 2.]), constant([0., 3.])).numpy()
+    array([0., 6.], dtype=float32)
+    """
+    x, y = to_tensor(x), to_tensor(y)
+    return _m.where(_m.equal(y, 0.0), _m.ones_like(x), x) * y   # y = 0: 1 * 0
+
+
+def truncatediv(x, y, name=None):
+    """Integer division rounding toward zero (C semantics), as TF's truncatediv.
+
+    >>> truncatediv(constant([-7, 7]), constant([2, 2])).numpy()
+    array([-3,  3], dtype=int32)
+    """
+    x, y = to_tensor(x), to_tensor(y)
+    q = _m.floordiv(x, y)
+    fix = _m.logical_and(_m.not_equal(q * y, x), _m.less(q, 0))
+    return _m.where(fix, q + 1, q) if x.dtype.is_integer else _m.cast(
+        _m.sign(x / y) * _m.floor(_m.abs(x / y)), x.dtype)
+
+
+def truncatemod(x, y, name=None):
+    """Remainder of truncatediv (the sign of x), as C's %.
+
+    >>> truncatemod(constant([-7, 7]), constant([2, 2])).numpy()
+    array([-1,  1], dtype=int32)
+    """
+    x, y = to_tensor(x), to_tensor(y)
+    return x - truncatediv(x, y) * y
+
+
+def scalar_mul(scalar, x, name=None):
+    """`tf.math.scalar_mul`: scalar * x."""
+    x = to_tensor(x)
+    return to_tensor(scalar, x.dtype) * x
+
+
+def xlog1py(x, y, name=None):
+    """x * log1p(y), and 0 where x is 0.
+
+    >>> xlog1py(constant([0., 2.]), constant([-1., 0.])).numpy()
+    array([0., 0.], dtype=float32)
+    """
+    x, y = to_tensor(x), to_tensor(y)
+    zero = _m.equal(x, 0.0)
+    return _m.where(zero, _m.zeros_like(x * y), x * _m.log1p(_m.where(zero, _m.zeros_like(y), y)))
+
+
+def xdivy(x, y, name=None):
+    """x / y, and 0 where x is 0."""
+    x, y = to_tensor(x), to_tensor(y)
+    zero = _m.equal(x, 0.0)
+    return _m.where(zero, _m.zeros_like(x * y), x / _m.where(zero, _m.ones_like(y), y))
+
+
+def lbeta(x, name=None):
+    """log|Beta(x)| over the last axis: sum(lgamma(x)) - lgamma(sum(x)).
+
+    >>> round(float(lbeta(constant([1., 1.]))), 6)
+    0.0
+    """
+    x = to_tensor(x)
+    return _m.reduce_sum(lgamma(x), -1) - lgamma(_m.reduce_sum(x, -1))
+
+
+def invert_permutation(x, name=None):
+    """The inverse permutation: y[x[i]] = i.
+
+    >>> invert_permutation([3, 4, 0, 2, 1]).numpy()
+    array([2, 4, 3, 0, 1], dtype=int32)
+    """
+    x = to_tensor(x)
+    n = int(x.shape[0])
+    return _a.scatter_nd(_s.expand_dims(x, 1), constant(np.arange(n), x.dtype), [n])
+
+
+def is_non_decreasing(x, name=None):
+    """True if every entry (flattened) is >= the one before.
+
+    >>> is_non_decreasing([1, 1, 2]).numpy(), is_non_decreasing([2, 1]).numpy()
+    (np.True_, np.False_)
+    """
+    v = _s.reshape(to_tensor(x), [-1])
+    return _m.reduce_all(_m.greater_equal(v[1:], v[:-1]))
+
+
+def is_strictly_increasing(x, name=None):
+    """True if every entry (flattened) is > the one before."""
+    v = _s.reshape(to_tensor(x), [-1])
+    return _m.reduce_all(_m.greater(v[1:], v[:-1]))
+
+
+# ---------------------------------------------------------------- scatter variants, unique
+def _scatter_extreme(tensor, indices, updates, pick, segment_fn):
+    t = to_tensor(tensor)
+    u = to_tensor(updates, t.dtype)
+    idx = _m.cast(to_tensor(indices), _dt.int64)
+    k = idx.shape[-1]
+    shape = tuple(t.shape)
+    if not all(isinstance(d, int) for d in shape[:k]):
+        raise ValueError(f"tensor_scatter_nd_max/min: the first {k} dims of the tensor must be "
+                         f"known, got {shape}")
+    strides = np.cumprod((shape[1:k] + (1,))[::-1])[::-1].astype(np.int64)
+    flat_idx = _s.reshape(_m.reduce_sum(idx * constant(strides), -1), [-1])
+    n = int(np.prod(shape[:k], dtype=np.int64))
+    rows = _s.reshape(u, (-1,) + shape[k:])
+    best = _s.reshape(segment_fn(rows, flat_idx, n), shape)
+    hit = _s.reshape(_seg.unsorted_segment_sum(_m.ones_like(flat_idx), flat_idx, n),
+                     shape[:k] + (1,) * (len(shape) - k))
+    return _m.where(_m.greater(hit, 0), pick(t, best), t)
+
+
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    """`tensor` minus `updates` at `indices` (duplicates add up).
+
+    >>> tensor_scatter_nd_sub(constant([1, 2, 3]), [[1], [1]], constant([5, 5])).numpy()
+    array([ 1, -8,  3], dtype=int32)
+    """
+    t = to_tensor(tensor)
+    return t - _a.scatter_nd(indices, to_tensor(updates, t.dtype), t.shape)
+
+
+def tensor_scatter_nd_max(tensor, indices, updates, name=None):
+    """`tensor` with each indexed entry replaced by the max of itself and its updates.
+
+    >>> tensor_scatter_nd_max(constant([1, 5, 3]), [[0], [1], [0]], constant([4, 2, 7])).numpy()
+    array([7, 5, 3], dtype=int32)
+    """
+    return _scatter_extreme(tensor, indices, updates, _m.maximum, _seg.unsorted_segment_max)
+
+
+def tensor_scatter_nd_min(tensor, indices, updates, name=None):
+    """`tensor` with each indexed entry replaced by the min of itself and its updates.
+
+    >>> tensor_scatter_nd_min(constant([1, 5, 3]), [[0], [1]], constant([4, 2])).numpy()
+    array([1, 2, 3], dtype=int32)
+    """
+    return _scatter_extreme(tensor, indices, updates, _m.minimum, _seg.unsorted_segment_min)
+
+
+def unique_with_counts(x, out_idx=_dt.int32, name=None):
+    """(y, idx, count): `unique` plus how often each unique value occurs.
+
+    >>> y, i, c = unique_with_counts(constant([1, 1, 2, 4, 4, 4, 7, 8, 8])); c.numpy()
+    array([2, 1, 3, 1, 2], dtype=int32)
+    """
+    y, idx = _a.unique(x, out_idx)
+    n = y.shape[0]
+    return y, idx, _seg.unsorted_segment_sum(_m.ones_like(idx), idx, n)
+
+
+def identity_n(input, name=None):   # noqa: A002
+    """`tf.identity_n`: identity of each tensor in a list.
+
+    >>> [t.numpy() for t in identity_n([1, 2.])]
+    [np.int32(1), np.float32(2.0)]
+    """
+    return [_m.identity(to_tensor(v)) for v in input]
+
+
+# ---------------------------------------------------------------- Bessel functions
+# i0e(x) = exp(-|x|) I0(x), i1e(x) = exp(-|x|) I1(x): the power series for |x| <= 2, the
+# trapezoid rule on
+# (1/pi) int_0^pi exp(|x| (cos t - 1)) cos(k t) dt (a periodic integrand: the error falls
+# exponentially with the number of nodes) up to |x| = 30, the asymptotic series above.
+_NODES = 96
+_THETA = np.linspace(0.0, math.pi, _NODES + 1)
+_W = np.full(_NODES + 1, 1.0 / _NODES)
+_W[0] = _W[-1] = 0.5 / _NODES
+_ASYM_AT = 30.0
+
+
+def _bessel_ie64(x, order):
+    x = np.asarray(x, np.float64)
+    ax = np.abs(x)
+    out = np.empty_like(ax)
+    tiny = ax <= 2.0   # power series: I_v(x) = sum (x/2)^(2k+v) / (k! (k+v)!)
+    if tiny.any():
+        h = ax[tiny] / 2.0
+        term = h if order else np.ones_like(h)
+        acc = term.copy()
+        for k in range(1, 30):
+            term = term * h * h / (k * (k + order))
+            acc = acc + term
+        out[tiny] = acc * np.exp(-ax[tiny])
+    small = (ax <= _ASYM_AT) & ~tiny
+    if small.any():
+        a = ax[small][..., None]
+        cos_t = np.cos(_THETA)
+        integrand = np.exp(a * (cos_t - 1.0)) * (cos_t if order else 1.0)
+        out[small] = integrand @ _W
+    big = (ax > _ASYM_AT) & np.isfinite(ax)
+    if big.any():
+        a = ax[big]
+        mu = 4.0 * order * order
+        term = np.ones_like(a)
+        acc = np.ones_like(a)
+        for k in range(1, 25):   # I_v(x) e^-x ~ (2 pi x)^-1/2 sum (-1)^k a_k(v) / x^k
+            term = term * -(mu - (2 * k - 1) ** 2) / (k * 8.0 * a)
+            acc = acc + term
+        out[big] = acc / np.sqrt(2.0 * math.pi * a)
+    out[np.isinf(ax)] = 0.0
+    out[np.isnan(ax)] = np.nan
+    if order:
+        out = np.where(x < 0, -out, out)
+    return out
+
+
+def _bessel_impl(order):
+    def impl(x):
+        y = _bessel_ie64(x, order).astype(np.asarray(x).dtype)
+        return y[()] if y.ndim == 0 else y
+    return impl
+
+
+def _float_rule(name):
+    def rule(x):
+        if np.dtype(x.dtype).kind != "f":
+            raise op_error(name, (x,), "needs a float dtype")
+        return Aval(tuple(x.shape), np.dtype(x.dtype))
+    return rule
+
+
+def _i0e_vjp(i, o, g):   # i0e' = i1e - sign(x) i0e
+    x = i[0]
+    return [g * (bessel_i1e(x) - _m.sign(x) * o)]
+
+
+def _i1e_vjp(i, o, g):   # i1e' = i0e - i1e (sign(x) + 1/x); 1/2 at x = 0
+    x = i[0]
+    nz = _m.not_equal(x, 0.0)
+    safe = _m.where(nz, x, _m.ones_like(x))
+    d = bessel_i0e(x) - o * (_m.sign(x) + 1.0 / safe)
+    return [g * _m.where(nz, d, _m.ones_like(x) * 0.5)]
+
+
+I0E = defop("bessel_i0e", _bessel_impl(0), _float_rule("bessel_i0e"), _i0e_vjp, jvp=POINTWISE,
+            doc="exp(-|x|) I0(x), elementwise.")
+I1E = defop("bessel_i1e", _bessel_impl(1), _float_rule("bessel_i1e"), _i1e_vjp, jvp=POINTWISE,
+            doc="exp(-|x|) I1(x), elementwise.")
+
+
+def _float_input(x):
+    x = to_tensor(x)
+    return _m.cast(x, _dt.float32) if x.dtype.is_integer else x
+
+
+def bessel_i0e(x, name=None):
+    """`tf.math.bessel_i0e`: exp(-|x|) I0(x) (finite for every x).
+
+    >>> [round(v, 5) for v in bessel_i0e(constant([0., 1.])).numpy().tolist()]
+    [1.0, 0.46576]
+    """
+    return bind(I0E, [_float_input(x)], _NO)
+
+
+def bessel_i1e(x, name=None):
+    """`tf.math.bessel_i1e`: exp(-|x|) I1(x) (odd in x).
+
+    >>> [round(v, 5) for v in bessel_i1e(constant([-1., 0.])).numpy().tolist()]
+    [-0.20791, 0.0]
+    """
+    return bind(I1E, [_float_input(x)], _NO)
+
+
+def bessel_i0(x, name=None):
+    """`tf.math.bessel_i0`: I0(x) = i0e(x) exp(|x|).
+
+    >>> round(float(bessel_i0(constant(1.))), 5)
+    1.26607
+    """
+    x = _float_input(x)
+    return bessel_i0e(x) * _m.exp(_m.abs(x))
+
+
+def bessel_i1(x, name=None):
+    """`tf.math.bessel_i1`: I1(x) = i1e(x) exp(|x|)."""
+    x = _float_input(x)
+    return bessel_i1e(x) * _m.exp(_m.abs(x))
