@@ -291,6 +291,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     scale = clip_norm / maximum(gn, clip_norm)
     return [None if t is None else t * cast(scale, t.dtype) for t in ts], gn
 
+
 # TF core API breadth (follow-up to issue 10): tf.signal, tf.random's samplers / stateless ops /
 # Generator, and more tf.math, tf.nn and top-level functions
 signal = _namespace("signal", **{_n: getattr(_sig, _n) for _n in _sig.__all__})
