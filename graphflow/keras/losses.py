@@ -10,6 +10,9 @@ logits behind them (exact and stable, as Keras does).
 >>> float(losses.MeanSquaredError()([[0.], [1.]], [[1.], [1.]]))
 0.5
 """
+import inspect
+import re
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -163,31 +166,234 @@ def kl_divergence(y_true, y_pred):
     return _m.reduce_sum(y_true * _m.log(y_true / y_pred), -1)
 
 
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))^2, axis=-1).
+
+    >>> round(float(mean_squared_logarithmic_error([[0., 1.]], [[1., 1.]])[0]), 5)
+    0.24023
+    """
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
+    first = _m.log(_m.maximum(y_pred, EPSILON) + 1.0)
+    second = _m.log(_m.maximum(y_true, EPSILON) + 1.0)
+    return _m.reduce_mean(_m.square(first - second), -1)
+
+
+def l2_normalize(x, axis=-1):
+    """x / ||x|| along `axis` (Keras' `normalize`: x * min(rsqrt(sum x^2), 1 / eps))."""
+    # min(rsqrt(s), 1/eps) written as rsqrt(max(s, eps^2)): no inf (nor a NaN gradient) at 0
+    inv = _m.rsqrt(_m.maximum(_m.reduce_sum(_m.square(x), axis, keepdims=True), EPSILON ** 2))
+    return x * inv
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis): -1 for parallel vectors, 0 for
+    orthogonal ones (or a zero vector).
+
+    >>> [round(float(v), 4) for v in cosine_similarity([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]])]
+    [-0.0, -1.0]
+    """
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
+    return -_m.reduce_sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis)
+
+
+def log_cosh(y_true, y_pred):
+    """mean(log(cosh(y_pred - y_true)), axis=-1), computed as x + softplus(-2x) - log 2.
+
+    >>> round(float(np.mean(log_cosh([[0., 1.], [0., 0.]], [[1., 1.], [0., 0.]]))), 3)
+    0.108
+    """
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
+    x = y_pred - y_true
+    return _m.reduce_mean(x + _m.softplus(x * -2.0) - float(np.log(2.0)), -1)
+
+
+def poisson(y_true, y_pred):
+    """mean(y_pred - y_true * log(y_pred + eps), axis=-1).
+
+    >>> round(float(poisson([[1., 0.]], [[1., 2.]])[0]), 6)
+    1.5
+    """
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
+    return _m.reduce_mean(y_pred - y_true * _m.log(y_pred + EPSILON), -1)
+
+
+def hinge_labels(y_true):
+    """Binary {0, 1} labels become {-1, 1} (when every label is 0 or 1, as Keras decides);
+    other labels are left alone."""
+    binary = _m.reduce_all(_m.logical_or(_m.equal(y_true, 0.0), _m.equal(y_true, 1.0)))
+    return _m.where(binary, 2.0 * y_true - 1.0, y_true)
+
+
+def hinge(y_true, y_pred):
+    """mean(max(1 - y_true * y_pred, 0), axis=-1); labels in {-1, 1} (or {0, 1}, converted).
+
+    >>> float(hinge([[0., 1.]], [[0.5, 0.5]])[0])
+    1.0
+    """
+    y_pred = prediction(y_pred)
+    y_true = hinge_labels(match_rank(as_tensor(y_true, y_pred.dtype), y_pred))
+    return _m.reduce_mean(_m.maximum(1.0 - y_true * y_pred, 0.0), -1)
+
+
+def squared_hinge(y_true, y_pred):
+    """mean(max(1 - y_true * y_pred, 0)^2, axis=-1).
+
+    >>> float(squared_hinge([[0., 1.]], [[0.5, 0.5]])[0])
+    1.25
+    """
+    y_pred = prediction(y_pred)
+    y_true = hinge_labels(match_rank(as_tensor(y_true, y_pred.dtype), y_pred))
+    return _m.reduce_mean(_m.square(_m.maximum(1.0 - y_true * y_pred, 0.0)), -1)
+
+
+def categorical_hinge(y_true, y_pred):
+    """max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0) over the last axis.
+
+    >>> round(float(categorical_hinge([[0., 1.]], [[0.3, 0.7]])[0]), 6)
+    0.6
+    """
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true, y_pred.dtype)
+    pos = _m.reduce_sum(y_true * y_pred, -1)
+    neg = _m.reduce_max((1.0 - y_true) * y_pred, -1)
+    return _m.maximum(neg - pos + 1.0, 0.0)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy scaled by (1 - p_t)^gamma (and by alpha / 1 - alpha with class
+    balancing), averaged over `axis` (Lin et al., 2018; Keras' formula).
+
+    >>> [round(float(v), 3) for v in binary_focal_crossentropy([[0, 1], [0, 0]],
+    ...                                                       [[0.6, 0.4], [0.4, 0.6]])]
+    [0.33, 0.206]
+    """
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        y_pred = _m.sigmoid(y_pred)
+    p = _m.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+    bce = -(y_true * _m.log(p) + (1.0 - y_true) * _m.log(1.0 - p))
+    p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
+    focal = _m.pow(1.0 - p_t, float(gamma)) * bce
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * focal
+    return _m.reduce_mean(focal, axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """sum(alpha (1 - p)^gamma * -y_true log p) over `axis` (p normalized and clipped).
+
+    >>> [round(float(v), 6) for v in categorical_focal_crossentropy(
+    ...     [[0, 1, 0], [0, 0, 1]], [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]])]
+    [0.000263, 0.675912]
+    """
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true, y_pred.dtype)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_pred.shape[axis]
+    if from_logits:
+        y_pred = _nn.softmax(y_pred, axis)
+    p = _m.clip_by_value(y_pred / _m.reduce_sum(y_pred, axis, keepdims=True), EPSILON,
+                         1.0 - EPSILON)
+    alpha = as_tensor(alpha, y_pred.dtype) if isinstance(alpha, (list, tuple)) else float(alpha)
+    focal = alpha * _m.pow(1.0 - p, float(gamma)) * (-y_true * _m.log(p))
+    return _m.reduce_sum(focal, axis)
+
+
+def dice(y_true, y_pred, axis=None):
+    """1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred) + eps), over `axis` (all by default).
+
+    >>> round(float(dice([[1., 1.], [0., 0.]], [[0., 1.], [0., 1.]])), 6)
+    0.5
+    """
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true, y_pred.dtype)
+    inter = _m.reduce_sum(y_true * y_pred, axis)
+    return 1.0 - 2.0 * inter / (_m.reduce_sum(y_true, axis) + _m.reduce_sum(y_pred, axis)
+                                + EPSILON)
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """1 - TP / (TP + alpha FP + beta FN + eps) with soft counts (TP = sum(y_true y_pred),
+    FP = sum((1 - y_pred) y_true), FN = sum(y_pred (1 - y_true)) as Keras writes them).
+
+    >>> round(float(tversky([[1., 1.], [0., 0.]], [[0., 1.], [0., 1.]])), 6)
+    0.5
+    """
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true, y_pred.dtype)
+    inter = _m.reduce_sum(y_true * y_pred, axis)
+    fp = _m.reduce_sum((1.0 - y_pred) * y_true, axis)
+    fn = _m.reduce_sum(y_pred * (1.0 - y_true), axis)
+    return 1.0 - inter / (inter + fp * alpha + fn * beta + EPSILON)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
 kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+bce = BCE = binary_crossentropy
 
 
 # ------------------------------------------------------------------ reduction and classes
-_REDUCTIONS = ("sum_over_batch_size", "sum", "none", "auto", None)
+_REDUCTIONS = ("sum_over_batch_size", "sum", "none", "auto", "mean", "mean_with_sample_weight",
+               None)
+
+
+class Reduction:
+    """The loss reduction names (TF's `tf.keras.losses.Reduction`): AUTO and
+    SUM_OVER_BATCH_SIZE average over all loss elements, SUM adds them, NONE keeps them.
+
+    >>> Reduction.SUM, Reduction.validate("none")
+    ('sum', None)
+    """
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key):
+        if key not in cls.all():
+            raise ValueError(f"Invalid Reduction Key: {key}. Expected keys are {cls.all()}")
 
 
 def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size"):
-    """Apply sample weights, then reduce: 'sum_over_batch_size' (mean over all elements, the
-    default), 'sum', or 'none' (per-example values)."""
+    """Apply sample weights, then reduce: 'sum_over_batch_size' / 'mean' / 'auto' (mean over
+    all elements, the default), 'sum', 'mean_with_sample_weight' (sum over the sum of the
+    weights), or 'none' (per-example values)."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"invalid loss reduction {reduction!r}; use one of "
-                         "'sum_over_batch_size', 'sum', 'none'")
+                         "'sum_over_batch_size', 'sum', 'mean', 'mean_with_sample_weight', "
+                         "'none'")
+    sw = None
     if sample_weight is not None:
         sw = as_tensor(sample_weight, losses.dtype)
         while sw.ndim > losses.ndim and sw.shape[-1] == 1:
             sw = _s.squeeze(sw, [-1])
         losses = losses * sw
-    if reduction in ("none", None):
+    if reduction in ("none", None) or losses.ndim == 0:
         return losses
     total = _m.reduce_sum(losses)
     if reduction == "sum":
         return total
+    if reduction == "mean_with_sample_weight" and sw is not None:
+        return _m.divide_no_nan(total, _m.reduce_sum(_s.broadcast_to(sw, losses.shape)
+                                                     if None not in losses.shape else sw))
     if None in losses.shape:   # unknown dims (a traced step serving every batch size)
         return total / _m.maximum(_s.size(losses, losses.dtype), 1.0)
     n = int(np.prod(tuple(losses.shape), dtype=np.int64))
@@ -202,6 +408,7 @@ class Loss:
             raise ValueError(f"invalid loss reduction {reduction!r}")
         self.name = name or snake_case(type(self).__name__)
         self.reduction = reduction
+        self.dtype = _dt.as_dtype(dtype or _dt.float32).name
 
     def call(self, y_true, y_pred):
         raise NotImplementedError
@@ -219,15 +426,19 @@ class Loss:
 
 def snake_case(name):
     """`MeanSquaredError` -> `mean_squared_error` (Keras's default names)."""
-    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)   # Keras' to_snake_case: 'AUC' -> 'auc'
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class LossFunctionWrapper(Loss):
     """A `Loss` from a per-example function and its keyword arguments."""
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
-        super().__init__(name or fn.__name__, reduction)
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name or fn.__name__, reduction, dtype)
         self.fn, self._fn_kwargs = fn, kwargs
+        for k, v in kwargs.items():   # Keras keeps the options as attributes (loss.from_logits)
+            if not hasattr(type(self), k):
+                setattr(self, k, v)
 
     def call(self, y_true, y_pred):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
@@ -236,76 +447,192 @@ class LossFunctionWrapper(Loss):
         return dict(super().get_config(), **self._fn_kwargs)
 
 
-class MeanSquaredError(LossFunctionWrapper):
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
-        super().__init__(mean_squared_error, reduction, name)
+def keyword_signature(options, **tail):
+    """The signature `(self, <options with defaults>, <tail with defaults>)` of a generated
+    __init__ (what `inspect.signature` and config loaders see)."""
+    P = inspect.Parameter
+    params = [P("self", P.POSITIONAL_OR_KEYWORD)]
+    params += [P(k, P.POSITIONAL_OR_KEYWORD, default=v) for k, v in options.items()]
+    params += [P(k, P.KEYWORD_ONLY, default=v) for k, v in tail.items()]
+    return inspect.Signature(params)
 
 
-class MeanAbsoluteError(LossFunctionWrapper):
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
-        super().__init__(mean_absolute_error, reduction, name)
+def _wrapper_class(class_name, fn, default_name, doc, **defaults):
+    """A LossFunctionWrapper subclass with Keras 3's signature: the options of `fn` (with their
+    defaults, in order), then reduction, name and dtype."""
+    def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, dtype=None,
+                 **kwargs):
+        if len(args) > len(defaults):
+            raise TypeError(f"{class_name}: at most {len(defaults)} positional arguments "
+                            f"({', '.join(defaults)}), got {len(args)}")
+        opts = dict(defaults)
+        opts.update(zip(defaults, args))
+        unknown = set(kwargs) - set(defaults)
+        if unknown:
+            raise TypeError(f"{class_name}: unexpected arguments {sorted(unknown)}")
+        opts.update(kwargs)
+        LossFunctionWrapper.__init__(self, fn, reduction, name, dtype, **opts)
+    __init__.__signature__ = keyword_signature(defaults, reduction="sum_over_batch_size",
+                                               name=default_name, dtype=None)
+    return type(class_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc,
+                                                     "__module__": __name__})
 
 
-class MeanAbsolutePercentageError(LossFunctionWrapper):
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
-        super().__init__(mean_absolute_percentage_error, reduction, name)
+MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error, "mean_squared_error",
+                                  "mean((y_pred - y_true)^2) per example, then reduced.")
+MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", mean_absolute_error,
+                                   "mean_absolute_error", "mean(|y_pred - y_true|) per example.")
+MeanAbsolutePercentageError = _wrapper_class(
+    "MeanAbsolutePercentageError", mean_absolute_percentage_error,
+    "mean_absolute_percentage_error", "100 mean(|y_true - y_pred| / |y_true|) per example.")
+MeanSquaredLogarithmicError = _wrapper_class(
+    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error",
+    """mean((log(y_pred + 1) - log(y_true + 1))^2) per example.
+
+    >>> round(float(MeanSquaredLogarithmicError()([[0., 1.], [0., 0.]], [[1., 1.], [1., 0.]])), 4)
+    0.2402
+    """)
+CosineSimilarity = _wrapper_class(
+    "CosineSimilarity", cosine_similarity, "cosine_similarity",
+    """-cosine of the angle between y_true and y_pred along `axis`.
+
+    >>> round(float(CosineSimilarity(axis=1)([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]])), 4)
+    -0.5
+    """, axis=-1)
+Huber = _wrapper_class("Huber", huber, "huber_loss", "Quadratic below `delta`, linear above.",
+                       delta=1.0)
+LogCosh = _wrapper_class(
+    "LogCosh", log_cosh, "log_cosh",
+    """mean(log(cosh(y_pred - y_true))) per example.
+
+    >>> round(float(LogCosh()([[0., 1.], [0., 0.]], [[1., 1.], [0., 0.]])), 3)
+    0.108
+    """)
+Hinge = _wrapper_class("Hinge", hinge, "hinge",
+                       """mean(max(1 - y_true y_pred, 0)); {0, 1} labels become {-1, 1}.
+
+    >>> float(Hinge()([[0., 1.]], [[0.5, 0.5]]))
+    1.0
+    """)
+SquaredHinge = _wrapper_class("SquaredHinge", squared_hinge, "squared_hinge",
+                              "mean(max(1 - y_true y_pred, 0)^2) per example.")
+CategoricalHinge = _wrapper_class("CategoricalHinge", categorical_hinge, "categorical_hinge",
+                                  "max(neg - pos + 1, 0) for one-hot labels.")
+KLDivergence = _wrapper_class("KLDivergence", kl_divergence, "kl_divergence",
+                              "sum(y_true log(y_true / y_pred)) per example.")
+Poisson = _wrapper_class("Poisson", poisson, "poisson",
+                         """mean(y_pred - y_true log(y_pred)) per example.
+
+    >>> round(float(Poisson()([[1., 0.]], [[1., 2.]])), 4)
+    1.5
+    """)
+BinaryCrossentropy = _wrapper_class(
+    "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
+    "Binary cross-entropy (from probabilities, or logits with from_logits=True).",
+    from_logits=False, label_smoothing=0.0, axis=-1)
+BinaryFocalCrossentropy = _wrapper_class(
+    "BinaryFocalCrossentropy", binary_focal_crossentropy, "binary_focal_crossentropy",
+    """Binary cross-entropy down-weighting easy examples by (1 - p_t)^gamma.
+
+    >>> round(float(BinaryFocalCrossentropy(gamma=2)([[0, 1], [0, 0]],
+    ...                                               [[0.6, 0.4], [0.4, 0.6]])), 3)
+    0.268
+    """, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+    label_smoothing=0.0, axis=-1)
+CategoricalCrossentropy = _wrapper_class(
+    "CategoricalCrossentropy", categorical_crossentropy, "categorical_crossentropy",
+    "Cross-entropy with one-hot labels.", from_logits=False, label_smoothing=0.0, axis=-1)
+CategoricalFocalCrossentropy = _wrapper_class(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
+    "categorical_focal_crossentropy", "Categorical cross-entropy scaled by alpha (1 - p)^gamma.",
+    alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1)
+SparseCategoricalCrossentropy = _wrapper_class(
+    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy", "Cross-entropy with integer class labels.",
+    from_logits=False, ignore_class=None)
+Dice = _wrapper_class("Dice", dice, "dice", """1 - Dice coefficient over `axis` (all axes by
+    default: one value for the batch).
+
+    >>> round(float(Dice(axis=(1, 2))([[[1.], [1.]], [[0.], [0.]]], [[[0.], [1.]], [[0.4], [0.]]])), 6)
+    0.666667
+    """, axis=None)
+Tversky = _wrapper_class("Tversky", tversky, "tversky",
+                         "1 - Tversky index (alpha weighs false positives, beta false negatives).",
+                         alpha=0.5, beta=0.5, axis=None)
+
+_FUNCTIONS = [kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
+              categorical_crossentropy, categorical_focal_crossentropy,
+              sparse_categorical_crossentropy, mean_squared_error, mean_absolute_error,
+              mean_absolute_percentage_error, mean_squared_logarithmic_error, cosine_similarity,
+              log_cosh, huber, hinge, squared_hinge, categorical_hinge, dice, tversky]
+_CLASSES = [KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
+            CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
+            MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+            MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge,
+            CategoricalHinge, Dice, Tversky]
+_FN_TO_CLASS = dict(zip(_FUNCTIONS, _CLASSES))
+_FUNCTION_ALIASES = {fn.__name__: fn for fn in _FUNCTIONS}
+_FUNCTION_ALIASES.update(mse=mse, mae=mae, mape=mape, msle=msle, kld=kld, bce=bce,
+                         logcosh=log_cosh, kullback_leibler_divergence=kl_divergence)
+_BY_NAME = {fn.__name__: cls for fn, cls in _FN_TO_CLASS.items()}
+_BY_NAME.update({cls.__name__: cls for cls in _CLASSES})
+_BY_NAME.update({"mse": MeanSquaredError, "mae": MeanAbsoluteError,
+                 "mape": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError,
+                 "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence,
+                 "bce": BinaryCrossentropy, "huber_loss": Huber, "logcosh": LogCosh})
 
 
-class Huber(LossFunctionWrapper):
-    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss"):
-        super().__init__(huber, reduction, name, delta=delta)
+def serialize(loss):
+    """A Loss as Keras 3's config dict; a loss function as its name record.
+
+    >>> serialize(Hinge())["class_name"], serialize(hinge)["config"]
+    ('Hinge', 'hinge')
+    """
+    if isinstance(loss, Loss):
+        return {"module": "keras.losses", "class_name": type(loss).__name__,
+                "config": loss.get_config(), "registered_name": None}
+    if callable(loss):
+        return {"module": "builtins", "class_name": "function",
+                "config": getattr(loss, "__name__", str(loss)), "registered_name": "function"}
+    return loss
 
 
-class KLDivergence(LossFunctionWrapper):
-    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
-        super().__init__(kl_divergence, reduction, name)
+def deserialize(name, custom_objects=None):
+    """A Loss (or loss function) from `serialize`'s dict, a class name or a function name.
 
-
-class BinaryCrossentropy(LossFunctionWrapper):
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="binary_crossentropy"):
-        super().__init__(binary_crossentropy, reduction, name, from_logits=from_logits,
-                         label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-
-
-class CategoricalCrossentropy(LossFunctionWrapper):
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="categorical_crossentropy"):
-        super().__init__(categorical_crossentropy, reduction, name, from_logits=from_logits,
-                         label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-
-
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
-    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
-                 name="sparse_categorical_crossentropy"):
-        super().__init__(sparse_categorical_crossentropy, reduction, name,
-                         from_logits=from_logits, ignore_class=ignore_class)
-        self.from_logits = from_logits
-
-
-_BY_NAME = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
-    "mape": MeanAbsolutePercentageError,
-    "huber": Huber, "huber_loss": Huber, "kl_divergence": KLDivergence, "kld": KLDivergence,
-    "binary_crossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-}
-_FN_TO_CLASS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
-                binary_crossentropy: BinaryCrossentropy,
-                categorical_crossentropy: CategoricalCrossentropy,
-                sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
-                kl_divergence: KLDivergence, huber: Huber}
+    >>> type(deserialize({"class_name": "Poisson", "config": {"name": "p"}})).__name__
+    'Poisson'
+    >>> deserialize("msle") is mean_squared_logarithmic_error
+    True
+    """
+    custom_objects = custom_objects or {}
+    if isinstance(name, dict):
+        cls_name, config = name.get("class_name"), name.get("config", {})
+        if cls_name == "function":
+            return deserialize(config, custom_objects)
+        cls = custom_objects.get(cls_name) or _BY_NAME.get(cls_name)
+        if cls is None:
+            raise ValueError(f"Unknown loss class {cls_name!r}; pass it in custom_objects")
+        return cls.from_config(config) if hasattr(cls, "from_config") else cls(**config)
+    if isinstance(name, str):
+        if name in custom_objects:
+            return custom_objects[name]
+        fn = _FUNCTION_ALIASES.get(name) or _FUNCTION_ALIASES.get(name.lower())
+        if fn is not None:
+            return fn
+        if name in _BY_NAME:
+            return _BY_NAME[name]()
+        raise ValueError(f"Unknown loss function: {name!r}")
+    return name
 
 
 def get(identifier):
     """A `Loss` instance from a name ('mse'), a class name, a Loss, or a per-example function."""
     if identifier is None:
         return None
+    if isinstance(identifier, dict):
+        return get(deserialize(identifier))
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Loss):
