@@ -692,13 +692,11 @@ def _conv2d(d, impl, dt, in_shapes):
         c = x.shape[3]
         o2 = out.reshape(n, -1, o)
         if _pointwise(a, kh, kw):
-            x2 = x.reshape(n, -1, c)
-
-            def chunk(lo, hi):
-                np.matmul(x2[lo:hi].reshape(-1, c), w2, out=o2[lo:hi].reshape(-1, o))
-                if then is not None:
-                    then(lo * rows_per_image, hi * rows_per_image)
-            _gemm_chunks(chunk, n, ho * wo * c * o, images)
+            # a plain gemm of all the pixels (BLAS on its own threads); an epilogue after it,
+            # by batch chunks on the chunk pool
+            np.matmul(x.reshape(-1, c), w2, out=out.reshape(-1, o))
+            if then is not None:
+                pool().run(then, n * rows_per_image, (images or n) * rows_per_image)
             return out
         k = kh * kw * c
         keep = n * ho * wo * k * dt.itemsize <= COLUMNS.largest
@@ -794,7 +792,10 @@ def _backprop_filter(d, impl, dt, in_shapes):
         ho, wo = ct.shape[1:3]
         kk = kh * kw * c
         c2 = _c(ct, dt).reshape(n, ho * wo, o)
-        cols = x.reshape(n, h * wd, c) if pointwise else COLUMNS.get(key, x)
+        if pointwise:       # a plain gemm of all the pixels (BLAS on its own threads)
+            x2, g2 = x.reshape(-1, c), c2.reshape(-1, o)
+            return (np.dot(x2.T, g2) if c >= o else np.dot(g2.T, x2).T).reshape(kh, kw, ci, o)
+        cols = COLUMNS.get(key, x)
         have = cols is not None          # the forward's columns (or the input, for 1x1)
         if have:
             cols = cols.reshape(n, ho * wo, kk)
