@@ -205,6 +205,7 @@ concat = _rg.dispatch(concat, _rg.concat)
 tile, reverse, map_fn = (_rg.dispatch(tile, _rg.tile), _rg.dispatch(reverse, _rg.reverse),
                          _rg.dispatch(map_fn, _rg.map_fn))
 add = _str.add   # strings are concatenated, as TF's tf.add
+equal, not_equal = math.equal, math.not_equal = _str.equal, _str.not_equal  # strings compare too
 for _name in ("add", "subtract", "multiply", "divide", "truediv", "maximum", "minimum", "equal",
               "greater", "less", "square", "sqrt", "abs", "negative", "exp", "log", "cast"):
     globals()[_name] = _rg.elementwise(globals()[_name], binary=_name not in (

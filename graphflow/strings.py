@@ -74,6 +74,30 @@ def _string_aware(add_fn):
 add = OPERATORS["add"] = _string_aware(OPERATORS["add"])
 
 
+def _string_comparison(cmp_fn, np_fn):
+    def compare(x, y, name=None):
+        """`tf.equal` / `tf.not_equal` (and `==` / `!=`) elementwise; string tensors compare
+        their bytes (eagerly), as TF.
+
+        >>> equal(convert_to_tensor(["a", "b"]), "a").numpy().tolist()
+        [True, False]
+        """
+        try:   # numbers first, as `add`
+            return cmp_fn(x, y)
+        except (InvalidArgumentError, TypeError):
+            if not (_is_string(x) or _is_string(y)):
+                raise
+        a, b = _strings(x, compare.__name__), _strings(y, compare.__name__)
+        return convert_to_tensor(np.asarray(np_fn(a, b), dtype=bool))
+    compare.__name__ = compare.__qualname__ = "equal" if np_fn is np.equal else "not_equal"
+    return compare
+
+
+#: `==` / `!=` / `tf.equal` / `tf.not_equal` compare strings too
+equal = OPERATORS["equal"] = _string_comparison(OPERATORS["equal"], np.equal)
+not_equal = OPERATORS["not_equal"] = _string_comparison(OPERATORS["not_equal"], np.not_equal)
+
+
 def _strings(x, op):
     """The object array of bytes of string tensor (or Python strings) `x`."""
     if _state.current().graph is not None:

@@ -190,6 +190,16 @@ class _TensorLike:
     def get_shape(self):
         return self.shape
 
+    def set_shape(self, shape):
+        """Check that the tensor's shape is compatible with `shape` (TF's `set_shape`; shapes
+        here are already as specific as they can be, so nothing changes).
+
+        >>> constant([1., 2.]).set_shape([None])
+        """
+        if not TensorShape(shape).is_compatible_with(self.shape):
+            raise ValueError(f"set_shape: tensor shape {tuple(self.shape)} is not compatible "
+                             f"with {tuple(TensorShape(shape))}")
+
     def __len__(self):
         if not self.shape:
             raise TypeError("len() of unsized object: scalar tensor")

@@ -140,13 +140,13 @@ class Dataset:
         if output_signature is not None:
             specs = output_signature
         elif output_types is not None:
-            shapes = output_shapes
-            if shapes is None:
-                shapes = map_structure(lambda _: None, output_types)
-            ts, _ = flatten(output_types)
-            ss = flatten(shapes)[0] if shapes is not None else [None] * len(ts)
-            specs = flatten(output_types)[1](
-                [TensorSpec(s, t) for t, s in zip(ts, ss)])
+            ts, rebuild_types = flatten(output_types)
+            ss = [None] * len(ts) if output_shapes is None else \
+                flatten_up_to(output_types, output_shapes)
+            if len(ss) != len(ts):
+                raise ValueError(f"from_generator: output_shapes {output_shapes!r} does not "
+                                 f"match output_types {output_types!r}")
+            specs = rebuild_types([TensorSpec(s, t) for t, s in zip(ts, ss)])
         else:
             raise TypeError("from_generator needs output_signature (or output_types)")
         spec_leaves, rebuild = flatten(specs)
@@ -189,7 +189,7 @@ class Dataset:
                                            else INFINITE_CARDINALITY)
         if UNKNOWN_CARDINALITY in cards and finite:
             card = UNKNOWN_CARDINALITY
-        return Dataset(make, card)
+        return Dataset(make, card, lambda: rebuild([d.element_spec for d in leaves]))
 
     # ---- iteration ----------------------------------------------------------------------
     def __iter__(self):
@@ -223,13 +223,27 @@ class Dataset:
 
     @property
     def element_spec(self):
-        """The structure of TensorSpecs of one element."""
+        """The structure of TensorSpecs of one element (from the sources and transformations
+        where they say it; otherwise from the first element).
+
+        >>> import graphflow as tf
+        >>> tf.data.Dataset.range(5).batch(2).element_spec
+        TensorSpec(shape=(None,), dtype=tf.int64, name=None)
+        """
+        if callable(self._spec):
+            self._spec = self._spec()
         if self._spec is None:
             first = next(iter(self), None)
             if first is None:
                 raise ValueError("element_spec of an empty dataset of unknown structure")
             self._spec = spec_of(first)
         return self._spec
+
+    @property
+    def _parent_spec(self):
+        """This dataset's element spec for a dataset made from it (computed when asked)."""
+        return self._spec if self._spec is not None and not callable(self._spec) else \
+            (lambda: self.element_spec)
 
     def __repr__(self):
         try:
@@ -272,7 +286,7 @@ class Dataset:
                                     f"{keep!r}")
                 if bool(np.asarray(keep)):
                     yield e
-        return self._derive(make, UNKNOWN_CARDINALITY, self._spec)
+        return self._derive(make, UNKNOWN_CARDINALITY, self._parent_spec)
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):
@@ -299,10 +313,8 @@ class Dataset:
         c = self._cardinality
         if c >= 0:
             c = c // batch_size if drop_remainder else -(-c // batch_size)
-        spec = None
-        if self._spec is not None:
-            spec = map_structure(lambda s: TensorSpec(
-                (batch_size if drop_remainder else None,) + tuple(s.shape), s.dtype), self._spec)
+        spec = lambda: map_structure(lambda s: TensorSpec(   # noqa: E731
+            (batch_size if drop_remainder else None,) + tuple(s.shape), s.dtype), self.element_spec)
         return self._derive(make, c, spec)
 
     def unbatch(self, name=None):
@@ -312,7 +324,8 @@ class Dataset:
                 leaves, rebuild = flatten(e)
                 for i in range(int(leaves[0].shape[0])):
                     yield rebuild([convert_to_tensor(np.asarray(t._value)[i]) for t in leaves])
-        return self._derive(make, UNKNOWN_CARDINALITY)
+        return self._derive(make, UNKNOWN_CARDINALITY, lambda: map_structure(
+            lambda s: TensorSpec(tuple(s.shape)[1:], s.dtype), self.element_spec))
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
         """TF's buffered shuffle: fill a buffer of `buffer_size` elements, emit a random one and
@@ -341,7 +354,7 @@ class Dataset:
                 buf[i] = e
             while buf:
                 yield buf.pop(int(rng.integers(len(buf))))
-        return self._derive(make, self._cardinality, self._spec)
+        return self._derive(make, self._cardinality, self._parent_spec)
 
     def repeat(self, count=None, name=None):
         """Iterate the dataset `count` times (forever if None or -1)."""
@@ -360,7 +373,7 @@ class Dataset:
             c = INFINITE_CARDINALITY if c != 0 else 0
         elif c >= 0:
             c *= count
-        return self._derive(make, c, self._spec)
+        return self._derive(make, c, self._parent_spec)
 
     def take(self, count, name=None):
         """The first `count` elements (all if -1)."""
@@ -369,7 +382,7 @@ class Dataset:
             return self
         c = self._cardinality
         c = min(c, count) if c >= 0 else (count if c == INFINITE_CARDINALITY else c)
-        return self._derive(lambda: itertools.islice(self._make(), count), c, self._spec)
+        return self._derive(lambda: itertools.islice(self._make(), count), c, self._parent_spec)
 
     def skip(self, count, name=None):
         """All but the first `count` elements."""
@@ -378,15 +391,15 @@ class Dataset:
         if c >= 0:
             c = max(c - count, 0) if count >= 0 else 0
         if count < 0:
-            return self._derive(lambda: iter(()), 0, self._spec)
-        return self._derive(lambda: itertools.islice(self._make(), count, None), c, self._spec)
+            return self._derive(lambda: iter(()), 0, self._parent_spec)
+        return self._derive(lambda: itertools.islice(self._make(), count, None), c, self._parent_spec)
 
     def concatenate(self, dataset, name=None):
         """This dataset's elements, then `dataset`'s."""
         a, b = self._cardinality, dataset._cardinality
         c = a + b if a >= 0 and b >= 0 else (INFINITE_CARDINALITY if INFINITE_CARDINALITY in (a, b)
                                             else UNKNOWN_CARDINALITY)
-        return self._derive(lambda: itertools.chain(self._make(), dataset._make()), c, self._spec)
+        return self._derive(lambda: itertools.chain(self._make(), dataset._make()), c, self._parent_spec)
 
     def enumerate(self, start=0, name=None):
         """(index, element) pairs, the index an int64 scalar.
@@ -398,7 +411,8 @@ class Dataset:
         def make():
             for i, e in enumerate(self._make(), start):
                 yield convert_to_tensor(np.int64(i)), e
-        return self._derive(make, self._cardinality)
+        return self._derive(make, self._cardinality,
+                            lambda: (TensorSpec((), _dt.int64), self.element_spec))
 
     def cache(self, filename="", name=None):
         """Keep the elements of the first complete iteration in memory; later iterations read
@@ -414,7 +428,7 @@ class Dataset:
                 seen.append(e)
                 yield e
             store["elements"] = seen
-        return self._derive(make, self._cardinality, self._spec)
+        return self._derive(make, self._cardinality, self._parent_spec)
 
     def prefetch(self, buffer_size=AUTOTUNE, name=None):
         """Produce up to `buffer_size` elements ahead in a background thread (AUTOTUNE: 2).
@@ -451,7 +465,7 @@ class Dataset:
                     yield item
             finally:
                 stop.set()
-        return self._derive(make, self._cardinality, self._spec)
+        return self._derive(make, self._cardinality, self._parent_spec)
 
     def reduce(self, initial_state, reduce_func, name=None):
         """Fold the elements into a state: `reduce_func(state, element) -> state`.
@@ -586,7 +600,7 @@ class Dataset:
         cards = [d._cardinality for d in datasets]
         card = INFINITE_CARDINALITY if all(c == INFINITE_CARDINALITY for c in cards) else \
             UNKNOWN_CARDINALITY
-        return Dataset(make, card, datasets[0]._spec)
+        return Dataset(make, card, lambda: datasets[0].element_spec)
 
     @staticmethod
     def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
@@ -626,7 +640,7 @@ class Dataset:
                     done[i] = True
                     if all(done):
                         return
-        return Dataset(make, UNKNOWN_CARDINALITY, datasets[0]._spec)
+        return Dataset(make, UNKNOWN_CARDINALITY, lambda: datasets[0].element_spec)
 
     @staticmethod
     def load(path, element_spec=None, compression=None, reader_func=None):
@@ -726,7 +740,9 @@ class Dataset:
         c = self._cardinality
         if c >= 0:
             c = c // batch_size if drop_remainder else -(-c // batch_size)
-        return self._derive(make, c)
+        return self._derive(make, c, lambda: map_structure(lambda s: TensorSpec(
+            (batch_size if drop_remainder else None,) + (None,) * len(s.shape), s.dtype),
+            self.element_spec))
 
     def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=_dt.int64,
                      name=None):
@@ -1064,7 +1080,7 @@ class Dataset:
         c = self._cardinality
         if c >= 0:
             c = (c - i + n - 1) // n if c > i else 0
-        return self._derive(lambda: itertools.islice(self._make(), i, None, n), c, self._spec)
+        return self._derive(lambda: itertools.islice(self._make(), i, None, n), c, self._parent_spec)
 
     def unique(self, name=None):
         """The elements (scalars) without repeats, in first-seen order."""
@@ -1075,7 +1091,7 @@ class Dataset:
                 if k not in seen:
                     seen.add(k)
                     yield e
-        return self._derive(make, UNKNOWN_CARDINALITY, self._spec)
+        return self._derive(make, UNKNOWN_CARDINALITY, self._parent_spec)
 
     def take_while(self, predicate, name=None):
         """Elements while `predicate(element)` is True."""
@@ -1086,7 +1102,7 @@ class Dataset:
                 if not bool(np.asarray(fn(e))):
                     return
                 yield e
-        return self._derive(make, UNKNOWN_CARDINALITY, self._spec)
+        return self._derive(make, UNKNOWN_CARDINALITY, self._parent_spec)
 
     def ignore_errors(self, log_warning=False, name=None):
         """Drop elements whose computation raises an error (TF's ignore_errors)."""
@@ -1099,7 +1115,7 @@ class Dataset:
                     return
                 except Exception:   # noqa: BLE001 - TF drops the element and goes on
                     continue
-        return self._derive(make, UNKNOWN_CARDINALITY, self._spec)
+        return self._derive(make, UNKNOWN_CARDINALITY, self._parent_spec)
 
 
 

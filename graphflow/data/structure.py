@@ -20,7 +20,7 @@ from ..tensor import Tensor, TensorShape, TensorSpec, Variable, convert_to_tenso
 
 __all__ = ["convert", "convert_output", "map_structure", "spec_of", "flatten_up_to", "stack",
            "pad_stack", "call_unpacked", "ElementFunction", "spec_to_json", "spec_from_json",
-           "is_composite"]
+           "is_composite", "SparseTensorSpec", "RaggedTensorSpec"]
 
 
 def is_composite(x):
@@ -65,13 +65,55 @@ def map_structure(fn, x):
     return rebuild([fn(v) for v in leaves])
 
 
+class SparseTensorSpec:
+    """The type of a SparseTensor element component (TF's `tf.SparseTensorSpec`).
+
+    >>> SparseTensorSpec([3, 4], _dt.int32)
+    SparseTensorSpec(TensorShape([3, 4]), tf.int32)
+    """
+    value_type = SparseTensor
+
+    def __init__(self, shape=None, dtype=_dt.float32):
+        self.shape, self.dtype = TensorShape(shape), _dt.as_dtype(dtype)
+
+    def __eq__(self, o):
+        return type(o) is type(self) and (self.shape, self.dtype) == (o.shape, o.dtype)
+
+    def __hash__(self):
+        return hash((type(self), self.shape, self.dtype))
+
+    def __repr__(self):
+        return f"{type(self).__name__}(TensorShape({self.shape.as_list()}), {self.dtype!r})"
+
+
+class RaggedTensorSpec(SparseTensorSpec):
+    """The type of a RaggedTensor element component (TF's `tf.RaggedTensorSpec`).
+
+    >>> RaggedTensorSpec([2, None], _dt.int32)
+    RaggedTensorSpec(TensorShape([2, None]), tf.int32, 1, tf.int64)
+    """
+    value_type = RaggedTensor
+
+    def __init__(self, shape=None, dtype=_dt.float32, ragged_rank=None,
+                 row_splits_dtype=_dt.int64):
+        super().__init__(shape, dtype)
+        self.ragged_rank = len(self.shape) - 1 if ragged_rank is None else ragged_rank
+        self.row_splits_dtype = _dt.as_dtype(row_splits_dtype)
+
+    def __repr__(self):
+        return (f"RaggedTensorSpec(TensorShape({self.shape.as_list()}), {self.dtype!r}, "
+                f"{self.ragged_rank}, {self.row_splits_dtype!r})")
+
+
 def _leaf_spec(t):
     if isinstance(t, (Tensor,)) or hasattr(t, "_graph"):
         return TensorSpec(t.shape, t.dtype)
     if isinstance(t, RaggedTensor):
-        return TensorSpec(TensorShape([t.shape[0]] + [None] * (len(t.shape) - 1)), t.dtype)
+        shape = [d if isinstance(d, int) else None for d in t.shape]
+        return RaggedTensorSpec(shape, t.dtype, getattr(t, "ragged_rank", None),
+                                t.row_splits.dtype)
     if isinstance(t, SparseTensor):
-        return TensorSpec(t.dense_shape.numpy().tolist(), t.values.dtype)
+        return SparseTensorSpec(t.dense_shape.numpy().tolist(), t.values.dtype)
     if hasattr(t, "_make"):
         return t   # a window's dataset describes itself
     return TensorSpec(np.shape(t), _dt.as_dtype(np.asarray(t).dtype))
