@@ -1130,6 +1130,8 @@ EXTRA_LAYER_NAMES = (
 #: Image preprocessing layers (resizing, cropping, contrast, brightness): keras/image_layers.py.
 IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
                      "RandomBrightness")
+#: Lookup and text layers: keras/text_layers.py.
+TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization")
 
 
 def __getattr__(name):
@@ -1139,6 +1141,9 @@ def __getattr__(name):
     if name in IMAGE_LAYER_NAMES:
         from . import image_layers
         return getattr(image_layers, name)
+    if name in TEXT_LAYER_NAMES:
+        from . import text_layers
+        return getattr(text_layers, name)
     if name in PREPROCESSING_LAYER_NAMES:
         from . import preprocessing
         return getattr(preprocessing, name)
@@ -1161,4 +1166,4 @@ def __dir__():
     return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES)
                   | set(RECURRENT_LAYER_NAMES) | set(PREPROCESSING_LAYER_NAMES)
                   | set(ATTENTION_LAYER_NAMES) | set(EXTRA_LAYER_NAMES)
-                  | set(IMAGE_LAYER_NAMES))
+                  | set(IMAGE_LAYER_NAMES) | set(TEXT_LAYER_NAMES))

@@ -29,7 +29,7 @@ from ..ops import shape_ops as _s
 from ..shapes import Dim
 from ..nest import flatten
 from ..tape import GradientTape
-from ..tensor import Tensor, TensorShape, Variable
+from ..tensor import Tensor, TensorShape, Variable, bytes_array
 from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from .layers import InputLayer, KerasTensor, Layer
@@ -55,6 +55,8 @@ def _as_array(a):
         a = a.astype(np.float32)
     elif a.dtype.kind == "b":
         a = a.astype(np.float32)
+    elif a.dtype.kind in "US":   # text: a string tensor's object array of bytes
+        a = bytes_array(a)
     return a
 
 

@@ -1,0 +1,150 @@
+"""Keras 3 lookup and text layers (graphflow/keras/text_layers.py): outputs, vocabularies,
+vocabulary sizes and config keys against Keras 3.15.1 on TF 2.21 (numbers made offline from
+the same inputs: tests/data/keras_layers_breadth_ref.json), plus use in tf.data pipelines,
+traced functions and models."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow import keras
+from graphflow.keras import layers as L
+
+REF = json.load(open(os.path.join(os.path.dirname(__file__), "data",
+                                  "keras_layers_breadth_ref.json")))["text"]
+TEXTS = ["The cat sat on the mat.", "The dog ate my homework!", "cat, dog & cat: friends?",
+         "  a  b\tc "]
+A = np.array
+
+CASES = {
+    "sl_adapt": (lambda: L.StringLookup(), A([["b", "a", "zz"], ["c", "b", "b"]]),
+                 A([["b", "a"], ["b", "c"], ["a", "d"], ["e", "b"]])),
+    "sl_mask": (lambda: L.StringLookup(mask_token="[MASK]", vocabulary=["a", "b", "c"]),
+                A([["a", "[MASK]", "x"]]), None),
+    "sl_mask_multi": (lambda: L.StringLookup(mask_token="", vocabulary=["a", "b", "c"],
+                                             output_mode="multi_hot"),
+                      A([["a", "", "x"], ["c", "c", "b"]]), None),
+    "sl_count": (lambda: L.StringLookup(vocabulary=["a", "b", "c"], output_mode="count"),
+                 A([["a", "a", "x"], ["c", "c", "b"]]), None),
+    "sl_onehot": (lambda: L.StringLookup(vocabulary=["a", "b", "c"], output_mode="one_hot"),
+                  A(["a", "x", "c"]), None),
+    "sl_tfidf": (lambda: L.StringLookup(output_mode="tf_idf"),
+                 A([["a", "a", "x"], ["c", "c", "b"]]),
+                 A([["a", "b", "a"], ["b", "c", "d"], ["a", "a", "a"]])),
+    "sl_invert": (lambda: L.StringLookup(vocabulary=["a", "b", "c"], invert=True),
+                  A([[1, 3, 0, 7]]), None),
+    "sl_max": (lambda: L.StringLookup(max_tokens=3), A(["a", "b", "c", "d"]),
+               A(["d", "d", "c", "c", "b", "a", "a"])),
+    "il": (lambda: L.IntegerLookup(vocabulary=[12, 36, 1138, 42]),
+           A([[12, 1138, 42], [42, 1000, 36]]), None),
+    "il_adapt": (lambda: L.IntegerLookup(), A([[7, 3, 5, 99]]), A([3, 3, 5, 7, 7, 7, 1])),
+    "il_oov2": (lambda: L.IntegerLookup(vocabulary=[12, 36], num_oov_indices=2, mask_token=0),
+                A([[12, 0, 7, 8, 36]]), None),
+    "il_multi": (lambda: L.IntegerLookup(vocabulary=[12, 36, 42], output_mode="multi_hot",
+                                         num_oov_indices=0), A([[12, 42], [36, 36]]), None),
+    "il_invert": (lambda: L.IntegerLookup(vocabulary=[12, 36, 42], invert=True),
+                  A([[0, 1, 3, 9]]), None),
+    "tv_int": (lambda: L.TextVectorization(), A(TEXTS), A(TEXTS)),
+    "tv_seq": (lambda: L.TextVectorization(output_sequence_length=4, max_tokens=6),
+               A(TEXTS)[:, None], A(TEXTS)),
+    "tv_ngrams": (lambda: L.TextVectorization(ngrams=2, max_tokens=12), A(TEXTS[:2]), A(TEXTS)),
+    "tv_multi": (lambda: L.TextVectorization(output_mode="multi_hot", max_tokens=8), A(TEXTS),
+                 A(TEXTS)),
+    "tv_count": (lambda: L.TextVectorization(output_mode="count", standardize="lower"),
+                 A(TEXTS), A(TEXTS)),
+    "tv_tfidf": (lambda: L.TextVectorization(output_mode="tf_idf"), A(TEXTS), A(TEXTS)),
+    "tv_char": (lambda: L.TextVectorization(split="character", standardize=None,
+                                            output_sequence_length=6),
+                A(["abca", "Bd"]), A(["abca", "Bd"])),
+    "tv_vocab": (lambda: L.TextVectorization(vocabulary=["the", "cat", "dog"],
+                                             output_sequence_length=5), A(TEXTS), None),
+}
+
+
+def _values(y):
+    a = y.numpy()
+    if a.dtype == object:
+        return [v.decode() for v in a.ravel()]
+    return a.ravel().tolist()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_keras(name):
+    make, x, data = CASES[name]
+    layer = make()
+    if data is not None:
+        layer.adapt(data)
+    y = layer(x)
+    ref = REF[name]
+    assert list(y.shape) == ref["shape"]
+    if ref["dtype"] == "string":
+        assert _values(y) == ref["vals"]
+    else:
+        assert y.dtype.name == ref["dtype"]
+        np.testing.assert_allclose(_values(y), ref["vals"], rtol=1e-6)
+    assert [str(v) for v in layer.get_vocabulary()] == ref["vocab"]
+    assert layer.vocabulary_size() == ref["size"]
+    assert sorted(layer.get_config()) == ref["cfg"]
+
+
+@pytest.mark.parametrize("name", ["sl_mask", "il", "tv_vocab", "sl_invert"])
+def test_config_round_trip(name):
+    make, x, _ = CASES[name]
+    layer = make()
+    clone = type(layer).from_config(json.loads(json.dumps(layer.get_config())))
+    assert clone.get_config() == layer.get_config()
+    np.testing.assert_array_equal(clone(x).numpy(), layer(x).numpy())
+
+
+def test_text_vectorization_in_dataset_map_and_model():
+    """The Keras text-classification pattern: adapt on a Dataset of strings, vectorize in
+    `map`, train on the indices, then an end-to-end model on raw strings."""
+    texts = ["good movie", "bad movie", "very good", "very bad film", "good good", "bad"]
+    labels = np.array([1, 0, 1, 0, 1, 0], "float32")
+    raw = tf.data.Dataset.from_tensor_slices((texts, labels)).batch(3)
+    vec = L.TextVectorization(max_tokens=20, output_sequence_length=4)
+    vec.adapt(raw.map(lambda t, y: t))
+    ds = raw.map(lambda t, y: (vec(t), y))
+    x0, _ = next(iter(ds))
+    np.testing.assert_array_equal(x0.numpy(), vec(texts[:3]).numpy())
+    assert x0.dtype == tf.int64 and x0.shape == (3, 4)
+    model = keras.Sequential([keras.Input((4,), dtype="int64"), L.Embedding(20, 4),
+                              L.GlobalAveragePooling1D(), L.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", jit_compile=False)
+    model.fit(ds, epochs=2, verbose=0)
+    inputs = keras.Input(shape=(1,), dtype="string")
+    end_to_end = keras.Model(inputs, model(vec(inputs)))
+    p = end_to_end.predict(np.array(texts)[:, None], verbose=0)
+    np.testing.assert_allclose(p, model.predict(vec(texts).numpy(), verbose=0), rtol=1e-5)
+
+
+def test_lookups_trace_with_unknown_batch():
+    lookup = L.StringLookup(vocabulary=["a", "b"])
+    f = tf.function(lambda s: lookup(s), input_signature=[tf.TensorSpec([None], tf.string)])
+    assert f(tf.constant(["b", "q", "a"])).numpy().tolist() == [2, 0, 1]
+    assert f(tf.constant(["a"])).numpy().tolist() == [1]
+    il = L.IntegerLookup(vocabulary=[5, 6], output_mode="multi_hot")
+    g = tf.function(lambda v: il(v), input_signature=[tf.TensorSpec([None, 2], tf.int64)])
+    np.testing.assert_array_equal(g(tf.constant([[5, 9], [6, 6]], tf.int64)).numpy(),
+                                  [[1, 1, 0], [0, 0, 1]])   # [OOV, 5, 6]
+
+
+def test_custom_standardize_and_ragged():
+    def standardize(t):
+        return tf.strings.regex_replace(tf.strings.lower(t), "<br />", " ")
+    vec = L.TextVectorization(standardize=standardize, vocabulary=["a", "b"], ragged=True)
+    out = vec(["A<br />b", "b b b"])
+    assert out.to_list() == [[2, 3], [3, 3, 3]]
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="found OOV values \\['x'\\]"):
+        L.StringLookup(vocabulary=["a"], num_oov_indices=0)(["x"])
+    with pytest.raises(RuntimeError, match="vocabulary before calling"):
+        L.StringLookup(output_mode="multi_hot")(["x"])
+    with pytest.raises(ValueError, match="repeated"):
+        L.StringLookup(vocabulary=["a", "a"])
+    with pytest.raises(ValueError, match="output_sequence_length"):
+        L.TextVectorization(output_mode="count", output_sequence_length=3)
