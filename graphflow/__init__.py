@@ -85,6 +85,10 @@ from .py_func import numpy_function, py_function
 from .api_extras import UnconnectedGradients, ensure_shape, hessians
 from .api_extras import case, group, no_op, recompute_grad, switch_case
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
+from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
+from .dtypes import uint16, uint32, uint64
+from .api_extras import case, group, no_op, recompute_grad, switch_case
+from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from .ops import misc_ops as _mo, signal_ops as _sig
 from .dtypes import uint16, uint32, uint64
 from .ops import complex_ops as _cx
@@ -302,7 +306,8 @@ random.__dict__.update(
     stateless_truncated_normal=_r.stateless_truncated_normal,
     stateless_categorical=_r.stateless_categorical, stateless_binomial=_r.stateless_binomial,
     stateless_gamma=_r.stateless_gamma, stateless_poisson=_r.stateless_poisson,
-    Generator=_r.Generator, Algorithm=_r.Algorithm,
+    Generator=_r.Generator, Algorithm=_r.Algorithm, split=_r.stateless_split,
+    fold_in=_r.stateless_fold_in,
     get_global_generator=_r.get_global_generator, set_global_generator=_r.set_global_generator,
     experimental=_namespace("random.experimental", Generator=_r.Generator,
                             stateless_split=_r.stateless_split,
@@ -313,6 +318,7 @@ math.__dict__.update({_n: getattr(_mo, _n) for _n in (
     "polyval", "confusion_matrix", "in_top_k", "bessel_i0e", "bessel_i1e", "bessel_i0",
     "bessel_i1", "multiply_no_nan", "truncatediv", "truncatemod", "invert_permutation",
     "is_non_decreasing", "is_strictly_increasing", "lbeta", "xlog1py", "xdivy", "scalar_mul")})
+image.__dict__.update({_n: getattr(_imx, _n) for _n in _imx.__all__})
 nn.__dict__.update(weighted_cross_entropy_with_logits=_mo.weighted_cross_entropy_with_logits,
                    in_top_k=_mo.in_top_k)
 (strided_slice, bitcast, histogram_fixed_width, histogram_fixed_width_bins, get_static_value,

@@ -1,0 +1,520 @@
+"""More of `tf.image` (the data augmentation tutorial's functions): dtype conversion, color
+(grayscale, HSV, brightness, contrast, saturation, hue, gamma), geometry (crops, pads, rot90,
+transpose), standardization, image gradients and metrics (total_variation, psnr, sobel_edges),
+and the random / stateless-random augmentations. All compositions of graphflow ops, so they
+trace and differentiate (in the image values); images are (H, W, C) or (N, H, W, C).
+
+Random variants draw with `tf.random.uniform` (op seeds as TF); the `stateless_random_*`
+variants are functions of their `seed` (two integers), as `tf.random.stateless_uniform`.
+
+>>> import graphflow as tf
+>>> img = tf.constant([[[255, 0, 0]]], dtype=tf.uint8)
+>>> tf.image.convert_image_dtype(img, tf.float32).numpy().tolist()
+[[[1.0, 0.0, 0.0]]]
+>>> tf.image.rgb_to_grayscale(img).numpy().tolist()
+[[[76]]]
+"""
+import math
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..tensor import constant, to_tensor
+from . import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
+from .image_ops import flip_left_right, flip_up_down, resize
+from .registry import op_error
+
+__all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_to_hsv",
+           "hsv_to_rgb", "adjust_brightness", "adjust_contrast", "adjust_gamma",
+           "adjust_saturation", "adjust_hue", "central_crop", "crop_to_bounding_box",
+           "pad_to_bounding_box", "resize_with_crop_or_pad", "resize_with_pad", "rot90",
+           "transpose", "per_image_standardization", "total_variation", "image_gradients",
+           "sobel_edges", "psnr", "random_flip_left_right", "random_flip_up_down",
+           "random_brightness", "random_contrast", "random_saturation", "random_hue",
+           "random_crop", "stateless_random_flip_left_right", "stateless_random_flip_up_down",
+           "stateless_random_brightness", "stateless_random_contrast",
+           "stateless_random_saturation", "stateless_random_hue", "stateless_random_crop"]
+
+
+def _image(image, opname, channels=None):
+    x = to_tensor(image)
+    if x.ndim not in (3, 4):
+        raise op_error(opname, (x,), "images must have rank 3 (H, W, C) or 4 (N, H, W, C)")
+    if channels is not None and x.shape[-1] != channels:
+        raise op_error(opname, (x,), f"the last dimension must be {channels} (channels)")
+    return x
+
+
+# ---------------------------------------------------------------- dtype conversion
+def convert_image_dtype(image, dtype, saturate=False, name=None):
+    """`tf.image.convert_image_dtype`: integer images hold [0, MAX], float images [0, 1];
+    converting rescales (uint8 -> float divides by 255; float -> uint8 multiplies by 255.5 and
+    truncates, as TF), float <-> float and int <-> int keep or shift the range.
+
+    >>> convert_image_dtype(constant([0.5], dtype="float32"), "uint8").numpy()
+    array([127], dtype=uint8)
+    """
+    x = to_tensor(image)
+    dt = _dt.as_dtype(dtype)
+    src = x.dtype
+    if src == dt:
+        return _m.identity(x)
+    if src.is_integer and dt.is_integer:
+        scale = (int(src.max) + 1) / (int(dt.max) + 1)
+        y = _m.cast(x, _dt.float64) / scale
+        return _m.cast(_m.floor(y), dt)
+    if src.is_integer:   # int -> float
+        return _m.cast(x, dt) * (1.0 / float(src.max))
+    if dt.is_integer:    # float -> int
+        y = x * (float(dt.max) + 0.5)
+        if saturate:
+            y = _m.clip_by_value(y, float(dt.min), float(dt.max))
+        return _m.cast(y, dt)
+    return _m.cast(x, dt)
+
+
+def _to_float(x):
+    return x if x.dtype.is_floating else convert_image_dtype(x, _dt.float32)
+
+
+def _back(y, dtype):
+    return y if y.dtype == dtype else convert_image_dtype(y, dtype, saturate=True)
+
+
+# ---------------------------------------------------------------- color
+_GRAY = [0.2989, 0.5870, 0.1140]
+
+
+def rgb_to_grayscale(images, name=None):
+    """Luma 0.2989 R + 0.5870 G + 0.1140 B, keeping a channel axis of 1 and the dtype."""
+    x = _image(images, "rgb_to_grayscale", 3)
+    f = _to_float(x)
+    g = _m.reduce_sum(f * constant(np.array(_GRAY, f.dtype.np)), -1, keepdims=True)
+    return _back(g, x.dtype)
+
+
+def grayscale_to_rgb(images, name=None):
+    """The single channel repeated three times.
+
+    >>> grayscale_to_rgb(constant([[[0.5]]])).numpy().tolist()
+    [[[0.5, 0.5, 0.5]]]
+    """
+    x = _image(images, "grayscale_to_rgb", 1)
+    return _s.concat([x, x, x], -1)
+
+
+def rgb_to_hsv(images, name=None):
+    """RGB in [0, 1] to HSV (hue in [0, 1)), as TF.
+
+    >>> [round(v, 4) for v in rgb_to_hsv(constant([[[0., 1., 0.]]])).numpy().ravel().tolist()]
+    [0.3333, 1.0, 1.0]
+    """
+    x = _image(images, "rgb_to_hsv", 3)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    v = _m.maximum(_m.maximum(r, g), b)
+    mn = _m.minimum(_m.minimum(r, g), b)
+    rng = v - mn
+    zero = _m.zeros_like(v)
+    safe_v = _m.where(_m.greater(v, 0.0), v, _m.ones_like(v))
+    s = _m.where(_m.greater(v, 0.0), rng / safe_v, zero)
+    safe = _m.where(_m.greater(rng, 0.0), rng, _m.ones_like(rng))
+    h = _m.where(_m.equal(v, r), (g - b) / safe,
+                 _m.where(_m.equal(v, g), 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
+    h = h / 6.0
+    h = _m.where(_m.greater(rng, 0.0), h - _m.floor(h), zero)
+    return _s.stack([h, s, v], -1)
+
+
+def hsv_to_rgb(images, name=None):
+    """HSV (hue in [0, 1]) to RGB, as TF.
+
+    >>> hsv_to_rgb(constant([[[0.3333333, 1., 1.]]])).numpy().round(3).tolist()
+    [[[0.0, 1.0, 0.0]]]
+    """
+    x = _image(images, "hsv_to_rgb", 3)
+    h, s, v = x[..., 0], x[..., 1], x[..., 2]
+    c = s * v
+    m = v - c
+    dh = h * 6.0
+    out = []
+    for shift in (0.0, 4.0, 2.0):   # r, g, b: TF's piecewise-linear form
+        t = _m.clip_by_value(_m.abs(_a_mod(dh + shift, 6.0) - 3.0) - 1.0, 0.0, 1.0)
+        out.append(m + c * t)
+    return _s.stack(out, -1)
+
+
+def _a_mod(x, n):
+    return x - _m.floor(x / n) * n
+
+
+def adjust_brightness(image, delta):
+    """image + delta (in the float range; integer images convert and saturate back).
+
+    >>> [round(v, 3) for v in adjust_brightness(constant([[[0.1, 0.2, 0.3]]]), 0.1).numpy().ravel().tolist()]
+    [0.2, 0.3, 0.4]
+    """
+    x = _image(image, "adjust_brightness")
+    f = _to_float(x)
+    return _back(f + _m.cast(to_tensor(delta), f.dtype), x.dtype)
+
+
+def adjust_contrast(images, contrast_factor):
+    """(x - mean) * contrast_factor + mean, the mean per image and channel over H and W.
+
+    >>> adjust_contrast(constant([[[1.], [3.]]]), 2.).numpy().ravel().tolist()
+    [0.0, 4.0]
+    """
+    x = _image(images, "adjust_contrast")
+    f = _to_float(x)
+    mean = _m.reduce_mean(f, [-3, -2], keepdims=True)
+    return _back((f - mean) * _m.cast(to_tensor(contrast_factor), f.dtype) + mean, x.dtype)
+
+
+def adjust_gamma(image, gamma=1, gain=1):
+    """gain * image ** gamma (float range; integer images convert back).
+
+    >>> adjust_gamma(constant([[[0.25]]]), 0.5).numpy().tolist()
+    [[[0.5]]]
+    """
+    x = _image(image, "adjust_gamma")
+    if float(np.asarray(getattr(gamma, "numpy", lambda: gamma)())) < 0:
+        raise ValueError("adjust_gamma: gamma must be non-negative")
+    f = _to_float(x)
+    return _back(_m.cast(to_tensor(gain), f.dtype) * f ** _m.cast(to_tensor(gamma), f.dtype),
+                 x.dtype)
+
+
+def adjust_saturation(image, saturation_factor, name=None):
+    """Scale the HSV saturation by `saturation_factor` (clipped to [0, 1])."""
+    x = _image(image, "adjust_saturation", 3)
+    f = _to_float(x)
+    hsv = rgb_to_hsv(f)
+    s = _m.clip_by_value(hsv[..., 1] * _m.cast(to_tensor(saturation_factor), f.dtype), 0.0, 1.0)
+    return _back(hsv_to_rgb(_s.stack([hsv[..., 0], s, hsv[..., 2]], -1)), x.dtype)
+
+
+def adjust_hue(image, delta, name=None):
+    """Rotate the HSV hue by `delta` (in [-1, 1]; hue wraps around)."""
+    x = _image(image, "adjust_hue", 3)
+    f = _to_float(x)
+    hsv = rgb_to_hsv(f)
+    h = _a_mod(hsv[..., 0] + _m.cast(to_tensor(delta), f.dtype), 1.0)
+    return _back(hsv_to_rgb(_s.stack([h, hsv[..., 1], hsv[..., 2]], -1)), x.dtype)
+
+
+# ---------------------------------------------------------------- geometry
+def _hw(x):
+    return int(x.shape[-3]), int(x.shape[-2])
+
+
+def crop_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
+    """The (target_height, target_width) window at (offset_height, offset_width)."""
+    x = _image(image, "crop_to_bounding_box")
+    h, w = _hw(x)
+    oh, ow, th, tw = (int(v) for v in (offset_height, offset_width, target_height, target_width))
+    if oh < 0 or ow < 0 or th <= 0 or tw <= 0 or oh + th > h or ow + tw > w:
+        raise ValueError(f"crop_to_bounding_box: the box ({oh}, {ow}, {th}, {tw}) does not fit "
+                         f"an image of height {h} and width {w}")
+    return x[..., oh:oh + th, ow:ow + tw, :]
+
+
+def pad_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
+    """Zero-pad to (target_height, target_width) with the image at the offset."""
+    x = _image(image, "pad_to_bounding_box")
+    h, w = _hw(x)
+    oh, ow, th, tw = (int(v) for v in (offset_height, offset_width, target_height, target_width))
+    if oh < 0 or ow < 0 or th - oh < h or tw - ow < w:
+        raise ValueError(f"pad_to_bounding_box: an image of height {h} and width {w} at offset "
+                         f"({oh}, {ow}) does not fit ({th}, {tw})")
+    pads = [[oh, th - oh - h], [ow, tw - ow - w], [0, 0]]
+    return _a.pad(x, ([[0, 0]] if x.ndim == 4 else []) + pads)
+
+
+def central_crop(image, central_fraction):
+    """The central `central_fraction` of the height and width (TF's rounding).
+
+    >>> central_crop(constant(np.arange(16.).reshape(4, 4, 1)), 0.5).numpy()[..., 0].tolist()
+    [[5.0, 6.0], [9.0, 10.0]]
+    """
+    x = _image(image, "central_crop")
+    if not 0.0 < central_fraction <= 1.0:
+        raise ValueError("central_crop: central_fraction must be within (0, 1]")
+    if central_fraction == 1.0:
+        return x
+    h, w = _hw(x)
+    oh = int((h - h * central_fraction) / 2)
+    ow = int((w - w * central_fraction) / 2)
+    return crop_to_bounding_box(x, oh, ow, h - 2 * oh, w - 2 * ow)
+
+
+def resize_with_crop_or_pad(image, target_height, target_width):
+    """Center-crop and/or zero-pad to (target_height, target_width), as TF.
+
+    >>> resize_with_crop_or_pad(constant(np.ones((2, 4, 1))), 4, 2).numpy()[..., 0].tolist()
+    [[0.0, 0.0], [1.0, 1.0], [1.0, 1.0], [0.0, 0.0]]
+    """
+    x = _image(image, "resize_with_crop_or_pad")
+    h, w = _hw(x)
+    th, tw = int(target_height), int(target_width)
+    hd, wd = th - h, tw - w
+    x = crop_to_bounding_box(x, max(-hd // 2, 0), max(-wd // 2, 0), min(th, h), min(tw, w))
+    return pad_to_bounding_box(x, max(hd // 2, 0), max(wd // 2, 0), th, tw)
+
+
+def resize_with_pad(image, target_height, target_width, method="bilinear", antialias=False):
+    """Resize keeping the aspect ratio, then zero-pad to (target_height, target_width)."""
+    x = _image(image, "resize_with_pad")
+    h, w = _hw(x)
+    th, tw = int(target_height), int(target_width)
+    ratio = max(w / tw, h / th)
+    rh, rw = int(h / ratio), int(w / ratio)
+    y = resize(x, (rh, rw), method=method)
+    return pad_to_bounding_box(y, max((th - rh) // 2, 0), max((tw - rw) // 2, 0), th, tw)
+
+
+def rot90(image, k=1, name=None):
+    """Rotate by k * 90 degrees counter-clockwise (numpy.rot90 over H, W).
+
+    >>> rot90(constant([[[1], [2]], [[3], [4]]])).numpy()[..., 0].tolist()
+    [[2, 4], [1, 3]]
+    """
+    x = _image(image, "rot90")
+    k = int(k) % 4
+    hw = (1, 2) if x.ndim == 4 else (0, 1)
+    perm = list(range(x.ndim))
+    perm[hw[0]], perm[hw[1]] = perm[hw[1]], perm[hw[0]]
+    for _ in range(k):
+        x = _s.transpose(_a.reverse(x, [hw[1]]), perm)
+    return x
+
+
+def transpose(image, name=None):
+    """Swap height and width."""
+    x = _image(image, "transpose")
+    perm = [0, 2, 1, 3] if x.ndim == 4 else [1, 0, 2]
+    return _s.transpose(x, perm)
+
+
+# ---------------------------------------------------------------- statistics and metrics
+def per_image_standardization(image):
+    """(x - mean) / max(stddev, 1 / sqrt(N)) per image (N = H * W * C), float32 for integer
+    images.
+
+    >>> per_image_standardization(constant([[[1.], [3.]]])).numpy().ravel().tolist()
+    [-1.0, 1.0]
+    """
+    x = _image(image, "per_image_standardization")
+    f = x if x.dtype.is_floating else _m.cast(x, _dt.float32)
+    n = float(np.prod([int(d) for d in f.shape[-3:]]))
+    mean = _m.reduce_mean(f, [-3, -2, -1], keepdims=True)
+    std = _m.sqrt(_m.reduce_mean(_m.square(f - mean), [-3, -2, -1], keepdims=True))
+    return (f - mean) / _m.maximum(std, 1.0 / math.sqrt(n))
+
+
+def image_gradients(image):
+    """(dy, dx): forward differences along height and width, zero in the last row / column.
+
+    >>> dy, dx = image_gradients(constant(np.arange(4.).reshape(1, 2, 2, 1)))
+    >>> dy.numpy().ravel().tolist(), dx.numpy().ravel().tolist()
+    ([2.0, 2.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0])
+    """
+    x = to_tensor(image)
+    if x.ndim != 4:
+        raise op_error("image_gradients", (x,), "needs a 4-D (N, H, W, C) image batch")
+    dy = _s.concat([x[:, 1:] - x[:, :-1], _m.zeros_like(x[:, :1])], 1)
+    dx = _s.concat([x[:, :, 1:] - x[:, :, :-1], _m.zeros_like(x[:, :, :1])], 2)
+    return dy, dx
+
+
+def total_variation(images, name=None):
+    """Sum of absolute differences of neighbouring pixels (per image for a batch).
+
+    >>> float(total_variation(constant([[[0.], [1.]], [[3.], [3.]]])))
+    6.0
+    """
+    x = _image(images, "total_variation")
+    axes = [-3, -2, -1]
+    dh = _m.reduce_sum(_m.abs(x[..., 1:, :, :] - x[..., :-1, :, :]), axes)
+    dw = _m.reduce_sum(_m.abs(x[..., :, 1:, :] - x[..., :, :-1, :]), axes)
+    return dh + dw
+
+
+def psnr(a, b, max_val, name=None):
+    """Peak signal-to-noise ratio per image: 10 log10(max_val^2 / MSE) (float32).
+
+    >>> round(float(psnr(constant([[[0.], [1.]]]), constant([[[0.], [0.5]]]), 1.0)), 4)
+    9.0309
+    """
+    x, y = _image(a, "psnr"), _image(b, "psnr")
+    xf, yf = _m.cast(_to_float(x), _dt.float32), _m.cast(_to_float(y), _dt.float32)
+    mv = _m.cast(to_tensor(max_val), _dt.float32)
+    if not x.dtype.is_floating:
+        mv = mv / float(x.dtype.max)
+    mse = _m.reduce_mean(_m.square(xf - yf), [-3, -2, -1])
+    return 20.0 * _m.log(mv) / math.log(10.0) - 10.0 * _m.log(mse) / math.log(10.0)
+
+
+def sobel_edges(image):
+    """Sobel filter responses (N, H, W, C, 2): [..., 0] vertical (dy), [..., 1] horizontal
+    (dx), with REFLECT padding, as TF.
+
+    >>> sobel_edges(constant(np.arange(9.).reshape(1, 3, 3, 1)))[0, 1, 1, 0].numpy().tolist()
+    [24.0, 8.0]
+    """
+    x = to_tensor(image)
+    if x.ndim != 4:
+        raise op_error("sobel_edges", (x,), "needs a 4-D (N, H, W, C) image batch")
+    p = _a.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
+    h, w = _hw(x)
+
+    def win(i, j):
+        return p[:, i:i + h, j:j + w, :]
+    ky = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]
+    out = []
+    for k in (ky, np.transpose(ky).tolist()):
+        acc = None
+        for i in range(3):
+            for j in range(3):
+                if k[i][j]:
+                    t = win(i, j) * float(k[i][j])
+                    acc = t if acc is None else acc + t
+        out.append(acc)
+    return _s.stack(out, -1)
+
+
+# ---------------------------------------------------------------- random augmentations
+def _flip_mask(x, u):
+    """Flip where u < 0.5: u is a scalar (one image) or (N,) (a batch)."""
+    if x.ndim == 4:
+        return _s.reshape(_m.less(u, 0.5), [-1, 1, 1, 1])
+    return _m.less(u, 0.5)
+
+
+def _random_flip(image, seed, flip, stateless, opname):
+    x = _image(image, opname)
+    shape = [x.shape[0]] if x.ndim == 4 else []
+    u = (_r.stateless_uniform(shape, seed) if stateless else _r.uniform(shape, seed=seed))
+    return _m.where(_flip_mask(x, u), flip(x), x)
+
+
+def random_flip_left_right(image, seed=None):
+    """Each image mirrored left-right with probability 1/2."""
+    return _random_flip(image, seed, flip_left_right, False, "random_flip_left_right")
+
+
+def random_flip_up_down(image, seed=None):
+    """Each image flipped upside down with probability 1/2."""
+    return _random_flip(image, seed, flip_up_down, False, "random_flip_up_down")
+
+
+def stateless_random_flip_left_right(image, seed):
+    """As random_flip_left_right, a function of `seed` (two integers)."""
+    return _random_flip(image, seed, flip_left_right, True, "stateless_random_flip_left_right")
+
+
+def stateless_random_flip_up_down(image, seed):
+    """As random_flip_up_down, a function of `seed` (two integers)."""
+    return _random_flip(image, seed, flip_up_down, True, "stateless_random_flip_up_down")
+
+
+def _factor(lo, hi, seed, stateless):
+    if stateless:
+        return _r.stateless_uniform([], seed, minval=lo, maxval=hi)
+    return _r.uniform([], lo, hi, seed=seed)
+
+
+def _check_range(lower, upper, opname, min_lower=0.0):
+    if upper <= lower:
+        raise ValueError(f"{opname}: upper must be > lower, got {lower}, {upper}")
+    if lower < min_lower:
+        raise ValueError(f"{opname}: lower must be non-negative, got {lower}")
+
+
+def random_brightness(image, max_delta, seed=None):
+    """adjust_brightness by a delta drawn from [-max_delta, max_delta)."""
+    if max_delta < 0:
+        raise ValueError("random_brightness: max_delta must be non-negative")
+    return adjust_brightness(image, _factor(-max_delta, max_delta, seed, False))
+
+
+def stateless_random_brightness(image, max_delta, seed):
+    """As random_brightness, a function of `seed`."""
+    if max_delta < 0:
+        raise ValueError("stateless_random_brightness: max_delta must be non-negative")
+    return adjust_brightness(image, _factor(-max_delta, max_delta, seed, True))
+
+
+def random_contrast(image, lower, upper, seed=None):
+    """adjust_contrast by a factor drawn from [lower, upper)."""
+    _check_range(lower, upper, "random_contrast")
+    return adjust_contrast(image, _factor(lower, upper, seed, False))
+
+
+def stateless_random_contrast(image, lower, upper, seed):
+    """As random_contrast, a function of `seed`."""
+    _check_range(lower, upper, "stateless_random_contrast")
+    return adjust_contrast(image, _factor(lower, upper, seed, True))
+
+
+def random_saturation(image, lower, upper, seed=None):
+    """adjust_saturation by a factor drawn from [lower, upper)."""
+    _check_range(lower, upper, "random_saturation")
+    return adjust_saturation(image, _factor(lower, upper, seed, False))
+
+
+def stateless_random_saturation(image, lower, upper, seed):
+    """As random_saturation, a function of `seed`."""
+    _check_range(lower, upper, "stateless_random_saturation")
+    return adjust_saturation(image, _factor(lower, upper, seed, True))
+
+
+def random_hue(image, max_delta, seed=None):
+    """adjust_hue by a delta drawn from [-max_delta, max_delta) (max_delta <= 0.5)."""
+    if not 0 <= max_delta <= 0.5:
+        raise ValueError("random_hue: max_delta must be in [0, 0.5]")
+    return adjust_hue(image, _factor(-max_delta, max_delta, seed, False))
+
+
+def stateless_random_hue(image, max_delta, seed):
+    """As random_hue, a function of `seed`."""
+    if not 0 <= max_delta <= 0.5:
+        raise ValueError("stateless_random_hue: max_delta must be in [0, 0.5]")
+    return adjust_hue(image, _factor(-max_delta, max_delta, seed, True))
+
+
+def _random_crop(value, size, seed, stateless):
+    x = to_tensor(value)
+    size = [int(s) for s in np.asarray(getattr(size, "numpy", lambda: size)()).reshape(-1)]
+    shape = [int(d) for d in x.shape]
+    if len(size) != len(shape) or any(s > d for s, d in zip(size, shape)):
+        raise ValueError(f"random_crop: size {size} must have the rank of the value and fit "
+                         f"its shape {shape}")
+    limits = [d - s + 1 for d, s in zip(shape, size)]
+    if stateless:
+        u = _r.stateless_uniform([len(shape)], seed, dtype=_dt.float64)
+    else:
+        u = _r.uniform([len(shape)], dtype=_dt.float64, seed=seed)
+    offs = _m.cast(_m.floor(u * constant(np.array(limits, np.float64))), _dt.int32)
+    return _dynamic_slice(x, offs, size)
+
+
+def _dynamic_slice(x, offsets, size):
+    """x[offsets : offsets + size] with run-time offsets: a gather along each axis."""
+    for ax, n in enumerate(size):
+        idx = offsets[ax] + _m.cast(constant(np.arange(n, dtype=np.int32)), _dt.int32)
+        x = _s.gather(x, idx, axis=ax)
+    return x
+
+
+def random_crop(value, size, seed=None, name=None):
+    """A random window of shape `size` (every axis) of `value`.
+
+    >>> random_crop(constant(np.arange(10)), [4]).shape
+    TensorShape([4])
+    """
+    return _random_crop(value, size, seed, False)
+
+
+def stateless_random_crop(value, size, seed, name=None):
+    """As random_crop, a function of `seed`."""
+    return _random_crop(value, size, seed, True)
