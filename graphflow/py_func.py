@@ -78,7 +78,9 @@ class PyFunc:
                     f"{len(vals)} values, Tout declares {len(self.dtypes)}")
             out = []
             for i, (v, dt) in enumerate(zip(vals, self.dtypes)):
-                a = np.asarray(v.numpy() if isinstance(v, (Tensor, Variable)) else v)
+                raw = v.numpy() if isinstance(v, (Tensor, Variable)) else v
+                a = np.array(raw, dtype=object) if dt == _dt.string and not isinstance(
+                    raw, np.ndarray) else np.asarray(raw)   # (the S dtype drops trailing NULs)
                 if a.dtype != dt.np:
                     if a.dtype.kind in "fc" and dt.np.kind in "iub" and a.size:
                         raise InvalidArgumentError(

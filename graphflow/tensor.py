@@ -535,6 +535,8 @@ def _python_dtype(x):
     if k == "c":   # TF: Python complex -> complex128
         return a, _dt.complex128
     if k in "USO":   # strings: an object array of UTF-8 encoded bytes (dtype tf.string)
+        if k == "S" and not isinstance(x, np.ndarray):   # numpy's S dtype drops trailing NULs
+            a = np.array(x, dtype=object)
         return bytes_array(a, x), _dt.string
     raise TypeError(f"cannot convert {type(x).__name__} {x!r} to a tensor (numpy dtype {a.dtype})")
 

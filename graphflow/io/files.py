@@ -62,8 +62,9 @@ def read_file(filename, name=None):
     >>> tf.io.read_file(p).numpy()
     b'hi\\n'
     """
-    return convert_to_tensor(bytes_array(open_read(as_path(filename, "tf.io.read_file"), "",
-                                                   "tf.io.read_file")), _dt.string)
+    out = np.empty((), dtype=object)   # (np.asarray of bytes would drop trailing NULs)
+    out[()] = open_read(as_path(filename, "tf.io.read_file"), "", "tf.io.read_file")
+    return convert_to_tensor(out, _dt.string)
 
 
 def write_file(filename, contents, name=None):
