@@ -1,5 +1,8 @@
 """Optimizers (`keras.optimizers`): SGD (momentum, Nesterov), Adam / AdamW (AMSGrad), RMSprop,
-Adagrad, with Keras' update formulas.
+Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, with Keras' update formulas; every one takes
+Keras 3's common options (weight_decay, clipnorm / clipvalue / global_clipnorm, use_ema,
+gradient_accumulation_steps, loss_scale_factor, learning-rate schedules) and applies variable
+constraints after each update.
 
 The learning rate and the step count are Variables, so a traced train step reads their current
 values (changing `opt.learning_rate` does not retrace). Slot variables (momenta, moments) are
@@ -13,6 +16,7 @@ allowed eagerly or on the first trace of a `graphflow.function` (Keras' `fit` bu
 >>> round(float(v), 6)
 0.8
 """
+import types
 import warnings
 
 import numpy as np
@@ -33,21 +37,33 @@ class LearningRateSchedule:
     def get_config(self):
         return {}
 
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
-class _StepDecay(LearningRateSchedule):
-    """Decay driven by p = step / decay_steps (floored if staircase)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+def _f(step):
+    return _m.cast(convert_to_tensor(step), _dt.float32)
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """initial_learning_rate * decay_rate ** (step / decay_steps) (floored if staircase).
+
+    >>> s = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    >>> round(float(s(20)), 6)
+    0.025
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="ExponentialDecay"):
+        if decay_steps <= 0:
+            raise ValueError(f"ExponentialDecay: decay_steps must be > 0, got {decay_steps}")
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
-        self.decay_rate, self.staircase = decay_rate, staircase
+        self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
 
     def _progress(self, step):
-        p = _m.cast(step, _dt.float32) / float(self.decay_steps)
+        p = _f(step) / float(self.decay_steps)
         return _m.floor(p) if self.staircase else p
-
-
-class ExponentialDecay(_StepDecay):
-    """initial_learning_rate * decay_rate ** (step / decay_steps) (floored if staircase)."""
 
     def __call__(self, step):
         return self.initial_learning_rate * _m.pow(float(self.decay_rate), self._progress(step))
@@ -55,36 +71,189 @@ class ExponentialDecay(_StepDecay):
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
                 "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase}
+                "staircase": self.staircase, "name": self.name}
 
 
-class InverseTimeDecay(_StepDecay):
-    """initial_learning_rate / (1 + decay_rate * step / decay_steps) (floored if staircase)."""
+class InverseTimeDecay(ExponentialDecay):
+    """initial_learning_rate / (1 + decay_rate * step / decay_steps) (floored if staircase).
+
+    >>> round(float(InverseTimeDecay(0.1, 10, 1.0)(10)), 6)
+    0.05
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="InverseTimeDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    def __init__(self, boundaries, values, name=None):
+    """values[0] while step <= boundaries[0], values[i] for boundaries[i-1] < step <=
+    boundaries[i], values[-1] after the last boundary.
+
+    >>> s = PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.25])
+    >>> [float(s(t)) for t in (10, 11, 25)]
+    [1.0, 0.5, 0.25]
+    """
+
+    def __init__(self, boundaries, values, name="PiecewiseConstant"):
         if len(values) != len(boundaries) + 1:
-            raise ValueError("PiecewiseConstantDecay: need len(values) == len(boundaries) + 1")
-        self.boundaries, self.values = list(boundaries), list(values)
+            raise ValueError("PiecewiseConstantDecay: need len(values) == len(boundaries) + 1, "
+                             f"got {len(boundaries)} boundaries and {len(values)} values")
+        self.boundaries, self.values, self.name = list(boundaries), list(values), name
 
     def __call__(self, step):
-        step = _m.cast(step, _dt.float32)
+        step = _f(step)
         out = convert_to_tensor(np.float32(self.values[-1]))
         for b, v in reversed(list(zip(self.boundaries, self.values[:-1]))):
             out = _m.where(_m.less_equal(step, float(b)), convert_to_tensor(np.float32(v)), out)
         return out
 
+    def get_config(self):
+        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
-schedules = type("schedules", (), {
-    "LearningRateSchedule": LearningRateSchedule, "ExponentialDecay": ExponentialDecay,
-    "InverseTimeDecay": InverseTimeDecay, "PiecewiseConstantDecay": PiecewiseConstantDecay})
+
+class PolynomialDecay(LearningRateSchedule):
+    """(initial - end) * (1 - min(step, decay_steps) / decay_steps) ** power + end; with
+    cycle=True decay_steps grows to the next multiple past `step`.
+
+    >>> round(float(PolynomialDecay(0.1, 10, end_learning_rate=0.0)(5)), 6)
+    0.05
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
+                 cycle=False, name="PolynomialDecay"):
+        if decay_steps <= 0:
+            raise ValueError(f"PolynomialDecay: decay_steps must be > 0, got {decay_steps}")
+        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
+        self.end_learning_rate, self.power, self.cycle, self.name = \
+            end_learning_rate, power, cycle, name
+
+    def __call__(self, step):
+        step = _f(step)
+        steps = float(self.decay_steps)
+        if self.cycle:
+            mult = _m.where(_m.equal(step, 0.0), _m.ones_like(step), _m.ceil(step / steps))
+            p = step / (steps * mult)
+        else:
+            p = _m.minimum(step, steps) / steps
+        return (self.initial_learning_rate - self.end_learning_rate) * \
+            _m.pow(1.0 - p, float(self.power)) + self.end_learning_rate
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "end_learning_rate": self.end_learning_rate,
+                "power": self.power, "cycle": self.cycle, "name": self.name}
+
+
+def _cosine(fraction, alpha):
+    return (1.0 - alpha) * (0.5 * (1.0 + _m.cos(np.pi * fraction))) + alpha
+
+
+class CosineDecay(LearningRateSchedule):
+    """Cosine decay from initial_learning_rate (or, after `warmup_steps` of linear warmup, from
+    warmup_target) to alpha times it over decay_steps (Loshchilov & Hutter; Keras 3's formula).
+
+    >>> s = CosineDecay(0.1, decay_steps=10, alpha=0.1)
+    >>> [round(float(s(t)), 6) for t in (0, 5, 10, 20)]
+    [0.1, 0.055, 0.01, 0.01]
+    >>> w = CosineDecay(0.0, 10, warmup_target=0.2, warmup_steps=4)
+    >>> [round(float(w(t)), 6) for t in (2, 4)]
+    [0.1, 0.2]
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
+                 warmup_target=None, warmup_steps=0):
+        if decay_steps <= 0:
+            raise ValueError(f"CosineDecay: decay_steps must be > 0, got {decay_steps}")
+        self.initial_learning_rate, self.decay_steps, self.alpha = \
+            initial_learning_rate, decay_steps, alpha
+        self.name, self.warmup_target, self.warmup_steps = name, warmup_target, warmup_steps
+
+    def __call__(self, step):
+        step = _f(step)
+        d = float(self.decay_steps)
+        if self.warmup_target is None:
+            return self.initial_learning_rate * _cosine(_m.minimum(step, d) / d, self.alpha)
+        w = float(self.warmup_steps)
+        step = _m.minimum(step, d + w)
+        warm = (self.warmup_target - self.initial_learning_rate) * (step / max(w, 1e-30)) + \
+            self.initial_learning_rate
+        decay = self.warmup_target * _cosine((step - w) / d, self.alpha)
+        return _m.where(_m.less(step, w), warm, decay)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "alpha": self.alpha, "name": self.name,
+                "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR): periods of first_decay_steps * t_mul**i, each
+    restart scaled by m_mul**i.
+
+    >>> s = CosineDecayRestarts(1.0, first_decay_steps=10, t_mul=2.0)
+    >>> [round(float(s(t)), 4) for t in (0, 5, 10, 20)]
+    [1.0, 0.5, 1.0, 0.5]
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name="SGDRDecay"):
+        if first_decay_steps <= 0:
+            raise ValueError(f"CosineDecayRestarts: first_decay_steps must be > 0, got "
+                             f"{first_decay_steps}")
+        self.initial_learning_rate, self.first_decay_steps = initial_learning_rate, \
+            first_decay_steps
+        self._t_mul, self._m_mul, self.alpha, self.name = t_mul, m_mul, alpha, name
+
+    def __call__(self, step):
+        frac = _f(step) / float(self.first_decay_steps)
+        t = float(self._t_mul)
+        if t == 1.0:
+            i = _m.floor(frac)
+            frac = frac - i
+        else:
+            i = _m.floor(_m.log(1.0 - frac * (1.0 - t)) / float(np.log(t)))
+            sum_r = (1.0 - _m.pow(t, i)) / (1.0 - t)
+            frac = (frac - sum_r) / _m.pow(t, i)
+        m_fac = _m.pow(float(self._m_mul), i)
+        decayed = (1.0 - self.alpha) * (0.5 * m_fac * (1.0 + _m.cos(np.pi * frac))) + self.alpha
+        return self.initial_learning_rate * decayed
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self._t_mul,
+                "m_mul": self._m_mul, "alpha": self.alpha, "name": self.name}
+
+
+def serialize_schedule(schedule):
+    """A schedule as Keras 3's config dict."""
+    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
+            "config": schedule.get_config(), "registered_name": None}
+
+
+def deserialize_schedule(config, custom_objects=None):
+    """A schedule from `serialize_schedule`'s dict."""
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _SCHEDULES.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown learning rate schedule {name!r}")
+    return cls.from_config(config.get("config", {}))
+
+
+_SCHEDULES = {c.__name__: c for c in (LearningRateSchedule, ExponentialDecay, InverseTimeDecay,
+                                      PiecewiseConstantDecay, PolynomialDecay, CosineDecay,
+                                      CosineDecayRestarts)}
+schedules = types.SimpleNamespace(serialize=serialize_schedule, deserialize=deserialize_schedule,
+                                  **_SCHEDULES)
 
 
 # ------------------------------------------------------------------ base class
+_EMA, _ACC = "_average", "_gradient_accumulator"   # slots of the base class's own options
+
+
 def _scalar_var(value, dtype, name):
     return Variable(np.asarray(value, dtype=_dt.as_dtype(dtype).np), trainable=False, name=name)
 
@@ -94,17 +263,31 @@ class Optimizer:
     `update_step(grad, var, lr, slots)`."""
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None, **kwargs):
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
         if "lr" in kwargs:
             learning_rate = kwargs.pop("lr")
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected arguments {sorted(kwargs)}")
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("only one of clipnorm, clipvalue, global_clipnorm may be set")
+        if gradient_accumulation_steps is not None and not (
+                isinstance(gradient_accumulation_steps, int) and gradient_accumulation_steps >= 2):
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2, got "
+                             f"{gradient_accumulation_steps!r}")
+        if use_ema and not 0.0 <= ema_momentum <= 1.0:
+            raise ValueError(f"`ema_momentum` must be in [0, 1], got {ema_momentum}")
         self.name = name or type(self).__name__.lower()
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
         self.iterations = _scalar_var(0, _dt.int64, f"{self.name}/iteration")
+        if isinstance(learning_rate, dict) and "class_name" in learning_rate:   # a config
+            learning_rate = deserialize_schedule(learning_rate)
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
             self._schedule, self._lr = learning_rate, None
         else:
@@ -160,6 +343,12 @@ class Optimizer:
                     "graphflow.function, where its optimizer slots cannot be created. Call "
                     "`optimizer.build(var_list)` before the first traced call.")
             slots = self.build_slots(v)
+            if self.use_ema:   # Keras' "average" copies, starting at the variable's value
+                avg = self.add_variable_from_reference(v, "average")
+                avg.assign(v.read_value())
+                slots[_EMA] = avg
+            if self.gradient_accumulation_steps:
+                slots[_ACC] = self.add_variable_from_reference(v, "gradient_accumulator")
             self._slots[id(v)] = slots
             self._tracked[id(v)] = v
             self._slot_vars.extend(slots.values())
@@ -191,6 +380,27 @@ class Optimizer:
         self._slots = {id(v): s for v, s in pairs}
         self._tracked = {id(v): v for v, _ in pairs}
         self._exclude_wd = {id(v) for v in excl}
+
+    def update_count(self):
+        """The number of variable updates made so far, as a float tensor (the `t - 1` of
+        Adam's bias correction): `iterations`, or iterations // gradient_accumulation_steps
+        when gradients are accumulated (Keras 3's `optimizer.iterations` there)."""
+        it = self.iterations.read_value()
+        if self.gradient_accumulation_steps:
+            it = it // np.int64(self.gradient_accumulation_steps)
+        return _m.cast(it, _dt.float32)
+
+    def scale_loss(self, loss):
+        """loss * loss_scale_factor (gradients are divided by it again before the update)."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+
+    def finalize_variable_values(self, var_list):
+        """With use_ema, overwrite the variables with their moving averages (Keras does this at
+        the end of `fit`)."""
+        if self.use_ema:
+            for v in var_list:
+                if id(v) in self._slots and _EMA in self._slots[id(v)]:
+                    v.assign(self._slots[id(v)][_EMA].read_value())
 
     def get_slot(self, var, name):
         return self._slots[id(var)][name]
@@ -271,12 +481,29 @@ class Optimizer:
         self.build([v for _, v in pairs])
         grads = [convert_to_tensor(g) for g, _ in pairs]
         grads = [_m.cast(g, v.dtype) if g.dtype != v.dtype else g for g, (_, v) in zip(grads, pairs)]
+        if self.loss_scale_factor is not None:
+            grads = [g / float(self.loss_scale_factor) for g in grads]
+        variables = [v for _, v in pairs]
+        steps = self.gradient_accumulation_steps
+        if steps:
+            # Keras 3: add to the accumulators; every `steps`-th call update with their mean
+            # and reset them. Traced as one program: the update runs every call and its
+            # results are kept only on an update step (a `where` on each variable and slot)
+            with _state.name_scope(self.name):
+                is_update = _m.equal((self.iterations.read_value() + np.int64(1)) %
+                                     np.int64(steps), np.int64(0))
+            accs = [self._slots[id(v)][_ACC] for v in variables]
+            sums = [a.read_value() + g for a, g in zip(accs, grads)]
+            grads = [t / float(steps) for t in sums]
+            kept = [(w, w.read_value()) for v in variables for w in
+                    [v] + [s for k, s in self._slots[id(v)].items() if k not in (_EMA, _ACC)]]
+            kept += [(w, w.read_value()) for w in self._step_variables()]
         grads = self._clip(grads)
         with _state.name_scope(self.name):
             lr = self._current_lr()
             self._step = self.prepare_step(lr)
         try:
-            for g, (_, v) in zip(grads, pairs):
+            for g, v in zip(grads, variables):
                 with _state.name_scope(self.name), _state.name_scope(   # viz groups per variable
                         getattr(v, "path", v.name.split(":")[0]).replace("/", "_") or "var"):
                     if self.weight_decay and id(v) not in self._exclude_wd and not any(
@@ -286,8 +513,40 @@ class Optimizer:
         finally:
             self._step = None   # may hold values of a trace: never keep them past this call
         with _state.name_scope(self.name):
+            if steps:
+                for w, old in kept:
+                    w.assign(_m.where(is_update, w.read_value(), old))
+                for a, t in zip(accs, sums):
+                    a.assign(_m.where(is_update, _m.zeros_like(t), t))
+            for v in variables:   # Keras 3: constraints after the update
+                constraint = getattr(v, "constraint", None)
+                if constraint is not None:
+                    v.assign(constraint(v.read_value()))
+            if self.use_ema:
+                self._update_ema(variables)
             self.iterations.assign_add(np.int64(1))
         return self.iterations
+
+    def _step_variables(self):
+        """Optimizer-wide variables an update step changes besides the slots (Nadam's
+        momentum-schedule product); kept unchanged on accumulation steps."""
+        return []
+
+    def _update_ema(self, variables):
+        """average = m * average + (1 - m) * var (m = 0 on the first update: the average
+        starts at the trained value), and every `ema_overwrite_frequency` updates the
+        variables take their averages (Keras 3)."""
+        count = self.update_count()
+        m = _m.cast(_m.not_equal(count, 0.0), _dt.float32) * self.ema_momentum
+        for v in variables:
+            avg = self._slots[id(v)][_EMA]
+            mv = _m.cast(m, v.dtype) if v.dtype != _dt.float32 else m
+            avg.assign(mv * avg.read_value() + (1.0 - mv) * v.read_value())
+        if self.ema_overwrite_frequency:
+            overwrite = _m.equal((count + 1.0) % float(self.ema_overwrite_frequency), 0.0)
+            for v in variables:
+                v.assign(_m.where(overwrite, self._slots[id(v)][_EMA].read_value(),
+                                  v.read_value()))
 
     def minimize(self, loss, var_list, tape=None):
         """Compute gradients of `loss` (a tensor recorded on `tape`, or a zero-argument callable)
@@ -315,10 +574,19 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self):
-        lr = self._schedule.get_config() if self._schedule is not None else float(self._lr.numpy())
+        if isinstance(self._schedule, LearningRateSchedule):
+            lr = serialize_schedule(self._schedule)
+        elif self._schedule is not None:
+            lr = self._schedule.get_config() if hasattr(self._schedule, "get_config") else 0.5
+        else:
+            lr = float(self._lr.numpy())
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm}
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
     @classmethod
     def from_config(cls, config):
@@ -373,7 +641,7 @@ class Adam(Optimizer):
         return s
 
     def prepare_step(self, lr):
-        t = _m.cast(self.iterations.read_value() + np.int64(1), _dt.float32)
+        t = self.update_count() + 1.0
         b1p = _m.pow(convert_to_tensor(np.float32(self.beta_1)), t)
         b2p = _m.pow(convert_to_tensor(np.float32(self.beta_2)), t)
         return lr * _m.sqrt(1.0 - b2p) / (1.0 - b1p)   # the bias-corrected step size
@@ -467,7 +735,210 @@ class Adagrad(Optimizer):
         v.assign_sub(lr * g / _m.sqrt(acc_new + self.epsilon))
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+class Adadelta(Optimizer):
+    """acc_g = rho acc_g + (1 - rho) g^2;  delta = -sqrt(acc_d + eps) / sqrt(acc_g + eps) g;
+    acc_d = rho acc_d + (1 - rho) delta^2;  w += lr delta  (Zeiler 2012, Keras' formula)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def build_slots(self, var):
+        return {"accumulated_grad": self.add_variable_from_reference(var, "accumulated_grad"),
+                "accumulated_delta_var": self.add_variable_from_reference(
+                    var, "accumulated_delta_var")}
+
+    def update_step(self, g, v, lr, slots):
+        ag, ad = slots["accumulated_grad"], slots["accumulated_delta_var"]
+        ag_new = self.rho * ag.read_value() + (1.0 - self.rho) * _m.square(g)
+        ag.assign(ag_new)
+        ad_old = ad.read_value()
+        delta = -(_m.sqrt(ad_old + self.epsilon) * g) / _m.sqrt(ag_new + self.epsilon)
+        ad.assign(self.rho * ad_old + (1.0 - self.rho) * _m.square(delta))
+        v.assign_add(lr * delta)
+
+    def get_config(self):
+        return dict(super().get_config(), rho=self.rho, epsilon=self.epsilon)
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm: m += (g - m)(1 - b1);  u = max(b2 u, |g|);
+    w -= lr m / ((1 - b1^t)(u + eps))."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 name="adamax", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def build_slots(self, var):
+        return {"m": self.add_variable_from_reference(var, "momentum"),
+                "u": self.add_variable_from_reference(var, "norm")}
+
+    def prepare_step(self, lr):
+        return 1.0 - _m.pow(convert_to_tensor(np.float32(self.beta_1)), self.update_count() + 1.0)
+
+    def update_step(self, g, v, lr, slots):
+        m, u = slots["m"], slots["u"]
+        m_new = m.read_value() + (g - m.read_value()) * (1.0 - self.beta_1)
+        u_new = _m.maximum(self.beta_2 * u.read_value(), _m.abs(g))
+        m.assign(m_new)
+        u.assign(u_new)
+        v.assign_sub(lr * m_new / (self._step * (u_new + self.epsilon)))
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2,
+                    epsilon=self.epsilon)
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat 2016) and Keras' momentum schedule
+    u_t = b1 (1 - 0.5 * 0.96^t), its running product kept in a variable."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 name="nadam", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self._u_product = _scalar_var(1.0, _dt.float32, f"{self.name}/u_product")
+
+    def build_slots(self, var):
+        return {"m": self.add_variable_from_reference(var, "momentum"),
+                "v": self.add_variable_from_reference(var, "velocity")}
+
+    def _step_variables(self):
+        return [self._u_product]
+
+    @property
+    def variables(self):
+        return super().variables + [self._u_product]
+
+    def prepare_step(self, lr):
+        t = self.update_count() + 1.0
+        u_t = self.beta_1 * (1.0 - 0.5 * _m.pow(convert_to_tensor(np.float32(0.96)), t))
+        u_t1 = self.beta_1 * (1.0 - 0.5 * _m.pow(convert_to_tensor(np.float32(0.96)), t + 1.0))
+        u_prod = self._u_product.read_value() * u_t
+        self._u_product.assign(u_prod)
+        b2p = _m.pow(convert_to_tensor(np.float32(self.beta_2)), t)
+        return u_t, u_t1, u_prod, u_prod * u_t1, b2p
+
+    def update_step(self, g, v, lr, slots):
+        u_t, u_t1, u_prod, u_prod1, b2p = self._step
+        m, vv = slots["m"], slots["v"]
+        m_new = m.read_value() + (g - m.read_value()) * (1.0 - self.beta_1)
+        v_new = vv.read_value() + (_m.square(g) - vv.read_value()) * (1.0 - self.beta_2)
+        m.assign(m_new)
+        vv.assign(v_new)
+        m_hat = u_t1 * m_new / (1.0 - u_prod1) + (1.0 - u_t) * g / (1.0 - u_prod)
+        v_hat = v_new / (1.0 - b2p)
+        v.assign_sub(m_hat * lr / (_m.sqrt(v_hat) + self.epsilon))
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2,
+                    epsilon=self.epsilon)
+
+
+class Ftrl(Optimizer):
+    """Follow-the-regularized-leader (McMahan et al., 2013) with L1 / L2 / L2-shrinkage
+    regularization, Keras' update formula."""
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5,
+                 initial_accumulator_value=0.1, l1_regularization_strength=0.0,
+                 l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0,
+                 beta=0.0, name="ftrl", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        for arg, value, ok in [
+                ("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
+                ("learning_rate_power", -learning_rate_power, "negative or zero"),
+                ("l1_regularization_strength", l1_regularization_strength, "positive or zero"),
+                ("l2_regularization_strength", l2_regularization_strength, "positive or zero"),
+                ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength,
+                 "positive or zero")]:
+            if value < 0.0:
+                raise ValueError(f"Ftrl: `{arg}` needs to be {ok}, got "
+                                 f"{-value if arg == 'learning_rate_power' else value}")
+        self.learning_rate_power = float(learning_rate_power)
+        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.l1_regularization_strength = float(l1_regularization_strength)
+        self.l2_regularization_strength = float(l2_regularization_strength)
+        self.l2_shrinkage_regularization_strength = float(l2_shrinkage_regularization_strength)
+        self.beta = float(beta)
+
+    def build_slots(self, var):
+        return {"accumulator": self.add_variable_from_reference(
+                    var, "accumulator", self.initial_accumulator_value),
+                "linear": self.add_variable_from_reference(var, "linear")}
+
+    def update_step(self, g, v, lr, slots):
+        acc, lin = slots["accumulator"], slots["linear"]
+        p = -self.learning_rate_power
+        l2 = self.l2_regularization_strength + self.beta / (2.0 * lr)
+        w = v.read_value()
+        g_use = g + 2.0 * self.l2_shrinkage_regularization_strength * w
+        acc_old = acc.read_value()
+        acc_new = acc_old + _m.square(g)
+        lin_new = lin.read_value() + g_use - (_m.pow(acc_new, p) - _m.pow(acc_old, p)) / lr * w
+        lin.assign(lin_new)
+        quadratic = _m.pow(acc_new, p) / lr + 2.0 * l2
+        l1 = self.l1_regularization_strength
+        v.assign((_m.clip_by_value(lin_new, -l1, l1) - lin_new) / quadratic)
+        acc.assign(acc_new)
+
+    def get_config(self):
+        return dict(super().get_config(), learning_rate_power=self.learning_rate_power,
+                    initial_accumulator_value=self.initial_accumulator_value,
+                    l1_regularization_strength=self.l1_regularization_strength,
+                    l2_regularization_strength=self.l2_regularization_strength,
+                    l2_shrinkage_regularization_strength=self.l2_shrinkage_regularization_strength,
+                    beta=self.beta)
+
+
+class Lion(Optimizer):
+    """w -= lr sign(b1 m + (1 - b1) g);  m = b2 m + (1 - b2) g  (Chen et al., 2023)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError("Lion: `beta_1` must be in the (0, 1] range (otherwise the optimizer "
+                             f"degenerates to SignSGD), got {beta_1}")
+        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
+
+    def build_slots(self, var):
+        return {"m": self.add_variable_from_reference(var, "momentum")}
+
+    def update_step(self, g, v, lr, slots):
+        m = slots["m"]
+        m_old = m.read_value()
+        v.assign_sub(lr * _m.sign(m_old * self.beta_1 + g * (1.0 - self.beta_1)))
+        m.assign(m_old * self.beta_2 + g * (1.0 - self.beta_2))
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2)
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
+            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "ftrl": Ftrl, "lion": Lion}
+
+
+def serialize(optimizer):
+    """An optimizer as Keras 3's config dict.
+
+    >>> serialize(Lion(0.01))["class_name"]
+    'Lion'
+    """
+    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from `serialize`'s dict (class names as Keras spells them).
+
+    >>> type(deserialize({"class_name": "Nadam", "config": {"learning_rate": 0.1}})).__name__
+    'Nadam'
+    """
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name.lower())
+    if cls is None:
+        raise ValueError(f"Unknown optimizer: {name!r}. Known: {sorted(_BY_NAME)}")
+    return cls.from_config(dict(config.get("config", {})))
 
 
 def get(identifier):
@@ -476,6 +947,8 @@ def get(identifier):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):
         return identifier()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
         try:
             return _BY_NAME[identifier.lower()]()
