@@ -321,6 +321,47 @@ math.__dict__.update({_n: getattr(_mo, _n) for _n in (
 image.__dict__.update({_n: getattr(_imx, _n) for _n in _imx.__all__})
 nn.__dict__.update(weighted_cross_entropy_with_logits=_mo.weighted_cross_entropy_with_logits,
                    in_top_k=_mo.in_top_k)
+nn.__dict__.update({_n: getattr(_mo, _n) for _n in (
+    "compute_average_loss", "scale_regularization_loss", "depth_to_space", "space_to_depth",
+    "crelu", "zero_fraction", "sufficient_statistics", "normalize_moments", "weighted_moments",
+    "log_poisson_loss", "local_response_normalization")}, lrn=_mo.local_response_normalization,
+    experimental=_namespace("nn.experimental", stateless_dropout=_mo.stateless_dropout))
+math.__dict__.update(cumulative_logsumexp=_mo.cumulative_logsumexp, ndtri=_mo.ndtri,
+                     accumulate_n=_mo.accumulate_n, erfcinv=_mo.erfcinv)
+(reverse_sequence, broadcast_static_shape, broadcast_dynamic_shape, shape_n, unravel_index,
+ dynamic_partition, dynamic_stitch, timestamp) = (
+    _mo.reverse_sequence, _mo.broadcast_static_shape, _mo.broadcast_dynamic_shape, _mo.shape_n,
+    _mo.unravel_index, _mo.dynamic_partition, _mo.dynamic_stitch, _mo.timestamp)
+version = _namespace("version", VERSION=__version__, GIT_VERSION="graphflow",
+                     COMPILER_VERSION="", GRAPH_DEF_VERSION=0)
+
+
+def get_logger():
+    """`tf.get_logger`: the "tensorflow" logger of Python's logging module (graphflow logs
+    nothing there itself; tutorials call `tf.get_logger().setLevel("ERROR")`).
+
+    >>> get_logger().name
+    'tensorflow'
+    """
+    return _logging.getLogger("tensorflow")
+
+
+def _no_effect(*args, **kwargs):
+    """Accepted for TF code; graphflow computes on one CPU, deterministically, so these
+    settings change nothing."""
+    return None
+
+
+config.__dict__.setdefault("experimental", _namespace("config.experimental"))
+for _n in ("enable_op_determinism", "set_memory_growth", "set_visible_devices",
+           "set_virtual_device_configuration", "set_synchronous_execution"):
+    config.experimental.__dict__.setdefault(_n, _no_effect)
+config.experimental.__dict__.setdefault("list_physical_devices", config.list_physical_devices)
+config.experimental.__dict__.setdefault("get_memory_growth", lambda device: False)
+for _n in ("set_visible_devices", "set_soft_device_placement",
+           "set_logical_device_configuration"):
+    config.__dict__.setdefault(_n, _no_effect)
+config.__dict__.setdefault("get_visible_devices", config.list_physical_devices)
 (strided_slice, bitcast, histogram_fixed_width, histogram_fixed_width_bins, get_static_value,
  identity_n, unique_with_counts, tensor_scatter_nd_sub, tensor_scatter_nd_max,
  tensor_scatter_nd_min, truncatediv, truncatemod, invert_permutation, scalar_mul) = (

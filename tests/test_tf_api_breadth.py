@@ -457,3 +457,99 @@ def test_recompute_grad_same_values_and_gradients():
     np.testing.assert_allclose(t.gradient(y, x).numpy(),
                                np.cos([0.5, 1.5]) * [0.5, 1.5] + np.sin([0.5, 1.5]), rtol=1e-6)
     assert tf.no_op() is None and tf.group(tf.constant(1)) is None
+
+
+# ---------------------------------------------------------------- tf.nn / array compositions
+def test_distributed_loss_helpers():
+    per_example = tf.constant([1., 2., 3., 6.])
+    assert float(tf.nn.compute_average_loss(per_example)) == 3.0
+    assert float(tf.nn.compute_average_loss(per_example, global_batch_size=8)) == 1.5
+    assert float(tf.nn.compute_average_loss(per_example, sample_weight=[1., 0., 0., 1.])) == \
+        1.75
+    assert float(tf.nn.scale_regularization_loss(tf.constant(4.0))) == 4.0
+
+
+def test_depth_space_and_small_nn():
+    x = np.arange(2 * 2 * 3 * 12, dtype=np.float32).reshape(2, 2, 3, 12)
+    y = tf.nn.depth_to_space(x, 2).numpy()
+    assert y.shape == (2, 4, 6, 3)
+    for h, w, i, j, c in [(1, 2, 1, 0, 2), (0, 0, 0, 1, 1), (1, 1, 1, 1, 0)]:
+        assert y[1, h * 2 + i, w * 2 + j, c] == x[1, h, w, (i * 2 + j) * 3 + c]
+    np.testing.assert_array_equal(tf.nn.space_to_depth(y, 2).numpy(), x)
+    np.testing.assert_array_equal(tf.nn.crelu([[1., -2.]]).numpy(), [[1., 0., 0., 2.]])
+    assert float(tf.nn.zero_fraction(tf.constant([[0., 1.], [0., 0.]]))) == 0.75
+    v = np.random.default_rng(0).standard_normal((4, 5))
+    cnt, m_ss, v_ss, _ = tf.nn.sufficient_statistics(v, [0])
+    mean, var = tf.nn.normalize_moments(cnt, m_ss, v_ss, None)
+    np.testing.assert_allclose(mean.numpy(), v.mean(0), rtol=1e-10)
+    np.testing.assert_allclose(var.numpy(), v.var(0), rtol=1e-9)
+    w = np.random.default_rng(1).uniform(0.1, 1, (4, 5))
+    wm, wv = tf.nn.weighted_moments(v, [0], w)
+    np.testing.assert_allclose(wm.numpy(), np.average(v, 0, w), rtol=1e-10)
+    np.testing.assert_allclose(wv.numpy(), np.average((v - np.average(v, 0, w)) ** 2, 0, w),
+                               rtol=1e-9)
+    z, c = np.array([0., 1., 3.]), np.array([0.5, -1., 2.])
+    stirling = np.where(z > 1, z * np.log(np.maximum(z, 1)) - z
+                        + 0.5 * np.log(2 * np.pi * np.maximum(z, 1)), 0)
+    np.testing.assert_allclose(tf.nn.log_poisson_loss(z, c, compute_full_loss=True).numpy(),
+                               np.exp(c) - c * z + stirling, rtol=1e-10)
+    x = np.random.default_rng(2).standard_normal((1, 2, 2, 7)).astype(np.float32)
+    want = np.empty_like(x)
+    for k in range(7):
+        sq = (x[..., max(0, k - 2):k + 3] ** 2).sum(-1)
+        want[..., k] = x[..., k] / (1.5 + 0.3 * sq) ** 0.75
+    np.testing.assert_allclose(tf.nn.local_response_normalization(x, 2, 1.5, 0.3, 0.75).numpy(),
+                               want, rtol=1e-5)
+    d1 = tf.nn.experimental.stateless_dropout(tf.ones([200]), 0.3, seed=[4, 2]).numpy()
+    np.testing.assert_array_equal(d1, tf.nn.experimental.stateless_dropout(
+        tf.ones([200]), 0.3, seed=[4, 2]).numpy())
+    kept = d1[d1 != 0]
+    np.testing.assert_allclose(kept, 1 / 0.7, rtol=1e-6)
+    assert 0.2 < 1 - kept.size / 200 < 0.4
+
+
+def test_array_helpers():
+    x = np.arange(24).reshape(2, 4, 3)
+    got = tf.reverse_sequence(x, [3, 1], seq_axis=1, batch_axis=0).numpy()
+    want = x.copy()
+    want[0, :3] = x[0, 2::-1]
+    np.testing.assert_array_equal(got, want)
+    got = tf.reverse_sequence(x.transpose(1, 0, 2), [2, 4], seq_axis=0, batch_axis=1).numpy()
+    want = x.transpose(1, 0, 2).copy()
+    want[:2, 0] = want[1::-1, 0]
+    want[:, 1] = want[::-1, 1]
+    np.testing.assert_array_equal(got, want)
+    assert tf.broadcast_static_shape(tf.TensorShape([5, 1]), tf.TensorShape([3])).as_list() == \
+        [5, 3]
+    np.testing.assert_array_equal(tf.broadcast_dynamic_shape([5, 1], [1, 3]).numpy(), [5, 3])
+    assert [s.numpy().tolist() for s in tf.shape_n([x, x[0]])] == [[2, 4, 3], [4, 3]]
+    np.testing.assert_array_equal(tf.unravel_index([22, 41, 37], [7, 6]).numpy(),
+                                  np.unravel_index([22, 41, 37], (7, 6)))
+    parts = tf.dynamic_partition([10, 20, 30, 40, 50], [0, 0, 1, 1, 0], 2)   # TF's example
+    assert [p.numpy().tolist() for p in parts] == [[10, 20, 50], [30, 40]]
+    merged = tf.dynamic_stitch([6, [4, 1], [[5, 2], [0, 3]]],   # TF's example
+                               [[61, 62], [[41, 42], [11, 12]],
+                                [[[51, 52], [21, 22]], [[1, 2], [31, 32]]]])
+    assert merged.numpy().tolist() == [[1, 2], [11, 12], [21, 22], [31, 32], [41, 42], [51, 52],
+                                       [61, 62]]
+    v = np.array([-1., 3., 0.5, 700.])
+    np.testing.assert_allclose(tf.math.cumulative_logsumexp(v).numpy(),
+                               np.logaddexp.accumulate(v), rtol=1e-12)
+    np.testing.assert_allclose(tf.math.cumulative_logsumexp(v, reverse=True).numpy(),
+                               np.logaddexp.accumulate(v[::-1])[::-1], rtol=1e-12)
+    p = np.array([0.01, 0.3, 0.5, 0.9])
+    np.testing.assert_allclose(tf.math.ndtri(p).numpy(), sps.ndtri(p), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(tf.math.erfcinv(p).numpy(), sps.erfcinv(p), rtol=1e-6,
+                               atol=1e-9)
+    assert float(tf.math.accumulate_n([1., 2., 3.])) == 6.0
+    assert tf.timestamp().dtype == tf.float64
+
+
+def test_version_logger_config():
+    assert tf.version.VERSION == tf.__version__
+    assert tf.get_logger().name == "tensorflow"
+    tf.get_logger().setLevel("ERROR")
+    tf.config.experimental.enable_op_determinism()
+    for gpu in tf.config.experimental.list_physical_devices("GPU"):
+        tf.config.experimental.set_memory_growth(gpu, True)
+    assert tf.config.experimental.list_physical_devices("CPU")[0].device_type == "CPU"

@@ -16,15 +16,18 @@ array([[ 4,  5,  6,  7],
 """
 import builtins as _builtins
 import math
+import time
 
 import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
-from ..tensor import Tensor, constant, to_tensor
+from ..tensor import Tensor, TensorShape, constant, to_tensor
 from . import array_ops as _a, math_ops as _m, segment_ops as _seg, shape_ops as _s
+from .collective_ops import current_communicator
+from .random_ops import stateless_uniform
 from .registry import POINTWISE, Aval, defop, op_error
-from .special_ops import lgamma
+from .special_ops import erfinv, lgamma
 
 __all__ = ["strided_slice", "bitcast", "histogram_fixed_width", "histogram_fixed_width_bins",
            "polyval", "confusion_matrix", "in_top_k", "bessel_i0e", "bessel_i1e", "bessel_i0",
@@ -538,3 +541,337 @@ def bessel_i1(x, name=None):
     """`tf.math.bessel_i1`: I1(x) = i1e(x) exp(|x|)."""
     x = _float_input(x)
     return bessel_i1e(x) * _m.exp(_m.abs(x))
+
+
+# ---------------------------------------------------------------- tf.nn compositions
+def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
+    """`tf.nn.compute_average_loss`: sum(per_example_loss * sample_weight) / global batch size
+    (default: this replica's batch times the replicas in sync, so summing the replicas'
+    results gives the global mean).
+
+    >>> float(compute_average_loss(constant([1., 2., 3., 6.])))
+    3.0
+    """
+    loss = to_tensor(per_example_loss)
+    if sample_weight is not None:
+        loss = loss * to_tensor(sample_weight, loss.dtype)
+    total = _m.reduce_sum(loss)
+    if global_batch_size is None:
+        replicas = current_communicator().size
+        n = _s.shape(loss)[0] if loss.ndim else 1
+        return total / _m.cast(n * replicas, loss.dtype) if loss.ndim else total / float(replicas)
+    return total / _m.cast(to_tensor(global_batch_size), loss.dtype)
+
+
+def scale_regularization_loss(regularization_loss):
+    """`tf.nn.scale_regularization_loss`: sum of the losses / the replicas in sync.
+
+    >>> float(scale_regularization_loss([1., 2.]))
+    3.0
+    """
+    losses = regularization_loss
+    if isinstance(losses, (list, tuple)):
+        losses = _m.add_n([to_tensor(v) for v in losses])
+    return _m.reduce_sum(to_tensor(losses)) / float(current_communicator().size)
+
+
+def depth_to_space(input, block_size, data_format="NHWC", name=None):   # noqa: A002
+    """(N, H, W, C * b * b) -> (N, H * b, W * b, C), TF's (DCR) order.
+
+    >>> depth_to_space(constant(np.arange(4.).reshape(1, 1, 1, 4)), 2).numpy()[0, ..., 0].tolist()
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
+    x = to_tensor(input)
+    b = int(block_size)
+    if data_format != "NHWC" or x.ndim != 4:
+        raise op_error("depth_to_space", (x,), "needs a 4-D NHWC input")
+    n, h, w, c = x.shape
+    if int(c) % (b * b):
+        raise op_error("depth_to_space", (x,), f"the depth must be divisible by {b * b}")
+    y = _s.reshape(x, [-1, h, w, b, b, int(c) // (b * b)])
+    y = _s.transpose(y, [0, 1, 3, 2, 4, 5])
+    return _s.reshape(y, [-1, h * b, w * b, int(c) // (b * b)])
+
+
+def space_to_depth(input, block_size, data_format="NHWC", name=None):   # noqa: A002
+    """(N, H * b, W * b, C) -> (N, H, W, C * b * b), the inverse of depth_to_space.
+
+    >>> space_to_depth(constant(np.arange(4.).reshape(1, 2, 2, 1)), 2).numpy().ravel().tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    x = to_tensor(input)
+    b = int(block_size)
+    if data_format != "NHWC" or x.ndim != 4:
+        raise op_error("space_to_depth", (x,), "needs a 4-D NHWC input")
+    n, h, w, c = x.shape
+    if int(h) % b or int(w) % b:
+        raise op_error("space_to_depth", (x,), f"height and width must be divisible by {b}")
+    y = _s.reshape(x, [-1, int(h) // b, b, int(w) // b, b, c])
+    y = _s.transpose(y, [0, 1, 3, 2, 4, 5])
+    return _s.reshape(y, [-1, int(h) // b, int(w) // b, b * b * int(c)])
+
+
+def crelu(features, axis=-1, name=None):
+    """Concatenated ReLU: [relu(x), relu(-x)] along `axis`.
+
+    >>> crelu(constant([1., -2.])).numpy().tolist()
+    [1.0, 0.0, 0.0, 2.0]
+    """
+    x = to_tensor(features)
+    return _s.concat([_m.relu(x), _m.relu(-x)], axis)
+
+
+def zero_fraction(value, name=None):
+    """The fraction of entries equal to zero (float32).
+
+    >>> float(zero_fraction([0, 1, 0, 3]))
+    0.5
+    """
+    v = to_tensor(value)
+    return _m.reduce_mean(_m.cast(_m.equal(v, _m.zeros_like(v)), _dt.float32))
+
+
+def sufficient_statistics(x, axes, shift=None, keepdims=False, name=None):
+    """(count, sum of x - shift, sum of (x - shift)^2, shift) over `axes`, as TF."""
+    x = to_tensor(x)
+    axes_l = [axes] if np.ndim(axes) == 0 else list(axes)
+    count = float(np.prod([int(x.shape[a]) for a in axes_l]))
+    y = x if shift is None else x - to_tensor(shift, x.dtype)
+    return (constant(np.asarray(count, x.dtype.np)), _m.reduce_sum(y, axes_l, keepdims=keepdims),
+            _m.reduce_sum(_m.square(y), axes_l, keepdims=keepdims), shift)
+
+
+def normalize_moments(counts, mean_ss, variance_ss, shift, name=None):
+    """(mean, variance) from sufficient statistics.
+
+    >>> [float(t) for t in normalize_moments(4., 8., 20., None)]
+    [2.0, 1.0]
+    """
+    mean_ss = to_tensor(mean_ss)
+    d = 1.0 / to_tensor(counts, mean_ss.dtype)
+    mean = mean_ss * d
+    var = to_tensor(variance_ss, mean_ss.dtype) * d - _m.square(mean)
+    return (mean if shift is None else mean + to_tensor(shift, mean.dtype)), var
+
+
+def weighted_moments(x, axes, frequency_weights, keepdims=False, name=None):
+    """(weighted mean, weighted variance) of x over `axes`.
+
+    >>> [float(t) for t in weighted_moments(constant([1., 3.]), [0], constant([1., 3.]))]
+    [2.5, 0.75]
+    """
+    x = to_tensor(x)
+    w = to_tensor(frequency_weights, x.dtype)
+    axes_l = [axes] if np.ndim(axes) == 0 else list(axes)
+    sw = _m.reduce_sum(w * _m.ones_like(x), axes_l, keepdims=True)
+    mean = _m.reduce_sum(w * x, axes_l, keepdims=True) / sw
+    var = _m.reduce_sum(w * _m.square(x - mean), axes_l, keepdims=True) / sw
+    if not keepdims:
+        mean, var = _s.squeeze(mean, axes_l), _s.squeeze(var, axes_l)
+    return mean, var
+
+
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
+    """exp(log_input) - targets * log_input (+ Stirling's term for targets > 1 if
+    compute_full_loss), as TF.
+
+    >>> float(log_poisson_loss(constant(2.), constant(0.)))
+    1.0
+    """
+    c = to_tensor(log_input)
+    z = to_tensor(targets, c.dtype)
+    loss = _m.exp(c) - c * z
+    if not compute_full_loss:
+        return loss
+    safe = _m.where(_m.greater(z, 1.0), z, _m.ones_like(z))
+    stirling = safe * _m.log(safe) - safe + 0.5 * _m.log(2.0 * math.pi * safe)
+    return loss + _m.where(_m.greater(z, 1.0), stirling, _m.zeros_like(z))
+
+
+def local_response_normalization(input, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5,
+                                 name=None):   # noqa: A002
+    """x / (bias + alpha * sum of x^2 over a window of 2 * depth_radius + 1 channels) ** beta,
+    as TF's LRN (NHWC).
+
+    >>> round(float(local_response_normalization(constant([[[[2.]]]]), 1, 1., 1., 1.)), 4)
+    0.4
+    """
+    x = to_tensor(input)
+    r = int(depth_radius)
+    sq = _a.pad(_m.square(x), [[0, 0]] * (x.ndim - 1) + [[r, r]])
+    c = int(x.shape[-1])
+    acc = None
+    for k in range(2 * r + 1):
+        part = sq[..., k:k + c]
+        acc = part if acc is None else acc + part
+    return x / (bias + alpha * acc) ** beta
+
+
+def stateless_dropout(x, rate, seed, rng_alg=None, noise_shape=None, name=None):
+    """`tf.nn.experimental.stateless_dropout`: dropout whose mask is a function of `seed`.
+
+    >>> y = stateless_dropout(constant(np.ones(1000, np.float32)), 0.5, seed=[1, 2]).numpy()
+    >>> sorted(set(y.tolist())), abs(float((y > 0).mean()) - 0.5) < 0.05
+    ([0.0, 2.0], True)
+    """
+    x = to_tensor(x)
+    shape = tuple(x.shape) if noise_shape is None else tuple(int(d) for d in noise_shape)
+    keep = _m.greater_equal(stateless_uniform(shape, seed, dtype=x.dtype), rate)
+    return _m.where(keep, x / (1.0 - rate), _m.zeros_like(x))
+
+
+# ---------------------------------------------------------------- more array functions
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None):   # noqa: A002
+    """Reverse the first seq_lengths[i] entries along `seq_axis` of each batch entry i.
+
+    >>> reverse_sequence(constant([[1, 2, 3], [4, 5, 6]]), [2, 3], seq_axis=1, batch_axis=0).numpy()
+    array([[2, 1, 3],
+           [6, 5, 4]], dtype=int32)
+    """
+    x = to_tensor(input)
+    sa = 1 if seq_axis is None else seq_axis % x.ndim
+    ba = 0 if batch_axis is None else batch_axis % x.ndim
+    n = int(x.shape[sa])
+    lens = _m.cast(_s.reshape(to_tensor(seq_lengths), [-1, 1]), _dt.int32)   # (B, 1)
+    pos = constant(np.arange(n, dtype=np.int32)[None, :])                      # (1, n)
+    src = _m.where(_m.less(pos, lens), lens - 1 - pos, _m.zeros_like(lens) + pos)   # (B, n)
+    perm = [ba, sa] + [a for a in range(x.ndim) if a not in (ba, sa)]
+    xt = _s.transpose(x, perm)
+    out = _gather_rows(xt, src)
+    inv = list(np.argsort(perm))
+    return _s.transpose(out, inv)
+
+
+def _gather_rows(xt, src):
+    """out[b, j] = xt[b, src[b, j]] (batch rows along axis 1) by gather_nd."""
+    b, n = int(xt.shape[0]), int(src.shape[1])
+    bidx = constant(np.repeat(np.arange(b, dtype=np.int32)[:, None], n, 1))
+    return _a.gather_nd(xt, _s.stack([bidx, src], -1))
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """The broadcast of two TensorShapes (ValueError if incompatible).
+
+    >>> broadcast_static_shape(TensorShape([1, 3]), TensorShape([2, 1]))
+    TensorShape([2, 3])
+    """
+    try:
+        return TensorShape(np.broadcast_shapes(tuple(shape_x), tuple(shape_y)))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting: {shape_x} and {shape_y}") \
+            from None
+
+
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """The broadcast of two shape vectors (int32 tensor).
+
+    >>> broadcast_dynamic_shape([1, 3], [2, 1]).numpy()
+    array([2, 3], dtype=int32)
+    """
+    a = [int(v) for v in np.asarray(get_static_value(shape_x)).reshape(-1)]
+    b = [int(v) for v in np.asarray(get_static_value(shape_y)).reshape(-1)]
+    return constant(np.asarray(np.broadcast_shapes(tuple(a), tuple(b)), np.int32))
+
+
+def shape_n(input, out_type=_dt.int32, name=None):   # noqa: A002
+    """The shapes of a list of tensors.
+
+    >>> [s.numpy().tolist() for s in shape_n([constant([1, 2]), constant(1.)])]
+    [[2], []]
+    """
+    return [_s.shape(to_tensor(t), out_type=out_type) for t in input]
+
+
+def unravel_index(indices, dims, name=None):
+    """Flat indices -> coordinates (shape [len(dims)] + indices.shape), as numpy.unravel_index.
+
+    >>> unravel_index([1, 5], [2, 3]).numpy()
+    array([[0, 1],
+           [1, 2]], dtype=int32)
+    """
+    idx = to_tensor(indices)
+    d = [int(v) for v in np.asarray(get_static_value(dims)).reshape(-1)]
+    out, rest = [], idx
+    for k in range(len(d) - 1, -1, -1):
+        out.append(_m.mod(rest, d[k]))
+        rest = _m.floordiv(rest, d[k])
+    return _s.stack(out[::-1], 0)
+
+
+def dynamic_partition(data, partitions, num_partitions, name=None):
+    """The entries of `data` split into `num_partitions` lists by `partitions` (same leading
+    shape): partition p gets data[partitions == p] in order (differentiable in data).
+
+    >>> [t.numpy().tolist() for t in dynamic_partition([10, 20, 30, 40], [0, 1, 0, 1], 2)]
+    [[10, 30], [20, 40]]
+    """
+    d = to_tensor(data)
+    p = get_static_value(partitions)
+    if p is None:
+        raise ValueError("dynamic_partition: partitions must be known (eager or constant)")
+    p = np.asarray(p)
+    flat_d = _s.reshape(d, [-1] + list(d.shape[p.ndim:]))
+    flat_p = p.reshape(-1)
+    return [_s.gather(flat_d, constant(np.nonzero(flat_p == k)[0].astype(np.int32)))
+            for k in range(int(num_partitions))]
+
+
+def dynamic_stitch(indices, data, name=None):
+    """merged[indices[m][i]] = data[m][i] (later entries win), as TF's dynamic_stitch.
+
+    >>> dynamic_stitch([[0, 2], [1, 3]], [constant([1., 3.]), constant([2., 4.])]).numpy()
+    array([1., 2., 3., 4.], dtype=float32)
+    """
+    idx = [np.asarray(get_static_value(i)).reshape(-1) for i in indices]
+    ds = [to_tensor(v) for v in data]
+    size = int(max([int(i.max(initial=-1)) for i in idx] + [-1])) + 1
+    flat = _s.concat([_s.reshape(v, [-1] + list(v.shape[np.ndim(get_static_value(i)):]))
+                      for v, i in zip(ds, indices)], 0)
+    all_idx = np.concatenate(idx)
+    last = np.full(size, -1, np.int64)
+    last[all_idx] = np.arange(all_idx.size)   # the last writer of each slot wins
+    if (last < 0).any():
+        raise ValueError("dynamic_stitch: the indices must cover 0 .. max index")
+    return _s.gather(flat, constant(last.astype(np.int32)))
+
+
+def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
+    """log(cumsum(exp(x))) along `axis`, computed stably (shifted by the max).
+
+    >>> cumulative_logsumexp(constant([0., 0., 0.], dtype="float64")).numpy().round(4).tolist()
+    [0.0, 0.6931, 1.0986]
+    """
+    x = to_tensor(x)
+    m = _m.stop_gradient(_m.reduce_max(x, axis, keepdims=True))
+    s = _a.cumsum(_m.exp(x - m), axis, exclusive=exclusive, reverse=reverse)
+    return _m.log(s) + m
+
+
+def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
+    """The sum of a list of tensors (`tf.math.accumulate_n`, as add_n)."""
+    return _m.add_n([to_tensor(v) for v in inputs])
+
+
+def ndtri(x, name=None):
+    """Inverse of the standard normal CDF: sqrt(2) * erfinv(2x - 1).
+
+    >>> round(float(ndtri(constant(0.975, dtype="float64"))), 4)
+    1.96
+    """
+    x = to_tensor(x)
+    return math.sqrt(2.0) * erfinv(2.0 * x - 1.0)
+
+
+def erfcinv(x, name=None):
+    """Inverse of erfc: erfinv(1 - x).
+
+    >>> round(float(erfcinv(constant(1.0))), 6)
+    0.0
+    """
+    x = to_tensor(x)
+    return erfinv(1.0 - x)
+
+
+def timestamp(name=None):
+    """Seconds since the epoch (float64), as `tf.timestamp` (taken when it runs eagerly)."""
+    return constant(np.float64(time.time()))
