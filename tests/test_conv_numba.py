@@ -32,11 +32,13 @@ def _sync_compile():
     SETTINGS.sync_compile = old
 
 
-def run_both(op, attrs, *xs, tol=1e-5):
-    """The op by its kernels (compiled) and by the numpy impl; they must agree."""
+def run_both(op, attrs, *xs, tol=1e-5, in_shapes=None):
+    """The op by its kernels (compiled) and by the numpy impl; they must agree. `in_shapes`:
+    the inputs' static shapes as a plan passes them (a static filter shape: kernels with it as
+    literal numbers)."""
     want = OPS[op].impl(*xs, **attrs)
     d = {"op": op, "attrs": attrs, "dtype": want.dtype, "shape": want.shape}
-    f = conv.runner(d)
+    f = conv.runner(d, in_shapes)
     assert f is not None and f.kernels
     assert all(k.state == "ready" for k in f.kernels), [k.error for k in f.kernels]
     got = f(*xs)
@@ -68,6 +70,26 @@ def test_conv_kernels_match_numpy(xs, ws, strides, dil, pads, dtype):
     ct = R.standard_normal(y.shape).astype(dtype)
     run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w)
     run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct)
+
+
+@pytest.mark.parametrize("xs, ws, strides, dil, pads", CONV_GEOMETRY)
+def test_conv_kernels_with_the_static_filter_shape_match_numpy(xs, ws, strides, dil, pads):
+    """With the filter's static shape (as in a plan) im2col/col2im hold kh, kw, c as literal
+    numbers in their source: the same values as the numpy impl on every geometry."""
+    x = R.standard_normal(xs).astype(np.float32)
+    kh, kw, o = ws
+    w = R.standard_normal((kh, kw, xs[3], o)).astype(np.float32)
+    a = dict(strides=strides, pads=pads, dilations=dil, groups=1)
+    y = run_both("conv2d", a, x, w, in_shapes=[x.shape, w.shape])
+    ct = R.standard_normal(y.shape).astype(np.float32)
+    f = conv.runner({"op": "conv2d_backprop_input", "attrs": dict(a, input_shape=x.shape),
+                     "dtype": np.dtype("float32"), "shape": x.shape}, [ct.shape, w.shape])
+    if (kh, kw) != (1, 1):      # a 1x1 convolution is a gemm alone (no columns)
+        assert f"# fixed kh={kh} kw={kw} c={xs[3]}" in f.kernels[0].source
+    run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w,
+             in_shapes=[ct.shape, w.shape])
+    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct,
+             in_shapes=[x.shape, ct.shape])
 
 
 POOL_GEOMETRY = [
