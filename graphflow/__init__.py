@@ -85,6 +85,11 @@ from .py_func import numpy_function, py_function
 from .api_extras import UnconnectedGradients, ensure_shape, hessians
 from .api_extras import case, group, no_op, recompute_grad, switch_case
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
+from . import lookup as _lookup
+from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
+from .dtypes import uint16, uint32, uint64
+from .api_extras import case, group, no_op, recompute_grad, switch_case
+from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
 from .dtypes import uint16, uint32, uint64
 from .api_extras import case, group, no_op, recompute_grad, switch_case
@@ -332,6 +337,9 @@ math.__dict__.update(cumulative_logsumexp=_mo.cumulative_logsumexp, ndtri=_mo.nd
  dynamic_partition, dynamic_stitch, timestamp) = (
     _mo.reverse_sequence, _mo.broadcast_static_shape, _mo.broadcast_dynamic_shape, _mo.shape_n,
     _mo.unravel_index, _mo.dynamic_partition, _mo.dynamic_stitch, _mo.timestamp)
+lookup = _namespace("lookup", **{_n: getattr(_lookup, _n) for _n in _lookup.__all__ if
+                                 _n != "MutableHashTable"}, experimental=_namespace(
+    "lookup.experimental", MutableHashTable=_lookup.MutableHashTable))
 version = _namespace("version", VERSION=__version__, GIT_VERSION="graphflow",
                      COMPILER_VERSION="", GRAPH_DEF_VERSION=0)
 

@@ -25,7 +25,7 @@ LAYERS = [
              "graphflow.io"]),
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",
                                  "graphflow.control_flow", "graphflow.custom_gradient",
-                                 "graphflow.py_func", "graphflow.api_extras"]),
+                                 "graphflow.py_func", "graphflow.api_extras", "graphflow.lookup"]),
     ("passes", ["graphflow.passes"]),
     ("backends", ["graphflow.backends"]),
     ("function", ["graphflow.autograph", "graphflow.function", "graphflow.module"]),

@@ -553,3 +553,45 @@ def test_version_logger_config():
     for gpu in tf.config.experimental.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
     assert tf.config.experimental.list_physical_devices("CPU")[0].device_type == "CPU"
+
+
+# ---------------------------------------------------------------- tf.lookup
+def test_lookup_tables_eager_traced_ragged_and_dataset(tmp_path):
+    init = tf.lookup.KeyValueTensorInitializer(["emerson", "lake", "palmer"],
+                                               tf.constant([0, 1, 2], tf.int64))
+    table = tf.lookup.StaticHashTable(init, default_value=-1)
+    assert table.lookup(tf.constant(["emerson", "lake", "tarkus"])).numpy().tolist() == \
+        [0, 1, -1]   # TF's docstring example
+    assert int(table.size()) == 3 and table.lookup(tf.constant([["lake"]])).shape == (1, 1)
+
+    @tf.function
+    def traced(keys):
+        return table.lookup(keys)
+    assert traced(tf.constant(["palmer", "x"])).numpy().tolist() == [2, -1]
+    vocab = ["the", "cat", "sat"]
+    vt = tf.lookup.StaticVocabularyTable(tf.lookup.KeyValueTensorInitializer(
+        vocab, tf.range(2, 5, dtype=tf.int64)), num_oov_buckets=4)
+    ids = vt.lookup(tf.constant(["cat", "dog", "dog", "sat"])).numpy()
+    assert ids[0] == 3 and ids[3] == 4 and ids[1] == ids[2] and 3 <= ids[1] < 7
+    assert int(vt.size()) == 7
+    rt = vt.lookup(tf.ragged.constant([["the", "cat"], ["sat"]]))
+    assert rt.to_list() == [[2, 3], [4]]
+    ds = tf.data.Dataset.from_tensor_slices(["the cat", "sat"]).map(
+        lambda s: vt.lookup(tf.strings.split(s)))
+    assert [x.numpy().tolist() for x in ds] == [[2, 3], [4]]
+    path = str(tmp_path / "vocab.txt")
+    with open(path, "w") as f:
+        f.write("apple\t7\nbanana\t9\n")
+    ft = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+        path, tf.string, 0, tf.int64, 1, delimiter="\t"), -1)
+    assert ft.lookup(tf.constant(["banana", "kiwi"])).numpy().tolist() == [9, -1]
+    lines = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+        path, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64,
+        tf.lookup.TextFileIndex.LINE_NUMBER), -1)
+    assert lines.lookup(tf.constant(["banana\t9"])).numpy().tolist() == [1]
+    mt = tf.lookup.experimental.MutableHashTable(tf.string, tf.float32, default_value=0.5)
+    mt.insert(tf.constant(["a", "b"]), tf.constant([1.0, 2.0]))
+    mt.remove(tf.constant(["a"]))
+    assert mt.lookup(tf.constant(["a", "b"])).numpy().tolist() == [0.5, 2.0]
+    k, v = mt.export()
+    assert k.numpy().tolist() == [b"b"] and v.numpy().tolist() == [2.0]
