@@ -19,13 +19,7 @@ from ..ops import array_ops as _a, creation as _c, image_ops as _im, math_ops as
 from ..ops import random_ops as _r, shape_ops as _s
 from ..tensor import TensorShape, to_tensor
 from .layers import Layer
-
-
-def _data_format(df):
-    df = df or "channels_last"
-    if df not in ("channels_last", "channels_first"):
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {df!r}")
-    return df
+from .layers_extra import standardize_data_format
 
 
 class _ImageLayer(Layer):
@@ -34,7 +28,7 @@ class _ImageLayer(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _data_format(data_format)
+        self.data_format = standardize_data_format(data_format)
 
     def _hw_axes(self, ndim):
         return (ndim - 2, ndim - 1) if self.data_format == "channels_first" else \

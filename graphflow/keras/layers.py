@@ -27,7 +27,8 @@ from ..shapes import Dim
 from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
 from ..nest import flatten
 from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
-from . import activations as _act, initializers as _init, regularizers as _reg
+from . import activations as _act, constraints as _constraints, initializers as _init, \
+    regularizers as _reg
 
 # ------------------------------------------------------------------ names and call context
 _NAME_COUNTS = collections.defaultdict(int)
@@ -351,8 +352,6 @@ class Layer(Module):
             name, shape, initializer = None, name, (shape if initializer is None else initializer)
             if isinstance(dtype, str) and initializer is None and not _is_dtype_name(dtype):
                 initializer, dtype = dtype, None
-        if constraint is not None:
-            raise NotImplementedError("weight constraints are not supported")
         shape = () if shape is None else tuple(int(d) for d in shape)
         dt = _dt.as_dtype(dtype or self._dtype)
         if initializer is None:
@@ -363,6 +362,10 @@ class Layer(Module):
             # dtype by keyword, as Keras calls initializers (kernel_initializer=tf.random.normal)
             v = KerasVariable(lambda: init(shape, dtype=dt), trainable=trainable,
                               name=f"{self.name}/{name}", dtype=dt)
+        # applied by the optimizer after each update; a weight named `kernel` takes the layer's
+        # `kernel_constraint` (Keras' <weight>_constraint arguments) unless one is given
+        v.constraint = _constraints.get(constraint if constraint is not None else
+                                        getattr(self, f"{name}_constraint", None))
         self._own_weights.append(v)
         reg = _reg.get(regularizer)
         if reg is not None:
@@ -654,8 +657,8 @@ def configure_kernel_bias(layer, activation, use_bias, kernel_initializer, bias_
     >>> d.use_bias, d.kernel, type(d.kernel_regularizer).__name__
     (True, None, 'L2')
     """
-    if kernel_constraint is not None or bias_constraint is not None:
-        raise NotImplementedError("weight constraints are not supported")
+    setattr(layer, f"{kernel}_constraint", _constraints.get(kernel_constraint))
+    layer.bias_constraint = _constraints.get(bias_constraint)
     layer.activation = _act.get(activation)
     layer.use_bias = bool(use_bias)
     setattr(layer, f"{kernel}_initializer", _init.get(kernel_initializer))
@@ -729,7 +732,10 @@ class Dense(Layer):
                                                            "keras.regularizers"),
                     bias_regularizer=keras_object_config(self.bias_regularizer,
                                                          "keras.regularizers"),
-                    kernel_constraint=None, bias_constraint=None)
+                    kernel_constraint=keras_object_config(self.kernel_constraint,
+                                                          "keras.constraints"),
+                    bias_constraint=keras_object_config(self.bias_constraint,
+                                                        "keras.constraints"))
 
 
 class Activation(Layer):
@@ -847,7 +853,8 @@ class Embedding(Layer):
     """Integer indices (N, ...) -> vectors (N, ..., output_dim) from a trainable table."""
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, mask_zero=False, **kwargs):
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 **kwargs):
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
@@ -855,6 +862,7 @@ class Embedding(Layer):
         self.embeddings_initializer = _init.RandomUniform() \
             if embeddings_initializer == "uniform" else _init.get(embeddings_initializer)
         self.embeddings_regularizer = _reg.get(embeddings_regularizer)
+        self.embeddings_constraint = _constraints.get(embeddings_constraint)
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, (Tensor, Variable)):
@@ -1132,6 +1140,12 @@ IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
                      "RandomBrightness")
 #: Lookup and text layers: keras/text_layers.py.
 TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization")
+#: 1-D transposed / depthwise / separable and 3-D convolutions and poolings:
+#: keras/conv_extra.py.
+CONV_EXTRA_LAYER_NAMES = (
+    "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "Conv3D", "Conv3DTranspose",
+    "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D")
 
 
 def __getattr__(name):
@@ -1144,6 +1158,9 @@ def __getattr__(name):
     if name in TEXT_LAYER_NAMES:
         from . import text_layers
         return getattr(text_layers, name)
+    if name in CONV_EXTRA_LAYER_NAMES:
+        from . import conv_extra
+        return getattr(conv_extra, name)
     if name in PREPROCESSING_LAYER_NAMES:
         from . import preprocessing
         return getattr(preprocessing, name)
@@ -1166,4 +1183,5 @@ def __dir__():
     return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES)
                   | set(RECURRENT_LAYER_NAMES) | set(PREPROCESSING_LAYER_NAMES)
                   | set(ATTENTION_LAYER_NAMES) | set(EXTRA_LAYER_NAMES)
-                  | set(IMAGE_LAYER_NAMES) | set(TEXT_LAYER_NAMES))
+                  | set(IMAGE_LAYER_NAMES) | set(TEXT_LAYER_NAMES)
+                  | set(CONV_EXTRA_LAYER_NAMES))

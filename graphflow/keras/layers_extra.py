@@ -25,8 +25,12 @@ def _shape(input_shape):
     return tuple(input_shape)
 
 
-def _int_tuple(v, n, what, allow_zero=False):
-    """Keras' standardize_tuple: an int -> n copies; a sequence of n ints, checked."""
+def standardize_tuple(v, n, what, allow_zero=False):
+    """Keras' standardize_tuple: an int -> n copies; a sequence of n ints, checked.
+
+    >>> standardize_tuple(2, 3, "size"), standardize_tuple((1, 0), 2, "padding", allow_zero=True)
+    ((2, 2, 2), (1, 0))
+    """
     vals = (int(v),) * n if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
     if len(vals) != n or any(a < 0 or (a == 0 and not allow_zero) for a in vals):
         raise ValueError(f"The `{what}` argument must be a tuple of {n} "
@@ -35,7 +39,8 @@ def _int_tuple(v, n, what, allow_zero=False):
     return vals
 
 
-def _data_format(df):
+def standardize_data_format(df):
+    """'channels_last' (the default, for None) or 'channels_first'; anything else raises."""
     df = df or "channels_last"
     if df not in ("channels_last", "channels_first"):
         raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {df!r}")
@@ -339,10 +344,10 @@ class _Resample(Layer):
             return ((int(value), int(value)),) * n
         value = tuple(value)
         if n == 1:
-            return (_int_tuple(value, 2, what, allow_zero=True),)
+            return (standardize_tuple(value, 2, what, allow_zero=True),)
         if len(value) != n:
             raise ValueError(f"`{what}` should have {n} elements. Received: {value}.")
-        return tuple(_int_tuple(v, 2, f"entry {i} of {what}", allow_zero=True)
+        return tuple(standardize_tuple(v, 2, f"entry {i} of {what}", allow_zero=True)
                      for i, v in enumerate(value))
 
     def compute_output_shape(self, input_shape):
@@ -356,7 +361,7 @@ class _Resample(Layer):
 class _ZeroPadding(_Resample):
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _data_format(data_format)
+        self.data_format = standardize_data_format(data_format)
         self.padding = self._pairs(padding, "padding")
 
     def _length(self, n, i):
@@ -405,7 +410,7 @@ class _Cropping(_Resample):
     def __init__(self, cropping, data_format=None, **kwargs):
         super().__init__(**kwargs)
         if self.rank > 1:
-            self.data_format = _data_format(data_format)
+            self.data_format = standardize_data_format(data_format)
         self.cropping = self._pairs(cropping, "cropping")
 
     def _length(self, n, i):
@@ -508,8 +513,8 @@ class UpSampling3D(UpSampling1D):
 
     def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
         Layer.__init__(self, **kwargs)
-        self.data_format = _data_format(data_format)
-        self.size = _int_tuple(size, 3, "size")
+        self.data_format = standardize_data_format(data_format)
+        self.size = standardize_tuple(size, 3, "size")
 
 
 # ------------------------------------------------------------------ normalization

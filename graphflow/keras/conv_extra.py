@@ -1,0 +1,546 @@
+"""More Keras 3 convolution and pooling layers: Conv1DTranspose, DepthwiseConv1D,
+SeparableConv1D (the 2-D ops on a height-1 image), Conv3D and Conv3DTranspose (one 2-D
+convolution per depth tap of the kernel, summed - so values, gradients and the numba kernels
+are the 2-D ones), MaxPooling3D / AveragePooling3D (2-D pooling, then the depth windows) and
+the global 3-D poolings. Weight shapes, names, defaults and configs follow Keras 3.
+
+>>> import graphflow as tf
+>>> conv = tf.keras.layers.Conv3D(4, 3)
+>>> conv(tf.ones((2, 5, 6, 7, 3))).shape, conv.count_params()
+(TensorShape([2, 3, 4, 5, 4]), 328)
+>>> tf.keras.layers.MaxPooling3D()(tf.ones((1, 4, 4, 4, 2))).shape
+TensorShape([1, 2, 2, 2, 2])
+"""
+import numpy as np
+
+from ..ops import array_ops as _a, conv_ops as _cv, math_ops as _m, shape_ops as _s
+from ..tensor import TensorShape, convert_to_tensor
+from . import activations as _act, initializers as _init, regularizers as _reg
+from .layers import Layer, configure_kernel_bias, keras_object_config, unique_name
+from .layers_extra import standardize_data_format, standardize_tuple
+
+
+def conv_length(n, k, stride, dilation, padding):
+    """Output length of a convolution or pooling window (None stays None).
+
+    >>> conv_length(9, 3, 2, 1, "valid"), conv_length(9, 3, 2, 1, "same")
+    (4, 5)
+    """
+    if n is None:
+        return None
+    if padding in ("same", "causal"):
+        return -(-n // stride)
+    return (n - (k - 1) * dilation - 1) // stride + 1
+
+
+def deconv_length(n, k, stride, dilation, padding, output_padding=None):
+    """Output length of a transposed convolution (Keras' compute_conv_transpose_output_length).
+
+    >>> deconv_length(9, 3, 2, 1, "valid"), deconv_length(9, 4, 2, 1, "same")
+    (19, 18)
+    """
+    if n is None:
+        return None
+    eff = k + (k - 1) * (dilation - 1)
+    if output_padding is None:
+        return n * stride + (max(eff - stride, 0) if padding == "valid" else 0)
+    pad = eff // 2 if padding == "same" else 0
+    return (n - 1) * stride + eff - 2 * pad + output_padding
+
+
+def _same_pads(n, k, stride, dilation, out):
+    """TF's SAME split of the padding a window of `k` taps needs for `out` outputs."""
+    total = max((out - 1) * stride + (k - 1) * dilation + 1 - n, 0)
+    return total // 2, total - total // 2
+
+
+def _to_last(x, data_format):
+    if data_format == "channels_first":
+        return _s.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+    return x
+
+
+def _from_last(y, data_format):
+    if data_format == "channels_first":
+        return _s.transpose(y, (0, y.ndim - 1) + tuple(range(1, y.ndim - 1)))
+    return y
+
+
+def _static(n, layer, what):
+    if not isinstance(n, (int, np.integer)):
+        raise ValueError(f"{type(layer).__name__} layer {layer.name}: the {what} of the input must "
+                         f"be known, got {n}")
+    return int(n)
+
+
+def _depth_taps(x, k, stride, dilation, out):
+    """The `k` strided views x[:, i*dilation :: stride] (out steps each) along axis 1."""
+    span = (out - 1) * stride + 1
+    return [x[:, i * dilation:i * dilation + span:stride] for i in range(k)]
+
+
+def _fold(x):
+    """(N, D, ...) -> (N*D, ...)."""
+    return _s.reshape(x, (-1,) + tuple(x.shape[2:]))
+
+
+def _unfold(y, d):
+    return _s.reshape(y, (-1, d) + tuple(y.shape[1:]))
+
+
+def conv3d(x, kernel, strides, padding, dilations):
+    """3-D convolution of an NDHWC input with a (kd, kh, kw, C/groups, F) kernel ('valid' or
+    'same' as TF): one conv2d per depth tap on the (N*Do, H, W, C) views, summed.
+
+    >>> import graphflow as tf
+    >>> conv3d(tf.ones((1, 3, 3, 3, 1)), tf.ones((3, 3, 3, 1, 1)), (1, 1, 1), "valid",
+    ...        (1, 1, 1)).numpy().ravel().tolist()
+    [27.0]
+    """
+    kd = kernel.shape[0]
+    d = x.shape[1]
+    out = conv_length(d, kd, strides[0], dilations[0], padding)
+    if padding == "same":
+        lo, hi = _same_pads(d, kd, strides[0], dilations[0], out)
+        if lo or hi:
+            x = _a.pad(x, [[0, 0], [lo, hi]] + [[0, 0]] * 3)
+    y = None
+    for i, xi in enumerate(_depth_taps(x, kd, strides[0], dilations[0], out)):
+        yi = _cv.conv2d(_fold(xi), kernel[i], strides[1:], padding.upper(),
+                        dilations=dilations[1:])
+        y = yi if y is None else y + yi
+    return _unfold(y, out)
+
+
+def conv3d_transpose(x, kernel, out_spatial, strides, padding, dilations):
+    """The transpose of `conv3d` in its input: NDHWC input, (kd, kh, kw, F, C) kernel, output
+    spatial size `out_spatial`; one conv2d_transpose per depth tap, each placed at its depth
+    offset (the input's depth steps `stride` apart), then TF's SAME / VALID crop."""
+    kd, (sd, dd) = kernel.shape[0], (strides[0], dilations[0])
+    d, (od, oh, ow) = x.shape[1], out_spatial
+    f = kernel.shape[3]
+    xf = _fold(x)
+    span = (d - 1) * sd + 1
+    full = span + (kd - 1) * dd
+    y = None
+    for i in range(kd):
+        yi = _cv.conv2d_transpose(xf, kernel[i], (xf.shape[0], oh, ow, f), strides[1:],
+                                  padding.upper(), dilations=dilations[1:])
+        yi = _unfold(yi, d)
+        if sd > 1:   # the depth steps `sd` apart: zeros between them
+            yi = _a.pad(_s.expand_dims(yi, 2), [[0, 0], [0, 0], [0, sd - 1]] + [[0, 0]] * 3)
+            yi = _s.reshape(yi, (-1, d * sd) + tuple(yi.shape[3:]))[:, :span]
+        yi = _a.pad(yi, [[0, 0], [i * dd, full - span - i * dd]] + [[0, 0]] * 3)
+        y = yi if y is None else y + yi
+    lo = _same_pads(od, kd, sd, dd, d)[0] if padding == "same" else 0
+    y = y[:, lo:lo + od]
+    if full - lo < od:
+        y = _a.pad(y, [[0, 0], [0, od - (full - lo)]] + [[0, 0]] * 3)
+    return y
+
+
+def _kernel_bias_config(layer, kernel="kernel"):
+    obj = keras_object_config
+    return {f"{kernel}_initializer": obj(getattr(layer, f"{kernel}_initializer"),
+                                         "keras.initializers"),
+            "bias_initializer": obj(layer.bias_initializer, "keras.initializers"),
+            f"{kernel}_regularizer": obj(getattr(layer, f"{kernel}_regularizer"),
+                                         "keras.regularizers"),
+            "bias_regularizer": obj(layer.bias_regularizer, "keras.regularizers"),
+            "activity_regularizer": obj(layer.activity_regularizer, "keras.regularizers"),
+            f"{kernel}_constraint": None, "bias_constraint": None}
+
+
+class _ConvBase(Layer):
+    """The shared options of the layers here: kernel_size / strides / dilation_rate of
+    `rank` entries, padding, data_format and Keras's default name."""
+    rank = 1
+    keras_name = "conv"
+    paddings = ("valid", "same")
+
+    def __init__(self, kernel_size, strides, padding, data_format, dilation_rate, name=None,
+                 **kwargs):
+        super().__init__(name=name or unique_name(self.keras_name), **kwargs)
+        n = self.rank
+        self.kernel_size = standardize_tuple(kernel_size, n, "kernel_size")
+        self.strides = standardize_tuple(strides, n, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, n, "dilation_rate")
+        self.padding = str(padding).lower()
+        if self.padding not in self.paddings:
+            raise ValueError(f"{type(self).__name__}: padding must be one of {self.paddings}, "
+                             f"got {padding!r}")
+        self.data_format = standardize_data_format(data_format)
+
+    def _channels(self, input_shape):
+        s = tuple(input_shape)
+        if len(s) != self.rank + 2:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
+                             f"{self.rank + 2}, got shape {input_shape}")
+        c = s[1 if self.data_format == "channels_first" else -1]
+        if c is None:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: the channel dimension "
+                             f"of the inputs must be known, got shape {input_shape}")
+        return c
+
+    def _spatial(self, input_shape):
+        s = tuple(input_shape)
+        return s[2:] if self.data_format == "channels_first" else s[1:-1]
+
+    def _out_spatial(self, spatial):
+        return [conv_length(n, k, s, d, self.padding) for n, k, s, d in
+                zip(spatial, self.kernel_size, self.strides, self.dilation_rate)]
+
+    def _out_channels(self, c):
+        return self.filters
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        spatial = self._out_spatial(self._spatial(s))
+        c = self._out_channels(s[1 if self.data_format == "channels_first" else -1])
+        return TensorShape([s[0], c] + spatial if self.data_format == "channels_first"
+                           else [s[0]] + spatial + [c])
+
+    def call(self, inputs):
+        y = self._forward(_to_last(inputs, self.data_format))
+        if self.use_bias:
+            y = y + self.bias
+        return _from_last(self.activation(y), self.data_format)
+
+    def get_config(self):
+        return dict(super().get_config(), kernel_size=self.kernel_size, strides=self.strides,
+                    padding=self.padding, data_format=self.data_format,
+                    dilation_rate=self.dilation_rate, activation=_act.serialize(self.activation),
+                    use_bias=self.use_bias)
+
+
+class _Kernel(_ConvBase):
+    """One `kernel` and a bias (Conv3D and the transposed convolutions)."""
+    transpose = False
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, output_padding=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
+        self.filters, self.groups = int(filters), int(groups)
+        if self.filters <= 0 or self.groups < 1 or self.filters % self.groups:
+            raise ValueError(f"{type(self).__name__}: filters ({filters}) must be positive and "
+                             f"divisible by groups ({groups})")
+        self.output_padding = None if output_padding is None else standardize_tuple(
+            output_padding, self.rank, "output_padding", allow_zero=True)
+        if self.output_padding is not None and any(
+                p >= s for p, s in zip(self.output_padding, self.strides)):
+            raise ValueError(f"{type(self).__name__}: output_padding {self.output_padding} must "
+                             f"be smaller than the strides {self.strides}")
+        configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer,
+                              kernel_constraint, bias_constraint)
+
+    def build(self, input_shape):
+        c = self._channels(input_shape)
+        if c % self.groups:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: input channels ({c}) "
+                             f"must be divisible by groups ({self.groups})")
+        shape = self.kernel_size + ((self.filters, c) if self.transpose
+                                    else (c // self.groups, self.filters))
+        self.kernel = self.add_weight("kernel", shape, initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def _out_spatial(self, spatial):
+        if not self.transpose:
+            return super()._out_spatial(spatial)
+        op = self.output_padding or (None,) * self.rank
+        return [deconv_length(n, k, s, d, self.padding, p) for n, k, s, d, p in
+                zip(spatial, self.kernel_size, self.strides, self.dilation_rate, op)]
+
+    def get_config(self):
+        cfg = dict(super().get_config(), filters=self.filters, **_kernel_bias_config(self))
+        if self.transpose:
+            cfg["output_padding"] = self.output_padding
+        else:
+            cfg["groups"] = self.groups
+        return cfg
+
+
+class Conv3D(_Kernel):
+    """3-D convolution over (batch, depth, rows, cols, channels); kernel
+    (kd, kh, kw, channels // groups, filters)."""
+    rank, keras_name = 3, "conv3d"
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+    def _forward(self, x):
+        _static(x.shape[1], self, "depth")
+        return conv3d(x, self.kernel, self.strides, self.padding, self.dilation_rate)
+
+
+class Conv3DTranspose(_Kernel):
+    """Transposed 3-D convolution; kernel (kd, kh, kw, filters, channels); output sizes as
+    Keras's."""
+    rank, keras_name, transpose = 3, "conv3d_transpose", True
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, output_padding=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, 1,
+                         activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, output_padding, **kwargs)
+
+    def _forward(self, x):
+        _static(x.shape[1], self, "depth")
+        out = self._out_spatial(tuple(x.shape[1:4]))
+        return conv3d_transpose(x, self.kernel, out, self.strides, self.padding,
+                                self.dilation_rate)
+
+
+class Conv1DTranspose(_Kernel):
+    """Transposed 1-D convolution over (batch, steps, channels); kernel (k, filters,
+    channels)."""
+    rank, keras_name, transpose = 1, "conv1d_transpose", True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, 1,
+                         activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, output_padding, **kwargs)
+
+    def _forward(self, x):
+        (w,) = self._out_spatial((x.shape[1],))
+        y = _cv.conv2d_transpose(_s.expand_dims(x, 1), _s.expand_dims(self.kernel, 0),
+                                 (x.shape[0], 1, w, self.filters), (1, self.strides[0]),
+                                 self.padding.upper(), dilations=(1, self.dilation_rate[0]))
+        return _s.squeeze(y, 1)
+
+
+class DepthwiseConv1D(_ConvBase):
+    """Depthwise 1-D convolution: each input channel convolved with its own
+    `depth_multiplier` filters; kernel (k, channels, depth_multiplier)."""
+    keras_name = "depthwise_conv1d"
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
+        self.depth_multiplier = int(depth_multiplier)
+        configure_kernel_bias(self, activation, use_bias, depthwise_initializer, bias_initializer,
+                              depthwise_regularizer, bias_regularizer, activity_regularizer,
+                              depthwise_constraint, bias_constraint, kernel="depthwise")
+
+    def build(self, input_shape):
+        c = self._channels(input_shape)
+        self.kernel = self.add_weight("kernel", self.kernel_size + (c, self.depth_multiplier),
+                                      initializer=self.depthwise_initializer,
+                                      regularizer=self.depthwise_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (c * self.depth_multiplier,),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def _out_channels(self, c):
+        return None if c is None else c * self.depth_multiplier
+
+    def _forward(self, x):
+        y = _cv.depthwise_conv2d(_s.expand_dims(x, 1), _s.expand_dims(self.kernel, 0),
+                                 (1, self.strides[0]), self.padding.upper(),
+                                 dilations=(1, self.dilation_rate[0]))
+        return _s.squeeze(y, 1)
+
+    def get_config(self):
+        return dict(super().get_config(), depth_multiplier=self.depth_multiplier,
+                    **_kernel_bias_config(self, "depthwise"))
+
+
+class SeparableConv1D(_ConvBase):
+    """Depthwise 1-D convolution then a pointwise (1x1) one to `filters` channels: weights
+    depthwise_kernel (k, C, M), pointwise_kernel (1, C*M, filters), bias."""
+    keras_name = "separable_conv1d"
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
+        self.filters, self.depth_multiplier = int(filters), int(depth_multiplier)
+        if pointwise_constraint is not None:
+            raise NotImplementedError("weight constraints are not supported")
+        configure_kernel_bias(self, activation, use_bias, depthwise_initializer, bias_initializer,
+                              depthwise_regularizer, bias_regularizer, activity_regularizer,
+                              depthwise_constraint, bias_constraint, kernel="depthwise")
+        self.pointwise_initializer = _init.get(pointwise_initializer)
+        self.pointwise_regularizer = _reg.get(pointwise_regularizer)
+
+    def build(self, input_shape):
+        c, m = self._channels(input_shape), self.depth_multiplier
+        self.depthwise_kernel = self.add_weight(
+            "depthwise_kernel", self.kernel_size + (c, m), initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer)
+        self.pointwise_kernel = self.add_weight(
+            "pointwise_kernel", (1, c * m, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def _forward(self, x):
+        y = _cv.separable_conv2d(_s.expand_dims(x, 1), _s.expand_dims(self.depthwise_kernel, 0),
+                                 _s.expand_dims(self.pointwise_kernel, 0), (1, self.strides[0]),
+                                 self.padding.upper(), dilations=(1, self.dilation_rate[0]))
+        return _s.squeeze(y, 1)
+
+    def get_config(self):
+        cfg = dict(super().get_config(), filters=self.filters,
+                   depth_multiplier=self.depth_multiplier,
+                   **_kernel_bias_config(self, "depthwise"))
+        cfg.update(pointwise_initializer=keras_object_config(self.pointwise_initializer,
+                                                             "keras.initializers"),
+                   pointwise_regularizer=keras_object_config(self.pointwise_regularizer,
+                                                             "keras.regularizers"),
+                   pointwise_constraint=None)
+        return cfg
+
+
+# ------------------------------------------------------------------ 3-D pooling
+class _Pool3D(Layer):
+    keras_name = "pooling3d"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 name=None, **kwargs):
+        super().__init__(name=name or unique_name(self.keras_name), **kwargs)
+        self.pool_size = standardize_tuple(pool_size, 3, "pool_size")
+        self.strides = self.pool_size if strides is None else standardize_tuple(strides, 3,
+                                                                                "strides")
+        self.padding = str(padding).lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', "
+                             f"got {padding!r}")
+        self.data_format = standardize_data_format(data_format)
+
+    def call(self, inputs):
+        x = _to_last(inputs, self.data_format)
+        if x.ndim != 5:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
+                             f"5, got shape {tuple(x.shape)}")
+        d = _static(x.shape[1], self, "depth")
+        y = _unfold(self._pool2d(_fold(x), self.pool_size[1:], self.strides[1:],
+                                 self.padding.upper()), d)
+        k, s = self.pool_size[0], self.strides[0]
+        out = conv_length(d, k, s, 1, self.padding)
+        lo, hi = _same_pads(d, k, s, 1, out) if self.padding == "same" else (0, 0)
+        if lo or hi:
+            y = _a.pad(y, [[0, 0], [lo, hi]] + [[0, 0]] * 3, constant_values=self._fill(y))
+        return _from_last(self._reduce(_depth_taps(y, k, s, 1, out), d, lo, out),
+                          self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        sh = tuple(input_shape)
+        first = self.data_format == "channels_first"
+        spatial = [conv_length(n, k, s, 1, self.padding) for n, k, s in
+                   zip(sh[2:] if first else sh[1:-1], self.pool_size, self.strides)]
+        return TensorShape([sh[0], sh[1]] + spatial if first else [sh[0]] + spatial + [sh[-1]])
+
+    def get_config(self):
+        return dict(super().get_config(), pool_size=self.pool_size, strides=self.strides,
+                    padding=self.padding, data_format=self.data_format)
+
+
+class MaxPooling3D(_Pool3D):
+    """Max over (pool_size) windows of a 5-D input (strides default to pool_size)."""
+    keras_name = "max_pooling3d"
+    _pool2d = staticmethod(_cv.max_pool2d)
+
+    def _fill(self, y):
+        return float(np.finfo(y.dtype.np).min)
+
+    def _reduce(self, taps, d, lo, out):
+        y = taps[0]
+        for t in taps[1:]:
+            y = _m.maximum(y, t)
+        return y
+
+
+class AveragePooling3D(_Pool3D):
+    """Average over (pool_size) windows of a 5-D input ('same': non-padding cells only)."""
+    keras_name = "average_pooling3d"
+    _pool2d = staticmethod(_cv.avg_pool2d)
+
+    def _fill(self, y):
+        return 0.0
+
+    def _reduce(self, taps, d, lo, out):
+        y = taps[0]
+        for t in taps[1:]:
+            y = y + t
+        # non-padding cells per depth window (the 2-D part has averaged its own already)
+        k, s = self.pool_size[0], self.strides[0]
+        counts = [max(0, min(j * s - lo + k, d) - max(j * s - lo, 0)) for j in range(out)]
+        scale = np.asarray([1.0 / c for c in counts], y.dtype.np).reshape(1, out, 1, 1, 1)
+        return y * convert_to_tensor(scale)
+
+
+class _GlobalPool3D(Layer):
+    keras_name = "global_pooling3d"
+
+    def __init__(self, data_format=None, keepdims=False, name=None, **kwargs):
+        super().__init__(name=name or unique_name(self.keras_name), **kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.keepdims = bool(keepdims)
+
+    def _axes(self):
+        return [2, 3, 4] if self.data_format == "channels_first" else [1, 2, 3]
+
+    def call(self, inputs):
+        if inputs.ndim != 5:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
+                             f"5, got shape {tuple(inputs.shape)}")
+        return self._reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        s = list(input_shape)
+        if self.keepdims:
+            return TensorShape([1 if a in self._axes() else d for a, d in enumerate(s)])
+        return TensorShape([d for a, d in enumerate(s) if a not in self._axes()])
+
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format, keepdims=self.keepdims)
+
+
+class GlobalAveragePooling3D(_GlobalPool3D):
+    """Mean over the three spatial axes."""
+    keras_name = "global_average_pooling3d"
+    _reduce = staticmethod(_m.reduce_mean)
+
+
+class GlobalMaxPooling3D(_GlobalPool3D):
+    """Max over the three spatial axes."""
+    keras_name = "global_max_pooling3d"
+    _reduce = staticmethod(_m.reduce_max)
+
+
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
+GlobalAvgPool3D, GlobalMaxPool3D = GlobalAveragePooling3D, GlobalMaxPooling3D
