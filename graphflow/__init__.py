@@ -311,6 +311,8 @@ random.__dict__.update(
     stateless_truncated_normal=_r.stateless_truncated_normal,
     stateless_categorical=_r.stateless_categorical, stateless_binomial=_r.stateless_binomial,
     stateless_gamma=_r.stateless_gamma, stateless_poisson=_r.stateless_poisson,
+    log_uniform_candidate_sampler=_r.log_uniform_candidate_sampler,
+    uniform_candidate_sampler=_r.uniform_candidate_sampler,
     Generator=_r.Generator, Algorithm=_r.Algorithm, split=_r.stateless_split,
     fold_in=_r.stateless_fold_in,
     get_global_generator=_r.get_global_generator, set_global_generator=_r.set_global_generator,

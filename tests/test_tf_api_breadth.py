@@ -595,3 +595,30 @@ def test_lookup_tables_eager_traced_ragged_and_dataset(tmp_path):
     assert mt.lookup(tf.constant(["a", "b"])).numpy().tolist() == [0.5, 2.0]
     k, v = mt.export()
     assert k.numpy().tolist() == [b"b"] and v.numpy().tolist() == [2.0]
+
+
+def test_candidate_samplers():
+    tf.random.set_seed(3)
+    r = 10
+    s, t, e = tf.random.log_uniform_candidate_sampler([[0, 4]], 2, 20000, False, r)
+    p = (np.log(np.arange(r) + 2) - np.log(np.arange(r) + 1)) / np.log(r + 1)
+    freq = np.bincount(s.numpy(), minlength=r) / 20000
+    np.testing.assert_allclose(freq, p, atol=0.012)
+    np.testing.assert_allclose(t.numpy(), [[20000 * p[0], 20000 * p[4]]], rtol=1e-5)
+    np.testing.assert_allclose(e.numpy(), 20000 * p[s.numpy()], rtol=1e-5)
+    # the word2vec tutorial's call: unique negatives, expected counts -expm1(tries log1p(-p))
+    context_class = tf.expand_dims(tf.constant([5], dtype="int64"), 1)
+    neg, te, se = tf.random.log_uniform_candidate_sampler(
+        true_classes=context_class, num_true=1, num_sampled=4, unique=True, range_max=4096,
+        seed=42, name="negative_sampling")
+    assert neg.dtype == tf.int64 and len(set(neg.numpy().tolist())) == 4
+    p5 = np.log(7 / 6) / np.log(4097)
+    tries = np.log1p(-te.numpy()[0, 0]) / np.log1p(-p5)   # invert TF's formula
+    assert abs(tries - round(tries)) < 1e-2 and round(tries) >= 4
+    u, ut, _ = tf.random.uniform_candidate_sampler([[1]], 1, 5, True, 5)
+    assert sorted(u.numpy().tolist()) == [0, 1, 2, 3, 4] and ut.shape == (1, 1)
+
+    @tf.function
+    def draw():
+        return tf.random.uniform_candidate_sampler([[1]], 1, 6, False, 1000)[0]
+    assert not np.array_equal(draw().numpy(), draw().numpy())

@@ -24,7 +24,7 @@ from ..errors import InvalidArgumentError
 from ..tensor import to_tensor
 from .collective_ops import current_communicator
 from .creation import shape_tuple
-from .math_ops import cast, floor
+from .math_ops import cast, expm1, floor, log, log1p
 from .registry import Aval, broadcast_shapes, defop, op_error
 
 _GLOBAL = {"seed": None, "rng": np.random.default_rng()}
@@ -216,12 +216,40 @@ def _s_fold_in(rng, shape, dtype, data):
     return _s_full_int(np.random.Generator(sub), shape, dtype)
 
 
+def _s_candidates(rng, shape, dtype, range_max, unique, log_uniform):
+    """`shape[0] - 1` candidate classes in [0, range_max) and, last, the number of tries
+    (TF's candidate samplers: log-uniform (Zipfian) or uniform; unique = without repeats)."""
+    n, r = shape[0] - 1, int(range_max)
+    if unique and n > r:
+        raise InvalidArgumentError(f"candidate sampler: cannot draw {n} unique candidates from "
+                                   f"range_max {r}")
+
+    def draw(k):
+        if log_uniform:
+            v = np.floor(np.exp(rng.random(k) * np.log(r + 1.0))).astype(np.int64) - 1
+            return np.clip(v, 0, r - 1)
+        return rng.integers(0, r, size=k)
+    if not unique:
+        return np.concatenate([draw(n), [n]]).astype(dtype)
+    out, seen, tries = [], set(), 0
+    while len(out) < n:
+        for v in draw(max(2 * n, 16)):
+            if len(out) == n:
+                break
+            tries += 1
+            if v not in seen:
+                seen.add(int(v))
+                out.append(int(v))
+    return np.asarray(out + [tries], dtype)
+
+
 _SAMPLERS = {
     "normal": lambda rng, shape, dtype: _to_dtype(rng.standard_normal(shape), dtype),
     "uniform": lambda rng, shape, dtype: _to_dtype(rng.random(shape), dtype),
     "truncated_normal": _s_truncated, "uniform_int": _s_uniform_int, "full_int": _s_full_int,
     "categorical": _s_categorical, "gamma": _s_gamma, "poisson": _s_poisson,
     "binomial": _s_binomial, "shuffle": _s_shuffle, "fold_in": _s_fold_in,
+    "candidates": _s_candidates,
 }
 
 
@@ -631,3 +659,51 @@ def get_global_generator():
 def set_global_generator(generator):
     """`tf.random.set_global_generator`: make `generator` the process-wide one."""
     _GLOBAL_GENERATOR["g"] = generator
+
+
+# ---------------------------------------------------------------- candidate samplers
+def _candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, seed, log_uniform):
+    n, r = int(num_sampled), int(range_max)
+    drawn = _draw("candidates", (n + 1,), np.int64,
+                  [to_tensor(np.int64(r)), to_tensor(bool(unique)), to_tensor(bool(log_uniform))],
+                  seed)
+    sampled, tries = drawn[:n], cast(drawn[n], _dt.float32)
+    true = to_tensor(true_classes, _dt.int64)
+    if true.ndim != 2 or (isinstance(true.shape[1], int) and true.shape[1] != int(num_true)):
+        raise ValueError(f"candidate sampler: true_classes must be [batch_size, num_true="
+                         f"{num_true}], got shape {tuple(true.shape)}")
+
+    def prob(k):
+        kf = cast(k, _dt.float32)
+        if log_uniform:
+            return (log(kf + 2.0) - log(kf + 1.0)) / float(np.log(r + 1.0))
+        return kf * 0.0 + 1.0 / r
+
+    def expected(p):
+        if unique:
+            return -expm1(tries * log1p(-p))
+        return p * float(n)
+    return sampled, expected(prob(true)), expected(prob(sampled))
+
+
+def log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max,
+                                  seed=None, name=None):
+    """`tf.random.log_uniform_candidate_sampler`: `num_sampled` classes from the log-uniform
+    (Zipfian) distribution P(k) = log((k + 2) / (k + 1)) / log(range_max + 1) - without repeats
+    if `unique` - and the expected counts of the true and sampled classes (TF's formulas).
+
+    >>> s, t, e = log_uniform_candidate_sampler([[3]], 1, 4, True, 10)
+    >>> s.shape, s.dtype, t.shape, e.shape, len(set(s.numpy().tolist()))
+    (TensorShape([4]), tf.int64, TensorShape([1, 1]), TensorShape([4]), 4)
+    """
+    return _candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, seed, True)
+
+
+def uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, seed=None,
+                              name=None):
+    """`tf.random.uniform_candidate_sampler`: as the log-uniform one, with P(k) = 1/range_max.
+
+    >>> uniform_candidate_sampler([[0, 1]], 2, 3, False, 5)[0].shape
+    TensorShape([3])
+    """
+    return _candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, seed, False)
