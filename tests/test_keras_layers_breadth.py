@@ -287,3 +287,20 @@ def test_input_spec_and_identity():
     assert spec.ndim == 2 and L.InputSpec.from_config(spec.get_config()).shape == (None, 3)
     np.testing.assert_array_equal(L.Identity()(X3).numpy(), X3)
     assert issubclass(L.TimeDistributed, L.Wrapper)
+
+
+def test_spectral_normalization_matches_keras():
+    ref = REF["spectral"]
+    x = np.asarray(np.random.default_rng(3).normal(size=(4, 3)), "float32")
+    sn = L.SpectralNormalization(L.Dense(5), power_iterations=2)
+    sn(x)
+    assert [w.name for w in sn.weights] == ref["names"]
+    assert sn.count_params() == ref["params"] and sorted(sn.get_config()) == ref["cfg"]
+    sn.set_weights([np.linspace(-2, 3, 15).reshape(3, 5), np.linspace(-1, 1, 5).reshape(1, 5),
+                    np.linspace(0, 1, 5)])
+    for key, kw in (("y1", dict(training=True)), ("y2", dict(training=True)), ("y3", {})):
+        np.testing.assert_allclose(sn(x, **kw).numpy().ravel(), ref[key], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sn.vector_u.numpy().ravel(), ref["u"], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(sn.layer.kernel.numpy().ravel(), ref["kernel"], rtol=1e-5)
+    clone = keras.layers.deserialize(keras.layers.serialize(sn))
+    assert clone.power_iterations == 2 and isinstance(clone.layer, L.Dense)

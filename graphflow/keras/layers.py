@@ -1134,7 +1134,8 @@ EXTRA_LAYER_NAMES = (
     "InputSpec", "Identity", "ELU", "PReLU", "GaussianDropout", "AlphaDropout",
     "ActivityRegularization", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding3D",
     "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D", "GroupNormalization",
-    "UnitNormalization", "Wrapper", "TimeDistributed", "Attention", "AdditiveAttention")
+    "UnitNormalization", "Wrapper", "TimeDistributed", "Attention", "AdditiveAttention",
+    "SpectralNormalization")
 #: Image preprocessing layers (resizing, cropping, contrast, brightness): keras/image_layers.py.
 IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
                      "RandomBrightness")

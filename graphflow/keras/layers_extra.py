@@ -834,3 +834,68 @@ class AdditiveAttention(Attention):
         cfg = super().get_config()
         cfg.pop("score_mode")
         return cfg
+
+
+class SpectralNormalization(Wrapper):
+    """Spectral normalization of the wrapped layer's `kernel` (or `embeddings`): when called
+    with training=True, `power_iterations` steps of power iteration (the non-trainable
+    `vector_u` carries over between calls) estimate the largest singular value sigma of the
+    kernel (reshaped to (-1, last dim)) and the kernel is assigned kernel / sigma before the
+    layer runs (Keras 3; an all-zero kernel is left alone). At inference it just runs the
+    layer.
+
+    >>> import graphflow as tf, numpy as np
+    >>> sn = tf.keras.layers.SpectralNormalization(tf.keras.layers.Dense(2))
+    >>> _ = sn(tf.ones((1, 3)), training=True)
+    >>> bool(abs(np.linalg.svd(sn.layer.kernel.numpy())[1][0] - 1) < 0.2), sn.count_params()
+    (True, 10)
+    """
+    kernel = None
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if power_iterations <= 0:
+            raise ValueError("`power_iterations` should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations}`")
+        self.power_iterations = int(power_iterations)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        kernel = getattr(self.layer, "kernel", None)
+        if kernel is None:
+            kernel = getattr(self.layer, "embeddings", None)
+        if kernel is None:
+            raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' nor "
+                             "'embeddings'")
+        self.kernel = kernel   # a weight of this layer too: Keras's order kernel, vector_u, bias
+        self.kernel_shape = tuple(kernel.shape)
+        self.vector_u = self.add_weight("vector_u", (1, self.kernel_shape[-1]),
+                                        initializer=_init.TruncatedNormal(stddev=0.02),
+                                        trainable=False, dtype=kernel.dtype)
+        self.built = True
+
+    def normalized_weights(self):
+        """(vector_u, kernel / sigma) after the power iterations."""
+        w = _s.reshape(self.kernel.read_value(), (-1, self.kernel_shape[-1]))
+        u = self.vector_u.read_value()
+        for _ in range(self.power_iterations):
+            v = _nn.l2_normalize(_m.matmul(u, w, transpose_b=True), axis=None, epsilon=1e-12)
+            u = _nn.l2_normalize(_m.matmul(v, w), axis=None, epsilon=1e-12)
+        u, v = _m.stop_gradient(u), _m.stop_gradient(v)
+        sigma = _m.matmul(_m.matmul(v, w), u, transpose_b=True)
+        return u, _s.reshape(w / sigma, self.kernel_shape)
+
+    def call(self, inputs, training=False):
+        if training:
+            kernel = self.kernel
+            u, new = self.normalized_weights()
+            zero = _m.reduce_all(_m.equal(kernel.read_value(), 0))
+            self.vector_u.assign(_m.where(zero, self.vector_u.read_value(), u))
+            kernel.assign(_m.where(zero, kernel.read_value(), new))
+        return self.layer(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        return dict(super().get_config(), power_iterations=self.power_iterations)
