@@ -41,7 +41,8 @@ def test_padded_batch_strings_spec_and_errors():
                                         output_shapes=[None]).padded_batch(2)
     assert values(ds) == [[[b"a", b""], [b"b", b"c"]]]
     assert ds.element_spec == tf.TensorSpec((None, None), tf.string)
-    with pytest.raises(ValueError, match=r"padded_batch: an element of component 0 has size 4"):
+    with pytest.raises(ValueError, match=r"padded_batch \(made at test_data_breadth.py:\d+\): an "
+                       r"element of component 0 has size 4"):
         list(A.padded_batch(4, padded_shapes=[3]))
 
 
@@ -564,3 +565,20 @@ def test_guide_iterator_checkpointing(tmp_path):
     assert [next(iterator).numpy() for _ in range(5)] == [5, 6, 7, 8, 9]
     ckpt.restore(manager.latest_checkpoint)
     assert [next(iterator).numpy() for _ in range(5)] == [5, 6, 7, 8, 9]
+
+
+def test_assert_cardinality_experimental_helpers_and_ragged_batching():
+    ds = tf.data.Dataset.range(5).filter(lambda x: x < 3)
+    assert int(ds.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    checked = ds.apply(tf.data.experimental.assert_cardinality(3))
+    assert int(checked.cardinality()) == 3 and values(checked) == [0, 1, 2]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"assert_cardinality \(made at .*\): input dataset was expected to "
+                             r"contain 2 elements but contained at least 3"):
+        list(ds.assert_cardinality(2))
+    got = values(tf.data.Dataset.range(4).apply(tf.data.experimental.map_and_batch(
+        lambda x: x * 10, 3)))
+    assert got == [[0, 10, 20], [30]]
+    rt = tf.ragged.constant([[1], [2, 3]])
+    batched = next(iter(tf.data.Dataset.from_tensors(rt).repeat(2).batch(2)))
+    assert batched.to_list() == [[[1], [2, 3]], [[1], [2, 3]]]

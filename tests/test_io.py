@@ -258,7 +258,8 @@ def test_parse_example_batch_varlen_sequence_ragged():
 
 def test_parse_example_errors_name_feature_and_example():
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"parse_single_example: feature 'x' \(data type: int64\) is "
+                       match=r"parse_single_example \(called at test_io.py:\d+\): feature 'x' "
+                             r"\(data type: int64\) is "
                              r"required but could not be found"):
         tf.io.parse_single_example(_ex(y=[1]), {"x": tf.io.FixedLenFeature([], tf.int64)})
     with pytest.raises(tf.errors.InvalidArgumentError,
@@ -429,3 +430,36 @@ def test_strings_keep_trailing_nul_bytes(tmp_path):
     out = tf.io.parse_single_example(tf.constant(ser), {
         "feature3": tf.io.FixedLenFeature([], tf.float32)})
     assert float(out["feature3"]) == 0.0
+
+
+def test_parse_single_sequence_example():
+    se = tf.train.SequenceExample()
+    se.context.feature["id"].bytes_list.value.append(b"u1")
+    for step in [[1., 2.], [3., 4.], [5., 6.]]:
+        se.feature_lists.feature_list["xy"].feature.add().float_list.value.extend(step)
+    for tok in [[1, 2, 3], [], [4]]:
+        se.feature_lists.feature_list["tok"].feature.add().int64_list.value.extend(tok)
+    ctx, seq = tf.io.parse_single_sequence_example(
+        se.SerializeToString(),
+        context_features={"id": tf.io.FixedLenFeature([], tf.string),
+                          "w": tf.io.FixedLenFeature([], tf.float32, default_value=1.0)},
+        sequence_features={"xy": tf.io.FixedLenSequenceFeature([2], tf.float32),
+                           "tok": tf.io.VarLenFeature(tf.int64),
+                           "none": tf.io.FixedLenSequenceFeature([], tf.int64,
+                                                                 allow_missing=True)})
+    assert ctx["id"].numpy() == b"u1" and float(ctx["w"]) == 1.0
+    assert seq["xy"].numpy().tolist() == [[1., 2.], [3., 4.], [5., 6.]]
+    assert tf.sparse.to_dense(seq["tok"]).numpy().tolist() == [[1, 2, 3], [0, 0, 0], [4, 0, 0]]
+    assert seq["none"].shape == (0,)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="step 0 of sequence feature 'xy'"):
+        tf.io.parse_single_sequence_example(se.SerializeToString(), sequence_features={
+            "xy": tf.io.FixedLenSequenceFeature([3], tf.float32)})
+
+
+def test_base64_web_safe():
+    data = [bytes(range(250, 256)), b"", b"hello?"]
+    enc = tf.io.encode_base64(tf.constant(data))
+    import base64
+    assert enc.numpy().tolist() == [base64.urlsafe_b64encode(d).rstrip(b"=") for d in data]
+    assert tf.io.encode_base64(tf.constant(b"a"), pad=True).numpy() == b"YQ=="
+    assert tf.io.decode_base64(enc).numpy().tolist() == data

@@ -41,7 +41,16 @@ experimental.__dict__.update(
     scan=lambda initial_state, scan_func: lambda ds: ds.scan(initial_state, scan_func),
     unbatch=lambda: lambda ds: ds.unbatch(), ignore_errors=lambda: lambda ds: ds.ignore_errors(),
     dense_to_ragged_batch=lambda batch_size, drop_remainder=False, row_splits_dtype=None:
-        lambda ds: ds.ragged_batch(batch_size, drop_remainder))
+        lambda ds: ds.ragged_batch(batch_size, drop_remainder),
+    assert_cardinality=lambda n: lambda ds: ds.assert_cardinality(n),
+    enumerate_dataset=lambda start=0: lambda ds: ds.enumerate(start),
+    parallel_interleave=lambda map_func, cycle_length, block_length=1, sloppy=False,
+    buffer_output_elements=None, prefetch_input_elements=None:
+        lambda ds: ds.interleave(map_func, cycle_length, block_length),
+    map_and_batch=lambda map_func, batch_size, num_parallel_batches=None, drop_remainder=False,
+    num_parallel_calls=None: lambda ds: ds.map(map_func).batch(batch_size, drop_remainder),
+    shuffle_and_repeat=lambda buffer_size, count=None, seed=None:
+        lambda ds: ds.shuffle(buffer_size, seed).repeat(count))
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
            "experimental", "Options", "AutotuneOptions", "TextLineDataset", "TFRecordDataset",

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import state as _state
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, user_source
 from ..io import files as _files
 from ..io import tfrecord as _tfrecord
 from ..io.proto import BytesList
@@ -44,7 +44,8 @@ UNKNOWN_CARDINALITY = -2
 
 
 def _where(what):
-    return f"tf.data.Dataset.{what}"
+    """`what` and the user's line that made the dataset, for errors raised while iterating."""
+    return f"Dataset.{what} (made at {user_source()})"
 
 
 class Dataset:
@@ -267,7 +268,8 @@ class Dataset:
         def make():
             for e in self._make():
                 yield fn(e)
-        return self._derive(make, self._cardinality)
+        return self._derive(make, self._cardinality,
+                            lambda: _spec_or_none(fn.output_spec(self.element_spec)))
 
     def filter(self, predicate, name=None):
         """Keep the elements where `predicate` is True.
@@ -297,6 +299,7 @@ class Dataset:
         >>> [b.shape.as_list() for b in tf.data.Dataset.range(7).batch(3, drop_remainder=True)]
         [[3], [3]]
         """
+        what = _where("batch")
         batch_size = int(batch_size)
         if batch_size <= 0:
             raise ValueError(f"batch: batch_size must be positive, got {batch_size}")
@@ -306,10 +309,10 @@ class Dataset:
             for e in self._make():
                 buf.append(e)
                 if len(buf) == batch_size:
-                    yield stack(buf, "batch")
+                    yield stack(buf, what)
                     buf = []
             if buf and not drop_remainder:
-                yield stack(buf, "batch")
+                yield stack(buf, what)
         c = self._cardinality
         if c >= 0:
             c = c // batch_size if drop_remainder else -(-c // batch_size)
@@ -724,6 +727,7 @@ class Dataset:
         ...  .as_numpy_iterator()][0]
         [[1, -1, -1, -1, -1], [2, 2, -1, -1, -1]]
         """
+        what = _where("padded_batch")
         batch_size = int(batch_size)
         if batch_size <= 0:
             raise ValueError(f"padded_batch: batch_size must be positive, got {batch_size}")
@@ -733,10 +737,10 @@ class Dataset:
             for e in self._make():
                 buf.append(e)
                 if len(buf) == batch_size:
-                    yield pad_stack(buf, "padded_batch", padded_shapes, padding_values)
+                    yield pad_stack(buf, what, padded_shapes, padding_values)
                     buf = []
             if buf and not drop_remainder:
-                yield pad_stack(buf, "padded_batch", padded_shapes, padding_values)
+                yield pad_stack(buf, what, padded_shapes, padding_values)
         c = self._cardinality
         if c >= 0:
             c = c // batch_size if drop_remainder else -(-c // batch_size)
@@ -1051,6 +1055,32 @@ class Dataset:
                     yield convert_to_tensor(np.int32(c)), e
         return self._derive(make, UNKNOWN_CARDINALITY)
 
+    def assert_cardinality(self, expected_cardinality, name=None):
+        """The same elements, checking while iterating that there are exactly
+        `expected_cardinality` of them (which `cardinality()` then reports).
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.range(5).filter(lambda x: x < 3).assert_cardinality(3)
+        >>> int(ds.cardinality()), len(list(ds))
+        (3, 3)
+        """
+        n = int(expected_cardinality)
+        what = _where("assert_cardinality")
+
+        def make():
+            count = 0
+            for e in self._make():
+                count += 1
+                if n >= 0 and count > n:
+                    raise _broken_promise(what, f"input dataset was expected to contain {n} "
+                                           "elements but contained at least "
+                                           f"{count} elements")
+                yield e
+            if n >= 0 and count < n:
+                raise _broken_promise(what, f"input dataset was expected to contain {n} "
+                                       f"elements but contained only {count} elements")
+        return self._derive(make, n, self._parent_spec)
+
     def get_single_element(self, name=None):
         """The only element of a one-element dataset (InvalidArgumentError otherwise).
 
@@ -1175,3 +1205,14 @@ def _as_dataset(x, what):
         raise TypeError(f"{what}: the function must return a tf.data.Dataset, got "
                         f"{type(x).__name__} {x!r}")
     return x
+
+
+def _spec_or_none(spec):
+    """`spec` with constant leaves described, or None (then the first element tells)."""
+    return None if spec is None else spec_of(spec)
+
+
+def _broken_promise(what, message):
+    """TF's FailedPreconditionError for a broken dataset promise (an InvalidArgumentError
+    here), naming the transformation and where it was made."""
+    return InvalidArgumentError(f"{what}: {message}")

@@ -15,6 +15,7 @@ from ..function import Function
 from ..nest import flatten
 from ..ops import shape_ops as _s
 from ..ragged import RaggedTensor
+from ..ragged import stack as ragged_stack
 from ..sparse import SparseTensor
 from ..tensor import Tensor, TensorShape, TensorSpec, Variable, convert_to_tensor
 
@@ -106,6 +107,8 @@ class RaggedTensorSpec(SparseTensorSpec):
 
 
 def _leaf_spec(t):
+    if isinstance(t, (TensorSpec, SparseTensorSpec)):
+        return t
     if isinstance(t, (Tensor,)) or hasattr(t, "_graph"):
         return TensorSpec(t.shape, t.dtype)
     if isinstance(t, RaggedTensor):
@@ -147,6 +150,9 @@ def stack(elements, what):
     cols, rebuild = _columns(elements)
     out = []
     for col in cols:
+        if isinstance(col[0], RaggedTensor):   # ragged elements batch into a ragged tensor
+            out.append(ragged_stack(list(col)))
+            continue
         shapes = {tuple(t.shape) for t in col}
         if len(shapes) > 1:
             raise ValueError(f"{what}: cannot batch elements of different shapes {sorted(shapes)}; "
@@ -265,6 +271,24 @@ class ElementFunction:
         if self.unpack:
             return self.output(call_unpacked(self.fn, args[0]))
         return self.output(self.fn(*args))
+
+    def output_spec(self, *arg_specs):
+        """The element spec of the results for arguments of these specs (a trace with their
+        unknown dims, as TF computes a map's element_spec), or None when it cannot be traced.
+        """
+        leaves = flatten(arg_specs)[0]
+        if self.eager or not all(isinstance(s, TensorSpec) and s.dtype != _dt.string
+                                 for s in leaves):
+            return None
+        try:
+            cf = self._traced.get_concrete_function(*arg_specs)
+            g = cf.optimized
+            nodes = g.nx.nodes
+            return cf.structure([TensorSpec([d if isinstance(d, int) else None
+                                             for d in nodes[o]["shape"]],
+                                            _dt.as_dtype(nodes[o]["dtype"])) for o in g.outputs])
+        except Exception:   # noqa: BLE001 - the first element tells instead
+            return None
 
     def __call__(self, *args):
         if not self.eager and _traceable(args):

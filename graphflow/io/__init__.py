@@ -16,12 +16,14 @@ TF's `TensorProto`), `tfrecord` (crc32c, framing, compression), `files`, `parsin
 [[1.5, 2.5]]
 """
 from ..strings import decode_raw
-from .files import gfile, matching_files, parse_tensor, read_file, serialize_tensor, write_file
+from .files import decode_base64, encode_base64, gfile, matching_files, parse_tensor, read_file, serialize_tensor, write_file
 from .parsing import (FixedLenFeature, FixedLenSequenceFeature, RaggedFeature, VarLenFeature,
-                      decode_csv, parse_example, parse_single_example)
+                      decode_csv, parse_example, parse_single_example,
+                      parse_single_sequence_example)
 from .tfrecord import TFRecordOptions, TFRecordWriter
 
 __all__ = ["decode_raw", "gfile", "matching_files", "parse_tensor", "read_file",
            "serialize_tensor", "write_file", "FixedLenFeature", "FixedLenSequenceFeature",
            "RaggedFeature", "VarLenFeature", "decode_csv", "parse_example",
-           "parse_single_example", "TFRecordOptions", "TFRecordWriter"]
+           "parse_single_example", "parse_single_sequence_example", "TFRecordOptions",
+           "TFRecordWriter", "encode_base64", "decode_base64"]

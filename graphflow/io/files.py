@@ -8,6 +8,7 @@ b'\\x08\\x01\\x12\\x00"\\x04\\x00\\x00\\x80?'
 >>> float(tf.io.parse_tensor(s, tf.float32))
 1.0
 """
+import base64
 import glob
 import os
 import shutil
@@ -22,7 +23,7 @@ from .proto import DecodeError, TensorProto, TensorShapeProto
 from .tfrecord import open_read
 
 __all__ = ["read_file", "write_file", "matching_files", "serialize_tensor", "parse_tensor",
-           "gfile", "as_bytes", "as_path", "DTYPE_ENUM"]
+           "gfile", "as_bytes", "as_path", "DTYPE_ENUM", "encode_base64", "decode_base64"]
 
 #: TF's DataType enum values (types.proto) for graphflow's dtypes
 DTYPE_ENUM = {"float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5, "int8": 6,
@@ -142,6 +143,40 @@ def parse_tensor(serialized, out_type, name=None):
         raise InvalidArgumentError(f"tf.io.parse_tensor: {arr.size} values for shape "
                                    f"{list(shape)}")
     return convert_to_tensor(arr.astype(want.np).reshape(shape), want)
+
+
+def encode_base64(input, pad=False, name=None):   # noqa: A002 (TF's argument name)
+    """Web-safe base64 (`-` and `_` for `+` and `/`) of every string, `=` padding if `pad`.
+
+    >>> import graphflow as tf
+    >>> tf.io.encode_base64(tf.constant([bytes([251, 255]), b"ab"])).numpy().tolist()
+    [b'-_8', b'YWI']
+    """
+    t = input if isinstance(input, Tensor) else convert_to_tensor(input, _dt.string)
+    arr = np.asarray(t.numpy(), dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, b in np.ndenumerate(arr):
+        e = base64.urlsafe_b64encode(b)
+        out[idx] = e if pad else e.rstrip(b"=")
+    return convert_to_tensor(out, _dt.string)
+
+
+def decode_base64(input, name=None):   # noqa: A002 (TF's argument name)
+    """The bytes of web-safe base64 strings (padding optional).
+
+    >>> import graphflow as tf
+    >>> tf.io.decode_base64(["-_8", "YWI="]).numpy().tolist()
+    [b'\\xfb\\xff', b'ab']
+    """
+    t = input if isinstance(input, Tensor) else convert_to_tensor(input, _dt.string)
+    arr = np.asarray(t.numpy(), dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, b in np.ndenumerate(arr):
+        try:
+            out[idx] = base64.urlsafe_b64decode(b + b"=" * (-len(b.rstrip(b"=")) % 4))
+        except (ValueError, TypeError):
+            raise InvalidArgumentError(f"tf.io.decode_base64: invalid base64 {b!r}") from None
+    return convert_to_tensor(out, _dt.string)
 
 
 def _copy(src, dst, overwrite=False):

@@ -19,14 +19,15 @@ import csv
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, user_source
 from ..ragged import RaggedTensor
 from ..sparse import SparseTensor
 from ..tensor import Tensor, bytes_array, convert_to_tensor
-from .proto import DecodeError, Example
+from .proto import DecodeError, Example, Features, SequenceExample
 
 __all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature",
-           "parse_example", "parse_single_example", "decode_csv", "split_csv_line",
+           "parse_example", "parse_single_example", "parse_single_sequence_example",
+           "decode_csv", "split_csv_line",
            "convert_csv_field", "csv_defaults"]
 
 
@@ -146,7 +147,8 @@ def parse_example(serialized, features, example_names=None, name=None, _single=F
     >>> out["v"].indices.numpy().tolist(), out["v"].values.numpy().tolist()
     ([[0, 0], [1, 0], [1, 1]], [1.0, 2.0, 3.0])
     """
-    what = "tf.io.parse_single_example" if _single else "tf.io.parse_example"
+    what = ("tf.io.parse_single_example" if _single else "tf.io.parse_example") + \
+        f" (called at {user_source()})"
     arr, records = _serialized_list(serialized, what)
     if not _single and arr.ndim != 1:
         raise InvalidArgumentError(f"{what}: serialized must be a vector of strings, got shape "
@@ -262,6 +264,74 @@ def parse_single_example(serialized, features, example_names=None, name=None):
     return out
 
 
+def parse_single_sequence_example(serialized, context_features=None, sequence_features=None,
+                                  example_name=None, name=None):
+    """Parse one serialized `tf.train.SequenceExample` into (context dict, sequence dict):
+    context features as in `parse_single_example`; per sequence feature (a FeatureList of
+    steps) a `FixedLenSequenceFeature` gives a dense [steps, *shape] tensor and a
+    `VarLenFeature` a SparseTensor [steps, longest step].
+
+    >>> import graphflow as tf
+    >>> se = tf.train.SequenceExample()
+    >>> se.context.feature["id"].int64_list.value.append(7)
+    >>> for tok in [[1, 2], [3]]:
+    ...     se.feature_lists.feature_list["tok"].feature.add().int64_list.value.extend(tok)
+    >>> ctx, seq = tf.io.parse_single_sequence_example(
+    ...     se.SerializeToString(), {"id": tf.io.FixedLenFeature([], tf.int64)},
+    ...     {"tok": tf.io.VarLenFeature(tf.int64)})
+    >>> int(ctx["id"]), tf.sparse.to_dense(seq["tok"]).numpy().tolist()
+    (7, [[1, 2], [3, 0]])
+    """
+    what = f"tf.io.parse_single_sequence_example (called at {user_source()})"
+    arr, records = _serialized_list(serialized, what)
+    if len(records) != 1:
+        raise InvalidArgumentError(f"{what}: serialized must be one string, got shape "
+                                   f"{list(arr.shape)}")
+    try:
+        se = SequenceExample.FromString(records[0])
+    except (DecodeError, UnicodeDecodeError) as e:
+        raise InvalidArgumentError(f"{what}: could not parse a tf.train.SequenceExample: {e}") \
+            from None
+    context = {}
+    if context_features:
+        ctx = Example(features=se.context).SerializeToString()
+        context = parse_single_example(ctx, context_features)
+    sequences = {}
+    lists = se.feature_lists.feature_list
+    for key, spec in (sequence_features or {}).items():
+        dt = _dtype(spec, key, what)
+        steps = []
+        if key in lists:
+            for t, feat in enumerate(lists[key].feature):
+                steps.append(_values_of(Example(features=Features(feature={key: feat})), key,
+                                        dt, what, t))
+        elif isinstance(spec, FixedLenSequenceFeature) and not spec.allow_missing:
+            raise InvalidArgumentError(f"{what}: sequence feature {key!r} (data type: "
+                                       f"{dt.name}) is required but could not be found")
+        empty = np.zeros(0, object if dt == _dt.string else dt.np)
+        if isinstance(spec, VarLenFeature):
+            idx = [[t, j] for t, v in enumerate(steps) for j in range(v.size)]
+            longest = max([v.size for v in steps], default=0)
+            vals = np.concatenate(steps) if steps else empty
+            sequences[key] = SparseTensor(np.asarray(idx, np.int64).reshape(-1, 2),
+                                          _tensor(vals, dt), [len(steps), longest])
+        elif isinstance(spec, FixedLenSequenceFeature):
+            shape = _shape(spec.shape)
+            size = int(np.prod(shape))
+            for t, v in enumerate(steps):
+                if v.size != size:
+                    raise InvalidArgumentError(f"{what}: step {t} of sequence feature {key!r} "
+                                               f"has {v.size} values; its shape {list(shape)} "
+                                               f"needs {size}")
+            full = np.stack([v.reshape(shape) for v in steps]) if steps else \
+                empty.reshape((0,) + shape)
+            sequences[key] = _tensor(full, dt)
+        else:
+            raise TypeError(f"{what}: sequence feature {key!r} must be a "
+                            f"FixedLenSequenceFeature or VarLenFeature, got {spec!r}")
+    return context, sequences
+
+
 # ------------------------------------------------------------------------------------ CSV
 def split_csv_line(line, field_delim=",", use_quote_delim=True, what="tf.io.decode_csv"):
     """The fields of one CSV record (bytes) as a list of bytes; quotes ("...", with "" for a
@@ -336,7 +406,7 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
     >>> a.numpy().tolist(), b.numpy().tolist()
     ([1, 2], [b'x,y', b'z'])
     """
-    what = "tf.io.decode_csv"
+    what = f"tf.io.decode_csv (called at {user_source()})"
     arr = np.asarray(records.numpy() if isinstance(records, Tensor) else
                      bytes_array(np.asarray(records, dtype=object)), dtype=object)
     dts, defaults = csv_defaults(record_defaults, what)
