@@ -479,3 +479,48 @@ def test_transposed_operand_copied_by_tiles_matches_numpy(shape, perm):
     assert plan.kernels
     np.testing.assert_array_equal(got[0], ref)
     np.testing.assert_array_equal(want[0], ref)
+
+
+# ------------------------------------------------------------------ float32 blockwise sums
+def _rel_err(got, exact):
+    return np.max(np.abs(np.asarray(got, np.float64) - exact) / np.abs(exact))
+
+
+@pytest.mark.parametrize("shape,axis", [((10_000_019,), None), ((4, 1 << 20), 1),
+                                        ((1 << 16, 33), 0)])
+def test_float32_blockwise_sums_stay_within_numpy_error(shape, axis):
+    """float32 sums accumulate in float32 blocks (codegen.SUM_BLOCK values of a row,
+    COLUMN_BLOCK rows of a column reduction) flushed into float64. Adversarial data: a large
+    mean (1000) with small noise and a long reduction (10M values, rows of 1M, columns of 64K):
+    the error against a float64 reference stays within numpy's (pairwise for rows; one by one
+    for x.sum(0)) - and below ~64 ulps of the sum, however long the reduction."""
+    rng = np.random.default_rng(21)
+    x = (1000.0 + rng.standard_normal(shape)).astype(np.float32)
+    exact = x.astype(np.float64).sum(axis=axis)
+    got, _, plan = both(lambda x: tf.reduce_sum(x, axis), x)
+    assert plan.kernels
+    err, np_err = _rel_err(got[0], exact), _rel_err(x.sum(axis=axis), exact)
+    assert err <= max(np_err, 64 * 2.0 ** -24), (err, np_err)
+    # a single-threaded run (one kernel call over everything, no per-chunk partials)
+    from graphflow.backends.numba.parallel import ONE_THREAD
+    with ONE_THREAD:
+        got1, _, _ = both(lambda x: tf.reduce_sum(x, axis), x)
+    assert _rel_err(got1[0], exact) <= max(np_err, 64 * 2.0 ** -24)
+
+
+def test_float32_blockwise_sums_keep_signed_zero_nan_and_inf():
+    """The blocks start from -0.0 (sum of -0s is -0 as numpy), NaN and inf propagate, and
+    sizes around the block edges (1023, 1024, 1025, 2049 values per row; 63/64/65 rows)."""
+    for n in (1023, 1024, 1025, 2049):
+        x = np.full((3, n), -0.0, np.float32)
+        x[1, n // 2] = np.inf
+        x[2, -1] = np.nan
+        got, want, _ = both(lambda x: [tf.reduce_sum(x, 1), tf.reduce_sum(x)], x)
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+        assert np.signbit(got[0][0])
+    for rows in (63, 64, 65, 129):
+        x = special(np.float32, (rows, 40), rows)
+        got, want, _ = both(lambda x: tf.reduce_sum(x, 0), x)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_allclose(got[0], x.astype(np.float64).sum(0), rtol=1e-5)
