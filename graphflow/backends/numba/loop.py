@@ -33,7 +33,8 @@ from . import cache, lowering
 #: set False to run every while_loop step by step (the plan per iteration), e.g. to compare
 ENABLED = True
 
-_SCALARS = (np.bool_, np.integer, np.floating)
+#: rows of a history buffer to start with when the trip count is unknown (doubled as needed)
+GROW_FROM = 16
 
 
 def _lit(v, dtype):
@@ -54,6 +55,19 @@ def _cast(expr, dtype):
 
 class _Unsupported(Exception):
     pass
+
+
+def _index(n, spec):
+    """numba source of a getitem spec of ints and slices with int bounds."""
+    idx = []
+    for s in spec:
+        if s[0] == "s" and all(v is None or type(v) is int for v in s[1:]):
+            idx.append(":".join("" if v is None else str(v) for v in s[1:]))
+        elif s[0] == "i" and type(s[1]) is int:
+            idx.append(str(s[1]))
+        else:
+            raise _Unsupported(f"getitem %{n} with index {s}")
+    return ", ".join(idx)
 
 
 class _Emitter:
@@ -122,18 +136,16 @@ class _Emitter:
             if len(d["shape"]) == 0:
                 self.emit(f"{out} = {_cast(out, d['dtype'])}")
         elif op == "getitem":
-            idx = []
-            for s in d["attrs"]["spec"]:
-                if s[0] == "s" and all(v is None or type(v) is int for v in s[1:]):
-                    idx.append(":".join("" if v is None else str(v) for v in s[1:]))
-                elif s[0] == "i" and type(s[1]) is int:
-                    idx.append(str(s[1]))
-                else:
-                    raise _Unsupported(f"getitem %{n} with index {s}")
             if not d["shape"]:
                 raise _Unsupported(f"getitem %{n} of one element")
-            self.emit(f"{out} = {self.ref(ins[0])}[{', '.join(idx)}]")
+            self.emit(f"{out} = {self.ref(ins[0])}[{_index(n, d['attrs']['spec'])}]")
             self.notc.add(out)
+        elif op == "getitem_grad":   # zeros with the slice set to the cotangent
+            shape = tuple(d["shape"])
+            if not shape or not self.shape(ins[0]):
+                raise _Unsupported(f"getitem_grad %{n} of one element")
+            self.emit(f"{out} = np.zeros({shape}, np.{np.dtype(d['dtype']).name})")
+            self.emit(f"{out}[{_index(n, d['attrs']['spec'])}] = {self.ref(ins[0])}")
         elif op == "concat":
             axis = d["attrs"]["axis"]
             parts = ", ".join(self.carray(i) for i in ins)
@@ -258,22 +270,26 @@ class LoopDriver:
                 x = dt.type(np.asarray(x).reshape(-1)[0])
             args.append(x)
         trip = sg.trip_count
-        hist = [np.empty((trip + 1,) + tuple(sg.in_avals[j].shape), sg.in_avals[j].dtype)
+        rows = GROW_FROM if trip is None else trip + 1   # (unknown trip count: buffers grow)
+        hist = [np.empty((rows,) + tuple(sg.in_avals[j].shape), sg.in_avals[j].dtype)
                 for j in self.rec]
         saved = []
         for q in range(self.ns):
             d = sg.graphs[1].nx.nodes[sg.saved[q]]
-            saved.append(np.empty((trip,) + tuple(d["shape"]), d["dtype"]))
+            saved.append(np.empty((rows,) + tuple(d["shape"]), d["dtype"]))
         note_run()
-        out = self.kernel.fn(*args, *self.consts, *hist, *saved, trip)
+        out = self.kernel.fn(*args, *self.consts, *hist, *saved, -1 if trip is None else trip)
         self.runs += 1
         k, status = int(out[n]), int(out[n + 1])
+        nr = len(self.rec)
+        hist = [h[:k + 1] for h in out[n + 2:n + 2 + nr]]
+        saved = [s[:k] for s in out[n + 2 + nr:]]
         if status:
             from ...errors import InvalidArgumentError
             raise InvalidArgumentError(
                 f"while_loop at {sg.source}: runs more than the {trip} iterations it was traced "
                 "for")
-        if k != trip:
+        if trip is not None and k != trip:
             from ...errors import InvalidArgumentError
             raise InvalidArgumentError(
                 f"while_loop at {sg.source}: ran {k} iterations, but was traced for exactly "
@@ -305,8 +321,6 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
     number of saved body values (the body plan's extra outputs)."""
     if not ENABLED:
         return None, "loop lowering is off (loop.ENABLED)"
-    if sg.trip_count is None:
-        return None, "the trip count is known only at run time"
     if sg.has_dims():
         return None, "a shape has an unknown dim"
     if sg.has_effects:
@@ -328,6 +342,7 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
     hnames = [f"H{j}" for j in rec]
     snames = [f"S{q}" for q in range(ns)]
     ind = "        "
+    bufs = "".join(f", {b}" for b in hnames + snames)
     body = ["@numba.njit(error_model='numpy', fastmath=KERNEL_FLAGS, cache=True, nogil=True)",
             f"def kernel({', '.join(params + cnames + hnames + snames + ['trip'])}):",
             "    k = 0", "    while True:"]
@@ -336,15 +351,17 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
     body += [ind + ln for ln in ce.lines]
     body += [f"{ind}if not {ce.ref(cond_plan.out_slots[0])}:", f"{ind}    break",
              f"{ind}if k == trip:",
-             f"{ind}    return ({''.join(f'v{j}, ' for j in range(n))}k, 1)"]
+             f"{ind}    return ({''.join(f'v{j}, ' for j in range(n))}k, 1{bufs})"]
     for j, h in zip(rec, hnames):
-        body.append(f"{ind}{h}[k] = v{j}")
+        body += [f"{ind}if k + 1 >= {h}.shape[0]:", f"{ind}    {h} = grow_rows({h}, k + 1)",
+                 f"{ind}{h}[k] = v{j}"]
     for s, pname in zip(body_plan.param_slots, params):
         body.append(f"{ind}{be.name(s)} = {pname}")
     body += [ind + ln for ln in be.lines]
     outs = body_plan.out_slots
     for q in range(ns):
-        body.append(f"{ind}S{q}[k] = {be.ref(outs[n + q])}")
+        body += [f"{ind}if k >= S{q}.shape[0]:", f"{ind}    S{q} = grow_rows(S{q}, k)",
+                 f"{ind}S{q}[k] = {be.ref(outs[n + q])}"]
     news = []
     for j in range(n):
         a = sg.out_avals[j]
@@ -357,10 +374,13 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
     body.append(f"{ind}k += 1")
     for j, h in zip(rec, hnames):
         body.append(f"    {h}[k] = v{j}")
-    body.append(f"    return ({''.join(f'v{j}, ' for j in range(n))}k, 0)")
+    body.append(f"    return ({''.join(f'v{j}, ' for j in range(n))}k, 0{bufs})")
     parts = ["# graphflow fused loop (generated by graphflow.backends.numba.loop; do not edit)",
              "import numpy as np", "import numba",
-             "from graphflow.backends.numba.rt import *  # noqa: F401,F403", ""]
+             "from graphflow.backends.numba.rt import *  # noqa: F401,F403", "", "",
+             "@numba.njit(cache=True, nogil=True)", "def grow_rows(a, n):",
+             "    b = np.empty((2 * a.shape[0] + 1,) + a.shape[1:], a.dtype)",
+             "    b[:n] = a[:n]", "    return b", ""]
     for key, (kname, src) in kernels.items():
         text = "\n".join(ln for ln in src.splitlines()
                          if not ln.startswith(("import ", "from ", "# graphflow")))
