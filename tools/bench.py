@@ -642,6 +642,125 @@ def layernorm(cfg):
     return _ratio_workload(cfg, gf, ref, _rows(), w, gamma, beta, rtol=2e-3)
 
 
+# ------------------------------------------------------------------ issue 8: untuned shapes
+# Workloads nobody tuned the compiler for (float32, ratios against numpy in the same process);
+# the targets leave room for a loaded 2-core machine.
+@workload("gelu_4096x1024", 0.35)
+def gelu_rows(cfg):
+    """tf.nn.gelu(x, approximate=True) vs numpy's tanh formula."""
+    def ref(x):
+        c = np.float32(np.sqrt(2 / np.pi))
+        return np.float32(0.5) * x * (1 + np.tanh(c * (x + np.float32(0.044715) * x * x * x)))
+    return _ratio_workload(cfg, lambda x: tf.nn.gelu(x, approximate=True), ref, _rows())
+
+
+@workload("batchnorm_train_fwd_bwd", 0.55)
+def batchnorm_train(cfg):
+    """training batch norm on (16384, 256): moments over axis 0, output and the gradients of
+    reduce_sum(y * w) w.r.t. x, gamma and beta, vs numpy's hand-written forward and backward."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((16384, 256)).astype(np.float32)
+    w = rng.standard_normal((16384, 256)).astype(np.float32)
+    g, b = (rng.standard_normal(256).astype(np.float32) for _ in range(2))
+
+    def gf(x, w, g, b):
+        with tf.GradientTape() as t:
+            t.watch([x, g, b])
+            mu, var = tf.nn.moments(x, axes=[0])
+            y = tf.nn.batch_normalization(x, mu, var, b, g, 1e-3)
+            loss = tf.reduce_sum(y * w)
+        return [y] + t.gradient(loss, [x, g, b])
+
+    def ref(x, w, g, b):
+        n = x.shape[0]
+        xc = x - x.mean(0)
+        r = np.float32(1) / np.sqrt((xc * xc).mean(0) + np.float32(1e-3))
+        xh = xc * r
+        gxh = w * g
+        gx = r / n * (n * gxh - gxh.sum(0) - xh * (gxh * xh).sum(0))
+        return [xh * g + b, gx, (w * xh).sum(0), w.sum(0)]
+    return _ratio_workload(cfg, gf, ref, x, w, g, b, rtol=3e-3)
+
+
+@workload("l2_normalize_rows", 0.45)
+def l2_normalize_rows(cfg):
+    """tf.math.l2_normalize(x, axis=-1) on (4096, 1024) vs numpy."""
+    def ref(x):
+        return x / np.sqrt(np.maximum((x * x).sum(-1, keepdims=True), np.float32(1e-12)))
+    return _ratio_workload(cfg, lambda x: tf.math.l2_normalize(x, axis=-1), ref, _rows())
+
+
+@workload("clip_where_4M", 0.30)
+def clip_where(cfg):
+    """where(x > 0, clip_by_value(2x, -1, 1), x*x - 0.5) on 4M values vs numpy."""
+    def gf(x):
+        return tf.where(x > 0, tf.clip_by_value(2.0 * x, -1.0, 1.0), x * x - 0.5)
+
+    def ref(x):
+        return np.where(x > 0, np.clip(np.float32(2) * x, -1, 1), x * x - np.float32(0.5))
+    return _ratio_workload(cfg, gf, ref, _rows())
+
+
+@workload("transpose_reduce", 1.0)
+def transpose_reduce(cfg):
+    """reduce_sum(transpose(x), axis=1) on (4096, 1024) vs x.T.sum(1) (a column sum: the
+    reduction reads x in place instead of a transposed copy)."""
+    return _ratio_workload(cfg, lambda x: tf.reduce_sum(tf.transpose(x), 1),
+                           lambda x: x.T.sum(1), _rows(), rtol=1e-4)
+
+
+@workload("col_sum_1024x4096", 0.9)
+def col_sum(cfg):
+    """reduce_sum(x, axis=0) on (1024, 4096) vs x.sum(0)."""
+    x = np.random.default_rng(4).standard_normal((1024, 4096)).astype(np.float32)
+    return _ratio_workload(cfg, lambda x: tf.reduce_sum(x, 0), lambda x: x.sum(0), x, rtol=1e-4)
+
+
+@workload("moments_rows", 0.45)
+def moments_rows(cfg):
+    """tf.nn.moments(x, axes=[1]) on (4096, 1024) (mean and variance) vs numpy."""
+    def ref(x):
+        m = x.mean(1)
+        return [m, ((x - m[:, None]) ** 2).mean(1)]
+    return _ratio_workload(cfg, lambda x: list(tf.nn.moments(x, axes=[1])), ref, _rows(),
+                           rtol=1e-4)
+
+
+@workload("masked_attention", 0.60)
+def masked_attention(cfg):
+    """softmax(q k^T / 8 + causal mask) v over 8 heads of 512 x 64 vs numpy."""
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal((8, 512, 64)).astype(np.float32) for _ in range(3))
+    mask = np.triu(np.full((512, 512), -1e9, np.float32), 1)
+
+    def gf(q, k, v, mask):
+        s = tf.matmul(q, k, transpose_b=True) * (1.0 / 8.0) + mask
+        return tf.matmul(tf.nn.softmax(s, -1), v)
+
+    def ref(q, k, v, mask):
+        s = q @ k.transpose(0, 2, 1) * np.float32(1 / 8) + mask
+        return _np_softmax(s) @ v
+    return _ratio_workload(cfg, gf, ref, q, k, v, mask, rtol=1e-3)
+
+
+@workload("sigmoid_xent_fwd_bwd", 0.50)
+def sigmoid_xent(cfg):
+    """mean sigmoid cross-entropy on (4096, 1024) logits with 0/1 labels and its gradient
+    w.r.t. the logits, vs numpy's stable forward and hand-written backward."""
+    y = (np.random.default_rng(8).uniform(size=(4096, 1024)) > 0.5).astype(np.float32)
+
+    def gf(x, y):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x))
+        return [loss, t.gradient(loss, x)]
+
+    def ref(x, y):
+        loss = np.mean(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))))
+        return [loss, (np.float32(1) / (1 + np.exp(-x)) - y) / np.float32(x.size)]
+    return _ratio_workload(cfg, gf, ref, _rows(), y, rtol=1e-3)
+
+
 def run(names, cfg):
     rows = []
     for name in names:
