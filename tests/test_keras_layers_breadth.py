@@ -304,3 +304,13 @@ def test_spectral_normalization_matches_keras():
     np.testing.assert_allclose(sn.layer.kernel.numpy().ravel(), ref["kernel"], rtol=1e-5)
     clone = keras.layers.deserialize(keras.layers.serialize(sn))
     assert clone.power_iterations == 2 and isinstance(clone.layer, L.Dense)
+
+
+def test_default_names_are_keras_names():
+    keras.backend.clear_session()
+    made = [L.UpSampling1D(), L.ZeroPadding3D(), L.Cropping1D(), L.PReLU(), L.ELU(),
+            L.TimeDistributed(L.Identity()), L.GroupNormalization(), L.SpatialDropout1D(0.1)]
+    # Keras 3.15's names for the same constructions (to_snake_case of the class name)
+    assert [m.name for m in made] == ["up_sampling1d", "zero_padding3d", "cropping1d", "p_re_lu",
+                                      "elu", "time_distributed", "group_normalization",
+                                      "spatial_dropout1d"]

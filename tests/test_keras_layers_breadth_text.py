@@ -148,3 +148,45 @@ def test_errors():
         L.StringLookup(vocabulary=["a", "a"])
     with pytest.raises(ValueError, match="output_sequence_length"):
         L.TextVectorization(output_mode="count", output_sequence_length=3)
+
+
+def test_fingerprint64_matches_tf():
+    """TF 2.21's to_hash_bucket_fast for strings of every length class of FarmHash (0-300
+    bytes), reduced modulo four bucket counts."""
+    from graphflow.keras.farmhash import fingerprint64
+    ref = json.load(open(os.path.join(os.path.dirname(__file__), "data",
+                                      "keras_layers_breadth_ref.json")))["farmhash"]
+    strs = [bytes.fromhex(h) for h in ref["strs"]]
+    for p in ("2147483647", "1000003", "997", "3"):
+        assert [fingerprint64(s) % int(p) for s in strs] == ref[p]
+
+
+HREF = json.load(open(os.path.join(os.path.dirname(__file__), "data",
+                                   "keras_layers_breadth_ref.json")))["hashing"]
+WORDS = A([["the", "cat"], ["sat", ""], ["on", "mat"]])
+HASH_CASES = {
+    "h_int": (lambda: L.Hashing(num_bins=7), WORDS),
+    "h_mask": (lambda: L.Hashing(num_bins=5, mask_value=""), WORDS),
+    "h_ints": (lambda: L.Hashing(num_bins=11), A([[1, 22, -3], [400, 5, 0]])),
+    "h_multi": (lambda: L.Hashing(num_bins=6, output_mode="multi_hot"), WORDS),
+    "h_count": (lambda: L.Hashing(num_bins=4, output_mode="count"), WORDS),
+    "h_onehot": (lambda: L.Hashing(num_bins=4, output_mode="one_hot"), A([["a"], ["b"], ["c"]])),
+    "sl_oov3": (lambda: L.StringLookup(vocabulary=["a", "b"], num_oov_indices=3),
+                A([["a", "x", "yy", "b", "zzz", "w"]])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HASH_CASES))
+def test_hashing_matches_keras(name):
+    make, x = HASH_CASES[name]
+    layer = make()
+    y = layer(x)
+    ref = HREF[name]
+    assert list(y.shape) == ref["shape"] and y.dtype.name == ref["dtype"]
+    assert y.numpy().ravel().tolist() == ref["vals"]
+    assert sorted(layer.get_config()) == ref["cfg"]
+    assert layer.get_config()["dtype"]["config"]["name"] == ref["cfgdtype"]
+    clone = type(layer).from_config(layer.get_config())
+    np.testing.assert_array_equal(clone(x).numpy(), y.numpy())
+    f = tf.function(lambda v: layer(v))
+    np.testing.assert_array_equal(f(tf.constant(x)).numpy(), y.numpy())

@@ -16,6 +16,7 @@ TensorShape([2, 3])
 import collections
 import contextvars
 import inspect
+import re
 
 import numpy as np
 
@@ -49,13 +50,14 @@ def reset_names():
 
 
 def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and (not name[i - 1].isupper() or
-                                  (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
+    """Keras's default layer name of a class (to_snake_case): 'BatchNormalization' ->
+    'batch_normalization', 'UpSampling1D' -> 'up_sampling1d', 'PReLU' -> 'p_re_lu'.
+
+    >>> _snake("UpSampling1D"), _snake("SimpleRNN"), _snake("PReLU")
+    ('up_sampling1d', 'simple_rnn', 'p_re_lu')
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _is_dtype_name(s):
@@ -1140,7 +1142,7 @@ EXTRA_LAYER_NAMES = (
 IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
                      "RandomBrightness")
 #: Lookup and text layers: keras/text_layers.py.
-TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization")
+TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing")
 #: 1-D transposed / depthwise / separable and 3-D convolutions and poolings:
 #: keras/conv_extra.py.
 CONV_EXTRA_LAYER_NAMES = (

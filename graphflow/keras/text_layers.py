@@ -30,6 +30,7 @@ from ..py_func import numpy_function
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorShape, TensorSpec, Variable, bytes_array, convert_to_tensor
 from .layers import Layer
+from .farmhash import hash_bucket_fast
 from .preprocessing import encode_categorical
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -62,7 +63,7 @@ def _batches(data, steps):
         yield data
 
 
-def _run(layer, fn, inputs, shape, dtype):
+def _run(fn, inputs, shape, dtype):
     """`fn(numpy array) -> numpy array` on a tensor: at once when eager, else as a
     numpy_function node of output `shape` (may hold the input's symbolic dims)."""
     if _state.current().graph is None:
@@ -296,11 +297,8 @@ class _IndexLookup(Layer):
                     j = oov_start
                 elif isinstance(v, int):
                     j = oov_start + v % self.num_oov_indices
-                else:
-                    raise NotImplementedError(
-                        f"{type(self).__name__} {self.name}: num_oov_indices > 1 hashes "
-                        "strings with FarmHash, which graphflow does not have; use "
-                        "num_oov_indices=1")
+                else:   # TF's to_hash_bucket_fast, as Keras
+                    j = oov_start + int(hash_bucket_fast([v], self.num_oov_indices)[0])
             out[i] = j
         if missing:
             raise ValueError(f"{type(self).__name__} {self.name}: when `num_oov_indices=0` all "
@@ -348,7 +346,7 @@ class _IndexLookup(Layer):
                                "layer, or call `adapt` with some sample data.")
         self._called = True
         out_dt = _dt.as_dtype(self.vocabulary_dtype) if self.invert else _dt.int64
-        idx = _run(self, self._lookup_array, inputs, inputs.shape, out_dt)
+        idx = _run(self._lookup_array, inputs, inputs.shape, out_dt)
         if self.output_mode == "int":
             return idx
         # Keras on TF: int64 counts / hots, float32 tf-idf
@@ -643,8 +641,8 @@ class TextVectorization(Layer):
                                  "model's fit / predict step) the output length must be fixed: "
                                  "set `output_sequence_length`")
             shape = (batch, self._output_sequence_length)
-            return _run(self, self._vectorize, inputs, shape, _dt.int64)
-        return _run(self, self._vectorize, inputs, (batch, lk._depth()),
+            return _run(self._vectorize, inputs, shape, _dt.int64)
+        return _run(self._vectorize, inputs, (batch, lk._depth()),
                     _dt.float32 if self._output_mode == "tf_idf" else _dt.int64)
 
     def compute_output_shape(self, input_shape):
@@ -670,3 +668,88 @@ class TextVectorization(Layer):
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
+
+
+# ------------------------------------------------------------------ Hashing
+def _as_string(a):
+    """TF's as_string of an integer array (floats are cast to int64 first, as Keras)."""
+    a = np.asarray(a)
+    if a.dtype.kind == "f":
+        a = a.astype("int64")
+    if a.dtype.kind in "iu":
+        return np.asarray([str(int(v)).encode() for v in a.ravel()], object).reshape(a.shape)
+    return bytes_array(a) if a.dtype != object else a
+
+
+class Hashing(Layer):
+    """Hash strings or integers into `num_bins` bins with TF's fingerprint (the same bins as
+    Keras on TF): bin = fingerprint64(value) % num_bins; with `mask_value`, that value gets bin
+    0 and the others hash into bins 1..num_bins-1. Output modes 'int' (int64 bins),
+    'one_hot', 'multi_hot', 'count'. A `salt` (keyed SipHash in TF) is not supported.
+
+    >>> import graphflow as tf
+    >>> data = [["A"], ["B"], ["C"], ["D"], ["E"]]    # the examples of Keras's docs
+    >>> tf.keras.layers.Hashing(num_bins=3)(data).numpy().ravel().tolist()
+    [1, 0, 1, 1, 2]
+    >>> data = [["A"], ["B"], [""], ["C"], ["D"]]
+    >>> tf.keras.layers.Hashing(num_bins=3, mask_value="")(data).numpy().ravel().tolist()
+    [1, 1, 0, 2, 2]
+    """
+
+    def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
+                 **kwargs):
+        if kwargs.get("dtype") is None:
+            kwargs["dtype"] = "int64" if output_mode == "int" else "float32"
+        super().__init__(**kwargs)
+        if num_bins is None or num_bins <= 0:
+            raise ValueError("The `num_bins` for `Hashing` cannot be `None` or non-positive "
+                             f"values. Received: num_bins={num_bins}.")
+        if output_mode not in ("int", "one_hot", "multi_hot", "count"):
+            raise ValueError("Invalid value for argument `output_mode`. Expected one of ('int', "
+                             f"'one_hot', 'multi_hot', 'count'). Received: "
+                             f"output_mode={output_mode}")
+        if salt is not None:
+            raise NotImplementedError("Hashing: `salt` (TF's keyed SipHash, "
+                                      "to_hash_bucket_strong) is not supported")
+        if sparse:
+            raise NotImplementedError("Hashing: sparse=True is not supported")
+        self.num_bins, self.mask_value, self.salt = int(num_bins), mask_value, None
+        self.output_mode, self.sparse, self.strong_hash = output_mode, False, False
+
+    def _convert_inputs(self, inputs):
+        if isinstance(inputs, Variable):
+            inputs = inputs.read_value()
+        if isinstance(inputs, Tensor):
+            return inputs
+        a = np.asarray(inputs)
+        return convert_to_tensor(bytes_array(a) if a.dtype.kind in "USO" else a)
+
+    def _bins(self, a):
+        a = np.asarray(a)
+        bins, mask = self.num_bins, None
+        if self.mask_value is not None and bins > 1:
+            bins -= 1
+            m = self.mask_value
+            mask = a == (m.encode() if isinstance(m, str) and a.dtype == object else m)
+        out = hash_bucket_fast(_as_string(a), bins)
+        if mask is not None:
+            out = np.where(mask, 0, out + 1)
+        return out.astype("int64")
+
+    def call(self, inputs):
+        x = inputs
+        if self.output_mode == "one_hot" and x.ndim and x.shape[-1] == 1:
+            x = x[..., 0]
+        idx = _run(self._bins, x, x.shape, _dt.int64)
+        return encode_categorical(idx, self.output_mode, self.num_bins, self.dtype)
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        if self.output_mode == "int":
+            return TensorShape(s)
+        return TensorShape(s[:-1] + (self.num_bins,) if s else (self.num_bins,))
+
+    def get_config(self):
+        return dict(super().get_config(), num_bins=self.num_bins, salt=self.salt,
+                    mask_value=self.mask_value, output_mode=self.output_mode,
+                    sparse=self.sparse)

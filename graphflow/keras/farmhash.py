@@ -1,0 +1,157 @@
+"""TF's `Fingerprint64` (FarmHash's farmhashna::Hash64), the hash of Keras's `Hashing` and of
+the lookups' extra OOV buckets: `tf.strings.to_hash_bucket_fast(s, n) == fingerprint64(s) % n`.
+Pure Python on 64-bit integers (masked), one value at a time.
+
+>>> fingerprint64(b"")
+11160318154034397263
+"""
+import struct
+
+import numpy as np
+
+
+_M = (1 << 64) - 1
+K0, K1, K2 = 0xc3a5c85c97cb3127, 0xb492b66fbe98f273, 0x9ae16a3b2f90404f
+
+
+def _f64(s, i):
+    return struct.unpack_from("<Q", s, i)[0]
+
+
+def _f32(s, i):
+    return struct.unpack_from("<I", s, i)[0]
+
+
+def _rot(v, shift):
+    return v if shift == 0 else ((v >> shift) | (v << (64 - shift))) & _M
+
+
+def _shift_mix(v):
+    return v ^ (v >> 47)
+
+
+def _len16(u, v, mul):
+    a = ((u ^ v) * mul) & _M
+    a ^= a >> 47
+    b = ((v ^ a) * mul) & _M
+    b ^= b >> 47
+    return (b * mul) & _M
+
+
+def _len0to16(s, n):
+    if n >= 8:
+        mul = K2 + n * 2
+        a = (_f64(s, 0) + K2) & _M
+        b = _f64(s, n - 8)
+        c = (_rot(b, 37) * mul + a) & _M
+        d = ((_rot(a, 25) + b) * mul) & _M
+        return _len16(c, d, mul)
+    if n >= 4:
+        mul = K2 + n * 2
+        return _len16((n + (_f32(s, 0) << 3)) & _M, _f32(s, n - 4), mul)
+    if n > 0:
+        a, b, c = s[0], s[n >> 1], s[n - 1]
+        y = (a + (b << 8)) & 0xffffffff
+        z = (n + (c << 2)) & 0xffffffff
+        return (_shift_mix(((y * K2) ^ (z * K0)) & _M) * K2) & _M
+    return K2
+
+
+def _len17to32(s, n):
+    mul = K2 + n * 2
+    a = (_f64(s, 0) * K1) & _M
+    b = _f64(s, 8)
+    c = (_f64(s, n - 8) * mul) & _M
+    d = (_f64(s, n - 16) * K2) & _M
+    return _len16((_rot((a + b) & _M, 43) + _rot(c, 30) + d) & _M,
+                  (a + _rot((b + K2) & _M, 18) + c) & _M, mul)
+
+
+def _len33to64(s, n):
+    mul = K2 + n * 2
+    a = (_f64(s, 0) * K2) & _M
+    b = _f64(s, 8)
+    c = (_f64(s, n - 8) * mul) & _M
+    d = (_f64(s, n - 16) * K2) & _M
+    y = (_rot((a + b) & _M, 43) + _rot(c, 30) + d) & _M
+    z = _len16(y, (a + _rot((b + K2) & _M, 18) + c) & _M, mul)
+    e = (_f64(s, 16) * mul) & _M
+    f = _f64(s, 24)
+    g = ((y + _f64(s, n - 32)) * mul) & _M
+    h = ((z + _f64(s, n - 24)) * mul) & _M
+    return _len16((_rot((e + f) & _M, 43) + _rot(g, 30) + h) & _M,
+                  (e + _rot((f + a) & _M, 18) + g) & _M, mul)
+
+
+def _weak32(s, i, a, b):
+    w, x, y, z = _f64(s, i), _f64(s, i + 8), _f64(s, i + 16), _f64(s, i + 24)
+    a = (a + w) & _M
+    b = _rot((b + a + z) & _M, 21)
+    c = a
+    a = (a + x + y) & _M
+    b = (b + _rot(a, 44)) & _M
+    return (a + z) & _M, (b + c) & _M
+
+
+def fingerprint64(s):
+    """TF's Fingerprint64 of bytes `s` (FarmHash farmhashna::Hash64), an unsigned 64-bit int.
+
+    >>> fingerprint64(b"hello") % 10
+    6
+    """
+    n = len(s)
+    if n <= 16:
+        return _len0to16(s, n)
+    if n <= 32:
+        return _len17to32(s, n)
+    if n <= 64:
+        return _len33to64(s, n)
+    seed = 81
+    x = seed
+    y = (seed * K1 + 113) & _M
+    z = (_shift_mix((y * K2 + 113) & _M) * K2) & _M
+    v, w = (0, 0), (0, 0)
+    x = (x * K2 + _f64(s, 0)) & _M
+    end = ((n - 1) // 64) * 64
+    last64 = end + ((n - 1) & 63) - 63
+    i = 0
+    while True:
+        x = (_rot((x + y + v[0] + _f64(s, i + 8)) & _M, 37) * K1) & _M
+        y = (_rot((y + v[1] + _f64(s, i + 48)) & _M, 42) * K1) & _M
+        x ^= w[1]
+        y = (y + v[0] + _f64(s, i + 40)) & _M
+        z = (_rot((z + w[0]) & _M, 33) * K1) & _M
+        v = _weak32(s, i, (v[1] * K1) & _M, (x + w[0]) & _M)
+        w = _weak32(s, i + 32, (z + w[1]) & _M, (y + _f64(s, i + 16)) & _M)
+        z, x = x, z
+        i += 64
+        if i == end:
+            break
+    mul = K1 + ((z & 0xff) << 1)
+    i = last64
+    w = ((w[0] + ((n - 1) & 63)) & _M, w[1])
+    v = ((v[0] + w[0]) & _M, v[1])
+    w = ((w[0] + v[0]) & _M, w[1])
+    x = (_rot((x + y + v[0] + _f64(s, i + 8)) & _M, 37) * mul) & _M
+    y = (_rot((y + v[1] + _f64(s, i + 48)) & _M, 42) * mul) & _M
+    x ^= (w[1] * 9) & _M
+    y = (y + v[0] * 9 + _f64(s, i + 40)) & _M
+    z = (_rot((z + w[0]) & _M, 33) * mul) & _M
+    v = _weak32(s, i, (v[1] * mul) & _M, (x + w[0]) & _M)
+    w = _weak32(s, i + 32, (z + w[1]) & _M, (y + _f64(s, i + 16)) & _M)
+    z, x = x, z
+    return _len16((_len16(v[0], w[0], mul) + _shift_mix(y) * K0 + z) & _M,
+                  (_len16(v[1], w[1], mul) + x) & _M, mul)
+
+
+def hash_bucket_fast(values, num_buckets):
+    """`tf.strings.to_hash_bucket_fast` on an array of bytes: fingerprint64 mod num_buckets.
+
+    >>> hash_bucket_fast(np.array([b"a", b"b"], object), 5).tolist()
+    [4, 2]
+    """
+    a = np.asarray(values, dtype=object)
+    out = np.fromiter((fingerprint64(v) % num_buckets for v in a.ravel()), "int64", a.size)
+    return out.reshape(a.shape)
+
+
