@@ -7,8 +7,8 @@ load 4-5, the 784-256-256-10 MLP step of tools/bench.py: 250 ms per call on BLAS
 5 ms on one), and a chunk pool job whose helper is preempted while it holds a chunk (the call
 waits for it). No fixed threshold is right on both machines, so a plan with a big product
 (`SMALL_GEMM` or more multiply-adds; smaller ones always run on one thread) or a kernel on the
-chunk pool times its own calls ("one thread" = `SINGLE_BLAS` and `parallel.ONE_THREAD`; plans
-with the conv kernels are left to their own choices):
+chunk pool times its own calls, as does a plan with conv kernels (they run per batch chunk on
+the chunk pool) ("one thread" = `SINGLE_BLAS` and `parallel.ONE_THREAD`):
 
   * the first measured call runs on all cores, the second on one thread; the faster of the
     two becomes the plan's mode;

@@ -569,12 +569,12 @@ class NumbaPlan:
             if st.kind == "cluster":
                 st.inplace = inplace.detect_update(gx, st.members, st.anchor, st.outs, i,
                                                    step_of, self.slot, self.outputs_set)
-        # a plan with a big product or a kernel on the chunk pool chooses between one thread
-        # and all cores by timing its calls (not with the conv kernels: they choose themselves)
+        # a plan with a big product, a kernel on the chunk pool or a conv kernel (per batch
+        # chunk on the pool) chooses between one thread and all cores by timing its calls
         self._multi = (_has_big_gemm(gx, s.order),
-                       any(getattr(st, "parallel", False) for st in self.cluster_steps))
-        conv_ops = any(gx.nodes[n]["op"] in lowering.KERNELS for n in s.order)
-        self.blas_choice = BlasChoice() if any(self._multi) and not conv_ops else None
+                       any(getattr(st, "parallel", False) for st in self.cluster_steps),
+                       any(gx.nodes[n]["op"] in lowering.KERNELS for n in s.order))
+        self.blas_choice = BlasChoice() if any(self._multi) else None
         self._blas_ready = False
         self.build_seconds = time.perf_counter() - t0
         self.request(sync)
@@ -693,8 +693,8 @@ class NumbaPlan:
         if not self._blas_ready and self.ready and not SINGLE_BLAS.depth:
             self._blas_ready = True
             choice.reset()
-            gemm, chunks = self._multi
-            if not (chunks and _chunk_pool().helpers) and not (gemm and any(
+            gemm, chunks, convs = self._multi
+            if not ((chunks or convs) and _chunk_pool().helpers) and not (gemm and any(
                     c.get_num_threads() > 1 for c in SINGLE_BLAS.controllers())):
                 self.blas_choice = None     # one thread anyway: nothing to choose
         single = choice.begin()
