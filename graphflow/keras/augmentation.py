@@ -45,6 +45,30 @@ def _bounds(factor, what, lo=-1.0):
     return out
 
 
+def on_nhwc_batch(layer, x, fn):
+    """`fn` (on a batch of channels_last images) applied to images `x` of rank 3 or 4 in the
+    layer's data_format; the result back in the input's layout.
+
+    >>> import graphflow as tf
+    >>> class L: name, data_format = "l", "channels_first"
+    >>> on_nhwc_batch(L(), tf.ones((3, 4, 5)), lambda b: b[:, :2]).shape
+    TensorShape([3, 2, 5])
+    """
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{type(layer).__name__} layer {layer.name}: expected images of rank 3 "
+                         f"or 4 (batch), got shape {tuple(x.shape)}")
+    batched = x.ndim == 4
+    if not batched:
+        x = _s.expand_dims(x, 0)
+    first = layer.data_format == "channels_first"
+    if first:
+        x = _s.transpose(x, (0, 2, 3, 1))
+    y = fn(x)
+    if first:
+        y = _s.transpose(y, (0, 3, 1, 2))
+    return y if batched else _s.squeeze(y, 0)
+
+
 class _RandomImageLayer(Layer):
     """Shared plumbing: channels_first/last and unbatched (rank-3) inputs, the float cast, and
     the training switch; subclasses implement `_augment(x)` on a float NHWC batch."""
@@ -63,19 +87,7 @@ class _RandomImageLayer(Layer):
             x = _m.cast(x, self.dtype)
         if not training:
             return x
-        if x.ndim not in (3, 4):
-            raise ValueError(f"{type(self).__name__} layer {self.name}: expected images of rank "
-                             f"3 or 4, got shape {tuple(x.shape)}")
-        batched = x.ndim == 4
-        if not batched:
-            x = _s.expand_dims(x, 0)
-        first = self.data_format == "channels_first"
-        if first:
-            x = _s.transpose(x, (0, 2, 3, 1))
-        y = self._augment(x)
-        if first:
-            y = _s.transpose(y, (0, 3, 1, 2))
-        return y if batched else _s.squeeze(y, 0)
+        return on_nhwc_batch(self, x, self._augment)
 
     def _uniform(self, n, lo, hi):
         return _r.uniform((n,), lo, hi, dtype=self.dtype, seed=self.seed)

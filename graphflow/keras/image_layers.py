@@ -18,6 +18,7 @@ import numpy as np
 from ..ops import array_ops as _a, creation as _c, image_ops as _im, math_ops as _m
 from ..ops import random_ops as _r, shape_ops as _s
 from ..tensor import TensorShape, to_tensor
+from .augmentation import on_nhwc_batch
 from .layers import Layer
 from .layers_extra import standardize_data_format
 
@@ -36,21 +37,9 @@ class _ImageLayer(Layer):
 
     def call(self, inputs, training=True):
         x = to_tensor(inputs)
-        if x.ndim not in (3, 4):
-            raise ValueError(f"{type(self).__name__} layer {self.name}: expected images of rank 3 "
-                             f"or 4 (batch), got shape {tuple(x.shape)}")
         if x.dtype.name != self.dtype:
             x = _m.cast(x, self.dtype)
-        batched = x.ndim == 4
-        if not batched:
-            x = _s.expand_dims(x, 0)
-        first = self.data_format == "channels_first"
-        if first:
-            x = _s.transpose(x, (0, 2, 3, 1))
-        y = self._apply(x, training)
-        if first:
-            y = _s.transpose(y, (0, 3, 1, 2))
-        return y if batched else _s.squeeze(y, 0)
+        return on_nhwc_batch(self, x, lambda b: self._apply(b, training))
 
     def _out_hw(self, h, w):
         return h, w

@@ -15,6 +15,7 @@ TensorShape([2, 3])
 """
 import collections
 import contextvars
+import importlib
 import inspect
 import re
 
@@ -1151,40 +1152,21 @@ CONV_EXTRA_LAYER_NAMES = (
     "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D")
 
 
+#: module (in graphflow.keras) -> the layer names it exports through this module
+LAZY_LAYER_MODULES = {
+    "layers_extra": EXTRA_LAYER_NAMES, "image_layers": IMAGE_LAYER_NAMES,
+    "text_layers": TEXT_LAYER_NAMES, "conv_extra": CONV_EXTRA_LAYER_NAMES,
+    "preprocessing": PREPROCESSING_LAYER_NAMES, "attention": ATTENTION_LAYER_NAMES,
+    "recurrent": RECURRENT_LAYER_NAMES, "conv_layers": CONV_LAYER_NAMES,
+    "augmentation": AUGMENTATION_LAYER_NAMES}
+
+
 def __getattr__(name):
-    if name in EXTRA_LAYER_NAMES:
-        from . import layers_extra
-        return getattr(layers_extra, name)
-    if name in IMAGE_LAYER_NAMES:
-        from . import image_layers
-        return getattr(image_layers, name)
-    if name in TEXT_LAYER_NAMES:
-        from . import text_layers
-        return getattr(text_layers, name)
-    if name in CONV_EXTRA_LAYER_NAMES:
-        from . import conv_extra
-        return getattr(conv_extra, name)
-    if name in PREPROCESSING_LAYER_NAMES:
-        from . import preprocessing
-        return getattr(preprocessing, name)
-    if name in ATTENTION_LAYER_NAMES:
-        from . import attention
-        return getattr(attention, name)
-    if name in RECURRENT_LAYER_NAMES:
-        from . import recurrent
-        return getattr(recurrent, name)
-    if name in CONV_LAYER_NAMES:
-        from . import conv_layers
-        return getattr(conv_layers, name)
-    if name in AUGMENTATION_LAYER_NAMES:
-        from . import augmentation
-        return getattr(augmentation, name)
+    for module, names in LAZY_LAYER_MODULES.items():
+        if name in names:
+            return getattr(importlib.import_module(f"{__package__}.{module}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(CONV_LAYER_NAMES) | set(AUGMENTATION_LAYER_NAMES)
-                  | set(RECURRENT_LAYER_NAMES) | set(PREPROCESSING_LAYER_NAMES)
-                  | set(ATTENTION_LAYER_NAMES) | set(EXTRA_LAYER_NAMES)
-                  | set(IMAGE_LAYER_NAMES) | set(TEXT_LAYER_NAMES)
-                  | set(CONV_EXTRA_LAYER_NAMES))
+    return sorted(set(globals()).union(*LAZY_LAYER_MODULES.values()))
