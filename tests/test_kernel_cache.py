@@ -233,3 +233,79 @@ def test_background_misses_compile_in_a_process_and_hits_load_without_registries
     assert set(warm["origins"]) == {"disk"}
     assert not warm["registries_loaded"]
     assert warm["ready0"]       # a warm start loads every kernel before the first call
+
+
+SHORTCUT_CHILD = r"""
+import json, sys
+sys.path.insert(0, {root!r})
+import numpy as np
+import graphflow as tf
+from graphflow.backends.numba import STATS, SETTINGS, wait_all
+
+rng = np.random.default_rng(0)
+x = rng.standard_normal((64, 96)).astype(np.float32)
+w = rng.standard_normal((96, 80)).astype(np.float32)
+
+@tf.function
+def f(x, w):        # a product with an epilogue and a reduction: kernels that call np.empty
+    h = tf.nn.relu(tf.matmul(x, w))
+    return h, tf.reduce_sum(h * h, 1), tf.reduce_max(tf.exp(x) - 1.0, 0)
+
+h, s, e = f(x, w)
+wait_all()
+h, s, e = f(x, w)
+plan = f.get_concrete_function(x, w)._executor
+SETTINGS.sync_compile = True            # then compile a new kernel here, next to what was loaded
+
+@tf.function
+def g(v):
+    for _ in range({c}):                   # a new kernel structure in every run
+        v = tf.sin(v)
+    return tf.reduce_max(v, 0)
+m = g(x)
+ref = x.astype(np.float64)
+for _ in range({c}):
+    ref = np.sin(ref)
+ref = ref.max(0)
+print("RESULT" + json.dumps({{
+    "stats": dict(STATS), "origins": [k.origin for k in plan.kernels],
+    "arrayobj": "numba.np.arrayobj" in sys.modules,
+    "h_err": float(np.abs(h.numpy() - np.maximum(x @ w, 0)).max()),
+    "s_err": float(np.abs(s.numpy() - (np.maximum(x @ w, 0) ** 2).sum(1)).max()),
+    "m_err": float(np.abs(m.numpy() - ref).max()),
+    "e_err": float(np.abs(e.numpy() - (np.exp(x) - 1).max(0)).max()),
+    "g_origin": [k.origin for k in g.get_concrete_function(x)._executor.kernels]}}))
+"""
+
+
+def test_warm_start_loads_the_runtime_and_skips_helper_modules(tmp_path):
+    """A warm start loads numba's runtime functions (NRT) from object code an earlier process
+    wrote, and rebuilds helper environments without importing their modules
+    (`cache._install_load_shortcuts`); kernels compiled afterwards in the same process still
+    work; a damaged NRT file is compiled again and rewritten."""
+    runs = []
+
+    def run():
+        env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(tmp_path))
+        env.pop("GRAPHFLOW_SYNC_COMPILE", None)
+        runs.append(len(runs) + 1)
+        code = SHORTCUT_CHILD.format(root=ROOT, c=runs[-1])
+        out = subprocess.run([sys.executable, "-c", code], env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+        res = json.loads([s for s in out.stdout.splitlines() if s.startswith("RESULT")][-1][6:])
+        assert res["h_err"] < 1e-3 and res["s_err"] < 1e-2 and res["m_err"] < 1e-5, res
+        assert res["e_err"] < 1e-4, res
+        return res
+    nrt = lambda: glob.glob(os.path.join(str(tmp_path), "kernels", "nrt_*.bin"))  # noqa: E731
+    run()                                        # cold: the kernels and the NRT file written
+    assert len(nrt()) == 1
+    warm = run()
+    assert set(warm["origins"]) == {"disk"} and warm["stats"].get("nrt_loaded") == 1
+    assert warm["stats"].get("lazy_envs", 0) >= 1 and warm["g_origin"] == ["compiled"]
+    with open(nrt()[0], "r+b") as fh:            # damage it: compiled again, then loaded again
+        fh.seek(100)
+        fh.write(b"\0" * 64)
+    damaged = run()
+    assert damaged["stats"].get("nrt_loaded", 0) == 0 and damaged["stats"].get("recovered", 0) >= 1
+    assert run()["stats"].get("nrt_loaded") == 1
