@@ -230,6 +230,9 @@ train = _namespace("train", Checkpoint=_ckpt.Checkpoint, CheckpointManager=_ckpt
 train.__dict__.update({n: getattr(_proto, n) for n in (  # tf.train.Example and friends
     "Example", "SequenceExample", "Features", "Feature", "FeatureList", "FeatureLists",
     "BytesList", "FloatList", "Int64List")})
+image.__dict__.update({n: getattr(io, n) for n in (  # image codecs (tf.io's, Pillow)
+    "decode_png", "decode_jpeg", "decode_gif", "decode_bmp", "decode_image", "encode_png",
+    "encode_jpeg", "extract_jpeg_shape", "is_jpeg")})
 PhysicalDevice = _collections.namedtuple("PhysicalDevice", "name device_type")
 LogicalDevice = _collections.namedtuple("LogicalDevice", "name device_type")
 

@@ -463,3 +463,31 @@ def test_base64_web_safe():
     assert enc.numpy().tolist() == [base64.urlsafe_b64encode(d).rstrip(b"=") for d in data]
     assert tf.io.encode_base64(tf.constant(b"a"), pad=True).numpy() == b"YQ=="
     assert tf.io.decode_base64(enc).numpy().tolist() == data
+
+
+def test_image_codecs_roundtrip_and_channels():
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    png = tf.io.encode_png(img)
+    assert png.dtype == tf.string and png.numpy()[:8] == b"\x89PNG\r\n\x1a\n"
+    np.testing.assert_array_equal(tf.io.decode_png(png).numpy(), img)   # lossless
+    np.testing.assert_array_equal(tf.image.decode_image(png).numpy(), img)
+    gray = tf.io.decode_png(png, channels=1).numpy()
+    assert gray.shape == (5, 7, 1)   # ITU-R 601-2 luma, as libpng / TF
+    np.testing.assert_allclose(gray[..., 0], img @ [0.299, 0.587, 0.114], atol=1)
+    rgba = tf.io.decode_png(png, channels=4).numpy()
+    assert rgba.shape == (5, 7, 4) and (rgba[..., 3] == 255).all()
+    f = tf.io.decode_image(png, dtype=tf.float32)
+    assert f.dtype == tf.float32 and np.allclose(f.numpy(), img / 255.0)
+    deep = np.array([[[0], [300], [65535]]], np.uint16)
+    np.testing.assert_array_equal(
+        tf.io.decode_png(tf.io.encode_png(deep), dtype=tf.uint16).numpy(), deep)
+    smooth = np.tile(np.linspace(0, 255, 16, dtype=np.uint8)[None, :, None], (16, 1, 3))
+    jpg = tf.io.encode_jpeg(smooth, quality=95)
+    assert bool(tf.io.is_jpeg(jpg)) and not bool(tf.io.is_jpeg(png))
+    assert tf.io.extract_jpeg_shape(jpg).numpy().tolist() == [16, 16, 3]
+    back = tf.io.decode_jpeg(jpg).numpy().astype(int)
+    assert back.shape == (16, 16, 3) and np.abs(back - smooth).max() <= 8   # lossy
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"decode_png \(called at "
+                                                              r"test_io.py:\d+\): cannot decode"):
+        tf.io.decode_png(b"not an image")
