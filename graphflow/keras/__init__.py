@@ -18,6 +18,7 @@ import numpy as _np
 from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
                regularizers)
 from . import saving
+from . import config, constraints, data_utils, preprocessing, tree
 from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
 from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array
@@ -98,8 +99,12 @@ def _random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 backend = _types.ModuleType("graphflow.keras.backend")
-backend.__dict__.update(clear_session=_clear_session, floatx=lambda: "float32",
-                        epsilon=lambda: losses.EPSILON, backend=lambda: "graphflow",
+backend.__dict__.update(clear_session=_clear_session, floatx=config.floatx,
+                        set_floatx=config.set_floatx, epsilon=config.epsilon,
+                        set_epsilon=config.set_epsilon,
+                        image_data_format=config.image_data_format,
+                        set_image_data_format=config.set_image_data_format,
+                        backend=lambda: "graphflow",
                         get_value=_get_value, set_value=_set_value,
                         random_normal=_random_normal)
 utils = _types.ModuleType("graphflow.keras.utils")
@@ -110,8 +115,12 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       get_custom_objects=saving.get_custom_objects,
                       register_keras_serializable=saving.register_keras_serializable,
                       array_to_img=_array_to_img, img_to_array=_img_to_array,
-                      plot_model=_plot_model)
+                      plot_model=_plot_model, pad_sequences=data_utils.pad_sequences,
+                      timeseries_dataset_from_array=data_utils.timeseries_dataset_from_array,
+                      split_dataset=data_utils.split_dataset, Progbar=callbacks.Progbar,
+                      serialize_keras_object=saving.serialize_keras_object,
+                      deserialize_keras_object=saving.deserialize_keras_object)
 
-__all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics",
-           "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model", "Variable",
+__all__ = ["activations", "backend", "callbacks", "config", "constraints", "initializers", "layers", "losses", "metrics",
+           "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "tree", "utils", "Input", "InputLayer", "Layer", "Model", "Variable",
            "Sequential"]

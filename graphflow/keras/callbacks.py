@@ -7,7 +7,10 @@
 >>> out.getvalue().startswith("4/4 [==============================]")
 True
 """
+import collections.abc
+import csv
 import math
+import os
 import sys
 import time
 import warnings
@@ -32,20 +35,36 @@ def _fmt_time(seconds):
     return f"{int(seconds)}s"
 
 
-def _fmt_step(seconds):
+def _fmt_step(seconds, unit="step"):
     if seconds >= 1:
-        return f"{seconds:.0f}s/step"
+        return f"{seconds:.0f}s/{unit}"
     if seconds >= 1e-3:
-        return f"{seconds * 1e3:.0f}ms/step"
-    return f"{seconds * 1e6:.0f}us/step"
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
 
 
 class Progbar:
     """Keras' progress bar. verbose=1: a bar redrawn in place on a terminal (only the final line
-    otherwise); verbose=2: one summary line at the end."""
+    otherwise); verbose=2: one summary line at the end.
 
-    def __init__(self, target, width=30, verbose=1, interval=0.05, stream=None, interactive=None):
+    `update(current, values)` takes a dict of values to show as they are (what fit passes) or,
+    as Keras' `keras.utils.Progbar`, a list of (name, value) pairs: those are averaged over the
+    steps seen (weighted by the step increments) unless named in `stateful_metrics`.
+
+    >>> import io; out = io.StringIO()
+    >>> bar = Progbar(2, stream=out, interactive=False, stateful_metrics=["acc"])
+    >>> bar.update(1, [("loss", 1.0), ("acc", 0.5)]); bar.add(1, [("loss", 3.0), ("acc", 0.75)])
+    >>> out.getvalue().strip().split(" - ")[-2:]
+    ['loss: 2.0000', 'acc: 0.7500']
+    """
+
+    def __init__(self, target, width=30, verbose=1, interval=0.05, stateful_metrics=None,
+                 unit_name="step", stream=None, interactive=None):
         self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
+        self.stateful_metrics = set(stateful_metrics or ())
+        self.unit_name = unit_name
+        self._sums = {}          # name -> [weighted sum, weight] (Keras' averaging)
+        self._seen = 0
         self.stream = stream or sys.stdout
         if interactive is None:
             interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
@@ -73,13 +92,36 @@ class Progbar:
             head = f"{current}/Unknown"
         per_step = elapsed / max(current, 1)
         if finalize:
-            tail = f" - {_fmt_time(elapsed)} {_fmt_step(per_step)}"
+            tail = f" - {_fmt_time(elapsed)} {_fmt_step(per_step, self.unit_name)}"
         else:
             eta = per_step * (self.target - current) if self.target else 0.0
             tail = f" - ETA: {_fmt_time(eta)}"
         return head + tail + metrics
 
+    def _average(self, current, pairs):
+        """Keras' running values: (name, value) pairs averaged over the steps since the last
+        update (stateful metrics shown as given)."""
+        step = max(current - self._seen, 1)
+        for k, v in pairs:
+            v = float(np.mean(np.asarray(getattr(v, "numpy", lambda: v)())))
+            if k in self.stateful_metrics:
+                self._sums[k] = [v, 1]
+            else:
+                acc = self._sums.setdefault(k, [0.0, 0])
+                acc[0] += v * step
+                acc[1] += step
+        self._seen = current
+        return {k: s / max(n, 1) for k, (s, n) in self._sums.items()}
+
+    def add(self, n, values=None):
+        """Advance by `n` steps (Keras' Progbar.add)."""
+        self.update(self._seen + n, values)
+
     def update(self, current, values=None, finalize=None):
+        if isinstance(values, (list, tuple)):
+            values = self._average(current, values)
+        else:
+            self._seen = current
         values = values or {}
         if finalize is None:
             finalize = self.target is not None and current >= self.target
@@ -522,6 +564,74 @@ class TensorBoard(Callback):
         for w in self._writers.values():
             w.close()
         self._writers = {}
+
+
+class CSVLogger(Callback):
+    """Write one CSV row per epoch: `epoch` and the logs (keys sorted; val_ columns reserved
+    when the first epoch has none; lists quoted as "[a, b]"), as Keras 3's CSVLogger.
+
+    >>> import os, tempfile, numpy as np, graphflow as tf
+    >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
+    >>> m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    >>> m.compile("sgd", "mse")
+    >>> _ = m.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0,
+    ...           callbacks=[CSVLogger(path)])
+    >>> open(path).read().splitlines()[0]
+    'epoch,loss,val_loss'
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.sep, self.filename, self.append = separator, os.fspath(filename), append
+        self.writer = self.keys = self.csv_file = None
+        self.append_header = True
+
+    def on_train_begin(self, logs=None):
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename) as f:
+                    self.append_header = not bool(len(f.readline()))
+            mode = "a"
+        else:
+            mode = "w"
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, mode, newline="")
+        self.writer = self.keys = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+
+        def handle_value(k):
+            if isinstance(k, str):
+                return k
+            if isinstance(k, collections.abc.Iterable) and np.ndim(k) > 0:
+                return f'"[{", ".join(map(str, k))}]"'
+            return float(k) if isinstance(k, (np.floating, np.integer)) or \
+                np.ndim(k) == 0 and not isinstance(k, (int, float)) else k
+
+        if self.keys is None:
+            self.keys = sorted(logs.keys())
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                self.keys.extend([f"val_{k}" for k in self.keys])
+        if self.writer is None:
+            sep = self.sep
+
+            class Dialect(csv.excel):
+                delimiter = sep
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys,
+                                         dialect=Dialect)
+            if self.append_header:
+                self.writer.writeheader()
+        row = {"epoch": epoch}
+        row.update((k, handle_value(logs.get(k, "NA"))) for k in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
 
 
 class BackupAndRestore(Callback):

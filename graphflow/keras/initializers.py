@@ -161,6 +161,31 @@ class Orthogonal(Initializer):
         return {"gain": self.gain, "seed": self.seed}
 
 
+class Identity(Initializer):
+    """gain * the identity matrix (2-D shapes only, as Keras 3).
+
+    >>> Identity(gain=2.0)((2, 3)).numpy()
+    array([[2., 0., 0.],
+           [0., 2., 0.]], dtype=float32)
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer can only be used for 2D matrices. Received: "
+                             f"shape={shape} of rank {len(shape)}.")
+        return convert_to_tensor((self.gain * np.eye(*shape)).astype(_dtype(dtype).np))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+IdentityInitializer = Identity
+
+
 def _preset(name, scale, mode, distribution):
     class Preset(VarianceScaling):
         def __init__(self, seed=None):
@@ -186,6 +211,7 @@ glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
 variance_scaling = VarianceScaling
 orthogonal = Orthogonal
+identity = Identity
 
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
@@ -193,6 +219,7 @@ _BY_NAME = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_normal": HeNormal,
     "he_uniform": HeUniform, "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
     "variance_scaling": VarianceScaling, "orthogonal": Orthogonal,
+    "identity": Identity,
 }
 
 

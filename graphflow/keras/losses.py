@@ -572,6 +572,8 @@ _CLASSES = [KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
             MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge,
             CategoricalHinge, Dice, Tversky]
 _FN_TO_CLASS = dict(zip(_FUNCTIONS, _CLASSES))
+#: the per-example loss functions (saved by name in Keras files)
+LOSS_FUNCTIONS = tuple(_FUNCTIONS)
 _FUNCTION_ALIASES = {fn.__name__: fn for fn in _FUNCTIONS}
 _FUNCTION_ALIASES.update(mse=mse, mae=mae, mape=mape, msle=msle, kld=kld, bce=bce,
                          logcosh=log_cosh, kullback_leibler_divergence=kl_divergence)

@@ -1082,6 +1082,8 @@ _FN_TO_CLASS = {accuracy: Accuracy, binary_accuracy: BinaryAccuracy,
                 cosine_similarity: CosineSimilarity,
                 top_k_categorical_accuracy: TopKCategoricalAccuracy,
                 sparse_top_k_categorical_accuracy: SparseTopKCategoricalAccuracy}
+#: the per-example metric functions (saved by name in Keras files)
+METRIC_FUNCTIONS = tuple(_FN_TO_CLASS)
 msle = MSLE = _losses.mean_squared_logarithmic_error
 kld = KLD = kl_divergence = _losses.kl_divergence
 poisson, hinge, squared_hinge = _losses.poisson, _losses.hinge, _losses.squared_hinge

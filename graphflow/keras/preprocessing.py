@@ -14,6 +14,9 @@ import numpy as np
 from ..ops import math_ops as _m, shape_ops as _s
 from ..tensor import Tensor, Variable, convert_to_tensor
 from .layers import Layer
+# `keras.preprocessing.sequence.pad_sequences` / `keras.preprocessing.timeseries_dataset_from_array`
+from . import data_utils as sequence   # noqa: F401
+from .data_utils import pad_sequences, timeseries_dataset_from_array   # noqa: F401
 
 #: Keras 3's `backend.epsilon()`: the floor of the standard deviation Normalization divides by
 EPSILON = 1e-7

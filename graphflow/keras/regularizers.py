@@ -4,7 +4,10 @@
 >>> float(tf.keras.regularizers.L2(0.5)(tf.constant([1., 2.])))
 2.5
 """
+import numpy as np
+
 from ..ops import math_ops as _m
+from .losses import l2_normalize as _l2_normalize
 
 
 class Regularizer:
@@ -54,13 +57,47 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+class OrthogonalRegularizer(Regularizer):
+    """factor * mean |cos| between distinct rows ('rows') or columns ('columns') of a 2-D
+    weight: factor * 0.5 * sum(|N N^T - diag|) / (n (n - 1) / 2) with N row-normalized (Keras).
+
+    >>> import graphflow as tf
+    >>> round(float(OrthogonalRegularizer(1.0)(tf.constant([[1., 0.], [1., 1.]]))), 4)
+    0.7071
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if mode not in ("rows", "columns"):
+            raise ValueError(f'OrthogonalRegularizer: mode must be "rows" or "columns", got '
+                             f"{mode!r}")
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, x):
+        if x.ndim != 2:
+            raise ValueError(f"Inputs to OrthogonalRegularizer must have rank 2. Received: "
+                             f"inputs.shape={tuple(x.shape)}")
+        axis = 1 if self.mode == "rows" else 0
+        n = _l2_normalize(x, axis)
+        product = _m.matmul(n, n, transpose_b=True) if axis == 1 else \
+            _m.matmul(n, n, transpose_a=True)
+        size = int(x.shape[1 - axis])
+        off = product * (1.0 - np.eye(size, dtype=x.dtype.np))
+        return self.factor * 0.5 * _m.reduce_sum(_m.abs(off)) / (size * (size - 1.0) / 2.0)
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
 l1, l2, l1_l2 = L1, L2, L1L2
+orthogonal_regularizer = OrthogonalRegularizer
 
 
 def get(identifier):
     if identifier is None:
         return None
-    table = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
+    table = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2,
+             "orthogonal_regularizer": OrthogonalRegularizer,
+             "orthogonalregularizer": OrthogonalRegularizer}
     if isinstance(identifier, dict) and "class_name" in identifier:   # a Keras config dict
         key = identifier["class_name"].lower()
         if key not in table:

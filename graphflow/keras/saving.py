@@ -36,6 +36,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..nest import flatten
 from ..tensor import Tensor, Variable
+from . import constraints as _constraints
 from . import (activations as _act, initializers as _init, layers as _layers, losses as _losses,
                metrics as _metrics, models as _models, optimizers as _opt,
                regularizers as _reg)
@@ -143,6 +144,7 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
 def _builtin(module, class_name):
     """Classes graphflow has, by Keras' module and class name (the module is only a hint)."""
     spaces = {"layers": [_layers], "initializers": [_init], "regularizers": [_reg],
+              "constraints": [_constraints],
               "optimizers": [_opt], "losses": [_losses], "metrics": [_metrics],
               "models": [_models]}
     part = (module or "").split(".")
@@ -209,6 +211,8 @@ def _jsonable(v, key=""):
         return _obj("keras.initializers", type(v).__name__, _jsonable(v.get_config()))
     if isinstance(v, _reg.Regularizer):
         return _obj("keras.regularizers", type(v).__name__, _jsonable(v.get_config()))
+    if isinstance(v, _constraints.Constraint):
+        return _obj("keras.constraints", type(v).__name__, _jsonable(v.get_config()))
     if isinstance(v, Layer):
         return serialize_keras_object(v)
     if callable(v):
@@ -220,6 +224,8 @@ def _jsonable(v, key=""):
             raise ValueError(f"cannot save {key or 'a value'}={v!r}: lambdas and local functions "
                              "are Python code, which a .keras file does not hold safely; use a "
                              "named activation or a registered custom layer")
+        if v in _losses_and_metrics_functions():   # keras.losses.poisson, keras.metrics.acc
+            return _obj("builtins", "function", name, "function")
         return _act.serialize(v)
     if hasattr(v, "get_config"):
         return _obj("keras", type(v).__name__, _jsonable(v.get_config()))
@@ -300,7 +306,8 @@ def serialize_keras_object(obj):
                     _registered(obj))
     if isinstance(obj, (str, type(None))):
         return obj
-    if isinstance(obj, (_init.Initializer, _reg.Regularizer)) or callable(obj) and \
+    if isinstance(obj, (_init.Initializer, _reg.Regularizer, _constraints.Constraint)) or \
+            callable(obj) and \
             not isinstance(obj, (_metrics.Metric, _losses.Loss)):
         return _jsonable(obj)
     kind = "keras.metrics" if isinstance(obj, _metrics.Metric) else "keras.losses"
@@ -471,6 +478,11 @@ def _value(v, custom_objects, key=""):
     return v
 
 
+def _losses_and_metrics_functions():
+    """The per-example loss and metric functions Keras saves by name."""
+    return set(_losses.LOSS_FUNCTIONS) | set(_metrics.METRIC_FUNCTIONS)
+
+
 def _function(name, custom_objects):
     """A function saved by name (`"package>name"` when registered): from `custom_objects`,
     a custom_object_scope, the registry, or the built-in activations."""
@@ -479,6 +491,9 @@ def _function(name, custom_objects):
         for key in (name, short):
             if key in objs:
                 return objs[key]
+    fn = {f.__name__: f for f in _losses_and_metrics_functions()}.get(short)
+    if fn is not None:
+        return fn
     try:
         return _act.get(short)
     except ValueError:
@@ -607,6 +622,8 @@ def model_from_config(cls, config, custom_objects=None):
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
     """Build a graphflow object (layer, model, optimizer, ...) from a Keras 3 config dict."""
     _check_safe(config, safe_mode)
+    if config.get("class_name") == "function" and isinstance(config.get("config"), str):
+        return _function(config["config"], custom_objects)
     cls = _lookup(config, custom_objects, "object")
     obj = _construct(cls, config.get("config", {}), custom_objects)
     bc = config.get("build_config")
