@@ -35,6 +35,7 @@ import tf_steps  # noqa: E402
 from np_workloads import (Config, chain_grad2_ref, chain_grad_ref, chain_input,  # noqa: E402
                           conv_init, lstm_init, measure, mlp_init, np_chain, np_conv_step,
                           np_lstm_step, np_mlp_step, numpy_add_2x2)
+from np_workloads import CONV_FWD, conv_fwd_init, np_conv2d_ref  # noqa: E402
 
 #: name -> (fn(cfg) -> (graphflow_seconds, baseline_seconds or None), target)
 WORKLOADS = {}
@@ -412,23 +413,11 @@ def lstm_step(cfg):
                                                        cfg)
 
 
-def np_conv2d_ref(x, w, stride, padding):
-    """numpy's NHWC convolution: `sliding_window_view` + `tensordot` (the conv2d_fwd baseline);
-    padding 'VALID' or 'SAME' (TF's arithmetic)."""
-    from numpy.lib.stride_tricks import sliding_window_view
-    kh, kw = w.shape[:2]
-    if padding == "SAME":
-        from graphflow.ops.conv_ops import same_pads
-        pads = [same_pads(x.shape[1 + a], w.shape[a], stride, 1) for a in (0, 1)]
-        x = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
-    win = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
-    return np.tensordot(win, w, axes=([3, 4, 5], [2, 0, 1]))
-
-
-def _conv_fwd_workload(cfg, in_shape, k, out_ch, stride, padding):
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(in_shape).astype(np.float32)
-    w = (rng.standard_normal((k, k, in_shape[3], out_ch)) * 0.1).astype(np.float32)
+def _conv_fwd_workload(cfg, name):
+    """conv2d alone on np_workloads.CONV_FWD[name] vs numpy's sliding_window_view + tensordot
+    (the same inputs and reference as the peers' rows in bench_peers.py)."""
+    _, _, _, stride, padding = CONV_FWD[name]
+    x, w = conv_fwd_init(name)
 
     def gf(x, w):
         return tf.nn.conv2d(x, w, stride, padding)
@@ -440,20 +429,20 @@ def _conv_fwd_workload(cfg, in_shape, k, out_ch, stride, padding):
 def conv2d_fwd_3x3(cfg):
     """conv2d alone: 3x3, 32 -> 64 channels on 64x28x28x32 (SAME) vs numpy's
     sliding_window_view + tensordot."""
-    return _conv_fwd_workload(cfg, (64, 28, 28, 32), 3, 64, 1, "SAME")
+    return _conv_fwd_workload(cfg, "conv2d_fwd_3x3_28x28x32")
 
 
 @workload("conv2d_fwd_1x1_14x14x128", 1.0)
 def conv2d_fwd_1x1(cfg):
     """conv2d alone: 1x1, 128 -> 128 channels on 64x14x14x128 vs the numpy reference."""
-    return _conv_fwd_workload(cfg, (64, 14, 14, 128), 1, 128, 1, "VALID")
+    return _conv_fwd_workload(cfg, "conv2d_fwd_1x1_14x14x128")
 
 
 @workload("conv2d_fwd_5x5_s2", 1.0)
 def conv2d_fwd_5x5_s2(cfg):
     """conv2d alone: 5x5 stride 2, 16 -> 32 channels on 64x28x28x16 (SAME) vs the numpy
     reference."""
-    return _conv_fwd_workload(cfg, (64, 28, 28, 16), 5, 32, 2, "SAME")
+    return _conv_fwd_workload(cfg, "conv2d_fwd_5x5_s2")
 
 
 _CONV_FIRST_100_CHILD = _FIRST_100_CHILD.replace(

@@ -36,12 +36,13 @@ if _TOOLS not in sys.path:      # np_workloads (numpy only: a child never import
 from np_workloads import (CHAIN_REFS, Config, calibrate, chain_input, mlp_init,  # noqa: E402
                           np_chain, np_mlp_step, numpy_add_2x2)
 from np_workloads import conv_init, np_conv_step  # noqa: E402
+from np_workloads import CONV_FWD, conv_fwd_init, np_conv2d_ref, same_pads  # noqa: E402
 from np_workloads import lstm_init, np_lstm_step  # noqa: E402
 import tf_steps  # noqa: E402
 
 #: workload names, in bench.py's order
 PEER_WORKLOADS = ("eager_add_2x2", "eager_tape_square", "chain_fwd_4M", "chain_grad_4M",
-                  "chain_grad2_4M", "mlp_step", "conv_step", "lstm_step")
+                  "chain_grad2_4M", "mlp_step", "conv_step", "lstm_step") + tuple(CONV_FWD)
 
 #: column -> (module that must be importable, child time budget in seconds)
 PEERS = {
@@ -196,9 +197,27 @@ def _torch_builders(compiled):
             return ((h[0] - y) ** 2).mean()
         return sgd(comp(forward), params, 0.01, xt, yt)
 
+    def conv_fwd(name):
+        """bench.py's conv2d_fwd row `name` as F.conv2d on NCHW (TF's SAME pads explicit)."""
+        def factory():
+            x, w = conv_fwd_init(name)
+            _, k, _, s, padding = CONV_FWD[name]
+            pads = [same_pads(x.shape[1 + a], k, s) if padding == "SAME" else (0, 0)
+                    for a in (0, 1)]
+            xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+            wt = torch.from_numpy(w.transpose(3, 2, 0, 1).copy())
+            f = comp(lambda x: F.conv2d(F.pad(x, pads[1] + pads[0]), wt, stride=s))
+
+            def run():
+                with torch.no_grad():
+                    return f(xt)
+            return run, lambda r: r.numpy().transpose(0, 2, 3, 1)
+        return factory
+
     eager = {"eager_add_2x2": add, "eager_tape_square": tape}
     return dict({} if compiled else eager, chain_fwd_4M=fwd, chain_grad_4M=grad,
-                chain_grad2_4M=grad2, mlp_step=mlp, conv_step=convnet, lstm_step=lstm)
+                chain_grad2_4M=grad2, mlp_step=mlp, conv_step=convnet, lstm_step=lstm,
+                **{n: conv_fwd(n) for n in CONV_FWD})
 
 
 def _jax_builders():
@@ -329,9 +348,20 @@ def _tf_builders():
         xt, yt = tf.constant(x), tf.constant(y)
         return (lambda: step(xt, yt)), lambda r: r.numpy()
 
-    return {"eager_add_2x2": add, "eager_tape_square": tape, "chain_fwd_4M": traced(chain),
-            "chain_grad_4M": traced(grad), "chain_grad2_4M": traced(grad2), "mlp_step": mlp,
-            "conv_step": convnet, "lstm_step": lstm}
+    def conv_fwd(name):
+        """bench.py's conv2d_fwd row `name`: tf.nn.conv2d in a tf.function."""
+        def factory():
+            x, w = conv_fwd_init(name)
+            _, _, _, s, padding = CONV_FWD[name]
+            xt, wt = tf.constant(x), tf.constant(w)
+            f = tf.function(lambda x: tf.nn.conv2d(x, wt, s, padding))
+            return (lambda: f(xt)), lambda r: r.numpy()
+        return factory
+
+    return dict({"eager_add_2x2": add, "eager_tape_square": tape, "chain_fwd_4M": traced(chain),
+                 "chain_grad_4M": traced(grad), "chain_grad2_4M": traced(grad2),
+                 "mlp_step": mlp, "conv_step": convnet, "lstm_step": lstm},
+                **{n: conv_fwd(n) for n in CONV_FWD})
 
 
 # ------------------------------------------------------------------------ child process
@@ -366,6 +396,10 @@ def _check(name, out):
     elif name == "lstm_step":
         ref = float(np_lstm_step(*lstm_init()))
         assert abs(float(out) - ref) <= 1e-4 * max(1.0, abs(ref)), (float(out), ref)
+    elif name in CONV_FWD:
+        _, _, _, s, padding = CONV_FWD[name]
+        ref = np_conv2d_ref(*conv_fwd_init(name), s, padding)
+        np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
 
 
 def _baseline(name):
@@ -381,6 +415,10 @@ def _baseline(name):
     if name == "lstm_step":
         k, rk, bias, x, y = lstm_init()
         return lambda: np_lstm_step(k, rk, bias, x, y)
+    if name in CONV_FWD:
+        x, w = conv_fwd_init(name)
+        _, _, _, s, padding = CONV_FWD[name]
+        return lambda: np_conv2d_ref(x, w, s, padding)
     ws, bs, x, y = mlp_init()
     return lambda: np_mlp_step(ws, bs, x, y)
 
@@ -534,11 +572,12 @@ def print_table(peer_results, graphflow_rows=None, names=None):
         width = {c: max(len(c), *(len(cells[n, c][k]) for n in names)) + 2 for c in cols}
         print()
         print(title)
-        head = f"{'workload':<20}" + "".join(f"{c:>{width[c]}}" for c in cols)
+        nw = max(20, *(len(n) + 1 for n in names))
+        head = f"{'workload':<{nw}}" + "".join(f"{c:>{width[c]}}" for c in cols)
         print(head)
         print("-" * len(head))
         for n in names:
-            print(f"{n:<20}" + "".join(f"{cells[n, c][k]:>{width[c]}}" for c in cols))
+            print(f"{n:<{nw}}" + "".join(f"{cells[n, c][k]:>{width[c]}}" for c in cols))
     if vers:
         print("versions: " + ", ".join(f"{c} {v}" for c, v in vers.items()))
     for e in errors:

@@ -122,6 +122,41 @@ def np_mlp_step(ws, bs, x, y, lr=np.float32(0.1)):
     return loss
 
 
+# ------------------------------------------------------------------------------ conv2d_fwd
+#: bench.py's conv2d_fwd rows: name -> (NHWC input shape, kernel size, output channels, stride,
+#: padding)
+CONV_FWD = {"conv2d_fwd_3x3_28x28x32": ((64, 28, 28, 32), 3, 64, 1, "SAME"),
+            "conv2d_fwd_1x1_14x14x128": ((64, 14, 14, 128), 1, 128, 1, "VALID"),
+            "conv2d_fwd_5x5_s2": ((64, 28, 28, 16), 5, 32, 2, "SAME")}
+
+
+def conv_fwd_init(name, seed=0):
+    """(x NHWC, w HWIO) of conv2d_fwd row `name` (float32)."""
+    in_shape, k, out_ch, _, _ = CONV_FWD[name]
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(in_shape).astype(np.float32)
+    w = (rng.standard_normal((k, k, in_shape[3], out_ch)) * 0.1).astype(np.float32)
+    return x, w
+
+
+def same_pads(n, k, s):
+    """TF's SAME padding (before, after) of a size-n axis for window k, stride s."""
+    total = max((-(-n // s) - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def np_conv2d_ref(x, w, stride, padding):
+    """numpy's NHWC convolution: `sliding_window_view` + `tensordot` (the conv2d_fwd baseline);
+    padding 'VALID' or 'SAME' (TF's arithmetic)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    kh, kw = w.shape[:2]
+    if padding == "SAME":
+        pads = [same_pads(x.shape[1 + a], w.shape[a], stride) for a in (0, 1)]
+        x = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
+    win = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
+    return np.tensordot(win, w, axes=([3, 4, 5], [2, 0, 1]))
+
+
 # ------------------------------------------------------------------------------ conv_step
 def conv_init(seed=0, batch=64):
     """Weights (w1, b1, w2, b2, w3, b3) of Conv32-Pool-Conv64-Pool-Dense10 on 28x28x1, and a
