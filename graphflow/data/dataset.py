@@ -300,24 +300,27 @@ class Dataset:
         [[3], [3]]
         """
         what = _where("batch")
-        batch_size = int(batch_size)
-        if batch_size <= 0:
-            raise ValueError(f"batch: batch_size must be positive, got {batch_size}")
+        n = _batch_size(batch_size, what)
+        return self._grouped(n, drop_remainder, lambda buf: stack(buf, what), lambda: map_structure(
+            lambda s: TensorSpec((n if drop_remainder else None,) + tuple(s.shape), s.dtype),
+            self.element_spec))
 
+    def _grouped(self, batch_size, drop_remainder, combine, spec):
+        """Runs of `batch_size` consecutive elements, each made one by `combine(list)`; the
+        last, smaller run is kept unless `drop_remainder` (batch, padded_batch, ragged_batch).
+        """
         def make():
             buf = []
             for e in self._make():
                 buf.append(e)
                 if len(buf) == batch_size:
-                    yield stack(buf, what)
+                    yield combine(buf)
                     buf = []
             if buf and not drop_remainder:
-                yield stack(buf, what)
+                yield combine(buf)
         c = self._cardinality
         if c >= 0:
             c = c // batch_size if drop_remainder else -(-c // batch_size)
-        spec = lambda: map_structure(lambda s: TensorSpec(   # noqa: E731
-            (batch_size if drop_remainder else None,) + tuple(s.shape), s.dtype), self.element_spec)
         return self._derive(make, c, spec)
 
     def unbatch(self, name=None):
@@ -728,25 +731,12 @@ class Dataset:
         [[1, -1, -1, -1, -1], [2, 2, -1, -1, -1]]
         """
         what = _where("padded_batch")
-        batch_size = int(batch_size)
-        if batch_size <= 0:
-            raise ValueError(f"padded_batch: batch_size must be positive, got {batch_size}")
-
-        def make():
-            buf = []
-            for e in self._make():
-                buf.append(e)
-                if len(buf) == batch_size:
-                    yield pad_stack(buf, what, padded_shapes, padding_values)
-                    buf = []
-            if buf and not drop_remainder:
-                yield pad_stack(buf, what, padded_shapes, padding_values)
-        c = self._cardinality
-        if c >= 0:
-            c = c // batch_size if drop_remainder else -(-c // batch_size)
-        return self._derive(make, c, lambda: map_structure(lambda s: TensorSpec(
-            (batch_size if drop_remainder else None,) + (None,) * len(s.shape), s.dtype),
-            self.element_spec))
+        n = _batch_size(batch_size, what)
+        return self._grouped(
+            n, drop_remainder, lambda buf: pad_stack(buf, what, padded_shapes, padding_values),
+            lambda: map_structure(lambda s: TensorSpec(
+                (n if drop_remainder else None,) + (None,) * len(s.shape), s.dtype),
+                self.element_spec))
 
     def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=_dt.int64,
                      name=None):
@@ -758,7 +748,7 @@ class Dataset:
         >>> [b.to_list() for b in ds]
         [[[], [0]], [[0, 1], [0, 1, 2]], [[0, 1, 2, 3], [0, 1, 2, 3, 4]]]
         """
-        batch_size = int(batch_size)
+        n = _batch_size(batch_size, _where("ragged_batch"))
         splits_dt = _dt.as_dtype(row_splits_dtype)
 
         def to_ragged(buf):
@@ -778,19 +768,7 @@ class Dataset:
                     out.append(_ragged_constant([a.tolist() for a in arrays], col[0].dtype))
             return rebuild(out)
 
-        def make():
-            buf = []
-            for e in self._make():
-                buf.append(e)
-                if len(buf) == batch_size:
-                    yield to_ragged(buf)
-                    buf = []
-            if buf and not drop_remainder:
-                yield to_ragged(buf)
-        c = self._cardinality
-        if c >= 0:
-            c = c // batch_size if drop_remainder else -(-c // batch_size)
-        return self._derive(make, c)
+        return self._grouped(n, drop_remainder, to_ragged, None)
 
     def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
         """A dataset of windows: window k holds the input elements k*shift + i*stride for
@@ -1216,3 +1194,10 @@ def _broken_promise(what, message):
     """TF's FailedPreconditionError for a broken dataset promise (an InvalidArgumentError
     here), naming the transformation and where it was made."""
     return InvalidArgumentError(f"{what}: {message}")
+
+
+def _batch_size(batch_size, what):
+    n = int(batch_size)
+    if n <= 0:
+        raise ValueError(f"{what}: batch_size must be positive, got {n}")
+    return n
