@@ -25,7 +25,8 @@ Structure (imports point down only; tests/test_layers.py enforces it):
    `PerShapePlan` (one backend plan per concrete shape of a graph with unknown dims).
 5. ops - `ops.math_ops`, `shape_ops`, `array_ops`, `linalg_ops`, `nn_ops`, `random_ops`,
    `conv_ops`, `image_ops`, `complex_ops`, `special_ops`, `segment_ops`, `collective_ops`,
-   `creation`; `strings`, `ragged`, `sparse` (eager string/ragged/sparse tensors).
+   `creation`; `strings`, `ragged`, `sparse` (eager string/ragged/sparse tensors); `io`
+   (tf.io: files, TFRecords, tf.train.Example protos, CSV, image codecs; eager).
 6. autodiff + control flow - `autodiff.reverse` (the one reverse-mode core, shared by
    `tape.GradientTape` and the graph gradient pass), `autodiff.forward` (ForwardAccumulator,
    jvp), `control_ops` / `control_flow` (cond, while_loop, print, gradients), `custom_gradient`,
