@@ -10,8 +10,10 @@ builds the call a plan step makes):
   with the HWIO filter viewed as (kh*kw*C, O) straight into the output's rows (the columns are
   still in cache); BLAS runs single-threaded meanwhile (`SINGLE_BLAS`: the pool's threads are
   the parallelism; BLAS threads next to them oversubscribe the cores). A 1x1 stride-1 unpadded
-  conv is the gemm alone. The bias add and activation after it are the cluster's fused
-  epilogue (the fusion pass treats conv2d as an anchor, exactly like matmul).
+  conv is one plain gemm of all the pixels (BLAS on its own threads). The bias add and
+  activation after it are the cluster's fused epilogue (the fusion pass treats conv2d as an
+  anchor, exactly like matmul). When the filter's shape is static (as in a plan), im2col and
+  col2im are compiled with its kh, kw and channels as literal numbers (`_FIXED`).
 * ``conv2d_backprop_input``: per batch chunk, one gemm (cotangent @ filter^T) into columns, then
   col2im by a numba kernel (accumulating the overlapping windows).
 * ``conv2d_backprop_filter``: per batch chunk, columns^T @ cotangent into that chunk's partial
