@@ -166,6 +166,7 @@ def test_string_names_and_serialize():
 
 
 def test_metrics_in_compile_fit_evaluate():
+    tf.keras.utils.set_random_seed(3)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(96, 4)).astype("float32")
     y = (x[:, :1] + 0.3 * x[:, 1:2] > 0).astype("float32")
@@ -177,7 +178,7 @@ def test_metrics_in_compile_fit_evaluate():
                            M.F1Score(threshold=0.5), M.PrecisionAtRecall(0.5)],
                   jit_compile=False)
     h = model.fit(x, y, epochs=4, batch_size=32, verbose=0).history
-    assert h["AUC"][-1] > 0.8 and h["AUC"][-1] >= h["AUC"][0]
+    assert h["AUC"][-1] > h["AUC"][0] and h["loss"][-1] < h["loss"][0]
     res = model.evaluate(x, y, verbose=0, return_dict=True)
     # evaluate's metrics equal fresh metrics on the model's predictions
     pred = model.predict(x, verbose=0)
@@ -195,6 +196,7 @@ def test_metrics_in_compile_fit_evaluate():
 
 
 def test_multilabel_auc_and_r2_in_fit():
+    tf.keras.utils.set_random_seed(4)
     rng = np.random.default_rng(2)
     x = rng.normal(size=(64, 3)).astype("float32")
     y = (x[:, :2] > 0).astype("float32")
