@@ -190,3 +190,25 @@ def test_hashing_matches_keras(name):
     np.testing.assert_array_equal(clone(x).numpy(), y.numpy())
     f = tf.function(lambda v: layer(v))
     np.testing.assert_array_equal(f(tf.constant(x)).numpy(), y.numpy())
+
+
+def test_siphash_and_salted_hashing_match_tf():
+    """to_hash_bucket_strong (SipHash-2-4) vs TF 2.21, and Keras's salted Hashing /
+    StringLookup (the preprocessing guide's `Hashing(num_bins=64, salt=1337)`)."""
+    from graphflow.keras.farmhash import siphash24
+    ref = json.load(open(os.path.join(os.path.dirname(__file__), "data",
+                                      "keras_layers_breadth_ref.json")))
+    sip = ref["siphash"]
+    strs = [bytes.fromhex(h) for h in sip["strs"]]
+    for key in ([1337, 1337], [0, 0], [123456789, 987654321]):
+        assert [siphash24(key, s) % 2147483647 for s in strs] == sip[str(key)]
+    salted = ref["salted"]
+    h = L.Hashing(num_bins=64, salt=1337)
+    data = np.array(salted["h_salt"]["data"]).reshape(-1, 1)
+    assert h(data).numpy().ravel().tolist() == salted["h_salt"]["vals"]
+    assert h.get_config()["salt"] == salted["h_salt"]["cfg"]
+    h2 = L.Hashing(num_bins=5, salt=(3, 9), mask_value="")
+    assert h2(A([["a", ""], ["bb", "ccc"]])).numpy().ravel().tolist() == salted["h_salt2"]["vals"]
+    sl = L.StringLookup(vocabulary=["a"], num_oov_indices=4, salt=7)
+    assert sl(A(["a", "x", "yy", "zzz", "w"])).numpy().tolist() == salted["sl_salt"]["vals"]
+    assert sl.get_config()["salt"] == salted["sl_salt"]["cfg"]

@@ -1,6 +1,7 @@
-"""TF's `Fingerprint64` (FarmHash's farmhashna::Hash64), the hash of Keras's `Hashing` and of
-the lookups' extra OOV buckets: `tf.strings.to_hash_bucket_fast(s, n) == fingerprint64(s) % n`.
-Pure Python on 64-bit integers (masked), one value at a time.
+"""TF's string hashes, as Keras's `Hashing` and the lookups' extra OOV buckets use them:
+`Fingerprint64` (FarmHash's farmhashna::Hash64; `tf.strings.to_hash_bucket_fast(s, n) ==
+fingerprint64(s) % n`) and the keyed SipHash-2-4 of `to_hash_bucket_strong` (a `salt`). Pure
+Python on 64-bit integers (masked), one value at a time.
 
 >>> fingerprint64(b"")
 11160318154034397263
@@ -155,3 +156,57 @@ def hash_bucket_fast(values, num_buckets):
     return out.reshape(a.shape)
 
 
+
+
+def _rotl(x, b):
+    return ((x << b) | (x >> (64 - b))) & _M
+
+
+def siphash24(key, s):
+    """SipHash-2-4 of bytes `s` with a 128-bit key given as two uint64 (k0, k1): TF's
+    StrongKeyedHash, used by `tf.strings.to_hash_bucket_strong` (Keras's salted hashing).
+
+    >>> siphash24((0x0706050403020100, 0x0f0e0d0c0b0a0908), bytes(range(15))) == 0xa129ca6149be45e5
+    True
+    """
+    k0, k1 = key[0] & _M, key[1] & _M
+    v0, v1 = k0 ^ 0x736f6d6570736575, k1 ^ 0x646f72616e646f6d
+    v2, v3 = k0 ^ 0x6c7967656e657261, k1 ^ 0x7465646279746573
+
+    def rounds(v0, v1, v2, v3, n):
+        for _ in range(n):
+            v0 = (v0 + v1) & _M
+            v1 = _rotl(v1, 13) ^ v0
+            v0 = _rotl(v0, 32)
+            v2 = (v2 + v3) & _M
+            v3 = _rotl(v3, 16) ^ v2
+            v0 = (v0 + v3) & _M
+            v3 = _rotl(v3, 21) ^ v0
+            v2 = (v2 + v1) & _M
+            v1 = _rotl(v1, 17) ^ v2
+            v2 = _rotl(v2, 32)
+        return v0, v1, v2, v3
+    n = len(s)
+    end = n - n % 8
+    for i in range(0, end, 8):
+        m = _f64(s, i)
+        v3 ^= m
+        v0, v1, v2, v3 = rounds(v0, v1, v2, v3, 2)
+        v0 ^= m
+    last = (n & 0xff) << 56
+    for j, byte in enumerate(s[end:]):
+        last |= byte << (8 * j)
+    v3 ^= last
+    v0, v1, v2, v3 = rounds(v0, v1, v2, v3, 2)
+    v0 ^= last
+    v2 ^= 0xff
+    v0, v1, v2, v3 = rounds(v0, v1, v2, v3, 4)
+    return v0 ^ v1 ^ v2 ^ v3
+
+
+def hash_bucket_strong(values, num_buckets, key):
+    """`tf.strings.to_hash_bucket_strong` on an array of bytes: SipHash-2-4(key) mod
+    num_buckets."""
+    a = np.asarray(values, dtype=object)
+    out = np.fromiter((siphash24(key, v) % num_buckets for v in a.ravel()), "int64", a.size)
+    return out.reshape(a.shape)

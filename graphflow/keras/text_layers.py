@@ -30,7 +30,7 @@ from ..py_func import numpy_function
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorShape, TensorSpec, Variable, bytes_array, convert_to_tensor
 from .layers import Layer
-from .farmhash import hash_bucket_fast
+from .farmhash import hash_bucket_fast, hash_bucket_strong
 from .preprocessing import encode_categorical
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -61,6 +61,23 @@ def _batches(data, steps):
             yield b
     else:
         yield data
+
+
+def _salt(salt, what):
+    """Keras's salt: an int (used twice) or two ints, the SipHash key; None: FarmHash."""
+    if salt is None:
+        return None
+    if isinstance(salt, (tuple, list)) and len(salt) == 2:
+        return [int(salt[0]), int(salt[1])]
+    if isinstance(salt, (int, np.integer)):
+        return [int(salt), int(salt)]
+    raise ValueError(f"The `salt` argument for `{what}` can only be a tuple of size 2 integers, "
+                     f"or a single integer. Received: salt={salt}.")
+
+
+def _buckets(values, n, salt):
+    """TF's to_hash_bucket_fast (salt None) or to_hash_bucket_strong(key=salt)."""
+    return hash_bucket_fast(values, n) if salt is None else hash_bucket_strong(values, n, salt)
 
 
 def _run(fn, inputs, shape, dtype):
@@ -297,8 +314,8 @@ class _IndexLookup(Layer):
                     j = oov_start
                 elif isinstance(v, int):
                     j = oov_start + v % self.num_oov_indices
-                else:   # TF's to_hash_bucket_fast, as Keras
-                    j = oov_start + int(hash_bucket_fast([v], self.num_oov_indices)[0])
+                else:   # TF's to_hash_bucket_fast / _strong, as Keras
+                    j = oov_start + int(_buckets([v], self.num_oov_indices, self.salt)[0])
             out[i] = j
         if missing:
             raise ValueError(f"{type(self).__name__} {self.name}: when `num_oov_indices=0` all "
@@ -402,7 +419,8 @@ class StringLookup(_IndexLookup):
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
                  pad_to_max_tokens=False, sparse=False, encoding="utf-8", name=None, salt=None,
                  oov_method="floormod", **kwargs):
-        self.encoding, self.salt, self.oov_method = encoding, salt, oov_method
+        self.encoding, self.salt, self.oov_method = encoding, _salt(salt, "StringLookup"), \
+            oov_method
         kwargs.pop("vocabulary_dtype", None)
         super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
                          mask_token=mask_token, oov_token=oov_token, vocabulary_dtype="string",
@@ -438,7 +456,7 @@ class IntegerLookup(_IndexLookup):
                              f"Received: vocabulary_dtype={vocabulary_dtype}")
         if oov_method != "floormod":
             raise NotImplementedError("IntegerLookup: only oov_method='floormod' is supported")
-        self.oov_method, self.salt = oov_method, salt
+        self.oov_method, self.salt = oov_method, _salt(salt, "IntegerLookup")
         super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
                          mask_token=mask_token, oov_token=oov_token, vocabulary_dtype="int64",
                          vocabulary=vocabulary, idf_weights=idf_weights, invert=invert,
@@ -685,7 +703,8 @@ class Hashing(Layer):
     """Hash strings or integers into `num_bins` bins with TF's fingerprint (the same bins as
     Keras on TF): bin = fingerprint64(value) % num_bins; with `mask_value`, that value gets bin
     0 and the others hash into bins 1..num_bins-1. Output modes 'int' (int64 bins),
-    'one_hot', 'multi_hot', 'count'. A `salt` (keyed SipHash in TF) is not supported.
+    'one_hot', 'multi_hot', 'count'. With a `salt` the hash is TF's keyed SipHash-2-4
+    (to_hash_bucket_strong), as Keras.
 
     >>> import graphflow as tf
     >>> data = [["A"], ["B"], ["C"], ["D"], ["E"]]    # the examples of Keras's docs
@@ -708,13 +727,11 @@ class Hashing(Layer):
             raise ValueError("Invalid value for argument `output_mode`. Expected one of ('int', "
                              f"'one_hot', 'multi_hot', 'count'). Received: "
                              f"output_mode={output_mode}")
-        if salt is not None:
-            raise NotImplementedError("Hashing: `salt` (TF's keyed SipHash, "
-                                      "to_hash_bucket_strong) is not supported")
         if sparse:
             raise NotImplementedError("Hashing: sparse=True is not supported")
-        self.num_bins, self.mask_value, self.salt = int(num_bins), mask_value, None
-        self.output_mode, self.sparse, self.strong_hash = output_mode, False, False
+        self.num_bins, self.mask_value, self.salt = int(num_bins), mask_value, _salt(salt,
+                                                                                     "Hashing")
+        self.output_mode, self.sparse, self.strong_hash = output_mode, False, salt is not None
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, Variable):
@@ -731,7 +748,7 @@ class Hashing(Layer):
             bins -= 1
             m = self.mask_value
             mask = a == (m.encode() if isinstance(m, str) and a.dtype == object else m)
-        out = hash_bucket_fast(_as_string(a), bins)
+        out = _buckets(_as_string(a), bins, self.salt)
         if mask is not None:
             out = np.where(mask, 0, out + 1)
         return out.astype("int64")
