@@ -281,7 +281,9 @@ def test_for_over_dataset_inside_function():
         for x in d:
             t += x
         return t
-    assert int(total(ds)) == 10
+    with pytest.warns(UserWarning, match=r"unrolls the loop while tracing: its 5 elements "
+                                          r"become constants"):
+        assert int(total(ds)) == 10
 
 
 def test_map_function_runs_eagerly_when_it_cannot_be_traced():

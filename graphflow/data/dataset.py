@@ -19,6 +19,7 @@ import json
 import os
 import queue
 import threading
+import warnings
 
 import numpy as np
 
@@ -198,6 +199,13 @@ class Dataset:
             # inside a trace the loop runs at trace time (it unrolls); its values are constants
             with _state.using(graph=None, tapes=(), adjoint=None):
                 elements = list(self._make())
+            warnings.warn(
+                f"iterating a tf.data.Dataset inside @tf.function (at {user_source()}) unrolls "
+                f"the loop while tracing: its {len(elements)} elements become constants of the "
+                "graph and every call replays them (a shuffle is not redone, a changed source "
+                "is not re-read; TF loops over the dataset at run time). Iterate outside the "
+                "function and call it per element (or batch) instead.", UserWarning,
+                stacklevel=2)
             return iter(elements)
         return Iterator(self)
 
