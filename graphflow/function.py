@@ -119,6 +119,9 @@ class ConcreteFunction:
 
     `graph` is the networkx.DiGraph of the optimized graph; `traced` and `optimized` are the
     `graphflow.graph.Graph` wrappers; `stages` lists (pass name, Graph) after each pass.
+    `timings` says where making it went (seconds): 'trace' (running the Python function on
+    symbolic tensors), 'passes' and 'executor' (the backend's plan; for numba also loading the
+    kernels a warm start finds in the disk cache).
     """
 
     def __init__(self, fn, traced, structure, n_leaves, backend, trace_seconds):
@@ -127,10 +130,14 @@ class ConcreteFunction:
         self.traced = traced
         self.structure = structure
         self.trace_seconds = trace_seconds
+        t0 = time.perf_counter()
         self.stages = run_pipeline(traced)
         self.optimized = self.stages[-1][1]
         self.backend = backend
+        t1 = time.perf_counter()
         self._executor = _make_executor(self.optimized, backend)
+        self.timings = {"trace": trace_seconds, "passes": t1 - t0,
+                        "executor": time.perf_counter() - t1}
         fused = getattr(self._executor, "graph", None)
         if fused is not None and fused is not self.optimized:
             self.stages.append(("fuse", fused))   # the backend's clusters, for inspection

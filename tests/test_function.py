@@ -869,3 +869,13 @@ def test_failed_gradient_trace_leaves_no_adjoint_tag_behind():
         return x + 1.
     cf = g.get_concrete_function(tf.constant([1.]))
     assert all("adjoint" not in d["tags"] for _, d in cf.traced.nx.nodes(data=True))
+
+
+def test_concrete_function_timings_say_where_making_it_went():
+    """`timings`: trace, passes and the executor (plan) of a first call, in seconds."""
+    f = fn(lambda x: tf.exp(x) * 2.0 + 1.0)
+    x = tf.constant([0.0, 1.0])
+    close(f(x).numpy(), (np.exp([0.0, 1.0]) * 2 + 1).astype(np.float32))
+    t = f.get_concrete_function(x).timings
+    assert set(t) == {"trace", "passes", "executor"} and all(v > 0 for v in t.values())
+    assert t["trace"] == f.get_concrete_function(x).trace_seconds

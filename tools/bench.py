@@ -233,7 +233,8 @@ def _bytecode_cache(env):
 def _fresh_process_runs(child, marker):
     """{'cold'|'warm': the floats after `marker` in the output of `child` (a template filled
     with the repository and tools paths)} from two fresh processes sharing a new kernel cache:
-    the first starts it empty, the second warm. Each child runs once per bench process."""
+    the first starts it empty, the second warm. Each child runs once per bench process; a
+    TIMELINE line it prints goes to stderr."""
     if marker not in _FRESH_RESULTS:
         import subprocess
         import tempfile
@@ -249,6 +250,10 @@ def _fresh_process_runs(child, marker):
                                      capture_output=True, text=True).stdout
                 line = [s for s in out.splitlines() if s.startswith(marker)][0]
                 result[run_name] = tuple(float(v) for v in line.split()[1:])
+                for s in out.splitlines():
+                    if s.startswith("TIMELINE"):
+                        print(f"  {marker.lower()} ({run_name}) timeline: {s[9:]}",
+                              file=sys.stderr)
         _FRESH_RESULTS[marker] = result
     return _FRESH_RESULTS[marker]
 
@@ -285,6 +290,7 @@ params, step = bench.make_mlp_step(ws, bs)
 if os.environ.get("GF_BENCH_NUMPY_EXECUTOR"):    # the baseline: the numpy executor alone
     step = tf.function(step.python_function, jit_compile=False)
 xt, yt = tf.constant(x), tf.constant(y)
+t_ready = time.perf_counter()
 calls = []
 for i in range(100):
     c0 = time.perf_counter()
@@ -292,8 +298,33 @@ for i in range(100):
     calls.append(time.perf_counter() - c0)
 t1 = time.perf_counter()
 print("FIRST_100", t1 - t0, max(calls[1:]), sorted(calls[1:])[49], flush=True)
+print("TIMELINE", bench.first_call_timeline(step, (xt, yt), t_ready - t0, calls), flush=True)
 bench._wait_compiled()              # leave a complete disk cache for the warm run
 """
+
+
+def first_call_timeline(step, args, before, calls):
+    """One line: where a fresh process's first calls of `step` went (ms): the start (Python,
+    imports, setting up the inputs), the first call's trace / passes / plan (for numba: with
+    numba's import and the kernels a warm start loads) / its run, and the other calls."""
+    cf = step.get_concrete_function(*args)
+    t = dict(getattr(cf, "timings", {}))
+    parts = [("start+imports", before), ("trace", t.get("trace")), ("passes", t.get("passes")),
+             ("plan", t.get("executor"))]
+    try:
+        from graphflow.backends.numba import cache
+        ks = {k.key: k for k in getattr(cf._executor, "kernels", [])
+              if k.compile_seconds is not None and k.compiler != "process"}
+        setup = cache.SETUP_SECONDS[0]
+        loads = sum(k.compile_seconds for k in ks.values() if k.origin == "disk")
+        parts += [("(numba import+setup", setup),        # within the first kernel's load
+                  ("kernel loads)", max(0.0, loads - (setup or 0.0)) if ks else None)]
+    except ImportError:
+        pass
+    known = sum(v for name, v in parts[1:4] if v is not None)
+    parts += [("first run", calls[0] - known if t else None), ("calls 2-100", sum(calls[1:]))]
+    return ", ".join(f"{name} {v * 1e3:.0f}" if v is not None else f"{name} -"
+                     for name, v in parts) + " ms"
 
 
 def _numpy_executor_100():

@@ -403,13 +403,19 @@ def _setup():
     global _setup_done
     if _setup_done:
         return
+    t0 = time.perf_counter()
     import numba  # noqa: F401
     from . import heap, threads
     threads.configure()
     heap.keep_freed_memory()
     _install_numba_warnings()
     _install_load_shortcuts()
+    SETUP_SECONDS[0] = time.perf_counter() - t0
     _setup_done = True
+
+
+#: seconds this process spent importing and setting up numba (`_setup`), once it has
+SETUP_SECONDS = [None]
 
 
 # ------------------------------------------------------------------ warm-start shortcuts
