@@ -164,3 +164,41 @@ def test_new_optimizers_train_and_round_trip():
     assert type(O.get("nadam")) is O.Nadam and type(O.get("Lion")) is O.Lion
     for name in ["adadelta", "adamax", "ftrl"]:
         assert type(O.get(name)).__name__.lower() == name
+
+
+def _twin_models(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5]], "float32")).astype("float32")
+    a = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+    b = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+    b.set_weights(a.get_weights())
+    return x, y, a, b
+
+
+def test_fit_finalizes_ema_and_unscales_loss_scale_factor():
+    x, y, a, b = _twin_models()
+    a.compile(optimizer=O.SGD(0.05, use_ema=True, ema_momentum=0.8), loss="mse",
+              jit_compile=False)
+    a.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    # the same steps by hand: after fit the weights are the moving averages (Keras 3)
+    opt = O.SGD(0.05, use_ema=True, ema_momentum=0.8)
+    for _ in range(2):
+        for i in range(0, 32, 8):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(b(x[i:i + 8]) - y[i:i + 8]))
+            grads = tape.gradient(loss, b.trainable_variables)
+            opt.apply_gradients(zip(grads, b.trainable_variables))
+    raw = [w.numpy().copy() for w in b.trainable_variables]
+    opt.finalize_variable_values(b.trainable_variables)
+    for wa, wb, r in zip(a.get_weights(), b.get_weights(), raw):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+        assert not np.allclose(wb, r)          # the average differs from the last iterate
+    x, y, a, b = _twin_models(1)
+    a.compile(optimizer=O.Adam(0.05, loss_scale_factor=128.0), loss="mse", jit_compile=False)
+    b.compile(optimizer=O.Adam(0.05), loss="mse", jit_compile=False)
+    ha = a.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    hb = b.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(ha, hb, rtol=1e-5)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)

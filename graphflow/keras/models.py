@@ -749,11 +749,13 @@ class Model(Layer):
             y_pred = self(x, training=True)
             with _state.name_scope("loss"):
                 loss = self.compute_loss(x, y, y_pred, sample_weight)
+                # Keras 3: the optimizer's loss_scale_factor (apply_gradients unscales)
+                scaled = getattr(self.optimizer, "scale_loss", lambda v: v)(loss)
         with _state.name_scope("metrics"):
             self._loss_tracker.update_state(loss, sample_weight=_batch_weight(x))
         variables = self.trainable_variables
         if variables:
-            grads = tape.gradient(loss, variables)
+            grads = tape.gradient(scaled, variables)
             grads = _ds.aggregate_gradients(grads, _batch_size(x))   # over workers, if any
             self.optimizer.apply_gradients(zip(grads, variables))
         else:   # as Keras 3 (e.g. raw tf.Variable attributes, which are no Keras weights)
@@ -943,6 +945,8 @@ class Model(Layer):
             logs = epoch_logs
             if self.stop_training:
                 break
+        if epochs > initial_epoch and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_variables)   # EMA (Keras 3)
         cb.on_train_end(logs)
         self.history = history
         return history
