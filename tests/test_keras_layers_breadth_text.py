@@ -212,3 +212,29 @@ def test_siphash_and_salted_hashing_match_tf():
     sl = L.StringLookup(vocabulary=["a"], num_oov_indices=4, salt=7)
     assert sl(A(["a", "x", "yy", "zzz", "w"])).numpy().tolist() == salted["sl_salt"]["vals"]
     assert sl.get_config()["salt"] == salted["sl_salt"]["cfg"]
+
+
+def test_hashed_crossing_matches_keras():
+    ref = json.load(open(os.path.join(os.path.dirname(__file__), "data",
+                                      "keras_layers_breadth_ref.json")))["crossing"]
+    a, b = A(["A", "B", "A", "C", "Z"]), A([101, 101, 102, 5, -3])
+    c = A(["x", "y", "x", "y", "z"])
+    cases = {"hc_str_int": (dict(num_bins=5), (a, b)),
+             "hc_str_str": (dict(num_bins=1000), (a[:, None], c[:, None])),
+             "hc_onehot": (dict(num_bins=4, output_mode="one_hot"), (a, c)),
+             "hc_three": (dict(num_bins=97), [a, b, c])}
+    for name, (kw, x) in cases.items():
+        layer = L.HashedCrossing(**kw)
+        y = layer(x)
+        r = ref[name]
+        assert list(y.shape) == r["shape"] and y.dtype.name == r["dtype"], name
+        assert y.numpy().ravel().tolist() == r["vals"], name
+        cfg = layer.get_config()
+        assert {k: v for k, v in cfg.items() if k != "name"} == \
+            {k: v for k, v in r["cfg"].items() if k != "name"}
+        assert L.HashedCrossing.from_config(cfg).get_config() == cfg
+    f = tf.function(lambda u, v: L.HashedCrossing(num_bins=5)((u, v)),
+                    input_signature=[tf.TensorSpec([None], tf.string),
+                                     tf.TensorSpec([None], tf.int64)])
+    assert f(tf.constant(a), tf.constant(b, tf.int64)).numpy().tolist() == \
+        ref["hc_str_int"]["vals"]

@@ -210,3 +210,38 @@ def hash_bucket_strong(values, num_buckets, key):
     a = np.asarray(values, dtype=object)
     out = np.fromiter((siphash24(key, v) % num_buckets for v in a.ravel()), "int64", a.size)
     return out.reshape(a.shape)
+
+
+def fingerprint_cat64(fp1, fp2):
+    """TF's FingerprintCat64: combines two fingerprints (the feature crosses' hash).
+
+    >>> fingerprint_cat64(1, 2) == fingerprint_cat64(2, 1)
+    False
+    """
+    mul = 0xc6a4a7935bd1e995
+    r = fp1 ^ mul
+    r ^= (_shift_mix((fp2 * mul) & _M) * mul) & _M
+    r = (r * mul) & _M
+    r = (_shift_mix(r) * mul) & _M
+    return _shift_mix(r)
+
+
+#: tf.sparse.cross_hashed's default hash key
+CROSS_HASH_KEY = 0xDECAFCAFFE
+
+
+def cross_hashed(columns, num_buckets):
+    """`tf.sparse.cross_hashed` of dense columns with one value per row (strings hash with
+    fingerprint64, integers are used as they are): an int64 array of buckets per row.
+
+    >>> cross_hashed([np.array([b"a", b"b"], object), np.array([1, 2])], 10).shape
+    (2,)
+    """
+    rows = []
+    for values in zip(*[np.asarray(c).ravel() for c in columns]):
+        h = CROSS_HASH_KEY
+        for v in values:
+            f = fingerprint64(v) if isinstance(v, bytes) else int(v) & _M
+            h = fingerprint_cat64(h, f)
+        rows.append(h % num_buckets)
+    return np.asarray(rows, "int64")

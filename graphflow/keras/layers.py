@@ -1143,7 +1143,8 @@ EXTRA_LAYER_NAMES = (
 IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
                      "RandomBrightness")
 #: Lookup and text layers: keras/text_layers.py.
-TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing")
+TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing",
+                    "HashedCrossing")
 #: 1-D transposed / depthwise / separable and 3-D convolutions and poolings:
 #: keras/conv_extra.py.
 CONV_EXTRA_LAYER_NAMES = (

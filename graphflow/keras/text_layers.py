@@ -30,7 +30,7 @@ from ..py_func import numpy_function
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorShape, TensorSpec, Variable, bytes_array, convert_to_tensor
 from .layers import Layer
-from .farmhash import hash_bucket_fast, hash_bucket_strong
+from .farmhash import cross_hashed, hash_bucket_fast, hash_bucket_strong
 from .preprocessing import encode_categorical
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -770,3 +770,75 @@ class Hashing(Layer):
         return dict(super().get_config(), num_bins=self.num_bins, salt=self.salt,
                     mask_value=self.mask_value, output_mode=self.output_mode,
                     sparse=self.sparse)
+
+
+class HashedCrossing(Layer):
+    """Cross two or more categorical features by hashing their combination into `num_bins`
+    bins (TF's `tf.sparse.cross_hashed`: the same bins as Keras on TF). Inputs: a list of
+    tensors of shape (), (batch,) or (batch, 1), strings or integers; output the bins
+    (int64, the inputs' shape) or, with output_mode='one_hot', their one-hot vectors.
+
+    >>> import graphflow as tf
+    >>> layer = tf.keras.layers.HashedCrossing(num_bins=5)
+    >>> layer((["A", "B", "A", "C", "Z"], [101, 101, 102, 5, -3])).numpy().tolist()
+    [1, 4, 3, 4, 0]
+    """
+
+    def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None,
+                 **kwargs):
+        if output_mode == "int" and dtype is None:
+            dtype = "int64"
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if output_mode not in ("int", "one_hot"):
+            raise ValueError("Invalid value for argument `output_mode`. Expected one of "
+                             f"('int', 'one_hot'). Received: output_mode={output_mode}")
+        if sparse:
+            raise NotImplementedError("HashedCrossing: sparse=True is not supported")
+        self.num_bins, self.output_mode, self.sparse = int(num_bins), output_mode, False
+
+    def _convert_inputs(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError("`HashedCrossing` should be called on a list or tuple of at least "
+                             f"two inputs. Received: inputs={inputs}")
+        out = []
+        for x in inputs:
+            if isinstance(x, Variable):
+                x = x.read_value()
+            if not isinstance(x, Tensor):
+                a = np.asarray(x)
+                x = convert_to_tensor(bytes_array(a) if a.dtype.kind in "USO" else a)
+            out.append(x)
+        shape = tuple(out[0].shape)
+        def differ(other):   # unknown (symbolic) dims may differ
+            return len(other) != len(shape) or any(
+                isinstance(p, int) and isinstance(q, int) and p != q for p, q in zip(other, shape))
+        if len(shape) > 2 or (len(shape) == 2 and shape[-1] != 1) or \
+                any(differ(tuple(x.shape)) for x in out[1:]):
+            raise ValueError("All `HashedCrossing` inputs should have equal shape `()`, "
+                             f"`(batch_size)` or `(batch_size, 1)`. Received shapes "
+                             f"{[tuple(x.shape) for x in out]}")
+        return out
+
+    def call(self, inputs):
+        shape = inputs[0].shape
+        bins = self.num_bins
+
+        def cross(*arrays):
+            return cross_hashed(arrays, bins).reshape(np.shape(arrays[0]))
+        if _state.current().graph is None:
+            idx = convert_to_tensor(cross(*[x.numpy() for x in inputs]))
+        else:
+            idx = numpy_function(cross, list(inputs), TensorSpec(tuple(shape), _dt.int64))
+        if self.output_mode == "int":
+            return idx
+        return encode_categorical(idx, "one_hot", bins, self.dtype)
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape[0])
+        if self.output_mode == "int":
+            return TensorShape(s)
+        return TensorShape((s[:-1] if s and s[-1] == 1 else s) + (self.num_bins,))
+
+    def get_config(self):
+        return {"num_bins": self.num_bins, "output_mode": self.output_mode,
+                "sparse": self.sparse, "name": self.name, "dtype": self.dtype}
