@@ -35,7 +35,7 @@ from ...passes.fusion import fuse, value_inputs
 from .. import schedule as sched
 from . import cache, conv, heap, inplace, lowering
 from . import loop as loop_lowering
-from .blas_choice import BlasChoice
+from .blas_choice import BlasChoice, busy as no_idle_core
 from .lower_cluster import lower_cluster
 from .parallel import CHUNK_ELEMENTS, ONE_THREAD, pool as _chunk_pool
 
@@ -667,8 +667,13 @@ class NumbaPlan:
         try:
             if self._first:
                 try:
-                    for call in self._calls:
-                        call(vals)
+                    if self.blas_choice is not None and no_idle_core():
+                        with SINGLE_BLAS, ONE_THREAD:   # all cores would wait for time slices
+                            for call in self._calls:
+                                call(vals)
+                    else:
+                        for call in self._calls:
+                            call(vals)
                 finally:
                     self._first = False
                     cache.kick()
