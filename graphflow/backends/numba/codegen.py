@@ -48,11 +48,22 @@ def np_type(dtype):
 
 
 class Operand:
-    """A kernel input: 'a' (array, indexed with its broadcast pattern) or 's' (a scalar)."""
-    __slots__ = ("kind", "dtype", "pattern")
+    """A kernel input: 'a' (array, indexed with its broadcast pattern) or 's' (a scalar).
 
-    def __init__(self, kind, dtype, pattern):
+    offsets: per loop dim, a constant added to the loop index (a slice of a bigger array read
+    in place: `x[:, 512:]` is read as `a0[i0, i1 + 512]` from x itself), or None.
+    """
+    __slots__ = ("kind", "dtype", "pattern", "offsets")
+
+    def __init__(self, kind, dtype, pattern, offsets=None):
         self.kind, self.dtype, self.pattern = kind, np.dtype(dtype).name, tuple(pattern)
+        self.offsets = tuple(offsets) if offsets is not None and any(offsets) else None
+
+    def index(self):
+        """The index expression of an array operand inside the loop nest."""
+        offs = self.offsets or (0,) * len(self.pattern)
+        return ", ".join((f"i{k} + {o}" if o else f"i{k}") if p else "0"
+                         for k, (p, o) in enumerate(zip(self.pattern, offs)))
 
 
 class KNode:
@@ -256,8 +267,7 @@ def _generate_passes(spec):
     for i, o in enumerate(spec.operands):
         if o.kind == "a":
             lv = max([k + 1 for k, p in enumerate(o.pattern) if p], default=0)
-            idx = ", ".join(f"i{k}" if p else "0" for k, p in enumerate(o.pattern))
-            info[("in", i)] = (lv, 0, f"x{i} = a{i}[{idx}]", (), f"x{i}")
+            info[("in", i)] = (lv, 0, f"x{i} = a{i}[{o.index()}]", (), f"x{i}")
         else:
             info[("in", i)] = (0, 0, None, (), f"s{i}")
     rphase = {}
@@ -401,9 +411,6 @@ def generate(spec):
     reds = spec.reductions
     idx_all = [f"i{k}" for k in range(nd)]
 
-    def index(pattern):
-        return ", ".join(f"i{k}" if p else "0" for k, p in enumerate(pattern))
-
     # level of a value: the loop depth at which it is first known
     op_level = []
     for o in spec.operands:
@@ -417,7 +424,7 @@ def generate(spec):
     for i, o in enumerate(spec.operands):
         if o.kind == "a":
             ref_of[("in", i)] = f"x{i}"
-            stmts[op_level[i]].append(f"x{i} = a{i}[{index(o.pattern)}]")
+            stmts[op_level[i]].append(f"x{i} = a{i}[{o.index()}]")
         else:
             ref_of[("in", i)] = f"s{i}"
         lvl_of[("in", i)] = op_level[i]

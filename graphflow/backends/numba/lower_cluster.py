@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Optional
 import numpy as np
 
 from ...ops.registry import CONSTANT, OPS
+from ...ops.shape_ops import GETITEM
 from ...passes.fusion import monoid, value_inputs
 from . import lowering
 from .codegen import KernelSpec, KNode, KReduction, Operand, generate, worth_parallel
@@ -75,6 +76,46 @@ def uniform_constant(value):
                                               and np.isnan(v).all()):
         return v.dtype.type(first)
     return None
+
+
+def slice_in_place(g, u, dom, outputs):
+    """(source node, source shape, start per dim) if operand `u` is a static unit-step slice
+    (`getitem` of slices only) of a value with the loop domain's rank, whose outermost
+    non-unit dim starts at 0 (the plan chunks that dim); the kernel then reads the source with
+    the starts added to its loop indices instead of a C-contiguous copy of the slice. Else
+    None.
+
+    >>> import networkx as nx
+    >>> g = nx.DiGraph()
+    >>> g.add_node(0, op="parameter", shape=(8, 1024), inputs=())
+    >>> g.add_node(1, op="getitem", shape=(8, 256), inputs=(0,),
+    ...            attrs={"spec": (("s", None, None, None), ("s", 512, 768, None))})
+    >>> slice_in_place(g, 1, (8, 256), set())
+    (0, (8, 1024), (0, 512))
+    """
+    d = g.nodes[u]
+    if OPS[d["op"]] is not GETITEM or u in outputs or tuple(d["shape"]) != tuple(dom):
+        return None
+    src = d["inputs"][0]
+    shape = tuple(g.nodes[src]["shape"])
+    spec = d["attrs"]["spec"]
+    if len(shape) != len(dom) or len(spec) > len(dom) or any(
+            not isinstance(s, int) for s in shape):
+        return None
+    starts = []
+    for j, n in enumerate(shape):
+        e = spec[j] if j < len(spec) else ("s", None, None, None)
+        if e[0] != "s" or any(v is not None and not isinstance(v, int) for v in e[1:]) or \
+                e[3] not in (None, 1):
+            return None
+        a, b, _ = slice(e[1], e[2]).indices(n)
+        if b - a != dom[j] or (dom[j] == 1 and n != 1):
+            return None        # (a unit dim of the loop is dropped: it must be whole)
+        starts.append(a)
+    first = [j for j in range(len(dom)) if dom[j] != 1]
+    if not first or starts[first[0]]:
+        return None
+    return src, shape, tuple(starts)
 
 
 def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
@@ -136,14 +177,24 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
             if c is not None:
                 consts[u] = c
                 pats[u] = (False,) * nd
+    # slices read in place from their source (x[:, 512:] as x with an offset): see
+    # `slice_in_place`
+    sliced = {}
+    for u in opnodes:
+        if u not in consts and all(pats[u]):
+            sl = slice_in_place(g, u, dom, outputs)
+            if sl is not None:
+                sliced[u] = sl
     # collapse the loop nest: drop unit dims, merge neighbours that every operand and the
-    # reduction treat alike (valid for C-contiguous operands, which the run time ensures)
+    # reduction treat alike (valid for C-contiguous operands, which the run time ensures;
+    # a slice read in place merges a dim into the previous one only where it is whole)
     keep = [j for j in range(nd) if dom[j] != 1]
     arrays = [u for u in opnodes if any(pats[u])]
     groups = []
     for j in keep:
         sig = (tuple(pats[u][j] for u in arrays), j in axes)
-        if groups and groups[-1][0] == sig:
+        if groups and groups[-1][0] == sig and all(sh[j] == dom[j] for _, sh, _ in
+                                                   sliced.values()):
             groups[-1][1].append(j)
         else:
             groups.append((sig, [j]))
@@ -163,6 +214,18 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
         elif not any(gpat[u]):
             operands.append(Operand("s", dt, (False,) * cnd))
             op_plan.append(OperandPlan("scalar", slot[u], None, dt))
+        elif u in sliced:
+            src, sh, starts = sliced[u]
+            # the source viewed with the loop's dims: each group's dims merged; the offset
+            # of a group is its first dim's start (the others are whole, start 0)
+            view = tuple(int(np.prod([sh[j] for j in js], dtype=np.int64)) for _, js in groups)
+            offs = tuple(starts[js[0]] * int(np.prod([sh[j] for j in js[1:]], dtype=np.int64))
+                         for _, js in groups)
+            operands.append(Operand("a", dt, gpat[u], offs))
+            absorbed.append(u)
+            known = src == anchor or src in contiguous
+            op_plan.append(OperandPlan("known" if known else "array", slot[src], view, dt,
+                                       shape=sh))
         else:
             operands.append(Operand("a", dt, gpat[u]))
             view = tuple(e if p else 1 for e, p in zip(ext, gpat[u]))
