@@ -213,3 +213,23 @@ def test_multilabel_auc_and_r2_in_fit():
     ss_res = ((y - pred) ** 2).sum(0)
     ss_tot = ((y - y.mean(0)) ** 2).sum(0)
     np.testing.assert_allclose(res["r2_score"], np.mean(1 - ss_res / ss_tot), rtol=1e-4)
+
+
+def test_custom_metric_add_variable_keras3_signature():
+    class Best(M.Metric):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.best = self.add_variable(shape=(2,), initializer=tf.keras.initializers.Constant(-1.0),
+                                          aggregation="max", name="best")
+
+        def update_state(self, values):
+            self.best.assign(tf.maximum(self.best, values))
+
+        def result(self):
+            return self.best
+
+    m = Best(name="best")
+    m.update_state([0.5, -3.0])
+    np.testing.assert_array_equal(m.result().numpy(), [0.5, -1.0])
+    m.reset_state()
+    np.testing.assert_array_equal(m.result().numpy(), [-1.0, -1.0])

@@ -17,7 +17,7 @@ from .. import dtypes as _dt
 from .. import state as _state
 from ..ops import array_ops as _array_ops, math_ops as _m, shape_ops as _s
 from ..tensor import Variable
-from . import losses as _losses
+from . import initializers as _initializers, losses as _losses
 from .losses import as_tensor, match_rank, prediction, snake_case
 
 
@@ -29,16 +29,26 @@ class Metric:
         self.dtype = _dt.as_dtype(dtype or _dt.float32)
         self._variables = []
 
-    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """A non-trainable state variable (Keras 3's signature); `initializer` is a name, an
+        initializer or a callable `(shape, dtype)`; reset_state restores its initial value."""
         dt = _dt.as_dtype(dtype or self.dtype)
-        init = np.zeros if initializer in ("zeros", None) else np.ones
-        v = Variable(init(tuple(shape), dt.np), trainable=False, name=f"{self.name}/{name}")
-        v._keras_initial = init(tuple(shape), dt.np)
+        shape = tuple(int(d) for d in shape)
+        if initializer in ("zeros", None):
+            value = np.zeros(shape, dt.np)
+        elif initializer == "ones":
+            value = np.ones(shape, dt.np)
+        else:
+            out = _initializers.get(initializer)(shape, dtype=dt)
+            value = np.asarray(out.numpy() if hasattr(out, "numpy") else out, dt.np)
+        v = Variable(value, trainable=False, name=f"{self.name}/{name}")
+        v._keras_initial = value.copy()
         self._variables.append(v)
         return v
 
     def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, **_):
-        return self.add_variable(shape, initializer, dtype, name)
+        return self.add_variable(shape, initializer, dtype, name=name)
 
     @property
     def variables(self):
