@@ -584,3 +584,24 @@ def test_assert_cardinality_experimental_helpers_and_ragged_batching():
     rt = tf.ragged.constant([[1], [2, 3]])
     batched = next(iter(tf.data.Dataset.from_tensors(rt).repeat(2).batch(2)))
     assert batched.to_list() == [[[1], [2, 3]], [[1], [2, 3]]]
+
+
+def test_cache_to_file_is_reused_across_datasets(tmp_path):
+    runs = []
+
+    def gen():
+        runs.append(1)
+        yield from ([1.5, 2.5], [3.5, 4.5])
+    f = str(tmp_path / "c")
+    ds = tf.data.Dataset.from_generator(gen, output_types=tf.float32,
+                                        output_shapes=[2]).map(lambda x: (x, x * 2)).cache(f)
+    first = [(a.numpy().tolist(), b.numpy().tolist()) for a, b in ds]
+    assert first == [([1.5, 2.5], [3.0, 5.0]), ([3.5, 4.5], [7.0, 9.0])] and len(runs) == 1
+    assert os.path.exists(f + ".data") and os.path.exists(f + ".index")
+    again = tf.data.Dataset.from_generator(gen, output_types=tf.float32,
+                                           output_shapes=[2]).map(lambda x: (x, x * 2)).cache(f)
+    assert [(a.numpy().tolist(), b.numpy().tolist()) for a, b in again] == first
+    assert len(runs) == 1   # read from the files, the generator is not run again
+    partial = tf.data.Dataset.range(5).cache(str(tmp_path / "p"))
+    assert values(partial.take(2)) == [0, 1] and not os.path.exists(str(tmp_path / "p.index"))
+    assert values(partial) == [0, 1, 2, 3, 4] and os.path.exists(str(tmp_path / "p.index"))

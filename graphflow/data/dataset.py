@@ -429,19 +429,43 @@ class Dataset:
                             lambda: (TensorSpec((), _dt.int64), self.element_spec))
 
     def cache(self, filename="", name=None):
-        """Keep the elements of the first complete iteration in memory; later iterations read
-        them instead of re-running the pipeline (`filename` is ignored: memory only)."""
+        """Keep the elements of the first complete iteration; later iterations read them
+        instead of re-running the pipeline. In memory, or with `filename` in the files
+        `filename.data` (TFRecords of the elements' TensorProtos) and `filename.index` (their
+        structure), written when that iteration completes and read by any later iteration or
+        process that finds them (as TF's file cache).
+
+        >>> import graphflow as tf, os, tempfile
+        >>> f = os.path.join(tempfile.mkdtemp(), "cache")
+        >>> runs = []
+        >>> def gen():
+        ...     runs.append(1)
+        ...     yield from range(3)
+        >>> ds = tf.data.Dataset.from_generator(gen, output_types=tf.int64).cache(f)
+        >>> [int(v) for v in ds] == [int(v) for v in ds] == [0, 1, 2], len(runs)
+        (True, 1)
+        >>> sorted(os.listdir(os.path.dirname(f)))
+        ['cache.data', 'cache.index']
+        """
         store = {}
+        path = os.fspath(filename) if not isinstance(filename, (Tensor, bytes)) else \
+            _files.as_path(filename, "Dataset.cache")
 
         def make():
             if "elements" in store:
                 yield from store["elements"]
                 return
+            if path and os.path.exists(path + ".index"):
+                yield from _read_elements(path + ".data", path + ".index", "")
+                return
             seen = []
             for e in self._make():
                 seen.append(e)
                 yield e
-            store["elements"] = seen
+            if path:
+                _write_elements(seen, path + ".data", path + ".index")
+            else:
+                store["elements"] = seen
         return self._derive(make, self._cardinality, self._parent_spec)
 
     def prefetch(self, buffer_size=AUTOTUNE, name=None):
@@ -675,16 +699,12 @@ class Dataset:
         with open(meta_path) as f:
             meta = json.load(f)
         spec = element_spec if element_spec is not None else spec_from_json(meta["spec"])
-        leaves, rebuild = flatten(spec)
         comp = _tfrecord.compression_of(compression if compression is not None
                                         else meta.get("compression"))
 
         def shard(fn):
-            def make():
-                for rec in _tfrecord.read_records(os.path.join(path, fn), comp):
-                    parts = BytesList.FromString(rec).value
-                    yield rebuild([_files.parse_tensor(b, s.dtype) for b, s in zip(parts, leaves)])
-            return Dataset(make, UNKNOWN_CARDINALITY, spec)
+            return Dataset(lambda: _decode_records(os.path.join(path, fn), comp, spec),
+                           UNKNOWN_CARDINALITY, spec)
         shards = [shard(fn) for fn in meta["shards"]]
         if reader_func is not None:
             return reader_func(Dataset(lambda: iter(shards), len(shards)))
@@ -710,8 +730,7 @@ class Dataset:
                 if k not in writers:
                     writers[k] = _tfrecord.TFRecordWriter(
                         os.path.join(path, f"shard_{k:05d}.tfrecord"), comp)
-                parts = [_files.serialize_tensor(t).numpy() for t in flatten(e)[0]]
-                writers[k].write(BytesList(value=parts).SerializeToString())
+                writers[k].write(_encode_element(e))
                 count += 1
         finally:
             for w in writers.values():
@@ -1209,3 +1228,38 @@ def _batch_size(batch_size, what):
     if n <= 0:
         raise ValueError(f"{what}: batch_size must be positive, got {n}")
     return n
+
+
+def _encode_element(e):
+    """One record of `save` / `cache` files: the TensorProtos of the element's tensors."""
+    return BytesList(value=[_files.serialize_tensor(t).numpy() for t in flatten(e)[0]]) \
+        .SerializeToString()
+
+
+def _decode_records(path, compression, spec):
+    """The elements of a TFRecord file of `_encode_element` records, structured as `spec`."""
+    leaves, rebuild = flatten(spec)
+    for rec in _tfrecord.read_records(path, compression):
+        parts = BytesList.FromString(rec).value
+        yield rebuild([_files.parse_tensor(b, s.dtype) for b, s in zip(parts, leaves)])
+
+
+def _write_elements(elements, data_path, index_path):
+    """`cache` files: the records, then (renamed into place last) the structure."""
+    with _tfrecord.TFRecordWriter(data_path) as w:
+        for e in elements:
+            w.write(_encode_element(e))
+    spec = spec_of(elements[0]) if elements else None
+    tmp = index_path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"spec": None if spec is None else spec_to_json(spec),
+                   "count": len(elements)}, f)
+    os.replace(tmp, index_path)
+
+
+def _read_elements(data_path, index_path, compression):
+    with open(index_path) as f:
+        meta = json.load(f)
+    if meta["spec"] is None:
+        return iter(())
+    return _decode_records(data_path, compression, spec_from_json(meta["spec"]))
