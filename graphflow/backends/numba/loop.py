@@ -81,6 +81,7 @@ class _Emitter:
         self.node_of = {s: n for n, s in plan.slot.items()}
         self.lines = []
         self.notc = set()       # names of arrays that may not be C-contiguous (slices)
+        self.into = {}          # slot -> the saved-rows buffer its matmul writes row k of
 
     def name(self, slot):
         return f"{self.p}{slot}"
@@ -169,7 +170,15 @@ class _Emitter:
             raise _Unsupported(f"matmul %{n} is not a 2-D float product")
         ta = ".T" if d["attrs"].get("transpose_a") else ""
         tb = ".T" if d["attrs"].get("transpose_b") else ""
-        self.emit(f"{out} = np.dot({self.carray(a)}{ta}, {self.carray(b)}{tb})")
+        buf = self.into.get(self.plan.slot[n])
+        if buf is None:
+            self.emit(f"{out} = np.dot({self.carray(a)}{ta}, {self.carray(b)}{tb})")
+            return
+        # a product the forward loop saves for the reverse loop: BLAS writes it into its row
+        self.emit(f"if k >= {buf}.shape[0]:")
+        self.emit(f"    {buf} = grow_rows({buf}, k)")
+        self.emit(f"{out} = {buf}[k]")
+        self.emit(f"np.dot({self.carray(a)}{ta}, {self.carray(b)}{tb}, {out})")
 
     def scalar_member(self, m):
         """A member of a scalar-domain cluster as one numba expression (its lowering template)."""
@@ -332,6 +341,12 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
         ce = _Emitter(cond_plan, "c", kernels, consts)
         ce.run()
         be = _Emitter(body_plan, "b", kernels, consts)
+        for q in range(ns):
+            sl = body_plan.out_slots[n + q]
+            d = body_plan.graph.nx.nodes[be.node_of[sl]]
+            if OPS[d["op"]] is MATMUL and sl not in body_plan.out_slots[:n] and \
+                    sl not in body_plan.out_slots[n:n + q]:
+                be.into[sl] = f"S{q}"
         be.run()
     except _Unsupported as e:
         return None, str(e)
@@ -360,6 +375,8 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
     body += [ind + ln for ln in be.lines]
     outs = body_plan.out_slots
     for q in range(ns):
+        if outs[n + q] in be.into:   # (written by its gemm)
+            continue
         body += [f"{ind}if k >= S{q}.shape[0]:", f"{ind}    S{q} = grow_rows(S{q}, k)",
                  f"{ind}S{q}[k] = {be.ref(outs[n + q])}"]
     news = []
