@@ -342,6 +342,28 @@ def test_filter_gradient_on_one_thread(groups):
         run_both("conv2d_backprop_filter", a, x, ct, tol=1e-4)
 
 
+@pytest.mark.parametrize("mode", ["single", "multi"])
+def test_conv_plan_chooses_its_threads_and_values_match(monkeypatch, mode):
+    """A plan with conv kernels times its calls on one thread against all cores (`blas_choice`);
+    either way (fixed here by GRAPHFLOW_PLAN_THREADS) its values equal the numpy executor's
+    (batch 16: the fused anchors run 8 batch chunks, in one call on one thread)."""
+    monkeypatch.setenv("GRAPHFLOW_PLAN_THREADS", mode)
+    params = _net(np.float32)
+    x = tf.constant(R.uniform(0, 1, (16, 10, 8, 1)).astype(np.float32))
+    y = tf.constant(R.integers(0, 3, 16).astype(np.int32))
+    fj, fn = tf.function(_step_fn(params)), tf.function(_step_fn(params), jit_compile=False)
+    want = fn(x, y)
+    fj(x, y)
+    plan = fj.get_concrete_function(x, y)._executor
+    wait_all()
+    for _ in range(2):
+        got = fj(x, y)
+    if conv.pool().helpers:      # (one core: nothing to choose)
+        assert plan.blas_choice is not None and plan.blas_choice.single == (mode == "single")
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-6)
+
+
 def test_calls_run_on_one_thread_while_a_kernel_compiles(monkeypatch):
     """While a kernel of the plan is still compiling, its calls (after the first) run with BLAS
     and the chunk pool on one thread (the compiler process needs the other core), with the same
