@@ -479,6 +479,42 @@ def test_guide_text_csv_and_files(tmp_path, monkeypatch):
     assert sorted(n.numpy().tolist()) == list(range(6)) and line_batch.dtype == tf.string
 
 
+def test_guide_preprocessing_images_and_python_logic(tmp_path):
+    """'Decoding image data and resizing it' and 'Applying arbitrary Python logic' with JPEGs
+    written here (the guide downloads flower photos)."""
+    ndimage = pytest.importorskip("scipy.ndimage")
+    rng = np.random.default_rng(0)
+    for cls in ["daisy", "roses"]:
+        os.makedirs(tmp_path / "flower_photos" / cls)
+        tf.io.write_file(str(tmp_path / "flower_photos" / cls / "0.jpg"),
+                         tf.io.encode_jpeg(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)))
+    list_ds = tf.data.Dataset.list_files(str(tmp_path / "flower_photos" / "*" / "*"))
+
+    def parse_image(filename):
+        parts = tf.strings.split(filename, os.sep)
+        label = parts[-2]
+        image = tf.io.read_file(filename)
+        image = tf.io.decode_jpeg(image)
+        image = tf.image.convert_image_dtype(image, tf.float32)
+        image = tf.image.resize(image, [128, 128])
+        return image, label
+    images_ds = list_ds.map(parse_image)
+    got = sorted((label.numpy(), image.shape, image.dtype) for image, label in images_ds)
+    assert got == [(b"daisy", (128, 128, 3), tf.float32), (b"roses", (128, 128, 3), tf.float32)]
+
+    def random_rotate_image(image):
+        return ndimage.rotate(image, np.random.uniform(-30, 30), reshape=False)
+
+    def tf_random_rotate_image(image, label):
+        im_shape = image.shape
+        [image, ] = tf.py_function(random_rotate_image, [image], [tf.float32])
+        image.set_shape(im_shape)
+        return image, label
+    rot_ds = images_ds.map(tf_random_rotate_image)
+    for image, label in rot_ds.take(2):
+        assert image.shape == (128, 128, 3) and label.dtype == tf.string
+
+
 def test_guide_time_series_windows():
     range_ds = tf.data.Dataset.range(100000)
     batches = range_ds.batch(10, drop_remainder=True)
@@ -605,3 +641,10 @@ def test_cache_to_file_is_reused_across_datasets(tmp_path):
     partial = tf.data.Dataset.range(5).cache(str(tmp_path / "p"))
     assert values(partial.take(2)) == [0, 1] and not os.path.exists(str(tmp_path / "p.index"))
     assert values(partial) == [0, 1, 2, 3, 4] and os.path.exists(str(tmp_path / "p.index"))
+
+
+def test_string_tensor_element_indexing_is_a_scalar_tensor():
+    parts = tf.strings.split(tf.constant("flower_photos/roses/0.jpg"), "/")
+    label = parts[-2]
+    assert label.dtype == tf.string and label.shape == () and label.numpy() == b"roses"
+    assert tf.constant([["a", "b"]])[0, 1].numpy() == b"b"

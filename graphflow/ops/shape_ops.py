@@ -365,7 +365,13 @@ def _getitem_group_vjp(inputs, cts, spec=None, needed=None):
 
 _GETITEM_GROUP = ("getitem",)   # every getitem of one tensor is in one VJP group
 
-GETITEM = defop("getitem", lambda x, spec: np.asarray(x)[index_from_spec(spec)], _getitem_rule,
+def _getitem_impl(x, spec):
+    r = np.asarray(x)[index_from_spec(spec)]
+    # one element of a string (object) array is the bytes object itself: keep it an array
+    return r if isinstance(r, (np.ndarray, np.generic)) else np.asarray(r, dtype=object)
+
+
+GETITEM = defop("getitem", _getitem_impl, _getitem_rule,
                 lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)], arity=1, jvp=LINEAR,
                 vjp_group=lambda spec: (_GETITEM_GROUP, spec), group_vjp=_getitem_group_vjp)
 
