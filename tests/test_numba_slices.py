@@ -105,3 +105,50 @@ def test_slices_on_the_numpy_fallback_while_compiling(monkeypatch):
     f = tf.function(lambda x: x[:, 1:6] * x[:, 5:])
     got = np.asarray(f(tf.constant(x)))
     np.testing.assert_allclose(got, x[:, 1:6] * x[:, 5:], rtol=1e-6)
+
+
+# ------------------------------------------------------------------ hypothesis: layouts
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+PERMS = [(0, 1, 2), (1, 0, 2), (0, 2, 1), (2, 1, 0), (1, 2, 0), (2, 0, 1)]
+UNARY = [tf.tanh, tf.abs, lambda v: v * 2.0 - 1.0, tf.negative]
+REDUCE = [None, "reduce_sum", "reduce_max", "reduce_min"]
+AXES = [None, 0, 1, 2, (0, 1), (0, 2), (1, 2)]
+
+
+@st.composite
+def layout_programs(draw):
+    steps = []
+    for _ in range(draw(st.integers(1, 3))):
+        ax = draw(st.integers(0, 2))
+        lo = draw(st.integers(0, 3))
+        hi = draw(st.integers(lo + 1, 5))
+        steps.append((draw(st.sampled_from(range(len(PERMS)))), (ax, lo, hi),
+                      draw(st.sampled_from(range(len(UNARY)))), draw(st.sampled_from(REDUCE)),
+                      draw(st.sampled_from(AXES)), draw(st.booleans())))
+    return steps
+
+
+@settings(max_examples=5, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(layout_programs())
+def test_random_slices_and_transposes_match_numpy(prog):
+    """Random programs: a slice of x along one axis, transposed, through an elementwise op,
+    maybe reduced over random axes (NaN/inf/signed zeros in x): the numba backend (slices read
+    in place, reductions of transposes rewritten, transposed operands copied by tiles) equals
+    the numpy executor."""
+    x = data((5, 6, 7), 9)
+
+    def fn(x):
+        outs = []
+        for p, (ax, lo, hi), u, red, axes, keep in prog:
+            idx = [slice(None)] * 3
+            idx[ax] = slice(lo, hi)
+            v = UNARY[u](tf.transpose(x[tuple(idx)], PERMS[p]))
+            outs.append(v if red is None else getattr(tf, red)(v, axes, keepdims=keep))
+        return outs
+    got, want, _ = run(fn, x)
+    for a, b in zip(got, want):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5, equal_nan=True)
