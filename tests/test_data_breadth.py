@@ -648,3 +648,32 @@ def test_string_tensor_element_indexing_is_a_scalar_tensor():
     label = parts[-2]
     assert label.dtype == tf.string and label.shape == () and label.numpy() == b"roses"
     assert tf.constant([["a", "b"]])[0, 1].numpy() == b"b"
+
+
+def test_make_batched_features_dataset_and_parse_example_dataset(tmp_path):
+    paths = []
+    for f in range(2):
+        p = str(tmp_path / f"part{f}.tfrecord")
+        with tf.io.TFRecordWriter(p) as w:
+            for i in range(3):
+                ex = tf.train.Example()
+                ex.features.feature["v"].int64_list.value.extend([f * 10 + i] * (i + 1))
+                ex.features.feature["label"].int64_list.value.append(f)
+                w.write(ex.SerializeToString())
+        paths.append(p)
+    feats = {"v": tf.io.VarLenFeature(tf.int64), "label": tf.io.FixedLenFeature([], tf.int64)}
+    ds = tf.data.experimental.make_batched_features_dataset(
+        str(tmp_path / "part*.tfrecord"), 4, feats, label_key="label", num_epochs=1,
+        shuffle=False)
+    batches = list(ds)
+    assert [l.numpy().tolist() for _, l in batches] == [[0, 0, 0, 1], [1, 1]]
+    assert tf.sparse.to_dense(batches[0][0]["v"]).numpy().tolist() == \
+        [[0, 0, 0], [1, 1, 0], [2, 2, 2], [10, 0, 0]]
+    shuffled = tf.data.experimental.make_batched_features_dataset(
+        str(tmp_path / "part*.tfrecord"), 3, feats, shuffle_seed=1)
+    assert int(shuffled.cardinality()) == tf.data.INFINITE_CARDINALITY
+    seen = sorted(int(x) for b in shuffled.take(4) for x in b["label"].numpy())
+    assert len(seen) == 12 and set(seen) == {0, 1}
+    parsed = tf.data.TFRecordDataset(paths).batch(6).apply(
+        tf.data.experimental.parse_example_dataset({"label": feats["label"]}))
+    assert next(iter(parsed))["label"].numpy().tolist() == [0, 0, 0, 1, 1, 1]

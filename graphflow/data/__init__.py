@@ -14,7 +14,8 @@ from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Datase
 from .options import (AutoShardPolicy, AutotuneOptions, DistributeOptions, ExternalStatePolicy,
                       OptimizationOptions, Options, ThreadingOptions)
 from .readers import (CsvDataset, FixedLengthRecordDataset, TextLineDataset, TFRecordDataset,
-                      TFRecordWriter, make_csv_dataset)
+                      TFRecordWriter, make_batched_features_dataset, make_csv_dataset,
+                      parse_example_dataset)
 
 
 
@@ -29,6 +30,8 @@ experimental.__dict__.update(
     UNKNOWN_CARDINALITY=UNKNOWN_CARDINALITY, cardinality=lambda dataset: dataset.cardinality(),
     Counter=Dataset.counter, CsvDataset=CsvDataset, make_csv_dataset=make_csv_dataset,
     TFRecordWriter=TFRecordWriter, AutoShardPolicy=AutoShardPolicy,
+    make_batched_features_dataset=make_batched_features_dataset,
+    parse_example_dataset=parse_example_dataset,
     ExternalStatePolicy=ExternalStatePolicy, DistributeOptions=DistributeOptions,
     OptimizationOptions=OptimizationOptions, ThreadingOptions=ThreadingOptions,
     sample_from_datasets=Dataset.sample_from_datasets,

@@ -30,7 +30,8 @@ from ..tensor import Tensor, TensorSpec, bytes_array, convert_to_tensor
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 
 __all__ = ["TextLineDataset", "TFRecordDataset", "FixedLengthRecordDataset", "CsvDataset",
-           "make_csv_dataset", "TFRecordWriter"]
+           "make_csv_dataset", "TFRecordWriter", "make_batched_features_dataset",
+           "parse_example_dataset"]
 
 
 def _file_names(filenames, what):
@@ -316,6 +317,63 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
             yield to_dict(*batch)
     card = INFINITE_CARDINALITY if num_epochs is None else UNKNOWN_CARDINALITY
     return Dataset(make, card)
+
+
+def make_batched_features_dataset(file_pattern, batch_size, features, reader=None,
+                                  label_key=None, reader_args=None, num_epochs=None,
+                                  shuffle=True, shuffle_buffer_size=10000, shuffle_seed=None,
+                                  prefetch_buffer_size=None, reader_num_threads=None,
+                                  parser_num_threads=None, sloppy_ordering=False,
+                                  drop_final_batch=False):
+    """Batches of `tf.train.Example`s from TFRecord files parsed by the feature description
+    `features` (a dict, as `tf.io.parse_example`): dicts of [batch, ...] tensors, or
+    `(features, label)` with `label_key`. Files and records are shuffled unless
+    `shuffle=False`; `num_epochs=None` repeats forever.
+
+    >>> import graphflow as tf, os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "e.tfrecord")
+    >>> with tf.io.TFRecordWriter(p) as w:
+    ...     for i in range(3):
+    ...         ex = tf.train.Example()
+    ...         ex.features.feature["x"].float_list.value.append(i / 2)
+    ...         ex.features.feature["y"].int64_list.value.append(i)
+    ...         w.write(ex.SerializeToString())
+    >>> ds = tf.data.experimental.make_batched_features_dataset(
+    ...     p, 2, {"x": tf.io.FixedLenFeature([], tf.float32),
+    ...            "y": tf.io.FixedLenFeature([], tf.int64)}, label_key="y", num_epochs=1,
+    ...     shuffle=False)
+    >>> [(f["x"].numpy().tolist(), y.numpy().tolist()) for f, y in ds]
+    [([0.0, 0.5], [0, 1]), ([1.0], [2])]
+    """
+    names = sorted(n.decode() for n in _files.matching_files(file_pattern).numpy().tolist())
+    if not names:
+        raise InvalidArgumentError(f"make_batched_features_dataset: no files match "
+                                   f"{file_pattern!r}")
+    reader = TFRecordDataset if reader is None else reader
+    files = Dataset.from_tensor_slices(_string(np.array(names, dtype=object)))
+    if shuffle:
+        files = files.shuffle(len(names), seed=shuffle_seed)
+    ds = files.interleave(lambda f: reader(f, *(reader_args or [])),
+                          cycle_length=int(reader_num_threads or 1))
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    if num_epochs != 1:
+        ds = ds.repeat(num_epochs)
+    ds = ds.batch(batch_size, drop_remainder=drop_final_batch).map(
+        lambda serialized: _parsing.parse_example(serialized, features))
+    if label_key is not None:
+        if label_key not in features:
+            raise ValueError(f"make_batched_features_dataset: label_key {label_key!r} is not "
+                             f"a key of features {sorted(features)}")
+        ds = ds.map(lambda parsed: ({k: v for k, v in parsed.items() if k != label_key},
+                                    parsed[label_key]))
+    return ds
+
+
+def parse_example_dataset(features, num_parallel_calls=1, deterministic=None):
+    """`tf.data.experimental.parse_example_dataset`: a transformation for `Dataset.apply` that
+    parses batches of serialized Examples with `tf.io.parse_example`."""
+    return lambda ds: ds.map(lambda serialized: _parsing.parse_example(serialized, features))
 
 
 class TFRecordWriter:
