@@ -142,3 +142,57 @@ def test_errors():
         L.Conv3D(2, 2)(X3)
     with pytest.raises(ValueError, match="padding"):
         L.Conv3D(2, 2, padding="causal")
+
+
+LREF = json.load(open(os.path.join(os.path.dirname(__file__), "data",
+                                   "keras_layers_breadth_ref.json")))["convlstm"]
+X6 = X(2, 3, 6, 5, 2)
+LSTM_CASES = {
+    "cl2": (lambda: L.ConvLSTM2D(3, 3), X6),
+    "cl2_seq_same": (lambda: L.ConvLSTM2D(2, (3, 2), padding="same", return_sequences=True), X6),
+    "cl2_state_back": (lambda: L.ConvLSTM2D(2, 2, strides=2, return_state=True,
+                                            go_backwards=True), X6),
+    "cl1": (lambda: L.ConvLSTM1D(4, 3, return_sequences=True), X(2, 4, 7, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LSTM_CASES))
+def test_conv_lstm_matches_keras(name):
+    make, x = LSTM_CASES[name]
+    layer = make()
+    layer(x)
+    layer.set_weights([np.asarray(np.random.default_rng(i + 7).normal(size=tuple(w.shape)) * 0.3,
+                                  "float32") for i, w in enumerate(layer.weights)])
+    ys = layer(x)
+    ys = ys if isinstance(ys, list) else [ys]
+    ref = LREF[name]
+    assert [list(y.shape) for y in ys] == ref["shapes"]
+    for y, vals, total in zip(ys, ref["vals"], ref["sums"]):
+        np.testing.assert_allclose(y.numpy().ravel()[:10], vals, atol=1e-4)
+        np.testing.assert_allclose(float(np.sum(y.numpy(), dtype="float64")), total, rtol=1e-4,
+                                   atol=1e-4)
+    assert layer.count_params() == ref["params"]
+    assert [list(w.shape) for w in layer.weights] == ref["wshapes"]
+    assert [w.name for w in layer.weights] == ref["wnames"]
+    assert sorted(layer.get_config()) == ref["cfg"]
+    out_shape = layer.compute_output_shape((None,) + x.shape[1:])
+    first = out_shape[0] if isinstance(out_shape, list) else out_shape
+    assert tuple(first) == (None,) + tuple(ys[0].shape[1:])
+
+
+def test_conv_lstm_bias_init_and_next_frame_model():
+    """Keras's unit forget bias, and the next-frame video prediction example's shape:
+    ConvLSTM2D (return_sequences) + BatchNormalization + Conv3D, trained for a step."""
+    b = L.ConvLSTM2D(2, 2)
+    b(X6)
+    np.testing.assert_array_equal(b.bias.numpy(), LREF["bias_init"])
+    inp = keras.Input(shape=(None, 8, 8, 1))
+    y = L.ConvLSTM2D(4, (3, 3), padding="same", return_sequences=True, activation="relu")(inp)
+    y = L.BatchNormalization()(y)
+    out = L.Conv3D(1, (3, 3, 3), activation="sigmoid", padding="same")(y)
+    model = keras.Model(inp, out)
+    model.compile("adam", "binary_crossentropy", jit_compile=False)
+    frames = np.random.default_rng(0).uniform(size=(4, 3, 8, 8, 1)).astype("float32")
+    h = model.fit(frames, frames, epochs=1, batch_size=2, verbose=0)
+    assert np.isfinite(h.history["loss"]).all()
+    assert model.predict(frames[:1], verbose=0).shape == (1, 3, 8, 8, 1)

@@ -544,3 +544,178 @@ class GlobalMaxPooling3D(_GlobalPool3D):
 
 MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 GlobalAvgPool3D, GlobalMaxPool3D = GlobalAveragePooling3D, GlobalMaxPooling3D
+
+
+# ------------------------------------------------------------------ convolutional LSTM
+class _ConvLSTM(Layer):
+    """ConvLSTM1D/2D/3D (Keras 3): an LSTM whose input and recurrent transformations are
+    convolutions. Gates i, f, c, o (Keras's order) from conv(x_t, kernel) + bias (strides,
+    padding, dilation of the layer) + conv(h, recurrent_kernel) (stride 1, 'same'); weights
+    kernel (*k, C, 4F), recurrent_kernel (*k, F, 4F), bias (4F; unit_forget_bias puts ones in
+    the forget gate's). The time loop is unrolled (static sequence length)."""
+    rank = 2
+    keras_name = "conv_lstm"
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False,
+                 name=None, **kwargs):
+        super().__init__(name=name or unique_name(self.keras_name), **kwargs)
+        self.unroll, self.zero_output_for_mask = bool(unroll), bool(zero_output_for_mask)
+        if dropout or recurrent_dropout or stateful:
+            raise NotImplementedError(f"{type(self).__name__}: dropout, recurrent_dropout and "
+                                      "stateful are not supported")
+        if recurrent_constraint is not None:
+            raise NotImplementedError("weight constraints are not supported")
+        n = self.rank
+        self.filters = int(filters)
+        self.kernel_size = standardize_tuple(kernel_size, n, "kernel_size")
+        self.strides = standardize_tuple(strides, n, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, n, "dilation_rate")
+        self.padding = str(padding).lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', "
+                             f"got {padding!r}")
+        self.data_format = standardize_data_format(data_format)
+        configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer,
+                              kernel_constraint, bias_constraint)
+        self.recurrent_activation = _act.get(recurrent_activation)
+        self.recurrent_initializer = _init.get(recurrent_initializer)
+        self.recurrent_regularizer = _reg.get(recurrent_regularizer)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.dropout, self.recurrent_dropout, self.seed = 0.0, 0.0, seed
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        self.go_backwards, self.stateful = bool(go_backwards), False
+
+    def build(self, input_shape):
+        s = tuple(input_shape)
+        if len(s) != self.rank + 3:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
+                             f"{self.rank + 3} (batch, time, ...), got shape {input_shape}")
+        c = s[2] if self.data_format == "channels_first" else s[-1]
+        spatial = s[3:] if self.data_format == "channels_first" else s[2:-1]
+        if c is None or None in spatial:
+            raise ValueError("ConvLSTM layers only support static input shapes for the spatial "
+                             f"and channel dimensions. Received input_shape={input_shape}")
+        f = self.filters
+        self.kernel = self.add_weight("kernel", self.kernel_size + (c, 4 * f),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", self.kernel_size + (f, 4 * f),
+                                                initializer=self.recurrent_initializer,
+                                                regularizer=self.recurrent_regularizer)
+        if self.use_bias:
+            init = self.bias_initializer
+            if self.unit_forget_bias:
+                base = init
+
+                def init(shape, dtype=None):   # noqa: F811 - Keras's unit-forget bias
+                    return np.concatenate([np.asarray(base((f,), dtype=dtype)), np.ones(f),
+                                           np.asarray(base((2 * f,), dtype=dtype))]).astype(
+                                               getattr(dtype, "np", "float32"))
+            self.bias = self.add_weight("bias", (4 * f,), initializer=init,
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def _conv(self, x, w, strides, padding, dilations):
+        if self.rank == 1:
+            return _cv.conv1d(x, w, strides[0], padding.upper(), dilations=dilations[0])
+        if self.rank == 2:
+            return _cv.conv2d(x, w, strides, padding.upper(), dilations=dilations)
+        return conv3d(x, w, strides, padding, dilations)
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        if mask is not None:
+            raise NotImplementedError(f"{type(self).__name__}: masks are not supported")
+        x = inputs
+        if self.data_format == "channels_first":   # (N, T, C, ...) -> (N, T, ..., C)
+            x = _s.transpose(x, (0, 1) + tuple(range(3, x.ndim)) + (2,))
+        t = _static(x.shape[1], self, "number of timesteps")
+        f = self.filters
+        ks = _s.split(self.kernel, 4, axis=self.rank + 1)
+        rks = _s.split(self.recurrent_kernel, 4, axis=self.rank + 1)
+        bs = _s.split(self.bias, 4) if self.use_bias else [None] * 4
+        ones = (1,) * self.rank
+        h = c = None
+        if initial_state is not None:
+            h, c = [_to_last(v, self.data_format) for v in initial_state]
+        outputs = []
+        for step in (range(t - 1, -1, -1) if self.go_backwards else range(t)):
+            xt = x[:, step]
+            gates = []
+            for g in range(4):
+                z = self._conv(xt, ks[g], self.strides, self.padding, self.dilation_rate)
+                if bs[g] is not None:
+                    z = z + bs[g]
+                if h is not None:
+                    z = z + self._conv(h, rks[g], ones, "same", ones)
+                gates.append(z)
+            i = self.recurrent_activation(gates[0])
+            fg = self.recurrent_activation(gates[1])
+            cand = i * self.activation(gates[2])
+            c = cand if c is None else fg * c + cand
+            h = self.recurrent_activation(gates[3]) * self.activation(c)
+            outputs.append(h)
+        out = _s.stack(outputs, axis=1) if self.return_sequences else h
+        if self.data_format == "channels_first":
+            out = _s.transpose(out, (0, 1, out.ndim - 1) + tuple(range(2, out.ndim - 1))) \
+                if self.return_sequences else _from_last(out, self.data_format)
+        if self.return_state:
+            return [out, _from_last(h, self.data_format), _from_last(c, self.data_format)]
+        return out
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        first = self.data_format == "channels_first"
+        spatial = [conv_length(n, k, st, d, self.padding) for n, k, st, d in
+                   zip(s[3:] if first else s[2:-1], self.kernel_size, self.strides,
+                       self.dilation_rate)]
+        step = [self.filters] + spatial if first else spatial + [self.filters]
+        out = TensorShape([s[0], s[1]] + step if self.return_sequences else [s[0]] + step)
+        if self.return_state:
+            state = TensorShape([s[0]] + step)
+            return [out, state, state]
+        return out
+
+    def get_config(self):
+        obj = keras_object_config
+        return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size,
+                    strides=self.strides, padding=self.padding, data_format=self.data_format,
+                    dilation_rate=self.dilation_rate, activation=_act.serialize(self.activation),
+                    recurrent_activation=_act.serialize(self.recurrent_activation),
+                    use_bias=self.use_bias, unit_forget_bias=self.unit_forget_bias,
+                    recurrent_initializer=obj(self.recurrent_initializer, "keras.initializers"),
+                    recurrent_regularizer=obj(self.recurrent_regularizer, "keras.regularizers"),
+                    recurrent_constraint=None, dropout=self.dropout,
+                    recurrent_dropout=self.recurrent_dropout, seed=self.seed,
+                    return_sequences=self.return_sequences, return_state=self.return_state,
+                    go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,
+                    zero_output_for_mask=self.zero_output_for_mask, **_kernel_bias_config(self))
+
+
+class ConvLSTM1D(_ConvLSTM):
+    """Convolutional LSTM over (batch, time, steps, channels)."""
+    rank, keras_name = 1, "conv_lstm1d"
+
+
+class ConvLSTM2D(_ConvLSTM):
+    """Convolutional LSTM over (batch, time, rows, cols, channels).
+
+    >>> import graphflow as tf
+    >>> layer = tf.keras.layers.ConvLSTM2D(4, 3, padding="same", return_sequences=True)
+    >>> layer(tf.ones((2, 3, 5, 5, 1))).shape, layer.count_params()
+    (TensorShape([2, 3, 5, 5, 4]), 736)
+    """
+    rank, keras_name = 2, "conv_lstm2d"
+
+
+class ConvLSTM3D(_ConvLSTM):
+    """Convolutional LSTM over (batch, time, depth, rows, cols, channels)."""
+    rank, keras_name = 3, "conv_lstm3d"

@@ -1150,7 +1150,8 @@ TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashi
 CONV_EXTRA_LAYER_NAMES = (
     "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "Conv3D", "Conv3DTranspose",
     "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D",
-    "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D")
+    "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "ConvLSTM1D", "ConvLSTM2D",
+    "ConvLSTM3D")
 
 
 #: module (in graphflow.keras) -> the layer names it exports through this module
