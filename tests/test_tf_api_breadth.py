@@ -400,8 +400,10 @@ def test_scatter_variants_unique_and_small_math():
     @tf.function
     def traced(x):
         assert tf.get_static_value(x) is None
-        return x
-    traced(tf.constant(1))
+        assert tf.get_static_value(tf.constant([3, 4])).tolist() == [3, 4]
+        return tf.signal.irfft(tf.signal.rfft(x), fft_length=tf.constant([4]))
+    np.testing.assert_allclose(traced(tf.constant([1., 2., 3., 4.])).numpy(), [1., 2., 3., 4.],
+                               rtol=1e-6)
 
 
 # ---------------------------------------------------------------- experimental.numpy

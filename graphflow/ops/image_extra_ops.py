@@ -22,6 +22,7 @@ from .. import dtypes as _dt
 from ..tensor import constant, to_tensor
 from . import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
 from .image_ops import flip_left_right, flip_up_down, resize
+from .misc_ops import get_static_value, static_ints
 from .registry import op_error
 
 __all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_to_hsv",
@@ -177,7 +178,8 @@ def adjust_gamma(image, gamma=1, gain=1):
     [[[0.5]]]
     """
     x = _image(image, "adjust_gamma")
-    if float(np.asarray(getattr(gamma, "numpy", lambda: gamma)())) < 0:
+    g = get_static_value(gamma)
+    if g is not None and float(g) < 0:
         raise ValueError("adjust_gamma: gamma must be non-negative")
     f = _to_float(x)
     return _back(_m.cast(to_tensor(gain), f.dtype) * f ** _m.cast(to_tensor(gamma), f.dtype),
@@ -484,7 +486,7 @@ def stateless_random_hue(image, max_delta, seed):
 
 def _random_crop(value, size, seed, stateless):
     x = to_tensor(value)
-    size = [int(s) for s in np.asarray(getattr(size, "numpy", lambda: size)()).reshape(-1)]
+    size = static_ints(size, "size", "random_crop")
     shape = [int(d) for d in x.shape]
     if len(size) != len(shape) or any(s > d for s, d in zip(size, shape)):
         raise ValueError(f"random_crop: size {size} must have the rank of the value and fit "

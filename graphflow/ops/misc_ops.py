@@ -26,7 +26,7 @@ from ..tensor import Tensor, TensorShape, constant, to_tensor
 from . import array_ops as _a, math_ops as _m, segment_ops as _seg, shape_ops as _s
 from .collective_ops import current_communicator
 from .random_ops import stateless_uniform
-from .registry import POINTWISE, Aval, defop, op_error
+from .registry import CONSTANT, OPS, POINTWISE, Aval, defop, op_error
 from .special_ops import erfinv, lgamma
 
 __all__ = ["strided_slice", "bitcast", "histogram_fixed_width", "histogram_fixed_width_bins",
@@ -42,16 +42,17 @@ _NO = {}
 
 def get_static_value(tensor, partial=False):
     """The value of `tensor` as a numpy array if it is known without running a graph (an eager
-    tensor, a Python or numpy value), else None.
+    tensor, a constant while tracing, a Python or numpy value), else None.
 
     >>> get_static_value(constant([1, 2]))
     array([1, 2], dtype=int32)
     """
     if isinstance(tensor, Tensor):
-        try:
-            return tensor.numpy()
-        except Exception:   # a symbolic tensor while tracing: not known statically
-            return None
+        g = getattr(tensor, "_graph", None)
+        if g is not None:   # a symbolic tensor while tracing: known if it is a constant node
+            node = g.nx.nodes[tensor._node]
+            return np.asarray(node["attrs"]["value"]) if OPS[node["op"]] is CONSTANT else None
+        return tensor.numpy()
     if hasattr(tensor, "numpy"):   # a Variable
         return tensor.numpy()
     try:
@@ -60,7 +61,13 @@ def get_static_value(tensor, partial=False):
         return None
 
 
-def _static_ints(v, what, opname):
+def static_ints(v, what, opname):
+    """`v` (a Python or numpy value, or a tensor known now) as a list of ints; a ValueError
+    naming `opname` and `what` if it is only known at run time (a symbolic tensor).
+
+    >>> static_ints([2, 3], "size", "op"), static_ints(constant(4), "n", "op")
+    ([2, 3], [4])
+    """
     val = get_static_value(v)
     if val is None or val.dtype == object:
         raise ValueError(f"{opname}: `{what}` must be known while tracing (a constant), got {v!r}")
@@ -81,9 +88,9 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
     array([[2],
            [4]], dtype=int32)
     """
-    b = _static_ints(begin, "begin", "strided_slice")
-    e = _static_ints(end, "end", "strided_slice")
-    s = [1] * len(b) if strides is None else _static_ints(strides, "strides", "strided_slice")
+    b = static_ints(begin, "begin", "strided_slice")
+    e = static_ints(end, "end", "strided_slice")
+    s = [1] * len(b) if strides is None else static_ints(strides, "strides", "strided_slice")
     if not len(b) == len(e) == len(s):
         raise ValueError(f"strided_slice: begin, end and strides must have the same length, got "
                          f"{len(b)}, {len(e)}, {len(s)}")
@@ -165,7 +172,7 @@ def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=_dt.int32, 
     rng = to_tensor(value_range, v.dtype)
     lo, hi = rng[0], rng[1]
     scaled = _m.cast(v - lo, _dt.float64) / _m.cast(hi - lo, _dt.float64)
-    n = int(_static_ints(nbins, "nbins", "histogram_fixed_width")[0])
+    n = int(static_ints(nbins, "nbins", "histogram_fixed_width")[0])
     idx = _m.clip_by_value(_m.floor(scaled * float(n)), 0.0, float(n - 1))
     return _m.cast(idx, dtype)
 
@@ -177,7 +184,7 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=_dt.int32, name=
     >>> histogram_fixed_width(constant([-1., 0., 1.5, 2., 5., 15.]), [0., 5.], 5).numpy()
     array([2, 1, 1, 0, 2], dtype=int32)
     """
-    n = int(_static_ints(nbins, "nbins", "histogram_fixed_width")[0])
+    n = int(static_ints(nbins, "nbins", "histogram_fixed_width")[0])
     idx = _s.reshape(histogram_fixed_width_bins(values, value_range, n, _dt.int32), [-1])
     return _seg.unsorted_segment_sum(_m.ones_like(idx), idx, n) if _dt.as_dtype(dtype) == \
         _dt.int32 else _m.cast(_seg.unsorted_segment_sum(_m.ones_like(idx), idx, n), dtype)

@@ -24,6 +24,7 @@ from ..shapes import Dim
 from ..tensor import constant, to_tensor
 from . import array_ops as _a, math_ops as _m, shape_ops as _s
 from .complex_ops import complex as _complex, conj, real
+from .misc_ops import static_ints as _static_ints
 from .registry import LINEAR, Aval, defop, op_error
 
 __all__ = ["fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d", "rfft", "irfft", "rfft2d",
@@ -142,7 +143,7 @@ def _fit_last(x, axis, n, value=0.0):
 def _lengths(fft_length, rank, opname):
     if fft_length is None:
         return None
-    n = to_tensor(fft_length).numpy().reshape(-1).tolist()
+    n = _static_ints(fft_length, "fft_length", opname)
     if len(n) != rank:
         raise ValueError(f"{opname}: fft_length must have {rank} element(s), got {n}")
     return [int(v) for v in n]
@@ -232,7 +233,7 @@ def ifftshift(x, axes=None, name=None):
 
 
 def _cosine_window(window_length, periodic, dtype, a, name):
-    n = int(to_tensor(window_length).numpy())
+    n = _static_ints(window_length, "window_length", name)[0]
     dt = _dt.as_dtype(dtype)
     if not dt.is_floating:
         raise ValueError(f"{name}: dtype must be a float dtype, got {dt.name}")
