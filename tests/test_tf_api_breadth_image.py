@@ -155,3 +155,51 @@ def test_augmentation_is_differentiable_and_traces():
     s = tf.constant([1, 2])
     np.testing.assert_array_equal(aug(IMGF[0], s).numpy(), aug(IMGF[0], s).numpy())
     assert aug(IMGF[0], s).shape == (4, 4, 3)
+
+
+def _patches_ref(x, k, s, r, padding):
+    n, h, w, c = x.shape
+    eff = [(k[i] - 1) * r[i] + 1 for i in range(2)]
+    if padding == "VALID":
+        out = [(d - e) // st + 1 for d, e, st in zip((h, w), eff, s)]
+        pads = [(0, 0), (0, 0)]
+    else:
+        out = [-(-d // st) for d, st in zip((h, w), s)]
+        tot = [max((o - 1) * st + e - d, 0) for o, st, e, d in zip(out, s, eff, (h, w))]
+        pads = [(t // 2, t - t // 2) for t in tot]
+    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    res = np.zeros((n, out[0], out[1], k[0] * k[1] * c), x.dtype)
+    for i in range(out[0]):
+        for j in range(out[1]):
+            patch = xp[:, i * s[0]:i * s[0] + eff[0]:r[0], j * s[1]:j * s[1] + eff[1]:r[1]]
+            res[:, i, j] = patch.reshape(n, -1)
+    return res
+
+
+@pytest.mark.parametrize("k,s,r,padding", [((2, 3), (1, 2), (1, 1), "VALID"),
+                                           ((3, 2), (2, 2), (1, 2), "SAME"),
+                                           ((2, 2), (3, 1), (2, 1), "VALID")])
+def test_extract_patches_matches_reference(k, s, r, padding):
+    x = R.standard_normal((2, 7, 6, 3)).astype(np.float32)
+    got = tf.image.extract_patches(x, [1, *k, 1], [1, *s, 1], [1, *r, 1], padding).numpy()
+    np.testing.assert_array_equal(got, _patches_ref(x, k, s, r, padding))
+
+
+def test_extract_patches_gradient_counts_overlaps():
+    x = tf.Variable(np.ones((1, 4, 4, 1), np.float32))
+    with tf.GradientTape() as t:
+        y = tf.reduce_sum(tf.image.extract_patches(x, [1, 3, 3, 1], [1, 1, 1, 1], [1, 1, 1, 1],
+                                                   "VALID"))
+    want = np.array([[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]], np.float32)
+    np.testing.assert_array_equal(t.gradient(y, x).numpy()[0, ..., 0], want)
+
+
+def test_non_max_suppression():
+    boxes = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11],
+                      [0, 10.1, 1, 11.1], [0, 100, 1, 101]], np.float32)   # TF's example
+    scores = np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3], np.float32)
+    sel = tf.image.non_max_suppression(boxes, scores, 3, iou_threshold=0.5).numpy()
+    assert sel.tolist() == [3, 0, 5]
+    idx, sc = tf.image.non_max_suppression_with_scores(boxes, scores, 10, 0.5,
+                                                       score_threshold=0.4)
+    assert idx.numpy().tolist() == [3, 0] and np.allclose(sc.numpy(), [0.95, 0.9])

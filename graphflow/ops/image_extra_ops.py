@@ -34,7 +34,8 @@ __all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_t
            "random_brightness", "random_contrast", "random_saturation", "random_hue",
            "random_crop", "stateless_random_flip_left_right", "stateless_random_flip_up_down",
            "stateless_random_brightness", "stateless_random_contrast",
-           "stateless_random_saturation", "stateless_random_hue", "stateless_random_crop"]
+           "stateless_random_saturation", "stateless_random_hue", "stateless_random_crop",
+           "extract_patches", "non_max_suppression", "non_max_suppression_with_scores"]
 
 
 def _image(image, opname, channels=None):
@@ -520,3 +521,110 @@ def random_crop(value, size, seed=None, name=None):
 def stateless_random_crop(value, size, seed, name=None):
     """As random_crop, a function of `seed`."""
     return _random_crop(value, size, seed, True)
+
+
+# ---------------------------------------------------------------- patches, boxes
+def _pair(v, opname, what):
+    v = static_ints(v, what, opname)
+    if len(v) != 4 or v[0] != 1 or v[3] != 1:
+        raise ValueError(f"{opname}: {what} must be [1, rows, cols, 1], got {v}")
+    return v[1], v[2]
+
+
+def _patch_index(n_in, k, s, r, padding):
+    """(indices [n_out, k] into the padded axis, pad_before, pad_after) for one axis."""
+    eff = (k - 1) * r + 1
+    if padding == "VALID":
+        n_out = max(0, (n_in - eff) // s + 1)
+        before = after = 0
+    else:
+        n_out = -(-n_in // s)
+        total = max((n_out - 1) * s + eff - n_in, 0)
+        before, after = total // 2, total - total // 2
+    idx = np.arange(n_out)[:, None] * s + np.arange(k)[None, :] * r
+    return idx.astype(np.int32), before, after
+
+
+def extract_patches(images, sizes, strides, rates, padding, name=None):
+    """`tf.image.extract_patches`: the (rows x cols) patches of each image, flattened in
+    (row, col, channel) order into the depth: (N, out_rows, out_cols, rows * cols * C)
+    (padding 'VALID' or 'SAME'; zero padding, as TF). A gather, so differentiable.
+
+    >>> x = constant(np.arange(16.).reshape(1, 4, 4, 1), dtype="float32")
+    >>> extract_patches(x, [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1], "VALID")[0, 1, 0].numpy()
+    array([ 8.,  9., 12., 13.], dtype=float32)
+    """
+    x = to_tensor(images)
+    if x.ndim != 4:
+        raise op_error("extract_patches", (x,), "needs 4-D (N, H, W, C) images")
+    padding = padding.upper()
+    if padding not in ("VALID", "SAME"):
+        raise ValueError(f"extract_patches: padding must be 'VALID' or 'SAME', got {padding!r}")
+    (kh, kw), (sh, sw), (rh, rw) = (_pair(sizes, "extract_patches", "sizes"),
+                                    _pair(strides, "extract_patches", "strides"),
+                                    _pair(rates, "extract_patches", "rates"))
+    h, w = _hw(x)
+    ih, pt, pb = _patch_index(h, kh, sh, rh, padding)
+    iw, pl, pr = _patch_index(w, kw, sw, rw, padding)
+    if pt or pb or pl or pr:
+        x = _a.pad(x, [[0, 0], [pt, pb], [pl, pr], [0, 0]])
+    c = int(x.shape[-1])
+    y = _s.gather(x, constant(ih), axis=1)         # (N, oh, kh, W, C)
+    y = _s.gather(y, constant(iw), axis=3)         # (N, oh, kh, ow, kw, C)
+    y = _s.transpose(y, [0, 1, 3, 2, 4, 5])        # (N, oh, ow, kh, kw, C)
+    return _s.reshape(y, [-1, ih.shape[0], iw.shape[0], kh * kw * c])
+
+
+def _iou(box, boxes):
+    y1, x1, y2, x2 = np.minimum(box[0], box[2]), np.minimum(box[1], box[3]), \
+        np.maximum(box[0], box[2]), np.maximum(box[1], box[3])
+    by1, bx1 = np.minimum(boxes[:, 0], boxes[:, 2]), np.minimum(boxes[:, 1], boxes[:, 3])
+    by2, bx2 = np.maximum(boxes[:, 0], boxes[:, 2]), np.maximum(boxes[:, 1], boxes[:, 3])
+    inter = np.clip(np.minimum(y2, by2) - np.maximum(y1, by1), 0, None) * \
+        np.clip(np.minimum(x2, bx2) - np.maximum(x1, bx1), 0, None)
+    union = (y2 - y1) * (x2 - x1) + (by2 - by1) * (bx2 - bx1) - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, inter / union, 0.0)
+
+
+def _nms(boxes, scores, max_output_size, iou_threshold, score_threshold):
+    b = np.asarray(get_static_value(boxes), np.float64)
+    s = np.asarray(get_static_value(scores), np.float64)
+    if b.ndim != 2 or b.shape[1] != 4 or s.shape != (b.shape[0],):
+        raise ValueError(f"non_max_suppression: boxes must be [N, 4] and scores [N], got "
+                         f"{b.shape} and {s.shape}")
+    order = [i for i in np.argsort(-s, kind="stable") if s[i] > score_threshold]
+    keep = []
+    for i in order:
+        if len(keep) >= int(max_output_size):
+            break
+        if not keep or (_iou(b[i], b[keep]) <= iou_threshold).all():
+            keep.append(int(i))
+    return keep, s
+
+
+def non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5,
+                        score_threshold=float("-inf"), name=None):
+    """`tf.image.non_max_suppression`: indices (int32) of at most `max_output_size` boxes
+    [y1, x1, y2, x2] in decreasing score order, dropping any box whose IoU with a kept one is
+    above `iou_threshold` (computed eagerly: the indices do not depend differentiably on
+    anything).
+
+    >>> non_max_suppression([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, 2, 1, 3]], [0.9, 0.8, 0.7],
+    ...                     3).numpy()
+    array([0, 2], dtype=int32)
+    """
+    keep, _ = _nms(boxes, scores, max_output_size, iou_threshold, score_threshold)
+    return constant(np.asarray(keep, np.int32))
+
+
+def non_max_suppression_with_scores(boxes, scores, max_output_size, iou_threshold=0.5,
+                                    score_threshold=float("-inf"), soft_nms_sigma=0.0,
+                                    name=None):
+    """(selected indices, their scores): non_max_suppression (hard NMS; soft_nms_sigma must be
+    0)."""
+    if soft_nms_sigma:
+        raise NotImplementedError("non_max_suppression_with_scores: soft NMS is not supported")
+    keep, s = _nms(boxes, scores, max_output_size, iou_threshold, score_threshold)
+    sc = to_tensor(scores)
+    return constant(np.asarray(keep, np.int32)), constant(s[keep].astype(sc.dtype.np))
