@@ -677,3 +677,19 @@ def test_make_batched_features_dataset_and_parse_example_dataset(tmp_path):
     parsed = tf.data.TFRecordDataset(paths).batch(6).apply(
         tf.data.experimental.parse_example_dataset({"label": feats["label"]}))
     assert next(iter(parsed))["label"].numpy().tolist() == [0, 0, 0, 1, 1, 1]
+
+
+def test_ragged_tensor_slices_and_batches():
+    """The ragged guide's tf.data cells: from_tensor_slices of a RaggedTensor, batch -> ragged."""
+    digits = tf.ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    dataset = tf.data.Dataset.from_tensor_slices(digits)
+    assert repr(dataset.element_spec) == \
+        "RaggedTensorSpec(TensorShape([None]), tf.int32, 0, tf.int64)"
+    assert [e.numpy().tolist() for e in dataset] == [[3, 1, 4, 1], [], [5, 9, 2], [6], []]
+    batched = dataset.batch(2)
+    assert repr(batched.element_spec) == \
+        "RaggedTensorSpec(TensorShape([None, None]), tf.int32, 1, tf.int64)"
+    assert [b.to_list() for b in batched] == [[[3, 1, 4, 1], []], [[5, 9, 2], [6]], [[]]]
+    both = tf.data.Dataset.from_tensor_slices({"d": digits, "n": tf.range(5)}).batch(5)
+    e = next(iter(both))
+    assert e["d"].to_list() == digits.to_list() and e["n"].numpy().tolist() == [0, 1, 2, 3, 4]

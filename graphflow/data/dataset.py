@@ -31,10 +31,9 @@ from ..io import tfrecord as _tfrecord
 from ..io.proto import BytesList
 from ..nest import flatten
 from ..ragged import RaggedTensor
-from ..ragged import constant as _ragged_constant
 from ..tensor import Tensor, TensorSpec, convert_to_tensor, bytes_array
 from .options import Options
-from .structure import (ElementFunction, call_unpacked, convert, convert_output, flatten_up_to,
+from .structure import (ElementFunction, RaggedTensorSpec, call_unpacked, convert, convert_output, flatten_up_to,
                         map_structure, pad_stack, spec_from_json, spec_of, spec_to_json, stack)
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
@@ -81,7 +80,7 @@ class Dataset:
         leaves, rebuild = flatten(value)
         if not leaves:
             raise ValueError("from_tensor_slices: no tensors given")
-        ns = {int(t.shape[0]) if t.ndim else None for t in leaves}
+        ns = {int(t.shape[0]) if len(t.shape) else None for t in leaves}
         if None in ns:
             raise ValueError("from_tensor_slices: every component needs a first dimension to slice "
                              f"(got shapes {[tuple(t.shape) for t in leaves]})")
@@ -89,12 +88,16 @@ class Dataset:
             raise ValueError("from_tensor_slices: components have different first dimensions: "
                              f"{[tuple(t.shape) for t in leaves]}")
         n = ns.pop()
-        arrays = [np.asarray(t._value) for t in leaves]
+        # a RaggedTensor is sliced into its rows (a Tensor, or a RaggedTensor of lower rank)
+        arrays = [t if isinstance(t, RaggedTensor) else np.asarray(t._value) for t in leaves]
 
         def make():
             for i in range(n):
-                yield rebuild([convert_to_tensor(a[i]) for a in arrays])
-        spec = rebuild([TensorSpec(t.shape[1:], t.dtype) for t in leaves])
+                yield rebuild([a[i] if isinstance(a, RaggedTensor) else convert_to_tensor(a[i])
+                               for a in arrays])
+        spec = rebuild([RaggedTensorSpec(list(t.shape)[1:], t.dtype, t.ragged_rank - 1,
+                                         t.row_splits.dtype) if isinstance(t, RaggedTensor)
+                        else TensorSpec(t.shape[1:], t.dtype) for t in leaves])
         return Dataset(make, n, spec)
 
     @staticmethod
@@ -309,9 +312,19 @@ class Dataset:
         """
         what = _where("batch")
         n = _batch_size(batch_size, what)
-        return self._grouped(n, drop_remainder, lambda buf: stack(buf, what), lambda: map_structure(
-            lambda s: TensorSpec((n if drop_remainder else None,) + tuple(s.shape), s.dtype),
+        ragged = self._ragged_components()
+        return self._grouped(n, drop_remainder, lambda buf: stack(buf, what, ragged),
+                             lambda: map_structure(
+            lambda s: _batched_spec(s, n if drop_remainder else None),
             self.element_spec))
+
+    def _ragged_components(self):
+        """Per component, whether the element spec says RaggedTensor (its batches are then
+        ragged, as TF's), when the spec is known without running the pipeline."""
+        spec = self._spec
+        if spec is None or callable(spec):
+            return False
+        return [isinstance(s, RaggedTensorSpec) for s in flatten(spec)[0]]
 
     def _grouped(self, batch_size, drop_remainder, combine, spec):
         """Runs of `batch_size` consecutive elements, each made one by `combine(list)`; the
@@ -778,24 +791,9 @@ class Dataset:
         n = _batch_size(batch_size, _where("ragged_batch"))
         splits_dt = _dt.as_dtype(row_splits_dtype)
 
-        def to_ragged(buf):
-            cols = list(zip(*[flatten(e)[0] for e in buf]))
-            rebuild = flatten(buf[0])[1]
-            out = []
-            for col in cols:
-                arrays = [np.asarray(t._value) for t in col]
-                if arrays[0].ndim == 0:
-                    out.append(convert_to_tensor(np.stack(arrays), col[0].dtype))
-                elif arrays[0].ndim == 1:
-                    splits = np.concatenate([[0], np.cumsum([a.shape[0] for a in arrays])])
-                    out.append(RaggedTensor.from_row_splits(
-                        convert_to_tensor(np.concatenate(arrays), col[0].dtype),
-                        splits.astype(splits_dt.np)))
-                else:
-                    out.append(_ragged_constant([a.tolist() for a in arrays], col[0].dtype))
-            return rebuild(out)
-
-        return self._grouped(n, drop_remainder, to_ragged, None)
+        return self._grouped(n, drop_remainder,
+                             lambda buf: stack(buf, "ragged_batch", ragged=True,
+                                               splits_dtype=splits_dt), None)
 
     def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
         """A dataset of windows: window k holds the input elements k*shift + i*stride for
@@ -1263,3 +1261,11 @@ def _read_elements(data_path, index_path, compression):
     if meta["spec"] is None:
         return iter(())
     return _decode_records(data_path, compression, spec_from_json(meta["spec"]))
+
+
+def _batched_spec(s, n):
+    """The spec of `n` (None: unknown) stacked elements of spec `s`."""
+    if isinstance(s, RaggedTensorSpec):
+        return RaggedTensorSpec([n] + s.shape.as_list(), s.dtype, s.ragged_rank + 1,
+                                s.row_splits_dtype)
+    return TensorSpec((n,) + tuple(s.shape), s.dtype)

@@ -15,6 +15,7 @@ from ..function import Function
 from ..nest import flatten
 from ..ops import shape_ops as _s
 from ..ragged import RaggedTensor
+from ..ragged import constant as ragged_constant
 from ..ragged import stack as ragged_stack
 from ..sparse import SparseTensor
 from ..tensor import Tensor, TensorShape, TensorSpec, Variable, convert_to_tensor
@@ -145,13 +146,19 @@ def _columns(elements):
     return cols, flatten(elements[0])[1]
 
 
-def stack(elements, what):
-    """Stack a list of equal-structure elements along a new first axis."""
+def stack(elements, what, ragged=False, splits_dtype=_dt.int64):
+    """Stack a list of equal-structure elements along a new first axis. Components that are
+    RaggedTensors, or flagged in `ragged` (True for all, or a list per component), become
+    RaggedTensors (their elements may differ in shape); scalars stay dense."""
     cols, rebuild = _columns(elements)
+    flags = ragged if isinstance(ragged, list) else [bool(ragged)] * len(cols)
     out = []
-    for col in cols:
+    for col, flag in zip(cols, flags):
         if isinstance(col[0], RaggedTensor):   # ragged elements batch into a ragged tensor
             out.append(ragged_stack(list(col)))
+            continue
+        if flag and col[0].shape.rank:
+            out.append(_ragged_column(col, splits_dtype))
             continue
         shapes = {tuple(t.shape) for t in col}
         if len(shapes) > 1:
@@ -159,6 +166,16 @@ def stack(elements, what):
                              "use padded_batch or ragged_batch, or map them to one shape first")
         out.append(convert_to_tensor(np.stack([np.asarray(t._value) for t in col]), col[0].dtype))
     return rebuild(out)
+
+
+def _ragged_column(col, splits_dtype):
+    arrays = [np.asarray(t._value) for t in col]
+    if arrays[0].ndim == 1:
+        splits = np.concatenate([[0], np.cumsum([a.shape[0] for a in arrays])])
+        return RaggedTensor.from_row_splits(
+            convert_to_tensor(np.concatenate(arrays), col[0].dtype),
+            splits.astype(_dt.as_dtype(splits_dtype).np))
+    return ragged_constant([a.tolist() for a in arrays], col[0].dtype)
 
 
 def _pad_value(v, dtype, what):
