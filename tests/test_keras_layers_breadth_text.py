@@ -238,3 +238,35 @@ def test_hashed_crossing_matches_keras():
                                      tf.TensorSpec([None], tf.int64)])
     assert f(tf.constant(a), tf.constant(b, tf.int64)).numpy().tolist() == \
         ref["hc_str_int"]["vals"]
+
+
+def test_preprocessing_guide_text_cells():
+    """The Keras 'Working with preprocessing layers' guide's text cells, unchanged: int
+    output (the guide prints [[2 19 14 1 9 2 1]]), an end-to-end model on a string Input
+    without an output length, and tf-idf bigrams (the guide's 5.461647, 1.6945957)."""
+    adapt_data = tf.constant(["The Brain is wider than the Sky", "For put them side by side",
+                              "The one the other will contain", "With ease and You beside"])
+    text_vectorizer = L.TextVectorization(output_mode="int")
+    text_vectorizer.adapt(adapt_data)
+    assert text_vectorizer(["The Brain is deeper than the sea"]).numpy().tolist() == \
+        [[2, 19, 14, 1, 9, 2, 1]]
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    x = L.Embedding(input_dim=text_vectorizer.vocabulary_size(), output_dim=16)(inputs)
+    x = L.GRU(8)(x)
+    model = keras.Model(inputs, L.Dense(1)(x))
+    train = tf.data.Dataset.from_tensor_slices(
+        (["The Brain is deeper than the sea", "for if they are held Blue to Blue"], [1, 0]))
+    train = train.batch(2).map(lambda x, y: (text_vectorizer(x), y))
+    model.compile(optimizer="rmsprop", loss="mse")
+    model.fit(train, verbose=0)
+    inputs = keras.Input(shape=(1,), dtype="string")
+    x = text_vectorizer(inputs)
+    assert tuple(x.shape) == (None, None)
+    end_to_end = keras.Model(inputs, model(x))
+    test_data = tf.constant(["The one the other will absorb"])
+    np.testing.assert_allclose(end_to_end(test_data).numpy(),
+                               model(text_vectorizer(test_data)).numpy(), rtol=1e-6)
+    tfidf = L.TextVectorization(output_mode="tf_idf", ngrams=2)
+    tfidf.adapt(adapt_data)
+    np.testing.assert_allclose(tfidf(["The Brain is deeper than the sea"]).numpy()[0, :2],
+                               [5.461647, 1.6945957], rtol=1e-6)

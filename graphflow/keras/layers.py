@@ -505,6 +505,8 @@ class Layer(Module):
             def zeros(kt):
                 shape = tuple((1 if a == 0 else size) if d is None else d
                               for a, d in enumerate(kt.shape))
+                if kt.dtype == _dt.string:   # empty strings (zeros are not strings)
+                    return convert_to_tensor(np.full(shape, b"", object))
                 return convert_to_tensor(np.zeros(shape, kt.dtype.np))
             c = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v,
                      (inputs, args, kwargs))

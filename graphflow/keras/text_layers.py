@@ -63,6 +63,13 @@ def _batches(data, steps):
         yield data
 
 
+class _OutputSpec:
+    """A layer output's shape and dtype (for the functional API, without running the layer)."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
 def _salt(salt, what):
     """Keras's salt: an int (used twice) or two ints, the SipHash key; None: FarmHash."""
     if salt is None:
@@ -662,6 +669,14 @@ class TextVectorization(Layer):
             return _run(self._vectorize, inputs, shape, _dt.int64)
         return _run(self._vectorize, inputs, (batch, lk._depth()),
                     _dt.float32 if self._output_mode == "tf_idf" else _dt.int64)
+
+    def _traced_shapes(self, inputs, args, kwargs):
+        """The functional API's output: (batch, output_sequence_length or None) int64, or
+        (batch, vocabulary size) - from the config, without running the layer."""
+        out = self.compute_output_shape(inputs.shape)
+        dtype = _dt.int64 if self._output_mode == "int" or self._output_mode != "tf_idf" \
+            else _dt.float32
+        return _OutputSpec(tuple(out), dtype)
 
     def compute_output_shape(self, input_shape):
         batch = tuple(input_shape)[0] if len(tuple(input_shape)) else None
