@@ -690,6 +690,9 @@ def test_ragged_tensor_slices_and_batches():
     assert repr(batched.element_spec) == \
         "RaggedTensorSpec(TensorShape([None, None]), tf.int32, 1, tf.int64)"
     assert [b.to_list() for b in batched] == [[[3, 1, 4, 1], []], [[5, 9, 2], [6]], [[]]]
+    unbatched = batched.unbatch()
+    assert unbatched.element_spec == dataset.element_spec
+    assert [e.numpy().tolist() for e in unbatched] == [[3, 1, 4, 1], [], [5, 9, 2], [6], []]
     both = tf.data.Dataset.from_tensor_slices({"d": digits, "n": tf.range(5)}).batch(5)
     e = next(iter(both))
     assert e["d"].to_list() == digits.to_list() and e["n"].numpy().tolist() == [0, 1, 2, 3, 4]

@@ -350,9 +350,10 @@ class Dataset:
             for e in self._make():
                 leaves, rebuild = flatten(e)
                 for i in range(int(leaves[0].shape[0])):
-                    yield rebuild([convert_to_tensor(np.asarray(t._value)[i]) for t in leaves])
+                    yield rebuild([t[i] if isinstance(t, RaggedTensor) else
+                                   convert_to_tensor(np.asarray(t._value)[i]) for t in leaves])
         return self._derive(make, UNKNOWN_CARDINALITY, lambda: map_structure(
-            lambda s: TensorSpec(tuple(s.shape)[1:], s.dtype), self.element_spec))
+            _unbatched_spec, self.element_spec))
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
         """TF's buffered shuffle: fill a buffer of `buffer_size` elements, emit a random one and
@@ -1269,3 +1270,10 @@ def _batched_spec(s, n):
         return RaggedTensorSpec([n] + s.shape.as_list(), s.dtype, s.ragged_rank + 1,
                                 s.row_splits_dtype)
     return TensorSpec((n,) + tuple(s.shape), s.dtype)
+
+
+def _unbatched_spec(s):
+    if isinstance(s, RaggedTensorSpec):
+        return RaggedTensorSpec(s.shape.as_list()[1:], s.dtype, s.ragged_rank - 1,
+                                s.row_splits_dtype)
+    return TensorSpec(tuple(s.shape)[1:], s.dtype)
