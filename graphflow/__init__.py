@@ -376,6 +376,19 @@ for _n in ("set_visible_devices", "set_soft_device_placement",
            "set_logical_device_configuration"):
     config.__dict__.setdefault(_n, _no_effect)
 config.__dict__.setdefault("get_visible_devices", config.list_physical_devices)
+
+
+class _DeviceConfiguration:
+    """`tf.config.LogicalDeviceConfiguration` / `experimental.VirtualDeviceConfiguration`:
+    accepted (graphflow runs on one CPU and ignores device splits)."""
+
+    def __init__(self, memory_limit=None, experimental_priority=None,
+                 experimental_device_ordinal=None):
+        self.memory_limit = memory_limit
+
+
+config.__dict__.setdefault("LogicalDeviceConfiguration", _DeviceConfiguration)
+config.experimental.__dict__.setdefault("VirtualDeviceConfiguration", _DeviceConfiguration)
 (strided_slice, bitcast, histogram_fixed_width, histogram_fixed_width_bins, get_static_value,
  identity_n, unique_with_counts, tensor_scatter_nd_sub, tensor_scatter_nd_max,
  tensor_scatter_nd_min, truncatediv, truncatemod, invert_permutation, scalar_mul) = (

@@ -1069,6 +1069,13 @@ for _name in ("random_draw", "stateless_random", "fft", "bitcast", "bessel_i0e",
     for _c in CASES[_name]:
         _c.op = _name
 
+_IMG = f32(2, 3, 4, 3, lo=0.0, hi=1.0)
+CASES["adjust_contrast"] = [
+    Case([_IMG], lambda x: tf.image.adjust_contrast(x, 1.5),
+         lambda x: ((x - x.mean((1, 2), keepdims=True, dtype=np.float64)) * 1.5
+                    + x.mean((1, 2), keepdims=True, dtype=np.float64)).astype(np.float32))]
+CASES["adjust_contrast"][0].op = "adjust_contrast"
+
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

@@ -2,7 +2,8 @@
 (grayscale, HSV, brightness, contrast, saturation, hue, gamma), geometry (crops, pads, rot90,
 transpose), standardization, image gradients and metrics (total_variation, psnr, sobel_edges),
 and the random / stateless-random augmentations. All compositions of graphflow ops, so they
-trace and differentiate (in the image values); images are (H, W, C) or (N, H, W, C).
+trace and differentiate (in the image values) - except `adjust_contrast`, a primitive with no
+gradient as TF's AdjustContrastv2; images are (H, W, C) or (N, H, W, C).
 
 Random variants draw with `tf.random.uniform` (op seeds as TF); the `stateless_random_*`
 variants are functions of their `seed` (two integers), as `tf.random.stateless_uniform`.
@@ -19,11 +20,12 @@ import math
 import numpy as np
 
 from .. import dtypes as _dt
+from ..dispatch import bind
 from ..tensor import constant, to_tensor
 from . import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
 from .image_ops import flip_left_right, flip_up_down, resize
 from .misc_ops import get_static_value, static_ints
-from .registry import op_error
+from .registry import Aval, defop, op_error
 
 __all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_to_hsv",
            "hsv_to_rgb", "adjust_brightness", "adjust_contrast", "adjust_gamma",
@@ -160,16 +162,42 @@ def adjust_brightness(image, delta):
     return _back(f + _m.cast(to_tensor(delta), f.dtype), x.dtype)
 
 
+def _contrast_impl(x, factor):
+    mean = np.mean(x, axis=(-3, -2), keepdims=True, dtype=np.float64)
+    y = ((x - mean) * np.float64(factor) + mean).astype(x.dtype)
+    return y
+
+
+def _contrast_rule(x, factor):
+    if np.dtype(x.dtype).kind != "f" or len(x.shape) < 3 or tuple(factor.shape) != ():
+        raise op_error("adjust_contrast", (x, factor), "needs float images of rank >= 3 and a "
+                       "scalar contrast factor")
+    return Aval(tuple(x.shape), np.dtype(x.dtype))
+
+
+def _no_contrast_gradient(**attrs):
+    raise LookupError("gradient registry has no entry for: AdjustContrastv2 (TF registers no "
+                      "gradient for tf.image.adjust_contrast; graphflow follows it)")
+
+
+ADJUST_CONTRAST = defop(
+    "adjust_contrast", _contrast_impl, _contrast_rule,
+    nondiff_reason="TF registers no gradient for AdjustContrastv2 (the autodiff guide shows "
+                   "the LookupError)", gradient_error=_no_contrast_gradient)
+
+
 def adjust_contrast(images, contrast_factor):
-    """(x - mean) * contrast_factor + mean, the mean per image and channel over H and W.
+    """(x - mean) * contrast_factor + mean, the mean per image and channel over H and W. A
+    primitive without a gradient, as TF's AdjustContrastv2 (a gradient through it raises
+    LookupError, as the autodiff guide shows).
 
     >>> adjust_contrast(constant([[[1.], [3.]]]), 2.).numpy().ravel().tolist()
     [0.0, 4.0]
     """
     x = _image(images, "adjust_contrast")
     f = _to_float(x)
-    mean = _m.reduce_mean(f, [-3, -2], keepdims=True)
-    return _back((f - mean) * _m.cast(to_tensor(contrast_factor), f.dtype) + mean, x.dtype)
+    factor = _m.cast(to_tensor(contrast_factor), f.dtype)
+    return _back(bind(ADJUST_CONTRAST, [f, factor], {}), x.dtype)
 
 
 def adjust_gamma(image, gamma=1, gain=1):
