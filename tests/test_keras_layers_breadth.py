@@ -314,3 +314,18 @@ def test_default_names_are_keras_names():
     assert [m.name for m in made] == ["up_sampling1d", "zero_padding3d", "cropping1d", "p_re_lu",
                                       "elu", "time_distributed", "group_normalization",
                                       "spatial_dropout1d"]
+
+
+def test_supports_masking_as_keras():
+    """Keras 3.15's `supports_masking` for these layers (True passes the mask on)."""
+    want = {"Identity": True, "ELU": True, "PReLU": True, "GaussianDropout": True,
+            "AlphaDropout": True, "ActivityRegularization": True, "GroupNormalization": True,
+            "UnitNormalization": True, "TimeDistributed": True, "Permute": False,
+            "RepeatVector": False, "ZeroPadding1D": False, "Cropping1D": False,
+            "UpSampling1D": False}
+    assert {n: getattr(L, n).supports_masking for n in want} == want
+    emb = L.Embedding(10, 4, mask_zero=True)
+    x = np.array([[1, 2, 0]])
+    mask = emb.compute_mask(x)
+    assert L.PReLU().compute_mask(emb(x), mask) is mask
+    assert L.Permute((2, 1)).compute_mask(emb(x), mask) is None

@@ -264,7 +264,6 @@ class Permute(Layer):
     >>> tf.keras.layers.Permute((2, 1)).compute_output_shape((None, 10, 64))
     TensorShape([None, 64, 10])
     """
-    supports_masking = True
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
