@@ -18,8 +18,10 @@ Design (TF 2 semantics, single-output op table):
   gradients with respect to the captures. The untaken branch never runs, forward or backward
   (no NaN leakage), and second order works because the VJP is itself made of graphflow ops.
   The gradient branch recomputes the forward branch (nothing is stored between passes).
-* while_loop's impl runs the condition/body plans until the condition is False. It has no
-  gradient: `maximum_iterations` selects the differentiable masked unrolling instead.
+* while_loop's impl runs the condition/body plans until the condition is False. A backend may
+  run the whole loop as one compiled function instead (the plan class's `loop_driver`; the numba
+  backend's `backends/numba/loop.py`: no Python per iteration); `Subgraphs.loop_lowering` says
+  whether it does and, if not, why.
 """
 import numpy as np
 

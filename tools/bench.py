@@ -426,7 +426,8 @@ def make_lstm_step(k, rk, bias, features, lr=0.01):
 def lstm_step(cfg):
     """One SGD step of a Keras LSTM (batch 64, 100 steps, 32 features, 64 units; loss on the
     last h) in one @function - the time loop is one while_loop node, its gradient a reverse
-    while_loop over the recorded steps - vs the same step in numpy (hand-written BPTT).
+    while_loop over the recorded steps; on the numba backend each loop runs as one compiled numba
+    function, backends/numba/loop.py - vs the same step in numpy (hand-written BPTT).
     (graphflow.control_ops.HOIST_LOOP_GEMMS = True makes x_t @ kernel one gemm before the loop
     and the kernels' gradients gemms after the reverse loop; off by default, see there.)
     Peers: torch.nn.LSTM and a Keras LSTM in TF in bench_peers.py / bench_side_by_side.py."""

@@ -161,7 +161,8 @@ class _Emitter:
             self.emit(f"{out} = np.full({tuple(d['shape'])}, {_lit(fill, dt)})" if d["shape"]
                       else f"{out} = {_lit(fill, dt)}")
         else:
-            raise _Unsupported(f"{op} %{n} runs on numpy (no numba lowering for it in a loop)")
+            raise _Unsupported(f"{op} %{n} {tuple(d['shape'])} {np.dtype(d['dtype']).name} runs "
+                               "on numpy (no numba lowering for it in a loop)")
 
     def matmul(self, n, d, out):
         a, b = (self.plan.slot[u] for u in d["inputs"])
