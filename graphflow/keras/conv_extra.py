@@ -223,11 +223,13 @@ class _Kernel(_ConvBase):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, output_padding=None, **kwargs):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
-        self.filters, self.groups = int(filters), int(groups)
+        # groups / output_padding: only a convolution's / a transpose's constructor argument
+        # (private, so that saving does not give a layer the other's)
+        self.filters, self._groups = int(filters), int(groups)
         if self.filters <= 0 or self.groups < 1 or self.filters % self.groups:
             raise ValueError(f"{type(self).__name__}: filters ({filters}) must be positive and "
                              f"divisible by groups ({groups})")
-        self.output_padding = None if output_padding is None else standardize_tuple(
+        self._output_padding = None if output_padding is None else standardize_tuple(
             output_padding, self.rank, "output_padding", allow_zero=True)
         if self.output_padding is not None and any(
                 p >= s for p, s in zip(self.output_padding, self.strides)):
@@ -236,6 +238,14 @@ class _Kernel(_ConvBase):
         configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
                               kernel_regularizer, bias_regularizer, activity_regularizer,
                               kernel_constraint, bias_constraint)
+
+    @property
+    def groups(self):
+        return self._groups
+
+    @property
+    def output_padding(self):
+        return self._output_padding
 
     def build(self, input_shape):
         c = self._channels(input_shape)
