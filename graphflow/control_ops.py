@@ -267,7 +267,11 @@ class Subgraphs:
         if k not in self._drivers:
             self._drivers[k], why = make(self, cond_plan, body_plan, rec, ns)
             self.loop_lowering = why or "one compiled loop"
-        return self._drivers[k]
+        d = self._drivers[k]
+        if d is not None and d.error:
+            self.loop_lowering = f"compiling the loop failed, it runs step by step: {d.error}"
+            d = self._drivers[k] = None
+        return d
 
     def _no_rows(self, q):
         """The stack of saved value q after zero iterations (unknown dims: 0)."""

@@ -151,3 +151,5 @@ def test_driver_source_inlines_the_kernels_and_writes_rows_in_place(sync_compile
     assert re.search(r"(b\d+) = S0\[k\]\n +np\.dot\([^\n]*, \1\)", fwd)   # BLAS writes the row
     assert "def kernel_0(" in fwd and "while True:" in fwd
     assert "H0[k] = v0" in fwd
+    report = f.get_concrete_function(x)._executor.report()   # the kernel plan says so too
+    assert "loop:    one compiled loop" in report

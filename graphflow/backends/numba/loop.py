@@ -267,6 +267,11 @@ class LoopDriver:
     def ready(self):
         return self.kernel.fn is not None
 
+    @property
+    def error(self):
+        """Why the compiled loop failed to compile (None: compiled or compiling)."""
+        return self.kernel.error if self.kernel.state == "failed" else None
+
     def run(self, xs, key):
         sg, n = self.sg, self.sg.n_vars
         args = []

@@ -225,6 +225,9 @@ class _NodeStep:
         own = getattr(self.fn, "kernels", None) is not None      # conv.py's kernels
         text = (f"{'numba' if own else 'numpy'}  %{self.node} {d['op']}  {d['shape']} "
                 f"{d['dtype'].name}  @ {d['source']}")
+        sg = d["attrs"].get("loop")
+        if hasattr(type(sg), "with_backend"):   # a while_loop: compiled whole, or why not
+            text += f"\n    loop:    {sg.with_backend(NumbaPlan).loop_lowering or 'not run yet'}"
         if d["op"] in lowering.KERNELS:
             g = self.plan.graph.nx
             text += "\n    kernels: " + conv.describe(d, [g.nodes[u]["shape"] for u in d["inputs"]],
