@@ -524,3 +524,41 @@ def test_float32_blockwise_sums_keep_signed_zero_nan_and_inf():
         got, want, _ = both(lambda x: tf.reduce_sum(x, 0), x)
         np.testing.assert_array_equal(got[0], want[0])
         np.testing.assert_allclose(got[0], x.astype(np.float64).sum(0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("n", [1023, 1025, 2049])
+def test_row_pass_kernels_sum_in_blocks(n):
+    """The row-local pass kernels (softmax, log-sum-exp, layer norm) sum float32 blockwise too:
+    rows around the block edges, with NaN/inf/signed zeros, equal the numpy executor; a row of
+    mean 1000 keeps its mean to within a float32 rounding of the float64 reference."""
+    x = special(np.float32, (4, n), n)
+    x[2] = 1000.0 + np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    got, want, _ = both(lambda x: [tf.nn.softmax(x), _lse(x), tf.reduce_mean(x, 1, True),
+                                   _layernorm(x)], x)
+    other = [0, 1, 3]                  # rows of moderate values: as numpy's to float32 rounding
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a[other], b[other], rtol=1e-5, atol=1e-5, equal_nan=True)
+    # the mean-1000 row: layer norm divides the mean's rounding (an ulp of 1000 = 6e-5) by
+    # the row's std (~1): within a few of those ulps of the float64 result, as numpy's is
+    x64 = x[2].astype(np.float64)
+    ln64 = (x64 - x64.mean()) / np.sqrt(((x64 - x64.mean()) ** 2).mean() + 1e-5)
+    ulp = float(np.spacing(np.float32(1000)))
+    for out, ref in ((got[2][2, 0], x64.mean()), (got[0][2], np.exp(x64 - x64.max()) / np.exp(
+            x64 - x64.max()).sum()), (got[3][2], ln64)):
+        assert np.max(np.abs(out - ref)) <= 8 * ulp
+    assert abs(float(got[2][2, 0]) - x64.mean()) <= 2 * ulp
+
+
+@pytest.mark.parametrize("n", [1000, 1023, 4096, 5000])
+def test_row_sums_within_numpy_ulps(n):
+    """256 rows of mean 1000: the blockwise float32 row sums (the block's vectorized part and
+    its remainder summed separately) are as close to the float64 sum as numpy's pairwise sums,
+    counted in ulps of the result."""
+    x = (1000.0 + np.random.default_rng(n).standard_normal((256, n))).astype(np.float32)
+    got, _, _ = both(lambda x: tf.reduce_sum(x, 1), x)
+    exact = x.astype(np.float64).sum(1)
+    ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
+    ours = np.abs(got[0].astype(np.float64) - exact) / ulp
+    numpys = np.abs(x.sum(1).astype(np.float64) - exact) / ulp
+    assert ours.mean() <= numpys.mean() + 0.25 and ours.max() <= max(numpys.max(), 2.0), (
+        ours.mean(), ours.max(), numpys.mean(), numpys.max())

@@ -177,6 +177,30 @@ SUM_BLOCK = 1024
 COLUMN_BLOCK = 64
 
 
+#: the vectorized part of a block is a multiple of this many values (>= LLVM's vector width
+#: x interleave); the rest, fewer, are summed in a separate float32 block: LLVM's scalar
+#: remainder loop would otherwise add them one by one to the block's (large) total
+VECTOR_STEP = 128
+
+
+def _sum_blocks(out, level, ind, baccs, accs, body):
+    """Append to `out` (the module's line list) loop `level` of a trailing float32 sum in
+    blocks (SUM_BLOCK): `body()` appends the loop body (adding into `baccs`) to `out`; it
+    appears twice, for the vectorized part of the block and for the rest."""
+    pad = "    " * ind
+    out += [f"{pad}for c{level} in range((n{level} + {SUM_BLOCK - 1}) // {SUM_BLOCK}):",
+            # (block and index counted from 0: numba indexes 16x slower with a range(b, e)
+            # or range(0, n, step) index, which it cannot prove non-negative)
+            f"{pad}    b{level} = c{level} * {SUM_BLOCK}",
+            f"{pad}    m{level} = min({SUM_BLOCK}, n{level} - b{level})",
+            f"{pad}    e{level} = m{level} - m{level} % {VECTOR_STEP}"]
+    for loop in (f"range(e{level})", f"range(e{level}, m{level})"):
+        out += [f"{pad}    {b} = np.float32(-0.0)" for b in baccs]
+        out += [f"{pad}    for j{level} in {loop}:", f"{pad}        i{level} = b{level} + j{level}"]
+        body()
+        out += [f"{pad}    {a} = {a} + np.float64({b})" for a, b in zip(accs, baccs)]
+
+
 def _blocked(kind, dtype):
     """float32 sums: accumulated blockwise in float32 (see SUM_BLOCK)."""
     return kind == "sum" and np.dtype(dtype).name == "float32"
@@ -353,6 +377,8 @@ def _generate_passes(spec):
             return [info[a][2], f"t{a[1]}[{inner_idx}] = {info[a][4]}"]
         return [info[a][2]]
 
+    blocking = set()        # float32 sums accumulating into their block's bacc<k> now
+
     def inner(level, ind, need, q):
         emit([t for a in keys if a in need and info[a][0] == level and info[a][2]
               for t in stmt(a, q)], ind)
@@ -361,10 +387,20 @@ def _generate_passes(spec):
                 emit([f"o{k}[{idx_all}] = {ref_info(('v', j))[4]}"
                       for k, j in enumerate(spec.outputs)], ind)
             for k, r in enumerate(reds):
-                if rphase[k] == q:
+                if rphase[k] == q and k in blocking:
+                    emit([f"bacc{k} = bacc{k} + np.float32({ref_info(r.arg)[4]})"], ind)
+                elif rphase[k] == q:
                     emit([f"acc{k} = "
                           + _combine(r.kind, f"acc{k}", acc_dt[k], ref_info(r.arg)[4], r.dtype)],
                          ind)
+            return
+        bk = [k for k, r in enumerate(reds) if rphase[k] == q and _blocked(r.kind, r.dtype)]
+        if level == nd - 1 and level >= n_keep and bk:
+            # float32 sums in blocks flushed into float64 (as `generate`)
+            blocking.update(bk)
+            _sum_blocks(out, level, ind, [f"bacc{k}" for k in bk], [f"acc{k}" for k in bk],
+                        lambda: inner(level + 1, ind + 2, need, q))
+            blocking.difference_update(bk)
             return
         emit([f"for i{level} in range(n{level}):"], ind)
         inner(level + 1, ind + 1, need, q)
@@ -508,25 +544,23 @@ def generate(spec):
         if trailing and level == n_keep:
             emit([f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}" for k, r in enumerate(reds)], ind)
         rng = "numba.prange" if par_outer and level == 0 else "range"
-        if level == block_level:
+        if level == block_level and trailing:
+            bk = [k for k in range(len(reds)) if blocked[k]]
+            _sum_blocks(out, level, ind, [f"bacc{k}" for k in bk], [f"acc{k}" for k in bk],
+                        lambda: body(level + 1, ind + 2))
+        elif level == block_level:
             bk = [k for k in range(len(reds)) if blocked[k]]
             # (block and index counted from 0: numba indexes 16x slower with a range(b, e)
             # or range(0, n, step) index, which it cannot prove non-negative)
             emit([f"for c{level} in range((n{level} + {block_size - 1}) // {block_size}):",
                   f"    b{level} = c{level} * {block_size}"], ind)
-            if trailing:
-                emit([f"bacc{k} = np.float32(-0.0)" for k in bk], ind + 1)
-            else:
-                emit(["for q in range(nk):"], ind + 1)
-                emit([f"bacc{k}[q] = np.float32(-0.0)" for k in bk], ind + 2)
+            emit(["for q in range(nk):"], ind + 1)
+            emit([f"bacc{k}[q] = np.float32(-0.0)" for k in bk], ind + 2)
             emit([f"for j{level} in range(min({block_size}, n{level} - b{level})):",
                   f"    i{level} = b{level} + j{level}"], ind + 1)
             body(level + 1, ind + 2)
-            if trailing:
-                emit([f"acc{k} = acc{k} + np.float64(bacc{k})" for k in bk], ind + 1)
-            else:
-                emit(["for q in range(nk):"], ind + 1)
-                emit([f"acc{k}[q] = acc{k}[q] + np.float64(bacc{k}[q])" for k in bk], ind + 2)
+            emit(["for q in range(nk):"], ind + 1)
+            emit([f"acc{k}[q] = acc{k}[q] + np.float64(bacc{k}[q])" for k in bk], ind + 2)
         else:
             emit([f"for i{level} in {rng}(n{level}):"], ind)
             body(level + 1, ind + 1)
