@@ -624,3 +624,17 @@ def test_candidate_samplers():
     def draw():
         return tf.random.uniform_candidate_sampler([[1]], 1, 6, False, 1000)[0]
     assert not np.array_equal(draw().numpy(), draw().numpy())
+
+
+def test_experimental_numpy_promotion_and_random():
+    tnp = tf.experimental.numpy
+    assert tnp.sqrt(4).dtype == tf.float64 and float(tnp.sqrt(4)) == 2.0
+    np.testing.assert_allclose(tnp.exp(tnp.arange(3)).numpy(), np.exp(np.arange(3)))
+    tnp.random.seed(1)
+    a = tnp.random.randn(300, 2)
+    assert a.shape == (300, 2) and a.dtype == tf.float64 and abs(float(tnp.mean(a))) < 0.2
+    r = tnp.random.randint(2, 5, size=[400]).numpy()
+    assert r.dtype == np.int64 and set(np.unique(r)) == {2, 3, 4}
+    u = tnp.random.uniform(-1., 1., size=(50,)).numpy()
+    assert u.min() >= -1 and u.max() < 1
+    np.testing.assert_array_equal(tnp.copy([1, 2]).numpy(), [1, 2])

@@ -19,7 +19,9 @@ import builtins as _builtins
 import numpy as _np
 
 from .. import dtypes as _dt
-from ..ops import array_ops as _a, creation as _c, math_ops as _m
+import types as _types
+
+from ..ops import array_ops as _a, creation as _c, math_ops as _m, random_ops as _r
 from ..ops import shape_ops as _s
 from ..tensor import Tensor, constant as _constant
 
@@ -30,7 +32,8 @@ __all__ = ["ndarray", "asarray", "array", "zeros", "ones", "full", "zeros_like",
            "cos", "tanh", "maximum", "minimum", "add", "subtract", "multiply", "divide",
            "matmul", "dot", "clip", "float16", "float32", "float64", "int32", "int64", "bool_",
            "uint8", "complex64", "complex128", "pi", "e", "inf", "nan", "newaxis",
-           "experimental_enable_numpy_behavior", "allclose", "shape", "size", "ndim"]
+           "experimental_enable_numpy_behavior", "allclose", "shape", "size", "ndim", "copy",
+           "random"]
 
 ndarray = Tensor
 float16, float32, float64 = _dt.float16, _dt.float32, _dt.float64
@@ -185,9 +188,12 @@ def argmin(a, axis=None):
                      output_type=_dt.int64)
 
 
-def _unary(f):
+def _unary(f, to_float=False):
     def g(x):
-        return f(asarray(x))
+        t = asarray(x)
+        if to_float and not (t.dtype.is_floating or t.dtype.is_complex):
+            t = _m.cast(t, _dt.float64)   # NumPy: sqrt/exp/log/... of ints give float64
+        return f(t)
     g.__name__, g.__doc__ = f.__name__, f"Elementwise `{f.__name__}` (graphflow's)."
     return g
 
@@ -203,9 +209,9 @@ def _binary(f):
     return g
 
 
-abs, exp, log, sqrt, square = (_unary(_m.abs), _unary(_m.exp), _unary(_m.log),   # noqa: A001
-                               _unary(_m.sqrt), _unary(_m.square))
-sin, cos, tanh = _unary(_m.sin), _unary(_m.cos), _unary(_m.tanh)
+abs, square = _unary(_m.abs), _unary(_m.square)   # noqa: A001
+exp, log, sqrt = _unary(_m.exp, True), _unary(_m.log, True), _unary(_m.sqrt, True)
+sin, cos, tanh = _unary(_m.sin, True), _unary(_m.cos, True), _unary(_m.tanh, True)
 maximum, minimum, add, subtract, multiply = (_binary(_m.maximum), _binary(_m.minimum),
                                              _binary(_m.add), _binary(_m.subtract),
                                              _binary(_m.multiply))
@@ -302,3 +308,54 @@ def ndim(a):
 def experimental_enable_numpy_behavior(prefer_float32=False, dtype_conversion_mode="legacy"):
     """Accepted for TF code; graphflow changes nothing (its Tensors convert with np.asarray)."""
     return None
+
+
+def copy(a):
+    """A copy (Tensors are immutable: the same values).
+
+    >>> copy([1., 2.]).numpy()
+    array([1., 2.])
+    """
+    return _m.identity(asarray(a))
+
+
+def _shape_args(args):
+    return tuple(int(v) for v in args)
+
+
+def _randn(*shape):
+    """Standard normal samples of `shape`, float64 (numpy.random.randn)."""
+    return _r.normal(_shape_args(shape), dtype=_dt.float64)
+
+
+def _rand(*shape):
+    """U[0, 1) samples of `shape`, float64 (numpy.random.rand)."""
+    return _r.uniform(_shape_args(shape), dtype=_dt.float64)
+
+
+def _uniform(low=0.0, high=1.0, size=None):
+    """U[low, high) samples, float64."""
+    return _r.uniform(() if size is None else _c.shape_tuple(size), low, high, dtype=_dt.float64)
+
+
+def _standard_normal(size=None):
+    """Standard normal samples, float64."""
+    return _r.normal(() if size is None else _c.shape_tuple(size), dtype=_dt.float64)
+
+
+def _randint(low, high=None, size=None, dtype=int):
+    """Integers in [low, high) (numpy.random.randint; int64)."""
+    low, high = (0, low) if high is None else (low, high)
+    return _r.uniform(() if size is None else _c.shape_tuple(size), low, high,
+                      dtype=_np_dtype(dtype))
+
+
+def _seed(s):
+    """Seed graphflow's global random stream (tf.random.set_seed)."""
+    _r.set_seed(s)
+
+
+#: `tnp.random`: randn, rand, uniform, standard_normal, randint, seed (float64, as NumPy)
+random = _types.ModuleType("graphflow.experimental.numpy.random")
+random.__dict__.update(randn=_randn, rand=_rand, uniform=_uniform, standard_normal=_standard_normal,
+                       randint=_randint, seed=_seed)
