@@ -337,6 +337,9 @@ nn.__dict__.update({_n: getattr(_mo, _n) for _n in (
     "crelu", "zero_fraction", "sufficient_statistics", "normalize_moments", "weighted_moments",
     "log_poisson_loss", "local_response_normalization")}, lrn=_mo.local_response_normalization,
     experimental=_namespace("nn.experimental", stateless_dropout=_mo.stateless_dropout))
+nn.__dict__.update(convolution=_mo.convolution, atrous_conv2d=_mo.atrous_conv2d)
+linalg.__dict__.update(normalize=_mo.normalize, matrix_rank=_mo.matrix_rank,
+                       tensor_diag=_mo.tensor_diag, tensor_diag_part=_mo.tensor_diag_part)
 math.__dict__.update(cumulative_logsumexp=_mo.cumulative_logsumexp, ndtri=_mo.ndtri,
                      accumulate_n=_mo.accumulate_n, erfcinv=_mo.erfcinv)
 (reverse_sequence, broadcast_static_shape, broadcast_dynamic_shape, shape_n, unravel_index,

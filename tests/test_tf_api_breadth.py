@@ -638,3 +638,26 @@ def test_experimental_numpy_promotion_and_random():
     u = tnp.random.uniform(-1., 1., size=(50,)).numpy()
     assert u.min() >= -1 and u.max() < 1
     np.testing.assert_array_equal(tnp.copy([1, 2]).numpy(), [1, 2])
+
+
+def test_convolution_frontends_and_linalg_helpers():
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((2, 9, 9, 3)), rng.standard_normal((3, 3, 3, 4))
+    np.testing.assert_allclose(tf.nn.atrous_conv2d(x, w, 2, "SAME").numpy(),
+                               tf.nn.conv2d(x, w, 1, "SAME", dilations=2).numpy())
+    np.testing.assert_allclose(tf.nn.convolution(x, w, padding="VALID").numpy(),
+                               tf.nn.conv2d(x, w, 1, "VALID").numpy())
+    x1, w1 = rng.standard_normal((2, 9, 3)), rng.standard_normal((3, 3, 4))
+    np.testing.assert_allclose(tf.nn.convolution(x1, w1, strides=2).numpy(),
+                               tf.nn.conv1d(x1, w1, 2, "VALID").numpy())
+    v = rng.standard_normal((3, 4))
+    n, nn = tf.linalg.normalize(v, axis=1)
+    np.testing.assert_allclose(nn.numpy(), np.linalg.norm(v, axis=1, keepdims=True))
+    np.testing.assert_allclose(n.numpy(), v / np.linalg.norm(v, axis=1, keepdims=True))
+    a = rng.standard_normal((2, 5, 3)) @ rng.standard_normal((2, 3, 4))
+    assert tf.linalg.matrix_rank(a).numpy().tolist() == [3, 3]
+    assert int(tf.linalg.matrix_rank(np.eye(4))) == 4
+    d = rng.standard_normal((2, 3))
+    td = tf.linalg.tensor_diag(d).numpy()
+    assert td.shape == (2, 3, 2, 3) and td[1, 2, 1, 2] == d[1, 2] and td[0, 1, 1, 1] == 0
+    np.testing.assert_array_equal(tf.linalg.tensor_diag_part(td).numpy(), d)

@@ -25,6 +25,8 @@ from ..dispatch import bind
 from ..tensor import Tensor, TensorShape, constant, to_tensor
 from . import array_ops as _a, math_ops as _m, segment_ops as _seg, shape_ops as _s
 from .collective_ops import current_communicator
+from .conv_ops import conv1d, conv2d
+from .linalg_ops import diag, diag_part, norm as linalg_norm, svd
 from .random_ops import stateless_uniform
 from .registry import CONSTANT, OPS, POINTWISE, Aval, defop, op_error
 from .special_ops import erfinv, lgamma
@@ -882,3 +884,84 @@ def erfcinv(x, name=None):
 def timestamp(name=None):
     """Seconds since the epoch (float64), as `tf.timestamp` (taken when it runs eagerly)."""
     return constant(np.float64(time.time()))
+
+
+# ---------------------------------------------------------------- convolution front-ends, linalg
+def convolution(input, filters, strides=None, padding="VALID", data_format=None,   # noqa: A002
+                dilations=None, name=None):
+    """`tf.nn.convolution`: conv1d or conv2d by the input's rank (3 or 4).
+
+    >>> convolution(constant(np.ones((1, 4, 1), np.float32)), constant(np.ones((2, 1, 1), np.float32))).numpy().ravel().tolist()
+    [2.0, 2.0, 2.0]
+    """
+    x = to_tensor(input)
+    if x.ndim == 3:
+        return conv1d(x, filters, 1 if strides is None else strides, padding,
+                      data_format or "NWC", dilations)
+    if x.ndim == 4:
+        return conv2d(x, filters, 1 if strides is None else strides, padding,
+                      data_format or "NHWC", dilations)
+    raise op_error("convolution", (x,), "graphflow supports 1-D and 2-D convolutions (input "
+                   "rank 3 or 4)")
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """`tf.nn.atrous_conv2d`: conv2d with dilation `rate`.
+
+    >>> atrous_conv2d(constant(np.ones((1, 5, 5, 1), np.float32)), constant(np.ones((2, 2, 1, 1), np.float32)), 2, "VALID").shape
+    TensorShape([1, 3, 3, 1])
+    """
+    return conv2d(value, filters, 1, padding, dilations=int(rate))
+
+
+def normalize(tensor, ord="euclidean", axis=None, name=None):   # noqa: A002
+    """`tf.linalg.normalize`: (tensor / norm, norm) with `tf.norm`'s orders.
+
+    >>> [t.numpy().round(3).tolist() for t in normalize(constant([3., 4.], dtype="float64"))]
+    [[0.6, 0.8], [5.0]]
+    """
+    x = to_tensor(tensor)
+    n = linalg_norm(x, ord=ord, axis=axis, keepdims=True)
+    return x / n, n
+
+
+def matrix_rank(a, tol=None, validate_args=False, name=None):
+    """`tf.linalg.matrix_rank`: the number of singular values above `tol` (default
+    max(rows, cols) * eps * the largest singular value), int32, batched.
+
+    >>> int(matrix_rank(constant([[1., 2.], [2., 4.]])))
+    1
+    """
+    x = to_tensor(a)
+    s = svd(x, compute_uv=False)
+    if tol is None:
+        eps = float(np.finfo(x.dtype.np).eps)
+        tol = _m.reduce_max(s, -1, keepdims=True) * (eps * max(int(x.shape[-1]),
+                                                               int(x.shape[-2])))
+    return _m.reduce_sum(_m.cast(_m.greater(s, tol), _dt.int32), -1)
+
+
+def tensor_diag(diagonal, name=None):
+    """`tf.linalg.tensor_diag`: output[i..., i...] = diagonal[i...], shape d + d.
+
+    >>> tensor_diag(constant([1, 2])).numpy().tolist()
+    [[1, 0], [0, 2]]
+    """
+    d = to_tensor(diagonal)
+    shape = [int(v) for v in d.shape]
+    return _s.reshape(diag(_s.reshape(d, [-1])), shape + shape)
+
+
+def tensor_diag_part(input, name=None):   # noqa: A002
+    """`tf.linalg.tensor_diag_part`: the inverse of tensor_diag (input of shape d + d).
+
+    >>> tensor_diag_part(constant([[1, 0], [0, 2]])).numpy().tolist()
+    [1, 2]
+    """
+    x = to_tensor(input)
+    shape = [int(v) for v in x.shape]
+    k = len(shape) // 2
+    if len(shape) % 2 or shape[:k] != shape[k:]:
+        raise op_error("tensor_diag_part", (x,), "the shape must be d + d")
+    n = int(np.prod(shape[:k], dtype=np.int64))
+    return _s.reshape(diag_part(_s.reshape(x, [n, n])), shape[:k])
