@@ -479,6 +479,12 @@ class _ClusterStep:
                                                for u in ins))
         lines.append("    outputs: " + (", ".join(f"%{m} {g.nodes[m]['op']}" for m in self.outs)
                                         or "-"))
+        if self.absorbed and self.why_numpy is None:
+            # reshapes (same C order) and slices (loop indices plus the slice's starts) the
+            # kernel reads from their input, with no numpy step and no copy
+            lines.append("    in place: " + ", ".join(
+                f"%{u} {g.nodes[u]['op']} read from %{g.nodes[u]['inputs'][0]}"
+                for u in self.absorbed))
         srcs = sorted({g.nodes[m]["source"] for m in self.members})
         lines.append(f"    source:  {', '.join(srcs)}")
         mine = set(info["nodes"])
