@@ -696,3 +696,15 @@ def test_ragged_tensor_slices_and_batches():
     both = tf.data.Dataset.from_tensor_slices({"d": digits, "n": tf.range(5)}).batch(5)
     e = next(iter(both))
     assert e["d"].to_list() == digits.to_list() and e["n"].numpy().tolist() == [0, 1, 2, 3, 4]
+
+
+def test_sparse_elements_batch():
+    a = tf.SparseTensor(indices=[[0, 0], [1, 2]], values=[1, 2], dense_shape=[3, 4])
+    b = tf.SparseTensor(indices=[[2, 3]], values=[7], dense_shape=[3, 4])
+    ds = tf.data.Dataset.from_tensors(a).concatenate(tf.data.Dataset.from_tensors(b))
+    assert ds.element_spec.value_type is tf.SparseTensor
+    batch = next(iter(ds.batch(2)))
+    assert batch.dense_shape.numpy().tolist() == [2, 3, 4]
+    dense = tf.sparse.to_dense(batch).numpy()
+    np.testing.assert_array_equal(dense[0], tf.sparse.to_dense(a).numpy())
+    np.testing.assert_array_equal(dense[1], tf.sparse.to_dense(b).numpy())

@@ -157,6 +157,9 @@ def stack(elements, what, ragged=False, splits_dtype=_dt.int64):
         if isinstance(col[0], RaggedTensor):   # ragged elements batch into a ragged tensor
             out.append(ragged_stack(list(col)))
             continue
+        if isinstance(col[0], SparseTensor):
+            out.append(_sparse_stack(col))
+            continue
         if flag and col[0].shape.rank:
             out.append(_ragged_column(col, splits_dtype))
             continue
@@ -166,6 +169,16 @@ def stack(elements, what, ragged=False, splits_dtype=_dt.int64):
                              "use padded_batch or ragged_batch, or map them to one shape first")
         out.append(convert_to_tensor(np.stack([np.asarray(t._value) for t in col]), col[0].dtype))
     return rebuild(out)
+
+
+def _sparse_stack(col):
+    """SparseTensors stacked on a new first axis (dense_shape: the largest of each dim)."""
+    idx = [np.concatenate([np.full((int(t.indices.shape[0]), 1), i, np.int64),
+                           t.indices.numpy()], 1) for i, t in enumerate(col)]
+    shape = [len(col)] + np.max([t.dense_shape.numpy() for t in col], 0).tolist()
+    values = np.concatenate([t.values.numpy() for t in col])
+    return SparseTensor(np.concatenate(idx), convert_to_tensor(values, col[0].values.dtype),
+                        shape)
 
 
 def _ragged_column(col, splits_dtype):
