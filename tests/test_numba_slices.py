@@ -6,39 +6,14 @@ indices (`lower_cluster.slice_in_place`). Values must equal numpy's, on the comp
 on the numpy fallback that runs while the kernel compiles, in chunks on all cores and on
 one thread.
 """
-import warnings
-
 import numpy as np
 import pytest
 
 import graphflow as tf
 from graphflow.backends.numba import SETTINGS
 from graphflow.backends.numba.parallel import ONE_THREAD
-from graphflow.backends.numba.plan import NumbaPlan
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _sync_compile():
-    old = SETTINGS.sync_compile
-    SETTINGS.sync_compile = True
-    yield
-    SETTINGS.sync_compile = old
-
-
-def run(fn, *arrays):
-    """(numba outputs, numpy-executor outputs, plan)."""
-    fj, fnp = tf.function(fn), tf.function(fn, jit_compile=False)
-    targs = [tf.constant(a) for a in arrays]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        got, want = fj(*targs), fnp(*targs)
-    plan = fj.get_concrete_function(*targs)._executor
-    assert isinstance(plan, NumbaPlan)
-    for st in plan.cluster_steps:
-        assert st.last_error is None, st.last_error
-    got = got if isinstance(got, (list, tuple)) else [got]
-    want = want if isinstance(want, (list, tuple)) else [want]
-    return [np.asarray(a) for a in got], [np.asarray(b) for b in want], plan
+# (the autouse fixture compiles kernels synchronously in this module too)
+from test_numba_reductions import _sync_compile, both as run  # noqa: F401
 
 
 def data(shape, seed=0):
