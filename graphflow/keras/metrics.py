@@ -521,6 +521,10 @@ class _AtConstraint(_Counts):
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(name, dtype)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{type(self).__name__}: `{self._constrained}` must be in the range "
+                             f"[0, 1], got {value}")
+        setattr(self, self._constrained, value)   # Keras' attribute (m.specificity, ...)
         if num_thresholds <= 0:
             raise ValueError(f"num_thresholds must be an integer > 0, got {num_thresholds}")
         self.value, self.num_thresholds, self.class_id = float(value), num_thresholds, class_id
@@ -562,9 +566,7 @@ class SensitivityAtSpecificity(_AtConstraint):
     _dependent, _constrained = "sensitivity", "specificity"
 
     def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
-        super().__init__(_check_unit(specificity, "specificity"), num_thresholds, class_id, name,
-                         dtype)
-        self.specificity = specificity
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
 
 class SpecificityAtSensitivity(_AtConstraint):
@@ -572,9 +574,7 @@ class SpecificityAtSensitivity(_AtConstraint):
     _dependent, _constrained = "specificity", "sensitivity"
 
     def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
-        super().__init__(_check_unit(sensitivity, "sensitivity"), num_thresholds, class_id, name,
-                         dtype)
-        self.sensitivity = sensitivity
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
 
 class PrecisionAtRecall(_AtConstraint):
@@ -582,8 +582,7 @@ class PrecisionAtRecall(_AtConstraint):
     _dependent, _constrained = "precision", "recall"
 
     def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
-        super().__init__(_check_unit(recall, "recall"), num_thresholds, class_id, name, dtype)
-        self.recall = recall
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
 
 
 class RecallAtPrecision(_AtConstraint):
@@ -591,15 +590,7 @@ class RecallAtPrecision(_AtConstraint):
     _dependent, _constrained = "recall", "precision"
 
     def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
-        super().__init__(_check_unit(precision, "precision"), num_thresholds, class_id, name,
-                         dtype)
-        self.precision = precision
-
-
-def _check_unit(value, what):
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"`{what}` must be in the range [0, 1], got {value}")
-    return value
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
 
 
 class AUC(_Counts):
