@@ -14,7 +14,6 @@ True
 """
 import enum
 import itertools
-import weakref
 
 import numpy as np
 
@@ -271,7 +270,9 @@ def _sample_rule(opname, dist, shape, dtype, params):
     return Aval(shape, np.dtype(dtype))
 
 
-_GENERATORS = weakref.WeakValueDictionary()   # id -> Generator (the op attr names the id)
+# id -> Generator (a draw node's attr names the id). Strong references: a traced function may
+# draw from a Generator that nothing else holds any more (one created while tracing).
+_GENERATORS = {}
 
 
 def _draw_impl(*params, dist, shape, dtype, seed, generator):
