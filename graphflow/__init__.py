@@ -390,6 +390,17 @@ class _DeviceConfiguration:
         self.memory_limit = memory_limit
 
 
+def _profiler_context(*args, **kwargs):
+    """`tf.profiler.experimental.Profile` / `Trace`: accepted; graphflow's profiler does not
+    write TensorBoard profile data (see the visualizer's timings instead)."""
+    return _contextlib.nullcontext()
+
+
+profiler = _namespace("profiler", experimental=_namespace(
+    "profiler.experimental", start=_no_effect, stop=_no_effect, Profile=_profiler_context,
+    Trace=_profiler_context, ProfilerOptions=_collections.namedtuple(
+        "ProfilerOptions", "host_tracer_level python_tracer_level device_tracer_level delay_ms",
+        defaults=(2, 0, 1, None))))
 config.__dict__.setdefault("LogicalDeviceConfiguration", _DeviceConfiguration)
 config.experimental.__dict__.setdefault("VirtualDeviceConfiguration", _DeviceConfiguration)
 (strided_slice, bitcast, histogram_fixed_width, histogram_fixed_width_bins, get_static_value,

@@ -555,6 +555,13 @@ def test_version_logger_config():
     for gpu in tf.config.experimental.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
     assert tf.config.experimental.list_physical_devices("CPU")[0].device_type == "CPU"
+    tf.config.experimental.set_virtual_device_configuration(
+        tf.config.list_physical_devices("CPU")[0],
+        [tf.config.experimental.VirtualDeviceConfiguration()] * 2)
+    tf.profiler.experimental.start("unused_logdir")
+    with tf.profiler.experimental.Trace("step", step_num=1):
+        pass
+    tf.profiler.experimental.stop()
 
 
 # ---------------------------------------------------------------- tf.lookup
