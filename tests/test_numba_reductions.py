@@ -562,3 +562,19 @@ def test_row_sums_within_numpy_ulps(n):
     numpys = np.abs(x.sum(1).astype(np.float64) - exact) / ulp
     assert ours.mean() <= numpys.mean() + 0.25 and ours.max() <= max(numpys.max(), 2.0), (
         ours.mean(), ours.max(), numpys.mean(), numpys.max())
+
+
+def test_reduction_over_unit_axes_compiles():
+    """Reducing only axes of extent 1 (no reduced loop dim left after the unit dims are
+    dropped): each value is its own reduction - the kernel compiled (its accumulator was never
+    initialized: the compile failed and the cluster ran on numpy)."""
+    x = special(np.float32, (6, 1, 5), 17)
+
+    def fn(x):
+        return [tf.reduce_sum(tf.exp(x), axis=1), tf.reduce_max(x * 2.0, 1, keepdims=True),
+                tf.reduce_min(x - 1.0, (1,)), tf.reduce_prod(x + 0.5, 1)]
+    got, want, plan = both(fn, x)
+    assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
+    np.testing.assert_allclose(got[0], want[0], rtol=2e-7)     # exp: within 1 ulp
+    for a, b in zip(got[1:], want[1:]):
+        np.testing.assert_array_equal(a, b)

@@ -98,8 +98,8 @@ def _reduce_before_transpose(graph, n, d, src):
     keepdims shape (a C-order view). E.g. reduce_sum(transpose(x), 1) == reduce_sum(x, 0): the
     fused kernel reads x as it lies in memory instead of a transposed copy (~30x slower)."""
     perm, axes = src["attrs"]["perm"], tuple(d["attrs"]["axis"])
-    if any(s is None for s in d["shape"]) or any(s is None for s in src["shape"]):
-        return None
+    if not all(isinstance(s, (int, np.integer)) for s in tuple(d["shape"]) + tuple(src["shape"])):
+        return None                     # (unknown or symbolic dims: left as they are)
     x = src["inputs"][0]
     xshape = tuple(graph.nx.nodes[x]["shape"])
     new_axes = tuple(sorted(perm[a] for a in axes))

@@ -528,9 +528,12 @@ def generate(spec):
         if level == nd:
             emit([f"o{k}[{', '.join(idx_all)}] = {ref_of[('v', j)]}"
                   for k, j in enumerate(spec.outputs)], ind)
+            if reds and n_keep == nd:     # every reduced dim has extent 1: one value each
+                emit([f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}"
+                      for k, r in enumerate(reds)], ind)
             for k, r in enumerate(reds):
                 v = ref_of[r.arg]
-                if trailing and blocked[k]:
+                if trailing and blocked[k] and block_level is not None:
                     emit([f"bacc{k} = bacc{k} + np.float32({v})"], ind)
                 elif trailing:
                     emit([f"acc{k} = {_combine(r.kind, f'acc{k}', acc_dt[k], v, r.dtype)}"], ind)
@@ -540,6 +543,9 @@ def generate(spec):
                 else:
                     emit([f"q = {lin}" if k == 0 else "",
                           f"acc{k}[q] = " + _combine(r.kind, f"acc{k}[q]", acc_dt[k], v, r.dtype)], ind)
+            if reds and n_keep == nd:
+                emit([f"r{k}[{kidx}] = {_final(r.kind, r.dtype, f'acc{k}')}"
+                      for k, r in enumerate(reds)], ind)
             return
         if trailing and level == n_keep:
             emit([f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}" for k, r in enumerate(reds)], ind)
