@@ -202,3 +202,28 @@ def test_fit_finalizes_ema_and_unscales_loss_scale_factor():
     np.testing.assert_allclose(ha, hb, rtol=1e-5)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
+def test_swap_ema_weights_callback():
+    x, y, a, _ = _twin_models(2)
+    opt = O.SGD(0.05, use_ema=True, ema_momentum=0.5)
+    a.compile(optimizer=opt, loss="mse", jit_compile=False)
+    for i in range(0, 32, 8):   # a hand-driven loop: the weights are the last iterate
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(a(x[i:i + 8]) - y[i:i + 8]))
+        grads = tape.gradient(loss, a.trainable_variables)
+        opt.apply_gradients(zip(grads, a.trainable_variables))
+    raw = a.get_weights()
+    avg = [m.numpy() for _, m in opt.moving_averages(a.trainable_variables)]
+    k, b = avg
+    expected = float(np.mean((x @ k + b - y) ** 2))
+    got = a.evaluate(x, y, verbose=0, callbacks=[tf.keras.callbacks.SwapEMAWeights()])
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    for w, r in zip(a.get_weights(), raw):     # swapped back afterwards
+        np.testing.assert_array_equal(w, r)
+    pred = a.predict(x[:2], verbose=0, callbacks=[tf.keras.callbacks.SwapEMAWeights()])
+    np.testing.assert_allclose(pred, x[:2] @ k + b, rtol=1e-5)
+    with pytest.raises(ValueError, match="use_ema"):
+        _, _, c, _ = _twin_models(3)
+        c.compile(optimizer="sgd", loss="mse")
+        c.evaluate(x, y, verbose=0, callbacks=[tf.keras.callbacks.SwapEMAWeights()])

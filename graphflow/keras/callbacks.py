@@ -634,6 +634,60 @@ class CSVLogger(Callback):
         self.writer = None
 
 
+class SwapEMAWeights(Callback):
+    """Evaluate and predict with the optimizer's moving averages (use_ema=True): the model's
+    weights and their averages swap at on_test_begin / on_predict_begin and back at the end;
+    with swap_on_epoch=True they also swap at each epoch's end (the model holds the averages
+    between epochs, e.g. for ModelCheckpoint), as Keras 3's SwapEMAWeights.
+    """
+
+    def __init__(self, swap_on_epoch=False):
+        super().__init__()
+        self.swap_on_epoch = swap_on_epoch
+        self._ema_weights_in_model = False
+
+    def _pairs(self):
+        opt = self.model.optimizer
+        if not getattr(opt, "use_ema", False):
+            raise ValueError("SwapEMAWeights must be used when `use_ema=True` is set on the "
+                             f"optimizer. Received: use_ema={getattr(opt, 'use_ema', None)}")
+        return opt.moving_averages(self.model.trainable_variables)
+
+    def _swap(self):
+        for var, avg in self._pairs():
+            current = var.numpy().copy()
+            var.assign(avg.numpy())
+            avg.assign(current)
+
+    def _set(self, in_model):
+        if self._ema_weights_in_model != in_model:
+            self._swap()
+            self._ema_weights_in_model = in_model
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.swap_on_epoch:
+            self._set(False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.swap_on_epoch and not self._ema_weights_in_model:
+            self._set(True)
+            if epoch == self.params.get("epochs", 0) - 1:   # the averages stay the weights
+                for var, avg in self._pairs():
+                    avg.assign(var.numpy())
+
+    def on_test_begin(self, logs=None):
+        self._set(True)
+
+    def on_test_end(self, logs=None):
+        self._set(False)
+
+    def on_predict_begin(self, logs=None):
+        self._set(True)
+
+    def on_predict_end(self, logs=None):
+        self._set(False)
+
+
 class BackupAndRestore(Callback):
     """Back up the training state at the end of every epoch so that a job that was killed
     (or a worker that died) resumes, when restarted with the same script, from the last

@@ -394,13 +394,20 @@ class Optimizer:
         """loss * loss_scale_factor (gradients are divided by it again before the update)."""
         return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
 
+    def moving_averages(self, var_list=None):
+        """(variable, moving-average variable) pairs kept with use_ema (of `var_list`, or of
+        every variable the optimizer has updated)."""
+        if var_list is None:
+            var_list = list(self._tracked.values())
+        return [(v, self._slots[id(v)][_EMA]) for v in var_list
+                if id(v) in self._slots and _EMA in self._slots[id(v)]]
+
     def finalize_variable_values(self, var_list):
         """With use_ema, overwrite the variables with their moving averages (Keras does this at
         the end of `fit`)."""
         if self.use_ema:
-            for v in var_list:
-                if id(v) in self._slots and _EMA in self._slots[id(v)]:
-                    v.assign(self._slots[id(v)][_EMA].read_value())
+            for v, avg in self.moving_averages(var_list):
+                v.assign(avg.read_value())
 
     def get_slot(self, var, name):
         return self._slots[id(var)][name]
