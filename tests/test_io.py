@@ -544,3 +544,21 @@ def test_tfrecord_guide_image_walkthrough(tmp_path):
             f['image_raw'].numpy()) for f in parsed_image_dataset]
     assert [g[:4] for g in got] == [(12, 16, 3, 0), (8, 10, 3, 1)]
     assert got[1][4] == open(paths["williamsburg_bridge"], "rb").read()
+
+
+def test_proto_decoding_accepts_unpacked_lists_and_skips_unknown_fields():
+    # an Int64List with its values unpacked (each a field 1 varint) as older writers emit
+    assert tf.train.Int64List.FromString(b"\x08\x01\x08\x02\x08\x7f").value == [1, 2, 127]
+    assert tf.train.FloatList.FromString(b"\x0d\x00\x00\xc0\x3f").value == [1.5]
+    # unknown fields of every wire type are skipped
+    junk = b"\x28\x05" + b"\x31" + bytes(8) + b"\x3a\x02ab" + b"\x45" + bytes(4)
+    assert tf.train.Int64List.FromString(junk + b"\x0a\x01\x03").value == [3]
+    big = tf.train.Int64List(value=[-(2 ** 63), 2 ** 63 - 1, 0])
+    assert tf.train.Int64List.FromString(big.SerializeToString()).value == \
+        [-(2 ** 63), 2 ** 63 - 1, 0]
+    with pytest.raises(ValueError, match="out of range"):
+        tf.train.Int64List(value=[2 ** 63])
+    assert str(tf.train.FloatList(value=[float("nan"), -float("inf"), -0.5])) == \
+        "value: nan\nvalue: -inf\nvalue: -0.5\n"
+    assert str(tf.train.BytesList(value=[b'a"\\\n\x00\xff'])) == \
+        'value: "a\\"\\\\\\n\\000\\377"\n'
