@@ -247,4 +247,17 @@ def get(identifier):
 
 
 def serialize(init):
-    return {"class_name": type(init).__name__, "config": init.get_config()}
+    """An initializer as Keras 3's config dict.
+
+    >>> serialize(Identity(2.0))["config"], type(deserialize(serialize(Identity()))).__name__
+    ({'gain': 2.0}, 'Identity')
+    """
+    return {"module": "keras.initializers", "class_name": type(init).__name__,
+            "config": init.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """An initializer from `serialize`'s dict (or a name)."""
+    if isinstance(config, dict) and config.get("class_name") in (custom_objects or {}):
+        return custom_objects[config["class_name"]](**(config.get("config") or {}))
+    return get(config)

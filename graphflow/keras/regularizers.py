@@ -111,3 +111,20 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret regularizer identifier: {identifier!r}")
+
+
+def serialize(regularizer):
+    """A regularizer as Keras 3's config dict.
+
+    >>> serialize(L2(0.1))["class_name"], deserialize(serialize(L2(0.1))).l2
+    ('L2', 0.1)
+    """
+    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
+            "config": regularizer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """A regularizer from `serialize`'s dict (or a name)."""
+    if isinstance(config, dict) and config.get("class_name") in (custom_objects or {}):
+        return custom_objects[config["class_name"]].from_config(config.get("config") or {})
+    return get(config)
