@@ -349,6 +349,8 @@ math.__dict__.update(cumulative_logsumexp=_mo.cumulative_logsumexp, ndtri=_mo.nd
 lookup = _namespace("lookup", **{_n: getattr(_lookup, _n) for _n in _lookup.__all__ if
                                  _n != "MutableHashTable"}, experimental=_namespace(
     "lookup.experimental", MutableHashTable=_lookup.MutableHashTable))
+strings.__dict__.update({_n: getattr(_lookup, _n) for _n in _lookup.HASH_FUNCTIONS
+                         if _n not in strings.__dict__})
 version = _namespace("version", VERSION=__version__, GIT_VERSION="graphflow",
                      COMPILER_VERSION="", GRAPH_DEF_VERSION=0)
 

@@ -1,4 +1,5 @@
-"""`tf.lookup`: key -> value tables. `StaticHashTable`, `StaticVocabularyTable` (out-of-vocabulary
+"""`tf.lookup`: key -> value tables (and the string hashing of `tf.strings.to_hash_bucket*`,
+which shares the OOV hash). `StaticHashTable`, `StaticVocabularyTable` (out-of-vocabulary
 keys hashed into extra buckets), `experimental.MutableHashTable`, with `KeyValueTensorInitializer`
 and `TextFileInitializer`.
 
@@ -27,6 +28,7 @@ from .tensor import Tensor, TensorSpec, convert_to_tensor
 
 __all__ = ["KeyValueTensorInitializer", "TextFileInitializer", "TextFileIndex",
            "StaticHashTable", "StaticVocabularyTable", "MutableHashTable"]
+HASH_FUNCTIONS = ("to_hash_bucket_fast", "to_hash_bucket", "to_hash_bucket_strong")
 
 
 def _key(v):
@@ -247,3 +249,66 @@ class MutableHashTable(_Table):
     def export(self, name=None):
         """(keys, values) tensors."""
         return StaticHashTable.export(self)
+
+
+def _hash_buckets(input, num_buckets, opname):   # noqa: A002
+    if isinstance(input, RaggedTensor):
+        return input.with_flat_values(_hash_buckets(input.flat_values, num_buckets, opname))
+    t = input if isinstance(input, Tensor) else convert_to_tensor(input, _dt.string)
+    if t.dtype != _dt.string:
+        raise TypeError(f"strings.{opname}: needs a string tensor, got {t.dtype.name}")
+    n = int(num_buckets)
+    if n < 1:
+        raise ValueError(f"strings.{opname}: num_buckets must be >= 1, got {n}")
+
+    def run(arr):
+        flat = np.asarray(arr, object).reshape(-1)
+        out = np.array([_fnv1a(_key(v)) % n for v in flat], np.uint64).astype(np.int64)
+        return out.reshape(np.shape(arr))
+    try:
+        return convert_to_tensor(run(t.numpy()), _dt.int64)
+    except Exception:   # a symbolic tensor while tracing: hash at run time
+        return numpy_function(run, [t], TensorSpec(t.shape, _dt.int64))
+
+
+def to_hash_bucket_fast(input, num_buckets, name=None):   # noqa: A002
+    """`tf.strings.to_hash_bucket_fast`: each string's bucket in [0, num_buckets), int64, from
+    a fixed 64-bit hash of its bytes (FNV-1a: stable across runs, but not TF's Fingerprint64,
+    so bucket numbers differ from TF's). Dense or ragged input.
+
+    >>> b = to_hash_bucket_fast(convert_to_tensor(["Hello", "TF", "Hello"]), 3).numpy()
+    >>> b.dtype, bool(b[0] == b[2]), bool((b < 3).all())
+    (dtype('int64'), True, True)
+    """
+    return _hash_buckets(input, num_buckets, "to_hash_bucket_fast")
+
+
+def to_hash_bucket(string_tensor, num_buckets, name=None):
+    """`tf.strings.to_hash_bucket`: as to_hash_bucket_fast (graphflow uses one hash)."""
+    return _hash_buckets(string_tensor, num_buckets, "to_hash_bucket")
+
+
+def to_hash_bucket_strong(input, num_buckets, key, name=None):   # noqa: A002
+    """`tf.strings.to_hash_bucket_strong`: as to_hash_bucket_fast with the `key` (two
+    integers) mixed into the hash."""
+    k = [int(v) for v in np.asarray(key).reshape(-1)]
+    if len(k) != 2:
+        raise ValueError("strings.to_hash_bucket_strong: key must be two integers")
+    if isinstance(input, RaggedTensor):
+        return input.with_flat_values(to_hash_bucket_strong(input.flat_values, num_buckets, key))
+    t = input if isinstance(input, Tensor) else convert_to_tensor(input, _dt.string)
+    salt = f"{k[0]}:{k[1]}:".encode()
+
+    def salted(arr):
+        flat = np.asarray(arr, object).reshape(-1)
+        out = np.empty(flat.shape, object)
+        out[:] = [salt + _key(v) for v in flat]
+        return out.reshape(np.shape(arr))
+    try:
+        return _hash_buckets(convert_to_tensor(salted(t.numpy()), _dt.string), num_buckets,
+                             "to_hash_bucket_strong")
+    except Exception:   # traced: salt and hash at run time
+        n = int(num_buckets)
+        return numpy_function(lambda a: np.array([_fnv1a(v) % n for v in salted(a).reshape(-1)],
+                                                 np.uint64).astype(np.int64).reshape(np.shape(a)),
+                              [t], TensorSpec(t.shape, _dt.int64))

@@ -668,3 +668,24 @@ def test_convolution_frontends_and_linalg_helpers():
     td = tf.linalg.tensor_diag(d).numpy()
     assert td.shape == (2, 3, 2, 3) and td[1, 2, 1, 2] == d[1, 2] and td[0, 1, 1, 1] == 0
     np.testing.assert_array_equal(tf.linalg.tensor_diag_part(td).numpy(), d)
+
+
+def test_string_hash_buckets_and_ragged_embedding_lookup():
+    words = tf.ragged.constant([["What", "makes", "you"], ["you"]])
+    b = tf.strings.to_hash_bucket_fast(words, 1000)
+    assert b.flat_values.dtype == tf.int64 and b.to_list()[0][2] == b.to_list()[1][0]
+    dense = tf.strings.to_hash_bucket_fast(tf.constant(["a", "b", "a"]), 5).numpy()
+    assert dense[0] == dense[2] and ((0 <= dense) & (dense < 5)).all()
+    s1 = tf.strings.to_hash_bucket_strong(tf.constant(["a", "b"]), 1 << 30, [1, 2]).numpy()
+    s2 = tf.strings.to_hash_bucket_strong(tf.constant(["a", "b"]), 1 << 30, [3, 4]).numpy()
+    assert not np.array_equal(s1, s2)
+
+    @tf.function
+    def traced(s):
+        return tf.strings.to_hash_bucket(s, 5)
+    np.testing.assert_array_equal(traced(tf.constant(["a", "b", "a"])).numpy(), dense)
+    table = tf.random.normal([8, 3])
+    ids = tf.ragged.constant([[1, 2], [], [7]])
+    emb = tf.nn.embedding_lookup(table, ids)
+    assert emb.to_list()[0][1] == table.numpy()[2].tolist() and emb.to_list()[1] == []
+    np.testing.assert_allclose(tf.reduce_mean(emb, axis=1).numpy()[2], table.numpy()[7])

@@ -120,7 +120,8 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
 
 
 def embedding_lookup(params, ids, max_norm=None, name=None):
-    """Rows of `params` at `ids` (a gather along axis 0).
+    """Rows of `params` at `ids` (a gather along axis 0); RaggedTensor ids give a RaggedTensor
+    of rows (as TF's ragged dispatch).
 
     >>> embedding_lookup(constant([[1., 2.], [3., 4.]]), [1]).numpy()
     array([[3., 4.]], dtype=float32)
@@ -129,6 +130,8 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
         if len(params) != 1:
             raise NotImplementedError("embedding_lookup: sharded params (a list) are not supported")
         params = params[0]
+    if hasattr(ids, "flat_values") and hasattr(ids, "with_flat_values"):   # RaggedTensor ids
+        return ids.with_flat_values(embedding_lookup(params, ids.flat_values, max_norm))
     return gather(params, ids)
 
 
