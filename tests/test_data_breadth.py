@@ -708,3 +708,12 @@ def test_sparse_elements_batch():
     dense = tf.sparse.to_dense(batch).numpy()
     np.testing.assert_array_equal(dense[0], tf.sparse.to_dense(a).numpy())
     np.testing.assert_array_equal(dense[1], tf.sparse.to_dense(b).numpy())
+
+
+def test_ignore_errors_drops_failing_elements_and_goes_on():
+    ds = tf.data.Dataset.from_tensor_slices(["1", "x", "3", "y", "5"]).map(tf.strings.to_number)
+    with pytest.raises(ValueError, match="could not correctly convert string: x"):
+        list(ds)
+    assert values(ds.ignore_errors().batch(2)) == [[1.0, 3.0], [5.0]]
+    checked = tf.data.Dataset.range(6).filter(lambda x: 10 // (x - 2) > 0)   # x == 2 raises
+    assert values(checked.apply(tf.data.experimental.ignore_errors())) == [3, 4, 5]

@@ -14,6 +14,7 @@ signature, run with the numpy executor), as TF does.
 [(2.0, 1), (3.0, 0)]
 """
 import collections
+import contextvars
 import itertools
 import json
 import os
@@ -41,6 +42,10 @@ __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_C
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
 UNKNOWN_CARDINALITY = -2
+
+
+#: set while `ignore_errors` pulls an element: map/filter then drop an element that raises
+_IGNORING_ERRORS = contextvars.ContextVar("graphflow_data_ignoring_errors", default=False)
 
 
 def _where(what):
@@ -278,7 +283,13 @@ class Dataset:
 
         def make():
             for e in self._make():
-                yield fn(e)
+                try:
+                    out = fn(e)
+                except Exception:
+                    if _IGNORING_ERRORS.get():   # a downstream ignore_errors drops it
+                        continue
+                    raise
+                yield out
         return self._derive(make, self._cardinality,
                             lambda: _spec_or_none(fn.output_spec(self.element_spec)))
 
@@ -293,7 +304,12 @@ class Dataset:
 
         def make():
             for e in self._make():
-                keep = fn(e)
+                try:
+                    keep = fn(e)
+                except Exception:
+                    if _IGNORING_ERRORS.get():
+                        continue
+                    raise
                 if not isinstance(keep, (Tensor, bool, np.bool_)) or np.shape(keep) != ():
                     raise TypeError("filter: the predicate must return a scalar bool, got "
                                     f"{keep!r}")
@@ -551,7 +567,12 @@ class Dataset:
         return Dataset(self._make, self._cardinality, self._spec, merged)
 
     def options(self):
-        """The `tf.data.Options` of this dataset (set with `with_options`)."""
+        """The `tf.data.Options` of this dataset (set with `with_options`).
+
+        >>> import graphflow as tf
+        >>> tf.data.Dataset.range(3).options().deterministic is None
+        True
+        """
         return self._options if self._options is not None else Options()
 
     # ---- more sources -----------------------------------------------------------------------
@@ -731,7 +752,14 @@ class Dataset:
     def save(self, path, compression=None, shard_func=None, checkpoint_args=None):
         """Write the dataset to the directory `path` for `Dataset.load`: a JSON description
         of the element structure and TFRecord shards holding each element's tensors as
-        `TensorProto`s (`shard_func(element) -> int64` picks the shard; default one)."""
+        `TensorProto`s (`shard_func(element) -> int64` picks the shard; default one).
+
+        >>> import graphflow as tf, os, tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> tf.data.Dataset.range(4).save(d, shard_func=lambda x: x % 2)
+        >>> sorted(os.listdir(d))
+        ['dataset_spec.json', 'shard_00000.tfrecord', 'shard_00001.tfrecord']
+        """
         path = os.fspath(path)
         os.makedirs(path, exist_ok=True)
         comp = _tfrecord.compression_of(compression)
@@ -1117,7 +1145,12 @@ class Dataset:
         return self._derive(lambda: itertools.islice(self._make(), i, None, n), c, self._parent_spec)
 
     def unique(self, name=None):
-        """The elements (scalars) without repeats, in first-seen order."""
+        """The elements (scalars) without repeats, in first-seen order.
+
+        >>> import graphflow as tf
+        >>> [int(v) for v in tf.data.Dataset.from_tensor_slices([1, 37, 2, 37, 2, 1]).unique()]
+        [1, 37, 2]
+        """
         def make():
             seen = set()
             for e in self._make():
@@ -1128,7 +1161,12 @@ class Dataset:
         return self._derive(make, UNKNOWN_CARDINALITY, self._parent_spec)
 
     def take_while(self, predicate, name=None):
-        """Elements while `predicate(element)` is True."""
+        """Elements while `predicate(element)` is True.
+
+        >>> import graphflow as tf
+        >>> [int(v) for v in tf.data.Dataset.range(10).take_while(lambda x: x < 3)]
+        [0, 1, 2]
+        """
         fn = ElementFunction(predicate, "take_while", output=lambda x: x)
 
         def make():
@@ -1139,16 +1177,29 @@ class Dataset:
         return self._derive(make, UNKNOWN_CARDINALITY, self._parent_spec)
 
     def ignore_errors(self, log_warning=False, name=None):
-        """Drop elements whose computation raises an error (TF's ignore_errors)."""
+        """Drop the elements whose `map` / `filter` function raises an error, and go on (TF's
+        ignore_errors; an error raised elsewhere, e.g. by a reader, ends the dataset).
+
+        >>> import graphflow as tf
+        >>> ds = tf.data.Dataset.from_tensor_slices(["1", "x", "3"]).map(tf.strings.to_number)
+        >>> [float(v) for v in ds.ignore_errors()]
+        [1.0, 3.0]
+        """
         def make():
             it = self._make()
             while True:
+                # map/filter upstream see the flag while they compute this element (generators
+                # run in the context of the next() call) and drop an element that raises
+                token = _IGNORING_ERRORS.set(True)
                 try:
-                    yield next(it)
+                    e = next(it)
                 except StopIteration:
                     return
-                except Exception:   # noqa: BLE001 - TF drops the element and goes on
-                    continue
+                except Exception:   # noqa: BLE001 - raised elsewhere: the pipeline is over
+                    return
+                finally:
+                    _IGNORING_ERRORS.reset(token)
+                yield e
         return self._derive(make, UNKNOWN_CARDINALITY, self._parent_spec)
 
 

@@ -101,7 +101,15 @@ class TextLineDataset(_FileDataset):
 
 class TFRecordDataset(_FileDataset):
     """The records of TFRecord files, as scalar strings (checksums verified: a corrupted
-    record raises `tf.errors.DataLossError`)."""
+    record raises `tf.errors.DataLossError`).
+
+    >>> import graphflow as tf, os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "r.tfrecord")
+    >>> with tf.io.TFRecordWriter(p) as w:
+    ...     w.write(b"first"); w.write(b"second")
+    >>> list(tf.data.TFRecordDataset([p]).as_numpy_iterator())
+    [b'first', b'second']
+    """
 
     def __init__(self, filenames, compression_type=None, buffer_size=None,
                  num_parallel_reads=None, name=None):
