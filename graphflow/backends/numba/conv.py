@@ -795,8 +795,7 @@ def _backprop_filter(d, impl, dt, in_shapes):
         kk = kh * kw * c
         c2 = _c(ct, dt).reshape(n, ho * wo, o)
         if pointwise:       # a plain gemm of all the pixels (BLAS on its own threads)
-            x2, g2 = x.reshape(-1, c), c2.reshape(-1, o)
-            return (np.dot(x2.T, g2) if c >= o else np.dot(g2.T, x2).T).reshape(kh, kw, ci, o)
+            return np.dot(x.reshape(-1, c).T, c2.reshape(-1, o)).reshape(kh, kw, ci, o)
         cols = COLUMNS.get(key, x)
         have = cols is not None          # the forward's columns (or the input, for 1x1)
         if have:
@@ -806,10 +805,11 @@ def _backprop_filter(d, impl, dt, in_shapes):
         ib = _block_images(ho * wo * kk * dt.itemsize)
 
         def product(cc, g, p, add):
-            # BLAS is much slower for some operand orders: the longer side becomes the rows.
             # np.dot, not matmul: numpy's matmul runs some transposed operands (K=9 x 5408
-            # rows) in its own loop holding the GIL - the chunk pool's threads then take turns
-            r = np.dot(cc.T, g) if kk >= o else np.dot(g.T, cc).T
+            # rows) in its own loop holding the GIL - the chunk pool's threads then take turns.
+            # columns^T @ g is the faster order (one thread, per chunk: K=9, 32 channels 108 vs
+            # 139 us as (g^T @ columns)^T; K=27 140 vs 200 us; K=288, 64 channels 295 vs 306)
+            r = np.dot(cc.T, g)
             if add:
                 p += r
             else:
