@@ -177,7 +177,8 @@ def svg(v, expanded=None, standalone=True, mode="grouped"):
 
 
 _DEFAULTS = {"tangent": False, "kernel": None, "fwd": None, "chip": False, "chips": [],
-             "frame": "", "adj": 0, "role": "op", "dtype": "float32", "attrs": {}}
+             "frame": "", "adj": 0, "role": "op", "dtype": "float32", "attrs": {}, "bytes": None,
+             "scope": "", "inputs": []}
 
 
 def compact(views, chain=True):
@@ -193,8 +194,8 @@ def compact(views, chain=True):
     >>> c = {"nodes": {1: {"id": 1, "adj": 0, "op": "x", "shape": [3]}}}
     >>> [(v["nodes"], v.get("same"), v.get("patch")) for v in compact([a, b, c])]
     ... # doctest: +NORMALIZE_WHITESPACE
-    [({1: {'id': 1, 'op': 'x', 'shape': [2]}}, None, None),
-     ({2: {'id': 2, 'adj': 1, 'op': 'y', 'shape': [2]}}, [1], None), ({}, None, {1: {'shape': [3]}})]
+    [({1: {'op': 'x', 'shape': [2]}}, None, None),
+     ({2: {'adj': 1, 'op': 'y', 'shape': [2]}}, [1], None), ({}, None, {1: {'shape': [3]}})]
     """
     out, prev = [], {}
     for v in views:   # groups/slots None: the previous stage's (the same layout)
@@ -209,8 +210,10 @@ def compact(views, chain=True):
                 if 2 * len(d) < len(r):
                     patch[n] = d
                     continue
-            # consumers are rebuilt from inputs; label and group default to op and scope
+            # consumers are rebuilt from inputs; label and group default to op and scope, the
+            # id to the record's key
             nodes[n] = {k: x for k, x in r.items() if k != "consumers"
+                        and not (k == "id" and isinstance(x, int) and str(x) == str(n))
                         and (k not in _DEFAULTS or x != _DEFAULTS[k])
                         and not (k == "label" and x == r["op"])
                         and not (k == "group" and x == r["scope"])}
@@ -228,6 +231,40 @@ def compact(views, chain=True):
     return out
 
 
+#: node fields whose values repeat across thousands of nodes (a layer's frame, a user's line)
+_INTERNED = ("source", "frame", "scope", "group")
+
+
+def intern_strings(stages):
+    """`stages` (compacted) with each `_INTERNED` string field of a node record or patch replaced
+    by its index in the returned table: one copy of ``layers.py:719 Dense.call`` per page
+    instead of one per node (the page script restores them first).
+
+    >>> st, table = intern_strings([{"nodes": {1: {"frame": "f"}, 2: {"frame": "f"}}}])
+    >>> st[0]["nodes"], table
+    ({1: {'frame': 0}, 2: {'frame': 0}}, ['f'])
+    """
+    table, index = [], {}
+
+    def code(x):
+        if x not in index:
+            index[x] = len(table)
+            table.append(x)
+        return index[x]
+
+    def intern(rec):
+        return {k: (code(x) if k in _INTERNED and isinstance(x, str) else x)
+                for k, x in rec.items()}
+
+    out = []
+    for v in stages:
+        c = dict(v, nodes={n: intern(r) for n, r in v["nodes"].items()})
+        if "patch" in v:
+            c["patch"] = {n: intern(r) for n, r in v["patch"].items()}
+        out.append(c)
+    return out, table
+
+
 def render_html(stages, title="graphflow graph", adjoints="grouped", related=True,
                 sources=None):
     """The interactive page for a list of (name, Graph) stages (or prebuilt views);
@@ -235,7 +272,9 @@ def render_html(stages, title="graphflow graph", adjoints="grouped", related=Tru
     views = [s if isinstance(s, dict) else None for s in stages]
     if not all(views):
         views = stage_views(stages, diffs=related, sources=sources)
-    data = {"title": title, "consts": CONSTS, "stages": compact(views, related), "code": _code(views),
+    stages_c, strings = intern_strings(compact(views, related))
+    data = {"title": title, "consts": CONSTS, "stages": stages_c, "strings": strings,
+            "code": _code(views),
             "mode": adjoints,
             "initial": max([i for i, v in enumerate(views) if not v["name"].startswith("fuse")]
                            or [0])}

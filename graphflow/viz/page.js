@@ -3,11 +3,16 @@
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("gf-data").textContent);
-  var DEFAULTS = {tangent: false, kernel: null, fwd: null, chip: false, chips: [], frame: "", adj: 0, role: "op", dtype: "float32", attrs: {}};
+  var DEFAULTS = {tangent: false, kernel: null, fwd: null, chip: false, chips: [], frame: "", adj: 0, role: "op", dtype: "float32", attrs: {}, bytes: null, scope: "", inputs: []};
+  var INTERNED = ["source", "frame", "scope", "group"];   // undo html.intern_strings
+  DATA.stages.forEach(function (v) {
+    [v.nodes, v.patch || {}].forEach(function (recs) { Object.keys(recs).forEach(function (n) { var r = recs[n];
+      INTERNED.forEach(function (k) { if (typeof r[k] === "number") r[k] = DATA.strings[r[k]]; }); }); });
+  });
   DATA.stages.forEach(function (v, i) {   // undo html.compact: defaults, shared records, consumers
     var own = Object.keys(v.nodes);
     own.forEach(function (n) { var r = v.nodes[n]; for (var k in DEFAULTS) if (!(k in r)) r[k] = DEFAULTS[k];
-      if (!("label" in r)) r.label = r.op; if (!("group" in r)) r.group = r.scope; });
+      if (!("id" in r)) r.id = +n; if (!("label" in r)) r.label = r.op; if (!("group" in r)) r.group = r.scope; });
     (v.same || []).forEach(function (n) { v.nodes[n] = Object.assign({}, DATA.stages[i - 1].nodes[n]); });
     Object.keys(v.patch || {}).forEach(function (n) { v.nodes[n] = Object.assign({}, DATA.stages[i - 1].nodes[n], v.patch[n]); });
     ["groups", "slots", "edges", "control"].forEach(function (k) { if (v[k] === null) v[k] = DATA.stages[i - 1][k]; });
