@@ -717,3 +717,18 @@ def test_ignore_errors_drops_failing_elements_and_goes_on():
     assert values(ds.ignore_errors().batch(2)) == [[1.0, 3.0], [5.0]]
     checked = tf.data.Dataset.range(6).filter(lambda x: 10 // (x - 2) > 0)   # x == 2 raises
     assert values(checked.apply(tf.data.experimental.ignore_errors())) == [3, 4, 5]
+
+
+def test_snapshot_writes_once_then_reads(tmp_path):
+    runs = []
+
+    def gen():
+        runs.append(1)
+        yield from range(4)
+    path = str(tmp_path / "snap")
+    ds = tf.data.Dataset.from_generator(gen, output_types=tf.int64).map(lambda x: x * x)
+    snap = ds.snapshot(path)
+    assert values(snap) == [0, 1, 4, 9] and len(runs) == 1
+    assert values(snap) == [0, 1, 4, 9] and len(runs) == 1
+    assert values(ds.snapshot(path, shard_func=lambda x: x % 2)) == [0, 1, 4, 9]
+    assert len(runs) == 1
