@@ -105,12 +105,13 @@ def recompute_grad(f):
     return inner
 
 
-def _static_index(v):
-    """A Python int if `v` is known now (Python value or eager tensor), else None."""
-    if isinstance(v, (int, np.integer)):
-        return int(v)
+def _static(v, kind):
+    """`kind(v)` (int or bool) if `v` is known now (a Python value or an eager tensor), else
+    None (a symbolic tensor while tracing)."""
+    if isinstance(v, (int, bool, np.integer, np.bool_)):
+        return kind(v)
     try:
-        return int(np.asarray(to_tensor(v).numpy()))
+        return kind(np.asarray(to_tensor(v).numpy()))
     except Exception:   # a symbolic tensor while tracing
         return None
 
@@ -145,7 +146,7 @@ def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
         if not callable(fn):
             raise TypeError(f"switch_case: branch functions must be callable, got {fn!r}")
     default = pairs[-1][1] if default is None else default
-    idx = _static_index(branch_index)
+    idx = _static(branch_index, int)
     if idx is not None:
         return dict(pairs).get(idx, default)()
     index = to_tensor(branch_index)
@@ -169,7 +170,7 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
         if default is None:
             raise ValueError("case: pred_fn_pairs must not be empty without a default")
         return default()
-    statics = [_static_bool(p) for p, _ in pairs]
+    statics = [_static(p, bool) for p, _ in pairs]
     if all(s is not None for s in statics):
         true = [i for i, s in enumerate(statics) if s]
         if exclusive and len(true) > 1:
@@ -189,15 +190,6 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
         (p, fn), tail = rest[0], rest[1:]
         return cond(p, fn, lambda: chain(tail))
     return chain(pairs)
-
-
-def _static_bool(p):
-    if isinstance(p, (bool, np.bool_)):
-        return bool(p)
-    try:
-        return bool(np.asarray(to_tensor(p).numpy()))
-    except Exception:   # a symbolic tensor while tracing
-        return None
 
 
 def no_op(name=None):

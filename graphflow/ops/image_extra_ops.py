@@ -461,56 +461,49 @@ def _check_range(lower, upper, opname, min_lower=0.0):
         raise ValueError(f"{opname}: lower must be non-negative, got {lower}")
 
 
-def random_brightness(image, max_delta, seed=None):
-    """adjust_brightness by a delta drawn from [-max_delta, max_delta)."""
-    if max_delta < 0:
-        raise ValueError("random_brightness: max_delta must be non-negative")
-    return adjust_brightness(image, _factor(-max_delta, max_delta, seed, False))
+def _delta_pair(adjust, what, limit=None):
+    """random_<what> and stateless_random_<what>: `adjust` by a delta drawn from
+    [-max_delta, max_delta) (max_delta in [0, limit])."""
+    def check(max_delta, opname):
+        if max_delta < 0 or (limit is not None and max_delta > limit):
+            raise ValueError(f"{opname}: max_delta must be in [0, {limit}]" if limit is not None
+                             else f"{opname}: max_delta must be non-negative")
+
+    def random_fn(image, max_delta, seed=None):
+        check(max_delta, f"random_{what}")
+        return adjust(image, _factor(-max_delta, max_delta, seed, False))
+
+    def stateless_fn(image, max_delta, seed):
+        check(max_delta, f"stateless_random_{what}")
+        return adjust(image, _factor(-max_delta, max_delta, seed, True))
+    return _named(random_fn, stateless_fn, what, "a delta drawn from [-max_delta, max_delta)")
 
 
-def stateless_random_brightness(image, max_delta, seed):
-    """As random_brightness, a function of `seed`."""
-    if max_delta < 0:
-        raise ValueError("stateless_random_brightness: max_delta must be non-negative")
-    return adjust_brightness(image, _factor(-max_delta, max_delta, seed, True))
+def _range_pair(adjust, what):
+    """random_<what> and stateless_random_<what>: `adjust` by a factor drawn from
+    [lower, upper)."""
+    def random_fn(image, lower, upper, seed=None):
+        _check_range(lower, upper, f"random_{what}")
+        return adjust(image, _factor(lower, upper, seed, False))
+
+    def stateless_fn(image, lower, upper, seed):
+        _check_range(lower, upper, f"stateless_random_{what}")
+        return adjust(image, _factor(lower, upper, seed, True))
+    return _named(random_fn, stateless_fn, what, "a factor drawn from [lower, upper)")
 
 
-def random_contrast(image, lower, upper, seed=None):
-    """adjust_contrast by a factor drawn from [lower, upper)."""
-    _check_range(lower, upper, "random_contrast")
-    return adjust_contrast(image, _factor(lower, upper, seed, False))
+def _named(random_fn, stateless_fn, what, drawn):
+    random_fn.__name__ = random_fn.__qualname__ = f"random_{what}"
+    stateless_fn.__name__ = stateless_fn.__qualname__ = f"stateless_random_{what}"
+    random_fn.__doc__ = f"adjust_{what} by {drawn} (tf.random.uniform, op `seed`)."
+    stateless_fn.__doc__ = f"As random_{what}, a function of `seed` (two integers)."
+    return random_fn, stateless_fn
 
 
-def stateless_random_contrast(image, lower, upper, seed):
-    """As random_contrast, a function of `seed`."""
-    _check_range(lower, upper, "stateless_random_contrast")
-    return adjust_contrast(image, _factor(lower, upper, seed, True))
-
-
-def random_saturation(image, lower, upper, seed=None):
-    """adjust_saturation by a factor drawn from [lower, upper)."""
-    _check_range(lower, upper, "random_saturation")
-    return adjust_saturation(image, _factor(lower, upper, seed, False))
-
-
-def stateless_random_saturation(image, lower, upper, seed):
-    """As random_saturation, a function of `seed`."""
-    _check_range(lower, upper, "stateless_random_saturation")
-    return adjust_saturation(image, _factor(lower, upper, seed, True))
-
-
-def random_hue(image, max_delta, seed=None):
-    """adjust_hue by a delta drawn from [-max_delta, max_delta) (max_delta <= 0.5)."""
-    if not 0 <= max_delta <= 0.5:
-        raise ValueError("random_hue: max_delta must be in [0, 0.5]")
-    return adjust_hue(image, _factor(-max_delta, max_delta, seed, False))
-
-
-def stateless_random_hue(image, max_delta, seed):
-    """As random_hue, a function of `seed`."""
-    if not 0 <= max_delta <= 0.5:
-        raise ValueError("stateless_random_hue: max_delta must be in [0, 0.5]")
-    return adjust_hue(image, _factor(-max_delta, max_delta, seed, True))
+random_brightness, stateless_random_brightness = _delta_pair(adjust_brightness, "brightness")
+random_hue, stateless_random_hue = _delta_pair(adjust_hue, "hue", 0.5)
+random_contrast, stateless_random_contrast = _range_pair(adjust_contrast, "contrast")
+random_saturation, stateless_random_saturation = _range_pair(adjust_saturation, "saturation")
 
 
 def _random_crop(value, size, seed, stateless):
