@@ -48,6 +48,27 @@ class _SingleThreadedBlas:
                 self.ctls = []
         return self.ctls
 
+    def refresh(self):
+        """Also control the BLAS libraries loaded since the first use (numba's np.dot calls
+        scipy's, a library apart from numpy's); while inside, they go to one thread at once."""
+        with self.lock:
+            if self.ctls is None:
+                return
+            try:
+                from threadpoolctl import ThreadpoolController
+                known = {c.filepath for c in self.ctls}
+                new = [c for c in ThreadpoolController().lib_controllers
+                       if c.user_api == "blas" and c.filepath not in known]
+            except Exception:
+                return
+            for c in new:
+                self.ctls.append(c)
+                if self.depth:
+                    k = c.get_num_threads()
+                    self.saved.append(k)
+                    if k != 1:
+                        c.set_num_threads(1)
+
     def __enter__(self):
         with self.lock:
             if not self.depth:

@@ -318,16 +318,20 @@ class LoopDriver:
         return vs + stacks + [np.int32(k)] + saved + [key]
 
 
+_BLAS_SEEN = []
+
+
 def _blas_of_numba():
     """numba's np.dot calls scipy's BLAS, a library apart from numpy's: load it now and let
     `SINGLE_BLAS` (one BLAS thread for small products) control it too."""
+    if _BLAS_SEEN:
+        return
+    _BLAS_SEEN.append(True)
     try:
         import scipy.linalg.cython_blas  # noqa: F401
     except ImportError:
         return
-    if SINGLE_BLAS.ctls is not None and not SINGLE_BLAS.depth and len(SINGLE_BLAS.ctls) < 2:
-        with SINGLE_BLAS.lock:
-            SINGLE_BLAS.ctls = None
+    SINGLE_BLAS.refresh()
 
 
 def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
