@@ -50,7 +50,10 @@ class _SingleThreadedBlas:
 
     def refresh(self):
         """Also control the BLAS libraries loaded since the first use (numba's np.dot calls
-        scipy's, a library apart from numpy's); while inside, they go to one thread at once."""
+        scipy's, a library apart from numpy's); while inside, they go to one thread at once.
+
+        >>> SINGLE_BLAS.refresh()   # (nothing new loaded: no change)
+        """
         with self.lock:
             if self.ctls is None:
                 return
