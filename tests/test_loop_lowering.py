@@ -153,3 +153,23 @@ def test_driver_source_inlines_the_kernels_and_writes_rows_in_place(sync_compile
     assert "H0[k] = v0" in fwd
     report = f.get_concrete_function(x)._executor.report()   # the kernel plan says so too
     assert "loop:    one compiled loop" in report
+
+
+def test_loop_with_infinite_and_nan_constants(sync_compile):
+    """Constants baked into the compiled loop's source (inf, -inf, nan) keep their values."""
+    def run(x):
+        return tf.while_loop(
+            lambda i, y: i < 4,
+            lambda i, y: (i + 1, tf.minimum(tf.maximum(y * 2., -np.inf), np.inf)
+                          + tf.where(y > 1e30, np.nan, 0.) + tf.where(y < -50., -np.inf, 0.)),
+            (tf.constant(0), x))[1]
+
+    x = tf.constant([1., -3.5, 1e30, -40.], dtype=tf.float32)
+    f = tf.function(run)
+    f(x)
+    (sg,) = _loops(f, x)
+    assert sg.loop_lowering == "one compiled loop", sg.loop_lowering
+    got = f(x).numpy()
+    assert sum(d.runs for d in sg._drivers.values() if d is not None) >= 1
+    np.testing.assert_array_equal(got, run(x).numpy())
+    assert np.isnan(got[2]) and got[3] == -np.inf and got[1] == -56.

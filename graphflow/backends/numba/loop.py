@@ -15,9 +15,12 @@ Lowered: kernel clusters (serial, not in place) with their operands as the plan 
 (contiguous views reshaped to the kernel's loop shape; strided slices are copied inside numba,
 which costs a tight loop rather than a numpy call), scalar clusters (`lowering.SCALAR`
 templates, e.g. the step counter `t + 1`, `t < n`), 2-D matmuls (`np.dot`: BLAS gemm), row
-reads of histories and saved stacks, basic slices, concat, reshape, zeros/ones_like. A loop with
-anything else (effects, unknown dims, no static trip count, ...) is not lowered: `why` says why.
-Values are the same as the step-by-step plan's: the same kernels, the same gemm.
+reads of histories and saved stacks, basic slices, getitem_grad, concat, reshape,
+zeros/ones_like. A trip count known only at run time is fine (the buffers grow). A loop with
+anything else (effects, nested loops, sizes known only at run time, other numpy ops, ...) is not
+lowered: `Subgraphs.loop_lowering` (and the kernel plan's report) says why. Values are the
+step-by-step plan's: the same kernels; the gemms run on scipy's OpenBLAS (numba's np.dot), which
+may round the last bit differently from numpy's.
 """
 import re
 
@@ -43,8 +46,9 @@ def _lit(v, dtype):
     if dt.kind == "b":
         return f"np.bool_({bool(v)})"
     if dt.kind == "f":
-        return f"np.{dt.name}({float(v)!r})" if np.isfinite(v) else \
-            f"np.{dt.name}(np.{'nan' if np.isnan(v) else ('inf' if v > 0 else '-np.inf')})"
+        if np.isfinite(v):
+            return f"np.{dt.name}({float(v)!r})"
+        return f"np.{dt.name}({'np.nan' if np.isnan(v) else 'np.inf' if v > 0 else '-np.inf'})"
     return f"np.{dt.name}({int(v)})"
 
 
