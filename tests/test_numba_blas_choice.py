@@ -1,5 +1,7 @@
 """The numba plan's BLAS thread choice (graphflow.backends.numba.blas_choice): the mode that
 measures faster wins, a losing trial costs ever less, and the plan's results do not depend on it."""
+import os
+
 import numpy as np
 import pytest
 
@@ -140,14 +142,33 @@ def test_no_call_on_all_cores_while_no_core_is_idle():
 def test_busy_reads_the_running_count(monkeypatch):
     """busy(): other runnable threads (the reader excluded) against the usable cores."""
     monkeypatch.setenv("GRAPHFLOW_NUM_THREADS", "2")
+    monkeypatch.setattr(blas_choice, "os", _FakeOs(cpu_count=2))
     for running, want in ((1, False), (2, True), (5, True)):
         monkeypatch.setattr(blas_choice, "others_running", lambda r=running: r - 1)
         assert blas_choice.busy() is want
     monkeypatch.setattr(blas_choice, "others_running", lambda: None)   # no /proc: never busy
     assert blas_choice.busy() is False
     monkeypatch.setenv("GRAPHFLOW_NUM_THREADS", "8")
+    monkeypatch.setattr(blas_choice, "os", _FakeOs(cpu_count=8))
     monkeypatch.setattr(blas_choice, "others_running", lambda: 3)
     assert blas_choice.busy() is False
+    # 2 of a 64-CPU machine's cores: 40 runnable threads put ~1.25 on them (busy), 20 ~0.6 (not)
+    monkeypatch.setenv("GRAPHFLOW_NUM_THREADS", "2")
+    monkeypatch.setattr(blas_choice, "os", _FakeOs(cpu_count=64))
+    for running, want in ((20, False), (40, True)):
+        monkeypatch.setattr(blas_choice, "others_running", lambda r=running: r)
+        assert blas_choice.busy() is want
+
+
+class _FakeOs:
+    def __init__(self, cpu_count):
+        self.n = cpu_count
+
+    def cpu_count(self):
+        return self.n
+
+    def __getattr__(self, name):
+        return getattr(os, name)
 
 
 @pytest.mark.parametrize("busy", [True, False])

@@ -69,13 +69,18 @@ def others_running():
 
 def busy():
     """True if no core is idle now: at least `usable_cores() - 1` (and at least one) other
-    threads are runnable, so a call on all cores would wait for a time slice.
+    threads are runnable on this process's cores, so a call on all cores would wait for a time
+    slice. The running count is machine-wide: when this process may use only some of the
+    machine's CPUs (affinity, a container's cpuset) its cores get their share of it.
 
     >>> busy() in (True, False)
     True
     """
     n = others_running()
-    return n is not None and n >= max(1, usable_cores() - 1)
+    if n is None:
+        return False
+    mine, total = usable_cores(), os.cpu_count() or 1
+    return n * min(1.0, mine / total) >= max(1, mine - 1)
 
 
 def _setting():
