@@ -206,3 +206,20 @@ def test_serialize_keras_object_round_trips():
         assert type(back) is type(obj) and cfg == u.serialize_keras_object(back)
     assert u.deserialize_keras_object(u.serialize_keras_object(K.losses.poisson)) is \
         K.losses.poisson
+
+
+def test_set_epsilon_reaches_losses_metrics_constraints():
+    c = K.config
+    try:
+        c.set_epsilon(1e-3)
+        # probabilities clipped to [eps, 1 - eps]: -log(1e-3) for a certain miss
+        np.testing.assert_allclose(float(K.losses.binary_crossentropy([[1.0]], [[0.0]])[0]),
+                                   -np.log(1e-3), rtol=1e-5)
+        np.testing.assert_allclose(K.constraints.UnitNorm()(np.array([[0.0], [0.0]])).numpy(),
+                                   [[0.0], [0.0]])
+        np.testing.assert_allclose(float(K.losses.poisson([[1.0]], [[0.0]])[0]), -np.log(1e-3),
+                                   rtol=1e-5)
+    finally:
+        c.set_epsilon(1e-7)
+    np.testing.assert_allclose(float(K.losses.binary_crossentropy([[1.0]], [[0.0]])[0]),
+                               -np.log(1e-7), rtol=1e-4)

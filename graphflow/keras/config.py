@@ -5,10 +5,11 @@ unsafe deserialization, interactive logging, traceback filtering).
 >>> config.floatx(), config.epsilon(), config.image_data_format()
 ('float32', 1e-07, 'channels_last')
 
-graphflow's layers and losses compute in float32 with epsilon 1e-7 whatever is set here:
-`set_floatx` / `set_epsilon` record the values (and validate them as Keras does) for code that
-reads them back. Unsafe deserialization only records the setting: graphflow never
-deserializes Python bytecode (Lambda layers from files are refused either way).
+Losses, metrics and constraints read `epsilon()` when they run (a traced step keeps the value
+of its trace, as in Keras). graphflow's layers compute in float32 whatever `set_floatx` says:
+it records and validates the value for code that reads it back. Unsafe deserialization only
+records the setting: graphflow never deserializes Python bytecode (Lambda layers from files
+are refused either way).
 """
 _SETTINGS = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last",
              "unsafe_deserialization": False, "interactive_logging": True,

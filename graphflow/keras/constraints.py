@@ -10,7 +10,8 @@ array([[1.2, 0.1],
        [1.6, 0.2]], dtype=float32)
 """
 from ..ops import math_ops as _m
-from .losses import EPSILON, as_tensor as _tensor, snake_case
+from . import config as _config
+from .losses import as_tensor as _tensor, snake_case
 
 
 def _norms(w, axis):
@@ -44,7 +45,8 @@ class MaxNorm(Constraint):
     def __call__(self, w):
         w = _tensor(w)
         norms = _norms(w, self.axis)
-        return w * (_m.clip_by_value(norms, 0.0, float(self.max_value)) / (EPSILON + norms))
+        desired = _m.clip_by_value(norms, 0.0, float(self.max_value))
+        return w * (desired / (_config.epsilon() + norms))
 
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
@@ -73,7 +75,7 @@ class UnitNorm(Constraint):
 
     def __call__(self, w):
         w = _tensor(w)
-        return w / (EPSILON + _norms(w, self.axis))
+        return w / (_config.epsilon() + _norms(w, self.axis))
 
     def get_config(self):
         return {"axis": self.axis}
@@ -96,7 +98,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(w, self.axis)
         desired = self.rate * _m.clip_by_value(norms, float(self.min_value),
                                                float(self.max_value)) + (1 - self.rate) * norms
-        return w * (desired / (EPSILON + norms))
+        return w * (desired / (_config.epsilon() + norms))
 
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,

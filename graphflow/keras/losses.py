@@ -18,8 +18,10 @@ import numpy as np
 from .. import dtypes as _dt
 from ..ops import math_ops as _m, nn_ops as _nn, shape_ops as _s
 from ..tensor import Tensor, Variable, convert_to_tensor
+from . import config as _config
 from .activations import logits_of
 
+#: Keras' default fuzz factor (the functions read `keras.config.epsilon()` when called)
 EPSILON = 1e-7
 
 
@@ -99,7 +101,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if logits is not None:
         bce = _nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=logits)
     else:
-        p = _m.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+        p = _m.clip_by_value(y_pred, _config.epsilon(), 1.0 - _config.epsilon())
         bce = -(y_true * _m.log(p) + (1.0 - y_true) * _m.log(1.0 - p))
     return _m.reduce_mean(bce, axis)
 
@@ -122,7 +124,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
             return _nn.softmax_cross_entropy_with_logits(y_true, logits)
         return -_m.reduce_sum(y_true * _nn.log_softmax(logits, axis), axis)
     p = y_pred / _m.reduce_sum(y_pred, axis, keepdims=True)
-    p = _m.clip_by_value(p, EPSILON, 1.0 - EPSILON)
+    p = _m.clip_by_value(p, _config.epsilon(), 1.0 - _config.epsilon())
     return -_m.reduce_sum(y_true * _m.log(p), axis)
 
 
@@ -150,7 +152,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
         loss = _nn.sparse_softmax_cross_entropy_with_logits(y_true, logits)
     else:
         p = y_pred / _m.reduce_sum(y_pred, -1, keepdims=True)
-        p = _m.clip_by_value(p, EPSILON, 1.0 - EPSILON)
+        p = _m.clip_by_value(p, _config.epsilon(), 1.0 - _config.epsilon())
         y_true = _nn.check_labels(y_true, y_pred.shape[-1], "sparse_categorical_crossentropy")
         oh = _s.one_hot(y_true, y_pred.shape[-1], dtype=y_pred.dtype)
         loss = -_m.reduce_sum(oh * _m.log(p), -1)
@@ -161,8 +163,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
 
 def kl_divergence(y_true, y_pred):
     y_pred = prediction(y_pred)
-    y_true = _m.clip_by_value(as_tensor(y_true, y_pred.dtype), EPSILON, 1.0)
-    y_pred = _m.clip_by_value(y_pred, EPSILON, 1.0)
+    y_true = _m.clip_by_value(as_tensor(y_true, y_pred.dtype), _config.epsilon(), 1.0)
+    y_pred = _m.clip_by_value(y_pred, _config.epsilon(), 1.0)
     return _m.reduce_sum(y_true * _m.log(y_true / y_pred), -1)
 
 
@@ -174,15 +176,16 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     """
     y_pred = prediction(y_pred)
     y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
-    first = _m.log(_m.maximum(y_pred, EPSILON) + 1.0)
-    second = _m.log(_m.maximum(y_true, EPSILON) + 1.0)
+    first = _m.log(_m.maximum(y_pred, _config.epsilon()) + 1.0)
+    second = _m.log(_m.maximum(y_true, _config.epsilon()) + 1.0)
     return _m.reduce_mean(_m.square(first - second), -1)
 
 
 def l2_normalize(x, axis=-1):
     """x / ||x|| along `axis` (Keras' `normalize`: x * min(rsqrt(sum x^2), 1 / eps))."""
     # min(rsqrt(s), 1/eps) written as rsqrt(max(s, eps^2)): no inf (nor a NaN gradient) at 0
-    inv = _m.rsqrt(_m.maximum(_m.reduce_sum(_m.square(x), axis, keepdims=True), EPSILON ** 2))
+    sq = _m.reduce_sum(_m.square(x), axis, keepdims=True)
+    inv = _m.rsqrt(_m.maximum(sq, _config.epsilon() ** 2))
     return x * inv
 
 
@@ -218,7 +221,7 @@ def poisson(y_true, y_pred):
     """
     y_pred = prediction(y_pred)
     y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
-    return _m.reduce_mean(y_pred - y_true * _m.log(y_pred + EPSILON), -1)
+    return _m.reduce_mean(y_pred - y_true * _m.log(y_pred + _config.epsilon()), -1)
 
 
 def hinge_labels(y_true):
@@ -278,7 +281,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         y_pred = _m.sigmoid(y_pred)
-    p = _m.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+    p = _m.clip_by_value(y_pred, _config.epsilon(), 1.0 - _config.epsilon())
     bce = -(y_true * _m.log(p) + (1.0 - y_true) * _m.log(1.0 - p))
     p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
     focal = _m.pow(1.0 - p_t, float(gamma)) * bce
@@ -301,8 +304,8 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_pred.shape[axis]
     if from_logits:
         y_pred = _nn.softmax(y_pred, axis)
-    p = _m.clip_by_value(y_pred / _m.reduce_sum(y_pred, axis, keepdims=True), EPSILON,
-                         1.0 - EPSILON)
+    p = _m.clip_by_value(y_pred / _m.reduce_sum(y_pred, axis, keepdims=True), _config.epsilon(),
+                         1.0 - _config.epsilon())
     alpha = as_tensor(alpha, y_pred.dtype) if isinstance(alpha, (list, tuple)) else float(alpha)
     focal = alpha * _m.pow(1.0 - p, float(gamma)) * (-y_true * _m.log(p))
     return _m.reduce_sum(focal, axis)
@@ -318,7 +321,7 @@ def dice(y_true, y_pred, axis=None):
     y_true = as_tensor(y_true, y_pred.dtype)
     inter = _m.reduce_sum(y_true * y_pred, axis)
     return 1.0 - 2.0 * inter / (_m.reduce_sum(y_true, axis) + _m.reduce_sum(y_pred, axis)
-                                + EPSILON)
+                                + _config.epsilon())
 
 
 def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
@@ -333,7 +336,7 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     inter = _m.reduce_sum(y_true * y_pred, axis)
     fp = _m.reduce_sum((1.0 - y_pred) * y_true, axis)
     fn = _m.reduce_sum(y_pred * (1.0 - y_true), axis)
-    return 1.0 - inter / (inter + fp * alpha + fn * beta + EPSILON)
+    return 1.0 - inter / (inter + fp * alpha + fn * beta + _config.epsilon())
 
 
 mse = MSE = mean_squared_error

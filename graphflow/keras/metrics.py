@@ -17,7 +17,7 @@ from .. import dtypes as _dt
 from .. import state as _state
 from ..ops import array_ops as _array_ops, math_ops as _m, shape_ops as _s
 from ..tensor import Variable
-from . import initializers as _initializers, losses as _losses
+from . import config as _config, initializers as _initializers, losses as _losses
 from .losses import as_tensor, match_rank, prediction, snake_case
 
 
@@ -622,7 +622,7 @@ class AUC(_Counts):
                 raise ValueError(f"AUC: num_thresholds must be > 1, got {num_thresholds}")
             self.num_thresholds = int(num_thresholds)
             thresholds = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-        self._thresholds = [0.0 - _losses.EPSILON] + thresholds + [1.0 + _losses.EPSILON]
+        self._thresholds = [0.0 - _config.epsilon()] + thresholds + [1.0 + _config.epsilon()]
         self.curve, self.summation_method = curve, summation_method
         self.multi_label, self.num_labels = bool(multi_label), num_labels
         self.label_weights = None if label_weights is None else \
@@ -791,7 +791,7 @@ class FBetaScore(Metric):
     def result(self):
         if not self._built:
             return as_tensor(0.0)
-        eps = _losses.EPSILON
+        eps = _config.epsilon()
         tp = self.true_positives.read_value()
         precision = tp / (tp + self.false_positives.read_value() + eps)
         recall = tp / (tp + self.false_negatives.read_value() + eps)
@@ -968,8 +968,8 @@ class IoU(Metric):
         ids = np.asarray(self.target_class_ids, np.int64)
         tp, denom = _s.gather(tp, ids), _s.gather(denom, ids)
         valid = _m.greater(denom, 1e-9)
-        iou = _m.where(valid, tp / (denom + _losses.EPSILON), _m.zeros_like(tp))
-        return _m.reduce_sum(iou) / (_m.reduce_sum(_m.cast(valid, _dt.float32)) + _losses.EPSILON)
+        iou = _m.where(valid, tp / (denom + _config.epsilon()), _m.zeros_like(tp))
+        return _m.reduce_sum(iou) / (_m.reduce_sum(_m.cast(valid, _dt.float32)) + _config.epsilon())
 
     def get_config(self):
         return dict(super().get_config(), num_classes=self.num_classes,
