@@ -102,6 +102,7 @@ from .ops.complex_ops import abs, complex  # noqa: A001 (complex-aware abs)
 from .dtypes import complex64, complex128
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
+from . import debugging  # tf.debugging: check_numerics (an op of the table), assert_*
 from . import viz  # graph visualizer; also ConcreteFunction.visualize / _repr_html_
 from . import checkpoint as _ckpt  # tf.train: object-based checkpoints (issue 10)
 from . import ragged as _rg, sparse, strings as _str  # string, ragged and sparse tensors (eager)
@@ -118,7 +119,6 @@ __getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
     "data",          # tf.data: Dataset pipelines
     "keras",         # tf.keras: layers, models, losses, optimizers, metrics, ...
     "distribute",    # tf.distribute: data-parallel training over MPI
-    "debugging",     # tf.debugging: check_numerics, enable_check_numerics, assert_*
     "summary",       # tf.summary: TensorBoard event files
     "saved_model"))  # tf.saved_model: save/load a Module's variables and traced graphs
 

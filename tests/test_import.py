@@ -1,5 +1,5 @@
 """`import graphflow` is cheap: networkx, numba and the application subpackages (keras, data,
-distribute, debugging, summary, saved_model) are imported at first use (graphflow.lazy), and
+distribute, summary, saved_model) are imported at first use (graphflow.lazy), and
 everything reached through them works as before."""
 import json
 import os
@@ -13,7 +13,7 @@ from graphflow.lazy import LazyModule, lazy_attributes, lazy_module
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 DEFERRED = ["networkx", "numba", "graphflow.keras", "graphflow.data", "graphflow.distribute",
-            "graphflow.debugging", "graphflow.summary", "graphflow.saved_model"]
+            "graphflow.summary", "graphflow.saved_model"]
 
 
 def _fresh(code):
@@ -39,7 +39,12 @@ def test_import_graphflow_defers_the_heavy_modules_and_first_use_loads_them():
         from graphflow.keras import layers
         same = layers.Dense is tf.keras.layers.Dense and tf.keras is sys.modules["graphflow.keras"]
         dense_out = dense(tf.constant([[1.0, 2.0]])).numpy().tolist()
+        from graphflow.ops.registry import OPS
+        ops_at_import = sorted(OPS)
         ds = [int(v) for v in tf.data.Dataset.from_tensor_slices([1, 2, 3]).map(lambda v: v * 2)]
+        for name in ("distribute", "summary", "saved_model"):
+            getattr(tf, name)
+        ops_complete = sorted(OPS) == ops_at_import     # no lazy module adds an op
         f = tf.function(lambda v: tf.reduce_sum(v * v), jit_compile=False)
         traced = float(f(tf.constant([1.0, 2.0])))
         try:
@@ -49,11 +54,13 @@ def test_import_graphflow_defers_the_heavy_modules_and_first_use_loads_them():
             missing = str(e)
         print(json.dumps(dict(loaded_at_import=loaded_at_import, grad=grad, same=same,
                               eager_loaded=eager_loaded, listed=listed, dense=dense_out, ds=ds,
-                              traced=traced, nx="networkx" in sys.modules, missing=missing)))
+                              traced=traced, nx="networkx" in sys.modules, missing=missing,
+                              ops_complete=ops_complete)))
     """)
     assert r["loaded_at_import"] == [] and r["eager_loaded"] == []
     assert r["grad"] == 6.0 and r["listed"] and r["same"]
     assert r["dense"] == [[3.0, 3.0]] and r["ds"] == [2, 4, 6]
+    assert r["ops_complete"]          # the op table is whole after `import graphflow`
     assert r["traced"] == 5.0 and r["nx"]          # the first trace imported networkx
     assert "no_such_thing" in r["missing"] and "graphflow" in r["missing"]
 
