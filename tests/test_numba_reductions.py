@@ -487,7 +487,8 @@ def _rel_err(got, exact):
 
 
 @pytest.mark.parametrize("shape,axis", [((10_000_019,), None), ((4, 1 << 20), 1),
-                                        ((1 << 16, 33), 0)])
+                                        ((1 << 16, 33), 0), ((3, 1 << 15, 17), 1),
+                                        ((2, 4099, 3, 5), (1, 2))])
 def test_float32_blockwise_sums_stay_within_numpy_error(shape, axis):
     """float32 sums accumulate in float32 blocks (codegen.SUM_BLOCK values of a row,
     COLUMN_BLOCK rows of a column reduction) flushed into float64. Adversarial data: a large

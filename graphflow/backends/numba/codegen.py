@@ -493,13 +493,26 @@ def generate(spec):
     direct = [not trailing and acc_dt_k == r.dtype
               for acc_dt_k, r in zip([_acc_dtype(r.kind, r.dtype) for r in reds], reds)]
     acc_dt = [_acc_dtype(r.kind, r.dtype) for r in reds]
-    # blockwise float32 sums (SUM_BLOCK): a trailing reduction blocks its innermost loop, a
-    # column reduction (every reduced loop dim before every kept one) its outermost
+    # blockwise float32 sums (SUM_BLOCK): a trailing reduction blocks its innermost loop; a
+    # column reduction - one run of reduced loop dims followed by kept ones, e.g. axis 0 of
+    # (N, C) or axes 1, 2 of (N, H, W, C) - blocks the first reduced loop (COLUMN_BLOCK): per
+    # block, the float32 partial sums over the kept dims after the run (`nki` of them, index
+    # `qi`), flushed into the float64 accumulators of the kept dims before it (index `qo`)
     blocked = [_blocked(r.kind, r.dtype) for r in reds]
-    column = bool(reds) and not trailing and red[0] and list(red) == sorted(red, reverse=True)
+    first = red.index(True) if any(red) else nd
+    run_end = next((k for k in range(first, nd) if not red[k]), nd)
+    column = bool(reds) and not trailing and not any(red[run_end:])
     block_level = (nd - 1 if trailing and reds and any(blocked) and red[nd - 1] else
-                   0 if column and any(blocked) else None)
+                   first if column and any(blocked) else None)
     block_size = SUM_BLOCK if trailing else COLUMN_BLOCK
+    lin_in, lin_out = "0", "0"
+    for k in range(run_end, nd):
+        lin_in = f"i{k}" if lin_in == "0" else f"({lin_in}) * n{k} + i{k}"
+    for k in range(first):
+        lin_out = f"i{k}" if lin_out == "0" else f"({lin_out}) * n{k} + i{k}"
+    nki = " * ".join(f"n{k}" for k in range(run_end, nd)) or "1"
+    # reductions accumulating straight into acc<k>[q] (the first one computes q)
+    plain = [k for k in range(len(reds)) if not (blocked[k] and block_level is not None)] or [-1]
 
 
     args = [f"n{k}" for k in range(nd)]
@@ -515,7 +528,8 @@ def generate(spec):
         emit([f"nk = {nk}"], 1)
         for k, r in enumerate(reds):
             if blocked[k] and block_level is not None:
-                emit([f"bacc{k} = np.empty(nk, np.float32)"], 1)
+                emit([f"nki = {nki}" if k == blocked.index(True) else "",
+                      f"bacc{k} = np.empty(nki, np.float32)"], 1)
             if not direct[k]:
                 emit([f"acc{k} = np.empty(nk, {np_type(acc_dt[k])})"], 1)
             else:
@@ -538,10 +552,10 @@ def generate(spec):
                 elif trailing:
                     emit([f"acc{k} = {_combine(r.kind, f'acc{k}', acc_dt[k], v, r.dtype)}"], ind)
                 elif blocked[k] and block_level is not None:
-                    emit([f"q = {lin}" if k == 0 else "",
-                          f"bacc{k}[q] = bacc{k}[q] + np.float32({v})"], ind)
+                    emit([f"qi = {lin_in}" if k == blocked.index(True) else "",
+                          f"bacc{k}[qi] = bacc{k}[qi] + np.float32({v})"], ind)
                 else:
-                    emit([f"q = {lin}" if k == 0 else "",
+                    emit([f"q = {lin}" if k == plain[0] else "",
                           f"acc{k}[q] = " + _combine(r.kind, f"acc{k}[q]", acc_dt[k], v, r.dtype)], ind)
             if reds and n_keep == nd:
                 emit([f"r{k}[{kidx}] = {_final(r.kind, r.dtype, f'acc{k}')}"
@@ -560,13 +574,14 @@ def generate(spec):
             # or range(0, n, step) index, which it cannot prove non-negative)
             emit([f"for c{level} in range((n{level} + {block_size - 1}) // {block_size}):",
                   f"    b{level} = c{level} * {block_size}"], ind)
-            emit(["for q in range(nk):"], ind + 1)
-            emit([f"bacc{k}[q] = np.float32(-0.0)" for k in bk], ind + 2)
+            emit(["for qi in range(nki):"], ind + 1)
+            emit([f"bacc{k}[qi] = np.float32(-0.0)" for k in bk], ind + 2)
             emit([f"for j{level} in range(min({block_size}, n{level} - b{level})):",
                   f"    i{level} = b{level} + j{level}"], ind + 1)
             body(level + 1, ind + 2)
-            emit(["for q in range(nk):"], ind + 1)
-            emit([f"acc{k}[q] = acc{k}[q] + np.float64(bacc{k}[q])" for k in bk], ind + 2)
+            emit([f"qo = ({lin_out}) * nki", "for qi in range(nki):"], ind + 1)
+            emit([f"acc{k}[qo + qi] = acc{k}[qo + qi] + np.float64(bacc{k}[qi])" for k in bk],
+                 ind + 2)
         else:
             emit([f"for i{level} in {rng}(n{level}):"], ind)
             body(level + 1, ind + 1)
