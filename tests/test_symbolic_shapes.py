@@ -427,3 +427,18 @@ def test_range_of_run_time_dims_traces_once():
         return tf.range(tf.reduce_sum(x))   # a value, not a dim: TF's shape would be unknown
     with pytest.raises(tf.errors.InvalidArgumentError, match="range: .*Python ints or run-time dims"):
         g(tf.constant([1, 2]))
+
+
+def test_range_of_known_shape_entries_and_tf_dtype_inference():
+    # tf.shape(x)[i] of a known shape is an indexed constant: its dims still bound a range
+    @tf.function
+    def f(x):
+        s = tf.shape(x, out_type=tf.int64)
+        return tf.range(s[0]), tf.range(s[-1], delta=2), tf.reshape(x, tf.shape(x)[::-1])
+    a, b, c = f(tf.ones([3, 5]))
+    assert a.numpy().tolist() == [0, 1, 2] and a.dtype == tf.int64
+    assert b.numpy().tolist() == [0, 2, 4] and c.shape == (5, 3)
+    # TF infers the widest argument dtype: int32 < int64 < float32 < float64
+    assert tf.range(tf.constant(5, tf.int64)).dtype == tf.int64
+    assert tf.range(tf.constant(3.0, tf.float64)).dtype == tf.float64
+    assert tf.range(1, 4.0).dtype == tf.float32 and tf.range(4).dtype == tf.int32

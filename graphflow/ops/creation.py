@@ -30,8 +30,16 @@ def _node_dims(nx, n):
         return tuple(int(s) for s in v.reshape(-1)) if v.ndim else int(v)
     if "value_of_dims" in op.facts:
         return d["attrs"]["dims"]
-    # facts of the table: `joins_dims` (reshape, concat: tf.stack([n, 10])) and `dim_value`
-    # (scalar int arithmetic: n + 1, n // 2, -n, cast(n)) carry dims through shape values
+    # facts of the table: `joins_dims` (reshape, concat: tf.stack([n, 10])), `selects_dims`
+    # (indexing: tf.shape(x)[0]) and `dim_value` (scalar int arithmetic: n + 1, n // 2, -n,
+    # cast(n)) carry dims through shape values
+    pick = op.facts.get("selects_dims")
+    if pick is not None and len(d["shape"]) <= 1 and np.dtype(d["dtype"]).kind in "iu":
+        src = _node_dims(nx, d["inputs"][0])
+        if not isinstance(src, tuple):
+            return None
+        r = pick(src, **d["attrs"])
+        return tuple(r.tolist()) if r.ndim else r.item()
     joins, f = "joins_dims" in op.facts, op.facts.get("dim_value")
     if (joins or f) and len(d["shape"]) <= 1 and np.dtype(d["dtype"]).kind in "iu":
         args = [_node_dims(nx, u) for u in d["inputs"]]
@@ -120,9 +128,15 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=No
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):
-    """Like Python's range; int32 for int arguments, float32 if any is a float. While tracing,
+    """Like Python's range; int32 for int arguments, float32 if any is a float, and a tensor
+    argument's dtype when it is wider (int64, float64), as TF infers it. While tracing,
     bounds that are run-time dims (`tf.range(tf.shape(x)[-1])`, positions of a sequence of
     unknown length) give a tensor of run-time length; other value-dependent bounds are an error.
+
+    >>> range(np.int64(5)).dtype, range(convert_to_tensor(3.0, "float64")).dtype
+    (tf.int64, tf.float64)
+    >>> range(2, 8, 3).numpy()
+    array([2, 5], dtype=int32)
     """
     if limit is None:
         start, limit = 0, start
@@ -131,10 +145,18 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):
         return _traced_range(start, limit, delta, dtype)
     vals = [float(v) if isinstance(v, Tensor) and v.dtype.is_floating else v
             for v in (start, limit, delta)]
-    is_float = any(isinstance(v, float) for v in vals)
-    dt = _dt.as_dtype(dtype) if dtype is not None else (_dt.float32 if is_float else _dt.int32)
+    dt = _dt.as_dtype(dtype) if dtype is not None else _range_dtype(start, limit, delta)
     return convert_to_tensor(np.arange(*[np.asarray(v).item() if isinstance(v, Tensor) else v
                                          for v in vals]).astype(dt.np))
+
+
+def _range_dtype(*args):
+    """TF's inferred dtype of `range`: the widest of int32 < int64 < float32 < float64 over the
+    arguments (a Python int counts as int32, a float as float32)."""
+    order = [_dt.int32, _dt.int64, _dt.float32, _dt.float64]
+    found = [a.dtype if isinstance(a, Tensor) else _dt.as_dtype(a.dtype) if isinstance(a, np.generic)
+             else _dt.float32 if isinstance(a, float) else _dt.int32 for a in args]
+    return max(found, key=lambda d: order.index(d) if d in order else 0)
 
 
 def _traced_range(start, limit, delta, dtype):
@@ -152,7 +174,7 @@ def _traced_range(start, limit, delta, dtype):
         raise op_error("range", args, f"delta must be a non-zero Python int here, got {d}")
     n = (l - s + d - 1) // d if d > 0 else (s - l - d - 1) // (-d)
     n = _dmax(n, 0)   # an int when decidable, else a run-time max
-    dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int32
+    dt = _dt.as_dtype(dtype) if dtype is not None else _range_dtype(start, limit, delta)
     iota = cumsum(_filled((n,), 1, dt.np), exclusive=True)
     return add(cast(args[0], dt), multiply(iota, cast(args[2], dt)))
 

@@ -373,7 +373,8 @@ def _getitem_impl(x, spec):
 
 GETITEM = defop("getitem", _getitem_impl, _getitem_rule,
                 lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)], arity=1, jvp=LINEAR,
-                vjp_group=lambda spec: (_GETITEM_GROUP, spec), group_vjp=_getitem_group_vjp)
+                vjp_group=lambda spec: (_GETITEM_GROUP, spec), group_vjp=_getitem_group_vjp,
+                selects_dims=lambda dims, spec: _getitem_impl(np.array(dims, object), spec))
 
 
 def _getitem_grad_impl(g, shape, spec):
