@@ -304,8 +304,8 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
 
 
 def to_number(string_tensor, out_type=_dt.float32, name=None):
-    """Strings parsed as numbers of `out_type` (InvalidArgument-style ValueError naming the
-    string when one does not parse).
+    """Strings parsed as numbers of `out_type` (InvalidArgumentError, a ValueError, naming the
+    string when one does not parse, as TF).
 
     >>> to_number(["1", "10", "100"]).numpy()
     array([  1.,  10., 100.], dtype=float32)
@@ -317,7 +317,7 @@ def to_number(string_tensor, out_type=_dt.float32, name=None):
         try:
             return parse(b.decode("utf-8"))
         except ValueError:
-            raise ValueError(f"tf.strings.to_number: StringToNumberOp could not correctly "
+            raise InvalidArgumentError(f"tf.strings.to_number: StringToNumberOp could not correctly "
                              f"convert string: {b.decode('utf-8', 'replace')}") from None
     return _on_values(string_tensor, "to_number", num, out_type)
 
