@@ -318,11 +318,12 @@ random.__dict__.update(
     log_uniform_candidate_sampler=_r.log_uniform_candidate_sampler,
     uniform_candidate_sampler=_r.uniform_candidate_sampler,
     Generator=_r.Generator, Algorithm=_r.Algorithm, split=_r.stateless_split,
-    fold_in=_r.stateless_fold_in,
+    fold_in=_r.stateless_fold_in, create_rng_state=_r.create_rng_state,
     get_global_generator=_r.get_global_generator, set_global_generator=_r.set_global_generator,
     experimental=_namespace("random.experimental", Generator=_r.Generator,
                             stateless_split=_r.stateless_split,
                             stateless_fold_in=_r.stateless_fold_in,
+                            stateless_shuffle=_r.stateless_shuffle,
                             get_global_generator=_r.get_global_generator,
                             set_global_generator=_r.set_global_generator))
 math.__dict__.update({_n: getattr(_mo, _n) for _n in (

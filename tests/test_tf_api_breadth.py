@@ -689,3 +689,14 @@ def test_string_hash_buckets_and_ragged_embedding_lookup():
     emb = tf.nn.embedding_lookup(table, ids)
     assert emb.to_list()[0][1] == table.numpy()[2].tolist() and emb.to_list()[1] == []
     np.testing.assert_allclose(emb.to_list()[2][0], table.numpy()[7])
+
+
+def test_stateless_shuffle_and_create_rng_state():
+    a = tf.random.experimental.stateless_shuffle(tf.range(20), seed=[1, 2]).numpy()
+    assert sorted(a.tolist()) == list(range(20)) and a.tolist() != list(range(20))
+    np.testing.assert_array_equal(
+        a, tf.random.experimental.stateless_shuffle(tf.range(20), seed=[1, 2]).numpy())
+    st = tf.random.create_rng_state(7, "philox")
+    g = tf.random.Generator.from_state(st)
+    np.testing.assert_array_equal(g.normal([3]).numpy(),
+                                  tf.random.Generator.from_seed(7).normal([3]).numpy())

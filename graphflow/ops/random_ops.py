@@ -708,3 +708,25 @@ def uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range
     TensorShape([3])
     """
     return _candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, seed, False)
+
+
+def stateless_shuffle(value, seed, alg=None, name=None):
+    """`tf.random.experimental.stateless_shuffle`: `value` with its first dimension permuted,
+    as a function of `seed`.
+
+    >>> stateless_shuffle([1, 2, 3, 4], seed=[5, 6]).numpy().tolist() == stateless_shuffle(
+    ...     [1, 2, 3, 4], seed=[5, 6]).numpy().tolist()
+    True
+    """
+    v = to_tensor(value)
+    return _stateless("shuffle", (), seed, v.dtype.np, [v])
+
+
+def create_rng_state(seed, alg):
+    """`tf.random.create_rng_state`: the state (int64, graphflow's Philox layout) of a
+    Generator started from `seed`.
+
+    >>> create_rng_state(1, "philox").shape
+    (13,)
+    """
+    return Generator.from_seed(int(seed), alg=alg)._checkpoint_state().copy()
