@@ -15,7 +15,8 @@ import numpy as np
 
 from ..ops import array_ops as _a, conv_ops as _cv, math_ops as _m, shape_ops as _s
 from ..tensor import TensorShape, convert_to_tensor
-from . import activations as _act, initializers as _init, regularizers as _reg
+from . import activations as _act, constraints as _constraints, initializers as _init, \
+    regularizers as _reg
 from .layers import Layer, configure_kernel_bias, keras_object_config, unique_name
 from .layers_extra import standardize_data_format, standardize_tuple
 
@@ -362,7 +363,8 @@ class DepthwiseConv1D(_ConvBase):
         c = self._channels(input_shape)
         self.kernel = self.add_weight("kernel", self.kernel_size + (c, self.depth_multiplier),
                                       initializer=self.depthwise_initializer,
-                                      regularizer=self.depthwise_regularizer)
+                                      regularizer=self.depthwise_regularizer,
+                                      constraint=self.depthwise_constraint)
         if self.use_bias:
             self.bias = self.add_weight("bias", (c * self.depth_multiplier,),
                                         initializer=self.bias_initializer,
@@ -396,8 +398,7 @@ class SeparableConv1D(_ConvBase):
                  pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
         self.filters, self.depth_multiplier = int(filters), int(depth_multiplier)
-        if pointwise_constraint is not None:
-            raise NotImplementedError("weight constraints are not supported")
+        self.pointwise_constraint = _constraints.get(pointwise_constraint)   # add_weight applies it
         configure_kernel_bias(self, activation, use_bias, depthwise_initializer, bias_initializer,
                               depthwise_regularizer, bias_regularizer, activity_regularizer,
                               depthwise_constraint, bias_constraint, kernel="depthwise")
@@ -408,10 +409,11 @@ class SeparableConv1D(_ConvBase):
         c, m = self._channels(input_shape), self.depth_multiplier
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", self.kernel_size + (c, m), initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer)
+            regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
             "pointwise_kernel", (1, c * m, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer)
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer)
@@ -431,7 +433,8 @@ class SeparableConv1D(_ConvBase):
                                                              "keras.initializers"),
                    pointwise_regularizer=keras_object_config(self.pointwise_regularizer,
                                                              "keras.regularizers"),
-                   pointwise_constraint=None)
+                   pointwise_constraint=keras_object_config(self.pointwise_constraint,
+                                                            "keras.constraints"))
         return cfg
 
 
@@ -581,8 +584,7 @@ class _ConvLSTM(Layer):
         if dropout or recurrent_dropout or stateful:
             raise NotImplementedError(f"{type(self).__name__}: dropout, recurrent_dropout and "
                                       "stateful are not supported")
-        if recurrent_constraint is not None:
-            raise NotImplementedError("weight constraints are not supported")
+        self.recurrent_constraint = _constraints.get(recurrent_constraint)   # add_weight applies it
         n = self.rank
         self.filters = int(filters)
         self.kernel_size = standardize_tuple(kernel_size, n, "kernel_size")
@@ -620,7 +622,8 @@ class _ConvLSTM(Layer):
                                       regularizer=self.kernel_regularizer)
         self.recurrent_kernel = self.add_weight("recurrent_kernel", self.kernel_size + (f, 4 * f),
                                                 initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer)
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
         if self.use_bias:
             init = self.bias_initializer
             if self.unit_forget_bias:
@@ -703,7 +706,8 @@ class _ConvLSTM(Layer):
                     use_bias=self.use_bias, unit_forget_bias=self.unit_forget_bias,
                     recurrent_initializer=obj(self.recurrent_initializer, "keras.initializers"),
                     recurrent_regularizer=obj(self.recurrent_regularizer, "keras.regularizers"),
-                    recurrent_constraint=None, dropout=self.dropout,
+                    recurrent_constraint=obj(self.recurrent_constraint, "keras.constraints"),
+                    dropout=self.dropout,
                     recurrent_dropout=self.recurrent_dropout, seed=self.seed,
                     return_sequences=self.return_sequences, return_state=self.return_state,
                     go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,

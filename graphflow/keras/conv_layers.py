@@ -15,7 +15,8 @@ import numpy as np
 
 from ..ops import conv_ops as _cv, image_ops as _im, math_ops as _m, shape_ops as _s
 from ..tensor import TensorShape, convert_to_tensor
-from . import activations as _act, initializers as _init, regularizers as _reg
+from . import activations as _act, constraints as _constraints, initializers as _init, \
+    regularizers as _reg
 from .layers import Layer, configure_kernel_bias, unique_name
 
 
@@ -228,7 +229,8 @@ class DepthwiseConv2D(_NamedLayer):
         c = _channels(input_shape, self.data_format)
         self.kernel = self.add_weight("kernel", self.kernel_size + (c, self.depth_multiplier),
                                       initializer=self.depthwise_initializer,
-                                      regularizer=self.depthwise_regularizer)
+                                      regularizer=self.depthwise_regularizer,
+                                      constraint=self.depthwise_constraint)
         if self.use_bias:
             self.bias = self.add_weight("bias", (c * self.depth_multiplier,),
                                         initializer=self.bias_initializer,
@@ -273,9 +275,9 @@ class SeparableConv2D(_NamedLayer):
             raise ValueError(f"SeparableConv2D: padding must be 'valid' or 'same', got {padding!r}")
         self.depth_multiplier = int(depth_multiplier)
         self.data_format = _data_format(data_format)
-        if any(c is not None for c in (depthwise_constraint, pointwise_constraint,
-                                       bias_constraint)):
-            raise NotImplementedError("weight constraints are not supported")
+        self.depthwise_constraint = _constraints.get(depthwise_constraint)
+        self.pointwise_constraint = _constraints.get(pointwise_constraint)
+        self.bias_constraint = _constraints.get(bias_constraint)   # add_weight applies it
         self.activation = _act.get(activation)
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = _init.get(depthwise_initializer)
@@ -295,10 +297,11 @@ class SeparableConv2D(_NamedLayer):
         m = self.depth_multiplier
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", self.kernel_size + (c, m), initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer)
+            regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
             "pointwise_kernel", (1, 1, c * m, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer)
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer)

@@ -896,8 +896,12 @@ class BatchNormalization(Layer):
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones", **kwargs):
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        # add_weight applies `<weight>_constraint`
+        self.beta_constraint = _constraints.get(beta_constraint)
+        self.gamma_constraint = _constraints.get(gamma_constraint)
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self._inits = (beta_initializer, gamma_initializer, moving_mean_initializer,
@@ -940,8 +944,11 @@ class BatchNormalization(Layer):
 class LayerNormalization(Layer):
     """Normalize each example over `axis` (default the last): gamma * (x - mean)/sqrt(var + eps) + beta."""
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, **kwargs):
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        self.beta_constraint = _constraints.get(beta_constraint)   # add_weight applies them
+        self.gamma_constraint = _constraints.get(gamma_constraint)
         self.axis, self.epsilon, self.center, self.scale = axis, float(epsilon), center, scale
 
     def build(self, input_shape):
@@ -1123,6 +1130,16 @@ AUGMENTATION_LAYER_NAMES = ("RandomFlip", "RandomTranslation", "RandomZoom", "Ra
                             "SpatialDropout1D", "SpatialDropout2D")
 
 
+#: Keras 3 aliases, RMSNormalization, SpatialDropout3D, adaptive pooling, Pipeline and
+#: ReversibleEmbedding live in keras/layers_extra2.py (same scheme).
+EXTRA2_LAYER_NAMES = (
+    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose",
+    "Convolution2DTranspose", "Convolution3DTranspose", "SeparableConvolution1D",
+    "SeparableConvolution2D", "RMSNormalization", "SpatialDropout3D",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "Pipeline",
+    "ReversibleEmbedding")
+
 #: Recurrent layers and cells live in keras/recurrent.py (same scheme).
 RECURRENT_LAYER_NAMES = ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
                          "Masking", "Bidirectional", "StackedRNNCells")
@@ -1162,7 +1179,7 @@ LAZY_LAYER_MODULES = {
     "text_layers": TEXT_LAYER_NAMES, "conv_extra": CONV_EXTRA_LAYER_NAMES,
     "preprocessing": PREPROCESSING_LAYER_NAMES, "attention": ATTENTION_LAYER_NAMES,
     "recurrent": RECURRENT_LAYER_NAMES, "conv_layers": CONV_LAYER_NAMES,
-    "augmentation": AUGMENTATION_LAYER_NAMES}
+    "augmentation": AUGMENTATION_LAYER_NAMES, "layers_extra2": EXTRA2_LAYER_NAMES}
 
 
 def __getattr__(name):

@@ -17,7 +17,8 @@ import numpy as np
 from ..ops import array_ops as _a, creation as _c, math_ops as _m, nn_ops as _nn, random_ops as _r
 from ..ops import shape_ops as _s
 from ..tensor import TensorShape
-from . import activations as _act, initializers as _init, regularizers as _reg
+from . import activations as _act, constraints as _constraints, initializers as _init, \
+    regularizers as _reg
 from .layers import Layer, deserialize, keras_object_config, serialize
 
 
@@ -135,8 +136,7 @@ class PReLU(_Elementwise):
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
-        if alpha_constraint is not None:
-            raise NotImplementedError("PReLU: weight constraints are not supported")
+        self.alpha_constraint = _constraints.get(alpha_constraint)   # add_weight applies it
         self.alpha_initializer = _init.get(alpha_initializer)
         self.alpha_regularizer = _reg.get(alpha_regularizer)
         if shared_axes is None:
@@ -167,7 +167,9 @@ class PReLU(_Elementwise):
                                                           "keras.initializers"),
                     alpha_regularizer=keras_object_config(self.alpha_regularizer,
                                                           "keras.regularizers"),
-                    alpha_constraint=None, shared_axes=self.shared_axes)
+                    alpha_constraint=keras_object_config(self.alpha_constraint,
+                                                         "keras.constraints"),
+                    shared_axes=self.shared_axes)
 
 
 # ------------------------------------------------------------------ regularization
@@ -538,8 +540,8 @@ class GroupNormalization(Layer):
                              "positive integer (or `-1` for instance normalization). "
                              f"Received: groups={groups}")
         super().__init__(**kwargs)
-        if beta_constraint is not None or gamma_constraint is not None:
-            raise NotImplementedError("GroupNormalization: weight constraints are not supported")
+        self.beta_constraint = _constraints.get(beta_constraint)   # add_weight applies them
+        self.gamma_constraint = _constraints.get(gamma_constraint)
         self.groups, self.axis, self.epsilon = int(groups), int(axis), epsilon
         self.center, self.scale = center, scale
         self.beta_initializer = _init.get(beta_initializer)
@@ -600,7 +602,10 @@ class GroupNormalization(Layer):
                                                          "keras.regularizers"),
                     gamma_regularizer=keras_object_config(self.gamma_regularizer,
                                                           "keras.regularizers"),
-                    beta_constraint=None, gamma_constraint=None)
+                    beta_constraint=keras_object_config(self.beta_constraint,
+                                                        "keras.constraints"),
+                    gamma_constraint=keras_object_config(self.gamma_constraint,
+                                                         "keras.constraints"))
 
 
 class UnitNormalization(_Elementwise):
@@ -844,7 +849,8 @@ class SpectralNormalization(Wrapper):
     layer.
 
     >>> import graphflow as tf, numpy as np
-    >>> sn = tf.keras.layers.SpectralNormalization(tf.keras.layers.Dense(2))
+    >>> sn = tf.keras.layers.SpectralNormalization(tf.keras.layers.Dense(2),
+    ...                                        power_iterations=20)
     >>> _ = sn(tf.ones((1, 3)), training=True)
     >>> bool(abs(np.linalg.svd(sn.layer.kernel.numpy())[1][0] - 1) < 0.2), sn.count_params()
     (True, 10)
