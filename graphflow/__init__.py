@@ -42,6 +42,7 @@ Structure (imports point down only; tests/test_layers.py enforces it):
 import builtins as _builtins
 import collections as _collections
 import contextlib as _contextlib
+import logging as _logging
 import types as _types
 
 from . import dtypes
@@ -88,14 +89,6 @@ from .api_extras import case, group, no_op, recompute_grad, switch_case
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
-from .dtypes import uint16, uint32, uint64
-from .api_extras import case, group, no_op, recompute_grad, switch_case
-from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
-from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
-from .dtypes import uint16, uint32, uint64
-from .api_extras import case, group, no_op, recompute_grad, switch_case
-from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
-from .ops import misc_ops as _mo, signal_ops as _sig
 from .dtypes import uint16, uint32, uint64
 from .ops import complex_ops as _cx
 from .ops.complex_ops import abs, complex  # noqa: A001 (complex-aware abs)
