@@ -1179,7 +1179,8 @@ LAZY_LAYER_MODULES = {
     "text_layers": TEXT_LAYER_NAMES, "conv_extra": CONV_EXTRA_LAYER_NAMES,
     "preprocessing": PREPROCESSING_LAYER_NAMES, "attention": ATTENTION_LAYER_NAMES,
     "recurrent": RECURRENT_LAYER_NAMES, "conv_layers": CONV_LAYER_NAMES,
-    "augmentation": AUGMENTATION_LAYER_NAMES, "layers_extra2": EXTRA2_LAYER_NAMES}
+    "augmentation": AUGMENTATION_LAYER_NAMES, "layers_extra2": EXTRA2_LAYER_NAMES,
+    "attention_extra": ("GroupQueryAttention",)}
 
 
 def __getattr__(name):
