@@ -15,9 +15,11 @@ TensorShape([1, 3, 4, 1])
 """
 import numpy as np
 
-from ..ops import array_ops as _a, creation as _c, image_ops as _im, math_ops as _m
+from ..ops import array_ops as _a, creation as _c, image_extra_ops as _ie, image_ops as _im, \
+    math_ops as _m
 from ..ops import random_ops as _r, shape_ops as _s
 from ..tensor import TensorShape, to_tensor
+from . import config as _config
 from .augmentation import on_nhwc_batch
 from .layers import Layer
 from .layers_extra import standardize_data_format
@@ -262,3 +264,200 @@ class RandomBrightness(_RandomColor):
         lo, hi = self.value_range
         delta = self._per_image(x, self.factor[0], self.factor[1]) * float(hi - lo)
         return _m.clip_by_value(x + delta, float(lo), float(hi))
+
+
+# ------------------------------------------------------------------ color augmentations
+def check_value_range(layer, value_range):
+    """Keras' value_range check: a tuple / list of two numbers, returned sorted."""
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(f"{type(layer).__name__}: value_range must be a tuple or list of two "
+                         f"numbers, got {value_range}")
+    return sorted(value_range)
+
+
+def to_range(x, src, dst):
+    """Keras' `_transform_value_range`: values of x mapped linearly from `src` to `dst`.
+
+    >>> import graphflow as tf
+    >>> to_range(tf.constant([0., 127.5, 255.]), (0, 255), (0, 1)).numpy().tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if tuple(src) == tuple(dst):
+        return x
+    y = (x - float(src[0])) / float(src[1] - src[0])
+    return y * float(dst[1] - dst[0]) + float(dst[0])
+
+
+def _per_image_uniform(layer, x, lo, hi):
+    n = x.shape[0]
+    shape = (n, 1, 1, 1) if isinstance(n, (int, np.integer)) else \
+        _s.stack([_s.shape(x)[0], 1, 1, 1])
+    return _r.uniform(shape, lo, hi, dtype=x.dtype, seed=layer.seed)
+
+
+class RandomGrayscale(_ImageLayer):
+    """When training (the default when called directly, as Keras 3), replace each image by
+    its grayscale version (0.2989 R + 0.587 G + 0.114 B in every channel) with probability
+    `factor`.
+
+    >>> import graphflow as tf
+    >>> y = tf.keras.layers.RandomGrayscale(factor=1.0)(tf.constant([[[[0., 7., 14.]]]]))
+    >>> [round(float(v), 4) for v in y.numpy().ravel()]
+    [5.705, 5.705, 5.705]
+    """
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        if factor < 0 or factor > 1:
+            raise ValueError(f"`factor` should be between 0 and 1. Received: factor={factor}")
+        self.factor, self.seed = factor, seed
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        gray = _ie.rgb_to_grayscale(x)
+        apply = _m.less(_per_image_uniform(self, x, 0.0, 1.0), float(self.factor))
+        return _m.where(apply, gray + _m.zeros_like(x), x)
+
+    def get_config(self):
+        return dict(super().get_config(), factor=self.factor, seed=self.seed)
+
+
+class RandomInvert(_RandomColor):
+    """When training, invert each image (`value_range[1] - x`) when a uniform draw is below a
+    probability drawn from `factor` (Keras 3: factor=1.0 gives (0, 1), so half the images).
+
+    >>> import graphflow as tf
+    >>> inv = tf.keras.layers.RandomInvert(factor=(1.0, 1.0))
+    >>> inv(tf.constant([[[[0., 55.]]]])).numpy().ravel().tolist()
+    [255.0, 200.0]
+    """
+    _BOUNDS = (0, 1)
+
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
+                 **kwargs):
+        super().__init__(factor, value_range, seed, data_format=data_format, **kwargs)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        p = _per_image_uniform(self, x, float(self.factor[0]), float(self.factor[1]))
+        apply = _m.less(_per_image_uniform(self, x, 0.0, 1.0), p)
+        return _m.where(apply, float(self.value_range[1]) - x, x)
+
+
+class Solarization(_ImageLayer):
+    """When training, per image (values mapped to [0, 255]): add a random `addition`, clip to
+    [0, 255], and invert (255 - v) the values at or above a random `threshold` (Keras 3's draws:
+    addition ~ U(addition_factor[0], 255 * addition_factor[1]), threshold likewise).
+
+    >>> import graphflow as tf
+    >>> sol = tf.keras.layers.Solarization(threshold_factor=(0, 0))
+    >>> sol(tf.constant([[[[0., 100.]]]])).numpy().ravel().tolist()
+    [255.0, 155.0]
+    """
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255),
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.addition_factor = self._unit_factor(addition_factor, "addition_factor")
+        self.threshold_factor = self._unit_factor(threshold_factor, "threshold_factor")
+        self.value_range = check_value_range(self, value_range)
+
+    @staticmethod
+    def _unit_factor(factor, what):
+        vals = list(factor) if isinstance(factor, (tuple, list)) else [0, factor]
+        if len(vals) != 2 or any(not 0 <= v <= 1 for v in vals):
+            raise ValueError("The `factor` argument should be a number (or a list of two "
+                             f"numbers) in the range [0.0, 1.0]. Received: {what}={factor}")
+        return tuple(sorted(vals))
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        add = _per_image_uniform(self, x, float(self.addition_factor[0]),
+                                 float(self.addition_factor[1]) * 255.0)
+        thr = _per_image_uniform(self, x, float(self.threshold_factor[0]),
+                                 float(self.threshold_factor[1]) * 255.0)
+        v = _m.clip_by_value(to_range(x, self.value_range, (0, 255)) + add, 0.0, 255.0)
+        v = _m.where(_m.less(v, thr), v, 255.0 - v)
+        return to_range(v, (0, 255), self.value_range)
+
+    def get_config(self):
+        return dict(super().get_config(), addition_factor=self.addition_factor,
+                    threshold_factor=self.threshold_factor, value_range=self.value_range,
+                    seed=self.seed)
+
+
+class AutoContrast(_ImageLayer):
+    """Stretch each image's channels to the full value range: per image and channel,
+    (x - min) * 255 / (max - min) on values mapped to [0, 255] (Keras 3; applied in training
+    and inference; a constant channel, 0/0, is left as it was).
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.AutoContrast()(tf.constant([[[[10.], [20.], [30.]]]])).numpy().ravel().tolist()
+    [0.0, 127.5, 255.0]
+    """
+
+    def __init__(self, value_range=(0, 255), **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = check_value_range(self, value_range)
+
+    def _apply(self, x, training):
+        v = to_range(x, self.value_range, (0, 255))
+        low = _m.reduce_min(v, axis=[1, 2], keepdims=True)
+        high = _m.reduce_max(v, axis=[1, 2], keepdims=True)
+        scale = 255.0 / (high - low)
+        y = _m.clip_by_value(v * scale - low * scale, 0.0, 255.0)
+        y = to_range(y, (0, 255), self.value_range)
+        return _m.where(_m.is_nan(y), x, y)
+
+    def get_config(self):
+        return dict(super().get_config(), value_range=self.value_range)
+
+
+class RandomHue(_RandomColor):
+    """When training, shift each image's hue by ±U(factor) / 2 (a random sign; hue wraps in
+    [0, 1]) in HSV space of the values mapped to [0, 1], then back and clipped (Keras 3).
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.RandomHue(0.5).factor
+    (0, 0.5)
+    """
+    _BOUNDS = (0, 1)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        sign = _m.where(_m.greater(_per_image_uniform(self, x, 0.0, 1.0), 0.5), -1.0, 1.0)
+        delta = sign * _per_image_uniform(self, x, float(self.factor[0]),
+                                          float(self.factor[1])) * 0.5
+        hsv = _ie.rgb_to_hsv(to_range(x, self.value_range, (0, 1)))
+        h = hsv[..., 0] + delta[..., 0]
+        h = _m.where(_m.greater(h, 1.0), h - 1.0, h)
+        h = _m.where(_m.less(h, 0.0), h + 1.0, h)
+        rgb = _ie.hsv_to_rgb(_s.stack([h, hsv[..., 1], hsv[..., 2]], -1))
+        return to_range(_m.clip_by_value(rgb, 0.0, 1.0), (0, 1), self.value_range)
+
+
+class RandomSaturation(_RandomColor):
+    """When training, multiply each image's HSV saturation by f / (1 - f + epsilon) for
+    f ~ U(factor) (Keras 3: 0.5 keeps it, 1 gives full saturation, 0 grayscale), clipped to
+    `value_range` as Keras does.
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.RandomSaturation(0.5).factor   # Keras 3's bounds: (-1, 1)
+    (-0.5, 0.5)
+    """
+    _BOUNDS = (-1, 1)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        f = _per_image_uniform(self, x, float(self.factor[0]), float(self.factor[1]))
+        f = f / (1.0 - f + _config.epsilon())   # read when run, as Keras
+        hsv = _ie.rgb_to_hsv(x)
+        s = _m.clip_by_value(hsv[..., 1] * f[..., 0], float(self.value_range[0]),
+                             float(self.value_range[1]))
+        return _ie.hsv_to_rgb(_s.stack([hsv[..., 0], s, hsv[..., 2]], -1))

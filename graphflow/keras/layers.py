@@ -1160,7 +1160,8 @@ EXTRA_LAYER_NAMES = (
     "SpectralNormalization")
 #: Image preprocessing layers (resizing, cropping, contrast, brightness): keras/image_layers.py.
 IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
-                     "RandomBrightness")
+                     "RandomBrightness", "RandomGrayscale", "RandomInvert", "Solarization",
+                     "AutoContrast", "RandomHue", "RandomSaturation")
 #: Lookup and text layers: keras/text_layers.py.
 TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing",
                     "HashedCrossing")

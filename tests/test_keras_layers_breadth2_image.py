@@ -1,0 +1,96 @@
+"""Color augmentation layers of keras/image_layers.py (RandomGrayscale, RandomInvert,
+Solarization, AutoContrast, RandomHue, RandomSaturation) against Keras 3.15 outputs produced
+offline (JAX backend, hard-coded) and numpy/colorsys references. As Keras 3, they transform when
+called directly (training defaults to True) and are the identity with training=False
+(AutoContrast, deterministic, always applies)."""
+import colorsys
+
+import numpy as np
+
+import graphflow as tf
+
+L = tf.keras.layers
+X = (np.arange(36, dtype="float32").reshape(2, 2, 3, 3) * 37) % 256
+
+KERAS_GRAY = [[30.155, 141.144, 72.677], [107.147, 188.952, 73.151],
+              [184.14, 39.154, 150.143], [81.676, 116.146, 197.951]]   # Keras, per image row
+KERAS_AC = [[[[0.0, 39.054, 96.872], [127.5, 166.554, 255.0], [255.0, 0.0, 48.436]],
+             [[88.446, 127.5, 206.564], [215.946, 255.0, 0.0], [49.392, 88.446, 158.128]]],
+            [[[166.554, 205.608, 255.0], [0.0, 39.054, 81.408], [127.5, 166.554, 214.296]],
+             [[255.0, 0.0, 40.704], [88.446, 127.5, 173.592], [215.946, 255.0, 0.0]]]]  # Keras
+KERAS_HUE = [[[[74.0, 0.0, 74.0], [185.0, 111.0, 185.0], [149.5, 222.0, 3.0]],
+              [[151.0, 77.0, 151.0], [6.0, 225.0, 152.5], [117.0, 43.0, 117.0]]],
+             [[[154.0, 228.0, 154.0], [9.0, 83.0, 9.0], [120.0, 194.0, 120.0]],
+              [[84.5, 12.0, 231.0], [86.0, 160.0, 86.0], [234.0, 15.0, 87.5]]]]   # Keras
+
+
+def test_grayscale_invert_solarize_match_keras():
+    gray = L.RandomGrayscale(factor=1.0)
+    y = gray(X).numpy()
+    np.testing.assert_allclose(y.reshape(4, 3, 3), np.repeat(np.array(KERAS_GRAY)[..., None], 3,
+                                                              -1), atol=2e-3)
+    cf = L.RandomGrayscale(factor=1.0, data_format="channels_first")
+    np.testing.assert_allclose(cf(X.transpose(0, 3, 1, 2)).numpy(), y.transpose(0, 3, 1, 2),
+                               rtol=1e-6)
+    assert np.array_equal(gray(X, training=False).numpy(), X)
+    assert np.array_equal(L.RandomGrayscale(factor=0.0)(X).numpy(), X)
+    inverted = 255.0 - X   # Keras: RandomInvert(factor=(1, 1)) and Solarization(threshold 0)
+    np.testing.assert_array_equal(L.RandomInvert(factor=(1.0, 1.0))(X).numpy(), inverted)
+    np.testing.assert_array_equal(L.Solarization(threshold_factor=(0, 0))(X).numpy(), inverted)
+    assert np.array_equal(L.RandomInvert(factor=(1.0, 1.0))(X, training=False).numpy(), X)
+    # factor=1.0 is (0, 1): about half the images inverted
+    many = np.ones((400, 1, 1, 1), "float32")
+    frac = float((L.RandomInvert(seed=4)(many).numpy() == 254.0).mean())
+    assert 0.4 < frac < 0.6
+    # solarization with an addition: v = clip(x + a); inverted where v >= threshold
+    s = L.Solarization(addition_factor=(0.2, 0.2), threshold_factor=(1.0, 1.0), seed=3)
+    y = s(X[:1]).numpy()
+    assert ((y >= 0) & (y <= 255)).all()
+    assert L.Solarization().get_config()["threshold_factor"] == (0, 0.0)
+
+
+def test_auto_contrast_matches_keras_in_both_ranges():
+    ac = L.AutoContrast()
+    np.testing.assert_allclose(ac(X).numpy(), KERAS_AC, atol=2e-3)
+    np.testing.assert_allclose(ac(X, training=False).numpy(), KERAS_AC, atol=2e-3)
+    unit = L.AutoContrast(value_range=(0, 1))(X / 255.0).numpy()
+    np.testing.assert_allclose(unit, np.array(KERAS_AC) / 255.0, atol=2e-5)
+    lo, hi = X.min(axis=(1, 2), keepdims=True), X.max(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(ac(X).numpy(), (X - lo) * 255.0 / (hi - lo), rtol=1e-5,
+                               atol=1e-4)
+    assert ac.get_config()["value_range"] == [0, 255]
+
+
+def _hue_ref(img, delta):
+    out = np.empty_like(img)
+    for idx in np.ndindex(img.shape[:-1]):
+        h, s, v = colorsys.rgb_to_hsv(*(img[idx] / 255.0))
+        out[idx] = np.array(colorsys.hsv_to_rgb((h + delta) % 1.0, s, v)) * 255.0
+    return out
+
+
+def test_random_hue_matches_keras_and_colorsys():
+    y = L.RandomHue(factor=(0.5, 0.5), seed=1)(X).numpy()   # shift +-0.25 per image
+    for i in range(2):
+        plus, minus = _hue_ref(X[i], 0.25), _hue_ref(X[i], -0.25)
+        keras_sign = plus if i == 0 else minus   # the signs Keras drew
+        np.testing.assert_allclose(keras_sign, KERAS_HUE[i], atol=1e-3)
+        assert (np.allclose(y[i], plus, atol=1e-2) or np.allclose(y[i], minus, atol=1e-2)), i
+    np.testing.assert_allclose(L.RandomHue(factor=(0.0, 0.0))(X).numpy(), X, atol=1e-3)
+    assert np.array_equal(L.RandomHue(0.5)(X, training=False).numpy(), X)
+
+
+def test_random_saturation_matches_keras():
+    gray = L.RandomSaturation(factor=(0.0, 0.0))(X).numpy()   # Keras: each pixel -> its max
+    np.testing.assert_allclose(gray, np.repeat(X.max(-1, keepdims=True), 3, -1), atol=1e-3)
+    same = L.RandomSaturation(factor=(0.5, 0.5))(X).numpy()   # Keras: unchanged
+    np.testing.assert_allclose(same, X, atol=1e-2)
+    assert L.RandomSaturation(0.3).factor == (-0.3, 0.3)   # Keras's config
+    assert np.array_equal(L.RandomSaturation(0.5)(X, training=False).numpy(), X)
+
+
+def test_color_layers_in_a_model_are_identity_at_predict():
+    inp = tf.keras.Input((2, 3, 3))
+    out = L.RandomInvert(factor=(1.0, 1.0))(L.RandomGrayscale(factor=1.0)(inp))
+    model = tf.keras.Model(inp, out)
+    np.testing.assert_allclose(model.predict(X, verbose=0), X)
