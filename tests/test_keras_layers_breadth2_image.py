@@ -94,3 +94,39 @@ def test_color_layers_in_a_model_are_identity_at_predict():
     out = L.RandomInvert(factor=(1.0, 1.0))(L.RandomGrayscale(factor=1.0)(inp))
     model = tf.keras.Model(inp, out)
     np.testing.assert_allclose(model.predict(X, verbose=0), X)
+
+
+def test_degeneration_posterization_match_keras():
+    deg = L.RandomColorDegeneration(factor=(0.5, 0.5))(X).numpy()
+    np.testing.assert_allclose(deg[0, 0], [[15.078, 33.578, 52.078], [126.072, 144.572, 163.072],
+                                           [147.338, 37.838, 56.338]], atol=2e-3)   # Keras
+    gray = (X * np.array([0.2989, 0.587, 0.114], "float32")).sum(-1, keepdims=True)
+    np.testing.assert_allclose(deg, X + 0.5 * (gray - X), rtol=1e-5, atol=1e-3)
+    post = L.RandomPosterization(factor=(3, 3))(X).numpy()
+    np.testing.assert_array_equal(post[0, 0], [[0, 32, 64], [96, 128, 160], [192, 0, 32]])
+    np.testing.assert_array_equal(post, (X.astype(np.uint8) >> 5) << 5)
+    unit = L.RandomPosterization(factor=(3, 3), value_range=(0, 1))(X / 255.0).numpy()
+    np.testing.assert_allclose(unit[0, 0], [[0.0, 0.125, 0.251], [0.376, 0.502, 0.627],
+                                            [0.753, 0.0, 0.125]], atol=1e-3)   # Keras
+    drawn = L.RandomPosterization(factor=4, seed=2)(np.full((50, 1, 1, 1), 255.0, "float32"))
+    assert set(np.unique(drawn.numpy())) <= {128.0, 192.0, 224.0}   # bits 1..3 (4 excluded)
+    assert L.RandomPosterization(4).factor == (1, 4)
+    assert L.RandomColorDegeneration(0.3).factor == (-0.3, 0.3)   # Keras's configs
+
+
+def test_mixup_mixes_images_and_labels_with_the_same_weights():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, size=(6, 2, 2, 3)).astype("float32")
+    labels = np.eye(6, dtype="float32")
+    out = L.MixUp(alpha=0.4, seed=3)({"images": x, "labels": labels})
+    y, lab = out["images"].numpy(), out["labels"].numpy()
+    # each label row: w on itself, 1 - w on its partner (1 on itself if paired with itself)
+    for i in range(6):
+        j = [k for k in range(6) if k != i and lab[i, k] > 0]
+        partner = j[0] if j else i
+        wi = lab[i, i]
+        np.testing.assert_allclose(y[i], wi * x[i] + (1 - wi) * x[partner], rtol=1e-4,
+                                   atol=1e-3)
+    np.testing.assert_allclose(lab.sum(1), 1.0, rtol=1e-5)
+    assert np.array_equal(L.MixUp()(x, training=False).numpy(), x)
+    assert L.MixUp().get_config()["alpha"] == 0.2

@@ -461,3 +461,99 @@ class RandomSaturation(_RandomColor):
         s = _m.clip_by_value(hsv[..., 1] * f[..., 0], float(self.value_range[0]),
                              float(self.value_range[1]))
         return _ie.hsv_to_rgb(_s.stack([hsv[..., 0], s, hsv[..., 2]], -1))
+
+
+class RandomColorDegeneration(_RandomColor):
+    """When training, blend each image toward its grayscale version by f ~ U(factor)
+    (`x + f * (gray - x)`, clipped to `value_range`; Keras 3).
+
+    >>> import graphflow as tf
+    >>> layer = tf.keras.layers.RandomColorDegeneration(factor=(1.0, 1.0))
+    >>> [round(float(v), 3) for v in layer(tf.constant([[[[0., 7., 14.]]]])).numpy().ravel()]
+    [5.705, 5.705, 5.705]
+    """
+    _BOUNDS = (-1, 1)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        f = _per_image_uniform(self, x, float(self.factor[0]), float(self.factor[1]))
+        y = x + f * (_ie.rgb_to_grayscale(x) - x)
+        return _m.clip_by_value(y, float(self.value_range[0]), float(self.value_range[1]))
+
+
+class RandomPosterization(_RandomColor):
+    """When training, keep `bits` high bits of each 8-bit value (values mapped to [0, 255] and
+    truncated), bits drawn per image in [factor[0], factor[1]) (one value when equal; Keras 3:
+    a number f gives (1, f)).
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.RandomPosterization(factor=(2, 2))(tf.constant([[[[200.]]]])).numpy().item()
+    192.0
+    """
+    _BOUNDS = (1, 8)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        lo, hi = (int(f) for f in self.factor)
+        bits = float(lo) if lo == hi else _m.floor(_per_image_uniform(self, x, float(lo),
+                                                                      float(hi)))
+        step = 2.0 ** (8 - bits) if isinstance(bits, float) else \
+            _m.round(_m.exp((8.0 - bits) * float(np.log(2.0))))
+        v = _m.floor(to_range(x, self.value_range, (0, 255)))
+        return to_range(_m.floor(v / step) * step, (0, 255), self.value_range)
+
+
+class MixUp(_ImageLayer):
+    """When training, mix each image with another of the batch (a random permutation):
+    `w * x + (1 - w) * x[perm]` with w ~ Beta(alpha, alpha) per image (Keras 3); a dict
+    {"images", "labels"} mixes the labels with the same weights.
+
+    >>> import numpy as np, graphflow as tf
+    >>> out = tf.keras.layers.MixUp(seed=1)({"images": np.ones((4, 2, 2, 3), "float32"),
+    ...                                      "labels": np.eye(4, dtype="float32")})
+    >>> bool(np.allclose(out["images"].numpy(), 1.0)), np.allclose(out["labels"].numpy().sum(1), 1)
+    (True, True)
+    """
+
+    def __init__(self, alpha=0.2, data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.alpha, self.seed = float(alpha), seed
+
+    def _convert_inputs(self, inputs):
+        return inputs if isinstance(inputs, dict) else super()._convert_inputs(inputs)
+
+    def _draw(self, n):
+        g1 = _r.gamma((n,), self.alpha, dtype=self.dtype, seed=self.seed)
+        g2 = _r.gamma((n,), self.alpha, dtype=self.dtype, seed=self.seed)
+        return g1 / (g1 + g2), _r.shuffle(_c.range(n), seed=self.seed)
+
+    def call(self, inputs, training=True):
+        images = inputs["images"] if isinstance(inputs, dict) else inputs
+        x = to_tensor(images)
+        if x.dtype.name != self.dtype:
+            x = _m.cast(x, self.dtype)
+        if not training:
+            return dict(inputs, images=x) if isinstance(inputs, dict) else x
+        n = x.shape[0] if x.ndim == 4 else 1
+        w, perm = self._draw(n)
+
+        def mix(b):
+            wb = _s.reshape(w, (-1, 1, 1, 1))
+            return wb * b + (1.0 - wb) * _s.gather(b, perm)
+        y = on_nhwc_batch(self, x, mix)
+        if not isinstance(inputs, dict):
+            return y
+        out = dict(inputs, images=y)
+        if "labels" in inputs:
+            lab = _m.cast(to_tensor(inputs["labels"]), self.dtype)
+            wl = _s.reshape(w, (-1, 1))
+            out["labels"] = wl * lab + (1.0 - wl) * _s.gather(lab, perm)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return dict(super().get_config(), alpha=self.alpha, seed=self.seed)

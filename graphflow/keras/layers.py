@@ -1161,7 +1161,8 @@ EXTRA_LAYER_NAMES = (
 #: Image preprocessing layers (resizing, cropping, contrast, brightness): keras/image_layers.py.
 IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
                      "RandomBrightness", "RandomGrayscale", "RandomInvert", "Solarization",
-                     "AutoContrast", "RandomHue", "RandomSaturation")
+                     "AutoContrast", "RandomHue", "RandomSaturation", "RandomColorDegeneration",
+                     "RandomPosterization", "MixUp")
 #: Lookup and text layers: keras/text_layers.py.
 TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing",
                     "HashedCrossing")
