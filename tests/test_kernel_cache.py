@@ -312,3 +312,18 @@ def test_warm_start_loads_the_runtime_and_skips_helper_modules(tmp_path):
     with open(nrt()[0], "rb") as fh:             # rewritten whole: its checksum matches again
         digest, payload = fh.read(32), fh.read()
     assert hashlib.sha256(payload).digest() == digest
+
+
+def test_a_hung_compiler_process_times_out_and_is_killed(tmp_path, monkeypatch):
+    # a compiler process that never answers must not block the host forever: after TIMEOUT the
+    # process is killed and the kernel falls back to the compile thread (the caller's path)
+    fake = tmp_path / "hung_worker.py"
+    fake.write_text("import sys, time\ndef main():\n    sys.stdin.readline()\n    time.sleep(600)\n")
+    monkeypatch.setattr(cache, "_WORKER_PATH", str(fake))
+    proc = cache._CompilerProcess()
+    proc.TIMEOUT = 0.5
+    assert proc.submit(str(tmp_path / "k.py"), "k", [])
+    err = proc.result()
+    assert err is not None and "no answer from the compiler process" in err
+    assert proc.broken and proc.proc.wait(timeout=10) is not None
+    assert not proc.submit(str(tmp_path / "k.py"), "k", [])   # later kernels: the thread

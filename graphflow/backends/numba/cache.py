@@ -509,8 +509,13 @@ class _CompilerProcess:
     background compile. `submit` sends a kernel module (requests queue up in the pipe, so the
     process never idles while this one loads), `result` reads the next answer in order."""
 
+    #: seconds to wait for one answer before the process counts as hung (killed; its kernels then
+    #: compile on the thread): a compile takes 0.1-5 s, minutes only on a machine loaded many times over
+    TIMEOUT = float(os.environ.get("GRAPHFLOW_COMPILE_TIMEOUT", "300"))
+
     def __init__(self):
         self.proc = None
+        self.lines = None
         self.broken = False
 
     def submit(self, path, name, arg_types):
@@ -528,6 +533,7 @@ class _CompilerProcess:
                 p = self.proc = subprocess.Popen(
                     [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+                self.lines = _answers(p)
             p.stdin.write(json.dumps({"path": path, "name": name,
                                       "arg_types": [list(t) for t in arg_types]}) + "\n")
             p.stdin.flush()
@@ -539,8 +545,16 @@ class _CompilerProcess:
     def result(self):
         """None when the next submitted kernel compiled, else why not."""
         import json
+        import queue
         try:
-            line = self.proc.stdout.readline()      # blocks without the GIL
+            try:
+                line = self.lines.get(timeout=self.TIMEOUT)
+            except queue.Empty:
+                p = self.proc
+                if p is not None:
+                    p.kill()
+                raise OSError(f"no answer from the compiler process in {self.TIMEOUT:g} s "
+                              "(killed; GRAPHFLOW_COMPILE_TIMEOUT sets the limit)") from None
             if not line:
                 raise OSError("the compiler process exited")
             reply = json.loads(line)
@@ -558,6 +572,23 @@ class _CompilerProcess:
                 p.wait(timeout=5)
             except Exception:
                 p.kill()
+
+
+def _answers(proc):
+    """A queue of the compiler process's answer lines ('' at its end), filled by a daemon
+    thread, so that waiting for one can time out (a pipe's readline cannot)."""
+    import queue
+    lines = queue.Queue()
+
+    def pump():
+        try:
+            for line in proc.stdout:        # blocks without the GIL
+                lines.put(line)
+        except (OSError, ValueError):
+            pass
+        lines.put("")
+    threading.Thread(target=pump, name="graphflow-compiler-answers", daemon=True).start()
+    return lines
 
 
 _WORKER_PATH = os.path.join(_HERE, "compile_worker.py")
