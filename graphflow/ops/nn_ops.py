@@ -19,8 +19,12 @@ from .shape_ops import gather, one_hot, reshape, squeeze
 
 
 def _check_labels_impl(labels, depth, op):
-    bad = (labels < 0) | (labels >= depth)
-    if np.any(bad):
+    a = np.asarray(labels)
+    # one comparison on the unsigned view (a negative label is a huge unsigned one): this runs
+    # every training step, half the cost of (labels < 0) | (labels >= depth)
+    u = a.view(a.dtype.str.replace("i", "u")) if a.dtype.kind == "i" else a
+    if (u >= depth).any():
+        bad = (a < 0) | (a >= depth)
         i = tuple(int(k) for k in np.argwhere(np.asarray(bad))[0])
         v = np.asarray(labels)[i]
         raise InvalidArgumentError(
