@@ -130,3 +130,39 @@ def test_mixup_mixes_images_and_labels_with_the_same_weights():
     np.testing.assert_allclose(lab.sum(1), 1.0, rtol=1e-5)
     assert np.array_equal(L.MixUp()(x, training=False).numpy(), x)
     assert L.MixUp().get_config()["alpha"] == 0.2
+
+
+def test_color_jitter_composes_in_keras_order():
+    jit = L.RandomColorJitter(brightness_factor=(0.1, 0.1), saturation_factor=(0.0, 0.0))
+    ref = np.repeat(np.clip(X + 25.5, 0, 255).max(-1, keepdims=True), 3, -1)
+    np.testing.assert_allclose(jit(X).numpy(), ref, atol=1e-3)
+    assert np.array_equal(jit(X, training=False).numpy(), X)
+    cfg = L.RandomColorJitter(hue_factor=0.2).get_config()
+    assert cfg["hue_factor"] == 0.2 and cfg["brightness_factor"] is None
+
+
+def test_cutmix_pastes_a_box_of_the_partner_and_mixes_labels_by_area():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 255, size=(5, 8, 6, 2)).astype("float32")
+    labels = np.eye(5, dtype="float32")
+    out = L.CutMix(seed=2)({"images": x, "labels": labels})
+    y, lab = out["images"].numpy(), out["labels"].numpy()
+    np.testing.assert_allclose(lab.sum(1), 1.0, rtol=1e-5)
+    for i in range(5):
+        others = [k for k in range(5) if k != i and lab[i, k] > 0]
+        if not others:   # paired with itself: unchanged
+            np.testing.assert_array_equal(y[i], x[i])
+            continue
+        j = others[0]
+        pasted = (y[i] == x[j]).all(-1) & ~(y[i] == x[i]).all(-1)
+        assert ((y[i] == x[i]) | (y[i] == x[j])).all()
+        rows, cols = np.nonzero(pasted)
+        if rows.size:   # a rectangle
+            box = pasted[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+            assert box.all()
+            # the label weight is the kept fraction of the (continuous) box: within a pixel row
+            # / column of the pixel count
+            area = 1 - lab[i, i]
+            assert abs(area * 48 - box.size) <= (box.shape[0] + box.shape[1] + 1), (i, area)
+    assert np.array_equal(L.CutMix()(x, training=False).numpy(), x)
+    assert L.CutMix().get_config()["factor"] == (0, 1.0)   # Keras's config

@@ -557,3 +557,109 @@ class MixUp(_ImageLayer):
 
     def get_config(self):
         return dict(super().get_config(), alpha=self.alpha, seed=self.seed)
+
+
+class CutMix(_ImageLayer):
+    """When training, paste a random box of another image of the batch (a random permutation)
+    into each image; with a dict {"images", "labels"} the labels mix by the kept area
+    `w * y + (1 - w) * y[perm]` (Keras 3: box side ratio sqrt(1 - lam) with lam ~ Beta(a, a),
+    a ~ U(factor)). Unbatched images are left unchanged.
+
+    >>> import numpy as np, graphflow as tf
+    >>> out = tf.keras.layers.CutMix(seed=1)({"images": np.ones((4, 8, 8, 3), "float32"),
+    ...                                       "labels": np.eye(4, dtype="float32")})
+    >>> out["images"].shape, bool(np.allclose(out["labels"].numpy().sum(1), 1))
+    (TensorShape([4, 8, 8, 3]), True)
+    """
+
+    def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.factor = _factor(factor, (0, 1), "CutMix")
+        self.seed = seed
+
+    def _convert_inputs(self, inputs):
+        return inputs if isinstance(inputs, dict) else super()._convert_inputs(inputs)
+
+    def call(self, inputs, training=True):
+        images = inputs["images"] if isinstance(inputs, dict) else inputs
+        x = to_tensor(images)
+        if x.dtype.name != self.dtype:
+            x = _m.cast(x, self.dtype)
+        if not training or x.ndim != 4:
+            return dict(inputs, images=x) if isinstance(inputs, dict) else x
+        first = self.data_format == "channels_first"
+        n = x.shape[0]
+        h, w = (x.shape[2], x.shape[3]) if first else (x.shape[1], x.shape[2])
+        dt, seed = self.dtype, self.seed
+        alpha = _r.uniform((), float(self.factor[0]), float(self.factor[1]), dtype=dt,
+                           seed=seed) + 1e-6
+        g1, g2 = _r.gamma((n,), alpha, dtype=dt, seed=seed), _r.gamma((n,), alpha, dtype=dt,
+                                                                     seed=seed)
+        ratio = _m.sqrt(1.0 - g1 / (g1 + g2))
+
+        def bounds(length):
+            crop = ratio * float(length)
+            start = _r.uniform((n,), 0.0, 1.0, dtype=dt, seed=seed) * (float(length) - crop)
+            return _s.reshape(start, (-1, 1, 1)), _s.reshape(start + crop, (-1, 1, 1))
+        x0, x1 = bounds(w)
+        y0, y1 = bounds(h)
+        gy, gx = np.meshgrid(np.arange(h, dtype=dt), np.arange(w, dtype=dt), indexing="ij")
+        inside = _m.logical_and(
+            _m.logical_and(_m.greater_equal(gx, x0), _m.less(gx, x1)),
+            _m.logical_and(_m.greater_equal(gy, y0), _m.less(gy, y1)))
+        mask = _s.expand_dims(inside, 1 if first else -1)
+        perm = _r.shuffle(_c.range(n), seed=seed)
+        y = _m.where(mask, _s.gather(x, perm), x)
+        if not isinstance(inputs, dict):
+            return y
+        out = dict(inputs, images=y)
+        if "labels" in inputs:
+            kept = 1.0 - (x1 - x0) * (y1 - y0) / float(h * w)
+            lab = _m.cast(to_tensor(inputs["labels"]), dt)
+            wl = _s.reshape(kept, (-1, 1))
+            out["labels"] = wl * lab + (1.0 - wl) * _s.gather(lab, perm)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return dict(super().get_config(), factor=self.factor, seed=self.seed)
+
+
+class RandomColorJitter(_ImageLayer):
+    """When training, RandomBrightness, RandomContrast, RandomSaturation and RandomHue in that
+    order, each only if its factor is given (Keras 3).
+
+    >>> import numpy as np, graphflow as tf
+    >>> jit = tf.keras.layers.RandomColorJitter(brightness_factor=(0.1, 0.1))
+    >>> jit(np.full((1, 1, 1, 3), 100.0, "float32")).numpy().ravel().tolist()   # + 0.1 * 255
+    [125.5, 125.5, 125.5]
+    """
+
+    def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None,
+                 saturation_factor=None, hue_factor=None, seed=None, data_format=None,
+                 **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.value_range, self.seed = value_range, seed
+        self.brightness_factor, self.contrast_factor = brightness_factor, contrast_factor
+        self.saturation_factor, self.hue_factor = saturation_factor, hue_factor
+        self._jitter = [cls(f, value_range=value_range, seed=seed)
+                        for cls, f in ((RandomBrightness, brightness_factor),
+                                       (RandomContrast, contrast_factor),
+                                       (RandomSaturation, saturation_factor),
+                                       (RandomHue, hue_factor)) if f is not None]
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        for layer in self._jitter:
+            x = layer._apply(x, True)
+        return x
+
+    def get_config(self):
+        return dict(super().get_config(), value_range=self.value_range,
+                    brightness_factor=self.brightness_factor,
+                    contrast_factor=self.contrast_factor,
+                    saturation_factor=self.saturation_factor, hue_factor=self.hue_factor,
+                    seed=self.seed)
