@@ -145,8 +145,19 @@ def test_cutmix_pastes_a_box_of_the_partner_and_mixes_labels_by_area():
     rng = np.random.default_rng(1)
     x = rng.uniform(0, 255, size=(5, 8, 6, 2)).astype("float32")
     labels = np.eye(5, dtype="float32")
-    out = L.CutMix(seed=2)({"images": x, "labels": labels})
-    y, lab = out["images"].numpy(), out["labels"].numpy()
+    layer, changed = L.CutMix(seed=5), 0
+    for _ in range(3):
+        out = layer({"images": x, "labels": labels})
+        y, lab = out["images"].numpy(), out["labels"].numpy()
+        changed += int((y != x).any(-1).sum())
+        _check_cutmix(x, y, lab)
+    assert changed > 0
+    assert np.array_equal(L.CutMix()(x, training=False).numpy(), x)
+    assert L.CutMix().get_config()["factor"] == (0, 1.0)   # Keras's config
+
+
+def _check_cutmix(x, y, lab):
+    assert np.isfinite(lab).all()
     np.testing.assert_allclose(lab.sum(1), 1.0, rtol=1e-5)
     for i in range(5):
         others = [k for k in range(5) if k != i and lab[i, k] > 0]
@@ -164,5 +175,3 @@ def test_cutmix_pastes_a_box_of_the_partner_and_mixes_labels_by_area():
             # / column of the pixel count
             area = 1 - lab[i, i]
             assert abs(area * 48 - box.size) <= (box.shape[0] + box.shape[1] + 1), (i, area)
-    assert np.array_equal(L.CutMix()(x, training=False).numpy(), x)
-    assert L.CutMix().get_config()["factor"] == (0, 1.0)   # Keras's config

@@ -505,6 +505,23 @@ class RandomPosterization(_RandomColor):
         return to_range(_m.floor(v / step) * step, (0, 255), self.value_range)
 
 
+def beta_draw(n, alpha, dtype, seed):
+    """n draws of Beta(alpha, alpha) as g1 / (g1 + g2) of two Gamma(alpha) draws; when both
+    underflow to 0 (a tiny alpha: the mass is at 0 and 1) a fair coin picks 0 or 1.
+
+    >>> import graphflow as tf
+    >>> b = beta_draw(1000, 0.001, "float32", 1).numpy()
+    >>> bool(((b < 0.01) | (b > 0.99)).mean() > 0.95), bool(0.3 < (b > 0.5).mean() < 0.7)
+    (True, True)
+    """
+    g1 = _r.gamma((n,), alpha, dtype=dtype, seed=seed)
+    g2 = _r.gamma((n,), alpha, dtype=dtype, seed=seed)
+    total = g1 + g2
+    coin = _m.cast(_m.less(_r.uniform((n,), 0.0, 1.0, dtype=dtype, seed=seed), 0.5), dtype)
+    return _m.where(_m.greater(total, 0.0),
+                    g1 / _m.where(_m.greater(total, 0.0), total, _m.ones_like(total)), coin)
+
+
 class MixUp(_ImageLayer):
     """When training, mix each image with another of the batch (a random permutation):
     `w * x + (1 - w) * x[perm]` with w ~ Beta(alpha, alpha) per image (Keras 3); a dict
@@ -525,9 +542,8 @@ class MixUp(_ImageLayer):
         return inputs if isinstance(inputs, dict) else super()._convert_inputs(inputs)
 
     def _draw(self, n):
-        g1 = _r.gamma((n,), self.alpha, dtype=self.dtype, seed=self.seed)
-        g2 = _r.gamma((n,), self.alpha, dtype=self.dtype, seed=self.seed)
-        return g1 / (g1 + g2), _r.shuffle(_c.range(n), seed=self.seed)
+        return beta_draw(n, self.alpha, self.dtype, self.seed), \
+            _r.shuffle(_c.range(n), seed=self.seed)
 
     def call(self, inputs, training=True):
         images = inputs["images"] if isinstance(inputs, dict) else inputs
@@ -593,9 +609,7 @@ class CutMix(_ImageLayer):
         dt, seed = self.dtype, self.seed
         alpha = _r.uniform((), float(self.factor[0]), float(self.factor[1]), dtype=dt,
                            seed=seed) + 1e-6
-        g1, g2 = _r.gamma((n,), alpha, dtype=dt, seed=seed), _r.gamma((n,), alpha, dtype=dt,
-                                                                     seed=seed)
-        ratio = _m.sqrt(1.0 - g1 / (g1 + g2))
+        ratio = _m.sqrt(1.0 - beta_draw(n, alpha, dt, seed))
 
         def bounds(length):
             crop = ratio * float(length)
