@@ -175,3 +175,25 @@ def _check_cutmix(x, y, lab):
             # / column of the pixel count
             area = 1 - lab[i, i]
             assert abs(area * 48 - box.size) <= (box.shape[0] + box.shape[1] + 1), (i, area)
+
+
+def test_random_erasing_boxes_and_fills():
+    er = L.RandomErasing(factor=(1.0, 1.0), scale=(0.25, 0.25), fill_value=0, seed=1)
+    y = er(np.ones((3, 8, 8, 1), "float32")).numpy()
+    assert (y == 0).sum(axis=(1, 2, 3)).tolist() == [16, 16, 16]   # Keras: [16, 16, 16]
+    for img in y[..., 0]:
+        rows, cols = np.nonzero(img == 0)
+        assert np.ptp(rows) == 3 and np.ptp(cols) == 3   # one 4 x 4 box
+    per_channel = L.RandomErasing(factor=(1.0, 1.0), scale=(0.25, 0.25),
+                                  fill_value=(10, 20, 300), seed=2)
+    y = per_channel(np.ones((1, 8, 8, 3), "float32")).numpy().reshape(-1, 3)
+    assert sorted(map(tuple, np.unique(y, axis=0).tolist())) == [(1, 1, 1), (10, 20, 255)]
+    noise = L.RandomErasing(factor=(1.0, 1.0), scale=(0.25, 0.25), seed=3)
+    y = noise(np.full((2, 8, 8, 1), 7.0, "float32")).numpy()
+    assert ((y == 7) | ((y >= 0) & (y <= 255))).all() and (y != 7).sum() > 8
+    assert np.array_equal(L.RandomErasing(factor=0.0)(np.ones((2, 4, 4, 1), "float32")).numpy(),
+                          np.ones((2, 4, 4, 1)))
+    assert np.array_equal(er(np.ones((1, 4, 4, 1), "float32"), training=False).numpy(),
+                          np.ones((1, 4, 4, 1)))
+    cfg = L.RandomErasing().get_config()
+    assert cfg["factor"] == (0, 1.0) and cfg["scale"] == (0.02, 0.33)

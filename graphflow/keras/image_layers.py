@@ -575,6 +575,28 @@ class MixUp(_ImageLayer):
         return dict(super().get_config(), alpha=self.alpha, seed=self.seed)
 
 
+def random_boxes(n, h, w, width_ratio, height_ratio, dtype, seed):
+    """Keras 3's CutMix / RandomErasing boxes: per image a box of (ratio * side) at a uniform
+    position; returns the (n, h, w) mask of the pixels with
+    start <= index < end on both axes and the (n, 1, 1) corner tensors x0, x1, y0, y1.
+
+    >>> import graphflow as tf
+    >>> m, _ = random_boxes(2, 4, 4, tf.constant([1., 1.]), tf.constant([.5, .5]), "float32", 1)
+    >>> m.numpy().sum(axis=(1, 2)).tolist()   # full width, half the height
+    [8, 8]
+    """
+    def bounds(length, ratio):
+        crop = ratio * float(length)
+        start = _r.uniform((n,), 0.0, 1.0, dtype=dtype, seed=seed) * (float(length) - crop)
+        return _s.reshape(start, (-1, 1, 1)), _s.reshape(start + crop, (-1, 1, 1))
+    x0, x1 = bounds(w, width_ratio)
+    y0, y1 = bounds(h, height_ratio)
+    gy, gx = np.meshgrid(np.arange(h, dtype=dtype), np.arange(w, dtype=dtype), indexing="ij")
+    inside = _m.logical_and(_m.logical_and(_m.greater_equal(gx, x0), _m.less(gx, x1)),
+                            _m.logical_and(_m.greater_equal(gy, y0), _m.less(gy, y1)))
+    return inside, (x0, x1, y0, y1)
+
+
 class CutMix(_ImageLayer):
     """When training, paste a random box of another image of the batch (a random permutation)
     into each image; with a dict {"images", "labels"} the labels mix by the kept area
@@ -610,17 +632,7 @@ class CutMix(_ImageLayer):
         alpha = _r.uniform((), float(self.factor[0]), float(self.factor[1]), dtype=dt,
                            seed=seed) + 1e-6
         ratio = _m.sqrt(1.0 - beta_draw(n, alpha, dt, seed))
-
-        def bounds(length):
-            crop = ratio * float(length)
-            start = _r.uniform((n,), 0.0, 1.0, dtype=dt, seed=seed) * (float(length) - crop)
-            return _s.reshape(start, (-1, 1, 1)), _s.reshape(start + crop, (-1, 1, 1))
-        x0, x1 = bounds(w)
-        y0, y1 = bounds(h)
-        gy, gx = np.meshgrid(np.arange(h, dtype=dt), np.arange(w, dtype=dt), indexing="ij")
-        inside = _m.logical_and(
-            _m.logical_and(_m.greater_equal(gx, x0), _m.less(gx, x1)),
-            _m.logical_and(_m.greater_equal(gy, y0), _m.less(gy, y1)))
+        inside, (x0, x1, y0, y1) = random_boxes(n, h, w, ratio, ratio, dt, seed)
         mask = _s.expand_dims(inside, 1 if first else -1)
         perm = _r.shuffle(_c.range(n), seed=seed)
         y = _m.where(mask, _s.gather(x, perm), x)
@@ -677,3 +689,49 @@ class RandomColorJitter(_ImageLayer):
                     contrast_factor=self.contrast_factor,
                     saturation_factor=self.saturation_factor, hue_factor=self.hue_factor,
                     seed=self.seed)
+
+
+class RandomErasing(_ImageLayer):
+    """When training, erase a random box of each image with probability drawn from `factor`
+    (Keras 3: box sides sqrt(U(scale)) of the image's, filled with `fill_value` (a number or
+    one per channel) or, by default, normal noise times value_range[1], clipped to the range).
+
+    >>> import numpy as np, graphflow as tf
+    >>> er = tf.keras.layers.RandomErasing(factor=(1.0, 1.0), scale=(0.25, 0.25), fill_value=0)
+    >>> int((er(np.ones((1, 8, 8, 1), "float32")).numpy() == 0).sum())   # a 4 x 4 box
+    16
+    """
+
+    def __init__(self, factor=1.0, scale=(0.02, 0.33), fill_value=None, value_range=(0, 255),
+                 seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.factor = _factor(factor, (0, 1), "RandomErasing")
+        self.scale = _factor(scale, (0, 1), "RandomErasing scale")
+        if fill_value is not None and not (
+                isinstance(fill_value, (int, float)) or
+                (isinstance(fill_value, (tuple, list)) and len(fill_value) == 3)):
+            raise ValueError("The `fill_value` argument should be a number (or a list of three "
+                             f"numbers). Received: fill_value={fill_value}")
+        self.fill_value, self.value_range, self.seed = fill_value, value_range, seed
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        n, h, w = x.shape[0], x.shape[1], x.shape[2]
+        dt, seed = self.dtype, self.seed
+        side = _m.sqrt(_r.uniform((n, 2), float(self.scale[0]), float(self.scale[1]), dtype=dt,
+                                  seed=seed))
+        inside, _ = random_boxes(n, h, w, side[:, 0], side[:, 1], dt, seed)
+        p = _r.uniform((n,), float(self.factor[0]), float(self.factor[1]), dtype=dt, seed=seed)
+        apply = _m.less(_r.uniform((n,), 0.0, 1.0, dtype=dt, seed=seed), p)
+        mask = _m.logical_and(_s.expand_dims(inside, -1), _s.reshape(apply, (-1, 1, 1, 1)))
+        if self.fill_value is None:
+            fill = _r.normal(tuple(x.shape), dtype=dt, seed=seed) * float(self.value_range[1])
+        else:
+            fill = _m.zeros_like(x) + np.asarray(self.fill_value, dt)
+        fill = _m.clip_by_value(fill, float(self.value_range[0]), float(self.value_range[1]))
+        return _m.where(mask, fill, x)
+
+    def get_config(self):
+        return dict(super().get_config(), factor=self.factor, scale=self.scale,
+                    fill_value=self.fill_value, value_range=self.value_range, seed=self.seed)

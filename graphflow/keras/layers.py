@@ -1162,7 +1162,8 @@ EXTRA_LAYER_NAMES = (
 IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
                      "RandomBrightness", "RandomGrayscale", "RandomInvert", "Solarization",
                      "AutoContrast", "RandomHue", "RandomSaturation", "RandomColorDegeneration",
-                     "RandomPosterization", "MixUp", "CutMix", "RandomColorJitter")
+                     "RandomPosterization", "MixUp", "CutMix", "RandomColorJitter",
+                     "RandomErasing")
 #: Lookup and text layers: keras/text_layers.py.
 TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing",
                     "HashedCrossing")
