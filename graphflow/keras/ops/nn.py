@@ -1,0 +1,423 @@
+"""keras.ops.nn: Keras 3's neural-network operations (activations, losses, normalization,
+convolution and pooling) on graphflow ops - traceable and differentiable.
+
+>>> import numpy as np
+>>> from graphflow.keras.ops import nn
+>>> x = np.array([-4.0, -0.5, 0.0, 2.0], "float32")
+>>> nn.hard_sigmoid(x).numpy().tolist(), nn.relu6(x * 4).numpy().tolist()
+([0.0, 0.4166666567325592, 0.5, 0.8333333134651184], [0.0, 0.0, 0.0, 6.0])
+"""
+import math as _math
+
+import numpy as np
+
+from ...ops import conv_ops as _cv, math_ops as _m, misc_ops as _mo, nn_ops as _nn
+from ...ops import shape_ops as _s, array_ops as _a
+from ...tensor import convert_to_tensor
+from .numpy import moveaxis
+from .promote import floating as _floating
+
+
+def _act(fn, name, what):
+    def op(x):
+        return fn(_floating(x))
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{what} (Keras 3's `keras.ops.{name}`)."
+    return op
+
+
+relu = _act(_m.relu, "relu", "max(x, 0)")
+relu6 = _act(_nn.relu6, "relu6", "min(max(x, 0), 6)")
+sigmoid = _act(_m.sigmoid, "sigmoid", "1 / (1 + exp(-x))")
+softplus = _act(_m.softplus, "softplus", "log(1 + exp(x))")
+softsign = _act(_nn.softsign, "softsign", "x / (1 + |x|)")
+selu = _act(_nn.selu, "selu", "Scaled ELU")
+log_sigmoid = _act(_m.log_sigmoid, "log_sigmoid", "log(sigmoid(x))")
+tanh = _act(_m.tanh, "tanh", "Hyperbolic tangent")
+
+
+def silu(x):
+    """x * sigmoid(x) (a.k.a. swish)."""
+    x = _floating(x)
+    return x * _m.sigmoid(x)
+
+
+swish = silu
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    x = _floating(x)
+    return _m.where(_m.greater(x, 0.0), x, alpha * _m.expm1(_m.minimum(x, 0.0)))
+
+
+def celu(x, alpha=1.0):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    x = _floating(x)
+    return _m.maximum(x, 0.0) + _m.minimum(alpha * _m.expm1(_m.minimum(x, 0.0) / alpha), 0.0)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """x for x >= 0, negative_slope * x otherwise."""
+    return _nn.leaky_relu(_floating(x), alpha=negative_slope)
+
+
+def gelu(x, approximate=True):
+    """Gaussian error linear unit (Keras' default is the tanh approximation)."""
+    return _nn.gelu(_floating(x), approximate=approximate)
+
+
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6."""
+    return _nn.relu6(_floating(x) + 3.0) / 6.0
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x)."""
+    x = _floating(x)
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """clip(x, -1, 1)."""
+    return _m.clip_by_value(_floating(x), -1.0, 1.0)
+
+
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    x = _floating(x)
+    return _m.where(_m.greater(_m.abs(x), threshold), x, _m.zeros_like(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """x - threshold above threshold, x + threshold below -threshold, else 0."""
+    x = _floating(x)
+    return _m.where(_m.greater(x, threshold), x - threshold,
+                    _m.where(_m.less(x, -threshold), x + threshold, _m.zeros_like(x)))
+
+
+def tanh_shrink(x):
+    """x - tanh(x)."""
+    x = _floating(x)
+    return x - _m.tanh(x)
+
+
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else default_value."""
+    x = _floating(x)
+    return _m.where(_m.greater(x, threshold), x, _m.zeros_like(x) + default_value)
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x**2 + b)) / 2."""
+    x = _floating(x)
+    return (x + _m.sqrt(x * x + b)) / 2.0
+
+
+def sparse_plus(x):
+    """0 for x <= -1, (x + 1)**2 / 4 for |x| < 1, x for x >= 1."""
+    x = _floating(x)
+    return _m.where(_m.less_equal(x, -1.0), _m.zeros_like(x),
+                    _m.where(_m.greater_equal(x, 1.0), x, _m.square(x + 1.0) / 4.0))
+
+
+def sparse_sigmoid(x):
+    """0 for x <= -1, (x + 1) / 2 for |x| < 1, 1 for x >= 1."""
+    return _m.clip_by_value((_floating(x) + 1.0) / 2.0, 0.0, 1.0)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: a * sigmoid(b) with x split in halves (a, b) along `axis`."""
+    a, b = _s.split(_floating(x), 2, axis=axis)
+    return a * _m.sigmoid(b)
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along `axis` (an int or a tuple; None = all axes)."""
+    x = _floating(x)
+    if axis is None or isinstance(axis, (tuple, list)):
+        m = _m.stop_gradient(_m.reduce_max(x, axis=axis, keepdims=True))
+        e = _m.exp(x - m)
+        return e / _m.reduce_sum(e, axis=axis, keepdims=True)
+    return _nn.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x) along `axis`."""
+    x = _floating(x)
+    if axis is None or isinstance(axis, (tuple, list)):
+        return x - _m.reduce_logsumexp(x, axis=axis, keepdims=True)
+    return _nn.log_softmax(x, axis=axis)
+
+
+def sparsemax(x, axis=-1):
+    """Euclidean projection of x onto the probability simplex along `axis`."""
+    x = moveaxis(_floating(x), axis, -1)
+    z = _a.sort(x, axis=-1, direction="DESCENDING")
+    k = _m.cast(_a.cumsum(_m.ones_like(z), axis=-1), z.dtype)
+    cs = _a.cumsum(z, axis=-1)
+    support = _m.cast(_m.greater(1.0 + k * z, cs), z.dtype)
+    kz = _m.reduce_sum(support, axis=-1, keepdims=True)
+    tau = (_m.reduce_sum(support * z, axis=-1, keepdims=True) - 1.0) / kz
+    return moveaxis(_m.maximum(x - tau, 0.0), -1, axis)
+
+
+# --- losses ----------------------------------------------------------------------------
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary cross-entropy (Keras clips probabilities to [eps, 1 - eps])."""
+    o = _floating(output)
+    t = _m.cast(convert_to_tensor(target), o.dtype)
+    if from_logits:
+        return _nn.sigmoid_cross_entropy_with_logits(labels=t, logits=o)
+    eps = 1e-7
+    o = _m.clip_by_value(o, eps, 1.0 - eps)
+    return -(t * _m.log(o) + (1.0 - t) * _m.log(1.0 - o))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Cross-entropy of one-hot `target` against probabilities (or logits) along `axis`."""
+    o = _floating(output)
+    t = _m.cast(convert_to_tensor(target), o.dtype)
+    if from_logits:
+        return -_m.reduce_sum(t * log_softmax(o, axis=axis), axis=axis)
+    o = o / _m.reduce_sum(o, axis=axis, keepdims=True)
+    o = _m.clip_by_value(o, 1e-7, 1.0 - 1e-7)
+    return -_m.reduce_sum(t * _m.log(o), axis=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Cross-entropy of integer class `target` against probabilities (or logits)."""
+    o = _floating(output)
+    t = _m.cast(convert_to_tensor(target), "int32")
+    if len(t.shape) == len(o.shape):
+        t = _s.squeeze(t, [-1])
+    return categorical_crossentropy(_s.one_hot(t, o.shape[axis], dtype=o.dtype), o,
+                                    from_logits, axis)
+
+
+# --- normalization ---------------------------------------------------------------------
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, variance) over `axes`."""
+    x = _floating(x)
+    mean = _m.reduce_mean(x, axis=axes, keepdims=True)
+    var = _m.reduce_mean(_m.square(x - _m.stop_gradient(mean)), axis=axes, keepdims=True)
+    if not keepdims:
+        mean, var = _s.squeeze(mean, list(axes)), _s.squeeze(var, list(axes))
+    return mean, var
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """(x - mean) / sqrt(variance + epsilon) * scale + offset, with 1-D statistics along
+    `axis`."""
+    x = _floating(x)
+    shp = [1] * len(x.shape)
+    shp[axis] = -1
+
+    def b(v):
+        return None if v is None else _s.reshape(_floating(v), shp)
+    out = (x - b(mean)) * _m.rsqrt(b(variance) + epsilon)
+    if scale is not None:
+        out = out * b(scale)
+    if offset is not None:
+        out = out + b(offset)
+    return out
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-5, rms_scaling=False):
+    """Normalize over `axis` to zero mean and unit variance, then scale and shift."""
+    x = _floating(x)
+    mean, var = moments(x, [axis], keepdims=True)
+    out = (x - mean) * _m.rsqrt(var + epsilon)
+    if gamma is not None:
+        out = out * _floating(gamma)
+    if beta is not None:
+        out = out + _floating(beta)
+    return out
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """x / sqrt(mean(x**2) + epsilon) * scale over `axis`."""
+    x = _floating(x)
+    eps = 1e-7 if epsilon is None else epsilon
+    out = x * _m.rsqrt(_m.reduce_mean(_m.square(x), axis=axis, keepdims=True) + eps)
+    return out if scale is None else out * _floating(scale)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """x divided by its `order`-norm along `axis` (at least epsilon)."""
+    x = _floating(x)
+    eps = 1e-12 if epsilon is None else epsilon
+    if order == 2:
+        n = _m.sqrt(_m.maximum(_m.reduce_sum(_m.square(x), axis=axis, keepdims=True), eps * eps))
+    else:
+        n = _m.maximum(_m.pow(_m.reduce_sum(_m.pow(_m.abs(x), float(order)), axis=axis,
+                                            keepdims=True), 1.0 / order), eps)
+    return x / n
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    """One-hot encoding of integer `x`."""
+    return _s.one_hot(_m.cast(convert_to_tensor(x), "int32"), num_classes, axis=axis,
+                      dtype=dtype or "float32")
+
+
+def multi_hot(inputs, num_classes, axis=-1, dtype=None, sparse=False):
+    """Multi-hot encoding: 1 where a class occurs in the last axis of `inputs`."""
+    x = _m.cast(convert_to_tensor(inputs), "int32")
+    oh = _s.one_hot(x, num_classes, dtype=dtype or "float32")
+    return _m.reduce_max(oh, axis=-2) if len(x.shape) > 0 else oh
+
+
+def psnr(x1, x2, max_val):
+    """Peak signal-to-noise ratio in dB."""
+    mse = _m.reduce_mean(_m.square(_floating(x1) - _floating(x2)))
+    return 20.0 * _math.log10(max_val) - 10.0 * _m.log(mse) / _math.log(10.0)
+
+
+def top_k(x, k, sorted=True):
+    """(values, indices) of the k largest entries along the last axis."""
+    return _a.top_k(convert_to_tensor(x), k=k, sorted=sorted)
+
+
+def in_top_k(targets, predictions, k):
+    """True where the target class is among the k highest predictions."""
+    return _mo.in_top_k(convert_to_tensor(targets), _floating(predictions), k)
+
+
+# --- convolution and pooling -----------------------------------------------------------
+def _tuple(v, n):
+    return [v] * n if isinstance(v, int) else list(v)
+
+
+def _to_last(x, data_format):
+    if data_format == "channels_first":
+        return moveaxis(x, 1, -1)
+    return x
+
+
+def _from_last(x, data_format):
+    if data_format == "channels_first":
+        return moveaxis(x, -1, 1)
+    return x
+
+
+def _as2d(x, n):
+    """Lift a 1-D (N, W, C) input to 2-D (N, 1, W, C)."""
+    return _s.expand_dims(x, 1) if n == 1 else x
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution (Keras layout: kernel (*spatial, in, out), channels_last)."""
+    x = _to_last(_floating(inputs), data_format)
+    n = len(x.shape) - 2
+    k = _floating(kernel)
+    out = _mo.convolution(x, k, strides=_tuple(strides, n), padding=padding.upper(),
+                          dilations=_tuple(dilation_rate, n))
+    return _from_last(out, data_format)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """Depthwise convolution (kernel (*spatial, in, multiplier)), 1-D or 2-D."""
+    x = _to_last(_floating(inputs), data_format)
+    n = len(x.shape) - 2
+    k = _floating(kernel)
+    s, d = _tuple(strides, n), _tuple(dilation_rate, n)
+    if n == 1:
+        x, k, s, d = _s.expand_dims(x, 1), _s.expand_dims(k, 0), [1] + s, [1] + d
+    out = _cv.depthwise_conv2d(x, k, strides=[1] + s + [1], padding=padding.upper(),
+                               dilations=d)
+    if n == 1:
+        out = _s.squeeze(out, [1])
+    return _from_last(out, data_format)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """Depthwise convolution followed by a 1x1 convolution."""
+    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(y, pointwise_kernel, 1, "valid", data_format)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    """Transposed convolution (kernel (*spatial, out, in)), 1-D or 2-D."""
+    x = _to_last(_floating(inputs), data_format)
+    n = len(x.shape) - 2
+    k = _floating(kernel)
+    s = _tuple(strides, n)
+    ks = list(k.shape[:n])
+    op = output_padding if output_padding is None else _tuple(output_padding, n)
+    size = []
+    for i in range(n):
+        L = x.shape[1 + i]
+        if op is None:
+            o = L * s[i] if padding.lower() == "same" else L * s[i] + max(ks[i] - s[i], 0)
+        else:   # Keras' formula with an explicit output padding
+            pad = ks[i] // 2 if padding.lower() == "same" else 0
+            o = (L - 1) * s[i] + ks[i] - 2 * pad + op[i]
+        size.append(o)
+    if n == 1:
+        out = _cv.conv1d_transpose(x, k, [x.shape[0], size[0], k.shape[-2]], strides=s[0],
+                                   padding=padding.upper())
+    else:
+        out = _cv.conv2d_transpose(x, k, [x.shape[0]] + size + [k.shape[-2]], strides=s,
+                                   padding=padding.upper())
+    return _from_last(out, data_format)
+
+
+def _pool(which, inputs, pool_size, strides, padding, data_format):
+    x = _to_last(_floating(inputs), data_format)
+    n = len(x.shape) - 2
+    ps = _tuple(pool_size, n)
+    st = ps if strides is None else _tuple(strides, n)
+    fn = _cv.max_pool if which == "max" else _cv.avg_pool
+    out = fn(x, ps, st, padding=padding.upper())
+    return _from_last(out, data_format)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Max pooling over the spatial axes."""
+    return _pool("max", inputs, pool_size, strides, padding, data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Average pooling over the spatial axes."""
+    return _pool("avg", inputs, pool_size, strides, padding, data_format)
+
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Move depth blocks into spatial blocks (NHWC)."""
+    x = _to_last(convert_to_tensor(x), data_format)
+    return _from_last(_mo.depth_to_space(x, block_size), data_format)
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Move spatial blocks into depth (NHWC)."""
+    x = _to_last(convert_to_tensor(x), data_format)
+    return _from_last(_mo.space_to_depth(x, block_size), data_format)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
+                          is_causal=False, flash_attention=None, attn_logits_soft_cap=None):
+    """softmax(q k^T * scale + bias, masked) v with (batch, seq, heads, dim) inputs."""
+    q, k, v = _floating(query), _floating(key), _floating(value)
+    d = q.shape[-1]
+    scale = 1.0 / _math.sqrt(d) if scale is None else scale
+    logits = _a.einsum("btnh,bsnh->bnts", q, k) * scale
+    if attn_logits_soft_cap is not None:
+        logits = _m.tanh(logits / attn_logits_soft_cap) * attn_logits_soft_cap
+    if bias is not None:
+        logits = logits + _floating(bias)
+    big = -1e9 if logits.dtype.name != "float16" else -6e4
+    if mask is not None:
+        logits = _m.where(_m.cast(mask, "bool"), logits, _m.zeros_like(logits) + big)
+    if is_causal:
+        T, S = logits.shape[-2], logits.shape[-1]
+        causal = convert_to_tensor(np.tril(np.ones((T, S), bool)))
+        logits = _m.where(causal, logits, _m.zeros_like(logits) + big)
+    w = _nn.softmax(logits, axis=-1)
+    return _a.einsum("bnts,bsnh->btnh", w, v)
