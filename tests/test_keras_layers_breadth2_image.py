@@ -197,3 +197,35 @@ def test_random_erasing_boxes_and_fills():
                           np.ones((1, 4, 4, 1)))
     cfg = L.RandomErasing().get_config()
     assert cfg["factor"] == (0, 1.0) and cfg["scale"] == (0.02, 0.33)
+
+
+SHEAR_IMG = np.arange(25, dtype="float32").reshape(5, 5, 1) * 3
+KERAS_SHEAR_X = [  # Keras: x_factor=(0.5, 0.5), constant fill, the two signs
+    [0.0, 3.0, 6.0, 9.0, 12.0, 7.5, 16.5, 19.5, 22.5, 25.5, 0.0, 30.0, 33.0, 36.0, 39.0, 0.0,
+     22.5, 46.5, 49.5, 52.5, 0.0, 0.0, 60.0, 63.0, 66.0],
+    [0.0, 3.0, 6.0, 9.0, 12.0, 16.5, 19.5, 22.5, 25.5, 13.5, 33.0, 36.0, 39.0, 42.0, 0.0, 49.5,
+     52.5, 55.5, 28.5, 0.0, 66.0, 69.0, 72.0, 0.0, 0.0]]
+KERAS_SHEAR_Y = [  # Keras: y_factor=(0.4, 0.4), nearest, constant fill, the two signs
+    [0.0, 3.0, 0.0, 0.0, 0.0, 15.0, 18.0, 6.0, 9.0, 0.0, 30.0, 33.0, 21.0, 24.0, 12.0, 45.0,
+     48.0, 36.0, 39.0, 27.0, 60.0, 63.0, 51.0, 54.0, 42.0],
+    [0.0, 3.0, 21.0, 24.0, 42.0, 15.0, 18.0, 36.0, 39.0, 57.0, 30.0, 33.0, 51.0, 54.0, 72.0,
+     45.0, 48.0, 66.0, 69.0, 0.0, 60.0, 63.0, 0.0, 0.0, 0.0]]
+
+
+def test_random_shear_matches_keras_both_signs():
+    x = np.repeat(SHEAR_IMG[None], 12, 0)
+    for layer, ref in ((L.RandomShear(x_factor=(0.5, 0.5), fill_mode="constant", seed=1),
+                        KERAS_SHEAR_X),
+                       (L.RandomShear(y_factor=(0.4, 0.4), interpolation="nearest",
+                                      fill_mode="constant", seed=2), KERAS_SHEAR_Y)):
+        y = layer(x).numpy().reshape(12, -1)
+        seen = set()
+        for row in y:
+            hits = [k for k, r in enumerate(ref) if np.allclose(row, r, atol=1e-3)]
+            assert hits, row.tolist()
+            seen.update(hits)
+        assert seen == {0, 1}   # both signs drawn among 12 images
+        assert np.array_equal(layer(x, training=False).numpy(), x)
+    cfg = L.RandomShear(0.3, 0.2).get_config()
+    assert cfg["x_factor"] == (-0.3, 0.3) and cfg["y_factor"] == (-0.2, 0.2)
+    assert cfg["fill_mode"] == "reflect" and cfg["interpolation"] == "bilinear"

@@ -220,6 +220,39 @@ class RandomRotation(_Transformed):
         return dict(super().get_config(), factor=self.factor)
 
 
+class RandomShear(_Transformed):
+    """Shear each image by a random factor (Keras 3): x' = x + sx * y, y' = y + sy * x about
+    the top-left corner, sx ~ U(x_factor), sy ~ U(y_factor) and one random sign per image.
+    Unlike the older layers here it transforms when called directly (Keras 3.15's
+    `training=True` default) and is the identity with training=False.
+
+    >>> import numpy as np, graphflow as tf
+    >>> sh = tf.keras.layers.RandomShear(y_factor=(0.4, 0.4), interpolation="nearest",
+    ...                                  fill_mode="constant")
+    >>> sh(np.ones((1, 5, 5, 1), "float32"), training=False).shape
+    TensorShape([1, 5, 5, 1])
+    """
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
+                 fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.x_factor = _bounds(x_factor, "RandomShear x_factor")
+        self.y_factor = _bounds(y_factor, "RandomShear y_factor")
+
+    def call(self, inputs, training=True):
+        return super().call(inputs, training=training)
+
+    def _transform(self, n, h, w):
+        sign = _m.where(_m.greater(self._uniform(n, 0.0, 1.0), 0.5), -1.0, 1.0)
+        sy = self._uniform(n, *self.y_factor) * sign
+        sx = self._uniform(n, *self.x_factor) * sign
+        z, o = self._consts(n)
+        return [o, sx, z, sy, o, z, z, z]
+
+    def get_config(self):
+        return dict(super().get_config(), x_factor=self.x_factor, y_factor=self.y_factor)
+
+
 class SpatialDropout1D(Dropout):
     """Dropout of whole channels of (batch, steps, channels) inputs (one draw per example and
     channel), only when training."""

@@ -1127,7 +1127,7 @@ CONV_LAYER_NAMES = (
 
 #: The random image layers and spatial dropout live in keras/augmentation.py (same scheme).
 AUGMENTATION_LAYER_NAMES = ("RandomFlip", "RandomTranslation", "RandomZoom", "RandomRotation",
-                            "SpatialDropout1D", "SpatialDropout2D")
+                            "SpatialDropout1D", "SpatialDropout2D", "RandomShear")
 
 
 #: Keras 3 aliases, RMSNormalization, SpatialDropout3D, adaptive pooling, Pipeline and
