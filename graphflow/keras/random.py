@@ -12,7 +12,8 @@ seed stateless - the same values on every call; pass a `SeedGenerator` there for
 >>> a.shape, bool(((b.numpy() >= 1) & (b.numpy() < 2)).all())
 (TensorShape([2, 3]), True)
 """
-from ..ops import nn_ops as _nn, random_ops as _r
+from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
+from ..tensor import convert_to_tensor
 
 
 class SeedGenerator:
@@ -66,3 +67,39 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """Zero each entry with probability `rate` and scale the rest by 1 / (1 - rate)."""
     return _nn.dropout(inputs, rate, noise_shape=noise_shape, seed=_op_seed(seed))
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    """Class indices drawn from the categorical distributions of each row of `logits`
+    (batch, num_classes) -> (batch, num_samples)."""
+    return _r.categorical(logits, num_samples, dtype=dtype, seed=_op_seed(seed))
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Samples from Gamma(alpha, 1)."""
+    return _r.gamma(shape, alpha, dtype=dtype or "float32", seed=_op_seed(seed))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    """Samples from Beta(alpha, beta), as X / (X + Y) of two gamma draws."""
+    x = gamma(shape, alpha, dtype, seed)
+    y = gamma(shape, beta, dtype, seed)
+    return x / (x + y)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Samples from Binomial(counts, probabilities) (as floats, Keras' default dtype)."""
+    pair = _r.uniform([2], minval=0, maxval=2 ** 31 - 1, dtype="int32", seed=_op_seed(seed))
+    dtype = dtype or "float32"
+    out = _r.stateless_binomial(shape, pair, counts, probabilities, output_dtype="float64")
+    return _m.cast(out, dtype)
+
+
+def shuffle(x, axis=0, seed=None):
+    """`x` with its slices along `axis` in a random order."""
+    x = convert_to_tensor(x)
+    if axis == 0:
+        return _r.shuffle(x, seed=_op_seed(seed))
+    perm = list(range(len(x.shape)))
+    perm[0], perm[axis] = perm[axis], perm[0]
+    return _s.transpose(_r.shuffle(_s.transpose(x, perm), seed=_op_seed(seed)), perm)
