@@ -15,6 +15,7 @@ import graphflow as tf
 from graphflow import control_ops
 from graphflow.backends.numba import cache, loop as loop_lowering
 from graphflow.keras import recurrent as rnn
+from test_recurrent import loss_and_gradients
 
 
 @pytest.fixture
@@ -55,14 +56,7 @@ def test_rnn_gradient_step_as_compiled_loops_matches_step_by_step_and_numpy(cls,
     layer(x)
     layer.set_weights([(rng.normal(size=w.shape) * 0.5).astype(np.float32)
                        for w in layer.get_weights()])
-    r = tf.constant(rng.normal(size=(3, 7, 5)).astype(np.float32))
-
-    def run(xt):
-        with tf.GradientTape() as tape:
-            tape.watch(xt)
-            out = layer(xt)
-            loss = tf.reduce_sum(out[0] * r) + tf.reduce_sum(out[-1] ** 2)
-        return [loss] + out + tape.gradient(loss, [xt] + layer.trainable_weights)
+    run = loss_and_gradients(layer, tf.constant(rng.normal(size=(3, 7, 5)).astype(np.float32)))
 
     def make(jit):
         return tf.function(run, jit_compile=jit)

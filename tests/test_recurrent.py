@@ -256,6 +256,19 @@ def test_lstm_model_trains_on_sequence_sign_task():
     assert hist.history["accuracy"][-1] > 0.8
 
 
+def loss_and_gradients(layer, r):
+    """run(x) -> [loss, *layer(x), d loss / d x, d loss / d weights] for a layer with
+    return_sequences and return_state: loss = sum(sequence * r) + sum(last state ** 2) (also
+    tests/test_loop_lowering.py's)."""
+    def run(xt):
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            out = layer(xt)
+            loss = tf.reduce_sum(out[0] * r) + tf.reduce_sum(out[-1] ** 2)
+        return [loss] + out + tape.gradient(loss, [xt] + layer.trainable_weights)
+    return run
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 @pytest.mark.parametrize("cls", [rnn.SimpleRNN, rnn.LSTM, rnn.GRU], ids=["simple", "lstm", "gru"])
 def test_traced_time_loop_is_one_while_node_with_eager_values_and_gradients(cls, backend):
@@ -265,14 +278,7 @@ def test_traced_time_loop_is_one_while_node_with_eager_values_and_gradients(cls,
                 dtype="float64")
     layer(x)
     _randomize(layer, rng)
-    r = tf.constant(rng.normal(size=(2, 6, 4)))
-
-    def run(xt):
-        with tf.GradientTape() as tape:
-            tape.watch(xt)
-            out = layer(xt)
-            loss = tf.reduce_sum(out[0] * r) + tf.reduce_sum(out[-1] ** 2)
-        return [loss] + out + tape.gradient(loss, [xt] + layer.trainable_weights)
+    run = loss_and_gradients(layer, tf.constant(rng.normal(size=(2, 6, 4))))
 
     want = run(x)   # eager: a Python loop over the steps
     f = tf.function(run, jit_compile=False if backend == "numpy" else None)
