@@ -229,3 +229,19 @@ def test_random_shear_matches_keras_both_signs():
     cfg = L.RandomShear(0.3, 0.2).get_config()
     assert cfg["x_factor"] == (-0.3, 0.3) and cfg["y_factor"] == (-0.2, 0.2)
     assert cfg["fill_mode"] == "reflect" and cfg["interpolation"] == "bilinear"
+
+
+def test_random_sharpness_matches_keras():
+    blur = L.RandomSharpness((0.0, 0.0))(X).numpy()
+    np.testing.assert_allclose(blur[0], [[[28.923, 51.692, 54.769], [83.462, 92.231, 101.0],
+                                          [111.692, 36.0, 39.077]],
+                                         [[52.615, 75.385, 78.462], [107.154, 115.923, 45.923],
+                                          [56.615, 59.692, 62.769]]], atol=2e-3)   # Keras
+    sharp = L.RandomSharpness((1.0, 1.0))(X).numpy()
+    np.testing.assert_allclose(sharp[1], [[[223.692, 255.0, 255.0], [0.0, 19.154, 84.385],
+                                           [171.385, 222.615, 255.0]],
+                                          [[255.0, 0.0, 42.923], [84.231, 149.462, 214.692],
+                                           [255.0, 255.0, 0.0]]], atol=2e-3)   # Keras
+    np.testing.assert_allclose(L.RandomSharpness((0.5, 0.5))(X).numpy(), X, atol=1e-3)
+    assert np.array_equal(L.RandomSharpness(0.3)(X, training=False).numpy(), X)
+    assert L.RandomSharpness(0.3).get_config()["factor"] == (0, 0.3)

@@ -15,8 +15,8 @@ TensorShape([1, 3, 4, 1])
 """
 import numpy as np
 
-from ..ops import array_ops as _a, creation as _c, image_extra_ops as _ie, image_ops as _im, \
-    math_ops as _m
+from ..ops import array_ops as _a, conv_ops as _cv, creation as _c, image_extra_ops as _ie, \
+    image_ops as _im, math_ops as _m
 from ..ops import random_ops as _r, shape_ops as _s
 from ..tensor import TensorShape, to_tensor
 from . import config as _config
@@ -735,3 +735,31 @@ class RandomErasing(_ImageLayer):
     def get_config(self):
         return dict(super().get_config(), factor=self.factor, scale=self.scale,
                     fill_value=self.fill_value, value_range=self.value_range, seed=self.seed)
+
+
+class RandomSharpness(_RandomColor):
+    """When training, blend each image with its 3x3-smoothed version (kernel 1/13 around,
+    5/13 center, zero 'same' padding): `x + (1 - 2f) * (smooth - x)`, f ~ U(factor), clipped
+    to `value_range` (Keras 3: f = 0.5 keeps the image, 0 blurs, 1 sharpens).
+
+    >>> import numpy as np, graphflow as tf
+    >>> x = np.full((1, 3, 3, 1), 13.0, "float32")
+    >>> tf.keras.layers.RandomSharpness((0.0, 0.0))(x).numpy()[0, 1, 1, 0].item()   # blurred
+    13.0
+    """
+    _BOUNDS = (0, 1)
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(factor, value_range, seed, data_format=data_format, **kwargs)
+        self.value_range = check_value_range(self, value_range)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        f = _per_image_uniform(self, x, float(self.factor[0]), float(self.factor[1])) * 2.0
+        a, b = 1.0 / 13.0, 5.0 / 13.0
+        k = np.array([[a, a, a], [a, b, a], [a, a, a]], self.dtype)[:, :, None, None]
+        kernel = np.tile(k, (1, 1, int(x.shape[-1]), 1))
+        smooth = _cv.depthwise_conv2d(x, kernel, (1, 1, 1, 1), "SAME")
+        y = x + (1.0 - f) * (smooth - x)
+        return _m.clip_by_value(y, float(self.value_range[0]), float(self.value_range[1]))
