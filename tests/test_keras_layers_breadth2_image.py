@@ -245,3 +245,20 @@ def test_random_sharpness_matches_keras():
     np.testing.assert_allclose(L.RandomSharpness((0.5, 0.5))(X).numpy(), X, atol=1e-3)
     assert np.array_equal(L.RandomSharpness(0.3)(X, training=False).numpy(), X)
     assert L.RandomSharpness(0.3).get_config()["factor"] == (0, 0.3)
+
+
+def test_equalization_matches_keras():
+    eq = L.Equalization()
+    np.testing.assert_array_equal(
+        eq(X).numpy(),
+        [[[[0, 46, 93], [116, 162, 209], [232, 0, 46]], [[70, 116, 162], [185, 232, 0],
+                                                         [46, 93, 139]]],
+         [[[162, 209, 255], [23, 70, 116], [139, 185, 232]],
+          [[255, 23, 70], [93, 139, 185], [209, 255, 23]]]])   # Keras
+    eq8 = L.Equalization(bins=8, value_range=(0, 1))(X / 255.0).numpy()
+    np.testing.assert_allclose(eq8[0, 0], [[0.0, 0.2, 0.4], [0.502, 0.698, 0.902],
+                                           [1.0, 0.0, 0.2]], atol=1e-3)   # Keras
+    flat = np.full((1, 2, 2, 1), 9.0, "float32")   # one occupied bin: kept
+    np.testing.assert_array_equal(eq(flat).numpy(), flat)
+    assert np.array_equal(eq(X, training=False).numpy(), X)
+    assert eq.get_config()["value_range"] == [0, 255] and eq.get_config()["bins"] == 256

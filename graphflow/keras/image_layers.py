@@ -17,7 +17,7 @@ import numpy as np
 
 from ..ops import array_ops as _a, conv_ops as _cv, creation as _c, image_extra_ops as _ie, \
     image_ops as _im, math_ops as _m
-from ..ops import random_ops as _r, shape_ops as _s
+from ..ops import random_ops as _r, segment_ops as _seg, shape_ops as _s
 from ..tensor import TensorShape, to_tensor
 from . import config as _config
 from .augmentation import on_nhwc_batch
@@ -763,3 +763,46 @@ class RandomSharpness(_RandomColor):
         smooth = _cv.depthwise_conv2d(x, kernel, (1, 1, 1, 1), "SAME")
         y = x + (1.0 - f) * (smooth - x)
         return _m.clip_by_value(y, float(self.value_range[0]), float(self.value_range[1]))
+
+
+class Equalization(_ImageLayer):
+    """Histogram equalization per channel (Keras 3: one `bins`-bin histogram of the channel
+    over the whole batch, values mapped to [0, 255]; lookup table round((cdf - cdf_min) * 255 /
+    (n - cdf_min)); a channel with at most one occupied bin is kept). Applied when called
+    directly and in training, the identity with training=False.
+
+    >>> import numpy as np, graphflow as tf
+    >>> x = np.array([0., 0., 64., 128.], "float32").reshape(1, 2, 2, 1)
+    >>> tf.keras.layers.Equalization()(x).numpy().ravel().tolist()
+    [0.0, 0.0, 128.0, 255.0]
+    """
+
+    def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.value_range, self.bins = check_value_range(self, value_range), int(bins)
+
+    def _equalize(self, ch):
+        nb = self.bins
+        v = to_range(ch, self.value_range, (0, 255))
+        idx = _m.cast(_m.clip_by_value(_m.cast(v * ((nb - 1) / 255.0), "int32"), 0, nb - 1),
+                      "int32")
+        flat = _s.reshape(idx, [-1])
+        hist = _seg.unsorted_segment_sum(_m.ones_like(flat, dtype=self.dtype), flat, nb)
+        cdf = _a.cumsum(hist)
+        big = float(np.finfo(self.dtype).max)
+        cdf_min = _m.reduce_min(_m.where(_m.greater(cdf, 0.0), cdf, big))
+        den = cdf[-1] - cdf_min
+        den = _m.where(_m.equal(den, 0.0), 1.0, den)
+        lut = _m.clip_by_value(_m.round((cdf - cdf_min) * 255.0 / den), 0.0, 255.0)
+        eq = _s.gather(lut, idx)
+        occupied = _m.reduce_sum(_m.cast(_m.greater(hist, 0.0), "int32"))
+        out = _m.where(_m.less_equal(occupied, 1), v, eq)
+        return to_range(out, (0, 255), self.value_range)
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        return _s.stack([self._equalize(x[..., c]) for c in range(int(x.shape[-1]))], -1)
+
+    def get_config(self):
+        return dict(super().get_config(), value_range=self.value_range, bins=self.bins)
