@@ -1076,6 +1076,34 @@ CASES["adjust_contrast"] = [
                     + x.mean((1, 2), keepdims=True, dtype=np.float64)).astype(np.float32))]
 CASES["adjust_contrast"][0].op = "adjust_contrast"
 
+# `for x in dataset` in a traced function (graphflow/autograph/dataset_loop.py): run eagerly here
+from graphflow.autograph.dataset_loop import DatasetLoop as _DatasetLoop  # noqa: E402
+
+
+def _ds_loop(x):
+    return _DatasetLoop.of(tf.data.Dataset.from_tensor_slices(x), "test_ops_table")
+
+
+def _ds_next(x):
+    loop = _ds_loop(x)
+    return loop.bind_element(loop.bind_start(), tf.constant(np.int64(1)))
+
+
+def _ds_has(x):
+    loop = _ds_loop(x)
+    ep = loop.bind_start()
+    return tf.stack([loop.bind_has(ep, tf.constant(np.int64(k))) for k in (0, 3, 4)])
+
+
+CASES["dataset_loop_start"] = [Case([f32(3, 2)], lambda x: _ds_loop(x).bind_start(),
+                                    check=lambda v: np.testing.assert_equal(v, np.int64(1)))]
+CASES["dataset_loop_next"] = [Case([f32(3, 2)], _ds_next, lambda x: x[1]),
+                              Case([f32(4)], _ds_has, lambda x: np.array([True, True, False]),
+                                   id="has")]
+for _name in ("dataset_loop_start", "dataset_loop_next"):
+    for _c in CASES[_name]:
+        _c.op = _name
+
 # cases added after ALL was built (above) join the parametrized test_case too: the list object
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

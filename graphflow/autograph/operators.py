@@ -18,6 +18,7 @@ from .. import state as _state
 from ..errors import user_source
 from ..ops import creation, math_ops, shape_ops
 from ..tensor import SymbolicTensor, Tensor, Variable, to_tensor
+from .dataset_loop import DatasetLoop
 from .tensor_array import TensorArray
 
 
@@ -320,6 +321,23 @@ def while_stmt(test_fn, body_fn, vars_, names, lineno=None):
         k += 1
 
 
+def _dataset_loop(loop, extra_test, body_fn, vars_, names, lineno):
+    """`for x in dataset` as one while_loop over (element number, "element exists", *vars_):
+    each run starts a new pass over the dataset (`dataset_loop_start`) and fetches the elements
+    inside the body, so their shapes may differ between iterations."""
+    epoch = loop.bind_start()
+
+    def test(i, has, *vs):
+        return and_(lambda: has, lambda: True if extra_test is None else extra_test(*vs))
+
+    def body(i, has, *vs):
+        out = tuple(body_fn(loop.bind_element(epoch, i), *vs))
+        return (i + 1, loop.bind_has(epoch, i + 1)) + out
+    start = to_tensor(np.int64(0))
+    return _tensor_loop(test, body, (start, loop.bind_has(epoch, start)) + vars_,
+                        ("<iterate>", "<has_next>") + tuple(names), lineno, user_source())[2:]
+
+
 class RangeIter:
     """`tf.range(start, limit, delta)` with traced bounds, iterated by a converted `for`."""
 
@@ -369,6 +387,12 @@ def for_stmt(iterable, extra_test, body_fn, vars_, names, lineno=None):
             return (i + 1,) + tuple(body_fn(x[i], *vs))
         return _tensor_loop(test, body, (to_tensor(0),) + vars_, ("<iterate>",) + tuple(names),
                             lineno, user_source())[1:]
+    if getattr(iterable, "__graph_loop__", False) and _state.current().graph is not None:
+        loop = DatasetLoop.of(iterable, user_source())
+        if loop is not None:
+            _note(frame, lineno, "for", "graph: one while_loop node over the dataset (iterated "
+                  "anew at every run)")
+            return _dataset_loop(loop, extra_test, body_fn, vars_, names, lineno)
     _note(frame, lineno, "for", f"Python: iterates a Python {type(iterable).__name__} "
           "(unrolled while tracing)")
     for item in iterable:

@@ -61,6 +61,10 @@ class Dataset:
     iterate it with `for`, `as_numpy_iterator()` or pass it to Keras `fit`.
     """
 
+    #: AutoGraph runs `for x in dataset` in a traced function as a graph loop over the dataset
+    #: (iterated anew at each run; `graphflow.autograph.dataset_loop`)
+    __graph_loop__ = True
+
     def __init__(self, make_iterator, cardinality=UNKNOWN_CARDINALITY, spec=None, options=None):
         self._make = make_iterator
         self._cardinality = cardinality
@@ -208,9 +212,10 @@ class Dataset:
             with _state.using(graph=None, tapes=(), adjoint=None):
                 elements = list(self._make())
             warnings.warn(
-                f"iterating a tf.data.Dataset inside @tf.function (at {user_source()}) unrolls "
-                f"the loop while tracing: its {len(elements)} elements become constants of the "
-                "graph and every call replays them (a shuffle is not redone, a changed source "
+                f"iterating a tf.data.Dataset inside @tf.function (at {user_source()}) without "
+                "AutoGraph, or with element dims unknown (None: a batch without "
+                "drop_remainder) or ragged/sparse elements, unrolls the loop while tracing: its "
+                f"{len(elements)} elements become constants of the graph and every call replays them (a shuffle is not redone, a changed source "
                 "is not re-read; TF loops over the dataset at run time). Iterate outside the "
                 "function and call it per element (or batch) instead.", UserWarning,
                 stacklevel=2)
