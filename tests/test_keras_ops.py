@@ -479,3 +479,66 @@ def test_namespaces_and_image():
     assert ops.image.resize(img, (4, 4)).shape == (1, 4, 4, 3)
     assert ops.dtype(I) == "int32" and ops.is_tensor(ops.ones(2)) and not ops.is_tensor(A)
     assert math.isclose(float(ops.mean(ops.divide(I, 2))), I.mean() / 2, rel_tol=1e-6)
+
+
+NX = np.array([[1, np.nan, 3, 7], [np.nan, 2, 0, 5]], "float32")
+MORE = [
+    ("nanmedian", lambda: ops.nanmedian(NX, axis=1), lambda: np.nanmedian(NX, axis=1)),
+    ("nanquantile", lambda: ops.nanquantile(NX, [0.2, 0.7]), lambda: np.nanquantile(NX, [.2, .7])),
+    ("nanpercentile_keep", lambda: ops.nanpercentile(NX, 40, axis=0, keepdims=True),
+     lambda: np.nanpercentile(NX, 40, axis=0, keepdims=True)),
+    ("nanargmax", lambda: ops.nanargmax(NX, axis=1), lambda: np.nanargmax(NX, axis=1)),
+    ("nanargmin", lambda: ops.nanargmin(NX), lambda: np.nanargmin(NX)),
+    ("gcd", lambda: ops.gcd(np.array([12, -18, 0]), np.array([8, 12, 5])),
+     lambda: np.gcd([12, -18, 0], [8, 12, 5])),
+    ("lcm", lambda: ops.lcm(np.array([4, 6]), np.array([6, 5])), lambda: np.lcm([4, 6], [6, 5])),
+    ("bitwise_and", lambda: ops.bitwise_and(I, 6), lambda: np.bitwise_and(I, 6)),
+    ("bitwise_xor", lambda: ops.bitwise_xor(I, 3), lambda: np.bitwise_xor(I, 3)),
+    ("bitwise_invert", lambda: ops.bitwise_invert(I - 2), lambda: np.invert(I - 2)),
+    ("left_shift", lambda: ops.left_shift(I, 2), lambda: np.left_shift(I, 2)),
+    ("right_shift", lambda: ops.right_shift(I - 3, 1), lambda: np.right_shift(I - 3, 1)),
+    ("nextafter", lambda: ops.nextafter(np.float32(1), np.float32(2)),
+     lambda: np.nextafter(np.float32(1), np.float32(2))),
+    ("argpartition", lambda: ops.take_along_axis(A, ops.argpartition(A, 1), -1)[:, 1],
+     lambda: np.partition(A, 1)[:, 1]),
+    ("cdist", lambda: ops.cdist(A, B[:2]), lambda: np.sqrt(((A[:, None] - B[None, :2]) ** 2)
+                                                          .sum(-1))),
+    ("cdist_p1", lambda: ops.cdist(A, B[:2], p=1), lambda: np.abs(A[:, None] - B[None, :2])
+     .sum(-1)),
+    ("polar", lambda: ops.real(ops.polar(P, A)), lambda: P * np.cos(A)),
+    ("pad_images", lambda: ops.image.pad_images(np.ones((2, 3, 1)), 1, 2, target_height=5,
+                                                target_width=6)[..., 0],
+     lambda: np.pad(np.ones((2, 3)), ((1, 2), (2, 1)))),
+    ("crop_images", lambda: ops.image.crop_images(np.arange(20.0).reshape(4, 5, 1), 1, 2,
+                                                  target_height=2, target_width=2)[..., 0],
+     lambda: np.arange(20.0).reshape(4, 5)[1:3, 2:4]),
+    ("extract_patches", lambda: ops.image.extract_patches(np.arange(16.0).reshape(1, 4, 4, 1),
+                                                          2)[0, 1, 0],
+     lambda: np.array([8.0, 9.0, 12.0, 13.0])),
+]
+
+
+@pytest.mark.parametrize("name,call,ref", MORE, ids=[c[0] for c in MORE])
+def test_more_match_numpy(name, call, ref):
+    test_matches_numpy(name, call, ref)
+
+
+def test_stft_against_the_definition():
+    x = R.randn(2, 40).astype("float32")
+    re, im = ops.stft(x, 12, 6, 16)
+    xp = np.pad(x, ((0, 0), (8, 8)), mode="reflect")
+    w = np.zeros(16)
+    w[2:14] = np.hanning(13)[:-1]
+    frames = np.stack([xp[:, i:i + 16] for i in range(0, xp.shape[1] - 15, 6)], 1)
+    want = np.fft.rfft(frames * w, 16)
+    np.testing.assert_allclose(re.numpy(), want.real, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(im.numpy(), want.imag, rtol=1e-4, atol=1e-4)
+
+
+def test_jvp():
+    y, t = ops.jvp(lambda x: ops.sin(x) * 2.0, (tf.constant([0.0, 1.0]),),
+                   (tf.constant([1.0, 3.0]),))
+    np.testing.assert_allclose(t.numpy(), 2 * np.cos([0.0, 1.0]) * [1, 3], rtol=1e-6)
+    y, t, aux = ops.jvp(lambda x: (x * x, 7), (tf.constant(3.0),), (tf.constant(1.0),),
+                        has_aux=True)
+    assert float(t) == 6.0 and aux == 7

@@ -16,6 +16,7 @@ from ...ops import array_ops as _a, math_ops as _m, shape_ops as _s, segment_ops
 from ...ops import signal_ops as _sig, complex_ops as _cx
 from ...tensor import convert_to_tensor, is_tensor as _is_tensor
 from ... import nest as _nest
+from ...autodiff.forward import jvp as _forward_jvp
 
 cast, stop_gradient = _m.cast, _m.stop_gradient
 
@@ -251,3 +252,44 @@ def view_as_real(x):
     """A real tensor with trailing (real, imag) axis from a complex one."""
     x = convert_to_tensor(x)
     return _s.stack([_cx.real(x), _cx.imag(x)], axis=-1)
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """(fun(*primals), its forward-mode tangent along `tangents`) - plus aux with has_aux,
+    where fun returns (output, aux)."""
+    aux = []
+
+    def f(*args):
+        out = fun(*args)
+        if has_aux:
+            out, a = out
+            aux.append(a)
+        return out
+    out, tan = _forward_jvp(f, list(primals), list(tangents))
+    return (out, tan, aux[0]) if has_aux else (out, tan)
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """Short-time Fourier transform of the last axis; returns (real, imag) of shape
+    (..., frames, fft_length // 2 + 1). center pads fft_length // 2 reflected samples."""
+    x = convert_to_tensor(x)
+    if center:
+        pad = [[0, 0]] * (len(x.shape) - 1) + [[fft_length // 2, fft_length // 2]]
+        x = _a.pad(x, pad, mode="REFLECT")
+    if window is None:
+        win = np.ones(sequence_length)
+    elif isinstance(window, str):
+        win = {"hann": np.hanning, "hamming": np.hamming}[window](sequence_length + 1)[:-1]
+    else:
+        win = np.asarray(convert_to_numpy(window))
+    left = (fft_length - sequence_length) // 2
+    w = np.zeros(fft_length)
+    w[left:left + sequence_length] = win
+    frames = _sig.frame(x, fft_length, sequence_stride)
+    return _split(_sig.rfft(frames * _m.cast(convert_to_tensor(w), frames.dtype), [fft_length]))
+
+
+def polar(abs_, angle):
+    """The complex number abs_ * exp(i angle)."""
+    r, t = convert_to_tensor(abs_), convert_to_tensor(angle)
+    return _cx.complex(r * _m.cos(t), r * _m.sin(t))

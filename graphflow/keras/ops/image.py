@@ -5,7 +5,7 @@
 >>> image.resize(np.ones((1, 4, 4, 3), "float32"), (2, 2)).shape
 TensorShape([1, 2, 2, 3])
 """
-from ...ops import image_ops as _im, image_extra_ops as _imx, math_ops as _m
+from ...ops import array_ops as _a, image_ops as _im, image_extra_ops as _imx, math_ops as _m
 from ...tensor import convert_to_tensor
 from .numpy import moveaxis
 from .promote import floating as _floating
@@ -39,3 +39,58 @@ def rgb_to_hsv(images, data_format=None):
 def hsv_to_rgb(images, data_format=None):
     """HSV to RGB in [0, 1]."""
     return _imx.hsv_to_rgb(_floating(images))
+
+
+def _box(size, a, b, target, name):
+    if target is not None:
+        if a is None and b is None:
+            raise ValueError(f"keras.ops.image.{name}: give one of the two paddings/croppings "
+                             "with a target size")
+        extra = abs(target - size)   # the padding added or the cropping removed
+        return (a, extra - a) if a is not None else (extra - b, b)
+    return (a or 0, b or 0)
+
+
+def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
+               right_padding=None, target_height=None, target_width=None, data_format=None):
+    """Zero-pad images (H, W, C) or (N, H, W, C) to a box."""
+    x = convert_to_tensor(images)
+    cf = data_format == "channels_first"
+    h, w = (x.shape[-2], x.shape[-1]) if cf else (x.shape[-3], x.shape[-2])
+    t, b = _box(h, top_padding, bottom_padding, target_height, "pad_images")
+    l_, r = _box(w, left_padding, right_padding, target_width, "pad_images")
+    pads = [[0, 0]] * (len(x.shape) - 3) + ([[0, 0], [t, b], [l_, r]] if cf else
+                                            [[t, b], [l_, r], [0, 0]])
+    return _a.pad(x, pads)
+
+
+def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None,
+                right_cropping=None, target_height=None, target_width=None, data_format=None):
+    """Crop images (H, W, C) or (N, H, W, C) to a box."""
+    x = convert_to_tensor(images)
+    cf = data_format == "channels_first"
+    h, w = (x.shape[-2], x.shape[-1]) if cf else (x.shape[-3], x.shape[-2])
+    t, b = _box(h, top_cropping, bottom_cropping, target_height, "crop_images")
+    l_, r = _box(w, left_cropping, right_cropping, target_width, "crop_images")
+    if cf:
+        return x[..., t:h - b, l_:w - r]
+    return x[..., t:h - b, l_:w - r, :]
+
+
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
+                    data_format=None):
+    """Patches of `size` as channels: (N, H', W', size_h * size_w * C)."""
+    x = _floating(images)
+    if data_format == "channels_first":
+        x = moveaxis(x, -3, -1)
+    sz = [size, size] if isinstance(size, int) else list(size)
+    st = sz if strides is None else ([strides] * 2 if isinstance(strides, int) else
+                                     list(strides))
+    rt = [dilation_rate] * 2 if isinstance(dilation_rate, int) else list(dilation_rate)
+    single = len(x.shape) == 3
+    if single:
+        x = x[None]
+    out = _imx.extract_patches(x, [1] + sz + [1], [1] + st + [1], [1] + rt + [1],
+                               padding.upper())
+    out = out[0] if single else out
+    return moveaxis(out, -1, -3) if data_format == "channels_first" else out

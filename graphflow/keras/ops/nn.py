@@ -421,3 +421,13 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
         logits = _m.where(causal, logits, _m.zeros_like(logits) + big)
     w = _nn.softmax(logits, axis=-1)
     return _a.einsum("bnts,bsnh->btnh", w, v)
+
+
+def cdist(x1, x2, p=2.0):
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M)."""
+    d = _m.abs(_s.expand_dims(_floating(x1), -2) - _s.expand_dims(_floating(x2), -3))
+    if p == np.inf:
+        return _m.reduce_max(d, axis=-1)
+    if p == 2:
+        return _m.sqrt(_m.reduce_sum(d * d, axis=-1))
+    return _m.pow(_m.reduce_sum(_m.pow(d, float(p)), axis=-1), 1.0 / p)

@@ -18,6 +18,8 @@ from ...ops import shape_ops as _s, special_ops as _sp, complex_ops as _cx, lina
 from ...ops import segment_ops as _seg
 from ...tensor import convert_to_tensor, is_tensor
 from .promote import floating as _floating
+from ...control_flow import while_loop as _while_loop
+from ...py_func import numpy_function as _numpy_function
 
 
 def _t(x):
@@ -1222,3 +1224,129 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
         args = [b(a, shp) for a in args]
         return _s.stack([wrapped(*[a[i] for a in args]) for i in range(shp[0])])
     return wrapped
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    """argmax ignoring NaNs."""
+    x = _floating(x)
+    return argmax(_m.where(_m.is_nan(x), _m.zeros_like(x) - np.inf, x), axis, keepdims)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    """argmin ignoring NaNs."""
+    x = _floating(x)
+    return argmin(_m.where(_m.is_nan(x), _m.zeros_like(x) + np.inf, x), axis, keepdims)
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """quantile ignoring NaNs (linear interpolation between the sorted valid values)."""
+    x = _floating(x)
+    rank = len(x.shape)
+    axis_ = _axis(axis, rank) if axis is not None else None
+    flat = ravel(x) if axis is None else moveaxis(x, axis_, -1)
+    valid = _m.logical_not(_m.is_nan(flat))
+    n = _m.reduce_sum(_m.cast(valid, x.dtype), axis=-1, keepdims=True)
+    srt = _a.sort(_m.where(valid, flat, _m.zeros_like(flat) + np.inf), axis=-1)
+    outs = []
+    for qq in np.atleast_1d(np.asarray(q, "float64")):
+        pos = qq * (n - 1.0)
+        lo, hi = _m.floor(pos), _m.ceil(pos)
+        vlo = take_along_axis(srt, _m.cast(lo, "int32"), -1)
+        vhi = take_along_axis(srt, _m.cast(hi, "int32"), -1)
+        outs.append(_s.squeeze(vlo + (vhi - vlo) * (pos - lo), [-1]))
+    out = _s.stack(outs, 0)
+    if keepdims:
+        out = _s.expand_dims(out, -1 if axis is not None else 1)
+        if axis is None:
+            out = _s.reshape(out, [out.shape[0]] + [1] * rank)
+        else:
+            out = moveaxis(out, -1, axis_ + 1)
+    return out if np.ndim(q) else out[0]
+
+
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    """percentile ignoring NaNs."""
+    return nanquantile(x, np.asarray(q, "float64") / 100.0, axis, method, keepdims)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    """median ignoring NaNs."""
+    return nanquantile(x, 0.5, axis, keepdims=keepdims)
+
+
+def argpartition(x, kth, axis=-1):
+    """Indices that partition `x` around its kth element (a full stable argsort, which is
+    one valid partition)."""
+    return argsort(x, axis=axis)
+
+
+def left_shift(x, y):
+    """x << y for integers."""
+    x = _t(x)
+    return x * _m.pow(_m.cast(2, x.dtype), _m.cast(y, x.dtype))
+
+
+def right_shift(x, y):
+    """x >> y for integers (arithmetic shift)."""
+    x = _t(x)
+    return _m.floordiv(x, _m.pow(_m.cast(2, x.dtype), _m.cast(y, x.dtype)))
+
+
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
+
+
+def bitwise_invert(x):
+    """~x."""
+    x = _t(x)
+    if x.dtype.name == "bool":
+        return _m.logical_not(x)
+    if x.dtype.name.startswith("uint"):
+        return _m.cast(np.iinfo(x.dtype.as_numpy_dtype).max, x.dtype) - x
+    return -x - _m.cast(1, x.dtype)
+
+
+bitwise_not = bitwise_invert
+
+
+def _bitwise(npfn, name):
+    def op(x, y):
+        x, y = _t(x), _t(y)
+        dt = np.result_type(x.dtype.as_numpy_dtype, y.dtype.as_numpy_dtype)
+        return _numpy_function(lambda a, b: npfn(a, b).astype(dt), [x, y], dt.name,
+                               stateful=False)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name} of integers (as a numpy function node when traced)."
+    return op
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def gcd(x1, x2):
+    """Greatest common divisor of integers (Euclid's algorithm as a graph loop)."""
+    a, b = _m.abs(_t(x1)), _m.abs(_t(x2))
+    a, b = a + _m.zeros_like(b), b + _m.zeros_like(a)
+
+    def body(a, b):
+        nz = _m.not_equal(b, 0)
+        safe = _m.where(nz, b, _m.ones_like(b))
+        return _m.where(nz, b, a), _m.where(nz, _m.floormod(a, safe), b)
+    a, _ = _while_loop(lambda a, b: _m.reduce_any(_m.not_equal(b, 0)), body, (a, b))
+    return a
+
+
+def lcm(x1, x2):
+    """Least common multiple of integers."""
+    a, b = _t(x1), _t(x2)
+    g = gcd(a, b)
+    return _m.abs(a * _m.floordiv(b, _m.where(_m.equal(g, 0), _m.ones_like(g), g)))
+
+
+def nextafter(x1, x2):
+    """The next representable float after x1 toward x2."""
+    x1, x2 = _floating(x1), _floating(x2)
+    dt = x1.dtype.name
+    return _numpy_function(lambda a, b: np.nextafter(a, b).astype(dt), [x1, x2], dt,
+                           stateful=False)
