@@ -199,3 +199,16 @@ def test_unknown_dims_and_python_lists_still_unroll_with_a_warning():
         return s
     assert int(g()) == 6
     assert DATASET_LOOP_START.name not in _ops(g)
+
+
+def test_dataset_argument():
+    @tf.function
+    def total(ds):
+        s = tf.constant(0, tf.int64)
+        for x in ds:
+            s += x
+        return s
+    a, b = tf.data.Dataset.range(4), tf.data.Dataset.range(10)
+    assert [int(total(a)), int(total(b)), int(total(a))] == [6, 45, 6]
+    # graphflow traces once per dataset object (TF: once per element_spec)
+    assert total.experimental_get_tracing_count() == 2
