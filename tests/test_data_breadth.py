@@ -281,9 +281,17 @@ def test_for_over_dataset_inside_function():
         for x in d:
             t += x
         return t
+    assert int(total(ds)) == 10   # a run-time loop (tests/test_autograph_dataset_loop.py)
+
+    @tf.function(autograph=False)
+    def unrolled(d):
+        t = tf.constant(0, tf.int64)
+        for x in d:
+            t += x
+        return t
     with pytest.warns(UserWarning, match=r"unrolls the loop while tracing: its 5 elements "
                                           r"become constants"):
-        assert int(total(ds)) == 10
+        assert int(unrolled(ds)) == 10
 
 
 def test_map_function_runs_eagerly_when_it_cannot_be_traced():
