@@ -470,6 +470,14 @@ def test_dot_product_attention():
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
+def test_dtype_promotion():
+    assert ops.add(I, 0.5).dtype.name == "float32"        # int tensor + Python float
+    assert ops.multiply(I, 2).dtype.name == "int32"       # Python int keeps the tensor's dtype
+    assert ops.add(A, I).dtype.name == "float32"          # int32 + float32 -> float32
+    assert ops.subtract(A, A.astype("float64")).dtype.name == "float64"
+    assert ops.add(I > 0, 1).dtype.name == "int32"
+
+
 def test_namespaces_and_image():
     assert ops.numpy.amax is ops.amax and ops.nn.glu is ops.glu and ops.linalg.svd is ops.svd
     assert ops.core.while_loop is ops.while_loop
@@ -489,6 +497,12 @@ MORE = [
      lambda: np.nanpercentile(NX, 40, axis=0, keepdims=True)),
     ("nanargmax", lambda: ops.nanargmax(NX, axis=1), lambda: np.nanargmax(NX, axis=1)),
     ("nanargmin", lambda: ops.nanargmin(NX), lambda: np.nanargmin(NX)),
+    ("add_int_float", lambda: ops.add(I, 0.5), lambda: I + 0.5),
+    ("where_int_float", lambda: ops.where(I > 1, I, 0.5), lambda: np.where(I > 1, I, 0.5)),
+    ("maximum_mixed", lambda: ops.maximum(I, A[:2, :3]), lambda: np.maximum(I, A[:2, :3])),
+    ("sum_bool", lambda: ops.sum(I > 1, axis=0), lambda: np.sum(I > 1, axis=0)),
+    ("max_bool", lambda: ops.max(I > 1, axis=1), lambda: np.max(I > 1, axis=1)),
+    ("min_bool", lambda: ops.min(I > 0), lambda: np.min(I > 0)),
     ("gcd", lambda: ops.gcd(np.array([12, -18, 0]), np.array([8, 12, 5])),
      lambda: np.gcd([12, -18, 0], [8, 12, 5])),
     ("lcm", lambda: ops.lcm(np.array([4, 6]), np.array([6, 5])), lambda: np.lcm([4, 6], [6, 5])),

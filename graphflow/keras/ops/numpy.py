@@ -17,7 +17,7 @@ from ...ops import array_ops as _a, creation as _c, math_ops as _m, misc_ops as 
 from ...ops import shape_ops as _s, special_ops as _sp, complex_ops as _cx, linalg_ops as _la
 from ...ops import segment_ops as _seg
 from ...tensor import convert_to_tensor, is_tensor
-from .promote import floating as _floating
+from .promote import binary as _binary, floating as _floating
 from ...control_flow import while_loop as _while_loop
 from ...py_func import numpy_function as _numpy_function
 
@@ -42,10 +42,29 @@ def _static_shape(x):
 
 # --- the graphflow ops under their numpy names ------------------------------------------
 matmul, dot = _m.matmul, _m.matmul
-add, subtract, multiply, negative = _m.add, _m.subtract, _m.multiply, _m.negative
-maximum, minimum, sign, floor, ceil = _m.maximum, _m.minimum, _m.sign, _m.floor, _m.ceil
-equal, not_equal, greater, greater_equal, less, less_equal = _m.equal, _m.not_equal, \
-    _m.greater, _m.greater_equal, _m.less, _m.less_equal
+negative, sign, floor, ceil = _m.negative, _m.sign, _m.floor, _m.ceil
+
+
+def _promoted(fn, name, what):
+    def op(x1, x2):
+        return fn(*_binary(x1, x2))
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {what}, with Keras' dtype promotion (int tensor and float -> " \
+        "float32)."
+    return op
+
+
+add, subtract, multiply = (_promoted(_m.add, "add", "x1 + x2"),
+                           _promoted(_m.subtract, "subtract", "x1 - x2"),
+                           _promoted(_m.multiply, "multiply", "x1 * x2"))
+maximum, minimum = (_promoted(_m.maximum, "maximum", "maximum"),
+                    _promoted(_m.minimum, "minimum", "minimum"))
+equal, not_equal = (_promoted(_m.equal, "equal", "x1 == x2"),
+                    _promoted(_m.not_equal, "not_equal", "x1 != x2"))
+greater, greater_equal = (_promoted(_m.greater, "greater", "x1 > x2"),
+                          _promoted(_m.greater_equal, "greater_equal", "x1 >= x2"))
+less, less_equal = (_promoted(_m.less, "less", "x1 < x2"),
+                    _promoted(_m.less_equal, "less_equal", "x1 <= x2"))
 logical_and, logical_or, logical_not = _m.logical_and, _m.logical_or, _m.logical_not
 absolute = abs = fabs = _m.abs
 einsum = _a.einsum
@@ -142,22 +161,22 @@ def divide_no_nan(x1, x2):
 
 def floor_divide(x1, x2):
     """Division rounded toward minus infinity."""
-    return _m.floordiv(x1, x2)
+    return _m.floordiv(*_binary(x1, x2))
 
 
 def mod(x1, x2):
     """Remainder with the sign of the divisor (numpy's `mod`)."""
-    return _m.floormod(x1, x2)
+    return _m.floormod(*_binary(x1, x2))
 
 
 def fmod(x1, x2):
     """Remainder with the sign of the dividend (C's fmod)."""
-    return _mo.truncatemod(x1, x2)
+    return _mo.truncatemod(*_binary(x1, x2))
 
 
 def power(x1, x2):
     """x1 ** x2, broadcast."""
-    return _m.pow(x1, x2)
+    return _m.pow(*_binary(x1, x2))
 
 
 def trunc(x):
@@ -320,12 +339,20 @@ def isreal(x):
 
 
 # --- reductions ------------------------------------------------------------------------
+#: booleans reduce as Keras does: sum/prod count in int32, max/min are any/all
+_BOOL_REDUCE = {"sum": "int32", "prod": "int32", "max": _m.reduce_any, "min": _m.reduce_all}
+
+
 def _reduction(reduce, name, what, cast_bool=False):
     def op(x, axis=None, keepdims=False):
         x = _t(x)
+        fn = reduce
         if cast_bool:
             x = _m.cast(x, "bool")
-        return reduce(x, axis=axis, keepdims=keepdims)
+        elif x.dtype.name == "bool" and name in _BOOL_REDUCE:
+            how = _BOOL_REDUCE[name]
+            x, fn = (_m.cast(x, how), reduce) if isinstance(how, str) else (x, how)
+        return fn(x, axis=axis, keepdims=keepdims)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"{what} over `axis` (all axes by default), keeping reduced axes with keepdims."
     return op
@@ -1015,7 +1042,7 @@ def where(condition, x1=None, x2=None):
     entries (as numpy's nonzero)."""
     if x1 is None and x2 is None:
         return nonzero(condition)
-    return _m.where(_m.cast(condition, "bool"), x1, x2)
+    return _m.where(_m.cast(condition, "bool"), *_binary(x1, x2))
 
 
 def nonzero(x):
