@@ -1183,7 +1183,7 @@ LAZY_LAYER_MODULES = {
     "preprocessing": PREPROCESSING_LAYER_NAMES, "attention": ATTENTION_LAYER_NAMES,
     "recurrent": RECURRENT_LAYER_NAMES, "conv_layers": CONV_LAYER_NAMES,
     "augmentation": AUGMENTATION_LAYER_NAMES, "layers_extra2": EXTRA2_LAYER_NAMES,
-    "attention_extra": ("GroupQueryAttention",)}
+    "attention_extra": ("GroupQueryAttention",), "audio_layers": ("MelSpectrogram",)}
 
 
 def __getattr__(name):
