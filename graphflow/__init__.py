@@ -52,6 +52,7 @@ from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, h
 from .errors import DeadlineExceededError, InvalidArgumentError, OpError
 from . import errors as _errors_mod
 from .tensor import Tensor, TensorShape, TensorSpec, Variable, constant, convert_to_tensor, is_tensor
+from .tensor import VariableAggregation, VariableSynchronization
 from .tape import GradientTape
 from .state import name_scope
 from . import autodiff
@@ -114,7 +115,6 @@ __getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
     "distribute",    # tf.distribute: data-parallel training over MPI
     "summary",       # tf.summary: TensorBoard event files
     "saved_model"))  # tf.saved_model: save/load a Module's variables and traced graphs
-
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows

@@ -5,6 +5,8 @@
 >>> v[0, 0].assign(3.)  # doctest: +ELLIPSIS
 <tf.Variable 'Variable:0' shape=(3, 1) dtype=float32, numpy=...>
 """
+import enum
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -63,6 +65,22 @@ class TensorShape(tuple):
     def __getitem__(self, i):
         r = tuple.__getitem__(self, i)
         return TensorShape(r) if isinstance(i, slice) else r
+
+    def __eq__(self, other):
+        """Equal dims, also against a list (TF: `TensorShape([5, 3]) == [5, 3]` is True).
+
+        >>> TensorShape([5, 3]) == [5, 3], TensorShape([None, 3]) != [None, 3]
+        (True, False)
+        """
+        if isinstance(other, list):
+            other = tuple(other)
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = tuple.__hash__
 
     def __repr__(self):
         return f"TensorShape({list(self)})"
@@ -374,6 +392,22 @@ class SymbolicTensor(Tensor):
 VARIABLE_CREATED_HOOKS = []
 
 
+class VariableSynchronization(enum.Enum):
+    """TF's `tf.VariableSynchronization` (when replicas' copies of a variable are synced)."""
+    AUTO = 0
+    NONE = 1
+    ON_WRITE = 2
+    ON_READ = 3
+
+
+class VariableAggregation(enum.Enum):
+    """TF's `tf.VariableAggregation` (how replicas' updates of a variable are combined)."""
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
+
+
 class Variable(_TensorLike):
     """Mutable state: a tensor value that `assign`, `assign_add`, `assign_sub` replace.
 
@@ -383,7 +417,14 @@ class Variable(_TensorLike):
     4.0
     """
 
-    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None):
+    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None, *,
+                 validate_shape=True, caching_device=None, constraint=None,
+                 synchronization=None, aggregation=None, import_scope=None,
+                 experimental_enable_variable_lifting=True):
+        # TF's distribution options (synchronization, aggregation) are kept for code that reads
+        # them back; one process holds one copy, so they change nothing here
+        self.synchronization, self.aggregation = synchronization, aggregation
+        self.constraint = constraint
         if initial_value is None:
             raise ValueError("Variable needs an initial_value")
         if callable(initial_value):

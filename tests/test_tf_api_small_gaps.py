@@ -1,0 +1,27 @@
+"""Small TF API gaps found by running TF's guide notebooks: values as TF documents them."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+
+
+def test_tensor_shape_equals_lists_and_tuples_as_tf():
+    s = tf.TensorShape([5, 3])
+    assert s == [5, 3] and s == (5, 3) and s == tf.TensorShape([5, 3])
+    assert not (s != [5, 3]) and s != [5, 4] and s != [5]
+    assert tf.TensorShape([None, 3]) == [None, 3]
+    assert len({tf.TensorShape([1, 2]), tf.TensorShape((1, 2))}) == 1
+    assert tf.ones([2, 3]).shape == [2, 3]
+
+
+def test_variable_accepts_tf_distribution_options_and_constraint():
+    v = tf.Variable(1.0, trainable=False, synchronization=tf.VariableSynchronization.ON_READ,
+                    aggregation=tf.VariableAggregation.MEAN, validate_shape=True)
+    assert v.synchronization is tf.VariableSynchronization.ON_READ
+    assert v.aggregation is tf.VariableAggregation.MEAN and not v.trainable
+    v.assign_add(2.0)
+    assert float(v.numpy()) == 3.0
+    w = tf.Variable(np.ones(2, np.float32), constraint=lambda x: tf.clip_by_value(x, 0, 0.5))
+    assert w.constraint is not None and np.allclose(w.constraint(w).numpy(), 0.5)
+    with pytest.raises(TypeError):
+        tf.Variable(1.0, no_such_option=1)
