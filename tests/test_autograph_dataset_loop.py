@@ -212,3 +212,22 @@ def test_dataset_argument():
     assert [int(total(a)), int(total(b)), int(total(a))] == [6, 45, 6]
     # graphflow traces once per dataset object (TF: once per element_spec)
     assert total.experimental_get_tracing_count() == 2
+
+
+def test_enumerate_and_zip_of_datasets():
+    a = tf.data.Dataset.from_tensor_slices(np.array([2.0, 3.0, 5.0], np.float32))
+    b = tf.data.Dataset.range(10, 13)
+
+    @tf.function
+    def f():
+        s = tf.constant(0.0)
+        for i, x in enumerate(a, start=1):
+            s += tf.cast(i, tf.float32) * x
+        t = tf.constant(0, tf.int64)
+        for x, y in zip(b, b.skip(1)):
+            t += x * y
+        return s, t
+    s, t = f()
+    assert float(s) == 1 * 2.0 + 2 * 3.0 + 3 * 5.0
+    assert int(t) == 10 * 11 + 11 * 12
+    assert DATASET_LOOP_START.name in _ops(f)

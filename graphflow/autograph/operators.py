@@ -351,6 +351,15 @@ def range_iter(f, *args, **kwargs):
         start, limit, delta = (0, args[0], 1) if len(args) == 1 else (tuple(args) + (1,))[:3]
         return RangeIter(*[to_tensor(v) if not isinstance(v, Tensor) else v
                            for v in (start, limit, delta)])
+    iterated = args[:1] if f is builtins.enumerate else args
+    if f in (builtins.enumerate, builtins.zip) and args and _state.current().graph is not None \
+            and all(getattr(a, "__graph_loop__", False) for a in iterated):
+        # as TF's AutoGraph: enumerate(ds) -> ds.enumerate(), zip(ds1, ds2) -> Dataset.zip
+        # (a run-time loop over the dataset instead of a Python iteration unrolled while tracing)
+        if f is builtins.enumerate:
+            return args[0].enumerate(*args[1:], **kwargs)
+        if not kwargs:
+            return type(args[0]).zip(tuple(args))
     return converted_call(f)(*args, **kwargs)
 
 
