@@ -215,8 +215,8 @@ def save(obj, export_dir, signatures=None, options=None):
     """Save `obj`'s variables and traced `@function`s to `export_dir` (see the module doc).
 
     `signatures`: a Function with an input_signature, a concrete function, or a dict of name ->
-    either; by default the one `@function` attribute with an input_signature, if exactly one,
-    becomes `serving_default`.
+    either; by default the one `@function` attribute of `obj` itself with an input_signature and
+    outputs, if exactly one, becomes `serving_default` (as TF).
     """
     export_dir = os.fspath(export_dir)
     _, variables, _, nodes = object_graph(obj)
@@ -232,7 +232,10 @@ def save(obj, export_dir, signatures=None, options=None):
             if isinstance(a, Function):
                 rec["functions"][n] = [_graph_record(cf, f"{path}/{n}")
                                        for cf in _concretes(a)]
-                if a.input_signature is not None:
+                # TF's default signature: a function of the root object with an input_signature
+                # and outputs (one returning nothing cannot serve a signature)
+                if a.input_signature is not None and not path and \
+                        all(cf.traced.outputs for cf in _concretes(a)):
                     found.append(rec["functions"][n])
     refs = [(vpath, f"{vpath}/{VALUE}") for vpath, _ in variables]
     refs += [(path, ("object", path)) for path in objects if path]

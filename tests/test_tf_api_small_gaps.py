@@ -25,3 +25,33 @@ def test_variable_accepts_tf_distribution_options_and_constraint():
     assert w.constraint is not None and np.allclose(w.constraint(w).numpy(), 0.5)
     with pytest.raises(TypeError):
         tf.Variable(1.0, no_such_option=1)
+
+
+def test_saved_model_default_signature_only_from_a_root_function_with_outputs(tmp_path):
+    # the saved_model guide: a module whose only input_signature function returns nothing
+    # (mutate) saves without signatures; one that returns a value becomes serving_default
+    class Mutating(tf.Module):
+        def __init__(self):
+            self.v = tf.Variable(1.)
+
+        @tf.function
+        def __call__(self, x):
+            return x * self.v
+
+        @tf.function(input_signature=[tf.TensorSpec([], tf.float32)])
+        def mutate(self, new_v):
+            self.v.assign(new_v)
+
+    m = Mutating()
+    m(tf.constant(0.))
+    tf.saved_model.save(m, str(tmp_path / "a"))
+    assert len(tf.saved_model.load(str(tmp_path / "a")).signatures) == 0
+
+    class Doubling(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([], tf.float32)])
+        def f(self, x):
+            return x * 2.0
+
+    tf.saved_model.save(Doubling(), str(tmp_path / "b"))
+    sig = tf.saved_model.load(str(tmp_path / "b")).signatures
+    assert list(sig) == ["serving_default"]
