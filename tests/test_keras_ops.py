@@ -556,3 +556,27 @@ def test_jvp():
     y, t, aux = ops.jvp(lambda x: (x * x, 7), (tf.constant(3.0),), (tf.constant(1.0),),
                         has_aux=True)
     assert float(t) == 6.0 and aux == 7
+
+
+def test_adaptive_pools_view_eig_lu():
+    x = np.arange(2 * 5 * 7 * 3.0, dtype="float32").reshape(2, 5, 7, 3)
+    hb, wb = [(0, 3), (2, 5)], [(0, 3), (2, 5), (4, 7)]     # PyTorch's adaptive bins
+    want = np.array([[x[:, a:b, c:d].mean((1, 2)) for c, d in wb] for a, b in hb])
+    got = ops.adaptive_average_pool(x, (2, 3)).numpy()
+    np.testing.assert_allclose(got, want.transpose(2, 0, 1, 3), rtol=1e-6)
+    got = ops.adaptive_max_pool(np.moveaxis(x, -1, 1), (2, 3), data_format="channels_first")
+    want = np.array([[x[:, a:b, c:d].max((1, 2)) for c, d in wb] for a, b in hb])
+    np.testing.assert_allclose(got.numpy(), want.transpose(2, 3, 0, 1))
+    f = np.array([1.0, -2.5], "float32")
+    np.testing.assert_array_equal(ops.view(f, "int32").numpy(), f.view("int32"))
+    h = np.array([[1, 2, 3, 4]], "int16")
+    np.testing.assert_array_equal(ops.view(h, "int32").numpy(), h.view("int32"))
+    w, v = ops.eig(S)
+    np.testing.assert_allclose(S @ v.numpy(), v.numpy() * w.numpy(), rtol=1e-4, atol=1e-4)
+    lu, piv = ops.lu_factor(S)
+    lu, piv = lu.numpy(), piv.numpy()
+    L, U = np.tril(lu, -1) + np.eye(3), np.triu(lu)
+    PA = S.copy()
+    for k, p in enumerate(piv):
+        PA[[k, p]] = PA[[p, k]]
+    np.testing.assert_allclose(L @ U, PA, rtol=1e-5, atol=1e-5)

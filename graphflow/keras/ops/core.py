@@ -13,7 +13,7 @@ import numpy as np
 from ... import control_flow as _cf, api_extras as _ax
 from ...custom_gradient import custom_gradient as _custom_gradient
 from ...ops import array_ops as _a, math_ops as _m, shape_ops as _s, segment_ops as _seg
-from ...ops import signal_ops as _sig, complex_ops as _cx
+from ...ops import signal_ops as _sig, complex_ops as _cx, misc_ops as _mo
 from ...tensor import convert_to_tensor, is_tensor as _is_tensor
 from ... import nest as _nest
 from ...autodiff.forward import jvp as _forward_jvp
@@ -293,3 +293,20 @@ def polar(abs_, angle):
     """The complex number abs_ * exp(i angle)."""
     r, t = convert_to_tensor(abs_), convert_to_tensor(angle)
     return _cx.complex(r * _m.cos(t), r * _m.sin(t))
+
+
+def view(x, dtype=None):
+    """The same bytes read as `dtype` (numpy's `ndarray.view`; the last axis scales by the
+    itemsize ratio)."""
+    x = convert_to_tensor(x)
+    if dtype is None or x.dtype.name == str(np.dtype(dtype)):
+        return x
+    src, dst = x.dtype.size, np.dtype(dtype).itemsize
+    if src == dst:
+        return _mo.bitcast(x, np.dtype(dtype).name)
+    if src > dst:
+        out = _mo.bitcast(x, np.dtype(dtype).name)
+        return _s.reshape(out, list(x.shape[:-1]) + [x.shape[-1] * (src // dst)])
+    k = dst // src
+    grouped = _s.reshape(x, list(x.shape[:-1]) + [x.shape[-1] // k, k])
+    return _mo.bitcast(grouped, np.dtype(dtype).name)

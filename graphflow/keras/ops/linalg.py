@@ -7,7 +7,9 @@
 [0.0909, 0.6364]
 """
 from ...ops import linalg_ops as _la, math_ops as _m, misc_ops as _mo, shape_ops as _s
+from ...py_func import numpy_function as _numpy_function
 from ...tensor import convert_to_tensor
+import numpy as np
 from .numpy import norm  # noqa: F401  (keras.ops.linalg.norm)
 from .promote import floating as _floating
 
@@ -23,7 +25,7 @@ def cholesky_inverse(x, upper=False):
     low = _floating(x)
     low = _la.adjoint(low) if upper else low
     n = low.shape[-1]
-    eye = _m.cast(convert_to_tensor(__import__("numpy").eye(n)), low.dtype)
+    eye = _m.cast(convert_to_tensor(np.eye(n)), low.dtype)
     return _la.cholesky_solve(low, eye + _m.zeros_like(low))
 
 
@@ -92,3 +94,39 @@ def pinv(x, rcond=None):
 def matrix_rank(x, tol=None):
     """The numerical rank."""
     return _mo.matrix_rank(_floating(x), tol=tol)
+
+
+def eig(x):
+    """(eigenvalues, eigenvectors) of a general square matrix, complex (computed by numpy
+    as a numpy-function node; no gradient)."""
+    x = _floating(x)
+    ct = "complex64" if x.dtype.name == "float32" else "complex128"
+
+    def f(a):
+        w, v = np.linalg.eig(a)
+        return w.astype(ct), v.astype(ct)
+    return tuple(_numpy_function(f, [x], [ct, ct], stateful=False))
+
+
+def lu_factor(x):
+    """(lu, pivots) as scipy.linalg.lu_factor: the packed L (unit diagonal) and U factors and
+    0-based row pivots (computed by numpy as a numpy-function node; no gradient)."""
+    x = _floating(x)
+
+    def f(a):
+        a = np.array(a, dtype=np.float64)
+        n = a.shape[-1]
+        piv = np.zeros(a.shape[:-1], "int32")
+        for b in np.ndindex(a.shape[:-2]):
+            m = a[b]
+            for k in range(n):
+                p = k + int(np.argmax(np.abs(m[k:, k])))
+                piv[b + (k,)] = p
+                if p != k:
+                    m[[k, p]] = m[[p, k]]
+                if m[k, k] != 0:
+                    m[k + 1:, k] /= m[k, k]
+                    m[k + 1:, k + 1:] -= np.outer(m[k + 1:, k], m[k, k + 1:])
+        return a.astype(x.dtype.name), piv
+    lu, piv = _numpy_function(f, [x], [x.dtype.name, "int32"], stateful=False)
+    return lu, piv

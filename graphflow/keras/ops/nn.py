@@ -431,3 +431,34 @@ def cdist(x1, x2, p=2.0):
     if p == 2:
         return _m.sqrt(_m.reduce_sum(d * d, axis=-1))
     return _m.pow(_m.reduce_sum(_m.pow(d, float(p)), axis=-1), 1.0 / p)
+
+
+def _adaptive(reduce, inputs, output_size, data_format):
+    x = _to_last(_floating(inputs), data_format)
+    n = len(x.shape) - 2
+    outs = [output_size] * n if isinstance(output_size, int) else list(output_size)
+
+    def bins(L, o):   # PyTorch's bins: [floor(i L / o), ceil((i + 1) L / o))
+        return [(i * L // o, -(-(i + 1) * L // o)) for i in range(o)]
+
+    def pool(t, axis):
+        if axis == n + 1:
+            return t
+        L = t.shape[axis]
+        parts = []
+        for a, b in bins(L, outs[axis - 1]):
+            idx = [slice(None)] * len(t.shape)
+            idx[axis] = slice(a, b)
+            parts.append(reduce(t[tuple(idx)], axis=axis, keepdims=True))
+        return pool(_s.concat(parts, axis=axis), axis + 1)
+    return _from_last(pool(x, 1), data_format)
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Average pooling to a fixed spatial `output_size` (PyTorch's adaptive bins)."""
+    return _adaptive(_m.reduce_mean, inputs, output_size, data_format)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Max pooling to a fixed spatial `output_size` (PyTorch's adaptive bins)."""
+    return _adaptive(_m.reduce_max, inputs, output_size, data_format)
