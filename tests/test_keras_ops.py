@@ -580,3 +580,33 @@ def test_adaptive_pools_view_eig_lu():
     for k, p in enumerate(piv):
         PA[[k, p]] = PA[[p, k]]
     np.testing.assert_allclose(L @ U, PA, rtol=1e-5, atol=1e-5)
+
+
+def _ctc_brute(logits, label, T, C):
+    import itertools
+    lp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    total = 0.0
+    for path in itertools.product(range(C), repeat=T):
+        collapsed = [k for k, _ in itertools.groupby(path) if k != 0]
+        if collapsed == list(label):
+            total += np.exp(sum(lp[t, path[t]] for t in range(T)))
+    return -np.log(total)
+
+
+def test_ctc_loss_against_path_enumeration_and_gradient():
+    r = np.random.RandomState(1)
+    logits = r.randn(2, 5, 4)
+    tgt, tl = np.array([[1, 2, 0], [3, 3, 2]]), np.array([2, 3])
+    got = ops.ctc_loss(tgt, logits.astype("float32"), tl, np.array([4, 5])).numpy()
+    want = [_ctc_brute(logits[0, :4], [1, 2], 4, 4), _ctc_brute(logits[1], [3, 3, 2], 5, 4)]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    x = tf.Variable(logits)
+    with tf.GradientTape() as tape:
+        loss = ops.sum(ops.ctc_loss(tgt, x, tl, np.array([5, 5])))
+    g = tape.gradient(loss, x).numpy()
+    i, eps = (1, 2, 3), 1e-6
+    d = np.zeros_like(logits)
+    d[i] = eps
+    num = (float(ops.sum(ops.ctc_loss(tgt, logits + d, tl, np.array([5, 5])))) -
+           float(ops.sum(ops.ctc_loss(tgt, logits - d, tl, np.array([5, 5]))))) / (2 * eps)
+    np.testing.assert_allclose(g[i], num, rtol=1e-5)

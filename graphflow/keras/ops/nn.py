@@ -14,7 +14,7 @@ import numpy as np
 from ...ops import conv_ops as _cv, math_ops as _m, misc_ops as _mo, nn_ops as _nn
 from ...ops import shape_ops as _s, array_ops as _a
 from ...tensor import convert_to_tensor
-from .numpy import moveaxis
+from .numpy import moveaxis, take_along_axis
 from .promote import floating as _floating
 
 
@@ -462,3 +462,45 @@ def adaptive_average_pool(inputs, output_size, data_format=None):
 def adaptive_max_pool(inputs, output_size, data_format=None):
     """Max pooling to a fixed spatial `output_size` (PyTorch's adaptive bins)."""
     return _adaptive(_m.reduce_max, inputs, output_size, data_format)
+
+
+def _logaddexp(a, b):
+    hi = _m.maximum(a, b)
+    return hi + _m.log1p(_m.exp(-_m.abs(a - b)))
+
+
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """Connectionist temporal classification loss per batch entry: -log p(target | output)
+    by the forward algorithm over log-probabilities; `output` holds logits
+    (batch, time, classes), `target` class ids (batch, max_label_length), `mask_index` the
+    blank class. Differentiable in `output` (the recursion is traced as graphflow ops)."""
+    lp = log_softmax(output, axis=-1)
+    tgt = _m.cast(convert_to_tensor(target), "int32")
+    B, T = lp.shape[0], lp.shape[1]
+    U = tgt.shape[1]
+    S = 2 * U + 1
+    blank = _m.zeros_like(tgt) + mask_index
+    ext = _s.concat([_s.reshape(_s.stack([blank, tgt], axis=-1), [B, 2 * U]),
+                     blank[:, :1]], axis=1)                               # (B, S)
+    emit = take_along_axis(lp, _s.broadcast_to(_s.expand_dims(ext, 1), [B, T, S]), axis=2)
+    prev2 = _s.concat([ext[:, :2] * 0 - 1, ext[:, :-2]], axis=1)
+    skip = _m.logical_and(_m.not_equal(ext, mask_index), _m.not_equal(ext, prev2))
+    neg = -1e30
+    none = _m.zeros_like(emit[:, 0]) + neg
+    init = np.full((1, S), neg, "float32")
+    init[0, :2] = 0.0
+    alpha = _m.cast(convert_to_tensor(init), lp.dtype) + emit[:, 0]
+    olen = _m.cast(convert_to_tensor(output_length), "int32")
+    for t in range(1, T):
+        a1 = _s.concat([none[:, :1], alpha[:, :-1]], axis=1)
+        a2 = _s.concat([none[:, :2], alpha[:, :-2]], axis=1)
+        new = _logaddexp(alpha, a1)
+        new = _m.where(skip, _logaddexp(new, a2), new) + emit[:, t]
+        alpha = _m.where(_s.expand_dims(_m.less(t, olen), 1), new, alpha)
+    tl = _m.cast(convert_to_tensor(target_length), "int32")
+    last = _s.expand_dims(2 * tl, 1)
+    end = _logaddexp(take_along_axis(alpha, last, 1),
+                     _m.where(_s.expand_dims(_m.greater(tl, 0), 1),
+                              take_along_axis(alpha, _m.maximum(last - 1, 0), 1),
+                              none[:, :1]))
+    return -end[:, 0]
