@@ -11,30 +11,21 @@ EinsumDense projections (the same weight names, shapes and order).
 """
 import math
 
-import numpy as np
-
 from ..ops import array_ops as _a, math_ops as _m, nn_ops as _nn, shape_ops as _s
 from ..tensor import TensorShape
-from .attention import EinsumDense
-from .layers import Dropout, Layer, configure_kernel_bias, keras_object_config, unique_name
+from .attention import MultiHeadAttention
+from .layers import Dropout, keras_object_config, unique_name
 
 #: the large negative logit Keras puts at masked attention positions
 MASKED_LOGIT = -1e9
 
 
-def static_shape(x):
-    """A static shape of an array / tensor: unknown (symbolic) dims are None."""
-    return None if x is None else tuple(
-        int(d) if isinstance(d, (int, np.integer)) else None
-        for d in (x.shape if hasattr(x, "shape") else np.shape(x)))
-
-
-class GroupQueryAttention(Layer):
+class GroupQueryAttention(MultiHeadAttention):
     """Grouped-query attention (Keras 3): projections query `bqm,muh->bquh`, key / value
     `bkm,mvh->bkvh`, scores `bquh,bkuh->buqk` of the query scaled by 1/sqrt(head_dim) with the
     key / value heads repeated, softmax over the key steps, output `bquh,uhm->bqm` back to the
     query's feature size. Masks as MultiHeadAttention (query/value/key masks, attention_mask,
-    use_causal_mask).
+    use_causal_mask), whose projection and call plumbing it shares.
 
     >>> import numpy as np, graphflow as tf
     >>> gqa = tf.keras.layers.GroupQueryAttention(2, 4, 2)
@@ -53,7 +44,14 @@ class GroupQueryAttention(Layer):
             raise NotImplementedError("GroupQueryAttention: use_gate, sliding_window and "
                                       "flash_attention are not supported")
         kwargs.setdefault("name", unique_name("grouped_query_attention"))   # Keras' name
-        super().__init__(**kwargs)
+        super().__init__(num_query_heads, head_dim, dropout=dropout, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         seed=seed, **kwargs)
         self.head_dim, self.num_query_heads = int(head_dim), int(num_query_heads)
         self.num_key_value_heads = int(num_key_value_heads)
         if self.num_query_heads % self.num_key_value_heads:
@@ -61,26 +59,6 @@ class GroupQueryAttention(Layer):
                              f"Received: num_query_heads={num_query_heads}, "
                              f"num_key_value_heads={num_key_value_heads}")
         self.num_repeats = self.num_query_heads // self.num_key_value_heads
-        self.dropout, self.use_bias, self.seed = float(dropout), bool(use_bias), seed
-        configure_kernel_bias(self, None, use_bias, kernel_initializer, bias_initializer,
-                              kernel_regularizer, bias_regularizer, activity_regularizer,
-                              kernel_constraint, bias_constraint)
-        self._activity, self.activity_regularizer = self.activity_regularizer, None
-        self.query_dense = self.key_dense = self.value_dense = self.output_dense = None
-
-    def _dense(self, equation, output_shape, bias_axes, name, input_shape):
-        layer = EinsumDense(equation, output_shape, bias_axes=bias_axes if self.use_bias else None,
-                            kernel_initializer=self.kernel_initializer,
-                            bias_initializer=self.bias_initializer,
-                            kernel_regularizer=self.kernel_regularizer,
-                            bias_regularizer=self.bias_regularizer,
-                            kernel_constraint=self.kernel_constraint,
-                            bias_constraint=self.bias_constraint,
-                            activity_regularizer=self._activity, name=name, dtype=self._dtype)
-        layer.build(input_shape)
-        for w in layer.weights:   # Keras 3 paths: 'grouped_query_attention/query/kernel'
-            w._name = f"{self.name}/{w._name}"
-        return layer
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         """Create the projections (Keras 3: `build(query_shape, value_shape, key_shape=None)`)."""
@@ -98,16 +76,10 @@ class GroupQueryAttention(Layer):
         self.output_dense = self._dense("bquh,uhm->bqm", (None, self.feature_dim), "m",
                                         "attention_output",
                                         query_shape[:-1] + (self.num_query_heads, h))
+        self._build_shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if key_shape is not value_shape:
+            self._build_shapes["key_shape"] = key_shape
         self.built = True
-
-    def __call__(self, query, value=None, key=None, **kwargs):
-        if value is None:
-            raise TypeError(f"GroupQueryAttention {self.name}: call needs `query` and `value`")
-        if self.query_dense is None:
-            self.build(static_shape(query), static_shape(value), static_shape(key))
-        if key is not None:
-            kwargs["key"] = key
-        return super().__call__(query, value, **kwargs)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
@@ -125,20 +97,15 @@ class GroupQueryAttention(Layer):
             a = self._convert_inputs(attention_mask)
             a = _m.greater(a, 0.5) if a.dtype.name != "bool" else a
             mask = a if mask is None else _m.logical_and(a, mask)
+        if mask is not None:
+            mask = _s.expand_dims(mask, 1)   # over the heads
         q = self.query_dense(query) * (1.0 / math.sqrt(float(self.head_dim)))
         k = _a.repeat(self.key_dense(key), self.num_repeats, axis=2)
         v = _a.repeat(self.value_dense(value), self.num_repeats, axis=2)
         scores = _a.einsum("bquh,bkuh->buqk", q, k)
         if use_causal_mask:
-            t, s = static_shape(scores)[-2:]
-            if t is None or s is None:
-                ones = _m.ones_like(scores, dtype="int32")
-                causal = _m.greater_equal(_a.cumsum(ones, axis=-2), _a.cumsum(ones, axis=-1))
-            else:
-                causal = np.tril(np.ones((t, s), bool))
-            mask = causal if mask is None else _m.logical_and(_s.expand_dims(mask, 1), causal)
-        elif mask is not None:
-            mask = _s.expand_dims(mask, 1)   # over the heads
+            causal = self._causal_mask(scores)
+            mask = causal if mask is None else _m.logical_and(mask, causal)
         if mask is not None:
             scores = _m.where(mask, scores, MASKED_LOGIT)
         probs = _nn.softmax(scores, axis=-1)
@@ -151,15 +118,10 @@ class GroupQueryAttention(Layer):
 
     def get_config(self):
         obj = keras_object_config
-        return dict(super().get_config(), head_dim=self.head_dim,
-                    num_query_heads=self.num_query_heads,
-                    num_key_value_heads=self.num_key_value_heads, use_bias=self.use_bias,
-                    use_gate=False, sliding_window=None, dropout=self.dropout,
-                    kernel_initializer=obj(self.kernel_initializer, "keras.initializers"),
-                    bias_initializer=obj(self.bias_initializer, "keras.initializers"),
-                    kernel_regularizer=obj(self.kernel_regularizer, "keras.regularizers"),
-                    bias_regularizer=obj(self.bias_regularizer, "keras.regularizers"),
-                    activity_regularizer=obj(self._activity, "keras.regularizers"),
+        cfg = {k: v for k, v in super().get_config().items()
+               if k not in ("num_heads", "key_dim", "value_dim", "output_shape",
+                            "attention_axes")}
+        return dict(cfg, head_dim=self.head_dim, num_query_heads=self.num_query_heads,
+                    num_key_value_heads=self.num_key_value_heads,
                     kernel_constraint=obj(self.kernel_constraint, "keras.constraints"),
-                    bias_constraint=obj(self.bias_constraint, "keras.constraints"),
-                    seed=self.seed)
+                    bias_constraint=obj(self.bias_constraint, "keras.constraints"))
