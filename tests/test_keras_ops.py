@@ -278,7 +278,8 @@ CASES = [
     ("top_k", lambda: ops.top_k(A, 2)[0], lambda: -np.sort(-A, axis=1)[:, :2]),
     ("in_top_k", lambda: ops.in_top_k(np.array([0, 1, 2]), A[:, :3], 2),
      lambda: np.array([np.argsort(-A[i, :3])[:2].__contains__(i) for i in range(3)])),
-    ("depth_to_space", lambda: ops.depth_to_space(np.arange(16.0).reshape(1, 2, 2, 4), 2)[0, :, :, 0],
+    ("depth_to_space",
+     lambda: ops.depth_to_space(np.arange(16.0).reshape(1, 2, 2, 4), 2)[0, :, :, 0],
      lambda: np.array([[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]])),
     ("space_to_depth", lambda: ops.space_to_depth(ops.depth_to_space(
         np.arange(16.0).reshape(1, 2, 2, 4), 2), 2), lambda: np.arange(16.0).reshape(1, 2, 2, 4)),
@@ -610,3 +611,16 @@ def test_ctc_loss_against_path_enumeration_and_gradient():
     num = (float(ops.sum(ops.ctc_loss(tgt, logits + d, tl, np.array([5, 5])))) -
            float(ops.sum(ops.ctc_loss(tgt, logits - d, tl, np.array([5, 5]))))) / (2 * eps)
     np.testing.assert_allclose(g[i], num, rtol=1e-5)
+
+
+def test_ctc_decode_greedy():
+    x = np.full((2, 6, 4), -5.0, "float32")
+    for b, seq in enumerate([[1, 1, 0, 2, 2, 3], [0, 3, 3, 0, 3, 1]]):
+        for t, c in enumerate(seq):
+            x[b, t, c] = 5.0
+    for run in (lambda: ops.ctc_decode(x, [6, 5]), tf.function(lambda: ops.ctc_decode(x, [6, 5]))):
+        d, s = run()
+        np.testing.assert_array_equal(d.numpy()[0], [[1, 2, 3, -1, -1, -1], [3, 3, -1, -1, -1, -1]])
+        lp = x - np.log(np.exp(x).sum(-1, keepdims=True))
+        np.testing.assert_allclose(s.numpy()[:, 0], [-lp[0].max(-1).sum(),
+                                                     -lp[1, :5].max(-1).sum()], rtol=1e-4)

@@ -3,7 +3,8 @@
 >>> import numpy as np
 >>> from graphflow.keras.ops import linalg
 >>> a = np.array([[4.0, 1.0], [1.0, 3.0]], "float32")
->>> [round(float(v), 4) for v in linalg.solve(a, np.array([[1.0], [2.0]], "float32")).numpy().ravel()]
+>>> x = linalg.solve(a, np.array([[1.0], [2.0]], "float32"))
+>>> [round(float(v), 4) for v in x.numpy().ravel()]
 [0.0909, 0.6364]
 """
 from ...ops import linalg_ops as _la, math_ops as _m, misc_ops as _mo, shape_ops as _s

@@ -504,3 +504,31 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
                               take_along_axis(alpha, _m.maximum(last - 1, 0), 1),
                               none[:, :1]))
     return -end[:, 0]
+
+
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
+               merge_repeated=True, mask_index=0):
+    """Greedy CTC decoding of logits (batch, time, classes): the best class per step, repeats
+    merged, blanks dropped; returns (decoded (1, batch, time) padded with -1, scores
+    (batch, 1) = -sum of the steps' best log-probabilities, as Keras' JAX backend)."""
+    if strategy != "greedy":
+        raise NotImplementedError(f"keras.ops.ctc_decode: strategy={strategy!r}; only "
+                                  "'greedy' is implemented")
+    lp = log_softmax(inputs, axis=-1)
+    B, T = lp.shape[0], lp.shape[1]
+    best = _m.cast(_m.argmax(lp, axis=-1, output_type="int32"), "int32")
+    steps = convert_to_tensor(np.arange(T, dtype="int32"))
+    valid = _m.less(_s.expand_dims(steps, 0),
+                    _s.expand_dims(_m.cast(convert_to_tensor(sequence_lengths), "int32"), 1))
+    keep = _m.logical_and(valid, _m.not_equal(best, mask_index))
+    if merge_repeated:
+        prev = _s.concat([best[:, :1] * 0 - 1, best[:, :-1]], axis=1)
+        keep = _m.logical_and(keep, _m.not_equal(best, prev))
+    order = _a.argsort(_m.where(keep, steps + _m.zeros_like(best), steps + T), axis=1,
+                       stable=True)
+    packed = take_along_axis(best, _m.cast(order, "int32"), 1)
+    count = _m.reduce_sum(_m.cast(keep, "int32"), axis=1, keepdims=True)
+    decoded = _m.where(_m.less(_s.expand_dims(steps, 0), count), packed, _m.zeros_like(packed) - 1)
+    scores = -_m.reduce_sum(_m.where(valid, _m.reduce_max(lp, axis=-1), _m.zeros_like(lp[..., 0])),
+                            axis=1, keepdims=True)
+    return _s.expand_dims(decoded, 0), scores
