@@ -290,12 +290,10 @@ class MultiHeadAttention(Layer):
         ones = _m.ones_like(scores, dtype="int32")
         return _m.greater_equal(_a.cumsum(ones, axis=-2), _a.cumsum(ones, axis=-1))
 
-    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
-             attention_mask=None, return_attention_scores=False, training=None,
-             use_causal_mask=False):
-        value = self._convert_inputs(value)
-        key = value if key is None else self._convert_inputs(key)
-        mask = None   # Keras' rule: (batch, T, S), True where query t may attend to key s
+    def _combined_mask(self, query_mask, value_mask, key_mask, attention_mask):
+        """Keras' rule: (batch, T, S), True where query step t may attend to key step s
+        (None when no mask is given)."""
+        mask = None
         if query_mask is not None:
             mask = _s.expand_dims(_m.cast(query_mask, "bool"), -1)
         for m in (value_mask, key_mask):
@@ -306,6 +304,14 @@ class MultiHeadAttention(Layer):
             a = self._convert_inputs(attention_mask)
             a = _m.greater(a, 0.5) if a.dtype.name != "bool" else a
             mask = a if mask is None else _m.logical_and(a, mask)
+        return mask
+
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False):
+        value = self._convert_inputs(value)
+        key = value if key is None else self._convert_inputs(key)
+        mask = self._combined_mask(query_mask, value_mask, key_mask, attention_mask)
         q = self.query_dense(query)
         k = self.key_dense(key)
         v = self.value_dense(value)

@@ -86,17 +86,7 @@ class GroupQueryAttention(MultiHeadAttention):
              use_causal_mask=False):
         value = self._convert_inputs(value)
         key = value if key is None else self._convert_inputs(key)
-        mask = None   # (batch, T, S): True where query step t may attend to key step s
-        if query_mask is not None:
-            mask = _s.expand_dims(_m.cast(query_mask, "bool"), -1)
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = _s.expand_dims(_m.cast(m, "bool"), -2)
-                mask = m if mask is None else _m.logical_and(mask, m)
-        if attention_mask is not None:
-            a = self._convert_inputs(attention_mask)
-            a = _m.greater(a, 0.5) if a.dtype.name != "bool" else a
-            mask = a if mask is None else _m.logical_and(a, mask)
+        mask = self._combined_mask(query_mask, value_mask, key_mask, attention_mask)
         if mask is not None:
             mask = _s.expand_dims(mask, 1)   # over the heads
         q = self.query_dense(query) * (1.0 / math.sqrt(float(self.head_dim)))
