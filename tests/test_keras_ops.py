@@ -624,3 +624,13 @@ def test_ctc_decode_greedy():
         lp = x - np.log(np.exp(x.astype("float64")).sum(-1, keepdims=True))
         np.testing.assert_allclose(s.numpy()[:, 0], [-lp[0].max(-1).sum(),
                                                      -lp[1, :5].max(-1).sum()], atol=1e-5)
+
+
+def test_rearrange():
+    x = np.arange(2 * 6 * 3).reshape(2, 6, 3)
+    np.testing.assert_array_equal(ops.rearrange(x, "b (h w) c -> b c h w", h=2).numpy(),
+                                  x.reshape(2, 2, 3, 3).transpose(0, 3, 1, 2))
+    np.testing.assert_array_equal(ops.rearrange(x, "b n c -> (c b) n").numpy(),
+                                  x.transpose(2, 0, 1).reshape(6, 6))
+    with pytest.raises(ValueError, match="rearrange"):
+        ops.rearrange(x, "b (h w) c -> b h w c")

@@ -310,3 +310,45 @@ def view(x, dtype=None):
     k = dst // src
     grouped = _s.reshape(x, list(x.shape[:-1]) + [x.shape[-1] // k, k])
     return _mo.bitcast(grouped, np.dtype(dtype).name)
+
+
+def _parse_side(side):
+    groups, cur = [], None
+    for tok in side.replace("(", " ( ").replace(")", " ) ").split():
+        if tok == "(":
+            cur = []
+        elif tok == ")":
+            groups.append(cur)
+            cur = None
+        elif cur is not None:
+            cur.append(tok)
+        else:
+            groups.append([tok])
+    return groups
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    """einops-style rearrange: "b (h w) c -> b h w c", h=2 (regroup, split and merge axes).
+
+    >>> rearrange(np.zeros((2, 6, 3)), "b (h w) c -> b c h w", h=2).shape
+    TensorShape([2, 3, 2, 3])
+    """
+    x = convert_to_tensor(tensor)
+    left, right = [_parse_side(s) for s in pattern.split("->")]
+    if len(left) != len(x.shape):
+        raise ValueError(f"keras.ops.rearrange: pattern {pattern!r} names {len(left)} axes "
+                         f"but the input has shape {tuple(x.shape)}")
+    sizes = dict(axes_lengths)
+    for group, dim in zip(left, x.shape):
+        unknown = [a for a in group if a not in sizes]
+        known = int(np.prod([sizes[a] for a in group if a in sizes]))
+        if len(unknown) == 1:
+            sizes[unknown[0]] = dim // known
+        elif unknown:
+            raise ValueError(f"keras.ops.rearrange: cannot infer the sizes of {unknown} in "
+                             f"{pattern!r} (give them as keyword arguments)")
+    elem = [a for g in left for a in g]
+    x = _s.reshape(x, [sizes[a] for a in elem])
+    order = [a for g in right for a in g]
+    x = _s.transpose(x, [elem.index(a) for a in order])
+    return _s.reshape(x, [int(np.prod([sizes[a] for a in g])) for g in right])
