@@ -25,6 +25,10 @@ from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_
 from .plot import plot_model as _plot_model
 from .layers import Input, InputLayer, KerasVariable as _KerasVariable, Layer
 from .models import Model, Sequential
+from ..lazy import lazy_attributes as _lazy_attributes
+
+# keras.applications is imported on first use
+__getattr__, __dir__ = _lazy_attributes(globals(), submodules=("applications",))
 
 
 def Variable(initializer, shape=None, dtype=None, trainable=True, autocast=True,
