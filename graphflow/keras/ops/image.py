@@ -51,14 +51,23 @@ def _box(size, a, b, target, name):
     return (a or 0, b or 0)
 
 
-def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
-               right_padding=None, target_height=None, target_width=None, data_format=None):
-    """Zero-pad images (H, W, C) or (N, H, W, C) to a box."""
+def _edges(images, top, left, bottom, right, target_height, target_width, data_format, name):
+    """(x, channels_first, h, w, top, bottom, left, right) with the missing edge derived
+    from the target size."""
     x = convert_to_tensor(images)
     cf = data_format == "channels_first"
     h, w = (x.shape[-2], x.shape[-1]) if cf else (x.shape[-3], x.shape[-2])
-    t, b = _box(h, top_padding, bottom_padding, target_height, "pad_images")
-    l_, r = _box(w, left_padding, right_padding, target_width, "pad_images")
+    t, b = _box(h, top, bottom, target_height, name)
+    l_, r = _box(w, left, right, target_width, name)
+    return x, cf, h, w, t, b, l_, r
+
+
+def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
+               right_padding=None, target_height=None, target_width=None, data_format=None):
+    """Zero-pad images (H, W, C) or (N, H, W, C) to a box."""
+    x, cf, _, _, t, b, l_, r = _edges(images, top_padding, left_padding, bottom_padding,
+                                      right_padding, target_height, target_width, data_format,
+                                      "pad_images")
     pads = [[0, 0]] * (len(x.shape) - 3) + ([[0, 0], [t, b], [l_, r]] if cf else
                                             [[t, b], [l_, r], [0, 0]])
     return _a.pad(x, pads)
@@ -67,11 +76,9 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
 def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None,
                 right_cropping=None, target_height=None, target_width=None, data_format=None):
     """Crop images (H, W, C) or (N, H, W, C) to a box."""
-    x = convert_to_tensor(images)
-    cf = data_format == "channels_first"
-    h, w = (x.shape[-2], x.shape[-1]) if cf else (x.shape[-3], x.shape[-2])
-    t, b = _box(h, top_cropping, bottom_cropping, target_height, "crop_images")
-    l_, r = _box(w, left_cropping, right_cropping, target_width, "crop_images")
+    x, cf, h, w, t, b, l_, r = _edges(images, top_cropping, left_cropping, bottom_cropping,
+                                      right_cropping, target_height, target_width,
+                                      data_format, "crop_images")
     if cf:
         return x[..., t:h - b, l_:w - r]
     return x[..., t:h - b, l_:w - r, :]

@@ -442,24 +442,21 @@ def nanstd(x, axis=None, keepdims=False):
     return _m.sqrt(nanvar(x, axis, keepdims))
 
 
-def argmax(x, axis=None, keepdims=False):
-    """Index of the maximum (of the flattened array when axis is None), int32."""
-    x = _t(x)
-    if axis is None:
-        out = _m.argmax(_s.reshape(x, [-1]), axis=0, output_type="int32")
-        return _s.reshape(out, [1] * len(x.shape)) if keepdims else out
-    out = _m.argmax(x, axis=axis, output_type="int32")
-    return _s.expand_dims(out, axis) if keepdims else out
+def _arg(fn, name, what):
+    def op(x, axis=None, keepdims=False):
+        x = _t(x)
+        if axis is None:
+            out = fn(_s.reshape(x, [-1]), axis=0, output_type="int32")
+            return _s.reshape(out, [1] * len(x.shape)) if keepdims else out
+        out = fn(x, axis=axis, output_type="int32")
+        return _s.expand_dims(out, axis) if keepdims else out
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Index of the {what} (of the flattened array when axis is None), int32."
+    return op
 
 
-def argmin(x, axis=None, keepdims=False):
-    """Index of the minimum (of the flattened array when axis is None), int32."""
-    x = _t(x)
-    if axis is None:
-        out = _m.argmin(_s.reshape(x, [-1]), axis=0, output_type="int32")
-        return _s.reshape(out, [1] * len(x.shape)) if keepdims else out
-    out = _m.argmin(x, axis=axis, output_type="int32")
-    return _s.expand_dims(out, axis) if keepdims else out
+argmax = _arg(_m.argmax, "argmax", "maximum")
+argmin = _arg(_m.argmin, "argmin", "minimum")
 
 
 def _flat_or(x, axis):
