@@ -634,3 +634,10 @@ def test_rearrange():
                                   x.transpose(2, 0, 1).reshape(6, 6))
     with pytest.raises(ValueError, match="rearrange"):
         ops.rearrange(x, "b (h w) c -> b h w c")
+
+
+def test_istft_inverts_stft():
+    x = np.random.RandomState(0).randn(2, 64).astype("float32")
+    for seq, stride, nfft in ((16, 4, 16), (16, 8, 32)):
+        y = ops.istft(ops.stft(x, seq, stride, nfft), seq, stride, nfft, length=64).numpy()
+        np.testing.assert_allclose(y, x, atol=1e-5)

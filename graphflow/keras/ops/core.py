@@ -269,13 +269,8 @@ def jvp(fun, primals, tangents, has_aux=False):
     return (out, tan, aux[0]) if has_aux else (out, tan)
 
 
-def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
-    """Short-time Fourier transform of the last axis; returns (real, imag) of shape
-    (..., frames, fft_length // 2 + 1). center pads fft_length // 2 reflected samples."""
-    x = convert_to_tensor(x)
-    if center:
-        pad = [[0, 0]] * (len(x.shape) - 1) + [[fft_length // 2, fft_length // 2]]
-        x = _a.pad(x, pad, mode="REFLECT")
+def _padded_window(window, sequence_length, fft_length):
+    """The (periodic) window of sequence_length samples centred in fft_length zeros."""
     if window is None:
         win = np.ones(sequence_length)
     elif isinstance(window, str):
@@ -285,6 +280,17 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     left = (fft_length - sequence_length) // 2
     w = np.zeros(fft_length)
     w[left:left + sequence_length] = win
+    return w
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """Short-time Fourier transform of the last axis; returns (real, imag) of shape
+    (..., frames, fft_length // 2 + 1). center pads fft_length // 2 reflected samples."""
+    x = convert_to_tensor(x)
+    if center:
+        pad = [[0, 0]] * (len(x.shape) - 1) + [[fft_length // 2, fft_length // 2]]
+        x = _a.pad(x, pad, mode="REFLECT")
+    w = _padded_window(window, sequence_length, fft_length)
     frames = _sig.frame(x, fft_length, sequence_stride)
     return _split(_sig.rfft(frames * _m.cast(convert_to_tensor(w), frames.dtype), [fft_length]))
 
@@ -352,3 +358,27 @@ def rearrange(tensor, pattern, **axes_lengths):
     order = [a for g in right for a in g]
     x = _s.transpose(x, [elem.index(a) for a in order])
     return _s.reshape(x, [int(np.prod([sizes[a] for a in g])) for g in right])
+
+
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
+          center=True):
+    """Inverse of `stft`: irfft of each frame, windowed overlap-add divided by the summed
+    squared window; x is the (real, imag) pair."""
+    frames = _sig.irfft(_complex(x), [fft_length])
+    w = _padded_window(window, sequence_length, fft_length)
+    frames = frames * _m.cast(convert_to_tensor(w), frames.dtype)
+    n = frames.shape[-2]
+    total = fft_length + sequence_stride * (n - 1)
+    lead = [[0, 0]] * (len(frames.shape) - 2)
+    out, env = None, np.zeros(total)
+    for i in range(n):
+        a = i * sequence_stride
+        part = _a.pad(frames[..., i, :], lead + [[a, total - a - fft_length]])
+        out = part if out is None else out + part
+        env[a:a + fft_length] += w * w
+    env = np.where(env > 1e-10, env, 1.0)
+    out = out / _m.cast(convert_to_tensor(env), out.dtype)
+    start = fft_length // 2 if center else 0
+    end = start + length if length is not None else (
+        total - fft_length // 2 if center else total)
+    return out[..., start:end]
