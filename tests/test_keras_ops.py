@@ -641,3 +641,14 @@ def test_istft_inverts_stft():
     for seq, stride, nfft in ((16, 4, 16), (16, 8, 32)):
         y = ops.istft(ops.stft(x, seq, stride, nfft), seq, stride, nfft, length=64).numpy()
         np.testing.assert_allclose(y, x, atol=1e-5)
+
+
+def test_unfold_fold():
+    x = np.random.RandomState(0).randn(2, 3, 5, 6).astype("float32")
+    u = ops.unfold(x, (2, 3), padding=1, stride=2).numpy()
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    want = np.stack([xp[:, :, i:i + 2, j:j + 3].reshape(2, -1) for i in range(0, 6, 2)
+                     for j in range(0, 6, 2)], -1)
+    np.testing.assert_array_equal(u, want)
+    ones = ops.fold(ops.unfold(np.ones((1, 1, 4, 4), "float32"), 2), (4, 4), 2).numpy()[0, 0]
+    np.testing.assert_array_equal(ones, [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])

@@ -12,7 +12,7 @@ import math as _math
 import numpy as np
 
 from ...ops import conv_ops as _cv, math_ops as _m, misc_ops as _mo, nn_ops as _nn
-from ...ops import shape_ops as _s, array_ops as _a
+from ...ops import shape_ops as _s, array_ops as _a, segment_ops as _seg
 from ...tensor import convert_to_tensor
 from .numpy import moveaxis, take_along_axis
 from .promote import floating as _floating
@@ -532,3 +532,44 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     scores = -_m.reduce_sum(_m.where(valid, _m.reduce_max(lp, axis=-1), _m.zeros_like(lp[..., 0])),
                             axis=1, keepdims=True)
     return _s.expand_dims(decoded, 0), scores
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _block_index(h, w, kernel_size, dilation, padding, stride):
+    """Flat positions in the padded (h, w) image of every (kernel offset, block) pair, in
+    unfold's (kh * kw, L) order, and the padded and block-grid sizes."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (_pair(kernel_size), _pair(dilation),
+                                              _pair(padding), _pair(stride))
+    hp, wp = h + 2 * ph, w + 2 * pw
+    oh, ow = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    ki, kj = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
+    bi, bj = np.meshgrid(np.arange(oh) * sh, np.arange(ow) * sw, indexing="ij")
+    rows = ki.reshape(-1, 1) + bi.reshape(1, -1)
+    cols = kj.reshape(-1, 1) + bj.reshape(1, -1)
+    return (rows * wp + cols).reshape(-1).astype("int32"), (hp, wp), (ph, pw), oh * ow
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: the sliding blocks of (N, C, H, W) as (N, C * kh * kw, L) (PyTorch order)."""
+    x = _floating(x)
+    N, C, H, W = x.shape
+    idx, (hp, wp), (ph, pw), L = _block_index(H, W, kernel_size, dilation, padding, stride)
+    xp = _a.pad(x, [[0, 0], [0, 0], [ph, ph], [pw, pw]])
+    cols = _s.gather(_s.reshape(xp, [N, C, hp * wp]), idx, axis=2)
+    return _s.reshape(cols, [N, C * (len(idx) // L), L])
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im: sum the blocks (N, C * kh * kw, L) of `unfold` back into (N, C, oH, oW)."""
+    x = _floating(x)
+    N, CK, L = x.shape
+    H, W = _pair(output_size)
+    idx, (hp, wp), (ph, pw), _ = _block_index(H, W, kernel_size, dilation, padding, stride)
+    C = CK * L // len(idx)
+    vals = _s.transpose(_s.reshape(x, [N, C, len(idx)]), [2, 0, 1])
+    img = _seg.unsorted_segment_sum(vals, idx, hp * wp)
+    img = _s.reshape(_s.transpose(img, [1, 2, 0]), [N, C, hp, wp])
+    return img[:, :, ph:ph + H, pw:pw + W]
