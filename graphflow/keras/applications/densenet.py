@@ -12,15 +12,7 @@ from . import imagenet_utils as _u
 
 decode_predictions = _u.decode_predictions
 
-
-def preprocess_input(x, data_format=None):
-    """Scale to [0, 1], then per channel minus the ImageNet mean over its std (mode 'torch').
-
-    >>> import numpy as np
-    >>> preprocess_input(np.array([[0.0, 0.0, 0.0]])).round(4)
-    array([[-2.1179, -2.0357, -1.8044]])
-    """
-    return _u.preprocess_input(x, data_format=data_format, mode="torch")
+preprocess_input = _u.preprocess_for("torch")
 
 
 def _bn(name):

@@ -21,10 +21,10 @@ from ...ops import array_ops as _array_ops
 CLASS_INDEX_FILE = "imagenet_class_index.json"
 
 
-def check_weights(weights, family, include_top, classes):
+def check_weights(weights, family):
     """Reject what needs a download (`weights="imagenet"`) and a missing weights file.
 
-    >>> check_weights(None, "ResNet50", True, 1000) is None
+    >>> check_weights(None, "ResNet50") is None
     True
     """
     if weights == "imagenet":
@@ -104,7 +104,7 @@ def build(family, builder, *, include_top, weights, input_tensor, input_shape, p
     """Run `builder(img_input, **kwargs) -> features` and wrap input, features and top in a
     functional Model (loading `weights` when it is a local path)."""
     from ..models import Model
-    check_weights(weights, family, include_top, classes)
+    check_weights(weights, family)
     shape = input_shape_for(input_shape, input_tensor, default_size, min_size, include_top,
                             family)
     img_input = model_input(input_tensor, shape)
@@ -180,6 +180,24 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     if std is not None:
         x = x / np.asarray(std, dtype=mean.dtype).reshape(shape)
     return x
+
+
+_MODE_DOC = {"caffe": "RGB to BGR, minus the ImageNet BGR mean", "tf": "scaled to [-1, 1]",
+             "torch": "scaled to [0, 1], minus the ImageNet mean, over its std (per channel)"}
+
+
+def preprocess_for(mode):
+    """The `preprocess_input(x, data_format=None)` of a model family using `mode`.
+
+    >>> preprocess_for("tf")(np.array([0.0, 255.0]))
+    array([-1.,  1.])
+    """
+    def preprocess(x, data_format=None):
+        return preprocess_input(x, data_format=data_format, mode=mode)
+    preprocess.__name__ = preprocess.__qualname__ = "preprocess_input"
+    preprocess.__doc__ = (f"Preprocess RGB images in [0, 255] (mode {mode!r}): {_MODE_DOC[mode]}."
+                          f" numpy in, numpy out; a tensor gives a tensor.")
+    return preprocess
 
 
 def decode_predictions(preds, top=5, class_index_path=None):

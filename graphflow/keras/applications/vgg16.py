@@ -12,15 +12,7 @@ from . import imagenet_utils as _u
 
 decode_predictions = _u.decode_predictions
 
-
-def preprocess_input(x, data_format=None):
-    """RGB to BGR and minus the ImageNet BGR mean (mode 'caffe').
-
-    >>> import numpy as np
-    >>> preprocess_input(np.array([[255.0, 0.0, 0.0]]))
-    array([[-103.939, -116.779,  131.32 ]])
-    """
-    return _u.preprocess_input(x, data_format=data_format, mode="caffe")
+preprocess_input = _u.preprocess_for("caffe")
 
 
 def _head(x, classes, classifier_activation):

@@ -12,15 +12,7 @@ from . import imagenet_utils as _u
 
 decode_predictions = _u.decode_predictions
 
-
-def preprocess_input(x, data_format=None):
-    """Scale RGB images in [0, 255] to [-1, 1] (mode 'tf').
-
-    >>> import numpy as np
-    >>> preprocess_input(np.array([127.5]))
-    array([0.])
-    """
-    return _u.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = _u.preprocess_for("tf")
 
 
 def _sep_bn(x, filters, name, act_before=None):
