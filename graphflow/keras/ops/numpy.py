@@ -574,11 +574,10 @@ def arange(start, stop=None, step=1, dtype=None):
 
 
 def full(shape, fill_value, dtype=None):
-    """A tensor of `shape` filled with `fill_value`."""
+    """A tensor of `shape` filled with `fill_value` (float32 unless `dtype` is given or the
+    fill value is a tensor, as Keras' floatx default)."""
     v = _t(fill_value)
-    dtype = dtype or (v.dtype if is_tensor(fill_value) else
-                      ("float32" if isinstance(fill_value, float) else
-                       ("bool" if isinstance(fill_value, bool) else "int32")))
+    dtype = dtype or (v.dtype if is_tensor(fill_value) else "float32")
     return _s.broadcast_to(_m.cast(v, dtype), shape)
 
 
