@@ -262,3 +262,22 @@ def test_equalization_matches_keras():
     np.testing.assert_array_equal(eq(flat).numpy(), flat)
     assert np.array_equal(eq(X, training=False).numpy(), X)
     assert eq.get_config()["value_range"] == [0, 255] and eq.get_config()["bins"] == 256
+
+
+X5 = (np.arange(40, dtype="float32").reshape(2, 5, 4, 1) * 23) % 256
+KERAS_BLUR3 = [[22.88, 41.911, 58.607, 50.089], [73.089, 115.0, 138.0, 110.571],
+               [88.942, 136.838, 159.838, 126.425], [71.755, 113.162, 136.162, 109.237],
+               [45.293, 72.786, 89.483, 72.503]]   # Keras, image 0, sigma 1, kernel 3
+KERAS_BLUR5 = [[149.369, 185.207, 184.344, 41.648], [62.569, 90.257, 110.274, 97.774],
+               [120.367, 152.063, 153.598, 152.7], [178.063, 198.1, 62.732, 54.996],
+               [65.68, 88.698, 87.789, 92.014]]   # Keras, image 1, sigma 0.5, kernel 5
+
+
+def test_random_gaussian_blur_matches_keras():
+    y = L.RandomGaussianBlur(factor=(1.0, 1.0), sigma=(1.0, 1.0))(X5).numpy()
+    np.testing.assert_allclose(y[0, ..., 0], KERAS_BLUR3, atol=2e-3)
+    y5 = L.RandomGaussianBlur(factor=(1.0, 1.0), kernel_size=5, sigma=(0.5, 0.5))(X5).numpy()
+    np.testing.assert_allclose(y5[1, ..., 0], KERAS_BLUR5, atol=2e-3)
+    assert np.array_equal(L.RandomGaussianBlur()(X5, training=False).numpy(), X5)
+    cfg = L.RandomGaussianBlur().get_config()
+    assert cfg["kernel_size"] == (3, 3) and cfg["sigma"] == (0, 1.0) and cfg["factor"] == (0, 1.0)

@@ -806,3 +806,53 @@ class Equalization(_ImageLayer):
 
     def get_config(self):
         return dict(super().get_config(), value_range=self.value_range, bins=self.bins)
+
+
+class RandomGaussianBlur(_RandomColor):
+    """When training, blur each image, with probability drawn from `factor`, by a
+    `kernel_size` Gaussian (zero 'same' padding) of sigmas (sy, sx) ~ U(sigma) + 1e-6 drawn
+    once per batch, then clip to `value_range` (Keras 3).
+
+    >>> import numpy as np, graphflow as tf
+    >>> blur = tf.keras.layers.RandomGaussianBlur(factor=(1.0, 1.0), sigma=(1.0, 1.0))
+    >>> round(float(blur(np.full((1, 5, 5, 1), 9.0, "float32")).numpy()[0, 2, 2, 0]), 3)
+    9.0
+    """
+    _BOUNDS = (0, 1)
+
+    def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255),
+                 data_format=None, seed=None, **kwargs):
+        super().__init__(factor, value_range, seed, data_format=data_format, **kwargs)
+        sizes = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) else \
+            (kernel_size, kernel_size)
+        if len(sizes) != 2 or any(int(k) % 2 == 0 for k in sizes):
+            raise ValueError(f"kernel_size must be an odd number. Received: "
+                             f"kernel_size={kernel_size}")
+        self.kernel_size = tuple(int(k) for k in sizes)
+        self.sigma = _factor(sigma, (0, 1), "RandomGaussianBlur sigma")
+
+    def _apply(self, x, training):
+        if not training:
+            return x
+        dt = self.dtype
+        sig = _r.uniform((2,), float(self.sigma[0]), float(self.sigma[1]), dtype=dt,
+                         seed=self.seed) + 1e-6
+
+        def kernel1d(size, s):
+            t = np.arange(size, dtype=dt) - (size - 1) / 2.0
+            k = _m.exp(-(t * t) / (2.0 * s * s))
+            return k / _m.reduce_sum(k)
+        ky = kernel1d(self.kernel_size[0], sig[0])
+        kx = kernel1d(self.kernel_size[1], sig[1])
+        k2 = _s.reshape(ky, (-1, 1)) * _s.reshape(kx, (1, -1))
+        c = int(x.shape[-1])
+        kernel = _s.tile(_s.reshape(k2, (self.kernel_size[0], self.kernel_size[1], 1, 1)),
+                         (1, 1, c, 1))
+        blurred = _cv.depthwise_conv2d(x, kernel, (1, 1, 1, 1), "SAME")
+        p = _per_image_uniform(self, x, float(self.factor[0]), float(self.factor[1]))
+        apply = _m.less(_per_image_uniform(self, x, 0.0, 1.0), p)
+        y = _m.where(apply, blurred, x)
+        return _m.clip_by_value(y, float(self.value_range[0]), float(self.value_range[1]))
+
+    def get_config(self):
+        return dict(super().get_config(), kernel_size=self.kernel_size, sigma=self.sigma)

@@ -1163,7 +1163,7 @@ IMAGE_LAYER_NAMES = ("Resizing", "CenterCrop", "RandomCrop", "RandomContrast",
                      "RandomBrightness", "RandomGrayscale", "RandomInvert", "Solarization",
                      "AutoContrast", "RandomHue", "RandomSaturation", "RandomColorDegeneration",
                      "RandomPosterization", "MixUp", "CutMix", "RandomColorJitter",
-                     "RandomErasing", "RandomSharpness", "Equalization")
+                     "RandomErasing", "RandomSharpness", "Equalization", "RandomGaussianBlur")
 #: Lookup and text layers: keras/text_layers.py.
 TEXT_LAYER_NAMES = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing",
                     "HashedCrossing")
