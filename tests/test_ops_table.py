@@ -1100,7 +1100,7 @@ def _ds_has(x):
 
 
 CASES["dataset_loop_start"] = [Case([f32(3, 2)], lambda x: _ds_loop(x).bind_start(),
-                                    check=lambda v: np.testing.assert_equal(v, np.int64(1)))]
+                                    lambda x: np.int64(0))]
 CASES["dataset_loop_next"] = [Case([f32(3, 2)], _ds_next, lambda x: _DS_X[1]),
                               Case([f32(1)], _ds_has, lambda x: np.array([True, False, False]),
                                    id="has")]

@@ -6,8 +6,9 @@ anew - a `shuffle` reshuffles, a changed source is re-read - instead of replayin
 frozen while tracing. Two ops (table entries, run by every executor as numpy nodes):
 
 * `dataset_loop_start` (an `io` effect, no inputs): starts a fresh Python iterator over the
-  dataset (eagerly, outside any trace) and returns its epoch number;
-* `dataset_loop_next(epoch, i)`, attr `index`: leaf `index` of element `i` of that epoch, or
+  dataset (eagerly, outside any trace) and returns its position, 0 - a token that orders the
+  element reads after the start;
+* `dataset_loop_next(start, i)`, attr `index`: leaf `index` of element `i` of that pass, or
   (`index=-1`) whether element `i` exists - the loop's "not exhausted" flag, which the loop
   carries (the element is made inside the body, so its shape may change between iterations:
   a last partial batch). The elements of an epoch are kept by number, so the gradient's replay
@@ -64,7 +65,7 @@ class DatasetLoop:
         for k, s in enumerate(specs):
             self.avals.append(Aval(_dims(s), np.dtype(s.dtype.np)))
         self.dtypes = [s.dtype for s in specs]
-        self.epoch, self._it, self._items, self._done = 0, None, [], True
+        self.epoch, self._it, self._items, self._done = 0, None, [], False
 
     @classmethod
     def of(cls, iterable, source):
@@ -86,19 +87,20 @@ class DatasetLoop:
 
     # ---- run time ------------------------------------------------------------------------
     def start(self):
-        """A fresh pass over the dataset; its epoch number."""
+        """A fresh pass over the dataset; its position (0)."""
         with _state.using(graph=None, tapes=(), adjoint=None):
             self._it = iter(self.dataset)
         self.epoch += 1
         self._items, self._done = [], False
-        return np.int64(self.epoch)
+        return np.int64(0)
 
-    def item(self, epoch, i):
-        """Element i (a list of numpy leaves) of `epoch`, or None past the end."""
-        if int(epoch) != self.epoch:
+    def item(self, i):
+        """Element i (a list of numpy leaves) of the current pass (number `epoch`), or None past
+        the end."""
+        if self._it is None and not self._done:
             raise InvalidArgumentError(
-                f"dataset_loop_next ({self.name}, traced at {self.source}): epoch {int(epoch)} "
-                f"is over (the loop was restarted, epoch {self.epoch})")
+                f"dataset_loop_next ({self.name}, traced at {self.source}): the pass over the "
+                "dataset was not started")
         i = int(i)
         while len(self._items) <= i and not self._done:
             with _state.using(graph=None, tapes=(), adjoint=None):
@@ -155,7 +157,7 @@ def _start_rule(*, loop):
 
 
 def _next_impl(epoch, i, *, loop, index):
-    item = loop.item(epoch, i)
+    item = loop.item(i)
     if index == -1:
         return np.bool_(item is not None)
     if item is None:
@@ -176,8 +178,8 @@ _NONDIFF = "dataset elements are data (as TF's iterator get_next): no gradient f
 DATASET_LOOP_START = defop(
     "dataset_loop_start", _start_impl, _start_rule, effects=("io",), nondiff_reason=_NONDIFF,
     doc="Start a fresh pass over a tf.data.Dataset iterated by a `for` in a traced function; "
-        "its epoch number.")
+        "its position, 0 (a token ordering the element reads after it).")
 DATASET_LOOP_NEXT = defop(
     "dataset_loop_next", _next_impl, _next_rule, nondiff_reason=_NONDIFF,
-    doc="Leaf `index` of element `i` of a dataset loop's epoch (`index=-1`: whether element `i` "
+    doc="Leaf `index` of element `i` of a dataset loop's current pass (`index=-1`: whether element `i` "
         "exists).")
