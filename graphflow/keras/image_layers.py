@@ -522,6 +522,17 @@ def beta_draw(n, alpha, dtype, seed):
                     g1 / _m.where(_m.greater(total, 0.0), total, _m.ones_like(total)), coin)
 
 
+def mixed_labels(inputs, images, weights, perm, dtype):
+    """The dict `inputs` with `images`, and its "labels" (if any) mixed as Keras' MixUp /
+    CutMix do: `w * y + (1 - w) * y[perm]` with one weight per example."""
+    out = dict(inputs, images=images)
+    if "labels" in inputs:
+        lab = _m.cast(to_tensor(inputs["labels"]), dtype)
+        wl = _s.reshape(weights, (-1, 1))
+        out["labels"] = wl * lab + (1.0 - wl) * _s.gather(lab, perm)
+    return out
+
+
 class MixUp(_ImageLayer):
     """When training, mix each image with another of the batch (a random permutation):
     `w * x + (1 - w) * x[perm]` with w ~ Beta(alpha, alpha) per image (Keras 3); a dict
@@ -561,12 +572,7 @@ class MixUp(_ImageLayer):
         y = on_nhwc_batch(self, x, mix)
         if not isinstance(inputs, dict):
             return y
-        out = dict(inputs, images=y)
-        if "labels" in inputs:
-            lab = _m.cast(to_tensor(inputs["labels"]), self.dtype)
-            wl = _s.reshape(w, (-1, 1))
-            out["labels"] = wl * lab + (1.0 - wl) * _s.gather(lab, perm)
-        return out
+        return mixed_labels(inputs, y, w, perm, self.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -638,13 +644,7 @@ class CutMix(_ImageLayer):
         y = _m.where(mask, _s.gather(x, perm), x)
         if not isinstance(inputs, dict):
             return y
-        out = dict(inputs, images=y)
-        if "labels" in inputs:
-            kept = 1.0 - (x1 - x0) * (y1 - y0) / float(h * w)
-            lab = _m.cast(to_tensor(inputs["labels"]), dt)
-            wl = _s.reshape(kept, (-1, 1))
-            out["labels"] = wl * lab + (1.0 - wl) * _s.gather(lab, perm)
-        return out
+        return mixed_labels(inputs, y, 1.0 - (x1 - x0) * (y1 - y0) / float(h * w), perm, dt)
 
     def compute_output_shape(self, input_shape):
         return input_shape
