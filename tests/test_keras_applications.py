@@ -152,6 +152,19 @@ def test_input_tensor_and_classifier_activation():
     np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-5)
 
 
+def test_intermediate_input_tensor_starts_the_model_at_its_inputs():
+    inp = tf.keras.Input(shape=(32, 32, 3))
+    scaled = tf.keras.layers.Rescaling(0.5)(inp)
+    m = A.MobileNet(weights=None, alpha=0.25, input_tensor=scaled, include_top=False,
+                    pooling="avg")
+    assert m.inputs[0] is inp and m.layers[1].name.startswith("rescaling")
+    plain = A.MobileNet(weights=None, alpha=0.25, input_shape=(32, 32, 3), include_top=False,
+                        pooling="avg")
+    for a, b in zip(m.weights, plain.weights):
+        b.assign(a.numpy())
+    np.testing.assert_allclose(m(X32).numpy(), plain(X32 * 0.5).numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_weights_imagenet_and_bad_arguments_raise_clearly():
     with pytest.raises(ValueError, match=r"cannot be downloaded.*load_weights\(path\)"):
         A.ResNet50(weights="imagenet")

@@ -16,6 +16,7 @@ import numpy as np
 from .. import layers as _layers
 from .. import config as _config
 from ..layers import KerasTensor
+from ...nest import flatten as _flatten
 from ...ops import array_ops as _array_ops
 
 CLASS_INDEX_FILE = "imagenet_class_index.json"
@@ -110,10 +111,34 @@ def build(family, builder, *, include_top, weights, input_tensor, input_shape, p
     img_input = model_input(input_tensor, shape)
     x, top_kwargs = builder(img_input, include_top=include_top, **kwargs)
     x = top(x, include_top, pooling, classes, classifier_activation, **top_kwargs)
-    model = Model(img_input, x, name=name)
+    model = Model(source_inputs(img_input), x, name=name)
     if weights is not None:
         model.load_weights(weights)
     return model
+
+
+def source_inputs(tensor):
+    """The `keras.Input`s a Keras tensor is computed from (Keras' `get_source_inputs`): the
+    model built on an intermediate `input_tensor` starts at them.
+
+    >>> import graphflow as tf
+    >>> inp = tf.keras.Input((4,))
+    >>> source_inputs(tf.keras.layers.Dense(2)(inp)) is inp
+    True
+    """
+    found, stack, seen = [], [tensor], set()
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        node = getattr(t, "_node", None)       # the layer call that made t (None: an Input)
+        if node is None:
+            found.append(t)
+        else:
+            stack.extend(reversed([v for v in _flatten(node.inputs)[0]
+                                   if isinstance(v, KerasTensor)]))
+    return found[0] if len(found) == 1 else found
 
 
 def correct_pad(inputs, kernel_size):
