@@ -652,3 +652,17 @@ def test_unfold_fold():
     np.testing.assert_array_equal(u, want)
     ones = ops.fold(ops.unfold(np.ones((1, 1, 4, 4), "float32"), 2), (4, 4), 2).numpy()[0, 0]
     np.testing.assert_array_equal(ones, [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("take_along_axis", lambda t: ops.take_along_axis(t, ops.argsort(t, axis=1)[:, :2], 1)),
+    ("ctc_loss", lambda t: ops.ctc_loss(ops.cast(ops.argmax(t[:, :3], -1) % 3 + 1, "int32"), t,
+                                        ops.full((ops.shape(t)[0],), 3, "int32"),
+                                        ops.full((ops.shape(t)[0],), 6, "int32"))),
+    ("ctc_decode", lambda t: ops.ctc_decode(t, ops.full((ops.shape(t)[0],), 6, "int32"))[0]),
+    ("layer_normalization", lambda t: ops.layer_normalization(t)),
+])
+def test_traced_with_unknown_batch(name, fn):
+    x = np.random.RandomState(3).randn(3, 6, 4).astype("float32")
+    f = tf.function(fn, input_signature=[tf.TensorSpec([None, 6, 4], tf.float32)])
+    np.testing.assert_allclose(f(tf.constant(x)).numpy(), fn(tf.constant(x)).numpy(), atol=1e-5)

@@ -476,13 +476,12 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     blank class. Differentiable in `output` (the recursion is traced as graphflow ops)."""
     lp = log_softmax(output, axis=-1)
     tgt = _m.cast(convert_to_tensor(target), "int32")
-    B, T = lp.shape[0], lp.shape[1]
-    U = tgt.shape[1]
+    T, U = lp.shape[1], tgt.shape[1]
     S = 2 * U + 1
     blank = _m.zeros_like(tgt) + mask_index
-    ext = _s.concat([_s.reshape(_s.stack([blank, tgt], axis=-1), [B, 2 * U]),
+    ext = _s.concat([_s.reshape(_s.stack([blank, tgt], axis=-1), [-1, 2 * U]),
                      blank[:, :1]], axis=1)                               # (B, S)
-    emit = take_along_axis(lp, _s.broadcast_to(_s.expand_dims(ext, 1), [B, T, S]), axis=2)
+    emit = take_along_axis(lp, _s.expand_dims(ext, 1), axis=2)           # (B, T, S)
     prev2 = _s.concat([ext[:, :2] * 0 - 1, ext[:, :-2]], axis=1)
     skip = _m.logical_and(_m.not_equal(ext, mask_index), _m.not_equal(ext, prev2))
     neg = -1e30
@@ -515,7 +514,7 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
         raise NotImplementedError(f"keras.ops.ctc_decode: strategy={strategy!r}; only "
                                   "'greedy' is implemented")
     lp = log_softmax(inputs, axis=-1)
-    B, T = lp.shape[0], lp.shape[1]
+    T = lp.shape[1]
     best = _m.cast(_m.argmax(lp, axis=-1, output_type="int32"), "int32")
     steps = convert_to_tensor(np.arange(T, dtype="int32"))
     valid = _m.less(_s.expand_dims(steps, 0),

@@ -888,12 +888,17 @@ def take_along_axis(x, indices, axis=None):
     idx = _t(indices)
     rank = len(x.shape)
     axis = _axis(axis, rank)
-    bshape = [builtins.max(a, b) if isinstance(a, int) and isinstance(b, int) else a
-              for a, b in zip(x.shape, idx.shape)]
-    bshape[axis] = idx.shape[axis]
-    idx = _s.broadcast_to(_m.cast(idx, "int32"), bshape)
     n = x.shape[axis]
+    idx = _m.cast(idx, "int32")
     idx = _m.where(_m.less(idx, 0), idx + n, idx)
+    if not builtins.all(isinstance(d, int) for d in tuple(x.shape) + tuple(idx.shape)):
+        # a traced dim without a value: select by one-hot along the moved axis (broadcasts)
+        xt, it = moveaxis(x, axis, -1), moveaxis(idx, axis, -1)
+        pick = _s.one_hot(it, n, dtype=x.dtype)
+        return moveaxis(_m.reduce_sum(pick * _s.expand_dims(xt, -2), axis=-1), -1, axis)
+    bshape = [builtins.max(a, b) for a, b in zip(x.shape, idx.shape)]
+    bshape[axis] = idx.shape[axis]
+    idx = _s.broadcast_to(idx, bshape)
     grids = np.meshgrid(*[np.arange(d, dtype="int32") for d in bshape], indexing="ij")
     coords = [idx if i == axis else convert_to_tensor(g) for i, g in enumerate(grids)]
     xs = list(bshape)
