@@ -1156,24 +1156,9 @@ def clip(x, x_min, x_max):
     return _m.clip_by_value(_t(x), x_min, x_max)
 
 
-def erf(x):
-    """The error function."""
-    return _m.erf(_floating(x))
-
-
-def erfinv(x):
-    """The inverse error function."""
-    return _sp.erfinv(_floating(x))
-
-
-def erfc(x):
-    """1 - erf(x)."""
-    return _sp.erfc(_floating(x))
-
-
-def i0(x):
-    """The modified Bessel function of order 0."""
-    return _mo.bessel_i0(_floating(x))
+erf, erfc = _unary(_m.erf, "erf", "error function"), _unary(_sp.erfc, "erfc", "1 - erf(x)")
+erfinv = _unary(_sp.erfinv, "erfinv", "inverse error function")
+i0 = _unary(_mo.bessel_i0, "i0", "modified Bessel function of order 0")
 
 
 def _window(fn, name):
