@@ -231,3 +231,25 @@ def test_enumerate_and_zip_of_datasets():
     assert float(s) == 1 * 2.0 + 2 * 3.0 + 3 * 5.0
     assert int(t) == 10 * 11 + 11 * 12
     assert DATASET_LOOP_START.name in _ops(f)
+
+
+def test_dataset_made_inside_the_function_from_numpy_loops_and_from_traced_values_is_a_clear_error():
+    @tf.function
+    def total():
+        ds = tf.data.Dataset.from_tensor_slices(np.array([1., 2., 3.], np.float32))
+        s = tf.constant(0.)
+        for x in ds:
+            s += x
+        return s
+    assert float(total()) == 6.0 and float(total()) == 6.0
+
+    @tf.function
+    def from_arg(x):
+        ds = tf.data.Dataset.from_tensor_slices(x * 2)
+        s = tf.constant(0.)
+        for v in ds:
+            s += v
+        return s
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"from_tensor_slices: component 0 \(float32\[3\]\).*outside the function"):
+        from_arg(tf.constant([1., 2., 3.]))

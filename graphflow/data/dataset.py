@@ -31,6 +31,7 @@ from ..io import files as _files
 from ..io import tfrecord as _tfrecord
 from ..io.proto import BytesList
 from ..nest import flatten
+from ..ops.misc_ops import get_static_value
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorSpec, convert_to_tensor, bytes_array
 from .options import Options
@@ -51,6 +52,28 @@ _IGNORING_ERRORS = contextvars.ContextVar("graphflow_data_ignoring_errors", defa
 def _where(what):
     """`what` and the user's line that made the dataset, for errors raised while iterating."""
     return f"Dataset.{what} (made at {user_source()})"
+
+
+def _concrete(leaves, op):
+    """`leaves` with tensors made while tracing replaced by their values: a dataset is iterated
+    outside the graph (also by a traced `for` loop, at run time), so a numpy array or constant
+    given inside a traced function is taken by value (as TF embeds it); a tensor computed in
+    the trace has no value yet and is an error naming `op` and the user's line."""
+    out = []
+    for i, t in enumerate(leaves):
+        g = getattr(t, "_graph", None)
+        if g is not None:
+            v = get_static_value(t)
+            if v is None:
+                raise InvalidArgumentError(
+                    f"Dataset.{op}: component {i} ({t.dtype.name}{list(t.shape)}) is a tensor "
+                    f"computed inside a traced function, at {user_source()}: its value exists "
+                    "only when the function runs. Build the dataset outside the function and "
+                    "pass it in (or from numpy values).")
+            with _state.using(graph=None, tapes=(), adjoint=None):
+                t = convert_to_tensor(v, t.dtype)
+        out.append(t)
+    return out
 
 
 class Dataset:
@@ -85,8 +108,8 @@ class Dataset:
         >>> [{k: v.numpy().tolist() for k, v in e.items()} for e in ds]
         [{'a': 1, 'b': [3, 4]}, {'a': 2, 'b': [5, 6]}]
         """
-        value = convert(tensors)
-        leaves, rebuild = flatten(value)
+        leaves, rebuild = flatten(convert(tensors))
+        leaves = _concrete(leaves, "from_tensor_slices")
         if not leaves:
             raise ValueError("from_tensor_slices: no tensors given")
         ns = {int(t.shape[0]) if len(t.shape) else None for t in leaves}
@@ -117,7 +140,8 @@ class Dataset:
         >>> [t.numpy().tolist() for t in tf.data.Dataset.from_tensors([1, 2])]
         [[1, 2]]
         """
-        value = convert(tensors)
+        leaves, rebuild = flatten(convert(tensors))
+        value = rebuild(_concrete(leaves, "from_tensors"))
         return Dataset(lambda: iter([value]), 1, spec_of(value))
 
     @staticmethod
