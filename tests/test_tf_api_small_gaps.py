@@ -55,3 +55,21 @@ def test_saved_model_default_signature_only_from_a_root_function_with_outputs(tm
     tf.saved_model.save(Doubling(), str(tmp_path / "b"))
     sig = tf.saved_model.load(str(tmp_path / "b")).signatures
     assert list(sig) == ["serving_default"]
+
+
+def test_layer_and_functional_model_input_output_as_keras():
+    keras = tf.keras
+    inp = keras.Input((4,))
+    h = keras.layers.Dense(3, name="h")(inp)
+    out = keras.layers.Dense(2)(h)
+    m = keras.Model(inp, out)
+    assert m.input is inp and m.output is out
+    assert m.get_layer("h").input is inp and m.get_layer("h").output is h
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    fe = keras.Model(m.input, m.get_layer("h").output)   # a feature extractor shares weights
+    k, b = m.get_layer("h").get_weights()
+    np.testing.assert_allclose(fe(x).numpy(), x @ k + b, rtol=1e-6)
+    named = keras.Model({"a": inp}, {"o": out})
+    assert named.input == {"a": inp} and named.output == {"o": out}
+    with pytest.raises(AttributeError, match="never been called on a keras.Input"):
+        keras.layers.Dense(2).input

@@ -488,6 +488,7 @@ class Layer(Module):
                                name=self.name)
         node.outputs = _map(sym, out)
         self.__dict__.setdefault("_sym_output", node.outputs)   # `layer.output`: the first call
+        self.__dict__.setdefault("_sym_input", inputs)          # `layer.input`: its inputs
         return node.outputs
 
     #: the sizes an unknown non-batch dim takes when a layer must run on zeros to find its
@@ -539,6 +540,28 @@ class Layer(Module):
     @output.setter
     def output(self, value):
         self.__dict__["_sym_output"] = value
+
+    @property
+    def input(self):
+        """The KerasTensor(s) this layer was first called on in a functional graph (Keras'
+        `layer.input`); AttributeError before that.
+
+        >>> from graphflow import keras
+        >>> x = keras.Input((4,))
+        >>> d = keras.layers.Dense(2)
+        >>> y = d(x)
+        >>> d.input is x, d.output is y
+        (True, True)
+        """
+        inp = self.__dict__.get("_sym_input")
+        if inp is None:
+            raise AttributeError(f"Layer {self.name!r} has never been called on a keras.Input, so "
+                                 "it has no defined input")
+        return inp
+
+    @input.setter
+    def input(self, value):
+        self.__dict__["_sym_input"] = value
 
     def _traced_shapes(self, inputs, args, kwargs):
         """The layer's outputs (symbolic tensors: their shapes) traced on KerasTensor inputs,

@@ -509,6 +509,29 @@ class Model(Layer):
         self._input_shape_value = _tmap(lambda t: t.shape, inputs)
         self._output_shape_value = _tmap(lambda t: t.shape, outputs)
 
+    @property
+    def input(self):
+        """A functional model's inputs as given to its constructor (one KerasTensor, a list or
+        a dict, as Keras 3); for other models, the inputs of its first functional call."""
+        if "_fn_inputs" in self.__dict__:
+            return self._fn_inputs
+        return Layer.input.fget(self)
+
+    @input.setter
+    def input(self, value):
+        Layer.input.fset(self, value)
+
+    @property
+    def output(self):
+        """A functional model's outputs as given to its constructor (see `input`)."""
+        if "_fn_outputs" in self.__dict__:
+            return self._fn_outputs
+        return Layer.output.fget(self)
+
+    @output.setter
+    def output(self, value):
+        Layer.output.fset(self, value)
+
     def _call_functional(self, inputs, training=None):
         in_leaves = flatten(self._fn_inputs)[0]
         if isinstance(inputs, dict) and not isinstance(self._fn_inputs, dict):
