@@ -124,11 +124,45 @@ class KerasTensor:
                         "a placeholder for building a functional model; it has no value. Pass "
                         "it to layers, then build `keras.Model(inputs, outputs)`.")
 
-    def _op(self, *a, **k):
-        raise TypeError("arithmetic on KerasTensors is not supported: use layers "
-                        "(keras.layers.Add, Multiply, Lambda, ...) to build functional models")
+    # Python operators record a keras.ops node of the functional graph (Keras 3), e.g.
+    # `keras.Input((4,)) * 2 + 1`; the reflected forms swap the operands.
+    def _binary(name, reflected=False):
+        def method(self, other):
+            from . import ops
+            fn = getattr(ops, name)
+            return fn(other, self) if reflected else fn(self, other)
+        method.__name__ = f"__{'r' if reflected else ''}{name}__"
+        return method
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __matmul__ = _op
+    def _unary(name):
+        def method(self):
+            from . import ops
+            return getattr(ops, name)(self)
+        method.__name__ = f"__{name}__"
+        return method
+
+    __add__, __radd__ = _binary("add"), _binary("add", True)
+    __sub__, __rsub__ = _binary("subtract"), _binary("subtract", True)
+    __mul__, __rmul__ = _binary("multiply"), _binary("multiply", True)
+    __truediv__, __rtruediv__ = _binary("divide"), _binary("divide", True)
+    __floordiv__, __rfloordiv__ = _binary("floor_divide"), _binary("floor_divide", True)
+    __mod__, __rmod__ = _binary("mod"), _binary("mod", True)
+    __pow__, __rpow__ = _binary("power"), _binary("power", True)
+    __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", True)
+    __lt__, __le__ = _binary("less"), _binary("less_equal")
+    __gt__, __ge__ = _binary("greater"), _binary("greater_equal")
+    __neg__, __abs__ = _unary("negative"), _unary("absolute")
+    __hash__ = object.__hash__
+
+    def __getitem__(self, key):
+        """`x[1:, ..., None]`: a slicing node of the functional graph."""
+        return apply_op(_getitem, (self, key), {}, op_name="get_item")
+
+    def __bool__(self):
+        raise TypeError("a KerasTensor has no truth value (it is a placeholder of a functional "
+                        "model); use keras.ops.cond / where for data-dependent choices")
+
+    del _binary, _unary
 
 
 class _ShapeOnly:
@@ -864,6 +898,61 @@ class GaussianNoise(Layer):
         if not training:
             return inputs
         return inputs + _r.normal(tuple(inputs.shape), 0.0, self.stddev, inputs.dtype, self.seed)
+
+
+def _getitem(x, key):
+    return x[key]
+
+
+class _Slot:
+    """Where a KerasTensor stood in an op node's (args, kwargs)."""
+
+
+class OpLayer(Layer):
+    """A `keras.ops` function (or a Python operator) applied to KerasTensors: one weightless
+    node of a functional model (Keras 3 records op calls so; tf.keras had TFOpLambda). Built by
+    `apply_op`; its call puts the real tensors back where the KerasTensors were and calls `fn`.
+
+    >>> from graphflow import keras
+    >>> x = keras.Input((3,))
+    >>> y = keras.ops.expand_dims(x, -1) * 2.0 + 1.0
+    >>> y.shape, type(y._node.layer).__name__, y._node.layer.name.startswith("add")
+    (TensorShape([None, 3, 1]), 'OpLayer', True)
+    """
+
+    def __init__(self, fn, args=(), kwargs=None, op_name=None, **kw):
+        self.op_name = op_name or getattr(fn, "__name__", "op")
+        kw.setdefault("name", unique_name(self.op_name))
+        super().__init__(**kw)
+        self.fn = fn
+        leaves, self._rebuild = flatten((tuple(args), dict(kwargs or {})))
+        self._slots = [i for i, v in enumerate(leaves) if isinstance(v, KerasTensor)]
+        self._template = [_Slot if isinstance(v, KerasTensor) else v for v in leaves]
+        self.built = True
+
+    def _convert_inputs(self, inputs):
+        return [v if isinstance(v, Tensor) else convert_to_tensor(v) for v in inputs]
+
+    def call(self, inputs):
+        leaves = list(self._template)
+        for i, t in zip(self._slots, inputs):
+            leaves[i] = t
+        args, kwargs = self._rebuild(leaves)
+        return self.fn(*args, **kwargs)
+
+
+def apply_op(fn, args, kwargs, op_name=None):
+    """`fn(*args, **kwargs)` with KerasTensors among the (nested) arguments, as an `OpLayer`
+    node of the functional graph: its KerasTensor output(s).
+
+    >>> from graphflow import keras
+    >>> from graphflow.keras.layers import apply_op
+    >>> x = keras.Input((4, 2))
+    >>> apply_op(keras.ops.sum, (x,), {"axis": -1}).shape
+    TensorShape([None, 4])
+    """
+    kts = [v for v in flatten((args, kwargs))[0] if isinstance(v, KerasTensor)]
+    return OpLayer(fn, args, kwargs, op_name=op_name)(kts)
 
 
 class Lambda(Layer):

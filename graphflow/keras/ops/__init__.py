@@ -13,20 +13,63 @@ The namespaces `keras.ops.numpy`, `keras.ops.nn`, `keras.ops.linalg`, `keras.ops
 >>> ops.cond(ops.all(x > -5), lambda: ops.amax(x), lambda: ops.amin(x)).numpy().tolist()
 4.0
 """
+import functools as _functools
 import types as _types
 
 from ...tensor import convert_to_tensor
+from ..layers import KerasTensor as _KerasTensor, apply_op as _apply_op
 from . import core, image, linalg, nn, numpy
 
 
-def _export(mod, into):
-    """The public functions of `mod` as names of this namespace."""
-    for name, value in vars(mod).items():
+def _has_keras_tensor(x):
+    if isinstance(x, _KerasTensor):
+        return True
+    if isinstance(x, dict):
+        x = x.values()
+    elif not isinstance(x, (list, tuple)):
+        return False
+    for v in x:   # a loop: this namespace's `any` is keras.ops.any
+        if _has_keras_tensor(v):
+            return True
+    return False
+
+
+def symbolic(fn):
+    """`fn` that, called with a KerasTensor among its (nested) arguments, records itself as a
+    node of the functional model under construction (an `OpLayer` named after `fn`) instead
+    of running; every public keras.ops function is wrapped so.
+
+    >>> from graphflow import keras
+    >>> x = keras.Input((2, 3))
+    >>> y = keras.ops.transpose(x, (0, 2, 1))
+    >>> y.shape, y._node.layer.name.startswith("transpose")
+    (TensorShape([None, 3, 2]), True)
+    """
+    if getattr(fn, "_keras_symbolic", False):
+        return fn
+
+    @_functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _has_keras_tensor(args) or _has_keras_tensor(kwargs):
+            return _apply_op(fn, args, kwargs, op_name=fn.__name__)
+        return fn(*args, **kwargs)
+    wrapper._keras_symbolic = True
+    return wrapper
+
+
+def _export(mod, into=None):
+    """The public functions of `mod`, wrapped by `symbolic` in `mod` itself (so the
+    sub-namespaces take KerasTensors too) and, given `into`, as names of this namespace."""
+    for name, value in list(vars(mod).items()):
         if not name.startswith("_") and callable(value) and \
                 not isinstance(value, (_types.ModuleType, type)) and name != "convert_to_tensor":
-            into[name] = value
+            value = symbolic(value)
+            setattr(mod, name, value)
+            if into is not None:
+                into[name] = value
 
 
 for _mod in (numpy, nn, core, linalg):
     _export(_mod, globals())
+_export(image)
 convert_to_tensor = convert_to_tensor
