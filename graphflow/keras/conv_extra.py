@@ -17,36 +17,9 @@ from ..ops import array_ops as _a, conv_ops as _cv, math_ops as _m, shape_ops as
 from ..tensor import TensorShape, convert_to_tensor
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
+from .conv_layers import conv_length, deconv_length
 from .layers import Layer, configure_kernel_bias, keras_object_config, unique_name
 from .layers_extra import standardize_data_format, standardize_tuple
-
-
-def conv_length(n, k, stride, dilation, padding):
-    """Output length of a convolution or pooling window (None stays None).
-
-    >>> conv_length(9, 3, 2, 1, "valid"), conv_length(9, 3, 2, 1, "same")
-    (4, 5)
-    """
-    if n is None:
-        return None
-    if padding in ("same", "causal"):
-        return -(-n // stride)
-    return (n - (k - 1) * dilation - 1) // stride + 1
-
-
-def deconv_length(n, k, stride, dilation, padding, output_padding=None):
-    """Output length of a transposed convolution (Keras' compute_conv_transpose_output_length).
-
-    >>> deconv_length(9, 3, 2, 1, "valid"), deconv_length(9, 4, 2, 1, "same")
-    (19, 18)
-    """
-    if n is None:
-        return None
-    eff = k + (k - 1) * (dilation - 1)
-    if output_padding is None:
-        return n * stride + (max(eff - stride, 0) if padding == "valid" else 0)
-    pad = eff // 2 if padding == "same" else 0
-    return (n - 1) * stride + eff - 2 * pad + output_padding
 
 
 def _same_pads(n, k, stride, dilation, out):
@@ -54,17 +27,6 @@ def _same_pads(n, k, stride, dilation, out):
     total = max((out - 1) * stride + (k - 1) * dilation + 1 - n, 0)
     return total // 2, total - total // 2
 
-
-def _to_last(x, data_format):
-    if data_format == "channels_first":
-        return _s.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
-    return x
-
-
-def _from_last(y, data_format):
-    if data_format == "channels_first":
-        return _s.transpose(y, (0, y.ndim - 1) + tuple(range(1, y.ndim - 1)))
-    return y
 
 
 def _static(n, layer, what):
@@ -202,10 +164,10 @@ class _ConvBase(Layer):
                            else [s[0]] + spatial + [c])
 
     def call(self, inputs):
-        y = self._forward(_to_last(inputs, self.data_format))
+        y = self._forward(_cv.to_channels_last(inputs, self.data_format))
         if self.use_bias:
             y = y + self.bias
-        return _from_last(self.activation(y), self.data_format)
+        return _cv.from_channels_last(self.activation(y), self.data_format)
 
     def get_config(self):
         return dict(super().get_config(), kernel_size=self.kernel_size, strides=self.strides,
@@ -455,7 +417,7 @@ class _Pool3D(Layer):
         self.data_format = standardize_data_format(data_format)
 
     def call(self, inputs):
-        x = _to_last(inputs, self.data_format)
+        x = _cv.to_channels_last(inputs, self.data_format)
         if x.ndim != 5:
             raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
                              f"5, got shape {tuple(x.shape)}")
@@ -467,7 +429,7 @@ class _Pool3D(Layer):
         lo, hi = _same_pads(d, k, s, 1, out) if self.padding == "same" else (0, 0)
         if lo or hi:
             y = _a.pad(y, [[0, 0], [lo, hi]] + [[0, 0]] * 3, constant_values=self._fill(y))
-        return _from_last(self._reduce(_depth_taps(y, k, s, 1, out), d, lo, out),
+        return _cv.from_channels_last(self._reduce(_depth_taps(y, k, s, 1, out), d, lo, out),
                           self.data_format)
 
     def compute_output_shape(self, input_shape):
@@ -658,7 +620,7 @@ class _ConvLSTM(Layer):
         ones = (1,) * self.rank
         h = c = None
         if initial_state is not None:
-            h, c = [_to_last(v, self.data_format) for v in initial_state]
+            h, c = [_cv.to_channels_last(v, self.data_format) for v in initial_state]
         outputs = []
         for step in (range(t - 1, -1, -1) if self.go_backwards else range(t)):
             xt = x[:, step]
@@ -679,9 +641,9 @@ class _ConvLSTM(Layer):
         out = _s.stack(outputs, axis=1) if self.return_sequences else h
         if self.data_format == "channels_first":
             out = _s.transpose(out, (0, 1, out.ndim - 1) + tuple(range(2, out.ndim - 1))) \
-                if self.return_sequences else _from_last(out, self.data_format)
+                if self.return_sequences else _cv.from_channels_last(out, self.data_format)
         if self.return_state:
-            return [out, _from_last(h, self.data_format), _from_last(c, self.data_format)]
+            return [out, _cv.from_channels_last(h, self.data_format), _cv.from_channels_last(c, self.data_format)]
         return out
 
     def compute_output_shape(self, input_shape):

@@ -42,21 +42,13 @@ def _data_format(df):
     return df
 
 
-def _to_last(x, data_format):
-    """channels_first input -> channels_last (the ops are NHWC/NWC)."""
-    if data_format == "channels_first":
-        return _s.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
-    return x
 
+def conv_length(n, k, stride, dilation, padding):
+    """Output length of a convolution or pooling window (None stays None).
 
-def _from_last(y, data_format):
-    if data_format == "channels_first":
-        return _s.transpose(y, (0, y.ndim - 1) + tuple(range(1, y.ndim - 1)))
-    return y
-
-
-def _conv_length(n, k, stride, dilation, padding):
-    """Output length of a convolution/pooling (None stays None)."""
+    >>> conv_length(9, 3, 2, 1, "valid"), conv_length(9, 3, 2, 1, "same")
+    (4, 5)
+    """
     if n is None:
         return None
     eff = (k - 1) * dilation + 1
@@ -65,8 +57,12 @@ def _conv_length(n, k, stride, dilation, padding):
     return (n - eff) // stride + 1
 
 
-def _transpose_length(n, k, stride, dilation, padding, output_padding):
-    """Output length of a transposed convolution (Keras' deconv_output_length)."""
+def deconv_length(n, k, stride, dilation, padding, output_padding=None):
+    """Output length of a transposed convolution (Keras' deconv_output_length).
+
+    >>> deconv_length(9, 3, 2, 1, "valid"), deconv_length(9, 4, 2, 1, "same")
+    (19, 18)
+    """
     if n is None:
         return None
     eff = k + (k - 1) * (dilation - 1)
@@ -97,12 +93,12 @@ def _epilogue(layer, y):
     """Bias, activation and the layer's data format, after any convolution (channels last)."""
     if layer.use_bias:
         y = y + layer.bias
-    return _from_last(layer.activation(y), layer.data_format)
+    return _cv.from_channels_last(layer.activation(y), layer.data_format)
 
 
 def _conv_spatial(layer, input_shape, rank):
     """The output's spatial extents of a (non-transposed) convolution layer."""
-    return [_conv_length(n, k, s, d, layer.padding) for n, k, s, d in
+    return [conv_length(n, k, s, d, layer.padding) for n, k, s, d in
             zip(_spatial(input_shape, layer.data_format, rank), layer.kernel_size,
                 layer.strides, layer.dilation_rate)]
 
@@ -176,7 +172,7 @@ class _Conv(_NamedLayer):
                           dilations=self.dilation_rate)
 
     def call(self, inputs):
-        y = self._convolve(_to_last(inputs, self.data_format))
+        y = self._convolve(_cv.to_channels_last(inputs, self.data_format))
         return _epilogue(self, y)
 
     def compute_output_shape(self, input_shape):
@@ -238,7 +234,7 @@ class DepthwiseConv2D(_NamedLayer):
         self.built = True
 
     def call(self, inputs):
-        y = _cv.depthwise_conv2d(_to_last(inputs, self.data_format), self.kernel, self.strides,
+        y = _cv.depthwise_conv2d(_cv.to_channels_last(inputs, self.data_format), self.kernel, self.strides,
                                  self.padding.upper(), dilations=self.dilation_rate)
         return _epilogue(self, y)
 
@@ -308,7 +304,7 @@ class SeparableConv2D(_NamedLayer):
         self.built = True
 
     def call(self, inputs):
-        y = _cv.separable_conv2d(_to_last(inputs, self.data_format), self.depthwise_kernel,
+        y = _cv.separable_conv2d(_cv.to_channels_last(inputs, self.data_format), self.depthwise_kernel,
                                  self.pointwise_kernel, self.strides, self.padding.upper(),
                                  dilations=self.dilation_rate)
         return _epilogue(self, y)
@@ -367,11 +363,11 @@ class Conv2DTranspose(_NamedLayer):
 
     def _spatial_out(self, spatial):
         op = self.output_padding or (None, None)
-        return [_transpose_length(n, k, s, d, self.padding, p) for n, k, s, d, p in
+        return [deconv_length(n, k, s, d, self.padding, p) for n, k, s, d, p in
                 zip(spatial, self.kernel_size, self.strides, self.dilation_rate, op)]
 
     def call(self, inputs):
-        x = _to_last(inputs, self.data_format)
+        x = _cv.to_channels_last(inputs, self.data_format)
         h, w = self._spatial_out(tuple(x.shape[1:3]))
         y = _cv.conv2d_transpose(x, self.kernel, (x.shape[0], h, w, self.filters), self.strides,
                                  self.padding.upper(), dilations=self.dilation_rate)
@@ -407,15 +403,15 @@ class _Pool(_NamedLayer):
         self.data_format = _data_format(data_format)
 
     def call(self, inputs):
-        x = _to_last(inputs, self.data_format)
+        x = _cv.to_channels_last(inputs, self.data_format)
         if self.rank == 1:
             y = self._pool1d(x, self.pool_size[0], self.strides[0], self.padding.upper())
         else:
             y = self._pool2d(x, self.pool_size, self.strides, self.padding.upper())
-        return _from_last(y, self.data_format)
+        return _cv.from_channels_last(y, self.data_format)
 
     def compute_output_shape(self, input_shape):
-        spatial = [_conv_length(n, k, s, 1, self.padding) for n, k, s in
+        spatial = [conv_length(n, k, s, 1, self.padding) for n, k, s in
                    zip(_spatial(input_shape, self.data_format, self.rank), self.pool_size,
                        self.strides)]
         return _shape_with(input_shape, self.data_format, spatial,
@@ -534,7 +530,7 @@ class ZeroPadding2D(_NamedLayer):
         self.data_format = _data_format(data_format)
 
     def call(self, inputs):
-        x = _to_last(inputs, self.data_format)
+        x = _cv.to_channels_last(inputs, self.data_format)
         for axis, (before, after) in zip((1, 2), self.padding):
             parts = []
             for n in (before, after):
@@ -544,7 +540,7 @@ class ZeroPadding2D(_NamedLayer):
             pieces = [p for p in (parts[0], x, parts[1]) if p is not None]
             if len(pieces) > 1:
                 x = _s.concat(pieces, axis)
-        return _from_last(x, self.data_format)
+        return _cv.from_channels_last(x, self.data_format)
 
     def compute_output_shape(self, input_shape):
         spatial = [None if n is None else n + a + b for n, (a, b) in
@@ -565,14 +561,14 @@ class Cropping2D(_NamedLayer):
         self.data_format = _data_format(data_format)
 
     def call(self, inputs):
-        x = _to_last(inputs, self.data_format)
+        x = _cv.to_channels_last(inputs, self.data_format)
         (t, b), (l, r) = self.cropping
         h, w = x.shape[1:3]
         if t + b >= h or l + r >= w:
             raise ValueError(f"Cropping2D layer {self.name}: cropping {self.cropping} leaves "
                              f"nothing of an input of shape {tuple(x.shape)}")
         x = x[:, t:h - b, l:w - r, :]
-        return _from_last(x, self.data_format)
+        return _cv.from_channels_last(x, self.data_format)
 
     def compute_output_shape(self, input_shape):
         spatial = [None if n is None else n - a - b for n, (a, b) in
@@ -598,14 +594,14 @@ class UpSampling2D(_NamedLayer):
         self.interpolation = interpolation
 
     def call(self, inputs):
-        x = _to_last(inputs, self.data_format)
+        x = _cv.to_channels_last(inputs, self.data_format)
         n, h, w, c = x.shape
         sh, sw = self.size
         if self.interpolation == "bilinear":
             y = _im.resize(x, (h * sh, w * sw), "bilinear")
-            return _from_last(y, self.data_format)
+            return _cv.from_channels_last(y, self.data_format)
         y = _s.broadcast_to(_s.reshape(x, (n, h, 1, w, 1, c)), (n, h, sh, w, sw, c))
-        return _from_last(_s.reshape(y, (n, h * sh, w * sw, c)), self.data_format)
+        return _cv.from_channels_last(_s.reshape(y, (n, h * sh, w * sw, c)), self.data_format)
 
     def compute_output_shape(self, input_shape):
         spatial = [None if n is None else n * s for n, s in

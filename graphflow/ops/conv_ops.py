@@ -703,3 +703,23 @@ def avg_pool(input, ksize, strides=None, padding="VALID", data_format=None, name
     if x.ndim == 3:
         return avg_pool1d(x, ksize, strides, padding, data_format or "NWC")
     return avg_pool2d(x, ksize, strides, padding, data_format or "NHWC")
+
+
+def to_channels_last(x, data_format):
+    """`x` in channels_last layout (NWC/NHWC/NDHWC, the layout the conv ops take): a
+    channels_first input has its channel axis moved last.
+
+    >>> import numpy as np
+    >>> to_channels_last(constant(np.zeros((2, 3, 5, 7))), "channels_first").shape
+    TensorShape([2, 5, 7, 3])
+    """
+    if data_format == "channels_first":
+        return transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+    return x
+
+
+def from_channels_last(y, data_format):
+    """The inverse of `to_channels_last`: a channels_last result back in `data_format`."""
+    if data_format == "channels_first":
+        return transpose(y, (0, y.ndim - 1) + tuple(range(1, y.ndim - 1)))
+    return y

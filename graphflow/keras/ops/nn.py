@@ -292,17 +292,6 @@ def _tuple(v, n):
     return [v] * n if isinstance(v, int) else list(v)
 
 
-def _to_last(x, data_format):
-    if data_format == "channels_first":
-        return moveaxis(x, 1, -1)
-    return x
-
-
-def _from_last(x, data_format):
-    if data_format == "channels_first":
-        return moveaxis(x, -1, 1)
-    return x
-
 
 def _as2d(x, n):
     """Lift a 1-D (N, W, C) input to 2-D (N, 1, W, C)."""
@@ -311,18 +300,18 @@ def _as2d(x, n):
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D convolution (Keras layout: kernel (*spatial, in, out), channels_last)."""
-    x = _to_last(_floating(inputs), data_format)
+    x = _cv.to_channels_last(_floating(inputs), data_format)
     n = len(x.shape) - 2
     k = _floating(kernel)
     out = _mo.convolution(x, k, strides=_tuple(strides, n), padding=padding.upper(),
                           dilations=_tuple(dilation_rate, n))
-    return _from_last(out, data_format)
+    return _cv.from_channels_last(out, data_format)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
                    dilation_rate=1):
     """Depthwise convolution (kernel (*spatial, in, multiplier)), 1-D or 2-D."""
-    x = _to_last(_floating(inputs), data_format)
+    x = _cv.to_channels_last(_floating(inputs), data_format)
     n = len(x.shape) - 2
     k = _floating(kernel)
     s, d = _tuple(strides, n), _tuple(dilation_rate, n)
@@ -332,7 +321,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
                                dilations=d)
     if n == 1:
         out = _s.squeeze(out, [1])
-    return _from_last(out, data_format)
+    return _cv.from_channels_last(out, data_format)
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
@@ -345,7 +334,7 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1):
     """Transposed convolution (kernel (*spatial, out, in)), 1-D or 2-D."""
-    x = _to_last(_floating(inputs), data_format)
+    x = _cv.to_channels_last(_floating(inputs), data_format)
     n = len(x.shape) - 2
     k = _floating(kernel)
     s = _tuple(strides, n)
@@ -366,17 +355,17 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     else:
         out = _cv.conv2d_transpose(x, k, [x.shape[0]] + size + [k.shape[-2]], strides=s,
                                    padding=padding.upper())
-    return _from_last(out, data_format)
+    return _cv.from_channels_last(out, data_format)
 
 
 def _pool(which, inputs, pool_size, strides, padding, data_format):
-    x = _to_last(_floating(inputs), data_format)
+    x = _cv.to_channels_last(_floating(inputs), data_format)
     n = len(x.shape) - 2
     ps = _tuple(pool_size, n)
     st = ps if strides is None else _tuple(strides, n)
     fn = _cv.max_pool if which == "max" else _cv.avg_pool
     out = fn(x, ps, st, padding=padding.upper())
-    return _from_last(out, data_format)
+    return _cv.from_channels_last(out, data_format)
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
@@ -391,14 +380,14 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 def depth_to_space(x, block_size, data_format="channels_last"):
     """Move depth blocks into spatial blocks (NHWC)."""
-    x = _to_last(convert_to_tensor(x), data_format)
-    return _from_last(_mo.depth_to_space(x, block_size), data_format)
+    x = _cv.to_channels_last(convert_to_tensor(x), data_format)
+    return _cv.from_channels_last(_mo.depth_to_space(x, block_size), data_format)
 
 
 def space_to_depth(x, block_size, data_format="channels_last"):
     """Move spatial blocks into depth (NHWC)."""
-    x = _to_last(convert_to_tensor(x), data_format)
-    return _from_last(_mo.space_to_depth(x, block_size), data_format)
+    x = _cv.to_channels_last(convert_to_tensor(x), data_format)
+    return _cv.from_channels_last(_mo.space_to_depth(x, block_size), data_format)
 
 
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
@@ -434,7 +423,7 @@ def cdist(x1, x2, p=2.0):
 
 
 def _adaptive(reduce, inputs, output_size, data_format):
-    x = _to_last(_floating(inputs), data_format)
+    x = _cv.to_channels_last(_floating(inputs), data_format)
     n = len(x.shape) - 2
     outs = [output_size] * n if isinstance(output_size, int) else list(output_size)
 
@@ -451,7 +440,7 @@ def _adaptive(reduce, inputs, output_size, data_format):
             idx[axis] = slice(a, b)
             parts.append(reduce(t[tuple(idx)], axis=axis, keepdims=True))
         return pool(_s.concat(parts, axis=axis), axis + 1)
-    return _from_last(pool(x, 1), data_format)
+    return _cv.from_channels_last(pool(x, 1), data_format)
 
 
 def adaptive_average_pool(inputs, output_size, data_format=None):
