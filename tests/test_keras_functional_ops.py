@@ -76,3 +76,29 @@ def test_truth_value_is_an_error():
     x = keras.Input((2,))
     with pytest.raises(TypeError, match="truth value"):
         bool(x > 1)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    a, b = keras.Input((4,)), keras.Input((4,))
+    c = ops.concatenate([a, -b], axis=-1)[:, ::2, None]
+    y = keras.layers.Dense(2)(ops.numpy.sum(ops.nn.relu(c), axis=-1) ** 2 + ops.cast(a > 1, "float32"))
+    model = keras.Model([a, b], y)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    xs = [RNG.standard_normal((5, 4)).astype("float32") for _ in range(2)]
+    np.testing.assert_allclose(loaded.predict(xs, verbose=0), model.predict(xs, verbose=0),
+                               rtol=1e-6)
+    names = [l.name for l in model.layers if type(l).__name__ == "OpLayer"]
+    assert len(names) == 9 and [l.name for l in loaded.layers if type(l).__name__ == "OpLayer"] \
+        == names
+
+
+def test_unsavable_op_node_is_an_error_naming_it(tmp_path):
+    x = keras.Input((4,))
+    model = keras.Model(x, keras.layers.Dense(1)(x @ ops.ones((4, 2))))   # a tensor constant
+    with pytest.raises(ValueError, match=r"op node 'matmul.*numpy.matmul.*Tensor"):
+        model.save(tmp_path / "m.keras")
+    from graphflow.keras.layers import apply_op
+    y = apply_op(lambda t: t * 3, (x,), {}, op_name="triple")
+    with pytest.raises(ValueError, match="op node 'triple.*not a keras.ops function"):
+        keras.Model(x, y).save(tmp_path / "n.keras")

@@ -933,6 +933,92 @@ class OpLayer(Layer):
     def _convert_inputs(self, inputs):
         return [v if isinstance(v, Tensor) else convert_to_tensor(v) for v in inputs]
 
+    def _op_path(self):
+        """`fn` as a name `from_config` can find: 'get_item' or '<keras.ops module>.<name>'."""
+        if self.fn is _getitem:
+            return "get_item"
+        from . import ops
+        for sub in ("numpy", "nn", "core", "linalg", "image"):
+            for name, v in vars(getattr(ops, sub)).items():
+                if not name.startswith("_") and (v is self.fn or
+                                                 getattr(v, "__wrapped__", None) is self.fn):
+                    return f"{sub}.{name}"
+        return None
+
+    def get_config(self):
+        """The op by name and its arguments, KerasTensors marked; an op or argument JSON can
+        not hold (a function of your own, a tensor constant, ...) is a ValueError naming the
+        op, rather than a model that loads without it.
+
+        >>> from graphflow import keras
+        >>> y = keras.ops.sum(keras.Input((3,)), axis=-1)
+        >>> cfg = y._node.layer.get_config()
+        >>> cfg["fn"], cfg["args"], cfg["kwargs"]
+        ('numpy.sum', [{'__keras_tensor__': 0}], {'axis': -1})
+        """
+        path = self._op_path()
+        if path is None:
+            raise ValueError(f"cannot save the functional-model op node {self.name!r}: its "
+                             f"function {getattr(self.fn, '__qualname__', self.fn)!r} is not a "
+                             "keras.ops function; wrap it in a registered custom Layer instead")
+        slots = iter(range(len(self._slots)))
+
+        def enc(v):
+            if v is _Slot:
+                return {"__keras_tensor__": next(slots)}
+            if v is None or isinstance(v, (bool, int, float, str)):
+                return v
+            if isinstance(v, (np.integer, np.floating, np.bool_)):
+                return v.item()
+            if isinstance(v, tuple) and not hasattr(v, "_fields"):
+                return {"__tuple__": [enc(x) for x in v]}
+            if isinstance(v, list):
+                return [enc(x) for x in v]
+            if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+                return {k: enc(x) for k, x in v.items()}
+            if isinstance(v, slice):
+                return {"__slice__": [enc(v.start), enc(v.stop), enc(v.step)]}
+            if v is Ellipsis:
+                return {"__ellipsis__": True}
+            if isinstance(v, _dt.DType):
+                return v.name
+            raise ValueError(f"cannot save the functional-model op node {self.name!r} "
+                             f"(keras.ops {path}): an argument of type {type(v).__name__} has "
+                             "no JSON form (pass such values as keras.Input or weights of a "
+                             "custom Layer instead)")
+        args, kwargs = self._rebuild(self._template)
+        return dict(super().get_config(), fn=path, args=[enc(a) for a in args],
+                    kwargs={k: enc(v) for k, v in kwargs.items()})
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        path, args, kwargs = config.pop("fn"), config.pop("args"), config.pop("kwargs")
+        if path == "get_item":
+            fn = _getitem
+        else:
+            from . import ops
+            sub, name = path.split(".")
+            fn = getattr(getattr(ops, sub), name)
+        kts = {}
+
+        def dec(v):
+            if isinstance(v, list):
+                return [dec(x) for x in v]
+            if not isinstance(v, dict):
+                return v
+            if "__keras_tensor__" in v:   # a stand-in KerasTensor: only its position counts
+                return kts.setdefault(v["__keras_tensor__"], KerasTensor((), _dt.float32))
+            if "__tuple__" in v:
+                return tuple(dec(x) for x in v["__tuple__"])
+            if "__slice__" in v:
+                return slice(*dec(v["__slice__"]))
+            if "__ellipsis__" in v:
+                return Ellipsis
+            return {k: dec(x) for k, x in v.items()}
+        config.setdefault("op_name", "get_item" if fn is _getitem else fn.__name__)
+        return cls(fn, tuple(dec(a) for a in args), dec(kwargs), **config)
+
     def call(self, inputs):
         leaves = list(self._template)
         for i, t in zip(self._slots, inputs):
