@@ -102,3 +102,12 @@ def test_unsavable_op_node_is_an_error_naming_it(tmp_path):
     y = apply_op(lambda t: t * 3, (x,), {}, op_name="triple")
     with pytest.raises(ValueError, match="op node 'triple.*not a keras.ops function"):
         keras.Model(x, y).save(tmp_path / "n.keras")
+
+
+def test_shape_error_names_op_shapes_and_user_line():
+    x = keras.Input((4,))
+    with pytest.raises(ValueError, match="inner dimensions differ") as info:
+        x @ ops.ones((3, 2))
+    note = "\n".join(getattr(info.value, "__notes__", []))
+    assert "keras.ops matmul on KerasTensors of shapes [(None, 4)]" in note
+    assert "test_keras_functional_ops.py:" in note

@@ -22,6 +22,7 @@ import re
 import numpy as np
 
 from .. import dtypes as _dt
+from ..errors import user_source as _user_source
 from .. import state as _state
 from .. import graph as _graph
 from ..module import Module
@@ -1038,7 +1039,14 @@ def apply_op(fn, args, kwargs, op_name=None):
     TensorShape([None, 4])
     """
     kts = [v for v in flatten((args, kwargs))[0] if isinstance(v, KerasTensor)]
-    return OpLayer(fn, args, kwargs, op_name=op_name)(kts)
+    layer = OpLayer(fn, args, kwargs, op_name=op_name)
+    try:
+        return layer(kts)
+    except Exception as e:   # the op's own error names the probe shapes: add the real ones
+        e.add_note(f"while recording keras.ops {layer.op_name} on KerasTensors of shapes "
+                   f"{[tuple(kt.shape) for kt in kts]} (dtypes "
+                   f"{[kt.dtype.name for kt in kts]}) at {_user_source()}")
+        raise
 
 
 class Lambda(Layer):
