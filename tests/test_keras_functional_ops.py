@@ -111,3 +111,15 @@ def test_shape_error_names_op_shapes_and_user_line():
     note = "\n".join(getattr(info.value, "__notes__", []))
     assert "keras.ops matmul on KerasTensors of shapes [(None, 4)]" in note
     assert "test_keras_functional_ops.py:" in note
+
+
+def test_static_facts_come_from_the_keras_tensor():
+    x = keras.Input((4, 3))
+    assert ops.shape(x) == (None, 4, 3) and ops.ndim(x) == 3
+    assert ops.dtype(x) == "float32" and ops.is_tensor(x) is False
+
+    def build(t):   # Keras 3 code that reads static sizes while building
+        return ops.reshape(t, (-1, ops.shape(t)[1] * ops.shape(t)[2]))
+    _, got, want = _model_and_eager(build, (4, 3))
+    assert got.shape == (3, 12)
+    np.testing.assert_allclose(got, want)

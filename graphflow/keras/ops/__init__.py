@@ -34,6 +34,12 @@ def _has_keras_tensor(x):
     return False
 
 
+#: functions of a KerasTensor's static facts, answered from it directly (as Keras 3 does:
+#: `ops.shape` of a KerasTensor is its shape tuple, None for unknown dims; it is no native tensor)
+_STATIC = {"shape": lambda x: tuple(x.shape), "ndim": lambda x: len(x.shape),
+           "dtype": lambda x: x.dtype.name, "is_tensor": lambda x: False}
+
+
 def symbolic(fn):
     """`fn` that, called with a KerasTensor among its (nested) arguments, records itself as a
     node of the functional model under construction (an `OpLayer` named after `fn`) instead
@@ -48,9 +54,13 @@ def symbolic(fn):
     if getattr(fn, "_keras_symbolic", False):
         return fn
 
+    static = _STATIC.get(fn.__name__)
+
     @_functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if _has_keras_tensor(args) or _has_keras_tensor(kwargs):
+            if static is not None and len(args) == 1 and not kwargs:
+                return static(args[0])
             return _apply_op(fn, args, kwargs, op_name=fn.__name__)
         return fn(*args, **kwargs)
     wrapper._keras_symbolic = True
