@@ -73,3 +73,29 @@ def test_layer_and_functional_model_input_output_as_keras():
     assert named.input == {"a": inp} and named.output == {"o": out}
     with pytest.raises(AttributeError, match="never been called on a keras.Input"):
         keras.layers.Dense(2).input
+
+
+def test_fit_without_targets_passes_x_alone_to_a_custom_train_step():
+    # Keras 3's VAE example: fit(x) with no y, and train_step calls self.encoder(data)
+    keras = tf.keras
+    seen = []
+
+    class AutoEncoder(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.enc = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+            self.dec = keras.layers.Dense(3)
+
+        def train_step(self, data):
+            seen.append(type(data).__name__)
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(self.dec(self.enc(data)) - data))
+            grads = tape.gradient(loss, self.trainable_weights)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+            return {"loss": loss}
+
+    m = AutoEncoder()
+    m.compile(optimizer=keras.optimizers.SGD(0.1))
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    h = m.fit(x, epochs=3, batch_size=8, verbose=0).history["loss"]
+    assert h[-1] < h[0] and "tuple" not in seen

@@ -168,6 +168,20 @@ def _unpack(data):
 unpack_x_y_sample_weight = _unpack
 
 
+def _pack(x, y=None, sample_weight=None):
+    """The `data` a train/test/predict step receives (Keras 3's pack_x_y_sample_weight): `x`
+    alone when there are no targets (so `self.encoder(data)` in a custom train_step gets the
+    inputs, as in Keras's VAE example; a tuple or list of inputs is wrapped as `(x,)`), else
+    (x, y) or (x, y, sample_weight).
+
+    >>> _pack(1), _pack((1, 2)), _pack(1, 2), _pack(1, 2, 3)
+    (1, ((1, 2),), (1, 2), (1, 2, 3))
+    """
+    if y is None and sample_weight is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
 def _to_float(v):
     if isinstance(v, (Tensor, Variable)):
         v = np.asarray(v)
@@ -949,7 +963,7 @@ class Model(Layer):
             cb.on_epoch_begin(epoch)
             logs = {}
             batches = _dataset_batches(ds, steps, ds_state) if ds is not None else (
-                (step, (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ()))
+                (step, _pack(_take(x, idx), _take(y, idx), _take(sw, idx)))
                 for step, idx in self._batches(n, batch_size, shuffle, steps))
             for step, data in batches:
                 cb.on_train_batch_begin(step)
@@ -1015,7 +1029,7 @@ class Model(Layer):
         cb.on_test_begin()
         logs = {}
         batches = _dataset_batches(ds, total) if ds is not None else (
-            (step, (_take(x, idx), _take(y, idx)) + ((_take(sw, idx),) if sw is not None else ()))
+            (step, _pack(_take(x, idx), _take(y, idx), _take(sw, idx)))
             for step, idx in self._batches(n, batch_size, False, steps))
         for step, data in batches:
             cb.on_test_batch_begin(step)
@@ -1086,7 +1100,7 @@ class Model(Layer):
         self._prepare(x, y)
         if reset_metrics:
             self.reset_metrics()
-        logs = _to_logs(self.make_train_function()((x, y) + ((sw,) if sw is not None else ())))
+        logs = _to_logs(self.make_train_function()(_pack(x, y, sw)))
         return self._format(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
