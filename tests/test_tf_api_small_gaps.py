@@ -99,3 +99,16 @@ def test_fit_without_targets_passes_x_alone_to_a_custom_train_step():
     x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
     h = m.fit(x, epochs=3, batch_size=8, verbose=0).history["loss"]
     assert h[-1] < h[0] and "tuple" not in seen
+
+
+def test_zero_padding2d_traces_with_an_unknown_batch():
+    # keras.applications models (MobileNetV2's correct_pad) used as a layer inside fit
+    keras = tf.keras
+    for fmt, shape in (("channels_last", (5, 4, 2)), ("channels_first", (2, 5, 4))):
+        layer = keras.layers.ZeroPadding2D(((1, 0), (2, 1)), data_format=fmt)
+        x = np.random.default_rng(1).normal(size=(3,) + shape).astype("float32")
+        pads = [(0, 0), (1, 0), (2, 1), (0, 0)] if fmt == "channels_last" else \
+            [(0, 0), (0, 0), (1, 0), (2, 1)]
+        f = tf.function(lambda t: layer(t), input_signature=[tf.TensorSpec((None,) + shape)])
+        np.testing.assert_array_equal(f(x).numpy(), np.pad(x, pads))
+        np.testing.assert_array_equal(layer(x).numpy(), np.pad(x, pads))

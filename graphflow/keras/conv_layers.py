@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from ..ops import conv_ops as _cv, image_ops as _im, math_ops as _m, shape_ops as _s
+from ..ops import array_ops as _a, conv_ops as _cv, image_ops as _im, math_ops as _m, shape_ops as _s
 from ..tensor import TensorShape, convert_to_tensor
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
@@ -530,16 +530,10 @@ class ZeroPadding2D(_NamedLayer):
         self.data_format = _data_format(data_format)
 
     def call(self, inputs):
+        # one pad op (not concat with zeros blocks: their shape would need the batch size,
+        # unknown while a fit step is traced)
         x = _cv.to_channels_last(inputs, self.data_format)
-        for axis, (before, after) in zip((1, 2), self.padding):
-            parts = []
-            for n in (before, after):
-                shape = list(x.shape)
-                shape[axis] = n
-                parts.append(convert_to_tensor(np.zeros(shape, x.dtype.np)) if n else None)
-            pieces = [p for p in (parts[0], x, parts[1]) if p is not None]
-            if len(pieces) > 1:
-                x = _s.concat(pieces, axis)
+        x = _a.pad(x, [(0, 0), self.padding[0], self.padding[1], (0, 0)])
         return _cv.from_channels_last(x, self.data_format)
 
     def compute_output_shape(self, input_shape):
