@@ -112,3 +112,23 @@ def test_zero_padding2d_traces_with_an_unknown_batch():
         f = tf.function(lambda t: layer(t), input_signature=[tf.TensorSpec((None,) + shape)])
         np.testing.assert_array_equal(f(x).numpy(), np.pad(x, pads))
         np.testing.assert_array_equal(layer(x).numpy(), np.pad(x, pads))
+
+
+def test_dynamic_tensor_array_in_a_graph_loop_is_a_clear_error_not_an_empty_result():
+    # it returned [] before (the loop buffer cannot grow); TF grows it
+    @tf.function
+    def grow(n):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        for i in tf.range(n):
+            ta = ta.write(i, tf.cast(i, tf.float32))
+        return ta.stack()
+    with pytest.raises(ValueError, match=r"dynamic_size=True\).write at a run-time index.*size="):
+        grow(tf.constant(4))
+
+    @tf.function
+    def fixed(x):
+        ta = tf.TensorArray(tf.float32, size=x.shape[0])
+        for i in tf.range(x.shape[0]):
+            ta = ta.write(i, x[i] * 2.0)
+        return ta.stack()
+    np.testing.assert_allclose(fixed(tf.constant([1., 2., 3.])).numpy(), [2., 4., 6.])

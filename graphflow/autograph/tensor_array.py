@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..ops import creation, math_ops, shape_ops
+from ..errors import user_source
 from ..tensor import SymbolicTensor, Tensor, to_tensor
 
 
@@ -95,6 +96,13 @@ class TensorArray:
                 t._size = len(t._items)
             t._items[i] = value
             return t
+        if t.dynamic_size:
+            # a graph loop's variables keep their shapes: the buffer cannot grow, and a write
+            # past its end would be lost silently (TF grows it)
+            raise ValueError(
+                f"TensorArray(dynamic_size=True).write at a run-time index, at {user_source()}: "
+                "inside a graph loop the array cannot grow here. Give it size= the number of "
+                "writes (a Python int or a static dim such as x.shape[0]) and dynamic_size=False.")
         if t._buf is None:
             t._buf = t._as_tensor()
             t._items = None
