@@ -132,3 +132,16 @@ def test_dynamic_tensor_array_in_a_graph_loop_is_a_clear_error_not_an_empty_resu
             ta = ta.write(i, x[i] * 2.0)
         return ta.stack()
     np.testing.assert_allclose(fixed(tf.constant([1., 2., 3.])).numpy(), [2., 4., 6.])
+
+
+def test_keras_mixed_precision_policies():
+    mp = tf.keras.mixed_precision
+    mp.set_global_policy("float32")
+    assert mp.global_policy() == mp.DTypePolicy("float32")
+    p = mp.Policy("mixed_float16")
+    assert (p.compute_dtype, p.variable_dtype) == ("float16", "float32")
+    with pytest.raises(NotImplementedError, match="float32 only"):
+        mp.set_global_policy("mixed_float16")
+    assert mp.global_policy().name == "float32"
+    with pytest.raises(ValueError, match="Cannot convert 'int8'"):
+        mp.DTypePolicy("int8")

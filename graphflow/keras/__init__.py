@@ -18,7 +18,8 @@ import numpy as _np
 from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
                regularizers)
 from . import saving
-from . import config, constraints, data_utils, preprocessing, tree
+from . import config, constraints, data_utils, mixed_precision, preprocessing, tree
+from .mixed_precision import DTypePolicy
 from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
 from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array
@@ -125,6 +126,6 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       serialize_keras_object=saving.serialize_keras_object,
                       deserialize_keras_object=saving.deserialize_keras_object)
 
-__all__ = ["activations", "backend", "callbacks", "config", "constraints", "initializers", "layers", "losses", "metrics",
+__all__ = ["activations", "backend", "callbacks", "config", "constraints", "mixed_precision", "initializers", "layers", "losses", "metrics",
            "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "tree", "utils", "Input", "InputLayer", "Layer", "Model", "Variable",
            "Sequential"]

@@ -1,0 +1,69 @@
+"""`keras.mixed_precision`: dtype policies. graphflow computes in float32 only, so the float32
+policy is the one that can be set; mixed policies raise a clear NotImplementedError (see
+`keras.config.set_dtype_policy`) instead of silently computing in another precision.
+
+>>> from graphflow.keras import mixed_precision
+>>> mixed_precision.set_global_policy("float32")
+>>> p = mixed_precision.global_policy()
+>>> p.name, p.compute_dtype, p.variable_dtype
+('float32', 'float32', 'float32')
+"""
+from . import config as _config
+
+
+class DTypePolicy:
+    """A dtype policy (Keras 3's `DTypePolicy`): the dtype layers compute in and the dtype of
+    their variables, from a name such as 'float32' or 'mixed_float16'."""
+
+    def __init__(self, name="float32"):
+        name = getattr(name, "name", name)
+        if not isinstance(name, str):
+            raise TypeError(f"DTypePolicy: name must be a string, got {name!r}")
+        mixed = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
+        if name in mixed:
+            self._compute, self._variable = mixed[name], "float32"
+        elif name in ("float16", "bfloat16", "float32", "float64"):
+            self._compute = self._variable = name
+        else:
+            raise ValueError(f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid "
+                             "policies include 'mixed_float16', 'mixed_bfloat16', and the name "
+                             "of any float dtype such as 'float32'.")
+        self.name = name
+
+    @property
+    def compute_dtype(self):
+        return self._compute
+
+    @property
+    def variable_dtype(self):
+        return self._variable
+
+    def get_config(self):
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __eq__(self, other):
+        return isinstance(other, DTypePolicy) and other.name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __repr__(self):
+        return f'<DTypePolicy "{self.name}">'
+
+
+Policy = DTypePolicy   # tf.keras 2's name
+
+
+def global_policy():
+    """The global dtype policy (float32 unless set)."""
+    return DTypePolicy(_config.dtype_policy())
+
+
+def set_global_policy(policy):
+    """Set the global dtype policy: a name or a DTypePolicy (None resets to float32); policies
+    other than float32 raise NotImplementedError (graphflow has no mixed precision)."""
+    _config.set_dtype_policy(DTypePolicy("float32" if policy is None else policy).name)
