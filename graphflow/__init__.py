@@ -114,7 +114,17 @@ __getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
     "keras",         # tf.keras: layers, models, losses, optimizers, metrics, ...
     "distribute",    # tf.distribute: data-parallel training over MPI
     "summary",       # tf.summary: TensorBoard event files
-    "saved_model"))  # tf.saved_model: save/load a Module's variables and traced graphs
+    "saved_model"),  # tf.saved_model: save/load a Module's variables and traced graphs
+    table={           # type specs of composite values, defined beside tf.data's element specs
+        "RaggedTensorSpec": lambda: _structure().RaggedTensorSpec,
+        "SparseTensorSpec": lambda: _structure().SparseTensorSpec,
+        "type_spec_from_value": lambda: _structure().spec_of})
+
+
+def _structure():
+    import importlib
+    return importlib.import_module("graphflow.data.structure")
+
 
 newaxis = None
 __version__ = "2.21.0"   # the TensorFlow API version graphflow follows

@@ -114,6 +114,15 @@ class TensorSpec:
         self.unknown_rank = shape is None
         self.shape, self.dtype, self.name = TensorShape(shape), _dt.as_dtype(dtype), name
 
+    @classmethod
+    def from_tensor(cls, tensor, name=None):
+        """The spec of `tensor`'s shape and dtype.
+
+        >>> TensorSpec.from_tensor(constant([[1, 2]]))
+        TensorSpec(shape=(1, 2), dtype=tf.int32, name=None)
+        """
+        return cls(tensor.shape, tensor.dtype, name)
+
     def is_compatible_with(self, x):
         return self.dtype == x.dtype and (self.unknown_rank
                                           or self.shape.is_compatible_with(x.shape))
@@ -514,6 +523,23 @@ class Variable(_TensorLike):
 
     def assign_sub(self, delta, read_value=True):
         return self.assign(self._read() - delta)
+
+    def scatter_nd_update(self, indices, updates, name=None):
+        """Assign `updates` at `indices` (as `tf.tensor_scatter_nd_update` of the value).
+
+        >>> v = Variable([1., 2., 3., 4.])
+        >>> v.scatter_nd_update([[1], [3]], [9., 10.]).numpy()
+        array([ 1.,  9.,  3., 10.], dtype=float32)
+        """
+        return self.assign(OPERATORS["tensor_scatter_nd_update"](self._read(), indices, updates))
+
+    def scatter_nd_add(self, indices, updates, name=None):
+        """Add `updates` at `indices` (duplicates add up)."""
+        return self.assign(OPERATORS["tensor_scatter_nd_add"](self._read(), indices, updates))
+
+    def scatter_nd_sub(self, indices, updates, name=None):
+        """Subtract `updates` at `indices` (duplicates add up)."""
+        return self.scatter_nd_add(indices, -convert_to_tensor(updates, self.dtype))
 
     def _assign_slice(self, idx, value):
         spec = index_spec(idx)

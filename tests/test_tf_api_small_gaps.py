@@ -145,3 +145,19 @@ def test_keras_mixed_precision_policies():
     assert mp.global_policy().name == "float32"
     with pytest.raises(ValueError, match="Cannot convert 'int8'"):
         mp.DTypePolicy("int8")
+
+
+def test_variable_scatter_nd_methods_and_type_specs():
+    v = tf.Variable([1., 2., 3.])
+    np.testing.assert_array_equal(v.scatter_nd_update([[1]], [9.]).numpy(), [1., 9., 3.])
+    np.testing.assert_array_equal(v.scatter_nd_add([[0], [0]], [1., 1.]).numpy(), [3., 9., 3.])
+    np.testing.assert_array_equal(v.scatter_nd_sub([[2]], [3.]).numpy(), [3., 9., 0.])
+
+    @tf.function
+    def f(var):
+        var.scatter_nd_update([[0]], [7.])
+        return var.read_value()
+    np.testing.assert_array_equal(f(v).numpy(), [7., 9., 0.])
+    assert tf.TensorSpec.from_tensor(tf.ones([2, 3])) == tf.TensorSpec([2, 3], tf.float32)
+    assert tf.type_spec_from_value(tf.ones([2])) == tf.TensorSpec([2], tf.float32)
+    assert tf.RaggedTensorSpec([None, None], tf.int32).dtype == tf.int32

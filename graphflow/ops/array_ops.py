@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
-from ..tensor import Tensor, constant, convert_args, to_tensor  # noqa: F401  (constant: doctests)
+from ..tensor import OPERATORS, Tensor, constant, convert_args, to_tensor  # noqa: F401  (constant: doctests)
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import LINEAR, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
@@ -670,3 +670,8 @@ def scan(fn, elems, initializer=None, reverse=False, name=None, **_):
     if reverse:
         outs = outs[::-1]
     return _s.stack(outs)
+
+
+# Variable.scatter_nd_update / scatter_nd_add (tensor.py sits below this layer)
+OPERATORS.update(tensor_scatter_nd_update=tensor_scatter_nd_update,
+                 tensor_scatter_nd_add=tensor_scatter_nd_add)
