@@ -219,12 +219,25 @@ tile, reverse, map_fn = (_rg.dispatch(tile, _rg.tile), _rg.dispatch(reverse, _rg
                          _rg.dispatch(map_fn, _rg.map_fn))
 add = _str.add   # strings are concatenated, as TF's tf.add
 equal, not_equal = math.equal, math.not_equal = _str.equal, _str.not_equal  # strings compare too
-for _name in ("add", "subtract", "multiply", "divide", "truediv", "maximum", "minimum", "equal",
-              "greater", "less", "square", "sqrt", "abs", "negative", "exp", "log", "cast"):
-    globals()[_name] = _rg.elementwise(globals()[_name], binary=_name not in (
-        "square", "sqrt", "abs", "negative", "exp", "log", "cast"))
-    if _name in math.__dict__:
-        math.__dict__[_name] = globals()[_name]
+# TF dispatches every elementwise op on RaggedTensors to their flat values
+_RAGGED_BINARY = ("add", "subtract", "multiply", "divide", "truediv", "maximum", "minimum",
+                  "equal", "greater", "less", "greater_equal", "less_equal", "pow", "floordiv",
+                  "floormod", "mod", "squared_difference", "logical_and", "logical_or",
+                  "logical_xor", "atan2", "xdivy", "xlogy", "divide_no_nan")
+_RAGGED_UNARY = ("square", "sqrt", "abs", "negative", "exp", "log", "cast", "sin", "cos", "tan",
+                 "tanh", "sigmoid", "log1p", "expm1", "floor", "ceil", "round", "sign",
+                 "reciprocal", "rsqrt", "logical_not", "is_nan", "is_inf", "is_finite", "erf",
+                 "softplus", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+                 "one_hot", "log_sigmoid")
+for _name in _RAGGED_BINARY + _RAGGED_UNARY:
+    _where = globals() if _name in globals() else math.__dict__ if _name in math.__dict__ \
+        else None
+    if _where is None:
+        continue
+    _fn = _rg.elementwise(_where[_name], binary=_name in _RAGGED_BINARY)
+    for _ns in (globals(), math.__dict__):
+        if _name in _ns:
+            _ns[_name] = _fn
 for _name in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"):
     globals()[_name] = _rg.dispatch(globals()[_name], _rg.reduce(_name))
     math.__dict__[_name] = globals()[_name]

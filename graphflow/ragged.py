@@ -287,7 +287,10 @@ class RaggedTensor:
                     f"{[r.numpy().tolist() for r in self.nested_row_splits]} vs "
                     f"{[r.numpy().tolist() for r in other.nested_row_splits]})")
             return self.with_flat_values(fn(self.flat_values, other.flat_values))
-        o = other if isinstance(other, Tensor) else convert_to_tensor(other)
+        # a Python scalar takes the values' dtype (TF: `rt > 2` on float values)
+        o = other if isinstance(other, Tensor) else convert_to_tensor(
+            other, self.dtype if isinstance(other, (int, float)) and not isinstance(other, bool)
+            and (self.dtype.is_floating or isinstance(other, int)) else None)
         inner = self.ndim - 2            # dims after the ragged one
         if o.ndim <= inner:
             return self.with_values(_apply(self._values, o, fn))
