@@ -212,9 +212,11 @@ cumsum = _a.cumsum
 strings = _namespace("strings", format=_str.string_format, **{
     n: getattr(_str, n) for n in _str.__all__ if n not in ("decode_raw", "string_format", "add")})
 ragged = _namespace("ragged", constant=_rg.constant, map_flat_values=_rg.map_flat_values,
-                    stack=_rg.stack, range=_rg.ragged_range, RaggedTensor=RaggedTensor)
+                    stack=_rg.stack, range=_rg.ragged_range, RaggedTensor=RaggedTensor,
+                    boolean_mask=_rg.boolean_mask)
 # ops that also take RaggedTensors (TF's dispatch for ragged arguments)
 concat = _rg.dispatch(concat, _rg.concat)
+gather = _rg.dispatch(gather, _rg.gather)
 tile, reverse, map_fn = (_rg.dispatch(tile, _rg.tile), _rg.dispatch(reverse, _rg.reverse),
                          _rg.dispatch(map_fn, _rg.map_fn))
 add = _str.add   # strings are concatenated, as TF's tf.add

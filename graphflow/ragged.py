@@ -210,6 +210,45 @@ class RaggedTensor:
         return self.with_values(v.with_flat_values(new_values) if isinstance(v, RaggedTensor)
                                 else new_values)
 
+    def merge_dims(self, outer_axis, inner_axis):
+        """The dims from `outer_axis` to `inner_axis` merged into one (TF's `merge_dims`).
+
+        >>> print(constant([[[1, 2], [3]], [[4]]]).merge_dims(0, 1))
+        <tf.RaggedTensor [[1, 2], [3], [4]]>
+        >>> print(constant([[[1, 2], [3]], [[4]]]).merge_dims(1, 2))
+        <tf.RaggedTensor [[1, 2, 3], [4]]>
+        >>> constant([[1, 2], [3]]).merge_dims(0, -1).numpy()
+        array([1, 2, 3], dtype=int32)
+        """
+        outer, inner = (int(a) % self.ndim for a in (outer_axis, inner_axis))
+        if outer > inner:
+            raise ValueError(f"merge_dims: outer_axis ({outer_axis}) must be <= inner_axis "
+                             f"({inner_axis})")
+        v = self._values
+        if outer == inner:
+            return self
+        if outer == 0:   # the rows and the ragged dim become the values' rows
+            if inner == 1:
+                return v
+            if isinstance(v, RaggedTensor):
+                return v.merge_dims(0, inner - 1)
+            return Tensor._wrap(np.asarray(v._value).reshape((-1,) + tuple(v.shape[inner:])))
+        if outer >= 2 or not isinstance(v, RaggedTensor):   # inside each value: rows stay
+            if isinstance(v, RaggedTensor):
+                return self.with_values(v.merge_dims(outer - 1, inner - 1))
+            a = np.asarray(v._value)
+            k = int(np.prod(a.shape[outer:inner], dtype=np.int64))   # values' dims merged
+            return RaggedTensor(Tensor._wrap(a.reshape((-1,) + a.shape[inner:])),
+                                np.asarray(self._row_splits) * k, _internal=True)
+        if inner - 1 > v.ragged_rank:
+            raise NotImplementedError("merge_dims of a RaggedTensor across ragged and uniform "
+                                      "inner dims")
+        splits, cur = np.asarray(self._row_splits), v   # compose the merged partitions
+        for _ in range(inner - 1):
+            splits = np.asarray(cur._row_splits)[splits]
+            cur = cur.values
+        return RaggedTensor(cur, splits, _internal=True)
+
     # ---- conversion -----------------------------------------------------------
     def _rows(self):
         v, s = self._values, self._row_splits
@@ -486,6 +525,41 @@ def reverse(tensor, axis, name=None):
         else:
             raise NotImplementedError(f"tf.reverse of a RaggedTensor along axis {ax}")
     return out
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """`tf.gather` of a RaggedTensor's rows (axis 0).
+
+    >>> print(gather(constant([[1, 2], [], [3]]), [2, 0]))
+    <tf.RaggedTensor [[3], [1, 2]]>
+    """
+    if axis not in (None, 0) or batch_dims:
+        raise NotImplementedError("tf.gather of a RaggedTensor: along axis 0 only")
+    rows = params._rows()
+    idx = np.asarray(indices._value if isinstance(indices, Tensor) else indices)
+    bad = idx[(idx < 0) | (idx >= len(rows))] if idx.size else idx
+    if bad.size:
+        raise InvalidArgumentError(f"gather: index {int(bad.ravel()[0])} is not in [0, "
+                                   f"{len(rows)}) (the rows of the RaggedTensor)")
+    return _from_rows([rows[int(i)] for i in idx.ravel()], params._values)
+
+
+def boolean_mask(data, mask, name=None):
+    """`tf.ragged.boolean_mask`: the entries of `data` where `mask` is True, row by row (a
+    RaggedTensor `mask` with the same rows as `data`, or a 1-D mask over the rows).
+
+    >>> d = constant([[3, 1, 4], [], [5, 9]])
+    >>> print(boolean_mask(d, d > 2))
+    <tf.RaggedTensor [[3, 4], [], [5, 9]]>
+    """
+    rows = data._rows()
+    if isinstance(mask, RaggedTensor):
+        if not _same_splits(data, mask):
+            raise InvalidArgumentError("ragged.boolean_mask: mask and data have different rows")
+        return _from_rows([Tensor._wrap(np.asarray(r._value)[np.asarray(m._value, bool)])
+                           for r, m in zip(rows, mask._rows())], data._values)
+    keep = np.asarray(mask._value if isinstance(mask, Tensor) else mask, bool)
+    return _from_rows([r for r, k in zip(rows, keep) if k], data._values)
 
 
 def tile(input, multiples, name=None):   # noqa: A002 (TF's argument name)

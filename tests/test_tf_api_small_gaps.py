@@ -176,3 +176,19 @@ def test_elementwise_ops_dispatch_on_ragged_tensors():
     assert oh.to_list() == [[[1., 0., 0.], [0., 0., 1.]], [[0., 1., 0.]]]
     assert tf.math.logical_not(d > 2).to_list() == [[False, True], [], [False]]
     assert float(tf.sin(tf.constant(0.))) == 0.0    # dense calls unchanged
+
+
+def test_ragged_gather_boolean_mask_and_merge_dims_as_tf():
+    d = tf.ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert tf.gather(d, [2, 0]).to_list() == [[5, 9, 2], [3, 1, 4, 1]]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="index 7 is not in"):
+        tf.gather(d, [7])
+    assert tf.ragged.boolean_mask(d, d > 2).to_list() == [[3, 4], [], [5, 9], [6], []]
+    assert tf.ragged.boolean_mask(d, [True, False, True, False, False]).to_list() == \
+        [[3, 1, 4, 1], [5, 9, 2]]
+    r = tf.ragged.constant([[[1, 2], [3]], [[4]]])
+    assert r.merge_dims(0, 1).to_list() == [[1, 2], [3], [4]]
+    assert r.merge_dims(1, 2).to_list() == [[1, 2, 3], [4]]
+    assert r.merge_dims(0, -1).numpy().tolist() == [1, 2, 3, 4]
+    u = tf.RaggedTensor.from_row_splits(tf.constant(np.arange(12).reshape(6, 2)), [0, 2, 6])
+    assert u.merge_dims(1, 2).to_list() == [[0, 1, 2, 3], list(range(4, 12))]
