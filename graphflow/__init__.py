@@ -298,6 +298,8 @@ def where(condition, x=None, y=None, name=None):
     """
     if x is None and y is None:
         return _a.where_indices(condition)
+    if any(isinstance(a, RaggedTensor) for a in (condition, x, y)):   # on the flat values
+        return _rg.map_flat_values(_m.where, condition, x, y)
     return _m.where(condition, x, y)
 
 

@@ -192,3 +192,9 @@ def test_ragged_gather_boolean_mask_and_merge_dims_as_tf():
     assert r.merge_dims(0, -1).numpy().tolist() == [1, 2, 3, 4]
     u = tf.RaggedTensor.from_row_splits(tf.constant(np.arange(12).reshape(6, 2)), [0, 2, 6])
     assert u.merge_dims(1, 2).to_list() == [[0, 1, 2, 3], list(range(4, 12))]
+
+
+def test_where_selects_on_ragged_values():
+    d = tf.ragged.constant([[3, 1, 4, 1], [], [5, 9, 2]])
+    assert tf.where(d > 2, d, 0).to_list() == [[3, 0, 4, 0], [], [5, 9, 0]]
+    assert tf.where(d > 2, d, d * 10).to_list() == [[3, 10, 4, 10], [], [5, 9, 20]]
