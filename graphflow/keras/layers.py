@@ -199,6 +199,21 @@ def deserialize(config, custom_objects=None):
     return deserialize_keras_object(config, custom_objects=custom_objects)
 
 
+def _first_functional_call(key, what, doc):
+    """A Layer property for the inputs or outputs (`what`) of the layer's first call on
+    KerasTensors, kept in the instance dict under `key` (settable, as Keras's)."""
+    def get(self):
+        v = self.__dict__.get(key)
+        if v is None:
+            raise AttributeError(f"Layer {self.name!r} has never been called on a keras.Input, "
+                                 f"so it has no defined {what}")
+        return v
+
+    def set(self, value):
+        self.__dict__[key] = value
+    return property(get, set, doc=doc)
+
+
 # ------------------------------------------------------------------ Layer
 class Layer(Module):
     """Base class of all layers (a `tf.Module`).
@@ -562,22 +577,12 @@ class Layer(Module):
                 marked.append(a)
         return rebuild(marked)
 
-    @property
-    def output(self):
+    output = _first_functional_call(
+        "_sym_output", "output",
         """The KerasTensor(s) this layer produced when first called on keras.Input values
-        (Keras' `layer.output`, e.g. for feature extractors); AttributeError before that."""
-        out = self.__dict__.get("_sym_output")
-        if out is None:
-            raise AttributeError(f"Layer {self.name!r} has never been called on a keras.Input, so "
-                                 "it has no defined output")
-        return out
-
-    @output.setter
-    def output(self, value):
-        self.__dict__["_sym_output"] = value
-
-    @property
-    def input(self):
+        (Keras' `layer.output`, e.g. for feature extractors); AttributeError before that.""")
+    input = _first_functional_call(
+        "_sym_input", "input",
         """The KerasTensor(s) this layer was first called on in a functional graph (Keras'
         `layer.input`); AttributeError before that.
 
@@ -587,16 +592,7 @@ class Layer(Module):
         >>> y = d(x)
         >>> d.input is x, d.output is y
         (True, True)
-        """
-        inp = self.__dict__.get("_sym_input")
-        if inp is None:
-            raise AttributeError(f"Layer {self.name!r} has never been called on a keras.Input, so "
-                                 "it has no defined input")
-        return inp
-
-    @input.setter
-    def input(self, value):
-        self.__dict__["_sym_input"] = value
+        """)
 
     def _traced_shapes(self, inputs, args, kwargs):
         """The layer's outputs (symbolic tensors: their shapes) traced on KerasTensor inputs,
