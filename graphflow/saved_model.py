@@ -230,12 +230,12 @@ def save(obj, export_dir, signatures=None, options=None):
         for n in sorted(names):
             a = vars(o)[n] if n in vars(o) else getattr(o, n, None)
             if isinstance(a, Function):
-                rec["functions"][n] = [_graph_record(cf, f"{path}/{n}")
-                                       for cf in _concretes(a)]
+                cfs = _concretes(a)
+                rec["functions"][n] = [_graph_record(cf, f"{path}/{n}") for cf in cfs]
                 # TF's default signature: a function of the root object with an input_signature
                 # and outputs (one returning nothing cannot serve a signature)
                 if a.input_signature is not None and not path and \
-                        all(cf.traced.outputs for cf in _concretes(a)):
+                        all(cf.traced.outputs for cf in cfs):
                     found.append(rec["functions"][n])
     refs = [(vpath, f"{vpath}/{VALUE}") for vpath, _ in variables]
     refs += [(path, ("object", path)) for path in objects if path]
