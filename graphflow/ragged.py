@@ -537,7 +537,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         raise NotImplementedError("tf.gather of a RaggedTensor: along axis 0 only")
     rows = params._rows()
     idx = np.asarray(indices._value if isinstance(indices, Tensor) else indices)
-    bad = idx[(idx < 0) | (idx >= len(rows))] if idx.size else idx
+    bad = idx[(idx < 0) | (idx >= len(rows))]
     if bad.size:
         raise InvalidArgumentError(f"gather: index {int(bad.ravel()[0])} is not in [0, "
                                    f"{len(rows)}) (the rows of the RaggedTensor)")
