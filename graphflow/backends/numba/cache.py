@@ -35,6 +35,7 @@ import hashlib
 import importlib.util
 import os
 import pickle
+import queue
 import sys
 import tempfile
 import threading
@@ -545,7 +546,6 @@ class _CompilerProcess:
     def result(self):
         """None when the next submitted kernel compiled, else why not."""
         import json
-        import queue
         try:
             try:
                 line = self.lines.get(timeout=self.TIMEOUT)
@@ -577,7 +577,6 @@ class _CompilerProcess:
 def _answers(proc):
     """A queue of the compiler process's answer lines ('' at its end), filled by a daemon
     thread, so that waiting for one can time out (a pipe's readline cannot)."""
-    import queue
     lines = queue.Queue()
 
     def pump():
