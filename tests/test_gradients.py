@@ -250,6 +250,11 @@ GRAD_CASES.update({
     "resize": [G(lambda x: tf.image.resize(x, (5, 3)), [rnd(2, 3, 4, 2)], "bilinear"),
                G(lambda x: tf.image.resize(x, (2, 7), "nearest"), [rnd(1, 4, 3, 2)], "nearest")],
 })
+GRAD_CASES["resize"] += [
+    G(lambda x: tf.image.resize(x, (5, 3), "bicubic"), [rnd(1, 3, 4, 2)], "bicubic"),
+    G(lambda x: tf.image.resize(x, (2, 3), "area"), [rnd(1, 5, 4, 1)], "area"),
+    G(lambda x: tf.image.resize(x, (2, 2), "lanczos3", antialias=True), [rnd(1, 5, 4, 1)],
+      "lanczos3-antialias")]
 # collectives on one process (values and gradients across 2 processes: tests/test_distribute.py)
 from graphflow.ops import collective_ops  # noqa: E402
 GRAD_CASES.update({

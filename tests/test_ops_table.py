@@ -18,6 +18,7 @@ from graphflow import control_ops
 from graphflow.ops import array_ops as _arr, linalg_ops as _lin  # noqa: F401
 from graphflow.backends.numba import lowering
 from graphflow.ops import conv_ops, shape_ops  # noqa: F401
+from graphflow.ops import image_ops as _im
 from graphflow.ops.registry import ELEMENTWISE, OPS, Aval
 
 from conftest import Recorder
@@ -577,6 +578,16 @@ CASES.update({
     "cholesky": [Case([_spd(3)], tf.linalg.cholesky, np.linalg.cholesky),
                  Case([_spd(2, (2,))], tf.linalg.cholesky, np.linalg.cholesky, id="batch")],
 })
+
+
+# tf.image.resize's other methods (their matrices follow TF's kernels; values vs TF's own
+# expected outputs in tests/test_tf_api_gaps6.py); the reference is the separable product
+CASES["resize"] += [
+    Case([f64(1, 5, 4, 2)], lambda x, m=m, aa=aa: tf.image.resize(x, (3, 7), m, antialias=aa),
+         lambda x, m=m, aa=aa: np.einsum("ih,nhwc,jw->nijc", _im.interp_matrix(5, 3, m, aa), x,
+                                         _im.interp_matrix(4, 7, m, aa)), id=f"{m}-aa{aa}")
+    for m, aa in [("bicubic", False), ("area", False), ("lanczos3", False),
+                  ("mitchellcubic", True), ("bilinear", True)]]
 
 
 for _name, _cases in CASES.items():

@@ -1,9 +1,10 @@
-"""Image ops: `resize` (nearest / bilinear, TF 2's half-pixel-centre arithmetic) and
+"""Image ops: `resize` (TF 2's methods and half-pixel-centre arithmetic) and
 `projective_transform` (the sampler behind Keras' RandomRotation/Translation/Zoom), as op-table
 entries, plus the TF-named `tf.image` functions built on them.
 
 `resize` is linear in its input: along each spatial axis it multiplies by an interpolation
-matrix M (out x in) - one 1 per row for nearest, two weights per row for bilinear. Its VJP is
+matrix M (out x in) - one 1 per row for nearest, two weights per row for bilinear, a kernel's
+taps for bicubic / area / lanczos / gaussian / mitchellcubic / antialiasing. Its VJP is
 the same op with `adjoint=True` (multiply by M^T), whose VJP is the forward op again, so every
 order of derivative exists; the JVP is the op applied to the tangent (LINEAR).
 
@@ -15,6 +16,7 @@ array([0.  , 0.25, 0.75, 1.  ], dtype=float32)
 array([0., 0., 1., 1.], dtype=float32)
 """
 import functools
+import math
 
 import numpy as np
 
@@ -24,7 +26,8 @@ from .math_ops import cast
 from .registry import LINEAR, OTHER, Aval, defop, op_error, same_dtype, shapes_agree
 from .shape_ops import expand_dims, reshape, tile
 
-METHODS = ("bilinear", "nearest")
+METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
+           "mitchellcubic")
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 
 
@@ -48,16 +51,118 @@ def _nearest_index(n_in, n_out):
     return np.minimum(np.floor((np.arange(n_out) + 0.5) * scale).astype(np.int64), n_in - 1)
 
 
+# TF's sampling kernels (tensorflow/core/kernels/image/sampling_kernels.h): (function of |x|,
+# radius). Used by scale_and_translate: lanczos3/5, gaussian, mitchellcubic, and bilinear
+# ("triangle") / bicubic ("keyscubic") / area ("box") with antialias=True.
+def _lanczos(r):
+    def k(x):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = r * np.sin(np.pi * x) * np.sin(np.pi * x / r) / (np.pi * np.pi * x * x)
+        return np.where(x > r, 0.0, np.where(x <= 1e-3, 1.0, v))
+    return k, float(r)
+
+
+def _keys_cubic(x, a=-0.5):
+    return np.where(x >= 2.0, 0.0, np.where(
+        x >= 1.0, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, ((a + 2) * x - (a + 3)) * x * x + 1))
+
+
+def _mitchell(x):
+    return np.where(x >= 2.0, 0.0, np.where(
+        x >= 1.0, (((-7 / 18) * x + 2.0) * x - 10 / 3) * x + 16 / 9,
+        (((7 / 6) * x - 2.0) * x) * x + 8 / 9))
+
+
+KERNELS = {
+    "lanczos3": _lanczos(3), "lanczos5": _lanczos(5),
+    "gaussian": (lambda x: np.where(x >= 1.5, 0.0, np.exp(-x * x / (2 * 0.5 ** 2))), 1.5),
+    "mitchellcubic": (_mitchell, 2.0), "keyscubic": (_keys_cubic, 2.0),
+    "triangle": (lambda x: np.maximum(1.0 - x, 0.0), 1.0),
+    "box": (lambda x: np.where(x < 0.5, 1.0, np.where(x == 0.5, 0.5, 0.0)), 1.0),
+}
+#: tf.image.resize(..., antialias=True) samples with these kernels (TF's resize_images_v2)
+ANTIALIAS_KERNEL = {"bilinear": "triangle", "bicubic": "keyscubic", "lanczos3": "lanczos3",
+                    "lanczos5": "lanczos5", "gaussian": "gaussian",
+                    "mitchellcubic": "mitchellcubic"}
+
+
+def _scale_and_translate_matrix(n_in, n_out, kernel, antialias):
+    """TF's ScaleAndTranslate spans (scale = out / in, no translation): output pixel i samples
+    at (i + 0.5) in / out; the kernel, widened by in / out when downsampling with antialias, is
+    evaluated at the source pixel centres within its radius and the weights renormalized."""
+    fn, radius = KERNELS[kernel]
+    inv_scale = n_in / n_out
+    ks = max(inv_scale, 1.0) if antialias else 1.0
+    m = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        sample = (i + 0.5) * inv_scale
+        lo = min(max(int(math.ceil(sample - radius * ks - 0.5)), 0), n_in - 1)
+        hi = min(max(int(math.floor(sample + radius * ks - 0.5)), 0), n_in - 1) + 1
+        src = np.arange(lo, hi)
+        w = fn(np.abs((src + 0.5 - sample) / ks))
+        total = w.sum()
+        if abs(total) >= 1000.0 * np.finfo(np.float32).tiny:
+            m[i, lo:hi] = w / total
+    return m
+
+
+_CUBIC_TABLE = 1024
+
+
+def _bicubic_matrix(n_in, n_out):
+    """TF's ResizeBicubic (half-pixel centres): Keys' cubic (a = -0.5) from TF's 1025-entry
+    coefficient table, the 4 taps around (i + 0.5) in / out - 0.5; taps outside the image get
+    weight 0 and the rest are renormalized."""
+    m = np.zeros((n_out, n_in))
+    scale = np.float32(n_in / n_out)
+    for i in range(n_out):
+        src = float(np.float32((i + 0.5) * scale - 0.5))
+        base = math.floor(src)
+        off = int(np.rint((src - base) * _CUBIC_TABLE)) / _CUBIC_TABLE   # TF's table lookup
+        taps = np.arange(base - 1, base + 3)
+        w = _keys_cubic(np.abs(np.array([off + 1, off, 1 - off, 2 - off])))
+        w = np.where((taps >= 0) & (taps < n_in), w, 0.0)
+        if abs(w.sum()) >= 1000.0 * np.finfo(np.float32).tiny:
+            w = w / w.sum()
+        np.add.at(m, (i, np.clip(taps, 0, n_in - 1)), w)
+    return m
+
+
+def _area_matrix(n_in, n_out):
+    """TF's ResizeArea: output pixel i averages the input over [i s, (i + 1) s), s = in / out,
+    each input pixel weighted by its overlap with that box (indices clamped to the image)."""
+    m = np.zeros((n_out, n_in))
+    s = n_in / n_out
+    for i in range(n_out):
+        a, b = i * s, (i + 1) * s
+        for j in range(int(math.floor(a)), int(math.ceil(b))):
+            m[i, min(j, n_in - 1)] += (min(j + 1, b) - max(j, a)) / s
+    return m
+
+
 @functools.lru_cache(maxsize=256)
-def interp_matrix(n_in, n_out, method):
+def interp_matrix(n_in, n_out, method, antialias=False):
     """The (n_out, n_in) interpolation matrix of one axis (float64, read-only).
 
     Bilinear (TF 2, half-pixel centres): source coordinate (i + 0.5) * in / out - 0.5, its two
-    neighbours clamped to the axis, weights 1 - frac and frac."""
+    neighbours clamped to the axis, weights 1 - frac and frac. Bicubic and area follow TF's
+    ResizeBicubic / ResizeArea; lanczos3/5, gaussian, mitchellcubic and every antialiased
+    method follow TF's ScaleAndTranslate (see `KERNELS`).
+
+    >>> interp_matrix(2, 4, "bicubic").round(4).tolist()[0]
+    [1.0882, -0.0882]
+    """
     m = np.zeros((n_out, n_in))
     rows = np.arange(n_out)
     if method == "nearest":
         m[rows, _nearest_index(n_in, n_out)] = 1.0
+    elif antialias or method in KERNELS:
+        m = _scale_and_translate_matrix(n_in, n_out, ANTIALIAS_KERNEL.get(method, method),
+                                        antialias)
+    elif method == "bicubic":
+        m = _bicubic_matrix(n_in, n_out)
+    elif method == "area":
+        m = _area_matrix(n_in, n_out)
     else:
         src = (rows + 0.5) * (n_in / n_out) - 0.5
         lo = np.floor(src)
@@ -70,21 +175,22 @@ def interp_matrix(n_in, n_out, method):
     return m
 
 
-def _resize_impl(x, size, method, adjoint):
+def _resize_impl(x, size, method, adjoint, antialias=False):
     n, h, w, c = x.shape
     ho, wo = size
     if method == "nearest" and not adjoint:    # a gather: exact for every dtype
         return np.ascontiguousarray(x[:, _nearest_index(h, ho)][:, :, _nearest_index(w, wo)])
     if adjoint:
-        mh, mw = interp_matrix(ho, h, method).T, interp_matrix(wo, w, method).T
+        mh, mw = (interp_matrix(ho, h, method, antialias).T,
+                  interp_matrix(wo, w, method, antialias).T)
     else:
-        mh, mw = interp_matrix(h, ho, method), interp_matrix(w, wo, method)
+        mh, mw = interp_matrix(h, ho, method, antialias), interp_matrix(w, wo, method, antialias)
     mh, mw = mh.astype(x.dtype), mw.astype(x.dtype)
     y = np.matmul(mh, x.reshape(n, h, w * c)).reshape(n, ho, w, c)      # rows
     return np.ascontiguousarray(np.matmul(mw, y), dtype=x.dtype)        # columns
 
 
-def _resize_rule(x, size, method, adjoint):
+def _resize_rule(x, size, method, adjoint, antialias=False):
     name = "resize"
     if len(x.shape) != 4:
         raise op_error(name, (x,), "the images must have rank 4 (NHWC)")
@@ -97,23 +203,26 @@ def _resize_rule(x, size, method, adjoint):
     return Aval((x.shape[0],) + tuple(size) + (x.shape[3],), dt)
 
 
-def _resize_vjp(i, o, g, size, method, adjoint):
+def _resize_vjp(i, o, g, size, method, adjoint, antialias=False):
     x = i[0]
     return [bind(RESIZE, [g], dict(size=tuple(x.shape[1:3]), method=method,
-                                   adjoint=not adjoint))]
+                                   adjoint=not adjoint, antialias=antialias))]
 
 
 RESIZE = defop("resize", _resize_impl, _resize_rule, _resize_vjp, jvp=LINEAR, kind=OTHER,
-               arity=1, doc="Resize NHWC images to `size` (nearest / bilinear, TF 2 half-pixel "
-               "centres); adjoint=True applies the transposed interpolation (the VJP).")
+               arity=1, doc="Resize NHWC images to `size` (TF 2's methods; one interpolation "
+               "matrix per axis); adjoint=True applies the transposed interpolation (the VJP).")
 
 
 def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=False,
            antialias=False, name=None):
     """Resize images (N, H, W, C) or (H, W, C) to `size` = (new_height, new_width).
 
-    Methods 'bilinear' (default; the result is float32 for integer images, the input's dtype for
-    float images) and 'nearest' (keeps the dtype), with TF 2's half-pixel centres.
+    Methods 'bilinear' (default), 'nearest' (keeps the dtype), 'bicubic', 'area', 'lanczos3',
+    'lanczos5', 'gaussian', 'mitchellcubic', with TF 2's half-pixel centres and TF's kernels;
+    `antialias=True` widens the kernel when downsampling (TF's scale_and_translate; no effect
+    for 'nearest' and 'area'). Every method but 'nearest' gives float32 for integer images,
+    the input's dtype for float images. Each is linear, so gradients flow through all of them.
 
     >>> import graphflow as tf
     >>> resize(tf.ones((2, 3, 3, 1)), (6, 5)).shape
@@ -133,15 +242,15 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
     if preserve_aspect_ratio:        # TF: the largest size within `size` keeping the ratio
         scale = min(size[0] / h, size[1] / w)
         size = (max(int(round(h * scale)), 1), max(int(round(w * scale)), 1))
-    if antialias and method == "bilinear" and (size[0] < h or size[1] < w):
-        raise NotImplementedError("image.resize: antialias=True when downsampling is not "
-                                  "supported")
     batched = x.ndim == 4
     if not batched:
         x = expand_dims(x, 0)
-    if method == "bilinear" and not x.dtype.is_floating:
+    if method != "nearest" and not x.dtype.is_floating:
         x = cast(x, "float32")
-    y = bind(RESIZE, [x], dict(size=size, method=method, adjoint=False))
+    attrs = dict(size=size, method=method, adjoint=False)
+    if antialias and method not in ("nearest", "area"):
+        attrs["antialias"] = True
+    y = bind(RESIZE, [x], attrs)
     return y if batched else reshape(y, tuple(y.shape[1:]))
 
 
