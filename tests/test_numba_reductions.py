@@ -579,3 +579,37 @@ def test_reduction_over_unit_axes_compiles():
     np.testing.assert_allclose(got[0], want[0], rtol=2e-7)     # exp: within 1 ulp
     for a, b in zip(got[1:], want[1:]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_middle_axis_reductions_run_chunked_and_match_numpy(dtype):
+    """A reduction over an inner axis that keeps the outermost one (axis 1 of a rank-3 tensor,
+    axes 1 and 3 of a rank-4 one) runs in chunks of the outer dim on all cores: each chunk
+    writes its own rows of the (n0, rest) result; same values as numpy (odd outer extent: a
+    short last chunk), NaN and inf still win max/min."""
+    rng = np.random.default_rng(21)
+    shape = (67, 256, 257)
+    if dtype == np.float32:
+        x = rng.standard_normal(shape).astype(np.float32) + 3.0
+        x[5, 7, 9] = np.nan
+        x[60, :, 3] = np.inf
+    else:
+        x = rng.integers(-1000, 1000, shape).astype(np.int32)
+
+    def fn(x):
+        return (tf.reduce_sum(x, 1), tf.reduce_max(x, 1), tf.reduce_min(x, 1, keepdims=True),
+                tf.reduce_mean(x, 1), tf.reduce_max(tf.reshape(x, (67, 16, 16, 257)), [1, 3]))
+    got, want, plan = both(fn, x)
+    assert any(st.parallel and st.spec.reductions for st in plan.cluster_steps), plan.report()
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype
+    for a, b in zip(got[1:3] + got[4:], want[1:3] + want[4:]):
+        np.testing.assert_array_equal(a, b)
+    if dtype == np.int32:
+        np.testing.assert_array_equal(got[0], want[0])
+    else:
+        exact = x.astype(np.float64)
+        for a, b in ((got[0], exact.sum(1)), (got[3], exact.mean(1))):
+            fin = np.isfinite(b)
+            np.testing.assert_allclose(a[fin], b[fin], rtol=2e-6)
+            np.testing.assert_array_equal(np.isnan(a), np.isnan(b))

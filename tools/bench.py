@@ -782,6 +782,43 @@ def sigmoid_xent(cfg):
     return _ratio_workload(cfg, gf, ref, _rows(), y, rtol=1e-3)
 
 
+# ------------------------------------------------------------------------------ untuned shapes
+# workloads the compiler was not tuned for (issue 8: "fast on what it was not tuned for")
+@workload("cumsum_rows_4096x1024", 0.7)
+def cumsum_rows(cfg):
+    """tf.math.cumsum(x, axis=1) on (4096, 1024) vs np.cumsum(x, 1)."""
+    return _ratio_workload(cfg, lambda x: tf.math.cumsum(x, axis=1), lambda x: np.cumsum(x, 1),
+                           _rows(), rtol=1e-4)
+
+
+@workload("argmax_rows_4096x1024", 0.7)
+def argmax_rows(cfg):
+    """tf.argmax(x, axis=1) on (4096, 1024) vs x.argmax(1)."""
+    return _ratio_workload(cfg, lambda x: tf.argmax(x, 1), lambda x: x.argmax(1), _rows())
+
+
+@workload("mean_mid_64x256x256", 0.7)
+def mean_mid(cfg):
+    """reduce_mean(x, axis=1) of a rank-3 (64, 256, 256) tensor (a middle axis) vs x.mean(1)."""
+    x = np.random.default_rng(5).standard_normal((64, 256, 256)).astype(np.float32)
+    return _ratio_workload(cfg, lambda x: tf.reduce_mean(x, 1), lambda x: x.mean(1), x,
+                           rtol=1e-4)
+
+
+@workload("where_chain_4M", 0.7)
+def where_chain(cfg):
+    """tf.where((x > 0) & (k % 3 == 0), 2 * x, -x) with int32 k, on 4M values, vs numpy."""
+    x = _rows()
+    k = np.arange(x.size, dtype=np.int32).reshape(x.shape)
+
+    def gf(x, k):
+        return tf.where(tf.logical_and(x > 0, k % 3 == 0), 2.0 * x, -x)
+
+    def ref(x, k):
+        return np.where((x > 0) & (k % 3 == 0), np.float32(2) * x, -x)
+    return _ratio_workload(cfg, gf, ref, x, k)
+
+
 def run(names, cfg):
     rows = []
     for name in names:

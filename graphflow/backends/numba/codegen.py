@@ -24,7 +24,7 @@ import numpy as np
 
 from .lowering import FUNCS_F32, HEAVY, funcs_for, template as template_of
 
-CODEGEN_VERSION = "gf-codegen-6"
+CODEGEN_VERSION = "gf-codegen-7"
 
 _NAME_RE = re.compile(r"(?<![\w.])(" + "|".join(sorted(FUNCS_F32, key=len, reverse=True))
                       + r"|C)\(")
@@ -113,7 +113,7 @@ class KernelSpec:
         for o in self.operands:
             ts.append(("a", o.dtype, self.ndim, True) if o.kind == "a" else ("s", o.dtype))
         ts += [("a", self.nodes[j].dtype, self.ndim, False) for j in self.outputs]
-        rnd = self.ndim if trailing_reduction(self) else 1
+        rnd = self.ndim if trailing_reduction(self) else 2 if outer_kept(self) else 1
         ts += [("a", r.dtype, rnd, False) for r in self.reductions]
         ts += [("a", t, self.ndim, False) for t in self.row_dtypes]
         return ts
@@ -221,6 +221,13 @@ def trailing_reduction(spec):
         return True
     n_keep = sum(1 for r in red if not r)
     return all(red[k] for k in range(n_keep, len(red)))
+
+
+def outer_kept(spec):
+    """True for a non-trailing reduction whose outermost loop dim is kept (e.g. axis 1 of a
+    rank-3 loop): its outputs are (n0, rest) arrays, so chunks of the outer dim write their own
+    rows of the result and the loop runs on all cores like an elementwise one."""
+    return bool(spec.reductions) and not trailing_reduction(spec) and not spec.reduced[0]
 
 
 # ------------------------------------------------------------------------------- generation
@@ -518,7 +525,7 @@ def generate(spec):
     args = [f"n{k}" for k in range(nd)]
     args += [f"a{i}" if o.kind == "a" else f"s{i}" for i, o in enumerate(spec.operands)]
     args += [f"o{k}" for k in range(len(spec.outputs))]
-    args += [f"r{k}" for k in range(len(reds))]
+    args += [f"r{k}_" if outer_kept(spec) else f"r{k}" for k in range(len(reds))]
     out = _header(spec, args)
 
     def emit(lines, ind):
@@ -526,6 +533,8 @@ def generate(spec):
 
     if reds and not trailing:
         emit([f"nk = {nk}"], 1)
+        if outer_kept(spec):       # (n0, rest) outputs, used flat (a view: C-contiguous)
+            emit([f"r{k} = r{k}_.reshape(nk)" for k in range(len(reds))], 1)
         for k, r in enumerate(reds):
             if blocked[k] and block_level is not None:
                 emit([f"nki = {nki}" if k == blocked.index(True) else "",

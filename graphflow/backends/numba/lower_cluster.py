@@ -282,8 +282,10 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
                and list(reduced) == sorted(reduced, reverse=True))
     split = ("full" if bool(reds) and trailing and all(reduced) else
              "leading" if leading else None) if not readback else None
+    # a reduction over inner dims that keeps the outermost one (axis 1 of a rank-3 tensor)
+    # chunks that dim too: its outputs are viewed (n0, rest), each chunk writes its own rows
     parallel = (worth_parallel([g.nodes[m]["op"] for m in members], size)
-                and (not reds or (trailing and not reduced[0]) or bool(split)))
+                and (not reds or not reduced[0] or bool(split)))
     split = split if parallel else None
     spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
                       kreds, False, row_outputs=[ref[m] for m in outs_row],
@@ -292,6 +294,9 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
         red_view = None
     elif trailing:
         red_view = tuple(1 if r else e for e, r in zip(ext, reduced))
+    elif not reduced[0]:        # codegen.outer_kept: (n0, the other kept dims)
+        red_view = (ext[0], int(np.prod([e for e, r in zip(ext[1:], reduced[1:]) if not r],
+                                        dtype=np.int64)))
     else:
         red_view = (int(np.prod([e for e, r in zip(ext, reduced) if not r], dtype=np.int64)),)
     out_plan = []
