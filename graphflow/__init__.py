@@ -87,6 +87,8 @@ from .custom_gradient import custom_gradient
 from .py_func import numpy_function, py_function
 from .api_extras import UnconnectedGradients, ensure_shape, hessians
 from .api_extras import case, group, no_op, recompute_grad, switch_case
+from . import api_extras as _ax
+from .ops import bitwise_ops as _bw
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -118,12 +120,18 @@ __getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
     table={           # type specs of composite values, defined beside tf.data's element specs
         "RaggedTensorSpec": lambda: _structure().RaggedTensorSpec,
         "SparseTensorSpec": lambda: _structure().SparseTensorSpec,
-        "type_spec_from_value": lambda: _structure().spec_of})
+        "type_spec_from_value": lambda: _structure().spec_of,
+        "test": lambda: _import("graphflow.test_util")})   # tf.test (unittest-based)
 
 
 def _structure():
     import importlib
     return importlib.import_module("graphflow.data.structure")
+
+
+def _import(name):
+    import importlib
+    return importlib.import_module(name)
 
 
 newaxis = None
@@ -433,3 +441,11 @@ config.experimental.__dict__.setdefault("VirtualDeviceConfiguration", _DeviceCon
     _mo.get_static_value, _mo.identity_n, _mo.unique_with_counts, _mo.tensor_scatter_nd_sub,
     _mo.tensor_scatter_nd_max, _mo.tensor_scatter_nd_min, _mo.truncatediv, _mo.truncatemod,
     _mo.invert_permutation, _mo.scalar_mul)
+
+# TF API gaps hit by the guides (round 6): tf.bitwise, tf.config.threading, tf.compat.v1.logging
+bitwise = _namespace("bitwise", **{_n: getattr(_bw, _n) for _n in _bw.__all__})
+config.threading = _namespace("config.threading", **{_n: getattr(_ax, _n) for _n in (
+    "set_intra_op_parallelism_threads", "get_intra_op_parallelism_threads",
+    "set_inter_op_parallelism_threads", "get_inter_op_parallelism_threads")})
+compat = _namespace("compat", v1=_namespace("compat.v1", logging=_namespace(
+    "compat.v1.logging", **_ax.v1_logging_members())))

@@ -200,3 +200,92 @@ def no_op(name=None):
 def group(*inputs, **kwargs):
     """`tf.group`: graphflow runs every effect in program order already; returns None."""
     return None
+
+
+# ------------------------------------------------------------- tf.config.threading
+_INTER_OP = [0]
+
+
+def set_intra_op_parallelism_threads(num_threads):
+    """`tf.config.threading.set_intra_op_parallelism_threads`: the threads one op may use. In
+    graphflow that is the numba backend's chunk pool and BLAS: the count goes to
+    GRAPHFLOW_NUM_THREADS (read when the backend's pool starts, as TF requires the call before
+    the runtime is initialized) and caps BLAS now (threadpoolctl); 0 restores the default
+    (every usable core).
+
+    >>> set_intra_op_parallelism_threads(1); get_intra_op_parallelism_threads()
+    1
+    >>> set_intra_op_parallelism_threads(0); get_intra_op_parallelism_threads()
+    0
+    """
+    import os
+    n = int(num_threads)
+    if n < 0:
+        raise ValueError(f"set_intra_op_parallelism_threads: num_threads must be >= 0, got {n}")
+    if n:
+        os.environ["GRAPHFLOW_NUM_THREADS"] = str(n)
+    else:
+        os.environ.pop("GRAPHFLOW_NUM_THREADS", None)
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(n or len(os.sched_getaffinity(0)), user_api="blas")
+    except Exception:   # threadpoolctl missing or a BLAS it cannot drive: the pool cap stays
+        pass
+
+
+def get_intra_op_parallelism_threads():
+    """`tf.config.threading.get_intra_op_parallelism_threads`: the count set (0: the default,
+    every usable core), as TF."""
+    import os
+    return int(os.environ.get("GRAPHFLOW_NUM_THREADS", 0) or 0)
+
+
+def set_inter_op_parallelism_threads(num_threads):
+    """`tf.config.threading.set_inter_op_parallelism_threads`: recorded and returned by the
+    getter; graphflow runs independent ops one after the other (in program order), so there is
+    no inter-op pool to size.
+
+    >>> set_inter_op_parallelism_threads(2); get_inter_op_parallelism_threads()
+    2
+    >>> set_inter_op_parallelism_threads(0)
+    """
+    n = int(num_threads)
+    if n < 0:
+        raise ValueError(f"set_inter_op_parallelism_threads: num_threads must be >= 0, got {n}")
+    _INTER_OP[0] = n
+
+
+def get_inter_op_parallelism_threads():
+    """`tf.config.threading.get_inter_op_parallelism_threads` (0: the default)."""
+    return _INTER_OP[0]
+
+
+# ------------------------------------------------------------- tf.compat.v1.logging
+def _log_at(level):
+    def log(msg, *args, **kwargs):
+        import logging
+        logging.getLogger("tensorflow").log(level, msg, *args, **kwargs)
+    return log
+
+
+def v1_logging_members():
+    """The members of `tf.compat.v1.logging`: TF1's absl-style logging functions and levels on
+    Python's "tensorflow" logger (usable as tf.print's output_stream).
+
+    >>> sorted(v1_logging_members())[:4]
+    ['DEBUG', 'ERROR', 'FATAL', 'INFO']
+    """
+    import logging
+    logger = logging.getLogger("tensorflow")
+    members = dict(DEBUG=logging.DEBUG, INFO=logging.INFO, WARN=logging.WARNING,
+                   ERROR=logging.ERROR, FATAL=logging.FATAL,
+                   set_verbosity=logger.setLevel, get_verbosity=logger.getEffectiveLevel)
+    for name, level in (("debug", logging.DEBUG), ("info", logging.INFO),
+                        ("warning", logging.WARNING), ("warn", logging.WARNING),
+                        ("error", logging.ERROR), ("fatal", logging.FATAL)):
+        fn = _log_at(level)
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = f"Log a message at level {logging.getLevelName(level)} (\"tensorflow\")."
+        members[name] = fn
+    members["log"] = lambda level, msg, *a, **k: logger.log(level, msg, *a, **k)
+    return members

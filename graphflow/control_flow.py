@@ -86,12 +86,64 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return vars_[0] if single else type(loop_vars)(vars_)
 
 
+class _FileSink:
+    """tf.print's "file://path" output stream: each line is appended to the file (as TF)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def write(self, text):
+        with open(self.path, "a") as f:
+            f.write(text)
+
+    def __repr__(self):
+        return f"file://{self.path}"
+
+
+class _LogSink:
+    """tf.print's logging output streams (`logging.info`, `tf.compat.v1.logging.warning`, ...):
+    each printed line is one log record (without the trailing newline)."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def write(self, text):
+        self.log(text[:-1] if text.endswith("\n") else text)
+
+    def __repr__(self):
+        return f"log({getattr(self.log, '__name__', self.log)})"
+
+
+def output_sink(stream):
+    """The object tf.print writes to for TF's `output_stream` values: None (the sys.stdout of
+    the moment), a file-like object (sys.stdout, sys.stderr, ...), a "file://path" string, or a
+    logging function (logging.info, tf.compat.v1.logging.error, ...).
+
+    >>> output_sink("file:///tmp/out.txt")
+    file:///tmp/out.txt
+    """
+    if stream is None or hasattr(stream, "write"):
+        return stream
+    if isinstance(stream, str):
+        if stream.startswith("file://"):
+            return _FileSink(stream[len("file://"):])
+        import sys
+        if stream in ("stdout", "stderr"):
+            return getattr(sys, stream)
+    elif callable(stream):
+        return _LogSink(stream)
+    raise ValueError(f"print: output_stream {stream!r} is not a stream, a 'file://path' string "
+                     f"or a logging function (at {user_source()})")
+
+
 def print(*inputs, output_stream=None, sep=" ", end="\n", summarize=None, name=None):
     """Print tensors every time the code runs (inside @function too, unlike Python's print).
 
     Tensors print like numpy prints them (`str(array)`); `output_stream` defaults to the
-    sys.stdout of the moment (so pytest's capsys and contextlib.redirect_stdout see it).
+    sys.stdout of the moment (so pytest's capsys and contextlib.redirect_stdout see it); it may
+    also be sys.stderr, "file:///path" (appended to) or a logging function (see `output_sink`).
     """
+    output_stream = output_sink(output_stream)
     parts, tensors = [], []
     for x in inputs:
         if isinstance(x, (Tensor, Variable)):

@@ -31,7 +31,8 @@ LAYERS = [
     ("function", ["graphflow.autograph", "graphflow.function", "graphflow.module"]),
     ("applications", ["graphflow.keras", "graphflow.viz", "graphflow.distribute",
                       "graphflow.data", "graphflow.debugging", "graphflow.summary",
-                      "graphflow.checkpoint", "graphflow.saved_model", "graphflow.experimental"]),
+                      "graphflow.checkpoint", "graphflow.saved_model", "graphflow.experimental",
+                      "graphflow.test_util"]),
     ("package", ["graphflow"]),
 ]
 

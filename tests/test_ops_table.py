@@ -590,6 +590,22 @@ CASES["resize"] += [
                   ("mitchellcubic", True), ("bilinear", True)]]
 
 
+# tf.bitwise (integer-only, no gradient); shifts clamp the amount to [0, bits - 1] as TF
+_U8 = np.array([0, 1, 200, 255], np.uint8)
+CASES.update({
+    "bitwise_and": binary(tf.bitwise.bitwise_and, np.bitwise_and, (i32(3, 4), i32(4)),
+                          (_U8, _U8[::-1].copy())),
+    "bitwise_or": binary(tf.bitwise.bitwise_or, np.bitwise_or, (i32(3, 1), i32(1, 4))),
+    "bitwise_xor": binary(tf.bitwise.bitwise_xor, np.bitwise_xor, (i32(5), i32(5))),
+    "invert": unary(tf.bitwise.invert, np.invert, i32(2, 3), _U8),
+    "left_shift": [Case([i32(4), np.array([0, 1, 31, 40], np.int32)], tf.bitwise.left_shift,
+                        lambda x, y: np.left_shift(x, np.minimum(y, 31)))],
+    "right_shift": [Case([np.array([-8, 8, -1, 100], np.int32), np.array([1, 2, 40, 3],
+                                                                          np.int32)],
+                         tf.bitwise.right_shift, lambda x, y: np.right_shift(x, np.minimum(y, 31)))],
+})
+
+
 for _name, _cases in CASES.items():
     for _c in _cases:
         _c.op = _name

@@ -1,6 +1,12 @@
 """TF API gaps hit by TensorFlow guide code (round 6): tf.image.resize's other methods and
 antialiasing, ... Values are checked against TF's own documented/tested outputs, numpy, or
 Pillow (a dev extra)."""
+import io
+import logging
+import os
+import sys
+import unittest
+
 import numpy as np
 import pytest
 
@@ -65,3 +71,110 @@ def test_resize_bicubic_gradient_is_adjoint_interpolation():
     from graphflow.ops.image_ops import interp_matrix
     mh, mw = interp_matrix(4, 7, "bicubic"), interp_matrix(3, 5, "bicubic")
     np.testing.assert_allclose(g[0, :, :, 0], mh.T @ w[0, :, :, 0] @ mw, rtol=1e-10)
+
+
+# ------------------------------------------------------------------ tf.bitwise
+def test_bitwise_namespace_values_and_no_gradient():
+    a, b = tf.constant([5, 12, -3]), tf.constant([3, 10, 7])
+    assert tf.bitwise.bitwise_and(a, b).numpy().tolist() == [1, 8, 5]
+    assert tf.bitwise.bitwise_or(a, b).numpy().tolist() == [7, 14, -1]
+    assert tf.bitwise.bitwise_xor(a, b).numpy().tolist() == [6, 6, -6]
+    assert tf.bitwise.invert(tf.constant([0, 7], tf.uint8)).numpy().tolist() == [255, 248]
+    assert tf.bitwise.left_shift(tf.constant([1], tf.int8), 7).numpy().tolist() == [-128]
+    assert tf.bitwise.right_shift(tf.constant([-16]), 2).numpy().tolist() == [-4]
+    f = tf.function(lambda x: tf.bitwise.bitwise_xor(x, 6))
+    assert f(tf.constant([1, 2])).numpy().tolist() == [7, 4]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="bitwise_and"):
+        tf.bitwise.bitwise_and(tf.constant([1.5]), tf.constant([2.5]))
+
+
+# ------------------------------------------------------------------ tf.print output streams
+def test_print_to_file_url_stderr_and_logging(tmp_path, capsys, caplog):
+    path = tmp_path / "out.txt"
+    tf.print("x =", tf.constant([1, 2]), output_stream=f"file://{path}")
+
+    @tf.function
+    def f(x):
+        tf.print("traced", x, output_stream=f"file://{path}")
+        return x + 1
+    f(tf.constant(1.0))
+    f(tf.constant(2.0))
+    assert path.read_text() == "x = [1 2]\ntraced 1.0\ntraced 2.0\n"
+    tf.print("to stderr", tf.constant(3), output_stream=sys.stderr)
+    assert capsys.readouterr().err == "to stderr 3\n"
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        tf.print("logged", tf.constant(4), output_stream=tf.compat.v1.logging.info)
+    assert [r.getMessage() for r in caplog.records] == ["logged 4"]
+    with pytest.raises(ValueError, match="output_stream"):
+        tf.print("x", output_stream=42)
+
+
+# ------------------------------------------------------------------ tf.config.threading
+def test_config_threading_maps_intra_op_to_the_backend_thread_count():
+    from graphflow.backends.numba.threads import usable_cores
+    before = os.environ.get("GRAPHFLOW_NUM_THREADS")
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        assert tf.config.threading.get_intra_op_parallelism_threads() == 1
+        assert usable_cores() == 1
+        tf.config.threading.set_inter_op_parallelism_threads(3)
+        assert tf.config.threading.get_inter_op_parallelism_threads() == 3
+        with pytest.raises(ValueError):
+            tf.config.threading.set_intra_op_parallelism_threads(-1)
+    finally:
+        tf.config.threading.set_intra_op_parallelism_threads(0)
+        tf.config.threading.set_inter_op_parallelism_threads(0)
+        if before is not None:
+            os.environ["GRAPHFLOW_NUM_THREADS"] = before
+    assert tf.config.threading.get_intra_op_parallelism_threads() == (int(before or 0))
+    tf.config.experimental.enable_op_determinism()
+
+
+# ------------------------------------------------------------------ tf.test
+class _Guide(tf.test.TestCase):
+    """The shape of a TF guide's test class (the "Testing" sections of the TF guides)."""
+
+    def test_values(self):
+        x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+        self.assertAllClose(tf.square(x), [[1.0, 4.0], [9.0, 16.0]])
+        self.assertAllClose({"a": x, "b": [x, 1.0]}, {"a": x.numpy(), "b": [x, 1.0]})
+        self.assertAllEqual(tf.shape(x), [2, 2])
+        self.assertAllEqual(tf.constant(["a", "b"]), [b"a", "b"])
+        self.assertAllGreater(x, 0.5)
+        self.assertAllLessEqual(x, 4.0)
+        self.assertAllInRange(x, 1.0, 4.0)
+        self.assertAllInSet(tf.constant([1, 2, 1]), {1, 2})
+        self.assertNear(float(tf.reduce_sum(x)), 10.0, 1e-6)
+        self.assertShapeEqual(np.zeros((2, 2)), x)
+        self.assertDTypeEqual(x, np.float32)
+        self.assertNotAllClose(x, x + 1.0)
+        self.assertEqual(self.evaluate({"s": tf.reduce_sum(x)})["s"], 10.0)
+        with self.assertRaisesOpError("Incompatible shapes|shape"):
+            tf.constant([1.0, 2.0]) + tf.constant([1.0, 2.0, 3.0])
+        with self.cached_session() as sess:
+            self.assertEqual(sess.run(tf.constant(3)), 3)
+
+    def test_failures_are_reported(self):
+        with self.assertRaises(AssertionError):
+            self.assertAllClose([1.0, 2.0], [1.0, 2.1])
+        with self.assertRaises(AssertionError):
+            self.assertAllEqual(tf.constant([1, 2]), [1, 2, 3])
+        with self.assertRaises(AssertionError):
+            self.assertAllGreater(tf.constant([1, 2]), 1)
+        with self.assertRaises(AssertionError):
+            self.assertNear(1.0, 1.1, 0.01)
+
+
+def test_tf_test_case_runs_under_unittest():
+    result = unittest.TextTestRunner(stream=io.StringIO()).run(
+        unittest.defaultTestLoader.loadTestsFromTestCase(_Guide))
+    assert result.wasSuccessful() and result.testsRun == 2, result.failures + result.errors
+    assert tf.test.is_gpu_available() is False and tf.test.is_built_with_cuda() is False
+    assert tf.test.gpu_device_name() == ""
+
+
+def test_compute_gradient_matches_tf_docs():
+    # tf.test.compute_gradient's doc example: f(x) = x * x at x = 2 -> ((4,), (4,))
+    th, nu = tf.test.compute_gradient(lambda x: x * x, [tf.constant([2.0], tf.float64)])
+    np.testing.assert_allclose(th[0], [[4.0]])
+    np.testing.assert_allclose(nu[0], [[4.0]], rtol=1e-8)
