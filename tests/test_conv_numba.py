@@ -99,6 +99,8 @@ POOL_GEOMETRY = [
     ((1, 1, 1, 4), (1, 1), (1, 1), ((0, 0), (0, 0))),     # 1x1 image
     ((2, 7, 6, 3), (3, 3), (2, 1), ((0, 0), (0, 0))),     # overlapping, all windows inside
     ((1, 5, 5, 2), (2, 2), (2, 2), ((0, 0), (0, 0))),     # 2x2/2 on an odd size (VALID)
+    ((2, 8, 7, 5), (3, 2), (3, 2), ((0, 0), (0, 0))),     # non-overlapping, rows+cols left over
+    ((3, 4, 9, 1), (1, 3), (2, 4), ((0, 0), (0, 0))),     # stride > window, nothing padded
 ]
 
 
@@ -193,46 +195,33 @@ def test_grouped_conv_kernels_match_numpy(xs, kh, kw, groups, o, strides, pads, 
     run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct)
 
 
-def test_gemm_chunks_and_forward_columns_for_the_filter_gradient():
+def test_gemm_chunks_and_columns_block_by_block():
     """A batch big enough to split into gemm chunks on the chunk pool (BLAS single-threaded
-    meanwhile, its thread count restored after); the filter gradient of the same run reuses the
-    forward's im2col columns, a later run (the input changed in place) recomputes them."""
+    meanwhile, its thread count restored after), with im2col blocks of a few images (here 2 of
+    each chunk's) in all three convolutions; a later run on an input changed in place uses the
+    new values (nothing of the forward is kept)."""
     from graphflow.evaluate import note_run
     x = R.standard_normal((16, 10, 10, 8)).astype(np.float32)
     w = R.standard_normal((3, 3, 8, 7)).astype(np.float32)
     a = dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=1)
     assert conv._gemm_rows(16, 8 * 8 * 72 * 8) < 16 or not conv.pool().helpers
     blas = [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()]
-    note_run()
-    y = run_both("conv2d", a, x, w)
-    key = (3, 3, 1, 1, 1, 1, ((0, 0), (0, 0)), "float32")
-    assert conv.COLUMNS.get(key, x) is not None
-    ct = R.standard_normal(y.shape).astype(np.float32)
-    # float32 sums of 1,024 products in another order (per-chunk partial sums)
-    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct, tol=2e-4)
-    run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w, tol=2e-4)
-    note_run()
-    assert conv.COLUMNS.get(key, x) is None
-    x *= 2
-    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct, tol=4e-4)
+    for block in (conv.BLOCK_BYTES, 2 * 8 * 8 * 72 * 4):
+        conv_block = conv.BLOCK_BYTES
+        conv.BLOCK_BYTES = block
+        try:
+            note_run()
+            y = run_both("conv2d", a, x, w, tol=1e-4)
+            ct = R.standard_normal(y.shape).astype(np.float32)
+            # float32 sums of 1,024 products in another order (per-chunk partial sums)
+            run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct, tol=2e-4)
+            run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w, tol=2e-4)
+            note_run()
+            x2 = x * 2
+            run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x2, ct, tol=4e-4)
+        finally:
+            conv.BLOCK_BYTES = conv_block
     assert [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()] == blas
-
-
-def test_columns_made_block_by_block_when_not_kept(monkeypatch):
-    """Columns bigger than `COLUMNS.largest` are made a few images at a time (here 2 of each
-    chunk's images per block) in all three convolutions, and not kept for the filter gradient."""
-    from graphflow.evaluate import note_run
-    monkeypatch.setattr(conv.COLUMNS, "largest", 0)
-    monkeypatch.setattr(conv, "BLOCK_BYTES", 2 * 8 * 8 * 72 * 4)
-    x = R.standard_normal((16, 10, 10, 8)).astype(np.float32)
-    w = R.standard_normal((3, 3, 8, 7)).astype(np.float32)
-    a = dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=1)
-    note_run()
-    y = run_both("conv2d", a, x, w, tol=1e-4)
-    assert conv.COLUMNS.get((3, 3, 1, 1, 1, 1, ((0, 0), (0, 0)), "float32"), x) is None
-    ct = R.standard_normal(y.shape).astype(np.float32)
-    run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct, tol=2e-4)
-    run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w, tol=2e-4)
 
 
 @pytest.mark.parametrize("xs, ws, strides, dil, pads", [CONV_GEOMETRY[0], CONV_GEOMETRY[3],
@@ -321,9 +310,9 @@ def test_conv_step_numba_equals_numpy_executor():
     report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 9)" in report
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 36)" in report
-    assert "with the forward's columns when this run made them" in report
+    assert "columns made again block by block" in report
     assert "the loop is its epilogue, run on each batch chunk as the anchor finishes it" in report
-    assert "max_pool2d_grad" in report and "windows tile the input" in report
+    assert "max_pool2d_grad" in report and "windows do not overlap" in report
     got = fj(x, y)       # all kernels compiled now
     for a, b in zip(got, want):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-6)
