@@ -33,7 +33,7 @@ from ...ops.math_ops import MATMUL
 from ...ops.registry import ASSIGN, CONSTANT, OPS
 from ...passes.fusion import fuse, value_inputs
 from .. import schedule as sched
-from . import cache, conv, heap, inplace, lowering
+from . import blas, cache, conv, heap, inplace, lowering
 from . import loop as loop_lowering
 from .blas_choice import BlasChoice, busy as no_idle_core
 from .lower_cluster import lower_cluster
@@ -146,6 +146,9 @@ def _static_runner(d, g=None):
         run = conv.runner(d, None if g is None else [g.nodes[u]["shape"] for u in d["inputs"]])
         if run is not None:
             return run
+    run = blas.matmul_runner(d)     # batched / big products on the chunk pool
+    if run is not None:
+        return run
     facts = OPS[d["op"]].facts
     if facts.get("value_independent") and value_inputs(d) == ():
         shape, dtype, fill = d["shape"], d["dtype"], facts["fill_value"]
@@ -472,8 +475,11 @@ class _ClusterStep:
                        "finishes it" if self.why_numpy is None and self._fused_anchor()
                        else "; the loop is its epilogue"))
             else:
-                lines.append(f"    anchor:  %{self.anchor} matmul runs on numpy/BLAS "
-                             "(np.matmul); the loop is its epilogue")
+                lines.append(f"    anchor:  %{self.anchor} {ad['op']}: " + blas.describe(
+                    ad, [g.nodes[u]["shape"] for u in ad["inputs"]])
+                    + ("; the loop is its epilogue, run per chunk on the thread that computed "
+                       "it" if self.why_numpy is None and self._fused_anchor()
+                       else "; the loop is its epilogue"))
         ins = [u for u in info["inputs"]]
         lines.append("    inputs:  " + ", ".join(f"%{u} {g.nodes[u]['op']} {g.nodes[u]['shape']}"
                                                for u in ins))
