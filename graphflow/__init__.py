@@ -89,6 +89,7 @@ from .api_extras import UnconnectedGradients, ensure_shape, hessians
 from .api_extras import case, group, no_op, recompute_grad, switch_case
 from . import api_extras as _ax
 from .ops import bitwise_ops as _bw
+from .ops import special_functions as _sf
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -449,3 +450,8 @@ config.threading = _namespace("config.threading", **{_n: getattr(_ax, _n) for _n
     "set_inter_op_parallelism_threads", "get_inter_op_parallelism_threads")})
 compat = _namespace("compat", v1=_namespace("compat.v1", logging=_namespace(
     "compat.v1.logging", **_ax.v1_logging_members())))
+math.special = _namespace("math.special", **{_n: getattr(_sf, _n) for _n in _sf.__all__[:13]},
+                          bessel_i0=_mo.bessel_i0, bessel_i0e=_mo.bessel_i0e,
+                          bessel_i1=_mo.bessel_i1, bessel_i1e=_mo.bessel_i1e)
+math.__dict__.update(igamma=_sf.igamma, igammac=_sf.igammac, betainc=_sf.betainc,
+                     bessel_i0=_mo.bessel_i0, bessel_i0e=_mo.bessel_i0e)

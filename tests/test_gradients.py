@@ -255,6 +255,24 @@ GRAD_CASES["resize"] += [
     G(lambda x: tf.image.resize(x, (2, 3), "area"), [rnd(1, 5, 4, 1)], "area"),
     G(lambda x: tf.image.resize(x, (2, 2), "lanczos3", antialias=True), [rnd(1, 5, 4, 1)],
       "lanczos3-antialias")]
+GRAD_CASES.update({   # tf.math.special, igamma/igammac/betainc (in x: TF has no a/b gradient)
+    "bessel_j0": [G(tf.math.special.bessel_j0, [rnd(5, lo=-6, hi=6)])],
+    "bessel_j1": [G(tf.math.special.bessel_j1, [rnd(5, lo=-6, hi=6)])],
+    "bessel_y0": [G(tf.math.special.bessel_y0, [pos(5, lo=0.5, hi=8.0)])],
+    "bessel_y1": [G(tf.math.special.bessel_y1, [pos(5, lo=0.5, hi=8.0)])],
+    "bessel_k0e": [G(tf.math.special.bessel_k0e, [pos(4)]),
+                   G(tf.math.special.bessel_k0, [pos(3)], "k0")],
+    "bessel_k1e": [G(tf.math.special.bessel_k1e, [pos(4)]),
+                   G(tf.math.special.bessel_k1, [pos(3)], "k1")],
+    "dawsn": [G(tf.math.special.dawsn, [rnd(5, lo=-4, hi=4)])],
+    "expint": [G(tf.math.special.expint, [away0(5, lo=0.3, hi=3.0)])],
+    "fresnel_cos": [G(tf.math.special.fresnel_cos, [rnd(5)])],
+    "fresnel_sin": [G(tf.math.special.fresnel_sin, [rnd(5)])],
+    "spence": [G(tf.math.special.spence, [pos(5, lo=0.2, hi=3.0)])],
+    "igamma": [G(lambda x: tf.math.igamma(2.5, x), [pos(4)])],
+    "igammac": [G(lambda x: tf.math.igammac(0.7, x), [pos(4)])],
+    "betainc": [G(lambda x: tf.math.betainc(2.0, 3.5, x), [pos(4, lo=0.1, hi=0.9)])],
+})
 # collectives on one process (values and gradients across 2 processes: tests/test_distribute.py)
 from graphflow.ops import collective_ops  # noqa: E402
 GRAD_CASES.update({

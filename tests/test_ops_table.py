@@ -606,6 +606,36 @@ CASES.update({
 })
 
 
+# tf.math.special / igamma / igammac / betainc against scipy.special (a dev extra)
+def _sc(name, *idx):
+    def ref(*xs):
+        import scipy.special
+        out = getattr(scipy.special, name)(*[np.asarray(x, np.float64) for x in xs])
+        return np.asarray(out[idx[0]] if idx else out).astype(xs[-1].dtype)
+    return ref
+
+
+_SPECIAL_X = np.array([-30., -3.7, -0.4, 0., 0.3, 2.5, 7.9, 12., 40.])
+_SPECIAL_P = np.array([1e-6, 0.3, 1.2, 3.99, 4.01, 9.5, 24., 26., 80.])
+CASES.update({
+    "bessel_j0": unary(tf.math.special.bessel_j0, _sc("j0"), _SPECIAL_X, f32(3, 2)),
+    "bessel_j1": unary(tf.math.special.bessel_j1, _sc("j1"), _SPECIAL_X, f32(3, 2)),
+    "bessel_y0": unary(tf.math.special.bessel_y0, _sc("y0"), _SPECIAL_P),
+    "bessel_y1": unary(tf.math.special.bessel_y1, _sc("y1"), _SPECIAL_P),
+    "bessel_k0e": unary(tf.math.special.bessel_k0e, _sc("k0e"), _SPECIAL_P, POS(4)),
+    "bessel_k1e": unary(tf.math.special.bessel_k1e, _sc("k1e"), _SPECIAL_P),
+    "dawsn": unary(tf.math.special.dawsn, _sc("dawsn"), _SPECIAL_X, f32(4)),
+    "expint": unary(tf.math.special.expint, _sc("expi"), _SPECIAL_X[_SPECIAL_X != 0]),
+    "fresnel_cos": unary(tf.math.special.fresnel_cos, _sc("fresnel", 1), _SPECIAL_X),
+    "fresnel_sin": unary(tf.math.special.fresnel_sin, _sc("fresnel", 0), _SPECIAL_X),
+    "spence": unary(tf.math.special.spence, _sc("spence"), np.append(_SPECIAL_P, [0., 1.])),
+    "igamma": [Case([_SPECIAL_P[::-1].copy(), _SPECIAL_P], tf.math.igamma, _sc("gammainc"))],
+    "igammac": [Case([np.float64(2.5), _SPECIAL_P], tf.math.igammac, _sc("gammaincc"))],
+    "betainc": [Case([_SPECIAL_P[:, None], _SPECIAL_P[:4], np.array([0., 0.2, 0.7, 1.])],
+                     tf.math.betainc, _sc("betainc"))],
+})
+
+
 for _name, _cases in CASES.items():
     for _c in _cases:
         _c.op = _name

@@ -178,3 +178,47 @@ def test_compute_gradient_matches_tf_docs():
     th, nu = tf.test.compute_gradient(lambda x: x * x, [tf.constant([2.0], tf.float64)])
     np.testing.assert_allclose(th[0], [[4.0]])
     np.testing.assert_allclose(nu[0], [[4.0]], rtol=1e-8)
+
+
+# ------------------------------------------------------------------ tf.math.special
+def test_special_functions_match_tf_doc_examples():
+    # the examples of TF's tf.math.special docs
+    np.testing.assert_allclose(tf.math.special.bessel_j0([0.5, 1., 2., 4.]).numpy(),
+                               [0.93846981, 0.76519769, 0.22389078, -0.39714981], rtol=1e-6)
+    np.testing.assert_allclose(tf.math.special.bessel_y1([0.5, 1., 2., 4.]).numpy(),
+                               [-1.47147239, -0.78121282, -0.10703243, 0.39792571], rtol=1e-6)
+    np.testing.assert_allclose(tf.math.special.bessel_k0([0.5, 1., 2., 4.]).numpy(),
+                               [0.92441907, 0.42102444, 0.11389387, 0.01115968], rtol=1e-6)
+    np.testing.assert_allclose(tf.math.special.fresnel_cos([-1., -0.1, 0.1, 1.]).numpy(),
+                               [-0.7798934, -0.09999753, 0.09999753, 0.7798934], rtol=1e-6)
+    assert tf.math.special.bessel_i1e is tf.math.bessel_i1e
+
+
+@pytest.mark.parametrize("name,ref", [
+    ("bessel_j0", "j0"), ("bessel_j1", "j1"), ("bessel_y0", "y0"), ("bessel_y1", "y1"),
+    ("bessel_k0e", "k0e"), ("bessel_k1e", "k1e"), ("dawsn", "dawsn"), ("expint", "expi"),
+    ("spence", "spence")])
+def test_special_functions_match_scipy_over_their_ranges(name, ref):
+    sc = pytest.importorskip("scipy.special")
+    x = np.concatenate([np.linspace(-60, 60, 1201), np.geomspace(1e-8, 1e4, 200)])
+    with np.errstate(all="ignore"):
+        want = getattr(sc, ref)(x)
+    got = getattr(tf.math.special, name)(x).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14)
+
+
+def test_incomplete_gamma_and_beta_match_scipy_and_differentiate_in_x():
+    sc = pytest.importorskip("scipy.special")
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(0.1, 40, 400), rng.uniform(0.1, 40, 400)
+    x, u = rng.uniform(0, 80, 400), rng.uniform(0, 1, 400)
+    np.testing.assert_allclose(tf.math.igamma(a, x).numpy(), sc.gammainc(a, x), atol=1e-12)
+    np.testing.assert_allclose(tf.math.igammac(a, x).numpy(), sc.gammaincc(a, x), atol=1e-12)
+    np.testing.assert_allclose(tf.math.betainc(a, b, u).numpy(), sc.betainc(a, b, u), atol=1e-11)
+    xt = tf.constant([0.5, 2.0], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = tf.math.igamma(3.0, xt)
+    np.testing.assert_allclose(tape.gradient(y, xt).numpy(),
+                               np.array([0.5, 2.0]) ** 2 * np.exp(-np.array([0.5, 2.0])) / 2)
+    assert np.isnan(tf.math.igamma(-1.0, 1.0).numpy())
