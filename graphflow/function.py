@@ -37,10 +37,16 @@ from . import state as _state
 from .dtypes import as_dtype
 from .errors import ArgumentMismatchError
 from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
-from .nest import describe as describe_structure, flatten, structure
+from .nest import describe as describe_structure, flatten as _flatten_nested, structure
 from .lazy import lazy_module
 
 nx = lazy_module("networkx")   # imported at the first trace, not with graphflow
+
+
+def flatten(v):
+    """Arguments and results as a function sees them: composite values (RaggedTensor,
+    SparseTensor) are their component tensors plus static structure, as in TF."""
+    return _flatten_nested(v, expand_composites=True)
 
 
 class _Config:
@@ -243,8 +249,8 @@ class Function:
         self._fn = conv if conv is not None else python_function
         self._sig = inspect.signature(python_function)
         self.input_signature = (None if input_signature is None else
-                                [s if isinstance(s, TensorSpec) else TensorSpec(*s)
-                                 for s in input_signature])
+                                [s if isinstance(s, TensorSpec) or _composite_spec(s)
+                                 else TensorSpec(*s) for s in input_signature])
         self.jit_compile = jit_compile
         self.reduce_retracing = reduce_retracing
         # a `graphflow.shapes.Dim` shared by the leading axis of every tensor argument (Keras'
@@ -315,6 +321,12 @@ class Function:
         out = []
         seen = self.__dict__.setdefault("_compatible", set())   # (position, dtype, shape) seen
         for i, (a, s) in enumerate(zip(args, spec)):
+            if _composite_spec(s):   # e.g. RaggedTensorSpec: a trace per row partition
+                if not isinstance(a, s.value_type) or a.dtype != s.dtype:
+                    raise TypeError(f"{self.name}: argument {i} ({_safe_repr(a)[:80]}) does not "
+                                    f"match input_signature {s}")
+                out.append(a)
+                continue
             t = a if isinstance(a, (Tensor, Variable, TensorSpec)) else convert_to_tensor(a, s.dtype)
             v = getattr(t, "_value", None)   # an eager value: its array's dtype and shape
             k = (i, v.dtype, v.shape) if type(v) is np.ndarray else None
@@ -348,9 +360,11 @@ class Function:
         if sk is None:
             names = [n for n, p in self._sig.parameters.items()
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            parts = [s.dtype.name if s.unknown_rank else (("Tensor", s.dtype.name, tuple(s.shape)),)
+            parts = [None if _composite_spec(s) else s.dtype.name if s.unknown_rank else
+                     (("Tensor", s.dtype.name, tuple(s.shape)),)
                      for s in self.input_signature or ()]   # unknown rank: a trace per rank
-            sk = self._spec_key_cache = dict(zip(names, parts))
+            # composite arguments are keyed as they flatten (their static structure included)
+            sk = self._spec_key_cache = {n: p for n, p in zip(names, parts) if p is not None}
             var = [n for n, p in self._sig.parameters.items() if p.kind == p.VAR_POSITIONAL]
             if var and len(parts) > len(names):   # f(*args): the rest of the signature
                 sk[var[0]] = _VarParts(parts[len(names):])
@@ -482,6 +496,10 @@ class Function:
         >>> cf.graph.nodes[cf.optimized.outputs[0]]["shape"]
         (None,)
         """
+        if not args and not kwargs and self.input_signature is not None \
+                and any(_composite_spec(s) for s in self.input_signature):
+            raise ValueError(f"{self.name}: get_concrete_function() needs example arguments for "
+                             "a composite input_signature (graphflow traces per row partition)")
         if not args and not kwargs and self.input_signature is not None \
                 and any(s.unknown_rank for s in self.input_signature):
             args = list(self.input_signature)
@@ -701,6 +719,12 @@ def _spec_arguments(arguments):
                              if isinstance(x, (Tensor, np.ndarray)) and not isinstance(x, Variable)
                              else x for x in leaves])
     return out
+
+
+def _composite_spec(s):
+    """True for a spec of a composite value (RaggedTensorSpec, SparseTensorSpec: they name it
+    with `value_type`)."""
+    return not isinstance(s, TensorSpec) and hasattr(s, "value_type")
 
 
 def _has_tensor(v):

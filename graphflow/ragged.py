@@ -1,10 +1,16 @@
-"""`tf.RaggedTensor` and `tf.ragged`: tensors whose rows have different lengths, eager only.
+"""`tf.RaggedTensor` and `tf.ragged`: tensors whose rows have different lengths.
 
 A RaggedTensor is `values` (a Tensor, or a RaggedTensor for more ragged dims) cut into rows by
 `row_splits` (int64, `row_splits[i]:row_splits[i+1]` is row i). Elementwise ops apply to the
 flat values (`tf.ragged.map_flat_values`, operators, and `tf.add`/`tf.multiply`/... on a
 RaggedTensor); `tf.concat` (axis 0 or 1) and `tf.reduce_sum/mean/max/min` over the ragged axis
 take RaggedTensors (graphflow's package wraps them with `dispatch`).
+
+The row partition is static: `row_splits` are numpy arrays, and every op moves values with
+graph ops (gather, scatter_nd, segment reductions) at indices computed from them. So numeric
+ragged ops are differentiable, and a RaggedTensor passes through `@function` as its flat values
+(a traced tensor) plus its row splits (part of the trace key, like a Python argument: a new
+partition traces again).
 
 >>> import graphflow as tf
 >>> digits = tf.ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
@@ -17,6 +23,8 @@ import numpy as np
 
 from . import dtypes as _dt
 from .errors import InvalidArgumentError
+from .nest import Components, Static
+from .ops import array_ops as _a, math_ops as _m, segment_ops as _seg, shape_ops as _s
 from .sparse import SparseTensor
 from .tensor import Tensor, TensorShape, convert_to_tensor
 
@@ -25,8 +33,18 @@ __all__ = ["RaggedTensor", "constant", "map_flat_values", "dispatch", "concat", 
            "tile", "map_fn"]
 
 
+def _known(x, what):
+    """The numpy value of `x`: row partitions are computed from values known in Python."""
+    v = _seg.known_value(x) if isinstance(x, Tensor) else x
+    if v is None:
+        raise TypeError(f"{what}: needs a value known while tracing (a RaggedTensor's row "
+                        "partition is static in graphflow: pass the RaggedTensor itself as a "
+                        "@function argument, or build it from Python/numpy values)")
+    return np.asarray(v)
+
+
 def _splits(x, what):
-    a = np.asarray(x._value if isinstance(x, Tensor) else x).astype(np.int64)
+    a = _known(x, what).astype(np.int64)
     if a.ndim != 1:
         raise ValueError(f"RaggedTensor: {what} must be 1-D, got shape {list(a.shape)}")
     return a
@@ -57,6 +75,7 @@ class RaggedTensor:
         values = values if isinstance(values, RaggedTensor) else convert_to_tensor(values)
         s = _splits(row_splits, "row_splits")
         n = values.nrows() if isinstance(values, RaggedTensor) else values.shape[0]
+        n = n if isinstance(n, (int, np.integer)) else s[-1] if s.size else 0   # unknown dim
         if validate and (s.size == 0 or s[0] != 0 or np.any(np.diff(s) < 0) or s[-1] != int(n)):
             raise ValueError(f"RaggedTensor.from_row_splits: row_splits {s.tolist()} must start "
                              f"at 0, not decrease and end at the number of values ({int(n)})")
@@ -118,18 +137,34 @@ class RaggedTensor:
     @classmethod
     def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None):
         """Rows of a dense tensor, cut to `lengths`, or with trailing `padding` removed."""
-        a = np.asarray(convert_to_tensor(tensor)._value)
+        t = convert_to_tensor(tensor)
+        n, w = (_static_dim(d, "RaggedTensor.from_tensor") for d in t.shape[:2])
         if lengths is not None:
-            lens = _splits(lengths, "lengths")
+            lens = _splits(lengths, "RaggedTensor.from_tensor(lengths=...)")
         elif padding is not None:
-            keep = ~np.all((a == padding).reshape(a.shape[0], a.shape[1], -1), axis=2)
-            lens = np.array([(np.nonzero(r)[0].max() + 1) if r.any() else 0 for r in keep])
+            a = _known(t, "RaggedTensor.from_tensor(padding=...)")
+            keep = ~np.all((a == padding).reshape(n, w, -1), axis=2)
+            lens = np.array([(np.nonzero(r)[0].max() + 1) if r.any() else 0 for r in keep],
+                            np.int64)
         else:
-            lens = np.full(a.shape[0], a.shape[1], np.int64)
-        vals = np.concatenate([a[i, :n] for i, n in enumerate(lens)]) if len(lens) else a[:0, 0]
-        return cls.from_row_lengths(Tensor._wrap(vals), lens)
+            lens = np.full(n, w, np.int64)
+        flat = _s.reshape(t, [n * w] + [_static_dim(d, "RaggedTensor.from_tensor")
+                                        for d in t.shape[2:]])
+        return cls.from_row_lengths(_take(flat, _ranges(np.arange(n) * w, lens)), lens)
 
     # ---- structure ------------------------------------------------------------
+    def _gf_components(self):
+        """The flat values (data) and the row splits (static structure): how `@function` and
+        `nest.flatten(expand_composites=True)` see a RaggedTensor."""
+        splits = [Static(np.asarray(s._value)) for s in self.nested_row_splits]
+
+        def build(parts):
+            if not isinstance(parts[0], Tensor):   # e.g. a traced signature's TensorSpec
+                return Components("RaggedTensor", parts, build)
+            return RaggedTensor.from_nested_row_splits(parts[0], [p.value for p in parts[1:]],
+                                                       validate=False)
+        return [self.flat_values] + splits, build
+
     @property
     def values(self):
         return self._values
@@ -168,9 +203,16 @@ class RaggedTensor:
         >>> constant([["Hi"], ["How", "are", "you"]]).bounding_shape().numpy()
         array([2, 3])
         """
-        dims = list(np.asarray(self.to_tensor()._value).shape)
-        out = np.array(dims, np.int64)
+        out = np.array(self._bounding_dims(), np.int64)
         return Tensor._wrap(out if axis is None else out[axis])
+
+    def _bounding_dims(self):
+        """The dense shape `to_tensor` pads to, from the partition (static)."""
+        lens = np.diff(self._row_splits)
+        v = self._values
+        inner = v._bounding_dims()[1:] if isinstance(v, RaggedTensor) else \
+            [_static_dim(d, "RaggedTensor.to_tensor") for d in v.shape[1:]]
+        return [len(lens), int(lens.max()) if lens.size else 0] + list(inner)
 
     def to_sparse(self, name=None):
         """A SparseTensor of the same entries (rows left-aligned)."""
@@ -232,13 +274,13 @@ class RaggedTensor:
                 return v
             if isinstance(v, RaggedTensor):
                 return v.merge_dims(0, inner - 1)
-            return Tensor._wrap(np.asarray(v._value).reshape((-1,) + tuple(v.shape[inner:])))
+            return _s.reshape(v, [-1] + list(v.shape[inner:]))
         if outer >= 2 or not isinstance(v, RaggedTensor):   # inside each value: rows stay
             if isinstance(v, RaggedTensor):
                 return self.with_values(v.merge_dims(outer - 1, inner - 1))
-            a = np.asarray(v._value)
-            k = int(np.prod(a.shape[outer:inner], dtype=np.int64))   # values' dims merged
-            return RaggedTensor(Tensor._wrap(a.reshape((-1,) + a.shape[inner:])),
+            dims = [int(d) for d in v.shape]
+            k = int(np.prod(dims[outer:inner], dtype=np.int64))   # values' dims merged
+            return RaggedTensor(_s.reshape(v, [-1] + dims[inner:]),
                                 np.asarray(self._row_splits) * k, _internal=True)
         if inner - 1 > v.ragged_rank:
             raise NotImplementedError("merge_dims of a RaggedTensor across ragged and uniform "
@@ -270,24 +312,35 @@ class RaggedTensor:
         return out
 
     def to_tensor(self, default_value=None, name=None, shape=None):
-        """Dense, rows padded with `default_value` (0 / b'') to the longest row."""
-        rows = [r.to_tensor(default_value) if isinstance(r, RaggedTensor) else r
-                for r in self._rows()]
-        arrs = [np.asarray(r._value) for r in rows]
-        inner = list(self._values.shape)[1:] if not isinstance(self._values, RaggedTensor) else None
-        if inner is None:   # inner ragged dims: pad every row to the largest inner shape
-            inner = list(np.max([a.shape[1:] for a in arrs], axis=0)) if arrs else []
-        width = max((a.shape[0] for a in arrs), default=0)
-        dims = [len(arrs), width] + [int(d) for d in inner]
+        """Dense, rows padded with `default_value` (0 / b'') to the longest row (one gather
+        from the values and a padding row: it traces and differentiates).
+
+        >>> constant([[1, 2], [], [3]]).to_tensor(default_value=9).numpy().tolist()
+        [[1, 2], [9, 9], [3, 9]]
+        """
+        v = self._values
+        if isinstance(v, RaggedTensor):   # inner ragged dims first: every row to the largest
+            v = v.to_tensor(default_value)
+        dims = self._bounding_dims()
         if shape is not None:
-            dims = [d if s is None else int(s) for d, s in zip(dims, shape)]
-        dt = self.dtype
-        fill = (b"" if dt == _dt.string else 0) if default_value is None else default_value
-        out = np.full(dims, fill, dtype=dt.np)
-        for i, a in enumerate(arrs[:dims[0]]):
-            idx = (i,) + tuple(slice(0, min(n, d)) for n, d in zip(a.shape, dims[1:]))
-            out[idx] = a[tuple(slice(0, min(n, d)) for n, d in zip(a.shape, dims[1:]))]
-        return Tensor._wrap(out)
+            dims = [d if s_ is None else int(s_) for d, s_ in zip(dims, list(shape))]
+        inner = [int(d) for d in v.shape[1:]]
+        if inner != dims[2:]:   # inner dims given by `shape`: pad or cut each value
+            v = _a.pad(v[(slice(None),) + tuple(slice(0, d) for d in dims[2:])],
+                       [[0, 0]] + [[0, max(d - i, 0)] for d, i in zip(dims[2:], inner)],
+                       constant_values=_fill(self.dtype, default_value))
+        n_vals = int(v.shape[0])
+        # index of every dense row into [values; padding row]
+        src = np.full(dims[0] * dims[1], n_vals, np.int64)
+        s_ = self._row_splits
+        for i in range(min(dims[0], len(s_) - 1)):
+            k = min(int(s_[i + 1] - s_[i]), dims[1])
+            src[i * dims[1]:i * dims[1] + k] = np.arange(s_[i], s_[i] + k)
+        pad = _s.broadcast_to(_s.reshape(convert_to_tensor(
+            _fill(self.dtype, default_value), self.dtype), [1] * (1 + len(dims) - 2)),
+            [1] + dims[2:])
+        out = _s.gather(_s.concat([v, pad], 0), src)
+        return _s.reshape(out, dims)
 
     def __repr__(self):
         return f"<tf.RaggedTensor {self.to_list()}>"
@@ -333,21 +386,21 @@ class RaggedTensor:
         inner = self.ndim - 2            # dims after the ragged one
         if o.ndim <= inner:
             return self.with_values(_apply(self._values, o, fn))
-        a = np.asarray(o._value)
-        if a.shape[a.ndim - inner - 1] != 1:
+        shape = list(o.shape)
+        if shape[o.ndim - inner - 1] != 1:
             raise InvalidArgumentError(
-                f"RaggedTensor op: a dense operand of shape {list(a.shape)} meets the ragged "
-                f"dimension with size {a.shape[a.ndim - inner - 1]} (only 1 broadcasts there); "
+                f"RaggedTensor op: a dense operand of shape {shape} meets the ragged "
+                f"dimension with size {shape[o.ndim - inner - 1]} (only 1 broadcasts there); "
                 f"the ragged operand has shape {self.shape}")
-        a = np.squeeze(a, a.ndim - inner - 1)
+        a = _s.squeeze(o, o.ndim - inner - 1)
         if a.ndim > inner:               # it reaches the rows: one entry per row, or 1
             if a.shape[0] not in (1, self.nrows()):
                 raise InvalidArgumentError(
                     f"RaggedTensor op: {a.shape[0]} entries for {self.nrows()} rows")
-            a = a[0] if a.shape[0] == 1 else a[row_splits_to_segment_ids(self._row_splits)]
+            a = a[0] if a.shape[0] == 1 else _take(a, row_splits_to_segment_ids(self._row_splits))
             if a.ndim <= inner:
-                a = a[None]             # per value: aligned with the values' leading dim
-        return self.with_values(_apply(self._values, Tensor._wrap(a), fn))
+                a = _s.expand_dims(a, 0)   # per value: aligned with the values' leading dim
+        return self.with_values(_apply(self._values, a, fn))
 
     def __add__(self, o):
         return self._binary(o, lambda a, b: a + b)
@@ -396,6 +449,41 @@ def _index(t, key):
     return Tensor._wrap(np.asarray(np.asarray(t._value)[key], dtype=object))
 
 
+def _static_dim(d, what):
+    if not isinstance(d, (int, np.integer)):
+        raise TypeError(f"{what}: needs static dims, got {d!r} (a dim unknown while tracing)")
+    return int(d)
+
+
+def _fill(dtype, default_value):
+    if default_value is None:
+        return b"" if dtype == _dt.string else 0
+    return default_value
+
+
+def _ranges(starts, lens):
+    """The concatenated ranges [starts[i], starts[i] + lens[i]) (int64)."""
+    lens = np.asarray(lens, np.int64)
+    offs = np.cumsum(lens) - lens
+    return np.repeat(np.asarray(starts, np.int64) - offs, lens) + np.arange(int(lens.sum()))
+
+
+def _take(values, idx):
+    """values[idx] along the first axis for static `idx`: a gather (it traces and
+    differentiates); a RaggedTensor's rows come with their values."""
+    idx = np.asarray(idx, np.int64).reshape(-1)
+    if isinstance(values, RaggedTensor):
+        s = values._row_splits
+        lens = (s[1:] - s[:-1])[idx]
+        return RaggedTensor.from_row_lengths(_take(values._values, _ranges(s[:-1][idx], lens)),
+                                             lens, validate=False)
+    return _s.gather(values, idx)
+
+
+def _lengths(rt):
+    return np.diff(rt._row_splits)
+
+
 def _apply(values, o, fn):
     """fn on a RaggedTensor's `values` (a Tensor, or a RaggedTensor: broadcast again)."""
     return values._binary(o, fn) if isinstance(values, RaggedTensor) else fn(values, o)
@@ -419,9 +507,8 @@ def _concat_values(parts, like):
     if parts and isinstance(parts[0], RaggedTensor):
         return concat(parts, 0)
     if not parts:
-        a = like.flat_values if isinstance(like, RaggedTensor) else like
-        return Tensor._wrap(np.asarray(a._value)[:0])
-    return Tensor._wrap(np.concatenate([np.asarray(p._value) for p in parts]))
+        return _take(like.flat_values if isinstance(like, RaggedTensor) else like, [])
+    return _s.concat(list(parts), 0)
 
 
 def _from_rows(rows, like):
@@ -485,14 +572,19 @@ def concat(values, axis=0, name="concat"):
     rts = [v if isinstance(v, RaggedTensor) else RaggedTensor.from_tensor(v) for v in values]
     if axis == 0:
         return RaggedTensor.from_row_lengths(_concat_values([r._values for r in rts], rts[0]._values),
-                                             np.concatenate([np.diff(r._row_splits) for r in rts]))
+                                             np.concatenate([_lengths(r) for r in rts]))
     if axis in (1, -1) and all(r.ragged_rank == 1 for r in rts):
         n = rts[0].nrows()
         if any(r.nrows() != n for r in rts):
             raise ValueError(f"tf.concat(axis=1) of RaggedTensors: row counts differ "
                              f"{[r.nrows() for r in rts]}")
-        rows = [_concat_values([r[i] for r in rts], rts[0]._values) for i in range(n)]
-        return _from_rows(rows, rts[0]._values)
+        # row i of the result: row i of every input, read from their values joined
+        offs = np.cumsum([0] + [int(r._row_splits[-1]) for r in rts])
+        starts = np.stack([r._row_splits[:-1] + o for r, o in zip(rts, offs)], 1).reshape(-1)
+        lens = np.stack([_lengths(r) for r in rts], 1)
+        vals = _concat_values([r._values for r in rts], rts[0]._values)
+        return RaggedTensor.from_row_lengths(_take(vals, _ranges(starts, lens.reshape(-1))),
+                                             lens.sum(1))
     raise NotImplementedError(f"tf.concat of RaggedTensors along axis {axis} (0 and 1 only)")
 
 
@@ -514,14 +606,16 @@ def reverse(tensor, axis, name=None):
     >>> print(reverse(constant([[1, 2], [3]]), [1]))
     <tf.RaggedTensor [[2, 1], [3]]>
     """
-    rt, out = tensor, tensor
+    out = tensor
     for ax in np.atleast_1d(axis):
-        ax = int(ax) % rt.ndim
-        rows = out._rows()
+        ax = int(ax) % tensor.ndim
         if ax == 0:
-            out = _from_rows(rows[::-1], out._values)
-        elif ax == 1 and out.ragged_rank == 1:
-            out = _from_rows([r[::-1] for r in rows], out._values)
+            out = _take(out, np.arange(out.nrows())[::-1])
+        elif ax == 1:   # each row's entries in reverse order
+            s = out._row_splits
+            ids = row_splits_to_segment_ids(s)
+            out = out.with_values(_take(out._values, s[ids] + s[ids + 1] - 1
+                                        - np.arange(len(ids))))
         else:
             raise NotImplementedError(f"tf.reverse of a RaggedTensor along axis {ax}")
     return out
@@ -535,13 +629,13 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """
     if axis not in (None, 0) or batch_dims:
         raise NotImplementedError("tf.gather of a RaggedTensor: along axis 0 only")
-    rows = params._rows()
-    idx = np.asarray(indices._value if isinstance(indices, Tensor) else indices)
-    bad = idx[(idx < 0) | (idx >= len(rows))]
+    n = params.nrows()
+    idx = _known(indices, "tf.gather of a RaggedTensor (indices)")
+    bad = idx[(idx < 0) | (idx >= n)]
     if bad.size:
         raise InvalidArgumentError(f"gather: index {int(bad.ravel()[0])} is not in [0, "
-                                   f"{len(rows)}) (the rows of the RaggedTensor)")
-    return _from_rows([rows[int(i)] for i in idx.ravel()], params._values)
+                                   f"{n}) (the rows of the RaggedTensor)")
+    return _take(params, idx)
 
 
 def boolean_mask(data, mask, name=None):
@@ -552,14 +646,23 @@ def boolean_mask(data, mask, name=None):
     >>> print(boolean_mask(d, d > 2))
     <tf.RaggedTensor [[3, 4], [], [5, 9]]>
     """
-    rows = data._rows()
+    if not isinstance(mask, RaggedTensor) and np.ndim(_known(mask, "ragged.boolean_mask")) > 1:
+        mask = RaggedTensor.from_tensor(mask)   # dense masks: rows of a uniform ragged mask
+    if not isinstance(data, RaggedTensor):
+        data = RaggedTensor.from_tensor(data) if isinstance(mask, RaggedTensor) else \
+            convert_to_tensor(data)
     if isinstance(mask, RaggedTensor):
         if not _same_splits(data, mask):
-            raise InvalidArgumentError("ragged.boolean_mask: mask and data have different rows")
-        return _from_rows([Tensor._wrap(np.asarray(r._value)[np.asarray(m._value, bool)])
-                           for r, m in zip(rows, mask._rows())], data._values)
-    keep = np.asarray(mask._value if isinstance(mask, Tensor) else mask, bool)
-    return _from_rows([r for r, k in zip(rows, keep) if k], data._values)
+            raise InvalidArgumentError("ragged.boolean_mask: mask and data have different rows "
+                                       f"({data.shape} vs {mask.shape})")
+        if mask.ragged_rank > 1:   # the mask's last ragged dim filters inside inner rows
+            return data.with_values(boolean_mask(data._values, mask._values))
+        keep = _known(mask.flat_values, "ragged.boolean_mask (mask)").astype(bool)
+        lens = np.bincount(row_splits_to_segment_ids(data._row_splits)[keep],
+                           minlength=data.nrows())
+        return RaggedTensor.from_row_lengths(_take(data._values, np.nonzero(keep)[0]), lens)
+    keep = _known(mask, "ragged.boolean_mask (mask)").astype(bool)
+    return _take(data, np.nonzero(keep)[0])
 
 
 def tile(input, multiples, name=None):   # noqa: A002 (TF's argument name)
@@ -569,11 +672,15 @@ def tile(input, multiples, name=None):   # noqa: A002 (TF's argument name)
     >>> print(tile(constant([[3, 1], [], [6]]), [1, 2]))
     <tf.RaggedTensor [[3, 1, 3, 1], [], [6, 6]]>
     """
-    m0, m1 = (int(m) for m in np.asarray(convert_to_tensor(multiples)._value))
+    m0, m1 = (int(m) for m in _known(multiples, "tf.tile of a RaggedTensor (multiples)"))
     if input.ragged_rank != 1:
         raise NotImplementedError("tf.tile of a RaggedTensor: rank 2 only")
-    rows = [Tensor._wrap(np.tile(np.asarray(r._value), m1)) for r in input._rows()] * m0
-    return _from_rows(rows, input._values)
+    s = input._row_splits
+    lens = np.diff(s)
+    per_row = [np.tile(np.arange(a, b), m1) for a, b in zip(s[:-1], s[1:])]
+    once = RaggedTensor.from_row_lengths(
+        _take(input._values, np.concatenate(per_row) if per_row else []), lens * m1)
+    return _take(once, np.tile(np.arange(len(lens)), m0))
 
 
 def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
@@ -586,7 +693,7 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
     """
     outs = [fn(r) for r in elems._rows()]
     if outs and all(isinstance(o, Tensor) and o.ndim == 0 for o in outs):
-        return Tensor._wrap(np.stack([np.asarray(o._value) for o in outs]))
+        return _s.stack(outs)
     return _from_rows(outs, elems._values)
 
 
@@ -606,39 +713,111 @@ def ragged_range(starts, limits=None, deltas=1, dtype=None, name=None):
     return RaggedTensor.from_row_lengths(t, [len(r) for r in rows])
 
 
-_REDUCERS = {"reduce_sum": (np.sum, 0), "reduce_mean": (np.mean, np.nan),
-             "reduce_max": (np.max, None), "reduce_min": (np.min, None),
-             "reduce_prod": (np.prod, 1)}
+def _segment_reduce(kind, data, ids, n):
+    """`kind` of the rows of `data` per static segment id (n segments; empty ones give 0 / nan
+    / the dtype's lowest or highest value / 1, as TF)."""
+    ids = np.asarray(ids, np.int64)
+    if kind == "reduce_mean":
+        if not data.dtype.is_floating:
+            data = _m.cast(data, _dt.float64)   # TF: the mean of integers is float64 here
+        count = np.bincount(ids, minlength=n).reshape((n,) + (1,) * (data.ndim - 1))
+        empty = np.where(count == 0, np.nan, 0).astype(data.dtype.np)   # 0/0 without a warning
+        return (_seg.unsorted_segment_sum(data, ids, n) / np.maximum(count, 1).astype(
+            data.dtype.np)) + empty
+    fn = {"reduce_sum": _seg.unsorted_segment_sum, "reduce_max": _seg.unsorted_segment_max,
+          "reduce_min": _seg.unsorted_segment_min, "reduce_prod": _seg.unsorted_segment_prod}[kind]
+    return fn(data, ids, n)
+
+
+def _reduce_axis(kind, rt, axis):
+    """`kind` of a RaggedTensor over one axis (0 <= axis < rt.ndim)."""
+    r = rt.ragged_rank
+    if axis > r:   # a dense inner axis: reduce the flat values
+        return rt.with_flat_values(getattr(_m, kind)(rt.flat_values, axis=axis - r))
+    if axis >= 2:   # inside the values: every row keeps its place
+        return rt.with_values(_reduce_axis(kind, rt._values, axis - 1))
+    s = rt._row_splits
+    if axis == 1 and r == 1:   # each row to one value
+        return _segment_reduce(kind, rt._values, row_splits_to_segment_ids(s), rt.nrows())
+    return _reduce_across(kind, rt, axis)
+
+
+def _levels(rt):
+    """Per ragged level: the index tuples of its rows (an (n, depth) array) and their lengths;
+    and the full index tuple of every flat value."""
+    splits = [np.asarray(x._value) for x in rt.nested_row_splits]
+    tuples, out = np.arange(len(splits[0]) - 1)[:, None], []
+    for sp in splits:
+        out.append((tuples, np.diff(sp)))
+        seg = row_splits_to_segment_ids(sp)
+        tuples = np.concatenate([tuples[seg], (np.arange(len(seg)) - sp[seg])[:, None]], 1)
+    return out, tuples
+
+
+def _unique_rows(a):
+    if not len(a):
+        return a, np.zeros(0, np.int64)
+    u, inv = np.unique(a, axis=0, return_inverse=True)
+    return u, inv.reshape(-1)
+
+
+def _reduce_across(kind, rt, axis):
+    """`kind` over ragged axis `axis` < ragged_rank: entries with equal indices but for that
+    axis meet (entry j of every row, for axis 0); each row of the result is as long as the
+    longest of the rows it combines, as TF."""
+    levels, value_idx = _levels(rt)
+    splits = []
+    for lvl in range(rt.ragged_rank - 1):   # the result's ragged levels
+        if lvl < axis - 1:
+            lens = levels[lvl][1]
+        elif lvl == axis - 1:   # a row's length: its longest child along `axis`
+            parents, _ = levels[lvl]
+            children, child_lens = levels[lvl + 1]
+            lens = np.zeros(len(parents), np.int64)
+            np.maximum.at(lens, row_splits_to_segment_ids(np.asarray(
+                rt.nested_row_splits[lvl]._value)), child_lens)
+        else:
+            tuples, child_lens = levels[lvl + 1]
+            u, inv = _unique_rows(np.delete(tuples, axis, 1))
+            lens = np.zeros(len(u), np.int64)
+            np.maximum.at(lens, inv, child_lens)
+        splits.append(np.concatenate([[0], np.cumsum(lens)]))
+    u, ids = _unique_rows(np.delete(value_idx, axis, 1))
+    out = _segment_reduce(kind, rt.flat_values, ids, len(u))
+    return RaggedTensor.from_nested_row_splits(out, splits) if splits else out
 
 
 def reduce(kind):
-    """`tf.reduce_sum`/`mean`/`max`/`min`/`prod` of a rank-2 RaggedTensor: axis 1 (per row;
-    an empty row gives 0 / nan / the dtype's lowest or highest value / 1, as TF), axis 0
-    (per column, over the rows long enough) or None (all values)."""
-    fn, empty = _REDUCERS[kind]
+    """`tf.reduce_sum`/`mean`/`max`/`min`/`prod` of a RaggedTensor over `axis` (an int, a list
+    or None for all values; empty groups give 0 / nan / the dtype's lowest or highest value /
+    1, as TF). Segment reductions at static ids, so it traces and differentiates.
 
+    >>> rt = constant([[3, 1, 4], [], [5]])
+    >>> reduce("reduce_sum")(rt, axis=1).numpy(), reduce("reduce_max")(rt, axis=0).numpy()
+    (array([8, 0, 5], dtype=int32), array([5, 1, 4], dtype=int32))
+    >>> print(reduce("reduce_sum")(constant([[[1, 2], [3]], [[4]]]), axis=1))
+    <tf.RaggedTensor [[4, 2], [4]]>
+    """
     def reducer(input_tensor, axis=None, keepdims=False, name=None):
         rt = input_tensor
-        if rt.ragged_rank != 1 or rt._values.ndim != 1:
-            raise NotImplementedError(f"tf.{kind} of a RaggedTensor: rank 2 only")
-        dt = rt.dtype
-        flat = np.asarray(rt.flat_values._value)
-        out_dt = np.float64 if kind == "reduce_mean" and dt.is_integer else dt.np
         if axis is None:
-            return Tensor._wrap(np.asarray(fn(flat), out_dt)[()])
-        axis = axis % 2
-        rows = [flat[a:b] for a, b in zip(rt._row_splits[:-1], rt._row_splits[1:])]
-        if axis == 0:
-            width = max((len(r) for r in rows), default=0)
-            cols = [[r[j] for r in rows if len(r) > j] for j in range(width)]
-            out = np.array([fn(c) for c in cols], out_dt)
-        else:
-            lo = empty
-            if empty is None:
-                info = np.finfo(dt.np) if dt.is_floating else np.iinfo(dt.np)
-                lo = info.min if kind == "reduce_max" else info.max
-            out = np.array([fn(r) if len(r) else lo for r in rows], out_dt)
-        return Tensor._wrap(np.expand_dims(out, axis) if keepdims else out)
+            flat = rt.flat_values
+            if kind == "reduce_mean" and not flat.dtype.is_floating:
+                flat = _m.cast(flat, _dt.float64)
+            return getattr(_m, kind)(flat)
+        axes = sorted({int(a) % rt.ndim for a in np.atleast_1d(axis)}, reverse=True)
+        out = rt
+        for a in axes:   # the innermost first, so the outer axes keep their numbers
+            if not isinstance(out, RaggedTensor):
+                out = getattr(_m, kind)(out, axis=a)
+                continue
+            out = _reduce_axis(kind, out, a)
+        if keepdims:
+            if isinstance(out, RaggedTensor):
+                raise NotImplementedError(f"tf.{kind}(keepdims=True) with a ragged result")
+            for a in sorted(axes):
+                out = _s.expand_dims(out, a)
+        return out
     reducer.__name__ = kind
     return reducer
 

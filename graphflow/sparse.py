@@ -17,6 +17,7 @@ array([[1, 0, 0, 0],
 import numpy as np
 
 from . import dtypes as _dt
+from .nest import Components, Static
 from .ops import array_ops as _a, math_ops as _m, shape_ops as _s, segment_ops as _seg
 from .tensor import Tensor, TensorShape, convert_to_tensor
 
@@ -54,6 +55,15 @@ class SparseTensor:
             raise ValueError(f"SparseTensor: indices {list(self.indices.shape)} must be "
                              f"[N, rank], values {list(self.values.shape)} [N], dense_shape "
                              f"{list(self.dense_shape.shape)} [rank]")
+
+    def _gf_components(self):
+        """indices and values (data) and the dense shape (static): how `@function` sees a
+        SparseTensor."""
+        def build(p):
+            if not isinstance(p[0], Tensor):   # e.g. a traced signature's TensorSpecs
+                return Components("SparseTensor", p, build)
+            return SparseTensor(p[0], p[1], list(p[2].value))
+        return [self.indices, self.values, Static(tuple(self._dims))], build
 
     @classmethod
     def from_value(cls, value):

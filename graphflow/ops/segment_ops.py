@@ -104,7 +104,7 @@ MAX = defop("unsorted_segment_max", _max_impl, _rule("unsorted_segment_max"), _m
             jvp=_max_jvp, kind=OTHER, arity=2)
 
 
-def _known(x):
+def known_value(x):
     """The value of `x` if it has one while tracing too (Python/numpy values, eager tensors,
     graph constants), else None."""
     if isinstance(x, (int, np.integer, np.ndarray, list, tuple)):
@@ -118,7 +118,7 @@ def _known(x):
 
 
 def _static_count(num_segments, opname):
-    v = _known(num_segments)
+    v = known_value(num_segments)
     if v is None:
         raise op_error(opname, (to_tensor(num_segments),), "num_segments must have a value (a "
                        "Python int, or an eager or constant tensor): it is the output's leading dim")
@@ -127,7 +127,7 @@ def _static_count(num_segments, opname):
 
 def _num_from_ids(segment_ids, opname):
     """max(id) + 1 of sorted segment ids (their value is needed: it is the output's size)."""
-    v = _known(segment_ids)
+    v = known_value(segment_ids)
     if v is None:
         raise op_error(opname, (to_tensor(segment_ids),), "the output size is max(segment_ids) + "
                        "1, so the ids need a value (eager or constant); inside @function use "
@@ -172,7 +172,12 @@ def unsorted_segment_min(data, segment_ids, num_segments, name=None):
     >>> unsorted_segment_min(constant([1., 5., 3.]), constant([1, 1, 0]), 2).numpy()
     array([3., 1.], dtype=float32)
     """
-    return -unsorted_segment_max(-to_tensor(data), segment_ids, num_segments)
+    data = to_tensor(data)
+    if data.dtype.is_integer:   # -1 - x reverses the order without overflow (-x
+        # overflows at the lowest value); an empty segment's lowest becomes the largest value
+        ones = constant(-1, data.dtype)
+        return ones - unsorted_segment_max(ones - data, segment_ids, num_segments)
+    return -unsorted_segment_max(-data, segment_ids, num_segments)
 
 
 def _mean(data, ids, n):
@@ -256,7 +261,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32,
     if minlength is not None and maxlength is not None and int(minlength) == int(maxlength):
         n = int(minlength)
     else:
-        v = _known(arr)
+        v = known_value(arr)
         if v is None:
             raise op_error("bincount", (to_tensor(arr),), "the output size is max(arr) + 1, so "
                            "arr needs a value (eager or constant) unless minlength == maxlength")
