@@ -17,7 +17,7 @@ from ..ops import array_ops as _a, conv_ops as _cv, math_ops as _m, shape_ops as
 from ..tensor import TensorShape, convert_to_tensor
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
-from .conv_layers import conv_length, deconv_length
+from .conv_layers import build_weights, conv_length, deconv_length
 from .layers import Layer, configure_kernel_bias, keras_object_config, unique_name
 from .layers_extra import standardize_data_format, standardize_tuple
 
@@ -217,12 +217,7 @@ class _Kernel(_ConvBase):
                              f"must be divisible by groups ({self.groups})")
         shape = self.kernel_size + ((self.filters, c) if self.transpose
                                     else (c // self.groups, self.filters))
-        self.kernel = self.add_weight("kernel", shape, initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer)
-        self.built = True
+        build_weights(self, self.filters, ("kernel", shape))
 
     def _out_spatial(self, spatial):
         if not self.transpose:
@@ -323,15 +318,8 @@ class DepthwiseConv1D(_ConvBase):
 
     def build(self, input_shape):
         c = self._channels(input_shape)
-        self.kernel = self.add_weight("kernel", self.kernel_size + (c, self.depth_multiplier),
-                                      initializer=self.depthwise_initializer,
-                                      regularizer=self.depthwise_regularizer,
-                                      constraint=self.depthwise_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (c * self.depth_multiplier,),
-                                        initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer)
-        self.built = True
+        build_weights(self, c * self.depth_multiplier,
+                      ("kernel", self.kernel_size + (c, self.depth_multiplier), "depthwise"))
 
     def _out_channels(self, c):
         return None if c is None else c * self.depth_multiplier
@@ -369,17 +357,9 @@ class SeparableConv1D(_ConvBase):
 
     def build(self, input_shape):
         c, m = self._channels(input_shape), self.depth_multiplier
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", self.kernel_size + (c, m), initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
-        self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", (1, c * m, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer)
-        self.built = True
+        build_weights(self, self.filters,
+                      ("depthwise_kernel", self.kernel_size + (c, m), "depthwise"),
+                      ("pointwise_kernel", (1, c * m, self.filters), "pointwise"))
 
     def _forward(self, x):
         y = _cv.separable_conv2d(_s.expand_dims(x, 1), _s.expand_dims(self.depthwise_kernel, 0),

@@ -13,11 +13,13 @@ import re
 
 import numpy as np
 
-from ..ops import array_ops as _a, conv_ops as _cv, image_ops as _im, math_ops as _m, shape_ops as _s
-from ..tensor import TensorShape, convert_to_tensor
+from ..ops import conv_ops as _cv, math_ops as _m
+from ..tensor import TensorShape
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
 from .layers import Layer, configure_kernel_bias, unique_name
+from .layers_extra import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: F401  (keras.layers)
+from .layers_extra import standardize_data_format as _data_format
 
 
 def _keras_name(cls):
@@ -33,13 +35,6 @@ def _tuple(v, n, what):
     if len(v) != n:
         raise ValueError(f"{what} must be an int or a tuple of {n} ints, got {v}")
     return v
-
-
-def _data_format(df):
-    df = df or "channels_last"
-    if df not in ("channels_last", "channels_first"):
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {df!r}")
-    return df
 
 
 
@@ -103,6 +98,30 @@ def _conv_spatial(layer, input_shape, rank):
                 layer.strides, layer.dilation_rate)]
 
 
+def build_weights(layer, bias_size, *kernels):
+    """The weight-building step every convolution layer shares: each kernel (weight name =
+    attribute, shape, prefix of its `<prefix>_initializer/_regularizer/_constraint` options, or
+    (name, shape) for 'kernel') added in order, then with `use_bias` a bias of `bias_size`;
+    marks the layer built.
+
+    >>> import graphflow as tf
+    >>> layer = tf.keras.layers.Conv2D(4, 3, use_bias=False)
+    >>> build_weights(layer, 4, ("kernel", (3, 3, 2, 4)))
+    >>> [w.shape for w in layer.weights], layer.bias
+    ([TensorShape([3, 3, 2, 4])], None)
+    """
+    for name, shape, *prefix in kernels:
+        opt = prefix[0] if prefix else "kernel"
+        setattr(layer, name, layer.add_weight(
+            name, tuple(shape), initializer=getattr(layer, f"{opt}_initializer"),
+            regularizer=getattr(layer, f"{opt}_regularizer"),
+            constraint=getattr(layer, f"{opt}_constraint", None)))
+    if layer.use_bias:
+        layer.bias = layer.add_weight("bias", (bias_size,), initializer=layer.bias_initializer,
+                                      regularizer=layer.bias_regularizer)
+    layer.built = True
+
+
 class _NamedLayer(Layer):
     def __init__(self, name=None, **kwargs):
         super().__init__(name=name or unique_name(_keras_name(type(self))), **kwargs)
@@ -152,13 +171,8 @@ class _Conv(_NamedLayer):
         if c % self.groups:
             raise ValueError(f"{type(self).__name__} layer {self.name}: input channels ({c}) "
                              f"must be divisible by groups ({self.groups})")
-        self.kernel = self.add_weight("kernel", self.kernel_size + (c // self.groups, self.filters),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer)
-        self.built = True
+        build_weights(self, self.filters,
+                      ("kernel", self.kernel_size + (c // self.groups, self.filters)))
 
     def _convolve(self, x):
         if self.rank == 1:
@@ -223,15 +237,8 @@ class DepthwiseConv2D(_NamedLayer):
             raise ValueError(f"DepthwiseConv2D layer {self.name}: expected inputs of rank 4, "
                              f"got shape {input_shape}")
         c = _channels(input_shape, self.data_format)
-        self.kernel = self.add_weight("kernel", self.kernel_size + (c, self.depth_multiplier),
-                                      initializer=self.depthwise_initializer,
-                                      regularizer=self.depthwise_regularizer,
-                                      constraint=self.depthwise_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (c * self.depth_multiplier,),
-                                        initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer)
-        self.built = True
+        build_weights(self, c * self.depth_multiplier,
+                      ("kernel", self.kernel_size + (c, self.depth_multiplier), "depthwise"))
 
     def call(self, inputs):
         y = _cv.depthwise_conv2d(_cv.to_channels_last(inputs, self.data_format), self.kernel, self.strides,
@@ -271,19 +278,14 @@ class SeparableConv2D(_NamedLayer):
             raise ValueError(f"SeparableConv2D: padding must be 'valid' or 'same', got {padding!r}")
         self.depth_multiplier = int(depth_multiplier)
         self.data_format = _data_format(data_format)
-        self.depthwise_constraint = _constraints.get(depthwise_constraint)
+        configure_kernel_bias(self, activation, use_bias, depthwise_initializer, bias_initializer,
+                              depthwise_regularizer, bias_regularizer, activity_regularizer,
+                              depthwise_constraint, bias_constraint, kernel="depthwise")
+        del self.kernel         # (configure_kernel_bias's; this layer has two named kernels)
         self.pointwise_constraint = _constraints.get(pointwise_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)   # add_weight applies it
-        self.activation = _act.get(activation)
-        self.use_bias = bool(use_bias)
-        self.depthwise_initializer = _init.get(depthwise_initializer)
         self.pointwise_initializer = _init.get(pointwise_initializer)
-        self.bias_initializer = _init.get(bias_initializer)
-        self.depthwise_regularizer = _reg.get(depthwise_regularizer)
         self.pointwise_regularizer = _reg.get(pointwise_regularizer)
-        self.bias_regularizer = _reg.get(bias_regularizer)
-        self.activity_regularizer = _reg.get(activity_regularizer)
-        self.depthwise_kernel = self.pointwise_kernel = self.bias = None
+        self.depthwise_kernel = self.pointwise_kernel = None
 
     def build(self, input_shape):
         if len(input_shape) != 4:
@@ -291,17 +293,9 @@ class SeparableConv2D(_NamedLayer):
                              f"got shape {input_shape}")
         c = _channels(input_shape, self.data_format)
         m = self.depth_multiplier
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", self.kernel_size + (c, m), initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
-        self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", (1, 1, c * m, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer)
-        self.built = True
+        build_weights(self, self.filters,
+                      ("depthwise_kernel", self.kernel_size + (c, m), "depthwise"),
+                      ("pointwise_kernel", (1, 1, c * m, self.filters), "pointwise"))
 
     def call(self, inputs):
         y = _cv.separable_conv2d(_cv.to_channels_last(inputs, self.data_format), self.depthwise_kernel,
@@ -353,13 +347,7 @@ class Conv2DTranspose(_NamedLayer):
             raise ValueError(f"Conv2DTranspose layer {self.name}: expected inputs of rank 4, "
                              f"got shape {input_shape}")
         c = _channels(input_shape, self.data_format)
-        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, c),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer)
-        self.built = True
+        build_weights(self, self.filters, ("kernel", self.kernel_size + (self.filters, c)))
 
     def _spatial_out(self, spatial):
         op = self.output_padding or (None, None)
@@ -504,108 +492,7 @@ GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D = (
 
 
 # ------------------------------------------------------------------ shaping
-def _pairs(padding, what):
-    """int, (a, b) or ((t, b), (l, r)) -> ((t, b), (l, r))."""
-    if isinstance(padding, (int, np.integer)):
-        return ((int(padding),) * 2,) * 2
-    p = tuple(padding)
-    if len(p) != 2:
-        raise ValueError(f"{what} must be an int, a tuple of 2 ints or a tuple of 2 tuples of "
-                         f"2 ints, got {padding}")
-    if all(isinstance(v, (int, np.integer)) for v in p):
-        return ((int(p[0]),) * 2, (int(p[1]),) * 2)
-    out = tuple(tuple(int(v) for v in q) for q in p)
-    if any(len(q) != 2 or min(q) < 0 for q in out):
-        raise ValueError(f"{what} entries must be non-negative pairs, got {padding}")
-    return out
-
-
-class ZeroPadding2D(_NamedLayer):
-    """Pad rows and columns with zeros: padding int, (rows, cols) or ((top, bottom),
-    (left, right))."""
-
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = _pairs(padding, "ZeroPadding2D padding")
-        self.data_format = _data_format(data_format)
-
-    def call(self, inputs):
-        # one pad op (not concat with zeros blocks: their shape would need the batch size,
-        # unknown while a fit step is traced)
-        x = _cv.to_channels_last(inputs, self.data_format)
-        x = _a.pad(x, [(0, 0), self.padding[0], self.padding[1], (0, 0)])
-        return _cv.from_channels_last(x, self.data_format)
-
-    def compute_output_shape(self, input_shape):
-        spatial = [None if n is None else n + a + b for n, (a, b) in
-                   zip(_spatial(input_shape, self.data_format, 2), self.padding)]
-        return _shape_with(input_shape, self.data_format, spatial,
-                           _channels(input_shape, self.data_format))
-
-    def get_config(self):
-        return dict(super().get_config(), padding=self.padding, data_format=self.data_format)
-
-
-class Cropping2D(_NamedLayer):
-    """Crop rows and columns: cropping int, (rows, cols) or ((top, bottom), (left, right))."""
-
-    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.cropping = _pairs(cropping, "Cropping2D cropping")
-        self.data_format = _data_format(data_format)
-
-    def call(self, inputs):
-        x = _cv.to_channels_last(inputs, self.data_format)
-        (t, b), (l, r) = self.cropping
-        h, w = x.shape[1:3]
-        if t + b >= h or l + r >= w:
-            raise ValueError(f"Cropping2D layer {self.name}: cropping {self.cropping} leaves "
-                             f"nothing of an input of shape {tuple(x.shape)}")
-        x = x[:, t:h - b, l:w - r, :]
-        return _cv.from_channels_last(x, self.data_format)
-
-    def compute_output_shape(self, input_shape):
-        spatial = [None if n is None else n - a - b for n, (a, b) in
-                   zip(_spatial(input_shape, self.data_format, 2), self.cropping)]
-        return _shape_with(input_shape, self.data_format, spatial,
-                           _channels(input_shape, self.data_format))
-
-    def get_config(self):
-        return dict(super().get_config(), cropping=self.cropping, data_format=self.data_format)
-
-
-class UpSampling2D(_NamedLayer):
-    """Repeat rows and columns `size` times (interpolation 'nearest'), or resize by `size`
-    with bilinear interpolation ('bilinear', tf.image.resize's half-pixel centres)."""
-
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
-        super().__init__(**kwargs)
-        self.size = _tuple(size, 2, "size")
-        self.data_format = _data_format(data_format)
-        if interpolation not in ("nearest", "bilinear"):
-            raise NotImplementedError(f"UpSampling2D: interpolation={interpolation!r} is not "
-                                      "supported (only 'nearest' and 'bilinear')")
-        self.interpolation = interpolation
-
-    def call(self, inputs):
-        x = _cv.to_channels_last(inputs, self.data_format)
-        n, h, w, c = x.shape
-        sh, sw = self.size
-        if self.interpolation == "bilinear":
-            y = _im.resize(x, (h * sh, w * sw), "bilinear")
-            return _cv.from_channels_last(y, self.data_format)
-        y = _s.broadcast_to(_s.reshape(x, (n, h, 1, w, 1, c)), (n, h, sh, w, sw, c))
-        return _cv.from_channels_last(_s.reshape(y, (n, h * sh, w * sw, c)), self.data_format)
-
-    def compute_output_shape(self, input_shape):
-        spatial = [None if n is None else n * s for n, s in
-                   zip(_spatial(input_shape, self.data_format, 2), self.size)]
-        return _shape_with(input_shape, self.data_format, spatial,
-                           _channels(input_shape, self.data_format))
-
-    def get_config(self):
-        return dict(super().get_config(), size=self.size, data_format=self.data_format,
-                    interpolation=self.interpolation)
+# ZeroPadding2D, Cropping2D and UpSampling2D: the rank-N layers of layers_extra (imported above)
 
 
 class Rescaling(_NamedLayer):

@@ -1,6 +1,6 @@
 """More Keras 3 core layers: activations with weights (PReLU, ELU), noise and regularization
-(GaussianDropout, AlphaDropout, ActivityRegularization), reshaping (Permute, RepeatVector, 1-D and
-3-D padding / cropping / upsampling), normalization (GroupNormalization, UnitNormalization),
+(GaussianDropout, AlphaDropout, ActivityRegularization), reshaping (Permute, RepeatVector, 1-D,
+2-D and 3-D padding / cropping / upsampling: one rank-N implementation each), normalization (GroupNormalization, UnitNormalization),
 wrappers (Wrapper, TimeDistributed), dot-product attention (Attention, AdditiveAttention),
 Identity and InputSpec. Constructor signatures, defaults, configs and weight shapes follow
 Keras 3.
@@ -15,7 +15,7 @@ TensorShape([4, 2, 3])
 import numpy as np
 
 from ..ops import array_ops as _a, creation as _c, math_ops as _m, nn_ops as _nn, random_ops as _r
-from ..ops import shape_ops as _s
+from ..ops import conv_ops as _cv, image_ops as _im, shape_ops as _s
 from ..tensor import TensorShape
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
@@ -394,6 +394,20 @@ class ZeroPadding1D(_ZeroPadding):
         super().__init__(padding, data_format, **kwargs)
 
 
+class ZeroPadding2D(_ZeroPadding):
+    """Pad rows and columns with zeros: `padding` an int, (rows, cols) (symmetric) or
+    ((top, bottom), (left, right)).
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.ZeroPadding2D(((1, 2), (0, 1)))(tf.ones((1, 8, 8, 3))).shape
+    TensorShape([1, 11, 9, 3])
+    """
+    rank = 2
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
 class ZeroPadding3D(_ZeroPadding):
     """Pad the three spatial axes of a 5-D input with zeros (an int, 3 ints or 3 pairs).
 
@@ -453,6 +467,20 @@ class Cropping1D(_Cropping):
         super().__init__(cropping, **kwargs)
 
 
+class Cropping2D(_Cropping):
+    """Crop rows and columns: `cropping` an int, (rows, cols) (symmetric) or
+    ((top, bottom), (left, right)).
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.Cropping2D(((1, 0), (2, 1)))(tf.ones((1, 8, 8, 3))).shape
+    TensorShape([1, 7, 5, 3])
+    """
+    rank = 2
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
+
+
 class Cropping3D(_Cropping):
     """Crop the three spatial axes of a 5-D input (an int, 3 ints or 3 pairs).
 
@@ -501,6 +529,38 @@ class UpSampling1D(_Resample):
         if self.rank > 1:
             cfg["data_format"] = self.data_format
         return cfg
+
+
+class UpSampling2D(UpSampling1D):
+    """Repeat rows and columns `size` times (interpolation 'nearest'), or resize by `size`
+    with bilinear interpolation ('bilinear': tf.image.resize's half-pixel centres).
+
+    >>> import graphflow as tf
+    >>> tf.keras.layers.UpSampling2D((2, 3))(tf.ones((1, 4, 4, 3))).shape
+    TensorShape([1, 8, 12, 3])
+    """
+    rank = 2
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        Layer.__init__(self, **kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.size = standardize_tuple(size, 2, "size")
+        if interpolation not in ("nearest", "bilinear"):
+            raise NotImplementedError(f"UpSampling2D: interpolation={interpolation!r} is not "
+                                      "supported (only 'nearest' and 'bilinear')")
+        self.interpolation = interpolation
+
+    def call(self, inputs):
+        if self.interpolation == "nearest":
+            return super().call(inputs)
+        _check_rank(self, inputs, 4)
+        x = _cv.to_channels_last(inputs, self.data_format)
+        h, w = x.shape[1:3]
+        y = _im.resize(x, (h * self.size[0], w * self.size[1]), "bilinear")
+        return _cv.from_channels_last(y, self.data_format)
+
+    def get_config(self):
+        return dict(super().get_config(), interpolation=self.interpolation)
 
 
 class UpSampling3D(UpSampling1D):
