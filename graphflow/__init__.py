@@ -90,6 +90,7 @@ from .api_extras import case, group, no_op, recompute_grad, switch_case
 from . import api_extras as _ax
 from .ops import bitwise_ops as _bw
 from .ops import special_functions as _sf
+from .ops import matrix_functions as _mf
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -455,3 +456,5 @@ math.special = _namespace("math.special", **{_n: getattr(_sf, _n) for _n in _sf.
                           bessel_i1=_mo.bessel_i1, bessel_i1e=_mo.bessel_i1e)
 math.__dict__.update(igamma=_sf.igamma, igammac=_sf.igammac, betainc=_sf.betainc,
                      bessel_i0=_mo.bessel_i0, bessel_i0e=_mo.bessel_i0e)
+linalg.expm = _mf.expm
+image.__dict__.update(ssim=_imx.ssim, ssim_multiscale=_imx.ssim_multiscale)

@@ -273,6 +273,8 @@ GRAD_CASES.update({   # tf.math.special, igamma/igammac/betainc (in x: TF has no
     "igammac": [G(lambda x: tf.math.igammac(0.7, x), [pos(4)])],
     "betainc": [G(lambda x: tf.math.betainc(2.0, 3.5, x), [pos(4, lo=0.1, hi=0.9)])],
 })
+GRAD_CASES["matrix_exponential"] = [G(tf.linalg.expm, [rnd(3, 3, lo=-1, hi=1)]),
+                                    G(tf.linalg.expm, [rnd(2, 2, 2, lo=-3, hi=3)], "batch")]
 # collectives on one process (values and gradients across 2 processes: tests/test_distribute.py)
 from graphflow.ops import collective_ops  # noqa: E402
 GRAD_CASES.update({

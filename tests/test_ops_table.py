@@ -636,6 +636,18 @@ CASES.update({
 })
 
 
+CASES["matrix_exponential"] = [  # vs the eigendecomposition of a symmetric matrix
+    Case([f64(2, 3, 3)], lambda a: tf.linalg.expm(a + tf.linalg.matrix_transpose(a)),
+         lambda a: (lambda w, v: (v * np.exp(w)[..., None, :]) @ np.swapaxes(v, -1, -2))(
+             *np.linalg.eigh(a + np.swapaxes(a, -1, -2)))),
+    Case([f32(4, 4)], tf.linalg.expm, lambda a: _sc_expm(a), id="f32")]
+
+
+def _sc_expm(a):
+    import scipy.linalg
+    return scipy.linalg.expm(a.astype(np.float64)).astype(a.dtype)
+
+
 for _name, _cases in CASES.items():
     for _c in _cases:
         _c.op = _name

@@ -222,3 +222,78 @@ def test_incomplete_gamma_and_beta_match_scipy_and_differentiate_in_x():
     np.testing.assert_allclose(tape.gradient(y, xt).numpy(),
                                np.array([0.5, 2.0]) ** 2 * np.exp(-np.array([0.5, 2.0])) / 2)
     assert np.isnan(tf.math.igamma(-1.0, 1.0).numpy())
+
+
+# ------------------------------------------------------------------ tf.linalg.expm, tf.image.ssim
+def test_expm_matches_scipy_and_its_gradient_is_the_frechet_derivative():
+    sl = pytest.importorskip("scipy.linalg")
+    rng = np.random.default_rng(5)
+    for scale in (0.01, 1.0, 20.0):      # no squaring, some, many
+        a = rng.standard_normal((2, 4, 4)) * scale
+        want = np.stack([sl.expm(m) for m in a])
+        np.testing.assert_allclose(tf.linalg.expm(a).numpy(), want, rtol=1e-11,
+                                   atol=1e-13 * np.abs(want).max())
+    a = tf.constant(rng.standard_normal((3, 3)))
+    g = rng.standard_normal((3, 3))
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        y = tf.reduce_sum(tf.linalg.expm(a) * g)
+    np.testing.assert_allclose(tape.gradient(y, a).numpy(),
+                               sl.expm_frechet(a.numpy().T, g, compute_expm=False), rtol=1e-10)
+    f = tf.function(lambda m: tf.linalg.expm(m))
+    np.testing.assert_allclose(f(a).numpy(), sl.expm(a.numpy()), rtol=1e-12)
+
+
+def _ssim_ref(x, y, max_val, size=11, sigma=1.5, k1=0.01, k2=0.03):
+    """TF's SSIM formula with explicit windows (numpy, float64): per image and channel, then
+    averaged over the positions and the channels; also the mean contrast-structure term."""
+    c = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(c[:, None] ** 2 + c[None, :] ** 2) / (2 * sigma ** 2))
+    g /= g.sum()
+    win = lambda t: np.einsum("nhwcij,ij->nhwc", np.lib.stride_tricks.sliding_window_view(  # noqa
+        t, (size, size), axis=(1, 2)), g)
+    mx, my = win(x), win(y)
+    sxx, syy, sxy = win(x * x) - mx ** 2, win(y * y) - my ** 2, win(x * y) - mx * my
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    lum = (2 * mx * my + c1) / (mx ** 2 + my ** 2 + c1)
+    cs = (2 * sxy + c2) / (sxx + syy + c2)
+    return (lum * cs).mean(axis=(1, 2)), cs.mean(axis=(1, 2))
+
+
+def test_ssim_matches_the_formula_for_float_and_uint8_images():
+    rng = np.random.default_rng(6)
+    x = rng.random((2, 20, 23, 3))
+    y = np.clip(x + rng.normal(0, 0.1, x.shape), 0, 1)
+    got = tf.image.ssim(x.astype(np.float32), y.astype(np.float32), 1.0).numpy()
+    np.testing.assert_allclose(got, _ssim_ref(x, y, 1.0)[0].mean(-1), rtol=1e-5)
+    xu, yu = (x * 255).round().astype(np.uint8), (y * 255).round().astype(np.uint8)
+    np.testing.assert_allclose(tf.image.ssim(xu, yu, 255).numpy(),
+                               _ssim_ref(xu / 255.0, yu / 255.0, 1.0)[0].mean(-1), rtol=1e-5)
+    assert np.allclose(tf.image.ssim(x, x, 1.0).numpy(), 1.0)
+    xv = tf.Variable(y)
+    with tf.GradientTape() as tape:
+        loss = -tf.reduce_sum(tf.image.ssim(xv, tf.constant(x), 1.0))
+    step = tape.gradient(loss, xv)
+    assert float(tf.reduce_sum(tf.image.ssim(y - 0.5 * step.numpy(), x, 1.0))) > -float(loss)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="filter_size"):
+        tf.image.ssim(x[:, :8], y[:, :8], 1.0)
+
+
+def test_ssim_multiscale_matches_the_formula():
+    rng = np.random.default_rng(7)
+    x = rng.random((1, 45, 40, 1))
+    y = np.clip(x + rng.normal(0, 0.05, x.shape), 0, 1)
+    weights = (0.3, 0.3, 0.4)
+    got = tf.image.ssim_multiscale(x, y, 1.0, power_factors=weights, filter_size=7).numpy()
+    vals, a, b = [], x, y
+    for k in range(3):
+        if k:
+            a, b = [np.pad(t, [(0, 0), (0, t.shape[1] % 2), (0, t.shape[2] % 2), (0, 0)],
+                           mode="symmetric") for t in (a, b)]
+            a, b = [t.reshape(1, t.shape[1] // 2, 2, t.shape[2] // 2, 2, 1).mean(axis=(2, 4))
+                    for t in (a, b)]
+        s, cs = _ssim_ref(a, b, 1.0, size=7)
+        vals.append(np.maximum(cs, 0))
+    vals[-1] = np.maximum(s, 0)
+    want = np.prod([v ** w for v, w in zip(vals, weights)], axis=0).mean(-1)
+    np.testing.assert_allclose(got, want, rtol=1e-10)

@@ -23,6 +23,7 @@ from .. import dtypes as _dt
 from ..dispatch import bind
 from ..tensor import constant, to_tensor
 from . import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
+from .conv_ops import avg_pool2d, depthwise_conv2d
 from .image_ops import flip_left_right, flip_up_down, resize
 from .misc_ops import get_static_value, static_ints
 from .registry import Aval, defop, op_error
@@ -32,7 +33,7 @@ __all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_t
            "adjust_saturation", "adjust_hue", "central_crop", "crop_to_bounding_box",
            "pad_to_bounding_box", "resize_with_crop_or_pad", "resize_with_pad", "rot90",
            "transpose", "per_image_standardization", "total_variation", "image_gradients",
-           "sobel_edges", "psnr", "random_flip_left_right", "random_flip_up_down",
+           "sobel_edges", "psnr", "ssim", "ssim_multiscale", "random_flip_left_right", "random_flip_up_down",
            "random_brightness", "random_contrast", "random_saturation", "random_hue",
            "random_crop", "stateless_random_flip_left_right", "stateless_random_flip_up_down",
            "stateless_random_brightness", "stateless_random_contrast",
@@ -383,6 +384,100 @@ def psnr(a, b, max_val, name=None):
         mv = mv / float(x.dtype.max)
     mse = _m.reduce_mean(_m.square(xf - yf), [-3, -2, -1])
     return 20.0 * _m.log(mv) / math.log(10.0) - 10.0 * _m.log(mse) / math.log(10.0)
+
+
+def _gauss_kernel(size, sigma, channels):
+    """TF's _fspecial_gauss: a normalized size x size Gaussian (softmax of -r^2 / 2 sigma^2),
+    one copy per channel for a depthwise convolution."""
+    c = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
+    g = -0.5 * (c[None, :] ** 2 + c[:, None] ** 2) / (sigma * sigma)
+    g = np.exp(g - g.max())
+    return np.tile((g / g.sum())[:, :, None, None], (1, 1, channels, 1))
+
+
+def _ssim_per_channel(x, y, max_val, filter_size, filter_sigma, k1, k2, opname):
+    """(SSIM, contrast-structure) per channel, averaged over height and width (TF's
+    _ssim_per_channel; compensation 1.0 as TF, to match MATLAB's MS-SSIM)."""
+    h, w, ch = x.shape[-3:]
+    if min(h, w) < filter_size:
+        raise op_error(opname, (x, y), f"the images ({h}x{w}) must be at least "
+                                       f"filter_size={filter_size} in height and width")
+    kernel = constant(_gauss_kernel(filter_size, filter_sigma, ch).astype(x.dtype.np))
+    lead = tuple(x.shape[:-3])
+
+    def reducer(t):
+        r = depthwise_conv2d(_s.reshape(t, (-1, h, w, ch)), kernel, 1, "VALID")
+        return _s.reshape(r, lead + tuple(r.shape[1:]))
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    mx, my = reducer(x), reducer(y)
+    num0 = mx * my * 2.0
+    den0 = _m.square(mx) + _m.square(my)
+    luminance = (num0 + c1) / (den0 + c1)
+    num1 = reducer(x * y) * 2.0
+    den1 = reducer(_m.square(x) + _m.square(y))
+    cs = (num1 - num0 + c2) / (den1 - den0 + c2)
+    return _m.reduce_mean(luminance * cs, [-3, -2]), _m.reduce_mean(cs, [-3, -2])
+
+
+def _ssim_inputs(img1, img2, max_val, opname):
+    x, y = _image(img1, opname), _image(img2, opname)
+    if tuple(x.shape) != tuple(y.shape):
+        raise op_error(opname, (x, y), "the two images must have the same shape")
+    mv = float(np.asarray(get_static_value(to_tensor(max_val))))
+    if not x.dtype.is_floating:        # TF converts both images and max_val to [0, 1] floats
+        mv = mv / float(x.dtype.max)
+    return _to_float(x), _to_float(y), mv
+
+
+def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+         return_index_map=False):
+    """`tf.image.ssim`: the structural similarity of two (batches of) images, per image
+    (averaged over the channels), with TF's 11x11 Gaussian window (sigma 1.5) and constants;
+    differentiable (a composition of depthwise convolutions).
+
+    >>> x = constant(np.linspace(0., 1., 12 * 12).reshape(12, 12, 1).astype("float32"))
+    >>> float(ssim(x, x, 1.0))
+    1.0
+    """
+    x, y, mv = _ssim_inputs(img1, img2, max_val, "ssim")
+    if return_index_map:
+        raise NotImplementedError("ssim: return_index_map=True is not supported")
+    s, _ = _ssim_per_channel(x, y, mv, int(filter_size), float(filter_sigma), k1, k2, "ssim")
+    return _m.reduce_mean(s, [-1])
+
+
+_MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+
+
+def ssim_multiscale(img1, img2, max_val, power_factors=_MS_SSIM_WEIGHTS, filter_size=11,
+                    filter_sigma=1.5, k1=0.01, k2=0.03):
+    """`tf.image.ssim_multiscale`: MS-SSIM - contrast-structure at each of len(power_factors)
+    scales (2x2 average pooling between scales, odd sizes padded symmetrically, as TF) and SSIM
+    at the coarsest, combined as a weighted geometric mean.
+
+    >>> x = constant(np.random.default_rng(0).random((1, 32, 32, 1)).astype("float32"))
+    >>> float(ssim_multiscale(x, x, 1.0, power_factors=(0.5, 0.5), filter_size=5)[0])
+    1.0
+    """
+    x, y, mv = _ssim_inputs(img1, img2, max_val, "ssim_multiscale")
+    mcs = []
+    for k in range(len(power_factors)):
+        if k:
+            pair = []
+            for t in (x, y):
+                lead, (h, w, ch) = tuple(t.shape[:-3]), t.shape[-3:]
+                t = _s.reshape(t, (-1, h, w, ch))
+                if h % 2 or w % 2:
+                    t = _a.pad(t, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]], mode="SYMMETRIC")
+                t = avg_pool2d(t, 2, 2, "VALID")
+                pair.append(_s.reshape(t, lead + tuple(t.shape[1:])))
+            x, y = pair
+        s, cs = _ssim_per_channel(x, y, mv, int(filter_size), float(filter_sigma), k1, k2,
+                                  "ssim_multiscale")
+        mcs.append(_m.relu(cs))
+    vals = _s.stack(mcs[:-1] + [_m.relu(s)], axis=-1)
+    weights = constant(np.asarray(power_factors, x.dtype.np))
+    return _m.reduce_mean(_m.reduce_prod(_m.pow(vals, weights), [-1]), [-1])
 
 
 def sobel_edges(image):
