@@ -496,10 +496,11 @@ class Function:
         >>> cf.graph.nodes[cf.optimized.outputs[0]]["shape"]
         (None,)
         """
-        if not args and not kwargs and self.input_signature is not None \
-                and any(_composite_spec(s) for s in self.input_signature):
+        if any(_composite_spec(x) for x in flatten([args, kwargs])[0]) or (
+                not args and not kwargs and self.input_signature is not None
+                and any(_composite_spec(s) for s in self.input_signature)):
             raise ValueError(f"{self.name}: get_concrete_function() needs example arguments for "
-                             "a composite input_signature (graphflow traces per row partition)")
+                             "a composite spec (graphflow traces per row partition: pass a RaggedTensor)")
         if not args and not kwargs and self.input_signature is not None \
                 and any(s.unknown_rank for s in self.input_signature):
             args = list(self.input_signature)

@@ -232,8 +232,18 @@ class RaggedTensor:
         return len(self._row_splits) - 1
 
     def row_lengths(self, axis=1, name=None):
-        """Length of each row (int64)."""
-        return Tensor._wrap(np.diff(self._row_splits))
+        """Length of each row (int64); `axis=2` gives each row's inner row lengths (ragged).
+
+        >>> constant([[[1, 2], [3]], [[4]]]).row_lengths(axis=2).to_list()
+        [[2, 1], [1]]
+        """
+        axis = int(axis) % self.ndim
+        if axis == 1:
+            return Tensor._wrap(np.diff(self._row_splits))
+        if axis == 0 or not isinstance(self._values, RaggedTensor):
+            raise ValueError(f"RaggedTensor.row_lengths: axis {axis} is not a ragged dim of "
+                             f"a tensor of shape {self.shape}")
+        return self.with_values(self._values.row_lengths(axis - 1))
 
     def row_starts(self, name=None):
         return Tensor._wrap(self._row_splits[:-1].copy())
@@ -373,7 +383,7 @@ class RaggedTensor:
         the trailing dims; where it meets the ragged dim its size must be 1, where it meets the
         rows it has one entry per row (or 1)."""
         if isinstance(other, RaggedTensor):
-            if not _same_splits(self, other):
+            if not same_row_partition(self, other):
                 raise InvalidArgumentError(
                     "RaggedTensor op: the operands' row partitions differ (row splits "
                     f"{[r.numpy().tolist() for r in self.nested_row_splits]} vs "
@@ -449,6 +459,71 @@ def _index(t, key):
     return Tensor._wrap(np.asarray(np.asarray(t._value)[key], dtype=object))
 
 
+class DynamicRaggedShape:
+    """The shape of a RaggedTensor, as `tf.shape(rt)` gives it: uniform dims are ints, ragged
+    dims a length per row.
+
+    >>> s = DynamicRaggedShape(constant([[3, 1, 4], [], [5]]))
+    >>> s, int(s[0]), s.rank
+    (<DynamicRaggedShape lengths=[3, (3, 0, 1)] num_row_partitions=1>, 3, 2)
+    """
+
+    def __init__(self, rt):
+        self._lengths = [rt.nrows()]
+        v = rt
+        while isinstance(v, RaggedTensor):
+            u = getattr(v, "_uniform", None)
+            self._lengths.append(u if u is not None else tuple(int(n) for n in _lengths(v)))
+            v = v._values
+        self._lengths += [int(d) for d in v.shape[1:]]
+        self.num_row_partitions = rt.ragged_rank
+        self.dtype = _dt.int64
+
+    @property
+    def rank(self):
+        return len(self._lengths)
+
+    def static_lengths(self, ragged_lengths=True):
+        """Each dim's length: an int, or (with ragged_lengths) a tuple of row lengths."""
+        return [d if isinstance(d, int) or ragged_lengths else None for d in self._lengths]
+
+    def __getitem__(self, i):
+        d = self._lengths[i]
+        if not isinstance(d, int):
+            raise ValueError(f"Index {i} is not uniform (a ragged dim of {self!r})")
+        return Tensor._wrap(np.int64(d))
+
+    def __len__(self):
+        return self.rank
+
+    def __repr__(self):
+        return (f"<DynamicRaggedShape lengths={list(self._lengths)} "
+                f"num_row_partitions={self.num_row_partitions}>")
+
+
+def shape(input, out_type=_dt.int32, name=None):   # noqa: A002 (TF's argument name)
+    """`tf.shape` of a RaggedTensor: its DynamicRaggedShape."""
+    return DynamicRaggedShape(input)
+
+
+def size(input, out_type=_dt.int32, name=None):   # noqa: A002 (TF's argument name)
+    """`tf.size` of a RaggedTensor: the number of values (TF's count of its flat values)."""
+    fv = input.flat_values
+    return Tensor._wrap(np.asarray(int(np.prod([int(d) for d in fv.shape])),
+                                   _dt.as_dtype(out_type).np))
+
+
+def rank(input, name=None):   # noqa: A002 (TF's argument name)
+    return Tensor._wrap(np.int32(input.ndim))
+
+
+def like(dense_fn):
+    """`tf.ones_like`/`zeros_like`/... of a RaggedTensor: the same rows, dense_fn of the values."""
+    def ragged(input, *args, **kwargs):   # noqa: A002 (TF's argument name)
+        return input.with_flat_values(dense_fn(input.flat_values, *args, **kwargs))
+    return dispatch(dense_fn, ragged)
+
+
 def _static_dim(d, what):
     if not isinstance(d, (int, np.integer)):
         raise TypeError(f"{what}: needs static dims, got {d!r} (a dim unknown while tracing)")
@@ -489,18 +564,40 @@ def _apply(values, o, fn):
     return values._binary(o, fn) if isinstance(values, RaggedTensor) else fn(values, o)
 
 
-def _same_splits(a, b):
+def same_row_partition(a, b):
+    """True if RaggedTensors `a` and `b` have the same row splits at every ragged level."""
     if not np.array_equal(a._row_splits, b._row_splits):
         return False
     av, bv = a._values, b._values
     return (isinstance(av, RaggedTensor) == isinstance(bv, RaggedTensor)
-            and (not isinstance(av, RaggedTensor) or _same_splits(av, bv)))
+            and (not isinstance(av, RaggedTensor) or same_row_partition(av, bv)))
 
 
 def row_splits_to_segment_ids(splits):
     """The row of every value: row_splits [0, 2, 2, 3] -> [0, 0, 2]."""
     splits = np.asarray(splits)
     return np.repeat(np.arange(len(splits) - 1), np.diff(splits))
+
+
+def segment_ids_of_splits(splits, name=None, out_type=None):
+    """`tf.ragged.row_splits_to_segment_ids`: the row of every value, as an int64 tensor.
+
+    >>> segment_ids_of_splits([0, 2, 2, 3]).numpy()
+    array([0, 0, 2])
+    """
+    return Tensor._wrap(row_splits_to_segment_ids(_splits(splits, "row_splits_to_segment_ids")))
+
+
+def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
+    """`tf.ragged.segment_ids_to_row_splits`: sorted row ids of the values -> row splits.
+
+    >>> segment_ids_to_row_splits([0, 0, 2]).numpy()
+    array([0, 2, 2, 3])
+    """
+    ids = _splits(segment_ids, "segment_ids_to_row_splits")
+    n = int(num_segments) if num_segments is not None else (int(ids[-1]) + 1 if ids.size else 0)
+    return Tensor._wrap(np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=n))])
+                        .astype(np.int64))
 
 
 def _concat_values(parts, like):
@@ -553,7 +650,7 @@ def map_flat_values(op, *args, **kwargs):
     if not rts:
         raise ValueError("map_flat_values: no RaggedTensor among the arguments")
     for r in rts[1:]:
-        if not _same_splits(rts[0], r):
+        if not same_row_partition(rts[0], r):
             raise ValueError("map_flat_values: the RaggedTensors' row partitions differ")
 
     def flat(a):
@@ -652,7 +749,7 @@ def boolean_mask(data, mask, name=None):
         data = RaggedTensor.from_tensor(data) if isinstance(mask, RaggedTensor) else \
             convert_to_tensor(data)
     if isinstance(mask, RaggedTensor):
-        if not _same_splits(data, mask):
+        if not same_row_partition(data, mask):
             raise InvalidArgumentError("ragged.boolean_mask: mask and data have different rows "
                                        f"({data.shape} vs {mask.shape})")
         if mask.ragged_rank > 1:   # the mask's last ragged dim filters inside inner rows

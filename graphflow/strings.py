@@ -21,7 +21,7 @@ from . import state as _state
 from .dispatch import bind
 from .ops import math_ops as _m  # noqa: F401 (fills OPERATORS["add"], wrapped below)
 from .ops.registry import OTHER, Aval, broadcast_shapes, defop, op_error
-from .ragged import RaggedTensor
+from .ragged import RaggedTensor, same_row_partition
 from .tensor import OPERATORS, Tensor, bytes_array, convert_to_tensor
 
 __all__ = ["add", "length", "split", "substr", "upper", "lower", "join", "reduce_join", "to_number",
@@ -277,6 +277,12 @@ def join(inputs, separator="", name=None):
     [b'a-x', b'b-y']
     """
     sep = separator.encode() if isinstance(separator, str) else separator
+    rts = [x for x in inputs if isinstance(x, RaggedTensor)]
+    if rts:   # RaggedTensors with one row partition (and scalars): their values joined
+        if not all(same_row_partition(x, rts[0]) for x in rts):
+            raise ValueError("tf.strings.join: the RaggedTensors' row partitions differ")
+        return rts[0].with_flat_values(join([x.flat_values if isinstance(x, RaggedTensor)
+                                             else x for x in inputs], separator))
     arrs = np.broadcast_arrays(*[_strings(x, "join") for x in inputs])
     out = np.empty(arrs[0].shape, dtype=object)
     for idx in np.ndindex(out.shape):
@@ -291,6 +297,8 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     [b'ab', b'cd']
     """
     sep = separator.encode() if isinstance(separator, str) else separator
+    if isinstance(inputs, RaggedTensor):
+        return _ragged_reduce_join(inputs, axis, keepdims, sep)
     a = _strings(inputs, "reduce_join")
     if axis is None:
         out = np.array(sep.join(a.ravel().tolist()), dtype=object)
@@ -387,3 +395,22 @@ def decode_raw(input_bytes, out_type, little_endian=True, fixed_length=None, nam
     rows = [np.frombuffer(b, dtype=npdt).astype(dt.np) for b in a.ravel()]
     out = np.stack(rows).reshape(a.shape + (-1,)) if rows else np.zeros(a.shape + (0,), dt.np)
     return Tensor._wrap(out)
+
+
+def _ragged_reduce_join(rt, axis, keepdims, sep):
+    """reduce_join of a RaggedTensor over all values (axis None) or within each row (the
+    innermost axis)."""
+    if axis is None:
+        return reduce_join(rt.flat_values, None, keepdims, sep)
+    axis = int(axis) % rt.ndim
+    if axis > rt.ragged_rank:   # a dense inner axis of the values
+        return rt.with_flat_values(reduce_join(rt.flat_values, axis - rt.ragged_rank, keepdims,
+                                               sep))
+    if axis >= 2:
+        return rt.with_values(_ragged_reduce_join(rt.values, axis - 1, keepdims, sep))
+    if axis == 0 or rt.ragged_rank != 1 or rt.values.ndim != 1:
+        raise NotImplementedError(f"tf.strings.reduce_join of a RaggedTensor of shape "
+                                  f"{rt.shape} over axis {axis}")
+    out = np.empty(rt.nrows(), dtype=object)
+    out[:] = [sep.join(np.asarray(r._value).tolist()) for r in rt._rows()]
+    return _wrap(out[:, None] if keepdims else out, _dt.string)

@@ -129,3 +129,42 @@ def test_unsorted_segment_min_of_integers_has_no_overflow():
                                        tf.constant([0, 0, 2, 0]), 4)
     big = np.iinfo(np.int32).max
     assert out.numpy().tolist() == [np.iinfo(np.int32).min, big, 3, big]
+
+
+def test_shape_size_rank_and_like_of_ragged_as_tf():
+    s = tf.shape(rt())
+    assert repr(s) == "<DynamicRaggedShape lengths=[5, (4, 0, 3, 1, 0)] num_row_partitions=1>"
+    assert int(s[0]) == 5 and s.rank == 2
+    with pytest.raises(ValueError, match="not uniform"):
+        s[1]
+    assert int(tf.size(rt())) == 8 and int(tf.rank(rt())) == 2
+    assert tf.ones_like(rt()).to_list() == [[1.] * len(r) for r in ROWS]
+    x3 = tf.ragged.constant([[[1, 2], [3]], [[4]]])
+    assert x3.row_lengths(axis=2).to_list() == [[2, 1], [1]]
+    assert tf.ragged.segment_ids_to_row_splits([0, 0, 2]).numpy().tolist() == [0, 2, 2, 3]
+    assert tf.ragged.row_splits_to_segment_ids([0, 2, 2, 3]).numpy().tolist() == [0, 0, 2]
+
+
+def test_ragged_guide_bigram_embedding_matches_numpy():
+    queries = tf.ragged.constant([["Who", "is", "Dan", "Smith"], ["Pause"],
+                                  ["Will", "it", "rain", "later", "today"]])
+    table = tf.Variable(np.arange(64 * 3, dtype=np.float32).reshape(64, 3) % 7)
+    words = tf.strings.to_hash_bucket_fast(queries, 64)
+    bigrams = tf.strings.join([queries[:, :-1], queries[:, 1:]], separator="+")
+    assert bigrams.to_list()[0] == [b"Who+is", b"is+Dan", b"Dan+Smith"]
+    assert bigrams.to_list()[1] == []
+    emb = tf.concat([tf.nn.embedding_lookup(table, words),
+                     tf.nn.embedding_lookup(table, tf.strings.to_hash_bucket_fast(bigrams, 64))],
+                    axis=1)
+    got = tf.reduce_mean(emb, axis=1).numpy()
+    t = table.numpy()
+    for i, (w, b) in enumerate(zip(words.to_list(),
+                                   tf.strings.to_hash_bucket_fast(bigrams, 64).to_list())):
+        np.testing.assert_allclose(got[i], t[w + b].mean(0), rtol=1e-6)
+    assert tf.strings.reduce_join(queries, axis=1, separator=" ").numpy().tolist()[1] == b"Pause"
+
+
+def test_concrete_function_of_a_ragged_spec_is_a_clear_error():
+    f = tf.function(lambda x: x + 1)
+    with pytest.raises(ValueError, match="row partition"):
+        f.get_concrete_function(tf.RaggedTensorSpec(shape=[None, None], dtype=tf.int32))
