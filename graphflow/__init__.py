@@ -223,12 +223,17 @@ strings = _namespace("strings", format=_str.string_format, **{
     n: getattr(_str, n) for n in _str.__all__ if n not in ("decode_raw", "string_format", "add")})
 ragged = _namespace("ragged", constant=_rg.constant, map_flat_values=_rg.map_flat_values,
                     stack=_rg.stack, range=_rg.ragged_range, RaggedTensor=RaggedTensor,
-                    boolean_mask=_rg.boolean_mask)
+                    boolean_mask=_rg.boolean_mask,
+                    row_splits_to_segment_ids=_rg.segment_ids_of_splits,
+                    segment_ids_to_row_splits=_rg.segment_ids_to_row_splits)
 # ops that also take RaggedTensors (TF's dispatch for ragged arguments)
 concat = _rg.dispatch(concat, _rg.concat)
 gather = _rg.dispatch(gather, _rg.gather)
 tile, reverse, map_fn = (_rg.dispatch(tile, _rg.tile), _rg.dispatch(reverse, _rg.reverse),
                          _rg.dispatch(map_fn, _rg.map_fn))
+shape, size, rank = (_rg.dispatch(shape, _rg.shape), _rg.dispatch(size, _rg.size),
+                     _rg.dispatch(rank, _rg.rank))
+ones_like, zeros_like = _rg.like(ones_like), _rg.like(zeros_like)
 add = _str.add   # strings are concatenated, as TF's tf.add
 equal, not_equal = math.equal, math.not_equal = _str.equal, _str.not_equal  # strings compare too
 # TF dispatches every elementwise op on RaggedTensors to their flat values
