@@ -91,6 +91,8 @@ from . import api_extras as _ax
 from .ops import bitwise_ops as _bw
 from .ops import special_functions as _sf
 from .ops import matrix_functions as _mf
+from . import audio
+from .indexed_slices import IndexedSlices
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx

@@ -621,6 +621,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         return value
     if isinstance(value, Variable):
         return convert_to_tensor(value._read(), dtype)
+    if hasattr(type(value), "__tf_tensor__"):   # TF's conversion protocol (tf.IndexedSlices)
+        return value.__tf_tensor__(dtype, name)
     if isinstance(value, (list, tuple)) and any(isinstance(v, _TensorLike) for v in _flat(value)):
         return OPERATORS["stack"]([convert_to_tensor(v, dtype) for v in value])
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiubc":

@@ -22,7 +22,7 @@ LAYERS = [
     ("dispatch + IR", ["graphflow.dispatch", "graphflow.graph", "graphflow.evaluate",
                        "graphflow.graph_def"]),
     ("ops", ["graphflow.ops", "graphflow.ragged", "graphflow.strings", "graphflow.sparse",
-             "graphflow.io"]),
+             "graphflow.io", "graphflow.indexed_slices", "graphflow.audio"]),
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",
                                  "graphflow.control_flow", "graphflow.custom_gradient",
                                  "graphflow.py_func", "graphflow.api_extras", "graphflow.lookup"]),

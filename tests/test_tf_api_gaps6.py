@@ -297,3 +297,50 @@ def test_ssim_multiscale_matches_the_formula():
     vals[-1] = np.maximum(s, 0)
     want = np.prod([v ** w for v, w in zip(vals, weights)], axis=0).mean(-1)
     np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+# ------------------------------------------------------------------ tf.IndexedSlices, tf.audio
+def test_indexed_slices_densify_and_feed_optimizers():
+    s = tf.IndexedSlices(tf.constant([[1., 2.], [3., 4.], [1., 1.]]), tf.constant([1, 3, 1]),
+                         tf.constant([4, 2]))
+    dense = np.array([[0, 0], [2, 3], [0, 0], [3, 4]], np.float32)   # repeated rows add (TF)
+    np.testing.assert_array_equal(tf.convert_to_tensor(s).numpy(), dense)
+    assert s.shape == (4, 2) and s.dtype == tf.float32
+    np.testing.assert_array_equal((-s).values.numpy(), -s.values.numpy())
+    assert float(tf.reduce_sum(s)) == dense.sum()
+    v = tf.Variable(np.zeros((4, 2), np.float32))
+    opt = tf.keras.optimizers.SGD(0.5)
+    opt.apply_gradients([(s, v)])
+    np.testing.assert_allclose(v.numpy(), -0.5 * dense)
+
+    @tf.function
+    def step(vals, idx):
+        opt.apply_gradients([(tf.IndexedSlices(vals, idx, tf.constant([4, 2])), v)])
+    step(tf.constant([[2., 2.]]), tf.constant([0]))
+    np.testing.assert_allclose(v.numpy()[0], [-1., -1.])
+    with pytest.raises(ValueError, match="dense_shape"):
+        tf.convert_to_tensor(tf.IndexedSlices(tf.ones((1, 2)), tf.constant([0])))
+
+
+def test_audio_wav_round_trip_and_tf_scaling(tmp_path):
+    import wave
+    pcm = np.array([[0, 100], [-32768, 32767], [16384, -16384]], "<i2")
+    path = tmp_path / "a.wav"
+    with wave.open(str(path), "wb") as w:       # a WAV file written by another program
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(22050)
+        w.writeframes(pcm.tobytes())
+    audio, rate = tf.audio.decode_wav(tf.io.read_file(str(path)))
+    assert audio.dtype == tf.float32 and rate.dtype == tf.int32 and int(rate) == 22050
+    np.testing.assert_array_equal(audio.numpy(), pcm / 32768.0)        # TF: int16 / 2^15
+    mono, _ = tf.audio.decode_wav(tf.io.read_file(str(path)), desired_channels=1,
+                                  desired_samples=5)
+    np.testing.assert_array_equal(mono.numpy()[:, 0], np.r_[pcm[:, 0] / 32768.0, 0, 0])
+    wav = tf.audio.encode_wav(tf.constant([[1.5], [-0.5], [0.25]]), 8000)   # 1.5 clamps
+    with wave.open(io.BytesIO(wav.numpy()), "rb") as w:
+        assert (w.getnchannels(), w.getframerate()) == (1, 8000)
+        back = np.frombuffer(w.readframes(3), "<i2").tolist()
+    assert back == [32767, -16384, 8192]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="decode_wav"):
+        tf.audio.decode_wav(tf.constant(b"not a wav"))
