@@ -634,6 +634,19 @@ def _block_images(per_image_bytes):
     return max(1, BLOCK_BYTES // max(1, per_image_bytes))
 
 
+def _blocks(lo, hi, per_image, dt):
+    """(b0, b1, columns) for the im2col/col2im blocks of batch rows [lo, hi): at most
+    `_block_images` images each, split evenly (a chunk of 8 images with room for 7 makes two
+    blocks of 4, not 7 + 1: a one-image gemm is the least efficient), in one buffer of shape
+    (images, *per_image) reused block after block (it stays in cache)."""
+    nb = -(-(hi - lo) // _block_images(int(np.prod(per_image)) * dt.itemsize))
+    ib = -(-(hi - lo) // nb)
+    buf = np.empty((ib,) + tuple(per_image), dt)
+    for b0 in range(lo, hi, ib):
+        b1 = min(hi, b0 + ib)
+        yield b0, b1, buf[:b1 - b0]
+
+
 def _partials(shape, dt):
     """Per-chunk partial sums (summed after), zeros: the chunk pool may run several chunks in
     one call (inside `ONE_THREAD`, or without helper threads: fn(0, n)), which then writes only
@@ -731,15 +744,11 @@ def _conv2d(d, impl, dt, in_shapes):
                 pool().run(then, n * rows_per_image, (images or n) * rows_per_image)
             return out
         k = kh * kw * c
-        ib = _block_images(ho * wo * k * dt.itemsize)
 
         def chunk(lo, hi):
             # im2col and gemm of a few images at a time: the columns are still in cache for
             # the gemm, the output rows for the epilogue (`then`)
-            buf = np.empty((min(ib, hi - lo), ho, wo, k), dt)
-            for b0 in range(lo, hi, ib):
-                b1 = min(hi, b0 + ib)
-                cb = buf[:b1 - b0]
+            for b0, b1, cb in _blocks(lo, hi, (ho, wo, k), dt):
                 im2col.fn(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
                 np.matmul(cb.reshape(-1, k), w2, out=o2[b0:b1].reshape(-1, o))
             if then is not None:
@@ -772,13 +781,9 @@ def _backprop_input(d, impl, dt, in_shapes):
         xg = np.empty((n, h, wd, c), dt)
         ct2 = ct.reshape(n, ho * wo, o)
 
-        ib = _block_images(ho * wo * k * dt.itemsize)
 
         def chunk(lo, hi):
-            buf = np.empty((min(ib, hi - lo), ho, wo, k), dt)
-            for b0 in range(lo, hi, ib):
-                b1 = min(hi, b0 + ib)
-                cb = buf[:b1 - b0]
+            for b0, b1, cb in _blocks(lo, hi, (ho, wo, k), dt):
                 np.matmul(ct2[b0:b1].reshape(-1, o), w2t, out=cb.reshape(-1, k))
                 col2im.fn(cb, xg[b0:b1], kh, kw, sh, sw, dh, dw, pt, pl)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1))
@@ -821,25 +826,20 @@ def _backprop_filter(d, impl, dt, in_shapes):
             return np.dot(x.reshape(-1, c).T, c2.reshape(-1, o)).reshape(kh, kw, ci, o)
         rows = _gemm_rows(n, ho * wo * kk * (o + 1))
         parts = _partials((-(-n // rows), kk, o), dt)
-        ib = _block_images(ho * wo * kk * dt.itemsize)
 
         def product(cc, g, p, add):
             # np.dot, not matmul: numpy's matmul runs some transposed operands (K=9 x 5408
             # rows) in its own loop holding the GIL - the chunk pool's threads then take turns.
             # columns^T @ g is the faster order (one thread, per chunk: K=9, 32 channels 108 vs
             # 139 us as (g^T @ columns)^T; K=27 140 vs 200 us; K=288, 64 channels 295 vs 306)
-            r = np.dot(cc.T, g)
             if add:
-                p += r
+                p += np.dot(cc.T, g)
             else:
-                p[...] = r
+                np.dot(cc.T, g, out=p)
 
         def chunk(lo, hi):
             p = parts[lo // rows]
-            buf = np.empty((min(ib, hi - lo), ho, wo, kk), dt)
-            for b0 in range(lo, hi, ib):     # im2col a few images at a time (in cache)
-                b1 = min(hi, b0 + ib)
-                cb = buf[:b1 - b0]
+            for b0, b1, cb in _blocks(lo, hi, (ho, wo, kk), dt):   # a few images at a time
                 im2col.fn(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
                 product(cb.reshape(-1, kk), c2[b0:b1].reshape(-1, o), p, b0 > lo)
         _gemm_chunks(chunk, n, ho * wo * kk * (o + 1))
