@@ -93,6 +93,7 @@ from .ops import special_functions as _sf
 from .ops import matrix_functions as _mf
 from . import audio
 from .indexed_slices import IndexedSlices
+from . import linalg_operators as _lo
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -465,3 +466,4 @@ math.__dict__.update(igamma=_sf.igamma, igammac=_sf.igammac, betainc=_sf.betainc
                      bessel_i0=_mo.bessel_i0, bessel_i0e=_mo.bessel_i0e)
 linalg.expm = _mf.expm
 image.__dict__.update(ssim=_imx.ssim, ssim_multiscale=_imx.ssim_multiscale)
+linalg.__dict__.update({_n: getattr(_lo, _n) for _n in _lo.__all__})

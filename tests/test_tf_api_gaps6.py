@@ -344,3 +344,56 @@ def test_audio_wav_round_trip_and_tf_scaling(tmp_path):
     assert back == [32767, -16384, 8192]
     with pytest.raises(tf.errors.InvalidArgumentError, match="decode_wav"):
         tf.audio.decode_wav(tf.constant(b"not a wav"))
+
+
+# ------------------------------------------------------------------ tf.linalg.LinearOperator*
+def _operators(rng):
+    a = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    d = rng.uniform(0.5, 2.0, (2, 3)) * np.array([1, -1, 1])
+    l = np.tril(a)
+    return [(tf.linalg.LinearOperatorFullMatrix(a), a),
+            (tf.linalg.LinearOperatorDiag(d), np.stack([np.diag(v) for v in d])),
+            (tf.linalg.LinearOperatorLowerTriangular(a), l),
+            (tf.linalg.LinearOperatorIdentity(3, batch_shape=[2], dtype=tf.float64),
+             np.broadcast_to(np.eye(3), (2, 3, 3))),
+            (tf.linalg.LinearOperatorScaledIdentity(3, np.array([2.0, -0.5])),
+             np.array([2.0, -0.5])[:, None, None] * np.eye(3))]
+
+
+@pytest.mark.parametrize("k", range(5))
+def test_linear_operators_match_their_dense_matrices(k):
+    rng = np.random.default_rng(8)
+    op, m = _operators(rng)[k]
+    x, v = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3))
+    mt = np.swapaxes(m, -1, -2)
+    assert op.shape == (2, 3, 3) and op.batch_shape == (2,) and op.domain_dimension == 3
+    np.testing.assert_allclose(op.to_dense().numpy(), m, rtol=1e-12)
+    np.testing.assert_allclose(op.matmul(x).numpy(), m @ x, rtol=1e-12)
+    np.testing.assert_allclose(op.matmul(x, adjoint=True).numpy(), mt @ x, rtol=1e-12)
+    np.testing.assert_allclose(op.matmul(np.swapaxes(x, -1, -2), adjoint_arg=True).numpy(),
+                               m @ x, rtol=1e-12)
+    np.testing.assert_allclose(op.matvec(v).numpy(), np.einsum("bij,bj->bi", m, v), rtol=1e-12)
+    np.testing.assert_allclose(op.solve(x).numpy(), np.linalg.solve(m, x), rtol=1e-10)
+    np.testing.assert_allclose(op.solve(x, adjoint=True).numpy(), np.linalg.solve(mt, x),
+                               rtol=1e-10)
+    np.testing.assert_allclose(op.solvevec(v).numpy(), np.linalg.solve(m, v[..., None])[..., 0],
+                               rtol=1e-10)
+    np.testing.assert_allclose(op.determinant().numpy(), np.linalg.det(m), rtol=1e-10)
+    np.testing.assert_allclose(op.log_abs_determinant().numpy(), np.linalg.slogdet(m)[1],
+                               rtol=1e-10)
+    np.testing.assert_allclose(op.trace().numpy(), np.trace(m, axis1=1, axis2=2), rtol=1e-12)
+    np.testing.assert_allclose(op.inverse().to_dense().numpy(), np.linalg.inv(m), rtol=1e-10)
+    np.testing.assert_allclose(op.adjoint().to_dense().numpy(), mt, rtol=1e-12)
+    np.testing.assert_allclose((op @ x).numpy(), m @ x, rtol=1e-12)
+
+
+def test_linear_operator_gradient_and_tracing():
+    d = tf.Variable([1.0, 2.0, 4.0])
+    with tf.GradientTape() as tape:
+        y = tf.linalg.LinearOperatorDiag(d).log_abs_determinant()
+    np.testing.assert_allclose(tape.gradient(y, d).numpy(), [1.0, 0.5, 0.25])
+    f = tf.function(lambda m, b: tf.linalg.LinearOperatorLowerTriangular(m).solvevec(b))
+    np.testing.assert_allclose(f(tf.constant([[2., 0.], [1., 1.]]), tf.constant([2., 3.])).numpy(),
+                               [1., 2.])
+    with pytest.raises(ValueError, match="not square"):
+        tf.linalg.LinearOperatorFullMatrix(np.ones((2, 3))).determinant()

@@ -1,0 +1,298 @@
+"""`tf.linalg.LinearOperator*`: matrices known by their structure (full, diagonal, identity,
+scaled identity, lower triangular), with the commonly used methods - `to_dense`, `matmul`,
+`matvec`, `solve`, `solvevec`, `determinant`, `log_abs_determinant`, `trace`, `diag_part`,
+`adjoint`, `inverse`, `shape` - each computed the cheap way its structure allows (a diagonal
+solve divides, a triangular one substitutes). Compositions of graphflow ops, so they trace and
+differentiate. Batch dimensions lead, as TF's.
+
+>>> import graphflow as tf
+>>> op = tf.linalg.LinearOperatorDiag([1., 2., 4.])
+>>> op.matvec([1., 1., 1.]).numpy(), float(op.determinant())
+(array([1., 2., 4.], dtype=float32), 8.0)
+"""
+import numpy as np
+
+from .ops import complex_ops as _cx, linalg_ops as _la, math_ops as _m, shape_ops as _s
+from .ops.creation import eye
+from .tensor import TensorShape, to_tensor
+
+__all__ = ["LinearOperator", "LinearOperatorFullMatrix", "LinearOperatorDiag",
+           "LinearOperatorIdentity", "LinearOperatorScaledIdentity",
+           "LinearOperatorLowerTriangular"]
+
+
+def _adj(x):
+    return _la.adjoint(x)
+
+
+class LinearOperator:
+    """Base class: subclasses give `_shape`, `_to_dense` and may override the structured
+    methods (`_matmul`, `_solve`, `_log_abs_det`, `_det`, `_diag_part`); the rest follow."""
+
+    def __init__(self, dtype, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name=None):
+        self._dtype = dtype
+        self.is_non_singular, self.is_self_adjoint = is_non_singular, is_self_adjoint
+        self.is_positive_definite = is_positive_definite
+        self._is_square = is_square
+        self.name = name or type(self).__name__
+
+    dtype = property(lambda self: self._dtype)
+
+    @property
+    def shape(self):
+        """TensorShape: batch_shape + [range_dimension, domain_dimension]."""
+        return TensorShape(self._shape())
+
+    batch_shape = property(lambda self: TensorShape(self._shape()[:-2]))
+    range_dimension = property(lambda self: self._shape()[-2])
+    domain_dimension = property(lambda self: self._shape()[-1])
+    tensor_rank = property(lambda self: len(self._shape()))
+
+    @property
+    def is_square(self):
+        return self._shape()[-1] == self._shape()[-2] if self._is_square is None \
+            else self._is_square
+
+    def shape_tensor(self, name="shape_tensor"):
+        return to_tensor(np.asarray(self._shape(), np.int32))
+
+    def to_dense(self, name="to_dense"):
+        """The operator as a dense matrix (batch of matrices)."""
+        return self._to_dense()
+
+    def matmul(self, x, adjoint=False, adjoint_arg=False, name="matmul"):
+        """op(A) @ x, op = adjoint if `adjoint` (x adjointed first if `adjoint_arg`); `x` may
+        be another LinearOperator (the product is then a full-matrix operator)."""
+        if isinstance(x, LinearOperator):
+            return LinearOperatorFullMatrix(self.matmul(x.to_dense(), adjoint, adjoint_arg))
+        x = to_tensor(x)
+        return self._matmul(_adj(x) if adjoint_arg else x, adjoint)
+
+    __matmul__ = matmul
+
+    def matvec(self, x, adjoint=False, name="matvec"):
+        """op(A) x for vectors x (batch of vectors)."""
+        x = to_tensor(x)
+        return self._matmul(_s.expand_dims(x, -1), adjoint)[..., 0]
+
+    def solve(self, rhs, adjoint=False, adjoint_arg=False, name="solve"):
+        """X with op(A) X = rhs."""
+        rhs = to_tensor(rhs)
+        return self._solve(_adj(rhs) if adjoint_arg else rhs, adjoint)
+
+    def solvevec(self, rhs, adjoint=False, name="solve"):
+        """x with op(A) x = rhs for vectors rhs."""
+        return self._solve(_s.expand_dims(to_tensor(rhs), -1), adjoint)[..., 0]
+
+    def determinant(self, name="det"):
+        self._check_square("determinant")
+        return self._det()
+
+    def log_abs_determinant(self, name="log_abs_det"):
+        self._check_square("log_abs_determinant")
+        return self._log_abs_det()
+
+    def trace(self, name="trace"):
+        return _m.reduce_sum(self.diag_part(), -1)
+
+    def diag_part(self, name="diag_part"):
+        return self._diag_part()
+
+    def adjoint(self, name="adjoint"):
+        """The adjoint (conjugate transpose) operator."""
+        return LinearOperatorFullMatrix(_adj(self.to_dense()))
+
+    H = property(adjoint)
+
+    def inverse(self, name="inverse"):
+        """The inverse operator (of a square, non-singular operator)."""
+        self._check_square("inverse")
+        return LinearOperatorFullMatrix(_la.inv(self.to_dense()))
+
+    def add_to_tensor(self, x, name="add_to_tensor"):
+        return self.to_dense() + to_tensor(x)
+
+    def __repr__(self):
+        return f"<tf.linalg.{type(self).__name__} '{self.name}' shape={self.shape} " \
+               f"dtype={self.dtype.name}>"
+
+    # generic implementations through the dense matrix
+    def _matmul(self, x, adjoint):
+        return _m.matmul(_adj(self.to_dense()) if adjoint else self.to_dense(), x)
+
+    def _solve(self, rhs, adjoint):
+        return _la.solve(self.to_dense(), rhs, adjoint=adjoint)
+
+    def _det(self):
+        return _la.det(self.to_dense())
+
+    def _log_abs_det(self):
+        return _la.slogdet(self.to_dense())[1]
+
+    def _diag_part(self):
+        return _la.diag_part(self.to_dense())
+
+    def _check_square(self, what):
+        if not self.is_square:
+            raise ValueError(f"{self.name}.{what}: the operator is not square "
+                             f"(shape {self.shape})")
+
+
+class LinearOperatorFullMatrix(LinearOperator):
+    """A LinearOperator holding its (batch of) matrix.
+
+    >>> op = LinearOperatorFullMatrix([[4., 1.], [2., 3.]])
+    >>> op.solvevec([5., 5.]).numpy(), float(op.log_abs_determinant())
+    (array([1., 1.], dtype=float32), 2.3025851249694824)
+    """
+
+    def __init__(self, matrix, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name="LinearOperatorFullMatrix"):
+        self._matrix = to_tensor(matrix)
+        if self._matrix.ndim < 2:
+            raise ValueError(f"{name}: matrix must have rank >= 2, got shape "
+                             f"{tuple(self._matrix.shape)}")
+        super().__init__(self._matrix.dtype, is_non_singular, is_self_adjoint,
+                         is_positive_definite, is_square, name)
+
+    def _shape(self):
+        return tuple(self._matrix.shape)
+
+    def _to_dense(self):
+        return self._matrix
+
+
+class LinearOperatorDiag(LinearOperator):
+    """A (batch of) diagonal matrix given by its diagonal: matmul scales rows, solve divides,
+    the determinant is the product of the diagonal."""
+
+    def __init__(self, diag, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=True, name="LinearOperatorDiag"):
+        self._diag = to_tensor(diag)
+        if self._diag.ndim < 1:
+            raise ValueError(f"{name}: diag must have rank >= 1")
+        super().__init__(self._diag.dtype, is_non_singular, is_self_adjoint,
+                         is_positive_definite, True, name)
+
+    diag = property(lambda self: self._diag)
+
+    def _shape(self):
+        n = self._diag.shape[-1]
+        return tuple(self._diag.shape) + (n,)
+
+    def _to_dense(self):
+        return _la.diag(self._diag)
+
+    def _matmul(self, x, adjoint):
+        d = _cx.conj(self._diag) if adjoint and self.dtype.is_complex else self._diag
+        return _s.expand_dims(d, -1) * x
+
+    def _solve(self, rhs, adjoint):
+        d = _cx.conj(self._diag) if adjoint and self.dtype.is_complex else self._diag
+        return rhs / _s.expand_dims(d, -1)
+
+    def _det(self):
+        return _m.reduce_prod(self._diag, -1)
+
+    def _log_abs_det(self):
+        return _m.reduce_sum(_m.log(_m.abs(self._diag)), -1)
+
+    def _diag_part(self):
+        return self._diag
+
+    def inverse(self, name="inverse"):
+        return LinearOperatorDiag(1.0 / self._diag)
+
+    def adjoint(self, name="adjoint"):
+        return LinearOperatorDiag(_cx.conj(self._diag) if self.dtype.is_complex else self._diag)
+
+
+class LinearOperatorScaledIdentity(LinearOperator):
+    """multiplier * I (num_rows x num_rows); a batch of multipliers gives a batch of
+    operators."""
+
+    def __init__(self, num_rows, multiplier, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=True, assert_proper_shapes=False,
+                 name="LinearOperatorScaledIdentity"):
+        self._n = int(np.asarray(to_tensor(num_rows).numpy()))
+        self._mult = to_tensor(multiplier)
+        super().__init__(self._mult.dtype, is_non_singular, is_self_adjoint,
+                         is_positive_definite, True, name)
+
+    multiplier = property(lambda self: self._mult)
+
+    def _shape(self):
+        return tuple(self._mult.shape) + (self._n, self._n)
+
+    def _m2(self):
+        return _s.expand_dims(_s.expand_dims(self._mult, -1), -1)
+
+    def _to_dense(self):
+        return self._m2() * eye(self._n, dtype=self.dtype)
+
+    def _matmul(self, x, adjoint):
+        return self._m2() * x
+
+    def _solve(self, rhs, adjoint):
+        return rhs / self._m2()
+
+    def _det(self):
+        return _m.pow(self._mult, float(self._n))
+
+    def _log_abs_det(self):
+        return float(self._n) * _m.log(_m.abs(self._mult))
+
+    def _diag_part(self):
+        return _s.broadcast_to(_s.expand_dims(self._mult, -1), self._shape()[:-1])
+
+
+class LinearOperatorIdentity(LinearOperatorScaledIdentity):
+    """The identity (num_rows x num_rows, optional batch_shape): matmul and solve return their
+    argument, the determinant is 1.
+
+    >>> op = LinearOperatorIdentity(3)
+    >>> op.shape, op.matvec([1., 2., 3.]).numpy()
+    (TensorShape([3, 3]), array([1., 2., 3.], dtype=float32))
+    """
+
+    def __init__(self, num_rows, batch_shape=None, dtype=None, is_non_singular=True,
+                 is_self_adjoint=True, is_positive_definite=True, is_square=True,
+                 assert_proper_shapes=False, name="LinearOperatorIdentity"):
+        shape = tuple(int(d) for d in (batch_shape or ()))
+        ones = np.ones(shape, np.dtype(getattr(dtype, "np", dtype) or np.float32))
+        super().__init__(num_rows, ones, name=name)
+        self.is_non_singular = self.is_self_adjoint = self.is_positive_definite = True
+
+    def _matmul(self, x, adjoint):
+        return x if not self.batch_shape.rank else self._m2() * x
+
+    def _solve(self, rhs, adjoint):
+        return self._matmul(rhs, adjoint)
+
+
+class LinearOperatorLowerTriangular(LinearOperator):
+    """A lower triangular (batch of) matrix: the strictly upper part of `tril` is ignored;
+    solve substitutes (triangular_solve), the determinant is the diagonal's product."""
+
+    def __init__(self, tril, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None,
+                 name="LinearOperatorLowerTriangular"):
+        self._tril = _la.band_part(to_tensor(tril), -1, 0)
+        super().__init__(self._tril.dtype, is_non_singular, is_self_adjoint,
+                         is_positive_definite, True, name)
+
+    def _shape(self):
+        return tuple(self._tril.shape)
+
+    def _to_dense(self):
+        return self._tril
+
+    def _solve(self, rhs, adjoint):
+        return _la.triangular_solve(self._tril, rhs, lower=True, adjoint=adjoint)
+
+    def _det(self):
+        return _m.reduce_prod(_la.diag_part(self._tril), -1)
+
+    def _log_abs_det(self):
+        return _m.reduce_sum(_m.log(_m.abs(_la.diag_part(self._tril))), -1)
