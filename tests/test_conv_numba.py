@@ -469,3 +469,18 @@ def test_unknown_batch_dim_one_trace_two_batch_sizes():
             assert a.shape == b.shape
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-5)
     assert fj.experimental_get_tracing_count() == 1
+
+
+def test_chunks_and_blocks_are_split_evenly(monkeypatch):
+    """Batch chunks (`_rows`) and im2col blocks (`_blocks`) of equal size: 64 images with room
+    for 40 per chunk are two chunks of 32; 8 images with room for 7 per block are two blocks
+    of 4 sharing one buffer; every image is in exactly one block."""
+    assert conv._rows(64, conv.CHUNK_ELEMENTS // 40) == 32
+    assert conv._rows(64, 1) == 64 and conv._rows(1, 10 ** 9) == 1
+    assert conv._rows(63, conv.CHUNK_ELEMENTS // 40) == 32     # 32 + 31
+    per = (3, 2, 5)
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 7 * 30 * 4)
+    got = [(b0, b1, cb.shape) for b0, b1, cb in conv._blocks(8, 16, per, np.dtype("float32"))]
+    assert got == [(8, 12, (4, 3, 2, 5)), (12, 16, (4, 3, 2, 5))]
+    got = [(b0, b1, cb.shape[0]) for b0, b1, cb in conv._blocks(0, 5, per, np.dtype("float64"))]
+    assert got == [(0, 3, 3), (3, 5, 2)]     # 3 of float64 fit: 5 -> 3 + 2, not 3 + 2 + 0

@@ -540,8 +540,11 @@ MAX_CHUNKS = 8
 
 
 def _rows(n, per_image):
-    """Images per chunk: about CHUNK_ELEMENTS of work, in at most MAX_CHUNKS chunks."""
-    return max(1, CHUNK_ELEMENTS // max(1, per_image), -(-n // MAX_CHUNKS))
+    """Images per chunk: about CHUNK_ELEMENTS of work, in at most MAX_CHUNKS chunks of equal
+    size (64 images with room for 40: two chunks of 32, not 40 + 24 - the threads finish
+    together)."""
+    rows = max(1, CHUNK_ELEMENTS // max(1, per_image), -(-n // MAX_CHUNKS))
+    return -(-n // -(-n // rows)) if n > 0 else rows
 
 
 def _batched(fn, per_image, arrays, *rest, sliced_after=()):
