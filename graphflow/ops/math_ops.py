@@ -552,9 +552,11 @@ def _arg_rule(name):
 
 
 ARGMAX = defop("argmax", lambda x, axis, output_type: np.argmax(x, axis).astype(output_type),
-               _arg_rule("argmax"), nondiff_reason="argmax returns integer indices", arity=1)
+               _arg_rule("argmax"), nondiff_reason="argmax returns integer indices", arity=1,
+               arg_of="max")     # fact: the index of the first max along `axis` (fusable)
 ARGMIN = defop("argmin", lambda x, axis, output_type: np.argmin(x, axis).astype(output_type),
-               _arg_rule("argmin"), nondiff_reason="argmin returns integer indices", arity=1)
+               _arg_rule("argmin"), nondiff_reason="argmin returns integer indices", arity=1,
+               arg_of="min")
 
 
 def argmax(input, axis=None, output_type=_dt.int64, name=None):

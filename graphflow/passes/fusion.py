@@ -58,9 +58,24 @@ def value_inputs(d):
 
 
 def monoid(op):
-    """The combining monoid ('sum', 'max', ...) of a reduction op, else None."""
+    """The combining monoid ('sum', 'max', ...) of a reduction op, 'argmax' / 'argmin' for an
+    op with the fact `arg_of` (the index of the first max/min along one axis), else None."""
     o = OPS[op]
+    if o.facts.get("arg_of"):
+        return "arg" + o.facts["arg_of"]
     return o.facts.get("monoid") if o.kind == REDUCTION else None
+
+
+def is_arg_reduction(op):
+    """argmax/argmin-like: an index reduction (no keepdims, one axis, never read back in its
+    cluster, not split across threads)."""
+    return bool(OPS[op].facts.get("arg_of"))
+
+
+def reduce_axes(d):
+    """The axes a reduction node reduces, as a tuple (an arg reduction's one `axis` too)."""
+    ax = d["attrs"]["axis"]
+    return tuple(ax) if isinstance(ax, (tuple, list)) else (ax,)
 
 
 def _is_source(op):
@@ -82,7 +97,10 @@ def classify(g, n, lowerable=frozenset()):
         bad = [t for t in dts if t not in FUSABLE_DTYPES]
         if bad:
             return None, None, f"dtype {bad[0]} is not supported by fused kernels"
-        return "red", tuple(g.nodes[d["inputs"][0]]["shape"]), None
+        src = tuple(g.nodes[d["inputs"][0]]["shape"])
+        if is_arg_reduction(op) and (reduce_axes(d) != (len(src) - 1,) or src[-1] >= 2**31):
+            return None, None, f"{op} over another axis than the last runs on numpy"
+        return "red", src, None
     facts = OPS[op].facts
     ax = facts.get("elementwise_over_output_axis")
     if ax is not None and d["attrs"]["axis"] % len(d["shape"]) != ax % len(d["shape"]):
@@ -110,7 +128,7 @@ class _Cluster:
         self.nodes, self.domain, self.fusable = [n], dom, kind is not None
         self.anchor = n if kind == "mm" else None
         self.reductions = [n] if kind == "red" else []
-        self.reduce_axes = attrs["axis"] if kind == "red" else None
+        self.reduce_axes = reduce_axes({"attrs": attrs}) if kind == "red" else None
         self.mask = 1 << i
         self.rows = set()        # row members: values over the kept dims (see `row_shape`)
 
@@ -200,6 +218,8 @@ def row_local(g, r, dom):
     row: softmax, log-sum-exp, normalization), the row staying in cache."""
     d = g.nodes[r]
     nd = len(dom)
+    if is_arg_reduction(d["op"]):
+        return False
     axes = tuple(sorted(a % nd for a in d["attrs"]["axis"])) if nd else ()
     if not axes or axes[0] == 0 or axes != tuple(range(axes[0], nd)):
         return False
@@ -215,6 +235,8 @@ def row_shape(g, r):
     d = g.nodes[r]
     dom = tuple(g.nodes[d["inputs"][0]]["shape"])
     nd = len(dom)
+    if is_arg_reduction(d["op"]):
+        return None
     axes = tuple(sorted(a % nd for a in d["attrs"]["axis"])) if nd else ()
     if not axes or axes[0] == 0 or axes != tuple(range(axes[0], nd)):
         return None

@@ -76,11 +76,13 @@ class KNode:
 
 
 class KReduction:
-    """A reduction epilogue: combine `arg` (('v', j) or ('in', i)) with `kind` into an output."""
-    __slots__ = ("kind", "arg", "dtype")
+    """A reduction epilogue: combine `arg` (('v', j) or ('in', i)) with `kind` into an output.
+    `src`: the dtype of the reduced values (an arg reduction's output dtype is its index's)."""
+    __slots__ = ("kind", "arg", "dtype", "src")
 
-    def __init__(self, kind, arg, dtype):
+    def __init__(self, kind, arg, dtype, src=None):
         self.kind, self.arg, self.dtype = kind, arg, np.dtype(dtype).name
+        self.src = np.dtype(src if src is not None else dtype).name
 
 
 class KernelSpec:
@@ -201,6 +203,62 @@ def _sum_blocks(out, level, ind, baccs, accs, body):
         out += [f"{pad}    {a} = {a} + np.float64({b})" for a, b in zip(accs, baccs)]
 
 
+# ------------------------------------------------------------------ argmax / argmin
+#: an arg reduction makes two vectorized passes over its row (in L1): the best key, then the
+#: smallest index holding it (int32 indices: 16 lanes; fusion keeps longer axes on numpy)
+ARG_NONE = 2**31 - 1
+
+
+def is_arg(kind):
+    return kind in ("argmax", "argmin")
+
+
+def _arg_key_dtype(r):
+    src = np.dtype(r.src)
+    return src if src.kind != "b" else np.dtype("int8")
+
+
+def arg_key(r, val):
+    """The comparable key of a value of arg reduction `r` (floats: the order-preserving integer
+    keys of max/min reductions, so NaN wins - numpy's argmax returns the first NaN)."""
+    m, src = r.kind[3:], np.dtype(r.src)
+    if src.kind == "f":
+        return f"{m}key_{'f32' if src.itemsize == 4 else 'f64'}({val})"
+    return f"{np_type(_arg_key_dtype(r))}({val})"
+
+
+def arg_init(r):
+    """The key no value beats (a row of only that value gives index 0, as numpy)."""
+    m, src = r.kind[3:], np.dtype(r.src)
+    if src.kind == "f":
+        return arg_key(r, f"{np_type(src)}({'-np.inf' if m == 'max' else 'np.inf'})")
+    info = np.iinfo(_arg_key_dtype(r))
+    return f"{np_type(_arg_key_dtype(r))}({info.min if m == 'max' else info.max})"
+
+
+def arg_better(r, a, b):
+    """Source of 'key a beats key b' (strictly: ties keep the first)."""
+    return f"{a} > {b}" if r.kind == "argmax" else f"{a} < {b}"
+
+
+def arg_value_init(r):
+    """The value no value beats (scalar arg reductions compare values, not keys)."""
+    src = np.dtype(r.src)
+    if src.kind == "f":
+        return f"{np_type(src)}({'-np.inf' if r.kind == 'argmax' else 'np.inf'})"
+    info = np.iinfo(_arg_key_dtype(r))
+    return f"{np_type(src)}({(info.min if r.kind == 'argmax' else info.max) if src.kind != 'b' else int(r.kind == 'argmin')})"
+
+
+def arg_value_better(r, a, b):
+    """'value a beats b' as numpy's argmax/argmin: strictly (ties keep the first, -0. ties
+    0.), a NaN beats any number and the first NaN stays."""
+    op = ">" if r.kind == "argmax" else "<"
+    if np.dtype(r.src).kind != "f":
+        return f"{a} {op} {b}"
+    return f"({a} {op} {b} or ({a} != {a} and {b} == {b}))"
+
+
 def _blocked(kind, dtype):
     """float32 sums: accumulated blockwise in float32 (see SUM_BLOCK)."""
     return kind == "sum" and np.dtype(dtype).name == "float32"
@@ -211,6 +269,32 @@ def _final(kind, dtype, acc):
     if _keyed(kind, dtype):
         return f"unkey_{'f32' if np.dtype(dtype).itemsize == 4 else 'f64'}({acc})"
     return f"{np_type(dtype)}({acc})"
+
+
+def _arg_second_pass(out, level, ind, args, stmts, ref_of):
+    """Append to `out` the second pass over loop `level` (the reduced last axis) of a kernel with
+    arg reductions `args` [(k, KReduction)]: the first pass found the best key `abest<k>` (a
+    vectorized max/min); this one recomputes the innermost values (`stmts`) and takes the
+    smallest index whose value equals the best value (a vectorized min of `i if hit else BIG`):
+    the first maximum wins, as numpy's (-0. equals 0. there; a NaN best: the first NaN)."""
+    pad = "    " * ind
+
+    def scan(k, hit, p):
+        out.extend([f"{p}aidx{k} = np.int32({ARG_NONE})", f"{p}for i{level} in range(n{level}):"]
+                   + [f"{p}    {t}" for t in stmts]
+                   + [f"{p}    aidx{k} = kmin_(aidx{k}, np.int32(i{level}) if {hit} else "
+                      f"np.int32({ARG_NONE}))"])
+    for k, r in args:
+        v = ref_of[r.arg]
+        if np.dtype(r.src).kind != "f":
+            scan(k, f"{arg_key(r, v)} == abest{k}", pad)
+            continue
+        sfx = "f32" if np.dtype(r.src).itemsize == 4 else "f64"
+        out.append(f"{pad}bv{k} = unkey_{sfx}(abest{k})")
+        out.append(f"{pad}if bv{k} != bv{k}:")
+        scan(k, f"{v} != {v}", pad + "    ")
+        out.append(f"{pad}else:")
+        scan(k, f"{v} == bv{k}", pad + "    ")
 
 
 def trailing_reduction(spec):
@@ -396,6 +480,11 @@ def _generate_passes(spec):
             for k, r in enumerate(reds):
                 if rphase[k] == q and k in blocking:
                     emit([f"bacc{k} = bacc{k} + np.float32({ref_info(r.arg)[4]})"], ind)
+                elif rphase[k] == q and is_arg(r.kind):     # (scalar: index of the best)
+                    better = arg_value_better(r, f"ak{k}", f"acc{k}")
+                    emit([f"ak{k} = {ref_info(r.arg)[4]}",
+                          f"aidx{k} = i{nd - 1} if {better} else aidx{k}",
+                          f"acc{k} = ak{k} if {better} else acc{k}"], ind)
                 elif rphase[k] == q:
                     emit([f"acc{k} = "
                           + _combine(r.kind, f"acc{k}", acc_dt[k], ref_info(r.arg)[4], r.dtype)],
@@ -421,7 +510,8 @@ def _generate_passes(spec):
         done = -1
         for q in loops:
             emit(stmts_at(n_keep, lambda a, q=q, done=done: done < info[a][1] <= q), ind)
-            emit([f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}"
+            emit([f"acc{k} = {arg_value_init(r)}; aidx{k} = 0" if is_arg(r.kind) else
+                  f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}"
                   for k, r in enumerate(reds) if rphase[k] == q], ind)
             roots = [r.arg for k, r in enumerate(reds) if rphase[k] == q]
             roots += outs if q == final else []
@@ -430,8 +520,9 @@ def _generate_passes(spec):
             inner(n_keep, ind, need, q)
             for k, r in enumerate(reds):
                 if rphase[k] == q:
-                    emit([f"red{k} = {_final(r.kind, r.dtype, f'acc{k}')}",
-                          f"r{k}[{kidx}] = red{k}"], ind)
+                    fin = (f"{np_type(r.dtype)}(aidx{k})" if is_arg(r.kind) else
+                           _final(r.kind, r.dtype, f'acc{k}'))
+                    emit([f"red{k} = {fin}", f"r{k}[{kidx}] = red{k}"], ind)
             done = q
         # row values computed after the last pass, then the row outputs
         emit(stmts_at(n_keep, lambda a, done=done: info[a][1] > done), ind)
@@ -509,6 +600,7 @@ def generate(spec):
     first = red.index(True) if any(red) else nd
     run_end = next((k for k in range(first, nd) if not red[k]), nd)
     column = bool(reds) and not trailing and not any(red[run_end:])
+    arg = [k for k, r in enumerate(reds) if is_arg(r.kind)]    # (trailing: the last axis)
     block_level = (nd - 1 if trailing and reds and any(blocked) and red[nd - 1] else
                    first if column and any(blocked) else None)
     block_size = SUM_BLOCK if trailing else COLUMN_BLOCK
@@ -553,10 +645,15 @@ def generate(spec):
                   for k, j in enumerate(spec.outputs)], ind)
             if reds and n_keep == nd:     # every reduced dim has extent 1: one value each
                 emit([f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}"
-                      for k, r in enumerate(reds)], ind)
+                      for k, r in enumerate(reds) if not is_arg(r.kind)], ind)
             for k, r in enumerate(reds):
                 v = ref_of[r.arg]
-                if trailing and blocked[k] and block_level is not None:
+                if is_arg(r.kind) and n_keep == nd:
+                    continue
+                if is_arg(r.kind):          # the best key (see ARG_NONE)
+                    emit([f"abest{k} = {'kmax_' if r.kind == 'argmax' else 'kmin_'}(abest{k}, "
+                          f"{arg_key(r, v)})"], ind)
+                elif trailing and blocked[k] and block_level is not None:
                     emit([f"bacc{k} = bacc{k} + np.float32({v})"], ind)
                 elif trailing:
                     emit([f"acc{k} = {_combine(r.kind, f'acc{k}', acc_dt[k], v, r.dtype)}"], ind)
@@ -567,11 +664,13 @@ def generate(spec):
                     emit([f"q = {lin}" if k == plain[0] else "",
                           f"acc{k}[q] = " + _combine(r.kind, f"acc{k}[q]", acc_dt[k], v, r.dtype)], ind)
             if reds and n_keep == nd:
-                emit([f"r{k}[{kidx}] = {_final(r.kind, r.dtype, f'acc{k}')}"
+                emit([f"r{k}[{kidx}] = " + (f"{np_type(r.dtype)}(0)" if is_arg(r.kind) else
+                                            _final(r.kind, r.dtype, f'acc{k}'))
                       for k, r in enumerate(reds)], ind)
             return
         if trailing and level == n_keep:
-            emit([f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}" for k, r in enumerate(reds)], ind)
+            emit([f"abest{k} = {arg_init(r)}" if is_arg(r.kind) else
+                  f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}" for k, r in enumerate(reds)], ind)
         rng = "numba.prange" if par_outer and level == 0 else "range"
         if level == block_level and trailing:
             bk = [k for k in range(len(reds)) if blocked[k]]
@@ -595,8 +694,12 @@ def generate(spec):
             emit([f"for i{level} in {rng}(n{level}):"], ind)
             body(level + 1, ind + 1)
         if trailing and level == n_keep:
-            emit([f"r{k}[{kidx}] = {_final(r.kind, r.dtype, f'acc{k}')}" for k, r in enumerate(reds)],
-                 ind)
+            if arg and level == nd - 1:
+                _arg_second_pass(out, level, ind, [(k, reds[k]) for k in arg], stmts[nd], ref_of)
+            emit([f"r{k}[{kidx}] = " + (f"{np_type(r.dtype)}(aidx{k} if aidx{k} < n{level} "
+                                        "else 0)" if is_arg(r.kind) else
+                                        _final(r.kind, r.dtype, f'acc{k}'))
+                  for k, r in enumerate(reds)], ind)
 
     body(0, 1)
     if reds and not trailing and not all(direct):

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...ops.registry import CONSTANT, OPS
 from ...ops.shape_ops import GETITEM
-from ...passes.fusion import monoid, value_inputs
+from ...passes.fusion import is_arg_reduction, monoid, reduce_axes, value_inputs
 from . import lowering
 from .codegen import KernelSpec, KNode, KReduction, Operand, generate, worth_parallel
 
@@ -138,7 +138,7 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     nd = len(dom)
     mset = set(members)
     reds = [m for m in members if monoid(g.nodes[m]["op"]) is not None]
-    axes = set(g.nodes[reds[0]]["attrs"]["axis"]) if reds else set()
+    axes = set(reduce_axes(g.nodes[reds[0]])) if reds else set()
     # operands: values from outside (the anchor counts as outside: it runs first)
     opnodes = []
     for m in members:
@@ -252,7 +252,8 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
             continue
         if monoid(d["op"]) is not None:
             ref[m] = ("r", len(kreds))      # read back row-locally by later members
-            kreds.append(KReduction(monoid(d["op"]), args[0], d["dtype"]))
+            kreds.append(KReduction(monoid(d["op"]), args[0], d["dtype"],
+                                    g.nodes[d["inputs"][0]]["dtype"]))
             outs_red.append(m)
             continue
         cdt = g.nodes[d["inputs"][0]]["dtype"] if d["inputs"] else d["dtype"]
@@ -280,8 +281,10 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     readback = any(a[0] == "r" for n in knodes for a in n.args)
     leading = (bool(reds) and not trailing and reduced[0]
                and list(reduced) == sorted(reduced, reverse=True))
+    # (an arg reduction's partial results would need their chunk's offset: never split)
+    args_red = any(is_arg_reduction(g.nodes[m]["op"]) for m in reds)
     split = ("full" if bool(reds) and trailing and all(reduced) else
-             "leading" if leading else None) if not readback else None
+             "leading" if leading else None) if not (readback or args_red) else None
     # a reduction over inner dims that keeps the outermost one (axis 1 of a rank-3 tensor)
     # chunks that dim too: its outputs are viewed (n0, rest), each chunk writes its own rows
     parallel = (worth_parallel([g.nodes[m]["op"] for m in members], size)
