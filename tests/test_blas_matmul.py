@@ -140,6 +140,35 @@ def test_attention_epilogue_fused_per_head(dtype, split_small):
     st = plan.cluster_steps[0]
     assert "AFZ(" in st.call_source          # the softmax runs per head after its gemm
     assert "per chunk" in plan.report()
+    # and the product with v per head after its softmax, in the same step
+    assert st.follow is not None and len(plan.steps) == 1 and "then:" in plan.report()
+
+
+@pytest.mark.parametrize("v_shape", [(3, 9, 5), (1, 9, 5), (9, 5)])
+def test_product_after_the_epilogue_broadcast_and_transposed(v_shape, split_small):
+    q, k = (R.standard_normal((3, 9, 4)) for _ in range(2))
+    v = R.standard_normal(v_shape)
+
+    def f(q, k, v):
+        p = tf.nn.softmax(tf.matmul(q, k, transpose_b=True), -1)
+        return tf.matmul(p, v), tf.matmul(p, v, transpose_a=True), p
+    plan = _same(f, q, k, v, tol=1e-12)
+    assert any(st.follow is not None for st in plan.cluster_steps)
+
+
+def test_product_after_the_epilogue_before_the_kernel_is_ready(split_small, monkeypatch):
+    """While the kernel compiles the step runs on numpy, the taken product included."""
+    q, k, v = (R.standard_normal((3, 9, 4)) for _ in range(3))
+    mask = np.zeros((9, 9))
+    fj = tf.function(_attention)
+    args = [tf.constant(x) for x in (q, k, v, mask)]
+    want = fj(*args).numpy()
+    plan = fj.get_concrete_function(*args)._executor
+    st = plan.cluster_steps[0]
+    assert st.follow is not None
+    monkeypatch.setattr(st.kernel, "fn", None)
+    np.testing.assert_allclose(fj(*args).numpy(), want, rtol=1e-12)
+    assert not st.fresh
 
 
 def test_dense_bias_gelu_and_transpose_a(split_small):

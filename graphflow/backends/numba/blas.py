@@ -139,7 +139,13 @@ def run_product(a, b, out, then=None, rows_per_image=1, images=None):
         if then is not None:        # the epilogue alone may still be worth all cores
             pool().run(then, n * rows_per_image, (images or n) * rows_per_image)
         return out
-    rows = images or -(-n // MAX_CHUNKS)
+    if out.ndim == 2:
+        # one chunk of rows per thread: each chunk's gemm packs all of b again (measured,
+        # (512,1024)@(1024,1024) float32 at load 6: 8.7 ms in 2 chunks, 13.6 ms in 8)
+        per = -(-n // (helpers + 1))
+        rows = -(-per // images) * images if images else per
+    else:
+        rows = images or -(-n // MAX_CHUNKS)
 
     def chunk(lo, hi):
         np.matmul(sa(lo, hi), sb(lo, hi), out=out[lo:hi])
@@ -189,7 +195,16 @@ def matmul_runner(d, in_shapes=None):
             then(0, out.shape[0] * rows_per_image)
             return out
         return run_product(v[0], v[1], out, then, rows_per_image, images)
+    def into(a, b, out):
+        """out[...] = the product, one BLAS thread (a chunk of a bigger job on the pool)."""
+        v = views(a, b)
+        with SINGLE_BLAS:
+            if v is None:
+                out[...] = impl(a, b, ta, tb)
+            else:
+                np.matmul(v[0], v[1], out=out)
     call.fused = fused
+    call.into = into
     return call
 
 

@@ -103,6 +103,9 @@ def _matmul_source(d, slots, ns):
         d["_in_shapes"], (d["attrs"]["transpose_a"], d["attrs"]["transpose_b"])))
     if all(isinstance(v, (int, np.integer)) for v in (m, k, n)) and m * k * n < SMALL_GEMM:
         ns["MM"] = single_threaded_matmul
+    elif blas.matmul_runner(d) is not None:     # big: by row chunks on the chunk pool
+        ns["MM"] = blas.matmul_runner(d)
+        return f"MM(vals[{a}], vals[{b}])"
     return f"MM(vals[{a}]{ta}, vals[{b}]{tb})"
 
 
@@ -243,6 +246,7 @@ class _ClusterStep:
     pre_steps = ()
     inplace = None
     inplace_runs = 0
+    follow = None           # a batched matmul of an output run per chunk here (take_product)
 
     def __init__(self, plan, k, info, live):
         g = plan.graph.nx
@@ -281,6 +285,35 @@ class _ClusterStep:
             self.spec, self.source, self.extents = lo.spec, lo.source, lo.extents
             self.parallel, self.op_plan, self.out_plan = lo.parallel, lo.operands, lo.outputs
             self.split = lo.split
+
+    def take_product(self, st):
+        """Run node step `st` (the next step) inside this one when it is a batched float matmul
+        whose first operand is an output of this step's fused-anchor loop, chunked like it:
+        each chunk's product runs right after the chunk's epilogue, on the same thread, while
+        its rows are in cache (attention: a head's probabilities @ v after its softmax).
+        True if taken."""
+        g = self.plan.graph.nx
+        fused = self._fused_anchor() if self.why_numpy is None else None
+        d = st.d if st.kind == "node" else None
+        if fused is None or d is None or OPS[d["op"]] is not MATMUL or self.follow is not None:
+            return False
+        run = blas.matmul_runner(d)
+        shape, rank = fused[0], len(fused[0])
+        a, b = d["inputs"][:2]
+        sa, sb, so = (tuple(g.nodes[u]["shape"]) for u in (a, b, st.node))
+        full = [j for j, o in enumerate(self.out_plan[:len(self.spec.outputs)])
+                if o.slot == self.plan.slot[a] and a in self.outs]
+        if run is None or not full or rank < 3 or a == b or \
+                self.plan.producer.get(b) is self or len(sa) != rank or len(so) != rank or \
+                sa[0] != shape[0] or so[0] != shape[0] or not (
+                    len(sb) < rank or sb[0] in (1, shape[0])) or \
+                not all(isinstance(v, (int, np.integer)) for v in so):
+            return False
+        self.follow = dict(node=st.node, slot=st.out, run=run, j=full[0], b=self.plan.slot[b],
+                           shape=tuple(int(v) for v in so), dtype=d["dtype"], rank=rank,
+                           per=self.extents[0] // shape[0])
+        self.fallback_steps = self.fallback_steps + [(st.out, st.fn, st.ins, st.node)]
+        return True
 
     def request(self, sync=None):
         if self.why_numpy is None and self.kernel is None:
@@ -382,6 +415,13 @@ class _ClusterStep:
             ns["POOL"] = _chunk_pool()
             ns["ROWS"] = rows
             body += ["def chunk(lo, hi):", f"    fn({', '.join(cargs)})"]
+            fw = self.follow
+            if fw is not None:      # the next matmul, on this chunk's batch entries
+                ns["FP"], ns["FD"] = fw["run"].into, fw["dtype"]
+                body[-2:-2] = [f"of = empty({fw['shape']}, FD)", f"fb = vals[{fw['b']}]",
+                               f"fbs = fb.ndim == {fw['rank']} and fb.shape[0] != 1"]
+                cut = f"[lo // {fw['per']}:hi // {fw['per']}]"
+                body.append(f"    FP(o{fw['j']}{cut}, fb{cut} if fbs else fb, of{cut})")
             if fused is not None:
                 ins = ", ".join(f"vals[{i}]" for i in self.anchor_run[2])
                 body.append(f"AFZ({ins}, A, chunk, {per_image}, {images})")
@@ -399,6 +439,8 @@ class _ClusterStep:
         src += ["        " + b for b in body]
         src += ["    except Exception as e:", "        return failed(vals, e)"]
         src += [f"    vals[{o.slot}] = o{j}" for j, o in enumerate(self.out_plan)]
+        if self.follow is not None and fused is not None:
+            src.append(f"    vals[{self.follow['slot']}] = of")
         src += ["    step.fresh = True"]
         self.call_source = "\n".join(src) + "\n"
         self.call = _compile(self.call_source, **ns)
@@ -529,6 +571,11 @@ class _ClusterStep:
                 lines.append(f"    simd:    {k.vector}")
             if k.path:
                 lines.append(f"    file:    {k.path}")
+        if self.follow is not None:
+            f = self.follow
+            lines.append(f"    then:    %{f['node']} matmul of each chunk's rows of "
+                         f"%{g.nodes[f['node']]['inputs'][0]}, on the thread that computed them "
+                         "(one BLAS thread), while they are in cache")
         if self.inplace is not None:
             lines.append(f"    in-place: {g.nodes[self.members[1]]['op']} of the variable's old "
                          "value by BLAS gemm into its own buffer when nothing else references "
@@ -575,10 +622,18 @@ class NumbaPlan:
                 self.producer[unit.id] = st
             self.steps.append(st)
         self._drop_absorbed(gx, live)
+        steps = []      # a batched product of a cluster's output runs in that step's chunks
+        for st in self.steps:
+            if steps and steps[-1].kind == "cluster" and steps[-1].take_product(st):
+                self.producer[st.node] = steps[-1]
+                continue
+            steps.append(st)
+        self.steps = steps
         # an absorbed reshape runs with its last reader
         step_of = sched.step_of(
             [[st.node] if st.kind == "node" else
-             st.members + ([st.anchor] if st.anchor is not None else []) for st in self.steps],
+             st.members + ([st.anchor] if st.anchor is not None else [])
+             + ([st.follow["node"]] if st.follow else []) for st in self.steps],
             [st.absorbed if st.kind == "cluster" else () for st in self.steps])
         for i, st in enumerate(self.steps):
             if st.kind == "cluster":
