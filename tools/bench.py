@@ -764,6 +764,76 @@ def masked_attention(cfg):
     return _ratio_workload(cfg, gf, ref, q, k, v, mask, rtol=1e-3)
 
 
+_GELU_C = np.float32(np.sqrt(2 / np.pi))
+
+
+def _np_gelu_fwd_bwd(x, w, b, t):
+    """numpy: y = gelu_tanh(x @ w + b), loss = sum(y * t) and its gradients w.r.t. x, w, b."""
+    h = x @ w + b
+    u = np.tanh(_GELU_C * (h + np.float32(0.044715) * h ** 3))
+    y = np.float32(0.5) * h * (1 + u)
+    dh = t * (np.float32(0.5) * (1 + u) + np.float32(0.5) * h * (1 - u * u) * _GELU_C
+              * (1 + np.float32(3 * 0.044715) * h * h))
+    return [np.sum(y * t), dh @ w.T, x.T @ dh, dh.sum(0)]
+
+
+@workload("dense_gelu_fwd_bwd", 0.90)
+def dense_gelu_fwd_bwd(cfg):
+    """gelu(x @ w + b) (tanh approximation), x (512, 1024), w (1024, 1024), float32: the loss
+    sum(y * t) and its gradients w.r.t. x, w and b, vs numpy's hand-written backward (three
+    products either way: the floor is BLAS)."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((512, 1024)).astype(np.float32)
+    w = (rng.standard_normal((1024, 1024)) / 32).astype(np.float32)
+    b = rng.standard_normal(1024).astype(np.float32)
+    t = rng.standard_normal((512, 1024)).astype(np.float32)
+
+    def gf(x, w, b, t):
+        with tf.GradientTape() as tape:
+            tape.watch([x, w, b])
+            loss = tf.reduce_sum(tf.nn.gelu(tf.matmul(x, w) + b, approximate=True) * t)
+        return [loss] + tape.gradient(loss, [x, w, b])
+    return _ratio_workload(cfg, gf, _np_gelu_fwd_bwd, x, w, b, t, rtol=1e-3)
+
+
+@workload("batched_matmul_bcast", 0.80)
+def batched_matmul_bcast(cfg):
+    """relu(x @ w + b) with a rank-3 x (32, 256, 256) and a shared rank-2 w (256, 512) (batch
+    dims broadcast), then transpose_a: h^T @ x per batch entry, float32, vs numpy."""
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((32, 256, 256)).astype(np.float32)
+    w = (rng.standard_normal((256, 512)) / 16).astype(np.float32)
+    b = rng.standard_normal(512).astype(np.float32)
+
+    def gf(x, w, b):
+        h = tf.nn.relu(tf.matmul(x, w) + b)
+        return tf.matmul(h, x, transpose_a=True)
+
+    def ref(x, w, b):
+        h = np.maximum(x @ w + b, 0)
+        return h.transpose(0, 2, 1) @ x
+    return _ratio_workload(cfg, gf, ref, x, w, b, rtol=1e-3)
+
+
+@workload("mlp2_fwd_f64", 0.90)
+def mlp2_fwd_f64(cfg):
+    """A 2-layer MLP forward in float64: tanh(x @ w1 + b1) @ w2 + b2, x (1024, 512),
+    w1 (512, 1024), w2 (1024, 256), vs numpy."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1024, 512))
+    w1 = rng.standard_normal((512, 1024)) / 23
+    b1 = rng.standard_normal(1024)
+    w2 = rng.standard_normal((1024, 256)) / 32
+    b2 = rng.standard_normal(256)
+
+    def gf(x, w1, b1, w2, b2):
+        return tf.matmul(tf.tanh(tf.matmul(x, w1) + b1), w2) + b2
+
+    def ref(x, w1, b1, w2, b2):
+        return np.tanh(x @ w1 + b1) @ w2 + b2
+    return _ratio_workload(cfg, gf, ref, x, w1, b1, w2, b2, rtol=1e-9)
+
+
 @workload("sigmoid_xent_fwd_bwd", 0.50)
 def sigmoid_xent(cfg):
     """mean sigmoid cross-entropy on (4096, 1024) logits with 0/1 labels and its gradient
