@@ -94,6 +94,7 @@ from .ops import matrix_functions as _mf
 from . import audio
 from .indexed_slices import IndexedSlices
 from . import linalg_operators as _lo
+from . import core_extras as _ce
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -467,3 +468,11 @@ math.__dict__.update(igamma=_sf.igamma, igammac=_sf.igammac, betainc=_sf.betainc
 linalg.expm = _mf.expm
 image.__dict__.update(ssim=_imx.ssim, ssim_multiscale=_imx.ssim_multiscale)
 linalg.__dict__.update({_n: getattr(_lo, _n) for _n in _lo.__all__})
+globals().update({_n: getattr(_ce, _n) for _n in _ce.__all__[:15]})   # tf.* core extras
+math.__dict__.update({_n: getattr(_ce, _n) for _n in _ce.__all__[15:]},
+                     zero_fraction=_mo.zero_fraction)
+globals().update({_n: getattr(math, _n) for _n in ("acos", "acosh", "asin", "asinh", "atan2",
+                                                   "atanh")})
+globals().update({_n: getattr(debugging, _n) for _n in ("assert_equal", "assert_greater",
+                                                        "assert_less", "assert_rank")})
+as_string = strings.as_string

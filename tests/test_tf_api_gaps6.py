@@ -397,3 +397,64 @@ def test_linear_operator_gradient_and_tracing():
                                [1., 2.])
     with pytest.raises(ValueError, match="not square"):
         tf.linalg.LinearOperatorFullMatrix(np.ones((2, 3))).determinant()
+
+
+# ------------------------------------------------------------------ core extras
+def test_core_initializers_in_the_custom_layer_guide_pattern():
+    class Linear(tf.keras.layers.Layer):
+        def __init__(self, units=4, input_dim=3):
+            super().__init__()
+            w_init = tf.random_normal_initializer()
+            self.w = tf.Variable(initial_value=w_init(shape=(input_dim, units), dtype="float32"),
+                                 trainable=True)
+            b_init = tf.zeros_initializer()
+            self.b = tf.Variable(initial_value=b_init(shape=(units,), dtype="float32"),
+                                 trainable=True)
+            self.c = self.add_weight(shape=(units,), initializer=tf.constant_initializer(0.5))
+
+        def call(self, inputs):
+            return tf.matmul(inputs, self.w) + self.b + self.c
+
+    tf.random.set_seed(0)
+    layer = Linear()
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(layer(x).numpy(), x @ layer.w.numpy() + 0.5, rtol=1e-6)
+    w = tf.random_normal_initializer(mean=1.0, stddev=0.05, seed=3)((4000,)).numpy()
+    assert abs(w.mean() - 1.0) < 0.005 and abs(w.std() - 0.05) < 0.005
+    u = tf.random_uniform_initializer(seed=3)((4000,), tf.float64).numpy()
+    assert u.dtype == np.float64 and -0.05 <= u.min() and u.max() < 0.05
+    assert tf.ones_initializer()((2,), tf.int32).numpy().tolist() == [1, 1]
+    assert tf.random_normal_initializer.from_config(
+        tf.random_normal_initializer(stddev=2.0).get_config()).stddev == 2.0
+
+
+def test_core_extras_values():
+    x = tf.constant(1.3)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.grad_pass_through(tf.round)(x) ** 2
+    assert float(y) == 1.0 and float(t.gradient(y, x)) == 2.0     # d(r^2)/dr, passed through
+    assert tf.saturate_cast(tf.constant([-1.5, 70000.]), tf.int16).numpy().tolist() == \
+        [-1, 32767]
+    assert int(tf.foldr(lambda a, v: a - v, tf.constant([1, 2, 10]))) == 7   # 10 - 2 - 1
+    with tf.control_dependencies([tf.constant(1)]):
+        assert int(tf.identity(tf.constant(4))) == 4
+
+    seen = []
+
+    @tf.function
+    def f(v):
+        with tf.name_scope("blk"):
+            seen.append((tf.inside_function(), tf.get_current_name_scope()))
+            return v * 2
+    f(tf.constant(1.0))
+    assert seen == [(True, "blk")] and not tf.inside_function()
+    np.testing.assert_allclose(tf.math.unsorted_segment_sqrt_n(
+        tf.constant([[1., 2.], [3., 4.], [5., 6.]]), tf.constant([1, 1, 0]), 3).numpy(),
+        [[5., 6.], [4 / np.sqrt(2), 6 / np.sqrt(2)], [0., 0.]], rtol=1e-6)
+    vals, idx = tf.math.approx_min_k(tf.constant([[3., 1.], [0., 2.], [5., -1.]]), 2,
+                                     reduction_dimension=0)
+    assert vals.numpy().tolist() == [[0., -1.], [3., 1.]] and idx.numpy().tolist() == [[1, 2],
+                                                                                       [0, 0]]
+    assert tf.math.reciprocal_no_nan(tf.constant([4., 0.])).numpy().tolist() == [0.25, 0.]
+    assert float(tf.acos(tf.constant(1.0))) == 0.0 and tf.realdiv(3., 2.).numpy() == 1.5
