@@ -466,7 +466,9 @@ math.special = _namespace("math.special", **{_n: getattr(_sf, _n) for _n in _sf.
 math.__dict__.update(igamma=_sf.igamma, igammac=_sf.igammac, betainc=_sf.betainc,
                      bessel_i0=_mo.bessel_i0, bessel_i0e=_mo.bessel_i0e)
 linalg.expm = _mf.expm
-image.__dict__.update(ssim=_imx.ssim, ssim_multiscale=_imx.ssim_multiscale)
+image.__dict__.update({_n: getattr(_imx, _n) for _n in (
+    "ssim", "ssim_multiscale", "rgb_to_yiq", "yiq_to_rgb", "rgb_to_yuv", "yuv_to_rgb",
+    "crop_and_resize")})
 linalg.__dict__.update({_n: getattr(_lo, _n) for _n in _lo.__all__})
 globals().update({_n: getattr(_ce, _n) for _n in _ce.__all__[:15]})   # tf.* core extras
 math.__dict__.update({_n: getattr(_ce, _n) for _n in _ce.__all__[15:]},

@@ -458,3 +458,55 @@ def test_core_extras_values():
                                                                                        [0, 0]]
     assert tf.math.reciprocal_no_nan(tf.constant([4., 0.])).numpy().tolist() == [0.25, 0.]
     assert float(tf.acos(tf.constant(1.0))) == 0.0 and tf.realdiv(3., 2.).numpy() == 1.5
+
+
+# ------------------------------------------------------------------ colour spaces, crop_and_resize
+def test_yiq_yuv_round_trips_and_luma():
+    x = np.random.default_rng(9).random((2, 5, 4, 3)).astype(np.float32)
+    for fwd, back in ((tf.image.rgb_to_yiq, tf.image.yiq_to_rgb),
+                      (tf.image.rgb_to_yuv, tf.image.yuv_to_rgb)):
+        y = fwd(x).numpy()
+        np.testing.assert_allclose(y[..., 0], x @ [0.299, 0.587, 0.114], rtol=1e-5)
+        np.testing.assert_allclose(back(y).numpy(), x, atol=1e-4)   # TF's 8-digit kernels
+    with pytest.raises(tf.errors.InvalidArgumentError, match="rgb_to_yuv"):
+        tf.image.rgb_to_yuv(np.ones((2, 2), np.float32))
+
+
+def _crop_ref(img, box, size, extrap):
+    """TF's CropAndResize, one output pixel at a time (bilinear)."""
+    h, w = img.shape[:2]
+    y1, x1, y2, x2 = np.asarray(box, np.float64)
+    out = np.zeros(size + (img.shape[2],))
+    for i in range(size[0]):
+        yy = y1 * (h - 1) + i * (y2 - y1) * (h - 1) / (size[0] - 1)
+        for j in range(size[1]):
+            xx = x1 * (w - 1) + j * (x2 - x1) * (w - 1) / (size[1] - 1)
+            if not (0 <= yy <= h - 1 and 0 <= xx <= w - 1):
+                out[i, j] = extrap
+                continue
+            t, lft = int(np.floor(yy)), int(np.floor(xx))
+            b, r = min(t + 1, h - 1), min(lft + 1, w - 1)
+            dy, dx = yy - t, xx - lft
+            top = img[t, lft] + (img[t, r] - img[t, lft]) * dx
+            bot = img[b, lft] + (img[b, r] - img[b, lft]) * dx
+            out[i, j] = top + (bot - top) * dy
+    return out
+
+
+def test_crop_and_resize_matches_tf_formula_and_differentiates():
+    img = np.random.default_rng(10).random((2, 6, 7, 2))
+    boxes = np.array([[0.1, 0.2, 0.8, 0.9], [0.9, 0.0, 0.2, 0.5], [-0.2, 0.3, 0.6, 1.4]],
+                     np.float32)     # float32, as TF's boxes
+    out = tf.image.crop_and_resize(img, boxes, [1, 0, 1], (4, 5), extrapolation_value=-1.0)
+    assert out.shape == (3, 4, 5, 2) and out.dtype == tf.float64
+    for k, (box, i) in enumerate(zip(boxes, [1, 0, 1])):
+        np.testing.assert_allclose(out.numpy()[k], _crop_ref(img[i], box, (4, 5), -1.0),
+                                   rtol=1e-12)
+    same = tf.image.crop_and_resize(img, [[0., 0., 1., 1.]], [0], (6, 7))
+    np.testing.assert_allclose(same.numpy()[0], img[0], rtol=1e-12)
+    x = tf.constant(img)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        s = tf.reduce_sum(tf.image.crop_and_resize(x, boxes[:1], [1], (3, 3)))
+    g = tape.gradient(s, x).numpy()
+    assert g[0].sum() == 0 and abs(g[1].sum() - 9 * 2) < 1e-9     # weights of each sample sum to 1

@@ -33,7 +33,8 @@ __all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_t
            "adjust_saturation", "adjust_hue", "central_crop", "crop_to_bounding_box",
            "pad_to_bounding_box", "resize_with_crop_or_pad", "resize_with_pad", "rot90",
            "transpose", "per_image_standardization", "total_variation", "image_gradients",
-           "sobel_edges", "psnr", "ssim", "ssim_multiscale", "random_flip_left_right", "random_flip_up_down",
+           "sobel_edges", "psnr", "ssim", "ssim_multiscale", "rgb_to_yiq", "yiq_to_rgb",
+           "rgb_to_yuv", "yuv_to_rgb", "crop_and_resize", "random_flip_left_right", "random_flip_up_down",
            "random_brightness", "random_contrast", "random_saturation", "random_hue",
            "random_crop", "stateless_random_flip_left_right", "stateless_random_flip_up_down",
            "stateless_random_brightness", "stateless_random_contrast",
@@ -106,6 +107,49 @@ def grayscale_to_rgb(images, name=None):
     """
     x = _image(images, "grayscale_to_rgb", 1)
     return _s.concat([x, x, x], -1)
+
+
+# TF's colour-space kernels (image_ops_impl.py): out = images @ kernel on the last axis
+_RGB_TO_YIQ = [[0.299, 0.59590059, 0.2115], [0.587, -0.27455667, -0.52273617],
+               [0.114, -0.32134392, 0.31119955]]
+_YIQ_TO_RGB = [[1, 1, 1], [0.95598634, -0.27201283, -1.10674021],
+               [0.6208248, -0.64720424, 1.70423049]]
+_RGB_TO_YUV = [[0.299, -0.14714119, 0.61497538], [0.587, -0.28886916, -0.51496512],
+               [0.114, 0.43601035, -0.10001026]]
+_YUV_TO_RGB = [[1, 1, 1], [0, -0.394642334, 2.03206185], [1.13988303, -0.58062185, 0]]
+
+
+def _colour(images, kernel, opname):
+    x = to_tensor(images)
+    if x.ndim < 1 or x.shape[-1] != 3:
+        raise op_error(opname, (x,), "the last dimension must be 3 (channels)")
+    if not x.dtype.is_floating:
+        raise op_error(opname, (x,), "needs float images (convert_image_dtype first)")
+    return _a.tensordot(x, constant(np.asarray(kernel, x.dtype.np)), [[x.ndim - 1], [0]])
+
+
+def rgb_to_yiq(images):
+    """`tf.image.rgb_to_yiq`: RGB to YIQ (Y = 0.299 R + 0.587 G + 0.114 B), float images.
+
+    >>> [round(float(v), 3) + 0.0 for v in rgb_to_yiq(constant([1., 1., 1.]))]
+    [1.0, 0.0, 0.0]
+    """
+    return _colour(images, _RGB_TO_YIQ, "rgb_to_yiq")
+
+
+def yiq_to_rgb(images):
+    """`tf.image.yiq_to_rgb`: the inverse of rgb_to_yiq."""
+    return _colour(images, _YIQ_TO_RGB, "yiq_to_rgb")
+
+
+def rgb_to_yuv(images):
+    """`tf.image.rgb_to_yuv`: RGB to YUV (BT.601 weights), float images."""
+    return _colour(images, _RGB_TO_YUV, "rgb_to_yuv")
+
+
+def yuv_to_rgb(images):
+    """`tf.image.yuv_to_rgb`: the inverse of rgb_to_yuv."""
+    return _colour(images, _YUV_TO_RGB, "yuv_to_rgb")
 
 
 def rgb_to_hsv(images, name=None):
@@ -478,6 +522,69 @@ def ssim_multiscale(img1, img2, max_val, power_factors=_MS_SSIM_WEIGHTS, filter_
     vals = _s.stack(mcs[:-1] + [_m.relu(s)], axis=-1)
     weights = constant(np.asarray(power_factors, x.dtype.np))
     return _m.reduce_mean(_m.reduce_prod(_m.pow(vals, weights), [-1]), [-1])
+
+
+def _crop_axis(lo, hi, n_in, n_out, method):
+    """(n_out, n_in) sampling matrix of one box edge pair (normalized coordinates, TF's
+    CropAndResize: in = lo (n_in - 1) + i (hi - lo) (n_in - 1) / (n_out - 1)) and the mask of
+    samples inside the image."""
+    i = np.arange(n_out)
+    src = lo * (n_in - 1) + i * (hi - lo) * (n_in - 1) / (n_out - 1) if n_out > 1 else \
+        np.full(n_out, 0.5 * (lo + hi) * (n_in - 1))
+    inside = (src >= 0) & (src <= n_in - 1)
+    m = np.zeros((n_out, n_in))
+    if method == "nearest":
+        m[i[inside], np.round(src[inside]).astype(int)] = 1.0
+    else:
+        top = np.floor(src).astype(int)
+        frac = src - top
+        for r in i[inside]:
+            m[r, top[r]] += 1.0 - frac[r]
+            if frac[r] > 0:
+                m[r, min(top[r] + 1, n_in - 1)] += frac[r]
+    return m, inside
+
+
+def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear",
+                    extrapolation_value=0.0, name=None):
+    """`tf.image.crop_and_resize`: for each box [y1, x1, y2, x2] (normalized; y2 < y1 flips)
+    of image box_indices[b], a crop_size (h, w) sample of that region (bilinear or nearest,
+    TF's CropAndResize coordinates); samples outside the image are extrapolation_value. The
+    output (num_boxes, h, w, C) is float32 (float64 for float64 images) and differentiable in
+    the image. The boxes must be known values (eager, or constants while tracing).
+
+    >>> img = constant(np.arange(16., dtype="float32").reshape(1, 4, 4, 1))
+    >>> crop_and_resize(img, [[0., 0., 1., 1.]], [0], (2, 2))[0, :, :, 0].numpy().tolist()
+    [[0.0, 3.0], [12.0, 15.0]]
+    """
+    x = _image(image, "crop_and_resize")
+    if x.ndim != 4:
+        raise op_error("crop_and_resize", (x,), "image must be 4-D (batch, height, width, C)")
+    b = get_static_value(to_tensor(boxes))
+    idx = get_static_value(to_tensor(box_indices))
+    if b is None or idx is None:
+        raise NotImplementedError("crop_and_resize: the boxes and box_indices must be known "
+                                  "values (eager tensors or constants), not computed in a trace")
+    b, idx = np.asarray(b, np.float64).reshape(-1, 4), np.asarray(idx).reshape(-1)
+    if len(b) != len(idx):
+        raise op_error("crop_and_resize", (x,), f"{len(b)} boxes but {len(idx)} box_indices")
+    ch, cw = (int(v) for v in np.asarray(get_static_value(to_tensor(crop_size))).ravel())
+    h, w = x.shape[1:3]
+    xf = x if x.dtype in (_dt.float32, _dt.float64) else _m.cast(x, _dt.float32)
+    crops = []
+    for (y1, x1, y2, x2), k in zip(b, idx):
+        my, iny = _crop_axis(y1, y2, h, ch, method)
+        mx, inx = _crop_axis(x1, x2, w, cw, method)
+        my, mx = constant(my.astype(xf.dtype.np)), constant(mx.astype(xf.dtype.np))
+        crop = _a.einsum("ih,hwc,jw->ijc", my, xf[int(k)], mx)
+        outside = ~(iny[:, None] & inx[None, :])
+        if outside.any() and extrapolation_value:
+            crop = crop + constant((outside * float(extrapolation_value))[:, :, None]
+                                   .astype(xf.dtype.np))
+        crops.append(crop)
+    if not crops:
+        return _m.cast(constant(np.zeros((0, ch, cw, x.shape[3]))), xf.dtype)
+    return _s.stack(crops, 0)
 
 
 def sobel_edges(image):
