@@ -15,6 +15,7 @@ import pytest
 
 import graphflow as tf
 from graphflow.backends.numba import SETTINGS, blas, codegen
+from graphflow.backends.numba.parallel import ONE_THREAD, pool
 from graphflow.backends.numba.plan import NumbaPlan
 from graphflow.ops.registry import OPS
 
@@ -82,18 +83,30 @@ def test_runner_matches_impl(a_shape, b_shape, ta, tb, dtype, split, monkeypatch
 
 @pytest.mark.parametrize("a_shape,b_shape,ta,tb", [PRODUCTS[1], PRODUCTS[5], PRODUCTS[7],
                                                    PRODUCTS[11]])
-def test_fused_epilogue_sees_every_row_once(a_shape, b_shape, ta, tb, split_small):
+@pytest.mark.parametrize("one_thread", [False, True])
+def test_fused_epilogue_sees_every_row_once(a_shape, b_shape, ta, tb, one_thread, split_small):
+    """Every row once, after its product; on one thread (`ONE_THREAD`) a batched product
+    still runs chunk by chunk (each chunk's epilogue while it is in cache)."""
     a, b, d, want = _node(a_shape, b_shape, ta, tb, "float64")
     out = np.full(want.shape, np.nan)
     rows_per_image = int(np.prod(want.shape[1:-1], dtype=np.int64))   # rows of (-1, n)
     seen = np.zeros(want.shape[0] * rows_per_image, int)
     flat = out.reshape(-1, want.shape[-1])
 
+    calls = []
+
     def then(lo, hi):
         assert not np.isnan(flat[lo:hi]).any()     # the chunk's product is done
         seen[lo:hi] += 1
-    blas.matmul_runner(d).fused(a, b, out, then, rows_per_image, 1)
+        calls.append(lo)
+    if one_thread:
+        with ONE_THREAD:
+            blas.matmul_runner(d).fused(a, b, out, then, rows_per_image, 1)
+    else:
+        blas.matmul_runner(d).fused(a, b, out, then, rows_per_image, 1)
     assert (seen == 1).all()
+    if len(want.shape) > 2 and (one_thread or pool().helpers):
+        assert len(calls) == want.shape[0]          # one call per batch entry (images=1)
     np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from ...blas_threads import SINGLE_BLAS, SMALL_GEMM
 from ...ops.math_ops import MATMUL
 from ...ops.registry import OPS
-from .parallel import pool
+from .parallel import ONE_THREAD, pool
 
 _GEMMS = {}
 
@@ -130,11 +130,14 @@ def run_product(a, b, out, then=None, rows_per_image=1, images=None):
     n, sa, sb = _split(a, b, out)
     macs = out.size * a.shape[-1]
     helpers = pool().helpers
-    if macs < SPLIT_GEMM or n < 2 or not helpers:
+    # one thread (no helper threads, or the plan chose one thread: `parallel.ONE_THREAD`): a
+    # batched product still runs chunk by chunk, each chunk's epilogue while it is in cache
+    serial = not helpers or ONE_THREAD.depth
+    if macs < SPLIT_GEMM or n < 2 or (serial and out.ndim == 2):
         if macs < SPLIT_GEMM:
             with SINGLE_BLAS:
                 np.matmul(a, b, out=out)
-        else:                           # one core: BLAS on its own threads (if any)
+        else:                           # BLAS on its own threads (if any)
             np.matmul(a, b, out=out)
         if then is not None:        # the epilogue alone may still be worth all cores
             pool().run(then, n * rows_per_image, (images or n) * rows_per_image)
@@ -152,7 +155,11 @@ def run_product(a, b, out, then=None, rows_per_image=1, images=None):
         if then is not None:
             then(lo * rows_per_image, hi * rows_per_image)
     with SINGLE_BLAS:
-        pool().run(chunk, n, rows)
+        if serial:
+            for lo in range(0, n, rows):
+                chunk(lo, min(n, lo + rows))
+        else:
+            pool().run(chunk, n, rows)
     return out
 
 
@@ -229,6 +236,8 @@ def describe(d, in_shapes):
     macs = int(np.prod(dims, dtype=np.int64))
     if macs < SPLIT_GEMM or shape[0] < 2:
         return f"one BLAS gemm ({macs} multiply-adds{': one thread' if macs < SPLIT_GEMM else ''})" + tr
-    what = "rows" if len(shape) == 2 else "batch entries"
-    return (f"BLAS gemm per chunk of {-(-shape[0] // MAX_CHUNKS)} of {shape[0]} {what} on the "
-            "chunk pool (BLAS single-threaded)" + tr)
+    if len(shape) == 2:
+        return (f"BLAS gemm per chunk of {shape[0]} rows / {pool().helpers + 1} threads on the "
+                "chunk pool (BLAS single-threaded)" + tr)
+    return (f"BLAS gemm per chunk of {-(-shape[0] // MAX_CHUNKS)} of {shape[0]} batch entries "
+            "on the chunk pool (BLAS single-threaded)" + tr)
