@@ -283,11 +283,12 @@ def test_warm_start_loads_the_runtime_and_skips_helper_modules(tmp_path):
     """A warm start loads numba's runtime functions (NRT) from object code an earlier process
     wrote, and rebuilds helper environments without importing their modules
     (`cache._install_load_shortcuts`); kernels compiled afterwards in the same process still
-    work; a damaged NRT file is compiled again and rewritten."""
+    work; a damaged NRT file is compiled again and rewritten. (This is numba's loader: the
+    path of kernels without a shared object, `native.py`, which is switched off here.)"""
     runs = []
 
     def run():
-        env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(tmp_path))
+        env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(tmp_path), GRAPHFLOW_NATIVE_KERNELS="0")
         env.pop("GRAPHFLOW_SYNC_COMPILE", None)
         runs.append(len(runs) + 1)
         code = SHORTCUT_CHILD.format(root=ROOT, c=runs[-1])

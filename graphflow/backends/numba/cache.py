@@ -15,6 +15,11 @@
   thread instead), then loaded from the disk cache like a hit. Loading skips numba's lowering
   registries (`_load_cached`: ~5-10 ms per kernel instead of a 0.5-0.8 s first load).
   ``GRAPHFLOW_SYNC_COMPILE=1`` (or ``SETTINGS.sync_compile = True``) compiles in the caller.
+* The compiler process also writes each kernel as a shared object with a plain C entry
+  (`native.py`); loading one is a dlopen (~0.3 ms) and never imports numba, so a warm start
+  (and a cold one, whose kernels the process compiles) runs without numba in this process.
+  Kernels without one (no C compiler, a loop kernel returning values, a parallel kernel,
+  ``GRAPHFLOW_NATIVE_KERNELS=0``, the compile thread's own compiles) load through numba below.
 * A warm start (every kernel of a plan in the disk cache) loads them in the caller before the
   first call (`load_now`: numba's import plus ~5-10 ms per kernel), so no call runs on numpy
   next to a loader; ``GRAPHFLOW_WARM_LOAD=background`` loads on the compile thread instead.
@@ -45,6 +50,7 @@ import warnings
 
 import numpy as np
 
+from . import native
 from .codegen import CODEGEN_VERSION
 from .compile_worker import innermost_loops, numba_signature, vector_report
 
@@ -70,7 +76,8 @@ class Settings:
 
 SETTINGS = Settings()
 #: 'compiled', 'disk_hits', 'memory_hits', 'recovered', 'failed'; 'nrt_loaded' (the runtime's
-#: functions from the disk cache), 'lazy_envs' (helper environments made without their module)
+#: functions from the disk cache), 'lazy_envs' (helper environments made without their module),
+#: 'native_loads' (kernels loaded from their shared objects, `native.py`)
 STATS = collections.Counter()
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -755,13 +762,42 @@ def _send_misses(k):
 
 
 def _on_disk(k):
-    """True if kernel `k` looks compiled in the disk cache (its module and numba's index; with
-    ``NUMBA_CACHE_DIR`` numba keeps the index elsewhere: the module alone counts, a miss found
-    when loading goes back to the background)."""
+    """True if kernel `k` loads from the disk cache: its shared object (`native.py`), else its
+    module and numba's index (with ``NUMBA_CACHE_DIR`` numba keeps the index elsewhere: the
+    module alone counts, a miss found when loading goes back to the background). A kernel in
+    numba's cache that could have a shared object but has none yet counts as a miss: the
+    compiler process loads it from numba's cache and writes the shared object, and this process
+    never imports numba."""
     d = SETTINGS.cache_dir
+    if native.present(d, k.key):
+        return True
     if not os.path.exists(os.path.join(d, f"gfk_{k.key}.py")):
         return False
-    return bool(os.environ.get("NUMBA_CACHE_DIR")) or f"gfk_{k.key}" in _indexed(d)
+    if not (os.environ.get("NUMBA_CACHE_DIR") or f"gfk_{k.key}" in _indexed(d)):
+        return False
+    return not (_native_wanted() and native.unbuildable(d, k.key) is None)
+
+
+def _native_wanted():
+    """Kernels get shared objects: switched on, and a compiler process to build them."""
+    return native.usable() and COMPILE_PROCESS and not _process.broken
+
+
+def _load_native(k):
+    """Load kernel `k` from its shared object (`native.py`; no numba import); True if it did."""
+    fn = native.load(SETTINGS.cache_dir, k.key, len(k.arg_types))
+    if fn is None:
+        return False
+    from . import heap, threads
+    threads.configure()
+    heap.keep_freed_memory()
+    path = os.path.join(SETTINGS.cache_dir, f"gfk_{k.key}.py")
+    k.vector = _vector_info(None, k.source, path, hits=1)
+    k.origin = "compiled" if k.compiler == "process" else "disk"
+    STATS["native_loads"] += 1
+    STATS["compiled" if k.origin == "compiled" else "disk_hits"] += 1
+    k.path, k.fn, k.state = path, fn, "ready"
+    return True
 
 
 _INDEXED = [None, None, frozenset()]       # (numba's cache dir, its mtime, the indexed names)
@@ -823,6 +859,13 @@ def compile_kernel(k, load_only=False):
     t0 = time.perf_counter()
     elsewhere = False
     try:
+        if SETTINGS.disk_cache:
+            had = native.present(SETTINGS.cache_dir, k.key)
+            if _load_native(k):
+                return
+            if had and load_only and _native_wanted():
+                k.state = "pending"     # damaged (now deleted): the compiler process rebuilds it
+                return
         _setup()
         sig = _numba_sig(k.arg_types)
         name = f"gfk_{k.key}"

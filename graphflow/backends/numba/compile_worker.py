@@ -5,8 +5,9 @@ runs the steps, it holds the GIL and every step running on numpy meanwhile waits
 throttled compiler takes seconds to finish). The kernel cache (`cache.py`) therefore sends cache
 misses here: a separate Python process, with its own GIL, on another core, compiles the kernel
 module (`cache=True` writes the machine code beside it, exactly as an in-process compile would),
-writes what LLVM vectorized beside it (`<module>.vec.txt`), and answers; the host then loads the
-kernel from the disk cache in milliseconds.
+writes what LLVM vectorized beside it (`<module>.vec.txt`) and the kernel as a shared object with a
+plain C entry (`native.py`: the host loads it with ctypes, without importing numba), and answers;
+the host then loads the kernel from the disk cache in milliseconds.
 
 The process never imports the `graphflow` package (0.5-1 s): `graphflow`, `graphflow.backends`
 and `graphflow.backends.numba` are registered as bare packages whose `__path__` points at the
@@ -15,7 +16,8 @@ source directories, so a kernel module's `from graphflow.backends.numba.rt impor
 host imports it for `vector_report`, `innermost_loops` and `numba_signature`).
 
 Protocol: one JSON object per line on stdin, ``{"path": module file, "name": module name,
-"arg_types": [...]}``; one line back per request, ``{"ok": true, "seconds": s}`` or
+"arg_types": [...]}`` (with ``"native": false``: no shared object); one line back per request,
+``{"ok": true, "seconds": s}`` or
 ``{"ok": false, "error": "..."}``. End of input ends the process.
 """
 import json
@@ -111,7 +113,10 @@ def _compile(req):
     try:
         spec.loader.exec_module(mod)
         disp = mod.kernel
-        disp.compile(numba_signature(req["arg_types"]))
+        sig = numba_signature(req["arg_types"])
+        disp.compile(sig)
+        if req.get("native", True):
+            _build_native(disp, sig, req, source)
         try:
             text = vector_report("\n".join(disp.inspect_llvm().values()), source)
             side = path[:-3] + ".vec.txt"
@@ -123,6 +128,26 @@ def _compile(req):
             pass
     finally:
         sys.modules.pop(name, None)
+
+
+def _build_native(disp, sig, req, source):
+    """Also write the kernel as a shared object (`native.py`), or a note why it cannot be."""
+    from graphflow.backends.numba import native
+    d, key = os.path.dirname(req["path"]), req["name"][len("gfk_"):]
+    arg_types = [tuple(t) for t in req["arg_types"]]
+
+    def recompile():        # numba loaded it from its cache: compile afresh to link it
+        ns = {"__name__": req["name"] + "_native"}
+        exec(compile(source.replace("cache=True", "cache=False"), req["path"], "exec"), ns)
+        ns["kernel"].compile(sig)
+        return ns["kernel"]
+    try:
+        path = native.build(disp, sig, arg_types, d, key, source, recompile)
+        why = native.build.why
+    except Exception as e:      # never a reason to fail the kernel
+        path, why = None, f"{type(e).__name__}: {e}"
+    if path is None:
+        native.mark_unbuildable(d, key, why)
 
 
 def main():

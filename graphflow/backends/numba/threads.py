@@ -11,6 +11,7 @@ threads collapse when another process shares a core (measured on 2 cores with on
 prange kernel took 8.0 ms with omp, 3.7 ms with workqueue, 4.3 ms serial).
 """
 import os
+import sys
 
 _configured = None
 
@@ -26,8 +27,11 @@ def usable_cores():
 
 
 def configure():
-    """Cap BLAS threads at the usable cores, pick numba's workqueue layer; returns the count."""
+    """Cap BLAS threads at the usable cores, pick numba's workqueue layer (once numba is imported:
+    a process running only shared-object kernels never imports it); returns the count."""
     global _configured
+    if "NUMBA_THREADING_LAYER" not in os.environ and "numba" in sys.modules:
+        sys.modules["numba"].config.THREADING_LAYER = "workqueue"   # never imports numba
     if _configured is not None:
         return _configured
     n = usable_cores()
@@ -37,8 +41,5 @@ def configure():
             threadpool_limits(n)
     except Exception:   # threadpoolctl missing or a library it cannot drive: leave it
         pass
-    if "NUMBA_THREADING_LAYER" not in os.environ:
-        import numba
-        numba.config.THREADING_LAYER = "workqueue"
     _configured = n
     return n
