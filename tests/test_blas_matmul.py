@@ -8,16 +8,14 @@
   epilogue (scale, mask, softmax; bias, activation) fused per batch chunk;
 * gradients of the compiled batched path against central finite differences (float64).
 """
-import warnings
-
 import numpy as np
 import pytest
 
 import graphflow as tf
 from graphflow.backends.numba import SETTINGS, blas, codegen
 from graphflow.backends.numba.parallel import ONE_THREAD, pool
-from graphflow.backends.numba.plan import NumbaPlan
 from graphflow.ops.registry import OPS
+from test_numba_backend import check_same
 
 R = np.random.default_rng(11)
 
@@ -120,26 +118,6 @@ def test_other_dtypes_use_the_impl():
     np.testing.assert_array_equal(got, a @ a)
 
 
-def _same(fn, *arrays, tol):
-    fj, fn_ = tf.function(fn), tf.function(fn, jit_compile=False)
-    targs = [tf.constant(a) for a in arrays]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        got, want = fj(*targs), fn_(*targs)
-    plan = fj.get_concrete_function(*targs)._executor
-    assert isinstance(plan, NumbaPlan)
-    for st in plan.cluster_steps:
-        assert st.last_error is None, st.last_error
-        assert st.kernel is None or st.fresh
-    got = got if isinstance(got, (list, tuple)) else [got]
-    want = want if isinstance(want, (list, tuple)) else [want]
-    for a, b in zip(got, want):
-        a, b = np.asarray(a), np.asarray(b)
-        assert a.shape == b.shape and a.dtype == b.dtype
-        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
-    return plan
-
-
 def _attention(q, k, v, mask):
     s = tf.matmul(q, k, transpose_b=True) * 0.25 + mask
     return tf.matmul(tf.nn.softmax(s, -1), v)
@@ -149,7 +127,7 @@ def _attention(q, k, v, mask):
 def test_attention_epilogue_fused_per_head(dtype, split_small):
     q, k, v = (R.standard_normal((3, 9, 4)).astype(dtype) for _ in range(3))
     mask = np.triu(np.full((9, 9), -1e9, dtype), 1)
-    plan = _same(_attention, q, k, v, mask, tol=1e-5 if dtype == "float32" else 1e-12)
+    plan = check_same(_attention, q, k, v, mask)
     st = plan.cluster_steps[0]
     assert "AFZ(" in st.call_source          # the softmax runs per head after its gemm
     assert "per chunk" in plan.report()
@@ -165,7 +143,7 @@ def test_product_after_the_epilogue_broadcast_and_transposed(v_shape, split_smal
     def f(q, k, v):
         p = tf.nn.softmax(tf.matmul(q, k, transpose_b=True), -1)
         return tf.matmul(p, v), tf.matmul(p, v, transpose_a=True), p
-    plan = _same(f, q, k, v, tol=1e-12)
+    plan = check_same(f, q, k, v)
     assert any(st.follow is not None for st in plan.cluster_steps)
 
 
@@ -192,13 +170,13 @@ def test_dense_bias_gelu_and_transpose_a(split_small):
     def f(x, w, b):
         h = tf.nn.gelu(tf.matmul(x, w, transpose_a=True) + b)
         return h, tf.reduce_sum(h, axis=1)
-    _same(f, x, w, b, tol=1e-5)
+    check_same(f, x, w, b)
 
 
 def test_broadcast_batch_in_a_traced_function(split_small):
     a = R.standard_normal((2, 1, 5, 4))
     b = R.standard_normal((3, 6, 4))
-    _same(lambda a, b: tf.nn.relu(tf.matmul(a, b, transpose_b=True)) * 2.0, a, b, tol=1e-12)
+    check_same(lambda a, b: tf.nn.relu(tf.matmul(a, b, transpose_b=True)) * 2.0, a, b)
 
 
 def test_gradient_of_batched_attention_matches_finite_differences(split_small):
