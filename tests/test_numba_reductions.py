@@ -662,3 +662,36 @@ def test_big_row_argmax_runs_chunked_and_matches_numpy():
     got, want, plan = both(lambda x: tf.argmax(x, 1), x)
     assert any(st.parallel and not st.split for st in plan.cluster_steps), plan.report()
     np.testing.assert_array_equal(got[0], want[0])
+
+
+@st.composite
+def arg_programs(draw):
+    steps = [(draw(st.sampled_from(range(len(UNARY)))), draw(st.sampled_from(["argmax", "argmin"])),
+              draw(st.sampled_from([-1, 2, 1, 0])), draw(st.sampled_from([None, 2, (1, 2)])))
+             for _ in range(draw(st.integers(1, 3)))]
+    return steps, draw(st.booleans())
+
+
+@settings(max_examples=4, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(arg_programs())
+def test_random_arg_reductions_with_other_reductions_match_numpy(prog):
+    """argmax/argmin of fused producers next to sums over the same or other axes (NaN, inf,
+    signed zeros and ties in the data): the indices equal numpy's, the sums its values."""
+    steps, specials = prog
+    x = special(np.float32, (3, 4, 37), 17) if specials else \
+        np.round(np.random.default_rng(18).standard_normal((3, 4, 37)), 1).astype(np.float32)
+
+    def fn(x):
+        outs = []
+        for u, arg, ax, sax in steps:
+            v = UNARY[u](x)
+            outs += [getattr(tf, arg)(v, ax), tf.reduce_sum(v, sax)]
+        return outs
+    got, want, _ = both(fn, x)
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        if a.dtype.kind == "i":
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-4, equal_nan=True)
