@@ -127,7 +127,10 @@ __getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
         "RaggedTensorSpec": lambda: _structure().RaggedTensorSpec,
         "SparseTensorSpec": lambda: _structure().SparseTensorSpec,
         "type_spec_from_value": lambda: _structure().spec_of,
-        "test": lambda: _import("graphflow.test_util")})   # tf.test (unittest-based)
+        "test": lambda: _import("graphflow.test_util"),   # tf.test (unittest-based)
+        # TF 2's aliases of the Keras modules
+        **{_n: (lambda _n=_n: getattr(_import("graphflow.keras"), _n)) for _n in (
+            "optimizers", "losses", "metrics", "initializers")}})
 
 
 def _structure():
@@ -471,6 +474,8 @@ image.__dict__.update({_n: getattr(_imx, _n) for _n in (
     "crop_and_resize")})
 linalg.__dict__.update({_n: getattr(_lo, _n) for _n in _lo.__all__})
 globals().update({_n: getattr(_ce, _n) for _n in _ce.__all__[:15]})   # tf.* core extras
+AggregationMethod = _ce.AggregationMethod
+train.ExponentialMovingAverage = _ce.ExponentialMovingAverage
 math.__dict__.update({_n: getattr(_ce, _n) for _n in _ce.__all__[15:]},
                      zero_fraction=_mo.zero_fraction)
 globals().update({_n: getattr(math, _n) for _n in ("acos", "acosh", "asin", "asinh", "atan2",

@@ -20,13 +20,14 @@ from .dtypes import as_dtype
 from .ops import array_ops as _a, math_ops as _m, random_ops as _r, segment_ops as _seg
 from .ops import shape_ops as _s
 from .ops.creation import fill, ones, zeros
-from .tensor import SymbolicTensor, Tensor, constant, to_tensor  # noqa: F401  (doctests)
+from .tensor import SymbolicTensor, Tensor, Variable, constant, to_tensor  # noqa: F401
 
 __all__ = ["constant_initializer", "zeros_initializer", "ones_initializer",
            "random_normal_initializer", "random_uniform_initializer", "control_dependencies",
            "grad_pass_through", "saturate_cast", "foldr", "tuple", "inside_function",
            "get_current_name_scope", "is_symbolic_tensor", "realdiv", "parallel_stack",
-           "reciprocal_no_nan", "unsorted_segment_sqrt_n", "approx_max_k", "approx_min_k"]
+           "reciprocal_no_nan", "unsorted_segment_sqrt_n", "approx_max_k", "approx_min_k",
+           "ExponentialMovingAverage", "AggregationMethod"]
 
 
 # ------------------------------------------------------------------ TF2 core initializers
@@ -277,3 +278,74 @@ def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
     array([[0, 2]], dtype=int32)
     """
     return _topk_along(operand, k, reduction_dimension, -1)
+
+
+# ------------------------------------------------------------------ tf.train / tf.*
+class AggregationMethod:
+    """`tf.AggregationMethod`: how gradients of one tensor are summed (graphflow always adds
+    them with one add_n; the names are accepted by `tf.gradients`)."""
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+class ExponentialMovingAverage:
+    """`tf.train.ExponentialMovingAverage`: shadow copies of variables that track their
+    exponential moving average: `apply(var_list)` updates each shadow by
+    shadow -= (1 - decay) (shadow - var), with decay = min(decay, (1 + n) / (10 + n)) when
+    `num_updates` n is given; `average(var)` is the shadow Variable (created by the first
+    apply, holding the variable's value then). Works eagerly and inside tf.function.
+
+    >>> import graphflow as tf
+    >>> v = tf.Variable(0.0)
+    >>> ema = tf.train.ExponentialMovingAverage(decay=0.9)
+    >>> ema.apply([v])
+    >>> _ = v.assign(10.0)
+    >>> ema.apply([v])
+    >>> round(float(ema.average(v).numpy()), 5)     # 0 + (10 - 0) * (1 - 0.9)
+    1.0
+    """
+
+    def __init__(self, decay, num_updates=None, zero_debias=False,
+                 name="ExponentialMovingAverage"):
+        if zero_debias:
+            raise NotImplementedError("ExponentialMovingAverage: zero_debias=True is not "
+                                      "supported")
+        self._decay, self._num_updates, self._name = decay, num_updates, name
+        self._averages = {}
+
+    name = property(lambda self: self._name)
+
+    def _decay_value(self):
+        if self._num_updates is None:
+            return self._decay
+        n = _m.cast(to_tensor(self._num_updates), "float32")
+        return _m.minimum(self._decay, (1.0 + n) / (10.0 + n))
+
+    def apply(self, var_list=None):
+        """Create the shadows of new variables, then update every shadow."""
+        if var_list is None:
+            raise ValueError("ExponentialMovingAverage.apply: pass the variables (TF 2 has no "
+                             "global variable collection)")
+        decay = self._decay_value()
+        for v in var_list:
+            shadow = self._averages.get(id(v))
+            if shadow is None:   # created once (a trace's first run), from var's value then
+                with _state.using(graph=None):
+                    shadow = Variable(np.array(v.numpy()), trainable=False,
+                                      name=self.average_name(v))
+                self._averages[id(v)] = (shadow, v)
+            else:
+                shadow = shadow[0]
+            shadow.assign_sub((shadow.read_value() - _m.cast(v.read_value(), shadow.dtype))
+                              * _m.cast(1.0 - to_tensor(decay), shadow.dtype))
+
+    def average(self, var):
+        """The shadow Variable of `var` (None before apply saw it)."""
+        entry = self._averages.get(id(var))
+        return None if entry is None else entry[0]
+
+    def average_name(self, var):
+        """The shadow's name: "<var name>/ExponentialMovingAverage"."""
+        return f"{getattr(var, 'name', 'variable').split(':')[0]}/{self._name}"

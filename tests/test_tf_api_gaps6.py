@@ -510,3 +510,26 @@ def test_crop_and_resize_matches_tf_formula_and_differentiates():
         s = tf.reduce_sum(tf.image.crop_and_resize(x, boxes[:1], [1], (3, 3)))
     g = tape.gradient(s, x).numpy()
     assert g[0].sum() == 0 and abs(g[1].sum() - 9 * 2) < 1e-9     # weights of each sample sum to 1
+
+
+def test_exponential_moving_average_eager_and_traced():
+    v = tf.Variable([1.0, 2.0])
+    ema = tf.train.ExponentialMovingAverage(0.5)
+
+    @tf.function
+    def step(x):
+        v.assign(x)
+        ema.apply([v])
+    for x in ([3.0, 4.0], [5.0, 6.0]):
+        step(tf.constant(x))
+    # shadow starts at v's value when first applied ([1, 2], at trace time), then averages
+    np.testing.assert_allclose(ema.average(v).numpy(), [3.5, 4.5])
+    assert ema.average_name(v).endswith("/ExponentialMovingAverage")
+    w = tf.Variable(0.0)
+    ema2 = tf.train.ExponentialMovingAverage(0.99, num_updates=0)   # decay min(.99, 1/10)
+    ema2.apply([w])
+    w.assign(10.0)
+    ema2.apply([w])
+    np.testing.assert_allclose(float(ema2.average(w)), 9.0, rtol=1e-6)
+    assert tf.optimizers.Adam is tf.keras.optimizers.Adam and tf.losses.Huber is \
+        tf.keras.losses.Huber and tf.metrics.Mean is tf.keras.metrics.Mean
