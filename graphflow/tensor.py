@@ -251,7 +251,7 @@ class Tensor(_TensorLike):
     tf.Tensor([[2. 4.]], shape=(1, 2), dtype=float32)
     """
 
-    __slots__ = ("_value", "_sliced", "__weakref__")
+    __slots__ = ("_value", "_sliced", "_keras_mask", "__weakref__")   # Keras masking
 
     @classmethod
     def _wrap(cls, value):

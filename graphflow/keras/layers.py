@@ -106,6 +106,8 @@ class KerasTensor:
     """A symbolic value in a functional model under construction: shape (batch dim None) and
     dtype, plus the layer call that produced it."""
 
+    _keras_mask = None   # a KerasTensor: the mask Keras masking attaches to this value
+
     def __init__(self, shape, dtype, node=None, name=None):
         self.shape = TensorShape(shape)
         self.dtype = _dt.as_dtype(dtype)
@@ -179,6 +181,29 @@ class _Node:
 
     def __init__(self, layer, inputs, kwargs, outputs):
         self.layer, self.inputs, self.kwargs, self.outputs = layer, inputs, kwargs, outputs
+
+
+class _SupportsMasking:
+    """`Layer.supports_masking`: True if the layer computes its output's mask from its input's
+    (Keras 3's default: the layer overrides `compute_mask`); a subclass or an instance may set
+    it. Read on a class too (a bool, not a property object)."""
+
+    def __get__(self, obj, cls):
+        v = None if obj is None else obj.__dict__.get("_supports_masking")
+        return any("compute_mask" in vars(k) for k in cls.__mro__[:cls.__mro__.index(Layer)]) \
+            if v is None else v
+
+    def __set__(self, obj, value):
+        obj.__dict__["_supports_masking"] = bool(value)
+
+
+def _mask_of(inputs):
+    """The `_keras_mask` an input tensor carries (a list of them for a list of inputs, None if
+    there is none)."""
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(x, "_keras_mask", None) for x in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(inputs, "_keras_mask", None)
 
 
 def _is_symbolic(x):
@@ -491,6 +516,8 @@ class Layer(Module):
         if _is_symbolic((inputs, args, kwargs)):   # also call(targets, logits) on two Inputs
             return self._symbolic_call(inputs, args, kwargs)
         mask = kwargs.pop("mask", None)
+        if mask is None:   # Keras: a tensor carries its mask (`_keras_mask`) into the next layer
+            mask = _mask_of(inputs)
         if mask is not None and self._call_takes_mask:
             kwargs["mask"] = mask
         training = kwargs.pop("training", None)
@@ -514,7 +541,22 @@ class Layer(Module):
             lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, inputs)
         self._output_shape_value = _map(
             lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, outputs)
+        if self.supports_masking:
+            self._set_output_masks(inputs, outputs, mask)
         return outputs
+
+    def _set_output_masks(self, inputs, outputs, mask):
+        """Attach `compute_mask`'s result to the outputs as `_keras_mask` (unless they carry
+        one already), so that the next layer receives it, as in Keras."""
+        outs = [t for t in flatten(outputs)[0] if isinstance(t, Tensor)]
+        if not outs or all(getattr(t, "_keras_mask", None) is not None for t in outs):
+            return
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is None:
+            return
+        for t, m in zip(outs, flatten(out_mask)[0] if len(outs) > 1 else [out_mask]):
+            if m is not None and getattr(t, "_keras_mask", None) is None:
+                t._keras_mask = m
 
     def _symbolic_call(self, inputs, args, kwargs):
         """Functional API: the output shapes come from the op rules - the layer (built from the
@@ -532,10 +574,13 @@ class Layer(Module):
                 batch = kt.shape[0]
         node = _Node(self, inputs, dict(kwargs, _args=args), None)
 
-        def sym(t):
+        def sym(t, name=self.name):
             shape = tuple(None if isinstance(d, Dim) else d for d in t.shape)
-            return KerasTensor((batch,) + shape[1:] if shape else shape, t.dtype, node,
-                               name=self.name)
+            kt = KerasTensor((batch,) + shape[1:] if shape else shape, t.dtype, node, name=name)
+            m = getattr(t, "_keras_mask", None)
+            if m is not None and hasattr(m, "shape"):   # Keras masking, symbolically
+                kt._keras_mask = sym(m, f"{name}_mask")
+            return kt
         node.outputs = _map(sym, out)
         self.__dict__.setdefault("_sym_output", node.outputs)   # `layer.output`: the first call
         self.__dict__.setdefault("_sym_input", inputs)          # `layer.input`: its inputs
@@ -558,7 +603,10 @@ class Layer(Module):
                               for a, d in enumerate(kt.shape))
                 if kt.dtype == _dt.string:   # empty strings (zeros are not strings)
                     return convert_to_tensor(np.full(shape, b"", object))
-                return convert_to_tensor(np.zeros(shape, kt.dtype.np))
+                z = convert_to_tensor(np.zeros(shape, kt.dtype.np))
+                if kt._keras_mask is not None:   # a mask keeping every step
+                    z._keras_mask = convert_to_tensor(np.ones(shape[:kt._keras_mask.ndim], bool))
+                return z
             c = _map(lambda v: zeros(v) if isinstance(v, KerasTensor) else v,
                      (inputs, args, kwargs))
             return self(c[0], *c[1], **c[2])
@@ -605,12 +653,21 @@ class Layer(Module):
             return None
         builder = _graph.GraphBuilder(f"{self.name}_shapes")
         ids = {id(kt): i for i, kt in enumerate(kts)}
+        n_params = [len(kts)]
 
         def param(kt):
             i = ids[id(kt)]
             shape = tuple((Dim("batch") if a == 0 else Dim(f"d{i}_{a}")) if d is None else d
                           for a, d in enumerate(kt.shape))
-            return builder.parameter(i, f"input_{i}", shape, kt.dtype.np)
+            p = builder.parameter(i, f"input_{i}", shape, kt.dtype.np)
+            m = kt._keras_mask
+            if m is not None:   # its mask: one more input, sharing the leading dims
+                m_shape = tuple(shape[a] if d is None and a < len(shape) else
+                                Dim(f"m{i}_{a}") if d is None else d
+                                for a, d in enumerate(m.shape))
+                p._keras_mask = builder.parameter(n_params[0], f"mask_{i}", m_shape, m.dtype.np)
+                n_params[0] += 1
+            return p
         token = _state.push(graph=builder, tapes=(), adjoint=None)
         try:
             inputs, args, kwargs = _map(lambda v: param(v) if isinstance(v, KerasTensor) else v,
@@ -631,8 +688,7 @@ class Layer(Module):
         out = self(convert_to_tensor(np.zeros(shape, self._dtype.np)))
         return _batchless(out.shape) if input_shape and input_shape[0] is None else out.shape
 
-    #: Keras masking: True if the layer passes its input's mask (timesteps to skip) on unchanged
-    supports_masking = False
+    supports_masking = _SupportsMasking()
 
     def compute_mask(self, inputs, mask=None):
         """The mask of this layer's output given its input's (Keras: `Sequential` propagates it
@@ -731,6 +787,8 @@ def configure_kernel_bias(layer, activation, use_bias, kernel_initializer, bias_
 class Dense(Layer):
     """`activation(inputs @ kernel + bias)`; the kernel is (input_dim, units)."""
 
+    supports_masking = True   # Keras 3: the input's mask passes through
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -798,6 +856,8 @@ class Dense(Layer):
 
 
 class Activation(Layer):
+    supports_masking = True   # Keras 3: the input's mask passes through
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = _act.get(activation)
@@ -807,6 +867,8 @@ class Activation(Layer):
 
 
 class ReLU(Layer):
+    supports_masking = True   # Keras 3: the input's mask passes through
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
@@ -816,6 +878,8 @@ class ReLU(Layer):
 
 
 class LeakyReLU(Layer):
+    supports_masking = True   # Keras 3: the input's mask passes through
+
     def __init__(self, negative_slope=0.3, alpha=None, **kwargs):
         super().__init__(**kwargs)
         self.negative_slope = negative_slope if alpha is None else alpha
@@ -825,12 +889,21 @@ class LeakyReLU(Layer):
 
 
 class Softmax(Layer):
+    """softmax over `axis`; where `mask` is False the input counts as -1e9 and the output is 0
+    (Keras 3)."""
+    supports_masking = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
 
-    def call(self, inputs):
-        return _act.softmax(inputs, self.axis)
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return _act.softmax(inputs, self.axis)
+        mask = _m.cast(mask, _dt.bool) if not mask.dtype == _dt.bool else mask
+        x = _m.where(mask, inputs, _m.cast(-1e9, inputs.dtype))
+        out = _act.softmax(x, self.axis)
+        return _m.where(mask, out, _m.zeros_like(out))
 
 
 class Flatten(Layer):
@@ -886,6 +959,8 @@ class Dropout(Layer):
 
 class GaussianNoise(Layer):
     """Add N(0, stddev^2) noise when training."""
+
+    supports_masking = True   # Keras 3: the input's mask passes through
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -1046,14 +1121,42 @@ def apply_op(fn, args, kwargs, op_name=None):
 
 
 class Lambda(Layer):
-    """Wrap an arbitrary function of the inputs as a layer (no weights)."""
+    """Wrap an arbitrary function of the inputs as a layer (no weights), as Keras 3:
+    `arguments` are extra keyword arguments of the function, `mask` a function
+    `(inputs, mask) -> mask` or a fixed output mask, `output_shape` what `compute_output_shape`
+    gives (a shape, or a function of the input shape).
 
-    def __init__(self, function, **kwargs):
+    >>> Lambda(lambda x, k: x * k, arguments={"k": 3.})(np.ones((1, 2), np.float32)).numpy()
+    array([[3., 3.]], dtype=float32)
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
         self.function = function
+        self.arguments = dict(arguments or {})
+        self._lambda_output_shape, self.mask = output_shape, mask
+        self.supports_masking = mask is not None
+        params = inspect.signature(function).parameters
+        self._fn_takes_mask = "mask" in params
+        self._fn_takes_training = "training" in params
 
-    def call(self, inputs):
-        return self.function(inputs)
+    def call(self, inputs, mask=None, training=None):
+        kw = dict(self.arguments)
+        if self._fn_takes_mask:
+            kw["mask"] = mask
+        if self._fn_takes_training:
+            kw["training"] = training
+        return self.function(inputs, **kw)
+
+    def compute_mask(self, inputs, mask=None):
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
+
+    def compute_output_shape(self, input_shape):
+        if self._lambda_output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._lambda_output_shape):
+            return TensorShape(self._lambda_output_shape(input_shape))
+        return TensorShape((input_shape[0],) + tuple(self._lambda_output_shape))
 
 
 class Embedding(Layer):
@@ -1095,6 +1198,8 @@ class Embedding(Layer):
 class BatchNormalization(Layer):
     """Normalize with batch statistics when training (updating moving averages), with the moving
     averages at inference: gamma * (x - mean) / sqrt(var + epsilon) + beta."""
+
+    supports_masking = True   # Keras 3: the input's mask passes through
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -1146,6 +1251,8 @@ class BatchNormalization(Layer):
 class LayerNormalization(Layer):
     """Normalize each example over `axis` (default the last): gamma * (x - mean)/sqrt(var + eps) + beta."""
 
+    supports_masking = True   # Keras 3: the input's mask passes through
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
@@ -1179,6 +1286,20 @@ class _Merge(Layer):
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
             raise ValueError(f"{type(self).__name__} layer needs a list of at least 2 inputs")
         return [super(_Merge, self)._convert_inputs(x) for x in inputs]
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: a step is kept where any input keeps it (None if an input has no mask)."""
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+            raise ValueError(f"{type(self).__name__}: `mask` must be a list of one mask per "
+                             f"input ({len(inputs)}), got {mask!r}")
+        if any(m is None for m in mask):
+            return None
+        out = mask[0]
+        for m in mask[1:]:
+            out = _m.logical_or(out, m)
+        return out
 
 
 class Add(_Merge):
@@ -1224,6 +1345,25 @@ class Concatenate(_Merge):
 
     def call(self, inputs):
         return _s.concat(list(inputs), self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: the inputs' masks (all-True for an unmasked input) joined along `axis`,
+        then a step is kept where any of its features is."""
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+            raise ValueError(f"Concatenate: `mask` must be a list of one mask per input "
+                             f"({len(inputs)}), got {mask!r}")
+        if all(m is None for m in mask):
+            return None
+        full = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                m = _m.not_equal(_m.ones_like(x, _dt.int8), 0)
+            elif m.ndim < x.ndim:
+                m = _m.logical_or(_s.expand_dims(m, -1), _m.not_equal(_m.zeros_like(x, _dt.int8), 0))
+            full.append(m)
+        return _m.reduce_any(_s.concat(full, self.axis), axis=-1)
 
 
 def add(inputs, **kwargs):

@@ -573,6 +573,8 @@ class Model(Layer):
             out = node.layer(x, *args, **kwargs)
             for k, v in zip(flatten(node.outputs)[0], flatten(out)[0]):
                 values[id(k)] = v
+                if getattr(k, "_keras_mask", None) is not None:   # the mask it carries
+                    values[id(k._keras_mask)] = getattr(v, "_keras_mask", None)
             if isinstance(node.outputs, KerasTensor) and isinstance(node.inputs, KerasTensor):
                 out_mask = node.layer.compute_mask(x, mask)
                 if out_mask is not None:
@@ -648,10 +650,8 @@ class Model(Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False):
-        """Print the layer table: name (type), output shape, parameter count; then totals."""
-        if not self.built:
-            raise ValueError("This model has not yet been built. Build the model first by "
-                             "calling `build()` or by calling the model on a batch of data.")
+        """Print the layer table: name (type), output shape, parameter count; then totals (an
+        unbuilt layer shows `?` and `0 (unbuilt)`, as in Keras 3)."""
         print_fn = print_fn or print
         line_length = line_length or 65
         positions = positions or [0.45, 0.85, 1.0]
@@ -665,14 +665,15 @@ class Model(Layer):
                 if i > 0:
                     line = line[:-1] + " "
                 line += (" " if i == 0 else "") + str(f)
-                line = line[:positions[i]]
+                if i < len(fields) - 1:   # the last column may run over (e.g. "0 (unbuilt)")
+                    line = line[:positions[i]]
                 line += " " * (positions[i] - len(line))
             return line
 
         def shape_text(layer):
             s = layer._output_shape_value
             if s is None:
-                return "(unbuilt)" if not layer.built else "?"
+                return "?"
             if isinstance(s, (list, tuple)) and s and not isinstance(s, TensorShape):
                 return "[" + ", ".join(str(v) for v in flatten(s)[0]) + "]"
             return str(s)
@@ -683,7 +684,7 @@ class Model(Layer):
         print_fn("=" * line_length)
         layers = self.layers
         for i, layer in enumerate(layers):
-            n = layer.count_params() if layer.built else 0
+            n = layer.count_params() if layer.built else "0 (unbuilt)"
             print_fn(row([f"{layer.name} ({type(layer).__name__})", shape_text(layer), n]))
             if i < len(layers) - 1:
                 print_fn(" " * line_length)
