@@ -33,6 +33,7 @@ def split_small(monkeypatch):
     """Every product takes the chunked path and every loop runs chunked (small shapes keep the
     tests fast)."""
     monkeypatch.setattr(blas, "SPLIT_GEMM", 1)
+    monkeypatch.setattr(blas, "SPLIT_2D", 1)
     monkeypatch.setattr(blas, "MAX_CHUNKS", 3)
     monkeypatch.setattr(codegen, "PARALLEL_MIN_ELEMENTS", 0)
     monkeypatch.setattr(codegen, "PARALLEL_MIN_WORK", 0)
@@ -170,7 +171,8 @@ def test_dense_bias_gelu_and_transpose_a(split_small):
     def f(x, w, b):
         h = tf.nn.gelu(tf.matmul(x, w, transpose_a=True) + b)
         return h, tf.reduce_sum(h, axis=1)
-    check_same(f, x, w, b)
+    plan = check_same(f, x, w, b)
+    assert "AFZ(" in plan.cluster_steps[0].call_source     # gelu per row chunk
 
 
 def test_broadcast_batch_in_a_traced_function(split_small):
@@ -209,3 +211,12 @@ def test_gradient_of_batched_attention_matches_finite_differences(split_small):
             args_m = [xm if m == i else y for m, y in enumerate((q, k, v))]
             num[j] = (loss_np(*args_p) - loss_np(*args_m)) / (2 * eps)
         np.testing.assert_allclose(vals[i + 1], num, rtol=1e-6, atol=1e-7)
+
+
+def test_small_2d_products_keep_the_direct_call():
+    """Below SPLIT_2D a 2-D product is the plan's plain np.matmul call (no runner)."""
+    d = {"op": "matmul", "attrs": {"transpose_a": False, "transpose_b": False},
+         "dtype": np.dtype("float32"), "shape": (128, 256)}
+    assert blas.matmul_runner(d, [(128, 784), (784, 256)]) is None
+    assert blas.matmul_runner(d) is not None          # shapes unknown: the runner
+    assert blas.matmul_runner(dict(d, shape=(4096, 4096)), [(4096, 4096)] * 2) is not None

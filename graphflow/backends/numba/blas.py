@@ -97,6 +97,11 @@ MAX_CHUNKS = 8
 #: one gemm on one BLAS thread; waking threads costs more than they save)
 SPLIT_GEMM = SMALL_GEMM
 
+#: a 2-D product (no batch) of fewer multiply-adds stays the plan's plain np.matmul call: the
+#: runner's few µs per call made the MLP step (784-256-256-10, batch 128: 25M multiply-adds
+#: per product) 5% slower (1.55 vs 1.47 ms, best of 5x20 interleaved, load 13)
+SPLIT_2D = 1 << 26
+
 
 def _split(a, b, out):
     """How `out = a @ b` (broadcast batch dims) splits into chunks along out's first axis:
@@ -163,15 +168,32 @@ def run_product(a, b, out, then=None, rows_per_image=1, images=None):
     return out
 
 
+def _macs(d, in_shapes):
+    """The multiply-adds of matmul node `d` with inputs of `in_shapes`, None if unknown."""
+    a = tuple(in_shapes[0]) if in_shapes else ()
+    if len(a) < 2:
+        return None
+    dims = tuple(d["shape"]) + ((a[-2] if d["attrs"]["transpose_a"] else a[-1]),)
+    if not all(isinstance(v, (int, np.integer)) for v in dims):
+        return None
+    return int(np.prod(dims, dtype=np.int64))
+
+
 def matmul_runner(d, in_shapes=None):
-    """The call a plan makes for matmul node `d` (its attribute dict): `call(a, b)` -> the
-    product, with `.fused(a, b, out, then, rows_per_image, images)` (see `run_product`); None
-    for dtypes other than float32/float64 (the op table's impl runs them)."""
+    """The call a plan makes for matmul node `d` (its attribute dict; `in_shapes`: its inputs'
+    static shapes): `call(a, b)` -> the product, with `.fused(a, b, out, then, rows_per_image,
+    images)` (see `run_product`). None for dtypes other than float32/float64 (the op table's
+    impl runs them) and for 2-D products of fewer than SPLIT_2D multiply-adds (the plan's
+    direct np.matmul call: a few µs less per product)."""
     if OPS[d["op"]] is not MATMUL:
         return None
     dt = np.dtype(d["dtype"])
     if dt.name not in ("float32", "float64"):
         return None
+    if len(d["shape"]) == 2 and in_shapes is not None:
+        macs = _macs(d, in_shapes)
+        if macs is not None and macs < SPLIT_2D:
+            return None
     ta, tb = d["attrs"]["transpose_a"], d["attrs"]["transpose_b"]
     impl = OPS[d["op"]].impl
 
@@ -223,17 +245,14 @@ def describe(d, in_shapes):
     >>> describe(d, [(8, 512, 64), (8, 512, 64)])
     'BLAS gemm per chunk of 1 of 8 batch entries on the chunk pool (BLAS single-threaded), b transposed by BLAS (no copy)'
     """
-    if matmul_runner(d) is None:
-        return "numpy/BLAS (np.matmul, the op table's impl)"
+    if matmul_runner(d, in_shapes) is None:
+        return "numpy/BLAS (np.matmul)"
     flags = [x for x, t in (("a", "transpose_a"), ("b", "transpose_b")) if d["attrs"][t]]
     tr = f", {' and '.join(flags)} transposed by BLAS (no copy)" if flags else ""
     shape = tuple(d["shape"])
-    a = tuple(in_shapes[0]) if in_shapes else ()
-    k = (a[-2] if d["attrs"]["transpose_a"] else a[-1]) if len(a) >= 2 else None
-    dims = shape + (k,)
-    if not all(isinstance(v, (int, np.integer)) for v in dims):
+    macs = _macs(d, in_shapes)
+    if macs is None:
         return "BLAS gemm, by chunks on the chunk pool when big (shapes known at run time)" + tr
-    macs = int(np.prod(dims, dtype=np.int64))
     if macs < SPLIT_GEMM or shape[0] < 2:
         return f"one BLAS gemm ({macs} multiply-adds{': one thread' if macs < SPLIT_GEMM else ''})" + tr
     if len(shape) == 2:

@@ -103,9 +103,6 @@ def _matmul_source(d, slots, ns):
         d["_in_shapes"], (d["attrs"]["transpose_a"], d["attrs"]["transpose_b"])))
     if all(isinstance(v, (int, np.integer)) for v in (m, k, n)) and m * k * n < SMALL_GEMM:
         ns["MM"] = single_threaded_matmul
-    elif blas.matmul_runner(d) is not None:     # big: by row chunks on the chunk pool
-        ns["MM"] = blas.matmul_runner(d)
-        return f"MM(vals[{a}], vals[{b}])"
     return f"MM(vals[{a}]{ta}, vals[{b}]{tb})"
 
 
@@ -149,7 +146,8 @@ def _static_runner(d, g=None):
         run = conv.runner(d, None if g is None else [g.nodes[u]["shape"] for u in d["inputs"]])
         if run is not None:
             return run
-    run = blas.matmul_runner(d)     # batched / big products on the chunk pool
+    # batched / big products on the chunk pool
+    run = blas.matmul_runner(d, None if g is None else [g.nodes[u]["shape"] for u in d["inputs"]])
     if run is not None:
         return run
     facts = OPS[d["op"]].facts
