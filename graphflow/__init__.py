@@ -468,7 +468,7 @@ math.special = _namespace("math.special", **{_n: getattr(_sf, _n) for _n in _sf.
                           bessel_i1=_mo.bessel_i1, bessel_i1e=_mo.bessel_i1e)
 math.__dict__.update(igamma=_sf.igamma, igammac=_sf.igammac, betainc=_sf.betainc,
                      bessel_i0=_mo.bessel_i0, bessel_i0e=_mo.bessel_i0e)
-linalg.expm = _mf.expm
+linalg.__dict__.update({_n: getattr(_mf, _n) for _n in _mf.__all__})
 image.__dict__.update({_n: getattr(_imx, _n) for _n in (
     "ssim", "ssim_multiscale", "rgb_to_yiq", "yiq_to_rgb", "rgb_to_yuv", "yuv_to_rgb",
     "crop_and_resize")})

@@ -275,6 +275,9 @@ GRAD_CASES.update({   # tf.math.special, igamma/igammac/betainc (in x: TF has no
 })
 GRAD_CASES["matrix_exponential"] = [G(tf.linalg.expm, [rnd(3, 3, lo=-1, hi=1)]),
                                     G(tf.linalg.expm, [rnd(2, 2, 2, lo=-3, hi=3)], "batch")]
+GRAD_CASES["lu"] = [G(lambda a: tf.linalg.lu(a)[0], [rnd(3, 3) + np.diag([3., -2., 2.5])]),
+                    G(lambda a, b: tf.linalg.lu_solve(*tf.linalg.lu(a), b),
+                      [rnd(2, 3, 3), rnd(2, 3, 2)], "solve")]
 # collectives on one process (values and gradients across 2 processes: tests/test_distribute.py)
 from graphflow.ops import collective_ops  # noqa: E402
 GRAD_CASES.update({

@@ -648,6 +648,21 @@ def _sc_expm(a):
     return scipy.linalg.expm(a.astype(np.float64)).astype(a.dtype)
 
 
+def _sc_lu(a):
+    import scipy.linalg
+    out = []
+    for m in a.reshape((-1,) + a.shape[-2:]).astype(np.float64):
+        _, low, up = scipy.linalg.lu(m)
+        out.append(np.tril(low, -1) + up)
+    return np.array(out).reshape(a.shape).astype(a.dtype)
+
+
+CASES["lu"] = [Case([f64(4, 4)], lambda a: tf.linalg.lu(a)[0], _sc_lu),
+               Case([f32(2, 3, 3)], lambda a: tf.linalg.lu(a)[0], _sc_lu, id="batch"),
+               Case([f64(3, 3)], lambda a: tf.linalg.lu_reconstruct(*tf.linalg.lu(a)),
+                    lambda a: a, id="reconstruct")]
+
+
 for _name, _cases in CASES.items():
     for _c in _cases:
         _c.op = _name

@@ -533,3 +533,25 @@ def test_exponential_moving_average_eager_and_traced():
     np.testing.assert_allclose(float(ema2.average(w)), 9.0, rtol=1e-6)
     assert tf.optimizers.Adam is tf.keras.optimizers.Adam and tf.losses.Huber is \
         tf.keras.losses.Huber and tf.metrics.Mean is tf.keras.metrics.Mean
+
+
+def test_lu_family_and_sqrtm_match_scipy():
+    sl = pytest.importorskip("scipy.linalg")
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((3, 5, 5))
+    f, p = tf.linalg.lu(a)
+    assert p.dtype == tf.int32
+    for k in range(3):
+        perm_mat, low, up = sl.lu(a[k])          # a = P L U, so a[p] = L U
+        np.testing.assert_allclose(np.tril(f.numpy()[k], -1) + np.eye(5), low, atol=1e-12)
+        np.testing.assert_allclose(np.triu(f.numpy()[k]), up, atol=1e-12)
+        assert p.numpy()[k].tolist() == np.argmax(perm_mat, axis=0).tolist()
+    np.testing.assert_allclose(tf.linalg.lu_reconstruct(f, p).numpy(), a, atol=1e-13)
+    b = rng.standard_normal((3, 5, 2))
+    np.testing.assert_allclose(tf.linalg.lu_solve(f, p, b).numpy(), np.linalg.solve(a, b),
+                               rtol=1e-10)
+    np.testing.assert_allclose(tf.linalg.lu_matrix_inverse(f, p).numpy(), np.linalg.inv(a),
+                               rtol=1e-10)
+    s = rng.standard_normal((4, 4))
+    s = s @ s.T + 4 * np.eye(4)
+    np.testing.assert_allclose(tf.linalg.sqrtm(s).numpy(), sl.sqrtm(s), rtol=1e-12)

@@ -18,9 +18,9 @@ from ..shapes import require_equal
 from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
 from . import math_ops as _m
 from . import shape_ops as _s
-from .registry import ANCHOR, Aval, defop, op_error, same_dtype
+from .registry import ANCHOR, VIA_VJP, Aval, defop, op_error, same_dtype
 
-__all__ = ["expm"]
+__all__ = ["expm", "lu", "lu_reconstruct", "lu_solve", "lu_matrix_inverse", "sqrtm"]
 
 _PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
            129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
@@ -98,3 +98,139 @@ def expm(input, name=None):
     if not x.dtype.is_floating:
         raise op_error("matrix_exponential", (x,), "needs a float dtype")
     return bind(EXPM, [x], {})
+
+
+# ------------------------------------------------------------------ LU
+# One output per primitive: the LU op packs the factors and the row permutation as
+# (..., n + 1, n) - rows :n the packed L\U (unit lower L below the diagonal, U on and above),
+# row n the permutation as floats - and `lu` slices them apart (as eigh / svd do).
+def _lu_impl(a):
+    a = np.asarray(a)
+    n = a.shape[-1]
+    flat = a.reshape((-1, n, n)).astype(np.float64)
+    out = np.empty((flat.shape[0], n + 1, n))
+    for b in range(flat.shape[0]):
+        lu, perm = flat[b].copy(), np.arange(n)
+        for k in range(n):
+            p = k + int(np.argmax(np.abs(lu[k:, k])))
+            if p != k:
+                lu[[k, p]] = lu[[p, k]]
+                perm[[k, p]] = perm[[p, k]]
+            if lu[k, k] != 0:
+                lu[k + 1:, k] /= lu[k, k]
+                lu[k + 1:, k + 1:] -= np.outer(lu[k + 1:, k], lu[k, k + 1:])
+        out[b, :n], out[b, n] = lu, perm
+    return out.reshape(a.shape[:-2] + (n + 1, n)).astype(a.dtype)
+
+
+def _lu_rule(a):
+    dt = same_dtype("lu", (a,), "f")
+    if len(a.shape) < 2 or not require_equal(a.shape[-1], a.shape[-2]):
+        raise op_error("lu", (a,), "needs square matrices in the last two axes")
+    return Aval(tuple(a.shape[:-2]) + (a.shape[-1] + 1, a.shape[-1]), dt)
+
+
+def _unpack_lu(packed):
+    from .linalg_ops import band_part, set_diag
+    n = packed.shape[-1]
+    lu = packed[..., :n, :]
+    lower = set_diag(band_part(lu, -1, 0), _m.ones_like(lu[..., 0, :]))
+    return lu, lower, band_part(lu, 0, -1), packed[..., n, :]
+
+
+def _rows(x, order):
+    """x[..., order[k], :] for each k: the rows of x in `order` (a float permutation)."""
+    from .array_ops import take_along_axis
+    idx = _m.cast(order, "int32")
+    idx = _s.broadcast_to(_s.expand_dims(idx, -1), tuple(x.shape))
+    return take_along_axis(x, idx, x.ndim - 2)
+
+
+def _lu_vjp(i, o, g):
+    """A[perm] = L U; B-bar = L^-H (tril_-1(L^H L-bar) + triu(U-bar U^H)) U^-H, then the rows
+    go back through the inverse permutation."""
+    from .array_ops import argsort
+    from .linalg_ops import band_part, set_diag, triangular_solve
+    _, lower, upper, perm = _unpack_lu(o)
+    n = o.shape[-1]
+    gl = g[..., :n, :]
+    strict = lambda x: set_diag(band_part(x, -1, 0), _m.zeros_like(x[..., 0, :]))  # noqa: E731
+    middle = strict(_m.matmul(lower, strict(gl), transpose_a=True)) + \
+        band_part(_m.matmul(band_part(gl, 0, -1), upper, transpose_b=True), 0, -1)
+    x = triangular_solve(lower, middle, lower=True, adjoint=True)            # L^-H middle
+    x = _mT(triangular_solve(upper, _mT(x), lower=False, adjoint=False))     # ... U^-H
+    return [_rows(x, _m.cast(argsort(perm), o.dtype))]
+
+
+LU = defop("lu", _lu_impl, _lu_rule, _lu_vjp, jvp=VIA_VJP, kind=ANCHOR, arity=1,
+           doc="LU with partial pivoting, packed with its row permutation (see `lu`).")
+
+
+def lu(input, output_idx_type="int32", name=None):
+    """`tf.linalg.lu`: (lu, p) with input[p] = L U - L unit lower triangular (below the
+    diagonal of `lu`), U upper triangular (on and above it); partial pivoting, as TF.
+    Differentiable in the input.
+
+    >>> f, p = lu(constant([[1., 2.], [4., 4.]]))
+    >>> f.numpy().tolist(), p.numpy().tolist()
+    ([[4.0, 4.0], [0.25, 1.0]], [1, 0])
+    """
+    x = to_tensor(input)
+    packed = bind(LU, [x], {})
+    n = x.shape[-1]
+    return packed[..., :n, :], _m.cast(packed[..., n, :], output_idx_type)
+
+
+def lu_reconstruct(lower_upper, perm, validate_args=False, name=None):
+    """`tf.linalg.lu_reconstruct`: the matrix whose `lu` is (lower_upper, perm).
+
+    >>> a = constant([[1., 2.], [3., 4.]])
+    >>> lu_reconstruct(*lu(a)).numpy().tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
+    from .array_ops import argsort
+    packed = to_tensor(lower_upper)
+    _, lower, upper, _ = _unpack_lu(_s.concat([packed, _s.expand_dims(
+        _m.cast(perm, packed.dtype), -2)], -2))
+    return _rows(_m.matmul(lower, upper), _m.cast(argsort(to_tensor(perm)), packed.dtype))
+
+
+def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
+    """`tf.linalg.lu_solve`: X with A X = rhs, from A's (lower_upper, perm).
+
+    >>> a = constant([[1., 2.], [4., 4.]])
+    >>> lu_solve(*lu(a), constant([[5.], [12.]])).numpy().tolist()
+    [[1.0], [2.0]]
+    """
+    from .linalg_ops import set_diag, triangular_solve
+    packed, rhs = to_tensor(lower_upper), to_tensor(rhs)
+    y = _rows(rhs, _m.cast(to_tensor(perm), rhs.dtype))
+    lower = set_diag(packed, _m.ones_like(packed[..., 0, :]))
+    y = triangular_solve(lower, y, lower=True)
+    return triangular_solve(packed, y, lower=False)
+
+
+def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
+    """`tf.linalg.lu_matrix_inverse`: A^-1 from A's (lower_upper, perm)."""
+    from .creation import eye
+    packed = to_tensor(lower_upper)
+    n = packed.shape[-1]
+    return lu_solve(packed, perm, _s.broadcast_to(eye(n, dtype=packed.dtype),
+                                                  tuple(packed.shape)))
+
+
+def sqrtm(input, name=None):
+    """`tf.linalg.sqrtm`: the principal square root X (X @ X = input) by the Denman-Beavers
+    iteration (for matrices without eigenvalues on the closed negative real axis); a
+    composition of inverses, so it differentiates.
+
+    >>> sqrtm(constant([[4., 0.], [0., 9.]], dtype="float64")).numpy().tolist()
+    [[2.0, 0.0], [0.0, 3.0]]
+    """
+    from .creation import eye
+    from .linalg_ops import inv
+    y = to_tensor(input)
+    z = _s.broadcast_to(eye(y.shape[-1], dtype=y.dtype), tuple(y.shape))
+    for _ in range(30 if y.dtype == "float64" else 20):
+        y, z = (y + inv(z)) * 0.5, (z + inv(y)) * 0.5
+    return y
