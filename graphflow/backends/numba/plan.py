@@ -199,6 +199,7 @@ class _NodeStep:
         ns = dict(fn=self.fn, adopt=self._adopt, error=self._error)
         expr = _matmul_source(dict(d, _in_shapes=[plan.graph.nx.nodes[u]["shape"]
                                                   for u in d["inputs"]]), self.ins, ns)
+        self.direct = expr is not None
         self.call = _compile(
             "def call(vals):\n    try:\n" + pre
             + f"        vals[{self.out}] = {expr or f'fn({args})'}\n"
@@ -232,6 +233,11 @@ class _NodeStep:
         sg = d["attrs"].get("loop")
         if hasattr(type(sg), "with_backend"):   # a while_loop: compiled whole, or why not
             text += f"\n    loop:    {sg.with_backend(NumbaPlan).loop_lowering or 'not run yet'}"
+        if OPS[d["op"]] is MATMUL:
+            g = self.plan.graph.nx
+            text += "\n    product: " + (
+                "one np.matmul call on views (transposes as BLAS flags)" if self.direct else
+                blas.describe(d, [g.nodes[u]["shape"] for u in d["inputs"]]))
         if d["op"] in lowering.KERNELS:
             g = self.plan.graph.nx
             text += "\n    kernels: " + conv.describe(d, [g.nodes[u]["shape"] for u in d["inputs"]],
