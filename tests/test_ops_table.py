@@ -663,6 +663,20 @@ CASES["lu"] = [Case([f64(4, 4)], lambda a: tf.linalg.lu(a)[0], _sc_lu),
                     lambda a: a, id="reconstruct")]
 
 
+def _eig_check(vals):
+    """eig of _EIG_A: its eigenvalues (order aside) and A v = lambda v for each column."""
+    e, v = vals[0], vals[1:]
+    np.testing.assert_allclose(np.sort_complex(e), np.sort_complex(np.linalg.eigvals(_EIG_A)),
+                               rtol=1e-10)
+    np.testing.assert_allclose(_EIG_A @ v, v * e, atol=1e-10)
+
+
+_EIG_A = f64(4, 4)
+CASES["eig"] = [Case([_EIG_A], lambda a: tf.concat([tf.expand_dims(tf.linalg.eig(a)[0], 0),
+                                                   tf.linalg.eig(a)[1]], 0),
+                     check=_eig_check)]
+
+
 for _name, _cases in CASES.items():
     for _c in _cases:
         _c.op = _name

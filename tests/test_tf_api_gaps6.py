@@ -555,3 +555,26 @@ def test_lu_family_and_sqrtm_match_scipy():
     s = rng.standard_normal((4, 4))
     s = s @ s.T + 4 * np.eye(4)
     np.testing.assert_allclose(tf.linalg.sqrtm(s).numpy(), sl.sqrtm(s), rtol=1e-12)
+
+
+def test_eig_and_tridiagonal_ops():
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((2, 4, 4)).astype(np.float32)
+    e, v = tf.linalg.eig(a)
+    assert e.dtype == tf.complex64 and v.shape == (2, 4, 4)
+    np.testing.assert_allclose(a @ v.numpy(), v.numpy() * e.numpy()[:, None, :], atol=1e-4)
+    np.testing.assert_allclose(np.sort_complex(tf.linalg.eigvals(a).numpy()[0]),
+                               np.sort_complex(np.linalg.eigvals(a[0])), rtol=1e-4)
+    sup, main, sub = rng.standard_normal((3, 2, 5))
+    main = main + 4.0
+    dense = np.stack([np.diag(main[b]) + np.diag(sup[b, :-1], 1) + np.diag(sub[b, 1:], -1)
+                      for b in range(2)])
+    compact = np.stack([sup, main, sub], axis=1)
+    rhs = rng.standard_normal((2, 5, 3))
+    np.testing.assert_allclose(tf.linalg.tridiagonal_matmul(compact, rhs).numpy(), dense @ rhs,
+                               rtol=1e-12)
+    np.testing.assert_allclose(tf.linalg.tridiagonal_solve(compact, rhs).numpy(),
+                               np.linalg.solve(dense, rhs), rtol=1e-10)
+    np.testing.assert_allclose(
+        tf.linalg.tridiagonal_solve((sup, main, sub), rhs[..., 0], "sequence").numpy(),
+        np.linalg.solve(dense, rhs[..., :1])[..., 0], rtol=1e-10)

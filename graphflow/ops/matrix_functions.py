@@ -20,7 +20,8 @@ from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import ANCHOR, VIA_VJP, Aval, defop, op_error, same_dtype
 
-__all__ = ["expm", "lu", "lu_reconstruct", "lu_solve", "lu_matrix_inverse", "sqrtm"]
+__all__ = ["expm", "lu", "lu_reconstruct", "lu_solve", "lu_matrix_inverse", "sqrtm",
+           "eig", "eigvals", "tridiagonal_matmul", "tridiagonal_solve"]
 
 _PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
            129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
@@ -234,3 +235,100 @@ def sqrtm(input, name=None):
     for _ in range(30 if y.dtype == "float64" else 20):
         y, z = (y + inv(z)) * 0.5, (z + inv(y)) * 0.5
     return y
+
+
+# ------------------------------------------------------------------ eig
+def _eig_impl(a):
+    a = np.asarray(a)
+    ct = np.complex64 if a.dtype in (np.float32, np.complex64) else np.complex128
+    e, v = np.linalg.eig(a)
+    return np.concatenate([e[..., None, :], v], axis=-2).astype(ct)
+
+
+def _eig_rule(a):
+    dt = same_dtype("eig", (a,), "fc")
+    if len(a.shape) < 2 or not require_equal(a.shape[-1], a.shape[-2]):
+        raise op_error("eig", (a,), "needs square matrices in the last two axes")
+    ct = np.complex64 if np.dtype(dt) in (np.float32, np.complex64) else np.complex128
+    return Aval(tuple(a.shape[:-2]) + (a.shape[-1] + 1, a.shape[-1]), np.dtype(ct))
+
+
+EIG = defop("eig", _eig_impl, _eig_rule, kind=ANCHOR, arity=1,
+            nondiff_reason="its VJP needs complex matrix solves, which graphflow's linalg ops "
+                           "do not support (use eigh for symmetric matrices: differentiable)",
+            doc="Eigenvalues (row 0) and unit eigenvectors (rows 1..) of general matrices.")
+
+
+def eig(tensor, name=None):
+    """`tf.linalg.eig`: (eigenvalues, eigenvectors) of general square matrices, complex
+    (complex64 for float32 input); eigenvector k is column k, of unit norm. Not
+    differentiable (see `eigh` for symmetric matrices).
+
+    >>> e, v = eig(constant([[2., 0.], [0., 3.]]))
+    >>> e.numpy().tolist()
+    [(2+0j), (3+0j)]
+    """
+    packed = bind(EIG, [to_tensor(tensor)], {})
+    return packed[..., 0, :], packed[..., 1:, :]
+
+
+def eigvals(tensor, name=None):
+    """`tf.linalg.eigvals`: the (complex) eigenvalues of general square matrices.
+
+    >>> eigvals(constant([[0., -1.], [1., 0.]])).numpy().tolist()
+    [1j, -1j]
+    """
+    return eig(tensor)[0]
+
+
+# ------------------------------------------------------------------ tridiagonal
+def _tridiagonal_dense(diagonals, diagonals_format, opname):
+    """The dense (..., M, M) matrix of TF's tridiagonal formats: 'compact' (..., 3, M) rows
+    superdiagonal (last entry ignored), diagonal, subdiagonal (first entry ignored);
+    'sequence' (super, diag, sub) likewise; 'matrix' as is."""
+    from .linalg_ops import diag
+    if diagonals_format == "matrix":
+        return to_tensor(diagonals)
+    if diagonals_format == "compact":
+        d = to_tensor(diagonals)
+        sup, main, sub = d[..., 0, :], d[..., 1, :], d[..., 2, :]
+    elif diagonals_format == "sequence":
+        sup, main, sub = (to_tensor(t) for t in diagonals)
+    else:
+        raise ValueError(f"{opname}: diagonals_format must be 'compact', 'sequence' or "
+                         f"'matrix', got {diagonals_format!r}")
+    m = main.shape[-1]
+    shift_up = constant(np.eye(m, k=1, dtype=main.dtype.np))     # [i, i + 1]
+    shift_down = constant(np.eye(m, k=-1, dtype=main.dtype.np))  # [i, i - 1]
+    return diag(main) + _s.expand_dims(sup, -1) * shift_up + _s.expand_dims(sub, -1) * shift_down
+
+
+def tridiagonal_matmul(diagonals, rhs, diagonals_format="compact", name=None):
+    """`tf.linalg.tridiagonal_matmul`: T @ rhs for a tridiagonal T given by its diagonals.
+
+    >>> tridiagonal_matmul(constant([[1., 1., 0.], [2., 2., 2.], [0., 1., 1.]]),
+    ...                    constant([[1.], [1.], [1.]])).numpy().ravel().tolist()
+    [3.0, 4.0, 3.0]
+    """
+    return _m.matmul(_tridiagonal_dense(diagonals, diagonals_format, "tridiagonal_matmul"),
+                     to_tensor(rhs))
+
+
+def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=False,
+                      conjugate_rhs=False, name=None, partial_pivoting=True,
+                      perturb_singular=False):
+    """`tf.linalg.tridiagonal_solve`: X with T X = rhs (a vector rhs (..., M) gives a vector),
+    T tridiagonal; by a dense solve, so it differentiates in the diagonals and rhs.
+
+    >>> tridiagonal_solve(constant([[1., 1., 0.], [2., 2., 2.], [0., 1., 1.]]),
+    ...                   constant([3., 4., 3.])).numpy().round(6).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    from .linalg_ops import solve
+    t = _tridiagonal_dense(diagonals, diagonals_format, "tridiagonal_solve")
+    b = to_tensor(rhs)
+    if transpose_rhs:
+        b = _mT(b)
+    if b.ndim == t.ndim - 1:
+        return solve(t, _s.expand_dims(b, -1))[..., 0]
+    return solve(t, b)
