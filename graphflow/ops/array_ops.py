@@ -39,7 +39,8 @@ def _cumsum_impl(x, axis, exclusive, reverse):
 CUMSUM = defop("cumsum", _cumsum_impl,
                lambda x, axis, exclusive, reverse: Aval(tuple(x.shape), same_dtype("cumsum", (x,), "fiu")),
                lambda i, o, g, axis, exclusive, reverse: [cumsum(g, axis, exclusive, not reverse)],
-               jvp=LINEAR, arity=1)
+               jvp=LINEAR, arity=1,
+               scan_of="sum")    # fact: a running sum along `axis` (fusable as a scan loop)
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):

@@ -102,6 +102,12 @@ def classify(g, n, lowerable=frozenset()):
             return None, None, f"{op} over another axis than the last runs on numpy"
         return "red", src, None
     facts = OPS[op].facts
+    if facts.get("scan_of") and op in lowerable:
+        shape, at = tuple(d["shape"]), d["attrs"]
+        if (shape and at["axis"] % len(shape) == len(shape) - 1 and shape[-1] > 1
+                and not at.get("reverse") and all(t in FUSABLE_DTYPES for t in dts)):
+            return "scan", shape, None
+        return None, None, f"{op} along another axis than the last, or reversed, runs on numpy"
     ax = facts.get("elementwise_over_output_axis")
     if ax is not None and d["attrs"]["axis"] % len(d["shape"]) != ax % len(d["shape"]):
         return None, None, f"{op} along another axis than {ax} runs on numpy"
@@ -122,10 +128,11 @@ def classify(g, n, lowerable=frozenset()):
 
 class _Cluster:
     __slots__ = ("nodes", "domain", "fusable", "anchor", "reductions", "reduce_axes", "mask",
-                 "rows")
+                 "rows", "scan")
 
     def __init__(self, n, i, kind, dom, attrs):
         self.nodes, self.domain, self.fusable = [n], dom, kind is not None
+        self.scan = kind == "scan"      # a scan runs alone in its loop (never merged)
         self.anchor = n if kind == "mm" else None
         self.reductions = [n] if kind == "red" else []
         self.reduce_axes = reduce_axes({"attrs": attrs}) if kind == "red" else None
@@ -339,13 +346,14 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
             rec(n, p, True, "row-local: computed once per row of the cluster's domain "
                 f"{tuple(c.domain)} (its shape {tuple(d['shape'])} is the row reductions')")
             continue
-        if kind is None or kind == "mm":
+        if kind is None or kind in ("mm", "scan"):
             cl[n] = me
             for p in dict.fromkeys(value_inputs(d)):
                 pk = kinds[p][0]
-                if pk in ("ew", "red") or (pk == "mm" and kind is None):
+                if pk in ("ew", "red", "scan") or (pk == "mm" and kind is None):
                     rec(n, p, False, ("matmul: operands of a BLAS call are materialized"
-                                      if kind == "mm" else f"not fusable: {why}"))
+                                      if kind == "mm" else "scan: runs alone in its own loop"
+                                      if kind == "scan" else f"not fusable: {why}"))
             continue
         chosen = []
         for p in dict.fromkeys(value_inputs(d)):
@@ -358,6 +366,8 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                 reason = f"not fusable: {classify(g, p, lowerable)[2]}"
             elif any(c is x for x in chosen):
                 continue
+            elif c.scan:
+                reason = "scan: runs alone in its own loop"
             elif pk == "red" and not row_local(g, p, dom):
                 reason = "reduction boundary: the reduction must finish before its result is read"
             elif pk == "red" and c.domain != dom:
@@ -433,7 +443,7 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                 elif len(members) > 1:
                     rec(m, None, False, f"cluster output: read by {names}", k)
         kind = ("matmul+epilogue" if c.anchor is not None else
-                "reduction" if c.reductions else "elementwise")
+                "reduction" if c.reductions else "scan" if c.scan else "elementwise")
         clusters[k] = {"id": k, "kind": kind, "domain": tuple(c.domain), "nodes": members,
                        "anchor": c.anchor,
                        "reductions": sorted(c.reductions, key=idx.__getitem__),
@@ -487,7 +497,7 @@ def _merge_siblings(graph, order, reach, cl, rec):
             if g.edges[u, v]["control"] or u not in value_inputs(g.nodes[v]):
                 continue
             c = cl[v]
-            if c.fusable and not any(c is r for r in readers) and \
+            if c.fusable and not c.scan and not any(c is r for r in readers) and \
                     (len(c.nodes) > 1 or c.anchor is None):
                 readers.append(c)
         if len(readers) < 2 or (small and len(readers) > 8):

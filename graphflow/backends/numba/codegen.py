@@ -22,7 +22,7 @@ import re
 
 import numpy as np
 
-from .lowering import FUNCS_F32, HEAVY, funcs_for, template as template_of
+from .lowering import FUNCS_F32, HEAVY, SCANS, funcs_for, template as template_of
 
 CODEGEN_VERSION = "gf-codegen-7"
 
@@ -568,6 +568,14 @@ def generate(spec):
         if n.attrs.get("_index", "0") != "0":     # an indexed op reads loop index i<k>
             lv = max(lv, int(n.attrs["_index"][1:]) + 1)
         ref_of[("v", j)], lvl_of[("v", j)] = f"v{j}", lv
+        if n.op in SCANS:       # a running value along the innermost loop, reset before it
+            t = np_type(n.dtype)
+            step = f"sc{j} = {t}(sc{j} {SCANS[n.op]} {node_expr(n, refs)})"
+            stmts[nd - 1].append(f"sc{j} = {t}(0)")
+            lvl_of[("v", j)] = nd
+            stmts[nd] += ([f"v{j} = sc{j}", step] if n.attrs.get("exclusive") else
+                          [step, f"v{j} = sc{j}"])
+            continue
         stmts[lv].append(f"v{j} = {node_expr(n, refs)}")
     # drop loads nobody uses (e.g. the shape-only input of ones_like)
     used = " ".join(s.split(" = ", 1)[1] for lv in stmts for s in lv)

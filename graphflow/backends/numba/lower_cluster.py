@@ -190,9 +190,11 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     # a slice read in place merges a dim into the previous one only where it is whole)
     keep = [j for j in range(nd) if dom[j] != 1]
     arrays = [u for u in opnodes if any(pats[u])]
+    # a scan (lowering.SCANS, over the last axis: see fusion) keeps that axis its own loop
+    scan = any(g.nodes[m]["op"] in lowering.SCANS for m in members)
     groups = []
     for j in keep:
-        sig = (tuple(pats[u][j] for u in arrays), j in axes)
+        sig = (tuple(pats[u][j] for u in arrays), j in axes, scan and j == nd - 1)
         if groups and groups[-1][0] == sig and all(sh[j] == dom[j] for _, sh, _ in
                                                    sliced.values()):
             groups[-1][1].append(j)
@@ -288,7 +290,7 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     # a reduction over inner dims that keeps the outermost one (axis 1 of a rank-3 tensor)
     # chunks that dim too: its outputs are viewed (n0, rest), each chunk writes its own rows
     parallel = (worth_parallel([g.nodes[m]["op"] for m in members], size)
-                and (not reds or not reduced[0] or bool(split)))
+                and (not reds or not reduced[0] or bool(split)) and not (scan and cnd == 1))
     split = split if parallel else None
     spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
                       kreds, False, row_outputs=[ref[m] for m in outs_row],

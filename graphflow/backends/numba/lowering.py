@@ -34,7 +34,13 @@ SCALAR = {
     # column (`IDX`, see INDEXED)
     "broadcast_to": "{0}",
     "one_hot": "(C({on}) if {0} == IDX else C({off}))",
+    # a scan (op fact `scan_of`): the code generator keeps a running value along the innermost
+    # loop (see SCANS); the template is the element it adds
+    "cumsum": "{0}",
 }
+
+#: scan op -> the operator combining its running value with each element (`codegen.generate`)
+SCANS = {"cumsum": "+"}
 
 #: op name -> output axis whose loop index the template reads as `IDX`. The op's input lacks
 #: that axis (the kernel reads it broadcast along it), and the op computes in its output dtype
