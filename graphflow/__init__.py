@@ -483,3 +483,8 @@ globals().update({_n: getattr(math, _n) for _n in ("acos", "acosh", "asin", "asi
 globals().update({_n: getattr(debugging, _n) for _n in ("assert_equal", "assert_greater",
                                                         "assert_less", "assert_rank")})
 as_string = strings.as_string
+config.optimizer = _namespace("config.optimizer")
+for _ns, _n, _f in _ax.config_extras():   # settings TF guides call; recorded, no effect
+    _where = config if not _ns else getattr(config, _ns)
+    _where.__dict__[_n] = _f
+config.experimental_run_functions_eagerly = config.run_functions_eagerly

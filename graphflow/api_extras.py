@@ -289,3 +289,47 @@ def v1_logging_members():
         members[name] = fn
     members["log"] = lambda level, msg, *a, **k: logger.log(level, msg, *a, **k)
     return members
+
+
+# ------------------------------------------------------------- tf.config extras
+_CONFIG = {"jit": False, "optimizer_options": {}, "soft_placement": True, "tf32": True}
+
+
+def config_extras():
+    """The remaining `tf.config` settings TF guides call, as (namespace, name, function)
+    triples: `optimizer.set_jit` / `get_jit` (graphflow compiles traced functions with numba
+    anyway), `optimizer.set/get_experimental_options`, soft device placement, TF32 switches,
+    device details and memory info of the one CPU - settings are recorded and returned by the
+    getters; they do not change how graphflow computes.
+
+    >>> sorted(n for ns, n, f in config_extras() if ns == "optimizer")
+    ['get_experimental_options', 'get_jit', 'set_experimental_options', 'set_jit']
+    """
+    def set_jit(enabled):
+        _CONFIG["jit"] = enabled
+
+    def set_experimental_options(options):
+        _CONFIG["optimizer_options"].update(options)
+
+    def set_soft_device_placement(enabled):
+        _CONFIG["soft_placement"] = bool(enabled)
+
+    def enable_tensor_float_32_execution(enabled):
+        _CONFIG["tf32"] = bool(enabled)
+
+    return [
+        ("optimizer", "set_jit", set_jit), ("optimizer", "get_jit", lambda: _CONFIG["jit"]),
+        ("optimizer", "set_experimental_options", set_experimental_options),
+        ("optimizer", "get_experimental_options",
+         lambda: dict(_CONFIG["optimizer_options"])),
+        ("", "set_soft_device_placement", set_soft_device_placement),
+        ("", "get_soft_device_placement", lambda: _CONFIG["soft_placement"]),
+        ("experimental", "enable_tensor_float_32_execution", enable_tensor_float_32_execution),
+        ("experimental", "tensor_float_32_execution_enabled", lambda: _CONFIG["tf32"]),
+        ("experimental", "get_device_details", lambda device: {}),
+        ("experimental", "get_memory_info", lambda device: {"current": 0, "peak": 0}),
+        ("experimental", "reset_memory_stats", lambda device: None),
+        ("experimental", "set_device_policy", lambda device_policy: None),
+        ("experimental", "disable_mlir_graph_optimization", lambda: None),
+        ("experimental", "enable_mlir_bridge", lambda: None),
+    ]

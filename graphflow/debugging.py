@@ -216,3 +216,133 @@ def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
                 raise ValueError(f"{message + ': ' if message else ''}assert_shapes at "
                                  f"{user_source()}: tensor {k} has shape {shape}, dim {i} "
                                  f"should be {int(d)}")
+
+
+# ------------------------------------------------------------------ more of tf.debugging
+def assert_greater_equal(x, y, message=None, summarize=None, name=None):
+    """Raise InvalidArgumentError unless x >= y elementwise."""
+    _compare("assert_greater_equal", np.greater_equal, x, y, message, ">=")
+
+
+def assert_less_equal(x, y, message=None, summarize=None, name=None):
+    """Raise InvalidArgumentError unless x <= y elementwise."""
+    _compare("assert_less_equal", np.less_equal, x, y, message, "<=")
+
+
+def assert_none_equal(x, y, message=None, summarize=None, name=None):
+    """Raise InvalidArgumentError unless x != y elementwise."""
+    _compare("assert_none_equal", np.not_equal, x, y, message, "!=")
+
+
+def _sign_check(name, pred, sym):
+    opname = name
+
+    def check(x, message=None, summarize=None, name=None):
+        _compare(opname, pred, x, 0, message, sym)
+    check.__name__ = check.__qualname__ = name
+    check.__doc__ = f"Raise InvalidArgumentError unless every element of x is {sym} 0."
+    return check
+
+
+assert_positive = _sign_check("assert_positive", np.greater, ">")
+assert_negative = _sign_check("assert_negative", np.less, "<")
+assert_non_negative = _sign_check("assert_non_negative", np.greater_equal, ">=")
+assert_non_positive = _sign_check("assert_non_positive", np.less_equal, "<=")
+
+
+def assert_integer(x, message=None, name=None):
+    """Raise TypeError unless x has an integer dtype (a static check, as TF)."""
+    dt = convert_to_tensor(x).dtype
+    if not dt.is_integer:
+        raise TypeError(f"{message + ': ' if message else ''}assert_integer at "
+                        f"{user_source()}: expected an integer dtype, got {dt.name}")
+
+
+def assert_type(tensor, tf_type, message=None, name=None):
+    """Raise TypeError unless the tensor has dtype tf_type (static, as TF).
+
+    >>> import graphflow as tf
+    >>> tf.debugging.assert_type(tf.constant(1.0), tf.float32)
+    """
+    from .dtypes import as_dtype
+    dt = convert_to_tensor(tensor).dtype
+    if dt != as_dtype(tf_type):
+        raise TypeError(f"{message + ': ' if message else ''}assert_type at {user_source()}: "
+                        f"expected dtype {as_dtype(tf_type).name}, got {dt.name}")
+
+
+def assert_scalar(tensor, message=None, name=None):
+    """Raise ValueError unless the tensor is a scalar (rank 0); returns it."""
+    t = convert_to_tensor(tensor)
+    if t.ndim != 0:
+        raise ValueError(f"{message + ': ' if message else ''}assert_scalar at {user_source()}: "
+                         f"expected a scalar, got shape {list(t.shape)}")
+    return t
+
+
+def assert_rank_at_least(x, rank, message=None, name=None):
+    """Raise InvalidArgumentError unless x has rank >= rank."""
+    r = len(convert_to_tensor(x).shape)
+    if r < int(rank):
+        _fail("assert_rank_at_least", message, f"expected rank >= {int(rank)}, got {r}")
+
+
+def assert_rank_in(x, ranks, message=None, name=None):
+    """Raise InvalidArgumentError unless x's rank is one of ranks."""
+    r = len(convert_to_tensor(x).shape)
+    if r not in [int(k) for k in ranks]:
+        _fail("assert_rank_in", message, f"expected a rank in {list(ranks)}, got {r}")
+
+
+def assert_same_float_dtype(tensors=None, dtype=None):
+    """The common float dtype of tensors (and dtype); ValueError if they differ or are not
+    float (as TF)."""
+    from .dtypes import as_dtype, float32
+    dts = {convert_to_tensor(t).dtype for t in (tensors or [])}
+    if dtype is not None:
+        dts.add(as_dtype(dtype))
+    if len(dts) > 1 or any(not d.is_floating for d in dts):
+        raise ValueError(f"assert_same_float_dtype: expected one float dtype, got "
+                         f"{sorted(d.name for d in dts)}")
+    return dts.pop() if dts else float32
+
+
+def assert_proper_iterable(values):
+    """Raise TypeError if values is a tensor, array or string rather than an iterable of
+    values (as TF)."""
+    import collections.abc
+    if isinstance(values, (str, bytes, np.ndarray)) or hasattr(values, "dtype") or \
+            not isinstance(values, collections.abc.Iterable):
+        raise TypeError(f"Expected argument 'values' to be a 'proper' iterable, got "
+                        f"{type(values).__name__}")
+
+
+def is_numeric_tensor(tensor):
+    """True for a tensor of a numeric (not string/bool) dtype."""
+    from .tensor import Tensor
+    return isinstance(tensor, Tensor) and tensor.dtype.np.kind in "fiuc"
+
+
+def Assert(condition, data, summarize=None, name=None):   # noqa: N802 (TF's name)
+    """`tf.debugging.Assert`: raise InvalidArgumentError naming `data` when condition is
+    false (eagerly).
+
+    >>> import graphflow as tf
+    >>> tf.debugging.Assert(tf.constant(True), ["never shown"])
+    """
+    if not bool(np.all(_np(condition))):
+        shown = [str(_np(d)) if hasattr(d, "shape") else str(d) for d in data]
+        _fail("Assert", None, "assertion failed: " + " ".join(shown))
+
+
+_LOG_PLACEMENT = [False]
+
+
+def set_log_device_placement(enabled):
+    """`tf.debugging.set_log_device_placement`: recorded (graphflow places every op on the
+    CPU; nothing is logged)."""
+    _LOG_PLACEMENT[0] = bool(enabled)
+
+
+def get_log_device_placement():
+    return _LOG_PLACEMENT[0]

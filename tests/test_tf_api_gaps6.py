@@ -578,3 +578,34 @@ def test_eig_and_tridiagonal_ops():
     np.testing.assert_allclose(
         tf.linalg.tridiagonal_solve((sup, main, sub), rhs[..., 0], "sequence").numpy(),
         np.linalg.solve(dense, rhs[..., :1])[..., 0], rtol=1e-10)
+
+
+def test_more_debugging_asserts_and_config_switches():
+    tf.debugging.assert_positive(tf.constant([1., 2.]))
+    tf.debugging.assert_non_negative(tf.constant([0, 2]))
+    tf.debugging.assert_greater_equal(tf.constant([2, 2]), 2)
+    tf.debugging.assert_rank_at_least(tf.zeros((2, 3)), 1)
+    tf.debugging.assert_rank_in(tf.zeros((2, 3)), [1, 2])
+    tf.debugging.assert_integer(tf.constant([1]))
+    tf.debugging.assert_type(tf.constant([1.0]), tf.float32)
+    assert tf.debugging.assert_same_float_dtype([tf.constant(1.0)]) == tf.float32
+    assert tf.debugging.is_numeric_tensor(tf.constant(1)) and \
+        not tf.debugging.is_numeric_tensor(tf.constant("a"))
+    for bad in (lambda: tf.debugging.assert_positive(tf.constant([1., 0.]), message="pos"),
+                lambda: tf.debugging.assert_less_equal(tf.constant([3]), 2),
+                lambda: tf.debugging.assert_none_equal(tf.constant([1, 2]), tf.constant([0, 2])),
+                lambda: tf.debugging.Assert(tf.constant(False), ["x is", tf.constant(3)])):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="failed at"):
+            bad()
+    with pytest.raises(TypeError):
+        tf.debugging.assert_integer(tf.constant([1.0]))
+    with pytest.raises(ValueError):
+        tf.debugging.assert_scalar(tf.zeros(2))
+    tf.config.optimizer.set_jit(True)
+    assert tf.config.optimizer.get_jit() is True
+    tf.config.optimizer.set_jit(False)
+    tf.config.optimizer.set_experimental_options({"layout_optimizer": False})
+    assert tf.config.optimizer.get_experimental_options()["layout_optimizer"] is False
+    tf.debugging.set_log_device_placement(True)
+    assert tf.debugging.get_log_device_placement()
+    tf.debugging.set_log_device_placement(False)
