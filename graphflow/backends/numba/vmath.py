@@ -215,6 +215,9 @@ def exp_f32(x):
     small = x < _EXP_SMALL
     sb = _i(nb + _SCALE64) if small else nb
     res = bitcast_i32_to_f32(_i(bitcast_f32_to_i32(y) + sb))
+    # below XMIN the result is 0: a zero operand keeps that multiply off x86's underflow
+    # microcode assist (17x the time per vector: a causal mask's -1e9 scores in a softmax)
+    res = res if _EXP_XMIN <= x else _ZERO
     res = res * _TWO_M64 if small else res          # the one rounding of a subnormal result
     return res if x <= _EXP_XMAX else x * _INF      # overflow -> inf; NaN -> NaN (its payload)
 
