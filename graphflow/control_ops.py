@@ -266,7 +266,7 @@ class Subgraphs:
         k = (rec, ns)
         if k not in self._drivers:
             self._drivers[k], why = make(self, cond_plan, body_plan, rec, ns)
-            self.loop_lowering = why or "one compiled loop"
+            self.loop_lowering = why or getattr(self._drivers[k], "describe", "one compiled loop")
         d = self._drivers[k]
         if d is not None and d.error:
             self.loop_lowering = f"compiling the loop failed, it runs step by step: {d.error}"

@@ -65,7 +65,7 @@ def test_rnn_gradient_step_as_compiled_loops_matches_step_by_step_and_numpy(cls,
     sgs = _loops(f, x)
     assert len(sgs) == 2   # the time loop and its reverse loop
     for sg in sgs:
-        assert sg.loop_lowering == "one compiled loop", sg.loop_lowering
+        assert sg.loop_lowering.startswith("one compiled loop"), sg.loop_lowering
         assert sum(d.runs for d in sg._drivers.values() if d is not None) >= 1
     if cls is rnn.LSTM:   # the generated loops: the kernels' sources inlined, one time loop
         srcs = [d.source for sg in sgs for d in sg._drivers.values() if d is not None]
@@ -113,7 +113,7 @@ def test_loop_of_unknown_trip_count_grows_its_histories(sync_compile):
         for a, b, c in zip(got, steps, ref(*args)):
             np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-14)
             np.testing.assert_allclose(a, c.numpy(), rtol=1e-12, atol=1e-12)
-    compiled = [sg for sg in _loops(f, *args) if sg.loop_lowering == "one compiled loop"]
+    compiled = [sg for sg in _loops(f, *args) if sg.loop_lowering.startswith("one compiled loop")]
     assert len(compiled) >= 2   # the forward loop and its reverse loop at least
 
 
@@ -145,7 +145,7 @@ def test_loop_with_infinite_and_nan_constants(sync_compile):
     f = tf.function(run)
     f(x)
     (sg,) = _loops(f, x)
-    assert sg.loop_lowering == "one compiled loop", sg.loop_lowering
+    assert sg.loop_lowering.startswith("one compiled loop"), sg.loop_lowering
     got = f(x).numpy()
     assert sum(d.runs for d in sg._drivers.values() if d is not None) >= 1
     np.testing.assert_array_equal(got, run(x).numpy())

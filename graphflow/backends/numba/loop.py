@@ -31,7 +31,7 @@ from ...evaluate import note_run
 from ...ops.math_ops import MATMUL
 from ...ops.registry import OPS
 from ...passes.fusion import value_inputs
-from . import cache, lowering
+from . import cache, loop_split, lowering
 
 #: set False to run every while_loop step by step (the plan per iteration), e.g. to compare
 ENABLED = True
@@ -79,13 +79,17 @@ class _Emitter:
     local names `<prefix><slot>`; `consts` collects the array constants the code reads (driver
     arguments)."""
 
-    def __init__(self, plan, prefix, kernels, consts):
+    def __init__(self, plan, prefix, kernels, consts, offset=()):
         self.plan, self.p, self.kernels, self.consts = plan, prefix, kernels, consts
         self.g = plan.graph.nx
         self.node_of = {s: n for n, s in plan.slot.items()}
         self.lines = []
         self.notc = set()       # names of arrays that may not be C-contiguous (slices)
-        self.into = {}          # slot -> the saved-rows buffer its matmul writes row k of
+        self.into = {}          # slot -> (the saved-rows buffer its matmul writes row k of,
+        #                         the index of this half's rows in it or "")
+        # half of a split loop: the slots of the parameters passed whole (stacks of all rows),
+        # whose row reads take this half's rows lo:lo+m (`loop_split`)
+        self.offset = {plan.param_slots[i] for i in offset}
 
     def name(self, slot):
         return f"{self.p}{slot}"
@@ -137,7 +141,8 @@ class _Emitter:
         if OPS[op] is MATMUL:
             self.matmul(n, d, out)
         elif op in ("loop_history_read", "loop_saved_read"):
-            self.emit(f"{out} = {self.ref(ins[0])}[{self.ref(ins[1])}]")
+            part = f", lo:lo + {int(d['shape'][0])}" if ins[0] in self.offset else ""
+            self.emit(f"{out} = {self.ref(ins[0])}[{self.ref(ins[1])}{part}]")
             if len(d["shape"]) == 0:
                 self.emit(f"{out} = {_cast(out, d['dtype'])}")
         elif op == "getitem":
@@ -175,14 +180,14 @@ class _Emitter:
             raise _Unsupported(f"matmul %{n} is not a 2-D float product")
         ta = ".T" if d["attrs"].get("transpose_a") else ""
         tb = ".T" if d["attrs"].get("transpose_b") else ""
-        buf = self.into.get(self.plan.slot[n])
+        buf, part = self.into.get(self.plan.slot[n], (None, ""))
         if buf is None:
             self.emit(f"{out} = np.dot({self.carray(a)}{ta}, {self.carray(b)}{tb})")
             return
         # a product the forward loop saves for the reverse loop: BLAS writes it into its row
         self.emit(f"if k >= {buf}.shape[0]:")
         self.emit(f"    {buf} = grow_rows({buf}, k)")
-        self.emit(f"{out} = {buf}[k]")
+        self.emit(f"{out} = {buf}[k{part}]")
         self.emit(f"np.dot({self.carray(a)}{ta}, {self.carray(b)}{tb}, {out})")
 
     def scalar_member(self, m):
@@ -222,8 +227,9 @@ class _Emitter:
             for m in st.members:
                 self.scalar_member(m)
             return
-        if st.kernel is None or st.parallel or st.inplace is not None or \
-                st._fused_anchor() is not None:
+        # (an anchor whose runner would run this epilogue per batch chunk, `_fused_anchor`: here
+        # the product is computed whole above and the serial kernel runs once over it)
+        if st.kernel is None or st.parallel or st.inplace is not None:
             raise _Unsupported(f"cluster k{st.k} runs in chunks or in place")
         kname = self.kernels.setdefault(st.kernel.key, (f"kernel_{len(self.kernels)}",
                                                         st.source))[0]
@@ -251,6 +257,13 @@ class _Emitter:
                 self.emit(f"{name} = {name}[()]")
 
 
+def _rows(half, what, i):
+    """The index of a half loop's rows in a shared history/saved buffer's row (", lo:lo + m"),
+    or "" (a whole loop; a value the same in both halves)."""
+    m = None if half is None else getattr(half, what).get(i)
+    return "" if m is None else f", lo:lo + {int(m)}"
+
+
 def _arg_type(shape, dtype):
     return ("a", np.dtype(dtype).name, len(shape), False) if len(shape) else \
         ("s", np.dtype(dtype).name)
@@ -276,7 +289,9 @@ class LoopDriver:
         """Why the compiled loop failed to compile (None: compiled or compiling)."""
         return self.kernel.error if self.kernel.state == "failed" else None
 
-    def run(self, xs, key):
+    def run(self, xs, key, bufs=None, lo=None):
+        """`bufs`, `lo`: a half of a split loop (`loop_split.SplitDriver`): the (histories,
+        saved) buffers shared by the halves and this half's first row."""
         sg, n = self.sg, self.sg.n_vars
         args = []
         for x, a in zip(xs, sg.in_avals):
@@ -290,14 +305,18 @@ class LoopDriver:
             args.append(x)
         trip = sg.trip_count
         rows = GROW_FROM if trip is None else trip + 1   # (unknown trip count: buffers grow)
-        hist = [np.empty((rows,) + tuple(sg.in_avals[j].shape), sg.in_avals[j].dtype)
-                for j in self.rec]
-        saved = []
-        for q in range(self.ns):
-            d = sg.graphs[1].nx.nodes[sg.saved[q]]
-            saved.append(np.empty((rows,) + tuple(d["shape"]), d["dtype"]))
+        if bufs is None:
+            hist = [np.empty((rows,) + tuple(sg.in_avals[j].shape), sg.in_avals[j].dtype)
+                    for j in self.rec]
+            saved = []
+            for q in range(self.ns):
+                d = sg.graphs[1].nx.nodes[sg.saved[q]]
+                saved.append(np.empty((rows,) + tuple(d["shape"]), d["dtype"]))
+        else:
+            hist, saved = bufs
         note_run()
-        out = self.kernel.fn(*args, *self.consts, *hist, *saved, -1 if trip is None else trip)
+        out = self.kernel.fn(*args, *self.consts, *hist, *saved, -1 if trip is None else trip,
+                             *(() if lo is None else (lo,)))
         self.runs += 1
         k, status = int(out[n]), int(out[n + 1])
         nr = len(self.rec)
@@ -338,10 +357,15 @@ def _blas_of_numba():
     SINGLE_BLAS.refresh()
 
 
-def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
+def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None, split=True, half=None):
     """(LoopDriver, None) for the while_loop `sg` whose plans are `cond_plan`/`body_plan`, or
     (None, why it runs step by step). `rec`: the variables whose histories are kept; `ns`: the
-    number of saved body values (the body plan's extra outputs).
+    number of saved body values (the body plan's extra outputs). With `split`, a loop whose
+    batch rows are independent (`loop_split`: an RNN's forward and reverse time loops) gets a
+    `SplitDriver`: one compiled loop per half of the rows, run at once on two threads.
+    `half`: this is such a half (`loop_split.Half`): its kernel takes the row offset `lo` last,
+    writes its rows of histories and saved values shared with the other half, and reads its
+    rows of the stacks passed whole.
 
     >>> import graphflow as tf
     >>> f = tf.function(lambda x: tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * 2.),
@@ -355,19 +379,39 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
         return None, "a shape has an unknown dim"
     if sg.has_effects:
         return None, "the loop has effects (assign, print)"
+    unsplit = "one compiled loop"
+    if split:
+        try:
+            proles, roles, ranges = loop_split.plan_split(sg, rec)
+        except loop_split.NoSplit as e:
+            unsplit = f"one compiled loop (rows not split: {e})"
+        else:
+            drivers, why = {}, None
+            for lo, hi in ranges:
+                if hi - lo not in drivers:
+                    hsg, hh = loop_split.split_subgraphs(sg, proles, roles, hi - lo)
+                    drivers[hi - lo], why = loop_driver(hsg, *hsg.plans(), rec, ns, sync,
+                                                        split=False, half=hh)
+                    if why is not None:
+                        break
+            if why is None:
+                return loop_split.SplitDriver(sg, proles, roles, ranges,
+                                              [drivers[hi - lo] for lo, hi in ranges], rec), None
+            unsplit = f"one compiled loop (rows not split: the half loop {why})"
     n = sg.n_vars
     _blas_of_numba()
     kernels, consts = {}, {}
     try:
-        ce = _Emitter(cond_plan, "c", kernels, consts)
+        offset = () if half is None else half.offset
+        ce = _Emitter(cond_plan, "c", kernels, consts, offset)
         ce.run()
-        be = _Emitter(body_plan, "b", kernels, consts)
+        be = _Emitter(body_plan, "b", kernels, consts, offset)
         for q in range(ns):
             sl = body_plan.out_slots[n + q]
             d = body_plan.graph.nx.nodes[be.node_of[sl]]
             if OPS[d["op"]] is MATMUL and sl not in body_plan.out_slots[:n] and \
                     sl not in body_plan.out_slots[n:n + q]:
-                be.into[sl] = f"S{q}"
+                be.into[sl] = (f"S{q}", _rows(half, "saved", q))
         be.run()
     except _Unsupported as e:
         return None, str(e)
@@ -380,7 +424,8 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
     ind = "        "
     bufs = "".join(f", {b}" for b in hnames + snames)
     body = ["@numba.njit(error_model='numpy', fastmath=KERNEL_FLAGS, cache=True, nogil=True)",
-            f"def kernel({', '.join(params + cnames + hnames + snames + ['trip'])}):",
+            f"def kernel({', '.join(params + cnames + hnames + snames + ['trip'])}"
+            f"{'' if half is None else ', lo'}):",
             "    k = 0", "    while True:"]
     for s, pname in zip(cond_plan.param_slots, params):
         body.append(f"{ind}{ce.name(s)} = {pname}")
@@ -390,7 +435,7 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
              f"{ind}    return ({''.join(f'v{j}, ' for j in range(n))}k, 1{bufs})"]
     for j, h in zip(rec, hnames):
         body += [f"{ind}if k + 1 >= {h}.shape[0]:", f"{ind}    {h} = grow_rows({h}, k + 1)",
-                 f"{ind}{h}[k] = v{j}"]
+                 f"{ind}{h}[k{_rows(half, 'hist', j)}] = v{j}"]
     for s, pname in zip(body_plan.param_slots, params):
         body.append(f"{ind}{be.name(s)} = {pname}")
     body += [ind + ln for ln in be.lines]
@@ -399,7 +444,7 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
         if outs[n + q] in be.into:   # (written by its gemm)
             continue
         body += [f"{ind}if k >= S{q}.shape[0]:", f"{ind}    S{q} = grow_rows(S{q}, k)",
-                 f"{ind}S{q}[k] = {be.ref(outs[n + q])}"]
+                 f"{ind}S{q}[k{_rows(half, 'saved', q)}] = {be.ref(outs[n + q])}"]
     news = []
     for j in range(n):
         a = sg.out_avals[j]
@@ -411,7 +456,7 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
                 f"{', '.join(news)}{',' if n == 1 else ''}")
     body.append(f"{ind}k += 1")
     for j, h in zip(rec, hnames):
-        body.append(f"    {h}[k] = v{j}")
+        body.append(f"    {h}[k{_rows(half, 'hist', j)}] = v{j}")
     body.append(f"    return ({''.join(f'v{j}, ' for j in range(n))}k, 0{bufs})")
     parts = ["# graphflow fused loop (generated by graphflow.backends.numba.loop; do not edit)",
              "import numpy as np", "import numba",
@@ -432,4 +477,8 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None):
         d = sg.graphs[1].nx.nodes[sg.saved[q]]
         arg_types.append(("a", np.dtype(d["dtype"]).name, len(d["shape"]) + 1, False))
     arg_types.append(("i",))
-    return LoopDriver(sg, source, arg_types, list(consts.values()), rec, ns, sync), None
+    if half is not None:
+        arg_types.append(("i",))
+    driver = LoopDriver(sg, source, arg_types, list(consts.values()), rec, ns, sync)
+    driver.describe = unsplit
+    return driver, None
