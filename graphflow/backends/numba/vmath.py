@@ -353,7 +353,14 @@ def softplus_f32(x):
     """
     x = _f(x)
     m = x if x > _ZERO else _ZERO
-    return m + log1p_f32(exp_f32(-abs(x)))          # NaN propagates through exp/log1p
+    e = exp_f32(-abs(x))                            # in [0, 1]
+    # log1p(e) for e in [0, 1]: log1p_f32's k <= 24 path alone (1 + e = 2^k (1 + f), k = 0
+    # or 1), none of its special-value selects: the same bits, ~15 fewer vector instructions
+    iu = _i(bitcast_f32_to_i32(_ONE + e) + _SQRTH_SHIFT)
+    k = _i(_i(iu >> 23) - _LOG_BIAS)
+    s = bitcast_i32_to_f32(_i(_i(_LOG_BIAS - k) << 23))
+    res = m + _log_core(_fma_nr(e, s, s - _ONE), _f(k))
+    return res if x == x else x                     # NaN -> NaN
 
 
 # erf: two minimax polynomials (fitted for this module, float32-rounded coefficients)
