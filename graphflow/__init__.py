@@ -95,6 +95,7 @@ from . import audio
 from .indexed_slices import IndexedSlices
 from . import linalg_operators as _lo
 from . import core_extras as _ce
+from .ops import ctc_ops as _ctc
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -488,3 +489,4 @@ for _ns, _n, _f in _ax.config_extras():   # settings TF guides call; recorded, n
     _where = config if not _ns else getattr(config, _ns)
     _where.__dict__[_n] = _f
 config.experimental_run_functions_eagerly = config.run_functions_eagerly
+nn.ctc_loss = _ctc.ctc_loss

@@ -609,3 +609,51 @@ def test_more_debugging_asserts_and_config_switches():
     tf.debugging.set_log_device_placement(True)
     assert tf.debugging.get_log_device_placement()
     tf.debugging.set_log_device_placement(False)
+
+
+# ------------------------------------------------------------------ tf.nn.ctc_loss
+def _ctc_brute(logits, label, blank):
+    """-log sum over every alignment (length T path) that collapses to label."""
+    import itertools
+    t_steps, classes = logits.shape
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    total = 0.0
+    for path in itertools.product(range(classes), repeat=t_steps):
+        out, prev = [], None
+        for c in path:
+            if c != prev and c != blank:
+                out.append(c)
+            prev = c
+        if out == list(label):
+            total += np.exp(sum(logp[t, c] for t, c in enumerate(path)))
+    return -np.log(total)
+
+
+def test_ctc_loss_matches_brute_force_and_differentiates():
+    rng = np.random.default_rng(13)
+    logits = rng.standard_normal((3, 5, 3))          # batch-major (B, T, C)
+    labels = np.array([[1, 1], [2, 0], [1, 2]])
+    label_length, logit_length = np.array([2, 1, 2]), np.array([5, 4, 3])
+    for blank in (0, 2):
+        got = tf.nn.ctc_loss(labels if blank == 0 else np.where(labels == 2, 0, labels),
+                             tf.constant(logits), label_length, logit_length,
+                             logits_time_major=False, blank_index=blank).numpy()
+        for b in range(3):
+            lab = labels[b, :label_length[b]]
+            lab = lab if blank == 0 else np.where(lab == 2, 0, lab)
+            want = _ctc_brute(logits[b, :logit_length[b]], lab, blank)
+            np.testing.assert_allclose(got[b], want, rtol=1e-10)
+    x = tf.constant(logits)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(tf.nn.ctc_loss(labels, x, label_length, logit_length,
+                                            logits_time_major=False))
+    g = tape.gradient(loss, x).numpy()
+    eps, k = 1e-6, (1, 2, 0)
+    xp, xm = logits.copy(), logits.copy()
+    xp[k] += eps
+    xm[k] -= eps
+    f = lambda v: float(tf.reduce_sum(tf.nn.ctc_loss(  # noqa: E731
+        labels, tf.constant(v), label_length, logit_length, logits_time_major=False)))
+    np.testing.assert_allclose(g[k], (f(xp) - f(xm)) / (2 * eps), rtol=1e-6)
+    assert np.all(g[1, 4] == 0)        # past example 1's logit_length: no gradient
