@@ -13,12 +13,17 @@ differentiate. Batch dimensions lead, as TF's.
 import numpy as np
 
 from .ops import complex_ops as _cx, linalg_ops as _la, math_ops as _m, shape_ops as _s
+from .ops.array_ops import reverse
 from .ops.creation import eye
-from .tensor import TensorShape, to_tensor
+from .ops.matrix_functions import tridiagonal_matmul
+from .tensor import Tensor, TensorShape, Variable, to_tensor
 
 __all__ = ["LinearOperator", "LinearOperatorFullMatrix", "LinearOperatorDiag",
            "LinearOperatorIdentity", "LinearOperatorScaledIdentity",
-           "LinearOperatorLowerTriangular"]
+           "LinearOperatorLowerTriangular", "LinearOperatorComposition", "LinearOperatorBlockDiag",
+           "LinearOperatorKronecker", "LinearOperatorLowRankUpdate", "LinearOperatorInversion",
+           "LinearOperatorAdjoint", "LinearOperatorZeros", "LinearOperatorPermutation",
+           "LinearOperatorToeplitz", "LinearOperatorTridiag", "LinearOperatorHouseholder"]
 
 
 def _adj(x):
@@ -66,24 +71,23 @@ class LinearOperator:
         be another LinearOperator (the product is then a full-matrix operator)."""
         if isinstance(x, LinearOperator):
             return LinearOperatorFullMatrix(self.matmul(x.to_dense(), adjoint, adjoint_arg))
-        x = to_tensor(x)
+        x = self._arg(x)
         return self._matmul(_adj(x) if adjoint_arg else x, adjoint)
 
     __matmul__ = matmul
 
     def matvec(self, x, adjoint=False, name="matvec"):
         """op(A) x for vectors x (batch of vectors)."""
-        x = to_tensor(x)
-        return self._matmul(_s.expand_dims(x, -1), adjoint)[..., 0]
+        return self._matmul(_s.expand_dims(self._arg(x), -1), adjoint)[..., 0]
 
     def solve(self, rhs, adjoint=False, adjoint_arg=False, name="solve"):
         """X with op(A) X = rhs."""
-        rhs = to_tensor(rhs)
+        rhs = self._arg(rhs)
         return self._solve(_adj(rhs) if adjoint_arg else rhs, adjoint)
 
     def solvevec(self, rhs, adjoint=False, name="solve"):
         """x with op(A) x = rhs for vectors rhs."""
-        return self._solve(_s.expand_dims(to_tensor(rhs), -1), adjoint)[..., 0]
+        return self._solve(_s.expand_dims(self._arg(rhs), -1), adjoint)[..., 0]
 
     def determinant(self, name="det"):
         self._check_square("determinant")
@@ -111,11 +115,15 @@ class LinearOperator:
         return LinearOperatorFullMatrix(_la.inv(self.to_dense()))
 
     def add_to_tensor(self, x, name="add_to_tensor"):
-        return self.to_dense() + to_tensor(x)
+        return self.to_dense() + self._arg(x)
 
     def __repr__(self):
         return f"<tf.linalg.{type(self).__name__} '{self.name}' shape={self.shape} " \
                f"dtype={self.dtype.name}>"
+
+    def _arg(self, x):
+        """A tensor argument as is; Python/numpy data converted to the operator's dtype."""
+        return x if isinstance(x, (Tensor, Variable)) else to_tensor(x, self.dtype)
 
     # generic implementations through the dense matrix
     def _matmul(self, x, adjoint):
@@ -296,3 +304,183 @@ class LinearOperatorLowerTriangular(LinearOperator):
 
     def _log_abs_det(self):
         return _m.reduce_sum(_m.log(_m.abs(_la.diag_part(self._tril))), -1)
+
+
+# ------------------------------------------------------------------ operators built from others
+builtins_tuple = tuple
+
+
+class _Dense(LinearOperator):
+    """An operator known through a dense matrix computed from its parts."""
+
+    def __init__(self, dense, name, **hints):
+        self._matrix = to_tensor(dense)
+        super().__init__(self._matrix.dtype, name=name, **hints)
+
+    def _shape(self):
+        return builtins_tuple(self._matrix.shape)
+
+    def _to_dense(self):
+        return self._matrix
+
+
+class LinearOperatorComposition(_Dense):
+    """The product operators[0] @ operators[1] @ ...; its determinant is the product of
+    theirs."""
+
+    def __init__(self, operators, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name=None):
+        self.operators = list(operators)
+        dense = self.operators[-1].to_dense()
+        for op in reversed(self.operators[:-1]):
+            dense = op.matmul(dense)
+        super().__init__(dense, name or "_o_".join(o.name for o in self.operators))
+
+    def _det(self):
+        out = self.operators[0].determinant()
+        for op in self.operators[1:]:
+            out = out * op.determinant()
+        return out
+
+    def _log_abs_det(self):
+        return _m.add_n([op.log_abs_determinant() for op in self.operators])
+
+
+class LinearOperatorBlockDiag(_Dense):
+    """The block-diagonal operator of square `operators` (determinant: product of theirs)."""
+
+    def __init__(self, operators, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=True, name="LinearOperatorBlockDiag"):
+        self.operators = list(operators)
+        sizes = [int(op.shape[-1]) for op in self.operators]
+        rows = []
+        for k, op in enumerate(self.operators):
+            d = op.to_dense()
+            lead = builtins_tuple(d.shape[:-2])
+            parts = [d if j == k else _m.zeros_like(d[..., :1, :1]) * _s.reshape(
+                to_tensor(np.zeros((sizes[k], n)), d.dtype), (1,) * len(lead) + (sizes[k], n))
+                for j, n in enumerate(sizes)]
+            rows.append(_s.concat([_s.broadcast_to(p, lead + builtins_tuple(p.shape[-2:]))
+                                   for p in parts], -1))
+        super().__init__(_s.concat(rows, -2), name)
+
+    def _det(self):
+        out = self.operators[0].determinant()
+        for op in self.operators[1:]:
+            out = out * op.determinant()
+        return out
+
+    def _log_abs_det(self):
+        return _m.add_n([op.log_abs_determinant() for op in self.operators])
+
+
+class LinearOperatorKronecker(_Dense):
+    """The Kronecker product operators[0] (x) operators[1] (x) ... (unbatched factors)."""
+
+    def __init__(self, operators, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name=None):
+        self.operators = list(operators)
+        dense = self.operators[0].to_dense()
+        for op in self.operators[1:]:
+            b = op.to_dense()
+            (p, q), (r, s) = dense.shape[-2:], b.shape[-2:]
+            k = _s.expand_dims(_s.expand_dims(dense, -1), -3) * \
+                _s.expand_dims(_s.expand_dims(b, -3), -2)          # (p, r, q, s)
+            dense = _s.reshape(k, (p * r, q * s))
+        super().__init__(dense, name or "_x_".join(o.name for o in self.operators))
+
+
+class LinearOperatorLowRankUpdate(_Dense):
+    """base_operator + U diag(diag_update) V^H (V = U if not given; diag_update = 1 if not)."""
+
+    def __init__(self, base_operator, u, diag_update=None, v=None, is_diag_update_positive=None,
+                 is_non_singular=None, is_self_adjoint=None, is_positive_definite=None,
+                 is_square=None, name="LinearOperatorLowRankUpdate"):
+        u = to_tensor(u)
+        v = u if v is None else to_tensor(v)
+        if diag_update is not None:
+            u = u * _s.expand_dims(to_tensor(diag_update), -2)
+        super().__init__(base_operator.to_dense() + _m.matmul(u, _adj(v)), name)
+
+
+class LinearOperatorInversion(_Dense):
+    """The inverse of a square, non-singular operator."""
+
+    def __init__(self, operator, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name=None):
+        self.operator = operator
+        super().__init__(_la.inv(operator.to_dense()), name or operator.name + "_inv")
+
+    def _solve(self, rhs, adjoint):
+        return self.operator.matmul(rhs, adjoint=adjoint)
+
+    def _log_abs_det(self):
+        return -self.operator.log_abs_determinant()
+
+
+class LinearOperatorAdjoint(_Dense):
+    """The adjoint (conjugate transpose) of an operator."""
+
+    def __init__(self, operator, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name=None):
+        self.operator = operator
+        super().__init__(_adj(operator.to_dense()), name or operator.name + "_adjoint")
+
+
+class LinearOperatorZeros(_Dense):
+    """The zero operator (num_rows x num_columns, optional batch_shape)."""
+
+    def __init__(self, num_rows, num_columns=None, batch_shape=None, dtype=None,
+                 is_non_singular=False, is_self_adjoint=True, is_positive_definite=False,
+                 is_square=True, assert_proper_shapes=False, name="LinearOperatorZeros"):
+        cols = num_rows if num_columns is None else num_columns
+        shape = builtins_tuple(int(d) for d in (batch_shape or ())) + (int(num_rows), int(cols))
+        dt = np.dtype(getattr(dtype, "np", dtype) or np.float32)
+        super().__init__(np.zeros(shape, dt), name)
+
+
+class LinearOperatorPermutation(_Dense):
+    """The permutation matrix P with P[i, perm[i]] = 1 (so P x = x[perm])."""
+
+    def __init__(self, perm, dtype=None, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name="LinearOperatorPermutation"):
+        p = np.asarray(to_tensor(perm).numpy())
+        dt = np.dtype(getattr(dtype, "np", dtype) or np.float32)
+        super().__init__((p[..., :, None] == np.arange(p.shape[-1])).astype(dt), name)
+
+
+class LinearOperatorToeplitz(_Dense):
+    """The Toeplitz matrix with first column `col` and first row `row` (row[0] ignored)."""
+
+    def __init__(self, col, row, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name="LinearOperatorToeplitz"):
+        col, row = to_tensor(col), to_tensor(row)
+        n = col.shape[-1]
+        both = _s.concat([reverse(row[..., 1:], [-1]), col], -1)      # row[n-1..1], col[0..n-1]
+        idx = (n - 1) + np.arange(n)[:, None] - np.arange(n)[None, :]
+        super().__init__(_s.gather(both, to_tensor(idx.astype(np.int32)), axis=-1), name)
+
+
+class LinearOperatorTridiag(_Dense):
+    """A tridiagonal operator from TF's 'compact', 'sequence' or 'matrix' diagonals."""
+
+    def __init__(self, diagonals, diagonals_format="compact", is_non_singular=None,
+                 is_self_adjoint=None, is_positive_definite=None, is_square=None,
+                 name="LinearOperatorTridiag"):
+        self._format, self._diagonals = diagonals_format, diagonals
+        d = to_tensor(diagonals[1] if diagonals_format == "sequence" else diagonals)
+        n = d.shape[-1]
+        eye_n = to_tensor(np.eye(n), d.dtype)
+        super().__init__(tridiagonal_matmul(diagonals, eye_n, diagonals_format), name)
+
+
+class LinearOperatorHouseholder(_Dense):
+    """The reflection I - 2 v v^H / (v^H v) about the hyperplane orthogonal to v."""
+
+    def __init__(self, reflection_axis, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name="LinearOperatorHouseholder"):
+        v = to_tensor(reflection_axis)
+        n = v.shape[-1]
+        outer = _s.expand_dims(v, -1) * _s.expand_dims(v, -2)
+        vv = _s.expand_dims(_s.expand_dims(_m.reduce_sum(v * v, -1), -1), -1)
+        super().__init__(eye(n, dtype=v.dtype) - 2.0 * outer / vv, name)

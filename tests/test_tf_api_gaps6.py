@@ -657,3 +657,40 @@ def test_ctc_loss_matches_brute_force_and_differentiates():
         labels, tf.constant(v), label_length, logit_length, logits_time_major=False)))
     np.testing.assert_allclose(g[k], (f(xp) - f(xm)) / (2 * eps), rtol=1e-6)
     assert np.all(g[1, 4] == 0)        # past example 1's logit_length: no gradient
+
+
+def test_composite_linear_operators():
+    sl = pytest.importorskip("scipy.linalg")
+    rng = np.random.default_rng(14)
+    a, b = rng.standard_normal((3, 3)) + 3 * np.eye(3), rng.standard_normal((2, 2)) + 3 * np.eye(2)
+    A, B = tf.linalg.LinearOperatorFullMatrix(a), tf.linalg.LinearOperatorFullMatrix(b)
+    comp = tf.linalg.LinearOperatorComposition([A, A])
+    np.testing.assert_allclose(comp.to_dense().numpy(), a @ a, rtol=1e-12)
+    np.testing.assert_allclose(comp.determinant().numpy(), np.linalg.det(a) ** 2, rtol=1e-10)
+    block = tf.linalg.LinearOperatorBlockDiag([A, B])
+    np.testing.assert_allclose(block.to_dense().numpy(), sl.block_diag(a, b))
+    np.testing.assert_allclose(block.log_abs_determinant().numpy(),
+                               np.linalg.slogdet(sl.block_diag(a, b))[1], rtol=1e-10)
+    np.testing.assert_allclose(tf.linalg.LinearOperatorKronecker([A, B]).to_dense().numpy(),
+                               np.kron(a, b), rtol=1e-12)
+    u, d = rng.standard_normal((3, 2)), np.array([2.0, 3.0])
+    np.testing.assert_allclose(tf.linalg.LinearOperatorLowRankUpdate(A, u, d).to_dense().numpy(),
+                               a + u @ np.diag(d) @ u.T, rtol=1e-12)
+    inv = tf.linalg.LinearOperatorInversion(A)
+    np.testing.assert_allclose(inv.to_dense().numpy(), np.linalg.inv(a), rtol=1e-10)
+    np.testing.assert_allclose(inv.solvevec([1., 2., 3.]).numpy(), a @ [1., 2., 3.], rtol=1e-12)
+    np.testing.assert_allclose(tf.linalg.LinearOperatorAdjoint(A).to_dense().numpy(), a.T)
+    # TF's doc example: [0, 2, 1] swaps the last two rows
+    np.testing.assert_array_equal(tf.linalg.LinearOperatorPermutation([0, 2, 1]).to_dense(),
+                                  [[1., 0., 0.], [0., 0., 1.], [0., 1., 0.]])
+    np.testing.assert_allclose(
+        tf.linalg.LinearOperatorToeplitz([1., 2., 3.], [1., 4., 5.]).to_dense().numpy(),
+        sl.toeplitz([1., 2., 3.], [1., 4., 5.]))
+    v = np.array([1., 2., 2.])
+    h = tf.linalg.LinearOperatorHouseholder(v)
+    np.testing.assert_allclose(h.to_dense().numpy(), np.eye(3) - 2 * np.outer(v, v) / 9,
+                               atol=1e-7)
+    assert tf.linalg.LinearOperatorZeros(2, batch_shape=[3]).shape == (3, 2, 2)
+    np.testing.assert_allclose(tf.linalg.LinearOperatorTridiag(
+        np.array([[1., 1., 0.], [2., 2., 2.], [0., 1., 1.]])).to_dense().numpy(),
+        [[2., 1., 0.], [1., 2., 1.], [0., 1., 2.]])
