@@ -472,7 +472,8 @@ math.__dict__.update(igamma=_sf.igamma, igammac=_sf.igammac, betainc=_sf.betainc
 linalg.__dict__.update({_n: getattr(_mf, _n) for _n in _mf.__all__})
 image.__dict__.update({_n: getattr(_imx, _n) for _n in (
     "ssim", "ssim_multiscale", "rgb_to_yiq", "yiq_to_rgb", "rgb_to_yuv", "yuv_to_rgb",
-    "crop_and_resize")})
+    "crop_and_resize", "non_max_suppression_padded", "combined_non_max_suppression",
+    "draw_bounding_boxes")})
 linalg.__dict__.update({_n: getattr(_lo, _n) for _n in _lo.__all__})
 globals().update({_n: getattr(_ce, _n) for _n in _ce.__all__[:15]})   # tf.* core extras
 AggregationMethod = _ce.AggregationMethod

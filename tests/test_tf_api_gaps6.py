@@ -694,3 +694,28 @@ def test_composite_linear_operators():
     np.testing.assert_allclose(tf.linalg.LinearOperatorTridiag(
         np.array([[1., 1., 0.], [2., 2., 2.], [0., 1., 1.]])).to_dense().numpy(),
         [[2., 1., 0.], [1., 2., 1.], [0., 1., 2.]])
+
+
+def test_detection_helpers_nms_padded_combined_and_drawing():
+    boxes = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, 2, 1, 3], [0, 2.05, 1, 3]], np.float32)
+    idx, n = tf.image.non_max_suppression_padded(np.stack([boxes, boxes]),
+                                                 np.array([[.9, .8, .7, .6], [.1, .8, .7, .9]]),
+                                                 4, pad_to_max_output_size=True)
+    assert idx.numpy().tolist() == [[0, 2, 0, 0], [3, 1, 0, 0]] and n.numpy().tolist() == [2, 2]
+    scores = np.array([[[0.9, 0.1], [0.8, 0.7], [0.3, 0.6], [0.2, 0.05]]], np.float32)
+    out = tf.image.combined_non_max_suppression(boxes[None, :, None, :] / 4, scores, 2, 3,
+                                                iou_threshold=0.5, score_threshold=0.08)
+    # class 0 keeps boxes 0 (0.9) and 2 (0.3); class 1 keeps 1 (0.7) and 2 (0.6); best 3 overall
+    np.testing.assert_allclose(out.nmsed_scores.numpy(), [[0.9, 0.7, 0.6]])
+    assert out.nmsed_classes.numpy().tolist() == [[0., 1., 1.]]
+    np.testing.assert_allclose(out.nmsed_boxes.numpy()[0, 1], boxes[1] / 4)
+    assert out.valid_detections.numpy().tolist() == [3]
+    img = tf.image.draw_bounding_boxes(np.zeros((1, 5, 6, 3), np.float32),
+                                       [[[0.25, 0.2, 2.0, 0.6], [0.5, 0.5, 0.1, 0.9]]],
+                                       [[1., 0.5, 0., 1.]])
+    red = img.numpy()[0, :, :, 0]
+    want = np.zeros((5, 6))
+    want[1, 1:4] = 1           # top side; the bottom side (row 8) is outside: not drawn
+    want[1:5, 1] = want[1:5, 3] = 1       # left and right sides, clipped to the image
+    np.testing.assert_array_equal(red, want)       # the second box has y2 < y1: skipped
+    np.testing.assert_array_equal(img.numpy()[0, 1, 1], [1., 0.5, 0.])

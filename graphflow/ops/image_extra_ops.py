@@ -34,7 +34,8 @@ __all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_t
            "pad_to_bounding_box", "resize_with_crop_or_pad", "resize_with_pad", "rot90",
            "transpose", "per_image_standardization", "total_variation", "image_gradients",
            "sobel_edges", "psnr", "ssim", "ssim_multiscale", "rgb_to_yiq", "yiq_to_rgb",
-           "rgb_to_yuv", "yuv_to_rgb", "crop_and_resize", "random_flip_left_right", "random_flip_up_down",
+           "rgb_to_yuv", "yuv_to_rgb", "crop_and_resize", "non_max_suppression_padded",
+           "combined_non_max_suppression", "draw_bounding_boxes", "random_flip_left_right", "random_flip_up_down",
            "random_brightness", "random_contrast", "random_saturation", "random_hue",
            "random_crop", "stateless_random_flip_left_right", "stateless_random_flip_up_down",
            "stateless_random_brightness", "stateless_random_contrast",
@@ -851,3 +852,111 @@ def non_max_suppression_with_scores(boxes, scores, max_output_size, iou_threshol
     keep, s = _nms(boxes, scores, max_output_size, iou_threshold, score_threshold)
     sc = to_tensor(scores)
     return constant(np.asarray(keep, np.int32)), constant(s[keep].astype(sc.dtype.np))
+
+
+def non_max_suppression_padded(boxes, scores, max_output_size, iou_threshold=0.5,
+                               score_threshold=float("-inf"), pad_to_max_output_size=False,
+                               name=None, sorted_input=False, canonicalized_coordinates=False,
+                               tile_size=512):
+    """`tf.image.non_max_suppression_padded`: (selected indices, number valid); boxes [N, 4]
+    or a batch [B, N, 4]; with pad_to_max_output_size the indices are zero-padded to
+    max_output_size.
+
+    >>> idx, n = non_max_suppression_padded([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, 2, 1, 3]],
+    ...                                     [0.9, 0.8, 0.7], 3, pad_to_max_output_size=True)
+    >>> idx.numpy().tolist(), int(n)
+    ([0, 2, 0], 2)
+    """
+    b = np.asarray(get_static_value(to_tensor(boxes)), np.float64)
+    s = np.asarray(get_static_value(to_tensor(scores)), np.float64)
+    batched = b.ndim == 3
+    bb, ss = (b, s) if batched else (b[None], s[None])
+    idx, counts = [], []
+    for k in range(len(bb)):
+        keep, _ = _nms(bb[k], ss[k], max_output_size, iou_threshold, score_threshold)
+        counts.append(len(keep))
+        idx.append(keep)
+    width = int(max_output_size) if pad_to_max_output_size else max(counts + [0])
+    out = np.zeros((len(idx), width), np.int32)
+    for k, keep in enumerate(idx):
+        out[k, :len(keep)] = keep[:width]
+    counts = np.asarray(counts, np.int32)
+    return (constant(out), constant(counts)) if batched else \
+        (constant(out[0]), constant(counts[0]))
+
+
+def combined_non_max_suppression(boxes, scores, max_output_size_per_class, max_total_size,
+                                 iou_threshold=0.5, score_threshold=float("-inf"),
+                                 pad_per_class=False, clip_boxes=True, name=None):
+    """`tf.image.combined_non_max_suppression`: per image, NMS for each class (boxes
+    [B, N, q, 4] with q = 1 shared by all classes or q = classes; scores [B, N, classes]),
+    then the best max_total_size detections over all classes, zero-padded. Returns the
+    namedtuple (nmsed_boxes, nmsed_scores, nmsed_classes, valid_detections), as TF.
+    """
+    import collections
+    b = np.asarray(get_static_value(to_tensor(boxes)), np.float64)
+    s = np.asarray(get_static_value(to_tensor(scores)), np.float64)
+    if b.ndim != 4 or b.shape[-1] != 4 or s.ndim != 3:
+        raise ValueError(f"combined_non_max_suppression: boxes must be [B, N, q, 4] and scores "
+                         f"[B, N, classes], got {b.shape} and {s.shape}")
+    batch, classes = s.shape[0], s.shape[2]
+    total = int(max_total_size)
+    if pad_per_class:
+        total = min(total, int(max_output_size_per_class) * classes)
+    out_b, out_s = np.zeros((batch, total, 4)), np.zeros((batch, total))
+    out_c, valid = np.zeros((batch, total)), np.zeros(batch, np.int32)
+    for k in range(batch):
+        found = []
+        for c in range(classes):
+            bc = b[k, :, c if b.shape[2] > 1 else 0]
+            keep, _ = _nms(bc, s[k, :, c], max_output_size_per_class, iou_threshold,
+                           score_threshold)
+            found += [(s[k, i, c], c, bc[i]) for i in keep]
+        found.sort(key=lambda f: -f[0])    # stable: ties keep class order
+        found = found[:total]
+        valid[k] = len(found)
+        for j, (sc, c, box) in enumerate(found):
+            out_b[k, j] = np.clip(box, 0.0, 1.0) if clip_boxes else box
+            out_s[k, j], out_c[k, j] = sc, c
+    result = collections.namedtuple("CombinedNonMaxSuppression", [
+        "nmsed_boxes", "nmsed_scores", "nmsed_classes", "valid_detections"])
+    return result(constant(out_b.astype(np.float32)), constant(out_s.astype(np.float32)),
+                  constant(out_c.astype(np.float32)), constant(valid))
+
+
+def draw_bounding_boxes(images, boxes, colors, name=None):
+    """`tf.image.draw_bounding_boxes`: a copy of images [B, H, W, D] with the outline of each
+    box [y1, x1, y2, x2] (normalized) of boxes [B, N, 4] drawn in colors[n % len(colors)] (the
+    first D components of each color), with TF's pixel rounding (truncation of coordinate *
+    (size - 1)) and clipping; sides outside the image are not drawn.
+
+    >>> img = draw_bounding_boxes(np.zeros((1, 4, 4, 1), "float32"), [[[0., 0., 1., 1.]]],
+    ...                           [[1., 0., 0., 1.]])
+    >>> img.numpy()[0, :, :, 0].astype(int).tolist()
+    [[1, 1, 1, 1], [1, 0, 0, 1], [1, 0, 0, 1], [1, 1, 1, 1]]
+    """
+    x = to_tensor(images)
+    canvas = np.array(x.numpy(), copy=True)
+    bx = np.asarray(get_static_value(to_tensor(boxes)), np.float32)
+    cols = np.asarray(get_static_value(to_tensor(colors)), np.float32).reshape(-1, 4)
+    if canvas.ndim != 4 or bx.ndim != 3 or bx.shape[-1] != 4:
+        raise ValueError(f"draw_bounding_boxes: images must be [B, H, W, D] and boxes "
+                         f"[B, N, 4], got {canvas.shape} and {bx.shape}")
+    _, h, w, depth = canvas.shape
+    for k in range(canvas.shape[0]):
+        for n, (y1, x1, y2, x2) in enumerate(bx[k]):
+            color = cols[n % len(cols)][:depth].astype(canvas.dtype)
+            r0, r1 = int(y1 * (h - 1)), int(y2 * (h - 1))
+            c0, c1 = int(x1 * (w - 1)), int(x2 * (w - 1))
+            if r0 > r1 or c0 > c1 or r1 < 0 or c1 < 0 or r0 >= h or c0 >= w:
+                continue
+            rr0, rr1, cc0, cc1 = max(r0, 0), min(r1, h - 1), max(c0, 0), min(c1, w - 1)
+            if r0 >= 0:
+                canvas[k, r0, cc0:cc1 + 1] = color
+            if r1 < h:
+                canvas[k, r1, cc0:cc1 + 1] = color
+            if c0 >= 0:
+                canvas[k, rr0:rr1 + 1, c0] = color
+            if c1 < w:
+                canvas[k, rr0:rr1 + 1, c1] = color
+    return constant(canvas)
