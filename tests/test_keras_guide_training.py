@@ -388,9 +388,9 @@ def test_multi_input_multi_output(tmp_path):
     res = model.evaluate([img_data, ts_data], [score_targets, class_targets], verbose=0,
                          return_dict=True, batch_size=20)
     s, c = model.predict([img_data, ts_data], verbose=0)
-    # Keras 3.15 keys for this compile
-    assert sorted(res) == ["class_output_categorical_accuracy", "loss",
-                           "score_output_mean_absolute_error",
+    # Keras 3.15 keys for this compile (checked against keras 3.15.1: per-output losses too)
+    assert sorted(res) == ["class_output_categorical_accuracy", "class_output_loss", "loss",
+                           "score_output_loss", "score_output_mean_absolute_error",
                            "score_output_mean_absolute_percentage_error"]
     mse = np.mean((s - score_targets) ** 2)
     pc = np.clip(c / c.sum(-1, keepdims=True), 1e-7, 1 - 1e-7)
@@ -515,3 +515,22 @@ def test_tensorboard_callback(tmp_path):
     model = get_compiled_model()
     model.fit(x_train[:64], y_train[:64], epochs=1, callbacks=[cb], verbose=0)
     assert os.listdir(tmp_path / "logs")
+
+
+def test_multi_output_fit_reports_each_outputs_unweighted_loss_as_keras_3():
+    import graphflow as tf
+    keras, layers = tf.keras, tf.keras.layers
+    inp = keras.Input(shape=(4,), name="x")
+    h = layers.Dense(3)(inp)
+    model = keras.Model(inp, [layers.Dense(1, name="score")(h), layers.Dense(2, name="cls")(h)])
+    model.compile(optimizer="sgd", loss={"score": "mse", "cls": "mae"},
+                  loss_weights={"score": 2.0, "cls": 1.0})
+    rng = np.random.default_rng(0)
+    x, ys = rng.random((16, 4)), [rng.random((16, 1)), rng.random((16, 2))]
+    hist = model.fit(x, ys, batch_size=16, epochs=1, verbose=0)
+    assert sorted(hist.history) == ["cls_loss", "loss", "score_loss"]
+    r = model.evaluate(x, ys, verbose=0, return_dict=True)
+    p = model.predict(x, verbose=0)
+    mse, mae = np.mean((p[0] - ys[0]) ** 2), np.mean(np.abs(p[1] - ys[1]))
+    np.testing.assert_allclose([r["score_loss"], r["cls_loss"], r["loss"]],
+                               [mse, mae, 2 * mse + mae], rtol=1e-5)

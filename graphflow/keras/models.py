@@ -233,6 +233,13 @@ class LossesContainer:
         else:
             self._losses = ([_losses.get(l) for l in loss] if isinstance(loss, (list, tuple))
                             else _losses.get(loss))
+        # Keras 3: with several outputs, each one's unweighted loss is a metric `<name>_loss`
+        with_loss = [n for i, n in enumerate(output_names or ()) if (
+            self._losses.get(n) if isinstance(self._losses, dict) else
+            self._losses[i] if isinstance(self._losses, list) and i < len(self._losses) else
+            self._losses) is not None]
+        self.output_trackers = {n: _metrics.Mean(name=f"{n}_loss") for n in with_loss} \
+            if len(with_loss) > 1 else {}
 
     @property
     def loss_objects(self):
@@ -272,10 +279,13 @@ class LossesContainer:
         weights = ([self._weights.get(n, 1.0) for n in names] if isinstance(self._weights, dict)
                    else self._weights if self._weights is not None else [1.0] * len(yp))
         total = None
-        for fn, t, p, w in zip(fns, yt, yp, weights):
+        trackers = [self.output_trackers.get(n) for n in (names or self._output_names or ())]
+        for i, (fn, t, p, w) in enumerate(zip(fns, yt, yp, weights)):
             if fn is None:
                 continue
             v = fn(t, p, sample_weight)
+            if i < len(trackers) and trackers[i] is not None:
+                trackers[i].update_state(v, sample_weight=_batch_weight(p))
             v = v if w == 1.0 else v * float(w)
             total = v if total is None else total + v
         for r in regularization_losses or ():
@@ -752,6 +762,8 @@ class Model(Layer):
             out.append(self._loss_tracker)
         if self.compiled_metrics is not None:
             out.extend(self.compiled_metrics.metrics)
+        if self.compiled_loss is not None:
+            out.extend(self.compiled_loss.output_trackers.values())
         ids = {id(m) for m in out}
         for v in self._tracked_values():
             if isinstance(v, _metrics.Metric) and id(v) not in ids:
