@@ -324,7 +324,20 @@ class _Dense(LinearOperator):
         return self._matrix
 
 
-class LinearOperatorComposition(_Dense):
+class _OfSquareParts(_Dense):
+    """An operator whose determinant is the product of its `operators`' determinants."""
+
+    def _det(self):
+        out = self.operators[0].determinant()
+        for op in self.operators[1:]:
+            out = out * op.determinant()
+        return out
+
+    def _log_abs_det(self):
+        return _m.add_n([op.log_abs_determinant() for op in self.operators])
+
+
+class LinearOperatorComposition(_OfSquareParts):
     """The product operators[0] @ operators[1] @ ...; its determinant is the product of
     theirs."""
 
@@ -336,17 +349,8 @@ class LinearOperatorComposition(_Dense):
             dense = op.matmul(dense)
         super().__init__(dense, name or "_o_".join(o.name for o in self.operators))
 
-    def _det(self):
-        out = self.operators[0].determinant()
-        for op in self.operators[1:]:
-            out = out * op.determinant()
-        return out
 
-    def _log_abs_det(self):
-        return _m.add_n([op.log_abs_determinant() for op in self.operators])
-
-
-class LinearOperatorBlockDiag(_Dense):
+class LinearOperatorBlockDiag(_OfSquareParts):
     """The block-diagonal operator of square `operators` (determinant: product of theirs)."""
 
     def __init__(self, operators, is_non_singular=None, is_self_adjoint=None,
@@ -357,21 +361,10 @@ class LinearOperatorBlockDiag(_Dense):
         for k, op in enumerate(self.operators):
             d = op.to_dense()
             lead = builtins_tuple(d.shape[:-2])
-            parts = [d if j == k else _m.zeros_like(d[..., :1, :1]) * _s.reshape(
-                to_tensor(np.zeros((sizes[k], n)), d.dtype), (1,) * len(lead) + (sizes[k], n))
-                for j, n in enumerate(sizes)]
-            rows.append(_s.concat([_s.broadcast_to(p, lead + builtins_tuple(p.shape[-2:]))
-                                   for p in parts], -1))
+            rows.append(_s.concat([d if j == k else to_tensor(np.zeros(lead + (sizes[k], n)),
+                                                              d.dtype)
+                                   for j, n in enumerate(sizes)], -1))
         super().__init__(_s.concat(rows, -2), name)
-
-    def _det(self):
-        out = self.operators[0].determinant()
-        for op in self.operators[1:]:
-            out = out * op.determinant()
-        return out
-
-    def _log_abs_det(self):
-        return _m.add_n([op.log_abs_determinant() for op in self.operators])
 
 
 class LinearOperatorKronecker(_Dense):
