@@ -224,6 +224,7 @@ def matmul_runner(d, in_shapes=None):
             then(0, out.shape[0] * rows_per_image)
             return out
         return run_product(v[0], v[1], out, then, rows_per_image, images)
+
     def into(a, b, out):
         """out[...] = the product, one BLAS thread (a chunk of a bigger job on the pool)."""
         v = views(a, b)
