@@ -324,7 +324,7 @@ def _igamma_pq(a, x):
             ap = ap + 1.0
             term = term * xx / ap
             acc = acc + term
-            if np.all(np.abs(term) < np.abs(acc) * 1e-17):
+            if np.all(np.abs(term) < np.abs(acc) * 1e-16):
                 break
         v = acc * np.exp(-xx + aa * np.log(xx) - _lg(aa))
         p[ser], q[ser] = v, 1.0 - v
@@ -345,7 +345,7 @@ def _igamma_pq(a, x):
             d = 1.0 / d
             delta = d * c
             h = h * delta
-            if np.all(np.abs(delta - 1.0) < 1e-16):
+            if np.all(np.abs(delta - 1.0) < 1e-15):
                 break
         v = np.exp(-xx + aa * np.log(xx) - _lg(aa)) * h
         q[cf], p[cf] = v, 1.0 - v
@@ -373,7 +373,7 @@ def _betacf(a, b, x):
         c = np.where(np.abs(c) < _TINY, _TINY, c)
         delta = d * c
         h = h * delta
-        if np.all(np.abs(delta - 1.0) < 1e-16):
+        if np.all(np.abs(delta - 1.0) < 1e-15):
             break
     return h
 
