@@ -42,7 +42,8 @@ print("RESULT" + json.dumps({{
     "err": max(float(np.abs(o.numpy() - r).max()) for out in outs for o, r in zip(out, ref)),
     "fresh": [s.fresh for s in plan.cluster_steps],
     "native": [type(k.fn).__name__ == "builtin_function_or_method" for k in plan.kernels],
-    "origins": [k.origin for k in plan.kernels]}}))
+    "origins": [k.origin for k in plan.kernels],
+    "report": "loaded as a shared object" in plan.report()}}))
 """
 
 
@@ -77,7 +78,7 @@ def test_warm_start_loads_shared_objects_without_numba_and_rebuilds_damaged_ones
     assert len(sos) >= 2
     warm = run(tmp_path)
     assert warm["ready0"] and warm["numba"] is False, warm
-    assert all(warm["native"]) and set(warm["origins"]) == {"disk"}
+    assert all(warm["native"]) and set(warm["origins"]) == {"disk"} and warm["report"]
     assert warm["stats"]["native_loads"] == len(sos)
     # damage one shared object: its checksum fails, it is deleted, the compiler process builds
     # it again (from numba's cache) and values stay right meanwhile
@@ -98,6 +99,7 @@ def test_without_a_c_compiler_kernels_load_through_numba(tmp_path):
     assert marks and all("no C compiler" in open(m).read() for m in marks)
     warm = run(tmp_path, CC="/nonexistent/cc")
     assert warm["ready0"] and warm["numba"] is True and not any(warm["native"])
+    assert not warm["report"]
     assert set(warm["origins"]) == {"disk"}
     off = run(tmp_path / "off", GRAPHFLOW_NATIVE_KERNELS="0")      # switched off: the same
     assert not objects(tmp_path / "off") and not any(off["native"])

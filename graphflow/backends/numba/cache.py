@@ -142,6 +142,11 @@ class Kernel:
     def ready(self):
         return self.fn is not None
 
+    @property
+    def native(self):
+        """The shared object this kernel was loaded from (`native.py`), or None (numba's)."""
+        return native.origin(self.fn) if self.fn is not None else None
+
     def __repr__(self):
         return f"<Kernel {self.key} {self.state}>"
 

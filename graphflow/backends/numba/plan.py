@@ -557,6 +557,8 @@ class _ClusterStep:
                 how = ("disk-cache hit (numba cache)" if k.origin == "disk" else
                        "compiled in the compiler process (cache miss)"
                        if getattr(k, "compiler", "") == "process" else "compiled (cache miss)")
+                if getattr(k, "native", None):      # cache.Kernel.native (native.py)
+                    how = how.replace(" (numba cache)", "") + "; loaded as a shared object"
                 if k.requests > 1:
                     how += f"; used by {k.requests} clusters of this process (memory cache)"
                 status = f"{how}, {k.compile_seconds:.3f} s"
