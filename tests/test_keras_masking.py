@@ -107,3 +107,14 @@ def test_unbuilt_model_summary_prints_like_keras_3(capsys):
     assert out.count("0 (unbuilt)") == 3 and "Total params: 0" in out
     with pytest.raises(ValueError):
         model.count_params()
+
+
+def test_trainable_false_freezes_nested_models_recursively_as_keras_3():
+    inner = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(3), layers.Dense(3)])
+    model = keras.Sequential([keras.Input(shape=(3,)), inner, layers.Dense(1)])
+    model.trainable = False
+    assert not inner.trainable and not inner.layers[0].trainable
+    assert model.trainable_weights == []
+    model.trainable = True
+    inner.layers[0].trainable = False   # fine-tuning: unfreeze all, refreeze some
+    assert len(model.trainable_weights) == 4

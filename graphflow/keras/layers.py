@@ -296,7 +296,11 @@ class Layer(Module):
 
     @trainable.setter
     def trainable(self, value):
+        """Sets this layer and, as in Keras 3, all its sublayers (freeze a whole model with
+        one assignment; unfreeze it, then refreeze some layers, to fine-tune)."""
         self._trainable = bool(value)
+        for sub in self._sublayers():
+            sub.trainable = value
 
     @property
     def input_shape(self):
