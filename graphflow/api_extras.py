@@ -235,7 +235,7 @@ def set_intra_op_parallelism_threads(num_threads):
 
 def get_intra_op_parallelism_threads():
     """`tf.config.threading.get_intra_op_parallelism_threads`: the count set (0: the default,
-    every usable core), as TF."""
+    every usable core), as TF (see the setter's example)."""
     import os
     return int(os.environ.get("GRAPHFLOW_NUM_THREADS", 0) or 0)
 
@@ -256,7 +256,8 @@ def set_inter_op_parallelism_threads(num_threads):
 
 
 def get_inter_op_parallelism_threads():
-    """`tf.config.threading.get_inter_op_parallelism_threads` (0: the default)."""
+    """`tf.config.threading.get_inter_op_parallelism_threads` (0: the default; see the
+    setter's example)."""
     return _INTER_OP[0]
 
 

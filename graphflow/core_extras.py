@@ -68,7 +68,11 @@ class zeros_initializer(_Initializer):   # noqa: N801 (TF's name)
 
 
 class ones_initializer(_Initializer):   # noqa: N801
-    """Tensors of ones."""
+    """Tensors of ones.
+
+    >>> ones_initializer()((2,), "int32").numpy()
+    array([1, 1], dtype=int32)
+    """
 
     def __init__(self):
         self._config = {}
@@ -101,7 +105,11 @@ class constant_initializer(_Initializer):   # noqa: N801
 
 
 class random_normal_initializer(_Initializer):   # noqa: N801
-    """Normal samples (mean 0, stddev 0.05 by default, as TF)."""
+    """Normal samples (mean 0, stddev 0.05 by default, as TF).
+
+    >>> random_normal_initializer(mean=1.0, stddev=0.0)((2,)).numpy()
+    array([1., 1.], dtype=float32)
+    """
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self._config = {"mean": mean, "stddev": stddev, "seed": seed}
@@ -185,7 +193,11 @@ def foldr(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
 
 
 def tuple(tensors, control_inputs=None, name=None):   # noqa: A001 (TF's name)
-    """`tf.tuple`: the tensors (identities), available together."""
+    """`tf.tuple`: the tensors (identities), available together.
+
+    >>> [t.numpy() for t in tuple([constant(1), constant(2)])]
+    [np.int32(1), np.int32(2)]
+    """
     return [None if t is None else _m.identity(t) for t in tensors]
 
 
@@ -210,17 +222,29 @@ def get_current_name_scope():
 
 
 def is_symbolic_tensor(tensor):
-    """True for a tensor of a graph being traced (not an eager value)."""
+    """True for a tensor of a graph being traced (not an eager value).
+
+    >>> is_symbolic_tensor(constant(1.0))
+    False
+    """
     return isinstance(tensor, SymbolicTensor)
 
 
 def realdiv(x, y, name=None):
-    """`tf.realdiv`: x / y for real (float) tensors."""
+    """`tf.realdiv`: x / y for real (float) tensors.
+
+    >>> realdiv(constant(3.0), 2.0).numpy()
+    np.float32(1.5)
+    """
     return _m.divide(x, y)
 
 
 def parallel_stack(values, name="parallel_stack"):
-    """`tf.parallel_stack`: `tf.stack` along a new first axis."""
+    """`tf.parallel_stack`: `tf.stack` along a new first axis.
+
+    >>> parallel_stack([constant([1, 2]), constant([3, 4])]).numpy().tolist()
+    [[1, 2], [3, 4]]
+    """
     return _s.stack(values, 0)
 
 
@@ -283,7 +307,11 @@ def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
 # ------------------------------------------------------------------ tf.train / tf.*
 class AggregationMethod:
     """`tf.AggregationMethod`: how gradients of one tensor are summed (graphflow always adds
-    them with one add_n; the names are accepted by `tf.gradients`)."""
+    them with one add_n; the names are accepted by `tf.gradients`).
+
+    >>> AggregationMethod.DEFAULT == AggregationMethod.ADD_N
+    True
+    """
     ADD_N = 0
     DEFAULT = ADD_N
     EXPERIMENTAL_TREE = 1

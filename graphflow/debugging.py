@@ -220,17 +220,26 @@ def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
 
 # ------------------------------------------------------------------ more of tf.debugging
 def assert_greater_equal(x, y, message=None, summarize=None, name=None):
-    """Raise InvalidArgumentError unless x >= y elementwise."""
+    """Raise InvalidArgumentError unless x >= y elementwise.
+
+    >>> assert_greater_equal(convert_to_tensor([2, 3]), 2)
+    """
     _compare("assert_greater_equal", np.greater_equal, x, y, message, ">=")
 
 
 def assert_less_equal(x, y, message=None, summarize=None, name=None):
-    """Raise InvalidArgumentError unless x <= y elementwise."""
+    """Raise InvalidArgumentError unless x <= y elementwise.
+
+    >>> assert_less_equal(convert_to_tensor([1, 2]), 2)
+    """
     _compare("assert_less_equal", np.less_equal, x, y, message, "<=")
 
 
 def assert_none_equal(x, y, message=None, summarize=None, name=None):
-    """Raise InvalidArgumentError unless x != y elementwise."""
+    """Raise InvalidArgumentError unless x != y elementwise.
+
+    >>> assert_none_equal(convert_to_tensor([1, 2]), convert_to_tensor([2, 1]))
+    """
     _compare("assert_none_equal", np.not_equal, x, y, message, "!=")
 
 
@@ -240,7 +249,8 @@ def _sign_check(name, pred, sym):
     def check(x, message=None, summarize=None, name=None):
         _compare(opname, pred, x, 0, message, sym)
     check.__name__ = check.__qualname__ = name
-    check.__doc__ = f"Raise InvalidArgumentError unless every element of x is {sym} 0."
+    check.__doc__ = (f"Raise InvalidArgumentError unless every element of x is {sym} 0.\n\n"
+                     f"    >>> {name}(convert_to_tensor([{'-' if '<' in sym else ''}1.0]))\n")
     return check
 
 
@@ -251,7 +261,10 @@ assert_non_positive = _sign_check("assert_non_positive", np.less_equal, "<=")
 
 
 def assert_integer(x, message=None, name=None):
-    """Raise TypeError unless x has an integer dtype (a static check, as TF)."""
+    """Raise TypeError unless x has an integer dtype (a static check, as TF).
+
+    >>> assert_integer(convert_to_tensor([1]))
+    """
     dt = convert_to_tensor(x).dtype
     if not dt.is_integer:
         raise TypeError(f"{message + ': ' if message else ''}assert_integer at "
@@ -272,7 +285,11 @@ def assert_type(tensor, tf_type, message=None, name=None):
 
 
 def assert_scalar(tensor, message=None, name=None):
-    """Raise ValueError unless the tensor is a scalar (rank 0); returns it."""
+    """Raise ValueError unless the tensor is a scalar (rank 0); returns it.
+
+    >>> assert_scalar(convert_to_tensor(3)).numpy()
+    np.int32(3)
+    """
     t = convert_to_tensor(tensor)
     if t.ndim != 0:
         raise ValueError(f"{message + ': ' if message else ''}assert_scalar at {user_source()}: "
@@ -281,14 +298,20 @@ def assert_scalar(tensor, message=None, name=None):
 
 
 def assert_rank_at_least(x, rank, message=None, name=None):
-    """Raise InvalidArgumentError unless x has rank >= rank."""
+    """Raise InvalidArgumentError unless x has rank >= rank.
+
+    >>> assert_rank_at_least(convert_to_tensor([[1]]), 1)
+    """
     r = len(convert_to_tensor(x).shape)
     if r < int(rank):
         _fail("assert_rank_at_least", message, f"expected rank >= {int(rank)}, got {r}")
 
 
 def assert_rank_in(x, ranks, message=None, name=None):
-    """Raise InvalidArgumentError unless x's rank is one of ranks."""
+    """Raise InvalidArgumentError unless x's rank is one of ranks.
+
+    >>> assert_rank_in(convert_to_tensor([1]), [1, 2])
+    """
     r = len(convert_to_tensor(x).shape)
     if r not in [int(k) for k in ranks]:
         _fail("assert_rank_in", message, f"expected a rank in {list(ranks)}, got {r}")
@@ -296,7 +319,11 @@ def assert_rank_in(x, ranks, message=None, name=None):
 
 def assert_same_float_dtype(tensors=None, dtype=None):
     """The common float dtype of tensors (and dtype); ValueError if they differ or are not
-    float (as TF)."""
+    float (as TF).
+
+    >>> assert_same_float_dtype([convert_to_tensor(1.0)]).name
+    'float32'
+    """
     from .dtypes import as_dtype, float32
     dts = {convert_to_tensor(t).dtype for t in (tensors or [])}
     if dtype is not None:
@@ -309,7 +336,10 @@ def assert_same_float_dtype(tensors=None, dtype=None):
 
 def assert_proper_iterable(values):
     """Raise TypeError if values is a tensor, array or string rather than an iterable of
-    values (as TF)."""
+    values (as TF).
+
+    >>> assert_proper_iterable([1, 2])
+    """
     import collections.abc
     if isinstance(values, (str, bytes, np.ndarray)) or hasattr(values, "dtype") or \
             not isinstance(values, collections.abc.Iterable):
@@ -318,7 +348,11 @@ def assert_proper_iterable(values):
 
 
 def is_numeric_tensor(tensor):
-    """True for a tensor of a numeric (not string/bool) dtype."""
+    """True for a tensor of a numeric (not string/bool) dtype.
+
+    >>> is_numeric_tensor(convert_to_tensor([1.0])), is_numeric_tensor(convert_to_tensor([True]))
+    (True, False)
+    """
     from .tensor import Tensor
     return isinstance(tensor, Tensor) and tensor.dtype.np.kind in "fiuc"
 
@@ -340,9 +374,15 @@ _LOG_PLACEMENT = [False]
 
 def set_log_device_placement(enabled):
     """`tf.debugging.set_log_device_placement`: recorded (graphflow places every op on the
-    CPU; nothing is logged)."""
+    CPU; nothing is logged).
+
+    >>> set_log_device_placement(True); get_log_device_placement()
+    True
+    >>> set_log_device_placement(False)
+    """
     _LOG_PLACEMENT[0] = bool(enabled)
 
 
 def get_log_device_placement():
+    """Whether set_log_device_placement(True) was called last (see its example)."""
     return _LOG_PLACEMENT[0]

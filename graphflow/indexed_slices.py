@@ -24,7 +24,11 @@ __all__ = ["IndexedSlices"]
 
 class IndexedSlices:
     """`tf.IndexedSlices(values, indices, dense_shape=None)`: rows `indices` of a tensor of
-    shape `dense_shape` hold `values` (shape (len(indices),) + dense_shape[1:])."""
+    shape `dense_shape` hold `values` (shape (len(indices),) + dense_shape[1:]).
+
+    >>> IndexedSlices([[1., 2.]], [1], [2, 2]).values.numpy().tolist()
+    [[1.0, 2.0]]
+    """
 
     def __init__(self, values, indices, dense_shape=None):
         self._values = to_tensor(values)

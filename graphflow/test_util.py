@@ -267,7 +267,12 @@ class _PredicateRaises:
 
 
 def main(argv=None):
-    """`tf.test.main`: run the module's tests (unittest.main)."""
+    """`tf.test.main`: run the module's tests (unittest.main), as in a TF test file's
+    `if __name__ == "__main__": tf.test.main()`.
+
+    >>> callable(main)
+    True
+    """
     return unittest.main(argv=argv)
 
 
@@ -281,7 +286,11 @@ def is_gpu_available(cuda_only=False, min_cuda_compute_capability=None):
 
 
 def is_built_with_cuda():
-    """False: graphflow has no CUDA build."""
+    """False: graphflow has no CUDA build (nor ROCm, XLA or GPU support).
+
+    >>> is_built_with_cuda(), is_built_with_gpu_support()
+    (False, False)
+    """
     return False
 
 
@@ -289,12 +298,21 @@ is_built_with_gpu_support = is_built_with_rocm = is_built_with_xla = is_built_wi
 
 
 def gpu_device_name():
-    """The GPU's device name: '' (there is none)."""
+    """The GPU's device name: '' (there is none).
+
+    >>> gpu_device_name()
+    ''
+    """
     return ""
 
 
 def get_temp_dir():
-    """A temporary directory (made once per process, as TF's tf.test.get_temp_dir)."""
+    """A temporary directory (made once per process, as TF's tf.test.get_temp_dir).
+
+    >>> import os
+    >>> os.path.isdir(get_temp_dir()) and get_temp_dir() == get_temp_dir()
+    True
+    """
     global _TMP
     if _TMP is None:
         _TMP = tempfile.mkdtemp(prefix="graphflow_test_")

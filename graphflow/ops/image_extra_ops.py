@@ -139,17 +139,29 @@ def rgb_to_yiq(images):
 
 
 def yiq_to_rgb(images):
-    """`tf.image.yiq_to_rgb`: the inverse of rgb_to_yiq."""
+    """`tf.image.yiq_to_rgb`: the inverse of rgb_to_yiq (to TF's 8-digit kernels).
+
+    >>> [round(float(v), 3) for v in yiq_to_rgb(constant([1., 0., 0.]))]
+    [1.0, 1.0, 1.0]
+    """
     return _colour(images, _YIQ_TO_RGB, "yiq_to_rgb")
 
 
 def rgb_to_yuv(images):
-    """`tf.image.rgb_to_yuv`: RGB to YUV (BT.601 weights), float images."""
+    """`tf.image.rgb_to_yuv`: RGB to YUV (BT.601 weights), float images.
+
+    >>> [round(float(v), 3) for v in rgb_to_yuv(constant([1., 0., 0.]))]
+    [0.299, -0.147, 0.615]
+    """
     return _colour(images, _RGB_TO_YUV, "rgb_to_yuv")
 
 
 def yuv_to_rgb(images):
-    """`tf.image.yuv_to_rgb`: the inverse of rgb_to_yuv."""
+    """`tf.image.yuv_to_rgb`: the inverse of rgb_to_yuv.
+
+    >>> [round(float(v), 3) + 0.0 for v in yuv_to_rgb(constant([0.5, 0., 0.]))]
+    [0.5, 0.5, 0.5]
+    """
     return _colour(images, _YUV_TO_RGB, "yuv_to_rgb")
 
 
@@ -892,6 +904,11 @@ def combined_non_max_suppression(boxes, scores, max_output_size_per_class, max_t
     [B, N, q, 4] with q = 1 shared by all classes or q = classes; scores [B, N, classes]),
     then the best max_total_size detections over all classes, zero-padded. Returns the
     namedtuple (nmsed_boxes, nmsed_scores, nmsed_classes, valid_detections), as TF.
+
+    >>> out = combined_non_max_suppression([[[[0., 0., 1., 1.]], [[0., 0., .9, 1.]]]],
+    ...                                    [[[0.9, 0.2], [0.8, 0.7]]], 1, 2)
+    >>> out.nmsed_scores.numpy().tolist(), out.nmsed_classes.numpy().tolist()
+    ([[0.8999999761581421, 0.699999988079071]], [[0.0, 1.0]])
     """
     import collections
     b = np.asarray(get_static_value(to_tensor(boxes)), np.float64)

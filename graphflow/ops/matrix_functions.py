@@ -212,7 +212,11 @@ def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
 
 
 def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
-    """`tf.linalg.lu_matrix_inverse`: A^-1 from A's (lower_upper, perm)."""
+    """`tf.linalg.lu_matrix_inverse`: A^-1 from A's (lower_upper, perm).
+
+    >>> lu_matrix_inverse(*lu(constant([[2., 0.], [0., 4.]]))).numpy().tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
     from .creation import eye
     packed = to_tensor(lower_upper)
     n = packed.shape[-1]
