@@ -174,6 +174,31 @@ class ConcreteFunction:
             g.__class__ = FuncGraph   # same object and data, plus the inspection methods
         return g
 
+    @property
+    def structured_input_signature(self):
+        """(positional argument specs, keyword-only argument specs), as TF: TensorSpecs for
+        tensors, Python values as traced.
+
+        >>> import graphflow as tf
+        >>> tf.function(lambda x, k=2: x * k).get_concrete_function(
+        ...     tf.constant([1., 2.])).structured_input_signature
+        ((TensorSpec(shape=(2,), dtype=tf.float32, name=None), 2), {})
+        """
+        args = getattr(self, "traced_arguments", None) or {}
+        params = self.function._sig.parameters
+        pos, kw = [], {}
+        for name, v in args.items():
+            p = params.get(name)
+            if p is not None and p.kind == p.VAR_POSITIONAL:
+                pos.extend(v)
+            elif p is not None and p.kind == p.VAR_KEYWORD:
+                kw.update(v)
+            elif p is not None and p.kind == p.KEYWORD_ONLY:
+                kw[name] = v
+            else:
+                pos.append(v)
+        return tuple(pos), kw
+
     def pretty(self, stage=None):
         """Text dump of the optimized graph (or of a named pass stage, e.g. 'traced')."""
         if stage is None:

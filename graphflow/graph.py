@@ -170,9 +170,16 @@ class GraphBuilder(Graph):
     def _node_of(self, t):
         if isinstance(t, SymbolicTensor):
             if t._graph is not self:
+                where = getattr(t._graph, "name", "") or ""
+                hint = (" (a tensor made inside a graph loop body or branch, e.g. appended to a "
+                        "Python list there, exists only inside it: make it a loop variable or "
+                        "write it to a tf.TensorArray)"
+                        if any(k in where for k in ("loop", "while", "body", "branch", "cond"))
+                        else "")
                 raise LeakedTensorError(
-                    f"a symbolic tensor from another traced function (node {t._node}) was used "
-                    f"here at {user_source()}: return it from that function instead of capturing it")
+                    f"a symbolic tensor from another traced function ({where or 'graph'} node "
+                    f"{t._node}) was used here at {user_source()}: return it from that function "
+                    f"instead of capturing it{hint}")
             return t._node
         return self.constant(np.asarray(t._value))._node
 
