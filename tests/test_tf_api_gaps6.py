@@ -222,6 +222,14 @@ def test_incomplete_gamma_and_beta_match_scipy_and_differentiate_in_x():
     np.testing.assert_allclose(tape.gradient(y, xt).numpy(),
                                np.array([0.5, 2.0]) ** 2 * np.exp(-np.array([0.5, 2.0])) / 2)
     assert np.isnan(tf.math.igamma(-1.0, 1.0).numpy())
+    # in a too (TF's IgammaGradA), vs Richardson-extrapolated differences of scipy
+    at, xs = tf.constant([0.7, 3.0, 12.0, 30.0], tf.float64), np.array([0.4, 5.0, 11.0, 45.0])
+    with tf.GradientTape() as tape:
+        tape.watch(at)
+        y = tf.reduce_sum(tf.math.igammac(at, xs))
+    fd = lambda h: (sc.gammaincc(at.numpy() + h, xs) - sc.gammaincc(at.numpy() - h, xs)) / (2 * h)  # noqa: E731,E501
+    np.testing.assert_allclose(tape.gradient(y, at).numpy(), (4 * fd(5e-6) - fd(1e-5)) / 3,
+                               rtol=1e-7, atol=1e-12)
 
 
 # ------------------------------------------------------------------ tf.linalg.expm, tf.image.ssim
