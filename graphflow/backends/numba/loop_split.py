@@ -29,10 +29,13 @@ halves on the chunk pool (the caller and a helper thread) and joins their output
 >>> f(tf.ones((64, 3), tf.float64)).numpy()[0].round(4).tolist()   # (split: the same values)
 [0.0565, 0.0565, 0.0565]
 """
+import time
+
 import numpy as np
 
 from ...control_ops import Subgraphs
 from ...ops.registry import ELEMENTWISE, OPS, REDUCTION, Aval, normalize_axis
+from .blas_choice import BlasChoice
 from .parallel import ONE_THREAD, pool
 from .threads import usable_cores
 
@@ -412,28 +415,51 @@ def _join(parts, role):
 class SplitDriver:
     """The compiled loop run as one LoopDriver per half of the batch rows, the halves at once on
     the chunk pool, writing their rows of one set of history / saved buffers; `run(xs, key)`
-    returns what the unsplit driver returns."""
+    returns what the unsplit driver returns. `whole` (the unsplit loop's driver, or None) runs
+    instead while the halves compile and whenever one thread measures faster (a `BlasChoice`
+    per loop, as a plan's: on a loaded machine the halves wait for each other's time slices).
+    """
 
-    def __init__(self, sg, proles, roles, ranges, drivers, rec):
+    def __init__(self, sg, proles, roles, ranges, drivers, rec, whole=None):
         self.sg, self.proles, self.ranges, self.drivers = sg, proles, ranges, drivers
-        self.rec = rec
-        self.whole = set(_stack_params(sg, proles))
+        self.rec, self.whole = rec, whole
+        self.stacks = set(_stack_params(sg, proles))
+        self.choice = BlasChoice()
         self.runs = 0
         self.describe = ("one compiled loop per half of the batch rows (" +
                          "+".join(str(hi - lo) for lo, hi in ranges) + "), run at once")
 
+    def _halves_ready(self):
+        return all(d.ready for d in self.drivers) and not any(d.error for d in self.drivers)
+
+    def _whole_ready(self):
+        return self.whole is not None and self.whole.ready and not self.whole.error
+
     @property
     def ready(self):
-        return all(d.ready for d in self.drivers)
+        return self._halves_ready() or self._whole_ready()
 
     @property
     def error(self):
-        for d in self.drivers:
-            if d.error:
-                return d.error
-        return None
+        if self._halves_ready() or self.whole is None or not self.whole.error:
+            return None
+        return next((d.error for d in self.drivers if d.error), None)
 
     def run(self, xs, key):
+        self.runs += 1
+        if not self._halves_ready():
+            return self.whole.run(xs, key)
+        if not self._whole_ready():
+            return self._split(xs, key, not ONE_THREAD.depth)
+        if ONE_THREAD.depth:   # (the enclosing plan measured one thread faster)
+            return self.whole.run(xs, key)
+        single = self.choice.begin()
+        t0 = time.perf_counter()
+        out = self.whole.run(xs, key) if single else self._split(xs, key, True)
+        self.choice.end(single, time.perf_counter() - t0)
+        return out
+
+    def _split(self, xs, key, threads):
         sg, n = self.sg, self.sg.n_vars
         rows = sg.trip_count + 1
         hist = [np.empty((rows,) + tuple(sg.in_avals[j].shape), sg.in_avals[j].dtype)
@@ -442,7 +468,7 @@ class SplitDriver:
         for m in sg.saved:
             d = sg.graphs[1].nx.nodes[m]
             saved.append(np.empty((rows,) + tuple(d["shape"]), d["dtype"]))
-        parts = [[_take(x, r, lo, hi, i == 0, j in self.whole)
+        parts = [[_take(x, r, lo, hi, i == 0, j in self.stacks)
                   for j, (x, r) in enumerate(zip(xs, self.proles))]
                  for i, (lo, hi) in enumerate(self.ranges)]
         res = [None] * len(parts)
@@ -450,10 +476,9 @@ class SplitDriver:
         def go(a, b):
             for i in range(a, b):
                 res[i] = self.drivers[i].run(parts[i], key, (hist, saved), self.ranges[i][0])
-        if ONE_THREAD.depth:
-            go(0, len(parts))
-        else:
+        if threads:
             pool().run(go, len(parts), chunk=1)
-        self.runs += 1
+        else:
+            go(0, len(parts))
         out = [_join([r[j] for r in res], self.proles[j]) for j in range(n)]
         return out + res[0][n:]
