@@ -17,6 +17,12 @@ Layout of a generated kernel (see `KernelSpec`)::
                 o0[i0, i1] = v0
                 acc0 = acc0 + np.float64(v0)
             r0[i0, 0] = np.float32(acc0)
+
+Arg reductions (argmax/argmin over the last loop dim) make two vectorized passes per row (the
+best key, then the first index holding its value: `_arg_second_pass`); a scan (cumsum over the
+last dim, `lowering.SCANS`) keeps a running value `sc<j>` reset before the innermost loop; a
+non-trailing reduction that keeps the outermost dim writes (n0, rest) outputs (`outer_kept`), so
+the plan chunks it like an elementwise loop.
 """
 import re
 
