@@ -473,7 +473,8 @@ linalg.__dict__.update({_n: getattr(_mf, _n) for _n in _mf.__all__})
 image.__dict__.update({_n: getattr(_imx, _n) for _n in (
     "ssim", "ssim_multiscale", "rgb_to_yiq", "yiq_to_rgb", "rgb_to_yuv", "yuv_to_rgb",
     "crop_and_resize", "non_max_suppression_padded", "combined_non_max_suppression",
-    "draw_bounding_boxes")})
+    "draw_bounding_boxes", "sample_distorted_bounding_box",
+    "stateless_sample_distorted_bounding_box")})
 linalg.__dict__.update({_n: getattr(_lo, _n) for _n in _lo.__all__})
 globals().update({_n: getattr(_ce, _n) for _n in _ce.__all__[:15]})   # tf.* core extras
 AggregationMethod = _ce.AggregationMethod

@@ -727,3 +727,28 @@ def test_detection_helpers_nms_padded_combined_and_drawing():
     want[1:5, 1] = want[1:5, 3] = 1       # left and right sides, clipped to the image
     np.testing.assert_array_equal(red, want)       # the second box has y2 < y1: skipped
     np.testing.assert_array_equal(img.numpy()[0, 1, 1], [1., 0.5, 0.])
+
+
+def test_sample_distorted_bounding_box_respects_its_constraints():
+    box = np.array([[[0.1, 0.2, 0.5, 0.6]]], np.float32)
+    tf.random.set_seed(3)
+    covered = []
+    for k in range(30):
+        begin, size, crop = tf.image.sample_distorted_bounding_box(
+            [50, 80, 3], box, min_object_covered=0.5, aspect_ratio_range=(0.5, 2.0),
+            area_range=(0.1, 0.8))
+        (y, x, _), (h, w, c) = begin.numpy(), size.numpy()
+        assert c == -1 and 0 <= y and y + h <= 50 and 0 <= x and x + w <= 80
+        if (y, x, h, w) == (0, 0, 50, 80):        # the fallback after max_attempts
+            continue
+        assert 0.1 * 4000 - 80 <= h * w <= 0.8 * 4000 + 80 and 0.45 <= w / h <= 2.2
+        inter = max(0, min(25, y + h) - max(5, y)) * max(0, min(48, x + w) - max(16, x))
+        covered.append(inter / (20 * 32))
+        np.testing.assert_allclose(crop.numpy()[0, 0], [y / 50, x / 80, (y + h) / 50,
+                                                        (x + w) / 80], rtol=1e-6)
+    assert len(covered) > 20 and min(covered) >= 0.5
+    sliced = tf.slice(tf.zeros((50, 80, 3)), begin, size)
+    assert sliced.shape == (size.numpy()[0], size.numpy()[1], 3)
+    a = tf.image.stateless_sample_distorted_bounding_box([50, 80, 3], box, [4, 5])
+    b = tf.image.stateless_sample_distorted_bounding_box([50, 80, 3], box, [4, 5])
+    assert a[0].numpy().tolist() == b[0].numpy().tolist()

@@ -35,7 +35,9 @@ __all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_t
            "transpose", "per_image_standardization", "total_variation", "image_gradients",
            "sobel_edges", "psnr", "ssim", "ssim_multiscale", "rgb_to_yiq", "yiq_to_rgb",
            "rgb_to_yuv", "yuv_to_rgb", "crop_and_resize", "non_max_suppression_padded",
-           "combined_non_max_suppression", "draw_bounding_boxes", "random_flip_left_right", "random_flip_up_down",
+           "combined_non_max_suppression", "draw_bounding_boxes",
+           "sample_distorted_bounding_box", "stateless_sample_distorted_bounding_box",
+           "random_flip_left_right", "random_flip_up_down",
            "random_brightness", "random_contrast", "random_saturation", "random_hue",
            "random_crop", "stateless_random_flip_left_right", "stateless_random_flip_up_down",
            "stateless_random_brightness", "stateless_random_contrast",
@@ -977,3 +979,106 @@ def draw_bounding_boxes(images, boxes, colors, name=None):
             if c1 < w:
                 canvas[k, rr0:rr1 + 1, c1] = color
     return constant(canvas)
+
+
+def _random_crop_rect(rng, h, w, area_range, aspect):
+    """TF's GenerateRandomCrop: a (y, x, height, width) crop with the aspect ratio whose area is
+    within area_range of the image, or None."""
+    min_area, max_area = area_range[0] * w * h, area_range[1] * w * h
+    height = int(np.rint(math.sqrt(min_area / aspect)))
+    max_height = int(np.rint(math.sqrt(max_area / aspect)))
+    if np.rint(max_height * aspect) > w:
+        max_height = int((w + 0.5 - 1e-7) / aspect)
+        if np.rint(max_height * aspect) > w:
+            max_height -= 1
+    max_height = min(max_height, h)
+    height = min(height, max_height)
+    if height < max_height:
+        height += int(rng.integers(0, max_height - height + 1))
+    width = int(np.rint(height * aspect))
+    area = width * height
+    if area < min_area:
+        height += 1
+        width = int(np.rint(height * aspect))
+        area = width * height
+    if area < min_area:
+        return None
+    if area > max_area:
+        height -= 1
+        width = int(np.rint(height * aspect))
+        area = width * height
+    if area < min_area or area > max_area or width > w or height > h or width <= 0 or \
+            height <= 0:
+        return None
+    y = int(rng.integers(0, h - height)) if height < h else 0
+    x = int(rng.integers(0, w - width)) if width < w else 0
+    return y, x, height, width
+
+
+def _sample_box(rng, image_size, bounding_boxes, min_object_covered, aspect_ratio_range,
+                area_range, max_attempts, use_image_if_no_bounding_boxes):
+    h, w = (int(v) for v in np.asarray(get_static_value(to_tensor(image_size))).ravel()[:2])
+    boxes = np.asarray(get_static_value(to_tensor(bounding_boxes)), np.float64).reshape(-1, 4)
+    if not len(boxes):
+        if not use_image_if_no_bounding_boxes:
+            raise ValueError("sample_distorted_bounding_box: no bounding boxes given; pass "
+                             "use_image_if_no_bounding_boxes=True to use the whole image")
+        boxes = np.array([[0.0, 0.0, 1.0, 1.0]])
+    px = boxes * [h, w, h, w]
+    area = (px[:, 2] - px[:, 0]) * (px[:, 3] - px[:, 1])
+    cover = float(np.asarray(get_static_value(to_tensor(min_object_covered))))
+    rect = None
+    for _ in range(int(max_attempts)):
+        crop = _random_crop_rect(rng, h, w, area_range,
+                                 rng.uniform(aspect_ratio_range[0], aspect_ratio_range[1]))
+        if crop is None:
+            continue
+        y, x, ch, cw = crop
+        inter = np.clip(np.minimum(px[:, 2], y + ch) - np.maximum(px[:, 0], y), 0, None) * \
+            np.clip(np.minimum(px[:, 3], x + cw) - np.maximum(px[:, 1], x), 0, None)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if np.any(inter / area >= cover):
+                rect = crop
+                break
+    y, x, ch, cw = rect if rect is not None else (0, 0, h, w)
+    return (constant(np.array([y, x, 0], np.int32)), constant(np.array([ch, cw, -1], np.int32)),
+            constant(np.array([[[y / h, x / w, (y + ch) / h, (x + cw) / w]]], np.float32)))
+
+
+def sample_distorted_bounding_box(image_size, bounding_boxes, seed=0, min_object_covered=0.1,
+                                  aspect_ratio_range=(0.75, 1.33), area_range=(0.05, 1.0),
+                                  max_attempts=100, use_image_if_no_bounding_boxes=False,
+                                  name=None):
+    """`tf.image.sample_distorted_bounding_box`: (begin, size, bboxes) of a random crop - its
+    aspect ratio drawn from aspect_ratio_range, its area within area_range of the image, and
+    covering at least min_object_covered of one of bounding_boxes (TF's algorithm; after
+    max_attempts the whole image). Feed begin/size to tf.slice. (The random stream is
+    graphflow's, not TF's: the same distribution, other draws.)
+
+    >>> b, s, box = sample_distorted_bounding_box([40, 60, 3], [[[0., 0., 1., 1.]]], seed=1)
+    >>> bool(0.05 * 2400 <= int(s[0]) * int(s[1]) <= 2400), int(s[2])
+    (True, -1)
+    """
+    draw = _r.uniform((2,), 0, 2 ** 31 - 1, dtype=_dt.int64, seed=seed or None).numpy()
+    rng = np.random.default_rng([int(v) for v in draw])   # graphflow's seeding (global + op)
+    return _sample_box(rng, image_size, bounding_boxes, min_object_covered, aspect_ratio_range,
+                       area_range, max_attempts, use_image_if_no_bounding_boxes)
+
+
+def stateless_sample_distorted_bounding_box(image_size, bounding_boxes, seed,
+                                            min_object_covered=0.1,
+                                            aspect_ratio_range=(0.75, 1.33),
+                                            area_range=(0.05, 1.0), max_attempts=100,
+                                            use_image_if_no_bounding_boxes=False, name=None):
+    """`tf.image.stateless_sample_distorted_bounding_box`: sample_distorted_bounding_box with
+    the draws fixed by the seed pair (same seed, same crop).
+
+    >>> a = stateless_sample_distorted_bounding_box([40, 60, 3], [[[0., 0., 1., 1.]]], [1, 2])
+    >>> b = stateless_sample_distorted_bounding_box([40, 60, 3], [[[0., 0., 1., 1.]]], [1, 2])
+    >>> a[1].numpy().tolist() == b[1].numpy().tolist()
+    True
+    """
+    pair = [int(v) for v in np.asarray(get_static_value(to_tensor(seed))).ravel()]
+    return _sample_box(np.random.default_rng(pair), image_size, bounding_boxes,
+                       min_object_covered, aspect_ratio_range, area_range, max_attempts,
+                       use_image_if_no_bounding_boxes)
