@@ -129,6 +129,7 @@ __getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
         "SparseTensorSpec": lambda: _structure().SparseTensorSpec,
         "type_spec_from_value": lambda: _structure().spec_of,
         "test": lambda: _import("graphflow.test_util"),   # tf.test (unittest-based)
+        "tuple": lambda: _import("graphflow.core_extras").tuple,   # (not the builtin here)
         # TF 2's aliases of the Keras modules
         **{_n: (lambda _n=_n: getattr(_import("graphflow.keras"), _n)) for _n in (
             "optimizers", "losses", "metrics", "initializers")}})
@@ -476,7 +477,7 @@ image.__dict__.update({_n: getattr(_imx, _n) for _n in (
     "draw_bounding_boxes", "sample_distorted_bounding_box",
     "stateless_sample_distorted_bounding_box")})
 linalg.__dict__.update({_n: getattr(_lo, _n) for _n in _lo.__all__})
-globals().update({_n: getattr(_ce, _n) for _n in _ce.__all__[:15]})   # tf.* core extras
+globals().update({_n: getattr(_ce, _n) for _n in _ce.__all__[:15] if _n != "tuple"})
 AggregationMethod = _ce.AggregationMethod
 train.ExponentialMovingAverage = _ce.ExponentialMovingAverage
 math.__dict__.update({_n: getattr(_ce, _n) for _n in _ce.__all__[15:]},
