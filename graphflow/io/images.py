@@ -52,8 +52,14 @@ def _to_array(img, channels, what, dtype=_dt.uint8):
         if not channels:
             channels = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "1": 1}.get(
                 img.mode, 4 if "A" in img.getbands() or "transparency" in img.info else 3)
-        img = img.convert(_MODES[channels])
-        arr = np.asarray(img, dtype=np.uint8)
+        if channels == 1 and img.format == "PNG" and img.mode not in ("L", "1", "LA"):
+            # TF decodes PNGs with libpng's rgb_to_gray at (0.299, 0.587): 15-bit fixed-point
+            # weights (9797, 19234, 3737), truncated; Pillow's "L" rounds another way
+            rgb = np.asarray(img.convert("RGB"), np.uint32)
+            arr = ((9797 * rgb[..., 0] + 19234 * rgb[..., 1] + 3737 * rgb[..., 2])
+                   >> 15).astype(np.uint8)
+        else:
+            arr = np.asarray(img.convert(_MODES[channels]), dtype=np.uint8)
         if dtype == _dt.uint16:
             arr = arr.astype(np.uint16) * 257
     if arr.ndim == 2:

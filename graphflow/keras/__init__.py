@@ -23,6 +23,7 @@ from .mixed_precision import DTypePolicy
 from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
 from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array
+from . import directory_datasets as _dirds
 from .plot import plot_model as _plot_model
 from .layers import Input, InputLayer, KerasVariable as _KerasVariable, Layer
 from .models import Model, Sequential
@@ -120,6 +121,9 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       get_custom_objects=saving.get_custom_objects,
                       register_keras_serializable=saving.register_keras_serializable,
                       array_to_img=_array_to_img, img_to_array=_img_to_array,
+                      load_img=_dirds.load_img,
+                      image_dataset_from_directory=_dirds.image_dataset_from_directory,
+                      text_dataset_from_directory=_dirds.text_dataset_from_directory,
                       plot_model=_plot_model, pad_sequences=data_utils.pad_sequences,
                       timeseries_dataset_from_array=data_utils.timeseries_dataset_from_array,
                       split_dataset=data_utils.split_dataset, Progbar=callbacks.Progbar,
