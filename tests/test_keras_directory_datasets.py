@@ -93,3 +93,24 @@ def test_text_dataset_from_directory(tmp_path, capsys):
                                                     subset="training", seed=1)
     assert "Using 3 files for training." in capsys.readouterr().out
     assert sum(int(b[1].shape[0]) for b in tr) == 3
+
+
+def test_audio_dataset_from_directory(tmp_path):
+    lengths = {"no": [5, 3], "yes": [4]}
+    for c, ls in lengths.items():
+        os.makedirs(tmp_path / c)
+        for i, n in enumerate(ls):
+            wav = tf.audio.encode_wav(tf.constant(np.full((n, 1), 0.25 * (i + 1), np.float32)),
+                                      16000)
+            (tmp_path / c / f"{i}.wav").write_bytes(wav.numpy())
+    ds = tf.keras.utils.audio_dataset_from_directory(str(tmp_path), batch_size=3, shuffle=False,
+                                                     verbose=False)
+    x, y = next(iter(ds))   # padded to the longest clip of the batch
+    assert x.shape == (3, 5, 1) and y.numpy().tolist() == [0, 0, 1]
+    np.testing.assert_allclose(x.numpy()[1, :, 0], [0.5, 0.5, 0.5, 0, 0])
+    ds = tf.keras.utils.audio_dataset_from_directory(str(tmp_path), batch_size=3, shuffle=False,
+                                                     output_sequence_length=4, verbose=False)
+    assert next(iter(ds))[0].shape == (3, 4, 1)
+    ds = tf.keras.utils.audio_dataset_from_directory(str(tmp_path), batch_size=3, shuffle=False,
+                                                     ragged=True, verbose=False)
+    assert next(iter(ds))[0].row_lengths().numpy().tolist() == [5, 3, 4]

@@ -124,6 +124,7 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       load_img=_dirds.load_img,
                       image_dataset_from_directory=_dirds.image_dataset_from_directory,
                       text_dataset_from_directory=_dirds.text_dataset_from_directory,
+                      audio_dataset_from_directory=_dirds.audio_dataset_from_directory,
                       plot_model=_plot_model, pad_sequences=data_utils.pad_sequences,
                       timeseries_dataset_from_array=data_utils.timeseries_dataset_from_array,
                       split_dataset=data_utils.split_dataset, Progbar=callbacks.Progbar,

@@ -21,10 +21,11 @@ import os
 
 import numpy as np
 
-from .. import dtypes as _dt
+from .. import audio as _audio, dtypes as _dt
 from ..data.dataset import AUTOTUNE, Dataset
 from ..io import images as _io_images
 from ..ops import image_extra_ops as _imx, image_ops as _im
+from ..ragged import RaggedTensor
 from ..tensor import convert_to_tensor
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -121,8 +122,10 @@ def _label_values(labels, label_mode, num_classes):
     return np.asarray(labels, np.int32)
 
 
-def _build(paths, labels, label_mode, num_classes, load, batch_size, shuffle, seed):
-    """paths (+ labels) -> a per-epoch shuffled dataset of load(path) (+ label), batched."""
+def _build(paths, labels, label_mode, num_classes, load, batch_size, shuffle, seed,
+           padded=False):
+    """paths (+ labels) -> a per-epoch shuffled dataset of load(path) (+ label), batched
+    (`padded`: each batch padded to its longest element)."""
     ds = Dataset.from_tensor_slices(list(paths))
     if label_mode:
         ds = Dataset.zip((ds, Dataset.from_tensor_slices(
@@ -131,12 +134,13 @@ def _build(paths, labels, label_mode, num_classes, load, batch_size, shuffle, se
         ds = ds.shuffle(buffer_size=batch_size * 8 if batch_size else 1024, seed=seed)
     ds = ds.map((lambda p, y: (load(p), y)) if label_mode else load)
     if batch_size is not None:
-        ds = ds.batch(batch_size)
+        ds = ds.padded_batch(batch_size) if padded else ds.batch(batch_size)
     return ds.prefetch(AUTOTUNE)
 
 
 def _from_directory(directory, labels, label_mode, class_names, batch_size, shuffle, seed,
-                    validation_split, subset, follow_links, verbose, formats, load, what):
+                    validation_split, subset, follow_links, verbose, formats, load, what,
+                    padded=False):
     if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
         raise ValueError("`labels` must be 'inferred', None, or a list/tuple of integer labels "
                          f"(one per file, in sorted path order). Received: labels={labels}")
@@ -161,7 +165,7 @@ def _from_directory(directory, labels, label_mode, class_names, batch_size, shuf
         if not p:
             raise ValueError(f"No {what} found in directory {directory}. Allowed formats: "
                              f"{formats}")
-        ds = _build(p, lab, label_mode, n, load, batch_size, shuf, seed)
+        ds = _build(p, lab, label_mode, n, load, batch_size, shuf, seed, padded)
         ds.class_names, ds.file_paths = class_names, list(p)
         out.append(ds)
     return out if subset == "both" else out[0]
@@ -236,6 +240,29 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     return _from_directory(directory, labels, label_mode, class_names, batch_size, shuffle,
                            seed, validation_split, subset, follow_links, verbose, TEXT_FORMATS,
                            load, "text files")
+
+
+def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
+                                 class_names=None, batch_size=32, sampling_rate=None,
+                                 output_sequence_length=None, ragged=False, shuffle=True,
+                                 seed=None, validation_split=None, subset=None,
+                                 follow_links=False, verbose=True):
+    """.wav files in class subdirectories as a dataset of (float32 (samples, channels) audio,
+    label) batches: cut or zero-padded to `output_sequence_length`, else each batch padded to
+    its longest clip (or RaggedTensors with `ragged=True`), as Keras."""
+    if ragged and output_sequence_length is not None:
+        raise ValueError("Cannot set both `ragged` and `output_sequence_length`")
+    if sampling_rate is not None:   # Keras resamples with tensorflow-io, which is not here
+        raise NotImplementedError("audio_dataset_from_directory(sampling_rate=...): resampling "
+                                  "is not supported; leave sampling_rate=None")
+    def load(p):
+        with open(_path_of(p), "rb") as f:
+            wav, _ = _audio.decode_wav(f.read(), desired_samples=output_sequence_length or -1)
+        return RaggedTensor.from_tensor(wav) if ragged else wav
+    return _from_directory(directory, labels, label_mode, class_names, batch_size, shuffle,
+                           seed, validation_split, subset, follow_links, verbose, (".wav",),
+                           load, "audio files",
+                           padded=output_sequence_length is None and not ragged)
 
 
 def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
