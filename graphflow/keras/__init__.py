@@ -11,6 +11,7 @@
 >>> sorted(hist.history)
 ['accuracy', 'loss']
 """
+import sys as _sys
 import types as _types
 
 import numpy as _np
@@ -23,7 +24,7 @@ from .mixed_precision import DTypePolicy
 from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
 from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array
-from . import directory_datasets as _dirds
+from . import directory_datasets as _dirds, feature_space as _feature_space
 from .plot import plot_model as _plot_model
 from .layers import Input, InputLayer, KerasVariable as _KerasVariable, Layer
 from .models import Model, Sequential
@@ -125,11 +126,17 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       image_dataset_from_directory=_dirds.image_dataset_from_directory,
                       text_dataset_from_directory=_dirds.text_dataset_from_directory,
                       audio_dataset_from_directory=_dirds.audio_dataset_from_directory,
+                      FeatureSpace=_feature_space.FeatureSpace,
                       plot_model=_plot_model, pad_sequences=data_utils.pad_sequences,
                       timeseries_dataset_from_array=data_utils.timeseries_dataset_from_array,
                       split_dataset=data_utils.split_dataset, Progbar=callbacks.Progbar,
                       serialize_keras_object=saving.serialize_keras_object,
                       deserialize_keras_object=saving.deserialize_keras_object)
+
+# `from keras.utils import FeatureSpace` / `from tensorflow.keras.backend import ...`: the two
+# namespaces without a module file are importable by name too
+_sys.modules.setdefault(backend.__name__, backend)
+_sys.modules.setdefault(utils.__name__, utils)
 
 __all__ = ["activations", "backend", "callbacks", "config", "constraints", "mixed_precision", "initializers", "layers", "losses", "metrics",
            "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "tree", "utils", "Input", "InputLayer", "Layer", "Model", "Variable",

@@ -492,8 +492,11 @@ class Model(Layer):
     def _init_functional(self, inputs, outputs):
         in_leaves = flatten(inputs)[0]
         for t in in_leaves:
-            if not isinstance(t, KerasTensor) or t._input_layer is None:
-                raise TypeError("Model(inputs, outputs): inputs must come from keras.Input(...)")
+            if not isinstance(t, KerasTensor):
+                raise TypeError("Model(inputs, outputs): inputs must be keras.Input(...) tensors "
+                                "(or intermediate tensors of a functional graph), got "
+                                f"{type(t).__name__}")
+        in_ids = {id(t) for t in in_leaves}
         out_leaves = flatten(outputs)[0]
         for t in out_leaves:
             if not isinstance(t, KerasTensor):
@@ -503,7 +506,7 @@ class Model(Layer):
 
         def visit(kt):
             node = kt._node
-            if node is None:
+            if node is None or id(kt) in in_ids:   # Keras 3: a model may start mid-graph
                 needed_inputs.append(kt)
                 return
             if id(node) in seen:
@@ -515,14 +518,14 @@ class Model(Layer):
             nodes.append(node)
         for t in out_leaves:
             visit(t)
-        in_ids = {id(t) for t in in_leaves}
         for t in needed_inputs:
             if id(t) not in in_ids:
                 raise ValueError(f"Graph disconnected: the outputs depend on input {t.name}, which "
                                  "is not among the model's inputs")
         self._functional = True
         self._fn_inputs, self._fn_outputs, self._fn_nodes = inputs, outputs, nodes
-        layers, ids = [t._input_layer for t in in_leaves], set()
+        layers = [t._input_layer for t in in_leaves if t._input_layer is not None]
+        ids = set()
         for node in nodes:
             if id(node.layer) not in ids and node.layer not in layers:
                 ids.add(id(node.layer))
