@@ -66,6 +66,12 @@ class Feature:
                 "output_mode": self.output_mode}
 
 
+def _lookup_feature(dtype, lookup, kind, max_tokens, num_oov_indices, output_mode, name):
+    name = name or _auto_name(kind)
+    return Feature(dtype, lookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
+                                 num_oov_indices=num_oov_indices), output_mode)
+
+
 class _Identity(Layer):
     def call(self, inputs):
         return _m.cast(inputs, "float32")
@@ -110,16 +116,14 @@ class FeatureSpace(Layer):
     @classmethod
     def integer_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot",
                             name=None):
-        name = name or _auto_name("integer_categorical")
-        return Feature("int32", IntegerLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
-                                              num_oov_indices=num_oov_indices), output_mode)
+        return _lookup_feature("int32", IntegerLookup, "integer_categorical", max_tokens,
+                               num_oov_indices, output_mode, name)
 
     @classmethod
     def string_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot",
                            name=None):
-        name = name or _auto_name("string_categorical")
-        return Feature("string", StringLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
-                                              num_oov_indices=num_oov_indices), output_mode)
+        return _lookup_feature("string", StringLookup, "string_categorical", max_tokens,
+                               num_oov_indices, output_mode, name)
 
     @classmethod
     def string_hashed(cls, num_bins, output_mode="one_hot", name=None):

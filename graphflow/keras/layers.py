@@ -1291,14 +1291,19 @@ class _Merge(Layer):
             raise ValueError(f"{type(self).__name__} layer needs a list of at least 2 inputs")
         return [super(_Merge, self)._convert_inputs(x) for x in inputs]
 
-    def compute_mask(self, inputs, mask=None):
-        """Keras 3: a step is kept where any input keeps it (None if an input has no mask)."""
+    def _input_masks(self, inputs, mask):
+        """The inputs' masks as a list (None if no mask was given), checked."""
         if mask is None:
             return None
         if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
             raise ValueError(f"{type(self).__name__}: `mask` must be a list of one mask per "
                              f"input ({len(inputs)}), got {mask!r}")
-        if any(m is None for m in mask):
+        return list(mask)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: a step is kept where any input keeps it (None if an input has no mask)."""
+        mask = self._input_masks(inputs, mask)
+        if mask is None or any(m is None for m in mask):
             return None
         out = mask[0]
         for m in mask[1:]:
@@ -1353,12 +1358,8 @@ class Concatenate(_Merge):
     def compute_mask(self, inputs, mask=None):
         """Keras 3: the inputs' masks (all-True for an unmasked input) joined along `axis`,
         then a step is kept where any of its features is."""
-        if mask is None:
-            return None
-        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError(f"Concatenate: `mask` must be a list of one mask per input "
-                             f"({len(inputs)}), got {mask!r}")
-        if all(m is None for m in mask):
+        mask = self._input_masks(inputs, mask)
+        if mask is None or all(m is None for m in mask):
             return None
         full = []
         for x, m in zip(inputs, mask):
