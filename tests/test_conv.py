@@ -371,3 +371,16 @@ def test_tiny_convnet_trains():
     loss = hist.history["loss"]
     assert len(loss) == 2 and loss[1] < loss[0], loss
     assert model.predict(x[:3], verbose=0).shape == (3, 2)
+
+
+def test_gradient_ops_check_the_cotangent_shape():
+    """Both convolution gradient ops name themselves, the input shape and the shape the
+    convolution gives when the cotangent does not have it."""
+    from graphflow.ops import conv_ops
+    with pytest.raises(InvalidArgumentError, match=r"conv2d_backprop_filter.*input of shape "
+                       r"\(2, 5, 5, 1\) gives shape \(2, 3, 3, 4\).*\(2, 4, 4, 4\)"):
+        conv_ops.conv2d_backprop_filter(tf.ones((2, 5, 5, 1)), (3, 3, 1, 4), tf.ones((2, 4, 4, 4)))
+    with pytest.raises(InvalidArgumentError, match=r"conv2d_backprop_input.*input of shape "
+                       r"\(2, 5, 5, 1\) gives shape \(2, 3, 3, 4\)"):
+        conv_ops.conv2d_backprop_input((2, 5, 5, 1), tf.ones((3, 3, 1, 4)),
+                                       tf.ones((2, 4, 4, 4)))

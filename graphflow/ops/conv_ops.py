@@ -171,13 +171,19 @@ def _bi_rule(c, w, input_shape, strides, pads, dilations, groups):
     if len(input_shape) != 4:
         raise op_error(name, (c, w), f"input_shape {input_shape} must have 4 entries (NHWC)")
     _check_filter(name, (c, w), input_shape[3], tuple(w.shape), groups)
-    want = (input_shape[0],) + _out_hw(input_shape, tuple(w.shape[:2]), strides, dilations,
-                                        pads) + (w.shape[3],)
-    msg = f"a convolution of an input of shape {tuple(input_shape)} gives shape {want}, not " \
-          f"the cotangent's {tuple(c.shape)}"
-    if not shapes_agree(name, (c, w), c.shape, want, msg):   # unknown dims: at run time
-        raise op_error(name, (c, w), msg)
+    _check_cotangent(name, (c, w), input_shape, tuple(w.shape), c, strides, dilations, pads)
     return Aval(tuple(input_shape), dt)
+
+
+def _check_cotangent(name, operands, xshape, fshape, c, strides, dilations, pads):
+    """The cotangent `c` of a convolution gradient op must have the shape the convolution of
+    an input of `xshape` by a filter of `fshape` gives (unknown dims: checked at run time)."""
+    want = (xshape[0],) + _out_hw(tuple(xshape), tuple(fshape[:2]), strides, dilations,
+                                  pads) + (fshape[3],)
+    msg = f"a convolution of an input of shape {tuple(xshape)} gives shape {want}, not " \
+          f"the cotangent's {tuple(c.shape)}"
+    if not shapes_agree(name, operands, c.shape, want, msg):
+        raise op_error(name, operands, msg)
 
 
 def _bi_vjp(i, o, g, input_shape, strides, pads, dilations, groups):
@@ -209,11 +215,8 @@ def _bf_rule(x, c, filter_shape, strides, pads, dilations, groups):
     if len(filter_shape) != 4:
         raise op_error(name, (x, c), f"filter_shape {filter_shape} must have 4 entries (HWIO)")
     _check_filter(name, (x, c), x.shape[3], tuple(filter_shape), groups)
-    want = (x.shape[0],) + _out_hw(tuple(x.shape), tuple(filter_shape[:2]), strides, dilations,
-                                   pads) + (filter_shape[3],)
-    msg = f"a convolution of this input gives shape {want}, not the cotangent's {tuple(c.shape)}"
-    if not shapes_agree(name, (x, c), c.shape, want, msg):   # unknown dims: at run time
-        raise op_error(name, (x, c), msg)
+    _check_cotangent(name, (x, c), tuple(x.shape), tuple(filter_shape), c, strides, dilations,
+                     pads)
     return Aval(tuple(filter_shape), dt)
 
 
