@@ -394,11 +394,11 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None, split=True, half=N
                                                         split=False, half=hh)
                     if why is not None:
                         break
-            if why is None:   # (with the whole loop: while they compile, on a busy machine)
-                whole, _ = loop_driver(sg, cond_plan, body_plan, rec, ns, sync, split=False)
-                return loop_split.SplitDriver(sg, proles, roles, ranges,
-                                              [drivers[hi - lo] for lo, hi in ranges], rec,
-                                              whole), None
+            if why is None:   # (the whole loop too, compiled once one thread is faster)
+                return loop_split.SplitDriver(
+                    sg, proles, roles, ranges, [drivers[hi - lo] for lo, hi in ranges], rec,
+                    lambda: loop_driver(sg, cond_plan, body_plan, rec, ns, sync, split=False)[0]
+                ), None
             unsplit = f"one compiled loop (rows not split: the half loop {why})"
     n = sg.n_vars
     _blas_of_numba()

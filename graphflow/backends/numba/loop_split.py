@@ -415,14 +415,15 @@ def _join(parts, role):
 class SplitDriver:
     """The compiled loop run as one LoopDriver per half of the batch rows, the halves at once on
     the chunk pool, writing their rows of one set of history / saved buffers; `run(xs, key)`
-    returns what the unsplit driver returns. `whole` (the unsplit loop's driver, or None) runs
-    instead while the halves compile and whenever one thread measures faster (a `BlasChoice`
-    per loop, as a plan's: on a loaded machine the halves wait for each other's time slices).
+    returns what the unsplit driver returns. Whenever one thread measures faster (a
+    `BlasChoice` per loop, as a plan's: on a loaded machine the halves wait for each other's
+    time slices) the whole loop runs instead: `make_whole()` gives its driver, compiled the
+    first time one thread is chosen (the halves run one after the other until it is ready).
     """
 
-    def __init__(self, sg, proles, roles, ranges, drivers, rec, whole=None):
+    def __init__(self, sg, proles, roles, ranges, drivers, rec, make_whole=None):
         self.sg, self.proles, self.ranges, self.drivers = sg, proles, ranges, drivers
-        self.rec, self.whole = rec, whole
+        self.rec, self.whole, self.make_whole = rec, None, make_whole
         self.stacks = set(_stack_params(sg, proles))
         self.choice = BlasChoice()
         self.runs = 0
@@ -437,25 +438,26 @@ class SplitDriver:
 
     @property
     def ready(self):
-        return self._halves_ready() or self._whole_ready()
+        return self._halves_ready()
 
     @property
     def error(self):
-        if self._halves_ready() or self.whole is None or not self.whole.error:
-            return None
         return next((d.error for d in self.drivers if d.error), None)
+
+    def _one_thread(self, xs, key):
+        if self.whole is None and self.make_whole is not None:
+            self.whole, self.make_whole = self.make_whole(), None
+        if self._whole_ready():
+            return self.whole.run(xs, key)
+        return self._split(xs, key, False)
 
     def run(self, xs, key):
         self.runs += 1
-        if not self._halves_ready():
-            return self.whole.run(xs, key)
-        if not self._whole_ready():
-            return self._split(xs, key, not ONE_THREAD.depth)
         if ONE_THREAD.depth:   # (the enclosing plan measured one thread faster)
-            return self.whole.run(xs, key)
+            return self._one_thread(xs, key)
         single = self.choice.begin()
         t0 = time.perf_counter()
-        out = self.whole.run(xs, key) if single else self._split(xs, key, True)
+        out = self._one_thread(xs, key) if single else self._split(xs, key, True)
         self.choice.end(single, time.perf_counter() - t0)
         return out
 
