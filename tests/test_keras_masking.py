@@ -118,3 +118,12 @@ def test_trainable_false_freezes_nested_models_recursively_as_keras_3():
     model.trainable = True
     inner.layers[0].trainable = False   # fine-tuning: unfreeze all, refreeze some
     assert len(model.trainable_weights) == 4
+
+
+def test_global_average_pooling_1d_averages_the_kept_steps():
+    emb = layers.Embedding(input_dim=5000, output_dim=3, mask_zero=True)
+    out = layers.GlobalAveragePooling1D()(emb(PADDED))
+    vecs = emb(PADDED).numpy()
+    want = np.stack([vecs[i][KEEP[i]].mean(0) for i in range(3)])
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-6)
+    assert getattr(out, "_keras_mask", None) is None

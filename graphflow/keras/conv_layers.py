@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from ..ops import conv_ops as _cv, math_ops as _m
+from ..ops import conv_ops as _cv, math_ops as _m, shape_ops as _s
 from ..tensor import TensorShape
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
@@ -466,9 +466,22 @@ class _GlobalPool(_NamedLayer):
 
 
 class GlobalAveragePooling1D(_GlobalPool):
-    """Mean over the steps axis."""
+    """Mean over the steps axis; with a mask (e.g. from `Embedding(mask_zero=True)`), over the
+    kept steps only, as Keras 3 (the output has no mask)."""
     rank = 1
+    supports_masking = True
     _reduce = staticmethod(_m.reduce_mean)
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        steps = self._axes()[0]
+        m = _s.expand_dims(_m.cast(mask, inputs.dtype), 2 if steps == 1 else 1)
+        return (_m.reduce_sum(inputs * m, steps, keepdims=self.keepdims)
+                / _m.reduce_sum(m, steps, keepdims=self.keepdims))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalPool):
@@ -497,6 +510,7 @@ GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D = (
 
 class Rescaling(_NamedLayer):
     """inputs * scale + offset (e.g. Rescaling(1 / 255) for images), in the layer's dtype."""
+    supports_masking = True
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
