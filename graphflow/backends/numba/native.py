@@ -410,7 +410,7 @@ def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
         with open(os.path.join(d, "entry.c"), "w") as f:
             f.write(c_source(arg_types, cf.native_name, key, "nogil=True" in source))
         out = os.path.join(d, "k.so")
-        r = subprocess.run([cc, "-shared", "-fPIC", "-O2", "-Wl,-Bsymbolic", "-o", out,
+        r = subprocess.run([cc, "-shared", "-fPIC", "-O1", "-Wl,-Bsymbolic", "-o", out,
                             os.path.join(d, "entry.c"), os.path.join(d, "k.o")],
                            capture_output=True, text=True)
         if r.returncode:
