@@ -220,6 +220,7 @@ _BY_NAME = {
     "he_uniform": HeUniform, "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
     "variance_scaling": VarianceScaling, "orthogonal": Orthogonal,
     "identity": Identity,
+    "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros,   # Keras 3
 }
 
 

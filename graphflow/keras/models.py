@@ -370,8 +370,20 @@ class MetricsContainer:
             self._weighted = []
             return
         yt, yp = flatten(y_true)[0], flatten(y_pred)[0]
-        if len(yp) > 1 and (self._specs or self._weighted_specs):
-            raise NotImplementedError("compiled metrics for models with several outputs are not "
+        if len(yp) > 1 and self._specs:
+            if len(self._specs) == len(yp) and all(
+                    s_ is None or isinstance(s_, (list, tuple)) for s_ in self._specs):
+                # Keras 3: one list of metrics per output, in the outputs' order
+                names = output_names_of(y_pred, self._output_names)
+                self._per_output, self._specs = dict(zip(names, self._specs)), []
+                return self.build(y_true, y_pred)
+            raise ValueError("Invalid `metrics`. `metrics` should contain metrics objects and "
+                             "either be a dict or a list matching the output names of the "
+                             f"functional model {self._output_names} or match the output "
+                             f"structure of the model: {['X'] * len(yp)}.\nReceived: "
+                             f"metrics={self._specs}")
+        if len(yp) > 1 and self._weighted_specs:
+            raise NotImplementedError("weighted_metrics for models with several outputs are not "
                                       "supported; compute them in a custom train_step")
         ts = tuple(yt[0].shape) if yt and yt[0] is not None else None
         ps = tuple(yp[0].shape) if yp else None

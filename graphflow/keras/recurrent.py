@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import control_ops, dtypes as _dt
 from ..graph import user_source
+from ..nest import flatten
 from ..ops import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
 from ..tensor import SymbolicTensor, TensorShape, Variable, to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
@@ -258,6 +259,36 @@ def _sizes(state_size):
     return list(state_size) if isinstance(state_size, (list, tuple)) else [state_size]
 
 
+def _shapes(size):
+    """A cell's `state_size` / `output_size` as per-sample shapes, one per state: an int is a
+    vector, a TensorShape (or a list of ints inside the list) a shape (Keras' nested cells)."""
+    def one(s_):
+        if isinstance(s_, (int, np.integer)):
+            return (int(s_),)
+        return tuple(int(d) for d in s_)
+    if isinstance(size, TensorShape):
+        return [one(size)]
+    return [one(s_) for s_ in _sizes(size)]
+
+
+def _batch_zeros(inputs, shape, dtype):
+    """Zeros of (batch,) + shape, the batch read from the first input's first step (so a
+    dynamic batch size follows)."""
+    x = flatten(inputs)[0][0]
+    if x.ndim == 3:
+        zero = _m.zeros_like(x[:, 0, :1])    # (batch, 1)
+    else:
+        zero = _m.zeros_like(_s.reshape(x[:, 0], (-1, int(np.prod(x.shape[2:]))))[:, :1])
+    if len(shape) > 1:
+        zero = _s.reshape(zero, (-1,) + (1,) * len(shape))
+    return zero * np.zeros(shape, dtype)
+
+
+def _bcast(m, x):
+    """A (batch, 1) step mask shaped to select rows of x (any rank)."""
+    return m if x.ndim <= 2 else _s.reshape(m, (-1,) + (1,) * (x.ndim - 1))
+
+
 class _StateStore:
     """Holds a stateful RNN's state Variables out of the layer's weights (as Keras 3)."""
     vars = None
@@ -362,12 +393,16 @@ class RNN(Layer):
         self.zero_output_for_mask = bool(zero_output_for_mask)
 
     def build(self, input_shape):
-        shape = tuple(input_shape)
-        if len(shape) != 3:
+        nested = isinstance(input_shape, (list, tuple)) and bool(input_shape) and \
+            isinstance(input_shape[0], (list, tuple, TensorShape))
+        shapes = [tuple(s_) for s_ in input_shape] if nested else [tuple(input_shape)]
+        if any(len(s_) < 3 for s_ in shapes) or (not nested and len(shapes[0]) != 3):
             raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank 3 "
-                             f"(batch, time, features), got shape {shape}")
-        if not self.cell.built:
-            self.cell.build(TensorShape((shape[0], shape[2])))
+                             f"(batch, time, features), got shape {input_shape}")
+        shape = shapes[0]
+        if not self.cell.built:   # the cell sees one step: the time axis dropped
+            steps = [TensorShape((s_[0],) + s_[2:]) for s_ in shapes]
+            self.cell.build(type(input_shape)(steps) if nested else steps[0])
             self.cell.built = True
         if self.stateful and self._state_store.vars is None:
             if shape[0] is None or not isinstance(shape[0], int):
@@ -375,9 +410,9 @@ class RNN(Layer):
                                  f"static batch size (pass batch_size= or batch_input_shape=), "
                                  f"got inputs of shape {shape}")
             self._state_store.vars = [
-                Variable(np.zeros((shape[0], n), np.dtype(self.dtype)), trainable=False,
+                Variable(np.zeros((shape[0],) + sh, np.dtype(self.dtype)), trainable=False,
                          name=f"{self.name}/rnn_state_{i}")
-                for i, n in enumerate(_sizes(self.cell.state_size))]
+                for i, sh in enumerate(_shapes(self.cell.state_size))]
         self.built = True
 
     @property
@@ -393,11 +428,16 @@ class RNN(Layer):
     reset_states = reset_state
 
     def _initial_state(self, inputs):
-        zero = _m.zeros_like(inputs[:, 0, :1])    # (batch, 1): follows a dynamic batch size
-        return [zero * np.zeros((n,), inputs.dtype.np) for n in _sizes(self.cell.state_size)]
+        dt = flatten(inputs)[0][0].dtype.np
+        return [_batch_zeros(inputs, sh, dt) for sh in _shapes(self.cell.state_size)]
+
+    def _convert_inputs(self, inputs):
+        if isinstance(inputs, (list, tuple)):   # a cell over several sequences (Keras' nested)
+            return type(inputs)(super(RNN, self)._convert_inputs(x) for x in inputs)
+        return super()._convert_inputs(inputs)
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
-        steps = inputs.shape[1]
+        steps = flatten(inputs)[0][0].shape[1]
         if mask is not None:
             mask = to_tensor(mask)
             if mask.dtype != _dt.bool:
@@ -441,13 +481,21 @@ class RNN(Layer):
         out, new = self.cell.call(x, list(states))
         new = list(new) if isinstance(new, (list, tuple)) else [new]
         if m is not None:   # (batch, 1)
-            new = [_m.where(m, a, b) for a, b in zip(new, states)]
-            out = _m.where(m, out, _m.zeros_like(out) if self.zero_output_for_mask else prev_out)
+            new = [_m.where(_bcast(m, a), a, b) for a, b in zip(new, states)]
+            if isinstance(out, (list, tuple)):
+                out = type(out)(_m.where(_bcast(m, o), o, _m.zeros_like(o)
+                                         if self.zero_output_for_mask else p)
+                                for o, p in zip(out, prev_out))
+            else:
+                out = _m.where(m, out, _m.zeros_like(out) if self.zero_output_for_mask
+                               else prev_out)
         return out, new
 
     def _zero_output(self, inputs):
         size = getattr(self.cell, "output_size", None) or _sizes(self.cell.state_size)[0]
-        return _m.zeros_like(inputs[:, 0, :1]) * np.zeros((int(size),), inputs.dtype.np)
+        dt = flatten(inputs)[0][0].dtype.np
+        zeros = [_batch_zeros(inputs, sh, dt) for sh in _shapes(size)]
+        return zeros[0] if isinstance(size, (int, np.integer)) else zeros
 
     def _run(self, inputs, states, steps, mask):
         if isinstance(inputs, SymbolicTensor):   # traced: one while_loop node over time
@@ -457,12 +505,19 @@ class RNN(Layer):
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
         out = self._zero_output(inputs)
+        leaves, rebuild = flatten(inputs)
         for t in order:
-            out, states = self._step(inputs[:, t, :], states, out,
-                                     None if mask is None else mask[:, t:t + 1])
+            x = rebuild([v[:, t] for v in leaves]) if len(leaves) > 1 else inputs[:, t, :]
+            out, states = self._step(x, states, out, None if mask is None else mask[:, t:t + 1])
             if self.return_sequences:
                 outputs.append(out)
-        result = _s.stack(outputs, axis=1) if self.return_sequences else out
+        if not self.return_sequences:
+            result = out
+        elif isinstance(out, (list, tuple)):   # each output's steps stacked
+            result = type(out)(_s.stack([o[i] for o in outputs], axis=1)
+                               for i in range(len(out)))
+        else:
+            result = _s.stack(outputs, axis=1)
         self._last_states = states
         if self.return_state:
             return [result] + states
@@ -472,28 +527,38 @@ class RNN(Layer):
         """The time loop as one while_loop node (trip count `steps`, known when tracing); the
         outputs of every step are the history of the loop's `output` variable, so nothing is
         written per step beyond what the gradient needs anyway."""
-        xs = _s.transpose(inputs, (1, 0, 2))     # (time, batch, features): row t is step t
+        leaves, rebuild = flatten(inputs)
+        # (time, batch, ...): row t is step t
+        xs = [_s.transpose(v, (1, 0) + tuple(range(2, v.ndim))) for v in leaves]
         ms = None if mask is None else _s.expand_dims(_s.transpose(mask, (1, 0)), -1)
         n_s = len(states)
         back = self.go_backwards
+        zero_out = self._zero_output(inputs)
+        out_leaves, out_rebuild = flatten(zero_out)
+        n_o = len(out_leaves)
 
         def body(t, *vs):
             k = (steps - 1 - t) if back else t
-            out, new = self._step(control_ops.history_read(xs, k), vs[:n_s], vs[n_s],
+            x = [control_ops.history_read(v, k) for v in xs]
+            prev = vs[n_s] if n_o == 1 and not isinstance(zero_out, (list, tuple)) else \
+                out_rebuild(list(vs[n_s:n_s + n_o]))
+            out, new = self._step(rebuild(x) if len(leaves) > 1 else x[0], vs[:n_s], prev,
                                   None if ms is None else control_ops.history_read(ms, k))
-            return [t + 1] + new + [out]
+            return [t + 1] + new + flatten(out)[0]
 
         vars_ = [to_tensor(np.int32(0))] + [to_tensor(s) for s in states] + \
-            [self._zero_output(inputs)]
+            [to_tensor(o) for o in out_leaves]
         finals, loop, ins = control_ops.build_while(
             lambda t, *_: t < steps, body, vars_, user_source(), with_loop=True,
             trip_count=steps)
-        if self.return_sequences:   # rows 1..steps of the output's history, batch first
-            hist = control_ops.loop_output(loop, ins, loop.n_vars + n_s + 1)
-            result = _s.transpose(hist[1:], (1, 0, 2))
+        if self.return_sequences:   # rows 1..steps of each output's history, batch first
+            res = []
+            for i in range(n_o):
+                hist = control_ops.loop_output(loop, ins, loop.n_vars + n_s + 1 + i)
+                res.append(_s.transpose(hist[1:], (1, 0) + tuple(range(2, hist.ndim))))
         else:
-            result = finals[n_s + 1]
-        return result, list(finals[1:n_s + 1])
+            res = list(finals[n_s + 1:n_s + 1 + n_o])
+        return out_rebuild(res), list(finals[1:n_s + 1])
 
     def compute_mask(self, inputs, mask=None):
         return mask if self.return_sequences else None
