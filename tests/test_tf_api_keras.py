@@ -76,7 +76,7 @@ def test_per_output_loss_and_metric_dicts():
     res2 = model.evaluate(x, [y1, y2], verbose=0, return_dict=True)
     np.testing.assert_allclose(res2["loss"], res["loss"], rtol=1e-6)
     hist = model.fit(x, {"score": y1, "cls": y2}, epochs=2, batch_size=4, verbose=0)
-    assert set(hist.history) == {"loss", "score_mae", "cls_accuracy"}
+    assert set(hist.history) == {"loss", "score_mae", "cls_accuracy", "score_loss", "cls_loss"}
     assert hist.history["loss"][1] < hist.history["loss"][0] + 1.0
 
 
