@@ -21,6 +21,13 @@ anything else (effects, nested loops, sizes known only at run time, other numpy 
 lowered: `Subgraphs.loop_lowering` (and the kernel plan's report) says why. Values are the
 step-by-step plan's: the same kernels; the gemms run on scipy's OpenBLAS (numba's np.dot), which
 may round the last bit differently from numpy's.
+
+A loop whose batch rows are independent (an RNN's time loop and its reverse loop) is compiled
+as one such function per half of the rows instead (`loop_split`): both halves run at once, on
+the caller's thread and the chunk pool's helper, each writing its rows of the shared history
+and saved buffers; the weight-gradient accumulators of a reverse loop become per-half partial
+sums, added at the end. A per-loop `BlasChoice` falls back to one thread (the whole loop,
+compiled then) when that measures faster, as on a machine whose other core is busy.
 """
 import re
 
