@@ -12,10 +12,12 @@ Per step at run time (each step is specialized into straight-line Python once):
   * numpy node: one `node_runner` call (effects - variable reads, assigns, prints - too, in
     program order). An assign whose value nothing else references takes the array over instead
     of copying it;
-  * cluster: the anchor matmul (np.matmul, i.e. BLAS), then one kernel call. Operands are viewed
-    with the collapsed loop shape (free for C-contiguous arrays; others are copied once), scalars
-    and uniform constants are passed as numpy scalars, outputs are allocated fresh. Big loops run
-    in chunks on all cores (`parallel.ChunkPool`);
+  * cluster: the anchor matmul (np.matmul, i.e. BLAS; a batched or big one by chunks on the
+    chunk pool with each chunk's epilogue right after it, `blas.matmul_runner`, and a batched
+    matmul of the loop's output in the same chunks, `take_product`), then one kernel call.
+    Operands are viewed with the collapsed loop shape (free for C-contiguous arrays; others are
+    copied once), scalars and uniform constants are passed as numpy scalars, outputs are
+    allocated fresh. Big loops run in chunks on all cores (`parallel.ChunkPool`);
   * the SGD update `assign(v, v - c * matmul(a, b))` runs as one in-place BLAS gemm when that
     is invisible (`inplace.py`).
 A plan with a big product or a chunked kernel times its calls and runs them on all cores or on
