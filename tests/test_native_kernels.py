@@ -119,7 +119,7 @@ def test_the_tag_changes_with_the_native_version_and_numbas_cpu_settings(monkeyp
     monkeypatch.undo()
     native._tag[0] = None
     assert native.tag() == base
-    assert native.paths("/c", "k")[0] == f"/c/gfk_k.{base}.so"
+    assert native.paths("/c", "k") == (None, f"/c/gfk_k.{base}.json")
 
 
 def test_the_kernel_key_changes_with_numbas_version(monkeypatch):
@@ -163,8 +163,13 @@ def test_a_shared_object_checks_its_arguments_like_numbas_dispatcher(tmp_path):
     sig = numba_signature(TYPES)
     ns["kernel"].compile(sig)
     assert native.build(ns["kernel"], sig, TYPES, str(tmp_path), "testkey", KERNEL), native.build.why
+    first = native.paths(str(tmp_path), "testkey")[0]
+    # a second build (as by another process at the same time) writes its own object; the json
+    # written last names its own, and the pair matches
+    assert native.build(ns["kernel"], sig, TYPES, str(tmp_path), "testkey", KERNEL)
     fn = native.load(str(tmp_path), "testkey", len(TYPES))
-    assert native.origin(fn).endswith(".so")
+    assert native.origin(fn) == native.paths(str(tmp_path), "testkey")[0]
+    assert os.path.exists(first)
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
     o, r = np.empty((3, 4), np.float32), np.empty(4, np.float32)
     assert fn(3, 4, a, 0.5, True, o, r) is None

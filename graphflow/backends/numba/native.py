@@ -17,7 +17,7 @@ therefore also writes each compiled kernel as a shared object with a plain C ent
 * beside it, ``<name>.json`` holds the object's sha256: a file that does not match (truncated,
   corrupted) is deleted and the kernel is loaded through numba instead.
 
-The files are ``gfk_<key>.<tag>.so``: the key already hashes the source, numba's / llvmlite's /
+The files are ``gfk_<key>.<tag>.json`` naming ``gfk_<key>.<tag>.<sha256 prefix>.so``: the key already hashes the source, numba's / llvmlite's /
 Python's versions and the runtime modules; the tag adds this file's `NATIVE_VERSION`, numpy's
 major version (the C side reads ndarray's struct), the machine and the CPU (model and feature
 flags from /proc/cpuinfo) and numba's CPU settings. No C compiler, a free-threaded Python, a
@@ -41,7 +41,7 @@ import tempfile
 import numpy as np
 
 #: changes whenever the C side (struct offsets, entry protocol, runtime shim) changes
-NATIVE_VERSION = "gf-native-3"
+NATIVE_VERSION = "gf-native-4"
 
 ENABLED = os.environ.get("GRAPHFLOW_NATIVE_KERNELS", "1") not in ("", "0")
 
@@ -77,14 +77,23 @@ def usable():
 
 
 def paths(cache_dir, key):
-    """(shared object, its json) of kernel `key` in `cache_dir`."""
-    base = os.path.join(cache_dir, f"gfk_{key}.{tag()}")
-    return base + ".so", base + ".json"
+    """(shared object or None, its json) of kernel `key` in `cache_dir`. The json names the
+    object (``gfk_<key>.<tag>.<sha256 prefix>.so``) and is replaced atomically, last: two
+    processes building the same kernel at once (their bytes differ: numba numbers its
+    symbols per process) each write their own object, and the json that wins names its own."""
+    meta = os.path.join(cache_dir, f"gfk_{key}.{tag()}.json")
+    try:
+        with open(meta) as f:
+            name = json.load(f).get("so")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    ok = isinstance(name, str) and name.startswith(f"gfk_{key}.") and os.sep not in name
+    return (os.path.join(cache_dir, name) if ok else None), meta
 
 
 def present(cache_dir, key):
     """True if kernel `key` has a shared object (its json is written last)."""
-    return usable() and os.path.exists(paths(cache_dir, key)[1])
+    return usable() and os.path.exists(os.path.join(cache_dir, f"gfk_{key}.{tag()}.json"))
 
 
 def _no_path(cache_dir, key):
@@ -140,7 +149,8 @@ def load(cache_dir, key, nargs):
             info = json.load(f)
         with open(so, "rb") as f:
             payload = f.read()
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError):     # TypeError: a json naming no object
+        discard(cache_dir, key)                   # (if any): built again by the compiler
         return None
     try:
         if hashlib.sha256(payload).hexdigest() != info.get("sha256") or info.get("nargs") != nargs:
@@ -161,7 +171,8 @@ def discard(cache_dir, key):
     """Delete kernel `key`'s shared object and json (a broken pair)."""
     for p in paths(cache_dir, key):
         try:
-            os.unlink(p)
+            if p is not None:
+                os.unlink(p)
         except OSError:
             pass
 
@@ -403,7 +414,7 @@ def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
         cpu=cg._get_host_cpu_name(), features=cg._get_host_cpu_features(), opt=3,
         reloc="pic", codemodel="default")
     obj = tm.emit_object(lib._final_module)
-    so, meta = paths(cache_dir, key)
+    meta = paths(cache_dir, key)[1]
     with tempfile.TemporaryDirectory(prefix="gf-native-", dir=cache_dir) as d:
         with open(os.path.join(d, "k.o"), "wb") as f:
             f.write(obj)
@@ -423,12 +434,13 @@ def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
             return None
         with open(out, "rb") as f:
             digest = hashlib.sha256(f.read()).hexdigest()
-        os.replace(out, so)
+        name = f"gfk_{key}.{tag()}.{digest[:12]}.so"
+        os.replace(out, os.path.join(cache_dir, name))
     tmp = f"{meta}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
-        json.dump({"sha256": digest, "nargs": len(arg_types)}, f)
+        json.dump({"so": name, "sha256": digest, "nargs": len(arg_types)}, f)
     os.replace(tmp, meta)
-    return so
+    return os.path.join(cache_dir, name)
 
 
 build.why = None
