@@ -121,11 +121,9 @@ def test_config_threading_maps_intra_op_to_the_backend_thread_count():
         assert tf.config.threading.get_inter_op_parallelism_threads() == 3
         with pytest.raises(ValueError):
             tf.config.threading.set_intra_op_parallelism_threads(-1)
-    finally:
-        tf.config.threading.set_intra_op_parallelism_threads(0)
+    finally:   # back to what the session had (env and BLAS cap together)
+        tf.config.threading.set_intra_op_parallelism_threads(int(before or 0))
         tf.config.threading.set_inter_op_parallelism_threads(0)
-        if before is not None:
-            os.environ["GRAPHFLOW_NUM_THREADS"] = before
     assert tf.config.threading.get_intra_op_parallelism_threads() == (int(before or 0))
     tf.config.experimental.enable_op_determinism()
 
