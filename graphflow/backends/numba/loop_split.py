@@ -36,6 +36,7 @@ second core's availability.
 >>> f(tf.ones((64, 3), tf.float64)).numpy()[0].round(4).tolist()   # (split: the same values)
 [0.0565, 0.0565, 0.0565]
 """
+import threading
 import time
 
 import numpy as np
@@ -460,7 +461,8 @@ class SplitDriver:
 
     def run(self, xs, key):
         self.runs += 1
-        if ONE_THREAD.depth:   # (the enclosing plan measured one thread faster)
+        if ONE_THREAD.depth or threading.current_thread().name.startswith("graphflow-chunks"):
+            # (the enclosing plan measured one thread faster, or this runs in a pool job)
             return self._one_thread(xs, key)
         single = self.choice.begin()
         t0 = time.perf_counter()
