@@ -4,20 +4,22 @@ numba's import (~0.13-0.25 s of Python) and its cache loader are most of a warm 
 call. The compiler (the compiler process, `compile_worker.py`, or this process's compile thread)
 therefore also writes each compiled kernel as a shared object with a plain C entry:
 
-* a numba ``cfunc`` wrapper takes every array as its data pointer plus its int64 extents (the
-  kernel's arrays are all C-contiguous) and calls the already compiled kernel (same signature,
-  so nothing is compiled twice);
-* its optimized LLVM module is emitted as position-independent object code and linked by the C
-  compiler (``cc``) with a small generated C file whose ``gf_make()`` returns the kernel as a
-  Python builtin function (vectorcall: ~0.5 us a call against ~1.9 us for numba's dispatcher,
-  measured on a 5-argument kernel): it checks each array (exact ndarray, ndim, dtype,
-  C-contiguous, aligned, writable for outputs) and raises TypeError like a dispatcher would,
-  and releases the GIL around the kernel (``nogil=True``); the file also carries the few
-  runtime (NRT) functions the kernel's temporaries use, on malloc;
-* beside it, ``<name>.json`` holds the object's sha256: a file that does not match (truncated,
-  corrupted) is deleted and the kernel is loaded through numba instead.
+* the kernel's own optimized LLVM module (the IR numba's JIT compiled: the same machine code,
+  bit for bit the same results) is emitted as position-independent object code and linked by
+  the C compiler (``cc``) with a small generated C file whose ``gf_make()`` returns the kernel
+  as a Python builtin function (vectorcall: ~0.5 us a call against ~1.9 us for numba's
+  dispatcher, measured on a 5-argument kernel). It checks each array (exact ndarray, ndim,
+  dtype, C-contiguous, aligned, writable for outputs) and raises TypeError like a dispatcher
+  would, then calls the kernel with numba's native calling convention (status, return and
+  exception slots, each array flattened to meminfo, parent, size, itemsize, data, shape and
+  strides), with the GIL released (``nogil=True``). The file also carries the few runtime
+  (NRT) functions the kernel's temporaries use, on malloc, and stubs for the C helpers of
+  numba's Python wrapper in the module (never called);
+* beside it, a json holds the object's name and sha256: an object that does not match
+  (truncated, corrupted) is deleted and the kernel rebuilt by the compiler process.
 
-The files are ``gfk_<key>.<tag>.json`` naming ``gfk_<key>.<tag>.<sha256 prefix>.so``: the key already hashes the source, numba's / llvmlite's /
+The files are ``gfk_<key>.<tag>.json`` naming ``gfk_<key>.<tag>.<sha256 prefix>.so``: the key
+already hashes the source, numba's / llvmlite's /
 Python's versions and the runtime modules; the tag adds this file's `NATIVE_VERSION`, numpy's
 major version (the C side reads ndarray's struct), the machine and the CPU (model and feature
 flags from /proc/cpuinfo) and numba's CPU settings. No C compiler, a free-threaded Python, a
@@ -41,7 +43,7 @@ import tempfile
 import numpy as np
 
 #: changes whenever the C side (struct offsets, entry protocol, runtime shim) changes
-NATIVE_VERSION = "gf-native-4"
+NATIVE_VERSION = "gf-native-5"
 
 ENABLED = os.environ.get("GRAPHFLOW_NATIVE_KERNELS", "1") not in ("", "0")
 
@@ -190,38 +192,24 @@ def compiler():
     return None
 
 
+_C_SCALAR = {"float32": "float", "float64": "double", "bool": "unsigned char",
+             "int8": "signed char", "uint8": "unsigned char", "int16": "short",
+             "uint16": "unsigned short", "int32": "int", "uint32": "unsigned int",
+             "int64": "long long", "uint64": "unsigned long long"}
+
+
 def _scalar_c(dtype):
-    """(C parameter type, how gf_call reads it from a Python object) for a scalar argument."""
-    kind = np.dtype(dtype).kind
-    if kind == "f":
-        return "double", "PyFloat_AsDouble({})"
-    if kind == "b":
-        return "long long", "(long long)PyObject_IsTrue({})"
-    return "long long", "PyLong_AsLongLong({})"
-
-
-def wrapper_source(arg_types):
-    """The numba cfunc wrapper's source (names: numba, np, types, kernel, _ro) and its numba
-    signature text: arrays arrive as a pointer plus their extents, scalars as double/int64."""
-    params, sig, call = [], [], []
-    for i, t in enumerate(arg_types):
-        if t[0] == "i":
-            params.append(f"x{i}")
-            sig.append("types.int64")
-            call.append(f"x{i}")
-        elif t[0] == "s":
-            params.append(f"x{i}")
-            sig.append("types.float64" if _scalar_c(t[1])[0] == "double" else "types.int64")
-            call.append(f"np.{np.dtype(t[1]).name}(x{i})")
-        else:
-            dims = [f"d{i}_{j}" for j in range(t[2])]
-            params += [f"p{i}"] + dims
-            sig += ["types.voidptr"] + ["types.int64"] * t[2]
-            arr = f"numba.carray(p{i}, ({', '.join(dims)},), np.{np.dtype(t[1]).name})"
-            call.append(f"_ro({arr})" if t[3] else arr)
-    src = (f"def entry({', '.join(params)}):\n"
-           f"    kernel({', '.join(call)})\n")
-    return src, f"types.void({', '.join(sig)})"
+    """(C parameter type of numba's native argument, how gf_call reads it from a Python object)
+    for a scalar argument; None for a dtype without one."""
+    d = np.dtype(dtype)
+    ctype = _C_SCALAR.get(d.name)
+    if ctype is None:
+        return None
+    if d.kind == "f":
+        return ctype, f"({ctype})PyFloat_AsDouble({{}})"
+    if d.kind == "b":
+        return ctype, f"({ctype})(PyObject_IsTrue({{}}) == 1)"
+    return ctype, f"({ctype})PyLong_AsLongLong({{}})"
 
 
 _C_HEAD = r"""
@@ -302,10 +290,21 @@ static int gf_check(PyObject *o, int i, int nd, const char *codes, int writable)
 """
 
 
+#: the runtime functions the C file defines
+_SHIM = {"NRT_MemInfo_alloc_aligned", "NRT_MemInfo_alloc_safe_aligned", "NRT_MemInfo_call_dtor",
+         "NRT_Free", "numba_gil_ensure", "numba_gil_release", "numba_unpickle",
+         "numba_runtime_build_excinfo_struct", "numba_do_raise"}
+
+
 def c_source(arg_types, symbol, key, nogil=True):
     """The C file linked with the kernel's object code: the runtime shim and `gf_make()`, which
-    returns the kernel as a Python builtin function (vectorcall: no ctypes on the call path)."""
-    checks, reads, call, proto = [], [], [], []
+    returns the kernel as a Python builtin function (vectorcall: no ctypes on the call path).
+
+    `gf_call` calls the kernel's own compiled function with numba's native calling convention
+    (``int status = kernel(retptr, excinfo, args...)``, each array flattened to meminfo, parent,
+    nitems, itemsize, data, its shape and its strides), as numba's dispatcher does after
+    unboxing, so the machine code is the one numba's JIT runs."""
+    checks, reads, call, proto = [], [], [], ["void *", "void *"]
     n = len(arg_types)
     for i, t in enumerate(arg_types):
         if t[0] == "i":
@@ -318,60 +317,36 @@ def c_source(arg_types, symbol, key, nogil=True):
             call.append(f"v{i}")
             proto.append(ctype)
         else:
-            checks.append(f"if (gf_check(x[{i}], {i}, {t[2]}, \"{c_type_codes(t[1])}\", "
+            nd, size = t[2], np.dtype(t[1]).itemsize
+            checks.append(f"if (gf_check(x[{i}], {i}, {nd}, \"{c_type_codes(t[1])}\", "
                           f"{0 if t[3] else 1})) return NULL;")
             reads.append(f"gf_array *v{i} = (gf_array *)x[{i}];")
-            call += [f"v{i}->data"] + [f"(long long)v{i}->dims[{j}]" for j in range(t[2])]
-            proto += ["void *"] + ["long long"] * t[2]
+            items = " * ".join(f"(long long)v{i}->dims[{j}]" for j in range(nd)) or "1LL"
+            call += ["NULL", "NULL", items, f"{size}LL", f"v{i}->data"]
+            call += [f"(long long)v{i}->dims[{j}]" for j in range(nd)]
+            call += [f"(long long)v{i}->strides[{j}]" for j in range(nd)]
+            proto += ["void *", "void *", "long long", "long long", "void *"]
+            proto += ["long long"] * (2 * nd)
     body = "\n    ".join(checks + reads)
     scalars = any(t[0] != "a" for t in arg_types)
     return (f"#define GF_KEY \"{key}\"\n" + _C_HEAD +
-            f"extern void gf_entry({', '.join(proto) or 'void'}) __asm__(\"{symbol}\");\n"
+            f"extern int gf_entry({', '.join(proto)}) __asm__(\"{symbol}\");\n"
             f"static PyObject *gf_call(PyObject *self, PyObject *const *x, intptr_t n) {{\n"
             f"    if (n != {n}) {{ PyErr_Format(PyExc_TypeError, \"graphflow native kernel \" "
             f"GF_KEY \" takes {n} arguments (%d given)\", (int)n); return NULL; }}\n"
             f"    {body}\n"
             + ("    if (PyErr_Occurred()) return NULL;\n" if scalars else "")
+            + "    long long ret[8] = {0};\n    void *exc = NULL;\n    int status;\n"
             + ("    void *save = PyEval_SaveThread();\n" if nogil else "")
-            + f"    gf_entry({', '.join(call)});\n"
+            + f"    status = gf_entry(ret, &exc, {', '.join(call)});\n"
             + ("    PyEval_RestoreThread(save);\n" if nogil else "")
-            + "    if (gf_raised) { gf_raised = 0; if (!PyErr_Occurred()) PyErr_SetString("
-              "PyExc_RuntimeError, \"graphflow native kernel \" GF_KEY \" raised\"); "
-              "return NULL; }\n"
+            + "    if (status != 0) { PyErr_SetString(PyExc_RuntimeError, \"graphflow native "
+              "kernel \" GF_KEY \" raised (e.g. an allocation failed)\"); return NULL; }\n"
               "    Py_IncRef(&_Py_NoneStruct);\n"
               "    return &_Py_NoneStruct;\n"
               "}\n"
               "static gf_methoddef gf_def = {\"gf_kernel_\" GF_KEY, (void *)gf_call, 0x0080, NULL};\n"
               "PyObject *gf_make(void) { return PyCFunction_NewEx(&gf_def, NULL, NULL); }\n")
-
-
-def _readonly_intrinsic():
-    from numba.core.imputils import impl_ret_borrowed
-    from numba.extending import intrinsic
-
-    @intrinsic
-    def _ro(typingctx, a):
-        sig = a.copy(readonly=True)(a)
-
-        def codegen(context, builder, signature, args):
-            return impl_ret_borrowed(context, builder, signature.return_type, args[0])
-        return sig, codegen
-    return _ro
-
-
-_RO = []
-
-
-def _wrap(disp, arg_types):
-    """The numba cfunc calling dispatcher `disp` with C arguments (`wrapper_source`)."""
-    import numba
-    from numba.core import types
-    if not _RO:
-        _RO.append(_readonly_intrinsic())
-    src, csig = wrapper_source(arg_types)
-    ns = {"numba": numba, "np": np, "types": types, "kernel": disp, "_ro": _RO[0]}
-    exec(src, ns)
-    return numba.cfunc(eval(csig, ns), error_model="numpy")(ns["entry"])
 
 
 def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
@@ -394,35 +369,47 @@ def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
     import llvmlite.binding as ll
     from numba.core import types
     sig = tuple(sig)
-    if disp.overloads[sig].signature.return_type != types.none:
+    if any(t[0] == "s" and _scalar_c(t[1]) is None for t in arg_types):
+        build.why = "a scalar argument of a dtype without a C type here"
+        return None
+    cres = disp.overloads[sig]
+    if cres.signature.return_type != types.none:
         build.why = "the kernel returns values"
         return None
-    cf = _wrap(disp, arg_types)
-    try:        # absent: LLVM inlined it into the wrapper
-        declared = cf._library._final_module.get_function(
-            disp.overloads[sig].fndesc.llvm_func_name).is_declaration
-    except NameError:
-        declared = False
-    if declared:
+    try:    # numba loaded it from its cache: only machine code inside the JIT, no module
+        defined = not cres.library._final_module.get_function(
+            cres.fndesc.llvm_func_name).is_declaration
+    except (NameError, AttributeError, RuntimeError):
+        defined = False
+    if not defined:
         if recompile is None:
             build.why = "the kernel came from numba's cache (no LLVM module to link)"
             return None
-        cf = _wrap(recompile(), arg_types)
-    lib = cf._library
+        cres = recompile().overloads[sig]
+    lib = cres.library
     cg = lib.codegen
     tm = ll.Target.from_triple(ll.get_process_triple()).create_target_machine(
         cpu=cg._get_host_cpu_name(), features=cg._get_host_cpu_features(), opt=3,
         reloc="pic", codemodel="default")
-    obj = tm.emit_object(lib._final_module)
+    obj = tm.emit_object(lib._final_module)     # codegen only: the IR numba's JIT compiled
+    symbol = cres.fndesc.llvm_func_name
+    # the module's Python wrapper (never called here) needs numba's C helpers: stubs for every
+    # function neither this process (Python, libc, libm) nor the shim provides
+    proc = ctypes.CDLL(None)
+    stubs = sorted(f.name for f in lib._final_module.functions
+                   if f.is_declaration and not f.name.startswith("llvm.")
+                   and f.name not in _SHIM and not hasattr(proc, f.name))
     meta = paths(cache_dir, key)[1]
     with tempfile.TemporaryDirectory(prefix="gf-native-", dir=cache_dir) as d:
         with open(os.path.join(d, "k.o"), "wb") as f:
             f.write(obj)
         with open(os.path.join(d, "entry.c"), "w") as f:
-            f.write(c_source(arg_types, cf.native_name, key, "nogil=True" in source))
+            f.write(c_source(arg_types, symbol, key, "nogil=True" in source) + "".join(
+                f"void *gf_stub_{i}(void) __asm__(\"{name}\");\n"
+                f"void *gf_stub_{i}(void) {{ return 0; }}\n" for i, name in enumerate(stubs)))
         out = os.path.join(d, "k.so")
         r = subprocess.run([cc, "-shared", "-fPIC", "-O1", "-Wl,-Bsymbolic", "-o", out,
-                            os.path.join(d, "entry.c"), os.path.join(d, "k.o")],
+                            os.path.join(d, "entry.c"), os.path.join(d, "k.o"), "-lm"],
                            capture_output=True, text=True)
         if r.returncode:
             build.why = f"{os.path.basename(cc)} failed: {r.stderr.strip()[:300]}"
