@@ -200,3 +200,37 @@ def test_a_shared_object_checks_its_arguments_like_numbas_dispatcher(tmp_path):
     os.replace(so + ".tmp", so)
     assert native.load(str(tmp_path), "testkey", len(TYPES)) is None
     assert not os.path.exists(so) and not os.path.exists(meta)
+
+
+CONV_CHILD = r"""
+import json, sys
+sys.path.insert(0, {root!r})
+import numpy as np
+import graphflow as tf
+from graphflow.backends.numba import wait_all
+
+rng = np.random.default_rng(1)
+x = rng.standard_normal((4, 9, 9, 3)).astype(np.float32)
+k = rng.standard_normal((3, 3, 3, 5)).astype(np.float32)
+f = tf.function(lambda x, k: tf.nn.relu(tf.nn.conv2d(x, k, 1, "VALID")))
+g = tf.function(lambda x, k: tf.nn.relu(tf.nn.conv2d(x, k, 1, "VALID")), jit_compile=False)
+f(x, k)
+wait_all()
+print("RESULT" + json.dumps({{"err": float(np.abs(f(x, k).numpy() - g(x, k).numpy()).max())}}))
+"""
+
+
+def test_a_kernel_that_calls_numbas_c_helpers_is_not_stubbed(tmp_path):
+    # im2col reshapes its arrays, which calls numba's `numba_attempt_nocopy_reshape`: such a
+    # kernel must load through numba (a stub in its shared object made every call fail)
+    env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(tmp_path))
+    for v in ("GRAPHFLOW_SYNC_COMPILE", "GRAPHFLOW_COMPILE_PROCESS", "GRAPHFLOW_NATIVE_KERNELS"):
+        env.pop(v, None)
+    out = subprocess.run([sys.executable, "-c", CONV_CHILD.format(root=ROOT)], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = json.loads([s for s in out.stdout.splitlines() if s.startswith("RESULT")][-1][6:])
+    assert res["err"] < 1e-4, res
+    if native.compiler() is not None:
+        why = [open(p).read() for p in glob.glob(str(tmp_path / "kernels" / "*.nonative"))]
+        assert any("numba_attempt_nocopy_reshape" in w for w in why), why

@@ -43,7 +43,7 @@ import tempfile
 import numpy as np
 
 #: changes whenever the C side (struct offsets, entry protocol, runtime shim) changes
-NATIVE_VERSION = "gf-native-5"
+NATIVE_VERSION = "gf-native-6"
 
 ENABLED = os.environ.get("GRAPHFLOW_NATIVE_KERNELS", "1") not in ("", "0")
 
@@ -349,6 +349,27 @@ def c_source(arg_types, symbol, key, nogil=True):
               "PyObject *gf_make(void) { return PyCFunction_NewEx(&gf_def, NULL, NULL); }\n")
 
 
+def _called_from(module, name):
+    """Names of the functions `name` calls in `module`, directly or through functions the
+    module defines."""
+    funcs = {f.name: f for f in module.functions}
+    seen, todo, out = {name}, [name], set()
+    while todo:
+        f = funcs.get(todo.pop())
+        if f is None or f.is_declaration:
+            continue
+        for block in f.blocks:
+            for ins in block.instructions:
+                if ins.opcode not in ("call", "invoke"):
+                    continue
+                callee = list(ins.operands)[-1].name
+                if callee and callee not in seen:
+                    seen.add(callee)
+                    out.add(callee)
+                    todo.append(callee)
+    return out
+
+
 def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
     """Write kernel `key`'s shared object (the numba dispatcher `disp`, compiled for `sig`) into
     `cache_dir`; the path, or None when this kernel or machine cannot have one (the reason is
@@ -399,6 +420,13 @@ def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
     stubs = sorted(f.name for f in lib._final_module.functions
                    if f.is_declaration and not f.name.startswith("llvm.")
                    and f.name not in _SHIM and not hasattr(proc, f.name))
+    # a stub is only safe where the kernel itself never calls it (e.g. numba's reshape helper,
+    # `numba_attempt_nocopy_reshape`, is called by kernels that reshape: a stub returning 0
+    # would make every such call fail)
+    needed = sorted(set(stubs) & _called_from(lib._final_module, symbol))
+    if needed:
+        build.why = f"the kernel calls numba's C helpers {needed}"
+        return None
     meta = paths(cache_dir, key)[1]
     with tempfile.TemporaryDirectory(prefix="gf-native-", dir=cache_dir) as d:
         with open(os.path.join(d, "k.o"), "wb") as f:
