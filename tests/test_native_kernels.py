@@ -47,15 +47,20 @@ print("RESULT" + json.dumps({{
 """
 
 
-def run(cache_dir, **env_extra):
+def child(script, cache_dir, **env_extra):
+    """Run `script` in a fresh process with its own cache dir; its RESULT json."""
     env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(cache_dir), **env_extra)
     for v in ("GRAPHFLOW_SYNC_COMPILE", "GRAPHFLOW_COMPILE_PROCESS", "GRAPHFLOW_NATIVE_KERNELS"):
         if v not in env_extra:
             env.pop(v, None)
-    out = subprocess.run([sys.executable, "-c", CHILD.format(root=ROOT)], env=env,
+    out = subprocess.run([sys.executable, "-c", script.format(root=ROOT)], env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
-    res = json.loads([s for s in out.stdout.splitlines() if s.startswith("RESULT")][-1][6:])
+    return json.loads([s for s in out.stdout.splitlines() if s.startswith("RESULT")][-1][6:])
+
+
+def run(cache_dir, **env_extra):
+    res = child(CHILD, cache_dir, **env_extra)
     assert res["err"] < 1e-3, res
     assert res["fresh"] and all(res["fresh"]), res      # the last call ran the kernels
     return res
@@ -223,13 +228,7 @@ print("RESULT" + json.dumps({{"err": float(np.abs(f(x, k).numpy() - g(x, k).nump
 def test_a_kernel_that_calls_numbas_c_helpers_is_not_stubbed(tmp_path):
     # im2col reshapes its arrays, which calls numba's `numba_attempt_nocopy_reshape`: such a
     # kernel must load through numba (a stub in its shared object made every call fail)
-    env = dict(os.environ, GRAPHFLOW_CACHE_DIR=str(tmp_path))
-    for v in ("GRAPHFLOW_SYNC_COMPILE", "GRAPHFLOW_COMPILE_PROCESS", "GRAPHFLOW_NATIVE_KERNELS"):
-        env.pop(v, None)
-    out = subprocess.run([sys.executable, "-c", CONV_CHILD.format(root=ROOT)], env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    res = json.loads([s for s in out.stdout.splitlines() if s.startswith("RESULT")][-1][6:])
+    res = child(CONV_CHILD, tmp_path)
     assert res["err"] < 1e-4, res
     if native.compiler() is not None:
         why = [open(p).read() for p in glob.glob(str(tmp_path / "kernels" / "*.nonative"))]

@@ -69,10 +69,12 @@ def test_plan_with_big_matmul_chooses_and_results_match():
     def f(x, w):
         return tf.nn.relu(tf.matmul(x, w)) + 1.0
     want = np.maximum(a @ b, 0) + 1
-    for _ in range(12):
-        np.testing.assert_allclose(f(a, b).numpy(), want, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(f(a, b).numpy(), want, rtol=1e-5, atol=1e-4)
     cf = f.get_concrete_function(a, b)
     plan = cf._executor
+    plan.wait()   # the choice starts once the kernels run (a cold compile may take a while)
+    for _ in range(12):
+        np.testing.assert_allclose(f(a, b).numpy(), want, rtol=1e-5, atol=1e-4)
     assert plan.blas_choice is not None and plan.blas_choice.phase == 2
     assert "threads:" in plan.report()
     small = tf.function(lambda x, w: tf.matmul(x, w))
@@ -112,9 +114,9 @@ def test_chunk_pool_kernels_give_the_same_values_on_one_thread(monkeypatch, mode
     @tf.function
     def f(v):
         return tf.exp(v), tf.reduce_sum(tf.tanh(v))
-    for _ in range(3):
+    for _ in range(3):   # before the kernels are ready these run numpy's float32 exp (2 ulp)
         e, s = f(x)
-        np.testing.assert_allclose(e.numpy(), want, rtol=1.2e-7)
+        np.testing.assert_allclose(e.numpy(), want, rtol=2.5e-7)
         np.testing.assert_allclose(float(s), np.tanh(x.astype(np.float64)).sum(), rtol=1e-5)
     plan = f.get_concrete_function(x)._executor
     plan.wait()
