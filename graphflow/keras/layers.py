@@ -545,8 +545,9 @@ class Layer(Module):
             lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, inputs)
         self._output_shape_value = _map(
             lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, outputs)
-        if self.supports_masking:
-            self._set_output_masks(inputs, outputs, mask)
+        if mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            if self.supports_masking:   # (the default compute_mask of no mask is no mask)
+                self._set_output_masks(inputs, outputs, mask)
         return outputs
 
     def _set_output_masks(self, inputs, outputs, mask):
