@@ -1,5 +1,7 @@
 """Shared test helpers: an op recorder, a finite-difference gradient checker, and a guard that no
 test leaves a tape active (a leaked tape would silently record every later test's ops)."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -152,3 +154,29 @@ def summary_text(model):
     lines = []
     model.summary(print_fn=lambda s, **kw: lines.append(s))
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _sync_compiling():
+    from graphflow.backends.numba import SETTINGS
+    old = SETTINGS.sync_compile
+    SETTINGS.sync_compile = True
+    try:
+        yield
+    finally:
+        SETTINGS.sync_compile = old
+
+
+@pytest.fixture
+def sync_compile():
+    """numba kernels compiled in the caller, so a test sees compiled kernels from its first
+    call (deterministic; the background compile path has tests of its own)."""
+    with _sync_compiling():
+        yield
+
+
+@pytest.fixture(scope="module")
+def sync_compile_module():
+    """`sync_compile` for a whole module (`pytestmark = pytest.mark.usefixtures(...)`)."""
+    with _sync_compiling():
+        yield

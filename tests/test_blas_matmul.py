@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import graphflow as tf
-from graphflow.backends.numba import SETTINGS, blas, codegen
+from graphflow.backends.numba import blas, codegen
 from graphflow.backends.numba.parallel import ONE_THREAD, pool
 from graphflow.ops.registry import OPS
 from test_numba_backend import check_same
@@ -20,12 +20,7 @@ from test_numba_backend import check_same
 R = np.random.default_rng(11)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _sync_compile():
-    old = SETTINGS.sync_compile
-    SETTINGS.sync_compile = True
-    yield
-    SETTINGS.sync_compile = old
+pytestmark = pytest.mark.usefixtures("sync_compile_module")   # conftest: kernels compiled in the caller
 
 
 @pytest.fixture

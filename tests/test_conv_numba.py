@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import graphflow as tf
-from graphflow.backends.numba import SETTINGS, conv, lowering, wait_all
+from graphflow.backends.numba import conv, lowering, wait_all
 from graphflow.backends.numba.plan import NumbaPlan
 from graphflow.ops import conv_ops as C
 from graphflow.ops.registry import OPS
@@ -24,12 +24,7 @@ from graphflow.ops.registry import OPS
 R = np.random.default_rng(7)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _sync_compile():
-    old = SETTINGS.sync_compile
-    SETTINGS.sync_compile = True
-    yield
-    SETTINGS.sync_compile = old
+pytestmark = pytest.mark.usefixtures("sync_compile_module")   # conftest: kernels compiled in the caller
 
 
 def run_both(op, attrs, *xs, tol=1e-5, in_shapes=None):

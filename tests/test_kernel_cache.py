@@ -10,10 +10,9 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 import graphflow as tf
-from graphflow.backends.numba import SETTINGS, STATS, cache
+from graphflow.backends.numba import STATS, cache
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -99,14 +98,6 @@ def test_concurrent_processes_share_one_cache(tmp_path):
     assert not glob.glob(os.path.join(str(tmp_path), "kernels", ".tmp-*"))
     res = run_child(tmp_path)
     assert set(res["origins"]) == {"disk"}
-
-
-@pytest.fixture
-def sync_compile():
-    old = SETTINGS.sync_compile
-    SETTINGS.sync_compile = True
-    yield
-    SETTINGS.sync_compile = old
 
 
 def test_same_structure_shares_one_kernel_in_memory(sync_compile):

@@ -10,21 +10,17 @@ import pytest
 
 import graphflow as tf
 from graphflow import control_ops
-from graphflow.backends.numba import cache, loop as loop_lowering, loop_split
+from graphflow.backends.numba import loop as loop_lowering, loop_split
 from graphflow.keras import recurrent as rnn
 from test_loop_lowering import _loops
 from test_recurrent import loss_and_gradients
 
 
 @pytest.fixture
-def sync_compile(monkeypatch):
-    """Loops compiled in the caller; the halves always run at once (a split loop otherwise
-    measures whether one thread runs it faster on this machine now)."""
+def sync_compile(monkeypatch, sync_compile):
+    """Loops compiled in the caller (conftest's fixture); the halves always run at once (a
+    split loop otherwise measures whether one thread runs it faster on this machine now)."""
     monkeypatch.setenv("GRAPHFLOW_PLAN_THREADS", "multi")
-    old = cache.SETTINGS.sync_compile
-    cache.SETTINGS.sync_compile = True
-    yield
-    cache.SETTINGS.sync_compile = old
 
 
 def _compiled(run, args, split=True):

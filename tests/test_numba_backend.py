@@ -30,13 +30,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 TOL = {"float32": dict(rtol=1e-5, atol=1e-6), "float64": dict(rtol=1e-12, atol=1e-13)}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _sync_compile():
-    """Compile in the caller: deterministic tests (one test covers the background thread)."""
-    old = SETTINGS.sync_compile
-    SETTINGS.sync_compile = True
-    yield
-    SETTINGS.sync_compile = old
+pytestmark = pytest.mark.usefixtures("sync_compile_module")   # conftest: kernels compiled in the caller
 
 
 def executors(fn):

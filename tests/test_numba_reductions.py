@@ -15,19 +15,13 @@ import numpy as np
 import pytest
 
 import graphflow as tf
-from graphflow.backends.numba import SETTINGS
 from graphflow.backends.numba.plan import NumbaPlan
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _sync_compile():
-    old = SETTINGS.sync_compile
-    SETTINGS.sync_compile = True
-    yield
-    SETTINGS.sync_compile = old
+pytestmark = pytest.mark.usefixtures("sync_compile_module")   # conftest: kernels compiled in the caller
 
 
 def both(fn, *args):

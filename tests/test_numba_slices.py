@@ -13,7 +13,9 @@ import graphflow as tf
 from graphflow.backends.numba import SETTINGS
 from graphflow.backends.numba.parallel import ONE_THREAD
 # (the autouse fixture compiles kernels synchronously in this module too)
-from test_numba_reductions import _sync_compile, both as run  # noqa: F401
+from test_numba_reductions import both as run
+
+pytestmark = pytest.mark.usefixtures("sync_compile_module")   # conftest: kernels compiled in the caller
 
 
 def data(shape, seed=0):
