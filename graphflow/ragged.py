@@ -208,7 +208,7 @@ class RaggedTensor:
 
     def _bounding_dims(self):
         """The dense shape `to_tensor` pads to, from the partition (static)."""
-        lens = np.diff(self._row_splits)
+        lens = _lengths(self)
         v = self._values
         inner = v._bounding_dims()[1:] if isinstance(v, RaggedTensor) else \
             [_static_dim(d, "RaggedTensor.to_tensor") for d in v.shape[1:]]
@@ -239,7 +239,7 @@ class RaggedTensor:
         """
         axis = int(axis) % self.ndim
         if axis == 1:
-            return Tensor._wrap(np.diff(self._row_splits))
+            return Tensor._wrap(_lengths(self))
         if axis == 0 or not isinstance(self._values, RaggedTensor):
             raise ValueError(f"RaggedTensor.row_lengths: axis {axis} is not a ragged dim of "
                              f"a tensor of shape {self.shape}")
@@ -342,10 +342,9 @@ class RaggedTensor:
         n_vals = int(v.shape[0])
         # index of every dense row into [values; padding row]
         src = np.full(dims[0] * dims[1], n_vals, np.int64)
-        s_ = self._row_splits
-        for i in range(min(dims[0], len(s_) - 1)):
-            k = min(int(s_[i + 1] - s_[i]), dims[1])
-            src[i * dims[1]:i * dims[1] + k] = np.arange(s_[i], s_[i] + k)
+        rows = min(dims[0], self.nrows())
+        kept = np.minimum(_lengths(self)[:rows], dims[1])   # each row's values, cut to width
+        src[_ranges(np.arange(rows) * dims[1], kept)] = _ranges(self._row_splits[:rows], kept)
         pad = _s.broadcast_to(_s.reshape(convert_to_tensor(
             _fill(self.dtype, default_value), self.dtype), [1] * (1 + len(dims) - 2)),
             [1] + dims[2:])

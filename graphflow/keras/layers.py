@@ -190,8 +190,7 @@ class _SupportsMasking:
 
     def __get__(self, obj, cls):
         v = None if obj is None else obj.__dict__.get("_supports_masking")
-        return any("compute_mask" in vars(k) for k in cls.__mro__[:cls.__mro__.index(Layer)]) \
-            if v is None else v
+        return cls.compute_mask is not Layer.compute_mask if v is None else v
 
     def __set__(self, obj, value):
         obj.__dict__["_supports_masking"] = bool(value)
