@@ -22,7 +22,7 @@ partition traces again).
 import numpy as np
 
 from . import dtypes as _dt
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, user_source
 from .nest import Components, Static
 from .ops import array_ops as _a, math_ops as _m, segment_ops as _seg, shape_ops as _s
 from .sparse import SparseTensor
@@ -37,9 +37,10 @@ def _known(x, what):
     """The numpy value of `x`: row partitions are computed from values known in Python."""
     v = _seg.known_value(x) if isinstance(x, Tensor) else x
     if v is None:
-        raise TypeError(f"{what}: needs a value known while tracing (a RaggedTensor's row "
-                        "partition is static in graphflow: pass the RaggedTensor itself as a "
-                        "@function argument, or build it from Python/numpy values)")
+        raise TypeError(f"{what}, at {user_source()}: needs a value known while tracing (a "
+                        "RaggedTensor's row partition is static in graphflow: pass the "
+                        "RaggedTensor itself as a @function argument, or build it from "
+                        "Python/numpy values)")
     return np.asarray(v)
 
 

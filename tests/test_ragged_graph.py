@@ -168,3 +168,9 @@ def test_concrete_function_of_a_ragged_spec_is_a_clear_error():
     f = tf.function(lambda x: x + 1)
     with pytest.raises(ValueError, match="row partition"):
         f.get_concrete_function(tf.RaggedTensorSpec(shape=[None, None], dtype=tf.int32))
+
+
+def test_the_traced_mask_error_names_the_users_line():
+    f = tf.function(lambda x: tf.ragged.boolean_mask(x, x > 2.))
+    with pytest.raises(TypeError, match=r"test_ragged_graph\.py:\d+"):
+        f(rt())
