@@ -374,3 +374,18 @@ def test_custom_rnn_in_functional_model_with_batch_shape():
     assert _.shape == (1, 10, 1)
     y = model(np.random.default_rng(0).random((16, 10, 5)).astype("float32"))
     assert y.shape == (16, 8, 1)
+
+
+def test_unnamed_functional_model_is_named_and_shown_as_keras3_functional():
+    # Keras 3: Model(inputs, outputs) is a `Functional` named "functional" (uniquified), and a
+    # nested one appears in the outer summary as "<name> (Functional)"
+    inner = _mnist_model()
+    x = keras.Input(shape=(784,))
+    outer = keras.Model(x, inner(x))
+    assert outer.name.startswith("functional")
+    text = summary_text(outer)
+    assert "mnist_model (Functional)" in text and f'Model: "{outer.name}"' in text
+    class Sub(keras.Model):
+        def call(self, x):
+            return x
+    assert Sub().name.startswith("sub")

@@ -463,6 +463,14 @@ def _arg_masks(node, masks, given):
             if f"{k}_mask" in params and given.get(f"{k}_mask") is None and id(v) in masks}
 
 
+def _class_label(layer):
+    """The class shown in `summary()`: a functional `Model(inputs, outputs)` is Keras 3's
+    `Functional`, everything else its own class name."""
+    if type(layer) is Model and getattr(layer, "_functional", False):
+        return "Functional"
+    return type(layer).__name__
+
+
 class Model(Layer):
     """A layer with training: subclass it and define `call`, or build a functional model with
     `Model(inputs, outputs)` from `keras.Input`."""
@@ -480,7 +488,7 @@ class Model(Layer):
         base_kwargs = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype") if k in kwargs}
         if outputs is not None and "name" not in base_kwargs:
             from .layers import unique_name
-            base_kwargs["name"] = unique_name("model")
+            base_kwargs["name"] = unique_name("functional")   # Keras 3's Functional class name
         super().__init__(**base_kwargs)
         if kwargs:
             raise TypeError(f"Model: unexpected keyword arguments {sorted(kwargs)}")
@@ -710,7 +718,7 @@ class Model(Layer):
         layers = self.layers
         for i, layer in enumerate(layers):
             n = layer.count_params() if layer.built else "0 (unbuilt)"
-            print_fn(row([f"{layer.name} ({type(layer).__name__})", shape_text(layer), n]))
+            print_fn(row([f"{layer.name} ({_class_label(layer)})", shape_text(layer), n]))
             if i < len(layers) - 1:
                 print_fn(" " * line_length)
         print_fn("=" * line_length)
