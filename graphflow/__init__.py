@@ -58,6 +58,7 @@ from .state import name_scope
 from . import autodiff
 from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
 from .ops import conv_ops as _cv
+from .ops import conv3d_ops as _c3   # 3-D / N-D pooling / morphology (compositions)
 from .ops import image_ops as _im
 from .ops import array_ops as _a, linalg_ops as _la
 from .ops import segment_ops as _seg, special_ops as _sp
@@ -493,3 +494,6 @@ for _ns, _n, _f in _ax.config_extras():   # settings TF guides call; recorded, n
     _where.__dict__[_n] = _f
 config.experimental_run_functions_eagerly = config.run_functions_eagerly
 nn.ctc_loss = _ctc.ctc_loss
+nn.__dict__.update({_n: getattr(_c3, _n) for _n in (
+    "conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "pool", "max_pool_with_argmax",
+    "dilation2d", "erosion2d")})

@@ -1,7 +1,8 @@
 """More Keras 3 convolution and pooling layers: Conv1DTranspose, DepthwiseConv1D,
 SeparableConv1D (the 2-D ops on a height-1 image), Conv3D and Conv3DTranspose (one 2-D
 convolution per depth tap of the kernel, summed - so values, gradients and the numba kernels
-are the 2-D ones), MaxPooling3D / AveragePooling3D (2-D pooling, then the depth windows) and
+are the 2-D ones; `tf.nn.conv3d` of ops/conv3d_ops.py), MaxPooling3D / AveragePooling3D
+(2-D pooling, then the depth windows: `tf.nn.max_pool3d` / `avg_pool3d`) and
 the global 3-D poolings. Weight shapes, names, defaults and configs follow Keras 3.
 
 >>> import graphflow as tf
@@ -13,20 +14,13 @@ TensorShape([1, 2, 2, 2, 2])
 """
 import numpy as np
 
-from ..ops import array_ops as _a, conv_ops as _cv, math_ops as _m, shape_ops as _s
-from ..tensor import TensorShape, convert_to_tensor
+from ..ops import conv_ops as _cv, conv3d_ops as _c3, math_ops as _m, shape_ops as _s
+from ..tensor import TensorShape
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
 from .conv_layers import build_weights, conv_length, deconv_length
 from .layers import Layer, configure_kernel_bias, keras_object_config, unique_name
 from .layers_extra import standardize_data_format, standardize_tuple
-
-
-def _same_pads(n, k, stride, dilation, out):
-    """TF's SAME split of the padding a window of `k` taps needs for `out` outputs."""
-    total = max((out - 1) * stride + (k - 1) * dilation + 1 - n, 0)
-    return total // 2, total - total // 2
-
 
 
 def _static(n, layer, what):
@@ -36,70 +30,23 @@ def _static(n, layer, what):
     return int(n)
 
 
-def _depth_taps(x, k, stride, dilation, out):
-    """The `k` strided views x[:, i*dilation :: stride] (out steps each) along axis 1."""
-    span = (out - 1) * stride + 1
-    return [x[:, i * dilation:i * dilation + span:stride] for i in range(k)]
-
-
-def _fold(x):
-    """(N, D, ...) -> (N*D, ...)."""
-    return _s.reshape(x, (-1,) + tuple(x.shape[2:]))
-
-
-def _unfold(y, d):
-    return _s.reshape(y, (-1, d) + tuple(y.shape[1:]))
-
-
 def conv3d(x, kernel, strides, padding, dilations):
     """3-D convolution of an NDHWC input with a (kd, kh, kw, C/groups, F) kernel ('valid' or
-    'same' as TF): one conv2d per depth tap on the (N*Do, H, W, C) views, summed.
+    'same' as TF): `tf.nn.conv3d` (one conv2d per depth tap, summed).
 
     >>> import graphflow as tf
     >>> conv3d(tf.ones((1, 3, 3, 3, 1)), tf.ones((3, 3, 3, 1, 1)), (1, 1, 1), "valid",
     ...        (1, 1, 1)).numpy().ravel().tolist()
     [27.0]
     """
-    kd = kernel.shape[0]
-    d = x.shape[1]
-    out = conv_length(d, kd, strides[0], dilations[0], padding)
-    if padding == "same":
-        lo, hi = _same_pads(d, kd, strides[0], dilations[0], out)
-        if lo or hi:
-            x = _a.pad(x, [[0, 0], [lo, hi]] + [[0, 0]] * 3)
-    y = None
-    for i, xi in enumerate(_depth_taps(x, kd, strides[0], dilations[0], out)):
-        yi = _cv.conv2d(_fold(xi), kernel[i], strides[1:], padding.upper(),
-                        dilations=dilations[1:])
-        y = yi if y is None else y + yi
-    return _unfold(y, out)
+    return _c3.conv3d(x, kernel, strides, padding.upper(), dilations=dilations)
 
 
 def conv3d_transpose(x, kernel, out_spatial, strides, padding, dilations):
     """The transpose of `conv3d` in its input: NDHWC input, (kd, kh, kw, F, C) kernel, output
-    spatial size `out_spatial`; one conv2d_transpose per depth tap, each placed at its depth
-    offset (the input's depth steps `stride` apart), then TF's SAME / VALID crop."""
-    kd, (sd, dd) = kernel.shape[0], (strides[0], dilations[0])
-    d, (od, oh, ow) = x.shape[1], out_spatial
-    f = kernel.shape[3]
-    xf = _fold(x)
-    span = (d - 1) * sd + 1
-    full = span + (kd - 1) * dd
-    y = None
-    for i in range(kd):
-        yi = _cv.conv2d_transpose(xf, kernel[i], (xf.shape[0], oh, ow, f), strides[1:],
-                                  padding.upper(), dilations=dilations[1:])
-        yi = _unfold(yi, d)
-        if sd > 1:   # the depth steps `sd` apart: zeros between them
-            yi = _a.pad(_s.expand_dims(yi, 2), [[0, 0], [0, 0], [0, sd - 1]] + [[0, 0]] * 3)
-            yi = _s.reshape(yi, (-1, d * sd) + tuple(yi.shape[3:]))[:, :span]
-        yi = _a.pad(yi, [[0, 0], [i * dd, full - span - i * dd]] + [[0, 0]] * 3)
-        y = yi if y is None else y + yi
-    lo = _same_pads(od, kd, sd, dd, d)[0] if padding == "same" else 0
-    y = y[:, lo:lo + od]
-    if full - lo < od:
-        y = _a.pad(y, [[0, 0], [0, od - (full - lo)]] + [[0, 0]] * 3)
-    return y
+    spatial size `out_spatial` (`tf.nn.conv3d_transpose`)."""
+    out = (x.shape[0],) + tuple(out_spatial) + (kernel.shape[3],)
+    return _c3.conv3d_transpose(x, kernel, out, strides, padding.upper(), dilations=dilations)
 
 
 def _kernel_bias_config(layer, kernel="kernel"):
@@ -401,16 +348,11 @@ class _Pool3D(Layer):
         if x.ndim != 5:
             raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
                              f"5, got shape {tuple(x.shape)}")
-        d = _static(x.shape[1], self, "depth")
-        y = _unfold(self._pool2d(_fold(x), self.pool_size[1:], self.strides[1:],
-                                 self.padding.upper()), d)
-        k, s = self.pool_size[0], self.strides[0]
-        out = conv_length(d, k, s, 1, self.padding)
-        lo, hi = _same_pads(d, k, s, 1, out) if self.padding == "same" else (0, 0)
-        if lo or hi:
-            y = _a.pad(y, [[0, 0], [lo, hi]] + [[0, 0]] * 3, constant_values=self._fill(y))
-        return _cv.from_channels_last(self._reduce(_depth_taps(y, k, s, 1, out), d, lo, out),
-                          self.data_format)
+        _static(x.shape[1], self, "depth")
+        pads = _c3.axis_pads(self.padding.upper(), tuple(x.shape[1:4]), self.pool_size,
+                             self.strides, (1, 1, 1), self.keras_name)
+        return _cv.from_channels_last(_c3.pool3d_nd(x, self.kind, self.pool_size, self.strides,
+                                                    pads), self.data_format)
 
     def compute_output_shape(self, input_shape):
         sh = tuple(input_shape)
@@ -426,36 +368,12 @@ class _Pool3D(Layer):
 
 class MaxPooling3D(_Pool3D):
     """Max over (pool_size) windows of a 5-D input (strides default to pool_size)."""
-    keras_name = "max_pooling3d"
-    _pool2d = staticmethod(_cv.max_pool2d)
-
-    def _fill(self, y):
-        return float(np.finfo(y.dtype.np).min)
-
-    def _reduce(self, taps, d, lo, out):
-        y = taps[0]
-        for t in taps[1:]:
-            y = _m.maximum(y, t)
-        return y
+    keras_name, kind = "max_pooling3d", "MAX"
 
 
 class AveragePooling3D(_Pool3D):
     """Average over (pool_size) windows of a 5-D input ('same': non-padding cells only)."""
-    keras_name = "average_pooling3d"
-    _pool2d = staticmethod(_cv.avg_pool2d)
-
-    def _fill(self, y):
-        return 0.0
-
-    def _reduce(self, taps, d, lo, out):
-        y = taps[0]
-        for t in taps[1:]:
-            y = y + t
-        # non-padding cells per depth window (the 2-D part has averaged its own already)
-        k, s = self.pool_size[0], self.strides[0]
-        counts = [max(0, min(j * s - lo + k, d) - max(j * s - lo, 0)) for j in range(out)]
-        scale = np.asarray([1.0 / c for c in counts], y.dtype.np).reshape(1, out, 1, 1, 1)
-        return y * convert_to_tensor(scale)
+    keras_name, kind = "average_pooling3d", "AVG"
 
 
 class _GlobalPool3D(Layer):
