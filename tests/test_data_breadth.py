@@ -740,3 +740,42 @@ def test_snapshot_writes_once_then_reads(tmp_path):
     assert values(snap) == [0, 1, 4, 9] and len(runs) == 1
     assert values(ds.snapshot(path, shard_func=lambda x: x % 2)) == [0, 1, 4, 9]
     assert len(runs) == 1
+
+
+def test_rebatch_and_ragged_batch_specs_as_tf():
+    # values and specs printed by TF 2.21 for the same pipelines
+    ds = tf.data.Dataset.range(10).batch(3)
+    assert [b.tolist() for b in ds.rebatch([2, 1]).as_numpy_iterator()] == \
+        [[0, 1], [2], [3, 4], [5], [6, 7], [8], [9]]
+    assert [b.tolist() for b in ds.rebatch(2, drop_remainder=True).as_numpy_iterator()] == \
+        [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
+    assert ds.rebatch(2).element_spec.shape.as_list() == [None]
+    assert int(ds.rebatch(2).cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    # ragged_batch: fully known shapes batch densely, otherwise ragged up to the last unknown dim
+    dense = tf.data.Dataset.range(4).map(lambda x: tf.zeros([2]))
+    assert dense.ragged_batch(2).element_spec == tf.TensorSpec((None, 2), tf.float32)
+    assert dense.ragged_batch(2, drop_remainder=True).element_spec == \
+        tf.TensorSpec((2, 2), tf.float32)
+    def gen(shape):
+        def g():
+            for i in range(4):
+                yield np.zeros([i if d is None else d for d in shape], np.float32)
+        return tf.data.Dataset.from_generator(
+            g, output_signature=tf.TensorSpec(shape, tf.float32))
+    rows = gen((None, 3))
+    spec = rows.ragged_batch(2).element_spec
+    assert (spec.shape.as_list(), spec.ragged_rank) == ([None, None, 3], 1)
+    b = next(iter(rows.ragged_batch(2)))
+    assert b.ragged_rank == 1 and b.shape.as_list() == [2, None, 3]
+    assert b.row_lengths().numpy().tolist() == [0, 1]
+    cols = gen((3, None))
+    spec = cols.ragged_batch(2).element_spec
+    assert (spec.shape.as_list(), spec.ragged_rank) == ([None, 3, None], 2)
+    assert next(iter(cols.ragged_batch(2))).to_list() == [[[], [], []], [[0.0], [0.0], [0.0]]]
+
+
+def test_rejection_resample_keeps_the_class_dtype():
+    ds = tf.data.Dataset.from_tensor_slices(np.array([0, 0, 1, 1, 0, 1]))
+    out = ds.rejection_resample(lambda x: x, target_dist=[0.5, 0.5], seed=0)
+    assert out.element_spec[0].dtype == tf.int64   # TF: class_func's own dtype
+    assert all(int(c) == int(x) for c, x in out)

@@ -400,6 +400,34 @@ class Dataset:
         return self._derive(make, UNKNOWN_CARDINALITY, lambda: map_structure(
             _unbatched_spec, self.element_spec))
 
+    def rebatch(self, batch_size, drop_remainder=False, name=None):
+        """Re-split batched elements into batches of `batch_size` (an int, or a list of sizes
+        used in turn), as `unbatch().batch(...)` does, across the old batch boundaries.
+
+        >>> import graphflow as tf
+        >>> [b.numpy().tolist() for b in tf.data.Dataset.range(5).batch(3).rebatch([2, 1])]
+        [[0, 1], [2], [3, 4]]
+        """
+        what = _where("rebatch")
+        sizes = [_batch_size(b, what) for b in
+                 (batch_size if isinstance(batch_size, (list, tuple)) else [batch_size])]
+        flat = self.unbatch()
+        ragged = self._ragged_components()
+
+        def make():
+            buf, turn = [], itertools.cycle(sizes)
+            want = next(turn)
+            for e in flat._make():
+                buf.append(e)
+                if len(buf) == want:
+                    yield stack(buf, what, ragged)
+                    buf, want = [], next(turn)
+            if buf and not drop_remainder:
+                yield stack(buf, what, ragged)
+        size = sizes[0] if drop_remainder and len(set(sizes)) == 1 else None
+        return self._derive(make, UNKNOWN_CARDINALITY, lambda: map_structure(
+            lambda s: _batched_spec(_unbatched_spec(s), size), self.element_spec))
+
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
         """TF's buffered shuffle: fill a buffer of `buffer_size` elements, emit a random one and
         refill its slot. A full shuffle needs `buffer_size >= ` the dataset size. With `seed`,
@@ -875,10 +903,25 @@ class Dataset:
         """
         n = _batch_size(batch_size, _where("ragged_batch"))
         splits_dt = _dt.as_dtype(row_splits_dtype)
+        # TF: a component of fully known shape batches densely; otherwise it becomes ragged up
+        # to its last unknown dim (ragged_rank), the known dims after it stay uniform
+        size = n if drop_remainder else None
 
-        return self._grouped(n, drop_remainder,
-                             lambda buf: stack(buf, "ragged_batch", ragged=True,
-                                               splits_dtype=splits_dt), None)
+        def ranks():
+            return [_ragged_rank_of(s) for s in flatten(self.element_spec)[0]]
+
+        def out_spec():
+            leaves, rebuild = flatten(self.element_spec)
+            return rebuild([_batched_spec(s, size) if r is None else
+                            RaggedTensorSpec([size] + list(s.shape), s.dtype, r, splits_dt)
+                            for s, r in zip(leaves, ranks())])
+        def combine(buf):
+            # a spec taken from one traced element may call a varying shape fixed: ragged then
+            cols = zip(*(flatten(e)[0] for e in buf))
+            flags = [r if r is not None or len({tuple(t.shape) for t in col}) == 1 else True
+                     for r, col in zip(ranks(), cols)]
+            return stack(buf, "ragged_batch", ragged=flags, splits_dtype=splits_dt)
+        return self._grouped(n, drop_remainder, combine, out_spec)
 
     def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
         """A dataset of windows: window k holds the input elements k*shift + i*stride for
@@ -1131,7 +1174,8 @@ class Dataset:
             rng = np.random.default_rng([base, next(epoch)])
             counts = np.zeros(len(target))
             for e in self._make():
-                c = int(class_fn(e))
+                cls = convert_to_tensor(class_fn(e))   # TF keeps class_func's dtype
+                c = int(cls)
                 if not 0 <= c < len(target):
                     raise InvalidArgumentError(f"rejection_resample: class {c} is out of range "
                                                f"for target_dist of {len(target)} classes")
@@ -1140,7 +1184,7 @@ class Dataset:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     ratio = np.where(init > 0, target / init, 0.0)
                 if rng.random() < ratio[c] / ratio.max():
-                    yield convert_to_tensor(np.int32(c)), e
+                    yield cls, e
         return self._derive(make, UNKNOWN_CARDINALITY)
 
     def assert_cardinality(self, expected_cardinality, name=None):
@@ -1377,6 +1421,15 @@ def _batched_spec(s, n):
         return RaggedTensorSpec([n] + s.shape.as_list(), s.dtype, s.ragged_rank + 1,
                                 s.row_splits_dtype)
     return TensorSpec((n,) + tuple(s.shape), s.dtype)
+
+
+def _ragged_rank_of(s):
+    """The ragged_rank `ragged_batch` gives a component of spec `s` (None: batched densely):
+    its last unknown dim's position + 1, counting the new batch axis."""
+    if isinstance(s, RaggedTensorSpec) or not s.shape.rank:
+        return None
+    unknown = [i for i, d in enumerate(s.shape.as_list()) if d is None]
+    return unknown[-1] + 1 if unknown else None
 
 
 def _unbatched_spec(s):

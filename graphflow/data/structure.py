@@ -148,8 +148,9 @@ def _columns(elements):
 
 def stack(elements, what, ragged=False, splits_dtype=_dt.int64):
     """Stack a list of equal-structure elements along a new first axis. Components that are
-    RaggedTensors, or flagged in `ragged` (True for all, or a list per component), become
-    RaggedTensors (their elements may differ in shape); scalars stay dense."""
+    RaggedTensors, or flagged in `ragged` (True for all, or a list per component of False/None
+    or the ragged_rank to build), become RaggedTensors (their elements may differ in shape);
+    scalars stay dense."""
     cols, rebuild = _columns(elements)
     flags = ragged if isinstance(ragged, list) else [bool(ragged)] * len(cols)
     out = []
@@ -161,7 +162,8 @@ def stack(elements, what, ragged=False, splits_dtype=_dt.int64):
             out.append(_sparse_stack(col))
             continue
         if flag and col[0].shape.rank:
-            out.append(_ragged_column(col, splits_dtype))
+            out.append(_ragged_column(col, splits_dtype,
+                                      None if flag is True else int(flag)))
             continue
         shapes = {tuple(t.shape) for t in col}
         if len(shapes) > 1:
@@ -181,14 +183,14 @@ def _sparse_stack(col):
                         shape)
 
 
-def _ragged_column(col, splits_dtype):
+def _ragged_column(col, splits_dtype, ragged_rank=None):
     arrays = [np.asarray(t._value) for t in col]
-    if arrays[0].ndim == 1:
+    if arrays[0].ndim == 1 or ragged_rank == 1:
         splits = np.concatenate([[0], np.cumsum([a.shape[0] for a in arrays])])
         return RaggedTensor.from_row_splits(
             convert_to_tensor(np.concatenate(arrays), col[0].dtype),
             splits.astype(_dt.as_dtype(splits_dtype).np))
-    return ragged_constant([a.tolist() for a in arrays], col[0].dtype)
+    return ragged_constant([a.tolist() for a in arrays], col[0].dtype, ragged_rank=ragged_rank)
 
 
 def _pad_value(v, dtype, what):
