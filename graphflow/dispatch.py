@@ -13,14 +13,14 @@ compute the output's tangent with the op's JVP rule. A recorder pauses itself wh
 own rules, so only the others see those ops (nesting gives higher orders).
 
 The eager fast paths live here too: `binary_operator` (`a + b` on two same-dtype float tensors
-with nothing recording) and `wrap`.
+or Variables, eager, with tapes recording it as `bind` would) and `wrap`.
 """
 from operator import attrgetter
 
 from . import state as _state
 from .errors import InvalidArgumentError
 from .ops.registry import OPS, op_error
-from .tensor import Tensor, convert_args
+from .tensor import Tensor, Variable, convert_args
 
 _value_of = attrgetter("_value")
 _new = object.__new__
@@ -92,23 +92,34 @@ def bind(op, args, attrs):
 def binary_operator(name, pyop, doc=None):
     """The public function of binary op `name` (`graphflow.add`, `Tensor.__add__`, ...).
 
-    Fast path: two eager Tensors of the same float dtype with nothing recording run `pyop`
-    (Python's operator: identical to the ufunc on arrays, and numpy's cheap scalar math on 0-d
-    values) and skip conversion and rule lookup; anything else - tapes, tracing, broadcasting
-    errors, conversions - takes the full `bind`.
+    Fast path: two eager Tensors (or Variables, read first as `convert_args` would) of the same
+    float dtype run `pyop` (Python's operator: identical to the ufunc on arrays, and numpy's
+    cheap scalar math on 0-d values) and skip conversion and rule lookup; active tapes and
+    forward accumulators record the application just as `bind` would hand it to them. Anything
+    else - tracing, numerics checks, broadcasting errors, conversions - takes the full `bind`.
     """
     op = OPS[name]
 
     def api(x, y, name=None):
-        if type(x) is Tensor and type(y) is Tensor and _current().idle and not NUMERICS_CHECKS:
-            xv, yv = x._value, y._value
-            if xv.dtype is yv.dtype and xv.dtype.kind == "f":
-                try:
-                    r = _new(Tensor)
-                    r._value = pyop(xv, yv)
-                    return r
-                except ValueError:
-                    pass
+        st = _current()
+        if st.graph is None and not NUMERICS_CHECKS:
+            if type(x) is Variable:   # eager read (recorded by the tapes), as convert_args does
+                x = x._read()
+            if type(y) is Variable:
+                y = y._read()
+            if type(x) is Tensor and type(y) is Tensor:
+                xv, yv = x._value, y._value
+                if xv.dtype is yv.dtype and xv.dtype.kind == "f":
+                    try:
+                        val = pyop(xv, yv)
+                    except ValueError:   # e.g. shapes that do not broadcast: bind says so
+                        pass
+                    else:
+                        r = _new(Tensor)
+                        r._value = val
+                        for rec in st.tapes:   # recorders see it exactly as through bind
+                            rec._record(op, [x, y], NO_ATTRS, r)
+                        return r
         return bind(op, convert_args(x, y, op=op.name), NO_ATTRS)
     api.__name__ = api.__qualname__ = op.name
     api.__doc__ = doc

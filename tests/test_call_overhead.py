@@ -49,3 +49,29 @@ def test_the_fast_path_respects_an_outer_tape_and_relaxed_traces():
         tape.watch(x)
         y = g(x)
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [2.0, 4.0])
+
+
+def test_eager_binary_operators_on_variables_under_tapes_record_as_bind_does():
+    """`v * v`, `v + x`, `x - v` on Variables and Tensors under tapes take dispatch's operator
+    fast path (no conversion, no rule lookup): first and second derivatives, forward-mode
+    tangents and broadcasting stay those of the general path."""
+    v = tf.Variable(3.0)
+    w = tf.Variable(np.array([1.0, 2.0], np.float32))
+    x = tf.constant(np.array([[0.5, -1.0], [2.0, 4.0]], np.float32))
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = v * v * v              # d/dv = 3v^2 = 27, d2/dv2 = 6v = 18
+        g = inner.gradient(y, v)
+    assert float(y) == 27.0 and float(g) == 27.0
+    assert float(outer.gradient(g, v)) == 18.0
+    with tf.GradientTape(persistent=True) as t:
+        z = tf.reduce_sum((w + x) * (x - w))   # = sum(x^2 - w^2): d/dw = -2w per row, summed
+    np.testing.assert_allclose(t.gradient(z, w).numpy(), [-4.0, -8.0])
+    np.testing.assert_allclose(t.gradient(z, x).numpy(), 2 * x.numpy())
+    assert [r.op.name for r in t._records[:3]] == ["read_variable", "add", "read_variable"]
+    with tf.autodiff.ForwardAccumulator(v, tf.constant(1.0)) as acc:
+        y = v * v - v
+    assert float(acc.jvp(y)) == 5.0               # 2v - 1
+    with pytest.raises(tf.errors.InvalidArgumentError, match="multiply"):
+        with tf.GradientTape():
+            w * tf.ones((3,))                     # shapes that do not broadcast: bind's error

@@ -40,6 +40,16 @@ def _raw_shape(x):
         return tuple(x.shape)
 
 
+def _float_shape(x):
+    """x's shape as a plain tuple if x carries gradients (float or complex), else None: one call
+    for `is_floating` and `_raw_shape` on the backward pass's hot path."""
+    try:
+        v = x._value
+        return v.shape if v.dtype.kind in "fc" else None
+    except AttributeError:   # symbolic values have no `_value`
+        return tuple(x.shape) if x.dtype.is_floating or x.dtype.is_complex else None
+
+
 def unbroadcast(g, shape):
     """Sum cotangent `g` down to `shape` (undo numpy broadcasting)."""
     gs, shape = tuple(g.shape), tuple(shape)
@@ -61,15 +71,35 @@ def reachable(records, sources, differentiable=True):
     reach = set(map(id, sources))
     useful = []
     for r in records:
-        if differentiable and (r.op.vjp is None or not is_floating(r.output)) and not (
-                is_floating(r.output) and "gradient_error" in r.op.facts):
-            continue   # (ops with a gradient_error stay: backward raises if a cotangent arrives)
+        if differentiable:
+            out = r.output
+            try:
+                fl = out._value.dtype.kind in "fc"   # is_floating, inline (the eager hot path)
+            except AttributeError:
+                fl = is_floating(out)
+            if not fl or (r.op.vjp is None and "gradient_error" not in r.op.facts):
+                continue   # (ops with a gradient_error stay: backward raises if a cotangent arrives)
         for x in r.inputs:
             if id(x) in reach:
                 reach.add(id(r.output))
                 useful.append(r)
                 break
     return useful, reach
+
+
+def _group_leads(useful):
+    """{position in `useful`: the group's members [(position, part)] at its earliest record,
+    None at the others} for ops with the fact `vjp_group` (a while_loop's per-output nodes)."""
+    group_of = {}
+    for i, r in enumerate(useful):
+        if "vjp_group" in r.op.facts:
+            k, part = r.op.facts["vjp_group"](**r.attrs)
+            group_of.setdefault((id(r.op), id(k), tuple(map(id, r.inputs))), []).append((i, part))
+    lead = {}
+    for members in group_of.values():
+        for i, _ in members:
+            lead[i] = members if i == members[0][0] else None
+    return lead
 
 
 def backward(records, targets, seeds, sources, adjoint_order=None):
@@ -88,20 +118,13 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
     # Ops with the fact `vjp_group` (a while_loop's per-output nodes) are differentiated together:
     # at the group's earliest record (when every consumer of every member has given its
     # cotangent) one call of facts["group_vjp"] gets all members' cotangents.
-    group_of = {}
-    for i, r in enumerate(useful):
-        if "vjp_group" in r.op.facts:
-            k, part = r.op.facts["vjp_group"](**r.attrs)
-            group_of.setdefault((id(r.op), id(k), tuple(map(id, r.inputs))), []).append((i, part))
-    lead = {}
-    for members in group_of.values():
-        for i, _ in members:
-            lead[i] = members if i == members[0][0] else None
+    lead = _group_leads(useful) if tagged or any(
+        "vjp_group" in r.op.facts for r in useful) else _NO_GROUPS
     for pos in range(len(useful) - 1, -1, -1):
         r = useful[pos]
         out = r.output
         key = id(out)
-        members = lead.get(pos, False)
+        members = lead.get(pos, False) if lead else False
         if members is None:
             continue   # a later member of a group: its cotangent waits for the group's lead
         if members:
@@ -118,11 +141,21 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
             g = ct.get(key) if key in src else ct.pop(key, None)
         if g is None:
             continue
+        op = r.op
+        if op is READ and not tagged:   # the identity VJP, eager: no call, no nodes to tag
+            x = r.inputs[0]
+            k = id(x)
+            if k in reach:
+                xs = _float_shape(x)
+                if xs is not None:
+                    if _raw_shape(g) != xs:
+                        g = unbroadcast(g, xs)
+                    ct[k] = add(ct[k], g) if k in ct else g
+            continue
         # graph mode: the nodes this VJP emits (unbroadcast and accumulation too) are tagged
         token = _state.push(adjoint=(adjoint_order, getattr(out, "_node", None))) if tagged \
             else None
         try:
-            op = r.op
             if op is READ:   # the identity VJP, without the call
                 in_cts = (g,)
             elif op.vjp is None:   # no gradient, and a None result would mislead: say why
@@ -139,16 +172,21 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
                 if gx is None:
                     continue
                 k = id(x)
-                if k not in reach or not is_floating(x):
+                if k not in reach:
                     continue
-                xs = _raw_shape(x)
+                xs = _float_shape(x)
+                if xs is None:
+                    continue
                 if _raw_shape(gx) != xs:   # the common case (same shape) needs no op at all
                     gx = unbroadcast(gx, xs)
                 ct[k] = add(ct[k], gx) if k in ct else gx
         finally:
             if token is not None:
                 _state.pop(token)
-    return list(map(ct.get, map(id, sources)))
+    return [ct.get(id(s)) for s in sources]
+
+
+_NO_GROUPS = {}
 
 
 def explain_none(records, target, source, watched, escaped, watch_accessed=True):
