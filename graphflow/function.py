@@ -367,7 +367,8 @@ class Function:
         seen = self.__dict__.setdefault("_compatible", set())   # (position, dtype, shape) seen
         for i, (a, s) in enumerate(zip(args, spec)):
             if _composite_spec(s):   # e.g. RaggedTensorSpec: a trace per row partition
-                if not isinstance(a, s.value_type) or a.dtype != s.dtype:
+                if not (s._gf_check(a) if hasattr(s, "_gf_check") else   # ExtensionType
+                        isinstance(a, s.value_type) and a.dtype == s.dtype):
                     raise TypeError(f"{self.name}: argument {i} ({_safe_repr(a)[:80]}) does not "
                                     f"match input_signature {s}")
                 out.append(a)

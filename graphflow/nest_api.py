@@ -14,10 +14,13 @@ function; this module is what `tf.nest` shows.)
 >>> tf.nest.pack_sequence_as(((0, 0), [0]), ["a", "b", "c"])
 (('a', 'b'), ['c'])
 
-`expand_composites=True` is accepted; SparseTensor / RaggedTensor stay leaves (graphflow does
-not split them into their component tensors).
+`expand_composites=True` splits ExtensionType values into their fields' tensors (as TF);
+SparseTensor / RaggedTensor stay leaves (graphflow does not split them into their component
+tensors).
 """
 import collections.abc as _abc
+
+from .nest import Static
 
 __all__ = ["flatten", "pack_sequence_as", "map_structure", "assert_same_structure", "is_nested"]
 
@@ -50,9 +53,14 @@ def _children(x):
     return list(x)
 
 
+def _is_extension(x, expand):
+    """An ExtensionType value that `expand_composites=True` splits into its tensors."""
+    return expand and hasattr(type(x), "_gf_fields")
+
+
 def flatten(structure, expand_composites=False):
     """The leaves of `structure`, depth first (mappings in sorted key order); a leaf gives
-    `[leaf]`.
+    `[leaf]`. With `expand_composites`, an ExtensionType gives its fields' tensors.
 
     >>> flatten([1, (2, [3]), {"z": 4, "a": 5}])
     [1, 2, 3, 5, 4]
@@ -61,10 +69,15 @@ def flatten(structure, expand_composites=False):
     """
     out = []
 
-    def walk(x):
-        if is_nested(x):
+    def walk(x, in_ext=False):
+        if _is_extension(x, expand_composites):
+            for p in x._gf_components()[0]:
+                walk(p, True)
+        elif in_ext and isinstance(x, Static):   # static fields are not components
+            return
+        elif is_nested(x):
             for c in _children(x):
-                walk(c)
+                walk(c, in_ext)
         else:
             out.append(x)
     walk(structure)
@@ -98,7 +111,7 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     if flat is None:
         raise TypeError(f"Attempted to pack value:\n  {flat_sequence!r}\ninto a structure, but "
                         "found incompatible type `{type(flat_sequence).__name__}` instead.")
-    if not is_nested(structure):
+    if not is_nested(structure) and not _is_extension(structure, expand_composites):
         if len(flat) != 1:
             raise ValueError(f"The target structure is of type `{type(structure).__name__}`\n  "
                              f"{structure!r}\nHowever the input is a sequence "
@@ -106,19 +119,24 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
                              f"{flat_sequence!r}\nnest cannot guarantee that it is safe to map "
                              "one to the other.")
         return flat[0]
-    n_leaves = len(flatten(structure))
+    n_leaves = len(flatten(structure, expand_composites))
     if n_leaves != len(flat):
         raise ValueError(
             f"Could not pack sequence. Structure had {n_leaves} atoms, but flat_sequence had "
             f"{len(flat)} items.  Structure: {structure!r}, flat_sequence: {flat!r}.")
     pos = [0]
 
-    def pack(s):
+    def pack(s, in_ext=False):
+        if _is_extension(s, expand_composites):
+            parts, build = s._gf_components()
+            return build([pack(p, True) for p in parts])
+        if in_ext and isinstance(s, Static):
+            return s
         if not is_nested(s):
             v = flat[pos[0]]
             pos[0] += 1
             return v
-        return _rebuild(s, [pack(c) for c in _children(s)])
+        return _rebuild(s, [pack(c, in_ext) for c in _children(s)])
     return pack(structure)
 
 
@@ -188,11 +206,11 @@ def map_structure(func, *structure, **kwargs):
     if not structure:
         raise ValueError("Must provide at least one structure")
     check_types = kwargs.pop("check_types", True)
-    kwargs.pop("expand_composites", None)
+    expand = kwargs.pop("expand_composites", False)
     if kwargs:
         raise ValueError(f"Only valid keyword arguments are `check_types` and "
                          f"`expand_composites`, not: `{sorted(kwargs)}`")
     for other in structure[1:]:
         assert_same_structure(structure[0], other, check_types=check_types)
-    flats = [flatten(s) for s in structure]
-    return pack_sequence_as(structure[0], [func(*leaves) for leaves in zip(*flats)])
+    flats = [flatten(s, expand) for s in structure]
+    return pack_sequence_as(structure[0], [func(*leaves) for leaves in zip(*flats)], expand)

@@ -62,6 +62,32 @@ class TensorShape(tuple):
                                                or isinstance(a, Dim) or isinstance(b, Dim)
                                                for a, b in zip(self, other))
 
+    def assert_is_compatible_with(self, other):
+        """ValueError unless `is_compatible_with(other)` (TF's message).
+
+        >>> TensorShape([3]).assert_is_compatible_with([2])
+        Traceback (most recent call last):
+        ValueError: Shapes (3,) and (2,) are incompatible
+        """
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {TensorShape(other)} are incompatible")
+
+    def merge_with(self, other):
+        """The most specific shape compatible with both (ValueError if they are not).
+
+        >>> TensorShape([None, 2]).merge_with([3, None])
+        TensorShape([3, 2])
+        """
+        other = TensorShape(other)
+        self.assert_is_compatible_with(other)
+        return TensorShape([b if a is None or isinstance(a, Dim) else a
+                            for a, b in zip(self, other)])
+
+    def assert_has_rank(self, rank):
+        """ValueError unless the shape has `rank` dims."""
+        if len(self) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+
     def __getitem__(self, i):
         r = tuple.__getitem__(self, i)
         return TensorShape(r) if isinstance(i, slice) else r

@@ -27,7 +27,7 @@ LAYERS = [
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",
                                  "graphflow.control_flow", "graphflow.custom_gradient",
                                  "graphflow.py_func", "graphflow.api_extras", "graphflow.lookup",
-                                 "graphflow.core_extras"]),
+                                 "graphflow.core_extras", "graphflow.extension_type"]),
     ("passes", ["graphflow.passes"]),
     ("backends", ["graphflow.backends"]),
     ("function", ["graphflow.autograph", "graphflow.function", "graphflow.module"]),

@@ -110,6 +110,8 @@ class RaggedTensorSpec(SparseTensorSpec):
 def _leaf_spec(t):
     if isinstance(t, (TensorSpec, SparseTensorSpec)):
         return t
+    if hasattr(type(t), "_gf_fields"):   # an ExtensionType: its Spec
+        return t._type_spec
     if isinstance(t, (Tensor,)) or hasattr(t, "_graph"):
         return TensorSpec(t.shape, t.dtype)
     if isinstance(t, RaggedTensor):

@@ -5,5 +5,6 @@
 array([0, 1, 2])
 """
 from . import numpy  # noqa: A004 (TF's name)
+from ..extension_type import BatchableExtensionType, ExtensionType, ExtensionTypeSpec
 
-__all__ = ["numpy"]
+__all__ = ["numpy", "ExtensionType", "BatchableExtensionType", "ExtensionTypeSpec"]
