@@ -97,6 +97,7 @@ from .indexed_slices import IndexedSlices
 from . import linalg_operators as _lo
 from . import core_extras as _ce
 from .ops import ctc_ops as _ctc
+from . import ctc_decode as _ctc_decode
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -313,6 +314,10 @@ errors = _namespace("errors", InvalidArgumentError=InvalidArgumentError, OpError
                     DeadlineExceededError=DeadlineExceededError)
 errors.__dict__.update({n: getattr(_errors_mod, n) for n in (
     "NotFoundError", "DataLossError", "OutOfRangeError", "UnimplementedError")})
+errors.__dict__.update({n: getattr(_errors_mod, n) for n in _errors_mod.ERROR_CODES + (
+    "CancelledError", "UnknownError", "AlreadyExistsError", "PermissionDeniedError",
+    "ResourceExhaustedError", "FailedPreconditionError", "AbortedError", "InternalError",
+    "UnavailableError", "UnauthenticatedError", "OperatorNotAllowedInGraphError")})
 
 
 def where(condition, x=None, y=None, name=None):
@@ -494,6 +499,8 @@ for _ns, _n, _f in _ax.config_extras():   # settings TF guides call; recorded, n
     _where.__dict__[_n] = _f
 config.experimental_run_functions_eagerly = config.run_functions_eagerly
 nn.ctc_loss = _ctc.ctc_loss
+for _n in _ctc_decode.__all__[:4]:   # greedy / beam search decoders, collapse_repeated, unique
+    setattr(nn, _n, getattr(_ctc_decode, _n))
 nn.__dict__.update({_n: getattr(_c3, _n) for _n in (
     "conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "pool", "max_pool_with_argmax",
     "dilation2d", "erosion2d")})
