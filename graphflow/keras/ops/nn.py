@@ -13,6 +13,7 @@ import numpy as np
 
 from ...ops import conv_ops as _cv, math_ops as _m, misc_ops as _mo, nn_ops as _nn
 from ...ops import shape_ops as _s, array_ops as _a, segment_ops as _seg
+from ...ctc_decode import beam_search_decode
 from ...tensor import convert_to_tensor
 from .numpy import moveaxis, take_along_axis
 from .promote import floating as _floating
@@ -496,12 +497,14 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
                merge_repeated=True, mask_index=0):
-    """Greedy CTC decoding of logits (batch, time, classes): the best class per step, repeats
-    merged, blanks dropped; returns (decoded (1, batch, time) padded with -1, scores
+    """CTC decoding of logits (batch, time, classes). Greedy: the best class per step, repeats
+    merged, blanks dropped; beam_search: graphflow.ctc_decode's prefix beam search. Returns (decoded (1, batch, time) padded with -1, scores
     (batch, 1) = -sum of the steps' best log-probabilities, as Keras' JAX backend)."""
+    if strategy == "beam_search":
+        return beam_search_decode(inputs, sequence_lengths, beam_width, top_paths, mask_index)
     if strategy != "greedy":
-        raise NotImplementedError(f"keras.ops.ctc_decode: strategy={strategy!r}; only "
-                                  "'greedy' is implemented")
+        raise ValueError(f"keras.ops.ctc_decode: strategy must be 'greedy' or 'beam_search', "
+                         f"got {strategy!r}")
     lp = log_softmax(inputs, axis=-1)
     T = lp.shape[1]
     best = _m.cast(_m.argmax(lp, axis=-1, output_type="int32"), "int32")
