@@ -459,3 +459,227 @@ def _hashable(v):
 class BatchableExtensionType(ExtensionType):
     """TF's batchable variant (usable in `tf.data`, `map_fn`, Keras); graphflow treats it as
     an ExtensionType (its datasets and map_fn stack the components)."""
+
+
+# ------------------------------------------------------------------ API dispatch
+# TF's `tf.experimental.dispatch_for_api` / `dispatch_for_unary_elementwise_apis` /
+# `dispatch_for_binary_elementwise_apis`: a registered handler runs instead of a public API
+# when the call's arguments match its type annotations and one of them is an ExtensionType.
+# The API's entries in graphflow's public namespaces (the package and its `tf.math`-style
+# namespace modules) are replaced by a dispatcher on the first registration, so unregistered
+# APIs and calls without extension types cost nothing extra; graphflow's own modules keep
+# calling the original functions.
+
+UNARY_ELEMENTWISE_APIS = (
+    "abs", "negative", "square", "sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid",
+    "sign", "floor", "ceil", "round", "rsqrt", "identity", "ones_like", "zeros_like", "cast",
+    "logical_not", "math.abs", "math.negative", "math.square", "math.sqrt", "math.exp",
+    "math.log", "math.log1p", "math.expm1", "math.sin", "math.cos", "math.tan", "math.tanh",
+    "math.asin", "math.acos", "math.atan", "math.sinh", "math.cosh", "math.asinh",
+    "math.acosh", "math.atanh", "math.sigmoid", "math.sign", "math.floor", "math.ceil",
+    "math.round", "math.rint", "math.rsqrt", "math.reciprocal", "math.erf", "math.erfc",
+    "math.softplus", "math.logical_not", "math.is_nan", "math.is_inf", "math.is_finite",
+    "math.lgamma", "math.digamma", "math.log_sigmoid", "math.real", "math.imag",
+    "math.conj", "math.angle", "nn.relu", "nn.relu6", "nn.elu", "nn.selu", "nn.gelu",
+    "nn.silu", "nn.swish", "nn.sigmoid", "nn.tanh", "nn.softplus", "nn.softsign",
+    "nn.leaky_relu", "strings.length", "strings.lower", "strings.upper")
+BINARY_ELEMENTWISE_APIS = (
+    "add", "subtract", "multiply", "divide", "truediv", "floordiv", "maximum", "minimum",
+    "pow", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+    "logical_and", "logical_or", "squared_difference", "math.add", "math.subtract",
+    "math.multiply", "math.divide", "math.truediv", "math.floordiv", "math.floormod",
+    "math.mod", "math.maximum", "math.minimum", "math.pow", "math.equal", "math.not_equal",
+    "math.greater", "math.greater_equal", "math.less", "math.less_equal",
+    "math.logical_and", "math.logical_or", "math.logical_xor", "math.squared_difference",
+    "math.atan2", "math.xdivy", "math.xlogy", "math.divide_no_nan", "math.multiply_no_nan")
+
+_TARGETS = {}        # id(original api) -> [(kind, matcher, handler)]
+_DISPATCHERS = {}    # id(original api) -> its dispatcher
+
+
+def _matches(value, ann):
+    """`value` is of type annotation `ann` (classes, Union/Optional, List/Sequence/Tuple)."""
+    if ann is typing.Any or ann is inspect.Parameter.empty:
+        return True
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is typing.Union:
+        return any(_matches(value, a) for a in args)
+    if origin in (list, tuple, _abc.Sequence, typing.List, typing.Sequence):
+        if not isinstance(value, (list, tuple)):
+            return False
+        elem = args[0] if args else typing.Any
+        return all(_matches(v, elem) for v in value)
+    if ann is type(None) or ann is None:
+        return value is None
+    if isinstance(ann, type):
+        return isinstance(value, ann)
+    return False
+
+
+def _has_extension(values):
+    return any(isinstance(v, ExtensionType) or isinstance(v, (list, tuple)) and
+               any(isinstance(x, ExtensionType) for x in v) for v in values)
+
+
+def _public_namespaces():
+    """The package and its namespace modules (`tf.math`, `tf.nn`, ...: modules that are not
+    files), where a dispatcher replaces an API."""
+    import sys
+    pkg = sys.modules.get("graphflow")
+    if pkg is None:
+        return []
+    out, todo = [], [pkg]
+    while todo:
+        ns = todo.pop()
+        out.append(ns)
+        todo.extend(v for k, v in vars(ns).items()
+                    if isinstance(v, type(pkg)) and v.__name__.startswith("graphflow.")
+                    and v.__name__ not in sys.modules and v not in out and v not in todo)
+    return out
+
+
+def _original(api):
+    return getattr(api, "_gf_dispatch_original", api)
+
+
+def _dispatcher(api):
+    """The dispatching version of `api`, put in place of `api` in the public namespaces."""
+    api = _original(api)
+    disp = _DISPATCHERS.get(id(api))
+    if disp is not None:
+        return disp
+    name = getattr(api, "__name__", "api")
+
+    def dispatcher(*args, **kwargs):
+        targets = _TARGETS.get(id(api))
+        if targets and _has_extension(args + tuple(kwargs.values())):
+            hits = [t for t in targets if t[1](args, kwargs)]
+            if len(hits) > 1:
+                raise ValueError(f"Multiple dispatch targets that were registered with "
+                                 f"tf.dispatch_for ({hits[0][2]} and {hits[1][2]}) match the "
+                                 f"arguments to {name}")
+            if hits:
+                kind, _, handler = hits[0]
+                if kind == "api":
+                    return handler(*args, **kwargs)
+                n = 1 if kind == "unary" else 2
+                rest = args[n:]
+                return handler(lambda *xs: dispatcher(*xs, *rest, **kwargs), *args[:n])
+        return api(*args, **kwargs)
+    dispatcher.__name__, dispatcher.__qualname__ = name, getattr(api, "__qualname__", name)
+    dispatcher.__doc__, dispatcher.__wrapped__ = api.__doc__, api
+    dispatcher._gf_dispatch_original = api
+    _DISPATCHERS[id(api)] = dispatcher
+    for ns in _public_namespaces():
+        for k, v in list(vars(ns).items()):
+            if v is api:
+                setattr(ns, k, dispatcher)
+    return dispatcher
+
+
+def _api_matcher(handler, signatures):
+    sig = inspect.signature(handler)
+    checks = [dict(s) for s in signatures] or [
+        {n: p.annotation for n, p in sig.parameters.items()
+         if p.annotation is not inspect.Parameter.empty}]
+    if not any(checks):
+        raise ValueError(f"dispatch_for_api: {handler.__name__} has no type annotations and no "
+                         f"signature was given (at {user_source()})")
+
+    def match(args, kwargs):
+        try:
+            bound = sig.bind(*args, **kwargs).arguments
+        except TypeError:
+            return False
+        return any(all(n in bound and _matches(bound[n], a) for n, a in c.items())
+                   for c in checks)
+    return match
+
+
+def dispatch_for_api(api, *signatures):
+    """Decorator: `handler` runs instead of `api` when the call's arguments match the
+    handler's type annotations (or one of the `signatures` dicts {param: type}); the handler
+    takes the API's parameters (TF's `tf.experimental.dispatch_for_api`).
+
+    >>> import graphflow as tf
+    >>> class Pair(tf.experimental.ExtensionType):
+    ...     a: tf.Tensor
+    ...     b: tf.Tensor
+    >>> @tf.experimental.dispatch_for_api(tf.math.reduce_sum)
+    ... def pair_sum(input_tensor: Pair, axis=None, keepdims=False, name=None):
+    ...     return tf.reduce_sum(input_tensor.a, axis) + tf.reduce_sum(input_tensor.b, axis)
+    >>> float(tf.math.reduce_sum(Pair([1., 2.], [3., 4.])))
+    10.0
+    >>> tf.experimental.unregister_dispatch_for(pair_sum)
+    """
+    def register(handler):
+        disp = _dispatcher(api)
+        _TARGETS.setdefault(id(_original(disp)), []).append(
+            ("api", _api_matcher(handler, signatures), handler))
+        return handler
+    return register
+
+
+def _elementwise(kind, names, types):
+    n = len(types)
+
+    def match(args, kwargs):
+        return len(args) >= n and all(_matches(a, t) for a, t in zip(args, types))
+
+    def register(handler):
+        done = set()
+        for full in names:
+            for api in _lookup_api(full):
+                key = id(_original(_dispatcher(api)))
+                if key not in done:     # (tf.abs and tf.math.abs are one function)
+                    done.add(key)
+                    _TARGETS.setdefault(key, []).append((kind, match, handler))
+        return handler
+    return register
+
+
+def _lookup_api(full):
+    import sys
+    pkg = sys.modules.get("graphflow")
+    obj = pkg
+    for part in full.split("."):
+        obj = getattr(obj, part, None) if obj is not None else None
+    return [obj] if callable(obj) else []
+
+
+def dispatch_for_unary_elementwise_apis(x_type):
+    """Decorator: `handler(api_func, x)` runs for every unary elementwise API (tf.abs,
+    tf.math.exp, tf.nn.relu, tf.ones_like, tf.cast, ...) called with an `x` of `x_type`;
+    `api_func` is the API with the call's other arguments bound.
+
+    >>> import graphflow as tf
+    >>> class Box(tf.experimental.ExtensionType):
+    ...     v: tf.Tensor
+    >>> @tf.experimental.dispatch_for_unary_elementwise_apis(Box)
+    ... def box_unary(api_func, x):
+    ...     return Box(api_func(x.v))
+    >>> tf.abs(Box([-1., 2.])).v.numpy()
+    array([1., 2.], dtype=float32)
+    >>> tf.experimental.unregister_dispatch_for(box_unary)
+    """
+    return _elementwise("unary", UNARY_ELEMENTWISE_APIS, (x_type,))
+
+
+def dispatch_for_binary_elementwise_apis(x_type, y_type):
+    """Decorator: `handler(api_func, x, y)` runs for every binary elementwise API (tf.add,
+    tf.math.maximum, tf.equal, ...) called with x of `x_type` and y of `y_type` (one of them
+    an ExtensionType)."""
+    return _elementwise("binary", BINARY_ELEMENTWISE_APIS, (x_type, y_type))
+
+
+def unregister_dispatch_for(dispatch_target):
+    """Remove a handler registered by the `dispatch_for_*` decorators (the APIs' dispatchers
+    stay in place and call the original API)."""
+    found = False
+    for targets in _TARGETS.values():
+        keep = [t for t in targets if t[2] is not dispatch_target]
+        found |= len(keep) != len(targets)
+        targets[:] = keep
+    if not found:
+        raise ValueError(f"Function {dispatch_target} was not registered using a "
+                         "`dispatch_for_*` decorator.")

@@ -213,3 +213,101 @@ def test_gradients_through_fields():
         tape.watch(v)
         y = tf.reduce_sum(f2(MaskedTensor(v * 3., [True, False])))
     assert tape.gradient(y, v).numpy().tolist() == [6.0, 6.0]
+
+
+# ------------------------------------------------------------------ API dispatch (the guide's)
+def test_dispatch_for_api_as_tf():
+    from typing import List
+
+    @tf.experimental.dispatch_for_api(tf.shape)
+    def masked_shape(input: MaskedTensor, out_type=tf.int32, name=None):
+        return tf.shape(input.values, out_type, name)
+
+    @tf.experimental.dispatch_for_api(tf.math.add)
+    def masked_add(x: MaskedTensor, y: MaskedTensor, name=None):
+        return MaskedTensor(x.values + y.values, x.mask & y.mask)
+
+    @tf.experimental.dispatch_for_api(tf.stack)
+    def masked_stack(values: List[MaskedTensor], axis=0):
+        return MaskedTensor(tf.stack([v.values for v in values], axis),
+                            tf.stack([v.mask for v in values], axis))
+
+    @tf.experimental.dispatch_for_api(tf.concat, {'values': List[MaskedTensor]})
+    def masked_concat(values, axis):
+        return MaskedTensor(tf.concat([v.values for v in values], axis),
+                            tf.concat([v.mask for v in values], axis))
+    handlers = [masked_shape, masked_add, masked_stack, masked_concat]
+    try:
+        x = MaskedTensor([1, 2, 3], [True, False, True])
+        y = MaskedTensor([4, 5, 6], [False, True, True])
+        assert tf.shape(x).numpy().tolist() == [3]
+        s = tf.math.add(x, y)
+        assert s.values.numpy().tolist() == [5, 7, 9]
+        assert s.mask.numpy().tolist() == [False, False, True]
+        st = tf.stack([x, y])
+        assert st.values.numpy().tolist() == [[1, 2, 3], [4, 5, 6]]
+        assert st.mask.numpy().tolist() == [[True, False, True], [False, True, True]]
+        c = tf.concat([x, y], 0)
+        assert c.mask.numpy().tolist() == [True, False, True, False, True, True]
+        assert tf.stack([tf.constant(1), tf.constant(2)]).numpy().tolist() == [1, 2]  # as before
+        with pytest.raises((TypeError, ValueError)):   # no handler for (MaskedTensor, Tensor)
+            tf.math.add(x, tf.constant([1, 2, 3]))
+        traced = tf.function(lambda a, b: tf.math.add(a, b))(x, y)   # inside a trace too
+        assert traced.values.numpy().tolist() == [5, 7, 9]
+    finally:
+        for h in handlers:
+            tf.experimental.unregister_dispatch_for(h)
+    with pytest.raises((TypeError, ValueError)):
+        tf.math.add(x, y)
+
+
+def test_dispatch_for_elementwise_apis_as_tf():
+    from typing import Union
+
+    @tf.experimental.dispatch_for_unary_elementwise_apis(MaskedTensor)
+    def masked_tensor_unary_elementwise_api_handler(api_func, x):
+        return MaskedTensor(api_func(x.values), x.mask)
+
+    def convert_to_masked_tensor(x):
+        if isinstance(x, MaskedTensor):
+            return x
+        return MaskedTensor(x, tf.ones_like(x, tf.bool))
+
+    @tf.experimental.dispatch_for_binary_elementwise_apis(Union[MaskedTensor, tf.Tensor],
+                                                          Union[MaskedTensor, tf.Tensor])
+    def masked_tensor_binary_elementwise_api_handler(api_func, x, y):
+        x = convert_to_masked_tensor(x)
+        y = convert_to_masked_tensor(y)
+        return MaskedTensor(api_func(x.values, y.values), x.mask & y.mask)
+
+    @tf.experimental.dispatch_for_api(tf.math.add)
+    def masked_add(x: MaskedTensor, y: MaskedTensor, name=None):
+        return MaskedTensor(x.values + y.values, x.mask & y.mask)
+    try:
+        x = MaskedTensor([1, -2, -3], [True, False, True])
+        assert tf.abs(x).values.numpy().tolist() == [1, 2, 3]
+        ones = tf.ones_like(x, dtype=tf.float32)
+        assert ones.values.dtype == tf.float32 and ones.values.numpy().tolist() == [1., 1., 1.]
+        assert tf.math.negative(x).values.numpy().tolist() == [-1, 2, 3]
+        assert tf.math.square(x).values.numpy().tolist() == [1, 4, 9]
+        assert tf.cast(MaskedTensor([1, 2], [True, False]), tf.float32).values.dtype == \
+            tf.float32
+        x = MaskedTensor([1., 2., 3., 4., 5.], [True, True, False, True, False])
+        y = MaskedTensor([5., 8., 1., 7., 6.], [True, False, True, False, True])
+        m = tf.math.multiply(x, y)
+        assert m.values.numpy().tolist() == [5., 16., 3., 28., 30.]
+        assert m.mask.numpy().tolist() == [True, False, False, False, False]
+        assert tf.maximum(x, y).values.numpy().tolist() == [5., 8., 3., 7., 6.]
+        d = tf.math.subtract(x, tf.constant([1., 1., 1., 1., 1.]))
+        assert d.values.numpy().tolist() == [0., 1., 2., 3., 4.]
+        assert d.mask.numpy().tolist() == [True, True, False, True, False]
+        assert tf.math.equal(x, y).values.numpy().tolist() == [False] * 5
+        with pytest.raises(ValueError, match="Multiple dispatch targets"):   # as TF
+            tf.math.add(x, y)
+        assert tf.abs(tf.constant([-1.])).numpy().tolist() == [1.]    # plain tensors: as before
+    finally:
+        for h in (masked_tensor_unary_elementwise_api_handler,
+                  masked_tensor_binary_elementwise_api_handler, masked_add):
+            tf.experimental.unregister_dispatch_for(h)
+    with pytest.raises(ValueError, match="was not registered"):
+        tf.experimental.unregister_dispatch_for(masked_add)

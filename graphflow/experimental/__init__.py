@@ -6,5 +6,9 @@ array([0, 1, 2])
 """
 from . import numpy  # noqa: A004 (TF's name)
 from ..extension_type import BatchableExtensionType, ExtensionType, ExtensionTypeSpec
+from ..extension_type import dispatch_for_api, dispatch_for_binary_elementwise_apis
+from ..extension_type import dispatch_for_unary_elementwise_apis, unregister_dispatch_for
 
-__all__ = ["numpy", "ExtensionType", "BatchableExtensionType", "ExtensionTypeSpec"]
+__all__ = ["numpy", "ExtensionType", "BatchableExtensionType", "ExtensionTypeSpec",
+           "dispatch_for_api", "dispatch_for_unary_elementwise_apis",
+           "dispatch_for_binary_elementwise_apis", "unregister_dispatch_for"]
