@@ -403,6 +403,13 @@ class ExtensionTypeSpec:
     def _gf_make_into(self, fields):
         object.__setattr__(self, "_gf_specs", {n: _field_spec(v) for n, v in fields.items()})
 
+    def __setattr__(self, name, value):
+        """A field's spec (a custom Spec's `__init__` sets them, as in TF's guide)."""
+        if name in {n for n, _, _ in self.value_type._gf_fields}:
+            self.__dict__.setdefault("_gf_specs", {})[name] = _field_spec(value)
+        else:
+            object.__setattr__(self, name, value)
+
     def __getattr__(self, name):
         specs = self.__dict__.get("_gf_specs", {})
         if name in specs:

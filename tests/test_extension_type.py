@@ -311,3 +311,53 @@ def test_dispatch_for_elementwise_apis_as_tf():
             tf.experimental.unregister_dispatch_for(h)
     with pytest.raises(ValueError, match="was not registered"):
         tf.experimental.unregister_dispatch_for(masked_add)
+
+
+class MaskedTensor2(tf.experimental.ExtensionType):
+    """The guide's MaskedTensor with shape/dtype properties, operators and a custom Spec."""
+    values: tf.Tensor
+    mask: tf.Tensor
+    shape = property(lambda self: self.values.shape)
+    dtype = property(lambda self: self.values.dtype)
+
+    def with_default(self, default):
+        return tf.where(self.mask, self.values, default)
+    __add__ = lambda self, other: MaskedTensor2(self.values + other.values,  # noqa: E731
+                                                self.mask & other.mask)
+    __getitem__ = lambda self, idx: MaskedTensor2(self.values[idx], self.mask[idx])  # noqa
+
+    class Spec:
+        def __init__(self, shape, dtype=tf.float32):
+            self.values = tf.TensorSpec(shape, dtype)
+            self.mask = tf.TensorSpec(shape, tf.bool)
+
+        def __repr__(self):
+            return f"MaskedTensor.Spec(shape={self.shape}, dtype={self.dtype})"
+        shape = property(lambda self: self.values.shape)
+        dtype = property(lambda self: self.values.dtype)
+
+
+def test_custom_spec_operators_and_datasets_as_tf():
+    mt = MaskedTensor2(values=[[1, 2, 3], [4, 5, 6]],
+                       mask=[[True, True, False], [True, False, True]])
+    assert (tuple(mt.shape), mt.dtype) == ((2, 3), tf.int32)
+    assert (mt + mt).values.numpy().tolist() == [[2, 4, 6], [8, 10, 12]]
+    assert mt[1:].mask.numpy().tolist() == [[True, False, True]]
+    assert mt.with_default(0).numpy().tolist() == [[1, 2, 0], [4, 0, 6]]
+    spec = MaskedTensor2.Spec(shape=[None, 3], dtype=tf.int32)
+    # TF: MaskedTensor.Spec(shape=(None, 3), dtype=<dtype: 'int32'>) (None, 3) TensorSpec(...)
+    assert repr(spec) == "MaskedTensor.Spec(shape=(None, 3), dtype=<dtype: 'int32'>)"
+    assert repr(spec.values) == "TensorSpec(shape=(None, 3), dtype=tf.int32, name=None)"
+    assert repr(tf.type_spec_from_value(mt)) == \
+        "MaskedTensor.Spec(shape=(2, 3), dtype=<dtype: 'int32'>)"
+
+    @tf.function(input_signature=[MaskedTensor2.Spec(shape=[None], dtype=tf.float32)])
+    def f(x):
+        return x.with_default(-1.)
+    assert f(MaskedTensor2([1., 2.], [True, False])).numpy().tolist() == [1., -1.]
+    ds = tf.data.Dataset.from_tensors(MaskedTensor2([1., 2.], [True, False]))
+    elems = list(ds)
+    assert len(elems) == 1 and elems[0].mask.numpy().tolist() == [True, False]
+    assert repr(ds.element_spec) == "MaskedTensor.Spec(shape=(2,), dtype=<dtype: 'float32'>)"
+    out = list(ds.map(lambda m: MaskedTensor2(m.values * 10, m.mask)))
+    assert out[0].values.numpy().tolist() == [10., 20.]

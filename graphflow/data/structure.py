@@ -26,8 +26,10 @@ __all__ = ["convert", "convert_output", "map_structure", "spec_of", "flatten_up_
 
 
 def is_composite(x):
-    """RaggedTensor, SparseTensor and Dataset values are element leaves as they are."""
-    return isinstance(x, (RaggedTensor, SparseTensor)) or hasattr(x, "_make")
+    """RaggedTensor, SparseTensor, ExtensionType and Dataset values are element leaves as
+    they are."""
+    return isinstance(x, (RaggedTensor, SparseTensor)) or hasattr(x, "_make") or \
+        hasattr(type(x), "_gf_fields")
 
 
 def convert(x):
