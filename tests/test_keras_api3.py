@@ -77,3 +77,65 @@ def test_activation_layer_by_name():
     layer = keras.layers.Dense(3, activation="mish", kernel_initializer="ones")
     out = layer(np.array([[0.1, 0.2]], "float32")).numpy()
     np.testing.assert_allclose(out, [[0.3 * np.tanh(np.log1p(np.exp(0.3)))] * 3], rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------- losses
+L = keras.losses
+E = np.array([[0.186517, -0.195973, 0.950047, 0.155616], [-0.308495, 0.208245, 0.750981, 0.545429],
+              [-0.446269, -0.802458, -0.395245, 0.026207], [-0.846606, -0.079668, -0.453669, -0.266638],
+              [-0.42338, -0.24605, 0.320208, 0.810972], [-0.082121, 0.873039, -0.424996, 0.224581]],
+             "float32")
+LAB = np.array([0, 1, 0, 2, 1, 0])
+
+
+def test_circle_loss_as_keras():
+    np.testing.assert_allclose(L.circle(LAB, E).numpy(),
+                               [207.097900390625, 18.124467849731445, 182.19003295898438, 0.0,
+                                0.0002497796667739749, 170.13095092773438], rtol=2e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        L.circle(LAB[:3], E[:3], ref_labels=LAB, ref_embeddings=E, remove_diagonal=False,
+                 gamma=10.0, margin=0.25).numpy(),
+        [27.887332916259766, 4.708544731140137, 24.818042755126953], rtol=1e-4)
+    # the zero loss of example 3 is masked out of the mean, as Keras' set_keras_mask does
+    np.testing.assert_allclose(float(L.Circle()(LAB, E)), 115.50872802734375, rtol=2e-4)
+    np.testing.assert_allclose(float(L.Circle(reduction="sum")(LAB, E)), 577.5435791015625,
+                               rtol=2e-4)
+    np.testing.assert_allclose(float(L.Circle(gamma=20.0)(LAB, E, sample_weight=np.arange(6.) / 3)),
+                               20.864816665649414, rtol=2e-4)
+    assert L.Circle().get_config() == {"name": "circle", "reduction": "sum_over_batch_size",
+                                       "gamma": 80.0, "margin": 0.4, "remove_diagonal": True}
+    assert type(L.get("Circle")) is L.Circle and L.deserialize("circle") is L.circle
+    check_grad(lambda e: L.circle(LAB[:4], e, gamma=2.0), [E[:4]], order=1)
+
+
+def test_generalized_cross_entropy_as_keras():
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25]], "float32")
+    y = np.array([0, 2, 1])
+    np.testing.assert_allclose(L.categorical_generalized_cross_entropy(y, p, 0.3).numpy(),
+                               [0.3382551670074463, 0.4736093580722809, 0.6258252859115601],
+                               rtol=1e-5)
+    gce = L.CategoricalGeneralizedCrossEntropy()
+    np.testing.assert_allclose(float(gce(y, p)), 0.45442435145378113, rtol=1e-5)
+    assert gce.get_config() == {"name": "categorical_generalized_cross_entropy",
+                                "reduction": "sum_over_batch_size", "q": 0.5}
+    with pytest.raises(ValueError, match="q must be in the interval"):
+        L.CategoricalGeneralizedCrossEntropy(q=1.5)
+
+
+CTC_LOGITS = np.array(
+    [[[0.90347, 0.09401, -0.7435, -0.92173], [-0.45773, 0.2202, -1.00962, -0.20918],
+      [-0.15923, 0.54085, 0.21466, 0.35537], [-0.65383, -0.12961, 0.78398, 1.49343],
+      [-1.25907, 1.51392, 1.34588, 0.78131]],
+     [[0.26446, -0.31392, 1.45802, 1.96026], [1.80163, 1.3151, 0.35738, -1.20832],
+      [-0.00445, 0.65647, -1.28836, 0.39512], [0.42986, 0.69604, -1.18412, -0.6617],
+      [-0.43644, -1.1698, 1.73937, -0.49591]]], "float32")
+
+
+def test_ctc_loss_as_keras():
+    y = np.array([[1, 2, 0], [3, 0, 0]])
+    np.testing.assert_allclose(L.ctc(y, CTC_LOGITS).numpy(),
+                               [3.153787851333618, 5.6242475509643555], rtol=1e-5)
+    np.testing.assert_allclose(float(L.CTC()(y, CTC_LOGITS)), 4.389017581939697, rtol=1e-5)
+    assert L.CTC().get_config() == {"name": "ctc", "reduction": "sum_over_batch_size"}
+    with pytest.raises(ValueError, match=r"keras.losses.ctc: targets .* shape \(3,\)"):
+        L.ctc(np.array([1, 2, 0]), CTC_LOGITS)

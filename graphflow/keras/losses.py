@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..ops import math_ops as _m, nn_ops as _nn, shape_ops as _s
+from ..ops import ctc_ops as _ctc
 from ..tensor import Tensor, Variable, convert_to_tensor
 from . import config as _config
 from .activations import logits_of
@@ -339,6 +340,94 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     return 1.0 - inter / (inter + fp * alpha + fn * beta + _config.epsilon())
 
 
+
+def _pos_neg_masks(query_labels, key_labels, remove_diagonal=True):
+    """(positive, negative) boolean masks (queries, keys): equal / different labels; the
+    diagonal (an example paired with itself) left out of the positives by default."""
+    q = _s.reshape(query_labels, (-1, 1))
+    k = _s.reshape(key_labels, (1, -1))
+    pos = _m.equal(q, k)
+    neg = _m.logical_not(pos)
+    if remove_diagonal:
+        n, m = q.shape[0], k.shape[1]
+        if n is None or m is None:
+            raise ValueError("circle loss: remove_diagonal needs a known batch size "
+                             f"(labels {tuple(q.shape)} against {tuple(k.shape)})")
+        pos = _m.logical_and(pos, convert_to_tensor(~np.eye(n, m, dtype=bool)))
+    return pos, neg
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80,
+           margin=0.4):
+    """Circle loss (Sun et al., 2020) of L2-normalized embeddings `y_pred` (batch, dim) with
+    integer labels `y_true` (batch,): per example, softplus of the log-sum-exp of its
+    re-weighted positive-pair similarities plus that of its negative pairs, pairs taken against
+    `ref_embeddings` / `ref_labels` (default: the batch itself). Keras 3's
+    `keras.losses.circle`.
+
+    >>> import numpy as np
+    >>> e = np.array([[1., 0.], [0.8, 0.6], [0., 1.]], "float32")
+    >>> [round(float(v), 3) for v in circle([0, 0, 1], e, gamma=10.0)]
+    [0.059, 1.171, 0.0]
+    """
+    y_pred = prediction(y_pred)
+    y_true = _m.cast(as_tensor(y_true), "int32")
+    ref = y_pred if ref_embeddings is None else as_tensor(ref_embeddings, y_pred.dtype)
+    ref_labels = y_true if ref_labels is None else _m.cast(as_tensor(ref_labels), "int32")
+    dist = _m.maximum(1.0 - _m.matmul(y_pred, ref, transpose_b=True), 0.0)
+    pos, neg = _pos_neg_masks(y_true, ref_labels, remove_diagonal)
+    posf, negf = _m.cast(pos, dist.dtype), _m.cast(neg, dist.dtype)
+    pos_w = _m.maximum((margin + dist) * posf, 0.0)
+    neg_w = _m.maximum((1.0 + margin - dist) * negf, 0.0)
+    pos_d = -gamma * pos_w * (margin - dist)
+    neg_d = gamma * neg_w * ((1.0 - margin) - dist)
+    lowest = _m.zeros_like(dist) - 1e30     # log(0), finite so gradients stay finite
+    p_loss = _m.reduce_logsumexp(_m.where(pos, pos_d, lowest), 1)
+    n_loss = _m.reduce_logsumexp(_m.where(neg, neg_d, lowest), 1)
+    return _m.softplus(p_loss + n_loss)
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """Generalized cross-entropy (Zhang & Sabuncu, 2018), robust to noisy labels:
+    (1 - p**q) / q with p the predicted probability of the integer label `y_true`
+    (q -> 0 gives cross-entropy, q = 1 the MAE). Keras 3's
+    `keras.losses.categorical_generalized_cross_entropy`.
+
+    >>> [round(float(v), 4) for v in categorical_generalized_cross_entropy(
+    ...     [0, 1], [[0.7, 0.3], [0.4, 0.6]], 0.5)]
+    [0.3267, 0.4508]
+    """
+    y_pred = prediction(y_pred)
+    labels = _m.cast(as_tensor(y_true), "int32")
+    onehot = _s.one_hot(labels, y_pred.shape[-1], dtype=y_pred.dtype)
+    p = _m.reduce_sum(y_pred * onehot, -1)
+    return (1.0 - _m.pow(p, float(q))) / q
+
+
+def ctc(y_true, y_pred):
+    """CTC loss per example (Keras 3's `keras.losses.ctc`): `y_true` (batch, max_length) integer
+    labels padded with 0 (class 0 is the blank), `y_pred` (batch, time, classes) logits; every
+    example uses all time steps. `tf.nn.ctc_loss` with batch-major logits.
+
+    >>> import numpy as np
+    >>> round(float(ctc([[1, 2]], np.zeros((1, 3, 3), "float32"))[0]), 4)
+    1.6864
+    """
+    y_pred = prediction(y_pred)
+    y_true = as_tensor(y_true)
+    if y_true.ndim != 2:
+        raise ValueError("keras.losses.ctc: targets `y_true` must be (batch_size, max_length) "
+                         f"integers; got shape {tuple(y_true.shape)}")
+    if y_pred.ndim != 3:
+        raise ValueError("keras.losses.ctc: logits `y_pred` must be (batch_size, max_length, "
+                         f"num_classes); got shape {tuple(y_pred.shape)}")
+    labels = _m.cast(y_true, "int32")
+    label_length = _m.reduce_sum(_m.cast(_m.not_equal(labels, 0), "int32"), -1)
+    steps = _m.zeros_like(label_length) + y_pred.shape[1]
+    return _ctc.ctc_loss(labels, y_pred, label_length, steps, logits_time_major=False,
+                         blank_index=0)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
@@ -564,16 +653,73 @@ Tversky = _wrapper_class("Tversky", tversky, "tversky",
                          "1 - Tversky index (alpha weighs false positives, beta false negatives).",
                          alpha=0.5, beta=0.5, axis=None)
 
+
+
+class Circle(LossFunctionWrapper):
+    """Circle loss for metric learning (Keras 3's `keras.losses.Circle`, see `circle`); as in
+    Keras the examples whose loss is 0 are masked out of the mean.
+
+    >>> import numpy as np
+    >>> e = np.array([[1., 0.], [0.8, 0.6], [0., 1.]], "float32")
+    >>> round(float(Circle(gamma=10.0)([0, 0, 1], e)), 3)     # mean of the 2 non-zero losses
+    0.615
+    """
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
+                 reduction="sum_over_batch_size", name="circle", dtype=None):
+        super().__init__(circle, reduction, name, dtype, gamma=gamma, margin=margin,
+                         remove_diagonal=remove_diagonal)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        losses = self.call(y_true, y_pred)
+        keep = _m.cast(_m.greater(losses, 0.0), losses.dtype)
+        if self.reduction in ("sum_over_batch_size", "mean", "auto"):
+            # Keras' mask weighting: valid entries weigh total/valid, so the mean is over them
+            keep = keep * _m.divide_no_nan(_s.size(keep, losses.dtype), _m.reduce_sum(keep))
+        if sample_weight is not None:
+            keep = keep * match_rank(as_tensor(sample_weight, losses.dtype), keep)
+        return reduce_weighted(losses, keep, self.reduction)
+
+
+class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+    """Generalized cross-entropy for noisy labels (Keras 3's
+    `keras.losses.CategoricalGeneralizedCrossEntropy`, see
+    `categorical_generalized_cross_entropy`); `q` in (0, 1).
+
+    >>> round(float(CategoricalGeneralizedCrossEntropy()([0, 1], [[0.7, 0.3], [0.4, 0.6]])), 4)
+    0.3887
+    """
+
+    def __init__(self, q=0.5, reduction="sum_over_batch_size",
+                 name="categorical_generalized_cross_entropy", dtype=None):
+        if not 0 < q < 1:
+            raise ValueError(f"CategoricalGeneralizedCrossEntropy: q must be in the interval "
+                             f"(0, 1); got q={q}")
+        super().__init__(categorical_generalized_cross_entropy, reduction, name, dtype, q=q)
+
+
+class CTC(LossFunctionWrapper):
+    """CTC loss (Keras 3's `keras.losses.CTC`, see `ctc`): labels padded with 0, the blank.
+
+    >>> import numpy as np
+    >>> round(float(CTC()([[1, 2]], np.zeros((1, 3, 3), "float32"))), 4)
+    1.6864
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(ctc, reduction, name, dtype)
+
 _FUNCTIONS = [kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
               categorical_crossentropy, categorical_focal_crossentropy,
               sparse_categorical_crossentropy, mean_squared_error, mean_absolute_error,
               mean_absolute_percentage_error, mean_squared_logarithmic_error, cosine_similarity,
-              log_cosh, huber, hinge, squared_hinge, categorical_hinge, dice, tversky]
+              log_cosh, huber, hinge, squared_hinge, categorical_hinge, dice, tversky, circle,
+              categorical_generalized_cross_entropy, ctc]
 _CLASSES = [KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
             CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
             MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
             MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge,
-            CategoricalHinge, Dice, Tversky]
+            CategoricalHinge, Dice, Tversky, Circle, CategoricalGeneralizedCrossEntropy, CTC]
 _FN_TO_CLASS = dict(zip(_FUNCTIONS, _CLASSES))
 #: the per-example loss functions (saved by name in Keras files)
 LOSS_FUNCTIONS = tuple(_FUNCTIONS)
