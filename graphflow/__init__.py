@@ -98,6 +98,7 @@ from . import linalg_operators as _lo
 from . import core_extras as _ce
 from .ops import ctc_ops as _ctc
 from . import ctc_decode as _ctc_decode
+from .ops import sampled_losses as _sampled, space_batch as _space_batch
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -501,6 +502,13 @@ config.experimental_run_functions_eagerly = config.run_functions_eagerly
 nn.ctc_loss = _ctc.ctc_loss
 for _n in _ctc_decode.__all__[:4]:   # greedy / beam search decoders, collapse_repeated, unique
     setattr(nn, _n, getattr(_ctc_decode, _n))
+nn.__dict__.update({_n: getattr(_sampled, _n) for _n in _sampled.__all__},
+                   log_uniform_candidate_sampler=_r.log_uniform_candidate_sampler,
+                   uniform_candidate_sampler=_r.uniform_candidate_sampler,
+                   space_to_batch=_space_batch.space_to_batch_nd)
+space_to_batch = space_to_batch_nd = _space_batch.space_to_batch_nd
+batch_to_space = _space_batch.batch_to_space
+required_space_to_batch_paddings = _space_batch.required_space_to_batch_paddings
 nn.__dict__.update({_n: getattr(_c3, _n) for _n in (
     "conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "pool", "max_pool_with_argmax",
     "dilation2d", "erosion2d")})
