@@ -139,3 +139,48 @@ def test_ctc_loss_as_keras():
     assert L.CTC().get_config() == {"name": "ctc", "reduction": "sum_over_batch_size"}
     with pytest.raises(ValueError, match=r"keras.losses.ctc: targets .* shape \(3,\)"):
         L.ctc(np.array([1, 2, 0]), CTC_LOGITS)
+
+
+# ---------------------------------------------------------------------------- metrics
+M = keras.metrics
+YT = np.array([[0, 1, 0.5], [1, 1, 0.2], [0.3, -0.2, 0.9]], "float32")
+YP = np.array([[0.1, 0.9, 0.5], [1, 0.9, 0.2], [0.5, 0.1, 0.4]], "float32")
+
+
+def test_correlation_metrics_as_keras():
+    np.testing.assert_allclose(M.pearson_correlation(YT, YP).numpy(),
+                               [0.9999999403953552, 0.9933992624282837, 0.6832435131072998],
+                               rtol=1e-5)
+    np.testing.assert_allclose(M.pearson_correlation(YT, YP, axis=0).numpy(),
+                               [0.9867612719535828, 1.0, 0.5903013944625854], rtol=1e-5)
+    np.testing.assert_allclose(M.concordance_correlation(YT, YP).numpy(),
+                               [0.975609302520752, 0.987653911113739, 0.4519228935241699],
+                               rtol=1e-5)
+    np.testing.assert_allclose(M.concordance_correlation(YT, YP, axis=0).numpy(),
+                               [0.9480966925621033, 0.920863151550293, 0.33628296852111816],
+                               rtol=1e-5)
+    m = M.PearsonCorrelation()
+    m.update_state(YT, YP)
+    m.update_state(YT[:2], YP[:2] * 2, sample_weight=[1.0, 3.0])
+    np.testing.assert_allclose(float(m.result()), 0.9509772062301636, rtol=1e-5)
+    assert m.get_config() == {"name": "pearson_correlation", "dtype": "float32", "axis": -1}
+    m = M.ConcordanceCorrelation(axis=0)
+    m.update_state(YT, YP)
+    np.testing.assert_allclose(float(m.result()), 0.7350809574127197, rtol=1e-5)
+    assert m.get_config() == {"name": "concordance_correlation", "dtype": "float32", "axis": 0}
+    assert type(M.get("pearson_correlation")) is M.PearsonCorrelation
+    assert M.huber is L.huber and M.binary_focal_crossentropy is L.binary_focal_crossentropy
+    assert M.categorical_focal_crossentropy is L.categorical_focal_crossentropy
+
+
+def test_correlation_metric_in_fit():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    model.compile("sgd", "mse", metrics=[M.PearsonCorrelation()], jit_compile=False)
+    hist = model.fit(YT, YP, epochs=1, verbose=0)
+    w, b = model.layers[0].get_weights()
+    # after the step, evaluate on the same data: the metric is the correlation of predictions
+    pred = YT @ w + b
+    expect = np.mean([np.corrcoef(a, p)[0, 1] for a, p in zip(YP, pred)])
+    res = model.evaluate(YT, YP, verbose=0, return_dict=True)
+    np.testing.assert_allclose(res["pearson_correlation"], expect, rtol=1e-4)
+    assert "pearson_correlation" in hist.history

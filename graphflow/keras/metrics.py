@@ -340,6 +340,68 @@ CosineSimilarity = _wrapper_metric(
     """, axis=-1)
 
 
+
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """Pearson correlation of `y_true` and `y_pred` along `axis` (Keras 3's
+    `keras.metrics.pearson_correlation`): the mean product of the standardized values.
+
+    >>> [round(float(v), 4) for v in pearson_correlation([[0, 1, 0.5], [1, 1, 0.2]],
+    ...                                                  [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])]
+    [1.0, 0.9934]
+    """
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
+    t = y_true - _m.reduce_mean(y_true, axis, keepdims=True)
+    p = y_pred - _m.reduce_mean(y_pred, axis, keepdims=True)
+    t = t / _m.reduce_std(t, axis, keepdims=True)
+    p = p / _m.reduce_std(p, axis, keepdims=True)
+    return _m.reduce_mean(t * p, axis)
+
+
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """Lin's concordance correlation along `axis` as Keras 3 computes it
+    (`keras.metrics.concordance_correlation`): mean(2 (y_true - mean(y_pred))
+    (y_pred - mean(y_pred))) / (var(y_true) + var(y_pred) + (mean(y_true) - mean(y_pred))^2
+    + epsilon). Keras centres y_true on the mean of y_pred in the numerator (Lin's formula
+    uses mean(y_true)); graphflow keeps Keras' numbers.
+
+    >>> [round(float(v), 4) for v in concordance_correlation([[0, 1, 0.5], [1, 1, 0.2]],
+    ...                                                      [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])]
+    [0.9756, 0.9877]
+    """
+    y_pred = prediction(y_pred)
+    y_true = match_rank(as_tensor(y_true, y_pred.dtype), y_pred)
+    t_mean = _m.reduce_mean(y_true, axis, keepdims=True)
+    p_mean = _m.reduce_mean(y_pred, axis, keepdims=True)
+    var = _m.reduce_variance(y_true, axis, keepdims=True) + \
+        _m.reduce_variance(y_pred, axis, keepdims=True)
+    covar = (y_true - p_mean) * (y_pred - p_mean)
+    norm = var + _m.square(t_mean - p_mean) + _config.epsilon()
+    return _m.reduce_mean(2.0 * covar / norm, axis)
+
+
+PearsonCorrelation = _wrapper_metric(
+    "PearsonCorrelation", pearson_correlation, "pearson_correlation",
+    """Mean Pearson correlation per example along `axis` (Keras 3's
+    `keras.metrics.PearsonCorrelation`).
+
+    >>> m = PearsonCorrelation()
+    >>> m.update_state([[0, 1, 0.5], [1, 1, 0.2]], [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])
+    >>> round(float(m.result()), 4)
+    0.9967
+    """, axis=-1)
+ConcordanceCorrelation = _wrapper_metric(
+    "ConcordanceCorrelation", concordance_correlation, "concordance_correlation",
+    """Mean concordance correlation per example along `axis` (Keras 3's
+    `keras.metrics.ConcordanceCorrelation`, see `concordance_correlation`).
+
+    >>> m = ConcordanceCorrelation()
+    >>> m.update_state([[0, 1, 0.5], [1, 1, 0.2]], [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])
+    >>> round(float(m.result()), 4)
+    0.9816
+    """, axis=-1)
+
+
 # ------------------------------------------------------------------ confusion-matrix metrics
 NEG_INF = -1e10
 
@@ -1063,7 +1125,8 @@ _BY_NAME = {
 _NO_REQUIRED_ARGS = [
     MeanSquaredLogarithmicError, KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge,
     LogCoshError, CosineSimilarity, SparseTopKCategoricalAccuracy, TruePositives, FalsePositives,
-    TrueNegatives, FalseNegatives, AUC, FBetaScore, F1Score, R2Score, BinaryIoU]
+    TrueNegatives, FalseNegatives, AUC, FBetaScore, F1Score, R2Score, BinaryIoU,
+    PearsonCorrelation, ConcordanceCorrelation]
 for _cls in _NO_REQUIRED_ARGS + list(set(_BY_NAME.values())):
     _BY_NAME.setdefault(snake_case(_cls.__name__), _cls)
     _BY_NAME.setdefault(_cls.__name__, _cls)
@@ -1082,7 +1145,9 @@ _FN_TO_CLASS = {accuracy: Accuracy, binary_accuracy: BinaryAccuracy,
                 _losses.categorical_hinge: CategoricalHinge, _losses.log_cosh: LogCoshError,
                 cosine_similarity: CosineSimilarity,
                 top_k_categorical_accuracy: TopKCategoricalAccuracy,
-                sparse_top_k_categorical_accuracy: SparseTopKCategoricalAccuracy}
+                sparse_top_k_categorical_accuracy: SparseTopKCategoricalAccuracy,
+                pearson_correlation: PearsonCorrelation,
+                concordance_correlation: ConcordanceCorrelation}
 #: the per-example metric functions (saved by name in Keras files)
 METRIC_FUNCTIONS = tuple(_FN_TO_CLASS)
 msle = MSLE = _losses.mean_squared_logarithmic_error
@@ -1095,6 +1160,9 @@ sparse_categorical_crossentropy = _losses.sparse_categorical_crossentropy
 mean_squared_error, mean_absolute_error = _losses.mean_squared_error, _losses.mean_absolute_error
 mean_absolute_percentage_error = mape = MAPE = _losses.mean_absolute_percentage_error
 mean_squared_logarithmic_error = _losses.mean_squared_logarithmic_error
+huber = _losses.huber
+binary_focal_crossentropy = _losses.binary_focal_crossentropy
+categorical_focal_crossentropy = _losses.categorical_focal_crossentropy
 
 
 def accuracy_for(loss, y_true_shape=None, y_pred_shape=None):
