@@ -179,6 +179,12 @@ def test_pool_ties_nan_and_inf_follow_the_reference():
 @pytest.mark.parametrize("xs, kh, kw, groups, o, strides, pads", [
     ((2, 6, 5, 4), 3, 3, 4, 8, (1, 1), ((1, 1), (1, 1))),      # depthwise, multiplier 2
     ((1, 5, 7, 6), 2, 3, 2, 4, (2, 1), ((0, 1), (2, 0))),      # 2 groups of 3 -> 2 channels
+    # depthwise, multiplier 1 (one contiguous loop over the channels): padded; stride 2 with an
+    # odd size; a 1x1 image with padding larger than it (stride > kernel); channels 1
+    ((2, 6, 5, 4), 3, 3, 4, 4, (1, 1), ((1, 1), (1, 1))),
+    ((1, 7, 7, 5), 3, 3, 5, 5, (2, 2), ((1, 1), (1, 1))),
+    ((1, 1, 1, 3), 3, 3, 3, 3, (4, 4), ((2, 2), (2, 2))),
+    ((3, 4, 3, 1), 2, 2, 1, 1, (1, 1), ((0, 0), (0, 0))),
 ])
 def test_grouped_conv_kernels_match_numpy(xs, kh, kw, groups, o, strides, pads, dtype):
     x = R.standard_normal(xs).astype(dtype)
@@ -248,6 +254,42 @@ def test_epilogue_fused_per_batch_chunk_equals_numpy_executor():
     assert report.count("run on each batch chunk as the anchor finishes it") == 3, report
     for got, want in zip(fj(x), fn(x)):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_fused_chunks_run_in_order_on_one_thread():
+    """On one thread a job with an epilogue still runs chunk by chunk (each chunk's epilogue
+    then reads rows still in cache); one without runs as one call."""
+    from graphflow.backends.numba.parallel import ONE_THREAD
+    seen = []
+    with ONE_THREAD:
+        conv._chunked(lambda lo, hi: seen.append((lo, hi)), 10, 4, fused=True)
+        assert seen == [(0, 4), (4, 8), (8, 10)]
+        seen.clear()
+        conv._chunked(lambda lo, hi: seen.append((lo, hi)), 10, 4)
+        assert seen == [(0, 10)]
+
+
+def test_epilogue_per_batch_chunk_on_one_thread_equals_numpy_executor():
+    """The fused epilogues (bias + activation; the max-pool gradient with the relu mask and the
+    bias gradient's per-chunk partial sums) when the plan runs on one thread."""
+    from graphflow.backends.numba.parallel import ONE_THREAD
+    x = tf.constant(R.standard_normal((16, 9, 9, 3)).astype(np.float32))
+    w = tf.constant(R.standard_normal((3, 3, 3, 6)).astype(np.float32))
+    b = tf.constant(R.standard_normal(6).astype(np.float32))
+
+    def f(x, w, b):
+        with tf.GradientTape() as t:
+            t.watch([w, b])
+            y = tf.nn.max_pool2d(tf.nn.relu(tf.nn.conv2d(x, w, 1, "VALID") + b), 2, 2, "VALID")
+            loss = tf.reduce_sum(y * y)
+        return (y,) + tuple(t.gradient(loss, [w, b]))
+    fj, fn = tf.function(f), tf.function(f, jit_compile=False)
+    fj(x, w, b)
+    wait_all()
+    with ONE_THREAD:
+        got = fj(x, w, b)
+    for g, want in zip(got, fn(x, w, b)):
+        np.testing.assert_allclose(g.numpy(), want.numpy(), rtol=1e-4, atol=1e-3)
 
 
 def test_runner_declines_what_it_does_not_compute():
