@@ -35,7 +35,7 @@ import tf_steps  # noqa: E402
 from np_workloads import (Config, chain_grad2_ref, chain_grad_ref, chain_input,  # noqa: E402
                           conv_init, lstm_init, measure, mlp_init, np_chain, np_conv_step,
                           np_lstm_step, np_mlp_step, numpy_add_2x2)
-from np_workloads import CONV_FWD, conv_fwd_init, np_conv2d_ref  # noqa: E402
+from np_workloads import CONV_FWD, conv_fwd_init, np_conv2d_ref, same_pads  # noqa: E402
 
 #: name -> (fn(cfg) -> (graphflow_seconds, baseline_seconds or None), target)
 WORKLOADS = {}
@@ -476,6 +476,29 @@ def conv2d_fwd_5x5_s2(cfg):
     """conv2d alone: 5x5 stride 2, 16 -> 32 channels on 64x28x28x16 (SAME) vs the numpy
     reference."""
     return _conv_fwd_workload(cfg, "conv2d_fwd_5x5_s2")
+
+
+def _np_depthwise_ref(x, w):
+    """numpy's SAME stride-1 depthwise convolution (multiplier 1): sliding_window_view + einsum."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    kh, kw = w.shape[:2]
+    pads = [same_pads(x.shape[1 + a], w.shape[a], 1) for a in (0, 1)]
+    win = sliding_window_view(np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)]), (kh, kw),
+                              axis=(1, 2))
+    return np.einsum("bhwcij,ijc->bhwc", win, w[:, :, :, 0], optimize=True)
+
+
+@workload("depthwise_conv2d_3x3_28x28x32", 1.0)
+def depthwise_conv2d_3x3(cfg):
+    """depthwise_conv2d alone: 3x3, multiplier 1 on 64x28x28x32 (SAME; the direct kernel's
+    contiguous channel loop) vs numpy's sliding_window_view + einsum."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 28, 28, 32)).astype(np.float32)
+    w = (rng.standard_normal((3, 3, 32, 1)) * 0.1).astype(np.float32)
+
+    def gf(x, w):
+        return tf.nn.depthwise_conv2d(x, w, (1, 1, 1, 1), "SAME")
+    return _ratio_workload(cfg, gf, _np_depthwise_ref, x, w, rtol=1e-4)
 
 
 _CONV_FIRST_100_CHILD = _FIRST_100_CHILD.replace(
