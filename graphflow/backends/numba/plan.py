@@ -48,6 +48,21 @@ from .parallel import CHUNK_ELEMENTS, ONE_THREAD, pool as _chunk_pool
 PENDING_ON_ONE_THREAD = True
 
 
+class _OneThreadAndBlas:
+    """`SINGLE_BLAS` and `ONE_THREAD` together: a plan's calls on this thread alone."""
+
+    def __enter__(self):
+        SINGLE_BLAS.__enter__()
+        ONE_THREAD.__enter__()
+
+    def __exit__(self, *exc):
+        ONE_THREAD.__exit__(*exc)
+        SINGLE_BLAS.__exit__(*exc)
+
+
+ONE_THREAD_AND_BLAS = _OneThreadAndBlas()
+
+
 def _compile(src, **ns):
     """Define the function `call` from generated source with the names in `ns`."""
     exec(compile(src, "<graphflow-numba-step>", "exec"), ns)
@@ -653,6 +668,12 @@ class NumbaPlan:
                        any(getattr(st, "parallel", False) for st in self.cluster_steps),
                        any(gx.nodes[n]["op"] in lowering.KERNELS for n in s.order))
         self.blas_choice = BlasChoice() if any(self._multi) else None
+        # one thread: a plan of kernel steps alone (no numpy node, no product) never calls
+        # BLAS, so it leaves BLAS's thread count alone (two threadpoolctl calls each way cost
+        # ~40 µs on caches a 16 MB kernel just flushed: 5% of a 4M-element exp)
+        blas_free = all(st.kind == "cluster" and st.anchor is None and st.follow is None
+                        for st in self.steps)
+        self.one_thread = ONE_THREAD if blas_free else ONE_THREAD_AND_BLAS
         self._blas_ready = False
         self.build_seconds = time.perf_counter() - t0
         self.request(sync)
@@ -746,7 +767,7 @@ class NumbaPlan:
             if self._first:
                 try:
                     if self.blas_choice is not None and no_idle_core():
-                        with SINGLE_BLAS, ONE_THREAD:   # all cores would wait for time slices
+                        with self.one_thread:   # all cores would wait for time slices
                             for call in self._calls:
                                 call(vals)
                     else:
@@ -756,7 +777,7 @@ class NumbaPlan:
                     self._first = False
                     cache.kick()
             elif self._pending and self._still_pending():
-                with SINGLE_BLAS, ONE_THREAD:
+                with self.one_thread:
                     for call in self._calls:
                         call(vals)
             elif self.blas_choice is not None:
@@ -783,7 +804,7 @@ class NumbaPlan:
         single = choice.begin()
         t0 = time.perf_counter()
         if single:
-            with SINGLE_BLAS, ONE_THREAD:
+            with self.one_thread:
                 for call in self._calls:
                     call(vals)
         else:

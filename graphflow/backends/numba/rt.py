@@ -1,8 +1,9 @@
 """Names the generated kernels use (`from graphflow.backends.numba.rt import *`).
 
-float32 transcendental functions come from `vmath` (vectorizable); float64 ones use numpy's
-(libm, full accuracy). Everything here is `inline='always'`, so the calling kernel's fastmath
-flags apply and the loop body stays one straight-line, vectorizable block.
+float32 transcendental functions come from `vmath` (vectorizable); float64 exp/tanh/sigmoid too
+(1-2 ulp), the other float64 ones use numpy's (libm). Everything here is `inline='always'`, so
+the calling kernel's fastmath flags apply and the loop body stays one straight-line, vectorizable
+block.
 """
 import math
 
@@ -13,13 +14,13 @@ from numba.core import types
 from numba.extending import intrinsic
 
 from .vmath import (FASTMATH_FLAGS, bitcast_f32_to_i32, bitcast_i32_to_f32, erf_f32, exp_f32, log1p_f32, log_f32, sigmoid_f32,
-                    softplus_f32, tanh_f32)
+                    softplus_f32, tanh_f32, exp_f64, tanh_f64)
 
 __all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", "log_f32",
            "sigmoid_f32", "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64",
            "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_",
            "maxkey_f32", "minkey_f32", "unkey_f32", "maxkey_f64", "minkey_f64", "unkey_f64",
-           "kmax_", "kmin_", "wide_vectors", "fmod_", "sign_f32", "sign_f64"]
+           "kmax_", "kmin_", "wide_vectors", "fmod_", "sign_f32", "sign_f64", "exp_f64", "tanh_f64"]
 
 #: the kernels' flags: vmath's set without 'afn' and 'arcp', so 1/sqrt(0) stays inf (LLVM would
 #: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown),
@@ -86,8 +87,8 @@ def fmod_(a, b):
 
 @_inline
 def sigmoid_f64(x):
-    """Stable logistic, as the op table's numpy implementation."""
-    e = np.exp(-abs(x))
+    """Stable logistic, as the op table's numpy implementation (vmath's vectorizable exp)."""
+    e = exp_f64(-abs(x))
     return (1.0 if x >= 0 else e) / (1.0 + e)
 
 
