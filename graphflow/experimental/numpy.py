@@ -23,7 +23,8 @@ import types as _types
 
 from ..ops import array_ops as _a, creation as _c, math_ops as _m, random_ops as _r
 from ..ops import shape_ops as _s
-from ..tensor import Tensor, constant as _constant
+from ..ops import bitwise_ops as _b, complex_ops as _cx, linalg_ops as _l
+from ..tensor import Tensor, Variable, constant as _constant, convert_to_tensor as _convert
 
 __all__ = ["ndarray", "asarray", "array", "zeros", "ones", "full", "zeros_like", "ones_like",
            "arange", "linspace", "eye", "identity", "reshape", "transpose", "concatenate",
@@ -42,6 +43,10 @@ complex64, complex128 = _dt.complex64, _dt.complex128
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
 
 
+def _npdt(d):
+    return getattr(d, "np", d)
+
+
 def _np_dtype(dtype):
     return None if dtype is None else _dt.as_dtype(_np.dtype(getattr(dtype, "np", dtype)))
 
@@ -53,6 +58,8 @@ def asarray(a, dtype=None):
     >>> asarray([1, 2]).dtype
     tf.int64
     """
+    if isinstance(a, Variable):   # read through the op, so tapes and traces see it
+        a = _convert(a)
     if isinstance(a, Tensor):
         return a if dtype is None else _m.cast(a, _np_dtype(dtype))
     v = _np.asarray(a, dtype=None if dtype is None else _np_dtype(dtype).np)
@@ -359,3 +366,934 @@ def _seed(s):
 random = _types.ModuleType("graphflow.experimental.numpy.random")
 random.__dict__.update(randn=_randn, rand=_rand, uniform=_uniform, standard_normal=_standard_normal,
                        randint=_randint, seed=_seed)
+
+
+# --- NumPy names as a thin table over graphflow ops (they trace, and differentiate where the op
+# does). Each wrapper only converts arguments NumPy's way (`asarray`, result-type promotion,
+# ints to float64 for float functions) and calls the op.
+
+_LN2, _LN10 = _np.log(2.0), _np.log(10.0)
+
+
+def _fl(t):
+    """`t` as float64 if integer or bool (NumPy's rule for float functions)."""
+    return _m.cast(t, _dt.float64) if t.dtype.is_integer or t.dtype == _dt.bool else t
+
+
+def _promote(*xs):
+    ts = [asarray(x) for x in xs]
+    dt = _dt.as_dtype(_np.result_type(*[t.dtype.np for t in ts]))
+    return [t if t.dtype == dt else _m.cast(t, dt) for t in ts]
+
+
+def _u(name, f, to_float=False, doc=None):
+    def g(x):
+        t = asarray(x)
+        return f(_fl(t) if to_float else t)
+    g.__name__ = g.__qualname__ = name
+    g.__doc__ = doc or f"numpy.{name}, elementwise (a graphflow op: traces and differentiates)."
+    return g
+
+
+def _bin(name, f, to_float=False, doc=None):
+    def g(x1, x2):
+        a, b = _promote(x1, x2)
+        if to_float:
+            a, b = _fl(a), _fl(b)
+        return f(a, b)
+    g.__name__ = g.__qualname__ = name
+    g.__doc__ = doc or f"numpy.{name} with NumPy's dtype promotion (a graphflow op)."
+    return g
+
+
+def _bool(t):
+    return t if t.dtype == _dt.bool else _m.not_equal(t, _m.zeros_like(t))
+
+
+def _round_half_even(t, decimals=0):
+    if not (t.dtype.is_floating or t.dtype.is_complex):
+        return t
+    if decimals == 0:
+        return _m.round(t)
+    s = _np.asarray(10.0 ** decimals, t.dtype.np)
+    return _m.round(t * s) / s
+
+
+def _cbrt(t):
+    return _m.sign(t) * _m.pow(_m.abs(t), _np.asarray(1.0 / 3.0, t.dtype.np))
+
+
+def _sinc(t):
+    y = _np.pi * _m.where(_m.equal(t, 0.0), _m.ones_like(t), t)
+    return _m.where(_m.equal(t, 0.0), _m.ones_like(t), _m.sin(y) / y)
+
+
+def _signbit(t):
+    return _m.less(t, _m.zeros_like(t))   # as TF's tnp: -0.0 gives False (NumPy: True)
+
+
+def _fix(t):
+    return _m.where(_m.less(t, 0), _m.ceil(t), _m.floor(t))
+
+
+def _heaviside(a, b):
+    zero = _m.zeros_like(a)
+    return _m.where(_m.less(a, zero), zero, _m.where(_m.greater(a, zero), _m.ones_like(a),
+                                                     b + zero))
+
+
+def _logaddexp(a, b):
+    mx = _m.maximum(a, b)
+    return mx + _m.log1p(_m.exp(-_m.abs(a - b)))
+
+
+def _logaddexp2(a, b):
+    return _logaddexp(a * _LN2, b * _LN2) / _LN2
+
+
+def _nextafter(a, b):
+    x, y = _np.asarray(a), _np.asarray(b)
+    return _constant(_np.nextafter(x, y))
+
+
+def _int_only(name):
+    def check(t):
+        if not t.dtype.is_integer:
+            raise TypeError(f"tnp.{name}: needs integer inputs, got {t.dtype.name}")
+        return t
+    return check
+
+
+def _gcd(a, b):
+    _int_only("gcd")(a)
+    a, b = _m.abs(a), _m.abs(b)
+    for _ in _builtins.range(a.dtype.size * 12):   # Euclid: < 1.44*bits steps (Fibonacci bound)
+        nz = _m.not_equal(b, 0)
+        a, b = (_m.where(nz, b, a),
+                _m.where(nz, _m.floormod(a, _m.where(nz, b, _m.ones_like(b))), b))
+    return a
+
+
+def _lcm(a, b):
+    g = _gcd(a, b)
+    safe = _m.where(_m.equal(g, 0), _m.ones_like(g), g)
+    return _m.abs(_m.floordiv(a, safe) * b)
+
+
+_UNARY = dict(
+    absolute=(_m.abs, False), fabs=(_m.abs, True), negative=(_m.negative, False),
+    positive=(_m.identity, False), sign=(_m.sign, False), ceil=(_m.ceil, True),
+    floor=(_m.floor, True), rint=(_m.round, True), fix=(_fix, True), conj=(_cx.conj, False),
+    conjugate=(_cx.conj, False), real=(_cx.real, False), imag=(_cx.imag, False),
+    arccos=(_m.acos, True), arccosh=(_m.acosh, True), arcsin=(_m.asin, True),
+    arcsinh=(_m.asinh, True), arctan=(_m.atan, True), arctanh=(_m.atanh, True),
+    cosh=(_m.cosh, True), sinh=(_m.sinh, True), tan=(_m.tan, True), expm1=(_m.expm1, True),
+    log1p=(_m.log1p, True), log2=(lambda t: _m.log(t) / _np.asarray(_LN2, t.dtype.np), True),
+    log10=(lambda t: _m.log(t) / _np.asarray(_LN10, t.dtype.np), True),
+    exp2=(lambda t: _m.pow(_np.asarray(2.0, t.dtype.np), t), True), cbrt=(_cbrt, True),
+    deg2rad=(lambda t: t * _np.asarray(_np.pi / 180, t.dtype.np), True),
+    rad2deg=(lambda t: t * _np.asarray(180 / _np.pi, t.dtype.np), True), sinc=(_sinc, True),
+    reciprocal=(_m.reciprocal, False), isnan=(_m.is_nan, True), isinf=(_m.is_inf, True),
+    isfinite=(_m.is_finite, True),
+    isneginf=(lambda t: _m.logical_and(_m.is_inf(t), _m.less(t, 0)), True),
+    isposinf=(lambda t: _m.logical_and(_m.is_inf(t), _m.greater(t, 0)), True),
+    signbit=(_signbit, False), logical_not=(lambda t: _m.logical_not(_bool(t)), False),
+    bitwise_not=(_b.invert, False))
+for _name, (_f, _float) in _UNARY.items():
+    globals()[_name] = _u(_name, _f, _float)
+angle = _u("angle", lambda t: _cx.angle(t) if t.dtype.is_complex else _m.atan2(
+    _m.zeros_like(t), t), True, "numpy.angle: the complex argument (0 or pi for reals).")
+
+_BINARY = dict(
+    arctan2=(_m.atan2, True), hypot=(lambda a, b: _m.sqrt(a * a + b * b), True),
+    power=(_m.pow, False), float_power=(lambda a, b: _m.pow(_m.cast(a, _dt.float64),
+                                                             _m.cast(b, _dt.float64)), False),
+    floor_divide=(_m.floordiv, False), remainder=(_m.floormod, False), mod=(_m.floormod, False),
+    true_divide=(lambda a, b: _m.truediv(a, b), False), equal=(_m.equal, False),
+    not_equal=(_m.not_equal, False), greater=(_m.greater, False),
+    greater_equal=(_m.greater_equal, False), less=(_m.less, False),
+    less_equal=(_m.less_equal, False),
+    logical_and=(lambda a, b: _m.logical_and(_bool(a), _bool(b)), False),
+    logical_or=(lambda a, b: _m.logical_or(_bool(a), _bool(b)), False),
+    logical_xor=(lambda a, b: _m.logical_xor(_bool(a), _bool(b)), False),
+    bitwise_and=(_b.bitwise_and, False), bitwise_or=(_b.bitwise_or, False),
+    bitwise_xor=(_b.bitwise_xor, False), logaddexp=(_logaddexp, True),
+    logaddexp2=(_logaddexp2, True), heaviside=(_heaviside, True), gcd=(_gcd, False),
+    lcm=(_lcm, False), nextafter=(_nextafter, True))
+for _name, (_f, _float) in _BINARY.items():
+    globals()[_name] = _bin(_name, _f, _float)
+
+
+def around(a, decimals=0):
+    """numpy.around: round half to even at `decimals` places.
+
+    >>> around([0.5, 1.5, 1.234], 1).numpy()
+    array([0.5, 1.5, 1.2])
+    """
+    return _round_half_even(asarray(a), decimals)
+
+
+round = around   # noqa: A001
+
+
+def divmod(x1, x2):   # noqa: A001
+    """(floor_divide, remainder) of the two.
+
+    >>> [t.numpy() for t in divmod([7, -7], 3)]
+    [array([ 2, -3]), array([1, 2])]
+    """
+    return floor_divide(x1, x2), remainder(x1, x2)   # noqa: F821 (set from _BINARY)
+
+
+# --- reductions
+def _ax(axis):
+    return None if axis is None else (list(axis) if isinstance(axis, (tuple, list)) else axis)
+
+
+def all(a, axis=None, keepdims=False):   # noqa: A001
+    """True where all entries along `axis` are nonzero.
+
+    >>> print(all([1, 0]).numpy())
+    False
+    """
+    return _m.reduce_all(_bool(asarray(a)), _ax(axis), keepdims=keepdims)
+
+
+def any(a, axis=None, keepdims=False):   # noqa: A001
+    """True where some entry along `axis` is nonzero."""
+    return _m.reduce_any(_bool(asarray(a)), _ax(axis), keepdims=keepdims)
+
+
+def amax(a, axis=None, keepdims=False):
+    """Alias of `max`."""
+    return max(a, _ax(axis), keepdims)
+
+
+def amin(a, axis=None, keepdims=False):
+    """Alias of `min`."""
+    return min(a, _ax(axis), keepdims)
+
+
+def ptp(a, axis=None, keepdims=False):
+    """max - min along `axis`.
+
+    >>> ptp([[1, 5], [2, 9]], axis=0).numpy()
+    array([1, 4])
+    """
+    return amax(a, axis, keepdims) - amin(a, axis, keepdims)
+
+
+def average(a, axis=None, weights=None, returned=False):
+    """Weighted mean (weights along `axis` if 1-D); with `returned`, also the sum of weights.
+
+    >>> print(average([1, 2, 3], weights=[1, 1, 2]).numpy())
+    2.25
+    """
+    t = _fl(asarray(a))
+    if weights is None:
+        avg = _m.reduce_mean(t, _ax(axis))
+        wsum = _m.cast(_np.asarray(size(t) // _builtins.max(size(avg), 1)), t.dtype)
+        return (avg, _m.ones_like(avg) * wsum) if returned else avg
+    t, w = _promote(t, weights)
+    if w.ndim == 1 and t.ndim > 1:
+        shp = [1] * t.ndim
+        shp[axis % t.ndim] = -1
+        w = _s.reshape(w, shp)
+    w = _s.broadcast_to(w, _c.shape_tuple(t.shape)) if w.shape != t.shape else w
+    wsum = _m.reduce_sum(w, _ax(axis))
+    avg = _m.reduce_sum(t * w, _ax(axis)) / wsum
+    return (avg, wsum) if returned else avg
+
+
+def _nan_to(a, value):
+    t = _fl(asarray(a))
+    return _m.where(_m.is_nan(t), _m.ones_like(t) * value, t) if t.dtype.is_floating else t
+
+
+def nansum(a, axis=None, keepdims=False):
+    """Sum treating NaN as 0.
+
+    >>> print(nansum([1., nan, 3.]).numpy())
+    4.0
+    """
+    return _m.reduce_sum(_nan_to(a, 0), _ax(axis), keepdims=keepdims)
+
+
+def nanprod(a, axis=None, keepdims=False):
+    """Product treating NaN as 1."""
+    return _m.reduce_prod(_nan_to(a, 1), _ax(axis), keepdims=keepdims)
+
+
+def nanmean(a, axis=None, keepdims=False):
+    """Mean over the non-NaN entries.
+
+    >>> print(nanmean([1., nan, 3.]).numpy())
+    2.0
+    """
+    t = _fl(asarray(a))
+    ok = _m.cast(_m.logical_not(_m.is_nan(t)), t.dtype)
+    return nansum(t, axis, keepdims) / _m.reduce_sum(ok, _ax(axis), keepdims=keepdims)
+
+
+def count_nonzero(a, axis=None):
+    """The number of nonzero entries (int64).
+
+    >>> count_nonzero([[0, 1], [2, 3]], axis=0).numpy()
+    array([1, 2])
+    """
+    return _m.count_nonzero(asarray(a), _ax(axis), dtype=_dt.int64)
+
+
+def _flat_if_none(t, axis):
+    return (_s.reshape(t, [-1]), 0) if axis is None else (t, axis)
+
+
+def cumsum(a, axis=None, dtype=None):
+    """Running sum (of the flattened array when axis is None).
+
+    >>> cumsum([[1, 2], [3, 4]]).numpy()
+    array([ 1,  3,  6, 10])
+    """
+    return _a.cumsum(*_flat_if_none(asarray(a, dtype), axis))
+
+
+def cumprod(a, axis=None, dtype=None):
+    """Running product (of the flattened array when axis is None)."""
+    return _a.cumprod(*_flat_if_none(asarray(a, dtype), axis))
+
+
+def diff(a, n=1, axis=-1):
+    """n-th discrete difference along `axis`.
+
+    >>> diff([1, 4, 9]).numpy()
+    array([3, 5])
+    """
+    t = asarray(a)
+    ax = axis % t.ndim
+    lo = tuple(slice(None) if i != ax else slice(1, None) for i in _builtins.range(t.ndim))
+    hi = tuple(slice(None) if i != ax else slice(None, -1) for i in _builtins.range(t.ndim))
+    for _ in _builtins.range(n):
+        t = t[lo] - t[hi]
+    return t
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+    """Sum of the `offset` diagonal of `a` over (axis1, axis2).
+
+    >>> print(trace([[1, 2], [3, 4]]).numpy())
+    5
+    """
+    return _m.reduce_sum(diagonal(asarray(a, dtype), offset, axis1, axis2), -1)
+
+
+# --- shapes and indexing
+def ravel(a):
+    """The flattened array (C order)."""
+    return _s.reshape(asarray(a), [-1])
+
+
+def flatten(a, order="C"):
+    """The flattened array (C order only).
+
+    >>> flatten([[1, 2], [3, 4]]).numpy()
+    array([1, 2, 3, 4])
+    """
+    if order != "C":
+        raise NotImplementedError("tnp.flatten: only order='C'")
+    return ravel(a)
+
+
+def moveaxis(a, source, destination):
+    """Move axes to new positions.
+
+    >>> moveaxis(ones((2, 3, 4)), 0, -1).shape
+    TensorShape([3, 4, 2])
+    """
+    t = asarray(a)
+    src = [s % t.ndim for s in (source if isinstance(source, (list, tuple)) else [source])]
+    dst = [d % t.ndim for d in (destination if isinstance(destination, (list, tuple))
+                                else [destination])]
+    order = [i for i in _builtins.range(t.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return _s.transpose(t, order)
+
+
+def swapaxes(a, axis1, axis2):
+    """Exchange two axes."""
+    t = asarray(a)
+    p = list(_builtins.range(t.ndim))
+    i, j = axis1 % t.ndim, axis2 % t.ndim
+    p[i], p[j] = p[j], p[i]
+    return _s.transpose(t, p)
+
+
+def flip(m, axis=None):
+    """Reverse the order along `axis` (all axes if None).
+
+    >>> flip([[1, 2], [3, 4]]).numpy()
+    array([[4, 3],
+           [2, 1]])
+    """
+    t = asarray(m)
+    axes = list(_builtins.range(t.ndim)) if axis is None else (
+        list(axis) if isinstance(axis, (list, tuple)) else [axis])
+    return _a.reverse(t, axes)
+
+
+def fliplr(m):
+    """Reverse along axis 1."""
+    return flip(m, 1)
+
+
+def flipud(m):
+    """Reverse along axis 0."""
+    return flip(m, 0)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of `axes` (counter-clockwise).
+
+    >>> rot90([[1, 2], [3, 4]]).numpy()
+    array([[2, 4],
+           [1, 3]])
+    """
+    t = asarray(m)
+    k %= 4
+    if k == 0:
+        return t
+    if k == 2:
+        return flip(flip(t, axes[0]), axes[1])
+    if k == 1:
+        return swapaxes(flip(t, axes[1]), axes[0], axes[1])
+    return flip(swapaxes(t, axes[0], axes[1]), axes[1])
+
+
+def _atleast(n, arys):
+    out = []
+    for x in arys:
+        t = asarray(x)
+        if t.ndim < n:
+            shp = [int(d) for d in t.shape]
+            shp = {0: [], 1: [1] + shp + [1], 2: shp + [1]}[t.ndim] if n == 3 else [1] + shp
+            t = _s.reshape(t, [1] * (n - len(shp)) + shp if t.ndim == 0 else shp)
+        out.append(t)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*arys):
+    """The arrays with at least one axis."""
+    return _atleast(1, arys)
+
+
+def atleast_2d(*arys):
+    """The arrays with at least two axes (a 1-D array becomes a row)."""
+    return _atleast(2, arys)
+
+
+def atleast_3d(*arys):
+    """The arrays with at least three axes (1-D (N,) -> (1, N, 1), 2-D (M, N) -> (M, N, 1)).
+
+    >>> atleast_3d([[1, 2]]).shape
+    TensorShape([1, 2, 1])
+    """
+    return _atleast(3, arys)
+
+
+def broadcast_to(array, shape):
+    """`array` broadcast to `shape`."""
+    return _s.broadcast_to(asarray(array), _c.shape_tuple(shape))
+
+
+def broadcast_arrays(*args):
+    """All arguments broadcast to their common shape."""
+    ts = [asarray(x) for x in args]
+    shp = _np.broadcast_shapes(*[tuple(t.shape) for t in ts])
+    return [t if tuple(t.shape) == shp else _s.broadcast_to(t, shp) for t in ts]
+
+
+def append(arr, values, axis=None):
+    """`values` appended to `arr` (both flattened when axis is None).
+
+    >>> append([1, 2], [[3, 4]]).numpy()
+    array([1, 2, 3, 4])
+    """
+    a, v = _promote(arr, values)
+    if axis is None:
+        a, v, axis = ravel(a), ravel(v), 0
+    return _s.concat([a, v], axis)
+
+
+def hstack(tup):
+    """Stack along axis 1 (axis 0 for 1-D arrays)."""
+    ts = _promote(*tup)
+    return _s.concat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tup):
+    """Stack rows (1-D arrays become rows)."""
+    return _s.concat(atleast_2d(*_promote(*tup)) if len(tup) > 1 else [atleast_2d(tup[0])], 0)
+
+
+def dstack(tup):
+    """Stack along the third axis."""
+    return _s.concat(atleast_3d(*_promote(*tup)) if len(tup) > 1 else [atleast_3d(tup[0])], 2)
+
+
+def split(ary, indices_or_sections, axis=0):
+    """Split into equal sections or at the given indices (a list of Tensors).
+
+    >>> [t.numpy() for t in split(arange(6), [1, 4])]
+    [array([0]), array([1, 2, 3]), array([4, 5])]
+    """
+    t = asarray(ary)
+    n = t.shape[axis]
+    if isinstance(indices_or_sections, int):
+        return _s.split(t, indices_or_sections, axis)
+    bounds = [0] + [int(i) for i in indices_or_sections] + [int(n)]
+    return _s.split(t, [bounds[i + 1] - bounds[i] for i in _builtins.range(len(bounds) - 1)],
+                    axis)
+
+
+def hsplit(ary, indices_or_sections):
+    """`split` along axis 1 (axis 0 for 1-D)."""
+    t = asarray(ary)
+    return split(t, indices_or_sections, 0 if t.ndim == 1 else 1)
+
+
+def vsplit(ary, indices_or_sections):
+    """`split` along axis 0."""
+    return split(ary, indices_or_sections, 0)
+
+
+def dsplit(ary, indices_or_sections):
+    """`split` along axis 2."""
+    return split(ary, indices_or_sections, 2)
+
+
+def tile(A, reps):   # noqa: N803 (NumPy's name)
+    """`A` repeated `reps` times per axis (NumPy's promotion of ranks)."""
+    t = asarray(A)
+    reps = [reps] if isinstance(reps, int) else list(reps)
+    if len(reps) > t.ndim:
+        t = _s.reshape(t, [1] * (len(reps) - t.ndim) + list(t.shape))
+    reps = [1] * (t.ndim - len(reps)) + reps
+    return _s.tile(t, reps)
+
+
+def repeat(a, repeats, axis=None):
+    """Each element repeated (flattened when axis is None).
+
+    >>> repeat([[1, 2]], [1, 2], axis=1).numpy()
+    array([[1, 2, 2]])
+    """
+    t = asarray(a)
+    if axis is None:
+        t, axis = ravel(t), 0
+    return _a.repeat(t, repeats, axis)
+
+
+def roll(a, shift, axis=None):
+    """Shift elements cyclically (the flattened array when axis is None)."""
+    t = asarray(a)
+    if axis is None:
+        return _s.reshape(_a.roll(ravel(t), shift, 0), _c.shape_tuple(t.shape))
+    return _a.roll(t, shift, axis)
+
+
+def pad(array, pad_width, mode="constant", constant_values=0):
+    """numpy.pad for modes 'constant', 'reflect' and 'symmetric'.
+
+    >>> pad([1, 2, 3], [[1, 2]], mode="reflect").numpy()
+    array([2, 1, 2, 3, 2, 1])
+    """
+    t = asarray(array)
+    pw = _np.broadcast_to(_np.asarray(pad_width, _np.int64).reshape(-1, 2)
+                          if _np.ndim(pad_width) else _np.asarray(pad_width), (t.ndim, 2))
+    return _a.pad(t, pw.tolist(), mode.upper(), constant_values)
+
+
+def take(a, indices, axis=None):
+    """Elements at `indices` (of the flattened array when axis is None).
+
+    >>> take([[1, 2], [3, 4]], [3, 0]).numpy()
+    array([4, 1])
+    """
+    t = asarray(a)
+    if axis is None:
+        t, axis = ravel(t), 0
+    return _s.gather(t, asarray(indices), axis=axis)
+
+
+def take_along_axis(arr, indices, axis):
+    """Pick along `axis` with an index array of the same rank (numpy.take_along_axis).
+
+    >>> take_along_axis([[3, 1], [2, 4]], [[1, 0], [0, 1]], axis=1).numpy()
+    array([[1, 3],
+           [2, 4]])
+    """
+    t, idx = asarray(arr), asarray(indices)
+    if axis is None:
+        t, axis = ravel(t), 0
+    ax = axis % t.ndim
+    shp = tuple(int(d) for d in idx.shape)
+    grids = _np.meshgrid(*[_np.arange(d) for d in shp], indexing="ij")
+    parts = [_constant(g.astype(_np.int64)) if i != ax else _m.cast(idx, _dt.int64)
+             for i, g in enumerate(grids)]
+    tb = _s.broadcast_to(t, tuple(shp[i] if i != ax else int(t.shape[i])
+                                  for i in _builtins.range(t.ndim))) \
+        if _builtins.any(int(t.shape[i]) != shp[i] for i in _builtins.range(t.ndim)
+                         if i != ax) else t
+    return _a.gather_nd(tb, _s.stack(parts, -1))
+
+
+def compress(condition, a, axis=None):
+    """The slices of `a` where `condition` is true.
+
+    >>> compress([True, False, True], [1, 2, 3]).numpy()
+    array([1, 3])
+    """
+    t = asarray(a)
+    if axis is None:
+        t, axis = ravel(t), 0
+    c = _bool(asarray(condition))
+    n = int(t.shape[axis])
+    if c.shape[0] < n:
+        c = _s.concat([c, _c.fill((n - int(c.shape[0]),), _np.asarray(False))], 0)
+    return _a.boolean_mask(t, c, axis=axis)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The `offset` diagonal over (axis1, axis2), as the last axis.
+
+    >>> diagonal([[1, 2], [3, 4]], 1).numpy()
+    array([2])
+    """
+    t = asarray(a)
+    t = moveaxis(t, [axis1, axis2], [-2, -1])
+    r, c = int(t.shape[-2]), int(t.shape[-1])
+    rows = _np.arange(_builtins.max(0, -offset), _builtins.min(r, c - offset))
+    idx = _np.stack([rows, rows + offset], -1).astype(_np.int64)
+    if t.ndim == 2:
+        return _a.gather_nd(t, _constant(idx))
+    tt = moveaxis(t, [-2, -1], [0, 1])
+    return moveaxis(_a.gather_nd(tt, _constant(idx)), 0, -1)
+
+
+def diag(v, k=0):
+    """A 1-D `v` as the k-th diagonal of a square matrix, or a 2-D `v`'s k-th diagonal.
+
+    >>> diag([1, 2], k=1).numpy()
+    array([[0, 1, 0],
+           [0, 0, 2],
+           [0, 0, 0]])
+    """
+    t = asarray(v)
+    if t.ndim == 2:
+        return diagonal(t, k)
+    d = _l.diag(t)
+    if k == 0:
+        return d
+    a = _builtins.abs(k)
+    return _a.pad(d, [[0, a], [a, 0]] if k > 0 else [[a, 0], [0, a]])
+
+
+def diagflat(v, k=0):
+    """The flattened `v` as a diagonal."""
+    return diag(ravel(v), k)
+
+
+def tri(N, M=None, k=0, dtype=float):   # noqa: N803
+    """Ones at and below the k-th diagonal (float64 by default)."""
+    return _constant(_np.tri(N, M, k, dtype=_np_dtype(dtype).np))
+
+
+def tril(m, k=0):
+    """Zeros above the k-th diagonal.
+
+    >>> tril([[1, 2], [3, 4]]).numpy()
+    array([[1, 0],
+           [3, 4]])
+    """
+    t = asarray(m)
+    mask = _constant(_np.tri(int(t.shape[-2]), int(t.shape[-1]), k, dtype=bool))
+    return _m.where(mask, t, _m.zeros_like(t))
+
+
+def triu(m, k=0):
+    """Zeros below the k-th diagonal."""
+    t = asarray(m)
+    mask = _constant(~_np.tri(int(t.shape[-2]), int(t.shape[-1]), k - 1, dtype=bool))
+    return _m.where(mask, t, _m.zeros_like(t))
+
+
+def meshgrid(*xi, indexing="xy"):
+    """Coordinate grids (numpy.meshgrid)."""
+    return list(_a.meshgrid(*[asarray(x) for x in xi], indexing=indexing))
+
+
+def ix_(*args):
+    """Open meshes for indexing (each argument reshaped to its own axis)."""
+    n = len(args)
+    return [_s.reshape(asarray(a), [1] * i + [-1] + [1] * (n - i - 1))
+            for i, a in enumerate(args)]
+
+
+def diag_indices(n, ndim=2):
+    """The indices of the main diagonal (int32 as TF's), one per axis."""
+    r = arange(n, dtype=_dt.int32)
+    return tuple([r] * ndim)
+
+
+def nonzero(a):
+    """The indices of the nonzero entries, one int64 Tensor per axis.
+
+    >>> [t.numpy() for t in nonzero([0, 1, 2])]
+    [array([1, 2])]
+    """
+    t = _bool(asarray(a))
+    idx = _a.where_indices(t)
+    return [idx[:, i] for i in _builtins.range(t.ndim)]
+
+
+def sort(a, axis=-1, kind="quicksort", order=None):
+    """Sorted copy (flattened when axis is None)."""
+    t = asarray(a)
+    if axis is None:
+        t, axis = ravel(t), 0
+    return _a.sort(t, axis)
+
+
+def argsort(a, axis=-1, kind="quicksort", order=None):
+    """Indices that sort `a` (int64; stable for kind='stable')."""
+    t = asarray(a)
+    if axis is None:
+        t, axis = ravel(t), 0
+    return _m.cast(_a.argsort(t, axis, stable=kind in ("stable", "mergesort")), _dt.int64)
+
+
+def outer(a, b):
+    """Outer product of the flattened inputs."""
+    x, y = _promote(a, b)
+    return _s.reshape(x, [-1, 1]) * _s.reshape(y, [1, -1])
+
+
+def inner(a, b):
+    """Inner product over the last axes."""
+    x, y = _promote(a, b)
+    if x.ndim == 0 or y.ndim == 0:
+        return x * y
+    return _a.tensordot(x, y, [[x.ndim - 1], [y.ndim - 1]])
+
+
+def vdot(a, b):
+    """Dot product of the flattened inputs (the first conjugated).
+
+    >>> print(vdot([1, 2], [3, 4]).numpy())
+    11
+    """
+    x, y = _promote(a, b)
+    x = _cx.conj(x) if x.dtype.is_complex else x
+    return _m.reduce_sum(ravel(x) * ravel(y))
+
+
+def tensordot(a, b, axes=2):
+    """numpy.tensordot."""
+    x, y = _promote(a, b)
+    return _a.tensordot(x, y, axes)
+
+
+def einsum(subscripts, *operands, **kwargs):
+    """numpy.einsum (explicit or implicit output)."""
+    return _a.einsum(subscripts, *_promote(*operands))
+
+
+def kron(a, b):
+    """Kronecker product.
+
+    >>> kron([[1, 2]], [[1], [10]]).numpy()
+    array([[ 1,  2],
+           [10, 20]])
+    """
+    x, y = _promote(a, b)
+    n = _builtins.max(x.ndim, y.ndim)
+    x = _s.reshape(x, [1] * (n - x.ndim) + list(x.shape))
+    y = _s.reshape(y, [1] * (n - y.ndim) + list(y.shape))
+    xe = _s.reshape(x, [d for s in x.shape for d in (int(s), 1)])
+    ye = _s.reshape(y, [d for s in y.shape for d in (1, int(s))])
+    return _s.reshape(xe * ye, [int(p) * int(q) for p, q in zip(x.shape, y.shape)])
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors along the last axis."""
+    x, y = _promote(a, b)
+    x, y = broadcast_arrays(x, y)
+    return _l.cross(x, y)
+
+
+def vander(x, N=None, increasing=False):   # noqa: N803
+    """Vandermonde matrix: columns x**(N-1) ... x**0 (reversed if `increasing`)."""
+    t = asarray(x)
+    n = int(t.shape[0]) if N is None else N
+    pw = _np.arange(n) if increasing else _np.arange(n)[::-1]
+    return _m.pow(_s.reshape(t, [-1, 1]), _constant(pw.astype(t.dtype.np)))
+
+
+def polyval(p, x):
+    """Value at `x` of the polynomial with coefficients `p` (highest power first)."""
+    c, t = _promote(p, x)
+    out = _m.zeros_like(t)
+    for i in _builtins.range(int(c.shape[0])):
+        out = out * t + c[i]
+    return out
+
+
+def select(condlist, choicelist, default=0):
+    """The first choice whose condition holds, else `default`."""
+    out = asarray(default)
+    for cnd, ch in reversed(list(zip(condlist, choicelist))):
+        ch, out = _promote(ch, out)
+        ch, out = broadcast_arrays(ch, out)
+        out = _m.where(_bool(asarray(cnd)), ch, out)
+    return out
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise |a - b| <= atol + rtol * |b|."""
+    x, y = _promote(a, b)
+    x, y = _fl(x), _fl(y)
+    out = _m.less_equal(_m.abs(x - y), atol + rtol * _m.abs(y))
+    out = _m.logical_or(out, _m.equal(x, y))
+    if equal_nan:
+        out = _m.logical_or(out, _m.logical_and(_m.is_nan(x), _m.is_nan(y)))
+    return out
+
+
+def array_equal(a1, a2):
+    """True if same shape and elements (a bool Tensor)."""
+    x, y = _promote(a1, a2)
+    if tuple(x.shape) != tuple(y.shape):
+        return _constant(_np.asarray(False))
+    return _m.reduce_all(_m.equal(x, y))
+
+
+def empty(shape, dtype=float):
+    """Zeros (graphflow never hands out uninitialized memory)."""
+    return zeros(shape, dtype)
+
+
+def empty_like(a, dtype=None):
+    """Zeros shaped like `a`."""
+    return zeros_like(a, dtype)
+
+
+def full_like(a, fill_value, dtype=None):
+    """`a`'s shape filled with `fill_value`, in `a`'s dtype unless `dtype`.
+
+    >>> full_like([1, 2], 7.5).numpy()
+    array([7, 7])
+    """
+    t = asarray(a)
+    dt = t.dtype if dtype is None else _np_dtype(dtype)
+    return _c.fill(_c.shape_tuple(t.shape), _np.asarray(fill_value, dt.np))
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None):
+    """`base` ** linspace(start, stop)."""
+    return _constant(_np.logspace(start, stop, num, endpoint, base,
+                                  dtype=None if dtype is None else _np_dtype(dtype).np))
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None):
+    """Geometric progression from start to stop."""
+    return _constant(_np.geomspace(start, stop, num, endpoint,
+                                   dtype=None if dtype is None else _np_dtype(dtype).np))
+
+
+def asanyarray(a, dtype=None):
+    """As `asarray`."""
+    return asarray(a, dtype)
+
+
+def ascontiguousarray(a, dtype=None):
+    """As `asarray` (graphflow arrays are always contiguous)."""
+    return asarray(a, dtype)
+
+
+# --- dtypes and predicates (NumPy's objects, as TF's tnp exposes them)
+
+
+def finfo(dtype):
+    """numpy.finfo of a float dtype (graphflow or NumPy).
+
+    >>> float(finfo(float32).eps)
+    1.1920928955078125e-07
+    """
+    return _np.finfo(_npdt(dtype))
+
+
+def iinfo(int_type):
+    """numpy.iinfo of an integer dtype (graphflow or NumPy)."""
+    return _np.iinfo(_npdt(int_type))
+
+
+float_, int_, complex_, inexact = _np.float64, _np.int64, _np.complex128, _np.inexact
+object_, string_, unicode_ = _np.object_, _np.bytes_, _np.str_
+int8, int16, uint16, uint32, uint64 = _dt.int8, _dt.int16, _dt.uint16, _dt.uint32, _dt.uint64
+
+
+def promote_types(type1, type2):
+    """numpy.promote_types (a NumPy dtype)."""
+    return _np.promote_types(_npdt(type1), _npdt(type2))
+
+
+def result_type(*arrays_and_dtypes):
+    """The dtype NumPy's promotion gives these arrays/dtypes (a graphflow dtype)."""
+    vals = [_npdt(a.dtype) if isinstance(a, Tensor) else _npdt(a) for a in arrays_and_dtypes]
+    return _dt.as_dtype(_np.result_type(*vals))
+
+
+def issubdtype(arg1, arg2):
+    """numpy.issubdtype, accepting graphflow dtypes."""
+    return _np.issubdtype(_npdt(arg1), _npdt(arg2))
+
+
+def isscalar(num):
+    """True for Python/NumPy scalars and rank-0 Tensors (TF's tnp)."""
+    return (isinstance(num, Tensor) and num.ndim == 0) or _np.isscalar(num)
+
+
+def iscomplexobj(x):
+    """True if `x` has a complex dtype."""
+    return asarray(x).dtype.is_complex
+
+
+def isrealobj(x):
+    """True unless `x` has a complex dtype."""
+    return not iscomplexobj(x)
+
+
+def iscomplex(x):
+    """Elementwise: a nonzero imaginary part."""
+    t = asarray(x)
+    return _m.not_equal(_cx.imag(t), 0) if t.dtype.is_complex else _m.zeros_like(t) != 0
+
+
+def isreal(x):
+    """Elementwise: a zero imaginary part."""
+    return _m.logical_not(iscomplex(x))
+
+
+__all__ += (list(_UNARY) + list(_BINARY) + [
+    "angle", "around", "round", "divmod", "all", "any", "amax", "amin", "ptp", "average",
+    "nansum", "nanprod", "nanmean", "count_nonzero", "cumsum", "cumprod", "diff", "trace",
+    "ravel", "flatten", "moveaxis", "swapaxes", "flip", "fliplr", "flipud", "rot90", "atleast_1d",
+    "atleast_2d", "atleast_3d", "broadcast_to", "broadcast_arrays", "append", "hstack", "vstack",
+    "dstack", "split", "hsplit", "vsplit", "dsplit", "tile", "repeat", "roll", "pad", "take",
+    "take_along_axis", "compress", "diagonal", "diag", "diagflat", "tri", "tril", "triu",
+    "meshgrid", "ix_", "diag_indices", "nonzero", "sort", "argsort", "outer", "inner", "vdot",
+    "tensordot", "einsum", "kron", "cross", "vander", "polyval", "select", "isclose",
+    "array_equal", "empty", "empty_like", "full_like", "logspace", "geomspace", "asanyarray",
+    "ascontiguousarray", "finfo", "iinfo", "float_", "int_", "complex_", "inexact", "object_",
+    "string_", "unicode_", "int8", "int16", "uint16", "uint32", "uint64", "promote_types",
+    "result_type", "issubdtype", "isscalar", "iscomplexobj", "isrealobj", "iscomplex", "isreal"])
