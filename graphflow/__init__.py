@@ -403,6 +403,7 @@ lookup = _namespace("lookup", **{_n: getattr(_lookup, _n) for _n in _lookup.__al
     "lookup.experimental", MutableHashTable=_lookup.MutableHashTable))
 strings.__dict__.update({_n: getattr(_lookup, _n) for _n in _lookup.HASH_FUNCTIONS
                          if _n not in strings.__dict__})
+fingerprint = _lookup.fingerprint
 version = _namespace("version", VERSION=__version__, GIT_VERSION="graphflow",
                      COMPILER_VERSION="", GRAPH_DEF_VERSION=0)
 

@@ -22,6 +22,7 @@ import enum
 import numpy as np
 
 from . import dtypes as _dt
+from .farmhash import fingerprint64, fingerprint_rows, hash64, siphash24
 from .py_func import numpy_function
 from .ragged import RaggedTensor
 from .tensor import Tensor, TensorSpec, convert_to_tensor
@@ -171,16 +172,9 @@ class StaticHashTable(_Table):
                                                                           self.value_dtype)
 
 
-def _fnv1a(data):
-    h = 0xcbf29ce484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 class StaticVocabularyTable(_Table):
     """Keys -> int64 ids: vocabulary keys map to their values, others to
-    vocab_size + hash(key) % num_oov_buckets.
+    vocab_size + Fingerprint64(key) % num_oov_buckets (integer keys as decimal strings), as TF.
 
     >>> init = KeyValueTensorInitializer(["a", "b"], [0, 1], value_dtype=_dt.int64)
     >>> ids = StaticVocabularyTable(init, num_oov_buckets=3).lookup(convert_to_tensor(["b", "zz"]))
@@ -202,8 +196,8 @@ class StaticVocabularyTable(_Table):
         v = self._map.get(k)
         if v is not None:
             return v
-        data = k if isinstance(k, bytes) else repr(k).encode()
-        return self._n + _fnv1a(data) % self._oov
+        data = k if isinstance(k, bytes) else str(k).encode()   # TF: ints as decimal strings
+        return self._n + fingerprint64(data) % self._oov
 
     def size(self, name=None):
         """Vocabulary size plus the OOV buckets (int64)."""
@@ -251,9 +245,10 @@ class MutableHashTable(_Table):
         return StaticHashTable.export(self)
 
 
-def _hash_buckets(input, num_buckets, opname):   # noqa: A002
+def _hash_buckets(input, num_buckets, opname, hash_fn=fingerprint64):   # noqa: A002
     if isinstance(input, RaggedTensor):
-        return input.with_flat_values(_hash_buckets(input.flat_values, num_buckets, opname))
+        return input.with_flat_values(_hash_buckets(input.flat_values, num_buckets, opname,
+                                                    hash_fn))
     t = input if isinstance(input, Tensor) else convert_to_tensor(input, _dt.string)
     if t.dtype != _dt.string:
         raise TypeError(f"strings.{opname}: needs a string tensor, got {t.dtype.name}")
@@ -263,7 +258,7 @@ def _hash_buckets(input, num_buckets, opname):   # noqa: A002
 
     def run(arr):
         flat = np.asarray(arr, object).reshape(-1)
-        out = np.array([_fnv1a(_key(v)) % n for v in flat], np.uint64).astype(np.int64)
+        out = np.array([hash_fn(_key(v)) % n for v in flat], np.uint64).astype(np.int64)
         return out.reshape(np.shape(arr))
     try:
         return convert_to_tensor(run(t.numpy()), _dt.int64)
@@ -271,44 +266,53 @@ def _hash_buckets(input, num_buckets, opname):   # noqa: A002
         return numpy_function(run, [t], TensorSpec(t.shape, _dt.int64))
 
 
-def to_hash_bucket_fast(input, num_buckets, name=None):   # noqa: A002
-    """`tf.strings.to_hash_bucket_fast`: each string's bucket in [0, num_buckets), int64, from
-    a fixed 64-bit hash of its bytes (FNV-1a: stable across runs, but not TF's Fingerprint64,
-    so bucket numbers differ from TF's). Dense or ragged input.
+def fingerprint(data, method="farmhash64", name=None):
+    """`tf.fingerprint`: a Fingerprint64 per row of `data` (its first dim) as 8 little-endian
+    bytes, uint8 (rows, 8) - the same bytes as TF (numeric rows hash their raw bytes).
 
-    >>> b = to_hash_bucket_fast(convert_to_tensor(["Hello", "TF", "Hello"]), 3).numpy()
-    >>> b.dtype, bool(b[0] == b[2]), bool((b < 3).all())
-    (dtype('int64'), True, True)
+    >>> fingerprint(convert_to_tensor(["hello"])).numpy().tolist()
+    [[232, 12, 56, 49, 169, 229, 139, 180]]
+    """
+    if method != "farmhash64":
+        raise ValueError(f"fingerprint: method must be 'farmhash64', got {method!r}")
+    t = data if isinstance(data, Tensor) else convert_to_tensor(data)
+    if t.shape.rank == 0:
+        raise ValueError("fingerprint: data must have rank >= 1, got a scalar")
+    try:
+        return convert_to_tensor(fingerprint_rows(t.numpy()), _dt.uint8)
+    except Exception:   # traced: hash at run time
+        return numpy_function(fingerprint_rows, [t], TensorSpec((t.shape[0], 8), _dt.uint8))
+
+
+def to_hash_bucket_fast(input, num_buckets, name=None):   # noqa: A002
+    """`tf.strings.to_hash_bucket_fast`: each string's bucket in [0, num_buckets), int64:
+    TF's Fingerprint64 of its bytes modulo num_buckets (the same buckets as TF). Dense or
+    ragged input.
+
+    >>> to_hash_bucket_fast(convert_to_tensor(["hello", "world"]), 1000).numpy().tolist()
+    [296, 598]
     """
     return _hash_buckets(input, num_buckets, "to_hash_bucket_fast")
 
 
 def to_hash_bucket(string_tensor, num_buckets, name=None):
-    """`tf.strings.to_hash_bucket`: as to_hash_bucket_fast (graphflow uses one hash)."""
-    return _hash_buckets(string_tensor, num_buckets, "to_hash_bucket")
+    """`tf.strings.to_hash_bucket`: as to_hash_bucket_fast with TF's legacy Hash64.
+
+    >>> to_hash_bucket(convert_to_tensor(["hello", "world"]), 1000).numpy().tolist()
+    [938, 861]
+    """
+    return _hash_buckets(string_tensor, num_buckets, "to_hash_bucket", hash64)
 
 
 def to_hash_bucket_strong(input, num_buckets, key, name=None):   # noqa: A002
-    """`tf.strings.to_hash_bucket_strong`: as to_hash_bucket_fast with the `key` (two
-    integers) mixed into the hash."""
-    k = [int(v) for v in np.asarray(key).reshape(-1)]
+    """`tf.strings.to_hash_bucket_strong`: as to_hash_bucket_fast with the keyed SipHash-2-4
+    (`key`: two integers), as TF.
+
+    >>> to_hash_bucket_strong(convert_to_tensor(["hello", "world"]), 1000, [1, 2]).numpy().tolist()
+    [622, 990]
+    """
+    k = tuple(int(v) for v in np.asarray(key).reshape(-1))
     if len(k) != 2:
         raise ValueError("strings.to_hash_bucket_strong: key must be two integers")
-    if isinstance(input, RaggedTensor):
-        return input.with_flat_values(to_hash_bucket_strong(input.flat_values, num_buckets, key))
-    t = input if isinstance(input, Tensor) else convert_to_tensor(input, _dt.string)
-    salt = f"{k[0]}:{k[1]}:".encode()
-
-    def salted(arr):
-        flat = np.asarray(arr, object).reshape(-1)
-        out = np.empty(flat.shape, object)
-        out[:] = [salt + _key(v) for v in flat]
-        return out.reshape(np.shape(arr))
-    try:
-        return _hash_buckets(convert_to_tensor(salted(t.numpy()), _dt.string), num_buckets,
-                             "to_hash_bucket_strong")
-    except Exception:   # traced: salt and hash at run time
-        n = int(num_buckets)
-        return numpy_function(lambda a: np.array([_fnv1a(v) % n for v in salted(a).reshape(-1)],
-                                                 np.uint64).astype(np.int64).reshape(np.shape(a)),
-                              [t], TensorSpec(t.shape, _dt.int64))
+    return _hash_buckets(input, num_buckets, "to_hash_bucket_strong",
+                         lambda b: siphash24(k, b))

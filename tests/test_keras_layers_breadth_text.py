@@ -153,7 +153,7 @@ def test_errors():
 def test_fingerprint64_matches_tf():
     """TF 2.21's to_hash_bucket_fast for strings of every length class of FarmHash (0-300
     bytes), reduced modulo four bucket counts."""
-    from graphflow.keras.farmhash import fingerprint64
+    from graphflow.farmhash import fingerprint64
     ref = json.load(open(os.path.join(os.path.dirname(__file__), "data",
                                       "keras_layers_breadth_ref.json")))["farmhash"]
     strs = [bytes.fromhex(h) for h in ref["strs"]]
@@ -195,7 +195,7 @@ def test_hashing_matches_keras(name):
 def test_siphash_and_salted_hashing_match_tf():
     """to_hash_bucket_strong (SipHash-2-4) vs TF 2.21, and Keras's salted Hashing /
     StringLookup (the preprocessing guide's `Hashing(num_bins=64, salt=1337)`)."""
-    from graphflow.keras.farmhash import siphash24
+    from graphflow.farmhash import siphash24
     ref = json.load(open(os.path.join(os.path.dirname(__file__), "data",
                                       "keras_layers_breadth_ref.json")))
     sip = ref["siphash"]

@@ -15,8 +15,9 @@ PKG = os.path.join(os.path.dirname(__file__), "..", "graphflow")
 #: (layer, module prefixes), lowest first. A module belongs to the first layer with the longest
 #: matching prefix; a new module must be placed here (the test fails for unplaced modules).
 LAYERS = [
-    ("base", ["graphflow.errors", "graphflow.dtypes", "graphflow.nest", "graphflow.nest_api",
-              "graphflow.indexing", "graphflow.shapes", "graphflow.blas_threads", "graphflow.lazy"]),
+    ("base", ["graphflow.errors", "graphflow.dtypes", "graphflow.nest", "graphflow.nest_api", "graphflow.digraph",
+              "graphflow.indexing", "graphflow.shapes", "graphflow.blas_threads", "graphflow.lazy",
+              "graphflow.farmhash"]),
     ("op table + trace state", ["graphflow.ops.registry", "graphflow.state"]),
     ("values", ["graphflow.tensor"]),
     ("dispatch + IR", ["graphflow.dispatch", "graphflow.graph", "graphflow.evaluate",

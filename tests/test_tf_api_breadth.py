@@ -682,8 +682,13 @@ def test_string_hash_buckets_and_ragged_embedding_lookup():
 
     @tf.function
     def traced(s):
-        return tf.strings.to_hash_bucket(s, 5)
+        return tf.strings.to_hash_bucket_fast(s, 5)
     np.testing.assert_array_equal(traced(tf.constant(["a", "b", "a"])).numpy(), dense)
+    # TF 2.21's buckets: Fingerprint64, legacy Hash64, SipHash-2-4
+    hw = tf.constant(["hello", "world"])
+    assert tf.strings.to_hash_bucket_fast(hw, 1000).numpy().tolist() == [296, 598]
+    assert tf.strings.to_hash_bucket(hw, 1000).numpy().tolist() == [938, 861]
+    assert tf.strings.to_hash_bucket_strong(hw, 1000, [1, 2]).numpy().tolist() == [622, 990]
     table = tf.random.normal([8, 3])
     ids = tf.ragged.constant([[1, 2], [], [7]])
     emb = tf.nn.embedding_lookup(table, ids)
@@ -700,3 +705,23 @@ def test_stateless_shuffle_and_create_rng_state():
     g = tf.random.Generator.from_state(st)
     np.testing.assert_array_equal(g.normal([3]).numpy(),
                                   tf.random.Generator.from_seed(7).normal([3]).numpy())
+
+
+def test_fingerprint_and_vocabulary_oov_buckets_match_tf():
+    # bytes and bucket ids printed by TF 2.21
+    assert tf.fingerprint(tf.constant(["hello", "world"])).numpy().tolist() == [
+        [232, 12, 56, 49, 169, 229, 139, 180], [110, 180, 184, 94, 67, 84, 26, 228]]
+    assert tf.fingerprint(tf.constant([[1, 2], [3, 4]], tf.int32)).numpy().tolist() == [
+        [76, 18, 253, 133, 168, 204, 240, 10], [254, 162, 60, 240, 103, 244, 53, 255]]
+    assert tf.fingerprint(tf.constant([["a", "b"], ["c", "d"]])).numpy().tolist() == [
+        [122, 64, 59, 169, 136, 60, 55, 83], [52, 252, 224, 38, 64, 226, 155, 60]]
+    traced = tf.function(lambda x: tf.fingerprint(x))(tf.constant([1.5, 2.5]))
+    assert traced.dtype == tf.uint8 and traced.numpy().tolist() == [
+        [64, 181, 56, 72, 223, 224, 189, 72], [215, 206, 200, 229, 128, 42, 67, 207]]
+    init = tf.lookup.KeyValueTensorInitializer(["a", "b"], tf.constant([0, 1], tf.int64))
+    t = tf.lookup.StaticVocabularyTable(init, num_oov_buckets=5)
+    assert t.lookup(tf.constant(["b", "zz", "hello", "world"])).numpy().tolist() == [1, 4, 3, 5]
+    init = tf.lookup.KeyValueTensorInitializer(tf.constant([10, 20], tf.int64),
+                                               tf.constant([0, 1], tf.int64))
+    t = tf.lookup.StaticVocabularyTable(init, num_oov_buckets=7)
+    assert t.lookup(tf.constant([10, 33, 44, -5], tf.int64)).numpy().tolist() == [0, 8, 7, 2]

@@ -30,7 +30,7 @@ from ..py_func import numpy_function
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorShape, TensorSpec, Variable, bytes_array, convert_to_tensor
 from .layers import Layer
-from .farmhash import cross_hashed, hash_bucket_fast, hash_bucket_strong
+from ..farmhash import cross_hashed, hash_bucket_fast, hash_bucket_strong
 from .preprocessing import encode_categorical
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")

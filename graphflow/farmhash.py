@@ -245,3 +245,47 @@ def cross_hashed(columns, num_buckets):
             h = fingerprint_cat64(h, f)
         rows.append(h % num_buckets)
     return np.asarray(rows, "int64")
+
+
+def hash64(s, seed=0xDECAFCAFFE):
+    """TF's legacy `Hash64` (a MurmurHash2-64 with TF's seed) of bytes `s`, the hash of
+    `tf.strings.to_hash_bucket`.
+
+    >>> hash64(b"hello") % 1000
+    938
+    """
+    m, r, n = 0xc6a4a7935bd1e995, 47, len(s)
+    h = (seed ^ (n * m)) & _M
+    whole = n - n % 8
+    for i in range(0, whole, 8):
+        k = (struct.unpack_from("<Q", s, i)[0] * m) & _M
+        k = ((k ^ (k >> r)) * m) & _M
+        h = ((h ^ k) * m) & _M
+    if n % 8:
+        for j in range(n % 8 - 1, -1, -1):
+            h ^= s[whole + j] << (8 * j)
+        h = (h * m) & _M
+    h = ((h ^ (h >> r)) * m) & _M
+    return h ^ (h >> r)
+
+
+def fingerprint_rows(a):
+    """`tf.fingerprint(data)`: one Fingerprint64 per row (first dim) as 8 little-endian bytes
+    (uint8, (rows, 8)). Numeric rows hash their raw bytes; a string row of one string hashes
+    it, a longer row hashes the concatenation of its strings' fingerprints (as TF's kernel).
+
+    >>> fingerprint_rows(np.array([b"hello"], object))[0].tolist()
+    [232, 12, 56, 49, 169, 229, 139, 180]
+    """
+    a = np.asarray(a)
+    rows = a.reshape(a.shape[0], -1) if a.ndim else a.reshape(1, 1)
+    out = np.zeros((rows.shape[0], 8), np.uint8)
+    for i, row in enumerate(rows):
+        if a.dtype == object:
+            fps = [fingerprint64(v if isinstance(v, bytes) else str(v).encode()) for v in row]
+            fp = fps[0] if len(fps) == 1 else fingerprint64(
+                b"".join(struct.pack("<Q", f) for f in fps))
+        else:
+            fp = fingerprint64(np.ascontiguousarray(row).tobytes())
+        out[i] = np.frombuffer(struct.pack("<Q", fp), np.uint8)
+    return out
