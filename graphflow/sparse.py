@@ -82,7 +82,7 @@ class SparseTensor:
         return self.indices.shape[1]
 
     def with_values(self, new_values):
-        return SparseTensor(self.indices, new_values, self.dense_shape)
+        return SparseTensor(self.indices, new_values, self._dims)   # (static while tracing)
 
     def __repr__(self):
         return (f"SparseTensor(indices={self.indices}, values={self.values}, "

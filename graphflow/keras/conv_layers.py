@@ -15,6 +15,7 @@ import numpy as np
 
 from ..ops import conv_ops as _cv, math_ops as _m, shape_ops as _s
 from ..tensor import TensorShape
+from . import composite_values as _cvals
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
 from .layers import Layer, configure_kernel_bias, unique_name
@@ -452,6 +453,9 @@ class _GlobalPool(_NamedLayer):
         if inputs.ndim != self.rank + 2:
             raise ValueError(f"{type(self).__name__} layer {self.name}: expected inputs of rank "
                              f"{self.rank + 2}, got shape {inputs.shape}")
+        if _cvals.kind_of(inputs) == "ragged":   # (batch, (steps), ...): each row's steps
+            kind = "mean" if self._reduce is _m.reduce_mean else "max"
+            return _cvals.ragged_reduce(kind, inputs, self._axes(), self.keepdims)
         return self._reduce(inputs, self._axes(), keepdims=self.keepdims)
 
     def compute_output_shape(self, input_shape):

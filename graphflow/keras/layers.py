@@ -30,6 +30,7 @@ from ..shapes import Dim
 from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
 from ..nest import flatten
 from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
+from . import composite_values as _cvals
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
 
@@ -107,6 +108,7 @@ class KerasTensor:
     dtype, plus the layer call that produced it."""
 
     _keras_mask = None   # a KerasTensor: the mask Keras masking attaches to this value
+    ragged = sparse = False   # a RaggedTensor / SparseTensor placeholder (composite_values)
 
     def __init__(self, shape, dtype, node=None, name=None):
         self.shape = TensorShape(shape)
@@ -120,7 +122,8 @@ class KerasTensor:
         return len(self.shape)
 
     def __repr__(self):
-        return f"<KerasTensor shape={self.shape} dtype={self.dtype.name} name={self.name}>"
+        kind = ", ragged=True" if self.ragged else ", sparse=True" if self.sparse else ""
+        return f"<KerasTensor shape={self.shape} dtype={self.dtype.name}{kind} name={self.name}>"
 
     def __array__(self, *a, **k):
         raise TypeError("a KerasTensor (the output of keras.Input or of a layer called on one) is "
@@ -172,8 +175,8 @@ class _ShapeOnly:
     """A layer output's shape and dtype (dims that vary with the input's unknown dims are
     symbolic `Dim`s), for building the KerasTensor of a layer probed on zeros."""
 
-    def __init__(self, shape, dtype):
-        self.shape, self.dtype = shape, dtype
+    def __init__(self, shape, dtype, kind=None):
+        self.shape, self.dtype, self.kind = shape, dtype, kind
 
 
 class _Node:
@@ -246,6 +249,10 @@ class Layer(Module):
     `call(inputs, training=None)`. Layers and Variables assigned as attributes are tracked:
     their weights appear in `weights` / `trainable_weights`.
     """
+
+    #: True for layers acting on each element of the innermost axes: a RaggedTensor input
+    #: is handled by calling the layer on its flat values (keras/composite_values.py)
+    _ragged_flat_values = False
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, input_dim=None, batch_size=None, dynamic=False, **kwargs):
@@ -518,6 +525,8 @@ class Layer(Module):
             raise TypeError(f"{self.name}: call needs an input")
         if _is_symbolic((inputs, args, kwargs)):   # also call(targets, logits) on two Inputs
             return self._symbolic_call(inputs, args, kwargs)
+        if self._ragged_flat_values and _cvals.kind_of(inputs) == "ragged":
+            return _cvals.on_flat_values(self, inputs, args, kwargs)
         mask = kwargs.pop("mask", None)
         if mask is None:   # Keras: a tensor carries its mask (`_keras_mask`) into the next layer
             mask = _mask_of(inputs)
@@ -569,7 +578,9 @@ class Layer(Module):
         instead. The call is recorded as a graph node."""
         if _state.current().graph is not None:
             raise TypeError("functional models must be built outside graphflow.function")
-        out = self._traced_shapes(inputs, args, kwargs)
+        composite = any(getattr(v, "ragged", False) or getattr(v, "sparse", False)
+                        for v in flatten((inputs, args, kwargs))[0])
+        out = None if composite else self._traced_shapes(inputs, args, kwargs)
         if out is None:
             out = self._probed_shapes(inputs, args, kwargs)
         batch = None
@@ -581,6 +592,8 @@ class Layer(Module):
         def sym(t, name=self.name):
             shape = tuple(None if isinstance(d, Dim) else d for d in t.shape)
             kt = KerasTensor((batch,) + shape[1:] if shape else shape, t.dtype, node, name=name)
+            kind = getattr(t, "kind", None) or _cvals.kind_of(t)
+            kt.ragged, kt.sparse = kind == "ragged", kind == "sparse"
             m = getattr(t, "_keras_mask", None)
             if m is not None and hasattr(m, "shape"):   # Keras masking, symbolically
                 kt._keras_mask = sym(m, f"{name}_mask")
@@ -603,6 +616,8 @@ class Layer(Module):
 
         def run(size):
             def zeros(kt):
+                if kt.ragged or kt.sparse:
+                    return _cvals.probe(kt, size)
                 shape = tuple((1 if a == 0 else size) if d is None else d
                               for a, d in enumerate(kt.shape))
                 if kt.dtype == _dt.string:   # empty strings (zeros are not strings)
@@ -624,7 +639,7 @@ class Layer(Module):
             if hasattr(a, "shape") and hasattr(b, "shape"):
                 dims = tuple(da if da == db else Dim("probe")
                              for da, db in zip(tuple(a.shape), tuple(b.shape)))
-                marked.append(_ShapeOnly(dims, a.dtype))
+                marked.append(_ShapeOnly(dims, a.dtype, _cvals.kind_of(a)))
             else:
                 marked.append(a)
         return rebuild(marked)
@@ -728,7 +743,7 @@ class InputLayer(Layer):
     """The entry point of a functional model (created by `keras.Input`); identity when called."""
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, shape=None,
-                 batch_shape=None, **kwargs):
+                 batch_shape=None, ragged=False, sparse=False, **kwargs):
         shape = shape if shape is not None else input_shape
         super().__init__(name=name, dtype=dtype, **kwargs)
         if batch_shape is None:
@@ -738,6 +753,7 @@ class InputLayer(Layer):
         self._input_shape_value = self._output_shape_value = TensorShape(batch_shape)
         self.output = KerasTensor(batch_shape, self._dtype, None, name=self.name)
         self.output._input_layer = self
+        self.output.ragged, self.output.sparse = bool(ragged), bool(sparse)
 
     def call(self, inputs):
         return inputs
@@ -792,6 +808,7 @@ class Dense(Layer):
     """`activation(inputs @ kernel + bias)`; the kernel is (input_dim, units)."""
 
     supports_masking = True   # Keras 3: the input's mask passes through
+    _ragged_flat_values = True
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -832,7 +849,7 @@ class Dense(Layer):
             raise ValueError(f"Dense layer {self.name}: expected inputs with last dimension "
                              f"{self.kernel.shape[0]}, got shape {x.shape}")
         if x.ndim == 2:
-            y = _m.matmul(x, self.kernel)
+            y = _cvals.dense_matmul(x, self.kernel)   # (a SparseTensor x too)
         else:
             lead = tuple(x.shape[:-1])
             y = _m.matmul(_s.reshape(x, (-1, x.shape[-1])), self.kernel)
@@ -1166,11 +1183,14 @@ class Lambda(Layer):
 class Embedding(Layer):
     """Integer indices (N, ...) -> vectors (N, ..., output_dim) from a trainable table."""
 
+    _ragged_flat_values = True
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 **kwargs):
+                 weights=None, **kwargs):
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
+        self._initial_weights = weights   # Keras 3: the table's starting values
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.mask_zero = bool(mask_zero)   # index 0 is padding: the output mask is inputs != 0
         self.embeddings_initializer = _init.RandomUniform() \
@@ -1188,6 +1208,9 @@ class Embedding(Layer):
                                           initializer=self.embeddings_initializer,
                                           regularizer=self.embeddings_regularizer)
         self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
 
     def call(self, inputs):
         idx = inputs if inputs.dtype.is_integer else _m.cast(inputs, _dt.int32)

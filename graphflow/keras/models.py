@@ -32,6 +32,7 @@ from ..tape import GradientTape
 from ..tensor import Tensor, TensorShape, Variable, bytes_array
 from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
+from . import composite_values as _cvals
 from .layers import InputLayer, KerasTensor, Layer
 from .py_dataset import PyDataset
 
@@ -46,8 +47,8 @@ def _tmap(fn, x):
 
 def _as_array(a):
     """Training data as numpy: float64 becomes float32 (Keras' floatx), tensors are read."""
-    if a is None:
-        return None
+    if a is None or _cvals.kind_of(a):   # (ragged / sparse data stays as it is)
+        return a
     if isinstance(a, (Tensor, Variable)):
         a = np.asarray(a)
     a = np.asarray(a)
@@ -133,6 +134,9 @@ def _num_samples(*structs):
         if s is None:
             continue
         for a in flatten(s)[0]:
+            if _cvals.kind_of(a):
+                ns.setdefault(_cvals.num_rows(a), []).append(tuple(a.shape))
+                continue
             if a.ndim == 0:
                 raise ValueError("training data must have a batch dimension (got a scalar)")
             ns.setdefault(a.shape[0], []).append(a.shape)
@@ -148,7 +152,7 @@ def _num_samples(*structs):
 def _take(x, idx):
     if x is None:
         return None
-    return _tmap(lambda a: a[idx], x)
+    return _tmap(lambda a: _cvals.take_rows(a, idx) if _cvals.kind_of(a) else a[idx], x)
 
 
 def _unpack(data):
@@ -857,8 +861,8 @@ class Model(Layer):
         if fn is not None and fn[0] == key:
             return fn[1]
         step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
-        if self._run_eagerly:
-            f = step
+        if self._run_eagerly or self._composite_inputs():   # ragged / sparse inputs: a trace
+            f = step                                          # per row partition: eager steps
         else:
             def run(data):
                 return step(data)
@@ -867,6 +871,15 @@ class Model(Layer):
                              batch_dim=Dim("batch") if batch else None)
         self._fns[kind] = (key, f)
         return f
+
+    def _composite_inputs(self):
+        """True if a keras.Input of this model is ragged or sparse."""
+        try:
+            inputs = self.inputs
+        except (AttributeError, ValueError):
+            return False
+        return any(getattr(kt, "ragged", False) or getattr(kt, "sparse", False)
+                   for kt in flatten(inputs or [])[0])
 
     def make_train_function(self, force=False):
         if force:
