@@ -99,6 +99,7 @@ from . import core_extras as _ce
 from .ops import ctc_ops as _ctc
 from . import ctc_decode as _ctc_decode
 from .ops import sampled_losses as _sampled, space_batch as _space_batch
+from . import sparse_embedding as _sparse_emb, nn_compat as _nn_compat
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
@@ -506,7 +507,9 @@ for _n in _ctc_decode.__all__[:4]:   # greedy / beam search decoders, collapse_r
 nn.__dict__.update({_n: getattr(_sampled, _n) for _n in _sampled.__all__},
                    log_uniform_candidate_sampler=_r.log_uniform_candidate_sampler,
                    uniform_candidate_sampler=_r.uniform_candidate_sampler,
-                   space_to_batch=_space_batch.space_to_batch_nd)
+                   space_to_batch=_space_batch.space_to_batch_nd,
+                   **{_n: getattr(_sparse_emb, _n) for _n in _sparse_emb.__all__},
+                   **{_n: getattr(_nn_compat, _n) for _n in _nn_compat.__all__})
 space_to_batch = space_to_batch_nd = _space_batch.space_to_batch_nd
 batch_to_space = _space_batch.batch_to_space
 required_space_to_batch_paddings = _space_batch.required_space_to_batch_paddings

@@ -10,7 +10,7 @@ import numpy as np
 from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
 from .math_ops import (relu, abs, clip_by_value, erf, exp, expm1, greater, greater_equal, less, log,
                        log1p, logical_and, maximum, minimum, reduce_max, reduce_mean, reduce_sum,
-                       rsqrt, sigmoid, square, stop_gradient, tanh, where, zeros_like)
+                       rsqrt, sigmoid, sqrt, square, stop_gradient, tanh, where, zeros_like)
 from .random_ops import uniform
 from ..dispatch import bind
 from ..errors import InvalidArgumentError
@@ -129,6 +129,8 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
 
     >>> embedding_lookup(constant([[1., 2.], [3., 4.]]), [1]).numpy()
     array([[3., 4.]], dtype=float32)
+    >>> embedding_lookup(constant([[3., 4.]]), [0], max_norm=1.).numpy()   # norm 5 -> 1
+    array([[0.6, 0.8]], dtype=float32)
     """
     if isinstance(params, (list, tuple)):
         if len(params) != 1:
@@ -136,7 +138,13 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
         params = params[0]
     if hasattr(ids, "flat_values") and hasattr(ids, "with_flat_values"):   # RaggedTensor ids
         return ids.with_flat_values(embedding_lookup(params, ids.flat_values, max_norm))
-    return gather(params, ids)
+    rows = gather(params, ids)
+    if max_norm is None:
+        return rows
+    # TF: every looked-up embedding clipped to L2 norm <= max_norm (clip_by_norm's formula)
+    axes = list(range(to_tensor(ids).ndim, rows.ndim))
+    norm = sqrt(reduce_sum(square(rows), axes, keepdims=True))
+    return rows * max_norm / maximum(norm, max_norm)
 
 
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
