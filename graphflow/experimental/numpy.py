@@ -2,9 +2,9 @@
 ops that take and return graphflow Tensors. NumPy's dtype rules where they differ from TF's:
 floating defaults are float64 (`tnp.ones(2).dtype` is float64) and Python ints int64.
 Only the functions listed in `__all__` exist; anything else raises AttributeError (nothing
-falls back to numpy silently). `experimental_enable_numpy_behavior` is accepted and does
-nothing (graphflow Tensors already convert with `np.asarray`; NumPy-style methods such as
-`.T` are not added).
+falls back to numpy silently). `experimental_enable_numpy_behavior()` adds NumPy's methods
+(`.T`, `.reshape`, `.astype`, ...) to Tensors and makes operators promote NumPy's way, as TF.
+Tensors convert with `np.asarray`, so NumPy functions take them (and return NumPy arrays).
 
 >>> import graphflow as tf
 >>> tnp = tf.experimental.numpy
@@ -24,7 +24,8 @@ import types as _types
 from ..ops import array_ops as _a, creation as _c, math_ops as _m, random_ops as _r
 from ..ops import shape_ops as _s
 from ..ops import bitwise_ops as _b, complex_ops as _cx, linalg_ops as _l
-from ..tensor import Tensor, Variable, constant as _constant, convert_to_tensor as _convert
+from ..tensor import OPERATORS as _OPERATORS, Tensor, Variable, constant as _constant
+from ..tensor import convert_to_tensor as _convert
 
 __all__ = ["ndarray", "asarray", "array", "zeros", "ones", "full", "zeros_like", "ones_like",
            "arange", "linspace", "eye", "identity", "reshape", "transpose", "concatenate",
@@ -48,6 +49,8 @@ def _npdt(d):
 
 
 def _np_dtype(dtype):
+    if dtype is float and _NUMPY_BEHAVIOR["prefer_float32"]:
+        return _dt.float32
     return None if dtype is None else _dt.as_dtype(_np.dtype(getattr(dtype, "np", dtype)))
 
 
@@ -63,6 +66,9 @@ def asarray(a, dtype=None):
     if isinstance(a, Tensor):
         return a if dtype is None else _m.cast(a, _np_dtype(dtype))
     v = _np.asarray(a, dtype=None if dtype is None else _np_dtype(dtype).np)
+    if (dtype is None and v.dtype == _np.float64 and _NUMPY_BEHAVIOR["prefer_float32"]
+            and not isinstance(a, (_np.ndarray, _np.generic))):
+        v = v.astype(_np.float32)   # experimental_enable_numpy_behavior(prefer_float32=True)
     return _constant(v)
 
 
@@ -207,11 +213,7 @@ def _unary(f, to_float=False):
 
 def _binary(f):
     def g(x1, x2):
-        a, b = asarray(x1), asarray(x2)
-        if a.dtype != b.dtype:   # NumPy's promotion for the common int/float mixes
-            dt = _dt.as_dtype(_np.result_type(a.dtype.np, b.dtype.np))
-            a, b = _m.cast(a, dt), _m.cast(b, dt)
-        return f(a, b)
+        return f(*_promote(x1, x2))
     g.__name__, g.__doc__ = f.__name__, f"Elementwise `{f.__name__}` with NumPy's dtype promotion."
     return g
 
@@ -228,10 +230,7 @@ matmul = _binary(_m.matmul)
 
 def dot(a, b):
     """numpy.dot for vectors and matrices (a scalar, matrix-vector or matrix product)."""
-    x, y = asarray(a), asarray(b)
-    if x.dtype != y.dtype:
-        dt = _dt.as_dtype(_np.result_type(x.dtype.np, y.dtype.np))
-        x, y = _m.cast(x, dt), _m.cast(y, dt)
+    x, y = _promote(a, b)
     if x.ndim == 0 or y.ndim == 0:
         return x * y
     if x.ndim == 1 and y.ndim == 1:
@@ -312,9 +311,141 @@ def ndim(a):
     return asarray(a).ndim
 
 
+_PROMOTED = ("add", "subtract", "multiply", "divide", "floordiv", "mod", "pow", "matmul",
+             "less", "less_equal", "greater", "greater_equal", "equal", "not_equal")
+_NUMPY_BEHAVIOR = {"enabled": False, "prefer_float32": False}
+
+
+def _operand(v):
+    """What NumPy's promotion sees of an operator operand: a Tensor's dtype, a Python scalar
+    itself (a weak type: `int32 tensor + 1.5` is float64, `float32 tensor * 2` float32)."""
+    if isinstance(v, (Tensor, Variable)):
+        return v.dtype.np
+    if isinstance(v, (bool, int, float, complex)):
+        return v
+    return _np.asarray(v).dtype
+
+
+def _promoting(op):
+    def promoted(x, y, *args, **kwargs):
+        try:
+            kinds = [_operand(x), _operand(y)]
+            if _builtins.any(getattr(k, "kind", "") in "SUO" and isinstance(k, _np.dtype)
+                             for k in kinds):
+                return op(x, y, *args, **kwargs)
+            rt = _np.result_type(*kinds)
+        except (TypeError, ValueError):
+            return op(x, y, *args, **kwargs)
+        dt = _dt.as_dtype(rt)
+        x, y = (_m.cast(v, dt) if isinstance(v, (Tensor, Variable)) and v.dtype != dt
+                else v if isinstance(v, (Tensor, Variable)) else _constant(_np.asarray(v, rt))
+                for v in (x, y))
+        return op(x, y, *args, **kwargs)
+    promoted.__name__ = getattr(op, "__name__", "operator")
+    promoted.__doc__ = f"{promoted.__name__} with NumPy's dtype promotion (tnp behavior)."
+    return promoted
+
+
+def _advanced(i):
+    return (isinstance(i, (list, tuple)) or (isinstance(i, _np.ndarray) and i.ndim > 0)
+            or (isinstance(i, (Tensor, Variable)) and (i.ndim > 0 or i.dtype == _dt.bool)))
+
+
+def _index_value(i):
+    if isinstance(i, (Tensor, Variable)):
+        v = getattr(i, "_value", None) if isinstance(i, Tensor) else _np.asarray(i)
+        if v is None:
+            raise TypeError("tnp indexing: a tensor index computed inside a traced function "
+                            "cannot take NumPy's advanced indexing; use tnp.take / tf.gather")
+        return _np.asarray(v)
+    return _np.asarray(i) if isinstance(i, (list, tuple)) else i
+
+
+def _numpy_getitem(basic):
+    def getitem(x, idx):
+        """x[idx] with NumPy's advanced indexing (integer/boolean arrays, lists, tuples) as a
+        gather of the flattened value (differentiable); basic indices as before."""
+        parts = idx if isinstance(idx, tuple) else (idx,)
+        if not _builtins.any(_advanced(i) for i in parts):
+            return basic(x, idx)
+        t = asarray(x)
+        shp = tuple(int(d) for d in t.shape)
+        pos = _np.arange(int(_np.prod(shp, dtype=_np.int64))).reshape(shp)
+        pos = pos[tuple(_index_value(i) for i in parts)]
+        flat = _s.gather(_s.reshape(t, [-1]), _constant(pos.reshape(-1).astype(_np.int64)))
+        return _s.reshape(flat, list(pos.shape))
+    return getitem
+
+
+def _reshape_method(self, *shape, order="C"):
+    return reshape(self, shape[0] if len(shape) == 1 else shape, order)
+
+
+def _transpose_method(self, *axes):
+    return transpose(self, None if not axes else (axes[0] if len(axes) == 1 else axes))
+
+
+def _astype_method(self, dtype):
+    return _m.cast(self, _np_dtype(dtype))
+
+
+def _tolist_method(self):
+    return _np.asarray(self).tolist()
+
+
+_NUMPY_METHODS = dict(
+    T=property(lambda self: transpose(self)), reshape=_reshape_method,
+    transpose=_transpose_method, astype=_astype_method, ravel=lambda self: ravel(self),
+    flatten=lambda self, order="C": flatten(self, order), clip=lambda self, a, b: clip(self, a, b),
+    tolist=_tolist_method, max=lambda self, axis=None, keepdims=False: amax(self, axis, keepdims),
+    min=lambda self, axis=None, keepdims=False: amin(self, axis, keepdims),
+    mean=lambda self, axis=None, keepdims=False: mean(self, axis, keepdims=keepdims),
+    size=property(lambda self: size(self)), data=property(lambda self: self),
+    __round__=lambda self, ndigits=None: around(self, ndigits or 0))
+
+
 def experimental_enable_numpy_behavior(prefer_float32=False, dtype_conversion_mode="legacy"):
-    """Accepted for TF code; graphflow changes nothing (its Tensors convert with np.asarray)."""
+    """TF's switch to NumPy behavior, as TF does it: Tensors (and Variables) get NumPy's methods
+    (`.T`, `.reshape(2, 3)`, `.astype`, `.ravel`, `.flatten`, `.clip`, `.transpose`, `.tolist`,
+    `.max`, `.min`, `.mean`, `.size`, `.data`), and the arithmetic and comparison operators
+    promote dtypes NumPy's way (`int32 + float32` is float64, `int32 tensor + 1.5` float64,
+    `float32 tensor * 2` stays float32) instead of raising. Process-wide and one-way, as in TF.
+
+    >>> experimental_enable_numpy_behavior()
+    >>> import graphflow as tf
+    >>> x = tf.constant([[1, 2], [3, 4]])
+    >>> x.T.numpy().tolist(), x.reshape(-1).numpy().tolist(), x.astype(float32).dtype
+    ([[1, 3], [2, 4]], [1, 2, 3, 4], tf.float32)
+    >>> (tf.ones([], tf.int32) + tf.ones([], tf.float32)).dtype
+    tf.float64
+    >>> _disable_numpy_behavior()   # graphflow only: back to TF's default (tests share a process)
+    """
+    _NUMPY_BEHAVIOR["prefer_float32"] = bool(prefer_float32)
+    if _NUMPY_BEHAVIOR["enabled"]:
+        return None
+    _NUMPY_BEHAVIOR.update(enabled=True, operators={n: _OPERATORS[n] for n in _PROMOTED
+                                                    if n in _OPERATORS}, methods=[])
+    for cls in (Tensor, Variable):
+        for name, member in _NUMPY_METHODS.items():
+            if name not in cls.__dict__:
+                setattr(cls, name, member)
+                _NUMPY_BEHAVIOR["methods"].append((cls, name))
+    for name, op in _NUMPY_BEHAVIOR["operators"].items():
+        _OPERATORS[name] = _promoting(op)
+    _NUMPY_BEHAVIOR["operators"]["getitem"] = _OPERATORS["getitem"]
+    _OPERATORS["getitem"] = _numpy_getitem(_OPERATORS["getitem"])
     return None
+
+
+def _disable_numpy_behavior():
+    """Undo `experimental_enable_numpy_behavior` (TF cannot; graphflow's tests need it, since
+    they share one process)."""
+    if not _NUMPY_BEHAVIOR["enabled"]:
+        return
+    for cls, name in _NUMPY_BEHAVIOR.pop("methods"):
+        delattr(cls, name)
+    _OPERATORS.update(_NUMPY_BEHAVIOR.pop("operators"))
+    _NUMPY_BEHAVIOR.update(enabled=False, prefer_float32=False)
 
 
 def copy(a):
@@ -381,9 +512,19 @@ def _fl(t):
 
 
 def _promote(*xs):
-    ts = [asarray(x) for x in xs]
-    dt = _dt.as_dtype(_np.result_type(*[t.dtype.np for t in ts]))
-    return [t if t.dtype == dt else _m.cast(t, dt) for t in ts]
+    """The arguments as Tensors of NumPy's result type; Python scalars are weak, as in NumPy 2
+    and TF's tnp (`maximum(float32 tensor, 0)` stays float32)."""
+    kinds = [_operand(x) for x in xs]
+    if not _builtins.any(isinstance(k, _np.dtype) for k in kinds):   # all Python scalars
+        ts = [asarray(x) for x in xs]
+        kinds = [t.dtype.np for t in ts]
+    rt = _dt.as_dtype(_np.result_type(*kinds))
+    out = []
+    for x in xs:
+        t = asarray(x) if isinstance(x, (Tensor, Variable)) else asarray(
+            x, None if isinstance(x, (list, tuple, _np.ndarray)) else rt)
+        out.append(t if t.dtype == rt else _m.cast(t, rt))
+    return out
 
 
 def _u(name, f, to_float=False, doc=None):
