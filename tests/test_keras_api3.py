@@ -1,6 +1,8 @@
 """Keras 3.15 API breadth (third round): activations, losses, metrics, utils, backend, config
 and tree names Keras 3 has. Expected numbers come from real Keras 3.15.1 (JAX backend), run
 offline and hard-coded here."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -184,3 +186,162 @@ def test_correlation_metric_in_fit():
     res = model.evaluate(YT, YP, verbose=0, return_dict=True)
     np.testing.assert_allclose(res["pearson_correlation"], expect, rtol=1e-4)
     assert "pearson_correlation" in hist.history
+
+
+# ---------------------------------------------------------------------------- backend / utils
+B = keras.backend
+U = keras.utils
+
+
+def test_backend_dtype_helpers_as_keras_tf_backend():
+    cases = [None, "float16", int, float, bool, "int", np.float64, np.dtype("int8"), "bfloat16"]
+    assert [B.standardize_dtype(c) for c in cases] == [
+        "float32", "float16", "int64", "float32", "bool", "int64", "float64", "int8", "bfloat16"]
+    assert U.standardize_dtype(tf.float64) == "float64"
+    with pytest.raises(ValueError, match="Invalid dtype: foo"):
+        B.standardize_dtype("foo")
+    # keras.backend.result_type on Keras 3.15's TensorFlow backend
+    expect = {("int32", "float32"): "float32", ("int8", "uint8"): "int16",
+              ("uint32", "int32"): "int64", ("uint64", "int8"): "float32",
+              ("bfloat16", "float16"): "float32", ("float16", int): "float16",
+              ("int8", int): "int8", ("int8", float): "float32", ("bool", int): "int32",
+              ("bool", "bool"): "bool", (int, float): "float32", ("int64", "float16"): "float16",
+              ("complex64", float): "complex64", ("float64", "float32"): "float64",
+              ("int64", "int32"): "int64", ("uint8", "uint16"): "uint16", (int,): "int32",
+              (float,): "float32", (): "float32", ("bool", float): "float32",
+              ("complex64", "float64"): "complex64", ("uint64", "int64"): "float32"}
+    for args, out in expect.items():
+        assert B.result_type(*args) == out, args
+    with pytest.raises(ValueError, match="float8"):
+        B.result_type("float8_e4m3fn", "float32")
+    assert (B.is_float_dtype("bfloat16"), B.is_float_dtype(int), B.is_int_dtype("uint8"),
+            B.is_int_dtype(float), B.is_int_dtype("bool")) == (True, False, True, False, False)
+
+
+def test_backend_uid_and_keras_tensor():
+    first = B.get_uid("h7_prefix")
+    assert B.get_uid("h7_prefix") == first + 1 and B.get_uid("h7_other") == 1
+    x = keras.Input((3,))
+    assert B.is_keras_tensor(x) and U.is_keras_tensor(keras.layers.Dense(2)(x))
+    assert not B.is_keras_tensor(tf.constant([1.0])) and not U.is_keras_tensor(np.ones(2))
+
+
+def test_get_source_inputs_pack_unpack():
+    a, b, c = keras.Input((2,), name="a"), keras.Input((2,), name="b"), keras.Input((2,))
+    y = keras.layers.Concatenate()([keras.layers.Dense(2)(b), a, a + b])
+    src = U.get_source_inputs(y)
+    assert len(src) == 2 and src[0] is b and src[1] is a
+    assert U.get_source_inputs(c) == [c]
+    assert U.pack_x_y_sample_weight(1) == 1 and U.pack_x_y_sample_weight((1, 2)) == ((1, 2),)
+    assert U.pack_x_y_sample_weight(1, 2, 3) == (1, 2, 3)
+    assert U.unpack_x_y_sample_weight(5) == (5, None, None)
+    assert U.unpack_x_y_sample_weight([5, 6]) == (5, 6, None)
+    with pytest.raises(ValueError, match="found"):
+        U.unpack_x_y_sample_weight((1, 2, 3, 4))
+
+
+def test_save_img_round_trip(tmp_path):
+    img = np.stack([np.arange(12).reshape(3, 4)] * 3, -1).astype("float32")
+    path = str(tmp_path / "x.png")
+    U.save_img(path, img)
+    back = U.img_to_array(U.load_img(path))
+    np.testing.assert_allclose(back, np.round(img / 11 * 255 - 0.5 + 0.5).astype("uint8"), atol=1)
+    U.save_img(str(tmp_path / "y.png"), img, scale=False)
+    np.testing.assert_allclose(U.img_to_array(U.load_img(str(tmp_path / "y.png"))), img)
+
+
+def test_config_object_and_registered_names():
+    c = U.Config(learning_rate=0.1)
+    c.seed = 3
+    c["m"] = 0.9
+    assert (c.learning_rate, c["seed"], list(c), len(c), "m" in c) == \
+        (0.1, 3, ["learning_rate", "m", "seed"], 3, True)
+    assert c.as_dict() == {"learning_rate": 0.1, "seed": 3, "m": 0.9}
+    with pytest.raises(AttributeError, match="Did you mean 'seed'"):
+        c.seedd
+    c.freeze()
+    with pytest.raises(ValueError, match="frozen"):
+        c.seed = 4
+    c.unfreeze()
+    c.seed = 4
+    assert c.seed == 4
+
+    @keras.saving.register_keras_serializable(package="h7")
+    def triple(x):
+        return 3 * x
+    assert U.get_registered_name(triple) == "h7>triple"
+    assert U.get_registered_object("h7>triple") is triple
+    assert U.get_registered_name(keras.layers.Dense) == "Dense"
+
+
+def test_config_logging_and_flash_attention_toggles():
+    K = keras.config
+    U.disable_interactive_logging()
+    assert not U.is_interactive_logging_enabled() and not K.is_interactive_logging_enabled()
+    U.enable_interactive_logging()
+    assert U.is_interactive_logging_enabled()
+    K.disable_flash_attention()
+    assert K.is_flash_attention_enabled() is False
+    K.enable_flash_attention()
+    assert K.is_flash_attention_enabled() is None and K.is_nnx_enabled() is False
+    with pytest.raises(ValueError, match="graphflow"):
+        K.set_backend("jax")
+
+
+def test_model_to_dot_without_pydot():
+    pytest.importorskip("numpy")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    try:
+        import pydot  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match=r"pip install pydot"):
+            U.model_to_dot(model)
+    else:
+        assert len(U.model_to_dot(model).get_nodes()) >= 2
+
+
+def test_max_epochs_and_steps_cap_fit_evaluate_predict():
+    K = keras.config
+    x = np.arange(40, dtype="float32").reshape(20, 2) / 40
+    y = x.sum(-1, keepdims=True)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", jit_compile=False)
+    seen = []
+    cb = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))
+    K.set_max_epochs(2)
+    K.set_max_steps_per_epoch(3)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            hist = model.fit(x, y, epochs=5, batch_size=4, verbose=0, callbacks=[cb])
+        assert {"Limiting epochs to 2", "Limiting steps_per_epoch to 3"} <= \
+            {str(w.message) for w in caught}
+        assert len(hist.history["loss"]) == 2 and seen == [0, 1, 2, 0, 1, 2]
+        with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
+            assert model.predict(x, batch_size=4, verbose=0).shape == (12, 1)
+    finally:
+        K.set_max_epochs(None)
+        K.set_max_steps_per_epoch(None)
+    assert K.max_epochs() is None and K.max_steps_per_epoch() is None
+    assert model.predict(x, batch_size=4, verbose=0).shape == (20, 1)
+
+
+# ---------------------------------------------------------------------------- tree
+T = keras.tree
+
+
+def test_tree_additions_as_keras():
+    assert T.traverse(lambda x: T.MAP_TO_NONE if x == 2 else None, [1, 2]) == [1, None]
+    assert T.traverse(lambda x: T.MAP_TO_NONE if isinstance(x, tuple) else None,
+                      [1, (2, 3)], top_down=False) == [1, None]
+    out = T.map_shape_structure(lambda s: (None,) + tuple(s), {"a": (3, 4), "b": [(2,), [5]]})
+    assert out == {"a": (None, 3, 4), "b": [(None, 2), (None, 5)]}
+    assert T.map_shape_structure(lambda s: s, {"a": (), "n": None, "x": 3.0}) == \
+        {"a": (), "n": None, "x": 3.0}
+    import collections
+    P1 = collections.namedtuple("P1", "x y")
+    P2 = collections.namedtuple("P2", "x y")
+    T.assert_same_paths([0, 1], (2, 3))
+    T.assert_same_paths(P1(0, 1), P2(2, 3))
+    with pytest.raises(ValueError, match=r"Paths in `a` missing in `b`:\n\{\('a',\)\}"):
+        T.assert_same_paths({"a": 1}, {"b": 1})

@@ -26,6 +26,7 @@ from .py_dataset import PyDataset as _PyDataset
 from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array
 from . import directory_datasets as _dirds, feature_space as _feature_space
 from .plot import plot_model as _plot_model
+from . import backend_utils as _bu
 from .layers import Input, InputLayer, KerasVariable as _KerasVariable, Layer
 from .models import Model, Sequential
 from ..lazy import lazy_attributes as _lazy_attributes
@@ -56,7 +57,7 @@ def Variable(initializer, shape=None, dtype=None, trainable=True, autocast=True,
     return _KerasVariable(value, trainable=trainable, name=name or "variable", dtype=dt)
 
 
-def _clear_session():
+def _clear_session(free_memory=True):
     """Reset layer-name counters (the next Dense is 'dense' again)."""
     layers.reset_names()
 
@@ -113,7 +114,10 @@ backend.__dict__.update(clear_session=_clear_session, floatx=config.floatx,
                         set_image_data_format=config.set_image_data_format,
                         backend=lambda: "graphflow",
                         get_value=_get_value, set_value=_set_value,
-                        random_normal=_random_normal)
+                        random_normal=_random_normal, get_uid=_bu.get_uid,
+                        is_float_dtype=_bu.is_float_dtype, is_int_dtype=_bu.is_int_dtype,
+                        is_keras_tensor=_bu.is_keras_tensor, result_type=_bu.result_type,
+                        standardize_dtype=_bu.standardize_dtype)
 utils = _types.ModuleType("graphflow.keras.utils")
 utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_random_seed,
                       normalize=_normalize, PyDataset=_PyDataset, Sequence=_PyDataset,
@@ -131,7 +135,18 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       timeseries_dataset_from_array=data_utils.timeseries_dataset_from_array,
                       split_dataset=data_utils.split_dataset, Progbar=callbacks.Progbar,
                       serialize_keras_object=saving.serialize_keras_object,
-                      deserialize_keras_object=saving.deserialize_keras_object)
+                      deserialize_keras_object=saving.deserialize_keras_object,
+                      Config=_bu.Config, clear_session=_clear_session,
+                      is_keras_tensor=_bu.is_keras_tensor,
+                      get_source_inputs=_bu.get_source_inputs, save_img=_bu.save_img,
+                      pack_x_y_sample_weight=_bu.pack_x_y_sample_weight,
+                      unpack_x_y_sample_weight=_bu.unpack_x_y_sample_weight,
+                      standardize_dtype=_bu.standardize_dtype, model_to_dot=_bu.model_to_dot,
+                      get_registered_name=saving.get_registered_name,
+                      get_registered_object=saving.get_registered_object,
+                      disable_interactive_logging=config.disable_interactive_logging,
+                      enable_interactive_logging=config.enable_interactive_logging,
+                      is_interactive_logging_enabled=config.is_interactive_logging_enabled)
 
 # `from keras.utils import FeatureSpace` / `from tensorflow.keras.backend import ...`: the two
 # namespaces without a module file are importable by name too

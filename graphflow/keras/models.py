@@ -33,6 +33,7 @@ from ..tensor import Tensor, TensorShape, Variable, bytes_array
 from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from . import composite_values as _cvals
+from . import config as _config
 from .layers import InputLayer, KerasTensor, Layer
 from .py_dataset import PyDataset
 
@@ -184,6 +185,9 @@ def _pack(x, y=None, sample_weight=None):
     if y is None and sample_weight is None:
         return (x,) if isinstance(x, (tuple, list)) else x
     return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+pack_x_y_sample_weight = _pack
 
 
 def _to_float(v):
@@ -951,6 +955,7 @@ class Model(Layer):
         """Train for `epochs` epochs of mini-batches; returns a `History` whose `.history`
         maps 'loss', each metric, and 'val_*' (with validation data) to per-epoch values."""
         self._assert_compiled()
+        epochs, steps_per_epoch = _config.capped_epochs(epochs), _config.capped_steps(steps_per_epoch)
         x, y, sw, verbose, batch_size = _data_args(x, y, sample_weight, verbose, batch_size)
         verbose = verbose if _ds.is_chief() else 0   # only rank 0 prints
         ds = x if isinstance(x, Dataset) else None
@@ -1055,6 +1060,7 @@ class Model(Layer):
         """Loss and metrics over the data: a scalar loss if there are no metrics, else
         [loss, metric, ...] in `metrics_names` order (a dict with return_dict=True)."""
         self._assert_compiled()
+        steps = _config.capped_steps(steps)
         x, y, sw, verbose, batch_size = _data_args(x, y, sample_weight, verbose, batch_size)
         verbose = verbose if _ds.is_chief() else 0   # only rank 0 prints
         ds = x if isinstance(x, Dataset) else None
@@ -1102,6 +1108,7 @@ class Model(Layer):
         verbose = _resolve_verbose(verbose) if _ds.is_chief() else 0
         batch_size = int(batch_size or 32)
         x = x.as_dataset() if isinstance(x, PyDataset) else x
+        steps = _config.capped_steps(steps)
         ds = x if isinstance(x, Dataset) else None
         if ds is not None:   # (x, y) elements: predict uses x
             first = next(iter(ds), None)

@@ -120,7 +120,13 @@ CustomObjectScope = custom_object_scope
 
 
 def get_registered_name(obj):
-    """The registered name of a class (or instance's class), or its class name."""
+    """The registered name of a class (or instance's class) or function, else its name.
+
+    >>> get_registered_name(len)
+    'len'
+    """
+    if callable(obj) and not isinstance(obj, type) and hasattr(obj, "__name__"):
+        return getattr(obj, "_registered_name", obj.__name__)     # a function
     cls = obj if isinstance(obj, type) else type(obj)
     return cls.__dict__.get("_registered_name", cls.__name__)
 

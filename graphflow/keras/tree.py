@@ -14,6 +14,15 @@ from ..nest_api import (assert_same_structure as _assert_same, flatten as _flatt
                         is_nested as _is_nested, map_structure as _map, pack_sequence_as as _pack)
 
 
+class MAP_TO_NONE:
+    """Returned by `traverse`'s function: replace that sub-structure with None (a None result
+    means "leave it as it is").
+
+    >>> traverse(lambda x: MAP_TO_NONE if x == 2 else None, [1, 2])
+    [1, None]
+    """
+
+
 def is_nested(structure):
     """True for a list, tuple or mapping."""
     return _is_nested(structure)
@@ -94,7 +103,7 @@ def traverse(func, structure, top_down=True):
     def down(x):
         r = func(x)
         if r is not None:
-            return r
+            return None if r is MAP_TO_NONE else r
         if not _is_nested(x):
             return x
         keys, kids = _children(x)
@@ -107,7 +116,7 @@ def traverse(func, structure, top_down=True):
             new = [up(c) for c in kids]
             x = dict(zip(keys, new)) if isinstance(x, _abc.Mapping) else _rebuild(x, new)
         r = func(x)
-        return x if r is None else r
+        return x if r is None else None if r is MAP_TO_NONE else r
     return down(structure) if top_down else up(structure)
 
 
@@ -132,3 +141,47 @@ def lists_to_tuples(structure):
             return _rebuild(x, [conv(c) for c in x])
         return x
     return conv(structure)
+
+
+def assert_same_paths(a, b):
+    """Raise ValueError when `a` and `b` do not have the same leaf paths (keys and indices;
+    the container types may differ, unlike `assert_same_structure`).
+
+    >>> assert_same_paths([0, 1], (2, 3))
+    >>> assert_same_paths({"a": 1}, {"b": 1})
+    Traceback (most recent call last):
+    ...
+    ValueError: `a` and `b` don't have the same paths.
+    Paths in `a` missing in `b`:
+    {('a',)}
+    Paths in `b` missing in `a`:
+    {('b',)}
+    """
+    a_paths = {p for p, _ in flatten_with_path(a)}
+    b_paths = {p for p, _ in flatten_with_path(b)}
+    if a_paths != b_paths:
+        msg = "`a` and `b` don't have the same paths."
+        if a_paths - b_paths:
+            msg += f"\nPaths in `a` missing in `b`:\n{a_paths - b_paths}"
+        if b_paths - a_paths:
+            msg += f"\nPaths in `b` missing in `a`:\n{b_paths - a_paths}"
+        raise ValueError(msg)
+
+
+def _is_shape(x):
+    return isinstance(x, (list, tuple)) and all(isinstance(e, (int, type(None))) for e in x)
+
+
+def map_shape_structure(func, structure):
+    """`map_structure` where a list or tuple of ints and Nones (a shape) is a leaf.
+
+    >>> map_shape_structure(lambda s: (None,) + tuple(s), {"a": (3, 4), "b": [(2,), [5]]})
+    {'a': (None, 3, 4), 'b': [(None, 2), (None, 5)]}
+    """
+    def walk(x):
+        if _is_shape(x) or not _is_nested(x):
+            return func(x)
+        keys, kids = _children(x)
+        new = [walk(c) for c in kids]
+        return dict(zip(keys, new)) if isinstance(x, _abc.Mapping) else _rebuild(x, new)
+    return walk(structure)
