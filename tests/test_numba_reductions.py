@@ -6,8 +6,9 @@
   equals the numpy executor;
 * regression: two producers with different reduction axes read by one elementwise node must not
   merge into one kernel (was a silent wrong gradient);
-* argmax/argmin (index reductions) and scans (cumsum: a running value along the innermost loop,
-  in a kernel of its own) equal numpy's indices and sequential sums.
+* argmax/argmin (index reductions) and scans (cumsum along any axis, forward or reversed: a
+  running value, or a row of them for an outer axis, in a kernel of its own) equal numpy's
+  indices and sequential sums.
 """
 import warnings
 
@@ -705,9 +706,9 @@ def _scans(x):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int32])
 def test_cumsum_last_axis_is_a_scan_kernel_equal_to_numpy(dtype):
-    """cumsum over the last axis (inclusive, exclusive, of a computed value) runs as scan
-    kernels; other axes and reverse=True run on numpy; the values equal numpy's exactly
-    (sequential sums, int32 wrapping around), NaN and inf propagate along the row."""
+    """cumsum (inclusive, exclusive, of a computed value, along axis 0, reversed) runs as scan
+    kernels; the values equal numpy's exactly (sequential sums, int32 wrapping around), NaN and
+    inf propagate along the row."""
     rng = np.random.default_rng(41)
     if dtype == np.float32:
         x = rng.standard_normal((37, 300)).astype(np.float32)
@@ -716,7 +717,7 @@ def test_cumsum_last_axis_is_a_scan_kernel_equal_to_numpy(dtype):
         x = rng.integers(-2**30, 2**30, (37, 300)).astype(np.int32)
     got, want, plan = both(_scans, x)
     kinds = [st.info["kind"] for st in plan.cluster_steps]
-    assert kinds.count("scan") == 3, plan.report()
+    assert kinds.count("scan") == 5, plan.report()
     assert "scan: runs alone in its own loop" in plan.report()
     for a, b in zip(got, want):
         assert a.dtype == b.dtype and a.shape == b.shape
@@ -732,3 +733,46 @@ def test_big_cumsum_rows_run_chunked_and_a_vector_runs_serial():
     assert steps[(4099, 1024)].parallel and not steps[(1024,)].parallel, plan.report()
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_cumsum_any_axis_exclusive_reverse_equal_numpy(dtype):
+    """Every axis of a rank-3 tensor, with exclusive and reverse, as scan kernels equal to numpy
+    bit for bit (a row of running sums for an outer axis); NaN/inf/-0. propagate along it."""
+    rng = np.random.default_rng(43)
+    if dtype == np.float32:
+        x = rng.standard_normal((6, 7, 33)).astype(np.float32)
+        x[1, 2, 3], x[2, 3, 4], x[3, 0, 5], x[4, 0, 5] = np.nan, np.inf, -np.inf, np.inf
+        x[:, :, 6] = -0.0
+    else:
+        x = rng.integers(-2**30, 2**30, (6, 7, 33)).astype(np.int32)
+    combos = [(a, e, r) for a in (0, 1, 2) for e in (False, True) for r in (False, True)]
+    got, want, plan = both(lambda x: [tf.math.cumsum(x, a, exclusive=e, reverse=r)
+                                      for a, e, r in combos], x)
+    assert [st.info["kind"] for st in plan.cluster_steps].count("scan") == len(combos)
+    for (a, e, r), g, w in zip(combos, got, want):
+        assert g.dtype == w.dtype, (a, e, r)
+        np.testing.assert_array_equal(g, w, err_msg=str((a, e, r)))
+        if dtype == np.float32:         # signed zeros too (a column of -0.: sums of -0.)
+            np.testing.assert_array_equal(np.signbit(g), np.signbit(w), err_msg=str((a, e, r)))
+
+
+def test_big_cumsum_inner_axis_runs_chunked_and_outer_axis_serial():
+    """A scan along a middle axis is chunked over the outer one; along the outermost loop dim
+    it runs serial (the running row goes through every chunk). Its gradient (a reversed scan)
+    matches numpy too."""
+    x = np.random.default_rng(44).standard_normal((64, 512, 130)).astype(np.float32)
+
+    def fn(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            c = tf.math.cumsum(x, 1)
+            y = tf.reduce_sum(tf.math.cumsum(x, 0) * x) + tf.reduce_sum(c * c)
+        return [c, tf.math.cumsum(x, 0), t.gradient(y, x)]
+    got, want, plan = both(fn, x)
+    scans = {st.spec.nodes[0].attrs["axis"]: st for st in plan.cluster_steps
+             if st.info["kind"] == "scan" and not st.spec.nodes[0].attrs["reverse"]}
+    assert scans[1].parallel and not scans[0].parallel, plan.report()
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_allclose(got[2], want[2], rtol=1e-4, atol=1e-3)

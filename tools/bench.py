@@ -885,6 +885,29 @@ def cumsum_rows(cfg):
                            _rows(), rtol=1e-4)
 
 
+@workload("cumsum_cols_4096x1024", 0.7)
+def cumsum_cols(cfg):
+    """tf.math.cumsum(x, axis=0) on (4096, 1024) vs np.cumsum(x, 0) (a scan along the outer
+    axis: the kernel keeps a row of running sums)."""
+    return _ratio_workload(cfg, lambda x: tf.math.cumsum(x, axis=0), lambda x: np.cumsum(x, 0),
+                           _rows(), rtol=1e-4)
+
+
+@workload("cumsum_cols_reverse_grad", 0.7)
+def cumsum_cols_reverse_grad(cfg):
+    """the gradient of reduce_sum(cumsum(x, axis=0) * w) w.r.t. x on (4096, 1024) (a reversed
+    scan of w along axis 0) vs numpy's flip / cumsum / flip."""
+    def gf(x, w):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.reduce_sum(tf.math.cumsum(x, axis=0) * w)
+        return t.gradient(y, x)
+
+    w = np.random.default_rng(4).standard_normal((4096, 1024)).astype(np.float32)
+    return _ratio_workload(cfg, gf, lambda x, w: np.flip(np.cumsum(np.flip(w, 0), 0), 0),
+                           _rows(), w, rtol=1e-4)
+
+
 @workload("argmax_rows_4096x1024", 0.7)
 def argmax_rows(cfg):
     """tf.argmax(x, axis=1) on (4096, 1024) vs x.argmax(1)."""

@@ -104,10 +104,10 @@ def classify(g, n, lowerable=frozenset()):
     facts = OPS[op].facts
     if facts.get("scan_of") and op in lowerable:
         shape, at = tuple(d["shape"]), d["attrs"]
-        if (shape and at["axis"] % len(shape) == len(shape) - 1 and shape[-1] > 1
-                and not at.get("reverse") and all(t in FUSABLE_DTYPES for t in dts)):
+        if (shape and shape[at["axis"] % len(shape)] > 1
+                and all(t in FUSABLE_DTYPES for t in dts)):
             return "scan", shape, None
-        return None, None, f"{op} along another axis than the last, or reversed, runs on numpy"
+        return None, None, f"{op} along an axis of length 1 or of an unfusable dtype runs on numpy"
     ax = facts.get("elementwise_over_output_axis")
     if ax is not None and d["attrs"]["axis"] % len(d["shape"]) != ax % len(d["shape"]):
         return None, None, f"{op} along another axis than {ax} runs on numpy"

@@ -19,8 +19,10 @@ Layout of a generated kernel (see `KernelSpec`)::
             r0[i0, 0] = np.float32(acc0)
 
 Arg reductions (argmax/argmin over the last loop dim) make two vectorized passes per row (the
-best key, then the first index holding its value: `_arg_second_pass`); a scan (cumsum over the
-last dim, `lowering.SCANS`) keeps a running value `sc<j>` reset before the innermost loop; a
+best key, then the first index holding its value: `_arg_second_pass`); a scan (cumsum,
+`lowering.SCANS`) keeps a running value `sc<j>` reset before its loop dim - a scalar along the
+innermost dim, else a row over the dims inside it (`sc<j>[q<j>]`; a reversed scan runs its dim
+from the end, `i<k> = n<k> - 1 - j<k>`); a
 non-trailing reduction that keeps the outermost dim writes (n0, rest) outputs (`outer_kept`), so
 the plan chunks it like an elementwise loop.
 """
@@ -574,13 +576,31 @@ def generate(spec):
         if n.attrs.get("_index", "0") != "0":     # an indexed op reads loop index i<k>
             lv = max(lv, int(n.attrs["_index"][1:]) + 1)
         ref_of[("v", j)], lvl_of[("v", j)] = f"v{j}", lv
-        if n.op in SCANS:       # a running value along the innermost loop, reset before it
-            t = np_type(n.dtype)
-            step = f"sc{j} = {t}(sc{j} {SCANS[n.op]} {node_expr(n, refs)})"
-            stmts[nd - 1].append(f"sc{j} = {t}(0)")
+        if n.op in SCANS:
+            t, k = np_type(n.dtype), n.attrs.get("_scan", nd - 1)
+            # -0. is the exact identity of a float sum (numpy's cumsum of -0. is -0.)
+            zero = f"{t}(-0.0)" if np.dtype(n.dtype).kind == "f" else f"{t}(0)"
             lvl_of[("v", j)] = nd
-            stmts[nd] += ([f"v{j} = sc{j}", step] if n.attrs.get("exclusive") else
-                          [step, f"v{j} = sc{j}"])
+            if k == nd - 1:     # a running value along the innermost loop, reset before it
+                cur = f"sc{j}"
+                stmts[nd - 1].append(f"sc{j} = {zero}")
+            else:
+                # along an outer loop dim k: one running value per position of the loop dims
+                # inside it (a row of them, in cache; the innermost loop vectorizes over it),
+                # reset before loop k
+                inner = " * ".join(f"n{d}" for d in range(k + 1, nd))
+                stmts[0].append(f"sc{j} = np.empty({inner}, {t})")
+                stmts[k].append(f"for q{j} in range({inner}): sc{j}[q{j}] = {zero}")
+                lin = f"i{k + 1}"
+                for d in range(k + 2, nd):
+                    lin = f"({lin}) * n{d} + i{d}"
+                stmts[nd].append(f"q{j} = {lin}")
+                cur = f"sc{j}[q{j}]"
+            step = f"{cur} = {t}({cur} {SCANS[n.op]} {node_expr(n, refs)})"
+            # exclusive: the first entry is 0. (numpy's zeros), the others the running value
+            first = f"{'j' if n.attrs.get('reverse') else 'i'}{k} == 0"
+            stmts[nd] += ([f"v{j} = {t}(0) if {first} else {cur}", step]
+                          if n.attrs.get("exclusive") else [step, f"v{j} = {cur}"])
             continue
         stmts[lv].append(f"v{j} = {node_expr(n, refs)}")
     # drop loads nobody uses (e.g. the shape-only input of ones_like)
@@ -591,6 +611,9 @@ def generate(spec):
         lv[:] = [s for s in lv if not s.startswith("x") or re.search(
             r"\b" + s.split(" = ")[0] + r"\b", used)]
 
+    # reversed scans run their loop dim from the end
+    backward = {n.attrs.get("_scan", nd - 1) for n in spec.nodes
+                if n.op in SCANS and n.attrs.get("reverse")}
     # reductions: trailing (all reduced dims innermost) keeps scalar accumulators
     n_keep = sum(1 for r in red if not r)
     trailing = bool(reds) and all(red[k] for k in range(n_keep, nd))
@@ -704,6 +727,10 @@ def generate(spec):
             emit([f"qo = ({lin_out}) * nki", "for qi in range(nki):"], ind + 1)
             emit([f"acc{k}[qo + qi] = acc{k}[qo + qi] + np.float64(bacc{k}[qi])" for k in bk],
                  ind + 2)
+        elif level in backward:     # a reversed scan's dim: from the end
+            emit([f"for j{level} in range(n{level}):", f"    i{level} = n{level} - 1 - j{level}"],
+                 ind)
+            body(level + 1, ind + 1)
         else:
             emit([f"for i{level} in {rng}(n{level}):"], ind)
             body(level + 1, ind + 1)

@@ -195,11 +195,12 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     # a slice read in place merges a dim into the previous one only where it is whole)
     keep = [j for j in range(nd) if dom[j] != 1]
     arrays = [u for u in opnodes if any(pats[u])]
-    # a scan (lowering.SCANS, over the last axis: see fusion) keeps that axis its own loop
-    scan = any(g.nodes[m]["op"] in lowering.SCANS for m in members)
+    # a scan (lowering.SCANS, along any axis) keeps that axis its own loop dim
+    scans = [m for m in members if g.nodes[m]["op"] in lowering.SCANS]
+    scan_axes = {g.nodes[m]["attrs"]["axis"] % nd for m in scans}
     groups = []
     for j in keep:
-        sig = (tuple(pats[u][j] for u in arrays), j in axes, scan and j == nd - 1)
+        sig = (tuple(pats[u][j] for u in arrays), j in axes, j in scan_axes)
         if groups and groups[-1][0] == sig and all(sh[j] == dom[j] for _, sh, _ in
                                                    sliced.values()):
             groups[-1][1].append(j)
@@ -265,6 +266,9 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
             continue
         cdt = g.nodes[d["inputs"][0]]["dtype"] if d["inputs"] else d["dtype"]
         attrs = d["attrs"]
+        if m in scans:             # the loop dim it runs along (codegen: `_scan`)
+            attrs = dict(attrs, _scan=next(k for k, (_, js) in enumerate(groups)
+                                           if attrs["axis"] % nd in js))
         if m in indexed:           # computes in its output dtype, reads the loop index
             cdt = d["dtype"]
             at = [k for k, (_, js) in enumerate(groups) if indexed[m] in js]
@@ -295,7 +299,8 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     # a reduction over inner dims that keeps the outermost one (axis 1 of a rank-3 tensor)
     # chunks that dim too: its outputs are viewed (n0, rest), each chunk writes its own rows
     parallel = (worth_parallel([g.nodes[m]["op"] for m in members], size)
-                and (not reds or not reduced[0] or bool(split)) and not (scan and cnd == 1))
+                and (not reds or not reduced[0] or bool(split))
+                and not any(knodes[ref[m][1]].attrs["_scan"] == 0 for m in scans))
     split = split if parallel else None
     spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
                       kreds, False, row_outputs=[ref[m] for m in outs_row],
