@@ -185,6 +185,7 @@ def test_pool_ties_nan_and_inf_follow_the_reference():
     ((1, 7, 7, 5), 3, 3, 5, 5, (2, 2), ((1, 1), (1, 1))),
     ((1, 1, 1, 3), 3, 3, 3, 3, (4, 4), ((2, 2), (2, 2))),
     ((3, 4, 3, 1), 2, 2, 1, 1, (1, 1), ((0, 0), (0, 0))),
+    ((2, 5, 6, 3), 3, 2, 3, 9, (2, 3), ((2, 0), (1, 1))),      # multiplier 3, strided, padded
 ])
 def test_grouped_conv_kernels_match_numpy(xs, kh, kw, groups, o, strides, pads, dtype):
     x = R.standard_normal(xs).astype(dtype)
