@@ -100,6 +100,7 @@ from .ops import ctc_ops as _ctc
 from . import ctc_decode as _ctc_decode
 from .ops import sampled_losses as _sampled, space_batch as _space_batch
 from . import sparse_embedding as _sparse_emb, nn_compat as _nn_compat
+from .edit_distance import edit_distance
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
 from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx

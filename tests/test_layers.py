@@ -23,7 +23,7 @@ LAYERS = [
     ("dispatch + IR", ["graphflow.dispatch", "graphflow.graph", "graphflow.evaluate",
                        "graphflow.graph_def"]),
     ("ops", ["graphflow.ops", "graphflow.ragged", "graphflow.strings", "graphflow.sparse",
-             "graphflow.sparse_embedding",
+             "graphflow.sparse_embedding", "graphflow.edit_distance",
              "graphflow.io", "graphflow.indexed_slices", "graphflow.audio",
              "graphflow.linalg_operators"]),
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",

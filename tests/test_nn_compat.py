@@ -88,3 +88,16 @@ def test_approx_k_and_global_normalization_match_tf():
     np.testing.assert_allclose(out.numpy(), [[0.5, 0.5], [4.498002, 3.4996252]], rtol=1e-6)
     with pytest.raises(TypeError, match="SparseTensor"):
         tf.nn.embedding_lookup_sparse(_params(), [[0, 1]], None)
+
+
+def test_edit_distance_matches_tf():
+    h = tf.sparse.SparseTensor([[0, 0], [0, 1], [1, 0]], ["a", "b", "c"], [2, 2])
+    t = tf.sparse.SparseTensor([[0, 0], [1, 0], [1, 1]], ["a", "c", "d"], [2, 2])
+    assert tf.edit_distance(h, t).numpy().tolist() == [1.0, 0.5]
+    assert tf.edit_distance(h, t, normalize=False).numpy().tolist() == [1.0, 1.0]
+    h = tf.sparse.SparseTensor([[0, 0, 0], [1, 0, 0]], ["a", "b"], (2, 1, 1))
+    t = tf.sparse.SparseTensor([[0, 1, 0], [1, 0, 0], [1, 0, 1], [1, 1, 0]],
+                               ["a", "b", "c", "a"], (2, 2, 2))
+    assert tf.edit_distance(h, t).numpy().tolist() == [[np.inf, 1.0], [0.5, 1.0]]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="edit_distance.*same rank"):
+        tf.edit_distance(h, tf.sparse.SparseTensor([[0, 0]], ["a"], [1, 1]))
