@@ -57,7 +57,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
       * with `maximum_iterations=N`: the loop is unrolled N times and iterations after the
         condition turns False keep the values unchanged (masked with `where`), which keeps it
         differentiable.
-    Loop variables must keep their shapes and dtypes.
+    Loop variables must keep their shapes and dtypes, except the None dims of
+    `shape_invariants` (TF's: e.g. `tf.TensorShape([None, 2])` for a variable that grows).
     """
     single = not isinstance(loop_vars, (list, tuple))
     vars_ = [loop_vars] if single else list(loop_vars)
@@ -75,8 +76,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         k += 1
         c = cond(*vars_)
     if maximum_iterations is None:
+        inv = None   # TF's shape_invariants: None dims may change between iterations
+        if shape_invariants is not None:
+            inv = [None if s is None else tuple(s) for s in
+                   ([shape_invariants] if single else list(shape_invariants))]
         out = control_ops.build_while(cond, body, [to_tensor(v) for v in vars_], user_source(),
-                                      single)
+                                      single, invariants=inv)
         return out[0] if single else type(loop_vars)(out)
     active = c
     for _ in range(int(maximum_iterations) - k):

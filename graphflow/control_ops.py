@@ -87,23 +87,34 @@ def small_gemms(graphs):
 
 class _Rows:
     """The rows of one loop history as they come: copied into one buffer when their number is
-    known (`rows`), else listed and stacked at the end."""
+    known (`rows`), else listed and stacked at the end. Rows whose shapes differ (a variable
+    with a run-time shape invariant, e.g. a growing TensorArray) are kept as a 1-D object array
+    of the arrays: reading row k (`loop_history_read`) gives the array of iteration k."""
 
     def __init__(self, rows):
         self.rows, self.buf, self.list = rows, None, []
 
     def add(self, v):
+        v = np.asarray(v)
+        if self.buf is not None and v.shape != self.buf.shape[1:]:   # (shapes vary): a list
+            self.list, self.buf, self.rows = list(self.buf[:self.k]), None, None
         if self.rows is None:
-            self.list.append(np.asarray(v))
+            self.list.append(v)
             return
         if self.buf is None:
-            v = np.asarray(v)
             self.buf, self.k = np.empty((self.rows,) + v.shape, v.dtype), 0
         self.buf[self.k] = v
         self.k += 1
 
     def stack(self):
-        return np.stack(self.list) if self.buf is None else self.buf
+        if self.buf is not None:
+            return self.buf
+        if len({a.shape for a in self.list}) > 1:
+            out = np.empty(len(self.list), object)
+            for i, a in enumerate(self.list):
+                out[i] = a
+            return out
+        return np.stack(self.list)
 
 
 class Subgraphs:
@@ -677,13 +688,17 @@ def hoist_row_matmuls(b, n_explicit):
     return count
 
 
-def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_count=None):
+def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_count=None,
+                invariants=None):
     """while_loop with a traced condition as while_loop nodes; vars_ are tensors (`single`: the
     loop variable was given bare, so body returns one value). Returns the final variables
     (`with_loop`: also the Subgraphs and the node inputs, for more outputs of the same loop).
     `trip_count`: the number of iterations, if known when tracing (the histories then have
-    static shapes; running a different number of times is an error)."""
-    specs = [(tuple(v.shape), v.dtype.np) for v in vars_]
+    static shapes; running a different number of times is an error). `invariants`: per
+    variable None or a shape whose None dims may change between iterations (TF's
+    shape_invariants; a growing TensorArray's rows)."""
+    specs = [(_invariant(v, inv, src), v.dtype.np)
+             for v, inv in zip(vars_, invariants or [None] * len(vars_))]
     n = len(vars_)
 
     def as_list(out):
@@ -729,6 +744,18 @@ def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_coun
     outs = [bind(WHILE, ins, {"loop": sg, "index": i}) for i in range(n)]
     chain_effects(outs, sg, writes)
     return (outs, sg, ins) if with_loop else outs
+
+
+def _invariant(v, inv, src):
+    """The shape a loop variable keeps: its entry shape, or the shape invariant `inv` (None
+    dims: any size, changing between iterations) when the entry shape fits it."""
+    if inv is None:
+        return tuple(v.shape)
+    inv = tuple(None if d is None else d for d in inv)
+    if len(inv) != len(v.shape) or any(a is not None and a != b for a, b in zip(inv, v.shape)):
+        raise ValueError(f"while_loop at {src}: the shape invariant {list(inv)} does not fit the "
+                         f"loop variable's entry shape {list(v.shape)}")
+    return inv
 
 
 def while_op(cond, body, loop_vars):

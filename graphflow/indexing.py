@@ -74,7 +74,7 @@ def sliced_shape(shape, spec):
     >>> [str(d) for d in sliced_shape((b, 4), index_spec((slice(1, None), 0)))]
     ['b - 1']
     """
-    if any(isinstance(d, Dim) for d in shape) or any(
+    if any(isinstance(d, Dim) or d is None for d in shape) or any(
             isinstance(v, Dim) for k in spec if k[0] == "s" for v in k[1:]):
         return _symbolic_sliced_shape(tuple(shape), spec)
     dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), tuple(shape), (0,) * len(shape))
@@ -97,12 +97,13 @@ def _symbolic_sliced_shape(shape, spec):
             axis += n
         elif k[0] == "i":
             d, i = shape[axis], k[1]
-            if not isinstance(d, Dim) and not -d <= i < d:
+            if d is not None and not isinstance(d, Dim) and not -d <= i < d:
                 raise IndexError(f"index {i} is out of bounds for axis {axis} with size {d}")
             axis += 1
         else:
             d = shape[axis]
-            out.append(len(range(*slice(*k[1:]).indices(d))) if not isinstance(d, Dim)
+            out.append(None if d is None else   # (a run-time size: its slice's too)
+                       len(range(*slice(*k[1:]).indices(d))) if not isinstance(d, Dim)
                        and not any(isinstance(v, Dim) for v in k[1:]) else _slice_len(d, *k[1:]))
             axis += 1
     return tuple(out) + tuple(shape[axis:])

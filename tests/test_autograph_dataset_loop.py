@@ -179,17 +179,20 @@ def test_gradient_through_dataset_loop():
     np.testing.assert_allclose(float(g), np.sum(np.cos(1.5 * xs) * xs * xs), rtol=1e-5)
 
 
-def test_unknown_dims_and_python_lists_still_unroll_with_a_warning():
-    ds = tf.data.Dataset.range(5).batch(2)      # element dim None: not yet a run-time loop
+def test_unknown_dims_are_a_run_time_loop_and_python_lists_unroll():
+    ds = tf.data.Dataset.range(5).batch(2)      # element dim None: [0 1], [2 3], [4]
 
     @tf.function
     def f():
         s = tf.constant(0, tf.int64)
+        n = tf.constant(0)
         for x in ds:
-            s += tf.reduce_sum(x)
-        return s
-    with pytest.warns(UserWarning, match="unrolls the loop while tracing"):
-        assert int(f()) == 10
+            s += tf.reduce_sum(x * x)
+            n += tf.shape(x)[0]
+        return s, n
+    s, n = f()   # (no warning: the autouse fixture makes the unroll warning an error)
+    assert (int(s), int(n)) == (30, 5)
+    assert DATASET_LOOP_START.name in _ops(f)
 
     @tf.function
     def g():
@@ -253,3 +256,28 @@ def test_dataset_made_inside_the_function_from_numpy_loops_and_from_traced_value
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"from_tensor_slices: component 0 \(float32\[3\]\).*outside the function"):
         from_arg(tf.constant([1., 2., 3.]))
+
+
+def test_training_epoch_over_a_last_partial_batch_matches_eager():
+    xs = np.random.default_rng(0).random((7, 2)).astype(np.float32)
+    ys = xs @ np.array([[2.], [-1.]], np.float32)
+    ds = tf.data.Dataset.from_tensor_slices((xs, ys)).batch(3)   # batches 3, 3, 1
+    w = tf.Variable(np.ones((2, 1), np.float32))
+
+    def epoch():
+        total = tf.constant(0.)
+        for x, y in ds:
+            with tf.GradientTape() as t:
+                loss = tf.reduce_mean((x @ w - y) ** 2)
+            w.assign_sub(0.1 * t.gradient(loss, w))
+            total += loss
+        return total
+    want = [float(epoch()) for _ in range(3)]
+    w_want = w.numpy().copy()
+    for jit in (False, None):
+        w.assign(np.ones((2, 1), np.float32))
+        f = tf.function(epoch, jit_compile=jit)
+        got = [float(f()) for _ in range(3)]
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+        np.testing.assert_allclose(w.numpy(), w_want, rtol=1e-5)
+        assert DATASET_LOOP_START.name in _ops(f)

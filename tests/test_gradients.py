@@ -700,3 +700,22 @@ GRAD_CASES["bessel_i1e"] = [G(tf.math.bessel_i1e, [away0(3, 4, lo=0.2, hi=6.0)])
 # the list object at collection, after this module ran
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
              for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]
+
+# run-time sizes (issue 11): a growing TensorArray's write and the value-dependent shape ops
+from graphflow.autograph import tensor_array as _ta  # noqa: E402
+from graphflow.ops import runtime_shape as _rts  # noqa: E402
+GRAD_CASES["tensor_array_write"] = [
+    G(lambda b, v: _ta.tensor_array_write(tf.sin(b), 3, tf.exp(v)), [rnd(2, 3), rnd(3)], "grow"),
+    G(lambda b, v: _ta.tensor_array_write(tf.sin(b), 0, v * v), [rnd(2, 3), rnd(3)], "set")]
+GRAD_CASES["leading_resize"] = [
+    G(lambda x: _ta.leading_resize(tf.sin(x), tf.zeros([1])), [rnd(3, 2)], "cut"),
+    G(lambda x: _ta.leading_resize(tf.sin(x), tf.zeros([4])), [rnd(2, 2)], "pad")]
+GRAD_CASES["runtime_fill"] = [
+    G(lambda v: _rts.fill(tf.constant([2, 3]), tf.sin(v)) * tf.cast([1., 2., 3.], v.dtype),
+      [np.float64(0.4)])]
+GRAD_CASES["runtime_reshape"] = [
+    G(lambda x: tf.sin(_rts.reshape(x, tf.constant([3, -1]))) * tf.cast(tf.range(4), x.dtype),
+      [rnd(2, 6)])]
+GRAD_CASES["sum_like"] = [G(lambda g, like: _rts.sum_like(tf.sin(g), like), [rnd(3, 2, 4), rnd(2, 1)])]
+PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
+             for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]

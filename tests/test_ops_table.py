@@ -1232,3 +1232,48 @@ for _name in ("dataset_loop_start", "dataset_loop_next"):
 # is what pytest.mark.parametrize holds, and it is read at collection, after this module ran
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
           for cs in CASES.values() for c in cs]
+
+# run-time sizes (issue 11): a growing TensorArray's write and the value-dependent shape ops
+from graphflow.autograph import tensor_array as _ta  # noqa: E402
+from graphflow.ops import runtime_shape as _rts  # noqa: E402
+
+
+def _ta_write_ref(b, v, i):
+    out = np.zeros((max(len(b), i + 1),) + b.shape[1:], b.dtype)
+    out[:len(b)] = b
+    out[i] = v
+    return out
+
+
+CASES.update({
+    "tensor_array_write": [
+        Case([f32(2, 3), f32(3)], lambda b, v: _ta.tensor_array_write(b, 3, v),
+             lambda b, v: _ta_write_ref(b, v, 3), id="grow"),
+        Case([f32(2, 3), f32(3)], lambda b, v: _ta.tensor_array_write(b, 1, v),
+             lambda b, v: _ta_write_ref(b, v, 1), id="set"),
+    ],
+    "leading_resize": [
+        Case([f32(3, 2), f32(1)], _ta.leading_resize, lambda x, like: x[:1], id="cut"),
+        Case([f32(1, 2), f32(3)], _ta.leading_resize,
+             lambda x, like: np.concatenate([x, np.zeros((2, 2), np.float32)]), id="pad"),
+    ],
+    "runtime_fill": [Case([np.int32(2), np.int32(3), np.float32(1.5)],
+                          lambda a, b, v: _rts.fill(tf.stack([a, b]), v),
+                          lambda a, b, v: np.full((2, 3), v, np.float32))],
+    "runtime_reshape": [Case([f32(2, 6), np.int32(3)],
+                             lambda x, n: _rts.reshape(x, tf.stack([n, -1])),
+                             lambda x, n: x.reshape(3, 4))],
+    "runtime_range": [Case([np.int32(1), np.int32(8), np.int32(3)],
+                           lambda a, b, c: _rts.range_(a, b, c, "int32"),
+                           lambda a, b, c: np.arange(1, 8, 3, dtype=np.int32))],
+    "runtime_shape": [Case([f32(2, 5)], lambda x: _rts.bind(_rts.SHAPE, [x], {"dtype": "int32"}),
+                           check=lambda v: np.testing.assert_array_equal(v, [2, 5]))],
+    "sum_like": [Case([f32(3, 2, 4), f32(2, 1)], _rts.sum_like,
+                      lambda g, like: g.sum(0).sum(1, keepdims=True))],
+})
+for _name in ("tensor_array_write", "leading_resize", "runtime_fill", "runtime_reshape",
+              "runtime_range", "runtime_shape", "sum_like"):
+    for _c in CASES[_name]:
+        _c.op = _name
+ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
+          for cs in CASES.values() for c in cs]

@@ -7,6 +7,7 @@ the graph), sums cotangents, and un-broadcasts them in this one place. `None` me
 from .. import state as _state
 from ..ops.math_ops import add, reduce_sum
 from ..ops.registry import READ_VARIABLE as READ
+from ..ops.runtime_shape import sum_like
 from ..ops.shape_ops import reshape, sum_to_shape
 from ..shapes import Dim
 from ..tensor import Variable
@@ -50,11 +51,14 @@ def _float_shape(x):
         return tuple(x.shape) if x.dtype.is_floating or x.dtype.is_complex else None
 
 
-def unbroadcast(g, shape):
-    """Sum cotangent `g` down to `shape` (undo numpy broadcasting)."""
+def unbroadcast(g, shape, like=None):
+    """Sum cotangent `g` down to `shape` (undo numpy broadcasting); `like`: the input of that
+    shape, whose run-time sizes (None dims) decide when the graph runs."""
     gs, shape = tuple(g.shape), tuple(shape)
     if gs == shape:
         return g
+    if like is not None and any(s is None for s in shape):
+        return sum_like(g, like)
     lead = len(gs) - len(shape)
     if any(isinstance(s, Dim) and s != t for s, t in zip(shape, gs[lead:])):
         return sum_to_shape(g, shape)   # an unknown dim, 1 or not: decided at run time
@@ -149,7 +153,7 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
                 xs = _float_shape(x)
                 if xs is not None:
                     if _raw_shape(g) != xs:
-                        g = unbroadcast(g, xs)
+                        g = unbroadcast(g, xs, x)
                     ct[k] = add(ct[k], g) if k in ct else g
             continue
         # graph mode: the nodes this VJP emits (unbroadcast and accumulation too) are tagged
@@ -178,7 +182,7 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
                 if xs is None:
                     continue
                 if _raw_shape(gx) != xs:   # the common case (same shape) needs no op at all
-                    gx = unbroadcast(gx, xs)
+                    gx = unbroadcast(gx, xs, x)
                 ct[k] = add(ct[k], gx) if k in ct else gx
         finally:
             if token is not None:

@@ -14,11 +14,11 @@ frozen while tracing. Two ops (table entries, run by every executor as numpy nod
   a last partial batch). The elements of an epoch are kept by number, so the gradient's replay
   of the loop body reads the same elements again (no second pass over the dataset).
 
-Not yet: element specs with unknown dims (None: the batch dim of `batch()` without
-`drop_remainder`). The loop body's plans are made for concrete shapes, bound from the enclosing
-call's arguments, and a dim that only an element tells is not bound there; such a loop (and a
-loop over ragged/sparse elements) is unrolled while tracing, with a warning naming the line.
-Use `batch(n, drop_remainder=True)` for a run-time loop.
+Element specs with unknown dims (None: the batch dim of `batch()` without `drop_remainder`,
+a last partial batch) are run-time sizes in the graph (None dims, as TF prints them; see
+`graphflow.ops.runtime_shape`): the body's nodes that touch them run on numpy, the others
+compiled. A loop over ragged/sparse elements is unrolled while tracing, with a warning naming
+the line.
 
 >>> import graphflow as tf
 >>> ds = tf.data.Dataset.range(4)
@@ -70,15 +70,15 @@ class DatasetLoop:
     @classmethod
     def of(cls, iterable, source):
         """A DatasetLoop for `iterable`, or None when its element structure is not a nest of
-        TensorSpecs of known shapes (ragged/sparse elements, unknown dims, an empty dataset of
-        unknown structure): then the caller iterates it in Python."""
+        TensorSpecs (ragged/sparse elements, an empty dataset of unknown structure): then the
+        caller iterates it in Python."""
         try:
             with _state.using(graph=None, tapes=(), adjoint=None):
                 spec = iterable.element_spec
         except (ValueError, TypeError):
             return None
         specs, rebuild = flatten(spec)
-        if not specs or not all(type(s) is TensorSpec and None not in _dims(s) for s in specs):
+        if not specs or not all(type(s) is TensorSpec for s in specs):
             return None
         return cls(iterable, specs, rebuild, source)
 

@@ -110,7 +110,7 @@ def _library(f):
     mod = getattr(f, "__module__", None) or ""
     return (mod.split(".")[0] in ("graphflow", "numpy", "numba", "networkx", "builtins",
                                   "functools", "math", "typing", "collections", "abc")
-            or mod.startswith("_"))
+            or mod.startswith("_") and mod != "__main__")   # (a script's functions convert)
 
 
 def print_(*objects, sep=" ", end="\n", file=None, flush=False):
@@ -257,6 +257,9 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
     entry = [(_as_state(v)._as_tensor() if k == "ta" else to_tensor(_as_state(v)))
              if k in ("tensor", "ta") else v for k, v in zip(kinds, vars_)]
     pos = [i for i, k in enumerate(kinds) if k in ("tensor", "ta")]
+    # a growing TensorArray's buffer: its number of rows is the loop's run-time shape invariant
+    inv = [(None,) + tuple(e.shape)[1:] if k == "ta" and v.dynamic_size else None
+           for k, v, e in zip(kinds, vars_, entry)]
 
     def full(flat):
         vals = list(vars_)
@@ -290,7 +293,9 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
                 raise TypeError(f"'{n}' has dtype {e.dtype.name} before the loop, but dtype "
                                 f"{t.dtype.name} after one iteration (loop at line {lineno}, "
                                 f"{src}); loop variables must keep their dtype")
-            if tuple(t.shape) != tuple(e.shape):
+            if tuple(t.shape) != tuple(e.shape) and not (
+                    inv[i] is not None and len(t.shape) == len(inv[i]) and all(
+                        a is None or a == b for a, b in zip(inv[i], t.shape))):
                 raise ValueError(f"'{n}' has shape {list(e.shape)} before the loop, but shape "
                                  f"{list(t.shape)} after one iteration (loop at line {lineno}, "
                                  f"{src}); loop variables must keep their shape")
@@ -298,7 +303,8 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
         return res
 
     flat = [entry[i] for i in pos]
-    outs = control_ops.build_while(cond, body, flat, src) if flat else []
+    outs = control_ops.build_while(cond, body, flat, src,
+                                   invariants=[inv[i] for i in pos]) if flat else []
     return tuple(full(outs))
 
 
@@ -347,7 +353,9 @@ class RangeIter:
 
 def range_iter(f, *args, **kwargs):
     """The iterable of a `for` statement whose iterable is a call (`tf.range` special-cased)."""
-    if f is creation.range and any(isinstance(a, SymbolicTensor) for a in args) and not kwargs:
+    # (Python's range over a traced bound is tf.range, as TF's AutoGraph converts it)
+    if f in (creation.range, builtins.range) and any(isinstance(a, SymbolicTensor)
+                                                     for a in args) and not kwargs:
         start, limit, delta = (0, args[0], 1) if len(args) == 1 else (tuple(args) + (1,))[:3]
         return RangeIter(*[to_tensor(v) if not isinstance(v, Tensor) else v
                            for v in (start, limit, delta)])

@@ -17,9 +17,93 @@ array([[0., 0.],
 import numpy as np
 
 from .. import dtypes as _dt
-from ..ops import creation, math_ops, shape_ops
-from ..errors import user_source
+from ..control_ops import history_read   # row k (its VJP sizes zeros like g at run time)
+from ..dispatch import bind
+from ..errors import InvalidArgumentError
+from ..ops import creation, math_ops, runtime_shape, shape_ops  # noqa: F401 (its ops)
+from ..ops.registry import Aval, defop, fmt_avals, linear_in, shapes_agree
 from ..tensor import SymbolicTensor, Tensor, to_tensor
+
+
+# A growing array inside a graph loop (`dynamic_size=True` written at a run-time index): the
+# loop variable is the buffer [rows, *element_shape] whose leading dim is a run-time size (None
+# in the graph: the loop's shape invariant), and each write is one `tensor_array_write` (grow
+# with zero rows to index + 1 when needed, then set the row). Its VJP trims the cotangent back to
+# the input's rows (`leading_resize`), so gradients flow through loops that grow the array.
+def _ta_write_impl(buf, index, value, *, rows):
+    i, n = int(index), buf.shape[0]
+    if i < 0:
+        raise InvalidArgumentError(f"TensorArray.write: index {i} is negative")
+    out = np.zeros((max(n, i + 1),) + buf.shape[1:], buf.dtype)
+    out[:n] = buf
+    out[i] = value
+    return out
+
+
+def _ta_write_rule(buf, index, value, *, rows):
+    if len(buf.shape) < 1 or tuple(index.shape) != () or np.dtype(index.dtype).kind not in "iu" \
+            or np.dtype(value.dtype) != np.dtype(buf.dtype) or not shapes_agree(
+                "tensor_array_write", (buf, index, value), tuple(value.shape),
+                tuple(buf.shape)[1:], "the value must have the element shape"):
+        raise InvalidArgumentError(
+            "tensor_array_write: needs a buffer [rows, *element_shape], an integer scalar index "
+            f"and a value of the element shape and dtype (inputs: {fmt_avals([buf, index, value])})")
+    return Aval((rows,) + tuple(buf.shape)[1:], buf.dtype)   # (None: known when it runs)
+
+
+def _leading_resize_impl(x, like):
+    m = like.shape[0]
+    if x.shape[0] >= m:
+        return x[:m]
+    out = np.zeros((m,) + x.shape[1:], x.dtype)
+    out[:x.shape[0]] = x
+    return out
+
+
+def _leading_resize_rule(x, like):
+    if len(x.shape) < 1 or len(like.shape) < 1:
+        raise InvalidArgumentError(f"leading_resize: needs two arrays of rank >= 1 (inputs: "
+                                   f"{fmt_avals([x, like])})")
+    return Aval((tuple(like.shape)[0],) + tuple(x.shape)[1:], x.dtype)
+
+
+TA_WRITE = defop(
+    "tensor_array_write", _ta_write_impl, _ta_write_rule,
+    lambda i, o, g, rows: [leading_resize(tensor_array_write(g, i[1], math_ops.zeros_like(i[2])),
+                                          i[0]), None, history_read(g, i[1])],
+    jvp=linear_in(0, 2),
+    doc="`buf` grown with zero rows to at least index + 1 rows, row `index` set to `value` (a "
+        "dynamic_size TensorArray's write inside a graph loop); attr `rows`: the result's rows "
+        "when known while tracing, else None.")
+LEADING_RESIZE = defop(
+    "leading_resize", _leading_resize_impl, _leading_resize_rule,
+    lambda i, o, g: [leading_resize(g, i[0]), None], jvp=linear_in(0),
+    doc="`x` cut or zero-padded along axis 0 to the rows of `like` (tensor_array_write's VJP).")
+
+
+def leading_resize(x, like):
+    """`x` cut or zero-padded along its first axis to `like`'s number of rows.
+
+    >>> leading_resize(to_tensor([[1., 2.], [3., 4.]]), to_tensor([0.])).numpy()
+    array([[1., 2.]], dtype=float32)
+    """
+    return bind(LEADING_RESIZE, [to_tensor(x), to_tensor(like)], {})
+
+
+def tensor_array_write(buf, index, value):
+    """`buf` grown to at least `index + 1` rows (zeros), with row `index` set to `value`.
+
+    >>> tensor_array_write(to_tensor([[1., 2.]]), 2, to_tensor([5., 6.])).numpy()
+    array([[1., 2.],
+           [0., 0.],
+           [5., 6.]], dtype=float32)
+    """
+    buf = to_tensor(buf)
+    index = to_tensor(index, _dt.int32) if not isinstance(index, Tensor) else index
+    n = buf.shape[0]
+    rows = max(int(n), int(index.numpy()) + 1) if isinstance(n, (int, np.integer)) and \
+        not isinstance(index, SymbolicTensor) else None
+    return bind(TA_WRITE, [buf, index, to_tensor(value, buf.dtype)], {"rows": rows})
 
 
 class TensorArray:
@@ -72,8 +156,10 @@ class TensorArray:
 
     # -- the TF API --
     def size(self, name=None):
-        n = self._size if self._buf is None else int(self._buf.shape[0])
-        return to_tensor(n)
+        if self._buf is None:
+            return to_tensor(self._size)
+        n = self._buf.shape[0]
+        return to_tensor(n) if isinstance(n, (int, np.integer)) else shape_ops.shape(self._buf)[0]
 
     def write(self, index, value, name=None):
         value = to_tensor(value, self.dtype)
@@ -96,16 +182,12 @@ class TensorArray:
                 t._size = len(t._items)
             t._items[i] = value
             return t
-        if t.dynamic_size:
-            # a graph loop's variables keep their shapes: the buffer cannot grow, and a write
-            # past its end would be lost silently (TF grows it)
-            raise ValueError(
-                f"TensorArray(dynamic_size=True).write at a run-time index, at {user_source()}: "
-                "inside a graph loop the array cannot grow here. Give it size= the number of "
-                "writes (a Python int or a static dim such as x.shape[0]) and dynamic_size=False.")
         if t._buf is None:
             t._buf = t._as_tensor()
             t._items = None
+        if t.dynamic_size:   # grows at run time (a graph loop's buffer has a run-time size)
+            t._buf = tensor_array_write(t._buf, math_ops.cast(index, _dt.int32), value)
+            return t
         n = int(t._buf.shape[0])
         mask = math_ops.equal(creation.range(n), math_ops.cast(index, _dt.int32))
         mask = shape_ops.reshape(mask, [n] + [1] * len(t.element_shape))
@@ -152,5 +234,3 @@ class TensorArray:
     def __repr__(self):
         return f"<TensorArray {self.dtype.name} size={self._size}>"
 
-
-_ = np

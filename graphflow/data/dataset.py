@@ -237,8 +237,7 @@ class Dataset:
                 elements = list(self._make())
             warnings.warn(
                 f"iterating a tf.data.Dataset inside @tf.function (at {user_source()}) without "
-                "AutoGraph, or with element dims unknown (None: a batch without "
-                "drop_remainder) or ragged/sparse elements, unrolls the loop while tracing: its "
+                "AutoGraph, or with ragged/sparse elements, unrolls the loop while tracing: its "
                 f"{len(elements)} elements become constants of the graph and every call replays them (a shuffle is not redone, a changed source "
                 "is not re-read; TF loops over the dataset at run time). Iterate outside the "
                 "function and call it per element (or batch) instead.", UserWarning,

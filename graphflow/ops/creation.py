@@ -20,6 +20,19 @@ def _traced_dims(t):
     return None if g is None else _node_dims(g.nx, t._node)
 
 
+def traced_dims(t):
+    """The dims a traced shape value holds (see `shape_tuple`), else None.
+
+    >>> traced_dims(convert_to_tensor([2, 3]))
+    """
+    return _traced_dims(t)
+
+
+def node_dims(nx, n):
+    """The dims the value of node `n` of a graph's networkx DiGraph holds, else None."""
+    return _node_dims(nx, n)
+
+
 def _node_dims(nx, n):
     d = nx.nodes[n]
     op = OPS[d["op"]]
@@ -82,6 +95,9 @@ def _scalar_dim(t):
 
 def _filled(shape, value, dtype):
     """A tensor of `shape` filled with `value`: a constant, or - unknown dims - a broadcast."""
+    from . import runtime_shape   # the layer's run-time sizes: only for traced values
+    if runtime_shape.is_runtime(shape):   # a size known when the graph runs (tf.zeros([n]))
+        return runtime_shape.fill(shape, convert_to_tensor(np.asarray(value, dtype)))
     dims = shape_tuple(shape)
     if any(isinstance(d, Dim) for d in dims):
         from .shape_ops import broadcast_to   # the layer above; only for unknown dims
@@ -113,6 +129,9 @@ def fill(dims, value, name=None):
     array([9, 9], dtype=int32)
     """
     v = convert_to_tensor(value)
+    from . import runtime_shape   # the layer's run-time sizes: only for traced values
+    if runtime_shape.is_runtime(dims):   # a size known when the graph runs (tf.fill([n], v))
+        return runtime_shape.fill(dims, v)
     if v._value is None:   # symbolic: broadcast it
         from .shape_ops import broadcast_to
         return broadcast_to(v, shape_tuple(dims))
@@ -166,9 +185,10 @@ def _traced_range(start, limit, delta, dtype):
     from .math_ops import add, cast, multiply
     args = [convert_to_tensor(v) for v in (start, limit, delta)]
     dims = [_traced_dims(a) if a.ndim == 0 and a.dtype.is_integer else None for a in args]
-    if any(d is None for d in dims):
-        raise op_error("range", args, "inside @function the bounds must be Python ints or run-time "
-                       "dims (from tf.shape / tf.size): the output length depends on them")
+    if any(d is None for d in dims):   # value-dependent bounds: a run-time length
+        from . import runtime_shape
+        return runtime_shape.range_(*args, dtype if dtype is not None else
+                                    _range_dtype(start, limit, delta))
     s, l, d = dims
     if isinstance(d, Dim) or d == 0:
         raise op_error("range", args, f"delta must be a non-zero Python int here, got {d}")

@@ -355,6 +355,10 @@ def _keep(g, x, axis, keepdims):
     """Reshape a reduction's cotangent so it broadcasts against the input x."""
     if keepdims:
         return g
+    if any(d is None for d in x.shape):   # run-time sizes: insert the reduced axes as 1s
+        for a in sorted(a % len(x.shape) for a in axis):
+            g = _s.expand_dims(g, a)
+        return g
     shape = list(x.shape)
     for a in axis:
         shape[a] = 1
@@ -362,6 +366,8 @@ def _keep(g, x, axis, keepdims):
 
 
 def _sum_vjp(i, o, g, axis, keepdims):
+    if any(d is None for d in i[0].shape):   # run-time sizes: broadcast against x itself
+        return [add(_keep(g, i[0], axis, keepdims), zeros_like(i[0]))]
     return [_s.broadcast_to(_keep(g, i[0], axis, keepdims), i[0].shape)]
 
 
@@ -496,10 +502,12 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """
     x = to_tensor(input_tensor)
     axes = normalize_axis("reduce_mean", axis, x.ndim, (x,))
-    n = _dprod([x.shape[a] for a in axes])
+    runtime = any(x.shape[a] is None for a in axes)   # sizes known when the graph runs
+    n = Dim("n") if runtime else _dprod([x.shape[a] for a in axes])
     s = reduce_sum(x, axes, keepdims)
     if isinstance(n, Dim):   # unknown count: a `dims` node, bound when the graph runs
-        nt = _s.dims_value(n, x.dtype)
+        nt = _s.dims_value(n, x.dtype) if not runtime else reduce_prod(
+            cast(_s.gather(_s.shape(x), list(axes)), x.dtype))
         if x.dtype.is_integer:
             return sign(s) * floordiv(abs(s), nt) if x.dtype.np.kind == "i" else floordiv(s, nt)
         return s * (1.0 / nt)

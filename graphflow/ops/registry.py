@@ -211,7 +211,7 @@ def broadcast_shapes(opname, avals):
     s0 = shapes[0]
     if all(s == s0 for s in shapes):
         return tuple(s0)
-    if any(isinstance(d, Dim) for s in shapes for d in s):
+    if any(isinstance(d, Dim) or d is None for s in shapes for d in s):
         return _broadcast_symbolic(opname, avals, shapes)
     try:
         return np.broadcast_shapes(*shapes)
@@ -228,7 +228,12 @@ def _broadcast_symbolic(opname, avals, shapes):
         r = 1
         for s in shapes:
             if i - n + len(s) >= 0:
-                r = broadcast_dim(r, s[i - n + len(s)])
+                d = s[i - n + len(s)]
+                if r is None or d is None:   # a run-time size (None): a known n > 1 wins
+                    k = d if r is None else r
+                    r = k if isinstance(k, (int, np.integer)) and k != 1 else None
+                    continue
+                r = broadcast_dim(r, d)
                 if r is None:
                     raise op_error(opname, avals, "shapes are not broadcast-compatible")
         out.append(r)

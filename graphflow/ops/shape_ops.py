@@ -39,6 +39,11 @@ def reshape(tensor, shape, name=None):
     TensorShape([2, 2])
     """
     x = to_tensor(tensor)
+    from . import runtime_shape   # (same layer) a shape known when the graph runs: [n, -1]
+    if runtime_shape.is_runtime(shape):
+        return runtime_shape.reshape(x, shape)
+    if isinstance(shape, (list, tuple)) and any(s is None for s in shape):
+        return runtime_shape.reshape_like(x, shape)   # run-time sizes of x.shape (None)
     shape = list(shape_tuple(shape))
     if shape.count(-1) > 1:
         raise op_error("reshape", (x,), f"at most one -1 in shape {shape}")
@@ -207,7 +212,8 @@ def _concat_rule(*xs, axis):
         for d in range(r):
             if d != axis and not require_equal(x.shape[d], out[d]):
                 raise op_error("concat", xs, f"dimension {d} differs")
-        out[axis] += x.shape[axis]
+        out[axis] = None if out[axis] is None or x.shape[axis] is None else \
+            out[axis] + x.shape[axis]   # (None: a run-time size)
     return Aval(tuple(out), dt)
 
 
@@ -550,7 +556,11 @@ def shape(input, out_type=_dt.int32, name=None):
     >>> shape(ones((2, 3))).numpy()
     array([2, 3], dtype=int32)
     """
-    return dims_value(tuple(to_tensor(input).shape), out_type)
+    x = to_tensor(input)
+    if any(d is None for d in x.shape):   # a run-time size (graphflow.ops.runtime_shape)
+        from . import runtime_shape
+        return runtime_shape.shape_of(x, out_type)
+    return dims_value(tuple(x.shape), out_type)
 
 
 def size(input, out_type=_dt.int32, name=None):

@@ -1,0 +1,253 @@
+"""Issue 11: TensorArrays that grow inside graph loops (`dynamic_size=True`), value-dependent
+shapes inside @function (`tf.zeros([n])`, `tf.range(n)`, ... with a traced n) and
+`tf.while_loop(shape_invariants=...)`: eagerly, on the numpy executor and on numba, against
+TF 2.21's results (computed with TF, quoted below), the eager run and finite differences."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow.errors import InvalidArgumentError
+
+MODES = [pytest.param(False, id="numpy"), pytest.param(None, id="numba")]   # jit_compile
+
+
+def fib(n):   # TF's TensorArray docstring, with n a tensor
+    ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    ta = ta.unstack([0., 1.])
+    for i in range(2, n):
+        ta = ta.write(i, ta.read(i - 1) + ta.read(i - 2))
+    return ta.stack()
+
+
+SHAPES = []
+
+
+def squares(n):   # collecting values in a loop whose length is an argument
+    ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    for i in tf.range(n):
+        ta = ta.write(i, tf.cast(i, tf.float32) ** 2)
+    SHAPES.append(tuple(ta.stack().shape))
+    return ta.stack(), ta.size()
+
+
+def dynamic_rnn(input_data, initial_state):   # the tf.function guide's RNN, any sequence length
+    input_data = tf.transpose(input_data, [1, 0, 2])
+    states = tf.TensorArray(input_data.dtype, size=0, dynamic_size=True)
+    state = initial_state
+    for i in tf.range(tf.shape(input_data)[0]):
+        state = input_data[i] + state
+        states = states.write(i, state)
+    return tf.transpose(states.stack(), [1, 0, 2])
+
+
+def rnn_loss(x):   # a growing array written twice at some steps (under a tensor `if`)
+    n = tf.shape(x)[0]
+    ta = tf.TensorArray(x.dtype, size=0, dynamic_size=True)
+    s = tf.zeros([3], x.dtype)
+    for i in tf.range(n):
+        s = tf.tanh(s + x[i])
+        ta = ta.write(i, s)
+        if tf.reduce_sum(s) > 0.5:
+            ta = ta.write(i, s * 2.0)
+    st = ta.stack()
+    return tf.reduce_sum(st * st * tf.range(1., tf.cast(n, x.dtype) + 1.)[:, None])
+
+
+X = np.arange(12.).reshape(4, 3) * 0.1
+# TF 2.21: tf.function(rnn_loss)(X as float32) and its gradient
+TF_LOSS = 71.83671
+TF_GRAD = np.array([[13.938069, 11.70699, 9.374038], [13.938069, 11.625114, 9.359275],
+                    [10.569581, 7.3875713, 5.055236], [4.3504486, 3.018435, 2.237048]])
+
+
+def _grad(f, x):
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = f(x)
+    return y, t.gradient(y, x)
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_fibonacci_with_a_tensor_bound_grows_the_array(jit):
+    want = [0., 1., 1., 2., 3., 5., 8.]   # TF 2.21
+    np.testing.assert_array_equal(fib(7).numpy(), want)
+    f = tf.function(fib, jit_compile=jit)
+    np.testing.assert_array_equal(f(tf.constant(7)).numpy(), want)
+    np.testing.assert_array_equal(f(tf.constant(4)).numpy(), want[:4])
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_collected_values_have_a_run_time_length(jit):
+    SHAPES.clear()
+    f = tf.function(squares, jit_compile=jit)
+    st, size = f(tf.constant(4))
+    np.testing.assert_array_equal(st.numpy(), [0., 1., 4., 9.])   # TF 2.21
+    assert int(size) == 4
+    st, size = f(tf.constant(0))   # the same trace: an empty array
+    assert st.shape == (0,) and int(size) == 0
+    assert SHAPES == [(None,)]     # one trace; TF's static shape of the stack
+    st, size = squares(tf.constant(3))
+    np.testing.assert_array_equal(st.numpy(), [0., 1., 4.])
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_dynamic_rnn_over_sequences_of_any_length(jit):
+    f = tf.function(dynamic_rnn, jit_compile=jit,
+                    input_signature=[tf.TensorSpec([2, None, 4]), tf.TensorSpec([2, 4])])
+    rng = np.random.default_rng(0)
+    for t in (3, 5):
+        x = tf.constant(rng.random((2, t, 4), np.float32))
+        y = f(x, tf.zeros([2, 4]))
+        np.testing.assert_allclose(y.numpy(), np.cumsum(x.numpy(), 1), rtol=1e-6)
+        np.testing.assert_allclose(dynamic_rnn(x, tf.zeros([2, 4])).numpy(), y.numpy())
+        # loss sum(y^2): d/dx_t = 2 * sum over s >= t of y_s
+        _, g = _grad(lambda x: tf.reduce_sum(f(x, tf.zeros([2, 4])) ** 2), x)
+        want = 2 * np.cumsum(y.numpy()[:, ::-1], 1)[:, ::-1]
+        np.testing.assert_allclose(g.numpy(), want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_gradient_through_a_growing_array_matches_tf_and_finite_differences(jit):
+    x = tf.constant(X, tf.float32)
+    ye, ge = _grad(rnn_loss, x)
+    np.testing.assert_allclose(float(ye), TF_LOSS, rtol=1e-6)
+    np.testing.assert_allclose(ge.numpy(), TF_GRAD, rtol=1e-5)
+    f = tf.function(rnn_loss, jit_compile=jit, input_signature=[tf.TensorSpec([None, 3])])
+    y, g = _grad(f, x)
+    np.testing.assert_allclose(float(y), TF_LOSS, rtol=1e-6)
+    np.testing.assert_allclose(g.numpy(), ge.numpy(), rtol=1e-6, atol=1e-6)
+
+    # inside the function, float64, against central differences
+    @tf.function(jit_compile=jit, input_signature=[tf.TensorSpec([None, 3], tf.float64)])
+    def both(x):
+        return _grad(rnn_loss, x)
+    x64 = X + np.random.default_rng(1).normal(0, 0.05, X.shape)
+    _, g = both(tf.constant(x64))
+    eps, fd = 1e-6, np.zeros_like(x64)
+    for k in np.ndindex(*x64.shape):
+        d = np.zeros_like(x64)
+        d[k] = eps
+        fd[k] = (float(rnn_loss(tf.constant(x64 + d))) - float(rnn_loss(tf.constant(x64 - d)))) / (2 * eps)
+    np.testing.assert_allclose(g.numpy(), fd, rtol=1e-6, atol=1e-6)
+    # and a longer sequence through the same trace
+    x6 = np.random.default_rng(2).normal(0, 0.3, (6, 3))
+    np.testing.assert_allclose(both(tf.constant(x6))[1].numpy(),
+                               _grad(rnn_loss, tf.constant(x6))[1].numpy(), rtol=1e-10)
+
+
+def test_second_order_through_a_growing_array():
+    def f(x):
+        ta = tf.TensorArray(tf.float64, size=0, dynamic_size=True)
+        s = x[0]
+        for i in tf.range(tf.shape(x)[0]):
+            s = tf.sin(s) * x[i]
+            ta = ta.write(i, s)
+        return tf.reduce_sum(ta.stack() ** 2)
+
+    def hess_diag(fn, x):
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = fn(x)
+            g = t1.gradient(y, x)
+            gs = tf.reduce_sum(g)
+        return g, t2.gradient(gs, x)
+    x = tf.constant([0.3, -0.7, 1.1, 0.5], tf.float64)
+    ge, he = hess_diag(f, x)
+    def traced(x):
+        return hess_diag(f, x)
+    g, h = tf.function(traced, jit_compile=False,
+                       input_signature=[tf.TensorSpec([None], tf.float64)])(x)
+    np.testing.assert_allclose(g.numpy(), ge.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.numpy(), he.numpy(), rtol=1e-10)
+    # the row sums of the Hessian against differences of the eager gradient
+    eps = 1e-6
+    fd = (hess_diag(f, x + eps)[0].numpy() - hess_diag(f, x - eps)[0].numpy()) / (2 * eps)
+    np.testing.assert_allclose(h.numpy(), fd, rtol=1e-5, atol=1e-6)
+
+
+def test_negative_write_index_names_the_user_line():
+    @tf.function(jit_compile=False)
+    def f(n):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        for i in tf.range(n):
+            ta = ta.write(i - 1, 1.0)
+        return ta.stack()
+    with pytest.raises(InvalidArgumentError, match=r"tensor_array_write \(node \d+, traced at "
+                       r"test_dynamic_loops.py:(\d+)\).*index -1 is negative") as e:
+        f(tf.constant(2))
+    line = test_negative_write_index_names_the_user_line.__code__.co_firstlineno + 5
+    assert f"tensor_array_write (node" in str(e.value) and \
+        f"test_dynamic_loops.py:{line})" in str(e.value)   # the write's line
+
+
+# ---------------------------------------------------------------- value-dependent shapes
+TRACED = []
+
+
+def shaped(n, x):
+    a = tf.zeros(tf.stack([n, 2]))
+    b = tf.ones([n])
+    c = tf.fill([n, 3], 2.5)
+    d = tf.reshape(x, [n, -1])
+    e = tf.range(n)
+    TRACED.append([tuple(t.shape) for t in (a, b, c, d, e)])
+    return a, b, c, d, e
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_value_dependent_shapes(jit):
+    TRACED.clear()
+    f = tf.function(shaped, jit_compile=jit)
+    x = tf.range(12.)
+    for n in (3, 4):
+        outs = [o.numpy() for o in f(tf.constant(n), x)]
+        want = [np.zeros((n, 2)), np.ones(n), np.full((n, 3), 2.5),
+                np.arange(12.).reshape(n, -1), np.arange(n)]
+        for o, w in zip(outs, want):
+            np.testing.assert_array_equal(o, w)
+        assert outs[-1].dtype == np.int32 and outs[0].dtype == np.float32
+    # one trace; the static shapes TF 2.21 gives
+    assert TRACED == [[(None, 2), (None,), (None, 3), (None, None), (None,)]]
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_value_dependent_shapes_are_differentiable(jit):
+    def loss(v, x, n):
+        filled = tf.fill([n, 3], v) * tf.cast(tf.range(3), tf.float64)
+        rows = tf.reshape(x, [n, -1])
+        pos = tf.cast(tf.range(n), tf.float64)[:, None]
+        return tf.reduce_sum(filled) + tf.reduce_sum(tf.sin(rows) * pos) + tf.reduce_sum(
+            tf.reduce_mean(rows * rows, axis=1))
+
+    def grads(v, x, n):
+        with tf.GradientTape() as t:
+            t.watch([v, x])
+            y = loss(v, x, n)
+        return t.gradient(y, [v, x])
+    f = tf.function(grads, jit_compile=jit)
+    v = tf.constant(0.5, tf.float64)
+    x = tf.constant(np.linspace(-1, 1, 12), tf.float64)
+    for n in (3, 4):
+        gv, gx = f(v, x, tf.constant(n))
+        assert float(gv) == pytest.approx(n * 3.0)   # d/dv sum(v * [0, 1, 2]) over n rows
+        m = 12 // n
+        pos = np.repeat(np.arange(n), m)
+        want = np.cos(x.numpy()) * pos + 2 * x.numpy() / m
+        np.testing.assert_allclose(gx.numpy(), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_while_loop_shape_invariants(jit):
+    @tf.function(jit_compile=jit)
+    def f(k):   # TF's while_loop docstring: m doubles its rows every step
+        i0, m0 = tf.constant(0), tf.ones([2, 2])
+        return tf.while_loop(lambda i, m: i < k, lambda i, m: [i + 1, tf.concat([m, m], 0)],
+                             [i0, m0], shape_invariants=[i0.shape, tf.TensorShape([None, 2])])[1]
+    assert f(tf.constant(10)).shape == (2048, 2)
+    assert f(tf.constant(2)).shape == (8, 2)
+    with pytest.raises(ValueError, match="keep their shape"):
+        tf.function(lambda: tf.while_loop(
+            lambda i, m: i < tf.constant(3), lambda i, m: [i + 1, tf.concat([m, m], 0)],
+            [tf.constant(0), tf.ones([2, 2])]))()
