@@ -33,6 +33,12 @@ call binds the dims, so either may be 1 as in eager mode; the gradient sums back
 shape with `sum_to_shape`, whose broadcast axes are decided at run time. Slices may have unknown
 dims as bounds (split's offsets; clamped as numpy does, as `min`/`max` dims).
 
+Run-time sizes: a dim that depends on values, not on the call's shapes (`tf.range(n)`,
+`tf.zeros([n])`, `tf.reshape(x, [n, -1])` with n a traced scalar, a growing TensorArray inside
+a loop, a dataset element's batch dim) is None in the graph (`graphflow.ops.runtime_shape`):
+shape rules let it through (a known n > 1 wins a broadcast against it), executors run the nodes
+touching it on numpy and numpy checks it when they run.
+
 Not covered (a clear error at trace time): `unstack` of an unknown axis without `num=` (TF's
 "Cannot infer argument `num`"), Python loops over an unknown axis, slice bounds that are unknown
 dims and negative when the graph runs (numpy would count them from the end; a run-time check

@@ -251,3 +251,104 @@ def test_while_loop_shape_invariants(jit):
         tf.function(lambda: tf.while_loop(
             lambda i, m: i < tf.constant(3), lambda i, m: [i + 1, tf.concat([m, m], 0)],
             [tf.constant(0), tf.ones([2, 2])]))()
+
+
+# ---------------------------------------------------------------- while_loop robustness
+# loop bodies of several shapes (several variables, nested loops, a loop inside a tensor `if`,
+# a tensor `if` inside a loop, a data-dependent trip count with break): the traced function on
+# each executor against the same function run eagerly, first and second order; the eager
+# gradient against central differences
+def _multi(x, w):
+    i, a, b = tf.constant(0), x, tf.reduce_sum(x) * 0.1
+    while i < 4:
+        a = tf.tanh(a @ w + b)
+        b = b * 0.9 + tf.reduce_mean(a)
+        i += 1
+    return tf.reduce_sum(a * a) + b
+
+
+def _nested(x, w):
+    s = x
+    for i in tf.range(3):
+        t = s
+        for j in tf.range(i + 1):
+            t = tf.sin(t @ w) + t * 0.5
+        s = s + 0.3 * t
+    return tf.reduce_sum(s ** 2)
+
+
+def _cond_in_loop(x, w):
+    s, k = x, tf.constant(0)
+    while k < 5:
+        if tf.reduce_sum(s) > 0.:
+            s = tf.tanh(s @ w)
+        else:
+            s = s * 1.5 - 0.2
+        k += 1
+    return tf.reduce_sum(s * tf.cos(s))
+
+
+def _loop_in_cond(x, w):
+    if tf.reduce_mean(x) > -10.:
+        s = x
+        for i in tf.range(3):
+            s = tf.sin(s @ w) * tf.cast(i + 1, x.dtype)
+    else:
+        s = x * 2.
+    return tf.reduce_sum(s * s)
+
+
+def _until_small(x, w):
+    y, n = x, tf.constant(0)
+    while tf.norm(y) > 0.5:
+        y = y * 0.7 + 0.01 * tf.tanh(y @ w)
+        n += 1
+        if n > 50:
+            break
+    return tf.reduce_sum(y * y) * tf.cast(n, x.dtype)
+
+
+def _grads(f, x, w):
+    with tf.GradientTape() as t:
+        t.watch([x, w])
+        y = f(x, w)
+    return [y] + t.gradient(y, [x, w])
+
+
+def _second(f, x, w):
+    with tf.GradientTape() as t2:
+        t2.watch([x, w])
+        with tf.GradientTape() as t1:
+            t1.watch([x, w])
+            y = f(x, w)
+        gx, gw = t1.gradient(y, [x, w])
+        s = tf.reduce_sum(gx * gx) + tf.reduce_sum(gw)
+    return t2.gradient(s, [x, w])
+
+
+_RNG = np.random.default_rng(0)
+_X0, _W0 = _RNG.normal(0, 0.7, (2, 3)), _RNG.normal(0, 0.5, (3, 3))
+
+
+@pytest.mark.parametrize("body", [_multi, _nested, _cond_in_loop, _loop_in_cond, _until_small],
+                         ids=lambda f: f.__name__[1:])
+def test_loop_gradients_match_eager_and_finite_differences(body):
+    x, w = tf.constant(_X0), tf.constant(_W0)
+    want, want2 = _grads(body, x, w), _second(body, x, w)
+    eps, fd = 1e-6, np.zeros_like(_X0)
+    for k in np.ndindex(*_X0.shape):
+        d = np.zeros_like(_X0)
+        d[k] = eps
+        fd[k] = (float(body(tf.constant(_X0 + d), w)) - float(body(tf.constant(_X0 - d), w))) / (2 * eps)
+    np.testing.assert_allclose(want[1].numpy(), fd, rtol=1e-6, atol=1e-8)
+
+    def first(x, w):
+        return _grads(body, x, w)
+
+    def second(x, w):
+        return _second(body, x, w)
+    for jit in (False, None):
+        for fn, ref in ((first, want), (second, want2)):
+            got = tf.function(fn, jit_compile=jit)(x, w)
+            for a, b in zip(got, ref):
+                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)

@@ -3,7 +3,12 @@
 Eagerly and in Python loops it is a list of tensors (grows as needed with `dynamic_size`).
 As a loop variable of a tensor loop it is one tensor of shape [size, *element_shape] (the
 "buffer"), written with a `where` over a one-hot row mask - so it is differentiable and the
-loop stays a single while_loop node. Like TF's, it is functional: `ta = ta.write(i, v)`.
+loop stays a single while_loop node. With `dynamic_size=True` the buffer's number of rows is a
+run-time size (None in the graph, the loop's shape invariant) and each write is one
+`tensor_array_write` node that grows it: `size=0, dynamic_size=True` written in a
+`for i in tf.range(n)` with n known only when the function runs gives TF's results, and
+gradients (first and second order) flow through the loop. Like TF's, it is functional:
+`ta = ta.write(i, v)`.
 
 >>> import graphflow as tf
 >>> ta = tf.TensorArray(tf.float32, size=3)
