@@ -59,6 +59,7 @@ from . import autodiff
 from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
 from .ops import conv_ops as _cv
 from .ops import conv3d_ops as _c3   # 3-D / N-D pooling / morphology (compositions)
+from . import strings_unicode as _stru   # more of tf.strings' Unicode functions
 from .ops import image_ops as _im
 from .ops import array_ops as _a, linalg_ops as _la
 from .ops import segment_ops as _seg, special_ops as _sp
@@ -252,7 +253,8 @@ add = _str.add   # strings are concatenated, as TF's tf.add
 equal, not_equal = math.equal, math.not_equal = _str.equal, _str.not_equal  # strings compare too
 # TF dispatches every elementwise op on RaggedTensors to their flat values
 _RAGGED_BINARY = ("add", "subtract", "multiply", "divide", "truediv", "maximum", "minimum",
-                  "equal", "greater", "less", "greater_equal", "less_equal", "pow", "floordiv",
+                  "equal", "not_equal", "greater", "less", "greater_equal", "less_equal", "pow",
+                  "floordiv",
                   "floormod", "mod", "squared_difference", "logical_and", "logical_or",
                   "logical_xor", "atan2", "xdivy", "xlogy", "divide_no_nan")
 _RAGGED_UNARY = ("square", "sqrt", "abs", "negative", "exp", "log", "cast", "sin", "cos", "tan",
@@ -517,3 +519,4 @@ required_space_to_batch_paddings = _space_batch.required_space_to_batch_paddings
 nn.__dict__.update({_n: getattr(_c3, _n) for _n in (
     "conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "pool", "max_pool_with_argmax",
     "dilation2d", "erosion2d")})
+strings.__dict__.update({_n: getattr(_stru, _n) for _n in _stru.__all__})

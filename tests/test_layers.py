@@ -25,6 +25,7 @@ LAYERS = [
     ("ops", ["graphflow.ops", "graphflow.ragged", "graphflow.strings", "graphflow.sparse",
              "graphflow.sparse_embedding", "graphflow.edit_distance",
              "graphflow.io", "graphflow.indexed_slices", "graphflow.audio",
+             "graphflow.strings_unicode",
              "graphflow.linalg_operators"]),
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",
                                  "graphflow.control_flow", "graphflow.custom_gradient",

@@ -1,0 +1,38 @@
+"""TF guide code (tests/data/tf_guides/*.py: "Unicode strings", "Tensor slicing",
+"Introduction to Variables", "Advanced automatic differentiation", "Working with sparse
+tensors") run with `import graphflow as tf`: every printed line equals what TF 2.21 printed
+(tests/data/tf_guides/*.tf_output.txt), numbers within float32 rounding."""
+import contextlib
+import io
+import os
+import re
+
+import pytest
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "tf_guides")
+_NUM = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?|-?\d+")
+
+
+def _same_line(got, want):
+    if got == want:
+        return True
+    gn, wn = _NUM.findall(got), _NUM.findall(want)
+    if _NUM.sub("#", got) != _NUM.sub("#", want) or len(gn) != len(wn):
+        return False
+    return all(abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(b))) for a, b in zip(gn, wn))
+
+
+@pytest.mark.parametrize("name", ["unicode", "core_guides"])
+def test_guide_output_matches_tf(name):
+    with open(os.path.join(DATA, f"{name}.py")) as f:
+        src = f.read().replace("import tensorflow as tf", "import graphflow as tf")
+    with open(os.path.join(DATA, f"{name}.tf_output.txt")) as f:
+        want = f.read().splitlines()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(src, f"{name}.py", "exec"), {"__name__": f"guide_{name}"})
+    got = out.getvalue().splitlines()
+    assert len(got) == len(want), (got, want)
+    bad = [(g, w) for g, w in zip(got, want) if not _same_line(g, w)]
+    assert not bad, "lines differing from TF's output:\n" + "\n".join(
+        f"  graphflow: {g}\n  TF:        {w}" for g, w in bad)
