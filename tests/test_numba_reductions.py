@@ -6,7 +6,7 @@
   equals the numpy executor;
 * regression: two producers with different reduction axes read by one elementwise node must not
   merge into one kernel (was a silent wrong gradient);
-* argmax/argmin (index reductions) and scans (cumsum along any axis, forward or reversed: a
+* argmax/argmin (index reductions, over any axis) and scans (cumsum along any axis, forward or reversed: a
   running value, or a row of them for an outer axis, in a kernel of its own) equal numpy's
   indices and sequential sums.
 """
@@ -629,8 +629,9 @@ def test_argmax_argmin_fuse_and_match_numpy():
     """argmax/argmin over the last axis are fused reductions (a vectorized best-key pass, then
     a vectorized pass for the first index holding it); with producers, beside other reductions,
     read back after a softmax in the same cluster (the row-pass kernel), over a 1-D vector, on
-    ints and bools; argmax over another axis stays on numpy. Same indices and dtypes as numpy:
-    first maximum, first NaN, -0. equal to 0., rows of -inf/inf."""
+    ints and bools; a lone argmax over axis 0 is a kernel too (numpy's copies the input
+    transposed). Same indices and dtypes as numpy: first maximum, first NaN, -0. equal to 0.,
+    rows of -inf/inf."""
     rng = np.random.default_rng(31)
     x = _argdata(rng, (37, 300))
 
@@ -641,7 +642,7 @@ def test_argmax_argmin_fuse_and_match_numpy():
     got, want, plan = both(fn, x)
     g = plan.graph.nx
     fused = [g.nodes[m]["op"] for st in plan.cluster_steps for m in st.members]
-    assert fused.count("argmax") == 3 and "argmin" in fused, plan.report()
+    assert fused.count("argmax") == 4 and "argmin" in fused, plan.report()
     for a, b in zip(got, want):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
@@ -659,7 +660,39 @@ def test_big_row_argmax_runs_chunked_and_matches_numpy():
     x = _argdata(np.random.default_rng(32), (4099, 1024))
     got, want, plan = both(lambda x: [tf.argmax(x * 2.0, 1), tf.argmin(x[:5], 1)], x)
     assert any(st.parallel and not st.split for st in plan.cluster_steps), plan.report()
-    assert "a lone argmin: numpy's own is as fast" in plan.report()
+    assert "a lone argmin over the last axis: numpy's own is as fast" in plan.report()
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, bool])
+def test_arg_reductions_over_outer_axes_match_numpy(dtype):
+    """argmax/argmin over a leading or middle axis (a best value and its index per kept
+    position, selects over the innermost kept dim), alone and of a fused producer: numpy's
+    indices and dtypes (first maximum, first NaN, -0. ties 0., columns of -inf/inf); a middle
+    axis keeps the outermost dim, so a big one runs chunked."""
+    rng = np.random.default_rng(33)
+    if dtype in (np.float32, np.float64):
+        x = _argdata(rng, (6, 41, 37)).astype(dtype)
+    elif dtype is bool:
+        x = rng.integers(0, 2, (6, 41, 37)).astype(bool)
+    else:
+        x = rng.integers(-5, 5, (6, 41, 37)).astype(np.int32)
+
+    def fn(x):
+        y = x if dtype is bool else x * 2 + 1
+        return [tf.argmax(x, 0), tf.argmin(x, 1), tf.argmax(y, 1, output_type=tf.int32),
+                tf.argmin(y, 0), tf.argmax(x[:, 0], 0)]
+    got, want, plan = both(fn, x)
+    g = plan.graph.nx
+    fused = [g.nodes[m]["op"] for st in plan.cluster_steps for m in st.members]
+    assert fused.count("argmax") + fused.count("argmin") == 5, plan.report()
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    big = _argdata(rng, (16, 512, 520))
+    got, want, plan = both(lambda x: [tf.argmax(x * 2.0, 1), tf.argmin(x, 0)], big)
+    assert any(st.parallel for st in plan.cluster_steps), plan.report()
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
 

@@ -914,6 +914,12 @@ def argmax_rows(cfg):
     return _ratio_workload(cfg, lambda x: tf.argmax(x, 1), lambda x: x.argmax(1), _rows())
 
 
+@workload("argmax_cols_4096x1024", 0.7)
+def argmax_cols(cfg):
+    """tf.argmax(x, axis=0) on (4096, 1024) vs x.argmax(0) (numpy copies x transposed)."""
+    return _ratio_workload(cfg, lambda x: tf.argmax(x, 0), lambda x: x.argmax(0), _rows())
+
+
 @workload("mean_mid_64x256x256", 0.7)
 def mean_mid(cfg):
     """reduce_mean(x, axis=1) of a rank-3 (64, 256, 256) tensor (a middle axis) vs x.mean(1)."""

@@ -258,12 +258,15 @@ def arg_value_init(r):
     return f"{np_type(src)}({(info.min if r.kind == 'argmax' else info.max) if src.kind != 'b' else int(r.kind == 'argmin')})"
 
 
-def arg_value_better(r, a, b):
+def arg_value_better(r, a, b, vector=False):
     """'value a beats b' as numpy's argmax/argmin: strictly (ties keep the first, -0. ties
-    0.), a NaN beats any number and the first NaN stays."""
+    0.), a NaN beats any number and the first NaN stays. `vector`: with bitwise operators
+    (no short-circuit branches: the loop vectorizes)."""
     op = ">" if r.kind == "argmax" else "<"
     if np.dtype(r.src).kind != "f":
         return f"{a} {op} {b}"
+    if vector:
+        return f"(({a} {op} {b}) | (({a} != {a}) & ({b} == {b})))"
     return f"({a} {op} {b} or ({a} != {a} and {b} == {b}))"
 
 
@@ -625,9 +628,10 @@ def generate(spec):
     lin = "0"
     for k in kept:
         lin = f"i{k}" if lin == "0" else f"({lin}) * n{k} + i{k}"
-    direct = [not trailing and acc_dt_k == r.dtype
-              for acc_dt_k, r in zip([_acc_dtype(r.kind, r.dtype) for r in reds], reds)]
-    acc_dt = [_acc_dtype(r.kind, r.dtype) for r in reds]
+    # (a non-trailing arg reduction keeps the best value per kept position in acc<k> and its
+    # index along the one reduced dim in aidx<k>: selects over the innermost kept dim)
+    acc_dt = [r.src if is_arg(r.kind) else _acc_dtype(r.kind, r.dtype) for r in reds]
+    direct = [not trailing and not is_arg(r.kind) and a == r.dtype for a, r in zip(acc_dt, reds)]
     # blockwise float32 sums (SUM_BLOCK): a trailing reduction blocks its innermost loop; a
     # column reduction - one run of reduced loop dims followed by kept ones, e.g. axis 0 of
     # (N, C) or axes 1, 2 of (N, H, W, C) - blocks the first reduced loop (COLUMN_BLOCK): per
@@ -672,8 +676,11 @@ def generate(spec):
                 emit([f"acc{k} = np.empty(nk, {np_type(acc_dt[k])})"], 1)
             else:
                 emit([f"acc{k} = r{k}"], 1)
+            if is_arg(r.kind):
+                emit([f"aidx{k} = np.zeros(nk, np.int64)"], 1)
         emit(["for q in range(nk):"], 1)
-        emit([f"acc{k}[q] = {_init(r.kind, acc_dt[k], r.dtype)}" for k, r in enumerate(reds)], 2)
+        emit([f"acc{k}[q] = {arg_value_init(r) if is_arg(r.kind) else _init(r.kind, acc_dt[k], r.dtype)}"
+              for k, r in enumerate(reds)], 2)
 
     def body(level, ind):
         emit(stmts[level], ind)
@@ -687,7 +694,7 @@ def generate(spec):
                 v = ref_of[r.arg]
                 if is_arg(r.kind) and n_keep == nd:
                     continue
-                if is_arg(r.kind):          # the best key (see ARG_NONE)
+                if is_arg(r.kind) and trailing:     # the best key (see ARG_NONE)
                     emit([f"abest{k} = {'kmax_' if r.kind == 'argmax' else 'kmin_'}(abest{k}, "
                           f"{arg_key(r, v)})"], ind)
                 elif trailing and blocked[k] and block_level is not None:
@@ -697,6 +704,11 @@ def generate(spec):
                 elif blocked[k] and block_level is not None:
                     emit([f"qi = {lin_in}" if k == blocked.index(True) else "",
                           f"bacc{k}[qi] = bacc{k}[qi] + np.float32({v})"], ind)
+                elif is_arg(r.kind):    # the first best along the reduced dim (selects)
+                    emit([f"q = {lin}" if k == plain[0] else "", f"ak{k} = {v}",
+                          f"bt{k} = {arg_value_better(r, f'ak{k}', f'acc{k}[q]', vector=True)}",
+                          f"aidx{k}[q] = i{first} if bt{k} else aidx{k}[q]",
+                          f"acc{k}[q] = ak{k} if bt{k} else acc{k}[q]"], ind)
                 else:
                     emit([f"q = {lin}" if k == plain[0] else "",
                           f"acc{k}[q] = " + _combine(r.kind, f"acc{k}[q]", acc_dt[k], v, r.dtype)], ind)
@@ -745,7 +757,8 @@ def generate(spec):
     body(0, 1)
     if reds and not trailing and not all(direct):
         emit(["for q in range(nk):"], 1)
-        emit([f"r{k}[q] = {_final(r.kind, r.dtype, f'acc{k}[q]')}" for k, r in enumerate(reds)
-              if not direct[k]], 2)
+        emit([f"r{k}[q] = " + (f"{np_type(r.dtype)}(aidx{k}[q])" if is_arg(r.kind) else
+                               _final(r.kind, r.dtype, f'acc{k}[q]'))
+              for k, r in enumerate(reds) if not direct[k]], 2)
     out.append("")
     return "\n".join(out)
