@@ -15,7 +15,7 @@ import numpy as np
 
 from .dispatch import NUMERICS_CHECKS
 from .graph import bind_dims, specialize
-from .errors import DeadlineExceededError, InvalidArgumentError
+from .errors import DeadlineExceededError, InvalidArgumentError, OutOfRangeError
 from .ops.registry import OPS, PARAMETER, CONSTANT
 
 # Counts plan runs (this evaluator's and compiled backends'): a control-flow node's memo of its
@@ -189,10 +189,11 @@ def numerics_error(graph, node, value):
 def runtime_error(graph, node, e):
     """An error raised while running a graph, naming the node's op and the user's source line.
     InvalidArgumentError, except a DeadlineExceededError (a collective whose peers died or
-    hang) keeps its type, as in TF, so `except tf.errors.DeadlineExceededError` works on a
-    traced step too."""
+    hang) and an OutOfRangeError (an iterator's end) keep their type, as in TF, so
+    `except tf.errors.OutOfRangeError` works on a traced step too."""
     d = graph.nx.nodes[node]
-    cls = DeadlineExceededError if isinstance(e, DeadlineExceededError) else InvalidArgumentError
+    cls = type(e) if isinstance(e, (DeadlineExceededError, OutOfRangeError)) else \
+        InvalidArgumentError
     ins = ", ".join(f"{graph.nx.nodes[u]['shape']} {graph.nx.nodes[u]['dtype'].name}"
                     for u in d["inputs"])
     return cls(f"{d['op']} (node {node}, traced at {d['source']}) failed at run "

@@ -779,3 +779,24 @@ def test_rejection_resample_keeps_the_class_dtype():
     out = ds.rejection_resample(lambda x: x, target_dist=[0.5, 0.5], seed=0)
     assert out.element_spec[0].dtype == tf.int64   # TF: class_func's own dtype
     assert all(int(c) == int(x) for c, x in out)
+
+
+def test_iterator_passed_to_function_advances_at_run_time():
+    # the tf.function guide: next(iterator) of a Dataset iterator runs on every call (TF's
+    # IteratorGetNext), 1 2 3, then OutOfRangeError
+    @tf.function
+    def consume(iterator):
+        return next(iterator)
+    it = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
+    assert [int(consume(it)) for _ in range(3)] == [1, 2, 3]
+    with pytest.raises(tf.errors.OutOfRangeError):
+        consume(it)
+
+    @tf.function
+    def pair(iterator):   # unknown batch dim: the trace reads one element and keeps it
+        return tf.reduce_sum(next(iterator)) + tf.reduce_sum(next(iterator))
+    it = iter(tf.data.Dataset.range(16).batch(4))
+    assert int(pair(it)) == sum(range(8)) and int(pair(it)) == sum(range(8, 16))
+    it = iter(tf.data.Dataset.range(12).batch(4))
+    assert int(consume(it).numpy().sum()) == 6 and next(it).numpy().tolist() == [4, 5, 6, 7]
+    assert int(it._checkpoint_state()) == 2

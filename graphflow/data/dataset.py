@@ -26,12 +26,13 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import state as _state
-from ..errors import InvalidArgumentError, user_source
+from ..errors import InvalidArgumentError, OutOfRangeError, user_source
 from ..io import files as _files
 from ..io import tfrecord as _tfrecord
 from ..io.proto import BytesList
 from ..nest import flatten
 from ..ops.misc_ops import get_static_value
+from ..py_func import numpy_function
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorSpec, convert_to_tensor, bytes_array
 from .options import Options
@@ -1323,14 +1324,45 @@ class Iterator:
 
     def __init__(self, dataset):
         self._dataset, self._it, self._position = dataset, dataset._make(), 0
+        self._pushback = []
 
     def __iter__(self):
         return self
 
     def __next__(self):
+        if _state.current().graph is not None:   # inside @function: pull at run time
+            return self._traced_next()
+        if self._pushback:   # the element a trace read to learn its shapes
+            self._position += 1
+            return self._pushback.pop()
         x = next(self._it)
         self._position += 1
         return x
+
+    def _traced_next(self):
+        """`next(iterator)` while tracing, as TF's IteratorGetNext: a stateful node that takes
+        the next element each time the function runs (OutOfRangeError at the end)."""
+        leaves, rebuild = flatten(self.element_spec)
+        if not all(type(s) is TensorSpec for s in leaves):
+            raise NotImplementedError(
+                f"next(iterator) inside @function at {user_source()}: elements with "
+                f"composite components ({self.element_spec}) are read eagerly only; iterate "
+                "outside the function and pass the element in")
+        learning = [True]   # the trace may run `pull` once to learn unknown dims
+
+        def pull():
+            try:
+                e = next(self)
+            except StopIteration:
+                raise OutOfRangeError("End of sequence (the dataset iterator passed to the "
+                                      "@function is exhausted)") from None
+            if learning[0]:   # keep that element for the first run
+                self._pushback.append(e)
+                self._position -= 1
+            return [np.asarray(t._value) for t in flatten(e)[0]]
+        outs = numpy_function(pull, [], [TensorSpec(s.shape, s.dtype) for s in leaves])
+        learning[0] = False
+        return rebuild(outs)
 
     def get_next(self):
         """The next element (raises `StopIteration` at the end, as `next`)."""
@@ -1345,7 +1377,7 @@ class Iterator:
 
     def _restore_checkpoint_state(self, value):
         n = int(np.asarray(value))
-        self._it, self._position = self._dataset._make(), 0
+        self._it, self._position, self._pushback = self._dataset._make(), 0, []
         for _ in range(n):
             try:
                 next(self)
