@@ -14,6 +14,8 @@ array([[1, 0, 0, 0],
        [0, 0, 2, 0],
        [0, 0, 0, 0]], dtype=int32)
 """
+import itertools
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -271,3 +273,293 @@ def eye(num_rows, num_columns=None, dtype=_dt.float32, name=None):
     m = n if num_columns is None else int(num_columns)
     k = min(n, m)
     return SparseTensor(np.stack([np.arange(k)] * 2, 1), np.ones(k, _dt.as_dtype(dtype).np), [n, m])
+
+
+# --- more of tf.sparse: index bookkeeping eagerly in numpy, values through graph ops (gathers,
+# segment sums), so gradients reach `values` / dense operands where TF has them.
+def _coo(idx, vals, dims):
+    return SparseTensor(np.asarray(idx, np.int64).reshape(-1, len(dims)), vals, list(dims))
+
+
+def expand_dims(sp_input, axis=None, name=None):
+    """A size-1 axis inserted at `axis` (negative counts from the end).
+
+    >>> expand_dims(SparseTensor([[0, 1]], [5], [2, 3]), -1).indices.numpy().tolist()
+    [[0, 1, 0]]
+    """
+    dims, idx = _dims(sp_input), _np(sp_input.indices)
+    ax = int(0 if axis is None else axis)
+    ax = ax + len(dims) + 1 if ax < 0 else ax
+    return _coo(np.insert(idx, ax, 0, axis=1), sp_input.values, dims[:ax] + [1] + dims[ax:])
+
+
+def reshape(sp_input, shape, name=None):
+    """The same entries in a new dense shape (row-major positions kept; one -1 is inferred).
+
+    >>> reshape(SparseTensor([[0, 1], [2, 3]], [1, 2], [3, 4]), [2, 6]).indices.numpy().tolist()
+    [[0, 1], [1, 5]]
+    """
+    dims = _dims(sp_input)
+    new = [int(d) for d in np.asarray(_np(shape) if isinstance(shape, Tensor) else shape)]
+    total = int(np.prod(dims, dtype=np.int64))
+    if new.count(-1) > 1:
+        raise ValueError(f"tf.sparse.reshape: at most one -1 in shape, got {new}")
+    if -1 in new:
+        known = int(np.prod([d for d in new if d != -1], dtype=np.int64))
+        new[new.index(-1)] = total // known if known else 0
+    if int(np.prod(new, dtype=np.int64)) != total:
+        raise ValueError(f"tf.sparse.reshape: cannot reshape a SparseTensor of dense shape "
+                         f"{dims} ({total} entries) to {new}")
+    flat = np.ravel_multi_index(tuple(_np(sp_input.indices).T), dims) if dims else \
+        np.zeros(0, np.int64)
+    return _coo(np.stack(np.unravel_index(flat, new), 1) if len(flat) else
+                np.zeros((0, len(new))), sp_input.values, new)
+
+
+def reset_shape(sp_input, new_shape=None):
+    """The same entries with dense shape `new_shape` (each dim at least the old one), or the
+    tightest shape holding them when None.
+
+    >>> reset_shape(SparseTensor([[0, 1], [2, 3]], [1, 2], [3, 4]), [5, 6]).shape
+    TensorShape([5, 6])
+    """
+    idx, dims = _np(sp_input.indices), _dims(sp_input)
+    if new_shape is None:
+        new = (idx.max(0) + 1).tolist() if len(idx) else [0] * len(dims)
+    else:
+        new = [int(d) for d in np.asarray(new_shape)]
+        if len(new) != len(dims) or any(n < d for n, d in zip(new, dims)):
+            raise ValueError(f"tf.sparse.reset_shape: new_shape {new} must have rank "
+                             f"{len(dims)} and be at least the current shape {dims}")
+    return _coo(idx, sp_input.values, new)
+
+
+def fill_empty_rows(sp_input, default_value, name=None):
+    """(filled, empty_row_indicator): each empty row of a SparseTensor gets one entry
+    [row, 0, ...] = default_value; entries end up in row-major order.
+
+    >>> out, empty = fill_empty_rows(SparseTensor([[0, 1], [2, 0]], [5., 6.], [3, 2]), -1.)
+    >>> out.indices.numpy().tolist(), out.values.numpy().tolist(), empty.numpy().tolist()
+    ([[0, 1], [1, 0], [2, 0]], [5.0, -1.0, 6.0], [False, True, False])
+    """
+    idx, dims = _np(sp_input.indices), _dims(sp_input)
+    empty = np.ones(dims[0], bool)
+    empty[idx[:, 0]] = False
+    rows = np.nonzero(empty)[0]
+    new_idx = np.zeros((len(rows), len(dims)), np.int64)
+    new_idx[:, 0] = rows
+    fill = _s.broadcast_to(_m.cast(convert_to_tensor(default_value), sp_input.dtype),
+                           [len(rows)])
+    out = reorder(_coo(np.concatenate([idx, new_idx]), _s.concat([sp_input.values, fill], 0),
+                       dims))
+    return out, convert_to_tensor(empty)
+
+
+def _union(a, b, op, opname):
+    if _dims(a) != _dims(b):
+        raise ValueError(f"tf.sparse.{opname}: dense shapes differ: {_dims(a)} vs {_dims(b)}")
+    ia, ib = _np(a.indices), _np(b.indices)
+    uniq = np.unique(np.concatenate([ia, ib]), axis=0) if len(ia) + len(ib) else ia
+    key = {tuple(r): k for k, r in enumerate(uniq.tolist())}
+
+    def spread(s, idx):   # values at the union positions (implicit zeros elsewhere)
+        pos = np.asarray([key[tuple(r)] for r in idx.tolist()], np.int32).reshape(-1)
+        return _seg.unsorted_segment_sum(s.values, pos, len(uniq))
+    return _coo(uniq, op(spread(a, ia), spread(b, ib)), _dims(a))
+
+
+def maximum(sp_a, sp_b, name=None):
+    """Elementwise max of two SparseTensors of one dense shape, over the union of their
+    entries (a missing entry counts as 0).
+
+    >>> maximum(SparseTensor([[0], [1]], [1., -2.], [3]), SparseTensor([[0]], [4.], [3])).values.numpy()
+    array([4., 0.], dtype=float32)
+    """
+    return _union(sp_a, sp_b, _m.maximum, "maximum")
+
+
+def minimum(sp_a, sp_b, name=None):
+    """Elementwise min of two SparseTensors over the union of their entries (missing = 0)."""
+    return _union(sp_a, sp_b, _m.minimum, "minimum")
+
+
+def _sparse_segment(data, indices, segment_ids, num_segments, how):
+    rows = _s.gather(convert_to_tensor(data), convert_to_tensor(indices))
+    seg = np.asarray(_np(segment_ids), np.int64).reshape(-1)
+    n = int(num_segments) if num_segments is not None else (int(seg.max()) + 1 if len(seg)
+                                                             else 0)
+    total = _seg.unsorted_segment_sum(rows, seg.astype(np.int32), n)
+    if how == "sum":
+        return total
+    counts = np.bincount(seg, minlength=n)[:n].astype(rows.dtype.np)
+    scale = np.sqrt(counts) if how == "sqrt_n" else counts
+    scale = np.where(scale > 0, 1.0 / np.maximum(scale, 1e-30), 0.0).astype(rows.dtype.np)
+    return total * convert_to_tensor(scale.reshape([-1] + [1] * (rows.ndim - 1)))
+
+
+def segment_sum(data, indices, segment_ids, num_segments=None, name=None):
+    """Sums of the rows data[indices] grouped by segment_ids (TF's sparse segment sum: no
+    dense gather of unused rows; gradients reach `data`).
+
+    >>> segment_sum([[1., 2.], [3., 4.], [5., 6.]], [0, 2], [0, 0]).numpy()
+    array([[6., 8.]], dtype=float32)
+    """
+    return _sparse_segment(data, indices, segment_ids, num_segments, "sum")
+
+
+def segment_mean(data, indices, segment_ids, num_segments=None, name=None):
+    """Means of the rows data[indices] grouped by segment_ids (empty segments 0)."""
+    return _sparse_segment(data, indices, segment_ids, num_segments, "mean")
+
+
+def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None):
+    """Sums of the rows data[indices] per segment over sqrt(segment size) (empty: 0)."""
+    return _sparse_segment(data, indices, segment_ids, num_segments, "sqrt_n")
+
+
+def softmax(sp_input, name=None):
+    """Softmax over the stored entries of each innermost row (missing entries stay missing,
+    not -inf-filled zeros); indices in row-major order.
+
+    >>> softmax(SparseTensor([[0, 0], [0, 2]], [1., 2.], [1, 4])).values.numpy().round(4)
+    array([0.2689, 0.7311], dtype=float32)
+    """
+    sp_input = reorder(sp_input)
+    idx = _np(sp_input.indices)
+    _, row = np.unique(idx[:, :-1], axis=0, return_inverse=True) if len(idx) else (None, idx[:, 0])
+    row = row.reshape(-1).astype(np.int32)
+    n = int(row.max()) + 1 if len(row) else 0
+    v = sp_input.values
+    mx = _seg.unsorted_segment_max(v, row, n)
+    e = _m.exp(v - _s.gather(mx, row))
+    return sp_input.with_values(e / _s.gather(_seg.unsorted_segment_sum(e, row, n), row))
+
+
+def split(sp_input=None, num_split=None, axis=None, name=None, keyword_required=None):
+    """`num_split` SparseTensors along `axis` (the first dim % num_split pieces one longer);
+    each keeps its entries in input order.
+
+    >>> parts = split(sp_input=SparseTensor([[0, 0], [0, 4]], [1, 2], [1, 5]), num_split=2, axis=1)
+    >>> [p.shape for p in parts], [p.indices.numpy().tolist() for p in parts]
+    ([TensorShape([1, 3]), TensorShape([1, 2])], [[[0, 0]], [[0, 1]]])
+    """
+    dims, idx = _dims(sp_input), _np(sp_input.indices)
+    ax, k = int(axis) % len(dims), int(num_split)
+    size, extra = divmod(dims[ax], k)
+    out, start = [], 0
+    for i in range(k):
+        n = size + (1 if i < extra else 0)
+        keep = np.nonzero((idx[:, ax] >= start) & (idx[:, ax] < start + n))[0]
+        sub = idx[keep].copy()
+        sub[:, ax] -= start
+        out.append(_coo(sub, _s.gather(sp_input.values, keep.astype(np.int64)),
+                        dims[:ax] + [n] + dims[ax + 1:]))
+        start += n
+    return out
+
+
+def bincount(values, weights=None, axis=0, minlength=None, maxlength=None,
+             binary_output=False, name=None):
+    """Counts (or summed `weights`) of each non-negative integer, as a SparseTensor: over all
+    values (axis=0) or per row of a rank-2 input (axis=-1); values >= maxlength are dropped.
+
+    >>> b = bincount(SparseTensor([[0, 0], [0, 1], [1, 0]], [1, 3, 1], [2, 4]))
+    >>> b.indices.numpy().tolist(), b.values.numpy().tolist(), b.shape
+    ([[1], [3]], [2, 1], TensorShape([4]))
+    """
+    if isinstance(values, SparseTensor):
+        vals, rows = _np(values.values), _np(values.indices)[:, 0]
+        w = None if weights is None else (weights.values if isinstance(weights, SparseTensor)
+                                          else convert_to_tensor(weights))
+    else:
+        a = _np(values)
+        vals = a.reshape(-1)
+        rows = np.repeat(np.arange(a.shape[0]), a.shape[1]) if a.ndim == 2 else \
+            np.zeros(len(vals), np.int64)
+        w = None if weights is None else _s.reshape(convert_to_tensor(weights), [-1])
+    per_row = axis is not None and int(axis) == -1
+    if not per_row and axis not in (0, None):
+        raise ValueError(f"tf.sparse.bincount: axis must be 0 or -1, got {axis}")
+    size = int(vals.max()) + 1 if len(vals) else 0
+    if minlength is not None:
+        size = max(size, int(minlength))
+    if maxlength is not None:
+        size = min(size, int(maxlength))
+    keep = np.nonzero((vals >= 0) & (vals < size))[0]
+    key = np.stack([rows[keep], vals[keep]], 1) if per_row else vals[keep][:, None]
+    uniq, inv = (np.unique(key, axis=0, return_inverse=True) if len(key)
+                 else (key, np.zeros(0, np.int64)))
+    inv = inv.reshape(-1).astype(np.int32)
+    if binary_output:
+        out_vals = convert_to_tensor(np.ones(len(uniq), np.int32 if w is None else w.dtype.np))
+    elif w is None:
+        out_vals = convert_to_tensor(np.bincount(inv, minlength=len(uniq)).astype(np.int32))
+    else:
+        out_vals = _seg.unsorted_segment_sum(_s.gather(w, keep.astype(np.int64)), inv, len(uniq))
+    n_rows = (int(_dims(values)[0]) if isinstance(values, SparseTensor)
+              else int(_np(values).shape[0]))
+    return _coo(uniq, out_vals, [n_rows, size] if per_row else [size])
+
+
+def _cross_rows(inputs):
+    """Per input, the list of string features of each row (sparse inputs first, as TF)."""
+    sparse_in = [x for x in inputs if isinstance(x, SparseTensor)]
+    dense_in = [x for x in inputs if not isinstance(x, SparseTensor)]
+    cols = []
+    for x in sparse_in:
+        idx, vals = _np(x.indices), _np(x.values)
+        rows = [[] for _ in range(_dims(x)[0])]
+        for r, v in zip(idx[:, 0], vals):
+            rows[r].append(v)
+        cols.append(rows)
+    for x in dense_in:
+        cols.append([list(r) for r in np.asarray(_np(x)).reshape(len(_np(x)), -1)])
+    n = max(len(c) for c in cols)
+    return cols, n
+
+
+def _feature_text(v):
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, (np.integer, int)):
+        return str(int(v)).encode()
+    return str(v).encode()
+
+
+def cross(inputs, name=None, separator=None):
+    """Feature crosses of rank-2 sparse and dense inputs: each row's cartesian product of
+    features joined by `separator` ("_X_" by default); sparse inputs come first, as in TF.
+
+    >>> c = cross([convert_to_tensor([["a"], ["b"]]), convert_to_tensor([["x"], ["y"]])])
+    >>> c.values.numpy().tolist()
+    [b'a_X_x', b'b_X_y']
+    """
+    sep = (separator if separator is not None else "_X_")
+    sep = sep.encode() if isinstance(sep, str) else sep
+    cols, n = _cross_rows(inputs)
+    idx, vals = [], []
+    for r in range(n):
+        for j, combo in enumerate(itertools.product(*[c[r] for c in cols])):
+            idx.append([r, j])
+            vals.append(sep.join(_feature_text(v) for v in combo))
+    width = max([i[1] + 1 for i in idx], default=0)
+    return _coo(np.asarray(idx, np.int64).reshape(-1, 2), Tensor._wrap(np.asarray(vals, object)),
+                [n, width])
+
+
+def mask(a, mask_indices, name=None):
+    """The IndexedSlices `a` without the slices whose index is in `mask_indices`.
+
+    >>> from graphflow.indexed_slices import IndexedSlices
+    >>> m = mask(IndexedSlices([[1.], [2.], [3.]], [0, 4, 7], [10, 1]), [4])
+    >>> m.indices.numpy().tolist(), m.values.numpy().tolist()
+    ([0, 7], [[1.0], [3.0]])
+    """
+    idx = _np(a.indices)
+    keep = np.nonzero(~np.isin(idx, _np(mask_indices)))[0]
+    return type(a)(_s.gather(a.values, keep.astype(np.int64)), idx[keep], a.dense_shape)
+
+
+__all__ += ["expand_dims", "reshape", "reset_shape", "fill_empty_rows", "maximum", "minimum",
+            "segment_sum", "segment_mean", "segment_sqrt_n", "softmax", "split", "bincount",
+            "cross", "mask"]
