@@ -76,12 +76,15 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         k += 1
         c = cond(*vars_)
     if maximum_iterations is None:
-        inv = None   # TF's shape_invariants: None dims may change between iterations
+        inv = [None] * len(vars_)   # TF's shape_invariants: None dims may change
         if shape_invariants is not None:
             inv = [None if s is None else tuple(s) for s in
                    ([shape_invariants] if single else list(shape_invariants))]
-        out = control_ops.build_while(cond, body, [to_tensor(v) for v in vars_], user_source(),
-                                      single, invariants=inv)
+        if any(_is_array(v) for v in vars_):
+            out = _while_with_arrays(cond, body, vars_, inv, call)
+        else:
+            out = control_ops.build_while(cond, body, [to_tensor(v) for v in vars_],
+                                          user_source(), single, invariants=inv)
         return out[0] if single else type(loop_vars)(out)
     active = c
     for _ in range(int(maximum_iterations) - k):
@@ -89,6 +92,36 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         vars_ = [where(active, to_tensor(n), to_tensor(v)) for n, v in zip(new, vars_)]
         active = logical_and(active, cond(*vars_))
     return vars_[0] if single else type(loop_vars)(vars_)
+
+
+def _is_array(v):
+    """A loop variable that is carried as one tensor (a tf.TensorArray: `_as_tensor` /
+    `_with_tensor`, its buffer; `dynamic_size` ones grow)."""
+    return hasattr(v, "_as_tensor") and hasattr(v, "_with_tensor")
+
+
+def _while_with_arrays(cond, body, vars_, inv, call):
+    """while_loop whose variables include TensorArrays: each is carried as its buffer (rows a
+    run-time size when it grows); an array not written before the loop learns its element
+    shape from one trial trace of the body, as AutoGraph's loops do."""
+    if any(_is_array(v) and v.element_shape is None for v in vars_):
+        probe = [v._probe_copy() if _is_array(v) else v for v in vars_]
+        _, out = control_ops.trace_branch(lambda: call(body, probe), "loop_probe")
+        vars_ = [v._init_like(o) if _is_array(v) and _is_array(o) else v
+                 for v, o in zip(vars_, out)]
+    kinds = [_is_array(v) for v in vars_]
+    flat = [v._as_tensor() if k else to_tensor(v) for v, k in zip(vars_, kinds)]
+    inv = [(None,) + tuple(t.shape)[1:] if k and v.dynamic_size else i
+           for v, k, t, i in zip(vars_, kinds, flat, inv)]
+
+    def full(ts):
+        return [v._with_tensor(t) if k else t for v, k, t in zip(vars_, kinds, ts)]
+
+    def flat_body(*ts):
+        return [o._as_tensor() if k else o for o, k in zip(call(body, full(ts)), kinds)]
+    out = control_ops.build_while(lambda *ts: cond(*full(ts)), flat_body, flat, user_source(),
+                                  invariants=inv)
+    return full(out)
 
 
 class _FileSink:

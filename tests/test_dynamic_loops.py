@@ -352,3 +352,59 @@ def test_loop_gradients_match_eager_and_finite_differences(body):
             got = tf.function(fn, jit_compile=jit)(x, w)
             for a, b in zip(got, ref):
                 np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------- more growing-array forms
+def _explicit_while(n):   # a TensorArray as a tf.while_loop variable (TF's API, no AutoGraph)
+    ta = tf.TensorArray(tf.int32, size=0, dynamic_size=True)
+    _, ta = tf.while_loop(lambda i, ta: i < n, lambda i, ta: (i + 1, ta.write(i, i * i)),
+                          [tf.constant(0), ta])
+    return ta.stack()
+
+
+def _nested_writes(n):
+    ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    k = 0
+    for i in tf.range(n):
+        for j in tf.range(i):
+            ta = ta.write(k, tf.cast(i * 10 + j, tf.float32))
+            k += 1
+    return ta.stack(), ta.size()
+
+
+def _write_then_break(n):   # the only write is before a tensor-dependent break
+    ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    for i in tf.range(n):
+        if i > 3:
+            break
+        ta = ta.write(i, tf.cast(i, tf.float32))
+    return ta.stack()
+
+
+def _read_back(n):
+    ta = tf.TensorArray(tf.float32, size=1, dynamic_size=True)
+    ta = ta.write(0, 1.0)
+    for i in tf.range(1, n):
+        ta = ta.write(i, ta.read(i - 1) * 2.0 + tf.cast(ta.size(), tf.float32))
+    return ta.stack(), ta.gather([0, 2])
+
+
+def _rows_concat(n):
+    ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[2])
+    for i in tf.range(n):
+        ta = ta.write(i, tf.fill([2], tf.cast(i, tf.float32)))
+    return ta.concat(), ta.stack()
+
+
+@pytest.mark.parametrize("fn,n,want", [
+    (_explicit_while, 5, [[0, 1, 4, 9, 16]]),
+    (_nested_writes, 4, [[10., 20., 21., 30., 31., 32.], 6]),
+    (_write_then_break, 10, [[0., 1., 2., 3.]]),
+    (_read_back, 5, [[1., 3., 8., 19., 42.], [1., 8.]]),
+    (_rows_concat, 3, [[0., 0., 1., 1., 2., 2.], [[0., 0.], [1., 1.], [2., 2.]]]),
+], ids=lambda v: v.__name__[1:] if callable(v) else None)
+def test_growing_array_forms_match_eager(fn, n, want):
+    for f in (fn, tf.function(fn, jit_compile=False), tf.function(fn)):
+        out = f(tf.constant(n))
+        out = out if isinstance(out, (list, tuple)) else [out]
+        assert [np.asarray(t.numpy()).tolist() for t in out] == want

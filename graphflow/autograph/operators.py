@@ -160,6 +160,16 @@ def _tensorizable(v):
     return isinstance(v, (Tensor, Variable, bool, int, float, np.generic))
 
 
+def _probe_pick(a, b):
+    """The branch value a loop's trial trace keeps: a defined one, and of two TensorArrays the
+    one that was written (its element shape known: a write under `if`, or before a `break`)."""
+    if isinstance(a, Undefined):
+        return b
+    if isinstance(a, TensorArray) and isinstance(b, TensorArray) and a.element_shape is None:
+        return b
+    return a
+
+
 def if_stmt(test, true_fn, false_fn, vars_, names, lineno=None):
     """`if test:` with the statement's assigned variables `vars_` (named `names`)."""
     if not _is_tensor_cond(test):
@@ -168,8 +178,7 @@ def if_stmt(test, true_fn, false_fn, vars_, names, lineno=None):
         return true_fn(*vars_) if test else false_fn(*vars_)
     _note(sys._getframe(1), lineno, "if", "graph: cond nodes (tensor condition)")
     if _PROBING.get():   # only shapes/dtypes matter: take each variable from a branch defining it
-        return tuple(a if not isinstance(a, Undefined) else b
-                     for a, b in zip(true_fn(*vars_), false_fn(*vars_)))
+        return tuple(_probe_pick(a, b) for a, b in zip(true_fn(*vars_), false_fn(*vars_)))
     src = user_source()
     seen = {}
 

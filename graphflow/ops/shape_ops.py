@@ -44,6 +44,8 @@ def reshape(tensor, shape, name=None):
         return runtime_shape.reshape(x, shape)
     if isinstance(shape, (list, tuple)) and any(s is None for s in shape):
         return runtime_shape.reshape_like(x, shape)   # run-time sizes of x.shape (None)
+    if any(d is None for d in x.shape) and -1 in shape_tuple(shape):
+        return runtime_shape.reshape(x, shape)   # -1 of a run-time size: inferred then
     shape = list(shape_tuple(shape))
     if shape.count(-1) > 1:
         raise op_error("reshape", (x,), f"at most one -1 in shape {shape}")
