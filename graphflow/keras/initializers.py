@@ -184,6 +184,7 @@ class Identity(Initializer):
 
 
 IdentityInitializer = Identity
+OrthogonalInitializer = Orthogonal
 
 
 def _preset(name, scale, mode, distribution):

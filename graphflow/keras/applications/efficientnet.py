@@ -41,6 +41,17 @@ def _conv(filters, kernel, name, **kwargs):
                           kernel_initializer=CONV_KERNEL_INITIALIZER, name=name, **kwargs)
 
 
+def squeeze_excite(x, filters_se, activation, name):
+    """Squeeze-and-excitation (EfficientNet v1 and v2): x scaled per channel by a sigmoid gate
+    computed from its global average through a `filters_se`-wide bottleneck."""
+    filters = x.shape[-1]
+    se = _layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
+    se = _layers.Reshape((1, 1, filters), name=f"{name}se_reshape")(se)
+    se = _conv(filters_se, 1, f"{name}se_reduce", activation=activation)(se)
+    se = _conv(filters, 1, f"{name}se_expand", activation="sigmoid")(se)
+    return _layers.multiply([x, se], name=f"{name}se_excite")
+
+
 def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, filters_out=16,
           kernel_size=3, strides=1, expand_ratio=1, se_ratio=0.0, id_skip=True):
     """One MBConv block: 1x1 expansion, depthwise conv, squeeze-and-excitation, 1x1 projection,
@@ -61,12 +72,7 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
     x = _layers.BatchNormalization(axis=-1, name=f"{name}bn")(x)
     x = _layers.Activation(activation, name=f"{name}activation")(x)
     if 0 < se_ratio <= 1:
-        se = _layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
-        se = _layers.Reshape((1, 1, filters), name=f"{name}se_reshape")(se)
-        se = _conv(max(1, int(filters_in * se_ratio)), 1, f"{name}se_reduce",
-                   activation=activation)(se)
-        se = _conv(filters, 1, f"{name}se_expand", activation="sigmoid")(se)
-        x = _layers.multiply([x, se], name=f"{name}se_excite")
+        x = squeeze_excite(x, max(1, int(filters_in * se_ratio)), activation, name)
     x = _conv(filters_out, 1, f"{name}project_conv", use_bias=False)(x)
     x = _layers.BatchNormalization(axis=-1, name=f"{name}project_bn")(x)
     if id_skip and strides == 1 and filters_in == filters_out:

@@ -82,32 +82,37 @@ def model_input(input_tensor, input_shape):
     return input_tensor
 
 
-def top(x, include_top, pooling, classes, classifier_activation, pool_name=None, head=None):
+def top(x, include_top, pooling, classes, classifier_activation, pool_name=None, head=None,
+        final=None):
     """The classifier (`include_top`: `head(x, classes, classifier_activation)`, by default
     global average pooling and Dense 'predictions') or the optional global pooling of a feature
-    extractor (`pooling` None / 'avg' / 'max')."""
+    extractor (`pooling` None / 'avg' / 'max'), then `final(x)` if given (ConvNeXt's
+    LayerNormalization)."""
     if include_top:
         if head is not None:
             return head(x, classes, classifier_activation)
         x = _layers.GlobalAveragePooling2D(name=pool_name)(x)
         return _layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     if pooling == "avg":
-        return _layers.GlobalAveragePooling2D(name=pool_name)(x)
-    if pooling == "max":
-        return _layers.GlobalMaxPooling2D(name=pool_name and "max_pool")(x)
-    if pooling is not None:
+        x = _layers.GlobalAveragePooling2D(name=pool_name)(x)
+    elif pooling == "max":
+        x = _layers.GlobalMaxPooling2D(name=pool_name and "max_pool")(x)
+    elif pooling is not None:
         raise ValueError(f"`pooling` must be None, 'avg' or 'max', got {pooling!r}")
-    return x
+    return x if final is None else final(x)
 
 
 def build(family, builder, *, include_top, weights, input_tensor, input_shape, pooling,
-          classes, classifier_activation, name, default_size, min_size=32, **kwargs):
+          classes, classifier_activation, name, default_size, min_size=32,
+          require_flatten=None, **kwargs):
     """Run `builder(img_input, **kwargs) -> features` and wrap input, features and top in a
-    functional Model (loading `weights` when it is a local path)."""
+    functional Model (loading `weights` when it is a local path). `require_flatten` (default:
+    `include_top`) asks for a known spatial input size; models whose classifier pools
+    globally (MobileNetV3, ConvNeXt, EfficientNetV2) accept any size."""
     from ..models import Model
     check_weights(weights, family)
-    shape = input_shape_for(input_shape, input_tensor, default_size, min_size, include_top,
-                            family)
+    shape = input_shape_for(input_shape, input_tensor, default_size, min_size,
+                            include_top if require_flatten is None else require_flatten, family)
     img_input = model_input(input_tensor, shape)
     x, top_kwargs = builder(img_input, include_top=include_top, **kwargs)
     x = top(x, include_top, pooling, classes, classifier_activation, **top_kwargs)
