@@ -8,6 +8,10 @@ import pytest
 import graphflow as tf
 from graphflow import state as _state
 
+# tests/data holds inputs (e.g. TF guide scripts that import tensorflow, run by the tests with
+# graphflow in its place), not test modules: --doctest-modules must not import them
+collect_ignore_glob = ["data/*"]
+
 
 @pytest.fixture(autouse=True)
 def _no_leaked_state():
