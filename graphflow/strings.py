@@ -414,3 +414,103 @@ def _ragged_reduce_join(rt, axis, keepdims, sep):
     out = np.empty(rt.nrows(), dtype=object)
     out[:] = [sep.join(np.asarray(r._value).tolist()) for r in rt._rows()]
     return _wrap(out[:, None] if keepdims else out, _dt.string)
+
+
+# ------------------------------------------------------------------ more of tf.strings
+def _pad_pair(pad_values):
+    if pad_values is None:
+        return None
+    if isinstance(pad_values, (tuple, list)):
+        left, right = pad_values
+    else:
+        left = right = pad_values
+    enc = (lambda v: v.encode() if isinstance(v, str) else v)
+    return enc(left), enc(right)
+
+
+def _ngrams_row(tokens, widths, sep, pads, padding_width, preserve_short):
+    out = []
+    for w in widths:
+        pw = (w - 1 if padding_width is None or padding_width < 0 else padding_width) \
+            if pads else 0
+        seq = ([pads[0]] * pw if pads else []) + list(tokens) + ([pads[1]] * pw if pads else [])
+        out.extend(sep.join(seq[i:i + w]) for i in range(len(seq) - w + 1))
+    if not out and preserve_short and tokens:
+        pw = (padding_width if padding_width is not None and padding_width >= 0 else 0) \
+            if pads else 0
+        seq = ([pads[0]] * pw if pads else []) + list(tokens) + ([pads[1]] * pw if pads else [])
+        out = [sep.join(seq)]
+    return out
+
+
+def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
+           preserve_short_sequences=False, name=None):
+    """Joined n-grams of the innermost axis of a string tensor or RaggedTensor (widths given
+    as an int or a list, in that order; optional padding with `pad_values` = pad or
+    (left, right), `padding_width` of them per side, default width - 1).
+
+    >>> ngrams(["A", "B", "C", "D"], 2).numpy().tolist()
+    [b'A B', b'B C', b'C D']
+    >>> print(ngrams(_ragged_strings([["a", "b", "c"], ["d"]]), 2))
+    <tf.RaggedTensor [[b'a b', b'b c'], []]>
+    """
+    widths = [int(ngram_width)] if np.ndim(ngram_width) == 0 else [int(w) for w in ngram_width]
+    sep = separator.encode() if isinstance(separator, str) else separator
+    pads = _pad_pair(pad_values)
+
+    def row(tokens):
+        return _ngrams_row([bytes(t) for t in tokens], widths, sep, pads, padding_width,
+                           preserve_short_sequences)
+    if isinstance(data, RaggedTensor):
+        rows = [row(r) for r in data.to_list()]
+        flat = np.empty(sum(len(r) for r in rows), dtype=object)
+        flat[:] = [v for r in rows for v in r]
+        return RaggedTensor.from_row_lengths(_wrap(flat, _dt.string), [len(r) for r in rows])
+    arr = _strings(data, "ngrams")
+    if arr.ndim == 0:
+        raise ValueError("tf.strings.ngrams: data must have rank >= 1, got a scalar")
+    lead = arr.reshape(-1, arr.shape[-1])
+    rows = [row(r) for r in lead]
+    width = len(rows[0]) if rows else 0
+    out = np.empty((len(rows), width), dtype=object)
+    for i, r in enumerate(rows):
+        out[i, :] = r
+    return _wrap(out.reshape(arr.shape[:-1] + (width,)), _dt.string)
+
+
+def _ragged_strings(rows):
+    """A string RaggedTensor of rows (for the examples)."""
+    flat = np.empty(sum(len(r) for r in rows), dtype=object)
+    flat[:] = [v.encode() if isinstance(v, str) else v for r in rows for v in r]
+    return RaggedTensor.from_row_lengths(_wrap(flat, _dt.string), [len(r) for r in rows])
+
+
+def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=None):
+    """Strings joined per segment (in input order) along the leading axes given by
+    `segment_ids`; empty segments give b"".
+
+    >>> unsorted_segment_join(["this", "is", "a", "test"], [0, 0, 1, 1], 2, separator=":").numpy().tolist()
+    [b'this:is', b'a:test']
+    """
+    arr = _strings(inputs, "unsorted_segment_join")
+    ids = np.asarray(convert_to_tensor(segment_ids))
+    n = int(np.asarray(num_segments))
+    sep = separator.encode() if isinstance(separator, str) else separator
+    if arr.shape[:ids.ndim] != ids.shape:
+        raise InvalidArgumentError(f"tf.strings.unsorted_segment_join: segment_ids shape "
+                                   f"{list(ids.shape)} must be a prefix of inputs' "
+                                   f"{list(arr.shape)}")
+    inner = arr.shape[ids.ndim:]
+    flat = arr.reshape((-1,) + inner)
+    groups = [[] for _ in range(n)]
+    for k, s in enumerate(ids.reshape(-1)):
+        if 0 <= s < n:
+            groups[s].append(flat[k])
+    out = np.empty((n,) + inner, dtype=object)
+    for s in range(n):
+        for pos in np.ndindex(*inner) if inner else [()]:
+            out[(s,) + pos] = sep.join(g[pos] if inner else g for g in groups[s])
+    return _wrap(out, _dt.string)
+
+
+__all__ += ["ngrams", "unsorted_segment_join"]
