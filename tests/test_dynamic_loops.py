@@ -408,3 +408,44 @@ def test_growing_array_forms_match_eager(fn, n, want):
         out = f(tf.constant(n))
         out = out if isinstance(out, (list, tuple)) else [out]
         assert [np.asarray(t.numpy()).tolist() for t in out] == want
+
+
+def _grown_by_concat(x, n):
+    out = tf.zeros([0], tf.float64)
+    s = x
+    for i in tf.range(n):
+        tf.autograph.experimental.set_loop_options(
+            shape_invariants=[(out, tf.TensorShape([None]))])
+        s = tf.sin(s) * 1.3
+        out = tf.concat([out, tf.reshape(s, [1])], 0)
+    return tf.reduce_sum(out * tf.cast(tf.range(1, n + 1), tf.float64)), out
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_set_loop_options_shape_invariants_let_a_tensor_grow(jit):
+    def grad(x, n):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y, out = _grown_by_concat(x, n)
+        return y, out, t.gradient(y, x)
+    x = tf.constant(0.7, tf.float64)
+    f = tf.function(grad, jit_compile=jit)
+    for n in (4, 1):
+        want = grad(x, tf.constant(n))
+        got = f(x, tf.constant(n))
+        assert got[1].shape == (n,)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+    eps = 1e-6
+    fd = (float(_grown_by_concat(x + eps, 4)[0]) - float(_grown_by_concat(x - eps, 4)[0])) / (2 * eps)
+    np.testing.assert_allclose(float(f(x, tf.constant(4))[2]), fd, rtol=1e-6)
+
+    @tf.function
+    def without(n):   # TF's error, with TF's hint
+        out = tf.zeros([0])
+        for i in tf.range(n):
+            out = tf.concat([out, [1.0]], 0)
+        return out
+    with pytest.raises(ValueError, match=r"'out' has shape \[0\] before the loop, but shape \[1\] "
+                                         r"after one iteration.*set_loop_options"):
+        without(tf.constant(2))

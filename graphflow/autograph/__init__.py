@@ -19,7 +19,7 @@ import enum as _enum
 import types as _types
 
 from .api import convert, convert_cached, do_not_convert, report, to_code
-from .operators import with_builtin_functions
+from .operators import set_loop_options, with_builtin_functions
 from .tensor_array import TensorArray
 
 
@@ -48,7 +48,8 @@ def uses_builtin_functions(options):
     return any(o in (Feature.ALL, Feature.BUILTIN_FUNCTIONS) for o in opts)
 
 
-experimental = _types.SimpleNamespace(do_not_convert=do_not_convert, Feature=Feature)
+experimental = _types.SimpleNamespace(do_not_convert=do_not_convert, Feature=Feature,
+                                      set_loop_options=set_loop_options)
 
 __all__ = ["convert", "convert_cached", "do_not_convert", "report", "to_code", "TensorArray",
            "experimental", "Feature", "uses_builtin_functions", "with_builtin_functions"]

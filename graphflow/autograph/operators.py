@@ -239,6 +239,43 @@ def _as_state(v):
     return v
 
 
+_LOOP_OPTIONS = contextvars.ContextVar("graphflow_autograph_loop_options", default=None)
+
+
+def set_loop_options(parallel_iterations=None, swap_memory=None, maximum_iterations=None,
+                     shape_invariants=None):
+    """TF's `tf.autograph.experimental.set_loop_options`, called inside the body of a converted
+    loop: `shape_invariants=[(var, shape)]` lets the None dims of `shape` change between
+    iterations (a tensor that grows). The other options are accepted and have no effect here.
+    Outside a loop that becomes a graph loop it does nothing, as in TF.
+
+    >>> import graphflow as tf
+    >>> @tf.function
+    ... def f(n):
+    ...     out = tf.zeros([0])
+    ...     for i in tf.range(n):
+    ...         tf.autograph.experimental.set_loop_options(
+    ...             shape_invariants=[(out, tf.TensorShape([None]))])
+    ...         out = tf.concat([out, [tf.cast(i, tf.float32)]], 0)
+    ...     return out
+    >>> f(tf.constant(3)).numpy()
+    array([0., 1., 2.], dtype=float32)
+    """
+    rec = _LOOP_OPTIONS.get()
+    if rec is not None and shape_invariants:
+        rec.extend((t, tuple(None if d is None else d for d in shape))
+                   for t, shape in shape_invariants)
+
+
+class _NewInvariants(Exception):
+    """Raised out of a loop body's trace when set_loop_options gave shape invariants the
+    loop was not traced with (the loop is traced again with them)."""
+
+    def __init__(self, shapes):
+        super().__init__(shapes)
+        self.shapes = shapes
+
+
 def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
     """Run the loop as one while_loop node over the tensor-valued variables."""
     vars_ = list(vars_)
@@ -280,7 +317,16 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
         return test_fn(*full(flat))
 
     def body(*flat):
-        out = list(body_fn(*full(flat)))
+        rec, ins = [], full(flat)
+        tok = _LOOP_OPTIONS.set(rec)
+        try:
+            out = list(body_fn(*ins))
+        finally:
+            _LOOP_OPTIONS.reset(tok)
+        new = {j: shape for t, shape in rec for j, (k, v) in enumerate(zip(kinds, ins))
+               if k == "tensor" and v is t and inv[j] != shape}
+        if new:
+            raise _NewInvariants(new)
         res = []
         for i, (n, k, v, o) in enumerate(zip(names, kinds, vars_, out)):
             if k == "undef":
@@ -307,13 +353,26 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
                         a is None or a == b for a, b in zip(inv[i], t.shape))):
                 raise ValueError(f"'{n}' has shape {list(e.shape)} before the loop, but shape "
                                  f"{list(t.shape)} after one iteration (loop at line {lineno}, "
-                                 f"{src}); loop variables must keep their shape")
+                                 f"{src}); loop variables must keep their shape. Use "
+                                 "tf.autograph.experimental.set_loop_options to set shape "
+                                 "invariants (as TF)")
             res.append(t)
         return res
 
     flat = [entry[i] for i in pos]
-    outs = control_ops.build_while(cond, body, flat, src,
-                                   invariants=[inv[i] for i in pos]) if flat else []
+    while True:
+        try:
+            outs = control_ops.build_while(cond, body, flat, src,
+                                           invariants=[inv[i] for i in pos]) if flat else []
+            break
+        except _NewInvariants as e:   # set_loop_options(shape_invariants=...): trace again
+            for j, shape in e.shapes.items():
+                if len(shape) != len(entry[j].shape):
+                    raise ValueError(
+                        f"set_loop_options: the shape invariant {list(shape)} of '{names[j]}' "
+                        f"has another rank than its value {list(entry[j].shape)} (loop at line "
+                        f"{lineno}, {src})") from None
+                inv[j] = shape
     return tuple(full(outs))
 
 

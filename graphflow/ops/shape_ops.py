@@ -220,6 +220,14 @@ def _concat_rule(*xs, axis):
 
 
 def _concat_vjp(i, o, g, axis):
+    if any(x.shape[axis] is None for x in i):   # run-time sizes: the rows picked when it runs
+        from . import runtime_shape
+        outs, start = [], 0
+        for x in i:
+            n = runtime_shape.shape_of(x)[axis]
+            outs.append(gather(g, runtime_shape.range_(start, start + n, 1, "int32"), axis=axis))
+            start = start + n
+        return outs
     outs, start = [], 0
     for x in i:
         n = x.shape[axis]
