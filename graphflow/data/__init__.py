@@ -16,6 +16,7 @@ from .options import (AutoShardPolicy, AutotuneOptions, DistributeOptions, Exter
 from .readers import (CsvDataset, FixedLengthRecordDataset, TextLineDataset, TFRecordDataset,
                       TFRecordWriter, make_batched_features_dataset, make_csv_dataset,
                       parse_example_dataset)
+from . import experimental_ops as _xo
 
 
 
@@ -54,6 +55,7 @@ experimental.__dict__.update(
     num_parallel_calls=None: lambda ds: ds.map(map_func).batch(batch_size, drop_remainder),
     shuffle_and_repeat=lambda buffer_size, count=None, seed=None:
         lambda ds: ds.shuffle(buffer_size, seed).repeat(count))
+experimental.__dict__.update({_n: getattr(_xo, _n) for _n in _xo.__all__})
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
            "experimental", "Options", "AutotuneOptions", "TextLineDataset", "TFRecordDataset",
