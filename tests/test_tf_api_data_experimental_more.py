@@ -79,3 +79,8 @@ def test_group_by_reducer():
     vals = tf.data.Dataset.from_tensor_slices(np.array([5, 1, 5, 7, 1, 5], np.int64))
     out = vals.apply(E.group_by_reducer(lambda x: x, r))   # TF: [2, 15, 7] (hash order)
     assert sorted(int(x) for x in items(out)) == [2, 7, 15]
+
+
+def test_optional_is_tf_experimental_optional():
+    assert tf.experimental.Optional is E.Optional
+    assert int(tf.experimental.Optional.from_value(tf.constant(7)).get_value()) == 7

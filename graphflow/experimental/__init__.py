@@ -8,7 +8,8 @@ from . import numpy  # noqa: A004 (TF's name)
 from ..extension_type import BatchableExtensionType, ExtensionType, ExtensionTypeSpec
 from ..extension_type import dispatch_for_api, dispatch_for_binary_elementwise_apis
 from ..extension_type import dispatch_for_unary_elementwise_apis, unregister_dispatch_for
+from ..data.experimental_ops import Optional
 
 __all__ = ["numpy", "ExtensionType", "BatchableExtensionType", "ExtensionTypeSpec",
            "dispatch_for_api", "dispatch_for_unary_elementwise_apis",
-           "dispatch_for_binary_elementwise_apis", "unregister_dispatch_for"]
+           "dispatch_for_binary_elementwise_apis", "unregister_dispatch_for", "Optional"]
