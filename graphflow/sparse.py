@@ -19,6 +19,7 @@ import itertools
 import numpy as np
 
 from . import dtypes as _dt
+from .farmhash import fingerprint64
 from .nest import Components, Static
 from .ops import array_ops as _a, math_ops as _m, shape_ops as _s, segment_ops as _seg
 from .tensor import Tensor, TensorShape, convert_to_tensor
@@ -547,6 +548,53 @@ def cross(inputs, name=None, separator=None):
                 [n, width])
 
 
+_U64 = (1 << 64) - 1
+_CAT_MUL = 0xC6A4A7935BD1E995
+
+
+def _shift_mix(v):
+    return v ^ (v >> 47)
+
+
+def _fingerprint_cat64(a, b):
+    """TF's FingerprintCat64 of two uint64 fingerprints."""
+    r = (a ^ _CAT_MUL) & _U64
+    r ^= (_shift_mix((b * _CAT_MUL) & _U64) * _CAT_MUL) & _U64
+    r = (r * _CAT_MUL) & _U64
+    return _shift_mix((_shift_mix(r) * _CAT_MUL) & _U64)
+
+
+def _feature_hash(v):
+    if isinstance(v, (np.integer, int)):
+        return int(v) & _U64            # TF hashes int64 features as their value
+    return fingerprint64(_feature_text(v))
+
+
+def cross_hashed(inputs, num_buckets=0, hash_key=None, name=None):
+    """As `cross`, but each crossed feature is TF's hash of its parts: FingerprintCat64 over
+    the Fingerprint64 of each string (an int64 feature's own value), starting from `hash_key`
+    (TF's default 0xDECAFCAFFE), modulo `num_buckets` (or 2**63 - 1 when 0); int64 values.
+
+    >>> c = cross_hashed([convert_to_tensor([["a"], ["b"]]), convert_to_tensor([["x"], ["y"]])], 100)
+    >>> c.values.numpy().tolist()
+    [92, 5]
+    """
+    key = 0xDECAFCAFFE if hash_key is None else int(hash_key)
+    mod = int(num_buckets) if num_buckets else (1 << 63) - 1
+    cols, n = _cross_rows(inputs)
+    idx, vals = [], []
+    for r in range(n):
+        for j, combo in enumerate(itertools.product(*[c[r] for c in cols])):
+            h = key & _U64
+            for v in combo:
+                h = _fingerprint_cat64(h, _feature_hash(v))
+            idx.append([r, j])
+            vals.append(h % mod)
+    width = max([i[1] + 1 for i in idx], default=0)
+    return _coo(np.asarray(idx, np.int64).reshape(-1, 2), convert_to_tensor(
+        np.asarray(vals, np.int64)), [n, width])
+
+
 def mask(a, mask_indices, name=None):
     """The IndexedSlices `a` without the slices whose index is in `mask_indices`.
 
@@ -562,4 +610,4 @@ def mask(a, mask_indices, name=None):
 
 __all__ += ["expand_dims", "reshape", "reset_shape", "fill_empty_rows", "maximum", "minimum",
             "segment_sum", "segment_mean", "segment_sqrt_n", "softmax", "split", "bincount",
-            "cross", "mask"]
+            "cross", "cross_hashed", "mask"]

@@ -110,3 +110,16 @@ def test_cross_and_mask():
                        tf.constant([4]))
     assert (m.values.numpy().tolist(), m.indices.numpy().tolist(),
             m.dense_shape.numpy().tolist()) == ([[1., 2.], [5., 6.]], [0, 7], [10, 2])
+
+
+def test_cross_hashed():
+    sp = tf.sparse.SparseTensor([[0, 0], [1, 0], [1, 1]], ["d", "e", "f"], [2, 2])
+    r = tf.sparse.cross_hashed([tf.constant([["a", "b"], ["c", "d"]]), sp], num_buckets=1000)
+    assert coo(r) == ([[0, 0], [0, 1], [1, 0], [1, 1], [1, 2], [1, 3]],
+                      [791, 349, 193, 94, 185, 484], [2, 4])
+    ab, xy = tf.constant([["a"], ["b"]]), tf.constant([["x"], ["y"]])
+    assert coo(tf.sparse.cross_hashed([ab, xy]))[1] == [1484974617627318892, 5470948523078679805]
+    assert coo(tf.sparse.cross_hashed([ab, xy], num_buckets=50, hash_key=7))[1] == [8, 13]
+    ints = tf.constant([[3], [4]], tf.int64)
+    assert coo(tf.sparse.cross_hashed([ints, xy], num_buckets=100))[1] == [19, 1]
+    assert coo(tf.sparse.cross([ints, xy]))[1] == [b"3_X_x", b"4_X_y"]
