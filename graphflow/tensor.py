@@ -88,6 +88,14 @@ class TensorShape(tuple):
         if len(self) != rank:
             raise ValueError(f"Shape {self} must have rank {rank}")
 
+    def concatenate(self, other):
+        """The dims of this shape followed by those of `other` (TF's `concatenate`).
+
+        >>> TensorShape([2, None]).concatenate([3])
+        TensorShape([2, None, 3])
+        """
+        return TensorShape(tuple(self) + tuple(TensorShape(other)))
+
     def __getitem__(self, i):
         r = tuple.__getitem__(self, i)
         return TensorShape(r) if isinstance(i, slice) else r

@@ -197,3 +197,43 @@ def test_rfft3d_irfft3d():
     close(tf.signal.irfft3d(z), r, 1e-4)
     assert tf.signal.rfft3d(r, fft_length=[2, 2, 6]).shape == (2, 2, 4)
     close(tf.signal.irfft3d(z, fft_length=[2, 3, 5]), TF["irfft3d_len"], 1e-4)
+
+
+# the tf.signal docs' MFCC recipe, verbatim (TF 2.21's values, every 4th frame)
+MFCC_TF = [[[40.74532, -5.808327, 0.2747575, -0.9251903, -0.0415623, -1.453697, -1.6334, -1.103264,
+    -0.2104839, -0.4654139, 0.2900457, 0.8606298, 0.5467137], [40.84001, -5.51027, 0.3956225,
+    -0.9379383, -0.7192658, -1.345492, -1.398478, -0.9110278, -0.8008998, -0.5276127, 0.3267746,
+    0.8069447, 1.266964], [40.92125, -5.048218, 0.1959363, -0.2656727, -0.4090928, -1.178021,
+    -1.009349, -1.801776, -1.453428, -0.8917383, -0.09475948, 0.4378762, 0.6796501], [41.73059,
+    -5.016077, 0.04906229, -0.8930631, -0.5279698, -0.8303204, -1.313754, -1.44084, -1.046058,
+    -0.5979403, -0.1115426, 0.8890979, 0.6715322]], [[41.11139, -5.673137, -0.6809465, -1.444918,
+    -0.4260429, -0.3072352, 0.4172526, 0.1992303, 0.4332503, -0.1969924, -0.08430798, 0.4450591,
+    0.6973863], [40.38681, -5.768166, -0.005102045, -0.9867813, 0.3079709, 0.5160523, 1.1105,
+    0.3346974, -0.6385912, -0.8794704, -0.5151066, 0.05755448, 0.5772931], [41.16837, -5.914487,
+    -0.8774911, -1.27128, -0.2354371, -0.008818376, 0.6152586, 0.41983, 0.1856259, -0.3867651,
+    -0.4052498, -0.2116936, 1.326132], [40.79842, -5.602961, -0.6706438, -1.331273, -0.3357235,
+    0.1845971, 0.9701009, -0.1568995, -0.4034337, -0.4734963, -0.3235759, 0.4298236, 0.9895476]]]
+
+
+def test_mfcc_recipe_from_the_signal_docs():
+    sample_rate = 16000.0
+    t = np.arange(4096) / sample_rate
+    pcm = tf.constant((np.stack([np.sin(2 * np.pi * 440 * t), 0.5 * np.sin(2 * np.pi * 1000 * t)])
+                       + 0.3 * np.random.RandomState(0).randn(2, 4096)).astype(np.float32))
+
+    def mfccs(pcm):
+        stfts = tf.signal.stft(pcm, frame_length=1024, frame_step=256, fft_length=1024)
+        spectrograms = tf.abs(stfts)
+        num_spectrogram_bins = stfts.shape[-1]
+        lower_edge_hertz, upper_edge_hertz, num_mel_bins = 80.0, 7600.0, 80
+        linear_to_mel_weight_matrix = tf.signal.linear_to_mel_weight_matrix(
+            num_mel_bins, num_spectrogram_bins, sample_rate, lower_edge_hertz, upper_edge_hertz)
+        mel_spectrograms = tf.tensordot(spectrograms, linear_to_mel_weight_matrix, 1)
+        mel_spectrograms.set_shape(spectrograms.shape[:-1].concatenate(
+            linear_to_mel_weight_matrix.shape[-1:]))
+        log_mel_spectrograms = tf.math.log(mel_spectrograms + 1e-6)
+        return tf.signal.mfccs_from_log_mel_spectrograms(log_mel_spectrograms)[..., :13]
+    for f in (mfccs, tf.function(mfccs)):
+        m = f(pcm)
+        assert m.shape == (2, 13, 13)
+        np.testing.assert_allclose(m.numpy()[:, ::4, :], MFCC_TF, rtol=1e-4, atol=1e-4)
