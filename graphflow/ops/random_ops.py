@@ -22,6 +22,7 @@ from ..dispatch import bind
 from ..errors import InvalidArgumentError
 from ..tensor import to_tensor
 from .collective_ops import current_communicator
+from . import philox as _px
 from .creation import shape_tuple
 from .math_ops import cast, expm1, floor, log, log1p
 from .registry import Aval, broadcast_shapes, defop, op_error
@@ -276,7 +277,9 @@ _GENERATORS = {}
 
 
 def _draw_impl(*params, dist, shape, dtype, seed, generator):
-    rng = _rng(seed) if generator is None else _GENERATORS[generator]._rng
+    if generator is not None:
+        return _GENERATORS[generator]._sample(dist, tuple(shape), np.dtype(dtype), params)
+    rng = _rng(seed)
     return _SAMPLERS[dist](rng, tuple(shape), np.dtype(dtype), *params)
 
 
@@ -298,6 +301,11 @@ def _philox(seed):
 
 
 def _stateless_impl(seed, *params, dist, shape, dtype):
+    if (dist, np.dtype(dtype).name) in _px.SUPPORTED:   # TF's Philox values, bit for bit
+        _philox(seed)   # (checks the seed's shape)
+        key, counter = _px.key_counter_from_seed(seed)
+        return _px.sample(dist, key, counter, tuple(shape), dtype,
+                          *[np.asarray(p).reshape(-1)[0] for p in params])
     return _SAMPLERS[dist](_philox(seed), tuple(shape), np.dtype(dtype), *params)
 
 
@@ -482,23 +490,26 @@ def stateless_poisson(shape, seed, lam, dtype=_dt.int32, name=None):
 
 
 def stateless_split(seed, num=2, alg=None):
-    """`tf.random.experimental.stateless_split`: `num` new seeds (int64, shape [num, 2]) derived
-    from `seed`.
+    """`tf.random.experimental.stateless_split`: `num` new seeds (shape [num, 2], the seed's
+    dtype) derived from `seed`: TF's full-range stateless uniform integers, the same values.
 
-    >>> stateless_split([1, 2], 3).shape
-    TensorShape([3, 2])
+    >>> stateless_split([1, 2], 3).numpy().tolist()[0]
+    [1105988140, 1738052849]
     """
-    return _stateless("full_int", (int(num), 2), seed, np.int64)
+    s = _seed_tensor(seed)
+    return _stateless("full_int", (int(num), 2), s, s.dtype.np)
 
 
 def stateless_fold_in(seed, data, alg=None):
     """`tf.random.experimental.stateless_fold_in`: a new seed (int64, shape [2]) from `seed` and
     an integer `data`.
 
-    >>> stateless_fold_in([1, 2], 5).shape
-    TensorShape([2])
+    >>> stateless_fold_in([1, 2], 7).numpy().tolist()
+    [1105988140, 7]
     """
-    return _stateless("fold_in", (2,), seed, np.int64, [to_tensor(data, _dt.int64)])
+    d = to_tensor(data)   # TF: [a full-range integer of data's dtype drawn from seed, data]
+    from .shape_ops import stack
+    return stack([_stateless("full_int", (), seed, d.dtype.np), d])
 
 
 # ---------------------------------------------------------------- tf.random.Generator
@@ -511,14 +522,18 @@ class Algorithm(enum.Enum):
 
 
 class Generator:
-    """`tf.random.Generator`: a random stream of its own (numpy's Philox), independent of the
-    global seed. `from_seed(s)` is reproducible; draws inside `@function` are stateful graph
-    nodes (each call of the traced function draws anew from the generator).
+    """`tf.random.Generator`: a random stream of its own, independent of the global seed -
+    TF's Philox stream, the same numbers as TF: the state is TF's [counter low 64 bits,
+    counter high 64 bits, key] (int64 [3]) and every draw of n values advances the counter by
+    256 * n. normal / uniform / uniform_full_int draws are TF's bit for bit; other
+    distributions draw from numpy's Philox at the same state. Draws inside `@function` are
+    stateful graph nodes (each call of the traced function draws anew).
 
-    >>> g = Generator.from_seed(1234)
-    >>> a = g.normal((2, 3)).numpy()
-    >>> g.reset_from_seed(1234); bool((g.normal((2, 3)).numpy() == a).all())
-    True
+    >>> g = Generator.from_seed(1)
+    >>> [round(float(v), 4) for v in g.normal([3]).numpy()]   # TF 2.21: 0.4384 -0.5344 -0.0771
+    [0.4384, -0.5344, -0.0771]
+    >>> g.state.numpy().tolist()
+    [769, 0, 0]
     >>> len(g.split(3)), g.uniform([2], 0, 10, dtype="int64").dtype
     (3, tf.int64)
     """
@@ -527,16 +542,21 @@ class Generator:
     def __init__(self, copy_from=None, state=None, alg=None):
         self._id = next(Generator._count)
         _GENERATORS[self._id] = self
-        self.algorithm = (alg if isinstance(alg, Algorithm) else Algorithm.PHILOX).value
-        self._rng = np.random.Generator(np.random.Philox())
+        self.algorithm = (alg if isinstance(alg, Algorithm) else
+                          Algorithm[alg.upper()] if isinstance(alg, str) and
+                          alg.upper() in Algorithm.__members__ else Algorithm.PHILOX).value
         if copy_from is not None:
-            self._rng.bit_generator.state = copy_from._rng.bit_generator.state
+            self._state = list(copy_from._state)
         elif state is not None:
             self.reset(state)
+        else:   # TF: a non-deterministic state
+            self._state = [int(v) for v in np.random.default_rng().integers(
+                0, _U64, size=3, dtype=np.uint64, endpoint=True)]
 
     @classmethod
     def from_seed(cls, seed, alg=None):
-        """A generator whose stream is a function of `seed` (an integer)."""
+        """A generator whose stream is a function of `seed` (an integer): TF's state
+        [seed, 0, 0] (the seed's 64-bit chunks, low first)."""
         g = cls(alg=alg)
         g.reset_from_seed(seed)
         return g
@@ -553,42 +573,46 @@ class Generator:
 
     def reset_from_seed(self, seed):
         """Restart the stream from `seed`."""
-        self._rng = np.random.Generator(np.random.Philox(key=int(seed) & _U64))
+        seed = int(seed)
+        self._state = [(seed >> (64 * i)) & _U64 for i in range(3)]
 
     def reset(self, state):
-        """Restart the stream from a `.state` value."""
+        """Restart the stream from a `.state` value (int64 [3])."""
         st = np.asarray(getattr(state, "numpy", lambda: state)(), np.int64).reshape(-1)
-        if st.shape[0] != 13:
-            raise ValueError(f"Generator: a state has 13 int64 entries (graphflow's Philox "
-                             f"layout, from .state), got shape {st.shape}")
-        u = st.view(np.uint64)
-        bg = np.random.Philox()
-        bg.state = {"bit_generator": "Philox",
-                    "state": {"counter": u[0:4].copy(), "key": u[4:6].copy()},
-                    "buffer": u[6:10].copy(), "buffer_pos": int(u[10]),
-                    "has_uint32": int(u[11]), "uinteger": int(u[12])}
-        self._rng = np.random.Generator(bg)
+        if st.shape[0] != 3:
+            raise ValueError(f"Generator: a Philox state has 3 int64 entries (counter low, "
+                             f"counter high, key), got shape {st.shape}")
+        self._state = [int(v) for v in st.view(np.uint64)]
 
     @property
     def state(self):
-        """The stream's position: int64 [13] (numpy Philox's counter, key and output buffer;
-        TF's Philox state is [3], but an exact restart of numpy's stream needs the buffer).
-        `Generator.from_state(g.state)` continues exactly where `g` is."""
+        """The stream's position: int64 [3], TF's Philox state. `Generator.from_state(g.state)`
+        continues exactly where `g` is."""
         return to_tensor(self._checkpoint_state())
 
     # a tf.train.Checkpoint saves and restores the stream position (graphflow.checkpoint)
     CHECKPOINT_KEY = ".ATTRIBUTES/GENERATOR_STATE"
 
     def _checkpoint_state(self):
-        s = self._rng.bit_generator.state
-        tail = np.array([s["buffer_pos"], s["has_uint32"], s["uinteger"]], np.uint64)
-        u = np.concatenate([np.asarray(s["state"]["counter"], np.uint64),   # no float64 mixing
-                            np.asarray(s["state"]["key"], np.uint64),
-                            np.asarray(s["buffer"], np.uint64), tail])
-        return u.view(np.int64)
+        return np.array(self._state, np.uint64).view(np.int64)
 
     def _restore_checkpoint_state(self, value):
         self.reset(value)
+
+    def _sample(self, dist, shape, dtype, params):
+        """Values of `dist` at the current state; the counter then moves past them."""
+        n = int(np.prod(shape, dtype=np.int64))
+        key, counter = _px.state_key_counter(self._state)
+        if (dist, np.dtype(dtype).name) in _px.SUPPORTED:
+            out = _px.sample(dist, key, counter, shape, dtype,
+                             *[np.asarray(p).reshape(-1)[0] for p in params])
+        else:
+            c = sum(int(w) << (32 * i) for i, w in enumerate(counter))
+            bg = np.random.Philox(counter=[(c >> (64 * i)) & _U64 for i in range(4)],
+                                  key=[self._state[2], 0])
+            out = _SAMPLERS[dist](np.random.Generator(bg), shape, np.dtype(dtype), *params)
+        self._state = _px.skip(self._state, 256 * max(n, 1))
+        return out
 
     def _draw(self, dist, shape, dtype, params=()):
         return _draw(dist, shape, dtype, params, generator=self._id)
@@ -624,22 +648,20 @@ class Generator:
                           [to_tensor(counts, _dt.float32), to_tensor(probs, _dt.float32)])
 
     def make_seeds(self, count=1):
-        """`count` seeds for stateless ops: int64 of shape [2, count]."""
-        return self._draw("full_int", (2, int(count)), np.int64)
+        """`count` seeds for stateless ops: int64 [2, count], TF's [keys; zeros]."""
+        keys = self._sample("full_int", (int(count),), np.dtype(np.int64), ())
+        return to_tensor(np.stack([keys, np.zeros_like(keys)]))
 
     def split(self, count=1):
-        """`count` new generators whose streams are derived from (and advance) this one."""
-        keys = self._rng.integers(0, _U64, size=(int(count), 2), dtype=np.uint64, endpoint=True)
-        out = []
-        for k in keys:
-            g = Generator(alg=Algorithm(self.algorithm))
-            g._rng = np.random.Generator(np.random.Philox(key=[int(k[0]), int(k[1])]))
-            out.append(g)
-        return out
+        """`count` new generators with TF's states [0, 0, key], the keys drawn from (and
+        advancing) this one."""
+        keys = self._sample("full_int", (int(count),), np.dtype(np.int64), ())
+        return [Generator(state=[0, 0, int(k)], alg=Algorithm(self.algorithm)) for k in keys]
 
     def skip(self, delta):
-        """Advance the stream as if `delta` numbers had been drawn."""
-        self._rng.bit_generator.advance(int(delta))
+        """Advance the stream as if `delta` numbers had been drawn (TF: the counter moves by
+        256 * delta)."""
+        self._state = _px.skip(self._state, 256 * int(delta))
 
 
 def get_global_generator():
@@ -723,10 +745,10 @@ def stateless_shuffle(value, seed, alg=None, name=None):
 
 
 def create_rng_state(seed, alg):
-    """`tf.random.create_rng_state`: the state (int64, graphflow's Philox layout) of a
+    """`tf.random.create_rng_state`: the state (int64 [3], TF's Philox layout) of a
     Generator started from `seed`.
 
-    >>> create_rng_state(1, "philox").shape
-    (13,)
+    >>> create_rng_state(1, "philox").tolist()
+    [1, 0, 0]
     """
     return Generator.from_seed(int(seed), alg=alg)._checkpoint_state().copy()
