@@ -237,3 +237,25 @@ def test_mfcc_recipe_from_the_signal_docs():
         m = f(pcm)
         assert m.shape == (2, 13, 13)
         np.testing.assert_allclose(m.numpy()[:, ::4, :], MFCC_TF, rtol=1e-4, atol=1e-4)
+
+
+def test_audio_tutorial_spectrogram_odd_window():
+    """The "Simple audio recognition" tutorial's get_spectrogram (frame_length=255: TF's
+    periodic Hann window of odd length is the symmetric one)."""
+    w = tf.constant(np.random.RandomState(1).randn(3, 16000).astype(np.float32) * 0.2)
+
+    def get_spectrogram(waveform):
+        spectrogram = tf.signal.stft(waveform, frame_length=255, frame_step=128)
+        spectrogram = tf.abs(spectrogram)
+        spectrogram = spectrogram[..., tf.newaxis]
+        return spectrogram
+    s = get_spectrogram(w)
+    assert s.shape == (3, 124, 129, 1)
+    close(s.numpy().sum(axis=(1, 3))[0][:6], [213.18792724609375, 223.7957305908203,
+                                             211.11282348632812, 210.1676025390625,
+                                             212.92947387695312, 229.43743896484375], 1e-5)
+    close(s.numpy()[1, 50, :5, 0], [4.286707401275635, 2.854163408279419, 4.628875255584717,
+                                    3.8698949813842773, 2.2272181510925293], 1e-5)
+    close(tf.signal.hann_window(255)[126:129], [0.9998470544815063, 1.0, 0.9998470544815063])
+    close(tf.signal.hann_window(255)[1:4], [0.00015297532081604004, 0.0006117820739746094,
+                                           0.0013761818408966064])

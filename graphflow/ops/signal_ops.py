@@ -244,13 +244,14 @@ def _cosine_window(window_length, periodic, dtype, a, name):
         raise ValueError(f"{name}: dtype must be a float dtype, got {dt.name}")
     if n == 1:
         return constant(np.ones(1, dt.np))
-    denom = n if periodic else n - 1
+    denom = n - 1 + (1 if periodic and n % 2 == 0 else 0)   # TF: `periodic` only for even n
     k = np.arange(n, dtype=np.float64)
     return constant((a - (1.0 - a) * np.cos(2.0 * math.pi * k / denom)).astype(dt.np))
 
 
 def hann_window(window_length, periodic=True, dtype=_dt.float32, name=None):
-    """0.5 - 0.5 cos(2 pi n / N), N = window_length (periodic) or window_length - 1.
+    """0.5 - 0.5 cos(2 pi n / N), N = window_length (periodic, even length) or
+    window_length - 1 (as TF, an odd length is always symmetric).
 
     >>> hann_window(4).numpy()
     array([0. , 0.5, 1. , 0.5], dtype=float32)
@@ -259,7 +260,8 @@ def hann_window(window_length, periodic=True, dtype=_dt.float32, name=None):
 
 
 def hamming_window(window_length, periodic=True, dtype=_dt.float32, name=None):
-    """0.54 - 0.46 cos(2 pi n / N), N = window_length (periodic) or window_length - 1.
+    """0.54 - 0.46 cos(2 pi n / N), N = window_length (periodic, even length) or
+    window_length - 1 (as TF, an odd length is always symmetric).
 
     >>> hamming_window(3, periodic=False).numpy()
     array([0.08, 1.  , 0.08], dtype=float32)
