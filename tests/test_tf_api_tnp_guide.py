@@ -118,3 +118,19 @@ def test_numpy_interop():
     assert float(s) == 6.0 and isinstance(s, np.floating)
     assert isinstance(np.exp(tnp.ones([2])), np.ndarray)
     assert np.asarray(tnp.arange(3)).tolist() == [0, 1, 2]
+
+
+def test_tnp_random_namespace():
+    assert {n for n in dir(tnp.random) if not n.startswith("_")} >= {
+        "poisson", "rand", "randint", "randn", "random", "seed", "standard_normal", "uniform"}
+    tnp.random.seed(3)
+    a = tnp.random.randn(3).numpy()
+    tnp.random.seed(3)
+    assert tnp.random.randn(3).numpy().tolist() == a.tolist()
+    # TF: randint int64, uniform float64
+    assert tnp.random.randint(0, 5, size=3).dtype == tf.int64
+    assert tnp.random.uniform(1, 2, size=(2,)).dtype == tf.float64
+    p = tnp.random.poisson(3.0, size=(20000,))
+    assert p.dtype == tf.int64 and abs(float(np.mean(p)) - 3.0) < 0.1
+    r = tnp.random.random((2000,)).numpy()
+    assert r.dtype == np.float64 and 0 <= r.min() and r.max() < 1 and abs(r.mean() - .5) < .05

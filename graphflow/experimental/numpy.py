@@ -488,15 +488,27 @@ def _randint(low, high=None, size=None, dtype=int):
                       dtype=_np_dtype(dtype))
 
 
+def _random(size=None):
+    """U[0, 1) samples, float64 (numpy.random.random)."""
+    return _uniform(0.0, 1.0, size)
+
+
+def _poisson(lam=1.0, size=None):
+    """Poisson samples of rate `lam`, int64 (numpy.random.poisson)."""
+    shape = () if size is None else _c.shape_tuple(size)
+    return _m.cast(_r.poisson(shape, lam, dtype=_dt.float64), _dt.int64)
+
+
 def _seed(s):
     """Seed graphflow's global random stream (tf.random.set_seed)."""
     _r.set_seed(s)
 
 
-#: `tnp.random`: randn, rand, uniform, standard_normal, randint, seed (float64, as NumPy)
+#: `tnp.random`: randn, rand, random, uniform, standard_normal, randint, poisson, seed
+#: (float64 / int64, as NumPy)
 random = _types.ModuleType("graphflow.experimental.numpy.random")
 random.__dict__.update(randn=_randn, rand=_rand, uniform=_uniform, standard_normal=_standard_normal,
-                       randint=_randint, seed=_seed)
+                       randint=_randint, seed=_seed, random=_random, poisson=_poisson)
 
 
 # --- NumPy names as a thin table over graphflow ops (they trace, and differentiate where the op
