@@ -75,7 +75,7 @@ class RaggedTensor:
         """Row i is values[row_splits[i]:row_splits[i+1]]."""
         values = values if isinstance(values, RaggedTensor) else convert_to_tensor(values)
         s = _splits(row_splits, "row_splits")
-        n = values.nrows() if isinstance(values, RaggedTensor) else values.shape[0]
+        n = values._nrows() if isinstance(values, RaggedTensor) else values.shape[0]
         n = n if isinstance(n, (int, np.integer)) else s[-1] if s.size else 0   # unknown dim
         if validate and (s.size == 0 or s[0] != 0 or np.any(np.diff(s) < 0) or s[-1] != int(n)):
             raise ValueError(f"RaggedTensor.from_row_splits: row_splits {s.tolist()} must start "
@@ -91,7 +91,7 @@ class RaggedTensor:
 
     @classmethod
     def from_row_starts(cls, values, row_starts, name=None, validate=True):
-        n = values.nrows() if isinstance(values, RaggedTensor) else len(np.asarray(values))
+        n = values._nrows() if isinstance(values, RaggedTensor) else len(np.asarray(values))
         return cls.from_row_splits(values, np.append(_splits(row_starts, "row_starts"), n),
                                    validate=validate)
 
@@ -113,7 +113,7 @@ class RaggedTensor:
                                 name=None):
         """Rows of `uniform_row_length` values each (a uniform, not ragged, dim: shown as a
         number in `shape`)."""
-        n = values.nrows() if isinstance(values, RaggedTensor) else values.shape[0] \
+        n = values._nrows() if isinstance(values, RaggedTensor) else values.shape[0] \
             if isinstance(values, Tensor) else len(values)
         k = int(uniform_row_length)
         rows = (n // k if k else int(nrows or 0)) if nrows is None else int(nrows)
@@ -230,6 +230,14 @@ class RaggedTensor:
         return len(self.shape)
 
     def nrows(self, out_type=_dt.int64, name=None):
+        """The number of rows, a scalar tensor (int64 unless `out_type` says otherwise).
+
+        >>> constant([[1], [], [2, 3]]).nrows().numpy()
+        np.int64(3)
+        """
+        return convert_to_tensor(np.asarray(self._nrows(), _dt.as_dtype(out_type).np))
+
+    def _nrows(self):
         return len(self._row_splits) - 1
 
     def row_lengths(self, axis=1, name=None):
@@ -343,7 +351,7 @@ class RaggedTensor:
         n_vals = int(v.shape[0])
         # index of every dense row into [values; padding row]
         src = np.full(dims[0] * dims[1], n_vals, np.int64)
-        rows = min(dims[0], self.nrows())
+        rows = min(dims[0], self._nrows())
         kept = np.minimum(_lengths(self)[:rows], dims[1])   # each row's values, cut to width
         src[_ranges(np.arange(rows) * dims[1], kept)] = _ranges(self._row_splits[:rows], kept)
         pad = _s.broadcast_to(_s.reshape(convert_to_tensor(
@@ -363,7 +371,7 @@ class RaggedTensor:
             key = (key,)
         first, rest = key[0], key[1:]
         if isinstance(first, (int, np.integer)):
-            n = self.nrows()
+            n = self._nrows()
             i = int(first) + n if first < 0 else int(first)
             if not 0 <= i < n:
                 raise IndexError(f"RaggedTensor row {first} out of range for {n} rows")
@@ -371,7 +379,7 @@ class RaggedTensor:
             return _index(row, rest) if rest else row
         if not isinstance(first, slice):
             raise TypeError(f"RaggedTensor indices: int or slice, got {type(first).__name__}")
-        idx = range(self.nrows())[first]
+        idx = range(self._nrows())[first]
         rows = [self[i] for i in idx]
         if rest:
             rows = [_index(r, rest) for r in rows]
@@ -404,9 +412,9 @@ class RaggedTensor:
                 f"the ragged operand has shape {self.shape}")
         a = _s.squeeze(o, o.ndim - inner - 1)
         if a.ndim > inner:               # it reaches the rows: one entry per row, or 1
-            if a.shape[0] not in (1, self.nrows()):
+            if a.shape[0] not in (1, self._nrows()):
                 raise InvalidArgumentError(
-                    f"RaggedTensor op: {a.shape[0]} entries for {self.nrows()} rows")
+                    f"RaggedTensor op: {a.shape[0]} entries for {self._nrows()} rows")
             a = a[0] if a.shape[0] == 1 else _take(a, row_splits_to_segment_ids(self._row_splits))
             if a.ndim <= inner:
                 a = _s.expand_dims(a, 0)   # per value: aligned with the values' leading dim
@@ -469,7 +477,7 @@ class DynamicRaggedShape:
     """
 
     def __init__(self, rt):
-        self._lengths = [rt.nrows()]
+        self._lengths = [rt._nrows()]
         v = rt
         while isinstance(v, RaggedTensor):
             u = getattr(v, "_uniform", None)
@@ -611,7 +619,7 @@ def _concat_values(parts, like):
 def _from_rows(rows, like):
     """A RaggedTensor of `rows` (Tensors or RaggedTensors; `like` gives the dtype when there
     are none)."""
-    lengths = [r.nrows() if isinstance(r, RaggedTensor) else r.shape[0] for r in rows]
+    lengths = [r._nrows() if isinstance(r, RaggedTensor) else r.shape[0] for r in rows]
     return RaggedTensor.from_row_lengths(_concat_values(rows, like), lengths)
 
 
@@ -632,6 +640,9 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
 
     if rr == 1:
         flat = [v for r in pylist for v in r]
+        if any(isinstance(v, (str, bytes)) for v in flat) and \
+                not all(isinstance(v, (str, bytes)) for v in flat):
+            raise ValueError(f"tf.ragged.constant: mixed strings and non-strings in {pylist!r}")
         vals = convert_to_tensor(flat, dtype) if flat else convert_to_tensor(
             np.zeros((0,), (_dt.as_dtype(dtype) if dtype else _dt.float32).np))
         return RaggedTensor.from_row_lengths(vals, [len(r) for r in pylist])
@@ -671,10 +682,10 @@ def concat(values, axis=0, name="concat"):
         return RaggedTensor.from_row_lengths(_concat_values([r._values for r in rts], rts[0]._values),
                                              np.concatenate([_lengths(r) for r in rts]))
     if axis in (1, -1) and all(r.ragged_rank == 1 for r in rts):
-        n = rts[0].nrows()
-        if any(r.nrows() != n for r in rts):
+        n = rts[0]._nrows()
+        if any(r._nrows() != n for r in rts):
             raise ValueError(f"tf.concat(axis=1) of RaggedTensors: row counts differ "
-                             f"{[r.nrows() for r in rts]}")
+                             f"{[r._nrows() for r in rts]}")
         # row i of the result: row i of every input, read from their values joined
         offs = np.cumsum([0] + [int(r._row_splits[-1]) for r in rts])
         starts = np.stack([r._row_splits[:-1] + o for r, o in zip(rts, offs)], 1).reshape(-1)
@@ -707,7 +718,7 @@ def reverse(tensor, axis, name=None):
     for ax in np.atleast_1d(axis):
         ax = int(ax) % tensor.ndim
         if ax == 0:
-            out = _take(out, np.arange(out.nrows())[::-1])
+            out = _take(out, np.arange(out._nrows())[::-1])
         elif ax == 1:   # each row's entries in reverse order
             s = out._row_splits
             ids = row_splits_to_segment_ids(s)
@@ -726,7 +737,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """
     if axis not in (None, 0) or batch_dims:
         raise NotImplementedError("tf.gather of a RaggedTensor: along axis 0 only")
-    n = params.nrows()
+    n = params._nrows()
     idx = _known(indices, "tf.gather of a RaggedTensor (indices)")
     bad = idx[(idx < 0) | (idx >= n)]
     if bad.size:
@@ -756,7 +767,7 @@ def boolean_mask(data, mask, name=None):
             return data.with_values(boolean_mask(data._values, mask._values))
         keep = _known(mask.flat_values, "ragged.boolean_mask (mask)").astype(bool)
         lens = np.bincount(row_splits_to_segment_ids(data._row_splits)[keep],
-                           minlength=data.nrows())
+                           minlength=data._nrows())
         return RaggedTensor.from_row_lengths(_take(data._values, np.nonzero(keep)[0]), lens)
     keep = _known(mask, "ragged.boolean_mask (mask)").astype(bool)
     return _take(data, np.nonzero(keep)[0])
@@ -835,7 +846,7 @@ def _reduce_axis(kind, rt, axis):
         return rt.with_values(_reduce_axis(kind, rt._values, axis - 1))
     s = rt._row_splits
     if axis == 1 and r == 1:   # each row to one value
-        return _segment_reduce(kind, rt._values, row_splits_to_segment_ids(s), rt.nrows())
+        return _segment_reduce(kind, rt._values, row_splits_to_segment_ids(s), rt._nrows())
     return _reduce_across(kind, rt, axis)
 
 

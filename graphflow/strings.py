@@ -411,7 +411,7 @@ def _ragged_reduce_join(rt, axis, keepdims, sep):
     if axis == 0 or rt.ragged_rank != 1 or rt.values.ndim != 1:
         raise NotImplementedError(f"tf.strings.reduce_join of a RaggedTensor of shape "
                                   f"{rt.shape} over axis {axis}")
-    out = np.empty(rt.nrows(), dtype=object)
+    out = np.empty(rt._nrows(), dtype=object)
     out[:] = [sep.join(np.asarray(r._value).tolist()) for r in rt._rows()]
     return _wrap(out[:, None] if keepdims else out, _dt.string)
 
@@ -489,7 +489,8 @@ def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=
     """Strings joined per segment (in input order) along the leading axes given by
     `segment_ids`; empty segments give b"".
 
-    >>> unsorted_segment_join(["this", "is", "a", "test"], [0, 0, 1, 1], 2, separator=":").numpy().tolist()
+    >>> out = unsorted_segment_join(["this", "is", "a", "test"], [0, 0, 1, 1], 2, separator=":")
+    >>> out.numpy().tolist()
     [b'this:is', b'a:test']
     """
     arr = _strings(inputs, "unsorted_segment_join")

@@ -1,6 +1,6 @@
 """TF guide code (tests/data/tf_guides/*.py: "Unicode strings", "Tensor slicing",
 "Introduction to Variables", "Advanced automatic differentiation", "Working with sparse
-tensors", "Random number generation") run with `import graphflow as tf`: every printed line equals what TF 2.21 printed
+tensors", "Random number generation", "Ragged tensors") run with `import graphflow as tf`: every printed line equals what TF 2.21 printed
 (tests/data/tf_guides/*.tf_output.txt), numbers within float32 rounding."""
 import contextlib
 import io
@@ -22,7 +22,8 @@ def _same_line(got, want):
     return all(abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(b))) for a, b in zip(gn, wn))
 
 
-@pytest.mark.parametrize("name", ["unicode", "core_guides", "random_numbers"])
+@pytest.mark.parametrize("name", ["unicode", "core_guides", "random_numbers",
+                                  "ragged_tensors"])
 def test_guide_output_matches_tf(name):
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = f.read().replace("import tensorflow as tf", "import graphflow as tf")

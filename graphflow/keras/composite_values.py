@@ -83,7 +83,7 @@ def dense_matmul(x, kernel):
 def num_rows(value):
     """The batch size of a RaggedTensor or SparseTensor (None for other values)."""
     if isinstance(value, RaggedTensor):
-        return int(value.nrows())
+        return int(value._nrows())
     if isinstance(value, SparseTensor):
         return int(np.asarray(value.dense_shape)[0])
     return None
