@@ -373,7 +373,8 @@ def maximum(sp_a, sp_b, name=None):
     """Elementwise max of two SparseTensors of one dense shape, over the union of their
     entries (a missing entry counts as 0).
 
-    >>> maximum(SparseTensor([[0], [1]], [1., -2.], [3]), SparseTensor([[0]], [4.], [3])).values.numpy()
+    >>> a, b = SparseTensor([[0], [1]], [1., -2.], [3]), SparseTensor([[0]], [4.], [3])
+    >>> maximum(a, b).values.numpy()
     array([4., 0.], dtype=float32)
     """
     return _union(sp_a, sp_b, _m.maximum, "maximum")
@@ -575,7 +576,8 @@ def cross_hashed(inputs, num_buckets=0, hash_key=None, name=None):
     the Fingerprint64 of each string (an int64 feature's own value), starting from `hash_key`
     (TF's default 0xDECAFCAFFE), modulo `num_buckets` (or 2**63 - 1 when 0); int64 values.
 
-    >>> c = cross_hashed([convert_to_tensor([["a"], ["b"]]), convert_to_tensor([["x"], ["y"]])], 100)
+    >>> ab, xy = convert_to_tensor([["a"], ["b"]]), convert_to_tensor([["x"], ["y"]])
+    >>> c = cross_hashed([ab, xy], 100)
     >>> c.values.numpy().tolist()
     [92, 5]
     """

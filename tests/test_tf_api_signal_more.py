@@ -127,7 +127,8 @@ def test_dct_n_errors_dtype_and_gradient():
     assert tf.signal.dct(tf.constant(np.linspace(0, 1, 6))).dtype == tf.float64
     with tf.GradientTape() as tape:
         tape.watch(X)
-        y = tf.reduce_sum(tf.signal.dct(X, type=2, norm="ortho") * tf.constant([1., 2., 3., 4., 5.]))
+        y = tf.reduce_sum(tf.signal.dct(X, type=2, norm="ortho")
+                          * tf.constant([1., 2., 3., 4., 5.]))
     close(tape.gradient(y, X), TF["dct_grad"])
     f = tf.function(lambda v: tf.signal.idct(tf.signal.dct(v, norm="ortho"), norm="ortho"))
     close(f(X), X.numpy())

@@ -11,9 +11,9 @@
 """
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, user_source
 from ..nest_api import map_structure
-from ..tensor import Tensor, TensorSpec, constant, convert_to_tensor
+from ..tensor import TensorSpec, constant, convert_to_tensor
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
 
 __all__ = ["take_while", "unique", "from_list", "pad_to_cardinality", "Reducer",
@@ -121,13 +121,16 @@ def pad_to_cardinality(cardinality, mask_key="valid"):
         n = int(dataset.cardinality())
         spec = dataset.element_spec
         if n in (INFINITE_CARDINALITY, UNKNOWN_CARDINALITY):
-            raise ValueError(f"pad_to_cardinality: the dataset's cardinality must be known and "
+            raise ValueError(f"pad_to_cardinality at {user_source()}: the dataset's cardinality "
+                             f"must be known and "
                              f"finite, got {n}")
         if n > target:
-            raise ValueError(f"pad_to_cardinality: the dataset has {n} elements, more than "
+            raise ValueError(f"pad_to_cardinality at {user_source()}: the dataset has {n} "
+                             f"elements, more than "
                              f"{target}")
         if not isinstance(spec, dict) or mask_key in spec:
-            raise ValueError(f"pad_to_cardinality: elements must be dicts without the key "
+            raise ValueError(f"pad_to_cardinality at {user_source()}: elements must be dicts "
+                             f"without the key "
                              f"{mask_key!r}, got {spec}")
         real = dataset.map(lambda d: {**d, mask_key: constant(True)})
         if n == target:
@@ -262,7 +265,8 @@ def at(dataset, index):
     i = int(np.asarray(index))
     n = int(dataset.cardinality())
     if i < 0 or (n >= 0 and i >= n):
-        raise InvalidArgumentError(f"tf.data.experimental.at: index {i} is out of range for a "
+        raise InvalidArgumentError(f"tf.data.experimental.at at {user_source()}: index {i} is "
+                                   f"out of range for a "
                                    f"dataset of {n} elements")
     for e in dataset.skip(i).take(1):
         return e

@@ -19,6 +19,7 @@ import builtins as _builtins
 import numpy as _np
 
 from .. import dtypes as _dt
+from ..errors import user_source
 import types as _types
 
 from ..ops import array_ops as _a, creation as _c, math_ops as _m, random_ops as _r
@@ -245,7 +246,8 @@ def dot(a, b):
 def reshape(a, newshape, order="C"):
     """Reshape (C order only)."""
     if order != "C":
-        raise NotImplementedError("tnp.reshape: only order='C'")
+        raise NotImplementedError(f"tnp.reshape at {user_source()}: only order='C', got "
+                                  f"{order!r}")
     return _s.reshape(asarray(a), newshape)
 
 
@@ -355,7 +357,8 @@ def _index_value(i):
     if isinstance(i, (Tensor, Variable)):
         v = getattr(i, "_value", None) if isinstance(i, Tensor) else _np.asarray(i)
         if v is None:
-            raise TypeError("tnp indexing: a tensor index computed inside a traced function "
+            raise TypeError(f"tnp indexing at {user_source()}: a tensor index computed inside a "
+                            "traced function "
                             "cannot take NumPy's advanced indexing; use tnp.take / tf.gather")
         return _np.asarray(v)
     return _np.asarray(i) if isinstance(i, (list, tuple)) else i
@@ -612,7 +615,8 @@ def _nextafter(a, b):
 def _int_only(name):
     def check(t):
         if not t.dtype.is_integer:
-            raise TypeError(f"tnp.{name}: needs integer inputs, got {t.dtype.name}")
+            raise TypeError(f"tnp.{name} at {user_source()}: needs integer inputs, got "
+                            f"{t.dtype.name} {tuple(t.shape)}")
         return t
     return check
 
@@ -695,7 +699,8 @@ def divmod(x1, x2):   # noqa: A001
     >>> [t.numpy() for t in divmod([7, -7], 3)]
     [array([ 2, -3]), array([1, 2])]
     """
-    return floor_divide(x1, x2), remainder(x1, x2)   # noqa: F821 (set from _BINARY)
+    a, b = _promote(x1, x2)
+    return _m.floordiv(a, b), _m.floormod(a, b)
 
 
 # --- reductions
@@ -852,7 +857,8 @@ def flatten(a, order="C"):
     array([1, 2, 3, 4])
     """
     if order != "C":
-        raise NotImplementedError("tnp.flatten: only order='C'")
+        raise NotImplementedError(f"tnp.flatten at {user_source()}: only order='C', got "
+                                  f"{order!r}")
     return ravel(a)
 
 
