@@ -985,6 +985,30 @@ def test_seeded_programs_on_all_three_modes(seed):
     check(make_program(RngDraw(seed)))
 
 
+# ----------------------------------------------------------------------------- regressions
+@pytest.mark.usefixtures("sync_compile")
+@pytest.mark.parametrize("mode", ["numpy", "numba"])
+def test_adding_zero_keeps_ieee_signed_zeros_in_graphs(mode):
+    # simplify rewrote x + 0. to x, so tanh(-0.) + 0. gave -0. in graphs (numpy/eager: +0.);
+    # x + -0., x - 0., x * 1. and x / 1. are exact identities and still go
+    x = np.array([-0.0, 0.0, -1.5, np.nan], np.float32)
+
+    def f(x):
+        t = tf.tanh(x)
+        return [t + 0.0, 0.0 + t, t + -0.0, t - 0.0, t - -0.0, t * 1.0, t / 1.0]
+    want = [np.tanh(x) + s for s in (0.0, 0.0)] + [np.tanh(x)] * 4
+    want.insert(4, np.tanh(x) - np.float32(-0.0))
+    got = _call(mode, f, [x])
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(np.signbit(g), np.signbit(w))
+        np.testing.assert_allclose(g, w, rtol=1e-6)      # (numba's float32 tanh: 1 ulp)
+    cf = tf.function(f, jit_compile=False).get_concrete_function(tf.constant(x))
+    ops = [d["op"] for _, d in cf.graph.nodes(data=True)]
+    assert ops.count("add") == 2 and ops.count("subtract") == 1, ops   # t + 0., 0. + t, t - -0.
+    i = tf.function(lambda k: k + 0, jit_compile=False).get_concrete_function(tf.constant([1]))
+    assert [d["op"] for _, d in i.graph.nodes(data=True)] == ["parameter"]
+
+
 # ----------------------------------------------------------------------------- misuse
 def _misuse_cases(seed):
     """Random bad calls: (op name, fn, args, fragments the message must hold)."""
@@ -1043,6 +1067,8 @@ def sweep(n, first=0, modes=("eager", "numpy", "numba")):
     SETTINGS.sync_compile = True
     fails = []
     for seed in range(first, first + n):
+        if (seed - first) % 50 == 0:
+            print(f"seed {seed}: {len(fails)} failed so far", flush=True)
         try:
             p = make_program(RngDraw(seed))
         except Exception as e:          # a generator bug: report, go on

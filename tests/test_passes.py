@@ -261,7 +261,7 @@ def test_fold_keeps_dtype_and_skips_big_and_stateful():
 def test_simplify_rewrites_identities():
     @fn
     def f(x):
-        return (x * 1.0, 1.0 * x, x + 0.0, 0.0 + x, x - 0.0, x / 1.0, -(-x),
+        return (x * 1.0, 1.0 * x, x + -0.0, -0.0 + x, x - 0.0, x / 1.0, -(-x),   # (x + 0.: no)
                 tf.identity(x), tf.stop_gradient(x))
 
     x = tf.constant([[1., 2.], [3., 4.]])

@@ -1,5 +1,6 @@
 """Algebraic simplification: x*1, x+0, -(-x), reshape-of-reshape, transpose pairs, identities,
-ones_like/zeros_like to constants. Rewrites never change shape, dtype or NaN behaviour.
+ones_like/zeros_like to constants. Rewrites never change shape, dtype, NaN behaviour or the sign
+of a zero (x + 0. stays: -0. + 0. is +0.).
 
 Every rewrite is driven by a fact of the op table (never an op name):
 
@@ -39,6 +40,15 @@ def _const(g, n):
     return first if np.all(v == first) else None
 
 
+def _keeps_negative_zero(op, c, right):
+    """op(x, c) (right) or op(c, x) is x also for a float x = -0.: IEEE gives -0. + 0. = +0., so
+    x + 0. is not x (x - 0. and x + -0. are)."""
+    if not isinstance(c, np.floating):
+        return True
+    z = np.array(-0.0, c.dtype)
+    return bool(np.signbit(op.impl(z, c) if right else op.impl(c, z)))
+
+
 def _same_type(g, a, b):
     da, db = g.nodes[a], g.nodes[b]
     return da["shape"] == db["shape"] and da["dtype"] == db["dtype"]
@@ -57,9 +67,12 @@ def _rewrite(graph, n):
     unit = facts.get("identity_element", facts.get("right_identity"))
     if unit is not None:
         a, b = ins
-        if _const(g, b) == unit and _same_type(g, a, n):
+        c = _const(g, b)
+        if c == unit and _same_type(g, a, n) and _keeps_negative_zero(OPS[name], c, True):
             return a
-        if "identity_element" in facts and _const(g, a) == unit and _same_type(g, b, n):
+        c = _const(g, a)
+        if "identity_element" in facts and c == unit and _same_type(g, b, n) and \
+                _keeps_negative_zero(OPS[name], c, False):
             return b
     src = g.nodes[ins[0]] if ins else None
     if facts.get("involution") and src["op"] == name:
