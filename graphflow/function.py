@@ -38,6 +38,7 @@ from .dtypes import as_dtype
 from .errors import ArgumentMismatchError
 from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, convert_to_tensor
 from .nest import describe as describe_structure, flatten as _flatten_nested, structure
+from .digraph import DiGraph
 from .lazy import lazy_module
 
 nx = lazy_module("networkx")   # imported at the first trace, not with graphflow
@@ -169,7 +170,7 @@ class ConcreteFunction:
     def graph(self):
         """The optimized graph's DiGraph, with TF's `as_graph_def()` (a `graph_def.FuncGraph`)."""
         g = self.optimized.nx
-        if type(g) is nx.DiGraph:
+        if type(g) in (nx.DiGraph, DiGraph):   # (the light one: networkx is imported here)
             from .graph_def import FuncGraph   # here: its base class is networkx's (lazy)
             g.__class__ = FuncGraph   # same object and data, plus the inspection methods
         return g

@@ -275,7 +275,8 @@ def save(obj, export_dir, signatures=None, options=None):
 IR_MODULES = frozenset({
     "graphflow.graph", "graphflow.control_ops", "graphflow.shapes", "graphflow.indexing",
     "graphflow.tensor", "graphflow.ops.registry", "graphflow.saved_model", "graphflow.evaluate",
-    "graphflow.backends.numba.plan", "networkx.classes.digraph", "networkx.classes.graph",
+    "graphflow.backends.numba.plan", "graphflow.digraph", "networkx.classes.digraph",
+    "networkx.classes.graph",
     "networkx.classes.coreviews", "networkx.classes.reportviews"})
 SAFE_FUNCTIONS = frozenset({
     ("graphflow.shapes", "_rebuild"), ("numpy", "dtype"), ("numpy", "ndarray"),

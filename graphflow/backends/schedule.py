@@ -24,9 +24,7 @@ from typing import Optional
 
 from ..ops.registry import CONSTANT, OPS, PARAMETER
 from ..passes.fusion import value_inputs
-from ..lazy import lazy_module
-
-nx = lazy_module("networkx")   # imported at the first trace, not with graphflow
+from ..digraph import DiGraph, topological_order
 
 CLUSTER, NODE = "cluster", "node"
 
@@ -96,7 +94,7 @@ def schedule(graph):
     for n in order:
         k = gx.nodes[n]["tags"].get("cluster")
         unit[n] = (CLUSTER, k) if k in clusters else (NODE, n)
-    cg = nx.DiGraph()
+    cg = DiGraph()
     pos = {}
     for n in order:
         u = unit[n]
@@ -107,7 +105,7 @@ def schedule(graph):
             cg.add_edge(unit[a], unit[b])
     late = late_units(cg, gx)
     units = []
-    for kind, i in nx.lexicographical_topological_sort(cg, key=lambda u: (u in late, pos[u])):
+    for kind, i in topological_order(cg, key=lambda u: (u in late, pos[u])):
         if kind == CLUSTER:
             info = clusters[i]
             if any(m in live for m in info["nodes"]):

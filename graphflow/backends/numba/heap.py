@@ -40,11 +40,13 @@ def keep_freed_memory():
     _done = False
     if os.environ.get("GRAPHFLOW_KEEP_FREED_MEMORY", "1") == "0":
         return _done
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+    try:   # the process's own symbols first: find_library runs `ldconfig -p` (~7 ms)
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
-        return _done
+        try:
+            mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+        except (OSError, AttributeError):
+            return _done
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     if any(mallopt(_M_MMAP_THRESHOLD, t) == 1 for t in MMAP_THRESHOLDS):
         _done = mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
