@@ -597,6 +597,35 @@ def cross_hashed(inputs, num_buckets=0, hash_key=None, name=None):
         np.asarray(vals, np.int64)), [n, width])
 
 
+def sampled_addmm(indices, values, dense_shape, mat1, mat2, beta=1.0, alpha=1.0,
+                  output_type=_dt.float32):
+    """alpha * (mat1 @ mat2) at the positions `indices` + beta * values, without forming the
+    product: (indices, new values, dense_shape), TF's sampled matmul (differentiable in
+    values, mat1 and mat2).
+
+    >>> i, v, d = sampled_addmm([[0, 0], [1, 1]], [0.5, 0.3], [2, 2],
+    ...                         [[1., 2., 3.], [4., 5., 6.]], [[7., 8.], [9., 10.], [11., 12.]],
+    ...                         beta=0.25, alpha=0.75)
+    >>> [round(float(x), 3) for x in v.numpy()]
+    [43.625, 115.575]
+    """
+    idx = convert_to_tensor(indices)
+    a, b = convert_to_tensor(mat1), convert_to_tensor(mat2)
+    vals = _m.cast(convert_to_tensor(values), a.dtype)
+    if a.ndim < 2 or b.ndim != a.ndim or idx.shape[-1] != 2:
+        raise ValueError(f"tf.sparse.sampled_addmm: mat1 {tuple(a.shape)} and mat2 "
+                         f"{tuple(b.shape)} must be matrices (or equal-rank batches of them) "
+                         f"and indices {tuple(idx.shape)} [..., N, 2]")
+    batch = a.ndim - 2
+    rows = _s.gather(a, _s.gather(idx, 0, axis=-1), axis=batch, batch_dims=batch)
+    cols = _s.gather(_s.transpose(b, list(range(batch)) + [batch + 1, batch]),
+                     _s.gather(idx, 1, axis=-1), axis=batch, batch_dims=batch)
+    prods = _m.reduce_sum(rows * cols, -1)
+    out = _m.cast(prods * np.asarray(alpha, a.dtype.np) + vals * np.asarray(beta, a.dtype.np),
+                  _dt.as_dtype(output_type))
+    return idx, out, convert_to_tensor(dense_shape)
+
+
 def mask(a, mask_indices, name=None):
     """The IndexedSlices `a` without the slices whose index is in `mask_indices`.
 
@@ -612,4 +641,4 @@ def mask(a, mask_indices, name=None):
 
 __all__ += ["expand_dims", "reshape", "reset_shape", "fill_empty_rows", "maximum", "minimum",
             "segment_sum", "segment_mean", "segment_sqrt_n", "softmax", "split", "bincount",
-            "cross", "cross_hashed", "mask"]
+            "cross", "cross_hashed", "mask", "sampled_addmm"]

@@ -123,3 +123,16 @@ def test_cross_hashed():
     ints = tf.constant([[3], [4]], tf.int64)
     assert coo(tf.sparse.cross_hashed([ints, xy], num_buckets=100))[1] == [19, 1]
     assert coo(tf.sparse.cross([ints, xy]))[1] == [b"3_X_x", b"4_X_y"]
+
+
+def test_sampled_addmm():
+    m1 = tf.constant([[1., 2., 3.], [4., 5., 6.]])
+    m2 = tf.Variable([[7., 8.], [9., 10.], [11., 12.]])
+    with tf.GradientTape() as tape:
+        i, v, d = tf.sparse.sampled_addmm(tf.constant([[0, 0], [1, 1]]), tf.constant([0.5, 0.3]),
+                                          tf.constant([2, 2]), m1, m2, alpha=0.75, beta=0.25)
+        y = tf.reduce_sum(v)
+    assert (i.numpy().tolist(), d.numpy().tolist()) == ([[0, 0], [1, 1]], [2, 2])
+    np.testing.assert_allclose(v, [43.625, 115.57499694824219], rtol=1e-6)   # TF 2.21
+    # d/dm2 of 0.75 * (row0 . col0 + row1 . col1)
+    np.testing.assert_allclose(tape.gradient(y, m2), [[0.75, 3.], [1.5, 3.75], [2.25, 4.5]])
