@@ -1,6 +1,7 @@
 """TF guide code (tests/data/tf_guides/*.py: "Unicode strings", "Tensor slicing",
 "Introduction to Variables", "Advanced automatic differentiation", "Working with sparse
-tensors", "Random number generation", "Ragged tensors") run with `import graphflow as tf`: every printed line equals what TF 2.21 printed
+tensors", "Random number generation", "Ragged tensors", the "Extension types" and
+"Working with sparse tensors" tf.data cells) run with `import graphflow as tf`: every printed line equals what TF 2.21 printed
 (tests/data/tf_guides/*.tf_output.txt), numbers within float32 rounding."""
 import contextlib
 import io
@@ -23,7 +24,7 @@ def _same_line(got, want):
 
 
 @pytest.mark.parametrize("name", ["unicode", "core_guides", "random_numbers",
-                                  "ragged_tensors"])
+                                  "ragged_tensors", "composite_datasets"])
 def test_guide_output_matches_tf(name):
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = f.read().replace("import tensorflow as tf", "import graphflow as tf")

@@ -36,6 +36,7 @@ from ..py_func import numpy_function
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorSpec, convert_to_tensor, bytes_array
 from .options import Options
+from . import structure as _st
 from .structure import (ElementFunction, RaggedTensorSpec, call_unpacked, convert, convert_output, flatten_up_to,
                         map_structure, pad_stack, spec_from_json, spec_of, spec_to_json, stack)
 
@@ -113,7 +114,7 @@ class Dataset:
         leaves = _concrete(leaves, "from_tensor_slices")
         if not leaves:
             raise ValueError("from_tensor_slices: no tensors given")
-        ns = {int(t.shape[0]) if len(t.shape) else None for t in leaves}
+        ns = {_st.num_rows(t) for t in leaves}
         if None in ns:
             raise ValueError("from_tensor_slices: every component needs a first dimension to slice "
                              f"(got shapes {[tuple(t.shape) for t in leaves]})")
@@ -121,15 +122,19 @@ class Dataset:
             raise ValueError("from_tensor_slices: components have different first dimensions: "
                              f"{[tuple(t.shape) for t in leaves]}")
         n = ns.pop()
-        # a RaggedTensor is sliced into its rows (a Tensor, or a RaggedTensor of lower rank)
-        arrays = [t if isinstance(t, RaggedTensor) else np.asarray(t._value) for t in leaves]
+        # a RaggedTensor is sliced into its rows (a Tensor, or a RaggedTensor of lower rank);
+        # SparseTensors and ExtensionTypes into theirs (structure.row)
+        arrays = [t if isinstance(t, RaggedTensor) or _st.is_composite(t)
+                  else np.asarray(t._value) for t in leaves]
 
         def make():
             for i in range(n):
-                yield rebuild([a[i] if isinstance(a, RaggedTensor) else convert_to_tensor(a[i])
+                yield rebuild([a[i] if isinstance(a, RaggedTensor) else _st.row(a, i)
+                               if _st.is_composite(a) else convert_to_tensor(a[i])
                                for a in arrays])
         spec = rebuild([RaggedTensorSpec(list(t.shape)[1:], t.dtype, t.ragged_rank - 1,
                                          t.row_splits.dtype) if isinstance(t, RaggedTensor)
+                        else _st.spec_of(_st.row(t, 0)) if _st.is_composite(t) and n
                         else TensorSpec(t.shape[1:], t.dtype) for t in leaves])
         return Dataset(make, n, spec)
 
@@ -394,9 +399,9 @@ class Dataset:
         def make():
             for e in self._make():
                 leaves, rebuild = flatten(e)
-                for i in range(int(leaves[0].shape[0])):
-                    yield rebuild([t[i] if isinstance(t, RaggedTensor) else
-                                   convert_to_tensor(np.asarray(t._value)[i]) for t in leaves])
+                for i in range(_st.num_rows(leaves[0])):
+                    yield rebuild([t[i] if isinstance(t, RaggedTensor) else _st.row(t, i)
+                                   for t in leaves])
         return self._derive(make, UNKNOWN_CARDINALITY, lambda: map_structure(
             _unbatched_spec, self.element_spec))
 
@@ -1451,6 +1456,9 @@ def _batched_spec(s, n):
     if isinstance(s, RaggedTensorSpec):
         return RaggedTensorSpec([n] + s.shape.as_list(), s.dtype, s.ragged_rank + 1,
                                 s.row_splits_dtype)
+    if not isinstance(s, TensorSpec) and hasattr(s, "_gf_specs"):   # an ExtensionType's Spec
+        return type(s)._gf_make({k: _batched_spec(v, n) if isinstance(v, TensorSpec) else v
+                                 for k, v in s._gf_specs.items()})
     return TensorSpec((n,) + tuple(s.shape), s.dtype)
 
 
@@ -1467,4 +1475,9 @@ def _unbatched_spec(s):
     if isinstance(s, RaggedTensorSpec):
         return RaggedTensorSpec(s.shape.as_list()[1:], s.dtype, s.ragged_rank - 1,
                                 s.row_splits_dtype)
+    if isinstance(s, _st.SparseTensorSpec):
+        return _st.SparseTensorSpec(s.shape.as_list()[1:], s.dtype)
+    if not isinstance(s, TensorSpec) and hasattr(s, "_gf_specs"):   # an ExtensionType's Spec
+        return type(s)._gf_make({n: _unbatched_spec(v) if isinstance(v, TensorSpec) else v
+                                 for n, v in s._gf_specs.items()})
     return TensorSpec(tuple(s.shape)[1:], s.dtype)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..function import Function
-from ..nest import flatten
+from ..nest import Static, flatten
 from ..ops import shape_ops as _s
 from ..ragged import RaggedTensor
 from ..ragged import constant as ragged_constant
@@ -21,6 +21,7 @@ from ..sparse import SparseTensor
 from ..tensor import Tensor, TensorShape, TensorSpec, Variable, convert_to_tensor
 
 __all__ = ["convert", "convert_output", "map_structure", "spec_of", "flatten_up_to", "stack",
+           "num_rows", "row",
            "pad_stack", "call_unpacked", "ElementFunction", "spec_to_json", "spec_from_json",
            "is_composite", "SparseTensorSpec", "RaggedTensorSpec"]
 
@@ -150,6 +151,60 @@ def _columns(elements):
     return cols, flatten(elements[0])[1]
 
 
+def _is_extension(x):
+    return hasattr(type(x), "_gf_fields")
+
+
+def num_rows(t):
+    """The length of a component's first axis (None for a scalar): a tensor's, a RaggedTensor's
+    or SparseTensor's rows, an ExtensionType's fields' common first dim."""
+    if _is_extension(t):
+        dims = {num_rows(x) for x in flatten(t, expand_composites=True)[0]
+                if not isinstance(x, Static)}
+        return dims.pop() if len(dims) == 1 else None
+    return int(t.shape[0]) if len(t.shape) and t.shape[0] is not None else None
+
+
+def row(t, i):
+    """Row `i` of a component (`from_tensor_slices`, `unbatch`): a tensor's slice, a
+    RaggedTensor's row, a SparseTensor's row (one rank less), an ExtensionType of its fields'
+    rows (TF's BatchableExtensionType).
+
+    >>> import graphflow as tf
+    >>> st = tf.sparse.SparseTensor([[0, 1], [1, 0], [1, 2]], [1, 2, 3], [2, 3])
+    >>> r = row(st, 1); r.indices.numpy().tolist(), r.values.numpy().tolist(), r.shape
+    ([[0], [2]], [2, 3], TensorShape([3]))
+    """
+    if isinstance(t, RaggedTensor):
+        return t[i]
+    if isinstance(t, SparseTensor):
+        ind = t.indices.numpy()
+        keep = ind[:, 0] == i
+        return SparseTensor(ind[keep][:, 1:], convert_to_tensor(t.values.numpy()[keep],
+                                                                t.values.dtype), t._dims[1:])
+    if _is_extension(t):
+        leaves, rebuild = flatten(t, expand_composites=True)
+        return rebuild([x if isinstance(x, Static) else row(x, i) for x in leaves])
+    return convert_to_tensor(np.asarray(t._value)[i], t.dtype)
+
+
+def _extension_stack(col, what):
+    """ExtensionType elements batched field by field (static fields must agree)."""
+    flats = [flatten(e, expand_composites=True) for e in col]
+    leaves0, rebuild = flats[0]
+    out = []
+    for j, first in enumerate(leaves0):
+        column = [f[0][j] for f in flats]
+        if isinstance(first, Static):
+            if any(c != first for c in column):
+                raise ValueError(f"{what}: cannot batch {type(col[0]).__name__} values whose "
+                                 f"static fields differ ({first} vs others)")
+            out.append(first)
+        else:
+            out.append(stack(column, what))
+    return rebuild(out)
+
+
 def stack(elements, what, ragged=False, splits_dtype=_dt.int64):
     """Stack a list of equal-structure elements along a new first axis. Components that are
     RaggedTensors, or flagged in `ragged` (True for all, or a list per component of False/None
@@ -164,6 +219,9 @@ def stack(elements, what, ragged=False, splits_dtype=_dt.int64):
             continue
         if isinstance(col[0], SparseTensor):
             out.append(_sparse_stack(col))
+            continue
+        if _is_extension(col[0]):
+            out.append(_extension_stack(col, what))
             continue
         if flag and col[0].shape.rank:
             out.append(_ragged_column(col, splits_dtype,
