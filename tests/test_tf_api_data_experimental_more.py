@@ -84,3 +84,36 @@ def test_group_by_reducer():
 def test_optional_is_tf_experimental_optional():
     assert tf.experimental.Optional is E.Optional
     assert int(tf.experimental.Optional.from_value(tf.constant(7)).get_value()) == 7
+
+
+def test_tables_from_datasets():
+    keys = tf.data.Dataset.range(100)
+    values = tf.data.Dataset.range(100).map(lambda x: tf.strings.as_string(x * 2))
+    table = E.table_from_dataset(tf.data.Dataset.zip((keys, values)), default_value="n/a",
+                                 key_dtype=tf.int64)
+    assert table.lookup(tf.constant([0, 1, 2, 200], tf.int64)).numpy().tolist() == \
+        [b"0", b"2", b"4", b"n/a"]
+    words = tf.data.Dataset.from_tensor_slices(["to", "be", "or", "not", "to", "be"])
+    t2 = E.index_table_from_dataset(words.unique(), key_dtype=tf.string)
+    assert t2.lookup(tf.constant(["be", "not", "zz"])).numpy().tolist() == [1, 3, -1]
+    assert int(t2.size()) == 4
+    t3 = E.index_table_from_dataset(words.unique(), num_oov_buckets=2, key_dtype=tf.string)
+    assert t3.lookup(tf.constant(["be", "zz", "qq"])).numpy().tolist() == [1, 4, 5]
+    init = E.DatasetInitializer(tf.data.Dataset.zip((
+        tf.data.Dataset.from_tensor_slices(["a", "b"]),
+        tf.data.Dataset.from_tensor_slices([3., 4.]))))
+    t4 = tf.lookup.StaticHashTable(init, -1.)
+    assert t4.lookup(tf.constant(["b", "c"])).numpy().tolist() == [4.0, -1.0]
+
+
+def test_autotune_algorithm_and_dense_to_sparse_batch():
+    assert [(a.name, a.value) for a in E.AutotuneAlgorithm] == [
+        ("DEFAULT", 0), ("HILL_CLIMB", 1), ("GRADIENT_DESCENT", 2), ("MAX_PARALLELISM", 3),
+        ("STAGE_BASED", 4)]
+    rows = [np.array([1], np.int32), np.array([2, 3], np.int32), np.array([4, 5, 6], np.int32)]
+    ds = tf.data.Dataset.from_generator(lambda: iter(rows),
+                                        output_signature=tf.TensorSpec([None], tf.int32))
+    got = [(s.indices.numpy().tolist(), s.values.numpy().tolist(),
+            s.dense_shape.numpy().tolist()) for s in ds.apply(E.dense_to_sparse_batch(2, [4]))]
+    assert got == [([[0, 0], [1, 0], [1, 1]], [1, 2, 3], [2, 4]),
+                   ([[0, 0], [0, 1], [0, 2]], [4, 5, 6], [1, 4])]

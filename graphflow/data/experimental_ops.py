@@ -9,9 +9,14 @@
 >>> [(int(a), b) for a, b in E.from_list([(1, "a"), (2, "b")]).as_numpy_iterator()]
 [(1, b'a'), (2, b'b')]
 """
+import enum
+
 import numpy as np
 
+from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, user_source
+from ..lookup import KeyValueTensorInitializer, StaticHashTable, StaticVocabularyTable
+from ..sparse import SparseTensor
 from ..nest_api import map_structure
 from ..tensor import TensorSpec, constant, convert_to_tensor
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
@@ -19,7 +24,8 @@ from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterato
 __all__ = ["take_while", "unique", "from_list", "pad_to_cardinality", "Reducer",
            "group_by_reducer", "Optional", "get_next_as_optional", "get_structure", "at",
            "copy_to_device", "prefetch_to_device", "enable_debug_mode", "RandomDataset",
-           "SHARD_HINT", "snapshot"]
+           "SHARD_HINT", "snapshot", "AutotuneAlgorithm", "DatasetInitializer",
+           "table_from_dataset", "index_table_from_dataset", "dense_to_sparse_batch"]
 
 #: `tf.data.experimental.SHARD_HINT`: "fill in the shard count from the distribution" (-1)
 SHARD_HINT = -1
@@ -273,3 +279,121 @@ def at(dataset, index):
     raise InvalidArgumentError(f"tf.data.experimental.at: index {i} is out of range")
 
 
+
+
+class AutotuneAlgorithm(enum.IntEnum):
+    """TF's autotuning algorithms (accepted in `tf.data.Options`; graphflow does not tune)."""
+    DEFAULT = 0
+    HILL_CLIMB = 1
+    GRADIENT_DESCENT = 2
+    MAX_PARALLELISM = 3
+    STAGE_BASED = 4
+
+
+class DatasetInitializer(KeyValueTensorInitializer):
+    """A lookup-table initializer from a dataset of (key, value) pairs.
+
+    >>> ds = Dataset.zip((Dataset.from_tensor_slices(["a", "b"]),
+    ...                   Dataset.from_tensor_slices([3., 4.])))
+    >>> t = StaticHashTable(DatasetInitializer(ds), -1.)
+    >>> t.lookup(convert_to_tensor(["b", "c"])).numpy().tolist()
+    [4.0, -1.0]
+    """
+
+    def __init__(self, dataset):
+        spec = dataset.element_spec
+        if not (isinstance(spec, tuple) and len(spec) == 2):
+            raise ValueError(f"DatasetInitializer at {user_source()}: the dataset's elements "
+                             f"must be (key, value) pairs, got {spec}")
+        pairs = [(k.numpy(), v.numpy()) for k, v in dataset]
+        keys = np.asarray([k for k, _ in pairs], object if spec[0].dtype == _dt.string
+                          else spec[0].dtype.np)
+        vals = np.asarray([v for _, v in pairs], object if spec[1].dtype == _dt.string
+                          else spec[1].dtype.np)
+        super().__init__(constant(keys, dtype=spec[0].dtype), constant(vals, dtype=spec[1].dtype))
+
+
+def table_from_dataset(dataset=None, num_oov_buckets=0, vocab_size=None, default_value=None,
+                       hasher_spec=None, key_dtype=_dt.string, name=None):
+    """A lookup table from a dataset of (key, value) pairs: a StaticHashTable (missing keys
+    `default_value`), or with `num_oov_buckets` a StaticVocabularyTable.
+
+    >>> ds = Dataset.zip((Dataset.range(3), Dataset.range(3).map(lambda x: x * 10)))
+    >>> table_from_dataset(ds, default_value=-1, key_dtype="int64").lookup(
+    ...     convert_to_tensor([2, 7], "int64")).numpy().tolist()
+    [20, -1]
+    """
+    if vocab_size is not None:
+        dataset = dataset.take(int(vocab_size))
+    init = DatasetInitializer(dataset)
+    if num_oov_buckets:
+        return StaticVocabularyTable(init, num_oov_buckets, lookup_key_dtype=key_dtype)
+    return StaticHashTable(init, default_value)
+
+
+def index_table_from_dataset(dataset=None, num_oov_buckets=0, vocab_size=None,
+                             default_value=-1, hasher_spec=None, key_dtype=_dt.string,
+                             name=None):
+    """A table from each key of a dataset to its position (int64); unknown keys give
+    `default_value`, or one of `num_oov_buckets` hash buckets after the vocabulary.
+
+    >>> t = index_table_from_dataset(Dataset.from_tensor_slices(["to", "be", "or"]))
+    >>> t.lookup(convert_to_tensor(["be", "zz"])).numpy().tolist()
+    [1, -1]
+    """
+    pairs = dataset.enumerate().map(lambda i, k: (k, i))
+    return table_from_dataset(pairs, num_oov_buckets, vocab_size, default_value, hasher_spec,
+                              key_dtype, name)
+
+
+def dense_to_sparse_batch(batch_size, row_shape):
+    """Batch elements of varying shape (each fitting `row_shape`) into SparseTensors of dense
+    shape [batch, *row_shape] holding every entry of each element. The input is read when
+    the transformation is applied.
+
+    >>> ds = Dataset.from_generator(lambda: iter([np.array([1]), np.array([2, 3])]),
+    ...                             output_signature=TensorSpec([None], "int32"))
+    >>> s = next(iter(ds.apply(dense_to_sparse_batch(2, [4]))))
+    >>> s.indices.numpy().tolist(), s.values.numpy().tolist(), s.shape
+    ([[0, 0], [1, 0], [1, 1]], [1, 2, 3], TensorShape([2, 4]))
+    """
+    row_shape = [int(d) for d in row_shape]
+    n = int(batch_size)
+
+    def batches(dataset):
+        buf = []
+        for e in dataset:
+            buf.append(np.asarray(e.numpy()))
+            if len(buf) == n:
+                yield _sparse_batch(buf, row_shape)
+                buf = []
+        if buf:
+            yield _sparse_batch(buf, row_shape)
+
+    def apply(dataset):
+        out = [b for b in batches(dataset)]
+        return _from_sparse_list(out)
+    return apply
+
+
+def _sparse_batch(rows, row_shape):
+    idx, vals = [], []
+    for b, r in enumerate(rows):
+        if r.ndim != len(row_shape) or any(d > m for d, m in zip(r.shape, row_shape)):
+            raise InvalidArgumentError(f"dense_to_sparse_batch: an element of shape "
+                                       f"{list(r.shape)} does not fit row_shape {row_shape}")
+        for pos in np.ndindex(*r.shape):
+            idx.append((b,) + pos)
+            vals.append(r[pos])
+    return SparseTensor(np.asarray(idx, np.int64).reshape(-1, len(row_shape) + 1),
+                        np.asarray(vals, rows[0].dtype), [len(rows)] + row_shape)
+
+
+def _from_sparse_list(batches):
+    """A dataset yielding the given SparseTensors in order."""
+    if not batches:
+        raise ValueError("dense_to_sparse_batch: the dataset is empty")
+    out = Dataset.from_tensors(batches[0])
+    for b in batches[1:]:
+        out = out.concatenate(Dataset.from_tensors(b))
+    return out
