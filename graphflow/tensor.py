@@ -248,6 +248,15 @@ class _TensorLike:
     def ndim(self):
         return len(self.shape)
 
+    @property
+    def device(self):
+        """The device holding the value (graphflow runs on the CPU; TF's name for it).
+
+        >>> constant(1.).device
+        '/job:localhost/replica:0/task:0/device:CPU:0'
+        """
+        return "/job:localhost/replica:0/task:0/device:CPU:0"
+
     def get_shape(self):
         return self.shape
 

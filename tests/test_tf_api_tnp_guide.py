@@ -134,3 +134,9 @@ def test_tnp_random_namespace():
     assert p.dtype == tf.int64 and abs(float(np.mean(p)) - 3.0) < 0.1
     r = tnp.random.random((2000,)).numpy()
     assert r.dtype == np.float64 and 0 <= r.min() and r.max() < 1 and abs(r.mean() - .5) < .05
+
+
+def test_guide_device_cells():
+    ones = tnp.ones([5, 3], dtype=tnp.float32)
+    assert ones.device == "/job:localhost/replica:0/task:0/device:CPU:0"   # TF 2.21 on CPU
+    assert tf.Variable(1.).device == ones.device
