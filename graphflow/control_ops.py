@@ -1029,7 +1029,10 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         if j in hist_ct:
             row = bind(HISTORY_READ, [hist_ct[j], trips], {})
             c = row if c is None else c + row
-        ct0.append(zeros_like(vars_[j]) if c is None else c)
+        if c is None:   # (a variable with run-time sizes: zeros shaped like its final value)
+            c = zeros_like(vars_[j] if not any(d is None for d in loop.out_avals[j].shape) else
+                           bind(WHILE, list(inputs), {"loop": loop, "index": j}))
+        ct0.append(c)
     cc0 = [zeros_like(caps[j]) for j in dense]
     row0 = [zeros_like(bind(HISTORY_READ, [caps[j], to_tensor(np.int32(0))], {}))
             for j, _ in sparse]

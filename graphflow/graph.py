@@ -29,7 +29,7 @@ import numpy as np
 from . import state as _state
 from .errors import GraphError, InvalidArgumentError, LeakedTensorError, library_frame, user_source
 from .ops.registry import (CONSTANT, OPS, PARAMETER, READ_VARIABLE, ASSIGN, PRINT, SOURCE, Aval,
-                           op_error)
+                           fmt_avals, op_error)
 from . import shapes as _shapes
 from .tensor import SymbolicTensor, Tensor
 from .lazy import lazy_module
@@ -242,6 +242,14 @@ class GraphBuilder(Graph):
         except InvalidArgumentError as e:
             _shapes.take_checks()   # a failed op leaves no checks for the next one
             raise InvalidArgumentError(f"{e}\n  while tracing, at {src}") from None
+        except TypeError:
+            _shapes.take_checks()
+            if not any(d is None for a in avals for d in a.shape):
+                raise
+            raise InvalidArgumentError(   # a rule doing arithmetic on a run-time size
+                f"{op.name}: does not support a size known only when the graph runs (None: "
+                f"from tf.range(n), tf.zeros([n]), a growing TensorArray, ...) in its inputs "
+                f"({fmt_avals(avals)}); give it static sizes\n  while tracing, at {src}") from None
         except BaseException:
             _shapes.take_checks()
             raise

@@ -308,7 +308,7 @@ def is_static(shape):
     >>> is_static((2, 3)), is_static((Dim("b"), 3))
     (True, False)
     """
-    return not any(isinstance(d, Dim) for d in shape)
+    return not any(isinstance(d, Dim) or d is None for d in shape)
 
 
 def symbols(x):
@@ -523,8 +523,10 @@ def require_equal(a, b, kind="equal", context=None):
     [(None, 4, 'equal', None)]
     """
     a, b = canonical(a), canonical(b)
-    if a == b and not (a is None or b is None) or a is None and b is None:
-        return True   # (None: an unknown dim without a symbol, e.g. in a loop's history)
+    if a is None or b is None:   # a run-time size (a loop's history, `tf.range(n)`): the
+        return True              # executor's numpy checks it when it runs
+    if a == b:
+        return True
     if not isinstance(a, Dim) and not isinstance(b, Dim):
         return False
     if kind == "equal" and isinstance(a - b, int):   # e.g. n + 1 and n: never equal

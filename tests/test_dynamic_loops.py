@@ -449,3 +449,81 @@ def test_set_loop_options_shape_invariants_let_a_tensor_grow(jit):
     with pytest.raises(ValueError, match=r"'out' has shape \[0\] before the loop, but shape \[1\] "
                                          r"after one iteration.*set_loop_options"):
         without(tf.constant(2))
+
+
+# ---------------------------------------------------------------- every op over run-time sizes
+#: op cases whose inputs cannot have a run-time leading size (None): their shape rules or
+#: compositions compute with it (a clear error at trace time for those going through a rule)
+RUNTIME_UNSUPPORTED = {"conv2d", "conv2d_backprop_input", "einsum", "fft", "getitem",
+                       "projective_transform", "qr", "svd", "unsorted_segment_sum"}
+RUNTIME_GRAD_UNSUPPORTED = RUNTIME_UNSUPPORTED | {
+    "conv2d_backprop_filter", "custom_gradient", "gather_nd", "lu", "matrix_exponential",
+    "sum_to_shape", "take_along_axis", "tile"}
+
+
+def _runtime_rows(xs, ks):
+    """Each input with its leading size made a run-time size (None in the graph)."""
+    from graphflow.ops import runtime_shape
+    return [runtime_shape.reshape(x, tf.concat([tf.reshape(k, [1]), tf.constant(
+        np.array(list(x.shape[1:]), np.int32))], 0)) if x.ndim >= 1 else x
+        for x, k in zip(xs, ks)]
+
+
+def _lengths(xs):
+    return [tf.constant(np.int32(np.shape(x)[0] if np.ndim(x) else 0)) for x in xs]
+
+
+def test_every_op_case_runs_with_run_time_leading_sizes():
+    import test_ops_table as T
+    failed, n = {}, 0
+    for case in [getattr(c, "values", [c])[0] for c in T.ALL]:
+        if not any(np.ndim(x) >= 1 for x in case.inputs) or "random" in case.op:
+            continue
+        ins = [T._to_tensor(x) for x in case.inputs]
+        want = case.api(*ins)
+        m = len(ins)
+        f = tf.function(lambda *a: case.api(*_runtime_rows(a[:m], a[m:])), jit_compile=False,
+                        autograph=False)
+        n += 1
+        try:
+            got = f(*ins, *_lengths(case.inputs))
+            for a, b in zip(*[v if isinstance(v, (list, tuple)) else [v] for v in (got, want)]):
+                a, b = np.asarray(a.numpy()), np.asarray(b.numpy())
+                if a.dtype.kind in "OSU":
+                    np.testing.assert_array_equal(a, b)
+                else:
+                    np.testing.assert_allclose(a.astype(complex), b.astype(complex), rtol=1e-5,
+                                               atol=1e-6)
+        except (TypeError, KeyError, tf.errors.InvalidArgumentError) as e:
+            failed.setdefault(case.op, str(e))
+    assert n > 300
+    assert set(failed) <= RUNTIME_UNSUPPORTED, {k: failed[k] for k in set(failed) - RUNTIME_UNSUPPORTED}
+
+
+def test_every_gradient_case_runs_with_run_time_leading_sizes():
+    import test_gradients as T
+    failed, n = {}, 0
+    for op, cases in T.GRAD_CASES.items():
+        for c in cases:
+            xs = [np.asarray(x) for x in c.xs]
+            if not any(x.ndim >= 1 for x in xs) or op in RUNTIME_GRAD_UNSUPPORTED:
+                continue
+
+            def fn(*a, c=c, m=len(xs)):
+                vs = list(a[:m])
+                with tf.GradientTape() as t:
+                    t.watch(vs)
+                    s = tf.reduce_sum(tf.square(c.f(*_runtime_rows(vs, a[m:]))))
+                return [s] + [tf.zeros_like(v) if g is None else g
+                              for g, v in zip(t.gradient(s, vs), vs)]
+            ins = [tf.constant(x) for x in xs]
+            n += 1
+            try:
+                got = tf.function(fn, jit_compile=False, autograph=False)(*ins, *_lengths(xs))
+                for a, b in zip(got, fn(*ins, *_lengths(xs))):
+                    np.testing.assert_allclose(np.asarray(a.numpy(), float),
+                                               np.asarray(b.numpy(), float), rtol=1e-5, atol=1e-6)
+            except (TypeError, KeyError, tf.errors.InvalidArgumentError, AssertionError) as e:
+                failed.setdefault(op, str(e))
+    assert n > 170
+    assert not failed, failed

@@ -716,6 +716,11 @@ GRAD_CASES["runtime_fill"] = [
 GRAD_CASES["runtime_reshape"] = [
     G(lambda x: tf.sin(_rts.reshape(x, tf.constant([3, -1]))) * tf.cast(tf.range(4), x.dtype),
       [rnd(2, 6)])]
+GRAD_CASES["shaped_like"] = [
+    G(lambda like, g: _rts.shaped_like(like, "getitem_grad", [tf.sin(g)], {"spec": (("i", 1),)}),
+      [rnd(3, 2), rnd(2)]),
+    G(lambda like, g: _rts.shaped_like(like, "scatter_add", [tf.sin(g), tf.constant([2, 0, 2])],
+                                       {"axis": 0}), [rnd(4, 2), rnd(3, 2)], "scatter")]
 GRAD_CASES["sum_like"] = [G(lambda g, like: _rts.sum_like(tf.sin(g), like), [rnd(3, 2, 4), rnd(2, 1)])]
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
              for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]

@@ -1270,9 +1270,14 @@ CASES.update({
                            check=lambda v: np.testing.assert_array_equal(v, [2, 5]))],
     "sum_like": [Case([f32(3, 2, 4), f32(2, 1)], _rts.sum_like,
                       lambda g, like: g.sum(0).sum(1, keepdims=True))],
+    "shaped_like": [Case([f32(3, 2), f32(2)],
+                         lambda like, g: _rts.shaped_like(like, "getitem_grad", [g],
+                                                          {"spec": (("i", 1),)}),
+                         lambda like, g: np.stack([np.zeros(2, np.float32), g,
+                                                   np.zeros(2, np.float32)]))],
 })
 for _name in ("tensor_array_write", "leading_resize", "runtime_fill", "runtime_reshape",
-              "runtime_range", "runtime_shape", "sum_like"):
+              "runtime_range", "runtime_shape", "sum_like", "shaped_like"):
     for _c in CASES[_name]:
         _c.op = _name
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

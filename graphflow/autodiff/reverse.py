@@ -55,10 +55,10 @@ def unbroadcast(g, shape, like=None):
     """Sum cotangent `g` down to `shape` (undo numpy broadcasting); `like`: the input of that
     shape, whose run-time sizes (None dims) decide when the graph runs."""
     gs, shape = tuple(g.shape), tuple(shape)
+    if like is not None and any(s is None for s in shape):
+        return sum_like(g, like)   # (equal run-time sizes may still differ when it runs)
     if gs == shape:
         return g
-    if like is not None and any(s is None for s in shape):
-        return sum_like(g, like)
     lead = len(gs) - len(shape)
     if any(isinstance(s, Dim) and s != t for s, t in zip(shape, gs[lead:])):
         return sum_to_shape(g, shape)   # an unknown dim, 1 or not: decided at run time
@@ -152,7 +152,7 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
             if k in reach:
                 xs = _float_shape(x)
                 if xs is not None:
-                    if _raw_shape(g) != xs:
+                    if _raw_shape(g) != xs or None in xs and any(d is None for d in xs):
                         g = unbroadcast(g, xs, x)
                     ct[k] = add(ct[k], g) if k in ct else g
             continue
@@ -181,8 +181,8 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
                 xs = _float_shape(x)
                 if xs is None:
                     continue
-                if _raw_shape(gx) != xs:   # the common case (same shape) needs no op at all
-                    gx = unbroadcast(gx, xs, x)
+                if _raw_shape(gx) != xs or None in xs and any(d is None for d in xs):
+                    gx = unbroadcast(gx, xs, x)   # (same static shape: no op at all)
                 ct[k] = add(ct[k], gx) if k in ct else gx
         finally:
             if token is not None:

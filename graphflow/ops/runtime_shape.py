@@ -156,6 +156,38 @@ def sum_like(g, like):
     return bind(SUM_LIKE, [to_tensor(g), to_tensor(like)], {})
 
 
+def _shaped_impl(like, *xs, op, attrs):
+    return OPS[op].impl(*xs, shape=np.shape(like), **dict(attrs))
+
+
+def _shaped_rule(like, *xs, op, attrs):
+    return OPS[op].rule(*xs, shape=tuple(like.shape), **dict(attrs))
+
+
+def _shaped_vjp(i, o, g, op, attrs):
+    return [None] + list(OPS[op].vjp(list(i[1:]), o, g, shape=tuple(i[0].shape),
+                                     **dict(attrs)))
+
+
+SHAPED_LIKE = defop(
+    "shaped_like", _shaped_impl, _shaped_rule, _shaped_vjp, jvp=linear_in(1),
+    doc="`op(*xs, shape=like.shape, **attrs)` with the shape read from `like` when the graph "
+        "runs: the gradient ops that take a `shape` attr (getitem_grad, scatter_add) for an "
+        "input with run-time sizes. `op` must be linear in its first input.")
+
+
+def shaped_like(like, op, xs, attrs):
+    """`op(*xs, shape=like.shape, **attrs)`, the shape taken from `like` when the graph runs.
+
+    >>> shaped_like(to_tensor([[0., 0.], [0., 0.]]), "getitem_grad", [to_tensor([5., 6.])],
+    ...             {"spec": (("i", 1),)}).numpy()
+    array([[0., 0.],
+           [5., 6.]], dtype=float32)
+    """
+    return bind(SHAPED_LIKE, [to_tensor(like)] + [to_tensor(x) for x in xs],
+                {"op": op, "attrs": tuple(sorted(attrs.items()))})
+
+
 # ---------------------------------------------------------------- what is known when tracing
 def _node_partial(nx, n):
     """What is known of the 1-D shape value that node n computes (int / Dim / None each)."""

@@ -44,8 +44,8 @@ def reshape(tensor, shape, name=None):
         return runtime_shape.reshape(x, shape)
     if isinstance(shape, (list, tuple)) and any(s is None for s in shape):
         return runtime_shape.reshape_like(x, shape)   # run-time sizes of x.shape (None)
-    if any(d is None for d in x.shape) and -1 in shape_tuple(shape):
-        return runtime_shape.reshape(x, shape)   # -1 of a run-time size: inferred then
+    if any(d is None for d in x.shape):   # of a run-time size: -1 inferred, checked then
+        return runtime_shape.reshape(x, shape)
     shape = list(shape_tuple(shape))
     if shape.count(-1) > 1:
         raise op_error("reshape", (x,), f"at most one -1 in shape {shape}")
@@ -183,7 +183,8 @@ def broadcast_to(input, shape, name=None):
 def _tile_rule(x, multiples):
     if len(multiples) != len(x.shape):
         raise op_error("tile", (x,), f"multiples {multiples} must have one entry per axis")
-    return Aval(tuple(s * m for s, m in zip(x.shape, multiples)), x.dtype)
+    return Aval(tuple(None if s is None else s * m for s, m in zip(x.shape, multiples)),
+                x.dtype)   # (None: a run-time size)
 
 
 def _tile_vjp(i, o, g, multiples):
@@ -360,11 +361,12 @@ def _getitem_group_vjp(inputs, cts, spec=None, needed=None):
     cotangents joined by one concat (zeros in the gaps), not a zeros-sized scatter per slice
     summed up; other indexings get the sum of their getitem_grads."""
     shape = inputs[0].shape
-    tiles = _slice_tiles(list(cts), tuple(shape)) if len(cts) > 1 else None
+    tiles = _slice_tiles(list(cts), tuple(shape)) if len(cts) > 1 and not any(
+        d is None for d in shape) else None
     if tiles is None:
         out = None
         for sp, g in cts.items():
-            part = getitem_grad(g, shape, sp)
+            part = getitem_grad(g, shape, sp, inputs[0])
             out = part if out is None else out + part
         return [out]
     axis, parts, pos = tiles[0], [], 0
@@ -388,7 +390,7 @@ def _getitem_impl(x, spec):
 
 
 GETITEM = defop("getitem", _getitem_impl, _getitem_rule,
-                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec)], arity=1, jvp=LINEAR,
+                lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec, i[0])], arity=1, jvp=LINEAR,
                 vjp_group=lambda spec: (_GETITEM_GROUP, spec), group_vjp=_getitem_group_vjp,
                 selects_dims=lambda dims, spec: _getitem_impl(np.array(dims, object), spec))
 
@@ -404,8 +406,12 @@ GETITEM_GRAD = defop("getitem_grad", _getitem_grad_impl,
                      lambda i, o, g, shape, spec: [g[index_from_spec(spec)]], arity=1, jvp=LINEAR)
 
 
-def getitem_grad(g, shape, spec):
-    """Scatter g into zeros of `shape` at the basic index `spec` (the VJP of getitem)."""
+def getitem_grad(g, shape, spec, like=None):
+    """Scatter g into zeros of `shape` at the basic index `spec` (the VJP of getitem); `like`:
+    the indexed tensor, whose run-time sizes (None in `shape`) are read when the graph runs."""
+    if like is not None and any(d is None for d in shape):
+        from . import runtime_shape   # (same layer)
+        return runtime_shape.shaped_like(like, GETITEM_GRAD.name, [g], {"spec": spec})
     return bind(GETITEM_GRAD, [to_tensor(g)], {"shape": tuple(shape), "spec": spec})
 
 
@@ -448,7 +454,7 @@ def _gather_impl(p, idx, axis):
 
 
 GATHER = defop("gather", _gather_impl, _gather_rule,
-               lambda i, o, g, axis: [scatter_add(g, i[1], i[0].shape, axis), None], arity=2, jvp=linear_in(0))
+               lambda i, o, g, axis: [scatter_add(g, i[1], i[0].shape, axis, i[0]), None], arity=2, jvp=linear_in(0))
 
 
 def _scatter_impl(g, idx, shape, axis):
@@ -464,8 +470,13 @@ SCATTER_ADD = defop("scatter_add", _scatter_impl,
                     lambda i, o, g, shape, axis: [gather(g, i[1], axis=axis), None], arity=2, jvp=linear_in(0))
 
 
-def scatter_add(updates, indices, shape, axis=0):
-    """zeros(shape) with `updates` summed in at `indices` along `axis` (the VJP of gather)."""
+def scatter_add(updates, indices, shape, axis=0, like=None):
+    """zeros(shape) with `updates` summed in at `indices` along `axis` (the VJP of gather);
+    `like`: the gathered tensor, whose run-time sizes (None in `shape`) are read when it runs."""
+    if like is not None and any(d is None for d in shape):
+        from . import runtime_shape   # (same layer)
+        return runtime_shape.shaped_like(like, SCATTER_ADD.name, [updates, indices],
+                                         {"axis": int(axis)})
     return bind(SCATTER_ADD, [to_tensor(updates), to_tensor(indices)],
                 {"shape": tuple(shape), "axis": int(axis)})
 
