@@ -484,6 +484,41 @@ def test_depthwise_separable_and_avg_pool_numba_equals_numpy_executor():
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-5)
 
 
+@pytest.mark.parametrize("multiplier", [1, 2])
+def test_compiled_depthwise_gradients_match_finite_differences(multiplier):
+    """float64, the depthwise kernels (one loop over the channels, or input channel src[q] of
+    output channel q): d loss / d (input, filter) of the compiled function vs central
+    differences of the compiled loss along a random direction; strided, padded (SAME), odd
+    sizes."""
+    x0 = R.standard_normal((2, 7, 6, 3))
+    w0 = R.standard_normal((3, 3, 3, multiplier))
+    c = tf.constant(R.standard_normal((2, 4, 3, 3 * multiplier)))
+
+    def loss(x, w):
+        return tf.reduce_sum(tf.tanh(tf.nn.depthwise_conv2d(x, w, (1, 2, 2, 1), "SAME")) * c)
+
+    @tf.function
+    def grads(x, w):
+        with tf.GradientTape() as tape:
+            tape.watch([x, w])
+            y = loss(x, w)
+        return tape.gradient(y, [x, w])
+    at = tf.function(loss)
+    grads(tf.constant(x0), tf.constant(w0))
+    at(tf.constant(x0), tf.constant(w0))
+    wait_all()
+    assert "direct numba loop (3 groups)" in at.kernel_plan(tf.constant(x0), tf.constant(w0))
+    gx, gw = [g.numpy() for g in grads(tf.constant(x0), tf.constant(w0))]
+    eps = 1e-6
+    for i, g in enumerate((gx, gw)):
+        v = R.standard_normal(g.shape)
+        step = [np.zeros_like(x0), np.zeros_like(w0)]
+        step[i] = eps * v
+        fd = (float(at(tf.constant(x0 + step[0]), tf.constant(w0 + step[1])))
+              - float(at(tf.constant(x0 - step[0]), tf.constant(w0 - step[1])))) / (2 * eps)
+        np.testing.assert_allclose(np.sum(g * v), fd, rtol=1e-6, atol=1e-8, err_msg=f"input {i}")
+
+
 def test_unknown_batch_dim_one_trace_two_batch_sizes():
     """The kernels take their shapes from the values: a signature with an unknown batch dim
     runs batches of 3 and 5 on one trace, equal to the numpy executor."""
