@@ -24,7 +24,8 @@ def _same_line(got, want):
 
 
 @pytest.mark.parametrize("name", ["unicode", "core_guides", "random_numbers",
-                                  "ragged_tensors", "composite_datasets"])
+                                  "ragged_tensors", "composite_datasets",
+                                  "advanced_autodiff"])
 def test_guide_output_matches_tf(name):
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = f.read().replace("import tensorflow as tf", "import graphflow as tf")

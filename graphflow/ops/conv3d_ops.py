@@ -453,7 +453,9 @@ def _morphology(x, f, strides, pads, dilations, opname, erode=False):
     return acc
 
 
-def _morph_args(x, f, strides, padding, data_format, dilations, opname):
+def _morph(opname, x, f, strides, padding, data_format, dilations, erode=False):
+    """dilation2d / erosion2d: argument checks, TF's padding, then `_morphology`."""
+    x, f = convert_args(x, f, op=opname)
     if data_format not in (None, "NHWC"):
         raise ValueError(f"{opname}: only data_format='NHWC' is supported (as TF), got "
                          f"{data_format!r} (at {user_source()})")
@@ -466,7 +468,7 @@ def _morph_args(x, f, strides, padding, data_format, dilations, opname):
     dilations = _ntuple(dilations, 2, "dilations", opname)
     pads = axis_pads(padding, tuple(x.shape[1:3]), tuple(f.shape[:2]), strides, dilations,
                      opname)
-    return strides, pads, dilations
+    return _morphology(x, f, strides, pads, dilations, opname, erode)
 
 
 def dilation2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
@@ -480,24 +482,19 @@ def dilation2d(input, filters, strides, padding, data_format="NHWC", dilations=N
     >>> tf.nn.dilation2d(x, tf.zeros((2, 1, 1)), 1, "VALID", "NHWC", 1).numpy().ravel()
     array([1., 2., 3.], dtype=float32)
     """
-    x, f = convert_args(input, filters, op="dilation2d")
-    strides, pads, dilations = _morph_args(x, f, strides, padding, data_format, dilations,
-                                           "dilation2d")
-    return _morphology(x, f, strides, pads, dilations, "dilation2d")
+    return _morph("dilation2d", input, filters, strides, padding, data_format, dilations)
 
 
 def erosion2d(value, filters, strides, padding, data_format="NHWC", dilations=None,
               name=None):
     """Grayscale morphological erosion (`tf.nn.erosion2d`): out[b, y, x, c] = min over taps
-    (dy, dx) of value[b, sy*y + ry*dy, sx*x + rx*dx, c] - filters[dy, dx, c] (TF's
-    definition: the negated dilation of -value by the reflected filters).
+    (dy, dx) of value[b, sy*y + ry*dy, sx*x + rx*dx, c] - filters[kh-1-dy, kw-1-dx, c]: TF's
+    values (the negated dilation of -value by the reflected filters).
 
     >>> import graphflow as tf
     >>> x = tf.reshape(tf.range(4.), (1, 4, 1, 1))
     >>> tf.nn.erosion2d(x, tf.zeros((2, 1, 1)), 1, "VALID", "NHWC", 1).numpy().ravel()
     array([0., 1., 2.], dtype=float32)
     """
-    x, f = convert_args(value, filters, op="erosion2d")
-    strides, pads, dilations = _morph_args(x, f, strides, padding, data_format, dilations,
-                                           "erosion2d")
-    return _morphology(x, f, strides, pads, dilations, "erosion2d", erode=True)
+    return _morph("erosion2d", value, filters, strides, padding, data_format, dilations,
+                  erode=True)
