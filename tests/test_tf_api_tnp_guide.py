@@ -140,3 +140,64 @@ def test_guide_device_cells():
     ones = tnp.ones([5, 3], dtype=tnp.float32)
     assert ones.device == "/job:localhost/replica:0/task:0/device:CPU:0"   # TF 2.21 on CPU
     assert tf.Variable(1.).device == ones.device
+
+
+def test_guide_jacobian_vectorized_map_and_keras(numpy_behavior):
+    """The guide's batch_jacobian, tf.function, vectorized_map and Keras cells (shapes as TF
+    prints them; per-example gradients checked against single-example ones)."""
+    tnp.random.seed(0)
+    w1 = tnp.random.randn(32, 8).astype(tnp.float32) / 4
+    bias = tnp.random.randn(8).astype(tnp.float32)
+    w2 = tnp.random.randn(8, 2).astype(tnp.float32) / 8
+    weights = (w1, bias, w2)
+
+    def predict(inputs):
+        return tnp.matmul(tnp.maximum(tnp.matmul(inputs, w1) + bias, 0), w2)
+
+    def compute_gradients(inputs, labels):
+        with tf.GradientTape() as tape:
+            tape.watch(weights)
+            loss = tnp.sum(tnp.square(predict(inputs) - labels))
+        return tape.gradient(loss, weights)
+
+    inp = tnp.ones([16, 32], tnp.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(inp)
+        out = predict(inp)
+    assert (out.shape, tape.batch_jacobian(out, inp).shape) == ((16, 2), (16, 2, 32))
+    inputs = tnp.random.randn(6, 32).astype(tnp.float32)
+    labels = tnp.random.randn(6, 2).astype(tnp.float32)
+    eager = compute_gradients(inputs, labels)
+    for a, b in zip(tf.function(compute_gradients)(inputs, labels), eager):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+    @tf.function
+    def per_example(inputs, labels):
+        def one(arg):
+            i, la = arg
+            return compute_gradients(tnp.expand_dims(i, 0), tnp.expand_dims(la, 0))
+        return tf.vectorized_map(one, (inputs, labels))
+    pe = per_example(inputs, labels)
+    assert [p.shape for p in pe] == [(6, 32, 8), (6, 8), (6, 8, 2)]
+    g3 = compute_gradients(inputs[3:4], labels[3:4])
+    for p, g in zip(pe, g3):
+        np.testing.assert_allclose(p[3], g, rtol=1e-5, atol=1e-5)
+
+    class ProjectionLayer(tf.keras.layers.Layer):
+        def __init__(self, units):
+            super().__init__()
+            self._units = units
+
+        def build(self, input_shape):
+            stddev = tnp.sqrt(self._units).astype(tnp.float32)
+            init = tnp.random.randn(input_shape[1], self._units).astype(tnp.float32) / stddev
+            self.w = tf.Variable(init, trainable=True)
+
+        def call(self, inputs):
+            return tnp.matmul(inputs, self.w)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(5), ProjectionLayer(2)])
+    x = tnp.random.randn(3, 2).astype(tnp.float32)
+    y = tnp.random.randn(3, 2).astype(tnp.float32)
+    model.compile("adam", loss="mean_squared_error")
+    model.fit(x, y, epochs=2, verbose=0)
+    assert model.predict(x, verbose=0).shape == (3, 2)
