@@ -7,7 +7,9 @@ subprocess is started first and kept waiting on its stdin; then, round after rou
 runs `--calls` steps in this process and each peer runs as many in its subprocess, one after the
 other (in an order that rotates every round), so every column sees the same load. Reported: each column's median time per step, and the
 median over rounds of graphflow's time / the peer's time (the ratio the issue's targets are stated
-in: <= 1.0 means graphflow is at least as fast).
+in: <= 1.0 means graphflow is at least as fast), and each column's median CPU time per step (the
+process's, all its threads): on a loaded machine wall times follow the scheduler's share (a
+process with more runnable threads gets more), CPU times the work done.
 
     python tools/bench_side_by_side.py conv_step --peer-python /tmp/peervenv/bin/python
     python tools/bench_side_by_side.py mlp_step --peer torch --rounds 30
@@ -82,13 +84,7 @@ def serve(peer, name):
     fn()
     print("READY", flush=True)
     for line in sys.stdin:
-        n = int(line)
-        ts = []
-        for _ in range(n):
-            t = time.perf_counter()
-            fn()
-            ts.append(time.perf_counter() - t)
-        print(json.dumps(ts), flush=True)
+        print(json.dumps(_timed(fn, int(line))), flush=True)
 
 
 def _start(peer, name, python, tree=None):
@@ -116,12 +112,19 @@ def _popen(cmd, env, cwd=None):
 
 
 def _timed(fn, n):
+    """[wall seconds, process CPU seconds] of each of n calls of fn."""
     ts = []
     for _ in range(n):
+        c = time.process_time()
         t = time.perf_counter()
         fn()
-        ts.append(time.perf_counter() - t)
+        ts.append((time.perf_counter() - t, time.process_time() - c))
     return ts
+
+
+def _medians(ts):
+    """(median wall, median CPU) of `_timed`'s pairs."""
+    return tuple(statistics.median(v) for v in zip(*ts))
 
 
 def main(argv=None):
@@ -155,6 +158,7 @@ def main(argv=None):
             peers["baseline"] = p
     gf = _graphflow(args.workload)
     times = {c: [] for c in ["graphflow", *peers]}
+    cpus = {c: [] for c in times}
     ratios = {c: [] for c in peers}
     cols = list(times)
     for r in range(args.rounds):
@@ -163,15 +167,16 @@ def main(argv=None):
         now = {}
         for c in cols[r % len(cols):] + cols[:r % len(cols)]:
             if c == "graphflow":
-                now[c] = statistics.median(_timed(gf, args.calls))
+                now[c] = _medians(_timed(gf, args.calls))
             else:
                 peers[c].stdin.write(f"{args.calls}\n")
                 peers[c].stdin.flush()
-                now[c] = statistics.median(json.loads(peers[c].stdout.readline()))
-        for c, v in now.items():
+                now[c] = _medians(json.loads(peers[c].stdout.readline()))
+        for c, (v, cpu) in now.items():
             times[c].append(v)
+            cpus[c].append(cpu)
             if c != "graphflow":
-                ratios[c].append(now["graphflow"] / v)
+                ratios[c].append(now["graphflow"][0] / v)
     for p in peers.values():
         p.stdin.close()
         p.wait()
@@ -181,7 +186,8 @@ def main(argv=None):
                  f"   graphflow/{c} = {statistics.median(ratios[c]):.2f} "
                  f"(rounds {min(ratios[c]):.2f}-{max(ratios[c]):.2f})")
         print(f"  {c:14s} median {statistics.median(v) * 1e3:8.2f} ms  "
-              f"best round {min(v) * 1e3:8.2f} ms{extra}")
+              f"best round {min(v) * 1e3:8.2f} ms  CPU {statistics.median(cpus[c]) * 1e3:7.2f} ms"
+              f"{extra}")
     print("  load: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     return 0
 
