@@ -423,7 +423,6 @@ def test_experimental_numpy_aliases():
     assert [v.numpy().tolist() for v in tnp.where(tnp.asarray([[0, 1], [1, 0]]))] == \
         [[0, 1], [1, 0]]
     assert int(tnp.argmax(x)) == 3 and tnp.shape(x) == (2, 2) and tnp.size(x) == 4
-    tnp.experimental_enable_numpy_behavior()
     with pytest.raises(AttributeError):
         tnp.fft   # only the listed aliases exist
 

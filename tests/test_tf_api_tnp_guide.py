@@ -201,3 +201,10 @@ def test_guide_jacobian_vectorized_map_and_keras(numpy_behavior):
     model.compile("adam", loss="mean_squared_error")
     model.fit(x, y, epochs=2, verbose=0)
     assert model.predict(x, verbose=0).shape == (3, 2)
+
+
+def test_numpy_functions_call_the_methods(numpy_behavior):
+    x = tf.constant([[1., 2.], [3., 4.]])   # np.mean(t) calls t.mean(axis=, dtype=, out=)
+    assert np.asarray(np.mean(x, axis=0)).tolist() == [2., 3.]
+    assert float(np.max(x)) == 4.0 and np.asarray(np.min(x, axis=1)).tolist() == [1., 3.]
+    assert np.asarray(np.mean(x, axis=1, keepdims=True)).shape == (2, 1)

@@ -392,6 +392,12 @@ def _astype_method(self, dtype):
     return _m.cast(self, _np_dtype(dtype))
 
 
+def _kd(keepdims):
+    """keepdims as a bool (NumPy passes its _NoValue sentinel through np.mean & co)."""
+    return keepdims is True or (isinstance(keepdims, (int, _np.integer, _np.bool_))
+                                and bool(keepdims))
+
+
 def _tolist_method(self):
     return _np.asarray(self).tolist()
 
@@ -400,9 +406,11 @@ _NUMPY_METHODS = dict(
     T=property(lambda self: transpose(self)), reshape=_reshape_method,
     transpose=_transpose_method, astype=_astype_method, ravel=lambda self: ravel(self),
     flatten=lambda self, order="C": flatten(self, order), clip=lambda self, a, b: clip(self, a, b),
-    tolist=_tolist_method, max=lambda self, axis=None, keepdims=False: amax(self, axis, keepdims),
-    min=lambda self, axis=None, keepdims=False: amin(self, axis, keepdims),
-    mean=lambda self, axis=None, keepdims=False: mean(self, axis, keepdims=keepdims),
+    tolist=_tolist_method, max=lambda self, axis=None, out=None, keepdims=False, **_:
+        amax(self, axis, _kd(keepdims)),
+    min=lambda self, axis=None, out=None, keepdims=False, **_: amin(self, axis, _kd(keepdims)),
+    mean=lambda self, axis=None, dtype=None, out=None, keepdims=False, **_:
+        mean(self, axis, dtype, keepdims=_kd(keepdims)),   # numpy's np.mean(t) calls t.mean
     size=property(lambda self: size(self)), data=property(lambda self: self),
     __round__=lambda self, ndigits=None: around(self, ndigits or 0))
 
