@@ -345,3 +345,111 @@ def test_tree_additions_as_keras():
     T.assert_same_paths(P1(0, 1), P2(2, 3))
     with pytest.raises(ValueError, match=r"Paths in `a` missing in `b`:\n\{\('a',\)\}"):
         T.assert_same_paths({"a": 1}, {"b": 1})
+
+
+# ---------------------------------------------------------------------------- optimizers
+O = keras.optimizers
+W0 = [[[1.0, 2.0, -1.5], [3.0, -4.0, 0.5]], [0.3, -0.2]]
+GSEQ = [[[[0.5, -1.0, 0.2], [0.1, 0.3, -0.7]], [1.0, -2.0]],
+        [[[-0.2, 0.4, 0.9], [0.6, -0.1, 0.05]], [0.5, 0.25]],
+        [[[0.3, 0.3, -0.3], [-0.8, 0.2, 0.4]], [-1.5, 0.1]]]
+
+
+def _run(opt, w0s=W0, gseq=GSEQ):
+    ws = [tf.Variable(np.array(w, "float32")) for w in w0s]
+    for gs in gseq:
+        opt.apply_gradients([(tf.constant(np.array(g, "float32")), w) for g, w in zip(gs, ws)])
+    return [w.numpy() for w in ws]
+
+
+# 3 steps on a matrix and a vector, Keras 3.15.1 (JAX backend)
+OPT_CASES = {
+    "lamb": (lambda: O.Lamb(0.1), [[[0.2822762131690979, 2.423464775085449, -2.359198570251465],
+                                    [2.5088465213775635, -4.776791572570801, 1.0362703800201416]],
+                                   [0.25252288579940796, -0.12877319753170013]]),
+    "lamb_wd": (lambda: O.Lamb(0.05, beta_1=0.8, weight_decay=0.1),
+                [[[0.6468414068222046, 2.1448473930358887, -1.892567753791809],
+                  [2.729118824005127, -4.3089704513549805, 0.7190737724304199]],
+                 [0.2755753993988037, -0.16170969605445862]]),
+    "adafactor": (lambda: O.Adafactor(0.5),
+                  [[[-0.5384266972541809, 1.5512373447418213, -2.9536612033843994],
+                    [2.1517677307128906, -4.884888648986816, 1.1852664947509766]],
+                   [0.20134679973125458, -0.09046810120344162]]),
+    "adafactor_norel": (lambda: O.Adafactor(0.5, relative_step=False, clip_threshold=0.5,
+                                            beta_2_decay=-0.5),
+                        [[[0.19231949746608734, 1.6362183094024658, -2.0607006549835205],
+                          [2.574780225753784, -4.476008892059326, 0.861821711063385]],
+                         [0.22875939309597015, -0.16301779448986053]]),
+    "adafactor_sched": (lambda: O.Adafactor(O.schedules.ExponentialDecay(2.0, 1, 0.5)),
+                        [[[-1.7335642576217651, 1.769728183746338, -4.529416561126709],
+                          [0.45459920167922974, -5.452330112457275, 2.555267810821533]],
+                         [0.04637579992413521, 0.04636719822883606]]),
+}
+
+
+@pytest.mark.parametrize("key", sorted(OPT_CASES))
+def test_lamb_adafactor_as_keras(key):
+    make, expect = OPT_CASES[key]
+    for got, want in zip(_run(make()), expect):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
+
+
+def test_optimizer_configs_and_names():
+    cfg = O.Adafactor().get_config()
+    assert {k: cfg[k] for k in ("beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold",
+                                "relative_step")} == \
+        {"beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 0.001, "clip_threshold": 1.0,
+         "relative_step": True}
+    assert type(O.get("lamb")) is O.Lamb and type(O.get("adafactor")) is O.Adafactor
+    assert type(O.deserialize(O.serialize(O.Lamb(0.2)))) is O.Lamb
+    assert keras.mixed_precision.LossScaleOptimizer is O.LossScaleOptimizer
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")
+def test_loss_scale_optimizer_as_keras():
+    # Keras 3.15 on its TensorFlow backend (its JAX backend fails on this eager loop)
+    opt = O.LossScaleOptimizer(O.SGD(0.1), initial_scale=8.0, dynamic_growth_steps=2)
+    w = tf.Variable([1.0, -1.0])
+    expect = [([0.9, -1.05], 8.0, 1, 1), ([0.9, -1.05], 4.0, 0, 1), ([0.85, -1.1], 4.0, 1, 2),
+              ([0.75, -1.2], 8.0, 0, 3), ([0.75, -1.2], 4.0, 0, 3), ([0.55, -1.4], 4.0, 1, 4)]
+    for g, (wv, scale, counter, it) in zip(
+            [[8.0, 4.0], [16.0, np.inf], [2.0, 2.0], [4.0, 4.0], [np.nan, 1.0], [8.0, 8.0]],
+            expect):
+        opt.apply_gradients([(tf.constant(np.array(g, "float32")), w)])
+        np.testing.assert_allclose(w.numpy(), wv, rtol=1e-6)
+        assert (float(opt.dynamic_scale.numpy()), int(opt.step_counter.numpy()),
+                int(opt.iterations.numpy())) == (scale, counter, it)
+    opt = O.LossScaleOptimizer(O.Adam(0.1), initial_scale=4.0, dynamic_growth_steps=3)
+    w = tf.Variable([1.0, -1.0])
+    expect = [([0.900000810623169, -1.099998950958252], 4.0, 1),
+              ([0.900000810623169, -1.099998950958252], 2.0, 1),
+              ([0.80678391456604, -1.1999976634979248], 2.0, 2),
+              ([0.7104883193969727, -1.2967761754989624], 2.0, 3),
+              ([0.6422474980354309, -1.3860775232315063], 4.0, 4)]
+    for g, (wv, scale, it) in zip([[8.0, 4.0], [16.0, np.inf], [2.0, 2.0], [4.0, 4.0],
+                                   [-1.0, 1.0]], expect):
+        opt.apply_gradients([(tf.constant(np.array(g, "float32")), w)])
+        np.testing.assert_allclose(w.numpy(), wv, rtol=1e-5)
+        assert (float(opt.dynamic_scale.numpy()), int(opt.iterations.numpy())) == (scale, it)
+    cfg = O.LossScaleOptimizer(O.SGD(0.1)).get_config()
+    assert (cfg["initial_scale"], cfg["dynamic_growth_steps"],
+            cfg["inner_optimizer"]["class_name"]) == (32768.0, 2000, "SGD")
+    with pytest.raises(ValueError, match="does not support `clipnorm`"):
+        O.LossScaleOptimizer(O.SGD(), clipnorm=1.0)
+
+
+def test_loss_scale_optimizer_in_fit_matches_plain_sgd():
+    x = np.linspace(-1, 1, 16, dtype="float32").reshape(8, 2)
+    y = x @ np.array([[1.5], [-0.5]], "float32")
+    weights = None
+    outs = []
+    for opt in (O.SGD(0.1), O.LossScaleOptimizer(O.SGD(0.1), initial_scale=1024.0)):
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        if weights is None:
+            weights = model.get_weights()
+        model.set_weights(weights)
+        model.compile(opt, "mse", jit_compile=False)
+        model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+        outs.append(model.get_weights())
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

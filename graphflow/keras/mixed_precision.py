@@ -9,6 +9,7 @@ policy is the one that can be set; mixed policies raise a clear NotImplementedEr
 ('float32', 'float32', 'float32')
 """
 from . import config as _config
+from .optimizers import LossScaleOptimizer  # noqa: F401  (keras.mixed_precision's name)
 
 
 class DTypePolicy:
@@ -67,3 +68,15 @@ def set_global_policy(policy):
     """Set the global dtype policy: a name or a DTypePolicy (None resets to float32); policies
     other than float32 raise NotImplementedError (graphflow has no mixed precision)."""
     _config.set_dtype_policy(DTypePolicy("float32" if policy is None else policy).name)
+
+
+def dtype_policy():
+    """The global dtype policy (Keras 3's `keras.mixed_precision.dtype_policy`).
+
+    >>> dtype_policy().name
+    'float32'
+    """
+    return global_policy()
+
+
+set_dtype_policy = set_global_policy

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import state as _state
-from ..ops import math_ops as _m
+from ..ops import math_ops as _m, shape_ops as _s
 from ..tensor import Tensor, Variable, convert_to_tensor
 
 
@@ -921,8 +921,231 @@ class Lion(Optimizer):
         return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2)
 
 
+class Lamb(Optimizer):
+    """LAMB (You et al., 2019), Keras 3's `keras.optimizers.Lamb`: Adam's bias-corrected
+    update u = m_hat / (sqrt(v_hat) + eps), scaled per variable by the trust ratio
+    ||w|| / ||u|| (1 when either norm is 0): w -= ratio lr u.
+
+    >>> import graphflow as tf
+    >>> w = tf.Variable([3.0, 4.0])
+    >>> _ = Lamb(0.1).apply_gradients([(tf.constant([1.0, -1.0]), w)])
+    >>> [round(float(v), 4) for v in w.numpy()]     # ||w|| = 5 = ||step|| / lr
+    [2.6464, 4.3536]
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="lamb",
+                 **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def build_slots(self, var):
+        return {"m": self.add_variable_from_reference(var, "momentum"),
+                "v": self.add_variable_from_reference(var, "velocity")}
+
+    def update_step(self, g, v, lr, slots):
+        t = self.update_count() + 1.0
+        m, vv = slots["m"], slots["v"]
+        m_new = m.read_value() + (g - m.read_value()) * (1.0 - self.beta_1)
+        v_new = vv.read_value() + (_m.square(g) - vv.read_value()) * (1.0 - self.beta_2)
+        m.assign(m_new)
+        vv.assign(v_new)
+        m_hat = m_new / (1.0 - _m.pow(convert_to_tensor(np.float32(self.beta_1)), t))
+        v_hat = v_new / (1.0 - _m.pow(convert_to_tensor(np.float32(self.beta_2)), t))
+        update = m_hat / (_m.sqrt(v_hat) + self.epsilon)
+        w_norm = _m.sqrt(_m.reduce_sum(_m.square(v.read_value())))
+        u_norm = _m.sqrt(_m.reduce_sum(_m.square(update)))
+        ratio = _m.where(_m.greater(w_norm, 0.0),
+                         _m.where(_m.greater(u_norm, 0.0), w_norm / _m.maximum(u_norm, 1e-30),
+                                  1.0), 1.0)
+        v.assign_sub(ratio * lr * update)
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2,
+                    epsilon=self.epsilon)
+
+
+class Adafactor(Optimizer):
+    """Adafactor (Shazeer & Stern, 2018), Keras 3's `keras.optimizers.Adafactor`: the second
+    moment of a matrix is kept factored (row and column means r, c; v = r c / mean(r)), the
+    step is relative to the variable's RMS (at least `epsilon_2`), the update clipped to RMS
+    `clip_threshold`, and the decay is 1 - t^beta_2_decay.
+
+    >>> import graphflow as tf
+    >>> w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    >>> _ = Adafactor(0.5).apply_gradients([(tf.constant([[1.0, 0.0], [0.0, 1.0]]), w)])
+    >>> [[round(float(a), 4) for a in row] for row in w.numpy()]
+    [[-0.9365, 2.0], [3.0, 2.0635]]
+    """
+
+    def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3,
+                 clip_threshold=1.0, relative_step=True, name="adafactor", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_2_decay, self.epsilon_1 = float(beta_2_decay), float(epsilon_1)
+        self.epsilon_2, self.clip_threshold = float(epsilon_2), float(clip_threshold)
+        self.relative_step = bool(relative_step)
+
+    def _zeros(self, var, shape, name):
+        base = getattr(var, "path", var.name.split(":")[0])
+        return Variable(np.zeros(tuple(shape), var.dtype.np), trainable=False,
+                        name=f"{self.name}/{base}_{name}")
+
+    def build_slots(self, var):
+        slots = {"v": self.add_variable_from_reference(var, "velocity")}
+        if len(var.shape) >= 2:
+            shape = tuple(var.shape)
+            slots["r"] = self._zeros(var, shape[:-1], "r")
+            slots["c"] = self._zeros(var, shape[:-2] + shape[-1:], "c")
+        return slots
+
+    @staticmethod
+    def _rms(x):
+        return _m.sqrt(_m.reduce_mean(_m.square(x)))
+
+    def update_step(self, g, v, lr, slots):
+        t = self.update_count() + 1.0
+        inv_sqrt_t = 1.0 / _m.sqrt(t)
+        if self._schedule is None and self.relative_step:
+            lr = _m.minimum(lr, inv_sqrt_t)
+        rho = _m.minimum(lr, inv_sqrt_t)
+        alpha = _m.maximum(self.epsilon_2, self._rms(v.read_value())) * rho
+        g2 = _m.square(g) + self.epsilon_1
+        beta_2 = 1.0 - _m.pow(t, self.beta_2_decay)
+        vel = slots["v"]
+        if "r" in slots:
+            r = slots["r"].read_value() * beta_2 + _m.reduce_mean(g2, -1) * (1.0 - beta_2)
+            c = slots["c"].read_value() * beta_2 + _m.reduce_mean(g2, -2) * (1.0 - beta_2)
+            slots["r"].assign(r)
+            slots["c"].assign(c)
+            new_v = _s.expand_dims(r / _m.reduce_mean(r, -1, keepdims=True), -1) * \
+                _s.expand_dims(c, -2)
+        else:
+            new_v = vel.read_value() * beta_2 + g2 * (1.0 - beta_2)
+        vel.assign(new_v)
+        u = g / _m.sqrt(new_v)
+        u = u / _m.maximum(1.0, self._rms(u) / self.clip_threshold)
+        v.assign_sub(alpha * u)
+
+    def get_config(self):
+        return dict(super().get_config(), beta_2_decay=self.beta_2_decay,
+                    epsilon_1=self.epsilon_1, epsilon_2=self.epsilon_2,
+                    clip_threshold=self.clip_threshold, relative_step=self.relative_step)
+
+
+class LossScaleOptimizer(Optimizer):
+    """Dynamic loss scaling around `inner_optimizer` (Keras 3's
+    `keras.optimizers.LossScaleOptimizer`, also `keras.mixed_precision.LossScaleOptimizer`):
+    `scale_loss` multiplies the loss by `dynamic_scale`; `apply_gradients` divides the
+    gradients by it, and if they are all finite applies the inner update (doubling the scale
+    after `dynamic_growth_steps` finite steps in a row), else skips the update entirely and
+    halves the scale. Traced as one program (the skipped update is undone with `where`).
+
+    >>> import graphflow as tf
+    >>> opt = LossScaleOptimizer(SGD(0.1), initial_scale=8.0)
+    >>> w = tf.Variable([1.0])
+    >>> _ = opt.apply_gradients([(tf.constant([8.0]), w)])         # unscaled: 1.0
+    >>> _ = opt.apply_gradients([(tf.constant([float("inf")]), w)])  # skipped, scale halves
+    >>> w.numpy().tolist(), float(opt.dynamic_scale.numpy()), int(opt.iterations.numpy())
+    ([0.8999999761581421], 4.0, 1)
+    """
+
+    def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000,
+                 name=None, **kwargs):
+        if not kwargs.pop("dynamic", True):
+            raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, "
+                             "simply set `loss_scale_factor` directly on the `inner_optimizer`.")
+        for arg in ("weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema",
+                    "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                    "gradient_accumulation_steps"):
+            if kwargs.pop(arg, None) not in (None, False, 0.99):
+                raise ValueError(f"LossScaleOptimizer does not support `{arg}`. Instead, set "
+                                 f"`{arg}` on the `inner_optimizer`.")
+        if kwargs:
+            raise ValueError(f"LossScaleOptimizer does not support arguments: {sorted(kwargs)}")
+        self.inner_optimizer = get(inner_optimizer)
+        super().__init__(0.0, name=name or "loss_scale_optimizer")
+        self.initial_scale = float(initial_scale)
+        self.dynamic_growth_steps = int(dynamic_growth_steps)
+        self.inner_optimizer.loss_scale_factor = None
+        self.step_counter = _scalar_var(0, _dt.int64, f"{self.name}/step_counter")
+        self.dynamic_scale = _scalar_var(self.initial_scale, _dt.float32,
+                                         f"{self.name}/dynamic_scale")
+
+    # the inner optimizer's learning rate and step count are the ones that matter
+    @property
+    def learning_rate(self):
+        return self.inner_optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if hasattr(self, "inner_optimizer"):
+            self.inner_optimizer.learning_rate = value
+
+    @property
+    def iterations(self):
+        return self.inner_optimizer.iterations
+
+    @iterations.setter
+    def iterations(self, value):    # the base class's own counter is not used
+        pass
+
+    @property
+    def variables(self):
+        return [self.step_counter, self.dynamic_scale] + self.inner_optimizer.variables
+
+    def build(self, var_list):
+        self.inner_optimizer.build(var_list)
+        self.built = True
+
+    def scale_loss(self, loss):
+        return loss * self.dynamic_scale.read_value()
+
+    def apply_gradients(self, grads_and_vars, name=None, **_):
+        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        if not pairs:
+            return self.iterations
+        inner = self.inner_optimizer
+        inner.build([v for _, v in pairs])
+        with _state.name_scope(self.name):
+            scale = self.dynamic_scale.read_value()
+            grads = [convert_to_tensor(g) for g, _ in pairs]
+            finite = _m.reduce_all(_s.stack([_m.reduce_all(_m.is_finite(g)) for g in grads]))
+            state = [v for _, v in pairs] + [w for _, v in pairs
+                                             for w in inner._slots[id(v)].values()]
+            state += [inner.iterations] + inner._step_variables()
+            kept = [(w, w.read_value()) for w in state]
+        inner.apply_gradients([(g / _m.cast(scale, g.dtype), v) for g, (_, v) in
+                               zip(grads, pairs)])
+        with _state.name_scope(self.name):
+            for w, old in kept:     # a non-finite step changes nothing
+                w.assign(_m.where(finite, w.read_value(), old))
+            counter = self.step_counter.read_value()
+            grow = _m.logical_and(finite, _m.equal(counter, np.int64(self.dynamic_growth_steps
+                                                                      - 1)))
+            self.step_counter.assign(_m.where(finite, _m.where(grow, counter * 0, counter + 1),
+                                              counter * 0))
+            self.dynamic_scale.assign(_m.where(finite, _m.where(grow, scale * 2.0, scale),
+                                               scale * 0.5))
+        return self.iterations
+
+    def finalize_variable_values(self, var_list):
+        self.inner_optimizer.finalize_variable_values(var_list)
+
+    def get_config(self):
+        return {"name": self.name, "inner_optimizer": serialize(self.inner_optimizer),
+                "initial_scale": self.initial_scale,
+                "dynamic_growth_steps": self.dynamic_growth_steps}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        config["inner_optimizer"] = deserialize(config["inner_optimizer"], custom_objects)
+        return cls(**config)
+
+
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "ftrl": Ftrl, "lion": Lion}
+            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "ftrl": Ftrl, "lion": Lion,
+            "lamb": Lamb, "adafactor": Adafactor,
+            "lossscaleoptimizer": LossScaleOptimizer}
 
 
 def serialize(optimizer):
