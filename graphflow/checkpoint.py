@@ -288,7 +288,7 @@ def list_variables(ckpt_dir_or_file):
     >>> import tempfile, os, graphflow as tf
     >>> p = tf.train.Checkpoint(w=tf.Variable([[1.0, 2.0]])).write(os.path.join(tempfile.mkdtemp(), "c"))
     >>> tf.train.list_variables(p)
-    [('save_counter/.ATTRIBUTES/VARIABLE_VALUE', []), ('w/.ATTRIBUTES/VARIABLE_VALUE', [1, 2])]
+    [('w/.ATTRIBUTES/VARIABLE_VALUE', [1, 2])]
     """
     return sorted(CheckpointReader(ckpt_dir_or_file).get_variable_to_shape_map().items())
 
@@ -448,8 +448,8 @@ class Checkpoint:
         return self._save_counter
 
     def write(self, file_prefix, options=None):
-        """Write the checkpoint to exactly `file_prefix`; returns it."""
-        self.save_counter  # noqa: B018 (created before collecting, so it is saved)
+        """Write the checkpoint to exactly `file_prefix`; returns it. (As TF, `save_counter`
+        is written once it exists: after a `save`, a `restore` or a read of it.)"""
         values = {k: value_of(v) for k, v in collect(self).items()}
         return write_values(os.fspath(file_prefix), values, alias_keys(self, values))
 
@@ -473,8 +473,9 @@ class Checkpoint:
         if save_path is None:
             return LoadStatus(None, (), ())
         path = _resolve(os.fspath(save_path))
-        self.save_counter  # noqa: B018
         values, aliases = read_values(path, aliases=True)
+        if any(k.startswith("save_counter/") for k in values):
+            self.save_counter  # noqa: B018 (made, so the saved count is restored)
         return restore_into(self, values, path, aliases)
 
 

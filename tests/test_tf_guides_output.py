@@ -25,7 +25,7 @@ def _same_line(got, want):
 
 @pytest.mark.parametrize("name", ["unicode", "core_guides", "random_numbers",
                                   "ragged_tensors", "composite_datasets",
-                                  "advanced_autodiff"])
+                                  "advanced_autodiff", "modules"])
 def test_guide_output_matches_tf(name):
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = f.read().replace("import tensorflow as tf", "import graphflow as tf")
