@@ -129,9 +129,11 @@ def test_the_tag_changes_with_the_native_version_and_numbas_cpu_settings(monkeyp
 
 def test_the_kernel_key_changes_with_numbas_version(monkeypatch):
     import importlib.metadata as md
+    assert cache._dist_version("numba") == md.version("numba")   # read from the dist-info name
+    assert cache._dist_version("llvmlite") == md.version("llvmlite")
     key = cache.kernel_key("def kernel(): pass", [("i",)])
-    real = md.version
-    monkeypatch.setattr(md, "version", lambda n: "0.0.1" if n == "numba" else real(n))
+    real = cache._dist_version
+    monkeypatch.setattr(cache, "_dist_version", lambda n: "0.0.1" if n == "numba" else real(n))
     monkeypatch.setattr(cache, "_salt", None)
     assert cache.kernel_key("def kernel(): pass", [("i",)]) != key
     monkeypatch.undo()

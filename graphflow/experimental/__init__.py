@@ -8,7 +8,15 @@ from . import numpy  # noqa: A004 (TF's name)
 from ..extension_type import BatchableExtensionType, ExtensionType, ExtensionTypeSpec
 from ..extension_type import dispatch_for_api, dispatch_for_binary_elementwise_apis
 from ..extension_type import dispatch_for_unary_elementwise_apis, unregister_dispatch_for
-from ..data.experimental_ops import Optional
+from ..lazy import lazy_attributes
+
+
+def _optional():
+    from ..data.experimental_ops import Optional   # here: tf.data loads at first use
+    return Optional
+
+
+__getattr__, __dir__ = lazy_attributes(globals(), table={"Optional": _optional})
 
 __all__ = ["numpy", "ExtensionType", "BatchableExtensionType", "ExtensionTypeSpec",
            "dispatch_for_api", "dispatch_for_unary_elementwise_apis",

@@ -92,14 +92,34 @@ def _get_salt():
         for name in ("vmath.py", "rt.py"):
             with open(os.path.join(_HERE, name), "rb") as f:
                 h.update(f.read())
-        try:
-            from importlib.metadata import version
-            h.update(version("numba").encode())
-            h.update(version("llvmlite").encode())
-        except Exception:   # pragma: no cover - metadata missing
-            pass
+        for dist in ("numba", "llvmlite"):
+            h.update(_dist_version(dist).encode())
         _salt = h.hexdigest()
     return _salt
+
+
+def _dist_version(name):
+    """The installed version of distribution `name` ('' if unknown), read from its
+    ``name-version.dist-info`` directory's name on sys.path, as `importlib.metadata` would find
+    it - without importing importlib.metadata (~30-50 ms of CPU at a warm start, for two version
+    strings; it stays the fallback).
+
+    >>> _dist_version("numba") == __import__("importlib.metadata").metadata.version("numba")
+    True
+    """
+    for d in sys.path:
+        try:
+            names = os.listdir(d or ".")
+        except OSError:
+            continue
+        for f in names:
+            if f.startswith(name + "-") and f.endswith(".dist-info"):
+                return f[len(name) + 1:-len(".dist-info")]
+    try:
+        from importlib.metadata import version
+        return version(name)
+    except Exception:   # pragma: no cover - metadata missing
+        return ""
 
 
 def kernel_key(source, arg_types=()):
