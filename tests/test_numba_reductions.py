@@ -282,6 +282,43 @@ def test_split_full_reductions_match_numpy(dtype):
             np.testing.assert_array_equal(a, b)
 
 
+def test_split_reductions_one_chunk_and_chunked_agree(monkeypatch):
+    """A split reduction on one thread makes one kernel call writing the result itself (the
+    same value the chunked path gives when the pool runs one chunk: the other partials are the
+    identity); on all cores each chunk writes a partial, combined after. Both paths forced here
+    (whatever the load): max bit for bit, sums within float32 rounding of the float64 sum, NaN
+    and inf propagating."""
+    from graphflow.backends.numba import parallel, plan as plan_mod
+    pool = parallel.ChunkPool(1)
+    runs = []
+    real_run = pool.run
+    monkeypatch.setattr(pool, "run", lambda fn, n, chunk=parallel.CHUNK_ELEMENTS: (
+        runs.append(pool.serial(n, chunk)), real_run(fn, n, chunk))[1])
+    monkeypatch.setattr(parallel, "_pool", pool)
+    monkeypatch.setattr(plan_mod, "_chunk_pool", lambda: pool)
+    monkeypatch.setattr(plan_mod, "no_idle_core", lambda: False)
+    monkeypatch.setenv("GRAPHFLOW_PLAN_THREADS", "multi")
+    x = special(np.float32, (4100, 1024), 5)
+    fn = lambda x: [tf.reduce_sum(x * 2.0), tf.reduce_sum(x, 0), tf.reduce_max(x * 2.0)]  # noqa
+    clean = np.random.default_rng(13).standard_normal((4100, 1024)).astype(np.float32)
+    for data in (clean, x):
+        got, want, plan = both(fn, data)
+        assert sum(st.split is not None for st in plan.cluster_steps) == 2, plan.report()
+        assert runs and not any(runs), "the chunked path did not run"
+        with parallel.ONE_THREAD:
+            one = [np.asarray(v) for v in tf.function(fn)(tf.constant(data))]
+        np.testing.assert_array_equal(got[2], one[2])
+        np.testing.assert_array_equal(got[2], want[2])
+        exact = [(data.astype(np.float64) * 2).sum(), data.astype(np.float64).sum(0)]
+        for a, b, e in zip(got[:2], one[:2], exact):
+            np.testing.assert_array_equal(np.isnan(a), np.isnan(e))
+            np.testing.assert_array_equal(np.isnan(b), np.isnan(e))
+            ok = ~np.isnan(e)
+            for v in (a, b):        # a few float32 roundings of partial sums at most
+                np.testing.assert_allclose(np.asarray(v)[ok], np.asarray(e)[ok], rtol=1e-6,
+                                           atol=1e-6 * np.abs(data).max() * 64)
+
+
 def test_split_reduction_without_helper_threads(monkeypatch):
     """On one usable core the chunk pool runs every chunk in one call: the partials it does not
     write hold the monoid's identity, so the combined result is still exact."""
@@ -809,3 +846,34 @@ def test_big_cumsum_inner_axis_runs_chunked_and_outer_axis_serial():
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
     np.testing.assert_allclose(got[2], want[2], rtol=1e-4, atol=1e-3)
+
+
+@st.composite
+def scan_programs(draw):
+    steps = [(draw(st.sampled_from(range(len(UNARY)))), draw(st.sampled_from([0, 1, 2, -1])),
+              draw(st.booleans()), draw(st.booleans()), draw(st.sampled_from([None, 0, 2])))
+             for _ in range(draw(st.integers(1, 3)))]
+    return steps, draw(st.booleans())
+
+
+@settings(max_examples=4, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(scan_programs())
+def test_random_scans_with_reductions_match_numpy(prog):
+    """cumsum of fused producers along any axis (exclusive, reversed), read by reductions over
+    the same or other axes and by an elementwise op (NaN, inf, signed zeros in the data): all
+    within float32 rounding of numpy's (the producers use vmath: 1-2 ulp), NaN where numpy's."""
+    steps, specials = prog
+    x = special(np.float32, (3, 4, 37), 19) if specials else \
+        np.round(np.random.default_rng(20).standard_normal((3, 4, 37)), 1).astype(np.float32)
+
+    def fn(x):
+        outs = []
+        for u, ax, ex, rev, rax in steps:
+            c = tf.math.cumsum(UNARY[u](x), ax, exclusive=ex, reverse=rev)
+            outs += [c, tf.reduce_sum(c * c, rax), tf.abs(c) + 1.0]
+        return outs
+    got, want, _ = both(fn, x)
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-4, equal_nan=True)

@@ -1,5 +1,5 @@
-"""Accuracy, special values and SIMD code of vmath's float64 exp and tanh (`exp_f64`,
-`tanh_f64`), which the numba backend's float64 kernels use instead of scalar libm calls.
+"""Accuracy, special values and SIMD code of vmath's float64 exp, tanh, log and log1p
+(`exp_f64`, ...), which the numba backend's float64 kernels use instead of scalar libm calls.
 
 The functions run the way the generated kernels use them: inlined into one @njit loop compiled
 with the kernels' flags (`rt.KERNEL_FLAGS`) and 512-bit vectors allowed. The reference is the
@@ -18,25 +18,27 @@ from graphflow.backends.numba import vmath as vm
 from graphflow.backends.numba.rt import KERNEL_FLAGS, wide_vectors
 
 #: documented bounds in ulp of the correctly rounded result (vmath's docstrings)
-MAX_ULP = {"exp": 1, "tanh": 2}
+MAX_ULP = {"exp": 1, "tanh": 2, "log": 1, "log1p": 1}
 _EXTENDED = np.finfo(np.longdouble).nmant >= 63
 _TINY = np.finfo(np.float64).smallest_subnormal
 
 
 @numba.njit(error_model="numpy", fastmath=KERNEL_FLAGS)
-def _both(x, e, t):
+def _all(x, e, t, lg, l1):
     wide_vectors()
     for i in range(x.shape[0]):
         e[i] = vm.exp_f64(x[i])
         t[i] = vm.tanh_f64(x[i])
+        lg[i] = vm.log_f64(x[i])
+        l1[i] = vm.log1p_f64(x[i])
 
 
 def run(x):
-    """(exp_f64(x), tanh_f64(x)) elementwise, from one compiled loop."""
+    """(exp, tanh, log, log1p) of x by vmath, elementwise, from one compiled loop."""
     x = np.ascontiguousarray(x, np.float64)
-    e, t = np.empty_like(x), np.empty_like(x)
-    _both(x, e, t)
-    return e, t
+    outs = [np.empty_like(x) for _ in range(4)]
+    _all(x, *outs)
+    return outs
 
 
 def ulp_distance(a, b):
@@ -65,7 +67,8 @@ def inputs():
     rng = np.random.default_rng(0)
     bits = rng.integers(0, 2**64, 300_000, dtype=np.uint64).view(np.float64)  # every binade
     return np.concatenate([bits, rng.uniform(-750, 712, 300_000), rng.uniform(-20, 20, 300_000),
-                           rng.uniform(-1, 1, 200_000), rng.standard_normal(100_000) * 1e-3])
+                           rng.uniform(-1, 1, 200_000), rng.standard_normal(100_000) * 1e-3,
+                           rng.uniform(0.5, 2, 100_000), np.abs(bits[:100_000])])
 
 
 def test_ulp_distance():
@@ -77,7 +80,7 @@ def test_ulp_distance():
 
 def test_accuracy_wide_range():
     x = inputs()
-    got = dict(zip(("exp", "tanh"), run(x)))
+    got = dict(zip(("exp", "tanh", "log", "log1p"), run(x)))
     for name, bound in MAX_ULP.items():
         want, extra = reference(name, x)
         d = ulp_distance(got[name], want)
@@ -104,31 +107,45 @@ SPECIAL = [  # (x, exp(x), tanh(x)), bit-exact (signed zeros included)
     (-708.5, np.exp(-708.5), -1.0),                                 # a subnormal result
     (19.1, np.exp(19.1), 1.0), (-19.1, np.exp(-19.1), -1.0),        # tanh rounds to +-1
 ]
+SPECIAL_LOG = [  # (x, log(x), log1p(x)); NaN compared as NaN
+    (0.0, -INF, 0.0), (-0.0, -INF, -0.0), (1.0, 0.0, np.log1p(1.0)), (-1.0, NAN, -INF),
+    (-2.0, NAN, NAN), (INF, INF, INF), (-INF, NAN, NAN), (_TINY, np.log(_TINY), _TINY),
+    (-_TINY, NAN, -_TINY), (1e-310, np.log(1e-310), 1e-310), (1e300, np.log(1e300),
+                                                                np.log1p(1e300)),
+    (2.0 ** 53, np.log(2.0 ** 53), np.log1p(2.0 ** 53)), (1e-17, np.log(1e-17), 1e-17),
+]
 
 
 def test_special_values():
     x, want_e, want_t = (np.array(c) for c in zip(*SPECIAL))
-    e, t = run(x)
+    e, t, _, _ = run(x)
     np.testing.assert_array_equal(e.view(np.int64), want_e.view(np.int64))
     np.testing.assert_array_equal(t.view(np.int64), want_t.view(np.int64))
-    e, t = run(np.array([NAN, -NAN]))
-    assert np.isnan(e).all() and np.isnan(t).all()
+    assert all(np.isnan(v).all() for v in run(np.array([NAN, -NAN])))
+    x, want_l, want_l1 = (np.array(c) for c in zip(*SPECIAL_LOG))
+    _, _, lg, l1 = run(x)
+    for got, want in ((lg, want_l), (l1, want_l1)):
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        ok = ~np.isnan(want)
+        np.testing.assert_array_equal(got[ok].view(np.int64), want[ok].view(np.int64))
 
 
 @pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 asm")
 def test_loop_is_simd_vectorized():
-    if not _both.signatures:
+    if not _all.signatures:
         run(np.ones(4))
-    asm = _both.inspect_asm(_both.signatures[0])
-    assert not re.search(r"call\w*\s+[^\n]*\b(exp|tanh)\b", asm), "libm call in the loop"
+    asm = _all.inspect_asm(_all.signatures[0])
+    assert not re.search(r"call\w*\s+[^\n]*\b(exp|tanh|log|log1p)\b", asm), "libm call in loop"
     assert re.search(r"\bv(fmadd\w*|mul|add)pd\s+[^\n]*%[yz]mm", asm), "no packed float64 math"
 
 
 def test_float64_graph_compiled_matches_numpy(sync_compile):
-    """A float64 chain through the numba backend (vmath's exp/tanh, rt's sigmoid) against the
-    numpy executor, with signed zeros, infinities, NaN and overflow in the data."""
+    """A float64 chain through the numba backend (vmath's exp/tanh/log/log1p, rt's sigmoid and
+    softplus on them) against the numpy executor, with signed zeros, infinities, NaN and
+    overflow in the data."""
     def fn(x):
-        return tf.tanh(x) * tf.exp(-x * x) + tf.sigmoid(x), tf.exp(x), tf.tanh(x)
+        return (tf.tanh(x) * tf.exp(-x * x) + tf.sigmoid(x), tf.exp(x), tf.tanh(x),
+                tf.math.log(x), tf.math.log1p(x), tf.nn.softplus(x))
 
     x = np.random.default_rng(3).uniform(-30, 30, 4099)
     x[:12] = [0.0, -0.0, INF, -INF, NAN, 710.0, -746.0, 1e-310, -1e-310, 19.1, -19.1, 0.25]
@@ -141,5 +158,8 @@ def test_float64_graph_compiled_matches_numpy(sync_compile):
     # exp and tanh alone: within their bounds of numpy's (libm's, <= 1 ulp) results
     assert ulp_distance(got[1], want[1]).max() <= MAX_ULP["exp"] + 1
     assert ulp_distance(got[2], want[2]).max() <= MAX_ULP["tanh"] + 1
+    assert ulp_distance(got[3], want[3]).max() <= MAX_ULP["log"] + 1
+    assert ulp_distance(got[4], want[4]).max() <= MAX_ULP["log1p"] + 1
+    np.testing.assert_allclose(got[5], want[5], rtol=1e-15, atol=0)
     # signed zeros as numpy: tanh(-0.) is -0.
     assert np.signbit(got[2][1]) and not np.signbit(got[2][0])

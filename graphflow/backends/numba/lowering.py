@@ -3,7 +3,7 @@
 Semantics live in the op table (`graphflow.ops.registry`); this table only says how this
 backend computes one element. `{0}`, `{1}`, ... are the inputs' scalar values; `C(x)` is a
 constant of the node's compute dtype; names like `exp(...)`, `max_(...)` are resolved per dtype
-by `funcs_for` below (vectorizable float32 implementations from `vmath`, and float64 exp/tanh);
+by `funcs_for` below (vectorizable float32 implementations from `vmath`, float64 exp/tanh/log/log1p);
 `{dtype}` and other `{name}` fields are the node's attributes (strings as they are, numbers as
 literals). An op absent here runs on numpy.
 
@@ -81,7 +81,8 @@ _COMMON = {
 FUNCS_F32 = dict(_COMMON, mod_="fmod_", sign="sign_f32", exp="exp_f32", log="log_f32", log1p="log1p_f32", tanh="tanh_f32",
                  sigmoid="sigmoid_f32", softplus="softplus_f32", erf="erf_f32",
                  floordiv="floordiv_f32")
-FUNCS_F64 = dict(_COMMON, mod_="fmod_", sign="sign_f64", exp="exp_f64", log="np.log", log1p="np.log1p", tanh="tanh_f64",
+FUNCS_F64 = dict(_COMMON, mod_="fmod_", sign="sign_f64", exp="exp_f64", log="log_f64",
+                 log1p="log1p_f64", tanh="tanh_f64",
                  sigmoid="sigmoid_f64", softplus="softplus_f64", erf="erf_f64",
                  floordiv="floordiv_f64")
 FUNCS_INT = dict(FUNCS_F64, floordiv="np.floor_divide", pow_="ipow_", mod_="np.remainder",

@@ -74,10 +74,14 @@ class ChunkPool:
             if job is not None:
                 job.work()       # never raises: chunk errors are stored on the job
 
+    def serial(self, n, chunk=CHUNK_ELEMENTS):
+        """True if `run(fn, n, chunk)` would make the one call fn(0, n) on this thread."""
+        return n <= chunk or not self.helpers or ONE_THREAD.depth
+
     def run(self, fn, n, chunk=CHUNK_ELEMENTS):
         """Call fn(lo, hi) for consecutive chunks covering [0, n); returns when all are done
         (inside `ONE_THREAD`: one call fn(0, n) on the calling thread)."""
-        if n <= chunk or not self.helpers or ONE_THREAD.depth:
+        if self.serial(n, chunk):
             fn(0, n)
             return
         with self._run_lock:            # one job at a time (callers on several threads queue)

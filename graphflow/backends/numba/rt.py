@@ -1,7 +1,7 @@
 """Names the generated kernels use (`from graphflow.backends.numba.rt import *`).
 
-float32 transcendental functions come from `vmath` (vectorizable); float64 exp/tanh/sigmoid too
-(1-2 ulp), the other float64 ones use numpy's (libm). Everything here is `inline='always'`, so
+float32 transcendental functions come from `vmath` (vectorizable); float64 exp/tanh/log/log1p
+too (1-2 ulp; sigmoid and softplus on them), the other float64 ones use numpy's (libm). Everything here is `inline='always'`, so
 the calling kernel's fastmath flags apply and the loop body stays one straight-line, vectorizable
 block.
 """
@@ -13,14 +13,16 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 
-from .vmath import (FASTMATH_FLAGS, bitcast_f32_to_i32, bitcast_i32_to_f32, erf_f32, exp_f32, log1p_f32, log_f32, sigmoid_f32,
-                    softplus_f32, tanh_f32, exp_f64, tanh_f64)
+from .vmath import (FASTMATH_FLAGS, bitcast_f32_to_i32, bitcast_i32_to_f32, bitcast_f64_to_i64,
+                    bitcast_i64_to_f64, erf_f32, exp_f32, log1p_f32, log_f32, sigmoid_f32,
+                    softplus_f32, tanh_f32, exp_f64, tanh_f64, log_f64, log1p_f64)
 
 __all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", "log_f32",
            "sigmoid_f32", "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64",
            "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_",
            "maxkey_f32", "minkey_f32", "unkey_f32", "maxkey_f64", "minkey_f64", "unkey_f64",
-           "kmax_", "kmin_", "wide_vectors", "fmod_", "sign_f32", "sign_f64", "exp_f64", "tanh_f64"]
+           "kmax_", "kmin_", "wide_vectors", "fmod_", "sign_f32", "sign_f64", "exp_f64", "tanh_f64",
+           "log_f64", "log1p_f64"]
 
 #: the kernels' flags: vmath's set without 'afn' and 'arcp', so 1/sqrt(0) stays inf (LLVM would
 #: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown),
@@ -95,7 +97,7 @@ def sigmoid_f64(x):
 @_inline
 def softplus_f64(x):
     m = x if x > 0 else 0.0
-    return m + np.log1p(np.exp(-abs(x)))
+    return m + log1p_f64(exp_f64(-abs(x)))
 
 
 @_inline
@@ -150,26 +152,6 @@ def ipow_(a, b):
 # key (min), so that it wins as numpy's NaN does. Integer max/min reductions vectorize.
 # Decoding the winning key gives the float back; the NaN keys decode to a quiet NaN.
 # (Signed zeros: max(-0., +0.) is +0. and min is -0.; numpy's answer depends on the order.)
-@intrinsic
-def _f64_to_i64(typingctx, x):
-    if x != types.float64:
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def _i64_to_f64(typingctx, x):
-    if x != types.int64:
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return types.float64(types.int64), codegen
-
-
 def _make_keys(I, F, to_int, to_float, inf_bits):
     mag = I(np.iinfo(I).max)
     top, bottom = I(np.iinfo(I).max), I(np.iinfo(I).min)
@@ -201,7 +183,8 @@ def _make_keys(I, F, to_int, to_float, inf_bits):
 
 maxkey_f32, minkey_f32, unkey_f32 = _make_keys(np.int32, np.float32, bitcast_f32_to_i32,
                                                bitcast_i32_to_f32, 0x7f800000)
-maxkey_f64, minkey_f64, unkey_f64 = _make_keys(np.int64, np.float64, _f64_to_i64, _i64_to_f64,
+maxkey_f64, minkey_f64, unkey_f64 = _make_keys(np.int64, np.float64, bitcast_f64_to_i64,
+                                               bitcast_i64_to_f64,
                                                0x7ff0000000000000)
 
 
