@@ -260,3 +260,40 @@ def test_audio_tutorial_spectrogram_odd_window():
     close(tf.signal.hann_window(255)[126:129], [0.9998470544815063, 1.0, 0.9998470544815063])
     close(tf.signal.hann_window(255)[1:4], [0.00015297532081604004, 0.0006117820739746094,
                                            0.0013761818408966064])
+
+
+@pytest.mark.parametrize("axes,lengths,norm", [(None, None, None), ([0, 2], None, "ortho"),
+                                               ([-2, -1], [2, 6], "forward"),
+                                               ([1], [5], "backward"), ([2, 0], [3, 3], None)])
+def test_fftnd_family_vs_numpy(axes, lengths, norm):
+    """TF 2.21 has no CPU kernel for FFTND/RFFTND (it raises NotFoundError), so these follow
+    numpy.fft's n-D transforms, which TF documents them as."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4))
+    z = x + 1j * rng.standard_normal((2, 3, 4))
+    kw = dict(s=lengths, axes=axes, norm=norm)
+    cc = (lambda a, b: np.testing.assert_allclose(np.asarray(a), b, rtol=1e-9, atol=1e-9))
+    cc(tf.signal.fftnd(z, lengths, axes, norm), np.fft.fftn(z, **kw))
+    cc(tf.signal.ifftnd(z, lengths, axes, norm), np.fft.ifftn(z, **kw))
+    cc(tf.signal.rfftnd(x, lengths, axes, norm), np.fft.rfftn(x, **kw))
+    r = np.fft.rfftn(x, axes=axes)
+    cc(tf.signal.irfftnd(r, lengths, axes, norm), np.fft.irfftn(r, **kw))
+
+
+def test_rfftnd_gradient():
+    x = tf.constant(np.random.default_rng(1).standard_normal((3, 4)))
+    w = np.random.default_rng(2).standard_normal((3, 3))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.abs(tf.signal.rfftnd(x)) * w)
+    g = tape.gradient(y, x).numpy()
+
+    def f(v):
+        return np.sum(np.abs(np.fft.rfftn(v)) * w)
+    eps = 1e-6
+    fd = np.zeros_like(g)
+    for i in np.ndindex(*g.shape):
+        e = np.zeros_like(g)
+        e[i] = eps
+        fd[i] = (f(x.numpy() + e) - f(x.numpy() - e)) / (2 * eps)
+    close(g, fd, 1e-5)

@@ -33,7 +33,7 @@ __all__ = ["fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d", "rfft", "irfft",
            "rfft3d", "irfft3d", "dct", "idct", "overlap_and_add", "inverse_stft",
            "inverse_stft_window_fn", "linear_to_mel_weight_matrix",
            "mfccs_from_log_mel_spectrograms", "kaiser_window", "kaiser_bessel_derived_window",
-           "vorbis_window", "mdct", "inverse_mdct"]
+           "vorbis_window", "mdct", "inverse_mdct", "fftnd", "ifftnd", "rfftnd", "irfftnd"]
 
 _COMPLEX_OF = {np.dtype(np.float32): _dt.complex64, np.dtype(np.float64): _dt.complex128}
 
@@ -640,3 +640,105 @@ def inverse_mdct(mdcts, window_fn=vorbis_window, norm=None, name=None):
     else:
         frames = frames * np.asarray(1.0 / np.sqrt(2), frames.dtype.np)
     return overlap_and_add(frames, half)
+
+
+# ------------------------------------------------------------------ N-D transforms over `axes`
+def _along(z, axis, fn):
+    """fn (acting on the innermost axis) applied along `axis` (negative)."""
+    if axis == -1:
+        return fn(z)
+    perm = list(range(z.ndim))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    return _s.transpose(fn(_s.transpose(z, perm)), perm)
+
+
+def _nd_args(x, fft_length, axes, opname, real_out=False):
+    axes = list(range(x.ndim)) if axes is None else [int(a) for a in np.atleast_1d(axes)]
+    axes = [a - x.ndim if a >= 0 else a for a in axes]
+    if fft_length is None:
+        ns = [int(x.shape[a]) for a in axes]
+        if real_out:
+            ns[-1] = max(0, 2 * (ns[-1] - 1))
+    else:
+        ns = [int(v) for v in _static_ints(fft_length, "fft_length", opname)]
+        if len(ns) != len(axes):
+            raise ValueError(f"{opname}: fft_length {ns} must have one entry per axis {axes}")
+    return axes, ns
+
+
+def _norm_scale(ns, norm, inverse, opname):
+    n = float(np.prod(ns)) if ns else 1.0
+    if norm in (None, "backward"):
+        return None
+    if norm == "ortho":
+        return 1.0 / math.sqrt(n) if not inverse else math.sqrt(n)
+    if norm == "forward":
+        return 1.0 / n if not inverse else n
+    raise ValueError(f"{opname}: norm must be 'backward', 'ortho' or 'forward', got {norm!r}")
+
+
+def _scaled(z, scale):
+    return z if scale is None else z * np.asarray(scale, z.dtype.np)
+
+
+def fftnd(input_tensor, fft_length=None, axes=None, norm=None, name=None):
+    """N-D DFT over `axes` (all by default), each cropped/padded to its `fft_length`; `norm`
+    'backward' (none), 'ortho' or 'forward' as numpy.fft.fftn (TF 2.21 has no CPU kernel for
+    this op; graphflow composes 1-D transforms, so it differentiates).
+
+    >>> fftnd(constant(np.ones((2, 2), np.complex64))).numpy().real.tolist()
+    [[4.0, 0.0], [0.0, 0.0]]
+    """
+    z = _complex_input(input_tensor, "fftnd")
+    axes, ns = _nd_args(z, fft_length, axes, "fftnd")
+    z = _scaled(z, _norm_scale(ns, norm, False, "fftnd"))
+    for a, n in zip(axes, ns):
+        z = _along(_fit_last(z, a, n), a, lambda t: _fft(t, False, 1))
+    return z
+
+
+def ifftnd(input_tensor, fft_length=None, axes=None, norm=None, name=None):
+    """Inverse of `fftnd` (numpy.fft.ifftn's scaling for each `norm`).
+
+    >>> x = constant(np.arange(4, dtype=np.complex64).reshape(2, 2))
+    >>> ifftnd(fftnd(x)).numpy().real.round(5).tolist()
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
+    z = _complex_input(input_tensor, "ifftnd")
+    axes, ns = _nd_args(z, fft_length, axes, "ifftnd")
+    z = _scaled(z, _norm_scale(ns, norm, True, "ifftnd"))
+    for a, n in zip(axes, ns):
+        z = _along(_fit_last(z, a, n), a, lambda t: _fft(t, True, 1))
+    return z
+
+
+def rfftnd(input_tensor, fft_length=None, axes=None, norm=None, name=None):
+    """N-D DFT of a real signal over `axes`, the last of them halved (numpy.fft.rfftn).
+
+    >>> rfftnd(constant(np.ones((2, 4), np.float32))).shape
+    TensorShape([2, 3])
+    """
+    x = _real_input(input_tensor, "rfftnd")
+    axes, ns = _nd_args(x, fft_length, axes, "rfftnd")
+    x = _fit_last(x, axes[-1], ns[-1])
+    z = _along(x, axes[-1], lambda t: _rfft_n(t, [ns[-1]]))
+    z = _scaled(z, _norm_scale(ns, norm, False, "rfftnd"))
+    for a, n in zip(axes[:-1], ns[:-1]):
+        z = _along(_fit_last(z, a, n), a, lambda t: _fft(t, False, 1))
+    return z
+
+
+def irfftnd(input_tensor, fft_length=None, axes=None, norm=None, name=None):
+    """Inverse of `rfftnd`: a real signal (the last axis of length fft_length[-1], default
+    2 * (bins - 1)), as numpy.fft.irfftn.
+
+    >>> x = constant(np.arange(8, dtype=np.float32).reshape(2, 4))
+    >>> irfftnd(rfftnd(x)).numpy().round(4).tolist()
+    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]
+    """
+    z = _complex_input(input_tensor, "irfftnd")
+    axes, ns = _nd_args(z, fft_length, axes, "irfftnd", real_out=True)
+    z = _scaled(z, _norm_scale(ns, norm, True, "irfftnd"))
+    for a, n in zip(axes[:-1], ns[:-1]):
+        z = _along(_fit_last(z, a, n), a, lambda t: _fft(t, True, 1))
+    return _along(z, axes[-1], lambda t: real(_fft(_hermitian_full(t, ns[-1]), True, 1)))
