@@ -117,3 +117,7 @@ def test_autotune_algorithm_and_dense_to_sparse_batch():
             s.dense_shape.numpy().tolist()) for s in ds.apply(E.dense_to_sparse_batch(2, [4]))]
     assert got == [([[0, 0], [1, 0], [1, 1]], [1, 2, 3], [2, 4]),
                    ([[0, 0], [0, 1], [0, 2]], [4, 5, 6], [1, 4])]
+
+
+def test_autotune_options_in_experimental():
+    assert E.AutotuneOptions is tf.data.AutotuneOptions

@@ -20,12 +20,14 @@ from ..sparse import SparseTensor
 from ..nest_api import map_structure
 from ..tensor import TensorSpec, constant, convert_to_tensor
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
+from .options import AutotuneOptions
 
 __all__ = ["take_while", "unique", "from_list", "pad_to_cardinality", "Reducer",
            "group_by_reducer", "Optional", "get_next_as_optional", "get_structure", "at",
            "copy_to_device", "prefetch_to_device", "enable_debug_mode", "RandomDataset",
            "SHARD_HINT", "snapshot", "AutotuneAlgorithm", "DatasetInitializer",
-           "table_from_dataset", "index_table_from_dataset", "dense_to_sparse_batch"]
+           "table_from_dataset", "index_table_from_dataset", "dense_to_sparse_batch",
+           "AutotuneOptions"]
 
 #: `tf.data.experimental.SHARD_HINT`: "fill in the shard count from the distribution" (-1)
 SHARD_HINT = -1
