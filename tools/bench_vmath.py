@@ -1,13 +1,14 @@
 """Benchmark graphflow.backends.numba.vmath against numpy and numba's scalar-libm loops.
 
-For 4M float32 values, median of 7 runs, single thread:
-  vmath : @njit loop calling vm.<name>_f32 (what the fused-kernel code generator emits)
+For 4M float32 values (then float64 for vmath's float64 functions), median of 7 runs, single
+thread:
+  vmath : @njit loop calling vm.<name>_f32 / _f64 (what the fused-kernel code generator emits)
   numpy : numpy's (SIMD) ufunc into a preallocated output, or the usual numpy expression
   libm  : @njit loop calling np.exp/np.log/math.erf... (numba lowers these to scalar libm calls)
 A second table repeats this on 32K values that stay in L2 cache (ns per value): at 4M all three
 columns are close to memory-bound, the in-cache numbers show the arithmetic cost that matters
 once several ops are fused into one pass.
-It also reports whether the vmath loop was SIMD-vectorized (packed *ps instructions on x/y/zmm).
+It also reports whether the vmath loop was SIMD-vectorized (packed *ps/*pd instructions on x/y/zmm).
 
     python3 tools/bench_vmath.py
 """
@@ -101,20 +102,20 @@ def median_ms(f, *args, calls=1):
 
 def vectorized(kernel):
     asm = kernel.inspect_asm(kernel.signatures[0])
-    m = re.findall(r'\bv?(?:fmadd\w*|mul|add|sub|div)ps\s+[^\n]*%(x|y|z)mm', asm)
+    m = re.findall(r'\bv?(?:fmadd\w*|mul|add|sub|div)p[sd]\s+[^\n]*%(x|y|z)mm', asm)
     return max(m, key='xyz'.index) + 'mm' if m else 'no'
 
 
-def table(n, calls, unit, scale):
+def table(n, calls, unit, scale, funcs=vm.FLOAT32_FUNCS, dtype=f32):
     rng = np.random.default_rng(0)
-    print(f"\n{n:,} float32, median of {REPEATS}, {unit}")
+    print(f"\n{n:,} {np.dtype(dtype).name}, median of {REPEATS}, {unit}")
     print(f"{'op':9s} {'vmath':>8s} {'numpy':>8s} {'libm':>8s} {'vs numpy':>9s} {'vs libm':>8s}"
           "  simd")
-    for name, fn in vm.FLOAT32_FUNCS.items():
+    for name, fn in funcs.items():
         lo, hi = RANGES[name]
-        x = rng.uniform(lo, hi, n).astype(f32)
+        x = rng.uniform(lo, hi, n).astype(dtype)
         out = np.empty_like(x)
-        kv, kl = KERNELS[name]
+        kv, kl = KERNELS[fn]
         tv = median_ms(kv, x, out, calls=calls) * scale
         tl = median_ms(kl, x, out, calls=calls) * scale
         tn = float('nan')
@@ -129,10 +130,13 @@ KERNELS = {}
 
 def main():
     print(f"numba {numba.__version__}, numpy {np.__version__}; serial loops, fastmath={sorted(FM)}")
-    for name, fn in vm.FLOAT32_FUNCS.items():
-        KERNELS[name] = loop_kernel(fn), loop_kernel(LIBM[name])
+    for name, fn in list(vm.FLOAT32_FUNCS.items()) + list(vm.FLOAT64_FUNCS.items()):
+        KERNELS[fn] = loop_kernel(fn), loop_kernel(LIBM[name])
     table(N, 1, 'ms per call', 1.0)
     table(N_CACHE, CALLS_CACHE, 'ns per value (in cache)', 1e6 / N_CACHE)
+    table(N, 1, 'ms per call', 1.0, vm.FLOAT64_FUNCS, np.float64)
+    table(N_CACHE, CALLS_CACHE, 'ns per value (in cache)', 1e6 / N_CACHE, vm.FLOAT64_FUNCS,
+          np.float64)
 
 
 if __name__ == '__main__':
