@@ -59,6 +59,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         differentiable.
     Loop variables must keep their shapes and dtypes, except the None dims of
     `shape_invariants` (TF's: e.g. `tf.TensorShape([None, 2])` for a variable that grows).
+    A `tf.TensorArray` may be a loop variable (carried as its buffer; `dynamic_size=True`
+    ones grow, their row count a run-time size).
     """
     single = not isinstance(loop_vars, (list, tuple))
     vars_ = [loop_vars] if single else list(loop_vars)

@@ -527,3 +527,103 @@ def test_every_gradient_case_runs_with_run_time_leading_sizes():
                 failed.setdefault(op, str(e))
     assert n > 170
     assert not failed, failed
+
+
+# ---------------------------------------------------------------- random loop bodies
+def _random_body(seed):
+    """A loop body over (a (2,3), b (3,), s ()) with captures w (3,3), x (2,3): 2-4 steps drawn
+    from products, reductions, a cond, a nested while_loop, where, scalar updates."""
+    steps = np.random.default_rng(seed).integers(0, 8, size=int(
+        np.random.default_rng(seed + 100).integers(2, 5)))
+
+    def body(a, b, s, w, x):
+        for k in steps:
+            if k == 0:
+                a = tf.tanh(a @ w + b)
+            elif k == 1:
+                b = b * 0.8 + 0.1 * tf.reduce_sum(a, axis=0)
+            elif k == 2:
+                s = s * 0.5 + tf.reduce_mean(tf.sin(a))
+            elif k == 3:
+                a = tf.cond(tf.reduce_sum(a) > 0., lambda: a * 0.9 + x * 0.1,
+                            lambda: tf.sin(a) + 0.1)
+            elif k == 4:
+                a = a + s * x
+            elif k == 5:
+                a = tf.while_loop(lambda j, a: j < 2, lambda j, a: (j + 1, tf.sin(a * 1.1)),
+                                  [tf.constant(0), a])[1]
+            elif k == 6:
+                b = tf.where(b > 0., b * 1.1, b * 0.9)
+            else:
+                s = s + tf.reduce_sum(b * b) * 0.01
+        return a, b, s
+    return body
+
+
+def _random_loop(body):
+    def f(x, w, n):
+        _, a, b, s = tf.while_loop(
+            lambda i, a, b, s: i < n, lambda i, a, b, s: (i + 1,) + tuple(body(a, b, s, w, x)),
+            [tf.constant(0), x, tf.reduce_sum(w, axis=0) * 0.1, tf.reduce_sum(x) * 0.1])
+        return tf.reduce_sum(a * a) + tf.reduce_sum(b) + s
+    return f
+
+
+def _first_and_second(f, x, w, n):
+    with tf.GradientTape() as t2:
+        t2.watch([x, w])
+        with tf.GradientTape() as t1:
+            t1.watch([x, w])
+            y = f(x, w, n)
+        gx, gw = t1.gradient(y, [x, w])
+        z = tf.reduce_sum(gx * gx) + tf.reduce_sum(gw * w)
+    return [y, gx, gw] + t2.gradient(z, [x, w])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_loop_bodies_first_and_second_order(seed):
+    f = _random_loop(_random_body(seed))
+    rng = np.random.default_rng(1)
+    x0, w0 = rng.normal(0, 0.5, (2, 3)), rng.normal(0, 0.5, (3, 3))
+    x, w, n = tf.constant(x0), tf.constant(w0), tf.constant(3)
+    want = _first_and_second(f, x, w, n)
+    eps, fd = 1e-6, np.zeros_like(x0)
+    for k in np.ndindex(*x0.shape):
+        d = np.zeros_like(x0)
+        d[k] = eps
+        fd[k] = (float(f(tf.constant(x0 + d), w, n)) - float(f(tf.constant(x0 - d), w, n))) / (2 * eps)
+    np.testing.assert_allclose(want[1].numpy(), fd, rtol=1e-6, atol=1e-8)
+
+    def traced(x, w, n):
+        return _first_and_second(f, x, w, n)
+    for jit in (False, None):
+        got = tf.function(traced, jit_compile=jit)(x, w, n)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def _traced_size(n, x):   # size= an argument
+    ta = tf.TensorArray(tf.float32, size=n)
+    for i in tf.range(n):
+        ta = ta.write(i, x * tf.cast(i, tf.float32))
+    return ta.stack(), ta.size()
+
+
+def _size_of_shape(x):   # size= a run-time dim; rows never written stack as zeros (TF 2.21)
+    ta = tf.TensorArray(tf.float32, size=tf.shape(x)[0], element_shape=[3])
+    for i in tf.range(1, tf.shape(x)[0], 2):
+        ta = ta.write(i, x[i] * 2.)
+    return ta.stack()
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_tensor_array_of_a_traced_size(jit):
+    x = tf.constant([1., 2.])
+    for n in (3, 0):
+        st, size = tf.function(_traced_size, jit_compile=jit)(tf.constant(n), x)
+        want = np.arange(n)[:, None] * x.numpy()
+        np.testing.assert_array_equal(st.numpy(), want.reshape(n, 2))
+        assert int(size) == n
+    f = tf.function(_size_of_shape, jit_compile=jit, input_signature=[tf.TensorSpec([None, 3])])
+    np.testing.assert_array_equal(f(tf.ones([4, 3])).numpy(), [[0] * 3, [2] * 3, [0] * 3, [2] * 3])
+    np.testing.assert_array_equal(f(tf.ones([1, 3])).numpy(), [[0] * 3])

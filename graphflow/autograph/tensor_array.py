@@ -120,9 +120,9 @@ class TensorArray:
         self.dtype = _dt.as_dtype(dtype)
         if isinstance(size, Tensor) and not isinstance(size, SymbolicTensor):
             size = int(size.numpy())
+        self._size_t = None   # a traced size (known when the graph runs): a buffer of zeros
         if isinstance(size, SymbolicTensor):
-            raise ValueError("TensorArray: size must be known when tracing (a Python int or a "
-                             "static shape such as x.shape[0])")
+            self._size_t, size, dynamic_size = math_ops.cast(size, _dt.int32), 0, True
         self._size = 0 if size is None else int(size)
         self.dynamic_size = bool(dynamic_size)
         self.element_shape = None if element_shape is None else tuple(element_shape)
@@ -139,6 +139,8 @@ class TensorArray:
     def _as_tensor(self):
         if self._buf is not None:
             return self._buf
+        if self._size_t is not None and self.element_shape is not None:
+            return creation.zeros([self._size_t] + list(self.element_shape), self.dtype)
         if self.element_shape is None and all(x is None for x in self._items):
             raise ValueError("TensorArray: element shape unknown; write before the loop or pass "
                              "element_shape")
@@ -162,7 +164,7 @@ class TensorArray:
     # -- the TF API --
     def size(self, name=None):
         if self._buf is None:
-            return to_tensor(self._size)
+            return to_tensor(self._size) if self._size_t is None else self._size_t
         n = self._buf.shape[0]
         return to_tensor(n) if isinstance(n, (int, np.integer)) else shape_ops.shape(self._buf)[0]
 
@@ -177,7 +179,7 @@ class TensorArray:
         elif tuple(value.shape) != t.element_shape:
             raise ValueError(f"TensorArray.write: value has shape {list(value.shape)} but the "
                              f"elements have shape {list(t.element_shape)}")
-        if t._buf is None and not isinstance(index, SymbolicTensor):
+        if t._buf is None and not isinstance(index, SymbolicTensor) and t._size_t is None:
             i = int(index.numpy()) if isinstance(index, Tensor) else int(index)
             if i >= len(t._items):
                 if not t.dynamic_size:
@@ -204,7 +206,7 @@ class TensorArray:
             return self._buf[index]
         i = int(index.numpy()) if isinstance(index, Tensor) and \
             not isinstance(index, SymbolicTensor) else index
-        if isinstance(i, SymbolicTensor):
+        if isinstance(i, SymbolicTensor) or self._size_t is not None:
             return self.stack()[i]
         v = self._items[i]
         return v if v is not None else creation.zeros(self.element_shape, self.dtype)
@@ -212,6 +214,8 @@ class TensorArray:
     def stack(self, name=None):
         if self._buf is not None:
             return self._buf
+        if self._size_t is not None:
+            return self._as_tensor()
         if not self._items:
             return creation.zeros((0,) + (self.element_shape or ()), self.dtype)
         es = self.element_shape or ()
