@@ -121,3 +121,23 @@ def test_autotune_algorithm_and_dense_to_sparse_batch():
 
 def test_autotune_options_in_experimental():
     assert E.AutotuneOptions is tf.data.AutotuneOptions
+
+
+def test_sql_dataset(tmp_path):
+    import sqlite3
+    path = str(tmp_path / "db.sqlite3")
+    con = sqlite3.connect(path)
+    con.execute("create table people (name text, age integer, h real)")
+    con.executemany("insert into people values (?,?,?)", [("ann", 31, 1.7), ("bob", 25, 1.8)])
+    con.commit()
+    con.close()
+    ds = E.SqlDataset("sqlite", path, "SELECT name, age, h FROM people",
+                      (tf.string, tf.int32, tf.float64))
+    assert ds.element_spec == (tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.int32),
+                               tf.TensorSpec([], tf.float64))
+    got = items(ds)   # TF: [(b'ann', 31, 1.7), (b'bob', 25, 1.8)]
+    assert [(a, int(b), float(c)) for a, b, c in got] == [(b"ann", 31, 1.7), (b"bob", 25, 1.8)]
+    assert got[0][1].dtype == np.int32
+    one = E.SqlDataset("sqlite", path, "SELECT age FROM people", tf.int64)
+    assert one.element_spec == tf.TensorSpec([], tf.int64)
+    assert [int(x) for x in items(one)] == [31, 25]

@@ -10,6 +10,7 @@
 [(1, b'a'), (2, b'b')]
 """
 import enum
+import sqlite3
 
 import numpy as np
 
@@ -27,7 +28,7 @@ __all__ = ["take_while", "unique", "from_list", "pad_to_cardinality", "Reducer",
            "copy_to_device", "prefetch_to_device", "enable_debug_mode", "RandomDataset",
            "SHARD_HINT", "snapshot", "AutotuneAlgorithm", "DatasetInitializer",
            "table_from_dataset", "index_table_from_dataset", "dense_to_sparse_batch",
-           "AutotuneOptions"]
+           "AutotuneOptions", "SqlDataset"]
 
 #: `tf.data.experimental.SHARD_HINT`: "fill in the shard count from the distribution" (-1)
 SHARD_HINT = -1
@@ -399,3 +400,39 @@ def _from_sparse_list(batches):
     for b in batches[1:]:
         out = out.concatenate(Dataset.from_tensors(b))
     return out
+
+
+def SqlDataset(driver_name, data_source_name, query, output_types):   # noqa: N802 (TF's name)
+    """The rows of an SQL query on a SQLite database (`driver_name` "sqlite"), one element per
+    row: a tuple of scalars of `output_types` (a single scalar for a single dtype). The query
+    runs each time the dataset is iterated.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "db.sqlite3")
+    >>> con = sqlite3.connect(path)
+    >>> _ = con.execute("create table t (name text, age integer)")
+    >>> _ = con.execute("insert into t values ('ann', 31)"); con.commit(); con.close()
+    >>> list(SqlDataset("sqlite", path, "SELECT name, age FROM t", ("string", "int32")))[0]
+    (<tf.Tensor: shape=(), dtype=string, numpy=b'ann'>, <tf.Tensor: shape=(), dtype=int32, numpy=31>)
+    """
+    if driver_name != "sqlite":
+        raise InvalidArgumentError(f"SqlDataset at {user_source()}: driver_name must be "
+                                   f"'sqlite' (TF's only driver), got {driver_name!r}")
+    single = not isinstance(output_types, (tuple, list))
+    dtypes = [_dt.as_dtype(t) for t in ([output_types] if single else output_types)]
+
+    def rows():
+        con = sqlite3.connect(data_source_name)
+        try:
+            for row in con.execute(query):
+                if len(row) != len(dtypes):
+                    raise InvalidArgumentError(f"SqlDataset: the query gives {len(row)} "
+                                               f"columns but output_types has {len(dtypes)}")
+                vals = tuple(np.asarray(v.encode() if isinstance(v, str) else v, object)
+                             if d == _dt.string else np.asarray(v, d.np)
+                             for v, d in zip(row, dtypes))
+                yield vals[0] if single else vals
+        finally:
+            con.close()
+    specs = [TensorSpec([], d) for d in dtypes]
+    return Dataset.from_generator(rows, output_signature=specs[0] if single else tuple(specs))
