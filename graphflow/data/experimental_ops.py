@@ -166,7 +166,8 @@ class Reducer:
 def group_by_reducer(key_func, reducer):
     """Reduce the elements of each key (an int64 from `key_func`) with `reducer`; one output
     per key, in the order keys first appear (TF's order is unspecified). The input is read
-    when the dataset is iterated.
+    once when the transformation is applied (to learn the output structure) and again each
+    time the result is iterated.
 
     >>> r = Reducer(lambda k: np.int64(0), lambda s, x: s + x, lambda s: s)
     >>> [int(x) for x in Dataset.range(10).apply(group_by_reducer(lambda x: x % 3, r))]
