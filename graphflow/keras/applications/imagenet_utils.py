@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import layers as _layers
 from .. import config as _config
+from ..backend_utils import get_source_inputs
 from ..layers import KerasTensor
-from ...nest import flatten as _flatten
 from ...ops import array_ops as _array_ops
 
 CLASS_INDEX_FILE = "imagenet_class_index.json"
@@ -123,26 +123,15 @@ def build(family, builder, *, include_top, weights, input_tensor, input_shape, p
 
 
 def source_inputs(tensor):
-    """The `keras.Input`s a Keras tensor is computed from (Keras' `get_source_inputs`): the
-    model built on an intermediate `input_tensor` starts at them.
+    """The `keras.Input`s a Keras tensor is computed from (`keras.utils.get_source_inputs`):
+    the model built on an intermediate `input_tensor` starts at them (one Input unwrapped).
 
     >>> import graphflow as tf
     >>> inp = tf.keras.Input((4,))
     >>> source_inputs(tf.keras.layers.Dense(2)(inp)) is inp
     True
     """
-    found, stack, seen = [], [tensor], set()
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        node = getattr(t, "_node", None)       # the layer call that made t (None: an Input)
-        if node is None:
-            found.append(t)
-        else:
-            stack.extend(reversed([v for v in _flatten(node.inputs)[0]
-                                   if isinstance(v, KerasTensor)]))
+    found = get_source_inputs(tensor)
     return found[0] if len(found) == 1 else found
 
 
