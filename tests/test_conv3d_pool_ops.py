@@ -308,3 +308,51 @@ def test_errors_name_op_shapes_and_line():
         tf.nn.pool(tf.ones((1, 4, 1)), [2], "MIN")
     with pytest.raises(ValueError, match="pool: 'SAME' padding with dilations"):  # as TF
         tf.nn.pool(tf.ones((1, 9, 2)), [3], "MAX", padding="SAME", dilations=[2])
+
+
+# ------------------------------------------------------------------ fractional pooling
+def ref_fractional(x, rows, cols, overlapping, kind):
+    n, h, w, c = x.shape
+    out = np.zeros((n, len(rows) - 1, len(cols) - 1, c))
+    for i in range(len(rows) - 1):
+        for j in range(len(cols) - 1):
+            r1 = min(rows[i + 1] + (1 if overlapping else 0), h)
+            c1 = min(cols[j + 1] + (1 if overlapping else 0), w)
+            win = x[:, rows[i]:r1, cols[j]:c1]
+            out[:, i, j] = win.max((1, 2)) if kind == "MAX" else win.mean((1, 2))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["MAX", "AVG"])
+@pytest.mark.parametrize("overlapping", [False, True])
+@pytest.mark.parametrize("pseudo_random", [False, True])
+def test_fractional_pool_matches_its_sequences(kind, overlapping, pseudo_random):
+    x = _rng(10).standard_normal((2, 7, 9, 3))
+    op = tf.nn.fractional_max_pool if kind == "MAX" else tf.nn.fractional_avg_pool
+    y, rows, cols = op(x, [1.0, 1.5, 2.0, 1.0], pseudo_random=pseudo_random,
+                       overlapping=overlapping, seed=3)
+    rows, cols = rows.numpy(), cols.numpy()
+    assert y.shape == (2, 4, 4, 3) and rows[0] == 0 and rows[-1] == 7 and cols[-1] == 9
+    assert set(np.diff(rows)) <= {1, 2} and set(np.diff(cols)) <= {2, 3}
+    np.testing.assert_allclose(y.numpy(), ref_fractional(x, rows, cols, overlapping, kind),
+                               rtol=1e-12)
+
+
+def test_fractional_pool_tf_printed():
+    # TF 2.21 on x = tf.reshape(tf.range(126.), (2, 7, 9, 1)), ratio [1, 1.5, 2, 1]: for the
+    # sequences rows [0, 1, 3, 5, 7] / cols [0, 2, 5, 7, 9] TF printed these first rows
+    x = np.arange(126.0).reshape(2, 7, 9, 1)
+    rows, cols = np.array([0, 1, 3, 5, 7]), np.array([0, 2, 5, 7, 9])
+    assert ref_fractional(x, rows, cols, False, "MAX")[0, :2, :, 0].tolist() == \
+        [[1.0, 4.0, 6.0, 8.0], [19.0, 22.0, 24.0, 26.0]]
+    assert ref_fractional(x, rows, cols, True, "AVG")[0, :2, :, 0].tolist() == \
+        [[5.5, 8.0, 10.5, 12.0], [19.0, 21.5, 24.0, 25.5]]
+    y, r, c = tf.nn.fractional_max_pool(tf.constant(x), [1.0, 2.0, 3.0, 1.0], seed=1)
+    assert r.numpy().tolist()[-1] == 7 and y.shape == (2, 3, 3, 1)   # floor(7/2), floor(9/3)
+
+
+@pytest.mark.parametrize("kind", ["MAX", "AVG"])
+def test_fractional_pool_gradients(kind):
+    op = tf.nn.fractional_max_pool if kind == "MAX" else tf.nn.fractional_avg_pool
+    check_grad(lambda x: op(x, [1.0, 1.6, 1.4, 1.0], overlapping=True, seed=5)[0],
+               [_rng(11).standard_normal((1, 5, 6, 2))], order=2, rtol=1e-5, atol=1e-7)

@@ -32,7 +32,7 @@ from .registry import op_error
 from . import conv_ops as _cv
 from .array_ops import pad
 from .math_ops import cast, greater, maximum, minimum, where
-from .shape_ops import reshape
+from .shape_ops import gather, reshape
 from .creation import range as _range, shape_tuple
 
 
@@ -498,3 +498,90 @@ def erosion2d(value, filters, strides, padding, data_format="NHWC", dilations=No
     """
     return _morph("erosion2d", value, filters, strides, padding, data_format, dilations,
                   erode=True)
+
+
+# ------------------------------------------------------------------ fractional pooling
+def _pooling_sequence(n, out, rng, pseudo_random):
+    """TF's cumulative pooling boundaries (out + 1 of them, 0 first, n last): intervals of
+    n // out or n // out + 1 cells, the longer ones at random places (or, pseudo-random,
+    ceil(alpha * (i + u)) for one uniform u)."""
+    if n % out == 0:
+        return np.arange(out + 1, dtype=np.int64) * (n // out)
+    if pseudo_random:
+        alpha = n / out
+        u = rng.random()
+        seq = np.ceil(alpha * (np.arange(out + 1) + u)).astype(np.int64)
+        seq = seq - seq[0]
+        seq[-1] = n
+        return seq
+    lengths = np.full(out, n // out, np.int64)
+    lengths[rng.permutation(out)[:n % out]] += 1
+    return np.concatenate([[0], np.cumsum(lengths)])
+
+
+def _fractional_pool(kind, value, pooling_ratio, pseudo_random, overlapping, seed, opname):
+    x = to_tensor(value)
+    _check_rank(opname, (x,), (4,), "a rank-4 input (NHWC)")
+    ratio = [float(r) for r in pooling_ratio]
+    if len(ratio) != 4 or ratio[0] != 1.0 or ratio[3] != 1.0 or min(ratio) < 1.0:
+        raise ValueError(f"{opname}: pooling_ratio must be [1.0, r_h, r_w, 1.0] with ratios "
+                         f">= 1, got {list(pooling_ratio)} (at {user_source()})")
+    if kind == "AVG" and not x.dtype.is_floating:
+        raise op_error(opname, (x,), f"needs a float input (at {user_source()})")
+    rng = np.random.default_rng(None if not seed else int(seed))
+    out, seqs = x, []
+    for axis in (1, 2):
+        n = _static(opname, (x,), x.shape[axis], "input's height and width")
+        m = int(np.floor(n / ratio[axis]))
+        if m < 1:
+            raise op_error(opname, (x,), f"pooling_ratio {ratio[axis]} leaves no output along "
+                           f"axis {axis} of size {n} (at {user_source()})")
+        seq = _pooling_sequence(n, m, rng, pseudo_random)
+        seqs.append(seq)
+        starts = seq[:-1]
+        ends = np.minimum(seq[1:] + (1 if overlapping else 0), n)        # exclusive
+        size = ends - starts
+        acc = None
+        for k in range(int(size.max())):
+            idx = constant(np.minimum(starts + k, ends - 1))
+            v = gather(out, idx, axis=axis)
+            if kind == "AVG":
+                keep = (k < size).astype(x.dtype.np).reshape((-1,) + (1,) * (3 - axis))
+                v = v * constant(keep)
+            acc = v if acc is None else maximum(acc, v) if kind == "MAX" else acc + v
+        if kind == "AVG":
+            acc = acc * constant((1.0 / size).astype(x.dtype.np).reshape((-1,) + (1,) * (3 - axis)))
+        out = acc
+    return out, constant(seqs[0]), constant(seqs[1])
+
+
+def fractional_max_pool(value, pooling_ratio, pseudo_random=False, overlapping=False, seed=0,
+                        name=None):
+    """Fractional max pooling (`tf.nn.fractional_max_pool`): (output, row_pooling_sequence,
+    col_pooling_sequence). The output is floor(size / ratio) along height and width; the
+    windows are the intervals between consecutive boundaries of the random pooling sequences
+    (with `overlapping`, each window includes its end boundary). `seed` 0: a new random
+    sequence each call, as TF; the sequences are TF's kind, not TF's random numbers.
+
+    >>> import graphflow as tf
+    >>> x = tf.reshape(tf.range(16.), (1, 4, 4, 1))
+    >>> y, rows, cols = tf.nn.fractional_max_pool(x, [1.0, 2.0, 2.0, 1.0])
+    >>> y.numpy().ravel().tolist(), rows.numpy().tolist()
+    ([5.0, 7.0, 13.0, 15.0], [0, 2, 4])
+    """
+    return _fractional_pool("MAX", value, pooling_ratio, pseudo_random, overlapping, seed,
+                            "fractional_max_pool")
+
+
+def fractional_avg_pool(value, pooling_ratio, pseudo_random=False, overlapping=False, seed=0,
+                        name=None):
+    """Fractional average pooling (`tf.nn.fractional_avg_pool`): as `fractional_max_pool`, the
+    mean of each window.
+
+    >>> import graphflow as tf
+    >>> x = tf.reshape(tf.range(16.), (1, 4, 4, 1))
+    >>> tf.nn.fractional_avg_pool(x, [1.0, 2.0, 2.0, 1.0])[0].numpy().ravel().tolist()
+    [2.5, 4.5, 10.5, 12.5]
+    """
+    return _fractional_pool("AVG", value, pooling_ratio, pseudo_random, overlapping, seed,
+                            "fractional_avg_pool")
