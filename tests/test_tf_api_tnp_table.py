@@ -234,3 +234,14 @@ def test_tnp_traces_and_differentiates():
     a = np.array([[1., 2.], [3., 4.]])
     expect = np.trace(np.kron(a, np.tril(a))) + np.sum(np.diff(a.ravel()))
     np.testing.assert_allclose(g2(tf.constant(a)).numpy(), expect)
+
+
+def test_asarray_of_tensors_traces():
+    @tf.function
+    def f(a, b):
+        return tnp.asarray([a, b]) * 2
+    assert f(tf.constant(1.), tf.constant(2.)).numpy().tolist() == [2., 4.]
+    v = tf.Variable(3.)
+    with tf.GradientTape() as tape:
+        y = tnp.sum(tnp.asarray([v, v * v]))
+    assert float(tape.gradient(y, v)) == 7.0

@@ -66,11 +66,20 @@ def asarray(a, dtype=None):
         a = _convert(a)
     if isinstance(a, Tensor):
         return a if dtype is None else _m.cast(a, _np_dtype(dtype))
+    if isinstance(a, (list, tuple)) and _builtins.any(
+            isinstance(x, (Tensor, Variable, list, tuple)) for x in a) and _has_tensor(a):
+        return _s.stack(_promote(*a), 0) if dtype is None else \
+            _m.cast(_s.stack(_promote(*a), 0), _np_dtype(dtype))   # traceable
     v = _np.asarray(a, dtype=None if dtype is None else _np_dtype(dtype).np)
     if (dtype is None and v.dtype == _np.float64 and _NUMPY_BEHAVIOR["prefer_float32"]
             and not isinstance(a, (_np.ndarray, _np.generic))):
         v = v.astype(_np.float32)   # experimental_enable_numpy_behavior(prefer_float32=True)
     return _constant(v)
+
+
+def _has_tensor(a):
+    return isinstance(a, (Tensor, Variable)) or (
+        isinstance(a, (list, tuple)) and _builtins.any(_has_tensor(x) for x in a))
 
 
 def array(object, dtype=None, copy=True, ndmin=0):   # noqa: A002
