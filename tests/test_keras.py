@@ -652,7 +652,7 @@ def test_default_numba_backend_matches_numpy_executor():
         model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
                       metrics=["accuracy"], jit_compile=jit_compile)
         first = model.fit(x, y, batch_size=40, epochs=1, verbose=0).history
-        assert wait_all(timeout=60)          # later steps run the compiled kernels
+        assert wait_all(timeout=300)         # later steps run the compiled kernels
         rest = model.fit(x, y, batch_size=40, epochs=2, verbose=0, validation_data=(x, y)).history
         return first, rest, model.get_weights(), model.predict(x, verbose=0)
     ref, got = run(False), run(None)

@@ -385,3 +385,86 @@ def test_config_methods_and_registered_names():
         "module": "keras.regularizers", "class_name": "L1L2",
         "config": {"l1": 1e-05, "l2": 0.0001}, "registered_name": None}
     assert config["config"]["units"] == 16 and config["config"]["kernel_initializer"] == "ones"
+
+
+# ---- the guide "Customizing Saving and Serialization" (Keras 3): build and compile hooks
+@keras.saving.register_keras_serializable(package="gf_guide_custom_saving")
+class _LayerWithCustomBuild(keras.layers.Layer):
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w) + self.b
+
+    def get_config(self):
+        return dict(units=self.units, **super().get_config())
+
+    def build(self, input_shape, layer_init):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer=layer_init)
+        self.b = self.add_weight(shape=(self.units,), initializer=layer_init)
+        self.layer_init = layer_init
+
+    def get_build_config(self):
+        return {"layer_init": self.layer_init, "input_shape": (8,)}
+
+    def build_from_config(self, config):
+        self.build(config["input_shape"], config["layer_init"])
+
+
+@keras.saving.register_keras_serializable(package="gf_guide_custom_saving")
+class _ModelWithCustomCompile(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense1 = keras.layers.Dense(8, activation="relu")
+        self.dense2 = keras.layers.Dense(4, activation="softmax")
+
+    def call(self, x):
+        return self.dense2(self.dense1(x))
+
+    def compile(self, optimizer, loss_fn, metrics):
+        super().compile(optimizer=optimizer, loss=loss_fn, metrics=metrics)
+        self.model_optimizer, self.loss_fn, self.loss_metrics = optimizer, loss_fn, metrics
+
+    def get_compile_config(self):
+        return {"model_optimizer": self.model_optimizer, "loss_fn": self.loss_fn,
+                "metric": self.loss_metrics}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=keras.utils.deserialize_keras_object(config["model_optimizer"]),
+                     loss_fn=keras.utils.deserialize_keras_object(config["loss_fn"]),
+                     metrics=keras.utils.deserialize_keras_object(config["metric"]))
+
+
+def test_custom_build_and_compile_configs_round_trip(tmp_path):
+    layer = _LayerWithCustomBuild(units=16)
+    layer.build(input_shape=(8,), layer_init="random_normal")
+    assert layer.built   # Keras 3: calling build() marks the layer built
+    model = keras.Sequential([layer])
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    model.save(tmp_path / "custom_build.keras")
+    restored = keras.models.load_model(tmp_path / "custom_build.keras")
+    assert tuple(restored.layers[0].w.shape) == (8, 16)   # built by build_from_config
+    x = np.ones((2, 8), "float32")
+    np.testing.assert_allclose(restored(x).numpy(), model(x).numpy(), rtol=1e-6)
+
+    m = _ModelWithCustomCompile()
+    m.compile(optimizer="SGD", loss_fn="mean_squared_error", metrics=["mean_squared_error"])
+    m.fit(np.random.random((4, 8)), np.random.random((4, 4)), verbose=0)
+    m.save(tmp_path / "custom_compile.keras")
+    r = keras.models.load_model(tmp_path / "custom_compile.keras")
+    assert (r.model_optimizer, r.loss_fn, r.loss_metrics) == (
+        "SGD", "mean_squared_error", ["mean_squared_error"])
+    assert keras.saving.get_registered_name(_ModelWithCustomCompile) == \
+        "gf_guide_custom_saving>_ModelWithCustomCompile"
+    assert keras.utils.deserialize_keras_object(["a", 1, None]) == ["a", 1, None]
+
+
+def test_compute_output_shape_after_a_failed_symbolic_trace_creates_weights_once():
+    # the symbolic trace of a Bidirectional LSTM fails after its cell made `kernel`; the
+    # concrete run that follows must not make a second one (a .keras file would not load)
+    b = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True))
+    assert tuple(b.compute_output_shape((None, 5, 2))) == (None, 5, 8)
+    assert [v.name for v in b.forward_layer.cell.weights] == ["kernel", "recurrent_kernel",
+                                                               "bias"]
+    assert len(b.weights) == 6

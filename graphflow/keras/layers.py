@@ -254,6 +254,23 @@ class Layer(Module):
     #: is handled by calling the layer on its flat values (keras/composite_values.py)
     _ragged_flat_values = False
 
+    def __init_subclass__(cls, **kwargs):
+        # Keras 3 wraps every build(): a layer built by calling build() directly (or from
+        # build_from_config) is marked built, so it is not built again at its first call
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is None or getattr(build, "_marks_built", False):
+            return
+
+        def marked(self, *args, **kw):
+            out = build(self, *args, **kw)
+            self.built = True
+            return out
+        marked.__name__, marked.__qualname__, marked.__doc__ = (
+            build.__name__, build.__qualname__, build.__doc__)
+        marked.__wrapped__, marked._marks_built = build, True
+        cls.build = marked
+
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, input_dim=None, batch_size=None, dynamic=False, **kwargs):
         if kwargs:
@@ -687,12 +704,20 @@ class Layer(Module):
                 p._keras_mask = builder.parameter(n_params[0], f"mask_{i}", m_shape, m.dtype.np)
                 n_params[0] += 1
             return p
+        # a symbolic trace that fails half-way through a build must not leave half the
+        # weights behind (the concrete run that follows would create them twice)
+        unbuilt = [(l, {k: v.copy() if isinstance(v, (list, dict, set)) else v
+                        for k, v in l.__dict__.items()})
+                   for l in self._flatten_layers() if not l.built]
         token = _state.push(graph=builder, tapes=(), adjoint=None)
         try:
             inputs, args, kwargs = _map(lambda v: param(v) if isinstance(v, KerasTensor) else v,
                                         (inputs, args, kwargs))
             return self(inputs, *args, **kwargs)
         except Exception:
+            for layer, saved in unbuilt:
+                layer.__dict__.clear()
+                layer.__dict__.update(saved)
             return None
         finally:
             _state.pop(token)

@@ -743,6 +743,25 @@ class Model(Layer):
         print_fn("_" * line_length)
 
     # ---- compile ----------------------------------------------------------------
+    def get_compile_config(self):
+        """The compile() arguments `save()` stores (None if not compiled); override it with
+        `compile_from_config` to save a custom compile's arguments (Keras 3)."""
+        if not self._is_compiled:
+            return None
+        from .saving import default_compile_config   # (saving builds on models)
+        return default_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile a loaded model from its saved compile config. As Keras 3, a model with its
+        own `compile()` is left uncompiled (with a warning) unless it overrides this too."""
+        if type(self).compile is not Model.compile:
+            warnings.warn(f"{type(self).__name__}: compile() was not called as part of model "
+                          "loading because the model's compile() method is custom; override "
+                          "compile_from_config(config) to restore it", stacklevel=2)
+            return
+        from .saving import compile_from_default_config
+        compile_from_default_config(self, config)
+
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile=None, **kwargs):

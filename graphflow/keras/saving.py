@@ -404,15 +404,33 @@ def _model_object(model):
         out = _obj(type(model).__module__, type(model).__name__, _jsonable(cfg), reg)
         if model._input_shape_value is not None:
             out["build_config"] = {"input_shape": _jsonable(model._input_shape_value)}
-    if model._is_compiled:
-        out["compile_config"] = {
-            "optimizer": serialize_keras_object(model.optimizer),
+    cc = model.get_compile_config() if model._is_compiled else None
+    if cc is not None:   # Keras 3: whatever get_compile_config gives, serialized
+        out["compile_config"] = {k: serialize_keras_object(v)
+                                 if isinstance(v, _opt.Optimizer) else _jsonable(v)
+                                 for k, v in cc.items()}
+    return out
+
+
+def default_compile_config(model):
+    """`Model.get_compile_config()`'s default: the compile() arguments as Keras 3 saves
+    them."""
+    return {"optimizer": serialize_keras_object(model.optimizer),
             "loss": _jsonable_loss(model.loss),
             "metrics": _compiled_metrics_config(model.compiled_metrics),
             "loss_weights": _jsonable(model.compiled_loss._weights),
             "weighted_metrics": None, "run_eagerly": model._run_eagerly,
             "steps_per_execution": 1, "jit_compile": model.jit_compile is not False}
-    return out
+
+
+def compile_from_default_config(model, cc):
+    """`Model.compile_from_config()`'s default: compile with the saved arguments (custom
+    objects from the enclosing custom_object_scope / registry)."""
+    opt = _value(cc.get("optimizer"), None, "optimizer") \
+        if isinstance(cc.get("optimizer"), dict) else cc.get("optimizer") or "rmsprop"
+    model.compile(optimizer=opt, loss=_value(cc.get("loss"), None, "loss"),
+                  metrics=_value(cc.get("metrics"), None, "metrics"),
+                  loss_weights=cc.get("loss_weights"), jit_compile=cc.get("jit_compile", None))
 
 
 def _compiled_metrics_config(container):
@@ -550,8 +568,7 @@ def _model_from_config(cls, config, custom_objects):
     if cls is _models.Sequential or issubclass(cls, _models.Sequential):
         model = cls(name=config.get("name"))
         for lc in layer_cfgs:
-            layer = _value(lc, custom_objects, "layer")
-            model.add(layer)
+            model.add(_built(_value(lc, custom_objects, "layer"), lc, from_shape=False))
         if not model.built and config.get("build_input_shape"):
             model.build(tuple(config["build_input_shape"]))
         return model
@@ -626,16 +643,30 @@ def model_from_config(cls, config, custom_objects=None):
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
-    """Build a graphflow object (layer, model, optimizer, ...) from a Keras 3 config dict."""
+    """Build a graphflow object (layer, model, optimizer, ...) from a Keras 3 config dict.
+    Plain values come back as they are (a string naming a custom object: that object), lists
+    element by element, as Keras 3."""
+    if config is None or isinstance(config, (bool, int, float, str)):
+        found = (custom_objects or {}).get(config) if isinstance(config, str) else None
+        return config if found is None else found
+    if isinstance(config, (list, tuple)):
+        return [deserialize_keras_object(c, custom_objects, safe_mode) for c in config]
     _check_safe(config, safe_mode)
     if config.get("class_name") == "function" and isinstance(config.get("config"), str):
         return _function(config["config"], custom_objects)
     cls = _lookup(config, custom_objects, "object")
-    obj = _construct(cls, config.get("config", {}), custom_objects)
+    return _built(_construct(cls, config.get("config", {}), custom_objects), config)
+
+
+def _built(obj, config, from_shape=True):
+    """`obj` built from its saved `build_config` (its own build_from_config if it has one),
+    as Keras 3 does after constructing a layer; `from_shape=False` leaves layers without
+    build_from_config to be built by their model."""
     bc = config.get("build_config")
     if isinstance(obj, Layer) and not obj.built and bc and hasattr(obj, "build_from_config"):
         obj.build_from_config(bc)
-    elif isinstance(obj, Layer) and not obj.built and bc and bc.get("input_shape") is not None:
+    elif isinstance(obj, Layer) and not obj.built and bc and bc.get("input_shape") is not None \
+            and from_shape:
         shape = bc["input_shape"]
         if isinstance(obj, _models.Model):
             obj.build(tuple(shape))
@@ -820,12 +851,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                      custom_objects, safe_mode)
     cc = config.get("compile_config")
     if compile and cc:
-        opt = _value(cc.get("optimizer"), custom_objects, "optimizer") \
-            if isinstance(cc.get("optimizer"), dict) else cc.get("optimizer") or "rmsprop"
-        loss = _value(cc.get("loss"), custom_objects, "loss")
-        metrics = _value(cc.get("metrics"), custom_objects, "metrics")
-        model.compile(optimizer=opt, loss=loss, metrics=metrics,
-                      loss_weights=cc.get("loss_weights"),
-                      jit_compile=cc.get("jit_compile", None))
+        with custom_object_scope(custom_objects or {}):
+            model.compile_from_config(cc)
     _read_h5(model, io.BytesIO(weights), filepath)
     return model
