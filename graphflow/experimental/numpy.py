@@ -735,17 +735,29 @@ def all(a, axis=None, keepdims=False):   # noqa: A001
 
 
 def any(a, axis=None, keepdims=False):   # noqa: A001
-    """True where some entry along `axis` is nonzero."""
+    """True where some entry along `axis` is nonzero.
+
+    >>> bool(any([0, 2]))
+    True
+    """
     return _m.reduce_any(_bool(asarray(a)), _ax(axis), keepdims=keepdims)
 
 
 def amax(a, axis=None, keepdims=False):
-    """Alias of `max`."""
+    """Alias of `max`.
+
+    >>> amax([[1, 5], [7, 2]], axis=0).numpy()
+    array([7, 5])
+    """
     return max(a, _ax(axis), keepdims)
 
 
 def amin(a, axis=None, keepdims=False):
-    """Alias of `min`."""
+    """Alias of `min`.
+
+    >>> amin([[1, 5], [7, 2]], axis=1).numpy()
+    array([1, 2])
+    """
     return min(a, _ax(axis), keepdims)
 
 
@@ -795,7 +807,11 @@ def nansum(a, axis=None, keepdims=False):
 
 
 def nanprod(a, axis=None, keepdims=False):
-    """Product treating NaN as 1."""
+    """Product treating NaN as 1.
+
+    >>> nanprod([2., nan, 3.]).numpy().item()
+    6.0
+    """
     return _m.reduce_prod(_nan_to(a, 1), _ax(axis), keepdims=keepdims)
 
 
@@ -833,7 +849,11 @@ def cumsum(a, axis=None, dtype=None):
 
 
 def cumprod(a, axis=None, dtype=None):
-    """Running product (of the flattened array when axis is None)."""
+    """Running product (of the flattened array when axis is None).
+
+    >>> cumprod([1, 2, 3]).numpy()
+    array([1, 2, 6])
+    """
     return _a.cumprod(*_flat_if_none(asarray(a, dtype), axis))
 
 
@@ -863,7 +883,11 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
 
 # --- shapes and indexing
 def ravel(a):
-    """The flattened array (C order)."""
+    """The flattened array (C order).
+
+    >>> ravel([[1, 2], [3, 4]]).numpy()
+    array([1, 2, 3, 4])
+    """
     return _s.reshape(asarray(a), [-1])
 
 
@@ -896,7 +920,11 @@ def moveaxis(a, source, destination):
 
 
 def swapaxes(a, axis1, axis2):
-    """Exchange two axes."""
+    """Exchange two axes.
+
+    >>> swapaxes(ones((2, 3, 4)), 0, 2).shape
+    TensorShape([4, 3, 2])
+    """
     t = asarray(a)
     p = list(_builtins.range(t.ndim))
     i, j = axis1 % t.ndim, axis2 % t.ndim
@@ -918,12 +946,22 @@ def flip(m, axis=None):
 
 
 def fliplr(m):
-    """Reverse along axis 1."""
+    """Reverse along axis 1.
+
+    >>> fliplr([[1, 2], [3, 4]]).numpy()
+    array([[2, 1],
+           [4, 3]])
+    """
     return flip(m, 1)
 
 
 def flipud(m):
-    """Reverse along axis 0."""
+    """Reverse along axis 0.
+
+    >>> flipud([[1, 2], [3, 4]]).numpy()
+    array([[3, 4],
+           [1, 2]])
+    """
     return flip(m, 0)
 
 
@@ -958,12 +996,20 @@ def _atleast(n, arys):
 
 
 def atleast_1d(*arys):
-    """The arrays with at least one axis."""
+    """The arrays with at least one axis.
+
+    >>> atleast_1d(5).numpy()
+    array([5])
+    """
     return _atleast(1, arys)
 
 
 def atleast_2d(*arys):
-    """The arrays with at least two axes (a 1-D array becomes a row)."""
+    """The arrays with at least two axes (a 1-D array becomes a row).
+
+    >>> atleast_2d([1, 2]).shape
+    TensorShape([1, 2])
+    """
     return _atleast(2, arys)
 
 
@@ -977,12 +1023,21 @@ def atleast_3d(*arys):
 
 
 def broadcast_to(array, shape):
-    """`array` broadcast to `shape`."""
+    """`array` broadcast to `shape`.
+
+    >>> broadcast_to([1, 2], (2, 2)).numpy()
+    array([[1, 2],
+           [1, 2]])
+    """
     return _s.broadcast_to(asarray(array), _c.shape_tuple(shape))
 
 
 def broadcast_arrays(*args):
-    """All arguments broadcast to their common shape."""
+    """All arguments broadcast to their common shape.
+
+    >>> [t.shape for t in broadcast_arrays([1, 2], [[1], [2]])]
+    [TensorShape([2, 2]), TensorShape([2, 2])]
+    """
     ts = [asarray(x) for x in args]
     shp = _np.broadcast_shapes(*[tuple(t.shape) for t in ts])
     return [t if tuple(t.shape) == shp else _s.broadcast_to(t, shp) for t in ts]
@@ -1001,18 +1056,31 @@ def append(arr, values, axis=None):
 
 
 def hstack(tup):
-    """Stack along axis 1 (axis 0 for 1-D arrays)."""
+    """Stack along axis 1 (axis 0 for 1-D arrays).
+
+    >>> hstack([[1, 2], [3]]).numpy()
+    array([1, 2, 3])
+    """
     ts = _promote(*tup)
     return _s.concat(ts, 0 if ts[0].ndim == 1 else 1)
 
 
 def vstack(tup):
-    """Stack rows (1-D arrays become rows)."""
+    """Stack rows (1-D arrays become rows).
+
+    >>> vstack([[1, 2], [3, 4]]).numpy()
+    array([[1, 2],
+           [3, 4]])
+    """
     return _s.concat(atleast_2d(*_promote(*tup)) if len(tup) > 1 else [atleast_2d(tup[0])], 0)
 
 
 def dstack(tup):
-    """Stack along the third axis."""
+    """Stack along the third axis.
+
+    >>> dstack([[1, 2], [3, 4]]).shape
+    TensorShape([1, 2, 2])
+    """
     return _s.concat(atleast_3d(*_promote(*tup)) if len(tup) > 1 else [atleast_3d(tup[0])], 2)
 
 
@@ -1032,23 +1100,39 @@ def split(ary, indices_or_sections, axis=0):
 
 
 def hsplit(ary, indices_or_sections):
-    """`split` along axis 1 (axis 0 for 1-D)."""
+    """`split` along axis 1 (axis 0 for 1-D).
+
+    >>> [t.numpy() for t in hsplit(arange(4), 2)]
+    [array([0, 1]), array([2, 3])]
+    """
     t = asarray(ary)
     return split(t, indices_or_sections, 0 if t.ndim == 1 else 1)
 
 
 def vsplit(ary, indices_or_sections):
-    """`split` along axis 0."""
+    """`split` along axis 0.
+
+    >>> [t.shape for t in vsplit(ones((4, 2)), 2)]
+    [TensorShape([2, 2]), TensorShape([2, 2])]
+    """
     return split(ary, indices_or_sections, 0)
 
 
 def dsplit(ary, indices_or_sections):
-    """`split` along axis 2."""
+    """`split` along axis 2.
+
+    >>> [t.shape for t in dsplit(ones((1, 2, 4)), 2)]
+    [TensorShape([1, 2, 2]), TensorShape([1, 2, 2])]
+    """
     return split(ary, indices_or_sections, 2)
 
 
 def tile(A, reps):   # noqa: N803 (NumPy's name)
-    """`A` repeated `reps` times per axis (NumPy's promotion of ranks)."""
+    """`A` repeated `reps` times per axis (NumPy's promotion of ranks).
+
+    >>> tile([1, 2], 2).numpy()
+    array([1, 2, 1, 2])
+    """
     t = asarray(A)
     reps = [reps] if isinstance(reps, int) else list(reps)
     if len(reps) > t.ndim:
@@ -1070,7 +1154,11 @@ def repeat(a, repeats, axis=None):
 
 
 def roll(a, shift, axis=None):
-    """Shift elements cyclically (the flattened array when axis is None)."""
+    """Shift elements cyclically (the flattened array when axis is None).
+
+    >>> roll(arange(5), 2).numpy()
+    array([3, 4, 0, 1, 2])
+    """
     t = asarray(a)
     if axis is None:
         return _s.reshape(_a.roll(ravel(t), shift, 0), _c.shape_tuple(t.shape))
@@ -1175,12 +1263,23 @@ def diag(v, k=0):
 
 
 def diagflat(v, k=0):
-    """The flattened `v` as a diagonal."""
+    """The flattened `v` as a diagonal.
+
+    >>> diagflat([1, 2]).numpy()
+    array([[1, 0],
+           [0, 2]])
+    """
     return diag(ravel(v), k)
 
 
 def tri(N, M=None, k=0, dtype=float):   # noqa: N803
-    """Ones at and below the k-th diagonal (float64 by default)."""
+    """Ones at and below the k-th diagonal (float64 by default).
+
+    >>> tri(3, 2, -1).numpy()
+    array([[0., 0.],
+           [1., 0.],
+           [1., 1.]])
+    """
     return _constant(_np.tri(N, M, k, dtype=_np_dtype(dtype).np))
 
 
@@ -1197,26 +1296,45 @@ def tril(m, k=0):
 
 
 def triu(m, k=0):
-    """Zeros below the k-th diagonal."""
+    """Zeros below the k-th diagonal.
+
+    >>> triu([[1, 2], [3, 4]]).numpy()
+    array([[1, 2],
+           [0, 4]])
+    """
     t = asarray(m)
     mask = _constant(~_np.tri(int(t.shape[-2]), int(t.shape[-1]), k - 1, dtype=bool))
     return _m.where(mask, t, _m.zeros_like(t))
 
 
 def meshgrid(*xi, indexing="xy"):
-    """Coordinate grids (numpy.meshgrid)."""
+    """Coordinate grids (numpy.meshgrid).
+
+    >>> [t.numpy() for t in meshgrid([1, 2], [3, 4, 5])][1]
+    array([[3, 3],
+           [4, 4],
+           [5, 5]])
+    """
     return list(_a.meshgrid(*[asarray(x) for x in xi], indexing=indexing))
 
 
 def ix_(*args):
-    """Open meshes for indexing (each argument reshaped to its own axis)."""
+    """Open meshes for indexing (each argument reshaped to its own axis).
+
+    >>> [t.shape for t in ix_([0, 1], [2, 3])]
+    [TensorShape([2, 1]), TensorShape([1, 2])]
+    """
     n = len(args)
     return [_s.reshape(asarray(a), [1] * i + [-1] + [1] * (n - i - 1))
             for i, a in enumerate(args)]
 
 
 def diag_indices(n, ndim=2):
-    """The indices of the main diagonal (int32 as TF's), one per axis."""
+    """The indices of the main diagonal (int32 as TF's), one per axis.
+
+    >>> [t.numpy() for t in diag_indices(2)]
+    [array([0, 1], dtype=int32), array([0, 1], dtype=int32)]
+    """
     r = arange(n, dtype=_dt.int32)
     return tuple([r] * ndim)
 
@@ -1233,7 +1351,12 @@ def nonzero(a):
 
 
 def sort(a, axis=-1, kind="quicksort", order=None):
-    """Sorted copy (flattened when axis is None)."""
+    """Sorted copy (flattened when axis is None).
+
+    >>> sort([[3, 1], [0, 2]], axis=0).numpy()
+    array([[0, 1],
+           [3, 2]])
+    """
     t = asarray(a)
     if axis is None:
         t, axis = ravel(t), 0
@@ -1241,7 +1364,11 @@ def sort(a, axis=-1, kind="quicksort", order=None):
 
 
 def argsort(a, axis=-1, kind="quicksort", order=None):
-    """Indices that sort `a` (int64; stable for kind='stable')."""
+    """Indices that sort `a` (int64; stable for kind='stable').
+
+    >>> argsort([3, 1, 2]).numpy()
+    array([1, 2, 0])
+    """
     t = asarray(a)
     if axis is None:
         t, axis = ravel(t), 0
@@ -1249,13 +1376,22 @@ def argsort(a, axis=-1, kind="quicksort", order=None):
 
 
 def outer(a, b):
-    """Outer product of the flattened inputs."""
+    """Outer product of the flattened inputs.
+
+    >>> outer([1, 2], [3, 4, 5]).numpy()
+    array([[ 3,  4,  5],
+           [ 6,  8, 10]])
+    """
     x, y = _promote(a, b)
     return _s.reshape(x, [-1, 1]) * _s.reshape(y, [1, -1])
 
 
 def inner(a, b):
-    """Inner product over the last axes."""
+    """Inner product over the last axes.
+
+    >>> inner([1, 2], [3, 4]).numpy().item()
+    11
+    """
     x, y = _promote(a, b)
     if x.ndim == 0 or y.ndim == 0:
         return x * y
@@ -1274,13 +1410,21 @@ def vdot(a, b):
 
 
 def tensordot(a, b, axes=2):
-    """numpy.tensordot."""
+    """numpy.tensordot.
+
+    >>> tensordot(ones((2, 3)), ones((3, 4)), axes=1).shape
+    TensorShape([2, 4])
+    """
     x, y = _promote(a, b)
     return _a.tensordot(x, y, axes)
 
 
 def einsum(subscripts, *operands, **kwargs):
-    """numpy.einsum (explicit or implicit output)."""
+    """numpy.einsum (explicit or implicit output).
+
+    >>> einsum("ij,j->i", [[1, 2], [3, 4]], [1, 1]).numpy()
+    array([3, 7])
+    """
     return _a.einsum(subscripts, *_promote(*operands))
 
 
@@ -1301,14 +1445,24 @@ def kron(a, b):
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """Cross product of 3-vectors along the last axis."""
+    """Cross product of 3-vectors along the last axis.
+
+    >>> cross([1, 0, 0], [0, 1, 0]).numpy()
+    array([0, 0, 1])
+    """
     x, y = _promote(a, b)
     x, y = broadcast_arrays(x, y)
     return _l.cross(x, y)
 
 
 def vander(x, N=None, increasing=False):   # noqa: N803
-    """Vandermonde matrix: columns x**(N-1) ... x**0 (reversed if `increasing`)."""
+    """Vandermonde matrix: columns x**(N-1) ... x**0 (reversed if `increasing`).
+
+    >>> vander([1, 2, 3], 3).numpy()
+    array([[1, 1, 1],
+           [4, 2, 1],
+           [9, 3, 1]])
+    """
     t = asarray(x)
     n = int(t.shape[0]) if N is None else N
     pw = _np.arange(n) if increasing else _np.arange(n)[::-1]
@@ -1316,7 +1470,11 @@ def vander(x, N=None, increasing=False):   # noqa: N803
 
 
 def polyval(p, x):
-    """Value at `x` of the polynomial with coefficients `p` (highest power first)."""
+    """Value at `x` of the polynomial with coefficients `p` (highest power first).
+
+    >>> polyval([1., 2., 3.], [2.]).numpy()
+    array([11.])
+    """
     c, t = _promote(p, x)
     out = _m.zeros_like(t)
     for i in _builtins.range(int(c.shape[0])):
@@ -1325,7 +1483,11 @@ def polyval(p, x):
 
 
 def select(condlist, choicelist, default=0):
-    """The first choice whose condition holds, else `default`."""
+    """The first choice whose condition holds, else `default`.
+
+    >>> select([[True, False], [False, True]], [[1, 2], [3, 4]], 9).numpy()
+    array([1, 4])
+    """
     out = asarray(default)
     for cnd, ch in reversed(list(zip(condlist, choicelist))):
         ch, out = _promote(ch, out)
@@ -1335,7 +1497,11 @@ def select(condlist, choicelist, default=0):
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Elementwise |a - b| <= atol + rtol * |b|."""
+    """Elementwise |a - b| <= atol + rtol * |b|.
+
+    >>> isclose([1., 2.], [1., 2.1]).numpy()
+    array([ True, False])
+    """
     x, y = _promote(a, b)
     x, y = _fl(x), _fl(y)
     out = _m.less_equal(_m.abs(x - y), atol + rtol * _m.abs(y))
@@ -1346,7 +1512,11 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def array_equal(a1, a2):
-    """True if same shape and elements (a bool Tensor)."""
+    """True if same shape and elements (a bool Tensor).
+
+    >>> array_equal([1, 2], [1, 2]).numpy().item()
+    True
+    """
     x, y = _promote(a1, a2)
     if tuple(x.shape) != tuple(y.shape):
         return _constant(_np.asarray(False))
@@ -1354,12 +1524,20 @@ def array_equal(a1, a2):
 
 
 def empty(shape, dtype=float):
-    """Zeros (graphflow never hands out uninitialized memory)."""
+    """Zeros (graphflow never hands out uninitialized memory).
+
+    >>> empty((2,)).numpy()
+    array([0., 0.])
+    """
     return zeros(shape, dtype)
 
 
 def empty_like(a, dtype=None):
-    """Zeros shaped like `a`."""
+    """Zeros shaped like `a`.
+
+    >>> empty_like([1, 2]).numpy()
+    array([0, 0])
+    """
     return zeros_like(a, dtype)
 
 
@@ -1375,24 +1553,40 @@ def full_like(a, fill_value, dtype=None):
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None):
-    """`base` ** linspace(start, stop)."""
+    """`base` ** linspace(start, stop).
+
+    >>> logspace(0, 2, 3).numpy()
+    array([  1.,  10., 100.])
+    """
     return _constant(_np.logspace(start, stop, num, endpoint, base,
                                   dtype=None if dtype is None else _np_dtype(dtype).np))
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None):
-    """Geometric progression from start to stop."""
+    """Geometric progression from start to stop.
+
+    >>> geomspace(1, 100, 3).numpy()
+    array([  1.,  10., 100.])
+    """
     return _constant(_np.geomspace(start, stop, num, endpoint,
                                    dtype=None if dtype is None else _np_dtype(dtype).np))
 
 
 def asanyarray(a, dtype=None):
-    """As `asarray`."""
+    """As `asarray`.
+
+    >>> asanyarray([1., 2.]).dtype
+    tf.float64
+    """
     return asarray(a, dtype)
 
 
 def ascontiguousarray(a, dtype=None):
-    """As `asarray` (graphflow arrays are always contiguous)."""
+    """As `asarray` (graphflow arrays are always contiguous).
+
+    >>> ascontiguousarray([1, 2]).dtype
+    tf.int64
+    """
     return asarray(a, dtype)
 
 
@@ -1409,7 +1603,11 @@ def finfo(dtype):
 
 
 def iinfo(int_type):
-    """numpy.iinfo of an integer dtype (graphflow or NumPy)."""
+    """numpy.iinfo of an integer dtype (graphflow or NumPy).
+
+    >>> int(iinfo(int32).max)
+    2147483647
+    """
     return _np.iinfo(_npdt(int_type))
 
 
@@ -1419,44 +1617,76 @@ int8, int16, uint16, uint32, uint64 = _dt.int8, _dt.int16, _dt.uint16, _dt.uint3
 
 
 def promote_types(type1, type2):
-    """numpy.promote_types (a NumPy dtype)."""
+    """numpy.promote_types (a NumPy dtype).
+
+    >>> promote_types(int32, float32)
+    dtype('float64')
+    """
     return _np.promote_types(_npdt(type1), _npdt(type2))
 
 
 def result_type(*arrays_and_dtypes):
-    """The dtype NumPy's promotion gives these arrays/dtypes (a graphflow dtype)."""
+    """The dtype NumPy's promotion gives these arrays/dtypes (a graphflow dtype).
+
+    >>> result_type(int32, 1.0)
+    tf.float64
+    """
     vals = [_npdt(a.dtype) if isinstance(a, Tensor) else _npdt(a) for a in arrays_and_dtypes]
     return _dt.as_dtype(_np.result_type(*vals))
 
 
 def issubdtype(arg1, arg2):
-    """numpy.issubdtype, accepting graphflow dtypes."""
+    """numpy.issubdtype, accepting graphflow dtypes.
+
+    >>> issubdtype(float32, inexact)
+    True
+    """
     return _np.issubdtype(_npdt(arg1), _npdt(arg2))
 
 
 def isscalar(num):
-    """True for Python/NumPy scalars and rank-0 Tensors (TF's tnp)."""
+    """True for Python/NumPy scalars and rank-0 Tensors (TF's tnp).
+
+    >>> isscalar(3), isscalar(asarray(3)), isscalar([3])
+    (True, True, False)
+    """
     return (isinstance(num, Tensor) and num.ndim == 0) or _np.isscalar(num)
 
 
 def iscomplexobj(x):
-    """True if `x` has a complex dtype."""
+    """True if `x` has a complex dtype.
+
+    >>> iscomplexobj([1j]), iscomplexobj([1.])
+    (True, False)
+    """
     return asarray(x).dtype.is_complex
 
 
 def isrealobj(x):
-    """True unless `x` has a complex dtype."""
+    """True unless `x` has a complex dtype.
+
+    >>> isrealobj([1.])
+    True
+    """
     return not iscomplexobj(x)
 
 
 def iscomplex(x):
-    """Elementwise: a nonzero imaginary part."""
+    """Elementwise: a nonzero imaginary part.
+
+    >>> iscomplex([1 + 1j, 1 + 0j]).numpy()
+    array([ True, False])
+    """
     t = asarray(x)
     return _m.not_equal(_cx.imag(t), 0) if t.dtype.is_complex else _m.zeros_like(t) != 0
 
 
 def isreal(x):
-    """Elementwise: a zero imaginary part."""
+    """Elementwise: a zero imaginary part.
+
+    >>> isreal([1 + 1j, 1 + 0j]).numpy()
+    array([False,  True])
+    """
     return _m.logical_not(iscomplex(x))
 
 
