@@ -381,7 +381,12 @@ def maximum(sp_a, sp_b, name=None):
 
 
 def minimum(sp_a, sp_b, name=None):
-    """Elementwise min of two SparseTensors over the union of their entries (missing = 0)."""
+    """Elementwise min of two SparseTensors over the union of their entries (missing = 0).
+
+    >>> a, b = SparseTensor([[0], [1]], [1., -2.], [3]), SparseTensor([[0]], [4.], [3])
+    >>> minimum(a, b).values.numpy()
+    array([ 1., -2.], dtype=float32)
+    """
     return _union(sp_a, sp_b, _m.minimum, "minimum")
 
 
@@ -410,12 +415,22 @@ def segment_sum(data, indices, segment_ids, num_segments=None, name=None):
 
 
 def segment_mean(data, indices, segment_ids, num_segments=None, name=None):
-    """Means of the rows data[indices] grouped by segment_ids (empty segments 0)."""
+    """Means of the rows data[indices] grouped by segment_ids (empty segments 0).
+
+    >>> segment_mean([[1., 2.], [3., 4.], [5., 6.]], [0, 1, 2], [0, 0, 2]).numpy()
+    array([[2., 3.],
+           [0., 0.],
+           [5., 6.]], dtype=float32)
+    """
     return _sparse_segment(data, indices, segment_ids, num_segments, "mean")
 
 
 def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None):
-    """Sums of the rows data[indices] per segment over sqrt(segment size) (empty: 0)."""
+    """Sums of the rows data[indices] per segment over sqrt(segment size) (empty: 0).
+
+    >>> segment_sqrt_n([[3.], [1.]], [0, 1], [0, 0]).numpy().round(4)
+    array([[2.8284]], dtype=float32)
+    """
     return _sparse_segment(data, indices, segment_ids, num_segments, "sqrt_n")
 
 

@@ -35,7 +35,11 @@ SHARD_HINT = -1
 
 
 def take_while(predicate):
-    """`dataset.apply(take_while(p))` is `dataset.take_while(p)`."""
+    """`dataset.apply(take_while(p))` is `dataset.take_while(p)`.
+
+    >>> [int(x) for x in Dataset.range(5).apply(take_while(lambda x: x < 2))]
+    [0, 1]
+    """
     return lambda dataset: dataset.take_while(predicate)
 
 
@@ -54,12 +58,20 @@ def snapshot(path, compression="AUTO", reader_func=None, shard_func=None):
 
 
 def copy_to_device(target_device, source_device="/cpu:0"):
-    """The identity transformation (graphflow has one device, the CPU)."""
+    """The identity transformation (graphflow has one device, the CPU).
+
+    >>> [int(x) for x in Dataset.range(2).apply(copy_to_device("/cpu:0"))]
+    [0, 1]
+    """
     return lambda dataset: dataset
 
 
 def prefetch_to_device(device, buffer_size=None):
-    """`dataset.prefetch(buffer_size)` (graphflow has one device, the CPU)."""
+    """`dataset.prefetch(buffer_size)` (graphflow has one device, the CPU).
+
+    >>> [int(x) for x in Dataset.range(2).apply(prefetch_to_device("/cpu:0"))]
+    [0, 1]
+    """
     return lambda dataset: dataset.prefetch(buffer_size or 1)
 
 
@@ -68,7 +80,11 @@ def enable_debug_mode():
 
 
 def RandomDataset(seed=None, name=None):   # noqa: N802 (TF's name)
-    """`tf.data.Dataset.random(seed)`: an endless stream of random int64."""
+    """`tf.data.Dataset.random(seed)`: an endless stream of random int64.
+
+    >>> RandomDataset(seed=1).element_spec
+    TensorSpec(shape=(), dtype=tf.int64, name=None)
+    """
     return Dataset.random(seed)
 
 
@@ -156,7 +172,13 @@ def pad_to_cardinality(cardinality, mask_key="valid"):
 class Reducer:
     """`tf.data.experimental.Reducer(init_func, reduce_func, finalize_func)`: per key, the state
     starts as init_func(key), takes reduce_func(state, element) for each element of the key,
-    and ends as finalize_func(state) (a tuple state is unpacked into its arguments)."""
+    and ends as finalize_func(state) (a tuple state is unpacked into its arguments).
+
+    >>> r = Reducer(lambda k: (k, np.int64(0)), lambda s, x: (s[0], s[1] + 1),
+    ...             lambda k, n: k * 100 + n)
+    >>> [int(x) for x in Dataset.range(7).apply(group_by_reducer(lambda x: x % 2, r))]
+    [4, 103]
+    """
 
     def __init__(self, init_func, reduce_func, finalize_func):
         self.init_func, self.reduce_func = init_func, reduce_func
@@ -258,7 +280,11 @@ def get_next_as_optional(iterator):
 
 
 def get_structure(dataset_or_iterator):
-    """The element_spec of a dataset or an iterator."""
+    """The element_spec of a dataset or an iterator.
+
+    >>> get_structure(iter(Dataset.range(3)))
+    TensorSpec(shape=(), dtype=tf.int64, name=None)
+    """
     if not isinstance(dataset_or_iterator, (Dataset, Iterator)) and not hasattr(
             dataset_or_iterator, "element_spec"):
         raise TypeError(f"get_structure: expected a tf.data.Dataset or Iterator, got "
