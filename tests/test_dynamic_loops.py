@@ -308,22 +308,36 @@ def _until_small(x, w):
     return tf.reduce_sum(y * y) * tf.cast(n, x.dtype)
 
 
-def _grads(f, x, w):
-    with tf.GradientTape() as t:
-        t.watch([x, w])
-        y = f(x, w)
-    return [y] + t.gradient(y, [x, w])
-
-
-def _second(f, x, w):
+def _first_and_second(f, x, w, *rest):
+    """f's value, its gradient in (x, w), and the gradient of a function of that gradient."""
     with tf.GradientTape() as t2:
         t2.watch([x, w])
         with tf.GradientTape() as t1:
             t1.watch([x, w])
-            y = f(x, w)
+            y = f(x, w, *rest)
         gx, gw = t1.gradient(y, [x, w])
-        s = tf.reduce_sum(gx * gx) + tf.reduce_sum(gw)
-    return t2.gradient(s, [x, w])
+        z = tf.reduce_sum(gx * gx) + tf.reduce_sum(gw * w)
+    return [y, gx, gw] + t2.gradient(z, [x, w])
+
+
+def _differences(f, x0, *rest, eps=1e-6):
+    """Central differences of f(x, *rest) in x (float64)."""
+    fd = np.zeros_like(x0)
+    for k in np.ndindex(*x0.shape):
+        d = np.zeros_like(x0)
+        d[k] = eps
+        fd[k] = (float(f(tf.constant(x0 + d), *rest)) - float(f(tf.constant(x0 - d), *rest))) / (2 * eps)
+    return fd
+
+
+def _check_traced(f, want, *args):
+    """f's first and second order traced on each executor equal the eager ones."""
+    def traced(*a):
+        return _first_and_second(f, *a)
+    for jit in (False, None):
+        got = tf.function(traced, jit_compile=jit)(*args)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
 
 
 _RNG = np.random.default_rng(0)
@@ -334,24 +348,9 @@ _X0, _W0 = _RNG.normal(0, 0.7, (2, 3)), _RNG.normal(0, 0.5, (3, 3))
                          ids=lambda f: f.__name__[1:])
 def test_loop_gradients_match_eager_and_finite_differences(body):
     x, w = tf.constant(_X0), tf.constant(_W0)
-    want, want2 = _grads(body, x, w), _second(body, x, w)
-    eps, fd = 1e-6, np.zeros_like(_X0)
-    for k in np.ndindex(*_X0.shape):
-        d = np.zeros_like(_X0)
-        d[k] = eps
-        fd[k] = (float(body(tf.constant(_X0 + d), w)) - float(body(tf.constant(_X0 - d), w))) / (2 * eps)
-    np.testing.assert_allclose(want[1].numpy(), fd, rtol=1e-6, atol=1e-8)
-
-    def first(x, w):
-        return _grads(body, x, w)
-
-    def second(x, w):
-        return _second(body, x, w)
-    for jit in (False, None):
-        for fn, ref in ((first, want), (second, want2)):
-            got = tf.function(fn, jit_compile=jit)(x, w)
-            for a, b in zip(got, ref):
-                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+    want = _first_and_second(body, x, w)
+    np.testing.assert_allclose(want[1].numpy(), _differences(body, _X0, w), rtol=1e-6, atol=1e-8)
+    _check_traced(body, want, x, w)
 
 
 # ---------------------------------------------------------------- more growing-array forms
@@ -569,17 +568,6 @@ def _random_loop(body):
     return f
 
 
-def _first_and_second(f, x, w, n):
-    with tf.GradientTape() as t2:
-        t2.watch([x, w])
-        with tf.GradientTape() as t1:
-            t1.watch([x, w])
-            y = f(x, w, n)
-        gx, gw = t1.gradient(y, [x, w])
-        z = tf.reduce_sum(gx * gx) + tf.reduce_sum(gw * w)
-    return [y, gx, gw] + t2.gradient(z, [x, w])
-
-
 @pytest.mark.parametrize("seed", range(4))
 def test_random_loop_bodies_first_and_second_order(seed):
     f = _random_loop(_random_body(seed))
@@ -587,19 +575,8 @@ def test_random_loop_bodies_first_and_second_order(seed):
     x0, w0 = rng.normal(0, 0.5, (2, 3)), rng.normal(0, 0.5, (3, 3))
     x, w, n = tf.constant(x0), tf.constant(w0), tf.constant(3)
     want = _first_and_second(f, x, w, n)
-    eps, fd = 1e-6, np.zeros_like(x0)
-    for k in np.ndindex(*x0.shape):
-        d = np.zeros_like(x0)
-        d[k] = eps
-        fd[k] = (float(f(tf.constant(x0 + d), w, n)) - float(f(tf.constant(x0 - d), w, n))) / (2 * eps)
-    np.testing.assert_allclose(want[1].numpy(), fd, rtol=1e-6, atol=1e-8)
-
-    def traced(x, w, n):
-        return _first_and_second(f, x, w, n)
-    for jit in (False, None):
-        got = tf.function(traced, jit_compile=jit)(x, w, n)
-        for a, b in zip(got, want):
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(want[1].numpy(), _differences(f, x0, w, n), rtol=1e-6, atol=1e-8)
+    _check_traced(f, want, x, w, n)
 
 
 def _traced_size(n, x):   # size= an argument
