@@ -10,7 +10,8 @@ downloaded: build with `weights=None`, then `model.load_weights(local_path)`.
 """
 from . import (densenet, efficientnet, imagenet_utils, mobilenet, mobilenet_v2, resnet, vgg16,
                vgg19, xception)
-from . import convnext, efficientnet_v2, inception_v3, mobilenet_v3, resnet_v2
+from . import (convnext, efficientnet_v2, inception_resnet_v2, inception_v3, mobilenet_v3,
+               resnet_v2)
 from .convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,
                        ConvNeXtXLarge)
 from .densenet import DenseNet121, DenseNet169, DenseNet201
@@ -20,6 +21,7 @@ from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
 from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2,
                               EfficientNetV2B3, EfficientNetV2L, EfficientNetV2M, EfficientNetV2S)
+from .inception_resnet_v2 import InceptionResNetV2
 from .inception_v3 import InceptionV3
 from .mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from .resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
@@ -38,5 +40,5 @@ __all__ = ["densenet", "efficientnet", "imagenet_utils", "mobilenet", "mobilenet
            "convnext", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
            "ConvNeXtXLarge", "efficientnet_v2", "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2",
            "EfficientNetV2B3", "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L",
-           "inception_v3", "InceptionV3", "mobilenet_v3", "resnet_v2", "MobileNetV3Large", "MobileNetV3Small", "ResNet50V2",
+           "inception_resnet_v2", "InceptionResNetV2", "inception_v3", "InceptionV3", "mobilenet_v3", "resnet_v2", "MobileNetV3Large", "MobileNetV3Small", "ResNet50V2",
            "ResNet101V2", "ResNet152V2"]
