@@ -37,6 +37,8 @@ BUILDS = {
                                           ("input_shape", (64, 64, 3)))),
     "MobileNetV3Small-small": ("MobileNetV3Small", (("input_shape", (32, 32, 3)),
                                                     ("classes", 5))),
+    "MobileNetV3Large-avg": ("MobileNetV3Large", (("input_shape", (32, 32, 3)),
+                                                  ("include_top", False), ("pooling", "avg"))),
 }
 
 # key: (count_params, trainable params, output shape, number of layers, model name), Keras 3.15
@@ -103,6 +105,8 @@ FORWARD = {
     "MobileNetV3Small-small": [0.005822410341352224, 4.2846408931783876e-23,
                                0.9941775798797607, 1.7969794489230972e-13,
                                5.351293452804384e-08, 0.005822410341352224],
+    "MobileNetV3Large-avg": [-0.2645215690135956, 0.37778690457344055, -0.1680392622947693,
+                             1.127427577972412, -0.044161442667245865, 0.7435336112976074],
 }
 
 
