@@ -81,6 +81,7 @@ from .ops.shape_ops import (broadcast_to, concat, expand_dims, gather, one_hot, 
 from .ops.creation import eye, fill, linspace, ones, range, zeros
 from .ops.registry import OPS
 from .function import Function, function
+from .function import VISUALIZERS as _VISUALIZERS
 from . import autograph
 from .autograph import TensorArray
 from .module import Module, executing_eagerly, init_scope
@@ -112,7 +113,6 @@ from .dtypes import complex64, complex128
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import debugging  # tf.debugging: check_numerics (an op of the table), assert_*
-from . import viz  # graph visualizer; also ConcreteFunction.visualize / _repr_html_
 from . import checkpoint as _ckpt  # tf.train: object-based checkpoints (issue 10)
 from . import ragged as _rg, sparse, strings as _str  # string, ragged and sparse tensors (eager)
 from .ragged import RaggedTensor
@@ -129,7 +129,8 @@ __getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
     "keras",         # tf.keras: layers, models, losses, optimizers, metrics, ...
     "distribute",    # tf.distribute: data-parallel training over MPI
     "summary",       # tf.summary: TensorBoard event files
-    "saved_model"),  # tf.saved_model: save/load a Module's variables and traced graphs
+    "saved_model",   # tf.saved_model: save/load a Module's variables and traced graphs
+    "viz"),          # graph visualizer (ConcreteFunction.visualize imports it: see below)
     table={           # type specs of composite values, defined beside tf.data's element specs
         "RaggedTensorSpec": lambda: _structure().RaggedTensorSpec,
         "SparseTensorSpec": lambda: _structure().SparseTensorSpec,
@@ -149,6 +150,16 @@ def _structure():
 def _import(name):
     import importlib
     return importlib.import_module(name)
+
+
+def _visualize_on_first_use(cf, **kw):
+    """`ConcreteFunction.visualize` / `_repr_html_` before graphflow.viz is imported: importing
+    it registers the real visualizer (last in VISUALIZERS), which then draws."""
+    _import("graphflow.viz")
+    return _VISUALIZERS[-1](cf, **kw)
+
+
+_VISUALIZERS.append(_visualize_on_first_use)
 
 
 newaxis = None

@@ -94,3 +94,16 @@ def test_lazy_attributes_store_the_value_once():
     assert getattr_("thing") == "value" and ns["thing"] == "value" and calls == [1]
     with pytest.raises(AttributeError, match="'pkg' has no attribute 'other'"):
         getattr_("other")
+
+
+def test_the_visualizer_loads_at_first_use():
+    r = _fresh("""
+        import json, sys
+        import graphflow as tf
+        at_import = "graphflow.viz" in sys.modules
+        cf = tf.function(lambda x: x * 2.0, jit_compile=False).get_concrete_function(tf.ones(2))
+        page = cf.visualize().html                    # imports graphflow.viz, then draws
+        print(json.dumps(dict(at_import=at_import, page=page[:15], same=tf.viz is
+                              sys.modules["graphflow.viz"], html=cf._repr_html_()[:7])))
+    """)
+    assert r == dict(at_import=False, page="<!DOCTYPE html>", same=True, html="<iframe")
