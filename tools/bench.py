@@ -325,7 +325,8 @@ def first_call_timeline(step, args, before, calls):
     parts += [("first run", calls[0] - known if t else None), ("calls 2-100", sum(calls[1:]))]
     return ", ".join(f"{name} {v * 1e3:.0f}" if v is not None else f"{name} -"
                      for name, v in parts) + " ms" + (
-        "; numba imported" if "numba" in sys.modules else "; numba not imported")
+        "; numba imported" if "numba" in sys.modules else "; numba not imported") + (
+        ", networkx imported" if "networkx" in sys.modules else ", networkx not imported")
 
 
 def _numpy_executor_100():
