@@ -453,3 +453,16 @@ def test_loss_scale_optimizer_in_fit_matches_plain_sgd():
         outs.append(model.get_weights())
     for a, b in zip(*outs):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_ops_names_shared_across_namespaces():
+    ops = keras.ops
+    assert ops.nn.polar is ops.polar and ops.numpy.slogdet is ops.slogdet
+    assert ops.numpy.view is ops.view and ops.linalg.jvp is ops.jvp
+    z = ops.nn.polar(np.array([1.0, 2.0]), np.array([0.0, np.pi / 2])).numpy()
+    np.testing.assert_allclose(z, [1.0, 2.0j], atol=1e-7)
+    # Keras 3.15: float32 1.0 and 2.0 viewed as int32
+    assert ops.numpy.view(np.array([1.0, 2.0], "float32"), "int32").numpy().tolist() == \
+        [1065353216, 1073741824]
+    sign, logdet = ops.numpy.slogdet(np.array([[2.0, 0.0], [0.0, -3.0]], "float32"))
+    assert float(sign) == -1.0 and abs(float(logdet) - np.log(6.0)) < 1e-6

@@ -83,3 +83,6 @@ for _mod in (numpy, nn, core, linalg):
     _export(_mod, globals())
 _export(image)
 convert_to_tensor = convert_to_tensor
+
+# names Keras 3 lists in more than one sub-namespace (one definition each)
+nn.polar, numpy.slogdet, numpy.view, linalg.jvp = core.polar, linalg.slogdet, core.view, core.jvp
