@@ -122,8 +122,11 @@ def backward(records, targets, seeds, sources, adjoint_order=None):
     # Ops with the fact `vjp_group` (a while_loop's per-output nodes) are differentiated together:
     # at the group's earliest record (when every consumer of every member has given its
     # cotangent) one call of facts["group_vjp"] gets all members' cotangents.
-    lead = _group_leads(useful) if tagged or any(
-        "vjp_group" in r.op.facts for r in useful) else _NO_GROUPS
+    lead = _NO_GROUPS
+    for r in useful:
+        if "vjp_group" in r.op.facts:
+            lead = _group_leads(useful)
+            break
     for pos in range(len(useful) - 1, -1, -1):
         r = useful[pos]
         out = r.output
