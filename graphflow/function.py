@@ -183,12 +183,14 @@ class ConcreteFunction:
         >>> import graphflow as tf
         >>> tf.function(lambda x, k=2: x * k).get_concrete_function(
         ...     tf.constant([1., 2.])).structured_input_signature
-        ((TensorSpec(shape=(2,), dtype=tf.float32, name=None), 2), {})
+        ((TensorSpec(shape=(2,), dtype=tf.float32, name='x'), 2), {})
         """
         args = getattr(self, "traced_arguments", None) or {}
         params = self.function._sig.parameters
         pos, kw = [], {}
         for name, v in args.items():
+            if type(v) is TensorSpec and v.name is None:   # TF names a tensor by its argument
+                v = TensorSpec(v.shape, v.dtype, name=name)
             p = params.get(name)
             if p is not None and p.kind == p.VAR_POSITIONAL:
                 pos.extend(v)
@@ -199,6 +201,58 @@ class ConcreteFunction:
             else:
                 pos.append(v)
         return tuple(pos), kw
+
+    @property
+    def structured_outputs(self):
+        """The outputs' structure with the traced graph's symbolic tensors, as TF."""
+        g = self.traced
+        return self.structure([SymbolicTensor._make(g, o, g.nx.nodes[o]["shape"],
+                                                    g.nx.nodes[o]["dtype"])
+                               for o in g.outputs])
+
+    @property
+    def output_shapes(self):
+        """The outputs' structure with their TensorShapes."""
+        from .tensor import TensorShape
+        g = self.traced
+        return self.structure([TensorShape(g.nx.nodes[o]["shape"]) for o in g.outputs])
+
+    def pretty_printed_signature(self, verbose=True):
+        """TF 2.21's text of this trace: "Input Parameters / Output Type / Captures" (verbose)
+        or "(args) -> outputs".
+
+        >>> import graphflow as tf
+        >>> cf = tf.function(lambda a, b=2: a * b).get_concrete_function(tf.constant(1.))
+        >>> print(cf.pretty_printed_signature())
+        Input Parameters:
+          a (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.float32, name=None)
+          b (POSITIONAL_OR_KEYWORD): Literal[2]
+        Output Type:
+          TensorSpec(shape=(), dtype=tf.float32, name=None)
+        Captures:
+          None
+        """
+        params = self.function._sig.parameters
+        args = [(name, params[name].kind.name if name in params else "POSITIONAL_OR_KEYWORD",
+                 _type_text(v)) for name, v in (getattr(self, "traced_arguments", None)
+                                                or {}).items()]
+        g = self.traced
+        out = _type_text(self.structure([TensorSpec(g.nx.nodes[o]["shape"],
+                                                    g.nx.nodes[o]["dtype"])
+                                         for o in g.outputs]))
+        if not verbose:
+            return "(" + ", ".join(f"{n}: {t}" for n, _, t in args) + f") -> {out}"
+        caps = [f"  {v.name}: TensorSpec(shape={v.shape}, dtype={v.dtype!r}, name=None)"
+                for v in g.variables.values()] if getattr(g, "variables", None) else []
+        return ("Input Parameters:\n" + "".join(f"  {n} ({k}): {t}\n" for n, k, t in args)
+                + f"Output Type:\n  {out}\nCaptures:\n" + ("\n".join(caps) or "  None"))
+
+    def __str__(self):
+        return "ConcreteFunction " + self.pretty_printed_signature()
+
+    def __repr__(self):
+        return f"<ConcreteFunction {self.pretty_printed_signature(verbose=False)} at " \
+               f"0x{id(self):X}>"
 
     def pretty(self, stage=None):
         """Text dump of the optimized graph (or of a named pass stage, e.g. 'traced')."""
@@ -566,34 +620,17 @@ class Function:
         return self._lookup(args, kwargs)[0]
 
     def pretty_printed_concrete_signatures(self, verbose=True):
-        """The traces: each one's arguments (dtype and shape, or the Python value) and outputs.
+        """Every trace's `pretty_printed_signature` (TF 2.21's text), one after the other.
 
         >>> import graphflow as tf
         >>> double = tf.function(lambda a: a + a)
         >>> _ = double(tf.constant(1)); _ = double(tf.constant([1.5]))
-        >>> print(double.pretty_printed_concrete_signatures())
-        <lambda>(a)
-          Args:
-            a: Tensor int32[]
-          Returns:
-            int32 Tensor, shape=()
-        <BLANKLINE>
-        <lambda>(a)
-          Args:
-            a: Tensor float32[1]
-          Returns:
-            float32 Tensor, shape=(1,)
+        >>> print(double.pretty_printed_concrete_signatures(verbose=False))
+        (a: TensorSpec(shape=(), dtype=tf.int32, name=None)) -> TensorSpec(shape=(), dtype=tf.int32, name=None)
+        (a: TensorSpec(shape=(1,), dtype=tf.float32, name=None)) -> TensorSpec(shape=(1,), dtype=tf.float32, name=None)
         """
-        from .tensor import TensorShape
-        out = []
-        for key, cf in self._cache.items():
-            g = cf.traced.nx
-            args = [f"    {name}: " + ", ".join(_describe(k) for k in ks) for name, ks, _ in key]
-            rets = [f"    {np.dtype(g.nodes[o]['dtype']).name} Tensor, "
-                    f"shape={TensorShape(g.nodes[o]['shape'])}" for o in cf.traced.outputs]
-            out.append(f"{self.name}({', '.join(name for name, _, _ in key)})\n  Args:\n"
-                       + "\n".join(args) + "\n  Returns:\n" + ("\n".join(rets) or "    None"))
-        return "\n\n".join(out)
+        sep = "\n\n" if verbose else "\n"
+        return sep.join(cf.pretty_printed_signature(verbose) for cf in self._cache.values())
 
     def experimental_get_tracing_count(self):
         """Number of traces (graphs) this function made; one serves every shape it matches."""
@@ -825,6 +862,20 @@ def _bind_to_trace(fn, traced, args, kwargs):
         out[name] = v
     ba.arguments = out
     return ba
+
+
+def _type_text(v):
+    """TF 2.21's text of a traced argument or output: TensorSpecs, Tuple/List/Dict[...] of
+    them, Literal[python value]."""
+    if isinstance(v, TensorSpec):
+        return repr(TensorSpec(v.shape, v.dtype))
+    if isinstance(v, tuple):
+        return "Tuple[" + ", ".join(_type_text(x) for x in v) + "]"
+    if isinstance(v, list):
+        return "List[" + ", ".join(_type_text(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "Dict[" + ", ".join(f"[{k!r}, {_type_text(x)}]" for k, x in v.items()) + "]"
+    return f"Literal[{v!r}]"
 
 
 class AnyRankConcreteFunction:

@@ -105,6 +105,15 @@ class Graph:
     def op_name(self, nid):
         return self.nx.nodes[nid]["op"]
 
+    def tensor_name(self, nid):
+        """TF's name of the node's output: `<argument>:0` for a parameter, `<op>_<id>:0`
+        otherwise (graph_def's node names)."""
+        d = self.nx.nodes[nid]
+        name = (d.get("attrs") or {}).get("name") if d["op"] == PARAMETER.name else None
+        if not (isinstance(name, str) and name):
+            name = f"{d['op']}_{nid}"
+        return f"{name}:0"
+
     def source(self, nid):
         return self.nx.nodes[nid]["source"]
 

@@ -430,7 +430,8 @@ class SymbolicTensor(Tensor):
         return format(str(self), spec)
 
     def __str__(self):
-        return f"Tensor(\"node_{self._node}\", shape={self.shape}, dtype={self.dtype.name})"
+        return (f"Tensor(\"{self._graph.tensor_name(self._node)}\", shape={self.shape}, "
+                f"dtype={self.dtype.name})")
 
     __repr__ = __str__
 
