@@ -3,13 +3,13 @@ EfficientNetV2, ConvNeXt): parameter counts, trainable counts, output shapes and
 against Keras 3.15.1 (JAX backend, numbers produced offline), forward values with
 deterministic weights, and the no-download rules. Each model is built once."""
 import functools
-import zlib
 
 import numpy as np
 import pytest
 
 import graphflow as tf
 from graphflow import keras
+from test_keras_applications import _fill   # the weight filler the Keras numbers used
 
 A = keras.applications
 
@@ -83,21 +83,6 @@ def test_layer_names_match_keras():
             "convnext_tiny_downsampling_block_2", "convnext_tiny_stage_2_block_8_layer_scale",
             "convnext_tiny_head_dense"} <= names
     assert {"mixed0", "mixed9_1", "mixed10"} <= {l.name for l in build("InceptionV3").layers}
-
-
-def _fill(model):
-    """Deterministic weights from each layer's name and the weight's position (the same
-    function filled the Keras models): equal outputs mean equal names, shapes and wiring."""
-    for layer in model.layers:
-        for i, w in enumerate(layer.weights):
-            rs = np.random.RandomState(zlib.crc32(f"{layer.name}/{i}".encode()))
-            v = rs.uniform(-0.5, 0.5, size=tuple(w.shape))
-            base = w.name.split("/")[-1].split(":")[0]
-            if "variance" in base:
-                v = np.abs(v) + 0.5
-            elif base == "count":
-                v = np.zeros(tuple(w.shape))
-            w.assign(v.astype(w.dtype.np))
 
 
 # key: first 6 outputs of Keras 3.15 on X (uniform [0, 255], seed 0, batch 2), filled weights

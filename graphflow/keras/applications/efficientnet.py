@@ -109,14 +109,19 @@ def _features(img_input, include_top, width_coefficient, depth_coefficient, drop
     x = _conv(round_filters(1280), 1, "top_conv", use_bias=False)(x)
     x = _layers.BatchNormalization(axis=-1, name="top_bn")(x)
     x = _layers.Activation(activation, name="top_activation")(x)
+    return x, {"pool_name": "avg_pool", "head": classifier_head(dropout_rate)}
 
+
+def classifier_head(dropout_rate):
+    """EfficientNet's (v1 and v2) classifier: global average pooling, dropout, Dense
+    'predictions' - as a `head(x, classes, classifier_activation)` for `imagenet_utils.top`."""
     def head(x, classes, classifier_activation):
         x = _layers.GlobalAveragePooling2D(name="avg_pool")(x)
         if dropout_rate > 0:
             x = _layers.Dropout(dropout_rate, name="top_dropout")(x)
         return _layers.Dense(classes, activation=classifier_activation,
                              kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions")(x)
-    return x, {"pool_name": "avg_pool", "head": head}
+    return head
 
 
 def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2,

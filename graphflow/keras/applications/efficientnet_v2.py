@@ -15,7 +15,7 @@ import math
 
 from .. import layers as _layers
 from . import imagenet_utils as _u
-from .efficientnet import CONV_KERNEL_INITIALIZER, DENSE_KERNEL_INITIALIZER, squeeze_excite
+from .efficientnet import CONV_KERNEL_INITIALIZER, classifier_head, squeeze_excite
 
 decode_predictions = _u.decode_predictions
 
@@ -136,14 +136,7 @@ def _features(img_input, include_top, blocks_args, width_coefficient, depth_coef
     x = _conv(rf(1280), 1, "top_conv")(x)
     x = _bn("top_bn", bn_momentum)(x)
     x = _layers.Activation(activation, name="top_activation")(x)
-
-    def head(x, classes, classifier_activation):
-        x = _layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = _layers.Dropout(dropout_rate, name="top_dropout")(x)
-        return _layers.Dense(classes, activation=classifier_activation,
-                             kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions")(x)
-    return x, {"pool_name": "avg_pool", "head": head}
+    return x, {"pool_name": "avg_pool", "head": classifier_head(dropout_rate)}
 
 
 def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2,
