@@ -8,15 +8,29 @@ data with `adapt`) and `CategoryEncoding`.
 array([[-1., -1.]], dtype=float32)
 """
 import itertools
+import types
 
 import numpy as np
 
 from ..ops import math_ops as _m, shape_ops as _s
 from ..tensor import Tensor, Variable, convert_to_tensor
 from .layers import Layer
-# `keras.preprocessing.sequence.pad_sequences` / `keras.preprocessing.timeseries_dataset_from_array`
-from . import data_utils as sequence   # noqa: F401
+from . import legacy_preprocessing as _legacy
 from .data_utils import pad_sequences, timeseries_dataset_from_array   # noqa: F401
+from .directory_datasets import image_dataset_from_directory, text_dataset_from_directory  # noqa: F401,E501
+from .directory_datasets import load_img
+from .image_utils import array_to_img, img_to_array
+
+# `keras.preprocessing.sequence` / `.text`: the namespaces Keras 3 (tf.keras) still has
+sequence = types.ModuleType("keras.preprocessing.sequence")
+sequence.__dict__.update(pad_sequences=pad_sequences, skipgrams=_legacy.skipgrams,
+                         make_sampling_table=_legacy.make_sampling_table,
+                         TimeseriesGenerator=_legacy.TimeseriesGenerator)
+image = types.ModuleType("keras.preprocessing.image")
+image.__dict__.update(load_img=load_img, img_to_array=img_to_array, array_to_img=array_to_img)
+text = types.ModuleType("keras.preprocessing.text")
+text.__dict__.update({n: getattr(_legacy, n) for n in (
+    "Tokenizer", "hashing_trick", "one_hot", "text_to_word_sequence", "tokenizer_from_json")})
 
 #: Keras 3's `backend.epsilon()`: the floor of the standard deviation Normalization divides by
 EPSILON = 1e-7
