@@ -39,6 +39,10 @@ BUILDS = {
                                                     ("classes", 5))),
     "MobileNetV3Large-avg": ("MobileNetV3Large", (("input_shape", (32, 32, 3)),
                                                   ("include_top", False), ("pooling", "avg"))),
+    "EfficientNetV2B0-avg": ("EfficientNetV2B0", (("input_shape", (32, 32, 3)),
+                                                  ("include_top", False), ("pooling", "avg"))),
+    "InceptionV3-avg": ("InceptionV3", (("input_shape", (75, 75, 3)), ("include_top", False),
+                                        ("pooling", "avg"))),
 }
 
 # key: (count_params, trainable params, output shape, number of layers, model name), Keras 3.15
@@ -92,6 +96,11 @@ FORWARD = {
                                5.351293452804384e-08, 0.005822410341352224],
     "MobileNetV3Large-avg": [-0.2645215690135956, 0.37778690457344055, -0.1680392622947693,
                              1.127427577972412, -0.044161442667245865, 0.7435336112976074],
+    "EfficientNetV2B0-avg": [0.00972698163241148, -0.2761824131011963, -0.03315529599785805,
+                             -0.1090787723660469, 3.0875816345214844, 0.6835498809814453],
+    # no normalization in InceptionV3 with these weights: activations grow to ~1e31
+    "InceptionV3-avg": [0.0, 4.374258227392924e+31, 5.600609020201151e+31,
+                        9.457875440109485e+31, 0.0, 8.072040251755729e+31],
 }
 
 
