@@ -169,9 +169,9 @@ def _or_broadcast(ms, shape):
     return out
 
 
-def _same_mask_op(np_fn):
-    """Mask rule of a structural op: the same op applied to the first input's mask."""
-    return lambda ms, ins, out: np.asarray(np_fn(ms[0])).astype(bool)
+def _structural(p, label, tf_fn, np_fn, i):
+    """Append a structural op of vals[i]; its mask is the same op applied to i's mask."""
+    return p.add(label, tf_fn, np_fn, [i], lambda ms, ins, out: np.asarray(np_fn(ms[0])) != 0)
 
 
 # ----------------------------------------------------------------------------- op catalogue
@@ -266,15 +266,26 @@ TF_REDUCE = {"sum": tf.reduce_sum, "prod": tf.reduce_prod, "mean": tf.reduce_mea
 
 
 # ----------------------------------------------------------------------------- op generators
-def g_unary_float(p):
+def _float_op(p, table, fallback):
+    """(a float value, an op of `table`: name, tf fn, numpy fn); smooth programs take
+    `fallback` instead of a non-smooth op."""
     i = p.pick(lambda v: v.dtype.kind == "f")
+    name = p.d.pick(sorted(table))
+    if p.smooth and not table[name][2]:
+        name = fallback
+    return i, name, table[name][0], table[name][1]
+
+
+def _positive(p, i):
+    """square(v) + 0.5: a domain guard of smooth programs."""
+    return p.add("square({}) + 0.5", lambda x: tf.square(x) + 0.5,
+                 lambda x: np.square(x) + _c(x, 0.5), [i])
+
+
+def g_unary_float(p):
+    i, name, tf_fn, np_fn = _float_op(p, UNARY_F, "tanh")
     if i is None:
         return
-    name = p.d.pick(sorted(UNARY_F))
-    tf_fn, np_fn, smooth = UNARY_F[name]
-    if p.smooth and not smooth:
-        name = "tanh"
-        tf_fn, np_fn, smooth = UNARY_F[name]
     if p.smooth and name in GUARD:
         g = GUARD[name]
         if g == "tanh":
@@ -282,8 +293,7 @@ def g_unary_float(p):
         elif g == "sq":
             i = p.add("square({})", tf.square, np.square, [i])
         else:
-            i = p.add("square({}) + 0.5", lambda x: tf.square(x) + 0.5,
-                      lambda x: np.square(x) + _c(x, 0.5), [i])
+            i = _positive(p, i)
 
     def mask(ms, ins, out):
         m = ms[0].copy()
@@ -314,14 +324,9 @@ def _partner(p, i, same_dtype=True):
 
 
 def g_binary_float(p):
-    i = p.pick(lambda v: v.dtype.kind == "f")
+    i, name, tf_fn, np_fn = _float_op(p, BINARY_F, "add")
     if i is None:
         return
-    name = p.d.pick(sorted(BINARY_F))
-    tf_fn, np_fn, smooth = BINARY_F[name]
-    if p.smooth and not smooth:
-        name = "add"
-        tf_fn, np_fn, smooth = BINARY_F[name]
     if not p.smooth and p.d.coin(0.25):    # a Python scalar operand (simplify/fold fodder)
         c = p.d.pick([0.0, -0.0, 1.0, -1.0, 2.0, 0.5, 100.0, 1e-40])
         left = p.d.coin()
@@ -333,14 +338,10 @@ def g_binary_float(p):
                                             if name in ("maximum", "minimum") else False))
         return
     j = _partner(p, i)
-    if p.smooth and name in ("div", "pow"):
-        j = p.add("square({}) + 0.5", lambda x: tf.square(x) + 0.5,
-                  lambda x: np.square(x) + _c(x, 0.5), [j])
+    if p.smooth and name in ("div", "pow", "atan2"):
+        j = _positive(p, j)
         if name == "pow":
             i, j = j, p.add("tanh({})", tf.tanh, np.tanh, [i])
-    if p.smooth and name == "atan2":
-        j = p.add("square({}) + 0.5", lambda x: tf.square(x) + 0.5,
-                  lambda x: np.square(x) + _c(x, 0.5), [j])
 
     def mask(ms, ins, out):
         m = _or_broadcast(ms, out.shape)
@@ -520,8 +521,8 @@ def g_reshape(p):
         new = shape[:k] + (1,) + shape[k:]
     else:
         new = tuple(s for s in shape if s != 1)
-    p.add(f"reshape({{}}, {new})", lambda x: tf.reshape(x, new),
-          lambda x: np.reshape(x, new), [i], _same_mask_op(lambda m: np.reshape(m, new)))
+    _structural(p, f"reshape({{}}, {new})", lambda x: tf.reshape(x, new),
+                lambda x: np.reshape(x, new), i)
 
 
 def g_transpose(p):
@@ -529,8 +530,8 @@ def g_transpose(p):
     if i is None:
         return g_reshape(p)
     perm = p.d.perm(p.vals[i].ndim)
-    p.add(f"transpose({{}}, {perm})", lambda x: tf.transpose(x, perm),
-          lambda x: np.transpose(x, perm), [i], _same_mask_op(lambda m: np.transpose(m, perm)))
+    _structural(p, f"transpose({{}}, {perm})", lambda x: tf.transpose(x, perm),
+                lambda x: np.transpose(x, perm), i)
 
 
 def g_slice(p):
@@ -555,8 +556,7 @@ def g_slice(p):
         else:
             idx.append(slice(None))
     idx = tuple(idx)
-    p.add(f"{{}}[{_fmt_index(idx)}]", lambda x: x[idx], lambda x: x[idx], [i],
-          _same_mask_op(lambda m: m[idx]))
+    _structural(p, f"{{}}[{_fmt_index(idx)}]", lambda x: x[idx], lambda x: x[idx], i)
 
 
 def _fmt_index(idx):
@@ -598,16 +598,14 @@ def g_matmul(p):
         return g_unary_float(p)
     v = p.vals[i]
     if v.ndim == 1:
-        i = p.add("reshape({}, (1, -1))", lambda x: tf.reshape(x, (1, -1)),
-                  lambda x: np.reshape(x, (1, -1)), [i],
-                  _same_mask_op(lambda m: np.reshape(m, (1, -1))))
+        i = _structural(p, "reshape({}, (1, -1))", lambda x: tf.reshape(x, (1, -1)),
+                        lambda x: np.reshape(x, (1, -1)), i)
         v = p.vals[i]
     k = v.shape[-1]
     if p.d.coin(0.4):       # gram matrix of the value with itself
         perm = tuple(range(v.ndim - 2)) + (v.ndim - 1, v.ndim - 2)
-        j = p.add(f"transpose({{}}, {perm})", lambda x: tf.transpose(x, perm),
-                  lambda x: np.transpose(x, perm), [i],
-                  _same_mask_op(lambda m: np.transpose(m, perm)))
+        j = _structural(p, f"transpose({{}}, {perm})", lambda x: tf.transpose(x, perm),
+                        lambda x: np.transpose(x, perm), i)
     else:
         n = p.d.int(0 if p.d.coin(0.1) else 1, 4)
         w = np.random.default_rng(p.d.int(0, 999)).standard_normal((k, n)).astype(v.dtype)
@@ -714,10 +712,9 @@ def g_gather(p):
             return
     idx = np.random.default_rng(p.d.int(0, 999)).integers(0, max(n, 1), size=ishape) \
         .astype(np.int32)
-    p.add(f"gather({{}}, {idx.tolist()}, axis={ax})",
-          lambda x: tf.gather(x, tf.constant(idx), axis=ax),
-          lambda x: np.take(x, idx, axis=ax), [i],
-          _same_mask_op(lambda m: np.take(m, idx, axis=ax)))
+    _structural(p, f"gather({{}}, {idx.tolist()}, axis={ax})",
+                lambda x: tf.gather(x, tf.constant(idx), axis=ax),
+                lambda x: np.take(x, idx, axis=ax), i)
 
 
 def g_clip(p):
