@@ -19,7 +19,7 @@ import numpy as _np
 from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers,
                regularizers)
 from . import saving
-from . import config, constraints, data_utils, mixed_precision, preprocessing, tree
+from . import config, constraints, data_utils, datasets, mixed_precision, preprocessing, tree
 from .mixed_precision import DTypePolicy
 from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
@@ -148,11 +148,15 @@ utils.__dict__.update(to_categorical=_to_categorical, set_random_seed=_set_rando
                       enable_interactive_logging=config.enable_interactive_logging,
                       is_interactive_logging_enabled=config.is_interactive_logging_enabled)
 
+utils.get_file = datasets.get_file
+for _name in datasets.__all__[1:]:   # `from keras.datasets import mnist` / `...datasets.mnist`
+    _sys.modules.setdefault(f"{__name__}.datasets.{_name}", getattr(datasets, _name))
+
 # `from keras.utils import FeatureSpace` / `from tensorflow.keras.backend import ...`: the two
 # namespaces without a module file are importable by name too
 _sys.modules.setdefault(backend.__name__, backend)
 _sys.modules.setdefault(utils.__name__, utils)
 
-__all__ = ["activations", "backend", "callbacks", "config", "constraints", "mixed_precision", "initializers", "layers", "losses", "metrics",
+__all__ = ["activations", "backend", "callbacks", "config", "constraints", "datasets", "mixed_precision", "initializers", "layers", "losses", "metrics",
            "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "tree", "utils", "Input", "InputLayer", "Layer", "Model", "Variable",
            "Sequential"]
