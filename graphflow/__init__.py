@@ -102,6 +102,7 @@ from .ops import ctc_ops as _ctc
 from . import ctc_decode as _ctc_decode
 from .ops import sampled_losses as _sampled, space_batch as _space_batch
 from . import sparse_embedding as _sparse_emb, nn_compat as _nn_compat
+from . import compat_api as _compat
 from .edit_distance import edit_distance
 from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
 from . import lookup as _lookup
@@ -525,6 +526,21 @@ nn.__dict__.update({_n: getattr(_sampled, _n) for _n in _sampled.__all__},
                    **{_n: getattr(_sparse_emb, _n) for _n in _sparse_emb.__all__},
                    **{_n: getattr(_nn_compat, _n) for _n in _nn_compat.__all__})
 space_to_batch = space_to_batch_nd = _space_batch.space_to_batch_nd
+# small names code reaches for (compat helpers, aliases TF keeps at the top level)
+compat.__dict__.update({_n: getattr(_compat, _n) for _n in (
+    "as_bytes", "as_text", "as_str", "as_str_any", "path_to_str", "dimension_value",
+    "dimension_at_index", "forward_compatible", "forward_compatibility_horizon",
+    "bytes_or_text_types", "complex_types", "integral_types", "real_types")})
+debugging.__dict__.update({_n: getattr(_compat, _n) for _n in (
+    "enable_traceback_filtering", "disable_traceback_filtering",
+    "is_traceback_filtering_enabled")})
+dtypes.saturate_cast = _compat.saturate_cast
+guarantee_const = _compat.guarantee_const
+Assert = debugging.Assert
+eig, eigvals, matrix_square_root = linalg.eig, linalg.eigvals, linalg.sqrtm
+fftnd, ifftnd, rfftnd, irfftnd = signal.fftnd, signal.ifftnd, signal.rfftnd, signal.irfftnd
+config.experimental_functions_run_eagerly = _fre
+version.GRAPH_DEF_VERSION_MIN_CONSUMER = version.GRAPH_DEF_VERSION_MIN_PRODUCER = 0
 batch_to_space = _space_batch.batch_to_space
 required_space_to_batch_paddings = _space_batch.required_space_to_batch_paddings
 nn.__dict__.update({_n: getattr(_c3, _n) for _n in (

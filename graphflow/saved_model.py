@@ -56,10 +56,38 @@ from .ops.registry import CONSTANT, OPS, READ_VARIABLE
 from .dispatch import bind
 from .tensor import Tensor, TensorSpec, Variable, convert_to_tensor
 
-__all__ = ["save", "load", "SaveOptions", "LoadOptions", "SAVED_MODEL_FILE"]
+__all__ = ["save", "load", "SaveOptions", "LoadOptions", "SAVED_MODEL_FILE",
+           "contains_saved_model"]
 
 FORMAT = "graphflow-saved-model-1"
 SAVED_MODEL_FILE = "saved_model.pkl"
+
+# tf.saved_model's constants (TF's values)
+ASSETS_DIRECTORY, ASSETS_KEY, DEBUG_DIRECTORY = "assets", "saved_model_assets", "debug"
+DEBUG_INFO_FILENAME_PB = "saved_model_debug_info.pb"
+CLASSIFY_INPUTS, CLASSIFY_OUTPUT_CLASSES, CLASSIFY_OUTPUT_SCORES = "inputs", "classes", "scores"
+CLASSIFY_METHOD_NAME = "tensorflow/serving/classify"
+PREDICT_INPUTS, PREDICT_OUTPUTS = "inputs", "outputs"
+PREDICT_METHOD_NAME = "tensorflow/serving/predict"
+REGRESS_INPUTS, REGRESS_OUTPUTS = "inputs", "outputs"
+REGRESS_METHOD_NAME = "tensorflow/serving/regress"
+DEFAULT_SERVING_SIGNATURE_DEF_KEY = "serving_default"
+SAVED_MODEL_FILENAME_PB, SAVED_MODEL_FILENAME_PBTXT = "saved_model.pb", "saved_model.pbtxt"
+SAVED_MODEL_SCHEMA_VERSION = 1
+SERVING, TRAINING, GPU, TPU = "serve", "train", "gpu", "tpu"
+VARIABLES_DIRECTORY, VARIABLES_FILENAME = "variables", "variables"
+
+
+def contains_saved_model(export_dir):
+    """Whether `export_dir` holds a SavedModel graphflow can load (its own format).
+
+    >>> import tempfile
+    >>> contains_saved_model(tempfile.mkdtemp())
+    False
+    """
+    return os.path.isfile(os.path.join(os.fspath(export_dir), SAVED_MODEL_FILE))
+
+
 #: ranks traced for a `TensorSpec(shape=None)` signature argument (graphflow graphs have a
 #: known rank; TF's serve every rank)
 ANY_RANK_TRACED = (0, 1, 2, 3, 4)

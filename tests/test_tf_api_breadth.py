@@ -726,3 +726,31 @@ def test_fingerprint_and_vocabulary_oov_buckets_match_tf():
                                                tf.constant([0, 1], tf.int64))
     t = tf.lookup.StaticVocabularyTable(init, num_oov_buckets=7)
     assert t.lookup(tf.constant([10, 33, 44, -5], tf.int64)).numpy().tolist() == [0, 8, 7, 2]
+
+
+def test_compat_saved_model_constants_and_small_aliases_as_tf():
+    # values TF 2.21 prints
+    assert tf.compat.as_bytes("ab") == b"ab" and tf.compat.as_str(b"ab") == "ab"
+    assert tf.compat.as_text(b"x") == "x" and tf.compat.as_str_any(3) == "3"
+    assert tf.compat.dimension_value(tf.TensorShape([3, None])[1]) is None
+    assert tf.compat.dimension_at_index(tf.TensorShape([3, None]), 0) == 3
+    assert tf.compat.forward_compatible(2020, 1, 1) and tf.compat.path_to_str("a") == "a"
+    assert tf.compat.bytes_or_text_types == (bytes, str)
+    assert (tf.saved_model.SERVING, tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY,
+            tf.saved_model.PREDICT_METHOD_NAME, tf.saved_model.SAVED_MODEL_SCHEMA_VERSION) == (
+        "serve", "serving_default", "tensorflow/serving/predict", 1)
+    assert tf.dtypes.saturate_cast(tf.constant([300., -5.]), tf.uint8).numpy().tolist() == [255, 0]
+    assert tf.dtypes.saturate_cast(tf.constant([70000, -3]), tf.int16).numpy().tolist() == [
+        32767, -3]
+    assert tf.debugging.is_traceback_filtering_enabled()
+    assert float(tf.guarantee_const(tf.constant(3.))) == 3.0
+    np.testing.assert_allclose(tf.matrix_square_root(tf.constant([[4., 0.], [0., 9.]])).numpy(),
+                               [[2., 0.], [0., 3.]], rtol=1e-5)
+
+
+def test_contains_saved_model(tmp_path):
+    assert not tf.saved_model.contains_saved_model(str(tmp_path))
+    m = tf.Module()
+    m.v = tf.Variable(1.0)
+    tf.saved_model.save(m, str(tmp_path / "m"))
+    assert tf.saved_model.contains_saved_model(str(tmp_path / "m"))
