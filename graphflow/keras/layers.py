@@ -873,8 +873,10 @@ class Dense(Layer):
         if x.shape[-1] != self.kernel.shape[0]:
             raise ValueError(f"Dense layer {self.name}: expected inputs with last dimension "
                              f"{self.kernel.shape[0]}, got shape {x.shape}")
-        if x.ndim == 2:
-            y = _cvals.dense_matmul(x, self.kernel)   # (a SparseTensor x too)
+        if _cvals.kind_of(x) == "sparse":
+            y = _cvals.dense_matmul(x, self.kernel)
+        elif x.ndim == 2:
+            y = _m.matmul(x, self.kernel)   # (here: the viz shows Dense.call as its frame)
         else:
             lead = tuple(x.shape[:-1])
             y = _m.matmul(_s.reshape(x, (-1, x.shape[-1])), self.kernel)
