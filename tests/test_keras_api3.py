@@ -466,3 +466,16 @@ def test_ops_names_shared_across_namespaces():
         [1065353216, 1073741824]
     sign, logdet = ops.numpy.slogdet(np.array([[2.0, 0.0], [0.0, -3.0]], "float32"))
     assert float(sign) == -1.0 and abs(float(logdet) - np.log(6.0)) < 1e-6
+
+
+def test_keras_random_int_seed_is_stateless_as_keras3():
+    # TF-backend Keras 3.15: an int seed draws tf.random.stateless_* with [seed, 0]
+    k = keras.random
+    a, b = k.normal((3,), seed=3), k.normal((3,), seed=3)
+    np.testing.assert_allclose(a.numpy(), [-0.6715848, 1.6760504, -0.94424546], rtol=1e-6)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_allclose(k.uniform((2,), seed=3).numpy(), [0.19591284, 0.93934524],
+                               rtol=1e-6)
+    assert k.randint((2,), 0, 10, seed=3).numpy().tolist() == [8, 7]
+    gen = k.SeedGenerator(5)   # a SeedGenerator still advances
+    assert not np.array_equal(k.normal((3,), seed=gen).numpy(), k.normal((3,), seed=gen).numpy())

@@ -1,9 +1,11 @@
 """keras.random: Keras 3's random functions, `seed=` an int or a `SeedGenerator`.
 
-Both kinds of seed select a reproducible stream that advances with every draw (as an op seed
-does in `tf.random`): the values repeat when the program runs again, and differ from draw to
-draw - also inside a traced `train_step`, where each run draws anew. (Keras 3 makes an int
-seed stateless - the same values on every call; pass a `SeedGenerator` there for new values.)
+As Keras 3: an int seed is stateless - the same values on every call (Keras's TensorFlow
+backend draws `tf.random.stateless_*` with the seed pair [seed, 0]; graphflow's stateless
+normal/uniform/integer draws are TF's Philox, so those values are TF's too) -; a
+`SeedGenerator` is a stream that advances
+with every draw (also inside a traced `train_step`, where each run draws anew); no seed draws
+from the global stream.
 
 >>> import graphflow as tf
 >>> gen = tf.keras.random.SeedGenerator(1337)
@@ -11,6 +13,8 @@ seed stateless - the same values on every call; pass a `SeedGenerator` there for
 >>> b = tf.keras.random.uniform((2, 3), minval=1.0, maxval=2.0, seed=gen)
 >>> a.shape, bool(((b.numpy() >= 1) & (b.numpy() < 2)).all())
 (TensorShape([2, 3]), True)
+>>> [round(float(v), 4) for v in tf.keras.random.normal((3,), seed=3)]   # as TF Keras
+[-0.6716, 1.6761, -0.9442]
 """
 from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
 from ..tensor import convert_to_tensor
@@ -41,26 +45,46 @@ def _op_seed(seed):
     return None if seed is None else int(seed)
 
 
+def _pair(seed):
+    """Keras's `draw_seed` of an int seed: the stateless seed pair [seed, 0] (else None)."""
+    if isinstance(seed, (int,)) and not isinstance(seed, bool):
+        return [int(seed) & 0xFFFFFFFF if seed >= 0 else int(seed), 0]
+    return None
+
+
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Samples from N(mean, stddev^2)."""
+    if _pair(seed) is not None:
+        return _r.stateless_normal(shape, _pair(seed), mean=mean, stddev=stddev,
+                                   dtype=dtype or "float32")
     return _r.normal(shape, mean=mean, stddev=stddev, dtype=dtype or "float32",
                      seed=_op_seed(seed))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """Samples from U[minval, maxval)."""
+    if _pair(seed) is not None:
+        return _r.stateless_uniform(shape, _pair(seed), minval=minval, maxval=maxval,
+                                    dtype=dtype or "float32")
     return _r.uniform(shape, minval=minval, maxval=maxval, dtype=dtype or "float32",
                       seed=_op_seed(seed))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Samples from N(mean, stddev^2) redrawn outside two standard deviations."""
+    if _pair(seed) is not None:
+        return _r.stateless_truncated_normal(shape, _pair(seed), mean=mean, stddev=stddev,
+                                             dtype=dtype or "float32")
     return _r.truncated_normal(shape, mean=mean, stddev=stddev, dtype=dtype or "float32",
                                seed=_op_seed(seed))
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
     """Integers drawn uniformly from [minval, maxval)."""
+    if _pair(seed) is not None:
+        inter = dtype if str(dtype) in ("int32", "int64") else "int64"
+        return _m.cast(_r.stateless_uniform(shape, _pair(seed), minval=minval, maxval=maxval,
+                                            dtype=inter), dtype)
     return _r.uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=_op_seed(seed))
 
 
