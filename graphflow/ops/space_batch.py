@@ -32,11 +32,19 @@ def _static(v, what, op):
                                "or a constant)") from None
 
 
-def _dims(x, m, op):
+def _arguments(op, input, block_shape, pairs, what):   # noqa: A002
+    """(tensor, block sizes, (M, 2) paddings or crops, shape) checked for `op`."""
+    x = to_tensor(input)
+    block = _static(block_shape, "block_shape", op).reshape(-1)
+    m = len(block)
+    edges = _static(pairs, what, op).reshape(m, 2)
+    if x.ndim < m + 1 or (block < 1).any() or (edges < 0).any():
+        raise op_error(op, (x,), f"needs rank > {m}, block_shape >= 1 and {what} >= 0; got "
+                                 f"block_shape {block.tolist()}, {what} {edges.tolist()}")
     shape = list(x.shape)
     if any(not isinstance(d, int) for d in shape[1:1 + m]):
         raise op_error(op, (x,), f"the {m} spatial dims must be known, got shape {x.shape}")
-    return shape
+    return x, block, edges, shape
 
 
 def space_to_batch_nd(input, block_shape, paddings, name=None):   # noqa: A002
@@ -48,14 +56,8 @@ def space_to_batch_nd(input, block_shape, paddings, name=None):   # noqa: A002
     [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
     """
     op = "space_to_batch_nd"
-    x = to_tensor(input)
-    block = _static(block_shape, "block_shape", op).reshape(-1)
+    x, block, pads, shape = _arguments(op, input, block_shape, paddings, "paddings")
     m = len(block)
-    pads = _static(paddings, "paddings", op).reshape(m, 2)
-    if x.ndim < m + 1 or (block < 1).any() or (pads < 0).any():
-        raise op_error(op, (x,), f"needs rank > {m}, block_shape >= 1 and paddings >= 0; got "
-                                 f"block_shape {block.tolist()}, paddings {pads.tolist()}")
-    shape = _dims(x, m, op)
     padded = [shape[1 + i] + int(pads[i].sum()) for i in range(m)]
     if any(p % b for p, b in zip(padded, block)):
         raise op_error(op, (x,), f"padded spatial dims {padded} must be divisible by "
@@ -83,14 +85,8 @@ def batch_to_space(input, block_shape, crops, name=None):   # noqa: A002
     [0.0, 1.0, 2.0, 3.0, 4.0]
     """
     op = "batch_to_space"
-    x = to_tensor(input)
-    block = _static(block_shape, "block_shape", op).reshape(-1)
+    x, block, crop, shape = _arguments(op, input, block_shape, crops, "crops")
     m = len(block)
-    crop = _static(crops, "crops", op).reshape(m, 2)
-    if x.ndim < m + 1 or (block < 1).any() or (crop < 0).any():
-        raise op_error(op, (x,), f"needs rank > {m}, block_shape >= 1 and crops >= 0; got "
-                                 f"block_shape {block.tolist()}, crops {crop.tolist()}")
-    shape = _dims(x, m, op)
     nb = int(np.prod(block))
     if isinstance(shape[0], int) and shape[0] % nb:
         raise op_error(op, (x,), f"the batch dim {shape[0]} must be divisible by the product "
