@@ -1097,11 +1097,10 @@ def test_adding_zero_keeps_ieee_signed_zeros_in_graphs(mode):
     assert [d["op"] for _, d in i.graph.nodes(data=True)] == ["parameter"]
 
 
-@pytest.mark.xfail(strict=True, reason="numba kernels compile with fastmath 'reassoc' "
-                   "(backends/numba/rt.py KERNEL_FLAGS): LLVM folds (x * 1.5) * 0.7 into "
-                   "x * 1.05, finite where numpy's x * 1.5 overflows; HVPs at overflow likewise")
 @pytest.mark.usefixtures("sync_compile")
 def test_constant_products_overflow_as_numpy_on_numba():
+    # kernels without reductions compile without fastmath 'reassoc' (rt.EXACT_KERNEL_FLAGS):
+    # LLVM folded (x * 1.5) * 0.7 into x * 1.05, finite where numpy's x * 1.5 overflows
     x = np.array([3e38, 1.0], np.float32)
     got = _call("numba", lambda x: [(x * 1.5) * 0.7], [x])[0]
     np.testing.assert_array_equal(got, [np.inf, np.float32(1.5) * np.float32(0.7)])

@@ -17,7 +17,7 @@ from .vmath import (FASTMATH_FLAGS, bitcast_f32_to_i32, bitcast_i32_to_f32, bitc
                     bitcast_i64_to_f64, erf_f32, exp_f32, log1p_f32, log_f32, sigmoid_f32,
                     softplus_f32, tanh_f32, exp_f64, tanh_f64, log_f64, log1p_f64)
 
-__all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", "log_f32",
+__all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "EXACT_KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", "log_f32",
            "sigmoid_f32", "softplus_f32", "tanh_f32", "max_", "min_", "sigmoid_f64",
            "softplus_f64", "erf_f64", "floordiv_f32", "floordiv_f64", "ipow_",
            "maxkey_f32", "minkey_f32", "unkey_f32", "maxkey_f64", "minkey_f64", "unkey_f64",
@@ -28,6 +28,10 @@ __all__ = ["FASTMATH_FLAGS", "KERNEL_FLAGS", "erf_f32", "exp_f32", "log1p_f32", 
 #: use an approximate rsqrt) and x/y stays a correctly rounded division (measured: no slowdown),
 #: and without 'nsz', so signed zeros come out as numpy's (-(x - x) is -0, not +0)
 KERNEL_FLAGS = set(FASTMATH_FLAGS) - {"afn", "arcp", "nsz"}
+#: kernels without reductions or scans: also without 'reassoc', which only the accumulations
+#: need to vectorize; elsewhere it lets LLVM fold (x * 1.5) * 0.7 into x * 1.05 - finite where
+#: numpy's x * 1.5 overflows to inf (and HVPs at overflow then differ from eager)
+EXACT_KERNEL_FLAGS = KERNEL_FLAGS - {"reassoc"}
 
 @intrinsic
 def wide_vectors(typingctx):
