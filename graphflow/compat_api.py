@@ -123,27 +123,23 @@ def saturate_cast(value, dtype, name=None):
     """
     x = to_tensor(value)
     dt = _dt.as_dtype(dtype)
-    if dt.is_integer or (dt.is_floating and x.dtype.is_floating and dt.size < x.dtype.size):
-        info = np.iinfo(dt.np) if dt.is_integer else np.finfo(dt.np)
-        lo, hi = max(float(info.min), _lowest(x.dtype)), min(float(info.max), _highest(x.dtype))
-        x = _m.clip_by_value(x, _m.cast(lo, x.dtype), _m.cast(hi, x.dtype)) \
-            if x.dtype.is_floating or x.dtype.is_integer else x
+    numeric = x.dtype.is_integer or x.dtype.is_floating
+    if numeric and (dt.is_integer or (dt.is_floating and x.dtype.is_floating
+                                      and dt.size < x.dtype.size)):
+        (lo, hi), (xlo, xhi) = _range(dt), _range(x.dtype)
+        x = _m.clip_by_value(x, _m.cast(max(lo, xlo), x.dtype), _m.cast(min(hi, xhi), x.dtype))
     return _m.cast(x, dt)
 
 
-def _lowest(dt):
-    return float(np.iinfo(dt.np).min if dt.is_integer else np.finfo(dt.np).min) \
-        if (dt.is_integer or dt.is_floating) else -np.inf
-
-
-def _highest(dt):
-    return float(np.iinfo(dt.np).max if dt.is_integer else np.finfo(dt.np).max) \
-        if (dt.is_integer or dt.is_floating) else np.inf
+def _range(dt):
+    """(lowest, highest) of an integer or floating dtype, as floats."""
+    info = np.iinfo(dt.np) if dt.is_integer else np.finfo(dt.np)
+    return float(info.min), float(info.max)
 
 
 def guarantee_const(input, name=None):   # noqa: A002
     """`input` unchanged (TF's hint that a value is constant; nothing to do here)."""
-    return _m.identity(input) if hasattr(_m, "identity") else to_tensor(input)
+    return _m.identity(input)
 
 
 traceback_filtering = {"enabled": True}
