@@ -63,6 +63,13 @@ def _copy_digraph(src):
     return g
 
 
+def node_base_name(nid, d):
+    """A node's name without scope: a parameter's argument name, else `<op>_<id>` (what
+    `tensor_name` and graph_def's NodeDef names build on)."""
+    name = (d.get("attrs") or {}).get("name") if d["op"] == PARAMETER.name else None
+    return name if isinstance(name, str) and name else f"{d['op']}_{nid}"
+
+
 class Graph:
     """A traced function: the DiGraph plus its parameter and output node lists.
 
@@ -108,11 +115,7 @@ class Graph:
     def tensor_name(self, nid):
         """TF's name of the node's output: `<argument>:0` for a parameter, `<op>_<id>:0`
         otherwise (graph_def's node names)."""
-        d = self.nx.nodes[nid]
-        name = (d.get("attrs") or {}).get("name") if d["op"] == PARAMETER.name else None
-        if not (isinstance(name, str) and name):
-            name = f"{d['op']}_{nid}"
-        return f"{name}:0"
+        return f"{node_base_name(nid, self.nx.nodes[nid])}:0"
 
     def source(self, nid):
         return self.nx.nodes[nid]["source"]

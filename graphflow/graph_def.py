@@ -18,7 +18,7 @@ scope>`, as in TF, so TensorBoard groups them.
 import networkx as nx
 import numpy as np
 
-from .ops.registry import PARAMETER
+from .graph import node_base_name
 
 __all__ = ["GraphDef", "NodeDef", "FuncGraph", "graph_def", "node_names"]
 
@@ -76,10 +76,7 @@ def node_names(nxg):
             # as in TF: an adjoint node sits under `gradients/` + its forward node's scope
             fwd = nxg.nodes[tags["forward"]] if tags.get("forward") in nxg.nodes else d
             scope = "/".join(s for s in ("gradients", fwd.get("scope") or "") if s)
-        base = f"{d['op']}_{n}"
-        pname = (d.get("attrs") or {}).get("name") if d["op"] == PARAMETER.name else None
-        if isinstance(pname, str) and pname:
-            base = pname
+        base = node_base_name(n, d)
         names[n] = f"{scope}/{base}" if scope else base
     seen = {}
     for n in sorted(names):   # two parameters of one name (nested args): keep names unique
