@@ -11,7 +11,9 @@ that are ragged in TF (splitting a 1-D tensor) are `tf.RaggedTensor`s.
 >>> tf.strings.length(tf.constant(["a", "bcd"])).numpy()
 array([1, 3], dtype=int32)
 """
+import codecs
 import re
+import threading
 
 import numpy as np
 
@@ -230,36 +232,115 @@ def bytes_split(input, name=None):
                  _dt.string, "bytes_split")
 
 
+def unicode_codec(encoding):
+    """The Python codec of a TF encoding name ("UTF-8", "UTF8", "UTF-16-BE", "UTF-32-BE")."""
+    return encoding.replace("UTF8", "UTF-8") if encoding else encoding
+
+
+_BAD = "\ud800"   # what the decoder puts for an invalid sequence (valid decoding never gives it)
+_SPANS = threading.local()
+
+
+def _mark_invalid(exc):
+    _SPANS.spans.append((exc.start, exc.end))
+    return _BAD, exc.end
+
+
+codecs.register_error("graphflow.tf_unicode", _mark_invalid)
+
+
+def decode_code_points(b, encoding, errors, replacement_char, op,
+                       replace_control_characters=False):
+    """[(code point, byte offset)] of the characters of bytes `b` as TF's unicode ops decode
+    them: an invalid sequence becomes `replacement_char` (errors='replace'), is dropped
+    ('ignore') or raises InvalidArgumentError naming the op and the bytes ('strict');
+    C0 controls become `replacement_char` with `replace_control_characters`.
+
+    >>> decode_code_points(b"a\\xffb", "UTF-8", "replace", 63, "unicode_decode")
+    [(97, 0), (63, 1), (98, 2)]
+    """
+    codec = unicode_codec(encoding)
+    _SPANS.spans = spans = []
+    text = b.decode(codec, "graphflow.tf_unicode")
+    out, at, k = [], 0, 0
+    for ch in text:
+        if ch == _BAD:
+            start, at = spans[k]
+            k += 1
+            if errors == "strict":
+                raise InvalidArgumentError(
+                    f"tf.strings.{op}: invalid {encoding} bytes {b[start:at]!r} at byte offset "
+                    f"{start} of {b!r} (errors='strict')")
+            if errors == "replace":
+                out.append((replacement_char, start))
+            continue
+        cp = ord(ch)
+        out.append((replacement_char if replace_control_characters and cp < 0x20 else cp, at))
+        at += builtins_len(ch.encode(codec))
+    return out
+
+
+def encode_code_points(cps, encoding, errors, replacement_char, op):
+    """Code points as bytes in `encoding`, as TF encodes them: an invalid code point (negative,
+    a surrogate, above U+10FFFF) becomes `replacement_char`, is dropped or raises
+    InvalidArgumentError (errors 'replace' / 'ignore' / 'strict').
+
+    >>> encode_code_points([104, -1, 105], "UTF-8", "replace", 42, "unicode_encode")
+    b'h*i'
+    """
+    chars = []
+    for c in cps:
+        c = int(c)
+        if c < 0 or c > 0x10FFFF or 0xD800 <= c <= 0xDFFF:
+            if errors == "strict":
+                raise InvalidArgumentError(f"tf.strings.{op}: invalid code point {c} "
+                                           "(errors='strict')")
+            if errors == "ignore":
+                continue
+            c = replacement_char
+        chars.append(chr(c))
+    return "".join(chars).encode(unicode_codec(encoding))
+
+
 def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
-    """Each string as a list of its characters (UTF-8 encoded).
+    """Each string as its characters (strings in `input_encoding`); invalid bytes as TF's
+    `errors` says (see `decode_code_points`).
 
     >>> unicode_split("アヒル", "UTF-8").numpy().tolist()[0]
     b'\\xe3\\x82\\xa2'
     """
     return _rows(_strings(input, "unicode_split"),
-                 lambda b: [c.encode("utf-8") for c in b.decode(input_encoding, errors)],
+                 lambda b: [encode_code_points([c], input_encoding, "replace", 65533,
+                                               "unicode_split")
+                            for c, _ in decode_code_points(b, input_encoding, errors,
+                                                           replacement_char, "unicode_split")],
                  _dt.string, "unicode_split")
 
 
-def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533, name=None):
-    """Each string as its Unicode code points (int32).
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
+                   replace_control_characters=False, name=None):
+    """Each string as its Unicode code points (int32); invalid bytes as TF's `errors` says
+    (see `decode_code_points`).
 
     >>> unicode_decode("アヒル 🦆", "UTF-8").numpy()
     array([ 12450,  12498,  12523,     32, 129414], dtype=int32)
     """
     return _rows(_strings(input, "unicode_decode"),
-                 lambda b: [ord(c) for c in b.decode(input_encoding, errors)], _dt.int32,
-                 "unicode_decode")
+                 lambda b: [c for c, _ in decode_code_points(
+                     b, input_encoding, errors, replacement_char, "unicode_decode",
+                     replace_control_characters)], _dt.int32, "unicode_decode")
 
 
 def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533, name=None):
-    """Code points (a 1-D tensor, or a RaggedTensor of rows) encoded as strings.
+    """Code points (a 1-D tensor, or a RaggedTensor of rows) encoded as strings; invalid code
+    points as TF's `errors` says (see `encode_code_points`).
 
     >>> unicode_encode([104, 105], "UTF-8").numpy()
     b'hi'
     """
     def enc(cps):
-        return "".join(chr(int(c)) for c in cps).encode(output_encoding, errors)
+        return encode_code_points(cps, output_encoding, errors, replacement_char,
+                                  "unicode_encode")
     if isinstance(input, RaggedTensor):
         return _wrap(bytes_array(np.array([enc(r) for r in input.to_list()] or [], dtype=object)),
                      _dt.string)

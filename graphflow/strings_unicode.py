@@ -72,46 +72,37 @@ def unicode_script(input, name=None):
                         a.astype(np.int32))
 
 
-def _codec(encoding):
-    return encoding.replace("UTF8", "UTF-8") if encoding else encoding
-
-
 def unicode_transcode(input, input_encoding, output_encoding, errors="replace",
                       replacement_char=65533, replace_control_characters=False, name=None):
     """Each string re-encoded from `input_encoding` to `output_encoding`
-    (`tf.strings.unicode_transcode`; invalid input becomes `replacement_char` with
-    errors='replace').
+    (`tf.strings.unicode_transcode`); invalid input becomes `replacement_char` (errors='replace'),
+    is dropped ('ignore') or raises InvalidArgumentError ('strict'), as TF.
 
     >>> unicode_transcode(["a\\u00e9"], "UTF-8", "UTF-16-BE").numpy().tolist()
     [b'\\x00a\\x00\\xe9']
+    >>> unicode_transcode([b"a\\xffb"], "UTF-8", "UTF-8", replacement_char=63).numpy().tolist()
+    [b'a?b']
     """
-    rep = chr(replacement_char)
-
     def one(b):
-        text = b.decode(_codec(input_encoding), "replace" if errors == "replace" else "strict")
-        if errors == "replace" and replacement_char != 0xFFFD:
-            text = text.replace("\ufffd", rep)
-        if replace_control_characters:
-            text = "".join(rep if unicodedata.category(ch) == "Cc" else ch for ch in text)
-        return text.encode(_codec(output_encoding))
+        cps = _str.decode_code_points(b, input_encoding, errors, replacement_char,
+                                      "unicode_transcode", replace_control_characters)
+        return _str.encode_code_points([c for c, _ in cps], output_encoding, errors,
+                                       replacement_char, "unicode_transcode")
     return _str._on_values(input, "unicode_transcode", one, _dt.string)
 
 
-def _with_offsets(input, encoding, piece, what):
+def _with_offsets(input, encoding, piece, what, errors, replacement_char,
+                  replace_control_characters=False):
     """(values, byte offsets) of each string's characters; a RaggedTensor pair for a vector
-    of strings, 1-D tensors for a scalar."""
+    of strings, 1-D tensors for a scalar. Invalid bytes as `errors` says (offsets are the
+    input's byte offsets, as TF's)."""
     arr = _str._strings(input, what)
-    codec = _codec(encoding)
 
     def split(b):
-        text = b.decode(codec, "replace")
-        vals, offs, at = [], [], 0
-        for ch in text:
-            vals.append(piece(ch))
-            offs.append(at)
-            at += len(ch.encode(codec))
-        return vals, offs
-    dtype = _dt.string if piece is not ord else _dt.int32
+        cps = _str.decode_code_points(b, encoding, errors, replacement_char, what,
+                                      replace_control_characters)
+        return [piece(c) for c, _ in cps], [o for _, o in cps]
+    dtype = _dt.string if piece is not int else _dt.int32
     if arr.ndim == 0:
         vals, offs = split(arr[()])
         return (_str._wrap(np.array(vals, dtype=object) if dtype is _dt.string else
@@ -142,16 +133,18 @@ def unicode_decode_with_offsets(input, input_encoding, errors="replace",
     >>> cps.numpy().tolist(), offs.numpy().tolist()
     ([97, 233, 98], [0, 1, 3])
     """
-    return _with_offsets(input, input_encoding, ord, "unicode_decode_with_offsets")
+    return _with_offsets(input, input_encoding, int, "unicode_decode_with_offsets", errors,
+                         replacement_char, replace_control_characters)
 
 
 def unicode_split_with_offsets(input, input_encoding, errors="replace",
                                replacement_char=65533, name=None):
     """(characters, the byte offset where each starts) of each string
     (`tf.strings.unicode_split_with_offsets`)."""
-    codec = _codec(input_encoding)
-    return _with_offsets(input, input_encoding, lambda ch: ch.encode(codec),
-                         "unicode_split_with_offsets")
+    return _with_offsets(input, input_encoding,
+                         lambda c: _str.encode_code_points([c], input_encoding, "replace", 65533,
+                                                           "unicode_split_with_offsets"),
+                         "unicode_split_with_offsets", errors, replacement_char)
 
 
 def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533,
@@ -167,4 +160,4 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
     if isinstance(input, RaggedTensor) and isinstance(input.values, RaggedTensor):
         return input.with_values(unicode_encode(input.values, output_encoding, errors,
                                                 replacement_char))
-    return _str.unicode_encode(input, _codec(output_encoding), errors, replacement_char)
+    return _str.unicode_encode(input, output_encoding, errors, replacement_char)
