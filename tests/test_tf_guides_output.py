@@ -11,6 +11,8 @@ import runpy
 
 import pytest
 
+from graphflow.experimental import numpy as tnp_mod
+
 DATA = os.path.join(os.path.dirname(__file__), "data", "tf_guides")
 _NUM = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?|-?\d+")
 
@@ -27,7 +29,7 @@ def _same_line(got, want):
 @pytest.mark.parametrize("name", ["unicode", "core_guides", "random_numbers",
                                   "ragged_tensors", "composite_datasets",
                                   "advanced_autodiff", "modules", "graphs",
-                                  "unicode_errors"])
+                                  "unicode_errors", "tnp_indexing"])
 def test_guide_output_matches_tf(name, tmp_path):
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = f.read().replace("import tensorflow as tf", "import graphflow as tf")
@@ -36,8 +38,11 @@ def test_guide_output_matches_tf(name, tmp_path):
     with open(os.path.join(DATA, f"{name}.tf_output.txt")) as f:
         want = f.read().splitlines()
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        runpy.run_path(str(script), run_name=f"guide_{name}")
+    try:
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name=f"guide_{name}")
+    finally:   # NumPy behavior is process-wide (as in TF): undo what a script switched on
+        tnp_mod._disable_numpy_behavior()
     got = out.getvalue().splitlines()
     assert len(got) == len(want), (got, want)
     bad = [(g, w) for g, w in zip(got, want) if not _same_line(g, w)]

@@ -362,30 +362,96 @@ def _advanced(i):
             or (isinstance(i, (Tensor, Variable)) and (i.ndim > 0 or i.dtype == _dt.bool)))
 
 
-def _index_value(i):
+def _index_tensors(i, what):
+    """The int64 index tensors (one per axis it covers) of advanced index `i`: an integer
+    array as itself, a boolean mask as its nonzero positions (needs its value: the count of
+    True entries is the result's length)."""
     if isinstance(i, (Tensor, Variable)):
-        v = getattr(i, "_value", None) if isinstance(i, Tensor) else _np.asarray(i)
+        if i.dtype != _dt.bool:
+            return [_m.cast(i, _dt.int64) if i.dtype != _dt.int64 else i]
+        v = getattr(_convert(i), "_value", None)
         if v is None:
-            raise TypeError(f"tnp indexing at {user_source()}: a tensor index computed inside a "
-                            "traced function "
-                            "cannot take NumPy's advanced indexing; use tnp.take / tf.gather")
-        return _np.asarray(v)
-    return _np.asarray(i) if isinstance(i, (list, tuple)) else i
+            raise TypeError(f"tnp indexing at {user_source()}: a boolean mask computed inside a "
+                            f"traced function ({what}) gives a value-dependent shape; use "
+                            "tf.boolean_mask eagerly, or tnp.where(mask, x, 0)")
+        i = v
+    v = _np.asarray(i)
+    if v.dtype == _np.bool_:
+        return [_constant(n.astype(_np.int64)) for n in _np.nonzero(v)]
+    return [_constant(v.astype(_np.int64))]
+
+
+def _is_mask(i):
+    if isinstance(i, (Tensor, Variable)):
+        return i.dtype == _dt.bool
+    return _advanced(i) and _np.asarray(i).dtype == _np.bool_
+
+
+def _axes_used(i):
+    """How many axes of the indexed array index part `i` consumes (a mask: its rank)."""
+    if i is None or i is Ellipsis:
+        return 0
+    return len(_np.shape(i) if not isinstance(i, (Tensor, Variable)) else i.shape) \
+        if _is_mask(i) else 1
+
+
+def _advanced_getitem(basic, t, parts):
+    """NumPy's advanced indexing as one gather_nd, traceable (index arrays may be tensors
+    computed in the graph): the basic parts (slices, newaxis) apply first with every advanced
+    axis kept whole; the advanced axes then move to the front, their (broadcast, negative
+    wrapped) index arrays stack into gather_nd's index tuples, and the broadcast dims land
+    where NumPy puts them (in place when the advanced indices are adjacent, else first).
+    Integers index as basic indices first, as in TF's tnp (`x[1, :, [1, 0]]` has shape
+    [3, 2] where NumPy gives [2, 3])."""
+    ndim = len(t.shape)
+    used = _builtins.sum(_axes_used(i) for i in parts)
+    basic_idx, axes, index, out_axis = [], [], [], 0
+    for i in parts:
+        if i is Ellipsis:
+            basic_idx += [slice(None)] * (ndim - used)
+            out_axis += ndim - used
+        elif i is None or isinstance(i, slice) or not _advanced(i):
+            basic_idx.append(i)   # an integer is a basic index (TF's tnp, unlike NumPy)
+            out_axis += 1 if i is None or isinstance(i, slice) else 0
+        else:   # an integer array or a boolean mask
+            if _is_mask(i):
+                at = len(basic_idx) - basic_idx.count(None)
+                mask = tuple(i.shape if isinstance(i, (Tensor, Variable)) else _np.shape(i))
+                if tuple(t.shape[at:at + len(mask)]) != mask:
+                    raise ValueError(f"tnp indexing at {user_source()}: boolean mask of shape "
+                                     f"{list(mask)} does not match the indexed dims "
+                                     f"{list(t.shape[at:at + len(mask)])} of x{list(t.shape)}")
+            idx = _index_tensors(i, f"x{list(t.shape)}[...]")
+            axes += [out_axis + k for k in range(len(idx))]
+            basic_idx += [slice(None)] * len(idx)
+            out_axis += len(idx)
+            index += idx
+    if not _builtins.any(i is Ellipsis for i in parts):
+        basic_idx += [slice(None)] * (ndim - used)
+    y = basic(t, tuple(basic_idx))
+    dims = _s.shape(y, out_type=_dt.int64)
+    index = [_m.where(_m.less(k, 0), _m.add(k, dims[a]), k) for k, a in zip(index, axes)]
+    zero = index[0] * 0
+    for k in index[1:]:
+        zero = zero + k * 0
+    rest = [d for d in range(len(y.shape)) if d not in axes]
+    out = _a.gather_nd(_s.transpose(y, axes + rest), _s.stack([k + zero for k in index], -1))
+    nb = len(zero.shape)
+    if axes != list(range(axes[0], axes[0] + len(axes))) or axes[0] == 0:
+        return out
+    lead = list(range(nb, nb + axes[0]))   # the kept dims before the advanced ones
+    return _s.transpose(out, lead + list(range(nb)) + list(range(nb + axes[0], len(out.shape))))
 
 
 def _numpy_getitem(basic):
     def getitem(x, idx):
-        """x[idx] with NumPy's advanced indexing (integer/boolean arrays, lists, tuples) as a
-        gather of the flattened value (differentiable); basic indices as before."""
+        """x[idx] with NumPy's advanced indexing (integer arrays and tensors, boolean masks,
+        lists, tuples; inside @function too) as one gather_nd (differentiable); basic indices
+        as before."""
         parts = idx if isinstance(idx, tuple) else (idx,)
         if not _builtins.any(_advanced(i) for i in parts):
             return basic(x, idx)
-        t = asarray(x)
-        shp = tuple(int(d) for d in t.shape)
-        pos = _np.arange(int(_np.prod(shp, dtype=_np.int64))).reshape(shp)
-        pos = pos[tuple(_index_value(i) for i in parts)]
-        flat = _s.gather(_s.reshape(t, [-1]), _constant(pos.reshape(-1).astype(_np.int64)))
-        return _s.reshape(flat, list(pos.shape))
+        return _advanced_getitem(basic, asarray(x), parts)
     return getitem
 
 
