@@ -10,6 +10,7 @@
 Kernels compile in the caller (`sync_compile`) and are shared by every test through the kernel
 cache: one compile per kernel and dtype.
 """
+import sys
 import types
 
 import numpy as np
@@ -557,3 +558,15 @@ def test_chunks_and_blocks_are_split_evenly(monkeypatch):
     assert got == [(8, 12, (4, 3, 2, 5)), (12, 16, (4, 3, 2, 5))]
     got = [(b0, b1, cb.shape[0]) for b0, b1, cb in conv._blocks(0, 5, per, np.dtype("float64"))]
     assert got == [(0, 3, 3), (3, 5, 2)]     # 3 of float64 fit: 5 -> 3 + 2, not 3 + 2 + 0
+
+
+def test_thread_configuration_while_another_thread_imports_numba(monkeypatch):
+    """A warm start loads kernels from shared objects on the caller's thread while the compile
+    thread may be importing numba: `threads.configure` then sees a numba module without its
+    `config` yet. It used to raise there, which failed every kernel loaded in that window (the
+    conv step's warm first 100 calls ran 13 of 18 kernels on numpy); it must leave the threading
+    layer to the importer's own set-up and still return the core count."""
+    from graphflow.backends.numba import threads
+    monkeypatch.setitem(sys.modules, "numba", types.ModuleType("numba"))   # mid-import
+    monkeypatch.delenv("NUMBA_THREADING_LAYER", raising=False)
+    assert threads.configure() == threads.usable_cores()

@@ -511,8 +511,11 @@ _CONV_FIRST_100_CHILD = _FIRST_100_CHILD.replace(
     # none; the calls before ran partly on numpy): under load the compiler process (nice 10)
     # may not finish within the 100 calls
     "import resource\nru = resource.getrusage(resource.RUSAGE_SELF)\n"
+    # and how many kernels failed (a plan counts them as ready: they run on numpy)
+    "failed = sum(k.state == 'failed' for k in "
+    "step.get_concrete_function(xt, yt)._executor.kernels)\n"
     "print(\"FIRST_100\", t1 - t0, max(calls[1:]), sorted(calls[1:])[49], "
-    "ru.ru_utime + ru.ru_stime, ready_at, flush=True)").replace(
+    "ru.ru_utime + ru.ru_stime, ready_at, failed, flush=True)").replace(
     "    calls.append(time.perf_counter() - c0)\n",
     "    calls.append(time.perf_counter() - c0)\n"
     "    if not ready_at and step.get_concrete_function(xt, yt)._executor.ready:\n"
@@ -524,11 +527,12 @@ def _conv_first_100_times():
     first = "CONV_FIRST_100" not in _FRESH_RESULTS
     result = _fresh_process_runs(_CONV_FIRST_100_CHILD, "CONV_FIRST_100")
     if first:
-        for run_name, (total, slowest, median, cpu, ready_at) in result.items():
+        for run_name, (total, slowest, median, cpu, ready_at, failed) in result.items():
             print(f"  conv_first_100_steps ({run_name}): {total:.3f} s ({cpu:.2f} s CPU in the "
                   f"process), slowest call after the first {slowest * 1e3:.1f} ms, median "
                   f"{median * 1e3:.1f} ms; " + (f"every kernel ready after call {ready_at:.0f}"
-                                                if ready_at else "kernels still compiling"),
+                                                if ready_at else "kernels still compiling")
+                  + (f"; {failed:.0f} kernels FAILED (they run on numpy)" if failed else ""),
                   file=sys.stderr)
     return result
 

@@ -30,8 +30,11 @@ def configure():
     """Cap BLAS threads at the usable cores, pick numba's workqueue layer (once numba is imported:
     a process running only shared-object kernels never imports it); returns the count."""
     global _configured
-    if "NUMBA_THREADING_LAYER" not in os.environ and "numba" in sys.modules:
-        sys.modules["numba"].config.THREADING_LAYER = "workqueue"   # never imports numba
+    # never imports numba; another thread may be importing it right now (numba in sys.modules
+    # without its config yet): its own `cache._setup` calls this again once the import is done
+    numba_config = getattr(sys.modules.get("numba"), "config", None)
+    if "NUMBA_THREADING_LAYER" not in os.environ and numba_config is not None:
+        numba_config.THREADING_LAYER = "workqueue"
     if _configured is not None:
         return _configured
     n = usable_cores()
