@@ -586,6 +586,9 @@ class Variable(_TensorLike):
         return self.scatter_nd_add(indices, -convert_to_tensor(updates, self.dtype))
 
     def _assign_slice(self, idx, value):
+        if has_traced_index(idx):   # v[i, 1].assign(x) in a graph: i known when it runs
+            value = value._read() if isinstance(value, Variable) else value
+            return self.assign(OPERATORS["dynamic_setitem"](self._read(), idx, value))
         spec = index_spec(idx)
         shape = sliced_shape(self._value.shape, spec)
         t = self._check_value(value, shape, "assign to a slice")
@@ -612,6 +615,15 @@ class Variable(_TensorLike):
                 f"numpy={_numpy_text(self.numpy(), True)}>")
 
 
+def has_traced_index(idx):
+    """True if an index holds a tensor without a value (a traced scalar)."""
+    for k in idx if isinstance(idx, tuple) else (idx,):
+        for v in (k.start, k.stop, k.step) if isinstance(k, slice) else (k,):
+            if isinstance(v, Tensor) and v._value is None:
+                return True
+    return False
+
+
 # ------------------------------------------------------------------------- conversion
 def bytes_array(a, what=None):
     """Object array of Python `bytes` from an array of str/bytes (str encoded as UTF-8).
@@ -633,7 +645,12 @@ def bytes_array(a, what=None):
 
 def _python_dtype(x):
     """TF's default dtypes for Python data: float -> float32, int -> int32, bool -> bool."""
-    a = np.asarray(x)
+    try:
+        a = np.asarray(x)
+    except ValueError as e:   # numpy: "inhomogeneous shape"; TF's words
+        if "inhomogeneous" not in str(e):
+            raise
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
     k = a.dtype.kind
     if k == "f":
         return a, _dt.float32

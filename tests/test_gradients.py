@@ -724,3 +724,16 @@ GRAD_CASES["shaped_like"] = [
 GRAD_CASES["sum_like"] = [G(lambda g, like: _rts.sum_like(tf.sin(g), like), [rnd(3, 2, 4), rnd(2, 1)])]
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
              for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]
+
+# indexing with traced bounds: first and second order through the op pair
+from graphflow.ops import dynamic_index as _di  # noqa: E402
+_V = tf.constant([1, -1], tf.int64)
+GRAD_CASES["dynamic_getitem"] = [
+    G(lambda x: tf.sin(_di.bind(_di.DYNAMIC_GETITEM, [x * x, _V],
+                                {"spec": (("s", ("v", 0), None, None), ("i", ("v", 1)))})),
+      [rnd(4, 3)], "slice-int")]
+GRAD_CASES["dynamic_setitem"] = [
+    G(lambda x, u: tf.sin(_di.bind(_di.DYNAMIC_SETITEM, [x * x, _V[:1], tf.exp(u)],
+                                   {"spec": (("i", ("v", 0)),)})), [rnd(3, 2), rnd(2)])]
+PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
+             for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]

@@ -783,7 +783,8 @@ def test_case(case):
     for (_, args, attrs, res) in mine:
         avals = [Aval(tuple(a.shape), a.dtype.np) for a in args]
         aval = op.rule(*avals, **attrs)
-        assert tuple(aval.shape) == tuple(res.shape), \
+        assert len(aval.shape) == len(res.shape) and all(   # None: a run-time dim
+            a is None or a == b for a, b in zip(aval.shape, res.shape)), \
             f"{case.op} rule says shape {aval.shape}, impl gave {tuple(res.shape)}"
         assert np.dtype(aval.dtype) == res.dtype.np, \
             f"{case.op} rule says dtype {aval.dtype}, impl gave {res.dtype.name}"
@@ -1278,6 +1279,30 @@ CASES.update({
 })
 for _name in ("tensor_array_write", "leading_resize", "runtime_fill", "runtime_reshape",
               "runtime_range", "runtime_shape", "sum_like", "shaped_like"):
+    for _c in CASES[_name]:
+        _c.op = _name
+ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
+          for cs in CASES.values() for c in cs]
+
+# indexing with traced bounds (TF's StridedSlice / Slice / TensorStridedSliceUpdate with tensor
+# bounds): the specs' ("v", k) entries read the int64 vector input
+from graphflow.ops import dynamic_index as _di  # noqa: E402
+CASES.update({
+    "dynamic_getitem": [
+        Case([f32(4, 3), np.array([-3, 2], np.int64)],
+             lambda x, v: _di.bind(_di.DYNAMIC_GETITEM, [x, v],
+                                   {"spec": (("s", ("v", 0), None, None), ("i", ("v", 1)))}),
+             lambda x, v: x[-3:, 2], id="slice-int"),
+        Case([f32(4, 3), np.array([1], np.int64)],
+             lambda x, v: _di.bind(_di.DYNAMIC_GETITEM, [x, v],
+                                   {"spec": (("w", ("v", 0), 2), ("w", 1, -1))}),
+             lambda x, v: x[1:3, 1:], id="window")],
+    "dynamic_setitem": [
+        Case([f32(4, 3), np.array([2], np.int64), f32(3)],
+             lambda x, v, u: _di.bind(_di.DYNAMIC_SETITEM, [x, v, u], {"spec": (("i", ("v", 0)),)}),
+             lambda x, v, u: np.concatenate([x[:2], u[None], x[3:]]))],
+})
+for _name in ("dynamic_getitem", "dynamic_setitem"):
     for _c in CASES[_name]:
         _c.op = _name
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

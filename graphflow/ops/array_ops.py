@@ -21,6 +21,7 @@ from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import LINEAR, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 from .registry import shapes_agree
+from .dynamic_index import Window, dynamic_getitem, is_traced
 from ..shapes import broadcast_dim
 
 _NO = {}
@@ -290,7 +291,12 @@ def _einsum_rule(*xs, equation):
         if len(s) != len(x.shape):
             raise op_error("einsum", xs, f"subscripts {s!r} do not match an operand of rank {len(x.shape)}")
         for c, d in zip(s, x.shape):
-            r = broadcast_dim(sizes.get(c, 1), d)   # unknown dims: checked at run time
+            prev = sizes.get(c, 1)
+            if d is None or prev is None:   # a run-time size (None): numpy checks it per call
+                sizes[c] = prev if d is None and prev not in (1, None) else (
+                    None if d in (1, None) else d)
+                continue
+            r = broadcast_dim(prev, d)   # unknown dims: checked at run time
             if r is None:
                 raise op_error("einsum", xs, f"index {c!r} has sizes {sizes[c]} and {d}")
             sizes[c] = r
@@ -418,6 +424,13 @@ def slice(input_, begin, size, name=None):
     array([[4, 5]], dtype=int32)
     """
     x = to_tensor(input_)
+    if is_traced(begin) or is_traced(size) or any(is_traced(v) for v in (
+            begin if isinstance(begin, (list, tuple)) else []) + list(
+            size if isinstance(size, (list, tuple)) else [])):   # bounds known when it runs
+        if len(begin) != x.ndim or len(size) != x.ndim:
+            raise op_error("slice", (x,), f"begin and size need one entry per axis, got "
+                           f"{len(begin)} and {len(size)}")
+        return dynamic_getitem(x, tuple(Window(begin[k], size[k]) for k in _builtins.range(x.ndim)))
     begin = [int(v) for v in (begin.numpy() if isinstance(begin, Tensor) else np.atleast_1d(begin))]
     size = [int(v) for v in (size.numpy() if isinstance(size, Tensor) else np.atleast_1d(size))]
     if len(begin) != x.ndim or len(size) != x.ndim:

@@ -29,6 +29,7 @@ from .conv_ops import conv1d, conv2d
 from .linalg_ops import diag, diag_part, norm as linalg_norm, svd
 from .random_ops import stateless_uniform
 from .registry import CONSTANT, OPS, POINTWISE, Aval, defop, op_error
+from .dynamic_index import is_traced
 from .special_ops import erfinv, lgamma
 
 __all__ = ["strided_slice", "bitcast", "histogram_fixed_width", "histogram_fixed_width_bins",
@@ -77,6 +78,19 @@ def static_ints(v, what, opname):
 
 
 # ---------------------------------------------------------------- strided_slice
+def _entries(v):
+    """strided_slice's begin/end/strides as a list of ints, or of 0-d tensors where a value is
+    known only when the graph runs (a traced 1-D tensor, or a list holding traced scalars)."""
+    if is_traced(v):
+        if len(v.shape) != 1 or not isinstance(v.shape[0], int):
+            raise ValueError(f"strided_slice: begin/end/strides must be 1-D of known length, got "
+                             f"a tensor of shape {list(v.shape)}")
+        return [v[k] for k in _builtins.range(v.shape[0])]
+    if isinstance(v, (list, tuple)) and any(is_traced(k) for k in v):
+        return list(v)
+    return static_ints(v, "begin/end/strides", "strided_slice")
+
+
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
                   new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
     """`tf.strided_slice`: the slice `input_[begin:end:strides]` spelled as TF's op; bit i of a
@@ -90,13 +104,12 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
     array([[2],
            [4]], dtype=int32)
     """
-    b = static_ints(begin, "begin", "strided_slice")
-    e = static_ints(end, "end", "strided_slice")
-    s = [1] * len(b) if strides is None else static_ints(strides, "strides", "strided_slice")
+    b, e, s = (_entries(v) for v in (begin, end, strides if strides is not None else
+                                        [1] * len(_entries(begin))))
     if not len(b) == len(e) == len(s):
         raise ValueError(f"strided_slice: begin, end and strides must have the same length, got "
                          f"{len(b)}, {len(e)}, {len(s)}")
-    if 0 in s:
+    if any(not isinstance(v, Tensor) and v == 0 for v in s):
         raise ValueError("strided_slice: strides must be non-zero")
     spec = []
     for i in _builtins.range(len(b)):

@@ -9,11 +9,13 @@ import numpy as np
 from .. import dtypes as _dt
 from ..dispatch import bind
 from ..tensor import OPERATORS, Tensor, Variable, constant, convert_args, convert_to_tensor, to_tensor
+from ..tensor import has_traced_index
 from .creation import ones, shape_tuple, zeros  # noqa: F401  (ones: used in doctests)
 from ..indexing import index_from_spec, index_spec, sliced_shape
 from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 from .registry import SOURCE, broadcast_shapes
 from ..errors import InvalidArgumentError
+from .dynamic_index import dynamic_getitem
 from ..shapes import Dim, checks_pending, dmax, prod as _dprod, require_differ, require_equal
 
 _NO = {}
@@ -425,6 +427,8 @@ def getitem(x, idx):
     dims = _dims_of(x)
     if dims is not None and isinstance(idx, (int, np.integer, slice)):   # tf.shape(x)[0]
         return dims_value(dims[idx], x.dtype)   # (raises IndexError out of range, as a tuple)
+    if has_traced_index(idx):   # x[i, 1], x[:n] with traced scalars: bounds read when the graph runs
+        return dynamic_getitem(x, idx)
     spec = index_spec(idx)
     return bind(GETITEM, [x], {"spec": spec})
 
