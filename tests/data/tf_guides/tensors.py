@@ -1,0 +1,157 @@
+# Code cells of TF guides (tensorflow.org/guide), run by tests/test_tf_guides_output.py with
+# `import graphflow as tf`; <name>.tf_output.txt is what TF 2.21 printed running this file.
+import tensorflow as tf
+import numpy as np
+# ---- Introduction to Tensors
+rank_0_tensor = tf.constant(4)
+print(rank_0_tensor)
+rank_1_tensor = tf.constant([2.0, 3.0, 4.0])
+print(rank_1_tensor)
+rank_2_tensor = tf.constant([[1, 2], [3, 4], [5, 6]], dtype=tf.float16)
+print(rank_2_tensor)
+rank_3_tensor = tf.constant([
+  [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]],
+  [[10, 11, 12, 13, 14], [15, 16, 17, 18, 19]],
+  [[20, 21, 22, 23, 24], [25, 26, 27, 28, 29]],])
+print(rank_3_tensor)
+print(np.array(rank_2_tensor))
+print(rank_2_tensor.numpy())
+a = tf.constant([[1, 2], [3, 4]])
+b = tf.constant([[1, 1], [1, 1]])
+print(tf.add(a, b), "\n")
+print(tf.multiply(a, b), "\n")
+print(tf.matmul(a, b), "\n")
+print(a + b, "\n")
+print(a * b, "\n")
+print(a @ b, "\n")
+c = tf.constant([[4.0, 5.0], [10.0, 1.0]])
+print(tf.reduce_max(c))
+print(tf.math.argmax(c))
+print(tf.nn.softmax(c))
+print(tf.convert_to_tensor([1,2,3]))
+print(tf.reduce_max([1,2,3]))
+print(tf.reduce_max(np.array([1,2,3])))
+rank_4_tensor = tf.zeros([3, 2, 4, 5])
+print("Type of every element:", rank_4_tensor.dtype)
+print("Number of axes:", rank_4_tensor.ndim)
+print("Shape of tensor:", rank_4_tensor.shape)
+print("Elements along axis 0 of tensor:", rank_4_tensor.shape[0])
+print("Elements along the last axis of tensor:", rank_4_tensor.shape[-1])
+print("Total number of elements (3*2*4*5): ", tf.size(rank_4_tensor).numpy())
+print(tf.rank(rank_4_tensor))
+print(tf.shape(rank_4_tensor))
+print(rank_1_tensor.numpy())
+print("First:", rank_1_tensor[0].numpy())
+print("Second:", rank_1_tensor[1].numpy())
+print("Last:", rank_1_tensor[-1].numpy())
+print("Everything:", rank_1_tensor[:].numpy())
+print("Before 4:", rank_1_tensor[:4].numpy())
+print("From 4 to the end:", rank_1_tensor[4:].numpy())
+print("From 2, before 7:", rank_1_tensor[2:7].numpy())
+print("Every other item:", rank_1_tensor[::2].numpy())
+print("Reversed:", rank_1_tensor[::-1].numpy())
+print(rank_2_tensor.numpy())
+print(rank_2_tensor[1, 1].numpy())
+print("Second row:", rank_2_tensor[1, :].numpy())
+print("Second column:", rank_2_tensor[:, 1].numpy())
+print("Last row:", rank_2_tensor[-1, :].numpy())
+print("First item in last column:", rank_2_tensor[0, -1].numpy())
+print("Skip the first row:")
+print(rank_2_tensor[1:, :].numpy(), "\n")
+print(rank_3_tensor[:, :, 4])
+x = tf.constant([[1], [2], [3]])
+print(x.shape)
+print(x.shape.as_list())
+reshaped = tf.reshape(x, [1, 3])
+print(x.shape)
+print(reshaped.shape)
+print(rank_3_tensor)
+print(tf.reshape(rank_3_tensor, [-1]))
+print(tf.reshape(rank_3_tensor, [3*2, 5]), "\n")
+print(tf.reshape(rank_3_tensor, [3, -1]))
+print(tf.reshape(tf.transpose(rank_3_tensor), [2, 3, 5]))
+try:
+  tf.reshape(rank_3_tensor, [7, -1])
+except Exception as e:
+  print(type(e).__name__)
+the_f64_tensor = tf.constant([2.2, 3.3, 4.4], dtype=tf.float64)
+the_f16_tensor = tf.cast(the_f64_tensor, dtype=tf.float16)
+the_u8_tensor = tf.cast(the_f16_tensor, dtype=tf.uint8)
+print(the_u8_tensor)
+x = tf.constant([1, 2, 3])
+y = tf.constant(2)
+z = tf.constant([2, 2, 2])
+print(tf.multiply(x, 2))
+print(x * y)
+print(x * z)
+x = tf.reshape(x,[3,1])
+y = tf.range(1, 5)
+print(x, "\n")
+print(y, "\n")
+print(tf.multiply(x, y))
+x_stretch = tf.constant([[1, 1, 1, 1],
+                         [2, 2, 2, 2],
+                         [3, 3, 3, 3]])
+y_stretch = tf.constant([[1, 2, 3, 4],
+                         [1, 2, 3, 4],
+                         [1, 2, 3, 4]])
+print(x_stretch * y_stretch)
+print(tf.broadcast_to(tf.constant([1, 2, 3]), [3, 3]))
+ragged_list = [
+    [0, 1, 2, 3],
+    [4, 5],
+    [6, 7, 8],
+    [9]]
+try:
+  tensor = tf.constant(ragged_list)
+except Exception as e:
+  print(f"{type(e).__name__}: {e}")
+ragged_tensor = tf.ragged.constant(ragged_list)
+print(ragged_tensor)
+print(ragged_tensor.shape)
+scalar_string_tensor = tf.constant("Gray wolf")
+print(scalar_string_tensor)
+tensor_of_strings = tf.constant(["Gray wolf",
+                                 "Quick brown fox",
+                                 "Lazy dog"])
+print(tensor_of_strings)
+print(tf.constant("🥳👍"))
+print(tf.strings.split(scalar_string_tensor, sep=" "))
+print(tf.strings.split(tensor_of_strings))
+text = tf.constant("1 10 100")
+print(tf.strings.to_number(tf.strings.split(text, " ")))
+byte_strings = tf.strings.bytes_split(tf.constant("Duck"))
+byte_ints = tf.io.decode_raw(tf.constant("Duck"), tf.uint8)
+print("Byte strings:", byte_strings)
+print("Bytes:", byte_ints)
+unicode_bytes = tf.constant("アヒル 🦆")
+unicode_char_bytes = tf.strings.unicode_split(unicode_bytes, "UTF-8")
+unicode_values = tf.strings.unicode_decode(unicode_bytes, "UTF-8")
+print("\nUnicode bytes:", unicode_bytes)
+print("\nUnicode chars:", unicode_char_bytes)
+print("\nUnicode values:", unicode_values)
+sparse_tensor = tf.sparse.SparseTensor(indices=[[0, 0], [1, 2]],
+                                       values=[1, 2],
+                                       dense_shape=[3, 4])
+print(sparse_tensor, "\n")
+print(tf.sparse.to_dense(sparse_tensor))
+# dtypes and conversions
+print(tf.constant(1.5).dtype, tf.constant(1).dtype, tf.constant(True).dtype, tf.constant(1+2j).dtype)
+print(tf.convert_to_tensor(np.float64(2.5)).dtype, tf.convert_to_tensor(np.arange(3)).dtype)
+print(tf.float16.is_floating, tf.int8.min, tf.uint8.max, tf.float32.size, tf.as_dtype(np.int16), tf.dtypes.as_dtype("float64"))
+print(repr(tf.constant([[1., 2.]])))
+print(repr(tf.constant(3)))
+print(repr(tf.constant(["a", "b"])))
+print(tf.constant([1e-9, 1e9], tf.float64))
+print(tf.constant([[True, False]]))
+print(tf.zeros([2, 0]))
+print(tf.constant(np.arange(1200).reshape(40, 30)))
+print(tf.TensorShape([None, 3]), tf.TensorShape([2, 3]).rank)
+try:
+    tf.constant([1, 2]) + tf.constant([1., 2.])
+except Exception as e:
+    print(type(e).__name__)
+try:
+    tf.constant([1, 2, 3]) * tf.constant([1, 2])
+except Exception as e:
+    print(type(e).__name__)
