@@ -99,7 +99,7 @@ def present(cache_dir, key):
 
 
 def _no_path(cache_dir, key):
-    return os.path.join(cache_dir, f"gfk_{key}.{tag()}.nonative")
+    return os.path.join(cache_dir, f"gfk_{key}.{tag()}.{_SHIM_TAG}.nonative")
 
 
 def mark_unbuildable(cache_dir, key, why):
@@ -272,6 +272,53 @@ void *numba_do_raise(void *e) {
     return NULL;
 }
 
+/* numba's reshape helper (numba/_helperlib.c, itself numpy's _attempt_nocopy_reshape; BSD): a
+   kernel that reshapes an array calls it. 1 and the new strides if no copy is needed, else 0 */
+int numba_attempt_nocopy_reshape(intptr_t nd, const intptr_t *dims, const intptr_t *strides,
+                                 intptr_t newnd, const intptr_t *newdims, intptr_t *newstrides,
+                                 intptr_t itemsize, int is_f_order) {
+    intptr_t olddims[64], oldstrides[64], np_, op, last_stride;
+    int oldnd = 0, oi, oj, ok, ni, nj, nk;
+    if (nd > 64) return 0;
+    for (oi = 0; oi < nd; oi++)          /* axes of length 1 do not matter */
+        if (dims[oi] != 1) { olddims[oldnd] = dims[oi]; oldstrides[oldnd] = strides[oi]; oldnd++; }
+    np_ = 1;
+    for (ni = 0; ni < newnd; ni++) np_ *= newdims[ni];
+    op = 1;
+    for (oi = 0; oi < oldnd; oi++) op *= olddims[oi];
+    if (np_ != op) return 0;
+    if (np_ == 0) {                      /* empty: any strides will do */
+        for (ni = 0; ni < newnd; ni++) newstrides[ni] = itemsize;
+        return 1;
+    }
+    oi = 0; oj = 1; ni = 0; nj = 1;
+    while (ni < newnd && oi < oldnd) {
+        np_ = newdims[ni];
+        op = olddims[oi];
+        while (np_ != op) {
+            if (np_ < op) np_ *= newdims[nj++];
+            else op *= olddims[oj++];
+        }
+        for (ok = oi; ok < oj - 1; ok++) {
+            if (is_f_order) { if (oldstrides[ok + 1] != olddims[ok] * oldstrides[ok]) return 0; }
+            else if (oldstrides[ok] != olddims[ok + 1] * oldstrides[ok + 1]) return 0;
+        }
+        if (is_f_order) {
+            newstrides[ni] = oldstrides[oi];
+            for (nk = ni + 1; nk < nj; nk++) newstrides[nk] = newstrides[nk - 1] * newdims[nk - 1];
+        } else {
+            newstrides[nj - 1] = oldstrides[oj - 1];
+            for (nk = nj - 1; nk > ni; nk--) newstrides[nk - 1] = newstrides[nk] * newdims[nk];
+        }
+        ni = nj++;
+        oi = oj++;
+    }
+    last_stride = ni >= 1 ? newstrides[ni - 1] : itemsize;
+    if (is_f_order) last_stride *= newdims[ni - 1];
+    for (nk = ni; nk < newnd; nk++) newstrides[nk] = last_stride;
+    return 1;
+}
+
 static int gf_check(PyObject *o, int i, int nd, const char *codes, int writable) {
     gf_array *a = (gf_array *)o;
     if (a->tp == gf_ndarray_type && a->nd == nd && (a->flags & 0x101) == 0x101
@@ -293,7 +340,11 @@ static int gf_check(PyObject *o, int i, int nd, const char *codes, int writable)
 #: the runtime functions the C file defines
 _SHIM = {"NRT_MemInfo_alloc_aligned", "NRT_MemInfo_alloc_safe_aligned", "NRT_MemInfo_call_dtor",
          "NRT_Free", "numba_gil_ensure", "numba_gil_release", "numba_unpickle",
-         "numba_runtime_build_excinfo_struct", "numba_do_raise"}
+         "numba_runtime_build_excinfo_struct", "numba_do_raise", "numba_attempt_nocopy_reshape"}
+
+#: in the name of a kernel's "no shared object" marker: a marker written when the shim lacked a
+#: helper the kernel calls is not read by a shim that has it (the kernel is tried again)
+_SHIM_TAG = hashlib.sha256(" ".join(sorted(_SHIM)).encode()).hexdigest()[:8]
 
 
 def c_source(arg_types, symbol, key, nogil=True):
