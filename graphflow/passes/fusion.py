@@ -34,6 +34,10 @@ What fuses (the decisions depend on the op table only, never on a backend):
   shape (what gradients emit), join the cluster: they are computed once per row between the
   passes, so log-softmax, cross-entropy and layer norm with their gradients stay one kernel
   (``clusters[k]['rows']`` lists them; a row member read outside is written once per row);
+* column sums: a float ``reduce_sum`` over exactly the leading dims such a row cluster keeps
+  (the gamma/beta gradients of a layer norm: axis 0 of (N, C)) joins it as a *column*
+  reduction when its input is a member or an input of the cluster: the last pass over each row
+  adds into a row of column sums (``clusters[k]['columns']``), so the data is read once;
 * a ``matmul`` anchors a cluster: elementwise consumers with its output shape (bias add,
   activation, the SGD update) form the epilogue that runs right after the BLAS call;
 * an op with the fact ``elementwise_over_output_axis`` (``one_hot``: -1) is elementwise over
@@ -128,7 +132,7 @@ def classify(g, n, lowerable=frozenset()):
 
 class _Cluster:
     __slots__ = ("nodes", "domain", "fusable", "anchor", "reductions", "reduce_axes", "mask",
-                 "rows", "scan")
+                 "rows", "scan", "cols")
 
     def __init__(self, n, i, kind, dom, attrs):
         self.nodes, self.domain, self.fusable = [n], dom, kind is not None
@@ -138,10 +142,12 @@ class _Cluster:
         self.reduce_axes = reduce_axes({"attrs": attrs}) if kind == "red" else None
         self.mask = 1 << i
         self.rows = set()        # row members: values over the kept dims (see `row_shape`)
+        self.cols = []           # column sums over the kept dims (see `column_join`)
 
     def absorb(self, o):
         self.nodes += o.nodes
         self.rows |= o.rows
+        self.cols += o.cols
         self.reductions += o.reductions
         if o.anchor is not None:
             self.anchor = o.anchor
@@ -278,15 +284,50 @@ def _reads_reduction(parts, g, idx):
         mask |= c.mask
         rows |= c.rows
     for c in parts:
-        for r in c.reductions:
+        for r in c.reductions + c.cols:
             dom = g.nodes[g.nodes[r]["inputs"][0]]["shape"]
-            if row_local(g, r, tuple(dom)):
+            if r not in c.cols and row_local(g, r, tuple(dom)):
                 continue
             for v in g.successors(r):
                 if mask >> idx[v] & 1 and v not in rows:
                     return (f"reduction boundary: %{v} reads the reduction %{r}, which must "
                             "finish first")
     return None
+
+
+def column_join(g, base, other):
+    """True if cluster `other` - column sums over the domain of row cluster `base`, with their
+    elementwise producers - can run inside `base`'s last pass over each row: `base` has trailing
+    row reductions over its domain (a row shape), every reduction of `other` is a float sum
+    over exactly the leading dims `base` keeps, `other` has no row values or columns of its own
+    and no member of `other` reads one of its reductions. The caller checks convexity."""
+    if other.anchor is not None or other.scan or other.rows or other.cols or base.scan or \
+            base.anchor is not None or not other.reductions or \
+            tuple(other.domain) != tuple(base.domain):
+        return False
+    rs = _cluster_row_shape(g, base)
+    if rs is None:
+        return False
+    nd = len(rs)
+    keep = min(a % nd for a in base.reduce_axes)
+    mset = set(other.nodes)
+    for r in other.reductions:
+        d = g.nodes[r]
+        if monoid(d["op"]) != "sum" or d["dtype"].name not in ("float32", "float64") or \
+                g.nodes[d["inputs"][0]]["dtype"] != d["dtype"] or \
+                tuple(g.nodes[d["inputs"][0]]["shape"]) != tuple(base.domain) or \
+                tuple(sorted(a % nd for a in reduce_axes(d))) != tuple(range(keep)) or \
+                any(v in mset for v in g.successors(r)):
+            return False
+    return True
+
+
+def _absorb_columns(base, other):
+    """Merge `other` into `base`, its reductions becoming `base`'s columns."""
+    reds = other.reductions
+    other.reductions, other.reduce_axes = [], None
+    base.absorb(other)
+    base.cols += reds
 
 
 def _axes_conflict(parts):
@@ -378,6 +419,14 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
             elif any(cl[u] is c and kinds[u][0] == "red" and not row_local(g, u, dom)
                      for u in value_inputs(d)):
                 reason = "reduction boundary: this node also reads a reduction of that cluster"
+            elif (kind == "red" and not chosen and column_join(g, c, me)
+                  and reach.violation([c, me]) is None):
+                _absorb_columns(c, me)
+                cl[n] = c
+                reach.close(c)
+                rec(n, p, True, "column: summed over the kept dims in the last pass over "
+                    "each row of the cluster")
+                break
             elif _axes_conflict(chosen + [c, me]) is not None:
                 reason = _axes_conflict(chosen + [c, me])
             else:
@@ -394,6 +443,8 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                     rec(n, p, True, "fused")
                     continue
             rec(n, p, False, reason)
+        if cl.get(n) is not None:      # joined as a column
+            continue
         if not chosen:
             cl[n] = me
             continue
@@ -448,7 +499,8 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                        "anchor": c.anchor,
                        "reductions": sorted(c.reductions, key=idx.__getitem__),
                        "reduce_axes": c.reduce_axes, "inputs": ins, "outputs": outs,
-                       "rows": sorted(c.rows, key=idx.__getitem__)}
+                       "rows": sorted(c.rows, key=idx.__getitem__),
+                       "columns": sorted(c.cols, key=idx.__getitem__)}
     for r in records:
         if r["cluster"] is None and r["fused"]:
             r["cluster"] = g.nodes[r["node"]]["tags"].get("cluster")
@@ -509,6 +561,20 @@ def _merge_siblings(graph, order, reach, cl, rec):
             rest = []
             for c in readers:
                 reason = None
+                col = None
+                if c.domain == base.domain and not reach.depends(base, c):
+                    col = (base, c) if column_join(g, base, c) else (
+                        (c, base) if column_join(g, c, base) else None)
+                if col is not None and reach.violation(list(col)) is None:
+                    first = min(col[1].nodes, key=idx.__getitem__)
+                    _absorb_columns(*col)
+                    for m in col[0].nodes:
+                        cl[m] = col[0]
+                    reach.close(col[0])
+                    rec(first, u, True, f"sibling column: shares the input %{u} with row cluster "
+                        f"%{min(col[0].nodes, key=idx.__getitem__)}, summed in its last pass")
+                    base = col[0]
+                    continue
                 if c.domain != base.domain:
                     reason = "shape"
                 elif None not in (c.reduce_axes, base.reduce_axes) and \

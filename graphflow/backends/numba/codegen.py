@@ -106,16 +106,20 @@ class KernelSpec:
                 see passes.fusion), written like reduction outputs after them
     parallel    numba.prange over the outermost loop (the plan runs big loops in chunks on
                 its own thread pool instead, so it passes False)
+    columns     [KReduction] float sums over the kept (outer) dims of a row kernel, added up in
+                its last pass over each row (passes.fusion.column_join); each is a flat output
+                over the reduced (inner) dims holding the sum of the rows this call ran
     """
 
     def __init__(self, ndim, reduced, operands, nodes, outputs, reductions, parallel,
-                 row_outputs=(), row_dtypes=()):
+                 row_outputs=(), row_dtypes=(), columns=()):
         self.ndim, self.reduced = ndim, reduced
         self.operands, self.nodes = operands, nodes
         self.outputs, self.reductions = list(outputs), list(reductions)
         self.parallel = parallel
         self.row_outputs = list(row_outputs)
         self.row_dtypes = [np.dtype(t).name for t in row_dtypes]
+        self.columns = list(columns)
 
     def arg_types(self):
         """[('i',) extent | ('a', dtype, ndim, readonly) | ('s', dtype)] in argument order."""
@@ -126,6 +130,7 @@ class KernelSpec:
         rnd = self.ndim if trailing_reduction(self) else 2 if outer_kept(self) else 1
         ts += [("a", r.dtype, rnd, False) for r in self.reductions]
         ts += [("a", t, self.ndim, False) for t in self.row_dtypes]
+        ts += [("a", c.dtype, 1, False) for c in self.columns]
         return ts
 
 
@@ -426,9 +431,10 @@ def _generate_passes(spec):
     for k, r in pending:
         rphase.setdefault(k, ref_info(r.arg)[1])
     outs = [("v", j) for j in spec.outputs]
+    cols = spec.columns
     final = max([rphase[k] for k in range(len(reds))] +
-                [ref_info(o)[1] for o in outs], default=0)
-    loops = sorted(set(rphase.values()) | ({final} if outs else set()))
+                [ref_info(o)[1] for o in outs + [c.arg for c in cols]], default=0)
+    loops = sorted(set(rphase.values()) | ({final} if outs or cols else set()))
 
     def closure(roots, stop=frozenset()):
         need, stack = set(), list(roots)
@@ -441,7 +447,8 @@ def _generate_passes(spec):
                 stack.extend(info[a][3])
         return need
     rows = spec.row_outputs
-    allneed = closure(outs + [r.arg for r in reds] + [a for a in rows if a[0] != "r"])
+    allneed = closure(outs + [r.arg for r in reds] + [a for a in rows if a[0] != "r"]
+                      + [c.arg for c in cols])
     keys = [("in", i) for i in range(len(spec.operands))] + order
     acc_dt = [_acc_dtype(r.kind, r.dtype) for r in reds]
     kidx = ", ".join("0" if red[k] else f"i{k}" for k in range(nd))
@@ -452,6 +459,7 @@ def _generate_passes(spec):
     args += [f"o{k}" for k in range(len(spec.outputs))]
     args += [f"r{k}" for k in range(len(reds))]
     args += [f"p{k}" for k in range(len(rows))]
+    args += [f"cs{k}" for k in range(len(cols))]     # (c<level>: _sum_blocks' counters)
     out = _header(spec, args)
 
     def emit(lines, ind):
@@ -465,7 +473,7 @@ def _generate_passes(spec):
     # and kept in a per-row scratch buffer (the row stays in L1) for the later passes
     def phase_roots(q):
         roots = [r.arg for k, r in enumerate(reds) if rphase[k] == q]
-        return roots + (outs if q == final else [])
+        return roots + (outs + [c.arg for c in cols] if q == final else [])
     uses = {}
     for q in loops:
         for a in closure(phase_roots(q)):
@@ -490,6 +498,11 @@ def _generate_passes(spec):
             if q == final:
                 emit([f"o{k}[{idx_all}] = {ref_info(('v', j))[4]}"
                       for k, j in enumerate(spec.outputs)], ind)
+                emit([f"qc = {col_lin}"] if cols else [], ind)
+                emit([f"cb{k}[qc] = cb{k}[qc] + np.float32({ref_info(c.arg)[4]})"
+                      if _blocked("sum", c.dtype) else
+                      f"ca{k}[qc] = ca{k}[qc] + {ref_info(c.arg)[4]}"
+                      for k, c in enumerate(cols)], ind)
             for k, r in enumerate(reds):
                 if rphase[k] == q and k in blocking:
                     emit([f"bacc{k} = bacc{k} + np.float32({ref_info(r.arg)[4]})"], ind)
@@ -527,7 +540,7 @@ def _generate_passes(spec):
                   f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}"
                   for k, r in enumerate(reds) if rphase[k] == q], ind)
             roots = [r.arg for k, r in enumerate(reds) if rphase[k] == q]
-            roots += outs if q == final else []
+            roots += outs + [c.arg for c in cols] if q == final else []
             later = frozenset(a for a, q0 in stored.items() if q > q0)
             need = {a for a in closure(roots, later) if info[a][0] > n_keep}
             inner(n_keep, ind, need, q)
@@ -540,10 +553,38 @@ def _generate_passes(spec):
         # row values computed after the last pass, then the row outputs
         emit(stmts_at(n_keep, lambda a, done=done: info[a][1] > done), ind)
         emit([f"p{k}[{kidx}] = {ref_info(a)[4]}" for k, a in enumerate(rows)], ind)
+        if blocked_cols:        # a block of COLUMN_BLOCK rows summed: into float64
+            emit(["crow += 1", f"if crow == {COLUMN_BLOCK}:", "    crow = 0"], ind)
+            flush(ind + 1)
+
+    # column sums (flat over the reduced dims, index qc): float32 ones in blocks of
+    # COLUMN_BLOCK rows (cb<k>, in L1/L2), each block flushed into float64 (ca<k>)
+    col_lin = "0"
+    for k in range(n_keep, nd):
+        col_lin = f"i{k}" if col_lin == "0" else f"({col_lin}) * n{k} + i{k}"
+    blocked_cols = [k for k, c in enumerate(cols) if _blocked("sum", c.dtype)]
+
+    def flush(ind):
+        emit(["for qc in range(nc):"], ind)
+        emit([f"ca{k}[qc] = ca{k}[qc] + np.float64(cb{k}[qc])" for k in blocked_cols]
+             + [f"cb{k}[qc] = np.float32(0.0)" for k in blocked_cols], ind + 1)
+    if cols:
+        emit([f"nc = {' * '.join(f'n{k}' for k in range(n_keep, nd))}", "crow = 0"]
+             + [f"ca{k} = np.empty(nc, np.float64)" for k in range(len(cols))]
+             + [f"cb{k} = np.empty(nc, np.float32)" for k in blocked_cols]
+             + ["for qc in range(nc):"], 1)
+        # (+0.: numpy's x.sum(0) of a column of -0. is +0.)
+        emit([f"ca{k}[qc] = np.float64(0.0)" for k in range(len(cols))]
+             + [f"cb{k}[qc] = np.float32(0.0)" for k in blocked_cols], 2)
     scratch = [f"t{a[1]} = np.empty(({', '.join(f'n{k}' for k in range(n_keep, nd))},), "
                f"{np_type(spec.nodes[a[1]].dtype)})" for a in sorted(stored)]
     emit(scratch, 1)
     outer(0, 1)
+    if blocked_cols:
+        flush(1)
+    if cols:
+        emit(["for qc in range(nc):"], 1)
+        emit([f"cs{k}[qc] = {np_type(c.dtype)}(ca{k}[qc])" for k, c in enumerate(cols)], 2)
     out.append("")
     return "\n".join(out)
 
@@ -551,7 +592,8 @@ def _generate_passes(spec):
 def generate(spec):
     """Source text of a module defining `kernel` for `spec`."""
     if any(a[0] == "r" for n in spec.nodes for a in n.args) or any(
-            r.arg[0] == "r" for r in spec.reductions):   # also a reduction of a reduction
+            r.arg[0] == "r" for r in spec.reductions) or spec.columns:
+        # (also a reduction of a reduction; column sums: added up in the last pass)
         return _generate_passes(spec)
     nd = spec.ndim
     red = spec.reduced or (False,) * nd

@@ -145,7 +145,8 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
                       "(nothing to fuse)")
     nd = len(dom)
     mset = set(members)
-    reds = [m for m in members if monoid(g.nodes[m]["op"]) is not None]
+    cols = set(info.get("columns", ()))     # column sums (see passes.fusion.column_join)
+    reds = [m for m in members if monoid(g.nodes[m]["op"]) is not None and m not in cols]
     axes = set(reduce_axes(g.nodes[reds[0]])) if reds else set()
     # operands: values from outside (the anchor counts as outside: it runs first)
     opnodes = []
@@ -250,7 +251,7 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
             op_plan.append(OperandPlan("known" if known else "array", slot[src], view, dt,
                                        shape=tuple(g.nodes[src]["shape"])))
     # nodes
-    knodes, ref, kreds = [], {}, []
+    knodes, ref, kreds, kcols = [], {}, [], []
     for u in opnodes:
         ref[u] = ("in", op_index[u])
     outs_red = []
@@ -260,6 +261,10 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
         args = [ref[u] for u in value_inputs(d)]
         if m in rows and OPS[d["op"]].facts.get("c_order_view"):
             ref[m] = args[0]                # a row member that only views a row value
+            continue
+        if m in cols:
+            ref[m] = ("c", len(kcols))
+            kcols.append(KReduction("sum", args[0], d["dtype"]))
             continue
         if monoid(d["op"]) is not None:
             ref[m] = ("r", len(kreds))      # read back row-locally by later members
@@ -283,7 +288,8 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
         ref[m] = ("v", len(knodes))
         knodes.append(KNode(d["op"], args, attrs, d["dtype"], cdt))
     outs_row = [m for m in outs if m in rows]
-    outs_full = [m for m in outs if m not in outs_red and m not in rows]
+    outs_full = [m for m in outs if m not in outs_red and m not in rows and m not in cols]
+    outs_col = [m for m in members if m in cols]
     trailing = not reds or all(reduced[j] for j in range(sum(not r for r in reduced), cnd))
     # big loops run in chunks along the outermost loop dim on the chunk pool (serial
     # kernels on slices): valid when that dim is not reduced
@@ -307,7 +313,7 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     split = split if parallel else None
     spec = KernelSpec(cnd, reduced, operands, knodes, [ref[m][1] for m in outs_full],
                       kreds, False, row_outputs=[ref[m] for m in outs_row],
-                      row_dtypes=[g.nodes[m]["dtype"] for m in outs_row])
+                      row_dtypes=[g.nodes[m]["dtype"] for m in outs_row], columns=kcols)
     if not reds:
         red_view = None
     elif trailing:
@@ -324,5 +330,10 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
     for m in outs_red + outs_row:          # row outputs: one value per row, like reductions
         d = g.nodes[m]
         out_plan.append(OutputPlan(slot[m], tuple(d["shape"]), d["dtype"], red_view))
+    # column sums: one value per position of the reduced (inner) dims, a flat row
+    for m in outs_col:
+        col_view = (int(np.prod([e for e, r in zip(ext, reduced) if r], dtype=np.int64)),)
+        d = g.nodes[m]
+        out_plan.append(OutputPlan(slot[m], tuple(d["shape"]), d["dtype"], col_view))
     return (LoweredCluster(spec, generate(spec), ext, parallel, op_plan, out_plan, absorbed, split),
             None)

@@ -408,8 +408,19 @@ class _ClusterStep:
         partial = {}                      # arg index -> output j (split-reduce partials)
         palloc, pdirect = [], []          # their allocation; the whole-result one (one chunk)
         n_full = len(self.spec.outputs)
+        n_cols = len(getattr(self.spec, "columns", ()))
         for j, o in enumerate(self.out_plan):
             ns[f"O{j}"] = o.dtype
+            if self.parallel and j >= len(self.out_plan) - n_cols:
+                # a column sum: a partial row per chunk (codegen.KernelSpec.columns), summed
+                # in float64 after (numpy's sum of a column of -0. is +0., as the identity's)
+                ns[f"COMB{j}"] = _combiner("sum", o.dtype, o.shape)
+                ns[f"ID{j}"] = _identity("sum", o.dtype)
+                palloc.append(f"p{j} = full({(nch,) + tuple(o.view)}, ID{j}, O{j})")
+                pdirect.append(f"o{j} = empty({o.shape}, O{j})")
+                partial[len(args)] = j
+                args.append(f"p{j}")
+                continue
             if self.parallel and self.split and j >= n_full:
                 # one partial result per chunk (the chunk's rows reduced), combined after
                 r = self.spec.reductions[j - n_full]
@@ -434,7 +445,8 @@ class _ClusterStep:
             body += [f"w{i} = {a}" for i, a in enumerate(args) if i in sliced]
             cargs = ["hi - lo"] + args[1:len(self.extents)] + [
                 f"w{i}[lo:hi]" if i in sliced else
-                (f"{a}[lo // ROWS]" if i in partial and self.split == "leading" else
+                (f"{a}[lo // ROWS]" if i in partial and (
+                    self.split == "leading" or partial[i] >= len(self.out_plan) - n_cols) else
                  f"{a}[lo // ROWS:lo // ROWS + 1]" if i in partial else a)
                 for i, a in enumerate(args) if i >= len(self.extents)]
             ns["POOL"] = _chunk_pool()
@@ -635,10 +647,12 @@ class _ClusterStep:
 class NumbaPlan:
     """Execution plan of a graph on the numba backend; `run(list_of_arrays)` like `NumpyPlan`."""
 
-    def __init__(self, graph, sync=None):
+    def __init__(self, graph, sync=None, fused=None):
         t0 = time.perf_counter()
         self.source_graph = graph
-        self.graph = g = fuse(graph.copy(), lowerable=lowering.SCALAR)
+        # fused: the fusion of this graph from the plan cache (backends/plan_cache.py)
+        self.graph = g = fused if fused is not None else fuse(graph.copy(),
+                                                              lowerable=lowering.SCALAR)
         gx = g.nx
         s = self.schedule = sched.schedule(g)
         self.order, self.slot, self.outputs_set = s.order, s.slot, s.outputs
