@@ -88,8 +88,8 @@ def test_save_and_load_round_trip(tmp_path):
     xs = [RNG.standard_normal((5, 4)).astype("float32") for _ in range(2)]
     np.testing.assert_allclose(loaded.predict(xs, verbose=0), model.predict(xs, verbose=0),
                                rtol=1e-6)
-    names = [l.name for l in model.layers if type(l).__name__ == "OpLayer"]
-    assert len(names) == 9 and [l.name for l in loaded.layers if type(l).__name__ == "OpLayer"] \
+    names = [l.name for l in model.operations if type(l).__name__ == "OpLayer"]
+    assert len(names) == 9 and [l.name for l in loaded.operations if type(l).__name__ == "OpLayer"] \
         == names
 
 

@@ -150,15 +150,28 @@ class KerasTensor:
     __add__, __radd__ = _binary("add"), _binary("add", True)
     __sub__, __rsub__ = _binary("subtract"), _binary("subtract", True)
     __mul__, __rmul__ = _binary("multiply"), _binary("multiply", True)
-    __truediv__, __rtruediv__ = _binary("divide"), _binary("divide", True)
+    __truediv__, __rtruediv__ = _binary("true_divide"), _binary("true_divide", True)
     __floordiv__, __rfloordiv__ = _binary("floor_divide"), _binary("floor_divide", True)
     __mod__, __rmod__ = _binary("mod"), _binary("mod", True)
     __pow__, __rpow__ = _binary("power"), _binary("power", True)
     __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", True)
     __lt__, __le__ = _binary("less"), _binary("less_equal")
     __gt__, __ge__ = _binary("greater"), _binary("greater_equal")
+    __ne__ = _binary("not_equal")   # (`==` stays identity, as Keras 3's)
+    __and__, __rand__ = _binary("logical_and"), _binary("logical_and", True)
+    __or__, __ror__ = _binary("logical_or"), _binary("logical_or", True)
+    __xor__, __rxor__ = _binary("logical_xor"), _binary("logical_xor", True)
     __neg__, __abs__ = _unary("negative"), _unary("absolute")
+    __invert__ = _unary("logical_not")
     __hash__ = object.__hash__
+
+    def __round__(self, ndigits=None):
+        from . import ops
+        return ops.round(self, ndigits or 0)
+
+    def __iter__(self):
+        raise NotImplementedError("Iterating over a symbolic KerasTensor is not supported "
+                                  "(unpack it with keras.ops.unstack or index it)")
 
     def __getitem__(self, key):
         """`x[1:, ..., None]`: a slicing node of the functional graph."""
@@ -1039,6 +1052,8 @@ class OpLayer(Layer):
     >>> y.shape, type(y._node.layer).__name__, y._node.layer.name.startswith("add")
     (TensorShape([None, 3, 1]), 'OpLayer', True)
     """
+
+    _op_node = True   # an operation of the model, not one of its `layers` (Keras 3)
 
     def __init__(self, fn, args=(), kwargs=None, op_name=None, **kw):
         self.op_name = op_name or getattr(fn, "__name__", "op")

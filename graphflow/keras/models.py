@@ -213,7 +213,7 @@ def _to_logs(out):
 
 
 def _readable_size(n_bytes):
-    units = ["Byte", "KB", "MB", "GB", "TB"]
+    units = ["B", "KB", "MB", "GB", "TB", "PB"]
     size, i = float(n_bytes), 0
     while size >= 1024 and i < len(units) - 1:
         size /= 1024
@@ -476,7 +476,33 @@ def _class_label(layer):
     `Functional`, everything else its own class name."""
     if type(layer) is Model and getattr(layer, "_functional", False):
         return "Functional"
+    if getattr(layer, "_op_node", False):   # an operator node: its op's class ('Add', 'GetItem')
+        return "".join(w[:1].upper() + w[1:] for w in layer.op_name.split("_"))
     return type(layer).__name__
+
+
+def _summary_connections(model):
+    """{id(layer): ['<layer>[<node>][<tensor>]' per input]} for `summary()`'s 'Connected to'
+    column, or None for a model Keras 3 prints without it: Sequential, subclassed, and
+    functional models that are a chain (one input, no branches, no shared layers)."""
+    if not model.__dict__.get("_functional"):
+        return None
+    consumed, seen_layers, chain = set(), set(), len(flatten(model._fn_inputs)[0]) == 1
+    index, hist = {}, {}
+    for t in flatten(model._fn_inputs)[0]:
+        hist[id(t)] = f"{t._input_layer.name}[0][0]"
+    out = {}
+    for node in model._fn_nodes:
+        ins = [v for v in flatten((node.inputs, node.kwargs))[0] if isinstance(v, KerasTensor)]
+        chain = chain and len(ins) <= 1 and id(node.layer) not in seen_layers and \
+            not any(id(v) in consumed for v in ins)
+        consumed.update(id(v) for v in ins)
+        seen_layers.add(id(node.layer))
+        k = index[id(node.layer)] = index.get(id(node.layer), -1) + 1
+        out.setdefault(id(node.layer), []).extend(hist.get(id(v), "?") for v in ins)
+        for j, t in enumerate(flatten(node.outputs)[0]):
+            hist[id(t)] = f"{node.layer.name}[{k}][{j}]"
+    return None if chain else out
 
 
 class Model(Layer):
@@ -631,9 +657,24 @@ class Model(Layer):
     # ---- structure --------------------------------------------------------------
     @property
     def layers(self):
+        """The model's layers; of a functional model, without the nodes of operators and
+        `keras.ops` calls on KerasTensors (Keras 3: those are `operations`, not layers)."""
         if self._functional:
-            return list(self._fn_layers)
+            return [l for l in self._fn_layers if not getattr(l, "_op_node", False)]
         return self._sublayers()
+
+    @property
+    def operations(self):
+        """A functional model's nodes in order: its layers and its operator / `keras.ops`
+        nodes (`x + y` is an `Add` node), as Keras 3's `Functional.operations`.
+
+        >>> from graphflow import keras
+        >>> x = keras.Input((2,), name="x")
+        >>> m = keras.Model(x, keras.layers.Dense(1, name="d")(x * 2.0))
+        >>> [type(op).__name__ for op in m.operations], [l.name for l in m.layers]
+        (['InputLayer', 'OpLayer', 'Dense'], ['x', 'd'])
+        """
+        return list(self._fn_layers) if self._functional else self.layers
 
     def get_layer(self, name=None, index=None):
         layers = self.layers
@@ -694,11 +735,17 @@ class Model(Layer):
         """Print the layer table: name (type), output shape, parameter count; then totals (an
         unbuilt layer shows `?` and `0 (unbuilt)`, as in Keras 3)."""
         print_fn = print_fn or print
-        line_length = line_length or 65
-        positions = positions or [0.45, 0.85, 1.0]
+        links = _summary_connections(self)
+        cols = ["Layer (type)", "Output Shape", "Param #"] + ["Connected to"] * bool(links)
+        line_length = line_length or (98 if links else 65)
+        positions = positions or ([0.33, 0.55, 0.67, 1.0] if links else [0.45, 0.85, 1.0])
+        if show_trainable:   # Keras 3: a 'Trainable' column, Y / N, '-' without weights
+            line_length += 12
+            positions = [p * 0.9 for p in positions] + [1.0] if positions[-1] <= 1 else \
+                positions + [positions[-1] + 12]
+            cols.append("Trainable")
         if positions[-1] <= 1:
             positions = [int(line_length * p) for p in positions]
-        cols = ["Layer (type)", "Output Shape", "Param #"]
 
         def row(fields):
             line = ""
@@ -723,10 +770,19 @@ class Model(Layer):
         print_fn("_" * line_length)
         print_fn(row(cols))
         print_fn("=" * line_length)
-        layers = self.layers
+        layers = self.operations
         for i, layer in enumerate(layers):
             n = layer.count_params() if layer.built else "0 (unbuilt)"
-            print_fn(row([f"{layer.name} ({_class_label(layer)})", shape_text(layer), n]))
+            fields = [f"{layer.name} ({_class_label(layer)})", shape_text(layer), n]
+            more = []
+            if links:
+                first, *more = links.get(id(layer)) or ["-"]
+                fields.append(first)
+            if show_trainable:
+                fields.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+            print_fn(row(fields))
+            for link in more:
+                print_fn(row(["", "", "", link] + [""] * show_trainable))
             if i < len(layers) - 1:
                 print_fn(" " * line_length)
         print_fn("=" * line_length)
@@ -737,9 +793,14 @@ class Model(Layer):
                         for w in ws))
         tr, trb = size(self.trainable_weights)
         nt, ntb = size(self.non_trainable_weights)
-        print_fn(f"Total params: {tr + nt:,} ({_readable_size(trb + ntb)})")
+        opt = getattr(self, "optimizer", None)   # a built optimizer's slots count, as Keras 3
+        built_opt = self._is_compiled and getattr(opt, "built", False)
+        ot, otb = size(opt.variables) if built_opt else (0, 0)
+        print_fn(f"Total params: {tr + nt + ot:,} ({_readable_size(trb + ntb + otb)})")
         print_fn(f"Trainable params: {tr:,} ({_readable_size(trb)})")
         print_fn(f"Non-trainable params: {nt:,} ({_readable_size(ntb)})")
+        if built_opt:
+            print_fn(f"Optimizer params: {ot:,} ({_readable_size(otb)})")
         print_fn("_" * line_length)
 
     # ---- compile ----------------------------------------------------------------

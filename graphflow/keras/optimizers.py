@@ -16,6 +16,7 @@ allowed eagerly or on the first trace of a `graphflow.function` (Keras' `fit` bu
 >>> round(float(v), 6)
 0.8
 """
+import re
 import types
 import warnings
 
@@ -513,9 +514,10 @@ class Optimizer:
             for g, v in zip(grads, variables):
                 with _state.name_scope(self.name), _state.name_scope(   # viz groups per variable
                         getattr(v, "path", v.name.split(":")[0]).replace("/", "_") or "var"):
-                    if self.weight_decay and id(v) not in self._exclude_wd and not any(
+                    wd = self._weight_decay_for(v)
+                    if wd and id(v) not in self._exclude_wd and not any(
                             n in v.name for n in getattr(self, "_exclude_wd_names", ())):
-                        v.assign_sub(v.read_value() * (lr * float(self.weight_decay)))
+                        v.assign_sub(v.read_value() * (lr * float(wd)))
                     self.update_step(g, v, lr, self._slots[id(v)])
         finally:
             self._step = None   # may hold values of a trace: never keep them past this call
@@ -533,6 +535,11 @@ class Optimizer:
                 self._update_ema(variables)
             self.iterations.assign_add(np.int64(1))
         return self.iterations
+
+    def _weight_decay_for(self, var):
+        """The decoupled weight decay applied to `var` before its update (Muon: a second
+        rate for the variables it updates with AdamW)."""
+        return self.weight_decay
 
     def _step_variables(self):
         """Optimizer-wide variables an update step changes besides the slots (Nadam's
@@ -1031,6 +1038,146 @@ class Adafactor(Optimizer):
                     clip_threshold=self.clip_threshold, relative_step=self.relative_step)
 
 
+class ScheduleFreeAdamW(Optimizer):
+    """Schedule-Free AdamW (Defazio et al., 2024), Keras 3's
+    `keras.optimizers.ScheduleFreeAdamW`: Adam's bias-corrected second moment scales steps
+    of a sequence z (slot 'momentum', starting at the variable); the averaged sequence
+    x = lerp(x, z, 1/t) is kept implicitly and the variable is y = (1 - b1) z + b1 x. A
+    linear learning-rate warmup over `warmup_steps` replaces a schedule.
+
+    >>> import graphflow as tf
+    >>> w = tf.Variable([1.0, -1.0])
+    >>> _ = ScheduleFreeAdamW(0.1).apply_gradients([(tf.constant([2.0, -0.5]), w)])
+    >>> [round(float(v), 4) for v in w.numpy()]   # z = w - 0.1 sign(g), t = 1: y = z
+    [0.9, -0.9]
+    """
+
+    def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 warmup_steps=0, name="schedule_free_adam_w", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.warmup_steps = int(warmup_steps)
+
+    def build_slots(self, var):
+        z = self.add_variable_from_reference(var, "momentum")
+        z.assign(var.read_value())
+        return {"momentum": z, "velocity": self.add_variable_from_reference(var, "velocity")}
+
+    def update_step(self, g, v, lr, slots):
+        t = self.update_count() + 1.0
+        if self.warmup_steps > 0:
+            lr = lr * _m.minimum(t / float(self.warmup_steps), 1.0)
+        z, vel = slots["momentum"], slots["velocity"]
+        z_old = z.read_value()
+        vel_new = vel.read_value() + (_m.square(g) - vel.read_value()) * (1.0 - self.beta_2)
+        vel.assign(vel_new)
+        bc2 = 1.0 - _m.pow(convert_to_tensor(np.float32(self.beta_2)), t)
+        z_new = z_old - lr * g / (_m.sqrt(vel_new / bc2) + self.epsilon)
+        z.assign(z_new)
+        b1, weight = self.beta_1, 1.0 / t
+        x_old = (v.read_value() - z_old * (1.0 - b1)) / b1
+        x_new = x_old * (1.0 - weight) + z_new * weight
+        v.assign(z_new * (1.0 - b1) + x_new * b1)
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2,
+                    epsilon=self.epsilon, warmup_steps=self.warmup_steps)
+
+
+class Muon(Optimizer):
+    """Muon (Jordan et al., 2024), Keras 3's `keras.optimizers.Muon`: a 2-D variable (not an
+    embedding with `exclude_embeddings`, nor matching a regex of `exclude_layers`) takes
+    the (Nesterov) momentum of its gradient orthogonalized by `ns_steps` quintic
+    Newton-Schulz iterations, scaled by sqrt(max(n, m)) * rms_rate (Moonlight; `rms_rate`
+    None: unscaled); every other variable takes AdamW steps at lr * adam_lr_ratio, with
+    decay `adam_weight_decay`.
+
+    >>> import graphflow as tf
+    >>> w = tf.Variable([[1.0, 0.0], [0.0, 1.0]])
+    >>> _ = Muon(0.1, weight_decay=None, rms_rate=None).apply_gradients(
+    ...     [(tf.constant([[1.0, 0.0], [0.0, 0.0]]), w)])
+    >>> [[round(float(a), 2) for a in row] for row in w.numpy()]   # ~ 1 - lr * 0.7
+    [[0.93, 0.0], [0.0, 1.0]]
+    """
+
+    def __init__(self, learning_rate=0.001, adam_beta_1=0.9, adam_beta_2=0.999,
+                 adam_weight_decay=0.004, epsilon=1e-7, weight_decay=0.004, name="muon",
+                 exclude_layers=None, exclude_embeddings=True, muon_a=3.4445, muon_b=-4.7750,
+                 muon_c=2.0315, adam_lr_ratio=1, momentum=0.95, ns_steps=5, nesterov=True,
+                 rms_rate=0.2, **kwargs):
+        super().__init__(learning_rate, name=name, weight_decay=weight_decay, **kwargs)
+        self.adam_beta_1, self.adam_beta_2 = adam_beta_1, adam_beta_2
+        self.epsilon, self.adam_weight_decay = epsilon, adam_weight_decay
+        self.muon_a, self.muon_b, self.muon_c = muon_a, muon_b, muon_c
+        self.adam_lr_ratio, self.momentum, self.ns_steps = adam_lr_ratio, momentum, ns_steps
+        self.nesterov, self.rms_rate = nesterov, rms_rate
+        self.exclude_layers, self.exclude_embeddings = list(exclude_layers or []), \
+            exclude_embeddings
+
+    def _uses_adamw(self, var):
+        if len(var.shape) != 2:
+            return True
+        path = getattr(var, "path", None) or var.name.split(":")[0]
+        if self.exclude_embeddings and "embedding" in path.lower():
+            return True
+        return any(re.search(k, path) for k in self.exclude_layers)
+
+    def _weight_decay_for(self, var):
+        return self.adam_weight_decay if self._uses_adamw(var) else self.weight_decay
+
+    def build_slots(self, var):
+        slots = {"momentum": self.add_variable_from_reference(var, "momentum")}
+        if self._uses_adamw(var):
+            slots["velocity"] = self.add_variable_from_reference(var, "velocity")
+        return slots
+
+    def update_step(self, g, v, lr, slots):
+        m = slots["momentum"]
+        if "velocity" in slots:   # AdamW (Keras' form: eps outside the uncorrected sqrt(v))
+            lr = lr * float(self.adam_lr_ratio)
+            t = self.update_count() + 1.0
+            b1p = _m.pow(convert_to_tensor(np.float32(self.adam_beta_1)), t)
+            b2p = _m.pow(convert_to_tensor(np.float32(self.adam_beta_2)), t)
+            alpha = lr * _m.sqrt(1.0 - b2p) / (1.0 - b1p)
+            vel = slots["velocity"]
+            m_new = m.read_value() + (g - m.read_value()) * (1.0 - self.adam_beta_1)
+            v_new = vel.read_value() + (_m.square(g) - vel.read_value()) * \
+                (1.0 - self.adam_beta_2)
+            m.assign(m_new)
+            vel.assign(v_new)
+            v.assign_sub(m_new * alpha / (_m.sqrt(v_new) + self.epsilon))
+            return
+        m_new = m.read_value() + g + m.read_value() * (self.momentum - 1.0)
+        m.assign(m_new)
+        update = self._newton_schulz(g + m_new * self.momentum if self.nesterov else m_new)
+        step = lr * update
+        if self.rms_rate is not None:
+            n = max(int(v.shape[0]), int(v.shape[1]))
+            step = step * (float(np.sqrt(np.float32(n))) * self.rms_rate)
+        v.assign_sub(step)
+
+    def _newton_schulz(self, x):
+        """Keras' quintic Newton-Schulz map toward the orthogonal factor of the matrix `x`."""
+        a, b, c = self.muon_a, self.muon_b, self.muon_c
+        wide = int(x.shape[-2]) > int(x.shape[-1])
+        if wide:
+            x = _s.transpose(x)
+        x = x / (_m.sqrt(_m.reduce_sum(_m.square(x), axis=(-2, -1), keepdims=True)) + 1e-7)
+        for _ in range(self.ns_steps):
+            xxt = _m.matmul(x, x, transpose_b=True)
+            x = a * x + _m.matmul(b * xxt + c * _m.matmul(xxt, xxt), x)
+        return _s.transpose(x) if wide else x
+
+    def get_config(self):
+        return dict(super().get_config(), adam_beta_1=self.adam_beta_1,
+                    adam_beta_2=self.adam_beta_2, epsilon=self.epsilon,
+                    exclude_layers=self.exclude_layers, muon_a=self.muon_a, muon_b=self.muon_b,
+                    muon_c=self.muon_c, adam_lr_ratio=self.adam_lr_ratio,
+                    momentum=self.momentum, ns_steps=self.ns_steps, nesterov=self.nesterov,
+                    exclude_embeddings=self.exclude_embeddings,
+                    adam_weight_decay=self.adam_weight_decay, rms_rate=self.rms_rate)
+
+
 class LossScaleOptimizer(Optimizer):
     """Dynamic loss scaling around `inner_optimizer` (Keras 3's
     `keras.optimizers.LossScaleOptimizer`, also `keras.mixed_precision.LossScaleOptimizer`):
@@ -1144,7 +1291,8 @@ class LossScaleOptimizer(Optimizer):
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
             "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "ftrl": Ftrl, "lion": Lion,
-            "lamb": Lamb, "adafactor": Adafactor,
+            "lamb": Lamb, "adafactor": Adafactor, "muon": Muon,
+            "schedulefreeadamw": ScheduleFreeAdamW,
             "lossscaleoptimizer": LossScaleOptimizer}
 
 

@@ -93,7 +93,7 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     except ImportError:
         raise ImportError("plot_model needs Pillow: pip install pillow") from None
     names, edges = layer_graph(model)
-    by_name = {l.name: l for l in model.layers}
+    by_name = {l.name: l for l in getattr(model, "operations", model.layers)}
     for t in (model.inputs if hasattr(model, "inputs") else []) or []:
         by_name.setdefault(t._input_layer.name, t._input_layer)
     rank = {n: 0 for n in names}

@@ -382,7 +382,7 @@ def _model_object(model):
                 {"args": _encode_args([node.inputs, *extra], hist),
                  "kwargs": _encode_args(kwargs, hist)})
         layers = []
-        for l in model.layers:
+        for l in model.operations:
             d = serialize_keras_object(l)
             d["name"] = l.name
             d["inbound_nodes"] = nodes_of.get(id(l), [])

@@ -72,6 +72,28 @@ def input_shape_for(input_shape, input_tensor, default_size, min_size, include_t
     return input_shape
 
 
+def name_rows(input_shape, input_tensor, include_top, weights, sizes, tensor_size=False):
+    """The input rows a MobileNet's name shows (`mobilenetv2_0.35_32`), Keras' rule: the given
+    `input_shape`'s rows; else the default size (224, or with `tensor_size` an `input_tensor`'s
+    square size in `sizes`) when `include_top` needs a known size, else None; ImageNet
+    weights of a size outside `sizes` (or non-square) fall back to 224.
+
+    >>> name_rows((32, 32, 3), None, True, None, (96, 224)), name_rows(None, None, False, None, (224,))
+    (32, None)
+    """
+    if input_shape is not None:
+        rows, cols = input_shape[0], input_shape[1]
+    else:
+        rows = 224
+        if tensor_size and input_tensor is not None:
+            r, c = input_tensor.shape[1], input_tensor.shape[2]
+            rows = r if r == c and r in sizes else 224
+        rows = cols = rows if include_top else None
+    if weights == "imagenet" and (rows != cols or rows not in sizes):
+        rows = 224
+    return rows
+
+
 def model_input(input_tensor, input_shape):
     """The model's input: `input_tensor` (a Keras tensor) or a new `Input(input_shape)`."""
     if input_tensor is None:

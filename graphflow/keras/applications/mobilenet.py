@@ -66,13 +66,9 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
 
     >>> import graphflow as tf
     >>> tf.keras.applications.MobileNet(weights=None, alpha=0.25, input_shape=(32, 32, 3)).name
-    'mobilenet_0.25_224'
+    'mobilenet_0.25_32'
     """
-    rows = 224
-    shape = input_shape if input_shape is not None else (
-        input_tensor.shape[1:] if input_tensor is not None else None)
-    if shape is not None and shape[0] in (128, 160, 192, 224):
-        rows = shape[0]
+    rows = _u.name_rows(input_shape, input_tensor, include_top, weights, (128, 160, 192, 224))
     return _u.build("MobileNet", _features, include_top=include_top, weights=weights,
                     input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
                     classes=classes, classifier_activation=classifier_activation,

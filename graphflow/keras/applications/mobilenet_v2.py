@@ -77,11 +77,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     >>> m.name, m.get_layer("block_16_project").kernel.shape
     ('mobilenetv2_0.35_96', TensorShape([1, 1, 336, 112]))
     """
-    rows = 224 if input_shape is None or input_shape[0] is None else input_shape[0]
-    if input_shape is None and input_tensor is not None and input_tensor.shape[1] is not None:
-        rows = input_tensor.shape[1]
-    if rows not in (96, 128, 160, 192, 224):
-        rows = 224
+    rows = _u.name_rows(input_shape, input_tensor, include_top, weights,
+                        (96, 128, 160, 192, 224), tensor_size=True)
     return _u.build("MobileNetV2", _features, include_top=include_top, weights=weights,
                     input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
                     classes=classes, classifier_activation=classifier_activation,

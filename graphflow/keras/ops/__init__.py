@@ -40,10 +40,11 @@ _STATIC = {"shape": lambda x: tuple(x.shape), "ndim": lambda x: len(x.shape),
            "dtype": lambda x: x.dtype.name, "is_tensor": lambda x: False}
 
 
-def symbolic(fn):
+def symbolic(fn, name=None):
     """`fn` that, called with a KerasTensor among its (nested) arguments, records itself as a
-    node of the functional model under construction (an `OpLayer` named after `fn`) instead
-    of running; every public keras.ops function is wrapped so.
+    node of the functional model under construction (an `OpLayer` named `name`, by default
+    after `fn`: an alias such as `true_divide` names its node so) instead of running; every
+    public keras.ops function is wrapped so.
 
     >>> from graphflow import keras
     >>> x = keras.Input((2, 3))
@@ -55,13 +56,14 @@ def symbolic(fn):
         return fn
 
     static = _STATIC.get(fn.__name__)
+    name = name or fn.__name__
 
     @_functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if _has_keras_tensor(args) or _has_keras_tensor(kwargs):
             if static is not None and len(args) == 1 and not kwargs:
                 return static(args[0])
-            return _apply_op(fn, args, kwargs, op_name=fn.__name__)
+            return _apply_op(fn, args, kwargs, op_name=name)
         return fn(*args, **kwargs)
     wrapper._keras_symbolic = True
     return wrapper
@@ -73,7 +75,7 @@ def _export(mod, into=None):
     for name, value in list(vars(mod).items()):
         if not name.startswith("_") and callable(value) and \
                 not isinstance(value, (_types.ModuleType, type)) and name != "convert_to_tensor":
-            value = symbolic(value)
+            value = symbolic(value, name)
             setattr(mod, name, value)
             if into is not None:
                 into[name] = value

@@ -65,7 +65,38 @@ greater, greater_equal = (_promoted(_m.greater, "greater", "x1 > x2"),
                           _promoted(_m.greater_equal, "greater_equal", "x1 >= x2"))
 less, less_equal = (_promoted(_m.less, "less", "x1 < x2"),
                     _promoted(_m.less_equal, "less_equal", "x1 <= x2"))
-logical_and, logical_or, logical_not = _m.logical_and, _m.logical_or, _m.logical_not
+
+
+def logical_and(x1, x2):
+    """Elementwise and of `x1`, `x2` as booleans (Keras 3 casts: nonzero is True).
+
+    >>> from graphflow.keras import ops
+    >>> ops.logical_and([0.0, 1.0, 2.0], [1.0, 1.0, 0.0]).numpy().tolist()
+    [False, True, False]
+    """
+    return _m.logical_and(_m.cast(x1, "bool"), _m.cast(x2, "bool"))
+
+
+def logical_or(x1, x2):
+    """Elementwise or of `x1`, `x2` as booleans (nonzero is True).
+
+    >>> from graphflow.keras import ops
+    >>> ops.logical_or([0.0, 0.0, 2.0], [0.0, 1.0, 0.0]).numpy().tolist()
+    [False, True, True]
+    """
+    return _m.logical_or(_m.cast(x1, "bool"), _m.cast(x2, "bool"))
+
+
+def logical_not(x):
+    """Elementwise not of `x` as booleans (nonzero is True).
+
+    >>> from graphflow.keras import ops
+    >>> ops.logical_not([0.0, 2.0]).numpy().tolist()
+    [True, False]
+    """
+    return _m.logical_not(_m.cast(x, "bool"))
+
+
 absolute = abs = fabs = _m.abs
 einsum = _a.einsum
 zeros, ones = _c.zeros, _c.ones
