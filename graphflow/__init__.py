@@ -98,6 +98,7 @@ from . import audio
 from .indexed_slices import IndexedSlices
 from . import linalg_operators as _lo
 from . import core_extras as _ce
+from . import linalg_extras as _lx
 from .ops import ctc_ops as _ctc
 from . import ctc_decode as _ctc_decode
 from .ops import sampled_losses as _sampled, space_batch as _space_batch
@@ -508,6 +509,8 @@ math.__dict__.update({_n: getattr(_ce, _n) for _n in _ce.__all__[15:]},
                      zero_fraction=_mo.zero_fraction)
 globals().update({_n: getattr(math, _n) for _n in ("acos", "acosh", "asin", "asinh", "atan2",
                                                    "atanh")})
+linalg.__dict__.update({_n: getattr(_lx, _n) for _n in _lx.__all__[:5]})
+math.__dict__.update(nextafter=_lx.nextafter, sobol_sample=_lx.sobol_sample)
 globals().update({_n: getattr(debugging, _n) for _n in ("assert_equal", "assert_greater",
                                                         "assert_less", "assert_rank")})
 as_string = strings.as_string

@@ -26,7 +26,7 @@ LAYERS = [
              "graphflow.sparse_embedding", "graphflow.edit_distance",
              "graphflow.io", "graphflow.indexed_slices", "graphflow.audio",
              "graphflow.strings_unicode",
-             "graphflow.linalg_operators"]),
+             "graphflow.linalg_operators", "graphflow.linalg_extras"]),
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",
                                  "graphflow.control_flow", "graphflow.custom_gradient",
                                  "graphflow.py_func", "graphflow.api_extras", "graphflow.lookup",

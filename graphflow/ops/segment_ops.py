@@ -256,15 +256,15 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32,
     >>> bincount(constant([1, 1, 2, 5])).numpy()
     array([0, 2, 1, 0, 0, 1], dtype=int32)
     """
-    if axis not in (None, 0):
-        raise NotImplementedError("bincount: only axis=None (the whole array) is supported")
+    if axis not in (None, 0, -1):
+        raise NotImplementedError(f"bincount: axis={axis}; TF supports None, 0 and -1")
     if minlength is not None and maxlength is not None and int(minlength) == int(maxlength):
         n = int(minlength)
     else:
         v = known_value(arr)
-        if v is None:
-            raise op_error("bincount", (to_tensor(arr),), "the output size is max(arr) + 1, so "
-                           "arr needs a value (eager or constant) unless minlength == maxlength")
+        if v is None:   # traced: the output size is known when the graph runs
+            from .data_dependent import bincount as traced_bincount   # (same layer)
+            return traced_bincount(arr, weights, minlength, maxlength, dtype)
         if v.size and v.min() < 0:
             raise op_error("bincount", (to_tensor(arr),), "arr must be non-negative")
         n = int(v.max()) + 1 if v.size else 0
@@ -279,6 +279,11 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32,
         w = _m.ones_like(ids, _dt.as_dtype(dtype))
     else:
         w = _s.reshape(to_tensor(weights), [-1])
+    if axis == -1 and len(to_tensor(arr).shape) == 2:   # counts per row: row r's bins at r * n
+        rows, cols = (int(d) for d in to_tensor(arr).shape)
+        row = constant(np.repeat(np.arange(rows, dtype=np.int64), cols) * n, ids.dtype)
+        ids = _m.where(_m.less(ids, 0), ids, ids + row)
+        return _s.reshape(bind(SUM, [w, ids], {"num_segments": rows * n}), [rows, n])
     return bind(SUM, [w, ids], {"num_segments": n})
 
 
