@@ -88,6 +88,7 @@ def test_layernorm_gradients_are_one_kernel_reading_the_data_once():
     reasons = [r["reason"] for r in plan.graph.nx.graph["fusion"] if r["fused"]]
     assert any(r.startswith(("column:", "sibling column:")) for r in reasons)
     assert "cs0[qc]" in ks[0].source and "crow" in ks[0].source
+    assert "columns: " in plan.report() and "in the last pass over each row" in plan.report()
 
 
 @pytest.mark.parametrize("helpers", [None, 0])

@@ -581,6 +581,11 @@ class _ClusterStep:
                                                for u in ins))
         lines.append("    outputs: " + (", ".join(f"%{m} {g.nodes[m]['op']}" for m in self.outs)
                                         or "-"))
+        if info.get("columns"):
+            lines.append("    columns: " + ", ".join(
+                f"%{c} {g.nodes[c]['op']} of %{g.nodes[c]['inputs'][0]}" for c in info["columns"])
+                + " - summed over the kept dims in the last pass over each row (one read of "
+                "the data)")
         if self.absorbed and self.why_numpy is None:
             # reshapes (same C order) and slices (loop indices plus the slice's starts) the
             # kernel reads from their input, with no numpy step and no copy
