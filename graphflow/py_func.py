@@ -34,7 +34,7 @@ from .nest import flatten
 from .ops.math_ops import zeros_like
 from .ops.registry import Aval, VIA_VJP, defop
 from .tape import GradientTape
-from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, to_tensor
+from .tensor import SymbolicTensor, Tensor, TensorSpec, Variable, bytes_array, to_tensor
 from . import dtypes as _dt
 
 __all__ = ["py_function", "numpy_function", "PY_FUNCTION", "NUMPY_FUNCTION"]
@@ -79,8 +79,8 @@ class PyFunc:
             out = []
             for i, (v, dt) in enumerate(zip(vals, self.dtypes)):
                 raw = v.numpy() if isinstance(v, (Tensor, Variable)) else v
-                a = np.array(raw, dtype=object) if dt == _dt.string and not isinstance(
-                    raw, np.ndarray) else np.asarray(raw)   # (the S dtype drops trailing NULs)
+                a = bytes_array(np.array(raw, dtype=object)) if dt == _dt.string and not \
+                    isinstance(raw, np.ndarray) else np.asarray(raw)   # (S drops trailing NULs)
                 if a.dtype != dt.np:
                     if a.dtype.kind in "fc" and dt.np.kind in "iub" and a.size:
                         raise InvalidArgumentError(

@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import queue
+import sys
 import threading
 import warnings
 
@@ -78,6 +79,40 @@ def _concrete(leaves, op):
     return out
 
 
+#: the class of the dataset TF 2.21 returns from each source / transformation (its repr shows
+#: it: `<_TensorSliceDataset element_spec=...>`), by the name of the method that made it
+_TF_CLASSES = {
+    "from_tensor_slices": "_TensorSliceDataset", "from_tensors": "_TensorDataset",
+    "range": "_RangeDataset", "from_generator": "_FlatMapDataset", "zip": "_ZipDataset",
+    "map": "_MapDataset", "filter": "_FilterDataset", "batch": "_BatchDataset",
+    "padded_batch": "_PaddedBatchDataset", "ragged_batch": "_BatchDataset",
+    "unbatch": "_UnbatchDataset", "rebatch": "_RebatchDataset", "shuffle": "_ShuffleDataset",
+    "repeat": "_RepeatDataset", "take": "_TakeDataset", "skip": "_SkipDataset",
+    "concatenate": "_ConcatenateDataset", "enumerate": "_ZipDataset", "cache": "CacheDataset",
+    "prefetch": "_PrefetchDataset", "window": "_WindowDataset", "as_datasets": "_VariantDataset",
+    "flat_map": "_FlatMapDataset", "interleave": "_InterleaveDataset", "scan": "_ScanDataset",
+    "shard": "_ShardDataset", "unique": "_UniqueDataset", "take_while": "_TakeWhileDataset",
+    "group_by_window": "_GroupByWindowDataset", "rejection_resample": "_DirectedInterleaveDataset",
+    "ignore_errors": "_IgnoreErrorsDataset", "with_options": "_OptionsDataset",
+    "counter": "_ScanDataset", "random": "_RandomDataset",
+    "sample_from_datasets": "_DirectedInterleaveDataset",
+    "choose_from_datasets": "_DirectedInterleaveDataset", "snapshot": "_MapDataset",
+    "assert_cardinality": "_AssertCardinalityDataset"}
+_TF_PARALLEL = {"map": "_ParallelMapDataset", "batch": "_ParallelBatchDataset",
+                "interleave": "_ParallelInterleaveDataset"}
+
+
+def _tf_class_name(frame):
+    """TF's dataset class for a Dataset made in `frame` (through _derive / _grouped: the
+    method that called them); "Dataset" where TF has no particular one."""
+    while frame is not None and frame.f_code.co_name in ("_derive", "_grouped"):
+        frame = frame.f_back
+    name = frame.f_code.co_name if frame is not None else ""
+    if name in _TF_PARALLEL and frame.f_locals.get("num_parallel_calls") is not None:
+        return _TF_PARALLEL[name]
+    return _TF_CLASSES.get(name, "Dataset")
+
+
 class Dataset:
     """A re-iterable pipeline of elements (see the module docstring).
 
@@ -95,6 +130,7 @@ class Dataset:
         self._cardinality = cardinality
         self._spec = spec
         self._options = options
+        self._tf_class = _tf_class_name(sys._getframe(1))
 
     def _derive(self, make_iterator, cardinality=UNKNOWN_CARDINALITY, spec=None):
         """A dataset made from this one (it keeps this one's options)."""
@@ -301,7 +337,7 @@ class Dataset:
             spec = self.element_spec
         except ValueError:
             spec = "?"
-        return f"<Dataset element_spec={spec}>"
+        return f"<{self._tf_class} element_spec={spec}>"
 
     # ---- transformations -----------------------------------------------------------------
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
@@ -416,6 +452,11 @@ class Dataset:
         what = _where("rebatch")
         sizes = [_batch_size(b, what) for b in
                  (batch_size if isinstance(batch_size, (list, tuple)) else [batch_size])]
+        spec = self._spec if self._spec is not None and not callable(self._spec) else None
+        if spec is not None and any(not s.shape.rank for s in flatten(spec)[0]):
+            raise ValueError(f"{what}: Invalid `batch_sizes`. Expected dataset with rank of >= 1 "
+                             "but found a dataset with scalar elements. Fix the issue by adding "
+                             "the `batch` transformation to the dataset.")
         flat = self.unbatch()
         ragged = self._ragged_components()
 
@@ -1465,10 +1506,13 @@ def _batched_spec(s, n):
 def _ragged_rank_of(s):
     """The ragged_rank `ragged_batch` gives a component of spec `s` (None: batched densely):
     its last unknown dim's position + 1, counting the new batch axis."""
-    if isinstance(s, RaggedTensorSpec) or not s.shape.rank:
+    if not s.shape.rank:
         return None
     unknown = [i for i, d in enumerate(s.shape.as_list()) if d is None]
-    return unknown[-1] + 1 if unknown else None
+    rank = unknown[-1] + 1 if unknown else None
+    if isinstance(s, RaggedTensorSpec):   # (ragged_rank 0: rows of a sliced RaggedTensor)
+        rank = max(rank or 0, s.ragged_rank + 1)
+    return rank
 
 
 def _unbatched_spec(s):
