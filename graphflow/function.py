@@ -149,22 +149,42 @@ class ConcreteFunction:
     """
 
     def __init__(self, fn, traced, structure, n_leaves, backend, trace_seconds):
-        from .passes import run_pipeline
+        from .backends.plan_cache import Lookup
         self.function = fn
         self.traced = traced
         self.structure = structure
         self.trace_seconds = trace_seconds
         t0 = time.perf_counter()
-        self.stages = run_pipeline(traced)
-        self.optimized = self.stages[-1][1]
+        cached = Lookup(traced, backend)   # the on-disk plan cache (backends/plan_cache.py)
+        if cached.hit is None:
+            from .passes import run_pipeline
+            self._stages = run_pipeline(traced)
+            self.optimized, fused = self._stages[-1][1], None
+        else:   # a warm start: the passes' and the backend's fusion's graphs from the disk
+            self._stages = None   # (recomputed if asked for)
+            self.optimized, fused = cached.hit
         self.backend = backend
         t1 = time.perf_counter()
-        self._executor = _make_executor(self.optimized, backend)
+        self._executor = _make_executor(self.optimized, backend, fused)
         self.timings = {"trace": trace_seconds, "passes": t1 - t0,
                         "executor": time.perf_counter() - t1}
-        fused = getattr(self._executor, "graph", None)
-        if fused is not None and fused is not self.optimized:
-            self.stages.append(("fuse", fused))   # the backend's clusters, for inspection
+        self._fused = getattr(self._executor, "graph", None)
+        if self._fused is self.optimized:
+            self._fused = None
+        cached.store(self.optimized, self._fused)
+
+    @property
+    def stages(self):
+        """[(pass name, Graph)]: the traced graph, the graph after each pass, and the backend's
+        fused clusters ('fuse'), for inspection (after a plan-cache hit the passes run again
+        here, the first time they are asked for)."""
+        if self._stages is None:
+            from .passes import run_pipeline
+            self._stages = run_pipeline(self.traced)[:-1] + [(
+                run_pipeline.__globals__["PIPELINE"][-1][0], self.optimized)]
+        if self._fused is not None and self._stages[-1][1] is not self._fused:
+            self._stages.append(("fuse", self._fused))
+        return self._stages
 
     @property
     def graph(self):
@@ -315,7 +335,9 @@ class ConcreteFunction:
         return self._call_flat(arrays)
 
 
-def _make_executor(graph, backend):
+def _make_executor(graph, backend, fused=None):
+    """The backend's plan of `graph` (`fused`: the numba backend's fused graph of it, from the
+    plan cache)."""
     if graph.symbolic:   # unknown dims: one backend plan per concrete shape, bound per call
         from .evaluate import PerShapePlan
         return PerShapePlan(graph, lambda g: _make_executor(g, backend))
@@ -325,7 +347,7 @@ def _make_executor(graph, backend):
         except ImportError:   # backend not available: the reference executor is always correct
             backend = "numpy"
         else:
-            return NumbaPlan(graph)
+            return NumbaPlan(graph, fused=fused)
     from .backends.numpy_exec import NumpyPlan
     return NumpyPlan(graph)
 
