@@ -53,6 +53,10 @@ def main(argv=None):
         raise SystemExit("not a numba plan (GRAPHFLOW backend set to numpy?)")
     if a.plan:
         print(plan.report())
+    failed = [k for k in plan.kernels if k.state == "failed"]
+    if failed:      # a plan counts them as ready; their steps run on numpy
+        print(f"WARNING: {len(failed)} of {len(plan.kernels)} kernels FAILED and run on numpy "
+              f"(first: {failed[0].error})")
     calls = list(plan._calls)
     wall, cpu, faults = [0.0] * len(calls), [0.0] * len(calls), [0] * len(calls)
     captured = {}
