@@ -1307,3 +1307,39 @@ for _name in ("dynamic_getitem", "dynamic_setitem"):
         _c.op = _name
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
           for cs in CASES.values() for c in cs]
+
+# value-dependent output sizes and traced shape arguments (ops/data_dependent.py,
+# runtime_shape.bind_sized)
+from graphflow.ops import data_dependent as _dd  # noqa: E402
+CASES.update({
+    "where_indices": [Case([np.array([[True, False], [True, True]])],
+                           lambda c: _dd.bind(_dd.WHERE_INDICES, [c], {}),
+                           lambda c: np.argwhere(c).astype(np.int64))],
+    "unique_values": [Case([np.array([3, 1, 3, 2, 1], np.int32)],
+                           lambda x: _dd.bind(_dd.UNIQUE_VALUES, [x], {}),
+                           lambda x: np.array([3, 1, 2], np.int32))],
+    "unique_index": [Case([np.array([3, 1, 3, 2, 1], np.int32)],
+                          lambda x: _dd.bind(_dd.UNIQUE_INDEX, [x], {"out_idx": "int64"}),
+                          lambda x: np.array([0, 1, 0, 2, 1], np.int64))],
+    "bincount": [Case([np.array([1, 4, 1, 6], np.int64), f32(4)],
+                      lambda i, w: _dd.bind(_dd.BINCOUNT, [i, w], {"minlength": None,
+                                                                   "maxlength": 5}),
+                      lambda i, w: np.array([0, w[0] + w[2], 0, 0, w[1]], np.float32))],
+    "runtime_sized": [Case([np.int32(3), np.int64(7)],
+                           lambda n, s: _rts.bind(_rts.BY_DIMS, [tf.stack([n, 2]), tf.stack([s, s])], {
+                               "op": "stateless_random", "shape": (None, 2),
+                               "attrs": (("dist", "uniform"), ("dtype", "float32"))}),
+                           check=lambda v: (v.shape == (3, 2) and ((v >= 0) & (v < 1)).all())
+                           or pytest.fail(f"{v}"))],
+    "runtime_sized_random": [Case([np.int32(4)],
+                                  lambda n: _rts.bind(_rts.BY_DIMS_RANDOM, [tf.stack([n])], {
+                                      "op": "random_normal", "shape": (None,),
+                                      "attrs": (("dtype", "float64"), ("seed", 3))}),
+                                  check=lambda v: v.shape == (4,) or pytest.fail(f"{v.shape}"))],
+})
+for _name in ("where_indices", "unique_values", "unique_index", "bincount", "runtime_sized",
+              "runtime_sized_random"):
+    for _c in CASES[_name]:
+        _c.op = _name
+ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
+          for cs in CASES.values() for c in cs]

@@ -21,6 +21,7 @@ import types as _types
 from .api import convert, convert_cached, do_not_convert, report, to_code
 from .operators import set_loop_options, with_builtin_functions
 from .tensor_array import TensorArray
+from . import map_loop  # noqa: F401  (map_fn over run-time lengths: OPERATORS['map_fn_loop'])
 
 
 class Feature(_enum.Enum):

@@ -22,6 +22,7 @@ from . import shape_ops as _s
 from .registry import LINEAR, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 from .registry import shapes_agree
 from .dynamic_index import Window, dynamic_getitem, is_traced
+from . import data_dependent as _dd
 from ..shapes import broadcast_dim
 
 _NO = {}
@@ -178,7 +179,7 @@ def top_k(input, k=1, sorted=True, name=None):
     """
     x = to_tensor(input)
     k = int(k)
-    if not 0 <= k <= x.shape[-1]:
+    if not 0 <= k <= (k if x.shape[-1] is None else x.shape[-1]):   # None: checked when it runs
         raise op_error("top_k", (x,), f"k={k} is out of range for a last axis of size {x.shape[-1]}")
     idx = argsort(x, -1, "DESCENDING")[..., :k]
     return TopKV2(take_along_axis(x, idx, x.ndim - 1), idx)
@@ -252,8 +253,17 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """
     t = to_tensor(tensor)
     u = to_tensor(updates, t.dtype)
-    hit = scatter_nd(indices, _m.ones_like(u), t.shape)
-    return _m.where(_m.greater(hit, 0), scatter_nd(indices, u, t.shape), t)
+    hit = _scatter_into(t, indices, _m.ones_like(u))
+    return _m.where(_m.greater(hit, 0), _scatter_into(t, indices, u), t)
+
+
+def _scatter_into(t, indices, updates):
+    """scatter_nd(indices, updates, t.shape); t's run-time sizes (None) read when it runs."""
+    if any(d is None for d in t.shape):
+        from . import runtime_shape   # (same layer)
+        idx = to_tensor(indices, None if isinstance(indices, Tensor) else _dt.int32)
+        return runtime_shape.shaped_like(t, SCATTER_ND.name, [to_tensor(updates), idx], {})
+    return scatter_nd(indices, updates, t.shape)
 
 
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
@@ -263,7 +273,7 @@ def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     array([ 1, 12,  3], dtype=int32)
     """
     t = to_tensor(tensor)
-    return t + scatter_nd(indices, to_tensor(updates, t.dtype), t.shape)
+    return t + _scatter_into(t, indices, to_tensor(updates, t.dtype))
 
 
 # ------------------------------------------------------------------ einsum
@@ -464,6 +474,17 @@ def roll(input, shift, axis, name=None):
     array([3, 4, 0, 1, 2], dtype=int32)
     """
     x = to_tensor(input)
+    if is_traced(shift) or isinstance(shift, (list, tuple)) and any(is_traced(v) for v in shift):
+        # shifts known when the graph runs: gather at (i - shift) mod n along each axis
+        shifts = shift if isinstance(shift, (list, tuple)) else (
+            [shift] if np.ndim(axis) == 0 else [shift[k] for k in _builtins.range(len(axis))])
+        for s, a in zip(shifts, np.atleast_1d(axis)):
+            a = normalize_axis("roll", int(a), x.ndim, (x,))[0]
+            n = x.shape[a] if x.shape[a] is not None else _rts_shape(x)[a]
+            n = _m.cast(n, _dt.int32)
+            idx = _m.floormod(_rts_range(n) - _m.cast(s, _dt.int32), _m.maximum(n, 1))
+            x = _s.gather(x, idx, axis=a)
+        return x
     shifts, axes = np.atleast_1d(shift), np.atleast_1d(axis)
     total = {}
     for s, a in zip(shifts, axes):
@@ -486,6 +507,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
            [1, 2, 0]], dtype=int32)
     """
     x = to_tensor(tensor)
+    if _traced_pads(paddings):
+        return _pad_traced(x, paddings, mode, constant_values)
     pads = np.asarray(paddings.numpy() if isinstance(paddings, Tensor) else paddings, np.int64)
     if pads.shape != (x.ndim, 2) or (pads < 0).any():
         raise op_error("pad", (x,), f"paddings {pads.tolist()} must be [rank, 2] non-negative")
@@ -519,6 +542,41 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     return x
 
 
+def _rts_shape(x):
+    from . import runtime_shape   # (same layer)
+    return runtime_shape.shape_of(x)
+
+
+def _rts_range(n):
+    from .creation import range as _range   # (same layer)
+    return _range(n)
+
+
+def _traced_pads(p):
+    if is_traced(p):
+        return True
+    return isinstance(p, (list, tuple)) and any(
+        is_traced(v) for row in p for v in (row if isinstance(row, (list, tuple)) else [row]))
+
+
+def _pad_traced(x, paddings, mode, constant_values):
+    """`pad` with paddings known when the graph runs (CONSTANT mode): each axis joined with
+    blocks of the fill value of run-time length."""
+    from . import runtime_shape   # (same layer)
+    if mode.upper() != "CONSTANT":
+        raise op_error("pad", (x,), f"{mode} padding needs paddings known while tracing")
+    c = to_tensor(constant_values, x.dtype)
+    for a in _builtins.range(x.ndim):
+        parts = []
+        for k in (0, 1):
+            n = _m.cast(paddings[a][k], _dt.int32)
+            shp = [n if j == a else runtime_shape.shape_of(x)[j] if x.shape[j] is None
+                   else x.shape[j] for j in _builtins.range(x.ndim)]
+            parts.append(runtime_shape.fill(shp, c))
+        x = _s.concat([parts[0], x, parts[1]], a)
+    return x
+
+
 def repeat(input, repeats, axis=None, name=None):
     """Repeat each entry `repeats` times along `axis` (flattened if None).
 
@@ -529,6 +587,11 @@ def repeat(input, repeats, axis=None, name=None):
     if axis is None:
         x, axis = _s.reshape(x, [-1]), 0
     axis = normalize_axis("repeat", axis, x.ndim, (x,))[0]
+    if is_traced(repeats):   # row k repeats[k] times: the rows of sequence_mask(repeats)'s Trues
+        r = _m.cast(repeats, _dt.int32)
+        n = x.shape[axis] if x.shape[axis] is not None else _rts_shape(x)[axis]
+        r = r * _m.ones_like(_s.reshape(_rts_range(n), [-1]), _dt.int32) if r.ndim == 0 else r
+        return _s.gather(x, _dd.where_indices(sequence_mask(r))[:, 0], axis=axis)
     reps = np.broadcast_to(np.asarray(repeats.numpy() if isinstance(repeats, Tensor) else repeats), (x.shape[axis],))
     return _s.gather(x, np.repeat(np.arange(x.shape[axis]), reps).astype(np.int32), axis=axis)
 
@@ -544,6 +607,9 @@ def meshgrid(*args, indexing="xy", **kwargs):
     shape = [x.shape[0] for x in xs]
     if indexing == "xy" and n >= 2:
         shape[0], shape[1] = shape[1], shape[0]
+    if any(d is None for d in shape):   # run-time lengths: read when the graph runs
+        shape = [_rts_shape(x)[0] if d is None else d for x, d in zip(
+            ([xs[1], xs[0]] + xs[2:]) if indexing == "xy" and n >= 2 else xs, shape)]
     outs = []
     for k, x in enumerate(xs):
         pos = k
@@ -563,45 +629,38 @@ def sequence_mask(lengths, maxlen=None, dtype=_dt.bool, name=None):
            [1, 1, 1, 0]])
     """
     ln = to_tensor(lengths)
+    if is_traced(ln) and maxlen is None:   # the longest, known when the graph runs
+        maxlen = _m.reduce_max(ln)
     if maxlen is None:
         maxlen = int(np.max(ln.numpy())) if ln.shape else int(ln.numpy())
-    r = to_tensor(np.arange(int(maxlen)), ln.dtype)
+    if is_traced(maxlen):
+        from .creation import range as _range
+        r = _range(_m.cast(maxlen, ln.dtype))
+    else:
+        r = to_tensor(np.arange(int(maxlen)), ln.dtype)
     m = _m.less(r, _s.expand_dims(ln, -1))
     return m if _dt.as_dtype(dtype) == _dt.bool else _m.cast(m, dtype)
 
 
-# ------------------------------------------------------------------ data-dependent shapes (eager)
-def _eager_value(x, opname):
-    if x._value is None:
-        raise op_error(opname, (x,), "the output shape depends on the values, so it needs an eager "
-                       "(or constant) input; inside @function use a fixed-shape alternative")
-    return np.asarray(x._value)
-
-
+# ------------------------------------------------------------------ data-dependent shapes
 def boolean_mask(tensor, mask, axis=None, name=None):
     """The entries (slices) of `tensor` where `mask` is True; a gather, so it is differentiable.
-    The mask must have a value (eager or a constant): the output shape depends on it.
+    Inside @function the result has a run-time leading size (None).
 
     >>> boolean_mask(constant([1, 2, 3]), constant([True, False, True])).numpy()
     array([1, 3], dtype=int32)
     """
-    x, m = to_tensor(tensor), to_tensor(mask)
-    axis = 0 if axis is None else int(axis)
-    mv = _eager_value(m, "boolean_mask")
-    lead = x.shape[:axis]
-    x2 = _s.reshape(x, list(lead) + [int(np.prod(x.shape[axis:axis + mv.ndim]))] + list(x.shape[axis + mv.ndim:]))
-    return _s.gather(x2, np.flatnonzero(mv.reshape(-1)).astype(np.int32), axis=axis)
+    return _dd.boolean_mask(tensor, mask, axis)
 
 
 def where_indices(condition):
-    """The int64 coordinates of the True entries (`tf.where(condition)`), for a valued condition.
+    """The int64 coordinates of the True entries (`tf.where(condition)`).
 
     >>> where_indices(constant([[True, False], [False, True]])).numpy()
     array([[0, 0],
            [1, 1]])
     """
-    c = to_tensor(condition)
-    return to_tensor(np.argwhere(_eager_value(c, "where") != 0).astype(np.int64))
+    return _dd.where_indices(condition)
 
 
 def unique(x, out_idx=_dt.int32, name=None):
@@ -610,12 +669,7 @@ def unique(x, out_idx=_dt.int32, name=None):
     >>> y, i = unique(constant([1, 1, 2, 4, 4, 4, 7, 8, 8])); y.numpy(), i.numpy()
     (array([1, 2, 4, 7, 8], dtype=int32), array([0, 0, 1, 2, 2, 2, 3, 4, 4], dtype=int32))
     """
-    xv = _eager_value(to_tensor(x), "unique")
-    _, first, inv = np.unique(xv, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return (to_tensor(xv[np.sort(first)]), to_tensor(rank[inv.reshape(-1)].astype(_dt.as_dtype(out_idx).np)))
+    return _dd.unique_parts(x, _dt.as_dtype(out_idx).np.name)
 
 
 # ------------------------------------------------------------------ map_fn
@@ -631,6 +685,8 @@ def map_fn(fn, elems, dtype=None, fn_output_signature=None, parallel_iterations=
     flat, pack = _flatten_simple(elems)
     flat = [to_tensor(e) for e in flat]
     n = flat[0].shape[0]
+    if not isinstance(n, (int, np.integer)):   # a run-time length: a graph loop, as TF's
+        return OPERATORS["map_fn_loop"](fn, pack(flat), fn_output_signature or dtype)
     outs = [fn(pack([e[k] for e in flat])) for k in _builtins.range(n)]
     if not outs:
         raise op_error("map_fn", flat, "cannot map over an empty axis 0 (output shape unknown)")

@@ -139,7 +139,22 @@ def fill(dims, value, name=None):
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=None):
-    """Identity matrix (optionally batched)."""
+    """Identity matrix (optionally batched); inside @function the sizes may be traced scalars.
+
+    >>> eye(2, 3).numpy()
+    array([[1., 0., 0.],
+           [0., 1., 0.]], dtype=float32)
+    """
+    if _is_traced(num_rows) or _is_traced(num_columns):   # sizes known when the graph runs
+        from .math_ops import cast, equal
+        from .shape_ops import broadcast_to, expand_dims
+        cols = num_rows if num_columns is None else num_columns
+        m = cast(equal(expand_dims(range(num_rows), 1), expand_dims(range(cols), 0)), dtype)
+        if batch_shape:
+            from .shape_ops import reshape
+            m = m * reshape(_filled(tuple(batch_shape), 1, _dt.as_dtype(dtype).np),
+                            list(batch_shape) + [1, 1])
+        return m
     m = np.eye(num_rows, num_columns, dtype=_dt.as_dtype(dtype).np)
     if batch_shape:
         m = np.broadcast_to(m, tuple(batch_shape) + m.shape).copy()
@@ -213,6 +228,15 @@ def linspace(start, stop, num, name=None, axis=0):
     s = convert_to_tensor(start)
     e = convert_to_tensor(stop)
     dt = s.dtype if s.dtype.is_floating else _dt.float64   # integers: float64, as TF 2.21
+    if s.ndim == 0 and e.ndim == 0 and axis in (0, -1) and _is_traced(num):
+        from .math_ops import add, cast, divide, maximum, multiply, subtract, where, equal
+        s = s if s.dtype == dt else _cast(s, dt)
+        e = e if e.dtype == dt else _cast(e, dt)
+        n = cast(num, _dt.int32)   # a run-time count: s + i * (e - s) / (n - 1), the last = e
+        i = cast(range(n), dt)
+        step = divide(subtract(e, s), cast(maximum(n - 1, 1), dt))
+        vals = add(s, multiply(step, i))
+        return where(equal(i, cast(n - 1, dt)) & (n > 1), e + 0 * vals, vals)
     if s.ndim == 0 and e.ndim == 0 and axis in (0, -1):
         from .math_ops import add, multiply, subtract, divide
         from .shape_ops import concat, reshape
@@ -227,6 +251,11 @@ def linspace(start, stop, num, name=None, axis=0):
     if s._value is None or e._value is None:   # symbolic start/stop inside @function
         raise NotImplementedError("linspace: symbolic start/stop must be scalars (axis 0)")
     return convert_to_tensor(np.linspace(float(s), float(e), int(num), axis=axis).astype(dt.np))
+
+
+def _is_traced(v):
+    """True for a tensor without a value now (a traced scalar inside @function)."""
+    return isinstance(v, Tensor) and v._value is None
 
 
 def _cast(x, dt):

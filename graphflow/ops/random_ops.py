@@ -18,14 +18,13 @@ import itertools
 import numpy as np
 
 from .. import dtypes as _dt
-from ..dispatch import bind
 from ..errors import InvalidArgumentError
 from ..tensor import to_tensor
 from .collective_ops import current_communicator
 from . import philox as _px
-from .creation import shape_tuple
 from .math_ops import cast, expm1, floor, log, log1p
 from .registry import Aval, broadcast_shapes, defop, op_error
+from .runtime_shape import bind_sized
 
 _GLOBAL = {"seed": None, "rng": np.random.default_rng()}
 _OP_STREAMS = {}
@@ -104,7 +103,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None)
     TensorShape([3, 1])
     """
     dt = _dt.as_dtype(dtype)
-    z = bind(NORMAL, [], {"shape": shape_tuple(shape), "dtype": dt.np.name, "seed": seed})
+    z = bind_sized(NORMAL.name, [], {"dtype": dt.np.name, "seed": seed}, shape)
     return z * stddev + mean if (stddev != 1.0 or mean != 0.0) else z
 
 
@@ -114,10 +113,10 @@ def uniform(shape, minval=0, maxval=None, dtype=_dt.float32, seed=None, name=Non
     if dt.is_integer:
         if maxval is None:
             raise ValueError("random.uniform: integer dtypes need maxval")
-        u = bind(UNIFORM, [], {"shape": shape_tuple(shape), "dtype": "float64", "seed": seed})
+        u = bind_sized(UNIFORM.name, [], {"dtype": "float64", "seed": seed}, shape)
         return cast(floor(u * float(maxval - minval) + float(minval)), dt)
     maxval = 1.0 if maxval is None else maxval
-    u = bind(UNIFORM, [], {"shape": shape_tuple(shape), "dtype": dt.np.name, "seed": seed})
+    u = bind_sized(UNIFORM.name, [], {"dtype": dt.np.name, "seed": seed}, shape)
     return u * (maxval - minval) + minval if (minval != 0 or maxval != 1.0) else u
 
 
@@ -139,7 +138,7 @@ TRUNCATED = defop("random_truncated_normal", _truncated, _rule,
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):
     """Samples from N(mean, stddev^2), redrawn when beyond two standard deviations."""
     dt = _dt.as_dtype(dtype)
-    z = bind(TRUNCATED, [], {"shape": shape_tuple(shape), "dtype": dt.np.name, "seed": seed})
+    z = bind_sized(TRUNCATED.name, [], {"dtype": dt.np.name, "seed": seed}, shape)
     return z * stddev + mean if (stddev != 1.0 or mean != 0.0) else z
 
 
@@ -323,9 +322,9 @@ STATELESS = defop("stateless_random", _stateless_impl, _stateless_rule,
 
 
 def _draw(dist, shape, dtype, params=(), seed=None, generator=None):
-    return bind(DRAW, [to_tensor(p) for p in params],
-                {"dist": dist, "shape": shape_tuple(shape), "dtype": np.dtype(dtype).name,
-                 "seed": seed, "generator": generator})
+    return bind_sized(DRAW.name, [to_tensor(p) for p in params],
+                      {"dist": dist, "dtype": np.dtype(dtype).name, "seed": seed,
+                       "generator": generator}, shape)
 
 
 def _seed_tensor(seed):
@@ -337,8 +336,8 @@ def _seed_tensor(seed):
 
 
 def _stateless(dist, shape, seed, dtype, params=()):
-    return bind(STATELESS, [_seed_tensor(seed)] + [to_tensor(p) for p in params],
-                {"dist": dist, "shape": shape_tuple(shape), "dtype": np.dtype(dtype).name})
+    return bind_sized(STATELESS.name, [_seed_tensor(seed)] + [to_tensor(p) for p in params],
+                      {"dist": dist, "dtype": np.dtype(dtype).name}, shape)
 
 
 def _scale_shift(z, mean, stddev):

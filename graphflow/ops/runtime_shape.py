@@ -188,6 +188,49 @@ def shaped_like(like, op, xs, attrs):
                 {"op": op, "attrs": tuple(sorted(attrs.items()))})
 
 
+def _by_dims_impl(dims, *xs, op, attrs, shape):
+    d = _int_shape(dims, op)
+    if any(s < 0 for s in d):
+        raise InvalidArgumentError(f"{op}: the shape {list(d)} must be non-negative")
+    _check_dims(op, shape, d)
+    return OPS[op].impl(*xs, shape=d, **dict(attrs))
+
+
+def _by_dims_rule(dims, *xs, op, attrs, shape):
+    if len(dims.shape) != 1 or np.dtype(dims.dtype).kind not in "iu":
+        raise InvalidArgumentError(f"{op}: needs a 1-D integer shape (inputs: "
+                                   f"{fmt_avals([dims, *xs])})")
+    return OPS[op].rule(*xs, shape=tuple(shape), **dict(attrs))
+
+
+_BY_DIMS_DOC = ("`op(*xs, shape=dims, **attrs)` with `dims` (1-D int) read when the graph runs: "
+                "an op that takes a `shape` attr (random draws, stateless samples) of a traced "
+                "size; attr `shape`: what is known of it when tracing (None: a run-time dim).")
+BY_DIMS = defop("runtime_sized", _by_dims_impl, _by_dims_rule,
+                nondiff_reason="the wrapped ops draw samples (no gradient in graphflow)",
+                doc=_BY_DIMS_DOC)
+BY_DIMS_RANDOM = defop("runtime_sized_random", _by_dims_impl, _by_dims_rule,
+                       nondiff_reason="random draws do not depend on differentiable inputs",
+                       effects=("random",), doc=_BY_DIMS_DOC + " Stateful: draws every call.")
+
+
+def bind_sized(op, xs, attrs, shape):
+    """`bind(op, xs, {**attrs, "shape": shape})`, or, when `shape` holds traced values, the op
+    run with the shape read when the graph runs (`tf.random.normal([n, 2])` inside @function).
+
+    >>> bind_sized("random_uniform", [], {"dtype": "float32", "seed": 1}, [2]).shape
+    TensorShape([2])
+    """
+    if not is_runtime(shape):
+        return bind(OPS[op], xs, {**attrs, "shape": creation.shape_tuple(shape)})
+    dims = _partial(shape)
+    if dims is None:
+        raise InvalidArgumentError(f"{op}: the shape {shape} must have a known length")
+    wrapper = BY_DIMS_RANDOM if "random" in OPS[op].effects else BY_DIMS
+    return bind(wrapper, [shape_tensor(shape)] + list(xs),
+                {"op": op, "attrs": tuple(sorted(attrs.items())), "shape": dims})
+
+
 # ---------------------------------------------------------------- what is known when tracing
 def _node_partial(nx, n):
     """What is known of the 1-D shape value that node n computes (int / Dim / None each)."""

@@ -174,8 +174,23 @@ def sum_to_shape(g, shape):
 
 
 def broadcast_to(input, shape, name=None):
-    """Broadcast to `shape` with numpy rules."""
+    """Broadcast to `shape` with numpy rules (inside @function `shape` may hold values known
+    only when the graph runs, e.g. `tf.shape(y)` of a tensor with run-time sizes).
+
+    >>> broadcast_to(constant([1, 2]), [2, 2]).numpy()
+    array([[1, 2],
+           [1, 2]], dtype=int32)
+    """
     x = to_tensor(input)
+    from . import runtime_shape   # (same layer)
+    if runtime_shape.is_runtime(shape) or (isinstance(shape, (list, tuple)) and any(
+            d is None for d in shape)):   # x against a block of the run-time shape
+        if isinstance(shape, (list, tuple)) and any(d is None for d in shape):
+            raise InvalidArgumentError(f"broadcast_to: the shape {list(shape)} has unknown "
+                                       f"entries (None); pass tf.shape(...) of a tensor instead")
+        block = runtime_shape.fill(shape, to_tensor(np.zeros((), x.dtype.np)))
+        from . import math_ops   # (same layer)
+        return math_ops.logical_or(x, block) if x.dtype == _dt.bool else math_ops.add(x, block)
     shape = shape_tuple(shape)
     if tuple(x.shape) == shape:
         return x
@@ -201,8 +216,22 @@ TILE = defop("tile", lambda x, multiples: np.tile(x, multiples), _tile_rule, _ti
 
 
 def tile(input, multiples, name=None):
-    """Repeat the tensor `multiples[i]` times along axis i."""
+    """Repeat the tensor `multiples[i]` times along axis i.
+
+    >>> tile(constant([[1, 2]]), [2, 1]).numpy()
+    array([[1, 2],
+           [1, 2]], dtype=int32)
+    """
     x = to_tensor(input)
+    from . import runtime_shape   # (same layer)
+    if runtime_shape.is_runtime(multiples):   # traced counts: x broadcast against ones
+        reps = [multiples[k] for k in range(x.ndim)]   # of shape [m0, 1, m1, 1, ...]
+        inter = [v for k in range(x.ndim) for v in (1, x.shape[k])]
+        ones_shape = [v for k in range(x.ndim) for v in (reps[k], 1)]
+        big = runtime_shape.reshape_like(x, tuple(inter)) * runtime_shape.fill(
+            ones_shape, to_tensor(np.ones((), x.dtype.np)))
+        dims = runtime_shape.shape_of(x)
+        return runtime_shape.reshape(big, [reps[k] * dims[k] for k in range(x.ndim)])
     return bind(TILE, [x], {"multiples": shape_tuple(multiples)})   # unknown dims stay symbolic
 
 
@@ -539,6 +568,17 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     dt = _dt.as_dtype(dtype)
     if axis is not None and not -1 <= int(axis) <= idx.ndim:   # as TF: -1 or 0..rank
         raise op_error("one_hot", (idx,), f"axis {axis} must be -1 or in [0, {idx.ndim}]")
+    if isinstance(depth, Tensor) and depth._value is None:   # traced depth: compare with a range
+        from . import creation, math_ops   # (same layer)
+        hot = math_ops.equal(expand_dims(math_ops.cast(idx, _dt.int64), -1),
+                             creation.range(math_ops.cast(depth, _dt.int64)))
+        on = to_tensor(1 if on_value is None else on_value, dt)
+        off = to_tensor(0 if off_value is None else off_value, dt)
+        out = math_ops.where(hot, on, off)
+        if axis is not None and int(axis) != -1:
+            out = transpose(out, list(range(int(axis))) + [idx.ndim] +
+                            list(range(int(axis), idx.ndim)))
+        return out
     return bind(ONE_HOT, [idx], {"depth": int(depth),
                                  "on": 1 if on_value is None else float(on_value),
                                  "off": 0 if off_value is None else float(off_value),
@@ -589,8 +629,16 @@ def shape(input, out_type=_dt.int32, name=None):
 
 
 def size(input, out_type=_dt.int32, name=None):
-    """Number of elements, as an int32 tensor (bound at run time for unknown dims)."""
-    return dims_value(_dprod(to_tensor(input).shape), out_type)
+    """Number of elements, as an int32 tensor (bound at run time for unknown dims).
+
+    >>> size(ones((2, 3))).numpy()
+    np.int32(6)
+    """
+    x = to_tensor(input)
+    if any(d is None for d in x.shape):   # run-time sizes: the product of the shape it runs with
+        from . import math_ops, runtime_shape   # (same layer)
+        return math_ops.reduce_prod(runtime_shape.shape_of(x, out_type))
+    return dims_value(_dprod(x.shape), out_type)
 
 
 def rank(input, name=None):
