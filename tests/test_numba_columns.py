@@ -134,6 +134,23 @@ def test_column_specials_nan_inf_signed_zero():
         assert np.isnan(got[1][1]) and got[1][2] == np.inf and np.isnan(got[1][3])
 
 
+def test_columns_beside_plain_row_reductions():
+    """Row reductions that nothing reads back (one pass per row) with column sums of the same
+    product: row max/min and the column sums in one kernel."""
+    x, w = (np.random.default_rng(s).standard_normal((130, 33)).astype(np.float32)
+            for s in (7, 8))
+    x[3, 4] = np.nan
+
+    def fn(x, w):
+        p = x * w
+        return tf.reduce_max(p, 1), tf.reduce_min(tf.abs(p), -1, keepdims=True), \
+            tf.reduce_sum(p, 0), tf.reduce_sum(w, 0)
+    got, want, plan = both(fn, x, w)
+    close(got, want)
+    (k,) = domain_kernels(plan, (130, 33))
+    assert len(k.spec.columns) == 2, plan.report()
+
+
 def test_rank3_columns_over_two_leading_axes():
     """(B, T, C) layer norm: gamma's gradient sums axes (0, 1), the kept dims of the row
     kernel (merged into one loop dim)."""
