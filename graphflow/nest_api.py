@@ -14,9 +14,9 @@ function; this module is what `tf.nest` shows.)
 >>> tf.nest.pack_sequence_as(((0, 0), [0]), ["a", "b", "c"])
 (('a', 'b'), ['c'])
 
-`expand_composites=True` splits ExtensionType values into their fields' tensors (as TF);
-SparseTensor / RaggedTensor stay leaves (graphflow does not split them into their component
-tensors).
+`expand_composites=True` splits ExtensionType values into their fields' tensors, a
+RaggedTensor into its flat_values and row_splits, a SparseTensor into indices, values and
+dense_shape (as TF).
 """
 import collections.abc as _abc
 
@@ -58,6 +58,21 @@ def _is_extension(x, expand):
     return expand and hasattr(type(x), "_gf_fields")
 
 
+def _tensor_components(x, expand):
+    """(component tensors, rebuild) of a RaggedTensor (flat_values, then each row_splits) or a
+    SparseTensor (indices, values, dense_shape) - TF's `_to_components` order - when
+    `expand_composites`; else None (duck-typed: nest sits below ragged and sparse)."""
+    if not expand:
+        return None
+    t = type(x)
+    if hasattr(x, "nested_row_splits") and hasattr(x, "flat_values"):
+        return ([x.flat_values] + list(x.nested_row_splits),
+                lambda c: t.from_nested_row_splits(c[0], c[1:]))
+    if hasattr(x, "indices") and hasattr(x, "dense_shape") and hasattr(x, "values"):
+        return [x.indices, x.values, x.dense_shape], lambda c: t(c[0], c[1], c[2])
+    return None
+
+
 def flatten(structure, expand_composites=False):
     """The leaves of `structure`, depth first (mappings in sorted key order); a leaf gives
     `[leaf]`. With `expand_composites`, an ExtensionType gives its fields' tensors.
@@ -70,7 +85,10 @@ def flatten(structure, expand_composites=False):
     out = []
 
     def walk(x, in_ext=False):
-        if _is_extension(x, expand_composites):
+        comps = _tensor_components(x, expand_composites)
+        if comps is not None:
+            out.extend(comps[0])
+        elif _is_extension(x, expand_composites):
             for p in x._gf_components()[0]:
                 walk(p, True)
         elif in_ext and isinstance(x, Static):   # static fields are not components
@@ -111,7 +129,8 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     if flat is None:
         raise TypeError(f"Attempted to pack value:\n  {flat_sequence!r}\ninto a structure, but "
                         "found incompatible type `{type(flat_sequence).__name__}` instead.")
-    if not is_nested(structure) and not _is_extension(structure, expand_composites):
+    if not is_nested(structure) and not _is_extension(structure, expand_composites) and \
+            _tensor_components(structure, expand_composites) is None:
         if len(flat) != 1:
             raise ValueError(f"The target structure is of type `{type(structure).__name__}`\n  "
                              f"{structure!r}\nHowever the input is a sequence "
@@ -127,6 +146,10 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     pos = [0]
 
     def pack(s, in_ext=False):
+        comps = _tensor_components(s, expand_composites)
+        if comps is not None:
+            pos[0] += len(comps[0])
+            return comps[1](flat[pos[0] - len(comps[0]):pos[0]])
         if _is_extension(s, expand_composites):
             parts, build = s._gf_components()
             return build([pack(p, True) for p in parts])

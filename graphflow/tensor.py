@@ -161,6 +161,42 @@ class TensorSpec:
         return self.dtype == x.dtype and (self.unknown_rank
                                           or self.shape.is_compatible_with(x.shape))
 
+    @property
+    def value_type(self):
+        """The Python type of the values this spec describes (TF's TypeSpec.value_type)."""
+        return Tensor
+
+    def is_subtype_of(self, other):
+        """TF's TraceType: every tensor this spec admits `other` admits too (same dtype; other
+        of unknown rank, or the same rank with each known dim equal).
+
+        >>> TensorSpec([2, 3]).is_subtype_of(TensorSpec([None, 3]))
+        True
+        """
+        if not isinstance(other, TensorSpec) or other.dtype != self.dtype:
+            return False
+        if other.unknown_rank or self.unknown_rank:
+            return other.unknown_rank
+        return len(self.shape) == len(other.shape) and all(
+            b is None or a == b for a, b in zip(self.shape, other.shape))
+
+    def most_specific_common_supertype(self, others):
+        """TF's TraceType: the narrowest spec admitting this one and `others` (dims that differ
+        become None, a rank that differs unknown; the name kept if all agree); None if a dtype
+        differs.
+
+        >>> TensorSpec([4, 3]).most_specific_common_supertype([TensorSpec([2, 3])])
+        TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)
+        """
+        specs = [self] + list(others)
+        if any(not isinstance(o, TensorSpec) or o.dtype != self.dtype for o in specs):
+            return None
+        name = self.name if all(o.name == self.name for o in specs) else None
+        if any(o.unknown_rank for o in specs) or len({len(o.shape) for o in specs}) > 1:
+            return TensorSpec(None, self.dtype, name)
+        return TensorSpec([d if all(o.shape[i] == d for o in specs) else None
+                           for i, d in enumerate(self.shape)], self.dtype, name)
+
     def __eq__(self, o):
         return isinstance(o, TensorSpec) and (self.shape, self.dtype, self.unknown_rank) == \
             (o.shape, o.dtype, o.unknown_rank)

@@ -30,7 +30,8 @@ def _same_line(got, want):
                                   "ragged_tensors", "composite_datasets",
                                   "advanced_autodiff", "modules", "graphs",
                                   "unicode_errors", "tnp_indexing", "tensors",
-                                  "function_perf", "linalg_math", "data_guide"])
+                                  "function_perf", "linalg_math", "data_guide",
+                                  "image_nest"])
 def test_guide_output_matches_tf(name, tmp_path):
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = f.read().replace("import tensorflow as tf", "import graphflow as tf")

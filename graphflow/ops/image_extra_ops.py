@@ -357,10 +357,12 @@ def resize_with_pad(image, target_height, target_width, method="bilinear", antia
     x = _image(image, "resize_with_pad")
     h, w = _hw(x)
     th, tw = int(target_height), int(target_width)
-    ratio = max(w / tw, h / th)
-    rh, rw = int(h / ratio), int(w / ratio)
-    y = resize(x, (rh, rw), method=method)
-    return pad_to_bounding_box(y, max((th - rh) // 2, 0), max((tw - rw) // 2, 0), th, tw)
+    f32 = np.float32   # TF computes the sizes and the padding in float32, from the unfloored
+    ratio = max(f32(w) / f32(tw), f32(h) / f32(th))   # resized sizes
+    fh, fw = f32(h) / ratio, f32(w) / ratio
+    y = resize(x, (int(math.floor(fh)), int(math.floor(fw))), method=method)
+    return pad_to_bounding_box(y, max(int(math.floor((f32(th) - fh) / 2)), 0),
+                               max(int(math.floor((f32(tw) - fw) / 2)), 0), th, tw)
 
 
 def rot90(image, k=1, name=None):
@@ -730,13 +732,13 @@ def _random_crop(value, size, seed, stateless):
     if len(size) != len(shape) or any(s > d for s, d in zip(size, shape)):
         raise ValueError(f"random_crop: size {size} must have the rank of the value and fit "
                          f"its shape {shape}")
-    limits = [d - s + 1 for d, s in zip(shape, size)]
+    limits = constant(np.array([d - s + 1 for d, s in zip(shape, size)], np.int32))
+    top = np.iinfo(np.int32).max   # TF: int32 draws below int32 max, modulo the room left
     if stateless:
-        u = _r.stateless_uniform([len(shape)], seed, dtype=_dt.float64)
+        u = _r.stateless_uniform([len(shape)], seed, maxval=top, dtype=_dt.int32)
     else:
-        u = _r.uniform([len(shape)], dtype=_dt.float64, seed=seed)
-    offs = _m.cast(_m.floor(u * constant(np.array(limits, np.float64))), _dt.int32)
-    return _dynamic_slice(x, offs, size)
+        u = _r.uniform([len(shape)], maxval=top, dtype=_dt.int32, seed=seed)
+    return _dynamic_slice(x, _m.floormod(u, limits), size)
 
 
 def _dynamic_slice(x, offsets, size):
