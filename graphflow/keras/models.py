@@ -481,6 +481,48 @@ def _class_label(layer):
     return type(layer).__name__
 
 
+def _layers_by_depth(in_leaves, out_leaves):
+    """A functional model's layers (and operator nodes) in Keras 3's order: by depth from
+    the inputs (a node's depth is one more than the deepest node it feeds, counted from the
+    outputs), ties in the order a depth-first walk from the outputs first meets them."""
+    in_ids = {id(t) for t in in_leaves}
+    order, index, parents, done = [], {}, {}, set()
+
+    def producer(t):   # (node key, layer) of a KerasTensor; None for a mid-graph input
+        if t._node is None or id(t) in in_ids:
+            return (("in", id(t)), t._input_layer) if t._input_layer is not None else None
+        return id(t._node), t._node.layer
+
+    def visit(t):
+        p = producer(t)
+        if p is None or p[0] in done:
+            return
+        key, layer = p
+        index.setdefault(id(layer), (len(index), layer))
+        ins = [] if isinstance(key, tuple) else [
+            v for v in flatten((t._node.inputs, t._node.kwargs))[0] if isinstance(v, KerasTensor)]
+        for v in ins:
+            visit(v)
+        parents[key] = [q[0] for q in map(producer, ins) if q is not None]
+        done.add(key)
+        order.append((key, layer))
+    for t in out_leaves:
+        visit(t)
+    depth, layer_depth = {}, {}
+    for key, layer in reversed(order):
+        d = max(depth.setdefault(key, 0), layer_depth.get(id(layer), 0))
+        layer_depth[id(layer)] = depth[key] = d
+        for q in parents[key]:
+            depth[q] = max(depth.get(q, 0), d + 1)
+    for t in in_leaves:   # an input the outputs do not use: depth 0, first among equals
+        if t._input_layer is not None and id(t._input_layer) not in layer_depth:
+            layer_depth[id(t._input_layer)] = 0
+            index[id(t._input_layer)] = (-1, t._input_layer)
+    return [layer for _, _, layer in sorted(
+        ((-layer_depth[k], i, layer) for k, (i, layer) in index.items()),
+        key=lambda r: r[:2])]
+
+
 def _summary_connections(model):
     """{id(layer): ['<layer>[<node>][<tensor>]' per input]} for `summary()`'s 'Connected to'
     column, or None for a model Keras 3 prints without it: Sequential, subclassed, and
@@ -578,13 +620,7 @@ class Model(Layer):
                                  "is not among the model's inputs")
         self._functional = True
         self._fn_inputs, self._fn_outputs, self._fn_nodes = inputs, outputs, nodes
-        layers = [t._input_layer for t in in_leaves if t._input_layer is not None]
-        ids = set()
-        for node in nodes:
-            if id(node.layer) not in ids and node.layer not in layers:
-                ids.add(id(node.layer))
-                layers.append(node.layer)
-        self._fn_layers = layers
+        self._fn_layers = _layers_by_depth(in_leaves, out_leaves)
         self.inputs, self.outputs = in_leaves, out_leaves
         self.built = True
         self._input_shape_value = _tmap(lambda t: t.shape, inputs)
@@ -1313,9 +1349,13 @@ class Sequential(Model):
         self._seq_input_shape = None
         self._seq_input_dtype = None
         for layer in layers or []:
-            self.add(layer)
+            self.add(layer, rebuild=False)
+        if self._layers_list and self._seq_input_shape is not None:
+            self._rebuild()
 
-    def add(self, layer):
+    def add(self, layer, rebuild=True):
+        """Append `layer` (or set the input with a `keras.Input`); with a known input shape
+        the model is built again unless `rebuild=False` (Keras 3)."""
         if isinstance(layer, KerasTensor):
             if layer._input_layer is None:
                 raise TypeError("Sequential.add: only keras.Input tensors or layers can be added")
@@ -1325,6 +1365,7 @@ class Sequential(Model):
                 raise ValueError("an Input must be the first element of a Sequential model")
             self._seq_input_shape = layer._batch_input_shape
             self._seq_input_dtype = layer._dtype
+            self.__dict__["_seq_input_kt"] = layer.output   # the user's Input is the model's
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
@@ -1341,9 +1382,16 @@ class Sequential(Model):
                     self._seq_input_dtype = first_inputs[0].dtype
         self._layers_list.append(layer)
         self._fns = {}
-        if self._seq_input_shape is not None:
-            self.built = False
-            self.build(self._seq_input_shape)
+        if self._seq_input_shape is not None and rebuild:
+            self._rebuild()
+
+    def _rebuild(self):
+        self.built = False
+        self.build(self._seq_input_shape)
+        try:   # Keras 3 builds the functional graph now: `model.layers[i].output` works
+            self._symbolic_graph()
+        except Exception:   # noqa: BLE001 - a layer that cannot run symbolically: stay lazy
+            self.__dict__.pop("_sym_graph", None)
 
     def pop(self):
         if not self._layers_list:
@@ -1365,12 +1413,16 @@ class Sequential(Model):
         key = tuple(id(l) for l in self._layers_list)
         cached = self.__dict__.get("_sym_graph")
         if cached is None or cached[0] != key:
-            from .layers import Input
-            inp = Input(batch_shape=tuple(self._seq_input_shape),
-                        dtype=self._seq_input_dtype or _dt.float32)
+            from .layers import Input, unique_name
+            inp = self.__dict__.get("_seq_input_kt")   # one InputLayer per model, as Keras's
+            if inp is None or tuple(inp.shape) != tuple(self._seq_input_shape):
+                inp = Input(batch_shape=tuple(self._seq_input_shape),
+                            dtype=self._seq_input_dtype or _dt.float32)
+                self.__dict__["_seq_input_kt"] = inp
             x = inp
             for layer in self._layers_list:
                 x = layer(x)
+            unique_name("functional")   # Keras 3 builds a Functional here (so it counts one)
             cached = (key, [inp], [x])
             self.__dict__["_sym_graph"] = cached
         return cached[1], cached[2]

@@ -12,6 +12,8 @@ from . import (densenet, efficientnet, imagenet_utils, mobilenet, mobilenet_v2, 
                vgg19, xception)
 from . import (convnext, efficientnet_v2, inception_resnet_v2, inception_v3, mobilenet_v3,
                resnet_v2)
+from . import nasnet
+from .nasnet import NASNetLarge, NASNetMobile
 from .convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,
                        ConvNeXtXLarge)
 from .densenet import DenseNet121, DenseNet169, DenseNet201
@@ -41,4 +43,4 @@ __all__ = ["densenet", "efficientnet", "imagenet_utils", "mobilenet", "mobilenet
            "ConvNeXtXLarge", "efficientnet_v2", "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2",
            "EfficientNetV2B3", "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L",
            "inception_resnet_v2", "InceptionResNetV2", "inception_v3", "InceptionV3", "mobilenet_v3", "resnet_v2", "MobileNetV3Large", "MobileNetV3Small", "ResNet50V2",
-           "ResNet101V2", "ResNet152V2"]
+           "ResNet101V2", "ResNet152V2", "nasnet", "NASNetMobile", "NASNetLarge"]
