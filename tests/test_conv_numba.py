@@ -294,6 +294,55 @@ def test_epilogue_per_batch_chunk_on_one_thread_equals_numpy_executor():
         np.testing.assert_allclose(g.numpy(), want.numpy(), rtol=1e-4, atol=1e-3)
 
 
+def test_max_pool_runs_inside_the_conv_epilogue_per_batch_chunk(monkeypatch):
+    """conv + bias + relu, then max pooling (overlapping 3x3/2 windows, SAME padding, batch 13:
+    uneven chunks): the pooling runs batch chunk by batch chunk inside the conv's epilogue step
+    (no step of its own); values and gradients (by the taps kept per chunk) equal the numpy
+    executor's, on all cores and on one thread; a pooling runner whose kernel is not ready
+    pools the whole input after the last chunk."""
+    from graphflow.backends.numba.parallel import ONE_THREAD
+    x = tf.constant(R.standard_normal((13, 9, 9, 3)).astype(np.float32))
+    w = tf.constant(R.standard_normal((3, 3, 3, 6)).astype(np.float32))
+    b = tf.constant(R.standard_normal(6).astype(np.float32))
+
+    def f(x, w, b):
+        with tf.GradientTape() as t:
+            t.watch([x, w, b])
+            h = tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME") + b)
+            y = tf.nn.max_pool2d(h, 3, 2, "SAME")
+            loss = tf.reduce_sum(y * y)
+        return (y,) + tuple(t.gradient(loss, [x, w, b]))
+    fj, fn = tf.function(f), tf.function(f, jit_compile=False)
+    fj(x, w, b)
+    wait_all()
+    report = fj.kernel_plan(x, w, b)
+    assert "max_pool2d of each batch chunk of" in report, report
+    assert not any(line.split()[1:2] == ["numba"] and "max_pool2d " in line
+                   for line in report.splitlines() if line.startswith("[")), report
+    want = [v.numpy() for v in fn(x, w, b)]
+    for mode in ("all cores", "one thread"):
+        if mode == "one thread":
+            with ONE_THREAD:
+                got = fj(x, w, b)
+        else:
+            got = fj(x, w, b)
+        for g, v in zip(got, want):
+            np.testing.assert_allclose(g.numpy(), v, rtol=1e-4, atol=1e-3, err_msg=mode)
+    # the runner's kernel not ready: nothing per chunk, the numpy impl in finish()
+    d = {"op": "max_pool2d", "attrs": dict(ksize=(3, 3), strides=(2, 2), pads=((1, 1), (1, 1))),
+         "dtype": np.dtype("float32"), "shape": (13, 5, 5, 6)}
+    run = conv.runner(d)
+    h = R.standard_normal((13, 9, 9, 6)).astype(np.float32)
+    ready = run.per_chunk(h)
+    for lo, hi in ((0, 7), (7, 13)):
+        ready[0](lo, hi)
+    np.testing.assert_array_equal(ready[1](), OPS["max_pool2d"].impl(h, **d["attrs"]))
+    monkeypatch.setattr(run.kernels[0], "fn", None)
+    chunk, finish = run.per_chunk(h)
+    chunk(0, 13)
+    np.testing.assert_array_equal(finish(), OPS["max_pool2d"].impl(h, **d["attrs"]))
+
+
 def test_runner_declines_what_it_does_not_compute():
     base = {"attrs": dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=2),
             "dtype": np.dtype("float32"), "shape": (1, 2, 2, 2), "op": "conv2d"}

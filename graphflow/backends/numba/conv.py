@@ -617,7 +617,10 @@ def _with_kernels(fast, kernels, impl, attrs, fused=False):
     batch entries and calls `then(lo, hi)` for each chunk as soon as it is done, on the thread
     that computed it, with rows [lo, hi) of the output viewed as (batch * rows_per_image, -1):
     a fused epilogue (e.g. bias + relu) reads a chunk while it is still in cache; the chunk
-    k = lo // (images * rows_per_image) may keep per-chunk partial sums."""
+    k = lo // (images * rows_per_image) may keep per-chunk partial sums. A runner whose `fast`
+    has `per_chunk` (max pooling) gets `call.per_chunk(x) -> (chunk(lo, hi), finish())`: run
+    per batch chunk of `x` inside the fused epilogue producing it (`plan._ClusterStep.
+    take_product`), finish() returns the result."""
     def call(*xs):
         for k in kernels:
             if k.fn is None:
@@ -634,7 +637,21 @@ def _with_kernels(fast, kernels, impl, attrs, fused=False):
                     return out
             return fast(*xs, out=out, then=then, rows_per_image=rows_per_image, images=images)
         call.fused = fused_call
+    if hasattr(fast, "per_chunk"):
+        def per_chunk(x):
+            # batch chunk by batch chunk as a producer writes them (`fast.per_chunk`); on the
+            # numpy impl (kernels compiling) all at once by finish()
+            if all(k.fn is not None for k in kernels):
+                made = fast.per_chunk(x)
+                if made is not None:
+                    return made
+            return _nothing, lambda: call(x)
+        call.per_chunk = per_chunk
     return call
+
+
+def _nothing(lo, hi):
+    pass
 
 
 #: the largest reduction (kh*kw*C) of an ungrouped convolution convolved directly; above it
@@ -932,6 +949,28 @@ def _max_pool(d, impl, dt, in_shapes):
         if taps.nbytes <= POOL_TAPS.largest:
             POOL_TAPS.put(key, x, taps)
         return out
+
+    def per_chunk(x):
+        """(chunk(lo, hi), finish()) for an `x` still being computed: chunk pools images
+        [lo, hi) (once they are written), finish() returns the output after the last chunk and
+        keeps the taps for the gradient; None if `x` is not the array the kernel reads."""
+        if x.__class__ is not np.ndarray or x.dtype != dt or not x.flags.c_contiguous:
+            return None
+        out = np.empty(_pooled(x.shape, d["attrs"]), dt)
+        taps = np.empty(out.shape, np.uint8) if kh * kw < 256 else None
+
+        def chunk(lo, hi):
+            if taps is None:
+                k.fn(x[lo:hi], out[lo:hi], kh, kw, sh, sw, pt, pl, low)
+            else:
+                k.fn(x[lo:hi], out[lo:hi], taps[lo:hi], kh, kw, sh, sw, pt, pl, low)
+
+        def finish():
+            if taps is not None and taps.nbytes <= POOL_TAPS.largest:
+                POOL_TAPS.put(key, x, taps)
+            return out
+        return chunk, finish
+    fast.per_chunk = per_chunk
     return fast, [k]
 
 

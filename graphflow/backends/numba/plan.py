@@ -269,7 +269,8 @@ class _ClusterStep:
     pre_steps = ()
     inplace = None
     inplace_runs = 0
-    follow = None           # a batched matmul of an output run per chunk here (take_product)
+    follow = None           # a batched matmul or a max pooling of an output, run per chunk
+    #                         here (take_product)
 
     def __init__(self, plan, k, info, live):
         g = plan.graph.nx
@@ -313,13 +314,15 @@ class _ClusterStep:
         """Run node step `st` (the next step) inside this one when it is a batched float matmul
         whose first operand is an output of this step's fused-anchor loop, chunked like it:
         each chunk's product runs right after the chunk's epilogue, on the same thread, while
-        its rows are in cache (attention: a head's probabilities @ v after its softmax).
-        True if taken."""
+        its rows are in cache (attention: a head's probabilities @ v after its softmax); or
+        a node whose runner works per batch chunk (`_take_per_chunk`). True if taken."""
         g = self.plan.graph.nx
         fused = self._fused_anchor() if self.why_numpy is None else None
         d = st.d if st.kind == "node" else None
-        if fused is None or d is None or OPS[d["op"]] is not MATMUL or self.follow is not None:
+        if fused is None or d is None or self.follow is not None:
             return False
+        if OPS[d["op"]] is not MATMUL:
+            return self._take_per_chunk(st, fused)
         run = blas.matmul_runner(d)
         shape, rank = fused[0], len(fused[0])
         a, b = d["inputs"][:2]
@@ -335,6 +338,26 @@ class _ClusterStep:
         self.follow = dict(node=st.node, slot=st.out, run=run, j=full[0], b=self.plan.slot[b],
                            shape=tuple(int(v) for v in so), dtype=d["dtype"], rank=rank,
                            per=self.extents[0] // shape[0])
+        self.fallback_steps = self.fallback_steps + [(st.out, st.fn, st.ins, st.node)]
+        return True
+
+    def _take_per_chunk(self, st, fused):
+        """Run node step `st` inside this one when its runner works batch chunk by batch chunk
+        (`per_chunk`: conv.py's max pooling) on an output of this step's fused-anchor loop:
+        each chunk pooled right after its epilogue, on the same thread, while the rows are in
+        cache (conv + bias + relu, then max pooling). True if taken."""
+        per_chunk = getattr(st.fn, "per_chunk", None)
+        d, g = st.d, self.plan.graph.nx
+        if per_chunk is None or len(d["inputs"]) != 1:
+            return False
+        a = d["inputs"][0]
+        full = [j for j, o in enumerate(self.out_plan[:len(self.spec.outputs)])
+                if o.slot == self.plan.slot[a] and a in self.outs]
+        sa = tuple(g.nodes[a]["shape"])
+        if not full or not sa or sa[0] != fused[0][0]:
+            return False
+        self.follow = dict(node=st.node, slot=st.out, per_chunk=per_chunk, j=full[0],
+                           per=self.extents[0] // fused[0][0], fn=st.fn)
         self.fallback_steps = self.fallback_steps + [(st.out, st.fn, st.ins, st.node)]
         return True
 
@@ -469,7 +492,11 @@ class _ClusterStep:
             body += [ind + t for t in palloc if ind]
             body += [ind + "def chunk(lo, hi):", ind + f"    fn({', '.join(cargs)})"]
             fw = self.follow
-            if fw is not None:      # the next matmul, on this chunk's batch entries
+            if fw is not None and "per_chunk" in fw:    # e.g. max pooling, on these images
+                ns["PCH"] = fw["per_chunk"]
+                body[-2:-2] = [f"pch, pfin = PCH(o{fw['j']})"]
+                body.append(f"    pch(lo // {fw['per']}, hi // {fw['per']})")
+            elif fw is not None:    # the next matmul, on this chunk's batch entries
                 ns["FP"], ns["FD"] = fw["run"].into, fw["dtype"]
                 body[-2:-2] = [f"of = empty({fw['shape']}, FD)", f"fb = vals[{fw['b']}]",
                                f"fbs = fb.ndim == {fw['rank']} and fb.shape[0] != 1"]
@@ -478,6 +505,8 @@ class _ClusterStep:
             if fused is not None:
                 ins = ", ".join(f"vals[{i}]" for i in self.anchor_run[2])
                 body.append(f"AFZ({ins}, A, chunk, {per_image}, {images})")
+                if fw is not None and "per_chunk" in fw:
+                    body.append("of = pfin()")
             else:
                 body.append(ind + f"POOL.run(chunk, {self.extents[0]}, ROWS)")
             body += [ind + f"o{j} = COMB{j}(p{j})" for j in partial.values()]
@@ -632,7 +661,13 @@ class _ClusterStep:
                 lines.append(f"    simd:    {k.vector}")
             if k.path:
                 lines.append(f"    file:    {k.path}")
-        if self.follow is not None:
+        if self.follow is not None and "per_chunk" in self.follow:
+            f = self.follow
+            fd = g.nodes[f["node"]]
+            lines.append(f"    then:    %{f['node']} {fd['op']} of each batch chunk of "
+                         f"%{fd['inputs'][0]}, on the thread that computed it, while it is in "
+                         "cache")
+        elif self.follow is not None:
             f = self.follow
             lines.append(f"    then:    %{f['node']} matmul of each chunk's rows of "
                          f"%{g.nodes[f['node']]['inputs'][0]}, on the thread that computed them "
@@ -755,6 +790,8 @@ class NumbaPlan:
         for st in self.steps:     # hand-written kernels of node steps and anchors (conv.py)
             fn = st.fn if st.kind == "node" else getattr(st, "anchor_run", (None, None))[1]
             ks += [k for k in getattr(fn, "kernels", ()) if k not in ks]
+            fw = st.follow if st.kind == "cluster" else None    # a node step run inside it
+            ks += [k for k in getattr(fw and fw.get("fn"), "kernels", ()) if k not in ks]
         return ks
 
     def request(self, sync=None):
