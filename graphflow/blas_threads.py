@@ -24,6 +24,26 @@ import numpy as np
 SMALL_GEMM = 1 << 22
 
 
+_LIBS = []
+
+
+def lib_controllers():
+    """threadpoolctl's controllers of the thread pools loaded in this process (BLAS, OpenMP),
+    from one scan of the loaded libraries per process (a scan costs ~3-5 ms: the BLAS switch
+    below and the backend's thread cap share it); [] without threadpoolctl.
+
+    >>> all(hasattr(c, "set_num_threads") for c in lib_controllers())
+    True
+    """
+    if not _LIBS:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _LIBS.append(list(ThreadpoolController().lib_controllers))
+        except Exception:        # threadpoolctl missing or unusable: leave the pools alone
+            _LIBS.append([])
+    return _LIBS[0]
+
+
 class _SingleThreadedBlas:
     """While a gemm-per-batch-chunk job runs on the chunk pool, BLAS (OpenBLAS/MKL/BLIS, through
     threadpoolctl) uses one thread per call: the pool's threads are the parallelism. BLAS's own
@@ -40,12 +60,7 @@ class _SingleThreadedBlas:
 
     def controllers(self):
         if self.ctls is None:
-            try:
-                from threadpoolctl import ThreadpoolController
-                self.ctls = [c for c in ThreadpoolController().lib_controllers
-                             if c.user_api == "blas"]
-            except Exception:        # threadpoolctl missing or unusable: leave BLAS alone
-                self.ctls = []
+            self.ctls = [c for c in lib_controllers() if c.user_api == "blas"]
         return self.ctls
 
     def refresh(self):

@@ -13,6 +13,8 @@ prange kernel took 8.0 ms with omp, 3.7 ms with workqueue, 4.3 ms serial).
 import os
 import sys
 
+from ...blas_threads import lib_controllers
+
 _configured = None
 
 
@@ -38,11 +40,11 @@ def configure():
     if _configured is not None:
         return _configured
     n = usable_cores()
-    try:
-        from threadpoolctl import threadpool_info, threadpool_limits
-        if any(p.get("num_threads", 0) > n for p in threadpool_info()):
-            threadpool_limits(n)
-    except Exception:   # threadpoolctl missing or a library it cannot drive: leave it
-        pass
+    for c in lib_controllers():     # (one scan of the loaded libraries, shared with SINGLE_BLAS)
+        try:
+            if c.get_num_threads() > n:
+                c.set_num_threads(n)
+        except Exception:   # a library threadpoolctl cannot drive: leave it
+            pass
     _configured = n
     return n
