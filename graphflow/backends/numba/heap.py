@@ -20,7 +20,6 @@ C library without `mallopt` (not glibc) this does nothing.
 True
 """
 import ctypes
-import ctypes.util
 import os
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
@@ -43,6 +42,7 @@ def keep_freed_memory():
     try:   # the process's own symbols first: find_library runs `ldconfig -p` (~7 ms)
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
+        import ctypes.util      # (imports subprocess: only here)
         try:
             mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
         except (OSError, AttributeError):

@@ -36,11 +36,16 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
+
+from ...lazy import lazy_module
+
+# only a process that builds shared objects (the compiler process) imports these; one that
+# loads them does not (subprocess: ~4 ms of a warm start)
+subprocess = lazy_module("subprocess")
+tempfile = lazy_module("tempfile")
 
 #: changes whenever the C side (struct offsets, entry protocol, runtime shim) changes
 NATIVE_VERSION = "gf-native-6"
