@@ -513,6 +513,7 @@ globals().update({_n: getattr(math, _n) for _n in ("acos", "acosh", "asin", "asi
 linalg.__dict__.update({_n: getattr(_lx, _n) for _n in _lx.__all__[:5]})
 math.__dict__.update(nextafter=_lx.nextafter, sobol_sample=_lx.sobol_sample)
 image.__dict__.update({_n: getattr(_ij, _n) for _n in _ij.__all__})
+train.load_variable = _ckpt.load_variable
 globals().update({_n: getattr(debugging, _n) for _n in ("assert_equal", "assert_greater",
                                                         "assert_less", "assert_rank")})
 as_string = strings.as_string

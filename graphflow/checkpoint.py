@@ -293,6 +293,17 @@ def list_variables(ckpt_dir_or_file):
     return sorted(CheckpointReader(ckpt_dir_or_file).get_variable_to_shape_map().items())
 
 
+def load_variable(ckpt_dir_or_file, name):
+    """The value (numpy) a checkpoint holds under key `name` (`tf.train.load_variable`).
+
+    >>> import tempfile, os, graphflow as tf
+    >>> p = tf.train.Checkpoint(w=tf.Variable([1.0, 2.0])).write(os.path.join(tempfile.mkdtemp(), "c"))
+    >>> tf.train.load_variable(p, "w/.ATTRIBUTES/VARIABLE_VALUE").tolist()
+    [1.0, 2.0]
+    """
+    return CheckpointReader(ckpt_dir_or_file).get_tensor(name)
+
+
 # ------------------------------------------------------------------ restore
 class LoadStatus:
     """What a restore matched: `assert_consumed` (every checkpoint value went to a Variable,

@@ -82,7 +82,7 @@ def main(mode, out):
                 return c.all_reduce(t * 2.0, "sum") + c.all_gather(t)[:4]
             res["traced"] = traced(x).numpy().tolist()
             res["reduce_mean_axis"] = float(strategy.reduce("mean", x, axis=0))
-            res["dataset"] = [b.tolist() for b in strategy.experimental_distribute_dataset(
+            res["dataset"] = [b.numpy().tolist() for b in strategy.experimental_distribute_dataset(
                 [np.arange(6), np.arange(6, 10)])]
             # per-replica random streams, eager and traced; variables start as worker 0's
             tf.random.set_seed(7)

@@ -194,8 +194,44 @@ class Strategy:
         for v, val in zip(variables, values):
             v.assign(val)
 
+    def experimental_local_results(self, value):
+        """The values of a (per-replica) result held by this process: one replica each.
+
+        >>> Strategy().experimental_local_results(constant(3)).__len__()
+        1
+        """
+        return tuple(value) if isinstance(value, PerReplica) else (value,)
+
+    def experimental_distribute_values_from_function(self, value_fn):
+        """`value_fn(ValueContext)` for this process's replica (TF's per-replica values made
+        by a function of the replica id).
+
+        >>> Strategy().experimental_distribute_values_from_function(
+        ...     lambda ctx: ctx.replica_id_in_sync_group)
+        0
+        """
+        return value_fn(ValueContext(self.worker_index, self.num_replicas_in_sync))
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.communicator!r}>"
+
+
+class PerReplica(tuple):
+    """Values of several replicas held by one process (graphflow runs one replica a process,
+    so strategies return plain values; this marks a tuple of them when one is built)."""
+
+
+class ValueContext:
+    """What `experimental_distribute_values_from_function`'s function gets (TF's
+    `tf.distribute.experimental.ValueContext`): ints, not tensors."""
+
+    def __init__(self, replica_id_in_sync_group=0, num_replicas_in_sync=1):
+        self.replica_id_in_sync_group = replica_id_in_sync_group
+        self.num_replicas_in_sync = num_replicas_in_sync
+
+
+class _DefaultDistributionStrategy(Strategy):
+    """The strategy outside any scope (TF's default): one replica, this process."""
 
 
 class MultiWorkerMirroredStrategy(Strategy):
@@ -259,7 +295,7 @@ class DistributedDataset:
     def __iter__(self):
         for batch in self.dataset:
             leaves, rebuild = flatten(batch)
-            yield rebuild([self.strategy.shard(np.asarray(x)) for x in leaves])
+            yield rebuild([to_tensor(self.strategy.shard(np.asarray(x))) for x in leaves])
 
 
 # ------------------------------------------------------------------ module functions
@@ -301,7 +337,7 @@ def get_strategy():
     if s is not None:
         return s
     if not _DEFAULT:
-        _DEFAULT.append(Strategy(_c.SINGLE_PROCESS))
+        _DEFAULT.append(_DefaultDistributionStrategy(_c.SINGLE_PROCESS))
     return _DEFAULT[0]
 
 
@@ -311,7 +347,9 @@ def has_strategy():
 
 
 def in_cross_replica_context():
-    return getattr(_LOCAL, "replica", None) is None
+    """True inside a strategy's scope outside `run` (TF: False outside any strategy, in the
+    default replica context, and inside `run`)."""
+    return getattr(_LOCAL, "replica", None) is None and has_strategy()
 
 
 def get_replica_context():
