@@ -42,9 +42,9 @@ def keep_freed_memory():
     try:   # the process's own symbols first: find_library runs `ldconfig -p` (~7 ms)
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
-        import ctypes.util      # (imports subprocess: only here)
+        from ctypes.util import find_library     # (imports subprocess: only here)
         try:
-            mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+            mallopt = ctypes.CDLL(find_library("c") or "libc.so.6").mallopt
         except (OSError, AttributeError):
             return _done
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
