@@ -434,7 +434,7 @@ def slice(input_, begin, size, name=None):
     array([[4, 5]], dtype=int32)
     """
     x = to_tensor(input_)
-    if is_traced(begin) or is_traced(size) or any(is_traced(v) for v in (
+    if is_traced(begin) or is_traced(size) or any(is_traced(v) for v in list(
             begin if isinstance(begin, (list, tuple)) else []) + list(
             size if isinstance(size, (list, tuple)) else [])):   # bounds known when it runs
         if len(begin) != x.ndim or len(size) != x.ndim:
