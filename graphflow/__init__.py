@@ -100,6 +100,8 @@ from . import linalg_operators as _lo
 from . import core_extras as _ce
 from . import linalg_extras as _lx
 from . import image_jpeg as _ij
+from . import types_api as _ty
+from .function import ConcreteFunction as _ConcreteFunction
 from .ops import ctc_ops as _ctc
 from . import ctc_decode as _ctc_decode
 from .ops import sampled_losses as _sampled, space_batch as _space_batch
@@ -514,6 +516,9 @@ linalg.__dict__.update({_n: getattr(_lx, _n) for _n in _lx.__all__[:5]})
 math.__dict__.update(nextafter=_lx.nextafter, sobol_sample=_lx.sobol_sample)
 image.__dict__.update({_n: getattr(_ij, _n) for _n in _ij.__all__})
 train.load_variable = _ckpt.load_variable
+types = _namespace("types", experimental=_namespace(
+    "types.experimental", GenericFunction=Function, PolymorphicFunction=Function,
+    ConcreteFunction=_ConcreteFunction, **{_n: getattr(_ty, _n) for _n in _ty.__all__}))
 globals().update({_n: getattr(debugging, _n) for _n in ("assert_equal", "assert_greater",
                                                         "assert_less", "assert_rank")})
 as_string = strings.as_string

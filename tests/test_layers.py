@@ -31,7 +31,7 @@ LAYERS = [
     ("autodiff + control flow", ["graphflow.autodiff", "graphflow.tape", "graphflow.control_ops",
                                  "graphflow.control_flow", "graphflow.custom_gradient",
                                  "graphflow.py_func", "graphflow.api_extras", "graphflow.lookup",
-                                 "graphflow.core_extras", "graphflow.extension_type",
+                                 "graphflow.core_extras", "graphflow.extension_type", "graphflow.types_api",
                                  "graphflow.ctc_decode", "graphflow.nn_compat",
                                  "graphflow.compat_api"]),
     ("passes", ["graphflow.passes"]),
