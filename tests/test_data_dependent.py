@@ -90,3 +90,29 @@ def test_bincount_of_negative_values_is_an_error_at_run_time():
     f = tf.function(lambda a: tf.math.bincount(a))
     with pytest.raises(tf.errors.InvalidArgumentError, match="bincount: arr must be non-negative"):
         f(tf.constant([1, -2]))
+
+
+@pytest.mark.parametrize("jit", MODES)
+def test_segment_ops_with_traced_counts(jit):
+    f = tf.function(lambda x, ids, n: (tf.math.segment_max(x, ids),
+                                       tf.math.unsorted_segment_sum(x, ids, n),
+                                       tf.math.unsorted_segment_mean(x, ids, n + 1),
+                                       tf.math.segment_min(x, ids)), jit_compile=jit)
+    cf = f.get_concrete_function(tf.TensorSpec([4, 3]), tf.TensorSpec([4], tf.int32),
+                                 tf.TensorSpec([], tf.int32))
+    assert [tuple(o.shape) for o in cf.structured_outputs] == [(None, 3)] * 4   # as TF 2.21
+    ids = tf.constant([0, 0, 2, 2])
+    got = f(tf.constant(X), ids, tf.constant(3))
+    want = (tf.math.segment_max(X, ids), tf.math.unsorted_segment_sum(X, ids, 3),
+            tf.math.unsorted_segment_mean(X, ids, 4), tf.math.segment_min(X, ids))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+
+
+def test_segment_gradients_with_traced_counts_second_order():
+    def loss(x):
+        ids = tf.cast(tf.reduce_sum(tf.ones_like(x[:, :1]), 1), tf.int32) * tf.constant([0, 1, 1, 2])
+        n = tf.reduce_max(ids) + 1
+        return (tf.math.unsorted_segment_max(tf.sin(x), ids, n) ** 2,
+                tf.math.segment_sum(x * x, ids))
+    check_grad(tf.function(loss), [np.random.default_rng(1).normal(size=(4, 2))])

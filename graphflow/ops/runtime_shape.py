@@ -24,7 +24,7 @@ from ..errors import InvalidArgumentError
 from ..shapes import Dim
 from ..tensor import SymbolicTensor, Tensor, to_tensor
 from . import creation, math_ops
-from .registry import OPS, Aval, defop, fmt_avals, linear_in
+from .registry import OPS, VIA_VJP, Aval, defop, fmt_avals, linear_in
 
 _OK = (int, np.integer, Dim)
 
@@ -229,6 +229,55 @@ def bind_sized(op, xs, attrs, shape):
     wrapper = BY_DIMS_RANDOM if "random" in OPS[op].effects else BY_DIMS
     return bind(wrapper, [shape_tensor(shape)] + list(xs),
                 {"op": op, "attrs": tuple(sorted(attrs.items())), "shape": dims})
+
+
+def _with_values(vals, attrs, names):
+    out = dict(attrs)
+    out.update({k: int(v) for k, v in zip(names, np.asarray(vals).reshape(-1))})
+    return out
+
+
+def _rt_attrs_impl(vals, *xs, op, attrs, names):
+    return OPS[op].impl(*xs, **_with_values(vals, attrs, names))
+
+
+def _rt_attrs_rule(vals, *xs, op, attrs, names):
+    if tuple(vals.shape) != (len(names),) or np.dtype(vals.dtype).kind not in "iu":
+        raise InvalidArgumentError(f"{op}: {', '.join(names)} must be integer scalars "
+                                   f"(inputs: {fmt_avals([vals, *xs])})")
+    return OPS[op].rule(*xs, **dict(attrs), **{k: None for k in names})
+
+
+def _rt_attrs_vjp(i, o, g, op, attrs, names):
+    vals = i[0]   # the op's VJP gets the values as traced scalars (it builds ops with them)
+    return [None] + list(OPS[op].vjp(list(i[1:]), o, g, **dict(attrs),
+                                     **{k: vals[j] for j, k in enumerate(names)}))
+
+
+RUNTIME_ATTRS = defop(
+    "runtime_attrs", _rt_attrs_impl, _rt_attrs_rule, _rt_attrs_vjp, jvp=VIA_VJP,
+    doc="`op(*xs, **attrs)` with the integer attrs `names` read from `vals` when the graph "
+        "runs (e.g. a segment sum's num_segments computed in the graph); their sizes in the "
+        "result are run-time dims (None). The op's VJP receives them as traced scalars.")
+
+
+def bind_runtime_attrs(op, xs, attrs, runtime):
+    """`bind(op, xs, {**attrs, **runtime})` where `runtime` maps integer attrs to traced
+    scalars (known when the graph runs).
+
+    >>> bind_runtime_attrs("unsorted_segment_sum", [to_tensor([1., 2.]), to_tensor([1, 1])], {},
+    ...                    {"num_segments": to_tensor(2)}).numpy()
+    array([0., 3.], dtype=float32)
+    """
+    names = tuple(sorted(runtime))
+    vals = _stack([math_ops.cast(to_tensor(runtime[k]), _dt.int64) for k in names])
+    return bind(RUNTIME_ATTRS, [vals] + [to_tensor(x) for x in xs],
+                {"op": op, "attrs": tuple(sorted(attrs.items())), "names": names})
+
+
+def _stack(ts):
+    from .shape_ops import stack   # (one layer)
+    return stack(ts)
 
 
 # ---------------------------------------------------------------- what is known when tracing

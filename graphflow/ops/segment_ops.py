@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
-from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
+from ..tensor import Tensor, constant, to_tensor
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import CONSTANT, OPS, OTHER, VIA_VJP, Aval, defop, linear_in, op_error, same_dtype
@@ -118,20 +118,31 @@ def known_value(x):
 
 
 def _static_count(num_segments, opname):
+    """num_segments as an int, or as a traced scalar (the output's leading dim is then known
+    when the graph runs)."""
     v = known_value(num_segments)
     if v is None:
-        raise op_error(opname, (to_tensor(num_segments),), "num_segments must have a value (a "
-                       "Python int, or an eager or constant tensor): it is the output's leading dim")
+        n = to_tensor(num_segments)
+        if n.ndim != 0 or not n.dtype.is_integer:
+            raise op_error(opname, (n,), "num_segments must be an integer scalar")
+        return n
     return int(v)
 
 
+def _bind(op, data, ids, n, **attrs):
+    """The segment op with `num_segments` n: an int, or a traced scalar read at run time."""
+    if isinstance(n, Tensor):
+        from . import runtime_shape   # (same layer)
+        return runtime_shape.bind_runtime_attrs(op.name, [data, ids], attrs, {"num_segments": n})
+    return bind(op, [data, ids], {"num_segments": n, **attrs})
+
+
 def _num_from_ids(segment_ids, opname):
-    """max(id) + 1 of sorted segment ids (their value is needed: it is the output's size)."""
+    """max(id) + 1 of sorted segment ids: an int for known ids, else a traced scalar."""
     v = known_value(segment_ids)
-    if v is None:
-        raise op_error(opname, (to_tensor(segment_ids),), "the output size is max(segment_ids) + "
-                       "1, so the ids need a value (eager or constant); inside @function use "
-                       "unsorted_segment_* with num_segments")
+    if v is None:   # known when the graph runs (ids out of order: each still sums its own rows)
+        ids = to_tensor(segment_ids)
+        return _m.reduce_max(_s.concat([_s.reshape(ids, [-1]), constant([-1], ids.dtype)], 0)) + 1
     v = v.reshape(-1)
     if v.size and (np.any(np.diff(v) < 0) or v[0] < 0):
         raise op_error(opname, (to_tensor(segment_ids),), "segment ids must be sorted and "
@@ -152,7 +163,7 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """
     data, ids = _args(data, segment_ids)
     n = _static_count(num_segments, "unsorted_segment_sum")
-    return bind(SUM, [data, ids], {"num_segments": n})
+    return _bind(SUM, data, ids, n)
 
 
 def unsorted_segment_max(data, segment_ids, num_segments, name=None):
@@ -163,7 +174,7 @@ def unsorted_segment_max(data, segment_ids, num_segments, name=None):
     """
     data, ids = _args(data, segment_ids)
     n = _static_count(num_segments, "unsorted_segment_max")
-    return bind(MAX, [data, ids], {"num_segments": n, "empty": "lowest"})
+    return _bind(MAX, data, ids, n, empty="lowest")
 
 
 def unsorted_segment_min(data, segment_ids, num_segments, name=None):
@@ -181,8 +192,8 @@ def unsorted_segment_min(data, segment_ids, num_segments, name=None):
 
 
 def _mean(data, ids, n):
-    total = bind(SUM, [data, ids], {"num_segments": n})
-    count = bind(SUM, [_m.ones_like(ids, data.dtype), ids], {"num_segments": n})
+    total = _bind(SUM, data, ids, n)
+    count = _bind(SUM, _m.ones_like(ids, data.dtype), ids, n)
     count = _m.maximum(count, _m.ones_like(count))
     for _ in range(total.ndim - 1):
         count = _s.expand_dims(count, -1)
@@ -209,7 +220,7 @@ def segment_sum(data, segment_ids, name=None):
     """
     n = _num_from_ids(segment_ids, "segment_sum")
     data, ids = _args(data, segment_ids)
-    return bind(SUM, [data, ids], {"num_segments": n})
+    return _bind(SUM, data, ids, n)
 
 
 def segment_mean(data, segment_ids, name=None):
@@ -231,7 +242,7 @@ def segment_max(data, segment_ids, name=None):
     """
     n = _num_from_ids(segment_ids, "segment_max")
     data, ids = _args(data, segment_ids)
-    return bind(MAX, [data, ids], {"num_segments": n, "empty": "zero"})
+    return _bind(MAX, data, ids, n, empty="zero")
 
 
 def segment_min(data, segment_ids, name=None):
@@ -242,7 +253,7 @@ def segment_min(data, segment_ids, name=None):
     """
     n = _num_from_ids(segment_ids, "segment_min")
     data, ids = _args(data, segment_ids)
-    return -bind(MAX, [-data, ids], {"num_segments": n, "empty": "zero"})
+    return -_bind(MAX, -data, ids, n, empty="zero")
 
 
 # ------------------------------------------------------------------ bincount, searchsorted
