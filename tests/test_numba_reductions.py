@@ -546,7 +546,8 @@ def test_float32_blockwise_sums_stay_within_numpy_error(shape, axis):
 
 
 def test_float32_blockwise_sums_keep_signed_zero_nan_and_inf():
-    """The blocks start from -0.0 (sum of -0s is -0 as numpy), NaN and inf propagate, and
+    """The blocks start from +0. (numpy's sums start from the identity 0.: a sum of -0.s is
+    +0.), NaN and inf propagate, and
     sizes around the block edges (1023, 1024, 1025, 2049 values per row; 63/64/65 rows)."""
     for n in (1023, 1024, 1025, 2049):
         x = np.full((3, n), -0.0, np.float32)
@@ -555,7 +556,8 @@ def test_float32_blockwise_sums_keep_signed_zero_nan_and_inf():
         got, want, _ = both(lambda x: [tf.reduce_sum(x, 1), tf.reduce_sum(x)], x)
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)
-        assert np.signbit(got[0][0])
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+        assert got[0][0] == 0 and not np.signbit(got[0][0])   # numpy's x.sum(1) of -0.s: +0.
     for rows in (63, 64, 65, 129):
         x = special(np.float32, (rows, 40), rows)
         got, want, _ = both(lambda x: tf.reduce_sum(x, 0), x)

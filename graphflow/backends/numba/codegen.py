@@ -156,7 +156,8 @@ def _init(kind, acc, dtype=None):
         sfx = "f32" if np.dtype(dtype).itemsize == 4 else "f64"
         return f"{kind}key_{sfx}({np_type(dtype)}({inf}))"
     if kind == "sum":
-        v = "-0.0" if dt.kind == "f" else "0"   # the exact identity: sum of -0s is -0 (numpy)
+        # +0.: numpy's float sums start from the identity 0. (a sum of -0.s is +0.)
+        v = "0.0" if dt.kind == "f" else "0"
     elif kind == "prod":
         v = "1"
     elif dt.kind == "f":
@@ -210,7 +211,7 @@ def _sum_blocks(out, level, ind, baccs, accs, body):
             f"{pad}    m{level} = min({SUM_BLOCK}, n{level} - b{level})",
             f"{pad}    e{level} = m{level} - m{level} % {VECTOR_STEP}"]
     for loop in (f"range(e{level})", f"range(e{level}, m{level})"):
-        out += [f"{pad}    {b} = np.float32(-0.0)" for b in baccs]
+        out += [f"{pad}    {b} = np.float32(0.0)" for b in baccs]
         out += [f"{pad}    for j{level} in {loop}:", f"{pad}        i{level} = b{level} + j{level}"]
         body()
         out += [f"{pad}    {a} = {a} + np.float64({b})" for a, b in zip(accs, baccs)]
@@ -776,7 +777,7 @@ def generate(spec):
             emit([f"for c{level} in range((n{level} + {block_size - 1}) // {block_size}):",
                   f"    b{level} = c{level} * {block_size}"], ind)
             emit(["for qi in range(nki):"], ind + 1)
-            emit([f"bacc{k}[qi] = np.float32(-0.0)" for k in bk], ind + 2)
+            emit([f"bacc{k}[qi] = np.float32(0.0)" for k in bk], ind + 2)
             emit([f"for j{level} in range(min({block_size}, n{level} - b{level})):",
                   f"    i{level} = b{level} + j{level}"], ind + 1)
             body(level + 1, ind + 2)
