@@ -80,7 +80,8 @@ def test_spot_values_as_tf_prints_them():
 def test_gradients_through_masks_and_weighted_bincount():
     def loss(x, w):
         kept = tf.boolean_mask(x, x[:, 0] > 0.)
-        counts = tf.math.bincount(tf.constant([0, 2, 2, 5]), weights=tf.sin(w), maxlength=4)
+        ids = tf.cast(tf.abs(tf.sign(w)), tf.int32) * tf.constant([0, 2, 2, 5])   # traced values
+        counts = tf.math.bincount(ids, weights=tf.sin(w), maxlength=4)
         return tf.reduce_sum(tf.exp(kept)) * tf.reduce_sum(counts * counts)
     x = np.array([[1., 2.], [-1., 0.5], [0.3, -0.2]])
     check_grad(tf.function(loss), [x, np.array([0.1, 0.4, -0.3, 0.8])])
@@ -88,7 +89,8 @@ def test_gradients_through_masks_and_weighted_bincount():
 
 def test_bincount_of_negative_values_is_an_error_at_run_time():
     f = tf.function(lambda a: tf.math.bincount(a))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="bincount: arr must be non-negative"):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"bincount: received a label value of -2 .* outside the valid range"):
         f(tf.constant([1, -2]))
 
 

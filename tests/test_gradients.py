@@ -738,13 +738,6 @@ GRAD_CASES["dynamic_setitem"] = [
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
              for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]
 
-# bincount of weights (a run-time output size): the weights' gradient gathers per value
-from graphflow.ops import data_dependent as _dd  # noqa: E402
-GRAD_CASES["bincount"] = [
-    G(lambda w: tf.sin(_dd.bind(_dd.BINCOUNT, [tf.constant([2, 0, 2, 7], tf.int64), w * w],
-                                {"minlength": None, "maxlength": 4})), [rnd(4)])]
-PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
-             for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]
 GRAD_CASES["runtime_attrs"] = [
     G(lambda x: tf.sin(_rts.bind(_rts.RUNTIME_ATTRS, [tf.constant([3], tf.int64), x * x,
                                                       tf.constant([2, 0, 2])],

@@ -1321,10 +1321,6 @@ CASES.update({
     "unique_index": [Case([np.array([3, 1, 3, 2, 1], np.int32)],
                           lambda x: _dd.bind(_dd.UNIQUE_INDEX, [x], {"out_idx": "int64"}),
                           lambda x: np.array([0, 1, 0, 2, 1], np.int64))],
-    "bincount": [Case([np.array([1, 4, 1, 6], np.int64), f32(4)],
-                      lambda i, w: _dd.bind(_dd.BINCOUNT, [i, w], {"minlength": None,
-                                                                   "maxlength": 5}),
-                      lambda i, w: np.array([0, w[0] + w[2], 0, 0, w[1]], np.float32))],
     "runtime_sized": [Case([np.int32(3), np.int64(7)],
                            lambda n, s: _rts.bind(_rts.BY_DIMS, [tf.stack([n, 2]), tf.stack([s, s])], {
                                "op": "stateless_random", "shape": (None, 2),
@@ -1337,7 +1333,7 @@ CASES.update({
                                       "attrs": (("dtype", "float64"), ("seed", 3))}),
                                   check=lambda v: v.shape == (4,) or pytest.fail(f"{v.shape}"))],
 })
-for _name in ("where_indices", "unique_values", "unique_index", "bincount", "runtime_sized",
+for _name in ("where_indices", "unique_values", "unique_index", "runtime_sized",
               "runtime_sized_random"):
     for _c in CASES[_name]:
         _c.op = _name

@@ -1,5 +1,6 @@
 """Ops whose output size depends on the input's values: `tf.where(condition)`,
-`tf.boolean_mask`, `tf.unique`, `tf.math.bincount` inside `@function`.
+`tf.boolean_mask`, `tf.unique` inside `@function` (segment ops and `tf.math.bincount` of
+traced values: `graphflow.ops.segment_ops`).
 
 Eagerly these run on the values. Traced, their outputs get run-time dims (None, as TF prints
 them) computed each call; what follows runs on numpy like every node with run-time sizes
@@ -18,7 +19,7 @@ import numpy as np
 from ..dispatch import bind
 from ..errors import InvalidArgumentError
 from ..tensor import Tensor, to_tensor
-from .registry import VIA_VJP, Aval, defop, fmt_avals
+from .registry import Aval, defop, fmt_avals
 
 
 def traced(x):
@@ -122,51 +123,3 @@ def boolean_mask(tensor, mask, axis=None):
         idx = bind(WHERE_INDICES, [flat_m], {})[:, 0]
     return shape_ops.gather(x, idx, axis=axis)
 
-
-def _bincount_impl(ids, w, *, minlength, maxlength):
-    ids = np.asarray(ids).reshape(-1)
-    if ids.size and ids.min() < 0:
-        raise InvalidArgumentError(f"bincount: arr must be non-negative, got {int(ids.min())}")
-    n = int(ids.max()) + 1 if ids.size else 0
-    n = max(n, minlength or 0)
-    n = n if maxlength is None else min(n, maxlength)
-    keep = ids < n
-    w = np.asarray(w).reshape(-1)
-    return np.bincount(ids[keep], w[keep], minlength=n)[:n].astype(w.dtype)
-
-
-def _bincount_rule(ids, w, *, minlength, maxlength):
-    if np.dtype(ids.dtype).kind not in "iu" or len(ids.shape) != 1 or len(w.shape) != 1:
-        raise InvalidArgumentError(f"bincount: needs 1-D integer values and 1-D weights "
-                                   f"(inputs: {fmt_avals([ids, w])})")
-    n = minlength if minlength is not None and minlength == maxlength else None
-    return Aval((n,), w.dtype)
-
-
-def _bincount_vjp(i, o, g, *, minlength, maxlength):
-    from . import math_ops, runtime_shape, shape_ops   # (same layer)
-    ids, n = i[0], runtime_shape.shape_of(g, "int64")[0]
-    inside = math_ops.less(ids, n)   # values past maxlength count nowhere
-    picked = shape_ops.gather(g, math_ops.minimum(ids, math_ops.maximum(n - 1, 0)))
-    return [None, math_ops.where(inside, picked, math_ops.zeros_like(picked))]
-
-
-BINCOUNT = defop(
-    "bincount", _bincount_impl, _bincount_rule, _bincount_vjp, jvp=VIA_VJP,
-    doc="Sums of the weights `w` per value 0, 1, ... of the non-negative integers `ids`: "
-        "max(ids) + 1 entries (at least `minlength`, at most `maxlength`; larger values are "
-        "dropped), a run-time size.")
-
-
-def bincount(arr, weights=None, minlength=None, maxlength=None, dtype="int32"):
-    """`tf.math.bincount` of values known when the graph runs (the output size is).
-
-    >>> bincount(to_tensor([1, 1, 3])).numpy()
-    array([0, 2, 0, 1], dtype=int32)
-    """
-    from . import math_ops, shape_ops   # (same layer)
-    ids = math_ops.cast(shape_ops.reshape(to_tensor(arr), [-1]), "int64")
-    w = math_ops.ones_like(ids, dtype) if weights is None else \
-        shape_ops.reshape(to_tensor(weights), [-1])
-    return bind(BINCOUNT, [ids, w], {"minlength": None if minlength is None else int(minlength),
-                                     "maxlength": None if maxlength is None else int(maxlength)})

@@ -274,8 +274,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32,
     else:
         v = known_value(arr)
         if v is None:   # traced: the output size is known when the graph runs
-            from .data_dependent import bincount as traced_bincount   # (same layer)
-            return traced_bincount(arr, weights, minlength, maxlength, dtype)
+            return _traced_bincount(arr, weights, minlength, maxlength, dtype)
         if v.size and v.min() < 0:
             raise op_error("bincount", (to_tensor(arr),), "arr must be non-negative")
         n = int(v.max()) + 1 if v.size else 0
@@ -296,6 +295,23 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32,
         ids = _m.where(_m.less(ids, 0), ids, ids + row)
         return _s.reshape(bind(SUM, [w, ids], {"num_segments": rows * n}), [rows, n])
     return bind(SUM, [w, ids], {"num_segments": n})
+
+
+def _traced_bincount(arr, weights, minlength, maxlength, dtype):
+    """bincount of values known only when the graph runs: a segment sum whose count
+    max(arr) + 1 (within [minlength, maxlength]) is a traced scalar; values at or past it are
+    dropped, negative ones an error when it runs (as TF)."""
+    from .nn_ops import check_labels   # (same layer)
+    ids = check_labels(_m.cast(_s.reshape(to_tensor(arr), [-1]), _dt.int64), 1 << 62, "bincount")
+    n = _m.reduce_max(_s.concat([ids, constant([-1], _dt.int64)], 0)) + 1
+    if minlength is not None:
+        n = _m.maximum(n, constant(int(minlength), _dt.int64))
+    if maxlength is not None:
+        n = _m.minimum(n, constant(int(maxlength), _dt.int64))
+    ids = _m.where(_m.less(ids, n), ids, -_m.ones_like(ids))
+    w = _m.ones_like(ids, _dt.as_dtype(dtype)) if weights is None else \
+        _s.reshape(to_tensor(weights), [-1])
+    return _bind(SUM, w, ids, n)
 
 
 def _searchsorted_impl(seq, values, side="left", out_type="int32"):
