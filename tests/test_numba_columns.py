@@ -3,34 +3,25 @@ leading dims a row cluster keeps (layer norm's gamma/beta gradients) is added up
 kernel's last pass, so the data is read once; values equal the numpy executor's (NaN/inf/signed
 zeros included), serial, chunked on the pool and with no helper threads.
 """
-import warnings
-
 import numpy as np
 import pytest
 
 import graphflow as tf
-from graphflow.backends.numba.plan import NumbaPlan
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from test_numba_reductions import both as _both  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("sync_compile_module")   # conftest: kernels compiled in the caller
 
 
 def both(fn, *args):
-    """(numba outputs, numpy-executor outputs, numba plan) of traced `fn`."""
-    fj, fn_ = tf.function(fn), tf.function(fn, jit_compile=False)
-    targs = [tf.constant(a) for a in args]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        got, want = fj(*targs), fn_(*targs)
-    plan = fj.get_concrete_function(*targs)._executor
-    assert isinstance(plan, NumbaPlan)
+    """test_numba_reductions.both (numba outputs, numpy-executor outputs, plan), every cluster
+    compiled (none left on numpy)."""
+    got, want, plan = _both(fn, *args)
     for s in plan.cluster_steps:
-        assert s.last_error is None and s.why_numpy is None, (s.last_error, s.why_numpy)
-    got = got if isinstance(got, (list, tuple)) else [got]
-    want = want if isinstance(want, (list, tuple)) else [want]
-    return [np.asarray(a) for a in got], [np.asarray(b) for b in want], plan
+        assert s.why_numpy is None, s.why_numpy
+    return got, want, plan
 
 
 def close(got, want, rtol=2e-5):
