@@ -96,6 +96,24 @@ def test_a_second_trace_hits_and_updates_its_own_variables(cache_on, jit_compile
     assert cf2.pretty() == cf1.pretty()
 
 
+def test_a_hit_skips_the_numba_lowering_too(cache_on, monkeypatch):
+    from graphflow.backends.numba import plan as numba_plan
+    calls = []
+    real = numba_plan.lower_cluster
+    monkeypatch.setattr(numba_plan, "lower_cluster", lambda *a, **k: calls.append(1) or real(
+        *a, **k))
+    x, y = data()
+    _, step1, losses1 = train(0, None)
+    cold = len(calls)
+    assert cold > 0
+    _, step2, losses2 = train(0, None)           # the same values: the same losses
+    assert len(calls) == cold                    # kernel specs and sources from the entry
+    np.testing.assert_allclose(losses2, losses1, rtol=1e-6)
+    p1, p2 = step1.get_concrete_function(x, y)._executor, step2.get_concrete_function(x, y)._executor
+    assert [getattr(st, "source", None) for st in p2.cluster_steps] == [
+        getattr(st, "source", None) for st in p1.cluster_steps]
+
+
 def test_a_damaged_entry_is_deleted_and_the_passes_run(cache_on):
     x, y = data()
     train(0, False, steps=1)

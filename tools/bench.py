@@ -323,8 +323,11 @@ def first_call_timeline(step, args, before, calls):
         pass
     known = sum(v for name, v in parts[1:4] if v is not None)
     parts += [("first run", calls[0] - known if t else None), ("calls 2-100", sum(calls[1:]))]
+    pc = sys.modules.get("graphflow.backends.plan_cache")
+    hits = pc.STATS["hits"] if pc is not None else 0
     return ", ".join(f"{name} {v * 1e3:.0f}" if v is not None else f"{name} -"
                      for name, v in parts) + " ms" + (
+        f"; plan cache hits {hits}" if hits else "; no plan cache hit") + (
         "; numba imported" if "numba" in sys.modules else "; numba not imported") + (
         ", networkx imported" if "networkx" in sys.modules else ", networkx not imported")
 

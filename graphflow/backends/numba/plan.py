@@ -301,8 +301,12 @@ class _ClusterStep:
                     for v in g.successors(m)):
                 outs.append(m)
         self.outs = outs
-        self.lowered, self.why_numpy = lower_cluster(
-            g, info, members, self.anchor, outs, plan.slot, plan.contiguous, plan.outputs_set)
+        # kept with the fused graph, so the plan cache (backends/plan_cache.py) stores it too
+        memo = g.graph.setdefault("lowered", {})
+        if k not in memo:
+            memo[k] = lower_cluster(g, info, members, self.anchor, outs, plan.slot,
+                                    plan.contiguous, plan.outputs_set)
+        self.lowered, self.why_numpy = memo[k]
         lo = self.lowered
         self.absorbed = lo.absorbed if lo is not None else []
         if lo is not None:
