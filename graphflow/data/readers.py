@@ -71,6 +71,7 @@ class _FileDataset(Dataset):
             def make():
                 return inner._make()
         super().__init__(make, UNKNOWN_CARDINALITY, spec)
+        self._tf_class = type(self).__name__ + "V2"   # TF's class: TFRecordDatasetV2, ...
 
 
 class TextLineDataset(_FileDataset):

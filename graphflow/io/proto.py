@@ -126,15 +126,20 @@ def _text_bytes(b):
 
 
 def _text_float(v):
-    """protobuf's text format for a float field: the shortest %g form that round-trips
-    through float32, printed as a Python float."""
+    """protobuf's text format for a float field, as protobuf writes it: %.6g if that
+    round-trips through float32, else %.9g (2.71828175 for float32 e, not 2.7182817), printed
+    as a Python float.
+
+    >>> _text_float(np.float32(np.e)), _text_float(0.9876)
+    ('2.71828175', '0.9876')
+    """
     v = float(v)
     if v != v:
         return "nan"
     if v in (float("inf"), float("-inf")):
         return "inf" if v > 0 else "-inf"
     f32 = np.float32(v)
-    for precision in range(6, 10):
+    for precision in (6, 9):
         r = float(f"{v:.{precision}g}")
         if np.float32(r) == f32:
             return repr(r)
