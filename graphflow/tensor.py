@@ -11,7 +11,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import state as _state
-from .errors import DTypeConversionError, InvalidArgumentError, user_source
+from .errors import DTypeConversionError, InvalidArgumentError, OperatorNotAllowedInGraphError, user_source
 from .indexing import index_spec, sliced_shape
 from .ops.registry import ASSIGN
 from .shapes import Dim
@@ -309,16 +309,22 @@ class _TensorLike:
     def __len__(self):
         if not self.shape:
             raise TypeError("len() of unsized object: scalar tensor")
-        return self.shape[0]
+        n = self.shape[0]
+        if not isinstance(n, (int, np.integer)):   # TF's error (AutoGraph converts len())
+            raise TypeError(f"len is not well defined for a symbolic Tensor of shape {self.shape} "
+                            f"(at {user_source()}): its first dim is known when the function "
+                            "runs; use tf.shape(x)[0]")
+        return n
 
     def __iter__(self):
         if not self.shape:
             raise TypeError("iterating over a 0-d tensor is not allowed")
         n = self.shape[0]
         if not isinstance(n, (int, np.integer)):   # TF's error for an unknown dim in a trace
-            raise TypeError("Cannot iterate over a tensor with unknown first dimension (its "
-                            "size is known when the function runs: use tf.unstack(x, num=) or "
-                            "a tf.while_loop over tf.shape(x)[0])")
+            raise OperatorNotAllowedInGraphError(
+                "Cannot iterate over a tensor with unknown first dimension (its size is known "
+                "when the function runs: use tf.unstack(x, num=) or a tf.while_loop over "
+                "tf.shape(x)[0])")
         return (self[i] for i in range(n))
 
 

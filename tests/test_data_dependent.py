@@ -118,3 +118,24 @@ def test_segment_gradients_with_traced_counts_second_order():
         return (tf.math.unsorted_segment_max(tf.sin(x), ids, n) ** 2,
                 tf.math.segment_sum(x * x, ids))
     check_grad(tf.function(loss), [np.random.default_rng(1).normal(size=(4, 2))])
+
+
+def test_autograph_len_and_loops_over_run_time_lengths():
+    def rows_sum(x):
+        kept = masked(x)
+        s = tf.constant(0.)
+        for i in tf.range(len(kept)):        # len(): tf.shape(kept)[0], as TF's AutoGraph
+            s += kept[i, 0]
+        return s, len(kept) * 2
+
+    def over_rows(x):                         # x's first dim is unknown (input_signature)
+        s = tf.constant(0.)
+        for row in x:
+            s += tf.reduce_sum(row)
+        return s
+    s, n2 = tf.function(rows_sum)(tf.constant(X))
+    assert float(s) == 18. and int(n2) == 6
+    f = tf.function(over_rows, input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    assert float(f(tf.constant(X))) == 66.
+    with pytest.raises(tf.errors.OperatorNotAllowedInGraphError, match="unknown first dimension"):
+        tf.function(lambda x: [r for r in masked(x)])(tf.constant(X))

@@ -122,6 +122,17 @@ def print_(*objects, sep=" ", end="\n", file=None, flush=False):
     return builtins.print(*objects, sep=sep, end=end, file=file, flush=flush)
 
 
+def len_(s):
+    """AutoGraph's `len`: a traced tensor whose first dim is known only when the graph runs
+    gives `tf.shape(s)[0]` (as TF's converted `len`); known lengths stay Python ints."""
+    if isinstance(s, SymbolicTensor):
+        if not s.shape:
+            raise ValueError(f"len of a scalar tensor (at {user_source()}): len() needs rank >= 1")
+        d = s.shape[0]
+        return int(d) if isinstance(d, (int, np.integer)) else shape_ops.shape(s)[0]
+    return builtins.len(s)
+
+
 # TF converts builtins (print -> a run-time print) only with the optional feature
 # BUILTIN_FUNCTIONS; by default `print` stays Python's and runs while tracing
 _BUILTINS = contextvars.ContextVar("graphflow_autograph_builtins", default=False)
@@ -146,6 +157,8 @@ def converted_call(f):
     from .api import convert_cached   # noqa: the api module imports this one (same package)
     if f is builtins.print:
         return print_ if _BUILTINS.get() else f
+    if f is builtins.len:
+        return len_
     if inspect.ismethod(f) and inspect.isfunction(f.__func__) and not _library(f.__func__):
         g = convert_cached(f.__func__)
         return f if g is None else g.__get__(f.__self__)
@@ -460,7 +473,7 @@ def for_stmt(iterable, extra_test, body_fn, vars_, names, lineno=None):
     if isinstance(iterable, SymbolicTensor):
         _note(frame, lineno, "for", "graph: one while_loop node over the tensor's first axis")
         x = iterable
-        if not x.shape or x.shape[0] is None:
+        if not x.shape or not isinstance(x.shape[0], (int, np.integer)):   # None / unknown dim
             n = shape_ops.shape(x)[0]
         else:
             n = int(x.shape[0])
