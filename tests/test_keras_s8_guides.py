@@ -326,3 +326,90 @@ def test_new_optimizers_config_round_trip_and_training():
         first = model.evaluate(x, y, verbose=0)
         model.fit(x, y, epochs=15, batch_size=16, verbose=0)
         assert model.evaluate(x, y, verbose=0) < 0.2 * first
+
+
+# ---- logs and small utilities ------------------------------------------------------------
+def test_history_and_logs_keys_sorted_as_keras():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=["accuracy", "sparse_categorical_accuracy"])
+    x = np.random.RandomState(0).normal(size=(8, 3)).astype("float32")
+    y = np.arange(8) % 2
+    seen = []
+
+    class Keys(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(list(logs))
+    hist = model.fit(x, y, epochs=1, verbose=0, validation_split=0.25, callbacks=[Keys()])
+    # Keras 3.15 prints exactly these orders (its logs dicts have sorted keys)
+    assert list(hist.history) == ["accuracy", "loss", "sparse_categorical_accuracy",
+                                  "val_accuracy", "val_loss", "val_sparse_categorical_accuracy"]
+    assert seen[0] == ["accuracy", "loss", "sparse_categorical_accuracy"]
+    res = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(res) == ["accuracy", "loss", "sparse_categorical_accuracy"]
+    listed = model.evaluate(x, y, verbose=0)   # the list stays in metrics_names order
+    assert listed[0] == pytest.approx(res["loss"], rel=1e-6)
+
+    class Custom(keras.Model):
+        def train_step(self, data):
+            return {"zeta": 1.0, "alpha": 2.0, "mid": 3.0}
+    m = Custom(model.inputs, model.outputs)
+    m.compile("sgd")
+    assert list(m.fit(x, y, verbose=0).history) == ["alpha", "mid", "zeta"]
+
+
+def test_smart_resize_as_keras():
+    smart_resize = keras.preprocessing.image.smart_resize
+    img = np.arange(24, dtype="float32").reshape(4, 6, 1)
+    out = smart_resize(img, (3, 5))
+    assert isinstance(out, np.ndarray)
+    # Keras 3.15: the centered 4x6 -> 3x5 crop is the whole image here, bilinear resize
+    np.testing.assert_allclose(out[..., 0], [[0.1, 1.3, 2.5, 3.7, 4.9],
+                                             [6.1, 7.3, 8.5, 9.7, 10.9],
+                                             [12.1, 13.3, 14.5, 15.7, 16.9]], rtol=1e-5)
+    assert smart_resize(img, (2, 2), interpolation="nearest")[..., 0].tolist() == \
+        [[8.0, 10.0], [20.0, 22.0]]
+    x = np.random.RandomState(0).uniform(size=(2, 7, 5, 3)).astype("float32")
+    assert smart_resize(x, (4, 4)).shape == (2, 4, 4, 3)
+    assert float(smart_resize(x, (4, 4)).sum()) == pytest.approx(47.0594, abs=1e-3)
+    assert keras.preprocessing.image.save_img is keras.utils.save_img
+
+
+def test_multi_optimizer_matches_keras():
+    O = keras.optimizers
+    i = keras.Input((3,))
+    m = keras.Model(i, keras.layers.Dense(1, name="dec")(keras.layers.Dense(2, name="enc")(i)))
+    r = np.random.RandomState(0)
+    m.set_weights([r.normal(size=w.shape).astype("float32") for w in m.get_weights()])
+    opt = O.MultiOptimizer(O.OptimizerMap(O.SGD(0.1), {"enc/.*": O.Adam(0.05)}))
+    m.compile(opt, "mse")
+    x = r.normal(size=(16, 3)).astype("float32")
+    y = r.normal(size=(16, 1)).astype("float32")
+    m.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    # Keras 3.15 (TF backend), the same program: Adam on enc/*, SGD on the rest
+    want = [[[1.6598, 0.46568], [1.08754, 2.05847], [1.73947, -0.80214]], [1.02313, -0.27907],
+            [[0.0456], [0.09292]], [-0.20656]]
+    for g, w in zip(m.get_weights(), want):
+        np.testing.assert_allclose(g, w, atol=2e-5)
+    assert int(opt.iterations.numpy()) == 4
+    assert [int(o.iterations.numpy()) for o in opt.optimizers] == [4, 4]
+    assert len(opt.variables) == 10   # as Keras: 2 own, Adam 2 + 4 slots, SGD 2
+    with pytest.raises(AttributeError, match="sub-optimizers"):
+        opt.learning_rate
+    back = O.deserialize(O.serialize(opt))
+    assert [type(o).__name__ for o in back.optimizers] == ["Adam", "SGD"]
+    with pytest.raises(ValueError, match="Multiple|multiple"):
+        O.OptimizerMap(O.SGD(), {"a.*": O.Adam(), ".*b": O.Adam()})["ab"]
+
+
+def test_dtype_policies_namespace():
+    D = keras.dtype_policies
+    p = D.get("mixed_float16")
+    assert (type(p).__name__, p.name, p.compute_dtype, p.variable_dtype) == \
+        ("DTypePolicy", "mixed_float16", "float16", "float32")
+    # Keras 3.15's dict
+    assert D.serialize(p) == {"module": "keras", "class_name": "DTypePolicy",
+                              "config": {"name": "mixed_float16"}, "registered_name": None}
+    assert D.deserialize(D.serialize(p)) == p and D.get("float16").name == "float16"
+    assert type(D.FloatDTypePolicy("float32")).__name__ == "FloatDTypePolicy"
+    assert D.get(None).name == "float32"

@@ -8,6 +8,8 @@ policy is the one that can be set; mixed policies raise a clear NotImplementedEr
 >>> p.name, p.compute_dtype, p.variable_dtype
 ('float32', 'float32', 'float32')
 """
+import types
+
 from . import config as _config
 from .optimizers import LossScaleOptimizer  # noqa: F401  (keras.mixed_precision's name)
 
@@ -80,3 +82,48 @@ def dtype_policy():
 
 
 set_dtype_policy = set_global_policy
+
+
+class FloatDTypePolicy(DTypePolicy):
+    """Keras 3's `keras.dtype_policies.FloatDTypePolicy`: a float (or mixed float) policy."""
+
+
+def serialize(policy):
+    """A policy as Keras 3's config dict.
+
+    >>> serialize(DTypePolicy("mixed_float16"))["config"]
+    {'name': 'mixed_float16'}
+    """
+    return {"module": "keras", "class_name": type(policy).__name__,
+            "config": policy.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """A policy from `serialize`'s dict (or from a name)."""
+    if isinstance(config, str):
+        return DTypePolicy(config)
+    cls = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
+           **(custom_objects or {})}.get(config.get("class_name"))
+    if cls is None:
+        raise ValueError(f"Unknown dtype policy {config.get('class_name')!r} (graphflow has float "
+                         "policies only: no quantized ones)")
+    return cls.from_config(config.get("config", {}))
+
+
+def get(identifier):
+    """A policy from a name, a config dict or a policy (None: the global policy).
+
+    >>> get("mixed_float16").compute_dtype
+    'float16'
+    """
+    if identifier is None:
+        return global_policy()
+    if isinstance(identifier, DTypePolicy):
+        return identifier
+    return deserialize(identifier)
+
+
+#: `keras.dtype_policies` (Keras 3): the float policies and their (de)serialization
+dtype_policies = types.ModuleType("keras.dtype_policies")
+dtype_policies.__dict__.update(DTypePolicy=DTypePolicy, FloatDTypePolicy=FloatDTypePolicy,
+                               get=get, serialize=serialize, deserialize=deserialize)

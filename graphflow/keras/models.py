@@ -204,8 +204,8 @@ def _to_float(v):
 def _to_logs(out):
     if out is None:
         return {}
-    if isinstance(out, dict):
-        return {k: _to_float(v) for k, v in out.items()}
+    if isinstance(out, dict):   # keys sorted, as Keras 3's logs (its tree utilities sort dicts)
+        return {k: _to_float(out[k]) for k in sorted(out, key=str)}
     if isinstance(out, (Tensor, Variable, float, np.floating)):
         return {"loss": _to_float(out)}
     raise TypeError(f"train_step / test_step should return a dict of metric values, got "

@@ -1289,10 +1289,173 @@ class LossScaleOptimizer(Optimizer):
         return cls(**config)
 
 
+class OptimizerMap(dict):
+    """Variable path -> optimizer, with a default (Keras 3.15's `keras.optimizers.OptimizerMap`):
+    a key matches a path exactly, else as a regular expression (`re.fullmatch`; more than one
+    matching pattern is an error); no match gives `default_optimizer`. Calling the map on a
+    variable looks up its `path`.
+
+    >>> m = OptimizerMap(RMSprop(), {"encoder/.*": SGD()})
+    >>> m["decoder"] = Adam()
+    >>> [m[k].name for k in ("decoder", "encoder/dense/kernel", "head/bias")]
+    ['adam', 'SGD', 'rmsprop']
+    """
+
+    def __init__(self, default_optimizer, optimizer_map=None):
+        if not isinstance(default_optimizer, Optimizer):
+            raise TypeError("OptimizerMap: default_optimizer must be a Keras Optimizer instance, "
+                            f"got {default_optimizer!r}")
+        if optimizer_map is not None and not isinstance(optimizer_map, dict):
+            raise TypeError(f"OptimizerMap: optimizer_map must be a dict, got {optimizer_map!r}")
+        super().__init__()
+        self.default_optimizer = default_optimizer
+        for key, opt in (optimizer_map or {}).items():
+            self[key] = opt
+
+    def __getitem__(self, key):
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        hits = [p for p in self if re.fullmatch(p, key)]
+        if len(hits) > 1:
+            raise ValueError(f"OptimizerMap: multiple optimizers assigned to variable {key!r} "
+                             f"(patterns {hits})")
+        return dict.__getitem__(self, hits[0]) if hits else self.default_optimizer
+
+    def __setitem__(self, key, optimizer):
+        if not isinstance(key, str):
+            raise ValueError(f"OptimizerMap: a key must be a string, got {key!r}")
+        if dict.__contains__(self, key):
+            raise ValueError(f"OptimizerMap: {key!r} already maps to an optimizer (keys must not "
+                             "repeat)")
+        if not isinstance(optimizer, Optimizer) or isinstance(
+                optimizer, (LossScaleOptimizer, MultiOptimizer)):
+            raise ValueError("OptimizerMap: a value must be an Optimizer, not a "
+                             f"LossScaleOptimizer or MultiOptimizer; got {optimizer!r}")
+        dict.__setitem__(self, key, optimizer)
+
+    def __call__(self, variable):
+        return self[getattr(variable, "path", None) or variable.name.split(":")[0]]
+
+    def get_config(self):
+        return {"default_optimizer": serialize(self.default_optimizer),
+                "optimizer_map": {k: serialize(v) for k, v in self.items()}}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(deserialize(config["default_optimizer"], custom_objects),
+                   {k: deserialize(v, custom_objects)
+                    for k, v in config.get("optimizer_map", {}).items()})
+
+
+class MultiOptimizer(Optimizer):
+    """Each variable updated by its own optimizer (Keras 3.15's
+    `keras.optimizers.MultiOptimizer`): `optimizer_map` is an `OptimizerMap` or a function
+    variable -> optimizer. Every optimizer keeps its own slots, learning rate and iterations;
+    `loss_scale_factor` is set on all of them. There is no single learning rate.
+
+    >>> import graphflow as tf
+    >>> a, b = tf.Variable(1.0, name="enc"), tf.Variable(1.0, name="dec")
+    >>> opt = MultiOptimizer(OptimizerMap(SGD(0.5), {"enc": SGD(0.1)}))
+    >>> _ = opt.apply_gradients([(tf.constant(1.0), a), (tf.constant(1.0), b)])
+    >>> round(float(a.numpy()), 4), round(float(b.numpy()), 4), int(opt.iterations.numpy())
+    (0.9, 0.5, 1)
+    """
+
+    def __init__(self, optimizer_map, loss_scale_factor=None, name=None):
+        super().__init__(0.0, name=name or "multi_optimizer")
+        self._optimizer_map = optimizer_map
+        self._inner = []
+        for opt in list(getattr(optimizer_map, "values", lambda: [])()) + [
+                getattr(optimizer_map, "default_optimizer", None)]:
+            if opt is not None and opt not in self._inner:
+                self._inner.append(opt)
+        self.loss_scale_factor = loss_scale_factor
+        self._zero_lr, self._lr = self._lr, None   # Keras keeps its unused 0.0 rate variable
+
+    @property
+    def loss_scale_factor(self):
+        return self.__dict__.get("_loss_scale_factor")
+
+    @loss_scale_factor.setter
+    def loss_scale_factor(self, value):
+        self._loss_scale_factor = value
+        for opt in self.__dict__.get("_inner", []):
+            opt.loss_scale_factor = value
+
+    @property
+    def learning_rate(self):
+        raise AttributeError("Learning rate cannot be accessed on a MultiOptimizer. Access the "
+                             "learning rate on the individual sub-optimizers instead.")
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        raise AttributeError("Learning rate cannot be set on a MultiOptimizer. Set the learning "
+                             "rate on the individual sub-optimizers instead.")
+
+    @property
+    def optimizers(self):
+        return list(self._inner)
+
+    def _optimizer_for(self, var):
+        opt = self._optimizer_map(var)
+        if not isinstance(opt, Optimizer) or isinstance(opt, (LossScaleOptimizer,
+                                                               MultiOptimizer)):
+            raise ValueError(f"MultiOptimizer: the optimizer for variable {var.name!r} must be an "
+                             f"Optimizer (not a LossScaleOptimizer or MultiOptimizer); got {opt!r}")
+        if opt not in self._inner:
+            opt.loss_scale_factor = self.loss_scale_factor
+            self._inner.append(opt)
+        return opt
+
+    def _groups(self, pairs):
+        groups = {}
+        for g, v in pairs:
+            groups.setdefault(id(self._optimizer_for(v)), []).append((g, v))
+        return [(opt, groups[id(opt)]) for opt in self._inner if id(opt) in groups]
+
+    def build(self, var_list):
+        var_list = list(var_list)
+        self._built_variables = var_list
+        for opt, pairs in self._groups([(None, v) for v in var_list]):
+            opt.build([v for _, v in pairs])
+        self.built = True
+
+    def apply_gradients(self, grads_and_vars, name=None, **_):
+        pairs = [(g, v) for g, v in grads_and_vars]
+        self._built_variables = getattr(self, "_built_variables", None) or [v for _, v in pairs]
+        for opt, group in self._groups(pairs):
+            opt.apply_gradients(group)
+        self.built = True
+        self.iterations.assign_add(np.int64(1))
+        return self.iterations
+
+    def finalize_variable_values(self, var_list):
+        for opt, pairs in self._groups([(None, v) for v in var_list]):
+            opt.finalize_variable_values([v for _, v in pairs])
+
+    @property
+    def variables(self):
+        return [self.iterations, self._zero_lr] + [v for opt in self._inner for v in opt.variables]
+
+    def get_config(self):
+        m = self._optimizer_map
+        return {"optimizer_map": {"class_name": "OptimizerMap", "config": m.get_config()}
+                if isinstance(m, OptimizerMap) else m,
+                "loss_scale_factor": self.loss_scale_factor, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        m = config["optimizer_map"]
+        if isinstance(m, dict) and m.get("class_name") == "OptimizerMap":
+            config["optimizer_map"] = OptimizerMap.from_config(m["config"], custom_objects)
+        return cls(**config)
+
+
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
             "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "ftrl": Ftrl, "lion": Lion,
             "lamb": Lamb, "adafactor": Adafactor, "muon": Muon,
-            "schedulefreeadamw": ScheduleFreeAdamW,
+            "schedulefreeadamw": ScheduleFreeAdamW, "multioptimizer": MultiOptimizer,
             "lossscaleoptimizer": LossScaleOptimizer}
 
 

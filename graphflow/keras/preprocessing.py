@@ -20,14 +20,52 @@ from .data_utils import pad_sequences, timeseries_dataset_from_array   # noqa: F
 from .directory_datasets import image_dataset_from_directory, text_dataset_from_directory  # noqa: F401,E501
 from .directory_datasets import load_img
 from .image_utils import array_to_img, img_to_array
+from .backend_utils import save_img as _save_img
 
 # `keras.preprocessing.sequence` / `.text`: the namespaces Keras 3 (tf.keras) still has
 sequence = types.ModuleType("keras.preprocessing.sequence")
 sequence.__dict__.update(pad_sequences=pad_sequences, skipgrams=_legacy.skipgrams,
                          make_sampling_table=_legacy.make_sampling_table,
                          TimeseriesGenerator=_legacy.TimeseriesGenerator)
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last",
+                 backend_module=None):
+    """Resize images to `size` without distorting them (Keras 3's
+    `keras.preprocessing.image.smart_resize`): crop the largest centered box of the target's
+    aspect ratio, then resize it. A numpy input gives a numpy array.
+
+    >>> import numpy as np
+    >>> img = np.arange(24, dtype="float32").reshape(4, 6, 1)
+    >>> smart_resize(img, (2, 2), interpolation="nearest")[..., 0].tolist()   # of the center 4x4
+    [[8.0, 10.0], [20.0, 22.0]]
+    """
+    from .ops import image as _image_ops
+    if len(size) != 2:
+        raise ValueError(f"smart_resize: expected `size` to be a tuple of 2 integers, got {size}")
+    img = convert_to_tensor(x)
+    if img.ndim not in (3, 4):
+        raise ValueError(f"smart_resize: expected an image array with shape (height, width, "
+                         f"channels) or a batch of them, got shape {tuple(img.shape)}")
+    shape = tuple(img.shape)
+    height, width = (shape[-3], shape[-2]) if data_format == "channels_last" else shape[-2:]
+    th, tw = size
+    crop_h = max(min(height, int(float(width * th) / tw)), 1)
+    crop_w = max(min(width, int(float(height * tw) / th)), 1)
+    h0, w0 = int(float(height - crop_h) / 2), int(float(width - crop_w) / 2)
+    rows, cols = slice(h0, h0 + crop_h), slice(w0, w0 + crop_w)
+    if data_format == "channels_last":
+        img = img[..., rows, cols, :]
+    else:
+        img = img[..., rows, cols]
+    out = _image_ops.resize(img, size=tuple(size), interpolation=interpolation,
+                            data_format=data_format)
+    return np.asarray(out.numpy()) if isinstance(x, np.ndarray) else out
+
+
 image = types.ModuleType("keras.preprocessing.image")
-image.__dict__.update(load_img=load_img, img_to_array=img_to_array, array_to_img=array_to_img)
+image.__dict__.update(load_img=load_img, img_to_array=img_to_array, array_to_img=array_to_img,
+                      save_img=_save_img, smart_resize=smart_resize)
 text = types.ModuleType("keras.preprocessing.text")
 text.__dict__.update({n: getattr(_legacy, n) for n in (
     "Tokenizer", "hashing_trick", "one_hot", "text_to_word_sequence", "tokenizer_from_json")})
