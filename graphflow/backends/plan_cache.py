@@ -82,11 +82,11 @@ def source_digest(root):
     h = hashlib.sha256()
     for base, dirs, files in os.walk(root):
         dirs.sort()
+        rel = base[len(root):]      # (os.path.relpath per file cost ~0.1 ms each)
         for f in sorted(files):
             if f.endswith(".py"):
                 st = os.stat(os.path.join(base, f))
-                h.update(f"{os.path.relpath(base, root)}/{f}|{st.st_size}|"
-                         f"{st.st_mtime_ns}\n".encode())
+                h.update(f"{rel}/{f}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
