@@ -88,8 +88,8 @@ class SparseTensor:
         return SparseTensor(self.indices, new_values, self._dims)   # (static while tracing)
 
     def __repr__(self):
-        return (f"SparseTensor(indices={self.indices}, values={self.values}, "
-                f"dense_shape={self.dense_shape})")
+        return (f"SparseTensor(indices={self.indices!s}, values={self.values!s}, "
+                f"dense_shape={self.dense_shape!s})")
 
     def __mul__(self, other):
         """Elementwise product with a dense tensor broadcast to the dense shape."""

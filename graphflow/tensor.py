@@ -398,9 +398,10 @@ class Tensor(_TensorLike):
     def __bool__(self): return self._scalar(bool)
 
     def __format__(self, spec):
+        """As TF: the numpy value formatted (`f"{t}"` shows the array, not `tf.Tensor(...)`)."""
         if self._value.ndim == 0:
             return format(self._value.item(), spec)
-        return format(str(self), spec)
+        return format(self._value, spec)
 
     def __str__(self):
         return f"tf.Tensor({_numpy_text(self._value)}, shape={self.shape}, dtype={self.dtype.name})"

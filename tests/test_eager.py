@@ -210,7 +210,7 @@ def test_format_and_python_conversions():
     assert f"{t:.4f}" == "3.1416" and f"{t:.1e}" == "3.1e+00"
     assert f"{tf.Variable(2.5):.2f}" == "2.50"
     v = tf.constant([1., 2.])
-    assert f"{v}" == str(v)
+    assert f"{v}" == "[1. 2.]" and f"{v!s}" == str(v)   # TF formats the numpy value
     assert float(t) == pytest.approx(3.14159) and type(float(t)) is float
     assert int(tf.constant(3.9)) == 3 and int(tf.constant(7)) == 7
     assert bool(tf.constant(True)) is True and bool(tf.constant(0.)) is False

@@ -325,7 +325,8 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
         for batch in ds._make():
             yield to_dict(*batch)
     card = INFINITE_CARDINALITY if num_epochs is None else UNKNOWN_CARDINALITY
-    return Dataset(make, card)
+    return Dataset(make, card, lambda: to_dict(*ds.element_spec))   # batch dim None unless
+    #                                                                  batches drop remainders
 
 
 def make_batched_features_dataset(file_pattern, batch_size, features, reader=None,
