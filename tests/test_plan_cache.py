@@ -112,6 +112,13 @@ def test_a_hit_skips_the_numba_lowering_too(cache_on, monkeypatch):
     p1, p2 = step1.get_concrete_function(x, y)._executor, step2.get_concrete_function(x, y)._executor
     assert [getattr(st, "source", None) for st in p2.cluster_steps] == [
         getattr(st, "source", None) for st in p1.cluster_steps]
+    # dtypes load as numpy's singletons (the backend compares them by identity): the in-place
+    # SGD updates run after a hit as they do after the passes
+    for g in (step2.get_concrete_function(x, y).optimized, p2.graph):
+        assert all(d["dtype"] is np.dtype(d["dtype"].str) for _, d in g.nx.nodes(data=True))
+    runs1 = [st.inplace_runs for st in p1.cluster_steps if st.inplace is not None]
+    runs2 = [st.inplace_runs for st in p2.cluster_steps if st.inplace is not None]
+    assert runs1 and runs2 == runs1 and all(runs1), (runs1, runs2)
 
 
 def test_a_damaged_entry_is_deleted_and_the_passes_run(cache_on):

@@ -46,7 +46,7 @@ from ..ops.registry import OPS
 from ..tensor import Variable
 
 #: changes whenever the entry layout changes
-FORMAT = b"gf-plan-cache-1\n"
+FORMAT = b"gf-plan-cache-2\n"
 
 #: graphs whose constants hold more bytes than this are not cached (hashing and storing them
 #: would cost more than the passes)
@@ -218,6 +218,14 @@ class _Pickler(pickle.Pickler):
     def __init__(self, f, index):
         super().__init__(f, protocol=pickle.HIGHEST_PROTOCOL)
         self.index = index
+
+    def reducer_override(self, obj):
+        # a builtin dtype as numpy's own singleton when loaded (a pickled dtype loads as an
+        # equal copy, and the backend compares dtypes by identity: e.g. the in-place SGD
+        # update, `inplace.run`, never ran for an input's dtype; a step was 2-3x slower)
+        if isinstance(obj, np.dtype) and obj.isbuiltin:
+            return np.dtype, (obj.str,)
+        return NotImplemented
 
     def persistent_id(self, obj):
         if isinstance(obj, Variable):
