@@ -224,12 +224,13 @@ def dynamic_getitem(x, idx):
     from . import shape_ops   # (same layer)
     x = to_tensor(x)
     spec, vals = _spec(idx)
-    if not vals:   # every entry known: the static getitem
+    if not vals and not any(k[0] == "w" for k in spec):   # every entry known: static getitem
         return shape_ops.getitem(x, tuple(
             slice(*k[1:]) if k[0] == "s" else slice(k[1], None if k[2] == -1 else k[1] + k[2])
             if k[0] == "w" else None if k[0] == "n" else Ellipsis if k[0] == "e" else k[1]
             for k in spec))
-    return bind(DYNAMIC_GETITEM, [x, shape_ops.stack(vals)], {"spec": spec})
+    vals = shape_ops.stack(vals) if vals else to_tensor(np.zeros(0, np.int64))
+    return bind(DYNAMIC_GETITEM, [x, vals], {"spec": spec})
 
 
 def dynamic_setitem(x, idx, value):

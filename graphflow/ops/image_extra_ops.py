@@ -21,11 +21,14 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..dispatch import bind
-from ..tensor import constant, to_tensor
+from ..tensor import Tensor, constant, to_tensor
 from . import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
+from . import runtime_shape
 from .conv_ops import avg_pool2d, depthwise_conv2d
+from .dynamic_index import Window, dynamic_getitem
 from .image_ops import flip_left_right, flip_up_down, resize
 from .misc_ops import get_static_value, static_ints
+from .nn_ops import check_labels
 from .registry import Aval, defop, op_error
 
 __all__ = ["convert_image_dtype", "rgb_to_grayscale", "grayscale_to_rgb", "rgb_to_hsv",
@@ -298,9 +301,39 @@ def _hw(x):
     return int(x.shape[-3]), int(x.shape[-2])
 
 
+def _size_of(x, axis):
+    """x.shape[axis] as an int when known, else the size read when the graph runs."""
+    d = x.shape[axis]
+    return int(d) if isinstance(d, (int, np.integer)) else _s.shape(x)[axis]
+
+
+def _known(*vs):
+    """True if every value is a Python/numpy int or a tensor with a value now."""
+    return all(isinstance(v, (int, np.integer)) or isinstance(v, Tensor) and v._value is not None
+               for v in vs)
+
+
+def _max(a, b):
+    return max(a, b) if _known(a, b) else _m.maximum(a, b)
+
+
+def _min(a, b):
+    return min(a, b) if _known(a, b) else _m.minimum(a, b)
+
+
 def crop_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
-    """The (target_height, target_width) window at (offset_height, offset_width)."""
+    """The (target_height, target_width) window at (offset_height, offset_width); inside
+    @function the image's sizes and the box may be known only when the graph runs (a box
+    that does not fit is then an error at run time).
+
+    >>> crop_to_bounding_box(constant(np.arange(9.).reshape(3, 3, 1)), 1, 1, 2, 1).numpy().ravel()
+    array([4., 7.])
+    """
     x = _image(image, "crop_to_bounding_box")
+    box = (offset_height, offset_width, target_height, target_width)
+    if not _known(x.shape[-3], x.shape[-2], *box):
+        return dynamic_getitem(x, (Ellipsis, Window(offset_height, target_height),
+                                   Window(offset_width, target_width), slice(None)))
     h, w = _hw(x)
     oh, ow, th, tw = (int(v) for v in (offset_height, offset_width, target_height, target_width))
     if oh < 0 or ow < 0 or th <= 0 or tw <= 0 or oh + th > h or ow + tw > w:
@@ -310,8 +343,21 @@ def crop_to_bounding_box(image, offset_height, offset_width, target_height, targ
 
 
 def pad_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
-    """Zero-pad to (target_height, target_width) with the image at the offset."""
+    """Zero-pad to (target_height, target_width) with the image at the offset (sizes may be
+    known only when the graph runs, as in crop_to_bounding_box).
+
+    >>> pad_to_bounding_box(constant([[[1.]]]), 1, 0, 2, 2).numpy().ravel()
+    array([0., 0., 1., 0.], dtype=float32)
+    """
     x = _image(image, "pad_to_bounding_box")
+    box = (offset_height, offset_width, target_height, target_width)
+    if not _known(x.shape[-3], x.shape[-2], *box):
+        oh, ow, th, tw = box
+        h, w = _size_of(x, -3), _size_of(x, -2)
+        pads = [[oh, th - oh - h], [ow, tw - ow - w], [0, 0]]
+        y = _a.pad(x, ([[0, 0]] if x.ndim == 4 else []) + pads)
+        return runtime_shape.reshape(y, ([_size_of(x, 0)] if x.ndim == 4 else []) +
+                                     [th, tw, _size_of(x, -1)])   # the box's sizes if known
     h, w = _hw(x)
     oh, ow, th, tw = (int(v) for v in (offset_height, offset_width, target_height, target_width))
     if oh < 0 or ow < 0 or th - oh < h or tw - ow < w:
@@ -332,6 +378,11 @@ def central_crop(image, central_fraction):
         raise ValueError("central_crop: central_fraction must be within (0, 1]")
     if central_fraction == 1.0:
         return x
+    if not _known(x.shape[-3], x.shape[-2]):   # TF's graph rounding: the fraction as float32
+        h, w = (_m.cast(_s.shape(x)[a], _dt.float64) for a in (-3, -2))
+        frac = float(np.float32(central_fraction))
+        oh, ow = (_m.cast((d - d * frac) / 2, _dt.int32) for d in (h, w))
+        return crop_to_bounding_box(x, oh, ow, _size_of(x, -3) - 2 * oh, _size_of(x, -2) - 2 * ow)
     h, w = _hw(x)
     oh = int((h - h * central_fraction) / 2)
     ow = int((w - w * central_fraction) / 2)
@@ -345,11 +396,11 @@ def resize_with_crop_or_pad(image, target_height, target_width):
     [[0.0, 0.0], [1.0, 1.0], [1.0, 1.0], [0.0, 0.0]]
     """
     x = _image(image, "resize_with_crop_or_pad")
-    h, w = _hw(x)
-    th, tw = int(target_height), int(target_width)
+    h, w = _size_of(x, -3), _size_of(x, -2)
+    th, tw = ((int(v) if _known(v) else v) for v in (target_height, target_width))
     hd, wd = th - h, tw - w
-    x = crop_to_bounding_box(x, max(-hd // 2, 0), max(-wd // 2, 0), min(th, h), min(tw, w))
-    return pad_to_bounding_box(x, max(hd // 2, 0), max(wd // 2, 0), th, tw)
+    x = crop_to_bounding_box(x, _max(-hd // 2, 0), _max(-wd // 2, 0), _min(th, h), _min(tw, w))
+    return pad_to_bounding_box(x, _max(hd // 2, 0), _max(wd // 2, 0), th, tw)
 
 
 def resize_with_pad(image, target_height, target_width, method="bilinear", antialias=False):
@@ -398,10 +449,13 @@ def per_image_standardization(image):
     """
     x = _image(image, "per_image_standardization")
     f = x if x.dtype.is_floating else _m.cast(x, _dt.float32)
-    n = float(np.prod([int(d) for d in f.shape[-3:]]))
     mean = _m.reduce_mean(f, [-3, -2, -1], keepdims=True)
     std = _m.sqrt(_m.reduce_mean(_m.square(f - mean), [-3, -2, -1], keepdims=True))
-    return (f - mean) / _m.maximum(std, 1.0 / math.sqrt(n))
+    if _known(*f.shape[-3:]):
+        n = float(np.prod([int(d) for d in f.shape[-3:]]))
+        return (f - mean) / _m.maximum(std, 1.0 / math.sqrt(n))
+    n = _m.cast(_m.reduce_prod(_s.shape(f)[-3:]), f.dtype)   # pixels known when it runs
+    return (f - mean) / _m.maximum(std, 1.0 / _m.sqrt(n))
 
 
 def image_gradients(image):
@@ -728,11 +782,16 @@ random_saturation, stateless_random_saturation = _range_pair(adjust_saturation, 
 def _random_crop(value, size, seed, stateless):
     x = to_tensor(value)
     size = static_ints(size, "size", "random_crop")
-    shape = [int(d) for d in x.shape]
-    if len(size) != len(shape) or any(s > d for s, d in zip(size, shape)):
+    shape = [_size_of(x, a) for a in range(x.ndim)]
+    if len(size) != len(shape) or any(s > d for s, d in zip(size, shape) if _known(d)):
         raise ValueError(f"random_crop: size {size} must have the rank of the value and fit "
                          f"its shape {shape}")
-    limits = constant(np.array([d - s + 1 for d, s in zip(shape, size)], np.int32))
+    if _known(*shape):
+        limits = constant(np.array([d - s + 1 for d, s in zip(shape, size)], np.int32))
+    else:   # sizes known when the graph runs (a window larger than them: an error then)
+        limits = _s.stack([_m.cast(check_labels(_m.cast(d - s, _dt.int32), 1 << 30,
+                                                "random_crop"), _dt.int32) + 1
+                           for d, s in zip(shape, size)])
     top = np.iinfo(np.int32).max   # TF: int32 draws below int32 max, modulo the room left
     if stateless:
         u = _r.stateless_uniform([len(shape)], seed, maxval=top, dtype=_dt.int32)
