@@ -26,7 +26,10 @@ builds the call a plan step makes):
   window's argmax tap (uint8, `POOL_TAPS`, kept for the run): the gradient of
   the same run scatters by it without reading the input again; otherwise the gradient finds
   each window's first maximum itself (NaN-propagating max, then the first tap equal to it - the
-  numpy impl's rule) and scatters into the input's shape.
+  numpy impl's rule) and scatters into the input's shape. A max pooling of a fused epilogue's
+  output (conv + bias + relu) runs inside that plan step, batch chunk by batch chunk right after
+  each chunk's epilogue, while its rows are in cache (`per_chunk`, `plan._ClusterStep.
+  take_product`; the conv step: both pooling steps gone, ~0.6-1.9 ms less CPU per step).
 
 Which per shape (measured, 2 cores, float32, batch 64, 3x3): im2col + gemm (per batch chunk,
 single-threaded BLAS) is faster down to the
