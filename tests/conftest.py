@@ -1,12 +1,19 @@
 """Shared test helpers: an op recorder, a finite-difference gradient checker, and a guard that no
 test leaves a tape active (a leaked tape would silently record every later test's ops)."""
 import contextlib
+import os
 
 import numpy as np
 import pytest
 
 import graphflow as tf
 from graphflow import state as _state
+
+# the compiler process runs at nice 10 so a program's own steps come first (compile_worker.main);
+# in the suite the host mostly *waits* for it (sync tests, wait_all, a plan's first compiled
+# call), so on a machine shared with other jobs a niced compiler only stretches the run (seen:
+# a cold run stalled minutes on one kernel at load 14); on an idle CI machine it changes nothing
+os.environ.setdefault("GRAPHFLOW_COMPILE_NICE", "0")
 
 # tests/data holds inputs (e.g. TF guide scripts that import tensorflow, run by the tests with
 # graphflow in its place), not test modules: --doctest-modules must not import them
@@ -184,3 +191,46 @@ def sync_compile_module():
     """`sync_compile` for a whole module (`pytestmark = pytest.mark.usefixtures(...)`)."""
     with _sync_compiling():
         yield
+
+
+# ---- optional report: numba kernels compiled per test file (GRAPHFLOW_TEST_COMPILES=1)
+# A cold kernel cache makes CI's run slow mostly through distinct kernels (each ~0.1-0.3 s to
+# compile); this shows which files bring them. Counts `STATS['compiled']` deltas per test (a
+# background compile may land in the next test of the same file: attribution is per file).
+_COMPILES = {}
+_KERNELS = {}     # kernel key -> (the test that first requested it, Kernel)
+
+
+def _compile_count():
+    import sys
+    cache = sys.modules.get("graphflow.backends.numba.cache")
+    return cache.STATS["compiled"] if cache is not None else 0
+
+
+if os.environ.get("GRAPHFLOW_TEST_COMPILES", "") not in ("", "0"):
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item, nextitem):
+        import time
+        c0, t0 = _compile_count(), time.perf_counter()
+        yield
+        f = item.nodeid.split("::")[0]
+        n, t, k = _COMPILES.get(f, (0, 0.0, 0))
+        _COMPILES[f] = (n + _compile_count() - c0, t + time.perf_counter() - t0, k + 1)
+        import sys
+        cache = sys.modules.get("graphflow.backends.numba.cache")
+        for key, kern in list(getattr(cache, "_kernels", {}).items()):
+            if key not in _KERNELS:     # first requested by this test (compiled by now or later)
+                _KERNELS[key] = (item.nodeid, kern)
+
+    def pytest_terminal_summary(terminalreporter):
+        rows = sorted(_COMPILES.items(), key=lambda kv: -kv[1][1])
+        terminalreporter.write_sep("=", "numba compiles and time per test file")
+        for f, (n, t, k) in rows:
+            terminalreporter.write_line(f"{t:8.1f} s {n:6d} compiles {k:5d} tests  {f}")
+        terminalreporter.write_line(f"total {sum(v[1] for v in _COMPILES.values()):.1f} s, "
+                                    f"{sum(v[0] for v in _COMPILES.values())} compiles")
+        terminalreporter.write_sep("=", "slowest kernels (compile or load seconds, first test)")
+        ks = sorted(_KERNELS.values(), key=lambda v: -(v[1].compile_seconds or 0))
+        for nodeid, kern in ks[:40]:
+            terminalreporter.write_line(f"{kern.compile_seconds or 0:7.2f} s {kern.origin} "
+                                        f"{kern.compiler} {len(kern.source):7d} chars  {nodeid}")
