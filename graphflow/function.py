@@ -178,10 +178,10 @@ class ConcreteFunction:
         """[(pass name, Graph)]: the traced graph, the graph after each pass, and the backend's
         fused clusters ('fuse'), for inspection (after a plan-cache hit the passes run again
         here, the first time they are asked for)."""
-        if self._stages is None:
+        if self._stages is None:   # (the last stage is the graph this trace runs)
             from .passes import run_pipeline
-            self._stages = run_pipeline(self.traced)[:-1] + [(
-                run_pipeline.__globals__["PIPELINE"][-1][0], self.optimized)]
+            stages = run_pipeline(self.traced)
+            self._stages = stages[:-1] + [(stages[-1][0], self.optimized)]
         if self._fused is not None and self._stages[-1][1] is not self._fused:
             self._stages.append(("fuse", self._fused))
         return self._stages
