@@ -742,6 +742,6 @@ GRAD_CASES["runtime_attrs"] = [
     G(lambda x: tf.sin(_rts.bind(_rts.RUNTIME_ATTRS, [tf.constant([3], tf.int64), x * x,
                                                       tf.constant([2, 0, 2])],
                                  {"op": "unsorted_segment_max", "attrs": (("empty", "lowest"),),
-                                  "names": ("num_segments",)})[::2]), [rnd(3, 2)])]
+                                  "names": (("num_segments", 0),)})[::2]), [rnd(3, 2)])]
 PARAMS[:] = [pytest.param(name, c, id=f"{name}-{c.id}" if c.id else name)
              for name, cs in {**GRAD_CASES, **COMPOSITIONS}.items() for c in cs]

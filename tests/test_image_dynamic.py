@@ -57,3 +57,24 @@ def test_random_crop_of_a_run_time_sized_image_and_errors():
     g = tf.function(lambda x: tf.image.crop_to_bounding_box(x, 4, 0, 3, 2), input_signature=SPEC)
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
         g(tf.constant(img))
+
+
+def test_resize_to_a_traced_size_and_from_run_time_sizes_with_gradients():
+    from conftest import check_grad
+
+    def to_traced(x):   # 4 x 5: sizes computed in the graph from x
+        n = tf.cast(tf.reduce_sum(tf.ones_like(x[0, :, 0, 0])), tf.int32)
+        return tf.image.resize(tf.sin(x), tf.stack([n + 1, n + 2]))
+
+    def from_run_time(x):   # rows kept by a mask: (1, None, 3, 1), resized to 4 x 5
+        kept = tf.boolean_mask(x, tf.constant([True, False, True]), axis=1)
+        return tf.image.resize(kept * kept, [4, 5], method="bicubic")
+    x = np.random.default_rng(2).normal(size=(1, 3, 3, 1))
+    for fn, shape in [(to_traced, (1, 4, 5, 1)), (from_run_time, (1, 4, 5, 1))]:
+        got = tf.function(fn)(tf.constant(x))
+        assert got.shape == shape
+        np.testing.assert_allclose(got.numpy(), fn(tf.constant(x)).numpy(), rtol=1e-12)
+        check_grad(tf.function(fn), [x])
+    f = tf.function(lambda im, n: tf.image.resize(im, [n, 2 * n]))
+    cf = f.get_concrete_function(tf.TensorSpec([None, None, 3]), tf.TensorSpec([], tf.int32))
+    assert cf.structured_outputs.shape == tf.TensorShape([None, None, 3])   # as TF 2.21

@@ -1342,7 +1342,7 @@ ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
 CASES["runtime_attrs"] = [Case(
     [f32(4, 2), np.array([1, 0, 1, 3], np.int32), np.int64(4)],
     lambda x, ids, n: _rts.bind(_rts.RUNTIME_ATTRS, [tf.stack([n]), x, ids], {
-        "op": "unsorted_segment_sum", "attrs": (), "names": ("num_segments",)}),
+        "op": "unsorted_segment_sum", "attrs": (), "names": (("num_segments", 0),)}),
     lambda x, ids, n: np.stack([x[1], x[0] + x[2], np.zeros(2, np.float32), x[3]]),
     op="runtime_attrs")]
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)

@@ -198,15 +198,20 @@ def _resize_rule(x, size, method, adjoint, antialias=False):
         raise op_error(name, (x,), f"unknown method {method!r} (supported: {METHODS})")
     kinds = "fiu" if method == "nearest" and not adjoint else "f"
     dt = same_dtype(name, (x,), kinds)
-    if len(size) != 2 or min(size) < 1:
+    if len(size) != 2 or any(d is not None and d < 1 for d in size):   # None: at run time
         raise op_error(name, (x,), f"size must be 2 positive ints, got {size}")
     return Aval((x.shape[0],) + tuple(size) + (x.shape[3],), dt)
 
 
 def _resize_vjp(i, o, g, size, method, adjoint, antialias=False):
     x = i[0]
-    return [bind(RESIZE, [g], dict(size=tuple(x.shape[1:3]), method=method,
-                                   adjoint=not adjoint, antialias=antialias))]
+    attrs = dict(method=method, adjoint=not adjoint, antialias=antialias)
+    if not all(isinstance(d, (int, np.integer)) for d in x.shape[1:3]):   # run-time sizes
+        from . import runtime_shape   # (same layer)
+        hw = runtime_shape.shape_of(x)
+        return [runtime_shape.bind_runtime_attrs(RESIZE.name, [g], attrs,
+                                                 {"size": [hw[1], hw[2]]})]
+    return [bind(RESIZE, [g], dict(size=tuple(x.shape[1:3]), **attrs))]
 
 
 RESIZE = defop("resize", _resize_impl, _resize_rule, _resize_vjp, jvp=LINEAR, kind=OTHER,
@@ -235,10 +240,15 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
                                   f"(supported: {METHODS})")
     if x.ndim not in (3, 4):
         raise op_error("resize", (x,), "images must have rank 3 (HWC) or 4 (NHWC)")
-    size = tuple(int(s) for s in (size.numpy() if hasattr(size, "numpy") else size))
+    traced = _traced_size(size)
+    size = traced if traced is not None else tuple(
+        int(s) for s in (size.numpy() if hasattr(size, "numpy") else size))
     if len(size) != 2:
         raise ValueError(f"image.resize: size must be (new_height, new_width), got {size}")
     h, w = x.shape[-3:-1]
+    if traced is not None and preserve_aspect_ratio:
+        raise NotImplementedError("image.resize: preserve_aspect_ratio needs a size known "
+                                  "while tracing")
     if preserve_aspect_ratio:        # TF: the largest size within `size` keeping the ratio
         scale = min(size[0] / h, size[1] / w)
         size = (max(int(round(h * scale)), 1), max(int(round(w * scale)), 1))
@@ -250,8 +260,24 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
     attrs = dict(size=size, method=method, adjoint=False)
     if antialias and method not in ("nearest", "area"):
         attrs["antialias"] = True
+    if traced is not None:   # the size is known when the graph runs
+        from . import runtime_shape   # (same layer)
+        y = runtime_shape.bind_runtime_attrs(RESIZE.name, [x], {k: v for k, v in attrs.items()
+                                                                if k != "size"}, {"size": size})
+        return y if batched else y[0]
     y = bind(RESIZE, [x], attrs)
     return y if batched else reshape(y, tuple(y.shape[1:]))
+
+
+def _traced_size(size):
+    """[height, width] as two traced scalars if `size` holds a value known only when the graph
+    runs, else None."""
+    from .dynamic_index import is_traced   # (same layer)
+    if is_traced(size):
+        return [size[0], size[1]]
+    if isinstance(size, (list, tuple)) and any(is_traced(v) for v in size):
+        return list(size)
+    return None
 
 
 def flip_left_right(image):

@@ -231,48 +231,62 @@ def bind_sized(op, xs, attrs, shape):
                 {"op": op, "attrs": tuple(sorted(attrs.items())), "shape": dims})
 
 
-def _with_values(vals, attrs, names):
-    out = dict(attrs)
-    out.update({k: int(v) for k, v in zip(names, np.asarray(vals).reshape(-1))})
+def _split(vals, names):
+    """{attr: value} from the flat `vals`: names are (attr, n) pairs, n = 0 for a scalar attr,
+    else the length of a tuple attr (e.g. a resize's size)."""
+    out, k = {}, 0
+    for name, n in names:
+        if n == 0:
+            out[name], k = vals[k], k + 1
+        else:
+            out[name], k = tuple(vals[k:k + n]), k + n
     return out
 
 
 def _rt_attrs_impl(vals, *xs, op, attrs, names):
-    return OPS[op].impl(*xs, **_with_values(vals, attrs, names))
+    v = [int(e) for e in np.asarray(vals).reshape(-1)]
+    return OPS[op].impl(*xs, **dict(attrs), **_split(v, names))
 
 
 def _rt_attrs_rule(vals, *xs, op, attrs, names):
-    if tuple(vals.shape) != (len(names),) or np.dtype(vals.dtype).kind not in "iu":
-        raise InvalidArgumentError(f"{op}: {', '.join(names)} must be integer scalars "
+    total = sum(max(n, 1) for _, n in names)
+    if tuple(vals.shape) != (total,) or np.dtype(vals.dtype).kind not in "iu":
+        raise InvalidArgumentError(f"{op}: {', '.join(n for n, _ in names)} must be integers "
                                    f"(inputs: {fmt_avals([vals, *xs])})")
-    return OPS[op].rule(*xs, **dict(attrs), **{k: None for k in names})
+    return OPS[op].rule(*xs, **dict(attrs), **_split([None] * total, names))
 
 
 def _rt_attrs_vjp(i, o, g, op, attrs, names):
     vals = i[0]   # the op's VJP gets the values as traced scalars (it builds ops with them)
+    total = sum(max(n, 1) for _, n in names)
     return [None] + list(OPS[op].vjp(list(i[1:]), o, g, **dict(attrs),
-                                     **{k: vals[j] for j, k in enumerate(names)}))
+                                     **_split([vals[j] for j in range(total)], names)))
 
 
 RUNTIME_ATTRS = defop(
     "runtime_attrs", _rt_attrs_impl, _rt_attrs_rule, _rt_attrs_vjp, jvp=VIA_VJP,
-    doc="`op(*xs, **attrs)` with the integer attrs `names` read from `vals` when the graph "
-        "runs (e.g. a segment sum's num_segments computed in the graph); their sizes in the "
-        "result are run-time dims (None). The op's VJP receives them as traced scalars.")
+    doc="`op(*xs, **attrs)` with integer attrs (or tuples of ints) read from `vals` when the "
+        "graph runs (e.g. a segment sum's num_segments computed in the graph, a resize to a "
+        "traced size); their sizes in the result are run-time dims (None). The op's VJP "
+        "receives them as traced scalars.")
 
 
 def bind_runtime_attrs(op, xs, attrs, runtime):
-    """`bind(op, xs, {**attrs, **runtime})` where `runtime` maps integer attrs to traced
-    scalars (known when the graph runs).
+    """`bind(op, xs, {**attrs, **runtime})` where `runtime` maps integer attrs (or tuple
+    attrs, as lists) to traced scalars known when the graph runs.
 
     >>> bind_runtime_attrs("unsorted_segment_sum", [to_tensor([1., 2.]), to_tensor([1, 1])], {},
     ...                    {"num_segments": to_tensor(2)}).numpy()
     array([0., 3.], dtype=float32)
     """
-    names = tuple(sorted(runtime))
-    vals = _stack([math_ops.cast(to_tensor(runtime[k]), _dt.int64) for k in names])
-    return bind(RUNTIME_ATTRS, [vals] + [to_tensor(x) for x in xs],
-                {"op": op, "attrs": tuple(sorted(attrs.items())), "names": names})
+    names, flat = [], []
+    for k in sorted(runtime):
+        v = runtime[k]
+        parts = list(v) if isinstance(v, (list, tuple)) else [v]
+        names.append((k, len(parts) if isinstance(v, (list, tuple)) else 0))
+        flat += [math_ops.cast(to_tensor(e), _dt.int64) for e in parts]
+    return bind(RUNTIME_ATTRS, [_stack(flat)] + [to_tensor(x) for x in xs],
+                {"op": op, "attrs": tuple(sorted(attrs.items())), "names": tuple(names)})
 
 
 def _stack(ts):
