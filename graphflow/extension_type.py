@@ -225,7 +225,7 @@ class ExtensionType:
         own_init = cls.__dict__.get("__init__")
         cls.__init__ = _wrap_init(own_init) if own_init is not None else _generated_init(cls)
         user_spec = cls.__dict__.get("Spec")
-        cls.Spec = type("Spec", (user_spec, ExtensionTypeSpec) if user_spec is not None
+        cls.Spec = type(f"{cls.__name__}.Spec", (user_spec, ExtensionTypeSpec) if user_spec is not None
                         and not issubclass(user_spec, ExtensionTypeSpec)
                         else (ExtensionTypeSpec,),
                         {"value_type": cls, "__qualname__": f"{cls.__qualname__}.Spec",

@@ -32,7 +32,8 @@ def _same_line(got, want):
                                   "unicode_errors", "tnp_indexing", "tensors",
                                   "function_perf", "linalg_math", "data_guide",
                                   "image_nest", "training_misc", "autodiff",
-                                  "tracetype", "tfrecord", "csv_data", "basic_training"])
+                                  "tracetype", "tfrecord", "csv_data", "basic_training",
+                                  "ext_types"])
 def test_guide_output_matches_tf(name, tmp_path):
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = re.sub(r"^(\s*)(from|import) tensorflow\b", r"\1\2 graphflow", f.read(),
