@@ -413,3 +413,45 @@ def test_dtype_policies_namespace():
     assert D.deserialize(D.serialize(p)) == p and D.get("float16").name == "float16"
     assert type(D.FloatDTypePolicy("float32")).__name__ == "FloatDTypePolicy"
     assert D.get(None).name == "float32"
+
+
+def test_weight_paths_as_keras():
+    keras.backend.clear_session()
+    i = keras.Input((3,))
+    m = keras.Model(i, keras.layers.Dense(1, name="dec")(keras.layers.Dense(2, name="enc")(i)))
+    assert [v.path for v in m.trainable_variables] == ["enc/kernel", "enc/bias", "dec/kernel",
+                                                       "dec/bias"]
+    s = keras.Sequential([keras.layers.Dense(2, name="enc")])
+    s.build((None, 3))
+    assert [v.path for v in s.weights] == ["sequential/enc/kernel", "sequential/enc/bias"]
+    d = keras.layers.Dense(2, name="x")
+    d.build((None, 3))
+    assert [v.path for v in d.weights] == ["x/kernel", "x/bias"]
+
+    class M(keras.Model):
+        def __init__(self):
+            super().__init__(name="mm")
+            self.a = keras.layers.Dense(2, name="a")
+            self.mha = keras.layers.MultiHeadAttention(2, 2, name="att")
+
+        def call(self, x):
+            return self.a(x) + self.mha(x[:, None], x[:, None])[:, 0, :2]
+    mm = M()
+    mm(keras.ops.ones((1, 3)))
+    # Keras 3.15's paths for the same code
+    assert [v.path for v in mm.weights] == [
+        "mm/a/kernel", "mm/a/bias", "mm/att/query/kernel", "mm/att/query/bias",
+        "mm/att/key/kernel", "mm/att/key/bias", "mm/att/value/kernel", "mm/att/value/bias",
+        "mm/att/attention_output/kernel", "mm/att/attention_output/bias"]
+    s = keras.Sequential([keras.Input((3,)), keras.Sequential(
+        [keras.layers.Dense(2, name="inner_d")], name="inner")], name="outer")
+    assert [v.path for v in s.weights] == ["outer/inner/inner_d/kernel",
+                                           "outer/inner/inner_d/bias"]
+    with keras.name_scope("user"):
+        d = keras.layers.Dense(2, name="y")
+        d.build((None, 3))
+    assert [v.path for v in d.weights] == ["user/y/kernel", "user/y/bias"]
+    # an OptimizerMap pattern written against Keras' paths selects the same variables
+    omap = keras.optimizers.OptimizerMap(keras.optimizers.SGD(), {"mm/att/.*":
+                                                                  keras.optimizers.Adam()})
+    assert [type(omap(v)).__name__ for v in mm.weights[1:4]] == ["SGD", "Adam", "Adam"]

@@ -22,6 +22,7 @@ from . import saving
 from . import config, constraints, data_utils, datasets, mixed_precision, preprocessing, tree
 from .mixed_precision import DTypePolicy
 from .mixed_precision import dtype_policies
+from .layers import name_scope   # keras.name_scope (Keras 3): weight paths take it as a prefix
 from . import ops, random
 from .py_dataset import PyDataset as _PyDataset
 from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_array

@@ -220,9 +220,8 @@ class MultiHeadAttention(Layer):
                             kernel_regularizer=self.kernel_regularizer,
                             bias_regularizer=self.bias_regularizer,
                             activity_regularizer=self._activity, name=name, dtype=self._dtype)
-        layer.build(input_shape)
-        for w in layer._own_weights:   # Keras 3 paths: 'multi_head_attention/query/kernel'
-            w._name = f"{self.name}/{w._name}"
+        with self._own_scope():   # Keras 3 paths: 'multi_head_attention/query/kernel'
+            layer.build(input_shape)
         return layer
 
     def build(self, query_shape, value_shape=None, key_shape=None):

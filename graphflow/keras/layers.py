@@ -14,6 +14,7 @@ TensorShape([2, 3])
 (['kernel', 'bias'], ['dense/kernel', 'dense/bias'])
 """
 import collections
+import contextlib
 import contextvars
 import importlib
 import inspect
@@ -39,6 +40,39 @@ _NAME_COUNTS = collections.defaultdict(int)
 # The `training` value of the enclosing layer call (per thread and asyncio task, like the trace
 # state: a layer called in another thread must not inherit this call's mode).
 _TRAINING = contextvars.ContextVar("graphflow_keras_training", default=None)
+#: Keras' own name-scope path (layers being built or called, `keras.name_scope`): the prefix of
+#: a weight's `path`. TF's `tf.name_scope` does not enter it (as with Keras 3 on TensorFlow).
+_KERAS_PATH = contextvars.ContextVar("graphflow_keras_path", default=())
+
+
+@contextlib.contextmanager
+def keras_path(name):
+    """Open `name` on the Keras name-scope path (kept as is if it is the innermost already)."""
+    path = _KERAS_PATH.get()
+    if path[-1:] == (name,):
+        yield
+        return
+    token = _KERAS_PATH.set(path + (name,))
+    try:
+        yield
+    finally:
+        _KERAS_PATH.reset(token)
+
+
+@contextlib.contextmanager
+def name_scope(name, **kwargs):
+    """`keras.name_scope(name)` (Keras 3): a name scope for graph nodes, as `tf.name_scope`, that
+    also prefixes the paths of the weights layers create inside it.
+
+    >>> from graphflow import keras
+    >>> with keras.name_scope("block"):
+    ...     d = keras.layers.Dense(1, name="d")
+    ...     d.build((None, 2))
+    >>> d.kernel.path
+    'block/d/kernel'
+    """
+    with _state.name_scope(name) as scope, keras_path(name):
+        yield scope
 
 
 def unique_name(base):
@@ -476,10 +510,14 @@ class Layer(Module):
             initializer = "glorot_uniform" if dt.is_floating else "zeros"
         init = _init.get(initializer)
         name = name or f"variable_{len(self._own_weights)}"
+        # Keras 3's path: the enclosing layers' names (a Sequential or subclassed model builds
+        # its layers inside its own scope: 'sequential/dense/kernel'), then the layer's
+        scope = _KERAS_PATH.get()
+        scope = scope if scope[-1:] == (self.name,) else scope + (self.name,)
         with _state.using(scope=()):   # the name is complete: no enclosing scope prefix
             # dtype by keyword, as Keras calls initializers (kernel_initializer=tf.random.normal)
             v = KerasVariable(lambda: init(shape, dtype=dt), trainable=trainable,
-                              name=f"{self.name}/{name}", dtype=dt)
+                              name="/".join(scope + (name,)), dtype=dt)
         # applied by the optimizer after each update; a weight named `kernel` takes the layer's
         # `kernel_constraint` (Keras' <weight>_constraint arguments) unless one is given
         v.constraint = _constraints.get(constraint if constraint is not None else
@@ -543,8 +581,14 @@ class Layer(Module):
     def _maybe_build(self, inputs):
         shapes = _map(lambda t: TensorShape(t.shape) if hasattr(t, "shape") else None, inputs)
         if not self.built:
-            self.build(shapes)
+            with self._own_scope():   # Keras 3 builds in the layer's name scope
+                self.build(shapes)
             self.built = True
+
+    def _own_scope(self):
+        """The layer's Keras name scope (Keras 3 opens it around build and call; weights
+        created inside get paths '<enclosing layers>/<layer>/<weight>')."""
+        return keras_path(self.name)
 
     def __call__(self, *args, **kwargs):
         if args:
@@ -573,7 +617,8 @@ class Layer(Module):
         self._call_losses = []
         token = _TRAINING.set(training)
         try:
-            with _state.name_scope(self.name):   # every node of this call records the layer
+            # every node of this call records the layer; weights built inside get its path
+            with _state.name_scope(self.name), keras_path(self.name):
                 outputs = self.call(inputs, *args, **kwargs)
         finally:
             _TRAINING.reset(token)
