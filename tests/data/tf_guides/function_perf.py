@@ -127,17 +127,6 @@ class Model(tf.Module):
 m = Model()
 for n in range(3):
   print(m().numpy())
-class Model(tf.Module):
-  def __init__(self):
-    self.v = tf.Variable(0)
-    self.counter = 0
-  @tf.function
-  def __call__(self):
-    if self.counter == 0:
-      self.counter.assign_add(1) if False else None
-      self.counter += 1
-      self.v.assign_add(1)
-    return self.v
 @tf.function
 def f(x):
   v = tf.Variable(1.0)
