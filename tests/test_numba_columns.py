@@ -219,3 +219,16 @@ def test_random_column_programs_match_numpy(prog):
     close(got, want)
     (k,) = domain_kernels(plan, (67, 10))
     assert len(k.spec.columns) == len(set(cols)), plan.report()   # (equal sums: one node)
+
+
+def test_columns_of_a_row_cluster_over_a_unit_axis():
+    """Rows of one value (the row reduction's axis has extent 1, dropped from the loop): the
+    column sum is a single value."""
+    x = np.random.default_rng(10).standard_normal((8, 1)).astype(np.float32)
+
+    def fn(x):
+        e = tf.exp(x - tf.reduce_max(x, -1, keepdims=True))
+        return e, tf.reduce_sum(e * x, 0)
+    got, want, plan = both(fn, x)
+    close(got, want)
+    assert any(s.spec.columns for s in plan.cluster_steps), plan.report()

@@ -570,7 +570,7 @@ def _generate_passes(spec):
         emit([f"ca{k}[qc] = ca{k}[qc] + np.float64(cb{k}[qc])" for k in blocked_cols]
              + [f"cb{k}[qc] = np.float32(0.0)" for k in blocked_cols], ind + 1)
     if cols:
-        emit([f"nc = {' * '.join(f'n{k}' for k in range(n_keep, nd))}", "crow = 0"]
+        emit([f"nc = {' * '.join(f'n{k}' for k in range(n_keep, nd)) or '1'}", "crow = 0"]
              + [f"ca{k} = np.empty(nc, np.float64)" for k in range(len(cols))]
              + [f"cb{k} = np.empty(nc, np.float32)" for k in blocked_cols]
              + ["for qc in range(nc):"], 1)
