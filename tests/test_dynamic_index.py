@@ -16,6 +16,7 @@ X = np.arange(24.).reshape(4, 3, 2).astype(np.float32)
 # (pattern, the static shape TF 2.21 traces for x: [4, 3, 2] float32, i: [] int32)
 CASES = {
     "x[i, 1]": (lambda x, i: x[i, 1], (2,)),
+    "x[-i]": (lambda x, i: x[-i], (3, 2)),
     "x[:i]": (lambda x, i: x[:i], (None, 3, 2)),
     "x[i:]": (lambda x, i: x[i:], (None, 3, 2)),
     "x[i:i+2]": (lambda x, i: x[i:i + 2], (None, 3, 2)),

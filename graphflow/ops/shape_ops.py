@@ -452,6 +452,8 @@ def getitem(x, idx):
     if isinstance(idx, Tensor) and idx.ndim > 0 or isinstance(idx, (list, np.ndarray)):
         return gather(x, idx)
     if isinstance(idx, Tensor) and idx._value is None:
+        if idx.ndim == 0 and np.dtype(idx.dtype.np).kind in "iu":   # x[i]: negative i counts
+            return dynamic_getitem(x, idx)                          # from the end, as TF's
         return gather(x, idx)
     dims = _dims_of(x)
     if dims is not None and isinstance(idx, (int, np.integer, slice)):   # tf.shape(x)[0]
