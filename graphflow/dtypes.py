@@ -67,6 +67,23 @@ class DType:
         self._check_range()
         return np.finfo(self.np).max if self.is_floating else np.iinfo(self.np).max
 
+    @property
+    def limits(self):
+        """TF's image intensity range (min, max) of the dtype, the negative part clipped:
+        (0, max) for integers, (0, 1) for float32/float64, (0, True) for bool; ValueError for
+        the others (float16 too), as TF 2.21.
+
+        >>> as_dtype("int8").limits, as_dtype("float32").limits
+        ((0, 127), (0, 1))
+        """
+        if self.is_bool:
+            return (0, True)
+        if self.name in ("float32", "float64"):
+            return (0, 1)
+        if self.is_integer:
+            return (0, int(np.iinfo(self.np).max))
+        raise ValueError(f"{self} does not have defined limits.")
+
     def __repr__(self):
         return f"tf.{self.name}"
 

@@ -33,7 +33,7 @@ def _same_line(got, want):
                                   "function_perf", "linalg_math", "data_guide",
                                   "image_nest", "training_misc", "autodiff",
                                   "tracetype", "tfrecord", "csv_data", "basic_training",
-                                  "ext_types"])
+                                  "ext_types", "config_dev"])
 def test_guide_output_matches_tf(name, tmp_path):
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = re.sub(r"^(\s*)(from|import) tensorflow\b", r"\1\2 graphflow", f.read(),
