@@ -116,3 +116,34 @@ def test_einsum_and_slices_of_a_run_time_sized_tensor():
     gram, mid = f(tf.constant(4))
     np.testing.assert_array_equal(gram.numpy(), xs @ xs.T)
     np.testing.assert_array_equal(mid.numpy(), xs[1:3])
+
+
+def test_loops_reading_rows_by_a_traced_index_compile_to_one_loop(sync_compile):
+    """`for i in tf.range(n): ... x[i] ...` (and windows, negative indices, the reverse loop of
+    the gradient writing rows back) runs as one compiled numba loop, equal to the numpy
+    executor; an index out of range is still TF's error."""
+    def body(x, w):
+        s = tf.zeros([3], x.dtype)
+        for i in tf.range(tf.shape(x)[0] - 1):
+            s = tf.tanh(s * w + x[i] + x[-i - 1] * x[i, 1]) + tf.slice(x, [i, 0], [2, 3])[1]
+        return tf.reduce_sum(s * s)
+
+    def loss_and_grad(x, w):
+        with tf.GradientTape() as t:
+            t.watch([x, w])
+            y = body(x, w)
+        return [y] + t.gradient(y, [x, w])
+    R = np.random.default_rng(3)
+    x, w = R.normal(size=(6, 3)), R.normal(size=3)
+    fast = tf.function(loss_and_grad)
+    ref = tf.function(loss_and_grad, jit_compile=False)(x, w)
+    got = fast(x, w)
+    for a, b in zip(got, ref):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10)
+    plan = fast.kernel_plan(x, w)
+    loops = [ln for ln in plan.splitlines() if ln.strip().startswith("loop:")]
+    assert len(loops) >= 2 and all("one compiled loop" in ln for ln in loops), plan
+    bad = tf.function(lambda x, n: tf.reduce_sum(tf.map_fn(lambda i: x[i], tf.range(n),
+                                                            fn_output_signature=tf.float64)))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
+        bad(tf.constant(x), tf.constant(8))

@@ -15,8 +15,9 @@ Lowered: kernel clusters (serial, not in place) with their operands as the plan 
 (contiguous views reshaped to the kernel's loop shape; strided slices are copied inside numba,
 which costs a tight loop rather than a numpy call), scalar clusters (`lowering.SCALAR`
 templates, e.g. the step counter `t + 1`, `t < n`), 2-D matmuls (`np.dot`: BLAS gemm), row
-reads of histories and saved stacks, basic slices, getitem_grad, concat, reshape,
-zeros/ones_like. A trip count known only at run time is fine (the buffers grow). A loop with
+reads of histories and saved stacks, basic slices, getitem_grad, rows and windows at a traced
+index (`x[i]`, `x[i, 1]`, `tf.slice(x, [i, 0], ...)` and their VJP's row writes: negative
+indices wrap, out-of-range ones raise, as TF), concat, reshape, zeros/ones_like. A trip count known only at run time is fine (the buffers grow). A loop with
 anything else (effects, nested loops, sizes known only at run time, other numpy ops, ...) is not
 lowered: `Subgraphs.loop_lowering` (and the kernel plan's report) says why. Values are the
 step-by-step plan's: the same kernels; the gemms run on scipy's OpenBLAS (numba's np.dot), which
@@ -78,6 +79,54 @@ def _index(n, spec):
             idx.append(str(s[1]))
         else:
             raise _Unsupported(f"getitem %{n} with index {s}")
+    return ", ".join(idx)
+
+
+def _dyn(v):
+    return isinstance(v, tuple) and len(v) == 2 and v[0] == "v"
+
+
+def _dyn_index(n, spec, shape, vals, emit, tmp):
+    """numba source of a dynamic_getitem/setitem spec (`graphflow.ops.dynamic_index`) whose
+    traced entries are integer indices or window starts: each read from `vals`, wrapped when
+    negative and checked against its axis (numba does not check bounds), as TF raises."""
+    consumed = sum(1 for k in spec if k[0] in "isw")
+    idx, axis = [], 0
+    for j, k in enumerate(spec):
+        kind = k[0]
+        if kind == "n":
+            idx.append("None")
+            continue
+        if kind == "e":
+            idx += [":"] * (len(shape) - consumed)
+            axis += len(shape) - consumed
+            continue
+        d = shape[axis]
+        if not isinstance(d, (int, np.integer)):
+            raise _Unsupported(f"{n}: dynamic index on a run-time dim")
+        if kind == "s":
+            if any(_dyn(v) for v in k[1:]):
+                raise _Unsupported(f"{n}: a slice with traced bounds (a run-time length)")
+            idx.append(":".join("" if v is None else str(v) for v in k[1:]))
+        elif kind == "i" and not _dyn(k[1]):
+            idx.append(str(k[1]))
+        elif kind == "i" or kind == "w" and not _dyn(k[2]) and k[2] != -1:
+            v = f"{tmp}_{j}"
+            start = f"np.int64({vals}[{k[1][1]}])" if _dyn(k[1]) else str(k[1])
+            emit(f"{v} = {start}")
+            if kind == "i":
+                emit(f"if {v} < 0:")
+                emit(f"    {v} += {int(d)}")
+                emit(f"if {v} < 0 or {v} >= {int(d)}:")
+                emit(f"    raise IndexError('strided_slice: an index is out of bounds')")
+                idx.append(v)
+            else:
+                emit(f"if {v} < 0 or {v} + {int(k[2])} > {int(d)}:")
+                emit(f"    raise IndexError('slice: begin and size are out of bounds')")
+                idx.append(f"{v}:{v} + {int(k[2])}")
+        else:
+            raise _Unsupported(f"{n}: a window of traced size")
+        axis += 1
     return ", ".join(idx)
 
 
@@ -163,13 +212,30 @@ class _Emitter:
                 raise _Unsupported(f"getitem_grad %{n} of one element")
             self.emit(f"{out} = np.zeros({shape}, np.{np.dtype(d['dtype']).name})")
             self.emit(f"{out}[{_index(n, d['attrs']['spec'])}] = {self.ref(ins[0])}")
+        elif op in ("dynamic_getitem", "dynamic_setitem"):   # x[i] / x[i] = v, i traced
+            shape = tuple(d["shape"])
+            src = self.shape(ins[0])
+            if not all(isinstance(e, (int, np.integer)) for e in shape + src):
+                raise _Unsupported(f"{op} %{n} with run-time sizes")
+            idx = _dyn_index(f"{op} %{n}", d["attrs"]["spec"], src, self.ref(ins[1]), self.emit,
+                             f"{self.p}i{slot}")
+            if op == "dynamic_getitem":
+                if not shape:   # one element: a scalar value
+                    self.emit(f"{out} = {self.ref(ins[0])}[{idx}]")
+                else:
+                    self.emit(f"{out} = {self.ref(ins[0])}[{idx}]")
+                    self.notc.add(out)
+            else:
+                self.emit(f"{out} = {self.carray(ins[0])}.copy()")
+                self.emit(f"{out}[{idx}] = {self.ref(ins[2])}")
         elif op == "concat":
             axis = d["attrs"]["axis"]
             parts = ", ".join(self.carray(i) for i in ins)
             self.emit(f"{out} = np.concatenate(({parts},), axis={int(axis)})")
         elif op == "reshape":
-            if not self.shape(ins[0]):
-                raise _Unsupported(f"reshape %{n} of a scalar")
+            if not self.shape(ins[0]):   # a scalar as a 1-element array (e.g. a stacked index)
+                self.emit(f"{out} = np.full({tuple(d['shape'])}, {self.ref(ins[0])})")
+                return
             self.emit(f"{out} = {self.carray(ins[0])}.reshape({tuple(d['shape'])})")
         elif op in ("zeros_like", "ones_like"):
             fill = 0 if op == "zeros_like" else 1
