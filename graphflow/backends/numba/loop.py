@@ -118,11 +118,11 @@ def _dyn_index(n, spec, shape, vals, emit, tmp):
                 emit(f"if {v} < 0:")
                 emit(f"    {v} += {int(d)}")
                 emit(f"if {v} < 0 or {v} >= {int(d)}:")
-                emit(f"    raise IndexError('strided_slice: an index is out of bounds')")
+                emit("    raise IndexError('strided_slice: an index is out of bounds')")
                 idx.append(v)
             else:
                 emit(f"if {v} < 0 or {v} + {int(k[2])} > {int(d)}:")
-                emit(f"    raise IndexError('slice: begin and size are out of bounds')")
+                emit("    raise IndexError('slice: begin and size are out of bounds')")
                 idx.append(f"{v}:{v} + {int(k[2])}")
         else:
             raise _Unsupported(f"{n}: a window of traced size")
