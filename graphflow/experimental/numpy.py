@@ -364,16 +364,15 @@ def _advanced(i):
 
 def _index_tensors(i, what):
     """The int64 index tensors (one per axis it covers) of advanced index `i`: an integer
-    array as itself, a boolean mask as its nonzero positions (needs its value: the count of
-    True entries is the result's length)."""
+    array as itself, a boolean mask as its nonzero positions (inside @function a run-time
+    count: the result's length is known when the graph runs)."""
     if isinstance(i, (Tensor, Variable)):
         if i.dtype != _dt.bool:
             return [_m.cast(i, _dt.int64) if i.dtype != _dt.int64 else i]
         v = getattr(_convert(i), "_value", None)
-        if v is None:
-            raise TypeError(f"tnp indexing at {user_source()}: a boolean mask computed inside a "
-                            f"traced function ({what}) gives a value-dependent shape; use "
-                            "tf.boolean_mask eagerly, or tnp.where(mask, x, 0)")
+        if v is None:   # traced: its True positions, a count known when the graph runs
+            pos = _a.where_indices(i)
+            return [pos[:, k] for k in range(len(i.shape))]
         i = v
     v = _np.asarray(i)
     if v.dtype == _np.bool_:

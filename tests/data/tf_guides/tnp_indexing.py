@@ -24,3 +24,14 @@ try:
     x[m]
 except ValueError as e:
     print("ValueError")
+# boolean masks computed inside tf.function (a run-time count of True entries)
+x = tf.constant(np.arange(24.).reshape(2, 3, 4).astype(np.float32))
+@tf.function(jit_compile=False)
+def fm(x):
+    return x[x > 20.], x[:, x[0, :, 0] > 3], x[x[:, 0, 0] > 3, 1], tnp.asarray(x)[x[..., 0] > 10.]
+for r in fm(x):
+    print(r.shape, r.numpy().tolist())
+with tf.GradientTape() as t:
+    t.watch(x)
+    y = tf.reduce_sum(fm(x)[1] * 3.)
+print(t.gradient(y, x).numpy().tolist())
