@@ -147,3 +147,21 @@ def test_loops_reading_rows_by_a_traced_index_compile_to_one_loop(sync_compile):
                                                             fn_output_signature=tf.float64)))
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
         bad(tf.constant(x), tf.constant(8))
+
+
+def test_tensor_array_of_a_static_size_written_in_a_compiled_loop(sync_compile):
+    """A TensorArray(size=n) written row by row in `for i in tf.range(n)` is one zeros node
+    (not n), and the loop (with constants among its arguments) compiles and equals numpy."""
+    def f(x):
+        ta = tf.TensorArray(tf.float32, size=5)
+        s = tf.zeros([3])
+        for i in tf.range(tf.shape(x)[0]):
+            s = tf.tanh(s + x[i])
+            ta = ta.write(i, s)
+        return ta.stack()
+    x = tf.constant(np.random.default_rng(4).normal(size=(5, 3)).astype(np.float32))
+    fast = tf.function(f)
+    np.testing.assert_allclose(fast(x).numpy(), tf.function(f, jit_compile=False)(x).numpy(),
+                               rtol=1e-5)   # (float32 tanh: vmath's is within 2 ulp of numpy's)
+    assert len(fast.get_concrete_function(x).graph.nodes) < 40
+    assert "one compiled loop" in fast.kernel_plan(x)

@@ -219,6 +219,8 @@ class TensorArray:
         if not self._items:
             return creation.zeros((0,) + (self.element_shape or ()), self.dtype)
         es = self.element_shape or ()
+        if all(v is None for v in self._items):   # nothing written yet: one zeros node, not n
+            return creation.zeros((len(self._items),) + tuple(es), self.dtype)
         return shape_ops.stack([creation.zeros(es, self.dtype) if v is None else v
                                 for v in self._items])
 

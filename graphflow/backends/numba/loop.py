@@ -165,7 +165,7 @@ class _Emitter:
                 return _lit(v[()], v.dtype)
             key = ("const", id(self.plan), slot)
             if key not in self.consts:
-                self.consts[key] = (f"k{len(self.consts)}", np.ascontiguousarray(v))
+                self.consts[key] = (f"k{len(self.consts)}", np.array(v, order="C"))   # writable: the kernel is typed for it
             return self.consts[key][0]
         return self.name(slot)
 
