@@ -922,6 +922,8 @@ def place(view, expanded, mode="grouped"):
             up.setdefault(b, []).append(a)
         cx, y, width = {}, GROUP_PAD + (HEADER if gid else 0), 0
         for L in _lay(grp, hide)["layers"]:
+            if not L:   # (a graph with nothing to draw here, e.g. a function of no ops)
+                continue
             h = max(dims[it][1] for it in L)
             right = GROUP_PAD - GAP_X
             for it in L:
