@@ -150,6 +150,7 @@ class Kernel:
     def wait(self, timeout=None):
         if self._done.is_set():
             return True
+        _first_in_line(self)
         with _waiting_lock:         # a thread blocked here: the compile thread runs unthrottled
             _waiting[0] += 1
         try:
@@ -408,12 +409,32 @@ def _stop_worker():
     _process.stop()
 
 
-def wait_all(timeout=None):
-    """Block until every requested kernel is compiled (or failed); True if all finished."""
+def _first_in_line(k):
+    """Someone waits for `k`: compile it next (the queue is otherwise first in, first out, and
+    kernels of plans nobody runs any more would go first)."""
+    with _lock:
+        try:
+            _queue.remove(k)
+        except ValueError:   # compiling, done, or with the compiler process
+            return
+        _queue.appendleft(k)
+        _cv.notify_all()
+
+
+def mark():
+    """How many kernels were requested so far: `wait_all(since=mark())` later waits only for
+    the ones requested after this point."""
+    with _lock:
+        return len(_kernels)
+
+
+def wait_all(timeout=None, since=0):
+    """Block until every requested kernel (from the `since`-th on, see `mark`) is compiled
+    (or failed); True if all finished."""
     deadline = None if timeout is None else time.monotonic() + timeout
     with _lock:
-        ks = list(_kernels.values())
-    for k in ks:
+        ks = list(_kernels.values())[since:]
+    for k in reversed(ks):   # (each wait moves its kernel to the front of the queue)
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         if not k.wait(left):
             return False
