@@ -251,7 +251,7 @@ def test_epilogue_fused_per_batch_chunk_equals_numpy_executor():
         return a, c, d
     fj, fn = tf.function(f), tf.function(f, jit_compile=False)
     fj(x)
-    wait_all()
+    fj.get_concrete_function(x)._executor.wait()   # (this plan's kernels, not the backlog)
     report = fj.kernel_plan(x)
     assert report.count("run on each batch chunk as the anchor finishes it") == 3, report
     for got, want in zip(fj(x), fn(x)):
@@ -287,7 +287,7 @@ def test_epilogue_per_batch_chunk_on_one_thread_equals_numpy_executor():
         return (y,) + tuple(t.gradient(loss, [w, b]))
     fj, fn = tf.function(f), tf.function(f, jit_compile=False)
     fj(x, w, b)
-    wait_all()
+    fj.get_concrete_function(x, w, b)._executor.wait()
     with ONE_THREAD:
         got = fj(x, w, b)
     for g, want in zip(got, fn(x, w, b)):
@@ -314,7 +314,7 @@ def test_max_pool_runs_inside_the_conv_epilogue_per_batch_chunk(monkeypatch):
         return (y,) + tuple(t.gradient(loss, [x, w, b]))
     fj, fn = tf.function(f), tf.function(f, jit_compile=False)
     fj(x, w, b)
-    wait_all()
+    fj.get_concrete_function(x, w, b)._executor.wait()
     report = fj.kernel_plan(x, w, b)
     assert "max_pool2d of each batch chunk of" in report, report
     assert not any(line.split()[1:2] == ["numba"] and "max_pool2d " in line
@@ -389,7 +389,7 @@ def test_conv_step_numba_equals_numpy_executor():
     got, want = fj(x, y), fn(x, y)
     plan = fj.get_concrete_function(x, y)._executor
     assert isinstance(plan, NumbaPlan)
-    wait_all()
+    plan.wait()
     assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
     names = {k.source.splitlines()[1].split()[2] for k in plan.kernels
              if k.source.startswith("# graphflow conv kernel")}
@@ -432,7 +432,7 @@ def test_conv_plan_chooses_its_threads_and_values_match(monkeypatch, mode):
     want = fn(x, y)
     fj(x, y)
     plan = fj.get_concrete_function(x, y)._executor
-    wait_all()
+    plan.wait()
     for _ in range(2):
         got = fj(x, y)
     if conv.pool().helpers:      # (one core: nothing to choose)
@@ -454,7 +454,7 @@ def test_calls_run_on_one_thread_while_a_kernel_compiles(monkeypatch):
     want = fn(x, y)
     fj(x, y)
     plan = fj.get_concrete_function(x, y)._executor
-    wait_all()
+    plan.wait()
     monkeypatch.setattr(plan.kernels[0], "state", "compiling")     # as if still compiling
     plan._pending = True
     seen, first = [], plan._calls[0]
@@ -526,7 +526,7 @@ def test_depthwise_separable_and_avg_pool_numba_equals_numpy_executor():
 
     fj, fn = tf.function(step), tf.function(step, jit_compile=False)
     fj(x)
-    wait_all()
+    fj.get_concrete_function(x)._executor.wait()
     plan = fj.get_concrete_function(x)._executor
     assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
     assert "direct numba loop (3 groups)" in fj.kernel_plan(x)
@@ -587,7 +587,7 @@ def test_unknown_batch_dim_one_trace_two_batch_sizes():
     for n in (3, 5):
         x = tf.constant(R.uniform(-1, 1, (n, 6, 6, 2)).astype(np.float32))
         fj(x)
-        wait_all()
+        fj.get_concrete_function(x)._executor.wait()
         for a, b in zip(fj(x), fn(x)):
             assert a.shape == b.shape
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=2e-5)
