@@ -467,7 +467,7 @@ def test_background_compile_switches_to_kernels():
         first = f(x).numpy()                       # numpy while the kernel compiles
         np.testing.assert_allclose(first, ref, rtol=1e-5, atol=1e-3)
         plan = plan_of(f, x)
-        assert plan.wait(timeout=120)
+        assert plan.wait(timeout=900)   # (cold suite: behind the compiler process's backlog)
         assert plan.ready and all(s.kernel.state == "ready" for s in plan.cluster_steps)
         np.testing.assert_allclose(f(x).numpy(), ref, rtol=1e-5, atol=1e-3)
         assert all(s.fresh for s in plan.cluster_steps)
