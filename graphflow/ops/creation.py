@@ -10,6 +10,7 @@ from .. import dtypes as _dt
 from ..ops.registry import CONSTANT, OPS, op_error
 from ..shapes import Dim, dmax as _dmax
 from ..tensor import Tensor, convert_to_tensor
+from .dynamic_index import is_traced
 
 
 def _traced_dims(t):
@@ -145,9 +146,9 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=No
     array([[1., 0., 0.],
            [0., 1., 0.]], dtype=float32)
     """
-    if _is_traced(num_rows) or _is_traced(num_columns):   # sizes known when the graph runs
+    if is_traced(num_rows) or is_traced(num_columns):   # sizes known when the graph runs
         from .math_ops import cast, equal
-        from .shape_ops import broadcast_to, expand_dims
+        from .shape_ops import expand_dims
         cols = num_rows if num_columns is None else num_columns
         m = cast(equal(expand_dims(range(num_rows), 1), expand_dims(range(cols), 0)), dtype)
         if batch_shape:
@@ -228,7 +229,7 @@ def linspace(start, stop, num, name=None, axis=0):
     s = convert_to_tensor(start)
     e = convert_to_tensor(stop)
     dt = s.dtype if s.dtype.is_floating else _dt.float64   # integers: float64, as TF 2.21
-    if s.ndim == 0 and e.ndim == 0 and axis in (0, -1) and _is_traced(num):
+    if s.ndim == 0 and e.ndim == 0 and axis in (0, -1) and is_traced(num):
         from .math_ops import add, cast, divide, maximum, multiply, subtract, where, equal
         s = s if s.dtype == dt else _cast(s, dt)
         e = e if e.dtype == dt else _cast(e, dt)
@@ -251,11 +252,6 @@ def linspace(start, stop, num, name=None, axis=0):
     if s._value is None or e._value is None:   # symbolic start/stop inside @function
         raise NotImplementedError("linspace: symbolic start/stop must be scalars (axis 0)")
     return convert_to_tensor(np.linspace(float(s), float(e), int(num), axis=axis).astype(dt.np))
-
-
-def _is_traced(v):
-    """True for a tensor without a value now (a traced scalar inside @function)."""
-    return isinstance(v, Tensor) and v._value is None
 
 
 def _cast(x, dt):

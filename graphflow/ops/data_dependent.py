@@ -18,13 +18,9 @@ import numpy as np
 
 from ..dispatch import bind
 from ..errors import InvalidArgumentError
-from ..tensor import Tensor, to_tensor
+from ..tensor import to_tensor
+from .dynamic_index import is_traced
 from .registry import Aval, defop, fmt_avals
-
-
-def traced(x):
-    """True if `x` is a tensor without a value now (symbolic, while tracing)."""
-    return isinstance(x, Tensor) and x._value is None
 
 
 def _where_rule(c):
@@ -76,7 +72,7 @@ def unique_parts(x, out_idx="int32"):
     (array([4, 2, 7], dtype=int32), array([0, 0, 1, 0, 2], dtype=int32))
     """
     x = to_tensor(x)
-    if not traced(x):
+    if not is_traced(x):
         y, idx = _unique_parts(x.numpy())
         return to_tensor(y), to_tensor(idx.astype(out_idx))
     return bind(UNIQUE_VALUES, [x], {}), bind(UNIQUE_INDEX, [x], {"out_idx": np.dtype(out_idx).name})
@@ -90,7 +86,7 @@ def where_indices(condition):
            [1, 1]])
     """
     c = to_tensor(condition)
-    if not traced(c):
+    if not is_traced(c):
         return to_tensor(np.argwhere(c.numpy() != 0).astype(np.int64))
     return bind(WHERE_INDICES, [c], {})
 
@@ -117,7 +113,7 @@ def boolean_mask(tensor, mask, axis=None):
         rest = x.shape[axis:axis + k]
         n = int(np.prod(rest)) if all(isinstance(d, int) for d in rest) else -1
         x = shape_ops.reshape(x, list(x.shape[:axis]) + [n] + list(x.shape[axis + k:]))
-    if not traced(flat_m):
+    if not is_traced(flat_m):
         idx = to_tensor(np.flatnonzero(flat_m.numpy()).astype(np.int32))
     else:
         idx = bind(WHERE_INDICES, [flat_m], {})[:, 0]
