@@ -694,14 +694,22 @@ def test_argmax_argmin_fuse_and_match_numpy():
 
 
 def test_big_row_argmax_runs_chunked_and_matches_numpy():
-    """A big row argmax of a computed value runs in chunks of rows on all cores (never split
-    along the row); a lone argmax of an input runs on numpy (nothing to fuse)."""
+    """A big row argmax runs in chunks of rows on all cores (never split along the row), of a
+    computed value and alone (a lone one of an input too: numpy's runs on one core); a small
+    lone argmax of an input runs on numpy (nothing to fuse, one core is enough)."""
     x = _argdata(np.random.default_rng(32), (4099, 1024))
-    got, want, plan = both(lambda x: [tf.argmax(x * 2.0, 1), tf.argmin(x[:5], 1)], x)
-    assert any(st.parallel and not st.split for st in plan.cluster_steps), plan.report()
-    assert "a lone argmin over the last axis: numpy's own is as fast" in plan.report()
-    for a, b in zip(got, want):
-        np.testing.assert_array_equal(a, b)
+    x[7, 1000] = np.nan                   # a NaN in the row's last chunk, after a bigger value
+    x[8], x[8, 1023] = -np.inf, np.nan    # -inf then one NaN: the NaN's index
+    x[9] = np.inf                         # all +inf: index 0
+    for fn, lone in ((lambda x: [tf.argmax(x * 2.0, 1), tf.argmin(x[:5], 1)], False),
+                     (lambda x: tf.argmax(x, 1), True)):
+        got, want, plan = both(fn, x)
+        assert any(getattr(st, "parallel", False) and not st.split
+                   for st in plan.cluster_steps), plan.report()
+        assert lone != ("a lone argmin over the last axis, too small for all cores: numpy's own "
+                        "is as fast" in plan.report())
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, bool])

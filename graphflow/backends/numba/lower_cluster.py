@@ -137,12 +137,14 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
         return None, "scalar domain: numpy is as fast and needs no compile"
     lone = g.nodes[members[0]]
     if (len(members) == 1 and is_arg_reduction(lone["op"])
-            and reduce_axes(lone)[0] == len(g.nodes[lone["inputs"][0]]["shape"]) - 1):
-        # (measured: numpy's SIMD argmax equals the kernel on 4M values and is 1.5x faster on
-        # an L1-resident row; the kernel pays off when it saves the producers' temporaries.
+            and reduce_axes(lone)[0] == len(g.nodes[lone["inputs"][0]]["shape"]) - 1
+            and not worth_parallel([lone["op"]], size)):
+        # (measured: numpy's SIMD argmax equals the kernel on one thread - both read the rows
+        # at the cache's bandwidth - and is 1.5x faster on an L1-resident row; the kernel pays
+        # off when it saves the producers' temporaries, or on all cores for a big input.
         # Over another axis numpy copies the input transposed first: 30x the kernel)
-        return None, (f"a lone {lone['op']} over the last axis: numpy's own is as fast "
-                      "(nothing to fuse)")
+        return None, (f"a lone {lone['op']} over the last axis, too small for all cores: "
+                      "numpy's own is as fast (nothing to fuse)")
     nd = len(dom)
     mset = set(members)
     cols = set(info.get("columns", ()))     # column sums (see passes.fusion.column_join)
