@@ -57,10 +57,12 @@ class _SingleThreadedBlas:
         self.depth = 0
         self.saved = None
         self.ctls = None
+        self.switches = None        # per controller: (get, set) as plain C calls
 
     def controllers(self):
         if self.ctls is None:
             self.ctls = [c for c in lib_controllers() if c.user_api == "blas"]
+            self.switches = [_switch(c) for c in self.ctls]
         return self.ctls
 
     def refresh(self):
@@ -81,29 +83,50 @@ class _SingleThreadedBlas:
                 return
             for c in new:
                 self.ctls.append(c)
+                self.switches.append(_switch(c))
                 if self.depth:
-                    k = c.get_num_threads()
+                    get, put = self.switches[-1]
+                    k = get()
                     self.saved.append(k)
                     if k != 1:
-                        c.set_num_threads(1)
+                        put(1)
 
     def __enter__(self):
         with self.lock:
             if not self.depth:
-                ctls = self.controllers()
-                self.saved = [c.get_num_threads() for c in ctls]
-                for c, k in zip(ctls, self.saved):
+                if self.ctls is None:
+                    self.controllers()
+                self.saved = saved = [get() for get, _ in self.switches]
+                for (_, put), k in zip(self.switches, saved):
                     if k != 1:
-                        c.set_num_threads(1)
+                        put(1)
             self.depth += 1
 
     def __exit__(self, *exc):
         with self.lock:
             self.depth -= 1
             if not self.depth:
-                for c, k in zip(self.ctls, self.saved):
+                for (_, put), k in zip(self.switches, self.saved):
                     if k != 1:
-                        c.set_num_threads(k)
+                        put(k)
+
+
+def _switch(ctl):
+    """(get, set) of the thread count of threadpoolctl controller `ctl`: OpenBLAS's own C
+    functions called directly when it runs its own threads (not OpenMP), else the controller's
+    methods. A small product's switch to one thread and back (4 calls) costs ~12 us through
+    threadpoolctl (its symbol lookups and controlling-thread bookkeeping) against ~1 us direct,
+    and the numba plan makes up to 3-4 such switches per MLP step (its small products)."""
+    try:
+        if (getattr(ctl, "internal_api", None) == "openblas"
+                and getattr(ctl, "threading_layer", None) != "openmp"):
+            get = ctl._get_symbol("openblas_get_num_threads")
+            put = ctl._get_symbol("openblas_set_num_threads")
+            if get is not None and put is not None:
+                return get, put
+    except Exception:       # another threadpoolctl version: its public methods
+        pass
+    return ctl.get_num_threads, ctl.set_num_threads
 
 
 SINGLE_BLAS = _SingleThreadedBlas()

@@ -83,10 +83,32 @@ def _load_gemm(dtype):
     def run(alpha, a, b, ta, tb, c):
         """c (C-contiguous M x N) += alpha * op(a) @ op(b); a, b C-contiguous."""
         m, n = c.shape
-        k = a.shape[0] if ta else a.shape[1]
-        fn(row_major, trans if ta else no_trans, trans if tb else no_trans, m, n, k, alpha,
-           a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], 1.0, c.ctypes.data, n)
+        sa, sb = a.shape, b.shape
+        fn(row_major, trans if ta else no_trans, trans if tb else no_trans, m, n,
+           sa[0] if ta else sa[1], alpha, address(a), sa[1], address(b), sb[1], 1.0,
+           address(c), n)
     return run
+
+
+_char = ctypes.c_char
+
+
+def address(x):
+    """The address of C-contiguous array `x`'s first byte (for a C call): through the buffer
+    protocol, ~4x cheaper than `x.ctypes.data` (which builds numpy's ctypes helper object each
+    time); read-only arrays take `x.ctypes.data`.
+
+    >>> x = np.zeros(3, np.float32)
+    >>> address(x) == x.ctypes.data
+    True
+    >>> x.flags.writeable = False
+    >>> address(x) == x.ctypes.data
+    True
+    """
+    try:
+        return ctypes.addressof(_char.from_buffer(x))
+    except (TypeError, ValueError):      # read-only or empty
+        return x.ctypes.data
 
 
 #: at most this many chunks of a product on the chunk pool (about balanced on 2-4 cores while

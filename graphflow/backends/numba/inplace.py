@@ -111,9 +111,9 @@ def run(ip, vals):
     caller holds the only reference to W (the variable's old value); False: not possible now,
     take the normal path."""
     w = vals[ip.w]
+    # (flags.carray: C-contiguous, aligned and writeable in one flags object)
     if (w.__class__ is not np.ndarray or w.dtype is not ip.dtype or w.base is not None
-            or not w.flags.c_contiguous or not w.flags.writeable or w.shape != ip.shape
-            or sys.getrefcount(w) > ip.refs):
+            or w.shape != ip.shape or sys.getrefcount(w) > ip.refs or not w.flags.carray):
         return False
     mm = gemm(ip.dtype)
     a, b = vals[ip.a], vals[ip.b]
@@ -123,10 +123,11 @@ def run(ip, vals):
         return False
     c = vals[ip.c] if ip.c is not None else ip.const
     alpha = -float(c.reshape(-1)[0] if hasattr(c, "reshape") else c)
-    if w.size * (a.shape[0] if ip.ta else a.shape[1]) < SMALL_GEMM:
+    if w.size * (a.shape[0] if ip.ta else a.shape[1]) < SMALL_GEMM and not SINGLE_BLAS.depth:
         # a small product on one BLAS thread, like the plan's small matmuls: a threaded call
         # leaves OpenBLAS's idle threads spinning ~0.1 s, against the chunk pool's (measured,
-        # conv_step at load 6: ~40 ms CPU per step vs ~25 ms with BLAS on one thread)
+        # conv_step at load 6: ~40 ms CPU per step vs ~25 ms with BLAS on one thread); already
+        # on one thread (the plan's whole call, `plan.small_products`): no switch of its own
         with SINGLE_BLAS:
             mm(alpha, a, b, ip.ta, ip.tb, w)
     else:

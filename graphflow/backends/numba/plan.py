@@ -34,7 +34,7 @@ from ...blas_threads import SINGLE_BLAS, SMALL_GEMM, single_threaded_matmul
 from ...dispatch import NUMERICS_CHECKS
 from ...evaluate import NumpyPlan, node_runner, note_run, runtime_error
 from ...ops.math_ops import MATMUL
-from ...ops.registry import ASSIGN, CONSTANT, OPS
+from ...ops.registry import ANCHOR, ASSIGN, CONSTANT, CONTROL, OPS
 from ...passes.fusion import fuse, value_inputs
 from .. import schedule as sched
 from . import blas, cache, conv, heap, inplace, lowering
@@ -109,9 +109,10 @@ def _fix_scalar(x, dt):
     return np.asarray(x, dt).reshape(-1)[0]
 
 
-def _matmul_source(d, slots, ns):
+def _matmul_source(d, slots, ns, switched=False):
     """Source of a matmul node's call: np.matmul on `.T` views for 2-D operands (the op's impl
-    costs an extra Python frame and two swapaxes calls); None otherwise."""
+    costs an extra Python frame and two swapaxes calls); None otherwise. A small product
+    switches BLAS to one thread itself unless `switched` (the plan's whole call does)."""
     if OPS[d["op"]] is not MATMUL or not all(len(s) == 2 for s in d["_in_shapes"]):
         return None
     ns["MM"] = np.matmul
@@ -120,7 +121,8 @@ def _matmul_source(d, slots, ns):
     tb = ".T" if d["attrs"]["transpose_b"] else ""
     (m, k), (_, n) = (s[::-1] if t else s for s, t in zip(
         d["_in_shapes"], (d["attrs"]["transpose_a"], d["attrs"]["transpose_b"])))
-    if all(isinstance(v, (int, np.integer)) for v in (m, k, n)) and m * k * n < SMALL_GEMM:
+    if all(isinstance(v, (int, np.integer)) for v in (m, k, n)) and m * k * n < SMALL_GEMM \
+            and not switched:
         ns["MM"] = single_threaded_matmul
     return f"MM(vals[{a}]{ta}, vals[{b}]{tb})"
 
@@ -198,6 +200,33 @@ def _has_big_gemm(gx, order):
     return False
 
 
+def _small_products_only(gx, order):
+    """True if the graph (no product of SMALL_GEMM or more multiply-adds: `_has_big_gemm`) has
+    at least two matmuls and no other op that may call BLAS or wait for something else: anchors
+    other than matmul (conv, linalg), control flow (a loop body's products), einsum, and ops
+    with effects beyond variable reads/writes (py_function's user code, prints, collectives,
+    which would hold BLAS on one thread for every thread meanwhile) keep their own switches.
+
+    >>> from graphflow.graph import Graph
+    >>> g = Graph("f")
+    >>> x = g.add_node("parameter", (), {"index": 0, "name": "x"}, (4, 4), np.float32)
+    >>> m = [g.add_node("matmul", (x, x), {"transpose_a": False, "transpose_b": False}, (4, 4),
+    ...                 np.float32) for _ in range(2)]
+    >>> _small_products_only(g.nx, [x] + m), _small_products_only(g.nx, [x, m[0]])
+    (True, False)
+    """
+    products = 0
+    for n in order:
+        name = gx.nodes[n]["op"]
+        op = OPS[name]
+        if op is MATMUL:
+            products += 1
+        elif (op.kind in (ANCHOR, CONTROL) or name in lowering.KERNELS or name == "einsum"
+              or any(e not in ("read", "write") for e in op.effects)):
+            return False
+    return products >= 2
+
+
 class _NodeStep:
     kind = "node"
 
@@ -217,7 +246,8 @@ class _NodeStep:
                if self.assign_fast is not None else "")
         ns = dict(fn=self.fn, adopt=self._adopt, error=self._error)
         expr = _matmul_source(dict(d, _in_shapes=[plan.graph.nx.nodes[u]["shape"]
-                                                  for u in d["inputs"]]), self.ins, ns)
+                                                  for u in d["inputs"]]), self.ins, ns,
+                              plan.small_products)
         self.direct = expr is not None
         self.call = _compile(
             "def call(vals):\n    try:\n" + pre
@@ -402,7 +432,7 @@ class _ClusterStep:
             g = self.plan.graph.nx
             d = g.nodes[self.anchor]
             expr = _matmul_source(dict(d, _in_shapes=[g.nodes[u]["shape"] for u in d["inputs"]]),
-                                  ins, ns)
+                                  ins, ns, self.plan.small_products)
             body.append(f"vals[{s}] = {expr or 'AF(' + ', '.join(f'vals[{i}]' for i in ins) + ')'}")
         args = [str(e) for e in self.extents]
         sliced = []                       # (arg index) of arrays cut along the outer loop dim
@@ -713,6 +743,10 @@ class NumbaPlan:
                     self.contiguous.add(n)
             elif op is MATMUL or "cluster" in d["tags"]:
                 self.contiguous.add(n)
+        # every product small (each would switch BLAS to one thread and back by itself: ~3 us
+        # per switch) and nothing else calling BLAS: the whole call switches once (`run`)
+        self.small_products = (not _has_big_gemm(gx, s.order)
+                               and _small_products_only(gx, s.order))
         self.steps, self.producer = [], {}
         for unit in s.units:
             if unit.kind == sched.CLUSTER:
@@ -845,37 +879,46 @@ class NumbaPlan:
             vals[s] = a
         cache.run_started()         # the compile thread pauses meanwhile (cache._GilYielder)
         try:
-            if self._first:
-                try:
-                    if self.blas_choice is not None and no_idle_core():
-                        with self.one_thread:   # all cores would wait for time slices
-                            for call in self._calls:
-                                call(vals)
-                    else:
-                        for call in self._calls:
-                            call(vals)
-                finally:
-                    self._first = False
-                    cache.kick()
-            elif self._pending and self._still_pending():
-                with self.one_thread:
-                    for call in self._calls:
-                        call(vals)
-            elif self.blas_choice is not None:
-                self._run_choosing(vals)
+            if self.small_products:
+                with SINGLE_BLAS:
+                    self._run_steps(vals)
             else:
-                for call in self._calls:
-                    call(vals)
+                self._run_steps(vals)
         finally:
             cache.run_ended()
         return [vals[s] for s in self.out_slots]
+
+    def _run_steps(self, vals):
+        """The steps, on all cores or one thread (see the module docstring)."""
+        if self._first:
+            try:
+                if self.blas_choice is not None and no_idle_core():
+                    with self.one_thread:   # all cores would wait for time slices
+                        for call in self._calls:
+                            call(vals)
+                else:
+                    for call in self._calls:
+                        call(vals)
+            finally:
+                self._first = False
+                cache.kick()
+        elif self._pending and self._still_pending():
+            with self.one_thread:
+                for call in self._calls:
+                    call(vals)
+        elif self.blas_choice is not None:
+            self._run_choosing(vals)
+        else:
+            for call in self._calls:
+                call(vals)
 
     def _run_choosing(self, vals):
         """Run the steps on all cores (BLAS's threads, the chunk pool) or on this thread alone,
         as `blas_choice` says, and time the call for it (timings restart when every kernel is
         ready)."""
         choice = self.blas_choice
-        if not self._blas_ready and self.ready and not SINGLE_BLAS.depth:
+        if not self._blas_ready and self.ready and SINGLE_BLAS.depth <= self.small_products:
+            # (no one else holds BLAS on one thread: `run`'s own switch aside)
             self._blas_ready = True
             choice.reset()
             gemm, chunks, convs = self._multi
