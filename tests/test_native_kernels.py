@@ -283,3 +283,65 @@ def test_the_shims_reshape_helper_gives_numpys_strides(tmp_path):
         assert ok == int(np.shares_memory(view, a) or a.size == 0), (a.shape, a.strides, shape)
         if ok and a.size:
             assert tuple(out[:len(shape)]) == view.strides, (a.shape, a.strides, shape)
+
+
+@needs_cc
+def test_the_shims_blas_helpers_match_numpy(tmp_path):
+    # numba's np.dot calls `numba_xxgemm` (and, for a product with one row or column,
+    # `numba_xxgemv` / `numba_xxdot`): the shim's versions call the gemm of numpy's own BLAS
+    # (`native.blas_gemm`, set by the loader). Each against numpy, float32 and float64, with
+    # transposes, a leading dimension larger than the rows, beta = 1 and a one-element product
+    import ctypes
+    gemm = native.blas_gemm()
+    if gemm is None:
+        pytest.skip("no BLAS gemm symbol found (such kernels load through numba)")
+    src = tmp_path / "shim.c"
+    src.write_text('#define GF_KEY "test"\n' + native._C_HEAD)
+    so = tmp_path / "shim.so"
+    subprocess.run([native.compiler(), "-shared", "-fPIC", "-O1", "-o", str(so), str(src)],
+                   check=True, capture_output=True)
+    lib = ctypes.PyDLL(str(so))
+    ctypes.c_void_p.in_dll(lib, "gf_sgemm").value = gemm[0]
+    ctypes.c_void_p.in_dll(lib, "gf_dgemm").value = gemm[1]
+    ctypes.c_int.in_dll(lib, "gf_blas_int64").value = gemm[2]
+    c, p, ssz = ctypes.c_char, ctypes.c_void_p, ctypes.c_ssize_t
+    lib.numba_xxgemm.argtypes = [c, c, c, ssz, ssz, ssz, p, p, ssz, p, ssz, p, p, ssz]
+    lib.numba_xxgemv.argtypes = [c, c, ssz, ssz, p, p, ssz, p, p, p]
+    lib.numba_xxdot.argtypes = [c, c, ssz, p, p, p]
+    rng = np.random.default_rng(3)
+    for dt, kind in ((np.float32, b"s"), (np.float64, b"d")):
+        one, zero = np.ones(1, dt), np.zeros(1, dt)
+        ptr = lambda a: a.ctypes.data          # noqa: E731
+        # BLAS is column-major: C-order out (5x4) = a (5x9) @ b (9x4) is, column-major,
+        # out^T (4x5) = b^T (4x9) a^T (9x5) - numba passes its operands the same way
+        a = rng.standard_normal((5, 9)).astype(dt)
+        b = rng.standard_normal((9, 4)).astype(dt)
+        out = np.zeros((5, 4), dt)
+        assert lib.numba_xxgemm(kind, b"n", b"n", 4, 5, 9, ptr(one), ptr(b), 4, ptr(a), 9,
+                                ptr(zero), ptr(out), 4) == 0
+        np.testing.assert_allclose(out, a @ b, rtol=1e-5)
+        at = np.ascontiguousarray(a.T)                       # a as a transposed operand
+        acc = np.ones((5, 4), dt)
+        assert lib.numba_xxgemm(kind, b"n", b"t", 4, 5, 9, ptr(one), ptr(b), 4, ptr(at), 5,
+                                ptr(one), ptr(acc), 4) == 0
+        np.testing.assert_allclose(acc, a @ b + 1, rtol=1e-5)
+        wide = rng.standard_normal((9, 7)).astype(dt)       # leading dimension 7 > 4 columns
+        out[...] = 0
+        assert lib.numba_xxgemm(kind, b"n", b"n", 4, 5, 9, ptr(one), ptr(wide), 7, ptr(a), 9,
+                                ptr(zero), ptr(out), 4) == 0
+        np.testing.assert_allclose(out, a @ wide[:, :4], rtol=1e-5)
+        x, y = rng.standard_normal(9).astype(dt), np.zeros(5, dt)
+        # C-order a (5x9) is column-major (9x5): a @ x is its transpose times x
+        assert lib.numba_xxgemv(kind, b"t", 9, 5, ptr(one), ptr(a), 9, ptr(x), ptr(zero),
+                                ptr(y)) == 0
+        np.testing.assert_allclose(y, a @ x, rtol=1e-5)
+        z = rng.standard_normal(5).astype(dt)
+        y2 = np.zeros(9, dt)
+        assert lib.numba_xxgemv(kind, b"n", 9, 5, ptr(one), ptr(a), 9, ptr(z), ptr(zero),
+                                ptr(y2)) == 0
+        np.testing.assert_allclose(y2, z @ a, rtol=1e-5)
+        r = np.zeros(1, dt)
+        assert lib.numba_xxdot(kind, b"\0", 9, ptr(x), ptr(b[:, 0].copy()), ptr(r)) == 0
+        np.testing.assert_allclose(r[0], x @ b[:, 0], rtol=1e-5)
+        assert lib.numba_xxdot(kind, b"\0", 1, ptr(x), ptr(x), ptr(r)) == 0
+        np.testing.assert_allclose(r[0], x[0] * x[0], rtol=1e-6)

@@ -57,6 +57,7 @@ a plan never waits for the compiler. Big loops split over the batch on the chunk
 array([[ 5.,  7.],
        [13., 15.]], dtype=float32)
 """
+import importlib
 import textwrap
 import threading
 
@@ -66,7 +67,7 @@ from ...blas_threads import SINGLE_BLAS
 from ...evaluate import run_count
 from ...ops.conv_ops import out_size
 from ...ops.registry import OPS
-from . import cache, lowering
+from . import cache, lowering, native
 from .parallel import CHUNK_ELEMENTS, ONE_THREAD, pool
 
 #: bump when a kernel's text changes meaning (part of every kernel's source, hence its key)
@@ -158,8 +159,75 @@ _COL2IM = _column_walk(
             for e in range(w * c):
                 x3[b, y, e] = 0""")
 
+
+
+def _helper(source, name):
+    """Kernel `source` as a helper function `name` of another kernel's module (one call for a
+    chunk: the columns and the product inside one GIL-free numba call)."""
+    return source.replace("def kernel(", f"def {name}(", 1)
+
+
+# one batch chunk of a convolution as ONE numba call (no GIL between the column and BLAS
+# parts: the chunk pool's threads scale): a few images at a time (`cols` holds one block of
+# `cols.shape[0]` images, still in cache for the product), im2col then the product with the
+# (kh*kw*C, O) filter, by BLAS sgemm/dgemm from inside numba (np.dot with an output: scipy's
+# cython BLAS through numba's `numba_xxgemm`, single-threaded while the pool runs).
+_IM2COL_GEMM = _helper(_IM2COL, "im2col") + "\n\n" + _FLAGS + """
+def kernel(x, w2, cols, out, kh, kw, sh, sw, dh, dw, pt, pl):
+    n = x.shape[0]
+    ib = cols.shape[0]
+    p = cols.shape[1] * cols.shape[2]
+    k = w2.shape[0]
+    o2 = out.reshape((n * p, w2.shape[1]))
+    for b0 in range(0, n, ib):
+        b1 = min(n, b0 + ib)
+        cb = cols[:b1 - b0]
+        im2col(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
+        np.dot(cb.reshape(((b1 - b0) * p, k)), w2, o2[b0 * p:b1 * p])
+"""
+
+# the input gradient of a batch chunk: cotangent @ filter^T into a block's columns, col2im
+_GEMM_COL2IM = _helper(_COL2IM, "col2im") + "\n\n" + _FLAGS + """
+def kernel(ct, w2, cols, xg, kh, kw, sh, sw, dh, dw, pt, pl):
+    n = ct.shape[0]
+    ib = cols.shape[0]
+    p = cols.shape[1] * cols.shape[2]
+    k = w2.shape[0]
+    c2 = ct.reshape((n * p, w2.shape[1]))
+    w2t = w2.T
+    for b0 in range(0, n, ib):
+        b1 = min(n, b0 + ib)
+        cb = cols[:b1 - b0]
+        np.dot(c2[b0 * p:b1 * p], w2t, cb.reshape(((b1 - b0) * p, k)))
+        col2im(cb, xg[b0:b1], kh, kw, sh, sw, dh, dw, pt, pl)
+"""
+
+# the filter gradient of a batch chunk into its partial sum `part` (kh*kw*C, O): columns^T @
+# cotangent block by block (`tmp`: a block's product, added after the first)
+_IM2COL_GEMM_T = _helper(_IM2COL, "im2col") + "\n\n" + _FLAGS + """
+def kernel(x, ct, cols, part, tmp, kh, kw, sh, sw, dh, dw, pt, pl):
+    n = x.shape[0]
+    ib = cols.shape[0]
+    p = cols.shape[1] * cols.shape[2]
+    k = part.shape[0]
+    o = part.shape[1]
+    c2 = ct.reshape((n * p, o))
+    for b0 in range(0, n, ib):
+        b1 = min(n, b0 + ib)
+        cb = cols[:b1 - b0]
+        im2col(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
+        ca = cb.reshape(((b1 - b0) * p, k)).T
+        if b0 == 0:
+            np.dot(ca, c2[b0 * p:b1 * p], part)
+            continue
+        np.dot(ca, c2[b0 * p:b1 * p], tmp)
+        for i in range(k):
+            for q in range(o):
+                part[i, q] += tmp[i, q]
+"""
+
 #: kernels whose source takes the filter's (kh, kw, c) as literal numbers when they are static
-_FIXED = ("im2col", "col2im")
+_FIXED = ("im2col", "col2im", "im2col_gemm", "gemm_col2im", "im2col_gemm_t")
 
 _MAXPOOL = _FLAGS + """
 def kernel(x, out, kh, kw, sh, sw, pt, pl, low):
@@ -525,7 +593,13 @@ _BODIES = {"im2col": (_IM2COL, (True, False), 8),
            "maxpool_grad_arg": (_MAXPOOL_GRAD_ARG, (True, True, False), 6),
            "direct_fwd": (_DIRECT_FWD, (True, True, False), 7),
            "direct_bf": (_DIRECT_BF, (True, True, False), 7),
-           "direct_bi": (_DIRECT_BI, (True, True, False), 7)}
+           "direct_bi": (_DIRECT_BI, (True, True, False), 7),
+           "im2col_gemm": (_IM2COL_GEMM, (True, True, False, False), 8),
+           "gemm_col2im": (_GEMM_COL2IM, (True, True, False, False), 8),
+           "im2col_gemm_t": (_IM2COL_GEMM_T, (True, True, False, False, False), 8)}
+#: array ranks other than 4, by kernel: one per array argument
+_NDIMS = {"direct_bf": (4, 4, 5), "im2col_gemm": (4, 2, 4, 4), "gemm_col2im": (4, 2, 4, 4),
+          "im2col_gemm_t": (4, 4, 4, 2, 2)}
 _FLOATS = ("float32", "float64")
 #: kernels with a uint8 array of argmax taps: its argument position
 _TAPS_ARG = {"maxpool_arg": 2, "maxpool_grad_arg": 0}
@@ -560,8 +634,8 @@ def request(name, dtype, sync=None, fixed=None):
     see `kernel_source`."""
     _, readonly, nints = _BODIES[name]
     taps = _TAPS_ARG.get(name)        # the argmax-tap array's position (uint8)
-    types = [("a", "uint8" if j == taps else dtype,
-              5 if (name == "direct_bf" and j == 2) else 4, ro)
+    ndims = _NDIMS.get(name, (4,) * len(readonly))
+    types = [("a", "uint8" if j == taps else dtype, ndims[j], ro)
              for j, ro in enumerate(readonly)] + [("i",)] * nints
     if name.startswith("maxpool"):
         types.append(("s", dtype))
@@ -706,6 +780,46 @@ def _blocks(lo, hi, per_image, dt):
         yield b0, b1, buf[:b1 - b0]
 
 
+_SCRATCH = threading.local()
+
+
+def _scratch(name, shape, dt):
+    """This thread's reusable buffer `name` of `shape` (uninitialized): a batch chunk's columns
+    or block product, kept for the next chunk and call instead of a new array each time."""
+    bufs = _SCRATCH.__dict__
+    size = int(np.prod(shape))
+    buf = bufs.get((name, dt))
+    if buf is None or buf.size < size:
+        buf = bufs[(name, dt)] = np.empty(max(size, 1), dt)
+    return buf[:size].reshape(shape)
+
+
+def _block(images, per_image, dt):
+    """The columns buffer of one im2col block for a chunk of `images` images: `_blocks`'s
+    block size (at most `_block_images` images, split evenly), this thread's scratch."""
+    nb = -(-images // _block_images(int(np.prod(per_image)) * dt.itemsize))
+    return _scratch("cols", (-(-images // nb),) + tuple(per_image), dt)
+
+
+def _blas_for(kernel):
+    """Before a numba kernel calling BLAS runs: a kernel loaded through numba calls scipy's BLAS
+    (numba's `numba_xxgemm`), a library apart from numpy's; import it now and let `SINGLE_BLAS`
+    control its threads too (else inside a chunk pool job it would start its own threads)."""
+    fn = kernel.fn
+    if fn in _BLAS_READY:
+        return
+    if native.origin(fn) is None:
+        try:        # what numba's helper loads at the kernel's first product
+            importlib.import_module("scipy.linalg.cython_blas")
+        except ImportError:     # (then numba could not have compiled the kernel)
+            pass
+        SINGLE_BLAS.refresh()
+    _BLAS_READY.add(fn)
+
+
+_BLAS_READY = set()
+
+
 def _partials(shape, dt):
     """Per-chunk partial sums (summed after), zeros: the chunk pool may run several chunks in
     one call (inside `ONE_THREAD`, or without helper threads: fn(0, n)), which then writes only
@@ -784,7 +898,8 @@ POOL_TAPS = _RunMemo(limit=16 << 20, largest=8 << 20)
 def _conv2d(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
-    direct, im2col = _pair("direct_fwd", "im2col", dt, in_shapes and in_shapes[1], groups)
+    direct, cols_gemm = _pair("direct_fwd", "im2col_gemm", dt, in_shapes and in_shapes[1],
+                              groups)
 
     def fast(x, w, out=None, then=None, rows_per_image=1, images=None):
         kh, kw, ci, o = w.shape
@@ -806,7 +921,6 @@ def _conv2d(d, impl, dt, in_shapes):
             return out
         w2 = _c(w, dt).reshape(kh * kw * ci, o)
         c = x.shape[3]
-        o2 = out.reshape(n, -1, o)
         if _pointwise(a, kh, kw):
             # a plain gemm of all the pixels (BLAS on its own threads); an epilogue after it,
             # by batch chunks on the chunk pool
@@ -815,25 +929,31 @@ def _conv2d(d, impl, dt, in_shapes):
                 pool().run(then, n * rows_per_image, (images or n) * rows_per_image)
             return out
         k = kh * kw * c
+        if not out.size or not k:
+            out[...] = impl(x, w, **a)
+            if then is not None:
+                then(0, n * rows_per_image)
+            return out
+        _blas_for(cols_gemm)
 
         def chunk(lo, hi):
-            # im2col and gemm of a few images at a time: the columns are still in cache for
-            # the gemm, the output rows for the epilogue (`then`)
-            for b0, b1, cb in _blocks(lo, hi, (ho, wo, k), dt):
-                im2col.fn(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
-                np.matmul(cb.reshape(-1, k), w2, out=o2[b0:b1].reshape(-1, o))
+            # im2col and gemm of a few images at a time in one numba call: the columns are
+            # still in cache for the gemm, the output rows for the epilogue (`then`)
+            cols_gemm.fn(x[lo:hi], w2, _block(hi - lo, (ho, wo, k), dt), out[lo:hi],
+                         kh, kw, sh, sw, dh, dw, pt, pl)
             if then is not None:
                 then(lo * rows_per_image, hi * rows_per_image)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1), images, then is not None)
         return out
-    return fast, [k for k in (direct, im2col) if k is not None]
+    return fast, [k for k in (direct, cols_gemm) if k is not None]
 
 
 def _backprop_input(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     _, h, wd, c = a["input_shape"]     # the batch: from the cotangent
-    direct, col2im = _pair("direct_bi", "col2im", dt, in_shapes and in_shapes[1], groups)
+    direct, gemm_cols = _pair("direct_bi", "gemm_col2im", dt, in_shapes and in_shapes[1],
+                              groups)
 
     def fast(ct, w):
         kh, kw, ci, o = w.shape
@@ -844,22 +964,22 @@ def _backprop_input(d, impl, dt, in_shapes):
             _batched(direct.fn, ct[0].size * kh * kw * ci, (ct,), _c(w, dt), xg,
                      sh, sw, dh, dw, pt, pl, groups, sliced_after=(xg,))
             return xg
-        w2t = _c(w, dt).reshape(kh * kw * ci, o).T
+        w2 = _c(w, dt).reshape(kh * kw * ci, o)
         ho, wo = ct.shape[1:3]
         if _pointwise(a, kh, kw):
-            return (ct.reshape(-1, o) @ w2t).reshape(n, h, wd, c)
+            return (ct.reshape(-1, o) @ w2.T).reshape(n, h, wd, c)
         k = kh * kw * c
+        if not ct.size or not k or not n * h * wd * c:
+            return impl(ct, w, **a)
+        _blas_for(gemm_cols)
         xg = np.empty((n, h, wd, c), dt)
-        ct2 = ct.reshape(n, ho * wo, o)
 
-
-        def chunk(lo, hi):
-            for b0, b1, cb in _blocks(lo, hi, (ho, wo, k), dt):
-                np.matmul(ct2[b0:b1].reshape(-1, o), w2t, out=cb.reshape(-1, k))
-                col2im.fn(cb, xg[b0:b1], kh, kw, sh, sw, dh, dw, pt, pl)
+        def chunk(lo, hi):     # gemm and col2im of a few images at a time, one numba call
+            gemm_cols.fn(ct[lo:hi], w2, _block(hi - lo, (ho, wo, k), dt), xg[lo:hi],
+                         kh, kw, sh, sw, dh, dw, pt, pl)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1))
         return xg
-    return fast, [k for k in (direct, col2im) if k is not None]
+    return fast, [k for k in (direct, gemm_cols) if k is not None]
 
 
 def _backprop_filter(d, impl, dt, in_shapes):
@@ -884,7 +1004,7 @@ def _backprop_filter(d, impl, dt, in_shapes):
             pool().run(chunk, n, rows)
             return parts.sum(0)
         return fast, [k]
-    im2col = request("im2col", dt.name, fixed=(kh, kw, ci))
+    cols_gemm = request("im2col_gemm_t", dt.name, fixed=(kh, kw, ci))
     pointwise = _pointwise(a, kh, kw)
 
     def fast(x, ct):
@@ -895,28 +1015,25 @@ def _backprop_filter(d, impl, dt, in_shapes):
         c2 = _c(ct, dt).reshape(n, ho * wo, o)
         if pointwise:       # a plain gemm of all the pixels (BLAS on its own threads)
             return np.dot(x.reshape(-1, c).T, c2.reshape(-1, o)).reshape(kh, kw, ci, o)
+        if not n * ho * wo or not kk or not o:
+            return impl(x, ct, **a)
+        _blas_for(cols_gemm)
         rows = _gemm_rows(n, ho * wo * kk * (o + 1))
         parts = _partials((-(-n // rows), kk, o), dt)
-
-        def product(cc, g, p, add):
-            # np.dot, not matmul: numpy's matmul runs some transposed operands (K=9 x 5408
-            # rows) in its own loop holding the GIL - the chunk pool's threads then take turns.
-            # columns^T @ g is the faster order (one thread, per chunk: K=9, 32 channels 108 vs
-            # 139 us as (g^T @ columns)^T; K=27 140 vs 200 us; K=288, 64 channels 295 vs 306)
-            if add:
-                p += np.dot(cc.T, g)
-            else:
-                np.dot(cc.T, g, out=p)
+        c4 = c2.reshape(n, ho, wo, o)
 
         def chunk(lo, hi):
-            p = parts[lo // rows]
-            for b0, b1, cb in _blocks(lo, hi, (ho, wo, kk), dt):   # a few images at a time
-                im2col.fn(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
-                product(cb.reshape(-1, kk), c2[b0:b1].reshape(-1, o), p, b0 > lo)
+            # im2col and columns^T @ cotangent of a few images at a time, one numba call, into
+            # this chunk's partial sum (columns^T @ g is the faster order - one thread, per
+            # chunk: K=9, 32 channels 108 vs 139 us as (g^T @ columns)^T; K=27 140 vs 200 us;
+            # K=288, 64 channels 295 vs 306)
+            cols_gemm.fn(x[lo:hi], c4[lo:hi], _block(hi - lo, (ho, wo, kk), dt),
+                         parts[lo // rows], _scratch("tmp", (kk, o), dt),
+                         kh, kw, sh, sw, dh, dw, pt, pl)
         _gemm_chunks(chunk, n, ho * wo * kk * (o + 1))
         out = parts[0] if len(parts) == 1 else parts.sum(0)
         return out.reshape(kh, kw, ci, o)
-    return fast, [im2col]
+    return fast, [cols_gemm]
 
 
 def _pool_geometry(a):
@@ -1055,14 +1172,15 @@ def describe(d, in_shapes, fn=None):
         elif _pointwise(a, kh, kw):
             how = "BLAS gemm alone (1x1, stride 1, no padding)"
         elif kind == "backprop_input":
-            how = (f"BLAS gemm + numba col2im (kh*kw*C = {kh * kw * ci}), per batch chunk on "
-                   "single-threaded BLAS")
+            how = (f"BLAS gemm + numba col2im (kh*kw*C = {kh * kw * ci}), one numba call per "
+                   "batch chunk (BLAS inside it, single-threaded)")
         elif kind == "backprop_filter":
-            how = (f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci}), per batch chunk on "
-                   "single-threaded BLAS, columns made again block by block")
+            how = (f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci}), one numba call per "
+                   "batch chunk (BLAS inside it, single-threaded), columns made again block "
+                   "by block")
         else:
-            how = (f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci}), per batch chunk on "
-                   "single-threaded BLAS")
+            how = (f"numba im2col + BLAS gemm (kh*kw*C = {kh * kw * ci}), one numba call per "
+                   "batch chunk (BLAS inside it, single-threaded)")
     ks = getattr(fn, "kernels", None)
     if ks is None:
         return f"{how}: not used (runs the numpy impl)"

@@ -162,8 +162,15 @@ def load(cache_dir, key, nargs):
     try:
         if hashlib.sha256(payload).hexdigest() != info.get("sha256") or info.get("nargs") != nargs:
             raise OSError(f"{so}: checksum or arity does not match")
+        gemm = blas_gemm() if info.get("blas") else None
+        if info.get("blas") and gemm is None:
+            return None             # (kept: loaded through numba, which calls scipy's BLAS)
         lib = ctypes.PyDLL(so)
         ctypes.c_void_p.in_dll(lib, "gf_ndarray_type").value = id(np.ndarray)
+        if gemm is not None:
+            ctypes.c_void_p.in_dll(lib, "gf_sgemm").value = gemm[0]
+            ctypes.c_void_p.in_dll(lib, "gf_dgemm").value = gemm[1]
+            ctypes.c_int.in_dll(lib, "gf_blas_int64").value = gemm[2]
         make = lib.gf_make
         make.argtypes, make.restype = [], ctypes.py_object
         fn = make()
@@ -172,6 +179,42 @@ def load(cache_dir, key, nargs):
         return None
     _LOADED[fn] = (so, lib)
     return fn
+
+
+#: (Fortran sgemm, dgemm symbol, 64-bit integers) as BLAS builds name them, most specific first
+_GEMM_SYMBOLS = (("scipy_sgemm_64_", "scipy_dgemm_64_", 1), ("sgemm_64_", "dgemm_64_", 1),
+                 ("scipy_sgemm_", "scipy_dgemm_", 0), ("sgemm_", "dgemm_", 0))
+_GEMM = []
+
+
+def blas_gemm():
+    """(sgemm address, dgemm address, 1 if its integers are 64-bit) of the BLAS numpy loaded
+    (found among threadpoolctl's BLAS libraries: numpy's first), for kernels calling BLAS (the
+    shim's `numba_xxgemm`: the same library `SINGLE_BLAS` controls, and no scipy import at a warm
+    start - ~1 s); None when none is found (such kernels then load through numba).
+
+    >>> g = blas_gemm(); g is None or (g[0] > 0 and g[1] > 0 and g[2] in (0, 1))
+    True
+    """
+    if not _GEMM:
+        from ...blas_threads import lib_controllers
+        found = None
+        libs = [c.filepath for c in lib_controllers() if c.user_api == "blas"]
+        libs.sort(key=lambda f: not os.path.basename(os.path.dirname(f)).startswith("numpy"))
+        for path in libs:
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for s_name, d_name, wide in _GEMM_SYMBOLS:
+                if hasattr(lib, s_name) and hasattr(lib, d_name):
+                    found = (ctypes.cast(getattr(lib, s_name), ctypes.c_void_p).value,
+                             ctypes.cast(getattr(lib, d_name), ctypes.c_void_p).value, wide)
+                    break
+            if found:
+                break
+        _GEMM.append(found)
+    return _GEMM[0]
 
 
 def discard(cache_dir, key):
@@ -277,6 +320,48 @@ void *numba_do_raise(void *e) {
     return NULL;
 }
 
+/* numba's BLAS helper (np.dot with an output, conv.py's kernels): the Fortran sgemm/dgemm of the
+   BLAS numpy loaded (numba's own helper calls scipy's), set by the loader with its integer width */
+void *gf_sgemm = 0, *gf_dgemm = 0;
+int gf_blas_int64 = 0;
+typedef void (*gf_gemm32)(char *, char *, int *, int *, int *, void *, void *, int *, void *,
+                          int *, void *, void *, int *);
+typedef void (*gf_gemm64)(char *, char *, long long *, long long *, long long *, void *, void *,
+                          long long *, void *, long long *, void *, void *, long long *);
+int numba_xxgemm(char kind, char ta, char tb, intptr_t m, intptr_t n, intptr_t k, void *alpha,
+                 void *a, intptr_t lda, void *b, intptr_t ldb, void *beta, void *c,
+                 intptr_t ldc) {
+    void *f = kind == 's' ? gf_sgemm : kind == 'd' ? gf_dgemm : NULL;
+    if (!f) return -1;      /* (numba's code then raises: the loader always sets them) */
+    if (gf_blas_int64) {
+        long long M = m, N = n, K = k, A = lda, B = ldb, C = ldc;
+        ((gf_gemm64)f)(&ta, &tb, &M, &N, &K, alpha, a, &A, b, &B, beta, c, &C);
+    } else {
+        int M = (int)m, N = (int)n, K = (int)k, A = (int)lda, B = (int)ldb, C = (int)ldc;
+        ((gf_gemm32)f)(&ta, &tb, &M, &N, &K, alpha, a, &A, b, &B, beta, c, &C);
+    }
+    return 0;
+}
+/* numba's matrix-vector and dot helpers (np.dot picks them for a product with one row or
+   column), through the same gemm: y = alpha op(A) x + beta y, and *r = x . y */
+int numba_xxgemv(char kind, char trans, intptr_t m, intptr_t n, void *alpha, void *a,
+                 intptr_t lda, void *x, void *beta, void *y) {
+    if (trans == 'n' || trans == 'N')
+        return numba_xxgemm(kind, 'n', 'n', m, 1, n, alpha, a, lda, x, n > 1 ? n : 1, beta, y,
+                            m > 1 ? m : 1);
+    return numba_xxgemm(kind, 't', 'n', n, 1, m, alpha, a, lda, x, m > 1 ? m : 1, beta, y,
+                        n > 1 ? n : 1);
+}
+int numba_xxdot(char kind, char conjugate, intptr_t n, void *dx, void *dy, void *result) {
+    float fs[2] = {1.0f, 0.0f};
+    double ds[2] = {1.0, 0.0};
+    void *one = kind == 's' ? (void *)&fs[0] : (void *)&ds[0];
+    void *zero = kind == 's' ? (void *)&fs[1] : (void *)&ds[1];
+    if (kind != 's' && kind != 'd') return -1;
+    return numba_xxgemm(kind, 't', 'n', 1, 1, n, one, dx, n > 1 ? n : 1, dy, n > 1 ? n : 1,
+                        zero, result, 1);
+}
+
 /* numba's reshape helper (numba/_helperlib.c, itself numpy's _attempt_nocopy_reshape; BSD): a
    kernel that reshapes an array calls it. 1 and the new strides if no copy is needed, else 0 */
 int numba_attempt_nocopy_reshape(intptr_t nd, const intptr_t *dims, const intptr_t *strides,
@@ -345,7 +430,8 @@ static int gf_check(PyObject *o, int i, int nd, const char *codes, int writable)
 #: the runtime functions the C file defines
 _SHIM = {"NRT_MemInfo_alloc_aligned", "NRT_MemInfo_alloc_safe_aligned", "NRT_MemInfo_call_dtor",
          "NRT_Free", "numba_gil_ensure", "numba_gil_release", "numba_unpickle",
-         "numba_runtime_build_excinfo_struct", "numba_do_raise", "numba_attempt_nocopy_reshape"}
+         "numba_runtime_build_excinfo_struct", "numba_do_raise", "numba_attempt_nocopy_reshape",
+         "numba_xxgemm", "numba_xxgemv", "numba_xxdot"}
 
 #: in the name of a kernel's "no shared object" marker: a marker written when the shim lacked a
 #: helper the kernel calls is not read by a shim that has it (the kernel is tried again)
@@ -484,6 +570,8 @@ def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
         build.why = f"the kernel calls numba's C helpers {needed}"
         return None
     meta = paths(cache_dir, key)[1]
+    blas = bool({"numba_xxgemm", "numba_xxgemv", "numba_xxdot"} & _called_from(
+        lib._final_module, symbol))
     with tempfile.TemporaryDirectory(prefix="gf-native-", dir=cache_dir) as d:
         with open(os.path.join(d, "k.o"), "wb") as f:
             f.write(obj)
@@ -509,7 +597,7 @@ def build(disp, sig, arg_types, cache_dir, key, source="", recompile=None):
         os.replace(out, os.path.join(cache_dir, name))
     tmp = f"{meta}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
-        json.dump({"so": name, "sha256": digest, "nargs": len(arg_types)}, f)
+        json.dump({"so": name, "sha256": digest, "nargs": len(arg_types), "blas": blas}, f)
     os.replace(tmp, meta)
     return os.path.join(cache_dir, name)
 
