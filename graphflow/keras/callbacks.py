@@ -478,22 +478,38 @@ class ModelCheckpoint(Callback):
         if batch is not None:
             fmt["batch"] = batch + 1
         path = self.filepath.format(**fmt)
-        if self.save_best_only:
-            value = logs.get(self.monitor)
-            if value is None:
-                warnings.warn(f"ModelCheckpoint: '{self.monitor}' not available; skipping",
-                              stacklevel=3)
-                return
-            if self.best is not None and not (value < self.best if self.mode == "min"
-                                              else value > self.best):
-                return
-            self.best = value
-        if self.verbose:
-            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        if not self._should_save(epoch, logs, path):
+            return
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
             self.model.save(path)
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
+
+    def _should_save(self, epoch, logs, path):
+        """Keras 3's decision and messages: with save_best_only, save when `monitor` improved
+        ('val_loss improved from 1.08614 to 1.05, saving model to ...'), and also when the
+        logs lack `monitor` (with a warning, as Keras)."""
+        value = logs.get(self.monitor) if self.save_best_only else None
+        if self.save_best_only and value is None:
+            warnings.warn(f"Can save best model only with {self.monitor} available.",
+                          stacklevel=4)
+        elif self.save_best_only:
+            best = "None" if self.best is None else f"{self.best:.5f}"
+            if self.best is not None and not (value < self.best if self.mode == "min"
+                                              else value > self.best):
+                if self.verbose:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+                return False
+            if self.verbose:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
+                      f"{value:.5f}, saving model to {path}")
+            self.best = value
+            return True
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        return True
 
 
 class TensorBoard(Callback):

@@ -105,7 +105,8 @@ def _dataset_batches(ds, steps, state=None):
             if state is not None:
                 state["it"] = None
             return
-        yield step, _ds.shard_batch(_dataset_element(e))   # this worker's rows
+        # this worker's rows, as the step receives them (a dataset of x alone gives x, not (x,))
+        yield step, _pack(*_ds.shard_batch(_dataset_element(e)))
         step += 1
 
 
@@ -963,7 +964,11 @@ class Model(Layer):
     def test_step(self, data):
         x, y, sample_weight = _unpack(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        # an override written for older Keras (e.g. the distillation example's compute_loss
+        # with `allow_empty`) has no `training` argument: Keras 3 then calls it without one
+        kw = {"training": False} if "training" in inspect.signature(
+            self.compute_loss).parameters else {}
+        loss = self.compute_loss(x, y, y_pred, sample_weight, **kw)
         self._loss_tracker.update_state(loss, sample_weight=_batch_weight(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -1244,8 +1249,9 @@ class Model(Layer):
         cb = _cb.CallbackList(callbacks, model=self)
         cb.on_predict_begin()
         outs = []
-        batches = ((s, d[:1]) for s, d in _dataset_batches(ds, total)) if ds is not None else (
-            (step, (_take(x, idx),)) for step, idx in self._batches(n, batch_size, False, steps))
+        batches = ((s, _pack(_unpack(d)[0])) for s, d in _dataset_batches(ds, total)) \
+            if ds is not None else ((step, _pack(_take(x, idx)))
+                                    for step, idx in self._batches(n, batch_size, False, steps))
         for step, data in batches:
             cb.on_predict_batch_begin(step)
             out = predict_fn(data)
@@ -1458,6 +1464,12 @@ class Sequential(Model):
             x = y
         return x
 
+    def _maybe_build(self, inputs):
+        if not self.built and self._seq_input_shape is None and self._layers_list:
+            from .layers import unique_name
+            unique_name("functional")   # Keras 3 builds a Functional from the first data too
+        super()._maybe_build(inputs)
+
     def build(self, input_shape=None):
         input_shape = input_shape if input_shape is not None else self._seq_input_shape
         if input_shape is None:
@@ -1471,6 +1483,11 @@ class Sequential(Model):
             raise ValueError("Sequential.build must be called outside graphflow.function")
         self(x, training=False)
         self.built = True
+        if self.__dict__.get("_sym_graph") is None:
+            try:   # Keras 3 builds its Functional here, whatever gave the shape (data too)
+                self._symbolic_graph()
+            except Exception:   # noqa: BLE001 - a layer that cannot run symbolically
+                self.__dict__.pop("_sym_graph", None)
 
 
 

@@ -1,0 +1,679 @@
+"""keras.io code examples run unchanged with `from graphflow import keras` (downloads replaced
+by generated data of the same shape and dtype): DCGAN overriding train_step (a dataset of
+images alone), knowledge distillation (a `compute_loss` override without `training`), the
+ModelCheckpoint / ReduceLROnPlateau / EarlyStopping callbacks of the timeseries examples,
+the models of the VAE, image classification, timeseries, text, siamese and transformer
+examples (parameter counts as Keras 3.15 printed them), image/text_dataset_from_directory
+on generated files, and the "Working with preprocessing layers" guide's outputs. Expected
+values are what Keras 3.15 (TF 2.21 backend) printed for the same code.
+"""
+import os
+import re
+import string
+
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow import keras
+from graphflow.keras import layers, ops
+
+pytestmark = pytest.mark.usefixtures("keras_seeded")
+
+
+def _counts(model):
+    """(total, trainable, non-trainable) parameter counts, as summary() prints them."""
+    tr = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    nt = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+    return tr + nt, tr, nt
+
+
+# ---- "DCGAN overriding Model.train_step" ---------------------------------------------------
+class GAN(keras.Model):
+    """The example's GAN, code unchanged (smaller networks)."""
+
+    def __init__(self, discriminator, generator, latent_dim):
+        super().__init__()
+        self.discriminator = discriminator
+        self.generator = generator
+        self.latent_dim = latent_dim
+        self.seed_generator = keras.random.SeedGenerator(1337)
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn):
+        super().compile()
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.loss_fn = loss_fn
+        self.d_loss_metric = keras.metrics.Mean(name="d_loss")
+        self.g_loss_metric = keras.metrics.Mean(name="g_loss")
+
+    @property
+    def metrics(self):
+        return [self.d_loss_metric, self.g_loss_metric]
+
+    def train_step(self, real_images):
+        batch_size = ops.shape(real_images)[0]
+        random_latent_vectors = keras.random.normal(
+            shape=(batch_size, self.latent_dim), seed=self.seed_generator)
+        generated_images = self.generator(random_latent_vectors)
+        combined_images = ops.concatenate([generated_images, real_images], axis=0)
+        labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))],
+                                 axis=0)
+        labels += 0.05 * tf.random.uniform(tf.shape(labels))
+        with tf.GradientTape() as tape:
+            predictions = self.discriminator(combined_images)
+            d_loss = self.loss_fn(labels, predictions)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+        random_latent_vectors = keras.random.normal(
+            shape=(batch_size, self.latent_dim), seed=self.seed_generator)
+        misleading_labels = ops.zeros((batch_size, 1))
+        with tf.GradientTape() as tape:
+            predictions = self.discriminator(self.generator(random_latent_vectors))
+            g_loss = self.loss_fn(misleading_labels, predictions)
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        self.d_loss_metric.update_state(d_loss)
+        self.g_loss_metric.update_state(g_loss)
+        return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
+
+
+def test_dcgan_models_count_as_keras():
+    discriminator = keras.Sequential([
+        keras.Input(shape=(16, 16, 3)),
+        layers.Conv2D(8, kernel_size=4, strides=2, padding="same"),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Conv2D(16, kernel_size=4, strides=2, padding="same"),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Flatten(),
+        layers.Dropout(0.2),
+        layers.Dense(1, activation="sigmoid")], name="discriminator")
+    generator = keras.Sequential([
+        keras.Input(shape=(8,)),
+        layers.Dense(4 * 4 * 16),
+        layers.Reshape((4, 4, 16)),
+        layers.Conv2DTranspose(16, kernel_size=4, strides=2, padding="same"),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Conv2DTranspose(8, kernel_size=4, strides=2, padding="same"),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Conv2D(3, kernel_size=5, padding="same", activation="sigmoid")],
+        name="generator")
+    assert _counts(discriminator) == (2713, 2713, 0)
+    assert _counts(generator) == (9075, 9075, 0)
+    assert generator.output_shape == (None, 16, 16, 3)
+
+
+@pytest.mark.parametrize("run_eagerly", [True, False])
+def test_gan_train_step_gets_the_image_batch_of_a_dataset(run_eagerly):
+    # Keras passes a dataset element as it is: a dataset of images alone gives the step the
+    # image batch (graphflow passed `(images,)`: ops.shape(real_images)[0] was 1 and the
+    # concatenate of generated and real images failed while tracing)
+    latent_dim = 4
+    discriminator = keras.Sequential([keras.Input((6,)), layers.Dense(8, activation="relu"),
+                                      layers.Dense(1, activation="sigmoid")])
+    generator = keras.Sequential([keras.Input((latent_dim,)), layers.Dense(6)])
+    rng = np.random.RandomState(0)
+    dataset = tf.data.Dataset.from_tensor_slices(
+        rng.rand(24, 6).astype("float32")).batch(8)
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim)
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate=0.01),
+                g_optimizer=keras.optimizers.Adam(learning_rate=0.01),
+                loss_fn=keras.losses.BinaryCrossentropy())
+    gan.run_eagerly = run_eagerly
+    gan.jit_compile = False
+    d_before = [w.copy() for w in discriminator.get_weights()]
+    g_before = [w.copy() for w in generator.get_weights()]
+    h = gan.fit(dataset, epochs=2, verbose=0)
+    assert sorted(h.history) == ["d_loss", "g_loss"] and len(h.history["d_loss"]) == 2
+    # both networks moved; BCE of a near-0.5 discriminator is ~log 2 at the start
+    assert all(not np.allclose(a, b) for a, b in zip(d_before, discriminator.get_weights()))
+    assert all(not np.allclose(a, b) for a, b in zip(g_before, generator.get_weights()))
+    assert 0.3 < h.history["d_loss"][0] < 1.2 and 0.3 < h.history["g_loss"][0] < 1.5
+
+
+def test_custom_steps_receive_dataset_elements_as_keras_does():
+    seen = {}
+
+    class Probe(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def test_step(self, data):
+            seen["test"] = type(data).__name__, len(data) if isinstance(data, tuple) else None
+            return super().test_step(data)
+
+        def predict_step(self, data):
+            seen["predict"] = type(data).__name__, tuple(data.shape)
+            return super().predict_step(data)
+
+    m = Probe()
+    m.compile(loss="mse", run_eagerly=True)
+    x = np.arange(12, dtype="float32").reshape(6, 2)
+    m.evaluate(tf.data.Dataset.from_tensor_slices((x, x[:, :1])).batch(3), verbose=0)
+    assert seen["test"] == ("tuple", 2)
+    p = m.predict(tf.data.Dataset.from_tensor_slices(x).batch(4), verbose=0)
+    assert seen["predict"][1] == (2, 2) and p.shape == (6, 1)   # the last batch: x alone
+    p2 = m.predict(x, batch_size=4, verbose=0)   # numpy: x alone too (Keras 3)
+    assert seen["predict"][1] == (2, 2)
+    np.testing.assert_allclose(p, p2)
+
+
+# ---- "Knowledge Distillation" --------------------------------------------------------------
+class Distiller(keras.Model):
+    """The example's Distiller, code unchanged: its compute_loss has the older signature
+    (`allow_empty`, no `training`), which Keras 3 calls without `training`."""
+
+    def __init__(self, student, teacher):
+        super().__init__()
+        self.teacher = teacher
+        self.student = student
+
+    def compile(self, optimizer, metrics, student_loss_fn, distillation_loss_fn, alpha=0.1,
+                temperature=3):
+        super().compile(optimizer=optimizer, metrics=metrics)
+        self.student_loss_fn = student_loss_fn
+        self.distillation_loss_fn = distillation_loss_fn
+        self.alpha = alpha
+        self.temperature = temperature
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, allow_empty=False):
+        teacher_pred = self.teacher(x, training=False)
+        student_loss = self.student_loss_fn(y, y_pred)
+        distillation_loss = self.distillation_loss_fn(
+            ops.softmax(teacher_pred / self.temperature, axis=1),
+            ops.softmax(y_pred / self.temperature, axis=1),
+        ) * (self.temperature**2)
+        loss = self.alpha * student_loss + (1 - self.alpha) * distillation_loss
+        return loss
+
+    def call(self, x):
+        return self.student(x)
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_distiller_fits_and_evaluates_to_its_loss():
+    rng = np.random.RandomState(0)
+    x = rng.rand(32, 6).astype("float32")
+    y = (x[:, 0] * 3).astype("int64")
+    teacher = keras.Sequential([keras.Input((6,)), layers.Dense(3)], name="teacher")
+    student = keras.Sequential([keras.Input((6,)), layers.Dense(3)], name="student")
+    student_scratch = keras.models.clone_model(student)
+    assert student_scratch.count_params() == 21
+    distiller = Distiller(student=student, teacher=teacher)
+    distiller.compile(optimizer=keras.optimizers.Adam(),
+                      metrics=[keras.metrics.SparseCategoricalAccuracy()],
+                      student_loss_fn=keras.losses.SparseCategoricalCrossentropy(
+                          from_logits=True),
+                      distillation_loss_fn=keras.losses.KLDivergence(), alpha=0.1,
+                      temperature=10)
+    distiller.jit_compile = False
+    h = distiller.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    assert sorted(h.history) == ["loss", "sparse_categorical_accuracy"]
+    r = distiller.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
+    assert list(r) == ["loss", "sparse_categorical_accuracy"]
+    # the loss, by numpy
+    s, t = student.predict(x, verbose=0), teacher.predict(x, verbose=0)
+    ce = -np.log(_softmax(s)[np.arange(32), y]).mean()
+    p, q = _softmax(t / 10), _softmax(s / 10)
+    kl = (p * np.log(p / q)).sum(axis=1).mean() * 100
+    np.testing.assert_allclose(r["loss"], 0.1 * ce + 0.9 * kl, rtol=1e-5)
+    acc = (s.argmax(axis=1) == y).mean()
+    np.testing.assert_allclose(r["sparse_categorical_accuracy"], acc)
+
+
+# ---- callbacks of the timeseries examples -------------------------------------------------
+def test_model_checkpoint_messages_and_missing_monitor_as_keras(tmp_path, capsys):
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", jit_compile=False)
+    path = str(tmp_path / "model_checkpoint.weights.h5")
+    cb = keras.callbacks.ModelCheckpoint(monitor="val_loss", filepath=path, verbose=1,
+                                         save_weights_only=True, save_best_only=True)
+    cb.set_model(model)
+    cb.on_epoch_end(0, {"val_loss": 1.086142})
+    cb.on_epoch_end(1, {"val_loss": 1.2})
+    cb.on_epoch_end(2, {"val_loss": 0.5})
+    out = capsys.readouterr().out
+    # what Keras 3.15 printed for the weather example's callback
+    assert out == (
+        f"\nEpoch 1: val_loss improved from None to 1.08614, saving model to {path}\n"
+        f"\nEpoch 1: finished saving model to {path}\n"
+        f"\nEpoch 2: val_loss did not improve from 1.08614\n"
+        f"\nEpoch 3: val_loss improved from 1.08614 to 0.50000, saving model to {path}\n"
+        f"\nEpoch 3: finished saving model to {path}\n")
+    assert os.path.exists(path)
+    # Keras 3: without the monitored value it warns and saves anyway
+    os.remove(path)
+    with pytest.warns(UserWarning, match="Can save best model only with val_loss available"):
+        cb.on_epoch_end(3, {"loss": 0.1})
+    assert os.path.exists(path)
+    capsys.readouterr()
+    plain = keras.callbacks.ModelCheckpoint(str(tmp_path / "m_{epoch}.keras"), verbose=1)
+    plain.set_model(model)
+    plain.on_epoch_end(0, {"loss": 1.0})
+    p = tmp_path / "m_1.keras"
+    assert capsys.readouterr().out == (f"\nEpoch 1: saving model to {p}\n"
+                                       f"\nEpoch 1: finished saving model to {p}\n")
+    assert p.exists()
+
+
+def test_timeseries_classification_example(tmp_path):
+    rng = np.random.RandomState(0)
+    x_train = rng.randn(48, 50, 1)
+    y_train = (x_train[:, :25, 0].mean(axis=1) > 0).astype(int)
+    num_classes = len(np.unique(y_train))
+
+    def make_model(input_shape):
+        input_layer = keras.layers.Input(input_shape)
+        x = input_layer
+        for _ in range(3):
+            x = keras.layers.Conv1D(filters=16, kernel_size=3, padding="same")(x)
+            x = keras.layers.BatchNormalization()(x)
+            x = keras.layers.ReLU()(x)
+        gap = keras.layers.GlobalAveragePooling1D()(x)
+        output_layer = keras.layers.Dense(num_classes, activation="softmax")(gap)
+        return keras.models.Model(inputs=input_layer, outputs=output_layer)
+
+    model = make_model(input_shape=x_train.shape[1:])
+    assert _counts(model) == (1858, 1762, 96)   # Keras 3.15's summary
+    best = str(tmp_path / "best_model.keras")
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(best, save_best_only=True, monitor="val_loss"),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1,
+                                          min_lr=0.0001),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=50, verbose=1),
+    ]
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_accuracy"], jit_compile=False)
+    history = model.fit(x_train, y_train, batch_size=16, epochs=3, callbacks=callbacks,
+                        validation_split=0.25, verbose=0)
+    assert sorted(history.history) == ["learning_rate", "loss", "sparse_categorical_accuracy",
+                                       "val_loss", "val_sparse_categorical_accuracy"]
+    lrs = history.history["learning_rate"]
+    assert lrs[0] == pytest.approx(0.001) and all(b in (a, a / 2) for a, b in zip(lrs, lrs[1:]))
+    loaded = keras.models.load_model(best)
+    assert loaded.count_params() == 1858
+    vl = history.history["val_loss"]
+    # the best epoch's model was kept
+    np.testing.assert_allclose(loaded.evaluate(x_train[36:], y_train[36:], verbose=0)[0],
+                               min(vl), rtol=1e-4)
+
+
+# ---- model summaries of the examples, as Keras 3.15 counted them --------------------------
+def _vae_models():
+    class Sampling(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            batch = ops.shape(z_mean)[0]
+            dim = ops.shape(z_mean)[1]
+            epsilon = keras.random.normal(shape=(batch, dim), seed=self.seed_generator)
+            return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+
+    encoder_inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(32, 3, activation="relu", strides=2, padding="same")(encoder_inputs)
+    x = layers.Conv2D(64, 3, activation="relu", strides=2, padding="same")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(16, activation="relu")(x)
+    z_mean = layers.Dense(2, name="z_mean")(x)
+    z_log_var = layers.Dense(2, name="z_log_var")(x)
+    z = Sampling()([z_mean, z_log_var])
+    encoder = keras.Model(encoder_inputs, [z_mean, z_log_var, z], name="encoder")
+    latent_inputs = keras.Input(shape=(2,))
+    x = layers.Dense(7 * 7 * 64, activation="relu")(latent_inputs)
+    x = layers.Reshape((7, 7, 64))(x)
+    x = layers.Conv2DTranspose(64, 3, activation="relu", strides=2, padding="same")(x)
+    x = layers.Conv2DTranspose(32, 3, activation="relu", strides=2, padding="same")(x)
+    decoder_outputs = layers.Conv2DTranspose(1, 3, activation="sigmoid", padding="same")(x)
+    decoder = keras.Model(latent_inputs, decoder_outputs, name="decoder")
+    return encoder, decoder
+
+
+def _image_classification_model(input_shape, num_classes):
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Rescaling(1.0 / 255)(inputs)
+    x = layers.Conv2D(16, 3, strides=2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    previous_block_activation = x
+    for size in [32, 64]:
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+        residual = layers.Conv2D(size, 1, strides=2, padding="same")(previous_block_activation)
+        x = layers.add([x, residual])
+        previous_block_activation = x
+    x = layers.SeparableConv2D(128, 3, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    units = 1 if num_classes == 2 else num_classes
+    x = layers.Dropout(0.25)(x)
+    outputs = layers.Dense(units, activation=None)(x)
+    return keras.Model(inputs, outputs)
+
+
+def test_vae_image_and_autoencoder_models_count_as_keras():
+    encoder, decoder = _vae_models()
+    assert _counts(encoder) == (69076, 69076, 0)
+    assert _counts(decoder) == (65089, 65089, 0)
+    assert [tuple(t.shape) for t in encoder.outputs] == [(None, 2)] * 3
+    assert decoder.output_shape == (None, 28, 28, 1)
+    model = _image_classification_model((32, 32, 3), 2)
+    assert _counts(model) == (22641, 21969, 672)
+    inp = layers.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(inp)
+    x = layers.MaxPooling2D((2, 2), padding="same")(x)
+    x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(x)
+    x = layers.MaxPooling2D((2, 2), padding="same")(x)
+    x = layers.Conv2DTranspose(32, (3, 3), strides=2, activation="relu", padding="same")(x)
+    x = layers.Conv2DTranspose(32, (3, 3), strides=2, activation="relu", padding="same")(x)
+    x = layers.Conv2D(1, (3, 3), activation="sigmoid", padding="same")(x)
+    autoencoder = keras.Model(inp, x)
+    assert _counts(autoencoder) == (28353, 28353, 0)
+    assert autoencoder.output_shape == (None, 28, 28, 1)
+
+
+def test_text_lstm_siamese_models_count_as_keras():
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    x = layers.Embedding(50, 16)(inputs)
+    x = layers.Dropout(0.5)(x)
+    x = layers.Conv1D(32, 7, padding="valid", activation="relu", strides=3)(x)
+    x = layers.Conv1D(32, 7, padding="valid", activation="relu", strides=3)(x)
+    x = layers.GlobalMaxPooling1D()(x)
+    x = layers.Dense(32, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    predictions = layers.Dense(1, activation="sigmoid", name="predictions")(x)
+    assert _counts(keras.Model(inputs, predictions)) == (12705, 12705, 0)
+    # character-level text generation; weather forecasting
+    char = keras.Sequential([keras.Input(shape=(20, 28)), layers.LSTM(32),
+                             layers.Dense(28, activation="softmax")])
+    assert _counts(char) == (8732, 8732, 0)
+    inputs = keras.layers.Input(shape=(12, 7))
+    weather = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(32)(inputs)))
+    assert _counts(weather) == (5153, 5153, 0)
+    # siamese network with a contrastive loss
+    inp = keras.layers.Input((28, 28, 1))
+    x = keras.layers.BatchNormalization()(inp)
+    x = keras.layers.Conv2D(4, (5, 5), activation="tanh")(x)
+    x = keras.layers.AveragePooling2D(pool_size=(2, 2))(x)
+    x = keras.layers.Conv2D(16, (5, 5), activation="tanh")(x)
+    x = keras.layers.AveragePooling2D(pool_size=(2, 2))(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Dense(10, activation="tanh")(x)
+    embedding_network = keras.Model(inp, x)
+
+    def euclidean_distance(vects):
+        x, y = vects
+        sum_square = ops.sum(ops.square(x - y), axis=1, keepdims=True)
+        return ops.sqrt(ops.maximum(sum_square, keras.backend.epsilon()))
+
+    input_1 = keras.layers.Input((28, 28, 1))
+    input_2 = keras.layers.Input((28, 28, 1))
+    merge_layer = keras.layers.Lambda(euclidean_distance, output_shape=(1,))(
+        [embedding_network(input_1), embedding_network(input_2)])
+    normal_layer = keras.layers.BatchNormalization()(merge_layer)
+    output_layer = keras.layers.Dense(1, activation="sigmoid")(normal_layer)
+    siamese = keras.Model(inputs=[input_1, input_2], outputs=output_layer)
+    assert _counts(siamese) == (5324, 4808, 516)
+    a = np.random.RandomState(0).rand(3, 28, 28, 1).astype("float32")
+    e = embedding_network.predict(a, verbose=0)
+    d = keras.Model([input_1, input_2], merge_layer).predict([a, a[::-1]], verbose=0)
+    np.testing.assert_allclose(
+        d[:, 0], np.sqrt(np.maximum(((e - e[::-1]) ** 2).sum(axis=1), 1e-7)), rtol=1e-5)
+
+
+def test_sequential_models_count_functional_names_as_keras():
+    # Keras 3 builds a Functional inside every Sequential that gets an input shape (from an
+    # Input, build() or the first data), and that takes a "functional" name: the transformer
+    # example's model, built after its TransformerBlock's feed-forward Sequential, is named
+    # "functional_1" (graphflow named it "functional")
+    from graphflow.keras.layers import unique_name
+    base = unique_name("functional")
+    n = int(base.rsplit("_", 1)[1]) if "_" in base else 0
+    s = keras.Sequential([layers.Dense(2)])
+    s(np.ones((1, 3)))
+    keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    keras.Sequential([layers.Dense(2)]).build((None, 4))
+    keras.Sequential([layers.Dense(2)])   # never built: no Functional
+    i = keras.Input((3,))
+    m = keras.Model(i, layers.Dense(1)(i))
+    assert m.name == f"functional_{n + 4}"
+
+
+def test_transformer_text_classification_example():
+    class TransformerBlock(layers.Layer):
+        def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
+            super().__init__()
+            self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+            self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"),
+                                         layers.Dense(embed_dim)])
+            self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+            self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+            self.dropout1 = layers.Dropout(rate)
+            self.dropout2 = layers.Dropout(rate)
+
+        def call(self, inputs):
+            attn_output = self.att(inputs, inputs)
+            attn_output = self.dropout1(attn_output)
+            out1 = self.layernorm1(inputs + attn_output)
+            ffn_output = self.ffn(out1)
+            ffn_output = self.dropout2(ffn_output)
+            return self.layernorm2(out1 + ffn_output)
+
+    class TokenAndPositionEmbedding(layers.Layer):
+        def __init__(self, maxlen, vocab_size, embed_dim):
+            super().__init__()
+            self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+            self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+        def call(self, x):
+            maxlen = ops.shape(x)[-1]
+            positions = ops.arange(start=0, stop=maxlen, step=1)
+            positions = self.pos_emb(positions)
+            x = self.token_emb(x)
+            return x + positions
+
+    rng = np.random.RandomState(0)
+    seqs = [list(rng.randint(1, 200, rng.randint(5, 30))) for _ in range(32)]
+    y = np.array([int(np.mean(s) > 100) for s in seqs])
+    x = keras.utils.pad_sequences(seqs, maxlen=20)
+    assert x.shape == (32, 20) and x.dtype == np.int32
+    for row, sq in zip(x, seqs):   # padded and truncated at the front ("pre")
+        assert row.tolist() == [0] * (20 - len(sq[-20:])) + [int(v) for v in sq[-20:]]
+    inputs = layers.Input(shape=(20,))
+    h = TokenAndPositionEmbedding(20, 200, 32)(inputs)
+    h = TransformerBlock(32, 2, 32)(h)
+    h = layers.GlobalAveragePooling1D()(h)
+    h = layers.Dropout(0.1)(h)
+    h = layers.Dense(20, activation="relu")(h)
+    h = layers.Dropout(0.1)(h)
+    outputs = layers.Dense(2, activation="softmax")(h)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    assert model.name.startswith("functional_")   # as Keras ("functional_1" in a fresh run)
+    assert _counts(model) == (18398, 18398, 0)
+    assert [l.count_params() for l in model.layers[1:3]] == [7040, 10656]
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], jit_compile=False)
+    hist = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+# ---- directory datasets on generated files -------------------------------------------------
+def test_image_classification_from_scratch_data_pipeline(tmp_path):
+    rng = np.random.RandomState(0)
+    for cls in ("Cat", "Dog"):
+        os.makedirs(tmp_path / "PetImages" / cls)
+        for i in range(6):
+            arr = (rng.rand(20 + i, 18, 3) * 255).astype("uint8")
+            name = f"{i}.jpg" if i % 3 else f"{i}.png"
+            keras.utils.save_img(str(tmp_path / "PetImages" / cls / name), arr)
+    (tmp_path / "PetImages" / "Cat" / "bad.jpg").write_bytes(b"xxxx")
+    # the example's filter: JPEGs without "JFIF" in their header are deleted
+    num_skipped = 0
+    for folder_name in ("Cat", "Dog"):
+        folder_path = os.path.join(tmp_path, "PetImages", folder_name)
+        for fname in os.listdir(folder_path):
+            fpath = os.path.join(folder_path, fname)
+            with open(fpath, "rb") as fobj:
+                is_jfif = b"JFIF" in fobj.peek(10)
+            if not is_jfif and not fname.endswith(".png"):
+                num_skipped += 1
+                os.remove(fpath)
+    assert num_skipped == 1
+    train_ds, val_ds = keras.utils.image_dataset_from_directory(
+        str(tmp_path / "PetImages"), validation_split=0.25, subset="both", seed=1337,
+        image_size=(16, 16), batch_size=4)
+    assert train_ds.class_names == ["Cat", "Dog"]
+    labels = np.concatenate([np.asarray(lb) for _, lb in train_ds] +
+                            [np.asarray(lb) for _, lb in val_ds])
+    assert sorted(labels.tolist()) == [0] * 6 + [1] * 6
+    images, lbl = next(iter(train_ds))
+    assert images.shape == (4, 16, 16, 3) and images.dtype == tf.float32
+    assert lbl.dtype == tf.int32
+    assert 0.0 <= float(tf.reduce_min(images)) and float(tf.reduce_max(images)) <= 255.0
+    data_augmentation_layers = [layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)]
+
+    def data_augmentation(images):
+        for layer in data_augmentation_layers:
+            images = layer(images)
+        return images
+
+    aug = train_ds.map(lambda img, label: (data_augmentation(img), label),
+                       num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    a, b = next(iter(aug))
+    assert a.shape == (4, 16, 16, 3) and b.shape == (4,)
+    img = keras.utils.load_img(str(tmp_path / "PetImages/Cat/1.jpg"), target_size=(16, 16))
+    img_array = keras.ops.expand_dims(keras.utils.img_to_array(img), 0)
+    assert tuple(img_array.shape) == (1, 16, 16, 3)
+
+
+def test_text_classification_from_scratch(tmp_path):
+    rng = np.random.RandomState(0)
+    words = {"pos": ["great", "good", "fun"], "neg": ["bad", "awful", "boring"]}
+    filler = ["the", "movie", "was", "and", "a", "film"]
+    for label, ws in words.items():
+        d = tmp_path / "aclImdb" / "train" / label
+        os.makedirs(d)
+        for i in range(10):
+            toks = [ws[rng.randint(3)] if rng.rand() < 0.4 else filler[rng.randint(6)]
+                    for _ in range(12)]
+            (d / f"{i}_7.txt").write_text(" ".join(toks).capitalize() + ".<br /><br />End!")
+    raw_train_ds = keras.utils.text_dataset_from_directory(
+        str(tmp_path / "aclImdb/train"), batch_size=8, validation_split=0.2,
+        subset="training", seed=1337)
+    raw_val_ds = keras.utils.text_dataset_from_directory(
+        str(tmp_path / "aclImdb/train"), batch_size=8, validation_split=0.2,
+        subset="validation", seed=1337)
+    assert int(raw_train_ds.cardinality()) == 2 and int(raw_val_ds.cardinality()) == 1
+    text_batch, label_batch = next(iter(raw_train_ds))
+    assert isinstance(text_batch.numpy()[0], bytes) and label_batch.dtype == tf.int32
+
+    def custom_standardization(input_data):
+        lowercase = tf.strings.lower(input_data)
+        stripped_html = tf.strings.regex_replace(lowercase, "<br />", " ")
+        return tf.strings.regex_replace(stripped_html, f"[{re.escape(string.punctuation)}]",
+                                        "")
+
+    vectorize_layer = keras.layers.TextVectorization(
+        standardize=custom_standardization, max_tokens=50, output_mode="int",
+        output_sequence_length=80)
+    vectorize_layer.adapt(raw_train_ds.map(lambda x, y: x))
+    voc = vectorize_layer.get_vocabulary()
+    assert voc[:2] == ["", "[UNK]"] and "br" not in voc and "end" in voc
+    got = vectorize_layer(["The movie was GREAT!<br />"]).numpy()[0]
+    assert got[:6].tolist() == [voc.index(w) for w in ["the", "movie", "was", "great"]] + [0, 0]
+
+    def vectorize_text(text, label):
+        text = tf.expand_dims(text, -1)
+        return vectorize_layer(text), label
+
+    train_ds = raw_train_ds.map(vectorize_text).cache().prefetch(buffer_size=10)
+    xb, yb = next(iter(train_ds))
+    assert xb.shape == (8, 80) and xb.dtype == tf.int64 and yb.shape == (8,)
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    x = layers.Embedding(50, 8)(inputs)
+    x = layers.GlobalAveragePooling1D()(x)
+    predictions = layers.Dense(1, activation="sigmoid", name="predictions")(x)
+    model = keras.Model(inputs, predictions)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"],
+                  jit_compile=False)
+    model.fit(train_ds, epochs=1, verbose=0)
+    # the end-to-end model on raw strings
+    inputs = keras.Input(shape=(1,), dtype="string")
+    end_to_end_model = keras.Model(inputs, model(vectorize_layer(inputs)))
+    end_to_end_model.compile(loss="binary_crossentropy", optimizer="adam",
+                             metrics=["accuracy"], jit_compile=False)
+    r = end_to_end_model.evaluate(raw_val_ds, verbose=0)
+    want = model.evaluate(raw_val_ds.map(vectorize_text), verbose=0)
+    np.testing.assert_allclose(r, want, rtol=1e-5)
+
+
+# ---- "Working with preprocessing layers" --------------------------------------------------
+def test_preprocessing_layers_guide_outputs_as_keras():
+    vocab = ["a", "b", "c", "d"]
+    data = tf.constant([["a", "c", "d"], ["d", "z", "b"]])
+    want = {"one_hot": [[0, 1, 0, 0, 0], [0, 0, 0, 1, 0], [1, 0, 0, 0, 0]],
+            "multi_hot": [[0, 1, 0, 1, 1], [1, 0, 1, 0, 1]],
+            "count": [[0, 1, 0, 1, 1], [1, 0, 1, 0, 1]],
+            "tf_idf": [[0.0, 0.5, 0.0, 2.0, 3.0], [1.625, 0.0, 1.0, 0.0, 3.0]]}
+    for mode, w in want.items():
+        kw = dict(idf_weights=[0.5, 1.0, 2.0, 3.0]) if mode == "tf_idf" else {}
+        d = tf.constant(["a", "c", "z"]) if mode == "one_hot" else data
+        np.testing.assert_allclose(
+            layers.StringLookup(vocabulary=vocab, output_mode=mode, **kw)(d), w)
+    inv = layers.StringLookup(vocabulary=vocab, invert=True)
+    assert inv(tf.constant([[1, 3, 4], [4, 0, 2]])).numpy().tolist() == \
+        [[b"a", b"c", b"d"], [b"d", b"[UNK]", b"b"]]
+    two_oov = layers.StringLookup(vocabulary=vocab, num_oov_indices=2, mask_token="")
+    assert two_oov(tf.constant([["a", "", "z"]])).numpy().tolist() == [[3, 0, 2]]
+    il = layers.IntegerLookup(output_mode="multi_hot")
+    il.adapt(np.array([[12, 1138, 42], [42, 1000, 36], [12, 12, 7]]))
+    assert il.get_vocabulary() == [-1, 12, 42, 1138, 1000, 36, 7]
+    assert il(np.array([[12, 7], [1000, 5]])).numpy().tolist() == \
+        [[0, 1, 0, 0, 0, 0, 1], [1, 0, 0, 0, 1, 0, 0]]
+    abc = tf.constant([["A"], ["B"], ["C"], ["D"], ["E"]])
+    assert layers.Hashing(num_bins=3)(abc).numpy().ravel().tolist() == [1, 0, 1, 1, 2]
+    assert layers.Hashing(num_bins=3, salt=133)(abc).numpy().ravel().tolist() == \
+        [0, 0, 2, 1, 0]
+    assert layers.Hashing(num_bins=3, mask_value="")(
+        tf.constant([["A"], ["B"], [""], ["C"], ["D"]])).numpy().ravel().tolist() == \
+        [1, 1, 0, 2, 2]
+    x = np.array([[-1.5, 1.0, 3.4, .5], [0.0, 3.0, 1.3, 0.0]])
+    disc = layers.Discretization(num_bins=4, epsilon=0.01)
+    disc.adapt(x)
+    np.testing.assert_allclose(disc.bin_boundaries, [0.0, 0.5, 1.3], rtol=1e-6)
+    assert disc(x).numpy().tolist() == [[0, 2, 3, 2], [1, 3, 3, 1]]
+    np.testing.assert_allclose(layers.Discretization(bin_boundaries=[0., 1., 2.],
+                                                     output_mode="count")(x[:1]),
+                               [[1, 1, 1, 1]])
+    assert layers.HashedCrossing(num_bins=5)(
+        (tf.constant([1, 2, 3]), tf.constant(["A", "B", "C"]))).numpy().tolist() == [2, 3, 3]
+    adapt_data = tf.constant(["The Brain is wider than the Sky", "For put them side by side",
+                              "The one the other will contain", "With ease and You beside"])
+    tv = layers.TextVectorization(output_mode="tf_idf", ngrams=2)
+    tv.adapt(adapt_data)
+    np.testing.assert_allclose(
+        tv(tf.constant(["The Brain is deeper than the sea"]))[0, :8],
+        [5.4616, 1.6946, 0, 0, 0, 0, 0, 0], atol=1e-4)
+    n = layers.Normalization(axis=None)
+    n.adapt(np.array([[1., 2.], [3., 5.]]))
+    np.testing.assert_allclose(n(np.array([[1., 2.]])), [[-1.1832, -0.5071]], atol=1e-4)
+    n = layers.Normalization(mean=3., variance=2., invert=True)
+    np.testing.assert_allclose(n(np.array([[1.], [-1.]], "float32")), [[4.4142], [1.5858]],
+                               atol=1e-4)
