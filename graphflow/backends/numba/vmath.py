@@ -61,7 +61,7 @@ from numba.extending import intrinsic
 __all__ = ['FASTMATH_FLAGS', 'FLOAT32_FUNCS', 'SOURCE_HASH', 'bitcast_f32_to_i32',
            'bitcast_i32_to_f32', 'exp_f32', 'expm1_f32', 'log_f32', 'log1p_f32', 'tanh_f32',
            'sigmoid_f32', 'softplus_f32', 'erf_f32', 'FLOAT64_FUNCS', 'bitcast_f64_to_i64',
-           'bitcast_i64_to_f64', 'exp_f64', 'tanh_f64', 'log_f64', 'log1p_f64']
+           'bitcast_i64_to_f64', 'radd_', 'rmul_', 'exp_f64', 'tanh_f64', 'log_f64', 'log1p_f64']
 
 # fastmath without nnan/ninf: keeps NaN/Inf semantics, still allows FMA contraction etc.
 FLAGS = {'nsz', 'arcp', 'contract', 'afn', 'reassoc'}
@@ -131,6 +131,47 @@ def _add_nr(typingctx, a, b):
 
     def codegen(context, builder, sig, args):
         return builder.fadd(args[0], args[1], flags=_STRICT)
+    return a(a, a), codegen
+
+
+# Reassociable accumulation: the one instruction of a float sum/product reduction that may be
+# reordered ('reassoc' on it alone is what LLVM's loop vectorizer needs to keep several partial
+# sums in vector lanes). The generated reduction kernels compile with the exact flags (no
+# 'reassoc' anywhere else: with it, LLVM folds (x * 1.5) * 0.7 into x * 1.05 - finite where
+# numpy's x * 1.5 overflows to inf) and accumulate with these.
+_REASSOC = ('reassoc', 'contract')
+
+
+@intrinsic
+def radd_(typingctx, a, b):
+    """acc + v for a float reduction's accumulator: reorderable (vectorizes), nothing else is.
+
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def total(x):
+    ...     s = np.float32(0.0)
+    ...     for v in x:
+    ...         s = radd_(s, v)
+    ...     return s
+    >>> float(total(np.arange(4, dtype=np.float32)))
+    6.0
+    """
+    if not (a == b and a in _FLOATS):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fadd(args[0], args[1], flags=_REASSOC)
+    return a(a, a), codegen
+
+
+@intrinsic
+def rmul_(typingctx, a, b):
+    """acc * v for a float product reduction's accumulator (see `radd_`)."""
+    if not (a == b and a in _FLOATS):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fmul(args[0], args[1], flags=_REASSOC)
     return a(a, a), codegen
 
 
