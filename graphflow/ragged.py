@@ -51,6 +51,13 @@ def _splits(x, what):
     return a
 
 
+def _repr_formatter(x):
+    """TF's element formatter of a RaggedTensor's repr: arrays with ", " separators."""
+    if isinstance(x, np.ndarray):
+        return np.array2string(x, separator=", ") if x.size else repr(x.tolist())
+    return str(x)
+
+
 class RaggedTensor:
     """Rows of different lengths (see the module doc). Build one with `tf.ragged.constant` or
     the `from_*` class methods.
@@ -323,12 +330,26 @@ class RaggedTensor:
         return out
 
     def numpy(self):
-        """An object array of the rows (numpy arrays / nested object arrays), as TF."""
-        rows = self._rows()
-        out = np.empty(len(rows), dtype=object)
-        for i, r in enumerate(rows):
-            out[i] = r.numpy() if isinstance(r, RaggedTensor) else np.asarray(r._value)
-        return out
+        """The rows as numpy, as TF: an object array of row arrays when the rows' lengths
+        differ, one array when they are all equal.
+
+        >>> constant([[1, 2], [3]]).numpy()
+        array([array([1, 2], dtype=int32), array([3], dtype=int32)], dtype=object)
+        >>> constant([[1, 2], [3, 4]]).numpy().shape
+        (2, 2)
+        """
+        v = self._values
+        values = v.numpy() if isinstance(v, RaggedTensor) else np.asarray(v._value)
+        s = [int(i) for i in np.asarray(self._row_splits)]
+        rows = [values[s[i]:s[i + 1]] for i in range(len(s) - 1)]
+        if not rows:
+            return np.zeros((0, 0) + values.shape[1:], dtype=values.dtype)
+        if any(len(r) != len(rows[0]) for r in rows):
+            out = np.empty(len(rows), dtype=object)
+            for i, r in enumerate(rows):
+                out[i] = r
+            return out
+        return np.array(rows)
 
     def to_tensor(self, default_value=None, name=None, shape=None):
         """Dense, rows padded with `default_value` (0 / b'') to the longest row (one gather
@@ -361,7 +382,9 @@ class RaggedTensor:
         return _s.reshape(out, dims)
 
     def __repr__(self):
-        return f"<tf.RaggedTensor {self.to_list()}>"
+        # TF's: numpy's array2string with ", " separators, wrapped at numpy's line width
+        with np.printoptions(formatter={"all": _repr_formatter}):
+            return f"<tf.RaggedTensor {_repr_formatter(self.numpy())}>"
 
     # ---- indexing -------------------------------------------------------------
     def __getitem__(self, key):

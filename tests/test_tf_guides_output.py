@@ -35,6 +35,12 @@ def _same_line(got, want):
                                   "tracetype", "tfrecord", "csv_data", "basic_training",
                                   "ext_types", "config_dev"])
 def test_guide_output_matches_tf(name, tmp_path):
+    check_guide(name, tmp_path)
+
+
+def check_guide(name, tmp_path):
+    """Run tests/data/tf_guides/<name>.py with graphflow as `tensorflow`; its printed lines must
+    be TF's (<name>.tf_output.txt)."""
     with open(os.path.join(DATA, f"{name}.py")) as f:
         src = re.sub(r"^(\s*)(from|import) tensorflow\b", r"\1\2 graphflow", f.read(),
                      flags=re.M)   # `import tensorflow as tf`, `from tensorflow.keras import ...`

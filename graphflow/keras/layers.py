@@ -289,6 +289,12 @@ def _first_functional_call(key, what, doc):
 
 
 # ------------------------------------------------------------------ Layer
+def _first_call_arg(layer):
+    """The name of `layer.call`'s first positional parameter (its inputs), or None."""
+    return next((n for n, p in inspect.signature(layer.call).parameters.items()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)), None)
+
+
 class Layer(Module):
     """Base class of all layers (a `tf.Module`).
 
@@ -595,6 +601,8 @@ class Layer(Module):
             inputs, args = args[0], args[1:]
         elif "inputs" in kwargs:
             inputs = kwargs.pop("inputs")
+        elif _first_call_arg(self) in kwargs:   # Keras 3: layer(x=..., context=...)
+            inputs = kwargs.pop(_first_call_arg(self))
         else:
             raise TypeError(f"{self.name}: call needs an input")
         if _is_symbolic((inputs, args, kwargs)):   # also call(targets, logits) on two Inputs

@@ -25,6 +25,7 @@ import numpy as np
 from .. import control_ops, dtypes as _dt
 from ..graph import user_source
 from ..nest import flatten
+from ..ops import creation as _creation
 from ..ops import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops as _s
 from ..tensor import SymbolicTensor, TensorShape, Variable, to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
@@ -80,6 +81,11 @@ class _Cell(Layer):
     @property
     def output_size(self):
         return self.units
+
+    def get_initial_state(self, batch_size=None):
+        """Keras 3: the zero states, a list of (batch_size, size) tensors (batch_size may be a
+        tensor, e.g. tf.shape(x)[0])."""
+        return [_creation.zeros([batch_size, n], self.dtype) for n in _sizes(self.state_size)]
 
     def _bias_shape(self):
         return (self.n_gates * self.units,)
@@ -426,6 +432,19 @@ class RNN(Layer):
             v.assign(np.zeros(tuple(v.shape), v.dtype.np))
 
     reset_states = reset_state
+
+    def get_initial_state(self, batch_size):
+        """Keras 3: the cell's zero states for `batch_size` rows, a list (one tensor per state).
+
+        >>> [s_.shape for s_ in LSTM(4).get_initial_state(2)]
+        [TensorShape([2, 4]), TensorShape([2, 4])]
+        """
+        fn = getattr(self.cell, "get_initial_state", None)
+        if fn is not None:
+            st = fn(batch_size=batch_size)
+            return list(st) if isinstance(st, (list, tuple)) else [st]
+        return [_creation.zeros([batch_size, n], self.cell.dtype)
+                for n in _sizes(self.cell.state_size)]
 
     def _initial_state(self, inputs):
         dt = flatten(inputs)[0][0].dtype.np

@@ -14,7 +14,7 @@ token ordering of `adapt` is Keras's: by count, ties broken by the token, both d
 >>> vec = tf.keras.layers.TextVectorization(output_sequence_length=4)
 >>> vec.adapt(["The cat sat.", "the dog"])
 >>> vec.get_vocabulary()
-['', '[UNK]', 'the', 'sat', 'dog', 'cat']
+['', '[UNK]', np.str_('the'), np.str_('sat'), np.str_('dog'), np.str_('cat')]
 >>> vec(["the cat ran"]).numpy().tolist()
 [[2, 5, 1, 0]]
 """
@@ -100,6 +100,10 @@ class _IndexLookup(Layer):
     mode)], `num_oov_indices` OOV indices, then the tokens."""
     _key_dtype = _dt.string
 
+    @property
+    def _ragged_flat_values(self):   # 'int' lookup of a RaggedTensor keeps its rows (as TF)
+        return self.output_mode == "int"
+
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
                  sparse=False, pad_to_max_tokens=False, name=None, **kwargs):
@@ -176,7 +180,8 @@ class _IndexLookup(Layer):
     def get_vocabulary(self, include_special_tokens=True):
         """The vocabulary in index order (with the mask and OOV tokens unless
         `include_special_tokens=False`)."""
-        vocab = [self._out(t) for t in self._tokens]
+        vocab = [self._out(t) for t in self._tokens]   # learned strings as np.str_ (Keras 3)
+        vocab = [np.str_(t) if isinstance(t, str) else t for t in vocab]
         if include_special_tokens:
             special = [self.oov_token] * self._token_start_index()
             if self.mask_token is not None and self.output_mode == "int":
@@ -416,7 +421,7 @@ class StringLookup(_IndexLookup):
     >>> layer = tf.keras.layers.StringLookup()
     >>> layer.adapt([["b", "a"], ["b", "c"]])
     >>> layer.get_vocabulary(), layer(["c", "x"]).numpy().tolist()
-    (['[UNK]', 'b', 'c', 'a'], [2, 0])
+    (['[UNK]', np.str_('b'), np.str_('c'), np.str_('a')], [2, 0])
     >>> inv = tf.keras.layers.StringLookup(vocabulary=layer.get_vocabulary(), invert=True)
     >>> inv(tf.constant([1, 3])).numpy().tolist()
     [b'b', b'a']
