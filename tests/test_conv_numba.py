@@ -393,8 +393,7 @@ def test_conv_step_numba_equals_numpy_executor():
     assert all(k.state == "ready" for k in plan.kernels), [k.error for k in plan.kernels]
     names = {k.source.splitlines()[1].split()[2] for k in plan.kernels
              if k.source.startswith("# graphflow conv kernel")}
-    assert {"im2col_gemm", "maxpool_arg", "maxpool_grad_arg", "gemm_col2im",
-            "im2col_gemm_t"} <= names
+    assert {"im2col_gemm", "maxpool_arg", "maxpool_grad_arg", "gemm_col2im"} <= names
     assert "maxpool_grad" not in names       # each gradient has its forward's taps
     report = fj.kernel_plan(x, y)       # says how each conv/pool node runs
     assert "conv2d: numba im2col + BLAS gemm (kh*kw*C = 9)" in report

@@ -167,23 +167,35 @@ def _helper(source, name):
     return source.replace("def kernel(", f"def {name}(", 1)
 
 
-# one batch chunk of a convolution as ONE numba call (no GIL between the column and BLAS
-# parts: the chunk pool's threads scale): a few images at a time (`cols` holds one block of
-# `cols.shape[0]` images, still in cache for the product), im2col then the product with the
-# (kh*kw*C, O) filter, by BLAS sgemm/dgemm from inside numba (np.dot with an output: scipy's
-# cython BLAS through numba's `numba_xxgemm`, single-threaded while the pool runs).
+# one batch chunk of a convolution or of its filter gradient as ONE numba call (no GIL between
+# the column and BLAS parts: the chunk pool's threads scale), a few images at a time (`cols`
+# holds one block of `cols.shape[0]` images, still in cache for the product): im2col, then the
+# product by BLAS sgemm/dgemm from inside numba (np.dot with an output: numba's `numba_xxgemm`,
+# scipy's cython BLAS - or numpy's, in a shared object (`native.py`) - single-threaded while the
+# pool runs). `grad` 0: c (rows, O) = columns @ b, the forward (b: the (kh*kw*C, O) filter);
+# 1: c (kh*kw*C, O) = columns^T @ b summed over the blocks, the filter gradient (b: the
+# cotangent's (rows, O); `tmp`: a block's product). One kernel per filter shape serves both.
 _IM2COL_GEMM = _helper(_IM2COL, "im2col") + "\n\n" + _FLAGS + """
-def kernel(x, w2, cols, out, kh, kw, sh, sw, dh, dw, pt, pl):
+def kernel(x, b, cols, c, tmp, grad, kh, kw, sh, sw, dh, dw, pt, pl):
     n = x.shape[0]
     ib = cols.shape[0]
     p = cols.shape[1] * cols.shape[2]
-    k = w2.shape[0]
-    o2 = out.reshape((n * p, w2.shape[1]))
+    k = cols.shape[3]
+    o = c.shape[1]
     for b0 in range(0, n, ib):
         b1 = min(n, b0 + ib)
         cb = cols[:b1 - b0]
         im2col(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
-        np.dot(cb.reshape(((b1 - b0) * p, k)), w2, o2[b0 * p:b1 * p])
+        c2 = cb.reshape(((b1 - b0) * p, k))
+        if grad == 0:
+            np.dot(c2, b, c[b0 * p:b1 * p])
+        elif b0 == 0:
+            np.dot(c2.T, b[b0 * p:b1 * p], c)
+        else:
+            np.dot(c2.T, b[b0 * p:b1 * p], tmp)
+            for i in range(k):
+                for q in range(o):
+                    c[i, q] += tmp[i, q]
 """
 
 # the input gradient of a batch chunk: cotangent @ filter^T into a block's columns, col2im
@@ -202,32 +214,8 @@ def kernel(ct, w2, cols, xg, kh, kw, sh, sw, dh, dw, pt, pl):
         col2im(cb, xg[b0:b1], kh, kw, sh, sw, dh, dw, pt, pl)
 """
 
-# the filter gradient of a batch chunk into its partial sum `part` (kh*kw*C, O): columns^T @
-# cotangent block by block (`tmp`: a block's product, added after the first)
-_IM2COL_GEMM_T = _helper(_IM2COL, "im2col") + "\n\n" + _FLAGS + """
-def kernel(x, ct, cols, part, tmp, kh, kw, sh, sw, dh, dw, pt, pl):
-    n = x.shape[0]
-    ib = cols.shape[0]
-    p = cols.shape[1] * cols.shape[2]
-    k = part.shape[0]
-    o = part.shape[1]
-    c2 = ct.reshape((n * p, o))
-    for b0 in range(0, n, ib):
-        b1 = min(n, b0 + ib)
-        cb = cols[:b1 - b0]
-        im2col(x[b0:b1], cb, kh, kw, sh, sw, dh, dw, pt, pl)
-        ca = cb.reshape(((b1 - b0) * p, k)).T
-        if b0 == 0:
-            np.dot(ca, c2[b0 * p:b1 * p], part)
-            continue
-        np.dot(ca, c2[b0 * p:b1 * p], tmp)
-        for i in range(k):
-            for q in range(o):
-                part[i, q] += tmp[i, q]
-"""
-
 #: kernels whose source takes the filter's (kh, kw, c) as literal numbers when they are static
-_FIXED = ("im2col", "col2im", "im2col_gemm", "gemm_col2im", "im2col_gemm_t")
+_FIXED = ("im2col", "col2im", "im2col_gemm", "gemm_col2im")
 
 _MAXPOOL = _FLAGS + """
 def kernel(x, out, kh, kw, sh, sw, pt, pl, low):
@@ -594,12 +582,10 @@ _BODIES = {"im2col": (_IM2COL, (True, False), 8),
            "direct_fwd": (_DIRECT_FWD, (True, True, False), 7),
            "direct_bf": (_DIRECT_BF, (True, True, False), 7),
            "direct_bi": (_DIRECT_BI, (True, True, False), 7),
-           "im2col_gemm": (_IM2COL_GEMM, (True, True, False, False), 8),
-           "gemm_col2im": (_GEMM_COL2IM, (True, True, False, False), 8),
-           "im2col_gemm_t": (_IM2COL_GEMM_T, (True, True, False, False, False), 8)}
+           "im2col_gemm": (_IM2COL_GEMM, (True, True, False, False, False), 9),
+           "gemm_col2im": (_GEMM_COL2IM, (True, True, False, False), 8)}
 #: array ranks other than 4, by kernel: one per array argument
-_NDIMS = {"direct_bf": (4, 4, 5), "im2col_gemm": (4, 2, 4, 4), "gemm_col2im": (4, 2, 4, 4),
-          "im2col_gemm_t": (4, 4, 4, 2, 2)}
+_NDIMS = {"direct_bf": (4, 4, 5), "im2col_gemm": (4, 2, 4, 2, 2), "gemm_col2im": (4, 2, 4, 4)}
 _FLOATS = ("float32", "float64")
 #: kernels with a uint8 array of argmax taps: its argument position
 _TAPS_ARG = {"maxpool_arg": 2, "maxpool_grad_arg": 0}
@@ -939,7 +925,8 @@ def _conv2d(d, impl, dt, in_shapes):
         def chunk(lo, hi):
             # im2col and gemm of a few images at a time in one numba call: the columns are
             # still in cache for the gemm, the output rows for the epilogue (`then`)
-            cols_gemm.fn(x[lo:hi], w2, _block(hi - lo, (ho, wo, k), dt), out[lo:hi],
+            cols_gemm.fn(x[lo:hi], w2, _block(hi - lo, (ho, wo, k), dt),
+                         out[lo:hi].reshape(-1, o), _scratch("tmp", (1, 1), dt), 0,
                          kh, kw, sh, sw, dh, dw, pt, pl)
             if then is not None:
                 then(lo * rows_per_image, hi * rows_per_image)
@@ -1004,7 +991,7 @@ def _backprop_filter(d, impl, dt, in_shapes):
             pool().run(chunk, n, rows)
             return parts.sum(0)
         return fast, [k]
-    cols_gemm = request("im2col_gemm_t", dt.name, fixed=(kh, kw, ci))
+    cols_gemm = request("im2col_gemm", dt.name, fixed=(kh, kw, ci))   # the forward's
     pointwise = _pointwise(a, kh, kw)
 
     def fast(x, ct):
@@ -1020,15 +1007,14 @@ def _backprop_filter(d, impl, dt, in_shapes):
         _blas_for(cols_gemm)
         rows = _gemm_rows(n, ho * wo * kk * (o + 1))
         parts = _partials((-(-n // rows), kk, o), dt)
-        c4 = c2.reshape(n, ho, wo, o)
 
         def chunk(lo, hi):
             # im2col and columns^T @ cotangent of a few images at a time, one numba call, into
             # this chunk's partial sum (columns^T @ g is the faster order - one thread, per
             # chunk: K=9, 32 channels 108 vs 139 us as (g^T @ columns)^T; K=27 140 vs 200 us;
             # K=288, 64 channels 295 vs 306)
-            cols_gemm.fn(x[lo:hi], c4[lo:hi], _block(hi - lo, (ho, wo, kk), dt),
-                         parts[lo // rows], _scratch("tmp", (kk, o), dt),
+            cols_gemm.fn(x[lo:hi], c2[lo:hi].reshape(-1, o), _block(hi - lo, (ho, wo, kk), dt),
+                         parts[lo // rows], _scratch("tmp", (kk, o), dt), 1,
                          kh, kw, sh, sw, dh, dw, pt, pl)
         _gemm_chunks(chunk, n, ho * wo * kk * (o + 1))
         out = parts[0] if len(parts) == 1 else parts.sum(0)
