@@ -677,3 +677,51 @@ def test_preprocessing_layers_guide_outputs_as_keras():
     n = layers.Normalization(mean=3., variance=2., invert=True)
     np.testing.assert_allclose(n(np.array([[1.], [-1.]], "float32")), [[4.4142], [1.5858]],
                                atol=1e-4)
+
+
+# ---- "English-to-Spanish translation with a sequence-to-sequence Transformer" -------------
+def test_attention_mask_of_any_dtype_is_cast_to_bool_as_keras():
+    # the example's encoder passes `tf.cast(mask[:, tf.newaxis, :], "int32")`; graphflow
+    # compared an int mask with 0.5 (a dtype error); Keras 3 casts it: nonzero attends
+    m = layers.MultiHeadAttention(num_heads=2, key_dim=2)
+    x = np.random.RandomState(0).rand(1, 3, 4).astype("float32")
+    keep = np.array([[[1, 0, 1], [1, 1, 0], [0, 1, 1]]])
+    _, want = m(x, x, attention_mask=keep.astype(bool), return_attention_scores=True)
+    assert np.array_equal(np.asarray(want)[0] > 0, np.broadcast_to(keep[0] > 0, (2, 3, 3)))
+    for mk in (keep.astype("int32"), np.where(keep > 0, [[[0.3, 1, 1]]], 0.0)):
+        _, s = m(x, x, attention_mask=mk, return_attention_scores=True)
+        np.testing.assert_allclose(s, want, rtol=1e-6)
+
+    class TransformerEncoder(layers.Layer):   # the example's layer (tf.* ops)
+        def __init__(self, embed_dim, dense_dim, num_heads, **kwargs):
+            super().__init__(**kwargs)
+            self.attention = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+            self.dense_proj = keras.Sequential([layers.Dense(dense_dim, activation="relu"),
+                                                layers.Dense(embed_dim)])
+            self.layernorm_1 = layers.LayerNormalization()
+            self.layernorm_2 = layers.LayerNormalization()
+            self.supports_masking = True
+
+        def call(self, inputs, mask=None):
+            if mask is not None:
+                padding_mask = tf.cast(mask[:, tf.newaxis, :], dtype="int32")
+            attention_output = self.attention(query=inputs, value=inputs, key=inputs,
+                                              attention_mask=padding_mask)
+            proj_input = self.layernorm_1(inputs + attention_output)
+            proj_output = self.dense_proj(proj_input)
+            return self.layernorm_2(proj_input + proj_output)
+
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    emb = layers.Embedding(20, 8, mask_zero=True)
+    enc = TransformerEncoder(8, 16, 2)
+    model = keras.Model(inputs, enc(emb(inputs)))
+    # embedding 20*8; attention 3*(8*2*8 + 2*8) + (2*8*8 + 8); dense 8*16+16 + 16*8+8; 2 norms
+    assert _counts(model) == (1040, 1040, 0)
+    tokens = np.array([[3, 5, 0, 0], [7, 0, 0, 0]])
+    got = model.predict(tokens, verbose=0)
+    # padded key positions take no part: changing the embedding of token 0 changes nothing
+    w = emb.get_weights()[0]
+    w[0] += 10.0
+    emb.set_weights([w])
+    np.testing.assert_allclose(model.predict(tokens, verbose=0)[:, :1], got[:, :1], rtol=1e-5,
+                               atol=1e-6)

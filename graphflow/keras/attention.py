@@ -157,7 +157,7 @@ class MultiHeadAttention(Layer):
     (heads, key_dim), `attention_output` kernel (heads, value_dim, d_out) and bias (d_out,).
 
     Call: `mha(query, value, key=None, attention_mask=None, return_attention_scores=False,
-    training=None, use_causal_mask=False)`; `attention_mask` (batch, T, S) is True (or > 0.5) where
+    training=None, use_causal_mask=False)`; `attention_mask` (batch, T, S) is True (or nonzero) where
     query position t may attend to key position s; `query_mask` (batch, T) / `value_mask`,
     `key_mask` (batch, S) combine with it (in a functional model they are the Keras masks of the
     query/value/key, e.g. from `Embedding(mask_zero=True)`; the output keeps the query's).
@@ -301,7 +301,7 @@ class MultiHeadAttention(Layer):
                 mask = m if mask is None else _m.logical_and(mask, m)
         if attention_mask is not None:
             a = self._convert_inputs(attention_mask)
-            a = _m.greater(a, 0.5) if a.dtype.name != "bool" else a
+            a = _m.cast(a, "bool")   # Keras 3 casts: any nonzero (int or float) attends
             mask = a if mask is None else _m.logical_and(a, mask)
         return mask
 
