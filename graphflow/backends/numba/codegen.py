@@ -498,6 +498,9 @@ def _generate_passes(spec):
         return [info[a][2]]
 
     blocking = set()        # float32 sums accumulating into their block's bacc<k> now
+    # arg reductions over the one reduced loop dim: a vectorized best key in their pass, then
+    # a second vectorized pass for its first index (as `generate`; else a scalar select loop)
+    vec_arg = nd - n_keep == 1
 
     def inner(level, ind, need, q):
         emit([t for a in keys if a in need and info[a][0] == level and info[a][2]
@@ -514,6 +517,9 @@ def _generate_passes(spec):
             for k, r in enumerate(reds):
                 if rphase[k] == q and k in blocking:
                     emit([f"bacc{k} = radd_(bacc{k}, np.float32({ref_info(r.arg)[4]}))"], ind)
+                elif rphase[k] == q and is_arg(r.kind) and vec_arg:    # the best key
+                    emit([f"abest{k} = {'kmax_' if r.kind == 'argmax' else 'kmin_'}(abest{k}, "
+                          f"{arg_key(r, ref_info(r.arg)[4])})"], ind)
                 elif rphase[k] == q and is_arg(r.kind):     # (scalar: index of the best)
                     better = arg_value_better(r, f"ak{k}", f"acc{k}")
                     emit([f"ak{k} = {ref_info(r.arg)[4]}",
@@ -544,7 +550,8 @@ def _generate_passes(spec):
         done = -1
         for q in loops:
             emit(stmts_at(n_keep, lambda a, q=q, done=done: done < info[a][1] <= q), ind)
-            emit([f"acc{k} = {arg_value_init(r)}; aidx{k} = 0" if is_arg(r.kind) else
+            emit([(f"abest{k} = {arg_init(r)}" if vec_arg else
+                   f"acc{k} = {arg_value_init(r)}; aidx{k} = 0") if is_arg(r.kind) else
                   f"acc{k} = {_init(r.kind, acc_dt[k], r.dtype)}"
                   for k, r in enumerate(reds) if rphase[k] == q], ind)
             roots = [r.arg for k, r in enumerate(reds) if rphase[k] == q]
@@ -552,10 +559,22 @@ def _generate_passes(spec):
             later = frozenset(a for a, q0 in stored.items() if q > q0)
             need = {a for a in closure(roots, later) if info[a][0] > n_keep}
             inner(n_keep, ind, need, q)
+            args_q = [(k, r) for k, r in enumerate(reds) if rphase[k] == q and is_arg(r.kind)]
+            if args_q and vec_arg:
+                # the first index holding the best key: a second vectorized pass over the row,
+                # recomputing the values (those kept in a scratch row so far are read back)
+                kept = frozenset(a for a, q0 in stored.items() if q >= q0)
+                need2 = closure([r.arg for _, r in args_q], kept)
+                stmts2 = [t for a in keys if a in need2 and info[a][0] == nd and info[a][2]
+                          for t in ([f"{info[a][4]} = t{a[1]}[{inner_idx}]"] if a in kept
+                                    else [info[a][2]])]
+                _arg_second_pass(out, nd - 1, ind, args_q, stmts2,
+                                 {r.arg: ref_info(r.arg)[4] for _, r in args_q})
             for k, r in enumerate(reds):
                 if rphase[k] == q:
-                    fin = (f"{np_type(r.dtype)}(aidx{k})" if is_arg(r.kind) else
-                           _final(r.kind, r.dtype, f'acc{k}'))
+                    fin = ((f"{np_type(r.dtype)}(aidx{k} if aidx{k} < n{nd - 1} else 0)"
+                            if vec_arg else f"{np_type(r.dtype)}(aidx{k})")
+                           if is_arg(r.kind) else _final(r.kind, r.dtype, f'acc{k}'))
                     emit([f"red{k} = {fin}", f"r{k}[{kidx}] = red{k}"], ind)
             done = q
         # row values computed after the last pass, then the row outputs
