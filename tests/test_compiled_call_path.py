@@ -144,3 +144,75 @@ def test_a_plan_of_small_products_switches_blas_once_per_call():
     a = tf.constant(np.ones((256, 256), np.float32))
     np.testing.assert_allclose(big(a).numpy(), np.full((256, 256), 256.0 ** 2), rtol=1e-6)
     assert not big.get_concrete_function(a)._executor.small_products
+
+
+def test_kept_output_buffers_never_alias_what_a_caller_or_variable_holds():
+    """A cluster step writes its internal outputs into last call's buffers only while nothing
+    else references them: values returned, views the caller keeps of them, and values assigned
+    to variables stay as they were when later calls run; every call equals the numpy
+    executor."""
+    rng = np.random.default_rng(7)
+    v = tf.Variable(np.zeros((4, 6), np.float32))
+    x0 = rng.standard_normal((4, 6)).astype(np.float32)
+
+    def f(x):
+        h = tf.tanh(x * 2.0) + 1.0          # internal value (kept buffer)
+        s = tf.reduce_sum(h * h, axis=1)    # internal reduction (kept buffer)
+        v.assign(h * 0.5)                   # a value a variable takes (never a kept buffer)
+        return tf.exp(-h) * s[:, None], tf.reshape(h, (24,))   # returned: a view of h
+
+    fc, fr = tf.function(f), tf.function(f, jit_compile=False)
+    plan = fc.get_concrete_function(tf.constant(x0))._executor
+    assert any("KEPT[" in getattr(st, "call_source", "") for st in plan.cluster_steps)
+    outs, held = [], []
+    for i in range(4):
+        x = tf.constant(x0 + i)
+        a, hv = fc(x)
+        want_a, want_h = fr(x)
+        np.testing.assert_allclose(a.numpy(), want_a.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(hv.numpy(), want_h.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(v.numpy(), want_h.numpy().reshape(4, 6) * 0.5, rtol=1e-5,
+                                   atol=1e-6)
+        outs.append((a, hv, a.numpy().copy(), hv.numpy().copy()))
+        held.append((v.numpy(), v.numpy().copy()))
+    for a, hv, a0, h0 in outs:                       # later calls did not write into them
+        np.testing.assert_array_equal(a.numpy(), a0)
+        np.testing.assert_array_equal(hv.numpy(), h0)
+    for arr, copy in held:
+        np.testing.assert_array_equal(arr, copy)
+
+
+def test_kept_output_buffers_under_concurrent_calls():
+    """Calls of one compiled function from several threads at once: each call's values are its
+    own (a kept buffer is taken by one call at a time)."""
+    import threading
+    rng = np.random.default_rng(8)
+
+    @tf.function
+    def f(x):
+        h = tf.sin(x) * 3.0 + x
+        return tf.reduce_sum(h * h, axis=1) + tf.reduce_max(h, axis=1)
+
+    xs = [rng.standard_normal((64, 32)).astype(np.float32) for _ in range(4)]
+
+    def want(x):
+        h = np.sin(x) * 3.0 + x
+        return (h * h).sum(1) + h.max(1)
+    f(tf.constant(xs[0]))
+    plan = f.get_concrete_function(tf.constant(xs[0]))._executor
+    assert any("KEPT[" in getattr(st, "call_source", "") for st in plan.cluster_steps)
+    errors = []
+
+    def worker(x):
+        try:
+            for _ in range(30):
+                np.testing.assert_allclose(f(tf.constant(x)).numpy(), want(x), rtol=1e-4,
+                                           atol=1e-4)
+        except Exception as e:        # pragma: no cover - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=worker, args=(x,)) for x in xs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]

@@ -329,7 +329,15 @@ def first_call_timeline(step, args, before, calls):
                      for name, v in parts) + " ms" + (
         f"; plan cache hits {hits}" if hits else "; no plan cache hit") + (
         "; numba imported" if "numba" in sys.modules else "; numba not imported") + (
-        ", networkx imported" if "networkx" in sys.modules else ", networkx not imported")
+        ", networkx imported" if "networkx" in sys.modules else ", networkx not imported") + (
+        _threads_line(cf))
+
+
+def _threads_line(cf):
+    """'; ' + the plan's thread choice (one thread / all cores, its trials) after the calls: a
+    first 100 spent on one thread while the steady state runs on all cores shows here."""
+    choice = getattr(getattr(cf, "_executor", None), "blas_choice", None)
+    return "; " + choice.describe() if choice is not None else ""
 
 
 def _numpy_executor_100():

@@ -294,6 +294,18 @@ class _NodeStep:
         return text
 
 
+def _free_refs():
+    """sys.getrefcount of a kept output buffer that only its step's list and the generated
+    call's local hold (the list, the local, getrefcount's argument)."""
+    kept = [np.empty(1)]
+    o = kept[0]
+    return sys.getrefcount(o)
+
+
+#: see `_ClusterStep._kept_outputs`
+KEPT_FREE = _free_refs()
+
+
 class _ClusterStep:
     kind = "cluster"
     pre_steps = ()
@@ -466,6 +478,8 @@ class _ClusterStep:
         palloc, pdirect = [], []          # their allocation; the whole-result one (one chunk)
         n_full = len(self.spec.outputs)
         n_cols = len(getattr(self.spec, "columns", ()))
+        kept = self._kept_outputs()
+        ns["KEPT"], ns["REFS"], ns["FREE"] = [None] * len(self.out_plan), sys.getrefcount, KEPT_FREE
         for j, o in enumerate(self.out_plan):
             ns[f"O{j}"] = o.dtype
             if self.parallel and j >= len(self.out_plan) - n_cols:
@@ -493,7 +507,12 @@ class _ClusterStep:
                 partial[len(args)] = j
                 args.append(f"p{j}")
                 continue
-            body.append(f"o{j} = empty({o.shape}, O{j})")
+            if j in kept:       # last call's buffer, when nothing else holds it any more
+                body += [f"o{j} = KEPT[{j}]",
+                         f"if o{j} is None or REFS(o{j}) != FREE: "
+                         f"o{j} = KEPT[{j}] = empty({o.shape}, O{j})"]
+            else:
+                body.append(f"o{j} = empty({o.shape}, O{j})")
             if o.view[0] != 1:
                 sliced.append(len(args))
             args.append(f"o{j}" if o.shape == o.view else f"o{j}.reshape({o.view})")
@@ -561,6 +580,22 @@ class _ClusterStep:
         src += ["    step.fresh = True"]
         self.call_source = "\n".join(src) + "\n"
         self.call = _compile(self.call_source, **ns)
+
+    def _kept_outputs(self):
+        """Indices of the outputs whose buffer the step keeps and writes again next call while
+        nothing else references it (`REFS(o) == KEPT_FREE`: not returned, not held by a
+        caller, a variable, a view or another thread's call): np.empty's cost per output and
+        call (~0.5 us; ~18 per MLP step). Not kept: graph outputs (returned every call) and
+        values an assign may adopt as the variable's new array (`_NodeStep._adopt`), which a
+        kept buffer would turn into a copy."""
+        g, slot = self.plan.graph.nx, self.plan.slot
+        kept = set()
+        for j, o in enumerate(self.out_plan):
+            nodes = [m for m in self.members if slot[m] == o.slot]
+            if nodes and not any(m in self.plan.outputs_set or any(
+                    OPS[g.nodes[v]["op"]] is ASSIGN for v in g.successors(m)) for m in nodes):
+                kept.add(j)
+        return kept
 
     def _fused_anchor(self):
         """(shape, dtype) of an anchor whose runner runs this epilogue per batch chunk
