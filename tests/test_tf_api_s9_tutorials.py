@@ -11,7 +11,8 @@ import graphflow as tf
 from test_tf_guides_output import check_guide
 
 
-@pytest.mark.parametrize("name", ["tut_custom_training", "tut_word2vec", "tut_time_series", "tut_dcgan", "tut_transformer"])
+@pytest.mark.parametrize("name", ["tut_custom_training", "tut_word2vec", "tut_time_series", "tut_dcgan", "tut_transformer",
+                                  "tut_cvae_autoencoder", "tut_text_generation"])
 def test_tutorial_output_matches_tf(name, tmp_path):
     check_guide(name, tmp_path)
 
@@ -59,3 +60,21 @@ def test_layer_called_with_keyword_inputs():
             return x * 2.0 + context
     out = Cross()(x=tf.constant([1.0, 2.0]), context=tf.constant([10.0, 20.0]))
     assert out.numpy().tolist() == [12.0, 24.0]
+
+
+def test_boolean_array_index_is_a_mask():
+    # TF: x[bool ndarray or tensor] is tf.boolean_mask (the autoencoder tutorial's
+    # train_data[train_labels]); values as TF 2.21
+    x = tf.reshape(tf.range(12.), (4, 3))
+    m = np.array([True, False, True, False])
+    assert x[m].numpy().tolist() == [[0., 1., 2.], [6., 7., 8.]]
+    assert x[tf.constant(m)].numpy().tolist() == [[0., 1., 2.], [6., 7., 8.]]
+    m2 = np.array([[True, False, True], [False] * 3, [True] * 3, [False] * 3])
+    assert x[m2].numpy().tolist() == [0., 2., 6., 7., 8.]
+    assert tf.Variable(x)[m].shape == (2, 3)
+    assert tf.function(lambda x, m: x[m])(x, tf.constant(m)).numpy().tolist() == \
+        [[0., 1., 2.], [6., 7., 8.]]
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.reduce_sum(x[m] * 2.0)
+    assert t.gradient(y, x).numpy().tolist() == [[2.] * 3, [0.] * 3, [2.] * 3, [0.] * 3]

@@ -447,8 +447,18 @@ def getitem_grad(g, shape, spec, like=None):
 
 
 def getitem(x, idx):
-    """`x[idx]` for basic indices; a 1-D/any integer tensor index gathers along axis 0."""
+    """`x[idx]` for basic indices; a 1-D/any integer tensor index gathers along axis 0; a
+    boolean array or tensor is a mask (tf.boolean_mask, as TF).
+
+    >>> getitem(to_tensor([[1, 2], [3, 4], [5, 6]]), np.array([True, False, True])).numpy()
+    array([[1, 2],
+           [5, 6]], dtype=int32)
+    """
     x = to_tensor(x)
+    if isinstance(idx, (Tensor, np.ndarray)) and np.dtype(
+            idx.dtype.np if isinstance(idx, Tensor) else idx.dtype) == np.bool_:
+        from . import data_dependent   # (same layer) TF: x[bool mask] is tf.boolean_mask
+        return data_dependent.boolean_mask(x, idx)
     if isinstance(idx, Tensor) and idx.ndim > 0 or isinstance(idx, (list, np.ndarray)):
         return gather(x, idx)
     if isinstance(idx, Tensor) and idx._value is None:
