@@ -198,16 +198,18 @@ def test_grouped_conv_kernels_match_numpy(xs, kh, kw, groups, o, strides, pads, 
     run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct)
 
 
-def test_gemm_chunks_and_columns_block_by_block():
+@pytest.mark.parametrize("n", [16, 13])
+def test_gemm_chunks_and_columns_block_by_block(n):
     """A batch big enough to split into gemm chunks on the chunk pool (BLAS single-threaded
     meanwhile, its thread count restored after), with im2col blocks of a few images (here 2 of
-    each chunk's) in all three convolutions; a later run on an input changed in place uses the
-    new values (nothing of the forward is kept)."""
+    each chunk's; an odd batch: a chunk's last block has one image) in all three convolutions,
+    each chunk one numba call that loops over its blocks; a later run on an input changed in
+    place uses the new values (nothing of the forward is kept)."""
     from graphflow.evaluate import note_run
-    x = R.standard_normal((16, 10, 10, 8)).astype(np.float32)
+    x = R.standard_normal((n, 10, 10, 8)).astype(np.float32)
     w = R.standard_normal((3, 3, 8, 7)).astype(np.float32)
     a = dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=1)
-    assert conv._gemm_rows(16, 8 * 8 * 72 * 8) < 16 or not conv.pool().helpers
+    assert conv._gemm_rows(n, 8 * 8 * 72 * 8) < n or not conv.pool().helpers
     blas = [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()]
     for block in (conv.BLOCK_BYTES, 2 * 8 * 8 * 72 * 4):
         conv_block = conv.BLOCK_BYTES
@@ -595,18 +597,18 @@ def test_unknown_batch_dim_one_trace_two_batch_sizes():
 
 
 def test_chunks_and_blocks_are_split_evenly(monkeypatch):
-    """Batch chunks (`_rows`) and im2col blocks (`_blocks`) of equal size: 64 images with room
-    for 40 per chunk are two chunks of 32; 8 images with room for 7 per block are two blocks
-    of 4 sharing one buffer; every image is in exactly one block."""
+    """Batch chunks (`_rows`) and im2col blocks (`_block`: the buffer a chunk's kernel call
+    fills block after block) of equal size: 64 images with room for 40 per chunk are two chunks
+    of 32; 8 images with room for 7 per block are two blocks of 4 sharing one buffer."""
     assert conv._rows(64, conv.CHUNK_ELEMENTS // 40) == 32
     assert conv._rows(64, 1) == 64 and conv._rows(1, 10 ** 9) == 1
     assert conv._rows(63, conv.CHUNK_ELEMENTS // 40) == 32     # 32 + 31
     per = (3, 2, 5)
     monkeypatch.setattr(conv, "BLOCK_BYTES", 7 * 30 * 4)
-    got = [(b0, b1, cb.shape) for b0, b1, cb in conv._blocks(8, 16, per, np.dtype("float32"))]
-    assert got == [(8, 12, (4, 3, 2, 5)), (12, 16, (4, 3, 2, 5))]
-    got = [(b0, b1, cb.shape[0]) for b0, b1, cb in conv._blocks(0, 5, per, np.dtype("float64"))]
-    assert got == [(0, 3, 3), (3, 5, 2)]     # 3 of float64 fit: 5 -> 3 + 2, not 3 + 2 + 0
+    assert conv._block(8, per, np.dtype("float32")).shape == (4, 3, 2, 5)
+    # 3 of float64 fit: 5 -> blocks of 3 + 2 in a buffer of 3, not 3 + 2 + 0
+    assert conv._block(5, per, np.dtype("float64")).shape == (3, 3, 2, 5)
+    assert conv._block(1, per, np.dtype("float64")).shape == (1, 3, 2, 5)
 
 
 def test_thread_configuration_while_another_thread_imports_numba(monkeypatch):

@@ -4,20 +4,27 @@ The ops (`graphflow.ops.conv_ops`) keep their numpy reference implementations; t
 how the numba backend computes them instead (`lowering.KERNELS` lists the ops, `runner(node)`
 builds the call a plan step makes):
 
-* ``conv2d``: per chunk of a few images (on the chunk pool), im2col by a numba kernel (padding,
-  strides and dilations handled inline: no padded copy, no strided view copy) into that chunk's
-  rows of a (N, Ho*Wo, kh*kw*C) buffer, then one BLAS sgemm/dgemm (``np.matmul``) of those rows
-  with the HWIO filter viewed as (kh*kw*C, O) straight into the output's rows (the columns are
-  still in cache); BLAS runs single-threaded meanwhile (`SINGLE_BLAS`: the pool's threads are
-  the parallelism; BLAS threads next to them oversubscribe the cores). A 1x1 stride-1 unpadded
+* ``conv2d``: per chunk of a few images (on the chunk pool), ONE numba call (`_IM2COL_GEMM`):
+  block by block of a few images, im2col (padding, strides and dilations handled inline: no
+  padded copy, no strided view copy) into a (images, Ho*Wo, kh*kw*C) scratch buffer of the
+  thread (`_scratch`), then one BLAS sgemm/dgemm of those rows with the HWIO filter viewed as
+  (kh*kw*C, O) straight into the output's rows (the columns are still in cache), called from
+  inside numba (np.dot with an output: scipy's BLAS through numba's helper, or numpy's own from
+  a shared object, `native.py`). A chunk thus holds the GIL only to start its call and its
+  epilogue: the chunk pool's threads no longer take turns at Python-level calls between the
+  im2col kernel, np.matmul and the epilogue of each block. BLAS runs single-threaded meanwhile
+  (`SINGLE_BLAS`: the pool's threads are the parallelism; BLAS threads next to them
+  oversubscribe the cores). A 1x1 stride-1 unpadded
   conv is one plain gemm of all the pixels (BLAS on its own threads). The bias add and
   activation after it are the cluster's fused epilogue (the fusion pass treats conv2d as an
   anchor, exactly like matmul). When the filter's shape is static (as in a plan), im2col and
   col2im are compiled with its kh, kw and channels as literal numbers (`_FIXED`).
-* ``conv2d_backprop_input``: per batch chunk, one gemm (cotangent @ filter^T) into columns, then
-  col2im by a numba kernel (accumulating the overlapping windows).
-* ``conv2d_backprop_filter``: per batch chunk, im2col a few images at a time (in cache) and
-  columns^T @ cotangent into that chunk's partial sum (added after). The forward's columns are
+* ``conv2d_backprop_input``: per batch chunk, one numba call (`_GEMM_COL2IM`): a gemm
+  (cotangent @ filter^T) into a block's columns, then col2im (accumulating the overlapping
+  windows), block by block.
+* ``conv2d_backprop_filter``: per batch chunk, one call of the forward's kernel (its mode 1):
+  im2col a few images at a time (in cache) and columns^T @ cotangent into that chunk's partial
+  sum (the chunks' partials added after). The forward's columns are
   not kept for it: whole columns (8.9 MB for 64x13x13x32 -> 3x3) no longer fit any cache, and
   writing them cost more than a second im2col block by block (one thread, forward + filter
   gradient: 7.6 -> 6.1 ms for that layer, 2.9 -> 2.6 ms for 64x28x28x1 -> 3x3x32).
@@ -753,27 +760,26 @@ def _block_images(per_image_bytes):
     return max(1, BLOCK_BYTES // max(1, per_image_bytes))
 
 
-def _blocks(lo, hi, per_image, dt):
-    """(b0, b1, columns) for the im2col/col2im blocks of batch rows [lo, hi): at most
-    `_block_images` images each, split evenly (a chunk of 8 images with room for 7 makes two
-    blocks of 4, not 7 + 1: a one-image gemm is the least efficient), in one buffer of shape
-    (images, *per_image) reused block after block (it stays in cache)."""
-    nb = -(-(hi - lo) // _block_images(int(np.prod(per_image)) * dt.itemsize))
-    ib = -(-(hi - lo) // nb)
-    buf = np.empty((ib,) + tuple(per_image), dt)
-    for b0 in range(lo, hi, ib):
-        b1 = min(hi, b0 + ib)
-        yield b0, b1, buf[:b1 - b0]
-
-
 _SCRATCH = threading.local()
+
+
+#: scratch buffers up to this size are kept per thread (a larger one, e.g. one big image's
+#: columns, is made for the call and freed)
+SCRATCH_BYTES = 8 << 20
 
 
 def _scratch(name, shape, dt):
     """This thread's reusable buffer `name` of `shape` (uninitialized): a batch chunk's columns
-    or block product, kept for the next chunk and call instead of a new array each time."""
-    bufs = _SCRATCH.__dict__
+    or block product, kept for the next chunk and call instead of a new array each time.
+
+    >>> a = _scratch("doc", (2, 3), np.dtype("float32")); a[...] = 1
+    >>> b = _scratch("doc", (3,), np.dtype("float32")); np.shares_memory(a, b), b.shape
+    (True, (3,))
+    """
     size = int(np.prod(shape))
+    if size * dt.itemsize > SCRATCH_BYTES:
+        return np.empty(shape, dt)
+    bufs = _SCRATCH.__dict__
     buf = bufs.get((name, dt))
     if buf is None or buf.size < size:
         buf = bufs[(name, dt)] = np.empty(max(size, 1), dt)
@@ -781,8 +787,10 @@ def _scratch(name, shape, dt):
 
 
 def _block(images, per_image, dt):
-    """The columns buffer of one im2col block for a chunk of `images` images: `_blocks`'s
-    block size (at most `_block_images` images, split evenly), this thread's scratch."""
+    """The columns buffer of one im2col/col2im block for a chunk of `images` images, this
+    thread's scratch: at most `_block_images` images, split evenly (a chunk of 8 images with
+    room for 7 makes two blocks of 4, not 7 + 1: a one-image gemm is the least efficient); a
+    kernel fills it block after block (it stays in cache)."""
     nb = -(-images // _block_images(int(np.prod(per_image)) * dt.itemsize))
     return _scratch("cols", (-(-images // nb),) + tuple(per_image), dt)
 
