@@ -216,3 +216,26 @@ def test_kept_output_buffers_under_concurrent_calls():
     for t in threads:
         t.join()
     assert not errors, errors[0]
+
+
+def test_numpy_node_steps_call_the_op_table_impl_with_bound_attributes():
+    """A plan's numpy node steps (ops with attributes: variable reads, one_hot, transpose,
+    the label check) call the op table's impl directly, attributes bound in the generated
+    source: values as the numpy executor's, and an error still names the op and the line."""
+    v = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
+
+    def f(labels, x):
+        oh = tf.one_hot(labels, 3, on_value=2.0, off_value=-1.0)
+        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x)
+        return tf.transpose(oh) + tf.reduce_sum(v), loss
+
+    fc, fr = tf.function(f), tf.function(f, jit_compile=False)
+    labels = tf.constant(np.array([0, 2], np.int32))
+    x = tf.constant(np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], np.float32))
+    for a, b in zip(fc(labels, x), fr(labels, x)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    plan = fc.get_concrete_function(labels, x)._executor
+    direct = [st for st in plan.steps if st.kind == "node" and "IMPL" in st.call.__globals__]
+    assert {st.d["op"] for st in direct} >= {"read_variable", "check_labels"}
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"check_labels .*traced at .*label value of 7"):
+        fc(tf.constant(np.array([0, 7], np.int32)), x)

@@ -182,6 +182,26 @@ def _static_runner(d, g=None):
     return node_runner(d)
 
 
+def _plain_impl(d, g):
+    """(impl, attrs) when `_static_runner(d, g)` is the op table's impl called with the node's
+    attributes (node_runner); None for the backend's own runners (conv kernels, products,
+    value-independent fills, control flow) and attribute names that are not keywords."""
+    if d["op"] in lowering.KERNELS or OPS[d["op"]] is MATMUL:
+        return None
+    if blas.matmul_runner(d, [g.nodes[u]["shape"] for u in d["inputs"]]) is not None:
+        return None
+    facts = OPS[d["op"]].facts
+    if facts.get("value_independent") and value_inputs(d) == ():
+        return None
+    attrs = d["attrs"]
+    if any(hasattr(type(v), "with_backend") for v in attrs.values()):
+        return None
+    if not all(isinstance(k, str) and k.isidentifier() and k not in ("vals", "IMPL")
+               for k in attrs):
+        return None
+    return OPS[d["op"]].impl, attrs
+
+
 def _has_big_gemm(gx, order):
     """True if a matmul of the graph has SMALL_GEMM or more multiply-adds (or unknown dims):
     its BLAS call may run on several threads."""
@@ -245,13 +265,27 @@ class _NodeStep:
         pre = ("        if adopt(vals):\n            return\n"
                if self.assign_fast is not None else "")
         ns = dict(fn=self.fn, adopt=self._adopt, error=self._error)
+        direct = _plain_impl(d, plan.graph.nx)
+        if direct is not None:
+            # the op table's impl called with the attributes as keywords bound in the source
+            # (node_runner's lambda costs a frame and a **attrs dict per call)
+            impl, attrs = direct
+            ns["IMPL"] = impl
+            kws = []
+            for i, (k, v) in enumerate(attrs.items()):
+                ns[f"A{i}"] = v
+                kws.append(f"{k}=A{i}")
+            args = ", ".join([args] * bool(args) + kws)
+            args_call = f"IMPL({args})"
+        else:
+            args_call = f"fn({args})"
         expr = _matmul_source(dict(d, _in_shapes=[plan.graph.nx.nodes[u]["shape"]
                                                   for u in d["inputs"]]), self.ins, ns,
                               plan.small_products)
         self.direct = expr is not None
         self.call = _compile(
             "def call(vals):\n    try:\n" + pre
-            + f"        vals[{self.out}] = {expr or f'fn({args})'}\n"
+            + f"        vals[{self.out}] = {expr or args_call}\n"
             "    except Exception as e:\n        raise error(e) from None\n", **ns)
 
     def __call__(self, vals):
