@@ -725,3 +725,50 @@ def test_attention_mask_of_any_dtype_is_cast_to_bool_as_keras():
     emb.set_weights([w])
     np.testing.assert_allclose(model.predict(tokens, verbose=0)[:, :1], got[:, :1], rtol=1e-5,
                                atol=1e-6)
+
+
+# ---- "Grad-CAM class activation visualization" ---------------------------------------------
+def make_gradcam_heatmap(img_array, model, last_conv_layer_name, pred_index=None):
+    """The example's function, code unchanged."""
+    grad_model = keras.models.Model(
+        model.inputs, [model.get_layer(last_conv_layer_name).output, model.output])
+    with tf.GradientTape() as tape:
+        last_conv_layer_output, preds = grad_model(img_array)
+        if pred_index is None:
+            pred_index = tf.argmax(preds[0])
+        class_channel = preds[:, pred_index]
+    grads = tape.gradient(class_channel, last_conv_layer_output)
+    pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
+    last_conv_layer_output = last_conv_layer_output[0]
+    heatmap = last_conv_layer_output @ pooled_grads[..., tf.newaxis]
+    heatmap = tf.squeeze(heatmap)
+    heatmap = tf.maximum(heatmap, 0) / tf.math.reduce_max(heatmap)
+    return heatmap.numpy()
+
+
+@pytest.mark.parametrize("layer", ["dense", "conv"])
+def test_gradcam_with_the_last_activation_removed(layer):
+    # the example removes the softmax with `model.layers[-1].activation = None`; Keras 3's
+    # Dense / Conv / EinsumDense then apply no activation (graphflow called None)
+    inp = keras.Input((8, 8, 3))
+    x = layers.Conv2D(4, 3, padding="same", activation="relu", name="last_conv")(inp)
+    if layer == "conv":
+        x = layers.Conv2D(3, 1, activation="softmax")(x)
+        out = layers.GlobalAveragePooling2D()(x)
+        head = -2
+    else:
+        x = layers.GlobalAveragePooling2D()(x)
+        out = layers.Dense(3, activation="softmax", name="predictions")(x)
+        head = -1
+    model = keras.Model(inp, out)
+    img = np.random.RandomState(0).rand(1, 8, 8, 3).astype("float32")
+    model.layers[head].activation = None
+    preds = model.predict(img, verbose=0)
+    conv = keras.Model(inp, model.get_layer("last_conv").output).predict(img, verbose=0)[0]
+    w, b = model.layers[head].get_weights()
+    w = w.reshape(4, 3)
+    np.testing.assert_allclose(preds[0], conv.mean(axis=(0, 1)) @ w + b, rtol=1e-5, atol=1e-6)
+    heatmap = make_gradcam_heatmap(img, model, "last_conv")
+    k = int(np.argmax(preds[0]))
+    want = np.maximum(conv @ (w[:, k] / 64.0), 0)   # d(class)/d(conv) = w[:, k] / (8 * 8)
+    np.testing.assert_allclose(heatmap, want / want.max(), rtol=1e-4, atol=1e-6)

@@ -107,7 +107,8 @@ class EinsumDense(Layer):
         y = _a.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             y = y + self.bias
-        return self.activation(y)
+        # Keras 3: `layer.activation = None` is linear
+        return y if self.activation is None else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         return TensorShape(self._full_output_shape(tuple(input_shape)))

@@ -114,7 +114,9 @@ class _ConvBase(Layer):
         y = self._forward(_cv.to_channels_last(inputs, self.data_format))
         if self.use_bias:
             y = y + self.bias
-        return _cv.from_channels_last(self.activation(y), self.data_format)
+        if self.activation is not None:   # Keras 3: `layer.activation = None` is linear
+            y = self.activation(y)
+        return _cv.from_channels_last(y, self.data_format)
 
     def get_config(self):
         return dict(super().get_config(), kernel_size=self.kernel_size, strides=self.strides,

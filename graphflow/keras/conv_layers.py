@@ -89,7 +89,9 @@ def _epilogue(layer, y):
     """Bias, activation and the layer's data format, after any convolution (channels last)."""
     if layer.use_bias:
         y = y + layer.bias
-    return _cv.from_channels_last(layer.activation(y), layer.data_format)
+    if layer.activation is not None:   # Keras 3: `layer.activation = None` is linear
+        y = layer.activation(y)
+    return _cv.from_channels_last(y, layer.data_format)
 
 
 def _conv_spatial(layer, input_shape, rank):

@@ -949,7 +949,8 @@ class Dense(Layer):
             y = _s.reshape(y, lead + (self.units,))
         if self.use_bias:
             y = y + self.bias
-        return self.activation(y)
+        # Keras 3: `layer.activation = None` is linear (Grad-CAM's `model.layers[-1]...`)
+        return y if self.activation is None else self.activation(y)
 
     def get_config(self):
         """Keras 3's Dense config (initializers and regularizers as Keras object dicts)."""
