@@ -956,3 +956,27 @@ def test_random_scans_with_reductions_match_numpy(prog):
     for a, b in zip(got, want):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-4, equal_nan=True)
+
+
+def test_row_reduction_epilogues_without_keepdims_join_the_kernel():
+    """An elementwise op on a row reduction without keepdims - reduce_any's cast, reduce_mean's
+    scaling, norm's sqrt, chained - is computed once per row in the reduction's kernel (one
+    kernel, no second loop over the (N,) result); one that reads an outside (N,) operand, or a
+    full-domain reader of such a value (it broadcasts along the last axis: x * mean(x, 1) of a
+    square x), stays outside. Values (NaN, -0. rows) equal the numpy executor's."""
+    x = special(np.float32, (48, 48), 51)
+    x[5] = -0.0
+    b = np.random.default_rng(52).standard_normal(48).astype(np.float32)
+    one = {"any": lambda x, b: tf.reduce_any(x > 1.0, 1),
+           "mean": lambda x, b: tf.reduce_mean(x, 1),
+           "norm_scaled": lambda x, b: tf.sqrt(tf.reduce_sum(x * x, 1)) * 0.5 + 1.0}
+    two = {"outside_operand": lambda x, b: tf.reduce_mean(x, 1) + b,
+           "square_broadcast": lambda x, b: [tf.reduce_mean(x, 1), x * tf.reduce_mean(x, 1)]}
+    for name, fn in list(one.items()) + list(two.items()):
+        got, want, plan = both(fn, x, b)
+        assert len(plan.cluster_steps) == (1 if name in one else 2), (name, plan.report())
+        for a, w in zip(got, want):
+            assert a.shape == w.shape and a.dtype == w.dtype
+            np.testing.assert_allclose(a, w, rtol=1e-5, atol=1e-5, equal_nan=True)
+            z = (a == 0) & (w == 0)
+            np.testing.assert_array_equal(np.signbit(a[z]), np.signbit(w[z]))

@@ -416,6 +416,9 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
             elif pk != "red" and c.domain != dom:
                 reason = (f"shape: {tuple(g.nodes[p]['shape'])} is broadcast into {dom}, "
                           "so it is computed in its own loop")
+            elif p in c.rows and len(g.nodes[p]["shape"]) < len(dom):
+                reason = ("shape: a per-row value without keepdims broadcasts along the last "
+                          "axes here, not along its rows")
             elif any(cl[u] is c and kinds[u][0] == "red" and not row_local(g, u, dom)
                      for u in value_inputs(d)):
                 reason = "reduction boundary: this node also reads a reduction of that cluster"
@@ -509,6 +512,16 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
     return graph
 
 
+def _flat_row(g, c, rs, shape):
+    """True if `shape` is row shape `rs` without its trailing reduced axes (what a reduction
+    without keepdims gives: (N,) for the rows of (N, C)) and not `rs` itself."""
+    dom = tuple(c.domain)
+    k = len(rs)
+    while k and rs[k - 1] == 1 and dom[k - 1] != 1:
+        k -= 1
+    return k < len(rs) and tuple(shape) == tuple(rs[:k])
+
+
 def _row_join(g, n, kind, cl, reach, me):
     """(cluster, input) when node `n` joins a cluster as a *row member*: an elementwise node
     (or a reshape that is a C-order view) whose shape is the cluster's row shape (its domain
@@ -526,8 +539,18 @@ def _row_join(g, n, kind, cl, reach, me):
         if c is None or not c.fusable:
             continue
         rs = _cluster_row_shape(g, c)
-        if rs is None or shape != rs or not _row_value(g, p, c):
+        if rs is None or not _row_value(g, p, c):
             continue
+        if shape != rs:
+            # an elementwise op on a reduction without keepdims ((N,) of rows of (N, C): the
+            # cast of reduce_any, mean's scaling, norm's sqrt) is a row member too when it
+            # reads only row values of that shape and scalars (an outside (N,) operand would
+            # be read along the wrong loop dim)
+            if view or not _flat_row(g, c, rs, shape) or not all(
+                    (cl.get(u) is c and _row_value(g, u, c)
+                     and tuple(g.nodes[u]["shape"]) == shape)
+                    or all(e == 1 for e in g.nodes[u]["shape"]) for u in value_inputs(d)):
+                continue
         if view and p not in c.rows and not any(
                 r == p and tuple(g.nodes[r]["shape"]) != rs for r in c.reductions):
             continue        # a reshape joins only to view a non-keepdims reduction or row value
