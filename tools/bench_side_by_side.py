@@ -9,7 +9,9 @@ other (in an order that rotates every round), so every column sees the same load
 median over rounds of graphflow's time / the peer's time (the ratio the issue's targets are stated
 in: <= 1.0 means graphflow is at least as fast), and each column's median CPU time per step (the
 process's, all its threads): on a loaded machine wall times follow the scheduler's share (a
-process with more runnable threads gets more), CPU times the work done.
+process with more runnable threads gets more), CPU times the work done - also as graphflow's
+CPU / the peer's - and the thread choice graphflow's plan made (its `threads:` line: one thread
+or all cores, and the timings behind it).
 
     python tools/bench_side_by_side.py conv_step --peer-python /tmp/peervenv/bin/python
     python tools/bench_side_by_side.py mlp_step --peer torch --rounds 30
@@ -66,7 +68,16 @@ def _graphflow(name):
     step(*args)
     bench._wait_compiled()
     step(*args)
-    return lambda: step(*args)
+
+    def run():
+        return step(*args)
+
+    def threads():
+        """The plan's thread choice (its `threads:` report line), '' if it makes none."""
+        choice = getattr(step.get_concrete_function(*args)._executor, "blas_choice", None)
+        return choice.describe() if choice is not None else ""
+    run.threads = threads
+    return run
 
 
 def serve(peer, name):
@@ -184,11 +195,14 @@ def main(argv=None):
     for c, v in times.items():
         extra = ("" if c == "graphflow" else
                  f"   graphflow/{c} = {statistics.median(ratios[c]):.2f} "
-                 f"(rounds {min(ratios[c]):.2f}-{max(ratios[c]):.2f})")
+                 f"(rounds {min(ratios[c]):.2f}-{max(ratios[c]):.2f}; CPU "
+                 f"{statistics.median(cpus['graphflow']) / statistics.median(cpus[c]):.2f})")
         print(f"  {c:14s} median {statistics.median(v) * 1e3:8.2f} ms  "
               f"best round {min(v) * 1e3:8.2f} ms  CPU {statistics.median(cpus[c]) * 1e3:7.2f} ms"
               f"{extra}")
     print("  load: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    if gf.threads():
+        print("  graphflow plan " + gf.threads())
     return 0
 
 
