@@ -395,7 +395,8 @@ class MetricsContainer:
             raise NotImplementedError("weighted_metrics for models with several outputs are not "
                                       "supported; compute them in a custom train_step")
         ts = tuple(yt[0].shape) if yt and yt[0] is not None else None
-        ps = tuple(yp[0].shape) if yp else None
+        # no predictions to probe (a GAN without call() fitted on (images, labels) batches)
+        ps = tuple(yp[0].shape) if yp and yp[0] is not None else None
         loss = self._loss[0] if isinstance(self._loss, (list, tuple)) else self._loss
         self._metrics = [_metrics.get(m, loss, ts, ps) for m in self._specs]
         self._weighted = [_metrics.get(m, loss, ts, ps) for m in self._weighted_specs]

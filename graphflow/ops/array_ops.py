@@ -587,10 +587,14 @@ def repeat(input, repeats, axis=None, name=None):
     if axis is None:
         x, axis = _s.reshape(x, [-1]), 0
     axis = normalize_axis("repeat", axis, x.ndim, (x,))[0]
-    if is_traced(repeats):   # row k repeats[k] times: the rows of sequence_mask(repeats)'s Trues
+    n = x.shape[axis]
+    if is_traced(repeats) or not isinstance(n, (int, np.integer)):
+        # row k repeats[k] times: the rows of sequence_mask(repeats)'s Trues (also for an axis
+        # whose length is known only when the graph runs, e.g. Keras's conditional GAN)
         r = _m.cast(repeats, _dt.int32)
-        n = x.shape[axis] if x.shape[axis] is not None else _rts_shape(x)[axis]
-        r = r * _m.ones_like(_s.reshape(_rts_range(n), [-1]), _dt.int32) if r.ndim == 0 else r
+        n = n if isinstance(n, (int, np.integer)) else _rts_shape(x)[axis]
+        if r.ndim == 0 or (r.ndim == 1 and r.shape[0] == 1):   # one count for every row
+            r = _s.reshape(r, []) * _m.ones_like(_s.reshape(_rts_range(n), [-1]), _dt.int32)
         return _s.gather(x, _dd.where_indices(sequence_mask(r))[:, 0], axis=axis)
     reps = np.broadcast_to(np.asarray(repeats.numpy() if isinstance(repeats, Tensor) else repeats), (x.shape[axis],))
     return _s.gather(x, np.repeat(np.arange(x.shape[axis]), reps).astype(np.int32), axis=axis)
