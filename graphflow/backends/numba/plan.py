@@ -223,9 +223,10 @@ def _has_big_gemm(gx, order):
 def _small_products_only(gx, order):
     """True if the graph (no product of SMALL_GEMM or more multiply-adds: `_has_big_gemm`) has
     at least two matmuls and no other op that may call BLAS or wait for something else: anchors
-    other than matmul (conv, linalg), control flow (a loop body's products), einsum, and ops
-    with effects beyond variable reads/writes (py_function's user code, prints, collectives,
-    which would hold BLAS on one thread for every thread meanwhile) keep their own switches.
+    other than matmul (conv, linalg), control flow (a loop body's products), einsum, ops with
+    effects beyond variable reads/writes (py_function's user code, prints, collectives, which
+    would hold BLAS on one thread for every thread meanwhile) and ops holding functions or
+    sub-graphs keep their own switches.
 
     >>> from graphflow.graph import Graph
     >>> g = Graph("f")
@@ -242,7 +243,10 @@ def _small_products_only(gx, order):
         if op is MATMUL:
             products += 1
         elif (op.kind in (ANCHOR, CONTROL) or name in lowering.KERNELS or name == "einsum"
-              or any(e not in ("read", "write") for e in op.effects)):
+              or any(e not in ("read", "write") for e in op.effects)
+              or any((callable(v) and not isinstance(v, type))   # user code, sub-graphs
+                     or hasattr(type(v), "with_backend")
+                     for v in gx.nodes[n]["attrs"].values())):
             return False
     return products >= 2
 
