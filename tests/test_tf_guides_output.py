@@ -49,11 +49,13 @@ def check_guide(name, tmp_path):
     with open(os.path.join(DATA, f"{name}.tf_output.txt")) as f:
         want = f.read().splitlines()
     out = io.StringIO()
+    cwd = os.getcwd()
     try:
         with contextlib.redirect_stdout(out):
             runpy.run_path(str(script), run_name=f"guide_{name}")
     finally:   # NumPy behavior is process-wide (as in TF): undo what a script switched on
         tnp_mod._disable_numpy_behavior()
+        os.chdir(cwd)   # (the checkpoint guide works in a directory of its own)
     got = out.getvalue().splitlines()
     assert len(got) == len(want), (got, want)
     bad = [(g, w) for g, w in zip(got, want) if not _same_line(g, w)]

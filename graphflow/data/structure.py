@@ -8,6 +8,9 @@ function on them (`ElementFunction`: traced per element signature as TF, or eage
 >>> pad_stack([a, b], "padded_batch")["x"].numpy().tolist()
 [[1, 2], [3, 0]]
 """
+import contextlib
+import io
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -371,6 +374,10 @@ class ElementFunction:
         unknown dims, as TF computes a map's element_spec), or None when it cannot be traced.
         """
         leaves = flatten(arg_specs)[0]
+        if not self.eager and leaves and all(
+                isinstance(s, TensorSpec) and s.shape.rank is not None for s in leaves) and \
+                any(s.dtype == _dt.string for s in leaves):
+            return self._probed_spec(arg_specs)
         if self.eager or not all(isinstance(s, TensorSpec) and s.dtype != _dt.string
                                  for s in leaves):
             return None
@@ -383,6 +390,31 @@ class ElementFunction:
                                             _dt.as_dtype(nodes[o]["dtype"])) for o in g.outputs])
         except Exception:   # noqa: BLE001 - the first element tells instead
             return None
+
+    def _probed_spec(self, arg_specs):
+        """The output spec of a function over strings (which graphflow runs eagerly, so no
+        trace tells): run it (its prints swallowed) on two stand-in arguments whose unknown dims
+        are 2 and 3 (empty strings, zeros); output dims that differ are unknown (None), as TF's
+        trace gives them. None when a stand-in run fails or the outputs are not tensors."""
+        leaves, rebuild = flatten(arg_specs)
+        outs = []
+        for n in (2, 3):
+            args = rebuild([convert_to_tensor(np.full(
+                [n if d is None else d for d in sp.shape.as_list()],
+                b"" if sp.dtype == _dt.string else 0,
+                dtype=object if sp.dtype == _dt.string else sp.dtype.np), sp.dtype)
+                for sp in leaves])
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    outs.append(flatten(self._python(*args)))
+            except Exception:   # noqa: BLE001 - the first element tells instead
+                return None
+        (a, rebuild_out), (b, _) = outs
+        if len(a) != len(b) or not all(isinstance(t, Tensor) for t in a + b) or any(
+                x.dtype != y.dtype or x.ndim != y.ndim for x, y in zip(a, b)):
+            return None
+        return rebuild_out([TensorSpec([i if i == j else None for i, j in zip(x.shape, y.shape)],
+                                       x.dtype) for x, y in zip(a, b)])
 
     def __call__(self, *args):
         if not self.eager and _traceable(args):
