@@ -79,3 +79,24 @@ def test_boolean_array_index_is_a_mask():
         t.watch(x)
         y = tf.reduce_sum(x[m] * 2.0)
     assert t.gradient(y, x).numpy().tolist() == [[2.] * 3, [0.] * 3, [2.] * 3, [0.] * 3]
+
+
+def test_map_over_strings_element_spec_keeps_unknown_dims():
+    # TF traces the map function with the input spec: the batch dim stays None (as TF 2.21
+    # printed for the text-classification tutorial's vectorize_text), a fixed length stays
+    ds = tf.data.Dataset.from_tensor_slices((["a b", "c", "d e f"], [1, 0, 1])).batch(2)
+    vec = tf.keras.layers.TextVectorization(output_sequence_length=4)
+    vec.adapt(["a b c d e f"])
+
+    def f(text, label):
+        print("traced")   # the stand-in runs print nothing
+        return vec(tf.expand_dims(text, -1)), label
+    mapped = ds.map(f)
+    assert str(mapped.element_spec) == (
+        "(TensorSpec(shape=(None, 4), dtype=tf.int64, name=None), "
+        "TensorSpec(shape=(None,), dtype=tf.int32, name=None))")
+    ids = {w: i for i, w in enumerate(vec.get_vocabulary())}
+    assert [x.numpy().tolist() for x, _ in mapped] == [
+        [[ids["a"], ids["b"], 0, 0], [ids["c"], 0, 0, 0]], [[ids["d"], ids["e"], ids["f"], 0]]]
+    assert str(ds.map(lambda t, y: tf.strings.length(t)).element_spec) == \
+        "TensorSpec(shape=(None,), dtype=tf.int32, name=None)"
