@@ -867,3 +867,28 @@ def test_conditional_gan_fits_on_images_and_one_hot_labels():
     h = cond_gan.fit(dataset, epochs=1, verbose=0)   # graphflow: the metrics probe failed
     assert sorted(h.history) == ["d_loss", "g_loss"] and np.isfinite(h.history["d_loss"][0])
     assert not np.allclose(before, discriminator.get_weights()[0])
+
+
+# ---- "Text generation with a miniature GPT" ------------------------------------------------
+def test_loss_list_with_none_takes_targets_for_the_other_outputs():
+    # the example compiles outputs [logits, x] with loss [loss_fn, None] and fits on (x, y):
+    # Keras 3 gives y to the outputs that have a loss
+    inputs = layers.Input(shape=(5,), dtype="int32")
+    x = layers.Embedding(7, 4)(inputs)
+    outputs = layers.Dense(7)(x)
+    model = keras.Model(inputs=inputs, outputs=[outputs, x])
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile("adam", loss=[loss_fn, None], jit_compile=False)
+    rng = np.random.RandomState(0)
+    xs, ys = rng.randint(0, 7, (8, 5)), rng.randint(0, 7, (8, 5))
+    r = model.evaluate(xs, ys, verbose=0, return_dict=True)
+    assert list(r) == ["loss"]
+    logits, _ = model.predict(xs, verbose=0)
+    z = logits - logits.max(-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    want = -np.take_along_axis(logp, ys[..., None], -1).mean()
+    np.testing.assert_allclose(r["loss"], want, rtol=1e-5)
+    h = model.fit(xs, ys, epochs=2, batch_size=8, verbose=0)
+    assert list(h.history) == ["loss"] and h.history["loss"][1] < h.history["loss"][0]
+    with pytest.raises(ValueError, match="2 outputs but 3 targets"):
+        model.evaluate(xs, (ys, ys, ys), verbose=0)

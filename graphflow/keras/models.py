@@ -273,6 +273,16 @@ class LossesContainer:
         yp = [y_pred[n] for n in names] if isinstance(y_pred, dict) and names else \
             flatten(y_pred)[0]
         yt = [y_true.get(n) for n in names] if isinstance(y_true, dict) else flatten(y_true)[0]
+        if len(yt) != len(yp) and isinstance(self._losses, list) and \
+                len(self._losses) == len(yp):
+            # Keras 3: a loss list with None entries takes targets only for the other outputs
+            # (the miniature GPT example: outputs [logits, x], loss [loss_fn, None], y alone)
+            live = [i for i, f in enumerate(self._losses) if f is not None]
+            if len(live) == len(yt):
+                full = [None] * len(yp)
+                for i, t in zip(live, yt):
+                    full[i] = t
+                yt = full
         if len(yt) != len(yp):
             raise ValueError(f"the model has {len(yp)} outputs but {len(yt)} targets were given")
         if isinstance(self._losses, dict):
@@ -660,6 +670,9 @@ class Model(Layer):
             if vals is None:
                 raise ValueError(f"input dict keys {sorted(inputs)} do not match the model's "
                                  f"input names {sorted(by_name)}")
+        elif isinstance(inputs, dict) and isinstance(self._fn_inputs, dict) and \
+                set(inputs) == set(self._fn_inputs):   # by key, whatever the data's key order
+            vals = flatten([inputs[k] for k in self._fn_inputs])[0]
         else:
             vals = flatten(inputs)[0]
         if len(vals) != len(in_leaves):
