@@ -9,21 +9,25 @@ switches to the compiled kernel by itself. `wait()` blocks until all of this pla
 compiled.
 
 Per step at run time (each step is specialized into straight-line Python once):
-  * numpy node: one `node_runner` call (effects - variable reads, assigns, prints - too, in
-    program order). An assign whose value nothing else references takes the array over instead
-    of copying it;
+  * numpy node: one call of the op table's impl, its attributes bound in the generated source
+    (effects - variable reads, assigns, prints - too, in program order). An assign whose value
+    nothing else references takes the array over instead of copying it;
   * cluster: the anchor matmul (np.matmul, i.e. BLAS; a batched or big one by chunks on the
     chunk pool with each chunk's epilogue right after it, `blas.matmul_runner`, and a batched
     matmul of the loop's output in the same chunks, `take_product`), then one kernel call.
     Operands are viewed with the collapsed loop shape (free for C-contiguous arrays; others are
-    copied once), scalars and uniform constants are passed as numpy scalars, outputs are
-    allocated fresh. Big loops run in chunks on all cores (`parallel.ChunkPool`); a split
+    copied once), scalars and uniform constants are passed as numpy scalars; outputs read
+    only inside the call are written into the step's buffers of the last call while nothing
+    else references those (`_ClusterStep._kept_outputs`), others are allocated fresh. Big
+    loops run in chunks on all cores (`parallel.ChunkPool`); a split
     reduction's chunks write partial results, combined after - on one thread (the pool would
     run one chunk) the kernel writes the result itself instead;
   * the SGD update `assign(v, v - c * matmul(a, b))` runs as one in-place BLAS gemm when that
     is invisible (`inplace.py`).
 A plan with a big product or a chunked kernel times its calls and runs them on all cores or on
 one thread, whichever is faster on the machine now (`blas_choice.py`; a line of the report).
+A plan whose products are all small (and that runs no other BLAS user) switches BLAS to one
+thread once per call instead of once per product (`small_products`).
 """
 import sys
 import time
