@@ -13,7 +13,7 @@ from test_tf_guides_output import check_guide
 
 @pytest.mark.parametrize("name", ["tut_custom_training", "tut_word2vec", "tut_time_series", "tut_dcgan", "tut_transformer",
                                   "tut_cvae_autoencoder", "tut_text_generation",
-                                  "tut_text_classification", "tut_checkpoint"])
+                                  "tut_text_classification", "tut_checkpoint", "tut_structured_data"])
 def test_tutorial_output_matches_tf(name, tmp_path):
     check_guide(name, tmp_path)
 
@@ -100,3 +100,14 @@ def test_map_over_strings_element_spec_keeps_unknown_dims():
         [[ids["a"], ids["b"], 0, 0], [ids["c"], 0, 0, 0]], [[ids["d"], ids["e"], ids["f"], 0]]]
     assert str(ds.map(lambda t, y: tf.strings.length(t)).element_spec) == \
         "TensorSpec(shape=(None,), dtype=tf.int32, name=None)"
+
+
+def test_functional_dict_inputs_match_by_key_not_order():
+    # the structured-data tutorial: a Model({name: Input}) fed dicts whose keys come in the
+    # CSV's column order, not the model's
+    a = tf.keras.Input(shape=(1,), name="a")
+    b = tf.keras.Input(shape=(1,), name="b", dtype="string")
+    look = tf.keras.layers.StringLookup(vocabulary=["x", "y"])
+    model = tf.keras.Model({"a": a, "b": b}, [tf.keras.layers.Rescaling(10.0)(a), look(b)])
+    ra, rb = model({"b": tf.constant([["y"], ["z"]]), "a": tf.constant([[1.0], [2.0]])})
+    assert ra.numpy().tolist() == [[10.0], [20.0]] and rb.numpy().tolist() == [[2], [0]]
