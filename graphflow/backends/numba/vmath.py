@@ -112,26 +112,23 @@ def _fma_nr(typingctx, a, b, c):
     return a(a, a, a), codegen
 
 
-@intrinsic
-def _mul_nr(typingctx, a, b):
-    """a * b, not reassociable."""
-    if not (a == b and a in _FLOATS):
-        return None
+def _float_binop(name, method, flags, doc):
+    """An intrinsic `name(a, b)` of two same-type floats: one LLVM `method` ('fadd', 'fmul')
+    instruction carrying exactly `flags`."""
+    def fn(typingctx, a, b):
+        if not (a == b and a in _FLOATS):
+            return None
 
-    def codegen(context, builder, sig, args):
-        return builder.fmul(args[0], args[1], flags=_STRICT)
-    return a(a, a), codegen
+        def codegen(context, builder, sig, args):
+            return getattr(builder, method)(args[0], args[1], flags=flags)
+        return a(a, a), codegen
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return intrinsic(fn)
 
 
-@intrinsic
-def _add_nr(typingctx, a, b):
-    """a + b, not reassociable."""
-    if not (a == b and a in _FLOATS):
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.fadd(args[0], args[1], flags=_STRICT)
-    return a(a, a), codegen
+_mul_nr = _float_binop("_mul_nr", "fmul", _STRICT, "a * b, not reassociable.")
+_add_nr = _float_binop("_add_nr", "fadd", _STRICT, "a + b, not reassociable.")
 
 
 # Reassociable accumulation: the one instruction of a float sum/product reduction that may be
@@ -142,37 +139,11 @@ def _add_nr(typingctx, a, b):
 _REASSOC = ('reassoc', 'contract')
 
 
-@intrinsic
-def radd_(typingctx, a, b):
-    """acc + v for a float reduction's accumulator: reorderable (vectorizes), nothing else is.
-
-    >>> import numba, numpy as np
-    >>> @numba.njit
-    ... def total(x):
-    ...     s = np.float32(0.0)
-    ...     for v in x:
-    ...         s = radd_(s, v)
-    ...     return s
-    >>> float(total(np.arange(4, dtype=np.float32)))
-    6.0
-    """
-    if not (a == b and a in _FLOATS):
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.fadd(args[0], args[1], flags=_REASSOC)
-    return a(a, a), codegen
-
-
-@intrinsic
-def rmul_(typingctx, a, b):
-    """acc * v for a float product reduction's accumulator (see `radd_`)."""
-    if not (a == b and a in _FLOATS):
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.fmul(args[0], args[1], flags=_REASSOC)
-    return a(a, a), codegen
+radd_ = _float_binop("radd_", "fadd", _REASSOC, """acc + v for a float reduction's accumulator:
+reorderable (so the loop vectorizes), nothing else in the kernel is. Example, in a kernel:
+``s = radd_(s, np.float32(x[i]))``.""")
+rmul_ = _float_binop("rmul_", "fmul", _REASSOC, """acc * v for a float product reduction's
+accumulator (see `radd_`).""")
 
 
 _f = np.float32
