@@ -32,9 +32,11 @@ from .errors import InvalidArgumentError
 from .evaluate import NumpyPlan, run_count as _runs
 from .graph import GraphBuilder, specialize, user_source
 from .nest import describe as describe_structure, flatten, structure
+from .ops.dynamic_index import DYNAMIC_GETITEM
 from .ops.math_ops import MATMUL, zeros_like
 from .ops.shape_ops import gather, reshape
 from .ops.registry import (CONSTANT, CONTROL, EFFECT, OPS, PARAMETER, READ_VARIABLE, VIA_VJP,
+                           Bilinear, Linear,
                            Aval, defop, fmt_avals, linear_in, shapes_agree)
 from .autodiff.forward import ForwardAccumulator, tangent_of
 from .tape import GradientTape
@@ -941,6 +943,71 @@ def _floating(x):
     return x.dtype.is_floating
 
 
+def _reads_value(d, p, g, varying):
+    """True unless op node `d`'s VJPs need not read its input at position `p`: linear there
+    (its VJP for that input reads neither the input nor the output), or bilinear with a
+    constant other operand (`varying`: the nodes that depend on a parameter) - the op table's
+    JVP rules say which."""
+    op = OPS.get(d["op"])
+    rule = None if op is None or op.kind == EFFECT else op.jvp
+    if np.dtype(g.nodes[d["inputs"][p]]["dtype"]).kind not in "fc":
+        return True
+    if isinstance(rule, Bilinear):
+        return len(d["inputs"]) != 2 or d["inputs"][1 - p] in varying
+    return not isinstance(rule, Linear) or (rule.positions is not None and
+                                            p not in rule.positions)
+
+
+def _values_needed(graph, seeds):
+    """The nodes of `graph` whose values a replay's VJPs read (`_reads_value`), needed to
+    compute such a node, or in `seeds`. The others (e.g. a buffer only written through
+    `dynamic_setitem`, a row read of it times a constant) only flow through positions whose
+    VJP ignores them, so a replay from stand-in values (zeros) gives the same gradients."""
+    g, needed, varying = graph.nx, set(seeds), set(graph.params)
+    order = list(graph.topo())
+    for m in order:
+        if any(u in varying for u in g.nodes[m]["inputs"]):
+            varying.add(m)
+    for u in reversed(order):
+        if u in needed:
+            continue
+        for m in g.successors(u):
+            d = g.nodes[m]
+            if m in needed or any(v == u and _reads_value(d, p, g, varying)
+                                  for p, v in enumerate(d["inputs"])):
+                needed.add(u)
+                break
+    return needed
+
+
+def _row_read(d, p):
+    """True if node `d` reads one row of `p` at an index other than `p`: a history read, or
+    `p[i]` with a traced i (dynamic_getitem: a TensorArray's read, `x[i]` in a tf.range loop)."""
+    if len(d["inputs"]) != 2 or d["inputs"][0] != p or d["inputs"][1] == p:
+        return False
+    if d["op"] == HISTORY_READ.name:
+        return True
+    spec = d["attrs"].get("spec") if d["op"] == DYNAMIC_GETITEM.name else None
+    return bool(spec) and spec[0] == ("i", ("v", 0)) and \
+        all(k == ("s", None, None, None) for k in spec[1:])
+
+
+def _row_index(d, vals):
+    """The (scalar) row index of a `_row_read` node in the replay's values."""
+    i = vals[d["inputs"][1]]
+    return i if d["op"] == HISTORY_READ.name else reshape(i, [])
+
+
+def _reverse_seeds(body_graph, loop, fc, n):
+    """Body values the reverse loop reads directly (besides the VJPs): the index of each row
+    read of a capture and the left operand of each product with a capture (`vals[...]`)."""
+    g, seeds = body_graph.nx, set()
+    for j in fc:
+        for u in g.successors(body_graph.params[n + j]):
+            seeds.update(g.nodes[u]["inputs"])
+    return seeds
+
+
 def _while_vjp(inputs, out, ct, loop, index, needed=None):
     return _while_group_vjp(inputs, {index: ct}, loop, needed=needed)
 
@@ -966,8 +1033,12 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
             "and assign it after the loop")
     check_replayable(loop, "while_loop")
     body_graph = loop.graphs[1]
-    # only the variables the body reads need their history (others replay as stand-ins)
-    used = [body_graph.nx.out_degree(body_graph.params[j]) > 0 for j in range(n)]
+    # only the variables whose values the replay's VJPs read need their history (others replay
+    # as stand-ins: e.g. a TensorArray's buffer, only ever written row by row)
+    needed = _values_needed(body_graph, _reverse_seeds(body_graph, loop, fc, n))
+    used = [body_graph.params[j] in needed or any(
+        not isinstance(e, (int, np.integer)) for e in loop.out_avals[j].shape) or
+        tuple(loop.out_avals[j].shape) != tuple(vars_[j].shape) for j in range(n)]
     loop.record.update(j for j in range(n) if used[j])
     hists = [bind(WHILE, list(inputs), {"loop": loop, "index": n + j}) if used[j] else None
              for j in range(n)]
@@ -1013,8 +1084,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         users = list(g.successors(p))
         if not users:   # not used by the body (e.g. only by the condition): no cotangent
             continue
-        if all(g.nodes[u]["op"] == HISTORY_READ.name and g.nodes[u]["inputs"][0] == p
-                         and g.nodes[u]["inputs"][1] != p for u in users):
+        if all(_row_read(g.nodes[u], p) for u in users):
             sparse += [(j, u) for u in users]
         elif HOIST_LOOP_GEMMS and loop.trip_count is not None and \
                 all(right_matmul(u, p) for u in users):
@@ -1037,7 +1107,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
     row0 = [zeros_like(bind(HISTORY_READ, [caps[j], to_tensor(np.int32(0))], {}))
             for j, _ in sparse]
     idx0 = [to_tensor(np.zeros((), g.nodes[g.nodes[u]["inputs"][1]]["dtype"]))
-            for _, u in sparse]
+            for _, u in sparse]   # (a dynamic_getitem's index vector (1,): its one entry)
     mm0 = [to_tensor(np.zeros(g.nodes[x]["shape"], g.nodes[x]["dtype"]))
            for _, u in deferred for x in (u, g.nodes[u]["inputs"][0])]
     nv, nd, ns = len(fv), len(dense), len(sparse)
@@ -1075,7 +1145,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
             p = fv.index(j)
             new_cv[p] = new_cv[p] + bind(HISTORY_READ, [hc, k], {})
         new_cc = [a + b for a, b in zip(cc, gs[nv:nv + nd])]
-        idxs = [vals[g.nodes[u]["inputs"][1]] for _, u in sparse]
+        idxs = [_row_index(g.nodes[u], vals) for _, u in sparse]
         return [k - 1] + new_cv + new_cc + gs[nv + nd:] + idxs + mm
 
     res, rloop, rins = build_while(rcond, rbody, [trips - 1] + ct0 + cc0 + row0 + idx0 + mm0,

@@ -26,6 +26,7 @@ from ..control_ops import history_read   # row k (its VJP sizes zeros like g at 
 from ..dispatch import bind
 from ..errors import InvalidArgumentError
 from ..ops import creation, math_ops, runtime_shape, shape_ops  # noqa: F401 (its ops)
+from ..ops.dynamic_index import dynamic_setitem
 from ..ops.registry import Aval, defop, fmt_avals, linear_in, shapes_agree
 from ..tensor import SymbolicTensor, Tensor, to_tensor
 
@@ -195,10 +196,8 @@ class TensorArray:
         if t.dynamic_size:   # grows at run time (a graph loop's buffer has a run-time size)
             t._buf = tensor_array_write(t._buf, math_ops.cast(index, _dt.int32), value)
             return t
-        n = int(t._buf.shape[0])
-        mask = math_ops.equal(creation.range(n), math_ops.cast(index, _dt.int32))
-        mask = shape_ops.reshape(mask, [n] + [1] * len(t.element_shape))
-        t._buf = math_ops.where(mask, shape_ops.expand_dims(value, 0), t._buf)
+        # one row written (compiled loops write it in place; gradients need no buffer history)
+        t._buf = dynamic_setitem(t._buf, (index,), value)
         return t
 
     def read(self, index, name=None):

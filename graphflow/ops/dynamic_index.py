@@ -165,19 +165,11 @@ DYNAMIC_GETITEM = defop(
         "StridedSlice / Slice with tensor bounds).")
 
 
-def _setitem_jvp(i, o, tangents, spec):
-    tx, _, tv = tangents
-    if tx is None and tv is None:
-        return None
-    return bind(DYNAMIC_SETITEM, [_zeros_like(i[0]) if tx is None else tx, i[1],
-                                  _zeros_like(i[2]) if tv is None else tv], {"spec": spec})
-
-
 DYNAMIC_SETITEM = defop(
     "dynamic_setitem", _setitem_impl, _setitem_rule,
     lambda i, o, g, spec: [bind(DYNAMIC_SETITEM, [g, i[1], _zeros_like(i[2])], {"spec": spec}),
                            None, bind(DYNAMIC_GETITEM, [g, i[1]], {"spec": spec})],
-    jvp=_setitem_jvp,
+    jvp=linear_in(0, 2),
     doc="A copy of `x` with `value` at the run-time index (TF's TensorStridedSliceUpdate; "
         "`v[i].assign(value)` inside a graph); the value must have the slice's shape.")
 

@@ -47,6 +47,10 @@ ENABLED = True
 #: rows of a history buffer to start with when the trip count is unknown (doubled as needed)
 GROW_FROM = 16
 
+#: ops whose numba value is a view of their first input (reshape of a C array, basic slices,
+#: a history row)
+_VIEW_OPS = {"getitem", "reshape", "loop_history_read", "loop_saved_read"}
+
 
 def _lit(v, dtype):
     """Source of the numpy scalar `v` of `dtype`, exact (float32 values are exact doubles)."""
@@ -146,6 +150,8 @@ class _Emitter:
         # half of a split loop: the slots of the parameters passed whole (stacks of all rows),
         # whose row reads take this half's rows lo:lo+m (`loop_split`)
         self.offset = {plan.param_slots[i] for i in offset}
+        self.inplace = set()    # dynamic_setitem nodes writing their loop variable in place
+        self.copy_views = set()  # view-making nodes copied instead (they read such a variable)
 
     def name(self, slot):
         return f"{self.p}{slot}"
@@ -181,6 +187,55 @@ class _Emitter:
     def emit(self, text):
         self.lines.append(text)
 
+    # ---------------------------------------------------------------- in place
+    def _reads(self, st):
+        """The slots a step reads."""
+        if st.kind == "cluster":
+            own = {slot for slot, *_ in st.fallback_steps}
+            return {u for _, _, ins, _ in st.fallback_steps for u in ins} - own
+        return {self.plan.slot[u] for u in value_inputs(st.d)}
+
+    def _makes_view(self, st):
+        d = None if st.kind == "cluster" else st.d
+        return d is not None and (d["op"] in _VIEW_OPS or d["op"] == "dynamic_getitem"
+                                  and len(d["shape"]))
+
+    def plan_inplace(self, n_vars):
+        """Row writes (`dynamic_setitem`: a TensorArray's write, `v[i] = x`) whose input nothing
+        reads afterwards and that is a loop variable (or a row write of one, or a copy made this
+        step): written in place - O(row) a step instead of a copy of the whole buffer, so a
+        TensorArray of n rows filled in a loop costs O(n), not O(n^2). A variable written so is
+        copied once when the loop starts (the caller's arrays stay untouched) and only if its
+        next value is again its own array (not shared with another variable or a capture);
+        views of a written array taken earlier in the step are copied (they keep the old
+        rows). Returns the variables copied on entry."""
+        plan, steps = self.plan, self.plan.steps
+        params, outs = list(plan.param_slots[:n_vars]), list(plan.out_slots)
+        reads = [self._reads(st) for st in steps]
+        owner = {x: j for j, x in enumerate(params)}   # array -> its variable (None: fresh)
+        chains = {}
+        for t, st in enumerate(steps):
+            if st.kind == "cluster" or st.d["op"] != "dynamic_setitem":
+                continue
+            x, o = plan.slot[st.d["inputs"][0]], plan.slot[st.node]
+            if x in owner and x not in outs and not any(x in r for r in reads[t + 1:]):
+                owner[o] = owner[x]
+                chains.setdefault(owner[x], []).append((t, x))
+            else:
+                owner[o] = None   # (a copy: this step's own array)
+        owned = []
+        for j, writes in chains.items():
+            if j is not None and (outs.count(outs[j]) != 1 or owner.get(outs[j], -1) not in
+                                  (j, None)):
+                continue   # its next value may be shared: every write copies, as before
+            for t, x in writes:
+                self.inplace.add(steps[t].node)
+                self.copy_views.update(steps[q].node for q in range(t) if x in reads[q] and
+                                       self._makes_view(steps[q]))
+            if j is not None:
+                owned.append(j)
+        return owned
+
     # ---------------------------------------------------------------- steps
     def run(self):
         for st in self.plan.steps:
@@ -190,6 +245,13 @@ class _Emitter:
                 self.node(st.node, st.d)
 
     def node(self, n, d):
+        self._node(n, d)
+        if n in self.copy_views:   # (a view of a variable written in place later this step)
+            out = self.name(self.plan.slot[n])
+            self.emit(f"{out} = {out}.copy()")
+            self.notc.discard(out)
+
+    def _node(self, n, d):
         op = d["op"]
         slot = self.plan.slot[n]
         out = self.name(slot)
@@ -226,7 +288,8 @@ class _Emitter:
                     self.emit(f"{out} = {self.ref(ins[0])}[{idx}]")
                     self.notc.add(out)
             else:
-                self.emit(f"{out} = {self.carray(ins[0])}.copy()")
+                self.emit(f"{out} = {self.ref(ins[0])}" if n in self.inplace else
+                          f"{out} = {self.carray(ins[0])}.copy()")
                 self.emit(f"{out}[{idx}] = {self.ref(ins[2])}")
         elif op == "concat":
             axis = d["attrs"]["axis"]
@@ -481,6 +544,7 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None, split=True, half=N
         ce = _Emitter(cond_plan, "c", kernels, consts, offset)
         ce.run()
         be = _Emitter(body_plan, "b", kernels, consts, offset)
+        owned = be.plan_inplace(n)
         for q in range(ns):
             sl = body_plan.out_slots[n + q]
             d = body_plan.graph.nx.nodes[be.node_of[sl]]
@@ -501,7 +565,7 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None, split=True, half=N
     body = ["@numba.njit(error_model='numpy', fastmath=KERNEL_FLAGS, cache=True, nogil=True)",
             f"def kernel({', '.join(params + cnames + hnames + snames + ['trip'])}"
             f"{'' if half is None else ', lo'}):",
-            "    k = 0", "    while True:"]
+            *(f"    v{j} = v{j}.copy()" for j in owned), "    k = 0", "    while True:"]
     for s, pname in zip(cond_plan.param_slots, params):
         body.append(f"{ind}{ce.name(s)} = {pname}")
     body += [ind + ln for ln in ce.lines]
@@ -539,8 +603,12 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None, split=True, half=N
              "@numba.njit(cache=True, nogil=True)", "def grow_rows(a, n):",
              "    b = np.empty((2 * a.shape[0] + 1,) + a.shape[1:], a.dtype)",
              "    b[:n] = a[:n]", "    return b", ""]
-    for key, (kname, src) in kernels.items():
-        text = "\n".join(ln for ln in src.splitlines()
+    for key, (kname, src) in kernels.items():   # (their imports once, at the top)
+        lines = src.splitlines()
+        for ln in lines:
+            if ln.startswith(("import ", "from ")) and ln not in parts:
+                parts.insert(4, ln)
+        text = "\n".join(ln for ln in lines
                          if not ln.startswith(("import ", "from ", "# graphflow")))
         parts.append(re.sub(r"\bdef kernel\(", f"def {kname}(", text))
     source = "\n".join(parts + ["", ""] + body) + "\n"
