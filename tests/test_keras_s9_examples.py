@@ -892,3 +892,50 @@ def test_loss_list_with_none_takes_targets_for_the_other_outputs():
     assert list(h.history) == ["loss"] and h.history["loss"][1] < h.history["loss"][0]
     with pytest.raises(ValueError, match="2 outputs but 3 targets"):
         model.evaluate(xs, (ys, ys, ys), verbose=0)
+
+
+# ---- "Point cloud classification with PointNet" ---------------------------------------------
+class OrthogonalRegularizer(keras.regularizers.Regularizer):
+    """The example's regularizer, code unchanged."""
+
+    def __init__(self, num_features, l2reg=0.001):
+        self.num_features = num_features
+        self.l2reg = l2reg
+        self.eye = ops.eye(num_features)
+
+    def __call__(self, x):
+        x = ops.reshape(x, (-1, self.num_features, self.num_features))
+        xxt = ops.tensordot(x, x, axes=(2, 2))
+        xxt = ops.reshape(xxt, (-1, self.num_features, self.num_features))
+        return ops.sum(self.l2reg * ops.square(xxt - self.eye))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_features": self.num_features, "l2reg_strength": self.l2reg})
+        return config
+
+
+def test_activity_regularizer_in_a_traced_fit_divides_by_the_run_time_batch():
+    x = np.random.RandomState(1).rand(2, 9).astype("float32")
+    assert round(float(OrthogonalRegularizer(3)(x)), 5) == 0.01085   # Keras 3.15 printed
+    inputs = keras.Input(shape=(4,))
+    bias = keras.initializers.Constant(np.eye(3).flatten())
+    dense = layers.Dense(9, kernel_initializer="zeros", bias_initializer=bias,
+                         activity_regularizer=OrthogonalRegularizer(3))
+    outputs = layers.Dense(1)(layers.Flatten()(layers.Reshape((3, 3))(dense(inputs))))
+    model = keras.Model(inputs, outputs)
+    rng = np.random.RandomState(0)
+    xs, ys = rng.rand(6, 4).astype("float32"), rng.rand(6, 1).astype("float32")
+    model(xs)
+    # eager: the regularizer over the batch, divided by the batch size (Keras 3)
+    out = dense(xs).numpy().reshape(-1, 3, 3)
+    xxt = np.tensordot(out, out, axes=(2, 2)).reshape(-1, 3, 3)
+    want = (0.001 * (xxt - np.eye(3)) ** 2).sum() / 6
+    np.testing.assert_allclose(float(sum(model.losses)), want, rtol=1e-5)
+    model.compile(optimizer="sgd", loss="mse", jit_compile=False)
+    # traced (the batch is a run-time size): graphflow raised on the static batch dim
+    r = model.evaluate(xs, ys, batch_size=6, verbose=0)
+    mse = float(((model.predict(xs, verbose=0) - ys) ** 2).mean())
+    np.testing.assert_allclose(r, mse + want, rtol=1e-5)
+    h = model.fit(xs, ys, batch_size=3, epochs=1, verbose=0)
+    assert np.isfinite(h.history["loss"][0])

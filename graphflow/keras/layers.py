@@ -630,8 +630,13 @@ class Layer(Module):
                 outputs = self.call(inputs, *args, **kwargs)
         finally:
             _TRAINING.reset(token)
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs) / float(max(outputs.shape[0], 1)))
+        if self.activity_regularizer is not None:   # Keras 3: per output, over the batch size
+            for out in flatten(outputs)[0]:
+                if isinstance(out, Tensor):
+                    loss = self.activity_regularizer(out)
+                    if out.ndim > 0:   # (a run-time size in a traced step: PointNet's fit)
+                        loss = _m.divide_no_nan(loss, _m.cast(_s.shape(out)[0], loss.dtype))
+                    self.add_loss(loss)
         self._input_shape_value = _map(
             lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, inputs)
         self._output_shape_value = _map(
