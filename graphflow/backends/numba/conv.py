@@ -222,7 +222,7 @@ def kernel(ct, w2, cols, xg, kh, kw, sh, sw, dh, dw, pt, pl):
 """
 
 #: kernels whose source takes the filter's (kh, kw, c) as literal numbers when they are static
-_FIXED = ("im2col", "col2im", "im2col_gemm", "gemm_col2im")
+_FIXED = ("im2col_gemm", "gemm_col2im")
 
 _MAXPOOL = _FLAGS + """
 def kernel(x, out, kh, kw, sh, sw, pt, pl, low):
@@ -579,9 +579,7 @@ _DIRECT_BI = _window_walk(
         for q in range(o):
             xr[{x}] += cr[q] * wr[q]""")
 
-_BODIES = {"im2col": (_IM2COL, (True, False), 8),
-           "col2im": (_COL2IM, (True, False), 8),
-           "maxpool": (_MAXPOOL, (True, False), 6),
+_BODIES = {"maxpool": (_MAXPOOL, (True, False), 6),
            "maxpool_grad": (_MAXPOOL_GRAD, (True, True, False), 6),
            "maxpool_gather": (_MAXPOOL_GATHER, (True, True, False), 6),
            "maxpool_arg": (_MAXPOOL_ARG, (True, False, False), 6),
