@@ -460,7 +460,10 @@ def row_programs(draw):
     for _ in range(draw(st.integers(1, 3))):
         steps.append((draw(st.sampled_from(ROW_REDUCE)), draw(st.sampled_from([-1, (1, 2)])),
                       draw(st.booleans()), draw(st.sampled_from(range(len(ROW_UNARY)))),
-                      draw(st.sampled_from(range(len(ROW_UNARY))))))
+                      draw(st.sampled_from(range(len(ROW_UNARY)))),
+                      # a non-keepdims result: the row op before the reshape (a row member
+                      # over the reduction's own shape) or after it
+                      draw(st.booleans())))
     return steps, draw(st.sampled_from(["plain", "specials", "zeros", "overflow"]))
 
 
@@ -482,11 +485,14 @@ def test_random_row_programs_match_numpy(prog):
 
     def fn(x):
         outs, v = [], x
-        for red, ax, keep, u_row, u_full in steps:
+        for red, ax, keep, u_row, u_full, flat_first in steps:
             r = getattr(tf, red)(v, ax, keepdims=keep)
+            if not keep and flat_first:
+                r = ROW_UNARY[u_row](r)
             if not keep:
                 r = tf.reshape(r, (4, 1, 1) if ax == (1, 2) else (4, 3, 1))
-            r = ROW_UNARY[u_row](r)
+            if keep or not flat_first:
+                r = ROW_UNARY[u_row](r)
             outs.append(r)                        # a row output
             v = ROW_UNARY[u_full](v - r) * v       # read back over the full domain
         outs.append(v)
