@@ -480,6 +480,8 @@ class ModelCheckpoint(Callback):
         path = self.filepath.format(**fmt)
         if not self._should_save(epoch, logs, path):
             return
+        if os.path.dirname(path):   # Keras 3 creates the directory (save_weights does not)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
