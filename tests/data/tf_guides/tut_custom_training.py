@@ -1,47 +1,12 @@
 # "Custom training: walkthrough" tutorial (tensorflow.org/tutorials/customization/custom_training_walkthrough)
-# and "Customization basics": the penguins CSV download replaced by a generated file of the same columns.
+# (its "Customization basics" cells are in training_misc.py): the penguins CSV download replaced by
+# a generated file of the same columns.
 import os
 import tempfile
 import numpy as np
 import tensorflow as tf
-print("TensorFlow version: {}".format(tf.__version__)[:19] == "TensorFlow version: ")
+print("TensorFlow version: {}".format(tf.__version__)[:20])
 print("Eager execution: {}".format(tf.executing_eagerly()))
-# ---- Customization basics
-print(tf.math.add(1, 2))
-print(tf.math.add([1, 2], [3, 4]))
-print(tf.math.square(5))
-print(tf.math.reduce_sum([1, 2, 3]))
-print(tf.math.square(2) + tf.math.square(3))
-x = tf.linalg.matmul([[1]], [[2, 3]])
-print(x)
-print(x.shape)
-print(x.dtype)
-ndarray = np.ones([3, 3])
-tensor = tf.math.multiply(ndarray, 42)
-print(tensor)
-print(np.add(tensor, 1))
-print(tensor.numpy())
-x = tf.random.uniform([3, 3])
-print("Is there a GPU available: "),
-print(tf.config.list_physical_devices("GPU"))
-print("Is the Tensor on GPU #0:  "),
-print(x.device.endswith('GPU:0'))
-ds_tensors = tf.data.Dataset.from_tensor_slices([1, 2, 3, 4, 5, 6])
-_, filename = tempfile.mkstemp()
-with open(filename, 'w') as f:
-  f.write("""Line 1
-Line 2
-Line 3
-  """)
-ds_file = tf.data.TextLineDataset(filename)
-ds_tensors = ds_tensors.map(tf.math.square).shuffle(2, seed=1).batch(2)
-ds_file = ds_file.batch(2)
-print('Elements of ds_tensors:')
-for x in ds_tensors:
-  print(sorted(x.numpy().tolist()) if False else x.shape)
-print('\nElements in ds_file:')
-for x in ds_file:
-  print(x)
 # ---- walkthrough
 rng = np.random.RandomState(0)
 n = 120
