@@ -26,7 +26,7 @@ from ..control_ops import history_read   # row k (its VJP sizes zeros like g at 
 from ..dispatch import bind
 from ..errors import InvalidArgumentError
 from ..ops import creation, math_ops, runtime_shape, shape_ops  # noqa: F401 (its ops)
-from ..ops.dynamic_index import dynamic_setitem
+from ..ops.dynamic_index import Window, dynamic_setitem
 from ..ops.registry import Aval, defop, fmt_avals, linear_in, shapes_agree
 from ..tensor import SymbolicTensor, Tensor, to_tensor
 
@@ -196,8 +196,9 @@ class TensorArray:
         if t.dynamic_size:   # grows at run time (a graph loop's buffer has a run-time size)
             t._buf = tensor_array_write(t._buf, math_ops.cast(index, _dt.int32), value)
             return t
-        # one row written (compiled loops write it in place; gradients need no buffer history)
-        t._buf = dynamic_setitem(t._buf, (index,), value)
+        # one row written (compiled loops write it in place; gradients need no buffer history);
+        # a one-row window, so an index out of [0, size) is an error as in TF (not wrapped)
+        t._buf = dynamic_setitem(t._buf, (Window(index, 1),), shape_ops.expand_dims(value, 0))
         return t
 
     def read(self, index, name=None):
