@@ -14,7 +14,8 @@ from test_tf_guides_output import check_guide
 @pytest.mark.parametrize("name", ["tut_custom_training", "tut_word2vec", "tut_time_series", "tut_dcgan", "tut_transformer",
                                   "tut_cvae_autoencoder", "tut_text_generation",
                                   "tut_text_classification", "tut_checkpoint", "tut_structured_data",
-                                  "tut_overfit", "tut_load_images", "tut_classification_save_load"])
+                                  "tut_overfit", "tut_load_images", "tut_classification_save_load",
+                                  "tut_data_augmentation"])
 def test_tutorial_output_matches_tf(name, tmp_path):
     check_guide(name, tmp_path)
 
