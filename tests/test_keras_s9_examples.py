@@ -17,6 +17,7 @@ import pytest
 import graphflow as tf
 from graphflow import keras
 from graphflow.keras import layers, ops
+from test_keras_guide_custom_fit import GAN as _GuideGAN
 
 pytestmark = pytest.mark.usefixtures("keras_seeded")
 
@@ -29,27 +30,9 @@ def _counts(model):
 
 
 # ---- "DCGAN overriding Model.train_step" ---------------------------------------------------
-class GAN(keras.Model):
-    """The example's GAN, code unchanged (smaller networks)."""
-
-    def __init__(self, discriminator, generator, latent_dim):
-        super().__init__()
-        self.discriminator = discriminator
-        self.generator = generator
-        self.latent_dim = latent_dim
-        self.seed_generator = keras.random.SeedGenerator(1337)
-
-    def compile(self, d_optimizer, g_optimizer, loss_fn):
-        super().compile()
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.loss_fn = loss_fn
-        self.d_loss_metric = keras.metrics.Mean(name="d_loss")
-        self.g_loss_metric = keras.metrics.Mean(name="g_loss")
-
-    @property
-    def metrics(self):
-        return [self.d_loss_metric, self.g_loss_metric]
+class GAN(_GuideGAN):
+    """The DCGAN example's GAN (its __init__ / metrics / compile as the custom-fit guide's;
+    its train_step unchanged: it takes `real_images` as they come, no tuple unwrapping)."""
 
     def train_step(self, real_images):
         batch_size = ops.shape(real_images)[0]
@@ -73,9 +56,9 @@ class GAN(keras.Model):
             g_loss = self.loss_fn(misleading_labels, predictions)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
-        self.d_loss_metric.update_state(d_loss)
-        self.g_loss_metric.update_state(g_loss)
-        return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
 
 
 def test_dcgan_models_count_as_keras():
@@ -308,17 +291,7 @@ def test_timeseries_classification_example(tmp_path):
 
 # ---- model summaries of the examples, as Keras 3.15 counted them --------------------------
 def _vae_models():
-    class Sampling(layers.Layer):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.seed_generator = keras.random.SeedGenerator(1337)
-
-        def call(self, inputs):
-            z_mean, z_log_var = inputs
-            batch = ops.shape(z_mean)[0]
-            dim = ops.shape(z_mean)[1]
-            epsilon = keras.random.normal(shape=(batch, dim), seed=self.seed_generator)
-            return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+    from test_keras_guide_subclassing_k3 import Sampling   # the VAE example's layer
 
     encoder_inputs = keras.Input(shape=(28, 28, 1))
     x = layers.Conv2D(32, 3, activation="relu", strides=2, padding="same")(encoder_inputs)
@@ -796,25 +769,15 @@ def test_repeat_along_an_axis_known_when_the_graph_runs():
 def test_conditional_gan_fits_on_images_and_one_hot_labels():
     image_size, num_classes, latent_dim = 4, 3, 2
 
-    class ConditionalGAN(keras.Model):   # the example's train_step, code unchanged
+    class ConditionalGAN(GAN):   # the example's train_step, code unchanged (compile: GAN's)
         def __init__(self, discriminator, generator, latent_dim):
-            super().__init__()
-            self.discriminator = discriminator
-            self.generator = generator
-            self.latent_dim = latent_dim
-            self.seed_generator = keras.random.SeedGenerator(1337)
+            super().__init__(discriminator, generator, latent_dim)
             self.gen_loss_tracker = keras.metrics.Mean(name="generator_loss")
             self.disc_loss_tracker = keras.metrics.Mean(name="discriminator_loss")
 
         @property
         def metrics(self):
             return [self.gen_loss_tracker, self.disc_loss_tracker]
-
-        def compile(self, d_optimizer, g_optimizer, loss_fn):
-            super().compile()
-            self.d_optimizer = d_optimizer
-            self.g_optimizer = g_optimizer
-            self.loss_fn = loss_fn
 
         def train_step(self, data):
             real_images, one_hot_labels = data
