@@ -936,6 +936,17 @@ def argmax_cols(cfg):
     return _ratio_workload(cfg, lambda x: tf.argmax(x, 0), lambda x: x.argmax(0), _rows())
 
 
+@workload("softmax_argmax_4096x1024", 0.45)
+def softmax_argmax(cfg):
+    """nn.softmax(x, axis=-1) and the argmax of each softmax row (predictions and predicted
+    classes, one row-pass kernel) vs numpy's stable softmax and its argmax."""
+    def ref(x):
+        s = _np_softmax(x)
+        return [s, s.argmax(-1)]
+    return _ratio_workload(cfg, lambda x: [tf.nn.softmax(x), tf.argmax(tf.nn.softmax(x), -1)],
+                           ref, _rows())
+
+
 @workload("mean_mid_64x256x256", 0.7)
 def mean_mid(cfg):
     """reduce_mean(x, axis=1) of a rank-3 (64, 256, 256) tensor (a middle axis) vs x.mean(1)."""
