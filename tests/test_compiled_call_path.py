@@ -239,3 +239,25 @@ def test_numpy_node_steps_call_the_op_table_impl_with_bound_attributes():
     assert {st.d["op"] for st in direct} >= {"read_variable", "check_labels"}
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"check_labels .*traced at .*label value of 7"):
         fc(tf.constant(np.array([0, 7], np.int32)), x)
+
+
+def test_outputs_over_keep_bytes_are_allocated_fresh(monkeypatch):
+    """An internal output bigger than KEEP_BYTES is not kept between calls (a kept buffer
+    stays allocated for as long as the plan lives)."""
+    from graphflow.backends.numba import plan as plan_mod
+
+    def f(x):
+        h = tf.tanh(x) * 2.0
+        return tf.reduce_sum(h * h, axis=0) + tf.reduce_max(h, axis=0)
+
+    x = np.linspace(-2, 2, 64, dtype=np.float32).reshape(4, 16)
+    h = np.tanh(x) * 2
+    kept = []
+    for cap in (plan_mod.KEEP_BYTES, 16 * 4 - 1):       # below one (16,) float32 output
+        monkeypatch.setattr(plan_mod, "KEEP_BYTES", cap)
+        fc = tf.function(f)
+        np.testing.assert_allclose(fc(tf.constant(x)).numpy(), (h * h).sum(0) + h.max(0),
+                                   rtol=1e-5)
+        plan = fc.get_concrete_function(tf.constant(x))._executor
+        kept.append(any("KEPT[" in getattr(st, "call_source", "") for st in plan.cluster_steps))
+    assert kept == [True, False]

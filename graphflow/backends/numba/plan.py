@@ -346,6 +346,9 @@ def _free_refs():
 
 #: see `_ClusterStep._kept_outputs`
 KEPT_FREE = _free_refs()
+#: bigger outputs are allocated fresh each call: a kept buffer stays allocated between calls
+#: (for as long as the plan lives), and the allocation is a small part of filling such a buffer
+KEEP_BYTES = 4 << 20
 
 
 class _ClusterStep:
@@ -627,12 +630,15 @@ class _ClusterStep:
         """Indices of the outputs whose buffer the step keeps and writes again next call while
         nothing else references it (`REFS(o) == KEPT_FREE`: not returned, not held by a
         caller, a variable, a view or another thread's call): np.empty's cost per output and
-        call (~0.5 us; ~18 per MLP step). Not kept: graph outputs (returned every call) and
+        call (~0.5 us; ~18 per MLP step). Not kept: graph outputs (returned every call),
         values an assign may adopt as the variable's new array (`_NodeStep._adopt`), which a
-        kept buffer would turn into a copy."""
+        kept buffer would turn into a copy, and outputs over KEEP_BYTES."""
         g, slot = self.plan.graph.nx, self.plan.slot
         kept = set()
         for j, o in enumerate(self.out_plan):
+            if not all(isinstance(v, (int, np.integer)) for v in o.shape) or \
+                    int(np.prod(o.shape, dtype=np.int64)) * o.dtype.itemsize > KEEP_BYTES:
+                continue
             nodes = [m for m in self.members if slot[m] == o.slot]
             if nodes and not any(m in self.plan.outputs_set or any(
                     OPS[g.nodes[v]["op"]] is ASSIGN for v in g.successors(m)) for m in nodes):
