@@ -146,7 +146,7 @@ tf.keras.utils.set_random_seed(1)
 linear = tf.keras.Sequential([tf.keras.layers.Dense(units=1)])
 print('Output shape:', linear(single_step_window.example[0]).shape)
 
-MAX_EPOCHS = 20
+MAX_EPOCHS = 4   # (the tutorial: 20)
 def compile_and_fit(model, window, patience=2):
   early_stopping = tf.keras.callbacks.EarlyStopping(monitor='val_loss',
                                                     patience=patience,
