@@ -13,8 +13,11 @@ therefore also writes each compiled kernel as a shared object with a plain C ent
   would, then calls the kernel with numba's native calling convention (status, return and
   exception slots, each array flattened to meminfo, parent, size, itemsize, data, shape and
   strides), with the GIL released (``nogil=True``). The file also carries the few runtime
-  (NRT) functions the kernel's temporaries use, on malloc, and stubs for the C helpers of
-  numba's Python wrapper in the module (never called);
+  (NRT) functions the kernel's temporaries use, on malloc, numba's BLAS helpers for np.dot
+  (``numba_xxgemm``/``gemv``/``dot``: through the gemm of the BLAS numpy loaded, whose address
+  the loader sets - `blas_gemm`; numba's own helpers call scipy's, whose import costs ~1 s of a
+  warm start; the two libraries' products may round differently) and stubs for the C helpers of numba's Python wrapper in the module (never
+  called);
 * beside it, a json holds the object's name and sha256: an object that does not match
   (truncated, corrupted) is deleted and the kernel rebuilt by the compiler process.
 
