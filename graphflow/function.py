@@ -237,6 +237,34 @@ class ConcreteFunction:
         g = self.traced
         return self.structure([TensorShape(g.nx.nodes[o]["shape"]) for o in g.outputs])
 
+    @property
+    def output_dtypes(self):
+        """The outputs' structure with their dtypes, as TF.
+
+        >>> import graphflow as tf
+        >>> tf.function(lambda x: (x, x > 0)).get_concrete_function(tf.constant(1.)).output_dtypes
+        (tf.float32, tf.bool)
+        """
+        from .dtypes import as_dtype
+        g = self.traced
+        return self.structure([as_dtype(g.nx.nodes[o]["dtype"]) for o in g.outputs])
+
+    @property
+    def variables(self):
+        """The Variables the function reads or assigns (its captures), in first-use order.
+
+        >>> import graphflow as tf
+        >>> v = tf.Variable(2.)
+        >>> [w is v for w in tf.function(lambda x: x * v).get_concrete_function(1.).variables]
+        [True]
+        """
+        return tuple((getattr(self.traced, "variables", None) or {}).values())
+
+    @property
+    def trainable_variables(self):
+        """`variables` that are trainable."""
+        return tuple(v for v in self.variables if getattr(v, "trainable", True))
+
     def pretty_printed_signature(self, verbose=True):
         """TF 2.21's text of this trace: "Input Parameters / Output Type / Captures" (verbose)
         or "(args) -> outputs".

@@ -26,38 +26,56 @@ class TensorShape(tuple):
     """A tuple of dims (ints, or None when unknown) with TF's helpers. Inside a trace an unknown
     dim is a symbolic `graphflow.shapes.Dim` (it prints as None and equals None)."""
 
+    #: True for `TensorShape(None)`: the rank is unknown too (an empty tuple here, so code that
+    #: only iterates it sees no dims; rank, as_list, printing and comparisons say "unknown")
+    unknown_rank = False
+
     def __new__(cls, dims=()):
+        if isinstance(dims, TensorShape):
+            return dims
         if dims is None:
-            dims = ()
+            t = super().__new__(cls, ())
+            t.unknown_rank = True
+            return t
         return super().__new__(cls, tuple(d if d is None or isinstance(d, Dim) else int(d)
                                           for d in dims))
 
     @property
     def rank(self):
-        return len(self)
+        """The number of dims (None for `TensorShape(None)`).
+
+        >>> TensorShape([2, None]).rank, TensorShape(None).rank
+        (2, None)
+        """
+        return None if self.unknown_rank else len(self)
 
     ndims = rank
 
     @property
     def dims(self):
-        return list(self)
+        return None if self.unknown_rank else list(self)
 
     def as_list(self):
+        if self.unknown_rank:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
         return list(self)
 
     def num_elements(self):
-        return None if None in self else int(np.prod(self, dtype=np.int64))
+        return None if self.unknown_rank or None in self else \
+            int(np.prod(self, dtype=np.int64))
 
     def is_fully_defined(self):
-        return None not in self
+        return not self.unknown_rank and None not in self
 
     def is_compatible_with(self, other):
-        """Same rank, and equal dims wherever both are known.
+        """Same rank, and equal dims wherever both are known (an unknown rank: any shape).
 
         >>> TensorShape([None, 2]).is_compatible_with((5, 2))
         True
         """
         other = TensorShape(other)
+        if self.unknown_rank or other.unknown_rank:
+            return True
         return len(self) == len(other) and all(a is None or b is None or a == b
                                                or isinstance(a, Dim) or isinstance(b, Dim)
                                                for a, b in zip(self, other))
@@ -80,6 +98,8 @@ class TensorShape(tuple):
         """
         other = TensorShape(other)
         self.assert_is_compatible_with(other)
+        if self.unknown_rank or other.unknown_rank:
+            return other if self.unknown_rank else self
         return TensorShape([b if a is None or isinstance(a, Dim) else a
                             for a, b in zip(self, other)])
 
@@ -94,7 +114,10 @@ class TensorShape(tuple):
         >>> TensorShape([2, None]).concatenate([3])
         TensorShape([2, None, 3])
         """
-        return TensorShape(tuple(self) + tuple(TensorShape(other)))
+        other = TensorShape(other)
+        if self.unknown_rank or other.unknown_rank:
+            return TensorShape(None)
+        return TensorShape(tuple(self) + tuple(other))
 
     def __getitem__(self, i):
         r = tuple.__getitem__(self, i)
@@ -108,6 +131,8 @@ class TensorShape(tuple):
         """
         if isinstance(other, list):
             other = tuple(other)
+        if self.unknown_rank or getattr(other, "unknown_rank", False):
+            return self.unknown_rank and getattr(other, "unknown_rank", False)
         return tuple.__eq__(self, other)
 
     def __ne__(self, other):
@@ -117,9 +142,11 @@ class TensorShape(tuple):
     __hash__ = tuple.__hash__
 
     def __repr__(self):
-        return f"TensorShape({list(self)})"
+        return "TensorShape(None)" if self.unknown_rank else f"TensorShape({list(self)})"
 
     def __str__(self):
+        if self.unknown_rank:
+            return "<unknown>"
         return "(" + ", ".join("None" if d is None or isinstance(d, Dim) else str(d)
                               for d in self) + (",)" if len(self) == 1 else ")")
 
