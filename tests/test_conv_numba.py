@@ -621,3 +621,35 @@ def test_thread_configuration_while_another_thread_imports_numba(monkeypatch):
     monkeypatch.setitem(sys.modules, "numba", types.ModuleType("numba"))   # mid-import
     monkeypatch.delenv("NUMBA_THREADING_LAYER", raising=False)
     assert threads.configure() == threads.usable_cores()
+
+
+def test_each_batch_chunk_is_one_kernel_call(monkeypatch):
+    """A convolution, its input gradient and its filter gradient make ONE numba call per batch
+    chunk (columns and the BLAS product inside it: no GIL between them, so the chunk pool's
+    threads overlap), however many im2col blocks a chunk has; values as the numpy impl."""
+    x = R.standard_normal((12, 9, 9, 6)).astype(np.float32)
+    w = R.standard_normal((3, 3, 6, 5)).astype(np.float32)
+    a = dict(strides=(1, 1), pads=((1, 1), (1, 1)), dilations=(1, 1), groups=1)
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 2 * 9 * 9 * 54 * 4)     # 2 images per block
+    monkeypatch.setattr(conv, "_gemm_rows", lambda n, per_image: 4)  # chunks of 4 images
+    ct = R.standard_normal((12, 9, 9, 5)).astype(np.float32)
+    for op, attrs, args in [("conv2d", a, (x, w)),
+                            ("conv2d_backprop_input", dict(a, input_shape=x.shape), (ct, w)),
+                            ("conv2d_backprop_filter", dict(a, filter_shape=w.shape), (x, ct))]:
+        want = OPS[op].impl(*args, **attrs)
+        f = conv.runner({"op": op, "attrs": attrs, "dtype": want.dtype, "shape": want.shape},
+                        [args[0].shape, args[1].shape])
+        (k,) = f.kernels
+        assert k.state == "ready", k.error
+        calls = []
+        fn = k.fn
+
+        def counted(*xs):
+            calls.append(xs[0].shape[0])
+            return fn(*xs)
+        monkeypatch.setattr(k, "fn", counted)
+        got = f(*args)
+        monkeypatch.setattr(k, "fn", fn)
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-4, err_msg=op)
+        assert sorted(calls) == [4, 4, 4] or (not conv.pool().helpers and calls == [12]), (
+            op, calls)
