@@ -562,7 +562,9 @@ def loop_driver(sg, cond_plan, body_plan, rec, ns, sync=None, split=True, half=N
     snames = [f"S{q}" for q in range(ns)]
     ind = "        "
     bufs = "".join(f", {b}" for b in hnames + snames)
-    body = ["@numba.njit(error_model='numpy', fastmath=KERNEL_FLAGS, cache=True, nogil=True)",
+    # (exact flags: the loop's own scalar code is not reassociated - x * 1.5 * 0.7 overflows as
+    # numpy's does; the inlined kernels keep their own flags)
+    body = ["@numba.njit(error_model='numpy', fastmath=EXACT_KERNEL_FLAGS, cache=True, nogil=True)",
             f"def kernel({', '.join(params + cnames + hnames + snames + ['trip'])}"
             f"{'' if half is None else ', lo'}):",
             *(f"    v{j} = v{j}.copy()" for j in owned), "    k = 0", "    while True:"]
