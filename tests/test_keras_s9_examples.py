@@ -902,3 +902,29 @@ def test_activity_regularizer_in_a_traced_fit_divides_by_the_run_time_batch():
     np.testing.assert_allclose(r, mse + want, rtol=1e-5)
     h = model.fit(xs, ys, batch_size=3, epochs=1, verbose=0)
     assert np.isfinite(h.history["loss"][0])
+
+
+# ---- "Working with RNNs": performance section ----------------------------------------------
+def test_input_shape_argument_warns_as_keras_and_still_sets_the_input():
+    msg = "Do not pass an `input_shape`/`input_dim` argument to a layer"
+    with pytest.warns(UserWarning, match=msg):
+        lstm_layer = keras.layers.LSTM(4, input_shape=(None, 3))
+    with pytest.warns(UserWarning, match=msg):
+        cell_rnn = keras.layers.RNN(keras.layers.LSTMCell(4), input_shape=(None, 3))
+    with pytest.warns(UserWarning, match=msg):
+        dense = keras.layers.Dense(2, input_dim=4)
+    model = keras.models.Sequential([lstm_layer, keras.layers.Dense(2)])
+    # Keras 3: the model's input shape keeps the unknown time dim (graphflow said 1)
+    assert model.input_shape == (None, None, 3) and model.output_shape == (None, 2)
+    assert model.count_params() == 4 * 4 * (3 + 4 + 1) + 4 * 2 + 2
+    other = keras.models.Sequential([cell_rnn, keras.layers.Dense(2)])
+    other.set_weights(model.get_weights())
+    x = np.random.RandomState(0).rand(2, 5, 3).astype("float32")
+    np.testing.assert_allclose(other.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5)
+    assert keras.models.Sequential([dense]).input_shape == (None, 4)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        keras.layers.Dense(2, batch_input_shape=(None, 3))

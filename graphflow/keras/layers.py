@@ -19,6 +19,7 @@ import contextvars
 import importlib
 import inspect
 import re
+import warnings
 
 import numpy as np
 
@@ -342,6 +343,10 @@ class Layer(Module):
         self.activity_regularizer = None
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
+        if input_shape is not None:   # Keras 3's advice (the RNN guide's LSTM(input_shape=...))
+            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When "
+                          "using Sequential models, prefer using an `Input(shape)` object as the "
+                          "first layer in the model instead.", UserWarning, stacklevel=2)
         if batch_input_shape is not None:
             self._batch_input_shape = TensorShape(batch_input_shape)
         elif input_shape is not None:

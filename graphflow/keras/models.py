@@ -706,6 +706,29 @@ class Model(Layer):
                                   "call(self, inputs, training=None)")
 
     # ---- structure --------------------------------------------------------------
+    def _symbolic_shapes(self, which):
+        try:
+            ts = getattr(self, which)
+        except (AttributeError, ValueError):
+            return None
+        if not ts:
+            return None
+        shapes = [tuple(t.shape) for t in flatten(ts)[0]]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def input_shape(self):
+        """Keras 3: the shape of a functional (or Sequential) model's input, unknown dims None
+        (a list for several inputs); of a subclassed model, its last call's, as a layer's."""
+        shapes = self._symbolic_shapes("inputs")
+        return shapes if shapes is not None else Layer.input_shape.fget(self)
+
+    @property
+    def output_shape(self):
+        """Keras 3: the shape of a functional (or Sequential) model's output (see input_shape)."""
+        shapes = self._symbolic_shapes("outputs")
+        return shapes if shapes is not None else Layer.output_shape.fget(self)
+
     @property
     def layers(self):
         """The model's layers; of a functional model, without the nodes of operators and
