@@ -34,7 +34,7 @@ from .graph import GraphBuilder, specialize, user_source
 from .nest import describe as describe_structure, flatten, structure
 from .ops.dynamic_index import DYNAMIC_GETITEM
 from .ops.math_ops import MATMUL, zeros_like
-from .ops.shape_ops import gather, reshape
+from .ops.shape_ops import gather, reshape, transpose
 from .ops.registry import (CONSTANT, CONTROL, EFFECT, OPS, PARAMETER, READ_VARIABLE, VIA_VJP,
                            Bilinear, Linear,
                            Aval, defop, fmt_avals, linear_in, shapes_agree)
@@ -980,16 +980,34 @@ def _values_needed(graph, seeds):
     return needed
 
 
-def _row_read(d, p):
-    """True if node `d` reads one row of `p` at an index other than `p`: a history read, or
-    `p[i]` with a traced i (dynamic_getitem: a TensorArray's read, `x[i]` in a tf.range loop)."""
+def _row_axis(d, p):
+    """The axis along which node `d` reads one row of `p` at an index other than `p` (a history
+    read, `p[i]` or `p[:, i]` with a traced i: dynamic_getitem - a TensorArray's read, `x[i]`
+    or a batch-major sequence's `x[:, t]` in a tf.range loop), else None."""
     if len(d["inputs"]) != 2 or d["inputs"][0] != p or d["inputs"][1] == p:
-        return False
+        return None
     if d["op"] == HISTORY_READ.name:
-        return True
+        return 0
     spec = d["attrs"].get("spec") if d["op"] == DYNAMIC_GETITEM.name else None
-    return bool(spec) and spec[0] == ("i", ("v", 0)) and \
-        all(k == ("s", None, None, None) for k in spec[1:])
+    full = ("s", None, None, None)
+    if not spec or ("i", ("v", 0)) not in spec:
+        return None
+    k = spec.index(("i", ("v", 0)))
+    return k if all(e == full for e in spec[:k] + spec[k + 1:]) else None
+
+
+def _row_read(d, p):
+    return _row_axis(d, p) is not None
+
+
+def _scatter_rows(cap, idx, rows, axis):
+    """`history_scatter` of per-step rows read along `axis` of `cap`: zeros like `cap` with the
+    rows added at their indices (axis moved to the front and back for it)."""
+    if axis == 0:
+        return bind(HISTORY_SCATTER, [cap, idx, rows], {})
+    perm = [axis] + [a for a in range(len(cap.shape)) if a != axis]
+    part = bind(HISTORY_SCATTER, [transpose(cap, perm), idx, rows], {})
+    return transpose(part, [int(a) for a in np.argsort(perm)])
 
 
 def _row_index(d, vals):
@@ -1104,8 +1122,10 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
                            bind(WHILE, list(inputs), {"loop": loop, "index": j}))
         ct0.append(c)
     cc0 = [zeros_like(caps[j]) for j in dense]
-    row0 = [zeros_like(bind(HISTORY_READ, [caps[j], to_tensor(np.int32(0))], {}))
-            for j, _ in sparse]
+    row0 = [zeros_like(bind(HISTORY_READ, [caps[j], to_tensor(np.int32(0))], {})
+                       if g.nodes[u]["op"] == HISTORY_READ.name else
+                       bind(DYNAMIC_GETITEM, [caps[j], to_tensor(np.zeros(1, np.int64))],
+                            {"spec": g.nodes[u]["attrs"]["spec"]})) for j, u in sparse]
     idx0 = [to_tensor(np.zeros((), g.nodes[g.nodes[u]["inputs"][1]]["dtype"]))
             for _, u in sparse]   # (a dynamic_getitem's index vector (1,): its one entry)
     mm0 = [to_tensor(np.zeros(g.nodes[x]["shape"], g.nodes[x]["dtype"]))
@@ -1156,12 +1176,13 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
     for p, j in enumerate(dense):
         cts[n + j] = res[1 + nv + p]
     base = 1 + nv + nd
-    for p, (j, _) in enumerate(sparse):   # the rows of every step, summed into place
+    for p, (j, u) in enumerate(sparse):   # the rows of every step, summed into place
         rows = loop_output(rloop, rins, rloop.n_vars + base + p)
         idx = loop_output(rloop, rins, rloop.n_vars + base + ns + p)
         if loop.trip_count is not None:   # row 0 (the initial zero row at index 0) skipped:
             rows, idx = rows[1:], idx[1:]  # then every row index is distinct, a plain scatter
-        part = bind(HISTORY_SCATTER, [caps[j], idx, rows], {})
+        axis = _row_axis(g.nodes[u], body_graph.params[n + j])
+        part = _scatter_rows(caps[j], idx, rows, axis)
         cts[n + j] = part if cts[n + j] is None else cts[n + j] + part
     base += 2 * ns
     for q, (j, u) in enumerate(deferred):   # dw = A^T @ G over all steps (row 0: zeros)

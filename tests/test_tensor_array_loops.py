@@ -91,3 +91,41 @@ def test_in_place_loop_leaves_the_callers_arrays_alone(sync_compile):
         np.testing.assert_array_equal(out.numpy(), xv * 3 + 1)
         np.testing.assert_array_equal(again.numpy(), xv)
         np.testing.assert_array_equal(x.numpy(), xv)
+
+
+def test_batch_major_sequence_read_by_column_gets_row_cotangents(sync_compile):
+    """`x[:, t]` (and `x[:, t, :]`) of a batch-major sequence in a tf.range loop: the reverse
+    loop carries one (batch, features) cotangent per step, scattered along axis 1 after the
+    loop (not a zeros-like-x accumulator per step); values and gradients as eager, the numpy
+    executor and finite differences."""
+    T, B, F = 6, 2, 3
+    rng = np.random.default_rng(7)
+    w = tf.constant(rng.normal(size=(F, F)) * 0.4)
+
+    def run(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            ta = tf.TensorArray(tf.float64, size=T)
+            h = tf.zeros([B, F], tf.float64)
+            for i in tf.range(T):
+                h = tf.tanh(x[:, i] * 0.5 + h @ w + x[:, T - 1 - i, :])
+                ta = ta.write(i, h)
+            y = tf.reduce_sum(ta.stack() ** 2)
+        return y, t.gradient(y, x)
+
+    x = tf.constant(rng.normal(size=(B, T, F)))
+    f = tf.function(run)
+    f(x)
+    y, g = f(x)
+    for ref in (run(x), tf.function(run, jit_compile=False)(x)):
+        np.testing.assert_allclose(y.numpy(), ref[0].numpy(), rtol=1e-12)
+        np.testing.assert_allclose(g.numpy(), ref[1].numpy(), rtol=1e-12, atol=1e-13)
+    xv, eps, fd = x.numpy(), 1e-6, np.zeros((B, T, F))
+    for k in range(xv.size):
+        e = np.zeros_like(xv)
+        e.flat[k] = eps
+        fd.flat[k] = (float(run(tf.constant(xv + e))[0]) -
+                      float(run(tf.constant(xv - e))[0])) / (2 * eps)
+    np.testing.assert_allclose(g.numpy(), fd, rtol=1e-6, atol=1e-7)
+    rev = [sg for sg in _loops(f, x) if sg.n_vars > 3][0]   # the reverse loop
+    assert not any(tuple(a.shape) == (B, T, F) for a in rev.out_avals[:rev.n_vars])
