@@ -7,21 +7,11 @@ row (`control_ops._row_read`), not as a full-size accumulator per step.
 Values are checked against the eager loop, the numpy executor and central finite differences
 (float64); the compiled loops compile in the caller (`sync_compile`), small shapes."""
 import numpy as np
-import pytest
 
 import graphflow as tf
-from graphflow.backends.numba import cache
-from test_loop_lowering import _loops
+from test_loop_lowering import _loops, sync_compile  # noqa: F401 (a fixture)
 
 N, D = 9, 4
-
-
-@pytest.fixture
-def sync_compile():
-    old = cache.SETTINGS.sync_compile
-    cache.SETTINGS.sync_compile = True
-    yield
-    cache.SETTINGS.sync_compile = old
 
 
 def fill(x):
