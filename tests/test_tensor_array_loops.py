@@ -119,3 +119,25 @@ def test_batch_major_sequence_read_by_column_gets_row_cotangents(sync_compile):
     np.testing.assert_allclose(g.numpy(), fd, rtol=1e-6, atol=1e-7)
     rev = [sg for sg in _loops(f, x) if sg.n_vars > 3][0]   # the reverse loop
     assert not any(tuple(a.shape) == (B, T, F) for a in rev.out_avals[:rev.n_vars])
+
+
+def test_growing_writes_append_in_place_yet_every_value_stays_immutable():
+    """A dynamic_size write just past the end of the latest buffer fills a row of its larger
+    storage (amortized O(row) appends); a second write from the same older buffer, or a write
+    inside the rows, copies - no value ever changes after it was made."""
+    from graphflow.autograph.tensor_array import tensor_array_write
+    b0 = tensor_array_write(np.zeros((0, 2), np.float32), 0, np.float32([1, 1]))
+    b1 = tensor_array_write(b0, 1, np.float32([2, 2]))
+    b2 = tensor_array_write(b1, 2, np.float32([3, 3]))
+    assert np.shares_memory(b0.numpy(), b2.numpy())   # (appended in place)
+    other = tensor_array_write(b0, 1, np.float32([7, 7]))   # a branch from an older value
+    inner = tensor_array_write(b2, 0, np.float32([9, 9]))
+    far = tensor_array_write(b2, 6, np.float32([5, 5]))      # skipped rows are zeros
+    np.testing.assert_array_equal(b0.numpy(), [[1, 1]])
+    np.testing.assert_array_equal(b1.numpy(), [[1, 1], [2, 2]])
+    np.testing.assert_array_equal(b2.numpy(), [[1, 1], [2, 2], [3, 3]])
+    np.testing.assert_array_equal(other.numpy(), [[1, 1], [7, 7]])
+    np.testing.assert_array_equal(inner.numpy(), [[9, 9], [2, 2], [3, 3]])
+    np.testing.assert_array_equal(far.numpy(), [[1, 1], [2, 2], [3, 3]] + [[0, 0]] * 3 +
+                                  [[5, 5]])
+    assert not np.shares_memory(other.numpy(), b1.numpy())

@@ -19,6 +19,9 @@ array([[0., 0.],
        [1., 2.],
        [2., 4.]], dtype=float32)
 """
+import threading
+import weakref
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -36,14 +39,39 @@ from ..tensor import SymbolicTensor, Tensor, to_tensor
 # in the graph: the loop's shape invariant), and each write is one `tensor_array_write` (grow
 # with zero rows to index + 1 when needed, then set the row). Its VJP trims the cotangent back to
 # the input's rows (`leading_resize`), so gradients flow through loops that grow the array.
+# Appends in amortized O(row): a grown buffer is a view of a larger zeroed array (capacity
+# doubled), and a write just past the end of the LATEST view of that array (the one whose length
+# `_claimed` records) fills the next row in place - rows no earlier view can see, so every value
+# stays immutable. Any other write (inside the rows, or from an older view) copies.
+_claimed = {}                     # id(storage) -> [weakref to it, rows handed out so far]
+_claim_lock = threading.Lock()
+
+
 def _ta_write_impl(buf, index, value, *, rows):
     i, n = int(index), buf.shape[0]
     if i < 0:
         raise InvalidArgumentError(f"TensorArray.write: index {i} is negative")
-    out = np.zeros((max(n, i + 1),) + buf.shape[1:], buf.dtype)
-    out[:n] = buf
-    out[i] = value
-    return out
+    base = buf.base
+    if i >= n and base is not None and buf.flags.c_contiguous and \
+            base.__class__ is np.ndarray and base.shape[1:] == buf.shape[1:] and \
+            i < base.shape[0] and buf.__array_interface__["data"][0] == \
+            base.__array_interface__["data"][0]:
+        with _claim_lock:
+            c = _claimed.get(id(base))
+            if c is not None and c[0]() is base and c[1] == n:
+                c[1] = i + 1
+                base[i] = value
+                return base[:i + 1]
+    cap = max(n, i + 1) if i < n else max(2 * n, i + 1, 4)
+    store = np.zeros((cap,) + buf.shape[1:], buf.dtype)
+    store[:n] = buf
+    store[i] = value
+    m = max(n, i + 1)
+    if cap > m:
+        key = id(store)
+        with _claim_lock:
+            _claimed[key] = [weakref.ref(store, lambda _, k=key: _claimed.pop(k, None)), m]
+    return store[:m]
 
 
 def _ta_write_rule(buf, index, value, *, rows):
