@@ -169,7 +169,7 @@ def _bind_all(op, fn, xs):
     return [bind(op, xs, {"fn": fn, "index": i}) for i in range(len(fn.dtypes))]
 
 
-def _apply(op, func, inp, Tout, tensors):
+def _apply(op, func, inp, Tout, tensors, runtime_dims=False):
     src = user_source()
     single = Tout is not None and not isinstance(Tout, (list, tuple))
     touts = [] if Tout is None else [Tout] if single else list(Tout)
@@ -181,8 +181,8 @@ def _apply(op, func, inp, Tout, tensors):
     if all(s is not None for s in specs):
         avals = [Aval(tuple(s.shape.as_list() if hasattr(s.shape, "as_list") else s.shape),
                       d.np) for s, d in zip(specs, dtypes)]
-        if any(d is None for a in avals for d in a.shape):
-            avals = None   # unknown dims: learn them from a run
+        if any(d is None for a in avals for d in a.shape) and not runtime_dims:
+            avals = None   # unknown dims: learn them from a run (else: sizes known when it runs)
     fn = PyFunc(func, dtypes, avals, tensors, src)
     g = _state.current().graph
     if fn.avals is None:
@@ -222,7 +222,8 @@ def py_function(func=None, inp=None, Tout=None, name=None):
     return _apply(PY_FUNCTION, func, inp, Tout, True)
 
 
-def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None):
+def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None, *,
+                   _runtime_dims=False):
     """Run `func(*inp)` on numpy arrays as an op (eagerly at once, inside `@function` at run
     time); no gradient. `Tout` as in `py_function`.
 
@@ -232,4 +233,7 @@ def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None):
     """
     if func is None:
         return lambda f: (lambda *args: numpy_function(f, list(args), Tout, stateful))
-    return _apply(NUMPY_FUNCTION, func, inp, Tout, False)
+    # (_runtime_dims: Tout's None dims stay sizes known only when the graph runs, as TF's,
+    # instead of being learned from the traced call's values - graphflow's default, which
+    # gives static shapes to the ops after it)
+    return _apply(NUMPY_FUNCTION, func, inp, Tout, False, _runtime_dims)

@@ -461,9 +461,11 @@ class RNN(Layer):
             mask = to_tensor(mask)
             if mask.dtype != _dt.bool:
                 mask = _m.cast(mask, _dt.bool)
-        if steps is None:
+        if steps is None and not isinstance(flatten(inputs)[0][0], SymbolicTensor):
             raise ValueError(f"{type(self).__name__} layer {self.name}: the number of time steps "
-                             f"must be static, got shape {inputs.shape}")
+                             f"must be known, got shape {inputs.shape}")
+        # (traced with a run-time number of steps, e.g. text padded to each batch's longest
+        # row: the time loop's trip count is read when the graph runs)
         if initial_state is None and self.stateful:
             states = [v.read_value() for v in self._state_store.vars]
         elif initial_state is None:
@@ -547,6 +549,9 @@ class RNN(Layer):
         outputs of every step are the history of the loop's `output` variable, so nothing is
         written per step beyond what the gradient needs anyway."""
         leaves, rebuild = flatten(inputs)
+        trip = steps
+        if steps is None:   # known when the graph runs
+            steps = _m.cast(_s.shape(leaves[0])[1], _dt.int32)
         # (time, batch, ...): row t is step t
         xs = [_s.transpose(v, (1, 0) + tuple(range(2, v.ndim))) for v in leaves]
         ms = None if mask is None else _s.expand_dims(_s.transpose(mask, (1, 0)), -1)
@@ -569,7 +574,7 @@ class RNN(Layer):
             [to_tensor(o) for o in out_leaves]
         finals, loop, ins = control_ops.build_while(
             lambda t, *_: t < steps, body, vars_, user_source(), with_loop=True,
-            trip_count=steps)
+            trip_count=trip)
         if self.return_sequences:   # rows 1..steps of each output's history, batch first
             res = []
             for i in range(n_o):

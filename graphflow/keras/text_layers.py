@@ -89,10 +89,11 @@ def _buckets(values, n, salt):
 
 def _run(fn, inputs, shape, dtype):
     """`fn(numpy array) -> numpy array` on a tensor: at once when eager, else as a
-    numpy_function node of output `shape` (may hold the input's symbolic dims)."""
+    numpy_function node of output `shape` (may hold the input's symbolic dims; None: a size
+    known only when it runs, e.g. a batch's longest row)."""
     if _state.current().graph is None:
         return convert_to_tensor(fn(inputs.numpy()))
-    return numpy_function(fn, [inputs], TensorSpec(tuple(shape), dtype))
+    return numpy_function(fn, [inputs], TensorSpec(tuple(shape), dtype), _runtime_dims=True)
 
 
 class _IndexLookup(Layer):
@@ -666,10 +667,7 @@ class TextVectorization(Layer):
             return RaggedTensor.from_row_lengths(
                 np.concatenate(rows + [np.zeros(0, "int64")]), [len(r) for r in rows])
         if self._output_mode == "int":
-            if self._output_sequence_length is None and _state.current().graph is not None:
-                raise ValueError(f"TextVectorization {self.name}: inside a traced function (a "
-                                 "model's fit / predict step) the output length must be fixed: "
-                                 "set `output_sequence_length`")
+            # (no output_sequence_length: the batch's longest row, a size known when it runs)
             shape = (batch, self._output_sequence_length)
             return _run(self._vectorize, inputs, shape, _dt.int64)
         return _run(self._vectorize, inputs, (batch, lk._depth()),
