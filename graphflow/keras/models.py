@@ -1347,8 +1347,9 @@ class Model(Layer):
 
     def save(self, filepath, overwrite=True, **kwargs):
         """Save the whole model (architecture, weights, compile configuration, optimizer state)
-        as a Keras 3 `.keras` file, loadable by `keras.models.load_model` here and in Keras 3.
-        No pickle: see `graphflow.keras.saving`."""
+        as a Keras 3 `.keras` file, loadable by `keras.models.load_model` here and in Keras 3
+        (a name ending in `.h5`: Keras' legacy HDF5 file, without the optimizer state, with
+        Keras' warning). No pickle: see `graphflow.keras.saving`."""
         from . import saving
         if kwargs:
             raise TypeError(f"Model.save: unexpected keyword arguments {sorted(kwargs)}")

@@ -790,10 +790,109 @@ def load_weights(model, filepath):
     _read_h5(model, filepath, filepath)
 
 
+# ------------------------------------------------------------------ legacy .h5 files
+_LEGACY_WARNING = (
+    "You are saving your model as an HDF5 file via `model.save()` or "
+    "`keras.saving.save_model(model)`. This file format is considered legacy. We recommend "
+    "using instead the native Keras format, e.g. `model.save('my_model.keras')` or "
+    "`keras.saving.save_model(model, 'my_model.keras')`. ")
+
+
+def _is_legacy_h5(filepath):
+    return str(filepath).endswith((".h5", ".hdf5")) and \
+        not str(filepath).endswith(".weights.h5")
+
+
+def _layer_weights(layer):
+    """A layer's variables in the legacy file's order: trainable, then non-trainable."""
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+def _save_legacy_h5(model, filepath):
+    """Keras' legacy whole-model HDF5 file (as Keras 3's `legacy_h5_format`): the model config
+    and the compile config as JSON attributes, each layer's weights in a group `model_weights/
+    <layer>` whose `weight_names` lists the variables' paths. (No optimizer state.)"""
+    import warnings
+    h5 = _h5py()
+    warnings.warn(_LEGACY_WARNING, stacklevel=3)
+    cfg = serialize_keras_object(model)
+    with h5.File(filepath, "w") as f:
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["model_config"] = json.dumps({"class_name": cfg["class_name"],
+                                              "config": cfg["config"]})
+        if cfg.get("compile_config"):
+            f.attrs["training_config"] = json.dumps(cfg["compile_config"])
+        g = f.create_group("model_weights")
+        g.attrs["backend"] = "tensorflow"
+        g.attrs["keras_version"] = KERAS_VERSION
+        g.attrs["layer_names"] = [ly.name.encode("utf8") for ly in model.layers]
+        for ly in model.layers:
+            lg = g.create_group(ly.name)
+            vs = _layer_weights(ly)
+            names = [str(getattr(v, "path", None) or f"{ly.name}/{v.name}") for v in vs]
+            lg.attrs["weight_names"] = [n.encode("utf8") for n in names]
+            for n, v in zip(names, vs):
+                lg.create_dataset(n, data=np.asarray(v.numpy()))
+
+
+def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
+    h5 = _h5py()
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"File not found: filepath={filepath}")
+    try:
+        f = h5.File(filepath, "r")
+    except OSError as e:
+        raise ValueError(f"{filepath}: not a readable HDF5 file ({e})") from None
+    with f:
+        if "model_config" not in f.attrs:
+            raise ValueError(f"{filepath}: no model found in this HDF5 file (no 'model_config' "
+                             "attribute: a weights-only file? use model.load_weights)")
+        config = json.loads(f.attrs["model_config"])
+        _check_safe(config, safe_mode, filepath)
+        model = deserialize_keras_object(config, custom_objects, safe_mode)
+        g = f["model_weights"] if "model_weights" in f else f
+        for raw in g.attrs.get("layer_names", []):
+            name = raw.decode("utf8") if isinstance(raw, bytes) else str(raw)
+            lg = g[name]
+            names = [n.decode("utf8") if isinstance(n, bytes) else str(n)
+                     for n in lg.attrs.get("weight_names", [])]
+            if not names:
+                continue
+            vs = _layer_weights(model.get_layer(name))
+            if len(vs) != len(names):
+                raise ValueError(f"{filepath}: layer {name!r} expects {len(vs)} weights, the file "
+                                 f"has {len(names)}")
+            for v, n in zip(vs, names):
+                value = np.asarray(lg[n])
+                if tuple(value.shape) != tuple(v.shape):
+                    raise ValueError(f"{filepath}: {n} has shape {value.shape} in the file but "
+                                     f"the layer's variable has shape {tuple(v.shape)}")
+                v.assign(value)
+        cc = f.attrs.get("training_config")
+    if compile and cc:
+        cc = json.loads(cc)
+        with custom_object_scope(custom_objects or {}):
+            if "optimizer_config" in cc:   # Keras' own legacy training config
+                model.compile(optimizer=deserialize_keras_object(cc["optimizer_config"],
+                                                                 custom_objects),
+                              loss=cc.get("loss"), metrics=cc.get("metrics"),
+                              loss_weights=cc.get("loss_weights"),
+                              weighted_metrics=cc.get("weighted_metrics"))
+            else:
+                model.compile_from_config(cc)
+    return model
+
+
 # ------------------------------------------------------------------ .keras files
 def save_model(model, filepath, overwrite=True):
-    """Write a Keras 3 `.keras` file (config.json, metadata.json, model.weights.h5)."""
+    """Write a Keras 3 `.keras` file (config.json, metadata.json, model.weights.h5), or Keras'
+    legacy HDF5 file for a name ending in `.h5` / `.hdf5` (with Keras' warning)."""
     filepath = os.fspath(filepath)
+    if _is_legacy_h5(filepath):
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(filepath)
+        return _save_legacy_h5(model, filepath)
     if not filepath.endswith(".keras"):
         raise ValueError(f"Model.save: the filename must end in `.keras` (Keras 3 format), got "
                          f"{filepath!r}; use save_weights('....weights.h5') for weights only")
@@ -840,6 +939,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     classes come from graphflow, `custom_objects` or the registry, and serialized lambdas are
     refused."""
     filepath = os.fspath(filepath)
+    if _is_legacy_h5(filepath):
+        return _load_legacy_h5(filepath, custom_objects, compile, safe_mode)
     with _open_zip(filepath) as z:
         try:
             config = json.loads(_member(z, _CONFIG, filepath))
