@@ -37,6 +37,7 @@ import atexit
 import collections
 import glob
 import hashlib
+import itertools
 import importlib.util
 import os
 import pickle
@@ -775,15 +776,22 @@ def _load_cached(disp, sig, source):
 COMPILE_PROCESS = os.environ.get("GRAPHFLOW_COMPILE_PROCESS", "1") not in ("", "0")
 
 
+#: kernels handed to the compiler process at once (`_send_misses`)
+PROCESS_BATCH = 4
+
+
 def _send_misses(k):
-    """Hand kernel `k` and every other queued kernel not in the disk cache to the compiler
-    process (their modules written first); the kernels sent, in order. Nothing needs numba
+    """Hand kernel `k` and the next queued kernels not in the disk cache (`PROCESS_BATCH` in
+    all) to the compiler process (their modules written first); the kernels sent, in order. Nothing needs numba
     here, so this process imports it only when the first compiled kernel is loaded."""
     if not COMPILE_PROCESS or not SETTINGS.disk_cache or _process.broken or _on_disk(k):
         return []
     with _lock:
         more = list(_queue)
-    more = [q for q in more if not _on_disk(q)]
+    # (a few at a time: the rest stay in this process's queue, where a kernel someone waits
+    # for moves to the front - a cold test suite's backlog of kernels nobody waits for made
+    # one test wait minutes behind one big batch)
+    more = list(itertools.islice((q for q in more if not _on_disk(q)), PROCESS_BATCH - 1))
     with _lock:
         for q in more:
             try:
