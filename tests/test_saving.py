@@ -106,8 +106,8 @@ def test_functional_round_trip_and_weights_h5(tmp_path):
     np.testing.assert_allclose(fresh(x).numpy(), model(x).numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match=r"\.weights\.h5"):
         model.save_weights(str(tmp_path / "f.npz"))
-    with pytest.raises(ValueError, match=r"\.keras"):
-        model.save(str(tmp_path / "f.h5"))
+    with pytest.raises(ValueError, match=r"\.keras"):   # (.h5: Keras' legacy file, see
+        model.save(str(tmp_path / "f.npz"))             # test_keras_legacy_h5.py)
 
 
 def test_custom_objects_and_registry(tmp_path):
