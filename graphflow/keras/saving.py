@@ -894,7 +894,8 @@ def save_model(model, filepath, overwrite=True):
             raise FileExistsError(filepath)
         return _save_legacy_h5(model, filepath)
     if not filepath.endswith(".keras"):
-        raise ValueError(f"Model.save: the filename must end in `.keras` (Keras 3 format), got "
+        raise ValueError(f"Model.save: the filename must end in `.keras` (Keras 3 format) or "
+                         f"`.h5` (Keras' legacy HDF5 file), got "
                          f"{filepath!r}; use save_weights('....weights.h5') for weights only")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(filepath)
