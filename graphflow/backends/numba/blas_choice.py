@@ -13,7 +13,10 @@ the chunk pool) ("one thread" = `SINGLE_BLAS` and `parallel.ONE_THREAD`):
   * the first measured call runs on all cores, the second on one thread; the faster of the
     two becomes the plan's mode;
   * each mode's cost is the mean of its last `WINDOW` calls (kept across switches: the mean,
-    not the median, as rare long stalls are what more threads cost on a loaded machine);
+    not the median, as rare long stalls are what more threads cost on a loaded machine), its
+    very first call left out once there is another (a warm-up: on the conv step of
+    tools/bench.py the all-cores mean of three calls read 60-68 ms with it, against ~16 ms for
+    all-cores steps, and kept the plan on one thread at ~26 ms);
   * every `interval` calls one call tries the other mode. When that makes the other mode's cost
     less than `MARGIN` x the current one's, the plan switches. A slow trial doubles the interval
     (up to `MAX_INTERVAL`), so trials of a losing mode cost ever less; a fast trial of a mode
@@ -93,7 +96,8 @@ class BlasChoice:
     """
 
     __slots__ = ("single", "times", "calls", "next_trial", "interval", "phase", "trials",
-                 "switches", "fixed", "entered", "entered_by_trial", "busy", "skipped")
+                 "switches", "fixed", "entered", "entered_by_trial", "busy", "skipped",
+                 "warmup")
 
     def __init__(self, busy=busy):
         self.fixed = _setting()
@@ -105,6 +109,9 @@ class BlasChoice:
         """Forget the timings (the plan's calls changed: e.g. all kernels are ready now)."""
         self.single = self.fixed == "single"
         self.times = {False: [], True: []}
+        # the mode's window still holds its first call (warm-up: the chunk pool's helper
+        # starting, first-touch scratch): left out of the cost once a later call is there
+        self.warmup = {False: True, True: True}
         self.calls = 0
         self.interval = FIRST_INTERVAL
         self.next_trial = None
@@ -133,6 +140,7 @@ class BlasChoice:
         ts.append(seconds)
         if len(ts) > WINDOW:
             del ts[0]
+            self.warmup[single] = False
         if self.phase < 2:
             self.phase += 1
             if self.phase == 2:
@@ -165,6 +173,8 @@ class BlasChoice:
         """The mean of the mode's recent calls (the mean, not the median: on a loaded machine
         more threads are mostly fast with rare 100 ms stalls, and those stalls are the cost)."""
         ts = self.times[single]
+        if self.warmup[single] and len(ts) > 1:
+            ts = ts[1:]
         return sum(ts) / len(ts) if ts else float("inf")
 
     def describe(self):
