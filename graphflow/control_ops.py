@@ -996,10 +996,6 @@ def _row_axis(d, p):
     return k if all(e == full for e in spec[:k] + spec[k + 1:]) else None
 
 
-def _row_read(d, p):
-    return _row_axis(d, p) is not None
-
-
 def _scatter_rows(cap, idx, rows, axis):
     """`history_scatter` of per-step rows read along `axis` of `cap`: zeros like `cap` with the
     rows added at their indices (axis moved to the front and back for it)."""
@@ -1011,12 +1007,12 @@ def _scatter_rows(cap, idx, rows, axis):
 
 
 def _row_index(d, vals):
-    """The (scalar) row index of a `_row_read` node in the replay's values."""
+    """The (scalar) row index of a `_row_axis` node in the replay's values."""
     i = vals[d["inputs"][1]]
     return i if d["op"] == HISTORY_READ.name else reshape(i, [])
 
 
-def _reverse_seeds(body_graph, loop, fc, n):
+def _reverse_seeds(body_graph, fc, n):
     """Body values the reverse loop reads directly (besides the VJPs): the index of each row
     read of a capture and the left operand of each product with a capture (`vals[...]`)."""
     g, seeds = body_graph.nx, set()
@@ -1053,7 +1049,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
     body_graph = loop.graphs[1]
     # only the variables whose values the replay's VJPs read need their history (others replay
     # as stand-ins: e.g. a TensorArray's buffer, only ever written row by row)
-    needed = _values_needed(body_graph, _reverse_seeds(body_graph, loop, fc, n))
+    needed = _values_needed(body_graph, _reverse_seeds(body_graph, fc, n))
     used = [body_graph.params[j] in needed or any(
         not isinstance(e, (int, np.integer)) for e in loop.out_avals[j].shape) or
         tuple(loop.out_avals[j].shape) != tuple(vars_[j].shape) for j in range(n)]
@@ -1102,7 +1098,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
         users = list(g.successors(p))
         if not users:   # not used by the body (e.g. only by the condition): no cotangent
             continue
-        if all(_row_read(g.nodes[u], p) for u in users):
+        if all(_row_axis(g.nodes[u], p) is not None for u in users):
             sparse += [(j, u) for u in users]
         elif HOIST_LOOP_GEMMS and loop.trip_count is not None and \
                 all(right_matmul(u, p) for u in users):

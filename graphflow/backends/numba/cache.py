@@ -782,8 +782,9 @@ PROCESS_BATCH = 4
 
 def _send_misses(k):
     """Hand kernel `k` and the next queued kernels not in the disk cache (`PROCESS_BATCH` in
-    all) to the compiler process (their modules written first); the kernels sent, in order. Nothing needs numba
-    here, so this process imports it only when the first compiled kernel is loaded."""
+    all) to the compiler process (their modules written first); the kernels sent, in order.
+    Nothing needs numba here, so this process imports it only when the first compiled kernel is
+    loaded."""
     if not COMPILE_PROCESS or not SETTINGS.disk_cache or _process.broken or _on_disk(k):
         return []
     with _lock:
