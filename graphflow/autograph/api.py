@@ -17,7 +17,7 @@ import threading
 import types
 import weakref
 
-from . import operators
+from . import code_cache, operators
 from .transformer import convert_function_def
 
 _CACHE = weakref.WeakKeyDictionary()
@@ -86,11 +86,36 @@ def convert(f):
 
 
 def _convert(f):
+    name = "__ag_converted_" + f.__name__
+    code, key = code_cache.load(f.__code__)   # a warm process: no source read, parse or compile
+    if code is None:
+        code = _compile_converted(f, name)
+        code_cache.store(key, code)
+    fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    inner = next(c for c in fcode.co_consts if isinstance(c, types.CodeType)
+                 and c.co_name == name)
+    inner = inner.replace(co_name=f.__name__)
+    if hasattr(inner, "co_qualname"):   # Python >= 3.11: tracebacks show the qualified name
+        inner = inner.replace(co_qualname=f.__qualname__)
+    cells = dict(zip(f.__code__.co_freevars, f.__closure__ or ()))
+    cells["ag__"] = types.CellType(operators)
+    closure = tuple(cells[n] if n in cells else types.CellType() for n in inner.co_freevars)
+    new = types.FunctionType(inner, f.__globals__, f.__name__, f.__defaults__, closure or None)
+    new.__kwdefaults__ = f.__kwdefaults__
+    functools.update_wrapper(new, f)
+    del new.__wrapped__
+    new.__graphflow_converted__ = True
+    return new
+
+
+def _compile_converted(f, name):
+    """The compiled module of a factory `__ag_factory(ag__, *free variables of f)` that defines
+    f's converted code as `name` and returns it."""
     tree, fdef = _converted_tree(f)
     free = list(f.__code__.co_freevars)
     # renamed inside the factory: a module-level f calling itself by name (recursion) must look
     # the name up in its globals, not in a factory cell that is never filled
-    fdef.name = "__ag_converted_" + f.__name__
+    fdef.name = name
     # a factory whose parameters make `ag__` and f's free variables closure variables of the
     # converted function; its cells are then replaced by f's own cells (shared, live)
     args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in ["ag__"] + free],
@@ -103,22 +128,7 @@ def _convert(f):
         ast.copy_location(n, fdef)
     tree.body = [factory]
     ast.fix_missing_locations(tree)
-    code = compile(tree, f.__code__.co_filename, "exec")
-    fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
-    inner = next(c for c in fcode.co_consts if isinstance(c, types.CodeType)
-                 and c.co_name == fdef.name)
-    inner = inner.replace(co_name=f.__name__)
-    if hasattr(inner, "co_qualname"):   # Python >= 3.11: tracebacks show the qualified name
-        inner = inner.replace(co_qualname=f.__qualname__)
-    cells = dict(zip(free, f.__closure__ or ()))
-    cells["ag__"] = types.CellType(operators)
-    closure = tuple(cells[n] if n in cells else types.CellType() for n in inner.co_freevars)
-    new = types.FunctionType(inner, f.__globals__, f.__name__, f.__defaults__, closure or None)
-    new.__kwdefaults__ = f.__kwdefaults__
-    functools.update_wrapper(new, f)
-    del new.__wrapped__
-    new.__graphflow_converted__ = True
-    return new
+    return compile(tree, f.__code__.co_filename, "exec")
 
 
 def convert_cached(f):
