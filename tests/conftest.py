@@ -167,6 +167,23 @@ def summary_text(model):
     return "\n".join(lines)
 
 
+def summary_rows(text):
+    """The body rows of a Keras-3-style summary box table, as lists of cell texts (a cell
+    wrapped over several lines joined with spaces): `[["dense (Dense)", "(None, 2)", "8"]]`."""
+    rows, cur = [], None
+    for line in text.splitlines():
+        if line.startswith("│"):
+            cells = [c.strip() for c in line.strip("│").split("│")]
+            if cur is None:
+                cur = cells
+                rows.append(cur)
+            else:
+                cur[:] = [(a + " " + b).strip() for a, b in zip(cur, cells)]
+        elif line.startswith(("├", "└")):
+            cur = None
+    return rows
+
+
 @contextlib.contextmanager
 def _sync_compiling():
     from graphflow.backends.numba import SETTINGS

@@ -444,8 +444,9 @@ def test_sequential_summary_and_input_shape(capsys):
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0] == 'Model: "sequential"'
-    assert re.search(r"dense \(Dense\)\s+\(None, 64\)\s+50240", out)
-    assert re.search(r"dense_1 \(Dense\)\s+\(None, 10\)\s+650", out)
+    # Keras 3's box table (rich): "│ dense (Dense)   │ (None, 64)   │   50,240 │"
+    assert re.search(r"│ dense \(Dense\)\s+│ \(None, 64\)\s+│\s+50,240 │", out)
+    assert re.search(r"│ dense_1 \(Dense\)\s+│ \(None, 10\)\s+│\s+650 │", out)
     assert "Total params: 50,890" in out and "Non-trainable params: 0" in out
     m2 = keras.Sequential([keras.Input(shape=(3,)), L.Dense(2)])
     assert m2.built and m2.count_params() == 8

@@ -535,6 +535,50 @@ def _layers_by_depth(in_leaves, out_leaves):
         key=lambda r: r[:2])]
 
 
+def _is_shape(s):
+    return isinstance(s, TensorShape) or (isinstance(s, (tuple, list)) and all(
+        d is None or isinstance(d, (int, np.integer, Dim)) for d in s))
+
+
+def _summary_shape_text(s):
+    """A layer's output shape(s) as Keras 3's summary writes them: one shape as
+    `(None, 28, 28, 1)`, several as the str() of their structure without quotes
+    (`[(None, 10), (None, 3)]`)."""
+    def one(shape):
+        return "(" + ", ".join(str(d) for d in shape) + ")"
+
+    def walk(v):
+        if _is_shape(v):
+            leaves.append(one(v))
+            return leaves[-1]
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k}: {walk(x)}" for k, x in v.items()) + "}"
+        parts = [walk(x) for x in v]
+        if isinstance(v, list):
+            return "[" + ", ".join(parts) + "]"
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    leaves = []
+    text = walk(s)
+    return leaves[0] if len(leaves) == 1 else text
+
+
+def _layer_index_range(layers, layer_range):
+    """`summary(layer_range=(first, last))`: the [start, stop) indices of the layers whose
+    names match the two regexes (Keras 3's rule, both ends inclusive)."""
+    import re
+    if len(layer_range) != 2 or not all(isinstance(n, str) for n in layer_range):
+        raise ValueError(f"Model.summary: layer_range must be 2 strings (layer-name regexes); "
+                         f"got {layer_range!r}")
+    lo = [i for i, l in enumerate(layers) if re.match(layer_range[0], l.name)]
+    hi = [i for i, l in enumerate(layers) if re.match(layer_range[1], l.name)]
+    if not lo or not hi:
+        raise ValueError(f"Model.summary: layer_range {layer_range!r} matches no layer names "
+                         f"({[l.name for l in layers]})")
+    if min(lo) > max(hi):
+        return min(hi), max(lo) + 1
+    return min(lo), max(hi) + 1
+
+
 def _summary_connections(model):
     """{id(layer): ['<layer>[<node>][<tensor>]' per input]} for `summary()`'s 'Connected to'
     column, or None for a model Keras 3 prints without it: Sequential, subclassed, and
@@ -805,61 +849,61 @@ class Model(Layer):
         return saving.model_from_config(cls, config, custom_objects)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False):
-        """Print the layer table: name (type), output shape, parameter count; then totals (an
-        unbuilt layer shows `?` and `0 (unbuilt)`, as in Keras 3)."""
-        print_fn = print_fn or print
-        links = _summary_connections(self)
-        cols = ["Layer (type)", "Output Shape", "Param #"] + ["Connected to"] * bool(links)
-        line_length = line_length or (98 if links else 65)
-        positions = positions or ([0.33, 0.55, 0.67, 1.0] if links else [0.45, 0.85, 1.0])
-        if show_trainable:   # Keras 3: a 'Trainable' column, Y / N, '-' without weights
-            line_length += 12
-            positions = [p * 0.9 for p in positions] + [1.0] if positions[-1] <= 1 else \
-                positions + [positions[-1] + 12]
-            cols.append("Trainable")
-        if positions[-1] <= 1:
-            positions = [int(line_length * p) for p in positions]
+                show_trainable=False, layer_range=None):
+        """Print the layer table as Keras 3 prints it (rich's box table, as a log or pipe shows
+        it): name (type), output shape, parameter count (and 'Connected to' for a functional
+        model that is not a chain), then the totals; an unbuilt layer shows `?` and
+        `0 (unbuilt)`. `print_fn`, if given, gets the whole text in one call (as Keras 3).
 
-        def row(fields):
-            line = ""
-            for i, f in enumerate(fields):
-                if i > 0:
-                    line = line[:-1] + " "
-                line += (" " if i == 0 else "") + str(f)
-                if i < len(fields) - 1:   # the last column may run over (e.g. "0 (unbuilt)")
-                    line = line[:positions[i]]
-                line += " " * (positions[i] - len(line))
-            return line
+        >>> import graphflow as tf
+        >>> m = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2, name="d")],
+        ...                         name="s")
+        >>> m.summary()
+        Model: "s"
+        ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+        ┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+        ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+        │ d (Dense)                       │ (None, 2)              │             8 │
+        └─────────────────────────────────┴────────────────────────┴───────────────┘
+         Total params: 8 (32.00 B)
+         Trainable params: 8 (32.00 B)
+         Non-trainable params: 0 (0.00 B)
+        """
+        from .summary_table import box_table, terminal_columns
+        links = _summary_connections(self)
+        header = ["Layer (type)", "Output Shape", "Param #"] + ["Connected to"] * bool(links)
+        alignment = ["left", "left", "right"] + ["left"] * bool(links)
+        default_length = 108 if links else 88
+        positions = positions or ([0.3, 0.56, 0.74, 1.0] if links else [0.45, 0.80, 1.0])
+        if show_trainable:   # Keras 3: a 'Trainable' column, Y / N, '-' without weights
+            default_length += 12
+            positions = [p * 0.90 for p in positions] + [1.0]
+            header.append("Trainable")
+            alignment.append("center")
+        line_length = line_length or min(default_length, terminal_columns() - 4)
 
         def shape_text(layer):
             s = layer._output_shape_value
-            if s is None:
-                return "?"
-            if isinstance(s, (list, tuple)) and s and not isinstance(s, TensorShape):
-                return "[" + ", ".join(str(v) for v in flatten(s)[0]) + "]"
-            return str(s)
+            return "?" if s is None else _summary_shape_text(s)
 
-        print_fn(f'Model: "{self.name}"')
-        print_fn("_" * line_length)
-        print_fn(row(cols))
-        print_fn("=" * line_length)
-        layers = self.operations
-        for i, layer in enumerate(layers):
-            n = layer.count_params() if layer.built else "0 (unbuilt)"
-            fields = [f"{layer.name} ({_class_label(layer)})", shape_text(layer), n]
-            more = []
+        def fields(layer, level):
+            prefix = "   " * level + "└ " if level else ""
+            n = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+            row = [f"{prefix}{layer.name} ({_class_label(layer)})", shape_text(layer), n]
             if links:
-                first, *more = links.get(id(layer)) or ["-"]
-                fields.append(first)
+                row.append(", ".join(links.get(id(layer)) or []) or "-")
             if show_trainable:
-                fields.append(("Y" if layer.trainable else "N") if layer.weights else "-")
-            print_fn(row(fields))
-            for link in more:
-                print_fn(row(["", "", "", link] + [""] * show_trainable))
-            if i < len(layers) - 1:
-                print_fn(" " * line_length)
-        print_fn("=" * line_length)
+                row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+            rows = [row]
+            if expand_nested and getattr(layer, "layers", None):
+                for inner in layer.layers:
+                    rows.extend(fields(inner, level + 1))
+            return rows
+
+        layers = list(self.operations)
+        if layer_range is not None:
+            layers = layers[slice(*_layer_index_range(layers, layer_range))]
+        rows = [r for layer in layers for r in fields(layer, 0)]
 
         def size(ws):
             return (sum(int(np.prod(tuple(w.shape), dtype=np.int64)) for w in ws),
@@ -870,12 +914,17 @@ class Model(Layer):
         opt = getattr(self, "optimizer", None)   # a built optimizer's slots count, as Keras 3
         built_opt = self._is_compiled and getattr(opt, "built", False)
         ot, otb = size(opt.variables) if built_opt else (0, 0)
-        print_fn(f"Total params: {tr + nt + ot:,} ({_readable_size(trb + ntb + otb)})")
-        print_fn(f"Trainable params: {tr:,} ({_readable_size(trb)})")
-        print_fn(f"Non-trainable params: {nt:,} ({_readable_size(ntb)})")
+        text = f'Model: "{self.name}"\n' + box_table(header, rows, positions, alignment,
+                                                      line_length)
+        text += f" Total params: {tr + nt + ot:,} ({_readable_size(trb + ntb + otb)})\n"
+        text += f" Trainable params: {tr:,} ({_readable_size(trb)})\n"
+        text += f" Non-trainable params: {nt:,} ({_readable_size(ntb)})\n"
         if built_opt:
-            print_fn(f"Optimizer params: {ot:,} ({_readable_size(otb)})")
-        print_fn("_" * line_length)
+            text += f" Optimizer params: {ot:,} ({_readable_size(otb)})\n"
+        if print_fn is None:
+            print(text, end="")
+        else:
+            print_fn(text)
 
     # ---- compile ----------------------------------------------------------------
     def get_compile_config(self):
