@@ -166,6 +166,9 @@ class ConcreteFunction:
         self.backend = backend
         t1 = time.perf_counter()
         self._executor = _make_executor(self.optimized, backend, fused)
+        keep = getattr(self._executor, "keep_thread_choice", None)
+        if keep is not None and cached.side_path is not None:   # a warm start: no thread probe
+            keep(cached.side_path)
         self.timings = {"trace": trace_seconds, "passes": t1 - t0,
                         "executor": time.perf_counter() - t1}
         self._fused = getattr(self._executor, "graph", None)

@@ -299,6 +299,12 @@ class Lookup:
             except OSError:
                 pass
 
+    @property
+    def side_path(self):
+        """Where the backend may keep what it learns about this plan while it runs (the numba
+        plan's thread choice: `NumbaPlan.keep_thread_choice`), or None when not cached."""
+        return None if self.key is None else self.path[:-len(".plan")] + ".threads"
+
     def store(self, optimized, fused=None):
         """Write the entry (atomically; a read-only or full disk leaves the cache as it is)."""
         if self.key is None or self.hit is not None:

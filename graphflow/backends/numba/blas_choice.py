@@ -34,7 +34,15 @@ process at load 2-3 had two to four of them); a skipped trial is postponed by th
 interval without counting as a lost one.
 
 Calls made while some of the plan's kernels still run on numpy are timed apart from compiled
-calls (the statistics restart when the plan becomes ready). `GRAPHFLOW_PLAN_THREADS=auto`
+calls (the statistics restart when the plan becomes ready).
+
+A warm start skips the probe: a plan whose graph is in the plan cache (`plan_cache.py`) keeps
+its choice next to the entry (`save`, at the process's exit: the mode and each mode's recent
+cost, the usable cores and the machine's CPU count) and the next process's plan starts from it
+(`load` + `seed`): in the saved mode (one thread instead when no core is idle then), each
+mode's window holding its saved cost, so the usual trials and switches go on from there. A
+record written with another number of cores (``GRAPHFLOW_NUM_THREADS``, affinity, another
+machine) is ignored. `GRAPHFLOW_PLAN_THREADS=auto`
 (default) | `multi` | `single` fixes the choice. `describe()` is the plan report's line.
 
 >>> c = BlasChoice(busy=lambda: False)            # as on an idle machine
@@ -43,6 +51,7 @@ calls (the statistics restart when the plan becomes ready). `GRAPHFLOW_PLAN_THRE
 >>> c.single, c.begin()
 (True, True)
 """
+import json
 import os
 
 from .threads import usable_cores
@@ -97,11 +106,12 @@ class BlasChoice:
 
     __slots__ = ("single", "times", "calls", "next_trial", "interval", "phase", "trials",
                  "switches", "fixed", "entered", "entered_by_trial", "busy", "skipped",
-                 "warmup")
+                 "warmup", "seeded")
 
     def __init__(self, busy=busy):
         self.fixed = _setting()
         self.busy = busy            # () -> True when a call on all cores should wait
+        self.seeded = None          # a saved choice (`seed`): where reset() starts
         self.reset()
         self.trials = self.switches = self.skipped = 0
 
@@ -117,6 +127,25 @@ class BlasChoice:
         self.next_trial = None
         self.entered, self.entered_by_trial = 0, False
         self.phase = 0 if self.fixed == "auto" else 2     # 0, 1: the two probe calls
+        if self.seeded is not None and self.fixed == "auto":   # a warm start: no probe
+            self.phase = 2
+            for single, cost in self.seeded["cost"].items():
+                self.times[single] = [cost]
+                self.warmup[single] = False
+            self.single = self.seeded["single"] or self.busy()
+            self.next_trial = self.interval
+
+    def seed(self, saved):
+        """Start from a saved choice (`load`'s dict; None: probe as usual)."""
+        self.seeded = saved
+        self.reset()
+
+    def saved(self):
+        """The choice to keep for the next process (`save`), or None before the probe."""
+        if self.fixed != "auto" or self.phase < 2:
+            return None
+        return {"single": self.single,
+                "cost": {s: self.cost(s) for s in (True, False) if self.times[s]}}
 
     def begin(self):
         """True if this call should run on one thread."""
@@ -191,3 +220,48 @@ class BlasChoice:
                 f"trials ({self.skipped} skipped: no idle core), {self.switches} switches, "
                 f"next trial in "
                 f"{max(0, self.next_trial - self.calls)} calls)")
+
+
+def _cores():
+    return [usable_cores(), os.cpu_count() or 1]
+
+
+def save(path, saved):
+    """Write `saved` (`BlasChoice.saved()`) to `path` with this process's core counts
+    (atomically; errors leave the file as it was)."""
+    if saved is None:
+        return
+    data = {"cores": _cores(), "single": bool(saved["single"]),
+            "cost": {("one" if s else "all"): float(c) for s, c in saved["cost"].items()}}
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def load(path):
+    """The choice saved at `path` for this process's core counts, as `BlasChoice.seed` takes
+    it; None if there is none, it is unreadable or it was measured with other core counts.
+
+    >>> import tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.threads")
+    >>> save(p, {"single": False, "cost": {True: 0.002, False: 0.0015}})
+    >>> load(p)
+    {'single': False, 'cost': {True: 0.002, False: 0.0015}}
+    """
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        if data["cores"] != _cores():
+            return None
+        cost = {(k == "one"): float(v) for k, v in data["cost"].items()
+                if k in ("one", "all") and float(v) > 0}
+        return {"single": bool(data["single"]), "cost": cost}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None

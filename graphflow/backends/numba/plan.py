@@ -29,8 +29,10 @@ one thread, whichever is faster on the machine now (`blas_choice.py`; a line of 
 A plan whose products are all small (and that runs no other BLAS user) switches BLAS to one
 thread once per call instead of once per product (`small_products`).
 """
+import atexit
 import sys
 import time
+import weakref
 
 import numpy as np
 
@@ -41,7 +43,7 @@ from ...ops.math_ops import MATMUL
 from ...ops.registry import ANCHOR, ASSIGN, CONSTANT, CONTROL, OPS
 from ...passes.fusion import fuse, value_inputs
 from .. import schedule as sched
-from . import blas, cache, conv, heap, inplace, lowering
+from . import blas, blas_choice, cache, conv, heap, inplace, lowering
 from . import loop as loop_lowering
 from .blas_choice import BlasChoice, busy as no_idle_core
 from .lower_cluster import lower_cluster
@@ -801,6 +803,18 @@ class _ClusterStep:
         return "\n".join(lines)
 
 
+#: plan-cache side file path -> weak reference to the plan whose thread choice goes there
+_KEPT_CHOICES = {}
+_SAVE_AT_EXIT = []
+
+
+def _save_thread_choices():
+    for path, ref in list(_KEPT_CHOICES.items()):
+        plan = ref()
+        if plan is not None and plan.blas_choice is not None:
+            blas_choice.save(path, plan.blas_choice.saved())
+
+
 class NumbaPlan:
     """Execution plan of a graph on the numba backend; `run(list_of_arrays)` like `NumpyPlan`."""
 
@@ -879,6 +893,17 @@ class NumbaPlan:
         """A while_loop's condition and body plans (of this class) as one compiled loop
         (`loop.loop_driver`): (driver, None) or (None, why the loop runs step by step)."""
         return loop_lowering.loop_driver(sg, cond_plan, body_plan, rec, ns)
+
+    def keep_thread_choice(self, path):
+        """Start the thread choice from the one a process saved at `path` (a warm start probes
+        nothing) and save this plan's there when this process exits (`blas_choice.load`/`save`;
+        the function passes its plan-cache entry's path)."""
+        if self.blas_choice is None:
+            return
+        self.blas_choice.seed(blas_choice.load(path))
+        if not _SAVE_AT_EXIT:
+            _SAVE_AT_EXIT.append(atexit.register(_save_thread_choices))
+        _KEPT_CHOICES[path] = weakref.ref(self)
 
     def _drop_absorbed(self, gx, live):
         """Remove numpy reshape steps whose every live reader is a kernel reading the reshape's
