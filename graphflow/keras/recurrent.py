@@ -307,7 +307,8 @@ class StackedRNNCells(Layer):
 
     >>> import graphflow as tf
     >>> rnn = RNN([LSTMCell(3), GRUCell(2)], return_state=True)
-    >>> [tuple(t.shape) for t in rnn(tf.ones((4, 5, 6)))]
+    >>> out, (h1, c1), h2 = rnn(tf.ones((4, 5, 6)))   # Keras 3: one entry per cell
+    >>> [tuple(t.shape) for t in (out, h1, c1, h2)]
     [(4, 2), (4, 3), (4, 3), (4, 2)]
     """
 
@@ -485,7 +486,7 @@ class RNN(Layer):
         try:
             out = self._run(inputs, states, steps, mask)
             if self.stateful:   # the final states start the next call
-                finals = out[1:] if self.return_state else self._last_states
+                finals = self._last_states
                 for v, st in zip(self._state_store.vars, finals):
                     v.assign(st)
             return out
@@ -522,7 +523,7 @@ class RNN(Layer):
         if isinstance(inputs, SymbolicTensor):   # traced: one while_loop node over time
             result, states = self._loop_node(inputs, states, steps, mask)
             self._last_states = states
-            return [result] + states if self.return_state else result
+            return [result] + self._state_outputs(states) if self.return_state else result
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
         out = self._zero_output(inputs)
@@ -541,8 +542,18 @@ class RNN(Layer):
             result = _s.stack(outputs, axis=1)
         self._last_states = states
         if self.return_state:
-            return [result] + states
+            return [result] + self._state_outputs(states)
         return result
+
+    def _state_outputs(self, states):
+        """The final states as `return_state` gives them after the output: one tensor per
+        state of a single cell; for stacked cells one entry per cell, as Keras 3 - a list of
+        the cell's states if its `state_size` is a list (LSTMCell: `[h, c]`), else the one
+        state tensor (GRUCell, SimpleRNNCell)."""
+        if not isinstance(self.cell, StackedRNNCells):
+            return list(states)
+        return [list(g) if isinstance(c.state_size, (list, tuple)) else g[0]
+                for c, g in zip(self.cell.cells, self.cell._split(list(states)))]
 
     def _loop_node(self, inputs, states, steps, mask):
         """The time loop as one while_loop node (trip count `steps`, known when tracing); the
