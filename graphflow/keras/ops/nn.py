@@ -498,8 +498,16 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
                merge_repeated=True, mask_index=0):
     """CTC decoding of logits (batch, time, classes). Greedy: the best class per step, repeats
-    merged, blanks dropped; beam_search: graphflow.ctc_decode's prefix beam search. Returns (decoded (1, batch, time) padded with -1, scores
-    (batch, 1) = -sum of the steps' best log-probabilities, as Keras' JAX backend)."""
+    merged, blanks dropped; beam_search: graphflow.ctc_decode's prefix beam search. Returns
+    (decoded (1, batch, time) padded with -1, scores). Greedy scores (batch, 1) are -sum of the
+    steps' largest *inputs* (not normalized), as Keras 3.15 on both TF and JAX:
+
+    >>> import numpy as np
+    >>> x = np.log(np.array([[[0.1, 0.6, 0.3], [0.7, 0.2, 0.1]]], "float32"))
+    >>> d, s = ctc_decode(x, [2])
+    >>> d.numpy().tolist(), round(float(s[0, 0]), 4)
+    ([[[1, -1]]], 0.8675)
+    """
     if strategy == "beam_search":
         return beam_search_decode(inputs, sequence_lengths, beam_width, top_paths, mask_index)
     if strategy != "greedy":
@@ -520,8 +528,8 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     packed = take_along_axis(best, _m.cast(order, "int32"), 1)
     count = _m.reduce_sum(_m.cast(keep, "int32"), axis=1, keepdims=True)
     decoded = _m.where(_m.less(_s.expand_dims(steps, 0), count), packed, _m.zeros_like(packed) - 1)
-    scores = -_m.reduce_sum(_m.where(valid, _m.reduce_max(lp, axis=-1), _m.zeros_like(lp[..., 0])),
-                            axis=1, keepdims=True)
+    top = _m.reduce_max(convert_to_tensor(inputs), axis=-1)
+    scores = -_m.reduce_sum(_m.where(valid, top, _m.zeros_like(top)), axis=1, keepdims=True)
     return _s.expand_dims(decoded, 0), scores
 
 
