@@ -39,6 +39,9 @@ Structure (imports point down only; tests/test_layers.py enforces it):
 10. applications - `keras`, `viz`, `data`, `distribute`, `checkpoint`, `saved_model`,
    `debugging`, `summary`.
 """
+from .lazy import PausedGC as _PausedGC
+_IMPORTING = _PausedGC()     # no garbage collection while the package imports (lazy.PausedGC)
+
 import builtins as _builtins
 import collections as _collections
 import contextlib as _contextlib
@@ -558,3 +561,4 @@ nn.__dict__.update({_n: getattr(_c3, _n) for _n in (
     "conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "pool", "max_pool_with_argmax",
     "dilation2d", "erosion2d", "fractional_max_pool", "fractional_avg_pool")})
 strings.__dict__.update({_n: getattr(_stru, _n) for _n in _stru.__all__})
+_IMPORTING.end()

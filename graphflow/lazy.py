@@ -16,6 +16,7 @@ the value is then stored in the package's namespace, so later reads are plain lo
 '[1, 2]'
 """
 import functools
+import gc
 import importlib
 import sys
 import types
@@ -76,3 +77,31 @@ def lazy_attributes(module_globals, submodules=(), table=None):
     def __dir__():
         return sorted(set(module_globals) | set(makers))
     return __getattr__, __dir__
+
+
+class PausedGC:
+    """Python's cyclic garbage collector off from construction until `end()` (or until this
+    object is freed, e.g. when a package import that made it fails), then on again if it was on.
+
+    `import graphflow` creates ~30,000 objects and none of them is garbage: the collector's ~60
+    passes over them meanwhile cost ~8-13 ms of CPU (measured: 158 -> 145 ms for the import with
+    numpy's, load ~8), time a fresh process spends before its first step.
+
+    >>> gc.isenabled()
+    True
+    >>> paused = PausedGC(); gc.isenabled()
+    False
+    >>> paused.end(); gc.isenabled()
+    True
+    """
+
+    def __init__(self):
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def end(self):
+        if self.was_enabled:
+            self.was_enabled = False
+            gc.enable()
+
+    __del__ = end
