@@ -33,3 +33,31 @@ def test_stacked_cells_return_state_structure_as_keras_3():
     np.testing.assert_allclose(c, c_ref.numpy(), rtol=1e-5, atol=1e-6)
     w, bias = m.layers[-1].get_weights()
     np.testing.assert_allclose(y, b @ w + bias, rtol=1e-5, atol=1e-6)
+
+
+def test_custom_get_config_kept_as_written(tmp_path):
+    """keras.io "Customizing Saving and Serialization": a layer whose `get_config` returns only
+    its own arguments (and whose __init__ takes no base kwargs) - Keras 3.15 stores exactly that
+    dict, and the model saves and loads (Sequential and functional) with the same outputs."""
+    class Scale(keras.layers.Layer):
+        def __init__(self, factor):
+            super().__init__()
+            self.factor = factor
+
+        def call(self, x):
+            return x * self.factor
+
+        def get_config(self):
+            return {"factor": self.factor}
+
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    seq = keras.Sequential([keras.Input((3,)), Scale(2.0), keras.layers.Dense(2)])
+    assert seq.get_config()["layers"][1]["config"] == {"factor": 2.0}   # Keras 3.15
+    inp = keras.Input((3,))
+    fun = keras.Model(inp, keras.layers.Dense(2)(Scale(3.0)(inp)))
+    for m, factor in ((seq, 2.0), (fun, 3.0)):
+        path = str(tmp_path / "m.keras")
+        m.save(path)
+        back = keras.models.load_model(path, custom_objects={"Scale": Scale})
+        k, b = m.layers[-1].get_weights()
+        np.testing.assert_allclose(back.predict(x, verbose=0), factor * x @ k + b, rtol=1e-5)

@@ -288,6 +288,13 @@ def layer_config(layer):
         if p in layer.__dict__ and not isinstance(layer.__dict__[p], (Variable, Tensor)):
             cfg[p] = layer.__dict__[p]
     own = layer.get_config()
+    definer = next(k for k in type(layer).__mro__ if "get_config" in k.__dict__)
+    if not definer.__module__.startswith("graphflow."):
+        # a get_config written in user code is the config, as it is (Keras 3): one that
+        # leaves out the base keys gets none added (its __init__ may not take them)
+        if "dtype" in own:
+            own["dtype"] = cfg["dtype"]
+        return {k: _jsonable(v, k) for k, v in own.items()}
     own.pop("dtype", None)
     cfg.update(own)
     return {k: _jsonable(v, k) for k, v in cfg.items()}
@@ -580,7 +587,7 @@ def _model_from_config(cls, config, custom_objects):
     for name, layer in layers.items():
         if isinstance(layer, InputLayer):
             outputs[(name, 0)] = [layer.output]
-    pending = [(lc.get("name", lc["config"]["name"]), i, node)
+    pending = [(lc["name"] if "name" in lc else lc["config"]["name"], i, node)
                for lc in layer_cfgs for i, node in enumerate(lc.get("inbound_nodes", []))]
 
     def decode(x):
