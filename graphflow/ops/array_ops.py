@@ -10,6 +10,7 @@ array([1, 3, 6], dtype=int32)
 """
 import builtins as _builtins
 import collections
+import math as _math
 import string as _string
 
 import numpy as np
@@ -342,8 +343,45 @@ def _einsum_jvp(i, o, tangents, equation):
     return out
 
 
-EINSUM = defop("einsum", lambda *xs, equation: np.einsum(equation, *xs), _einsum_rule, _einsum_vjp,
-               jvp=_einsum_jvp)
+def _einsum_impl(*xs, equation):
+    """numpy's einsum, with a two-operand contraction run as one (batched) BLAS matmul:
+    `np.einsum` without `optimize` loops in C without BLAS (an attention score product took
+    ~100x longer than the same `np.matmul`), and `optimize=True` re-plans on every call.
+    Indices of one operand only and not in the output are summed first; batch indices stay
+    separate dims, so np.matmul broadcasts them as einsum does."""
+    subs, out = _parse_einsum(equation, len(xs))
+    if len(xs) != 2 or any(len(set(s)) != len(s) for s in subs + [out]):
+        return np.einsum(equation, *xs, optimize=len(xs) > 2)
+    (sa, sb), (a, b) = subs, xs
+    a, sa = _sum_unused(a, sa, sb + out)
+    b, sb = _sum_unused(b, sb, sa + out)
+    batch = [c for c in sa if c in sb and c in out]
+    contract = [c for c in sa if c in sb and c not in out]
+    fa = [c for c in sa if c not in sb]
+    fb = [c for c in sb if c not in sa]
+    if any(a.shape[sa.index(c)] != b.shape[sb.index(c)] for c in contract):
+        return np.einsum(equation, *xs)   # a size-1 contracted index broadcast: rare
+    a = a.transpose([sa.index(c) for c in batch + fa + contract])
+    b = b.transpose([sb.index(c) for c in batch + contract + fb])
+    nb = len(batch)
+    da, db = a.shape[nb:nb + len(fa)], b.shape[nb + len(contract):]
+    k = _math.prod(a.shape[nb + len(fa):])
+    r = np.matmul(a.reshape(a.shape[:nb] + (_math.prod(da), k)),
+                  b.reshape(b.shape[:nb] + (k, _math.prod(db))))
+    r = r.reshape(r.shape[:nb] + da + db)
+    order = batch + fa + fb
+    return r.transpose([order.index(c) for c in out])
+
+
+def _sum_unused(x, sx, keep):
+    """`x` (subscripts `sx`) summed over the indices not in `keep`, and its new subscripts."""
+    drop = tuple(i for i, c in enumerate(sx) if c not in keep)
+    if not drop:
+        return x, sx
+    return x.sum(axis=drop), "".join(c for c in sx if c in keep)
+
+
+EINSUM = defop("einsum", _einsum_impl, _einsum_rule, _einsum_vjp, jvp=_einsum_jvp)
 
 
 def _expand_ellipsis(eq, xs):
