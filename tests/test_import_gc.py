@@ -34,3 +34,20 @@ def test_a_failed_import_turns_it_back_on():
     with pytest.raises(ImportError):
         failing_import()
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("setting", [None, "0"])
+def test_the_packages_objects_are_frozen_unless_asked_not_to(setting):
+    import os
+    env = dict(os.environ)
+    env.pop("GRAPHFLOW_GC_FREEZE", None)
+    if setting is not None:
+        env["GRAPHFLOW_GC_FREEZE"] = setting
+    code = ("import gc, graphflow\n"
+            "import graphflow.ops.registry as r\n"
+            "print(gc.get_freeze_count() > 10000, gc.is_tracked(r.OPS),\n"
+            "      any(o is r.OPS for o in gc.get_objects()))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout.split()
+    # frozen: the op table is still tracked, but in no generation a collection scans
+    assert out == (["True", "True", "False"] if setting is None else ["False", "True", "True"])
