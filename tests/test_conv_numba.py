@@ -210,7 +210,8 @@ def test_gemm_chunks_and_columns_block_by_block(n):
     w = R.standard_normal((3, 3, 8, 7)).astype(np.float32)
     a = dict(strides=(1, 1), pads=((0, 0), (0, 0)), dilations=(1, 1), groups=1)
     assert conv._gemm_rows(n, 8 * 8 * 72 * 8) < n or not conv.pool().helpers
-    blas = [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()]
+    # (by library: the switch may take on scipy's BLAS at a numba-loaded kernel's first call)
+    blas = {c.filepath: c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()}
     for block in (conv.BLOCK_BYTES, 2 * 8 * 8 * 72 * 4):
         conv_block = conv.BLOCK_BYTES
         conv.BLOCK_BYTES = block
@@ -226,7 +227,8 @@ def test_gemm_chunks_and_columns_block_by_block(n):
             run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x2, ct, tol=4e-4)
         finally:
             conv.BLOCK_BYTES = conv_block
-    assert [c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()] == blas
+    after = {c.filepath: c.get_num_threads() for c in conv.SINGLE_BLAS.controllers()}
+    assert {p: after[p] for p in blas} == blas
 
 
 @pytest.mark.parametrize("xs, ws, strides, dil, pads", [CONV_GEOMETRY[0], CONV_GEOMETRY[3],
@@ -653,3 +655,48 @@ def test_each_batch_chunk_is_one_kernel_call(monkeypatch):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-4, err_msg=op)
         assert sorted(calls) == [4, 4, 4] or (not conv.pool().helpers and calls == [12]), (
             op, calls)
+
+
+def test_blocks_count_the_product_rows_too(monkeypatch):
+    """An im2col/col2im block's bytes count its columns and the product rows they meet (the
+    output's or the cotangent's channels per pixel): a 3x3 convolution of one input channel
+    into 32 has 9 columns but 32 output values per pixel - blocks sized by the columns alone
+    held 3.6x the bytes meant (the conv step's first layer: 8 images per block, measured
+    slower than 4)."""
+    per = (3, 2, 5)
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 7 * 30 * 4)
+    assert conv._block(8, per, np.dtype("float32")).shape == (4, 3, 2, 5)        # 7 fit
+    assert conv._block(8, per, np.dtype("float32"), 5).shape == (3, 3, 2, 5)     # 3 fit
+    assert conv._block(8, per, np.dtype("float32"), 10 ** 6).shape == (1, 3, 2, 5)
+    # the conv step's first layer at the default size: blocks of 4 of a chunk's 8 images
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 1 << 19)
+    assert conv._block(8, (26, 26, 9), np.dtype("float32"), 32).shape[0] == 4
+
+
+def test_blas_switch_controls_the_blas_a_kernel_loads(monkeypatch):
+    """A kernel loaded through numba calls scipy's BLAS (numba's helper), a library apart from
+    numpy's. `_blas_for` puts it under `SINGLE_BLAS` also when the switch was never used
+    before and the process's library scan (shared, cached) predates scipy's BLAS: that scan
+    had left scipy's BLAS on all its threads inside every chunk (their spinning measured up
+    to 8x one thread's CPU time for a conv layer)."""
+    pytest.importorskip("threadpoolctl")
+    pytest.importorskip("scipy.linalg.cython_blas")
+    from threadpoolctl import ThreadpoolController
+
+    from graphflow import blas_threads
+    every = list(ThreadpoolController().lib_controllers)
+    numpy_libs = np.__file__.rsplit("/", 2)[0] + "/numpy"     # numpy/ and numpy.libs/
+    later = [c.filepath for c in every
+             if c.user_api == "blas" and not c.filepath.startswith(numpy_libs)]
+    if not later:
+        pytest.skip("scipy shares numpy's BLAS here")
+    scanned_before = [c for c in every if c.filepath not in later]
+    monkeypatch.setattr(blas_threads, "_LIBS", [scanned_before])
+    fresh = blas_threads._SingleThreadedBlas()
+    monkeypatch.setattr(conv, "SINGLE_BLAS", fresh)
+    monkeypatch.setattr(conv, "_BLAS_READY", set())
+    conv._blas_for(types.SimpleNamespace(fn=lambda: None))     # a numba-loaded kernel
+    known = {c.filepath for c in fresh.controllers()}
+    assert set(later) <= known, (later, known)
+    with fresh:
+        assert all(get() == 1 for get, _ in fresh.switches)
