@@ -165,10 +165,8 @@ class ConcreteFunction:
             self.optimized, fused = cached.hit
         self.backend = backend
         t1 = time.perf_counter()
-        self._executor = _make_executor(self.optimized, backend, fused)
-        keep = getattr(self._executor, "keep_thread_choice", None)
-        if keep is not None and cached.side_path is not None:   # a warm start: no thread probe
-            keep(cached.side_path)
+        # (side: where the backend keeps what it learns about the plan, next to the entry)
+        self._executor = _make_executor(self.optimized, backend, fused, cached.side_path)
         self.timings = {"trace": trace_seconds, "passes": t1 - t0,
                         "executor": time.perf_counter() - t1}
         self._fused = getattr(self._executor, "graph", None)
@@ -366,9 +364,9 @@ class ConcreteFunction:
         return self._call_flat(arrays)
 
 
-def _make_executor(graph, backend, fused=None):
+def _make_executor(graph, backend, fused=None, side=None):
     """The backend's plan of `graph` (`fused`: the numba backend's fused graph of it, from the
-    plan cache)."""
+    plan cache; `side`: the cache entry's path without extension, for the backend's files)."""
     if graph.symbolic:   # unknown dims: one backend plan per concrete shape, bound per call
         from .evaluate import PerShapePlan
         return PerShapePlan(graph, lambda g: _make_executor(g, backend))
@@ -378,7 +376,7 @@ def _make_executor(graph, backend, fused=None):
         except ImportError:   # backend not available: the reference executor is always correct
             backend = "numpy"
         else:
-            return NumbaPlan(graph, fused=fused)
+            return NumbaPlan(graph, fused=fused, side=side)
     from .backends.numpy_exec import NumpyPlan
     return NumpyPlan(graph)
 

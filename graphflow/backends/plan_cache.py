@@ -301,9 +301,10 @@ class Lookup:
 
     @property
     def side_path(self):
-        """Where the backend may keep what it learns about this plan while it runs (the numba
-        plan's thread choice: `NumbaPlan.keep_thread_choice`), or None when not cached."""
-        return None if self.key is None else self.path[:-len(".plan")] + ".threads"
+        """The entry's path without its extension, where the backend may keep what it learns
+        about this plan (the numba plan's compiled steps and thread choice: `<side>.steps`,
+        `<side>.threads`), or None when the graph is not cached."""
+        return None if self.key is None else self.path[:-len(".plan")]
 
     def store(self, optimized, fused=None):
         """Write the entry (atomically; a read-only or full disk leaves the cache as it is)."""
