@@ -61,3 +61,57 @@ def test_custom_get_config_kept_as_written(tmp_path):
         back = keras.models.load_model(path, custom_objects={"Scale": Scale})
         k, b = m.layers[-1].get_weights()
         np.testing.assert_allclose(back.predict(x, verbose=0), factor * x @ k + b, rtol=1e-5)
+
+
+def test_layer_metric_updated_in_call_is_logged():
+    """keras.io "Endpoint layer pattern": a Metric attribute of a layer, updated in the layer's
+    `call`, is one of `model.metrics` and is logged by fit / evaluate (Keras 3.15:
+    history keys ['binary_accuracy', 'loss'], metrics ['loss', 'binary_accuracy'])."""
+    class LogisticEndpoint(keras.layers.Layer):
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+            self.accuracy_fn = keras.metrics.BinaryAccuracy()
+
+        def call(self, targets, logits, sample_weights=None):
+            loss = self.loss_fn(targets, logits, sample_weights)
+            self.add_loss(loss)
+            self.accuracy_fn.update_state(targets, logits, sample_weights)
+            return keras.ops.softmax(logits)
+
+    inputs = keras.Input((5,), name="inputs")
+    logits = keras.layers.Dense(1)(inputs)
+    targets = keras.Input((1,), name="targets")
+    sample_weights = keras.Input((1,), name="sample_weights")
+    preds = LogisticEndpoint()(targets, logits, sample_weights)
+    model = keras.Model([inputs, targets, sample_weights], preds)
+    rng = np.random.default_rng(0)
+    data = {"inputs": rng.normal(size=(32, 5)).astype("float32"),
+            "targets": (rng.uniform(size=(32, 1)) > 0.5).astype("float32"),
+            "sample_weights": rng.uniform(size=(32, 1)).astype("float32")}
+    model.compile(keras.optimizers.Adam(1e-3))
+    h = model.fit(data, epochs=2, batch_size=8, verbose=0)
+    assert sorted(h.history) == ["binary_accuracy", "loss"]
+    assert [m.name for m in model.metrics] == ["loss", "binary_accuracy"]
+    for _ in range(2):   # reset between runs: the same value twice
+        ev = model.evaluate(data, batch_size=8, verbose=0, return_dict=True)
+        dense, = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
+        k, b = dense.get_weights()
+        pred = (data["inputs"] @ k + b) > 0.5
+        w = data["sample_weights"]
+        want = float((w * (pred == (data["targets"] > 0.5))).sum() / w.sum())
+        np.testing.assert_allclose(ev["binary_accuracy"], want, rtol=1e-5)
+
+
+def test_variance_scaling_axes_as_keras_315():
+    """Keras 3.15's VarianceScaling `input_axes` / `output_axes`: the fans are the products of
+    those axes; the presets' configs carry them (a Keras 3.15 file's initializer loads)."""
+    init = keras.initializers.VarianceScaling(2.0, "fan_out", "uniform", seed=1,
+                                              input_axes=[0], output_axes=[1])
+    w = init((30, 4, 50)).numpy()
+    limit = np.sqrt(3 * 2.0 / 4)   # fan_out = shape[1]
+    assert np.abs(w).max() <= limit and np.abs(w).max() > 0.9 * limit
+    assert keras.initializers.HeNormal().get_config() == {
+        "seed": None, "input_axes": None, "output_axes": None}
+    back = keras.initializers.deserialize(keras.initializers.serialize(init))
+    assert (back.input_axes, back.output_axes, back.mode) == ([0], [1], "fan_out")

@@ -15,9 +15,13 @@ from ..ops import random_ops as _r
 from ..tensor import convert_to_tensor
 
 
-def _compute_fans(shape):
-    """(fan_in, fan_out) as Keras computes them (kernels: receptive field times channels)."""
+def _compute_fans(shape, input_axes=None, output_axes=None):
+    """(fan_in, fan_out) as Keras computes them (kernels: receptive field times channels; with
+    both `input_axes` and `output_axes` given, the products of those axes, as Keras 3.15)."""
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return (int(np.prod([shape[a] for a in input_axes])),
+                int(np.prod([shape[a] for a in output_axes])))
     if len(shape) < 1:
         return 1, 1
     if len(shape) == 1:
@@ -101,7 +105,8 @@ class RandomUniform(Initializer):
 class VarianceScaling(Initializer):
     """scale / fan (fan_in, fan_out or their average); normal (truncated) or uniform draws."""
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
         if scale <= 0:
             raise ValueError(f"VarianceScaling: scale must be positive, got {scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -111,9 +116,10 @@ class VarianceScaling(Initializer):
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError(f"VarianceScaling: invalid distribution {distribution!r}")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def __call__(self, shape, dtype=None):
-        fan_in, fan_out = _compute_fans(shape)
+        fan_in, fan_out = _compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
         dt = _dtype(dtype)
@@ -127,8 +133,9 @@ class VarianceScaling(Initializer):
         return _r.uniform(tuple(shape), -limit, limit, dt, self.seed)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "seed": self.seed}
+        return {"seed": self.seed, "scale": self.scale, "mode": self.mode,
+                "distribution": self.distribution, "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
 
 class Orthogonal(Initializer):
@@ -189,11 +196,12 @@ OrthogonalInitializer = Orthogonal
 
 def _preset(name, scale, mode, distribution):
     class Preset(VarianceScaling):
-        def __init__(self, seed=None):
-            super().__init__(scale, mode, distribution, seed)
+        def __init__(self, seed=None, input_axes=None, output_axes=None):
+            super().__init__(scale, mode, distribution, seed, input_axes, output_axes)
 
         def get_config(self):
-            return {"seed": self.seed}
+            return {"seed": self.seed, "input_axes": self.input_axes,
+                    "output_axes": self.output_axes}
     Preset.__name__ = Preset.__qualname__ = name
     return Preset
 

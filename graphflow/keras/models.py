@@ -999,10 +999,14 @@ class Model(Layer):
         if self.compiled_loss is not None:
             out.extend(self.compiled_loss.output_trackers.values())
         ids = {id(m) for m in out}
-        for v in self._tracked_values():
-            if isinstance(v, _metrics.Metric) and id(v) not in ids:
-                ids.add(id(v))
-                out.append(v)
+        for layer in self._flatten_layers():
+            if isinstance(layer, _metrics.Metric) or (layer is not self and
+                                                      isinstance(layer, Model)):
+                continue   # (an inner model's own trackers are its fit's, as Keras 3)
+            for v in layer._tracked_values():
+                if isinstance(v, _metrics.Metric) and id(v) not in ids:
+                    ids.add(id(v))
+                    out.append(v)
         return out
 
     @property
