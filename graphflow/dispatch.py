@@ -19,7 +19,8 @@ from operator import attrgetter
 
 from . import state as _state
 from .errors import InvalidArgumentError
-from .ops.registry import OPS, op_error
+from .blas_threads import SINGLE_BLAS, busy_now
+from .ops.registry import ANCHOR, OPS, op_error
 from .tensor import Tensor, Variable, convert_args
 
 _value_of = attrgetter("_value")
@@ -75,7 +76,11 @@ def bind(op, args, attrs):
         if attrs or not _rule_passed(op, vals):
             op.rule(*vals, **attrs)
         try:
-            val = op.impl(*vals, **attrs) if attrs else op.impl(*vals)
+            if (op.kind == ANCHOR or op.facts.get("blas")) and busy_now():
+                with SINGLE_BLAS:   # no idle core: more BLAS threads only wait (see blas_threads)
+                    val = op.impl(*vals, **attrs)
+            else:
+                val = op.impl(*vals, **attrs) if attrs else op.impl(*vals)
         except InvalidArgumentError:
             raise
         except Exception as e:   # a numpy error the rule did not foresee: still name the op

@@ -46,3 +46,19 @@ def test_busy_machine_runs_on_one_blas_thread():
 def test_plan_without_products_has_no_chooser():
     f = tf.function(lambda a: tf.exp(a) + 1., jit_compile=False)
     assert _plan(f, np.ones(3, "f4")).choice is None
+
+
+def test_eager_products_use_one_blas_thread_while_no_core_is_idle(monkeypatch):
+    from graphflow import dispatch
+    from graphflow.ops.registry import OPS
+    depth, impl = [], OPS["matmul"].impl
+
+    def probe(*a, **k):
+        depth.append(SINGLE_BLAS.depth)
+        return impl(*a, **k)
+    monkeypatch.setattr(OPS["matmul"], "impl", probe)
+    x = tf.constant(np.eye(3, dtype="f4"))
+    for busy in (True, False):
+        monkeypatch.setattr(dispatch, "busy_now", lambda b=busy: b)
+        np.testing.assert_array_equal(tf.matmul(x, x).numpy(), np.eye(3))
+    assert depth == [1, 0]

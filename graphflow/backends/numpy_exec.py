@@ -19,16 +19,12 @@ import time
 
 from .. import evaluate as _ref
 from ..blas_threads import SINGLE_BLAS
-from ..ops.registry import ANCHOR, OPS
+from ..ops.registry import OPS, runs_blas
 from .numba.blas_choice import BlasChoice
-
-#: ops whose numpy impls run BLAS/LAPACK products (besides the op table's ANCHOR kind)
-_BLAS_OPS = frozenset({"einsum", "conv2d_backprop_input", "conv2d_backprop_filter"})
 
 
 def _uses_blas(graph):
-    return any(d["op"] in _BLAS_OPS or OPS[d["op"]].kind == ANCHOR
-               for _, d in graph.nx.nodes(data=True))
+    return any(runs_blas(OPS[d["op"]]) for _, d in graph.nx.nodes(data=True))
 
 
 class NumpyPlan(_ref.NumpyPlan):

@@ -381,7 +381,7 @@ def _sum_unused(x, sx, keep):
     return x.sum(axis=drop), "".join(c for c in sx if c in keep)
 
 
-EINSUM = defop("einsum", _einsum_impl, _einsum_rule, _einsum_vjp, jvp=_einsum_jvp)
+EINSUM = defop("einsum", _einsum_impl, _einsum_rule, _einsum_vjp, jvp=_einsum_jvp, blas=True)
 
 
 def _expand_ellipsis(eq, xs):

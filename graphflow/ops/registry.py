@@ -127,6 +127,16 @@ class OpDef:
         return f"<op {self.name}>"
 
 
+def runs_blas(op):
+    """True if `op`'s numpy impl runs BLAS/LAPACK products: its kind is ANCHOR or it has the
+    fact `blas=True` (einsum). Executors choose BLAS threads around such ops.
+
+    >>> runs_blas(OPS["matmul"]), runs_blas(OPS["add"])
+    (True, False)
+    """
+    return op.kind == ANCHOR or bool(op.facts.get("blas"))
+
+
 def defop(name, impl, rule, vjp=None, *, jvp=None, kind=OTHER, effects=(), nondiff_reason=None,
           doc="", **facts):
     """Register a primitive op in the table and return its OpDef.

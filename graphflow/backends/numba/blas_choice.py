@@ -54,6 +54,7 @@ machine) is ignored. `GRAPHFLOW_PLAN_THREADS=auto`
 import json
 import os
 
+from ...blas_threads import no_idle_core, others_running
 from .threads import usable_cores
 
 #: calls between trials of the other mode: starts here, doubles after each losing trial
@@ -65,20 +66,6 @@ MARGIN = 0.85
 WINDOW = 16
 
 
-def others_running():
-    """Threads other than the caller that are runnable on the machine right now (the
-    'running/total' field of /proc/loadavg counts the reader too); None where unknown.
-
-    >>> n = others_running(); n is None or n >= 0
-    True
-    """
-    try:
-        with open("/proc/loadavg", "rb") as f:
-            return max(0, int(f.read().split()[3].split(b"/")[0]) - 1)
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def busy():
     """True if no core is idle now: at least `usable_cores() - 1` (and at least one) other
     threads are runnable on this process's cores, so a call on all cores would wait for a time
@@ -88,11 +75,7 @@ def busy():
     >>> busy() in (True, False)
     True
     """
-    n = others_running()
-    if n is None:
-        return False
-    mine, total = usable_cores(), os.cpu_count() or 1
-    return n * min(1.0, mine / total) >= max(1, mine - 1)
+    return no_idle_core(others_running(), usable_cores(), os.cpu_count())
 
 
 def _setting():

@@ -13,19 +13,9 @@ prange kernel took 8.0 ms with omp, 3.7 ms with workqueue, 4.3 ms serial).
 import os
 import sys
 
-from ...blas_threads import lib_controllers
+from ...blas_threads import lib_controllers, usable_cores  # noqa: F401  (re-exported)
 
 _configured = None
-
-
-def usable_cores():
-    n = os.environ.get("GRAPHFLOW_NUM_THREADS")
-    if n:
-        return max(1, int(n))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def configure():
