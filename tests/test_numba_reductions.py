@@ -986,3 +986,45 @@ def test_row_reduction_epilogues_without_keepdims_join_the_kernel():
             np.testing.assert_allclose(a, w, rtol=1e-5, atol=1e-5, equal_nan=True)
             z = (a == 0) & (w == 0)
             np.testing.assert_array_equal(np.signbit(a[z]), np.signbit(w[z]))
+
+
+# ------------------------------------------------------------------ float max/min on floats
+def _nan_rows(dtype, n=1000):
+    """Rows long enough for the vector loop (16 lanes x 4) and its remainder: a NaN in a lane
+    of the vector body, one (negative) in the remainder, one first, all -inf, all NaN, +inf
+    with NaN after it, signed zeros only, and plain values."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((9, n)).astype(dtype)
+    x[0, 37] = np.nan
+    x[1, n - 1] = -np.nan
+    x[2, 0] = np.nan
+    x[3] = -np.inf
+    x[4] = np.nan
+    x[5, 3], x[5, 700] = np.inf, np.nan
+    x[6] = np.where(rng.random(n) < 0.5, -0.0, 0.0)
+    x[7, 500] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_max_min_on_floats_with_a_nan_flag(dtype):
+    """Scalar float max/min accumulators (full and row reductions, arg reductions' best value,
+    a softmax-shaped kernel's row max) run on floats with vmath.fmax_nn/fmin_nn (vmaxps) and
+    a NaN flag ORed alongside: NaN anywhere in a row - any lane of the vector body, the
+    remainder, -nan - gives NaN (argmax/argmin: the first NaN), as numpy's."""
+    x = _nan_rows(dtype)
+
+    def fn(x):
+        m = tf.reduce_max(x, 1, keepdims=True)
+        return [tf.reduce_max(x, 1), tf.reduce_min(x, 1), tf.reduce_max(x), tf.reduce_min(x[3:5]),
+                tf.argmax(x, 1), tf.argmin(x, 1),
+                tf.math.log(tf.reduce_sum(tf.exp(x - m), 1)) + m[:, 0]]
+    got, want, plan = both(fn, x)
+    for a, b in zip(got[:-1], want[:-1]):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got[-1], want[-1], rtol=4e-7, equal_nan=True)  # (sum order)
+    np.testing.assert_array_equal(got[0][:6], [np.nan] * 3 + [-np.inf] + [np.nan] * 2)
+    np.testing.assert_array_equal(got[4][[0, 1, 2, 4, 5]], [37, 999, 0, 0, 700])
+    srcs = "\n".join(k.source for k in plan.kernels)
+    assert "fmax_nn(" in srcs and "fmin_nn(" in srcs and "maxkey_" not in srcs, srcs

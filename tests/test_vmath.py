@@ -198,3 +198,62 @@ def test_kernels_use_512_bit_vectors_on_avx512():
     out = np.empty_like(X)
     narrow(X, out)
     np.testing.assert_array_equal(out.view(np.int32), _run('exp', X).view(np.int32))
+
+
+@numba.njit(error_model='numpy', fastmath={'contract'})
+def _max_min_nan(x):
+    """(max, min) of x as the fused kernels reduce floats: fmax_nn/fmin_nn plus a NaN flag."""
+    wide_vectors()
+    hi, lo, nan = x[0], x[0], False
+    for i in range(x.shape[0]):
+        v = x[i]
+        hi = vm.fmax_nn(v, hi)
+        lo = vm.fmin_nn(v, lo)
+        nan = nan | (v != v)
+    return (x[0] * np.nan, x[0] * np.nan) if nan else (hi, lo)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_max_min_with_a_nan_flag_vectorize_and_propagate_nan(dtype):
+    """fmax_nn/fmin_nn: a NaN at any position (every lane of the vector body, the remainder)
+    gives NaN; +-inf and extremes as numpy's; the loop is packed vmaxps/vminps (x86)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(203).astype(dtype)
+    assert _max_min_nan(x) == (x.max(), x.min())
+    for i in range(x.size):
+        y = x.copy()
+        y[i] = np.nan if i % 2 else -np.nan
+        hi, lo = _max_min_nan(y)
+        assert np.isnan(hi) and np.isnan(lo), i
+    y = x.copy()
+    y[[5, 150]] = np.inf, -np.inf
+    assert _max_min_nan(y) == (np.inf, -np.inf)
+    assert _max_min_nan(np.full(70, -np.inf, dtype)) == (-np.inf, -np.inf)
+    if platform.machine().lower() in ('x86_64', 'amd64'):
+        asm = _max_min_nan.inspect_asm(_max_min_nan.signatures[-1])
+        sfx = 'ps' if dtype == np.float32 else 'pd'
+        assert re.search(rf'\bvmax{sfx}\s+[^\n]*%[yz]mm', asm), 'no packed max'
+        assert re.search(rf'\bvmin{sfx}\s+[^\n]*%[yz]mm', asm), 'no packed min'
+
+
+@numba.njit(error_model='numpy', fastmath=vm.FASTMATH_FLAGS)
+def _exp_both(x, a, b):
+    wide_vectors()
+    for i in range(x.shape[0]):
+        a[i] = vm._exp_f32_bits(x[i])
+        b[i] = vm._exp_f32_scalef(x[i])
+
+
+@pytest.mark.skipif(not vm.SCALEF, reason='no AVX-512 (vscalefps) on this CPU')
+def test_exp_scalef_gives_the_same_bits():
+    """exp_f32 with the 2**n scaling in one vscalefps (AVX-512) equals the integer-bits
+    version bit for bit: every 4099th bit pattern (NaN payloads aside), the specials, the
+    gradual-underflow range and the overflow edge; the loop uses vscalefps."""
+    x = np.concatenate([_inputs(), np.linspace(-110, -80, 30001, dtype=np.float32),
+                        np.linspace(80, 90, 10001, dtype=np.float32)])
+    a, b = np.empty_like(x), np.empty_like(x)
+    _exp_both(x, a, b)
+    nan = np.isnan(a)
+    np.testing.assert_array_equal(np.isnan(b), nan)
+    np.testing.assert_array_equal(a[~nan].view(np.int32), b[~nan].view(np.int32))
+    assert 'vscalefps' in _exp_both.inspect_asm(_exp_both.signatures[0])

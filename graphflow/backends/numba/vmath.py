@@ -32,6 +32,11 @@ checked exhaustively (every float32 with |x| in [2**-30, 128) -- 2**30 for log1p
 tests/test_vmath.py asserts these bounds on every 4099th bit pattern, 200k values in [-20, 20]
 and the special values.
 
+On AVX-512 CPUs (`SCALEF`) exp_f32 (so sigmoid/softplus too) scales by 2**n with one
+vscalefps (`llvm.ldexp`), the same bits as the integer-exponent version. Reductions:
+`fmax_nn`/`fmin_nn` are the running max/min of a NaN-propagating float max/min reduction (with a
+separate NaN flag; see there).
+
 NaN in -> NaN out; infinities, overflow to inf and saturation to 0/+-1 are exact.
 Subnormals: subnormal results are produced by gradual underflow (exp, sigmoid, softplus ...) and
 subnormal inputs are handled (log scales them up first).  This assumes numba's default FP
@@ -61,7 +66,8 @@ from numba.extending import intrinsic
 __all__ = ['FASTMATH_FLAGS', 'FLOAT32_FUNCS', 'SOURCE_HASH', 'bitcast_f32_to_i32',
            'bitcast_i32_to_f32', 'exp_f32', 'expm1_f32', 'log_f32', 'log1p_f32', 'tanh_f32',
            'sigmoid_f32', 'softplus_f32', 'erf_f32', 'FLOAT64_FUNCS', 'bitcast_f64_to_i64',
-           'bitcast_i64_to_f64', 'radd_', 'rmul_', 'exp_f64', 'tanh_f64', 'log_f64', 'log1p_f64']
+           'bitcast_i64_to_f64', 'radd_', 'rmul_', 'fmax_nn', 'fmin_nn', 'exp_f64', 'tanh_f64',
+           'log_f64', 'log1p_f64']
 
 # fastmath without nnan/ninf: keeps NaN/Inf semantics, still allows FMA contraction etc.
 FLAGS = {'nsz', 'arcp', 'contract', 'afn', 'reassoc'}
@@ -146,6 +152,37 @@ rmul_ = _float_binop("rmul_", "fmul", _REASSOC, """acc * v for a float product r
 accumulator (see `radd_`).""")
 
 
+# NaN-propagating max/min reductions in 3 vector instructions per 16 values (vmaxps, an unordered
+# compare, a mask OR) instead of the 7 of an integer-key reduction (rt.maxkey_f32): the running
+# max is a compare + select carrying 'nnan' and 'nsz' (what LLVM's loop vectorizer needs to make
+# it a vmaxps reduction), and NaN is tracked apart, `nan = nan | (x != x)` (an OR reduction,
+# no flags), checked once after the loop: the result is NaN if any value was. A NaN reaching
+# the flagged select only makes the running max meaningless, and that value is then unused.
+# Memory-bound on one idle core either way; with both cores busy (another process on the
+# sibling), 4M float32: 0.72 ms vs 0.80 ms with keys, numpy's x.max() 0.69 ms (CPU time).
+_NNAN = ('nnan', 'nsz', 'contract')
+
+
+def _nn_pick(name, cmp):
+    def fn(typingctx, x, acc):
+        if not (x == acc and x in _FLOATS):
+            return None
+
+        def codegen(context, builder, sig, args):
+            c = builder.fcmp_ordered(cmp, args[0], args[1], flags=_NNAN)
+            return builder.select(c, args[0], args[1], flags=_NNAN)
+        return x(x, acc), codegen
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"The running {name[1:4]} of a reduction without NaN: x if x {cmp} acc else "
+                  "acc, a select LLVM vectorizes (NaN: see above; track it with x != x). "
+                  f"Example, in a kernel: ``m = {name}(np.float32(x[i]), m)``.")
+    return intrinsic(fn)
+
+
+fmax_nn = _nn_pick("fmax_nn", ">")
+fmin_nn = _nn_pick("fmin_nn", "<")
+
+
 _f = np.float32
 _i = np.int32
 
@@ -208,7 +245,7 @@ def _exp_reduce(xc):
 
 
 @_vm
-def exp_f32(x):
+def _exp_f32_bits(x):
     """float32 exp, max error 1 ulp (subnormal results: gradual underflow).
 
     exp(+inf)=inf, exp(-inf)=0, exp(NaN)=NaN, x > 88.7228 -> inf, x < -103.97 -> 0.
@@ -238,6 +275,58 @@ def exp_f32(x):
     res = res if _EXP_XMIN <= x else _ZERO
     res = res * _TWO_M64 if small else res          # the one rounding of a subnormal result
     return res if x <= _EXP_XMAX else x * _INF      # overflow -> inf; NaN -> NaN (its payload)
+
+
+def _host_has_avx512():
+    """True when kernels compile for this machine's CPU and it has AVX-512F (vscalefps)."""
+    import os
+
+    import llvmlite.binding as ll
+    if os.environ.get("NUMBA_CPU_NAME") or os.environ.get("NUMBA_CPU_FEATURES"):
+        return False            # portable kernels: no instruction the generic target lacks
+    try:
+        return bool(ll.get_host_cpu_features().get("avx512f", False))
+    except Exception:           # (llvmlite without host feature detection)
+        return False
+
+
+#: exp_f32 scales with one vscalefps (llvm.ldexp) where the CPU has AVX-512 (elsewhere
+#: LLVM expands a vector ldexp into scalar calls)
+SCALEF = _host_has_avx512()
+
+
+@intrinsic
+def _ldexp_f32(typingctx, y, n):
+    """y * 2**n rounded once (llvm.ldexp: one vscalefps per vector on AVX-512)."""
+    if not (y == types.float32 and n == types.int32):
+        return None
+
+    def codegen(context, builder, sig, args):
+        fnty = ir.FunctionType(ir.FloatType(), [ir.FloatType(), ir.IntType(32)])
+        fn = builder.module.globals.get("llvm.ldexp.f32.i32") or ir.Function(
+            builder.module, fnty, "llvm.ldexp.f32.i32")
+        return builder.call(fn, args)
+    return y(y, n), codegen
+
+
+@_vm
+def _exp_f32_scalef(x):
+    """float32 exp as `_exp_f32_bits` with the scaling by 2**n in one instruction: vscalefps
+    rounds y * 2**n once (subnormal results: gradual underflow; the same bits as
+    `_exp_f32_bits` on every 257th float32 bit pattern), instead of adding n to y's exponent
+    bits with a second path for results below 2**-64. 33 instead of 36 instructions per loop
+    iteration of 16 values; an L1-resident exp loop 1294 -> 1091 us (CPU time, load 8).
+    Below XMIN y is made 0 first (no underflow microcode assist, as `_exp_f32_bits`)."""
+    x = _f(x)
+    xc = _EXP_XMIN if _EXP_XMIN > x else x          # x86 max: NaN passes (fixed at the end)
+    tb, em1 = _exp_reduce(xc)
+    y = em1 + _ONE                                  # exp(r) in [0.7, 1.5]
+    y = y if _EXP_XMIN <= x else _ZERO
+    res = _ldexp_f32(y, _i(tb - _SHIFT_BITS))       # n: the shifter's low bits
+    return res if x <= _EXP_XMAX else x * _INF      # overflow -> inf; NaN -> NaN (its payload)
+
+
+exp_f32 = _exp_f32_scalef if SCALEF else _exp_f32_bits
 
 
 @_vm
