@@ -117,3 +117,19 @@ def test_a_warm_start_takes_the_saved_choice(tmp_path, monkeypatch):
     choice = again.get_concrete_function(x)._executor.blas_choice
     assert choice is not None and choice.phase == 2 and choice.seeded is not None
     assert choice.seeded == {"single": False, "cost": {True: 0.003, False: 0.001}}
+
+
+def test_a_saved_one_thread_choice_runs_the_first_call_on_one_thread(monkeypatch):
+    from graphflow.blas_threads import SINGLE_BLAS
+    monkeypatch.setattr(plan_mod, "no_idle_core", lambda: False)     # an idle machine
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((128, 256)).astype(np.float32)
+    b = rng.standard_normal((256, 160)).astype(np.float32)
+    f = tf.function(lambda x, w: tf.nn.relu(tf.matmul(x, w)) - 0.5)
+    plan = f.get_concrete_function(a, b)._executor
+    assert plan.blas_choice is not None and plan._first
+    plan.blas_choice.seed({"single": True, "cost": {True: 0.001, False: 0.004}})
+    depths, first = [], plan._calls[0]
+    plan._calls[0] = lambda vals: (depths.append(SINGLE_BLAS.depth), first(vals))
+    np.testing.assert_allclose(f(a, b).numpy(), np.maximum(a @ b, 0) - 0.5, rtol=1e-5, atol=1e-4)
+    assert depths == [1]

@@ -1060,8 +1060,10 @@ class NumbaPlan:
         """The steps, on all cores or one thread (see the module docstring)."""
         if self._first:
             try:
-                if self.blas_choice is not None and no_idle_core():
-                    with self.one_thread:   # all cores would wait for time slices
+                if self.blas_choice is not None and (self.blas_choice.single
+                                                     or no_idle_core()):
+                    # all cores would wait for time slices, or lost last time (a saved choice)
+                    with self.one_thread:
                         for call in self._calls:
                             call(vals)
                 else:
