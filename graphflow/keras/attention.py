@@ -220,7 +220,7 @@ class MultiHeadAttention(Layer):
                             bias_initializer=self.bias_initializer,
                             kernel_regularizer=self.kernel_regularizer,
                             bias_regularizer=self.bias_regularizer,
-                            activity_regularizer=self._activity, name=name, dtype=self._dtype)
+                            activity_regularizer=self._activity, name=name, dtype=self.dtype_policy)
         with self._own_scope():   # Keras 3 paths: 'multi_head_attention/query/kernel'
             layer.build(input_shape)
         return layer
@@ -250,7 +250,7 @@ class MultiHeadAttention(Layer):
         self._dot_product_equation, self._combine_equation, scores_rank = \
             _attention_equations(rank, axes)
         self._norm_axes = tuple(range(scores_rank - len(axes), scores_rank))
-        self._dropout_layer = Dropout(self.dropout, seed=self.seed, dtype=self._dtype)
+        self._dropout_layer = Dropout(self.dropout, seed=self.seed, dtype=self.dtype_policy)
         out_dims = self._output_shape or (query_shape[-1],)
         eq, bias, rank_out = _proj_equation(len(query_shape) - 1, 2, len(out_dims))
         self.output_dense = self._dense(

@@ -72,7 +72,7 @@ class GroupQueryAttention(MultiHeadAttention):
         self.key_dense = self._dense("bkm,mvh->bkvh", (None, kv, h), "vh", "key", key_shape)
         self.value_dense = self._dense("bkm,mvh->bkvh", (None, kv, h), "vh", "value",
                                        value_shape)
-        self._dropout_layer = Dropout(self.dropout, seed=self.seed, dtype=self._dtype)
+        self._dropout_layer = Dropout(self.dropout, seed=self.seed, dtype=self.dtype_policy)
         self.output_dense = self._dense("bquh,uhm->bqm", (None, self.feature_dim), "m",
                                         "attention_output",
                                         query_shape[:-1] + (self.num_query_heads, h))

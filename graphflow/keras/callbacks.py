@@ -198,7 +198,8 @@ class CallbackList:
     """Fans each hook out to a list of callbacks."""
 
     def __init__(self, callbacks=None, model=None, **params):
-        self.callbacks = list(callbacks or [])
+        # (a single callback too: Keras 3 flattens what it is given)
+        self.callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
         if model is not None:
             for c in self.callbacks:
                 c.set_model(model)

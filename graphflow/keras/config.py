@@ -15,6 +15,8 @@ are refused either way).
 import os as _os
 import warnings as _warnings
 
+from .. import dtypes as _dt
+
 
 def _env_int(name):
     value = _os.environ.get(name)
@@ -111,12 +113,18 @@ def dtype_policy():
 
 
 def set_dtype_policy(policy):
-    """Only 'float32' computes as asked; other policies raise (graphflow has no mixed
-    precision)."""
+    """Set the global dtype policy (a name such as 'mixed_float16' or a DTypePolicy): the
+    policy of layers created afterwards without a dtype (keras.mixed_precision)."""
     name = getattr(policy, "name", policy)
-    if name != "float32":
-        raise NotImplementedError(f"set_dtype_policy({name!r}): graphflow computes in float32 "
-                                  "only (no mixed precision)")
+    if not isinstance(name, str):
+        raise TypeError(f"set_dtype_policy: a policy name or DTypePolicy, got {policy!r}")
+    if name not in ("mixed_float16", "mixed_bfloat16"):
+        try:
+            name = _dt.as_dtype(name).name
+        except (TypeError, ValueError, KeyError):
+            raise ValueError(f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid "
+                             "policies include 'mixed_float16', 'mixed_bfloat16', and the name "
+                             "of any float dtype such as 'float32'.") from None
     _SETTINGS["dtype_policy"] = name
 
 

@@ -35,12 +35,16 @@ from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
 from . import composite_values as _cvals
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
+from . import mixed_precision as _mp
 
 # ------------------------------------------------------------------ names and call context
 _NAME_COUNTS = collections.defaultdict(int)
 # The `training` value of the enclosing layer call (per thread and asyncio task, like the trace
 # state: a layer called in another thread must not inherit this call's mode).
 _TRAINING = contextvars.ContextVar("graphflow_keras_training", default=None)
+#: Keras 3's autocast scope: the compute dtype floating layer weights are read as inside the
+#: call of a layer with a mixed dtype policy (None: read as stored); per thread as _TRAINING
+_AUTOCAST = contextvars.ContextVar("graphflow_keras_autocast", default=None)
 #: Keras' own name-scope path (layers being built or called, `keras.name_scope`): the prefix of
 #: a weight's `path`. TF's `tf.name_scope` does not enter it (as with Keras 3 on TensorFlow).
 _KERAS_PATH = contextvars.ContextVar("graphflow_keras_path", default=())
@@ -136,6 +140,47 @@ class KerasVariable(Variable):
     @property
     def path(self):
         return self._name
+
+    def _read(self):
+        # inside a mixed-precision layer's call a float weight reads as the compute dtype
+        # (Keras 3's autocasting); the cast is an op, so gradients reach the stored value
+        t = super()._read()
+        dt = _AUTOCAST.get()
+        if dt is not None and dt != t.dtype and t.dtype.is_floating:
+            t = _m.cast(t, dt)
+        return t
+
+    def _uncast(method):
+        def update(self, *args, **kwargs):   # updates read the stored value, as stored
+            token = _AUTOCAST.set(None)
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                _AUTOCAST.reset(token)
+        update.__name__, update.__doc__ = method.__name__, method.__doc__
+        return update
+
+    def _own_dtype(self, value):
+        """A floating value in the weight's dtype: Keras 3 converts what is assigned (a float16
+        update of a float32 weight in a mixed-precision layer)."""
+        if isinstance(value, Variable):
+            value = value._read()
+        if isinstance(value, Tensor) and value.dtype != self.dtype and \
+                value.dtype.is_floating and self.dtype.is_floating:
+            value = _m.cast(value, self.dtype)
+        return value
+
+    def assign(self, value, read_value=True):
+        return super().assign(self._own_dtype(value), read_value)
+
+    assign_add = _uncast(lambda self, delta, read_value=True:
+                         Variable.assign_add(self, self._own_dtype(delta), read_value))
+    assign_sub = _uncast(lambda self, delta, read_value=True:
+                         Variable.assign_sub(self, self._own_dtype(delta), read_value))
+    scatter_nd_update = _uncast(Variable.scatter_nd_update)
+    scatter_nd_add = _uncast(Variable.scatter_nd_add)
+    __setitem__ = _uncast(Variable.__setitem__)
+    del _uncast
 
 
 class KerasTensor:
@@ -326,14 +371,24 @@ class Layer(Module):
         cls.build = marked
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
-                 batch_input_shape=None, input_dim=None, batch_size=None, dynamic=False, **kwargs):
+                 batch_input_shape=None, input_dim=None, batch_size=None, dynamic=False,
+                 autocast=True, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}")
         self._name = name or unique_name(_snake(type(self).__name__))
         self._trainable = bool(trainable)
         if isinstance(dtype, dict):   # a Keras 3 DTypePolicy config (get_config()['dtype'])
             dtype = dtype.get("config", {}).get("name")
-        self._dtype = _dt.as_dtype(dtype or _dt.float32)
+        # Keras 3's dtype policy (None: the global one): weights are created in its variable
+        # dtype (_dtype), floating inputs cast to its compute dtype, weights autocast in call
+        self._dtype_policy = _mp.global_policy() if dtype is None else _mp.DTypePolicy(dtype)
+        if "bfloat16" in (self._dtype_policy.compute_dtype, self._dtype_policy.variable_dtype):
+            raise NotImplementedError(f"{type(self).__name__}: dtype policy "
+                                      f"{self._dtype_policy.name!r}: graphflow has no bfloat16 "
+                                      "dtype (use 'mixed_float16')")
+        self._dtype = _dt.as_dtype(self._dtype_policy.variable_dtype)
+        self._compute_dtype = _dt.as_dtype(self._dtype_policy.compute_dtype)
+        self.autocast = bool(autocast)
         self.built = False
         self._own_weights = []
         self._regularized = []
@@ -369,7 +424,16 @@ class Layer(Module):
 
     @property
     def compute_dtype(self):
+        return self._compute_dtype.name
+
+    @property
+    def variable_dtype(self):
         return self._dtype.name
+
+    @property
+    def dtype_policy(self):
+        """The layer's `keras.DTypePolicy` (its `dtype` argument, else the global policy)."""
+        return self._dtype_policy
 
     @property
     def trainable(self):
@@ -566,18 +630,21 @@ class Layer(Module):
         return inputs
 
     def _convert_inputs(self, inputs):
-        dt = self._dtype
+        dt = self._compute_dtype
 
         def conv(x):
             if isinstance(x, Variable):
                 x = x.read_value()
+            # (autocast=False: floating tensors and arrays as given, as Keras 3)
+            cast = dt.is_floating and self.autocast
             if isinstance(x, Tensor):
-                if x.dtype.is_floating and x.dtype != dt and dt.is_floating:
+                if x.dtype.is_floating and x.dtype != dt and cast:
                     return _m.cast(x, dt)
                 return x
             if isinstance(x, (np.ndarray, np.generic, list, float, int)) and not isinstance(x, bool):
                 a = np.asarray(x)
-                if a.dtype.kind == "f" and dt.is_floating:
+                if a.dtype.kind == "f" and (cast or dt.is_floating and
+                                            not isinstance(x, (np.ndarray, np.generic))):
                     a = a.astype(dt.np)
                 return convert_to_tensor(a)
             return x
@@ -623,6 +690,9 @@ class Layer(Module):
         if training is None:
             training = _TRAINING.get()
         inputs = self._convert_inputs(inputs)
+        if (args or kwargs) and self.autocast and self._compute_dtype.is_floating:
+            # Keras 3 casts floating tensors among the other arguments too (attention's value)
+            args, kwargs = _map(self._autocast_arg, (args, kwargs))
         if not self.built:
             self._maybe_build(inputs)
         if training is not None and self._call_takes_training:
@@ -631,7 +701,7 @@ class Layer(Module):
         token = _TRAINING.set(training)
         try:
             # every node of this call records the layer; weights built inside get its path
-            with _state.name_scope(self.name), keras_path(self.name):
+            with _state.name_scope(self.name), keras_path(self.name), self._autocast_scope():
                 outputs = self.call(inputs, *args, **kwargs)
         finally:
             _TRAINING.reset(token)
@@ -650,6 +720,28 @@ class Layer(Module):
             if self.supports_masking:   # (the default compute_mask of no mask is no mask)
                 self._set_output_masks(inputs, outputs, mask)
         return outputs
+
+    def _autocast_arg(self, x):
+        if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+            return convert_to_tensor(x.astype(self._compute_dtype.np, copy=False))
+        if isinstance(x, Tensor) and x.dtype.is_floating and x.dtype != self._compute_dtype:
+            return _m.cast(x, self._compute_dtype)
+        return x
+
+    @contextlib.contextmanager
+    def _autocast_scope(self):
+        """Keras 3's autocast scope around `call`: a mixed policy's layer (or any layer inside
+        an autocast scope) reads floating weights as its compute dtype; none for a layer with
+        autocast=False or a non-float compute dtype."""
+        outer, dt = _AUTOCAST.get(), self._compute_dtype
+        if outer is None and dt == self._dtype:
+            yield
+            return
+        token = _AUTOCAST.set(dt if self.autocast and dt.is_floating else None)
+        try:
+            yield
+        finally:
+            _AUTOCAST.reset(token)
 
     def _set_output_masks(self, inputs, outputs, mask):
         """Attach `compute_mask`'s result to the outputs as `_keras_mask` (unless they carry
@@ -801,11 +893,11 @@ class Layer(Module):
     def compute_output_shape(self, input_shape):
         """Output shape for an input shape: from the op rules (the layer traced on symbolic
         unknown dims), or by running the layer on zeros if it needs concrete sizes."""
-        out = self._traced_shapes(KerasTensor(input_shape, self._dtype), (), {})
+        out = self._traced_shapes(KerasTensor(input_shape, self._compute_dtype), (), {})
         if out is not None and hasattr(out, "shape"):
             return TensorShape(tuple(None if isinstance(d, Dim) else d for d in out.shape))
         shape = tuple(1 if d is None else d for d in input_shape)
-        out = self(convert_to_tensor(np.zeros(shape, self._dtype.np)))
+        out = self(convert_to_tensor(np.zeros(shape, self._compute_dtype.np)))
         return _batchless(out.shape) if input_shape and input_shape[0] is None else out.shape
 
     supports_masking = _SupportsMasking()
@@ -824,7 +916,8 @@ class Layer(Module):
         """
         return {"name": self.name, "trainable": self.trainable,
                 "dtype": {"module": "keras", "class_name": "DTypePolicy",
-                          "config": {"name": self.dtype}, "registered_name": None}}
+                          "config": {"name": self.dtype_policy.name},
+                          "registered_name": None}}
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -928,8 +1021,8 @@ class Dense(Layer):
         # Keras 3's matmul promotes integer inputs with the float kernel (a uint8 image batch
         # works): cast them to the compute dtype
         if isinstance(x, Tensor) and (x.dtype.is_integer or x.dtype.is_bool) and \
-                self._dtype.is_floating:
-            x = _m.cast(x, self._dtype)
+                self._compute_dtype.is_floating:
+            x = _m.cast(x, self._compute_dtype)
         return x
 
     def build(self, input_shape):
@@ -1360,6 +1453,12 @@ class BatchNormalization(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
+        if inputs.dtype == _dt.float16:   # Keras 3: computed in float32 (a float16
+            token = _AUTOCAST.set(None)   # variance overflows)
+            try:
+                return _m.cast(self.call(_m.cast(inputs, _dt.float32), training), inputs.dtype)
+            finally:
+                _AUTOCAST.reset(token)
         rank = inputs.ndim
         reduce_axes = [a for a in range(rank) if a != self._axis]
         shape = [1] * rank

@@ -492,6 +492,15 @@ def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size")
     return total / float(max(n, 1))
 
 
+def _loss_precision(y_pred, dtype):
+    """Keras 3 converts predictions to the loss' dtype (float32): a mixed-precision model's
+    float16 output is not reduced in float16 (the loss would overflow)."""
+    if isinstance(y_pred, Tensor) and y_pred.dtype.is_floating and \
+            y_pred.dtype.size < _dt.as_dtype(dtype).size:
+        return _m.cast(y_pred, dtype)
+    return y_pred
+
+
 class Loss:
     """Base class: subclasses implement `call(y_true, y_pred)` -> per-example losses."""
 
@@ -506,7 +515,8 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return reduce_weighted(self.call(y_true, y_pred), sample_weight, self.reduction)
+        return reduce_weighted(self.call(y_true, _loss_precision(y_pred, self.dtype)),
+                               sample_weight, self.reduction)
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}

@@ -1,8 +1,16 @@
-"""`keras.mixed_precision`: dtype policies. graphflow computes in float32 only, so the float32
-policy is the one that can be set; mixed policies raise a clear NotImplementedError (see
-`keras.config.set_dtype_policy`) instead of silently computing in another precision.
+"""`keras.mixed_precision`: dtype policies (Keras 3). A policy names the dtype a layer
+computes in and the dtype of its variables: under 'mixed_float16' a layer keeps float32
+variables, casts its floating inputs to float16 and reads its variables as float16 inside its
+`call` (autocasting; gradients reach the float32 variables through the cast), and
+`Model.compile` wraps the optimizer in a `LossScaleOptimizer` (dynamic loss scaling), as Keras 3.
+A layer given `dtype='float32'` (the guide's softmax output layer) computes in float32 again.
 
->>> from graphflow.keras import mixed_precision
+>>> from graphflow.keras import mixed_precision, layers
+>>> mixed_precision.set_global_policy("mixed_float16")
+>>> d = layers.Dense(2)
+>>> y = d([[1.0, 2.0, 3.0]])
+>>> y.dtype.name, d.kernel.dtype.name, d.compute_dtype, d.variable_dtype
+('float16', 'float32', 'float16', 'float32')
 >>> mixed_precision.set_global_policy("float32")
 >>> p = mixed_precision.global_policy()
 >>> p.name, p.compute_dtype, p.variable_dtype
@@ -10,6 +18,7 @@ policy is the one that can be set; mixed policies raise a clear NotImplementedEr
 """
 import types
 
+from .. import dtypes as _dt
 from . import config as _config
 from .optimizers import LossScaleOptimizer  # noqa: F401  (keras.mixed_precision's name)
 
@@ -20,17 +29,23 @@ class DTypePolicy:
 
     def __init__(self, name="float32"):
         name = getattr(name, "name", name)
-        if not isinstance(name, str):
-            raise TypeError(f"DTypePolicy: name must be a string, got {name!r}")
+        if not isinstance(name, str):   # a dtype (tf.float64, np.float32)
+            try:
+                name = _dt.as_dtype(name).name
+            except (TypeError, ValueError, KeyError):
+                raise TypeError(f"DTypePolicy: name must be a string, got {name!r}") from None
         mixed = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
         if name in mixed:
             self._compute, self._variable = mixed[name], "float32"
-        elif name in ("float16", "bfloat16", "float32", "float64"):
+        elif name == "bfloat16":   # (described; layers cannot compute in it: no such dtype)
             self._compute = self._variable = name
-        else:
-            raise ValueError(f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid "
-                             "policies include 'mixed_float16', 'mixed_bfloat16', and the name "
-                             "of any float dtype such as 'float32'.")
+        else:   # Keras 3: any dtype name is a policy computing in it (an int32 layer)
+            try:
+                self._compute = self._variable = _dt.as_dtype(name).name
+            except (TypeError, ValueError, KeyError):
+                raise ValueError(f"Cannot convert {name!r} to a mixed precision DTypePolicy. "
+                                 "Valid policies include 'mixed_float16', 'mixed_bfloat16', "
+                                 "and the name of any float dtype such as 'float32'.") from None
         self.name = name
 
     @property
@@ -68,7 +83,7 @@ def global_policy():
 
 def set_global_policy(policy):
     """Set the global dtype policy: a name or a DTypePolicy (None resets to float32); policies
-    other than float32 raise NotImplementedError (graphflow has no mixed precision)."""
+    such as 'mixed_float16' apply to layers created afterwards (their `dtype=None`)."""
     _config.set_dtype_policy(DTypePolicy("float32" if policy is None else policy).name)
 
 

@@ -948,12 +948,18 @@ class Model(Layer):
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile=None, **kwargs):
+                jit_compile=None, auto_scale_loss=True, **kwargs):
         """Configure training. `jit_compile=False` runs the traced steps on graphflow's numpy
-        executor; None/True on the numba backend; `run_eagerly=True` does not trace at all."""
+        executor; None/True on the numba backend; `run_eagerly=True` does not trace at all.
+        A 'mixed_float16' model's optimizer is wrapped in a LossScaleOptimizer (Keras 3's
+        `auto_scale_loss`)."""
         if kwargs:
             raise TypeError(f"compile: unexpected keyword arguments {sorted(kwargs)}")
         self.optimizer = _opt.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and \
+                self.optimizer is not None and \
+                not isinstance(self.optimizer, _opt.LossScaleOptimizer):
+            self.optimizer = _opt.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self.loss = loss
         self._loss_tracker = _metrics.Mean(name="loss")
         names = self.output_names
@@ -1211,7 +1217,7 @@ class Model(Layer):
             if steps_per_epoch is not None:
                 steps = min(steps, int(steps_per_epoch))
         history = _cb.History()
-        cbs = list(callbacks or [])
+        cbs = [callbacks] if isinstance(callbacks, _cb.Callback) else list(callbacks or [])
         if verbose:
             cbs.append(_cb.ProgbarLogger(verbose))
         cbs.append(history)

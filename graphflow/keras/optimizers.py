@@ -1244,7 +1244,8 @@ class LossScaleOptimizer(Optimizer):
         self.built = True
 
     def scale_loss(self, loss):
-        return loss * self.dynamic_scale.read_value()
+        loss = convert_to_tensor(loss)
+        return loss * _m.cast(self.dynamic_scale.read_value(), loss.dtype)
 
     def apply_gradients(self, grads_and_vars, name=None, **_):
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]

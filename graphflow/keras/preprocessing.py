@@ -242,8 +242,8 @@ class Normalization(Layer):
 
     def _convert_inputs(self, inputs):
         x = super()._convert_inputs(inputs)
-        if isinstance(x, Tensor) and x.dtype != self._dtype:   # Keras: to the compute dtype
-            x = _m.cast(x, self._dtype)
+        if isinstance(x, Tensor) and x.dtype != self._compute_dtype:   # Keras: to the compute dtype
+            x = _m.cast(x, self._compute_dtype)
         return x
 
     def _statistics(self):
@@ -347,12 +347,12 @@ class CategoryEncoding(Layer):
                                  f"`output_mode` is not 'count'. Received "
                                  f"`count_weights={count_weights}`.")
             count_weights = self._convert_inputs_float(count_weights)
-        return encode_categorical(inputs, self.output_mode, self.num_tokens, self._dtype,
+        return encode_categorical(inputs, self.output_mode, self.num_tokens, self._compute_dtype,
                                   count_weights)
 
     def _convert_inputs_float(self, x):
         x = Layer._convert_inputs(self, x)
-        return _m.cast(x, self._dtype) if x.dtype != self._dtype else x
+        return _m.cast(x, self._compute_dtype) if x.dtype != self._compute_dtype else x
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -448,7 +448,7 @@ class Discretization(Layer):
         idx = _m.reduce_sum(_m.cast(_m.greater_equal(_s.expand_dims(x, -1), bounds), "int32"),
                             -1) if bounds.size else _m.cast(x * 0, "int32")
         return encode_categorical(idx, self.output_mode, len(self.bin_boundaries) + 1,
-                                  "int32" if self.output_mode == "int" else self._dtype)
+                                  "int32" if self.output_mode == "int" else self._compute_dtype)
 
     def get_config(self):
         """Keras 3's config (its own keys: no `trainable`, the dtype as a name)."""

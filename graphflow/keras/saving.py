@@ -259,7 +259,7 @@ def _init_params(cls):
 
 
 _BASE_SKIP = {"input_shape", "batch_input_shape", "input_dim", "batch_size", "dynamic", "dtype",
-              "name", "trainable"}
+              "name", "trainable", "autocast"}
 
 
 def _required_params(cls):
@@ -276,7 +276,8 @@ def layer_config(layer):
         raise ValueError(f"cannot save Lambda layer {layer.name!r}: its function is Python code, "
                          "which Keras only stores as unsafe bytecode; write a registered custom "
                          "layer instead")
-    cfg = {"name": layer.name, "trainable": layer.trainable, "dtype": _dtype_policy(layer.dtype)}
+    cfg = {"name": layer.name, "trainable": layer.trainable,
+           "dtype": _dtype_policy(layer.dtype_policy.name)}
     if isinstance(layer, InputLayer):
         return {"batch_shape": list(layer._batch_input_shape), "dtype": layer.dtype,
                 "sparse": False, "name": layer.name}
@@ -362,7 +363,8 @@ def _encode_args(x, hist):
 
 
 def _model_object(model):
-    base = {"name": model.name, "trainable": model.trainable, "dtype": _dtype_policy(model.dtype)}
+    base = {"name": model.name, "trainable": model.trainable,
+            "dtype": _dtype_policy(model.dtype_policy.name)}
     if isinstance(model, _models.Sequential):
         layers = []
         if model._seq_input_shape is not None:
