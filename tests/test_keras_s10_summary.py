@@ -155,3 +155,57 @@ def test_summary_wider_line_is_cropped_at_the_terminal(eighty_columns, capsys):
     assert lines[1] == "┏" + "━" * 44 + "┳" + "━" * 33 + "┳"
     assert lines[4] == "│ emb (Embedding)" + " " * 28 + "│ (None, 10, 8)" + " " * 19 + "│"
     assert lines[-3] == " Total params: 809 (3.16 KB)"
+
+
+def test_run_time_dims_show_as_none_as_keras_315(eighty_columns):
+    """A layer whose output has a run-time dim (text of any length, video of any number of
+    frames) shows None there, as Keras 3.15 - not the trace's symbolic size
+    (`floordiv(d0_1 - 7, 3) + 1`) nor the size a shape probe ran with (8)."""
+    layers = keras.layers
+    inputs = keras.Input(shape=(None,), dtype="int64", name="tokens")
+    x = layers.Embedding(100, 8, name="emb")(inputs)
+    x = layers.Conv1D(8, 7, activation="relu", strides=3, name="conv")(x)
+    x = layers.GlobalMaxPooling1D(name="pool")(x)
+    m1 = keras.Model(inputs, layers.Dense(1, name="out")(x), name="text_cnn")
+    inp = layers.Input(shape=(None, 8, 8, 1), name="frames")
+    x = layers.ConvLSTM2D(4, (5, 5), padding="same", return_sequences=True, name="convlstm")(inp)
+    y = layers.Conv3D(1, (3, 3, 3), padding="same", name="conv3d")(x)
+    m2 = keras.Model(inp, y, name="video")
+    out = []
+    m1.summary(print_fn=out.append)
+    m2.summary(print_fn=out.append)
+    assert "".join(out) == RUN_TIME_DIMS_315
+
+
+RUN_TIME_DIMS_315 = """\
+Model: "text_cnn"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ tokens (InputLayer)             │ (None, None)           │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ emb (Embedding)                 │ (None, None, 8)        │           800 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ conv (Conv1D)                   │ (None, None, 8)        │           456 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ pool (GlobalMaxPooling1D)       │ (None, 8)              │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ out (Dense)                     │ (None, 1)              │             9 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 1,265 (4.94 KB)
+ Trainable params: 1,265 (4.94 KB)
+ Non-trainable params: 0 (0.00 B)
+Model: "video"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ frames (InputLayer)             │ (None, None, 8, 8, 1)  │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ convlstm (ConvLSTM2D)           │ (None, None, 8, 8, 4)  │         2,016 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ conv3d (Conv3D)                 │ (None, None, 8, 8, 1)  │           109 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 2,125 (8.30 KB)
+ Trainable params: 2,125 (8.30 KB)
+ Non-trainable params: 0 (0.00 B)
+"""

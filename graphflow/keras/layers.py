@@ -784,6 +784,9 @@ class Layer(Module):
                 kt._keras_mask = sym(m, f"{name}_mask")
             return kt
         node.outputs = _map(sym, out)
+        # the output shape summary() shows: this call's KerasTensors (as Keras 3's last inbound
+        # node), not the probe run's or the trace's (a run-time dim there is a size or a Dim)
+        self._output_shape_value = _map(lambda kt: TensorShape(kt.shape), node.outputs)
         self.__dict__.setdefault("_sym_output", node.outputs)   # `layer.output`: the first call
         self.__dict__.setdefault("_sym_input", inputs)          # `layer.input`: its inputs
         return node.outputs
