@@ -1,6 +1,7 @@
 """`tf.audio`: `decode_wav` / `encode_wav` for 16-bit PCM WAV files (pure Python: the `wave`
 module), with TF's sample scaling (int16 / 32768 <-> float in [-1, 1), clamped on encoding) and
-its `desired_channels` / `desired_samples` behaviour. Eager (like tf.io's codecs).
+its `desired_channels` / `desired_samples` behaviour. Inside `@function` they are graph ops
+(ops/eager_graph.py): the samples' size is known when the graph runs, unless desired.
 
 >>> import graphflow as tf
 >>> wav = tf.audio.encode_wav(tf.constant([[0.5], [-0.25]]), 8000)
@@ -12,6 +13,9 @@ import io
 import wave
 
 import numpy as np
+
+from .ops import eager_graph as _eg
+from .ops.registry import Aval, op_error
 
 from .errors import InvalidArgumentError
 from .tensor import constant, to_tensor
@@ -38,6 +42,11 @@ def decode_wav(contents, desired_channels=-1, desired_samples=-1, name=None):
     >>> a.numpy().tolist()
     [[0.5]]
     """
+    if _eg.in_graph():   # inside @function: samples of a size known when the graph runs
+        return _eg.bind_eager(DECODE_WAV, [contents], {
+            "desired_channels": int(-1 if desired_channels is None else desired_channels),
+            "desired_samples": int(-1 if desired_samples is None else desired_samples)},
+            outputs=2)
     data = _bytes(contents, "decode_wav")
     try:
         with wave.open(io.BytesIO(data), "rb") as w:
@@ -72,6 +81,8 @@ def encode_wav(audio, sample_rate, name=None):
     >>> len(encode_wav(constant([[0.], [1.]]), 16000).numpy())    # 44-byte header + 2 x 2
     48
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(ENCODE_WAV, [audio, sample_rate], {})
     a = np.asarray(to_tensor(audio).numpy(), np.float32)
     if a.ndim != 2:
         raise InvalidArgumentError(f"encode_wav: audio must be (samples, channels), got shape "
@@ -85,3 +96,24 @@ def encode_wav(audio, sample_rate, name=None):
         w.setframerate(rate)
         w.writeframes(pcm.tobytes())
     return constant(buf.getvalue())
+
+
+# ------------------------------------------------------------------ graph ops (ops/eager_graph.py)
+def _decode_wav_rule(contents, *, desired_channels, desired_samples):
+    if np.dtype(contents.dtype) != _eg.STRING or tuple(contents.shape) != ():
+        raise op_error("decode_wav", [contents], "needs a scalar string (the WAV file's bytes)")
+    audio = (desired_samples if desired_samples > 0 else None,
+             desired_channels if desired_channels > 0 else None)
+    return Aval(audio, np.dtype(np.float32)), Aval((), np.dtype(np.int32))
+
+
+def _encode_wav_rule(audio, sample_rate):
+    if len(audio.shape) != 2 or np.dtype(audio.dtype) != np.float32:
+        raise op_error("encode_wav", [audio, sample_rate], "needs float32 (samples, channels)")
+    return Aval((), _eg.STRING)
+
+
+DECODE_WAV = _eg.eager_graph_op("decode_wav", decode_wav, _decode_wav_rule,
+                                "tf.audio.decode_wav: output 0 the samples, 1 the rate",
+                                outputs=2)
+ENCODE_WAV = _eg.eager_graph_op("encode_wav", encode_wav, _encode_wav_rule, "tf.audio.encode_wav")

@@ -2,8 +2,10 @@
 
 A `tf.string` tensor holds a numpy object array of Python `bytes` (str is stored UTF-8
 encoded, as TF does); `.numpy()` gives bytes. These ops run on those arrays with Python's string
-methods; they are not graph ops (inside `@function` string tensors are constants only). Results
-that are ragged in TF (splitting a 1-D tensor) are `tf.RaggedTensor`s.
+methods. Inside `@function`, `length`, `upper`, `lower`, `strip`, `substr`, `join`,
+`reduce_join`, `to_number`, `as_string`, `regex_replace`, `regex_full_match`, `+`, `==` and `!=`
+are graph ops (ops/eager_graph.py); the others (splits, Unicode, ragged results) run eagerly
+only. Results that are ragged in TF (splitting a 1-D tensor) are `tf.RaggedTensor`s.
 
 >>> import graphflow as tf
 >>> tf.strings.split(tf.constant("Gray wolf"), sep=" ")
@@ -23,6 +25,7 @@ from . import state as _state
 from .dispatch import bind
 from .ops import math_ops as _m  # noqa: F401 (fills OPERATORS["add"], wrapped below)
 from .ops.registry import OTHER, Aval, broadcast_shapes, defop, op_error
+from .ops import eager_graph as _eg
 from .ragged import RaggedTensor, same_row_partition
 from .tensor import OPERATORS, Tensor, bytes_array, convert_to_tensor
 
@@ -89,6 +92,9 @@ def _string_comparison(cmp_fn, np_fn):
         except (InvalidArgumentError, TypeError):
             if not (_is_string(x) or _is_string(y)):
                 raise
+        if _eg.in_graph():
+            return _eg.bind_eager(STRING_EQUAL if np_fn is np.equal else STRING_NOT_EQUAL,
+                                  [convert_to_tensor(v, _dt.string) for v in (x, y)], {})
         a, b = _strings(x, compare.__name__), _strings(y, compare.__name__)
         return convert_to_tensor(np.asarray(np_fn(a, b), dtype=bool))
     compare.__name__ = compare.__qualname__ = "equal" if np_fn is np.equal else "not_equal"
@@ -141,6 +147,8 @@ def length(input, unit="BYTE", name=None):
     >>> length(["🥳", "ab"], unit="UTF8_CHAR").numpy()
     array([1, 2], dtype=int32)
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(LENGTH, [input], {"unit": unit})
     return _on_values(input, "length", lambda b: len(_chars(b, unit)), _dt.int32)
 
 
@@ -150,6 +158,8 @@ def upper(input, encoding="", name=None):
     >>> upper("Duck").numpy()
     b'DUCK'
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(UPPER, [input], {"encoding": encoding})
     return _on_values(input, "upper", bytes.upper, _dt.string)
 
 
@@ -159,6 +169,8 @@ def lower(input, encoding="", name=None):
     >>> lower("Duck").numpy()
     b'duck'
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(LOWER, [input], {"encoding": encoding})
     return _on_values(input, "lower", bytes.lower, _dt.string)
 
 
@@ -168,6 +180,8 @@ def strip(input, name=None):
     >>> strip("  a b ").numpy()
     b'a b'
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(STRIP, [input], {})
     return _on_values(input, "strip", bytes.strip, _dt.string)
 
 
@@ -178,6 +192,9 @@ def substr(input, pos, len, unit="BYTE", name=None):   # noqa: A002 (TF's argume
     >>> substr(["hello", "world"], 1, 3).numpy().tolist()
     [b'ell', b'orl']
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(SUBSTR, [input], {"pos": int(pos), "len": int(len), "unit": unit})
+
     def cut(b):
         s = _chars(b, unit)
         p = pos + builtins_len(s) if pos < 0 else pos
@@ -357,6 +374,9 @@ def join(inputs, separator="", name=None):
     >>> join([["a", "b"], ["x", "y"]], separator="-").numpy().tolist()
     [b'a-x', b'b-y']
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(JOIN, [convert_to_tensor(x, _dt.string) for x in inputs],
+                              {"separator": separator})
     sep = separator.encode() if isinstance(separator, str) else separator
     rts = [x for x in inputs if isinstance(x, RaggedTensor)]
     if rts:   # RaggedTensors with one row partition (and scalars): their values joined
@@ -377,6 +397,9 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     >>> reduce_join([["a", "b"], ["c", "d"]], axis=1).numpy().tolist()
     [b'ab', b'cd']
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(REDUCE_JOIN, [inputs], {"axis": axis, "keepdims": bool(keepdims),
+                                                      "separator": separator})
     sep = separator.encode() if isinstance(separator, str) else separator
     if isinstance(inputs, RaggedTensor):
         return _ragged_reduce_join(inputs, axis, keepdims, sep)
@@ -400,6 +423,8 @@ def to_number(string_tensor, out_type=_dt.float32, name=None):
     array([  1.,  10., 100.], dtype=float32)
     """
     out_type = _dt.as_dtype(out_type)
+    if _eg.in_graph():
+        return _eg.bind_eager(TO_NUMBER, [string_tensor], {"out_type": out_type.name})
     parse = float if out_type.is_floating else int
 
     def num(b):
@@ -418,6 +443,10 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     >>> as_string([3.5, 2.0], precision=2).numpy().tolist()
     [b'3.50', b'2.00']
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(AS_STRING, [input], {
+            "precision": precision, "scientific": bool(scientific), "shortest": bool(shortest),
+            "width": width, "fill": fill})
     t = convert_to_tensor(input)
     a = np.asarray(t._value)
     if t.dtype.is_floating:
@@ -436,6 +465,9 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
     >>> regex_replace("a1b22", r"\\d+", "#").numpy()
     b'a#b#'
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(REGEX_REPLACE, [input], {
+            "pattern": pattern, "rewrite": rewrite, "replace_global": bool(replace_global)})
     rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
     rw = rewrite.encode() if isinstance(rewrite, str) else rewrite
     return _on_values(input, "regex_replace",
@@ -448,8 +480,64 @@ def regex_full_match(input, pattern, name=None):
     >>> regex_full_match(["ab", "abc"], "a.").numpy()
     array([ True, False])
     """
+    if _eg.in_graph():
+        return _eg.bind_eager(REGEX_FULL_MATCH, [input], {"pattern": pattern})
     rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
     return _on_values(input, "regex_full_match", lambda b: rx.fullmatch(b) is not None, _dt.bool)
+
+
+# ------------------------------------------------------------------ the functions above, graph ops
+# (ops/eager_graph.py): inside @function each adds its node, run on the strings when the graph runs
+def _reduce_join_rule(a, *, axis, keepdims, separator):
+    if np.dtype(a.dtype) != _eg.STRING:
+        raise op_error("string_reduce_join", [a], "needs a string tensor")
+    if axis is None:
+        return Aval((1,) * builtins_len(a.shape) if keepdims else (), _eg.STRING)
+    ax = axis % builtins_len(a.shape)
+    shape = tuple(1 if i == ax else d for i, d in enumerate(a.shape) if keepdims or i != ax)
+    return Aval(shape, _eg.STRING)
+
+
+def _to_number_rule(a, *, out_type):
+    return _eg.elementwise_rule("string_to_number", _dt.as_dtype(out_type).np)(a)
+
+
+def _as_string_rule(a, **_):
+    return Aval(tuple(a.shape), _eg.STRING)
+
+
+_ELEMENTWISE = _eg.elementwise_rule
+LENGTH = _eg.eager_graph_op("string_length", length, _ELEMENTWISE("string_length", np.int32),
+                            "tf.strings.length")
+UPPER = _eg.eager_graph_op("string_upper", upper, _ELEMENTWISE("string_upper", object),
+                           "tf.strings.upper")
+LOWER = _eg.eager_graph_op("string_lower", lower, _ELEMENTWISE("string_lower", object),
+                           "tf.strings.lower")
+STRIP = _eg.eager_graph_op("string_strip", strip, _ELEMENTWISE("string_strip", object),
+                           "tf.strings.strip")
+SUBSTR = _eg.eager_graph_op("string_substr", substr, _ELEMENTWISE("string_substr", object),
+                            "tf.strings.substr (pos and len given as Python ints)")
+JOIN = _eg.eager_graph_op("string_join", lambda *xs, separator: join(list(xs), separator),
+                          lambda *a, separator: _ELEMENTWISE("string_join", object,
+                                                             builtins_len(a))(*a),
+                          "tf.strings.join of its inputs (broadcast)")
+REDUCE_JOIN = _eg.eager_graph_op("string_reduce_join", reduce_join, _reduce_join_rule,
+                                 "tf.strings.reduce_join")
+TO_NUMBER = _eg.eager_graph_op("string_to_number", to_number, _to_number_rule,
+                               "tf.strings.to_number")
+AS_STRING = _eg.eager_graph_op("as_string", as_string, _as_string_rule, "tf.strings.as_string")
+REGEX_REPLACE = _eg.eager_graph_op("regex_replace", regex_replace,
+                                   _ELEMENTWISE("regex_replace", object),
+                                   "tf.strings.regex_replace")
+REGEX_FULL_MATCH = _eg.eager_graph_op("regex_full_match", regex_full_match,
+                                      _ELEMENTWISE("regex_full_match", bool),
+                                      "tf.strings.regex_full_match")
+STRING_EQUAL = _eg.eager_graph_op("string_equal", equal,
+                                  _ELEMENTWISE("string_equal", bool, 2),
+                                  "tf.equal of two string tensors (broadcast)")
+STRING_NOT_EQUAL = _eg.eager_graph_op("string_not_equal", not_equal,
+                                      _ELEMENTWISE("string_not_equal", bool, 2),
+                                      "tf.not_equal of two string tensors (broadcast)")
 
 
 def string_format(template, inputs, placeholder="{}", summarize=3, name=None):

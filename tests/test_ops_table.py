@@ -1347,3 +1347,75 @@ CASES["runtime_attrs"] = [Case(
     op="runtime_attrs")]
 ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
           for cs in CASES.values() for c in cs]
+
+
+# string, file and audio functions as graph ops (graphflow/ops/eager_graph.py): each applied
+# by bind (eager), against Python's string methods / the file / a WAV file made here
+import importlib  # noqa: E402
+_strs = importlib.import_module("graphflow.strings")   # (tf.strings is a namespace of it)
+_audio = importlib.import_module("graphflow.audio")
+from graphflow.io import files as _files  # noqa: E402
+from graphflow.ops.eager_graph import bind_eager as _be  # noqa: E402
+
+_S = _bytes_obj(b" Ab c", b"x1y22")
+_WAV = _audio.encode_wav(tf.constant([[0.5, -0.25], [0.0, 1.0], [-1.0, 0.25]]), 8000).numpy()
+_EG = [
+    ("string_length", [_S], lambda s: _be(_strs.LENGTH, [s], {"unit": "BYTE"}),
+     lambda s: np.array([5, 5], np.int32)),
+    ("string_upper", [_S], lambda s: _be(_strs.UPPER, [s], {"encoding": ""}),
+     lambda s: _bytes_obj(b" AB C", b"X1Y22")),
+    ("string_lower", [_S], lambda s: _be(_strs.LOWER, [s], {"encoding": ""}),
+     lambda s: _bytes_obj(b" ab c", b"x1y22")),
+    ("string_strip", [_S], lambda s: _be(_strs.STRIP, [s], {}),
+     lambda s: _bytes_obj(b"Ab c", b"x1y22")),
+    ("string_substr", [_S], lambda s: _be(_strs.SUBSTR, [s], {"pos": 1, "len": 2,
+                                                               "unit": "BYTE"}),
+     lambda s: _bytes_obj(b"Ab", b"1y")),
+    ("string_join", [_S, np.array(b"-", object)],
+     lambda s, t: _be(_strs.JOIN, [s, t], {"separator": "+"}),
+     lambda s, t: _bytes_obj(b" Ab c+-", b"x1y22+-")),
+    ("string_reduce_join", [_S], lambda s: _be(_strs.REDUCE_JOIN, [s], {
+        "axis": 0, "keepdims": True, "separator": "|"}),
+     lambda s: _bytes_obj(b" Ab c|x1y22")),
+    ("string_to_number", [_bytes_obj(b"1.5", b"-2")],
+     lambda s: _be(_strs.TO_NUMBER, [s], {"out_type": "float64"}),
+     lambda s: np.array([1.5, -2.0])),
+    ("as_string", [np.array([1.25, -3.0], np.float32)], lambda x: _be(_strs.AS_STRING, [x], {
+        "precision": 1, "scientific": False, "shortest": False, "width": -1, "fill": ""}),
+     lambda x: _bytes_obj(b"1.2", b"-3.0")),
+    ("regex_replace", [_S], lambda s: _be(_strs.REGEX_REPLACE, [s], {
+        "pattern": r"\d+", "rewrite": "#", "replace_global": True}),
+     lambda s: _bytes_obj(b" Ab c", b"x#y#")),
+    ("regex_full_match", [_S], lambda s: _be(_strs.REGEX_FULL_MATCH, [s], {"pattern": r"x.*"}),
+     lambda s: np.array([False, True])),
+    ("string_equal", [_S, np.array(b"x1y22", object)],
+     lambda s, t: _be(_strs.STRING_EQUAL, [s, t], {}), lambda s, t: np.array([False, True])),
+    ("string_not_equal", [_S, np.array(b"x1y22", object)],
+     lambda s, t: _be(_strs.STRING_NOT_EQUAL, [s, t], {}),
+     lambda s, t: np.array([True, False])),
+    ("read_file", [np.array(__file__.encode(), object)],
+     lambda p: tf.reshape(_be(_files.READ_FILE, [p], {}), [1]),   # (a 0-d string: bytes)
+     None),
+    ("decode_wav", [np.array(_WAV, object)],
+     lambda w: _be(_audio.DECODE_WAV, [w], {"desired_channels": 1, "desired_samples": 4},
+                   outputs=2)[0],
+     lambda w: np.array([[0.5], [0.0], [-1.0], [0.0]], np.float32)),
+    ("encode_wav", [np.array([[0.5], [-0.25]], np.float32), np.int32(8000)],
+     lambda a, r: tf.reshape(_be(_audio.ENCODE_WAV, [a, r], {}), [1]),
+     None),
+]
+
+
+def _is_file_bytes(v):   # a 0-d string's numpy() is its bytes
+    assert v.item() == open(__file__, "rb").read()
+
+
+def _is_wav(v):
+    assert v.item()[:4] == b"RIFF" and len(v.item()) == 44 + 2 * 2
+
+
+for _name, _in, _api, _ref in _EG:
+    CASES[_name] = [Case(_in, _api, _ref, op=_name, check=None if _ref else
+                         _is_file_bytes if _name == "read_file" else _is_wav)]
+ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
+          for cs in CASES.values() for c in cs]

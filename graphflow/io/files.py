@@ -18,6 +18,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, NotFoundError
+from ..ops import eager_graph as _eg
+from ..ops.registry import Aval, op_error
 from ..tensor import Tensor, bytes_array, convert_to_tensor
 from .proto import DecodeError, TensorProto, TensorShapeProto
 from .tfrecord import open_read
@@ -63,9 +65,20 @@ def read_file(filename, name=None):
     >>> tf.io.read_file(p).numpy()
     b'hi\\n'
     """
+    if _eg.in_graph():   # inside @function: a node reading the file when the graph runs
+        return _eg.bind_eager(READ_FILE, [convert_to_tensor(filename, _dt.string)], {})
     out = np.empty((), dtype=object)   # (np.asarray of bytes would drop trailing NULs)
     out[()] = open_read(as_path(filename, "tf.io.read_file"), "", "tf.io.read_file")
     return convert_to_tensor(out, _dt.string)
+
+
+def _read_file_rule(filename):
+    if np.dtype(filename.dtype) != _eg.STRING or tuple(filename.shape) != ():
+        raise op_error("read_file", [filename], "needs a scalar string file name")
+    return Aval((), _eg.STRING)
+
+
+READ_FILE = _eg.eager_graph_op("read_file", read_file, _read_file_rule, "tf.io.read_file")
 
 
 def write_file(filename, contents, name=None):
