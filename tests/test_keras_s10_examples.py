@@ -18,6 +18,8 @@ def test_stacked_cells_return_state_structure_as_keras_3():
     inp = keras.Input((5, 3))
     out, (h1, c1), h2 = L.RNN([L.LSTMCell(4), L.GRUCell(3)], return_state=True)(inp)
     head = L.Dense(1)(h2)                  # a state is a tensor a layer takes
+    cells = L.StackedRNNCells([L.LSTMCell(4), L.GRUCell(3)])
+    assert (cells.state_size, cells.output_size) == ([[4, 4], 3], 3)   # Keras 3.15
     m = keras.Model(inp, [out, h1, c1, h2, head])
     assert [tuple(t.shape) for t in m.outputs] == [(None, 3), (None, 4), (None, 4), (None, 3),
                                                    (None, 1)]

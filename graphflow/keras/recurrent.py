@@ -318,6 +318,12 @@ class StackedRNNCells(Layer):
 
     @property
     def state_size(self):
+        """One entry per cell, as Keras 3: `[[4, 4], 3]` for an LSTMCell(4) then a GRUCell(3)."""
+        return [c.state_size for c in self.cells]
+
+    @property
+    def flat_state_size(self):
+        """All cells' state sizes in one list (`[4, 4, 3]`): the states RNN carries."""
         return [n for c in self.cells for n in _sizes(c.state_size)]
 
     @property
@@ -367,6 +373,11 @@ class StackedRNNCells(Layer):
             x, ns = c.call(x, st)
             new += list(ns) if isinstance(ns, (list, tuple)) else [ns]
         return x, new
+
+
+def _flat_state_size(cell):
+    """The state sizes RNN carries for `cell`: a stack's all cells' states in one list."""
+    return cell.flat_state_size if isinstance(cell, StackedRNNCells) else cell.state_size
 
 
 class RNN(Layer):
@@ -419,7 +430,7 @@ class RNN(Layer):
             self._state_store.vars = [
                 Variable(np.zeros((shape[0],) + sh, np.dtype(self.dtype)), trainable=False,
                          name=f"{self.name}/rnn_state_{i}")
-                for i, sh in enumerate(_shapes(self.cell.state_size))]
+                for i, sh in enumerate(_shapes(_flat_state_size(self.cell)))]
         self.built = True
 
     @property
@@ -445,11 +456,11 @@ class RNN(Layer):
             st = fn(batch_size=batch_size)
             return list(st) if isinstance(st, (list, tuple)) else [st]
         return [_creation.zeros([batch_size, n], self.cell.dtype)
-                for n in _sizes(self.cell.state_size)]
+                for n in _sizes(_flat_state_size(self.cell))]
 
     def _initial_state(self, inputs):
         dt = flatten(inputs)[0][0].dtype.np
-        return [_batch_zeros(inputs, sh, dt) for sh in _shapes(self.cell.state_size)]
+        return [_batch_zeros(inputs, sh, dt) for sh in _shapes(_flat_state_size(self.cell))]
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, (list, tuple)):   # a cell over several sequences (Keras' nested)
@@ -474,10 +485,10 @@ class RNN(Layer):
         else:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
                 else [initial_state]
-            if len(states) != len(_sizes(self.cell.state_size)):
+            if len(states) != len(_sizes(_flat_state_size(self.cell))):
                 raise ValueError(f"{type(self).__name__} layer {self.name}: initial_state has "
                                  f"{len(states)} tensors, the cell has "
-                                 f"{len(_sizes(self.cell.state_size))} states")
+                                 f"{len(_sizes(_flat_state_size(self.cell)))} states")
         make_masks = getattr(self.cell, "make_masks", None)
         if make_masks is not None:
             if isinstance(self.cell, StackedRNNCells):
@@ -514,7 +525,7 @@ class RNN(Layer):
         return out, new
 
     def _zero_output(self, inputs):
-        size = getattr(self.cell, "output_size", None) or _sizes(self.cell.state_size)[0]
+        size = getattr(self.cell, "output_size", None) or _sizes(_flat_state_size(self.cell))[0]
         dt = flatten(inputs)[0][0].dtype.np
         zeros = [_batch_zeros(inputs, sh, dt) for sh in _shapes(size)]
         return zeros[0] if isinstance(size, (int, np.integer)) else zeros
