@@ -11,19 +11,7 @@ import graphflow as tf
 from graphflow.backends.numba import blas_choice
 from graphflow.backends.numba import plan as plan_mod
 from graphflow.backends.numba.blas_choice import BlasChoice
-
-
-def _idle():
-    return False
-
-
-def _drive(choice, cost, calls):
-    used = []
-    for i in range(calls):
-        single = choice.begin()
-        used.append(single)
-        choice.end(single, cost(single, i))
-    return used
+from test_numba_blas_choice import _IDLE as _idle, _drive
 
 
 def test_a_seeded_choice_skips_the_probe_and_still_switches():

@@ -43,19 +43,13 @@ _FINGERPRINT = []
 def enabled():
     """The cache is used (``GRAPHFLOW_AUTOGRAPH_CACHE``; off by default under pytest, and off
     when ``GRAPHFLOW_DISK_CACHE=0``)."""
-    v = os.environ.get("GRAPHFLOW_AUTOGRAPH_CACHE")
-    if v is not None:
-        return v not in ("", "0")
-    return "pytest" not in sys.modules and os.environ.get("GRAPHFLOW_DISK_CACHE", "1") not in (
-        "", "0")
+    from ..backends.plan_cache import disk_cache_on
+    return disk_cache_on("GRAPHFLOW_AUTOGRAPH_CACHE")
 
 
 def cache_dir():
-    d = os.environ.get("GRAPHFLOW_CACHE_DIR")
-    if not d:
-        d = os.path.join(os.environ.get("XDG_CACHE_HOME") or
-                         os.path.join(os.path.expanduser("~"), ".cache"), "graphflow")
-    return os.path.join(d, "autograph")
+    from ..backends.plan_cache import cache_root
+    return os.path.join(cache_root(), "autograph")
 
 
 def _fingerprint():
@@ -139,16 +133,6 @@ def store(key, module_code):
     is)."""
     if key is None:
         return
-    path = _path(key)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(FORMAT + key.encode() + marshal.dumps(module_code))
-        os.replace(tmp, path)
+    from ..backends.plan_cache import write_atomically
+    if write_atomically(_path(key), FORMAT + key.encode() + marshal.dumps(module_code)):
         STATS["stores"] += 1
-    except (OSError, ValueError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass

@@ -36,7 +36,6 @@ import hashlib
 import io
 import os
 import pickle
-import platform
 import sys
 
 import numpy as np
@@ -57,24 +56,65 @@ MAX_CONSTANT_BYTES = 8 << 20
 STATS = {"hits": 0, "misses": 0, "stores": 0, "corrupt": 0, "uncacheable": 0, "why": None}
 
 
-def enabled():
-    """The plan cache is used (``GRAPHFLOW_PLAN_CACHE``; off by default under pytest)."""
-    v = os.environ.get("GRAPHFLOW_PLAN_CACHE")
+def disk_cache_on(setting):
+    """Whether the on-disk cache switched by environment variable `setting` is used: its value
+    if set, else on unless ``GRAPHFLOW_DISK_CACHE=0`` or under pytest (tests patch passes,
+    fusion and the AutoGraph transformer, which the source fingerprints cannot see)."""
+    v = os.environ.get(setting)
     if v is not None:
         return v not in ("", "0")
     return "pytest" not in sys.modules and os.environ.get("GRAPHFLOW_DISK_CACHE", "1") not in (
         "", "0")
 
 
-def cache_dir():
+def enabled():
+    """The plan cache is used (``GRAPHFLOW_PLAN_CACHE``; off by default under pytest)."""
+    return disk_cache_on("GRAPHFLOW_PLAN_CACHE")
+
+
+def cache_root():
+    """``$GRAPHFLOW_CACHE_DIR`` (default ``~/.cache/graphflow``): the disk caches' folder."""
     d = os.environ.get("GRAPHFLOW_CACHE_DIR")
     if not d:
         d = os.path.join(os.environ.get("XDG_CACHE_HOME") or
                          os.path.join(os.path.expanduser("~"), ".cache"), "graphflow")
-    return os.path.join(d, "plans")
+    return d
+
+
+def cache_dir():
+    return os.path.join(cache_root(), "plans")
+
+
+def write_atomically(path, data):
+    """Write bytes `data` to `path` through a temporary file and a rename (readers never see a
+    partial file; the folder is made if needed). False, and the file left as it was, on an
+    error (a read-only or full disk)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False
 
 
 _FINGERPRINT = [None]
+
+
+def _machine():
+    """The CPU architecture's name (as platform.machine(), without importing `platform`: its
+    import compiles regular expressions, ~2 ms of a fresh process's first trace)."""
+    try:
+        return os.uname().machine
+    except AttributeError:      # no os.uname (Windows)
+        import platform
+        return platform.machine()
 
 
 def source_digest(root):
@@ -97,7 +137,7 @@ def fingerprint():
     if _FINGERPRINT[0] is None:
         from .. import __file__ as pkg_file, __version__
         h = hashlib.sha256(FORMAT)
-        h.update(f"{__version__}|{sys.version}|{np.__version__}|{platform.machine()}|".encode())
+        h.update(f"{__version__}|{sys.version}|{np.__version__}|{_machine()}|".encode())
         h.update(source_digest(os.path.dirname(os.path.abspath(pkg_file))).encode())
         for k in sorted(os.environ):
             if k.startswith("GRAPHFLOW_") and k not in ("GRAPHFLOW_CACHE_DIR",
@@ -320,15 +360,5 @@ class Lookup:
             STATS["why"] = f"{type(e).__name__}: {e}"
             return
         payload = buf.getvalue()
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(tmp, "wb") as f:
-                f.write(FORMAT + hashlib.sha256(payload).digest() + payload)
-            os.replace(tmp, self.path)
+        if write_atomically(self.path, FORMAT + hashlib.sha256(payload).digest() + payload):
             STATS["stores"] += 1
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass

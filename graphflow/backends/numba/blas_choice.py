@@ -55,6 +55,7 @@ import json
 import os
 
 from ...blas_threads import no_idle_core, others_running
+from ..plan_cache import write_atomically
 from .threads import usable_cores
 
 #: calls between trials of the other mode: starts here, doubles after each losing trial
@@ -216,16 +217,7 @@ def save(path, saved):
         return
     data = {"cores": _cores(), "single": bool(saved["single"]),
             "cost": {("one" if s else "all"): float(c) for s, c in saved["cost"].items()}}
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    write_atomically(path, json.dumps(data).encode())
 
 
 def load(path):

@@ -31,7 +31,6 @@ thread once per call instead of once per product (`small_products`).
 """
 import atexit
 import marshal
-import os
 import sys
 import time
 import types
@@ -46,6 +45,7 @@ from ...ops.math_ops import MATMUL
 from ...ops.registry import ANCHOR, ASSIGN, CONSTANT, CONTROL, OPS
 from ...passes.fusion import fuse, value_inputs
 from .. import schedule as sched
+from ..plan_cache import write_atomically
 from . import blas, blas_choice, cache, conv, heap, inplace, lowering
 from . import loop as loop_lowering
 from .blas_choice import BlasChoice, busy as no_idle_core
@@ -115,17 +115,7 @@ def _load_step_code(path):
 def _save_step_code(path, sources):
     """Write the compiled code of `sources` to `path` (atomically; errors leave it as it was)."""
     table = {k: _STEP_CODE[k] for k in sources if k in _STEP_CODE}
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(_STEP_CODE_FORMAT + marshal.dumps(table))
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    write_atomically(path, _STEP_CODE_FORMAT + marshal.dumps(table))
 
 
 def _fix_array(x, dt, tile=256):
@@ -441,6 +431,11 @@ class _ClusterStep:
                     for v in g.successors(m)):
                 outs.append(m)
         self.outs = outs
+        # the anchor's output read by this step's members alone (`_anchor_internal`)
+        a = self.anchor
+        self.anchor_only_here = a is not None and a not in plan.outputs_set and all(
+            v in mset or v not in live or a not in value_inputs(g.nodes[v])
+            for v in g.successors(a))
         # kept with the fused graph, so the plan cache (backends/plan_cache.py) stores it too
         memo = g.graph.setdefault("lowered", {})
         if k not in memo:
@@ -535,7 +530,12 @@ class _ClusterStep:
             # chunk(lo, hi) on each as soon as it is done (`lowering.FUSED_EPILOGUE`)
             s, f, ins = self.anchor_run
             ns["AFZ"], ns["AD"] = f.fused, fused[1]
-            body.append(f"vals[{s}] = A = empty({fused[0]}, AD)")
+            if self._anchor_internal():
+                # read by this loop alone: chunk-sized buffers, no full-size output
+                ns["AS"] = conv.AnchorScratch
+                body.append(f"A = AS({fused[0]}, AD)")
+            else:
+                body.append(f"vals[{s}] = A = empty({fused[0]}, AD)")
         elif self.anchor is not None:
             s, f, ins = self.anchor_run
             ns["AF"] = f
@@ -546,11 +546,17 @@ class _ClusterStep:
             body.append(f"vals[{s}] = {expr or 'AF(' + ', '.join(f'vals[{i}]' for i in ins) + ')'}")
         args = [str(e) for e in self.extents]
         sliced = []                       # (arg index) of arrays cut along the outer loop dim
+        scratch = {}                      # arg index -> the AnchorScratch rows' tail shape
         for j, o in enumerate(self.op_plan):
             ns[f"D{j}"] = o.dtype
             if o.kind == "const":
                 ns[f"C{j}"] = o.value
                 args.append(f"C{j}")
+                continue
+            if "AS" in ns and o.slot == self.anchor_run[0]:
+                scratch[len(args)] = tuple(int(v) for v in o.view[1:])
+                sliced.append(len(args))
+                args.append("A")
                 continue
             body.append(f"x{j} = vals[{o.slot}]")
             if o.kind == "scalar":
@@ -616,8 +622,9 @@ class _ClusterStep:
             args.append(f"o{j}" if o.shape == o.view else f"o{j}.reshape({o.view})")
         if self.parallel or fused is not None:
             # views once, then each chunk calls the serial kernel on rows [lo, hi)
-            body += [f"w{i} = {a}" for i, a in enumerate(args) if i in sliced]
+            body += [f"w{i} = {a}" for i, a in enumerate(args) if i in sliced and i not in scratch]
             cargs = ["hi - lo"] + args[1:len(self.extents)] + [
+                f"A.rows(lo, hi, {scratch[i]})" if i in scratch else
                 f"w{i}[lo:hi]" if i in sliced else
                 (f"{a}[lo // ROWS]" if i in partial and (
                     self.split == "leading" or partial[i] >= len(self.out_plan) - n_cols) else
@@ -698,6 +705,13 @@ class _ClusterStep:
                 kept.add(j)
         return kept
 
+    def _anchor_internal(self):
+        """True when the fused anchor's output is read by this step's loop alone (no live
+        consumer outside the cluster, not a graph output) and its runner takes chunk-sized
+        buffers (`conv.AnchorScratch`)."""
+        return self.anchor_only_here and getattr(self.anchor_run[1].fused, "chunk_scratch",
+                                                 False)
+
     def _fused_anchor(self):
         """(shape, dtype) of an anchor whose runner runs this epilogue per batch chunk
         (`lowering.FUSED_EPILOGUE`), or None: the anchor's shape is static, the loop's rows are
@@ -767,7 +781,10 @@ class _ClusterStep:
                 lines.append(f"    anchor:  %{self.anchor} {ad['op']}: " + conv.describe(
                     ad, [g.nodes[u]["shape"] for u in ad["inputs"]], self.anchor_run[1])
                     + ("; the loop is its epilogue, run on each batch chunk as the anchor "
-                       "finishes it" if self.why_numpy is None and self._fused_anchor()
+                       "finishes it" + (", the chunk in a buffer of the thread (no full-size "
+                                        "output: only this loop reads it)"
+                                        if self._anchor_internal() else "")
+                       if self.why_numpy is None and self._fused_anchor()
                        else "; the loop is its epilogue"))
             else:
                 lines.append(f"    anchor:  %{self.anchor} {ad['op']}: " + blas.describe(
