@@ -33,6 +33,7 @@ from ..io import tfrecord as _tfrecord
 from ..io.proto import BytesList
 from ..nest import flatten
 from ..ops.misc_ops import get_static_value
+from ..ops import random_ops as _random
 from ..py_func import numpy_function
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorSpec, convert_to_tensor, bytes_array
@@ -476,18 +477,29 @@ class Dataset:
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
         """TF's buffered shuffle: fill a buffer of `buffer_size` elements, emit a random one and
-        refill its slot. A full shuffle needs `buffer_size >= ` the dataset size. With `seed`,
-        the order is reproducible (per iteration number if `reshuffle_each_iteration`).
+        refill its slot. A full shuffle needs `buffer_size >= ` the dataset size.
+
+        Determinism as TF's: with `seed`, or without one after `tf.random.set_seed` (the seed is
+        then drawn from the global random stream, so the same program gives the same orders),
+        the orders are reproducible; each iteration (epoch) is another permutation unless
+        `reshuffle_each_iteration=False`, which repeats the first. The orders themselves are
+        not TF's (TF draws them with its Philox-based kernel; graphflow with numpy's PCG64).
 
         >>> import graphflow as tf
-        >>> sorted(int(v) for v in tf.data.Dataset.range(5).shuffle(5, seed=1))
-        [0, 1, 2, 3, 4]
+        >>> ds = tf.data.Dataset.range(5).shuffle(5, seed=1)
+        >>> first, second = list(ds.as_numpy_iterator()), list(ds.as_numpy_iterator())
+        >>> sorted(first), first != second
+        ([0, 1, 2, 3, 4], True)
         """
         buffer_size = int(buffer_size)
         if buffer_size <= 0:
             raise ValueError(f"shuffle: buffer_size must be positive, got {buffer_size}")
         epoch = itertools.count()
-        base = np.random.SeedSequence().entropy if seed is None else int(seed)
+        if seed is None:   # from the global stream: reproducible after tf.random.set_seed
+            with _state.using(graph=None, tapes=(), adjoint=None):
+                base = int(_random.uniform((), 0, 2 ** 62, dtype=_dt.int64).numpy())
+        else:
+            base = int(seed)
 
         def make():
             rng = np.random.default_rng([base, next(epoch) if reshuffle_each_iteration else 0])

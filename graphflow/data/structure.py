@@ -365,9 +365,10 @@ class ElementFunction:
                                 name=getattr(fn, "__name__", what))
 
     def _python(self, *args):
-        if self.unpack:
-            return self.output(call_unpacked(self.fn, args[0]))
-        return self.output(self.fn(*args))
+        out = call_unpacked(self.fn, args[0]) if self.unpack else self.fn(*args)
+        if isinstance(out, list):   # TF: a returned list (py_function's outputs) is a tuple;
+            out = tuple(out)        # lists inside the result are stacked tensors
+        return self.output(out)
 
     def output_spec(self, *arg_specs):
         """The element spec of the results for arguments of these specs (a trace with their
