@@ -700,3 +700,47 @@ def test_blas_switch_controls_the_blas_a_kernel_loads(monkeypatch):
     assert set(later) <= known, (later, known)
     with fresh:
         assert all(get() == 1 for get, _ in fresh.switches)
+
+
+def test_an_anchor_output_only_its_epilogue_reads_stays_chunk_sized(monkeypatch):
+    """A fused anchor whose output only the epilogue reads (conv -> bias -> relu) computes each
+    batch chunk into a buffer of its thread (`conv.AnchorScratch`), no full-size array: values
+    as the numpy executor on the chunked path, the 1x1 (one gemm: the whole output) path, on
+    one thread, and while the kernels compile (numpy impl: the whole output); an anchor
+    output read elsewhere (here also returned) stays full-size."""
+    from graphflow.backends.numba.parallel import ONE_THREAD
+    x = tf.constant(R.standard_normal((16, 9, 9, 3)).astype(np.float32))
+    w = tf.constant(R.standard_normal((3, 3, 3, 6)).astype(np.float32))
+    w1 = tf.constant(R.standard_normal((1, 1, 3, 4)).astype(np.float32))
+    w2 = tf.constant(R.standard_normal((3, 3, 3, 5)).astype(np.float32))
+    b = tf.constant(R.standard_normal(6).astype(np.float32))
+
+    def f(x, w, b):
+        with tf.GradientTape() as t:
+            t.watch([w, b])
+            y = tf.nn.max_pool2d(tf.nn.relu(tf.nn.conv2d(x, w, 1, "VALID") + b), 2, 2, "VALID")
+            z = tf.nn.relu(tf.nn.conv2d(x, w1, 1, "VALID") - 0.1)      # 1x1: whole()
+            raw = tf.nn.conv2d(x, w2, 1, "SAME")                         # also returned
+            loss = tf.reduce_sum(y * y) + tf.reduce_sum(z)
+        return (y, z, tf.tanh(raw), raw) + tuple(t.gradient(loss, [w, b]))
+    fj, fn = tf.function(f), tf.function(f, jit_compile=False)
+    fj(x, w, b)
+    fj.get_concrete_function(x, w, b)._executor.wait()
+    report = fj.kernel_plan(x, w, b)
+    # three conv anchors fused per batch chunk; the one whose output is also returned keeps
+    # a full-size output
+    assert report.count("run on each batch chunk as the anchor finishes it") == 3, report
+    assert report.count("the chunk in a buffer of the thread") == 2, report
+    want = [v.numpy() for v in fn(x, w, b)]
+    with ONE_THREAD:
+        one = fj(x, w, b)
+    for got in (fj(x, w, b), one):
+        for g, v in zip(got, want):
+            np.testing.assert_allclose(g.numpy(), v, rtol=1e-4, atol=1e-3)
+    # kernels not ready: the runner's numpy impl writes the whole output (AnchorScratch.whole)
+    plan = fj.get_concrete_function(x, w, b)._executor
+    for k in plan.kernels:
+        if "conv kernel" in k.source[:60]:
+            monkeypatch.setattr(k, "fn", None)
+    for g, v in zip(fj(x, w, b), want):
+        np.testing.assert_allclose(g.numpy(), v, rtol=1e-4, atol=1e-3)
