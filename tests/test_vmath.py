@@ -236,24 +236,43 @@ def test_max_min_with_a_nan_flag_vectorize_and_propagate_nan(dtype):
         assert re.search(rf'\bvmin{sfx}\s+[^\n]*%[yz]mm', asm), 'no packed min'
 
 
-@numba.njit(error_model='numpy', fastmath=vm.FASTMATH_FLAGS)
-def _exp_both(x, a, b):
-    wide_vectors()
-    for i in range(x.shape[0]):
-        a[i] = vm._exp_f32_bits(x[i])
-        b[i] = vm._exp_f32_scalef(x[i])
+
+def _exp_both_of(bits, scalef):
+    @numba.njit(error_model='numpy', fastmath=vm.FASTMATH_FLAGS)
+    def both(x, a, b):
+        wide_vectors()
+        for i in range(x.shape[0]):
+            a[i] = bits(x[i])
+            b[i] = scalef(x[i])
+    return both
 
 
-@pytest.mark.skipif(not vm.SCALEF, reason='no AVX-512 (vscalefps) on this CPU')
-def test_exp_scalef_gives_the_same_bits():
-    """exp_f32 with the 2**n scaling in one vscalefps (AVX-512) equals the integer-bits
-    version bit for bit: every 4099th bit pattern (NaN payloads aside), the specials, the
-    gradual-underflow range and the overflow edge; the loop uses vscalefps."""
-    x = np.concatenate([_inputs(), np.linspace(-110, -80, 30001, dtype=np.float32),
-                        np.linspace(80, 90, 10001, dtype=np.float32)])
+def _exp_cases(dtype):
+    """Every 4099th bit pattern (float32) or 400k random ones (float64), the specials, the
+    gradual-underflow range and the overflow edge."""
+    if dtype == np.float32:
+        return np.concatenate([_inputs(), np.linspace(-110, -80, 30001, dtype=np.float32),
+                               np.linspace(80, 90, 10001, dtype=np.float32)])
+    rng = np.random.default_rng(1)
+    pats = rng.integers(0, 2**63, 200_000, dtype=np.int64).view(np.float64)
+    return np.concatenate([pats, -pats, np.linspace(-760, -690, 200_001),
+                           np.linspace(700, 712, 20_001), rng.uniform(-50, 50, 100_000),
+                           [0.0, -0.0, np.inf, -np.inf, np.nan, 709.782712893384,
+                            709.7827128933841, -745.1332191019411, -745.1332191019412]])
+
+
+@pytest.mark.skipif(not vm.SCALEF, reason='no AVX-512 (vscalefps/pd) on this CPU')
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_exp_scalef_gives_the_same_bits(dtype):
+    """exp_f32/exp_f64 with the 2**n scaling in one vscalefps/vscalefpd (AVX-512) equal the
+    integer-bits versions bit for bit (NaN payloads aside); the loop uses vscalef."""
+    sfx, ity = ('f32', np.int32) if dtype == np.float32 else ('f64', np.int64)
+    both = _exp_both_of(getattr(vm, f'_exp_{sfx}_bits'), getattr(vm, f'_exp_{sfx}_scalef'))
+    x = _exp_cases(dtype)
     a, b = np.empty_like(x), np.empty_like(x)
-    _exp_both(x, a, b)
+    both(x, a, b)
     nan = np.isnan(a)
     np.testing.assert_array_equal(np.isnan(b), nan)
-    np.testing.assert_array_equal(a[~nan].view(np.int32), b[~nan].view(np.int32))
-    assert 'vscalefps' in _exp_both.inspect_asm(_exp_both.signatures[0])
+    np.testing.assert_array_equal(a[~nan].view(ity), b[~nan].view(ity))
+    op = 'vscalefps' if dtype == np.float32 else 'vscalefpd'
+    assert op in both.inspect_asm(both.signatures[0])
