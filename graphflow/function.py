@@ -226,10 +226,33 @@ class ConcreteFunction:
     @property
     def structured_outputs(self):
         """The outputs' structure with the traced graph's symbolic tensors, as TF."""
+        return self.structure(self.outputs)
+
+    @property
+    def inputs(self):
+        """The traced graph's parameters as symbolic tensors, in argument order (TF's
+        `ConcreteFunction.inputs`; captured variables are `captured_inputs`).
+
+        >>> import graphflow as tf
+        >>> tf.function(lambda x: x + 1.).get_concrete_function(tf.TensorSpec([None])).inputs
+        [<tf.Tensor 'x:0' shape=(None,) dtype=float32>]
+        """
+        return self._symbolic(self.traced.params)
+
+    @property
+    def outputs(self):
+        """The traced graph's outputs as a flat list of symbolic tensors (TF's)."""
+        return self._symbolic(self.traced.outputs)
+
+    @property
+    def captured_inputs(self):
+        """The Variables the function captures (TF lists their resource handles)."""
+        return list(self.variables)
+
+    def _symbolic(self, nodes):
         g = self.traced
-        return self.structure([SymbolicTensor._make(g, o, g.nx.nodes[o]["shape"],
-                                                    g.nx.nodes[o]["dtype"])
-                               for o in g.outputs])
+        return [SymbolicTensor._make(g, n, g.nx.nodes[n]["shape"], g.nx.nodes[n]["dtype"])
+                for n in nodes]
 
     @property
     def output_shapes(self):

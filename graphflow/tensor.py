@@ -503,7 +503,9 @@ class SymbolicTensor(Tensor):
         return (f"Tensor(\"{self._graph.tensor_name(self._node)}\", shape={self.shape}, "
                 f"dtype={self.dtype.name})")
 
-    __repr__ = __str__
+    def __repr__(self):   # TF's graph-tensor repr (in lists, structures, the REPL)
+        return (f"<tf.Tensor '{self._graph.tensor_name(self._node)}' shape={self.shape} "
+                f"dtype={self.dtype.name}>")
 
     def __reduce__(self):
         raise self._no_value("pickling")
