@@ -17,7 +17,10 @@ builds the call a plan step makes):
   oversubscribe the cores). A 1x1 stride-1 unpadded
   conv is one plain gemm of all the pixels (BLAS on its own threads). The bias add and
   activation after it are the cluster's fused epilogue (the fusion pass treats conv2d as an
-  anchor, exactly like matmul). When the filter's shape is static (as in a plan), im2col and
+  anchor, exactly like matmul); when only that epilogue reads the convolution's output, each
+  chunk goes to a chunk-sized buffer of its thread, no full-size array (`AnchorScratch`). A
+  block's columns and the output rows they make take at most `BLOCK_BYTES` (within L2). When
+  the filter's shape is static (as in a plan), im2col and
   col2im are compiled with its kh, kw and channels as literal numbers (`_FIXED`).
 * ``conv2d_backprop_input``: per batch chunk, one numba call (`_GEMM_COL2IM`): a gemm
   (cotangent @ filter^T) into a block's columns, then col2im (accumulating the overlapping
@@ -49,6 +52,22 @@ pooling, a depthwise convolution with a ones filter; a depthwise one (one input 
 group) runs one contiguous loop over all channels per window tap (3x3 on 64x28x28x32, one
 thread: 2.6 ms; the per-group loop it replaced took 80 ms). Non-float dtypes stay on the numpy
 impl.
+
+Tried and not adopted (one thread, CPU time, medians interleaved in one process, load 5-8):
+* a direct C=1 forward with kh, kw, C literal and the output channels as the vectorized inner
+  loop (each pixel's 9 inputs gathered once, a sum of 9 products per channel; no reassociation)
+  for 64x28x28x1 -> 3x3x32: 1.21 ms vs 0.68 ms for blocked im2col + sgemm; its filter gradient
+  (per pixel, 9 x 32 partial sums in memory) 2.5 ms vs 0.61 ms;
+* Winograd F(2x2, 3x3) for 64x13x13x32 -> 3x3x64 (filter G g G^T in numpy, 0.06 ms; per block
+  of images the input transform B^T d B, 16 sgemms (tiles x 32) @ (32 x 64), the output
+  transform A^T m A): the 16 products take 1.45 ms (vs ~2.3 ms for the direct product's 285
+  MFLOP; 151 MFLOP with the 11 -> 12 tile padding, K = 32 is less efficient), but the
+  transforms in numba cost 0.9 + 1.1 ms (channel loops of 32 per tile: loop overhead, and LLVM
+  vectorizes a loop only with few alias checks, so one output row per loop): 3.1-4.2 ms in all,
+  0.9-1.0x im2col + gemm. Accuracy was no obstacle: max |error| / (|x| * |w|) 1.3e-7 (direct
+  product 2.9e-7, float32). F(2x2, 3x3) of the input gradient would save less (205 vs 285
+  MFLOP, 7x7 tiles of the padded cotangent).
+* running the batch in 16 or 4 chunks instead of 8 (`MAX_CHUNKS`): conv step CPU 1.05x / 1.0x.
 
 Kernels are generated module sources requested from the kernel cache (`cache.request`: compiled
 in the background thread, kept on disk); until they are ready a node runs on the numpy impl, so
