@@ -123,3 +123,22 @@ def test_policy_names_and_restore():
         mp.set_global_policy("mixed_float8")
     assert layers.Dense(2, dtype=tf.float64).dtype_policy.name == "float64"
     assert layers.Dense(2, dtype=mp.Policy("mixed_float16")).compute_dtype == "float16"
+
+
+def test_layer_first_called_inside_a_traced_loop_creates_its_weights():
+    # the Actor-Critic tutorial's model is built by its first call inside `for t in tf.range`
+    # of a tf.function: Keras 3 lifts the weights' initialization out of the loop
+    d = layers.Dense(3, kernel_initializer="ones", bias_initializer="zeros")
+
+    @tf.function
+    def run(x, n):
+        total = tf.zeros((1, 3))
+        for _ in tf.range(n):
+            total = total + d(x)
+        return total
+    out = run(tf.constant([[1.0, 2.0]]), tf.constant(4))
+    np.testing.assert_array_equal(out.numpy(), [[12.0, 12.0, 12.0]])
+    assert [tuple(w.shape) for w in d.weights] == [(2, 3), (3,)]
+    assert d.kernel.path == "dense/kernel" or d.kernel.path.endswith("/kernel")
+    np.testing.assert_array_equal(run(tf.constant([[1.0, 0.0]]), tf.constant(2)).numpy(),
+                                  [[2.0, 2.0, 2.0]])

@@ -589,7 +589,14 @@ class Layer(Module):
         # its layers inside its own scope: 'sequential/dense/kernel'), then the layer's
         scope = _KERAS_PATH.get()
         scope = scope if scope[-1:] == (self.name,) else scope + (self.name,)
-        with _state.using(scope=()):   # the name is complete: no enclosing scope prefix
+        # a layer first called inside a loop body or cond branch of a traced function (the
+        # Actor-Critic tutorial's model) creates its weights in the function's own trace, as
+        # Keras 3 lifts their initialization out (init_scope); eagerly if the loop is eager
+        top = g = _state.current().graph
+        while top is not None and hasattr(top, "parent"):
+            top = top.parent
+        lift = {} if top is g else {"graph": top, "tapes": (), "adjoint": None}
+        with _state.using(scope=(), **lift):   # the name is complete: no scope prefix
             # dtype by keyword, as Keras calls initializers (kernel_initializer=tf.random.normal)
             v = KerasVariable(lambda: init(shape, dtype=dt), trainable=trainable,
                               name="/".join(scope + (name,)), dtype=dt)
