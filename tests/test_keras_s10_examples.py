@@ -117,3 +117,29 @@ def test_variance_scaling_axes_as_keras_315():
         "seed": None, "input_axes": None, "output_axes": None}
     back = keras.initializers.deserialize(keras.initializers.serialize(init))
     assert (back.input_axes, back.output_axes, back.mode) == ([0], [1], "fan_out")
+
+
+def test_layer_normalization_keras_3_arguments():
+    """Keras 3.15's LayerNormalization arguments: beta/gamma initializers and regularizers,
+    rms_scaling (x / sqrt(var + eps) * gamma, no centring, no beta); the config as Keras's."""
+    L = keras.layers
+    x = np.array([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]], "float32")
+    ln = L.LayerNormalization(rms_scaling=True, gamma_initializer=keras.initializers.Constant(2.0))
+    want = 2.0 * x / np.sqrt(x.var(-1, keepdims=True) + 1e-3)
+    np.testing.assert_allclose(ln(x).numpy(), want, rtol=1e-5)
+    assert [w.name for w in ln.weights] == ["gamma"]   # Keras 3.15: one weight
+    ln2 = L.LayerNormalization(beta_initializer=keras.initializers.Constant(0.5),
+                               gamma_regularizer="l2")
+    y = ln2(x).numpy()
+    np.testing.assert_allclose(y.mean(-1), 0.5, atol=1e-5)
+    np.testing.assert_allclose(float(ln2.losses[0]), 0.01 * 3, rtol=1e-5)   # l2(0.01)*sum(1)
+    cfg = ln2.get_config()
+    assert cfg["gamma_regularizer"] == {"module": "keras.regularizers", "class_name": "L2",
+                                        "config": {"l2": 0.01}, "registered_name": None}
+    assert {k for k in cfg} == {"name", "trainable", "dtype", "axis", "epsilon", "center",
+                                "scale", "rms_scaling", "beta_initializer",
+                                "gamma_initializer", "beta_regularizer", "gamma_regularizer",
+                                "beta_constraint", "gamma_constraint"}   # Keras 3.15's keys
+    back = L.LayerNormalization.from_config(cfg)
+    back.build((None, 3))
+    np.testing.assert_allclose(back.beta.numpy(), 0.5)

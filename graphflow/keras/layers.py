@@ -1495,24 +1495,37 @@ class LayerNormalization(Layer):
 
     supports_masking = True   # Keras 3: the input's mask passes through
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_constraint=None,
-                 gamma_constraint=None, **kwargs):
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.beta_constraint = _constraints.get(beta_constraint)   # add_weight applies them
         self.gamma_constraint = _constraints.get(gamma_constraint)
+        self.beta_initializer = _init.get(beta_initializer)
+        self.gamma_initializer = _init.get(gamma_initializer)
+        self.beta_regularizer = _reg.get(beta_regularizer)
+        self.gamma_regularizer = _reg.get(gamma_regularizer)
         self.axis, self.epsilon, self.center, self.scale = axis, float(epsilon), center, scale
+        self.rms_scaling = bool(rms_scaling)   # Keras 3: x / sqrt(var + eps) * gamma, no beta
 
     def build(self, input_shape):
         rank = len(input_shape)
         axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
         self._axes = sorted(a % rank for a in axes)
         pshape = tuple(input_shape[a] for a in self._axes)
-        self.gamma = self.add_weight("gamma", pshape, initializer="ones") if self.scale else None
-        self.beta = self.add_weight("beta", pshape, initializer="zeros") if self.center else None
+        self.gamma = self.add_weight("gamma", pshape, initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer) \
+            if self.scale or self.rms_scaling else None
+        self.beta = self.add_weight("beta", pshape, initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer) \
+            if self.center and not self.rms_scaling else None
         self.built = True
 
     def call(self, inputs):
         mean, var = _nn.moments(inputs, self._axes, keepdims=True)
+        if self.rms_scaling:   # (Keras 3's deprecated option: not centred)
+            mean = _m.zeros_like(mean)
         y = (inputs - mean) * _m.rsqrt(var + self.epsilon)
         bshape = [inputs.shape[a] if a in self._axes else 1 for a in range(inputs.ndim)]
         if self.gamma is not None:
@@ -1520,6 +1533,21 @@ class LayerNormalization(Layer):
         if self.beta is not None:
             y = y + _s.reshape(self.beta, bshape)
         return y
+
+    def get_config(self):
+        """Keras 3's LayerNormalization config.
+
+        >>> sorted(LayerNormalization(rms_scaling=True).get_config())[:4]
+        ['axis', 'beta_constraint', 'beta_initializer', 'beta_regularizer']
+        """
+        cfg = dict(super().get_config(), axis=self.axis, epsilon=self.epsilon,
+                   center=self.center, scale=self.scale, rms_scaling=self.rms_scaling)
+        for w in ("beta", "gamma"):
+            for kind, module in (("initializer", "keras.initializers"),
+                                 ("regularizer", "keras.regularizers"),
+                                 ("constraint", "keras.constraints")):
+                cfg[f"{w}_{kind}"] = keras_object_config(getattr(self, f"{w}_{kind}"), module)
+        return cfg
 
 
 # ------------------------------------------------------------------ merging layers

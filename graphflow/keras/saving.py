@@ -690,26 +690,62 @@ def _own_vars(layer):
     return [v for v in vs if v.trainable] + [v for v in vs if not v.trainable]
 
 
+_BASE_ATTRS = {}
+
+
+def _skipped_attrs(layer):
+    """The attributes Keras 3's walk skips: those of a bare Layer (and a functional model's
+    `operations`); a subclassed model's own (`layers`, user attributes) are walked."""
+    if not _BASE_ATTRS:
+        _BASE_ATTRS["layer"] = frozenset(dir(Layer(name="_gf_saving_base")))
+    skip = _BASE_ATTRS["layer"]
+    if layer.__dict__.get("_functional") or isinstance(layer, _models.Sequential):
+        skip = skip | {"operations", "_operations", "layers"}
+    return skip
+
+
+def _child_layers(layer):
+    """(attribute, Layer or list of Layers) in Keras 3's `_walk_saveable` order: a
+    Sequential's / functional model's `layers` first, then every other attribute by name,
+    private ones last; the first path that reaches a layer is its path."""
+    subs = []
+    if layer.__dict__.get("_functional") or isinstance(layer, _models.Sequential):
+        subs.append(("layers", layer.layers))
+    skip = _skipped_attrs(layer)
+    names = sorted((n for n in set(dir(type(layer))) | set(vars(layer))
+                    if not n.startswith("__") and n not in skip),
+                   key=lambda n: "~" + n if n.startswith("_") else n)
+    for n in names:
+        v = layer.__dict__[n] if n in layer.__dict__ else \
+            getattr(type(layer), n, None)
+        if isinstance(v, property):
+            try:
+                v = getattr(layer, n)
+            except Exception:   # noqa: BLE001 -- as Keras: an attribute that fails is skipped
+                continue
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, Layer) or (isinstance(v, (list, tuple)) and v and
+                                    any(isinstance(x, Layer) for x in v)):
+            subs.append((n, v))
+    return subs
+
+
 def _walk(layer, path, out, seen):
     """Keras 3's `_save_state` walk: path -> list of Variables (own variables at path/vars)."""
     if id(layer) in seen:
         return
     seen.add(id(layer))
     out[path + "vars"] = (layer.name, _own_vars(layer))
-    if isinstance(layer, _models.Model):
-        subs = [("layers", layer.layers)]
-    else:
-        subs = sorted(((k, v) for k, v in vars(layer).items() if not k.startswith("_")
-                       and (isinstance(v, Layer) or (isinstance(v, (list, tuple)) and v and
-                                                     all(isinstance(x, Layer) for x in v)))),
-                      key=lambda kv: kv[0])
-    for attr, child in subs:
+    for attr, child in _child_layers(layer):
         if isinstance(child, Layer):
             _walk(child, f"{path}{attr}/", out, seen)
             continue
         used = {}
         for c in child:
-            name = _snake_case(type(c).__name__)
+            if not isinstance(c, Layer):
+                continue
+            name = _snake_case(type(c).__name__)   # (counted for visited layers too, as Keras)
             if name in used:
                 used[name] += 1
                 name = f"{name}_{used[name]}"
