@@ -275,13 +275,17 @@ def test_fused_chunks_run_in_order_on_one_thread():
         assert seen == [(0, 10)]
 
 
+def _conv_relu_pool_args():
+    """x (16, 9, 9, 3), a 3x3 filter into 6 channels and their bias (constants)."""
+    return tuple(tf.constant(R.standard_normal(s).astype(np.float32))
+                 for s in ((16, 9, 9, 3), (3, 3, 3, 6), (6,)))
+
+
 def test_epilogue_per_batch_chunk_on_one_thread_equals_numpy_executor():
     """The fused epilogues (bias + activation; the max-pool gradient with the relu mask and the
     bias gradient's per-chunk partial sums) when the plan runs on one thread."""
     from graphflow.backends.numba.parallel import ONE_THREAD
-    x = tf.constant(R.standard_normal((16, 9, 9, 3)).astype(np.float32))
-    w = tf.constant(R.standard_normal((3, 3, 3, 6)).astype(np.float32))
-    b = tf.constant(R.standard_normal(6).astype(np.float32))
+    x, w, b = _conv_relu_pool_args()
 
     def f(x, w, b):
         with tf.GradientTape() as t:
@@ -709,11 +713,9 @@ def test_an_anchor_output_only_its_epilogue_reads_stays_chunk_sized(monkeypatch)
     one thread, and while the kernels compile (numpy impl: the whole output); an anchor
     output read elsewhere (here also returned) stays full-size."""
     from graphflow.backends.numba.parallel import ONE_THREAD
-    x = tf.constant(R.standard_normal((16, 9, 9, 3)).astype(np.float32))
-    w = tf.constant(R.standard_normal((3, 3, 3, 6)).astype(np.float32))
+    x, w, b = _conv_relu_pool_args()
     w1 = tf.constant(R.standard_normal((1, 1, 3, 4)).astype(np.float32))
     w2 = tf.constant(R.standard_normal((3, 3, 3, 5)).astype(np.float32))
-    b = tf.constant(R.standard_normal(6).astype(np.float32))
 
     def f(x, w, b):
         with tf.GradientTape() as t:
