@@ -123,6 +123,9 @@ def test_policy_names_and_restore():
         mp.set_global_policy("mixed_float8")
     assert layers.Dense(2, dtype=tf.float64).dtype_policy.name == "float64"
     assert layers.Dense(2, dtype=mp.Policy("mixed_float16")).compute_dtype == "float16"
+    assert keras.config.dtype_policy() == mp.DTypePolicy("float32")   # a policy, as Keras 3
+    with pytest.raises(NotImplementedError, match="no bfloat16"):
+        layers.Dense(2, dtype="mixed_bfloat16")
 
 
 def test_layer_first_called_inside_a_traced_loop_creates_its_weights():

@@ -108,8 +108,13 @@ def is_traceback_filtering_enabled():
 
 
 def dtype_policy():
-    """The global dtype policy's name ('float32')."""
-    return _SETTINGS["dtype_policy"]
+    """The global dtype policy, a `keras.DTypePolicy` (Keras 3's `keras.config.dtype_policy()`).
+
+    >>> dtype_policy()
+    <DTypePolicy "float32">
+    """
+    from .mixed_precision import DTypePolicy   # (the module above this one)
+    return DTypePolicy(_SETTINGS["dtype_policy"])
 
 
 def set_dtype_policy(policy):
