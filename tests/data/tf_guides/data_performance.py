@@ -58,7 +58,7 @@ print([int(x[0]) for x in ArtificialDataset().map(mapped_function,
                                                   num_parallel_calls=tf.data.AUTOTUNE)])
 benchmark(ArtificialDataset().map(mapped_function).cache(), 5)
 
-fast_dataset = tf.data.Dataset.range(10000)
+fast_dataset = tf.data.Dataset.range(2000)
 
 
 def fast_benchmark(dataset, num_epochs=2):
