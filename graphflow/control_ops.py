@@ -34,6 +34,7 @@ from .graph import GraphBuilder, specialize, user_source
 from .nest import describe as describe_structure, flatten, structure
 from .ops.dynamic_index import DYNAMIC_GETITEM
 from .ops.math_ops import MATMUL, zeros_like
+from .ops.scatter_rows import add_rows
 from .ops.shape_ops import gather, reshape, transpose
 from .ops.registry import (CONSTANT, CONTROL, EFFECT, OPS, PARAMETER, READ_VARIABLE, VIA_VJP,
                            Bilinear, Linear,
@@ -835,7 +836,7 @@ def _history_scatter_impl(h, idx, rows):
         if np.unique(idx).size == idx.size:   # distinct rows (a loop reading each row once):
             out[idx] = rows                   # a plain scatter, much faster than ufunc.at
             return out
-    np.add.at(out, idx, rows)
+    add_rows(out, idx, rows)
     return out
 
 

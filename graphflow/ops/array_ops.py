@@ -23,6 +23,7 @@ from . import shape_ops as _s
 from .registry import LINEAR, Aval, defop, linear_in, normalize_axis, op_error, same_dtype
 from .registry import shapes_agree
 from .dynamic_index import Window, dynamic_getitem, is_traced
+from .scatter_rows import add_rows
 from . import data_dependent as _dd
 from ..shapes import broadcast_dim
 
@@ -203,7 +204,12 @@ def _gather_nd_rule(p, idx):
 
 def _scatter_nd_impl(u, idx, shape):
     z = np.zeros(shape, u.dtype)
-    np.add.at(z, _nd_index(idx, shape, "scatter_nd"), u)
+    ix, d = _nd_index(idx, shape, "scatter_nd"), idx.shape[-1]
+    if d == 0:   # empty index vectors: every update adds to the whole tensor
+        np.add.at(z, ix, u)
+        return z
+    rows = z.reshape((-1,) + tuple(shape[d:]))   # (a view: z is fresh) one row per index vector
+    add_rows(rows, np.ravel_multi_index(ix, tuple(shape[:d])), u)
     return z
 
 

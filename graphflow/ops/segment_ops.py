@@ -15,6 +15,7 @@ from ..tensor import Tensor, constant, to_tensor
 from . import math_ops as _m
 from . import shape_ops as _s
 from .registry import CONSTANT, OPS, OTHER, VIA_VJP, Aval, defop, linear_in, op_error, same_dtype
+from .scatter_rows import add_rows
 from ..shapes import require_equal
 
 
@@ -43,7 +44,7 @@ def _flat(data, ids, n, name):
 def _sum_impl(data, ids, num_segments):
     fi, d = _flat(data, ids, num_segments, "unsorted_segment_sum")
     out = np.zeros((num_segments,) + data.shape[ids.ndim:], data.dtype)
-    np.add.at(out, fi, d)
+    add_rows(out, fi, d)
     return out
 
 

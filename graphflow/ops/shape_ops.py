@@ -16,6 +16,7 @@ from .registry import LINEAR, OPS, Aval, defop, linear_in, normalize_axis, op_er
 from .registry import SOURCE, broadcast_shapes
 from ..errors import InvalidArgumentError
 from .dynamic_index import dynamic_getitem
+from .scatter_rows import add_rows
 from ..shapes import Dim, checks_pending, dmax, prod as _dprod, require_differ, require_equal
 
 _NO = {}
@@ -506,7 +507,7 @@ def _scatter_impl(g, idx, shape, axis):
     z = np.zeros(shape, g.dtype)
     zm = np.moveaxis(z, axis, 0)
     gm = np.moveaxis(g, list(range(axis, axis + idx.ndim)), list(range(idx.ndim)))
-    np.add.at(zm, idx, gm)
+    add_rows(zm, idx, gm)
     return z
 
 
