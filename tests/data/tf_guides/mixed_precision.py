@@ -50,7 +50,7 @@ x_test = (centers[y_test] + 0.3 * rng.normal(size=(128, 64))).astype('float32')
 
 initial_weights = model.get_weights()
 print([w.dtype for w in initial_weights][:2])
-history = model.fit(x_train, y_train, batch_size=64, epochs=3, validation_split=0.2,
+history = model.fit(x_train, y_train, batch_size=64, epochs=2, validation_split=0.2,
                     verbose=0)
 print(sorted(history.history))
 print(history.history['loss'][-1] < history.history['loss'][0])
@@ -96,7 +96,7 @@ def test_step(x):
 
 model.set_weights(initial_weights)
 losses = []
-for epoch in range(3):
+for epoch in range(2):
     epoch_loss_avg = tf.keras.metrics.Mean()
     for x, y in train_dataset:
         loss = train_step(x, y)
