@@ -192,10 +192,13 @@ def _apply(op, func, inp, Tout, tensors, runtime_dims=False):
             try:
                 vals = [np.asarray(g.lift(x).numpy()) if isinstance(x, SymbolicTensor)
                         else np.asarray(x._value) for x in xs]
-            except ValueError as e:
+            except ValueError:
                 raise ValueError(f"{op.name} {fn.name} at {src}: its output shapes are not known "
-                                 f"while tracing ({e}); give Tout as tf.TensorSpec(shape, dtype)"
-                                 ) from None
+                                 "while tracing (graphflow learns them by running it on the "
+                                 "traced call's values, but its inputs are known only when the "
+                                 "graph runs: a loop variable, or an argument of "
+                                 "get_concrete_function); give Tout as tf.TensorSpec(shape, "
+                                 "dtype)") from None
             vals = fn._call(vals)
         fn.avals = [Aval(tuple(v.shape), v.dtype) for v in vals]
     outs = _bind_all(op, fn, xs)

@@ -41,3 +41,25 @@ def test_fit_takes_a_single_callback():
     model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=2, verbose=0, callbacks=cb)
     assert epochs == [0, 1]
     assert isinstance(tf.keras.callbacks.CallbackList(cb).callbacks, list)
+
+
+def test_numpy_function_in_a_loop_body_without_shapes_says_why():
+    # the Actor-Critic tutorial's env step (TF leaves the shapes unknown; graphflow needs them)
+    import pytest
+
+    @tf.function
+    def run(n):
+        s = tf.zeros([2])
+        for _ in tf.range(n):
+            s = tf.numpy_function(lambda a: a + 1, [s], tf.float32)
+        return s
+    with pytest.raises(ValueError, match=r"numpy_function .*loop variable.*tf\.TensorSpec"):
+        run(tf.constant(3))
+
+    @tf.function
+    def ok(n):
+        s = tf.zeros([2])
+        for _ in tf.range(n):
+            s = tf.numpy_function(lambda a: a + 1, [s], tf.TensorSpec([2], tf.float32))
+        return s
+    np.testing.assert_array_equal(ok(tf.constant(3)).numpy(), [3.0, 3.0])
