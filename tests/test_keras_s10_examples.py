@@ -143,3 +143,60 @@ def test_layer_normalization_keras_3_arguments():
     back = L.LayerNormalization.from_config(cfg)
     back.build((None, 3))
     np.testing.assert_allclose(back.beta.numpy(), 0.5)
+
+
+def test_auto_config_of_a_layer_without_get_config(tmp_path):
+    """Keras 3's auto-config: a user layer that does not write get_config still gets its
+    plain constructor arguments (defaults included) in its config, so from_config and a saved
+    model rebuild it with them (Keras 3.15: `{'name': 'l', 'units': 5, 'act': 'relu', ...}`);
+    a non-plain argument leaves them out."""
+    class Lin(keras.layers.Layer):
+        def __init__(self, units=32, act="relu", **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, shape):
+            self.w = self.add_weight(shape=(shape[-1], self.units), name="w")
+
+        def call(self, x):
+            return x @ self.w
+
+    cfg = Lin(5, name="l").get_config()
+    assert {k: cfg[k] for k in ("name", "units", "act", "trainable")} == {
+        "name": "l", "units": 5, "act": "relu", "trainable": True}
+    assert Lin.from_config(Lin(7, act="tanh").get_config()).units == 7
+
+    class Obj(keras.layers.Layer):
+        def __init__(self, thing, **kwargs):
+            super().__init__(**kwargs)
+            self.thing = thing
+    assert set(Obj(object()).get_config()) == {"name", "trainable", "dtype"}
+
+    m = keras.Sequential([keras.Input((3,)), Lin(4)])
+    path = str(tmp_path / "lin.keras")
+    m.save(path)
+    back = keras.models.load_model(path, custom_objects={"Lin": Lin})
+    assert back.layers[0].units == 4
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(back.predict(x, verbose=0), x @ m.layers[0].w.numpy(), rtol=1e-6)
+
+
+def test_clone_model_with_an_unregistered_custom_layer():
+    """Keras 3's clone_model rebuilds each layer from its own class: a custom layer needs no
+    registration (its auto-config carries `units`); the clone has fresh weights."""
+    class Lin(keras.layers.Layer):
+        def __init__(self, units=32, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, shape):
+            self.w = self.add_weight(shape=(shape[-1], self.units), name="w")
+
+        def call(self, x):
+            return x @ self.w
+
+    i = keras.Input((2,))
+    for m in (keras.Sequential([keras.Input((2,)), Lin(4)]), keras.Model(i, Lin(5)(i))):
+        c = keras.models.clone_model(m)
+        assert c.count_params() == m.count_params() and type(c.layers[-1]) is Lin
+        assert not np.array_equal(c.layers[-1].w.numpy(), m.layers[-1].w.numpy())

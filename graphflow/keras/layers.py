@@ -37,6 +37,31 @@ from . import activations as _act, constraints as _constraints, initializers as 
     regularizers as _reg
 from . import mixed_precision as _mp
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _init_arguments(cls, args, kwargs):
+    """The arguments `cls(*args, **kwargs)` binds to its __init__ (defaults filled in, the
+    `**kwargs` spread out), or None if one is not a plain value (Keras 3's auto-config)."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    bound.apply_defaults()
+    out = {}
+    for i, (k, v) in enumerate(bound.arguments.items()):
+        param = bound.signature.parameters[k]
+        if i == 0 or param.kind is param.VAR_POSITIONAL:
+            continue
+        if param.kind is param.VAR_KEYWORD:
+            out.update(v)
+        else:
+            out[k] = v
+    if not all(isinstance(v, _PLAIN) for v in flatten(out)[0]):
+        return None
+    return out
+
+
 # ------------------------------------------------------------------ names and call context
 _NAME_COUNTS = collections.defaultdict(int)
 # The `training` value of the enclosing layer call (per thread and asyncio task, like the trace
@@ -348,6 +373,15 @@ class Layer(Module):
     `call(inputs, training=None)`. Layers and Variables assigned as attributes are tracked:
     their weights appear in `weights` / `trainable_weights`.
     """
+
+    def __new__(cls, *args, **kwargs):
+        # Keras 3's auto-config: a user layer that does not write get_config still gets its
+        # constructor arguments in its config, if they are plain values (str, numbers, bools,
+        # None, and lists / dicts of them)
+        self = super().__new__(cls)
+        self.__dict__["_auto_config"] = None if cls.__module__.startswith("graphflow.") \
+            else _init_arguments(cls, args, kwargs)
+        return self
 
     #: True for layers acting on each element of the innermost axes: a RaggedTensor input
     #: is handled by calling the layer on its flat values (keras/composite_values.py)
@@ -919,15 +953,24 @@ class Layer(Module):
 
     # ---- config and pickling ------------------------------------------------------------
     def get_config(self):
-        """name, trainable and the dtype policy, as Keras 3 gives them:
+        """name, trainable and the dtype policy, as Keras 3 gives them; for a layer class
+        written outside graphflow that does not write its own get_config, also the plain
+        constructor arguments it was made with (Keras 3's auto-config):
 
         >>> Dense(2, name="d").get_config()["dtype"]["config"]
         {'name': 'float32'}
         """
-        return {"name": self.name, "trainable": self.trainable,
-                "dtype": {"module": "keras", "class_name": "DTypePolicy",
-                          "config": {"name": self.dtype_policy.name},
-                          "registered_name": None}}
+        cfg = {"name": self.name}
+        definer = next(k for k in type(self).__mro__ if "get_config" in k.__dict__)
+        auto = self.__dict__.get("_auto_config")
+        if auto is not None and definer.__name__ in ("Layer", "Model") and \
+                definer.__module__.startswith("graphflow.keras."):
+            cfg.update(auto)
+        cfg.update({"trainable": self.trainable,
+                    "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                              "config": {"name": self.dtype_policy.name},
+                              "registered_name": None}})
+        return cfg
 
     def __getstate__(self):
         state = dict(self.__dict__)

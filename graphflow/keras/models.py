@@ -996,7 +996,8 @@ class Model(Layer):
 
     @property
     def metrics(self):
-        """The loss tracker, the compiled metrics, and Metric attributes of the model."""
+        """The loss tracker, the compiled metrics, and Metric attributes of the model and of
+        its layers (Keras 3: a layer's own metric, updated in its `call`, is logged by fit)."""
         out = []
         if self._loss_tracker is not None:
             out.append(self._loss_tracker)
@@ -1623,5 +1624,12 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     if input_tensors is not None or clone_function is not None or call_function is not None:
         raise NotImplementedError("clone_model: input_tensors / clone_function / call_function "
                                   "are not supported; the clone is rebuilt from the config")
-    return type(model).from_config(model.get_config())
+    # the model's own layer classes rebuild its layers, registered or not (Keras 3 clones
+    # each layer with its class's from_config)
+    own = {type(l).__name__: type(l) for l in model._flatten_layers()
+           if not type(l).__module__.startswith("graphflow.")}
+    from_config = type(model).from_config
+    if own and "custom_objects" in inspect.signature(from_config).parameters:
+        return from_config(model.get_config(), custom_objects=own)
+    return from_config(model.get_config())
 
