@@ -145,22 +145,25 @@ def test_layer_normalization_keras_3_arguments():
     np.testing.assert_allclose(back.beta.numpy(), 0.5)
 
 
+class Lin(keras.layers.Layer):
+    """A user layer without get_config (Keras 3's auto-config gives its arguments)."""
+
+    def __init__(self, units=32, act="relu", **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, shape):
+        self.w = self.add_weight(shape=(shape[-1], self.units), name="w")
+
+    def call(self, x):
+        return x @ self.w
+
+
 def test_auto_config_of_a_layer_without_get_config(tmp_path):
     """Keras 3's auto-config: a user layer that does not write get_config still gets its
     plain constructor arguments (defaults included) in its config, so from_config and a saved
     model rebuild it with them (Keras 3.15: `{'name': 'l', 'units': 5, 'act': 'relu', ...}`);
     a non-plain argument leaves them out."""
-    class Lin(keras.layers.Layer):
-        def __init__(self, units=32, act="relu", **kwargs):
-            super().__init__(**kwargs)
-            self.units = units
-
-        def build(self, shape):
-            self.w = self.add_weight(shape=(shape[-1], self.units), name="w")
-
-        def call(self, x):
-            return x @ self.w
-
     cfg = Lin(5, name="l").get_config()
     assert {k: cfg[k] for k in ("name", "units", "act", "trainable")} == {
         "name": "l", "units": 5, "act": "relu", "trainable": True}
@@ -184,17 +187,6 @@ def test_auto_config_of_a_layer_without_get_config(tmp_path):
 def test_clone_model_with_an_unregistered_custom_layer():
     """Keras 3's clone_model rebuilds each layer from its own class: a custom layer needs no
     registration (its auto-config carries `units`); the clone has fresh weights."""
-    class Lin(keras.layers.Layer):
-        def __init__(self, units=32, **kwargs):
-            super().__init__(**kwargs)
-            self.units = units
-
-        def build(self, shape):
-            self.w = self.add_weight(shape=(shape[-1], self.units), name="w")
-
-        def call(self, x):
-            return x @ self.w
-
     i = keras.Input((2,))
     for m in (keras.Sequential([keras.Input((2,)), Lin(4)]), keras.Model(i, Lin(5)(i))):
         c = keras.models.clone_model(m)
