@@ -409,6 +409,9 @@ def fuse(graph, siblings=True, lowerable=frozenset()):
                 continue
             elif c.scan:
                 reason = "scan: runs alone in its own loop"
+            elif p in c.cols or any(cl[u] is c and u in c.cols for u in value_inputs(d)):
+                # (a column sum over the leading dims is complete only after the last row)
+                reason = "column boundary: a column sum is read after its cluster's last pass"
             elif pk == "red" and not row_local(g, p, dom):
                 reason = "reduction boundary: the reduction must finish before its result is read"
             elif pk == "red" and c.domain != dom:
@@ -541,6 +544,8 @@ def _row_join(g, n, kind, cl, reach, me):
         rs = _cluster_row_shape(g, c)
         if rs is None or not _row_value(g, p, c):
             continue
+        if any(u in c.cols and cl.get(u) is c for u in value_inputs(d)):
+            continue        # a column sum is complete only after the cluster's last row
         if shape != rs:
             # an elementwise op on a reduction without keepdims ((N,) of rows of (N, C): the
             # cast of reduce_any, mean's scaling, norm's sqrt) is a row member too when it
