@@ -151,6 +151,15 @@ class Subgraphs:
         # sub-graphs that print/assign: the nodes are ordered effects and never folded
         self.has_effects = any(g.effects for g in self.graphs)
 
+    def __getstate__(self):
+        # the sub-graphs, not their run-time caches: plans (compiled kernels, bound methods),
+        # per-backend and per-shape copies, drivers (a graph that has run can be pickled:
+        # tf.saved_model.save after calls)
+        state = dict(self.__dict__)
+        state.update(_plans=None, _memo=None, _plans_saved=0, _specialized={},
+                     _make_plan=NumpyPlan, _backends={}, _drivers={})
+        return state
+
     def has_dims(self):
         """True if a shape here holds an unknown dim (`graphflow.shapes.Dim`)."""
         if self._has_dims is None:

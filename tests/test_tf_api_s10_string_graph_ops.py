@@ -86,3 +86,25 @@ def test_errors_name_the_op():
     g = tf.function(lambda p: tf.io.read_file(p))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"read_file.*\(2,\)"):
         g(tf.constant(["a", "b"]))
+
+
+def test_function_with_a_loop_saved_after_it_ran(tmp_path):
+    # ("Using the SavedModel format": a module whose @function has run; its loop's compiled
+    # plans are run-time caches, not saved)
+    class Ctrl(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.total = tf.Variable(0.)
+
+        @tf.function(input_signature=[tf.TensorSpec([3], tf.float32)])
+        def accumulate(self, xs):
+            for x in xs:
+                if x > 0:
+                    self.total.assign_add(x)
+            return self.total
+    c = Ctrl()
+    assert float(c.accumulate(tf.constant([1., -2., 3.]))) == 4.0
+    tf.saved_model.save(c, str(tmp_path / "ctrl"))
+    loaded = tf.saved_model.load(str(tmp_path / "ctrl"))
+    assert float(loaded.accumulate(tf.constant([1., 1., -1.]))) == 6.0
+    assert float(c.accumulate(tf.constant([1., 0., 0.]))) == 5.0   # the original still runs
