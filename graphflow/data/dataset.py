@@ -114,6 +114,24 @@ def _tf_class_name(frame):
     return _TF_CLASSES.get(name, "Dataset")
 
 
+class _Rows:
+    """A dataset whose elements are rows of arrays: `stream()` gives one iteration's row
+    indices in element order, `gather(int array)` those rows as one batch (the structure and
+    dtypes `stack` gives)."""
+
+    __slots__ = ("stream", "gather")
+
+    def __init__(self, stream, gather):
+        self.stream, self.gather = stream, gather
+
+
+def _batches(cardinality, batch_size, drop_remainder):
+    """The cardinality of `batch(batch_size, drop_remainder)` of a dataset of `cardinality`."""
+    if cardinality < 0:
+        return cardinality
+    return cardinality // batch_size if drop_remainder else -(-cardinality // batch_size)
+
+
 class Dataset:
     """A re-iterable pipeline of elements (see the module docstring).
 
@@ -132,10 +150,21 @@ class Dataset:
         self._spec = spec
         self._options = options
         self._tf_class = _tf_class_name(sys._getframe(1))
+        self._rows = None   # a _Rows when the elements are rows of arrays (batch gathers them)
 
-    def _derive(self, make_iterator, cardinality=UNKNOWN_CARDINALITY, spec=None):
-        """A dataset made from this one (it keeps this one's options)."""
-        return Dataset(make_iterator, cardinality, spec, self._options)
+    def _derive(self, make_iterator, cardinality=UNKNOWN_CARDINALITY, spec=None, rows=None):
+        """A dataset made from this one (it keeps this one's options); `rows`: its _Rows."""
+        ds = Dataset(make_iterator, cardinality, spec, self._options)
+        ds._rows = rows
+        return ds
+
+    def _row_stream(self, stream):
+        """A _Rows over this dataset's rows whose index order is `stream(parent's stream)`, or
+        None when this dataset's elements are not rows of arrays (or there are none)."""
+        rows = self._rows
+        if rows is None or self._cardinality == 0:
+            return None
+        return _Rows(lambda: stream(rows.stream()), rows.gather)
 
     # ---- sources ------------------------------------------------------------------
     @staticmethod
@@ -173,7 +202,12 @@ class Dataset:
                                          t.row_splits.dtype) if isinstance(t, RaggedTensor)
                         else _st.spec_of(_st.row(t, 0)) if _st.is_composite(t) and n
                         else TensorSpec(t.shape[1:], t.dtype) for t in leaves])
-        return Dataset(make, n, spec)
+        ds = Dataset(make, n, spec)
+        if all(type(a) is np.ndarray for a in arrays):   # (batches: rows gathered at once)
+            dts = [t.dtype for t in leaves]
+            ds._rows = _Rows(lambda: iter(range(n)), lambda ix: rebuild(
+                [convert_to_tensor(a[ix], dt) for a, dt in zip(arrays, dts)]))
+        return ds
 
     @staticmethod
     def from_tensors(tensors, name=None):
@@ -400,10 +434,28 @@ class Dataset:
         what = _where("batch")
         n = _batch_size(batch_size, what)
         ragged = self._ragged_components()
-        return self._grouped(n, drop_remainder, lambda buf: stack(buf, what, ragged),
-                             lambda: map_structure(
-            lambda s: _batched_spec(s, n if drop_remainder else None),
-            self.element_spec))
+
+        def spec():
+            return map_structure(lambda s: _batched_spec(s, n if drop_remainder else None),
+                                 self.element_spec)
+        if self._rows is not None and not any(ragged or ()):
+            return self._gathered(n, drop_remainder, spec)
+        return self._grouped(n, drop_remainder, lambda buf: stack(buf, what, ragged), spec)
+
+    def _gathered(self, batch_size, drop_remainder, spec):
+        """`batch` of a dataset of array rows: each batch is one gather of its rows' indices
+        (the same values as stacking the elements one by one, ~50x fewer Python steps)."""
+        rows = self._rows
+
+        def make():
+            it = rows.stream()
+            while True:
+                ix = np.fromiter(itertools.islice(it, batch_size), np.intp)
+                if not ix.size or (drop_remainder and ix.size < batch_size):
+                    return
+                yield rows.gather(ix)
+        return self._derive(make, _batches(self._cardinality, batch_size, drop_remainder),
+                            spec)
 
     def _ragged_components(self):
         """Per component, whether the element spec says RaggedTensor (its batches are then
@@ -426,10 +478,7 @@ class Dataset:
                     buf = []
             if buf and not drop_remainder:
                 yield combine(buf)
-        c = self._cardinality
-        if c >= 0:
-            c = c // batch_size if drop_remainder else -(-c // batch_size)
-        return self._derive(make, c, spec)
+        return self._derive(make, _batches(self._cardinality, batch_size, drop_remainder), spec)
 
     def unbatch(self, name=None):
         """Split every element along its first axis (the inverse of `batch`)."""
@@ -501,10 +550,10 @@ class Dataset:
         else:
             base = int(seed)
 
-        def make():
+        def shuffled(items):   # (an iteration's order: elements, or row indices for batch)
             rng = np.random.default_rng([base, next(epoch) if reshuffle_each_iteration else 0])
             buf = []
-            for e in self._make():
+            for e in items:
                 if len(buf) < buffer_size:
                     buf.append(e)
                     continue
@@ -513,7 +562,8 @@ class Dataset:
                 buf[i] = e
             while buf:
                 yield buf.pop(int(rng.integers(len(buf))))
-        return self._derive(make, self._cardinality, self._parent_spec)
+        return self._derive(lambda: shuffled(self._make()), self._cardinality,
+                            self._parent_spec, self._row_stream(shuffled))
 
     def repeat(self, count=None, name=None):
         """Iterate the dataset `count` times (forever if None or -1)."""
@@ -532,7 +582,10 @@ class Dataset:
             c = INFINITE_CARDINALITY if c != 0 else 0
         elif c >= 0:
             c *= count
-        return self._derive(make, c, self._parent_spec)
+        epochs = self._row_stream(lambda first: itertools.chain(first, itertools.chain.from_iterable(
+            self._rows.stream() for _ in (itertools.count() if count is None
+                                          else range(count - 1)))) if count != 0 else iter(()))
+        return self._derive(make, c, self._parent_spec, epochs)
 
     def take(self, count, name=None):
         """The first `count` elements (all if -1)."""
@@ -541,7 +594,8 @@ class Dataset:
             return self
         c = self._cardinality
         c = min(c, count) if c >= 0 else (count if c == INFINITE_CARDINALITY else c)
-        return self._derive(lambda: itertools.islice(self._make(), count), c, self._parent_spec)
+        return self._derive(lambda: itertools.islice(self._make(), count), c, self._parent_spec,
+                            self._row_stream(lambda it: itertools.islice(it, count)))
 
     def skip(self, count, name=None):
         """All but the first `count` elements."""
@@ -551,7 +605,9 @@ class Dataset:
             c = max(c - count, 0) if count >= 0 else 0
         if count < 0:
             return self._derive(lambda: iter(()), 0, self._parent_spec)
-        return self._derive(lambda: itertools.islice(self._make(), count, None), c, self._parent_spec)
+        return self._derive(lambda: itertools.islice(self._make(), count, None), c,
+                            self._parent_spec,
+                            self._row_stream(lambda it: itertools.islice(it, count, None)))
 
     def concatenate(self, dataset, name=None):
         """This dataset's elements, then `dataset`'s."""
