@@ -774,7 +774,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         if not np.all(np.isfinite(src)) or np.any(src != np.round(src)):
             raise InvalidArgumentError(f"cannot convert {value!r} to a tensor of dtype {target.name} "
                                        "without losing the fractional part")
-    if src.dtype.kind in "iu" and target.is_integer and src.size and (
+    if src.dtype.kind in "iu" and target.is_integer and src.dtype != target.np and src.size and (
             src.min() < target.min or src.max() > target.max):   # numpy would wrap around
         raise InvalidArgumentError(f"cannot convert {value!r} to a tensor of dtype {target.name}: "
                                    f"values outside [{target.min}, {target.max}]")
