@@ -30,7 +30,10 @@ class NestedCell(keras.layers.Layer):   # the Keras guide's cell
 
 
 def numpy_run(cell, a, b):
-    k1, k23 = cell.kernel_1.numpy(), cell.kernel_2_3.numpy()
+    # (in float64: float32 sums of these mixed-sign products cancel near zero, where two
+    # summation orders - numpy's einsum loop, BLAS - differ by more than rtol alone allows)
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    k1, k23 = cell.kernel_1.numpy().astype(np.float64), cell.kernel_2_3.numpy().astype(np.float64)
     s1 = np.zeros((a.shape[0], k1.shape[1]))
     s2 = np.zeros((a.shape[0],) + k23.shape[2:])
     outs = []
@@ -51,10 +54,11 @@ def test_nested_cell_matches_numpy(traced):
     call = tf.function(lambda x, y: rnn((x, y))) if traced else (lambda x, y: rnn((x, y)))
     (seq1, seq23), s1, s2 = call(tf.constant(a), tf.constant(b))
     outs, (w1, w2) = numpy_run(cell, a, b)
-    np.testing.assert_allclose(seq1.numpy(), np.stack([o[0] for o in outs], 1), rtol=1e-5)
-    np.testing.assert_allclose(seq23.numpy(), np.stack([o[1] for o in outs], 1), rtol=1e-5)
-    np.testing.assert_allclose(s1.numpy(), w1, rtol=1e-5)
-    np.testing.assert_allclose(s2.numpy(), w2, rtol=1e-5)
+    tol = dict(rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(seq1.numpy(), np.stack([o[0] for o in outs], 1), **tol)
+    np.testing.assert_allclose(seq23.numpy(), np.stack([o[1] for o in outs], 1), **tol)
+    np.testing.assert_allclose(s1.numpy(), w1, **tol)
+    np.testing.assert_allclose(s2.numpy(), w2, **tol)
 
 
 def test_nested_cell_in_a_functional_model_trains():
