@@ -113,6 +113,37 @@ def _fast_key(args):
     return tuple(key)
 
 
+def _nested_key(args):
+    """`_fast_key` for arguments that are Tensors, numpy arrays (without an input_signature:
+    passed as they are, as `_lookup` passes them) or tuples/lists of them, nested: (key, the
+    arrays to pass) - the key is their types, lengths, dtypes and shapes in flatten order - or
+    None for anything else.
+
+    >>> import numpy as np, graphflow as tf
+    >>> k, arrays = _nested_key(((tf.constant([1.]), np.zeros((2, 3))), tf.constant(2)))
+    >>> k == _nested_key(((tf.ones(1), np.ones((2, 3))), tf.constant(5)))[0], len(arrays)
+    (True, 3)
+    """
+    key, arrays = [], []
+    stack = [args]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is Tensor:
+            v = x._value
+            key.append((v.dtype, v.shape))
+            arrays.append(v)
+        elif t is np.ndarray:
+            key.append(("ndarray", x.dtype, x.shape))
+            arrays.append(np.array(x))   # (a copy, as _host_array: outputs never alias it)
+        elif t is tuple or t is list:
+            key.append((t, len(x)))
+            stack.extend(reversed(x))
+        else:
+            return None
+    return tuple(key), arrays
+
+
 def _host_array(x):
     """The array a tensor argument contributes: a Tensor's value, or a copy of a numpy array (as
     `convert_to_tensor` copies in eager mode, so outputs never alias the caller's array)."""
@@ -637,6 +668,13 @@ class Function:
             cf = self._fast.get(fk)
             if cf is not None:
                 return cf._call_flat([x._value for x in args])
+        elif not kwargs and self.input_signature is None:   # e.g. Keras' (x, y) batches
+            nk = _nested_key(args)
+            if nk is not None:
+                fk = nk[0]
+                cf = self._fast.get(fk)
+                if cf is not None:
+                    return cf._call_flat(nk[1])
         cf, ba = self._lookup(args, kwargs)
         leaves = [x for x in flatten(list(ba.arguments.values()))[0]
                   if isinstance(x, (Tensor, np.ndarray))]
