@@ -232,9 +232,11 @@ class Dataset:
         r = range(*(int(a) for a in args))
         dt = _dt.as_dtype(output_type if output_type is not None else dtype)
 
+        scalar = dt.np.type   # (a 0-d eager value is a numpy scalar: no conversion needed)
+
         def make():
             for i in r:
-                yield convert_to_tensor(np.asarray(i, dt.np))
+                yield Tensor._wrap(scalar(i))
         return Dataset(make, len(r), TensorSpec((), dt))
 
     @staticmethod
