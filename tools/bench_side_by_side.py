@@ -119,6 +119,7 @@ def _popen(cmd, env, cwd=None):
     if not line.startswith("READY"):
         p.kill()
         return None
+    p.ready_line = line   # (what the child said with it)
     return p
 
 
