@@ -843,7 +843,13 @@ class Function:
         structure = _structure(out_rebuild, len(out_leaves), consts)
         cf = ConcreteFunction(self, traced, structure, len(ids), self.backend,
                               time.perf_counter() - t0)
-        cf.traced_arguments = _spec_arguments(ba.arguments)
+        sig = {}   # input_signature shapes (None dims) over the traced example's shapes
+        if self.input_signature is not None:
+            names = [n for n, q in self._sig.parameters.items()
+                     if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)]
+            sig = {n: s for n, s in zip(names, self.input_signature)
+                   if isinstance(s, TensorSpec) and not s.unknown_rank}
+        cf.traced_arguments = _spec_arguments(ba.arguments, sig)
         self._cache[key] = cf
         self._keys.append(key)
         self._log.append(why)
@@ -922,11 +928,17 @@ class Function:
         return self._fn(*args, **kwargs)
 
 
-def _spec_arguments(arguments):
+def _spec_arguments(arguments, signature=None):
     """The trace's arguments with tensors replaced by TensorSpecs (what a concrete function
-    needs to bind calls, without keeping the traced call's arrays alive)."""
+    needs to bind calls, without keeping the traced call's arrays alive); an argument given by
+    `signature` ({name: TensorSpec} of an input_signature) keeps that spec's shape."""
     out = {}
     for name, v in arguments.items():
+        spec = (signature or {}).get(name)
+        if spec is not None and isinstance(v, (Tensor, np.ndarray, TensorSpec)) \
+                and not isinstance(v, Variable):
+            out[name] = TensorSpec(spec.shape, v.dtype)
+            continue
         leaves, rebuild = flatten(v)
         out[name] = rebuild([TensorSpec(tuple(x.shape), x.dtype)
                              if isinstance(x, (Tensor, np.ndarray)) and not isinstance(x, Variable)

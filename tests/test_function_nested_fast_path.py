@@ -35,3 +35,13 @@ def test_numpy_arguments_are_copied_on_the_fast_path():
     out = f((a, a))
     a[:] = -1
     np.testing.assert_array_equal(out.numpy(), [0.0, 1.0, 2.0])
+
+
+def test_input_signature_trace_keeps_the_signature_shapes():
+    """get_concrete_function() without arguments traces on a stand-in of size 1 per unknown
+    dim; its signature still says None (and a saved model accepts any size)."""
+    f = tf.function(lambda x: x * 2., input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    cf = f.get_concrete_function()
+    (spec,), _ = cf.structured_input_signature
+    assert tuple(spec.shape) == (None, 3)
+    np.testing.assert_array_equal(cf(tf.ones([4, 3])).numpy(), np.full((4, 3), 2.0))
