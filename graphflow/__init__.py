@@ -561,4 +561,7 @@ nn.__dict__.update({_n: getattr(_c3, _n) for _n in (
     "conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "pool", "max_pool_with_argmax",
     "dilation2d", "erosion2d", "fractional_max_pool", "fractional_avg_pool")})
 strings.__dict__.update({_n: getattr(_stru, _n) for _n in _stru.__all__})
+_v1, _v1_nn, _v1_train = _compat.v1_members(_types.SimpleNamespace(**globals()))   # tf.compat.v1
+compat.v1.__dict__.update(_v1, nn=_namespace("compat.v1.nn", **_v1_nn),
+                          train=_namespace("compat.v1.train", **_v1_train))
 _IMPORTING.end(freeze=True)   # the package's objects: never scanned again

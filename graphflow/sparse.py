@@ -22,6 +22,7 @@ from . import dtypes as _dt
 from .farmhash import fingerprint64
 from .nest import Components, Static
 from .ops import array_ops as _a, math_ops as _m, shape_ops as _s, segment_ops as _seg
+from .ops.creation import shape_tuple as _shape_tuple
 from .tensor import Tensor, TensorShape, convert_to_tensor
 
 __all__ = ["SparseTensor", "to_dense", "from_dense", "add", "sparse_dense_matmul", "reorder",
@@ -47,8 +48,7 @@ class SparseTensor:
             self._dims = [int(d) for d in np.asarray(
                 dense_shape._value if isinstance(dense_shape, Tensor) else dense_shape)]
         except (TypeError, ValueError, AttributeError):
-            raise ValueError(f"SparseTensor: dense_shape must be known, got {dense_shape!r}") \
-                from None
+            self._dims = _traced_dims(dense_shape)
         self.indices = convert_to_tensor(indices, _dt.int64)
         self.values = values if isinstance(values, Tensor) else convert_to_tensor(values)
         self.dense_shape = convert_to_tensor(dense_shape, _dt.int64)
@@ -85,7 +85,9 @@ class SparseTensor:
         return self.indices.shape[1]
 
     def with_values(self, new_values):
-        return SparseTensor(self.indices, new_values, self._dims)   # (static while tracing)
+        known = all(isinstance(d, (int, np.integer)) for d in self._dims)
+        return SparseTensor(self.indices, new_values,   # (static while tracing, or traced dims)
+                            self._dims if known else self.dense_shape)
 
     def __repr__(self):
         return (f"SparseTensor(indices={self.indices!s}, values={self.values!s}, "
@@ -98,12 +100,25 @@ class SparseTensor:
         return self.with_values(self.values * _a.gather_nd(dense, self.indices))
 
 
+def _traced_dims(dense_shape):
+    """A traced dense shape (e.g. `tf.cast(tf.shape(x), tf.int64)` inside a traced `fit`) as
+    its dims, unknown ones symbolic (`graphflow.shapes.Dim`, sized when the graph runs)."""
+    try:
+        return list(_shape_tuple(dense_shape))
+    except (TypeError, ValueError, AttributeError):
+        raise ValueError(f"SparseTensor: dense_shape must be known while tracing (a constant or "
+                         f"built from tf.shape), got {dense_shape!r}") from None
+
+
 def _dims(st):
     return list(st._dims)
 
 
 def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
     """The dense tensor (missing entries `default_value`, 0 by default; b'' for strings)."""
+    if not isinstance(sp_input, SparseTensor):   # TF's error (e.g. for a dense tensor)
+        raise TypeError(f"tf.sparse.to_dense: Input must be a SparseTensor, got "
+                        f"{type(sp_input).__name__} {getattr(sp_input, 'shape', '')}")
     if sp_input.dtype == _dt.string:   # strings: eager numpy (no graph op fills strings)
         out = np.full(_dims(sp_input), b"" if default_value is None else
                       (default_value.encode() if isinstance(default_value, str)

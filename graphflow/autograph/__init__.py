@@ -22,6 +22,7 @@ from .api import convert, convert_cached, do_not_convert, report, to_code
 from .operators import set_loop_options, with_builtin_functions
 from .tensor_array import TensorArray
 from . import map_loop  # noqa: F401  (map_fn over run-time lengths: OPERATORS['map_fn_loop'])
+from . import scan_loop  # noqa: F401  (scan/fold over run-time lengths: OPERATORS['scan_loop'])
 
 
 class Feature(_enum.Enum):

@@ -763,6 +763,8 @@ def foldl(fn, elems, initializer=None, name=None, **_):
     6
     """
     x = to_tensor(elems)
+    if not isinstance(x.shape[0], (int, np.integer)):   # a run-time length: a graph loop
+        return OPERATORS["scan_loop"](fn, x, initializer, fold=True)
     items = [x[k] for k in _builtins.range(x.shape[0])]
     acc = items.pop(0) if initializer is None else initializer
     for it in items:
@@ -777,6 +779,8 @@ def scan(fn, elems, initializer=None, reverse=False, name=None, **_):
     array([ 1,  3,  6, 10], dtype=int32)
     """
     x = to_tensor(elems)
+    if not isinstance(x.shape[0], (int, np.integer)):   # a run-time length: a graph loop
+        return OPERATORS["scan_loop"](fn, x, initializer, reverse)
     items = [x[k] for k in _builtins.range(x.shape[0])]
     if reverse:
         items = items[::-1]

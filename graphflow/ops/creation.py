@@ -62,9 +62,15 @@ def _node_dims(nx, n):
         if joins:
             flat = tuple(x for a in args for x in (a if isinstance(a, tuple) else (a,)))
             return flat if d["shape"] else (flat[0] if len(flat) == 1 else None)
-        if d["shape"] or any(isinstance(a, tuple) for a in args):
-            return None
         try:
+            if d["shape"]:   # elementwise over a shape vector: tf.cast(tf.shape(x), tf.int64)
+                n = d["shape"][0]
+                cols = [a if isinstance(a, tuple) else (a,) * n for a in args]
+                if not isinstance(n, int) or any(len(c) != n for c in cols):
+                    return None
+                return tuple(f(*e) for e in zip(*cols))
+            if any(isinstance(a, tuple) for a in args):
+                return None
             return f(*args)
         except (TypeError, ZeroDivisionError):
             return None

@@ -26,6 +26,19 @@ def _shift(x, k, fill):
     return _s.concat([pad, x[..., :-k]], -1)
 
 
+def _sparse_labels(sp):
+    """(dense labels, label lengths) of SparseTensor labels, as graph ops (so traced code
+    works): row b's length is its number of entries (TF's labels fill each row from 0)."""
+    dims = list(sp._dims)   # ints, or symbolic dims while tracing (a run-time batch)
+    if len(dims) != 2:
+        raise ValueError(f"ctc_loss: SparseTensor labels must be 2-D (batch, max_label_length), "
+                         f"got dense_shape {dims}")
+    idx = _m.cast(sp.indices, "int32")
+    dense = _a.scatter_nd(idx, _m.cast(sp.values, "int32"), dims)
+    ones = _m.cast(_m.zeros_like(idx[:, 0]) + 1, "int32")
+    return dense, _a.scatter_nd(idx[:, :1], ones, dims[:1])
+
+
 def ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True, unique=None,
              blank_index=None, name=None):
     """`tf.nn.ctc_loss`: per example, -log p(labels | logits) summed over all alignments.
@@ -40,12 +53,7 @@ def ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
     1.6864
     """
     if hasattr(labels, "indices") and hasattr(labels, "dense_shape"):   # a SparseTensor
-        idx = np.asarray(labels.indices.numpy())
-        rows = int(np.asarray(labels.dense_shape.numpy())[0])
-        label_length = np.bincount(idx[:, 0], minlength=rows).astype(np.int32)
-        dense = np.zeros(np.asarray(labels.dense_shape.numpy()), np.int32)
-        dense[tuple(idx.T)] = np.asarray(labels.values.numpy())
-        labels = dense
+        labels, label_length = _sparse_labels(labels)
     elif label_length is None:
         raise ValueError("ctc_loss: label_length is required for dense labels")
     x = to_tensor(logits)
@@ -58,25 +66,26 @@ def ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
     lab = _m.cast(to_tensor(labels), "int32")
     lab_len = _m.cast(to_tensor(label_length), "int32")
     logit_len = _m.cast(to_tensor(logit_length), "int32")
-    n_lab = lab.shape[1]
+    n_lab = lab.shape[1]   # an int, or (a max label length known when the graph runs) a Dim
     width = 2 * n_lab + 1
+    wide = not isinstance(width, (int, np.integer)) or width > 2
     blanks = _m.zeros_like(lab) + blank
     ext = _s.concat([_s.reshape(_s.stack([blanks, lab], -1), (batch, 2 * n_lab)),
-                     blanks[:, :1] if n_lab else _m.zeros_like(lab_len[:, None]) + blank], 1)
+                     _m.zeros_like(lab_len[:, None]) + blank], 1)
     logp = log_softmax(x, -1)                                              # (T, B, C)
     lp = _a.take_along_axis(logp, _s.broadcast_to(_s.expand_dims(ext, 0),
                                                   (steps, batch, width)), 2)  # (T, B, S)
-    pos = _s.reshape(_m.cast(to_tensor(np.arange(width)), "int32"), (1, width))
+    pos = _a.cumsum(_m.zeros_like(ext) + 1, 1) - 1                          # (B, S): 0..S-1
     neg = _m.zeros_like(lp[0]) + _NEG
     skip = _m.logical_and(_m.not_equal(ext, blank),
                           _m.not_equal(ext, _s.concat([ext[:, :2] * 0 - 1, ext[:, :-2]], 1)
-                                       if width > 2 else ext * 0 - 1))
+                                       if wide else ext * 0 - 1))
     start = _m.logical_or(_m.equal(pos, 0), _m.logical_and(
         _m.equal(pos, 1), _m.greater(lab_len[:, None], 0)))
     alpha = _m.where(start, lp[0], neg)
     for t in range(1, steps):
         stay, step = alpha, _shift(alpha, 1, _NEG)
-        jump = _m.where(skip, _shift(alpha, 2, _NEG), neg) if width > 2 else neg
+        jump = _m.where(skip, _shift(alpha, 2, _NEG), neg) if wide else neg
         new = _m.reduce_logsumexp(_s.stack([stay, step, jump]), 0) + lp[t]
         alpha = _m.where(_m.less(t, logit_len)[:, None], new, alpha)
     last = 2 * lab_len                                                     # (B,)

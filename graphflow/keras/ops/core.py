@@ -18,7 +18,19 @@ from ...tensor import convert_to_tensor, is_tensor as _is_tensor
 from ... import nest as _nest
 from ...autodiff.forward import jvp as _forward_jvp
 
-cast, stop_gradient = _m.cast, _m.stop_gradient
+stop_gradient = _m.stop_gradient
+
+
+def cast(x, dtype):
+    """`x` as `dtype`; a SparseTensor keeps its indices and casts its values (Keras 3).
+
+    >>> from graphflow import SparseTensor
+    >>> cast(SparseTensor([[0, 1]], [2.5], [1, 3]), "int32").values.numpy().tolist()
+    [2]
+    """
+    if hasattr(x, "indices") and hasattr(x, "dense_shape") and hasattr(x, "with_values"):
+        return x.with_values(_m.cast(x.values, dtype))
+    return _m.cast(x, dtype)
 
 
 def is_tensor(x):
