@@ -16,7 +16,7 @@ import numpy as np
 from ..ops import array_ops as _a, math_ops as _m, nn_ops as _nn, shape_ops as _s
 from ..tensor import TensorShape
 from . import activations as _act
-from .layers import Dropout, Layer, configure_kernel_bias, keras_object_config
+from .layers import Dropout, Layer, configure_kernel_bias, keras_object_config, unquantized
 
 #: Keras' large negative logit for masked attention positions (float16: -3e4)
 _MASKED = -1e9
@@ -52,10 +52,12 @@ class EinsumDense(Layer):
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, quantization_config=None,
+                 **kwargs):
         kwargs.pop("lora_rank", None)
         kwargs.pop("lora_alpha", None)
         super().__init__(**kwargs)
+        self.quantization_config = unquantized(self, quantization_config)
         self.equation = equation.replace(" ", "")
         if "..." in self.equation or self.equation.count(",") != 1 or "->" not in self.equation:
             raise ValueError(f"EinsumDense {self.name}: the equation must be 'input,kernel->output' "
@@ -114,12 +116,12 @@ class EinsumDense(Layer):
         return TensorShape(self._full_output_shape(tuple(input_shape)))
 
     def get_config(self):
-        return dict(super().get_config(), equation=self.equation,
-                    output_shape=list(self.partial_output_shape), bias_axes=self.bias_axes,
-                    activation=_act.serialize(self.activation), **_weight_configs(self),
+        return dict(super().get_config(), output_shape=list(self.partial_output_shape),
+                    equation=self.equation, activation=_act.serialize(self.activation),
+                    bias_axes=self.bias_axes, **_weight_configs(self),
                     activity_regularizer=keras_object_config(self.activity_regularizer,
                                                              "keras.regularizers"),
-                    kernel_constraint=None, bias_constraint=None)
+                    kernel_constraint=None, bias_constraint=None, quantization_config=None)
 
 
 def _proj_equation(free_dims, bound_dims, output_dims):

@@ -13,12 +13,10 @@ TensorShape([2, 3])
 >>> [w.name for w in layer.weights], [w.path for w in layer.weights]   # Keras 3 names
 (['kernel', 'bias'], ['dense/kernel', 'dense/bias'])
 """
-import collections
 import contextlib
 import contextvars
 import importlib
 import inspect
-import re
 import warnings
 
 import numpy as np
@@ -36,6 +34,7 @@ from . import composite_values as _cvals
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
 from . import mixed_precision as _mp
+from .naming import reset_names, snake_case, unique_name  # noqa: F401  (layers.unique_name: API)
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -63,7 +62,6 @@ def _init_arguments(cls, args, kwargs):
 
 
 # ------------------------------------------------------------------ names and call context
-_NAME_COUNTS = collections.defaultdict(int)
 # The `training` value of the enclosing layer call (per thread and asyncio task, like the trace
 # state: a layer called in another thread must not inherit this call's mode).
 _TRAINING = contextvars.ContextVar("graphflow_keras_training", default=None)
@@ -105,26 +103,7 @@ def name_scope(name, **kwargs):
         yield scope
 
 
-def unique_name(base):
-    """'dense', then 'dense_1', 'dense_2', ... (reset by `keras.backend.clear_session()`)."""
-    n = _NAME_COUNTS[base]
-    _NAME_COUNTS[base] += 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-def reset_names():
-    _NAME_COUNTS.clear()
-
-
-def _snake(name):
-    """Keras's default layer name of a class (to_snake_case): 'BatchNormalization' ->
-    'batch_normalization', 'UpSampling1D' -> 'up_sampling1d', 'PReLU' -> 'p_re_lu'.
-
-    >>> _snake("UpSampling1D"), _snake("SimpleRNN"), _snake("PReLU")
-    ('up_sampling1d', 'simple_rnn', 'p_re_lu')
-    """
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+_snake = snake_case
 
 
 def _is_dtype_name(s):
@@ -1060,8 +1039,9 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
+                 quantization_config=None, **kwargs):
         super().__init__(**kwargs)
+        self.quantization_config = unquantized(self, quantization_config)
         self.units = int(units)
         if self.units <= 0:
             raise ValueError(f"Dense: units must be positive, got {units}")
@@ -1123,7 +1103,21 @@ class Dense(Layer):
                     kernel_constraint=keras_object_config(self.kernel_constraint,
                                                           "keras.constraints"),
                     bias_constraint=keras_object_config(self.bias_constraint,
-                                                        "keras.constraints"))
+                                                        "keras.constraints"),
+                    quantization_config=None)
+
+
+def unquantized(layer, quantization_config):
+    """None (Keras 3.15's `quantization_config` of an unquantized layer); graphflow does not
+    quantize layers, so any other value is an error naming the layer.
+
+    >>> unquantized(Dense(1), None) is None
+    True
+    """
+    if quantization_config is not None:
+        raise NotImplementedError(f"{type(layer).__name__} {layer.name!r}: quantization_config="
+                                  f"{quantization_config!r}: graphflow does not quantize layers")
+    return None
 
 
 class Activation(Layer):
@@ -1439,9 +1433,11 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, **kwargs):
+                 weights=None, quantization_config=None, activity_regularizer=None, **kwargs):
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
+        self.activity_regularizer = _reg.get(activity_regularizer)
+        self.quantization_config = unquantized(self, quantization_config)
         self._initial_weights = weights   # Keras 3: the table's starting values
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.mask_zero = bool(mask_zero)   # index 0 is padding: the output mask is inputs != 0
@@ -1467,6 +1463,24 @@ class Embedding(Layer):
     def call(self, inputs):
         idx = inputs if inputs.dtype.is_integer else _m.cast(inputs, _dt.int32)
         return _s.gather(self.embeddings, idx)
+
+    def get_config(self):
+        """Keras 3.15's Embedding config (initializer, regularizers, constraint as Keras object
+        dicts).
+
+        >>> Embedding(5, 2).get_config()["quantization_config"] is None
+        True
+        """
+        return dict(super().get_config(), input_dim=self.input_dim, output_dim=self.output_dim,
+                    embeddings_initializer=keras_object_config(self.embeddings_initializer,
+                                                               "keras.initializers"),
+                    embeddings_regularizer=keras_object_config(self.embeddings_regularizer,
+                                                               "keras.regularizers"),
+                    activity_regularizer=keras_object_config(self.activity_regularizer,
+                                                             "keras.regularizers"),
+                    embeddings_constraint=keras_object_config(self.embeddings_constraint,
+                                                              "keras.constraints"),
+                    mask_zero=self.mask_zero, quantization_config=None)
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:

@@ -26,6 +26,7 @@ from .. import dtypes as _dt
 from .. import state as _state
 from ..ops import math_ops as _m, shape_ops as _s
 from ..tensor import Tensor, Variable, convert_to_tensor
+from .naming import snake_case, unique_name
 
 
 # ------------------------------------------------------------------ learning-rate schedules
@@ -279,7 +280,9 @@ class Optimizer:
                              f"{gradient_accumulation_steps!r}")
         if use_ema and not 0.0 <= ema_momentum <= 1.0:
             raise ValueError(f"`ema_momentum` must be in [0, 1], got {ema_momentum}")
-        self.name = name or type(self).__name__.lower()
+        # Keras 3: the snake-cased class name, uniquified per process ('sgd', 'sgd_1',
+        # 'rm_sprop', 'adam_w'), sharing the layers' counter (reset by clear_session)
+        self.name = name or unique_name(snake_case(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
@@ -360,7 +363,7 @@ class Optimizer:
         value = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer)
         base = getattr(reference_variable, "path", reference_variable.name.split(":")[0])
         return Variable(np.full(tuple(reference_variable.shape), value, reference_variable.dtype.np),
-                        trainable=False, name=f"{self.name}/{base}_{name}")
+                        trainable=False, name=f"{self.name}/{base.replace('/', '_')}_{name}")
 
     def build_slots(self, var):
         return {}
@@ -614,7 +617,7 @@ class SGD(Optimizer):
     """Plain / momentum / Nesterov gradient descent (Keras formulas):
     m = momentum * m - lr * g;  w += m   (Nesterov: w += momentum * m - lr * g)."""
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
@@ -642,7 +645,7 @@ class Adam(Optimizer):
     m += (g - m)(1 - b1);  v += (g^2 - v)(1 - b2);  w -= lr sqrt(1 - b2^t)/(1 - b1^t) m/(sqrt(v) + eps)."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
-                 name="adam", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
         self.epsilon, self.amsgrad = float(epsilon), bool(amsgrad)
@@ -682,7 +685,7 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (w -= lr * weight_decay * w before each step)."""
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, amsgrad=False, name="adamw", **kwargs):
+                 epsilon=1e-7, amsgrad=False, name=None, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name=name,
                          weight_decay=weight_decay, **kwargs)
 
@@ -692,7 +695,7 @@ class RMSprop(Optimizer):
     with momentum: m = momentum m + increment; w -= m)."""
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-                 name="rmsprop", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.rho, self.momentum = float(rho), float(momentum)
         self.epsilon, self.centered = float(epsilon), bool(centered)
@@ -734,7 +737,7 @@ class Adagrad(Optimizer):
     """acc += g^2;  w -= lr g / sqrt(acc + eps)."""
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 name="adagrad", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
 
@@ -753,7 +756,7 @@ class Adadelta(Optimizer):
     """acc_g = rho acc_g + (1 - rho) g^2;  delta = -sqrt(acc_d + eps) / sqrt(acc_g + eps) g;
     acc_d = rho acc_d + (1 - rho) delta^2;  w += lr delta  (Zeiler 2012, Keras' formula)."""
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.rho, self.epsilon = float(rho), float(epsilon)
 
@@ -780,7 +783,7 @@ class Adamax(Optimizer):
     w -= lr m / ((1 - b1^t)(u + eps))."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 name="adamax", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
@@ -809,7 +812,7 @@ class Nadam(Optimizer):
     u_t = b1 (1 - 0.5 * 0.96^t), its running product kept in a variable."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 name="nadam", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self._u_product = _scalar_var(1.0, _dt.float32, f"{self.name}/u_product")
@@ -857,7 +860,7 @@ class Ftrl(Optimizer):
     def __init__(self, learning_rate=0.001, learning_rate_power=-0.5,
                  initial_accumulator_value=0.1, l1_regularization_strength=0.0,
                  l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0,
-                 beta=0.0, name="ftrl", **kwargs):
+                 beta=0.0, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         for arg, value, ok in [
                 ("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
@@ -908,7 +911,7 @@ class Ftrl(Optimizer):
 class Lion(Optimizer):
     """w -= lr sign(b1 m + (1 - b1) g);  m = b2 m + (1 - b2) g  (Chen et al., 2023)."""
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         if beta_1 <= 0 or beta_1 > 1:
             raise ValueError("Lion: `beta_1` must be in the (0, 1] range (otherwise the optimizer "
@@ -940,7 +943,7 @@ class Lamb(Optimizer):
     [2.6464, 4.3536]
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="lamb",
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None,
                  **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
@@ -985,7 +988,7 @@ class Adafactor(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3,
-                 clip_threshold=1.0, relative_step=True, name="adafactor", **kwargs):
+                 clip_threshold=1.0, relative_step=True, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_2_decay, self.epsilon_1 = float(beta_2_decay), float(epsilon_1)
         self.epsilon_2, self.clip_threshold = float(epsilon_2), float(clip_threshold)
@@ -1053,7 +1056,7 @@ class ScheduleFreeAdamW(Optimizer):
     """
 
     def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 warmup_steps=0, name="schedule_free_adam_w", **kwargs):
+                 warmup_steps=0, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self.warmup_steps = int(warmup_steps)
@@ -1101,7 +1104,7 @@ class Muon(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, adam_beta_1=0.9, adam_beta_2=0.999,
-                 adam_weight_decay=0.004, epsilon=1e-7, weight_decay=0.004, name="muon",
+                 adam_weight_decay=0.004, epsilon=1e-7, weight_decay=0.004, name=None,
                  exclude_layers=None, exclude_embeddings=True, muon_a=3.4445, muon_b=-4.7750,
                  muon_c=2.0315, adam_lr_ratio=1, momentum=0.95, ns_steps=5, nesterov=True,
                  rms_rate=0.2, **kwargs):
@@ -1209,7 +1212,7 @@ class LossScaleOptimizer(Optimizer):
         if kwargs:
             raise ValueError(f"LossScaleOptimizer does not support arguments: {sorted(kwargs)}")
         self.inner_optimizer = get(inner_optimizer)
-        super().__init__(0.0, name=name or "loss_scale_optimizer")
+        super().__init__(0.0, name=name)
         self.initial_scale = float(initial_scale)
         self.dynamic_growth_steps = int(dynamic_growth_steps)
         self.inner_optimizer.loss_scale_factor = None
@@ -1296,10 +1299,10 @@ class OptimizerMap(dict):
     matching pattern is an error); no match gives `default_optimizer`. Calling the map on a
     variable looks up its `path`.
 
-    >>> m = OptimizerMap(RMSprop(), {"encoder/.*": SGD()})
-    >>> m["decoder"] = Adam()
+    >>> m = OptimizerMap(RMSprop(name="r"), {"encoder/.*": SGD(name="s")})
+    >>> m["decoder"] = Adam(name="a")
     >>> [m[k].name for k in ("decoder", "encoder/dense/kernel", "head/bias")]
-    ['adam', 'SGD', 'rmsprop']
+    ['a', 's', 'r']
     """
 
     def __init__(self, default_optimizer, optimizer_map=None):

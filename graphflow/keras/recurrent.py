@@ -30,6 +30,7 @@ from ..ops import array_ops as _a, math_ops as _m, random_ops as _r, shape_ops a
 from ..tensor import SymbolicTensor, TensorShape, Variable, to_tensor
 from . import activations as _act, initializers as _init, regularizers as _reg
 from .layers import Layer
+from .naming import snake_case as _snake
 
 
 def _dropout_mask(like, rate, seed):
@@ -622,6 +623,9 @@ class _Builtin(RNN):
                  stateful=False, unroll=False, name=None, dtype=None, trainable=True,
                  input_shape=None, batch_input_shape=None, batch_size=None,
                  zero_output_for_mask=False, **cell_kwargs):
+        # Keras 3 names the cell after its class, not uniquified ('lstm_cell' in every LSTM,
+        # the backward copy in Bidirectional too): weight paths 'backward_lstm/lstm_cell/kernel'
+        cell_kwargs.setdefault("name", _snake(self.cell_class.__name__))
         cell = self.cell_class(units, dtype=dtype, trainable=trainable, **cell_kwargs)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, name=name,
