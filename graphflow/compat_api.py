@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from . import dtypes as _dt
-from .ops import ctc_ops as _ctc, math_ops as _m
+from .ops import ctc_ops as _ctc, math_ops as _m, shape_ops as _s
 from .tensor import to_tensor
 
 __all__ = ["as_bytes", "as_text", "as_str", "as_str_any", "path_to_str", "dimension_value",
@@ -192,11 +192,15 @@ V1_RENAMED = {
     "div": "math.divide", "mod": "math.floormod", "floordiv": "math.floordiv",
     "read_file": "io.read_file", "decode_png": "io.decode_png", "decode_jpeg": "io.decode_jpeg",
     "parse_single_example": "io.parse_single_example", "FixedLenFeature": "io.FixedLenFeature",
-    "VarLenFeature": "io.VarLenFeature", "Print": "print", "where": "where",
+    "VarLenFeature": "io.VarLenFeature", "Print": "print",
     "global_norm": "linalg.global_norm", "sparse_to_dense": None,
     "enable_eager_execution": None, "enable_v2_behavior": None,
     "enable_resource_variables": None, "resource_variables_enabled": None,
 }
+
+#: TF2 behaviours the migration guide switches on one by one: always on here (no-ops).
+V1_BEHAVIOURS = ("v2_behavior", "eager_execution", "resource_variables", "v2_tensorshape",
+                 "control_flow_v2", "tensor_equality")
 
 #: v1 names with no TF2 meaning here -> the TF2 way to say it (raised as NotImplementedError).
 V1_REMOVED = {
@@ -217,6 +221,20 @@ V1_REMOVED = {
     "get_default_graph": "trace with tf.function and inspect get_concrete_function().graph",
     "reset_default_graph": "nothing to reset: graphflow has no default v1 graph",
 }
+
+
+def _v1_where(tf_where):
+    def where(condition, x=None, y=None, name=None):
+        if x is None and y is None:
+            return tf_where(condition)
+        c, x, y = to_tensor(condition), to_tensor(x), to_tensor(y)
+        if c.ndim == 1 and x.ndim > 1:   # TF 1: a 1-D condition picks whole rows
+            c = _s.reshape(c, (-1,) + (1,) * (x.ndim - 1))
+        return tf_where(c, x, y)
+    where.__doc__ = ("`tf.compat.v1.where`: as tf.where, except that a 1-D `condition` with "
+                     "higher-rank `x` and `y` picks whole rows (TF2 would broadcast it against "
+                     "the last axis).")
+    return where
 
 
 def _cast_to(dtype):
@@ -302,6 +320,8 @@ def v1_members(root):
     >>> import graphflow as tf
     >>> tf.compat.v1.reduce_sum([[1, 2]], reduction_indices=1, keep_dims=True).numpy().tolist()
     [[3]]
+    >>> tf.compat.v1.where([True, False], [[1, 2], [3, 4]], [[0, 0], [0, 0]]).numpy().tolist()
+    [[1, 2], [0, 0]]
     """
     def get(path):
         obj = root
@@ -313,14 +333,16 @@ def v1_members(root):
         if path is not None and _has(root, path):
             out[n] = get(path)
     out.update(to_float=_cast_to("float32"), to_int32=_cast_to("int32"),
-               to_int64=_cast_to("int64"), enable_eager_execution=enable_eager_execution,
-               enable_v2_behavior=enable_eager_execution,
-               enable_resource_variables=enable_eager_execution,
+               to_int64=_cast_to("int64"), where=_v1_where(root.where),
                resource_variables_enabled=lambda: True,
                argmax=_v1_arg(root.argmax), argmin=_v1_arg(root.argmin))
     for n in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
               "reduce_any", "reduce_all", "reduce_logsumexp"):
         out[n] = _v1_reduce(getattr(root, n))
+    for b in V1_BEHAVIOURS:
+        out[f"enable_{b}"] = enable_eager_execution
+        out.setdefault(f"disable_{b}", v1_removed(f"disable_{b}", "graphflow has TF2 "
+                                                  "behaviour only (trace with tf.function)"))
     for n, why in V1_REMOVED.items():
         if "." not in n:
             out[n] = v1_removed(n, why)

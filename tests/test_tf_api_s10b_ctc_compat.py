@@ -168,3 +168,16 @@ def test_compat_v1_names():
             getattr(v1, name)()
     with pytest.raises(NotImplementedError, match="tf.train.Checkpoint"):
         v1.train.Saver()
+
+
+def test_compat_v1_where_and_behaviour_switches():
+    v1 = tf.compat.v1
+    # TF 2.21 printed [[1, 2], [0, 0]]: a 1-D condition picks rows in v1
+    assert v1.where([True, False], [[1, 2], [3, 4]], [[0, 0], [0, 0]]).numpy().tolist() == \
+        [[1, 2], [0, 0]]
+    assert v1.where([[True, False]]).numpy().tolist() == [[0, 0]]
+    for b in ("v2_behavior", "v2_tensorshape", "control_flow_v2", "resource_variables",
+              "tensor_equality"):
+        getattr(v1, "enable_" + b)()   # TF2 behaviour is the only one: nothing to switch
+        with pytest.raises(NotImplementedError, match=f"tf.compat.v1.disable_{b}"):
+            getattr(v1, "disable_" + b)()
