@@ -181,3 +181,11 @@ def test_compat_v1_where_and_behaviour_switches():
         getattr(v1, "enable_" + b)()   # TF2 behaviour is the only one: nothing to switch
         with pytest.raises(NotImplementedError, match=f"tf.compat.v1.disable_{b}"):
             getattr(v1, "disable_" + b)()
+
+
+def test_cast_of_a_sparse_tensor_casts_its_values():
+    sp = tf.SparseTensor([[0, 1], [1, 2]], [2.5, -1.5], [2, 3])
+    for out in (tf.cast(sp, tf.int32), ops.cast(sp, "int32")):
+        assert isinstance(out, tf.SparseTensor) and out.dtype == tf.int32
+        assert out.values.numpy().tolist() == [2, -1]   # truncation toward zero, as TF
+        assert tf.sparse.to_dense(out).numpy().tolist() == [[0, 2, 0], [0, 0, -1]]

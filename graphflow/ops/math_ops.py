@@ -254,7 +254,11 @@ def cast(x, dtype, name=None):
 
     >>> cast(constant([1.7, -1.7]), "int32").numpy()
     array([ 1, -1], dtype=int32)
+
+    A SparseTensor keeps its indices and casts its values, as TF.
     """
+    if hasattr(x, "with_values") and hasattr(x, "indices"):
+        return x.with_values(cast(x.values, dtype))
     x = to_tensor(x)
     dt = _dt.as_dtype(dtype)
     if x.dtype == dt:

@@ -28,8 +28,6 @@ def cast(x, dtype):
     >>> cast(SparseTensor([[0, 1]], [2.5], [1, 3]), "int32").values.numpy().tolist()
     [2]
     """
-    if hasattr(x, "indices") and hasattr(x, "dense_shape") and hasattr(x, "with_values"):
-        return x.with_values(_m.cast(x.values, dtype))
     return _m.cast(x, dtype)
 
 
