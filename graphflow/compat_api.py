@@ -8,6 +8,7 @@
 """
 import numbers
 import os
+import types
 
 import numpy as np
 
@@ -220,7 +221,20 @@ V1_REMOVED = {
     "train.Saver": "use tf.train.Checkpoint",
     "get_default_graph": "trace with tf.function and inspect get_concrete_function().graph",
     "reset_default_graph": "nothing to reset: graphflow has no default v1 graph",
+    "get_collection": "keep Python references (a model's losses / trainable_variables)",
+    "global_variables": "use tf.Module.variables or a Keras model's weights",
+    "trainable_variables": "use tf.Module.trainable_variables or a Keras model's",
+    "make_template": "track variables with tf.Module or Keras layers",
+    "ConfigProto": "configure with tf.config (threading, devices)",
+    "Saver": "use tf.train.Checkpoint",
+    "train.get_or_create_global_step": "use the optimizer's `iterations`",
 }
+
+#: v1 optimizers (tf.compat.v1.train.*Optimizer) -> their Keras replacement.
+V1_OPTIMIZERS = {"GradientDescentOptimizer": "SGD", "MomentumOptimizer": "SGD(momentum=...)",
+                 "AdamOptimizer": "Adam", "RMSPropOptimizer": "RMSprop",
+                 "AdagradOptimizer": "Adagrad", "AdadeltaOptimizer": "Adadelta",
+                 "FtrlOptimizer": "Ftrl"}
 
 
 def _v1_where(tf_where):
@@ -348,12 +362,39 @@ def v1_members(root):
             out[n] = v1_removed(n, why)
     nn = dict(vars(root.nn))
     nn.update(ctc_loss=v1_ctc_loss)
-    train = {"Saver": v1_removed("train.Saver", V1_REMOVED["train.Saver"])}
+    train = {n.split(".")[1]: v1_removed(n, why) for n, why in V1_REMOVED.items()
+             if n.startswith("train.")}
+    train.update({n: v1_removed(f"train.{n}", f"use tf.keras.optimizers.{k}")
+                  for n, k in V1_OPTIMIZERS.items()})
+    out.update(layers=_V1Layers("graphflow.compat.v1.layers"))
     for n in ("Checkpoint", "CheckpointManager", "latest_checkpoint",
               "ExponentialMovingAverage"):
         if _has(root.train, n):
             train[n] = getattr(root.train, n)
     return out, nn, train
+
+
+class _V1Layers(types.ModuleType):
+    """`tf.compat.v1.layers`: the v1 functional layers (dense, conv2d, ...) are gone in TF2;
+    each name raises, naming its Keras layer.
+
+    >>> import graphflow as tf
+    >>> tf.compat.v1.layers.conv2d
+    Traceback (most recent call last):
+    ...
+    NotImplementedError: tf.compat.v1.layers.conv2d: not available in graphflow (TF2 only): use tf.keras.layers.Conv2D
+    """
+
+    def __getattr__(self, name):
+        if name.startswith("_"):   # probes (hasattr(m, "__wrapped__"), ...) stay plain misses
+            raise AttributeError(name)
+        keras_name = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D",
+                      "conv2d_transpose": "Conv2DTranspose", "max_pooling2d": "MaxPooling2D",
+                      "average_pooling2d": "AveragePooling2D",
+                      "batch_normalization": "BatchNormalization"}.get(
+            name, "".join(w.capitalize() for w in name.split("_")))
+        raise NotImplementedError(f"tf.compat.v1.layers.{name}: not available in graphflow "
+                                  f"(TF2 only): use tf.keras.layers.{keras_name}")
 
 
 def _has(root, path):

@@ -189,3 +189,18 @@ def test_cast_of_a_sparse_tensor_casts_its_values():
         assert isinstance(out, tf.SparseTensor) and out.dtype == tf.int32
         assert out.values.numpy().tolist() == [2, -1]   # truncation toward zero, as TF
         assert tf.sparse.to_dense(out).numpy().tolist() == [[0, 2, 0], [0, 0, -1]]
+
+
+def test_compat_v1_removed_graph_apis_name_the_tf2_way():
+    v1 = tf.compat.v1
+    cases = [(lambda: v1.train.GradientDescentOptimizer(0.1), "keras.optimizers.SGD"),
+             (lambda: v1.train.AdamOptimizer(), "keras.optimizers.Adam"),
+             (lambda: v1.layers.conv2d, "keras.layers.Conv2D"),
+             (lambda: v1.layers.dense, "keras.layers.Dense"),
+             (lambda: v1.global_variables(), "tf.Module.variables"),
+             (lambda: v1.Saver(), "tf.train.Checkpoint"),
+             (lambda: v1.train.get_or_create_global_step(), "iterations")]
+    for call, hint in cases:
+        with pytest.raises(NotImplementedError, match=hint):
+            call()
+    assert not hasattr(v1.layers, "_private")   # probes are plain misses
