@@ -874,6 +874,10 @@ def _indexed(d):
     return c[2]
 
 
+#: seconds a warm start's first call waits for a kernel the compile thread is loading
+WARM_LOAD_WAIT = 2.0
+
+
 def load_now(kernels):
     """Load `kernels` in the calling thread when every pending one is in the disk cache (a warm
     start: numba's import plus ~5-10 ms per kernel, once, instead of a loader thread competing
@@ -901,6 +905,9 @@ def load_now(kernels):
                 _queue.append(k)
                 _ensure_worker()
                 _cv.notify()
+    for k in ks:    # taken by the compile thread before the queue was emptied: it only loads
+        if k.state == "compiling":   # it from the disk cache too (ms), so the first call waits
+            k.wait(WARM_LOAD_WAIT)   # for it rather than run that kernel's steps on numpy
     return True
 
 
