@@ -229,6 +229,9 @@ def load(path):
     >>> save(p, {"single": False, "cost": {True: 0.002, False: 0.0015}})
     >>> load(p)
     {'single': False, 'cost': {True: 0.002, False: 0.0015}}
+    >>> save(p, {"single": True, "cost": {True: 0.002}})   # all cores never measured
+    >>> load(p) is None
+    True
     """
     try:
         with open(path) as f:
@@ -237,6 +240,8 @@ def load(path):
             return None
         cost = {(k == "one"): float(v) for k, v in data["cost"].items()
                 if k in ("one", "all") and float(v) > 0}
+        if len(cost) < 2:   # one mode never ran (skipped: no idle core back then): probe anew
+            return None     # (seeded, its first trial would be a lone warm-up call, and lose)
         return {"single": bool(data["single"]), "cost": cost}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
