@@ -58,13 +58,13 @@ def others_running():
         return None
 
 
-def no_idle_core(running, mine, total):
+def all_cores_taken(running, mine, total):
     """True if `running` other runnable threads (machine-wide; None: unknown) leave none of
     this process's `mine` cores idle, so a call on all of them would wait for a time slice.
     When the process may use only some of the machine's `total` CPUs (affinity, a container's
     cpuset) its cores get their share of the running count.
 
-    >>> no_idle_core(1, 2, 2), no_idle_core(0, 2, 2), no_idle_core(None, 2, 2)
+    >>> all_cores_taken(1, 2, 2), all_cores_taken(0, 2, 2), all_cores_taken(None, 2, 2)
     (True, False, False)
     """
     if running is None:
@@ -77,14 +77,14 @@ _BUSY = [-1.0, False]     # (when read, the answer): /proc/loadavg at most every
 
 
 def busy_now():
-    """`no_idle_core` now, re-read at most every 50 ms (~10 us a read): the eager ops' check.
+    """`all_cores_taken` now, re-read at most every 50 ms (~10 us a read): the eager ops' check.
 
     >>> busy_now() in (True, False)
     True
     """
     t = time.monotonic()
     if t - _BUSY[0] > 0.05:
-        _BUSY[0], _BUSY[1] = t, no_idle_core(others_running(), usable_cores(),
+        _BUSY[0], _BUSY[1] = t, all_cores_taken(others_running(), usable_cores(),
                                                 os.cpu_count())
     return _BUSY[1]
 

@@ -20,7 +20,7 @@ from operator import attrgetter
 from . import state as _state
 from .errors import InvalidArgumentError
 from .blas_threads import SINGLE_BLAS, busy_now
-from .ops.registry import ANCHOR, OPS, op_error
+from .ops.registry import OPS, op_error, runs_blas
 from .tensor import Tensor, Variable, convert_args
 
 _value_of = attrgetter("_value")
@@ -76,7 +76,7 @@ def bind(op, args, attrs):
         if attrs or not _rule_passed(op, vals):
             op.rule(*vals, **attrs)
         try:
-            if (op.kind == ANCHOR or op.facts.get("blas")) and busy_now():
+            if runs_blas(op) and busy_now():
                 with SINGLE_BLAS:   # no idle core: more BLAS threads only wait (see blas_threads)
                     val = op.impl(*vals, **attrs)
             else:

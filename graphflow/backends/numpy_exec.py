@@ -15,8 +15,6 @@ then periodic trials; one thread while no core is idle).
 >>> float(out[0, 0]), f.get_concrete_function(tf.ones([64, 64]), tf.ones([64, 64]))._executor.choice.calls
 (64.0, 3)
 """
-import time
-
 from .. import evaluate as _ref
 from ..blas_threads import SINGLE_BLAS
 from ..ops.registry import OPS, runs_blas
@@ -36,18 +34,9 @@ class NumpyPlan(_ref.NumpyPlan):
         self.choice = BlasChoice() if _uses_blas(graph) else None
 
     def run(self, args):
-        choice = self.choice
-        if choice is None:
+        if self.choice is None:
             return super().run(args)
-        single = choice.begin()
-        t0 = time.perf_counter()
-        if single:
-            with SINGLE_BLAS:
-                out = super().run(args)
-        else:
-            out = super().run(args)
-        choice.end(single, time.perf_counter() - t0)
-        return out
+        return self.choice.run(lambda: super(NumpyPlan, self).run(args), SINGLE_BLAS)
 
     def report(self):
         """What runs (one numpy call per node) and the BLAS thread choice behind it."""

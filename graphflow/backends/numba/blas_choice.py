@@ -53,8 +53,9 @@ machine) is ignored. `GRAPHFLOW_PLAN_THREADS=auto`
 """
 import json
 import os
+import time
 
-from ...blas_threads import no_idle_core, others_running
+from ...blas_threads import all_cores_taken, others_running
 from ..plan_cache import write_atomically
 from .threads import usable_cores
 
@@ -76,7 +77,7 @@ def busy():
     >>> busy() in (True, False)
     True
     """
-    return no_idle_core(others_running(), usable_cores(), os.cpu_count())
+    return all_cores_taken(others_running(), usable_cores(), os.cpu_count())
 
 
 def _setting():
@@ -145,6 +146,19 @@ class BlasChoice:
                 return True
             return not self.single
         return self.single
+
+    def run(self, fn, one_thread):
+        """`fn()` in the mode `begin` picks (inside the context `one_thread` for one thread),
+        timed for `end`; its result."""
+        single = self.begin()
+        t0 = time.perf_counter()
+        if single:
+            with one_thread:
+                out = fn()
+        else:
+            out = fn()
+        self.end(single, time.perf_counter() - t0)
+        return out
 
     def end(self, single, seconds):
         """Record the call that ran with `single` and took `seconds`; maybe change mode."""

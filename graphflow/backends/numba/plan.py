@@ -1081,23 +1081,19 @@ class NumbaPlan:
                                                      or no_idle_core()):
                     # all cores would wait for time slices, or lost last time (a saved choice)
                     with self.one_thread:
-                        for call in self._calls:
-                            call(vals)
+                        self._run_all(vals)
                 else:
-                    for call in self._calls:
-                        call(vals)
+                    self._run_all(vals)
             finally:
                 self._first = False
                 cache.kick()
         elif self._pending and self._still_pending():
             with self.one_thread:
-                for call in self._calls:
-                    call(vals)
+                self._run_all(vals)
         elif self.blas_choice is not None:
             self._run_choosing(vals)
         else:
-            for call in self._calls:
-                call(vals)
+            self._run_all(vals)
 
     def _run_choosing(self, vals):
         """Run the steps on all cores (BLAS's threads, the chunk pool) or on this thread alone,
@@ -1112,16 +1108,11 @@ class NumbaPlan:
             if not ((chunks or convs) and _chunk_pool().helpers) and not (gemm and any(
                     c.get_num_threads() > 1 for c in SINGLE_BLAS.controllers())):
                 self.blas_choice = None     # one thread anyway: nothing to choose
-        single = choice.begin()
-        t0 = time.perf_counter()
-        if single:
-            with self.one_thread:
-                for call in self._calls:
-                    call(vals)
-        else:
-            for call in self._calls:
-                call(vals)
-        choice.end(single, time.perf_counter() - t0)
+        choice.run(lambda: self._run_all(vals), self.one_thread)
+
+    def _run_all(self, vals):
+        for call in self._calls:
+            call(vals)
 
     # ------------------------------------------------------------------ report
     def report(self):
