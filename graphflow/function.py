@@ -545,15 +545,19 @@ class Function:
             out.append(t)
         return out
 
+    def _positional_names(self):
+        """The names of the parameters that can be given by position, in order (the ones an
+        input_signature describes)."""
+        return [n for n, p in self._sig.parameters.items()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
     def _apply_signature(self, args, kwargs):
         """input_signature arguments given by keyword move to their positions, then are checked
         and converted (`f(x=[1., 2.])` works like `f([1., 2.])`)."""
         if kwargs:
             kwargs = dict(kwargs)
-            names = [n for n, p in self._sig.parameters.items()
-                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
             args = list(args)
-            for n in names[len(args):len(self.input_signature)]:
+            for n in self._positional_names()[len(args):len(self.input_signature)]:
                 if n not in kwargs:
                     break
                 args.append(kwargs.pop(n))
@@ -564,8 +568,7 @@ class Function:
         dims stay unknown in the trace)."""
         sk = self.__dict__.get("_spec_key_cache")
         if sk is None:
-            names = [n for n, p in self._sig.parameters.items()
-                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            names = self._positional_names()
             parts = [None if _composite_spec(s) else s.dtype.name if s.unknown_rank else
                      (("Tensor", s.dtype.name, tuple(s.shape)),)
                      for s in self.input_signature or ()]   # unknown rank: a trace per rank
@@ -845,9 +848,7 @@ class Function:
                               time.perf_counter() - t0)
         sig = {}   # input_signature shapes (None dims) over the traced example's shapes
         if self.input_signature is not None:
-            names = [n for n, q in self._sig.parameters.items()
-                     if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)]
-            sig = {n: s for n, s in zip(names, self.input_signature)
+            sig = {n: s for n, s in zip(self._positional_names(), self.input_signature)
                    if isinstance(s, TensorSpec) and not s.unknown_rank}
         cf.traced_arguments = _spec_arguments(ba.arguments, sig)
         self._cache[key] = cf

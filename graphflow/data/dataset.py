@@ -584,10 +584,14 @@ class Dataset:
             c = INFINITE_CARDINALITY if c != 0 else 0
         elif c >= 0:
             c *= count
-        epochs = self._row_stream(lambda first: itertools.chain(first, itertools.chain.from_iterable(
-            self._rows.stream() for _ in (itertools.count() if count is None
-                                          else range(count - 1)))) if count != 0 else iter(()))
-        return self._derive(make, c, self._parent_spec, epochs)
+
+        def epochs(first):   # (row indices: the parent's stream for each repetition)
+            if count == 0:
+                return
+            yield from first
+            for _ in (itertools.count() if count is None else range(count - 1)):
+                yield from self._rows.stream()
+        return self._derive(make, c, self._parent_spec, self._row_stream(epochs))
 
     def take(self, count, name=None):
         """The first `count` elements (all if -1)."""
