@@ -9,7 +9,10 @@
   source line (TF and JAX only name an internal gradient op). While checking is on, graphs run
   on the reference evaluator (`graphflow.evaluate`), also for `jit_compile=True`: compiled
   kernels fuse many ops, so a per-op check needs the per-op executor.
-* the `assert_*` family (eager: raise InvalidArgumentError at once; they return None).
+* the `assert_*` family and `Assert`: eagerly (or while tracing, when every input is
+  concrete: TF's static check) they raise InvalidArgumentError at once; on symbolic tensors
+  inside `@function` they add an `assert` node that raises when the graph runs (named after the
+  user's source line of the assertion). They return None.
 
 >>> import graphflow as tf
 >>> tf.debugging.check_numerics(tf.constant([1.0, 2.0]), "ok").numpy()
@@ -26,8 +29,9 @@ from . import dispatch as _dispatch
 from .dispatch import bind
 from .errors import InvalidArgumentError, user_source
 from .evaluate import all_finite, describe_nonfinite
-from .ops.registry import Aval, LINEAR, OTHER, defop, fmt_avals
-from .tensor import convert_to_tensor
+from . import state as _state
+from .ops.registry import EFFECT, Aval, LINEAR, OTHER, defop, fmt_avals
+from .tensor import SymbolicTensor, convert_to_tensor
 
 __all__ = ["check_numerics", "enable_check_numerics", "disable_check_numerics",
            "assert_equal", "assert_less", "assert_greater", "assert_near", "assert_rank",
@@ -97,22 +101,55 @@ def disable_check_numerics():
 
 
 # ------------------------------------------------------------------ assertions
+# In a trace an assertion whose inputs are all concrete is checked at once (TF's static check);
+# one on symbolic tensors becomes an `assert` io-effect node that raises when the graph runs.
+_PREDS = {"==": np.equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
+          ">=": np.greater_equal, "!=": np.not_equal}
+
+
 def _np(x):
     return np.asarray(convert_to_tensor(x)._value) if not isinstance(x, np.ndarray) else x
 
 
-def _fail(what, message, detail):
+def _fail(what, message, detail, where=None):
     pre = f"{message}: " if message else ""
-    raise InvalidArgumentError(f"{pre}{what} failed at {user_source()}: {detail}")
+    raise InvalidArgumentError(f"{pre}{what} failed at {where or user_source()}: {detail}")
 
 
-def _compare(name, pred, x, y, message, sym):
-    a, b = _np(x), _np(y)
-    ok = pred(a, b)
+def _assert_impl(*vals, check, sym, message, where, tol=(), layout=()):
+    """Run an assertion on values; `layout` lays out Assert's data (None = the next value)."""
+    if sym == "all":
+        if not bool(np.all(vals[0])):
+            it = iter(vals[1:])
+            shown = [str(next(it)) if d is None else d for d in layout]
+            _fail(check, message, "assertion failed: " + " ".join(shown), where)
+        return np.float32(0)
+    a, b = vals
+    ok = np.abs(a - b) <= tol[1] + tol[0] * np.abs(b) if sym == "near" else _PREDS[sym](a, b)
     if not np.all(ok):
         bad = np.argwhere(~np.broadcast_to(ok, np.broadcast_shapes(a.shape, b.shape)))
-        _fail(name, message, f"condition x {sym} y does not hold for {len(bad)} element(s); "
-              f"x = {a.tolist()}, y = {b.tolist()}")
+        _fail(check, message, f"condition x {'~=' if sym == 'near' else sym} y does not hold "
+              f"for {len(bad)} element(s); x = {a.tolist()}, y = {b.tolist()}", where)
+    return np.float32(0)
+
+
+ASSERT = defop("assert", _assert_impl, lambda *xs, **attrs: Aval((), np.dtype(np.float32)),
+               kind=EFFECT, effects=("io",), nondiff_reason="an assertion has no output value")
+
+
+def _run_assert(tensors, **attrs):
+    """Check now (eager, or every input concrete while tracing) or add an `assert` node."""
+    ts = [convert_to_tensor(t) for t in tensors]
+    g = _state.current().graph
+    if g is not None and any(isinstance(t, SymbolicTensor) for t in ts):
+        g.io_effect(ASSERT, ts, dict(attrs, where=user_source()))
+        return None
+    _assert_impl(*[np.asarray(t._value) for t in ts], where=user_source(), **attrs)
+    return None
+
+
+def _compare(name, x, y, message, sym, tol=()):
+    return _run_assert([x, y], check=name, sym=sym, message=message, tol=tol)
 
 
 def assert_equal(x, y, message=None, summarize=None, name=None):
@@ -126,7 +163,7 @@ def assert_equal(x, y, message=None, summarize=None, name=None):
     ...     print(str(e).split(" failed")[0])
     m: assert_equal
     """
-    _compare("assert_equal", np.equal, x, y, message, "==")
+    _compare("assert_equal", x, y, message, "==")
 
 
 def assert_less(x, y, message=None, summarize=None, name=None):
@@ -135,7 +172,7 @@ def assert_less(x, y, message=None, summarize=None, name=None):
     >>> import graphflow as tf
     >>> tf.debugging.assert_less(tf.constant([1.0]), 2.0)
     """
-    _compare("assert_less", np.less, x, y, message, "<")
+    _compare("assert_less", x, y, message, "<")
 
 
 def assert_greater(x, y, message=None, summarize=None, name=None):
@@ -144,7 +181,7 @@ def assert_greater(x, y, message=None, summarize=None, name=None):
     >>> import graphflow as tf
     >>> tf.debugging.assert_greater(tf.constant([3.0]), 2.0)
     """
-    _compare("assert_greater", np.greater, x, y, message, ">")
+    _compare("assert_greater", x, y, message, ">")
 
 
 def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=None):
@@ -154,12 +191,11 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
     >>> import graphflow as tf
     >>> tf.debugging.assert_near(tf.constant([1.0]), tf.constant([1.0000001]))
     """
-    a, b = _np(x), _np(y)
-    eps = np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps
-    rtol = 10 * eps if rtol is None else rtol
-    atol = 10 * eps if atol is None else atol
-    _compare("assert_near", lambda u, v: np.abs(u - v) <= atol + rtol * np.abs(v), a, b, message,
-             f"~= (rtol={rtol:g}, atol={atol:g})")
+    x, y = convert_to_tensor(x), convert_to_tensor(y)
+    eps = np.finfo(x.dtype.np if x.dtype.np.kind == "f" else np.float64).eps
+    rtol = float(10 * eps if rtol is None else rtol)
+    atol = float(10 * eps if atol is None else atol)
+    _compare("assert_near", x, y, message, "near", (rtol, atol))
 
 
 def assert_all_finite(x, message, name=None):
@@ -224,7 +260,7 @@ def assert_greater_equal(x, y, message=None, summarize=None, name=None):
 
     >>> assert_greater_equal(convert_to_tensor([2, 3]), 2)
     """
-    _compare("assert_greater_equal", np.greater_equal, x, y, message, ">=")
+    _compare("assert_greater_equal", x, y, message, ">=")
 
 
 def assert_less_equal(x, y, message=None, summarize=None, name=None):
@@ -232,7 +268,7 @@ def assert_less_equal(x, y, message=None, summarize=None, name=None):
 
     >>> assert_less_equal(convert_to_tensor([1, 2]), 2)
     """
-    _compare("assert_less_equal", np.less_equal, x, y, message, "<=")
+    _compare("assert_less_equal", x, y, message, "<=")
 
 
 def assert_none_equal(x, y, message=None, summarize=None, name=None):
@@ -240,24 +276,24 @@ def assert_none_equal(x, y, message=None, summarize=None, name=None):
 
     >>> assert_none_equal(convert_to_tensor([1, 2]), convert_to_tensor([2, 1]))
     """
-    _compare("assert_none_equal", np.not_equal, x, y, message, "!=")
+    _compare("assert_none_equal", x, y, message, "!=")
 
 
-def _sign_check(name, pred, sym):
+def _sign_check(name, sym):
     opname = name
 
     def check(x, message=None, summarize=None, name=None):
-        _compare(opname, pred, x, 0, message, sym)
+        _compare(opname, x, 0, message, sym)
     check.__name__ = check.__qualname__ = name
     check.__doc__ = (f"Raise InvalidArgumentError unless every element of x is {sym} 0.\n\n"
                      f"    >>> {name}(convert_to_tensor([{'-' if '<' in sym else ''}1.0]))\n")
     return check
 
 
-assert_positive = _sign_check("assert_positive", np.greater, ">")
-assert_negative = _sign_check("assert_negative", np.less, "<")
-assert_non_negative = _sign_check("assert_non_negative", np.greater_equal, ">=")
-assert_non_positive = _sign_check("assert_non_positive", np.less_equal, "<=")
+assert_positive = _sign_check("assert_positive", ">")
+assert_negative = _sign_check("assert_negative", "<")
+assert_non_negative = _sign_check("assert_non_negative", ">=")
+assert_non_positive = _sign_check("assert_non_positive", "<=")
 
 
 def assert_integer(x, message=None, name=None):
@@ -358,15 +394,25 @@ def is_numeric_tensor(tensor):
 
 
 def Assert(condition, data, summarize=None, name=None):   # noqa: N802 (TF's name)
-    """`tf.debugging.Assert`: raise InvalidArgumentError naming `data` when condition is
-    false (eagerly).
+    """`tf.debugging.Assert`: raise InvalidArgumentError showing `data` when condition is
+    false (at once, or when the graph runs inside `@function`).
 
     >>> import graphflow as tf
     >>> tf.debugging.Assert(tf.constant(True), ["never shown"])
+    >>> @tf.function
+    ... def f(x):
+    ...     tf.debugging.Assert(tf.reduce_all(x > 0), ["x:", x])
+    ...     return x
+    >>> try:
+    ...     f(tf.constant([1.0, -2.0]))
+    ... except tf.errors.InvalidArgumentError as e:
+    ...     print("assertion failed: x: [ 1. -2.]" in str(e))
+    True
     """
-    if not bool(np.all(_np(condition))):
-        shown = [str(_np(d)) if hasattr(d, "shape") else str(d) for d in data]
-        _fail("Assert", None, "assertion failed: " + " ".join(shown))
+    tensors = [d for d in data if hasattr(d, "shape")]
+    layout = tuple(None if hasattr(d, "shape") else str(d) for d in data)
+    _run_assert([convert_to_tensor(condition, dtype="bool")] + tensors, check="Assert",
+                sym="all", message=None, layout=layout)
 
 
 _LOG_PLACEMENT = [False]

@@ -331,9 +331,13 @@ class GraphBuilder(Graph):
         self.effects.append(last)
 
     def print_effect(self, args, fmt, stream=None, end="\n"):
+        return self.io_effect(PRINT, args, {"fmt": fmt, "stream": stream, "end": end})
+
+    def io_effect(self, op, args, attrs):
+        """A node of an output-less io op (print, a run-time assertion): ordered after the
+        previous effect and kept by dead-code elimination."""
         ctrl = [self._last_effect] if self._last_effect is not None else []
-        nid = self.add_node(PRINT.name, [self._node_of(a) for a in args],
-                            {"fmt": fmt, "stream": stream, "end": end}, (),
+        nid = self.add_node(op.name, [self._node_of(a) for a in args], attrs, (),
                             np.float32, control=ctrl)
         self._last_effect = nid
         self.effects.append(nid)

@@ -123,3 +123,41 @@ def test_terminate_on_nan_stops_fit_at_the_first_bad_batch(capsys):
     assert all(np.isfinite(seen[:-1])) and len(seen) < 8     # stopped inside epoch 1
     assert len(hist.history["loss"]) == 1
     assert "Invalid loss, terminating training" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_assertions_on_symbolic_tensors_raise_when_the_graph_runs(jit):
+    """TF: an assert_* on traced tensors is an op that fails at run time (not at trace time),
+    also inside a graph loop, and passes values through unchanged when it holds."""
+    @tf.function(jit_compile=jit)
+    def f(x):
+        tf.debugging.assert_positive(x, message="x must be positive")
+        tf.debugging.assert_less(x, 10.0)
+        for i in tf.range(2):
+            tf.debugging.assert_near(x * 1.0, x)
+        tf.debugging.Assert(tf.reduce_all(x < 5.0), ["too big:", x])
+        return tf.sqrt(x)
+
+    np.testing.assert_allclose(f(tf.constant([1.0, 4.0])).numpy(), [1.0, 2.0])
+    with pytest.raises(InvalidArgumentError, match=r"x must be positive.*assert_positive"
+                       r".*test_debugging.py:\d+.*x > y does not hold for 1 element"):
+        f(tf.constant([1.0, -4.0]))
+    with pytest.raises(InvalidArgumentError, match=r"assert_less failed.*x = \[1.0, 12.0\]"):
+        f(tf.constant([1.0, 12.0]))
+    with pytest.raises(InvalidArgumentError, match=r"assertion failed: too big: \[1. 6.\]"):
+        f(tf.constant([1.0, 6.0]))
+    np.testing.assert_allclose(f(tf.constant([0.25])).numpy(), [0.5])   # still usable
+
+
+def test_assertion_on_concrete_values_checks_while_tracing():
+    """All inputs known while tracing (a Python number, a captured eager tensor): TF's static
+    check raises during the trace."""
+    c = tf.constant([-1.0])
+
+    @tf.function
+    def g(x):
+        tf.debugging.assert_non_negative(c)
+        return x
+
+    with pytest.raises(InvalidArgumentError, match="assert_non_negative failed"):
+        g(tf.constant(1.0))
