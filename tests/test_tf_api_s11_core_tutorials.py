@@ -1,0 +1,15 @@
+"""TF "Core APIs" guides and tutorials (tensorflow.org/guide/core and /tutorials:
+tests/data/tf_guides/tut_*.py, downloads replaced by generated data of the same shape and dtype,
+small sizes) run unchanged with `import graphflow as tf`: every printed line equals what TF 2.21
+(+ Keras 3.15) printed (tests/data/tf_guides/tut_*.tf_output.txt), numbers within float32 rounding.
+Random initializations are replaced by fixed ones (assigned, or passed as the tutorial's own
+`weight_init`), so losses and accuracies are TF's to the printed digit."""
+import pytest
+
+from test_tf_guides_output import check_guide
+
+
+@pytest.mark.parametrize("name", ["tut_core_quickstart", "tut_core_logreg", "tut_core_mlp",
+                                  "tut_core_optimizers", "tut_core_matrix_approx"])
+def test_core_tutorial_output_matches_tf(name, tmp_path):
+    check_guide(name, tmp_path)
