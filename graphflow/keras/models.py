@@ -1579,7 +1579,8 @@ class Sequential(Model):
         x = np.zeros(tuple(1 if d is None else d for d in input_shape), dt.np)
         if _state.current().graph is not None:
             raise ValueError("Sequential.build must be called outside graphflow.function")
-        self(x, training=False)
+        with np.errstate(all="ignore"):   # a zeros batch: e.g. an all-masked mean is 0/0
+            self(x, training=False)
         self.built = True
         if self.__dict__.get("_sym_graph") is None:
             try:   # Keras 3 builds its Functional here, whatever gave the shape (data too)
