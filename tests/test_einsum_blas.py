@@ -50,3 +50,43 @@ def test_einsum_op_and_gradient_through_the_matmul_impl():
     np.testing.assert_allclose(s.numpy(), np.einsum("bqhd,bkhd->bhqk", q, k), rtol=1e-12)
     want = np.einsum("bhqk,bkhd->bqhd", np.cos(np.einsum("bqhd,bkhd->bhqk", q, k)), k)
     np.testing.assert_allclose(tape.gradient(loss, qt).numpy(), want, rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_result_is_c_contiguous_and_equal_for_transposed_operands(data):
+    """BLAS writes the product straight into a C-contiguous result in the output's index order
+    (a transposed view made the readers of attention scores stride through memory), for
+    operands given as transposed views too; dtypes as numpy's einsum (ints included)."""
+    letters = "abcdef"
+    size = {c: data.draw(st.integers(1, 4)) for c in letters}
+    sa = data.draw(st.lists(st.sampled_from(letters), min_size=0, max_size=4, unique=True))
+    sb = data.draw(st.lists(st.sampled_from(letters), min_size=0, max_size=4, unique=True))
+    out = data.draw(st.permutations([c for c in dict.fromkeys(sa + sb) if data.draw(st.booleans())]))
+    dtype = data.draw(st.sampled_from([np.float32, np.float64, np.complex64, np.int32]))
+    rs = np.random.RandomState(3)
+    a = rs.randint(-3, 4, [size[c] for c in sa]).astype(dtype)
+    b = rs.randint(-3, 4, [size[c] for c in sb]).astype(dtype)
+    perm = data.draw(st.permutations(range(len(sa))))
+    a, sa = a.transpose(perm), [sa[i] for i in perm]
+    eq = "".join(sa) + "," + "".join(sb) + "->" + "".join(out)
+    r, want = _einsum_impl(a, b, equation=eq), np.einsum(eq, a, b)
+    assert r.dtype == want.dtype and r.shape == want.shape
+    np.testing.assert_array_equal(r, want)
+    free_a = [c for c in sa if c not in sb and c in out]
+    free_b = [c for c in sb if c not in sa and c in out]
+    grouped = all("".join(f) in "".join(out) for f in (free_a, free_b))
+    if np.dtype(dtype).kind in "fc" and grouped:    # each operand's free indices: one BLAS dim
+        assert r.flags.c_contiguous, eq
+
+
+def test_attention_shaped_products_come_out_contiguous():
+    rs = np.random.RandomState(4)
+    q, k = rs.randn(2, 5, 3, 4).astype(np.float32), rs.randn(2, 6, 3, 4).astype(np.float32)
+    s = _einsum_impl(k, q, equation="aecd,abcd->acbe")        # Keras MultiHeadAttention scores
+    assert s.flags.c_contiguous
+    np.testing.assert_allclose(s, np.einsum("aecd,abcd->acbe", k, q), rtol=1e-5, atol=1e-6)
+    p = np.abs(s)
+    o = _einsum_impl(p, k, equation="acbe,aecd->abcd")        # batch indices not leading in out
+    assert o.flags.c_contiguous
+    np.testing.assert_allclose(o, np.einsum("acbe,aecd->abcd", p, k), rtol=1e-5, atol=1e-5)
