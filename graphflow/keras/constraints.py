@@ -12,6 +12,7 @@ array([[1.2, 0.1],
 from ..ops import math_ops as _m
 from . import config as _config
 from .losses import as_tensor as _tensor, snake_case
+from .naming import custom_object, keras_dict
 
 
 def _norms(w, axis):
@@ -119,14 +120,13 @@ def serialize(constraint):
     """
     if constraint is None:
         return None
-    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}
+    return keras_dict(constraint, "keras.constraints")
 
 
 def deserialize(config, custom_objects=None):
     """A constraint from `serialize`'s dict."""
     name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _ALL.get(name)
+    cls = custom_object(config, custom_objects) or _ALL.get(name)
     if cls is None:
         raise ValueError(f"Unknown constraint {name!r}; pass it in custom_objects")
     return cls.from_config(config.get("config", {}))

@@ -13,6 +13,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..ops import random_ops as _r
 from ..tensor import convert_to_tensor
+from .naming import custom_object, keras_dict
 
 
 def _compute_fans(shape, input_axes=None, output_axes=None):
@@ -243,6 +244,8 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     if isinstance(identifier, dict) and "class_name" in identifier:   # a Keras config dict
+        if custom_object(identifier) is not None:   # a user's (registered / in scope) class
+            return deserialize(identifier)
         cls = type(get(identifier["class_name"]))
         return cls(**(identifier.get("config") or {}))
     if isinstance(identifier, str):
@@ -262,12 +265,12 @@ def serialize(init):
     >>> serialize(Identity(2.0))["config"], type(deserialize(serialize(Identity()))).__name__
     ({'gain': 2.0}, 'Identity')
     """
-    return {"module": "keras.initializers", "class_name": type(init).__name__,
-            "config": init.get_config(), "registered_name": None}
+    return keras_dict(init, "keras.initializers")
 
 
 def deserialize(config, custom_objects=None):
     """An initializer from `serialize`'s dict (or a name)."""
-    if isinstance(config, dict) and config.get("class_name") in (custom_objects or {}):
-        return custom_objects[config["class_name"]](**(config.get("config") or {}))
+    cls = custom_object(config, custom_objects)
+    if cls is not None:
+        return cls.from_config(config.get("config") or {})
     return get(config)

@@ -34,7 +34,7 @@ from . import composite_values as _cvals
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
 from . import mixed_precision as _mp
-from .naming import reset_names, snake_case, unique_name  # noqa: F401  (layers.unique_name: API)
+from .naming import keras_dict, reset_names, snake_case, unique_name  # noqa: F401  (layers.unique_name: API)
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -1004,8 +1004,7 @@ def keras_object_config(obj, module):
     """
     if obj is None or not hasattr(obj, "get_config"):
         return obj
-    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
-            "registered_name": None}
+    return keras_dict(obj, module)
 
 
 def configure_kernel_bias(layer, activation, use_bias, kernel_initializer, bias_initializer,

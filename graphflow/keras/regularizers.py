@@ -8,6 +8,7 @@ import numpy as np
 
 from ..ops import math_ops as _m
 from .losses import l2_normalize as _l2_normalize
+from .naming import custom_object, keras_dict
 
 
 class Regularizer:
@@ -99,6 +100,8 @@ def get(identifier):
              "orthogonal_regularizer": OrthogonalRegularizer,
              "orthogonalregularizer": OrthogonalRegularizer}
     if isinstance(identifier, dict) and "class_name" in identifier:   # a Keras config dict
+        if custom_object(identifier) is not None:   # a user's (registered / in scope) class
+            return deserialize(identifier)
         key = identifier["class_name"].lower()
         if key not in table:
             raise ValueError(f"Unknown regularizer: {identifier['class_name']!r}")
@@ -119,12 +122,12 @@ def serialize(regularizer):
     >>> serialize(L2(0.1))["class_name"], deserialize(serialize(L2(0.1))).l2
     ('L2', 0.1)
     """
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return keras_dict(regularizer, "keras.regularizers")
 
 
 def deserialize(config, custom_objects=None):
     """A regularizer from `serialize`'s dict (or a name)."""
-    if isinstance(config, dict) and config.get("class_name") in (custom_objects or {}):
-        return custom_objects[config["class_name"]].from_config(config.get("config") or {})
+    cls = custom_object(config, custom_objects)
+    if cls is not None:
+        return cls.from_config(config.get("config") or {})
     return get(config)

@@ -41,10 +41,10 @@ from . import (activations as _act, initializers as _init, layers as _layers, lo
                metrics as _metrics, models as _models, optimizers as _opt,
                regularizers as _reg)
 from .layers import InputLayer, KerasTensor, Layer
+from .naming import REGISTERED as _REGISTERED, SCOPES as _SCOPES, keras_dict
 
 KERAS_VERSION = "3.15.1"   # the Keras version whose layout these files follow
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
-_REGISTERED = {}
 
 
 class UnsafeFileError(ValueError):
@@ -87,7 +87,6 @@ def get_custom_objects():
     return _REGISTERED
 
 
-_SCOPES = []   # dicts of the custom_object_scope blocks being run, innermost last
 
 
 class custom_object_scope:
@@ -213,12 +212,11 @@ def _jsonable(v, key=""):
         return {k: _jsonable(x, k) for k, x in v.items()}
     if isinstance(v, _dt.DType):
         return v.name
-    if isinstance(v, _init.Initializer):
-        return _obj("keras.initializers", type(v).__name__, _jsonable(v.get_config()))
-    if isinstance(v, _reg.Regularizer):
-        return _obj("keras.regularizers", type(v).__name__, _jsonable(v.get_config()))
-    if isinstance(v, _constraints.Constraint):
-        return _obj("keras.constraints", type(v).__name__, _jsonable(v.get_config()))
+    for kind, module in ((_init.Initializer, "keras.initializers"),
+                         (_reg.Regularizer, "keras.regularizers"),
+                         (_constraints.Constraint, "keras.constraints")):
+        if isinstance(v, kind):
+            return keras_dict(v, module, _jsonable(v.get_config()))
     if isinstance(v, Layer):
         return serialize_keras_object(v)
     if callable(v):

@@ -1,0 +1,92 @@
+"""keras.io code examples run unchanged with `from graphflow import keras` (eleventh session):
+PointNet's registered custom regularizer, ... (see each test's docstring). Values are checked
+against numpy or against what Keras 3.15 (TF 2.21 backend) printed for the same code."""
+import numpy as np
+import pytest
+
+import graphflow as tf
+from graphflow import keras
+
+layers = keras.layers
+ops = keras.ops
+pytestmark = pytest.mark.usefixtures("keras_seeded")
+
+
+@pytest.fixture
+def orthogonal_regularizer():
+    """PointNet's OrthogonalRegularizer, code unchanged (registered under "MyLayers")."""
+    @keras.saving.register_keras_serializable("MyLayers")
+    class OrthogonalRegularizer(keras.regularizers.Regularizer):
+        def __init__(self, num_features, l2reg=0.001):
+            self.num_features = num_features
+            self.l2reg = l2reg
+            self.eye = ops.eye(num_features)
+
+        def __call__(self, x):
+            x = ops.reshape(x, (-1, self.num_features, self.num_features))
+            xxt = ops.tensordot(x, x, axes=(2, 2))
+            xxt = ops.reshape(xxt, (-1, self.num_features, self.num_features))
+            return ops.sum(self.l2reg * ops.square(xxt - self.eye))
+
+        def get_config(self):
+            config = {}
+            config.update({"num_features": self.num_features, "l2reg": self.l2reg})
+            return config
+    yield OrthogonalRegularizer
+    keras.saving.get_custom_objects().pop("MyLayers>OrthogonalRegularizer", None)
+
+
+def test_pointnet_registered_regularizer_serializes_and_reloads(orthogonal_regularizer, tmp_path):
+    """keras.io "Point cloud classification with PointNet": a registered custom regularizer
+    serializes as Keras 3.15 writes it (module None, registered name "MyLayers>..."; it was
+    written as the built-in keras.regularizers.OrthogonalRegularizer and failed to load), a
+    Dense layer's config carries that dict, and the model (T-net with Dot, Conv1D, activity
+    regularizer) has Keras's parameter count and reloads with the same outputs and losses."""
+    reg = orthogonal_regularizer(3)
+    assert keras.regularizers.serialize(reg) == {
+        "module": None, "class_name": "OrthogonalRegularizer",
+        "config": {"num_features": 3, "l2reg": 0.001},
+        "registered_name": "MyLayers>OrthogonalRegularizer"}       # Keras 3.15
+    w = np.arange(18, dtype="float32").reshape(2, 9) / 10
+    x = w.reshape(-1, 3, 3)
+    xxt = np.tensordot(x, x, axes=(2, 2)).reshape(-1, 3, 3)
+    np.testing.assert_allclose(float(reg(w)), 0.001 * np.sum((xxt - np.eye(3)) ** 2), rtol=1e-5)
+    # a user's unregistered class: module None, its class name as the registered name
+    class Plain(keras.constraints.Constraint):
+        def __call__(self, w):
+            return w
+    dense = layers.Dense(2, kernel_regularizer=reg, kernel_constraint=Plain())
+    cfg = dense.get_config()
+    assert cfg["kernel_regularizer"]["registered_name"] == "MyLayers>OrthogonalRegularizer"
+    assert cfg["kernel_constraint"] == {"module": None, "class_name": "Plain", "config": {},
+                                        "registered_name": "Plain"}
+    assert type(layers.Dense.from_config(
+        {**cfg, "kernel_constraint": None}).kernel_regularizer) is orthogonal_regularizer
+
+    def tnet(inputs, num_features):
+        bias = keras.initializers.Constant(np.eye(num_features).flatten())
+        reg = orthogonal_regularizer(num_features)
+        x = layers.Conv1D(4, kernel_size=1, padding="valid")(inputs)
+        x = layers.GlobalMaxPooling1D()(x)
+        x = layers.Dense(num_features * num_features, kernel_initializer="zeros",
+                         bias_initializer=bias, activity_regularizer=reg)(x)
+        feat_T = layers.Reshape((num_features, num_features))(x)
+        return layers.Dot(axes=(2, 1))([inputs, feat_T])
+
+    inputs = keras.Input(shape=(6, 3))
+    x = tnet(inputs, 3)
+    x = layers.GlobalMaxPooling1D()(x)
+    outputs = layers.Dense(2, activation="softmax")(x)
+    model = keras.Model(inputs=inputs, outputs=outputs, name="pointnet")
+    assert model.count_params() == 16 + 45 + 8     # conv 3*4+4, dense 4*9+9, head 3*2+2
+    pts = np.random.RandomState(0).normal(size=(4, 6, 3)).astype("float32")
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    model.fit(pts, np.array([0, 1, 0, 1]), epochs=1, verbose=0)   # moves the T-net off eye
+    path = str(tmp_path / "pointnet.keras")
+    model.save(path)
+    again = keras.models.load_model(path)
+    np.testing.assert_allclose(again.predict(pts, verbose=0), model.predict(pts, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    [r] = [l.activity_regularizer for l in again.layers
+           if getattr(l, "activity_regularizer", None) is not None]
+    assert type(r) is orthogonal_regularizer and (r.num_features, r.l2reg) == (3, 0.001)
