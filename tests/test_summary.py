@@ -78,3 +78,72 @@ def test_trace_on_export_writes_the_graphs_that_ran(tmp_path):
     step(tf.constant([1.0]))
     from graphflow.function import CALL_HOOKS
     assert CALL_HOOKS == []
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_summaries_inside_function_write_at_each_call(tmp_path, jit):
+    """TF: a summary in a @function writes every time the graph runs; a default step set to
+    a Variable (optimizer.iterations) is read at that time; record_if(False) at trace time
+    records nothing."""
+    w = tf.summary.create_file_writer(str(tmp_path))
+    opt = tf.keras.optimizers.SGD(0.5)
+    v = tf.Variable(4.0)
+
+    @tf.function(jit_compile=jit)
+    def step():
+        with tf.GradientTape() as t:
+            loss = v * v
+        opt.apply_gradients([(t.gradient(loss, v), v)])
+        with w.as_default():
+            tf.summary.scalar("loss", loss)
+            tf.summary.histogram("v", tf.fill([4], v))
+            with tf.summary.record_if(False):
+                tf.summary.scalar("never", loss)
+        return loss
+
+    tf.summary.experimental.set_step(opt.iterations)
+    try:
+        losses = [float(step()) for _ in range(3)]
+    finally:
+        tf.summary.experimental.set_step(None)
+    w.close()
+    acc = ea.EventAccumulator(str(tmp_path), size_guidance={ea.SCALARS: 0, ea.HISTOGRAMS: 0})
+    acc.Reload()
+    assert acc.Tags()["scalars"] == ["loss"]
+    got = [(e.step, e.value) for e in acc.Scalars("loss")]
+    assert got == [(1, losses[0]), (2, losses[1]), (3, losses[2])]   # after each update
+    assert losses == [16.0, 0.0, 0.0]
+    assert [h.step for h in acc.Histograms("v")] == [1, 2, 3]
+
+
+def test_image_and_audio_summaries_as_tf2_writes_them(tmp_path):
+    """TF 2's layout: an image summary is a string tensor [width, height, png...] (plugin
+    'images'), audio rows of [wav, label] (plugin 'audio'); PNGs decode to the data."""
+    w = tf.summary.create_file_writer(str(tmp_path))
+    imgs = np.linspace(0, 1, 2 * 3 * 5, dtype=np.float32).reshape(2, 3, 5, 1)
+    clip = np.sin(np.linspace(0, 20, 400, dtype=np.float32)).reshape(1, 400, 1) * 0.5
+    with w.as_default(step=4):
+        assert tf.summary.should_record_summaries()
+        assert tf.summary.image("digits", imgs, max_outputs=5)
+        assert tf.summary.audio("tone", clip, sample_rate=8000)
+    assert not tf.summary.should_record_summaries()
+    with tf.summary.create_noop_writer().as_default():
+        assert tf.summary.scalar("x", 1.0, step=0) is False
+    w.close()
+    from graphflow.keras.event_file import read_events
+    vals = {v.tag: (e.step, v) for e in read_events(w.path) for v in e.summary.value}
+    step, v = vals["digits"]
+    assert step == 4 and v.metadata.plugin_data.plugin_name == "images"
+    s = v.tensor.string_val
+    assert (s[0], s[1], len(s)) == (b"5", b"3", 4)
+    back = tf.io.decode_png(s[2]).numpy()
+    np.testing.assert_array_equal(back, np.clip(imgs[0] * 255.5, 0, 255).astype(np.uint8))
+    step, a = vals["tone"]
+    assert a.metadata.plugin_data.plugin_name == "audio"
+    assert [d.size for d in a.tensor.tensor_shape.dim] == [1, 2]
+    wav, rate = tf.audio.decode_wav(a.tensor.string_val[0])
+    assert int(rate) == 8000
+    np.testing.assert_allclose(wav.numpy(), clip[0], atol=1 / 32768)
+    acc = ea.EventAccumulator(str(tmp_path), size_guidance={ea.IMAGES: 0, ea.AUDIO: 0})
+    acc.Reload()   # TensorBoard's own reader sees the image and the clip
+    assert "digits" in str(acc.Tags()) and "tone" in str(acc.Tags())

@@ -70,14 +70,20 @@ def histogram_proto(values, bins=30):
     return h
 
 
-def _text_value(tag, text):
-    # the Text dashboard reads a DT_STRING tensor tagged with plugin "text"
+def _strings_value(tag, plugin, strings, shape=(), content=b""):
+    # TF 2's summaries for text, images and audio: a DT_STRING tensor tagged with its plugin
     s = tb("summary_pb2")
-    meta = s.SummaryMetadata(plugin_data=s.SummaryMetadata.PluginData(plugin_name="text"))
+    meta = s.SummaryMetadata(plugin_data=s.SummaryMetadata.PluginData(plugin_name=plugin,
+                                                                      content=content))
+    shp = tb("tensor_shape_pb2").TensorShapeProto
     tensor = tb("tensor_pb2").TensorProto(
-        dtype=_TF_DTYPES["string"], tensor_shape=tb("tensor_shape_pb2").TensorShapeProto(),
-        string_val=[str(text).encode("utf-8")])
+        dtype=_TF_DTYPES["string"], string_val=list(strings),
+        tensor_shape=shp(dim=[shp.Dim(size=int(n)) for n in shape]))
     return s.Summary.Value(tag=tag, metadata=meta, tensor=tensor)
+
+
+def _text_value(tag, text):
+    return _strings_value(tag, "text", [str(text).encode("utf-8")])
 
 
 # ------------------------------------------------------------------ GraphDef from the IR
@@ -148,6 +154,18 @@ class EventFileWriter:
     def add_text(self, tag, text, step):
         """A markdown text (the Text dashboard)."""
         self._add_value(step, _text_value(tag, text))
+
+    def add_images(self, tag, pngs, width, height, step):
+        """PNG-encoded images (the Images dashboard: [width, height, png...] as TF writes)."""
+        self._add_value(step, _strings_value(tag, "images",
+                                             [str(width).encode(), str(height).encode()] + pngs,
+                                             (len(pngs) + 2,)))
+
+    def add_audio(self, tag, wavs, step):
+        """WAV clips (the Audio dashboard: rows of [wav, label], encoding 11 = WAV)."""
+        rows = [b for w in wavs for b in (w, b"")]
+        self._add_value(step, _strings_value(tag, "audio", rows, (len(wavs), 2),
+                                             content=b"\x10\x0b"))
 
     def add_graph(self, graph, step=0):
         """A graphflow graph as a GraphDef (the Graphs dashboard)."""
