@@ -13,3 +13,11 @@ from test_tf_guides_output import check_guide
                                   "tut_core_optimizers", "tut_core_matrix_approx"])
 def test_core_tutorial_output_matches_tf(name, tmp_path):
     check_guide(name, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["tut_autoencoder", "tut_fgsm", "tut_segmentation"])
+def test_tutorial_output_matches_tf(name, tmp_path):
+    """Intro to Autoencoders (dense, conv denoising, anomaly threshold), Adversarial FGSM
+    (MobileNetV2 weights=None, sign of the input gradient), Image segmentation (U-Net on a
+    MobileNetV2 feature extractor, pix2pix upsample blocks, one fit)."""
+    check_guide(name, tmp_path)
