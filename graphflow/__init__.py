@@ -43,13 +43,13 @@ from .lazy import PausedGC as _PausedGC
 _IMPORTING = _PausedGC()     # no garbage collection while the package imports (lazy.PausedGC)
 
 import builtins as _builtins
+import sys as _sys
 import collections as _collections
 import contextlib as _contextlib
-import logging as _logging
 import types as _types
 
 from . import dtypes
-from .lazy import lazy_attributes as _lazy_attributes
+from .lazy import lazy_attributes as _lazy_attributes, Namespace as _Namespace
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
                      int32, int64, uint8)
 from .errors import DeadlineExceededError, InvalidArgumentError, OpError
@@ -62,7 +62,6 @@ from . import autodiff
 from .ops import math_ops as _m, shape_ops as _s, nn_ops as _nn, random_ops as _r, creation as _c
 from .ops import conv_ops as _cv
 from .ops import conv3d_ops as _c3   # 3-D / N-D pooling / morphology (compositions)
-from . import strings_unicode as _stru   # more of tf.strings' Unicode functions
 from .ops import image_ops as _im
 from .ops import array_ops as _a, linalg_ops as _la
 from .ops import segment_ops as _seg, special_ops as _sp
@@ -97,23 +96,20 @@ from . import api_extras as _ax
 from .ops import bitwise_ops as _bw
 from .ops import special_functions as _sf
 from .ops import matrix_functions as _mf
-from . import audio
-from .indexed_slices import IndexedSlices
 from . import linalg_operators as _lo
 from . import core_extras as _ce
-from . import linalg_extras as _lx
-from . import image_jpeg as _ij
 from . import types_api as _ty
 from .function import ConcreteFunction as _ConcreteFunction
 from .ops import ctc_ops as _ctc
-from . import ctc_decode as _ctc_decode
 from .ops import sampled_losses as _sampled, space_batch as _space_batch
-from . import sparse_embedding as _sparse_emb, nn_compat as _nn_compat
 from . import compat_api as _compat
 from .edit_distance import edit_distance
-from . import experimental, nest_api as nest, sets  # tf.nest (TF's functions), tf.sets, tnp
+from . import audio   # (defines ops decode_wav/encode_wav: the op table is whole at import)
+from . import nest_api as nest  # tf.nest (TF's functions)
+# (imported here, before the namespace `lookup` below: a later first import of graphflow.lookup
+# would set the package's attribute `lookup` to the module; so for edit_distance's function)
 from . import lookup as _lookup
-from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx
+from .ops import misc_ops as _mo, signal_ops as _sig, image_extra_ops as _imx  # (define ops)
 from .dtypes import uint16, uint32, uint64
 from .ops import complex_ops as _cx
 from .ops.complex_ops import abs, complex  # noqa: A001 (complex-aware abs)
@@ -121,12 +117,11 @@ from .dtypes import complex64, complex128
 from .graph import verify
 from .function import functions_run_eagerly as _fre, run_functions_eagerly as _rfe
 from . import debugging  # tf.debugging: check_numerics (an op of the table), assert_*
-from . import checkpoint as _ckpt  # tf.train: object-based checkpoints (issue 10)
 from . import ragged as _rg, sparse, strings as _str  # string, ragged and sparse tensors (eager)
 from .ragged import RaggedTensor
 from .sparse import SparseTensor
 from .dtypes import string
-from . import io  # tf.io: files, TFRecords, tf.train.Example parsing, CSV
+from . import io  # tf.io: files, TFRecords, tf.train.Example parsing, CSV (defines op read_file)
 from .io import proto as _proto
 
 
@@ -138,13 +133,15 @@ __getattr__, __dir__ = _lazy_attributes(globals(), submodules=(
     "distribute",    # tf.distribute: data-parallel training over MPI
     "summary",       # tf.summary: TensorBoard event files
     "saved_model",   # tf.saved_model: save/load a Module's variables and traced graphs
-    "viz"),          # graph visualizer (ConcreteFunction.visualize imports it: see below)
+    "viz",           # graph visualizer (ConcreteFunction.visualize imports it: see below)
+    "experimental", "sets"),
     table={           # type specs of composite values, defined beside tf.data's element specs
         "RaggedTensorSpec": lambda: _structure().RaggedTensorSpec,
         "SparseTensorSpec": lambda: _structure().SparseTensorSpec,
         "type_spec_from_value": lambda: _structure().spec_of,
         "test": lambda: _import("graphflow.test_util"),   # tf.test (unittest-based)
         "tuple": lambda: _import("graphflow.core_extras").tuple,   # (not the builtin here)
+        "IndexedSlices": lambda: _import("graphflow.indexed_slices").IndexedSlices,
         # TF 2's aliases of the Keras modules
         **{_n: (lambda _n=_n: getattr(_import("graphflow.keras"), _n)) for _n in (
             "optimizers", "losses", "metrics", "initializers")}})
@@ -175,9 +172,19 @@ __version__ = "2.21.0"   # the TensorFlow API version graphflow follows
 
 
 def _namespace(name, **members):
-    mod = _types.ModuleType(f"graphflow.{name}")
-    mod.__dict__.update(members)
-    return mod
+    return _Namespace(name, **members)   # (lazy.Namespace: members may be deferred)
+
+
+def _members(module, names=None, **renamed):
+    """A deferred group of namespace members (`Namespace.defer`): {name: attribute of
+    graphflow.`module`} for `names` (default: its `__all__`) and {new name: attribute} for
+    `renamed`; the module is imported when the group is first needed."""
+    def make():
+        m = _import(f"graphflow.{module}")
+        out = {n: getattr(m, n) for n in (m.__all__ if names is None else names)}
+        out.update({n: getattr(m, a) for n, a in renamed.items()})
+        return out
+    return make
 
 
 math = _namespace(
@@ -293,9 +300,9 @@ for _name in _RAGGED_BINARY + _RAGGED_UNARY:
 for _name in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"):
     globals()[_name] = _rg.dispatch(globals()[_name], _rg.reduce(_name))
     math.__dict__[_name] = globals()[_name]
-train = _namespace("train", Checkpoint=_ckpt.Checkpoint, CheckpointManager=_ckpt.CheckpointManager,
-                   latest_checkpoint=_ckpt.latest_checkpoint, load_checkpoint=_ckpt.load_checkpoint,
-                   list_variables=_ckpt.list_variables, CheckpointReader=_ckpt.CheckpointReader)
+train = _namespace("train")   # object-based checkpoints (issue 10), imported at first use
+train.defer(_members("checkpoint", ("Checkpoint", "CheckpointManager", "latest_checkpoint",
+                                    "load_checkpoint", "list_variables", "CheckpointReader")))
 train.__dict__.update({n: getattr(_proto, n) for n in (  # tf.train.Example and friends
     "Example", "SequenceExample", "Features", "Feature", "FeatureList", "FeatureLists",
     "BytesList", "FloatList", "Int64List")})
@@ -438,7 +445,8 @@ def get_logger():
     >>> get_logger().name
     'tensorflow'
     """
-    return _logging.getLogger("tensorflow")
+    import logging      # (here: `import graphflow` does not need logging)
+    return logging.getLogger("tensorflow")
 
 
 def _no_effect(*args, **kwargs):
@@ -494,8 +502,8 @@ bitwise = _namespace("bitwise", **{_n: getattr(_bw, _n) for _n in _bw.__all__})
 config.threading = _namespace("config.threading", **{_n: getattr(_ax, _n) for _n in (
     "set_intra_op_parallelism_threads", "get_intra_op_parallelism_threads",
     "set_inter_op_parallelism_threads", "get_inter_op_parallelism_threads")})
-compat = _namespace("compat", v1=_namespace("compat.v1", logging=_namespace(
-    "compat.v1.logging", **_ax.v1_logging_members())))
+compat = _namespace("compat", v1=_namespace("compat.v1", logging=_namespace("compat.v1.logging")))
+compat.v1.logging.defer(_ax.v1_logging_members)
 math.special = _namespace("math.special", **{_n: getattr(_sf, _n) for _n in _sf.__all__[:13]},
                           bessel_i0=_mo.bessel_i0, bessel_i0e=_mo.bessel_i0e,
                           bessel_i1=_mo.bessel_i1, bessel_i1e=_mo.bessel_i1e)
@@ -515,10 +523,11 @@ math.__dict__.update({_n: getattr(_ce, _n) for _n in _ce.__all__[15:]},
                      zero_fraction=_mo.zero_fraction)
 globals().update({_n: getattr(math, _n) for _n in ("acos", "acosh", "asin", "asinh", "atan2",
                                                    "atanh")})
-linalg.__dict__.update({_n: getattr(_lx, _n) for _n in _lx.__all__[:5]})
-math.__dict__.update(nextafter=_lx.nextafter, sobol_sample=_lx.sobol_sample)
-image.__dict__.update({_n: getattr(_ij, _n) for _n in _ij.__all__})
-train.load_variable = _ckpt.load_variable
+linalg.defer(lambda: {_n: getattr(_import("graphflow.linalg_extras"), _n) for _n in
+                      _import("graphflow.linalg_extras").__all__[:5]})
+math.defer(_members("linalg_extras", ("nextafter", "sobol_sample")))
+image.defer(_members("image_jpeg"))
+train.defer(_members("checkpoint", ("load_variable",)))
 types = _namespace("types", experimental=_namespace(
     "types.experimental", GenericFunction=Function, PolymorphicFunction=Function,
     ConcreteFunction=_ConcreteFunction, **{_n: getattr(_ty, _n) for _n in _ty.__all__}))
@@ -531,14 +540,14 @@ for _ns, _n, _f in _ax.config_extras():   # settings TF guides call; recorded, n
     _where.__dict__[_n] = _f
 config.experimental_run_functions_eagerly = config.run_functions_eagerly
 nn.ctc_loss = _ctc.ctc_loss
-for _n in _ctc_decode.__all__[:4]:   # greedy / beam search decoders, collapse_repeated, unique
-    setattr(nn, _n, getattr(_ctc_decode, _n))
+# greedy / beam search decoders, collapse_repeated, unique
+nn.defer(lambda: _members("ctc_decode", _import("graphflow.ctc_decode").__all__[:4])())
 nn.__dict__.update({_n: getattr(_sampled, _n) for _n in _sampled.__all__},
                    log_uniform_candidate_sampler=_r.log_uniform_candidate_sampler,
                    uniform_candidate_sampler=_r.uniform_candidate_sampler,
-                   space_to_batch=_space_batch.space_to_batch_nd,
-                   **{_n: getattr(_sparse_emb, _n) for _n in _sparse_emb.__all__},
-                   **{_n: getattr(_nn_compat, _n) for _n in _nn_compat.__all__})
+                   space_to_batch=_space_batch.space_to_batch_nd)
+nn.defer(_members("sparse_embedding"))
+nn.defer(_members("nn_compat"))
 space_to_batch = space_to_batch_nd = _space_batch.space_to_batch_nd
 # small names code reaches for (compat helpers, aliases TF keeps at the top level)
 compat.__dict__.update({_n: getattr(_compat, _n) for _n in (
@@ -560,8 +569,18 @@ required_space_to_batch_paddings = _space_batch.required_space_to_batch_paddings
 nn.__dict__.update({_n: getattr(_c3, _n) for _n in (
     "conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "pool", "max_pool_with_argmax",
     "dilation2d", "erosion2d", "fractional_max_pool", "fractional_avg_pool")})
-strings.__dict__.update({_n: getattr(_stru, _n) for _n in _stru.__all__})
-_v1, _v1_nn, _v1_train = _compat.v1_members(_types.SimpleNamespace(**globals()))   # tf.compat.v1
-compat.v1.__dict__.update(_v1, nn=_namespace("compat.v1.nn", **_v1_nn),
-                          train=_namespace("compat.v1.train", **_v1_train))
+strings.defer(_members("strings_unicode"))   # more of tf.strings' Unicode functions
+
+
+def _v1_members():
+    """tf.compat.v1's members (built from the whole package at first use)."""
+    root = _sys.modules[__name__]
+    for _ns in (nn, train):
+        _ns.resolve()
+    v1, v1_nn, v1_train = _compat.v1_members(root)
+    return dict(v1, nn=_namespace("compat.v1.nn", **v1_nn),
+                train=_namespace("compat.v1.train", **v1_train))
+
+
+compat.v1.defer(_v1_members)
 _IMPORTING.end(freeze=True)   # the package's objects: never scanned again

@@ -80,6 +80,52 @@ def lazy_attributes(module_globals, submodules=(), table=None):
     return __getattr__, __dir__
 
 
+class Namespace(types.ModuleType):
+    """A TF-style namespace (`tf.math`, `tf.image`, ...): a module object holding functions
+    gathered from several graphflow modules, some of which are imported only when first needed.
+
+    `defer(make)` adds the members that `make()` returns (a dict) on the first read of a name the
+    namespace does not hold yet, or on `dir()`: e.g. `tf.image.decode_png` imports the image
+    codecs then, `tf.image.resize` never does. Deferred members are applied in the order they
+    were deferred, each overriding what was there, as `__dict__.update` calls in that order would.
+    Names present from the start are plain module attributes (no cost on access).
+
+    >>> ns = Namespace("demo", a=1)
+    >>> ns.defer(lambda: {"b": 2})
+    >>> "b" in ns.__dict__, ns.b, "b" in ns.__dict__, [n for n in dir(ns) if n[0] != "_"]
+    (False, 2, True, ['a', 'b'])
+    >>> ns.c
+    Traceback (most recent call last):
+    ...
+    AttributeError: module 'graphflow.demo' has no attribute 'c'
+    """
+
+    def __init__(self, name, **members):
+        super().__init__(f"graphflow.{name}")
+        self.__dict__.update(members)
+        self.__dict__["_deferred_members"] = []
+
+    def defer(self, make):
+        self.__dict__["_deferred_members"].append(make)
+
+    def resolve(self):
+        """Apply every deferred group now (imports the modules they come from)."""
+        pending = self.__dict__["_deferred_members"]
+        while pending:
+            self.__dict__.update(pending.pop(0)())
+
+    def __getattr__(self, attr):
+        if not attr.startswith("__") and self.__dict__.get("_deferred_members"):
+            self.resolve()
+            if attr in self.__dict__:
+                return self.__dict__[attr]
+        raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
+
+    def __dir__(self):
+        self.resolve()
+        return [n for n in super().__dir__() if n != "_deferred_members"]
+
+
 class PausedGC:
     """Python's cyclic garbage collector off from construction until `end()` (or until this
     object is freed, e.g. when a package import that made it fails), then on again if it was on.
