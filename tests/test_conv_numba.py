@@ -196,6 +196,39 @@ def test_grouped_conv_kernels_match_numpy(xs, kh, kw, groups, o, strides, pads, 
     ct = R.standard_normal(y.shape).astype(dtype)
     run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w)
     run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct)
+    # the filter's shape static (as in a plan): multiplier 1 takes the row kernels (`_DW_WALK`)
+    run_both("conv2d", a, x, w, in_shapes=[x.shape, w.shape])
+    run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w,
+             in_shapes=[ct.shape, w.shape])
+
+
+@pytest.mark.parametrize("xs, k, strides, dil, pads", [
+    ((3, 9, 8, 5), (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1))),     # 'SAME'
+    ((2, 9, 11, 3), (3, 2), (1, 1), (2, 3), ((2, 1), (3, 0))),    # dilated, uneven padding
+    ((2, 9, 10, 4), (3, 3), (2, 3), (1, 2), ((1, 0), (2, 2))),    # strided rows
+    ((1, 1, 1, 2), (3, 3), (4, 4), (1, 1), ((2, 2), (2, 2))),     # padding > 1x1 image
+    ((2, 4, 5, 1), (2, 2), (1, 1), (1, 1), ((0, 0), (0, 0))),     # one channel (ungrouped)
+    ((1, 3, 3, 2), (3, 3), (1, 5), (1, 1), ((4, 4), (4, 4))),     # taps wholly outside a row
+])
+def test_depthwise_row_kernels_match_numpy(xs, k, strides, dil, pads):
+    """The multiplier-1 depthwise kernels (`conv._DW_WALK`: taps outer, one flat loop over an
+    output row's pixels and channels) against the numpy impl: forward, input and filter
+    gradients, float64 and float32."""
+    c = xs[3]
+    for dtype in (np.float64, np.float32):
+        x = R.standard_normal(xs).astype(dtype)
+        w = R.standard_normal(k + (1, c)).astype(dtype)
+        a = dict(strides=strides, pads=pads, dilations=dil, groups=c)
+        shapes = [x.shape, w.shape]
+        y = run_both("conv2d", a, x, w, in_shapes=shapes)
+        ct = R.standard_normal(y.shape).astype(dtype)
+        run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w,
+                 in_shapes=[ct.shape, w.shape])
+        run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct,
+                 in_shapes=[x.shape, ct.shape])
+        d = {"op": "conv2d", "attrs": a, "dtype": x.dtype, "shape": y.shape}
+        assert any("dw_fwd" in kk.source[:200] for kk in conv.runner(d, shapes).kernels) == (
+            c > 1)
 
 
 @pytest.mark.parametrize("n", [16, 13])
@@ -729,10 +762,11 @@ def test_an_anchor_output_only_its_epilogue_reads_stays_chunk_sized(monkeypatch)
     fj(x, w, b)
     fj.get_concrete_function(x, w, b)._executor.wait()
     report = fj.kernel_plan(x, w, b)
-    # three conv anchors fused per batch chunk; the one whose output is also returned keeps
-    # a full-size output
-    assert report.count("run on each batch chunk as the anchor finishes it") == 3, report
-    assert report.count("the chunk in a buffer of the thread") == 2, report
+    # three conv anchors and the max-pool gradient (its loop chunked with the anchor whatever
+    # its size) fused per batch chunk; the one whose output is also returned keeps a full-size
+    # output
+    assert report.count("run on each batch chunk as the anchor finishes it") == 4, report
+    assert report.count("the chunk in a buffer of the thread") == 3, report
     want = [v.numpy() for v in fn(x, w, b)]
     with ONE_THREAD:
         one = fj(x, w, b)
@@ -746,3 +780,42 @@ def test_an_anchor_output_only_its_epilogue_reads_stays_chunk_sized(monkeypatch)
             monkeypatch.setattr(k, "fn", None)
     for g, v in zip(fj(x, w, b), want):
         np.testing.assert_allclose(g.numpy(), v, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("second", ["3x3", "1x1", "depthwise"])
+def test_input_gradient_with_its_epilogue_per_batch_chunk(second):
+    """conv2d_backprop_input runs the epilogue after it (the relu mask of the layer below and
+    that layer's bias gradient, per-chunk partial sums) per batch chunk, on the thread that
+    computed the chunk (`lowering.FUSED_EPILOGUE`), for the col2im, the 1x1 (gemm alone) and
+    the depthwise (direct) input gradient: values as the numpy executor, on all cores and on
+    one thread, batch 13 (uneven chunks; a loop big enough to be split in chunks)."""
+    from graphflow.backends.numba.parallel import ONE_THREAD
+    x = tf.constant(R.standard_normal((13, 32, 31, 3)).astype(np.float32))
+    w1 = tf.constant(R.standard_normal((3, 3, 3, 24)).astype(np.float32))
+    b1 = tf.constant(R.standard_normal(24).astype(np.float32))
+    w2 = tf.constant(R.standard_normal(
+        {"3x3": (3, 3, 24, 5), "1x1": (1, 1, 24, 5), "depthwise": (3, 3, 24, 1)}[second]
+    ).astype(np.float32))
+
+    def f(x, w1, b1, w2):
+        with tf.GradientTape() as t:
+            t.watch([w1, b1])
+            h = tf.nn.relu(tf.nn.conv2d(x, w1, 1, "SAME") + b1)
+            y = (tf.nn.depthwise_conv2d(h, w2, (1, 1, 1, 1), "SAME") if second == "depthwise"
+                 else tf.nn.conv2d(h, w2, 1, "SAME"))
+            loss = tf.reduce_sum(y * y)
+        return tuple(t.gradient(loss, [w1, b1]))
+    fj, fn = tf.function(f), tf.function(f, jit_compile=False)
+    fj(x, w1, b1, w2)
+    fj.get_concrete_function(x, w1, b1, w2)._executor.wait()
+    report = fj.kernel_plan(x, w1, b1, w2)
+    fused_bi = [s for s in report.split("\n[") if "anchor:  %" in s and
+                "conv2d_backprop_input" in s.split("anchor:")[1].split("\n")[0]]
+    assert fused_bi and "as the anchor finishes it" in fused_bi[0], report
+    want = [v.numpy() for v in fn(x, w1, b1, w2)]
+    with ONE_THREAD:
+        one = fj(x, w1, b1, w2)
+    for got in (fj(x, w1, b1, w2), one):
+        for g, v in zip(got, want):
+            # (float32 sums of ~1e5-sized terms: an absolute tolerance by the largest)
+            np.testing.assert_allclose(g.numpy(), v, rtol=1e-4, atol=1e-5 * np.abs(v).max())

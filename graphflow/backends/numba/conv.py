@@ -24,7 +24,10 @@ builds the call a plan step makes):
   col2im are compiled with its kh, kw and channels as literal numbers (`_FIXED`).
 * ``conv2d_backprop_input``: per batch chunk, one numba call (`_GEMM_COL2IM`): a gemm
   (cotangent @ filter^T) into a block's columns, then col2im (accumulating the overlapping
-  windows), block by block.
+  windows), block by block. Like the forward it runs a fused epilogue per batch chunk (the
+  layer below's relu mask and bias gradient), into a chunk buffer of the thread when only
+  the epilogue reads it; so does a 1x1 convolution (forward or input gradient) with an
+  epilogue: the gemm per batch chunk (`_pointwise_chunks`).
 * ``conv2d_backprop_filter``: per batch chunk, one call of the forward's kernel (its mode 1):
   im2col a few images at a time (in cache) and columns^T @ cotangent into that chunk's partial
   sum (the chunks' partials added after). The forward's columns are
@@ -47,7 +50,9 @@ smallest reduction (C=1, a convnet's first layer: forward + filter gradient 13 m
 the direct loops, medians interleaved in one process at load 8; C=32: ~2x). Earlier, with BLAS
 on its own threads next to the chunk pool, OpenBLAS collapsed on a loaded machine and direct
 loops won for kh*kw*C <= 16; `DIRECT_MAX_K` keeps that switch (0 now: no ungrouped convolution
-runs direct). Direct loops compute every grouped (depthwise) convolution - also average
+runs direct). A depthwise convolution with multiplier 1 and a static filter shape runs the row
+kernels (`_DW_WALK`: taps outer, one flat loop over an output row). Direct loops compute every
+other grouped convolution - also average
 pooling, a depthwise convolution with a ones filter; a depthwise one (one input channel per
 group) runs one contiguous loop over all channels per window tap (3x3 on 64x28x28x32, one
 thread: 2.6 ms; the per-group loop it replaced took 80 ms). Non-float dtypes stay on the numpy
@@ -599,6 +604,110 @@ _DIRECT_BI = _window_walk(
         for q in range(o):
             xr[{x}] += cr[q] * wr[q]""")
 
+# depthwise convolutions with multiplier 1 (each output channel reads its own input channel:
+# MobileNet's / Xception's depthwise layers), output row by output row: the taps outer, then
+# one flat loop over the row's (output pixel, channel) values whose tap lies inside the input
+# (a stride-1 row: Wo*C contiguous values, the filter tap tiled along the row once per call in
+# `wt`) - no per-pixel bounds checks, no C-long loop per pixel and tap as the window walk
+# (`_DIRECT_*`) makes; the output row (or the filter gradient's per-tap row sums, `acc`) stays
+# in L1. `{row}` is what one tap does for the row values [lo, hi) (x row offset `xo`, filter
+# row `wv`, its x row `rv`, output row `pv`: views from index 0); a strided row runs it per
+# pixel. Measured (one thread, CPU time, medians of 30 interleaved, load ~6, 3x3 'SAME' on
+# 32x32x32x16, the sepconv model of tools/bench_keras_models.py): forward 1.46 -> 1.08 ms, input
+# gradient 1.33 -> 1.18, filter gradient 1.38 -> 1.16 (8-wide FMA loops; the window walk's
+# C-long loops per pixel and tap run 16 wide once per pixel). Indexing a row at a loop index
+# plus an offset instead of a view made the loops scalar (wraparound checks): 7x slower
+_DW_WALK = """
+def kernel({args}, wt, sh, sw, dh, dw, pt, pl):
+    n = {pixels}.shape[0]
+    ho = {pixels}.shape[1]
+    wo = {pixels}.shape[2]
+    h = {rows}.shape[1]
+    wd = {rows}.shape[2]
+    c = {rows}.shape[3]
+    kh = wt.shape[0] // {kw}
+    kw = {kw}
+    p3 = {pixels}.reshape((n, ho, wo * c))
+    r3 = {rows}.reshape((n, h, wd * c))
+{setup}
+    for b in range(n):
+{per_image}
+        for oy in range(ho):
+            prow = p3[b, oy]
+{per_row}
+            for i in range(kh):
+                iy = oy * sh - pt + i * dh
+                if iy < 0 or iy >= h:
+                    continue
+                rrow = r3[b, iy]
+                for j in range(kw):
+                    off = j * dw - pl
+                    lo = max(0, -(off // sw))
+                    hi = min(wo, (wd - 1 - off) // sw + 1)
+                    if hi <= lo:
+                        continue
+                    # views from index 0 (a loop index plus an offset needs wraparound
+                    # checks: no SIMD, measured 7x slower)
+                    if sw == 1:
+                        pv = prow[lo * c:hi * c]
+                        wv = wt[i * kw + j, lo * c:hi * c]
+                        rv = rrow[(lo + off) * c:(hi + off) * c]
+                        for e in range(pv.shape[0]):
+{row1}
+                    else:
+                        for ox in range(lo, hi):
+                            pv = prow[ox * c:ox * c + c]
+                            wv = wt[i * kw + j, ox * c:ox * c + c]
+                            rv = rrow[(ox * sw + off) * c:(ox * sw + off) * c + c]
+                            for e in range(c):
+{row2}
+{finish}
+"""
+
+
+def _dw_walk(args, rows, pixels, kw, row, setup="", per_image="", per_row="", finish=""):
+    """A multiplier-1 depthwise kernel's source: `_DW_WALK` with what one tap does to row value
+    `e` (`row`) and the set-up parts (code unindented)."""
+    def part(code, depth):
+        return textwrap.indent(textwrap.dedent(code).strip("\n"), " " * depth)
+    return _FAST + _DW_WALK.format(args=args, rows=rows, pixels=pixels, kw=kw,
+                                   row1=part(row, 28), row2=part(row, 32),
+                           setup=part(setup, 4), per_image=part(per_image, 8),
+                           per_row=part(per_row, 12), finish=part(finish, 4))
+
+
+# wt: (kh*kw, Wo*C), each tap's filter row tiled along an output row (filled here)
+_DW_TILE = """
+for t in range(wt.shape[0]):
+    for ox in range(wo):
+        for q in range(c):
+            wt[t, ox * c + q] = w[t // kw, t % kw, 0, q]"""
+
+_DW_FWD = _dw_walk("x, w, out", "x", "out", "w.shape[1]", "pv[e] += rv[e] * wv[e]",
+                   setup=_DW_TILE, per_row="""
+                       for e in range(wo * c):
+                           prow[e] = 0""")
+
+_DW_BI = _dw_walk("ct, w, xg", "xg", "ct", "w.shape[1]", "rv[e] += pv[e] * wv[e]",
+                  setup=_DW_TILE, per_image="""
+                      for y in range(h):
+                          for e in range(wd * c):
+                              r3[b, y, e] = 0""")
+
+# the filter gradient of a batch slice into part[0] (kh, kw, 1, C): per tap, a row of sums per
+# (output pixel, channel) in `wt` (used as the accumulator), added up over the pixels at the end
+_DW_BF = _dw_walk("x, ct, part", "x", "ct", "part.shape[2]", "wv[e] += rv[e] * pv[e]",
+                  setup="""
+                      for t in range(wt.shape[0]):
+                          for e in range(wo * c):
+                              wt[t, e] = 0""", finish="""
+                      for t in range(wt.shape[0]):
+                          for q in range(c):
+                              acc = wt[t, q]
+                              for ox in range(1, wo):
+                                  acc += wt[t, ox * c + q]
+                              part[0, t // kw, t % kw, 0, q] = acc""")
+
 _BODIES = {"maxpool": (_MAXPOOL, (True, False), 6),
            "maxpool_grad": (_MAXPOOL_GRAD, (True, True, False), 6),
            "maxpool_gather": (_MAXPOOL_GATHER, (True, True, False), 6),
@@ -607,10 +716,14 @@ _BODIES = {"maxpool": (_MAXPOOL, (True, False), 6),
            "direct_fwd": (_DIRECT_FWD, (True, True, False), 7),
            "direct_bf": (_DIRECT_BF, (True, True, False), 7),
            "direct_bi": (_DIRECT_BI, (True, True, False), 7),
+           "dw_fwd": (_DW_FWD, (True, True, False, False), 6),
+           "dw_bi": (_DW_BI, (True, True, False, False), 6),
+           "dw_bf": (_DW_BF, (True, True, False, False), 6),
            "im2col_gemm": (_IM2COL_GEMM, (True, True, False, False, False), 9),
            "gemm_col2im": (_GEMM_COL2IM, (True, True, False, False), 8)}
 #: array ranks other than 4, by kernel: one per array argument
-_NDIMS = {"direct_bf": (4, 4, 5), "im2col_gemm": (4, 2, 4, 2, 2), "gemm_col2im": (4, 2, 4, 4)}
+_NDIMS = {"direct_bf": (4, 4, 5), "dw_fwd": (4, 4, 4, 2), "dw_bi": (4, 4, 4, 2),
+          "dw_bf": (4, 4, 5, 2), "im2col_gemm": (4, 2, 4, 2, 2), "gemm_col2im": (4, 2, 4, 4)}
 _FLOATS = ("float32", "float64")
 #: kernels with a uint8 array of argmax taps: its argument position
 _TAPS_ARG = {"maxpool_arg": 2, "maxpool_grad_arg": 0}
@@ -768,6 +881,25 @@ def _pair(name_direct, name_cols, dt, wshape, groups):
     use_direct = known and _direct(*wshape[:3], groups)
     return (request(name_direct, dt.name) if use_direct or not known else None,
             request(name_cols, dt.name, fixed=_fixed(wshape)) if not use_direct else None)
+
+
+def _depthwise(name, dt, wshape, groups):
+    """The multiplier-1 depthwise kernel `name` (`_DW_WALK`) when the filter's static shape
+    `wshape` is (kh, kw, 1, groups), else None (the window walk computes it)."""
+    ok = (groups > 1 and wshape is not None and len(wshape) == 4
+          and all(isinstance(v, (int, np.integer)) for v in wshape)
+          and wshape[2] == 1 and wshape[3] == groups)
+    return request(name, dt.name) if ok else None
+
+
+def _direct_call(direct, dwise, a, b, out, taps, row, geometry, groups, dt):
+    """One batch slice of a direct convolution kernel (the forward's, or a gradient's: `a`,
+    `b`, `out` its arrays): the depthwise one when there is one (`dwise`; its scratch of
+    `taps` x `row` values - Wo*C - this thread's) or the window walk (`direct`)."""
+    if dwise is not None:
+        dwise.fn(a, b, out, _scratch("dw_rows", (taps, row), dt), *geometry)
+    else:
+        direct.fn(a, b, out, *geometry, groups)
 
 
 #: an im2col/col2im block's columns and the product rows they meet (the output's or the
@@ -974,11 +1106,32 @@ class _RunMemo:
 POOL_TAPS = _RunMemo(limit=16 << 20, largest=8 << 20)
 
 
+def _pointwise_chunks(x, w2, out, then, rows_per_image, images):
+    """A pointwise (1x1, stride 1, unpadded) convolution with a fused epilogue, or its input
+    gradient (`w2` then the filter's transpose): per batch chunk, the chunk's pixels @ `w2`
+    into its rows of `out` (an `AnchorScratch`: a buffer of the thread) and `then` on them
+    right after, while they are in cache; the chunks on the chunk pool, BLAS single-threaded.
+    One gemm of all the pixels, then the epilogue over a full-size output, read the output
+    back from memory (sepconv of tools/bench_keras_models.py: 32768 x 16 @ 16 x 32 + bias,
+    relu: one thread, CPU time, medians of 30 interleaved, load 7: 2.36 ms -> 1.49 ms)."""
+    n, c, o = x.shape[0], x.shape[-1], w2.shape[1]
+    per_image = x[0].size // c      # pixels per image
+
+    def chunk(lo, hi):
+        np.matmul(x[lo:hi].reshape(-1, c), w2, out=out[lo:hi].reshape(-1, o))
+        then(lo * rows_per_image, hi * rows_per_image)
+    _gemm_chunks(chunk, n, per_image * c * (o + 1), images, True)
+
+
 def _conv2d(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     direct, cols_gemm = _pair("direct_fwd", "im2col_gemm", dt, in_shapes and in_shapes[1],
                               groups)
+    dwise = _depthwise("dw_fwd", dt, in_shapes and in_shapes[1], groups)
+    if dwise is not None:
+        direct = None
+    geometry = (sh, sw, dh, dw, pt, pl)
 
     def fast(x, w, out=None, then=None, rows_per_image=1, images=None):
         kh, kw, ci, o = w.shape
@@ -993,7 +1146,8 @@ def _conv2d(d, impl, dt, in_shapes):
             w = _c(w, dt)
 
             def chunk(lo, hi):
-                direct.fn(x[lo:hi], w, out[lo:hi], sh, sw, dh, dw, pt, pl, groups)
+                _direct_call(direct, dwise, x[lo:hi], w, out[lo:hi], kh * kw, wo * o, geometry,
+                             groups, dt)
                 if then is not None:
                     then(lo * rows_per_image, hi * rows_per_image)
             _chunked(chunk, n, images or _rows(n, ho * wo * o * kh * kw * ci), then is not None)
@@ -1001,12 +1155,11 @@ def _conv2d(d, impl, dt, in_shapes):
         w2 = _c(w, dt).reshape(kh * kw * ci, o)
         c = x.shape[3]
         if _pointwise(a, kh, kw):
-            # a plain gemm of all the pixels (BLAS on its own threads); an epilogue after it,
-            # by batch chunks on the chunk pool
-            out = _whole(out)
-            np.matmul(x.reshape(-1, c), w2, out=out.reshape(-1, o))
-            if then is not None:
-                pool().run(then, n * rows_per_image, (images or n) * rows_per_image)
+            if then is None:    # a plain gemm of all the pixels (BLAS on its own threads)
+                out = _whole(out)
+                np.matmul(x.reshape(-1, c), w2, out=out.reshape(-1, o))
+                return out
+            _pointwise_chunks(x, w2, out, then, rows_per_image, images)
             return out
         k = kh * kw * c
         if not out.size or not k:
@@ -1027,7 +1180,7 @@ def _conv2d(d, impl, dt, in_shapes):
                 then(lo * rows_per_image, hi * rows_per_image)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1), images, then is not None)
         return out
-    return fast, [k for k in (direct, cols_gemm) if k is not None]
+    return fast, [k for k in (direct, dwise, cols_gemm) if k is not None]
 
 
 def _backprop_input(d, impl, dt, in_shapes):
@@ -1036,32 +1189,50 @@ def _backprop_input(d, impl, dt, in_shapes):
     _, h, wd, c = a["input_shape"]     # the batch: from the cotangent
     direct, gemm_cols = _pair("direct_bi", "gemm_col2im", dt, in_shapes and in_shapes[1],
                               groups)
+    dwise = _depthwise("dw_bi", dt, in_shapes and in_shapes[1], groups)
+    if dwise is not None:
+        direct = None
+    geometry = (sh, sw, dh, dw, pt, pl)
 
-    def fast(ct, w):
+    def fast(ct, w, out=None, then=None, rows_per_image=1, images=None):
+        # `out`, `then`...: a fused epilogue (`_with_kernels`), as the forward's
         kh, kw, ci, o = w.shape
         ct = _c(ct, dt)
         n = ct.shape[0]
+        xg = np.empty((n, h, wd, c), dt) if out is None else out
         if _direct(kh, kw, ci, groups):
-            xg = np.empty((n, h, wd, c), dt)
-            _batched(direct.fn, ct[0].size * kh * kw * ci, (ct,), _c(w, dt), xg,
-                     sh, sw, dh, dw, pt, pl, groups, sliced_after=(xg,))
+            w = _c(w, dt)
+            def chunk(lo, hi):
+                _direct_call(direct, dwise, ct[lo:hi], w, xg[lo:hi], kh * kw,
+                             ct.shape[2] * o, geometry, groups, dt)
+                if then is not None:
+                    then(lo * rows_per_image, hi * rows_per_image)
+            _chunked(chunk, n, images or _rows(n, ct[0].size * kh * kw * ci), then is not None)
             return xg
         w2 = _c(w, dt).reshape(kh * kw * ci, o)
         ho, wo = ct.shape[1:3]
         if _pointwise(a, kh, kw):
-            return (ct.reshape(-1, o) @ w2.T).reshape(n, h, wd, c)
+            if then is None:
+                return (ct.reshape(-1, o) @ w2.T).reshape(n, h, wd, c)
+            _pointwise_chunks(ct, w2.T, xg, then, rows_per_image, images)
+            return xg
         k = kh * kw * c
         if not ct.size or not k or not n * h * wd * c:
-            return impl(ct, w, **a)
+            xg = _whole(xg)
+            xg[...] = impl(ct, w, **a)
+            if then is not None:
+                then(0, n * rows_per_image)
+            return xg
         _blas_for(gemm_cols)
-        xg = np.empty((n, h, wd, c), dt)
 
         def chunk(lo, hi):     # gemm and col2im of a few images at a time, one numba call
             gemm_cols.fn(ct[lo:hi], w2, _block(hi - lo, (ho, wo, k), dt, o), xg[lo:hi],
                          kh, kw, sh, sw, dh, dw, pt, pl)
-        _gemm_chunks(chunk, n, ho * wo * k * (o + 1))
+            if then is not None:
+                then(lo * rows_per_image, hi * rows_per_image)
+        _gemm_chunks(chunk, n, ho * wo * k * (o + 1), images, then is not None)
         return xg
-    return fast, [k for k in (direct, gemm_cols) if k is not None]
+    return fast, [k for k in (direct, dwise, gemm_cols) if k is not None]
 
 
 def _backprop_filter(d, impl, dt, in_shapes):
@@ -1069,7 +1240,9 @@ def _backprop_filter(d, impl, dt, in_shapes):
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     kh, kw, ci, o = a["filter_shape"]
     if _direct(kh, kw, ci, groups):
-        k = request("direct_bf", dt.name)
+        dwise = _depthwise("dw_bf", dt, (kh, kw, ci, o), groups)
+        k = request("direct_bf", dt.name) if dwise is None else None
+        geometry = (sh, sw, dh, dw, pt, pl)
 
         def fast(x, ct):
             x, ct = _c(x, dt), _c(ct, dt)
@@ -1078,14 +1251,14 @@ def _backprop_filter(d, impl, dt, in_shapes):
             parts = _partials((-(-n // rows), kh, kw, ci, o), dt)
 
             def chunk(lo, hi):
-                k.fn(x[lo:hi], ct[lo:hi], parts[lo // rows:lo // rows + 1], sh, sw, dh, dw,
-                     pt, pl, groups)
+                _direct_call(k, dwise, x[lo:hi], ct[lo:hi], parts[lo // rows:lo // rows + 1],
+                             kh * kw, ct.shape[2] * o, geometry, groups, dt)
             if len(parts) == 1:
                 chunk(0, n)
                 return parts[0]
             pool().run(chunk, n, rows)
             return parts.sum(0)
-        return fast, [k]
+        return fast, [k or dwise]
     cols_gemm = request("im2col_gemm", dt.name, fixed=(kh, kw, ci))   # the forward's
     pointwise = _pointwise(a, kh, kw)
 

@@ -309,7 +309,10 @@ def lower_cluster(g, info, members, anchor, outs, slot, contiguous, outputs):
              "leading" if leading else None) if not (readback or args_red) else None
     # a reduction over inner dims that keeps the outermost one (axis 1 of a rank-3 tensor)
     # chunks that dim too: its outputs are viewed (n0, rest), each chunk writes its own rows
-    parallel = (worth_parallel([g.nodes[m]["op"] for m in members], size)
+    # (an anchor that runs its epilogue per batch chunk, `lowering.FUSED_EPILOGUE`, chunks
+    # the loop anyway: its reductions must split into per-chunk partials whatever the size)
+    per_chunk = anchor is not None and g.nodes[anchor]["op"] in lowering.FUSED_EPILOGUE
+    parallel = ((per_chunk or worth_parallel([g.nodes[m]["op"] for m in members], size))
                 and (not reds or not reduced[0] or bool(split))
                 and not any(knodes[ref[m][1]].attrs["_scan"] == 0 for m in scans))
     split = split if parallel else None

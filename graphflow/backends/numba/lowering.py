@@ -57,7 +57,7 @@ KERNELS = {"conv2d": "conv2d", "conv2d_backprop_input": "backprop_input",
 
 #: of those, the ops whose runner offers `.fused`: the plan runs a cluster's epilogue per batch
 #: chunk of the anchor, on the thread that computed the chunk (see `conv.runner`)
-FUSED_EPILOGUE = frozenset(["conv2d", "max_pool2d_grad"])
+FUSED_EPILOGUE = frozenset(["conv2d", "conv2d_backprop_input", "max_pool2d_grad"])
 
 #: Relative cost of one element (transcendental ops weigh 8): decides when a loop is worth
 #: running on all cores.
