@@ -29,6 +29,7 @@ from .image_utils import array_to_img as _array_to_img, img_to_array as _img_to_
 from . import directory_datasets as _dirds, feature_space as _feature_space
 from .plot import plot_model as _plot_model
 from . import backend_utils as _bu
+from . import legacy_backend as _legacy_backend
 from .layers import Input, InputLayer, KerasVariable as _KerasVariable, Layer
 from .models import Model, Sequential
 from ..lazy import lazy_attributes as _lazy_attributes
@@ -109,6 +110,8 @@ def _random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 backend = _types.ModuleType("graphflow.keras.backend")
+# tf.keras.backend keeps Keras 2's functions (K.mean, K.int_shape, ...) next to Keras 3's
+backend.__dict__.update({_n: getattr(_legacy_backend, _n) for _n in _legacy_backend.__all__})
 backend.__dict__.update(clear_session=_clear_session, floatx=config.floatx,
                         set_floatx=config.set_floatx, epsilon=config.epsilon,
                         set_epsilon=config.set_epsilon,
