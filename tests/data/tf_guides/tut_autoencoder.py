@@ -3,6 +3,7 @@
 # split/metrics written in numpy). Prints shapes, summaries, thresholds' types and "the loss went down".
 import numpy as np
 import tensorflow as tf
+tf.keras.backend.clear_session()   # (fresh layer names: the test runs many scripts in one process)
 from tensorflow.keras import layers, losses
 from tensorflow.keras.models import Model
 tf.keras.utils.set_random_seed(0)

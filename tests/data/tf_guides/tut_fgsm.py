@@ -3,6 +3,7 @@
 # needs the ImageNet class index download, so the top class index is printed instead.
 import numpy as np
 import tensorflow as tf
+tf.keras.backend.clear_session()   # (fresh layer names: the test runs many scripts in one process)
 tf.keras.utils.set_random_seed(1)
 pretrained_model = tf.keras.applications.MobileNetV2(include_top=True, weights=None,
                                                      input_shape=(96, 96, 3), alpha=0.35)

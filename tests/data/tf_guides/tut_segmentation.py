@@ -3,6 +3,7 @@
 # as the encoder and pix2pix.upsample (tensorflow_examples) written out; one short fit.
 import numpy as np
 import tensorflow as tf
+tf.keras.backend.clear_session()   # (fresh layer names: the test runs many scripts in one process)
 tf.keras.utils.set_random_seed(0)
 rng = np.random.RandomState(0)
 def make_example(i):
