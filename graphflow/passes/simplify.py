@@ -14,6 +14,10 @@ Every rewrite is driven by a fact of the op table (never an op name):
                        ``'perm'``: two applications compose their ``perm`` attrs (transpose)
 ``fill_value``         the output is this value everywhere (zeros_like, ones_like)
 ``broadcast``          the output repeats the input's elements (a uniform input stays uniform)
+``c_order_view``       a C-order reshape: an elementwise op of its output whose other operands
+                       vary only along trailing dims the reshape keeps (a bias, a scalar) runs
+                       before it instead, on the reshape's input (see
+                       `_elementwise_before_reshape`)
 ``monoid``             a reduction: reducing a ``'perm'`` op's output reduces its input over the
                        permuted axes instead (the kept axes transposed after, if their order
                        changes), so a kernel never needs the transposed copy
@@ -21,7 +25,7 @@ Every rewrite is driven by a fact of the op table (never an op name):
 """
 import numpy as np
 
-from ..ops.registry import CONSTANT, OPS, REDUCTION
+from ..ops.registry import ANCHOR, CONSTANT, ELEMENTWISE, OPS, REDUCTION
 from ..ops.shape_ops import BROADCAST_TO, RESHAPE, TRANSPOSE
 
 
@@ -60,6 +64,10 @@ def _rewrite(graph, n):
     d = g.nodes[n]
     name, ins = d["op"], d["inputs"]
     facts = OPS[name].facts
+    if OPS[name].kind == ELEMENTWISE and ins:
+        r = _elementwise_before_reshape(graph, d)
+        if r is not None:
+            return r
     if not facts:
         return None
     if facts.get("copy"):   # gradients are built while tracing: now identities
@@ -103,6 +111,70 @@ def _rewrite(graph, n):
         return graph.add_node(BROADCAST_TO.name, (c,), {"shape": d["shape"]}, d["shape"],
                               d["dtype"], d["source"], dict(d["tags"]))
     return None
+
+
+def _is_view(d, shape):
+    """Node `d` is a C-order reshape (a view of its one input) to `shape`."""
+    return bool(OPS[d["op"]].facts.get("c_order_view")) and len(d["inputs"]) == 1 and \
+        tuple(d["shape"]) == shape
+
+
+def _static(shape):
+    return all(isinstance(s, (int, np.integer)) for s in shape)
+
+
+def _elementwise_before_reshape(graph, d):
+    """op(reshape(x), c, ...) -> reshape(op(x, c, ...)) when each other operand c varies only
+    along the trailing dims the reshape keeps (a bias, a scalar) and x comes from an anchor
+    (matmul: the op becomes the product's epilogue) or an elementwise op (applied again, this
+    moves the reshape down a whole chain of them). A Keras Dense layer on a rank-3 input is
+    reshape(matmul(reshape(x), w)) + b: the bias-add and activation ran as a separate kernel
+    after the product instead of in its epilogue. Unknown dims (a traced batch) may be split or
+    merged; the other operands' shapes are known."""
+    g = graph.nx
+    shape = tuple(d["shape"])
+    src = attrs = None
+    for u in d["inputs"]:
+        du = g.nodes[u]
+        if _is_view(du, shape):
+            xs = tuple(g.nodes[du["inputs"][0]]["shape"])
+            if src not in (None, xs) or attrs not in (None, du["attrs"]):
+                return None
+            src, attrs = xs, du["attrs"]
+    if src is None or src == shape:
+        return None
+    keep = 0        # trailing dims the reshape leaves alone (known sizes: an unknown may differ)
+    while keep < min(len(src), len(shape)) and _static(src[-1 - keep:]) and \
+            src[-1 - keep] == shape[-1 - keep]:
+        keep += 1
+    ins = []
+    for u in d["inputs"]:
+        du = g.nodes[u]
+        if _is_view(du, shape):
+            x = du["inputs"][0]
+            if OPS[g.nodes[x]["op"]].kind not in (ANCHOR, ELEMENTWISE):
+                return None
+            ins.append(x)
+            continue
+        us = tuple(du["shape"])
+        if not _static(us):
+            return None
+        lead = 0
+        while lead < len(us) and us[lead] == 1:
+            lead += 1
+        if len(us) - lead > keep:
+            return None             # varies along a dim the reshape splits or merges
+        if len(us) > len(src):      # (would add leading dims to the result)
+            u = graph.add_node(RESHAPE.name, (u,), {"shape": us[lead:]}, us[lead:], du["dtype"],
+                               d["source"], dict(d["tags"]))
+        ins.append(u)
+    tags, scope = dict(d["tags"]), d.get("scope")
+    y = graph.add_node(d["op"], tuple(ins), dict(d["attrs"]), src, d["dtype"], d["source"],
+                       dict(tags))
+    r = graph.add_node(RESHAPE.name, (y,), dict(attrs), shape, d["dtype"], d["source"], tags)
+    for v in (y, r):
+        g.nodes[v]["scope"] = scope
+    return r
 
 
 def _reduce_before_transpose(graph, n, d, src):
