@@ -203,6 +203,7 @@ _NLN2_HI, _NLN2_LO = -_LN2_HI, -_LN2_LO
 _EXP_XMAX = _f(88.72283172607421875)       # largest x with float32(exp(x)) finite
 _EXP_XMIN = _f(-104.0)                     # exp(x) rounds to 0 below -103.972
 _EXP_SMALL = _f(-50.0)                     # exp_f32: below, scale by 2**64 then 2**-64
+_EXP_CLAMP = _f(100.0)                     # exp_f32 (vscalefps): x above, exp is inf anyway
 _EXPM1_XMIN = _f(-18.0)                    # expm1(x) rounds to -1 below -17.33
 
 # Cephes expf polynomial: exp(r) = 1 + r + r^2 * P(r) on |r| <= ln2/2
@@ -322,10 +323,19 @@ def _exp_f32_scalef(x):
     `_exp_f32_bits` on every 257th float32 bit pattern), instead of adding n to y's exponent
     bits with a second path for results below 2**-64. 33 instead of 36 instructions per loop
     iteration of 16 values; an L1-resident exp loop 1294 -> 1091 us (CPU time, load 8).
-    Below XMIN y is made 0 first (no underflow microcode assist, as `_exp_f32_bits`)."""
+    Below XMIN y is made 0 first (no underflow microcode assist, as `_exp_f32_bits`).
+    Overflow needs no test of its own: x is clamped to at most `_EXP_CLAMP` (a NaN passes both
+    clamps), so n <= 144 and vscalefps rounds y * 2**n to inf for every x > XMAX (n = 128 there
+    has r > 0, y >= 1; n > 128 has y >= 0.7), bit for bit the former `x * inf` select (checked on
+    every 97th float32 above 80): one max instead of a compare, a multiply and a blend, an
+    L2-resident exp loop 19.4 -> 17.8 us per 64K values (thread CPU, median of 41, load 8.8)."""
     x = _f(x)
-    res = _exp_nonpos_scalef(x)
-    return res if x <= _EXP_XMAX else x * _INF      # overflow -> inf; NaN -> NaN (its payload)
+    xc = _EXP_XMIN if _EXP_XMIN > x else x          # x86 max / min: NaN passes
+    xc = _EXP_CLAMP if xc > _EXP_CLAMP else xc
+    tb, em1 = _exp_reduce(xc)
+    y = em1 + _ONE                                  # exp(r) in [0.7, 1.5]
+    y = _ZERO if x < _EXP_XMIN else y               # (NaN: not below, stays NaN)
+    return _ldexp(y, _i(tb - _SHIFT_BITS))          # inf above XMAX; NaN keeps its payload
 
 
 @_vm
@@ -568,6 +578,7 @@ _D_NLN2_LO = _d(-1.90821492927058770002e-10)
 _D_EXP_XMAX = _d(709.782712893384)         # largest x with float64 exp(x) finite
 _D_EXP_XMIN = _d(-746.0)                   # exp(x) rounds to 0 below -745.1332
 _D_EXP_SMALL = _d(-700.0)                  # exp_f64: below, scale by 2**128 then 2**-128
+_D_EXP_CLAMP = _d(720.0)                   # exp_f64 (vscalefpd): x above, exp is inf anyway
 _D_SCALE128 = _l(128 << 52)
 _D_TWO_M128 = _d(2.0 ** -128)
 _D_BIAS = _l(1023)
@@ -628,14 +639,16 @@ def _exp_f64_bits(x):
 @_vm
 def _exp_f64_scalef(x):
     """`_exp_f64_bits` with the scaling by 2**n in one vscalefpd (as `_exp_f32_scalef`; the same
-    bits on the values tests/test_vmath_f64.py checks)."""
+    bits on the values tests/test_vmath_f64.py checks). Overflow as in `_exp_f32_scalef`: x
+    clamped to at most `_D_EXP_CLAMP` (n <= 1039), vscalefpd rounds y * 2**n to inf above
+    XMAX; no compare-multiply-blend."""
     x = _d(x)
-    xc = _D_EXP_XMIN if _D_EXP_XMIN > x else x
+    xc = _D_EXP_XMIN if _D_EXP_XMIN > x else x      # NaN passes both clamps
+    xc = _D_EXP_CLAMP if xc > _D_EXP_CLAMP else xc
     tb, em1 = _exp_reduce_f64(xc)
     y = em1 + _D_ONE
-    y = y if _D_EXP_XMIN <= x else _D_ZERO
-    res = _ldexp(y, _l(tb - _D_SHIFT_BITS))
-    return res if x <= _D_EXP_XMAX else x * _D_INF
+    y = _D_ZERO if x < _D_EXP_XMIN else y           # (NaN: not below, stays NaN)
+    return _ldexp(y, _l(tb - _D_SHIFT_BITS))
 
 
 exp_f64 = _exp_f64_scalef if SCALEF else _exp_f64_bits
