@@ -18,6 +18,7 @@ A workload without a numpy baseline returns `None` as baseline_seconds; its targ
 absolute time in seconds.
 """
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -230,12 +231,30 @@ def _bytecode_cache(env):
                    env=env, check=True, capture_output=True, cwd=os.path.dirname(_TOOLS))
 
 
-def _fresh_process_runs(child, marker):
+class _BusyCore:
+    """A child process spinning on one core while the block runs (the 'one other process busy'
+    case); it is ended by its own handle afterwards."""
+
+    def __enter__(self):
+        import subprocess
+        self.proc = subprocess.Popen([sys.executable, "-c", (   # (ends itself if orphaned)
+            "import os\np = os.getppid()\nwhile os.getppid() == p:\n"
+            "    for _ in range(100000): pass")])
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def _fresh_process_runs(child, marker, busy=False):
     """{'cold'|'warm': the floats after `marker` in the output of `child` (a template filled
     with the repository and tools paths)} from two fresh processes sharing a new kernel cache:
-    the first starts it empty, the second warm. Each child runs once per bench process; a
-    TIMELINE line it prints goes to stderr."""
-    if marker not in _FRESH_RESULTS:
+    the first starts it empty, the second warm; with `busy`, while another process spins on a
+    core (`_BusyCore`). Each child runs once per bench process; a TIMELINE line it prints goes
+    to stderr."""
+    key = marker + ("_BUSY" if busy else "")
+    if key not in _FRESH_RESULTS:
         import subprocess
         import tempfile
         tools = os.path.dirname(os.path.abspath(__file__))
@@ -246,16 +265,17 @@ def _fresh_process_runs(child, marker):
             env.pop("GRAPHFLOW_SYNC_COMPILE", None)
             _bytecode_cache(env)
             for run_name in ("cold", "warm"):
-                out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                     capture_output=True, text=True).stdout
+                with _BusyCore() if busy else contextlib.nullcontext():
+                    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                         capture_output=True, text=True).stdout
                 line = [s for s in out.splitlines() if s.startswith(marker)][0]
                 result[run_name] = tuple(float(v) for v in line.split()[1:])
                 for s in out.splitlines():
                     if s.startswith("TIMELINE"):
-                        print(f"  {marker.lower()} ({run_name}) timeline: {s[9:]}",
+                        print(f"  {key.lower()} ({run_name}) timeline: {s[9:]}",
                               file=sys.stderr)
-        _FRESH_RESULTS[marker] = result
-    return _FRESH_RESULTS[marker]
+        _FRESH_RESULTS[key] = result
+    return _FRESH_RESULTS[key]
 
 
 def _first_call_times():
@@ -380,6 +400,19 @@ def mlp_first_100_steps(cfg):
 def mlp_first_100_steps_warm(cfg):
     """The same with a warm kernel cache (target 0.3 s)."""
     return _first_100_times()["warm"][0], None
+
+
+@workload("mlp_first_100_steps_busy", 1.2)
+def mlp_first_100_steps_busy(cfg):
+    """mlp_first_100_steps (empty cache) while another process spins on one core (target 1.5x
+    the quiet target)."""
+    return _fresh_process_runs(_FIRST_100_CHILD, "FIRST_100", busy=True)["cold"][0], None
+
+
+@workload("mlp_first_100_steps_warm_busy", 0.45)
+def mlp_first_100_steps_warm_busy(cfg):
+    """mlp_first_100_steps_warm while another process spins on one core (target 1.5x)."""
+    return _fresh_process_runs(_FIRST_100_CHILD, "FIRST_100", busy=True)["warm"][0], None
 
 
 @workload("mlp_trace", 0.2)
