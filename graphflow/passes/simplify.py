@@ -65,7 +65,7 @@ def _rewrite(graph, n):
     name, ins = d["op"], d["inputs"]
     facts = OPS[name].facts
     if OPS[name].kind == ELEMENTWISE and ins:
-        r = _elementwise_before_reshape(graph, d)
+        r = _elementwise_before_reshape(graph, n)
         if r is not None:
             return r
     if not facts:
@@ -123,7 +123,7 @@ def _static(shape):
     return all(isinstance(s, (int, np.integer)) for s in shape)
 
 
-def _elementwise_before_reshape(graph, d):
+def _elementwise_before_reshape(graph, n):
     """op(reshape(x), c, ...) -> reshape(op(x, c, ...)) when each other operand c varies only
     along the trailing dims the reshape keeps (a bias, a scalar) and x comes from an anchor
     (matmul: the op becomes the product's epilogue) or an elementwise op (applied again, this
@@ -132,6 +132,7 @@ def _elementwise_before_reshape(graph, d):
     after the product instead of in its epilogue. Unknown dims (a traced batch) may be split or
     merged; the other operands' shapes are known."""
     g = graph.nx
+    d = g.nodes[n]
     shape = tuple(d["shape"])
     src = attrs = None
     for u in d["inputs"]:
@@ -141,8 +142,8 @@ def _elementwise_before_reshape(graph, d):
             if src not in (None, xs) or attrs not in (None, du["attrs"]):
                 return None
             src, attrs = xs, du["attrs"]
-    if src is None or src == shape:
-        return None
+    if src is None or src == shape or any(e["control"] for e in g.pred[n].values()):
+        return None                 # (a control edge orders this node: left as it is)
     keep = 0        # trailing dims the reshape leaves alone (known sizes: an unknown may differ)
     while keep < min(len(src), len(shape)) and _static(src[-1 - keep:]) and \
             src[-1 - keep] == shape[-1 - keep]:
