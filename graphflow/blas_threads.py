@@ -90,20 +90,98 @@ def busy_now():
 
 
 def lib_controllers():
-    """threadpoolctl's controllers of the thread pools loaded in this process (BLAS, OpenMP),
-    from one scan of the loaded libraries per process (a scan costs ~3-5 ms: the BLAS switch
-    below and the backend's thread cap share it); [] without threadpoolctl.
+    """Controllers of the thread pools loaded in this process (BLAS, OpenMP), from one scan of
+    the loaded libraries per process (the BLAS switch below and the backend's thread cap share
+    it): `OpenBLASPool`s when OpenBLAS is the only thread-pool library loaded (numpy's wheels;
+    ~0.1 ms), else threadpoolctl's (its import and scan cost ~7 ms of CPU, ~15-30 ms of a loaded
+    machine's wall time in a warm process's first call); [] without threadpoolctl.
 
     >>> all(hasattr(c, "set_num_threads") for c in lib_controllers())
     True
     """
     if not _LIBS:
+        own = _openblas_only()
+        if own is not None:
+            _LIBS.append(own)
+            return _LIBS[0]
         try:
             from threadpoolctl import ThreadpoolController
             _LIBS.append(list(ThreadpoolController().lib_controllers))
         except Exception:        # threadpoolctl missing or unusable: leave the pools alone
             _LIBS.append([])
     return _LIBS[0]
+
+
+#: file-name prefixes of the thread-pool libraries threadpoolctl knows (BLAS and OpenMP)
+_POOL_PREFIXES = ("libopenblas", "libscipy_openblas", "openblas", "libmkl_rt", "mkl_rt",
+                  "libblis", "libflexiblas", "libgomp", "libiomp", "libomp", "vcomp",
+                  "libarmpl")
+
+
+def _openblas_only():
+    """[`OpenBLASPool`] of the OpenBLAS libraries loaded in this process if every loaded
+    thread-pool library is an OpenBLAS running its own threads (not OpenMP), else None (then
+    threadpoolctl decides). Reads /proc/self/maps (Linux); None elsewhere or on any surprise."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line[line.index("/"):].rstrip("\n") for line in f if ".so" in line
+                     and "/" in line}
+        pools = sorted(p for p in paths if os.path.basename(p).lower().startswith(
+            _POOL_PREFIXES))
+        if not pools or any("openblas" not in os.path.basename(p).lower() for p in pools):
+            return None
+        ctls = [OpenBLASPool(p) for p in pools]
+        if any(c.threading_layer != "pthreads" for c in ctls):
+            return None
+        return ctls
+    except Exception:
+        return None
+
+
+class OpenBLASPool:
+    """OpenBLAS's thread pool driven through its own C functions: the part of threadpoolctl's
+    controller graphflow uses (`user_api`, `internal_api`, `filepath`, `threading_layer`,
+    `get_num_threads`, `set_num_threads`, `_get_symbol`), without threadpoolctl's import and
+    scan of every loaded library.
+
+    >>> ctls = _openblas_only() or []
+    >>> all(c.get_num_threads() >= 1 for c in ctls)
+    True
+    """
+    user_api = "blas"
+    internal_api = "openblas"
+
+    def __init__(self, path):
+        import ctypes
+        self.filepath = os.path.realpath(path)
+        self.dynlib = ctypes.CDLL(path, mode=getattr(os, "RTLD_NOLOAD", 4) | ctypes.RTLD_GLOBAL)
+        self._get = self._get_symbol("openblas_get_num_threads")
+        self._put = self._get_symbol("openblas_set_num_threads")
+        parallel = self._get_symbol("openblas_get_parallel")
+        if self._get is None or self._put is None or parallel is None:
+            raise OSError(f"{path}: no OpenBLAS thread functions")
+        self.threading_layer = {0: "disabled", 1: "pthreads", 2: "openmp"}.get(
+            parallel(), "unknown")
+
+    def _get_symbol(self, name):
+        """The C function `name` under OpenBLAS's symbol spellings (scipy's wheels prefix
+        'scipy_' and 64-bit-integer builds suffix '64_'), or None."""
+        for prefix in ("", "scipy_"):
+            for suffix in ("", "64_"):
+                fn = getattr(self.dynlib, f"{prefix}{name}{suffix}", None)
+                if fn is not None:
+                    return fn
+        return None
+
+    def get_num_threads(self):
+        return self._get()
+
+    def set_num_threads(self, n):
+        self._put(n)
+
+    @property
+    def num_threads(self):
+        return self._get()
 
 
 class _SingleThreadedBlas:
