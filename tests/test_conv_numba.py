@@ -97,6 +97,10 @@ POOL_GEOMETRY = [
     ((1, 5, 5, 2), (2, 2), (2, 2), ((0, 0), (0, 0))),     # 2x2/2 on an odd size (VALID)
     ((2, 8, 7, 5), (3, 2), (3, 2), ((0, 0), (0, 0))),     # non-overlapping, rows+cols left over
     ((3, 4, 9, 1), (1, 3), (2, 4), ((0, 0), (0, 0))),     # stride > window, nothing padded
+    # 'SAME' with interior windows (a row at a time) and border ones (per pixel): 3x3/2 padded
+    # after, and padded on all sides
+    ((2, 9, 8, 4), (3, 3), (2, 2), ((1, 1), (0, 1))),
+    ((1, 10, 9, 3), (3, 2), (1, 2), ((1, 1), (1, 1))),
 ]
 
 
