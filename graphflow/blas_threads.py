@@ -118,14 +118,20 @@ _POOL_PREFIXES = ("libopenblas", "libscipy_openblas", "openblas", "libmkl_rt", "
                   "libarmpl")
 
 
-def _openblas_only():
+def _openblas_only(paths=None):
     """[`OpenBLASPool`] of the OpenBLAS libraries loaded in this process if every loaded
     thread-pool library is an OpenBLAS running its own threads (not OpenMP), else None (then
-    threadpoolctl decides). Reads /proc/self/maps (Linux); None elsewhere or on any surprise."""
+    threadpoolctl decides). `paths`: the loaded libraries' paths (default: from /proc/self/maps,
+    Linux); None elsewhere or on any surprise.
+
+    >>> _openblas_only({"/usr/lib/libopenblas.so.0", "/usr/lib/libgomp.so.1"}) is None
+    True
+    """
     try:
-        with open("/proc/self/maps") as f:
-            paths = {line[line.index("/"):].rstrip("\n") for line in f if ".so" in line
-                     and "/" in line}
+        if paths is None:
+            with open("/proc/self/maps") as f:
+                paths = {line[line.index("/"):].rstrip("\n") for line in f if ".so" in line
+                         and "/" in line}
         pools = sorted(p for p in paths if os.path.basename(p).lower().startswith(
             _POOL_PREFIXES))
         if not pools or any("openblas" not in os.path.basename(p).lower() for p in pools):
