@@ -90,3 +90,51 @@ def test_pointnet_registered_regularizer_serializes_and_reloads(orthogonal_regul
     [r] = [l.activity_regularizer for l in again.layers
            if getattr(l, "activity_regularizer", None) is not None]
     assert type(r) is orthogonal_regularizer and (r.num_features, r.l2reg) == (3, 0.001)
+
+
+def test_char_seq2seq_inference_models_share_the_trained_layers(tmp_path):
+    """keras.io "Character-level recurrent sequence-to-sequence": the trained model is saved,
+    reloaded, and its layers rebuild an encoder model (from `model.layers[2].output`) and a
+    step decoder (the LSTM called again on new Inputs). The decoder's summary names the LSTM's
+    second call as Keras 3.15 does (`lstm_1[1][0]`: a layer's node index counts its calls in
+    every model; was `[0][0]`), and decoding step by step equals the teacher-forced model."""
+    from conftest import summary_text
+    keras.backend.clear_session()   # the names Keras gives in a fresh process
+    latent_dim, n_in, n_out = 4, 5, 6
+    encoder_inputs = keras.Input(shape=(None, n_in))
+    encoder = keras.layers.LSTM(latent_dim, return_state=True)
+    encoder_outputs, state_h, state_c = encoder(encoder_inputs)
+    decoder_inputs = keras.Input(shape=(None, n_out))
+    decoder_lstm = keras.layers.LSTM(latent_dim, return_sequences=True, return_state=True)
+    decoder_outputs, _, _ = decoder_lstm(decoder_inputs, initial_state=[state_h, state_c])
+    decoder_outputs = keras.layers.Dense(n_out, activation="softmax")(decoder_outputs)
+    model = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs)
+    model.save(str(tmp_path / "s2s.keras"))
+    model = keras.models.load_model(str(tmp_path / "s2s.keras"))
+
+    encoder_inputs = model.input[0]
+    encoder_outputs, state_h_enc, state_c_enc = model.layers[2].output
+    encoder_model = keras.Model(encoder_inputs, [state_h_enc, state_c_enc])
+    decoder_inputs = model.input[1]
+    decoder_states_inputs = [keras.Input(shape=(latent_dim,)), keras.Input(shape=(latent_dim,))]
+    decoder_lstm = model.layers[3]
+    decoder_outputs, state_h_dec, state_c_dec = decoder_lstm(
+        decoder_inputs, initial_state=decoder_states_inputs)
+    decoder_outputs = model.layers[4](decoder_outputs)
+    decoder_model = keras.Model([decoder_inputs] + decoder_states_inputs,
+                                [decoder_outputs] + [state_h_dec, state_c_dec])
+    text = summary_text(decoder_model)
+    assert "│ dense (Dense)       │ (None, None, 6)   │         30 │ lstm_1[1][0]      │" in text
+    assert " Total params: 206 (824.00 B)" in text    # LSTM 4*4*(6+4+1) + Dense 4*6+6
+
+    rng = np.random.RandomState(0)
+    enc = rng.uniform(size=(2, 3, n_in)).astype("float32")
+    dec = rng.uniform(size=(2, 4, n_out)).astype("float32")
+    full = model.predict([enc, dec], verbose=0)
+    states = encoder_model.predict(enc, verbose=0)
+    steps = []
+    for t in range(dec.shape[1]):
+        out, h, c = decoder_model.predict([dec[:, t:t + 1]] + states, verbose=0)
+        states = [h, c]
+        steps.append(out[:, 0])
+    np.testing.assert_allclose(np.stack(steps, 1), full, rtol=1e-5, atol=1e-6)

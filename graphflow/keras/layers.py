@@ -115,8 +115,9 @@ def _is_dtype_name(s):
 
 
 def _batchless(shape):
-    """Shape with the batch dimension shown as None (Keras' convention)."""
-    shape = tuple(shape)
+    """Shape with the batch dimension shown as None (Keras' convention), and a traced call's
+    run-time dims (a `Dim`) as None too."""
+    shape = tuple(None if isinstance(d, Dim) else d for d in shape)
     return TensorShape((None,) + shape[1:]) if shape else TensorShape(shape)
 
 
@@ -281,6 +282,10 @@ class _Node:
 
     def __init__(self, layer, inputs, kwargs, outputs):
         self.layer, self.inputs, self.kwargs, self.outputs = layer, inputs, kwargs, outputs
+        # Keras 3's node index: this call's place among all the layer's symbolic calls (in
+        # every model), as summary()'s 'Connected to' shows it ('lstm_1[1][0]')
+        self.index = layer.__dict__.get("_symbolic_calls", 0)
+        layer.__dict__["_symbolic_calls"] = self.index + 1
 
 
 class _SupportsMasking:

@@ -586,7 +586,7 @@ def _summary_connections(model):
     if not model.__dict__.get("_functional"):
         return None
     consumed, seen_layers, chain = set(), set(), len(flatten(model._fn_inputs)[0]) == 1
-    index, hist = {}, {}
+    hist = {}
     for t in flatten(model._fn_inputs)[0]:
         hist[id(t)] = f"{t._input_layer.name}[0][0]"
     out = {}
@@ -596,7 +596,7 @@ def _summary_connections(model):
             not any(id(v) in consumed for v in ins)
         consumed.update(id(v) for v in ins)
         seen_layers.add(id(node.layer))
-        k = index[id(node.layer)] = index.get(id(node.layer), -1) + 1
+        k = node.index   # (the layer's calls in other models count too, as Keras 3)
         out.setdefault(id(node.layer), []).extend(hist.get(id(v), "?") for v in ins)
         for j, t in enumerate(flatten(node.outputs)[0]):
             hist[id(t)] = f"{node.layer.name}[{k}][{j}]"
