@@ -10,6 +10,7 @@ array([1, 3, 6], dtype=int32)
 """
 import builtins as _builtins
 import collections
+import functools
 import math as _math
 import string as _string
 
@@ -354,63 +355,83 @@ def _einsum_impl(*xs, equation):
     `np.einsum` without `optimize` loops in C without BLAS (an attention score product took
     ~100x longer than the same `np.matmul`), and `optimize=True` re-plans on every call.
     Indices of one operand only and not in the output are summed first; batch indices stay
-    separate dims, so np.matmul broadcasts them as einsum does."""
-    subs, out = _parse_einsum(equation, len(xs))
-    if len(xs) != 2 or any(len(set(s)) != len(s) for s in subs + [out]):
+    separate dims, so np.matmul broadcasts them as einsum does. BLAS writes the product straight
+    into a C-contiguous result in the output's index order where it can (`_EinsumPlan`)."""
+    if len(xs) != 2:
         return np.einsum(equation, *xs, optimize=len(xs) > 2)
-    (sa, sb), (a, b) = subs, xs
-    a, sa = _sum_unused(a, sa, sb + out)
-    b, sb = _sum_unused(b, sb, sa + out)
+    a, b = xs
+    p = _einsum_plan(equation, np.shape(a), np.shape(b))
+    if p is None:
+        return np.einsum(equation, *xs)
+    if p.sum_a:
+        a = a.sum(axis=p.sum_a, dtype=a.dtype)
+    if p.sum_b:
+        b = b.sum(axis=p.sum_b, dtype=b.dtype)
+    a = a.transpose(p.perm_a).reshape(p.mat_a)
+    b = b.transpose(p.perm_b).reshape(p.mat_b)
+    if p.view is not None:
+        dt = np.result_type(a, b)
+        if dt.kind in "fc":
+            res = np.empty(p.out_shape, dt)
+            np.matmul(a, b, out=res.transpose(p.view).reshape(p.view_shape))
+            return res
+    return np.matmul(a, b).reshape(p.split).transpose(p.out_perm)
+
+
+_EinsumPlan = collections.namedtuple(
+    "_EinsumPlan", "sum_a sum_b perm_a perm_b mat_a mat_b out_shape view view_shape split out_perm")
+
+
+@functools.lru_cache(maxsize=1024)
+def _einsum_plan(equation, sa_shape, sb_shape):
+    """How `_einsum_impl` runs a two-operand `equation` on operands of these shapes (worked out
+    once per equation and shapes: ~18 us of Python per call otherwise), or None for np.einsum
+    (a repeated index, a size-1 contracted index broadcast). `view`: the permutation of the
+    C-contiguous result (indices `out`) that makes it the batched product's (batch, free of a,
+    free of b) array, None where that view cannot hold the product's matrices (an operand's
+    free indices not adjacent and in order in `out`): then matmul's result is transposed."""
+    subs, out = _parse_einsum(equation, 2)
+    if any(len(set(s)) != len(s) for s in subs + [out]):
+        return None
+    (sa, sb) = subs
+    sum_a = tuple(i for i, c in enumerate(sa) if c not in sb + out)
+    sa_shape = tuple(n for i, n in enumerate(sa_shape) if i not in sum_a)
+    sa = "".join(c for i, c in enumerate(sa) if i not in sum_a)
+    sum_b = tuple(i for i, c in enumerate(sb) if c not in sa + out)
+    sb_shape = tuple(n for i, n in enumerate(sb_shape) if i not in sum_b)
+    sb = "".join(c for i, c in enumerate(sb) if i not in sum_b)
     batch = [c for c in sa if c in sb and c in out]
     contract = [c for c in sa if c in sb and c not in out]
     fa = [c for c in sa if c not in sb]
     fb = [c for c in sb if c not in sa]
-    if any(a.shape[sa.index(c)] != b.shape[sb.index(c)] for c in contract):
-        return np.einsum(equation, *xs)   # a size-1 contracted index broadcast: rare
-    a = a.transpose([sa.index(c) for c in batch + fa + contract])
-    b = b.transpose([sb.index(c) for c in batch + contract + fb])
-    nb = len(batch)
-    da, db = a.shape[nb:nb + len(fa)], b.shape[nb + len(contract):]
-    k = _math.prod(a.shape[nb + len(fa):])
-    a = a.reshape(a.shape[:nb] + (_math.prod(da), k))
-    b = b.reshape(b.shape[:nb] + (k, _math.prod(db)))
+    size_a, size_b = dict(zip(sa, sa_shape)), dict(zip(sb, sb_shape))
+    if any(size_a[c] != size_b[c] for c in contract):
+        return None
+    perm_a = tuple(sa.index(c) for c in batch + fa + contract)
+    perm_b = tuple(sb.index(c) for c in batch + contract + fb)
+    da, db = tuple(size_a[c] for c in fa), tuple(size_b[c] for c in fb)
+    k = _math.prod(size_a[c] for c in contract)
+    bshape = np.broadcast_shapes(tuple(size_a[c] for c in batch), tuple(size_b[c] for c in batch))
+    mat_a = tuple(size_a[c] for c in batch) + (_math.prod(da), k)
+    mat_b = tuple(size_b[c] for c in batch) + (k, _math.prod(db))
     order = batch + fa + fb
-    bshape = np.broadcast_shapes(a.shape[:nb], b.shape[:nb])
-    r = _matmul_in_order(a, b, dict(zip(order, bshape + da + db)), order, out)
-    if r is not None:
-        return r
-    r = np.matmul(a, b)
-    r = r.reshape(r.shape[:nb] + da + db)
-    return r.transpose([order.index(c) for c in out])
-
-
-def _matmul_in_order(a, b, sizes, order, out):
-    """`a @ b` (batched, result indices `order`) written by BLAS straight into a C-contiguous
-    array of the indices `out` (through a permuted view passed as matmul's `out=`), or None when
-    that view cannot hold a product's matrices (a free index group that is not adjacent and in
-    order in `out`). A transposed view as the einsum's result made its readers stride through
-    memory: MultiHeadAttention's (32, 4, 64, 64) scores came out with their softmax axis 256
-    bytes apart, and the softmax kernel reading them took ~5x its contiguous time."""
-    dt = np.result_type(a, b)
-    if dt.kind not in "fc":
-        return None
-    res = np.empty([sizes[c] for c in out], dt)
-    v = res.transpose([out.index(c) for c in order])
+    sizes = dict(zip(order, bshape + da + db))
+    out_shape = tuple(sizes[c] for c in out)
+    view = tuple(out.index(c) for c in order)
+    view_shape = bshape + (_math.prod(da), _math.prod(db))
+    # (whether the permuted result reshapes to the product's shape without a copy depends on
+    # the shapes only: tried on a stand-in with the result's C-order strides, no memory read)
+    strides, step = [], 1
+    for n in reversed(out_shape):
+        strides.insert(0, step)
+        step *= max(n, 1)
+    stand_in = np.lib.stride_tricks.as_strided(np.empty(1, np.uint8), out_shape, strides)
     try:
-        v = v.reshape(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-                      + (a.shape[-2], b.shape[-1]), copy=False)
-    except ValueError:       # merging the free indices needs a copy
-        return None
-    np.matmul(a, b, out=v)
-    return res
-
-
-def _sum_unused(x, sx, keep):
-    """`x` (subscripts `sx`) summed over the indices not in `keep`, and its new subscripts."""
-    drop = tuple(i for i, c in enumerate(sx) if c not in keep)
-    if not drop:
-        return x, sx
-    return x.sum(axis=drop, dtype=x.dtype), "".join(c for c in sx if c in keep)
+        stand_in.transpose(view).reshape(view_shape, copy=False)
+    except ValueError:
+        view = None
+    return _EinsumPlan(sum_a, sum_b, perm_a, perm_b, mat_a, mat_b, out_shape, view, view_shape,
+                       bshape + da + db, tuple(order.index(c) for c in out))
 
 
 EINSUM = defop("einsum", _einsum_impl, _einsum_rule, _einsum_vjp, jvp=_einsum_jvp, blas=True)
