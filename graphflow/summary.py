@@ -29,7 +29,7 @@ from .errors import InvalidArgumentError
 from .function import CALL_HOOKS
 from .io.images import encode_png
 from .keras.event_file import EventFileWriter
-from .ops.registry import EFFECT, Aval, defop
+from .ops.registry import WRITE_SUMMARY
 from .tensor import Variable, to_tensor
 
 __all__ = ["create_file_writer", "scalar", "histogram", "text", "image", "audio", "graph",
@@ -68,6 +68,10 @@ class SummaryWriter:
         _DEFAULT.append(self)
         if step is not None:
             _STEP[0] = step
+
+    def write(self, kind, tag, data, step, extra):
+        """Write one summary of `kind` (the `write_summary` graph op runs this)."""
+        _WRITE[kind](self, tag, data, step, **extra)
 
     def flush(self):
         self._w.flush()
@@ -123,16 +127,6 @@ _WRITE = {"scalar": _scalar, "histogram": _histogram, "text": _text, "image": _i
           "audio": _audio}
 
 
-def _write_impl(data, step, *, writer, kind, tag, extra):
-    _WRITE[kind](writer, tag, np.asarray(data), int(step), **dict(extra))
-    return np.float32(0)
-
-
-WRITE_SUMMARY = defop("write_summary", _write_impl,
-                      lambda *xs, **attrs: Aval((), np.dtype(np.float32)), kind=EFFECT,
-                      effects=("io",), nondiff_reason="a summary has no output value")
-
-
 def _emit(kind, tag, data, step, **extra):
     """Write a `kind` summary to the default writer now, or - inside `@function` - add a
     `write_summary` node that writes each time the graph runs (the writer, `record_if` and the
@@ -149,7 +143,7 @@ def _emit(kind, tag, data, step, **extra):
         g.io_effect(WRITE_SUMMARY, ts, {"writer": _DEFAULT[-1], "kind": kind, "tag": tag,
                                         "extra": tuple(sorted(extra.items()))})
         return True
-    _WRITE[kind](_DEFAULT[-1], tag, _value(data), int(_value(step)), **extra)
+    _DEFAULT[-1].write(kind, tag, _value(data), int(_value(step)), extra)
     return True
 
 
