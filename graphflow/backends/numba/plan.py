@@ -949,6 +949,13 @@ class NumbaPlan:
                        any(getattr(st, "parallel", False) for st in self.cluster_steps),
                        any(gx.nodes[n]["op"] in lowering.KERNELS for n in s.order))
         self.blas_choice = BlasChoice() if any(self._multi) else None
+        # a plan with conv kernels and no big product runs its calls on all cores with BLAS on
+        # one thread throughout: the chunk pool is the parallelism (the convolutions' gemms run
+        # per batch chunk on single-threaded BLAS anyway). Switched per conv op instead, BLAS
+        # got its threads back between them, and a product there left OpenBLAS's threads
+        # spinning next to the pool's helper: the sepconv model of tools/bench_keras_models.py
+        # on all cores at load ~10 took 154-340 ms CPU per step, 27-33 ms so (one thread: 23)
+        self._pool_only = self._multi[2] and not self._multi[0]
         # one thread: a plan of kernel steps alone (no numpy node, no product) never calls
         # BLAS, so it leaves BLAS's thread count alone (two threadpoolctl calls each way cost
         # ~40 µs on caches a 16 MB kernel just flushed: 5% of a 4M-element exp)
@@ -1083,7 +1090,7 @@ class NumbaPlan:
                     with self.one_thread:
                         self._run_all(vals)
                 else:
-                    self._run_all(vals)
+                    self._run_all_cores(vals)
             finally:
                 self._first = False
                 cache.kick()
@@ -1093,7 +1100,7 @@ class NumbaPlan:
         elif self.blas_choice is not None:
             self._run_choosing(vals)
         else:
-            self._run_all(vals)
+            self._run_all_cores(vals)
 
     def _run_choosing(self, vals):
         """Run the steps on all cores (BLAS's threads, the chunk pool) or on this thread alone,
@@ -1108,11 +1115,20 @@ class NumbaPlan:
             if not ((chunks or convs) and _chunk_pool().helpers) and not (gemm and any(
                     c.get_num_threads() > 1 for c in SINGLE_BLAS.controllers())):
                 self.blas_choice = None     # one thread anyway: nothing to choose
-        choice.run(lambda: self._run_all(vals), self.one_thread)
+        choice.run(lambda: self._run_all_cores(vals), self.one_thread)
 
     def _run_all(self, vals):
         for call in self._calls:
             call(vals)
+
+    def _run_all_cores(self, vals):
+        """The steps with the chunk pool's helpers (unless inside `ONE_THREAD`); BLAS on one
+        thread throughout in a conv plan (`_pool_only`)."""
+        if self._pool_only:
+            with SINGLE_BLAS:
+                self._run_all(vals)
+        else:
+            self._run_all(vals)
 
     # ------------------------------------------------------------------ report
     def report(self):
