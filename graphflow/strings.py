@@ -468,10 +468,71 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
     if _eg.in_graph():
         return _eg.bind_eager(REGEX_REPLACE, [input], {
             "pattern": pattern, "rewrite": rewrite, "replace_global": bool(replace_global)})
-    rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
-    rw = rewrite.encode() if isinstance(rewrite, str) else rewrite
-    return _on_values(input, "regex_replace",
-                      lambda b: rx.sub(rw, b, count=0 if replace_global else 1), _dt.string)
+    count = 0 if replace_global else 1
+    rw = _re2_rewrite(rewrite.encode() if isinstance(rewrite, str) else rewrite)
+    return _on_values(input, "regex_replace", _utf8_regex(
+        pattern, lambda rx, b: rx.sub(rw, b, count=count),
+        lambda rx, u: rx.sub(lambda m: rw(_Utf8Match(m)).decode("utf-8", "surrogateescape"),
+                             u, count=count)), _dt.string)
+
+
+class _Utf8Match:
+    """A str match seen as bytes groups (what a rewrite function of bytes reads)."""
+    def __init__(self, m):
+        self.m = m
+
+    def group(self, i):
+        g = self.m.group(i)
+        return None if g is None else g.encode("utf-8", "surrogateescape")
+
+
+def _utf8_regex(pattern, on_bytes, on_text):
+    """A per-value function applying a regex as TF's RE2 does: over UTF-8 code points (a
+    class such as `[.?¿]` or a `.` takes a whole character, never one byte of it), `\\d \\w \\s`
+    ASCII only; a value that is not valid UTF-8 is matched byte by byte."""
+    pat = pattern.decode("utf-8") if isinstance(pattern, bytes) else pattern
+    rx_text = re.compile(pat, re.ASCII)
+    rx_bytes = None
+
+    def apply(b):
+        nonlocal rx_bytes
+        try:
+            u = b.decode("utf-8")
+        except UnicodeDecodeError:
+            if rx_bytes is None:
+                rx_bytes = re.compile(pat.encode("utf-8"))
+            return on_bytes(rx_bytes, b)
+        out = on_text(rx_text, u)
+        return out.encode("utf-8", "surrogateescape") if isinstance(out, str) else out
+    return apply
+
+
+def _re2_rewrite(rewrite):
+    """RE2's rewrite string as a function of the match: `\\0` is the whole match, `\\1`..`\\9`
+    its groups (an unmatched group is empty), `\\\\` one backslash; the rest literal (Python's
+    template would read `\\0` as a NUL character and `\\n` as a newline).
+
+    >>> regex_replace("a.b?", "[.?]", r" \\0 ").numpy()
+    b'a . b ? '
+    """
+    parts, lit, i = [], bytearray(), 0
+    while i < len(rewrite):
+        c = rewrite[i:i + 1]
+        nxt = rewrite[i + 1:i + 2]
+        if c == b"\\" and nxt.isdigit():
+            parts.append(bytes(lit))
+            parts.append(int(nxt))
+            lit, i = bytearray(), i + 2
+        elif c == b"\\" and nxt == b"\\":
+            lit += b"\\"
+            i += 2
+        else:
+            lit += c
+            i += 1
+    parts.append(bytes(lit))
+    if len(parts) == 1:
+        return lambda m: parts[0]
+    return lambda m: b"".join(p if isinstance(p, bytes) else (m.group(p) or b"") for p in parts)
 
 
 def regex_full_match(input, pattern, name=None):
@@ -482,8 +543,8 @@ def regex_full_match(input, pattern, name=None):
     """
     if _eg.in_graph():
         return _eg.bind_eager(REGEX_FULL_MATCH, [input], {"pattern": pattern})
-    rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
-    return _on_values(input, "regex_full_match", lambda b: rx.fullmatch(b) is not None, _dt.bool)
+    full = lambda rx, v: rx.fullmatch(v) is not None   # noqa: E731
+    return _on_values(input, "regex_full_match", _utf8_regex(pattern, full, full), _dt.bool)
 
 
 # ------------------------------------------------------------------ the functions above, graph ops

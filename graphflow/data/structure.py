@@ -394,28 +394,47 @@ class ElementFunction:
 
     def _probed_spec(self, arg_specs):
         """The output spec of a function over strings (which graphflow runs eagerly, so no
-        trace tells): run it (its prints swallowed) on two stand-in arguments whose unknown dims
-        are 2 and 3 (empty strings, zeros); output dims that differ are unknown (None), as TF's
-        trace gives them. None when a stand-in run fails or the outputs are not tensors."""
+        trace tells): run it (its prints swallowed) on stand-in arguments whose unknown dims
+        are 2 and 3 (empty strings or "0", zeros) and on a text of words; output dims that
+        differ are unknown (None), as TF's trace gives them. None when the first stand-ins fail
+        or the outputs are not tensors."""
         leaves, rebuild = flatten(arg_specs)
-        outs = []
-        for n in (2, 3):
+
+        def run(n, text):
             args = rebuild([convert_to_tensor(np.full(
                 [n if d is None else d for d in sp.shape.as_list()],
-                b"" if sp.dtype == _dt.string else 0,
+                text if sp.dtype == _dt.string else 0,
                 dtype=object if sp.dtype == _dt.string else sp.dtype.np), sp.dtype)
                 for sp in leaves])
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
-                    outs.append(flatten(self._python(*args)))
-            except Exception:   # noqa: BLE001 - the first element tells instead
+                    return flatten(self._python(*args))
+            except Exception:   # noqa: BLE001 - another stand-in, or the first element tells
                 return None
-        (a, rebuild_out), (b, _) = outs
-        if len(a) != len(b) or not all(isinstance(t, Tensor) for t in a + b) or any(
-                x.dtype != y.dtype or x.ndim != y.ndim for x, y in zip(a, b)):
+        # stand-ins: unknown dims 2 then 3 with empty strings (or "0", for a function that
+        # parses numbers), then (optional: a function may reject it) 2 with a text of words and
+        # punctuation, so that a size that depends on the strings' contents (tokens, split
+        # parts) also differs and is unknown, as in TF's trace
+        outs = []
+        for text in (b"", b"0"):
+            outs = [run(2, text), run(3, text)]
+            if None not in outs:
+                break
+        if None in outs:
             return None
-        return rebuild_out([TensorSpec([i if i == j else None for i, j in zip(x.shape, y.shape)],
-                                       x.dtype) for x, y in zip(a, b)])
+        extra = run(2, b"Ab 1, cd. e f?")
+        if extra is not None:
+            outs.append(extra)
+        def same_kind(x, y):
+            return len(x) == len(y) and all(isinstance(t, Tensor) for t in x + y) and all(
+                p.dtype == q.dtype and p.ndim == q.ndim for p, q in zip(x, y))
+        (a, rebuild_out), others = outs[0], [o for o, _ in outs[1:]]
+        if not same_kind(a, others[0]):
+            return None
+        others = [b for b in others if same_kind(a, b)]   # (the text stand-in may differ)
+        return rebuild_out([TensorSpec(
+            [i if all(b[k].shape[ax] == i for b in others) else None
+             for ax, i in enumerate(x.shape)], x.dtype) for k, x in enumerate(a)])
 
     def __call__(self, *args):
         if not self.eager and _traceable(args):
