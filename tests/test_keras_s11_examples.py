@@ -138,3 +138,124 @@ def test_char_seq2seq_inference_models_share_the_trained_layers(tmp_path):
         states = [h, c]
         steps.append(out[:, 0])
     np.testing.assert_allclose(np.stack(steps, 1), full, rtol=1e-5, atol=1e-6)
+
+
+class TransformerEncoder(layers.Layer):
+    """keras.io "English-to-Spanish translation with a sequence-to-sequence Transformer"."""
+    def __init__(self, embed_dim, dense_dim, num_heads, **kwargs):
+        super().__init__(**kwargs)
+        self.embed_dim = embed_dim
+        self.dense_dim = dense_dim
+        self.num_heads = num_heads
+        self.attention = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.dense_proj = keras.Sequential(
+            [layers.Dense(dense_dim, activation="relu"), layers.Dense(embed_dim)])
+        self.layernorm_1 = layers.LayerNormalization()
+        self.layernorm_2 = layers.LayerNormalization()
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            padding_mask = ops.cast(mask[:, None, :], dtype="int32")
+        else:
+            padding_mask = None
+        attention_output = self.attention(query=inputs, value=inputs, key=inputs,
+                                          attention_mask=padding_mask)
+        proj_input = self.layernorm_1(inputs + attention_output)
+        proj_output = self.dense_proj(proj_input)
+        return self.layernorm_2(proj_input + proj_output)
+
+
+class PositionalEmbedding(layers.Layer):
+    def __init__(self, sequence_length, vocab_size, embed_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.token_embeddings = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+        self.position_embeddings = layers.Embedding(input_dim=sequence_length,
+                                                    output_dim=embed_dim)
+
+    def call(self, inputs):
+        length = ops.shape(inputs)[-1]
+        positions = ops.arange(0, length, 1)
+        embedded_tokens = self.token_embeddings(inputs)
+        embedded_positions = self.position_embeddings(positions)
+        return embedded_tokens + embedded_positions
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.not_equal(inputs, 0)
+
+
+class TransformerDecoder(layers.Layer):
+    def __init__(self, embed_dim, latent_dim, num_heads, **kwargs):
+        super().__init__(**kwargs)
+        self.attention_1 = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.attention_2 = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.dense_proj = keras.Sequential(
+            [layers.Dense(latent_dim, activation="relu"), layers.Dense(embed_dim)])
+        self.layernorm_1 = layers.LayerNormalization()
+        self.layernorm_2 = layers.LayerNormalization()
+        self.layernorm_3 = layers.LayerNormalization()
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        inputs, encoder_outputs = inputs
+        causal_mask = self.get_causal_attention_mask(inputs)
+        if mask is None:
+            inputs_padding_mask, encoder_outputs_padding_mask = None, None
+        else:
+            inputs_padding_mask, encoder_outputs_padding_mask = mask
+        attention_output_1 = self.attention_1(query=inputs, value=inputs, key=inputs,
+                                              attention_mask=causal_mask,
+                                              query_mask=inputs_padding_mask)
+        out_1 = self.layernorm_1(inputs + attention_output_1)
+        attention_output_2 = self.attention_2(query=out_1, value=encoder_outputs,
+                                              key=encoder_outputs,
+                                              query_mask=inputs_padding_mask,
+                                              key_mask=encoder_outputs_padding_mask)
+        out_2 = self.layernorm_2(out_1 + attention_output_2)
+        proj_output = self.dense_proj(out_2)
+        return self.layernorm_3(out_2 + proj_output)
+
+    def get_causal_attention_mask(self, inputs):
+        input_shape = ops.shape(inputs)
+        batch_size, sequence_length = input_shape[0], input_shape[1]
+        i = ops.arange(sequence_length)[:, None]
+        j = ops.arange(sequence_length)
+        mask = ops.cast(i >= j, dtype="int32")
+        mask = ops.reshape(mask, (1, input_shape[1], input_shape[1]))
+        mult = ops.concatenate([ops.expand_dims(batch_size, -1), ops.convert_to_tensor([1, 1])],
+                               axis=0)
+        return ops.tile(mask, mult)
+
+
+def test_seq2seq_transformer_masks_as_keras():
+    """The English-to-Spanish Transformer (its code, smaller sizes) with Keras 3.15's weights
+    (tests/data/keras315_s2s_transformer.npz, written by Keras 3.15 / TF 2.21 for the same
+    model) gives Keras's outputs at every step, padded ones included: a custom layer's call
+    passes the Keras mask its tensors carry to MultiHeadAttention's value/key masks (Keras 3
+    fills `<arg>_mask` from the tensor arguments of a call with several; before, only a
+    functional model's nodes did, so the encoder's padded steps differed by 0.9), and the
+    query's mask is the one the query carries (the decoder's cross-attention passes
+    `query_mask=` for an unmasked query, which Keras 3.15 does not apply)."""
+    import os
+    ref = np.load(os.path.join(os.path.dirname(__file__), "data", "keras315_s2s_transformer.npz"))
+    embed_dim, latent_dim, num_heads, vocab_size, sequence_length = 4, 8, 2, 12, 5
+    encoder_inputs = keras.Input(shape=(None,), dtype="int64", name="encoder_inputs")
+    x = PositionalEmbedding(sequence_length, vocab_size, embed_dim)(encoder_inputs)
+    encoder_outputs = TransformerEncoder(embed_dim, latent_dim, num_heads)(x)
+    encoder = keras.Model(encoder_inputs, encoder_outputs)
+    decoder_inputs = keras.Input(shape=(None,), dtype="int64", name="decoder_inputs")
+    encoded_seq_inputs = keras.Input(shape=(None, embed_dim), name="decoder_state_inputs")
+    x = PositionalEmbedding(sequence_length, vocab_size, embed_dim)(decoder_inputs)
+    x = TransformerDecoder(embed_dim, latent_dim, num_heads)([x, encoded_seq_inputs])
+    x = layers.Dropout(0.5)(x)
+    decoder_outputs = layers.Dense(vocab_size, activation="softmax")(x)
+    decoder = keras.Model([decoder_inputs, encoded_seq_inputs], decoder_outputs)
+    decoder_outputs = decoder([decoder_inputs, encoder_outputs])
+    transformer = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs,
+                              name="transformer")
+    assert transformer.count_params() == 856                   # Keras 3.15
+    transformer.set_weights([ref[f"arr_{i}"] for i in range(len(transformer.weights))])
+    np.testing.assert_allclose(encoder.predict(ref["src"], verbose=0), ref["enc"],
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(transformer.predict([ref["src"], ref["tgt"]], verbose=0),
+                               ref["out"], rtol=1e-5, atol=1e-6)

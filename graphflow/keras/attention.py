@@ -313,6 +313,10 @@ class MultiHeadAttention(Layer):
              use_causal_mask=False):
         value = self._convert_inputs(value)
         key = value if key is None else self._convert_inputs(key)
+        # Keras 3.15 takes the query's mask from the query tensor (the Keras mask it carries),
+        # whatever `query_mask=` says: the seq2seq Transformer's cross-attention passes the
+        # decoder's padding mask on an unmasked query, and Keras attends from every step
+        query_mask = getattr(query, "_keras_mask", None)
         mask = self._combined_mask(query_mask, value_mask, key_mask, attention_mask)
         q = self.query_dense(query)
         k = self.key_dense(key)

@@ -301,6 +301,36 @@ class _SupportsMasking:
         obj.__dict__["_supports_masking"] = bool(value)
 
 
+def arg_masks(layer, inputs, args, kwargs, mask_of):
+    """Keras 3's rule for a call parameter `<name>_mask` (MultiHeadAttention's query/value/key
+    masks): left None in a call with several tensor arguments, it gets `mask_of(tensor)` of the
+    tensor argument `<name>` (the Keras mask that tensor carries). The `{name_mask: mask}`
+    to add to the call's keyword arguments.
+
+    >>> class Pair(Layer):
+    ...     def call(self, a, b, b_mask=None):
+    ...         return a
+    >>> a, b = KerasTensor((1, 2), "float32"), KerasTensor((1, 2), "float32")
+    >>> arg_masks(Pair(), a, (b,), {}, {id(b): "mask of b"}.get)
+    {'b_mask': 'mask of b'}
+    """
+    params = list(inspect.signature(layer.call).parameters)
+    positional = params[:1 + len(args)]
+    named = dict(zip(params, (inputs,) + tuple(args)))
+    named.update((k, v) for k, v in kwargs.items() if k in params)
+    tensors = {k: v for k, v in named.items() if isinstance(v, (Tensor, KerasTensor))}
+    out = {}
+    if len(tensors) < 2:
+        return out
+    for k, v in tensors.items():
+        name = f"{k}_mask"
+        if name in params and name not in positional and named.get(name) is None:
+            m = mask_of(v)
+            if m is not None:
+                out[name] = m
+    return out
+
+
 def _mask_of(inputs):
     """The `_keras_mask` an input tensor carries (a list of them for a list of inputs, None if
     there is none)."""
@@ -430,6 +460,7 @@ class Layer(Module):
         self._call_takes_training = "training" in params or any(
             p.kind == p.VAR_KEYWORD for p in params.values())
         self._call_takes_mask = "mask" in params
+        self._call_arg_masks = any(p.endswith("_mask") and p[:-5] in params for p in params)
 
     # ---- properties -----------------------------------------------------------
     @property
@@ -715,6 +746,9 @@ class Layer(Module):
         if training is None:
             training = _TRAINING.get()
         inputs = self._convert_inputs(inputs)
+        if self._call_arg_masks:   # a tensor argument's Keras mask, as Keras 3 passes it
+            kwargs.update(arg_masks(self, inputs, args, kwargs,
+                                    lambda t: getattr(t, "_keras_mask", None)))
         if (args or kwargs) and self.autocast and self._compute_dtype.is_floating:
             # Keras 3 casts floating tensors among the other arguments too (attention's value)
             args, kwargs = _map(self._autocast_arg, (args, kwargs))

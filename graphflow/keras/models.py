@@ -34,7 +34,7 @@ from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from . import composite_values as _cvals
 from . import config as _config
-from .layers import InputLayer, KerasTensor, Layer
+from .layers import InputLayer, KerasTensor, Layer, arg_masks
 from .py_dataset import PyDataset
 
 _AUTO = "auto"
@@ -464,23 +464,11 @@ def adjust_input_rank(x, ref_shape):
     return x
 
 def _arg_masks(node, masks, given):
-    """Keras 3's rule for a call parameter `<name>_mask`: it gets the Keras mask of the call's
-    tensor argument `<name>` (MultiHeadAttention's query/value/key masks), unless passed.
-
-    >>> class Pair(Layer):
-    ...     def call(self, a, b, b_mask=None):
-    ...         return a
-    >>> from types import SimpleNamespace
-    >>> a, b = object(), object()   # the call's KerasTensors (only their identity counts)
-    >>> node = SimpleNamespace(layer=Pair(), inputs=a, kwargs={"_args": (b,)})
-    >>> _arg_masks(node, {id(b): "mask of b"}, {})
-    {'b_mask': 'mask of b'}
-    """
-    params = list(inspect.signature(node.layer.call).parameters)
-    named = dict(zip(params, (node.inputs,) + tuple(node.kwargs.get("_args", ()))))
-    named.update((k, v) for k, v in node.kwargs.items() if k in params)
-    return {f"{k}_mask": masks[id(v)] for k, v in named.items()
-            if f"{k}_mask" in params and given.get(f"{k}_mask") is None and id(v) in masks}
+    """Keras 3's rule for a call parameter `<name>_mask` on a functional node: the mask
+    tracked for the call's tensor argument `<name>`, unless passed (layers.arg_masks)."""
+    return arg_masks(node.layer, node.inputs, tuple(node.kwargs.get("_args", ())),
+                     {**{k: v for k, v in node.kwargs.items() if k != "_args"}, **given},
+                     lambda t: masks.get(id(t)))
 
 
 def _class_label(layer):
