@@ -311,7 +311,7 @@ def arg_masks(layer, inputs, args, kwargs, mask_of):
     ...     def call(self, a, b, b_mask=None):
     ...         return a
     >>> a, b = KerasTensor((1, 2), "float32"), KerasTensor((1, 2), "float32")
-    >>> arg_masks(Pair(), a, (b,), {}, {id(b): "mask of b"}.get)
+    >>> arg_masks(Pair(), a, (b,), {}, lambda t: "mask of b" if t is b else None)
     {'b_mask': 'mask of b'}
     """
     params = list(inspect.signature(layer.call).parameters)
