@@ -16,11 +16,13 @@ def test_core_tutorial_output_matches_tf(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["tut_autoencoder", "tut_fgsm", "tut_segmentation",
-                                  "tut_nmt_attention"])
+                                  "tut_nmt_attention", "tut_load_text"])
 def test_tutorial_output_matches_tf(name, tmp_path):
     """Intro to Autoencoders (dense, conv denoising, anomaly threshold), Adversarial FGSM
     (MobileNetV2 weights=None, sign of the input gradient), Image segmentation (U-Net on a
     MobileNetV2 feature extractor, pix2pix upsample blocks, one fit), Neural machine
     translation with attention (ShapeChecker, regex standardization, ragged TextVectorization in
-    tf.data, Encoder/CrossAttention/Decoder, masked loss, greedy translate)."""
+    tf.data, Encoder/CrossAttention/Decoder, masked loss, greedy translate), Load text
+    (text_dataset_from_directory, binary/int TextVectorization, TextLineDataset per file with a
+    loop-variable label, StaticVocabularyTable, padded_batch)."""
     check_guide(name, tmp_path)

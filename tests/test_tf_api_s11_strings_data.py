@@ -47,3 +47,21 @@ def test_map_spec_over_strings_has_unknown_content_dims():
     tv.adapt(["a b", "c"])
     assert ds.batch(2).map(lambda s: tv(s).to_tensor()).element_spec == spec([None, None],
                                                                               tf.int64)
+
+
+def test_dataset_function_binds_loop_variables_when_map_is_called():
+    # the "Load text" tutorial's labeler: TF traces at .map(), so each file keeps its own i
+    # (TF 2.21: labels [0, 1, 2]); graphflow runs the function later, with the values bound then
+    sets = []
+    for i in range(3):
+        sets.append(tf.data.Dataset.from_tensor_slices(["a line"]).map(
+            lambda ex: (ex, tf.cast(i, tf.int64))))
+    assert [int(lab) for d in sets for _, lab in d] == [0, 1, 2]
+    nums = [tf.data.Dataset.range(2).map(lambda x: x + i) for i in range(3)]   # traced path
+    assert [[int(v) for v in d] for d in nums] == [[0, 1], [1, 2], [2, 3]]
+
+    def make(k):   # a closure cell, reassigned after the filter was made
+        ds = tf.data.Dataset.range(6).filter(lambda x: x % k == 0)
+        k = 5   # noqa: F841 - TF's trace read k = 2
+        return ds
+    assert [int(v) for v in make(2)] == [0, 2, 4]

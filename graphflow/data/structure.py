@@ -10,6 +10,7 @@ function on them (`ElementFunction`: traced per element signature as TF, or eage
 """
 import contextlib
 import io
+import types
 
 import numpy as np
 
@@ -347,6 +348,35 @@ def _traceable(x):
     return True
 
 
+def bind_free_variables(fn):
+    """`fn` (a plain Python function) with the values its free variables - closure cells and
+    globals - have now: TF traces a dataset function when `map`/`filter`/... is called, so a
+    loop variable read by `lambda ex: labeler(ex, i)` is the value of that iteration, although
+    graphflow runs the function later (per element, or traced at the first one).
+
+    >>> fns = [bind_free_variables(lambda: i) for i in range(3)]
+    >>> [f() for f in fns]
+    [0, 1, 2]
+    """
+    if not isinstance(fn, types.FunctionType):
+        return fn
+    cells = fn.__closure__
+    if cells:
+        def frozen(c):
+            try:
+                return types.CellType(c.cell_contents)
+            except ValueError:   # not yet assigned (e.g. a function defined later): live
+                return c
+        cells = tuple(frozen(c) for c in cells)
+    g = dict(fn.__globals__)
+    out = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, cells)
+    out.__kwdefaults__ = fn.__kwdefaults__
+    out.__dict__.update(fn.__dict__)
+    out.__qualname__, out.__module__ = fn.__qualname__, fn.__module__
+    out.__doc__ = fn.__doc__
+    return out
+
+
 class ElementFunction:
     """A user function over dataset elements (map, filter, scan, ...). It is traced with
     `graphflow.function` once per element signature and run as a graph, as TF does; it runs
@@ -359,6 +389,7 @@ class ElementFunction:
     """
 
     def __init__(self, fn, what, unpack=True, output=convert_output):
+        fn = bind_free_variables(fn)
         self.fn, self.what, self.unpack, self.output = fn, what, unpack, output
         self.eager = False
         self._traced = Function(self._python, jit_compile=False, reduce_retracing=True,
