@@ -27,3 +27,18 @@ def test_tutorial_output_matches_tf(name, tmp_path):
     loop-variable label, StaticVocabularyTable, padded_batch), Basic regression (Normalization
     adapt over all columns and one, linear / DNN models, .keras save and reload)."""
     check_guide(name, tmp_path)
+
+
+def test_dtensor_import_works_and_names_say_not_supported():
+    # "Distributed training with Core APIs" starts `from tensorflow.experimental import dtensor`
+    import graphflow as tf
+    from graphflow.experimental import dtensor
+    assert tf.experimental.dtensor is dtensor
+    assert {"Mesh", "Layout", "create_mesh", "DVariable", "UNSHARDED"} <= set(dir(dtensor))
+    with pytest.raises(NotImplementedError, match=r"dtensor\.create_mesh: graphflow has no "
+                       r"DTensor.*MirroredStrategy"):
+        dtensor.create_mesh([("batch", 8)], devices=[f"CPU:{i}" for i in range(8)])
+    with pytest.raises(NotImplementedError, match="dtensor.UNSHARDED"):
+        dtensor.Layout([dtensor.UNSHARDED.value], None)
+    with pytest.raises(AttributeError):
+        dtensor.not_a_dtensor_name

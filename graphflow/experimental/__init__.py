@@ -16,7 +16,13 @@ def _optional():
     return Optional
 
 
-__getattr__, __dir__ = lazy_attributes(globals(), table={"Optional": _optional})
+def _dtensor():   # (not in graphflow: its names raise NotImplementedError)
+    import importlib   # (`from . import` would ask this module's __getattr__ again)
+    return importlib.import_module(__name__ + ".dtensor")
+
+
+__getattr__, __dir__ = lazy_attributes(globals(), table={"Optional": _optional,
+                                                         "dtensor": _dtensor})
 
 __all__ = ["numpy", "ExtensionType", "BatchableExtensionType", "ExtensionTypeSpec",
            "dispatch_for_api", "dispatch_for_unary_elementwise_apis",
