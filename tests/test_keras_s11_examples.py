@@ -259,3 +259,53 @@ def test_seq2seq_transformer_masks_as_keras():
                                rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(transformer.predict([ref["src"], ref["tgt"]], verbose=0),
                                ref["out"], rtol=1e-5, atol=1e-6)
+
+
+def test_supervised_contrastive_loss_in_a_traced_step():
+    """keras.io "Supervised Contrastive Learning": a Loss whose `__call__` normalizes the batch's
+    embeddings with `keras.utils.normalize` (numpy-only before: it failed inside the traced
+    step) and takes a sparse cross-entropy over the batch-by-batch similarities (the class
+    count is the run-time batch size: one_hot needed a number). evaluate() on one batch equals
+    numpy's loss of the predicted embeddings; the Sequential built from its first KerasTensor
+    counts an InputLayer name as Keras 3.15 (the projection model's input is input_layer_2)."""
+    keras.backend.clear_session()
+
+    class SupervisedContrastiveLoss(keras.losses.Loss):
+        def __init__(self, temperature=1, name=None):
+            super().__init__(name=name)
+            self.temperature = temperature
+
+        def __call__(self, labels, feature_vectors, sample_weight=None):
+            feature_vectors_normalized = keras.utils.normalize(feature_vectors, axis=1, order=2)
+            logits = keras.ops.divide(
+                keras.ops.matmul(feature_vectors_normalized,
+                                 keras.ops.transpose(feature_vectors_normalized)),
+                self.temperature)
+            return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
+                keras.ops.squeeze(labels), logits, from_logits=True))
+
+    v = np.array([[3.0, 4.0], [1.0, 0.0]], "float32")
+    np.testing.assert_allclose(keras.utils.normalize(v, axis=0, order=1),
+                               [[0.75, 1.0], [0.25, 0.0]])          # numpy in, numpy out
+    np.testing.assert_allclose(float(SupervisedContrastiveLoss(0.5)(np.array([[0], [1]]), v)),
+                               np.log1p(np.exp(-0.8)), rtol=1e-6)   # Keras 3.15: 0.3711
+
+    inputs = keras.Input(shape=(3,))
+    features = keras.Sequential([layers.Dense(4, activation="relu")])(inputs)   # no Input
+    encoder = keras.Model(inputs, features)
+    proj_in = keras.Input(shape=(3,))
+    model = keras.Model(proj_in, layers.Dense(2)(encoder(proj_in)))
+    assert model.layers[0].name == "input_layer_2"       # Keras 3.15 (input_layer_1: Sequential)
+    model.compile(optimizer="adam", loss=SupervisedContrastiveLoss(0.1))
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(6, 3)).astype("float32")
+    y = np.array([[0], [1], [0], [2], [1], [2]])
+    loss = model.evaluate(x, y, batch_size=6, verbose=0)
+    f = model.predict(x, verbose=0)
+    f = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+    logits = f @ f.T / 0.1
+    logp = logits - np.log(np.exp(logits - logits.max(1, keepdims=True)).sum(1, keepdims=True)) \
+        - logits.max(1, keepdims=True)
+    np.testing.assert_allclose(loss, -logp[np.arange(6), y[:, 0]].mean(), rtol=1e-4)
+    h = model.fit(x, y, batch_size=3, epochs=2, verbose=0)
+    assert np.isfinite(h.history["loss"]).all()

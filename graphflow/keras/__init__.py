@@ -88,7 +88,10 @@ def _to_categorical(y, num_classes=None, dtype="float32"):
 
 
 def _normalize(x, axis=-1, order=2):
-    x = _np.asarray(x)
+    """keras.utils.normalize (Keras 3): a numpy array by numpy (a zero norm leaves zeros),
+    anything else - a tensor, also a traced one in a custom loss - by keras.ops.nn.normalize."""
+    if not isinstance(x, _np.ndarray):
+        return ops.nn.normalize(x, axis=axis, order=order)
     norm = _np.linalg.norm(x, order, axis, keepdims=True)
     return x / _np.where(norm == 0, 1, norm)
 

@@ -1553,7 +1553,10 @@ class Sequential(Model):
     def _maybe_build(self, inputs):
         if not self.built and self._seq_input_shape is None and self._layers_list:
             from .layers import unique_name
-            unique_name("functional")   # Keras 3 builds a Functional from the first data too
+            # Keras 3 builds an InputLayer and a Functional from the first data (or the first
+            # KerasTensor) too: both names count
+            unique_name("input_layer")
+            unique_name("functional")
         super()._maybe_build(inputs)
 
     def build(self, input_shape=None):

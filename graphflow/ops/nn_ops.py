@@ -10,12 +10,15 @@ import numpy as np
 from ..tensor import constant, to_tensor  # noqa: F401  (constant: doctests)
 from .math_ops import (relu, abs, clip_by_value, erf, exp, expm1, greater, greater_equal, less, log,
                        log1p, logical_and, maximum, minimum, reduce_max, reduce_mean, reduce_sum,
-                       rsqrt, sigmoid, sqrt, square, stop_gradient, tanh, where, zeros_like)
+                       rsqrt, sigmoid, sqrt, square, stop_gradient, tanh, where, zeros_like,
+                       equal, ones_like)
 from .random_ops import uniform
 from ..dispatch import bind
 from ..errors import InvalidArgumentError
+from ..shapes import Dim
 from .registry import Aval, OTHER, defop, op_error, shapes_agree
-from .shape_ops import gather, one_hot, reshape, squeeze
+from .shape_ops import expand_dims, gather, one_hot, reshape, squeeze
+from .array_ops import cumsum
 
 
 def _check_labels_impl(labels, depth, op):
@@ -55,6 +58,8 @@ def check_labels(labels, depth, op="check_labels"):
     >>> check_labels(tf.constant([0, 2]), 3).numpy()
     array([0, 2], dtype=int32)
     """
+    if depth is None or isinstance(depth, Dim):
+        return to_tensor(labels)   # a class count known only when the graph runs: unchecked
     return bind(CHECK_LABELS, [to_tensor(labels)], {"depth": int(depth), "op": str(op)})
 
 
@@ -232,7 +237,11 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         raise op_error("sparse_softmax_cross_entropy_with_logits", (labels, logits),
                        "labels must have shape logits.shape[:-1]")
     labels = check_labels(labels, logits.shape[-1], "sparse_softmax_cross_entropy_with_logits")
-    oh = one_hot(labels, logits.shape[-1], on_value=True, off_value=False, dtype="bool")
+    if isinstance(logits.shape[-1], Dim):   # classes known at run time (a batch's similarities)
+        ids = cumsum(ones_like(logits, dtype=labels.dtype), axis=-1) - 1
+        oh = equal(ids, expand_dims(labels, -1))
+    else:
+        oh = one_hot(labels, logits.shape[-1], on_value=True, off_value=False, dtype="bool")
     ls = log_softmax(logits)   # select, not multiply: 0 * (-inf) of a -inf logit is NaN
     return -reduce_sum(where(oh, ls, zeros_like(ls)), -1)
 
