@@ -16,7 +16,8 @@ def test_core_tutorial_output_matches_tf(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["tut_autoencoder", "tut_fgsm", "tut_segmentation",
-                                  "tut_nmt_attention", "tut_load_text", "tut_basic_regression"])
+                                  "tut_nmt_attention", "tut_load_text", "tut_basic_regression",
+                                  "tut_imbalanced"])
 def test_tutorial_output_matches_tf(name, tmp_path):
     """Intro to Autoencoders (dense, conv denoising, anomaly threshold), Adversarial FGSM
     (MobileNetV2 weights=None, sign of the input gradient), Image segmentation (U-Net on a
@@ -25,7 +26,10 @@ def test_tutorial_output_matches_tf(name, tmp_path):
     tf.data, Encoder/CrossAttention/Decoder, masked loss, greedy translate), Load text
     (text_dataset_from_directory, binary/int TextVectorization, TextLineDataset per file with a
     loop-variable label, StaticVocabularyTable, padded_batch), Basic regression (Normalization
-    adapt over all columns and one, linear / DNN models, .keras save and reload)."""
+    adapt over all columns and one, linear / DNN models, .keras save and reload), Classification
+    on imbalanced data (confusion-count / precision / recall / AUC / PR-AUC metrics on fixed
+    predictions, the log-odds output bias, class_weight's weighted loss, sample_from_datasets
+    oversampling, EarlyStopping(restore_best_weights))."""
     check_guide(name, tmp_path)
 
 
