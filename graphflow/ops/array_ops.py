@@ -428,7 +428,7 @@ def _einsum_plan(equation, sa_shape, sb_shape):
     stand_in = np.lib.stride_tricks.as_strided(np.empty(1, np.uint8), out_shape, strides)
     try:
         stand_in.transpose(view).reshape(view_shape, copy=False)
-    except ValueError:
+    except (ValueError, TypeError):     # (TypeError: numpy < 2.1 has no copy=; the old way)
         view = None
     return _EinsumPlan(sum_a, sum_b, perm_a, perm_b, mat_a, mat_b, out_shape, view, view_shape,
                        bshape + da + db, tuple(order.index(c) for c in out))
