@@ -17,7 +17,7 @@ def test_core_tutorial_output_matches_tf(name, tmp_path):
 
 @pytest.mark.parametrize("name", ["tut_autoencoder", "tut_fgsm", "tut_segmentation",
                                   "tut_nmt_attention", "tut_load_text", "tut_basic_regression",
-                                  "tut_imbalanced"])
+                                  "tut_imbalanced", "tut_style_transfer"])
 def test_tutorial_output_matches_tf(name, tmp_path):
     """Intro to Autoencoders (dense, conv denoising, anomaly threshold), Adversarial FGSM
     (MobileNetV2 weights=None, sign of the input gradient), Image segmentation (U-Net on a
@@ -29,7 +29,9 @@ def test_tutorial_output_matches_tf(name, tmp_path):
     adapt over all columns and one, linear / DNN models, .keras save and reload), Classification
     on imbalanced data (confusion-count / precision / recall / AUC / PR-AUC metrics on fixed
     predictions, the log-odds output bias, class_weight's weighted loss, sample_from_datasets
-    oversampling, EarlyStopping(restore_best_weights))."""
+    oversampling, EarlyStopping(restore_best_weights)), Neural style transfer (VGG19 weights=None
+    feature extractor, einsum gram matrices, sobel edges, total variation, a traced Adam step on
+    a tf.Variable image)."""
     check_guide(name, tmp_path)
 
 
