@@ -69,8 +69,11 @@ class _Job:
 #: a job and 8-10 us at its end (p10-p50, 16 chunks of a 16 MB reduction, load ~11; with the
 #: spin 30-50 and 5-7 us, and the caller's own first chunk starts 16-28 -> 9-15 us after the
 #: call), against a 0.5 ms kernel on two cores. Only jobs on all cores spin (`ONE_THREAD` jobs
-#: never wake the helpers), never longer than this. ``GRAPHFLOW_SPIN_US=0`` turns it off.
-SPIN_NS = int(float(os.environ.get("GRAPHFLOW_SPIN_US", "200")) * 1000)
+#: never wake the helpers), never longer than this: a call on all cores forced at load ~11
+#: (GRAPHFLOW_PLAN_THREADS=multi) burnt up to ~0.3-0.5 ms more CPU with a 200 us budget (a
+#: preempted helper), hence 100 us (back-to-back kernels of a plan or a loop of calls are
+#: ~10-50 us apart). ``GRAPHFLOW_SPIN_US=0`` turns it off.
+SPIN_NS = int(float(os.environ.get("GRAPHFLOW_SPIN_US", "100")) * 1000)
 #: after the awaited change: this much longer (the other thread is about to release the GIL,
 #: e.g. the caller entering its first chunk's kernel) so that taking the GIL back does not
 #: sleep on it
