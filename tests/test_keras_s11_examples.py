@@ -309,3 +309,86 @@ def test_supervised_contrastive_loss_in_a_traced_step():
     np.testing.assert_allclose(loss, -logp[np.arange(6), y[:, 0]].mean(), rtol=1e-4)
     h = model.fit(x, y, batch_size=3, epochs=2, verbose=0)
     assert np.isfinite(h.history["loss"]).all()
+
+
+def test_saving_guide_custom_function_in_scope_and_assets(tmp_path):
+    """keras.io "Customizing Saving and Serialization": a plain function as an activation is
+    written as Keras 3.15 writes it (`{"module": "builtins", "class_name": "function",
+    "config": "custom_fn", "registered_name": "function"}`, was the bare name) and found in a
+    `custom_object_scope` (Model.from_config failed: unknown activation); a layer's
+    `save_assets` / `load_assets` (were never called) store its files under
+    `assets/<layer path>/` in the .keras file, as Keras 3.15's archive lists them."""
+    import os
+    import zipfile
+    keras.backend.clear_session()
+
+    class CustomLayer(keras.layers.Layer):
+        def __init__(self, sublayer, **kwargs):
+            super().__init__(**kwargs)
+            self.sublayer = sublayer
+
+        def call(self, x):
+            return self.sublayer(x)
+
+        def get_config(self):
+            base_config = super().get_config()
+            config = {"sublayer": keras.saving.serialize_keras_object(self.sublayer)}
+            return {**base_config, **config}
+
+        @classmethod
+        def from_config(cls, config):
+            sublayer_config = config.pop("sublayer")
+            sublayer = keras.saving.deserialize_keras_object(sublayer_config)
+            return cls(sublayer, **config)
+
+    def custom_fn(x):
+        return x ** 2
+
+    inputs = keras.Input((4,))
+    outputs = CustomLayer(keras.layers.Dense(3))(inputs)
+    outputs = keras.layers.Activation(custom_fn)(outputs)
+    model = keras.Model(inputs, outputs)
+    config = model.get_config()
+    assert config["layers"][2]["config"]["activation"] == {
+        "module": "builtins", "class_name": "function", "config": "custom_fn",
+        "registered_name": "function"}
+    custom_objects = {"CustomLayer": CustomLayer, "custom_fn": custom_fn}
+    with keras.saving.custom_object_scope(custom_objects):
+        new_model = keras.Model.from_config(config)
+    assert [type(l).__name__ for l in new_model.layers] == ["InputLayer", "CustomLayer",
+                                                            "Activation"]
+    assert new_model.layers[2].activation is custom_fn
+    new_model.set_weights(model.get_weights())
+    x = np.linspace(-1, 1, 8, dtype="float32").reshape(2, 4)
+    w, b = model.get_weights()
+    np.testing.assert_allclose(new_model.predict(x, verbose=0), (x @ w + b) ** 2, rtol=1e-5)
+
+    class AssetLayer(keras.layers.Layer):
+        def __init__(self, vocab=None, **kwargs):
+            super().__init__(**kwargs)
+            self.vocab = list(vocab or [])
+
+        def call(self, x):
+            return x * len(self.vocab)
+
+        def save_assets(self, dir_path):
+            with open(os.path.join(dir_path, "vocab.txt"), "w") as f:
+                f.write("\n".join(self.vocab))
+
+        def load_assets(self, dir_path):
+            with open(os.path.join(dir_path, "vocab.txt")) as f:
+                self.vocab = f.read().split("\n")
+
+        def get_config(self):
+            return {**super().get_config()}      # the vocabulary travels as an asset
+
+    inputs = keras.Input((2,))
+    m = keras.Model(inputs, AssetLayer(["a", "b", "c"])(inputs))
+    path = str(tmp_path / "assets.keras")
+    m.save(path)
+    assert sorted(zipfile.ZipFile(path).namelist()) == [          # Keras 3.15's archive
+        "assets/layers/asset_layer/vocab.txt", "config.json", "metadata.json",
+        "model.weights.h5"]
+    r = keras.models.load_model(path, custom_objects={"AssetLayer": AssetLayer})
+    assert r.layers[1].vocab == ["a", "b", "c"]
+    np.testing.assert_allclose(r.predict(np.ones((1, 2)), verbose=0), [[3.0, 3.0]])

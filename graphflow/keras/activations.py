@@ -13,6 +13,7 @@ import weakref
 
 from ..ops import math_ops as _m, nn_ops as _nn
 from ..tensor import convert_to_tensor
+from .naming import custom_object
 
 # id(output) -> (weakref to output, kind, logits): see `logits_of`
 _LOGITS = {}
@@ -238,10 +239,14 @@ def get(identifier):
         return linear
     if callable(identifier):
         return identifier
+    if isinstance(identifier, dict):   # serialize's dict of a function
+        return deserialize(identifier)
     if isinstance(identifier, str):
         try:
             return _BY_NAME[identifier.lower()]
         except KeyError:
+            if custom_object({"class_name": identifier}) is not None:   # registered / in scope
+                return custom_object({"class_name": identifier})
             raise ValueError(f"Unknown activation function: {identifier!r}. "
                              f"Known: {sorted(_BY_NAME)}") from None
     raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
@@ -256,10 +261,14 @@ def serialize(fn):
     'relu'
     """
     registered = getattr(fn, "_registered_name", None)
-    if registered is not None and _BY_NAME.get(getattr(fn, "__name__", "")) is not fn:
+    name = getattr(fn, "__name__", None)
+    if registered is None and name is not None and \
+            not getattr(fn, "__module__", "graphflow.").startswith("graphflow."):
+        registered = name   # a function of the user's, registered or not (Keras 3)
+    if registered is not None and _BY_NAME.get(name or "") is not fn:
         return {"module": "builtins", "class_name": "function", "config": registered,
                 "registered_name": "function"}
-    return getattr(fn, "__name__", repr(fn))
+    return name or repr(fn)
 
 
 def deserialize(config, custom_objects=None):
@@ -278,6 +287,5 @@ def deserialize(config, custom_objects=None):
     if not isinstance(config, str):
         raise ValueError(f"keras.activations.deserialize: could not interpret {config!r} "
                          "(expected a function name or a serialized function dict)")
-    from .saving import get_registered_object   # saving imports this module
-    fn = get_registered_object(config, custom_objects)
+    fn = custom_object({"class_name": config}, custom_objects)   # also a custom_object_scope's
     return fn if fn is not None else get(config)

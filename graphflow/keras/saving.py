@@ -224,10 +224,10 @@ def _jsonable(v, key=""):
         registered = getattr(v, "_registered_name", None)
         if registered is not None:   # Keras 3's form of a registered function
             return _obj("builtins", "function", registered, "function")
-        if name == "<lambda>" or "<locals>" in getattr(v, "__qualname__", ""):
-            raise ValueError(f"cannot save {key or 'a value'}={v!r}: lambdas and local functions "
-                             "are Python code, which a .keras file does not hold safely; use a "
-                             "named activation or a registered custom layer")
+        if name == "<lambda>":   # (a named function, local too, is stored by its name)
+            raise ValueError(f"cannot save {key or 'a value'}={v!r}: a lambda is Python code, "
+                             "which a .keras file does not hold safely; use a named "
+                             "activation or a registered custom layer")
         if v in _losses_and_metrics_functions():   # keras.losses.poisson, keras.metrics.acc
             return _obj("builtins", "function", name, "function")
         return _act.serialize(v)
@@ -729,15 +729,18 @@ def _child_layers(layer):
     return subs
 
 
-def _walk(layer, path, out, seen):
-    """Keras 3's `_save_state` walk: path -> list of Variables (own variables at path/vars)."""
+def _walk(layer, path, out, seen, layers=None):
+    """Keras 3's `_save_state` walk: path -> list of Variables (own variables at path/vars);
+    `layers` (if given) gets path -> layer (the path its assets are stored under)."""
     if id(layer) in seen:
         return
     seen.add(id(layer))
     out[path + "vars"] = (layer.name, _own_vars(layer))
+    if layers is not None:
+        layers[path.rstrip("/")] = layer
     for attr, child in _child_layers(layer):
         if isinstance(child, Layer):
-            _walk(child, f"{path}{attr}/", out, seen)
+            _walk(child, f"{path}{attr}/", out, seen, layers)
             continue
         used = {}
         for c in child:
@@ -749,7 +752,47 @@ def _walk(layer, path, out, seen):
                 name = f"{name}_{used[name]}"
             else:
                 used[name] = 0
-            _walk(c, f"{path}{attr}/{name}/", out, seen)
+            _walk(c, f"{path}{attr}/{name}/", out, seen, layers)
+
+
+def _asset_layers(model, method):
+    """(path, layer) of the layers (the model too) that define `method` ('save_assets' /
+    'load_assets'), by Keras 3's walk: their files live under `assets/<path>/` in the file."""
+    layers = {}
+    _walk(model, "", {}, set(), layers)
+    return [(p, l) for p, l in layers.items() if callable(getattr(l, method, None))]
+
+
+def _save_assets(model, z):
+    """Keras 3's `save_assets(dir_path)` of each layer that has it, into `assets/<path>/`."""
+    import tempfile
+    for path, layer in _asset_layers(model, "save_assets"):
+        with tempfile.TemporaryDirectory() as d:
+            layer.save_assets(d)
+            for root, _, files in os.walk(d):
+                for f in sorted(files):
+                    rel = os.path.relpath(os.path.join(root, f), d).replace(os.sep, "/")
+                    z.write(os.path.join(root, f), "/".join(
+                        p for p in ("assets", path, rel) if p))
+
+
+def _load_assets(model, z):
+    """Each layer's `load_assets(dir_path)`, given a directory holding its `assets/<path>/`
+    files (the archive's member names were checked by _open_zip)."""
+    import tempfile
+    if not any(n.startswith("assets/") for n in z.namelist()):
+        return   # a file without assets: no load_assets call (Keras 3)
+    for path, layer in _asset_layers(model, "load_assets"):
+        prefix = "/".join(p for p in ("assets", path) if p) + "/"
+        with tempfile.TemporaryDirectory() as d:
+            for n in z.namelist():
+                rest = n[len(prefix):]
+                if n.startswith(prefix) and rest and not n.endswith("/"):
+                    target = os.path.join(d, *rest.split("/"))
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    with open(target, "wb") as fh:
+                        fh.write(z.read(n))
+            layer.load_assets(d)
 
 
 def _model_vars(model):
@@ -952,6 +995,7 @@ def save_model(model, filepath, overwrite=True):
         z.writestr(_METADATA, json.dumps(meta))
         z.writestr(_CONFIG, json.dumps(config))
         z.writestr(_WEIGHTS, buf.getvalue())
+        _save_assets(model, z)
 
 
 def _open_zip(filepath):
@@ -991,12 +1035,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         except json.JSONDecodeError as e:
             raise ValueError(f"{filepath}: config.json is not valid JSON ({e})") from None
         weights = _member(z, _WEIGHTS, filepath)
-    _check_safe(config, safe_mode, filepath)
-    model = deserialize_keras_object({k: v for k, v in config.items() if k != "compile_config"},
-                                     custom_objects, safe_mode)
-    cc = config.get("compile_config")
-    if compile and cc:
-        with custom_object_scope(custom_objects or {}):
-            model.compile_from_config(cc)
-    _read_h5(model, io.BytesIO(weights), filepath)
+        _check_safe(config, safe_mode, filepath)
+        model = deserialize_keras_object(
+            {k: v for k, v in config.items() if k != "compile_config"}, custom_objects,
+            safe_mode)
+        cc = config.get("compile_config")
+        if compile and cc:
+            with custom_object_scope(custom_objects or {}):
+                model.compile_from_config(cc)
+        _read_h5(model, io.BytesIO(weights), filepath)
+        _load_assets(model, z)   # after the variables, as Keras 3
     return model
