@@ -17,7 +17,8 @@ def test_core_tutorial_output_matches_tf(name, tmp_path):
 
 @pytest.mark.parametrize("name", ["tut_autoencoder", "tut_fgsm", "tut_segmentation",
                                   "tut_nmt_attention", "tut_load_text", "tut_basic_regression",
-                                  "tut_imbalanced", "tut_style_transfer", "tut_deepdream"])
+                                  "tut_imbalanced", "tut_style_transfer", "tut_deepdream",
+                                  "tut_custom_layers_embeddings"])
 def test_tutorial_output_matches_tf(name, tmp_path):
     """Intro to Autoencoders (dense, conv denoising, anomaly threshold), Adversarial FGSM
     (MobileNetV2 weights=None, sign of the input gradient), Image segmentation (U-Net on a
@@ -32,7 +33,9 @@ def test_tutorial_output_matches_tf(name, tmp_path):
     oversampling, EarlyStopping(restore_best_weights)), Neural style transfer (VGG19 weights=None
     feature extractor, einsum gram matrices, sobel edges, total variation, a traced Adam step on
     a tf.Variable image), DeepDream (InceptionV3 weights=None, a tf.function with an
-    input_signature whose tf.range loop holds a GradientTape, traced once; tf.roll)."""
+    input_signature whose tf.range loop holds a GradientTape, traced once; tf.roll), Custom
+    layers + Word embeddings (add_weight, a ResnetIdentityBlock model, re.escape(punctuation)
+    standardization, TextVectorization in a Sequential, embedding weights export)."""
     check_guide(name, tmp_path)
 
 
