@@ -486,12 +486,71 @@ class _Utf8Match:
         return None if g is None else g.encode("utf-8", "surrogateescape")
 
 
+_ASCII_SETS = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
+_POSIX_SETS = {"alnum": "0-9A-Za-z", "alpha": "A-Za-z", "digit": "0-9", "lower": "a-z",
+               "upper": "A-Z", "space": "\\t\\n\\v\\f\\r ", "xdigit": "0-9A-Fa-f",
+               "word": "0-9A-Za-z_", "blank": " \\t", "cntrl": "\\x00-\\x1f\\x7f",
+               "print": " -~", "graph": "!-~", "punct": "!-/:-@\\[-`{-~"}
+_W = "[0-9A-Za-z_]"
+_BOUNDARY = {"b": f"(?:(?<!{_W})(?={_W})|(?<={_W})(?!{_W}))",
+             "B": f"(?:(?<!{_W})(?!{_W})|(?<={_W})(?={_W}))"}
+
+
+def _re2_classes(pat):
+    """A pattern for Python's `re` (Unicode mode, so `(?i)` folds 'Ä' as RE2 does) with RE2's
+    ASCII meaning of `\\d \\w \\s \\b` (and their negations) and its POSIX classes
+    (`[[:upper:]]`) written out as explicit ASCII sets."""
+    out, i, in_class, n = [], 0, False, len(pat)
+    while i < n:
+        c = pat[i]
+        if c == "\\" and i + 1 < n:
+            e = pat[i + 1]
+            low = e.lower()
+            if low in _ASCII_SETS:
+                if not in_class:
+                    out.append(f"[{'^' if e.isupper() else ''}{_ASCII_SETS[low]}]")
+                elif e.isupper():   # a negated set inside a class: Python's ASCII mode
+                    return "(?a)" + pat   # (keeps RE2's meaning; (?i) is ASCII there)
+                else:
+                    out.append(_ASCII_SETS[low])
+            elif e in _BOUNDARY and not in_class:
+                out.append(_BOUNDARY[e])
+            else:
+                out.append(pat[i:i + 2])
+            i += 2
+            continue
+        if in_class and pat.startswith("[:", i):
+            end = pat.find(":]", i + 2)
+            name = pat[i + 2:end] if end > 0 else ""
+            if name in _POSIX_SETS:
+                out.append(_POSIX_SETS[name])
+                i = end + 2
+                continue
+        if not in_class and c == "[":
+            in_class = True
+            out.append(c)
+            i += 1
+            if i < n and pat[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pat[i] == "]":   # a leading ']' is a member
+                out.append("\\]")
+                i += 1
+            continue
+        if in_class and c == "]":
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def _utf8_regex(pattern, on_bytes, on_text):
     """A per-value function applying a regex as TF's RE2 does: over UTF-8 code points (a
-    class such as `[.?¿]` or a `.` takes a whole character, never one byte of it), `\\d \\w \\s`
-    ASCII only; a value that is not valid UTF-8 is matched byte by byte."""
+    class such as `[.?¿]` or a `.` takes a whole character, never one byte of it), `\\d \\w \\s
+    \\b` and POSIX classes ASCII only (`_re2_classes`); a value that is not valid UTF-8 is
+    matched byte by byte."""
     pat = pattern.decode("utf-8") if isinstance(pattern, bytes) else pattern
-    rx_text = re.compile(pat, re.ASCII)
+    rx_text = re.compile(_re2_classes(pat))
     rx_bytes = None
 
     def apply(b):
@@ -500,7 +559,7 @@ def _utf8_regex(pattern, on_bytes, on_text):
             u = b.decode("utf-8")
         except UnicodeDecodeError:
             if rx_bytes is None:
-                rx_bytes = re.compile(pat.encode("utf-8"))
+                rx_bytes = re.compile(_re2_classes(pat).encode("utf-8"))
             return on_bytes(rx_bytes, b)
         out = on_text(rx_text, u)
         return out.encode("utf-8", "surrogateescape") if isinstance(out, str) else out

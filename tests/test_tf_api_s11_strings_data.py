@@ -25,6 +25,18 @@ def test_regex_classes_take_whole_utf8_characters():
         == ["XéX XöX".encode(), "X٣".encode()]
     assert tf.strings.regex_full_match(["é", "ab", "٣", "3"], r".|\d").numpy().tolist() == \
         [True, False, True, True]
+    # RE2: (?i) folds non-ASCII letters too; \b is an ASCII word boundary; \s has no NBSP;
+    # POSIX classes are ASCII; \d inside a class; a leading ']' is a member
+    assert tf.strings.regex_replace("ÄÖ ä", "(?i)ä", "x").numpy() == "xÖ x".encode()
+    assert tf.strings.regex_replace("éa b", r"\b", "|").numpy() == "é|a| |b|".encode()
+    assert tf.strings.regex_replace("a\u00a0b\tc", r"\s", "_").numpy() == "a\u00a0b_c".encode()
+    assert not tf.strings.regex_full_match("ÄB", "[[:upper:]]+").numpy()
+    assert tf.strings.regex_full_match("AB", "[[:upper:]]+").numpy()
+    assert tf.strings.regex_replace(["a1 b2", "x-y"], r"[\d-]", "#").numpy().tolist() == \
+        [b"a# b#", b"x#y"]
+    assert tf.strings.regex_replace("a1 b2", r"[^\D]", "#").numpy() == b"a# b#"
+    assert tf.strings.regex_replace("a]b", "[]]", "#").numpy() == b"a#b"
+    assert tf.strings.regex_replace("ab", r"\Bb", "#").numpy() == b"a#"
     # bytes that are not UTF-8 are matched byte by byte
     assert tf.strings.regex_replace(b"\xff\xfeab", "a", "Z").numpy() == b"\xff\xfeZb"
 
