@@ -4,9 +4,20 @@ small sizes) run unchanged with `import graphflow as tf`: every printed line equ
 (+ Keras 3.15) printed (tests/data/tf_guides/tut_*.tf_output.txt), numbers within float32 rounding.
 Random initializations are replaced by fixed ones (assigned, or passed as the tutorial's own
 `weight_init`), so losses and accuracies are TF's to the printed digit."""
+import numpy as np
 import pytest
 
 from test_tf_guides_output import check_guide
+
+
+@pytest.fixture(autouse=True)
+def _numpy_print_options():
+    """A tutorial may set NumPy's print options for the process (Basic regression's
+    np.set_printoptions(precision=3)); the next script prints with the defaults, as in its own
+    TF run."""
+    saved = np.get_printoptions()
+    yield
+    np.set_printoptions(**saved)
 
 
 @pytest.mark.parametrize("name", ["tut_core_quickstart", "tut_core_logreg", "tut_core_mlp",
