@@ -106,6 +106,7 @@ from . import compat_api as _compat
 from .edit_distance import edit_distance
 from . import audio   # (defines ops decode_wav/encode_wav: the op table is whole at import)
 from . import nest_api as nest  # tf.nest (TF's functions)
+from . import strings_unicode as _stru   # (`from . import strings` inside: before the namespace)
 # (imported here, before the namespace `lookup` below: a later first import of graphflow.lookup
 # would set the package's attribute `lookup` to the module; so for edit_distance's function)
 from . import lookup as _lookup
@@ -569,7 +570,7 @@ required_space_to_batch_paddings = _space_batch.required_space_to_batch_paddings
 nn.__dict__.update({_n: getattr(_c3, _n) for _n in (
     "conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "pool", "max_pool_with_argmax",
     "dilation2d", "erosion2d", "fractional_max_pool", "fractional_avg_pool")})
-strings.defer(_members("strings_unicode"))   # more of tf.strings' Unicode functions
+strings.__dict__.update({_n: getattr(_stru, _n) for _n in _stru.__all__})
 
 
 def _v1_members():

@@ -538,6 +538,8 @@ def _public_namespaces():
     out, todo = [], [pkg]
     while todo:
         ns = todo.pop()
+        if callable(getattr(type(ns), "resolve", None)):   # (lazy.Namespace: all members now)
+            ns.resolve()
         out.append(ns)
         todo.extend(v for k, v in vars(ns).items()
                     if isinstance(v, type(pkg)) and v.__name__.startswith("graphflow.")

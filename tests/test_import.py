@@ -117,11 +117,11 @@ def test_the_visualizer_loads_at_first_use():
 NOT_AT_IMPORT = [
     "graphflow.image_jpeg", "graphflow.checkpoint",
     "graphflow.linalg_extras",
-    "graphflow.strings_unicode", "graphflow.experimental", "graphflow.sets",
+    "graphflow.experimental", "graphflow.sets",
     "graphflow.indexed_slices", "graphflow.ctc_decode", "graphflow.sparse_embedding",
     "graphflow.nn_compat",
     # standard-library modules only those need
-    "logging", "unicodedata"]
+    "logging"]
 
 
 def test_rare_namespaces_load_at_first_use_with_the_same_members():
