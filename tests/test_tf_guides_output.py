@@ -9,6 +9,7 @@ import os
 import re
 import runpy
 
+import numpy as np
 import pytest
 
 from graphflow.experimental import numpy as tnp_mod
@@ -50,11 +51,13 @@ def check_guide(name, tmp_path):
         want = f.read().splitlines()
     out = io.StringIO()
     cwd = os.getcwd()
+    printopts = np.get_printoptions()
     try:
         with contextlib.redirect_stdout(out):
             runpy.run_path(str(script), run_name=f"guide_{name}")
     finally:   # NumPy behavior is process-wide (as in TF): undo what a script switched on
         tnp_mod._disable_numpy_behavior()
+        np.set_printoptions(**printopts)   # (a tutorial sets numpy's print precision)
         os.chdir(cwd)   # (the checkpoint guide works in a directory of its own)
     got = out.getvalue().splitlines()
     assert len(got) == len(want), (got, want)
