@@ -600,3 +600,20 @@ def test_functional_model_propagates_the_embedding_mask():
     got = model(tokens).numpy()
     np.testing.assert_allclose(got[0], model(tokens[:1, :2]).numpy()[0], rtol=1e-5, atol=1e-6)
     assert not np.allclose(got[0], model(np.array([[4, 2, 1, 1]])).numpy()[0])
+
+
+def test_rnn_in_a_function_generalized_over_the_time_axis():
+    """reduce_retracing generalizes the time axis to a symbolic dim after the second length:
+    the layer's time loop reads its trip count when the graph runs (was: a Dim compared as a
+    number), equal to the eager layer at every length."""
+    gru = keras.layers.GRU(4, return_sequences=True)
+    gru(np.zeros((1, 2, 3), "float32"))
+
+    @tf.function(reduce_retracing=True)
+    def f(x):
+        return gru(x)
+
+    for steps in [2, 3, 5]:
+        x = np.random.default_rng(steps).normal(size=(2, steps, 3)).astype("float32")
+        np.testing.assert_allclose(f(x).numpy(), gru(x).numpy(), rtol=1e-5, atol=1e-6)
+    assert f.experimental_get_tracing_count() == 2

@@ -572,8 +572,8 @@ class RNN(Layer):
         outputs of every step are the history of the loop's `output` variable, so nothing is
         written per step beyond what the gradient needs anyway."""
         leaves, rebuild = flatten(inputs)
-        trip = steps
-        if steps is None:   # known when the graph runs
+        trip = steps if isinstance(steps, (int, np.integer)) else None
+        if trip is None:   # None or a symbolic Dim: known when the graph runs
             steps = _m.cast(_s.shape(leaves[0])[1], _dt.int32)
         # (time, batch, ...): row t is step t
         xs = [_s.transpose(v, (1, 0) + tuple(range(2, v.ndim))) for v in leaves]
