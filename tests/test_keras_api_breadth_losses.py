@@ -142,3 +142,20 @@ def test_new_losses_train_in_fit():
         model.compile(optimizer=tf.keras.optimizers.Adam(0.05), loss=loss)
         h = model.fit(x, y, epochs=5, batch_size=16, verbose=0).history["loss"]
         assert h[-1] < h[0], (loss, h)
+
+
+def test_sparse_crossentropy_with_unknown_dims_checks_them_when_the_graph_runs():
+    """Labels (None, None) and logits (None, None, k) traced with distinct unknown dims (an
+    input_signature, reduce_retracing) are compatible, as in TF; a mismatch raises at run time."""
+    lf = L.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
+                                  tf.TensorSpec([None, None, 5])])
+    def f(y, p):
+        return lf(y, p)
+
+    y = np.array([[1, 2, 0], [4, 3, 1]], np.int32)
+    p = np.random.default_rng(0).normal(size=(2, 3, 5)).astype("float32")
+    np.testing.assert_allclose(f(y, p).numpy(), lf(y, p).numpy(), rtol=1e-6)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must have shape"):
+        f(y, p[:, :2])

@@ -139,7 +139,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
         y_true = _s.squeeze(y_true, [-1])
     if not y_true.dtype.is_integer:
         y_true = _m.cast(y_true, _dt.int32)
-    if tuple(y_true.shape) != tuple(y_pred.shape[:-1]):
+    if not y_true.shape.is_compatible_with(y_pred.shape[:-1]):   # symbolic dims: checked at run time
         raise ValueError(f"sparse_categorical_crossentropy: labels of shape {y_true.shape} do not "
                          f"match predictions of shape {y_pred.shape} (expected labels of shape "
                          f"{tuple(y_pred.shape[:-1])}). For one-hot labels use "
