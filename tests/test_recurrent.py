@@ -617,3 +617,19 @@ def test_rnn_in_a_function_generalized_over_the_time_axis():
         x = np.random.default_rng(steps).normal(size=(2, steps, 3)).astype("float32")
         np.testing.assert_allclose(f(x).numpy(), gru(x).numpy(), rtol=1e-5, atol=1e-6)
     assert f.experimental_get_tracing_count() == 2
+
+
+def test_dense_after_an_rnn_over_unknown_batch_and_time():
+    """input_signature (None, None, 3): the Dense on the GRU's rank-3 output reshapes its
+    product back with the input's run-time sizes (was: the product's flattened size read as the
+    time axis - 'cannot reshape 12 values into (2, 4, 3)')."""
+    gru, dense = keras.layers.GRU(4, return_sequences=True), keras.layers.Dense(3)
+    dense(gru(np.zeros((1, 2, 3), "float32")))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, 3])])
+    def f(x):
+        return dense(gru(x))
+
+    for steps in [2, 5]:
+        x = np.random.default_rng(steps).normal(size=(2, steps, 3)).astype("float32")
+        np.testing.assert_allclose(f(x).numpy(), dense(gru(x)).numpy(), rtol=1e-5, atol=1e-6)

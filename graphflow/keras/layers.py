@@ -28,6 +28,7 @@ from .. import graph as _graph
 from ..module import Module
 from ..shapes import Dim
 from ..ops import math_ops as _m, nn_ops as _nn, random_ops as _r, shape_ops as _s
+from ..ops import runtime_shape as _rts
 from ..nest import flatten
 from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
 from . import composite_values as _cvals
@@ -1120,7 +1121,11 @@ class Dense(Layer):
         else:
             lead = tuple(x.shape[:-1])
             y = _m.matmul(_s.reshape(x, (-1, x.shape[-1])), self.kernel)
-            y = _s.reshape(y, lead + (self.units,))
+            if None in lead:   # run-time sizes: x's own (reshape would read y's: their product)
+                lead = [_rts.shape_of(x)[i] if d is None else d for i, d in enumerate(lead)]
+                y = _s.reshape(y, _rts.shape_tensor(lead + [self.units]))
+            else:
+                y = _s.reshape(y, lead + (self.units,))
         if self.use_bias:
             y = y + self.bias
         # Keras 3: `layer.activation = None` is linear (Grad-CAM's `model.layers[-1]...`)
