@@ -633,3 +633,30 @@ def test_dense_after_an_rnn_over_unknown_batch_and_time():
     for steps in [2, 5]:
         x = np.random.default_rng(steps).normal(size=(2, steps, 3)).astype("float32")
         np.testing.assert_allclose(f(x).numpy(), dense(gru(x)).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_fit_over_batches_of_varying_length_traces_twice():
+    """Keras 3 makes its train function with reduce_retracing=True: batches padded to each
+    batch's longest sequence run on one generalized trace after the second length (was a trace
+    and a compile per length), with the same losses as eager steps."""
+    def model(traced):
+        keras.utils.set_random_seed(0)
+        inp = keras.Input((None,), dtype="int32")
+        h = keras.layers.Embedding(30, 8, mask_zero=True)(inp)
+        h = keras.layers.GRU(6, return_sequences=True)(h)
+        m = keras.Model(inp, keras.layers.Dense(30)(h))
+        m.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  run_eagerly=not traced)
+        return m
+
+    rng = np.random.default_rng(0)
+    batches = [rng.integers(0, 30, size=(4, n)).astype("int32") for n in (3, 5, 4, 6)]
+    losses = {}
+    for traced in (True, False):
+        m = model(traced)
+        losses[traced] = [float(m.train_on_batch(b, b)) for b in batches]
+    np.testing.assert_allclose(losses[True], losses[False], rtol=1e-5)
+    m = model(True)
+    for b in batches:
+        m.train_on_batch(b, b)
+    assert m.train_function.experimental_get_tracing_count() == 2

@@ -1078,7 +1078,7 @@ class Model(Layer):
                 return step(data)
             run.__name__ = f"{kind}_function"
             f = _tf_function(run, jit_compile=self.jit_compile, name=f"{kind}_function",
-                             batch_dim=Dim("batch") if batch else None)
+                             batch_dim=Dim("batch") if batch else None, reduce_retracing=True)
         self._fns[kind] = (key, f)
         return f
 
