@@ -1412,6 +1412,16 @@ def _max_pool_gather(d, impl, dt, in_shapes):
     return fast, [k]
 
 
+def whole_gemm(d, in_shapes):
+    """Whether node `d` (a conv kernel op) may run as one gemm of all its pixels on BLAS's own
+    threads: a pointwise convolution (1x1, stride 1, unpadded) outside an epilogue's chunks."""
+    kind, a = lowering.KERNELS.get(d["op"]), d["attrs"]
+    if kind is None or kind.startswith("max_pool") or a.get("groups", 1) > 1:
+        return False
+    wshape = in_shapes[1] if kind != "backprop_filter" else a["filter_shape"]
+    return _pointwise(a, *tuple(wshape)[:2])
+
+
 def describe(d, in_shapes, fn=None):
     """How the backend computes node `d` with inputs of `in_shapes` (for the kernel plan);
     `fn`: its runner (its kernels' states are reported)."""

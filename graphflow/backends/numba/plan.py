@@ -955,7 +955,11 @@ class NumbaPlan:
         # got its threads back between them, and a product there left OpenBLAS's threads
         # spinning next to the pool's helper: the sepconv model of tools/bench_keras_models.py
         # on all cores at load ~10 took 154-340 ms CPU per step, 27-33 ms so (one thread: 23)
-        self._pool_only = self._multi[2] and not self._multi[0]
+        # (not with a pointwise conv that may run as one gemm on BLAS's threads: a 1x1 conv
+        # forward alone ran on one BLAS thread, 1.98 -> 5.2 ms)
+        self._pool_only = self._multi[2] and not self._multi[0] and not any(
+            conv.whole_gemm(gx.nodes[n], [gx.nodes[u]["shape"] for u in gx.nodes[n]["inputs"]])
+            for n in s.order if gx.nodes[n]["op"] in lowering.KERNELS)
         # one thread: a plan of kernel steps alone (no numpy node, no product) never calls
         # BLAS, so it leaves BLAS's thread count alone (two threadpoolctl calls each way cost
         # ~40 µs on caches a 16 MB kernel just flushed: 5% of a 4M-element exp)
