@@ -107,10 +107,6 @@ _PREDS = {"==": np.equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
           ">=": np.greater_equal, "!=": np.not_equal}
 
 
-def _np(x):
-    return np.asarray(convert_to_tensor(x)._value) if not isinstance(x, np.ndarray) else x
-
-
 def _fail(what, message, detail, where=None):
     pre = f"{message}: " if message else ""
     raise InvalidArgumentError(f"{pre}{what} failed at {where or user_source()}: {detail}")

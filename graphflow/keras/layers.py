@@ -1122,7 +1122,8 @@ class Dense(Layer):
             lead = tuple(x.shape[:-1])
             y = _m.matmul(_s.reshape(x, (-1, x.shape[-1])), self.kernel)
             if None in lead:   # run-time sizes: x's own (reshape would read y's: their product)
-                lead = [_rts.shape_of(x)[i] if d is None else d for i, d in enumerate(lead)]
+                sizes = _rts.shape_of(x)
+                lead = [sizes[i] if d is None else d for i, d in enumerate(lead)]
                 y = _s.reshape(y, _rts.shape_tensor(lead + [self.units]))
             else:
                 y = _s.reshape(y, lead + (self.units,))

@@ -25,6 +25,7 @@ from ..ops import (array_ops as _arr, conv_ops as _convops, conv3d_ops as _c3, i
                    runtime_shape as _rs, shape_ops as _shp)
 from ..tensor import Tensor, Variable, constant as _constant, convert_to_tensor
 from . import config as _config
+from . import losses as _losses
 from . import ops as _o
 
 __all__ = []   # filled below: every public function of this module
@@ -305,8 +306,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1,
                                     ignore_class=None):
     """Cross-entropy of integer targets (see keras.losses.sparse_categorical_crossentropy)."""
-    from .losses import sparse_categorical_crossentropy as scce
-    return scce(target, output, from_logits=from_logits, axis=axis, ignore_class=ignore_class)
+    return _losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis, ignore_class=ignore_class)
 
 
 def binary_focal_crossentropy(target, output, apply_class_balancing=False, alpha=0.25,
@@ -675,19 +675,17 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
 def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     """CTC loss per batch element, shape (batch, 1), from softmax outputs `y_pred`
     (batch, time, classes) whose last class is the blank (Keras 2's convention)."""
-    from .ops import nn as _onn
     il = _o.reshape(_m.cast(_t(input_length), "int32"), [-1])
     ll = _o.reshape(_m.cast(_t(label_length), "int32"), [-1])
-    loss = _onn.ctc_loss(_m.cast(y_true, "int32"), _m.log(_t(y_pred) + _config.epsilon()),
+    loss = _o.nn.ctc_loss(_m.cast(y_true, "int32"), _m.log(_t(y_pred) + _config.epsilon()),
                          ll, il, mask_index=int_shape(y_pred)[-1] - 1)
     return _o.expand_dims(loss, 1)
 
 
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
     """Keras 2's ctc_decode: ([decoded (batch, time), ...], log probabilities)."""
-    from .ops import nn as _onn
     strategy = "greedy" if greedy else "beam_search"
-    return _onn.ctc_decode(y_pred, _o.reshape(_m.cast(_t(input_length), "int32"), [-1]),
+    return _o.nn.ctc_decode(y_pred, _o.reshape(_m.cast(_t(input_length), "int32"), [-1]),
                            strategy=strategy, beam_width=beam_width, top_paths=top_paths)
 
 

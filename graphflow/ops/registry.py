@@ -190,6 +190,13 @@ def _print_impl(*values, fmt, stream=None, end="\n"):
     out.write(fmt.format(*[str(np.asarray(v)) for v in values]) + end)
 
 
+def _write_summary_impl(data, step, *, writer, kind, tag, extra):
+    """Write one `tf.summary` record through graphflow.summary's writer. The op lives here so
+    the op table is whole after `import graphflow` (graphflow.summary loads lazily)."""
+    writer.write(kind, tag, np.asarray(data), int(step), dict(extra))
+    return np.float32(0)
+
+
 PARAMETER = defop("parameter", None, _no_rule("parameter"), kind=SOURCE, arity=0,
                   nondiff_reason="a graph input (gradients reach it as a source)")
 CONSTANT = defop("constant", lambda value: value, _no_rule("constant"), kind=SOURCE, arity=0,
@@ -199,12 +206,9 @@ READ_VARIABLE = defop("read_variable", _read_impl, lambda var: Aval(tuple(var.sh
 ASSIGN = defop("assign", _assign_impl, lambda value, var, spec: Aval((), value.dtype),
                kind=EFFECT, effects=("write",), arity=1,
                nondiff_reason="assign changes a Variable; it has no output value")
-WRITE_SUMMARY = defop(   # `writer.write(...)` is graphflow.summary's; the op lives here so the
-    # op table is whole after `import graphflow` (graphflow.summary loads lazily)
-    "write_summary", lambda data, step, *, writer, kind, tag, extra:
-    writer.write(kind, tag, np.asarray(data), int(step), dict(extra)) or np.float32(0),
-    lambda *xs, **attrs: Aval((), np.dtype(np.float32)), kind=EFFECT, effects=("io",),
-    nondiff_reason="a summary has no output value")
+WRITE_SUMMARY = defop("write_summary", _write_summary_impl,
+                      lambda *xs, **attrs: Aval((), np.dtype(np.float32)), kind=EFFECT,
+                      effects=("io",), nondiff_reason="a summary has no output value")
 PRINT = defop("print", _print_impl, lambda *xs, **attrs: Aval((), np.dtype(np.float32)), kind=EFFECT,
               effects=("io",), nondiff_reason="print has no output value")
 

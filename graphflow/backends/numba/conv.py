@@ -1414,12 +1414,14 @@ def _max_pool_gather(d, impl, dt, in_shapes):
 
 def whole_gemm(d, in_shapes):
     """Whether node `d` (a conv kernel op) may run as one gemm of all its pixels on BLAS's own
-    threads: a pointwise convolution (1x1, stride 1, unpadded) outside an epilogue's chunks."""
+    threads: a pointwise convolution (1x1, stride 1, unpadded) too wide for the direct loops
+    (the runners test `_direct` first), unless an epilogue takes it in chunks."""
     kind, a = lowering.KERNELS.get(d["op"]), d["attrs"]
-    if kind is None or kind.startswith("max_pool") or a.get("groups", 1) > 1:
+    if kind is None or kind.startswith("max_pool"):
         return False
     wshape = in_shapes[1] if kind != "backprop_filter" else a["filter_shape"]
-    return _pointwise(a, *tuple(wshape)[:2])
+    kh, kw, ci = tuple(wshape)[:3]
+    return not _direct(kh, kw, ci, a.get("groups", 1)) and _pointwise(a, kh, kw)
 
 
 def describe(d, in_shapes, fn=None):
