@@ -25,7 +25,7 @@ import numpy as np
 
 from . import state as _state
 from .audio import encode_wav
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, user_source
 from .function import CALL_HOOKS
 from .io.images import encode_png
 from .keras.event_file import EventFileWriter
@@ -105,9 +105,6 @@ def _text(w, tag, data, step):
 
 def _image(w, tag, data, step, max_outputs=3):
     # TF: float images in [0, 1] become uint8 as convert_image_dtype(saturate=True) does
-    if data.ndim != 4 or data.shape[-1] not in (1, 2, 3, 4):
-        raise InvalidArgumentError(f"tf.summary.image {tag!r}: data must be [k, height, width, "
-                                   f"channels] with 1-4 channels, got shape {list(data.shape)}")
     if data.dtype.kind == "f":
         data = np.clip(data * 255.5, 0, 255).astype(np.uint8)
     pngs = [encode_png(np.asarray(im, np.uint8)).numpy() for im in data[:max_outputs]]
@@ -115,9 +112,6 @@ def _image(w, tag, data, step, max_outputs=3):
 
 
 def _audio(w, tag, data, step, sample_rate=None, max_outputs=3):
-    if data.ndim != 3:
-        raise InvalidArgumentError(f"tf.summary.audio {tag!r}: data must be [k, samples, "
-                                   f"channels], got shape {list(data.shape)}")
     wavs = [encode_wav(np.asarray(a, np.float32), int(sample_rate)).numpy()
             for a in data[:max_outputs]]
     w._w.add_audio(tag, wavs, step)
@@ -125,6 +119,16 @@ def _audio(w, tag, data, step, sample_rate=None, max_outputs=3):
 
 _WRITE = {"scalar": _scalar, "histogram": _histogram, "text": _text, "image": _image,
           "audio": _audio}
+
+
+def _check_rank(kind, tag, data, rank, layout, channels=None):
+    """Raise (naming the summary, the shape and the user's line) unless `data` has `rank`
+    dims and, if given, a channel count in `channels`; checked where the summary is called."""
+    shape = tuple(to_tensor(data).shape)
+    if len(shape) != rank or (channels and isinstance(shape[-1], int)
+                              and shape[-1] not in channels):
+        raise InvalidArgumentError(f"tf.summary.{kind} {tag!r} at {user_source()}: data must be "
+                                   f"{layout}, got shape {list(shape)}")
 
 
 def _emit(kind, tag, data, step, **extra):
@@ -191,6 +195,8 @@ def image(name, data, step=None, max_outputs=3, description=None):
     >>> [len(v.tensor.string_val) for e in read_events(w.path) for v in e.summary.value]
     [5]
     """
+    _check_rank("image", name, data, 4, "[k, height, width, channels] with 1-4 channels",
+                (1, 2, 3, 4))
     return _emit("image", name, data, step, max_outputs=int(max_outputs))
 
 
@@ -199,6 +205,7 @@ def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, desc
     WAV files for TensorBoard's Audio dashboard; True if written."""
     if encoding not in (None, "wav"):
         raise ValueError(f"tf.summary.audio: unknown encoding {encoding!r} (only 'wav')")
+    _check_rank("audio", name, data, 3, "[k, samples, channels]")
     return _emit("audio", name, data, step, sample_rate=int(_value(sample_rate)),
                  max_outputs=int(max_outputs))
 

@@ -147,3 +147,20 @@ def test_image_and_audio_summaries_as_tf2_writes_them(tmp_path):
     acc = ea.EventAccumulator(str(tmp_path), size_guidance={ea.IMAGES: 0, ea.AUDIO: 0})
     acc.Reload()   # TensorBoard's own reader sees the image and the clip
     assert "digits" in str(acc.Tags()) and "tone" in str(acc.Tags())
+
+
+def test_image_and_audio_of_the_wrong_rank_name_the_summary_and_the_line(tmp_path):
+    w = tf.summary.create_file_writer(str(tmp_path))
+    with w.as_default():
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"tf.summary.image 'x' at test_summary.py:\d+: .*\[8, 8, 3\]"):
+            tf.summary.image("x", np.zeros((8, 8, 3), np.float32), step=0)
+
+        @tf.function
+        def f(x):
+            tf.summary.audio("a", x, 8000, step=1)
+
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"tf.summary.audio 'a' at test_summary.py:\d+: .*\[4, 2\]"):
+            f(tf.zeros([4, 2]))
+    w.close()
