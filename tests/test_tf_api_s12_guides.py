@@ -1,0 +1,14 @@
+"""More TF guides and tutorials (tests/data/tf_guides/*.py, downloads replaced by generated data,
+small sizes) run unchanged with `import graphflow as tf`: every printed line equals what TF 2.21
+(+ Keras 3.15) printed (tests/data/tf_guides/*.tf_output.txt), numbers within float32 rounding."""
+import pytest
+
+from test_tf_guides_output import check_guide
+
+
+@pytest.mark.parametrize("name", ["tf_numpy"])
+def test_guide_output_matches_tf(name, tmp_path):
+    """NumPy API on TensorFlow (ND arrays, type promotion and prefer_float32, broadcasting,
+    indexing, NumPy interop, GradientTape / batch_jacobian on ND arrays, tf.function,
+    vectorized_map vs map_fn per-example gradients, devices)."""
+    check_guide(name, tmp_path)
