@@ -6,9 +6,12 @@ import pytest
 from test_tf_guides_output import check_guide
 
 
-@pytest.mark.parametrize("name", ["tf_numpy"])
+@pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras"])
 def test_guide_output_matches_tf(name, tmp_path):
     """NumPy API on TensorFlow (ND arrays, type promotion and prefer_float32, broadcasting,
     indexing, NumPy interop, GradientTape / batch_jacobian on ND arrays, tf.function,
-    vectorized_map vs map_fn per-example gradients, devices)."""
+    vectorized_map vs map_fn per-example gradients, devices); Distributed training with Keras
+    (MirroredStrategy on one CPU, TensorBoard / ModelCheckpoint(.weights.h5) /
+    LearningRateScheduler / custom callbacks, load_weights of the latest checkpoint, .keras save
+    and load inside and outside the strategy scope)."""
     check_guide(name, tmp_path)
