@@ -766,7 +766,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         target = _dt.as_dtype(dtype or dtype_hint or default)
         if dtype is None and dtype_hint is not None and default.is_floating and not target.is_floating:
             target = default
-    if src.dtype.kind == "f" and target.is_integer:
+    if src.dtype.kind == "f" and target.is_integer and src.size:   # ([] is numpy's float64)
         if not isinstance(value, (np.ndarray, np.generic)):   # TF: never for Python floats
             raise DTypeConversionError(f"cannot convert {value!r} to a tensor of dtype "
                                        f"{target.name} (a Python float never converts to an "

@@ -325,8 +325,8 @@ _TMP = None
 def compute_gradient(f, x, delta=None):
     """`tf.test.compute_gradient`: (theoretical, numerical) Jacobians of f at the list of
     arguments x, each a tuple with one (f.size, x_i.size) matrix per argument; the numerical one
-    by central differences with step `delta` (TF's default 1e-3 for float32, 1e-7 otherwise is
-    too small for float64 here: 1e-6).
+    by central differences with step `delta`, as TF computes them: the default step 1/1024 is
+    exact in binary, and the difference is taken in f's dtype.
 
     >>> import graphflow as tf
     >>> th, nu = compute_gradient(tf.square, [tf.constant([1., 2.], tf.float64)])
@@ -337,7 +337,7 @@ def compute_gradient(f, x, delta=None):
     theoretical, numerical = [], []
     for i, xi in enumerate(xs):
         base = xi.numpy()
-        d = delta if delta is not None else (1e-3 if base.dtype == np.float32 else 1e-6)
+        d = 1.0 / 1024 if delta is None else delta
         with GradientTape() as tape:
             tape.watch(xi)
             y = f(*xs)
@@ -353,7 +353,7 @@ def compute_gradient(f, x, delta=None):
                 pert[k] += sgn * d
                 args = list(xs)
                 args[i] = to_tensor(pert.reshape(base.shape).astype(base.dtype))
-                cols.append(np.asarray(f(*args).numpy(), np.float64).reshape(-1))
-            num[:, k] = (cols[0] - cols[1]) / (2 * d)
+                cols.append(np.asarray(f(*args).numpy()).reshape(-1))
+            num[:, k] = (cols[0] - cols[1]) / np.asarray(2 * d, cols[0].dtype)
         numerical.append(num)
     return tuple(theoretical), tuple(numerical)

@@ -758,13 +758,17 @@ def where_indices(condition):
     return _dd.where_indices(condition)
 
 
+Unique = collections.namedtuple("Unique", ["y", "idx"])
+
+
 def unique(x, out_idx=_dt.int32, name=None):
-    """(y, idx): the unique values in order of first appearance and each entry's index in y.
+    """(y, idx): the unique values in order of first appearance and each entry's index in y,
+    as TF's namedtuple `Unique`.
 
     >>> y, i = unique(constant([1, 1, 2, 4, 4, 4, 7, 8, 8])); y.numpy(), i.numpy()
     (array([1, 2, 4, 7, 8], dtype=int32), array([0, 0, 1, 2, 2, 2, 3, 4, 4], dtype=int32))
     """
-    return _dd.unique_parts(x, _dt.as_dtype(out_idx).np.name)
+    return Unique(*_dd.unique_parts(x, _dt.as_dtype(out_idx).np.name))
 
 
 # ------------------------------------------------------------------ map_fn

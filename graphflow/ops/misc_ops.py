@@ -15,6 +15,7 @@ array([[ 4,  5,  6,  7],
        [ 8,  9, 10, 11]], dtype=int32)
 """
 import builtins as _builtins
+import collections
 import math
 import time
 
@@ -424,15 +425,19 @@ def tensor_scatter_nd_min(tensor, indices, updates, name=None):
     return _scatter_extreme(tensor, indices, updates, _m.minimum, _seg.unsorted_segment_min)
 
 
+UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
 def unique_with_counts(x, out_idx=_dt.int32, name=None):
-    """(y, idx, count): `unique` plus how often each unique value occurs.
+    """(y, idx, count): `unique` plus how often each unique value occurs, as TF's namedtuple
+    `UniqueWithCounts`.
 
     >>> y, i, c = unique_with_counts(constant([1, 1, 2, 4, 4, 4, 7, 8, 8])); c.numpy()
     array([2, 1, 3, 1, 2], dtype=int32)
     """
     y, idx = _a.unique(x, out_idx)
-    n = y.shape[0]
-    return y, idx, _seg.unsorted_segment_sum(_m.ones_like(idx), idx, n)
+    # bincount of idx has exactly len(y) bins; traced, that length is a run-time dim
+    return UniqueWithCounts(y, idx, _seg.bincount(idx, dtype=idx.dtype))
 
 
 def identity_n(input, name=None):   # noqa: A002

@@ -1,0 +1,74 @@
+"""Session 12's probes of TF programs graphflow was not written against: each test is a
+difference from TF 2.21's behaviour that a probe found (values printed by TF in comments)."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import graphflow as tf
+
+
+def test_unique_results_are_tf_namedtuples():
+    u = tf.unique(tf.constant([1, 1, 2]))
+    assert type(u).__name__ == "Unique" and u.y.numpy().tolist() == [1, 2]
+    assert u.idx.numpy().tolist() == [0, 0, 1]
+    c = tf.unique_with_counts(tf.constant([3., 3., 1., 5., 5., 5.]))
+    assert type(c).__name__ == "UniqueWithCounts"
+    assert c.y.numpy().tolist() == [3., 1., 5.] and c.count.numpy().tolist() == [2, 1, 3]
+    assert c.count.dtype == tf.int32
+
+
+def test_unique_with_counts_traced_has_run_time_length():
+    @tf.function
+    def f(x):
+        return tf.unique_with_counts(x, out_idx=tf.int64)
+
+    y, idx, count = f(tf.constant([3, 3, 1, 5, 5, 5]))   # was: TypeError converting None
+    assert y.numpy().tolist() == [3, 1, 5] and idx.numpy().tolist() == [0, 0, 1, 2, 2, 2]
+    assert count.numpy().tolist() == [2, 1, 3] and count.dtype == tf.int64
+    y, idx, count = f(tf.constant([7, 8, 9, 7]))
+    assert count.numpy().tolist() == [2, 1, 1]
+
+
+def test_empty_python_list_converts_to_any_dtype():
+    # TF: tf.constant([], tf.int32) -> tf.Tensor([], shape=(0,), dtype=int32)
+    assert tf.constant([], tf.int32).shape == (0,) and tf.constant([], tf.int32).dtype == tf.int32
+    assert tf.constant([[], []], tf.int64).shape == (2, 0)
+    assert tf.unique_with_counts(tf.constant([], tf.int32)).count.shape == (0,)
+    with pytest.raises(Exception, match="Python float"):
+        tf.constant([1.5], tf.int32)
+
+
+def test_compute_gradient_takes_tf_step_and_precision():
+    # TF 2.21: delta 1/1024 (exact in binary), differences in f's dtype
+    _, n = tf.test.compute_gradient(lambda x: tf.stack([x[0] * x[1], x[2]]),
+                                    [tf.constant([1., 2., 3.])])
+    np.testing.assert_array_equal(n[0], [[2., 1., 0.], [0., 0., 1.]])
+    _, n = tf.test.compute_gradient(lambda x: x ** 3, [tf.constant([2., 3.])])
+    np.testing.assert_allclose(np.diag(n[0]), [12., 27.000977], rtol=0, atol=1e-6)
+    _, n = tf.test.compute_gradient(lambda x: x ** 3, [tf.constant([2., 3.], tf.float64)])
+    np.testing.assert_allclose(np.diag(n[0]), [12 + 2 ** -20, 27 + 2 ** -20], rtol=1e-12)
+
+
+def test_ops_do_not_warn_on_inf_or_nan_results():
+    # pytest resets warning filters around each test, so check a fresh interpreter where
+    # every warning is an error: graphflow's import-time filter must keep its ops silent
+    code = """if True:
+        import numpy as np, warnings
+        import graphflow as tf
+        x = tf.Variable([1., 2.])
+        with tf.GradientTape() as t:
+            y = tf.sqrt(x - 1.)
+        g = t.gradient(y, x).numpy()
+        assert np.isinf(g[0]) and np.isclose(g[1], 0.5)
+        assert np.isneginf(tf.math.log(tf.constant(0.)).numpy())
+        try:                      # the user's own numpy calls still warn
+            np.log(np.zeros(1))
+        except RuntimeWarning:
+            print("user-warns")
+    """
+    r = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", code],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "user-warns"
