@@ -62,7 +62,9 @@ CALL_HOOKS = []
 #: Visualizer entry point(s) `visualize(concrete_function, path=None, **kw) -> page` (graphflow.viz
 #: adds its own on import); `ConcreteFunction.visualize` and `_repr_html_` use the last one.
 VISUALIZERS = []
-RETRACE_WARN_AFTER = 3
+# TF's frequent-retracing warning: when 5 of the last 10 calls traced, at most twice per function
+# (get_concrete_function's traces do not count, as in TF)
+RETRACE_WARN_TRACES, RETRACE_WARN_CALLS, RETRACE_WARN_MAX = 5, 10, 2
 
 
 def run_functions_eagerly(run_eagerly):
@@ -466,6 +468,9 @@ class Function:
         self._fast = {}
         self._keys = []
         self._log = []
+        self._calls = 0          # calls so far (the retrace warning's window)
+        self._traced_at = []     # the call number of each recent trace made by a call
+        self._warned = 0
         self._bound = {}
         self._lock = threading.RLock()
         functools.update_wrapper(self, python_function)
@@ -660,6 +665,7 @@ class Function:
         return None, ""
 
     def __call__(self, *args, **kwargs):
+        self._calls += 1
         st = _state.current()
         if CONFIG.run_functions_eagerly or st.graph is not None:
             return self._fn(*args, **kwargs)   # nested in a trace: inline into the outer graph
@@ -678,14 +684,14 @@ class Function:
                 cf = self._fast.get(fk)
                 if cf is not None:
                     return cf._call_flat(nk[1])
-        cf, ba = self._lookup(args, kwargs)
+        cf, ba = self._lookup(args, kwargs, counted=True)
         leaves = [x for x in flatten(list(ba.arguments.values()))[0]
                   if isinstance(x, (Tensor, np.ndarray))]
         if fk is not None and len(self._fast) < 256:
             self._fast[fk] = cf
         return cf._call_flat([_host_array(x) for x in leaves])
 
-    def _lookup(self, args, kwargs):
+    def _lookup(self, args, kwargs, counted=False):
         """(ConcreteFunction for these arguments, traced now if new; their bound arguments)."""
         if self.input_signature is not None:
             args, kwargs = self._apply_signature(args, kwargs)
@@ -702,7 +708,7 @@ class Function:
                             break
                     else:
                         relaxed, note = self._relax(key) if self.reduce_retracing else (None, "")
-                        cf = self._trace(ba, relaxed or key, note)
+                        cf = self._trace(ba, relaxed or key, note, counted)
                     if cf is not self._cache.get(key):
                         if len(self._alias) > 1024:
                             self._alias.clear()
@@ -814,16 +820,16 @@ class Function:
                         "instead of passing it, or reuse the same one")
         return "; ".join(tips)
 
-    def _trace(self, ba, key, note=""):
+    def _trace(self, ba, key, note="", counted=False):
         # no cyclic collections while tracing and planning: the new objects (nodes, attrs, the
         # plan) are not garbage (~15 collections, ~3 ms of the MLP step's ~40 ms warm first call)
         paused = PausedGC()
         try:
-            return self._trace_paused(ba, key, note)
+            return self._trace_paused(ba, key, note, counted)
         finally:
             paused.end()
 
-    def _trace_paused(self, ba, key, note):
+    def _trace_paused(self, ba, key, note, counted):
         caller = _graph.user_source()
         why = self._explain(key, caller) + (f"; {note}" if note else "")
         t0 = time.perf_counter()
@@ -854,13 +860,25 @@ class Function:
         self._cache[key] = cf
         self._keys.append(key)
         self._log.append(why)
-        if len(self._keys) > RETRACE_WARN_AFTER:
+        if counted and self._frequent_tracing():
             tip = self._suggest(key)
-            warnings.warn(f"{self.name} has been traced {len(self._keys)} times. {why}."
+            warnings.warn(f"{len(self._traced_at)} out of the last "
+                          f"{min(self._calls, RETRACE_WARN_CALLS)} calls to {self.name} triggered "
+                          f"retracing ({self.name} has been traced {len(self._keys)} times). {why}."
                           + (f" Suggestion: {tip}." if tip else "")
                           + " Use input_signature or reduce_retracing=True to limit retracing.",
                           stacklevel=5)   # _trace_paused < _trace < _lookup < __call__ < user
         return cf
+
+    def _frequent_tracing(self):
+        """Record a call's trace; True when TF would warn of frequent retracing now."""
+        self._traced_at.append(self._calls)
+        while self._traced_at and self._traced_at[0] <= self._calls - RETRACE_WARN_CALLS:
+            self._traced_at.pop(0)
+        if len(self._traced_at) >= RETRACE_WARN_TRACES and self._warned < RETRACE_WARN_MAX:
+            self._warned += 1
+            return True
+        return False
 
     def _trace_once(self, ba, key, allow_create):
         """Run the Python function on symbolic arguments: (builder, output leaves, their

@@ -125,8 +125,7 @@ def test_python_scalars_are_part_of_the_signature():
     assert f.experimental_get_tracing_count() == 2 and calls == [2, 3]
     # 2 and 2.0 are different Python values (types), True is not 1
     f(x, 2.0)
-    with pytest.warns(UserWarning, match="traced 4 times"):
-        f(x, True)
+    f(x, True)
     assert f.experimental_get_tracing_count() == 4
     # the constant is baked into the graph
     cf = f.get_concrete_function(x, 3)
@@ -166,10 +165,11 @@ def test_retrace_log_names_argument_old_new_value_and_caller():
     second = line_of_caller(1)
     f(tf.constant([1., 2., 3.]), 3.0)
     third = line_of_caller(1)
-    with pytest.warns(UserWarning, match="tensor shapes and dtypes"):
-        f(tf.constant([1., 2., 3.], tf.float64), 3.0)
+    f(tf.constant([1., 2., 3.], tf.float64), 3.0)
+    with pytest.warns(UserWarning, match="tensor shapes and dtypes"):   # the 5th trace warns
+        f(tf.constant([1., 2., 3.], tf.float16), 3.0)
     log = f.retrace_log()
-    assert len(log) == 4
+    assert len(log) == 5
     assert "first trace" in log[0] and first in log[0]
     assert "`scale`" in log[1] and "2.0" in log[1] and "3.0" in log[1] and second in log[1]
     assert "`x`" in log[2] and "float32[2]" in log[2] and "float32[3]" in log[2] and third in log[2]
@@ -185,15 +185,31 @@ def test_repeated_retracing_warns_naming_the_argument():
     x = tf.constant(1.)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for i in range(function_mod.RETRACE_WARN_AFTER):
+        for i in range(function_mod.RETRACE_WARN_TRACES - 1):   # TF: 5 of the last 10 calls
             f(x, i)
     with pytest.warns(UserWarning) as rec:
         f(x, 99)
     msg = str(rec[0].message)
-    assert "`step`" in msg and "99" in msg and "traced 4 times" in msg
+    assert "`step`" in msg and "99" in msg and "traced 5 times" in msg
+    assert "5 out of the last 5 calls" in msg
     assert "Python numbers as tensors" in msg            # the tip fits what changed
     assert "tensor shapes" not in msg
     assert rec[0].filename == __file__                   # points at the caller
+
+
+def test_retrace_warning_follows_tfs_window_and_limit():
+    f = tf.function(lambda x: x + 1)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        for n in range(1, 41):             # a new shape every 3rd call: 4 of any 10 calls trace
+            f(tf.ones((n // 3 + 1,)))
+        assert not [m for m in w if "retracing" in str(m.message)]
+        for spec_n in range(10, 20):       # get_concrete_function's traces never count
+            f.get_concrete_function(tf.TensorSpec((spec_n,)))
+        assert not [m for m in w if "retracing" in str(m.message)]
+        for n in range(100, 120):          # every call traces: warned twice, then quiet
+            f(tf.ones((n,)))
+    assert len([m for m in w if "retracing" in str(m.message)]) == 2
 
 
 def test_argument_structure_is_part_of_the_signature():
@@ -856,9 +872,10 @@ def test_failed_gradient_trace_leaves_no_adjoint_tag_behind():
     def f(x):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            # (a loop body drawing random numbers has no gradient: the trace fails)
+            # (a cond in a loop body drawing random numbers has no gradient: the trace fails)
             y = tf.while_loop(lambda v: tf.reduce_sum(v) < 10.,
-                              lambda v: v * 2. + tf.random.uniform([1]), x)
+                              lambda v: tf.cond(v[0] > 0., lambda: v * 2. + tf.random.uniform([1]),
+                                                lambda: v * 3.), x)
         return tape.gradient(y, x)
     with pytest.raises(NotImplementedError, match="while_loop"):
         f(tf.constant([1.]))
