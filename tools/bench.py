@@ -11,9 +11,10 @@ Comparing within one run keeps the numbers meaningful on a loaded machine (see
     python tools/bench.py --quick --peers # then the same workloads in PyTorch/JAX/TF, if installed
 
 Adding a workload: write `def my_workload(cfg): ... return gf_seconds, base_seconds` (use
-`measure(fn, cfg)` for both sides) and register it with `@workload("name", target_ratio)`.
-The numpy inputs, baselines and `measure` live in tools/np_workloads.py, shared with
-tools/bench_peers.py.
+`paired(fn, baseline, cfg)`: their repeats alternate) and register it with
+`@workload("name", target_ratio)`.
+The numpy inputs, baselines and the timing (`measure_pair`) live in tools/np_workloads.py,
+shared with tools/bench_peers.py.
 A workload without a numpy baseline returns `None` as baseline_seconds; its target is then an
 absolute time in seconds.
 """
@@ -34,8 +35,8 @@ if _TOOLS not in sys.path:      # np_workloads, bench_peers
 import graphflow as tf  # noqa: E402
 import tf_steps  # noqa: E402
 from np_workloads import (Config, chain_grad2_ref, chain_grad_ref, chain_input,  # noqa: E402
-                          conv_init, lstm_init, measure, mlp_init, np_chain, np_conv_step,
-                          np_lstm_step, np_mlp_step, numpy_add_2x2)
+                          conv_init, lstm_init, measure_pair, mlp_init, np_chain,
+                          np_conv_step, np_lstm_step, np_mlp_step, numpy_add_2x2)
 from np_workloads import CONV_FWD, conv_fwd_init, np_conv2d_ref, same_pads  # noqa: E402
 
 #: name -> (fn(cfg) -> (graphflow_seconds, baseline_seconds or None), target)
@@ -57,7 +58,7 @@ def eager_add_2x2(cfg):
     a = tf.ones((2, 2))
     b = tf.fill((2, 2), 2.0)
     assert (a + b).numpy().tolist() == [[3.0, 3.0], [3.0, 3.0]]
-    return measure(lambda: a + b, cfg), measure(numpy_add_2x2(), cfg)
+    return paired(lambda: a + b, numpy_add_2x2(), cfg)
 
 
 @workload("eager_tape_square", 50.0)
@@ -73,7 +74,13 @@ def eager_tape_square(cfg):
         return t.gradient(y, v)
 
     assert float(step()) == 6.0
-    return measure(step, cfg), measure(numpy_add_2x2(), cfg)
+    return paired(step, numpy_add_2x2(), cfg)
+
+
+def paired(fn, base, cfg):
+    """(seconds per call of fn, of its baseline): medians of alternating repeats (np_workloads'
+    `measure_pair`), so that a load change between them does not skew the row's ratio."""
+    return measure_pair(fn, base, cfg)[:2]
 
 
 # ------------------------------------------------------------------------------ numba backend
@@ -101,7 +108,7 @@ def _chain_workload(cfg, fn, check=None):
     if check is not None:
         ref = check(x.astype(np.float64))
         np.testing.assert_allclose(out, ref, rtol=2e-4, atol=2e-4 * np.abs(ref).max())
-    return measure(lambda: f(xt), cfg), measure(lambda: np_chain(x), cfg)
+    return paired(lambda: f(xt), lambda: np_chain(x), cfg)
 
 
 @workload("chain_fwd_4M", 0.20)
@@ -155,7 +162,7 @@ def mlp_step(cfg):
     second = float(step(xt, yt))
     ref2 = float(np_mlp_step(ref_ws, ref_bs, x, y))
     assert abs(second - ref2) <= 1e-4 * max(1.0, abs(ref2)), (second, ref2)
-    return measure(lambda: step(xt, yt), cfg), measure(lambda: np_mlp_step(ws, bs, x, y), cfg)
+    return paired(lambda: step(xt, yt), lambda: np_mlp_step(ws, bs, x, y), cfg)
 
 
 @workload("mlp_step_varying_batch", 0.90)
@@ -188,8 +195,7 @@ def mlp_step_varying_batch(cfg):
           f"{(time.perf_counter() - t0) / n * 1e6:.2f} us per call", file=sys.stderr)
     cyc = itertools.cycle(batches)
     npb = itertools.cycle([(xt.numpy(), yt.numpy()) for xt, yt in batches])
-    return (measure(lambda: f(*next(cyc)), cfg),
-            measure(lambda: np_mlp_step(ws, bs, *next(npb)), cfg))
+    return paired(lambda: f(*next(cyc)), lambda: np_mlp_step(ws, bs, *next(npb)), cfg)
 
 
 _FIRST_CALL_CHILD = r"""
@@ -440,8 +446,7 @@ def mlp_numpy_executor(cfg):
     xt, yt = tf.constant(x), tf.constant(y)
     graph_step = tf.function(step.python_function, jit_compile=False)
     graph_step(xt, yt)
-    return (measure(lambda: graph_step(xt, yt), cfg),
-            measure(lambda: step.python_function(xt, yt), cfg))
+    return paired(lambda: graph_step(xt, yt), lambda: step.python_function(xt, yt), cfg)
 
 
 def make_conv_step(ws, lr=0.01):
@@ -462,7 +467,7 @@ def conv_step(cfg):
     _wait_compiled()
     ref = float(np_conv_step(ref_ws, x, y))
     assert abs(first - ref) <= 1e-4 * max(1.0, abs(ref)), (first, ref)
-    return measure(lambda: step(xt, yt), cfg), measure(lambda: np_conv_step(ws, x, y), cfg)
+    return paired(lambda: step(xt, yt), lambda: np_conv_step(ws, x, y), cfg)
 
 
 def make_lstm_step(k, rk, bias, features, lr=0.01):
@@ -490,8 +495,7 @@ def lstm_step(cfg):
     assert abs(first - want) <= 1e-4 * max(1.0, abs(want)), (first, want)
     second, want2 = float(step(xt, yt)), float(np_lstm_step(*ref, x, y))
     assert abs(second - want2) <= 1e-4 * max(1.0, abs(want2)), (second, want2)
-    return measure(lambda: step(xt, yt), cfg), measure(lambda: np_lstm_step(k, rk, bias, x, y),
-                                                       cfg)
+    return paired(lambda: step(xt, yt), lambda: np_lstm_step(k, rk, bias, x, y), cfg)
 
 
 def _conv_fwd_workload(cfg, name):
@@ -611,7 +615,7 @@ def _ratio_workload(cfg, gf_fn, np_fn, *arrays, rtol=2e-4):
     want = want if isinstance(want, (list, tuple)) else [want]
     for a, b in zip(got, want):
         np.testing.assert_allclose(np.asarray(a), b, rtol=rtol, atol=rtol * np.abs(b).max())
-    return measure(lambda: f(*targs), cfg), measure(lambda: np_fn(*arrays), cfg)
+    return paired(lambda: f(*targs), lambda: np_fn(*arrays), cfg)
 
 
 def _rows():

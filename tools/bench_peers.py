@@ -22,18 +22,16 @@ import argparse
 import importlib.util
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
-import timeit
 
 import numpy as np
 
 _TOOLS = os.path.dirname(os.path.abspath(__file__))
 if _TOOLS not in sys.path:      # np_workloads (numpy only: a child never imports graphflow)
     sys.path.insert(0, _TOOLS)
-from np_workloads import (CHAIN_REFS, Config, calibrate, chain_input, mlp_init,  # noqa: E402
+from np_workloads import (CHAIN_REFS, Config, chain_input, measure_pair, mlp_init,  # noqa: E402
                           np_chain, np_mlp_step, numpy_add_2x2)
 from np_workloads import conv_init, np_conv_step  # noqa: E402
 from np_workloads import CONV_FWD, conv_fwd_init, np_conv2d_ref, same_pads  # noqa: E402
@@ -54,22 +52,6 @@ PEERS = {
 
 THREADS = 2
 _TAG = "PEER_RESULT "
-
-
-# ------------------------------------------------------------------------ timing
-def measure_pair(fn, base, cfg):
-    """(median s/call of fn, median s/call of base, median of the per-repeat ratios).
-
-    Like np_workloads' `measure` for both sides, but the repeats of `fn` and of its numpy baseline
-    alternate, so a load change on the shared machine hits both sides of a ratio alike."""
-    tf_, tb = timeit.Timer(fn), timeit.Timer(base)
-    nf, nb = calibrate(tf_, cfg), calibrate(tb, cfg)
-    fs, bs = [], []
-    for _ in range(cfg.repeats):
-        fs.append(tf_.timeit(nf) / nf)
-        bs.append(tb.timeit(nb) / nb)
-    return (statistics.median(fs), statistics.median(bs),
-            statistics.median(f / b for f, b in zip(fs, bs)))
 
 
 # ------------------------------------------------------------------------ per-framework builders

@@ -37,6 +37,22 @@ def measure(fn, cfg):
     return statistics.median(times) / number
 
 
+def measure_pair(fn, base, cfg):
+    """(median s/call of fn, median s/call of base, median of the per-repeat ratios).
+
+    Like `measure` for both sides, but the repeats of `fn` and of its baseline alternate, so a
+    load change on the shared machine (other processes starting or stopping between the two
+    timings) hits both sides of a ratio alike."""
+    tf_, tb = timeit.Timer(fn), timeit.Timer(base)
+    nf, nb = calibrate(tf_, cfg), calibrate(tb, cfg)
+    fs, bs = [], []
+    for _ in range(cfg.repeats):
+        fs.append(tf_.timeit(nf) / nf)
+        bs.append(tb.timeit(nb) / nb)
+    return (statistics.median(fs), statistics.median(bs),
+            statistics.median(f / b for f, b in zip(fs, bs)))
+
+
 # ------------------------------------------------------------------------------ eager_* baseline
 def numpy_add_2x2():
     """The baseline of the eager rows: numpy's a + b on two 2x2 float32 arrays, as a callable."""
