@@ -72,3 +72,23 @@ def test_ops_do_not_warn_on_inf_or_nan_results():
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip() == "user-warns"
+
+
+def test_keras_variables_print_and_take_dtypes_as_keras3():
+    from graphflow import keras
+    v = keras.Variable(0.01, dtype="float32", name="lr")
+    assert repr(v) == "<Variable path=lr, shape=(), dtype=float32, value=0.009999999776482582>"
+    m = keras.Variable(np.ones((2, 2), "float32"), name="m")
+    assert repr(m) == "<Variable path=m, shape=(2, 2), dtype=float32, value=[[1. 1.]\n [1. 1.]]>"
+    assert keras.Variable(np.ones((2,))).dtype == tf.float64    # the value's dtype without dtype=
+    assert keras.Variable(3).dtype == tf.int32
+    a, b = keras.Variable(1.), keras.Variable(2.)                 # auto names are unique
+    assert a.path != b.path and a.path.startswith("variable")
+    d = keras.layers.Dense(2, name="dd")
+    d.build((None, 3))
+
+    @tf.function
+    def f():
+        assert repr(d.bias) == "<Variable path=dd/bias, shape=(2,), dtype=float32>"
+        return d.bias + 1.
+    f()

@@ -49,15 +49,19 @@ def Variable(initializer, shape=None, dtype=None, trainable=True, autocast=True,
     (array([1., 1.], dtype=float32), 'scale')
     """
     from .. import dtypes as _dt
-    dt = _dt.as_dtype(dtype or "float32")
+    from ..tensor import convert_to_tensor
     if callable(initializer) or isinstance(initializer, (str, dict)):
         if shape is None:
             raise ValueError("keras.Variable: an initializer needs a `shape`")
+        dt = _dt.as_dtype(dtype or "float32")
         init = initializers.get(initializer)
         value = lambda: init(tuple(shape), dtype=dt)   # noqa: E731
-    else:
-        value = _np.asarray(getattr(initializer, "numpy", lambda: initializer)(), dt.np)
-    return _KerasVariable(value, trainable=trainable, name=name or "variable", dtype=dt)
+    else:   # a value: without `dtype`, its own (a float64 array stays float64, as Keras 3)
+        value = convert_to_tensor(initializer)
+        dt = _dt.as_dtype(dtype) if dtype is not None else value.dtype
+        value = _np.asarray(value.numpy(), dt.np)
+    return _KerasVariable(value, trainable=trainable, name=name or layers.unique_name("variable"),
+                          dtype=dt)
 
 
 def _clear_session(free_memory=True):

@@ -147,6 +147,14 @@ class KerasVariable(Variable):
     def path(self):
         return self._name
 
+    def __repr__(self):   # Keras 3's (no value while tracing)
+        value = ""
+        if _state.current().graph is None:
+            v = np.asarray(self.numpy())
+            value = f", value={v.item() if v.ndim == 0 else v}"
+        return (f"<Variable path={self.path}, shape={tuple(self.shape)}, "
+                f"dtype={self.dtype.name}{value}>")
+
     def _read(self):
         # inside a mixed-precision layer's call a float weight reads as the compute dtype
         # (Keras 3's autocasting); the cast is an op, so gradients reach the stored value
