@@ -19,8 +19,16 @@ the chunk pool) ("one thread" = `SINGLE_BLAS` and `parallel.ONE_THREAD`):
     all-cores steps, and kept the plan on one thread at ~26 ms);
   * every `interval` calls one call tries the other mode. When that makes the other mode's cost
     less than `MARGIN` x the current one's, the plan switches. A slow trial doubles the interval
-    (up to `MAX_INTERVAL`), so trials of a losing mode cost ever less; a fast trial of a mode
-    whose older calls were slow keeps it (its window fills with calls of the conditions now);
+    (up to `MAX_INTERVAL`, and no further than the interval at which the losing trials cost
+    `TRIAL_BUDGET` of the time: a mode that loses by little is tried often), so trials of a
+    losing mode cost ever less. A trial faster than the current mode and than most of its own
+    mode's older calls (e.g. the load that made the plan leave it has gone) is repeated on the
+    next call, and so on while they stay fast: within `WINDOW` calls the mode's window holds
+    only calls of the conditions now and the plan switches (each of these calls was faster
+    than the current mode's). In a simulation (all cores 5 ms under load, one thread 2 ms,
+    then all cores 1.2 ms without it) the plan had taken ~2,500 calls to follow, the first 500
+    calls after the load 1.66x the best mode's time (now 1.16x). A slow trial ends the run, and
+    a mode with rare long stalls (its typical call is fast) starts none;
   * when the current mode's cost rises above the other's / `MARGIN` (the load changed) the plan
     switches back; right after a winning trial that counts as a lost trial (the interval
     doubles), else trials start again every `FIRST_INTERVAL` calls.
@@ -66,6 +74,9 @@ MAX_INTERVAL = 1024
 MARGIN = 0.85
 #: recent calls per mode whose mean is the mode's cost
 WINDOW = 16
+#: losing trials cost at most about this fraction of the time (the interval stops doubling
+#: there): a mode that loses by a little is tried often, so a change of conditions is seen soon
+TRIAL_BUDGET = 0.01
 
 
 def busy():
@@ -91,7 +102,7 @@ class BlasChoice:
 
     __slots__ = ("single", "times", "calls", "next_trial", "interval", "phase", "trials",
                  "switches", "fixed", "entered", "entered_by_trial", "busy", "skipped",
-                 "warmup", "seeded")
+                 "warmup", "seeded", "rerun")
 
     def __init__(self, busy=busy):
         self.fixed = _setting()
@@ -108,6 +119,7 @@ class BlasChoice:
         # starting, first-touch scratch): left out of the cost once a later call is there
         self.warmup = {False: True, True: True}
         self.calls = 0
+        self.rerun = False          # in a run of fast trials (retried on each call)
         self.interval = FIRST_INTERVAL
         self.next_trial = None
         self.entered, self.entered_by_trial = 0, False
@@ -176,12 +188,19 @@ class BlasChoice:
             return
         if single != self.single:            # a trial of the other mode
             self.trials += 1
+            fast = seconds < MARGIN * self.cost(self.single)
             if self.cost(single) < MARGIN * self.cost(self.single):
                 self._switch(by_trial=True)
-            # a fast trial of a mode whose older calls were slow keeps the interval (the
-            # conditions may have changed, e.g. the load went away, or it was luck)
-            elif seconds >= MARGIN * self.cost(self.single):
-                self.interval = min(MAX_INTERVAL, self.interval * 2)
+            elif fast and (self.rerun or seconds < MARGIN * self._typical(single)):
+                # faster than the current mode and than most of this mode's older calls: the
+                # conditions may have changed (e.g. the load went away), or it was luck - the
+                # next call tries it again, and so on while it stays fast
+                self.rerun = True
+                self.next_trial = self.calls
+                return
+            elif not fast:
+                self.interval = min(MAX_INTERVAL, self.interval * 2, self._budget())
+            self.rerun = False
             self.next_trial = self.calls + self.interval
         elif self.cost(not single) < MARGIN * self.cost(single):
             # this mode got slower than the other (e.g. the load changed)
@@ -193,6 +212,7 @@ class BlasChoice:
 
     def _switch(self, by_trial):
         self.single = not self.single
+        self.rerun = False
         self.switches += 1
         self.entered, self.entered_by_trial = self.calls, by_trial
 
@@ -203,6 +223,19 @@ class BlasChoice:
         if self.warmup[single] and len(ts) > 1:
             ts = ts[1:]
         return sum(ts) / len(ts) if ts else float("inf")
+
+    def _budget(self):
+        """Calls between trials at which the trials of the other mode, at the costs measured,
+        cost TRIAL_BUDGET of the time (at least FIRST_INTERVAL)."""
+        cur, other = self.cost(self.single), self.cost(not self.single)
+        if not other < float("inf") or cur <= 0:
+            return MAX_INTERVAL
+        return max(FIRST_INTERVAL, int((other - cur) / (TRIAL_BUDGET * cur)) + 1)
+
+    def _typical(self, single):
+        """The median of the mode's older calls (before the latest): what most of them took."""
+        ts = sorted(self.times[single][:-1])
+        return ts[len(ts) // 2] if ts else float("inf")
 
     def describe(self):
         """One line for the plan report."""
