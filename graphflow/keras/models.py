@@ -24,6 +24,7 @@ from .. import dtypes as _dt
 from .. import state as _state
 from ..distribute import strategy as _ds
 from ..function import function as _tf_function
+from ..ops import math_ops as _math
 from ..ops import random_ops as _r
 from ..ops import shape_ops as _s
 from ..shapes import Dim
@@ -463,6 +464,27 @@ def adjust_input_rank(x, ref_shape):
         return _s.squeeze(x, [-1])
     return x
 
+def convert_to_input_dtype(x, ref_dtype):
+    """Keras 3's Functional._convert_inputs_to_tensors: numeric data reaches the model in its
+    Input's dtype (int64 numpy features into a float32 `Input`, float64 into an int32 one);
+    strings, booleans and composite values pass as given.
+
+    >>> import numpy as np
+    >>> convert_to_input_dtype(np.array([1, 2]), _dt.float32).dtype
+    dtype('float32')
+    """
+    if ref_dtype is None or not (ref_dtype.is_floating or ref_dtype.is_integer):
+        return x
+    if isinstance(x, (Tensor, Variable)):
+        dt = x.dtype
+        if dt != ref_dtype and (dt.is_floating or dt.is_integer):
+            return _math.cast(x, ref_dtype)
+        return x
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iuf" and x.dtype != ref_dtype.as_numpy_dtype:
+        return x.astype(ref_dtype.as_numpy_dtype)
+    return x
+
+
 def _arg_masks(node, masks, given):
     """Keras 3's rule for a call parameter `<name>_mask` on a functional node: the mask
     tracked for the call's tensor argument `<name>`, unless passed (layers.arg_masks)."""
@@ -709,7 +731,8 @@ class Model(Layer):
             vals = flatten(inputs)[0]
         if len(vals) != len(in_leaves):
             raise ValueError(f"model {self.name} expects {len(in_leaves)} inputs, got {len(vals)}")
-        vals = [adjust_input_rank(v, k.shape) for v, k in zip(vals, in_leaves)]
+        vals = [adjust_input_rank(convert_to_input_dtype(v, k.dtype), k.shape)
+                for v, k in zip(vals, in_leaves)]
         values = {id(k): v for k, v in zip(in_leaves, vals)}
         masks = {}   # Keras masking along single-tensor edges: id(KerasTensor) -> mask
         for node in self._fn_nodes:
@@ -1122,7 +1145,7 @@ class Model(Layer):
         return self._fns.get("predict", (None, None))[1]
 
     # ---- preparation ------------------------------------------------------------------
-    def _prepare(self, x, y, n_probe=2):
+    def _prepare(self, x, y, n_probe=2, batch_size=None):
         """Before tracing: build the model eagerly (on a couple of samples), resolve the
         compiled metrics against real shapes, and create the optimizer's slots."""
         probe = None
@@ -1132,7 +1155,13 @@ class Model(Layer):
             self.built = all(l.built for l in self._flatten_layers(include_self=False))
         elif not self.built or (self.compiled_metrics is not None and
                                 not self.compiled_metrics.built):
-            probe = self(_take(x, slice(0, n_probe)), training=False)
+            try:
+                probe = self(_take(x, slice(0, n_probe)), training=False)
+            except Exception:
+                # a model that runs on whole batches only (one reshaping to a fixed number of
+                # tokens per batch): probed on the first batch, as Keras 3 builds on one
+                n_probe = batch_size
+                probe = self(_take(x, slice(0, n_probe)), training=False)
         if self.compiled_metrics is not None and not self.compiled_metrics.built and y is not None:
             self.compiled_metrics.build(_take(y, slice(0, n_probe)), probe)
         if self.optimizer is not None:
@@ -1196,7 +1225,7 @@ class Model(Layer):
                    _take(sw, slice(split, None)))
             x, y, sw = _take(x, slice(0, split)), _take(y, slice(0, split)), _take(sw, slice(0, split))
             n = split
-        self._prepare(x, y)
+        self._prepare(x, y, batch_size=batch_size)
         train_fn = self.make_train_function()
         if ds is not None:
             steps = _dataset_steps(ds, steps_per_epoch)
@@ -1280,7 +1309,7 @@ class Model(Layer):
             n = _num_samples(x, y, sw)
             total = math.ceil(n / batch_size) if steps is None else \
                 min(math.ceil(n / batch_size), steps)
-        self._prepare(x, y)
+        self._prepare(x, y, batch_size=batch_size)
         test_fn = self.make_test_function()
         # fit's validation passes its own CallbackList: the fit callbacks see on_test_* (Keras 3)
         cb = callbacks if isinstance(callbacks, _cb.CallbackList) else \
