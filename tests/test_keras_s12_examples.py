@@ -272,3 +272,40 @@ def test_switch_transformer_fits_with_a_fixed_token_count_and_its_router_loss():
     ce = -np.mean(np.log(probs.numpy()[np.arange(SWITCH_BATCH), yb]))
     np.testing.assert_allclose(loss, ce + float(aux), rtol=1e-5)
     assert float(aux) >= 1.0 - 1e-6     # E * sum(density * proxy) / E: 1 when balanced
+
+
+# ---- "Image classification with modern MLP models" (FNet block) --------------------------------
+class FNetLayer(layers.Layer):
+    def __init__(self, num_patches, embedding_dim, dropout_rate, *args, **kwargs):
+        super(FNetLayer, self).__init__(*args, **kwargs)
+        self.ffn = keras.Sequential([layers.Dense(units=embedding_dim),
+                                     layers.Activation("gelu"),     # (was tfa.layers.GELU)
+                                     layers.Dropout(rate=dropout_rate),
+                                     layers.Dense(units=embedding_dim)])
+        self.normalize1 = layers.LayerNormalization(epsilon=1e-6)
+        self.normalize2 = layers.LayerNormalization(epsilon=1e-6)
+
+    def call(self, inputs):
+        x = tf.cast(tf.signal.fft2d(tf.cast(inputs, dtype=tf.dtypes.complex64)),
+                    dtype=tf.dtypes.float32)
+        x = x + inputs
+        x = self.normalize1(x)
+        x_ffn = self.ffn(x)
+        x = x + x_ffn
+        return self.normalize2(x)
+
+
+def test_fnet_block_keeps_the_real_part_of_its_fourier_transform_silently():
+    """The MLP-models example's FNet block casts fft2d's complex result to float32: TF keeps
+    the real part without a warning (numpy's astype warned ComplexWarning on every call)."""
+    import warnings
+    x = np.random.RandomState(0).normal(size=(2, 4, 8)).astype("float32")
+    layer = FNetLayer(4, 8, 0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = layer(x).numpy()
+    f = np.fft.fft2(x).real + x
+    f = (f - f.mean(-1, keepdims=True)) / np.sqrt(f.var(-1, keepdims=True) + 1e-6)
+    h = layer.ffn(f).numpy() + f
+    want = (h - h.mean(-1, keepdims=True)) / np.sqrt(h.var(-1, keepdims=True) + 1e-6)
+    np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-4)

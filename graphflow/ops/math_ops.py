@@ -245,7 +245,14 @@ def _cast_vjp(i, o, g, dtype):
     return [None]
 
 
-CAST = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_rule, _cast_vjp, kind=ELEMENTWISE, arity=1, jvp=LINEAR,
+def _cast_impl(x, dtype):
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        x = x.real   # TF keeps the real part, silently (numpy warns ComplexWarning)
+    return x.astype(dtype)
+
+
+CAST = defop("cast", _cast_impl, _cast_rule, _cast_vjp, kind=ELEMENTWISE, arity=1, jvp=LINEAR,
              dim_value=lambda a: a)
 
 
