@@ -1009,6 +1009,28 @@ def where_chain(cfg):
     return _ratio_workload(cfg, gf, ref, x, k)
 
 
+@workload("cumprod_grad_4096x256", 0.9)
+def cumprod_grad(cfg):
+    """tf.math.cumprod(x, axis=1) on (4096, 256) and the gradient of sum(cumprod * w) (one scan
+    kernel each way; was an unrolled slice/multiply chain: 4.9 s a call) vs numpy's cumprod and
+    its division-based gradient."""
+    rng = np.random.default_rng(12)
+    x = rng.uniform(0.9, 1.1, (4096, 256)).astype(np.float32)
+    w = rng.standard_normal((4096, 256)).astype(np.float32)
+
+    def gf(x, w):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            c = tf.math.cumprod(x, axis=1)
+            loss = tf.reduce_sum(c * w)
+        return [c, t.gradient(loss, x)]
+
+    def ref(x, w):
+        c = np.cumprod(x, 1)
+        return [c, np.flip(np.cumsum(np.flip(c * w, 1), 1), 1) / x]
+    return _ratio_workload(cfg, gf, ref, x, w, rtol=1e-3)
+
+
 def run(names, cfg):
     rows = []
     for name in names:

@@ -32,16 +32,20 @@ _NO = {}
 
 
 # ------------------------------------------------------------------ cumsum
-def _cumsum_impl(x, axis, exclusive, reverse):
-    if reverse:
-        x = np.flip(x, axis)
-    c = np.cumsum(x, axis=axis, dtype=x.dtype)
-    if exclusive:
-        c = np.concatenate([np.zeros_like(np.take(c, [0], axis)), np.take(c, np.arange(c.shape[axis] - 1), axis)], axis) if c.shape[axis] else c
-    return np.flip(c, axis) if reverse else c
+def _scan_impl(ufunc, identity):
+    """numpy impl of a running `ufunc` along `axis` (`exclusive`: `identity` first)."""
+    def impl(x, axis, exclusive, reverse):
+        if reverse:
+            x = np.flip(x, axis)
+        c = ufunc.accumulate(x, axis=axis, dtype=x.dtype)
+        if exclusive and c.shape[axis]:
+            first = np.full_like(np.take(c, [0], axis), identity)
+            c = np.concatenate([first, np.take(c, np.arange(c.shape[axis] - 1), axis)], axis)
+        return np.flip(c, axis) if reverse else c
+    return impl
 
 
-CUMSUM = defop("cumsum", _cumsum_impl,
+CUMSUM = defop("cumsum", _scan_impl(np.add, 0),
                lambda x, axis, exclusive, reverse: Aval(tuple(x.shape), same_dtype("cumsum", (x,), "fiu")),
                lambda i, o, g, axis, exclusive, reverse: [cumsum(g, axis, exclusive, not reverse)],
                jvp=LINEAR, arity=1,
@@ -59,29 +63,63 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     return bind(CUMSUM, [x], {"axis": axis, "exclusive": bool(exclusive), "reverse": bool(reverse)})
 
 
+def _cumprod_vjp(i, o, g, axis, exclusive, reverse):
+    """d/dx_i of sum_j g_j * y_j = sum over the later j of g_j * (the product up to j without
+    x_i). Zeros are exact: with x' = x whose zeros are 1s, that product is P'_j / x'_i where no
+    other zero precedes j, else 0, so the sum takes the j whose zero count up to them is 0 (for
+    a nonzero x_i) or 1 (for a zero x_i). (P' may overflow/underflow where the true product does
+    not, as with TF's division-based gradient; the masks are constants, so second derivatives
+    w.r.t. an exact zero entry are not exact.)"""
+    zero, xs, count, p = _cumprod_parts(i[0], axis, exclusive, reverse)
+    gp = g * p
+    none = _m.zeros_like(gp)
+
+    def later_sum(k):       # sum of g_j * P'_j over the later j with k zeros up to them
+        return cumsum(_m.where(_m.equal(count, k), gp, none), axis, exclusive, not reverse)
+    return [_m.where(zero, later_sum(1), later_sum(0)) / xs]
+
+
+def _cumprod_parts(x, axis, exclusive, reverse):
+    """(x == 0, x with 1 for 0, the running count of zeros, the running product of the
+    latter): the pieces of cumprod's exact derivatives."""
+    zero = _m.equal(x, 0)
+    xs = _m.where(zero, _m.ones_like(x), x)
+    count = cumsum(_m.cast(zero, x.dtype), axis, exclusive, reverse)
+    return zero, xs, count, cumprod(xs, axis, exclusive, reverse)
+
+
+def _cumprod_jvp(i, o, t, axis, exclusive, reverse):
+    """dy_j = sum over the earlier i of t_i * (the product up to j without x_i), zeros exact
+    as in `_cumprod_vjp`: P'_j times the running sum of t / x' over the nonzero x_i where no
+    zero precedes j, or over the zero x_i where exactly one does."""
+    if t[0] is None:
+        return None
+    zero, xs, count, p = _cumprod_parts(i[0], axis, exclusive, reverse)
+    r = t[0] / xs
+    none = _m.zeros_like(r)
+    nonzeros = cumsum(_m.where(zero, none, r), axis, exclusive, reverse)
+    zeros = cumsum(_m.where(zero, r, none), axis, exclusive, reverse)
+    return p * _m.where(_m.equal(count, 0), nonzeros,
+                        _m.where(_m.equal(count, 1), zeros, _m.zeros_like(r)))
+
+
+CUMPROD = defop("cumprod", _scan_impl(np.multiply, 1),
+                lambda x, axis, exclusive, reverse: Aval(tuple(x.shape), same_dtype("cumprod", (x,), "fiu")),
+                _cumprod_vjp, jvp=_cumprod_jvp, arity=1,
+                scan_of="prod")   # fact: a running product along `axis` (fusable as a scan loop)
+
+
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
-    """Cumulative product along `axis` (a loop of multiplies over the static axis length, so
-    zeros and signs are exact and gradients need no division).
+    """Cumulative product along `axis` (`exclusive`: leave out the current entry; `reverse`:
+    from the end). One scan op, fused by the numba backend like cumsum; its gradient is exact
+    where x has zeros.
 
     >>> cumprod(constant([1., 2., 3.])).numpy()
     array([1., 2., 6.], dtype=float32)
     """
     x = to_tensor(x)
     axis = normalize_axis("cumprod", int(axis), x.ndim, (x,))[0]
-    parts = _s.unstack(x, axis=axis)
-    if reverse:
-        parts = parts[::-1]
-    outs, acc = [], None
-    for p in parts:
-        if exclusive:
-            outs.append(_m.ones_like(p) if acc is None else acc)
-            acc = p if acc is None else acc * p
-        else:
-            acc = p if acc is None else acc * p
-            outs.append(acc)
-    if reverse:
-        outs = outs[::-1]
-    return _s.stack(outs, axis) if outs else x
+    return bind(CUMPROD, [x], {"axis": axis, "exclusive": bool(exclusive), "reverse": bool(reverse)})
 
 
 # ------------------------------------------------------------------ sort / argsort / top_k

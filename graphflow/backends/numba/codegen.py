@@ -30,7 +30,7 @@ import re
 
 import numpy as np
 
-from .lowering import FUNCS_F32, HEAVY, SCANS, funcs_for, template as template_of
+from .lowering import FUNCS_F32, HEAVY, SCAN_IDENTITY, SCANS, funcs_for, template as template_of
 
 CODEGEN_VERSION = "gf-codegen-9"
 
@@ -685,7 +685,9 @@ def generate(spec):
         if n.op in SCANS:
             t, k = np_type(n.dtype), n.attrs.get("_scan", nd - 1)
             # -0. is the exact identity of a float sum (numpy's cumsum of -0. is -0.)
-            zero = f"{t}(-0.0)" if np.dtype(n.dtype).kind == "f" else f"{t}(0)"
+            ident = SCAN_IDENTITY[n.op]
+            zero = (f"{t}(-0.0)" if ident == 0 and np.dtype(n.dtype).kind == "f"
+                    else f"{t}({ident})")
             lvl_of[("v", j)] = nd
             if k == nd - 1:     # a running value along the innermost loop, reset before it
                 cur = f"sc{j}"
@@ -703,9 +705,10 @@ def generate(spec):
                 stmts[nd].append(f"q{j} = {lin}")
                 cur = f"sc{j}[q{j}]"
             step = f"{cur} = {t}({cur} {SCANS[n.op]} {node_expr(n, refs)})"
-            # exclusive: the first entry is 0. (numpy's zeros), the others the running value
+            # exclusive: the first entry is the identity (numpy's zeros for cumsum), then the
+            # running value
             first = f"{'j' if n.attrs.get('reverse') else 'i'}{k} == 0"
-            stmts[nd] += ([f"v{j} = {t}(0) if {first} else {cur}", step]
+            stmts[nd] += ([f"v{j} = {t}({ident}) if {first} else {cur}", step]
                           if n.attrs.get("exclusive") else [step, f"v{j} = {cur}"])
             continue
         stmts[lv].append(f"v{j} = {node_expr(n, refs)}")

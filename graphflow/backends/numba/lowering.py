@@ -37,11 +37,13 @@ SCALAR = {
     "one_hot": "(C({on}) if {0} == IDX else C({off}))",
     # a scan (op fact `scan_of`): the code generator keeps a running value along the innermost
     # loop (see SCANS); the template is the element it adds
-    "cumsum": "{0}",
+    "cumsum": "{0}", "cumprod": "{0}",
 }
 
 #: scan op -> the operator combining its running value with each element (`codegen.generate`)
-SCANS = {"cumsum": "+"}
+SCANS = {"cumsum": "+", "cumprod": "*"}
+#: scan op -> its identity: the running value's start and an exclusive scan's first entry
+SCAN_IDENTITY = {"cumsum": 0, "cumprod": 1}
 
 #: op name -> output axis whose loop index the template reads as `IDX`. The op's input lacks
 #: that axis (the kernel reads it broadcast along it), and the op computes in its output dtype
