@@ -117,6 +117,16 @@ class Progbar:
         """Advance by `n` steps (Keras' Progbar.add)."""
         self.update(self._seen + n, values)
 
+    def due(self, current, finalize=None):
+        """True if `update(current, ...)` would draw a line now: fit reads a step's logs (and
+        converts them to floats) only then."""
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        if self.verbose == 0:
+            return False
+        return finalize or (self.verbose == 1 and self.interactive and
+                            time.perf_counter() - self._last >= self.interval)
+
     def update(self, current, values=None, finalize=None):
         if isinstance(values, (list, tuple)):
             values = self._average(current, values)
@@ -125,15 +135,10 @@ class Progbar:
         values = values or {}
         if finalize is None:
             finalize = self.target is not None and current >= self.target
-        if self.verbose == 0:
+        if not self.due(current, finalize):
             return
         if not finalize:
-            if self.verbose != 1 or not self.interactive:
-                return
-            now = time.perf_counter()
-            if now - self._last < self.interval:
-                return
-            self._last = now
+            self._last = time.perf_counter()
         line = self._line(current, values, finalize)
         if self.interactive and self.verbose == 1:
             pad = max(self._prev_len - len(line), 0)
@@ -200,6 +205,7 @@ class CallbackList:
     def __init__(self, callbacks=None, model=None, **params):
         # (a single callback too: Keras 3 flattens what it is given)
         self.callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
+        self._hooked = {}
         if model is not None:
             for c in self.callbacks:
                 c.set_model(model)
@@ -208,6 +214,36 @@ class CallbackList:
 
     def append(self, cb):
         self.callbacks.append(cb)
+        self._hooked.clear()
+
+    def _hooks(self, name):
+        """The callbacks whose hook `name` does something (not Callback's no-op; a train batch
+        hook also runs the older on_batch_* name), found once per list: fit's steps call only
+        these, so a fit with History and a progress bar makes no per-step hook calls."""
+        hooked = self._hooked
+        if name not in hooked:
+            names = [name] + ([name.replace("_train", "")] if "_train_batch_" in name else [])
+            chief = _ds.is_chief()
+            hooked[name] = [c for c in self.callbacks if (chief or not c.chief_only) and any(
+                n in getattr(c, "__dict__", ()) or   # (LambdaCallback's hooks: attributes)
+                getattr(type(c), n, None) is not getattr(Callback, n) for n in names)]
+        return hooked[name]
+
+    def batch_begin(self, kind, step):
+        """on_<kind>_batch_begin(step, {}) on the callbacks that define it."""
+        for c in self._hooks(f"on_{kind}_batch_begin"):
+            getattr(c, f"on_{kind}_batch_begin")(step, {})
+
+    def batch_end(self, kind, step, logs):
+        """on_<kind>_batch_end(step, logs()) on the callbacks that define it; `logs` is called
+        (the step's values converted to Python floats) only if one of them reads it - a
+        callback with `wants_batch_logs(step)` False (the progress bar between redraws) is
+        skipped."""
+        name = f"on_{kind}_batch_end"
+        for c in self._hooks(name):
+            wants = getattr(c, "wants_batch_logs", None)
+            if wants is None or wants(step):
+                getattr(c, name)(step, logs())
 
     def __getattr__(self, name):
         if not name.startswith("on_"):
@@ -268,6 +304,11 @@ class ProgbarLogger(Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self._bar is not None:
             self._bar.update(batch + 1, logs, finalize=False)
+
+    def wants_batch_logs(self, batch):
+        """Whether this batch's end draws the bar (`CallbackList.batch_end` skips the call, and
+        the logs' conversion, otherwise)."""
+        return self._bar is not None and self._bar.due(batch + 1, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
         if self._bar is not None:

@@ -152,10 +152,61 @@ def _num_samples(*structs):
     return next(iter(ns))
 
 
+def _take_rows(a, idx):
+    return _cvals.take_rows(a, idx) if _cvals.kind_of(a) else a[idx]
+
+
 def _take(x, idx):
     if x is None:
         return None
-    return _tmap(lambda a: _cvals.take_rows(a, idx) if _cvals.kind_of(a) else a[idx], x)
+    return _tmap(lambda a: _take_rows(a, idx), x)
+
+
+class _ArrayBatches:
+    """The step data of in-memory (x, y, sample_weight): the structures are flattened once per
+    fit / evaluate / predict and each batch's rows taken leaf by leaf (a contiguous batch is a
+    view), packed as the step receives them (`_pack`).
+
+    >>> b = _ArrayBatches({"a": np.arange(4)}, np.arange(4) * 10)
+    >>> b.take(slice(1, 3))
+    ({'a': array([1, 2])}, array([10, 20]))
+    """
+
+    def __init__(self, x, y=None, sample_weight=None):
+        self._parts = [None if v is None else flatten(v) for v in (x, y, sample_weight)]
+
+    def take(self, idx):
+        return _pack(*[None if p is None else p[1]([_take_rows(a, idx) for a in p[0]])
+                       for p in self._parts])
+
+
+class _StepLogs:
+    """The latest step's logs: the step's outputs as they come, converted to Python floats
+    (`_to_logs`) when first read - by a callback reading batch logs, a progress bar redraw or
+    the epoch's end - so a plain fit converts once per epoch, not per step (Keras 3 hands
+    callbacks floats too). Under a multi-worker strategy the logs are made every step: their
+    metric values are a collective (`global_metric_logs`) all workers must join."""
+
+    def __init__(self, model):
+        s = _ds.current_strategy()
+        self._model, self._metrics = model, None
+        self._every_step = s is not None and s.num_replicas_in_sync > 1
+        self._out, self._logs = None, {}
+
+    def set(self, out):
+        self._out, self._logs = out, None
+        if self._every_step:
+            self()
+
+    def __call__(self):
+        if self._logs is None:
+            logs = _to_logs(self._out)
+            if self._every_step:
+                if self._metrics is None:   # (after the first step: its trace made them all)
+                    self._metrics = self._model.metrics
+                logs = _ds.global_metric_logs(self._metrics, logs)
+            self._logs = logs
+        return self._logs
 
 
 def _unpack(data):
@@ -330,6 +381,15 @@ def output_names_of(y_pred, output_names):
     return list(output_names)
 
 
+def _batch_rows(data):
+    """The number of rows of a step's data (of its first array)."""
+    leaves = [a for a in flatten(data)[0] if a is not None]
+    if not leaves:
+        return None
+    a = leaves[0]
+    return _cvals.num_rows(a) if _cvals.kind_of(a) else (tuple(np.shape(a)) or (None,))[0]
+
+
 def _batch_size(x):
     """The leading dim of the first tensor in `x` (an unknown `Dim` in a traced step)."""
     for v in flatten(x)[0]:
@@ -466,8 +526,8 @@ def adjust_input_rank(x, ref_shape):
 
 def convert_to_input_dtype(x, ref_dtype):
     """Keras 3's Functional._convert_inputs_to_tensors: numeric data reaches the model in its
-    Input's dtype (int64 numpy features into a float32 `Input`, float64 into an int32 one);
-    strings, booleans and composite values pass as given.
+    Input's dtype (int64 numpy features or one-hot booleans into a float32 `Input`, float64
+    into an int32 one); strings and composite values pass as given.
 
     >>> import numpy as np
     >>> convert_to_input_dtype(np.array([1, 2]), _dt.float32).dtype
@@ -477,10 +537,10 @@ def convert_to_input_dtype(x, ref_dtype):
         return x
     if isinstance(x, (Tensor, Variable)):
         dt = x.dtype
-        if dt != ref_dtype and (dt.is_floating or dt.is_integer):
+        if dt != ref_dtype and (dt.is_floating or dt.is_integer or dt.is_bool):
             return _math.cast(x, ref_dtype)
         return x
-    if isinstance(x, np.ndarray) and x.dtype.kind in "iuf" and x.dtype != ref_dtype.as_numpy_dtype:
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf" and x.dtype != ref_dtype.as_numpy_dtype:
         return x.astype(ref_dtype.as_numpy_dtype)
     return x
 
@@ -978,6 +1038,10 @@ class Model(Layer):
         self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, loss, names)
         self._run_eagerly = bool(run_eagerly)
         self.jit_compile = None if jit_compile == _AUTO else jit_compile
+        if int(steps_per_execution) < 1:
+            raise ValueError(f"compile: steps_per_execution must be a positive integer, got "
+                             f"{steps_per_execution!r}")
+        self.steps_per_execution = int(steps_per_execution)
         self._fns = {}
         self._is_compiled = True
 
@@ -1035,6 +1099,16 @@ class Model(Layer):
         for m in self.metrics:
             m.reset_state()
 
+    def _reset_metrics(self):
+        """reset_metrics() (an override too); the metrics, read once for the caller."""
+        metrics = self.metrics
+        if type(self).reset_metrics is Model.reset_metrics:
+            for m in metrics:
+                m.reset_state()
+        else:
+            self.reset_metrics()
+        return metrics
+
     # ---- steps ---------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss of (y, y_pred) plus the model's regularization losses."""
@@ -1084,16 +1158,34 @@ class Model(Layer):
         x, _, _ = _unpack(data)
         return self(x, training=False)
 
-    def _make_function(self, kind):
+    def _make_function(self, kind, variables=None, steps=1):
         # one trace per step kind: the leading (batch) axis of the data is an unknown dim, so
         # the ragged last batch and other batch sizes reuse the trace (also under a
-        # distribution strategy: the gradient aggregation binds the batch size at run time)
+        # distribution strategy: the gradient aggregation binds the batch size at run time).
+        # `variables`: the trainable variables, if the caller has just read them. steps > 1
+        # (steps_per_execution): one function running the step on each of a tuple of `steps`
+        # batches of one size, unrolled in one trace (a compiled call for all of them); it
+        # returns the last step's logs (a predict function: every step's outputs)
         batch = True
-        key = (kind, tuple(id(v) for v in self.trainable_variables), _ds.current_strategy())
-        fn = self._fns.get(kind)
+        if variables is None:
+            variables = self.trainable_variables
+        key = (kind, tuple(id(v) for v in variables), _ds.current_strategy())
+        slot = kind if steps == 1 else (kind, steps)
+        fn = self._fns.get(slot)
         if fn is not None and fn[0] == key:
             return fn[1]
         step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+        if steps > 1:
+            one = step
+            if kind == "predict":
+                def step(datas):
+                    return [one(d) for d in datas]
+            else:
+                def step(datas):
+                    out = None
+                    for d in datas:
+                        out = one(d)
+                    return out
         if self._run_eagerly or self._composite_inputs():   # ragged / sparse inputs: a trace
             f = step                                          # per row partition: eager steps
         else:
@@ -1102,8 +1194,35 @@ class Model(Layer):
             run.__name__ = f"{kind}_function"
             f = _tf_function(run, jit_compile=self.jit_compile, name=f"{kind}_function",
                              batch_dim=Dim("batch") if batch else None, reduce_retracing=True)
-        self._fns[kind] = (key, f)
+        self._fns[slot] = (key, f)
         return f
+
+    def _executions(self, kind, fn, batches, variables=None):
+        """(first step, last step, outputs) of each compiled call over `batches` ((step, data)
+        pairs): one batch per call, or with steps_per_execution = k runs of k consecutive
+        batches of one size in one call (`_make_function(steps=k)`; a batch of another size,
+        e.g. the last partial one, and an incomplete run's batches go one by one through `fn`).
+        """
+        k = getattr(self, "steps_per_execution", 1)   # (1 before compile)
+        if k == 1:
+            for step, data in batches:
+                yield step, step, fn(data)
+            return
+        multi = self._make_function(kind, variables, steps=k)
+        group, rows = [], None
+        for step, data in batches:
+            r = _batch_rows(data)
+            if group and r != rows:   # (unrolled steps share the trace's batch dim)
+                for i, d in enumerate(group):
+                    yield step - len(group) + i, step - len(group) + i, fn(d)
+                group = []
+            rows = r
+            group.append(data)
+            if len(group) == k:
+                yield step - k + 1, step, multi(tuple(group))
+                group = []
+        for i, d in enumerate(group):
+            yield step - len(group) + 1 + i, step - len(group) + 1 + i, fn(d)
 
     def _composite_inputs(self):
         """True if a keras.Input of this model is ragged or sparse."""
@@ -1114,19 +1233,31 @@ class Model(Layer):
         return any(getattr(kt, "ragged", False) or getattr(kt, "sparse", False)
                    for kt in flatten(inputs or [])[0])
 
+    def _step_function(self, kind, variables):
+        """make_<kind>_function() given the trainable variables just read (an override of
+        it is called as it is)."""
+        make = getattr(self, f"make_{kind}_function")
+        if getattr(make, "__func__", None) is getattr(Model, f"make_{kind}_function"):
+            return self._make_function(kind, variables)
+        return make()
+
+    def _drop_functions(self, kind):
+        for slot in [s for s in self._fns if s == kind or (isinstance(s, tuple) and s[0] == kind)]:
+            del self._fns[slot]
+
     def make_train_function(self, force=False):
         if force:
-            self._fns.pop("train", None)
+            self._drop_functions("train")
         return self._make_function("train")
 
     def make_test_function(self, force=False):
         if force:
-            self._fns.pop("test", None)
+            self._drop_functions("test")
         return self._make_function("test")
 
     def make_predict_function(self, force=False):
         if force:
-            self._fns.pop("predict", None)
+            self._drop_functions("predict")
         return self._make_function("predict")
 
     @property
@@ -1147,7 +1278,8 @@ class Model(Layer):
     # ---- preparation ------------------------------------------------------------------
     def _prepare(self, x, y, n_probe=2, batch_size=None):
         """Before tracing: build the model eagerly (on a couple of samples), resolve the
-        compiled metrics against real shapes, and create the optimizer's slots."""
+        compiled metrics against real shapes, and create the optimizer's slots. Returns the
+        trainable variables (read once here: a per-batch call walks the layers once)."""
         probe = None
         if type(self).call is Model.call and not self._functional:
             # no forward pass of its own (a GAN driving sub-models in its train_step): nothing
@@ -1164,9 +1296,13 @@ class Model(Layer):
                 probe = self(_take(x, slice(0, n_probe)), training=False)
         if self.compiled_metrics is not None and not self.compiled_metrics.built and y is not None:
             self.compiled_metrics.build(_take(y, slice(0, n_probe)), probe)
+        variables = self.trainable_variables
         if self.optimizer is not None:
-            self.optimizer.build(self.trainable_variables)
-        _ds.sync_variables(self.variables + (self.optimizer.variables if self.optimizer else []))
+            self.optimizer.build(variables)
+        if _ds.current_strategy() is not None:
+            _ds.sync_variables(self.variables + (self.optimizer.variables if self.optimizer
+                                                 else []))
+        return variables
 
     def _batches(self, n, batch_size, shuffle, steps=None):
         if shuffle:
@@ -1247,20 +1383,21 @@ class Model(Layer):
         if resumed is not None:
             initial_epoch, self._initial_epoch = resumed, None
         logs = {}
+        arrays = _ArrayBatches(x, y, sw) if ds is None else None
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cb.on_epoch_begin(epoch)
-            logs = {}
+            step_logs = _StepLogs(self)
             batches = _dataset_batches(ds, steps, ds_state) if ds is not None else (
-                (step, _pack(_take(x, idx), _take(y, idx), _take(sw, idx)))
+                (step, arrays.take(idx))
                 for step, idx in self._batches(n, batch_size, shuffle, steps))
-            for step, data in batches:
-                cb.on_train_batch_begin(step)
-                logs = _ds.global_metric_logs(self.metrics, _to_logs(train_fn(data)))
-                cb.on_train_batch_end(step, logs)
+            for first, last, out in self._executions("train", train_fn, batches):
+                cb.batch_begin("train", first)
+                step_logs.set(out)
+                cb.batch_end("train", last, step_logs)
                 if self.stop_training:
                     break
-            epoch_logs = dict(logs)
+            epoch_logs = dict(step_logs())
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                          batch_size=validation_batch_size or batch_size,
@@ -1309,6 +1446,7 @@ class Model(Layer):
             n = _num_samples(x, y, sw)
             total = math.ceil(n / batch_size) if steps is None else \
                 min(math.ceil(n / batch_size), steps)
+            arrays = _ArrayBatches(x, y, sw)
         self._prepare(x, y, batch_size=batch_size)
         test_fn = self.make_test_function()
         # fit's validation passes its own CallbackList: the fit callbacks see on_test_* (Keras 3)
@@ -1317,16 +1455,17 @@ class Model(Layer):
         bar = _cb.Progbar(total, verbose=verbose) if verbose else None
         self.reset_metrics()
         cb.on_test_begin()
-        logs = {}
+        step_logs = _StepLogs(self)
         batches = _dataset_batches(ds, total) if ds is not None else (
-            (step, _pack(_take(x, idx), _take(y, idx), _take(sw, idx)))
+            (step, arrays.take(idx))
             for step, idx in self._batches(n, batch_size, False, steps))
-        for step, data in batches:
-            cb.on_test_batch_begin(step)
-            logs = _ds.global_metric_logs(self.metrics, _to_logs(test_fn(data)))
-            cb.on_test_batch_end(step, logs)
-            if bar is not None:
-                bar.update(step + 1, logs, finalize=False)
+        for first, step, out in self._executions("test", test_fn, batches):
+            cb.batch_begin("test", first)
+            step_logs.set(out)
+            cb.batch_end("test", step, step_logs)
+            if bar is not None and bar.due(step + 1, finalize=False):
+                bar.update(step + 1, step_logs(), finalize=False)
+        logs = step_logs()
         if bar is not None:
             bar.update(total if total is not None else step + 1, logs, finalize=True)
         cb.on_test_end(logs)
@@ -1363,15 +1502,16 @@ class Model(Layer):
         cb = _cb.CallbackList(callbacks, model=self)
         cb.on_predict_begin()
         outs = []
+        arrays = _ArrayBatches(x) if ds is None else None
         batches = ((s, _pack(_unpack(d)[0])) for s, d in _dataset_batches(ds, total)) \
-            if ds is not None else ((step, _pack(_take(x, idx)))
+            if ds is not None else ((step, arrays.take(idx))
                                     for step, idx in self._batches(n, batch_size, False, steps))
-        for step, data in batches:
-            cb.on_predict_batch_begin(step)
-            out = predict_fn(data)
-            outs.append(_ds.gather_batches(_tmap(lambda t: np.array(t), out)))
-            cb.on_predict_batch_end(step, {"outputs": outs[-1]})
-            if bar is not None:
+        for first, step, out in self._executions("predict", predict_fn, batches):
+            cb.batch_begin("predict", first)
+            for o in (out if step > first else [out]):   # (a run of steps: each one's outputs)
+                outs.append(_ds.gather_batches(_tmap(np.array, o)))
+            cb.batch_end("predict", step, lambda: {"outputs": outs[-1]})
+            if bar is not None and bar.due(step + 1, finalize=False):
                 bar.update(step + 1, finalize=False)
         if bar is not None:
             bar.update(total if total is not None else len(outs), finalize=True)
@@ -1389,20 +1529,20 @@ class Model(Layer):
         x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
         if class_weight is not None:
             sw = self._class_weights(y, class_weight, sw)
-        self._prepare(x, y)
-        if reset_metrics:
-            self.reset_metrics()
-        logs = _to_logs(self.make_train_function()(_pack(x, y, sw)))
-        return self._format(logs, return_dict)
+        variables = self._prepare(x, y)
+        metrics = self._reset_metrics() if reset_metrics else None
+        fn = self._step_function("train", variables)
+        logs = _to_logs(fn(_pack(x, y, sw)))
+        return self._format(logs, return_dict, metrics)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         self._assert_compiled()
         x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
-        self._prepare(x, y)
-        if reset_metrics:
-            self.reset_metrics()
-        logs = _to_logs(self.make_test_function()((x, y) + ((sw,) if sw is not None else ())))
-        return self._format(logs, return_dict)
+        variables = self._prepare(x, y)
+        metrics = self._reset_metrics() if reset_metrics else None
+        fn = self._step_function("test", variables)
+        logs = _to_logs(fn((x, y) + ((sw,) if sw is not None else ())))
+        return self._format(logs, return_dict, metrics)
 
     def predict_on_batch(self, x):
         x = _as_arrays(x)
@@ -1410,10 +1550,13 @@ class Model(Layer):
             self(x, training=False)
         return _tmap(lambda t: np.array(t), self.make_predict_function()((x,)))
 
-    def _format(self, logs, return_dict):
+    def _format(self, logs, return_dict, metrics=None):
         if return_dict:
             return logs
-        values = [logs[k] for k in self.metrics_names if k in logs] or list(logs.values())
+        names = None if metrics is None else [m.name for m in metrics]
+        if names is None or any(k not in names for k in logs):   # (metrics made by the step)
+            names = self.metrics_names
+        values = [logs[k] for k in names if k in logs] or list(logs.values())
         return values[0] if len(values) == 1 else values
 
     # ---- saving -------------------------------------------------------------------------

@@ -427,7 +427,8 @@ def default_compile_config(model):
             "metrics": _compiled_metrics_config(model.compiled_metrics),
             "loss_weights": _jsonable(model.compiled_loss._weights),
             "weighted_metrics": None, "run_eagerly": model._run_eagerly,
-            "steps_per_execution": 1, "jit_compile": model.jit_compile is not False}
+            "steps_per_execution": getattr(model, "steps_per_execution", 1),
+            "jit_compile": model.jit_compile is not False}
 
 
 def compile_from_default_config(model, cc):
@@ -437,7 +438,8 @@ def compile_from_default_config(model, cc):
         if isinstance(cc.get("optimizer"), dict) else cc.get("optimizer") or "rmsprop"
     model.compile(optimizer=opt, loss=_value(cc.get("loss"), None, "loss"),
                   metrics=_value(cc.get("metrics"), None, "metrics"),
-                  loss_weights=cc.get("loss_weights"), jit_compile=cc.get("jit_compile", None))
+                  loss_weights=cc.get("loss_weights"), jit_compile=cc.get("jit_compile", None),
+                  steps_per_execution=cc.get("steps_per_execution") or 1)
 
 
 def _compiled_metrics_config(container):
