@@ -557,6 +557,11 @@ CASES.update({
                 Case([i32(6)], lambda x: tf.argsort(x, direction="DESCENDING"),
                      lambda a: np.argsort(-a.astype(np.int64), kind="stable").astype(np.int32),
                      id="desc")],
+    "top_k_indices": [Case([f32(3, 40)], lambda x: tf.math.top_k(x, 3).indices,
+                           lambda a: np.argsort(-a, -1, kind="stable")[:, :3].astype(np.int32)),
+                      Case([i32(3, 6)], lambda x: tf.math.top_k(x, 4).indices,
+                           lambda a: np.argsort(-a.astype(np.int64), -1, kind="stable")[:, :4]
+                           .astype(np.int32), id="int")],
     "take_along_axis": [Case([f32(3, 4), _PERM], lambda x, i: _arr.take_along_axis(x, i, 1),
                              lambda a, i: np.take_along_axis(a, i, 1))],
     "put_along_axis": [Case([f32(3, 4), _PERM[:, :2]],

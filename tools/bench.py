@@ -1031,6 +1031,17 @@ def cumprod_grad(cfg):
     return _ratio_workload(cfg, gf, ref, x, w, rtol=1e-3)
 
 
+@workload("top_k_8_4096x1024", 1.0)
+def top_k_rows(cfg):
+    """tf.math.top_k(x, 8) on (4096, 1024) rows (values and indices) vs numpy's argpartition
+    and a sort of the 8 (graphflow's ties are TF's: lower index first)."""
+    def ref(x):
+        part = np.argpartition(-x, 7, axis=1)[:, :8]
+        idx = np.take_along_axis(part, np.argsort(-np.take_along_axis(x, part, 1), 1), 1)
+        return [np.take_along_axis(x, idx, 1), idx.astype(np.int32)]
+    return _ratio_workload(cfg, lambda x: list(tf.math.top_k(x, 8)), ref, _rows())
+
+
 def run(names, cfg):
     rows = []
     for name in names:

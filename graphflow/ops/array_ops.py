@@ -206,6 +206,32 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     return take_along_axis(x, argsort(x, axis, direction), axis)
 
 
+def _top_k_impl(x, k):
+    """The first k of `argsort(x, -1, descending)` (ties: lower index first), without sorting
+    whole rows when k is small: a partition finds each row's k-th largest value, the entries
+    above it and the first ties at it are the top k, and only those k are sorted."""
+    n = x.shape[-1]
+    if x.dtype.kind != "f" or k == 0 or 4 * k >= n or np.isnan(x).any():
+        return _argsort_impl(x, x.ndim - 1, True)[..., :k]
+    kth = np.partition(x, n - k, axis=-1)[..., n - k:n - k + 1]
+    keep = x >= kth
+    extra = keep.sum(-1, keepdims=True, dtype=np.int32) - k
+    if extra.any():         # rows with more ties at the k-th value than places: the first ones
+        rows = np.nonzero(extra.reshape(-1))[0]
+        xr, kr = x.reshape(-1, n)[rows], kth.reshape(-1, 1)[rows]
+        tie = xr == kr
+        above = (xr > kr).sum(-1, keepdims=True, dtype=np.int32)
+        keep.reshape(-1, n)[rows] = (xr > kr) | (tie & (np.cumsum(tie, -1, dtype=np.int32)
+                                                       <= k - above))
+    idx = np.nonzero(keep.reshape(-1, n))[1].reshape(x.shape[:-1] + (k,))   # ascending per row
+    order = np.argsort(-np.take_along_axis(x, idx, -1), axis=-1, kind="stable")
+    return np.take_along_axis(idx, order, -1).astype(np.int32)
+
+
+TOP_K = defop("top_k_indices", _top_k_impl,
+              lambda x, k: Aval(tuple(x.shape[:-1]) + (k,), np.dtype(np.int32)),
+              nondiff_reason="top_k's indices are integers", arity=1)
+
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
 
@@ -222,7 +248,7 @@ def top_k(input, k=1, sorted=True, name=None):
     k = int(k)
     if not 0 <= k <= (k if x.shape[-1] is None else x.shape[-1]):   # None: checked when it runs
         raise op_error("top_k", (x,), f"k={k} is out of range for a last axis of size {x.shape[-1]}")
-    idx = argsort(x, -1, "DESCENDING")[..., :k]
+    idx = bind(TOP_K, [x], {"k": k})
     return TopKV2(take_along_axis(x, idx, x.ndim - 1), idx)
 
 
