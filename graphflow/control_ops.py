@@ -343,6 +343,7 @@ class BranchBuilder(GraphBuilder):
         self._captured = {}
         self.allow_variable_creation = False
         self.read_inside = set()   # ids of Variables read here each time (a loop assigns them)
+        self._outer_of = {}   # parameter node -> its enclosing value (capture or loop entry)
 
     def _ancestor(self, g):
         p = self.parent
@@ -364,7 +365,23 @@ class BranchBuilder(GraphBuilder):
             self.params.append(nid)
             self.captures.append(outer)
             self._captured[k] = nid
+            self._outer_of[nid] = outer
         return nid
+
+    def _param_value(self, n):
+        """A parameter's value when the sub-graph first runs, for `lift` (a numpy_function
+        learning its output shapes inside a loop body): a capture's is the enclosing value's, a
+        loop variable's its entry value, when those are known at trace time. Random draws
+        before it stay draws (a value computed only to be looked at)."""
+        if n in self.param_values:
+            return self.param_values[n]
+        outer = self._outer_of.get(n)
+        if outer is None:
+            return super()._param_value(n)
+        v = outer._graph.lift(outer, freeze=False) if isinstance(outer, SymbolicTensor) \
+            else outer
+        self.param_values[n] = v = np.asarray(v._value if isinstance(v, Tensor) else v)
+        return v
 
     def _outer(self):
         return _state.using(graph=self.parent, tapes=self.outer_tapes, adjoint=self.outer_adjoint)
@@ -401,15 +418,17 @@ class BranchBuilder(GraphBuilder):
             return self._node_of(to_tensor(value, dtype))
 
 
-def trace_branch(fn, name, inputs=(), read_inside=()):
+def trace_branch(fn, name, inputs=(), read_inside=(), entry=()):
     """Trace fn(*params) into a new BranchBuilder; inputs = [(shape, dtype)] of explicit params;
-    `read_inside`: Variables read inside the sub-graph every time it runs (not captured).
+    `read_inside`: Variables read inside the sub-graph every time it runs (not captured);
+    `entry`: the explicit params' first values (a loop's entry values; see `_param_value`).
     Returns (builder, fn's result)."""
     st = _state.current()
     b = BranchBuilder(name, st.graph, st.tapes, st.adjoint)
     b.read_inside = {id(v) for v in read_inside}
     with _state.using(graph=b, tapes=(), adjoint=None):
         args = [b.parameter(i, f"arg{i}", s, d) for i, (s, d) in enumerate(inputs)]
+        b._outer_of.update((a._node, v) for a, v in zip(args, entry))
         out = fn(*args)
     return b, out
 
@@ -567,15 +586,16 @@ def replay(graph, args, hook=None, vals=None, override=None):
     return [vals[o] for o in graph.outputs]
 
 
-def check_replayable(sg, what):
+def check_replayable(sg, what, saved=False):
     """Gradients replay the sub-graphs: refuse (saying why) when they draw random numbers, which a
-    replay would draw anew."""
+    replay would draw anew (`saved`: sg's own draws are saved by its forward loop and read back,
+    `_drawn`; those of nested sub-graphs are not)."""
     for g in sg.graphs:
         for _, d in g.nx.nodes(data=True):
             for v in d["attrs"].values():   # nested cond/while_loop
                 if isinstance(v, Subgraphs):
                     check_replayable(v, what)
-            if d["op"] in OPS and "random" in OPS[d["op"]].effects:
+            if not saved and d["op"] in OPS and "random" in OPS[d["op"]].effects:
                 raise NotImplementedError(
                     f"gradient of the {what} at {sg.source}: its {g.name} draws random numbers "
                     f"({d['op']} at {d.get('source')}), which the gradient's replay would draw "
@@ -717,9 +737,9 @@ def build_while(cond, body, vars_, src, single=False, with_loop=False, trip_coun
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
     def trace(read_inside=()):
-        bc, c_out = trace_branch(lambda *a: cond(*a), "while_cond", specs, read_inside)
+        bc, c_out = trace_branch(lambda *a: cond(*a), "while_cond", specs, read_inside, vars_)
         bb, b_out = trace_branch(lambda *a: [body(*a)] if single else as_list(body(*a)),
-                                 "while_body", specs, read_inside)
+                                 "while_body", specs, read_inside, vars_)
         return bc, c_out, bb, b_out
 
     bc, c_out, bb, b_out = trace()
@@ -949,6 +969,13 @@ def _fill(ts, like):
     return [zeros_like(x) if t is None else t for t, x in zip(ts, like)]
 
 
+def _drawn(d):
+    """Whether body node data `d` is a value a replay may not recompute: a random draw or a
+    Python function's result (ops with "random" / "io" effects that have a value)."""
+    op = OPS.get(d["op"])
+    return op is not None and op.kind != EFFECT and bool({"random", "io"} & set(op.effects))
+
+
 def _floating(x):
     return x.dtype.is_floating
 
@@ -1055,7 +1082,7 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
             f"gradient of the while_loop at {loop.source}: its body assigns a Variable it reads, "
             "so earlier iterations' values are gone; carry the value as a loop variable instead "
             "and assign it after the loop")
-    check_replayable(loop, "while_loop")
+    check_replayable(loop, "while_loop", saved=True)
     body_graph = loop.graphs[1]
     # only the variables whose values the replay's VJPs read need their history (others replay
     # as stand-ins: e.g. a TensorArray's buffer, only ever written row by row)
@@ -1071,14 +1098,16 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
     # The body's costly values (`SAVED_OPS`, i.e. matmuls) that vary per iteration: the forward
     # loop stacks them (as TF's while_v2 keeps its intermediates) and the reverse loop's replay
     # reads row k (loop_saved_read, differentiated as the op) instead of recomputing them.
+    # Random draws and Python functions' results (numpy_function, py_function) are saved too:
+    # a replay must see the values the forward loop drew or got, and run no Python call again.
     gb, varying = body_graph.nx, set(body_graph.params[:n])
     saved = {}
     for m in body_graph.topo():
         d = gb.nodes[m]
-        if not any(u in varying for u in d["inputs"]):
+        if not _drawn(d) and not any(u in varying for u in d["inputs"]):
             continue   # (loop-invariant: recomputed)
         varying.add(m)
-        if d["op"] not in SAVED_OPS:
+        if d["op"] not in SAVED_OPS and not _drawn(d):
             continue
         if m not in loop.saved:
             loop.saved.append(m)
@@ -1158,6 +1187,8 @@ def _while_group_vjp(inputs, cts_by_index, loop, index=None, needed=None):
             outs = replay(body_graph, vs + caps, hook, vals, {
                 m: (lambda xs, m=m, stack=stack: saved_read(stack, k, gb.nodes[m]["op"], xs,
                                                gb.nodes[m]["attrs"]))
+                if OPS[gb.nodes[m]["op"]].vjp is not None else   # (no derivative: a plain read)
+                (lambda xs, stack=stack: history_read(stack, k))
                 for m, stack in saved.items()})
         read_vals = [rows[u] for _, u in sparse] + [rows[u] for _, u in deferred]
         gs = _fill(tape.gradient([outs[j] for j in fv], srcs + read_vals, output_gradients=cv),

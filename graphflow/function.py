@@ -468,6 +468,7 @@ class Function:
         self._fast = {}
         self._keys = []
         self._log = []
+        self._creating_traces = 0   # first traces that created Variables (each traced again)
         self._calls = 0          # calls so far (the retrace warning's window)
         self._traced_at = []     # the call number of each recent trace made by a call
         self._warned = 0
@@ -754,8 +755,9 @@ class Function:
         return sep.join(cf.pretty_printed_signature(verbose) for cf in self._cache.values())
 
     def experimental_get_tracing_count(self):
-        """Number of traces (graphs) this function made; one serves every shape it matches."""
-        return len(self._cache)
+        """Number of traces this function made (one graph serves every shape it matches); as in
+        TF, a first trace that created Variables and was traced again counts twice."""
+        return len(self._cache) + self._creating_traces
 
     def retrace_log(self):
         """One entry per trace: why it happened (which argument changed, from what to what)."""
@@ -841,6 +843,7 @@ class Function:
             # variables must be singletons: created once, or outside the function)
             try:
                 builder, out_leaves, out_rebuild, ids, consts = self._trace_once(ba, key, False)
+                self._creating_traces += 1
             except _VariableCreatedAgain:
                 raise ValueError(
                     f"{self.name}: tf.function only supports singleton tf.Variables created on "

@@ -330,8 +330,9 @@ class GraphBuilder(Graph):
         self._last_effect = last
         self.effects.append(last)
 
-    def print_effect(self, args, fmt, stream=None, end="\n"):
-        return self.io_effect(PRINT, args, {"fmt": fmt, "stream": stream, "end": end})
+    def print_effect(self, args, fmt, stream=None, end="\n", summarize=None):
+        return self.io_effect(PRINT, args, {"fmt": fmt, "stream": stream, "end": end,
+                                            "summarize": summarize})
 
     def io_effect(self, op, args, attrs):
         """A node of an output-less io op (print, a run-time assertion): ordered after the
@@ -351,7 +352,7 @@ class GraphBuilder(Graph):
                 "(or once, e.g. `if self.v is None: self.v = Variable(...)`).")
         self.created_variables.append(var)
 
-    def lift(self, value):
+    def lift(self, value, freeze=True):
         """The value of a traced tensor now, at trace time, as a plain Tensor (other values are
         returned unchanged).
 
@@ -359,7 +360,8 @@ class GraphBuilder(Graph):
         `tf.random.normal(...)`, even values computed from the arguments: TF lifts such
         initializers out of the function). The nodes it depends on run once with the numpy
         executor on the arguments of the call being traced; random draws among them become
-        constants holding the drawn value, so the function does not draw again on every call.
+        constants holding the drawn value, so the function does not draw again on every call
+        (`freeze=False`: they stay draws - a value only looked at, e.g. to learn a shape).
         """
         if not isinstance(value, SymbolicTensor):
             return value
@@ -375,10 +377,7 @@ class GraphBuilder(Graph):
             d = self.nx.nodes[n]
             op = OPS[d["op"]]
             if op is PARAMETER:
-                if n not in self.param_values:
-                    raise ValueError(f"the initial value of a Variable created at {user_source()} "
-                                     "depends on an argument whose value is unknown")
-                vals[n] = self.param_values[n]
+                vals[n] = self._param_value(n)
                 continue
             if op is READ_VARIABLE and any(self.nx.nodes[u]["op"] == ASSIGN.name
                                            for u in self.nx.predecessors(n)):
@@ -391,11 +390,18 @@ class GraphBuilder(Graph):
             if _shapes.has_dim(attrs):   # unknown dims: the sizes of the call being traced
                 attrs = _shapes.evaluate(attrs, self._traced_dims())
             vals[n] = np.asarray(op.impl(*[vals[u] for u in d["inputs"]], **attrs))
-        for n in need:   # freeze the random draws the initializer consumed
+        for n in need if freeze else ():   # freeze the random draws the initializer consumed
             d = self.nx.nodes[n]
             if OPS[d["op"]].stateful:
                 self._freeze_effect(n, vals[n])
         return Tensor._wrap(vals[node])
+
+    def _param_value(self, n):
+        """The traced call's value of parameter node n (for `lift`)."""
+        if n not in self.param_values:
+            raise ValueError(f"the initial value of a Variable created at {user_source()} "
+                             "depends on an argument whose value is unknown")
+        return self.param_values[n]
 
     def _traced_dims(self):
         """{symbol: size} of the unknown dims in the traced call's arguments."""

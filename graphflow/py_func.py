@@ -13,8 +13,8 @@ outputs of one call share a memo of the last run (same input arrays, no plan run
   with respect to the inputs - so second order (a tape over that) works too.
 
 Output shapes: given by `Tout` as `tf.TensorSpec`s, or - inside `@function` - learned by running
-`func` once at trace time on the values of the call being traced (graphflow needs static
-shapes; TF leaves them unknown). A run that returns another shape than traced raises an error
+`func` once at trace time on the values of the call being traced - in a loop body, on the
+loop's entry values (graphflow needs static shapes; TF leaves them unknown). A run that returns another shape than traced raises an error
 naming the op. Eagerly, `func` simply runs once per call.
 
 >>> import graphflow as tf
@@ -190,7 +190,7 @@ def _apply(op, func, inp, Tout, tensors, runtime_dims=False):
             vals = fn.run([x._value for x in xs])
         else:           # traced: run once on the traced call's values to learn the shapes
             try:
-                vals = [np.asarray(g.lift(x).numpy()) if isinstance(x, SymbolicTensor)
+                vals = [np.asarray(g.lift(x, freeze=False).numpy()) if isinstance(x, SymbolicTensor)
                         else np.asarray(x._value) for x in xs]
             except ValueError:
                 raise ValueError(f"{op.name} {fn.name} at {src}: its output shapes are not known "

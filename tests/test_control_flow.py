@@ -554,7 +554,7 @@ def test_tf_print_runs_on_every_call_in_program_order(capsys):
     for k in (1., 2.):
         f(tf.constant(k))
     assert capsys.readouterr().out.splitlines() == [
-        "before 1.0", "after 2.0 x = 1.0", "before 2.0", "after 4.0 x = 2.0"]
+        "before 1", "after 2 x = 1", "before 2", "after 4 x = 2"]
     assert f.experimental_get_tracing_count() == 1
 
 
@@ -586,7 +586,7 @@ def test_tf_print_in_function_honours_output_stream_and_end():
 
     f(tf.constant([1., 2.]))
     f(tf.constant([3., 4.]))
-    assert buf.getvalue() == "x = [1. 2.]!\nx = [3. 4.]!\n"
+    assert buf.getvalue() == "x = [1 2]!\nx = [3 4]!\n"
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -602,7 +602,7 @@ def test_assign_inside_while_loop_body_reads_previous_iteration(backend, capsys)
         i, = tf.while_loop(lambda i: i < n, body, [tf.constant(0)])
         return i, v.read_value() + 0.   # read after the loop: ordered after it
 
-    for n, want in ((3, [4., 10., 22.]), (0, []), (1, [4.])):
+    for n, want in ((3, [4, 10, 22]), (0, []), (1, [4])):   # TF prints 4, not 4.0
         v.assign(1.)
         i, after = f(tf.constant(n))
         assert int(i) == n and float(after) == (want[-1] if want else 1.) == v.numpy()
@@ -672,15 +672,20 @@ def test_random_draws_inside_loop_bodies_and_branches(backend):
     assert f.experimental_get_tracing_count() == 1
     assert "while_loop" in ops(f.get_concrete_function(tf.constant(5)))
 
-    @fn
     def grad(x):
         with tf.GradientTape() as t:
             t.watch(x)
             y = tf.while_loop(lambda y: tf.reduce_sum(y) < 10.,
                               lambda y: y * x + tf.random.uniform([2]), x)
-        return t.gradient(y, x)
-    with pytest.raises(NotImplementedError, match="draws random numbers.*draw them outside"):
-        grad(tf.constant([1.5, 2.]))
+        return y, t.gradient(y, x)
+    # the forward loop keeps its draws and the reverse loop reads them (as TF's while_v2 keeps
+    # its intermediates): the eager gradient for the same draws
+    tf.random.set_seed(7)
+    want = [t.numpy() for t in grad(tf.constant([1.5, 2.]))]
+    tf.random.set_seed(7)
+    got = [t.numpy() for t in fn(grad)(tf.constant([1.5, 2.]))]
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-6)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-5)
 
 
 def test_one_reverse_loop_for_all_outputs_of_a_loop():

@@ -191,7 +191,8 @@ def test_variable_created_in_the_first_trace_reads_its_initial_value():
     np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [3.0, 6.0])
     w[0].assign([1.0, 1.0])
     np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [1.0, 2.0])
-    assert len(w) == 1 and f.experimental_get_tracing_count() == 1
+    assert len(w) == 1 and f.experimental_get_tracing_count() == 2   # (TF 2.21's count: the
+    # first trace created a Variable, so it was traced again)
 
 
 def test_recursive_function_with_python_argument_traces_per_value():
@@ -365,7 +366,7 @@ def test_variable_check_retraces_only_functions_that_create_variables(capsys):
     assert creates(tf.constant(2.0)).numpy() == 6.0
     # as TF: traced again with creation forbidden (Python side effects run twice)
     assert capsys.readouterr().out.count("tracing creates") == 2
-    assert creates.experimental_get_tracing_count() == 1 and len(holder) == 1
+    assert creates.experimental_get_tracing_count() == 2 and len(holder) == 1   # (TF 2.21's)
     assert creates(tf.constant(3.0)).numpy() == 9.0
     assert capsys.readouterr().out.count("tracing creates") == 0
 

@@ -6,12 +6,14 @@ import pytest
 from test_tf_guides_output import check_guide
 
 
-@pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras"])
+@pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras", "tut_actor_critic"])
 def test_guide_output_matches_tf(name, tmp_path):
     """NumPy API on TensorFlow (ND arrays, type promotion and prefer_float32, broadcasting,
     indexing, NumPy interop, GradientTape / batch_jacobian on ND arrays, tf.function,
     vectorized_map vs map_fn per-example gradients, devices); Distributed training with Keras
     (MirroredStrategy on one CPU, TensorBoard / ModelCheckpoint(.weights.h5) /
     LearningRateScheduler / custom callbacks, load_weights of the latest checkpoint, .keras save
-    and load inside and outside the strategy scope)."""
+    and load inside and outside the strategy scope); Actor-Critic on CartPole (numpy CartPole
+    through a @tf.numpy_function in a tf.range loop with break, TensorArrays, categorical
+    sampling, the loop's gradient, Huber(reduction=SUM))."""
     check_guide(name, tmp_path)
