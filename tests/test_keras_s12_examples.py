@@ -309,3 +309,27 @@ def test_fnet_block_keeps_the_real_part_of_its_fourier_transform_silently():
     h = layer.ffn(f).numpy() + f
     want = (h - h.mean(-1, keepdims=True)) / np.sqrt(h.var(-1, keepdims=True) + 1e-6)
     np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-4)
+
+
+def test_addition_rnn_trains_on_boolean_one_hot_arrays():
+    """keras.io "Sequence to sequence learning for performing number addition" (a smaller
+    LSTM): its questions and answers are boolean one-hot arrays. A float32 Input receives the
+    booleans as 0/1 floats (Keras 3 converts data to the Input's dtype), so the model and the
+    categorical cross-entropy give what float data gives."""
+    rs = np.random.RandomState(0)
+    x = np.eye(12, dtype=bool)[rs.randint(0, 12, (16, 7))]
+    y = np.eye(12, dtype=bool)[rs.randint(0, 12, (16, 4))]
+    model = keras.Sequential()
+    model.add(layers.Input((7, 12)))
+    model.add(layers.Lambda(lambda t: t * 2.0 - 1.0))        # needs numbers, not booleans
+    model.add(layers.LSTM(8))
+    model.add(layers.RepeatVector(4))
+    model.add(layers.LSTM(8, return_sequences=True))
+    model.add(layers.Dense(12, activation="softmax"))
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    np.testing.assert_array_equal(model.predict(x, verbose=0),
+                                  model.predict(x.astype("float32"), verbose=0))
+    before = model.evaluate(x.astype("float32"), y.astype("float32"), verbose=0)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(before, rel=1e-6)
+    h = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(h.history["loss"][0])
