@@ -478,14 +478,28 @@ def kernel(taps, g, out, kh, kw, sh, sw, pt, pl, low):
             for xx in range(w):
                 for ch in range(c):
                     out[b, y, xx, ch] = 0
+        # overlapping windows: each window's taps in order (bounds checked once per tap), the
+        # channels whose argmax is that tap adding their gradient - a contiguous channel loop
+        # that vectorizes, not a division per value (+0 added elsewhere: the sums start at +0
+        # and never become -0, so the values and their order are the scatter's). Measured 3x3
+        # stride 2 on 32x32x32x32: 1.26 -> 0.92 ms, stride 1 on 8x30x30x32 0.93 -> 0.52 (one
+        # thread, medians of 30, load ~10; 16 channels 0.62 -> 0.71)
         for oy in range(ho):
             for ox in range(wo):
-                for ch in range(c):
-                    t = np.int64(taps[b, oy, ox, ch])
+                gs = g[b, oy, ox]
+                ts = taps[b, oy, ox]
+                for t in range(kh * kw):
                     iy = oy * sh - pt + t // kw
                     ix = ox * sw - pl + t % kw
-                    if iy >= 0 and iy < h and ix >= 0 and ix < w:
-                        out[b, iy, ix, ch] += g[b, oy, ox, ch]
+                    if iy < 0 or iy >= h or ix < 0 or ix >= w:
+                        continue
+                    od = out[b, iy, ix]
+                    tt = np.uint8(t)
+                    for ch in range(c):
+                        gv = gs[ch]
+                        tv = ts[ch]
+                        ov = od[ch]
+                        od[ch] = ov + (gv if tv == tt else np.float32(0))
 """
 
 # direct convolutions (no columns): every grouped (depthwise) convolution, and an ungrouped one
