@@ -1042,6 +1042,24 @@ def top_k_rows(cfg):
     return _ratio_workload(cfg, lambda x: list(tf.math.top_k(x, 8)), ref, _rows())
 
 
+@workload("int_div_mod_4096x1024", 0.5)
+def int_div_mod(cfg):
+    """int32 (4096, 1024): (a*3 + b) // b % 13 + |a - b| and its row sums (integer division by
+    a graph input: fused, the divisor checked for zeros first) vs numpy."""
+    rng = np.random.default_rng(13)
+    a = rng.integers(-1000, 1000, (4096, 1024)).astype(np.int32)
+    b = rng.integers(1, 50, (4096, 1024)).astype(np.int32)
+
+    def gf(a, b):
+        c = tf.math.floormod(tf.math.floordiv(a * 3 + b, b), 13) + tf.abs(a - b)
+        return [c, tf.reduce_sum(c, 1)]
+
+    def ref(a, b):
+        c = (a * 3 + b) // b % 13 + np.abs(a - b)
+        return [c, c.sum(1, dtype=np.int32)]
+    return _ratio_workload(cfg, gf, ref, a, b)
+
+
 def run(names, cfg):
     rows = []
     for name in names:

@@ -49,6 +49,8 @@ What fuses (the decisions depend on the op table only, never on a backend):
   (checked on all edges, including the control edges that order effects, with reachability
   closed over the clusters formed so far, so paths through other clusters count too).
 """
+import numpy as np
+
 from ..ops.registry import ANCHOR, CONSTANT, EFFECT, OPS, REDUCTION, SOURCE
 
 FUSABLE_DTYPES = frozenset(["float32", "float64", "int8", "int16", "int32", "int64", "uint8",
@@ -86,6 +88,24 @@ def _is_source(op):
     return OPS[op].kind == SOURCE
 
 
+def int_division(g, n):
+    """True if node `n` is an integer division whose numpy impl raises on a zero divisor
+    (op fact `int_zero_division="raises"`: floordiv, mod)."""
+    d = g.nodes[n]
+    return (OPS[d["op"]].facts.get("int_zero_division") == "raises"
+            and d["dtype"].kind in "iu")
+
+
+def _divisor_checkable(g, u):
+    """True if an integer division by node `u` may run in a kernel: `u` is a graph input,
+    which the numba plan checks for zeros before the kernel (then the numpy path raises), or a
+    constant without zeros."""
+    d = g.nodes[u]
+    if d["op"] == "constant":
+        return bool(np.all(d["attrs"]["value"]))
+    return d["op"] in ("parameter", "read_variable")
+
+
 def classify(g, n, lowerable=frozenset()):
     """('ew' | 'red' | 'mm' | None, domain shape, reason when None). `lowerable`: the ops the
     backend can compute element by element (its lowering table)."""
@@ -119,9 +139,10 @@ def classify(g, n, lowerable=frozenset()):
         bad = [t for t in dts if t not in FUSABLE_DTYPES]
         if bad:
             return None, None, f"dtype {bad[0]} is not supported by fused kernels"
-        if facts.get("int_zero_division") == "raises" and d["dtype"].kind in "iu":
+        if int_division(g, n) and not _divisor_checkable(g, d["inputs"][1]):
             # the numpy impl raises on integer division by zero; a kernel cannot, so keep it
-            return None, None, f"integer {op} checks for division by zero (runs on numpy)"
+            return None, None, (f"integer {op} by a computed divisor checks for division by "
+                                "zero (runs on numpy)")
         return "ew", tuple(d["shape"]), None
     if kind == SOURCE:
         return None, None, f"{op} (an input of the graph)"

@@ -38,7 +38,7 @@ from ...blas_threads import SINGLE_BLAS
 from ...evaluate import note_run
 from ...ops.math_ops import MATMUL
 from ...ops.registry import OPS
-from ...passes.fusion import value_inputs
+from ...passes.fusion import int_division, value_inputs
 from . import cache, loop_split, lowering
 
 #: set False to run every while_loop step by step (the plan per iteration), e.g. to compare
@@ -363,6 +363,11 @@ class _Emitter:
             for m in st.members:
                 self.scalar_member(m)
             return
+        for m in st.members:    # (the plan checks such a divisor for zeros: step by step)
+            if self.g.nodes[m]["shape"] and int_division(self.g, m) and \
+                    self.g.nodes[self.g.nodes[m]["inputs"][1]]["op"] != "constant":
+                raise _Unsupported(f"{self.g.nodes[m]['op']} %{m}: an integer division by a "
+                                   "run-time divisor")
         # (an anchor whose runner would run this epilogue per batch chunk, `_fused_anchor`: here
         # the product is computed whole above and the serial kernel runs once over it)
         if st.kernel is None or st.parallel or st.inplace is not None:

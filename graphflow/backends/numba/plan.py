@@ -43,7 +43,7 @@ from ...dispatch import NUMERICS_CHECKS
 from ...evaluate import NumpyPlan, node_runner, note_run, runtime_error
 from ...ops.math_ops import MATMUL
 from ...ops.registry import ANCHOR, ASSIGN, CONSTANT, CONTROL, OPS
-from ...passes.fusion import fuse, value_inputs
+from ...passes.fusion import fuse, int_division, value_inputs
 from .. import schedule as sched
 from ..plan_cache import write_atomically
 from . import blas, blas_choice, cache, conv, heap, inplace, lowering
@@ -547,6 +547,14 @@ class _ClusterStep:
         args = [str(e) for e in self.extents]
         sliced = []                       # (arg index) of arrays cut along the outer loop dim
         scratch = {}                      # arg index -> the AnchorScratch rows' tail shape
+        # an integer division's divisor (a graph input: fusion._divisor_checkable) with a zero
+        # takes the numpy path, whose impl raises naming the op; a kernel would give 0
+        g = self.plan.graph.nx
+        divisors = {self.plan.slot[u] for u in (g.nodes[m]["inputs"][1] for m in self.members
+                                                if int_division(g, m))
+                    if g.nodes[u]["op"] != "constant"}     # (constants: checked by fusion)
+        if divisors - {o.slot for o in self.op_plan if o.kind != "const"}:
+            body.append("return numpy_path(vals)")      # (not read as an operand: never here)
         for j, o in enumerate(self.op_plan):
             ns[f"D{j}"] = o.dtype
             if o.kind == "const":
@@ -559,6 +567,8 @@ class _ClusterStep:
                 args.append("A")
                 continue
             body.append(f"x{j} = vals[{o.slot}]")
+            if o.slot in divisors:
+                body.append(f"if not x{j}.all(): return numpy_path(vals)")
             if o.kind == "scalar":
                 ns[f"T{j}"] = o.dtype.type
                 body.append(f"if x{j}.__class__ is not T{j}: x{j} = scalar(x{j}, D{j})")
