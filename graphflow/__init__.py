@@ -56,6 +56,7 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"graphflow(\
 
 from . import dtypes
 from .lazy import lazy_attributes as _lazy_attributes, Namespace as _Namespace
+from .lazy import register_namespaces as _register_namespaces
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
                      int32, int64, uint8)
 from .errors import DeadlineExceededError, InvalidArgumentError, OpError
@@ -590,4 +591,5 @@ def _v1_members():
 
 
 compat.v1.defer(_v1_members)
+_register_namespaces(_sys.modules[__name__])   # `from tensorflow.random import gamma`
 _IMPORTING.end(freeze=True)   # the package's objects: never scanned again

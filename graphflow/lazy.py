@@ -126,6 +126,24 @@ class Namespace(types.ModuleType):
         return [n for n in super().__dir__() if n != "_deferred_members"]
 
 
+def register_namespaces(package):
+    """Put the package's namespaces (`graphflow.random`, `graphflow.compat.v1`, ...) in
+    `sys.modules` under their names, as TF's API modules are: `from tensorflow.random import
+    gamma` and `import tensorflow.compat.v1 as tf` then work with graphflow in TensorFlow's
+    place. Real modules of the same name keep their entries; deferred members stay deferred.
+
+    >>> import sys, graphflow
+    >>> sys.modules["graphflow.random"] is graphflow.random
+    True
+    """
+    todo = [package]
+    while todo:
+        for value in list(vars(todo.pop()).values()):
+            if isinstance(value, Namespace) and value.__name__ not in sys.modules:
+                sys.modules[value.__name__] = value
+                todo.append(value)
+
+
 class PausedGC:
     """Python's cyclic garbage collector off from construction until `end()` (or until this
     object is freed, e.g. when a package import that made it fails), then on again if it was on.

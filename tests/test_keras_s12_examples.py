@@ -333,3 +333,47 @@ def test_addition_rnn_trains_on_boolean_one_hot_arrays():
     assert model.evaluate(x, y, verbose=0) == pytest.approx(before, rel=1e-6)
     h = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     assert np.isfinite(h.history["loss"][0])
+
+
+def test_mixup_example_imports_tf_submodules_and_mixes_a_zipped_dataset():
+    """keras.io "MixUp augmentation for image classification" (Keras 3 edition) imports
+    `from tensorflow.random import gamma as tf_random_gamma` and `from tensorflow import data
+    as tf_data`: graphflow's namespaces are importable modules as TF's are (was
+    ModuleNotFoundError: No module named 'graphflow.random'); so is `graphflow.compat.v1`.
+    The mapped, zipped dataset mixes images and one-hot labels with the same weights."""
+    import importlib
+    from graphflow import data as tf_data
+    from graphflow.random import gamma as tf_random_gamma
+    assert importlib.import_module("graphflow.compat.v1") is tf.compat.v1
+    assert importlib.import_module("graphflow.math").reduce_sum is tf.math.reduce_sum
+
+    def sample_beta_distribution(size, concentration_0=0.2, concentration_1=0.2):
+        gamma_1_sample = tf_random_gamma(shape=[size], alpha=concentration_1)
+        gamma_2_sample = tf_random_gamma(shape=[size], alpha=concentration_0)
+        return gamma_1_sample / (gamma_1_sample + gamma_2_sample)
+
+    def mix_up(ds_one, ds_two, alpha=0.2):
+        images_one, labels_one = ds_one
+        images_two, labels_two = ds_two
+        batch_size = keras.ops.shape(images_one)[0]
+        l = sample_beta_distribution(batch_size, alpha, alpha)
+        x_l = keras.ops.reshape(l, (batch_size, 1, 1, 1))
+        y_l = keras.ops.reshape(l, (batch_size, 1))
+        images = images_one * x_l + images_two * (1 - x_l)
+        labels = labels_one * y_l + labels_two * (1 - y_l)
+        return (images, labels)
+
+    rs = np.random.RandomState(0)
+    x = rs.rand(12, 4, 4, 1).astype("float32")
+    y = keras.ops.one_hot(rs.randint(0, 3, 12), 3)
+    one = tf_data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(4)
+    two = tf_data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(4)
+    train_ds_mu = tf_data.Dataset.zip((one, two)).map(
+        lambda ds_one, ds_two: mix_up(ds_one, ds_two, alpha=0.2),
+        num_parallel_calls=tf_data.AUTOTUNE)
+    batches = list(train_ds_mu)
+    assert len(batches) == 3
+    for images, labels in batches:
+        assert images.shape == (4, 4, 4, 1) and labels.shape == (4, 3)
+        np.testing.assert_allclose(labels.numpy().sum(axis=1), 1.0, rtol=1e-5)
+        assert images.numpy().min() >= 0 and images.numpy().max() <= 1
