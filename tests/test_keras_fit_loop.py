@@ -87,3 +87,55 @@ def test_progress_bar_lines():
     assert re.fullmatch(r"4/4 \[={30}\] - \d+s " + step +
                         r" - accuracy: \d\.\d{4} - loss: \d\.\d{4}", lines[4]), lines[4]
     assert re.fullmatch(r"4/4 \[={30}\] - \d+s " + step, lines[5]), lines[5]
+
+
+def test_subclassed_summary_shows_first_call_shapes():
+    """Keras 3.15: a subclassed model's rows show each layer's output shape for the input it
+    was built on, batch dim included: fit's batch size if every batch has it (else None; not
+    the rows fit probes the model with), a call on data, the batch dim given to build(); '?'
+    for a layer without a build() of its own (TF 2.21 printed these)."""
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1, self.d2 = keras.layers.Dense(4), keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    def rows(m):
+        out = []
+        m.summary(print_fn=out.append)
+        return [line.split("│")[2].strip() for line in "".join(out).splitlines()
+                if "(Dense)" in line]
+    m = Net()
+    m.compile("sgd", "mse", jit_compile=False)
+    m.fit(np.ones((8, 3), "float32"), np.ones((8, 2), "float32"), batch_size=4, verbose=0)
+    assert rows(m) == ["(4, 4)", "(4, 2)"]
+    m = Net()
+    m.compile("sgd", "mse", jit_compile=False)
+    m.fit(np.ones((10, 3), "float32"), np.ones((10, 2), "float32"), batch_size=4, verbose=0)
+    assert rows(m) == ["(None, 4)", "(None, 2)"]
+    m = Net()
+    m(np.ones((5, 3), "float32"))
+    m(np.ones((7, 3), "float32"))
+    assert rows(m) == ["(5, 4)", "(5, 2)"]
+    m = Net()
+    m.build((None, 3))
+    assert rows(m) == ["(None, 4)", "(None, 2)"]
+    seq = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(2)])
+    seq(np.ones((5, 3), "float32"))
+    assert rows(seq) == ["(None, 4)", "(None, 2)"]
+
+    class WithDropout(Net):
+        def __init__(self):
+            super().__init__()
+            self.drop = keras.layers.Dropout(0.5)
+
+        def call(self, x):
+            return self.d2(self.drop(self.d1(x)))
+    m = WithDropout()
+    m(np.ones((5, 3), "float32"))
+    out = []
+    m.summary(print_fn=out.append)
+    assert [line.split("│")[2].strip() for line in "".join(out).splitlines()
+            if "(Dropout)" in line] == ["?"]

@@ -72,6 +72,10 @@ _AUTOCAST = contextvars.ContextVar("graphflow_keras_autocast", default=None)
 #: Keras' own name-scope path (layers being built or called, `keras.name_scope`): the prefix of
 #: a weight's `path`. TF's `tf.name_scope` does not enter it (as with Keras 3 on TensorFlow).
 _KERAS_PATH = contextvars.ContextVar("graphflow_keras_path", default=())
+#: (batch size,) a layer's first-call output shape records while a model is built on stand-in
+#: rows (fit's probe, Model.build's zeros): Keras 3's summary of a subclassed model shows the
+#: first real batch's shape. () records the call's own batch size
+BUILD_BATCH = contextvars.ContextVar("graphflow_keras_build_batch", default=())
 
 
 @contextlib.contextmanager
@@ -761,7 +765,8 @@ class Layer(Module):
         if (args or kwargs) and self.autocast and self._compute_dtype.is_floating:
             # Keras 3 casts floating tensors among the other arguments too (attention's value)
             args, kwargs = _map(self._autocast_arg, (args, kwargs))
-        if not self.built:
+        building = not self.built
+        if building:
             self._maybe_build(inputs)
         if training is not None and self._call_takes_training:
             kwargs["training"] = bool(training) if not isinstance(training, Tensor) else training
@@ -784,6 +789,11 @@ class Layer(Module):
             lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, inputs)
         self._output_shape_value = _map(
             lambda t: _batchless(t.shape) if hasattr(t, "shape") else None, outputs)
+        if building:   # the shapes of the call that built it, batch included (summary())
+            b = BUILD_BATCH.get()
+            self._built_output_shape = _map(
+                lambda t: None if not hasattr(t, "shape") else TensorShape(t.shape)
+                if not b or not t.shape else TensorShape(b + tuple(t.shape)[1:]), outputs)
         if mask is not None or type(self).compute_mask is not Layer.compute_mask:
             if self.supports_masking:   # (the default compute_mask of no mask is no mask)
                 self._set_output_masks(inputs, outputs, mask)

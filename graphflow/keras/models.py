@@ -35,7 +35,7 @@ from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from . import composite_values as _cvals
 from . import config as _config
-from .layers import InputLayer, KerasTensor, Layer, arg_masks
+from .layers import BUILD_BATCH, InputLayer, KerasTensor, Layer, arg_masks
 from .py_dataset import PyDataset
 
 _AUTO = "auto"
@@ -894,7 +894,15 @@ class Model(Layer):
         saved = _state.current().graph
         if saved is not None:
             raise ValueError("Model.build(input_shape) must be called outside graphflow.function")
-        self(x, training=False)
+        first = input_shape
+        while isinstance(first, (list, tuple)) and first and \
+                isinstance(first[0], (list, tuple, TensorShape)):
+            first = first[0]   # (several inputs: the first one's)
+        token = BUILD_BATCH.set(tuple(first)[:1])   # (the layers' shapes show its batch dim)
+        try:
+            self(x, training=False)
+        finally:
+            BUILD_BATCH.reset(token)
         self.built = True
 
     def get_config(self):
@@ -955,6 +963,13 @@ class Model(Layer):
 
         def shape_text(layer):
             s = layer._output_shape_value
+            if not self._functional and not isinstance(self, Sequential):
+                # a subclassed model, as Keras 3: a layer's output shape for the input shape
+                # it was built for, batch dim included ('?' if it has no build() of its own:
+                # its sublayers are in no graph of symbolic calls)
+                if type(layer).build is Layer.build:
+                    return "?"
+                s = getattr(layer, "_built_output_shape", None) or s
             return "?" if s is None else _summary_shape_text(s)
 
         def fields(layer, level):
@@ -1276,10 +1291,12 @@ class Model(Layer):
         return self._fns.get("predict", (None, None))[1]
 
     # ---- preparation ------------------------------------------------------------------
-    def _prepare(self, x, y, n_probe=2, batch_size=None):
+    def _prepare(self, x, y, n_probe=2, batch_size=None, n=_AUTO):
         """Before tracing: build the model eagerly (on a couple of samples), resolve the
         compiled metrics against real shapes, and create the optimizer's slots. Returns the
-        trainable variables (read once here: a per-batch call walks the layers once)."""
+        trainable variables (read once here: a per-batch call walks the layers once).
+        `n`: the number of samples batched by `batch_size`; None for a dataset's batches,
+        _AUTO when `x` is the one batch."""
         probe = None
         if type(self).call is Model.call and not self._functional:
             # no forward pass of its own (a GAN driving sub-models in its train_step): nothing
@@ -1287,6 +1304,11 @@ class Model(Layer):
             self.built = all(l.built for l in self._flatten_layers(include_self=False))
         elif not self.built or (self.compiled_metrics is not None and
                                 not self.compiled_metrics.built):
+            # the batch dim the layers' first-call shapes show (summary()): Keras 3 builds on
+            # its data's batch spec - the batch size if every batch has it, else None
+            shown = _batch_rows(x) if n is _AUTO else \
+                batch_size if n is not None and n % batch_size == 0 else None
+            token = BUILD_BATCH.set((shown,))
             try:
                 probe = self(_take(x, slice(0, n_probe)), training=False)
             except Exception:
@@ -1294,6 +1316,8 @@ class Model(Layer):
                 # tokens per batch): probed on the first batch, as Keras 3 builds on one
                 n_probe = batch_size
                 probe = self(_take(x, slice(0, n_probe)), training=False)
+            finally:
+                BUILD_BATCH.reset(token)
         if self.compiled_metrics is not None and not self.compiled_metrics.built and y is not None:
             self.compiled_metrics.build(_take(y, slice(0, n_probe)), probe)
         variables = self.trainable_variables
@@ -1361,8 +1385,8 @@ class Model(Layer):
                    _take(sw, slice(split, None)))
             x, y, sw = _take(x, slice(0, split)), _take(y, slice(0, split)), _take(sw, slice(0, split))
             n = split
-        self._prepare(x, y, batch_size=batch_size)
-        train_fn = self.make_train_function()
+        variables = self._prepare(x, y, batch_size=batch_size, n=n)
+        train_fn = self._step_function("train", variables)
         if ds is not None:
             steps = _dataset_steps(ds, steps_per_epoch)
             ds_state = {} if steps_per_epoch is not None else None
@@ -1391,7 +1415,7 @@ class Model(Layer):
             batches = _dataset_batches(ds, steps, ds_state) if ds is not None else (
                 (step, arrays.take(idx))
                 for step, idx in self._batches(n, batch_size, shuffle, steps))
-            for first, last, out in self._executions("train", train_fn, batches):
+            for first, last, out in self._executions("train", train_fn, batches, variables):
                 cb.batch_begin("train", first)
                 step_logs.set(out)
                 cb.batch_end("train", last, step_logs)
@@ -1409,7 +1433,7 @@ class Model(Layer):
             if self.stop_training:
                 break
         if epochs > initial_epoch and hasattr(self.optimizer, "finalize_variable_values"):
-            self.optimizer.finalize_variable_values(self.trainable_variables)   # EMA (Keras 3)
+            self.optimizer.finalize_variable_values(variables)   # EMA (Keras 3)
         cb.on_train_end(logs)
         self.history = history
         return history
@@ -1447,8 +1471,8 @@ class Model(Layer):
             total = math.ceil(n / batch_size) if steps is None else \
                 min(math.ceil(n / batch_size), steps)
             arrays = _ArrayBatches(x, y, sw)
-        self._prepare(x, y, batch_size=batch_size)
-        test_fn = self.make_test_function()
+        variables = self._prepare(x, y, batch_size=batch_size, n=None if ds is not None else n)
+        test_fn = self._step_function("test", variables)
         # fit's validation passes its own CallbackList: the fit callbacks see on_test_* (Keras 3)
         cb = callbacks if isinstance(callbacks, _cb.CallbackList) else \
             _cb.CallbackList(callbacks, model=self, steps=total, verbose=verbose)
@@ -1459,7 +1483,7 @@ class Model(Layer):
         batches = _dataset_batches(ds, total) if ds is not None else (
             (step, arrays.take(idx))
             for step, idx in self._batches(n, batch_size, False, steps))
-        for first, step, out in self._executions("test", test_fn, batches):
+        for first, step, out in self._executions("test", test_fn, batches, variables):
             cb.batch_begin("test", first)
             step_logs.set(out)
             cb.batch_end("test", step, step_logs)
