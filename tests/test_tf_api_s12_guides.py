@@ -6,7 +6,8 @@ import pytest
 from test_tf_guides_output import check_guide
 
 
-@pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras", "tut_actor_critic"])
+@pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras", "tut_actor_critic",
+                                  "migrate_tf2"])
 def test_guide_output_matches_tf(name, tmp_path):
     """NumPy API on TensorFlow (ND arrays, type promotion and prefer_float32, broadcasting,
     indexing, NumPy interop, GradientTape / batch_jacobian on ND arrays, tf.function,
@@ -15,5 +16,17 @@ def test_guide_output_matches_tf(name, tmp_path):
     LearningRateScheduler / custom callbacks, load_weights of the latest checkpoint, .keras save
     and load inside and outside the strategy scope); Actor-Critic on CartPole (numpy CartPole
     through a @tf.numpy_function in a tf.range loop with break, TensorArrays, categorical
-    sampling, the loop's gradient, Huber(reduction=SUM))."""
+    sampling, the loop's gradient, Huber(reduction=SUM)); the Migrate-to-TF2 guides' TF2 code
+    (Keras metrics, EarlyStopping, stop/logging/SessionRunHook callbacks printing weights and
+    losses, a custom loop with metric reset_state, ModelCheckpoint weights)."""
     check_guide(name, tmp_path)
+
+
+def test_tf_op_on_a_keras_tensor_raises_keras_value_error():
+    # the 'Migrate metrics and optimizers' guide's tf.math.argmax(keras.Input(...) -> Dense):
+    # TF 2.21 + Keras 3 refuse it with this ValueError (TF's __tf_tensor__ conversion protocol)
+    import graphflow as tf
+    logits = tf.keras.layers.Dense(2)(tf.keras.Input((2,)))
+    with pytest.raises(ValueError, match="A KerasTensor cannot be used as input to a TensorFlow "
+                                         "function"):
+        tf.math.argmax(input=logits, axis=1)

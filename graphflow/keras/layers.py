@@ -228,6 +228,19 @@ class KerasTensor:
                         "a placeholder for building a functional model; it has no value. Pass "
                         "it to layers, then build `keras.Model(inputs, outputs)`.")
 
+    def __tf_tensor__(self, dtype=None, name=None):
+        """A TF op given a KerasTensor (`tf.math.argmax(keras.Input(...))`): Keras 3's
+        ValueError (TF 2.21 raises it through this same conversion protocol)."""
+        raise ValueError(
+            "A KerasTensor cannot be used as input to a TensorFlow function. A KerasTensor is a "
+            "symbolic placeholder for a shape and dtype, used when constructing Keras Functional "
+            "models or Keras Functions. You can only use it as input to a Keras layer or a Keras "
+            "operation (from the namespaces `keras.layers` and `keras.ops`). You are likely doing "
+            "something like:\n\n```\nx = Input(...)\n...\ntf_fn(x)  # Invalid.\n```\n\n"
+            "What you should do instead is wrap `tf_fn` in a layer:\n\n```\nclass "
+            "MyLayer(Layer):\n    def call(self, x):\n        return tf_fn(x)\n\nx = "
+            "MyLayer()(x)\n```\n")
+
     # Python operators record a keras.ops node of the functional graph (Keras 3), e.g.
     # `keras.Input((4,)) * 2 + 1`; the reflected forms swap the operands.
     def _binary(name, reflected=False):
