@@ -10,6 +10,7 @@
 Structure (imports point down only; tests/test_layers.py enforces it):
 
 1. base - `errors` (error classes, `user_source`), `dtypes`, `nest` (nested structures),
+   `tensor_format` (TF's text of a tensor for tf.print),
    `indexing` (hashable basic-index specs), `shapes` (symbolic dims and their run-time
    checks), `blas_threads` (the one-BLAS-thread switch).
 2. op table + trace state - `ops.registry`: every primitive once, with impl, shape/dtype rule,

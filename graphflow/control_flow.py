@@ -7,6 +7,8 @@
 >>> f(tf.constant([1., 2.])).numpy()
 array([2., 4.], dtype=float32)
 """
+import pprint
+
 from . import control_ops
 from .autodiff import reverse
 from . import state as _state
@@ -179,25 +181,54 @@ def output_sink(stream):
 def print(*inputs, output_stream=None, sep=" ", end="\n", summarize=None, name=None):
     """Print tensors every time the code runs (inside @function too, unlike Python's print).
 
-    Tensors print like numpy prints them (`str(array)`); `output_stream` defaults to the
-    sys.stdout of the moment (so pytest's capsys and contextlib.redirect_stdout see it); it may
-    also be sys.stderr, "file:///path" (appended to) or a logging function (see `output_sink`).
+    As TF's: tensors print in TF's summary format (`graphflow.tensor_format`: the first and
+    last `summarize` entries of each dimension, default 3, -1 for all); Python values and
+    structures holding tensors (lists, dicts) print as `pprint.pformat` writes them, with each
+    tensor's text in its place. `output_stream` defaults to the sys.stdout of the moment (so
+    pytest's capsys and contextlib.redirect_stdout see it); it may also be sys.stderr,
+    "file:///path" (appended to) or a logging function (see `output_sink`).
+
+    >>> import graphflow as tf
+    >>> tf.print("x:", tf.range(10), {"a": tf.constant([1.5, 2.0])})
+    x: [0 1 2 ... 7 8 9] {'a': [1.5 2]}
     """
     output_stream = output_sink(output_stream)
-    parts, tensors = [], []
-    for x in inputs:
-        if isinstance(x, (Tensor, Variable)):
-            parts.append("{}")
-            tensors.append(to_tensor(x))
-        else:
-            parts.append(str(x).replace("{", "{{").replace("}", "}}"))
-    fmt = sep.join(parts)
+    fmt, tensors = print_template(inputs, sep)
     g = _state.current().graph
     if g is not None:
-        g.print_effect(tensors, fmt, output_stream, end)
+        g.print_effect(tensors, fmt, output_stream, end, summarize)
     else:   # the op's implementation, as the graph executors run it
-        PRINT.impl(*[t._value for t in tensors], fmt=fmt, stream=output_stream, end=end)
+        PRINT.impl(*[t._value for t in tensors], fmt=fmt, stream=output_stream, end=end,
+                   summarize=summarize)
     return None
+
+
+def print_template(inputs, sep=" "):
+    """(str.format template, tensors) for tf.print's inputs, as TF's print_v2 builds it: a
+    Python string is its own text, any other input is `pprint.pformat` of its structure with
+    each tensor leaf as a `{}` placeholder.
+
+    >>> import graphflow as tf
+    >>> print_template(["n =", [tf.constant(1), 2.5], "{x}"])[0]
+    'n = [{}, 2.5] {{x}}'
+    """
+    marker = "\x00graphflow-print\x00"
+    texts, tensors = [], []
+    for x in inputs:
+        if isinstance(x, str):
+            texts.append(x)
+            continue
+        leaves, rebuild = flatten(x)
+        holders = []
+        for leaf in leaves:
+            if isinstance(leaf, (Tensor, Variable)):
+                tensors.append(to_tensor(leaf))
+                holders.append(marker)
+            else:
+                holders.append(leaf)
+        texts.append(pprint.pformat(rebuild(holders)).replace(repr(marker), marker))
+    parts = sep.join(texts).split(marker)
+    return "{}".join(p.replace("{", "{{").replace("}", "}}") for p in parts), tensors
 
 
 def gradients(ys, xs, grad_ys=None, unconnected_gradients="none"):

@@ -22,6 +22,7 @@ import numpy as np
 from . import dtypes as _dt
 from .errors import InvalidArgumentError
 from . import state as _state
+from . import tensor_format as _tensor_format
 from .dispatch import bind
 from .ops import math_ops as _m  # noqa: F401 (fills OPERATORS["add"], wrapped below)
 from .ops.registry import OTHER, Aval, broadcast_shapes, defop, op_error
@@ -667,8 +668,13 @@ def string_format(template, inputs, placeholder="{}", summarize=3, name=None):
     b'x=1 y=2.5'
     """
     parts = template.split(placeholder)
-    vals = [np.asarray(convert_to_tensor(v)._value) for v in inputs]
-    text = parts[0] + "".join(str(v) + p for v, p in zip(vals, parts[1:]))
+    if not isinstance(inputs, (list, tuple)):   # a single tensor, as TF allows
+        inputs = [inputs]
+    if len(inputs) != len(parts) - 1:
+        raise InvalidArgumentError(f"tf.strings.format: {len(parts) - 1} placeholders in the "
+                                   f"template {template!r} but {len(inputs)} inputs")
+    vals = [_tensor_format.summarize(convert_to_tensor(v)._value, summarize) for v in inputs]
+    text = parts[0] + "".join(v + p for v, p in zip(vals, parts[1:]))
     return _wrap(np.array(text.encode(), dtype=object), _dt.string)
 
 

@@ -422,7 +422,11 @@ class Tensor(_TensorLike):
         if self._value.dtype.kind not in "iu":
             raise TypeError(f"only integer tensors can be used as an index, got {self.dtype.name}")
         return self._scalar(int)
-    def __bool__(self): return self._scalar(bool)
+    def __bool__(self):
+        if self._value.size != 1:   # TF's EagerTensor raises numpy's ValueError here
+            raise ValueError("The truth value of an array with more than one element is "
+                             f"ambiguous. Use a.any() or a.all() (a tensor of shape {self.shape})")
+        return self._scalar(bool)
 
     def __format__(self, spec):
         """As TF: the numpy value formatted (`f"{t}"` shows the array, not `tf.Tensor(...)`)."""

@@ -217,7 +217,7 @@ def test_format_and_python_conversions():
     assert float(tf.constant([2.5])) == 2.5      # one element is fine
     with pytest.raises(TypeError):
         float(v)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="truth value"):
         bool(v)
     assert [10, 20, 30][tf.constant(1)] == 20   # __index__ for int tensors
     with pytest.raises(TypeError):

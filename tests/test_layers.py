@@ -17,7 +17,7 @@ PKG = os.path.join(os.path.dirname(__file__), "..", "graphflow")
 LAYERS = [
     ("base", ["graphflow.errors", "graphflow.dtypes", "graphflow.nest", "graphflow.nest_api", "graphflow.digraph",
               "graphflow.indexing", "graphflow.shapes", "graphflow.blas_threads", "graphflow.lazy",
-              "graphflow.farmhash"]),
+              "graphflow.farmhash", "graphflow.tensor_format"]),
     ("op table + trace state", ["graphflow.ops.registry", "graphflow.state"]),
     ("values", ["graphflow.tensor"]),
     ("dispatch + IR", ["graphflow.dispatch", "graphflow.graph", "graphflow.evaluate",

@@ -99,7 +99,7 @@ def test_print_to_file_url_stderr_and_logging(tmp_path, capsys, caplog):
         return x + 1
     f(tf.constant(1.0))
     f(tf.constant(2.0))
-    assert path.read_text() == "x = [1 2]\ntraced 1.0\ntraced 2.0\n"
+    assert path.read_text() == "x = [1 2]\ntraced 1\ntraced 2\n"
     tf.print("to stderr", tf.constant(3), output_stream=sys.stderr)
     assert capsys.readouterr().err == "to stderr 3\n"
     with caplog.at_level(logging.INFO, logger="tensorflow"):

@@ -92,3 +92,75 @@ def test_keras_variables_print_and_take_dtypes_as_keras3():
         assert repr(d.bias) == "<Variable path=dd/bias, shape=(2,), dtype=float32>"
         return d.bias + 1.
     f()
+
+
+# ---------------------------------------------------------------- tf.print's tensor format
+# each expected line is what TF 2.21's tf.print wrote for the same call
+PRINT_CASES = [
+    ((np.float32([0.1, 1.123456789, 100000.5, 1e-8, 12345678.]),),
+     "[0.1 1.12345684 100000.5 1e-08 12345678]"),
+    ((np.float32([1.5, 2.]), np.float32(2.), np.float32(1e20), np.float32(np.nan),
+      np.float32([np.inf, -0.0])), "[1.5 2] 2 1e+20 nan [inf -0]"),
+    ((np.float64([1.5, 2.]), np.float64(0.1), np.float64(1 / 3)),
+     "[1.5 2] 0.1 0.33333333333333331"),
+    ((np.float32(1 / 3), np.int32([[1, 2], [3, 4]]), np.bool_([True, False])),
+     "0.333333343 [[1 2]\n [3 4]] [1 0]"),
+    ((np.float32([1e-5, 1.0]), np.float32([123456.7]), np.float16(2.5), np.int8(-7)),
+     "[1e-05 1] [123456.703] 2.5 -7"),
+    ((np.zeros(0, np.float32), np.zeros((0, 2), np.float32), np.zeros((3, 0), np.float32)),
+     "[] [] [\n ...]"),
+    ((np.complex64([1 + 2j]),), "[?]"),
+    ((np.float32([[1.5, -2.0], [3.0, 4.25]]), np.ones((1, 1, 1, 2), np.float32)),
+     "[[1.5 -2]\n [3 4.25]] [[[[1 1]]]]"),
+]
+
+
+@pytest.mark.parametrize("values,want", PRINT_CASES)
+def test_tf_print_formats_tensors_as_tf(values, want, capsys):
+    tf.print(*[tf.constant(v) for v in values])
+    assert capsys.readouterr().out == want + "\n"
+
+
+def test_tf_print_summarizes_and_formats_structures_as_tf(capsys):
+    tf.print(tf.range(20), tf.range(7), tf.range(6))
+    tf.print(tf.reshape(tf.range(24), (2, 3, 4)), summarize=1)
+    tf.print(tf.reshape(tf.range(40), (10, 4)), summarize=-1)
+    tf.print({"a": tf.constant(1.), "b": [tf.constant(2), 3]}, (1, "s"), "x{}", None,
+             [1.5, tf.constant(3.25)], np.array([1.5, 2.0]))
+    tf.print(tf.constant("ab"), tf.constant(['q"u', "é"]), tf.constant([["a"]]),
+             tf.constant(b"\x00\n"))
+    out = capsys.readouterr().out
+    assert out == (
+        "[0 1 2 ... 17 18 19] [0 1 2 ... 4 5 6] [0 1 2 3 4 5]\n"
+        "[[[0 ... 3]\n  ...\n  [8 ... 11]]\n\n [[12 ... 15]\n  ...\n  [20 ... 23]]]\n"
+        + "[" + "\n ".join(f"[{4 * r} {4 * r + 1} {4 * r + 2} {4 * r + 3}]" for r in range(10))
+        + "]\n"
+        "{'a': 1, 'b': [2, 3]} (1, 's') x{} None [1.5, 3.25] array([1.5, 2. ])\n"
+        '"ab" ["q\\"u" "é"] [["a"]] "\\000\\n"\n')
+
+
+def test_tf_print_in_function_matches_eager(capsys):
+    @tf.function
+    def f(x):
+        tf.print("in fn", x, [x, 1], summarize=2)
+        return x
+
+    f(tf.constant([1.25, 2.0, 3.0, 4.0, 5.0]))
+    tf.print("in fn", tf.constant([1.25, 2.0, 3.0, 4.0, 5.0]), [tf.constant([1.25, 2.0, 3.0, 4.0, 5.0]), 1], summarize=2)
+    a, b = capsys.readouterr().out.splitlines()
+    assert a == b == "in fn [1.25 2 ... 4 5] [[1.25 2 ... 4 5], 1]"
+
+
+def test_strings_format_as_tf():
+    assert tf.strings.format("{}", tf.constant([1.5, 2.])).numpy() == b"[1.5 2]"
+    assert tf.strings.format("{} {}", (tf.range(10), tf.constant(0.1)),
+                             summarize=2).numpy() == b"[0 1 ... 8 9] 0.1"
+    assert tf.strings.format("{}", tf.constant("ab")).numpy() == b'"ab"'
+    assert tf.strings.format("a{}b{}", ([1, 2], "s")).numpy() == b'a[1 2]b"s"'
+    with pytest.raises(tf.errors.InvalidArgumentError, match="2 placeholders"):
+        tf.strings.format("{}{}", [1])
+
+
+def test_bool_of_a_multi_element_tensor_is_numpys_value_error():
+    with pytest.raises(ValueError, match="truth value of an array with more than one element"):
+        bool(tf.constant([1, 2]) > 0)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..indexing import index_from_spec
+from .. import tensor_format as _tensor_format
 from ..shapes import Dim, broadcast_dim, require_equal
 
 #: Abstract value used by shape rules while tracing (numpy arrays have the same two fields).
@@ -183,11 +184,12 @@ def _assign_impl(value, var, spec):
         var._value = new
 
 
-def _print_impl(*values, fmt, stream=None, end="\n"):
-    """Write one `graphflow.print` line; the stream is looked up at run time (sys.stdout of the
-    moment, so pytest's capsys and redirect_stdout see it)."""
+def _print_impl(*values, fmt, stream=None, end="\n", summarize=None):
+    """Write one `graphflow.print` line, each value in TF's summary format; the stream is
+    looked up at run time (sys.stdout of the moment, so pytest's capsys and redirect_stdout
+    see it)."""
     out = sys.stdout if stream is None else stream
-    out.write(fmt.format(*[str(np.asarray(v)) for v in values]) + end)
+    out.write(fmt.format(*[_tensor_format.summarize(v, summarize) for v in values]) + end)
 
 
 def _write_summary_impl(data, step, *, writer, kind, tag, extra):
