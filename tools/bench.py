@@ -1060,6 +1060,17 @@ def int_div_mod(cfg):
     return _ratio_workload(cfg, gf, ref, a, b)
 
 
+@workload("shape_ops_grad_1024", 0.9)
+def shape_ops_grad(cfg):
+    """tools/untuned_workloads.py's shape_ops_grad: concat / split / transpose / pad / crop /
+    tile on (1024, 512) and the gradient (the crop of pad's VJP simplifies away) vs numpy's
+    forward and hand-written gradient."""
+    import untuned_workloads
+    w = untuned_workloads.WORKLOADS["shape_ops_grad"]
+    return _ratio_workload(cfg, lambda *a: w.tf(tf, *a), w.np,
+                           *w.inputs(np.random.default_rng(0)), rtol=1e-5)
+
+
 def run(names, cfg):
     rows = []
     for name in names:

@@ -424,7 +424,8 @@ def _getitem_impl(x, spec):
 GETITEM = defop("getitem", _getitem_impl, _getitem_rule,
                 lambda i, o, g, spec: [getitem_grad(g, i[0].shape, spec, i[0])], arity=1, jvp=LINEAR,
                 vjp_group=lambda spec: (_GETITEM_GROUP, spec), group_vjp=_getitem_group_vjp,
-                selects_dims=lambda dims, spec: _getitem_impl(np.array(dims, object), spec))
+                selects_dims=lambda dims, spec: _getitem_impl(np.array(dims, object), spec),
+                selects_at="spec")     # fact: the output is input[attrs["spec"]]
 
 
 def _getitem_grad_impl(g, shape, spec):
@@ -435,7 +436,8 @@ def _getitem_grad_impl(g, shape, spec):
 
 GETITEM_GRAD = defop("getitem_grad", _getitem_grad_impl,
                      lambda g, shape, spec: Aval(tuple(shape), g.dtype),
-                     lambda i, o, g, shape, spec: [g[index_from_spec(spec)]], arity=1, jvp=LINEAR)
+                     lambda i, o, g, shape, spec: [g[index_from_spec(spec)]], arity=1, jvp=LINEAR,
+                     embeds_at="spec")  # fact: the output is zeros with input at [attrs["spec"]]
 
 
 def getitem_grad(g, shape, spec, like=None):

@@ -18,6 +18,9 @@ Every rewrite is driven by a fact of the op table (never an op name):
                        vary only along trailing dims the reshape keeps (a bias, a scalar) runs
                        before it instead, on the reshape's input (see
                        `_elementwise_before_reshape`)
+``selects_at``,        ``x[spec]`` of a node that wrote its input into zeros at the same region
+``embeds_at``          (``getitem(getitem_grad(g, spec), spec) == g``: pad's VJP then the pad,
+                       a crop of a pad) is the written input, without the zeros or the copy
 ``monoid``             a reduction: reducing a ``'perm'`` op's output reduces its input over the
                        permuted axes instead (the kept axes transposed after, if their order
                        changes), so a kernel never needs the transposed copy
@@ -98,6 +101,11 @@ def _rewrite(graph, n):
             return src["inputs"][0]
         return graph.add_node(name, (src["inputs"][0],), {"perm": perm}, d["shape"], d["dtype"],
                               d["source"], dict(d["tags"]))
+    if facts.get("selects_at") and src is not None and OPS[src["op"]].facts.get("embeds_at") \
+            and _same_region(src["shape"], d["attrs"][facts["selects_at"]],
+                             src["attrs"][OPS[src["op"]].facts["embeds_at"]]) \
+            and tuple(d["shape"]) == tuple(g.nodes[src["inputs"][0]]["shape"]):
+        return src["inputs"][0]
     if (OPS[name].kind == REDUCTION and facts.get("monoid") and src is not None
             and OPS[src["op"]].facts.get("composes") == "perm"):
         return _reduce_before_transpose(graph, n, d, src)
@@ -111,6 +119,20 @@ def _rewrite(graph, n):
         return graph.add_node(BROADCAST_TO.name, (c,), {"shape": d["shape"]}, d["shape"],
                               d["dtype"], d["source"], dict(d["tags"]))
     return None
+
+
+def _same_region(shape, a, b):
+    """True if the basic-slice index specs `a` and `b` (entries ('s', start, stop, step) only)
+    select the same elements of an array of static `shape`."""
+    if not _static(shape) or len(a) > len(shape) or len(b) > len(shape):
+        return False
+    full = ("s", None, None, None)
+    for n, sa, sb in zip(shape, a + (full,) * (len(shape) - len(a)),
+                         b + (full,) * (len(shape) - len(b))):
+        if sa[0] != "s" or sb[0] != "s" or \
+                range(*slice(*sa[1:]).indices(n)) != range(*slice(*sb[1:]).indices(n)):
+            return False
+    return True
 
 
 def _is_view(d, shape):
