@@ -7,7 +7,7 @@ from test_tf_guides_output import check_guide
 
 
 @pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras", "tut_actor_critic",
-                                  "migrate_tf2"])
+                                  "migrate_tf2", "tut_distribute_custom_training"])
 def test_guide_output_matches_tf(name, tmp_path):
     """NumPy API on TensorFlow (ND arrays, type promotion and prefer_float32, broadcasting,
     indexing, NumPy interop, GradientTape / batch_jacobian on ND arrays, tf.function,
@@ -18,7 +18,10 @@ def test_guide_output_matches_tf(name, tmp_path):
     through a @tf.numpy_function in a tf.range loop with break, TensorArrays, categorical
     sampling, the loop's gradient, Huber(reduction=SUM)); the Migrate-to-TF2 guides' TF2 code
     (Keras metrics, EarlyStopping, stop/logging/SessionRunHook callbacks printing weights and
-    losses, a custom loop with metric reset_state, ModelCheckpoint weights)."""
+    losses, a custom loop with metric reset_state, ModelCheckpoint weights); Custom training
+    with tf.distribute.Strategy (strategy.run / reduce over a distributed dataset, per-example
+    losses with compute_average_loss and scale_regularization_loss, tf.train.Checkpoint restore
+    without the strategy, a whole epoch in one tf.function)."""
     check_guide(name, tmp_path)
 
 

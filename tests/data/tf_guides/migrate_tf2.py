@@ -2,7 +2,8 @@
 # optimizers, early stopping, LoggingTensorHook/StopAtStepHook -> callbacks, SessionRunHook ->
 # callback, SidecarEvaluator; the TF1 Estimator halves are left out. MNIST / tfds loads replaced
 # by generated arrays (small sizes, few epochs); random initial weights replaced by set_weights
-# where weights or losses are printed; fit progress bars off (verbose=0), timings not printed.
+# where weights or losses are printed; fit progress bars off (verbose=0), timings not printed;
+# metric.reset_states() written reset_state() (Keras 3 has no reset_states: TF 2.21 stops there).
 import os
 import tempfile
 import time
