@@ -1071,6 +1071,24 @@ def shape_ops_grad(cfg):
                            *w.inputs(np.random.default_rng(0)), rtol=1e-5)
 
 
+@workload("dense_rank3_weight_grad", 1.0)
+def dense_rank3_weight_grad(cfg):
+    """the gradient w.r.t. w (512, 512) of sum(matmul(x, w) * t) with x (16, 256, 512): one
+    product over all 4096 rows (it was 16 per-batch products summed after) vs numpy's
+    x.reshape(-1, 512).T @ t.reshape(-1, 512)."""
+    rng = np.random.default_rng(14)
+    x, t = (rng.standard_normal((16, 256, 512)).astype(np.float32) for _ in range(2))
+    w = (rng.standard_normal((512, 512)) / 23).astype(np.float32)
+
+    def gf(x, w, t):
+        with tf.GradientTape() as tape:
+            tape.watch(w)
+            loss = tf.reduce_sum(tf.matmul(x, w) * t)
+        return tape.gradient(loss, w)
+    return _ratio_workload(cfg, gf, lambda x, w, t: x.reshape(-1, 512).T @ t.reshape(-1, 512),
+                           x, w, t, rtol=1e-3)
+
+
 def run(names, cfg):
     rows = []
     for name in names:

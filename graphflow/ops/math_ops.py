@@ -622,14 +622,29 @@ def _matmul_rule(a, b, transpose_a, transpose_b):
 
 def _matmul_vjp(i, o, g, transpose_a, transpose_b):
     a, b = _cj(i[0]), _cj(i[1])   # complex: dA = g conj(B)^T, dB = conj(A)^T g
+    folded = _folded_weight_grad(a, b, g, transpose_a, transpose_b)
     if not transpose_a and not transpose_b:
-        return [matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)]
+        return [matmul(g, b, transpose_b=True),
+                folded if folded is not None else matmul(a, g, transpose_a=True)]
     if transpose_a and not transpose_b:
         return [matmul(b, g, transpose_b=True), matmul(a, g)]
     if not transpose_a and transpose_b:
-        return [matmul(g, b), matmul(g, a, transpose_a=True)]
+        return [matmul(g, b), folded if folded is not None else matmul(g, a, transpose_a=True)]
     return [matmul(b, g, transpose_a=True, transpose_b=True),
             matmul(g, a, transpose_a=True, transpose_b=True)]
+
+
+def _folded_weight_grad(a, b, g, transpose_a, transpose_b):
+    """The gradient of a rank-2 `b` that `a`'s batch dims broadcast (a Dense layer on a
+    (batch, time, features) input) as ONE product over all rows, a (rows, K)^T (rows, N): the
+    batched form made a (K, N) product per batch entry (each with a short contraction) and
+    summed them after. None when `a` is transposed (its rows are not contiguous), `b` is not
+    rank 2, `a` has no batch dims or its last dim is unknown."""
+    k = a.shape[-1]
+    if transpose_a or len(b.shape) != 2 or len(a.shape) < 3 or not is_static((k, g.shape[-1])):
+        return None
+    a2, g2 = _s.reshape(a, (-1, k)), _s.reshape(g, (-1, g.shape[-1]))
+    return matmul(g2, a2, transpose_a=True) if transpose_b else matmul(a2, g2, transpose_a=True)
 
 
 MATMUL = defop("matmul", _matmul_impl, _matmul_rule, _matmul_vjp, kind=ANCHOR, arity=2, jvp=BILINEAR)
