@@ -14,7 +14,8 @@ checkout (a `git worktree` of an older commit) as a third column: before/after u
 
 Workloads: dense784_b32 (Dense 784-64-10, batch 32, Adam, accuracy), mlp2_b128 (a two-hidden-
 layer MLP, batch 128, SGD), logreg (a logistic regression, batch 32), metrics3_val (accuracy, AUC,
-Precision and a 20% validation split), and with `--steps-per-execution K` the same with K.
+Precision and a 20% validation split; its fit includes the validation pass), and with
+`--steps-per-execution K` the same compiled with K (the bare column stays one step per call).
 """
 import argparse
 import json
