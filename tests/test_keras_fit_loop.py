@@ -139,3 +139,15 @@ def test_subclassed_summary_shows_first_call_shapes():
     m.summary(print_fn=out.append)
     assert [line.split("│")[2].strip() for line in "".join(out).splitlines()
             if "(Dropout)" in line] == ["?"]
+
+
+def test_progbar_logger_subclass_hook_runs_every_batch():
+    x, y = _data(64)
+    m, seen = _model(), []
+
+    class Counting(keras.callbacks.ProgbarLogger):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append((batch, sorted(logs)))
+
+    m.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[Counting()])
+    assert seen == [(b, ["accuracy", "loss"]) for b in range(4)]

@@ -307,7 +307,9 @@ class ProgbarLogger(Callback):
 
     def wants_batch_logs(self, batch):
         """Whether this batch's end draws the bar (`CallbackList.batch_end` skips the call, and
-        the logs' conversion, otherwise)."""
+        the logs' conversion, otherwise; a subclass's own batch hook is always called)."""
+        if type(self).on_train_batch_end is not ProgbarLogger.on_train_batch_end:
+            return True
         return self._bar is not None and self._bar.due(batch + 1, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
