@@ -244,7 +244,8 @@ def test_switch_transformer_fits_with_a_fixed_token_count_and_its_router_loss():
     default on the block's call as Keras 3 requires): the Switch layer reshapes to a fixed
     number of tokens per batch, so the model runs on whole batches only - fit builds it on
     its first batch (it probed 2 samples: 'cannot reshape 240 values into (24, 8)'). The
-    router's add_loss joins the loss in fit and evaluate, and the experts' weights count."""
+    router's add_loss joins the loss in fit and evaluate (none is left from building the model:
+    the probe's was), and the experts' weights count."""
     vocab_size, embed_dim, num_experts = 30, 8, 2
     switch = Switch(num_experts, embed_dim, num_tokens_per_batch)
     att = layers.MultiHeadAttention(num_heads=2, key_dim=embed_dim)
@@ -255,6 +256,7 @@ def test_switch_transformer_fits_with_a_fixed_token_count_and_its_router_loss():
     x = layers.GlobalAveragePooling1D()(x)
     outputs = layers.Dense(2, activation="softmax")(x)
     classifier = keras.Model(inputs=inputs, outputs=outputs)
+    assert classifier.losses == []   # Keras 3.15: no losses kept from the symbolic calls
     assert len(switch.trainable_weights) == 2 + 4 * num_experts    # router + experts
     rs = np.random.RandomState(0)
     x_train = keras.preprocessing.sequence.pad_sequences(

@@ -859,6 +859,8 @@ class Layer(Module):
         out = None if composite else self._traced_shapes(inputs, args, kwargs)
         if out is None:
             out = self._probed_shapes(inputs, args, kwargs)
+        for layer in self._flatten_layers():   # a symbolic call keeps no losses (Keras 3: its
+            layer._call_losses = []            # add_loss values die with the stateless trace)
         batch = None
         for kt in flatten((inputs, args, kwargs))[0]:
             if isinstance(kt, KerasTensor) and kt.shape and kt.shape[0] is not None:
