@@ -1114,9 +1114,10 @@ class Model(Layer):
         for m in self.metrics:
             m.reset_state()
 
-    def _reset_metrics(self):
-        """reset_metrics() (an override too); the metrics, read once for the caller."""
-        metrics = self.metrics
+    def _reset_metrics(self, metrics=None):
+        """reset_metrics() (an override too); the metrics, read once for the caller (or the
+        list `metrics` the caller read before)."""
+        metrics = self.metrics if metrics is None else metrics
         if type(self).reset_metrics is Model.reset_metrics:
             for m in metrics:
                 m.reset_state()
@@ -1408,8 +1409,10 @@ class Model(Layer):
             initial_epoch, self._initial_epoch = resumed, None
         logs = {}
         arrays = _ArrayBatches(x, y, sw) if ds is None else None
+        metrics = None
         for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
+            # the metrics read once the first epoch's trace made them all (layers' own too)
+            metrics = self._reset_metrics(metrics if epoch > initial_epoch + 1 else None)
             cb.on_epoch_begin(epoch)
             step_logs = _StepLogs(self)
             batches = _dataset_batches(ds, steps, ds_state) if ds is not None else (
