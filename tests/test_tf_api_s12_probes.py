@@ -164,3 +164,35 @@ def test_strings_format_as_tf():
 def test_bool_of_a_multi_element_tensor_is_numpys_value_error():
     with pytest.raises(ValueError, match="truth value of an array with more than one element"):
         bool(tf.constant([1, 2]) > 0)
+
+
+def test_layers_check_their_input_spec_as_keras3():
+    from graphflow import keras
+    # Keras 3.15's messages, word for word
+    with pytest.raises(ValueError, match=r"^Input 0 with name 'None' of layer 'dense_a' is "
+                       r"incompatible with the layer: expected min_ndim=2, found ndim=1\. "
+                       r"Full shape received: \(2,\)$"):
+        keras.layers.Dense(3, name="dense_a")(tf.ones((2,)))
+    d = keras.layers.Dense(3, name="dense_b")
+    d(tf.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 4, "
+                       r"but received input with shape \(2, 5\)"):
+        d(tf.ones((2, 5)))
+    c = keras.layers.Conv2D(2, 3)
+    c(keras.Input((5, 5, 3)))
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3"):
+        c(keras.Input((5, 5, 4)))
+    with pytest.raises(ValueError, match="expected ndim=4, found ndim=3"):
+        keras.layers.MaxPooling2D()(keras.Input((5, 3)))
+
+    class Pair(keras.layers.Layer):        # a user layer's own spec is checked too
+        def __init__(self):
+            super().__init__()
+            self.input_spec = keras.layers.InputSpec(shape=(None, 2))
+
+        def call(self, x):
+            return x * 2.
+
+    assert Pair()(tf.ones((3, 2))).shape == (3, 2)
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 2\), found shape=\(3, 3\)"):
+        Pair()(tf.ones((3, 3)))

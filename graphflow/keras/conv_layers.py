@@ -18,6 +18,7 @@ from ..tensor import TensorShape
 from . import composite_values as _cvals
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
+from .input_spec import InputSpec
 from .layers import Layer, configure_kernel_bias, unique_name
 from .layers_extra import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: F401  (keras.layers)
 from .layers_extra import standardize_data_format as _data_format
@@ -156,6 +157,7 @@ class _Conv(_NamedLayer):
                              f"got {padding!r}")
         self.data_format = _data_format(data_format)
         self.groups = int(groups)
+        self.input_spec = InputSpec(min_ndim=n + 2)
         if self.groups < 1 or self.filters % self.groups:
             raise ValueError(f"{type(self).__name__}: filters ({filters}) must be divisible by "
                              f"groups ({groups})")
@@ -176,6 +178,8 @@ class _Conv(_NamedLayer):
                              f"must be divisible by groups ({self.groups})")
         build_weights(self, self.filters,
                       ("kernel", self.kernel_size + (c // self.groups, self.filters)))
+        axis = 1 if self.data_format == "channels_first" else -1
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={axis: int(c)})
 
     def _convolve(self, x):
         if self.rank == 1:
@@ -392,6 +396,7 @@ class _Pool(_NamedLayer):
             raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', "
                              f"got {padding!r}")
         self.data_format = _data_format(data_format)
+        self.input_spec = InputSpec(ndim=n + 2)
 
     def call(self, inputs):
         x = _cv.to_channels_last(inputs, self.data_format)

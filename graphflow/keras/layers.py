@@ -35,6 +35,7 @@ from . import composite_values as _cvals
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
 from . import mixed_precision as _mp
+from .input_spec import InputSpec, assert_input_compatibility
 from .naming import keras_dict, reset_names, snake_case, unique_name  # noqa: F401  (layers.unique_name: API)
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -423,6 +424,9 @@ class Layer(Module):
             else _init_arguments(cls, args, kwargs)
         return self
 
+    #: the InputSpec (or list of them) the first call argument must fit, or None (Keras 3)
+    input_spec = None
+
     #: True for layers acting on each element of the innermost axes: a RaggedTensor input
     #: is handled by calling the layer on its flat values (keras/composite_values.py)
     _ragged_flat_values = False
@@ -760,6 +764,8 @@ class Layer(Module):
         else:
             raise TypeError(f"{self.name}: call needs an input")
         if _is_symbolic((inputs, args, kwargs)):   # also call(targets, logits) on two Inputs
+            if self.input_spec is not None:   # Keras 3 checks the first argument first
+                assert_input_compatibility(self.input_spec, inputs, self.name)
             return self._symbolic_call(inputs, args, kwargs)
         if self._ragged_flat_values and _cvals.kind_of(inputs) == "ragged":
             return _cvals.on_flat_values(self, inputs, args, kwargs)
@@ -772,6 +778,8 @@ class Layer(Module):
         if training is None:
             training = _TRAINING.get()
         inputs = self._convert_inputs(inputs)
+        if self.input_spec is not None:   # (on the tensors a list or an array became)
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         if self._call_arg_masks:   # a tensor argument's Keras mask, as Keras 3 passes it
             kwargs.update(arg_masks(self, inputs, args, kwargs,
                                     lambda t: getattr(t, "_keras_mask", None)))
@@ -781,6 +789,8 @@ class Layer(Module):
         building = not self.built
         if building:
             self._maybe_build(inputs)
+            if self.input_spec is not None:   # (build may have narrowed it: Dense's last axis)
+                assert_input_compatibility(self.input_spec, inputs, self.name)
         if training is not None and self._call_takes_training:
             kwargs["training"] = bool(training) if not isinstance(training, Tensor) else training
         self._call_losses = []
@@ -1117,6 +1127,7 @@ class Dense(Layer):
         self.units = int(units)
         if self.units <= 0:
             raise ValueError(f"Dense: units must be positive, got {units}")
+        self.input_spec = InputSpec(min_ndim=2)
         configure_kernel_bias(self, activation, use_bias, kernel_initializer, bias_initializer,
                               kernel_regularizer, bias_regularizer, activity_regularizer,
                               kernel_constraint, bias_constraint)
@@ -1137,6 +1148,7 @@ class Dense(Layer):
                              f"known, got shape {input_shape}")
         self.kernel = self.add_weight("kernel", (last, self.units), initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer)
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: int(last)})
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer)
@@ -1250,6 +1262,8 @@ class Softmax(Layer):
 
 class Flatten(Layer):
     """Flatten all but the batch dimension: (N, a, b) -> (N, a*b); (N,) -> (N, 1)."""
+
+    input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
         if inputs.ndim == 0:

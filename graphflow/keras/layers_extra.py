@@ -19,6 +19,7 @@ from ..ops import conv_ops as _cv, image_ops as _im, shape_ops as _s
 from ..tensor import TensorShape
 from . import activations as _act, constraints as _constraints, initializers as _init, \
     regularizers as _reg
+from .input_spec import InputSpec  # noqa: F401  (keras.layers.InputSpec)
 from .layers import Layer, deserialize, keras_object_config, serialize
 
 
@@ -46,41 +47,6 @@ def standardize_data_format(df):
     if df not in ("channels_last", "channels_first"):
         raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {df!r}")
     return df
-
-
-class InputSpec:
-    """Keras' `InputSpec`: the rank / dtype / axis sizes a layer accepts (recorded; layers
-    check their inputs themselves).
-
-    >>> import graphflow as tf
-    >>> spec = tf.keras.layers.InputSpec(ndim=3, axes={-1: 4})
-    >>> spec.ndim, spec.axes
-    (3, {-1: 4})
-    """
-
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
-                 axes=None, allow_last_axis_squeeze=False, name=None, optional=False):
-        self.dtype, self.name, self.optional = dtype, name, optional
-        self.shape = None if shape is None else tuple(shape)
-        self.ndim = len(self.shape) if self.shape is not None else ndim
-        self.max_ndim, self.min_ndim = max_ndim, min_ndim
-        self.allow_last_axis_squeeze = allow_last_axis_squeeze
-        self.axes = dict(axes or {})
-
-    def __repr__(self):
-        parts = [f"{k}={v}" for k, v in (("dtype", self.dtype), ("shape", self.shape),
-                                          ("ndim", self.ndim), ("max_ndim", self.max_ndim),
-                                          ("min_ndim", self.min_ndim), ("axes", self.axes))
-                 if v]
-        return f"InputSpec({', '.join(parts)})"
-
-    def get_config(self):
-        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim,
-                "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 class _Elementwise(Layer):
