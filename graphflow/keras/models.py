@@ -36,7 +36,7 @@ from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimize
 from . import composite_values as _cvals
 from . import config as _config
 from .layers import BUILD_BATCH, InputLayer, KerasTensor, Layer, arg_masks
-from .py_dataset import PyDataset
+from .py_dataset import as_batches_source
 
 _AUTO = "auto"
 
@@ -66,8 +66,7 @@ def _as_array(a):
 def _data_args(x, y, sample_weight, verbose, batch_size):
     """fit/evaluate's shared argument handling: an (x, y[, sample_weight]) tuple in `x`, numpy
     arrays, the resolved verbosity and the batch size (32 by default, as Keras)."""
-    if isinstance(x, PyDataset):
-        x = x.as_dataset()
+    x = as_batches_source(x)   # a PyDataset or a generator: a Dataset
     if isinstance(x, Dataset):   # batches come from the dataset
         if y is not None or sample_weight is not None:
             raise ValueError("with a Dataset as `x`, do not pass `y`/`sample_weight` (the "
@@ -1508,7 +1507,7 @@ class Model(Layer):
         """Model outputs for `x`, batch by batch, concatenated as numpy arrays."""
         verbose = _resolve_verbose(verbose) if _ds.is_chief() else 0
         batch_size = int(batch_size or 32)
-        x = x.as_dataset() if isinstance(x, PyDataset) else x
+        x = as_batches_source(x)
         steps = _config.capped_steps(steps)
         ds = x if isinstance(x, Dataset) else None
         if ds is not None:   # (x, y) elements: predict uses x

@@ -10,6 +10,9 @@ evaluate and predict. Keras 3's class (its older name: `keras.utils.Sequence`).
 >>> [x.numpy()[:, 0].tolist() for x, _ in Batches().as_dataset()]
 [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
 """
+import itertools
+import types
+
 import numpy as np
 
 from ..data import Dataset
@@ -57,3 +60,39 @@ class PyDataset:
 
 
 Sequence = PyDataset
+
+
+def _tensors(element):
+    leaves, rebuild = flatten(element)
+    return rebuild([convert_to_tensor(v) for v in leaves])
+
+
+def as_batches_source(x):
+    """fit / evaluate / predict's `x` when it yields batches: a PyDataset, or a Python
+    generator (or other iterator) of x, (x, y) or (x, y, sample_weight) batches - as Keras 3's
+    GeneratorDataAdapter: its first two batches are read ahead (the first gives the element
+    spec) and every pass yields them, then what the generator has left (so a finite generator
+    gives a later epoch those two batches only) - as a Dataset; any other `x` as it is.
+
+    >>> def gen():
+    ...     for i in range(2):
+    ...         yield np.full((3, 1), i, "float32"), np.zeros((3,), "int32")
+    >>> [y.shape for _, y in as_batches_source(gen())]
+    [TensorShape([3]), TensorShape([3])]
+    """
+    if isinstance(x, PyDataset):
+        return x.as_dataset()
+    if not isinstance(x, types.GeneratorType) and not (
+            hasattr(x, "__next__") and hasattr(x, "__iter__") and not hasattr(x, "shape")):
+        return x
+    head = list(itertools.islice(x, 2))
+    if not head:
+        raise ValueError("the generator passed as `x` yielded no batches")
+    leaves, rebuild = flatten(head[0])
+    spec = rebuild([TensorSpec((None,) + tuple(np.shape(v))[1:], convert_to_tensor(v).dtype)
+                    for v in leaves])
+
+    def make():
+        for e in itertools.chain(head, x):
+            yield _tensors(e)
+    return Dataset(make, spec=spec)
