@@ -7,7 +7,8 @@ from test_tf_guides_output import check_guide
 
 
 @pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras", "tut_actor_critic",
-                                  "migrate_tf2", "tut_distribute_custom_training"])
+                                  "migrate_tf2", "tut_distribute_custom_training",
+                                  "tut_distribute_input"])
 def test_guide_output_matches_tf(name, tmp_path):
     """NumPy API on TensorFlow (ND arrays, type promotion and prefer_float32, broadcasting,
     indexing, NumPy interop, GradientTape / batch_jacobian on ND arrays, tf.function,
@@ -33,3 +34,23 @@ def test_tf_op_on_a_keras_tensor_raises_keras_value_error():
     with pytest.raises(ValueError, match="A KerasTensor cannot be used as input to a TensorFlow "
                                          "function"):
         tf.math.argmax(input=logits, axis=1)
+
+
+def test_get_next_as_optional_in_a_traced_loop_reads_when_the_function_runs():
+    # the 'Distributed input' tutorial's train_fn: a batch of unknown rows first assigned in a
+    # tf.range loop (it starts with no rows), has_value() a run-time bool that breaks the loop
+    import graphflow as tf
+
+    @tf.function
+    def f(it):
+        total = tf.constant(0, tf.int64)
+        for _ in tf.range(5):
+            opt = it.get_next_as_optional()
+            if not opt.has_value():
+                break
+            v = opt.get_value()
+            total += tf.reduce_sum(v) * tf.cast(tf.shape(v)[0], tf.int64)
+        return total
+    it = iter(tf.data.Dataset.range(9).batch(4))
+    assert int(f(it)) == (0 + 1 + 2 + 3) * 4 + (4 + 5 + 6 + 7) * 4 + 8
+    assert not bool(it.get_next_as_optional().has_value())

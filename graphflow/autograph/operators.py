@@ -292,6 +292,7 @@ class _NewInvariants(Exception):
 def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
     """Run the loop as one while_loop node over the tensor-valued variables."""
     vars_ = list(vars_)
+    sized = {}   # undefined variables whose probed shape has unknown dims: i -> that shape
     undefined = [i for i, v in enumerate(vars_) if isinstance(v, Undefined)]
     if undefined or any(isinstance(v, TensorArray) and v._buf is None for v in vars_):
         # values first assigned in the loop: one trial trace of the body tells their
@@ -305,7 +306,13 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
         for i, (v, o) in enumerate(zip(vars_, out)):
             if isinstance(v, Undefined) and isinstance(o, (Tensor, bool, int, float)):
                 o = to_tensor(o)
-                vars_[i] = creation.zeros(o.shape, o.dtype)
+                shape = tuple(o.shape)
+                if any(d is None for d in shape):
+                    # sizes known only when the body runs (a read of unknown rows): no rows to
+                    # start with, the unknown dims the loop's shape invariant
+                    sized[i] = shape
+                    shape = tuple(0 if d is None else d for d in shape)
+                vars_[i] = creation.zeros(shape, o.dtype)
             elif isinstance(v, TensorArray) and v._buf is None and isinstance(o, TensorArray):
                 vars_[i] = v._init_like(o)
     kinds = []
@@ -317,8 +324,8 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
              if k in ("tensor", "ta") else v for k, v in zip(kinds, vars_)]
     pos = [i for i, k in enumerate(kinds) if k in ("tensor", "ta")]
     # a growing TensorArray's buffer: its number of rows is the loop's run-time shape invariant
-    inv = [(None,) + tuple(e.shape)[1:] if k == "ta" and v.dynamic_size else None
-           for k, v, e in zip(kinds, vars_, entry)]
+    inv = [(None,) + tuple(e.shape)[1:] if k == "ta" and v.dynamic_size else sized.get(i)
+           for i, (k, v, e) in enumerate(zip(kinds, vars_, entry))]
 
     def full(flat):
         vals = list(vars_)

@@ -1488,6 +1488,36 @@ class Iterator:
         """The next element (raises `StopIteration` at the end, as `next`)."""
         return next(self)
 
+    def get_next_as_optional(self):
+        """The next element as a `tf.experimental.Optional`, empty at the end. Inside
+        @function a read when the function runs: `has_value()` is then a bool tensor and the
+        value holds zeros (no rows where a dim is unknown) after the end.
+
+        >>> import graphflow as tf
+        >>> it = iter(tf.data.Dataset.range(1))
+        >>> [bool(it.get_next_as_optional().has_value()) for _ in range(2)]
+        [True, False]
+        """
+        from .experimental_ops import Optional, get_next_as_optional
+        if _state.current().graph is None:
+            return get_next_as_optional(self)
+        leaves, rebuild = flatten(self.element_spec)
+        if not all(type(s) is TensorSpec for s in leaves):
+            raise NotImplementedError(
+                f"get_next_as_optional inside @function at {user_source()}: elements with "
+                f"composite components ({self.element_spec}) are read eagerly only")
+
+        def pull():
+            try:
+                e = next(self)
+            except StopIteration:
+                return [np.bool_(False)] + [np.zeros([0 if d is None else d for d in s.shape],
+                                                     s.dtype.np) for s in leaves]
+            return [np.bool_(True)] + [np.asarray(t._value) for t in flatten(e)[0]]
+        outs = numpy_function(pull, [], [TensorSpec([], _dt.bool)] +
+                              [TensorSpec(s.shape, s.dtype) for s in leaves], _runtime_dims=True)
+        return Optional(rebuild(outs[1:]), self.element_spec, outs[0])
+
     @property
     def element_spec(self):
         return self._dataset.element_spec

@@ -248,11 +248,11 @@ class Optional:
 
     def has_value(self, name=None):
         """A bool scalar tensor: whether a value is present."""
-        return constant(self._has)
+        return constant(self._has) if isinstance(self._has, bool) else self._has
 
     def get_value(self, name=None):
-        """The value; an InvalidArgumentError if there is none."""
-        if not self._has:
+        """The value; an InvalidArgumentError if there is none (known eagerly)."""
+        if self._has is False:
             raise InvalidArgumentError("Optional.get_value: the Optional has no value "
                                        "(check has_value() first)")
         return self._value

@@ -293,9 +293,52 @@ class DistributedDataset:
         self.dataset, self.strategy = dataset, strategy
 
     def __iter__(self):
-        for batch in self.dataset:
-            leaves, rebuild = flatten(batch)
-            yield rebuild([to_tensor(self.strategy.shard(np.asarray(x))) for x in leaves])
+        return DistributedIterator(self)
+
+    @property
+    def element_spec(self):
+        """The dataset's element structure (axis 0: the batch, of unknown size)."""
+        return self.dataset.element_spec
+
+
+class DistributedIterator:
+    """`iter(distributed_dataset)` (TF's DistributedIterator): `next`, `get_next`,
+    `get_next_as_optional`, `element_spec`. With one worker it reads the dataset's own iterator,
+    so it also works inside @function (a run-time read); several workers shard eagerly."""
+
+    def __init__(self, dist):
+        self._dist, self._it = dist, iter(dist.dataset)
+
+    def __iter__(self):
+        return self
+
+    def _single(self):
+        return self._dist.strategy.communicator.size == 1
+
+    def __next__(self):
+        batch = next(self._it)
+        if self._single():
+            return batch
+        leaves, rebuild = flatten(batch)
+        return rebuild([to_tensor(self._dist.strategy.shard(np.asarray(x))) for x in leaves])
+
+    def get_next(self):
+        """The next element (StopIteration at the end)."""
+        return next(self)
+
+    def get_next_as_optional(self):
+        """The next element as a `tf.experimental.Optional` (empty at the end)."""
+        from ..data.experimental_ops import Optional
+        if self._single() and hasattr(self._it, "get_next_as_optional"):
+            return self._it.get_next_as_optional()
+        try:
+            return Optional.from_value(next(self))
+        except StopIteration:
+            return Optional.empty(self.element_spec)
+
+    @property
+    def element_spec(self):
+        return self._dist.element_spec
 
 
 # ------------------------------------------------------------------ module functions
