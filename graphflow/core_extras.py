@@ -85,8 +85,12 @@ class constant_initializer(_Initializer):   # noqa: N801
     """A scalar fills the shape; a list/array must have the shape's number of elements
     (reshaped to it), as TF.
 
-    >>> constant_initializer([1, 2, 3, 4])((2, 2)).numpy().tolist()
+    Without a dtype the tensor takes the value's own (Python ints give int32), as TF's.
+
+    >>> constant_initializer([1., 2., 3., 4.])((2, 2)).numpy().tolist()
     [[1.0, 2.0], [3.0, 4.0]]
+    >>> constant_initializer([1, 2])((2,)).dtype
+    tf.int32
     """
 
     def __init__(self, value=0):
@@ -94,8 +98,9 @@ class constant_initializer(_Initializer):   # noqa: N801
         self.value = value
 
     def __call__(self, shape, dtype=None, **kwargs):
-        dt = _dtype(dtype)
-        v = np.asarray(self.value.numpy() if hasattr(self.value, "numpy") else self.value)
+        t = to_tensor(self.value)
+        dt = t.dtype if dtype is None else _dtype(dtype)
+        v = np.asarray(t.numpy())
         if v.ndim == 0:
             return fill(shape, v.astype(dt.np)[()])
         if v.size != int(np.prod(shape)):

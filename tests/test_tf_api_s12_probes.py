@@ -196,3 +196,13 @@ def test_layers_check_their_input_spec_as_keras3():
     assert Pair()(tf.ones((3, 2))).shape == (3, 2)
     with pytest.raises(ValueError, match=r"expected shape=\(None, 2\), found shape=\(3, 3\)"):
         Pair()(tf.ones((3, 3)))
+
+
+def test_constant_initializer_takes_the_values_dtype_without_one():
+    # TF 2.21: tf.constant_initializer([1, 2])([2]) -> int32
+    assert tf.constant_initializer([1, 2])([2]).dtype == tf.int32
+    assert tf.constant_initializer(3.)([2]).dtype == tf.float32
+    np.testing.assert_array_equal(tf.constant_initializer(2)([2], tf.float32).numpy(), [2., 2.])
+    layer = tf.keras.layers.Dense(2, kernel_initializer=tf.constant_initializer(1))
+    layer.build((None, 3))
+    assert layer.kernel.dtype == tf.float32
