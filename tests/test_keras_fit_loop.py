@@ -82,11 +82,11 @@ def test_progress_bar_lines():
     lines = out.getvalue().splitlines()
     step = r"\d+(s|ms|us)/step"
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
-    assert re.fullmatch(r"4/4 \[={30}\] - \d+s " + step +
+    assert re.fullmatch(r"4/4 ━{20} \d+s " + step +
                         r" - accuracy: \d\.\d{4} - loss: \d\.\d{4}", lines[1]), lines[1]
-    assert re.fullmatch(r"4/4 \[={30}\] - \d+s " + step +
+    assert re.fullmatch(r"4/4 ━{20} \d+s " + step +
                         r" - accuracy: \d\.\d{4} - loss: \d\.\d{4}", lines[4]), lines[4]
-    assert re.fullmatch(r"4/4 \[={30}\] - \d+s " + step, lines[5]), lines[5]
+    assert re.fullmatch(r"4/4 ━{20} \d+s " + step, lines[5]), lines[5]
 
 
 def test_subclassed_summary_shows_first_call_shapes():

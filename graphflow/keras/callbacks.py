@@ -4,13 +4,14 @@
 >>> import io; out = io.StringIO()
 >>> bar = Progbar(4, stream=out, interactive=False)
 >>> bar.update(4, {"loss": 0.5}, finalize=True)
->>> out.getvalue().startswith("4/4 [==============================]")
+>>> out.getvalue().startswith("4/4 ━━━━━━━━━━━━━━━━━━━━ 0s")
 True
 """
 import collections.abc
 import csv
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -22,30 +23,41 @@ from ..ops import random_ops as _random
 
 
 # ------------------------------------------------------------------ progress bar
-def _fmt_value(v):
+def _fmt_value(v, signed=True):
+    """Keras 3: 4 decimals, or 4 significant digits for small values (verbose=2 tests the
+    value itself, verbose=1 its magnitude)."""
     v = float(v)
-    return f"{v:.4f}" if abs(v) > 1e-3 or v == 0 else f"{v:.4e}"
+    return f"{v:.4f}" if (abs(v) if signed else v) > 1e-3 else f"{v:.4e}"
 
 
-def _fmt_time(seconds):
-    if seconds >= 3600:
+def _fmt_eta(seconds):
+    if seconds > 3600:
         return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
-    if seconds >= 60:
+    if seconds > 60:
         return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
     return f"{int(seconds)}s"
 
 
 def _fmt_step(seconds, unit="step"):
-    if seconds >= 1:
+    if seconds >= 1 or seconds == 0:
         return f"{seconds:.0f}s/{unit}"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.0f}ms/{unit}"
     return f"{seconds * 1e6:.0f}us/{unit}"
 
 
+_ANSI = re.compile(r"\x1b\[\d+m")
+
+
+def _ansi(code, text, on):
+    return f"\x1b[{code}m{text}\x1b[0m" if on else text
+
+
 class Progbar:
-    """Keras' progress bar. verbose=1: a bar redrawn in place on a terminal (only the final line
-    otherwise); verbose=2: one summary line at the end.
+    """Keras 3's progress bar: `4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 9ms/step - loss: 0.8336`.
+    verbose=1: a bar redrawn in place on a terminal, in Keras' colours (only the final line,
+    plain, otherwise); verbose=2: one summary line at the end. The time per step leaves out
+    the first step (it includes tracing and compiling), as Keras 3's estimate does.
 
     `update(current, values)` takes a dict of values to show as they are (what fit passes) or,
     as Keras' `keras.utils.Progbar`, a list of (name, value) pairs: those are averaged over the
@@ -58,7 +70,7 @@ class Progbar:
     ['loss: 2.0000', 'acc: 0.7500']
     """
 
-    def __init__(self, target, width=30, verbose=1, interval=0.05, stateful_metrics=None,
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None,
                  unit_name="step", stream=None, interactive=None):
         self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
         self.stateful_metrics = set(stateful_metrics or ())
@@ -70,33 +82,41 @@ class Progbar:
             interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.interactive = interactive
         self.start = time.perf_counter()
+        self._after_first = None   # when step 1 ended (Keras' per-step time starts there)
         self._last = 0.0
         self._prev_len = 0
 
+    def _per_step(self, current, now):
+        if self._after_first is not None and current > 1:
+            return (now - self._after_first) / (current - 1)
+        if current == 1 and self._after_first is None:
+            self._after_first = now
+        return (now - self.start) / max(current, 1)
+
     def _line(self, current, values, finalize):
-        elapsed = time.perf_counter() - self.start
-        w = len(str(self.target)) if self.target else 1
-        metrics = "".join(f" - {k}: {_fmt_value(v)}" for k, v in values.items()
+        now = time.perf_counter()
+        elapsed = now - self.start
+        per_step = self._per_step(current, now)
+        signed = self.verbose != 2
+        metrics = "".join(f" - {k}: {_fmt_value(v, signed)}" for k, v in values.items()
                           if isinstance(v, (int, float, np.floating, np.integer)))
+        step = _fmt_step(per_step, self.unit_name)
         if self.verbose == 2:
-            return f"{current}/{self.target} - {_fmt_time(elapsed)}{metrics}"
+            return f"{current}/{self.target} - {elapsed:.0f}s - {step}{metrics}"
+        color = self.interactive
         if self.target:
-            frac = min(current / self.target, 1.0)
-            filled = int(self.width * frac)
-            bar = "=" * filled
-            if filled < self.width:
-                bar = (bar[:-1] + ">" if bar else ">") if current < self.target else bar
-            bar = bar + "." * (self.width - len(bar))
-            head = f"{current:>{w}}/{self.target} [{bar}]"
+            w = len(str(self.target))
+            filled = int(self.width * min(current / self.target, 1.0))
+            head = (_ansi(1, f"{current:>{w}}/{self.target}", color) + " "
+                    + (_ansi(32, "━" * filled, color) if filled else "")
+                    + _ansi(37, "━" * (self.width - filled), color))
         else:
-            head = f"{current}/Unknown"
-        per_step = elapsed / max(current, 1)
-        if finalize:
-            tail = f" - {_fmt_time(elapsed)} {_fmt_step(per_step, self.unit_name)}"
+            head = f"{current:7d}/Unknown"
+        if self.target and not finalize:
+            when = _fmt_eta(per_step * (self.target - current))
         else:
-            eta = per_step * (self.target - current) if self.target else 0.0
-            tail = f" - ETA: {_fmt_time(eta)}"
-        return head + tail + metrics
+            when = f"{elapsed:.0f}s"
+        return f"{head} {_ansi(1, when, color)} {step}{metrics}"
 
     def _average(self, current, pairs):
         """Keras' running values: (name, value) pairs averaged over the steps since the last
@@ -120,6 +140,8 @@ class Progbar:
     def due(self, current, finalize=None):
         """True if `update(current, ...)` would draw a line now: fit reads a step's logs (and
         converts them to floats) only then."""
+        if current == 1 and self._after_first is None:   # (fit asks at every step)
+            self._after_first = time.perf_counter()
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         if self.verbose == 0:
@@ -141,9 +163,10 @@ class Progbar:
             self._last = time.perf_counter()
         line = self._line(current, values, finalize)
         if self.interactive and self.verbose == 1:
-            pad = max(self._prev_len - len(line), 0)
+            width = len(_ANSI.sub("", line))
+            pad = max(self._prev_len - width, 0)
             self.stream.write("\r" + line + " " * pad + ("\n" if finalize else ""))
-            self._prev_len = len(line)
+            self._prev_len = width
         else:
             self.stream.write(line + "\n")
         self.stream.flush()

@@ -1399,8 +1399,7 @@ class Model(Layer):
         if verbose:
             cbs.append(_cb.ProgbarLogger(verbose))
         cbs.append(history)
-        cb = _cb.CallbackList(cbs, model=self, epochs=epochs, steps=steps, verbose=verbose,
-                              batch_size=batch_size, samples=n)
+        cb = _cb.CallbackList(cbs, model=self, epochs=epochs, steps=steps, verbose=verbose)
         self.stop_training = False
         cb.on_train_begin()
         resumed = getattr(self, "_initial_epoch", None)   # set by callbacks.BackupAndRestore
