@@ -132,11 +132,21 @@ def _phi(x):
 
 
 def _chol_impl(a):
+    """numpy's Cholesky; a matrix that is not positive definite gives NaN in its lower
+    triangle as TF's CPU kernel does (TF 2.21 raises no error; its upper part is zero here)."""
     try:
         return np.linalg.cholesky(a).astype(a.dtype)
     except np.linalg.LinAlgError:
-        raise ValueError("Cholesky decomposition was not successful: the input is not "
-                         "symmetric positive definite") from None
+        pass
+    flat = a.reshape((-1,) + a.shape[-2:])
+    out = np.zeros_like(flat)
+    nan_lower = np.where(np.tril(np.ones(a.shape[-2:], bool)), np.nan, 0).astype(a.dtype)
+    for i, m in enumerate(flat):
+        try:
+            out[i] = np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            out[i] = nan_lower
+    return out.reshape(a.shape)
 
 
 def _chol_vjp(i, o, g):

@@ -650,13 +650,23 @@ def _folded_weight_grad(a, b, g, transpose_a, transpose_b):
 MATMUL = defop("matmul", _matmul_impl, _matmul_rule, _matmul_vjp, kind=ANCHOR, arity=2, jvp=BILINEAR)
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **_):
-    """Matrix product of the last two axes, batched over the leading ones (broadcast).
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
+           name=None):
+    """Matrix product of the last two axes, batched over the leading ones (broadcast);
+    adjoint_a / adjoint_b transpose and conjugate (TF: at most one flag per operand).
 
     >>> matmul(ones((2, 3)), ones((3, 4))).shape
     TensorShape([2, 4])
     """
     a, b = convert_args(a, b, op="matmul")
+    if adjoint_a or adjoint_b or output_type is not None:   # the rare path, off the hot one
+        for side, t, adj in (("a", transpose_a, adjoint_a), ("b", transpose_b, adjoint_b)):
+            if t and adj:
+                raise ValueError(f"Only one of transpose_{side} and adjoint_{side} can be True.")
+        a, b = (_cj(a) if adjoint_a else a), (_cj(b) if adjoint_b else b)
+        out = matmul(a, b, transpose_a or adjoint_a, transpose_b or adjoint_b)
+        return out if output_type is None else cast(out, output_type)
     return bind(MATMUL, [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)})
 
 

@@ -289,10 +289,11 @@ def eigvals(tensor, name=None):
 def _tridiagonal_dense(diagonals, diagonals_format, opname):
     """The dense (..., M, M) matrix of TF's tridiagonal formats: 'compact' (..., 3, M) rows
     superdiagonal (last entry ignored), diagonal, subdiagonal (first entry ignored);
-    'sequence' (super, diag, sub) likewise; 'matrix' as is."""
-    from .linalg_ops import diag
+    'sequence' (super, diag, sub) likewise; 'matrix': its three diagonals (TF reads only
+    those, the other entries are ignored)."""
+    from .linalg_ops import band_part, diag
     if diagonals_format == "matrix":
-        return to_tensor(diagonals)
+        return band_part(to_tensor(diagonals), 1, 1)
     if diagonals_format == "compact":
         d = to_tensor(diagonals)
         sup, main, sub = d[..., 0, :], d[..., 1, :], d[..., 2, :]
