@@ -411,3 +411,36 @@ def test_fit_evaluate_predict_take_python_generators_as_keras():
             yield from gen()
     h = m.fit(forever(), epochs=2, steps_per_epoch=3, verbose=0)
     assert h.epoch == [0, 1]
+
+
+def test_lookup_layers_adapt_to_and_encode_ragged_label_lists():
+    """keras.io "Large-scale multi-label text classification": StringLookup(output_mode=
+    "multi_hot") adapts to a RaggedTensor of each paper's subject terms and encodes one bag per
+    row (adapt failed: "'bytes' object cannot be interpreted as an integer"; the call could not
+    convert a RaggedTensor). Values as Keras 3.15 printed them; IntegerLookup's learned
+    vocabulary is np.int64 as in Keras."""
+    terms = [["cs.LG"], ["cs.LG", "stat.ML"], ["cs.CV", "cs.LG"], ["stat.ML"], ["cs.CV"],
+             ["cs.LG", "cs.AI"]]
+    lookup = layers.StringLookup(output_mode="multi_hot")
+    lookup.adapt(tf.ragged.constant(terms))
+    assert lookup.get_vocabulary() == ["[UNK]", "cs.LG", "stat.ML", "cs.CV", "cs.AI"]
+    assert lookup([["cs.LG", "stat.ML"]]).numpy().tolist() == [[0, 1, 1, 0, 0]]
+    assert lookup(tf.ragged.constant(terms)).numpy().tolist()[:3] == [
+        [0, 1, 0, 0, 0], [0, 1, 1, 0, 0], [0, 1, 0, 1, 0]]
+    r = tf.ragged.constant([["a"], ["a", "b", "a"], [], ["c", "zz"]])
+    count = layers.StringLookup(output_mode="count")
+    count.adapt(tf.ragged.constant([["a", "b"], ["a"], ["c", "a", "b"]]))
+    out = count(r)
+    assert out.dtype == tf.int64
+    assert out.numpy().tolist() == [[0, 1, 0, 0], [0, 2, 1, 0], [0, 0, 0, 0], [1, 0, 0, 1]]
+    idf = layers.StringLookup(output_mode="tf_idf")
+    idf.adapt(tf.ragged.constant([["a", "b"], ["a"], ["c", "a", "b", "b"]]))
+    np.testing.assert_allclose(idf(r).numpy(), [[0, 0, 0.55962, 0], [0, 0.69315, 1.11923, 0],
+                                                [0, 0, 0, 0], [0.72302, 0, 0, 0.91629]],
+                               atol=1e-5)                                  # Keras 3.15
+    ints = layers.IntegerLookup(output_mode="multi_hot")
+    ints.adapt(tf.ragged.constant([[3, 5], [5], [7, 5]]))
+    vocab = ints.get_vocabulary()
+    assert vocab == [-1, 5, 7, 3] and type(vocab[1]) is np.int64
+    assert ints(tf.ragged.constant([[5, 9], [], [3, 3, 7]])).numpy().tolist() == [
+        [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 1, 1]]

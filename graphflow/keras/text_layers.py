@@ -26,6 +26,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .. import state as _state
 from ..ops import math_ops as _m, shape_ops as _s
+from ..ops.segment_ops import unsorted_segment_sum
 from ..py_func import numpy_function
 from ..ragged import RaggedTensor
 from ..tensor import Tensor, TensorShape, TensorSpec, Variable, bytes_array, convert_to_tensor
@@ -181,8 +182,9 @@ class _IndexLookup(Layer):
     def get_vocabulary(self, include_special_tokens=True):
         """The vocabulary in index order (with the mask and OOV tokens unless
         `include_special_tokens=False`)."""
-        vocab = [self._out(t) for t in self._tokens]   # learned strings as np.str_ (Keras 3)
-        vocab = [np.str_(t) if isinstance(t, str) else t for t in vocab]
+        vocab = [self._out(t) for t in self._tokens]   # np.str_ / np.int64 tokens (Keras 3)
+        vocab = [np.str_(t) if isinstance(t, str) else np.int64(t) if isinstance(t, int)
+                 else t for t in vocab]
         if include_special_tokens:
             special = [self.oov_token] * self._token_start_index()
             if self.mask_token is not None and self.output_mode == "int":
@@ -252,7 +254,11 @@ class _IndexLookup(Layer):
             collections.Counter(), 0
 
     def _documents(self, batch):
-        """The token lists (one per document) of an `adapt` batch."""
+        """The token lists (one per document) of an `adapt` batch (a RaggedTensor's rows are
+        its documents, whatever their lengths)."""
+        if isinstance(batch, RaggedTensor):
+            return [[self._key(v) for v in np.ravel(np.asarray(row, dtype=object))]
+                    for row in _numpy(batch)]
         a = np.asarray(_numpy(batch), dtype=object)
         if a.ndim == 0:
             a = a.reshape(1, 1)
@@ -358,6 +364,8 @@ class _IndexLookup(Layer):
 
     def _convert_inputs(self, inputs):
         dt = _dt.int64 if (self.invert or self._key_dtype != _dt.string) else _dt.string
+        if isinstance(inputs, RaggedTensor):   # (a multi_hot / count / tf_idf bag per row)
+            return inputs.with_flat_values(self._convert_inputs(inputs.flat_values))
         if isinstance(inputs, Variable):
             inputs = inputs.read_value()
         if isinstance(inputs, Tensor):
@@ -376,6 +384,8 @@ class _IndexLookup(Layer):
                                "layer, or call `adapt` with some sample data.")
         self._called = True
         out_dt = _dt.as_dtype(self.vocabulary_dtype) if self.invert else _dt.int64
+        if isinstance(inputs, RaggedTensor):
+            return self._encode_rows(inputs, out_dt)
         idx = _run(self._lookup_array, inputs, inputs.shape, out_dt)
         if self.output_mode == "int":
             return idx
@@ -383,6 +393,24 @@ class _IndexLookup(Layer):
         out = encode_categorical(idx, "count" if self.output_mode == "tf_idf"
                                  else self.output_mode, self._depth(),
                                  "float32" if self.output_mode == "tf_idf" else "int64")
+        if self.output_mode == "tf_idf":
+            out = out * convert_to_tensor(self.idf_weights)
+        return out
+
+    def _encode_rows(self, inputs, out_dt):
+        """multi_hot / count / tf_idf of a RaggedTensor of ragged rank 1 (e.g. each sample's
+        variable-length list of labels): one bag of its row's tokens per row, as Keras on TF."""
+        if self.output_mode not in ("multi_hot", "count", "tf_idf") or inputs.ragged_rank != 1:
+            raise ValueError(f"{self.name}: a RaggedTensor input needs output_mode 'int', "
+                             "'multi_hot', 'count' or 'tf_idf' (ragged rank 1); got "
+                             f"output_mode={self.output_mode!r}, ragged rank {inputs.ragged_rank}")
+        flat = inputs.flat_values
+        idx = _run(self._lookup_array, flat, flat.shape, out_dt)
+        dtype = "float32" if self.output_mode == "tf_idf" else "int64"
+        out = unsorted_segment_sum(_s.one_hot(idx, self._depth(), dtype=dtype),
+                                   inputs.value_rowids(), inputs.nrows())
+        if self.output_mode == "multi_hot":
+            return _m.minimum(out, _m.cast(1, out.dtype))
         if self.output_mode == "tf_idf":
             out = out * convert_to_tensor(self.idf_weights)
         return out
