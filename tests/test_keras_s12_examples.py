@@ -444,3 +444,51 @@ def test_lookup_layers_adapt_to_and_encode_ragged_label_lists():
     assert vocab == [-1, 5, 7, 3] and type(vocab[1]) is np.int64
     assert ints(tf.ragged.constant([[5, 9], [], [3, 3, 7]])).numpy().tolist() == [
         [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 1, 1]]
+
+
+def test_conv_layers_expose_convolution_op_as_keras():
+    """keras.io "Customizing the convolution operation of a Conv2D layer": subclasses override
+    `convolution_op(inputs, kernel)` or call it from `call` (graphflow's Conv layers had no
+    such method: AttributeError). Conv2D's call goes through the override (bias and
+    activation after it); Conv1D (channels_first too) and Conv3D have it as well."""
+    class StandardizedConv2DWithOverride(layers.Conv2D):
+        def convolution_op(self, inputs, kernel):
+            mean, var = tf.nn.moments(kernel, axes=[0, 1, 2], keepdims=True)
+            return tf.nn.conv2d(inputs, (kernel - mean) / tf.sqrt(var + 1e-10),
+                                padding="VALID", strides=list(self.strides),
+                                name=self.__class__.__name__)
+
+    class StandardizedConv2DWithCall(layers.Conv2D):
+        def call(self, inputs):
+            mean, var = tf.nn.moments(self.kernel, axes=[0, 1, 2], keepdims=True)
+            result = self.convolution_op(inputs, (self.kernel - mean) / tf.sqrt(var + 1e-10))
+            if self.use_bias:
+                result = result + self.bias
+            return result
+
+    x = np.random.RandomState(0).rand(2, 6, 6, 2).astype("float32")
+    a = StandardizedConv2DWithOverride(3, 3, activation="relu", bias_initializer="ones")
+    b = StandardizedConv2DWithCall(3, 3)
+    ya, yb = a(x).numpy(), b(x).numpy()
+    for layer, y, relu in ((a, ya, True), (b, yb, False)):
+        k = layer.kernel.numpy()
+        ks = (k - k.mean((0, 1, 2))) / np.sqrt(k.var((0, 1, 2)) + 1e-10)
+        want = tf.nn.conv2d(x, ks, 1, "VALID").numpy() + layer.bias.numpy()
+        np.testing.assert_allclose(y, np.maximum(want, 0) if relu else want,
+                                   rtol=1e-4, atol=1e-5)
+    c1 = layers.Conv1D(2, 3, data_format="channels_first")
+    xc = np.random.RandomState(1).rand(2, 4, 7).astype("float32")       # (batch, channels, steps)
+    c1(xc)
+    twice = c1.convolution_op(xc, c1.kernel * 2.0).numpy()
+    np.testing.assert_allclose(twice, 2 * (c1(xc).numpy() - c1.bias.numpy()[:, None]),
+                               rtol=1e-5, atol=1e-6)
+
+    class Halved3D(layers.Conv3D):
+        def convolution_op(self, inputs, kernel):
+            return super().convolution_op(inputs, kernel * 0.5)
+    x3 = np.random.RandomState(2).rand(1, 4, 4, 4, 1).astype("float32")
+    h, plain = Halved3D(2, 2, use_bias=False), layers.Conv3D(2, 2, use_bias=False)
+    plain.build(x3.shape)
+    h.build(x3.shape)
+    h.set_weights(plain.get_weights())
+    np.testing.assert_allclose(h(x3).numpy(), 0.5 * plain(x3).numpy(), rtol=1e-5, atol=1e-6)

@@ -200,8 +200,16 @@ class Conv3D(_Kernel):
                          kernel_constraint, bias_constraint, **kwargs)
 
     def _forward(self, x):
+        x = self.convolution_op(_cv.from_channels_last(x, self.data_format), self.kernel)
+        return _cv.to_channels_last(x, self.data_format)
+
+    def convolution_op(self, inputs, kernel):
+        """Keras 3's hook (as Conv2D's): the convolution alone of `inputs` (in the layer's
+        data format) with `kernel`; a subclass may override it."""
+        x = _cv.to_channels_last(inputs, self.data_format)
         _static(x.shape[1], self, "depth")
-        return conv3d(x, self.kernel, self.strides, self.padding, self.dilation_rate)
+        y = conv3d(x, kernel, self.strides, self.padding, self.dilation_rate)
+        return _cv.from_channels_last(y, self.data_format)
 
 
 class Conv3DTranspose(_Kernel):

@@ -181,20 +181,27 @@ class _Conv(_NamedLayer):
         axis = 1 if self.data_format == "channels_first" else -1
         self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={axis: int(c)})
 
-    def _convolve(self, x):
+    def _convolve(self, x, kernel):
         if self.rank == 1:
             padding = self.padding.upper()
             if self.padding == "causal":
                 left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
                 padding = [[0, 0], [left, 0], [0, 0]]
-            return _cv.conv1d(x, self.kernel, self.strides[0], padding,
+            return _cv.conv1d(x, kernel, self.strides[0], padding,
                               dilations=self.dilation_rate[0])
-        return _cv.conv2d(x, self.kernel, self.strides, self.padding.upper(),
+        return _cv.conv2d(x, kernel, self.strides, self.padding.upper(),
                           dilations=self.dilation_rate)
 
+    def convolution_op(self, inputs, kernel):
+        """Keras 3's hook: the convolution alone (no bias, no activation) of `inputs`, in the
+        layer's data format, with `kernel`. `call` goes through it, so a subclass may override
+        it (e.g. to standardize the kernel) or call it from its own `call`."""
+        y = self._convolve(_cv.to_channels_last(inputs, self.data_format), kernel)
+        return _cv.from_channels_last(y, self.data_format)
+
     def call(self, inputs):
-        y = self._convolve(_cv.to_channels_last(inputs, self.data_format))
-        return _epilogue(self, y)
+        y = self.convolution_op(inputs, self.kernel)
+        return _epilogue(self, _cv.to_channels_last(y, self.data_format))
 
     def compute_output_shape(self, input_shape):
         spatial = _conv_spatial(self, input_shape, self.rank)
