@@ -212,22 +212,26 @@ def print_template(inputs, sep=" "):
     >>> print_template(["n =", [tf.constant(1), 2.5], "{x}"])[0]
     'n = [{}, 2.5] {{x}}'
     """
-    marker = "\x00graphflow-print\x00"
+    def is_tensor(leaf):
+        return isinstance(leaf, (Tensor, Variable))
+
+    def holding(x, holder):   # x's structure, each tensor leaf replaced by `holder`
+        leaves, rebuild = flatten(x)
+        return rebuild([holder if is_tensor(leaf) else leaf for leaf in leaves])
+    # TF's placeholder: "{}" (digits appended while the tensor-free text holds it) - short, so
+    # pprint wraps a structure of tensors where TF's does
+    free = " ".join(pprint.pformat(holding(x, "")) for x in inputs)
+    marker, k = "{}", 0
+    while marker in free:
+        marker, k = marker + str(k % 10), k + 1
     texts, tensors = [], []
     for x in inputs:
         if isinstance(x, str):
             texts.append(x)
             continue
-        leaves, rebuild = flatten(x)
-        holders = []
-        for leaf in leaves:
-            if isinstance(leaf, (Tensor, Variable)):
-                tensors.append(to_tensor(leaf))
-                holders.append(marker)
-            else:
-                holders.append(leaf)
-        texts.append(pprint.pformat(rebuild(holders)).replace(repr(marker), marker))
-    parts = sep.join(texts).split(marker)
+        tensors += [to_tensor(leaf) for leaf in flatten(x)[0] if is_tensor(leaf)]
+        texts.append(pprint.pformat(holding(x, marker)))
+    parts = sep.join(texts).replace(repr(marker), marker).split(marker)
     return "{}".join(p.replace("{", "{{").replace("}", "}}") for p in parts), tensors
 
 

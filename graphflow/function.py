@@ -454,7 +454,8 @@ class Function:
         self._sig = inspect.signature(python_function)
         self.input_signature = (None if input_signature is None else
                                 [s if isinstance(s, TensorSpec) or _composite_spec(s)
-                                 else TensorSpec(*s) for s in input_signature])
+                                 or _nested_spec(s) else TensorSpec(*s)
+                                 for s in input_signature])
         self.jit_compile = jit_compile
         self.reduce_retracing = reduce_retracing
         # a `graphflow.shapes.Dim` shared by the leading axis of every tensor argument (Keras'
@@ -530,8 +531,16 @@ class Function:
             raise TypeError(f"{self.name}: input_signature has {len(spec)} tensors but the call "
                             f"passed {len(args)} positional arguments")
         out = []
-        seen = self.__dict__.setdefault("_compatible", set())   # (position, dtype, shape) seen
         for i, (a, s) in enumerate(zip(args, spec)):
+            if _nested_spec(s):   # a structure of TensorSpecs: each leaf checked as one
+                leaves = _flatten_up_to(s, a)
+                if leaves is None:
+                    raise TypeError(f"{self.name}: argument {i} ({_safe_repr(a)[:80]}) does not "
+                                    f"match the structure of input_signature {s}")
+                specs, rebuild = flatten(s)
+                out.append(rebuild([self._check_signature_leaf(x, l, i)
+                                    for x, l in zip(leaves, specs)]))
+                continue
             if _composite_spec(s):   # e.g. RaggedTensorSpec: a trace per row partition
                 if not (s._gf_check(a) if hasattr(s, "_gf_check") else   # ExtensionType
                         isinstance(a, s.value_type) and a.dtype == s.dtype):
@@ -539,17 +548,22 @@ class Function:
                                     f"match input_signature {s}")
                 out.append(a)
                 continue
-            t = a if isinstance(a, (Tensor, Variable, TensorSpec)) else convert_to_tensor(a, s.dtype)
-            v = getattr(t, "_value", None)   # an eager value: its array's dtype and shape
-            k = (i, v.dtype, v.shape) if type(v) is np.ndarray else None
-            if k is None or k not in seen:
-                if not s.is_compatible_with(t):
-                    raise TypeError(f"{self.name}: argument {i} ({t.dtype.name}{list(t.shape)}) "
-                                    f"does not match input_signature {s}")
-                if k is not None and len(seen) < 4096:
-                    seen.add(k)
-            out.append(t)
+            out.append(self._check_signature_leaf(a, s, i))
         return out
+
+    def _check_signature_leaf(self, a, s, i):
+        """Argument (or nested leaf) `a` at position `i` as a tensor matching TensorSpec `s`."""
+        seen = self.__dict__.setdefault("_compatible", set())   # (position, dtype, shape) seen
+        t = a if isinstance(a, (Tensor, Variable, TensorSpec)) else convert_to_tensor(a, s.dtype)
+        v = getattr(t, "_value", None)   # an eager value: its array's dtype and shape
+        k = (i, id(s), v.dtype, v.shape) if type(v) is np.ndarray else None
+        if k is None or k not in seen:
+            if not s.is_compatible_with(t):
+                raise TypeError(f"{self.name}: argument {i} ({t.dtype.name}{list(t.shape)}) "
+                                f"does not match input_signature {s}")
+            if k is not None and len(seen) < 4096:
+                seen.add(k)
+        return t
 
     def _positional_names(self):
         """The names of the parameters that can be given by position, in order (the ones an
@@ -575,7 +589,10 @@ class Function:
         sk = self.__dict__.get("_spec_key_cache")
         if sk is None:
             names = self._positional_names()
-            parts = [None if _composite_spec(s) else s.dtype.name if s.unknown_rank else
+            parts = [None if _composite_spec(s) else
+                     _NestedParts(("Tensor", l.dtype.name, tuple(l.shape))
+                                  for l in flatten(s)[0]) if _nested_spec(s) else
+                     s.dtype.name if s.unknown_rank else
                      (("Tensor", s.dtype.name, tuple(s.shape)),)
                      for s in self.input_signature or ()]   # unknown rank: a trace per rank
             # composite arguments are keyed as they flatten (their static structure included)
@@ -598,7 +615,9 @@ class Function:
 
     def _key(self, ba):
         sk = self._spec_keys()
-        key = tuple((name, self._signature_key(sk[name], v), None)
+        key = tuple((name, tuple(sk[name]), structure(v))
+                    if name in sk and isinstance(sk[name], _NestedParts) else
+                    (name, self._signature_key(sk[name], v), None)
                     if name in sk and isinstance(v, (Tensor, TensorSpec)) else
                     (name, tuple(lk for p, x in zip(sk[name], v)
                                  for lk in self._signature_key(p, x)), structure(v))
@@ -732,12 +751,13 @@ class Function:
             raise ValueError(f"{self.name}: get_concrete_function() needs example arguments for "
                              "a composite spec (graphflow traces per row partition: pass a RaggedTensor)")
         if not args and not kwargs and self.input_signature is not None \
-                and any(s.unknown_rank for s in self.input_signature):
+                and any(getattr(s, "unknown_rank", False) for s in self.input_signature):
             args = list(self.input_signature)
         if any(isinstance(x, TensorSpec) and x.unknown_rank for x in flatten([args, kwargs])[0]):
             return AnyRankConcreteFunction(self, self._bind_args(args, kwargs))
         if not args and not kwargs and self.input_signature is not None:
-            args = [np.zeros([1 if d is None else d for d in s.shape], s.dtype.np)
+            args = [flatten(s)[1]([np.zeros([1 if d is None else d for d in l.shape], l.dtype.np)
+                                   for l in flatten(s)[0]])
                     for s in self.input_signature]
         return self._lookup(args, kwargs)[0]
 
@@ -858,7 +878,7 @@ class Function:
         sig = {}   # input_signature shapes (None dims) over the traced example's shapes
         if self.input_signature is not None:
             sig = {n: s for n, s in zip(self._positional_names(), self.input_signature)
-                   if isinstance(s, TensorSpec) and not s.unknown_rank}
+                   if isinstance(s, TensorSpec) and not s.unknown_rank or _nested_spec(s)}
         cf.traced_arguments = _spec_arguments(ba.arguments, sig)
         self._cache[key] = cf
         self._keys.append(key)
@@ -962,6 +982,11 @@ def _spec_arguments(arguments, signature=None):
             out[name] = TensorSpec(spec.shape, v.dtype)
             continue
         leaves, rebuild = flatten(v)
+        if spec is not None and _nested_spec(spec) and len(flatten(spec)[0]) == len(leaves):
+            # (TF names a nested argument's tensors <argument>_<leaf index>)
+            out[name] = rebuild([TensorSpec(s.shape, x.dtype, name=f"{name}_{j}") for j, (x, s)
+                                 in enumerate(zip(leaves, flatten(spec)[0]))])
+            continue
         out[name] = rebuild([TensorSpec(tuple(x.shape), x.dtype)
                              if isinstance(x, (Tensor, np.ndarray)) and not isinstance(x, Variable)
                              else x for x in leaves])
@@ -1107,6 +1132,40 @@ def _structure(rebuild, n, consts):
 
 class _VarParts(tuple):
     """The trace key parts of the input_signature tensors that a `*args` parameter takes."""
+
+
+class _NestedParts(tuple):
+    """The trace key parts of a nested input_signature entry's TensorSpecs, in flatten order."""
+
+
+def _flatten_up_to(spec, value):
+    """`value`'s parts where nested TensorSpec structure `spec` has its TensorSpecs (a leaf
+    may be Python data, e.g. a nested list), in flatten order; None if the structures differ."""
+    if isinstance(spec, TensorSpec):
+        return [value]
+    if isinstance(spec, dict):
+        if not isinstance(value, dict) or set(value) != set(spec):
+            return None
+        keys = list(spec)   # (the order `flatten` takes a dict's entries in)
+        spec, value = [spec[k] for k in keys], [value[k] for k in keys]
+    elif not isinstance(value, (tuple, list)) or len(value) != len(spec):
+        return None
+    out = []
+    for s, v in zip(spec, value):
+        part = _flatten_up_to(s, v)
+        if part is None:
+            return None
+        out += part
+    return out
+
+
+def _nested_spec(s):
+    """True for an input_signature entry that is a structure (tuple/list/dict) of TensorSpecs,
+    e.g. a dataset's element_spec."""
+    if not isinstance(s, (tuple, list, dict)):
+        return False
+    leaves = flatten(s)[0]
+    return bool(leaves) and all(isinstance(l, TensorSpec) for l in leaves)
 
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,

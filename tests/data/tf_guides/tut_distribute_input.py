@@ -97,8 +97,28 @@ def train_fn(distributed_iterator):
     per_replica_results = strategy.run(lambda x: x, args=(optional_data.get_value(),))
     tf.print(strategy.experimental_local_results(per_replica_results))
 train_fn(distributed_iterator)
-# (left out: the cell tracing `train_step` with input_signature=[dist_dataset.element_spec], a
-# tuple of TensorSpecs: graphflow takes one TensorSpec per argument, not nested structures)
+global_batch_size = 16
+epochs = 5
+steps_per_epoch = 5
+mirrored_strategy = tf.distribute.MirroredStrategy()
+
+dataset = tf.data.Dataset.from_tensors(([1.], [1.])).repeat(100).batch(global_batch_size)
+dist_dataset = mirrored_strategy.experimental_distribute_dataset(dataset)
+
+@tf.function(input_signature=[dist_dataset.element_spec])
+def train_step(per_replica_inputs):
+  def step_fn(inputs):
+    return 2 * inputs
+
+  return mirrored_strategy.run(step_fn, args=(per_replica_inputs,))
+
+for _ in range(epochs):
+  iterator = iter(dist_dataset)
+  for _ in range(steps_per_epoch):
+    output = train_step(next(iterator))
+    tf.print(output)
+print(train_step.experimental_get_tracing_count(),
+      train_step.get_concrete_function().structured_input_signature)
 strategy = tf.distribute.MirroredStrategy()
 vocab = ["a", "b", "c", "d", "f"]
 
