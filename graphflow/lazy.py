@@ -126,22 +126,63 @@ class Namespace(types.ModuleType):
         return [n for n in super().__dir__() if n != "_deferred_members"]
 
 
-def register_namespaces(package):
-    """Put the package's namespaces (`graphflow.random`, `graphflow.compat.v1`, ...) in
-    `sys.modules` under their names, as TF's API modules are: `from tensorflow.random import
-    gamma` and `import tensorflow.compat.v1 as tf` then work with graphflow in TensorFlow's
-    place. Real modules of the same name keep their entries; deferred members stay deferred.
+def register_namespaces(package, depth=3):
+    """Put the package's API namespaces - `Namespace`s, module objects and SimpleNamespaces
+    reachable by attribute (`graphflow.random`, `graphflow.compat.v1`,
+    `graphflow.keras.optimizers.schedules`, ...) - in `sys.modules` under their dotted paths,
+    as TF's and Keras' API modules are: `from tensorflow.random import gamma`, `import
+    tensorflow.compat.v1 as tf` or `from tensorflow.keras.optimizers.schedules import
+    ExponentialDecay` then work with graphflow in their place. Entries already there (real
+    modules) stay; aliases of real modules (`np`, `tf`) are left out; deferred members stay
+    deferred (only `vars()` is read).
 
     >>> import sys, graphflow
     >>> sys.modules["graphflow.random"] is graphflow.random
     True
     """
-    todo = [package]
-    while todo:
-        for value in list(vars(todo.pop()).values()):
-            if isinstance(value, Namespace) and value.__name__ not in sys.modules:
-                sys.modules[value.__name__] = value
-                todo.append(value)
+    def walk(obj, path, depth):
+        for name, value in list(vars(obj).items()):
+            if name.startswith("_") or not isinstance(value, (types.ModuleType,
+                                                                types.SimpleNamespace)):
+                continue
+            full = f"{path}.{name}"
+            own = getattr(value, "__name__", None) if isinstance(value, types.ModuleType) \
+                else None
+            if own is not None and own != full and sys.modules.get(own) is value:
+                continue   # another real module (numpy, the package itself)
+            if sys.modules.setdefault(full, value) is value and depth > 1:
+                walk(value, full, depth - 1)
+    walk(package, package.__name__, depth)
+    if not any(isinstance(f, _APIModuleFinder) for f in sys.meta_path):
+        sys.meta_path.append(_APIModuleFinder())
+
+
+class _APIModuleFinder:
+    """Imports `graphflow.<package>.<name>` when the package (e.g. `graphflow.data`, imported
+    after `register_namespaces` ran) holds an API module object under that name
+    (`from tensorflow.data.experimental import AUTOTUNE`). Consulted after the regular finders;
+    the import returns the object itself."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        parent, _, name = fullname.rpartition(".")
+        package = sys.modules.get(parent)
+        if not fullname.startswith("graphflow.") or package is None or name.startswith("_"):
+            return None
+        value = getattr(package, name, None)
+        if not isinstance(value, (types.ModuleType, types.SimpleNamespace)):
+            return None
+        import importlib.util
+        return importlib.util.spec_from_loader(fullname, self._Loader(value))
+
+    class _Loader:
+        def __init__(self, value):
+            self.value = value
+
+        def create_module(self, spec):
+            return self.value
+
+        def exec_module(self, module):
+            pass
 
 
 class PausedGC:

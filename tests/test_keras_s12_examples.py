@@ -341,13 +341,23 @@ def test_mixup_example_imports_tf_submodules_and_mixes_a_zipped_dataset():
     """keras.io "MixUp augmentation for image classification" (Keras 3 edition) imports
     `from tensorflow.random import gamma as tf_random_gamma` and `from tensorflow import data
     as tf_data`: graphflow's namespaces are importable modules as TF's are (was
-    ModuleNotFoundError: No module named 'graphflow.random'); so is `graphflow.compat.v1`.
+    ModuleNotFoundError: No module named 'graphflow.random'); so are `graphflow.compat.v1`,
+    `graphflow.keras.optimizers.schedules` and `graphflow.data.experimental`.
     The mapped, zipped dataset mixes images and one-hot labels with the same weights."""
     import importlib
     from graphflow import data as tf_data
     from graphflow.random import gamma as tf_random_gamma
     assert importlib.import_module("graphflow.compat.v1") is tf.compat.v1
     assert importlib.import_module("graphflow.math").reduce_sum is tf.math.reduce_sum
+    # Keras' API modules too, and those of packages imported later (graphflow.data)
+    from graphflow.keras.optimizers.schedules import ExponentialDecay
+    from graphflow.keras.preprocessing.sequence import pad_sequences
+    from graphflow.data.experimental import AUTOTUNE
+    assert ExponentialDecay is keras.optimizers.schedules.ExponentialDecay
+    assert pad_sequences is keras.preprocessing.sequence.pad_sequences
+    assert AUTOTUNE == tf.data.AUTOTUNE
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("graphflow.keras.no_such_module")
 
     def sample_beta_distribution(size, concentration_0=0.2, concentration_1=0.2):
         gamma_1_sample = tf_random_gamma(shape=[size], alpha=concentration_1)

@@ -32,7 +32,7 @@ from . import backend_utils as _bu
 from . import legacy_backend as _legacy_backend
 from .layers import Input, InputLayer, KerasVariable as _KerasVariable, Layer
 from .models import Model, Sequential
-from ..lazy import lazy_attributes as _lazy_attributes
+from ..lazy import lazy_attributes as _lazy_attributes, register_namespaces as _register_namespaces
 
 # keras.applications is imported on first use
 __getattr__, __dir__ = _lazy_attributes(globals(), submodules=("applications",))
@@ -168,6 +168,8 @@ for _name in datasets.__all__[1:]:   # `from keras.datasets import mnist` / `...
 # namespaces without a module file are importable by name too
 _sys.modules.setdefault(backend.__name__, backend)
 _sys.modules.setdefault(utils.__name__, utils)
+# ... and so are the others (`from keras.optimizers.schedules import ExponentialDecay`)
+_register_namespaces(_sys.modules[__name__])
 
 __all__ = ["activations", "backend", "callbacks", "config", "constraints", "datasets", "mixed_precision", "initializers", "layers", "losses", "metrics",
            "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "tree", "utils", "Input", "InputLayer", "Layer", "Model", "Variable",
