@@ -31,3 +31,20 @@ def test_cholesky_not_positive_definite_gives_nan():
     out = tf.linalg.cholesky(tf.constant([[[4., 2.], [2., 5.]], [[1., 2.], [2., 1.]]])).numpy()
     assert out[0].tolist() == [[2., 0.], [1., 2.]]
     assert np.isnan(out[1][np.tril_indices(2)]).all()
+
+
+def test_truncated_normal_is_tfs_philox_stream():
+    # TF 2.21's values (TruncatedNormalDistribution: groups at counter + 256 g, |z| < 2 kept)
+    z = tf.random.stateless_truncated_normal([5], seed=[1, 2]).numpy()
+    np.testing.assert_allclose(z, [0.5441, 0.2074, 0.0736, 0.0464, 0.1682], atol=1e-4)
+    z = tf.random.stateless_truncated_normal([7], seed=[7, 9]).numpy()
+    np.testing.assert_allclose(z, [-0.7632, -0.4402, 0.1521, -1.0758, 0.2151, -0.329, 0.0091],
+                               atol=1e-4)
+    z = tf.random.stateless_truncated_normal([5], seed=[3, 4], dtype=tf.float64).numpy()
+    np.testing.assert_allclose(z, [-0.3311, 0.0278, -0.3427, 0.7552, -0.5823], atol=1e-4)
+    s = float(tf.reduce_sum(tf.random.stateless_truncated_normal([1000], seed=[7, 9])))
+    assert abs(s - 12.4579) < 1e-3
+    g = tf.random.Generator.from_seed(42)
+    g.uniform([3]), g.normal([3])
+    np.testing.assert_allclose(g.truncated_normal([3]).numpy(), [0.1752, 0.7111, 0.5488],
+                               atol=1e-4)

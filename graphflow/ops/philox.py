@@ -75,6 +75,31 @@ def skip(state, n):
     return [c & ((1 << 64) - 1), (c >> 64) & ((1 << 64) - 1), k]
 
 
+def _philox_block(lo, hi, k0, k1, buf):   # pragma: no cover (compiled by numba)
+    """One Philox4x32-10 call on the 128-bit counter (lo, hi) under key (k0, k1), into buf's
+    four words; `_block_kernel` compiles it (as this module's global, so the kernels that call
+    it stay cacheable) for the kernels below."""
+    m0, m1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+    mask = np.uint64(0xFFFFFFFF)
+    x0, x1 = lo & mask, lo >> np.uint64(32)
+    x2, x3 = hi & mask, hi >> np.uint64(32)
+    a, b = k0, k1
+    for _ in range(10):
+        p0, p1 = m0 * x0, m1 * x2
+        x0, x1, x2, x3 = ((p1 >> np.uint64(32)) ^ x1 ^ a, p1 & mask,
+                          (p0 >> np.uint64(32)) ^ x3 ^ b, p0 & mask)
+        a = (a + np.uint64(0x9E3779B9)) & mask
+        b = (b + np.uint64(0xBB67AE85)) & mask
+    buf[0], buf[1], buf[2], buf[3] = x0, x1, x2, x3
+
+
+def _block_kernel():
+    global _philox_block
+    if "block" not in _KERNEL:
+        import numba
+        _philox_block = _KERNEL["block"] = numba.njit(cache=True, nogil=True)(_philox_block)
+
+
 def _philox_kernel():
     """Philox4x32-10 over consecutive 128-bit counters, compiled by numba (the numpy version
     above, `philox`, makes ~40 array passes; this is one loop)."""
@@ -82,26 +107,19 @@ def _philox_kernel():
     if k is None:
         import numba
 
+        _block_kernel()
+
         @numba.njit(cache=True, nogil=True)
         def run(c0, c1, c2, c3, k0, k1, out):   # pragma: no cover (compiled)
-            m0, m1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
-            mask = np.uint64(0xFFFFFFFF)
+            buf = np.empty(4, np.uint64)
             for i in range(out.shape[0]):
                 # counter + i over 128 bits (c0..c3 are 32-bit words held in uint64)
                 lo = (c1 << np.uint64(32) | c0) + np.uint64(i)
                 hi = c3 << np.uint64(32) | c2
                 if lo < np.uint64(i):
                     hi += np.uint64(1)
-                x0, x1 = lo & mask, lo >> np.uint64(32)
-                x2, x3 = hi & mask, hi >> np.uint64(32)
-                a, b = k0, k1
-                for _ in range(10):
-                    p0, p1 = m0 * x0, m1 * x2
-                    x0, x1, x2, x3 = ((p1 >> np.uint64(32)) ^ x1 ^ a, p1 & mask,
-                                      (p0 >> np.uint64(32)) ^ x3 ^ b, p0 & mask)
-                    a = (a + np.uint64(0x9E3779B9)) & mask
-                    b = (b + np.uint64(0xBB67AE85)) & mask
-                out[i, 0], out[i, 1], out[i, 2], out[i, 3] = x0, x1, x2, x3
+                _philox_block(lo, hi, k0, k1, buf)
+                out[i, 0], out[i, 1], out[i, 2], out[i, 3] = buf[0], buf[1], buf[2], buf[3]
         k = _KERNEL["philox"] = run
     return k
 
@@ -169,13 +187,82 @@ def _normal_f64(w):
     return _box_muller(u1, v1)
 
 
+def _truncated_kernel():
+    """TF's TruncatedNormalDistribution under FillPhiloxRandom, compiled by numba: output group
+    g (4 float32 / 2 float64 values) reads Philox words one by one from counter + 256 g
+    (TF's reservation per group), Box-Muller on word pairs (quads for float64), keeping the
+    values with |z| < 2 until the group is full."""
+    k = _KERNEL.get("tn")
+    if k is None:
+        import numba
+
+        _block_kernel()
+
+        @numba.njit(cache=True, nogil=True)
+        def run(c0, c1, c2, c3, k0, k1, out, wide):   # pragma: no cover (compiled)
+            group = 2 if wide else 4
+            words = 4 if wide else 2                  # words per Box-Muller pair
+            buf = np.empty(4, np.uint64)
+            w = np.empty(4, np.uint64)
+            base_lo = c1 << np.uint64(32) | c0
+            base_hi = c3 << np.uint64(32) | c2
+            eps32, two = np.float32(1e-7), 2.0
+            for g in range((out.shape[0] + group - 1) // group):
+                lo = base_lo + np.uint64(256 // (4 // group) * g)
+                hi = base_hi + (np.uint64(1) if lo < base_lo else np.uint64(0))
+                used = 4                               # words of buf consumed
+                filled = 0
+                while filled < group:
+                    for j in range(words):
+                        if used == 4:
+                            _philox_block(lo, hi, k0, k1, buf)
+                            lo += np.uint64(1)
+                            if lo == np.uint64(0):
+                                hi += np.uint64(1)
+                            used = 0
+                        w[j] = buf[used]
+                        used += 1
+                    if wide:
+                        m1 = ((w[0] & np.uint64(0xFFFFF)) << np.uint64(32)) | w[1]
+                        m2 = ((w[2] & np.uint64(0xFFFFF)) << np.uint64(32)) | w[3]
+                        u1 = max(np.float64(m1) * 2.0 ** -52, 1e-7)
+                        v1 = 2.0 * np.pi * (np.float64(m2) * 2.0 ** -52)
+                        r = math.sqrt(-2.0 * math.log(u1))
+                        f0, f1 = math.sin(v1) * r, math.cos(v1) * r
+                    else:
+                        u = np.float32(np.float64(w[0] & np.uint64(0x7FFFFF)) * 2.0 ** -23)
+                        u = max(u, eps32)
+                        v = np.float32(2.0 * np.pi
+                                       * np.float64(w[1] & np.uint64(0x7FFFFF)) * 2.0 ** -23)
+                        r32 = math.sqrt(np.float32(-2.0) * math.log(u))
+                        f0, f1 = math.sin(v) * r32, math.cos(v) * r32
+                    for f in (f0, f1):
+                        if abs(f) < two and filled < group:
+                            i = g * group + filled
+                            if i < out.shape[0]:
+                                out[i] = f
+                            filled += 1
+        k = _KERNEL["tn"] = run
+    return k
+
+
+def _truncated(key, counter, n, dtype):
+    out = np.empty(n, dtype)
+    if n:
+        _truncated_kernel()(*(np.uint64(int(w) & 0xFFFFFFFF) for w in counter),
+                            np.uint64(int(key[0]) & 0xFFFFFFFF),
+                            np.uint64(int(key[1]) & 0xFFFFFFFF), out, dtype.itemsize == 8)
+    return out
+
+
 def _per_call(dist, dtype):
     wide = np.dtype(dtype).itemsize == 8
     return 2 if wide else 4
 
 
 #: (distribution, dtype) pairs this module draws as TF does
-SUPPORTED = {(d, t) for d in ("normal", "uniform") for t in ("float32", "float64")} | \
+SUPPORTED = {(d, t) for d in ("normal", "uniform", "truncated_normal")
+             for t in ("float32", "float64")} | \
     {(d, t) for d in ("uniform_int", "full_int") for t in ("int32", "int64", "uint32",
                                                            "uint64")}
 
@@ -191,6 +278,8 @@ def sample(dist, key, counter, shape, dtype, lo=None, hi=None):
     drawn from the Philox stream (key, counter) as TF's kernels draw them."""
     dtype = np.dtype(dtype)
     n = int(np.prod(shape, dtype=np.int64))
+    if dist == "truncated_normal":
+        return _truncated(key, counter, n, dtype).reshape(shape)
     w = _words(key, counter, calls_for(dist, dtype, n))      # (calls, 4)
     if dist == "uniform":
         if dtype == np.float32:
