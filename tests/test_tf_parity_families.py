@@ -48,3 +48,15 @@ def test_truncated_normal_is_tfs_philox_stream():
     g.uniform([3]), g.normal([3])
     np.testing.assert_allclose(g.truncated_normal([3]).numpy(), [0.1752, 0.7111, 0.5488],
                                atol=1e-4)
+
+
+def test_image_flips_as_tf():
+    img = tf.reshape(tf.range(2 * 4 * 5 * 3, dtype=tf.float32), [2, 4, 5, 3]) / 120.
+    # TF: a batch flips where round(u) == 1 (image 0 of seed [1, 2] flips, image 1 does not)
+    out = tf.image.stateless_random_flip_left_right(img, seed=[1, 2])[:, 0, :, 0].numpy()
+    np.testing.assert_allclose(out, [[0.1, 0.075, 0.05, 0.025, 0.], [0.5, 0.525, 0.55, 0.575, 0.6]],
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="at least three-dimensional"):
+        tf.image.flip_left_right(tf.ones([2, 2]))
+    with pytest.raises(ValueError, match="Resize method is not implemented: foo"):
+        tf.image.resize(img, [2, 2], method="foo")

@@ -688,9 +688,10 @@ def sobel_edges(image):
 
 # ---------------------------------------------------------------- random augmentations
 def _flip_mask(x, u):
-    """Flip where u < 0.5: u is a scalar (one image) or (N,) (a batch)."""
+    """TF's _random_flip: one image flips where u < 0.5; a batch (u of shape (N,)) where
+    round(u) is 1, i.e. u > 0.5 (the opposite halves: TF's own asymmetry)."""
     if x.ndim == 4:
-        return _s.reshape(_m.less(u, 0.5), [-1, 1, 1, 1])
+        return _s.reshape(_m.greater(u, 0.5), [-1, 1, 1, 1])
     return _m.less(u, 0.5)
 
 

@@ -236,8 +236,8 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
     x = to_tensor(images)
     method = getattr(method, "value", method)
     if method not in METHODS:
-        raise NotImplementedError(f"image.resize: method {method!r} is not supported "
-                                  f"(supported: {METHODS})")
+        raise ValueError(f"Resize method is not implemented: {method} "   # TF's ValueError
+                         f"(image.resize supports {METHODS})")
     if x.ndim not in (3, 4):
         raise op_error("resize", (x,), "images must have rank 3 (HWC) or 4 (NHWC)")
     traced = _traced_size(size)
@@ -280,15 +280,25 @@ def _traced_size(size):
     return None
 
 
+def _flip_input(image):
+    """`image` as a tensor of rank 3 or 4, else TF's ValueError (_AssertAtLeast3DImage)."""
+    x = to_tensor(image)
+    if x.ndim < 3:
+        raise ValueError(f"'image' (shape {tuple(x.shape)}) must be at least three-dimensional.")
+    if x.ndim > 4:
+        raise ValueError("'image' must have either 3 or 4 dimensions.")
+    return x
+
+
 def flip_left_right(image):
     """Reverse the width axis of (N, H, W, C) or (H, W, C) images."""
-    x = to_tensor(image)
+    x = _flip_input(image)
     return x[:, :, ::-1] if x.ndim == 4 else x[:, ::-1]
 
 
 def flip_up_down(image):
     """Reverse the height axis of (N, H, W, C) or (H, W, C) images."""
-    x = to_tensor(image)
+    x = _flip_input(image)
     return x[:, ::-1] if x.ndim == 4 else x[::-1]
 
 
