@@ -153,15 +153,23 @@ def length(input, unit="BYTE", name=None):
     return _on_values(input, "length", lambda b: len(_chars(b, unit)), _dt.int32)
 
 
+def _case_fn(meth, encoding):
+    """bytes.upper / lower (ASCII only, TF's default) or, with encoding 'utf-8', the Unicode
+    case mapping of the decoded text (TF: ICU's)."""
+    if str(encoding).lower().replace("-", "") != "utf8":
+        return getattr(bytes, meth)
+    return lambda b: getattr(b.decode("utf-8"), meth)().encode("utf-8")
+
+
 def upper(input, encoding="", name=None):
-    """ASCII upper case (`tf.strings.upper`).
+    """ASCII upper case (`tf.strings.upper`); Unicode's with encoding='utf-8'.
 
     >>> upper("Duck").numpy()
     b'DUCK'
     """
     if _eg.in_graph():
         return _eg.bind_eager(UPPER, [input], {"encoding": encoding})
-    return _on_values(input, "upper", bytes.upper, _dt.string)
+    return _on_values(input, "upper", _case_fn("upper", encoding), _dt.string)
 
 
 def lower(input, encoding="", name=None):
@@ -172,7 +180,7 @@ def lower(input, encoding="", name=None):
     """
     if _eg.in_graph():
         return _eg.bind_eager(LOWER, [input], {"encoding": encoding})
-    return _on_values(input, "lower", bytes.lower, _dt.string)
+    return _on_values(input, "lower", _case_fn("lower", encoding), _dt.string)
 
 
 def strip(input, name=None):
@@ -200,7 +208,7 @@ def substr(input, pos, len, unit="BYTE", name=None):   # noqa: A002 (TF's argume
         s = _chars(b, unit)
         p = pos + builtins_len(s) if pos < 0 else pos
         if p > builtins_len(s) or p < 0:
-            raise ValueError(f"tf.strings.substr: pos {pos} out of range for {b!r}")
+            raise InvalidArgumentError(f"tf.strings.substr: pos {pos} out of range for {b!r}")
         r = s[p:p + len]
         return r.encode("utf-8") if unit == "UTF8_CHAR" else r
     return _on_values(input, "substr", cut, _dt.string)
@@ -236,8 +244,18 @@ def split(input, sep=None, maxsplit=-1, name=None):
     >>> print(split(["Gray wolf", "Quick brown fox"]))
     <tf.RaggedTensor [[b'Gray', b'wolf'], [b'Quick', b'brown', b'fox']]>
     """
-    arr = _strings(input, "split")
-    return _rows(arr, lambda b: _split_one(b, sep, maxsplit), _dt.string, "split")
+    return _rows_nd(input, lambda b: _split_one(b, sep, maxsplit), "split")
+
+
+def _rows_nd(input, fn, op):
+    """_rows of a string tensor of any rank or a RaggedTensor, as TF's split / bytes_split: a
+    rank > 1 tensor becomes ragged first, and the rows of its flat values are one axis more."""
+    if isinstance(input, RaggedTensor):
+        return input.with_flat_values(_rows_nd(input.flat_values, fn, op))
+    arr = _strings(input, op)
+    if arr.ndim > 1:
+        return _rows_nd(RaggedTensor.from_tensor(_wrap(arr, _dt.string)), fn, op)
+    return _rows(arr, fn, _dt.string, op)
 
 
 def bytes_split(input, name=None):
@@ -246,8 +264,7 @@ def bytes_split(input, name=None):
     >>> bytes_split("Duck").numpy().tolist()
     [b'D', b'u', b'c', b'k']
     """
-    return _rows(_strings(input, "bytes_split"), lambda b: [b[i:i + 1] for i in range(len(b))],
-                 _dt.string, "bytes_split")
+    return _rows_nd(input, lambda b: [b[i:i + 1] for i in range(len(b))], "bytes_split")
 
 
 def unicode_codec(encoding):
@@ -726,8 +743,8 @@ def _pad_pair(pad_values):
 def _ngrams_row(tokens, widths, sep, pads, padding_width, preserve_short):
     out = []
     for w in widths:
-        pw = (w - 1 if padding_width is None or padding_width < 0 else padding_width) \
-            if pads else 0
+        pw = (w - 1 if padding_width is None or padding_width < 0    # never wider than w - 1
+              else min(padding_width, w - 1)) if pads else 0          # (TF's get_pad_width)
         seq = ([pads[0]] * pw if pads else []) + list(tokens) + ([pads[1]] * pw if pads else [])
         out.extend(sep.join(seq[i:i + w]) for i in range(len(seq) - w + 1))
     if not out and preserve_short and tokens:

@@ -723,6 +723,8 @@ def _python_dtype(x):
     """TF's default dtypes for Python data: float -> float32, int -> int32, bool -> bool."""
     try:
         a = np.asarray(x)
+    except UnicodeDecodeError:   # str mixed with non-ASCII bytes: numpy decodes them as ASCII
+        a = np.asarray(x, dtype=object)
     except ValueError as e:   # numpy: "inhomogeneous shape"; TF's words
         if "inhomogeneous" not in str(e):
             raise

@@ -60,3 +60,23 @@ def test_image_flips_as_tf():
         tf.image.flip_left_right(tf.ones([2, 2]))
     with pytest.raises(ValueError, match="Resize method is not implemented: foo"):
         tf.image.resize(img, [2, 2], method="foo")
+
+
+def test_strings_as_tf():
+    # ngrams: padding never wider than width - 1 (TF: no padded unigrams)
+    out = tf.strings.ngrams(tf.constant(["a", "b", "c"]), (1, 3), separator="-",
+                            pad_values=("<s>", "</s>"), padding_width=1)
+    assert out.numpy().tolist() == [b"a", b"b", b"c", b"<s>-a-b", b"a-b-c", b"b-c-</s>"]
+    assert tf.strings.upper(["héllo"], encoding="utf-8").numpy().tolist() == ["HÉLLO".encode()]
+    assert tf.strings.upper(["héllo"]).numpy().tolist() == ["HéLLO".encode()]   # ASCII only
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.strings.substr(["ab", ""], 1, 3)
+    # split / bytes_split of a rank-2 tensor or a RaggedTensor: one more ragged axis
+    assert tf.strings.split(tf.ragged.constant([["a b", "c"], []])).to_list() == \
+        [[[b"a", b"b"], [b"c"]], []]
+    assert tf.strings.split(tf.constant([[["a b", "c"]]]), " ").to_list() == \
+        [[[[b"a", b"b"], [b"c"]]]]
+    assert tf.strings.bytes_split(tf.constant([["ab", "c"]])).to_list() == \
+        [[[b"a", b"b"], [b"c"]]]
+    # str mixed with non-ASCII bytes converts (numpy decoded the bytes as ASCII)
+    assert tf.constant(["a", b"\xff"]).numpy().tolist() == [b"a", b"\xff"]
