@@ -271,7 +271,12 @@ def save(obj, export_dir, signatures=None, options=None):
         parts = path.split("/")
         k = max(i for i in range(len(parts)) if "/".join(parts[:i]) in objects)
         objects["/".join(parts[:k])]["attrs"]["/".join(parts[k:])] = ref
-    if signatures is None:
+    default = getattr(obj, "_default_save_signature", None) if signatures is None and \
+        not found else None   # (a Keras model's: its call on its inputs' specs)
+    if default is not None:
+        sigs = {"serving_default": [_graph_record(cf, "signature/serving_default")
+                                    for cf in _concretes(default)]}
+    elif signatures is None:
         sigs = {"serving_default": found[0]} if len(found) == 1 else {}
     else:
         if not isinstance(signatures, dict):
@@ -490,10 +495,18 @@ class RestoredFunction:
 
 
 class SignatureFunction(RestoredFunction):
-    """A serving signature: keyword arguments only, a dict of outputs (`output_0`, ... when the
-    function returned no dict)."""
+    """A serving signature: keyword arguments (or, as TF 2.21 takes them, positional ones in
+    the signature's argument order), a dict of outputs (`output_0`, ... when the function
+    returned no dict)."""
 
-    def __call__(self, **kwargs):
+    def __call__(self, *args, **kwargs):
+        if args:
+            names = [n for n in dict(self.concrete_functions[0].structured_input_arguments)
+                     if n not in kwargs]
+            if len(args) > len(names):
+                raise TypeError(f"signature function takes {len(names)} arguments "
+                                f"({', '.join(names)}), got {len(args)} positional")
+            kwargs = dict(zip(names, args), **kwargs)
         out = super().__call__(**kwargs)
         return self._as_dict(out)
 

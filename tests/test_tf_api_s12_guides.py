@@ -8,7 +8,7 @@ from test_tf_guides_output import check_guide
 
 @pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras", "tut_actor_critic",
                                   "migrate_tf2", "tut_distribute_custom_training",
-                                  "tut_distribute_input"])
+                                  "tut_distribute_input", "tut_distribute_save_load"])
 def test_guide_output_matches_tf(name, tmp_path):
     """NumPy API on TensorFlow (ND arrays, type promotion and prefer_float32, broadcasting,
     indexing, NumPy interop, GradientTape / batch_jacobian on ND arrays, tf.function,
@@ -94,3 +94,19 @@ def test_nested_input_signature_of_a_dict():
     assert f({"a": 3, "b": [1., 2.]}).numpy().tolist() == [3., 6.]
     assert f({"b": tf.ones([4]), "a": tf.constant(2)}).numpy().tolist() == [2.] * 4
     assert f.experimental_get_tracing_count() == 1
+
+
+def test_saved_model_of_a_keras_model_serves_its_call_by_default(tmp_path):
+    # 'Save and load a model using a distribution strategy': tf.saved_model.save(keras model)
+    # has Keras 3's serving_default (the call on the inputs' specs), callable by position too
+    import numpy as np
+    import graphflow as tf
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    tf.saved_model.save(model, str(tmp_path / "m"))
+    sig = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    out = sig(tf.constant(x))
+    assert list(out) == ["output_0"]
+    np.testing.assert_allclose(out["output_0"].numpy(), model(x).numpy(), rtol=1e-6)
+    with pytest.raises(TypeError, match="positional"):
+        sig(x, x)

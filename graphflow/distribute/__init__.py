@@ -21,7 +21,8 @@ from ..ops.collective_ops import (Communicator, SingleProcessCommunicator, all_g
                                   broadcast, current_communicator, reduce_scatter, reduce_to_root)
 from .mpi import MPICommunicator
 from .strategy import (CommunicationOptions, DistributedDataset, InputContext, MirroredStrategy,
-                       MultiWorkerMirroredStrategy, ReduceOp, ReplicaContext, Strategy,
+                       MultiWorkerMirroredStrategy, OneDeviceStrategy, ReduceOp, ReplicaContext,
+                       Strategy,
                        get_replica_context, get_strategy, has_strategy, in_cross_replica_context)
 
 experimental = _types.ModuleType("graphflow.distribute.experimental")
@@ -29,8 +30,8 @@ experimental.CommunicationOptions = CommunicationOptions
 experimental.MultiWorkerMirroredStrategy = MultiWorkerMirroredStrategy
 
 __all__ = ["Communicator", "SingleProcessCommunicator", "MPICommunicator", "all_gather",
-           "all_reduce", "broadcast", "current_communicator", "reduce_scatter", "reduce_to_root",
-           "CommunicationOptions", "DistributedDataset", "InputContext", "MirroredStrategy",
-           "MultiWorkerMirroredStrategy", "ReduceOp", "ReplicaContext", "Strategy",
-           "get_replica_context", "get_strategy", "has_strategy", "in_cross_replica_context",
-           "experimental"]
+           "all_reduce", "broadcast", "current_communicator", "reduce_scatter",
+           "reduce_to_root", "CommunicationOptions", "DistributedDataset", "InputContext",
+           "MirroredStrategy", "MultiWorkerMirroredStrategy", "OneDeviceStrategy", "ReduceOp",
+           "ReplicaContext", "Strategy", "get_replica_context", "get_strategy", "has_strategy",
+           "in_cross_replica_context", "experimental"]

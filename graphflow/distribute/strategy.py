@@ -253,6 +253,19 @@ class MirroredStrategy(Strategy):
         super().__init__(communicator, communication_options)
 
 
+class OneDeviceStrategy(Strategy):
+    """One replica on one device (TF's `tf.distribute.OneDeviceStrategy('/cpu:0')`): this
+    process alone, also under an MPI launcher. `device` is kept (graphflow runs on the CPU).
+
+    >>> OneDeviceStrategy('/cpu:0').num_replicas_in_sync
+    1
+    """
+
+    def __init__(self, device):
+        super().__init__(_c.SingleProcessCommunicator())
+        self.device = device
+
+
 class ReplicaContext:
     """What replica code inside `Strategy.run` sees (TF's `tf.distribute.ReplicaContext`)."""
 

@@ -30,7 +30,7 @@ from ..ops import shape_ops as _s
 from ..shapes import Dim
 from ..nest import flatten
 from ..tape import GradientTape
-from ..tensor import Tensor, TensorShape, Variable, bytes_array
+from ..tensor import Tensor, TensorShape, TensorSpec, Variable, bytes_array
 from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from . import composite_values as _cvals
@@ -762,6 +762,24 @@ class Model(Layer):
     @input.setter
     def input(self, value):
         Layer.input.fset(self, value)
+
+    @property
+    def _default_save_signature(self):
+        """tf.saved_model.save's default `serving_default` (Keras 3's on TF): a tf.function
+        calling the model on TensorSpecs of its inputs, for a functional model or a Sequential
+        with a known input shape; None for other models."""
+        if not (self.__dict__.get("_functional") or isinstance(self, Sequential)):
+            return None
+        try:
+            inputs = self.input
+        except (AttributeError, ValueError):   # (a Sequential without an input shape)
+            return None
+        spec = (_tmap(lambda t: TensorSpec(t.shape, t.dtype), inputs),)
+
+        @_tf_function(input_signature=spec)
+        def serving_default(inputs):
+            return self(inputs)
+        return serving_default
 
     @property
     def output(self):

@@ -982,9 +982,11 @@ def save_model(model, filepath, overwrite=True):
             raise FileExistsError(filepath)
         return _save_legacy_h5(model, filepath)
     if not filepath.endswith(".keras"):
-        raise ValueError(f"Model.save: the filename must end in `.keras` (Keras 3 format) or "
-                         f"`.h5` (Keras' legacy HDF5 file), got "
-                         f"{filepath!r}; use save_weights('....weights.h5') for weights only")
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` "
+                         "extension for the native Keras format (recommended) or a `.h5` "
+                         "extension. Use `model.export(filepath)` if you want to export a "
+                         "SavedModel for use with TFLite/TFServing/etc. "
+                         f"Received: filepath={filepath}.")   # (Keras 3.15's words)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(filepath)
     config = serialize_keras_object(model)
