@@ -8,7 +8,8 @@ from test_tf_guides_output import check_guide
 
 @pytest.mark.parametrize("name", ["tf_numpy", "tut_distribute_keras", "tut_actor_critic",
                                   "migrate_tf2", "tut_distribute_custom_training",
-                                  "tut_distribute_input", "tut_distribute_save_load"])
+                                  "tut_distribute_input", "tut_distribute_save_load",
+                                  "tut_quickstart_advanced"])
 def test_guide_output_matches_tf(name, tmp_path):
     """NumPy API on TensorFlow (ND arrays, type promotion and prefer_float32, broadcasting,
     indexing, NumPy interop, GradientTape / batch_jacobian on ND arrays, tf.function,
@@ -22,7 +23,9 @@ def test_guide_output_matches_tf(name, tmp_path):
     losses, a custom loop with metric reset_state, ModelCheckpoint weights); Custom training
     with tf.distribute.Strategy (strategy.run / reduce over a distributed dataset, per-example
     losses with compute_average_loss and scale_regularization_loss, tf.train.Checkpoint restore
-    without the strategy, a whole epoch in one tf.function)."""
+    without the strategy, a whole epoch in one tf.function); Distributed input; Save and load
+    with a distribution strategy; TF 2 quickstart for experts (subclassed model, traced train /
+    test steps, metrics: the printed losses are TF's from fixed initial weights)."""
     check_guide(name, tmp_path)
 
 
