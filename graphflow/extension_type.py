@@ -543,7 +543,8 @@ def _public_namespaces():
         out.append(ns)
         todo.extend(v for k, v in vars(ns).items()
                     if isinstance(v, type(pkg)) and v.__name__.startswith("graphflow.")
-                    and v.__name__ not in sys.modules and v not in out and v not in todo)
+                    and getattr(v, "__file__", None) is None   # (namespaces are in
+                    and v not in out and v not in todo)         # sys.modules too: bb1656e)
     return out
 
 

@@ -151,7 +151,7 @@ def test_progbar_keras_api():
     bar.update(1, [("loss", 3.0)])
     bar.add(2, [("loss", 0.0)])          # mean over the 3 steps: (3 * 1 + 0 * 2) / 3
     line = out.getvalue().strip()
-    assert line.startswith("3/3 [") and "loss: 1.0000" in line and "/sample" in line
+    assert line.startswith("3/3 ━━━━━━━━━━━━━━━━━━━━ ") and "loss: 1.0000" in line and "/sample" in line
 
 
 def test_csv_logger(tmp_path):
