@@ -201,8 +201,11 @@ def test_cse_does_not_merge_random_ops():
 
     a, b, c, d = f()
     assert not np.allclose(a.numpy(), b.numpy())
-    assert not np.allclose(c.numpy(), d.numpy())
+    # TF: two ops with one op seed are two kernels of the same stream - equal values, still
+    # two nodes (each advances its own stream)
+    np.testing.assert_array_equal(c.numpy(), d.numpy())
     assert ops(f.get_concrete_function().graph).count("random_normal") == 2
+    assert ops(f.get_concrete_function().graph).count("random_uniform") == 2
     a2, _, _, _ = f()
     assert not np.allclose(a.numpy(), a2.numpy())      # a new draw on every call
 

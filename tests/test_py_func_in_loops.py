@@ -58,11 +58,19 @@ def test_loop_gradient_reads_the_forward_draws_and_python_results():
     tf.random.set_seed(3)
     want = [t.numpy() for t in loss(w, 0)]          # eager: a Python loop
     n_eager = len(calls)
+    assert want[0].shape == () and want[1].shape == (2,)
     f = tf.function(loss)
     tf.random.set_seed(3)
     got = [t.numpy() for t in f(w, 0)]
-    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
-    np.testing.assert_allclose(got[1], want[1], rtol=1e-5)
+    # the traced draws are one node's TF stream (seeds (3, 0), as TF: not the eager op seeds),
+    # 2 values per iteration: replay them by hand with the gradient they imply
+    from graphflow.ops import philox
+    y, dy = w.numpy(), np.ones(2, np.float32)
+    for k in range(3):
+        u = philox.sample("uniform", (3, 0), (512 * k, 0, 0, 0), (2,), "float32")
+        y, dy = y * w.numpy() + u + np.float32(0.25), dy * w.numpy() + y
+    np.testing.assert_allclose(got[0], y.sum(), rtol=1e-5)
+    np.testing.assert_allclose(got[1], dy, rtol=1e-5)
     # a call of the traced function runs `noise` once per iteration, never again for the
     # gradient (its first call also ran it while tracing, to learn its output shape)
     before = len(calls)

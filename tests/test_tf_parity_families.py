@@ -80,3 +80,42 @@ def test_strings_as_tf():
         [[[b"a", b"b"], [b"c"]]]
     # str mixed with non-ASCII bytes converts (numpy decoded the bytes as ASCII)
     assert tf.constant(["a", b"\xff"]).numpy().tolist() == [b"a", b"\xff"]
+
+
+def test_stateful_random_ops_draw_tfs_values():
+    # TF 2.21: seeds = (global, op) or (87654321, op); an op without a seed under a global one
+    # takes random.Random(global).randint; each (op, dtype, seeds) kernel continues its stream
+    tf.random.set_seed(5)
+    np.testing.assert_allclose(tf.random.uniform([3]).numpy(), [0.6264, 0.5298, 0.7585],
+                               atol=1e-4)
+    np.testing.assert_allclose(tf.random.uniform([3]).numpy(), [0.7017, 0.0434, 0.5605],
+                               atol=1e-4)
+    np.testing.assert_allclose(tf.random.normal([3], seed=1).numpy(), [-1.3769, -0.0126, -0.1695],
+                               atol=1e-4)
+    np.testing.assert_allclose(tf.random.normal([3], seed=1).numpy(), [0.3868, -0.4637, -0.8797],
+                               atol=1e-4)
+    np.testing.assert_allclose(tf.random.truncated_normal([3], seed=3).numpy(),
+                               [-1.4617, -0.5902, 0.4928], atol=1e-4)
+    assert tf.random.uniform([4], 0, 10, dtype=tf.int32, seed=4).numpy().tolist() == [2, 6, 9, 8]
+    tf.random.set_seed(5)   # clears the kernels, as TF's cache
+    np.testing.assert_allclose(tf.random.uniform([3]).numpy(), [0.6264, 0.5298, 0.7585],
+                               atol=1e-4)
+
+    @tf.function
+    def f():
+        return tf.random.uniform([2], seed=1)
+    np.testing.assert_allclose(f().numpy(), [0.3875, 0.7485], atol=1e-4)   # a fresh node kernel
+    np.testing.assert_allclose(f().numpy(), [0.9647, 0.2686], atol=1e-4)
+
+    tf.random.set_seed(11)
+
+    @tf.function
+    def g():   # traced: unseeded ops take op seeds 0, 1, ... of their graph
+        return tf.random.uniform([2]), tf.random.normal([2])
+    u, n = g()
+    np.testing.assert_allclose(u.numpy(), [0.7766, 0.8988], atol=1e-4)
+    np.testing.assert_allclose(n.numpy(), [0.9575, 0.1737], atol=1e-4)
+    tf.random.set_seed(5)   # dropout: a uniform draw (seeds (5, 3)) kept where >= rate
+    assert tf.nn.dropout(tf.ones([8]), 0.5, seed=3).numpy().tolist() == \
+        [0., 2., 2., 0., 0., 2., 2., 2.]
+    tf.random.set_seed(None)

@@ -675,7 +675,7 @@ class Layer(Module):
         while top is not None and hasattr(top, "parent"):
             top = top.parent
         lift = {} if top is g else {"graph": top, "tapes": (), "adjoint": None}
-        with _state.using(scope=(), **lift):   # the name is complete: no scope prefix
+        with _state.using(scope=(), **lift), _r.own_streams():   # full name: no scope prefix
             # dtype by keyword, as Keras calls initializers (kernel_initializer=tf.random.normal)
             v = KerasVariable(lambda: init(shape, dtype=dt), trainable=trainable,
                               name="/".join(scope + (name,)), dtype=dt)
@@ -755,6 +755,10 @@ class Layer(Module):
         return keras_path(self.name)
 
     def __call__(self, *args, **kwargs):
+        with _r.own_streams():   # Keras' random layers: graphflow's streams (random_ops)
+            return self._layer_call(*args, **kwargs)
+
+    def _layer_call(self, *args, **kwargs):
         if args:
             inputs, args = args[0], args[1:]
         elif "inputs" in kwargs:

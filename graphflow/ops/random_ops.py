@@ -1,6 +1,13 @@
 """Random ops with TF's seeding: `set_seed` makes a program reproducible; an op seed picks its own
 stream. Random draws are stateful graph nodes (a traced function draws anew on every call).
 
+Seeded normal / uniform / truncated_normal draws (float32/64; integer uniform eagerly) give
+TF's own values: TF's seed pair (`tf_seeds`: global and op seed, or the next seed of
+random.Random(global seed) eagerly, the graph's count while tracing) names a Philox kernel
+that continues its stream call after call (one per key eagerly, as TF's kernel cache; one per
+node traced); set_seed resets them. Unseeded draws, other distributions, replicas > 0 and
+Keras' layers (`own_streams`) keep graphflow's numpy streams.
+
 Per-replica streams: inside a distribution strategy's scope (`graphflow.distribute`), worker r > 0
 draws from its own streams, derived from (global seed, op seed, r); worker 0 draws exactly what a
 single process would. So dropout and augmentation differ across replicas, reproducibly, while a
@@ -12,22 +19,34 @@ one-worker run is unchanged. `get_state` / `set_state` capture and restore every
 >>> tf.random.set_seed(0); bool(tf.reduce_all(a == tf.random.normal((2,))))
 True
 """
+import contextlib
+import contextvars
 import enum
 import itertools
+import random as _pyrandom
+import weakref
 
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import state as _state
 from ..errors import InvalidArgumentError
 from ..tensor import to_tensor
 from .collective_ops import current_communicator
+from .creation import shape_tuple
 from . import philox as _px
 from .math_ops import cast, expm1, floor, log, log1p
 from .registry import Aval, broadcast_shapes, defop, op_error
 from .runtime_shape import bind_sized
 
-_GLOBAL = {"seed": None, "rng": np.random.default_rng()}
+_GLOBAL = {"seed": None, "rng": np.random.default_rng(), "op_seeds": _pyrandom.Random()}
 _OP_STREAMS = {}
+# TF's eager kernel cache of seeded stateful ops: (op, dtype, seed, seed2) -> the Philox
+# blocks its kernel has reserved so far (tf.random.uniform([3], seed=1) twice continues one
+# stream; set_seed clears it as TF clears its kernel cache)
+_TF_KERNELS = {}
+_MAXINT32 = 2 ** 31 - 1
+_DEFAULT_GRAPH_SEED = 87654321
 _GLOBAL_GENERATOR = {}   # "g" -> the Generator get_global_generator returns
 
 
@@ -35,7 +54,9 @@ def set_seed(seed):
     """Set the global seed: later random ops give the same sequence each run."""
     _GLOBAL["seed"] = None if seed is None else int(seed)
     _GLOBAL["rng"] = np.random.default_rng(seed)
+    _GLOBAL["op_seeds"] = _pyrandom.Random(_GLOBAL["seed"])   # TF's context._rng
     _OP_STREAMS.clear()
+    _TF_KERNELS.clear()
     _GLOBAL_GENERATOR.clear()
 
 
@@ -68,7 +89,8 @@ def get_state():
     True
     """
     return {"seed": _GLOBAL["seed"], "global": _GLOBAL["rng"].bit_generator.state,
-            "streams": {k: g.bit_generator.state for k, g in _OP_STREAMS.items()}}
+            "streams": {k: g.bit_generator.state for k, g in _OP_STREAMS.items()},
+            "op_seeds": _GLOBAL["op_seeds"].getstate(), "kernels": dict(_TF_KERNELS)}
 
 
 def set_state(state):
@@ -80,18 +102,113 @@ def set_state(state):
     for k, st in state["streams"].items():
         g = _OP_STREAMS[k] = np.random.default_rng()
         g.bit_generator.state = st
+    if "op_seeds" in state:
+        _GLOBAL["op_seeds"].setstate(state["op_seeds"])
+    _TF_KERNELS.clear()
+    _TF_KERNELS.update(state.get("kernels", {}))
+
+
+def tf_seeds(op_seed, graph=None):
+    """TF's random_seed.get_seed: the (seed, seed2) attrs of a stateful random op, or None
+    when neither a global nor an op seed is set. Under a global seed an op without its own
+    takes, eagerly, the next seed of a Python `random.Random(global seed)`; while tracing
+    `graph`, the graph's count of such ops so far (0, 1, ...), as TF.
+
+    >>> set_seed(5); tf_seeds(1)
+    (5, 1)
+    """
+    g = _GLOBAL["seed"]
+    if g is not None:
+        if op_seed is None:
+            if graph is None:
+                op_seed = _GLOBAL["op_seeds"].randint(0, _MAXINT32)
+            else:
+                op_seed = _GRAPH_OP_SEEDS.get(graph, 0)
+                _GRAPH_OP_SEEDS[graph] = op_seed + 1
+        seeds = (g % _MAXINT32, int(op_seed) % _MAXINT32)
+    elif op_seed is not None:
+        seeds = (_DEFAULT_GRAPH_SEED, int(op_seed) % _MAXINT32)
+    else:
+        return None
+    return (0, _MAXINT32) if seeds == (0, 0) else seeds
+
+
+_GRAPH_OP_SEEDS = weakref.WeakKeyDictionary()   # traced graph -> its unseeded ops so far
+_GRAPH_KERNELS = weakref.WeakKeyDictionary()    # traced graph -> its seeded draw nodes so far
+
+
+_OWN_STREAMS = contextvars.ContextVar("graphflow_random_own_streams", default=False)
+
+
+@contextlib.contextmanager
+def own_streams():
+    """Draws inside keep graphflow's own streams, not TF's stateful kernels: Keras' layers
+    and weight initializers run in it (Keras 3 seeds them with SeedGenerators, so a layer
+    draws alike eagerly and traced, whatever tf.random.set_seed's kernels would give).
+
+    >>> with own_streams(): _seed_attr("uniform", "float32", 3)
+    3
+    """
+    token = _OWN_STREAMS.set(True)
+    try:
+        yield
+    finally:
+        _OWN_STREAMS.reset(token)
+
+
+def _seed_attr(dist, dtype, seed):
+    """The seed attr of a stateful draw: TF's kernel (dist, dtype, seed, seed2) when TF's
+    values are reproduced (eagerly one kernel per key, as TF's kernel cache; traced, one per
+    node, named by its graph's name and its place among the graph's draws - so a retrace or
+    a new model's train function resumes the stream get_state / set_state carried, which
+    BackupAndRestore relies on, where TF would start a fresh kernel), else the op seed itself
+    (graphflow's numpy streams: unseeded, replicas > 0, dtypes whose TF distribution is not
+    reproduced)."""
+    if current_communicator().rank or (dist, np.dtype(dtype).name) not in _px.SUPPORTED or \
+            _OWN_STREAMS.get():
+        return seed
+    graph = _state.current().graph
+    seeds = tf_seeds(seed, graph)
+    if seeds is None:
+        return seed
+    key = (dist, np.dtype(dtype).name) + seeds
+    if graph is None:
+        return key
+    k = _GRAPH_KERNELS.get(graph, 0)
+    _GRAPH_KERNELS[graph] = k + 1
+    return key + (getattr(graph, "name", None), k)
+
+
+def _tf_draw(kernel, shape, dtype, lo=None, hi=None):
+    """The next values of TF's stateful kernel `kernel` (_seed_attr): its Philox stream has
+    key = seed and counter = seed2 << 64, and reserves 256 blocks per value drawn."""
+    s, s2 = kernel[2], kernel[3]
+    done = _TF_KERNELS.get(kernel, 0)
+    _TF_KERNELS[kernel] = done + 256 * int(np.prod(shape, dtype=np.int64))
+    counter = (done & 0xFFFFFFFF, (done >> 32) & 0xFFFFFFFF, s2 & 0xFFFFFFFF, s2 >> 32)
+    return _px.sample(kernel[0], (s & 0xFFFFFFFF, s >> 32), counter, tuple(shape), dtype,
+                      lo, hi)
+
+
+def _stateful_impl(numpy_draw):
+    """A stateful op's impl: TF's kernel stream for a tuple seed attr, else numpy's."""
+    def impl(shape, dtype, seed):
+        if isinstance(seed, tuple):
+            return _tf_draw(seed, shape, np.dtype(dtype))
+        return numpy_draw(shape, dtype, seed)
+    return impl
 
 
 def _rule(shape, dtype, seed, **_):
     return Aval(tuple(shape), np.dtype(dtype))
 
 
-NORMAL = defop("random_normal",
-               lambda shape, dtype, seed: _rng(seed).standard_normal(shape).astype(dtype),
+NORMAL = defop("random_normal", _stateful_impl(
+               lambda shape, dtype, seed: _rng(seed).standard_normal(shape).astype(dtype)),
                _rule, nondiff_reason="random draws do not depend on differentiable inputs",
                effects=("random",))
-UNIFORM = defop("random_uniform",
-                lambda shape, dtype, seed: _rng(seed).random(shape).astype(dtype),
+UNIFORM = defop("random_uniform", _stateful_impl(
+                lambda shape, dtype, seed: _rng(seed).random(shape).astype(dtype)),
                 _rule, nondiff_reason="random draws do not depend on differentiable inputs",
                 effects=("random",))
 
@@ -103,7 +220,8 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None)
     TensorShape([3, 1])
     """
     dt = _dt.as_dtype(dtype)
-    z = bind_sized(NORMAL.name, [], {"dtype": dt.np.name, "seed": seed}, shape)
+    z = bind_sized(NORMAL.name, [], {"dtype": dt.np.name,
+                                     "seed": _seed_attr("normal", dt.np, seed)}, shape)
     return z * stddev + mean if (stddev != 1.0 or mean != 0.0) else z
 
 
@@ -113,10 +231,16 @@ def uniform(shape, minval=0, maxval=None, dtype=_dt.float32, seed=None, name=Non
     if dt.is_integer:
         if maxval is None:
             raise ValueError("random.uniform: integer dtypes need maxval")
+        kernel = _seed_attr("uniform_int", dt.np, seed) \
+            if _state.current().graph is None and np.ndim(minval) == 0 and \
+            np.ndim(maxval) == 0 else None          # eagerly: TF's RandomUniformInt values
+        if isinstance(kernel, tuple):
+            return to_tensor(_tf_draw(kernel, shape_tuple(shape), dt.np, minval, maxval))
         u = bind_sized(UNIFORM.name, [], {"dtype": "float64", "seed": seed}, shape)
         return cast(floor(u * float(maxval - minval) + float(minval)), dt)
     maxval = 1.0 if maxval is None else maxval
-    u = bind_sized(UNIFORM.name, [], {"dtype": dt.np.name, "seed": seed}, shape)
+    u = bind_sized(UNIFORM.name, [], {"dtype": dt.np.name,
+                                      "seed": _seed_attr("uniform", dt.np, seed)}, shape)
     return u * (maxval - minval) + minval if (minval != 0 or maxval != 1.0) else u
 
 
@@ -130,7 +254,7 @@ def _truncated(shape, dtype, seed):
     return z.astype(dtype)
 
 
-TRUNCATED = defop("random_truncated_normal", _truncated, _rule,
+TRUNCATED = defop("random_truncated_normal", _stateful_impl(_truncated), _rule,
                   nondiff_reason="random draws do not depend on differentiable inputs",
                   effects=("random",))
 
@@ -138,7 +262,9 @@ TRUNCATED = defop("random_truncated_normal", _truncated, _rule,
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):
     """Samples from N(mean, stddev^2), redrawn when beyond two standard deviations."""
     dt = _dt.as_dtype(dtype)
-    z = bind_sized(TRUNCATED.name, [], {"dtype": dt.np.name, "seed": seed}, shape)
+    z = bind_sized(TRUNCATED.name, [], {"dtype": dt.np.name,
+                                        "seed": _seed_attr("truncated_normal", dt.np, seed)},
+                   shape)
     return z * stddev + mean if (stddev != 1.0 or mean != 0.0) else z
 
 
