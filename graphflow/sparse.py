@@ -93,11 +93,21 @@ class SparseTensor:
         return (f"SparseTensor(indices={self.indices!s}, values={self.values!s}, "
                 f"dense_shape={self.dense_shape!s})")
 
+    def _dense_at_entries(self, other):
+        d = convert_to_tensor(other, dtype=self.values.dtype)
+        dense = _s.broadcast_to(d, [int(x) for x in _np(self.dense_shape)])
+        return _a.gather_nd(dense, self.indices)
+
     def __mul__(self, other):
         """Elementwise product with a dense tensor broadcast to the dense shape."""
-        d = convert_to_tensor(other)
-        dense = _s.broadcast_to(d, [int(x) for x in _np(self.dense_shape)])
-        return self.with_values(self.values * _a.gather_nd(dense, self.indices))
+        return self.with_values(self.values * self._dense_at_entries(other))
+
+    def __truediv__(self, other):
+        """Elementwise quotient by a dense tensor broadcast to the dense shape (TF's
+        sparse_dense_cwise_div)."""
+        return self.with_values(self.values / self._dense_at_entries(other))
+
+    __div__ = __truediv__
 
 
 def _traced_dims(dense_shape):
@@ -195,8 +205,30 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
 
 
 def reduce_sum(sp_input, axis=None, keepdims=False, output_is_sparse=False, name=None):
-    """Sum of the entries (over `axis`), as a dense tensor."""
-    return _m.reduce_sum(to_dense(sp_input), axis=axis, keepdims=keepdims)
+    """Sum of the entries (over `axis`), as a dense tensor (a SparseTensor of the positions
+    with stored entries if `output_is_sparse`, TF's sparse_reduce_sum_sparse).
+
+    >>> reduce_sum(from_dense([[0, 2], [0, 0]]), 1, output_is_sparse=True).indices.numpy()
+    array([[0]])
+    """
+    out = _m.reduce_sum(to_dense(sp_input), axis=axis, keepdims=keepdims)
+    return _sparse_result(sp_input, out, axis, keepdims) if output_is_sparse else out
+
+
+def _sparse_result(sp_input, dense_out, axis, keepdims):
+    """`dense_out` (a reduction of `sp_input` over `axis`) as a SparseTensor holding the
+    positions that some stored entry reduces into (TF's Sparse*ReduceSparse outputs)."""
+    idx, dims = _np(sp_input.indices), _dims(sp_input)
+    axes = list(range(len(dims))) if axis is None else \
+        sorted({int(a) % len(dims) for a in np.atleast_1d(axis)})
+    if keepdims:
+        idx = idx.copy()
+        idx[:, axes] = 0
+    else:
+        idx = idx[:, [i for i in range(len(dims)) if i not in axes]]
+    idx = np.unique(idx, axis=0) if len(idx) else idx.reshape(0, idx.shape[1])
+    return SparseTensor(idx.astype(np.int64), _a.gather_nd(dense_out, idx.astype(np.int64)),
+                        list(dense_out.shape))
 
 
 def transpose(sp_input, perm=None, name=None):
@@ -228,7 +260,8 @@ def reduce_max(sp_input, axis=None, keepdims=False, output_is_sparse=False, name
     np.maximum.at(out, tuple(idx[:, keep].T), vals)
     if keepdims:
         out = np.expand_dims(out, axes)
-    return Tensor._wrap(out)
+    out = Tensor._wrap(out)
+    return _sparse_result(sp_input, out, axis, keepdims) if output_is_sparse else out
 
 
 def map_values(op, *args, **kwargs):

@@ -119,3 +119,20 @@ def test_stateful_random_ops_draw_tfs_values():
     assert tf.nn.dropout(tf.ones([8]), 0.5, seed=3).numpy().tolist() == \
         [0., 2., 2., 0., 0., 2., 2., 2.]
     tf.random.set_seed(None)
+
+
+def test_sparse_reductions_to_sparse_division_and_binary_bincount():
+    sp = tf.sparse.SparseTensor([[0, 1], [0, 2], [2, 2]], [1., -1., 3.], [3, 4])
+    r = tf.sparse.reduce_sum(sp, axis=1, output_is_sparse=True)   # was a dense tensor
+    assert r.indices.numpy().tolist() == [[0], [2]] and r.values.numpy().tolist() == [0., 3.]
+    assert r.dense_shape.numpy().tolist() == [3]
+    r = tf.sparse.reduce_sum(sp, axis=0, keepdims=True, output_is_sparse=True)
+    assert r.indices.numpy().tolist() == [[0, 1], [0, 2]] and r.values.numpy().tolist() == [1., 2.]
+    r = tf.sparse.reduce_max(sp, axis=1, output_is_sparse=True)
+    assert r.values.numpy().tolist() == [1., 3.]
+    assert (sp / 2.).values.numpy().tolist() == [0.5, -0.5, 1.5]             # was a TypeError
+    assert tf.math.bincount([1, 1, 3], binary_output=True).numpy().tolist() == [0, 1, 0, 1]
+    assert tf.math.bincount([[1, 2], [2, 2]], axis=-1, binary_output=True).numpy().tolist() == \
+        [[0, 1, 1], [0, 0, 1]]
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        tf.math.bincount([1], weights=[1.], binary_output=True)

@@ -259,17 +259,23 @@ def segment_min(data, segment_ids, name=None):
 
 # ------------------------------------------------------------------ bincount, searchsorted
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32, name=None,
-             axis=None):
+             axis=None, binary_output=False):
     """Counts of each value 0, 1, ... in the non-negative integers `arr` (summed `weights`
     instead, if given: differentiable in them). The output size is max(arr) + 1 (at least
     `minlength`, at most `maxlength`; larger values are dropped), so `arr` needs a value unless
-    minlength == maxlength.
+    minlength == maxlength. `binary_output`: 1 where a value occurs, else 0 (TF).
 
     >>> bincount(constant([1, 1, 2, 5])).numpy()
     array([0, 2, 1, 0, 0, 1], dtype=int32)
     """
     if axis not in (None, 0, -1):
         raise NotImplementedError(f"bincount: axis={axis}; TF supports None, 0 and -1")
+    if binary_output:
+        if weights is not None:
+            raise ValueError("Arguments `binary_output` and `weights` are mutually exclusive. "
+                             "Please specify only one.")
+        counts = bincount(arr, None, minlength, maxlength, dtype, axis=axis)
+        return _m.cast(_m.greater(counts, _m.cast(0, counts.dtype)), counts.dtype)
     if minlength is not None and maxlength is not None and int(minlength) == int(maxlength):
         n = int(minlength)
     else:
