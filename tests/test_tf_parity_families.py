@@ -136,3 +136,13 @@ def test_sparse_reductions_to_sparse_division_and_binary_bincount():
         [[0, 1, 1], [0, 0, 1]]
     with pytest.raises(ValueError, match="mutually exclusive"):
         tf.math.bincount([1], weights=[1.], binary_output=True)
+
+
+def test_tnp_matmul_vectors_allclose_angle():
+    tnp = tf.experimental.numpy
+    a = np.arange(24.).reshape(2, 3, 4)
+    for x, y in [(a[0, 0], a[0, 0]), (a[0, :, 0], a), (a, a[0, 0]), (a[0], a[0, 0])]:
+        np.testing.assert_allclose(tnp.matmul(x, y).numpy(), np.matmul(x, y))   # raised
+    r = tnp.allclose([1.], [1.])
+    assert isinstance(r, tf.Tensor) and r.dtype == tf.bool and bool(r)      # TF: a bool tensor
+    np.testing.assert_allclose(tnp.angle([1j], deg=True).numpy(), [90.])

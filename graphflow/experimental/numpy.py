@@ -235,7 +235,23 @@ maximum, minimum, add, subtract, multiply = (_binary(_m.maximum), _binary(_m.min
                                              _binary(_m.add), _binary(_m.subtract),
                                              _binary(_m.multiply))
 divide = _binary(lambda a, b: _m.truediv(a, b))
-matmul = _binary(_m.matmul)
+
+
+def matmul(x1, x2):
+    """numpy.matmul: a 1-D operand is a vector (a row on the left, a column on the right,
+    its axis dropped from the result), as TF's tnp.matmul.
+
+    >>> matmul([[1., 2.], [3., 4.]], [1., 1.]).numpy().tolist()
+    [3.0, 7.0]
+    """
+    a, b = _promote(x1, x2)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: Input operands must not be scalars (numpy.matmul)")
+    va, vb = a.ndim == 1, b.ndim == 1
+    out = _m.matmul(_s.expand_dims(a, 0) if va else a, _s.expand_dims(b, -1) if vb else b)
+    if vb:
+        out = _s.squeeze(out, -1)
+    return _s.squeeze(out, -1 if vb else -2) if va else out
 
 
 def dot(a, b):
@@ -302,9 +318,9 @@ def clip(a, a_min, a_max):
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """numpy.allclose of the two values (a Python bool)."""
-    return bool(_np.allclose(_np.asarray(asarray(a)), _np.asarray(asarray(b)), rtol, atol,
-                             equal_nan))
+    """numpy.allclose of the two values: a scalar bool tensor, as TF's tnp.allclose."""
+    return asarray(bool(_np.allclose(_np.asarray(asarray(a)), _np.asarray(asarray(b)), rtol,
+                                     atol, equal_nan)))
 
 
 def shape(a):
@@ -740,8 +756,14 @@ _UNARY = dict(
     bitwise_not=(_b.invert, False))
 for _name, (_f, _float) in _UNARY.items():
     globals()[_name] = _u(_name, _f, _float)
-angle = _u("angle", lambda t: _cx.angle(t) if t.dtype.is_complex else _m.atan2(
-    _m.zeros_like(t), t), True, "numpy.angle: the complex argument (0 or pi for reals).")
+_angle = _u("angle", lambda t: _cx.angle(t) if t.dtype.is_complex else _m.atan2(
+    _m.zeros_like(t), t), True)
+
+
+def angle(z, deg=False):
+    """numpy.angle: the complex argument (0 or pi for reals), in degrees if `deg`."""
+    a = _angle(z)
+    return a * (180.0 / _np.pi) if deg else a
 
 _BINARY = dict(
     arctan2=(_m.atan2, True), hypot=(lambda a, b: _m.sqrt(a * a + b * b), True),
