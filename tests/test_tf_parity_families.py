@@ -146,3 +146,12 @@ def test_tnp_matmul_vectors_allclose_angle():
     r = tnp.allclose([1.], [1.])
     assert isinstance(r, tf.Tensor) and r.dtype == tf.bool and bool(r)      # TF: a bool tensor
     np.testing.assert_allclose(tnp.angle([1j], deg=True).numpy(), [90.])
+
+
+def test_draw_bounding_boxes_colors_of_the_image_depth():
+    img = tf.reshape(tf.range(2 * 4 * 5 * 3, dtype=tf.float32), [2, 4, 5, 3]) / 120.
+    out = tf.image.draw_bounding_boxes(img, [[[0., 0., 0.5, 0.5]]] * 2, [[1., 0., 0.]])
+    np.testing.assert_allclose(out[0, :2, :, 0].numpy(),   # TF 2.21 (3-channel colors raised)
+                               [[1., 1., 1., 0.075, 0.1], [1., 1., 1., 0.2, 0.225]], atol=1e-6)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="more channels"):
+        tf.image.draw_bounding_boxes(img, [[[0., 0., 0.5, 0.5]]] * 2, [[1., 0.]])

@@ -1019,11 +1019,16 @@ def draw_bounding_boxes(images, boxes, colors, name=None):
     x = to_tensor(images)
     canvas = np.array(x.numpy(), copy=True)
     bx = np.asarray(get_static_value(to_tensor(boxes)), np.float32)
-    cols = np.asarray(get_static_value(to_tensor(colors)), np.float32).reshape(-1, 4)
+    cols = np.asarray(get_static_value(to_tensor(colors)), np.float32)
+    cols = cols.reshape(-1, cols.shape[-1] if cols.ndim else 1)   # [num_colors, channels]
     if canvas.ndim != 4 or bx.ndim != 3 or bx.shape[-1] != 4:
         raise ValueError(f"draw_bounding_boxes: images must be [B, H, W, D] and boxes "
                          f"[B, N, 4], got {canvas.shape} and {bx.shape}")
     _, h, w, depth = canvas.shape
+    if cols.shape[1] < depth:   # TF's DrawBoundingBoxesV2 check
+        raise op_error("draw_bounding_boxes", (x,),
+                       f"colors must have equal or more channels than the image ({depth}), "
+                       f"got colors of shape {list(cols.shape)}")
     for k in range(canvas.shape[0]):
         for n, (y1, x1, y2, x2) in enumerate(bx[k]):
             color = cols[n % len(cols)][:depth].astype(canvas.dtype)
