@@ -155,3 +155,15 @@ def test_draw_bounding_boxes_colors_of_the_image_depth():
                                [[1., 1., 1., 0.075, 0.1], [1., 1., 1., 0.2, 0.225]], atol=1e-6)
     with pytest.raises(tf.errors.InvalidArgumentError, match="more channels"):
         tf.image.draw_bounding_boxes(img, [[[0., 0., 0.5, 0.5]]] * 2, [[1., 0.]])
+
+
+def test_stateless_categorical_is_tfs():
+    # TF's StatelessMultinomial: rows draw doubles in turn from the seed's Philox stream
+    out = tf.random.stateless_categorical(tf.math.log([[0.5, 0.5], [0.1, 0.9]]), 5, seed=[1, 2])
+    assert out.numpy().tolist() == [[1, 1, 0, 1, 1], [1, 1, 1, 1, 1]] and out.dtype == tf.int64
+    out = tf.random.stateless_categorical([[1., 2., 3., -np.inf], [0., 0., 0., 0.],
+                                           [-1., 5., np.inf, 0.]], 7, seed=[3, 4], dtype=tf.int32)
+    assert out.numpy().tolist() == [[2, 2, 1, 2, 2, 2, 1], [0, 2, 1, 0, 2, 3, 0],
+                                    [1, 1, 1, 1, 1, 1, 1]]
+    assert int(tf.reduce_sum(tf.random.stateless_categorical(tf.zeros([8, 10]), 50,
+                                                             seed=[5, 6]))) == 1707

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-__all__ = ["philox", "key_counter_from_seed", "sample", "SUPPORTED", "calls_for",
+__all__ = ["philox", "key_counter_from_seed", "sample", "SUPPORTED", "calls_for", "unit_f64",
            "state_key_counter", "skip"]
 
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
@@ -139,7 +139,8 @@ def _unit_f32(w):
             - np.float32(1.0))
 
 
-def _unit_f64(hi, lo):
+def unit_f64(hi, lo):
+    """TF's Uint64ToDouble: 52 mantissa bits from the words (hi, lo) as a double in [0, 1)."""
     man = ((hi & np.uint32(0xFFFFF)).astype(np.uint64) << np.uint64(32)) | lo.astype(np.uint64)
     return ((np.uint64(1023) << np.uint64(52)) | man).view(np.float64) - 1.0
 
@@ -182,8 +183,8 @@ def _normal_f32(w):
 
 def _normal_f64(w):
     """TF's BoxMullerDouble on two word pairs per value pair."""
-    u1 = np.maximum(_unit_f64(w[:, 0], w[:, 1]), 1e-7)
-    v1 = 2.0 * np.pi * _unit_f64(w[:, 2], w[:, 3])
+    u1 = np.maximum(unit_f64(w[:, 0], w[:, 1]), 1e-7)
+    v1 = 2.0 * np.pi * unit_f64(w[:, 2], w[:, 3])
     return _box_muller(u1, v1)
 
 
@@ -285,7 +286,7 @@ def sample(dist, key, counter, shape, dtype, lo=None, hi=None):
         if dtype == np.float32:
             out = _unit_f32(w.reshape(-1))
         else:
-            out = _unit_f64(w[:, 0::2].reshape(-1), w[:, 1::2].reshape(-1))
+            out = unit_f64(w[:, 0::2].reshape(-1), w[:, 1::2].reshape(-1))
     elif dist == "normal":
         out = _normal_f32(w) if dtype == np.float32 else _normal_f64(w)
     elif dtype.itemsize == 4:     # one word per value (modular arithmetic in uint32)

@@ -301,16 +301,26 @@ def _s_full_int(rng, shape, dtype):
 
 
 def _s_categorical(rng, shape, dtype, logits):
-    lg = np.asarray(logits, np.float64)
+    lg = np.asarray(logits)
+    return _categorical_from(rng.random((lg.shape[0],) + tuple(shape)) if lg.ndim == 2 else None,
+                             lg, dtype)
+
+
+def _categorical_from(u, logits, dtype):
+    """TF's multinomial sampling of uniform doubles u (batch, samples): per row the running
+    sum of exp(logit - max finite logit) over the finite logits, each sample the first class
+    whose sum exceeds u * total."""
+    lg = np.asarray(logits)
     if lg.ndim != 2:
         raise InvalidArgumentError(
             f"random.categorical: logits must be 2-D [batch_size, num_classes], got shape "
             f"{lg.shape}")
-    p = np.exp(lg - np.max(lg, axis=1, keepdims=True))
+    finite = np.isfinite(lg)
+    mx = np.where(finite, lg, -np.inf).max(axis=1, keepdims=True) if lg.shape[1] else lg[:, :1]
+    p = np.where(finite, np.exp(lg.astype(np.float64) - mx.astype(np.float64)), 0.0)
     cdf = np.cumsum(p, axis=1)
-    u = rng.random((lg.shape[0],) + tuple(shape)) * cdf[:, -1:]
-    out = np.stack([np.searchsorted(c, ui, side="right") for c, ui in zip(cdf, u)]) \
-        if lg.shape[0] else np.zeros((0,) + tuple(shape), np.int64)
+    out = np.stack([np.searchsorted(c, ui * c[-1], side="right") for c, ui in zip(cdf, u)]) \
+        if lg.shape[0] else np.zeros((0,) + u.shape[1:], np.int64)
     return _to_dtype(np.minimum(out, lg.shape[1] - 1), dtype)
 
 
@@ -426,6 +436,13 @@ def _philox(seed):
 
 
 def _stateless_impl(seed, *params, dist, shape, dtype):
+    if dist == "categorical":   # TF's StatelessMultinomial (one shard: rows draw in turn)
+        _philox(seed)
+        key, counter = _px.key_counter_from_seed(seed)
+        n = int(np.shape(params[0])[0]) * int(np.prod(shape, dtype=np.int64))
+        w = _px.sample("full_int", key, counter, (2 * n,), np.uint32)
+        u = _px.unit_f64(w[0::2], w[1::2]).reshape((-1,) + tuple(shape))
+        return _categorical_from(u, params[0], dtype)
     if (dist, np.dtype(dtype).name) in _px.SUPPORTED:   # TF's Philox values, bit for bit
         _philox(seed)   # (checks the seed's shape)
         key, counter = _px.key_counter_from_seed(seed)
