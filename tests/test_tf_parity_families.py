@@ -167,3 +167,12 @@ def test_stateless_categorical_is_tfs():
                                     [1, 1, 1, 1, 1, 1, 1]]
     assert int(tf.reduce_sum(tf.random.stateless_categorical(tf.zeros([8, 10]), 50,
                                                              seed=[5, 6]))) == 1707
+
+
+def test_stateless_shuffle_is_tfs():
+    sh = tf.random.experimental.stateless_shuffle
+    assert sh(tf.range(6), seed=[1, 2]).numpy().tolist() == [4, 5, 0, 3, 1, 2]
+    assert sh(tf.reshape(tf.range(12.), [4, 3]), seed=[3, -2])[:, 0].numpy().tolist() == \
+        [0., 6., 9., 3.]
+    assert sh(tf.range(100), seed=[9, 9])[:10].numpy().tolist() == \
+        [43, 44, 7, 72, 42, 28, 5, 34, 53, 38]

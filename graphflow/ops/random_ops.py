@@ -435,7 +435,23 @@ def _philox(seed):
     return np.random.Generator(np.random.Philox(key=[int(s[0]) & _U64, int(s[1]) & _U64]))
 
 
+def _tf_permutation(words, n):
+    """TF's RandomShuffle of 0..n-1: for i = 0, 1, ...: swap i with i + word_i % (n - i)."""
+    perm = np.arange(n)
+    for i in range(n - 1):
+        j = i + int(words[i]) % (n - i)
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
 def _stateless_impl(seed, *params, dist, shape, dtype):
+    if dist == "shuffle" and np.ndim(params[0]) and np.shape(params[0])[0] < 2 ** 32:
+        # TF's StatelessShuffle: one 32-bit draw per position, in turn
+        _philox(seed)
+        key, counter = _px.key_counter_from_seed(seed)
+        v = np.asarray(params[0])
+        return v[_tf_permutation(_px.sample("full_int", key, counter, (v.shape[0],), np.uint32),
+                                 v.shape[0])]
     if dist == "categorical":   # TF's StatelessMultinomial (one shard: rows draw in turn)
         _philox(seed)
         key, counter = _px.key_counter_from_seed(seed)
