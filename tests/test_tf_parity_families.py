@@ -176,3 +176,16 @@ def test_stateless_shuffle_is_tfs():
         [0., 6., 9., 3.]
     assert sh(tf.range(100), seed=[9, 9])[:10].numpy().tolist() == \
         [43, 44, 7, 72, 42, 28, 5, 34, 53, 38]
+
+
+def test_stateful_shuffle_and_categorical_are_tfs():
+    # RandomShuffle reserves ceil(n / 4) Philox blocks a call, Multinomial 256 per double
+    tf.random.set_seed(5)
+    sh = [tf.random.shuffle(tf.range(8), seed=2).numpy().tolist() for _ in range(2)]
+    assert sh == [[3, 7, 5, 4, 1, 2, 6, 0], [3, 0, 4, 2, 7, 6, 1, 5]]
+    tf.random.set_seed(5)
+    assert tf.random.categorical([[0., 1., 2.]], 6, seed=2).numpy().tolist() == \
+        [[1, 1, 1, 2, 2, 0]]
+    assert tf.random.categorical([[0., 1., 2.], [1., 1., 1.]], 6, seed=2).numpy().tolist() == \
+        [[2, 2, 2, 0, 2, 2], [1, 0, 2, 2, 0, 2]]
+    tf.random.set_seed(None)

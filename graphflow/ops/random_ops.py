@@ -164,8 +164,9 @@ def _seed_attr(dist, dtype, seed):
     BackupAndRestore relies on, where TF would start a fresh kernel), else the op seed itself
     (graphflow's numpy streams: unseeded, replicas > 0, dtypes whose TF distribution is not
     reproduced)."""
-    if current_communicator().rank or (dist, np.dtype(dtype).name) not in _px.SUPPORTED or \
-            _OWN_STREAMS.get():
+    if current_communicator().rank or _OWN_STREAMS.get() or (
+            (dist, np.dtype(dtype).name) not in _px.SUPPORTED and
+            dist not in ("shuffle", "categorical")):
         return seed
     graph = _state.current().graph
     seeds = tf_seeds(seed, graph)
@@ -179,15 +180,48 @@ def _seed_attr(dist, dtype, seed):
     return key + (getattr(graph, "name", None), k)
 
 
-def _tf_draw(kernel, shape, dtype, lo=None, hi=None):
-    """The next values of TF's stateful kernel `kernel` (_seed_attr): its Philox stream has
-    key = seed and counter = seed2 << 64, and reserves 256 blocks per value drawn."""
+def _kernel_stream(kernel, blocks):
+    """(key, counter) of TF's stateful kernel `kernel` (_seed_attr: key = seed, counter =
+    seed2 << 64 plus what it reserved so far), which then reserves `blocks` more."""
     s, s2 = kernel[2], kernel[3]
     done = _TF_KERNELS.get(kernel, 0)
-    _TF_KERNELS[kernel] = done + 256 * int(np.prod(shape, dtype=np.int64))
-    counter = (done & 0xFFFFFFFF, (done >> 32) & 0xFFFFFFFF, s2 & 0xFFFFFFFF, s2 >> 32)
-    return _px.sample(kernel[0], (s & 0xFFFFFFFF, s >> 32), counter, tuple(shape), dtype,
-                      lo, hi)
+    _TF_KERNELS[kernel] = done + int(blocks)
+    return ((s & 0xFFFFFFFF, s >> 32),
+            (done & 0xFFFFFFFF, (done >> 32) & 0xFFFFFFFF, s2 & 0xFFFFFFFF, s2 >> 32))
+
+
+def _tf_draw(kernel, shape, dtype, lo=None, hi=None):
+    """The next values of TF's stateful kernel `kernel`: 256 blocks reserved per value."""
+    key, counter = _kernel_stream(kernel, 256 * int(np.prod(shape, dtype=np.int64)))
+    return _px.sample(kernel[0], key, counter, tuple(shape), dtype, lo, hi)
+
+
+def _tf_shuffle(key, counter, value):
+    """TF's RandomShuffle of `value`'s rows from the Philox stream (key, counter)."""
+    v = np.asarray(value)
+    return v[_tf_permutation(_px.sample("full_int", key, counter, (v.shape[0],), np.uint32),
+                             v.shape[0])]
+
+
+def _tf_categorical(key, counter, logits, num_samples, dtype):
+    """TF's Multinomial (one shard): rows in turn take Philox doubles from (key, counter)."""
+    n = int(np.shape(logits)[0]) * int(num_samples)
+    w = _px.sample("full_int", key, counter, (2 * n,), np.uint32)
+    return _categorical_from(_px.unit_f64(w[0::2], w[1::2]).reshape(-1, int(num_samples)),
+                             logits, dtype)
+
+
+def _tf_draw_other(kernel, dtype, params, shape):
+    """TF's stateful RandomShuffle (reserves ceil(n / 4) blocks) or Multinomial (256 blocks per
+    double: 2 per sample, samples rounded up to 4, per row) at kernel `kernel`."""
+    v = np.asarray(params[0])
+    if kernel[0] == "shuffle":
+        if v.ndim == 0:
+            return v
+        return _tf_shuffle(*_kernel_stream(kernel, (v.shape[0] + 3) // 4), v)
+    s = int(shape[0])
+    key, counter = _kernel_stream(kernel, 256 * 2 * v.shape[0] * (-(-s // 4) * 4))
+    return _tf_categorical(key, counter, v, s, dtype)
 
 
 def _stateful_impl(numpy_draw):
@@ -414,6 +448,8 @@ _GENERATORS = {}
 def _draw_impl(*params, dist, shape, dtype, seed, generator):
     if generator is not None:
         return _GENERATORS[generator]._sample(dist, tuple(shape), np.dtype(dtype), params)
+    if isinstance(seed, tuple):   # TF's kernel (_seed_attr)
+        return _tf_draw_other(seed, np.dtype(dtype), params, shape)
     rng = _rng(seed)
     return _SAMPLERS[dist](rng, tuple(shape), np.dtype(dtype), *params)
 
@@ -448,17 +484,10 @@ def _stateless_impl(seed, *params, dist, shape, dtype):
     if dist == "shuffle" and np.ndim(params[0]) and np.shape(params[0])[0] < 2 ** 32:
         # TF's StatelessShuffle: one 32-bit draw per position, in turn
         _philox(seed)
-        key, counter = _px.key_counter_from_seed(seed)
-        v = np.asarray(params[0])
-        return v[_tf_permutation(_px.sample("full_int", key, counter, (v.shape[0],), np.uint32),
-                                 v.shape[0])]
+        return _tf_shuffle(*_px.key_counter_from_seed(seed), params[0])
     if dist == "categorical":   # TF's StatelessMultinomial (one shard: rows draw in turn)
         _philox(seed)
-        key, counter = _px.key_counter_from_seed(seed)
-        n = int(np.shape(params[0])[0]) * int(np.prod(shape, dtype=np.int64))
-        w = _px.sample("full_int", key, counter, (2 * n,), np.uint32)
-        u = _px.unit_f64(w[0::2], w[1::2]).reshape((-1,) + tuple(shape))
-        return _categorical_from(u, params[0], dtype)
+        return _tf_categorical(*_px.key_counter_from_seed(seed), params[0], shape[0], dtype)
     if (dist, np.dtype(dtype).name) in _px.SUPPORTED:   # TF's Philox values, bit for bit
         _philox(seed)   # (checks the seed's shape)
         key, counter = _px.key_counter_from_seed(seed)
@@ -481,6 +510,8 @@ STATELESS = defop("stateless_random", _stateless_impl, _stateless_rule,
 
 
 def _draw(dist, shape, dtype, params=(), seed=None, generator=None):
+    if generator is None and dist in ("shuffle", "categorical"):
+        seed = _seed_attr(dist, dtype, seed)
     return bind_sized(DRAW.name, [to_tensor(p) for p in params],
                       {"dist": dist, "dtype": np.dtype(dtype).name, "seed": seed,
                        "generator": generator}, shape)
