@@ -279,6 +279,8 @@ ragged = _namespace("ragged", constant=_rg.constant, map_flat_values=_rg.map_fla
 # ops that also take RaggedTensors (TF's dispatch for ragged arguments)
 concat = _rg.dispatch(concat, _rg.concat)
 gather = _rg.dispatch(gather, _rg.gather)
+expand_dims, gather_nd = _rg.dispatch(expand_dims, _rg.expand_dims), _rg.dispatch(gather_nd,
+                                                                                  _rg.gather_nd)
 tile, reverse, map_fn = (_rg.dispatch(tile, _rg.tile), _rg.dispatch(reverse, _rg.reverse),
                          _rg.dispatch(map_fn, _rg.map_fn))
 shape, size, rank = (_rg.dispatch(shape, _rg.shape), _rg.dispatch(size, _rg.size),

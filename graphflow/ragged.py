@@ -769,6 +769,56 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     return _take(params, idx)
 
 
+def expand_dims(input, axis, name=None):   # noqa: A002 (TF's argument name)
+    """`tf.expand_dims` of a RaggedTensor, as TF's ragged dispatch: a uniform dim of 1 (or of
+    nrows at axis 0) added; inner axes go to the values.
+
+    >>> expand_dims(constant([[1, 2], [3]]), 1).shape
+    TensorShape([2, 1, None])
+    """
+    rank = len(input.shape) + 1
+    ax = int(axis) + rank if int(axis) < 0 else int(axis)
+    if not 0 <= ax < rank:
+        raise ValueError(f"axis={axis} out of bounds: expected {-rank}<=axis<{rank}")
+    if ax == 0:
+        return RaggedTensor.from_uniform_row_length(input, input._nrows(), nrows=1)
+    if ax == 1:
+        return RaggedTensor.from_uniform_row_length(input, 1, nrows=input._nrows())
+    v = input.values
+    return input.with_values(expand_dims(v, ax - 1) if isinstance(v, RaggedTensor)
+                             else _s.expand_dims(v, ax - 1))
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """`tf.gather_nd` of a RaggedTensor: each index row picks an element (a full index) or a
+    sub-tensor (a partial one) by indexing dim by dim, as TF's ragged gather_nd.
+
+    >>> gather_nd(constant([[1, 2, 3], [], [4, 5]]), [[0, 1], [2, 0]]).numpy().tolist()
+    [2, 4]
+    """
+    if batch_dims:
+        raise NotImplementedError("tf.gather_nd of a RaggedTensor: batch_dims=0 only")
+    idx = _known(indices, "tf.gather_nd of a RaggedTensor (indices)")
+    if idx.ndim == 0 or idx.shape[-1] > len(params.shape):
+        raise ValueError(f"gather_nd: index depth {idx.shape[-1:]} exceeds the rank "
+                         f"{len(params.shape)} of the RaggedTensor")
+    picks = []
+    for row in idx.reshape(-1, idx.shape[-1]):
+        v = params
+        for i in row:
+            v = v[int(i)]
+        picks.append(v)
+    if idx.shape[-1] == len(params.shape) or all(not isinstance(v, RaggedTensor) and
+                                                 len(v.shape) == 0 for v in picks):
+        out = _s.stack(picks) if picks else _s.reshape(params.flat_values[:0], [0])
+        return _s.reshape(out, list(idx.shape[:-1]) + list(out.shape[1:]))
+    rows = constant([v.to_list() if isinstance(v, RaggedTensor) else v.numpy().tolist()
+                     for v in picks], dtype=params.dtype)
+    for d in reversed(idx.shape[:-2]):   # outer index dims: uniform rows
+        rows = RaggedTensor.from_uniform_row_length(rows, int(d))
+    return rows
+
+
 def boolean_mask(data, mask, name=None):
     """`tf.ragged.boolean_mask`: the entries of `data` where `mask` is True, row by row (a
     RaggedTensor `mask` with the same rows as `data`, or a 1-D mask over the rows).

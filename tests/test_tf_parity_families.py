@@ -189,3 +189,13 @@ def test_stateful_shuffle_and_categorical_are_tfs():
     assert tf.random.categorical([[0., 1., 2.], [1., 1., 1.]], 6, seed=2).numpy().tolist() == \
         [[2, 2, 2, 0, 2, 2], [1, 0, 2, 2, 0, 2]]
     tf.random.set_seed(None)
+
+
+def test_ragged_expand_dims_and_gather_nd():
+    r = tf.ragged.constant([[1, 2, 3], [], [4, 5]])
+    assert tuple(tf.expand_dims(r, 1).shape) == (3, 1, None)          # raised (TypeError)
+    assert tuple(tf.expand_dims(r, -1).shape) == (3, None, 1)
+    assert tf.expand_dims(r, 0).to_list() == [[[1, 2, 3], [], [4, 5]]]
+    assert tf.gather_nd(r, [[0, 1], [2, 0]]).numpy().tolist() == [2, 4]
+    assert tf.gather_nd(r, [[2], [0]]).to_list() == [[4, 5], [1, 2, 3]]
+    assert tf.gather_nd(r, [[[0, 1]], [[2, 0]]]).numpy().tolist() == [[2], [4]]
