@@ -656,6 +656,13 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
     def depth(x):
         return 1 + max((depth(v) for v in x), default=0) if isinstance(x, (list, tuple)) else 0
 
+    def scalar_depths(x, at=0):
+        if isinstance(x, (list, tuple)):
+            return set().union(*(scalar_depths(v, at + 1) for v in x)) if x else set()
+        return {at}
+
+    if len(scalar_depths(pylist)) > 1:   # TF's check, before any conversion
+        raise ValueError("all scalar values must have the same nesting depth")
     d = depth(pylist)
     rr = (d - 1) if ragged_rank is None else int(ragged_rank)
     if rr < 1:

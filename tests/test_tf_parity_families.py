@@ -199,3 +199,10 @@ def test_ragged_expand_dims_and_gather_nd():
     assert tf.gather_nd(r, [[0, 1], [2, 0]]).numpy().tolist() == [2, 4]
     assert tf.gather_nd(r, [[2], [0]]).to_list() == [[4, 5], [1, 2, 3]]
     assert tf.gather_nd(r, [[[0, 1]], [[2, 0]]]).numpy().tolist() == [[2], [4]]
+
+
+def test_count_nonzero_strings_and_ragged_constant_depth_error():
+    assert int(tf.math.count_nonzero(["", "a"])) == 1    # TF: "" is tf.string's zero (raised)
+    assert tf.math.count_nonzero([["", "a"], ["b", "c"]], axis=1).numpy().tolist() == [1, 2]
+    with pytest.raises(ValueError, match="same nesting depth"):   # was a TypeError
+        tf.ragged.constant([[1, [2]]])

@@ -931,5 +931,9 @@ def count_nonzero(input, axis=None, keepdims=False, dtype=_dt.int64, name=None):
     2
     """
     x = to_tensor(input)
-    nz = cast(not_equal(x, zeros_like(x)), dtype)
+    if x.dtype == _dt.string:   # TF: the strings that are not "" (its zero of tf.string)
+        from ..strings import length   # (strings sits above the ops)
+        nz = cast(greater(length(x), 0), dtype)
+    else:
+        nz = cast(not_equal(x, zeros_like(x)), dtype)
     return reduce_sum(nz, axis=axis, keepdims=keepdims)
