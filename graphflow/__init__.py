@@ -527,6 +527,8 @@ image.__dict__.update({_n: getattr(_imx, _n) for _n in (
     "draw_bounding_boxes", "sample_distorted_bounding_box",
     "stateless_sample_distorted_bounding_box")})
 linalg.__dict__.update({_n: getattr(_lo, _n) for _n in _lo.__all__})
+linalg.__dict__["experimental"] = _namespace("linalg.experimental",
+                                             conjugate_gradient=_lo.conjugate_gradient)
 globals().update({_n: getattr(_ce, _n) for _n in _ce.__all__[:15] if _n != "tuple"})
 AggregationMethod = _ce.AggregationMethod
 train.ExponentialMovingAverage = _ce.ExponentialMovingAverage

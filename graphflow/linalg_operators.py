@@ -541,3 +541,53 @@ class LinearOperatorHouseholder(_Dense):
         outer = _s.expand_dims(v, -1) * _s.expand_dims(v, -2)
         vv = _s.expand_dims(_s.expand_dims(_m.reduce_sum(v * v, -1), -1), -1)
         super().__init__(eye(n, dtype=v.dtype) - 2.0 * outer / vv, name)
+
+
+def conjugate_gradient(operator, rhs, preconditioner=None, x=None, tol=1e-5, max_iter=20,
+                       name="conjugate_gradient"):
+    """`tf.linalg.experimental.conjugate_gradient`: solve operator @ x = rhs for a self-adjoint
+    positive definite LinearOperator by TF's (preconditioned) conjugate gradient loop, until
+    every residual norm is <= tol * |rhs| or `max_iter` steps; a CGState (i, x, r, p, gamma).
+
+    >>> op = LinearOperatorFullMatrix(np.array([[4., 1.], [1., 3.]], np.float32))
+    >>> np.round(conjugate_gradient(op, np.array([1., 2.], np.float32)).x.numpy(), 4).tolist()
+    [0.0909, 0.6364]
+    """
+    import collections
+    from .control_flow import while_loop
+    from .ops.creation import zeros
+    from .tensor import constant
+    state_t = collections.namedtuple("CGState", ["i", "x", "r", "p", "gamma"])
+    rhs = to_tensor(rhs)
+
+    def dot(a, b):
+        return _m.reduce_sum(_cx.conj(a) * b if a.dtype.is_complex else a * b, axis=-1)
+
+    def apply(op, v):
+        return op.matvec(v)
+
+    batch = tuple(np.broadcast_shapes(tuple(rhs.shape[:-1]), tuple(operator.batch_shape)))
+    r0 = _s.broadcast_to(rhs, list(batch) + [rhs.shape[-1]])
+    tol = tol * _la.norm(r0, axis=-1)
+    if x is None:
+        x = zeros(r0.shape, rhs.dtype)
+    else:
+        r0 = rhs - apply(operator, to_tensor(x))
+    p0 = r0 if preconditioner is None else apply(preconditioner, r0)
+
+    def cond(i, x, r, p, gamma):
+        return _m.logical_and(i < max_iter,
+                              _m.reduce_any(_la.norm(r, axis=-1) > tol))
+
+    def body(i, x, r, p, gamma):
+        z = apply(operator, p)
+        alpha = gamma / dot(p, z)
+        x = x + _s.expand_dims(alpha, -1) * p
+        r = r - _s.expand_dims(alpha, -1) * z
+        q = r if preconditioner is None else apply(preconditioner, r)
+        new_gamma = dot(r, q)
+        p = q + _s.expand_dims(new_gamma / gamma, -1) * p
+        return i + 1, x, r, p, new_gamma
+
+    out = while_loop(cond, body, [constant(0), x, r0, p0, dot(r0, p0)])
+    return state_t(*out)

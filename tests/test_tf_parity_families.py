@@ -206,3 +206,16 @@ def test_count_nonzero_strings_and_ragged_constant_depth_error():
     assert tf.math.count_nonzero([["", "a"], ["b", "c"]], axis=1).numpy().tolist() == [1, 2]
     with pytest.raises(ValueError, match="same nesting depth"):   # was a TypeError
         tf.ragged.constant([[1, [2]]])
+
+
+def test_linalg_experimental_conjugate_gradient():
+    a = tf.constant([[4., 1., 2.], [1., 3., 0.5], [2., 0.5, 5.]])
+    op = tf.linalg.LinearOperatorFullMatrix(a, is_self_adjoint=True, is_positive_definite=True)
+    cg = tf.linalg.experimental.conjugate_gradient   # (was missing)
+    s = cg(op, tf.constant([1., 2., 3.]))
+    assert type(s).__name__ == "CGState" and int(s.i) == 3
+    np.testing.assert_allclose(s.x.numpy(), [-0.2216, 0.6364, 0.625], atol=1e-4)   # TF 2.21's
+    x = cg(op, tf.constant([[1., 2., 3.], [0., 1., 0.]]), max_iter=2).x
+    np.testing.assert_allclose(x.numpy(), [[-0.2119, 0.6505, 0.6119], [-0.0619, 0.3591, -0.031]],
+                               atol=1e-4)
+    assert int(cg(op, tf.constant([1., 2., 3.]), x=tf.constant([1., 0., 0.]), tol=0.1).i) == 2
