@@ -550,7 +550,7 @@ def conjugate_gradient(operator, rhs, preconditioner=None, x=None, tol=1e-5, max
     every residual norm is <= tol * |rhs| or `max_iter` steps; a CGState (i, x, r, p, gamma).
 
     >>> op = LinearOperatorFullMatrix(np.array([[4., 1.], [1., 3.]], np.float32))
-    >>> np.round(conjugate_gradient(op, np.array([1., 2.], np.float32)).x.numpy(), 4).tolist()
+    >>> [round(float(v), 4) for v in conjugate_gradient(op, np.array([1., 2.], np.float32)).x]
     [0.0909, 0.6364]
     """
     import collections

@@ -116,6 +116,8 @@ def tf_seeds(op_seed, graph=None):
 
     >>> set_seed(5); tf_seeds(1)
     (5, 1)
+    >>> set_seed(None); tf_seeds(1)
+    (87654321, 1)
     """
     g = _GLOBAL["seed"]
     if g is not None:
