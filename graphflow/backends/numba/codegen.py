@@ -219,12 +219,14 @@ def final_expr(k, r, name="acc"):
 
 
 #: float32 sums accumulate in float32 over blocks of this many values of the innermost loop,
-#: each block's sum then added into a float64 accumulator. LLVM spreads a block over 16-lane
-#: vectors x 4 (64 partial sums of 16 sequential adds each, then a tree of 6 levels), so the
-#: rounding error is at most ~(16 + 6) ulps of sum(|x|) per block plus float64's, however long
-#: the row - within numpy's pairwise bound (8 partial sums over blocks of 128, then a tree) -
-#: with 16 float32 lanes instead of 8 float64 ones (1.6x faster on an L2-resident row)
-SUM_BLOCK = 1024
+#: each block's sum then added into a float64 accumulator. LLVM spreads a block over vectors
+#: x 4: with AVX2's 8 lanes 32 partial sums of 16 sequential adds each, then a tree of 5
+#: levels (AVX-512: 64 sums of 8), so the rounding error is at most ~(16 + 5) ulps of
+#: sum(|x|) per block plus float64's, however long the row - within numpy's pairwise bound (8
+#: partial sums over blocks of 128, then a tree) - with float32 lanes instead of float64 ones
+#: (1.6x faster on an L2-resident row). (1024 gave AVX2 32 sequential adds: 2.06 ulps of a
+#: 1000-value row of mean 1000 where numpy's pairwise sum had 1.34.)
+SUM_BLOCK = 512
 #: a column reduction (leading loop dims reduced) sums blocks of this many rows in float32,
 #: each column's block sum then added into its float64 accumulator (numpy sums the rows of
 #: x.sum(0) one by one in float32: its error grows with the number of rows, this one's with
