@@ -799,6 +799,21 @@ def _flat(xs):
             yield x
 
 
+def _check_python_kind(value, target):
+    """TF's tf.constant: Python numbers never become bools (bools do become numbers), strings
+    never numbers nor numbers strings. (Ops converting a Python operand stay lenient:
+    graphflow's own numpy-style ops, keras.ops among them, compare bools with 0.)"""
+    try:
+        a = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray("s")
+    except (ValueError, TypeError):   # ragged lists: convert_to_tensor says what is wrong
+        return
+    kind = a.dtype.kind
+    if a.size and ((target is _dt.bool and kind != "b")
+                           or (target is _dt.string) != (kind in "OSU")):
+        raise DTypeConversionError(f"Cannot convert {value!r} to EagerTensor of dtype "
+                                   f"{target.name}")
+
+
 def constant(value, dtype=None, shape=None, name=None):
     """A constant tensor.
 
@@ -807,6 +822,8 @@ def constant(value, dtype=None, shape=None, name=None):
     """
     if isinstance(value, (Tensor, Variable)):
         value = np.asarray(value)
+    elif dtype is not None and not isinstance(value, (np.ndarray, np.generic)):
+        _check_python_kind(value, _dt.as_dtype(dtype))
     if shape is not None and _state.current().graph is not None:   # reshape, then add the node
         with _state.using(graph=None, tapes=(), adjoint=None):
             return convert_to_tensor(constant(value, dtype, shape)._value)

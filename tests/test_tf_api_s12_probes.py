@@ -206,3 +206,15 @@ def test_constant_initializer_takes_the_values_dtype_without_one():
     layer = tf.keras.layers.Dense(2, kernel_initializer=tf.constant_initializer(1))
     layer.build((None, 3))
     assert layer.kernel.dtype == tf.float32
+
+
+def test_python_values_convert_to_bool_and_string_only_from_their_kind():
+    # TF 2.21: TypeError "Cannot convert 2.0 to EagerTensor of dtype bool"
+    for value, dtype in [(2.0, tf.bool), (1, tf.bool), ([1, 0], tf.bool), ("a", tf.int32),
+                         (3, tf.string)]:
+        with pytest.raises(TypeError, match=f"Cannot convert .* to EagerTensor of dtype "
+                                            f"{dtype.name}"):
+            tf.constant(value, dtype)
+    assert tf.constant(True, tf.float32).numpy() == 1.0      # bools do become numbers
+    assert tf.constant([True, False], tf.int32).numpy().tolist() == [1, 0]
+    assert tf.constant(np.array([1, 0]), tf.bool).numpy().tolist() == [True, False]  # numpy casts
