@@ -16,7 +16,7 @@ from .graph import user_source
 from .nest import flatten
 from .ops.math_ops import logical_and, ones_like, where, zeros_like
 from .ops.registry import EFFECT, OPS, PRINT, READ_VARIABLE, SOURCE
-from .tensor import SymbolicTensor, Tensor, Variable, to_tensor
+from .tensor import OPERATORS, SymbolicTensor, Tensor, Variable, to_tensor
 
 
 def _symbolic(x):
@@ -269,3 +269,7 @@ def gradients(ys, xs, grad_ys=None, unconnected_gradients="none"):
     if unconnected_gradients == "zero":
         grads = [zeros_like(s) if r is None else r for s, r in zip(sources, grads)]
     return rebuild(grads)
+
+
+# the ops layer below reaches the loop through the operator table (linalg conjugate_gradient)
+OPERATORS.update(while_loop=while_loop)

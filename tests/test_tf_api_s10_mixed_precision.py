@@ -24,6 +24,9 @@ def mixed():
 
 @pytest.mark.parametrize("name", ["mixed_precision", "mixed_precision_layers"])
 def test_guide_output_matches_tf(name, tmp_path):
+    # the guide's weights are unseeded: seed them so that what earlier tests left in the
+    # random state cannot decide its "accuracy above 0.3" lines (it failed once in a full run)
+    keras.utils.set_random_seed(0)
     try:
         check_guide(name, tmp_path)
     finally:

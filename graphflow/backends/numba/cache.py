@@ -544,12 +544,17 @@ def _rebuild_env_lazily(modname, consts, env_name):
     name. It is not registered in numba's table of environments, so code compiled later in
     this process gets numba's own (full) environment.
     """
+    from numba.core import environment
     from numba.core.environment import Environment, lookup_environment
     env = lookup_environment(env_name)
     if env is not None:
         return env
     if consts or modname in sys.modules or not str(modname).startswith("numba."):
-        return _numba_originals["env"](modname, consts, env_name)
+        # (numba's own cache files name this function when a process with the shortcut
+        # wrote them: a process that never installed it unpickles them too - a Philox
+        # kernel's cache=True file in a fresh MPI worker raised KeyError 'env')
+        original = _numba_originals.get("env") or environment._rebuild_env
+        return original(modname, consts, env_name)
     env = Environment({"__name__": modname})
     env.env_name = env_name
     STATS["lazy_envs"] += 1
