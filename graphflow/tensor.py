@@ -747,8 +747,13 @@ def _python_dtype(x):
     raise TypeError(f"cannot convert {type(x).__name__} {x!r} to a tensor (numpy dtype {a.dtype})")
 
 
-def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None, *, strict_kinds=False):
     """Turn a Tensor, Variable, numpy array or (nested) Python data into a Tensor.
+
+    `strict_kinds` (tf.constant's rule): a Python number never becomes a bool (a bool does
+    become a number), a string never a number nor a number a string - TF's TypeError. Ops
+    converting a Python operand stay lenient (graphflow's numpy-style ops, keras.ops among
+    them, compare bools with 0).
 
     >>> convert_to_tensor([1, 2]).dtype
     tf.int32
@@ -772,6 +777,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         target = _dt.as_dtype(dtype or dtype_hint or default)
         if dtype is None and dtype_hint is not None and default.is_floating and not target.is_floating:
             target = default
+        if strict_kinds and dtype is not None and src.size and \
+                not isinstance(value, (np.ndarray, np.generic)) and (
+                    (target is _dt.bool and default is not _dt.bool)
+                    or (target is _dt.string) != (default is _dt.string)):
+            raise DTypeConversionError(f"Cannot convert {value!r} to EagerTensor of dtype "
+                                       f"{target.name}")
     if src.dtype.kind == "f" and target.is_integer and src.size:   # ([] is numpy's float64)
         if not isinstance(value, (np.ndarray, np.generic)):   # TF: never for Python floats
             raise DTypeConversionError(f"cannot convert {value!r} to a tensor of dtype "
@@ -799,21 +810,6 @@ def _flat(xs):
             yield x
 
 
-def _check_python_kind(value, target):
-    """TF's tf.constant: Python numbers never become bools (bools do become numbers), strings
-    never numbers nor numbers strings. (Ops converting a Python operand stay lenient:
-    graphflow's own numpy-style ops, keras.ops among them, compare bools with 0.)"""
-    try:
-        a = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray("s")
-    except (ValueError, TypeError):   # ragged lists: convert_to_tensor says what is wrong
-        return
-    kind = a.dtype.kind
-    if a.size and ((target is _dt.bool and kind != "b")
-                           or (target is _dt.string) != (kind in "OSU")):
-        raise DTypeConversionError(f"Cannot convert {value!r} to EagerTensor of dtype "
-                                   f"{target.name}")
-
-
 def constant(value, dtype=None, shape=None, name=None):
     """A constant tensor.
 
@@ -822,12 +818,10 @@ def constant(value, dtype=None, shape=None, name=None):
     """
     if isinstance(value, (Tensor, Variable)):
         value = np.asarray(value)
-    elif dtype is not None and not isinstance(value, (np.ndarray, np.generic)):
-        _check_python_kind(value, _dt.as_dtype(dtype))
     if shape is not None and _state.current().graph is not None:   # reshape, then add the node
         with _state.using(graph=None, tapes=(), adjoint=None):
             return convert_to_tensor(constant(value, dtype, shape)._value)
-    t = convert_to_tensor(value, dtype)
+    t = convert_to_tensor(value, dtype, strict_kinds=True)
     if shape is not None:
         shape = tuple(shape)
         if t.shape != shape:

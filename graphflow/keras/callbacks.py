@@ -87,10 +87,9 @@ class Progbar:
         self._prev_len = 0
 
     def _per_step(self, current, now):
+        """Keras 3's estimate: from the end of step 1 (`due` notes it: it sees every step)."""
         if self._after_first is not None and current > 1:
             return (now - self._after_first) / (current - 1)
-        if current == 1 and self._after_first is None:
-            self._after_first = now
         return (now - self.start) / max(current, 1)
 
     def _line(self, current, values, finalize):
