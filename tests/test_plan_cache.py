@@ -225,3 +225,11 @@ def test_a_warm_process_hits(tmp_path):
     # (the cold process ran its first calls on numpy while the kernels compiled: last bits)
     np.testing.assert_allclose(warm["losses"], cold["losses"], rtol=1e-5)
     np.testing.assert_allclose(warm["w"], cold["w"], rtol=1e-5, atol=1e-6)
+
+
+def test_ops_of_one_factory_do_not_share_an_entry(cache_on):
+    # reduce_max and reduce_sum share an impl's qualname (`_red.<locals>.fn`): two one-line
+    # graphs traced from the same source line once got the same key (reduce_sum gave the max)
+    x = tf.constant(np.arange(6.0).reshape(2, 3))
+    fm = tf.function(lambda a: tf.reduce_max(a)); fs = tf.function(lambda a: tf.reduce_sum(a))  # noqa: E702
+    assert float(fm(x)) == 5.0 and float(fs(x)) == 15.0

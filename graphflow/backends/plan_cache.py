@@ -221,7 +221,9 @@ def _op_text(name):
         op = OPS.get(name)
         if op is None:
             raise _Uncacheable(f"op {name!r} is not in the op table")
-        t = f"{_code_text(op.impl)}|{_code_text(op.rule)}|{op.kind}|{op.effects}"
+        # the name too: ops made by one factory share an impl's qualname (reduce_max and
+        # reduce_sum are both `_red.<locals>.fn`), and two such graphs keyed alike
+        t = f"{name}|{_code_text(op.impl)}|{_code_text(op.rule)}|{op.kind}|{op.effects}"
         if not _code_text(op.rule).startswith("graphflow"):    # an op defined elsewhere
             t += "|" + ",".join(f"{k}={_code_text(v) if callable(v) else repr(v)}"
                                 for k, v in sorted(op.facts.items()))
