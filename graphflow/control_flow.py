@@ -15,12 +15,26 @@ from . import state as _state
 from .graph import user_source
 from .nest import flatten
 from .ops.math_ops import logical_and, ones_like, where, zeros_like
+from .ops.shape_ops import reshape
 from .ops.registry import EFFECT, OPS, PRINT, READ_VARIABLE, SOURCE
 from .tensor import OPERATORS, SymbolicTensor, Tensor, Variable, to_tensor
 
 
 def _symbolic(x):
     return isinstance(x, SymbolicTensor)
+
+
+def _scalar_predicate(pred, src):
+    """`pred` as a scalar. As TF's cond (which squeezes its predicate) a one-element tensor
+    works: size-1 dims go, and dims of unknown size (e.g. argmax over a run-time length 1) are
+    reshaped away, the graph checking at run time that one value remains."""
+    dims = tuple(pred.shape)
+    if dims == ():
+        return pred
+    if any(d is not None and d != 1 for d in dims):
+        raise ValueError(f"cond: the predicate must be a scalar, got shape {pred.shape} "
+                         f"(at {src})")
+    return reshape(pred, ())
 
 
 def cond(pred, true_fn=None, false_fn=None, name=None):
@@ -38,9 +52,7 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     if not _symbolic(pred):
         return true_fn() if bool(pred) else false_fn()
     src = user_source()
-    if tuple(pred.shape) != ():
-        raise ValueError(f"cond: the predicate must be a scalar, got shape {pred.shape} "
-                         f"(at {src})")
+    pred = _scalar_predicate(pred, src)
     outs, rebuild = control_ops.build_cond(pred, true_fn, false_fn, src)
     return rebuild(outs)
 

@@ -165,6 +165,10 @@ def converted_call(f):
     if inspect.isfunction(f) and not _library(f) and f.__name__ != "<lambda>":
         g = convert_cached(f)
         return f if g is None else g
+    call = getattr(type(f), "__call__", None)
+    if inspect.isfunction(call) and not _library(call):   # a callable object (tf.Module): as TF,
+        g = convert_cached(call)                         # its user-written __call__ converts
+        return f if g is None else g.__get__(f)
     return f
 
 
@@ -364,6 +368,13 @@ def _tensor_loop(test_fn, body_fn, vars_, names, lineno, src):
             t = o._as_tensor() if isinstance(o, TensorArray) else to_tensor(
                 o, entry[i].dtype if not isinstance(o, Tensor) else None)
             e = entry[i]
+            if i in undefined and len(t.shape) == len(e.shape) and tuple(t.shape) != tuple(
+                    e.shape) and (inv[i] is None or any(a is not None and a != b
+                                                         for a, b in zip(inv[i], t.shape))):
+                # first assigned in the body (TF would not carry it at all): its start is a
+                # placeholder, so the dims the probe knew but the body does not are relaxed
+                raise _NewInvariants({i: tuple(a if a == b else None
+                                               for a, b in zip(e.shape, t.shape))})
             if t.dtype != e.dtype:
                 raise TypeError(f"'{n}' has dtype {e.dtype.name} before the loop, but dtype "
                                 f"{t.dtype.name} after one iteration (loop at line {lineno}, "

@@ -140,6 +140,18 @@ def tensor_array_write(buf, index, value):
     return bind(TA_WRITE, [buf, index, to_tensor(value, buf.dtype)], {"rows": rows})
 
 
+
+def _merged_shape(known, shape):
+    """The element shape after writing a value of `shape`: as TF, compatible shapes merge (an
+    unknown dimension takes the other's size; a value of shape [None] fits elements of [1])."""
+    if known is None:
+        return shape
+    if len(known) != len(shape) or any(a is not None and b is not None and a != b
+                                       for a, b in zip(known, shape)):
+        raise ValueError(f"TensorArray.write: value has shape {list(shape)} but the "
+                         f"elements have shape {list(known)}")
+    return tuple(a if a is not None else b for a, b in zip(known, shape))
+
 class TensorArray:
     """TF's TensorArray (functional: `write`/`unstack` return the new array)."""
 
@@ -203,11 +215,7 @@ class TensorArray:
             raise TypeError(f"TensorArray.write: value has dtype {value.dtype.name} but the "
                             f"array holds {self.dtype.name}")
         t = self._copy()
-        if t.element_shape is None:
-            t.element_shape = tuple(value.shape)
-        elif tuple(value.shape) != t.element_shape:
-            raise ValueError(f"TensorArray.write: value has shape {list(value.shape)} but the "
-                             f"elements have shape {list(t.element_shape)}")
+        t.element_shape = _merged_shape(t.element_shape, tuple(value.shape))
         if t._buf is None and not isinstance(index, SymbolicTensor) and t._size_t is None:
             i = int(index.numpy()) if isinstance(index, Tensor) else int(index)
             if i >= len(t._items):
