@@ -3,7 +3,7 @@
 >>> import graphflow as tf
 >>> v = tf.Variable(tf.ones((3, 1)))
 >>> v[0, 0].assign(3.)  # doctest: +ELLIPSIS
-<tf.Variable 'Variable:0' shape=(3, 1) dtype=float32, numpy=...>
+<tf.Variable 'UnreadVariable' shape=(3, 1) dtype=float32, numpy=...
 """
 import enum
 
@@ -625,9 +625,11 @@ class Variable(_TensorLike):
         return t
 
     def assign(self, value, read_value=True):
-        """Replace the value (same shape and dtype)."""
+        """Replace the value (same shape and dtype). Returns TF's `_UnreadVariable` (this
+        variable, read when used; None with `read_value=False`)."""
         t = self._check_value(value, self._value.shape, "assign")
-        return self._write(t, None)
+        self._write(t, None)
+        return _UnreadVariable(self) if read_value else None
 
     def _write(self, t, spec):
         """The assign effect: a graph node while tracing, else ASSIGN's implementation."""
@@ -668,7 +670,8 @@ class Variable(_TensorLike):
         spec = index_spec(idx)
         shape = sliced_shape(self._value.shape, spec)
         t = self._check_value(value, shape, "assign to a slice")
-        return self._write(t, spec)
+        self._write(t, spec)
+        return _UnreadVariable(self)
 
     def __getitem__(self, idx):
         out = OPERATORS["getitem"](self._read(), idx)
@@ -689,6 +692,38 @@ class Variable(_TensorLike):
             return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(self.numpy(), True)}>")
+
+
+class _UnreadVariable(Variable):
+    """What `assign` returns (TF's `_UnreadVariable`): the assigned variable under the name
+    'UnreadVariable'; reads, writes and state are the variable's own.
+
+    >>> import graphflow as tf
+    >>> tf.Variable(1.).assign(2.)
+    <tf.Variable 'UnreadVariable' shape=() dtype=float32, numpy=2.0>
+    """
+
+    def __init__(self, parent):   # (no Variable.__init__: the state stays the parent's)
+        object.__setattr__(self, "_parent", parent)
+
+    def __getattr__(self, name):
+        return getattr(self._parent, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._parent, name, value)
+
+    @property
+    def name(self):
+        return "UnreadVariable"
+
+    def _read(self):
+        return self._parent._read()
+
+    def _write(self, t, spec):
+        return self._parent._write(t, spec)
+
+    def numpy(self):
+        return self._parent.numpy()
 
 
 def has_traced_index(idx):

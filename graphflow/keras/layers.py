@@ -190,7 +190,10 @@ class KerasVariable(Variable):
         return value
 
     def assign(self, value, read_value=True):
-        return super().assign(self._own_dtype(value), read_value)
+        """Keras 3 returns the value assigned (a tensor), where tf.Variable gives its
+        `_UnreadVariable`."""
+        super().assign(self._own_dtype(value), read_value=False)
+        return self._read() if read_value else None
 
     assign_add = _uncast(lambda self, delta, read_value=True:
                          Variable.assign_add(self, self._own_dtype(delta), read_value))
