@@ -10,7 +10,6 @@ its `desired_channels` / `desired_samples` behaviour. Inside `@function` they ar
 ([0.5, -0.25], 8000)
 """
 import io
-import wave
 
 import numpy as np
 
@@ -18,7 +17,10 @@ from .ops import eager_graph as _eg
 from .ops.registry import Aval, op_error
 
 from .errors import InvalidArgumentError
+from .lazy import lazy_module
 from .tensor import constant, to_tensor
+
+wave = lazy_module("wave")     # (at the first WAV decoded or encoded)
 
 __all__ = ["decode_wav", "encode_wav"]
 

@@ -7,8 +7,6 @@
 >>> f(tf.constant([1., 2.])).numpy()
 array([2., 4.], dtype=float32)
 """
-import pprint
-
 from . import control_ops
 from .autodiff import reverse
 from . import state as _state
@@ -18,6 +16,9 @@ from .ops.math_ops import logical_and, ones_like, where, zeros_like
 from .ops.shape_ops import reshape
 from .ops.registry import EFFECT, OPS, PRINT, READ_VARIABLE, SOURCE
 from .tensor import OPERATORS, SymbolicTensor, Tensor, Variable, to_tensor
+from .lazy import lazy_module
+
+pprint = lazy_module("pprint")     # (tf.print of a structure; it imports dataclasses)
 
 
 def _symbolic(x):

@@ -5,10 +5,11 @@ numpy only: bench_peers.py's children import this module and must never import g
 anything else that would meet a peer framework's imports or thread pools), so nothing here may
 import graphflow. Both scripts run from tools/ and put this folder on sys.path before importing it.
 """
-import statistics
-import timeit
-
 import numpy as np
+
+# statistics and timeit (with fractions, decimal, random behind them: ~4 ms) are imported by the
+# timing helpers that use them: the fresh-process rows (bench.py's mlp_first_100_steps) import this
+# module inside the time they measure
 
 
 # ------------------------------------------------------------------------------ timing
@@ -31,6 +32,8 @@ def calibrate(timer, cfg):
 
 def measure(fn, cfg):
     """Median seconds per call of `fn()` over `cfg.repeats` timeit repeats (auto `number`)."""
+    import statistics
+    import timeit
     timer = timeit.Timer(fn)
     number = calibrate(timer, cfg)
     times = timer.repeat(repeat=cfg.repeats, number=number)
@@ -43,6 +46,8 @@ def measure_pair(fn, base, cfg):
     Like `measure` for both sides, but the repeats of `fn` and of its baseline alternate, so a
     load change on the shared machine (other processes starting or stopping between the two
     timings) hits both sides of a ratio alike."""
+    import statistics
+    import timeit
     tf_, tb = timeit.Timer(fn), timeit.Timer(base)
     nf, nb = calibrate(tf_, cfg), calibrate(tb, cfg)
     fs, bs = [], []

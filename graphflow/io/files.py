@@ -9,20 +9,23 @@ b'\\x08\\x01\\x12\\x00"\\x04\\x00\\x00\\x80?'
 1.0
 """
 import base64
-import glob
 import os
-import shutil
 import types
 
 import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, NotFoundError
+from ..lazy import lazy_module
 from ..ops import eager_graph as _eg
 from ..ops.registry import Aval, op_error
 from ..tensor import Tensor, bytes_array, convert_to_tensor
 from .proto import DecodeError, TensorProto, TensorShapeProto
 from .tfrecord import open_read
+
+# imported at first use: `import graphflow` does not need them (shutil brings bz2 and lzma)
+glob = lazy_module("glob")
+shutil = lazy_module("shutil")
 
 __all__ = ["read_file", "write_file", "matching_files", "serialize_tensor", "parse_tensor",
            "gfile", "as_bytes", "as_path", "DTYPE_ENUM", "encode_base64", "decode_base64"]
@@ -208,6 +211,7 @@ gfile = types.ModuleType("graphflow.io.gfile")
 gfile.__dict__.update(
     exists=os.path.exists, isdir=os.path.isdir, listdir=_listdir,
     makedirs=lambda path: os.makedirs(path, exist_ok=True), mkdir=os.mkdir, remove=os.remove,
-    rmtree=shutil.rmtree, rename=lambda src, dst, overwrite=False: os.replace(src, dst),
+    rmtree=lambda path: shutil.rmtree(path),
+    rename=lambda src, dst, overwrite=False: os.replace(src, dst),
     glob=lambda pattern: sorted(glob.glob(pattern)), GFile=open, copy=_copy, walk=os.walk,
     join=os.path.join)

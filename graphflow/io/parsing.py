@@ -14,12 +14,14 @@
 [[1, 2], [b'x', b'?']]
 """
 import collections
-import csv
 
 import numpy as np
 
 from .. import dtypes as _dt
+from ..lazy import lazy_module
 from ..errors import InvalidArgumentError, user_source
+
+csv = lazy_module("csv")       # (at the first decode_csv)
 from ..ragged import RaggedTensor
 from ..sparse import SparseTensor
 from ..tensor import Tensor, bytes_array, convert_to_tensor

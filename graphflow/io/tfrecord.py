@@ -11,12 +11,14 @@ True
 >>> list(read_records(path))
 [b'hello', b'']
 """
-import gzip
 import os
 import struct
 import zlib
 
 from ..errors import DataLossError, InvalidArgumentError, NotFoundError
+from ..lazy import lazy_module
+
+gzip = lazy_module("gzip")     # (at the first GZIP record file)
 
 __all__ = ["crc32c", "masked_crc32c", "TFRecordWriter", "TFRecordOptions", "read_records",
            "compression_of", "open_read", "open_write"]

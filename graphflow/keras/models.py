@@ -609,6 +609,14 @@ def _is_shape(s):
         d is None or isinstance(d, (int, np.integer, Dim)) for d in s))
 
 
+def _flat_shapes(s):
+    """The shapes in a structure of output shapes, as one list."""
+    if _is_shape(s):
+        return [s]
+    return [x for v in ([s[k] for k in sorted(s)] if isinstance(s, dict) else s)
+            for x in _flat_shapes(v)]   # (dicts by sorted key, as keras.tree.flatten)
+
+
 def _summary_shape_text(s):
     """A layer's output shape(s) as Keras 3's summary writes them: one shape as
     `(None, 28, 28, 1)`, several as the str() of their structure without quotes
@@ -984,9 +992,12 @@ class Model(Layer):
                 # a subclassed model, as Keras 3: a layer's output shape for the input shape
                 # it was built for, batch dim included ('?' if it has no build() of its own:
                 # its sublayers are in no graph of symbolic calls)
-                if type(layer).build is Layer.build:
+                if type(layer).build is Layer.build or getattr(layer, "_summary_shape_unknown",
+                                                                False):
                     return "?"
                 s = getattr(layer, "_built_output_shape", None) or s
+            elif s is not None and not _is_shape(s):
+                s = _flat_shapes(s)   # Keras 3 reads a graph layer's node outputs: a flat list
             return "?" if s is None else _summary_shape_text(s)
 
         def fields(layer, level):

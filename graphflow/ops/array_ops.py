@@ -12,7 +12,6 @@ import builtins as _builtins
 import collections
 import functools
 import math as _math
-import string as _string
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from .scatter_rows import add_rows
 from . import data_dependent as _dd
 from ..shapes import broadcast_dim
 
+_ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"   # (string's, unimported)
 _NO = {}
 
 
@@ -509,7 +509,7 @@ def _expand_ellipsis(eq, xs):
     if len(terms) != len(xs):
         raise ValueError(f"einsum: the equation {eq!r} names {len(terms)} operands, "
                          f"got {len(xs)}")
-    pool = [c for c in _string.ascii_letters if c not in eq]
+    pool = [c for c in _ASCII_LETTERS if c not in eq]
     ranks = [x.ndim - len(t.replace("...", "")) if "..." in t else 0 for t, x in zip(terms, xs)]
     if min(ranks) < 0:
         raise ValueError(f"einsum: an operand of {eq!r} has fewer dims than its indices "
@@ -572,7 +572,7 @@ def tensordot(a, b, axes, name=None):
         ax_a, ax_b = axes
         ax_a = [int(v) % a.ndim for v in np.atleast_1d(ax_a)]
         ax_b = [int(v) % b.ndim for v in np.atleast_1d(ax_b)]
-    letters = iter(_string.ascii_letters)
+    letters = iter(_ASCII_LETTERS)
     sa = [next(letters) for _ in _builtins.range(a.ndim)]
     sb = [next(letters) for _ in _builtins.range(b.ndim)]
     for i, j in zip(ax_a, ax_b):
