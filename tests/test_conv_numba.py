@@ -235,6 +235,38 @@ def test_depthwise_row_kernels_match_numpy(xs, k, strides, dil, pads):
             c > 1)
 
 
+# (N, H, W, C), (kh, kw, O), strides, dilations, pads: at most 2 output channels, at least 8
+# input channels (`conv.NARROW_MAX_O`, `NARROW_MIN_C`)
+NARROW_GEOMETRY = [
+    ((2, 7, 6, 8), (3, 3, 1), (1, 1), (1, 1), ((1, 1), (1, 1))),     # 'SAME'
+    ((1, 5, 6, 9), (3, 2, 2), (2, 3), (1, 1), ((1, 2), (0, 1))),     # stride > kernel, batch 1
+    ((2, 1, 1, 8), (3, 3, 1), (1, 1), (1, 1), ((1, 1), (1, 1))),     # 1x1 image
+    ((1, 3, 3, 8), (2, 2, 2), (5, 5), (1, 1), ((4, 4), (4, 4))),     # padding > input
+    ((2, 9, 8, 10), (3, 3, 2), (2, 1), (2, 3), ((2, 1), (3, 0))),    # dilated and strided
+    ((2, 6, 6, 8), (1, 1, 1), (2, 2), (1, 1), ((0, 0), (0, 0))),     # 1x1, strided
+    ((16, 12, 12, 16), (3, 3, 2), (1, 1), (1, 1), ((1, 1), (1, 1))),  # several batch chunks
+]
+
+
+@pytest.mark.parametrize("xs, ws, strides, dil, pads", NARROW_GEOMETRY)
+def test_narrow_output_kernels_match_numpy(xs, ws, strides, dil, pads):
+    """Convolutions with one or two output channels (`conv._NARROW_WALK`: no im2col columns)
+    against the numpy impl: forward, input and filter gradients, float64 and float32."""
+    kh, kw, o = ws
+    for dtype in (np.float64, np.float32):
+        x = R.standard_normal(xs).astype(dtype)
+        w = R.standard_normal((kh, kw, xs[3], o)).astype(dtype)
+        a = dict(strides=strides, pads=pads, dilations=dil, groups=1)
+        y = run_both("conv2d", a, x, w, tol=2e-4, in_shapes=[x.shape, w.shape])
+        ct = R.standard_normal(y.shape).astype(dtype)
+        run_both("conv2d_backprop_input", dict(a, input_shape=x.shape), ct, w, tol=2e-4,
+                 in_shapes=[ct.shape, w.shape])
+        run_both("conv2d_backprop_filter", dict(a, filter_shape=w.shape), x, ct, tol=2e-4,
+                 in_shapes=[x.shape, ct.shape])
+        d = {"op": "conv2d", "attrs": a, "dtype": x.dtype, "shape": y.shape}
+        assert "narrow_fwd" in conv.runner(d, [x.shape, w.shape]).kernels[0].source[:200]
+
+
 @pytest.mark.parametrize("n", [16, 13])
 def test_gemm_chunks_and_columns_block_by_block(n):
     """A batch big enough to split into gemm chunks on the chunk pool (BLAS single-threaded
@@ -278,23 +310,26 @@ def test_direct_loops_for_ungrouped_convs(monkeypatch, xs, ws, strides, dil, pad
 
 def test_epilogue_fused_per_batch_chunk_equals_numpy_executor():
     """bias + activation after a conv2d run per batch chunk of the anchor (several chunks:
-    batch 16), for the im2col, the 1x1 (gemm alone) and the grouped (direct) convolution."""
+    batch 16), for the im2col, the 1x1 (gemm alone), the grouped (direct) and the narrow
+    (one output channel) convolution."""
     x = tf.constant(R.standard_normal((16, 10, 10, 8)).astype(np.float32))
     w3 = tf.constant(R.standard_normal((3, 3, 8, 7)).astype(np.float32))
     w1 = tf.constant(R.standard_normal((1, 1, 8, 5)).astype(np.float32))
     wd = tf.constant(R.standard_normal((3, 3, 8, 2)).astype(np.float32))
+    wn = tf.constant(R.standard_normal((3, 3, 8, 1)).astype(np.float32))
     b = tf.constant(R.standard_normal(7).astype(np.float32))
 
     def f(x):
         a = tf.nn.relu(tf.nn.conv2d(x, w3, 1, "SAME") + b)
         c = tf.tanh(tf.nn.conv2d(x, w1, 1, "VALID") * 0.5)
         d = tf.nn.relu(tf.nn.depthwise_conv2d(x, wd, (1, 1, 1, 1), "VALID") - 0.1)
-        return a, c, d
+        e = tf.sigmoid(tf.nn.conv2d(x, wn, 1, "SAME") + 0.5)    # one output channel
+        return a, c, d, e
     fj, fn = tf.function(f), tf.function(f, jit_compile=False)
     fj(x)
     fj.get_concrete_function(x)._executor.wait()   # (this plan's kernels, not the backlog)
     report = fj.kernel_plan(x)
-    assert report.count("run on each batch chunk as the anchor finishes it") == 3, report
+    assert report.count("run on each batch chunk as the anchor finishes it") == 4, report
     for got, want in zip(fj(x), fn(x)):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
 

@@ -158,17 +158,20 @@ def kernel({args}, kh, kw, sh, sw, dh, dw, pt, pl):
 """
 
 
+def _part(code, depth):
+    """A code part of a kernel template, unindented then indented by `depth` spaces."""
+    return textwrap.indent(textwrap.dedent(code).strip("\n"), " " * depth)
+
+
 def _column_walk(args, image, window, tap, per_image="", row_outside="", tap_outside=""):
     """im2col's or col2im's source: `_COLUMN_WALK` with what a window inside the row does to
     its kw*c contiguous values (`window`: column e of the window row at `base`, input value at
     `off`), what one tap at (ix, ch) does (`tap`, column `bj + ch`) and the set-up parts; the
     `{shape}` line is left for `kernel_source`."""
-    def part(code, depth):
-        return textwrap.indent(textwrap.dedent(code).strip("\n"), " " * depth)
     src = _COLUMN_WALK.format(
-        args=args, image=image, per_image=part(per_image, 8),
-        row_outside=part(row_outside, 20), window=part(window, 28), tap=part(tap, 32),
-        tap_outside=part(tap_outside, 24))
+        args=args, image=image, per_image=_part(per_image, 8),
+        row_outside=_part(row_outside, 20), window=_part(window, 28), tap=_part(tap, 32),
+        tap_outside=_part(tap_outside, 24))
     return _FLAGS + "\n" + "\n".join(line for line in src.splitlines() if line.strip()) + "\n"
 
 
@@ -564,17 +567,15 @@ def _window_walk(args, rows, filter_shape, pixels, tap, depthwise, setup="", per
     ~80 ms for a 3x3 depthwise convolution of 64x28x28x32, this loop 2.6 ms, one thread);
     output channel q reads input channel `{x}`: q itself, or `src[q]` for `og` outputs per
     input channel (no slices, no division; multiplier 2 on 64x28x28x16: 37 -> 11 ms)."""
-    def part(code, depth):
-        return textwrap.indent(textwrap.dedent(code).strip("\n"), " " * depth)
     dense = tap.format(c="ch", n="o", gs="", g="")
     grouped = tap.format(c="gi * cg + ch", n="og", gs="[gi * og:gi * og + og]",
                          g=", gi * og:gi * og + og")
     return _FAST + _WINDOW_WALK.format(
         args=args, rows=rows, filter_shape=filter_shape, pixels=pixels,
-        setup=part(setup, 4), per_image=part(per_image, 8), per_pixel=part(per_pixel, 16),
-        dense=part(dense, 32), grouped=part(grouped, 32),
-        depthwise=part(depthwise.format(x="q"), 28),
-        depthwise_m=part(depthwise.format(x="src[q]"), 28))
+        setup=_part(setup, 4), per_image=_part(per_image, 8), per_pixel=_part(per_pixel, 16),
+        dense=_part(dense, 32), grouped=_part(grouped, 32),
+        depthwise=_part(depthwise.format(x="q"), 28),
+        depthwise_m=_part(depthwise.format(x="src[q]"), 28))
 
 
 _DIRECT_FWD = _window_walk(
@@ -699,12 +700,10 @@ def kernel({args}, wt, sh, sw, dh, dw, pt, pl):
 def _dw_walk(args, rows, pixels, kw, row, setup="", per_image="", per_row="", finish=""):
     """A multiplier-1 depthwise kernel's source: `_DW_WALK` with what one tap does to row value
     `e` (`row`) and the set-up parts (code unindented)."""
-    def part(code, depth):
-        return textwrap.indent(textwrap.dedent(code).strip("\n"), " " * depth)
     return _FAST + _DW_WALK.format(args=args, rows=rows, pixels=pixels, kw=kw,
-                                   row1=part(row, 28), row2=part(row, 32),
-                           setup=part(setup, 4), per_image=part(per_image, 8),
-                           per_row=part(per_row, 12), finish=part(finish, 4))
+                                   row1=_part(row, 28), row2=_part(row, 32),
+                           setup=_part(setup, 4), per_image=_part(per_image, 8),
+                           per_row=_part(per_row, 12), finish=_part(finish, 4))
 
 
 # wt: (kh*kw, Wo*C), each tap's filter row tiled along an output row (filled here)
@@ -739,6 +738,92 @@ _DW_BF = _dw_walk("x, ct, part", "x", "ct", "part.shape[2]", "wv[e] += rv[e] * p
                                   acc += wt[t, ox * c + q]
                               part[0, t // kw, t % kw, 0, q] = acc""")
 
+# convolutions with few output channels (`NARROW_MAX_O`: a segmentation or autoencoder head's
+# 1-3 channel output), all three directions: im2col writes kh*kw*C columns per pixel only for a
+# gemm of N = O, which is then a matrix-vector product - the columns cost more than the product
+# (3x3 'SAME' on 32x28x28x16 -> 1: forward 2.6 ms CPU as im2col + gemm vs 0.8 ms so, one
+# thread, medians of 30, load ~7). Per output pixel and channel q, each tap row i of its window
+# meets the filter's row wt[q, i] (the filter as (O, kh, kw*C)): a window inside the input row
+# (dilation 1) is kw*C contiguous values, one loop over both (it vectorizes: a dot product
+# forward, an axpy for the gradients); a border or dilated window runs tap by tap the same way
+# (`rs`, `ws`: the C values of one tap). `{op}` is what one pair of values does; `{rows}` the
+# NHWC array with the window rows, `{pixels}` the one with the output's spatial shape.
+_NARROW_WALK = """
+def kernel({args}, sh, sw, dh, dw, pt, pl):
+{setup}
+    n = {pixels}.shape[0]
+    ho = {pixels}.shape[1]
+    wo = {pixels}.shape[2]
+    h = {rows}.shape[1]
+    wd = {rows}.shape[2]
+    c = {rows}.shape[3]
+    o = wt.shape[0]
+    kh = wt.shape[1]
+    span = wt.shape[2]
+    kw = span // c
+    r3 = {rows}.reshape((n, h, wd * c))
+    for b in range(n):
+{per_image}
+        for oy in range(ho):
+            for ox in range(wo):
+                ix0 = ox * sw - pl
+                inside = dw == 1 and ix0 >= 0 and ix0 + kw <= wd
+                for q in range(o):
+{per_q}
+                    for i in range(kh):
+                        iy = oy * sh - pt + i * dh
+                        if iy < 0 or iy >= h:
+                            continue
+                        rr = r3[b, iy]
+                        wr = wt[q, i]
+                        if inside:
+                            rs = rr[ix0 * c:ix0 * c + span]
+                            ws = wr
+                            for e in range(span):
+                                {op}
+                            continue
+                        for j in range(kw):
+                            ix = ix0 + j * dw
+                            if ix >= 0 and ix < wd:
+                                rs = rr[ix * c:ix * c + c]
+                                ws = wr[j * c:j * c + c]
+                                for e in range(c):
+                                    {op}
+{after_q}
+"""
+
+
+def _narrow_walk(args, rows, pixels, op, setup="", per_image="", per_q="", after_q=""):
+    """A narrow-output kernel's source: `_NARROW_WALK` with these parts (unindented)."""
+    return _FAST + _NARROW_WALK.format(
+        args=args, rows=rows, pixels=pixels, op=op, setup=_part(setup, 4),
+        per_image=_part(per_image, 8), per_q=_part(per_q, 20), after_q=_part(after_q, 20))
+
+
+_NARROW_FWD = _narrow_walk(
+    "x, wt, out", "x", "out", "acc += rs[e] * ws[e]",
+    setup="zero = np.zeros(1, out.dtype)[0]",
+    per_q="acc = zero", after_q="out[b, oy, ox, q] = acc")
+
+_NARROW_BI = _narrow_walk(
+    "ct, wt, xg", "xg", "ct", "rs[e] += g * ws[e]",
+    per_image="""
+        for y in range(h):
+            for e in range(wd * c):
+                r3[b, y, e] = 0""",
+    per_q="g = ct[b, oy, ox, q]")
+
+# the filter gradient of a batch slice into its own partial sum part[0] (as (O, kh, kw*C))
+_NARROW_BF = _narrow_walk(
+    "x, ct, part", "x", "ct", "ws[e] += g * rs[e]",
+    setup="""
+        wt = part[0]
+        for q in range(wt.shape[0]):
+            for i in range(wt.shape[1]):
+                for e in range(wt.shape[2]):
+                    wt[q, i, e] = 0""",
+    per_q="g = ct[b, oy, ox, q]")
+
 _BODIES = {"maxpool": (_MAXPOOL, (True, False), 6),
            "maxpool_grad": (_MAXPOOL_GRAD, (True, True, False), 6),
            "maxpool_gather": (_MAXPOOL_GATHER, (True, True, False), 6),
@@ -751,10 +836,14 @@ _BODIES = {"maxpool": (_MAXPOOL, (True, False), 6),
            "dw_bi": (_DW_BI, (True, True, False, False), 6),
            "dw_bf": (_DW_BF, (True, True, False, False), 6),
            "im2col_gemm": (_IM2COL_GEMM, (True, True, False, False, False), 9),
-           "gemm_col2im": (_GEMM_COL2IM, (True, True, False, False), 8)}
+           "gemm_col2im": (_GEMM_COL2IM, (True, True, False, False), 8),
+           "narrow_fwd": (_NARROW_FWD, (True, True, False), 6),
+           "narrow_bi": (_NARROW_BI, (True, True, False), 6),
+           "narrow_bf": (_NARROW_BF, (True, True, False), 6)}
 #: array ranks other than 4, by kernel: one per array argument
 _NDIMS = {"direct_bf": (4, 4, 5), "dw_fwd": (4, 4, 4, 2), "dw_bi": (4, 4, 4, 2),
-          "dw_bf": (4, 4, 5, 2), "im2col_gemm": (4, 2, 4, 2, 2), "gemm_col2im": (4, 2, 4, 4)}
+          "dw_bf": (4, 4, 5, 2), "im2col_gemm": (4, 2, 4, 2, 2), "gemm_col2im": (4, 2, 4, 4),
+          "narrow_fwd": (4, 3, 4), "narrow_bi": (4, 3, 4), "narrow_bf": (4, 4, 4)}
 _FLOATS = ("float32", "float64")
 #: kernels with a uint8 array of argmax taps: its argument position
 _TAPS_ARG = {"maxpool_arg": 2, "maxpool_grad_arg": 0}
@@ -921,6 +1010,47 @@ def _depthwise(name, dt, wshape, groups):
           and all(isinstance(v, (int, np.integer)) for v in wshape)
           and wshape[2] == 1 and wshape[3] == groups)
     return request(name, dt.name) if ok else None
+
+
+#: a convolution with at most NARROW_MAX_O output channels and at least NARROW_MIN_C input
+#: channels runs as `_NARROW_WALK`, not im2col + gemm. Measured (CPU ms narrow / im2col + gemm,
+#: batch 32, 3x3 'SAME', fwd / input grad / filter grad, medians, load ~8): C=16 28x28 O=1
+#: 1.3/3.0 1.0/2.5 1.0/3.4, O=2 2.3/2.6 1.7/2.9 2.4/3.3, O=4 6.2/3.5 (loses); C=64 14x14 O=1
+#: 0.43/2.1 0.49/1.5 0.42/2.3; C=3 64x64 O=1 2.7/2.5 (even: a window row of 9 values is too
+#: short a loop), O=2 4.8/2.4
+NARROW_MAX_O = 2
+NARROW_MIN_C = 8
+
+
+def _narrow_ok(wshape, groups, a):
+    """Whether an ungrouped convolution with static filter shape `wshape` has few enough
+    output channels for the narrow kernels (a pointwise one stays one gemm)."""
+    return (groups == 1 and wshape is not None and len(wshape) == 4
+            and all(isinstance(v, (int, np.integer)) for v in wshape)
+            and 0 < wshape[3] <= NARROW_MAX_O and wshape[2] >= NARROW_MIN_C
+            and not _pointwise(a, wshape[0], wshape[1]))
+
+
+def _narrow(name, dt, wshape, groups, a):
+    """The narrow-output kernel `name` when `_narrow_ok`, else None."""
+    return request(name, dt.name) if _narrow_ok(wshape, groups, a) else None
+
+
+def _narrow_filter(w, dt):
+    """The (kh, kw, C, O) filter as the narrow kernels read it: (O, kh, kw*C), contiguous."""
+    kh, kw, ci, o = w.shape
+    return np.ascontiguousarray(np.asarray(w, dt).reshape(kh, kw * ci, o).transpose(2, 0, 1))
+
+
+def _narrow_chunks(kernel, a, b, out, n, per_image, geometry, then, rows_per_image, images):
+    """kernel(a[lo:hi], b, out[lo:hi], *geometry) over batch chunks, each chunk's fused
+    epilogue `then` right after it."""
+    def chunk(lo, hi):
+        kernel.fn(a[lo:hi], b, out[lo:hi], *geometry)
+        if then is not None:
+            then(lo * rows_per_image, hi * rows_per_image)
+    _chunked(chunk, n, images or _rows(n, per_image), then is not None)
+    return out
 
 
 def _direct_call(direct, dwise, a, b, out, taps, row, geometry, groups, dt):
@@ -1157,8 +1287,9 @@ def _pointwise_chunks(x, w2, out, then, rows_per_image, images):
 def _conv2d(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
-    direct, cols_gemm = _pair("direct_fwd", "im2col_gemm", dt, in_shapes and in_shapes[1],
-                              groups)
+    narrow = _narrow("narrow_fwd", dt, in_shapes and in_shapes[1], groups, a)
+    direct, cols_gemm = (None, None) if narrow else _pair(
+        "direct_fwd", "im2col_gemm", dt, in_shapes and in_shapes[1], groups)
     dwise = _depthwise("dw_fwd", dt, in_shapes and in_shapes[1], groups)
     if dwise is not None:
         direct = None
@@ -1173,6 +1304,10 @@ def _conv2d(d, impl, dt, in_shapes):
         if out is None:
             out = np.empty((n, ho, wo, o), dt)
         x = _c(x, dt)
+        if narrow is not None:
+            return _narrow_chunks(narrow, x, _narrow_filter(w, dt), out, n,
+                                  ho * wo * o * kh * kw * ci, geometry, then, rows_per_image,
+                                  images)
         if _direct(kh, kw, ci, groups):
             w = _c(w, dt)
 
@@ -1211,15 +1346,16 @@ def _conv2d(d, impl, dt, in_shapes):
                 then(lo * rows_per_image, hi * rows_per_image)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1), images, then is not None)
         return out
-    return fast, [k for k in (direct, dwise, cols_gemm) if k is not None]
+    return fast, [k for k in (narrow, direct, dwise, cols_gemm) if k is not None]
 
 
 def _backprop_input(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     _, h, wd, c = a["input_shape"]     # the batch: from the cotangent
-    direct, gemm_cols = _pair("direct_bi", "gemm_col2im", dt, in_shapes and in_shapes[1],
-                              groups)
+    narrow = _narrow("narrow_bi", dt, in_shapes and in_shapes[1], groups, a)
+    direct, gemm_cols = (None, None) if narrow else _pair(
+        "direct_bi", "gemm_col2im", dt, in_shapes and in_shapes[1], groups)
     dwise = _depthwise("dw_bi", dt, in_shapes and in_shapes[1], groups)
     if dwise is not None:
         direct = None
@@ -1231,6 +1367,10 @@ def _backprop_input(d, impl, dt, in_shapes):
         ct = _c(ct, dt)
         n = ct.shape[0]
         xg = np.empty((n, h, wd, c), dt) if out is None else out
+        if narrow is not None:
+            return _narrow_chunks(narrow, ct, _narrow_filter(w, dt), xg, n,
+                                  ct[0].size * kh * kw * ci, geometry, then, rows_per_image,
+                                  images)
         if _direct(kh, kw, ci, groups):
             w = _c(w, dt)
             def chunk(lo, hi):
@@ -1263,13 +1403,32 @@ def _backprop_input(d, impl, dt, in_shapes):
                 then(lo * rows_per_image, hi * rows_per_image)
         _gemm_chunks(chunk, n, ho * wo * k * (o + 1), images, then is not None)
         return xg
-    return fast, [k for k in (direct, dwise, gemm_cols) if k is not None]
+    return fast, [k for k in (narrow, direct, dwise, gemm_cols) if k is not None]
 
 
 def _backprop_filter(d, impl, dt, in_shapes):
     a = d["attrs"]
     sh, sw, dh, dw, pt, pl, groups = _geometry(a)
     kh, kw, ci, o = a["filter_shape"]
+    if _narrow_ok((kh, kw, ci, o), groups, a):
+        k = request("narrow_bf", dt.name)
+        geometry = (sh, sw, dh, dw, pt, pl)
+
+        def fast(x, ct):
+            x, ct = _c(x, dt), _c(ct, dt)
+            n = x.shape[0]
+            rows = _rows(n, ct[0].size * kh * kw * ci)
+            parts = _partials((-(-n // rows), o, kh, kw * ci), dt)
+
+            def chunk(lo, hi):
+                k.fn(x[lo:hi], ct[lo:hi], parts[lo // rows:lo // rows + 1], *geometry)
+            if len(parts) == 1:
+                chunk(0, n)
+            else:
+                pool().run(chunk, n, rows)
+            part = parts[0] if len(parts) == 1 else parts.sum(0)
+            return np.ascontiguousarray(part.reshape(o, kh, kw, ci).transpose(1, 2, 3, 0))
+        return fast, [k]
     if _direct(kh, kw, ci, groups):
         dwise = _depthwise("dw_bf", dt, (kh, kw, ci, o), groups)
         k = request("direct_bf", dt.name) if dwise is None else None
@@ -1467,6 +1626,9 @@ def describe(d, in_shapes, fn=None):
             how = f"direct numba loop ({groups} groups)"
         elif _direct(kh, kw, ci):
             how = f"direct numba loop (kh*kw*C = {kh * kw * ci} <= {DIRECT_MAX_K})"
+        elif _narrow_ok(tuple(wshape), groups, a):
+            how = (f"direct numba loop over window rows ({wshape[3]} output channels <= "
+                   f"{NARROW_MAX_O}: no im2col columns)")
         elif _pointwise(a, kh, kw):
             how = "BLAS gemm alone (1x1, stride 1, no padding)"
         elif kind == "backprop_input":
