@@ -123,8 +123,8 @@ def test_subclassed_summary_shows_first_call_shapes():
     m.build((None, 3))
     assert rows(m) == ["(None, 4)", "(None, 2)"]
     seq = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(2)])
-    seq(np.ones((5, 3), "float32"))
-    assert rows(seq) == ["(None, 4)", "(None, 2)"]
+    seq(np.ones((5, 3), "float32"))   # Keras 3: an InputLayer of the data's batch shape
+    assert rows(seq) == ["(5, 4)", "(5, 2)"]
 
     class WithDropout(Net):
         def __init__(self):

@@ -29,3 +29,36 @@ def test_assign_returns_unread_variable():
     d.build((None, 2))
     out = d.bias.assign_add([1.])   # Keras 3: the value assigned, a tensor
     assert type(out) is tf.Tensor and out.numpy().tolist() == [1.]
+
+
+def test_model_metrics_hold_keras3_compile_metrics_container():
+    x, y = np.ones((4, 3), "float32"), np.array([0, 1, 0, 1])
+    m = keras.Sequential([keras.layers.Dense(2, activation="softmax")])
+    m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert m.metrics_names == ["loss", "compile_metrics"]   # before fit too (Keras 3.15)
+    m.fit(x, y, epochs=1, verbose=0)
+    assert m.metrics_names == ["loss", "compile_metrics"]
+    assert sorted(m.evaluate(x, y, verbose=0, return_dict=True)) == ["accuracy", "loss"]
+    loss, acc = m.evaluate(x, y, verbose=0)
+    assert acc == 0.5 and loss > 0
+    m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")   # no metrics: no container
+    assert m.metrics_names == ["loss"]
+
+
+def test_sequential_built_from_data_has_keras3_inputs():
+    s = keras.Sequential([keras.layers.Dense(4, name="d1"), keras.layers.Dense(1, name="d2")])
+    s(np.ones((2, 3), "float32"))
+    # Keras 3 builds an InputLayer of the data's whole shape, batch dim included
+    assert [tuple(t.shape) for t in s.inputs] == [(2, 3)]
+    assert [tuple(t.shape) for t in s.outputs] == [(2, 1)]
+    assert repr(s.inputs[0]).startswith("<KerasTensor shape=(2, 3), dtype=float32, sparse=False, "
+                                        "ragged=False, name=")
+    lines = []
+    s.summary(print_fn=lines.append)
+    assert "(2, 4)" in lines[0] and "(2, 1)" in lines[0]
+    inp = keras.Input((3,))
+    fm = keras.Model(inp, s(inp))   # inside a functional model
+    assert fm(np.ones((5, 3), "float32")).shape == (5, 1) and len(fm.weights) == 4
+    s.compile("sgd", "mse")
+    s.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), batch_size=4, verbose=0)
+    assert s.predict(np.ones((3, 3), "float32"), verbose=0).shape == (3, 1)

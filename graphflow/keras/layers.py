@@ -223,9 +223,9 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
-    def __repr__(self):
-        kind = ", ragged=True" if self.ragged else ", sparse=True" if self.sparse else ""
-        return f"<KerasTensor shape={self.shape} dtype={self.dtype.name}{kind} name={self.name}>"
+    def __repr__(self):   # Keras 3's
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}, "
+                f"sparse={self.sparse}, ragged={self.ragged}, name={self.name}>")
 
     def __array__(self, *a, **k):
         raise TypeError("a KerasTensor (the output of keras.Input or of a layer called on one) is "

@@ -202,7 +202,7 @@ class _StepLogs:
             logs = _to_logs(self._out)
             if self._every_step:
                 if self._metrics is None:   # (after the first step: its trace made them all)
-                    self._metrics = self._model.metrics
+                    self._metrics = flat_metrics(self._model.metrics)
                 logs = _ds.global_metric_logs(self._metrics, logs)
             self._logs = logs
         return self._logs
@@ -256,8 +256,14 @@ def _to_float(v):
 def _to_logs(out):
     if out is None:
         return {}
-    if isinstance(out, dict):   # keys sorted, as Keras 3's logs (its tree utilities sort dicts)
-        return {k: _to_float(out[k]) for k in sorted(out, key=str)}
+    if isinstance(out, dict):   # Keras 3's pythonify_logs: keys sorted, a nested dict (a
+        logs = {}                  # metrics container's result) flattened in its place
+        for k in sorted(out, key=str):
+            if isinstance(out[k], dict):
+                logs.update(_to_logs(out[k]))
+            else:
+                logs[k] = _to_float(out[k])
+        return logs
     if isinstance(out, (Tensor, Variable, float, np.floating)):
         return {"loss": _to_float(out)}
     raise TypeError(f"train_step / test_step should return a dict of metric values, got "
@@ -406,9 +412,14 @@ def _batch_weight(x):
 
 class MetricsContainer:
     """The compiled metrics, resolved against the first batch ('accuracy' picks the right
-    variant for the loss and shapes, as Keras does)."""
+    variant for the loss and shapes, as Keras does). Keras 3's CompileMetrics: one entry of
+    `model.metrics`, named 'compile_metrics', whose `result()` is a dict of its metrics'."""
+
+    name = "compile_metrics"
 
     def __init__(self, metrics=None, weighted_metrics=None, loss=None, output_names=None):
+        # Keras 3 lists the container in model.metrics when compile was given metrics at all
+        self.listed = metrics is not None or weighted_metrics is not None
         self._per_output = metrics if isinstance(metrics, dict) else None
         self._output_names = output_names
         self._routes = []   # (output index, metric) of per-output metrics
@@ -500,6 +511,23 @@ class MetricsContainer:
     def reset_state(self):
         for m in self.metrics:
             m.reset_state()
+
+    def result(self):
+        return {m.name: m.result() for m in self.metrics}
+
+    @property
+    def variables(self):
+        return [v for m in self.metrics for v in m.variables]
+
+
+def flat_metrics(metrics):
+    """`metrics` with each metrics container replaced by the metrics it holds.
+
+    >>> [m.name for m in flat_metrics([MetricsContainer()])]
+    []
+    """
+    return [x for m in metrics
+            for x in (m.metrics if isinstance(m, MetricsContainer) else (m,))]
 
 
 # ------------------------------------------------------------------ Model
@@ -996,8 +1024,12 @@ class Model(Layer):
                                                                 False):
                     return "?"
                 s = getattr(layer, "_built_output_shape", None) or s
-            elif s is not None and not _is_shape(s):
-                s = _flat_shapes(s)   # Keras 3 reads a graph layer's node outputs: a flat list
+            else:
+                if isinstance(self, Sequential) and self.__dict__.get("_sym_graph"):
+                    # its Functional's node shapes, as Keras 3's (built from data: its batch)
+                    s = self.__dict__["_sym_graph"][3].get(id(layer), s)
+                if s is not None and not _is_shape(s):
+                    s = _flat_shapes(s)   # Keras 3 reads a graph layer's node outputs: a flat list
             return "?" if s is None else _summary_shape_text(s)
 
         def fields(layer, level):
@@ -1114,16 +1146,17 @@ class Model(Layer):
 
     @property
     def metrics(self):
-        """The loss tracker, the compiled metrics, and Metric attributes of the model and of
-        its layers (Keras 3: a layer's own metric, updated in its `call`, is logged by fit)."""
+        """The loss tracker, the compiled metrics' container ('compile_metrics', as Keras 3),
+        and Metric attributes of the model and of its layers (Keras 3: a layer's own metric,
+        updated in its `call`, is logged by fit)."""
         out = []
         if self._loss_tracker is not None:
             out.append(self._loss_tracker)
-        if self.compiled_metrics is not None:
-            out.extend(self.compiled_metrics.metrics)
+        if self.compiled_metrics is not None and self.compiled_metrics.listed:
+            out.append(self.compiled_metrics)
         if self.compiled_loss is not None:
             out.extend(self.compiled_loss.output_trackers.values())
-        ids = {id(m) for m in out}
+        ids = {id(m) for m in flat_metrics(out)}
         for layer in self._flatten_layers():
             if isinstance(layer, _metrics.Metric) or (layer is not self and
                                                       isinstance(layer, Model)):
@@ -1164,7 +1197,12 @@ class Model(Layer):
         return self.get_metrics_result()
 
     def get_metrics_result(self):
-        return {m.name: m.result() for m in self.metrics}
+        """{name: value} of every metric, a container's metrics by their own names."""
+        return {m.name: m.result() for m in flat_metrics(self.metrics)}
+
+    def _metric_order(self):
+        """The leaf metrics' names in `metrics` order (evaluate's list follows it, Keras 3)."""
+        return [m.name for m in flat_metrics(self.metrics)]
 
     def train_step(self, data):
         """One optimization step on a batch: forward, loss, gradients, update, metrics."""
@@ -1525,8 +1563,8 @@ class Model(Layer):
         cb.on_test_end(logs)
         if return_dict:
             return logs
-        names = [k for k in self.metrics_names if k in logs] + \
-            [k for k in logs if k not in self.metrics_names]
+        order = self._metric_order()   # then the other keys, sorted (Keras 3)
+        names = [k for k in order if k in logs] + sorted(k for k in logs if k not in order)
         values = [logs[k] for k in names]
         return values[0] if len(values) == 1 else values
 
@@ -1607,9 +1645,9 @@ class Model(Layer):
     def _format(self, logs, return_dict, metrics=None):
         if return_dict:
             return logs
-        names = None if metrics is None else [m.name for m in metrics]
+        names = None if metrics is None else [m.name for m in flat_metrics(metrics)]
         if names is None or any(k not in names for k in logs):   # (metrics made by the step)
-            names = self.metrics_names
+            names = self._metric_order()
         values = [logs[k] for k in names if k in logs] or list(logs.values())
         return values[0] if len(values) == 1 else values
 
@@ -1737,11 +1775,12 @@ class Sequential(Model):
                 inp = Input(batch_shape=tuple(self._seq_input_shape),
                             dtype=self._seq_input_dtype or _dt.float32)
                 self.__dict__["_seq_input_kt"] = inp
-            x = inp
+            x, shapes = inp, {}
             for layer in self._layers_list:
                 x = layer(x)
+                shapes[id(layer)] = _tmap(lambda t: t.shape, x)
             unique_name("functional")   # Keras 3 builds a Functional here (so it counts one)
-            cached = (key, [inp], [x])
+            cached = (key, [inp], [x], shapes)
             self.__dict__["_sym_graph"] = cached
         return cached[1], cached[2]
 
@@ -1778,11 +1817,21 @@ class Sequential(Model):
 
     def _maybe_build(self, inputs):
         if not self.built and self._seq_input_shape is None and self._layers_list:
-            from .layers import unique_name
-            # Keras 3 builds an InputLayer and a Functional from the first data (or the first
-            # KerasTensor) too: both names count
-            unique_name("input_layer")
-            unique_name("functional")
+            # Keras 3 builds an InputLayer of the first data's (or KerasTensor's) whole shape,
+            # batch dim included, in the first layer's compute dtype, and its Functional
+            shape = getattr(inputs, "shape", None)
+            if shape is not None and not isinstance(inputs, (list, tuple, dict)):
+                self._seq_input_shape = TensorShape(shape)
+                self._seq_input_dtype = _dt.as_dtype(
+                    getattr(self._layers_list[0], "compute_dtype", None) or _dt.float32)
+                try:
+                    self._symbolic_graph()
+                except Exception:   # noqa: BLE001 - a layer that cannot run symbolically
+                    self.__dict__.pop("_sym_graph", None)
+            else:
+                from .layers import unique_name
+                unique_name("input_layer")   # (both names count, as Keras 3's)
+                unique_name("functional")
         super()._maybe_build(inputs)
 
     def build(self, input_shape=None):
