@@ -2,6 +2,7 @@
 loops; the Keras augmentation layers (identity at inference, Keras 3 transforms when training,
 seeded); SpatialDropout2D; UpSampling2D bilinear; nn.bias_add's shape check."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -46,6 +47,29 @@ def test_resize_is_differentiable_twice_and_traces():
     f = tf.function(lambda t: tf.image.resize(t, (6, 4)))
     np.testing.assert_allclose(f(tf.constant(x)).numpy(), tf.image.resize(x, (6, 4)).numpy(),
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["nearest", "bilinear", "bicubic", "area"])
+def test_resize_compiled_equals_numpy_executor(method, sync_compile):
+    """The numba backend's resize loop (`backends/numba/resize.py`) and its adjoint (the
+    gradient) against the numpy executor: up- and downsampling by odd factors, a 1x1 image,
+    batch 1; float64 (to the last bits) and float32."""
+    for dtype, tol in ((np.float64, 1e-12), (np.float32, 2e-6)):
+        for xs, size in (((2, 5, 7, 3), (9, 4)), ((1, 1, 1, 2), (3, 2)), ((1, 6, 4, 1), (6, 8))):
+            x = tf.constant(R.standard_normal(xs).astype(dtype))
+
+            def f(x):
+                with tf.GradientTape() as t:
+                    t.watch(x)
+                    y = tf.image.resize(x, size, method)
+                    loss = tf.reduce_sum(y * y * y)
+                return y, t.gradient(loss, x)
+            fj, fn = tf.function(f), tf.function(f, jit_compile=False)
+            fj(x)
+            steps = re.findall(r"\] (\w+) +%\d+ resize ", fj.kernel_plan(x))
+            assert steps == ["numba", "numba"], steps     # the resize and its adjoint
+            for got, want in zip(fj(x), fn(x)):
+                np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=tol, atol=tol)
 
 
 def test_resize_gradient_is_the_transposed_interpolation():

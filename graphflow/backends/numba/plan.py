@@ -46,7 +46,7 @@ from ...ops.registry import ANCHOR, ASSIGN, CONSTANT, CONTROL, OPS
 from ...passes.fusion import fuse, int_division, value_inputs
 from .. import schedule as sched
 from ..plan_cache import write_atomically
-from . import blas, blas_choice, cache, conv, heap, inplace, lowering
+from . import blas, blas_choice, cache, conv, heap, inplace, lowering, resize
 from . import loop as loop_lowering
 from .blas_choice import BlasChoice, busy as no_idle_core
 from .lower_cluster import lower_cluster
@@ -216,6 +216,8 @@ def _static_runner(d, g=None):
         run = conv.runner(d, None if g is None else [g.nodes[u]["shape"] for u in d["inputs"]])
         if run is not None:
             return run
+    if resize.covers(d):        # image resizing (and its adjoint) as a numba loop
+        return resize.runner(d)
     # batched / big products on the chunk pool
     run = blas.matmul_runner(d, None if g is None else [g.nodes[u]["shape"] for u in d["inputs"]])
     if run is not None:
@@ -235,7 +237,7 @@ def _plain_impl(d, g):
     """(impl, attrs) when `_static_runner(d, g)` is the op table's impl called with the node's
     attributes (node_runner); None for the backend's own runners (conv kernels, products,
     value-independent fills, control flow) and attribute names that are not keywords."""
-    if d["op"] in lowering.KERNELS or OPS[d["op"]] is MATMUL:
+    if d["op"] in lowering.KERNELS or OPS[d["op"]] is MATMUL or resize.covers(d):
         return None
     if blas.matmul_runner(d, [g.nodes[u]["shape"] for u in d["inputs"]]) is not None:
         return None
