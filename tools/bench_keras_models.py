@@ -15,7 +15,10 @@ Workloads: mlp_bn (Dense/BatchNorm/Dropout/gelu, AdamW), transformer (Embedding,
 MultiHeadAttention, LayerNorm, GlobalAveragePooling1D), gru (Embedding + GRU), resnet (Conv2D,
 BatchNorm, residual adds, GlobalAveragePooling2D), sepconv (SeparableConv2D, DepthwiseConv2D,
 Conv2DTranspose, GlobalMaxPooling2D), conv1d (text CNN), lstm2 (stacked LSTMs), autoencoder
-(strided Conv2D + Conv2DTranspose), big_softmax (a 10000-way output layer).
+(strided Conv2D + Conv2DTranspose), xception (the book's Xception-style blocks: BatchNorm,
+SeparableConv2D, strided max pooling, 1x1 residuals), segment (a small U-Net: UpSampling2D
+nearest and bilinear, skip concatenations, per-pixel classes), big_softmax (a 10000-way output
+layer).
 """
 import argparse
 import json
@@ -101,6 +104,37 @@ def _model(name, tf, keras):
             L.Conv2DTranspose(16, 3, strides=2, activation="relu", padding="same"),
             L.Conv2D(1, 3, activation="sigmoid", padding="same")])
         m.compile("adam", "binary_crossentropy")
+    elif name == "xception":
+        # the book's Xception-style blocks: BatchNorm + relu + SeparableConv2D twice, strided
+        # max pooling, a strided 1x1 residual
+        x, y = rs.rand(16, 64, 64, 3).astype("float32"), rs.randint(0, 2, 16).astype("int32")
+        inp = keras.Input((64, 64, 3))
+        h = L.Conv2D(32, 5, use_bias=False)(L.Rescaling(1.0 / 255)(inp))
+        for size in (32, 64):
+            r = h
+            for _ in range(2):
+                h = L.Activation("relu")(L.BatchNormalization()(h))
+                h = L.SeparableConv2D(size, 3, padding="same", use_bias=False)(h)
+            h = L.MaxPooling2D(3, strides=2, padding="same")(h)
+            h = L.add([h, L.Conv2D(size, 1, strides=2, padding="same", use_bias=False)(r)])
+        h = L.Dropout(0.5)(L.GlobalAveragePooling2D()(h))
+        m = keras.Model(inp, L.Dense(1)(h))
+        m.compile("rmsprop", keras.losses.BinaryCrossentropy(from_logits=True))
+    elif name == "segment":
+        # a small U-Net: per-pixel classes, UpSampling2D (nearest and bilinear), skip
+        # concatenations, a 1x1 head
+        x = rs.rand(16, 64, 64, 3).astype("float32")
+        y = rs.randint(0, 3, (16, 64, 64)).astype("int32")
+        inp = keras.Input((64, 64, 3))
+        c1 = L.Conv2D(16, 3, padding="same", activation="relu")(inp)
+        c2 = L.Conv2D(32, 3, padding="same", activation="relu")(L.MaxPooling2D(2)(c1))
+        b = L.SeparableConv2D(64, 3, padding="same", activation="relu")(L.MaxPooling2D(2)(c2))
+        d2 = L.Conv2D(32, 3, padding="same", activation="relu")(
+            L.Concatenate()([L.UpSampling2D(2)(b), c2]))
+        d1 = L.Conv2D(16, 3, padding="same", activation="relu")(
+            L.Concatenate()([L.UpSampling2D(2, interpolation="bilinear")(d2), c1]))
+        m = keras.Model(inp, L.Conv2D(3, 1)(d1))
+        m.compile("adam", sce)
     elif name == "big_softmax":
         x, y = rs.randn(64, 256).astype("float32"), rs.randint(0, 10000, 64).astype("int32")
         m = keras.Sequential([keras.Input((256,)), L.Dense(512, activation="relu"),
@@ -112,7 +146,7 @@ def _model(name, tf, keras):
 
 
 WORKLOADS = ("mlp_bn", "transformer", "gru", "resnet", "sepconv", "conv1d", "lstm2",
-             "autoencoder", "big_softmax")
+             "autoencoder", "xception", "segment", "big_softmax")
 
 
 def serve(framework, name):
