@@ -72,6 +72,29 @@ def test_resize_compiled_equals_numpy_executor(method, sync_compile):
                 np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=tol, atol=tol)
 
 
+def test_upsampling2d_nearest_gradient_sums_the_copies(sync_compile):
+    """UpSampling2D's nearest repeats (tf.repeat with one count) broadcast, so the gradient is
+    a sum over the copies (no gather / scatter-add): the block sums of the cotangent, compiled
+    as on the numpy executor, with an unknown batch dimension."""
+    layer = L.UpSampling2D((2, 3))
+    w = R.standard_normal((2, 6, 12, 5)).astype(np.float32)
+
+    def f(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            loss = tf.reduce_sum(layer(x) * w)
+        return t.gradient(loss, x)
+    sig = [tf.TensorSpec((None, 3, 4, 5))]
+    fj, fn = (tf.function(f, input_signature=sig),
+              tf.function(f, input_signature=sig, jit_compile=False))
+    x = tf.constant(R.standard_normal((2, 3, 4, 5)).astype(np.float32))
+    want = w.reshape(2, 3, 2, 4, 3, 5).sum((2, 4))
+    np.testing.assert_allclose(fj(x).numpy(), want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fn(x).numpy(), want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(layer(x).numpy(), np.repeat(np.repeat(x.numpy(), 2, 1), 3, 2))
+    assert not re.search(r"%\d+ (gather|scatter_add) ", fj.kernel_plan(x))
+
+
 def test_resize_gradient_is_the_transposed_interpolation():
     # <resize(x), g> == <x, resize^T(g)>: the VJP is the exact adjoint
     x, g = R.standard_normal((1, 3, 4, 2)), R.standard_normal((1, 5, 7, 2))

@@ -752,6 +752,13 @@ def repeat(input, repeats, axis=None, name=None):
             r = _s.reshape(r, []) * _m.ones_like(_s.reshape(_rts_range(n), [-1]), _dt.int32)
         return _s.gather(x, _dd.where_indices(sequence_mask(r))[:, 0], axis=axis)
     reps = np.broadcast_to(np.asarray(repeats.numpy() if isinstance(repeats, Tensor) else repeats), (x.shape[axis],))
+    k = int(reps[0]) if reps.size else 0
+    if k >= 1 and (reps == k).all() and (x.dtype.is_floating or x.dtype.is_integer):
+        # every row k times (UpSampling's repeats): a broadcast multiply by ones, so that the
+        # gradient is a sum over the k copies (compiled loops), not a scatter-add of the rows
+        ones = constant(np.ones((k,) + (1,) * (x.ndim - axis - 1), x.dtype.np))
+        return _s.reshape(_s.expand_dims(x, axis + 1) * ones,
+                          tuple(x.shape[:axis]) + (n * k,) + tuple(x.shape[axis + 1:]))
     return _s.gather(x, np.repeat(np.arange(x.shape[axis]), reps).astype(np.int32), axis=axis)
 
 

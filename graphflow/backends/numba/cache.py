@@ -41,9 +41,7 @@ import itertools
 import importlib.util
 import os
 import pickle
-import queue
 import sys
-import tempfile
 import threading
 import time
 import types
@@ -51,9 +49,15 @@ import warnings
 
 import numpy as np
 
+from ...lazy import lazy_module
 from . import native
 from .codegen import CODEGEN_VERSION
 from .compile_worker import innermost_loops, numba_signature, vector_report
+
+# used when compiling (a warm start that loads every kernel from the disk cache does not: tempfile
+# brings shutil, bz2 and lzma, ~4 ms)
+queue = lazy_module("queue")
+tempfile = lazy_module("tempfile")
 
 
 class Settings:

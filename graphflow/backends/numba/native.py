@@ -38,7 +38,6 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import sys
 
 import numpy as np
@@ -46,9 +45,10 @@ import numpy as np
 from ...lazy import lazy_module
 
 # only a process that builds shared objects (the compiler process) imports these; one that
-# loads them does not (subprocess: ~4 ms of a warm start)
+# loads them does not (subprocess: ~4 ms of a warm start; shutil with bz2 and lzma ~3 ms)
 subprocess = lazy_module("subprocess")
 tempfile = lazy_module("tempfile")
+shutil = lazy_module("shutil")
 
 #: changes whenever the C side (struct offsets, entry protocol, runtime shim) changes
 NATIVE_VERSION = "gf-native-6"
