@@ -88,7 +88,7 @@ def test_masked_lstm_splits_its_mask_rows(sync_compile):
             tape.watch(xt)
             out = layer(xt, mask=mask)
             loss = tf.reduce_sum(out[0] ** 2) + tf.reduce_sum(out[2])
-        return [loss] + out + tape.gradient(loss, [xt] + layer.trainable_weights)
+        return [loss, *out] + tape.gradient(loss, [xt] + layer.trainable_weights)
 
     got, sgs = _compiled(run, (x,), True)
     assert all("(10+10)" in sg.loop_lowering for sg in sgs), [sg.loop_lowering for sg in sgs]

@@ -114,7 +114,7 @@ def test_shapes_and_parameter_counts(cls, count, n_states):
     seq = cls(4, return_sequences=True)(x)
     assert seq.shape == (3, 7, 4)
     out = cls(4, return_state=True)(x)
-    assert isinstance(out, list) and len(out) == 1 + n_states
+    assert isinstance(out, tuple) and len(out) == 1 + n_states   # as Keras 3
     assert all(o.shape == (3, 4) for o in out)
     k = {rnn.SimpleRNN: 4, rnn.LSTM: 16, rnn.GRU: 12}[cls]
     bias = (2, 12) if cls is rnn.GRU else (k,)
@@ -265,7 +265,7 @@ def loss_and_gradients(layer, r):
             tape.watch(xt)
             out = layer(xt)
             loss = tf.reduce_sum(out[0] * r) + tf.reduce_sum(out[-1] ** 2)
-        return [loss] + out + tape.gradient(loss, [xt] + layer.trainable_weights)
+        return [loss, *out] + tape.gradient(loss, [xt] + layer.trainable_weights)
     return run
 
 

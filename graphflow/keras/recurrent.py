@@ -51,6 +51,7 @@ def _input_dim(owner, input_shape):
 class _Cell(Layer):
     """Shared constructor of the built-in cells."""
     n_gates = 1
+    _summary_shape_unknown = True   # Keras' cells have no compute_output_shape: '?' in summaries
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -312,6 +313,7 @@ class StackedRNNCells(Layer):
     >>> [tuple(t.shape) for t in (out, h1, c1, h2)]
     [(4, 2), (4, 3), (4, 3), (4, 2)]
     """
+    _summary_shape_unknown = True   # as the cells (Keras: no compute_output_shape)
 
     def __init__(self, cells, **kwargs):
         super().__init__(**kwargs)
@@ -387,7 +389,7 @@ class RNN(Layer):
     The cell is any layer with `state_size` (int or list of ints) and
     `call(inputs, states) -> (output, new_states)`. Outputs: the last output, or all of them
     with `return_sequences=True` (in processing order, so reversed with `go_backwards=True`, as in
-    Keras); with `return_state=True` a list `[output, *final_states]`. The time dimension must be
+    Keras); with `return_state=True` a tuple `(output, *final_states)`. The time dimension must be
     static: eagerly the loop is a Python loop; traced by `graphflow.function` it is one
     while_loop node (see the module docstring).
 
@@ -535,7 +537,7 @@ class RNN(Layer):
         if isinstance(inputs, SymbolicTensor):   # traced: one while_loop node over time
             result, states = self._loop_node(inputs, states, steps, mask)
             self._last_states = states
-            return [result] + self._state_outputs(states) if self.return_state else result
+            return (result, *self._state_outputs(states)) if self.return_state else result
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
         out = self._zero_output(inputs)
@@ -553,8 +555,8 @@ class RNN(Layer):
         else:
             result = _s.stack(outputs, axis=1)
         self._last_states = states
-        if self.return_state:
-            return [result] + self._state_outputs(states)
+        if self.return_state:   # a tuple, as Keras 3's RNN.call returns
+            return (result, *self._state_outputs(states))
         return result
 
     def _state_outputs(self, states):
