@@ -15,10 +15,27 @@ def user_source(skip_pkg=True):
     f = sys._getframe(1)
     while f is not None:
         fn = f.f_code.co_filename
-        if not (skip_pkg and os.path.abspath(fn).startswith(_PKG_DIR)):
+        if not (skip_pkg and _in_package(fn)):
             return f"{os.path.basename(fn)}:{f.f_lineno}"
         f = f.f_back
     return "?"
+
+
+_IN_PACKAGE = {}
+
+
+def _in_package(filename):
+    """Whether code from `filename` is graphflow's own, memoized per absolute file name: every
+    traced node asks for its user's line (~7 frames each; `os.path.abspath` per frame was a
+    quarter of the MLP step's trace)."""
+    inside = _IN_PACKAGE.get(filename)
+    if inside is None:
+        inside = os.path.abspath(filename).startswith(_PKG_DIR)
+        if os.path.isabs(filename):     # (a relative name depends on the working directory)
+            if len(_IN_PACKAGE) >= 4096:    # (bounded: generated code may name many files)
+                _IN_PACKAGE.clear()
+            _IN_PACKAGE[filename] = inside
+    return inside
 
 
 _APP_DIRS = tuple(os.path.join(_PKG_DIR, d) + os.sep for d in ("keras", "distribute", "data"))
