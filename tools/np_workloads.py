@@ -278,9 +278,10 @@ def _sig(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def np_lstm_step(k, rk, bias, x, y, lr=np.float32(0.01)):
-    """Hand-written numpy LSTM train step: forward over time keeping the gates, loss
-    mean((h_T - y)^2), backpropagation through time, in-place SGD. Returns the loss."""
+def lstm_bptt(k, rk, bias, x, cotangent):
+    """Hand-written numpy LSTM over x (batch, time, features), gates i, f, g, o: forward keeping
+    the gates, then backpropagation through time from `cotangent(h_T) -> (loss, dloss/dh_T)`.
+    Returns (loss, gradients of k, rk, bias)."""
     n, steps, _ = x.shape
     u = rk.shape[0]
     h = np.zeros((n, u), np.float32)
@@ -294,9 +295,7 @@ def np_lstm_step(k, rk, bias, x, y, lr=np.float32(0.01)):
         tc = np.tanh(c_new)
         cache.append((h, c, i, f, g, o, tc))
         h, c = o * tc, c_new
-    d = h - y
-    loss = np.mean(d * d)
-    dh = 2.0 * d / d.size
+    loss, dh = cotangent(h)
     dc = np.zeros_like(c)
     gk, grk, gb = np.zeros_like(k), np.zeros_like(rk), np.zeros_like(bias)
     for t in range(steps - 1, -1, -1):
@@ -310,6 +309,20 @@ def np_lstm_step(k, rk, bias, x, y, lr=np.float32(0.01)):
         gb += dz.sum(0)
         dh = dz @ rk.T
         dc = dc * f
+    return loss, gk, grk, gb
+
+
+def _mse_cotangent(y):
+    def cot(h):
+        d = h - y
+        return np.mean(d * d), 2.0 * d / d.size
+    return cot
+
+
+def np_lstm_step(k, rk, bias, x, y, lr=np.float32(0.01)):
+    """Hand-written numpy LSTM train step: forward over time keeping the gates, loss
+    mean((h_T - y)^2), backpropagation through time, in-place SGD. Returns the loss."""
+    loss, gk, grk, gb = lstm_bptt(k, rk, bias, x, _mse_cotangent(y))
     for p, gr in ((k, gk), (rk, grk), (bias, gb)):
         p -= lr * gr
     return np.float32(loss)

@@ -699,3 +699,523 @@ def small_graph(tf, x, w):
     for i in range(40):
         h = tf.tanh(tf.matmul(h, w)) * 0.5 + h * 0.5 + 0.01 * i
     return [h, tf.reduce_sum(h, 0)]
+
+
+# ================================================================ round 2 (session 13)
+def _sig(z):
+    return F32(1) / (F32(1) + np.exp(-z))
+
+
+# ---------------------------------------------------------------- 18. LSTM cell unrolled 20 steps
+LT, LB, LI, LH = 20, 64, 64, 128
+
+
+def _lstm_in(rng):
+    return [_normal(rng, LT, LB, LI), _normal(rng, LI, 4 * LH, scale=1 / 8),
+            _normal(rng, LH, 4 * LH, scale=1 / 11), _normal(rng, 4 * LH, scale=0.1),
+            _normal(rng, LB, LH)]
+
+
+def _lstm_np(x, wx, wh, b, t):
+    from np_workloads import lstm_bptt      # (tools/: bench_untuned puts it on the path)
+    return list(lstm_bptt(wx, wh, b, x.transpose(1, 0, 2), lambda h: (np.sum(h * t), t)))
+
+
+def _lstm_torch(torch, x, wx, wh, b, t):
+    wx, wh, b = _req([wx, wh, b])
+    h = torch.zeros(LB, LH)
+    c = torch.zeros(LB, LH)
+    for s in range(LT):
+        i, f, g, o = (x[s] @ wx + h @ wh + b).chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+    loss = (h * t).sum()
+    return [loss] + _grads(torch, loss, [wx, wh, b])
+
+
+@workload("lstm_unrolled_20_fwd_bwd", _lstm_in, _lstm_np, _lstm_torch, rtol=1e-3)
+def lstm_unrolled(tf, x, wx, wh, b, t):
+    """an LSTM cell (batch 64, input 64, hidden 128) unrolled 20 steps in Python, loss
+    sum(h_T * t): loss and the gradients of the input, recurrent and bias weights."""
+    with tf.GradientTape() as tape:
+        tape.watch([wx, wh, b])
+        h = tf.zeros((LB, LH))
+        c = tf.zeros((LB, LH))
+        for s in range(LT):
+            i, f, g, o = tf.split(tf.matmul(x[s], wx) + tf.matmul(h, wh) + b, 4, axis=1)
+            c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+            h = tf.sigmoid(o) * tf.tanh(c)
+        loss = tf.reduce_sum(h * t)
+    return [loss] + tape.gradient(loss, [wx, wh, b])
+
+
+# ---------------------------------------------------------------- 19. 8-head attention
+MB, MT, MD, MH = 8, 128, 256, 8
+
+
+def _mha_in(rng):
+    return [_normal(rng, MB, MT, MD)] + [_normal(rng, MD, MD, scale=1 / 16) for _ in range(4)] \
+        + [_normal(rng, MB, MT, MD)]
+
+
+def _heads8(a):
+    return a.reshape(MB, MT, MH, MD // MH).transpose(0, 2, 1, 3)
+
+
+def _merge8(a):
+    return a.transpose(0, 2, 1, 3).reshape(MB, MT, MD)
+
+
+def _mha_np(x, wq, wk, wv, wo, t):
+    sc = F32(1 / np.sqrt(MD // MH))
+    q, k, v = _heads8(x @ wq), _heads8(x @ wk), _heads8(x @ wv)
+    s = q @ k.transpose(0, 1, 3, 2) * sc
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    o = _merge8(p @ v)
+    loss = np.sum((o @ wo) * t)
+    do = _heads8(t @ wo.T)
+    dp = do @ v.transpose(0, 1, 3, 2)
+    dv = p.transpose(0, 1, 3, 2) @ do
+    ds = p * (dp - (dp * p).sum(-1, keepdims=True)) * sc
+    dq, dk = ds @ k, ds.transpose(0, 1, 3, 2) @ q
+    return [loss, _wgrad(x, _merge8(dq)), _wgrad(x, _merge8(dk)), _wgrad(x, _merge8(dv)),
+            _wgrad(o, t)]
+
+
+def _mha_torch(torch, x, wq, wk, wv, wo, t):
+    ws = _req([wq, wk, wv, wo])
+    wq, wk, wv, wo = ws
+
+    def heads(a):
+        return a.reshape(MB, MT, MH, MD // MH).transpose(1, 2)
+    p = torch.softmax(heads(x @ wq) @ heads(x @ wk).transpose(2, 3) / np.sqrt(MD // MH), -1)
+    o = (p @ heads(x @ wv)).transpose(1, 2).reshape(MB, MT, MD)
+    loss = (o @ wo * t).sum()
+    return [loss] + _grads(torch, loss, ws)
+
+
+@workload("mha_8heads_fwd_bwd", _mha_in, _mha_np, _mha_torch, rtol=1e-3)
+def mha_8heads(tf, x, wq, wk, wv, wo, t):
+    """multi-head self-attention, 8 heads of 32 on (8, 128, 256) (reshape/transpose heavy, no
+    mask), loss sum(out * t): loss and the gradients of the four projections."""
+    def heads(a):
+        return tf.transpose(tf.reshape(a, (MB, MT, MH, MD // MH)), (0, 2, 1, 3))
+    ws = [wq, wk, wv, wo]
+    with tf.GradientTape() as tape:
+        tape.watch(ws)
+        s = tf.matmul(heads(tf.matmul(x, wq)), heads(tf.matmul(x, wk)), transpose_b=True)
+        p = tf.nn.softmax(s * float(1 / np.sqrt(MD // MH)), axis=-1)
+        o = tf.reshape(tf.transpose(tf.matmul(p, heads(tf.matmul(x, wv))), (0, 2, 1, 3)),
+                       (MB, MT, MD))
+        loss = tf.reduce_sum(tf.matmul(o, wo) * t)
+    return [loss] + tape.gradient(loss, ws)
+
+
+# ---------------------------------------------------------------- 20. mixture of experts
+XN, XD, XF, XE, XC = 2048, 128, 256, 8, 256
+
+
+def _moe_in(rng):
+    return [_normal(rng, XN, XD), _normal(rng, XD, XE, scale=0.1),
+            _normal(rng, XE, XD, XF, scale=1 / 11), _normal(rng, XE, XF, XD, scale=1 / 16),
+            _normal(rng, XN, XD)]
+
+
+def _moe_np(x, wg, w1, w2, t):
+    z = x @ wg
+    sc = np.exp(z - z.max(1, keepdims=True))
+    sc /= sc.sum(1, keepdims=True)
+    idx = np.argsort(-sc.T, 1, kind="stable")[:, :XC]                   # (E, C)
+    gate = np.take_along_axis(sc.T, idx, 1)[..., None]
+    xe = x[idx]
+    h = np.maximum(xe @ w1, 0)
+    ye = (h @ w2) * gate
+    y = np.zeros_like(x)
+    np.add.at(y, idx.ravel(), ye.reshape(-1, XD))
+    dpre = t[idx] * gate
+    dh = (dpre @ w2.transpose(0, 2, 1)) * (h > 0)
+    dx = np.zeros_like(x)
+    np.add.at(dx, idx.ravel(), (dh @ w1.transpose(0, 2, 1)).reshape(-1, XD))
+    return [np.sum(y * t), dx, xe.transpose(0, 2, 1) @ dh, h.transpose(0, 2, 1) @ dpre]
+
+
+def _moe_torch(torch, x, wg, w1, w2, t):
+    x, w1, w2 = _req([x, w1, w2])
+    sc = torch.softmax(x.detach() @ wg, 1)
+    gate, idx = torch.topk(sc.T, XC, 1)
+    h = torch.relu(torch.bmm(x[idx], w1))
+    ye = torch.bmm(h, w2) * gate[..., None]
+    y = torch.zeros(XN, XD).index_add(0, idx.reshape(-1), ye.reshape(-1, XD))
+    loss = (y * t).sum()
+    return [loss] + _grads(torch, loss, [x, w1, w2])
+
+
+@workload("moe_expert_choice_fwd_bwd", _moe_in, _moe_np, _moe_torch, rtol=1e-3)
+def moe_expert_choice(tf, x, wg, w1, w2, t):
+    """expert-choice mixture of experts: 2048 tokens of 128, 8 experts each taking its top 256
+    tokens by softmax gate (top_k), gather, per-expert ReLU MLP 128-256-128 (batched matmul),
+    scaled by the gate and summed back with unsorted_segment_sum; loss sum(y * t): loss and the
+    gradients of x (through the gather; routing held fixed) and both expert weights."""
+    with tf.GradientTape() as tape:
+        tape.watch([x, w1, w2])
+        sc = tf.nn.softmax(tf.matmul(tf.stop_gradient(x), wg), axis=1)
+        gate, idx = tf.math.top_k(tf.transpose(sc), XC)
+        h = tf.nn.relu(tf.matmul(tf.gather(x, idx), w1))
+        ye = tf.matmul(h, w2) * gate[..., None]
+        y = tf.math.unsorted_segment_sum(tf.reshape(ye, (-1, XD)), tf.reshape(idx, (-1,)), XN)
+        loss = tf.reduce_sum(y * t)
+    return [loss] + [tf.convert_to_tensor(g) for g in tape.gradient(loss, [x, w1, w2])]
+
+
+# ---------------------------------------------------------------- 21. 1-D conv stack
+CB, CL, CK = 16, 512, 5
+_C1D = [(32, 64), (64, 64), (64, 32)]
+
+
+def _c1d_in(rng):
+    return [_normal(rng, CB, CL, 32)] + [_normal(rng, CK, ci, co, scale=1 / np.sqrt(CK * ci))
+                                         for ci, co in _C1D] + [_normal(rng, CB, CL, 32)]
+
+
+def _conv1d_np(x, w):
+    xp = np.pad(x, ((0, 0), (CK // 2, CK // 2), (0, 0)))
+    return sum(xp[:, k:k + CL] @ w[k] for k in range(CK)), xp
+
+
+def _c1d_np(x, w1, w2, w3, t):
+    a1, p0 = _conv1d_np(x, w1)
+    r1 = np.maximum(a1, 0)
+    a2, p1 = _conv1d_np(r1, w2)
+    r2 = np.maximum(a2, 0)
+    y, p2 = _conv1d_np(r2, w3)
+    grads = []
+    dy = t
+    for xp, w, below in ((p2, w3, a2), (p1, w2, a1), (p0, w1, None)):
+        grads.append(np.stack([_wgrad(xp[:, k:k + CL], dy) for k in range(CK)]))
+        if below is not None:
+            dxp = np.zeros_like(xp)
+            for k in range(CK):
+                dxp[:, k:k + CL] += dy @ w[k].T
+            dy = dxp[:, CK // 2:CK // 2 + CL] * (below > 0)
+    return [np.sum(y * t)] + grads[::-1]
+
+
+def _c1d_torch(torch, x, w1, w2, t3, t):
+    ws = _req([w1, w2, t3])
+    F = torch.nn.functional
+    h = x.transpose(1, 2)
+    for j, w in enumerate(ws):
+        h = F.conv1d(h, w.permute(2, 1, 0), padding=CK // 2)
+        if j < 2:
+            h = torch.relu(h)
+    loss = (h.transpose(1, 2) * t).sum()
+    return [loss] + _grads(torch, loss, ws)
+
+
+@workload("conv1d_stack_fwd_bwd", _c1d_in, _c1d_np, _c1d_torch, rtol=1e-3)
+def conv1d_stack(tf, x, w1, w2, w3, t):
+    """three 1-D convolutions (kernel 5, SAME, 32 -> 64 -> 64 -> 32 channels, ReLU between) over
+    (16, 512, 32); loss sum(y * t): loss and the three filters' gradients."""
+    ws = [w1, w2, w3]
+    with tf.GradientTape() as tape:
+        tape.watch(ws)
+        h = x
+        for j, w in enumerate(ws):
+            h = tf.nn.conv1d(h, w, stride=1, padding="SAME")
+            if j < 2:
+                h = tf.nn.relu(h)
+        loss = tf.reduce_sum(h * t)
+    return [loss] + tape.gradient(loss, ws)
+
+
+# ---------------------------------------------------------------- 22. RMSNorm + SwiGLU MLP
+def _swiglu_in(rng):
+    return [_normal(rng, 2048, 512), 1 + _normal(rng, 512, scale=0.1),
+            _normal(rng, 512, 1024, scale=1 / 23), _normal(rng, 512, 1024, scale=1 / 23),
+            _normal(rng, 1024, 512, scale=1 / 32), _normal(rng, 2048, 512)]
+
+
+def _swiglu_np(x, g, w1, w3, w2, t):
+    r = F32(1) / np.sqrt((x * x).mean(-1, keepdims=True) + F32(1e-6))
+    h = x * r * g
+    a, b = h @ w1, h @ w3
+    s = _sig(a)
+    u = a * s * b
+    du = t @ w2.T
+    da = du * b * (s * (F32(1) + a * (F32(1) - s)))
+    db = du * a * s
+    dh = da @ w1.T + db @ w3.T
+    dxh = dh * g
+    dx = r * dxh - x * r ** 3 * (dxh * x).mean(-1, keepdims=True)
+    return [np.sum((u @ w2) * t), dx, (dh * x * r).sum(0), h.T @ da, h.T @ db, u.T @ t]
+
+
+def _swiglu_torch(torch, x, g, w1, w3, w2, t):
+    ps = _req([x, g, w1, w3, w2])
+    x, g, w1, w3, w2 = ps
+    h = x * torch.rsqrt((x * x).mean(-1, keepdim=True) + 1e-6) * g
+    loss = ((torch.nn.functional.silu(h @ w1) * (h @ w3)) @ w2 * t).sum()
+    return [loss] + _grads(torch, loss, ps)
+
+
+@workload("rmsnorm_swiglu_fwd_bwd", _swiglu_in, _swiglu_np, _swiglu_torch, rtol=1e-3)
+def rmsnorm_swiglu(tf, x, g, w1, w3, w2, t):
+    """RMSNorm (scale g) then a SwiGLU MLP 512 -> 1024 -> 512 on (2048, 512); loss sum(y * t):
+    loss and the gradients of x, g and the three weights."""
+    ps = [x, g, w1, w3, w2]
+    with tf.GradientTape() as tape:
+        tape.watch(ps)
+        h = x * tf.math.rsqrt(tf.reduce_mean(x * x, -1, keepdims=True) + 1e-6) * g
+        y = tf.matmul(tf.nn.silu(tf.matmul(h, w1)) * tf.matmul(h, w3), w2)
+        loss = tf.reduce_sum(y * t)
+    return [loss] + tape.gradient(loss, ps)
+
+
+# ---------------------------------------------------------------- 23. HVP of an MLP loss (float64)
+F64 = np.float64
+
+
+def _hvp_in(rng):
+    return [_normal(rng, 256, 128, dtype=F64), _normal(rng, 128, 256, scale=1 / 11, dtype=F64),
+            _normal(rng, 256, 10, scale=1 / 16, dtype=F64), _normal(rng, 256, 10, dtype=F64),
+            _normal(rng, 128, 256, dtype=F64), _normal(rng, 256, 10, dtype=F64)]
+
+
+def _hvp_grad_np(x, w1, w2, t):
+    h = np.tanh(x @ w1)
+    dy = (h @ w2 - t) / len(x)
+    return x.T @ ((dy @ w2.T) * (1 - h * h)), h.T @ dy
+
+
+def _hvp_np(x, w1, w2, t, v1, v2):
+    """central differences of the hand-written gradient along v (float64: error ~1e-9)"""
+    e = 1e-4
+    gp = _hvp_grad_np(x, w1 + e * v1, w2 + e * v2, t)
+    gm = _hvp_grad_np(x, w1 - e * v1, w2 - e * v2, t)
+    return [(a - b) / (2 * e) for a, b in zip(gp, gm)]
+
+
+def _hvp_torch(torch, x, w1, w2, t, v1, v2):
+    w1, w2 = _req([w1, w2])
+    loss = 0.5 * ((torch.tanh(x @ w1) @ w2 - t) ** 2).sum() / len(x)
+    g1, g2 = torch.autograd.grad(loss, [w1, w2], create_graph=True)
+    return _grads(torch, (g1 * v1).sum() + (g2 * v2).sum(), [w1, w2])
+
+
+@workload("hvp_mlp_f64", _hvp_in, _hvp_np, _hvp_torch, rtol=1e-5)
+def hvp_mlp(tf, x, w1, w2, t, v1, v2):
+    """float64 Hessian-vector product (reverse over reverse, nested tapes) of a tanh MLP's
+    squared-error loss (batch 256, 128-256-10) w.r.t. both weights, along (v1, v2)."""
+    with tf.GradientTape() as outer:
+        outer.watch([w1, w2])
+        with tf.GradientTape() as inner:
+            inner.watch([w1, w2])
+            y = tf.matmul(tf.tanh(tf.matmul(x, w1)), w2)
+            loss = 0.5 * tf.reduce_sum((y - t) ** 2) / 256.0
+        g1, g2 = inner.gradient(loss, [w1, w2])
+        gv = tf.reduce_sum(g1 * v1) + tf.reduce_sum(g2 * v2)
+    return outer.gradient(gv, [w1, w2])
+
+
+# ---------------------------------------------------------------- 24. Jacobian by forward mode
+JN, JM = 256, 512
+
+
+def _jac_in(rng):
+    return [_normal(rng, JN), _normal(rng, JN, JM, scale=1 / 16), _normal(rng, JM, JN, scale=1 / 23)]
+
+
+def _jac_np(x, w1, w2):
+    h = np.tanh(x @ w1)
+    y = np.tanh(h @ w2)
+    return [(w1 * (F32(1) - h * h)) @ w2 * (F32(1) - y * y)]          # J^T[i, k] = dy_k/dx_i
+
+
+def _jac_torch(torch, x, w1, w2):
+    def f(xs):
+        return torch.tanh(torch.tanh(xs @ w1) @ w2)
+    return [torch.func.jvp(f, (x.repeat(JN, 1),), (torch.eye(JN),))[1]]
+
+
+@workload("jacobian_forward_mode", _jac_in, _jac_np, _jac_torch, rtol=1e-4)
+def jacobian_forward(tf, x, w1, w2):
+    """the (256, 256) Jacobian of tanh(tanh(x @ w1) @ w2) by forward mode: one
+    ForwardAccumulator over x tiled into 256 rows with the identity as the tangents (row i:
+    the derivative along x_i)."""
+    xs = tf.tile(x[None], (JN, 1))
+    with tf.autodiff.ForwardAccumulator(xs, tf.eye(JN)) as acc:
+        y = tf.tanh(tf.matmul(tf.tanh(tf.matmul(xs, w1)), w2))
+    return [acc.jvp(y)]
+
+
+# ---------------------------------------------------------------- 25. many tiny ops on 8x8
+def _tiny_in(rng):
+    return [_normal(rng, 8, 8), _normal(rng, 8, 8, scale=0.3)]
+
+
+def _tiny_np(x, w):
+    h = x
+    for i in range(38):
+        h = np.maximum(h @ w - F32(0.1), 0) + np.sin(h) * F32(0.5) - h.mean(0) * F32(0.01 * i)
+    return [h]
+
+
+def _tiny_torch(torch, x, w):
+    h = x
+    for i in range(38):
+        h = torch.relu(h @ w - 0.1) + torch.sin(h) * 0.5 - h.mean(0) * (0.01 * i)
+    return [h]
+
+
+@workload("tiny_8x8_300ops", _tiny_in, _tiny_np, _tiny_torch, rtol=1e-4)
+def tiny_ops(tf, x, w):
+    """38 steps of relu(h @ w - 0.1) + sin(h) * 0.5 - mean(h, 0) * c on 8x8 (~300 nodes): all
+    dispatch and per-node overhead."""
+    h = x
+    for i in range(38):
+        h = tf.nn.relu(tf.matmul(h, w) - 0.1) + tf.sin(h) * 0.5 - tf.reduce_mean(h, 0) * (0.01 * i)
+    return [h]
+
+
+# ---------------------------------------------------------------- 26. int64 indexing ops
+def _idx_in(rng):
+    seg = np.sort(rng.integers(0, 1024, 8192))
+    seg[-1] = 1023
+    return [_normal(rng, 64, 64, 32), rng.integers(0, 64, (8192, 2)).astype(np.int64),
+            seg.astype(np.int64), _normal(rng, 1024, 32)]
+
+
+def _idx_np(p, nd, seg, w):
+    g = p[nd[:, 0], nd[:, 1]]
+    s = np.zeros((1024, 32), F32)
+    np.add.at(s, seg, g * F32(2))
+    sc = np.zeros_like(p)
+    np.add.at(sc, (nd[:, 0], nd[:, 1]), g * g)
+    dp = np.zeros_like(p)
+    np.add.at(dp, (nd[:, 0], nd[:, 1]), F32(2) * w[seg] + F32(2) * g)
+    return [s, sc, dp]
+
+
+def _idx_torch(torch, p, nd, seg, w):
+    p, = _req([p])
+    g = p[nd[:, 0], nd[:, 1]]
+    s = torch.zeros(1024, 32).index_add(0, seg, g * 2)
+    sc = torch.zeros(64, 64, 32).index_put((nd[:, 0], nd[:, 1]), g * g, accumulate=True)
+    return [s.detach(), sc.detach()] + _grads(torch, (s * w).sum() + sc.sum(), [p])
+
+
+@workload("int64_gather_scatter_nd", _idx_in, _idx_np, _idx_torch, rtol=1e-4)
+def int64_index_ops(tf, p, nd, seg, w):
+    """int64 indices: gather_nd of 8192 (i, j) pairs from (64, 64, 32), segment_sum (sorted ids)
+    into 1024 rows, scatter_nd of the squares back into (64, 64, 32), and the gradient of
+    sum(segments * w) + sum(scattered) w.r.t. the params."""
+    with tf.GradientTape() as tape:
+        tape.watch(p)
+        g = tf.gather_nd(p, nd)
+        s = tf.math.segment_sum(g * 2.0, seg)
+        sc = tf.scatter_nd(nd, g * g, tf.constant([64, 64, 32], tf.int64))
+        loss = tf.reduce_sum(s * w) + tf.reduce_sum(sc)
+    return [s, sc, tape.gradient(loss, p)]
+
+
+# ---------------------------------------------------------------- 27. AutoGraph while loop
+def _newton_in(rng):
+    return [rng.uniform(0.5, 4.0, (1024, 1024)).astype(F32)]
+
+
+def _newton_np(a):
+    x, i = a, 0
+    while i < 25:
+        x = F32(0.5) * (x + a / x)
+        i += 1
+    return [x]
+
+
+def _newton_torch(torch, a):
+    x, i = a, 0
+    while i < 25:
+        x = 0.5 * (x + a / x)
+        i += 1
+    return [x]
+
+
+@workload("autograph_while_newton", _newton_in, _newton_np, _newton_torch, rtol=1e-5)
+def newton_while(tf, a):
+    """25 Newton steps for sqrt(a) on (1024, 1024) written as a Python `while` over a tensor
+    counter (AutoGraph makes it a while_loop)."""
+    x = a
+    i = tf.constant(0)
+    while i < 25:
+        x = 0.5 * (x + a / x)
+        i += 1
+    return [x]
+
+
+# ---------------------------------------------------------------- 28. rank-4 keepdims reductions
+def _r4_in(rng):
+    return [_normal(rng, 32, 64, 32, 64)]
+
+
+def _r4_np(x):
+    a = x.sum((1, 3), keepdims=True)
+    m = x.max(2, keepdims=True)
+    mu = x.mean((0, 2), keepdims=True)
+    y = (x - m) * a * F32(1e-3) + mu
+    return [a, m, mu, y.sum(1, keepdims=True), y.min((0, 3), keepdims=True)]
+
+
+def _r4_torch(torch, x):
+    a = x.sum((1, 3), keepdim=True)
+    m = x.amax(2, keepdim=True)
+    mu = x.mean((0, 2), keepdim=True)
+    y = (x - m) * a * 1e-3 + mu
+    return [a, m, mu, y.sum(1, keepdim=True), y.amin((0, 3), keepdim=True)]
+
+
+@workload("rank4_keepdims_reductions", _r4_in, _r4_np, _r4_torch, rtol=1e-4)
+def rank4_keepdims(tf, x):
+    """on (32, 64, 32, 64), keepdims: sum over (1, 3), max over 2, mean over (0, 2), then
+    y = (x - max) * sum * 1e-3 + mean reduced by sum over 1 and min over (0, 3)."""
+    a = tf.reduce_sum(x, [1, 3], keepdims=True)
+    m = tf.reduce_max(x, 2, keepdims=True)
+    mu = tf.reduce_mean(x, [0, 2], keepdims=True)
+    y = (x - m) * a * 1e-3 + mu
+    return [a, m, mu, tf.reduce_sum(y, 1, keepdims=True),
+            tf.reduce_min(y, [0, 3], keepdims=True)]
+
+
+# ---------------------------------------------------------------- 29. broadcasting, size-1 middles
+def _bc_in(rng):
+    return [_normal(rng, 32, 1, 64, 1), _normal(rng, 1, 16, 1, 128), _normal(rng, 32, 16, 1, 1),
+            _normal(rng, 1, 1, 64, 128)]
+
+
+def _bc_np(a, b, c, d):
+    tz = np.tanh(a * b + c)
+    y = tz * d - a
+    dy = F32(2) * y
+    dz = dy * d * (F32(1) - tz * tz)
+    return [y.sum(1), (dz * b - dy).sum((1, 3), keepdims=True),
+            (dz * a).sum((0, 2), keepdims=True), dz.sum((2, 3), keepdims=True),
+            (dy * tz).sum((0, 1), keepdims=True)]
+
+
+def _bc_torch(torch, a, b, c, d):
+    ps = _req([a, b, c, d])
+    a, b, c, d = ps
+    y = torch.tanh(a * b + c) * d - a
+    return [y.sum(1).detach()] + _grads(torch, (y * y).sum(), ps)
+
+
+@workload("broadcast_mid1_grad", _bc_in, _bc_np, _bc_torch, rtol=1e-3)
+def broadcast_mid1(tf, a, b, c, d):
+    """y = tanh(a * b + c) * d - a over a (32, 16, 64, 128) broadcast of (32,1,64,1),
+    (1,16,1,128), (32,16,1,1), (1,1,64,128): sum over axis 1 and the gradients of sum(y^2)
+    w.r.t. all four (un-broadcast sums over the size-1 dims)."""
+    ps = [a, b, c, d]
+    with tf.GradientTape() as tape:
+        tape.watch(ps)
+        y = tf.tanh(a * b + c) * d - a
+        loss = tf.reduce_sum(y * y)
+    return [tf.reduce_sum(y, 1)] + tape.gradient(loss, ps)
