@@ -58,22 +58,19 @@ def others_running():
         return None
 
 
-def all_cores_taken(running, mine, total, spare=1):
+def all_cores_taken(running, mine, total):
     """True if `running` other runnable threads (machine-wide; None: unknown) leave none of
-    this process's `mine` cores idle (the caller's own core aside: `spare=1`; counting it,
-    `spare=0`), so a call on all of them would wait for a time slice. When the process may use
-    only some of the machine's `total` CPUs (affinity, a container's cpuset) its cores get
-    their share of the running count.
+    this process's `mine` cores idle, so a call on all of them would wait for a time slice.
+    When the process may use only some of the machine's `total` CPUs (affinity, a container's
+    cpuset) its cores get their share of the running count.
 
     >>> all_cores_taken(1, 2, 2), all_cores_taken(0, 2, 2), all_cores_taken(None, 2, 2)
     (True, False, False)
-    >>> all_cores_taken(1, 2, 2, spare=0), all_cores_taken(2, 2, 2, spare=0)
-    (False, True)
     """
     if running is None:
         return False
     total = total or 1
-    return running * min(1.0, mine / total) >= max(1, mine - spare)
+    return running * min(1.0, mine / total) >= max(1, mine - 1)
 
 
 _BUSY = [-1.0, False]     # (when read, the answer): /proc/loadavg at most every 50 ms

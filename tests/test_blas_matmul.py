@@ -215,32 +215,3 @@ def test_small_2d_products_keep_the_direct_call():
     assert blas.matmul_runner(d, [(128, 784), (784, 256)]) is None
     assert blas.matmul_runner(d) is not None          # shapes unknown: the runner
     assert blas.matmul_runner(dict(d, shape=(4096, 4096)), [(4096, 4096)] * 2) is not None
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("a_shape,b_shape,ta,tb", PRODUCTS[:4] + [((40, 9), (9, 3), False, False)])
-@pytest.mark.parametrize("one_thread", [False, True])
-def test_products_split_on_the_pool(a_shape, b_shape, ta, tb, dtype, one_thread, monkeypatch):
-    """`pool_matmul` and the in-place SGD gemm (`inplace.run`), split into blocks of the output
-    along its longer side (forced on small shapes), give numpy's product; on one thread they
-    make one call."""
-    from graphflow.backends.numba import inplace
-    monkeypatch.setattr(blas, "SMALL_GEMM", 1)
-    monkeypatch.setattr(blas, "MIN_SPLIT", 1)
-    monkeypatch.setattr(inplace, "SMALL_GEMM", 1)
-    a, b, d, want = _node(a_shape, b_shape, ta, tb, dtype)
-    av, bv = (a.T if ta else a), (b.T if tb else b)
-    w0 = R.standard_normal(want.shape).astype(dtype)
-    ip = inplace.Inplace(w=0, a=1, b=2, c=None, const=0.5, ta=ta, tb=tb, out=3,
-                         dtype=np.dtype(dtype), shape=want.shape, refs=1 << 20)
-    vals = [w0.copy(), a, b, None]
-    if one_thread:
-        with ONE_THREAD:
-            got = blas.pool_matmul(av, bv)
-            assert inplace.run(ip, vals)
-    else:
-        got = blas.pool_matmul(av, bv)
-        assert inplace.run(ip, vals)
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
-    assert vals[3] is vals[0]               # accumulated into w's own buffer
-    np.testing.assert_allclose(vals[3], w0 - 0.5 * want, rtol=1e-5, atol=1e-5)

@@ -188,11 +188,10 @@ class _FakeOs:
 @pytest.mark.parametrize("busy", [True, False])
 def test_first_call_runs_on_one_thread_while_no_core_is_idle(monkeypatch, busy):
     """A plan's first call (before any timing) uses one thread when no core is idle, and all
-    cores otherwise; the values are the same."""
+    of BLAS's threads otherwise; the values are the same."""
     from graphflow.backends.numba import plan as plan_mod
     from graphflow.blas_threads import SINGLE_BLAS
-    from graphflow.backends.numba.parallel import ONE_THREAD
-    monkeypatch.setattr(plan_mod, "no_idle_core", lambda spare=1: busy)
+    monkeypatch.setattr(plan_mod, "no_idle_core", lambda: busy)
     rng = np.random.default_rng(3)
     a = rng.standard_normal((128, 256)).astype(np.float32)
     b = rng.standard_normal((256, 160)).astype(np.float32)
@@ -200,8 +199,6 @@ def test_first_call_runs_on_one_thread_while_no_core_is_idle(monkeypatch, busy):
     plan = f.get_concrete_function(a, b)._executor
     assert plan.blas_choice is not None and plan._first
     depths, first = [], plan._calls[0]
-    plan._calls[0] = lambda vals: (depths.append((SINGLE_BLAS.depth, ONE_THREAD.depth)),
-                                   first(vals))
+    plan._calls[0] = lambda vals: (depths.append(SINGLE_BLAS.depth), first(vals))
     np.testing.assert_allclose(f(a, b).numpy(), np.maximum(a @ b, 0) - 0.5, rtol=1e-5, atol=1e-4)
-    # on all cores BLAS is on one thread too: the product is split on the chunk pool
-    assert depths == [(1, 1) if busy else (1, 0)]
+    assert depths == [1 if busy else 0]

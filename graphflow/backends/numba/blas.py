@@ -34,7 +34,7 @@ import os
 
 import numpy as np
 
-from ...blas_threads import SINGLE_BLAS, SMALL_GEMM, single_threaded_matmul
+from ...blas_threads import SINGLE_BLAS, SMALL_GEMM
 from ...ops.math_ops import MATMUL
 from ...ops.registry import OPS
 from .parallel import ONE_THREAD, pool
@@ -80,15 +80,13 @@ def _load_gemm(dtype):
     fn.restype = None
     row_major, no_trans, trans = 101, 111, 112
 
-    size = dtype.itemsize
-
     def run(alpha, a, b, ta, tb, c):
-        """c (M x N) += alpha * op(a) @ op(b); each 2-D with rows of unit stride (C-contiguous
-        or a block of one: a chunk of a product split on the chunk pool)."""
+        """c (C-contiguous M x N) += alpha * op(a) @ op(b); a, b C-contiguous."""
         m, n = c.shape
+        sa, sb = a.shape, b.shape
         fn(row_major, trans if ta else no_trans, trans if tb else no_trans, m, n,
-           a.shape[0] if ta else a.shape[1], alpha, address(a), a.strides[0] // size,
-           address(b), b.strides[0] // size, 1.0, address(c), c.strides[0] // size)
+           sa[0] if ta else sa[1], alpha, address(a), sa[1], address(b), sb[1], 1.0,
+           address(c), n)
     return run
 
 
@@ -96,9 +94,9 @@ _char = ctypes.c_char
 
 
 def address(x):
-    """The address of array `x`'s first byte (for a C call): through the buffer protocol for a
-    C-contiguous one, ~4x cheaper than `x.ctypes.data` (which builds numpy's ctypes helper
-    object each time); read-only arrays and views of blocks take `x.ctypes.data`.
+    """The address of C-contiguous array `x`'s first byte (for a C call): through the buffer
+    protocol, ~4x cheaper than `x.ctypes.data` (which builds numpy's ctypes helper object each
+    time); read-only arrays take `x.ctypes.data`.
 
     >>> x = np.zeros(3, np.float32)
     >>> address(x) == x.ctypes.data
@@ -109,7 +107,7 @@ def address(x):
     """
     try:
         return ctypes.addressof(_char.from_buffer(x))
-    except (TypeError, ValueError):      # read-only, empty or not contiguous (a block's view)
+    except (TypeError, ValueError):      # read-only or empty
         return x.ctypes.data
 
 
@@ -125,67 +123,6 @@ SPLIT_GEMM = SMALL_GEMM
 #: runner's few µs per call made the MLP step (784-256-256-10, batch 128: 25M multiply-adds
 #: per product) 5% slower (1.55 vs 1.47 ms, best of 5x20 interleaved, load 13)
 SPLIT_2D = 1 << 26
-
-
-#: a 2-D product split on the chunk pool (`split_2d`) runs in this many chunks per thread:
-#: pulled dynamically, so a thread on a free core takes more when another process shares a core
-CHUNKS_PER_THREAD = 2
-#: and never in chunks of fewer rows (or columns) than this: BLAS's register blocking
-MIN_SPLIT = 16
-
-
-def split_2d(shape, part):
-    """Run a 2-D product whose output has `shape` as chunks on the chunk pool with BLAS on one
-    thread: `part(rows, cols)` (two slices) computes one block, the chunks cut along the
-    longer side of the output (each chunk packs the operand it reads whole again, so that one
-    should be the smaller). False (nothing ran) when the pool would run it on this thread alone
-    (`ONE_THREAD`, no helper threads, too small to split): the caller makes one call instead.
-
-    OpenBLAS's own threads split a product statically and hand over by spinning: with another
-    process on one of two cores the product waits for the preempted thread (measured, the
-    MLP step's five products at load ~9: 11.4 ms median on one BLAS thread, 63 ms on BLAS's
-    two, 3.2 ms as 4 dynamic chunks on the pool).
-
-    >>> out = np.zeros((64, 8))
-    >>> def part(r, c):
-    ...     out[r, c] += 1
-    >>> split_2d(out.shape, part) in (True, False), float(out.sum()) in (0.0, 512.0)
-    (True, True)
-    """
-    p = pool()
-    rows = shape[0] >= shape[1]
-    n = shape[0] if rows else shape[1]
-    chunk = max(MIN_SPLIT, -(-n // (CHUNKS_PER_THREAD * (p.helpers + 1))))
-    if p.serial(n, chunk):
-        return False
-    whole = slice(None)
-    with SINGLE_BLAS:
-        if rows:
-            p.run(lambda lo, hi: part(slice(lo, hi), whole), n, chunk)
-        else:
-            p.run(lambda lo, hi: part(whole, slice(lo, hi)), n, chunk)
-    return True
-
-
-def pool_matmul(a, b):
-    """a @ b for 2-D arrays (transposed views welcome: BLAS reads them with a transpose flag):
-    split on the chunk pool (`split_2d`) unless the plan runs on one thread, on one BLAS thread
-    when smaller than SMALL_GEMM multiply-adds; the plan's call for a 2-D float product of
-    SMALL_GEMM or more multiply-adds or of dims known only at run time.
-
-    >>> a = np.arange(6.0).reshape(3, 2)
-    >>> pool_matmul(a, a.T).tolist()
-    [[1.0, 3.0, 5.0], [3.0, 13.0, 23.0], [5.0, 23.0, 41.0]]
-    """
-    if a.shape[0] * a.shape[1] * b.shape[1] < SMALL_GEMM:
-        return single_threaded_matmul(a, b)
-    out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
-
-    def part(r, c):
-        np.matmul(a[r], b[:, c], out=out[r, c])
-    if not split_2d(out.shape, part):
-        np.matmul(a, b, out=out)
-    return out
 
 
 def _split(a, b, out):

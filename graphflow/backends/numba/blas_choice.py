@@ -79,17 +79,16 @@ WINDOW = 16
 TRIAL_BUDGET = 0.01
 
 
-def busy(spare=1):
-    """True if no core is idle now: at least `usable_cores() - spare` (and at least one) other
+def busy():
+    """True if no core is idle now: at least `usable_cores() - 1` (and at least one) other
     threads are runnable on this process's cores, so a call on all cores would wait for a time
-    slice (`spare=0`: every core has other work). The running count is machine-wide: when this
-    process may use only some of the machine's CPUs (affinity, a container's cpuset) its cores
-    get their share of it.
+    slice. The running count is machine-wide: when this process may use only some of the
+    machine's CPUs (affinity, a container's cpuset) its cores get their share of it.
 
-    >>> busy() in (True, False), busy(spare=0) in (True, False)
-    (True, True)
+    >>> busy() in (True, False)
+    True
     """
-    return all_cores_taken(others_running(), usable_cores(), os.cpu_count(), spare)
+    return all_cores_taken(others_running(), usable_cores(), os.cpu_count())
 
 
 def _setting():

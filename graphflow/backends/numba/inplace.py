@@ -14,7 +14,7 @@ import numpy as np
 from ...blas_threads import SINGLE_BLAS, SMALL_GEMM
 from ...ops.math_ops import MATMUL, MUL, SUB
 from ...ops.registry import ASSIGN, CONSTANT, OPS, READ_VARIABLE
-from .blas import gemm, split_2d
+from .blas import gemm
 
 
 def _baseline_refs():
@@ -123,23 +123,14 @@ def run(ip, vals):
         return False
     c = vals[ip.c] if ip.c is not None else ip.const
     alpha = -float(c.reshape(-1)[0] if hasattr(c, "reshape") else c)
-    if w.size * (a.shape[0] if ip.ta else a.shape[1]) < SMALL_GEMM:
-        if SINGLE_BLAS.depth:
+    if w.size * (a.shape[0] if ip.ta else a.shape[1]) < SMALL_GEMM and not SINGLE_BLAS.depth:
+        # a small product on one BLAS thread, like the plan's small matmuls: a threaded call
+        # leaves OpenBLAS's idle threads spinning ~0.1 s, against the chunk pool's (measured,
+        # conv_step at load 6: ~40 ms CPU per step vs ~25 ms with BLAS on one thread); already
+        # on one thread (the plan's whole call, `plan.small_products`): no switch of its own
+        with SINGLE_BLAS:
             mm(alpha, a, b, ip.ta, ip.tb, w)
-        else:
-            # a small product on one BLAS thread, like the plan's small matmuls: a threaded
-            # call leaves OpenBLAS's idle threads spinning ~0.1 s, against the chunk pool's
-            # (measured, conv_step at load 6: ~40 ms CPU per step vs ~25 ms with BLAS on one
-            # thread); already on one thread (the plan's whole call, `plan.small_products`):
-            # no switch of its own
-            with SINGLE_BLAS:
-                mm(alpha, a, b, ip.ta, ip.tb, w)
     else:
-        ta, tb = ip.ta, ip.tb
-
-        def part(r, c):     # a block of W: rows of op(a), columns of op(b)
-            mm(alpha, a[:, r] if ta else a[r], b[c] if tb else b[:, c], ta, tb, w[r, c])
-        if not split_2d(w.shape, part):      # big: on the chunk pool, as the plan's products
-            mm(alpha, a, b, ta, tb, w)
+        mm(alpha, a, b, ip.ta, ip.tb, w)
     vals[ip.out] = w
     return True

@@ -168,11 +168,9 @@ def _matmul_source(d, slots, ns, switched=False):
     tb = ".T" if d["attrs"]["transpose_b"] else ""
     (m, k), (_, n) = (s[::-1] if t else s for s, t in zip(
         d["_in_shapes"], (d["attrs"]["transpose_a"], d["attrs"]["transpose_b"])))
-    if all(isinstance(v, (int, np.integer)) for v in (m, k, n)) and m * k * n < SMALL_GEMM:
-        if not switched:
-            ns["MM"] = single_threaded_matmul
-    elif d["dtype"] in (np.float32, np.float64):    # big or sized at run time: the chunk pool
-        ns["MM"] = blas.pool_matmul
+    if all(isinstance(v, (int, np.integer)) for v in (m, k, n)) and m * k * n < SMALL_GEMM \
+            and not switched:
+        ns["MM"] = single_threaded_matmul
     return f"MM(vals[{a}]{ta}, vals[{b}]{tb})"
 
 
@@ -271,22 +269,21 @@ def _has_big_gemm(gx, order):
     return False
 
 
-def _products_only(gx, order):
-    """The number of matmuls of the graph if no other op may call BLAS or wait for something
-    else, else None: anchors other than matmul (conv, linalg), control flow (a loop body's
-    products), einsum, ops with effects beyond variable reads/writes (py_function's user code,
-    prints, collectives, which would hold BLAS on one thread for every thread meanwhile) and
-    ops holding functions or sub-graphs keep their own switches. Such a graph's products are
-    all the plan's own (`_matmul_source`, `inplace`, `blas.matmul_runner`): small ones on one
-    BLAS thread, big ones split on the chunk pool with BLAS on one thread.
+def _small_products_only(gx, order):
+    """True if the graph (no product of SMALL_GEMM or more multiply-adds: `_has_big_gemm`) has
+    at least two matmuls and no other op that may call BLAS or wait for something else: anchors
+    other than matmul (conv, linalg), control flow (a loop body's products), einsum, ops with
+    effects beyond variable reads/writes (py_function's user code, prints, collectives, which
+    would hold BLAS on one thread for every thread meanwhile) and ops holding functions or
+    sub-graphs keep their own switches.
 
     >>> from graphflow.graph import Graph
     >>> g = Graph("f")
     >>> x = g.add_node("parameter", (), {"index": 0, "name": "x"}, (4, 4), np.float32)
     >>> m = [g.add_node("matmul", (x, x), {"transpose_a": False, "transpose_b": False}, (4, 4),
     ...                 np.float32) for _ in range(2)]
-    >>> _products_only(g.nx, [x] + m), _products_only(g.nx, [x, m[0]])
-    (2, 1)
+    >>> _small_products_only(g.nx, [x] + m), _small_products_only(g.nx, [x, m[0]])
+    (True, False)
     """
     products = 0
     for n in order:
@@ -299,8 +296,8 @@ def _products_only(gx, order):
               or any((callable(v) and not isinstance(v, type))   # user code, sub-graphs
                      or hasattr(type(v), "with_backend")
                      for v in gx.nodes[n]["attrs"].values())):
-            return None
-    return products
+            return False
+    return products >= 2
 
 
 class _NodeStep:
@@ -928,8 +925,8 @@ class NumbaPlan:
                 self.contiguous.add(n)
         # every product small (each would switch BLAS to one thread and back by itself: ~3 us
         # per switch) and nothing else calling BLAS: the whole call switches once (`run`)
-        products = _products_only(gx, s.order)
-        self.small_products = not _has_big_gemm(gx, s.order) and (products or 0) >= 2
+        self.small_products = (not _has_big_gemm(gx, s.order)
+                               and _small_products_only(gx, s.order))
         self.steps, self.producer = [], {}
         for unit in s.units:
             if unit.kind == sched.CLUSTER:
@@ -963,6 +960,7 @@ class NumbaPlan:
         self._multi = (_has_big_gemm(gx, s.order),
                        any(getattr(st, "parallel", False) for st in self.cluster_steps),
                        any(gx.nodes[n]["op"] in lowering.KERNELS for n in s.order))
+        self.blas_choice = BlasChoice() if any(self._multi) else None
         # a plan with conv kernels and no big product runs its calls on all cores with BLAS on
         # one thread throughout: the chunk pool is the parallelism (the convolutions' gemms run
         # per batch chunk on single-threaded BLAS anyway). Switched per conv op instead, BLAS
@@ -971,21 +969,9 @@ class NumbaPlan:
         # on all cores at load ~10 took 154-340 ms CPU per step, 27-33 ms so (one thread: 23)
         # (not with a pointwise conv that may run as one gemm on BLAS's threads: a 1x1 conv
         # forward alone ran on one BLAS thread, 1.98 -> 5.2 ms)
-        # Likewise a plan whose big products are all its own (`_products_only`): they run
-        # split on the chunk pool (`blas.split_2d`), so BLAS's threads never run: with one
-        # other process on 2 cores they wait for a preempted thread (`split_2d`)
-        self._pool_only = (self._multi[2] and not self._multi[0] and not any(
+        self._pool_only = self._multi[2] and not self._multi[0] and not any(
             conv.whole_gemm(gx.nodes[n], [gx.nodes[u]["shape"] for u in gx.nodes[n]["inputs"]])
-            for n in s.order if gx.nodes[n]["op"] in lowering.KERNELS)) or (
-                self._multi[0] and products is not None)
-        # a plan on the chunk pool alone gives up on all cores only when every core has other
-        # work: a call there costs at worst a preempted helper's chunk (measured, the MLP step
-        # at load ~10: 11-14 ms on all cores, 6 ms on one thread), against up to 25-130 ms
-        # for BLAS's own threads (`blas_choice`), so the timings decide whenever a core may
-        # be free
-        self.blas_choice = (BlasChoice(busy=(lambda: no_idle_core(spare=0))
-                                       if self._pool_only else no_idle_core)
-                            if any(self._multi) else None)
+            for n in s.order if gx.nodes[n]["op"] in lowering.KERNELS)
         # one thread: a plan of kernel steps alone (no numpy node, no product) never calls
         # BLAS, so it leaves BLAS's thread count alone (two threadpoolctl calls each way cost
         # ~40 µs on caches a 16 MB kernel just flushed: 5% of a 4M-element exp)
@@ -1115,7 +1101,7 @@ class NumbaPlan:
         if self._first:
             try:
                 if self.blas_choice is not None and (self.blas_choice.single
-                                                     or self.blas_choice.busy()):
+                                                     or no_idle_core()):
                     # all cores would wait for time slices, or lost last time (a saved choice)
                     with self.one_thread:
                         self._run_all(vals)
@@ -1144,24 +1130,16 @@ class NumbaPlan:
             gemm, chunks, convs = self._multi
             if not ((chunks or convs) and _chunk_pool().helpers) and not (gemm and any(
                     c.get_num_threads() > 1 for c in SINGLE_BLAS.controllers())):
-                # one thread anyway: nothing to choose (BLAS set to one thread by the user: the
-                # products are not split on the chunk pool either)
-                self.blas_choice = None
-                self._pool_only = False
-                self._run_all_cores = self._run_on_one_thread
+                self.blas_choice = None     # one thread anyway: nothing to choose
         choice.run(lambda: self._run_all_cores(vals), self.one_thread)
 
     def _run_all(self, vals):
         for call in self._calls:
             call(vals)
 
-    def _run_on_one_thread(self, vals):
-        with self.one_thread:
-            self._run_all(vals)
-
     def _run_all_cores(self, vals):
         """The steps with the chunk pool's helpers (unless inside `ONE_THREAD`); BLAS on one
-        thread throughout in a plan on the chunk pool alone (`_pool_only`)."""
+        thread throughout in a conv plan (`_pool_only`)."""
         if self._pool_only:
             with SINGLE_BLAS:
                 self._run_all(vals)
