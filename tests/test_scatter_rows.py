@@ -46,3 +46,36 @@ def test_embedding_gradient_and_segment_sum_values():
     np.testing.assert_allclose(seg, want, rtol=1e-5, atol=1e-5)
     upd = tf.scatter_nd(ids.reshape(-1, 1), g.reshape(-1, 64), [300, 64]).numpy()
     np.testing.assert_allclose(upd, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.usefixtures("sync_compile")
+@pytest.mark.parametrize("dt,it", [("f4", "int32"), ("f8", "int64")])
+def test_numba_scatter_kernel_equals_numpy_executor(dt, it):
+    """The numba backend's scatter loop (backends/numba/scatter.py) against the numpy executor:
+    an embedding gradient whose cotangent is a broadcast (mean pooling: the plan passes the view,
+    not a copy), a segment sum with dropped (negative) ids, a few repeated indices."""
+    rs = np.random.RandomState(1)
+    table = rs.randn(50, 16).astype(dt)
+    ids = rs.randint(0, 50, (12, 5)).astype(it)
+    ids[0, :3] = 7                                      # repeats within one row of ids
+    seg = rs.randint(-2, 20, 40).astype(it)             # negative ids are dropped
+    data = rs.randn(40, 16).astype(dt)
+    y = rs.randn(12, 16).astype(dt)
+
+    def fn(table, ids, seg, data, y):
+        with tf.GradientTape() as tape:
+            tape.watch(table)
+            loss = tf.reduce_sum(tf.reduce_mean(tf.gather(table, ids), 1) * y)
+        return [tf.convert_to_tensor(tape.gradient(loss, table)),
+                tf.math.unsorted_segment_sum(data * 2.0, seg, 20)]
+    args = [tf.constant(a) for a in (table, ids, seg, data, y)]
+    comp, ref = tf.function(fn), tf.function(fn, jit_compile=False)
+    comp(*args)
+    plan = comp.kernel_plan(*args)
+    assert "numba  %" in plan and "scatter_add" in plan and "a broadcast alone" in plan, plan
+    want = np.zeros((50, 16), dt)
+    np.add.at(want, ids, np.repeat(y[:, None] / 5, 5, 1))
+    got, exe = [g.numpy() for g in comp(*args)], [g.numpy() for g in ref(*args)]
+    np.testing.assert_allclose(exe[0], want, rtol=1e-5, atol=1e-6)
+    for a, b in zip(got, exe):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

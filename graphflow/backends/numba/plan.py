@@ -46,7 +46,7 @@ from ...ops.registry import ANCHOR, ASSIGN, CONSTANT, CONTROL, OPS
 from ...passes.fusion import fuse, int_division, value_inputs
 from .. import schedule as sched
 from ..plan_cache import write_atomically
-from . import blas, blas_choice, cache, conv, heap, inplace, lowering, resize
+from . import blas, blas_choice, cache, conv, heap, inplace, lowering, resize, scatter
 from . import loop as loop_lowering
 from .blas_choice import BlasChoice, busy as no_idle_core
 from .lower_cluster import lower_cluster
@@ -216,6 +216,8 @@ def _static_runner(d, g=None):
             return run
     if resize.covers(d):        # image resizing (and its adjoint) as a numba loop
         return resize.runner(d)
+    if scatter.covers(d):       # row scatter-adds (embedding gradients, segment sums)
+        return scatter.runner(d, None if g is None else g.nodes[d["inputs"][1]]["dtype"])
     # batched / big products on the chunk pool
     run = blas.matmul_runner(d, None if g is None else [g.nodes[u]["shape"] for u in d["inputs"]])
     if run is not None:
@@ -235,7 +237,8 @@ def _plain_impl(d, g):
     """(impl, attrs) when `_static_runner(d, g)` is the op table's impl called with the node's
     attributes (node_runner); None for the backend's own runners (conv kernels, products,
     value-independent fills, control flow) and attribute names that are not keywords."""
-    if d["op"] in lowering.KERNELS or OPS[d["op"]] is MATMUL or resize.covers(d):
+    if (d["op"] in lowering.KERNELS or OPS[d["op"]] is MATMUL or resize.covers(d)
+            or scatter.covers(d)):
         return None
     if blas.matmul_runner(d, [g.nodes[u]["shape"] for u in d["inputs"]]) is not None:
         return None
@@ -444,6 +447,8 @@ class _ClusterStep:
             memo[k] = lower_cluster(g, info, members, self.anchor, outs, plan.slot,
                                     plan.contiguous, plan.outputs_set)
         self.lowered, self.why_numpy = memo[k]
+        if self.lowered is None:    # its values come from numpy: views, maybe (a broadcast)
+            plan.contiguous.difference_update(members)
         lo = self.lowered
         self.absorbed = lo.absorbed if lo is not None else []
         if lo is not None:
