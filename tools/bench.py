@@ -615,7 +615,12 @@ def _ratio_workload(cfg, gf_fn, np_fn, *arrays, rtol=2e-4):
     want = want if isinstance(want, (list, tuple)) else [want]
     for a, b in zip(got, want):
         np.testing.assert_allclose(np.asarray(a), b, rtol=rtol, atol=rtol * np.abs(b).max())
-    return paired(lambda: f(*targs), lambda: np_fn(*arrays), cfg)
+    out = paired(lambda: f(*targs), lambda: np_fn(*arrays), cfg)
+    # which threads the plan ran on decides these memory-bound rows: say so (stderr)
+    lines = f.kernel_plan(*targs).splitlines()
+    print("  " + "; ".join(ln.strip() for ln in lines if ln.startswith("threads:")
+                           or ln.strip().startswith("kernel:")), file=sys.stderr)
+    return out
 
 
 def _rows():

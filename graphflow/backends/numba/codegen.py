@@ -31,6 +31,7 @@ import re
 import numpy as np
 
 from .lowering import FUNCS_F32, HEAVY, SCAN_IDENTITY, SCANS, funcs_for, template as template_of
+from .streams import interleave
 
 CODEGEN_VERSION = "gf-codegen-9"
 
@@ -185,16 +186,22 @@ def _combine(kind, acc, acc_dtype, val, dtype=None):
     return f"{'max_' if kind == 'max' else 'min_'}({acc}, {val})"
 
 
+#: +inf's bits per float dtype: `vmath.nanbits_` above them means a NaN was seen
+NAN_BITS_ABOVE = {"float32": 0x7F800000, "float64": 0x7FF0000000000000}
+
+
 # A float max/min (or an arg reduction's best value) over a scalar accumulator `acc<k>` runs on
 # floats, with vmath.fmax_nn/fmin_nn (a select LLVM turns into vmaxps/vminps: 3 instructions per
-# 16 values with the NaN test, vs 7 reducing integer keys) and a flag `nan<k>` = any value was
-# NaN, ORed in the same loop and checked once after it (the result is then NaN, as numpy's).
+# 16 values with the NaN test, vs 7 reducing integer keys) and `nan<k>`, the running max of the
+# values' |bits| (vmath.nanbits_), checked once after the loop: above +inf's bits a value was
+# NaN (the result is then NaN, as numpy's).
 # Array accumulators (`acc<k>[q]`, non-trailing reductions) keep the integer keys.
 def init_stmt(k, r, acc_dt, name="acc"):
     """The statement(s) starting scalar accumulator `<name><k>` of reduction `r`."""
     if _keyed(r.kind, r.dtype) or (is_arg(r.kind) and np.dtype(r.src).kind == "f"):
         big = "-np.inf" if r.kind in ("max", "argmax") else "np.inf"
-        return f"{name}{k} = {np_type(r.src)}({big}); nan{k} = False"
+        return (f"{name}{k} = {np_type(r.src)}({big}); "
+                f"nan{k} = np.{'int32' if np.dtype(r.src).itemsize == 4 else 'int64'}(0)")
     return f"{name}{k} = {arg_init(r) if is_arg(r.kind) else _init(r.kind, acc_dt, r.dtype)}"
 
 
@@ -204,7 +211,7 @@ def combine_stmt(k, r, acc_dt, val, name="acc"):
         pick = "fmax_nn" if r.kind in ("max", "argmax") else "fmin_nn"
         acc = f"{name}{k}"
         return (f"{acc} = {pick}({np_type(r.src)}({val}), {acc}); "
-                f"nan{k} = nan{k} | ({val} != {val})")
+                f"nan{k} = nanbits_(nan{k}, {np_type(r.src)}({val}))")
     if is_arg(r.kind):
         return (f"{name}{k} = {'kmax_' if r.kind == 'argmax' else 'kmin_'}({name}{k}, "
                 f"{arg_key(r, val)})")
@@ -214,7 +221,8 @@ def combine_stmt(k, r, acc_dt, val, name="acc"):
 def final_expr(k, r, name="acc"):
     """The value of scalar accumulator `<name><k>` after its loop (NaN if any value was)."""
     if _keyed(r.kind, r.dtype) or (is_arg(r.kind) and np.dtype(r.src).kind == "f"):
-        return f"{np_type(r.src)}(np.nan) if nan{k} else {name}{k}"
+        return (f"{np_type(r.src)}(np.nan) if nan{k} > "
+                f"{NAN_BITS_ABOVE[np.dtype(r.src).name]:#x} else {name}{k}")
     return _final(r.kind, r.dtype, f"{name}{k}")
 
 
@@ -409,7 +417,8 @@ def _header(spec, args):
             "import numpy as np",
             "import numba",
             "from graphflow.backends.numba.rt import *  # noqa: F401,F403",
-            "from graphflow.backends.numba.vmath import fmax_nn, fmin_nn, radd_, rmul_  # noqa: F401",
+            ("from graphflow.backends.numba.vmath import fmax_nn, fmin_nn, nanbits_, radd_, "
+             "rmul_  # noqa: F401"),
             "",
             "",
             f"@numba.njit({flags})",
@@ -426,11 +435,11 @@ def _generate_passes(spec):
     Example (softmax)::
 
         for i0 in range(n0):
-            acc0 = np.float32(-np.inf); nan0 = False
+            acc0 = np.float32(-np.inf); nan0 = np.int32(0)
             for i1 in range(n1):
                 x0 = a0[i0, i1]
-                acc0 = fmax_nn(np.float32(x0), acc0); nan0 = nan0 | (x0 != x0)
-            red0 = np.float32(np.nan) if nan0 else acc0
+                acc0 = fmax_nn(np.float32(x0), acc0); nan0 = nanbits_(nan0, np.float32(x0))
+            red0 = np.float32(np.nan) if nan0 > 0x7f800000 else acc0
             acc1 = 0.0
             for i1 in range(n1): acc1 += exp_f32(a0[i0, i1] - red0)
             red1 = np.float32(acc1)
@@ -651,7 +660,15 @@ def _generate_passes(spec):
 
 
 def generate(spec):
-    """Source text of a module defining `kernel` for `spec`."""
+    """Source text of a module defining `kernel` for `spec`; a reduction kernel's outer loop
+    reads its data as several memory streams where that is exact (`streams.interleave`)."""
+    src = _generate(spec)
+    if spec.reductions and not spec.parallel:
+        src = interleave(src) or src
+    return src
+
+
+def _generate(spec):
     if any(a[0] == "r" for n in spec.nodes for a in n.args) or any(
             r.arg[0] == "r" for r in spec.reductions) or spec.columns:
         # (also a reduction of a reduction; column sums: added up in the last pass)

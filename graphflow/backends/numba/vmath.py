@@ -69,8 +69,8 @@ from numba.extending import intrinsic
 __all__ = ['FASTMATH_FLAGS', 'FLOAT32_FUNCS', 'SOURCE_HASH', 'bitcast_f32_to_i32',
            'bitcast_i32_to_f32', 'exp_f32', 'expm1_f32', 'log_f32', 'log1p_f32', 'tanh_f32',
            'sigmoid_f32', 'softplus_f32', 'erf_f32', 'FLOAT64_FUNCS', 'bitcast_f64_to_i64',
-           'bitcast_i64_to_f64', 'radd_', 'rmul_', 'fmax_nn', 'fmin_nn', 'exp_f64', 'tanh_f64',
-           'log_f64', 'log1p_f64']
+           'bitcast_i64_to_f64', 'radd_', 'rmul_', 'fmax_nn', 'fmin_nn', 'nanbits_', 'exp_f64',
+           'tanh_f64', 'log_f64', 'log1p_f64']
 
 # fastmath without nnan/ninf: keeps NaN/Inf semantics, still allows FMA contraction etc.
 FLAGS = {'nsz', 'arcp', 'contract', 'afn', 'reassoc'}
@@ -184,6 +184,32 @@ def _nn_pick(name, cmp):
 
 fmax_nn = _nn_pick("fmax_nn", ">")
 fmin_nn = _nn_pick("fmin_nn", "<")
+
+
+# The NaN test of such a reduction as a running integer max of |x|'s bits (vpand + vpmaxsd,
+# int32 lanes as wide as the float's): a NaN is the only float whose |bits| exceed +inf's.
+# `flag | (x != x)` kept an i1 per lane, which AVX2 narrows per vector (vcmpunordps,
+# vextractf128, vpackssdw, vpor), and its compare shares FP0/FP1 with vmaxps: on this AMD
+# Zen 3 (AVX2) an L2-resident float32 max ran 0.87 -> 0.67 of numpy's x.max() (CPU time).
+# float64 has no vpmaxsq on AVX2 (a compare + blend instead; still 0.86 -> 0.72).
+@intrinsic
+def nanbits_(typingctx, m, x):
+    """max(m, |x|'s bits as a signed int of x's width): after a loop, m > +inf's bits
+    (0x7f800000, 0x7ff0000000000000; codegen.NAN_BITS_ABOVE) iff some x was NaN. m starts at
+    0, an int32 for float32 x, an int64 for float64. Example, in a kernel:
+    ``m = nanbits_(m, np.float32(x[i]))``; then ``m > 0x7f800000`` means NaN."""
+    if x not in _FLOATS:
+        return None
+    it = types.int32 if x == types.float32 else types.int64
+    if m != it:
+        return None
+
+    def codegen(context, builder, sig, args):
+        acc, v = args
+        bits = builder.bitcast(v, acc.type)
+        a = builder.and_(bits, ir.Constant(acc.type, (1 << (acc.type.width - 1)) - 1))
+        return builder.select(builder.icmp_signed(">", a, acc), a, acc)
+    return it(it, x), codegen
 
 
 _f = np.float32
