@@ -45,17 +45,48 @@ def usable_cores():
 
 
 def others_running():
-    """Threads other than the caller that are runnable on the machine right now (the
-    'running/total' field of /proc/loadavg counts the reader too); None where unknown.
+    """Threads of other processes that are runnable on the machine right now: the
+    'running/total' field of /proc/loadavg less this process's own runnable threads (the
+    reader's, and OpenBLAS's idle workers, which stay runnable spinning for 50-200 ms after
+    a threaded product: counted as others, they made every caller that had just run one - the
+    plan's own probe, numpy's step next to it in tools/bench.py - see no idle core on a quiet
+    machine); None where unknown.
 
     >>> n = others_running(); n is None or n >= 0
     True
     """
     try:
         with open("/proc/loadavg", "rb") as f:
-            return max(0, int(f.read().split()[3].split(b"/")[0]) - 1)
+            running = int(f.read().split()[3].split(b"/")[0])
     except (OSError, ValueError, IndexError):
         return None
+    return max(0, running - own_running())
+
+
+def own_running():
+    """This process's threads that are runnable now, the caller's included (state R in
+    /proc/self/task/*/stat; ~5 us a thread); 1 where unknown.
+
+    >>> own_running() >= 1
+    True
+    """
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    n = 0
+    for t in tasks:
+        try:
+            fd = os.open(f"/proc/self/task/{t}/stat", os.O_RDONLY)
+        except OSError:          # (a thread that has just ended)
+            continue
+        try:
+            s = os.read(fd, 512)
+        finally:
+            os.close(fd)
+        i = s.rfind(b")")       # the state follows the name, which may hold anything
+        n += s[i + 2:i + 3] == b"R"
+    return max(1, n)
 
 
 def all_cores_taken(running, mine, total):

@@ -174,6 +174,42 @@ def test_busy_reads_the_running_count(monkeypatch):
         assert blas_choice.busy() is want
 
 
+def test_own_runnable_threads_are_not_others():
+    """others_running() leaves this process's own runnable threads out (e.g. OpenBLAS's idle
+    workers spinning after a threaded product): a thread of ours inside a long numpy call (the
+    GIL released: runnable) shows in own_running(), not as another process's thread."""
+    import threading
+    from graphflow import blas_threads
+    if not os.path.exists("/proc/self/task"):
+        pytest.skip("no /proc")
+    x = np.ones(1 << 20, np.float32)
+    stop, seen = threading.Event(), []
+    started = threading.Event()
+
+    def spin():
+        started.set()
+        while not stop.is_set():
+            np.sqrt(x, out=x)
+    t = threading.Thread(target=spin, daemon=True)
+    t.start()
+    try:
+        started.wait(5)
+        for _ in range(200):
+            seen.append(blas_threads.own_running())
+            if seen[-1] >= 2:
+                break
+    finally:
+        stop.set()
+        t.join(5)
+    assert max(seen) >= 2 and min(seen) >= 1
+    real = blas_threads.own_running
+    blas_threads.own_running = lambda: 1 << 20     # everything runnable is ours: none others
+    try:
+        assert blas_threads.others_running() in (0, None)
+    finally:
+        blas_threads.own_running = real
+
+
 class _FakeOs:
     def __init__(self, cpu_count):
         self.n = cpu_count

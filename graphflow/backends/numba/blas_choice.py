@@ -35,11 +35,11 @@ the chunk pool) ("one thread" = `SINGLE_BLAS` and `parallel.ONE_THREAD`):
 
 A call on all cores (the first probe, a trial, and the plan's very first call in `plan.py`) runs
 on one thread instead while the machine has no idle core: another thread is runnable right now
-(`busy()`: the running count of /proc/loadavg, an instantaneous figure that costs ~10 us to
-read, read only when such a call is due). Such a call costs a loaded 2-core machine 25-130 ms
-against ~1.5 ms on one thread (the MLP step of tools/bench.py: the first 100 calls of a fresh
-process at load 2-3 had two to four of them); a skipped trial is postponed by the current
-interval without counting as a lost one.
+(`busy()`: the running count of /proc/loadavg less this process's own runnable threads, an
+instantaneous figure that costs ~20-60 us to read, read only when such a call is due). Such a
+call costs a loaded 2-core machine 25-130 ms against ~1.5 ms on one thread (the MLP step of
+tools/bench.py: the first 100 calls of a fresh process at load 2-3 had two to four of them); a
+skipped trial is postponed by the current interval without counting as a lost one.
 
 Calls made while some of the plan's kernels still run on numpy are timed apart from compiled
 calls (the statistics restart when the plan becomes ready).
