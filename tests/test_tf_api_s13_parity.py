@@ -62,3 +62,17 @@ def test_sequential_built_from_data_has_keras3_inputs():
     s.compile("sgd", "mse")
     s.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), batch_size=4, verbose=0)
     assert s.predict(np.ones((3, 3), "float32"), verbose=0).shape == (3, 1)
+
+
+def test_to_categorical_and_model_checkpoint_paths(tmp_path):
+    assert keras.utils.to_categorical([0, 2, 1]).dtype == np.float64   # numpy path: float64
+    t = keras.utils.to_categorical(tf.constant([[0], [2]]), 3)   # tensor path: one_hot
+    assert t.dtype == tf.float32 and t.numpy().tolist() == [[1, 0, 0], [0, 0, 1]]
+    keras.callbacks.ModelCheckpoint(str(tmp_path / "m.h5"))   # Keras 3 takes a legacy .h5
+    for kw, msg in [({"filepath": "a.keras", "save_weights_only": True}, "must end in `.weights.h5`"),
+                    ({"filepath": "a.txt"}, "must end in `.keras` (Keras model format)")]:
+        try:
+            keras.callbacks.ModelCheckpoint(**kw)
+            raise AssertionError("no error")
+        except ValueError as e:
+            assert msg in str(e)

@@ -32,6 +32,7 @@ from . import backend_utils as _bu
 from . import legacy_backend as _legacy_backend
 from .layers import Input, InputLayer, KerasVariable as _KerasVariable, Layer
 from .models import Model, Sequential
+from ..tensor import Tensor as _Tensor, Variable as _Variable
 from ..lazy import lazy_attributes as _lazy_attributes, register_namespaces as _register_namespaces
 
 # keras.applications is imported on first use
@@ -78,8 +79,18 @@ def _set_random_seed(seed):
     _random.seed(seed)
 
 
-def _to_categorical(y, num_classes=None, dtype="float32"):
-    """One-hot encode integer class labels (numpy in, numpy out)."""
+def _to_categorical(y, num_classes=None, dtype="float64"):
+    """One-hot encode integer class labels: numpy in, float64 numpy out; a tensor in, a
+    float32 one_hot tensor out (Keras 3's two paths).
+
+    >>> _to_categorical([0, 2]).dtype
+    dtype('float64')
+    """
+    if isinstance(y, (_Tensor, _Variable)):
+        if len(y.shape) > 1 and y.shape[-1] == 1:
+            y = ops.squeeze(y, -1)
+        return ops.one_hot(y, int(num_classes) if num_classes is not None else
+                           int(_np.max(y.numpy())) + 1)
     y = _np.asarray(y, dtype="int64")
     shape = y.shape
     if shape and shape[-1] == 1 and len(shape) > 1:

@@ -515,10 +515,14 @@ class ModelCheckpoint(Callback):
         self.save_best_only = save_best_only
         self.save_weights_only = bool(save_weights_only) or \
             self.filepath.endswith(".weights.h5")
-        if not self.save_weights_only and not self.filepath.endswith(".keras"):
-            raise ValueError("ModelCheckpoint: the filepath must end in `.keras` to save the "
-                             "whole model, or pass save_weights_only=True with a `.weights.h5` "
-                             f"filepath (Keras 3); got {self.filepath!r}")
+        if self.save_weights_only and not self.filepath.endswith(".weights.h5"):
+            raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the "
+                             "filepath provided must end in `.weights.h5` (Keras weights "
+                             f"format). Received: filepath={self.filepath}")
+        if not self.save_weights_only and not self.filepath.endswith((".keras", ".h5")):
+            # (Keras 3.15's message; a `.h5` name is the legacy HDF5 model file)
+            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
+                             f"Received: filepath={self.filepath}")
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive "
                              f"integer (batches), got {save_freq!r}")

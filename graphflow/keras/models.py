@@ -1821,7 +1821,9 @@ class Sequential(Model):
             # batch dim included, in the first layer's compute dtype, and its Functional
             shape = getattr(inputs, "shape", None)
             if shape is not None and not isinstance(inputs, (list, tuple, dict)):
-                self._seq_input_shape = TensorShape(shape)
+                batch = BUILD_BATCH.get()   # fit's probe: the batch dim of its data's spec
+                self._seq_input_shape = TensorShape(
+                    tuple(batch) + tuple(shape)[1:] if batch and len(shape) else shape)
                 self._seq_input_dtype = _dt.as_dtype(
                     getattr(self._layers_list[0], "compute_dtype", None) or _dt.float32)
                 try:
