@@ -452,10 +452,10 @@ class Function:
             conv = _autograph.with_builtin_functions(conv)
         self._fn = conv if conv is not None else python_function
         self._sig = inspect.signature(python_function)
-        self.input_signature = (None if input_signature is None else
-                                [s if isinstance(s, TensorSpec) or _composite_spec(s)
-                                 or _nested_spec(s) else TensorSpec(*s)
-                                 for s in input_signature])
+        self.input_signature = (None if input_signature is None else   # a tuple, as TF's
+                                tuple(s if isinstance(s, TensorSpec) or _composite_spec(s)
+                                      or _nested_spec(s) else TensorSpec(*s)
+                                      for s in input_signature))
         self.jit_compile = jit_compile
         self.reduce_retracing = reduce_retracing
         # a `graphflow.shapes.Dim` shared by the leading axis of every tensor argument (Keras'
