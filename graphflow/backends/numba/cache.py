@@ -740,7 +740,7 @@ def _vector_info(disp, source, path, hits):
         text = vector_report("\n".join(disp.inspect_llvm().values()), source)
     except Exception:       # inspection is a report, never a reason to fail a kernel
         return None
-    if side is not None:
+    if side is not None and text is not None:
         try:
             _write_atomic(side, text + "\n")
         except OSError:

@@ -55,11 +55,19 @@ def vector_report(llvm_ir, source):
     vectorized remainder `vec.epilog.vector.body` is not counted) against the innermost loops
     of the source, and the widest vector type (float lanes first).
 
-    >>> vector_report("vector.body:\n  %a = fadd <16 x float> %x, %y", "for i in r:\n    x")
+    None when the IR holds no function: numba shows none for code it loaded from its own cache
+    (a kernel compiled meanwhile by another process), which read as "scalar" before.
+
+    >>> vector_report("define void @k() {\nvector.body:\n  %a = fadd <16 x float> %x, %y",
+    ...               "for i in r:\n    x")
     'SIMD: 1 vector loop body for 1 innermost loop (widest 16 x float)'
-    >>> vector_report("", "for i in r:\n    x")
+    >>> vector_report("define void @k() {", "for i in r:\n    x")
     'scalar: no loop vectorized (1 innermost loop)'
+    >>> vector_report("; ModuleID = 'k'", "for i in r:\n    x") is None
+    True
     """
+    if "define " not in llvm_ir:
+        return None
     k = len(re.findall(r"^vector\.body[\d.]*:", llvm_ir, re.M))
     n = innermost_loops(source)
     loops = f"{n} innermost loop{'s' if n != 1 else ''}"
@@ -119,6 +127,8 @@ def _compile(req):
             _build_native(disp, sig, req, source)
         try:
             text = vector_report("\n".join(disp.inspect_llvm().values()), source)
+            if text is None:
+                raise ValueError("no IR to read")
             side = path[:-3] + ".vec.txt"
             tmp = f"{side}.{os.getpid()}.tmp"
             with open(tmp, "w") as f:
