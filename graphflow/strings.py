@@ -4,8 +4,8 @@ A `tf.string` tensor holds a numpy object array of Python `bytes` (str is stored
 encoded, as TF does); `.numpy()` gives bytes. These ops run on those arrays with Python's string
 methods. Inside `@function`, `length`, `upper`, `lower`, `strip`, `substr`, `join`,
 `reduce_join`, `to_number`, `as_string`, `regex_replace`, `regex_full_match`, `+`, `==` and `!=`
-are graph ops (ops/eager_graph.py); the others (splits, Unicode, ragged results) run eagerly
-only. Results that are ragged in TF (splitting a 1-D tensor) are `tf.RaggedTensor`s.
+are graph ops (ops/eager_graph.py); `split`, `bytes_split`, `unicode_split` and `unicode_decode`
+of a scalar or vector too (their ragged results: ragged_traced.py); the others run eagerly only. Results that are ragged in TF (splitting a 1-D tensor) are `tf.RaggedTensor`s.
 
 >>> import graphflow as tf
 >>> tf.strings.split(tf.constant("Gray wolf"), sep=" ")
@@ -27,6 +27,7 @@ from .dispatch import bind
 from .ops import math_ops as _m  # noqa: F401 (fills OPERATORS["add"], wrapped below)
 from .ops.registry import OTHER, Aval, broadcast_shapes, defop, op_error
 from .ops import eager_graph as _eg
+from . import ragged_traced as _rt
 from .ragged import RaggedTensor, same_row_partition
 from .tensor import OPERATORS, Tensor, bytes_array, convert_to_tensor
 
@@ -244,6 +245,8 @@ def split(input, sep=None, maxsplit=-1, name=None):
     >>> print(split(["Gray wolf", "Quick brown fox"]))
     <tf.RaggedTensor [[b'Gray', b'wolf'], [b'Quick', b'brown', b'fox']]>
     """
+    if _eg.in_graph():
+        return _rt.rows_in_graph("split", input, sep=sep, maxsplit=maxsplit)
     return _rows_nd(input, lambda b: _split_one(b, sep, maxsplit), "split")
 
 
@@ -264,6 +267,8 @@ def bytes_split(input, name=None):
     >>> bytes_split("Duck").numpy().tolist()
     [b'D', b'u', b'c', b'k']
     """
+    if _eg.in_graph():
+        return _rt.rows_in_graph("bytes_split", input)
     return _rows_nd(input, lambda b: [b[i:i + 1] for i in range(len(b))], "bytes_split")
 
 
@@ -344,6 +349,9 @@ def unicode_split(input, input_encoding, errors="replace", replacement_char=6553
     >>> unicode_split("アヒル", "UTF-8").numpy().tolist()[0]
     b'\\xe3\\x82\\xa2'
     """
+    if _eg.in_graph():
+        return _rt.rows_in_graph("unicode_split", input, input_encoding=input_encoding,
+                                 errors=errors, replacement_char=replacement_char)
     return _rows(_strings(input, "unicode_split"),
                  lambda b: [encode_code_points([c], input_encoding, "replace", 65533,
                                                "unicode_split")
@@ -360,6 +368,10 @@ def unicode_decode(input, input_encoding, errors="replace", replacement_char=655
     >>> unicode_decode("アヒル 🦆", "UTF-8").numpy()
     array([ 12450,  12498,  12523,     32, 129414], dtype=int32)
     """
+    if _eg.in_graph():
+        return _rt.rows_in_graph("unicode_decode", input, input_encoding=input_encoding,
+                                 errors=errors, replacement_char=replacement_char,
+                                 replace_control_characters=replace_control_characters)
     return _rows(_strings(input, "unicode_decode"),
                  lambda b: [c for c, _ in decode_code_points(
                      b, input_encoding, errors, replacement_char, "unicode_decode",
@@ -676,6 +688,10 @@ STRING_EQUAL = _eg.eager_graph_op("string_equal", equal,
 STRING_NOT_EQUAL = _eg.eager_graph_op("string_not_equal", not_equal,
                                       _ELEMENTWISE("string_not_equal", bool, 2),
                                       "tf.not_equal of two string tensors (broadcast)")
+# the splits, traced as `string_rows` nodes (graphflow/ragged_traced.py)
+_rt.ROW_FUNCTIONS.update(split=(split, _dt.string), bytes_split=(bytes_split, _dt.string),
+                         unicode_split=(unicode_split, _dt.string),
+                         unicode_decode=(unicode_decode, _dt.int32))
 
 
 def string_format(template, inputs, placeholder="{}", summarize=3, name=None):

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import state as _state
 from ..ops import random_ops as _r
 from ..tensor import convert_to_tensor
 from .naming import custom_object, keras_dict
@@ -158,7 +159,9 @@ class Orthogonal(Initializer):
             raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, got {shape}")
         rows, cols = int(np.prod(shape[:-1])), shape[-1]
         flat = (max(rows, cols), min(rows, cols))
-        a = _r.normal(flat, 0.0, 1.0, _dt.float64, self.seed).numpy()
+        # QR runs on numpy, so the draw is eager, also for a layer first built while tracing
+        with _state.using(graph=None, tapes=(), adjoint=None):
+            a = _r.normal(flat, 0.0, 1.0, _dt.float64, self.seed).numpy()
         q, r = np.linalg.qr(a)
         q = q * np.sign(np.diag(r))
         if rows < cols:
