@@ -175,6 +175,14 @@ def _same_type(a, b):
     return isinstance(a, _abc.Mapping) and isinstance(b, _abc.Mapping)
 
 
+class _Dot:   # a leaf of TF's "Entire first structure" outline
+    def __repr__(self):
+        return "."
+
+
+_DOT = _Dot()
+
+
 def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):
     """Raise ValueError if the two structures nest differently (kinds, lengths, dict keys), or
     TypeError if `check_types` and a pair of containers differ in type (list vs tuple).
@@ -185,17 +193,23 @@ def assert_same_structure(nest1, nest2, check_types=True, expand_composites=Fals
     ...
     TypeError: The two structures don't have the same sequence type. Input structure has type <class 'list'>, while shallow structure has type <class 'tuple'>.
     """
+    def shown(x):   # TF's rendering of a structure in these messages
+        return f"type={type(x).__name__} str={x}"
+
     def fail(detail):
+        dots = [map_structure(lambda _: _DOT, n, check_types=False) for n in (nest1, nest2)]
         raise ValueError("The two structures don't have the same nested structure.\n\n"
-                         f"First structure: {nest1!r}\n\nSecond structure: {nest2!r}\n\n"
-                         f"More specifically: {detail}")
+                         f"First structure: {shown(nest1)}\n\nSecond structure: "
+                         f"{shown(nest2)}\n\nMore specifically: {detail}\n"
+                         f"Entire first structure:\n{dots[0]}\nEntire second structure:\n"
+                         f"{dots[1]}")
 
     def walk(a, b):
         na, nb = is_nested(a), is_nested(b)
         if na != nb:
-            fail(f"Substructure \"{a!r}\" is a sequence, while substructure \"{b!r}\" is not"
-                 if na else f"Substructure \"{b!r}\" is a sequence, while substructure "
-                 f"\"{a!r}\" is not")
+            fail(f"Substructure \"{shown(a)}\" is a sequence, while substructure "
+                 f"\"{shown(b)}\" is not" if na else f"Substructure \"{shown(b)}\" is a "
+                 f"sequence, while substructure \"{shown(a)}\" is not")
         if not na:
             return
         if check_types and not _same_type(a, b):
@@ -206,12 +220,12 @@ def assert_same_structure(nest1, nest2, check_types=True, expand_composites=Fals
             fail(f"{_type_name(a)} and {_type_name(b)} are different kinds of containers")
         if isinstance(a, _abc.Mapping) and set(a) != set(b):
             fail(f"The two dictionaries don't have the same set of keys. First structure has "
-                 f"keys {sorted(a, key=repr)}, while second structure has keys "
-                 f"{sorted(b, key=repr)}.")
+                 f"keys {shown(sorted(a, key=repr))}, while second structure has keys "
+                 f"{shown(sorted(b, key=repr))}")
         ca, cb = _children(a), _children(b)
         if len(ca) != len(cb):
-            fail(f"Substructure \"{a!r}\" has length {len(ca)}, while substructure "
-                 f"\"{b!r}\" has length {len(cb)}")
+            fail(f"The two structures don't have the same number of elements. First "
+                 f"structure: {shown(a)}. Second structure: {shown(b)}")
         for x, y in zip(ca, cb):
             walk(x, y)
     walk(nest1, nest2)

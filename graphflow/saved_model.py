@@ -518,14 +518,21 @@ class SignatureFunction(RestoredFunction):
 
     @property
     def structured_outputs(self):
-        return self._as_dict(self.concrete_functions[0].structured_outputs)
+        return _named_specs(self._as_dict(self.concrete_functions[0].structured_outputs))
 
     @property
     def structured_input_signature(self):
-        return ((), dict(self.concrete_functions[0].structured_input_arguments))
+        return ((), _named_specs(dict(self.concrete_functions[0].structured_input_arguments)))
 
 
-class _Loaded(Module):
+def _named_specs(specs):
+    """{key: spec}, each unnamed TensorSpec named by its key (TF's signature specs are)."""
+    return {k: TensorSpec(v.shape, v.dtype, name=k)
+            if isinstance(v, TensorSpec) and not getattr(v, "name", None) else v
+            for k, v in specs.items()}
+
+
+class _UserObject(Module):   # (TF's class name for a loaded object)
     """A restored object: its Variables, sub-objects and functions under the saved names."""
 
     def __init__(self, name=None):
@@ -555,7 +562,7 @@ def load(export_dir, tags=None, options=None):
                      for k, (n, t) in head["variables"].items()}
         body = _Unpickler(f, variables).load()
     objects = body["objects"]
-    made = {p: _Loaded(name=rec["name"] if rec["name"] and rec["name"].isidentifier() else None)
+    made = {p: _UserObject(name=rec["name"] if rec["name"] and rec["name"].isidentifier() else None)
             for p, rec in objects.items()}
     for p, rec in objects.items():
         o = made[p]

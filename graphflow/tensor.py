@@ -22,23 +22,35 @@ from .shapes import Dim
 OPERATORS = {}
 
 
-class TensorShape(tuple):
-    """A tuple of dims (ints, or None when unknown) with TF's helpers. Inside a trace an unknown
-    dim is a symbolic `graphflow.shapes.Dim` (it prints as None and equals None)."""
+class TensorShape:
+    """TF's TensorShape: dims (ints, or None when unknown) with TF's helpers. Not a tuple, as
+    TF's (`'%s' % shape` prints it), though it compares, hashes, indexes, iterates and
+    concatenates (`+`) like one. Inside a trace an unknown dim is a symbolic
+    `graphflow.shapes.Dim` (it prints as None and equals None).
 
-    #: True for `TensorShape(None)`: the rank is unknown too (an empty tuple here, so code that
-    #: only iterates it sees no dims; rank, as_list, printing and comparisons say "unknown")
-    unknown_rank = False
+    >>> s = TensorShape([2, None])
+    >>> print('%s' % s, repr(s), s == (2, None), s + [3])
+    (2, None) TensorShape([2, None]) True (2, None, 3)
+    """
+
+    __slots__ = ("_dims",)
 
     def __new__(cls, dims=()):
         if isinstance(dims, TensorShape):
             return dims
-        if dims is None:
-            t = super().__new__(cls, ())
-            t.unknown_rank = True
-            return t
-        return super().__new__(cls, tuple(d if d is None or isinstance(d, Dim) else int(d)
-                                          for d in dims))
+        t = object.__new__(cls)
+        # None: the rank is unknown too (iterating sees no dims; rank, as_list, printing and
+        # comparisons say "unknown")
+        t._dims = None if dims is None else tuple(
+            d if d is None or isinstance(d, Dim) else int(d) for d in dims)
+        return t
+
+    def __reduce__(self):
+        return TensorShape, (self._dims,)
+
+    @property
+    def unknown_rank(self):
+        return self._dims is None
 
     @property
     def rank(self):
@@ -47,25 +59,25 @@ class TensorShape(tuple):
         >>> TensorShape([2, None]).rank, TensorShape(None).rank
         (2, None)
         """
-        return None if self.unknown_rank else len(self)
+        return None if self._dims is None else len(self._dims)
 
     ndims = rank
 
     @property
     def dims(self):
-        return None if self.unknown_rank else list(self)
+        return None if self._dims is None else list(self._dims)
 
     def as_list(self):
-        if self.unknown_rank:
+        if self._dims is None:
             raise ValueError("as_list() is not defined on an unknown TensorShape.")
-        return list(self)
+        return list(self._dims)
 
     def num_elements(self):
-        return None if self.unknown_rank or None in self else \
-            int(np.prod(self, dtype=np.int64))
+        return None if self._dims is None or None in self._dims else \
+            int(np.prod(self._dims, dtype=np.int64))
 
     def is_fully_defined(self):
-        return not self.unknown_rank and None not in self
+        return self._dims is not None and None not in self._dims
 
     def is_compatible_with(self, other):
         """Same rank, and equal dims wherever both are known (an unknown rank: any shape).
@@ -74,11 +86,11 @@ class TensorShape(tuple):
         True
         """
         other = TensorShape(other)
-        if self.unknown_rank or other.unknown_rank:
+        if self._dims is None or other._dims is None:
             return True
-        return len(self) == len(other) and all(a is None or b is None or a == b
-                                               or isinstance(a, Dim) or isinstance(b, Dim)
-                                               for a, b in zip(self, other))
+        return len(self._dims) == len(other._dims) and all(
+            a is None or b is None or a == b or isinstance(a, Dim) or isinstance(b, Dim)
+            for a, b in zip(self._dims, other._dims))
 
     def assert_is_compatible_with(self, other):
         """ValueError unless `is_compatible_with(other)` (TF's message).
@@ -97,63 +109,114 @@ class TensorShape(tuple):
         TensorShape([3, 2])
         """
         other = TensorShape(other)
-        self.assert_is_compatible_with(other)
-        if self.unknown_rank or other.unknown_rank:
-            return other if self.unknown_rank else self
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are not compatible")
+        if self._dims is None or other._dims is None:
+            return other if self._dims is None else self
         return TensorShape([b if a is None or isinstance(a, Dim) else a
-                            for a, b in zip(self, other)])
+                            for a, b in zip(self._dims, other._dims)])
+
+    def most_specific_compatible_shape(self, other):
+        """Known dims where both agree, else None (TF's).
+
+        >>> TensorShape([2, 3]).most_specific_compatible_shape([2, 4])
+        TensorShape([2, None])
+        """
+        other = TensorShape(other)
+        if self._dims is None or other._dims is None or len(self._dims) != len(other._dims):
+            return TensorShape(None)
+        return TensorShape([a if a == b else None for a, b in zip(self._dims, other._dims)])
 
     def assert_has_rank(self, rank):
         """ValueError unless the shape has `rank` dims."""
-        if len(self) != rank:
+        if self._dims is not None and len(self._dims) != rank:
             raise ValueError(f"Shape {self} must have rank {rank}")
 
+    def with_rank(self, rank):
+        """This shape, if it has (or may have) `rank` dims (TF's ValueError otherwise)."""
+        if self._dims is None:
+            return TensorShape([None] * rank)
+        if len(self._dims) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+        return self
+
     def concatenate(self, other):
-        """The dims of this shape followed by those of `other` (TF's `concatenate`).
+        """The dims of this shape followed by those of `other` (TF's `concatenate`, also `+`).
 
         >>> TensorShape([2, None]).concatenate([3])
         TensorShape([2, None, 3])
         """
         other = TensorShape(other)
-        if self.unknown_rank or other.unknown_rank:
+        if self._dims is None or other._dims is None:
             return TensorShape(None)
-        return TensorShape(tuple(self) + tuple(other))
+        return TensorShape(self._dims + other._dims)
+
+    def __add__(self, other):
+        return self.concatenate(other)
+
+    def __radd__(self, other):
+        return TensorShape(other).concatenate(self)
+
+    # ---- the sequence protocol (an unknown rank: no dims) ----------------------
+    def __len__(self):
+        return 0 if self._dims is None else len(self._dims)
+
+    def __iter__(self):
+        return iter(() if self._dims is None else self._dims)
 
     def __getitem__(self, i):
-        r = tuple.__getitem__(self, i)
+        if self._dims is None:
+            return TensorShape(None) if isinstance(i, slice) else None
+        r = self._dims[i]
         return TensorShape(r) if isinstance(i, slice) else r
 
-    def __eq__(self, other):
-        """Equal dims, also against a list (TF: `TensorShape([5, 3]) == [5, 3]` is True).
+    def __contains__(self, d):
+        return self._dims is not None and d in self._dims
 
-        >>> TensorShape([5, 3]) == [5, 3], TensorShape([None, 3]) != [None, 3]
+    def __bool__(self):   # (as a tuple: a scalar's shape is falsy; TF's is truthy)
+        return bool(self._dims)
+
+    def index(self, d):
+        return self._dims.index(d)
+
+    def count(self, d):
+        return self._dims.count(d)
+
+    def __eq__(self, other):
+        """Equal dims, also against a tuple or list (TF: `TensorShape([5, 3]) == [5, 3]`).
+
+        >>> TensorShape([5, 3]) == [5, 3], TensorShape([None, 3]) != (None, 3)
         (True, False)
         """
-        if isinstance(other, list):
-            other = tuple(other)
-        if self.unknown_rank or getattr(other, "unknown_rank", False):
-            return self.unknown_rank and getattr(other, "unknown_rank", False)
-        return tuple.__eq__(self, other)
+        if isinstance(other, TensorShape):
+            return self._dims == other._dims
+        if isinstance(other, (tuple, list)):
+            return self._dims is not None and self._dims == tuple(other)
+        return NotImplemented
 
     def __ne__(self, other):
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
-    __hash__ = tuple.__hash__
+    def __hash__(self):   # a tuple's, so shapes and tuples find each other in dicts
+        return hash(self._dims)
 
     def __repr__(self):
-        return "TensorShape(None)" if self.unknown_rank else f"TensorShape({list(self)})"
+        return "TensorShape(None)" if self._dims is None else \
+            f"TensorShape({[None if isinstance(d, Dim) else d for d in self._dims]})"
 
     def __str__(self):
-        if self.unknown_rank:
+        if self._dims is None:
             return "<unknown>"
         return "(" + ", ".join("None" if d is None or isinstance(d, Dim) else str(d)
-                              for d in self) + (",)" if len(self) == 1 else ")")
+                              for d in self._dims) + (",)" if len(self._dims) == 1 else ")")
 
 
-def _shape_of(np_shape, _new_tuple=tuple.__new__):
+def _shape_of(np_shape, _new=object.__new__):
     """TensorShape of a numpy shape (a tuple of Python ints) without re-validating each dim."""
-    return _new_tuple(TensorShape, np_shape)
+    t = _new(TensorShape)
+    t._dims = np_shape
+    return t
 
 
 _new = object.__new__

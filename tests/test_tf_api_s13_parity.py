@@ -76,3 +76,61 @@ def test_to_categorical_and_model_checkpoint_paths(tmp_path):
             raise AssertionError("no error")
         except ValueError as e:
             assert msg in str(e)
+
+
+def test_tensor_shape_is_not_a_tuple():
+    s = tf.TensorShape([2, 3])
+    assert "%s" % s == "(2, 3)" and "{}".format(s) == "(2, 3)" and repr(s) == "TensorShape([2, 3])"
+    assert not isinstance(s, tuple) and s == (2, 3) and s == [2, 3] and s != (2, 4)
+    assert hash(s) == hash((2, 3)) and {(2, 3): 1}[s] == 1
+    assert s.as_list() == [2, 3] and s.rank == 2 and len(s) == 2 and list(s) == [2, 3]
+    assert repr(s.concatenate([4])) == "TensorShape([2, 3, 4])" and str(s + [5]) == "(2, 3, 5)"
+    assert str((1,) + s) == "(1, 2, 3)" and repr(s[1:]) == "TensorShape([3])" and s[0] == 2
+    u = tf.TensorShape([None, 3])
+    assert str(u) == "(None, 3)" and repr(u) == "TensorShape([None, 3])"
+    assert u.merge_with([5, 3]) == (5, 3) and u.is_compatible_with([5, 3])
+    assert not u.is_compatible_with([5, 4]) and u.num_elements() is None
+    assert str(u.most_specific_compatible_shape([4, 3])) == "(None, 3)"
+    try:
+        u.merge_with([5, 4])
+        raise AssertionError("no error")
+    except ValueError as e:
+        assert str(e) == "Shapes (None, 3) and (5, 4) are not compatible"
+    n = tf.TensorShape(None)
+    assert str(n) == "<unknown>" and repr(n) == "TensorShape(None)" and n.rank is None
+    assert np.zeros(tf.constant([[1., 2.]]).shape).shape == (1, 2)
+    assert tf.zeros(s).shape == s and tf.reshape(tf.range(6), s).shape == (2, 3)
+
+
+def test_nest_structure_mismatch_message_is_tfs():
+    try:
+        tf.nest.assert_same_structure([1, 2], [1, [2]])
+        raise AssertionError("no error")
+    except ValueError as e:
+        assert str(e) == (
+            "The two structures don't have the same nested structure.\n\nFirst structure: "
+            "type=list str=[1, 2]\n\nSecond structure: type=list str=[1, [2]]\n\nMore "
+            "specifically: Substructure \"type=list str=[2]\" is a sequence, while substructure "
+            "\"type=int str=2\" is not\nEntire first structure:\n[., .]\nEntire second "
+            "structure:\n[., [.]]")
+
+
+def test_loaded_signature_specs_are_named(tmp_path):
+    class S(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = tf.Variable(2.)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def mul(self, x):
+            return {"out": x * self.v}
+
+    s = S()
+    tf.saved_model.save(s, str(tmp_path / "sm"), signatures={"serving_default": s.mul})
+    loaded = tf.saved_model.load(str(tmp_path / "sm"))
+    f = loaded.signatures["serving_default"]
+    assert str(f.structured_input_signature) == \
+        "((), {'x': TensorSpec(shape=(None,), dtype=tf.float32, name='x')})"
+    assert str(f.structured_outputs) == \
+        "{'out': TensorSpec(shape=(None,), dtype=tf.float32, name='out')}"
+    assert type(loaded).__name__ == "_UserObject"
