@@ -134,3 +134,16 @@ def test_loaded_signature_specs_are_named(tmp_path):
     assert str(f.structured_outputs) == \
         "{'out': TensorSpec(shape=(None,), dtype=tf.float32, name='out')}"
     assert type(loaded).__name__ == "_UserObject"
+
+
+def test_keras_ops_dot_is_numpys_and_histogram_wants_1d():
+    ops = keras.ops
+    x = np.array([[1., -2., 3.], [0.5, 4., -1.]], "float32")
+    assert float(ops.dot(x[0], x[1])) == -10.5   # vectors: matmul raised
+    assert ops.dot(x, x[0]).numpy().tolist() == [14., -10.5]
+    assert ops.dot(np.ones((2, 3, 4)), np.ones((5, 4, 6))).shape == (2, 3, 5, 6)
+    try:
+        ops.histogram(x, 2)
+        raise AssertionError("no error")
+    except ValueError as e:
+        assert str(e) == "Input tensor must be 1-dimensional. Received: input.shape=(2, 3)"

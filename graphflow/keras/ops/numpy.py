@@ -41,7 +41,7 @@ def _static_shape(x):
 
 
 # --- the graphflow ops under their numpy names ------------------------------------------
-matmul, dot = _m.matmul, _m.matmul
+matmul = _m.matmul
 negative, sign, floor, ceil = _m.negative, _m.sign, _m.floor, _m.ceil
 
 
@@ -1014,6 +1014,21 @@ def inner(x1, x2):
     return _a.tensordot(x1, x2, [[-1 + len(x1.shape)], [-1 + len(x2.shape)]])
 
 
+def dot(x1, x2):
+    """numpy's dot, as Keras 3's: a product with a scalar, the sum product of the last axes
+    when `x2` is a vector, else of x1's last axis with x2's second-to-last.
+
+    >>> from graphflow.keras import ops
+    >>> float(ops.dot([1., 2.], [3., 4.])), ops.dot([[1., 2.]], [3., 4.]).numpy().tolist()
+    (11.0, [11.0])
+    """
+    x1, x2 = _binary(x1, x2)
+    r1, r2 = len(x1.shape), len(x2.shape)
+    if r1 == 0 or r2 == 0:
+        return x1 * x2
+    return _a.tensordot(x1, x2, [[r1 - 1], [r2 - 1 if r2 == 1 else r2 - 2]])
+
+
 def vdot(x1, x2):
     """Dot product of the flattened inputs (conjugating x1)."""
     return _m.reduce_sum(conj(ravel(x1)) * ravel(x2))
@@ -1126,6 +1141,8 @@ def bincount(x, weights=None, minlength=0, sparse=False):
 def histogram(x, bins=10, range=None):
     """(counts, bin_edges) of a 1-D tensor (numpy's `histogram`)."""
     x = _floating(x)
+    if len(x.shape) != 1:   # (Keras 3's message)
+        raise ValueError(f"Input tensor must be 1-dimensional. Received: input.shape={x.shape}")
     lo, hi = range if range is not None else (_m.reduce_min(x), _m.reduce_max(x))
     edges = linspace(lo, hi, bins + 1)
     idx = _m.cast(_m.floor((x - lo) / (hi - lo) * bins), "int32")
