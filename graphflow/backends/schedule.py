@@ -18,10 +18,6 @@ effects - assigns, reads after assigns, prints - in program order.
 The numba backend lowers each cluster unit into a loop kernel (`numba.lower_cluster`); another
 compiled backend can lower the same units into its own kernels.
 """
-from dataclasses import dataclass
-from typing import Optional
-
-
 from ..ops.registry import CONSTANT, OPS, PARAMETER
 from ..passes.fusion import value_inputs
 from ..digraph import DiGraph, topological_order
@@ -29,26 +25,37 @@ from ..digraph import DiGraph, topological_order
 CLUSTER, NODE = "cluster", "node"
 
 
-@dataclass(frozen=True)
+# (plain classes, not dataclasses: creating these two cost ~1.5 ms of a warm start's first call)
 class Unit:
     """One step of a schedule: a fused cluster (`id` = cluster id, `info` = its fusion
     description) or a single node (`id` = node id, `info` = None)."""
-    kind: str
-    id: int
-    info: Optional[dict] = None
+    __slots__ = ("kind", "id", "info")
+
+    def __init__(self, kind, id, info=None):     # noqa: A002 (the field's name)
+        self.kind, self.id, self.info = kind, id, info
+
+    def __eq__(self, other):
+        return type(other) is Unit and (self.kind, self.id, self.info) == (
+            other.kind, other.id, other.info)
+
+    __hash__ = None     # (info is a dict)
+
+    def __repr__(self):
+        return f"Unit(kind={self.kind!r}, id={self.id!r}, info={self.info!r})"
 
 
-@dataclass
 class Schedule:
-    graph: object
-    order: list
-    slot: dict
-    live: set
-    outputs: set
-    init: list
-    param_slots: list
-    out_slots: list
-    units: list
+    """A fused graph's schedule (`schedule`): the graph, its nodes in order and their value
+    slots, the live nodes, the outputs, the slots' initial values (constants), the parameters'
+    and outputs' slots, and the units (steps) in order."""
+    __slots__ = ("graph", "order", "slot", "live", "outputs", "init", "param_slots",
+                 "out_slots", "units")
+
+    def __init__(self, graph, order, slot, live, outputs, init, param_slots, out_slots, units):
+        self.graph, self.order, self.slot, self.live, self.outputs = (
+            graph, order, slot, live, outputs)
+        self.init, self.param_slots, self.out_slots, self.units = (
+            init, param_slots, out_slots, units)
 
 
 def live_nodes(graph):
