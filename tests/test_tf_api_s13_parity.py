@@ -147,3 +147,27 @@ def test_keras_ops_dot_is_numpys_and_histogram_wants_1d():
         raise AssertionError("no error")
     except ValueError as e:
         assert str(e) == "Input tensor must be 1-dimensional. Received: input.shape=(2, 3)"
+
+
+def test_keras_file_of_an_unregistered_layer(tmp_path):
+    import json
+    import zipfile
+
+    class Unreg(keras.layers.Layer):
+        def call(self, x):
+            return x + 1
+
+    inp = keras.Input((3,))
+    path = str(tmp_path / "u.keras")
+    keras.Model(inp, Unreg()(inp)).save(path)
+    cfg = json.loads(zipfile.ZipFile(path).read("config.json"))
+    assert cfg["build_config"] == {"input_shape": None}   # Keras 3 writes it for a Functional
+    try:
+        keras.models.load_model(path)
+        raise AssertionError("no error")
+    except TypeError as e:   # Keras 3.15's type and words
+        assert str(e).startswith(
+            "Could not locate class 'Unreg'. Make sure custom classes and functions are "
+            "decorated with `@keras.saving.register_keras_serializable()`.")
+    assert keras.models.load_model(path, custom_objects={"Unreg": Unreg})(
+        np.zeros((1, 3), "float32")).numpy().tolist() == [[1., 1., 1.]]

@@ -164,7 +164,7 @@ def _builtin(module, class_name):
     return None
 
 
-def _lookup(cfg, custom_objects, what):
+def _lookup(cfg, custom_objects):
     name, reg = cfg.get("class_name"), cfg.get("registered_name")
     custom_objects = custom_objects or {}
     for objs in [custom_objects] + _SCOPES[::-1]:
@@ -176,10 +176,11 @@ def _lookup(cfg, custom_objects, what):
             return _REGISTERED[key]
     cls = _builtin(cfg.get("module"), name) if isinstance(name, str) else None
     if cls is None:
-        raise ValueError(f"Could not locate {what} class {name!r} (registered name {reg!r}): "
-                         "pass it in `custom_objects=` or register it with "
-                         "`keras.saving.register_keras_serializable`. Modules named in a file "
-                         "are never imported.")
+        raise TypeError(f"Could not locate class {name!r}. Make sure custom classes and "
+                        "functions are decorated with "
+                        "`@keras.saving.register_keras_serializable()`. If they are already "
+                        "decorated, make sure they are all imported so that the decorator is "
+                        f"run before trying to load them. Full object config: {cfg}")
     return cls
 
 
@@ -401,6 +402,7 @@ def _model_object(model):
         cfg = dict(base, layers=layers, input_layers=ends(model._fn_inputs),
                    output_layers=ends(model._fn_outputs))
         out = _obj("keras.src.models.functional", "Functional", cfg, "Functional")
+        out["build_config"] = {"input_shape": None}   # (Keras 3 writes it so)
     else:   # a subclassed model: its registered class rebuilds it from get_config()
         reg = _registered(model)
         if reg is None:
@@ -434,10 +436,10 @@ def default_compile_config(model):
 def compile_from_default_config(model, cc):
     """`Model.compile_from_config()`'s default: compile with the saved arguments (custom
     objects from the enclosing custom_object_scope / registry)."""
-    opt = _value(cc.get("optimizer"), None, "optimizer") \
+    opt = _value(cc.get("optimizer"), None) \
         if isinstance(cc.get("optimizer"), dict) else cc.get("optimizer") or "rmsprop"
-    model.compile(optimizer=opt, loss=_value(cc.get("loss"), None, "loss"),
-                  metrics=_value(cc.get("metrics"), None, "metrics"),
+    model.compile(optimizer=opt, loss=_value(cc.get("loss"), None),
+                  metrics=_value(cc.get("metrics"), None),
                   loss_weights=cc.get("loss_weights"), jit_compile=cc.get("jit_compile", None),
                   steps_per_execution=cc.get("steps_per_execution") or 1)
 
@@ -495,19 +497,19 @@ def _has_code(cfg):
     return fn is not None
 
 
-def _value(v, custom_objects, key=""):
+def _value(v, custom_objects):
     """Turn nested Keras object dicts back into graphflow objects."""
     if isinstance(v, dict) and "class_name" in v and "config" in v:
         if v["class_name"] == "DTypePolicy":
             return v["config"]["name"]
         if v["class_name"] == "function" and isinstance(v["config"], str):
             return _function(v["config"], custom_objects)
-        cls = _lookup(v, custom_objects, key or "object")
+        cls = _lookup(v, custom_objects)
         return _construct(cls, v["config"], custom_objects)
     if isinstance(v, list):
         return [_value(x, custom_objects) for x in v]
     if isinstance(v, dict):   # per-output losses / metrics: {output name: object}
-        return {k: _value(x, custom_objects, key) for k, x in v.items()}
+        return {k: _value(x, custom_objects) for k, x in v.items()}
     return v
 
 
@@ -544,7 +546,7 @@ def _construct(cls, config, custom_objects):
     has_var_kw = issubclass(cls, Layer) and "name" in accepted
     kwargs, raw = {}, {}   # raw: the config's own values, for a class's own from_config
     for k, v in config.items():
-        raw_v, v = v, _value(v, custom_objects, k)
+        raw_v, v = v, _value(v, custom_objects)
         if k == "dtype" and isinstance(v, dict):
             v = v.get("config", {}).get("name")
         if k in accepted or (has_var_kw and k in _BASE_SKIP | {"batch_shape"}):
@@ -577,14 +579,14 @@ def _model_from_config(cls, config, custom_objects):
     if cls is _models.Sequential or issubclass(cls, _models.Sequential):
         model = cls(name=config.get("name"))
         for lc in layer_cfgs:
-            model.add(_built(_value(lc, custom_objects, "layer"), lc, from_shape=False))
+            model.add(_built(_value(lc, custom_objects), lc, from_shape=False))
         if not model.built and config.get("build_input_shape"):
             model.build(tuple(config["build_input_shape"]))
         return model
     # functional: rebuild the layer graph node by node from inbound_nodes
     layers = {lc["config"]["name"] if "name" not in lc else lc["name"]:
               _value({k: v for k, v in lc.items() if k not in ("inbound_nodes",)},
-                     custom_objects, "layer") for lc in layer_cfgs}
+                     custom_objects) for lc in layer_cfgs}
     outputs = {}
     for name, layer in layers.items():
         if isinstance(layer, InputLayer):
@@ -663,7 +665,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
     _check_safe(config, safe_mode)
     if config.get("class_name") == "function" and isinstance(config.get("config"), str):
         return _function(config["config"], custom_objects)
-    cls = _lookup(config, custom_objects, "object")
+    cls = _lookup(config, custom_objects)
     return _built(_construct(cls, config.get("config", {}), custom_objects), config)
 
 
