@@ -71,3 +71,46 @@ def test_cond_takes_a_one_element_predicate():
         return tf.cond(x > 0, lambda: x, lambda: -x)
     with pytest.raises(ValueError, match=r"cond: the predicate must be a scalar, got shape"):
         g(tf.constant([1., 2.]))
+
+
+@tf.function
+def _for_else(n):
+    x = tf.constant(1)
+    for _ in tf.range(n):
+        x = x * 2
+    else:
+        x = x + 100
+    return x
+
+
+@tf.function
+def _while_else(n):
+    x = tf.constant(1)
+    i = 0
+    while i < n:
+        x = x * 3
+        i += 1
+    else:
+        x = x - 1
+    return x
+
+
+@tf.function
+def _for_break_else(n):
+    x = tf.constant(1)
+    for i in tf.range(n):
+        x = x * 2
+        if i > 1:
+            break
+    else:
+        x = x + 100
+    return x
+
+
+def test_loop_else_clauses_run_as_python():
+    """A loop's else clause runs unless the loop was left by break (it was dropped silently
+    when the function had no break/continue/nested return)."""
+    assert int(_for_else(tf.constant(3))) == 108
+    assert int(_while_else(tf.constant(2))) == 8
+    assert int(_for_break_else(tf.constant(5))) == 8      # left by break: no else
+    assert int(_for_break_else(tf.constant(2))) == 104    # ran out: else

@@ -196,8 +196,11 @@ def lower_function(fdef):
                         for s in ast.walk(ast.Module(body=fdef.body, type_ignores=[]))
                         if isinstance(s, (ast.If, ast.For, ast.While, ast.With, ast.Try))
                         and not isinstance(s, ast.FunctionDef))
-    if not nested_return and not _contains(fdef.body, (ast.Break, ast.Continue)):
-        return
+    loop_else = any(isinstance(s, (ast.For, ast.While)) and s.orelse
+                    for s in ast.walk(ast.Module(body=fdef.body, type_ignores=[])))
+    if not nested_return and not loop_else and not _contains(fdef.body,
+                                                             (ast.Break, ast.Continue)):
+        return   # (a loop's else clause is moved after it here: conversion drops orelse)
     low = _Lowering(lower_returns=nested_return)
     body, _ = low.block(fdef.body, (None, None))
     if nested_return:
