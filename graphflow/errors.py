@@ -136,6 +136,11 @@ class ArgumentMismatchError(InvalidArgumentError, TypeError):
     for (TF raises InvalidArgumentError; also a TypeError, as graphflow raised before)."""
 
 
+class DTypeMismatchError(InvalidArgumentError, TypeError):
+    """Operands of different dtypes, e.g. int32 + float32: TF raises InvalidArgumentError
+    eagerly and TypeError while tracing; this is both."""
+
+
 class DTypeConversionError(InvalidArgumentError, TypeError):
     """A value that cannot take the requested dtype, e.g. the Python float 2.0 as int32 (TF
     raises TypeError there; also an InvalidArgumentError, as graphflow raised before)."""

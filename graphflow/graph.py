@@ -253,7 +253,7 @@ class GraphBuilder(Graph):
                 out = op.rule(*avals, **attrs)
         except InvalidArgumentError as e:
             _shapes.take_checks()   # a failed op leaves no checks for the next one
-            raise InvalidArgumentError(f"{e}\n  while tracing, at {src}") from None
+            raise type(e)(f"{e}\n  while tracing, at {src}") from None   # (keeps its kind)
         except TypeError:
             _shapes.take_checks()
             if not any(d is None for a in avals for d in a.shape):

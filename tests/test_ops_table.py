@@ -1363,6 +1363,7 @@ ALL[:] = [pytest.param(c, id=f"{c.op}-{c.id}" if c.id else c.op)
 import importlib  # noqa: E402
 _strs = importlib.import_module("graphflow.strings")   # (tf.strings is a namespace of it)
 _audio = importlib.import_module("graphflow.audio")
+_rt = importlib.import_module("graphflow.ragged_traced")
 from graphflow.io import files as _files  # noqa: E402
 from graphflow.ops.eager_graph import bind_eager as _be  # noqa: E402
 
@@ -1409,6 +1410,12 @@ _EG = [
      lambda w: _be(_audio.DECODE_WAV, [w], {"desired_channels": 1, "desired_samples": 4},
                    outputs=2)[0],
      lambda w: np.array([[0.5], [0.0], [-1.0], [0.0]], np.float32)),
+    ("string_rows", [_S], lambda s: _be(_rt.ROWS, [s], {"fn": "split", "sep": None,
+                                                        "maxsplit": -1}, outputs=2)[1],
+     lambda s: np.array([0, 2, 3], np.int64)),
+    ("ragged_to_dense", [_S, np.array([0, 0, 2], np.int64)],
+     lambda v, sp: _be(_rt.TO_DENSE, [v, sp], {"default_value": b"#"}),
+     lambda v, sp: np.array([[b"#", b"#"], [b" Ab c", b"x1y22"]], object)),
     ("encode_wav", [np.array([[0.5], [-0.25]], np.float32), np.int32(8000)],
      lambda a, r: tf.reshape(_be(_audio.ENCODE_WAV, [a, r], {}), [1]),
      None),

@@ -15,3 +15,16 @@ def test_input_signature_is_a_tuple_as_tf():
     assert m(tf.constant([3., 4.])).numpy().tolist() == [3., 8.]
     assert m.__call__.input_signature == (tf.TensorSpec(shape=(2,), dtype=tf.float32),)
     assert isinstance(m.__call__.input_signature, tuple)
+
+
+def test_dtype_mismatch_is_a_type_error_while_tracing_and_invalid_argument_eagerly():
+    """TF raises InvalidArgumentError for int32 + float32 eagerly and TypeError while tracing;
+    graphflow's error is both, in both modes (the trace's re-raise keeps the error's kind)."""
+    import pytest
+    with pytest.raises(tf.errors.InvalidArgumentError, match="cannot mix dtypes int32 and float32"):
+        tf.constant(1) + tf.constant(1.0)
+    f = tf.function(lambda x, y: x + y)
+    with pytest.raises(TypeError, match=r"cannot mix dtypes(.|\n)*while tracing"):
+        f(tf.constant(1), tf.constant(1.0))
+    with pytest.raises(ValueError, match="while tracing"):   # shapes: ValueError, as TF
+        f(tf.ones((2, 3)), tf.ones((4, 5)))

@@ -16,7 +16,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from ..errors import DTypeMismatchError, InvalidArgumentError
 from ..indexing import index_from_spec
 from .. import tensor_format as _tensor_format
 from ..shapes import Dim, broadcast_dim, require_equal
@@ -222,9 +222,9 @@ def fmt_avals(avals):
                      for a in avals)
 
 
-def op_error(opname, avals, msg):
-    """InvalidArgumentError "op: msg (inputs: shapes dtypes)"."""
-    return InvalidArgumentError(f"{opname}: {msg} (inputs: {fmt_avals(avals)})")
+def op_error(opname, avals, msg, cls=InvalidArgumentError):
+    """InvalidArgumentError (or subclass `cls`) "op: msg (inputs: shapes dtypes)"."""
+    return cls(f"{opname}: {msg} (inputs: {fmt_avals(avals)})")
 
 
 def broadcast_shapes(opname, avals):
@@ -280,7 +280,7 @@ def same_dtype(opname, avals, kinds=None):
         if a.dtype != dt:
             raise op_error(opname, avals,
                            f"cannot mix dtypes {np.dtype(dt).name} and {np.dtype(a.dtype).name}; "
-                           "use graphflow.cast to convert one of them")
+                           "use graphflow.cast to convert one of them", DTypeMismatchError)
     if kinds is not None and np.dtype(dt).kind not in kinds:
         raise op_error(opname, avals, f"dtype {np.dtype(dt).name} not supported (needs "
                        + {"f": "a float", "fi": "a float or signed integer", "fiu": "a number", "b": "a bool",
