@@ -1,5 +1,5 @@
 """Reduction kernels read their data as several memory streams (`backends/numba/streams.py`):
-the rewrite of the outer loop is exact - full, row and arg reductions and softmax-shaped passes
+the rewrite of the outer loop is exact - full, row, column and arg reductions and softmax passes
 equal the numpy executor bit for bit, with NaN/+-inf anywhere (each stream's rows, the
 remainder rows), for row counts below, at and above a multiple of the streams - and it leaves
 alone the kernels where streams would change what is computed."""
@@ -17,6 +17,7 @@ def _programs(x):
     m = tf.reduce_max(x, -1, keepdims=True)
     e = tf.exp(x - m)
     return [tf.reduce_max(x), tf.reduce_min(x * 2.0), tf.reduce_max(x, -1), tf.reduce_min(x, -1),
+            tf.reduce_max(x, 0), tf.reduce_min(tf.abs(x), 0), tf.argmax(x, 0),
             tf.argmax(x, -1), tf.argmin(x, -1), tf.reduce_any(x > 1.0, -1),
             tf.reduce_sum(tf.cast(x > 0, tf.int32)), tf.reduce_prod(x[:, :3], -1),
             tf.reduce_sum(tf.abs(x), -1), e / tf.reduce_sum(e, -1, keepdims=True)]
@@ -39,7 +40,7 @@ def test_streamed_reductions_equal_the_numpy_executor(dtype):
         y = x.copy()
         y[r, 11] = np.nan
         got, want, _ = both(lambda t: [tf.reduce_max(t, -1), tf.reduce_max(t),
-                                       tf.argmax(t, -1)], y)
+                                       tf.argmax(t, -1), tf.reduce_max(t, 0)], y)
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)
 
@@ -62,7 +63,15 @@ def test_streams_keep_what_is_not_exact():
         x0 = a0[i0]
     r0[0] = x0
 """
-    for src in (carried, scratch, last):
+    colsum = """def kernel(n0, n1, a0, r0):
+    acc0 = np.zeros(n1)
+    for i0 in range(n0):
+        for i1 in range(n1):
+            acc0[i1] = radd_(acc0[i1], a0[i0, i1])
+    for q in range(n1):
+        r0[q] = acc0[q]
+"""
+    for src in (carried, scratch, last, colsum):   # (colsum: the rows' order matters)
         assert interleave(src) is None, src
     blocks = """def kernel(n0, n1, a0, r0):
     for i0 in range(n0):
