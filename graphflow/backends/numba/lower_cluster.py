@@ -13,7 +13,6 @@
 
 Pure planning: nothing here runs or compiles (see `plan._ClusterStep` for that).
 """
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
 import numpy as np
@@ -52,18 +51,29 @@ class OutputPlan(NamedTuple):
     view: tuple
 
 
-@dataclass
 class LoweredCluster:
-    spec: KernelSpec
-    source: str            # generated kernel module source (also its cache key)
-    extents: tuple         # the collapsed loop extents (the kernel's first arguments)
-    parallel: bool         # run in chunks along the outermost loop dim on all cores
-    operands: list         # [OperandPlan] in kernel argument order
-    outputs: list          # [OutputPlan]: full-domain outputs, then reduction outputs
-    absorbed: list         # reshape nodes whose input the kernel reads directly
-    split: object = None   # 'full' (every loop dim reduced) or 'leading' (a column
-    #                        reduction): run in chunks of rows with per-chunk partial results,
-    #                        combined after (`plan._ClusterStep`); None: not split
+    """A cluster lowered to a kernel (a plain class: a dataclass's generated methods cost a warm
+    start's first plan ~0.5 ms, and the dataclasses import):
+
+    spec      the KernelSpec
+    source    generated kernel module source (also its cache key)
+    extents   the collapsed loop extents (the kernel's first arguments)
+    parallel  run in chunks along the outermost loop dim on all cores
+    operands  [OperandPlan] in kernel argument order
+    outputs   [OutputPlan]: full-domain outputs, then reduction outputs
+    absorbed  reshape nodes whose input the kernel reads directly
+    split     'full' (every loop dim reduced) or 'leading' (a column reduction): run in chunks
+              of rows with per-chunk partial results, combined after (`plan._ClusterStep`);
+              None: not split
+    """
+    __slots__ = ("spec", "source", "extents", "parallel", "operands", "outputs", "absorbed",
+                 "split")
+
+    def __init__(self, spec, source, extents, parallel, operands, outputs, absorbed,
+                 split=None):
+        self.spec, self.source, self.extents, self.parallel = spec, source, extents, parallel
+        self.operands, self.outputs, self.absorbed, self.split = (operands, outputs, absorbed,
+                                                                  split)
 
 
 def uniform_constant(value):
