@@ -28,3 +28,20 @@ def test_dtype_mismatch_is_a_type_error_while_tracing_and_invalid_argument_eager
         f(tf.constant(1), tf.constant(1.0))
     with pytest.raises(ValueError, match="while tracing"):   # shapes: ValueError, as TF
         f(tf.ones((2, 3)), tf.ones((4, 5)))
+
+
+def test_evaluate_builds_no_optimizer_slots_as_keras3():
+    """The basic text classification tutorial's export model (compiled and evaluated, never
+    trained): Keras 3 builds no optimizer there, so its summary has no 'Optimizer params'."""
+    import numpy as np
+    m = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+    m.compile(loss="mse", optimizer="adam")
+    assert m.optimizer.built is False
+    m.evaluate(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    m.test_on_batch(np.ones((4, 3)), np.ones((4, 1)))
+    assert m.optimizer.built is False and len(m.optimizer.variables) == 2
+    lines = []
+    m.summary(print_fn=lines.append)
+    assert "Optimizer params" not in lines[0]
+    m.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    assert m.optimizer.built is True and len(m.optimizer.variables) == 6

@@ -1358,7 +1358,7 @@ class Model(Layer):
         return self._fns.get("predict", (None, None))[1]
 
     # ---- preparation ------------------------------------------------------------------
-    def _prepare(self, x, y, n_probe=2, batch_size=None, n=_AUTO):
+    def _prepare(self, x, y, n_probe=2, batch_size=None, n=_AUTO, train=True):
         """Before tracing: build the model eagerly (on a couple of samples), resolve the
         compiled metrics against real shapes, and create the optimizer's slots. Returns the
         trainable variables (read once here: a per-batch call walks the layers once).
@@ -1388,7 +1388,7 @@ class Model(Layer):
         if self.compiled_metrics is not None and not self.compiled_metrics.built and y is not None:
             self.compiled_metrics.build(_take(y, slice(0, n_probe)), probe)
         variables = self.trainable_variables
-        if self.optimizer is not None:
+        if self.optimizer is not None and train:   # (Keras 3: evaluate builds no slots)
             self.optimizer.build(variables)
         if _ds.current_strategy() is not None:
             _ds.sync_variables(self.variables + (self.optimizer.variables if self.optimizer
@@ -1539,7 +1539,8 @@ class Model(Layer):
             total = math.ceil(n / batch_size) if steps is None else \
                 min(math.ceil(n / batch_size), steps)
             arrays = _ArrayBatches(x, y, sw)
-        variables = self._prepare(x, y, batch_size=batch_size, n=None if ds is not None else n)
+        variables = self._prepare(x, y, batch_size=batch_size, n=None if ds is not None else n,
+                                  train=False)
         test_fn = self._step_function("test", variables)
         # fit's validation passes its own CallbackList: the fit callbacks see on_test_* (Keras 3)
         cb = callbacks if isinstance(callbacks, _cb.CallbackList) else \
@@ -1630,7 +1631,7 @@ class Model(Layer):
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         self._assert_compiled()
         x, y, sw = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
-        variables = self._prepare(x, y)
+        variables = self._prepare(x, y, train=False)
         metrics = self._reset_metrics() if reset_metrics else None
         fn = self._step_function("test", variables)
         logs = _to_logs(fn((x, y) + ((sw,) if sw is not None else ())))

@@ -263,6 +263,7 @@ def _scalar_var(value, dtype, name):
 class Optimizer:
     """Base class. Subclasses define `build_slots(var)` -> dict of slot Variables and
     `update_step(grad, var, lr, slots)`."""
+    built = False   # until `build` (the first apply, or fit) creates the slots, as Keras 3
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
