@@ -7,6 +7,8 @@
 >>> f(tf.constant([1., 2.])).numpy()
 array([2., 4.], dtype=float32)
 """
+import numpy as np
+
 from . import control_ops
 from .autodiff import reverse
 from . import state as _state
@@ -79,6 +81,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     """
     single = not isinstance(loop_vars, (list, tuple))
     vars_ = [loop_vars] if single else list(loop_vars)
+    if _state.current().graph is None:   # eagerly TF's loop variables are tensors (traced,
+        # a Python condition of Python values unrolls: they stay Python values there)
+        vars_ = [to_tensor(v) if isinstance(v, (bool, int, float, np.generic, np.ndarray))
+                 else v for v in vars_]
 
     def call(f, vs):
         out = f(*vs)

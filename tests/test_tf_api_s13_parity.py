@@ -171,3 +171,11 @@ def test_keras_file_of_an_unregistered_layer(tmp_path):
             "decorated with `@keras.saving.register_keras_serializable()`.")
     assert keras.models.load_model(path, custom_objects={"Unreg": Unreg})(
         np.zeros((1, 3), "float32")).numpy().tolist() == [[1., 1., 1.]]
+
+
+def test_eager_while_loop_gives_tensors():
+    out = tf.while_loop(lambda v: v < 10, lambda v: (v * 2,), (1,))   # TF: (<tf.Tensor 16>,)
+    assert isinstance(out, tuple) and isinstance(out[0], tf.Tensor) and int(out[0]) == 16
+    assert out[0].dtype == tf.int32
+    r = keras.ops.while_loop(lambda v: v < 10, lambda v: v * 2, 1)
+    assert isinstance(r, tf.Tensor) and int(r) == 16
