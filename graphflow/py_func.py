@@ -102,6 +102,9 @@ class PyFunc:
     def kind(self):
         return "py_function" if self.tensors else "numpy_function"
 
+    def __getstate__(self):   # (a SavedModel keeps one whose func it can rebuild: no memo)
+        return dict(self.__dict__, _memo=None)
+
     def __repr__(self):
         return f"<{self.kind} {self.name}>"
 

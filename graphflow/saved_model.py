@@ -144,11 +144,39 @@ class _Pickler(pickle.Pickler):
             return ("variable", self.keys[id(obj)][0])
         if isinstance(obj, _dt.DType):   # DTypes are singletons: compare by identity
             return ("dtype", obj.name)
+        if _savable_method(obj):
+            return None   # pickled by reducer_override
         if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)) and (
                 getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)) \
                 not in SAFE_FUNCTIONS:
             raise pickle.PicklingError(f"the Python function {obj!r} in a graph (py_function?)")
         return None
+
+    def reducer_override(self, obj):
+        if _savable_method(obj):
+            return rebuild_method, obj.__self__._saved_method_args(obj.__func__.__name__)
+        return NotImplemented
+
+
+def _savable_method(obj):
+    """A bound method a graph may hold and a SavedModel keep: one of an object whose own class
+    (not a subclass) sets `_graph_method_savable` (Keras' lookup layers, in numpy_function
+    nodes); `obj._saved_method_args(name)` gives what `rebuild_method` makes it again from."""
+    return isinstance(obj, types.MethodType) and \
+        type(obj.__self__).__dict__.get("_graph_method_savable", False)
+
+
+def rebuild_method(module, cls_name, config, state, method):
+    """The bound method `method` of a graphflow Keras object whose class allows it
+    (`_savable_method`), rebuilt from its config and state at load."""
+    import importlib
+    cls = getattr(importlib.import_module(module), cls_name, None) \
+        if module.startswith("graphflow.keras.") else None
+    if cls is None or not cls.__dict__.get("_graph_method_savable", False):
+        raise pickle.UnpicklingError(f"tf.saved_model.load: refusing {module}.{cls_name}")
+    obj = cls.from_config(config)
+    obj._restore_method_state(state)
+    return getattr(obj, method)
 
 
 class SavedGradient:
@@ -308,7 +336,8 @@ def save(obj, export_dir, signatures=None, options=None):
 IR_MODULES = frozenset({
     "graphflow.graph", "graphflow.control_ops", "graphflow.shapes", "graphflow.indexing",
     "graphflow.tensor", "graphflow.ops.registry", "graphflow.saved_model", "graphflow.evaluate",
-    "graphflow.backends.numba.plan", "graphflow.digraph", "networkx.classes.digraph",
+    "graphflow.backends.numba.plan", "graphflow.digraph", "graphflow.py_func",
+    "networkx.classes.digraph",
     "networkx.classes.graph",
     "networkx.classes.coreviews", "networkx.classes.reportviews"})
 SAFE_FUNCTIONS = frozenset({
@@ -318,7 +347,7 @@ SAFE_FUNCTIONS = frozenset({
     ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
     ("itertools", "count"), ("builtins", "set"), ("builtins", "frozenset"),
     ("builtins", "slice"), ("builtins", "complex"), ("builtins", "range"),
-    ("builtins", "Ellipsis")})
+    ("builtins", "Ellipsis"), ("graphflow.saved_model", "rebuild_method")})
 
 
 class _Unpickler(pickle.Unpickler):

@@ -352,6 +352,19 @@ class _IndexLookup(Layer):
         return [keys[i] if 0 <= i < len(keys) and i >= self._token_start_index()
                 or (i == 0 and self.mask_token is not None) else oov for i in values]
 
+    # ---- a SavedModel keeps traced lookups (graphflow.saved_model.rebuild_method) ----------
+    def _saved_method_args(self, method):
+        """(module, class, config, state, method): what a SavedModel rebuilds this layer's
+        `method` (held by a graph's numpy_function node) from."""
+        idf = None if self.idf_weights is None else np.asarray(self.idf_weights).tolist()
+        vocab = [t.item() if isinstance(t, np.generic) else t for t in self.get_vocabulary()]
+        state = {"vocabulary": vocab if self._tokens else None, "idf_weights": idf}
+        return type(self).__module__, type(self).__name__, self.get_config(), state, method
+
+    def _restore_method_state(self, state):
+        if state["vocabulary"] is not None:
+            self.set_vocabulary(state["vocabulary"], state["idf_weights"])
+
     def _lookup_array(self, a):
         a = np.asarray(a)
         flat = a.ravel()
@@ -455,6 +468,7 @@ class StringLookup(_IndexLookup):
     >>> inv(tf.constant([1, 3])).numpy().tolist()
     [b'b', b'a']
     """
+    _graph_method_savable = True   # (see _IndexLookup._saved_method_args)
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
@@ -486,6 +500,7 @@ class IntegerLookup(_IndexLookup):
     >>> layer(tf.constant([[12, 1138, 42], [42, 1000, 36]])).numpy().tolist()
     [[1, 3, 4], [4, 0, 2]]
     """
+    _graph_method_savable = True   # (see _IndexLookup._saved_method_args)
     _key_dtype = _dt.int64
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
@@ -581,6 +596,16 @@ class TextVectorization(Layer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         """Set the vocabulary (and, for 'tf_idf', the IDF weights) directly."""
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
+
+    _graph_method_savable = True   # (see _IndexLookup._saved_method_args)
+
+    def _saved_method_args(self, method):
+        lk = self._lookup_layer
+        return (type(self).__module__, type(self).__name__, self.get_config(),
+                lk._saved_method_args(method)[3], method)
+
+    def _restore_method_state(self, state):
+        self._lookup_layer._restore_method_state(state)
 
     def adapt(self, data, batch_size=None, steps=None):
         """Learn the vocabulary from strings (an array, list, tensor, Dataset or iterable of
