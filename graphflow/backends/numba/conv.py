@@ -899,7 +899,7 @@ def _rows(n, per_image):
     return -(-n // -(-n // rows)) if n > 0 else rows
 
 
-def _batched(fn, per_image, arrays, *rest, sliced_after=()):
+def batched(fn, per_image, arrays, *rest, sliced_after=()):
     """fn(*[a[lo:hi] for a in arrays], *rest) over batch chunks on the chunk pool; the arrays
     in `sliced_after` (which must also be in `rest`) are cut to the same batch rows."""
     n = arrays[0].shape[0]
@@ -1506,10 +1506,10 @@ def _max_pool(d, impl, dt, in_shapes):
         x = _c(x, dt)
         out = np.empty(_pooled(x.shape, d["attrs"]), dt)
         if kh * kw >= 256:
-            _batched(k.fn, out[0].size * kh * kw, (x, out), kh, kw, sh, sw, pt, pl, low)
+            batched(k.fn, out[0].size * kh * kw, (x, out), kh, kw, sh, sw, pt, pl, low)
             return out
         taps = np.empty(out.shape, np.uint8)
-        _batched(k.fn, out[0].size * kh * kw, (x, out, taps), kh, kw, sh, sw, pt, pl, low)
+        batched(k.fn, out[0].size * kh * kw, (x, out, taps), kh, kw, sh, sw, pt, pl, low)
         if taps.nbytes <= POOL_TAPS.largest:
             POOL_TAPS.put(key, x, taps)
         return out
@@ -1588,7 +1588,7 @@ def _max_pool_gather(d, impl, dt, in_shapes):
 
     def fast(x, v):
         out = np.empty(_pooled(x.shape, d["attrs"]), dt)
-        _batched(k.fn, out[0].size * kh * kw * 2, (_c(x, dt), _c(v, dt), out), kh, kw, sh, sw,
+        batched(k.fn, out[0].size * kh * kw * 2, (_c(x, dt), _c(v, dt), out), kh, kw, sh, sw,
                  pt, pl, low)
         return out
     return fast, [k]

@@ -30,7 +30,7 @@ import numpy as np
 from ...ops.image_ops import interp_matrix
 from ...ops.registry import OPS
 from . import cache
-from .conv import _batched
+from .conv import batched
 
 #: bump when the kernel's text changes meaning (part of its source, hence its key)
 RESIZE_KERNELS_VERSION = "resize-kernels-2"
@@ -133,7 +133,7 @@ def runner(d):
         if hi.shape[1] * wi.shape[1] > MAX_TAPS:
             return impl(x, **a)
         out = np.empty((n, ho, wo, c), dt)
-        _batched(k.fn, ho * wo * c * hi.shape[1] * wi.shape[1], [np.ascontiguousarray(x)],
+        batched(k.fn, ho * wo * c * hi.shape[1] * wi.shape[1], [np.ascontiguousarray(x)],
                  hi, hw, wi, ww, out, sliced_after=(out,))
         return out
     call.kernels = [k]
