@@ -35,7 +35,7 @@ from ..data import Dataset
 from . import callbacks as _cb, losses as _losses, metrics as _metrics, optimizers as _opt
 from . import composite_values as _cvals
 from . import config as _config
-from .layers import BUILD_BATCH, InputLayer, KerasTensor, Layer, arg_masks
+from .layers import BUILD_BATCH, InputLayer, KerasTensor, Layer, arg_masks, keras_path
 from .py_dataset import as_batches_source
 
 _AUTO = "auto"
@@ -1828,7 +1828,8 @@ class Sequential(Model):
                 self._seq_input_dtype = _dt.as_dtype(
                     getattr(self._layers_list[0], "compute_dtype", None) or _dt.float32)
                 try:
-                    self._symbolic_graph()
+                    with keras_path(self.name):   # (its layers' weights under its path, as
+                        self._symbolic_graph()    # when the call builds them)
                 except Exception:   # noqa: BLE001 - a layer that cannot run symbolically
                     self.__dict__.pop("_sym_graph", None)
             else:
