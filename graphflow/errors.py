@@ -138,7 +138,14 @@ class ArgumentMismatchError(InvalidArgumentError, TypeError):
 
 class DTypeMismatchError(InvalidArgumentError, TypeError):
     """Operands of different dtypes, e.g. int32 + float32: TF raises InvalidArgumentError
-    eagerly and TypeError while tracing; this is both."""
+    eagerly and TypeError while tracing; this is both. Its name is InvalidArgumentError (what
+    scripts printing `type(e).__name__` print on TF, eagerly)."""
+
+    def __reduce__(self):   # (pickled by that name: as the base class)
+        return InvalidArgumentError, (self.message,)
+
+
+DTypeMismatchError.__name__ = DTypeMismatchError.__qualname__ = "InvalidArgumentError"
 
 
 class DTypeConversionError(InvalidArgumentError, TypeError):
