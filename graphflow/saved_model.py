@@ -154,14 +154,17 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj):
         if _savable_method(obj):
-            return rebuild_method, obj.__self__._saved_method_args(obj.__func__.__name__)
+            o = obj.__self__
+            return rebuild_method, (type(o).__module__, type(o).__name__, o.get_config(),
+                                    o._method_state(), obj.__func__.__name__)
         return NotImplemented
 
 
 def _savable_method(obj):
     """A bound method a graph may hold and a SavedModel keep: one of an object whose own class
     (not a subclass) sets `_graph_method_savable` (Keras' lookup layers, in numpy_function
-    nodes); `obj._saved_method_args(name)` gives what `rebuild_method` makes it again from."""
+    nodes): pickled as its class, `get_config()` and `_method_state()`, which `rebuild_method`
+    makes it again from."""
     return isinstance(obj, types.MethodType) and \
         type(obj.__self__).__dict__.get("_graph_method_savable", False)
 

@@ -140,7 +140,6 @@ def tensor_array_write(buf, index, value):
     return bind(TA_WRITE, [buf, index, to_tensor(value, buf.dtype)], {"rows": rows})
 
 
-
 def _merged_shape(known, shape):
     """The element shape after writing a value of `shape`: as TF, compatible shapes merge (an
     unknown dimension takes the other's size; a value of shape [None] fits elements of [1])."""
@@ -151,6 +150,7 @@ def _merged_shape(known, shape):
         raise ValueError(f"TensorArray.write: value has shape {list(shape)} but the "
                          f"elements have shape {list(known)}")
     return tuple(a if a is not None else b for a, b in zip(known, shape))
+
 
 class TensorArray:
     """TF's TensorArray (functional: `write`/`unstack` return the new array)."""

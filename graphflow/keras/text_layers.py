@@ -353,13 +353,12 @@ class _IndexLookup(Layer):
                 or (i == 0 and self.mask_token is not None) else oov for i in values]
 
     # ---- a SavedModel keeps traced lookups (graphflow.saved_model.rebuild_method) ----------
-    def _saved_method_args(self, method):
-        """(module, class, config, state, method): what a SavedModel rebuilds this layer's
-        `method` (held by a graph's numpy_function node) from."""
+    def _method_state(self):
+        """The vocabulary (and IDF weights) a SavedModel restores into a layer rebuilt from its
+        config, for the method a graph's numpy_function node holds."""
         idf = None if self.idf_weights is None else np.asarray(self.idf_weights).tolist()
         vocab = [t.item() if isinstance(t, np.generic) else t for t in self.get_vocabulary()]
-        state = {"vocabulary": vocab if self._tokens else None, "idf_weights": idf}
-        return type(self).__module__, type(self).__name__, self.get_config(), state, method
+        return {"vocabulary": vocab if self._tokens else None, "idf_weights": idf}
 
     def _restore_method_state(self, state):
         if state["vocabulary"] is not None:
@@ -468,7 +467,7 @@ class StringLookup(_IndexLookup):
     >>> inv(tf.constant([1, 3])).numpy().tolist()
     [b'b', b'a']
     """
-    _graph_method_savable = True   # (see _IndexLookup._saved_method_args)
+    _graph_method_savable = True   # (see _IndexLookup._method_state)
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
@@ -500,7 +499,7 @@ class IntegerLookup(_IndexLookup):
     >>> layer(tf.constant([[12, 1138, 42], [42, 1000, 36]])).numpy().tolist()
     [[1, 3, 4], [4, 0, 2]]
     """
-    _graph_method_savable = True   # (see _IndexLookup._saved_method_args)
+    _graph_method_savable = True   # (see _IndexLookup._method_state)
     _key_dtype = _dt.int64
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
@@ -597,12 +596,10 @@ class TextVectorization(Layer):
         """Set the vocabulary (and, for 'tf_idf', the IDF weights) directly."""
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
 
-    _graph_method_savable = True   # (see _IndexLookup._saved_method_args)
+    _graph_method_savable = True   # (see _IndexLookup._method_state)
 
-    def _saved_method_args(self, method):
-        lk = self._lookup_layer
-        return (type(self).__module__, type(self).__name__, self.get_config(),
-                lk._saved_method_args(method)[3], method)
+    def _method_state(self):
+        return self._lookup_layer._method_state()
 
     def _restore_method_state(self, state):
         self._lookup_layer._restore_method_state(state)
